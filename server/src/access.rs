@@ -1,0 +1,479 @@
+//! Who may read and who may change each record. Pure decisions; the storage layer supplies the
+//! parent records' access lists through [`Lookup`].
+//!
+//! Access is expressed as sets of principals: `all`, `agent`, `managers`, `u:<user id>` and
+//! `t:<team id>`. A user holds a few principals (see [`Actor::principals`]); a record has a read
+//! set, stored beside it so lists and the change feed can filter in SQL, and a write set, computed
+//! when a change is asked for. Admins bypass both.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::schema::Entity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Manager,
+    Sales,
+    Agent,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "manager" => Some(Role::Manager),
+            "sales" => Some(Role::Sales),
+            "agent" => Some(Role::Agent),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Sales => "sales",
+            Role::Agent => "agent",
+        }
+    }
+
+    /// May set owners and teams on records.
+    pub fn may_assign(self) -> bool {
+        matches!(self, Role::Admin | Role::Manager)
+    }
+}
+
+/// The signed-in user a request acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: String,
+    pub username: String,
+    pub role: Role,
+    pub team_id: Option<String>,
+}
+
+pub const ALL: &str = "all";
+pub const AGENT: &str = "agent";
+pub const MANAGERS: &str = "managers";
+
+pub fn user_principal(id: &str) -> String {
+    format!("u:{id}")
+}
+
+pub fn team_principal(id: &str) -> String {
+    format!("t:{id}")
+}
+
+impl Actor {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The principals this user holds; a record is visible when its read set shares one.
+    pub fn principals(&self) -> Vec<String> {
+        let mut p = vec![ALL.to_string(), user_principal(&self.id)];
+        match self.role {
+            Role::Admin => {}
+            Role::Manager => {
+                p.push(MANAGERS.to_string());
+                if let Some(team) = &self.team_id {
+                    p.push(team_principal(team));
+                }
+            }
+            Role::Sales => {}
+            Role::Agent => p.push(AGENT.to_string()),
+        }
+        p
+    }
+
+    fn holds_any(&self, set: &BTreeSet<String>) -> bool {
+        self.is_admin() || self.principals().iter().any(|p| set.contains(p))
+    }
+
+    pub fn may_read(&self, read: &BTreeSet<String>) -> bool {
+        self.holds_any(read)
+    }
+}
+
+/// What the access decisions need to know about records other than the one in hand.
+pub trait Lookup {
+    /// The stored read set of a live record, or None when it does not exist.
+    fn read_set(&self, entity: Entity, id: &str) -> Option<BTreeSet<String>>;
+    /// The team a user belongs to.
+    fn team_of(&self, user_id: &str) -> Option<String>;
+}
+
+fn text<'a>(record: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
+    record.get(field).and_then(Value::as_str)
+}
+
+fn owner_principals(record: &Map<String, Value>, field: &str, lookup: &dyn Lookup) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(user) = text(record, field) {
+        out.push(user_principal(user));
+        if let Some(team) = lookup.team_of(user) {
+            out.push(team_principal(&team));
+        }
+    }
+    out
+}
+
+fn parent(
+    record: &Map<String, Value>,
+    field: &str,
+    entity: Entity,
+    lookup: &dyn Lookup,
+) -> BTreeSet<String> {
+    text(record, field)
+        .and_then(|id| lookup.read_set(entity, id))
+        .unwrap_or_default()
+}
+
+/// Those who may change a customer: everyone who may read it but the read-only crowds.
+fn writers_of(read: &BTreeSet<String>) -> BTreeSet<String> {
+    read.iter()
+        .filter(|p| *p != ALL && *p != AGENT)
+        .cloned()
+        .collect()
+}
+
+/// The read set of a record in the state given.
+pub fn read_set(entity: Entity, record: &Map<String, Value>, lookup: &dyn Lookup) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    match entity {
+        Entity::Teams | Entity::Users | Entity::Stages => {
+            set.insert(ALL.to_string());
+        }
+        Entity::Customers => {
+            set.extend(owner_principals(record, "owner_id", lookup));
+            if let Some(team) = text(record, "team_id") {
+                set.insert(team_principal(team));
+            }
+            if let Some(shared) = record.get("shared_with").and_then(Value::as_array) {
+                set.extend(shared.iter().filter_map(Value::as_str).map(user_principal));
+            }
+            // The call centre must find any caller at once.
+            set.insert(AGENT.to_string());
+        }
+        Entity::Contacts => {
+            set = parent(record, "customer_id", Entity::Customers, lookup);
+        }
+        Entity::Opportunities => {
+            set = parent(record, "customer_id", Entity::Customers, lookup);
+            set.remove(AGENT);
+            set.extend(owner_principals(record, "owner_id", lookup));
+        }
+        Entity::Activities => {
+            set.extend(parent(record, "customer_id", Entity::Customers, lookup));
+            set.extend(parent(record, "ticket_id", Entity::Tickets, lookup));
+            if text(record, "opportunity_id").is_some() {
+                let opp = parent(record, "opportunity_id", Entity::Opportunities, lookup);
+                if text(record, "customer_id").is_none() {
+                    set.extend(opp);
+                } else {
+                    // Agents see no opportunities, nor the activities planned on them.
+                    set.remove(AGENT);
+                    set.extend(opp);
+                }
+            }
+            set.extend(owner_principals(record, "owner_id", lookup));
+        }
+        Entity::Tickets => {
+            set = parent(record, "customer_id", Entity::Customers, lookup);
+            set.insert(AGENT.to_string());
+            set.extend(owner_principals(record, "assignee_id", lookup));
+            if let Some(creator) = text(record, "created_by") {
+                set.insert(user_principal(creator));
+            }
+        }
+        Entity::Comments => {
+            set = parent(record, "ticket_id", Entity::Tickets, lookup);
+        }
+    }
+    set
+}
+
+/// The principals that may change or delete a record in the state given.
+pub fn write_set(entity: Entity, record: &Map<String, Value>, lookup: &dyn Lookup) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    match entity {
+        Entity::Teams | Entity::Users => {}
+        Entity::Stages => {
+            set.insert(MANAGERS.to_string());
+        }
+        Entity::Customers | Entity::Contacts | Entity::Opportunities | Entity::Activities => {
+            set = writers_of(&read_set(entity, record, lookup));
+        }
+        Entity::Tickets => {
+            set = writers_of(&parent(record, "customer_id", Entity::Customers, lookup));
+            set.extend(owner_principals(record, "assignee_id", lookup));
+            if text(record, "assignee_id").is_none() {
+                set.insert(AGENT.to_string());
+            }
+        }
+        Entity::Comments => {
+            if let Some(author) = text(record, "created_by") {
+                set.insert(user_principal(author));
+            }
+            if let Some(team) = text(record, "created_by").and_then(|a| lookup.team_of(a)) {
+                set.insert(team_principal(&team));
+            }
+        }
+    }
+    set
+}
+
+/// Why an actor may not do what they asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// The record is invisible to them: answer as if it did not exist.
+    Hidden,
+    /// They may see it but not do this.
+    Forbidden(String),
+}
+
+/// May the actor bring a record into this state (create it, or update it to it)?
+pub fn may_hold(
+    actor: &Actor,
+    entity: Entity,
+    record: &Map<String, Value>,
+    lookup: &dyn Lookup,
+) -> Result<(), Denied> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    let need_read = |field: &str, of: Entity| -> Result<(), Denied> {
+        match text(record, field) {
+            None => Ok(()),
+            Some(id) => match lookup.read_set(of, id) {
+                Some(set) if actor.may_read(&set) => Ok(()),
+                // A link to something unseen reads like a link to nothing.
+                _ => Err(Denied::Forbidden(format!(
+                    "{field}: no such {} that you can see",
+                    of.noun()
+                ))),
+            },
+        }
+    };
+    match entity {
+        Entity::Teams | Entity::Users => Err(Denied::Forbidden(format!(
+            "only an admin may change {}",
+            entity.name()
+        ))),
+        Entity::Stages => match actor.role {
+            Role::Manager => Ok(()),
+            _ => Err(Denied::Forbidden(
+                "only a manager or admin may change pipeline stages".into(),
+            )),
+        },
+        Entity::Customers => Ok(()),
+        Entity::Contacts => {
+            need_read("customer_id", Entity::Customers)?;
+            let customer = parent(record, "customer_id", Entity::Customers, lookup);
+            if actor.holds_any(&writers_of(&customer)) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "you may not change this customer's contacts; ask its owner or a manager".into(),
+                ))
+            }
+        }
+        Entity::Opportunities => {
+            if actor.role == Role::Agent {
+                return Err(Denied::Forbidden("call-centre agents do not work opportunities".into()));
+            }
+            need_read("customer_id", Entity::Customers)
+        }
+        Entity::Activities => {
+            need_read("customer_id", Entity::Customers)?;
+            need_read("ticket_id", Entity::Tickets)?;
+            need_read("contact_id", Entity::Contacts)?;
+            need_read("opportunity_id", Entity::Opportunities)
+        }
+        Entity::Tickets => {
+            need_read("customer_id", Entity::Customers)?;
+            need_read("contact_id", Entity::Contacts)
+        }
+        Entity::Comments => need_read("ticket_id", Entity::Tickets),
+    }
+}
+
+/// May the actor change or delete this existing record?
+pub fn may_change(
+    actor: &Actor,
+    entity: Entity,
+    current: &Map<String, Value>,
+    read: &BTreeSet<String>,
+    lookup: &dyn Lookup,
+) -> Result<(), Denied> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    if !actor.may_read(read) {
+        return Err(Denied::Hidden);
+    }
+    if actor.holds_any(&write_set(entity, current, lookup)) {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(format!(
+            "you may read this {} but not change it",
+            entity.noun()
+        )))
+    }
+}
+
+/// May the actor delete this record? Shared users may edit a customer but only its owner, a
+/// manager of its team or an admin may delete it.
+pub fn may_delete(
+    actor: &Actor,
+    entity: Entity,
+    current: &Map<String, Value>,
+    read: &BTreeSet<String>,
+    lookup: &dyn Lookup,
+) -> Result<(), Denied> {
+    may_change(actor, entity, current, read, lookup)?;
+    if entity == Entity::Customers && actor.role != Role::Admin && actor.role != Role::Manager {
+        let owner = text(current, "owner_id");
+        if owner != Some(actor.id.as_str()) {
+            return Err(Denied::Forbidden(
+                "only the customer's owner or a manager may delete it".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::HashMap;
+
+    #[derive(Default)]
+    struct Fake {
+        sets: HashMap<(Entity, String), BTreeSet<String>>,
+        teams: HashMap<String, String>,
+    }
+
+    impl Lookup for Fake {
+        fn read_set(&self, entity: Entity, id: &str) -> Option<BTreeSet<String>> {
+            self.sets.get(&(entity, id.to_string())).cloned()
+        }
+        fn team_of(&self, user_id: &str) -> Option<String> {
+            self.teams.get(user_id).cloned()
+        }
+    }
+
+    fn actor(id: &str, role: Role, team: Option<&str>) -> Actor {
+        Actor {
+            id: id.into(),
+            username: id.into(),
+            role,
+            team_id: team.map(Into::into),
+        }
+    }
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    fn world() -> Fake {
+        let mut fake = Fake::default();
+        fake.teams.insert("alice".into(), "north".into());
+        fake.teams.insert("bob".into(), "south".into());
+        let customer = map(json!({"owner_id": "alice", "shared_with": ["carol"]}));
+        let set = read_set(Entity::Customers, &customer, &fake);
+        fake.sets.insert((Entity::Customers, "c1".into()), set);
+        fake
+    }
+
+    #[test]
+    fn customer_read_set_holds_owner_team_shared_and_agents() {
+        let fake = world();
+        let set = fake.read_set(Entity::Customers, "c1").unwrap();
+        let expected: BTreeSet<String> = ["u:alice", "t:north", "u:carol", "agent"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(set, expected);
+    }
+
+    #[test]
+    fn sales_see_only_their_own_or_shared_customers() {
+        let fake = world();
+        let set = fake.read_set(Entity::Customers, "c1").unwrap();
+        assert!(actor("alice", Role::Sales, Some("north")).may_read(&set));
+        assert!(actor("carol", Role::Sales, None).may_read(&set));
+        assert!(!actor("bob", Role::Sales, Some("south")).may_read(&set));
+        assert!(actor("mgr", Role::Manager, Some("north")).may_read(&set));
+        assert!(!actor("mgr2", Role::Manager, Some("south")).may_read(&set));
+        assert!(actor("agent1", Role::Agent, None).may_read(&set));
+    }
+
+    #[test]
+    fn agents_never_see_opportunities() {
+        let fake = world();
+        let opp = map(json!({"customer_id": "c1", "owner_id": "alice"}));
+        let set = read_set(Entity::Opportunities, &opp, &fake);
+        assert!(!actor("agent1", Role::Agent, None).may_read(&set));
+        assert!(actor("alice", Role::Sales, None).may_read(&set));
+        let denied = may_hold(&actor("agent1", Role::Agent, None), Entity::Opportunities, &opp, &fake);
+        assert!(matches!(denied, Err(Denied::Forbidden(_))));
+    }
+
+    #[test]
+    fn agents_work_unassigned_or_own_tickets_only() {
+        let fake = world();
+        let agent = actor("agent1", Role::Agent, None);
+        let open = map(json!({"customer_id": "c1", "created_by": "x"}));
+        let read = read_set(Entity::Tickets, &open, &fake);
+        assert!(may_change(&agent, Entity::Tickets, &open, &read, &fake).is_ok());
+        let theirs = map(json!({"customer_id": "c1", "assignee_id": "agent2"}));
+        let read = read_set(Entity::Tickets, &theirs, &fake);
+        assert!(matches!(
+            may_change(&agent, Entity::Tickets, &theirs, &read, &fake),
+            Err(Denied::Forbidden(_))
+        ));
+        let mine = map(json!({"customer_id": "c1", "assignee_id": "agent1"}));
+        let read = read_set(Entity::Tickets, &mine, &fake);
+        assert!(may_change(&agent, Entity::Tickets, &mine, &read, &fake).is_ok());
+    }
+
+    #[test]
+    fn a_hidden_record_is_hidden_not_forbidden() {
+        let fake = world();
+        let set = fake.read_set(Entity::Customers, "c1").unwrap();
+        let customer = map(json!({"owner_id": "alice"}));
+        let bob = actor("bob", Role::Sales, Some("south"));
+        assert_eq!(
+            may_change(&bob, Entity::Customers, &customer, &set, &fake),
+            Err(Denied::Hidden)
+        );
+    }
+
+    #[test]
+    fn shared_users_edit_but_do_not_delete() {
+        let fake = world();
+        let set = fake.read_set(Entity::Customers, "c1").unwrap();
+        let customer = map(json!({"owner_id": "alice", "shared_with": ["carol"]}));
+        let carol = actor("carol", Role::Sales, None);
+        assert!(may_change(&carol, Entity::Customers, &customer, &set, &fake).is_ok());
+        assert!(may_delete(&carol, Entity::Customers, &customer, &set, &fake).is_err());
+        let alice = actor("alice", Role::Sales, Some("north"));
+        assert!(may_delete(&alice, Entity::Customers, &customer, &set, &fake).is_ok());
+    }
+
+    #[test]
+    fn only_admins_change_users() {
+        let fake = world();
+        let user = map(json!({"username": "x"}));
+        let mgr = actor("mgr", Role::Manager, Some("north"));
+        assert!(may_hold(&mgr, Entity::Users, &user, &fake).is_err());
+        assert!(may_hold(&actor("root", Role::Admin, None), Entity::Users, &user, &fake).is_ok());
+    }
+}

@@ -1,0 +1,122 @@
+//! Sign-in, sign-out and who-am-I.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use super::{AppState, AuthUser, json_object};
+use crate::auth;
+use crate::error::ApiError;
+use crate::schema::Entity;
+use crate::store::AuditEntry;
+use crate::validate::format_time;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/me", get(me))
+}
+
+async fn login(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<axum::Json<Value>, ApiError> {
+    let body = json_object(body)?;
+    let field = |name: &str| -> Result<String, ApiError> {
+        body.get(name)
+            .and_then(Value::as_str)
+            .map(String::from)
+            .ok_or_else(|| ApiError::invalid(name, "is required"))
+    };
+    let (username, password) = (field("username")?, field("password")?);
+    if let Some(extra) = body.keys().find(|k| *k != "username" && *k != "password") {
+        return Err(ApiError::invalid(extra, "is not a field of a sign-in"));
+    }
+    state.0.throttle.check(&username)?;
+
+    let lookup = username.clone();
+    let credentials = state.read(move |tx| tx.credentials(&lookup)).await?;
+    // Hashing is slow on purpose: keep it off the async threads.
+    let verified = tokio::task::spawn_blocking(move || match &credentials {
+        Some(c) if c.active => c
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| auth::verify_password(&password, h))
+            .then(|| c.actor.clone()),
+        _ => {
+            auth::burn_time(&password);
+            None
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("password check: {e}")))?;
+
+    let Some(actor) = verified else {
+        state.0.throttle.failed(&username);
+        let attempted = username.clone();
+        state
+            .write(move |tx| {
+                let known = tx.credentials(&attempted)?;
+                tx.audit(&AuditEntry {
+                    actor_id: known.map(|c| c.actor.id),
+                    action: "login_failed",
+                    entity: Some(Entity::Users),
+                    record_id: None,
+                    changes: Some(json!({ "username": attempted })),
+                })
+            })
+            .await?;
+        tracing::info!(%username, "failed sign-in");
+        return Err(ApiError::BadCredentials);
+    };
+    state.0.throttle.succeeded(&username);
+
+    let token = auth::new_token()?;
+    let hash = auth::token_hash(&token);
+    let expires_at = format_time(chrono::Utc::now() + state.0.settings.token_ttl);
+    let who = actor.clone();
+    let expires = expires_at.clone();
+    let user = state
+        .write(move |tx| {
+            tx.create_session(&hash, &who.id, &expires)?;
+            tx.audit(&AuditEntry {
+                actor_id: Some(who.id.clone()),
+                action: "login",
+                entity: Some(Entity::Users),
+                record_id: Some(who.id.clone()),
+                changes: None,
+            })?;
+            Ok(tx.get(Entity::Users, &who.id)?.map(|s| s.record))
+        })
+        .await?
+        .ok_or(ApiError::BadCredentials)?;
+    tracing::info!(username = %actor.username, "signed in");
+    Ok(axum::Json(json!({ "token": token, "expires_at": expires_at, "user": user })))
+}
+
+async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<axum::Json<Value>, ApiError> {
+    let AuthUser(actor, hash) = user;
+    state
+        .write(move |tx| {
+            tx.delete_session(&hash)?;
+            tx.audit(&AuditEntry {
+                actor_id: Some(actor.id.clone()),
+                action: "logout",
+                entity: Some(Entity::Users),
+                record_id: Some(actor.id.clone()),
+                changes: None,
+            })
+        })
+        .await?;
+    Ok(axum::Json(json!({ "signed_out": true })))
+}
+
+async fn me(State(state): State<AppState>, user: AuthUser) -> Result<axum::Json<Value>, ApiError> {
+    let id = user.0.id.clone();
+    let record = state
+        .read(move |tx| tx.get(Entity::Users, &id))
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(axum::Json(Value::Object(record.record)))
+}

@@ -1,0 +1,221 @@
+//! The HTTP API under /api/v1: shared state, extractors and the router. Each submodule holds the
+//! handlers of one area; all database work runs on the blocking pool, never on async threads.
+
+mod auth;
+pub mod openapi;
+mod records;
+mod sync;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value};
+use tokio::sync::watch;
+
+use crate::access::Actor;
+use crate::auth::Throttle;
+use crate::error::ApiError;
+use crate::store::{self, Database, Tx};
+
+/// Largest request body accepted; more answers 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Settings a deployment (or a test) may change.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a sign-in lasts.
+    pub token_ttl: chrono::Duration,
+    /// Failed sign-ins per username before a pause.
+    pub login_attempts: u32,
+    pub login_lockout: Duration,
+    /// Longest long-poll a client may ask for.
+    pub max_wait: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            token_ttl: chrono::Duration::days(30),
+            login_attempts: 10,
+            login_lockout: Duration::from_secs(15 * 60),
+            max_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+struct Inner {
+    db: Arc<dyn Database>,
+    /// Bumped after every committed write, to wake long-polls.
+    writes: watch::Sender<u64>,
+    throttle: Throttle,
+    settings: Settings,
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    pub fn new(db: Arc<dyn Database>, settings: Settings) -> AppState {
+        let (writes, _) = watch::channel(0);
+        AppState(Arc::new(Inner {
+            db,
+            writes,
+            throttle: Throttle::new(settings.login_attempts, settings.login_lockout),
+            settings,
+        }))
+    }
+
+    pub fn db(&self) -> Arc<dyn Database> {
+        self.0.db.clone()
+    }
+
+    /// Runs a read transaction on the blocking pool.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let db = self.0.db.clone();
+        tokio::task::spawn_blocking(move || store::read(db.as_ref(), f))
+            .await
+            .map_err(|e| ApiError::Internal(format!("database task: {e}")))?
+    }
+
+    /// Runs a write transaction on the blocking pool and wakes the long-polls once it commits.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let db = self.0.db.clone();
+        let out = tokio::task::spawn_blocking(move || store::write(db.as_ref(), f))
+            .await
+            .map_err(|e| ApiError::Internal(format!("database task: {e}")))??;
+        self.0.writes.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(out)
+    }
+}
+
+/// The signed-in user of a request, from its bearer token.
+pub struct AuthUser(pub Actor, pub String);
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized)?;
+        let hash = crate::auth::token_hash(token);
+        let now = crate::validate::format_time(chrono::Utc::now());
+        let lookup = hash.clone();
+        let actor = state
+            .read(move |tx| tx.session_actor(&lookup, &now))
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(AuthUser(actor, hash))
+    }
+}
+
+/// Parses a request body as a JSON object, with the API's error shape for every failure.
+pub fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>, ApiError> {
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge
+        } else {
+            ApiError::BadRequest(e.body_text())
+        }
+    })?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::Malformed("expected a JSON object".into())),
+        Err(e) => Err(ApiError::Malformed(e.to_string())),
+    }
+}
+
+/// The version in an `If-Match` header: `3`, `"3"` or `W/"3"`.
+pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(value) = headers.get(axum::http::header::IF_MATCH) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::BadRequest("If-Match must hold the record's version number".into()))
+}
+
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .map_err(|_| ApiError::BadRequest("Idempotency-Key must be plain text".into()))?
+        .trim();
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::BadRequest("Idempotency-Key must be 1 to 200 characters".into()));
+    }
+    Ok(Some(key.to_string()))
+}
+
+/// Gives every request an id, logs it with its outcome, and returns the id to the client.
+async fn request_log(request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+    let method = request.method().clone();
+    // The path only: queries can carry search terms, and never reach the log.
+    let path = request.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!("request", %id, %method, %path);
+    let mut response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    let status = response.status().as_u16();
+    let micros = started.elapsed().as_micros();
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::warn!(status, micros, "answered");
+        } else {
+            tracing::debug!(status, micros, "answered");
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("route (GET /api/v1/openapi.json lists them)")
+}
+
+async fn health() -> impl IntoResponse {
+    axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi::handler))
+        .merge(auth::router())
+        .merge(sync::router())
+        .merge(records::router());
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(request_log))
+        .with_state(state)
+}

@@ -1,0 +1,437 @@
+//! Create, read, list, update and delete for every entity, the comment thread of a ticket, and
+//! the audit trail of a record.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use super::{AppState, AuthUser, idempotency_key, if_match, json_object};
+use crate::error::ApiError;
+use crate::schema::{Entity, Kind, SYSTEM_FIELDS};
+use crate::service;
+use crate::store::{ListQuery, Record};
+
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/{entity}", get(list).post(create))
+        .route("/{entity}/{id}", get(get_one).patch(update).delete(remove))
+        .route("/audit/{entity}/{id}", get(audit))
+        .route("/tickets/{ticket}/comments", get(list_comments).post(create_comment))
+        .route(
+            "/tickets/{ticket}/comments/{id}",
+            get(get_comment).patch(update_comment).delete(delete_comment),
+        )
+}
+
+fn entity_of(name: &str) -> Result<Entity, ApiError> {
+    Entity::from_name(name).ok_or(ApiError::NotFound("route (GET /api/v1/openapi.json lists them)"))
+}
+
+fn check_id(entity: Entity, id: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(id)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| ApiError::NotFound(entity.noun()))
+}
+
+/// Parses `?limit=&cursor=&sort=&q=&<field>=` against the entity's descriptor.
+pub fn parse_list_query(entity: Entity, params: &HashMap<String, String>) -> Result<ListQuery, ApiError> {
+    let mut query = ListQuery {
+        sort: entity.default_sort(),
+        limit: DEFAULT_PAGE,
+        ..ListQuery::default()
+    };
+    let mut problems = std::collections::BTreeMap::new();
+    let mut cursor = None;
+    for (key, raw) in params {
+        match key.as_str() {
+            "limit" => match raw.parse::<usize>() {
+                Ok(n) if (1..=MAX_PAGE).contains(&n) => query.limit = n,
+                _ => {
+                    problems.insert(key.clone(), format!("must be 1 to {MAX_PAGE}"));
+                }
+            },
+            "cursor" => cursor = Some(raw.clone()),
+            "q" => {
+                let q = raw.trim();
+                if !q.is_empty() {
+                    query.search = Some(q.to_string());
+                }
+            }
+            "sort" => {
+                let (name, descending) = match raw.strip_prefix('-') {
+                    Some(rest) => (rest, true),
+                    None => (raw.as_str(), false),
+                };
+                let sortable = SYSTEM_FIELDS
+                    .iter()
+                    .copied()
+                    .filter(|f| *f != "created_by")
+                    .chain(entity.fields().iter().filter(|f| f.sort).map(|f| f.name))
+                    .find(|f| *f == name);
+                match sortable {
+                    Some(f) => {
+                        query.sort = f;
+                        query.descending = descending;
+                    }
+                    None => {
+                        problems.insert(key.clone(), format!("cannot sort {} by {name}", entity.name()));
+                    }
+                }
+            }
+            _ => match entity.field(key).filter(|f| f.filter) {
+                Some(field) => match filter_value(field.kind, raw) {
+                    Ok(v) => query.filters.push((field.name, v)),
+                    Err(message) => {
+                        problems.insert(key.clone(), message);
+                    }
+                },
+                None => {
+                    problems.insert(key.clone(), format!("is not a filter of {}", entity.name()));
+                }
+            },
+        }
+    }
+    if let Some(cursor) = cursor {
+        query.after = Some(decode_cursor(&cursor).ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave"))?);
+    }
+    if problems.is_empty() {
+        Ok(query)
+    } else {
+        Err(ApiError::Invalid(problems))
+    }
+}
+
+fn filter_value(kind: Kind, raw: &str) -> Result<Value, String> {
+    if raw == "none" && !matches!(kind, Kind::Text(_)) {
+        return Ok(Value::Null);
+    }
+    match kind {
+        Kind::Bool => match raw {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err("must be true or false".into()),
+        },
+        Kind::Int(..) | Kind::Money => raw.parse::<i64>().map(Value::from).map_err(|_| "must be a number".into()),
+        Kind::Enum(options) => options
+            .iter()
+            .find(|o| o.eq_ignore_ascii_case(raw))
+            .map(|o| Value::String((*o).into()))
+            .ok_or_else(|| format!("must be one of: {}", options.join(", "))),
+        Kind::Ref(_) => uuid::Uuid::parse_str(raw)
+            .map(|u| Value::String(u.hyphenated().to_string()))
+            .map_err(|_| "must be an id (UUID) or none".into()),
+        _ => Ok(Value::String(raw.to_string())),
+    }
+}
+
+fn encode_cursor(sort_value: &Value, id: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(json!([sort_value, id]).to_string())
+}
+
+fn decode_cursor(cursor: &str) -> Option<(Value, String)> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let value: Value = serde_json::from_slice(&bytes).ok()?;
+    let pair = value.as_array()?;
+    match pair.as_slice() {
+        [sort, Value::String(id)] if !sort.is_array() && !sort.is_object() => Some((sort.clone(), id.clone())),
+        _ => None,
+    }
+}
+
+async fn list_entity(state: AppState, actor: AuthUser, entity: Entity, mut query: ListQuery) -> Result<Response, ApiError> {
+    let limit = query.limit;
+    let sort = query.sort;
+    query.limit = limit + 1;
+    let items = state
+        .read(move |tx| service::list(tx, &actor.0, entity, &query))
+        .await?;
+    let more = items.len() > limit;
+    let items: Vec<Record> = items.into_iter().take(limit).collect();
+    let next_cursor = match items.last() {
+        Some(last) if more => Value::String(encode_cursor(
+            last.get(sort).unwrap_or(&Value::Null),
+            last.get("id").unwrap_or(&Value::Null),
+        )),
+        _ => Value::Null,
+    };
+    Ok(axum::Json(json!({ "items": items, "next_cursor": next_cursor })).into_response())
+}
+
+async fn list(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    Path(entity): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let entity = entity_of(&entity)?;
+    let query = parse_list_query(entity, &params)?;
+    list_entity(state, actor, entity, query).await
+}
+
+async fn get_one(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    Path((entity, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let entity = entity_of(&entity)?;
+    let id = check_id(entity, &id)?;
+    let record = state.read(move |tx| service::get(tx, &actor.0, entity, &id)).await?;
+    Ok(axum::Json(record).into_response())
+}
+
+/// Runs a write once per Idempotency-Key: a retry gets the first answer back.
+async fn idempotent_write(
+    state: &AppState,
+    actor: &AuthUser,
+    headers: &HeaderMap,
+    op: impl FnOnce(&dyn crate::store::Tx) -> Result<(StatusCode, Value), ApiError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(headers)?;
+    let user = actor.0.id.clone();
+    let (status, body) = state
+        .write(move |tx| {
+            if let Some(key) = &key
+                && let Some((status, body)) = tx.idempotent_answer(&user, key)?
+            {
+                return Ok((status, body));
+            }
+            let (status, body) = op(tx)?;
+            let body = body.to_string();
+            if let Some(key) = &key {
+                tx.remember_answer(&user, key, status.as_u16(), &body)?;
+            }
+            Ok((status.as_u16(), body))
+        })
+        .await?;
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    Ok((status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+async fn create_entity(
+    state: AppState,
+    actor: AuthUser,
+    headers: HeaderMap,
+    entity: Entity,
+    body: Record,
+    allow_duplicate: bool,
+) -> Result<Response, ApiError> {
+    let who = actor.0.clone();
+    idempotent_write(&state, &actor, &headers, move |tx| {
+        let written = service::create(tx, &who, entity, &body, allow_duplicate)?;
+        let status = if written.created { StatusCode::CREATED } else { StatusCode::OK };
+        Ok((status, Value::Object(written.record)))
+    })
+    .await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    Path(entity): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let entity = entity_of(&entity)?;
+    let body = json_object(body)?;
+    let allow_duplicate = params.get("allow_duplicate").is_some_and(|v| v == "true");
+    create_entity(state, actor, headers, entity, body, allow_duplicate).await
+}
+
+async fn update_entity(
+    state: AppState,
+    actor: AuthUser,
+    headers: HeaderMap,
+    entity: Entity,
+    id: String,
+    body: Record,
+) -> Result<Response, ApiError> {
+    let version = if_match(&headers)?;
+    let who = actor.0.clone();
+    idempotent_write(&state, &actor, &headers, move |tx| {
+        let record = service::update(tx, &who, entity, &id, &body, version)?;
+        Ok((StatusCode::OK, Value::Object(record)))
+    })
+    .await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    Path((entity, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let entity = entity_of(&entity)?;
+    let id = check_id(entity, &id)?;
+    let body = json_object(body)?;
+    update_entity(state, actor, headers, entity, id, body).await
+}
+
+async fn delete_entity(state: AppState, actor: AuthUser, headers: HeaderMap, entity: Entity, id: String) -> Result<Response, ApiError> {
+    let version = if_match(&headers)?;
+    let who = actor.0.clone();
+    idempotent_write(&state, &actor, &headers, move |tx| {
+        service::delete(tx, &who, entity, &id, version)?;
+        Ok((StatusCode::OK, json!({ "deleted": id })))
+    })
+    .await
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    Path((entity, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let entity = entity_of(&entity)?;
+    let id = check_id(entity, &id)?;
+    delete_entity(state, actor, headers, entity, id).await
+}
+
+async fn audit(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    Path((entity, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let entity = entity_of(&entity)?;
+    let id = check_id(entity, &id)?;
+    let trail = state
+        .read(move |tx| service::audit_trail(tx, &actor.0, entity, &id))
+        .await?;
+    Ok(axum::Json(json!({ "items": trail })).into_response())
+}
+
+/// The ticket must be one the user may see; its comments are then listed or added.
+async fn visible_ticket(state: &AppState, actor: &AuthUser, ticket: &str) -> Result<String, ApiError> {
+    let id = check_id(Entity::Tickets, ticket)?;
+    let who = actor.0.clone();
+    let lookup = id.clone();
+    state
+        .read(move |tx| service::get(tx, &who, Entity::Tickets, &lookup))
+        .await?;
+    Ok(id)
+}
+
+async fn list_comments(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    Path(ticket): Path<String>,
+    Query(mut params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let ticket = visible_ticket(&state, &actor, &ticket).await?;
+    params.insert("ticket_id".into(), ticket);
+    let query = parse_list_query(Entity::Comments, &params)?;
+    list_entity(state, actor, Entity::Comments, query).await
+}
+
+async fn create_comment(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    Path(ticket): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let ticket = visible_ticket(&state, &actor, &ticket).await?;
+    let mut body = json_object(body)?;
+    if body.get("ticket_id").is_some_and(|t| t.as_str() != Some(ticket.as_str())) {
+        return Err(ApiError::invalid("ticket_id", "must match the ticket in the path"));
+    }
+    body.insert("ticket_id".into(), Value::String(ticket));
+    create_entity(state, actor, headers, Entity::Comments, body, false).await
+}
+
+/// A comment id is only accepted under the ticket it belongs to.
+async fn comment_of(state: &AppState, actor: &AuthUser, ticket: &str, id: &str) -> Result<String, ApiError> {
+    let ticket = visible_ticket(state, actor, ticket).await?;
+    let id = check_id(Entity::Comments, id)?;
+    let who = actor.0.clone();
+    let lookup = id.clone();
+    let comment = state
+        .read(move |tx| service::get(tx, &who, Entity::Comments, &lookup))
+        .await?;
+    if comment.get("ticket_id").and_then(Value::as_str) != Some(ticket.as_str()) {
+        return Err(ApiError::NotFound("comment"));
+    }
+    Ok(id)
+}
+
+async fn get_comment(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    Path((ticket, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = comment_of(&state, &actor, &ticket, &id).await?;
+    let record = state
+        .read(move |tx| service::get(tx, &actor.0, Entity::Comments, &id))
+        .await?;
+    Ok(axum::Json(record).into_response())
+}
+
+async fn update_comment(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    Path((ticket, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let id = comment_of(&state, &actor, &ticket, &id).await?;
+    let body = json_object(body)?;
+    update_entity(state, actor, headers, Entity::Comments, id, body).await
+}
+
+async fn delete_comment(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    Path((ticket, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = comment_of(&state, &actor, &ticket, &id).await?;
+    delete_entity(state, actor, headers, Entity::Comments, id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn list_queries_accept_known_filters_and_sorts_only() {
+        let q = parse_list_query(Entity::Customers, &params(&[("level", "a"), ("sort", "-name"), ("limit", "10")])).unwrap();
+        assert_eq!(q.filters, vec![("level", json!("A"))]);
+        assert_eq!((q.sort, q.descending, q.limit), ("name", true, 10));
+        let err = parse_list_query(Entity::Customers, &params(&[("notes", "x"), ("sort", "phone"), ("limit", "0")])).unwrap_err();
+        match err {
+            ApiError::Invalid(fields) => {
+                assert!(fields.contains_key("notes") && fields.contains_key("sort") && fields.contains_key("limit"));
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = encode_cursor(&json!("华为"), &json!("0190c1d2-0000-7000-8000-000000000001"));
+        assert_eq!(
+            decode_cursor(&c),
+            Some((json!("华为"), "0190c1d2-0000-7000-8000-000000000001".to_string()))
+        );
+        assert_eq!(decode_cursor("!!"), None);
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("[1,2,3]")), None);
+    }
+}

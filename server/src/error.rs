@@ -1,0 +1,136 @@
+//! The one error type of the server's operations, and its JSON shape on the wire:
+//! `{"error": {"code", "message", "fields"}}`. Internal detail is logged, never sent.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request body is not valid JSON: {0}")]
+    Malformed(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("sign in first: the token is missing, expired or revoked")]
+    Unauthorized,
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("{message}")]
+    Forbidden {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        /// The record in the way, for the client to show.
+        existing: Option<Value>,
+    },
+    #[error("the record changed since you read it (now version {})", current.get("version").and_then(Value::as_i64).unwrap_or(0))]
+    Stale { current: Map<String, Value> },
+    #[error("the request body is larger than the server accepts")]
+    TooLarge,
+    #[error("some fields are not valid")]
+    Invalid(BTreeMap<String, String>),
+    #[error("too many failed sign-ins; wait {0} seconds and try again")]
+    TooManyAttempts(u64),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Malformed(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Malformed(_) => "malformed",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::BadCredentials => "bad_credentials",
+            ApiError::Forbidden { .. } => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict { existing: Some(_), .. } => "duplicate",
+            ApiError::Conflict { .. } => "conflict",
+            ApiError::Stale { .. } => "stale",
+            ApiError::TooLarge => "too_large",
+            ApiError::Invalid(_) => "invalid",
+            ApiError::TooManyAttempts(_) => "too_many_attempts",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::Forbidden {
+            message: message.into(),
+            fields: BTreeMap::new(),
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::Invalid(BTreeMap::from([(field.to_string(), message.into())]))
+    }
+
+    /// The JSON body sent to the client.
+    pub fn body(&self) -> Value {
+        let message = match self {
+            // The detail stays in the log.
+            ApiError::Internal(_) => "the server failed; the error is in its log".to_string(),
+            other => other.to_string(),
+        };
+        let mut error = json!({ "code": self.code(), "message": message });
+        let fields = match self {
+            ApiError::Invalid(fields) | ApiError::Forbidden { fields, .. } => Some(fields),
+            _ => None,
+        };
+        if let Some(fields) = fields.filter(|f| !f.is_empty()) {
+            error["fields"] = json!(fields);
+        }
+        match self {
+            ApiError::Conflict {
+                existing: Some(existing),
+                ..
+            } => error["existing"] = existing.clone(),
+            ApiError::Stale { current } => error["current"] = Value::Object(current.clone()),
+            _ => {}
+        }
+        json!({ "error": error })
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError::Internal(format!("json: {e}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        (self.status(), axum::Json(self.body())).into_response()
+    }
+}

@@ -1,0 +1,151 @@
+//! The storage boundary. The domain rules (server/src/service.rs) are written against [`Tx`], a
+//! narrow set of record-level primitives, and [`Database`] hands out read and write transactions.
+//! SQLite implements both (the embedded default); a PostgreSQL backend implements the same traits
+//! without touching the routes or the rules.
+
+pub mod sqlite;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::access::Actor;
+use crate::error::ApiError;
+use crate::schema::Entity;
+
+pub type Record = Map<String, Value>;
+
+/// A stored record with what the store keeps beside it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub record: Record,
+    pub deleted: bool,
+}
+
+/// Columns that are not part of the wire record: password hashes, duplicate-check keys.
+pub type Hidden = Vec<(&'static str, Option<String>)>;
+
+/// A list request after parsing: equality filters, a text search, one sort key, a cursor.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub filters: Vec<(&'static str, Value)>,
+    pub search: Option<String>,
+    pub sort: &'static str,
+    pub descending: bool,
+    /// Continue after this (sort value, id).
+    pub after: Option<(Value, String)>,
+    pub limit: usize,
+}
+
+/// One row of the change feed as stored, before it is shaped for a user.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub seq: i64,
+    pub entity: Entity,
+    pub id: String,
+    /// The viewer may read the record now.
+    pub visible: bool,
+    /// The record is a tombstone.
+    pub deleted: bool,
+    /// The record is live when visible; None otherwise.
+    pub record: Option<Record>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub actor_id: Option<String>,
+    pub action: &'static str,
+    pub entity: Option<Entity>,
+    pub record_id: Option<String>,
+    pub changes: Option<Value>,
+}
+
+/// A user as the sign-in check needs it.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub actor: Actor,
+    pub password_hash: Option<String>,
+    pub active: bool,
+}
+
+/// Record-level primitives inside one transaction.
+pub trait Tx {
+    fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, ApiError>;
+    fn insert(&self, entity: Entity, record: &Record, hidden: &Hidden) -> Result<(), ApiError>;
+    /// Writes every column of an existing row.
+    fn update(&self, entity: Entity, record: &Record, hidden: &Hidden, deleted: bool) -> Result<(), ApiError>;
+    fn list(&self, entity: Entity, query: &ListQuery, viewer: Option<&[String]>) -> Result<Vec<Record>, ApiError>;
+
+    /// The read set of a record (empty when unknown or deleted).
+    fn read_set(&self, entity: Entity, id: &str) -> Result<BTreeSet<String>, ApiError>;
+    fn set_read_set(&self, entity: Entity, id: &str, set: &BTreeSet<String>) -> Result<(), ApiError>;
+    /// Records whose read set is derived from this one's.
+    fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, ApiError>;
+
+    /// Moves the record to the head of the change feed; `dropped` lists principals that lost
+    /// sight of it. Returns the new sequence number.
+    fn record_change(&self, entity: Entity, id: &str, dropped: &BTreeSet<String>) -> Result<i64, ApiError>;
+    /// Changes after `since`, in order, that concern a viewer holding these principals (None: an
+    /// admin, who sees everything).
+    fn changes(&self, since: i64, limit: usize, viewer: Option<&[String]>) -> Result<Vec<Change>, ApiError>;
+    fn latest_seq(&self) -> Result<i64, ApiError>;
+
+    fn audit(&self, entry: &AuditEntry) -> Result<(), ApiError>;
+    fn audit_trail(&self, entity: Entity, id: &str, limit: usize) -> Result<Vec<Value>, ApiError>;
+
+    /// Live customers whose normalized name, phone or email equals one given.
+    fn find_duplicates(&self, keys: &Hidden, except: Option<&str>) -> Result<Vec<Record>, ApiError>;
+    fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, ApiError>;
+    fn username_taken(&self, username: &str, except: Option<&str>) -> Result<bool, ApiError>;
+    fn name_taken(&self, entity: Entity, name: &str, except: Option<&str>) -> Result<bool, ApiError>;
+    /// The next value of a named counter (customer codes, ticket numbers).
+    fn next_counter(&self, name: &str) -> Result<i64, ApiError>;
+    /// Minutes to first response and to resolution for a ticket priority.
+    fn sla(&self, priority: &str) -> Result<(i64, i64), ApiError>;
+
+    fn team_of(&self, user_id: &str) -> Result<Option<String>, ApiError>;
+    fn credentials(&self, username: &str) -> Result<Option<Credentials>, ApiError>;
+    fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), ApiError>;
+    fn create_session(&self, token_hash: &str, user_id: &str, expires_at: &str) -> Result<(), ApiError>;
+    /// The active user a live session belongs to.
+    fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, ApiError>;
+    fn delete_session(&self, token_hash: &str) -> Result<(), ApiError>;
+    fn delete_sessions_of(&self, user_id: &str) -> Result<(), ApiError>;
+
+    fn idempotent_answer(&self, user_id: &str, key: &str) -> Result<Option<(u16, String)>, ApiError>;
+    fn remember_answer(&self, user_id: &str, key: &str, status: u16, body: &str) -> Result<(), ApiError>;
+}
+
+/// A database: read transactions from a pool, write transactions through one writer.
+pub trait Database: Send + Sync + 'static {
+    fn read_tx(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>) -> Result<(), ApiError>;
+    /// Runs `f` in an immediate transaction; commits when it returns Ok, rolls back otherwise.
+    fn write_tx(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>) -> Result<(), ApiError>;
+    /// A consistent copy of the live database, taken while serving.
+    fn backup(&self, to: &Path) -> Result<(), ApiError>;
+}
+
+/// Runs `f` in a read transaction and returns its value.
+pub fn read<T>(db: &dyn Database, f: impl FnOnce(&dyn Tx) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    let mut f = Some(f);
+    let mut out = None;
+    db.read_tx(&mut |tx| {
+        let f = f.take().ok_or_else(|| ApiError::Internal("transaction retried".into()))?;
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| ApiError::Internal("transaction produced nothing".into()))
+}
+
+/// Runs `f` in a write transaction and returns its value once committed.
+pub fn write<T>(db: &dyn Database, f: impl FnOnce(&dyn Tx) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    let mut f = Some(f);
+    let mut out = None;
+    db.write_tx(&mut |tx| {
+        let f = f.take().ok_or_else(|| ApiError::Internal("transaction retried".into()))?;
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| ApiError::Internal("transaction produced nothing".into()))
+}

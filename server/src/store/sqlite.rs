@@ -1,0 +1,766 @@
+//! The embedded SQLite backend: WAL, a busy timeout, one writer connection for immediate
+//! transactions and a small pool of readers. Callers run it off the async threads.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
+use serde_json::{Map, Value};
+
+use super::{AuditEntry, Change, Credentials, Database, Hidden, ListQuery, Record, Stored, Tx};
+use crate::access::{Actor, Role};
+use crate::error::ApiError;
+use crate::schema::{Entity, Kind, SYSTEM_FIELDS};
+use crate::validate::format_time;
+
+/// Numbered migrations, embedded; applied in order, each once. Never edit a released one.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "0001_init",
+    include_str!("../../../migrations/0001_init.sql"),
+)];
+
+/// Columns beside an entity's fields that the store fills but never sends.
+fn hidden_columns(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Customers => &["name_key", "phone_key", "email_key"],
+        _ => &[],
+    }
+}
+
+struct EntitySql {
+    select: String,
+    insert: String,
+    update: String,
+}
+
+static SQL: LazyLock<Vec<EntitySql>> = LazyLock::new(|| {
+    Entity::ALL
+        .iter()
+        .map(|&e| {
+            let fields: Vec<&str> = e.fields().iter().map(|f| f.name).collect();
+            let hidden = hidden_columns(e);
+            let select = format!(
+                "SELECT id, version, created_at, updated_at, created_by, deleted, {} FROM {}",
+                fields.join(", "),
+                e.name()
+            );
+            let mut cols: Vec<&str> = SYSTEM_FIELDS.to_vec();
+            cols.push("deleted");
+            cols.extend(&fields);
+            cols.extend(hidden);
+            let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+            let insert = format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                e.name(),
+                cols.join(", "),
+                marks.join(", ")
+            );
+            let sets: Vec<String> = cols
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(i, c)| format!("{c} = ?{}", i + 1))
+                .collect();
+            let update = format!("UPDATE {} SET {} WHERE id = ?1", e.name(), sets.join(", "));
+            EntitySql {
+                select,
+                insert,
+                update,
+            }
+        })
+        .collect()
+});
+
+fn sql(entity: Entity) -> &'static EntitySql {
+    let index = Entity::ALL.iter().position(|e| *e == entity).unwrap_or(0);
+    &SQL[index]
+}
+
+fn to_sql(value: &Value) -> SqlValue {
+    match value {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Value::Number(n) => n.as_i64().map_or_else(|| SqlValue::Real(n.as_f64().unwrap_or(0.0)), SqlValue::Integer),
+        Value::String(s) => SqlValue::Text(s.clone()),
+        Value::Array(_) | Value::Object(_) => SqlValue::Text(value.to_string()),
+    }
+}
+
+fn from_sql(kind: Kind, value: SqlValue) -> Value {
+    match (kind, value) {
+        (_, SqlValue::Null) => Value::Null,
+        (Kind::Bool, SqlValue::Integer(i)) => Value::Bool(i != 0),
+        (Kind::Tags | Kind::Refs(_) | Kind::Map, SqlValue::Text(s)) => serde_json::from_str(&s).unwrap_or(Value::Null),
+        (_, SqlValue::Integer(i)) => Value::from(i),
+        (_, SqlValue::Real(f)) => Value::from(f),
+        (_, SqlValue::Text(s)) => Value::String(s),
+        (_, SqlValue::Blob(_)) => Value::Null,
+    }
+}
+
+/// Reads a row selected with [`EntitySql::select`] into (record, deleted).
+fn read_row(entity: Entity, row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    let mut record = Map::new();
+    record.insert("id".into(), Value::String(row.get(0)?));
+    record.insert("version".into(), Value::from(row.get::<_, i64>(1)?));
+    record.insert("created_at".into(), Value::String(row.get(2)?));
+    record.insert("updated_at".into(), Value::String(row.get(3)?));
+    let created_by: Option<String> = row.get(4)?;
+    record.insert("created_by".into(), created_by.map_or(Value::Null, Value::String));
+    let deleted: bool = row.get(5)?;
+    for (i, field) in entity.fields().iter().enumerate() {
+        record.insert(field.name.into(), from_sql(field.kind, row.get(6 + i)?));
+    }
+    Ok(Stored { record, deleted })
+}
+
+fn row_params(entity: Entity, record: &Record, hidden: &Hidden, deleted: bool) -> Vec<SqlValue> {
+    let mut out: Vec<SqlValue> = SYSTEM_FIELDS
+        .iter()
+        .map(|f| to_sql(record.get(*f).unwrap_or(&Value::Null)))
+        .collect();
+    out.push(SqlValue::Integer(i64::from(deleted)));
+    out.extend(
+        entity
+            .fields()
+            .iter()
+            .map(|f| to_sql(record.get(f.name).unwrap_or(&Value::Null))),
+    );
+    for column in hidden_columns(entity) {
+        let value = hidden
+            .iter()
+            .find(|(name, _)| name == column)
+            .and_then(|(_, v)| v.clone());
+        out.push(value.map_or(SqlValue::Null, SqlValue::Text));
+    }
+    out
+}
+
+fn pad(set: &BTreeSet<String>) -> String {
+    if set.is_empty() {
+        String::new()
+    } else {
+        format!(" {} ", set.iter().cloned().collect::<Vec<_>>().join(" "))
+    }
+}
+
+fn unpad(s: &str) -> BTreeSet<String> {
+    s.split_whitespace().map(String::from).collect()
+}
+
+/// A transaction (or plain connection) on which the primitives run.
+pub struct SqliteTx<'c>(pub &'c Connection);
+
+impl Tx for SqliteTx<'_> {
+    fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, ApiError> {
+        let sql = format!("{} WHERE id = ?1", sql(entity).select);
+        let mut stmt = self.0.prepare_cached(&sql)?;
+        Ok(stmt.query_row([id], |row| read_row(entity, row)).optional()?)
+    }
+
+    fn insert(&self, entity: Entity, record: &Record, hidden: &Hidden) -> Result<(), ApiError> {
+        let mut stmt = self.0.prepare_cached(&sql(entity).insert)?;
+        stmt.execute(params_from_iter(row_params(entity, record, hidden, false)))?;
+        Ok(())
+    }
+
+    fn update(&self, entity: Entity, record: &Record, hidden: &Hidden, deleted: bool) -> Result<(), ApiError> {
+        let mut stmt = self.0.prepare_cached(&sql(entity).update)?;
+        stmt.execute(params_from_iter(row_params(entity, record, hidden, deleted)))?;
+        Ok(())
+    }
+
+    fn list(&self, entity: Entity, query: &ListQuery, viewer: Option<&[String]>) -> Result<Vec<Record>, ApiError> {
+        let mut sql_text = format!("{} WHERE deleted = 0", sql(entity).select);
+        let mut args: Vec<SqlValue> = Vec::new();
+        for (field, value) in &query.filters {
+            if value.is_null() {
+                sql_text.push_str(&format!(" AND {field} IS NULL"));
+            } else {
+                args.push(to_sql(value));
+                sql_text.push_str(&format!(" AND {field} = ?{}", args.len()));
+            }
+        }
+        if let Some(search) = &query.search {
+            let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            args.push(SqlValue::Text(pattern));
+            let n = args.len();
+            let columns = search_columns(entity);
+            let ors: Vec<String> = columns
+                .iter()
+                .map(|c| format!("{c} LIKE ?{n} ESCAPE '\\'"))
+                .collect();
+            sql_text.push_str(&format!(" AND ({})", ors.join(" OR ")));
+        }
+        let sort = query.sort;
+        let (cmp, order) = if query.descending { ("<", "DESC") } else { (">", "ASC") };
+        if let Some((value, id)) = &query.after {
+            args.push(to_sql(value));
+            args.push(SqlValue::Text(id.clone()));
+            sql_text.push_str(&format!(
+                " AND ({sort}, id) {cmp} (?{}, ?{})",
+                args.len() - 1,
+                args.len()
+            ));
+        }
+        if let Some(principals) = viewer {
+            args.push(SqlValue::Text(entity.name().into()));
+            let entity_arg = args.len();
+            let mut marks = Vec::new();
+            for p in principals {
+                args.push(SqlValue::Text(p.clone()));
+                marks.push(format!("?{}", args.len()));
+            }
+            sql_text.push_str(&format!(
+                " AND id IN (SELECT record_id FROM acl WHERE entity = ?{entity_arg} AND principal IN ({}))",
+                marks.join(", ")
+            ));
+        }
+        args.push(SqlValue::Integer(query.limit as i64));
+        sql_text.push_str(&format!(" ORDER BY {sort} {order}, id {order} LIMIT ?{}", args.len()));
+        let mut stmt = self.0.prepare_cached(&sql_text)?;
+        let rows = stmt.query_map(params_from_iter(args), |row| read_row(entity, row))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row?.record);
+        }
+        Ok(out)
+    }
+
+    fn read_set(&self, entity: Entity, id: &str) -> Result<BTreeSet<String>, ApiError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT principal FROM acl WHERE entity = ?1 AND record_id = ?2")?;
+        let rows = stmt.query_map(params![entity.name(), id], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn set_read_set(&self, entity: Entity, id: &str, set: &BTreeSet<String>) -> Result<(), ApiError> {
+        self.0
+            .prepare_cached("DELETE FROM acl WHERE entity = ?1 AND record_id = ?2")?
+            .execute(params![entity.name(), id])?;
+        let mut insert = self
+            .0
+            .prepare_cached("INSERT INTO acl (principal, entity, record_id) VALUES (?1, ?2, ?3)")?;
+        for principal in set {
+            insert.execute(params![principal, entity.name(), id])?;
+        }
+        Ok(())
+    }
+
+    fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, ApiError> {
+        let links: &[(Entity, &str)] = match entity {
+            Entity::Customers => &[
+                (Entity::Contacts, "customer_id"),
+                (Entity::Opportunities, "customer_id"),
+                (Entity::Activities, "customer_id"),
+                (Entity::Tickets, "customer_id"),
+            ],
+            Entity::Opportunities => &[(Entity::Activities, "opportunity_id")],
+            Entity::Tickets => &[(Entity::Comments, "ticket_id"), (Entity::Activities, "ticket_id")],
+            // A user's records carry the user's team in their read sets.
+            Entity::Users => &[
+                (Entity::Customers, "owner_id"),
+                (Entity::Opportunities, "owner_id"),
+                (Entity::Activities, "owner_id"),
+                (Entity::Tickets, "assignee_id"),
+            ],
+            _ => &[],
+        };
+        let mut out = Vec::new();
+        for (child, column) in links {
+            let sql_text = format!("SELECT id FROM {} WHERE {column} = ?1 AND deleted = 0", child.name());
+            let mut stmt = self.0.prepare_cached(&sql_text)?;
+            let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
+            for row in rows {
+                out.push((*child, row?));
+            }
+        }
+        Ok(out)
+    }
+
+    fn record_change(&self, entity: Entity, id: &str, dropped: &BTreeSet<String>) -> Result<i64, ApiError> {
+        let old: Option<String> = self
+            .0
+            .prepare_cached("SELECT dropped FROM changes WHERE entity = ?1 AND record_id = ?2")?
+            .query_row(params![entity.name(), id], |r| r.get(0))
+            .optional()?;
+        let current = self.read_set(entity, id)?;
+        let mut all_dropped = old.as_deref().map(unpad).unwrap_or_default();
+        all_dropped.extend(dropped.iter().cloned());
+        all_dropped.retain(|p| !current.contains(p));
+        self.0
+            .prepare_cached("DELETE FROM changes WHERE entity = ?1 AND record_id = ?2")?
+            .execute(params![entity.name(), id])?;
+        self.0
+            .prepare_cached("INSERT INTO changes (entity, record_id, dropped) VALUES (?1, ?2, ?3)")?
+            .execute(params![entity.name(), id, pad(&all_dropped)])?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    fn changes(&self, since: i64, limit: usize, viewer: Option<&[String]>) -> Result<Vec<Change>, ApiError> {
+        let mut args: Vec<SqlValue> = vec![SqlValue::Integer(since), SqlValue::Integer(limit as i64)];
+        let (visible, filter) = match viewer {
+            None => ("1".to_string(), String::new()),
+            Some(principals) => {
+                let mut marks = Vec::new();
+                let mut dropped = Vec::new();
+                for p in principals {
+                    args.push(SqlValue::Text(p.clone()));
+                    marks.push(format!("?{}", args.len()));
+                    args.push(SqlValue::Text(format!(" {p} ")));
+                    dropped.push(format!("instr(c.dropped, ?{}) > 0", args.len()));
+                }
+                let visible = format!(
+                    "EXISTS (SELECT 1 FROM acl a WHERE a.principal IN ({}) AND a.entity = c.entity AND a.record_id = c.record_id)",
+                    marks.join(", ")
+                );
+                let filter = format!(" AND ({visible} OR {})", dropped.join(" OR "));
+                (visible, filter)
+            }
+        };
+        let sql_text = format!(
+            "SELECT c.seq, c.entity, c.record_id, {visible} FROM changes c WHERE c.seq > ?1{filter} ORDER BY c.seq LIMIT ?2"
+        );
+        let heads: Vec<(i64, String, String, bool)> = {
+            let mut stmt = self.0.prepare_cached(&sql_text)?;
+            let rows = stmt.query_map(params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut out = Vec::with_capacity(heads.len());
+        for (seq, entity_name, id, visible) in heads {
+            let entity = Entity::from_name(&entity_name)
+                .ok_or_else(|| ApiError::Internal(format!("unknown entity {entity_name} in the change feed")))?;
+            let stored = self.get(entity, &id)?;
+            let deleted = stored.as_ref().is_none_or(|s| s.deleted);
+            let visible = visible && !deleted;
+            out.push(Change {
+                seq,
+                entity,
+                id,
+                visible,
+                deleted,
+                record: stored.filter(|_| visible).map(|s| s.record),
+            });
+        }
+        Ok(out)
+    }
+
+    fn latest_seq(&self) -> Result<i64, ApiError> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    fn audit(&self, entry: &AuditEntry) -> Result<(), ApiError> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO audit (at, actor_id, action, entity, record_id, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                format_time(chrono::Utc::now()),
+                entry.actor_id,
+                entry.action,
+                entry.entity.map(Entity::name),
+                entry.record_id,
+                entry.changes.as_ref().map(Value::to_string),
+            ])?;
+        Ok(())
+    }
+
+    fn audit_trail(&self, entity: Entity, id: &str, limit: usize) -> Result<Vec<Value>, ApiError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT a.id, a.at, a.actor_id, u.username, a.action, a.changes FROM audit a LEFT JOIN users u ON u.id = a.actor_id
+             WHERE a.entity = ?1 AND a.record_id = ?2 ORDER BY a.id LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![entity.name(), id, limit as i64], |r| {
+            let changes: Option<String> = r.get(5)?;
+            Ok(serde_json::json!({
+                "id": r.get::<_, i64>(0)?,
+                "at": r.get::<_, String>(1)?,
+                "actor_id": r.get::<_, Option<String>>(2)?,
+                "actor": r.get::<_, Option<String>>(3)?,
+                "action": r.get::<_, String>(4)?,
+                "changes": changes.and_then(|c| serde_json::from_str::<Value>(&c).ok()),
+            }))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn find_duplicates(&self, keys: &Hidden, except: Option<&str>) -> Result<Vec<Record>, ApiError> {
+        let mut found: Vec<Record> = Vec::new();
+        for (column, key) in keys {
+            let Some(key) = key else { continue };
+            if !hidden_columns(Entity::Customers).contains(column) {
+                continue;
+            }
+            let sql_text = format!(
+                "{} WHERE {column} = ?1 AND deleted = 0 AND id IS NOT ?2 LIMIT 5",
+                sql(Entity::Customers).select
+            );
+            let mut stmt = self.0.prepare_cached(&sql_text)?;
+            let rows = stmt.query_map(params![key, except], |row| read_row(Entity::Customers, row))?;
+            for row in rows {
+                let record = row?.record;
+                if !found.iter().any(|r| r.get("id") == record.get("id")) {
+                    found.push(record);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, ApiError> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT 1 FROM customers WHERE code = ?1 AND id IS NOT ?2")?
+            .exists(params![code, except])?)
+    }
+
+    fn username_taken(&self, username: &str, except: Option<&str>) -> Result<bool, ApiError> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT 1 FROM users WHERE username = ?1 COLLATE NOCASE AND deleted = 0 AND id IS NOT ?2")?
+            .exists(params![username, except])?)
+    }
+
+    fn name_taken(&self, entity: Entity, name: &str, except: Option<&str>) -> Result<bool, ApiError> {
+        let sql_text = format!(
+            "SELECT 1 FROM {} WHERE name = ?1 AND deleted = 0 AND id IS NOT ?2",
+            entity.name()
+        );
+        Ok(self.0.prepare_cached(&sql_text)?.exists(params![name, except])?)
+    }
+
+    fn next_counter(&self, name: &str) -> Result<i64, ApiError> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "INSERT INTO counters (name, value) VALUES (?1, 1)
+                 ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+            )?
+            .query_row([name], |r| r.get(0))?)
+    }
+
+    fn sla(&self, priority: &str) -> Result<(i64, i64), ApiError> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT first_response_minutes, resolution_minutes FROM sla_policies WHERE priority = ?1")?
+            .query_row([priority], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((240, 1440)))
+    }
+
+    fn team_of(&self, user_id: &str) -> Result<Option<String>, ApiError> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT team_id FROM users WHERE id = ?1")?
+            .query_row([user_id], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten())
+    }
+
+    fn credentials(&self, username: &str) -> Result<Option<Credentials>, ApiError> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT id, username, role, team_id, password_hash, active FROM users
+                 WHERE username = ?1 COLLATE NOCASE AND deleted = 0",
+            )?
+            .query_row([username], |r| {
+                let role: String = r.get(2)?;
+                Ok(Credentials {
+                    actor: Actor {
+                        id: r.get(0)?,
+                        username: r.get(1)?,
+                        role: Role::parse(&role).unwrap_or(Role::Agent),
+                        team_id: r.get(3)?,
+                    },
+                    password_hash: r.get(4)?,
+                    active: r.get(5)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), ApiError> {
+        self.0
+            .prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?
+            .execute(params![user_id, hash])?;
+        Ok(())
+    }
+
+    fn create_session(&self, token_hash: &str, user_id: &str, expires_at: &str) -> Result<(), ApiError> {
+        self.0
+            .prepare_cached("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![token_hash, user_id, format_time(chrono::Utc::now()), expires_at])?;
+        Ok(())
+    }
+
+    fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, ApiError> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT u.id, u.username, u.role, u.team_id FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.active = 1 AND u.deleted = 0",
+            )?
+            .query_row(params![token_hash, now], |r| {
+                let role: String = r.get(2)?;
+                Ok(Actor {
+                    id: r.get(0)?,
+                    username: r.get(1)?,
+                    role: Role::parse(&role).unwrap_or(Role::Agent),
+                    team_id: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<(), ApiError> {
+        self.0
+            .prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+            .execute([token_hash])?;
+        Ok(())
+    }
+
+    fn delete_sessions_of(&self, user_id: &str) -> Result<(), ApiError> {
+        self.0
+            .prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
+            .execute([user_id])?;
+        Ok(())
+    }
+
+    fn idempotent_answer(&self, user_id: &str, key: &str) -> Result<Option<(u16, String)>, ApiError> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT status, body FROM idempotency WHERE user_id = ?1 AND key = ?2")?
+            .query_row(params![user_id, key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn remember_answer(&self, user_id: &str, key: &str, status: u16, body: &str) -> Result<(), ApiError> {
+        self.0
+            .prepare_cached(
+                "INSERT OR REPLACE INTO idempotency (user_id, key, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![user_id, key, status, body, format_time(chrono::Utc::now())])?;
+        Ok(())
+    }
+}
+
+/// Text columns searched by `?q=` in lists.
+fn search_columns(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Customers => &["name", "code", "phone", "email"],
+        Entity::Contacts => &["name", "phone", "mobile", "email"],
+        Entity::Tickets => &["number", "subject"],
+        Entity::Activities => &["subject"],
+        Entity::Comments => &["body"],
+        Entity::Users => &["username", "display_name"],
+        _ => &["name"],
+    }
+}
+
+pub struct Sqlite {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+const MAX_IDLE_READERS: usize = 16;
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // WAL survives a killed process without losing a committed transaction; NORMAL skips the
+    // fsync per commit that FULL would add (only a power cut can lose the last commits).
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(())
+}
+
+impl Sqlite {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Sqlite, ApiError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ApiError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let writer = Connection::open(path)?;
+        configure(&writer)?;
+        migrate(&writer)?;
+        Ok(Sqlite {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn reader(&self) -> Result<Connection, ApiError> {
+        let idle = self.readers.lock().map_err(|_| poisoned())?.pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                conn.set_prepared_statement_cache_capacity(128);
+                Ok(conn)
+            }
+        }
+    }
+}
+
+fn poisoned() -> ApiError {
+    ApiError::Internal("a database lock was poisoned by an earlier panic".into())
+}
+
+/// Applies the migrations the database has not seen, each in its own transaction.
+pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, ApiError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    let newest: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if newest > known {
+        return Err(ApiError::Internal(format!(
+            "the database is at schema version {newest}, newer than this crm-server knows ({known}); upgrade crm-server"
+        )));
+    }
+    let mut applied = Vec::new();
+    for (version, name, text) in MIGRATIONS.iter().filter(|m| m.0 > newest) {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let result = conn.execute_batch(text).and_then(|()| {
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                params![version, name, format_time(chrono::Utc::now())],
+            )
+        });
+        match result {
+            Ok(_) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                conn.execute_batch("ROLLBACK")?;
+                return Err(ApiError::Internal(format!("migration {name} failed: {e}")));
+            }
+        }
+        applied.push(*name);
+    }
+    Ok(applied)
+}
+
+impl Database for Sqlite {
+    fn read_tx(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>) -> Result<(), ApiError> {
+        let conn = self.reader()?;
+        conn.execute_batch("BEGIN")?;
+        let result = f(&SqliteTx(&conn));
+        conn.execute_batch("COMMIT")?;
+        let mut idle = self.readers.lock().map_err(|_| poisoned())?;
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
+
+    fn write_tx(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>) -> Result<(), ApiError> {
+        let conn = self.writer.lock().map_err(|_| poisoned())?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        match f(&SqliteTx(&conn)) {
+            Ok(()) => {
+                if let Err(e) = conn.execute_batch("COMMIT") {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    return Err(e.into());
+                }
+                Ok(())
+            }
+            Err(e) => {
+                conn.execute_batch("ROLLBACK")?;
+                Err(e)
+            }
+        }
+    }
+
+    fn backup(&self, to: &Path) -> Result<(), ApiError> {
+        if to.exists() {
+            return Err(ApiError::BadRequest(format!(
+                "{} already exists; choose a new file for the backup",
+                to.display()
+            )));
+        }
+        let conn = self.reader()?;
+        let target = to
+            .to_str()
+            .ok_or_else(|| ApiError::BadRequest("the backup path must be valid UTF-8".into()))?;
+        conn.execute("VACUUM INTO ?1", [target])?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrated_tables_hold_every_descriptor_column() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate(&conn).unwrap();
+        for entity in Entity::ALL {
+            let mut stmt = conn
+                .prepare(&format!("SELECT name, \"notnull\" FROM pragma_table_info('{}')", entity.name()))
+                .unwrap();
+            let columns: Vec<(String, bool)> = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let expected: Vec<&str> = SYSTEM_FIELDS
+                .iter()
+                .copied()
+                .chain(["deleted"])
+                .chain(entity.fields().iter().map(|f| f.name))
+                .chain(hidden_columns(entity).iter().copied())
+                .collect();
+            for name in &expected {
+                assert!(
+                    columns.iter().any(|(c, _)| c == name),
+                    "{}.{name} is in the descriptor but not the schema",
+                    entity.name()
+                );
+            }
+            for field in entity.fields() {
+                let (_, not_null) = columns.iter().find(|(c, _)| c == field.name).unwrap();
+                assert_eq!(*not_null, field.not_null(), "{}.{} NOT NULL differs", entity.name(), field.name);
+            }
+            for (column, _) in &columns {
+                assert!(
+                    expected.contains(&column.as_str()) || (entity == Entity::Users && column == "password_hash"),
+                    "{}.{column} is in the schema but not the descriptor",
+                    entity.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn migrating_twice_applies_nothing_new() {
+        let conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&conn).unwrap(), vec!["0001_init"]);
+        assert!(migrate(&conn).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_audit_log_is_append_only() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate(&conn).unwrap();
+        conn.execute("INSERT INTO audit (at, action) VALUES ('2026-01-01T00:00:00Z', 'login')", [])
+            .unwrap();
+        assert!(conn.execute("UPDATE audit SET action = 'x'", []).is_err());
+        assert!(conn.execute("DELETE FROM audit", []).is_err());
+    }
+}

@@ -1,0 +1,365 @@
+//! Checks a JSON body against an entity's descriptor and turns it into clean column values.
+//! Pure: no storage, no HTTP. The same rules serve create (defaults filled, required enforced)
+//! and patch (only the fields sent).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::access::Role;
+use crate::schema::{self, Access, Default, Entity, Field, Kind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Create,
+    Patch,
+}
+
+/// What was wrong with a body, field by field.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Problems {
+    /// Bad values: answered with 422.
+    pub invalid: BTreeMap<String, String>,
+    /// Fields this user may not set: answered with 403.
+    pub forbidden: BTreeMap<String, String>,
+}
+
+impl Problems {
+    pub fn is_empty(&self) -> bool {
+        self.invalid.is_empty() && self.forbidden.is_empty()
+    }
+}
+
+/// Fields accepted in a body beyond the descriptor's: a user's password is write-only.
+fn write_only(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Users => &["password"],
+        _ => &[],
+    }
+}
+
+/// Checks `input` and returns the normalized fields. On create the result holds every field of
+/// the entity (defaults filled in); on patch only those sent. `id` may be sent on create.
+pub fn check(
+    entity: Entity,
+    input: &Map<String, Value>,
+    mode: Mode,
+    role: Role,
+) -> Result<Map<String, Value>, Problems> {
+    let mut problems = Problems::default();
+    let mut out = Map::new();
+
+    for (key, value) in input {
+        if key == "id" && mode == Mode::Create {
+            match value.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
+                Some(id) => {
+                    out.insert("id".into(), Value::String(id.hyphenated().to_string()));
+                }
+                None => {
+                    problems.invalid.insert(key.clone(), "must be a UUID".into());
+                }
+            }
+            continue;
+        }
+        if schema::SYSTEM_FIELDS.contains(&key.as_str()) {
+            let hint = if key == "version" {
+                "is set by the server; send the version you edited as If-Match"
+            } else {
+                "is set by the server"
+            };
+            problems.invalid.insert(key.clone(), hint.into());
+            continue;
+        }
+        if write_only(entity).contains(&key.as_str()) {
+            out.insert(key.clone(), value.clone());
+            continue;
+        }
+        let Some(field) = entity.field(key) else {
+            problems
+                .invalid
+                .insert(key.clone(), format!("is not a field of a {}", entity.noun()));
+            continue;
+        };
+        match field.access {
+            Access::Server => {
+                problems.invalid.insert(key.clone(), "is set by the server".into());
+                continue;
+            }
+            Access::Privileged if !role.may_assign() => {
+                problems
+                    .forbidden
+                    .insert(key.clone(), "only a manager or admin may set this".into());
+                continue;
+            }
+            Access::Admin if role != Role::Admin => {
+                problems
+                    .forbidden
+                    .insert(key.clone(), "only an admin may set this".into());
+                continue;
+            }
+            _ => {}
+        }
+        match normalize(field, value) {
+            Ok(v) => {
+                out.insert(key.clone(), v);
+            }
+            Err(message) => {
+                problems.invalid.insert(key.clone(), message);
+            }
+        }
+    }
+
+    if mode == Mode::Create {
+        for field in entity.fields() {
+            if out.contains_key(field.name) || problems.invalid.contains_key(field.name) {
+                continue;
+            }
+            if field.required {
+                problems.invalid.insert(field.name.into(), "is required".into());
+            } else {
+                out.insert(field.name.into(), default_value(field));
+            }
+        }
+    }
+    for field in entity.fields().iter().filter(|f| f.required) {
+        if out.get(field.name).is_some_and(Value::is_null) {
+            problems.invalid.insert(field.name.into(), "is required".into());
+        }
+    }
+
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+pub fn default_value(field: &Field) -> Value {
+    match field.default {
+        Default::Null => Value::Null,
+        Default::Str(s) => Value::String(s.into()),
+        Default::Int(i) => Value::from(i),
+        Default::Bool(b) => Value::Bool(b),
+        Default::EmptyList => Value::Array(Vec::new()),
+        Default::EmptyMap => Value::Object(Map::new()),
+    }
+}
+
+/// An RFC 3339 instant in UTC, as every timestamp is stored and sent.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
+    if value.is_null() {
+        return Ok(default_value(field));
+    }
+    match field.kind {
+        Kind::Text(max) => {
+            let s = value.as_str().ok_or("must be text")?;
+            if s.contains('\0') {
+                return Err("must not contain NUL characters".into());
+            }
+            let s = s.trim();
+            if s.chars().count() > max {
+                return Err(format!("must be at most {max} characters"));
+            }
+            if s.is_empty() {
+                return Ok(default_value(field));
+            }
+            Ok(Value::String(s.into()))
+        }
+        Kind::Enum(options) => {
+            let s = value.as_str().ok_or("must be text")?.trim();
+            options
+                .iter()
+                .find(|o| o.eq_ignore_ascii_case(s))
+                .map(|o| Value::String((*o).into()))
+                .ok_or_else(|| format!("must be one of: {}", options.join(", ")))
+        }
+        Kind::Ref(_) => parse_uuid(value).map(Value::String),
+        Kind::Int(min, max) => {
+            let n = value.as_i64().ok_or("must be a whole number")?;
+            if n < min || n > max {
+                return Err(format!("must be between {min} and {max}"));
+            }
+            Ok(Value::from(n))
+        }
+        Kind::Money => {
+            let n = value
+                .as_i64()
+                .ok_or("must be a whole number of minor units (cents, fen)")?;
+            if n < 0 {
+                return Err("must not be negative".into());
+            }
+            Ok(Value::from(n))
+        }
+        Kind::Bool => value
+            .as_bool()
+            .map(Value::Bool)
+            .ok_or_else(|| "must be true or false".into()),
+        Kind::Date => {
+            let s = value.as_str().ok_or("must be a date, YYYY-MM-DD")?;
+            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                .map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
+                .map_err(|_| "must be a date, YYYY-MM-DD".into())
+        }
+        Kind::Time => {
+            let s = value.as_str().ok_or("must be a time, RFC 3339")?;
+            DateTime::parse_from_rfc3339(s.trim())
+                .map(|t| Value::String(format_time(t.with_timezone(&Utc))))
+                .map_err(|_| "must be a time in RFC 3339, like 2026-12-01T09:30:00Z".into())
+        }
+        Kind::Tags => {
+            let items = value.as_array().ok_or("must be a list of text")?;
+            if items.len() > 50 {
+                return Err("must hold at most 50 tags".into());
+            }
+            let mut seen = BTreeSet::new();
+            let mut tags = Vec::new();
+            for item in items {
+                let tag = item.as_str().ok_or("must be a list of text")?.trim();
+                if tag.is_empty() || tag.chars().count() > 50 {
+                    return Err("each tag must be 1 to 50 characters".into());
+                }
+                if seen.insert(tag.to_string()) {
+                    tags.push(Value::String(tag.into()));
+                }
+            }
+            Ok(Value::Array(tags))
+        }
+        Kind::Refs(_) => {
+            let items = value.as_array().ok_or("must be a list of ids")?;
+            let mut seen = BTreeSet::new();
+            let mut ids = Vec::new();
+            for item in items {
+                let id = parse_uuid(item)?;
+                if seen.insert(id.clone()) {
+                    ids.push(Value::String(id));
+                }
+            }
+            Ok(Value::Array(ids))
+        }
+        Kind::Map => {
+            let map = value.as_object().ok_or("must be an object of named values")?;
+            if map.len() > 100 {
+                return Err("must hold at most 100 extension fields".into());
+            }
+            for (key, v) in map {
+                if key.is_empty() || key.chars().count() > 64 {
+                    return Err("each extension field name must be 1 to 64 characters".into());
+                }
+                if v.is_array() || v.is_object() {
+                    return Err(format!("{key}: extension values must be text, numbers or true/false"));
+                }
+                if v.as_str().is_some_and(|s| s.chars().count() > 2000) {
+                    return Err(format!("{key}: must be at most 2000 characters"));
+                }
+            }
+            Ok(value.clone())
+        }
+    }
+}
+
+fn parse_uuid(value: &Value) -> Result<String, String> {
+    value
+        .as_str()
+        .and_then(|s| Uuid::parse_str(s.trim()).ok())
+        .map(|u| u.hyphenated().to_string())
+        .ok_or_else(|| "must be an id (UUID)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn create_fills_defaults_and_normalizes() {
+        let out = check(
+            Entity::Customers,
+            &obj(json!({"name": "  华为技术有限公司 ", "level": "a", "tags": ["vip", "vip", "华南"]})),
+            Mode::Create,
+            Role::Sales,
+        )
+        .unwrap();
+        assert_eq!(out["name"], "华为技术有限公司");
+        assert_eq!(out["level"], "A");
+        assert_eq!(out["category"], "prospect");
+        assert_eq!(out["tags"], json!(["vip", "华南"]));
+        assert_eq!(out["extra"], json!({}));
+        assert!(out["phone"].is_null());
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let problems = check(
+            Entity::Customers,
+            &obj(json!({"level": "Z", "email": 5, "bogus": 1, "version": 3})),
+            Mode::Create,
+            Role::Sales,
+        )
+        .unwrap_err();
+        for field in ["level", "email", "bogus", "version", "name"] {
+            assert!(problems.invalid.contains_key(field), "{field} not reported: {problems:?}");
+        }
+    }
+
+    #[test]
+    fn sales_may_not_set_owner_but_managers_may() {
+        let body = obj(json!({"owner_id": "0190c1d2-0000-7000-8000-000000000001"}));
+        let problems = check(Entity::Customers, &body, Mode::Patch, Role::Sales).unwrap_err();
+        assert!(problems.forbidden.contains_key("owner_id"));
+        assert!(check(Entity::Customers, &body, Mode::Patch, Role::Manager).is_ok());
+    }
+
+    #[test]
+    fn patch_may_not_null_a_required_field() {
+        let problems =
+            check(Entity::Customers, &obj(json!({"name": null})), Mode::Patch, Role::Admin).unwrap_err();
+        assert_eq!(problems.invalid["name"], "is required");
+    }
+
+    #[test]
+    fn times_are_stored_in_utc() {
+        let out = check(
+            Entity::Activities,
+            &obj(json!({"kind": "call", "subject": "x", "starts_at": "2026-12-01T09:30:00+08:00"})),
+            Mode::Create,
+            Role::Agent,
+        )
+        .unwrap();
+        assert_eq!(out["starts_at"], "2026-12-01T01:30:00.000Z");
+    }
+
+    #[test]
+    fn ranges_and_money_are_checked() {
+        let problems = check(
+            Entity::Opportunities,
+            &obj(json!({"customer_id": "nope", "name": "x", "amount": -5, "probability": 150})),
+            Mode::Create,
+            Role::Sales,
+        )
+        .unwrap_err();
+        assert!(problems.invalid.contains_key("customer_id"));
+        assert!(problems.invalid.contains_key("amount"));
+        assert!(problems.invalid.contains_key("probability"));
+    }
+
+    #[test]
+    fn extension_fields_hold_scalars_only() {
+        let bad = check(
+            Entity::Customers,
+            &obj(json!({"name": "x", "extra": {"nested": {"a": 1}}})),
+            Mode::Create,
+            Role::Sales,
+        );
+        assert!(bad.unwrap_err().invalid.contains_key("extra"));
+    }
+}
