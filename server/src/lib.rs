@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dedupe;
 pub mod error;
 pub mod schema;
+pub mod seed;
 pub mod service;
 pub mod store;
 pub mod validate;

@@ -1,1 +1,266 @@
-fn main() {}
+//! `crm-server`: run the server and administer its database.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use crm_server::access::Role;
+use crm_server::schema::Entity;
+use crm_server::store::{self, ListQuery};
+use crm_server::{Settings, service, system_actor};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(name = "crm-server", version, about = "The crm multi-user server")]
+struct Cli {
+    /// The SQLite database file [default: server.db in the platform data directory]
+    #[arg(long, global = true, env = "CRM_DB")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API until SIGINT or SIGTERM.
+    Serve {
+        #[arg(long, env = "CRM_LISTEN", default_value = "127.0.0.1:7878")]
+        listen: SocketAddr,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Fill the database with demo data.
+    Seed {
+        /// Realistic demo data in Chinese and English (the only kind there is).
+        #[arg(long, required = true)]
+        demo: bool,
+        /// How many customers to create.
+        #[arg(long, default_value_t = 200)]
+        customers: usize,
+    },
+    /// Write a consistent copy of the database to FILE, safe while the server runs.
+    Backup { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is asked for, or read from standard input.
+    Add {
+        username: String,
+        #[arg(long, value_parser = ["admin", "manager", "sales", "agent"])]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The team's name; created if it does not exist.
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+    /// Disable a user; their sessions end at once.
+    Disable { username: String },
+    /// Set a user's password; their sessions end at once.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn default_db() -> Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "crm")
+        .context("no home directory to keep the database in; pass --db PATH")?;
+    Ok(dirs.data_dir().join("server.db"))
+}
+
+fn read_password(from_stdin: bool) -> Result<String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        if password.is_empty() {
+            bail!("no password on standard input");
+        }
+        return Ok(password);
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Again: ")?;
+    if first != second {
+        bail!("the passwords differ; nothing was changed");
+    }
+    Ok(first)
+}
+
+fn find_user(tx: &dyn store::Tx, username: &str) -> Result<String, crm_server::ApiError> {
+    tx.credentials(username)?
+        .map(|c| c.actor.id)
+        .ok_or(crm_server::ApiError::NotFound("user"))
+}
+
+fn object(v: Value) -> serde_json::Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let path = match cli.db {
+        Some(p) => p,
+        None => default_db()?,
+    };
+    let db = crm_server::open_sqlite(&path)
+        .with_context(|| format!("cannot open the database {}", path.display()))?;
+    let system = system_actor();
+    match cli.command {
+        Command::Serve { listen } => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}; is another server running?"))?;
+                tracing::info!(addr = %listener.local_addr()?, db = %path.display(), "serving");
+                crm_server::serve(listener, db, Settings::default(), shutdown_signal()).await?;
+                anyhow::Ok(())
+            })?;
+        }
+        Command::Migrate => {
+            eprintln!("{} is at the newest schema", path.display());
+        }
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            display_name,
+            team,
+            email,
+            password_stdin,
+        }) => {
+            let password = read_password(password_stdin)?;
+            let role = Role::parse(&role).context("unknown role")?;
+            let user = store::write(db.as_ref(), |tx| {
+                let team_id = match &team {
+                    None => Value::Null,
+                    Some(name) => {
+                        let query = ListQuery {
+                            filters: vec![("name", json!(name))],
+                            sort: "name",
+                            limit: 1,
+                            ..ListQuery::default()
+                        };
+                        match tx.list(Entity::Teams, &query, None)?.first() {
+                            Some(t) => t["id"].clone(),
+                            None => {
+                                let made = service::create(tx, &system, Entity::Teams, &object(json!({"name": name})), false)?;
+                                eprintln!("created team {name}");
+                                made.record["id"].clone()
+                            }
+                        }
+                    }
+                };
+                let body = json!({
+                    "username": username,
+                    "display_name": display_name.clone().unwrap_or_else(|| username.clone()),
+                    "role": role.as_str(),
+                    "team_id": team_id,
+                    "email": email,
+                    "password": password,
+                });
+                service::create(tx, &system, Entity::Users, &object(body), false)
+            })
+            .map_err(|e| anyhow::anyhow!("{e}{}", field_detail(&e)))?;
+            println!("added {} ({})", username, user.record["id"].as_str().unwrap_or_default());
+        }
+        Command::User(UserCommand::List) => {
+            let users = store::read(db.as_ref(), |tx| {
+                let query = ListQuery {
+                    sort: "username",
+                    limit: 100_000,
+                    ..ListQuery::default()
+                };
+                tx.list(Entity::Users, &query, None)
+            })?;
+            println!("{:<20} {:<8} {:<6} {}", "USERNAME", "ROLE", "ACTIVE", "NAME");
+            for u in users {
+                println!(
+                    "{:<20} {:<8} {:<6} {}",
+                    u["username"].as_str().unwrap_or_default(),
+                    u["role"].as_str().unwrap_or_default(),
+                    if u["active"] == Value::Bool(true) { "yes" } else { "no" },
+                    u["display_name"].as_str().unwrap_or_default()
+                );
+            }
+        }
+        Command::User(UserCommand::Disable { username }) => {
+            store::write(db.as_ref(), |tx| {
+                let id = find_user(tx, &username)?;
+                service::update(tx, &system, Entity::Users, &id, &object(json!({"active": false})), None)
+            })?;
+            println!("disabled {username}; their sessions are revoked");
+        }
+        Command::User(UserCommand::Passwd {
+            username,
+            password_stdin,
+        }) => {
+            let password = read_password(password_stdin)?;
+            store::write(db.as_ref(), |tx| {
+                let id = find_user(tx, &username)?;
+                service::update(tx, &system, Entity::Users, &id, &object(json!({"password": password})), None)
+            })
+            .map_err(|e| anyhow::anyhow!("{e}{}", field_detail(&e)))?;
+            println!("changed the password of {username}; their sessions are revoked");
+        }
+        Command::Seed { demo: _, customers } => {
+            let started = std::time::Instant::now();
+            let report = crm_server::seed::demo(db.as_ref(), customers)?;
+            eprintln!("{report} in {:.1} s", started.elapsed().as_secs_f64());
+        }
+        Command::Backup { file } => {
+            db.backup(&file)?;
+            eprintln!("backed up {} to {}", path.display(), file.display());
+        }
+    }
+    Ok(())
+}
+
+/// The per-field messages of a validation error, for the terminal.
+fn field_detail(e: &crm_server::ApiError) -> String {
+    match e {
+        crm_server::ApiError::Invalid(fields) => fields.iter().map(|(k, v)| format!("\n  {k} {v}")).collect(),
+        _ => String::new(),
+    }
+}
