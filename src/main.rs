@@ -1,1 +1,67 @@
-fn main() {}
+//! `crm`: the terminal client. Without a command it opens the screens; with one it is a
+//! scripting CLI over the local replica.
+
+use std::process::ExitCode;
+
+use clap::{Arg, ArgMatches, Command};
+use crm::cli::{CliError, Context, account, demo, records};
+use crm_server::schema::Entity;
+
+fn build() -> Command {
+    let mut cmd =
+        Command::new("crm")
+            .version(env!("CARGO_PKG_VERSION"))
+            .about("A keyboard-first terminal CRM")
+            .arg(Arg::new("profile").long("profile").global(true).help(
+                "the profile to use [default: CRM_PROFILE, then the config's default_profile]",
+            ))
+            .subcommand(demo::command())
+            .subcommand(account::login_command())
+            .subcommand(
+                Command::new("logout").about("Revoke the token on the server and forget it here"),
+            )
+            .subcommand(
+                Command::new("status")
+                    .about("Server, user, credential store, last sync, pending writes, conflicts"),
+            )
+            .subcommand(account::sync_command())
+            .subcommand(account::conflicts_command())
+            .subcommand(records::export_command());
+    for entity in records::ENTITIES {
+        cmd = cmd.subcommand(records::command(entity));
+    }
+    cmd
+}
+
+fn run(matches: &ArgMatches) -> Result<(), CliError> {
+    let mut ctx = Context::new(matches.get_one::<String>("profile").map(String::as_str))?;
+    match matches.subcommand() {
+        Some(("demo", m)) => demo::run(&mut ctx, m),
+        Some(("login", m)) => account::login(&mut ctx, m),
+        Some(("logout", _)) => account::logout(&ctx),
+        Some(("status", _)) => account::status(&ctx),
+        Some(("sync", m)) => account::sync(&ctx, m),
+        Some(("conflicts", m)) => account::conflicts(&ctx, m),
+        Some(("export", m)) => records::export(&ctx, m),
+        Some((name, m)) => match Entity::from_name(name) {
+            Some(entity) => records::run(&ctx, entity, m),
+            None => Err(CliError::Usage(format!(
+                "unknown command {name}; see crm --help"
+            ))),
+        },
+        None => Err(CliError::Usage(
+            "say what to do; see crm --help (or run `crm demo`)".into(),
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    let matches = build().get_matches();
+    match run(&matches) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("crm: {e}");
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+        }
+    }
+}

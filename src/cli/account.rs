@@ -1,0 +1,436 @@
+//! Signing in and out, status, sync and conflicts.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use crm_server::access::Role;
+use serde_json::{Map, Value};
+
+use super::{CliError, Context, output, write_stdout};
+use crate::config::StoreChoice;
+use crate::credentials;
+use crate::replica::{Keep, Replica};
+use crate::sync::{self, ApiClient, Progress};
+
+pub fn login_command() -> Command {
+    Command::new("login")
+        .about("Sign in to a server and keep the token in the OS keyring (or a private file)")
+        .arg(
+            Arg::new("server")
+                .long("server")
+                .help("the server's URL [default: the profile's]"),
+        )
+        .arg(
+            Arg::new("user")
+                .long("user")
+                .help("your username [default: the profile's]"),
+        )
+        .arg(
+            Arg::new("password_stdin")
+                .long("password-stdin")
+                .action(ArgAction::SetTrue)
+                .help("read the password from standard input instead of asking"),
+        )
+        .arg(
+            Arg::new("store")
+                .long("store")
+                .value_parser(["auto", "keyring", "file"])
+                .help("where to keep the token [default: the profile's, else auto]"),
+        )
+}
+
+pub fn conflicts_command() -> Command {
+    Command::new("conflicts")
+        .about("Fields you and someone else changed at once")
+        .subcommand_required(true)
+        .subcommand(Command::new("list").about("List conflicts with both values"))
+        .subcommand(
+            Command::new("resolve")
+                .about("Keep your value or theirs")
+                .arg(
+                    Arg::new("id")
+                        .required(true)
+                        .help("the record's id (as `crm conflicts list` shows)"),
+                )
+                .arg(
+                    Arg::new("keep")
+                        .long("keep")
+                        .required(true)
+                        .value_parser(["mine", "theirs"]),
+                )
+                .arg(
+                    Arg::new("field")
+                        .long("field")
+                        .help("only this field [default: every field of the record]"),
+                ),
+        )
+}
+
+fn read_password(from_stdin: bool) -> Result<String, CliError> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| CliError::Other(format!("cannot read the password: {e}")))?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        if password.is_empty() {
+            return Err(CliError::Usage("no password on standard input".into()));
+        }
+        return Ok(password);
+    }
+    rpassword::prompt_password("Password: ")
+        .map_err(|e| CliError::Other(format!("cannot read the password: {e}")))
+}
+
+fn confirm(question: &str) -> bool {
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok()
+        && matches!(answer.trim(), "y" | "Y" | "yes")
+}
+
+/// Keeps the token where the profile says; with `auto`, the keyring when one answers, else a
+/// private file once the user agrees. Returns the store used.
+pub fn keep_token(
+    ctx: &Context,
+    choice: StoreChoice,
+    token: &str,
+    interactive_fallback: bool,
+) -> Result<StoreChoice, CliError> {
+    let file = ctx.file_store();
+    match choice {
+        StoreChoice::File => {
+            file.set(&ctx.profile_name, token)?;
+            Ok(StoreChoice::File)
+        }
+        StoreChoice::Keyring => {
+            credentials::keyring_set(&ctx.profile_name, token)?;
+            Ok(StoreChoice::Keyring)
+        }
+        StoreChoice::Auto => match credentials::keyring_set(&ctx.profile_name, token) {
+            Ok(()) => Ok(StoreChoice::Keyring),
+            Err(e) => {
+                let path = file.path(&ctx.profile_name);
+                eprintln!("No OS keyring answered ({e}).");
+                let agreed = interactive_fallback
+                    && confirm(&format!(
+                        "Keep the token in {} instead (readable only by you)?",
+                        path.display()
+                    ));
+                if !agreed {
+                    return Err(CliError::Other(
+                        "the token was not kept; run `crm login --store file ...` to keep it in a private file".into(),
+                    ));
+                }
+                file.set(&ctx.profile_name, token)?;
+                Ok(StoreChoice::File)
+            }
+        },
+    }
+}
+
+pub fn login(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
+    let existing = ctx
+        .config
+        .profiles
+        .get(&ctx.profile_name)
+        .cloned()
+        .unwrap_or_default();
+    let server = m
+        .get_one::<String>("server")
+        .cloned()
+        .or(existing.server.clone())
+        .ok_or_else(|| {
+            CliError::Usage("say which server: --server https://crm.example.com".into())
+        })?;
+    let username = m
+        .get_one::<String>("user")
+        .cloned()
+        .or(existing.username.clone())
+        .ok_or_else(|| CliError::Usage("say who you are: --user NAME".into()))?;
+    let choice = match m.get_one::<String>("store").map(String::as_str) {
+        Some("file") => StoreChoice::File,
+        Some("keyring") => StoreChoice::Keyring,
+        Some(_) => StoreChoice::Auto,
+        None => existing.credential_store,
+    };
+    let password = read_password(m.get_flag("password_stdin"))?;
+    let client = ApiClient::new(&server)?;
+    let session = ctx.runtime.block_on(client.login(&username, &password))?;
+    let used = match keep_token(ctx, choice, &session.token, true) {
+        Ok(used) => used,
+        Err(e) => {
+            // Do not leave a live token behind that nobody holds.
+            let _ = ctx
+                .runtime
+                .block_on(client.clone().with_token(session.token.clone()).logout());
+            return Err(e);
+        }
+    };
+    let profile = ctx
+        .config
+        .profiles
+        .entry(ctx.profile_name.clone())
+        .or_default();
+    profile.server = Some(server.clone());
+    profile.username = Some(username.clone());
+    profile.credential_store = used;
+    if ctx.config.default_profile.is_none() {
+        ctx.config.default_profile = Some(ctx.profile_name.clone());
+    }
+    ctx.config.save(&ctx.dirs)?;
+    let display = session
+        .user
+        .get("display_name")
+        .and_then(Value::as_str)
+        .unwrap_or(&username);
+    eprintln!(
+        "signed in to {server} as {} (profile {}); token kept in the {}",
+        crate::text::sanitize(display),
+        ctx.profile_name,
+        if used == StoreChoice::File {
+            "private file store"
+        } else {
+            "OS keyring"
+        }
+    );
+    let mut replica = ctx.open_replica()?;
+    bind(&mut replica, &session.user)?;
+    let client = client.with_token(session.token);
+    sync_now(ctx, &replica, &client)
+}
+
+/// Ties the replica to the signed-in user (a different user's data is cleared first).
+pub fn bind(replica: &mut Replica, user: &Map<String, Value>) -> Result<(), CliError> {
+    let id = user
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| CliError::Other("the server's sign-in answer has no user id".into()))?;
+    let role = user
+        .get("role")
+        .and_then(Value::as_str)
+        .and_then(Role::parse)
+        .unwrap_or(Role::Agent);
+    replica.bind_user(id, role)?;
+    Ok(())
+}
+
+/// Pushes pending writes, then pulls, drawing progress on stderr.
+pub fn sync_now(ctx: &Context, replica: &Replica, client: &ApiClient) -> Result<(), CliError> {
+    let pushed = ctx.runtime.block_on(sync::push(replica, client))?;
+    if pushed.sent > 0 {
+        eprintln!("sent {} local change(s)", pushed.sent);
+    }
+    for refused in &pushed.refused {
+        eprintln!(
+            "refused by the server: {} {}: {}",
+            refused.entity.noun(),
+            refused.id,
+            refused.message
+        );
+    }
+    let started = Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    let mut last_draw = Instant::now();
+    let report = ctx
+        .runtime
+        .block_on(sync::pull(replica, client, |p: Progress| {
+            if tty && (last_draw.elapsed() > Duration::from_millis(100) || !p.more) {
+                last_draw = Instant::now();
+                eprint!("\r{}", progress_line(&p, started.elapsed()));
+                let _ = std::io::stderr().flush();
+            }
+        }))?;
+    if tty {
+        eprintln!();
+    }
+    eprintln!(
+        "synced: {} updated, {} removed, {} conflict(s) in {:.1} s",
+        report.upserts,
+        report.removals,
+        report.conflicts.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `syncing: 12000 changes received · 8400/s`, redrawn in place.
+fn progress_line(p: &Progress, elapsed: Duration) -> String {
+    let rate = p.received as f64 / elapsed.as_secs_f64().max(0.001);
+    let state = if p.more { "syncing" } else { "done" };
+    format!("{state}: {} changes received · {rate:.0}/s   ", p.received)
+}
+
+pub fn logout(ctx: &Context) -> Result<(), CliError> {
+    match ctx.client() {
+        Ok(client) => match ctx.runtime.block_on(client.logout()) {
+            Ok(()) => eprintln!("the token is revoked on the server"),
+            Err(e) => {
+                eprintln!("could not revoke the token on the server ({e}); it expires on its own")
+            }
+        },
+        Err(CliError::NotSignedIn(_)) => {
+            eprintln!("profile {} was not signed in", ctx.profile_name)
+        }
+        Err(e) => return Err(e),
+    }
+    let _ = credentials::keyring_delete(&ctx.profile_name);
+    ctx.file_store().delete(&ctx.profile_name)?;
+    eprintln!("signed out of profile {}", ctx.profile_name);
+    Ok(())
+}
+
+pub fn status(ctx: &Context) -> Result<(), CliError> {
+    let profile = ctx.profile()?;
+    let replica = ctx.open_replica()?;
+    let state = replica.status()?;
+    let token = ctx.token()?;
+    let store = match &token {
+        Some((_, store)) => store.to_string(),
+        None => "none (not signed in)".into(),
+    };
+    let online = match (&token, ctx.client()) {
+        (Some(_), Ok(client)) => {
+            match ctx
+                .runtime
+                .block_on(async { tokio::time::timeout(Duration::from_secs(3), client.me()).await })
+            {
+                Ok(Ok(me)) => format!(
+                    "online as {} ({})",
+                    me.get("username").and_then(Value::as_str).unwrap_or("?"),
+                    me.get("role").and_then(Value::as_str).unwrap_or("?")
+                ),
+                Ok(Err(e)) => format!("not connected: {e}"),
+                Err(_) => "not connected: the server did not answer in 3 s".into(),
+            }
+        }
+        _ => "not signed in".into(),
+    };
+    let rows: Vec<(&str, String)> = vec![
+        ("profile", ctx.profile_name.clone()),
+        ("server", profile.server.unwrap_or_else(|| "-".into())),
+        ("user", profile.username.unwrap_or_else(|| "-".into())),
+        ("connection", online),
+        ("credential store", store),
+        (
+            "last sync",
+            state.last_sync_at.unwrap_or_else(|| "never".into()),
+        ),
+        ("cursor", state.cursor.to_string()),
+        ("pending writes", state.pending_writes.to_string()),
+        ("refused writes", state.failed_writes.to_string()),
+        ("conflicts", state.conflicts.to_string()),
+        ("replica", replica.path().display().to_string()),
+    ];
+    let rows: Vec<Map<String, Value>> = rows
+        .into_iter()
+        .map(|(k, v)| {
+            let mut m = Map::new();
+            m.insert("what".into(), Value::String(k.into()));
+            m.insert("state".into(), Value::String(v));
+            m
+        })
+        .collect();
+    write_stdout(&output::table(&["what", "state"], &rows, 100))?;
+    for entry in replica.outbox()?.iter().filter(|e| e.last_error.is_some()) {
+        eprintln!(
+            "outbox #{} {} {} {}: {}",
+            entry.seq,
+            entry.op.as_str(),
+            entry.entity.noun(),
+            entry.record_id,
+            entry.last_error.as_deref().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+pub fn sync_command() -> Command {
+    Command::new("sync")
+        .about("Send local changes and fetch the server's")
+        .arg(
+            Arg::new("full")
+                .long("full")
+                .action(ArgAction::SetTrue)
+                .help("rebuild the replica from scratch (unsent changes are kept)"),
+        )
+}
+
+pub fn sync(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
+    let client = ctx.client()?;
+    let mut replica = ctx.open_replica()?;
+    if m.get_flag("full") {
+        replica.rebuild()?;
+        eprintln!("the replica was emptied; fetching everything");
+    }
+    if replica.user_id()?.is_none() {
+        let me = ctx.runtime.block_on(client.me())?;
+        bind(&mut replica, &me)?;
+    }
+    replica.retry_now()?;
+    sync_now(ctx, &replica, &client)
+}
+
+pub fn conflicts(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
+    let replica = ctx.open_replica()?;
+    match m.subcommand() {
+        Some(("resolve", m)) => {
+            let id = m
+                .get_one::<String>("id")
+                .map(String::as_str)
+                .unwrap_or_default();
+            let keep = if m.get_one::<String>("keep").map(String::as_str) == Some("mine") {
+                Keep::Mine
+            } else {
+                Keep::Theirs
+            };
+            let conflict = replica
+                .conflicts()?
+                .into_iter()
+                .find(|c| c.id == id || c.id.starts_with(id))
+                .ok_or_else(|| {
+                    CliError::NotFound(format!(
+                        "no conflict on {id}; `crm conflicts list` shows them"
+                    ))
+                })?;
+            match m.get_one::<String>("field") {
+                Some(field) => replica.resolve_field(conflict.entity, &conflict.id, field, keep)?,
+                None => replica.resolve(conflict.entity, &conflict.id, keep)?,
+            };
+            ctx.after_write(
+                &replica,
+                &format!("resolved {} {}", conflict.entity.noun(), conflict.id),
+            )
+        }
+        _ => {
+            let rows: Vec<Map<String, Value>> = replica
+                .conflicts()?
+                .into_iter()
+                .map(|c| {
+                    let mut m = Map::new();
+                    m.insert("entity".into(), Value::String(c.entity.noun().into()));
+                    m.insert("id".into(), Value::String(c.id));
+                    m.insert("field".into(), Value::String(c.field));
+                    m.insert("mine".into(), c.mine);
+                    m.insert("theirs".into(), c.theirs);
+                    m
+                })
+                .collect();
+            if rows.is_empty() {
+                eprintln!("no conflicts");
+                return Ok(());
+            }
+            write_stdout(&output::table(
+                &["entity", "id", "field", "mine", "theirs"],
+                &rows,
+                40,
+            ))
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! `crm demo`: the whole product on one machine with nothing to configure — the server
+//! in-process on a loopback port with its own database, demo data, a signed-in profile.
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use crm_server::schema::Entity;
+use crm_server::store::{self, ListQuery};
+
+use super::{CliError, Context, account};
+use crate::config::StoreChoice;
+use crate::sync::ApiClient;
+
+pub const PROFILE: &str = "demo";
+
+pub fn command() -> Command {
+    Command::new("demo")
+        .about("Run a demo server with demo data and sign in to it (profile `demo`)")
+        .arg(
+            Arg::new("customers")
+                .long("customers")
+                .value_parser(clap::value_parser!(usize))
+                .default_value("2000")
+                .help("how many customers to seed into an empty demo database"),
+        )
+        .arg(
+            Arg::new("listen")
+                .long("listen")
+                .default_value("127.0.0.1:0")
+                .help("where the demo server listens (port 0: any free port)"),
+        )
+        .arg(
+            Arg::new("server_only")
+                .long("server-only")
+                .action(ArgAction::SetTrue)
+                .help("do not open the screens: print where the server is and stay up"),
+        )
+}
+
+fn failed(what: &str) -> impl Fn(crm_server::ApiError) -> CliError + '_ {
+    move |e| CliError::Other(format!("{what}: {e}"))
+}
+
+/// A running demo: the server's address and the signed-in profile's replica.
+pub struct Running {
+    pub url: String,
+    pub stop: tokio::sync::oneshot::Sender<()>,
+    pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Opens (seeding when empty) the demo database, serves it, signs in as `demo`, syncs.
+pub fn start(ctx: &mut Context, customers: usize, listen: &str) -> Result<Running, CliError> {
+    let db_path = ctx.dirs.demo_db();
+    let db = crm_server::open_sqlite(&db_path).map_err(failed("cannot open the demo database"))?;
+    let any = ListQuery {
+        sort: "name",
+        limit: 1,
+        ..ListQuery::default()
+    };
+    let empty = store::read(db.as_ref(), |tx| tx.list(Entity::Customers, &any, None))
+        .map_err(failed("cannot read the demo database"))?
+        .is_empty();
+    if empty {
+        eprintln!("seeding the demo database with {customers} customers…");
+        let report = crm_server::seed::demo(db.as_ref(), customers)
+            .map_err(failed("cannot seed the demo data"))?;
+        eprintln!("{report}");
+    }
+    let listener = ctx
+        .runtime
+        .block_on(tokio::net::TcpListener::bind(listen))
+        .map_err(|e| CliError::Other(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::Other(format!("no local address: {e}")))?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = ctx.runtime.spawn(crm_server::serve(
+        listener,
+        db,
+        crm_server::Settings::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let url = format!("http://{addr}");
+
+    ctx.profile_name = PROFILE.to_string();
+    let client = ApiClient::new(&url)?;
+    let session = ctx
+        .runtime
+        .block_on(client.login("demo", crm_server::seed::DEMO_PASSWORD))?;
+    // The demo's token lives as long as the demo: a private file, no keyring prompt.
+    account::keep_token(ctx, StoreChoice::File, &session.token, false)?;
+    let profile = ctx.config.profiles.entry(PROFILE.to_string()).or_default();
+    profile.server = Some(url.clone());
+    profile.username = Some("demo".into());
+    profile.credential_store = StoreChoice::File;
+    if ctx.config.default_profile.is_none() {
+        ctx.config.default_profile = Some(PROFILE.to_string());
+    }
+    ctx.config.save(&ctx.dirs)?;
+    let mut replica = ctx.open_replica()?;
+    account::bind(&mut replica, &session.user)?;
+    account::sync_now(ctx, &replica, &client.with_token(session.token))?;
+    Ok(Running { url, stop, server })
+}
+
+pub fn run(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
+    let customers = *m.get_one::<usize>("customers").unwrap_or(&2000);
+    let listen = m
+        .get_one::<String>("listen")
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:0".into());
+    let running = start(ctx, customers, &listen)?;
+    let result = if m.get_flag("server_only") || true {
+        eprintln!(
+            "The demo server is at {} (database {}).\nSigned in as demo; every demo user's password is `{}`.\nTry, in another terminal: crm --profile demo customers list --search 华\nCtrl-C stops it.",
+            running.url,
+            ctx.dirs.demo_db().display(),
+            crm_server::seed::DEMO_PASSWORD
+        );
+        ctx.runtime
+            .block_on(tokio::signal::ctrl_c())
+            .map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))
+    } else {
+        Ok(())
+    };
+    let _ = running.stop.send(());
+    let _ = ctx.runtime.block_on(running.server);
+    result
+}

@@ -1,0 +1,277 @@
+//! Command-line flags generated from the server's field tables, so `crm customers add --name …
+//! --level A --owner li` knows every field without a hand-written list, and values are parsed by
+//! the same kinds the server validates.
+
+use clap::{Arg, ArgAction, ArgMatches};
+use crm_server::schema::{Access, Entity, Field, Kind};
+use serde_json::{Map, Value};
+
+/// The flag for a field: `owner_id` → `owner`, `expected_close` → `expected-close`.
+pub fn flag_name(field: &Field) -> String {
+    let name = field.name.strip_suffix("_id").unwrap_or(field.name);
+    name.replace('_', "-")
+}
+
+fn help(field: &Field) -> String {
+    match field.kind {
+        Kind::Text(_) => "text".into(),
+        Kind::Enum(options) => options.join("|"),
+        Kind::Ref(Entity::Users) => "username".into(),
+        Kind::Ref(Entity::Customers) => "customer code or id".into(),
+        Kind::Ref(Entity::Stages) => "stage name".into(),
+        Kind::Ref(Entity::Teams) => "team name".into(),
+        Kind::Ref(target) => format!("{} id", target.noun()),
+        Kind::Int(min, max) => format!("{min}..{max}"),
+        Kind::Money => "amount, like 12345.67".into(),
+        Kind::Bool => "true|false".into(),
+        Kind::Date => "YYYY-MM-DD".into(),
+        Kind::Time => "RFC 3339 time, like 2026-12-01T09:30:00Z".into(),
+        Kind::Tags => "comma-separated tags".into(),
+        Kind::Refs(_) => "comma-separated usernames".into(),
+        Kind::Map => "KEY=VALUE, repeatable".into(),
+    }
+}
+
+/// Fields a client may set on this entity (not the ones the server fills).
+pub fn settable(entity: Entity) -> impl Iterator<Item = &'static Field> {
+    entity
+        .fields()
+        .iter()
+        .filter(|f| f.access != Access::Server)
+}
+
+/// One flag per settable field, for `add` and `edit`.
+pub fn write_args(entity: Entity) -> Vec<Arg> {
+    settable(entity)
+        .map(|field| {
+            let arg = Arg::new(field.name)
+                .long(flag_name(field))
+                .value_name(field.name.to_uppercase())
+                .help(help(field));
+            if field.kind == Kind::Map {
+                arg.action(ArgAction::Append)
+            } else {
+                arg
+            }
+        })
+        .collect()
+}
+
+/// One flag per filterable field, for `list`.
+pub fn filter_args(entity: Entity) -> Vec<Arg> {
+    entity
+        .fields()
+        .iter()
+        .filter(|f| f.filter)
+        .map(|field| {
+            Arg::new(field.name)
+                .long(flag_name(field))
+                .value_name(field.name.to_uppercase())
+                .help(format!(
+                    "only those whose {} is this ({})",
+                    field.name,
+                    help(field)
+                ))
+        })
+        .collect()
+}
+
+/// Turns names into ids: usernames, customer codes, stage and team names.
+pub trait Resolve {
+    fn resolve(&self, target: Entity, text: &str) -> Result<String, String>;
+}
+
+/// Parses one flag value by its field's kind. Money is typed in major units and sent in minor.
+pub fn parse_value(field: &Field, raw: &str, resolver: &dyn Resolve) -> Result<Value, String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw == "-" {
+        return Ok(Value::Null);
+    }
+    match field.kind {
+        Kind::Text(_) | Kind::Enum(_) | Kind::Date | Kind::Time => {
+            Ok(Value::String(raw.to_string()))
+        }
+        Kind::Ref(target) => resolver.resolve(target, raw).map(Value::String),
+        Kind::Int(..) => raw
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| "must be a whole number".to_string()),
+        Kind::Money => parse_money(raw).map(Value::from),
+        Kind::Bool => match raw.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
+            "false" | "no" | "n" | "0" => Ok(Value::Bool(false)),
+            _ => Err("must be true or false".into()),
+        },
+        Kind::Tags => Ok(Value::Array(
+            raw.split([',', '，'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| Value::String(t.to_string()))
+                .collect(),
+        )),
+        Kind::Refs(target) => raw
+            .split([',', '，'])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| resolver.resolve(target, t).map(Value::String))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        Kind::Map => Err("use KEY=VALUE".into()),
+    }
+}
+
+/// "12,345.67" → 1234567 minor units. At most two decimals; never negative.
+pub fn parse_money(raw: &str) -> Result<i64, String> {
+    let cleaned: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ',' | '_' | ' ' | '¥' | '$'))
+        .collect();
+    let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    let bad = || format!("{raw} is not an amount like 12345.67");
+    if whole.is_empty() && fraction.is_empty() || fraction.len() > 2 {
+        return Err(bad());
+    }
+    if !whole.chars().all(|c| c.is_ascii_digit()) || !fraction.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
+    whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(fraction))
+        .ok_or_else(bad)
+}
+
+/// Minor units shown as a major amount: 1234567 → "12,345.67".
+pub fn format_money(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let minor = minor.unsigned_abs();
+    let whole = (minor / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{:02}", minor % 100)
+}
+
+/// The fields given on the command line, parsed; every bad one is reported at once.
+pub fn collect(
+    entity: Entity,
+    matches: &ArgMatches,
+    resolver: &dyn Resolve,
+) -> Result<Map<String, Value>, Vec<String>> {
+    let mut out = Map::new();
+    let mut problems = Vec::new();
+    for field in settable(entity) {
+        if field.kind == Kind::Map {
+            let Some(pairs) = matches.get_many::<String>(field.name) else {
+                continue;
+            };
+            let mut map = Map::new();
+            for pair in pairs {
+                match pair.split_once('=') {
+                    Some((k, v)) if !k.trim().is_empty() => {
+                        map.insert(k.trim().to_string(), Value::String(v.trim().to_string()));
+                    }
+                    _ => problems.push(format!("--{} {pair}: use KEY=VALUE", flag_name(field))),
+                }
+            }
+            out.insert(field.name.into(), Value::Object(map));
+            continue;
+        }
+        if let Some(raw) = matches.get_one::<String>(field.name) {
+            match parse_value(field, raw, resolver) {
+                Ok(v) => {
+                    out.insert(field.name.into(), v);
+                }
+                Err(message) => problems.push(format!("--{} {raw}: {message}", flag_name(field))),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Names;
+    impl Resolve for Names {
+        fn resolve(&self, target: Entity, text: &str) -> Result<String, String> {
+            match (target, text) {
+                (Entity::Users, "li") => Ok("user-li".into()),
+                (Entity::Users, "zhang") => Ok("user-zhang".into()),
+                _ => Err(format!("no {} named {text}", target.noun())),
+            }
+        }
+    }
+
+    #[test]
+    fn flags_are_named_after_fields() {
+        let field = Entity::Customers.field("owner_id").unwrap();
+        assert_eq!(flag_name(field), "owner");
+        assert_eq!(
+            flag_name(Entity::Opportunities.field("expected_close").unwrap()),
+            "expected-close"
+        );
+        let args = write_args(Entity::Tickets);
+        assert!(
+            args.iter().all(|a| a.get_id() != "number"),
+            "server-filled fields get no flag"
+        );
+    }
+
+    #[test]
+    fn money_is_typed_in_major_units() {
+        assert_eq!(parse_money("12,345.67"), Ok(1_234_567));
+        assert_eq!(parse_money("¥5000"), Ok(500_000));
+        assert_eq!(parse_money(".5"), Ok(50));
+        assert!(parse_money("1.234").is_err());
+        assert!(parse_money("-5").is_err());
+        assert!(parse_money("abc").is_err());
+        assert_eq!(format_money(1_234_567), "12,345.67");
+        assert_eq!(format_money(5), "0.05");
+        assert_eq!(format_money(100_000_000), "1,000,000.00");
+    }
+
+    #[test]
+    fn values_are_parsed_by_kind_and_names_resolved() {
+        let owner = Entity::Customers.field("owner_id").unwrap();
+        assert_eq!(
+            parse_value(owner, "li", &Names),
+            Ok(Value::String("user-li".into()))
+        );
+        assert!(parse_value(owner, "nobody", &Names).is_err());
+        let shared = Entity::Customers.field("shared_with").unwrap();
+        assert_eq!(
+            parse_value(shared, "li，zhang", &Names),
+            Ok(serde_json::json!(["user-li", "user-zhang"]))
+        );
+        let tags = Entity::Customers.field("tags").unwrap();
+        assert_eq!(
+            parse_value(tags, "vip, 华南,", &Names),
+            Ok(serde_json::json!(["vip", "华南"]))
+        );
+    }
+
+    #[test]
+    fn every_bad_flag_is_reported() {
+        let cmd = clap::Command::new("t").args(write_args(Entity::Opportunities));
+        let matches = cmd
+            .try_get_matches_from(["t", "--amount", "x", "--owner", "nobody", "--name", "Deal"])
+            .unwrap();
+        let problems = collect(Entity::Opportunities, &matches, &Names).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+}

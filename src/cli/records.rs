@@ -1,0 +1,567 @@
+//! `crm <entity> list|show|add|edit|delete` and `crm export`, all from the local replica, so they
+//! work offline; writes go to the outbox and are sent when the server answers.
+
+use std::collections::HashMap;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use crm_server::schema::Entity;
+use serde_json::{Map, Value};
+
+use super::fields::{self, Resolve};
+use super::output::{self, Format};
+use super::{CliError, Context};
+use crate::replica::{LocalQuery, Record, Replica};
+
+/// The entities the scripting CLI works on.
+pub const ENTITIES: [Entity; 5] = [
+    Entity::Customers,
+    Entity::Contacts,
+    Entity::Opportunities,
+    Entity::Activities,
+    Entity::Tickets,
+];
+
+fn format_arg() -> Arg {
+    Arg::new("format")
+        .long("format")
+        .value_parser(clap::builder::EnumValueParser::<Format>::new())
+        .default_value("table")
+        .help("table for people; json or csv for programs")
+}
+
+fn key_help(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Customers => "the customer's code (C000123) or id",
+        Entity::Tickets => "the ticket's number (T-000123) or id",
+        _ => "the record's id",
+    }
+}
+
+pub fn command(entity: Entity) -> Command {
+    let key = || Arg::new("key").required(true).help(key_help(entity));
+    let mut add = Command::new("add")
+        .about(format!(
+            "Add a {} (offline too: sent at the next sync)",
+            entity.noun()
+        ))
+        .args(fields::write_args(entity));
+    if entity == Entity::Customers {
+        add = add.arg(
+            Arg::new("allow_duplicate")
+                .long("allow-duplicate")
+                .action(ArgAction::SetTrue)
+                .help("create even when a customer with the same name, phone or email exists"),
+        );
+    }
+    Command::new(entity.name())
+        .about(format!("List, show, add, edit or delete {}", entity.name()))
+        .subcommand_required(true)
+        .subcommand(
+            Command::new("list")
+                .about(format!("List {} from the local replica", entity.name()))
+                .arg(
+                    Arg::new("search")
+                        .long("search")
+                        .short('s')
+                        .help("text to find"),
+                )
+                .args(fields::filter_args(entity))
+                .arg(
+                    Arg::new("sort")
+                        .long("sort")
+                        .help("a field to sort by; prefix - for descending"),
+                )
+                .arg(
+                    Arg::new("limit")
+                        .long("limit")
+                        .value_parser(clap::value_parser!(usize))
+                        .default_value("50"),
+                )
+                .arg(
+                    Arg::new("offset")
+                        .long("offset")
+                        .value_parser(clap::value_parser!(usize))
+                        .default_value("0"),
+                )
+                .arg(format_arg()),
+        )
+        .subcommand(
+            Command::new("show")
+                .about(format!("Show one {}", entity.noun()))
+                .arg(key())
+                .arg(format_arg()),
+        )
+        .subcommand(add)
+        .subcommand(
+            Command::new("edit")
+                .about(format!("Change fields of a {}", entity.noun()))
+                .arg(key())
+                .args(fields::write_args(entity)),
+        )
+        .subcommand(
+            Command::new("delete")
+                .about(format!("Delete a {}", entity.noun()))
+                .arg(key())
+                .arg(
+                    Arg::new("yes")
+                        .long("yes")
+                        .action(ArgAction::SetTrue)
+                        .required(true)
+                        .help("yes, delete it"),
+                ),
+        )
+}
+
+pub fn export_command() -> Command {
+    Command::new("export")
+        .about(
+            "Write every record of one kind that you may see, as CSV or JSON, to standard output",
+        )
+        .arg(
+            Arg::new("entity")
+                .required(true)
+                .value_parser(ENTITIES.map(|e| e.name()).to_vec()),
+        )
+        .arg(
+            Arg::new("format")
+                .long("format")
+                .value_parser(clap::builder::EnumValueParser::<Format>::new())
+                .default_value("csv"),
+        )
+}
+
+/// Names ↔ ids through the replica: usernames, customer codes, stage and team names, numbers.
+pub struct Names<'a>(pub &'a Replica);
+
+impl Names<'_> {
+    fn find_one(
+        &self,
+        entity: Entity,
+        field: &str,
+        value: &str,
+    ) -> Result<Option<Record>, CliError> {
+        let query = LocalQuery {
+            filters: vec![(field.to_string(), Value::String(value.to_string()))],
+            limit: 1,
+            ..LocalQuery::default()
+        };
+        Ok(self.0.list(entity, &query)?.into_iter().next())
+    }
+
+    /// The record a user typed: an id, or the human key of its kind.
+    pub fn record(&self, entity: Entity, key: &str) -> Result<Record, CliError> {
+        let key = key.trim();
+        let found = match entity {
+            Entity::Customers => self.0.customer_by_code_or_id(key)?,
+            Entity::Tickets if !is_uuid(key) => {
+                self.find_one(Entity::Tickets, "number", &key.to_uppercase())?
+            }
+            Entity::Users if !is_uuid(key) => self.find_one(Entity::Users, "username", key)?,
+            Entity::Stages | Entity::Teams if !is_uuid(key) => {
+                self.find_one(entity, "name", key)?
+            }
+            _ if is_uuid(key) => self.0.get(entity, key)?,
+            _ => None,
+        };
+        found.ok_or_else(|| {
+            CliError::NotFound(format!(
+                "no {} {key} in the local replica; `crm sync` fetches new ones",
+                entity.noun()
+            ))
+        })
+    }
+
+    /// A short name for a linked record, for tables.
+    fn label(
+        &self,
+        cache: &mut HashMap<(Entity, String), String>,
+        entity: Entity,
+        id: &str,
+    ) -> String {
+        let key = (entity, id.to_string());
+        if let Some(hit) = cache.get(&key) {
+            return hit.clone();
+        }
+        let label = match self.0.get(entity, id) {
+            Ok(Some(r)) => match entity {
+                Entity::Users => r.text("username"),
+                Entity::Customers => r.text("code"),
+                Entity::Tickets => r.text("number"),
+                _ => r.text("name"),
+            }
+            .unwrap_or(id)
+            .to_string(),
+            _ => id.chars().take(8).collect(),
+        };
+        cache.insert(key, label.clone());
+        label
+    }
+}
+
+fn is_uuid(s: &str) -> bool {
+    uuid::Uuid::parse_str(s).is_ok()
+}
+
+impl Resolve for Names<'_> {
+    fn resolve(&self, target: Entity, text: &str) -> Result<String, String> {
+        self.record(target, text)
+            .map(|r| r.id)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The columns a table shows, each a field, a linked record's label, or money.
+fn columns(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Customers => &[
+            "code",
+            "name",
+            "level",
+            "category",
+            "lifecycle",
+            "region",
+            "phone",
+            "owner_id",
+        ],
+        Entity::Contacts => &[
+            "customer_id",
+            "name",
+            "title",
+            "mobile",
+            "phone",
+            "email",
+            "birthday",
+        ],
+        Entity::Opportunities => &[
+            "customer_id",
+            "name",
+            "stage_id",
+            "amount",
+            "probability",
+            "expected_close",
+            "owner_id",
+        ],
+        Entity::Activities => &[
+            "starts_at",
+            "due_at",
+            "kind",
+            "subject",
+            "customer_id",
+            "done",
+            "outcome",
+            "owner_id",
+        ],
+        Entity::Tickets => &[
+            "number",
+            "priority",
+            "status",
+            "subject",
+            "customer_id",
+            "assignee_id",
+            "resolution_due",
+        ],
+        _ => &["id"],
+    }
+}
+
+/// Rows for a table: ids shown as names, money as amounts, pending edits marked.
+fn display_rows(
+    names: &Names<'_>,
+    entity: Entity,
+    records: &[Record],
+) -> (Vec<&'static str>, Vec<Map<String, Value>>) {
+    let cols = columns(entity);
+    let mut cache = HashMap::new();
+    let rows = records
+        .iter()
+        .map(|r| {
+            let mut row = Map::new();
+            for col in cols {
+                let value = match (entity.field(col).map(|f| f.kind), r.get(col)) {
+                    (Some(crm_server::schema::Kind::Ref(target)), Some(Value::String(id))) => {
+                        Value::String(names.label(&mut cache, target, id))
+                    }
+                    (Some(crm_server::schema::Kind::Money), Some(Value::Number(n))) => {
+                        Value::String(fields::format_money(n.as_i64().unwrap_or(0)))
+                    }
+                    (_, v) => v.cloned().unwrap_or(Value::Null),
+                };
+                row.insert(col.trim_end_matches("_id").to_string(), value);
+            }
+            let state = if r.conflicted {
+                "conflict"
+            } else if r.pending {
+                "pending"
+            } else {
+                ""
+            };
+            row.insert("sync".into(), Value::String(state.into()));
+            row
+        })
+        .collect();
+    let mut headers: Vec<&'static str> = cols.iter().map(|c| c.trim_end_matches("_id")).collect();
+    headers.push("sync");
+    (headers, rows)
+}
+
+/// Every field of a record, for JSON and CSV.
+fn full(record: &Record) -> Map<String, Value> {
+    let mut out = record.fields.clone();
+    out.insert("id".into(), Value::String(record.id.clone()));
+    out.insert("pending".into(), Value::Bool(record.pending));
+    out.insert("conflicted".into(), Value::Bool(record.conflicted));
+    out
+}
+
+fn all_columns(entity: Entity) -> Vec<&'static str> {
+    let mut cols = vec!["id", "version", "created_at", "updated_at"];
+    cols.extend(entity.fields().iter().map(|f| f.name));
+    cols
+}
+
+pub fn print(
+    names: &Names<'_>,
+    entity: Entity,
+    records: &[Record],
+    format: Format,
+) -> Result<(), CliError> {
+    let text = match format {
+        Format::Json => {
+            let items: Vec<Value> = records.iter().map(|r| Value::Object(full(r))).collect();
+            serde_json::to_string_pretty(&items).map_err(|e| CliError::Other(e.to_string()))? + "\n"
+        }
+        Format::Csv => output::csv(
+            &all_columns(entity),
+            &records.iter().map(full).collect::<Vec<_>>(),
+        ),
+        Format::Table => {
+            let (headers, rows) = display_rows(names, entity, records);
+            output::table(&headers, &rows, 32)
+        }
+    };
+    super::write_stdout(&text)
+}
+
+fn print_one(names: &Names<'_>, record: &Record, format: Format) -> Result<(), CliError> {
+    match format {
+        Format::Table => {
+            let mut rows = Vec::new();
+            let mut cache = HashMap::new();
+            for col in all_columns(record.entity) {
+                let value = match (record.entity.field(col).map(|f| f.kind), record.get(col)) {
+                    (Some(crm_server::schema::Kind::Ref(target)), Some(Value::String(id))) => {
+                        Value::String(names.label(&mut cache, target, id))
+                    }
+                    (Some(crm_server::schema::Kind::Money), Some(Value::Number(n))) => {
+                        Value::String(fields::format_money(n.as_i64().unwrap_or(0)))
+                    }
+                    (_, Some(v)) => v.clone(),
+                    (_, None) if col == "id" => Value::String(record.id.clone()),
+                    (_, None) => continue,
+                };
+                let mut row = Map::new();
+                row.insert("field".into(), Value::String(col.into()));
+                row.insert("value".into(), value);
+                rows.push(row);
+            }
+            super::write_stdout(&output::table(&["field", "value"], &rows, 80))
+        }
+        other => print(names, record.entity, std::slice::from_ref(record), other),
+    }
+}
+
+pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), CliError> {
+    let replica = ctx.open_replica()?;
+    let names = Names(&replica);
+    match matches.subcommand() {
+        Some(("list", m)) => {
+            let mut query = LocalQuery {
+                search: m.get_one::<String>("search").cloned(),
+                limit: *m.get_one::<usize>("limit").unwrap_or(&50),
+                offset: *m.get_one::<usize>("offset").unwrap_or(&0),
+                ..LocalQuery::default()
+            };
+            for field in entity.fields().iter().filter(|f| f.filter) {
+                if let Some(raw) = m.get_one::<String>(field.name) {
+                    let value = fields::parse_value(field, raw, &names).map_err(|e| {
+                        CliError::Usage(format!("--{} {raw}: {e}", fields::flag_name(field)))
+                    })?;
+                    query.filters.push((field.name.to_string(), value));
+                }
+            }
+            if let Some(sort) = m.get_one::<String>("sort") {
+                query.descending = sort.starts_with('-');
+                query.sort = Some(sort.trim_start_matches('-').to_string());
+            }
+            let records = replica.list(entity, &query)?;
+            print(
+                &names,
+                entity,
+                &records,
+                *m.get_one::<Format>("format").unwrap_or(&Format::Table),
+            )
+        }
+        Some(("show", m)) => {
+            let key = m
+                .get_one::<String>("key")
+                .map(String::as_str)
+                .unwrap_or_default();
+            let record = names.record(entity, key)?;
+            print_one(
+                &names,
+                &record,
+                *m.get_one::<Format>("format").unwrap_or(&Format::Table),
+            )
+        }
+        Some(("add", m)) => {
+            let body =
+                fields::collect(entity, m, &names).map_err(|p| CliError::Usage(p.join("\n")))?;
+            if entity == Entity::Customers && !m.get_flag("allow_duplicate") {
+                refuse_local_duplicate(&replica, &names, &body)?;
+            }
+            let record = replica.create(entity, body)?;
+            let key = record
+                .text("code")
+                .or(record.text("number"))
+                .unwrap_or(&record.id)
+                .to_string();
+            ctx.after_write(&replica, &format!("added {} {key}", entity.noun()))
+        }
+        Some(("edit", m)) => {
+            let key = m
+                .get_one::<String>("key")
+                .map(String::as_str)
+                .unwrap_or_default();
+            let record = names.record(entity, key)?;
+            let changes =
+                fields::collect(entity, m, &names).map_err(|p| CliError::Usage(p.join("\n")))?;
+            if changes.is_empty() {
+                return Err(CliError::Usage(
+                    "say what to change, like --name or --level (see --help)".into(),
+                ));
+            }
+            replica.update(entity, &record.id, changes)?;
+            ctx.after_write(&replica, &format!("changed {} {key}", entity.noun()))
+        }
+        Some(("delete", m)) => {
+            let key = m
+                .get_one::<String>("key")
+                .map(String::as_str)
+                .unwrap_or_default();
+            let record = names.record(entity, key)?;
+            replica.delete(entity, &record.id)?;
+            ctx.after_write(&replica, &format!("deleted {} {key}", entity.noun()))
+        }
+        _ => Err(CliError::Usage(
+            "say what to do: list, show, add, edit or delete".into(),
+        )),
+    }
+}
+
+/// The duplicate check the server will make, made first against the replica so the user hears
+/// of it now, with the existing customer's code and owner.
+fn refuse_local_duplicate(
+    replica: &Replica,
+    names: &Names<'_>,
+    body: &Map<String, Value>,
+) -> Result<(), CliError> {
+    use crm_server::dedupe;
+    let text = |f: &str| body.get(f).and_then(Value::as_str);
+    let candidates = [
+        text("name").map(|n| (n, "name")),
+        text("phone").map(|p| (p, "phone")),
+        text("email").map(|e| (e, "email")),
+    ];
+    for (value, field) in candidates.into_iter().flatten() {
+        let matches = match field {
+            "phone" => replica.customer_by_phone(value)?,
+            _ => replica.search_customers(value, 20)?,
+        };
+        let same = |r: &Record| match field {
+            "name" => r.text("name").and_then(dedupe::name_key) == dedupe::name_key(value),
+            "email" => r.text("email").and_then(dedupe::email_key) == dedupe::email_key(value),
+            _ => true,
+        };
+        if let Some(existing) = matches.iter().find(|r| same(r)) {
+            let owner = existing
+                .text("owner_id")
+                .map(|id| names.label(&mut HashMap::new(), Entity::Users, id))
+                .unwrap_or_else(|| "nobody".into());
+            return Err(CliError::Duplicate(format!(
+                "a customer with the same {field} exists: {} {}, owned by {owner}; add --allow-duplicate to create it anyway",
+                existing.text("code").unwrap_or("(new)"),
+                crate::text::sanitize(existing.text("name").unwrap_or_default()),
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
+    let name = matches
+        .get_one::<String>("entity")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let entity =
+        Entity::from_name(name).ok_or_else(|| CliError::Usage(format!("cannot export {name}")))?;
+    let format = *matches.get_one::<Format>("format").unwrap_or(&Format::Csv);
+    let replica = ctx.open_replica()?;
+    let names = Names(&replica);
+    // Page through the replica so memory stays flat however many records there are.
+    const PAGE: usize = 5000;
+    let mut offset = 0;
+    let mut first = true;
+    let mut out = std::io::stdout().lock();
+    use std::io::Write;
+    let io = |e: std::io::Error| CliError::Other(format!("cannot write: {e}"));
+    if format == Format::Json {
+        out.write_all(b"[").map_err(io)?;
+    }
+    loop {
+        let query = LocalQuery {
+            limit: PAGE,
+            offset,
+            sort: Some("created_at".into()),
+            ..LocalQuery::default()
+        };
+        let page = replica.list(entity, &query)?;
+        match format {
+            Format::Json => {
+                for r in &page {
+                    let sep = if first { "\n" } else { ",\n" };
+                    first = false;
+                    let text = serde_json::to_string(&Value::Object(full(r)))
+                        .map_err(|e| CliError::Other(e.to_string()))?;
+                    out.write_all(format!("{sep}{text}").as_bytes())
+                        .map_err(io)?;
+                }
+            }
+            Format::Csv => {
+                let text = output::csv(
+                    &all_columns(entity),
+                    &page.iter().map(full).collect::<Vec<_>>(),
+                );
+                let text = if first {
+                    text.as_str()
+                } else {
+                    text.split_once('\n').map_or("", |(_, rest)| rest)
+                };
+                first = false;
+                out.write_all(text.as_bytes()).map_err(io)?;
+            }
+            Format::Table => {
+                let (headers, rows) = display_rows(&names, entity, &page);
+                out.write_all(output::table(&headers, &rows, 32).as_bytes())
+                    .map_err(io)?;
+            }
+        }
+        if page.len() < PAGE {
+            break;
+        }
+        offset += PAGE;
+    }
+    if format == Format::Json {
+        out.write_all(b"\n]\n").map_err(io)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! Text made safe and measured for the terminal: control and bidi characters stripped, widths
+//! by display columns so CJK text (two columns a character) lines up.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Characters that reorder or hide text (bidi overrides, zero-width joiners in odd places).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
+}
+
+/// Removes what could act on the terminal or mislead the eye: control characters (escape
+/// sequences start with one), bidi overrides. Tabs and newlines become spaces.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\t' | '\n' | '\r' => Some(' '),
+            c if c.is_control() || is_bidi_control(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Cuts `s` to at most `max` columns, ending with … when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > max - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// Cuts or pads `s` with spaces to exactly `columns` display columns.
+pub fn fit(s: &str, columns: usize) -> String {
+    let mut out = truncate(s, columns);
+    let w = width(&out);
+    out.extend(std::iter::repeat_n(' ', columns.saturating_sub(w)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_and_bidi_never_reach_the_terminal() {
+        assert_eq!(sanitize("ACME\x1b[31m red\x07"), "ACME[31m red");
+        assert_eq!(sanitize("abc\u{202e}fed"), "abcfed");
+        assert_eq!(sanitize("a\tb\nc"), "a b c");
+    }
+
+    #[test]
+    fn cjk_text_is_measured_in_columns() {
+        assert_eq!(width("华为"), 4);
+        assert_eq!(truncate("华为技术", 6), "华为…");
+        assert_eq!(fit("华为技术", 6), "华为… ");
+        assert_eq!(fit("华为", 6), "华为  ");
+        assert_eq!(fit("abc", 2), "a…");
+        assert_eq!(width(&fit("华为技术有限公司", 7)), 7);
+    }
+}
