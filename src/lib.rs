@@ -1,0 +1,9 @@
+//! The crm terminal client as a library: the local replica the screens read from, and the sync
+//! engine that keeps it in step with the server.
+
+pub mod cli;
+pub mod config;
+pub mod credentials;
+pub mod replica;
+pub mod sync;
+pub mod text;

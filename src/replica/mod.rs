@@ -1,0 +1,459 @@
+//! The local replica: every record this user may see, in a SQLite file per profile, so reads
+//! never wait on the network; and the outbox of local writes, in a file beside it, so no write is
+//! lost while offline or when the program is killed.
+//!
+//! Reads (`get`, `list`, `search_customers`, ...) are in `query`; local writes (`create`,
+//! `update`, `delete`) and conflict resolution in `writes`; what the sync engine calls (`apply_page`
+//! and the outbox steps) in `feed`; how a row is derived from the server copy and the outbox in
+//! `rows`.
+
+mod feed;
+mod outbox;
+mod overlay;
+mod query;
+mod rows;
+pub mod schema;
+pub mod search;
+mod signal;
+mod writes;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crm_server::access::Role;
+use rusqlite::{Connection, ErrorCode, OptionalExtension};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use feed::Applied;
+pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
+pub use query::LocalQuery;
+pub use signal::local_writes;
+
+use crm_server::schema::Entity;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicaError {
+    #[error(
+        "the local replica failed: {0}; if this repeats, delete the replica file and sync again (unsent changes are kept in the .outbox file beside it)"
+    )]
+    Database(#[from] rusqlite::Error),
+    #[error("the local data is damaged ({0})")]
+    Damaged(String),
+    #[error("cannot use {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the outbox {path} was written by a newer crm (format {found}; this crm knows {known}); upgrade crm: the file holds changes not yet sent"
+    )]
+    NewerOutbox {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("no {noun} {id} in the local replica; run `crm sync` if it was made elsewhere", noun = .entity.noun())]
+    NotFound { entity: Entity, id: String },
+    #[error("a {noun} with id {id} already exists", noun = .entity.noun())]
+    Exists { entity: Entity, id: String },
+    #[error("{}", describe_problems(.invalid, .forbidden))]
+    Invalid {
+        invalid: BTreeMap<String, String>,
+        forbidden: BTreeMap<String, String>,
+    },
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("no outbox entry {0}; `crm status` lists them")]
+    NoEntry(i64),
+    #[error("no conflict to resolve on {noun} {id}", noun = .entity.noun())]
+    NoConflict { entity: Entity, id: String },
+    #[error(
+        "{count} unsent changes in this profile belong to another user; sign in as them to send them, or discard them first"
+    )]
+    OtherUsersWrites { count: usize },
+}
+
+fn describe_problems(
+    invalid: &BTreeMap<String, String>,
+    forbidden: &BTreeMap<String, String>,
+) -> String {
+    let parts: Vec<String> = invalid
+        .iter()
+        .chain(forbidden.iter())
+        .map(|(field, message)| format!("{field}: {message}"))
+        .collect();
+    format!("fix these fields and try again — {}", parts.join("; "))
+}
+
+impl From<crm_server::validate::Problems> for ReplicaError {
+    fn from(p: crm_server::validate::Problems) -> Self {
+        ReplicaError::Invalid {
+            invalid: p.invalid,
+            forbidden: p.forbidden,
+        }
+    }
+}
+
+impl ReplicaError {
+    /// The file is not a database, or not a sound one: rebuild rather than fail.
+    fn is_damage(&self) -> bool {
+        match self {
+            ReplicaError::Damaged(_) => true,
+            ReplicaError::Database(e) => matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// One record as the screens see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    pub entity: Entity,
+    pub id: String,
+    /// The server version this view is based on; 0 for a record not yet accepted by the server.
+    pub version: i64,
+    /// Local edits of this record are waiting in the outbox.
+    pub pending: bool,
+    /// A local edit conflicts with the server's; see `Replica::conflicts`.
+    pub conflicted: bool,
+    /// Every field, as the server sends it (with the local edits laid on).
+    pub fields: Map<String, Value>,
+}
+
+impl Record {
+    pub fn get(&self, field: &str) -> Option<&Value> {
+        self.fields.get(field).filter(|v| !v.is_null())
+    }
+
+    pub fn text(&self, field: &str) -> Option<&str> {
+        self.fields.get(field).and_then(Value::as_str)
+    }
+}
+
+/// Where the replica stands, for a status line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplicaStatus {
+    /// The change-feed position synced up to; 0 before the first sync.
+    pub cursor: i64,
+    pub last_sync_at: Option<String>,
+    /// Local writes not yet accepted by the server (including those parked in conflict).
+    pub pending_writes: usize,
+    /// Local writes the server refused; `Replica::outbox` says why.
+    pub failed_writes: usize,
+    /// Fields in conflict, waiting for `resolve`.
+    pub conflicts: usize,
+}
+
+/// The replica of one profile: a cache file (`path`) and its outbox (`path` + `.outbox`).
+pub struct Replica {
+    path: PathBuf,
+    db: Connection,
+    outbox: Connection,
+    rebuilt: Option<String>,
+}
+
+/// The outbox file beside a replica file.
+pub fn outbox_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".outbox");
+    PathBuf::from(name)
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn remove_file(path: &Path) -> Result<(), ReplicaError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(ReplicaError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Removes a database file with its WAL and shared-memory files.
+fn remove_database(path: &Path) -> Result<(), ReplicaError> {
+    remove_file(&with_suffix(path, "-wal"))?;
+    remove_file(&with_suffix(path, "-shm"))?;
+    remove_file(path)
+}
+
+fn configure_replica(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // A cache: a power cut may lose the last pages applied, which the next pull brings again
+    // (the cursor is committed with them).
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "cache_size", -32_000)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Opens the replica file as it is: Ok(None) when it must be rebuilt (wrong version, foreign).
+fn open_existing(path: &Path) -> Result<Option<Connection>, ReplicaError> {
+    let conn = Connection::open(path)?;
+    configure_replica(&conn)?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let tables: i64 = conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if version == schema::REPLICA_VERSION {
+        // Reading the meta row touches a page beyond the header, which catches most damage.
+        conn.query_row("SELECT COUNT(*) FROM meta", [], |r| r.get::<_, i64>(0))?;
+        return Ok(Some(conn));
+    }
+    if version == 0 && tables == 0 {
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {} COMMIT;",
+            schema::create_sql()
+        ))?;
+        return Ok(Some(conn));
+    }
+    Ok(None)
+}
+
+fn create_fresh(path: &Path) -> Result<Connection, ReplicaError> {
+    remove_database(path)?;
+    let conn = Connection::open(path)?;
+    configure_replica(&conn)?;
+    conn.execute_batch(&format!(
+        "BEGIN IMMEDIATE; {} COMMIT;",
+        schema::create_sql()
+    ))?;
+    Ok(conn)
+}
+
+fn open_outbox(path: &Path, notes: &mut Vec<String>) -> Result<Connection, ReplicaError> {
+    let outbox_file = outbox_path(path);
+    match outbox::open(&outbox_file) {
+        Ok(conn) => Ok(conn),
+        Err(e) if e.is_damage() => {
+            // Never delete unsent work: move the damaged file aside where it can be recovered.
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+            let aside = with_suffix(&outbox_file, &format!(".damaged-{stamp}"));
+            std::fs::rename(&outbox_file, &aside).map_err(|source| ReplicaError::Io {
+                path: outbox_file.clone(),
+                source,
+            })?;
+            for suffix in ["-wal", "-shm"] {
+                let from = with_suffix(&outbox_file, suffix);
+                if from.exists() {
+                    let _ = std::fs::rename(&from, with_suffix(&aside, suffix));
+                }
+            }
+            notes.push(format!(
+                "the outbox was damaged ({e}); it was moved to {} and a new one started",
+                aside.display()
+            ));
+            outbox::open(&outbox_file)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+impl Replica {
+    /// Opens the replica at `path` (creating it and its outbox if needed). A damaged replica or
+    /// one of another format is rebuilt empty — `rebuilt()` then says so — and refilled by the
+    /// next pull; the outbox is kept and its edits laid on again.
+    pub fn open(path: &Path) -> Result<Replica, ReplicaError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| ReplicaError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut notes = Vec::new();
+        let outbox = open_outbox(path, &mut notes)?;
+        let db = match open_existing(path) {
+            Ok(Some(conn)) => conn,
+            Ok(None) => {
+                notes.push("the local replica was of another format and was rebuilt; a full sync refills it".into());
+                create_fresh(path)?
+            }
+            Err(e) if e.is_damage() => {
+                notes.push(format!(
+                    "the local replica was damaged ({e}) and was rebuilt; a full sync refills it"
+                ));
+                create_fresh(path)?
+            }
+            Err(e) => return Err(e),
+        };
+        let replica = Replica {
+            path: path.to_path_buf(),
+            db,
+            outbox,
+            rebuilt: (!notes.is_empty()).then(|| notes.join("; ")),
+        };
+        replica.relay_outbox()?;
+        Ok(replica)
+    }
+
+    /// Why the replica was rebuilt on open, if it was.
+    pub fn rebuilt(&self) -> Option<&str> {
+        self.rebuilt.as_deref()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Empties the replica (a full sync refills it); unsent local writes are kept.
+    pub fn rebuild(&mut self) -> Result<(), ReplicaError> {
+        // Close the file before removing it.
+        self.db = Connection::open_in_memory()?;
+        self.db = create_fresh(&self.path)?;
+        self.relay_outbox()
+    }
+
+    /// Ties the replica to the signed-in user. When another user signs in to this profile the
+    /// replica is emptied first, so no one's records stay on disk for the next user; refused
+    /// while the previous user's writes are unsent.
+    pub fn bind_user(&mut self, user_id: &str, role: Role) -> Result<(), ReplicaError> {
+        let previous = self.meta("user_id")?;
+        if previous.as_deref().is_some_and(|p| p != user_id) {
+            let theirs: i64 = self.outbox.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE user_id IS NOT ?1",
+                [user_id],
+                |r| r.get(0),
+            )?;
+            if theirs > 0 {
+                return Err(ReplicaError::OtherUsersWrites {
+                    count: theirs as usize,
+                });
+            }
+            self.rebuild()?;
+        }
+        self.set_meta("user_id", Some(user_id))?;
+        self.set_meta("role", Some(role.as_str()))
+    }
+
+    /// The signed-in user's id, when `bind_user` was called.
+    pub fn user_id(&self) -> Result<Option<String>, ReplicaError> {
+        self.meta("user_id")
+    }
+
+    /// Local writes are checked with the signed-in user's role; before sign-in, as an admin
+    /// (the server still decides).
+    fn role(&self) -> Result<Role, ReplicaError> {
+        Ok(self
+            .meta("role")?
+            .as_deref()
+            .and_then(Role::parse)
+            .unwrap_or(Role::Admin))
+    }
+
+    pub fn status(&self) -> Result<ReplicaStatus, ReplicaError> {
+        let (pending_writes, failed_writes, conflicts) = outbox::counts(&self.outbox)?;
+        Ok(ReplicaStatus {
+            cursor: self.cursor()?,
+            last_sync_at: self.meta("last_sync_at")?,
+            pending_writes,
+            failed_writes,
+            conflicts,
+        })
+    }
+
+    /// The change-feed position synced up to.
+    pub fn cursor(&self) -> Result<i64, ReplicaError> {
+        Ok(self
+            .meta("cursor")?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Every outbox entry in order, with its state and last error.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, ReplicaError> {
+        outbox::all(&self.outbox)
+    }
+
+    pub fn conflicts(&self) -> Result<Vec<Conflict>, ReplicaError> {
+        outbox::conflicts(&self.outbox, None)
+    }
+
+    /// True when some outbox entry waits to be sent.
+    pub fn has_pending(&self) -> Result<bool, ReplicaError> {
+        outbox::pending_exists(&self.outbox)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, ReplicaError> {
+        Ok(self
+            .db
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    fn set_meta(&self, key: &str, value: Option<&str>) -> Result<(), ReplicaError> {
+        self.db
+            .prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
+            .execute(rusqlite::params![key, value])?;
+        Ok(())
+    }
+
+    /// Lays every unsent edit on the replica again: after a rebuild, and in case the program
+    /// stopped between committing an outbox entry and updating the record it changes.
+    fn relay_outbox(&self) -> Result<(), ReplicaError> {
+        let records = outbox::records(&self.outbox)?;
+        let stale = rows::pending_rows(&self.db)?;
+        if records.is_empty() && stale.is_empty() {
+            return Ok(());
+        }
+        let tx = Tx::begin(&self.db)?;
+        let mut dirty = rows::Dirty::default();
+        for (entity, id) in records.iter().chain(stale.iter()) {
+            self.recompute(entity.to_owned(), id, &mut dirty)?;
+        }
+        self.refresh_search(&mut dirty)?;
+        tx.commit()
+    }
+
+    /// Wakes a live sync task in this process after a local write.
+    fn signal_write(&self) {
+        signal::local_writes(&self.path).notify_one();
+    }
+}
+
+/// An immediate transaction on a connection the replica shares by reference; rolls back unless
+/// committed.
+struct Tx<'c> {
+    conn: &'c Connection,
+    done: bool,
+}
+
+impl<'c> Tx<'c> {
+    fn begin(conn: &'c Connection) -> Result<Tx<'c>, ReplicaError> {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Tx { conn, done: false })
+    }
+
+    fn commit(mut self) -> Result<(), ReplicaError> {
+        self.conn.execute_batch("COMMIT")?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub(crate) fn now_text() -> String {
+    crm_server::validate::format_time(chrono::Utc::now())
+}

@@ -1,0 +1,361 @@
+//! Reads: one record, filtered and sorted lists, and the customer search behind every keystroke.
+
+use std::collections::HashSet;
+
+use crm_server::schema::{Entity, Kind};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{OptionalExtension, Row, params_from_iter};
+use serde_json::Value;
+
+use super::rows::{parse_map, to_sql};
+use super::schema::{self, search_fields};
+use super::search::{Plan, fts_phrase, indexable, like_pattern, phone_key, plan, prefix_end};
+use super::{Record, Replica, ReplicaError};
+
+/// A list request against the replica.
+#[derive(Debug, Clone, Default)]
+pub struct LocalQuery {
+    /// `field = value` (null: the field is empty). Any filterable field of the entity, the
+    /// fields kept as columns, and `pending` / `conflicted`.
+    pub filters: Vec<(String, Value)>,
+    /// Text to find (customers: as `search_customers`; others: in their name-like fields).
+    pub search: Option<String>,
+    /// A sortable field, `created_at` or `updated_at`; the entity's default order when None.
+    pub sort: Option<String>,
+    pub descending: bool,
+    /// At most this many records; 0 means 50.
+    pub limit: usize,
+    pub offset: usize,
+}
+
+pub const DEFAULT_LIMIT: usize = 50;
+
+/// The candidates a phone look-up verifies; numbers shared by more records than this are not
+/// worth a screen pop.
+const PHONE_CANDIDATES: usize = 500;
+
+fn read_record(entity: Entity, row: &Row<'_>) -> rusqlite::Result<Record> {
+    let json: String = row.get(4)?;
+    Ok(Record {
+        entity,
+        id: row.get(0)?,
+        version: row.get(1)?,
+        pending: row.get(2)?,
+        conflicted: row.get(3)?,
+        // A row that does not parse shows as empty rather than failing the whole list.
+        fields: parse_map(&json).unwrap_or_default(),
+    })
+}
+
+/// The record columns of an entity table under the alias `c`.
+const RECORD_COLUMNS: &str = "c.id, c.version, c.pending, c.conflicted, c.json";
+
+/// Collects records in rank order without repeats, up to a limit.
+struct Ranked {
+    limit: usize,
+    seen: HashSet<String>,
+    out: Vec<Record>,
+}
+
+impl Ranked {
+    fn new(limit: usize) -> Ranked {
+        Ranked {
+            limit,
+            seen: HashSet::new(),
+            out: Vec::new(),
+        }
+    }
+    fn full(&self) -> bool {
+        self.out.len() >= self.limit
+    }
+    /// How many to ask a query for: `limit` always suffices, as at most `out.len()` of them
+    /// can be repeats.
+    fn ask(&self) -> i64 {
+        self.limit as i64
+    }
+    fn extend(&mut self, records: Vec<Record>) {
+        for r in records {
+            if self.full() {
+                break;
+            }
+            if self.seen.insert(r.id.clone()) {
+                self.out.push(r);
+            }
+        }
+    }
+}
+
+impl Replica {
+    pub fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, ReplicaError> {
+        let sql = format!("{} WHERE id = ?1", schema::table(entity).select);
+        Ok(self
+            .db
+            .prepare_cached(&sql)?
+            .query_row([id], |r| read_record(entity, r))
+            .optional()?)
+    }
+
+    fn query(
+        &self,
+        entity: Entity,
+        sql: &str,
+        args: Vec<SqlValue>,
+    ) -> Result<Vec<Record>, ReplicaError> {
+        let mut stmt = self.db.prepare_cached(sql)?;
+        let rows = stmt.query_map(params_from_iter(args), |r| read_record(entity, r))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A filtered, sorted page of records.
+    pub fn list(&self, entity: Entity, q: &LocalQuery) -> Result<Vec<Record>, ReplicaError> {
+        let table = schema::table(entity);
+        let mut sql = format!("SELECT {RECORD_COLUMNS} FROM {} c WHERE 1", entity.name());
+        let mut args: Vec<SqlValue> = Vec::new();
+        for (field, value) in &q.filters {
+            let column = match field.as_str() {
+                "pending" | "conflicted" | "id" | "created_by" => None,
+                name => Some(
+                    table
+                        .column(name)
+                        .filter(|_| entity.field(name).is_some())
+                        .ok_or_else(|| {
+                            ReplicaError::BadQuery(format!(
+                                "{} cannot be filtered by {field}",
+                                entity.name()
+                            ))
+                        })?,
+                ),
+            };
+            let name = column.map_or(field.as_str(), |c| c.name);
+            if name == "created_by" {
+                args.push(to_sql(Some(value)));
+                sql.push_str(&format!(
+                    " AND json_extract(c.json, '$.created_by') IS ?{}",
+                    args.len()
+                ));
+                continue;
+            }
+            if value.is_null() {
+                sql.push_str(&format!(" AND c.{name} IS NULL"));
+                continue;
+            }
+            args.push(to_sql(Some(value)));
+            let collate = if column.is_some_and(|c| matches!(c.kind, Kind::Enum(_))) {
+                " COLLATE NOCASE"
+            } else {
+                ""
+            };
+            sql.push_str(&format!(" AND c.{name} = ?{}{collate}", args.len()));
+        }
+        if let Some(text) = q.search.as_deref().filter(|t| !t.trim().is_empty()) {
+            self.search_clause(entity, text, &mut sql, &mut args);
+        }
+        let sort = q.sort.as_deref().unwrap_or(entity.default_sort());
+        let sortable = matches!(sort, "created_at" | "updated_at")
+            || entity.field(sort).is_some_and(|f| f.sort) && table.column(sort).is_some();
+        if !sortable {
+            return Err(ReplicaError::BadQuery(format!(
+                "{} cannot be sorted by {sort}",
+                entity.name()
+            )));
+        }
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        let limit = if q.limit == 0 { DEFAULT_LIMIT } else { q.limit };
+        args.push(SqlValue::Integer(limit as i64));
+        args.push(SqlValue::Integer(q.offset as i64));
+        sql.push_str(&format!(
+            " ORDER BY c.{sort} {dir}, c.rowid {dir} LIMIT ?{} OFFSET ?{}",
+            args.len() - 1,
+            args.len()
+        ));
+        self.query(entity, &sql, args)
+    }
+
+    fn search_clause(
+        &self,
+        entity: Entity,
+        text: &str,
+        sql: &mut String,
+        args: &mut Vec<SqlValue>,
+    ) {
+        if entity == Entity::Customers {
+            let (fts, likes) = match plan(text) {
+                Plan::All => return,
+                Plan::Digits(d) if indexable(&d) => (Some(fts_phrase(&d)), vec![]),
+                Plan::Digits(d) => (None, vec![("digits", d)]),
+                Plan::Words(words) => {
+                    let long: Vec<String> = words
+                        .iter()
+                        .filter(|w| indexable(w))
+                        .map(|w| fts_phrase(w))
+                        .collect();
+                    let short = words
+                        .into_iter()
+                        .filter(|w| !indexable(w))
+                        .map(|w| ("search", w))
+                        .collect();
+                    ((!long.is_empty()).then(|| long.join(" ")), short)
+                }
+            };
+            if let Some(expr) = fts {
+                args.push(SqlValue::Text(expr));
+                sql.push_str(&format!(
+                    " AND c.rowid IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?{})",
+                    args.len()
+                ));
+            }
+            for (column, word) in likes {
+                args.push(SqlValue::Text(like_pattern(&word)));
+                sql.push_str(&format!(" AND c.{column} LIKE ?{} ESCAPE '\\'", args.len()));
+            }
+            return;
+        }
+        for word in text.split_whitespace() {
+            args.push(SqlValue::Text(like_pattern(word)));
+            let n = args.len();
+            let any: Vec<String> = search_fields(entity)
+                .iter()
+                .map(|f| format!("c.{f} LIKE ?{n} ESCAPE '\\'"))
+                .collect();
+            sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+        }
+    }
+
+    /// Customers matching what was typed, best first: names and codes starting with it, then
+    /// any whose name, code, email or contacts' names contain every word, or whose phones (or
+    /// contacts' phones) contain the digits typed. Case-insensitive; Chinese and Latin alike.
+    pub fn search_customers(&self, text: &str, limit: usize) -> Result<Vec<Record>, ReplicaError> {
+        let limit = limit.max(1);
+        let mut ranked = Ranked::new(limit);
+        let words = match plan(text) {
+            Plan::All => {
+                return self.list(
+                    Entity::Customers,
+                    &LocalQuery {
+                        limit,
+                        ..LocalQuery::default()
+                    },
+                );
+            }
+            Plan::Digits(d) => {
+                if indexable(&d) {
+                    ranked.extend(self.fts_customers(&fts_phrase(&d), &[], ranked.ask())?);
+                } else {
+                    let sql = format!(
+                        "SELECT {RECORD_COLUMNS} FROM customers c WHERE c.digits LIKE ?1 ESCAPE '\\' OR c.search LIKE ?1 ESCAPE '\\' LIMIT ?2"
+                    );
+                    let args = vec![
+                        SqlValue::Text(like_pattern(&d)),
+                        SqlValue::Integer(ranked.ask()),
+                    ];
+                    ranked.extend(self.query(Entity::Customers, &sql, args)?);
+                }
+                return Ok(ranked.out);
+            }
+            Plan::Words(words) => words,
+        };
+        // Prefixes of name and code first: index ranges, so cheap at any size.
+        let typed = text.trim();
+        for column in ["name", "code"] {
+            let sql = format!(
+                "SELECT {RECORD_COLUMNS} FROM customers c WHERE c.{column} >= ?1 AND c.{column} < ?2 ORDER BY c.{column} LIMIT ?3"
+            );
+            let args = vec![
+                SqlValue::Text(typed.to_string()),
+                SqlValue::Text(prefix_end(typed)),
+                SqlValue::Integer(ranked.ask()),
+            ];
+            ranked.extend(self.query(Entity::Customers, &sql, args)?);
+            if ranked.full() {
+                return Ok(ranked.out);
+            }
+        }
+        let long: Vec<String> = words
+            .iter()
+            .filter(|w| indexable(w))
+            .map(|w| fts_phrase(w))
+            .collect();
+        let short: Vec<&String> = words.iter().filter(|w| !indexable(w)).collect();
+        if long.is_empty() {
+            // One- and two-character words: a scan, bounded by the limit.
+            let mut sql = format!("SELECT {RECORD_COLUMNS} FROM customers c WHERE 1");
+            let mut args = Vec::new();
+            for word in &short {
+                args.push(SqlValue::Text(like_pattern(word)));
+                sql.push_str(&format!(" AND c.search LIKE ?{} ESCAPE '\\'", args.len()));
+            }
+            args.push(SqlValue::Integer(ranked.ask()));
+            sql.push_str(&format!(" LIMIT ?{}", args.len()));
+            ranked.extend(self.query(Entity::Customers, &sql, args)?);
+        } else {
+            ranked.extend(self.fts_customers(&long.join(" "), &short, ranked.ask())?);
+        }
+        Ok(ranked.out)
+    }
+
+    /// Customers whose search row matches an FTS5 expression, and whose search text contains
+    /// each of `also` (words too short for the index).
+    fn fts_customers(
+        &self,
+        expr: &str,
+        also: &[&String],
+        limit: i64,
+    ) -> Result<Vec<Record>, ReplicaError> {
+        let mut sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM customer_fts f JOIN customers c ON c.rowid = f.rowid WHERE customer_fts MATCH ?1"
+        );
+        let mut args = vec![SqlValue::Text(expr.to_string())];
+        for word in also {
+            args.push(SqlValue::Text(like_pattern(word)));
+            sql.push_str(&format!(" AND c.search LIKE ?{} ESCAPE '\\'", args.len()));
+        }
+        args.push(SqlValue::Integer(limit));
+        sql.push_str(&format!(" LIMIT ?{}", args.len()));
+        self.query(Entity::Customers, &sql, args)
+    }
+
+    /// A customer by its code (any case) or its id.
+    pub fn customer_by_code_or_id(&self, key: &str) -> Result<Option<Record>, ReplicaError> {
+        let key = key.trim();
+        if let Ok(id) = uuid::Uuid::parse_str(key) {
+            return self.get(Entity::Customers, &id.hyphenated().to_string());
+        }
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM customers c WHERE c.code = ?1 LIMIT 1");
+        Ok(self
+            .query(
+                Entity::Customers,
+                &sql,
+                vec![SqlValue::Text(key.to_string())],
+            )?
+            .into_iter()
+            .next())
+    }
+
+    /// Customers whose phone, or a contact's phone or mobile, is this number (however it is
+    /// written: spaces, dashes, +86, a trunk 0). For the call-centre screen pop.
+    pub fn customer_by_phone(&self, phone: &str) -> Result<Vec<Record>, ReplicaError> {
+        let Some(key) = phone_key(phone).filter(|k| k.len() >= 3) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS}, c.digits FROM customer_fts f JOIN customers c ON c.rowid = f.rowid
+             WHERE customer_fts MATCH ?1 LIMIT ?2"
+        );
+        let mut stmt = self.db.prepare_cached(&sql)?;
+        let expr = format!("digits : {}", fts_phrase(&key));
+        let rows = stmt.query_map(rusqlite::params![expr, PHONE_CANDIDATES as i64], |r| {
+            Ok((read_record(Entity::Customers, r)?, r.get::<_, String>(5)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (record, digits) = row?;
+            if digits
+                .split(' ')
+                .any(|token| phone_key(token).as_deref() == Some(key.as_str()))
+            {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+}

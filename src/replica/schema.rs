@@ -1,0 +1,289 @@
+//! The replica file's tables, generated from the server's entity descriptors so the two cannot
+//! drift: one table per entity holding each record's JSON as the server sent it, plus the columns
+//! that lists filter, sort and search on.
+
+use std::sync::LazyLock;
+
+use crm_server::schema::{Entity, Kind};
+
+/// Bumped whenever the tables below change. A replica of any other version is a cache of the
+/// wrong shape: it is deleted and refilled by a full sync (the outbox lives in its own file).
+pub const REPLICA_VERSION: i64 = 1;
+
+/// Columns every entity table has beside its field columns.
+/// `json`: the record as the screens see it (the server's copy with pending local edits laid on);
+/// `server`: the server's copy while local edits are pending (NULL otherwise, and NULL for a
+/// record created here that the server has not acknowledged yet);
+/// `version`: the server version the local view is based on (0 for a record only created here).
+pub const SYSTEM_COLUMNS: &[&str] = &[
+    "id",
+    "version",
+    "pending",
+    "conflicted",
+    "created_at",
+    "updated_at",
+    "json",
+    "server",
+];
+
+/// Fields kept as columns beyond the filterable and sortable ones: what screens show in lists,
+/// search, and the agenda and SLA views order by.
+fn extra_columns(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Customers => &[
+            "name",
+            "code",
+            "phone",
+            "email",
+            "level",
+            "owner_id",
+            "lifecycle",
+            "region",
+        ],
+        Entity::Contacts => &[
+            "customer_id",
+            "name",
+            "phone",
+            "mobile",
+            "email",
+            "birthday",
+        ],
+        Entity::Opportunities => &[
+            "customer_id",
+            "stage_id",
+            "owner_id",
+            "expected_close",
+            "amount",
+            "name",
+        ],
+        Entity::Activities => &[
+            "starts_at",
+            "due_at",
+            "done",
+            "customer_id",
+            "owner_id",
+            "subject",
+        ],
+        Entity::Tickets => &[
+            "status",
+            "priority",
+            "assignee_id",
+            "customer_id",
+            "resolution_due",
+            "subject",
+            "number",
+        ],
+        Entity::Comments => &["ticket_id", "body"],
+        Entity::Users => &["username", "display_name", "email"],
+        Entity::Teams | Entity::Stages => &["name"],
+    }
+}
+
+/// Fields a list's search text is matched against (customers use the full-text index instead).
+pub fn search_fields(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Customers => &["name", "code", "email", "phone"],
+        Entity::Contacts => &["name", "phone", "mobile", "email"],
+        Entity::Opportunities => &["name"],
+        Entity::Activities => &["subject"],
+        Entity::Tickets => &["number", "subject"],
+        Entity::Comments => &["body"],
+        Entity::Users => &["username", "display_name", "email"],
+        Entity::Teams | Entity::Stages => &["name"],
+    }
+}
+
+/// Indexes beyond the unique id: the orders and look-ups screens use on large tables.
+fn indexes(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Customers => &["name", "code", "owner_id, name"],
+        Entity::Contacts => &["customer_id", "name"],
+        Entity::Opportunities => &["customer_id", "owner_id, expected_close", "stage_id"],
+        Entity::Activities => &["customer_id", "owner_id, due_at", "starts_at"],
+        Entity::Tickets => &[
+            "customer_id",
+            "status, priority",
+            "assignee_id, resolution_due",
+        ],
+        Entity::Comments => &["ticket_id"],
+        Entity::Users | Entity::Teams | Entity::Stages => &[],
+    }
+}
+
+/// One stored column of an entity table that mirrors a field of the record.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub kind: Kind,
+}
+
+/// The generated SQL of one entity table.
+pub struct Table {
+    pub entity: Entity,
+    pub columns: Vec<Column>,
+    pub create: String,
+    /// Inserts or replaces a row: parameters are SYSTEM_COLUMNS in order, then `columns`, then
+    /// (customers only) search and digits.
+    pub upsert: String,
+    pub select: String,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+fn column_type(kind: Kind) -> &'static str {
+    match kind {
+        // Case-insensitive order and equality for text people type; the name index serves
+        // prefix search as well as the alphabetical list.
+        Kind::Text(_) => "TEXT COLLATE NOCASE",
+        Kind::Int(..) | Kind::Money | Kind::Bool => "INTEGER",
+        _ => "TEXT",
+    }
+}
+
+fn build(entity: Entity) -> Table {
+    let mut names: Vec<&'static str> = Vec::new();
+    for field in entity.fields() {
+        if field.filter
+            || field.sort
+            || extra_columns(entity).contains(&field.name)
+            || search_fields(entity).contains(&field.name)
+        {
+            names.push(field.name);
+        }
+    }
+    let columns: Vec<Column> = names
+        .iter()
+        .filter_map(|n| {
+            entity.field(n).map(|f| Column {
+                name: f.name,
+                kind: f.kind,
+            })
+        })
+        .collect();
+    let table = entity.name();
+    let mut defs = vec![
+        "rowid INTEGER PRIMARY KEY".to_string(),
+        "id TEXT NOT NULL UNIQUE".to_string(),
+        "version INTEGER NOT NULL".to_string(),
+        "pending INTEGER NOT NULL DEFAULT 0".to_string(),
+        "conflicted INTEGER NOT NULL DEFAULT 0".to_string(),
+        "created_at TEXT".to_string(),
+        "updated_at TEXT".to_string(),
+        "json TEXT NOT NULL".to_string(),
+        "server TEXT".to_string(),
+    ];
+    defs.extend(
+        columns
+            .iter()
+            .map(|c| format!("{} {}", c.name, column_type(c.kind))),
+    );
+    let mut all: Vec<&str> = SYSTEM_COLUMNS.to_vec();
+    all.extend(columns.iter().map(|c| c.name));
+    if entity == Entity::Customers {
+        defs.push("search TEXT NOT NULL DEFAULT ''".into());
+        defs.push("digits TEXT NOT NULL DEFAULT ''".into());
+        all.push("search");
+        all.push("digits");
+    }
+    let mut create = format!("CREATE TABLE {table} ({});\n", defs.join(", "));
+    create.push_str(&format!(
+        "CREATE INDEX {table}_pending ON {table}(pending) WHERE pending = 1;\n"
+    ));
+    for (i, cols) in indexes(entity).iter().enumerate() {
+        create.push_str(&format!("CREATE INDEX {table}_ix{i} ON {table}({cols});\n"));
+    }
+    if entity == Entity::Customers {
+        // The search index reads its text from the customers table (external content), so the
+        // text is stored once; triggers keep the two in step on every insert, update and delete.
+        create.push_str(
+            "CREATE VIRTUAL TABLE customer_fts USING fts5(search, digits, content='customers', content_rowid='rowid', tokenize='trigram');
+CREATE TRIGGER customers_fts_insert AFTER INSERT ON customers BEGIN
+  INSERT INTO customer_fts(rowid, search, digits) VALUES (new.rowid, new.search, new.digits);
+END;
+CREATE TRIGGER customers_fts_delete AFTER DELETE ON customers BEGIN
+  INSERT INTO customer_fts(customer_fts, rowid, search, digits) VALUES ('delete', old.rowid, old.search, old.digits);
+END;
+CREATE TRIGGER customers_fts_update AFTER UPDATE OF search, digits ON customers
+WHEN old.search IS NOT new.search OR old.digits IS NOT new.digits BEGIN
+  INSERT INTO customer_fts(customer_fts, rowid, search, digits) VALUES ('delete', old.rowid, old.search, old.digits);
+  INSERT INTO customer_fts(rowid, search, digits) VALUES (new.rowid, new.search, new.digits);
+END;
+",
+        );
+    }
+    let marks: Vec<String> = (1..=all.len()).map(|i| format!("?{i}")).collect();
+    let sets: Vec<String> = all
+        .iter()
+        .skip(1)
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let upsert = format!(
+        "INSERT INTO {table} ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}",
+        all.join(", "),
+        marks.join(", "),
+        sets.join(", ")
+    );
+    let select = format!("SELECT id, version, pending, conflicted, json FROM {table}");
+    Table {
+        entity,
+        columns,
+        create,
+        upsert,
+        select,
+    }
+}
+
+static TABLES: LazyLock<Vec<Table>> =
+    LazyLock::new(|| Entity::ALL.iter().map(|&e| build(e)).collect());
+
+pub fn table(entity: Entity) -> &'static Table {
+    let index = Entity::ALL.iter().position(|e| *e == entity).unwrap_or(0);
+    &TABLES[index]
+}
+
+/// The whole schema of a new replica file.
+pub fn create_sql() -> String {
+    let mut sql = String::from("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);\n");
+    for entity in Entity::ALL {
+        sql.push_str(&table(entity).create);
+    }
+    sql.push_str(&format!("PRAGMA user_version = {REPLICA_VERSION};\n"));
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spec_column_exists() {
+        for entity in Entity::ALL {
+            let t = table(entity);
+            for name in extra_columns(entity).iter().chain(search_fields(entity)) {
+                assert!(t.column(name).is_some(), "{}.{name}", entity.name());
+            }
+            for field in entity.fields().iter().filter(|f| f.filter || f.sort) {
+                assert!(
+                    t.column(field.name).is_some(),
+                    "{}.{}",
+                    entity.name(),
+                    field.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn schema_creates_in_sqlite() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(&create_sql()).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, REPLICA_VERSION);
+    }
+}

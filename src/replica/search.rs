@@ -1,0 +1,176 @@
+//! Pure text helpers for customer search: what a query means, how stored text is folded, and how
+//! phone numbers are reduced to digits so any run of them finds the number.
+
+/// What a typed query asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Nothing typed: the first customers by name.
+    All,
+    /// Only digits and phone punctuation: a run of digits in a phone, a code or a name.
+    Digits(String),
+    /// Words, each of which must occur somewhere (folded to lower case).
+    Words(Vec<String>),
+}
+
+/// Characters people put in phone numbers besides digits.
+fn is_phone_punctuation(c: char) -> bool {
+    matches!(c, ' ' | '-' | '+' | '(' | ')' | '.' | '/')
+}
+
+pub fn plan(query: &str) -> Plan {
+    let q = query.trim();
+    if q.is_empty() {
+        return Plan::All;
+    }
+    let digit_like = q
+        .chars()
+        .all(|c| c.is_ascii_digit() || is_phone_punctuation(c))
+        && q.chars().any(|c| c.is_ascii_digit());
+    if digit_like {
+        return Plan::Digits(query_digits(q));
+    }
+    Plan::Words(q.split_whitespace().map(fold).collect())
+}
+
+/// Lower case, for stored search text and queries alike (the index folds too; LIKE scans rely on
+/// this for letters beyond ASCII).
+pub fn fold(s: &str) -> String {
+    s.to_lowercase()
+}
+
+/// The digits of a typed query, without a `+86` or `0086` country prefix written as such.
+pub fn query_digits(q: &str) -> String {
+    let t = q.trim_start();
+    let rest = t
+        .strip_prefix("+86")
+        .or_else(|| t.strip_prefix("0086"))
+        .unwrap_or(t);
+    rest.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// The canonical digits of a phone number, for exact matching: the country code 86 and a
+/// domestic trunk 0 removed, so `+86 10 1234 5678`, `010-12345678` and `(010) 1234 5678` agree.
+pub fn phone_key(raw: &str) -> Option<String> {
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    let mut d = digits.as_str();
+    if let Some(rest) = d.strip_prefix("0086") {
+        d = rest;
+    } else if d.len() >= 11 && d.starts_with("86") && !raw.trim_start().starts_with('0') {
+        // Domestic numbers of 11+ digits start with 1 (mobiles) or 0 (area codes), never 86.
+        d = &d[2..];
+    }
+    let d = d.strip_prefix('0').unwrap_or(d);
+    (!d.is_empty()).then(|| d.to_string())
+}
+
+/// The digits field of a customer's search row: each phone's digits as written and its key, so a
+/// run typed either way (with or without the trunk 0) is found.
+pub fn digits_text<'a>(phones: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for phone in phones {
+        let raw: String = phone.chars().filter(char::is_ascii_digit).collect();
+        if raw.is_empty() {
+            continue;
+        }
+        if let Some(key) = phone_key(phone)
+            && key != raw
+            && !out.contains(&key)
+        {
+            out.push(key);
+        }
+        if !out.contains(&raw) {
+            out.push(raw);
+        }
+    }
+    out.join(" ")
+}
+
+/// The text field of a customer's search row. Newlines separate the parts so no match spans two.
+pub fn search_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let parts: Vec<String> = parts
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| fold(p.trim()))
+        .collect();
+    parts.join("\n")
+}
+
+/// A string as one FTS5 phrase: quoted, inner quotes doubled, so nothing typed is syntax.
+pub fn fts_phrase(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// A LIKE pattern matching `s` anywhere, with `\` as the escape character.
+pub fn like_pattern(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// The trigram index matches strings of three characters or more; shorter words are scanned.
+pub fn indexable(word: &str) -> bool {
+    word.chars().count() >= 3
+}
+
+/// The exclusive upper bound of a prefix range: every string starting with `prefix` sorts below.
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans() {
+        assert_eq!(plan("  "), Plan::All);
+        assert_eq!(plan("138-0013"), Plan::Digits("1380013".into()));
+        assert_eq!(plan("+86 138 0013"), Plan::Digits("1380013".into()));
+        assert_eq!(plan("(010) 1234"), Plan::Digits("0101234".into()));
+        assert_eq!(
+            plan("华为 Shenzhen"),
+            Plan::Words(vec!["华为".into(), "shenzhen".into()])
+        );
+        assert_eq!(plan("C000123"), Plan::Words(vec!["c000123".into()]));
+        assert_eq!(plan("-"), Plan::Words(vec!["-".into()]));
+    }
+
+    #[test]
+    fn phone_keys_agree_across_spellings() {
+        let k = phone_key("+86 10 1234 5678");
+        assert_eq!(k.as_deref(), Some("1012345678"));
+        assert_eq!(phone_key("010-12345678"), k);
+        assert_eq!(phone_key("(010) 1234 5678"), k);
+        assert_eq!(phone_key("0086 10 12345678"), k);
+        assert_eq!(
+            phone_key("+86 138 0013 8000").as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(phone_key("13800138000").as_deref(), Some("13800138000"));
+        // A short local number that happens to start with 86 keeps its digits.
+        assert_eq!(phone_key("8612 3456").as_deref(), Some("86123456"));
+        assert_eq!(phone_key("n/a"), None);
+    }
+
+    #[test]
+    fn digits_hold_raw_and_key() {
+        assert_eq!(
+            digits_text(["010-1234 5678", "", "13800138000"]),
+            "1012345678 01012345678 13800138000"
+        );
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(fts_phrase("a\"b"), "\"a\"\"b\"");
+        assert_eq!(like_pattern("50%_\\"), "%50\\%\\_\\\\%");
+        assert!(indexable("华为技") && !indexable("华为"));
+    }
+}

@@ -1,0 +1,398 @@
+//! The HTTP client of the crm API: a base URL and a bearer token, typed answers, and typed
+//! errors that tell the user what to do.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crm_server::schema::Entity;
+use crm_server::service::FeedPage;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// Time allowed to open a connection; beyond it the server counts as unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time allowed for an ordinary request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(
+        "cannot reach the server at {server} ({detail}); local changes are kept and sent when it is back"
+    )]
+    Offline { server: String, detail: String },
+    #[error("your sign-in expired or was revoked; run `crm login`")]
+    Unauthorized,
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("{message}{}", list_fields(.fields))]
+    Forbidden {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    #[error("{message}")]
+    NotFound { message: String },
+    #[error("{message}{}", list_fields(.fields))]
+    Invalid {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    #[error("{message}")]
+    Duplicate { message: String, existing: Value },
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("the record changed on the server since it was read (now version {})", .current.get("version").and_then(Value::as_i64).unwrap_or(0))]
+    Stale { current: Map<String, Value> },
+    #[error("{message}")]
+    TooManyAttempts { message: String },
+    #[error("the server could not handle the request ({message}); try again later")]
+    BadRequest { message: String },
+    #[error(
+        "the server failed (HTTP {status}: {message}); try again later, and tell its admin if it persists"
+    )]
+    Server { status: u16, message: String },
+    #[error(
+        "the server sent an answer this crm does not understand ({0}); check the server URL and that crm and the server are the same version"
+    )]
+    Protocol(String),
+    #[error("{0} is not a server URL; give one like https://crm.example.com")]
+    BadUrl(String),
+}
+
+fn list_fields(fields: &BTreeMap<String, String>) -> String {
+    if fields.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = fields.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    format!(": {}", parts.join("; "))
+}
+
+impl ClientError {
+    /// The server could not be reached or could not answer: try again later.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Offline { .. }
+                | ClientError::Server { .. }
+                | ClientError::TooManyAttempts { .. }
+        )
+    }
+}
+
+/// A sign-in: the bearer token and who it belongs to.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Session {
+    pub token: String,
+    pub expires_at: String,
+    pub user: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+    #[serde(default)]
+    existing: Option<Value>,
+    #[serde(default)]
+    current: Option<Map<String, Value>>,
+}
+
+/// Turns an error answer into a typed error, using the API's `{"error": {...}}` shape when the
+/// body has it (a proxy in between may answer with anything).
+fn error_of(status: StatusCode, body: &[u8]) -> ClientError {
+    let detail = serde_json::from_slice::<ErrorBody>(body)
+        .ok()
+        .map(|b| b.error);
+    let message = detail
+        .as_ref()
+        .map(|d| d.message.clone())
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_lowercase());
+    let code = detail.as_ref().map(|d| d.code.as_str()).unwrap_or("");
+    let fields = detail
+        .as_ref()
+        .map(|d| d.fields.clone())
+        .unwrap_or_default();
+    match status.as_u16() {
+        401 if code == "bad_credentials" => ClientError::BadCredentials,
+        401 => ClientError::Unauthorized,
+        403 => ClientError::Forbidden { message, fields },
+        404 => ClientError::NotFound { message },
+        409 => match detail.and_then(|d| d.existing) {
+            Some(existing) => ClientError::Duplicate { message, existing },
+            None => ClientError::Conflict { message },
+        },
+        412 => match detail.and_then(|d| d.current) {
+            Some(current) => ClientError::Stale { current },
+            None => ClientError::Protocol("a 412 answer without the current record".into()),
+        },
+        422 => ClientError::Invalid { message, fields },
+        429 => ClientError::TooManyAttempts { message },
+        400 | 413 => ClientError::BadRequest { message },
+        s => ClientError::Server { status: s, message },
+    }
+}
+
+/// The crm API at one server, for one signed-in user. Cheap to clone (the connection pool is
+/// shared).
+#[derive(Clone, Debug)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    /// `https://host/api/v1`, without a trailing slash.
+    base: String,
+    token: Option<String>,
+}
+
+impl ApiClient {
+    /// A client for the server at `server` (`https://crm.example.com`, with or without
+    /// `/api/v1`), not signed in.
+    pub fn new(server: &str) -> Result<ApiClient, ClientError> {
+        let trimmed = server.trim().trim_end_matches('/');
+        let url =
+            reqwest::Url::parse(trimmed).map_err(|_| ClientError::BadUrl(server.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(ClientError::BadUrl(server.to_string()));
+        }
+        let base = if trimmed.ends_with("/api/v1") {
+            trimmed.to_string()
+        } else {
+            format!("{trimmed}/api/v1")
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("crm/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Protocol(format!("cannot start the HTTP client: {e}")))?;
+        Ok(ApiClient {
+            http,
+            base,
+            token: None,
+        })
+    }
+
+    /// The same client acting with this bearer token.
+    pub fn with_token(mut self, token: impl Into<String>) -> ApiClient {
+        self.token = Some(token.into());
+        self
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The API base URL (ending in `/api/v1`).
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut builder = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .timeout(REQUEST_TIMEOUT);
+        if let Some(token) = &self.token {
+            builder = builder.bearer_auth(token);
+        }
+        builder
+    }
+
+    fn offline(&self, e: &reqwest::Error) -> ClientError {
+        // The innermost cause says most (connection refused, timed out, DNS).
+        let mut detail = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            detail = s.to_string();
+            source = s.source();
+        }
+        ClientError::Offline {
+            server: self.base.trim_end_matches("/api/v1").to_string(),
+            detail,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> Result<T, ClientError> {
+        let response = builder.send().await.map_err(|e| self.offline(&e))?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| self.offline(&e))?;
+        if status.is_success() {
+            serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(e.to_string()))
+        } else {
+            Err(error_of(status, &body))
+        }
+    }
+
+    /// Signs in; the returned token is for `with_token`.
+    pub async fn login(&self, username: &str, password: &str) -> Result<Session, ClientError> {
+        let body = serde_json::json!({ "username": username, "password": password });
+        self.send(self.request(Method::POST, "/auth/login").json(&body))
+            .await
+    }
+
+    /// Revokes this client's token on the server.
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        let _: Value = self
+            .send(
+                self.request(Method::POST, "/auth/logout")
+                    .json(&serde_json::json!({})),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The signed-in user's record.
+    pub async fn me(&self) -> Result<Map<String, Value>, ClientError> {
+        self.send(self.request(Method::GET, "/me")).await
+    }
+
+    /// Changes after `since`, at most `limit`; with `wait`, the server holds the request until
+    /// a change arrives or the wait is over (long-poll).
+    pub async fn feed(
+        &self,
+        since: i64,
+        limit: usize,
+        wait: Option<Duration>,
+    ) -> Result<FeedPage, ClientError> {
+        let mut query = vec![("since", since.to_string()), ("limit", limit.to_string())];
+        let mut builder = self.request(Method::GET, "/sync");
+        if let Some(wait) = wait {
+            query.push(("wait", wait.as_secs().to_string()));
+            builder = builder.timeout(wait + REQUEST_TIMEOUT);
+        }
+        self.send(builder.query(&query)).await
+    }
+
+    pub async fn get(&self, entity: Entity, id: &str) -> Result<Map<String, Value>, ClientError> {
+        self.send(self.request(Method::GET, &format!("/{}/{id}", entity.name())))
+            .await
+    }
+
+    /// Creates a record. A retry with the same idempotency key (or the same client-made `id` in
+    /// the body) is answered with the record the first attempt made.
+    pub async fn create(
+        &self,
+        entity: Entity,
+        body: &Map<String, Value>,
+        idempotency_key: &str,
+        allow_duplicate: bool,
+    ) -> Result<Map<String, Value>, ClientError> {
+        let mut builder = self
+            .request(Method::POST, &format!("/{}", entity.name()))
+            .header("Idempotency-Key", idempotency_key)
+            .json(body);
+        if allow_duplicate {
+            builder = builder.query(&[("allow_duplicate", "true")]);
+        }
+        self.send(builder).await
+    }
+
+    /// Changes fields of a record, only if it is still at version `if_match` (when given).
+    pub async fn patch(
+        &self,
+        entity: Entity,
+        id: &str,
+        changes: &Map<String, Value>,
+        if_match: Option<i64>,
+        idempotency_key: &str,
+    ) -> Result<Map<String, Value>, ClientError> {
+        let mut builder = self
+            .request(Method::PATCH, &format!("/{}/{id}", entity.name()))
+            .header("Idempotency-Key", idempotency_key)
+            .json(changes);
+        if let Some(version) = if_match {
+            builder = builder.header("If-Match", version.to_string());
+        }
+        self.send(builder).await
+    }
+
+    pub async fn delete(
+        &self,
+        entity: Entity,
+        id: &str,
+        if_match: Option<i64>,
+        idempotency_key: &str,
+    ) -> Result<(), ClientError> {
+        let mut builder = self
+            .request(Method::DELETE, &format!("/{}/{id}", entity.name()))
+            .header("Idempotency-Key", idempotency_key);
+        if let Some(version) = if_match {
+            builder = builder.header("If-Match", version.to_string());
+        }
+        let _: Value = self.send(builder).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_answers_become_typed_errors() {
+        let body = br#"{"error":{"code":"invalid","message":"some fields are not valid","fields":{"level":"must be one of: A, B"}}}"#;
+        match error_of(StatusCode::UNPROCESSABLE_ENTITY, body) {
+            ClientError::Invalid { fields, .. } => {
+                assert_eq!(fields["level"], "must be one of: A, B")
+            }
+            other => panic!("{other:?}"),
+        }
+        let body = br#"{"error":{"code":"duplicate","message":"a customer with the same name exists","existing":{"code":"C000001"}}}"#;
+        assert!(matches!(
+            error_of(StatusCode::CONFLICT, body),
+            ClientError::Duplicate { .. }
+        ));
+        let body = br#"{"error":{"code":"stale","message":"x","current":{"id":"a","version":7}}}"#;
+        let e = error_of(StatusCode::PRECONDITION_FAILED, body);
+        assert!(e.to_string().contains("version 7"), "{e}");
+        assert!(matches!(
+            error_of(StatusCode::UNAUTHORIZED, b"{}"),
+            ClientError::Unauthorized
+        ));
+        assert_eq!(
+            ClientError::Unauthorized.to_string(),
+            "your sign-in expired or was revoked; run `crm login`"
+        );
+        let body =
+            br#"{"error":{"code":"bad_credentials","message":"wrong username or password"}}"#;
+        assert!(matches!(
+            error_of(StatusCode::UNAUTHORIZED, body),
+            ClientError::BadCredentials
+        ));
+        // A proxy's HTML error page is still a server error, not a crash.
+        assert!(matches!(
+            error_of(StatusCode::BAD_GATEWAY, b"<html>"),
+            ClientError::Server { status: 502, .. }
+        ));
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            ApiClient::new("http://127.0.0.1:8080/").unwrap().base_url(),
+            "http://127.0.0.1:8080/api/v1"
+        );
+        assert_eq!(
+            ApiClient::new("https://crm.example.com/api/v1")
+                .unwrap()
+                .base_url(),
+            "https://crm.example.com/api/v1"
+        );
+        assert!(matches!(
+            ApiClient::new("crm.example.com"),
+            Err(ClientError::BadUrl(_))
+        ));
+        assert!(matches!(
+            ApiClient::new("ftp://x"),
+            Err(ClientError::BadUrl(_))
+        ));
+    }
+}

@@ -1,0 +1,237 @@
+//! The sync engine: pull the change feed into the replica, push the outbox to the server, and a
+//! live task doing both in the background. The decisions are pure (`merge`); the replica and the
+//! HTTP client sit at the edges.
+
+pub mod client;
+mod live;
+pub mod merge;
+mod store;
+
+use crm_server::schema::Entity;
+use serde::Serialize;
+
+pub use client::{ApiClient, ClientError, Session};
+pub use live::{LiveSettings, SyncEvent, spawn_live, spawn_live_with};
+
+use crate::replica::{Conflict, Op, OutboxEntry, Replica, ReplicaError};
+use store::ReplicaAccess;
+
+/// Changes asked for per page of the feed: large pages amortize the round trip on a first sync.
+pub const PAGE_SIZE: usize = 5000;
+
+/// How many times one push retries an entry the server keeps moving under it before backing off.
+const STALE_ROUNDS: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+    #[error("the sync task stopped unexpectedly ({0}); restart crm")]
+    Task(String),
+}
+
+impl SyncError {
+    /// The server could not be reached or could not answer now.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SyncError::Client(e) if e.is_transient())
+    }
+
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, SyncError::Client(ClientError::Unauthorized))
+    }
+}
+
+/// How far a pull has come, after each page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Changes received so far in this pull.
+    pub received: usize,
+    pub cursor: i64,
+    /// The replica was empty when the pull began.
+    pub first_sync: bool,
+    /// More pages follow.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PullReport {
+    pub pages: usize,
+    pub upserts: usize,
+    pub removals: usize,
+    /// Conflicts between the server's changes and unsent local edits.
+    pub conflicts: Vec<Conflict>,
+    pub cursor: i64,
+}
+
+/// A write the server refused, parked in the outbox with its words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Refused {
+    pub seq: i64,
+    pub entity: Entity,
+    pub id: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PushReport {
+    /// Entries the server accepted.
+    pub sent: usize,
+    pub conflicts: Vec<Conflict>,
+    pub refused: Vec<Refused>,
+}
+
+/// Pulls every change since the replica's cursor, page by page (each page and the new cursor in
+/// one transaction), calling `progress` after each. Replica work runs on the calling thread: use
+/// it from a command's `block_on`, or `spawn_live` for the background.
+pub async fn pull(
+    replica: &Replica,
+    client: &ApiClient,
+    progress: impl FnMut(Progress),
+) -> Result<PullReport, SyncError> {
+    pull_with(replica, client, progress).await
+}
+
+/// Sends the outbox in order until it is empty, an entry waits out a backoff, or the server is
+/// unreachable (then `Err` with `is_transient`). Refused entries and conflicts are parked and
+/// reported, never dropped. `Replica::retry_now` first makes waiting entries due at once.
+pub async fn push(replica: &Replica, client: &ApiClient) -> Result<PushReport, SyncError> {
+    push_with(replica, client).await
+}
+
+async fn pull_with<S: ReplicaAccess>(
+    store: &S,
+    client: &ApiClient,
+    mut progress: impl FnMut(Progress),
+) -> Result<PullReport, SyncError> {
+    let start = store.run(|r| r.cursor()).await?;
+    let mut report = PullReport {
+        cursor: start,
+        ..PullReport::default()
+    };
+    let fetch = |since: i64| {
+        let client = client.clone();
+        tokio::spawn(async move { client.feed(since, PAGE_SIZE, None).await })
+    };
+    let mut next = Some(fetch(start));
+    let mut received = 0;
+    while let Some(pending) = next.take() {
+        let page = pending
+            .await
+            .map_err(|e| SyncError::Task(e.to_string()))??;
+        // Fetch the following page while this one is written.
+        let more = page.more && page.next > report.cursor;
+        if more {
+            next = Some(fetch(page.next));
+        }
+        received += page.changes.len();
+        let applied = store.run(move |r| r.apply_page(&page)).await?;
+        report.pages += 1;
+        report.upserts += applied.upserts;
+        report.removals += applied.removals;
+        report.conflicts.extend(applied.conflicts);
+        report.cursor = applied.cursor;
+        progress(Progress {
+            received,
+            cursor: report.cursor,
+            first_sync: start == 0,
+            more,
+        });
+    }
+    Ok(report)
+}
+
+/// Sends one entry. `Ok(Some(record))`: the server's record after the write; `Ok(None)`: deleted.
+async fn send(
+    client: &ApiClient,
+    entry: &OutboxEntry,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, ClientError> {
+    let key = &entry.idempotency_key;
+    match entry.op {
+        Op::Create => {
+            // The client-made id makes a retry after a lost answer find the first attempt's row.
+            let mut body = entry.fields.clone();
+            body.insert(
+                "id".into(),
+                serde_json::Value::String(entry.record_id.clone()),
+            );
+            client
+                .create(entry.entity, &body, key, entry.allow_duplicate)
+                .await
+                .map(Some)
+        }
+        Op::Update => {
+            let if_match = (entry.base_version > 0).then_some(entry.base_version);
+            client
+                .patch(entry.entity, &entry.record_id, &entry.fields, if_match, key)
+                .await
+                .map(Some)
+        }
+        // A delete wins over edits made meanwhile: it is sent without If-Match.
+        Op::Delete => match client
+            .delete(entry.entity, &entry.record_id, None, key)
+            .await
+        {
+            Ok(()) | Err(ClientError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        },
+    }
+}
+
+async fn push_with<S: ReplicaAccess>(
+    store: &S,
+    client: &ApiClient,
+) -> Result<PushReport, SyncError> {
+    let mut report = PushReport::default();
+    let mut stale_rounds: (i64, usize) = (0, 0);
+    while let Some(due) = store.run(|r| r.next_due()).await? {
+        let seq = due.seq;
+        let entry = store.run(move |r| r.begin_send(seq)).await?;
+        match send(client, &entry).await {
+            Ok(answer) => {
+                store.run(move |r| r.on_sent(seq, answer.as_ref())).await?;
+                report.sent += 1;
+            }
+            Err(ClientError::Stale { current }) => {
+                stale_rounds = if stale_rounds.0 == seq {
+                    (seq, stale_rounds.1 + 1)
+                } else {
+                    (seq, 1)
+                };
+                let conflicts = store.run(move |r| r.on_stale(seq, &current)).await?;
+                report.conflicts.extend(conflicts);
+                if stale_rounds.1 >= STALE_ROUNDS {
+                    let note = String::from(
+                        "the record keeps changing on the server; will try again shortly",
+                    );
+                    store.run(move |r| r.on_unsent(seq, &note)).await?;
+                    break;
+                }
+            }
+            Err(e) if e.is_transient() || matches!(e, ClientError::Unauthorized) => {
+                let message = e.to_string();
+                store.run(move |r| r.on_unsent(seq, &message)).await?;
+                return Err(e.into());
+            }
+            Err(e) => {
+                let message = match (&e, entry.op) {
+                    (ClientError::NotFound { .. }, _) => format!(
+                        "the {} was deleted on the server or you may no longer see it; discard this change",
+                        entry.entity.noun()
+                    ),
+                    _ => e.to_string(),
+                };
+                let note = message.clone();
+                store.run(move |r| r.on_refused(seq, &note)).await?;
+                report.refused.push(Refused {
+                    seq,
+                    entity: entry.entity,
+                    id: entry.record_id.clone(),
+                    message,
+                });
+            }
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,868 @@
+//! The replica and the sync engine against a real server on loopback.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use common::{PASSWORD, TestServer, obj, replica_for, sign_in};
+use crm::replica::{EntryState, Keep, LocalQuery, Replica};
+use crm::sync::{self, ApiClient, ClientError, LiveSettings, SyncError, SyncEvent};
+use crm_server::schema::Entity;
+use serde_json::{Value, json};
+
+/// A sales rep and her manager in one team: the manager sees and may edit her customers.
+struct Team {
+    server: TestServer,
+    alice_id: String,
+    bob_id: String,
+}
+
+fn team() -> Team {
+    let server = TestServer::start();
+    let east = server.add_team("east");
+    let alice_id = server.add_user("alice", "sales", Some(&east));
+    let bob_id = server.add_user("bob", "manager", Some(&east));
+    Team {
+        server,
+        alice_id,
+        bob_id,
+    }
+}
+
+async fn pull(replica: &Replica, client: &ApiClient) -> sync::PullReport {
+    sync::pull(replica, client, |_| {}).await.expect("pull")
+}
+
+async fn push(replica: &Replica, client: &ApiClient) -> sync::PushReport {
+    sync::push(replica, client).await.expect("push")
+}
+
+fn field(replica: &Replica, entity: Entity, id: &str, name: &str) -> Value {
+    replica
+        .get(entity, id)
+        .expect("get")
+        .unwrap_or_else(|| panic!("{} {id} is not in the replica", entity.noun()))
+        .fields
+        .get(name)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+async fn next_event(
+    rx: &mut tokio::sync::mpsc::Receiver<SyncEvent>,
+    want: impl Fn(&SyncEvent) -> bool,
+) -> SyncEvent {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(event)) if want(&event) => return event,
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the live task stopped"),
+            Err(_) => panic!("no matching event within 10 s"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_on_a_reaches_b_by_pull_and_by_the_live_task() {
+    let t = team();
+    let a = sign_in(&t.server, "alice").await;
+    let b = sign_in(&t.server, "bob").await;
+    let (a_path, ra) = replica_for(&t.server, &a, "a").await;
+    let (b_path, rb) = replica_for(&t.server, &b, "b").await;
+    pull(&ra, &a).await;
+    pull(&rb, &b).await;
+
+    // A local create shows at once, before any network.
+    let made = ra
+        .create(
+            Entity::Customers,
+            obj(json!({"name": "华为技术有限公司", "phone": "+86 755 2878 0808"})),
+        )
+        .expect("create");
+    assert!(made.pending && made.version == 0);
+    assert_eq!(
+        ra.search_customers("华为技术", 10).expect("search")[0].id,
+        made.id
+    );
+    assert_eq!(ra.status().expect("status").pending_writes, 1);
+
+    let report = push(&ra, &a).await;
+    assert_eq!(report.sent, 1);
+    let mine = ra
+        .get(Entity::Customers, &made.id)
+        .expect("get")
+        .expect("kept");
+    assert!(!mine.pending && mine.version == 1);
+    assert!(
+        mine.text("code").is_some_and(|c| c.starts_with('C')),
+        "the server's code arrives with the answer"
+    );
+    assert_eq!(mine.text("owner_id"), Some(t.alice_id.as_str()));
+
+    pull(&rb, &b).await;
+    assert_eq!(
+        field(&rb, Entity::Customers, &made.id, "name"),
+        json!("华为技术有限公司")
+    );
+    assert_eq!(
+        rb.customer_by_phone("0755-28780808").expect("phone")[0].id,
+        made.id
+    );
+
+    // Live: B's task long-polls; A's task pushes as soon as A writes.
+    let (btx, mut brx) = tokio::sync::mpsc::channel(64);
+    let b_live = sync::spawn_live(b_path.clone(), b.clone(), btx);
+    let (atx, mut arx) = tokio::sync::mpsc::channel(64);
+    let a_live = sync::spawn_live(a_path.clone(), a.clone(), atx);
+    next_event(&mut brx, |e| *e == SyncEvent::Online).await;
+    // Let B's long-poll get under way.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let started = std::time::Instant::now();
+    ra.update(Entity::Customers, &made.id, obj(json!({"level": "A"})))
+        .expect("update");
+    next_event(&mut arx, |e| matches!(e, SyncEvent::Pushed { .. })).await;
+    next_event(
+        &mut brx,
+        |e| matches!(e, SyncEvent::Applied { count } if *count >= 1),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    assert_eq!(field(&rb, Entity::Customers, &made.id, "level"), json!("A"));
+    eprintln!("an edit on A was applied on B after {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+
+    drop(arx);
+    drop(brx);
+    for task in [a_live, b_live] {
+        tokio::time::timeout(Duration::from_secs(30), task)
+            .await
+            .expect("the live task ends")
+            .expect("no panic");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_made_while_the_server_is_down_arrive_exactly_once() {
+    let mut t = team();
+    let a = sign_in(&t.server, "alice").await;
+    let b = sign_in(&t.server, "bob").await;
+    let (_, ra) = replica_for(&t.server, &a, "a").await;
+    let (_, rb) = replica_for(&t.server, &b, "b").await;
+    let existing = ra
+        .create(Entity::Customers, obj(json!({"name": "Acme Trading"})))
+        .expect("create");
+    push(&ra, &a).await;
+
+    t.server.stop();
+    let mut made = Vec::new();
+    for name in ["北京离线一号", "Offline Two", "上海离线三号"] {
+        made.push(
+            ra.create(Entity::Customers, obj(json!({"name": name})))
+                .expect("create offline")
+                .id,
+        );
+    }
+    ra.update(
+        Entity::Customers,
+        &existing.id,
+        obj(json!({"region": "华东"})),
+    )
+    .expect("update");
+    ra.update(
+        Entity::Customers,
+        &existing.id,
+        obj(json!({"email": "sales@acme.example"})),
+    )
+    .expect("update");
+    ra.update(Entity::Customers, &made[1], obj(json!({"level": "B"})))
+        .expect("update new");
+    let contact = ra
+        .create(
+            Entity::Contacts,
+            obj(json!({"customer_id": made[0], "name": "王芳", "mobile": "139 1234 5678"})),
+        )
+        .expect("contact");
+
+    let err = sync::push(&ra, &a).await.expect_err("the server is down");
+    assert!(err.is_transient(), "{err}");
+    assert!(err.to_string().contains("local changes are kept"), "{err}");
+    // Pushing again at once does nothing: the entry waits out its backoff.
+    assert_eq!(push(&ra, &a).await.sent, 0);
+    let waiting = ra.outbox().expect("outbox");
+    // Three creates, the two updates of Acme folded into one, the update of a new one, a contact.
+    assert_eq!(waiting.len(), 6, "{waiting:#?}");
+    assert!(waiting[0].attempts == 1 && waiting[0].last_error.is_some());
+
+    t.server.restart();
+    ra.retry_now().expect("retry now");
+    let report = push(&ra, &a).await;
+    assert_eq!(report.sent, 6);
+    assert!(ra.outbox().expect("outbox").is_empty());
+    // Pushing again sends nothing twice.
+    assert_eq!(push(&ra, &a).await.sent, 0);
+
+    let on_server = t.server.all(Entity::Customers);
+    for name in [
+        "北京离线一号",
+        "Offline Two",
+        "上海离线三号",
+        "Acme Trading",
+    ] {
+        assert_eq!(
+            on_server
+                .iter()
+                .filter(|c| c["name"] == json!(name))
+                .count(),
+            1,
+            "{name}"
+        );
+    }
+    let acme = on_server
+        .iter()
+        .find(|c| c["id"] == json!(existing.id))
+        .expect("acme");
+    assert_eq!(
+        (acme["region"].clone(), acme["email"].clone()),
+        (json!("华东"), json!("sales@acme.example"))
+    );
+    assert_eq!(t.server.all(Entity::Contacts).len(), 1);
+
+    pull(&rb, &b).await;
+    assert_eq!(field(&rb, Entity::Customers, &made[1], "level"), json!("B"));
+    assert_eq!(
+        field(&rb, Entity::Contacts, &contact.id, "name"),
+        json!("王芳")
+    );
+    assert_eq!(
+        rb.customer_by_phone("+86 139-1234-5678").expect("phone")[0].id,
+        made[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_field_changed_on_both_sides_is_a_conflict_resolvable_either_way() {
+    let t = team();
+    let a = sign_in(&t.server, "alice").await;
+    let b = sign_in(&t.server, "bob").await;
+    let (_, ra) = replica_for(&t.server, &a, "a").await;
+    let (_, rb) = replica_for(&t.server, &b, "b").await;
+    let c = ra
+        .create(
+            Entity::Customers,
+            obj(json!({"name": "Conflict Co", "phone": "010-1"})),
+        )
+        .expect("create");
+    push(&ra, &a).await;
+    pull(&rb, &b).await;
+
+    // Found by push (the server answers 412).
+    ra.update(Entity::Customers, &c.id, obj(json!({"phone": "010-2"})))
+        .expect("a edits");
+    rb.update(Entity::Customers, &c.id, obj(json!({"phone": "010-3"})))
+        .expect("b edits");
+    push(&rb, &b).await;
+    let report = push(&ra, &a).await;
+    assert_eq!(report.sent, 0);
+    assert_eq!(report.conflicts.len(), 1);
+    let conflicts = ra.conflicts().expect("conflicts");
+    assert_eq!(conflicts.len(), 1);
+    let k = &conflicts[0];
+    assert_eq!(
+        (k.field.as_str(), &k.mine, &k.theirs, &k.base),
+        ("phone", &json!("010-2"), &json!("010-3"), &json!("010-1"))
+    );
+    let shown = ra
+        .get(Entity::Customers, &c.id)
+        .expect("get")
+        .expect("kept");
+    assert!(shown.conflicted && shown.pending);
+    assert_eq!(
+        shown.fields["phone"],
+        json!("010-2"),
+        "mine is shown until resolved"
+    );
+    assert_eq!(ra.status().expect("status").conflicts, 1);
+    assert_eq!(ra.outbox().expect("outbox")[0].state, EntryState::Conflict);
+
+    ra.resolve(Entity::Customers, &c.id, Keep::Mine)
+        .expect("resolve");
+    assert_eq!(push(&ra, &a).await.sent, 1);
+    pull(&rb, &b).await;
+    assert_eq!(
+        field(&rb, Entity::Customers, &c.id, "phone"),
+        json!("010-2")
+    );
+
+    // Found by pull (before A pushes), resolved for theirs.
+    pull(&ra, &a).await;
+    ra.update(Entity::Customers, &c.id, obj(json!({"level": "C"})))
+        .expect("a edits");
+    rb.update(Entity::Customers, &c.id, obj(json!({"level": "A"})))
+        .expect("b edits");
+    push(&rb, &b).await;
+    let pulled = pull(&ra, &a).await;
+    assert_eq!(pulled.conflicts.len(), 1);
+    assert_eq!(pulled.conflicts[0].theirs, json!("A"));
+    // A parked entry is not sent.
+    assert_eq!(push(&ra, &a).await.sent, 0);
+    let after = ra
+        .resolve(Entity::Customers, &c.id, Keep::Theirs)
+        .expect("resolve");
+    assert_eq!(after.fields["level"], json!("A"));
+    assert!(!after.pending && !after.conflicted);
+    assert!(ra.outbox().expect("outbox").is_empty());
+    assert!(ra.conflicts().expect("conflicts").is_empty());
+    assert_eq!(push(&ra, &a).await.sent, 0);
+    let server = t.server.all(Entity::Customers);
+    let row = server.iter().find(|r| r["id"] == json!(c.id)).expect("row");
+    assert_eq!(
+        (row["level"].clone(), row["phone"].clone()),
+        (json!("A"), json!("010-2"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn different_fields_changed_on_both_sides_merge() {
+    let t = team();
+    let a = sign_in(&t.server, "alice").await;
+    let b = sign_in(&t.server, "bob").await;
+    let (_, ra) = replica_for(&t.server, &a, "a").await;
+    let (_, rb) = replica_for(&t.server, &b, "b").await;
+    let c = ra
+        .create(Entity::Customers, obj(json!({"name": "Merge Ltd"})))
+        .expect("create");
+    push(&ra, &a).await;
+    pull(&rb, &b).await;
+
+    ra.update(
+        Entity::Customers,
+        &c.id,
+        obj(json!({"phone": "021-5555", "level": "B"})),
+    )
+    .expect("a edits");
+    rb.update(
+        Entity::Customers,
+        &c.id,
+        obj(json!({"email": "x@merge.example", "level": "B"})),
+    )
+    .expect("b edits");
+    push(&rb, &b).await;
+    let report = push(&ra, &a).await;
+    assert_eq!((report.sent, report.conflicts.len()), (1, 0));
+    pull(&ra, &a).await;
+    pull(&rb, &b).await;
+    for r in [&ra, &rb] {
+        let got = r.get(Entity::Customers, &c.id).expect("get").expect("kept");
+        assert_eq!(got.fields["phone"], json!("021-5555"));
+        assert_eq!(got.fields["email"], json!("x@merge.example"));
+        assert_eq!(got.fields["level"], json!("B"));
+        assert!(!got.pending && !got.conflicted);
+        assert_eq!(got.version, 3);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_killed_mid_push_loses_nothing_and_duplicates_nothing() {
+    let t = team();
+    let a = sign_in(&t.server, "alice").await;
+    let (path, ra) = replica_for(&t.server, &a, "a").await;
+    let c = ra
+        .create(Entity::Customers, obj(json!({"name": "Crash Test GmbH"})))
+        .expect("create");
+
+    // The process sends the create, then dies before recording the answer.
+    let entry = ra.outbox().expect("outbox").remove(0);
+    let mut body = entry.fields.clone();
+    body.insert("id".into(), json!(entry.record_id));
+    a.create(Entity::Customers, &body, &entry.idempotency_key, false)
+        .await
+        .expect("sent");
+    drop(ra);
+
+    let ra = Replica::open(&path).expect("reopen");
+    assert!(ra.rebuilt().is_none());
+    assert_eq!(ra.outbox().expect("outbox").len(), 1, "the entry survived");
+    assert_eq!(push(&ra, &a).await.sent, 1);
+    assert_eq!(
+        t.server
+            .all(Entity::Customers)
+            .iter()
+            .filter(|r| r["id"] == json!(c.id))
+            .count(),
+        1
+    );
+
+    // Same for an update: sent, killed, sent again — one new version only.
+    ra.update(Entity::Customers, &c.id, obj(json!({"region": "西南"})))
+        .expect("update");
+    let entry = ra.outbox().expect("outbox").remove(0);
+    a.patch(
+        Entity::Customers,
+        &c.id,
+        &entry.fields,
+        Some(entry.base_version),
+        &entry.idempotency_key,
+    )
+    .await
+    .expect("sent");
+    drop(ra);
+    let ra = Replica::open(&path).expect("reopen");
+    let report = push(&ra, &a).await;
+    assert_eq!((report.sent, report.conflicts.len()), (1, 0));
+    let server = t.server.all(Entity::Customers);
+    let row = server.iter().find(|r| r["id"] == json!(c.id)).expect("row");
+    assert_eq!(
+        (row["version"].clone(), row["region"].clone()),
+        (json!(2), json!("西南"))
+    );
+
+    // Killed after sending but before the answer, with a pull in between: the pull brings the
+    // record, the resend is answered from the first attempt.
+    let d = ra
+        .create(Entity::Customers, obj(json!({"name": "Second Crash"})))
+        .expect("create");
+    let entry = ra.outbox().expect("outbox").remove(0);
+    let mut body = entry.fields.clone();
+    body.insert("id".into(), json!(entry.record_id));
+    a.create(Entity::Customers, &body, &entry.idempotency_key, false)
+        .await
+        .expect("sent");
+    drop(ra);
+    let ra = Replica::open(&path).expect("reopen");
+    pull(&ra, &a).await;
+    push(&ra, &a).await;
+    assert!(ra.outbox().expect("outbox").is_empty());
+    assert_eq!(
+        t.server
+            .all(Entity::Customers)
+            .iter()
+            .filter(|r| r["id"] == json!(d.id))
+            .count(),
+        1
+    );
+    let got = ra
+        .get(Entity::Customers, &d.id)
+        .expect("get")
+        .expect("kept");
+    assert!(!got.pending && got.version == 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_reports_unauthorized_with_the_sign_in_hint() {
+    let t = team();
+    let a = sign_in(&t.server, "alice").await;
+    let (path, ra) = replica_for(&t.server, &a, "a").await;
+    pull(&ra, &a).await;
+    ra.create(
+        Entity::Customers,
+        obj(json!({"name": "Kept While Signed Out"})),
+    )
+    .expect("create");
+
+    // Signed out elsewhere with the same token.
+    let elsewhere = ApiClient::new(&t.server.url())
+        .expect("client")
+        .with_token(a.token().expect("token"));
+    elsewhere.logout().await.expect("logout");
+
+    let err = sync::pull(&ra, &a, |_| {}).await.expect_err("revoked");
+    assert!(err.is_unauthorized(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "your sign-in expired or was revoked; run `crm login`"
+    );
+    let err = sync::push(&ra, &a).await.expect_err("revoked");
+    assert!(matches!(err, SyncError::Client(ClientError::Unauthorized)));
+    assert_eq!(
+        ra.outbox().expect("outbox").len(),
+        1,
+        "the write waits for the next sign-in"
+    );
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let live = sync::spawn_live(path, a.clone(), tx);
+    let event = next_event(&mut rx, |e| matches!(e, SyncEvent::SignedOut { .. })).await;
+    assert_eq!(
+        event,
+        SyncEvent::SignedOut {
+            message: "your sign-in expired or was revoked; run `crm login`".into()
+        }
+    );
+    tokio::time::timeout(Duration::from_secs(5), live)
+        .await
+        .expect("stops")
+        .expect("no panic");
+
+    // A wrong password is told apart from a revoked token.
+    let anon = ApiClient::new(&t.server.url()).expect("client");
+    assert!(matches!(
+        anon.login("alice", "not the password").await,
+        Err(ClientError::BadCredentials)
+    ));
+    assert!(anon.login("alice", PASSWORD).await.is_ok());
+}
+
+/// The ids and versions of every record a user may see, through the list API.
+async fn server_view(client: &ApiClient, base: &str) -> BTreeMap<(String, String), i64> {
+    let http = reqwest::Client::new();
+    let mut out = BTreeMap::new();
+    for entity in Entity::ALL {
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut url = format!("{base}/api/v1/{}?limit=1000&sort=created_at", entity.name());
+            if let Some(c) = &cursor {
+                url.push_str(&format!("&cursor={c}"));
+            }
+            let page: Value = http
+                .get(&url)
+                .bearer_auth(client.token().expect("token"))
+                .send()
+                .await
+                .expect("list")
+                .json()
+                .await
+                .expect("json");
+            for item in page["items"].as_array().expect("items") {
+                out.insert(
+                    (
+                        entity.name().to_string(),
+                        item["id"].as_str().expect("id").to_string(),
+                    ),
+                    item["version"].as_i64().expect("version"),
+                );
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+fn replica_view(replica: &Replica) -> BTreeMap<(String, String), i64> {
+    let mut out = BTreeMap::new();
+    for entity in Entity::ALL {
+        let mut offset = 0;
+        loop {
+            let page = replica
+                .list(
+                    entity,
+                    &LocalQuery {
+                        sort: Some("created_at".into()),
+                        limit: 500,
+                        offset,
+                        ..LocalQuery::default()
+                    },
+                )
+                .expect("list");
+            for r in &page {
+                out.insert((entity.name().to_string(), r.id.clone()), r.version);
+            }
+            if page.len() < 500 {
+                break;
+            }
+            offset += page.len();
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuilt_replica_equals_the_servers_view_and_holds_no_one_elses_private_customers() {
+    let t = team();
+    let carol_id = t.server.add_user("carol", "sales", None);
+    let a = sign_in(&t.server, "alice").await;
+    let (path, ra) = replica_for(&t.server, &a, "a").await;
+
+    // Alice's own work, through the replica.
+    let mut mine = Vec::new();
+    for i in 0..30 {
+        let c = ra
+            .create(
+                Entity::Customers,
+                obj(json!({"name": format!("Alice客户{i}"), "phone": format!("1380000{i:04}")})),
+            )
+            .expect("create");
+        ra.create(
+            Entity::Contacts,
+            obj(json!({"customer_id": c.id, "name": format!("联系人{i}")})),
+        )
+        .expect("contact");
+        mine.push(c.id);
+    }
+    ra.create(
+        Entity::Opportunities,
+        obj(json!({"customer_id": mine[0], "name": "Big deal", "amount": 1_000_000})),
+    )
+    .expect("opp");
+    ra.create(Entity::Activities, obj(json!({"kind": "call", "subject": "first call", "customer_id": mine[1], "direction": "outbound"}))).expect("call");
+    let ticket = ra
+        .create(
+            Entity::Tickets,
+            obj(json!({"subject": "broken", "customer_id": mine[2]})),
+        )
+        .expect("ticket");
+    ra.create(
+        Entity::Comments,
+        obj(json!({"ticket_id": ticket.id, "body": "looking into it"})),
+    )
+    .expect("comment");
+    let forgotten = ra
+        .create(Entity::Customers, obj(json!({"name": "Never sent"})))
+        .expect("create");
+    ra.delete(Entity::Customers, &forgotten.id)
+        .expect("delete a never-sent customer");
+    assert!(
+        ra.get(Entity::Customers, &forgotten.id)
+            .expect("get")
+            .is_none()
+    );
+    push(&ra, &a).await;
+
+    // Carol's private customers, and one of Alice's reassigned to Carol.
+    let mut hers = Vec::new();
+    for i in 0..20 {
+        let c = t.server.create_as_system(
+            Entity::Customers,
+            json!({"name": format!("Carol private {i}"), "owner_id": carol_id}),
+        );
+        t.server.create_as_system(
+            Entity::Contacts,
+            json!({"customer_id": c["id"], "name": format!("Carol contact {i}")}),
+        );
+        hers.push(c["id"].as_str().expect("id").to_string());
+    }
+    pull(&ra, &a).await;
+    assert!(
+        ra.get(Entity::Contacts, &first_contact_of(&ra, &mine[3]))
+            .expect("get")
+            .is_some()
+    );
+    t.server
+        .update_as_system(Entity::Customers, &mine[3], json!({"owner_id": carol_id}));
+    hers.push(mine[3].clone());
+    // A sent delete of one of hers goes through the feed too.
+    ra.delete(Entity::Customers, &mine[4]).expect("delete");
+    push(&ra, &a).await;
+    pull(&ra, &a).await;
+
+    let incremental = replica_view(&ra);
+    let expected = server_view(&a, &t.server.url()).await;
+    assert_eq!(incremental, expected);
+    for id in &hers {
+        assert!(
+            ra.get(Entity::Customers, id).expect("get").is_none(),
+            "{id} must not be in Alice's replica"
+        );
+        assert!(!incremental.contains_key(&("customers".to_string(), id.clone())));
+    }
+    assert!(
+        ra.search_customers("Carol", 50).expect("search").is_empty(),
+        "no trace of Carol's customers in the search index"
+    );
+    assert_eq!(
+        ra.list(
+            Entity::Contacts,
+            &LocalQuery {
+                limit: 1000,
+                ..Default::default()
+            }
+        )
+        .expect("contacts")
+        .len(),
+        28
+    );
+
+    // From scratch: delete the file, pull everything.
+    drop(ra);
+    std::fs::remove_file(&path).expect("delete replica");
+    let fresh = Replica::open(&path).expect("open");
+    let mut first_progress = None;
+    let report = sync::pull(&fresh, &a, |p| {
+        first_progress.get_or_insert(p);
+    })
+    .await
+    .expect("full pull");
+    assert!(first_progress.expect("progress reported").first_sync);
+    assert!(report.upserts > 0);
+    assert_eq!(replica_view(&fresh), expected);
+    assert_eq!(t.alice_id.len(), 36);
+}
+
+fn first_contact_of(replica: &Replica, customer_id: &str) -> String {
+    let q = LocalQuery {
+        filters: vec![("customer_id".into(), json!(customer_id))],
+        ..LocalQuery::default()
+    };
+    replica.list(Entity::Contacts, &q).expect("list")[0]
+        .id
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_replica_is_rebuilt_and_keeps_its_unsent_writes() {
+    let t = team();
+    let a = sign_in(&t.server, "alice").await;
+    let (path, ra) = replica_for(&t.server, &a, "a").await;
+    let sent = ra
+        .create(Entity::Customers, obj(json!({"name": "Synced Before"})))
+        .expect("create");
+    push(&ra, &a).await;
+    let unsent = ra
+        .create(Entity::Customers, obj(json!({"name": "未发送的客户"})))
+        .expect("create");
+    ra.update(Entity::Customers, &sent.id, obj(json!({"level": "D"})))
+        .expect("update");
+    drop(ra);
+
+    std::fs::write(&path, b"this is not a database, just garbage ".repeat(500)).expect("garbage");
+    let mut ra = Replica::open(&path).expect("opens by rebuilding");
+    let note = ra.rebuilt().expect("says it rebuilt").to_string();
+    assert!(note.contains("rebuilt"), "{note}");
+    assert_eq!(ra.outbox().expect("outbox").len(), 2);
+    // The local create shows at once; the update reappears once its record is pulled.
+    assert!(
+        ra.get(Entity::Customers, &unsent.id)
+            .expect("get")
+            .is_some_and(|r| r.pending)
+    );
+    assert_eq!(ra.status().expect("status").cursor, 0);
+    let me = a.me().await.expect("me");
+    ra.bind_user(
+        me["id"].as_str().expect("id"),
+        crm_server::access::Role::Sales,
+    )
+    .expect("bind");
+    pull(&ra, &a).await;
+    let shown = ra
+        .get(Entity::Customers, &sent.id)
+        .expect("get")
+        .expect("pulled");
+    assert_eq!(shown.fields["level"], json!("D"));
+    assert!(shown.pending);
+    assert_eq!(push(&ra, &a).await.sent, 2);
+    let server = t.server.all(Entity::Customers);
+    assert_eq!(
+        server
+            .iter()
+            .filter(|r| r["name"] == json!("未发送的客户"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        server
+            .iter()
+            .find(|r| r["id"] == json!(sent.id))
+            .expect("row")["level"],
+        json!("D")
+    );
+
+    // A replica of another format is rebuilt the same way.
+    drop(ra);
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.pragma_update(None, "user_version", 999)
+        .expect("set version");
+    drop(conn);
+    let ra = Replica::open(&path).expect("reopen");
+    assert!(ra.rebuilt().is_some_and(|n| n.contains("another format")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_writes_are_parked_visibly_and_can_be_retried_or_discarded() {
+    let t = team();
+    let a = sign_in(&t.server, "alice").await;
+    let (_, ra) = replica_for(&t.server, &a, "a").await;
+    t.server.create_as_system(
+        Entity::Customers,
+        json!({"name": "Same Name Inc", "owner_id": t.bob_id}),
+    );
+
+    // The server's duplicate check refuses; the user confirms; it goes through.
+    let dup = ra
+        .create(Entity::Customers, obj(json!({"name": "Same Name Inc"})))
+        .expect("create");
+    // A contact of a customer that does not exist: refused as invalid.
+    let ghost = uuid::Uuid::now_v7().to_string();
+    ra.create(
+        Entity::Contacts,
+        obj(json!({"customer_id": ghost, "name": "Nobody"})),
+    )
+    .expect("create");
+    let report = push(&ra, &a).await;
+    assert_eq!(report.refused.len(), 2, "{report:#?}");
+    assert!(
+        report.refused[0].message.contains("same name"),
+        "{}",
+        report.refused[0].message
+    );
+    let status = ra.status().expect("status");
+    assert_eq!((status.failed_writes, status.pending_writes), (2, 0));
+    let entries = ra.outbox().expect("outbox");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.state == EntryState::Failed && e.last_error.is_some())
+    );
+
+    ra.retry(entries[0].seq, true).expect("retry");
+    assert_eq!(push(&ra, &a).await.sent, 1);
+    assert!(
+        ra.get(Entity::Customers, &dup.id)
+            .expect("get")
+            .is_some_and(|r| !r.pending && r.version == 1)
+    );
+    ra.discard(entries[1].seq).expect("discard");
+    assert!(ra.outbox().expect("outbox").is_empty());
+    assert!(
+        ra.list(Entity::Contacts, &LocalQuery::default())
+            .expect("contacts")
+            .is_empty()
+    );
+
+    // Checked locally before it reaches the outbox: a sales rep may not set the owner.
+    let err = ra
+        .create(
+            Entity::Customers,
+            obj(json!({"name": "X", "owner_id": t.bob_id})),
+        )
+        .expect_err("forbidden");
+    assert!(err.to_string().contains("owner_id"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_task_reconnects_after_the_server_comes_back() {
+    let mut t = team();
+    let a = sign_in(&t.server, "alice").await;
+    let (path, ra) = replica_for(&t.server, &a, "a").await;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let settings = LiveSettings {
+        max_backoff: Duration::from_millis(800),
+        ..LiveSettings::default()
+    };
+    let live = sync::spawn_live_with(path, a.clone(), tx, settings);
+    next_event(&mut rx, |e| *e == SyncEvent::Online).await;
+
+    t.server.stop();
+    let c = ra
+        .create(Entity::Customers, obj(json!({"name": "Written Offline"})))
+        .expect("create");
+    next_event(&mut rx, |e| matches!(e, SyncEvent::Offline { .. })).await;
+    t.server.restart();
+    next_event(&mut rx, |e| *e == SyncEvent::Online).await;
+    next_event(&mut rx, |e| matches!(e, SyncEvent::Pushed { .. })).await;
+    assert!(
+        ra.get(Entity::Customers, &c.id)
+            .expect("get")
+            .is_some_and(|r| !r.pending)
+    );
+    assert_eq!(t.server.all(Entity::Customers).len(), 1);
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(30), live)
+        .await
+        .expect("ends")
+        .expect("no panic");
+}
