@@ -143,7 +143,11 @@ fn writers_of(read: &BTreeSet<String>) -> BTreeSet<String> {
 }
 
 /// The read set of a record in the state given.
-pub fn read_set(entity: Entity, record: &Map<String, Value>, lookup: &dyn Lookup) -> BTreeSet<String> {
+pub fn read_set(
+    entity: Entity,
+    record: &Map<String, Value>,
+    lookup: &dyn Lookup,
+) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     match entity {
         Entity::Teams | Entity::Users | Entity::Stages => {
@@ -199,7 +203,11 @@ pub fn read_set(entity: Entity, record: &Map<String, Value>, lookup: &dyn Lookup
 }
 
 /// The principals that may change or delete a record in the state given.
-pub fn write_set(entity: Entity, record: &Map<String, Value>, lookup: &dyn Lookup) -> BTreeSet<String> {
+pub fn write_set(
+    entity: Entity,
+    record: &Map<String, Value>,
+    lookup: &dyn Lookup,
+) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     match entity {
         Entity::Teams | Entity::Users => {}
@@ -237,10 +245,22 @@ pub enum Denied {
     Forbidden(String),
 }
 
-/// May the actor bring a record into this state (create it, or update it to it)?
+/// May the actor bring a new record into this state?
 pub fn may_hold(
     actor: &Actor,
     entity: Entity,
+    record: &Map<String, Value>,
+    lookup: &dyn Lookup,
+) -> Result<(), Denied> {
+    may_hold_from(actor, entity, None, record, lookup)
+}
+
+/// May the actor bring a record from state `old` (None: a create) into this state? A link the
+/// record already held needs no look at its target again: it may since have been deleted.
+pub fn may_hold_from(
+    actor: &Actor,
+    entity: Entity,
+    old: Option<&Map<String, Value>>,
     record: &Map<String, Value>,
     lookup: &dyn Lookup,
 ) -> Result<(), Denied> {
@@ -250,6 +270,7 @@ pub fn may_hold(
     let need_read = |field: &str, of: Entity| -> Result<(), Denied> {
         match text(record, field) {
             None => Ok(()),
+            Some(id) if old.is_some_and(|o| text(o, field) == Some(id)) => Ok(()),
             Some(id) => match lookup.read_set(of, id) {
                 Some(set) if actor.may_read(&set) => Ok(()),
                 // A link to something unseen reads like a link to nothing.
@@ -279,15 +300,19 @@ pub fn may_hold(
                 Ok(())
             } else {
                 Err(Denied::Forbidden(
-                    "you may not change this customer's contacts; ask its owner or a manager".into(),
+                    "you may not change this customer's contacts; ask its owner or a manager"
+                        .into(),
                 ))
             }
         }
         Entity::Opportunities => {
             if actor.role == Role::Agent {
-                return Err(Denied::Forbidden("call-centre agents do not work opportunities".into()));
+                return Err(Denied::Forbidden(
+                    "call-centre agents do not work opportunities".into(),
+                ));
             }
-            need_read("customer_id", Entity::Customers)
+            need_read("customer_id", Entity::Customers)?;
+            need_read("contact_id", Entity::Contacts)
         }
         Entity::Activities => {
             need_read("customer_id", Entity::Customers)?;
@@ -422,7 +447,12 @@ mod tests {
         let set = read_set(Entity::Opportunities, &opp, &fake);
         assert!(!actor("agent1", Role::Agent, None).may_read(&set));
         assert!(actor("alice", Role::Sales, None).may_read(&set));
-        let denied = may_hold(&actor("agent1", Role::Agent, None), Entity::Opportunities, &opp, &fake);
+        let denied = may_hold(
+            &actor("agent1", Role::Agent, None),
+            Entity::Opportunities,
+            &opp,
+            &fake,
+        );
         assert!(matches!(denied, Err(Denied::Forbidden(_))));
     }
 
@@ -474,6 +504,14 @@ mod tests {
         let user = map(json!({"username": "x"}));
         let mgr = actor("mgr", Role::Manager, Some("north"));
         assert!(may_hold(&mgr, Entity::Users, &user, &fake).is_err());
-        assert!(may_hold(&actor("root", Role::Admin, None), Entity::Users, &user, &fake).is_ok());
+        assert!(
+            may_hold(
+                &actor("root", Role::Admin, None),
+                Entity::Users,
+                &user,
+                &fake
+            )
+            .is_ok()
+        );
     }
 }

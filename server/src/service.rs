@@ -75,7 +75,12 @@ pub fn viewer(actor: &Actor) -> Option<Vec<String>> {
     (!actor.is_admin()).then(|| actor.principals())
 }
 
-pub fn list(tx: &dyn Tx, actor: &Actor, entity: Entity, query: &ListQuery) -> Result<Vec<Record>, ApiError> {
+pub fn list(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    query: &ListQuery,
+) -> Result<Vec<Record>, ApiError> {
     tx.list(entity, query, viewer(actor).as_deref())
 }
 
@@ -85,8 +90,15 @@ pub struct Written {
     pub created: bool,
 }
 
-pub fn create(tx: &dyn Tx, actor: &Actor, entity: Entity, body: &Record, allow_duplicate: bool) -> Result<Written, ApiError> {
-    let mut record = validate::check(entity, body, Mode::Create, actor.role).map_err(problems_to_error)?;
+pub fn create(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    body: &Record,
+    allow_duplicate: bool,
+) -> Result<Written, ApiError> {
+    let mut record =
+        validate::check(entity, body, Mode::Create, actor.role).map_err(problems_to_error)?;
     let password = record.remove("password");
     let id = match record.remove("id") {
         Some(Value::String(id)) => id,
@@ -113,7 +125,7 @@ pub fn create(tx: &dyn Tx, actor: &Actor, entity: Entity, body: &Record, allow_d
     record.insert("created_by".into(), Value::String(actor.id.clone()));
 
     prepare(tx, actor, entity, None, &mut record)?;
-    check_links(tx, entity, &record)?;
+    check_links(tx, entity, &record, None)?;
     let lookup = TxLookup(tx);
     access::may_hold(actor, entity, &record, &lookup).map_err(|d| denied(entity, d))?;
     if entity == Entity::Customers && !allow_duplicate {
@@ -139,7 +151,10 @@ pub fn create(tx: &dyn Tx, actor: &Actor, entity: Entity, body: &Record, allow_d
         record_id: Some(id),
         changes: Some(Value::Object(audit_fields(entity, &record))),
     })?;
-    Ok(Written { record, created: true })
+    Ok(Written {
+        record,
+        created: true,
+    })
 }
 
 pub fn update(
@@ -157,24 +172,31 @@ pub fn update(
         .record;
     let old_set = tx.read_set(entity, id)?;
     let lookup = TxLookup(tx);
-    access::may_change(actor, entity, &current, &old_set, &lookup).map_err(|d| denied(entity, d))?;
+    access::may_change(actor, entity, &current, &old_set, &lookup)
+        .map_err(|d| denied(entity, d))?;
     let version = current.get("version").and_then(Value::as_i64).unwrap_or(0);
     if if_match.is_some_and(|v| v != version) {
         return Err(ApiError::Stale { current });
     }
-    let mut changes = validate::check(entity, body, Mode::Patch, actor.role).map_err(problems_to_error)?;
+    let mut changes =
+        validate::check(entity, body, Mode::Patch, actor.role).map_err(problems_to_error)?;
     let password = changes.remove("password");
     let mut record = current.clone();
     for (k, v) in changes {
         record.insert(k, v);
     }
     prepare(tx, actor, entity, Some(&current), &mut record)?;
-    check_links(tx, entity, &record)?;
-    access::may_hold(actor, entity, &record, &lookup).map_err(|d| denied(entity, d))?;
-    if entity == Entity::Customers && record_changed_any(&current, &record, &["name", "phone", "email"]) {
+    check_links(tx, entity, &record, Some(&current))?;
+    access::may_hold_from(actor, entity, Some(&current), &record, &lookup)
+        .map_err(|d| denied(entity, d))?;
+    if entity == Entity::Customers
+        && record_changed_any(&current, &record, &["name", "phone", "email"])
+    {
         check_duplicates(tx, &record, Some(id)).or_else(|e| match e {
             // Edits are not blocked by an existing near-duplicate; creates are.
-            ApiError::Conflict { existing: Some(_), .. } => Ok(()),
+            ApiError::Conflict {
+                existing: Some(_), ..
+            } => Ok(()),
             other => Err(other),
         })?;
     }
@@ -217,22 +239,35 @@ pub fn update(
     Ok(record)
 }
 
-pub fn delete(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str, if_match: Option<i64>) -> Result<(), ApiError> {
+pub fn delete(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+    if_match: Option<i64>,
+) -> Result<(), ApiError> {
     let current = tx
         .get(entity, id)?
         .filter(|s| !s.deleted)
         .ok_or(ApiError::NotFound(entity.noun()))?
         .record;
     let old_set = tx.read_set(entity, id)?;
-    access::may_delete(actor, entity, &current, &old_set, &TxLookup(tx)).map_err(|d| denied(entity, d))?;
+    access::may_delete(actor, entity, &current, &old_set, &TxLookup(tx))
+        .map_err(|d| denied(entity, d))?;
     let version = current.get("version").and_then(Value::as_i64).unwrap_or(0);
     if if_match.is_some_and(|v| v != version) {
         return Err(ApiError::Stale { current });
     }
     if entity == Entity::Users && id == actor.id {
-        return Err(ApiError::forbidden("you cannot delete yourself; ask another admin"));
+        return Err(ApiError::forbidden(
+            "you cannot delete yourself; ask another admin",
+        ));
     }
-    if entity == Entity::Stages && !tx.list(Entity::Opportunities, &stage_filter(id), None)?.is_empty() {
+    if entity == Entity::Stages
+        && !tx
+            .list(Entity::Opportunities, &stage_filter(id), None)?
+            .is_empty()
+    {
         return Err(ApiError::Conflict {
             message: "opportunities are still in this stage; move them first".into(),
             existing: None,
@@ -252,7 +287,13 @@ fn stage_filter(stage_id: &str) -> ListQuery {
 
 /// Marks a record deleted, tells everyone who could see it, and does the same to what hangs off
 /// it (a deleted customer takes its contacts, opportunities, activities and tickets along).
-fn tombstone(tx: &dyn Tx, actor: &Actor, entity: Entity, mut record: Record, old_set: BTreeSet<String>) -> Result<(), ApiError> {
+fn tombstone(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    mut record: Record,
+    old_set: BTreeSet<String>,
+) -> Result<(), ApiError> {
     let id = text(&record, "id").unwrap_or_default().to_string();
     let version = record.get("version").and_then(Value::as_i64).unwrap_or(0);
     record.insert("version".into(), json!(version + 1));
@@ -322,7 +363,12 @@ fn audit_fields(entity: Entity, record: &Record) -> Map<String, Value> {
     entity
         .fields()
         .iter()
-        .filter_map(|f| record.get(f.name).filter(|v| !v.is_null()).map(|v| (f.name.to_string(), v.clone())))
+        .filter_map(|f| {
+            record
+                .get(f.name)
+                .filter(|v| !v.is_null())
+                .map(|v| (f.name.to_string(), v.clone()))
+        })
         .collect()
 }
 
@@ -330,8 +376,14 @@ fn hidden_columns(entity: Entity, record: &Record) -> Hidden {
     match entity {
         Entity::Customers => vec![
             ("name_key", text(record, "name").and_then(dedupe::name_key)),
-            ("phone_key", text(record, "phone").and_then(dedupe::phone_key)),
-            ("email_key", text(record, "email").and_then(dedupe::email_key)),
+            (
+                "phone_key",
+                text(record, "phone").and_then(dedupe::phone_key),
+            ),
+            (
+                "email_key",
+                text(record, "email").and_then(dedupe::email_key),
+            ),
         ],
         _ => Vec::new(),
     }
@@ -380,28 +432,48 @@ fn check_duplicates(tx: &dyn Tx, record: &Record, except: Option<&str>) -> Resul
     })
 }
 
-/// Every id a record links to must name a live record; users must be active.
-fn check_links(tx: &dyn Tx, entity: Entity, record: &Record) -> Result<(), ApiError> {
+/// The ids a link field holds.
+fn link_ids(kind: Kind, value: Option<&Value>) -> Vec<&str> {
+    match (kind, value) {
+        (Kind::Ref(_), Some(Value::String(id))) => vec![id.as_str()],
+        (Kind::Refs(_), Some(Value::Array(items))) => {
+            items.iter().filter_map(Value::as_str).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Every id a write links to must name a live record; users must be active. Links the record
+/// already held are not checked again: a deleted contact or a departed user must not make the
+/// records that mention them uneditable.
+fn check_links(
+    tx: &dyn Tx,
+    entity: Entity,
+    record: &Record,
+    old: Option<&Record>,
+) -> Result<(), ApiError> {
     let mut problems = std::collections::BTreeMap::new();
     for field in entity.fields() {
-        let ids: Vec<&str> = match (field.kind, record.get(field.name)) {
-            (Kind::Ref(_), Some(Value::String(id))) => vec![id.as_str()],
-            (Kind::Refs(_), Some(Value::Array(items))) => items.iter().filter_map(Value::as_str).collect(),
-            _ => continue,
-        };
+        let ids = link_ids(field.kind, record.get(field.name));
+        let held = link_ids(field.kind, old.and_then(|o| o.get(field.name)));
         let target = match field.kind {
             Kind::Ref(t) | Kind::Refs(t) => t,
             _ => continue,
         };
-        for id in ids {
+        for id in ids.into_iter().filter(|id| !held.contains(id)) {
             let live = tx.get(target, id)?.filter(|s| !s.deleted);
             let ok = match (&live, target) {
-                (Some(user), Entity::Users) => user.record.get("active") == Some(&Value::Bool(true)),
+                (Some(user), Entity::Users) => {
+                    user.record.get("active") == Some(&Value::Bool(true))
+                }
                 (Some(_), _) => true,
                 (None, _) => false,
             };
             if !ok {
-                problems.insert(field.name.to_string(), format!("no such {}: {id}", target.noun()));
+                problems.insert(
+                    field.name.to_string(),
+                    format!("no such {}: {id}", target.noun()),
+                );
             }
         }
     }
@@ -413,7 +485,13 @@ fn check_links(tx: &dyn Tx, entity: Entity, record: &Record) -> Result<(), ApiEr
 }
 
 /// Entity rules applied to the full new state of a record before it is checked and stored.
-fn prepare(tx: &dyn Tx, actor: &Actor, entity: Entity, old: Option<&Record>, record: &mut Record) -> Result<(), ApiError> {
+fn prepare(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    old: Option<&Record>,
+    record: &mut Record,
+) -> Result<(), ApiError> {
     let id = text(record, "id").map(String::from);
     match entity {
         Entity::Customers => {
@@ -443,7 +521,9 @@ fn prepare(tx: &dyn Tx, actor: &Actor, entity: Entity, old: Option<&Record>, rec
                 Some(code) => {
                     if tx.code_taken(code, id.as_deref())? {
                         return Err(ApiError::Conflict {
-                            message: format!("customer code {code} is taken; choose another or leave it empty"),
+                            message: format!(
+                                "customer code {code} is taken; choose another or leave it empty"
+                            ),
                             existing: None,
                         });
                     }
@@ -471,11 +551,15 @@ fn prepare(tx: &dyn Tx, actor: &Actor, entity: Entity, old: Option<&Record>, rec
             }
             let stage_changed = old.is_none_or(|o| o.get("stage_id") != record.get("stage_id"));
             let stage = match text(record, "stage_id") {
-                Some(s) => tx.get(Entity::Stages, s)?.filter(|s| !s.deleted).map(|s| s.record),
+                Some(s) => tx
+                    .get(Entity::Stages, s)?
+                    .filter(|s| !s.deleted)
+                    .map(|s| s.record),
                 None => None,
             };
             if let Some(stage) = &stage {
-                let probability_given = old.is_none_or(|o| o.get("probability") != record.get("probability"))
+                let probability_given = old
+                    .is_none_or(|o| o.get("probability") != record.get("probability"))
                     && record.get("probability").is_some_and(|p| !p.is_null());
                 if stage_changed && !probability_given {
                     record.insert("probability".into(), stage["probability"].clone());
@@ -567,7 +651,10 @@ fn prepare_ticket(tx: &dyn Tx, old: Option<&Record>, record: &mut Record) -> Res
     let finished = matches!(status.as_str(), "resolved" | "closed");
     if finished {
         if text(record, "resolution").is_none() {
-            return Err(ApiError::invalid("resolution", "say how the request was resolved"));
+            return Err(ApiError::invalid(
+                "resolution",
+                "say how the request was resolved",
+            ));
         }
         if record.get("resolved_at").is_none_or(Value::is_null) {
             record.insert("resolved_at".into(), Value::String(format_time(now)));
@@ -586,8 +673,17 @@ fn prepare_ticket(tx: &dyn Tx, old: Option<&Record>, record: &mut Record) -> Res
 }
 
 /// Side effects on other records: a customer-visible comment is the ticket's first response.
-fn after_write(tx: &dyn Tx, actor: &Actor, entity: Entity, old: Option<&Record>, record: &Record) -> Result<(), ApiError> {
-    if entity == Entity::Comments && old.is_none() && record.get("internal") != Some(&Value::Bool(true)) {
+fn after_write(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    old: Option<&Record>,
+    record: &Record,
+) -> Result<(), ApiError> {
+    if entity == Entity::Comments
+        && old.is_none()
+        && record.get("internal") != Some(&Value::Bool(true))
+    {
         let Some(ticket_id) = text(record, "ticket_id") else {
             return Ok(());
         };
@@ -596,7 +692,12 @@ fn after_write(tx: &dyn Tx, actor: &Actor, entity: Entity, old: Option<&Record>,
         };
         let answered_by_staff = text(&ticket.record, "created_by") != Some(actor.id.as_str())
             || text(&ticket.record, "assignee_id") == Some(actor.id.as_str());
-        if ticket.record.get("first_responded_at").is_none_or(Value::is_null) && answered_by_staff {
+        if ticket
+            .record
+            .get("first_responded_at")
+            .is_none_or(Value::is_null)
+            && answered_by_staff
+        {
             let mut t = ticket.record;
             let version = t.get("version").and_then(Value::as_i64).unwrap_or(0);
             let stamp = format_time(now());
@@ -661,23 +762,39 @@ pub fn feed(tx: &dyn Tx, actor: &Actor, since: i64, limit: usize) -> Result<Feed
             record: row.record,
         });
     }
-    Ok(FeedPage { changes, next, more })
+    Ok(FeedPage {
+        changes,
+        next,
+        more,
+    })
 }
 
 /// The audit trail of one record, for admins and for managers who may see the record.
-pub fn audit_trail(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<Vec<Value>, ApiError> {
+pub fn audit_trail(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+) -> Result<Vec<Value>, ApiError> {
     match actor.role {
         Role::Admin => {}
         Role::Manager => {
-            let stored = tx.get(entity, id)?.ok_or(ApiError::NotFound(entity.noun()))?;
+            let stored = tx
+                .get(entity, id)?
+                .ok_or(ApiError::NotFound(entity.noun()))?;
             // A deleted record's read set is gone; its team still owns its history.
             let visible = actor.may_read(&tx.read_set(entity, id)?)
-                || (stored.deleted && actor.may_read(&access::read_set(entity, &stored.record, &TxLookup(tx))));
+                || (stored.deleted
+                    && actor.may_read(&access::read_set(entity, &stored.record, &TxLookup(tx))));
             if !visible {
                 return Err(ApiError::NotFound(entity.noun()));
             }
         }
-        _ => return Err(ApiError::forbidden("only managers and admins may read the audit trail")),
+        _ => {
+            return Err(ApiError::forbidden(
+                "only managers and admins may read the audit trail",
+            ));
+        }
     }
     tx.audit_trail(entity, id, 1000)
 }

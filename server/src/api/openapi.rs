@@ -14,26 +14,36 @@ fn field_schema(field: &Field) -> Value {
     let mut schema = match field.kind {
         Kind::Text(max) => json!({"type": "string", "maxLength": max}),
         Kind::Enum(options) => json!({"type": "string", "enum": options}),
-        Kind::Ref(target) => json!({"type": "string", "format": "uuid", "description": format!("id of a {}", target.noun())}),
+        Kind::Ref(target) => {
+            json!({"type": "string", "format": "uuid", "description": format!("id of a {}", target.noun())})
+        }
         Kind::Int(min, max) => json!({"type": "integer", "minimum": min, "maximum": max}),
-        Kind::Money => json!({"type": "integer", "minimum": 0, "description": "minor units (cents, fen)"}),
+        Kind::Money => {
+            json!({"type": "integer", "minimum": 0, "description": "minor units (cents, fen)"})
+        }
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Date => json!({"type": "string", "format": "date"}),
         Kind::Time => json!({"type": "string", "format": "date-time", "description": "UTC"}),
-        Kind::Tags => json!({"type": "array", "items": {"type": "string", "maxLength": 50}, "maxItems": 50}),
-        Kind::Refs(target) => json!({"type": "array", "items": {"type": "string", "format": "uuid"}, "description": format!("ids of {}", target.name())}),
-        Kind::Map => json!({"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]}, "description": "extension fields"}),
-    };
-    if !field.not_null() {
-        if let Some(t) = schema.get("type").cloned() {
-            schema["type"] = match t {
-                Value::Array(mut types) => {
-                    types.push(json!("null"));
-                    Value::Array(types)
-                }
-                other => json!([other, "null"]),
-            };
+        Kind::Tags => {
+            json!({"type": "array", "items": {"type": "string", "maxLength": 50}, "maxItems": 50})
         }
+        Kind::Refs(target) => {
+            json!({"type": "array", "items": {"type": "string", "format": "uuid"}, "description": format!("ids of {}", target.name())})
+        }
+        Kind::Map => {
+            json!({"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]}, "description": "extension fields"})
+        }
+    };
+    if !field.not_null()
+        && let Some(t) = schema.get("type").cloned()
+    {
+        schema["type"] = match t {
+            Value::Array(mut types) => {
+                types.push(json!("null"));
+                Value::Array(types)
+            }
+            other => json!([other, "null"]),
+        };
     }
     match field.access {
         Access::Server => schema["readOnly"] = json!(true),
@@ -47,17 +57,37 @@ fn field_schema(field: &Field) -> Value {
 fn record_schema(entity: Entity) -> Value {
     let mut properties = Map::new();
     properties.insert("id".into(), json!({"type": "string", "format": "uuid"}));
-    properties.insert("version".into(), json!({"type": "integer", "readOnly": true}));
-    properties.insert("created_at".into(), json!({"type": "string", "format": "date-time", "readOnly": true}));
-    properties.insert("updated_at".into(), json!({"type": "string", "format": "date-time", "readOnly": true}));
-    properties.insert("created_by".into(), json!({"type": ["string", "null"], "format": "uuid", "readOnly": true}));
+    properties.insert(
+        "version".into(),
+        json!({"type": "integer", "readOnly": true}),
+    );
+    properties.insert(
+        "created_at".into(),
+        json!({"type": "string", "format": "date-time", "readOnly": true}),
+    );
+    properties.insert(
+        "updated_at".into(),
+        json!({"type": "string", "format": "date-time", "readOnly": true}),
+    );
+    properties.insert(
+        "created_by".into(),
+        json!({"type": ["string", "null"], "format": "uuid", "readOnly": true}),
+    );
     for field in entity.fields() {
         properties.insert(field.name.into(), field_schema(field));
     }
     if entity == Entity::Users {
-        properties.insert("password".into(), json!({"type": "string", "minLength": 8, "writeOnly": true}));
+        properties.insert(
+            "password".into(),
+            json!({"type": "string", "minLength": 8, "writeOnly": true}),
+        );
     }
-    let required: Vec<&str> = entity.fields().iter().filter(|f| f.required).map(|f| f.name).collect();
+    let required: Vec<&str> = entity
+        .fields()
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.name)
+        .collect();
     json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
 }
 
@@ -109,7 +139,9 @@ fn entity_paths(entity: Entity, paths: &mut Map<String, Value>) {
         list_params.push(ticket_param.clone());
         create_params.push(ticket_param.clone());
     }
-    let mut one = vec![json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}})];
+    let mut one = vec![
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}),
+    ];
     if id_param {
         one.push(ticket_param);
     }
@@ -194,7 +226,12 @@ mod tests {
         for entity in Entity::ALL {
             let schema = &doc["components"]["schemas"][entity.name()];
             for field in entity.fields() {
-                assert!(schema["properties"][field.name].is_object(), "{}.{}", entity.name(), field.name);
+                assert!(
+                    schema["properties"][field.name].is_object(),
+                    "{}.{}",
+                    entity.name(),
+                    field.name
+                );
             }
         }
         assert!(doc["paths"]["/customers/{id}"]["patch"].is_object());

@@ -1,0 +1,412 @@
+//! What survives: an online backup taken while the server serves, and every acknowledged write
+//! when the server process is killed with SIGKILL mid-load.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{Client, PASSWORD, TestServer, id_of};
+use crm_server::schema::Entity;
+use crm_server::store::{self, Database, ListQuery, Record};
+use reqwest::Method;
+use serde_json::json;
+
+/// Every live record of an entity, by id.
+fn all_records(db: &dyn Database, entity: Entity) -> Vec<Record> {
+    let query = ListQuery {
+        sort: "id",
+        limit: 1_000_000,
+        ..ListQuery::default()
+    };
+    store::read(db, |tx| tx.list(entity, &query, None)).expect("list")
+}
+
+/// What the change feed holds, as (seq, entity, id), and the read set of every live record.
+type Shape = (Vec<(i64, String, String)>, Vec<(String, BTreeSet<String>)>);
+
+fn feed_and_acl(db: &dyn Database) -> Shape {
+    store::read(db, |tx| {
+        let feed = tx
+            .changes(0, 1_000_000, None)?
+            .into_iter()
+            .map(|c| (c.seq, c.entity.name().to_string(), c.id))
+            .collect();
+        let mut acl = Vec::new();
+        for entity in Entity::ALL {
+            let query = ListQuery {
+                sort: "id",
+                limit: 1_000_000,
+                ..ListQuery::default()
+            };
+            for record in tx.list(entity, &query, None)? {
+                let id = record["id"].as_str().unwrap_or_default().to_string();
+                acl.push((id.clone(), tx.read_set(entity, &id)?));
+            }
+        }
+        Ok((feed, acl))
+    })
+    .expect("read feed and access lists")
+}
+
+/// A record of every entity, some edited, some deleted.
+fn populate(admin: &Client, server: &TestServer) {
+    let team = id_of(&admin.create("/teams", json!({"name": "north"})));
+    server.add_user("alice", "sales", Some(&team));
+    admin.create(
+        "/stages",
+        json!({"name": "pilot", "position": 15, "probability": 20}),
+    );
+    for i in 0..20 {
+        let customer = id_of(&admin.create(
+            "/customers",
+            json!({"name": format!("Backup {i}"), "phone": format!("1390000{i:04}"), "tags": ["x"], "extra": {"n": i}}),
+        ));
+        let contact = id_of(&admin.create(
+            "/contacts",
+            json!({"customer_id": customer, "name": format!("Contact {i}")}),
+        ));
+        admin.create(
+            "/opportunities",
+            json!({"customer_id": customer, "name": format!("Deal {i}"), "amount": i * 1000}),
+        );
+        admin.create(
+            "/activities",
+            json!({"kind": "call", "subject": "hello", "customer_id": customer, "contact_id": contact}),
+        );
+        let ticket = id_of(&admin.create(
+            "/tickets",
+            json!({"subject": format!("Issue {i}"), "customer_id": customer}),
+        ));
+        admin.create(
+            &format!("/tickets/{ticket}/comments"),
+            json!({"body": "looking"}),
+        );
+        if i % 4 == 1 {
+            admin.patch(
+                &format!("/customers/{customer}"),
+                json!({"level": "A", "notes": "edited"}),
+            );
+        }
+        if i % 5 == 2 {
+            admin.delete(&format!("/customers/{customer}"));
+        }
+    }
+}
+
+#[test]
+fn an_online_backup_equals_the_live_database() {
+    let server = TestServer::start();
+    let admin = server.user("root", "admin", None);
+    populate(&admin, &server);
+    let live = server.db();
+
+    // Back up while other users read.
+    let copy = server.dir().join("copy.db");
+    let stop = AtomicBool::new(false);
+    let reads = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                let reader = server.login("root");
+                while !stop.load(Ordering::Relaxed) {
+                    assert_eq!(reader.get("/customers?limit=50").0, 200);
+                    assert_eq!(reader.get("/sync?limit=100").0, 200);
+                    reads.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+        while reads.load(Ordering::Relaxed) < 2 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        live.backup(&copy).expect("backup while serving");
+        stop.store(true, Ordering::Relaxed);
+    });
+    assert!(
+        live.backup(&copy).is_err(),
+        "a backup overwrote an existing file"
+    );
+
+    let backup = crm_server::open_sqlite(&copy).expect("open the backup");
+    for entity in Entity::ALL {
+        let (ours, theirs) = (
+            all_records(live.as_ref(), entity),
+            all_records(backup.as_ref(), entity),
+        );
+        assert!(!ours.is_empty(), "no {} to compare", entity.name());
+        assert_eq!(ours, theirs, "{} differ in the backup", entity.name());
+    }
+    assert_eq!(feed_and_acl(live.as_ref()), feed_and_acl(backup.as_ref()));
+    // Passwords came along: the backup signs the same users in.
+    let hashes = |db: &dyn Database| {
+        store::read(db, |tx| {
+            Ok(tx.credentials("alice")?.and_then(|c| c.password_hash))
+        })
+        .unwrap()
+    };
+    assert!(hashes(live.as_ref()).is_some());
+    assert_eq!(hashes(live.as_ref()), hashes(backup.as_ref()));
+}
+
+#[test]
+fn a_backup_during_writes_is_a_consistent_snapshot() {
+    let server = TestServer::start();
+    let admin = server.user("root", "admin", None);
+    let live = server.db();
+    let copy = server.dir().join("during.db");
+    let acknowledged = Mutex::new(Vec::new());
+    let stop = AtomicBool::new(false);
+    let before_backup = std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..5000 {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let customer =
+                    id_of(&admin.create("/customers", json!({"name": format!("Busy {i}")})));
+                admin.create("/contacts", json!({"customer_id": customer, "name": "c"}));
+                acknowledged.lock().unwrap().push(customer);
+            }
+        });
+        while acknowledged.lock().unwrap().len() < 20 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let before = acknowledged.lock().unwrap().clone();
+        live.backup(&copy).expect("backup during writes");
+        std::thread::sleep(Duration::from_millis(100));
+        stop.store(true, Ordering::Relaxed);
+        before
+    });
+    let after = acknowledged.into_inner().unwrap();
+    assert!(
+        after.len() > before_backup.len(),
+        "the writes did not go on during the backup"
+    );
+
+    let backup = crm_server::open_sqlite(&copy).expect("open the backup");
+    let copied = all_records(backup.as_ref(), Entity::Customers);
+    let copied_ids: BTreeSet<&str> = copied.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    for id in &before_backup {
+        assert!(
+            copied_ids.contains(id.as_str()),
+            "{id} was acknowledged before the backup but is missing"
+        );
+    }
+    let live_customers = all_records(live.as_ref(), Entity::Customers);
+    for record in &copied {
+        assert!(
+            live_customers.contains(record),
+            "the backup holds a record the live database does not"
+        );
+    }
+    // Each copied customer came with its access list and its place in the feed: no torn writes.
+    let (feed, acl) = feed_and_acl(backup.as_ref());
+    let in_feed: BTreeSet<&str> = feed.iter().map(|(_, _, id)| id.as_str()).collect();
+    for id in &copied_ids {
+        assert!(in_feed.contains(id), "{id} is not in the backup's feed");
+        let set = acl
+            .iter()
+            .find(|(a, _)| a == id)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default();
+        assert!(!set.is_empty(), "{id} has no access list in the backup");
+    }
+}
+
+/// The server binary, killed (SIGKILL on unix) when dropped.
+struct Process {
+    child: Child,
+    base_url: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_crm-server");
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("address").port()
+}
+
+/// Starts `crm-server serve` on a free port and waits until it answers /health.
+fn serve(db: &Path, logs: &Path) -> Process {
+    let probe = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    for attempt in 0..10 {
+        let port = free_port();
+        let log_path = logs.join(format!("serve-{port}-{attempt}.log"));
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let child = Command::new(BIN)
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start crm-server");
+        let mut process = Process {
+            child,
+            base_url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if process.child.try_wait().expect("poll the server").is_some() {
+                break; // The port was taken after all: try another.
+            }
+            let health = probe
+                .get(format!("{}/api/v1/health", process.base_url))
+                .send();
+            if health.is_ok_and(|r| r.status().is_success()) {
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                assert!(
+                    log.contains("serving"),
+                    "no 'serving' line in the log: {log}"
+                );
+                return process;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        eprintln!("crm-server did not come up on port {port} (attempt {attempt}): {log}");
+    }
+    panic!("crm-server never came up");
+}
+
+#[test]
+fn acknowledged_writes_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+
+    let mut add = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "user",
+            "add",
+            "loader",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run crm-server user add");
+    writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let added = add.wait_with_output().unwrap();
+    assert!(
+        added.status.success(),
+        "user add failed: {}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+
+    let mut server = serve(&db, dir.path());
+    let acknowledged = Mutex::new(Vec::<String>::new());
+    let failures = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let (acknowledged, failures, base) =
+                (&acknowledged, &failures, server.base_url.clone());
+            s.spawn(move || {
+                let client = Client::login(&base, "loader");
+                for i in 0..3000 {
+                    if started.elapsed() > Duration::from_secs(20) {
+                        return;
+                    }
+                    let request = client
+                        .request(Method::POST, "/customers?allow_duplicate=true")
+                        .json(&json!({"name": format!("Load {t}-{i}"), "phone": "13800138000"}));
+                    match client.try_send(request) {
+                        Ok((201, record)) => acknowledged.lock().unwrap().push(id_of(&record)),
+                        Ok((status, body)) => panic!("create answered {status}: {body}"),
+                        Err(_) => {
+                            // The server is gone.
+                            failures.fetch_add(1, Ordering::Relaxed);
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+        while acknowledged.lock().unwrap().len() < 300
+            && started.elapsed() < Duration::from_secs(15)
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        server.child.kill().expect("SIGKILL the server");
+        server.child.wait().expect("reap the server");
+    });
+    let acknowledged = acknowledged.into_inner().unwrap();
+    assert!(
+        acknowledged.len() >= 300,
+        "only {} creates before the deadline",
+        acknowledged.len()
+    );
+    assert!(
+        failures.load(Ordering::Relaxed) > 0,
+        "the kill did not land mid-load"
+    );
+    drop(server);
+
+    let server = serve(&db, dir.path());
+    let client = Client::login(&server.base_url, "loader");
+    let stored: BTreeSet<String> = client
+        .list_all("/customers", "sort=id", 1000)
+        .iter()
+        .map(id_of)
+        .collect();
+    let missing: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains(*id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged creates were lost: {missing:?}",
+        missing.len(),
+        acknowledged.len()
+    );
+    assert!(stored.len() >= acknowledged.len());
+    // The restarted server takes writes again.
+    client.create("/customers", json!({"name": "After the crash"}));
+
+    // The command-line backup copies the database while the server serves.
+    let copy = dir.path().join("cli-backup.db");
+    let backup = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .arg("backup")
+        .arg(&copy)
+        .output()
+        .expect("run crm-server backup");
+    assert!(
+        backup.status.success(),
+        "backup failed: {}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    let copied = crm_server::open_sqlite(&copy).expect("open the backup");
+    let copied: BTreeSet<String> = all_records(copied.as_ref(), Entity::Customers)
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        acknowledged.iter().all(|id| copied.contains(id)),
+        "the backup lacks acknowledged customers"
+    );
+    assert_eq!(copied.len(), stored.len() + 1);
+}
