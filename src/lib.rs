@@ -7,3 +7,4 @@ pub mod credentials;
 pub mod replica;
 pub mod sync;
 pub mod text;
+pub mod tui;

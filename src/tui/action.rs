@@ -1,0 +1,235 @@
+//! What the user asked for, after the keymap resolved a key; and what the app asks the outside
+//! world to do in return. Keymap files name actions by the strings of [`Action::parse`].
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use super::SyncStatus;
+use super::data::TicketScope;
+
+/// The four panes, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Customers,
+    Funnel,
+    Calendar,
+    Tickets,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Customers, Pane::Funnel, Pane::Calendar, Pane::Tickets];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Customers => "Customers",
+            Pane::Funnel => "Funnel",
+            Pane::Calendar => "Calendar",
+            Pane::Tickets => "Tickets",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Pane> {
+        match s.to_ascii_lowercase().as_str() {
+            "1" | "customers" | "customer" | "cust" => Some(Pane::Customers),
+            "2" | "funnel" | "opportunities" | "opps" => Some(Pane::Funnel),
+            "3" | "calendar" | "cal" => Some(Pane::Calendar),
+            "4" | "tickets" | "ticket" => Some(Pane::Tickets),
+            _ => None,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// Calendar layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CalView {
+    #[default]
+    Month,
+    Week,
+    Agenda,
+}
+
+impl CalView {
+    pub fn name(self) -> &'static str {
+        match self {
+            CalView::Month => "month",
+            CalView::Week => "week",
+            CalView::Agenda => "agenda",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CalView> {
+        [CalView::Month, CalView::Week, CalView::Agenda]
+            .into_iter()
+            .find(|v| v.name() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    // Everywhere.
+    Quit,
+    Pane(Pane),
+    NextPane,
+    PrevPane,
+    Help,
+    CommandLine,
+    Sync,
+    Conflicts,
+    // Movement and opening, as each pane understands them.
+    Down,
+    Up,
+    Left,
+    Right,
+    Top,
+    Bottom,
+    HalfDown,
+    HalfUp,
+    Open,
+    Back,
+    // Records.
+    Search,
+    New,
+    Edit,
+    Delete,
+    CopyId,
+    // Customers.
+    Sort,
+    Reverse,
+    Filter,
+    ClearFilter,
+    LogCall,
+    FollowUp,
+    NewTicket,
+    NewOpportunity,
+    AddContact,
+    // Funnel.
+    StagePrev,
+    StageNext,
+    FilterOwner,
+    FilterMonth,
+    ToggleChart,
+    // Calendar.
+    View(CalView),
+    Today,
+    Goto,
+    Reschedule,
+    Complete,
+    ItemNext,
+    ItemPrev,
+    // Tickets.
+    Scope(TicketScope),
+    ToggleDone,
+    SetStatus,
+    SetPriority,
+    Assign,
+    Comment,
+    InternalComment,
+    Resolve,
+    Close,
+    // Dialogs.
+    Submit,
+    Cancel,
+    NextField,
+    PrevField,
+    Yes,
+    No,
+    // Not bound to keys: what the terminal and the sync engine send.
+    /// A key no binding claimed, for text input.
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Tick(DateTime<Utc>),
+    SyncStatus(SyncStatus),
+    /// A command line, as typed after `:`.
+    Run(String),
+    Noop,
+}
+
+impl Action {
+    /// Reads an action as keymap files name it: "down", "pane 2", "view week", "scope mine".
+    pub fn parse(s: &str) -> Option<Action> {
+        let mut words = s.split_whitespace();
+        let head = words.next().unwrap_or("");
+        let arg = words.next();
+        let simple = match head {
+            "quit" => Action::Quit,
+            "next_pane" => Action::NextPane,
+            "prev_pane" => Action::PrevPane,
+            "help" => Action::Help,
+            "command" => Action::CommandLine,
+            "sync" => Action::Sync,
+            "conflicts" => Action::Conflicts,
+            "down" => Action::Down,
+            "up" => Action::Up,
+            "left" => Action::Left,
+            "right" => Action::Right,
+            "top" => Action::Top,
+            "bottom" => Action::Bottom,
+            "half_down" => Action::HalfDown,
+            "half_up" => Action::HalfUp,
+            "open" => Action::Open,
+            "back" => Action::Back,
+            "search" => Action::Search,
+            "new" => Action::New,
+            "edit" => Action::Edit,
+            "delete" => Action::Delete,
+            "copy_id" => Action::CopyId,
+            "sort" => Action::Sort,
+            "reverse" => Action::Reverse,
+            "filter" => Action::Filter,
+            "clear_filter" => Action::ClearFilter,
+            "log_call" => Action::LogCall,
+            "follow_up" => Action::FollowUp,
+            "new_ticket" => Action::NewTicket,
+            "new_opportunity" => Action::NewOpportunity,
+            "add_contact" => Action::AddContact,
+            "stage_prev" => Action::StagePrev,
+            "stage_next" => Action::StageNext,
+            "filter_owner" => Action::FilterOwner,
+            "filter_month" => Action::FilterMonth,
+            "toggle_chart" => Action::ToggleChart,
+            "today" => Action::Today,
+            "goto" => Action::Goto,
+            "reschedule" => Action::Reschedule,
+            "complete" => Action::Complete,
+            "item_next" => Action::ItemNext,
+            "item_prev" => Action::ItemPrev,
+            "toggle_done" => Action::ToggleDone,
+            "status" => Action::SetStatus,
+            "priority" => Action::SetPriority,
+            "assign" => Action::Assign,
+            "comment" => Action::Comment,
+            "internal_comment" => Action::InternalComment,
+            "resolve" => Action::Resolve,
+            "close" => Action::Close,
+            "submit" => Action::Submit,
+            "cancel" => Action::Cancel,
+            "next_field" => Action::NextField,
+            "prev_field" => Action::PrevField,
+            "yes" => Action::Yes,
+            "no" => Action::No,
+            "noop" => Action::Noop,
+            "pane" => return Pane::parse(arg?).map(Action::Pane),
+            "view" => return CalView::parse(arg?).map(Action::View),
+            "scope" => return TicketScope::parse(arg?).map(Action::Scope),
+            _ => return None,
+        };
+        arg.is_none().then_some(simple)
+    }
+}
+
+/// What `update` asks the runner to do outside the app's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    /// Put this text on the clipboard (OSC 52, which also works over SSH).
+    Clipboard(String),
+    /// Ask the sync engine to sync now.
+    SyncNow,
+}

@@ -1,0 +1,327 @@
+//! What the screens read and write, and nothing more. The TUI talks only to this trait: the
+//! local replica implements it for real use (`ReplicaSource`), an in-memory fixture for tests
+//! (`FakeSource`). Every call is local and quick; none waits for the network.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_server::schema::Entity;
+use serde_json::{Map, Value};
+
+/// A record as the server sends it: its fields by name, plus `id`, `version` and timestamps.
+pub type Record = Map<String, Value>;
+
+/// A read that failed. Reads come from a local file, so this means the file is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DataError {
+    #[error("the local data could not be read: {0}")]
+    Storage(String),
+}
+
+/// A write that was refused before it reached the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    /// Bad values, by field name; the form shows each beside its field.
+    #[error("{}", describe_fields(.0))]
+    Invalid(BTreeMap<String, String>),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("that {0} no longer exists here; it may have been deleted or moved out of your view")]
+    NotFound(&'static str),
+    #[error("the local data could not be written: {0}")]
+    Storage(String),
+}
+
+fn describe_fields(fields: &BTreeMap<String, String>) -> String {
+    let parts: Vec<String> = fields.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    parts.join("; ")
+}
+
+impl From<DataError> for WriteError {
+    fn from(e: DataError) -> Self {
+        match e {
+            DataError::Storage(m) => WriteError::Storage(m),
+        }
+    }
+}
+
+/// How the customer list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CustomerSort {
+    #[default]
+    Name,
+    Code,
+    Level,
+    Updated,
+}
+
+impl CustomerSort {
+    pub const ALL: [CustomerSort; 4] = [Self::Name, Self::Code, Self::Level, Self::Updated];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Code => "code",
+            Self::Level => "level",
+            Self::Updated => "updated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.name() == s)
+    }
+
+    pub fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|v| *v == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+}
+
+/// A search, filters and a sort over customers. The search matches name, code, phone, email
+/// and the names of the customer's contacts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerQuery {
+    pub search: String,
+    pub level: Option<String>,
+    pub owner_id: Option<String>,
+    pub lifecycle: Option<String>,
+    pub region: Option<String>,
+    pub sort: CustomerSort,
+    pub descending: bool,
+}
+
+impl CustomerQuery {
+    pub fn has_filters(&self) -> bool {
+        self.level.is_some()
+            || self.owner_id.is_some()
+            || self.lifecycle.is_some()
+            || self.region.is_some()
+    }
+}
+
+/// An activity or a ticket on a customer's timeline, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEntry {
+    pub entity: Entity,
+    /// When it happened or is due, RFC 3339.
+    pub at: String,
+    pub record: Record,
+}
+
+/// Which opportunities the funnel shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunnelFilter {
+    pub owner_id: Option<String>,
+    /// Expected close within this month: (year, month).
+    pub close_month: Option<(i32, u32)>,
+}
+
+/// One funnel column: the stage and what is in it. Amounts are in minor units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageSummary {
+    pub stage: Record,
+    pub count: usize,
+    pub total: i64,
+    /// Sum of amount × probability (the opportunity's, else the stage's) / 100.
+    pub weighted: i64,
+}
+
+/// Which tickets the queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TicketScope {
+    #[default]
+    Mine,
+    Unassigned,
+    All,
+}
+
+impl TicketScope {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mine => "mine",
+            Self::Unassigned => "unassigned",
+            Self::All => "all",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Mine, Self::Unassigned, Self::All]
+            .into_iter()
+            .find(|v| v.name() == s)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketQuery {
+    pub scope: TicketScope,
+    /// The signed-in user's id, for `Mine`.
+    pub me: Option<String>,
+    /// Resolved and closed tickets too, after the open ones.
+    pub include_done: bool,
+}
+
+/// What the calendar's reminder list asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderQuery {
+    /// Birthdays falling in [from, to].
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub now: DateTime<Utc>,
+    /// Customers of this level with no activity for this many days.
+    pub quiet_days: Vec<(String, u32)>,
+    /// At most this many of each kind.
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Birthday {
+    pub contact: Record,
+    pub customer_name: String,
+    /// This year's (or next year's) date in the range.
+    pub date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuietCustomer {
+    pub customer: Record,
+    /// The last activity, if any.
+    pub last_contact: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reminders {
+    pub birthdays: Vec<Birthday>,
+    /// Activities whose due time has passed and that are not done.
+    pub overdue: Vec<Record>,
+    pub quiet: Vec<QuietCustomer>,
+}
+
+/// How the local copy stands against the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceStatus {
+    /// Local writes not yet accepted by the server.
+    pub pending: usize,
+    pub conflicts: usize,
+    pub last_sync: Option<DateTime<Utc>>,
+    /// None when the source cannot tell; the sync engine's messages decide then.
+    pub online: Option<bool>,
+}
+
+/// A local change the server refused because the record changed there meanwhile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub id: String,
+    pub entity: Entity,
+    pub record_id: String,
+    /// What this user wrote (the fields they changed or the whole record).
+    pub mine: Record,
+    /// The server's current record.
+    pub theirs: Record,
+    pub message: String,
+}
+
+/// Everything the screens need. Reads return only what is asked for: lists are windows
+/// (offset + limit) so a million rows cost what a screenful does.
+pub trait DataSource {
+    /// A window of customers; never counts them.
+    fn customers(
+        &self,
+        query: &CustomerQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Record>, DataError>;
+    /// How many customers match; asked only when the user jumps to the end.
+    fn count_customers(&self, query: &CustomerQuery) -> Result<usize, DataError>;
+    fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, DataError>;
+    fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError>;
+    /// Live customers with the same normalized name, phone or email (crm_server::dedupe).
+    fn find_duplicates(&self, customer: &Record) -> Result<Vec<Record>, DataError>;
+    fn contacts_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError>;
+    fn opportunities_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError>;
+    /// Activities and tickets of a customer, newest first.
+    fn timeline(&self, customer_id: &str, limit: usize) -> Result<Vec<TimelineEntry>, DataError>;
+    /// Pipeline stages by position.
+    fn stages(&self) -> Result<Vec<Record>, DataError>;
+    /// One summary per stage, in stage order.
+    fn funnel(&self, filter: &FunnelFilter) -> Result<Vec<StageSummary>, DataError>;
+    /// A window of one stage's opportunities, largest amount first.
+    fn stage_opportunities(
+        &self,
+        stage_id: &str,
+        filter: &FunnelFilter,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Record>, DataError>;
+    /// Activities starting or due in [from, to), by time.
+    fn activities_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Record>, DataError>;
+    fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError>;
+    /// A window of the ticket queue, most urgent first (see [`crate::tui::sla`]).
+    fn tickets(
+        &self,
+        query: &TicketQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Record>, DataError>;
+    /// A ticket's comments, oldest first.
+    fn comments(&self, ticket_id: &str) -> Result<Vec<Record>, DataError>;
+    fn users(&self) -> Result<Vec<Record>, DataError>;
+    /// Applies locally and queues for the server; returns the record as now stored.
+    fn create(&mut self, entity: Entity, record: Record) -> Result<Record, WriteError>;
+    fn update(&mut self, entity: Entity, id: &str, patch: Record) -> Result<Record, WriteError>;
+    fn delete(&mut self, entity: Entity, id: &str) -> Result<(), WriteError>;
+    fn status(&self) -> SourceStatus;
+    fn conflicts(&self) -> Result<Vec<Conflict>, DataError>;
+    /// Settles a conflict with the fields chosen (a full record or a patch).
+    fn resolve_conflict(&mut self, conflict_id: &str, chosen: Record) -> Result<(), WriteError>;
+}
+
+/// A text field, or "" when missing or not text.
+pub fn text<'a>(record: &'a Record, field: &str) -> &'a str {
+    record.get(field).and_then(Value::as_str).unwrap_or("")
+}
+
+pub fn opt_text<'a>(record: &'a Record, field: &str) -> Option<&'a str> {
+    record
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+pub fn int(record: &Record, field: &str) -> Option<i64> {
+    record.get(field).and_then(Value::as_i64)
+}
+
+pub fn flag(record: &Record, field: &str) -> bool {
+    record.get(field).and_then(Value::as_bool).unwrap_or(false)
+}
+
+pub fn time(record: &Record, field: &str) -> Option<DateTime<Utc>> {
+    opt_text(record, field)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+pub fn date(record: &Record, field: &str) -> Option<NaiveDate> {
+    opt_text(record, field).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+}
+
+pub fn id(record: &Record) -> &str {
+    text(record, "id")
+}
+
+/// When an activity happens: its start, else its due time.
+pub fn activity_time(activity: &Record) -> Option<DateTime<Utc>> {
+    time(activity, "starts_at").or_else(|| time(activity, "due_at"))
+}
+
+/// Weighted amount of an opportunity: amount × probability / 100, the stage's probability
+/// standing in when the opportunity has none.
+pub fn weighted(opportunity: &Record, stage_probability: i64) -> i64 {
+    let amount = int(opportunity, "amount").unwrap_or(0);
+    let p = int(opportunity, "probability").unwrap_or(stage_probability);
+    amount.saturating_mul(p) / 100
+}

@@ -1,0 +1,178 @@
+//! Dialogs: state machines that turn actions into an [`Outcome`]. They never touch the data
+//! source; the app acts on the outcome according to the dialog's [`Purpose`], so the same
+//! prompt serves a won/lost reason, a resolution note or a date to jump to.
+
+pub mod command;
+pub mod confirm;
+pub mod conflicts;
+pub mod form;
+pub mod help;
+pub mod log_call;
+pub mod picker;
+pub mod prompt;
+
+use chrono::{DateTime, Utc};
+use crm_server::schema::Entity;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+
+use super::action::Action;
+use super::app::View;
+use super::data::Record;
+
+pub use confirm::Confirm;
+pub use conflicts::ConflictChooser;
+pub use form::Form;
+pub use help::Help;
+pub use log_call::LogCall;
+pub use picker::{Choice, Picker};
+pub use prompt::Prompt;
+
+/// Why a dialog is open: decides what its answer does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Purpose {
+    Create(Entity),
+    Edit(Entity, String),
+    CustomerFilter,
+    /// A pick-list filling field `n` of the form below it.
+    Field(usize),
+    TicketStatus(String),
+    TicketPriority(String),
+    TicketAssignee(String),
+    FunnelOwner,
+    /// Closing a ticket: how satisfied the customer was, 1–5.
+    Satisfaction(String),
+    /// Moving an opportunity to a won or lost stage needs a reason.
+    StageReason {
+        opportunity: String,
+        stage: String,
+        kind: String,
+    },
+    ResolveNote(String),
+    /// Closing a ticket that has no resolution yet.
+    CloseNote {
+        ticket: String,
+        satisfaction: i64,
+    },
+    Comment {
+        ticket: String,
+        internal: bool,
+    },
+    Reschedule(String),
+    Goto,
+    FunnelMonth,
+    Delete {
+        entity: Entity,
+        id: String,
+    },
+    /// The duplicate warning over a new-customer form.
+    CreateAnyway,
+    Info,
+}
+
+/// What a dialog answers after an action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Stay,
+    /// Close it; nothing happens.
+    Cancel,
+    /// The form on top asks to be saved.
+    Save,
+    /// Open the pick-list of the form's field, starting with this filter.
+    OpenPicker {
+        field: usize,
+        filter: String,
+    },
+    /// The filter of a pick-list over records changed: the app fetches matching choices.
+    Query(String),
+    Picked(Choice),
+    Text(String),
+    Yes,
+    No,
+    LogCall {
+        outcome: &'static str,
+        direction: &'static str,
+        note: String,
+    },
+    Resolve {
+        conflict_id: String,
+        chosen: Record,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    Form(Form),
+    Picker(Picker),
+    Prompt(Prompt),
+    Confirm(Confirm),
+    LogCall(LogCall),
+    Help(Help),
+    Conflicts(ConflictChooser),
+}
+
+impl Dialog {
+    /// Dialogs where letters type (keymap mode "dialog"); the others use "chooser".
+    pub fn types_text(&self) -> bool {
+        !matches!(
+            self,
+            Dialog::Confirm(_) | Dialog::Help(_) | Dialog::Conflicts(_)
+        )
+    }
+
+    pub fn handle(&mut self, action: &Action, now: DateTime<Utc>) -> Outcome {
+        match self {
+            Dialog::Form(d) => d.handle(action),
+            Dialog::Picker(d) => d.handle(action),
+            Dialog::Prompt(d) => d.handle(action),
+            Dialog::Confirm(d) => d.handle(action),
+            Dialog::LogCall(d) => d.handle(action),
+            Dialog::Help(d) => d.handle(action),
+            Dialog::Conflicts(d) => d.handle(action, now),
+        }
+    }
+
+    /// Draws the dialog over `area`; returns where the text cursor goes, if it types.
+    pub fn render(&self, buf: &mut Buffer, area: Rect, view: &View) -> Option<Position> {
+        match self {
+            Dialog::Form(d) => d.render(buf, area, view),
+            Dialog::Picker(d) => d.render(buf, area, view),
+            Dialog::Prompt(d) => d.render(buf, area, view),
+            Dialog::Confirm(d) => {
+                d.render(buf, area, view);
+                None
+            }
+            Dialog::LogCall(d) => d.render(buf, area, view),
+            Dialog::Help(d) => {
+                d.render(buf, area, view);
+                None
+            }
+            Dialog::Conflicts(d) => {
+                d.render(buf, area, view);
+                None
+            }
+        }
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        match self {
+            Dialog::Form(d) => d.paste(text),
+            Dialog::Picker(d) => d.paste(text),
+            Dialog::Prompt(d) => d.input.insert(text),
+            Dialog::LogCall(d) => d.paste(text),
+            Dialog::Confirm(_) | Dialog::Help(_) | Dialog::Conflicts(_) => {}
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Dialog::Form(_) => "form",
+            Dialog::Picker(_) => "picker",
+            Dialog::Prompt(_) => "prompt",
+            Dialog::Confirm(_) => "confirm",
+            Dialog::LogCall(_) => "log_call",
+            Dialog::Help(_) => "help",
+            Dialog::Conflicts(_) => "conflicts",
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! A one-line question: a reason, a note, a date. The app checks the answer and may put an
+//! error back, keeping what was typed.
+
+use chrono::NaiveTime;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+
+use super::{Outcome, Purpose};
+use crate::tui::action::Action;
+use crate::tui::app::View;
+use crate::tui::dates;
+use crate::tui::draw;
+use crate::tui::input::LineInput;
+use crate::tui::theme::Role;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    pub title: String,
+    pub label: String,
+    pub purpose: Purpose,
+    pub input: LineInput,
+    pub hint: String,
+    pub error: Option<String>,
+    /// Show how the answer reads as a date while typing.
+    pub date_preview: bool,
+    /// An empty answer is refused with this message.
+    pub required: Option<String>,
+}
+
+impl Prompt {
+    pub fn new(title: impl Into<String>, label: impl Into<String>, purpose: Purpose) -> Prompt {
+        Prompt {
+            title: title.into(),
+            label: label.into(),
+            purpose,
+            input: LineInput::default(),
+            hint: String::new(),
+            error: None,
+            date_preview: false,
+            required: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Prompt {
+        self.hint = hint.into();
+        self
+    }
+
+    pub fn dates(mut self) -> Prompt {
+        self.date_preview = true;
+        self
+    }
+
+    pub fn required(mut self, message: impl Into<String>) -> Prompt {
+        self.required = Some(message.into());
+        self
+    }
+
+    pub fn value(mut self, v: &str) -> Prompt {
+        self.input.set(v);
+        self
+    }
+
+    pub fn handle(&mut self, action: &Action) -> Outcome {
+        match action {
+            Action::Submit => {
+                let v = self.input.value();
+                match &self.required {
+                    Some(message) if v.trim().is_empty() => {
+                        self.error = Some(message.clone());
+                        Outcome::Stay
+                    }
+                    _ => Outcome::Text(v.trim().to_string()),
+                }
+            }
+            Action::Cancel => Outcome::Cancel,
+            Action::Key(key) => {
+                if self.input.key(key) {
+                    self.error = None;
+                }
+                Outcome::Stay
+            }
+            _ => Outcome::Stay,
+        }
+    }
+
+    pub fn render(&self, buf: &mut Buffer, area: Rect, view: &View) -> Option<Position> {
+        let theme = view.theme;
+        let w = area.width.saturating_sub(4).min(70);
+        let inner = draw::dialog(buf, area, w, 7, &self.title, theme);
+        if inner.height < 3 {
+            return None;
+        }
+        draw::put(
+            buf,
+            inner.x,
+            inner.y,
+            inner.width,
+            &self.label,
+            theme.style(Role::Text),
+        );
+        let (shown, cursor) = self.input.view(usize::from(inner.width.saturating_sub(1)));
+        draw::put_fit(
+            buf,
+            inner.x,
+            inner.y + 1,
+            inner.width,
+            &shown,
+            theme.style(Role::Input),
+        );
+        let (note, role) = if let Some(e) = &self.error {
+            (e.clone(), Role::Danger)
+        } else if self.date_preview && !self.input.is_empty() {
+            match dates::parse(&self.input.value(), view.now.naive_utc()) {
+                Ok(w) => {
+                    let default = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+                    let when = if w.time.is_some() {
+                        w.at(default).format("%a %Y-%m-%d %H:%M UTC").to_string()
+                    } else {
+                        w.date.format("%a %Y-%m-%d").to_string()
+                    };
+                    (format!("→ {when}"), Role::Ok)
+                }
+                Err(_) => ("…".into(), Role::Muted),
+            }
+        } else {
+            (self.hint.clone(), Role::Muted)
+        };
+        draw::put(
+            buf,
+            inner.x,
+            inner.y + 2,
+            inner.width,
+            &note,
+            theme.style(role),
+        );
+        Some(Position::new(inner.x + cursor as u16, inner.y + 1))
+    }
+}

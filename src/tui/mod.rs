@@ -1,0 +1,252 @@
+//! The terminal UI: four panes (customers, funnel, calendar, tickets) over a [`DataSource`].
+//!
+//! Elm-like: [`App`] owns all state; a key is resolved through the keymap of the focused pane
+//! into an [`Action`]; `App::update` changes state and returns [`Effect`]s for the runner;
+//! `App::render` only draws. Panes never call each other: they post messages the app handles.
+//! Every read comes from the local data source and every write goes to its outbox, so nothing on
+//! screen waits for the network. Times are shown in UTC, as stored.
+
+pub mod action;
+pub mod app;
+pub mod data;
+pub mod dates;
+pub mod dialogs;
+pub mod draw;
+pub mod fake;
+pub mod format;
+pub mod fuzzy;
+pub mod input;
+pub mod keymap;
+pub mod list;
+pub mod panes;
+pub mod sla;
+pub mod theme;
+mod ui;
+
+#[cfg(test)]
+mod snapshot_tests;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::execute;
+use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub use action::{Action, Effect, Pane};
+pub use app::App;
+pub use data::DataSource;
+pub use fake::FakeSource;
+
+/// What the sync engine tells the screen. The TUI only shows it; the engine runs elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncStatus {
+    /// The server answered; local changes flow.
+    Online,
+    /// The server cannot be reached; writes wait in the outbox.
+    Offline { reason: String },
+    /// A sync round finished at `at`: records pulled and writes pushed.
+    Synced {
+        at: DateTime<Utc>,
+        pulled: usize,
+        pushed: usize,
+    },
+    /// The server refused some writes because the records changed there.
+    Conflicts { count: usize },
+    /// A write was refused for good (e.g. a 409 duplicate or 422), with the server's message.
+    Rejected { message: String },
+}
+
+/// Asks the sync engine for a round now (`:sync`, Ctrl-R).
+pub type SyncTrigger = Arc<dyn Fn() + Send + Sync>;
+
+/// How the TUI starts, as main.rs gathers it from the profile and the config file.
+#[derive(Clone)]
+pub struct TuiOptions {
+    /// The profile name, shown in the status bar.
+    pub profile: String,
+    /// The signed-in user's username; their id and role come from the users in the data source.
+    pub username: String,
+    /// A shipped theme (dark, light, high-contrast, basic16) or a file in `theme_dir`.
+    pub theme: String,
+    /// Where user theme files live (`<name>.toml`, overriding only what they name).
+    pub theme_dir: Option<PathBuf>,
+    /// Keymap overrides from the config: mode → key sequence → action.
+    pub keymap: keymap::Overrides,
+    pub initial_pane: Pane,
+    /// A caller's phone number: open that customer, or a new-customer form with the number.
+    pub pop: Option<String>,
+    /// Reminders: customers of this level not contacted for this many days.
+    pub quiet_days: Vec<(String, u32)>,
+    /// No colours at all (also set when the NO_COLOR environment variable is non-empty).
+    pub no_color: bool,
+    pub sync_now: Option<SyncTrigger>,
+}
+
+impl std::fmt::Debug for TuiOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TuiOptions")
+            .field("profile", &self.profile)
+            .field("username", &self.username)
+            .field("theme", &self.theme)
+            .field("theme_dir", &self.theme_dir)
+            .field("keymap", &self.keymap)
+            .field("initial_pane", &self.initial_pane)
+            .field("pop", &self.pop)
+            .field("quiet_days", &self.quiet_days)
+            .field("no_color", &self.no_color)
+            .field("sync_now", &self.sync_now.is_some())
+            .finish()
+    }
+}
+
+impl Default for TuiOptions {
+    fn default() -> Self {
+        TuiOptions {
+            profile: "default".into(),
+            username: String::new(),
+            theme: theme::DEFAULT_THEME.into(),
+            theme_dir: None,
+            keymap: keymap::Overrides::new(),
+            initial_pane: Pane::Customers,
+            pop: None,
+            quiet_days: default_quiet_days(),
+            no_color: false,
+            sync_now: None,
+        }
+    }
+}
+
+/// A 7, B 14, C 30, D 60 days.
+pub fn default_quiet_days() -> Vec<(String, u32)> {
+    vec![
+        ("A".into(), 7),
+        ("B".into(), 14),
+        ("C".into(), 30),
+        ("D".into(), 60),
+    ]
+}
+
+/// True when NO_COLOR is set to something (https://no-color.org).
+pub fn no_color_from_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Runs the TUI until the user quits. The terminal is restored on return, on error and on panic.
+pub fn run(
+    mut options: TuiOptions,
+    source: Box<dyn DataSource + Send>,
+    mut sync_events: Option<tokio::sync::mpsc::Receiver<SyncStatus>>,
+) -> anyhow::Result<()> {
+    options.no_color |= no_color_from_env();
+    let sync_now = options.sync_now.clone();
+    let mut app = App::new(options, source, Utc::now());
+
+    install_panic_hook();
+    let _guard = TerminalGuard::enter()?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+
+    loop {
+        terminal.draw(|frame| app.render(frame))?;
+        let mut effects = Vec::new();
+        // Wake at least once a second so SLA countdowns and sync ages stay current.
+        if event::poll(Duration::from_millis(250))? {
+            let ev = event::read()?;
+            effects.extend(app.handle_event(ev));
+            // Drain what is already queued (a paste, key repeat) before drawing again.
+            while event::poll(Duration::ZERO)? {
+                effects.extend(app.handle_event(event::read()?));
+            }
+        } else {
+            effects.extend(app.update(Action::Tick(Utc::now())));
+        }
+        if let Some(rx) = sync_events.as_mut() {
+            loop {
+                match rx.try_recv() {
+                    Ok(status) => effects.extend(app.update(Action::SyncStatus(status))),
+                    Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
+                    Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
+                        sync_events = None;
+                        break;
+                    }
+                }
+            }
+        }
+        for effect in effects {
+            match effect {
+                Effect::Quit => return Ok(()),
+                Effect::Clipboard(text) => {
+                    let mut out = io::stdout();
+                    out.write_all(osc52(&text).as_bytes())?;
+                    out.flush()?;
+                }
+                Effect::SyncNow => {
+                    if let Some(trigger) = &sync_now {
+                        trigger();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The OSC 52 sequence that asks the terminal (local or across SSH) to set the clipboard.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(crate::text::sanitize(text))
+    )
+}
+
+fn restore_terminal() {
+    // Best effort: each step may fail on a terminal that is already gone.
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+/// Puts the terminal in the TUI's mode and takes it back out when dropped, error or not.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> io::Result<TerminalGuard> {
+        terminal::enable_raw_mode()?;
+        let guard = TerminalGuard;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            EnableMouseCapture
+        )?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}

@@ -1,0 +1,489 @@
+//! The customer list: a window over any number of customers, searched live (name, code, phone,
+//! email, contact names — the data source's search), sorted and filtered by level, owner,
+//! lifecycle and region. Enter opens the 360° view.
+
+use crm_server::schema::Entity;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use serde_json::json;
+
+use super::customer360::Customer360;
+use super::{cell_style, word_role};
+use crate::tui::action::Action;
+use crate::tui::app::{Ctx, View};
+use crate::tui::data::{CustomerQuery, CustomerSort, DataSource, Record, text};
+use crate::tui::dialogs::{Dialog, LogCall, Purpose};
+use crate::tui::draw;
+use crate::tui::format;
+use crate::tui::input::LineInput;
+use crate::tui::list::Window;
+use crate::tui::theme::Role;
+
+const HEADER_ROWS: u16 = 2;
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomersPane {
+    pub query: CustomerQuery,
+    pub list: Window,
+    /// The search line while typing in it.
+    pub search: Option<LineInput>,
+    pub view: Option<Customer360>,
+    pub loaded: bool,
+    /// Opened for an incoming call: calls are logged as inbound.
+    pub inbound: bool,
+}
+
+fn list_height(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(HEADER_ROWS)).max(1)
+}
+
+/// Columns by available width: (header, width); the name column takes what is left.
+fn layout(width: u16) -> Vec<(&'static str, u16)> {
+    let cols: Vec<(&'static str, u16)> = if width >= 120 {
+        vec![
+            ("Code", 7),
+            ("Name", 0),
+            ("Lv", 2),
+            ("Lifecycle", 9),
+            ("Category", 8),
+            ("Region", 10),
+            ("Industry", 12),
+            ("Owner", 10),
+            ("Phone", 18),
+            ("Email", 24),
+        ]
+    } else {
+        vec![
+            ("Code", 7),
+            ("Name", 0),
+            ("Lv", 2),
+            ("Lifecycle", 9),
+            ("Region", 8),
+            ("Owner", 8),
+            ("Phone", 16),
+        ]
+    };
+    let widths: Vec<u16> = cols.iter().map(|c| c.1).collect();
+    let shared = draw::share(width.saturating_sub(2), &widths, 1, 8);
+    cols.iter().zip(shared).map(|((h, _), w)| (*h, w)).collect()
+}
+
+fn cell(customer: &Record, header: &str, view: &View) -> (String, Role) {
+    let v = |f: &str| text(customer, f).to_string();
+    match header {
+        "Code" => (v("code"), Role::Muted),
+        "Name" => (v("name"), Role::Text),
+        "Lv" => {
+            let l = v("level");
+            let role = if l == "A" { Role::Accent } else { Role::Text };
+            (l, role)
+        }
+        "Lifecycle" => {
+            let l = v("lifecycle");
+            let role = word_role(&l);
+            (l, role)
+        }
+        "Category" => (v("category"), Role::Muted),
+        "Region" => (v("region"), Role::Text),
+        "Industry" => (v("industry"), Role::Muted),
+        "Owner" => (view.people.name(text(customer, "owner_id")), Role::Text),
+        "Phone" => (v("phone"), Role::Text),
+        "Email" => (v("email"), Role::Muted),
+        _ => (String::new(), Role::Text),
+    }
+}
+
+impl CustomersPane {
+    pub fn ensure_loaded(&mut self, ctx: &mut Ctx) {
+        if !self.loaded {
+            self.loaded = true;
+            self.fetch(ctx);
+        }
+    }
+
+    fn fetch(&mut self, ctx: &mut Ctx) {
+        let h = list_height(ctx.area);
+        let q = &self.query;
+        let source: &dyn DataSource = &*ctx.source;
+        let r = self.list.ensure(h, &mut |o, l| source.customers(q, o, l));
+        ctx.ok(r);
+    }
+
+    /// The query changed: back to the top.
+    fn requery(&mut self, ctx: &mut Ctx) {
+        self.list.reset();
+        self.fetch(ctx);
+    }
+
+    pub fn reload(&mut self, ctx: &mut Ctx) {
+        if !self.loaded {
+            return;
+        }
+        self.list.invalidate();
+        self.fetch(ctx);
+        if let Some(view) = self.view.as_mut() {
+            view.reload(ctx);
+            if view.gone {
+                self.view = None;
+            }
+        }
+    }
+
+    pub fn set_search(&mut self, s: &str, ctx: &mut Ctx) {
+        self.view = None;
+        self.search = None;
+        self.query.search = s.to_string();
+        self.requery(ctx);
+    }
+
+    pub fn set_sort(&mut self, sort: CustomerSort, ctx: &mut Ctx) {
+        self.view = None;
+        self.query.sort = sort;
+        self.requery(ctx);
+        ctx.flash(format!("Sorted by {}", sort.name()));
+    }
+
+    pub fn set_filters(
+        &mut self,
+        level: Option<String>,
+        owner: Option<String>,
+        lifecycle: Option<String>,
+        region: Option<String>,
+        ctx: &mut Ctx,
+    ) {
+        self.view = None;
+        self.query.level = level.map(|l| l.to_uppercase());
+        self.query.owner_id = owner;
+        self.query.lifecycle = lifecycle.map(|l| l.to_lowercase());
+        self.query.region = region;
+        self.requery(ctx);
+    }
+
+    pub fn paste(&mut self, text: &str, ctx: &mut Ctx) {
+        if self.view.is_some() {
+            return;
+        }
+        let mut input = self
+            .search
+            .take()
+            .unwrap_or_else(|| LineInput::new(&self.query.search));
+        input.insert(text);
+        self.query.search = input.value();
+        self.search = Some(input);
+        self.requery(ctx);
+    }
+
+    pub fn open(&mut self, id: &str, ctx: &mut Ctx) {
+        self.search = None;
+        let view = Customer360::load(id, ctx);
+        self.view = view;
+    }
+
+    /// The search line's caret while typing.
+    pub fn cursor(&self, area: Rect) -> Option<Position> {
+        let input = self.search.as_ref()?;
+        let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
+        Some(Position::new(area.x + 3 + col as u16, area.y))
+    }
+
+    pub fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
+        let area = ctx.area;
+        if let Some(view) = self.view.as_mut() {
+            view.click(x, y, ctx);
+            return;
+        }
+        let top = area.y + HEADER_ROWS;
+        if y < top || y >= area.bottom() {
+            return;
+        }
+        let row = usize::from(y - top);
+        let was = self.list.selected;
+        if self.list.click(row) && was == self.list.selected {
+            // A second click on the chosen row opens it.
+            self.handle(Action::Open, ctx);
+        }
+    }
+
+    fn selected(&self) -> Option<(String, String)> {
+        self.list
+            .selected_row()
+            .map(|c| (text(c, "id").to_string(), text(c, "name").to_string()))
+    }
+
+    pub fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        if let Some(view) = self.view.as_mut() {
+            if action == Action::Back {
+                self.view = None;
+                self.inbound = false;
+                return;
+            }
+            view.handle(action, self.inbound, ctx);
+            if view.gone {
+                self.view = None;
+            }
+            return;
+        }
+        if let Some(input) = self.search.as_mut() {
+            match action {
+                Action::Key(key) => {
+                    let before = input.value();
+                    input.key(&key);
+                    if input.value() != before {
+                        self.query.search = input.value();
+                        self.requery(ctx);
+                    }
+                }
+                Action::Cancel => {
+                    self.search = None;
+                    self.query.search.clear();
+                    self.requery(ctx);
+                }
+                Action::Submit => {
+                    self.search = None;
+                    if self.list.selected_row().is_some() {
+                        self.handle(Action::Open, ctx);
+                    }
+                }
+                Action::Down | Action::NextField => self.handle_list(Action::Down, ctx),
+                Action::Up | Action::PrevField => self.handle_list(Action::Up, ctx),
+                _ => {}
+            }
+            return;
+        }
+        self.handle_list(action, ctx);
+    }
+
+    fn handle_list(&mut self, action: Action, ctx: &mut Ctx) {
+        let h = list_height(ctx.area);
+        let half = (h / 2).max(1) as isize;
+        let q = &self.query;
+        let source: &dyn DataSource = &*ctx.source;
+        let mut fetch = |o: usize, l: usize| source.customers(q, o, l);
+        let moved = match action {
+            Action::Down => Some(self.list.move_by(1, h, &mut fetch)),
+            Action::Up => Some(self.list.move_by(-1, h, &mut fetch)),
+            Action::HalfDown => Some(self.list.move_by(half, h, &mut fetch)),
+            Action::HalfUp => Some(self.list.move_by(-half, h, &mut fetch)),
+            Action::Top => Some(
+                self.list
+                    .move_by(-(self.list.selected as isize), h, &mut fetch),
+            ),
+            Action::Bottom => Some(self.list.bottom(
+                h,
+                &mut || source.count_customers(q),
+                &mut fetch,
+            )),
+            _ => None,
+        };
+        if let Some(r) = moved {
+            ctx.ok(r);
+            return;
+        }
+        match action {
+            Action::Open => {
+                if let Some((id, _)) = self.selected() {
+                    self.open(&id, ctx);
+                }
+            }
+            Action::Back if !self.query.search.is_empty() => {
+                self.query.search.clear();
+                self.requery(ctx);
+            }
+            Action::Search => self.search = Some(LineInput::new(&self.query.search)),
+            Action::New => {
+                let form = ctx.form(
+                    "New customer",
+                    Entity::Customers,
+                    Purpose::Create(Entity::Customers),
+                    None,
+                    Record::new(),
+                );
+                ctx.open(Dialog::Form(form));
+            }
+            Action::Edit => {
+                if let Some(c) = self.list.selected_row().cloned() {
+                    let form = ctx.form(
+                        &format!("Edit {}", text(&c, "code")),
+                        Entity::Customers,
+                        Purpose::Edit(Entity::Customers, text(&c, "id").to_string()),
+                        Some(&c),
+                        Record::new(),
+                    );
+                    ctx.open(Dialog::Form(form));
+                }
+            }
+            Action::Delete => {
+                if let Some((id, name)) = self.selected() {
+                    ctx.confirm_delete(Entity::Customers, &id, &name);
+                }
+            }
+            Action::CopyId => {
+                if let Some((id, _)) = self.selected() {
+                    ctx.copy_id(&id);
+                }
+            }
+            Action::LogCall => {
+                if let Some((id, name)) = self.selected() {
+                    ctx.open(Dialog::LogCall(LogCall::new(&id, &name, self.inbound)));
+                }
+            }
+            Action::Sort => {
+                let next = self.query.sort.next();
+                self.set_sort(next, ctx);
+            }
+            Action::Reverse => {
+                self.query.descending = !self.query.descending;
+                self.requery(ctx);
+            }
+            Action::Filter => {
+                let q = &self.query;
+                let current = json!({"level": q.level, "owner_id": q.owner_id, "lifecycle": q.lifecycle, "region": q.region});
+                let current = current.as_object().cloned().unwrap_or_default();
+                let people = ctx.people;
+                let mut form = crate::tui::dialogs::Form::with_fields(
+                    "Filter customers",
+                    Entity::Customers,
+                    Purpose::CustomerFilter,
+                    // Anyone may filter by owner, even who may not assign one.
+                    crm_server::access::Role::Admin,
+                    Some(&current),
+                    Record::new(),
+                    &["level", "owner_id", "lifecycle", "region"],
+                    &mut |_, id| people.name(id),
+                );
+                form.focus = 0;
+                ctx.open(Dialog::Form(form));
+            }
+            Action::ClearFilter => self.set_filters(None, None, None, None, ctx),
+            _ => {}
+        }
+    }
+
+    pub fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        if let Some(v) = &self.view {
+            v.render(buf, area, view);
+            return;
+        }
+        let theme = view.theme;
+        if area.height < 3 {
+            return;
+        }
+        // The search line, or what the list shows.
+        let position = match self.list.len {
+            Some(0) => "no customers".to_string(),
+            Some(len) => format!(
+                "{} / {}",
+                format::count(self.list.selected + 1),
+                format::count(len)
+            ),
+            None => format!(
+                "{} / {}+",
+                format::count(self.list.selected + 1),
+                format::count(self.list.start + self.list.rows.len())
+            ),
+        };
+        let pos_w = crate::text::width(&position) as u16 + 1;
+        let left_w = area.width.saturating_sub(pos_w + 1);
+        match &self.search {
+            Some(input) => {
+                draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
+                let (shown, _) = input.view(usize::from(left_w.saturating_sub(4)));
+                draw::put_fit(
+                    buf,
+                    area.x + 3,
+                    area.y,
+                    left_w.saturating_sub(3),
+                    &shown,
+                    theme.style(Role::Input),
+                );
+            }
+            None => {
+                let mut parts = Vec::new();
+                if !self.query.search.is_empty() {
+                    parts.push(format!("search “{}”", self.query.search));
+                }
+                parts.push(format!(
+                    "sort {} {}",
+                    self.query.sort.name(),
+                    if self.query.descending { "↓" } else { "↑" }
+                ));
+                if let Some(l) = &self.query.level {
+                    parts.push(format!("level {l}"));
+                }
+                if let Some(o) = &self.query.owner_id {
+                    parts.push(format!("owner {}", view.people.name(o)));
+                }
+                if let Some(l) = &self.query.lifecycle {
+                    parts.push(l.clone());
+                }
+                if let Some(r) = &self.query.region {
+                    parts.push(format!("region {r}"));
+                }
+                draw::put(
+                    buf,
+                    area.x + 1,
+                    area.y,
+                    left_w,
+                    &parts.join(" · "),
+                    theme.style(Role::Muted),
+                );
+            }
+        }
+        draw::put_right(
+            buf,
+            area.x,
+            area.y,
+            area.width.saturating_sub(1),
+            &position,
+            theme.style(Role::Muted),
+        );
+
+        let cols = layout(area.width);
+        let header: Vec<(u16, &str, ratatui::style::Style)> = cols
+            .iter()
+            .map(|(h, w)| (*w, *h, theme.style(Role::Header)))
+            .collect();
+        draw::columns(buf, area.x + 1, area.y + 1, &header);
+
+        let h = list_height(area);
+        if self.list.is_empty() {
+            let msg = if self.query.search.is_empty() && !self.query.has_filters() {
+                "No customers yet. n adds one; they also arrive with the first sync."
+            } else {
+                "Nothing matches. Esc clears the search, F the filters."
+            };
+            draw::put(
+                buf,
+                area.x + 2,
+                area.y + HEADER_ROWS,
+                area.width.saturating_sub(3),
+                msg,
+                theme.style(Role::Muted),
+            );
+            return;
+        }
+        for i in 0..h {
+            let index = self.list.offset + i;
+            let Some(customer) = self.list.row(index) else {
+                break;
+            };
+            let y = area.y + HEADER_ROWS + i as u16;
+            let selected = index == self.list.selected;
+            if selected {
+                draw::fill(
+                    buf,
+                    Rect::new(area.x, y, area.width, 1),
+                    theme.style(Role::Selection),
+                );
+            }
+            let cells: Vec<(String, Role)> =
+                cols.iter().map(|(h, _)| cell(customer, h, view)).collect();
+            let row: Vec<(u16, &str, ratatui::style::Style)> = cols
+                .iter()
+                .zip(&cells)
+                .map(|((_, w), (s, role))| (*w, s.as_str(), cell_style(theme, *role, selected)))
+                .collect();
+            draw::columns(buf, area.x + 1, y, &row);
+        }
+    }
+}

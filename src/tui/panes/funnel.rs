@@ -1,0 +1,671 @@
+//! The sales funnel: stages as columns with count, total and weighted amount; opportunities move
+//! between stages with H/L (won and lost ask why); a bar chart of the funnel and the weighted
+//! forecast for a month; filters by owner and close month.
+
+use std::collections::HashMap;
+
+use chrono::Datelike;
+use crm_server::schema::Entity;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use serde_json::json;
+
+use super::word_role;
+use crate::tui::action::Action;
+use crate::tui::app::{Ctx, Msg, View};
+use crate::tui::data::{FunnelFilter, Record, StageSummary, id, int, text};
+use crate::tui::dialogs::{Dialog, Picker, Prompt, Purpose};
+use crate::tui::draw;
+use crate::tui::format;
+use crate::tui::theme::Role;
+
+/// One stage's cards: a window of its opportunities.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Column {
+    pub rows: Vec<Record>,
+    /// Index of the first loaded (and shown) card in the stage.
+    pub offset: usize,
+    /// Absolute index of the chosen card.
+    pub selected: usize,
+}
+
+/// Open opportunities expected to close in a month, and what was won there.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Forecast {
+    pub month: (i32, u32),
+    pub count: usize,
+    pub total: i64,
+    pub weighted: i64,
+    pub won: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FunnelPane {
+    pub filter: FunnelFilter,
+    pub summaries: Vec<StageSummary>,
+    pub columns: Vec<Column>,
+    pub col: usize,
+    /// Show the chart instead of the board (a small terminal has room for one).
+    pub chart: bool,
+    pub forecast: Forecast,
+    names: HashMap<String, String>,
+    pub loaded: bool,
+}
+
+const CARD_H: u16 = 2;
+const HEAD_H: u16 = 4;
+
+/// Whether the terminal is tall enough for board and chart together.
+fn both(area: Rect, stages: usize) -> bool {
+    area.height >= 30 + stages as u16
+}
+
+struct Areas {
+    board: Rect,
+    chart: Rect,
+    details: Rect,
+}
+
+fn areas(area: Rect, stages: usize, chart_only: bool) -> Areas {
+    let details = Rect::new(
+        area.x,
+        area.bottom().saturating_sub(2),
+        area.width,
+        2.min(area.height),
+    );
+    let rest = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(2));
+    if both(area, stages) {
+        let chart_h = (stages as u16 + 5).min(rest.height / 2);
+        Areas {
+            board: Rect::new(rest.x, rest.y, rest.width, rest.height - chart_h),
+            chart: Rect::new(rest.x, rest.y + rest.height - chart_h, rest.width, chart_h),
+            details,
+        }
+    } else if chart_only {
+        Areas {
+            board: Rect::default(),
+            chart: rest,
+            details,
+        }
+    } else {
+        Areas {
+            board: rest,
+            chart: Rect::default(),
+            details,
+        }
+    }
+}
+
+fn cards_visible(board: Rect) -> usize {
+    usize::from(board.height.saturating_sub(HEAD_H + 2) / CARD_H).max(1)
+}
+
+impl FunnelPane {
+    pub fn ensure_loaded(&mut self, ctx: &mut Ctx) {
+        if !self.loaded {
+            self.loaded = true;
+            self.load(ctx);
+        }
+    }
+
+    pub fn reload(&mut self, ctx: &mut Ctx) {
+        if self.loaded {
+            self.load(ctx);
+        }
+    }
+
+    fn board(&self, ctx: &Ctx) -> Rect {
+        areas(ctx.area, self.summaries.len().max(6), self.chart).board
+    }
+
+    fn load(&mut self, ctx: &mut Ctx) {
+        self.summaries = ctx.ok(ctx.source.funnel(&self.filter));
+        self.columns.resize(self.summaries.len(), Column::default());
+        self.col = self.col.min(self.summaries.len().saturating_sub(1));
+        let visible = cards_visible(self.board(ctx));
+        for i in 0..self.summaries.len() {
+            self.load_column(i, visible, ctx);
+        }
+        let month = self
+            .filter
+            .close_month
+            .unwrap_or((ctx.now.year(), ctx.now.month()));
+        let period = FunnelFilter {
+            owner_id: self.filter.owner_id.clone(),
+            close_month: Some(month),
+        };
+        let in_period = ctx.ok(ctx.source.funnel(&period));
+        let open: Vec<&StageSummary> = in_period
+            .iter()
+            .filter(|s| text(&s.stage, "kind") == "open")
+            .collect();
+        self.forecast = Forecast {
+            month,
+            count: open.iter().map(|s| s.count).sum(),
+            total: open.iter().map(|s| s.total).sum(),
+            weighted: open.iter().map(|s| s.weighted).sum(),
+            won: in_period
+                .iter()
+                .filter(|s| text(&s.stage, "kind") == "won")
+                .map(|s| s.total)
+                .sum(),
+        };
+    }
+
+    fn load_column(&mut self, i: usize, visible: usize, ctx: &mut Ctx) {
+        let count = self.summaries[i].count;
+        let column = &mut self.columns[i];
+        column.selected = column.selected.min(count.saturating_sub(1));
+        if column.selected < column.offset {
+            column.offset = column.selected;
+        } else if column.selected >= column.offset + visible {
+            column.offset = column.selected + 1 - visible;
+        }
+        let stage_id = id(&self.summaries[i].stage).to_string();
+        let rows =
+            ctx.ok(ctx
+                .source
+                .stage_opportunities(&stage_id, &self.filter, column.offset, visible));
+        for o in &rows {
+            let cid = text(o, "customer_id").to_string();
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.names.entry(cid) {
+                let name = ctx.label_of(Entity::Customers, slot.key());
+                slot.insert(name);
+            }
+        }
+        self.columns[i].rows = rows;
+    }
+
+    pub fn set_owner(&mut self, owner: Option<String>, ctx: &mut Ctx) {
+        self.filter.owner_id = owner;
+        self.columns.iter_mut().for_each(|c| *c = Column::default());
+        self.load(ctx);
+    }
+
+    pub fn set_month(&mut self, month: Option<(i32, u32)>, ctx: &mut Ctx) {
+        self.filter.close_month = month;
+        self.columns.iter_mut().for_each(|c| *c = Column::default());
+        self.load(ctx);
+    }
+
+    fn selected(&self) -> Option<&Record> {
+        let c = self.columns.get(self.col)?;
+        c.rows.get(c.selected.checked_sub(c.offset)?)
+    }
+
+    pub fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
+        let board = self.board(ctx);
+        if !board.contains((x, y).into()) || self.summaries.is_empty() {
+            return;
+        }
+        let col_w = board.width / self.summaries.len() as u16;
+        let col = usize::from((x - board.x) / col_w.max(1)).min(self.summaries.len() - 1);
+        self.col = col;
+        let top = board.y + HEAD_H;
+        if y >= top {
+            let card = usize::from((y - top) / CARD_H);
+            let c = &mut self.columns[col];
+            if card < c.rows.len() {
+                c.selected = c.offset + card;
+            }
+        }
+    }
+
+    pub fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        let n = self.summaries.len();
+        if n == 0 {
+            return;
+        }
+        let visible = cards_visible(self.board(ctx));
+        let count = self.summaries[self.col].count;
+        let move_to = |pane: &mut Self, sel: usize, ctx: &mut Ctx| {
+            pane.columns[pane.col].selected = sel;
+            let c = &pane.columns[pane.col];
+            if sel < c.offset || sel >= c.offset + c.rows.len() {
+                pane.load_column(pane.col, visible, ctx);
+            }
+        };
+        match action {
+            Action::Left => self.col = (self.col + n - 1) % n,
+            Action::Right => self.col = (self.col + 1) % n,
+            Action::Down => {
+                let sel = (self.columns[self.col].selected + 1).min(count.saturating_sub(1));
+                move_to(self, sel, ctx);
+            }
+            Action::Up => {
+                let sel = self.columns[self.col].selected.saturating_sub(1);
+                move_to(self, sel, ctx);
+            }
+            Action::Top => move_to(self, 0, ctx),
+            Action::Bottom => move_to(self, count.saturating_sub(1), ctx),
+            Action::StagePrev | Action::StageNext => {
+                self.move_stage(action == Action::StageNext, ctx)
+            }
+            Action::Open => {
+                if let Some(o) = self.selected() {
+                    ctx.out
+                        .push(Msg::OpenCustomer(text(o, "customer_id").to_string()));
+                }
+            }
+            Action::New => {
+                let prefill = json!({"stage_id": id(&self.summaries[self.col].stage)});
+                let form = ctx.form(
+                    "New opportunity",
+                    Entity::Opportunities,
+                    Purpose::Create(Entity::Opportunities),
+                    prefill.as_object(),
+                    Record::new(),
+                );
+                ctx.open(Dialog::Form(form));
+            }
+            Action::Edit => {
+                if let Some(o) = self.selected().cloned() {
+                    let form = ctx.form(
+                        "Edit opportunity",
+                        Entity::Opportunities,
+                        Purpose::Edit(Entity::Opportunities, id(&o).to_string()),
+                        Some(&o),
+                        Record::new(),
+                    );
+                    ctx.open(Dialog::Form(form));
+                }
+            }
+            Action::Delete => {
+                if let Some(o) = self.selected() {
+                    let (oid, name) = (id(o).to_string(), text(o, "name").to_string());
+                    ctx.confirm_delete(Entity::Opportunities, &oid, &name);
+                }
+            }
+            Action::CopyId => {
+                if let Some(o) = self.selected() {
+                    let oid = id(o).to_string();
+                    ctx.copy_id(&oid);
+                }
+            }
+            Action::FilterOwner => {
+                let mut choices = vec![crate::tui::dialogs::Choice::new(
+                    "",
+                    "anyone",
+                    "no owner filter",
+                )];
+                choices.extend(ctx.people.choices());
+                let mut picker = Picker::new("Filter by owner", Purpose::FunnelOwner, choices);
+                picker.select_value(self.filter.owner_id.as_deref().unwrap_or(""));
+                ctx.open(Dialog::Picker(picker));
+            }
+            Action::FilterMonth => {
+                let current = self
+                    .filter
+                    .close_month
+                    .map(|(y, m)| format!("{y}-{m:02}"))
+                    .unwrap_or_default();
+                let p = Prompt::new(
+                    "Close month",
+                    "Expected close in which month?",
+                    Purpose::FunnelMonth,
+                )
+                .value(&current)
+                .hint("2026-12, dec, next month — also the forecast period; F clears");
+                ctx.open(Dialog::Prompt(p));
+            }
+            Action::ClearFilter => {
+                self.filter = FunnelFilter::default();
+                self.columns.iter_mut().for_each(|c| *c = Column::default());
+                self.load(ctx);
+                ctx.flash("Funnel filters cleared");
+            }
+            Action::ToggleChart => self.chart = !self.chart,
+            _ => {}
+        }
+    }
+
+    /// Moves the chosen opportunity one stage along; won and lost stages ask for a reason.
+    fn move_stage(&mut self, forward: bool, ctx: &mut Ctx) {
+        let Some(o) = self.selected().cloned() else {
+            return;
+        };
+        let target = if forward {
+            self.col + 1
+        } else {
+            self.col.wrapping_sub(1)
+        };
+        let Some(stage) = self.summaries.get(target).map(|s| s.stage.clone()) else {
+            return;
+        };
+        let kind = text(&stage, "kind").to_string();
+        if kind != "open" {
+            let p = Prompt::new(
+                format!("Mark as {kind}"),
+                format!(
+                    "Why was “{}” {kind}?",
+                    crate::text::sanitize(text(&o, "name"))
+                ),
+                Purpose::StageReason {
+                    opportunity: id(&o).to_string(),
+                    stage: id(&stage).to_string(),
+                    kind: kind.clone(),
+                },
+            )
+            .required(format!("say why the opportunity was {kind}"));
+            ctx.open(Dialog::Prompt(p));
+            return;
+        }
+        let patch = json!({"stage_id": id(&stage)})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let r = ctx.source.update(Entity::Opportunities, id(&o), patch);
+        if ctx
+            .write(r, &format!("Moved to {}", text(&stage, "name")))
+            .is_some()
+        {
+            self.col = target;
+        }
+    }
+
+    pub fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        if self.summaries.is_empty() {
+            draw::put(
+                buf,
+                area.x + 1,
+                area.y,
+                area.width,
+                "No pipeline stages yet; they arrive with the first sync.",
+                theme.style(Role::Muted),
+            );
+            return;
+        }
+        let a = areas(area, self.summaries.len(), self.chart);
+        if a.board.height > 0 {
+            self.render_board(buf, a.board, view);
+        }
+        if a.chart.height > 0 {
+            self.render_chart(buf, a.chart, view);
+        }
+        self.render_details(buf, a.details, view);
+    }
+
+    fn render_board(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        let n = self.summaries.len() as u16;
+        let col_w = area.width / n;
+        let visible = cards_visible(area);
+        for (i, s) in self.summaries.iter().enumerate() {
+            let x = area.x + i as u16 * col_w;
+            let w = if i as u16 == n - 1 {
+                area.right() - x
+            } else {
+                col_w
+            };
+            let focused = i == self.col;
+            let inner = draw::panel(
+                buf,
+                Rect::new(x, area.y, w, area.height),
+                "",
+                theme,
+                focused,
+            );
+            let name = text(&s.stage, "name");
+            let kind = text(&s.stage, "kind");
+            let title_role = if kind == "open" {
+                Role::Title
+            } else {
+                word_role(kind)
+            };
+            let head = if crate::text::width(name) + 5 > usize::from(inner.width) {
+                format!("{name} {}", s.count)
+            } else {
+                format!("{name} ({})", s.count)
+            };
+            draw::put(
+                buf,
+                inner.x,
+                inner.y,
+                inner.width,
+                &head,
+                theme.style(title_role),
+            );
+            // Narrow columns get "1.2M" rather than a cut-off "1,190,000.…".
+            let amount = |minor: i64| {
+                let full = format::money(minor);
+                if crate::text::width(&full) + 2 > usize::from(inner.width) {
+                    format::money_short(minor)
+                } else {
+                    full
+                }
+            };
+            draw::put(
+                buf,
+                inner.x,
+                inner.y + 1,
+                inner.width,
+                &amount(s.total),
+                theme.style(Role::Text),
+            );
+            draw::put(
+                buf,
+                inner.x,
+                inner.y + 2,
+                inner.width,
+                &format!("w {}", amount(s.weighted)),
+                theme.style(Role::Muted),
+            );
+            for dx in 0..inner.width {
+                buf[(inner.x + dx, inner.y + 3)]
+                    .set_symbol("─")
+                    .set_style(theme.style(Role::Border));
+            }
+            let column = &self.columns[i];
+            for (k, o) in column.rows.iter().take(visible).enumerate() {
+                let y = inner.y + HEAD_H + k as u16 * CARD_H;
+                if y >= inner.bottom() {
+                    break;
+                }
+                let selected = focused && column.offset + k == column.selected;
+                let style = if selected {
+                    theme.style(Role::Selection)
+                } else {
+                    theme.style(Role::Text)
+                };
+                let muted = if selected {
+                    style
+                } else {
+                    theme.style(Role::Muted)
+                };
+                if selected {
+                    draw::fill(
+                        buf,
+                        Rect::new(inner.x, y, inner.width, CARD_H.min(inner.bottom() - y)),
+                        style,
+                    );
+                }
+                draw::put(buf, inner.x, y, inner.width, text(o, "name"), style);
+                if y + 1 < inner.bottom() {
+                    let customer = self
+                        .names
+                        .get(text(o, "customer_id"))
+                        .map(String::as_str)
+                        .unwrap_or("");
+                    let amount = format::money_short(int(o, "amount").unwrap_or(0));
+                    draw::put(
+                        buf,
+                        inner.x,
+                        y + 1,
+                        inner.width,
+                        &format!("{amount} {customer}"),
+                        muted,
+                    );
+                }
+            }
+            let shown_to = column.offset + column.rows.len().min(visible);
+            if s.count > shown_to && inner.height > 0 {
+                let more = format!("+{} more", s.count - shown_to);
+                draw::put(
+                    buf,
+                    inner.x,
+                    inner.bottom() - 1,
+                    inner.width,
+                    &more,
+                    theme.style(Role::Muted),
+                );
+            }
+        }
+    }
+
+    fn render_chart(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        let (y, m) = self.forecast.month;
+        let inner = draw::panel(buf, area, "Funnel", theme, self.chart);
+        let max = self
+            .summaries
+            .iter()
+            .map(|s| s.total)
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let label_w = 12;
+        let figures_w = 40.min(inner.width / 2);
+        let bar_w = inner.width.saturating_sub(label_w + figures_w + 2);
+        for (i, s) in self.summaries.iter().enumerate() {
+            let row = inner.y + i as u16;
+            if row >= inner.bottom() {
+                break;
+            }
+            let kind = text(&s.stage, "kind");
+            let role = if kind == "open" {
+                Role::Text
+            } else {
+                word_role(kind)
+            };
+            draw::put(
+                buf,
+                inner.x,
+                row,
+                label_w,
+                text(&s.stage, "name"),
+                theme.style(role),
+            );
+            let len = (i128::from(s.total) * i128::from(bar_w) / i128::from(max)) as u16;
+            let len = if s.total > 0 { len.max(1) } else { 0 };
+            let bar: String = "█".repeat(usize::from(len));
+            draw::put(
+                buf,
+                inner.x + label_w + 1,
+                row,
+                bar_w,
+                &bar,
+                theme.style(Role::Bar),
+            );
+            let figures = format!(
+                "{:>3} {:>15} w {:>14}",
+                s.count,
+                format::money(s.total),
+                format::money(s.weighted)
+            );
+            draw::put(
+                buf,
+                inner.x + label_w + 2 + bar_w,
+                row,
+                figures_w,
+                &figures,
+                theme.style(Role::Muted),
+            );
+        }
+        let fy = inner.y + self.summaries.len() as u16 + 1;
+        if fy < inner.bottom() {
+            let f = &self.forecast;
+            let line = format!(
+                "Forecast {y}-{m:02}: {} open · total {} · weighted {} · won {}",
+                f.count,
+                format::money(f.total),
+                format::money(f.weighted),
+                format::money(f.won)
+            );
+            draw::put(
+                buf,
+                inner.x,
+                fy,
+                inner.width,
+                &line,
+                theme.style(Role::Accent),
+            );
+        }
+    }
+
+    fn render_details(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        if area.height == 0 {
+            return;
+        }
+        match self.selected() {
+            Some(o) => {
+                let customer = self
+                    .names
+                    .get(text(o, "customer_id"))
+                    .map(String::as_str)
+                    .unwrap_or("");
+                let p = int(o, "probability")
+                    .map(|p| format!("{p}%"))
+                    .unwrap_or_default();
+                let line = format!(
+                    "{} · {} · {} · close {} · {} · {}",
+                    text(o, "name"),
+                    customer,
+                    format::money(int(o, "amount").unwrap_or(0)),
+                    text(o, "expected_close"),
+                    p,
+                    view.people.name(text(o, "owner_id"))
+                );
+                draw::put(
+                    buf,
+                    area.x + 1,
+                    area.y,
+                    area.width.saturating_sub(2),
+                    &line,
+                    theme.style(Role::Text),
+                );
+            }
+            None => {
+                draw::put(
+                    buf,
+                    area.x + 1,
+                    area.y,
+                    area.width.saturating_sub(2),
+                    "No opportunity in this stage — n adds one",
+                    theme.style(Role::Muted),
+                );
+            }
+        }
+        if area.height < 2 {
+            return;
+        }
+        let f = &self.forecast;
+        let (y, m) = f.month;
+        let mut filters = Vec::new();
+        if let Some(o) = &self.filter.owner_id {
+            filters.push(format!("owner {}", view.people.name(o)));
+        }
+        if let Some((fy, fm)) = self.filter.close_month {
+            filters.push(format!("closing {fy}-{fm:02}"));
+        }
+        let filters = if filters.is_empty() {
+            "all owners, any month".to_string()
+        } else {
+            filters.join(", ")
+        };
+        let line = format!(
+            "Forecast {y}-{m:02}: weighted {} of {} open · {filters}",
+            format::money(f.weighted),
+            format::money(f.total)
+        );
+        draw::put(
+            buf,
+            area.x + 1,
+            area.y + 1,
+            area.width.saturating_sub(2),
+            &line,
+            theme.style(Role::Accent),
+        );
+    }
+}

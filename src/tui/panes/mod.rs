@@ -1,0 +1,33 @@
+//! The four panes. Each holds its own state, handles the actions routed to it with a `Ctx`, and
+//! draws itself from that state alone.
+
+pub mod calendar;
+pub mod customer360;
+pub mod customers;
+pub mod funnel;
+pub mod tickets;
+
+use ratatui::style::Style;
+
+use super::theme::{Role, Theme};
+
+/// Selected rows use the selection style whatever their cells' own roles.
+pub fn cell_style(theme: &Theme, role: Role, selected: bool) -> Style {
+    if selected {
+        theme.style(Role::Selection)
+    } else {
+        theme.style(role)
+    }
+}
+
+/// Lifecycle and status words in the colour of what they mean.
+pub fn word_role(word: &str) -> Role {
+    match word {
+        "active" | "won" | "resolved" | "answered" | "sale" => Role::Ok,
+        "potential" | "new" | "open" => Role::Accent,
+        "dormant" | "pending" | "high" => Role::Warn,
+        "lost" | "closed" => Role::Muted,
+        "urgent" => Role::Danger,
+        _ => Role::Text,
+    }
+}

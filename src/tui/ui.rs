@@ -1,0 +1,276 @@
+//! The frame: pane tabs on top, the focused pane, the status bar, and the footer with the keys
+//! that work here (or the command line). Layout is a pure function of the terminal size so mouse
+//! clicks are mapped with the same numbers the drawing used.
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+
+use super::action::{Action, Pane};
+use super::app::App;
+use super::dialogs::command;
+use super::draw;
+use super::format;
+use super::theme::Role;
+
+/// Where the focused pane draws: all but the tab row and the two bottom rows.
+pub fn content_area(size: Rect) -> Rect {
+    Rect::new(
+        size.x,
+        size.y + 1,
+        size.width,
+        size.height.saturating_sub(3),
+    )
+}
+
+const TAB_W: u16 = 14;
+
+/// The pane whose tab is at this column of the top row.
+pub fn tab_at(column: u16) -> Option<Pane> {
+    Pane::ALL.get(usize::from(column / TAB_W)).copied()
+}
+
+pub fn render(app: &App, frame: &mut Frame) {
+    let size = frame.area();
+    let view = app.view();
+    let theme = &app.theme;
+    let buf = frame.buffer_mut();
+    draw::fill(buf, size, theme.style(Role::Text));
+    if size.width < 20 || size.height < 6 {
+        draw::put(
+            buf,
+            0,
+            0,
+            size.width,
+            "Terminal too small",
+            theme.style(Role::Warn),
+        );
+        return;
+    }
+
+    // Tabs and the clock.
+    for (i, pane) in Pane::ALL.iter().enumerate() {
+        let style = if *pane == app.pane {
+            theme.style(Role::TabActive)
+        } else {
+            theme.style(Role::Tab)
+        };
+        let x = i as u16 * TAB_W;
+        draw::put_fit(
+            buf,
+            x,
+            0,
+            TAB_W - 1,
+            &format!(" {} {}", i + 1, pane.title()),
+            style,
+        );
+    }
+    let clock = app.now.format("%a %Y-%m-%d %H:%M UTC").to_string();
+    if size.width > TAB_W * 4 + 24 {
+        draw::put_right(
+            buf,
+            TAB_W * 4,
+            0,
+            size.width - TAB_W * 4 - 1,
+            &clock,
+            theme.style(Role::Muted),
+        );
+    }
+
+    let content = content_area(size);
+    match app.pane {
+        Pane::Customers => app.customers.render(buf, content, &view),
+        Pane::Funnel => app.funnel.render(buf, content, &view),
+        Pane::Calendar => app.calendar.render(buf, content, &view),
+        Pane::Tickets => app.tickets.render(buf, content, &view),
+    }
+
+    status_bar(app, buf, Rect::new(0, size.height - 2, size.width, 1));
+
+    let mut cursor: Option<Position> = None;
+    if app.pane == Pane::Customers && app.dialogs.is_empty() {
+        cursor = app.customers.cursor(content);
+    }
+    for dialog in &app.dialogs {
+        cursor = dialog.render(buf, content, &view);
+    }
+
+    let footer = Rect::new(0, size.height - 1, size.width, 1);
+    match &app.command {
+        Some(line) => cursor = Some(command_line(app, line, buf, footer, content)),
+        None => footer_keys(app, buf, footer),
+    }
+    if let Some(c) = cursor {
+        frame.set_cursor_position(c);
+    }
+}
+
+fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
+    let theme = &app.theme;
+    let bar = theme.style(Role::StatusBar);
+    draw::fill(buf, area, bar);
+    let online = app.online.or(app.status.online);
+    let mut parts: Vec<(String, Role)> = vec![
+        (format!(" {} ", app.profile), Role::StatusBar),
+        (
+            format!(
+                "{} ",
+                if app.me.username.is_empty() {
+                    "—"
+                } else {
+                    &app.me.username
+                }
+            ),
+            Role::StatusBar,
+        ),
+    ];
+    parts.push(match online {
+        Some(true) => ("● online ".into(), Role::Ok),
+        Some(false) => ("○ offline ".into(), Role::Warn),
+        None => ("○ local ".into(), Role::Muted),
+    });
+    let last = match (app.synced_at, app.status.last_sync) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    parts.push((
+        match last {
+            Some(t) => format!("synced {} ", format::ago(t, app.now)),
+            None => "never synced ".into(),
+        },
+        Role::StatusBar,
+    ));
+    if app.status.pending > 0 {
+        parts.push((format!("↑{} pending ", app.status.pending), Role::Warn));
+    }
+    if app.status.conflicts > 0 {
+        parts.push((
+            format!(
+                "⚠ {} conflict{} (!) ",
+                app.status.conflicts,
+                if app.status.conflicts == 1 { "" } else { "s" }
+            ),
+            Role::Danger,
+        ));
+    }
+    let right: String = parts.iter().map(|(s, _)| s.as_str()).collect();
+    let right_w = crate::text::width(&right) as u16;
+    let x0 = area.right().saturating_sub(right_w);
+    let mut x = x0.max(area.x);
+    for (s, role) in &parts {
+        let style = if *role == Role::StatusBar {
+            bar
+        } else {
+            bar.patch(theme.style(*role)).bg(bar.bg.unwrap_or_default())
+        };
+        x += draw::put(buf, x, area.y, area.right().saturating_sub(x), s, style);
+    }
+    if let Some(flash) = &app.flash {
+        let style = if flash.error {
+            bar.patch(theme.style(Role::Danger))
+                .bg(bar.bg.unwrap_or_default())
+        } else {
+            bar
+        };
+        let w = x0.saturating_sub(area.x + 2);
+        draw::put(buf, area.x + 1, area.y, w, &flash.text, style);
+    }
+}
+
+fn footer_keys(app: &App, buf: &mut Buffer, area: Rect) {
+    let theme = &app.theme;
+    draw::fill(buf, area, theme.style(Role::Footer));
+    let hints = app.keymap.hints(&app.modes());
+    let mut x = area.x + 1;
+    for (keys, hint, _) in hints.into_iter().filter(|(_, _, a)| applies(app, a)) {
+        let need = crate::text::width(&keys) + crate::text::width(&hint) + 3;
+        if usize::from(x) + need > usize::from(area.right()) {
+            break;
+        }
+        x += draw::put(
+            buf,
+            x,
+            area.y,
+            area.right() - x,
+            &keys,
+            theme.style(Role::Key),
+        );
+        x += draw::put(
+            buf,
+            x + 1,
+            area.y,
+            area.right() - x - 1,
+            &hint,
+            theme.style(Role::Footer),
+        ) + 3;
+    }
+}
+
+/// Which dialog keys the footer offers for the dialog on top: only those that do something.
+fn applies(app: &App, action: &Action) -> bool {
+    use super::dialogs::Dialog;
+    let top = app.dialogs.last();
+    if app.command.is_some()
+        || (top.is_none() && app.customers.search.is_some() && app.pane == Pane::Customers)
+    {
+        return matches!(
+            action,
+            Action::Submit | Action::Cancel | Action::NextField | Action::Down | Action::Up
+        ) && !(app.command.is_none() && *action == Action::NextField);
+    }
+    match top {
+        None => true,
+        Some(Dialog::Confirm(_)) => matches!(action, Action::Yes | Action::No),
+        Some(Dialog::Help(_)) => matches!(action, Action::Cancel),
+        Some(Dialog::Conflicts(_)) => matches!(
+            action,
+            Action::Left | Action::Right | Action::Submit | Action::Cancel
+        ),
+        Some(Dialog::Form(_)) => {
+            matches!(action, Action::Submit | Action::Cancel | Action::NextField)
+        }
+        Some(_) => matches!(action, Action::Submit | Action::Cancel),
+    }
+}
+
+fn command_line(
+    app: &App,
+    line: &command::CommandLine,
+    buf: &mut Buffer,
+    area: Rect,
+    content: Rect,
+) -> Position {
+    let theme = &app.theme;
+    draw::fill(buf, area, theme.style(Role::Input));
+    draw::put(buf, area.x, area.y, 1, ":", theme.style(Role::Key));
+    let (shown, cursor) = line.input.view(usize::from(area.width.saturating_sub(2)));
+    draw::put(
+        buf,
+        area.x + 1,
+        area.y,
+        area.width - 1,
+        &shown,
+        theme.style(Role::Input),
+    );
+    // Completions float above the line.
+    let n = line.completions.len().min(8) as u16;
+    if n > 0 {
+        let w = line
+            .completions
+            .iter()
+            .map(|c| crate::text::width(c) as u16 + 2)
+            .max()
+            .unwrap_or(10)
+            .min(area.width);
+        let top = content.bottom().saturating_sub(n);
+        for (i, c) in line.completions.iter().take(usize::from(n)).enumerate() {
+            let style = if line.chosen == Some(i) {
+                theme.style(Role::Selection)
+            } else {
+                theme.style(Role::Popup)
+            };
+            draw::put_fit(buf, area.x, top + i as u16, w, &format!(" {c}"), style);
+        }
+    }
+    Position::new(area.x + 1 + cursor as u16, area.y)
+}
