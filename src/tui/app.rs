@@ -262,6 +262,8 @@ pub struct App {
     pub tickets: TicketsPane,
     pub dialogs: Vec<Dialog>,
     pub command: Option<CommandLine>,
+    /// Panes whose data changed while hidden: reloaded when shown, so a write costs one reload.
+    stale: [bool; 4],
     effects: Vec<Effect>,
 }
 
@@ -334,6 +336,7 @@ impl App {
             calendar: CalendarPane::new(now.date_naive(), options.quiet_days.clone()),
             dialogs: Vec::new(),
             command: None,
+            stale: [false; 4],
             effects: Vec::new(),
         };
         app.show(app.pane);
@@ -510,6 +513,7 @@ impl App {
             SyncStatus::Rejected { message } => {
                 self.set_flash(format!("the server refused a change: {message}"), true)
             }
+            SyncStatus::Notice { message, error } => self.set_flash(message, error),
         }
         self.status = self.source.status();
     }
@@ -569,16 +573,32 @@ impl App {
         self.pane = pane;
         let mut out = Vec::new();
         let mut ctx = ctx!(self, out);
+        let was_loaded = match pane {
+            Pane::Customers => self.customers.loaded,
+            Pane::Funnel => self.funnel.loaded,
+            Pane::Calendar => self.calendar.loaded,
+            Pane::Tickets => self.tickets.loaded,
+        };
+        let stale = std::mem::take(&mut self.stale[pane.index()]) && was_loaded;
         match pane {
             Pane::Customers => self.customers.ensure_loaded(&mut ctx),
             Pane::Funnel => self.funnel.ensure_loaded(&mut ctx),
             Pane::Calendar => self.calendar.ensure_loaded(&mut ctx),
             Pane::Tickets => self.tickets.ensure_loaded(&mut ctx),
         }
+        if stale {
+            match pane {
+                Pane::Customers => self.customers.reload(&mut ctx),
+                Pane::Funnel => self.funnel.reload(&mut ctx),
+                Pane::Calendar => self.calendar.reload(&mut ctx),
+                Pane::Tickets => self.tickets.reload(&mut ctx),
+            }
+        }
         self.process(out);
     }
 
-    /// Reloads what every loaded pane shows (after a write, a sync, a resize).
+    /// Reloads what the pane in view shows (after a write, a sync, a resize); the others are
+    /// reloaded when next shown.
     pub fn reload_all(&mut self) {
         self.status = self.source.status();
         if let Ok(users) = self.source.users() {
@@ -586,10 +606,17 @@ impl App {
         }
         let mut out = Vec::new();
         let mut ctx = ctx!(self, out);
-        self.customers.reload(&mut ctx);
-        self.funnel.reload(&mut ctx);
-        self.calendar.reload(&mut ctx);
-        self.tickets.reload(&mut ctx);
+        match self.pane {
+            Pane::Customers => self.customers.reload(&mut ctx),
+            Pane::Funnel => self.funnel.reload(&mut ctx),
+            Pane::Calendar => self.calendar.reload(&mut ctx),
+            Pane::Tickets => self.tickets.reload(&mut ctx),
+        }
+        for p in Pane::ALL {
+            if p != self.pane {
+                self.stale[p.index()] = true;
+            }
+        }
         self.process(out);
     }
 
@@ -628,10 +655,9 @@ impl App {
     }
 
     fn open_customer(&mut self, id: String) {
-        self.pane = Pane::Customers;
+        self.show(Pane::Customers);
         let mut out = Vec::new();
         let mut ctx = ctx!(self, out);
-        self.customers.ensure_loaded(&mut ctx);
         self.customers.open(&id, &mut ctx);
         self.process(out);
     }
@@ -648,9 +674,8 @@ impl App {
                     Msg::Changed => changed = true,
                     Msg::OpenCustomer(id) => self.open_customer(id),
                     Msg::OpenTicket(id) => {
-                        self.pane = Pane::Tickets;
+                        self.show(Pane::Tickets);
                         let mut ctx = ctx!(self, msgs);
-                        self.tickets.ensure_loaded(&mut ctx);
                         self.tickets.open(&id, &mut ctx);
                     }
                 }
@@ -920,7 +945,14 @@ impl App {
                         Err(e) => return self.set_flash(e.to_string(), true),
                     }
                 }
-                let result = self.source.create(entity, body);
+                let allow = form.allow_duplicate;
+                let mut result = self.source.create(entity, body);
+                if allow
+                    && let Ok(record) = &result
+                    && let Err(e) = self.source.allow_duplicate(entity, text(record, "id"))
+                {
+                    result = Err(e);
+                }
                 self.after_save(result, entity, true);
             }
             Purpose::Edit(entity, id) => {

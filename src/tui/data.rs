@@ -70,11 +70,6 @@ impl CustomerSort {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.name() == s)
     }
-
-    pub fn next(self) -> Self {
-        let i = Self::ALL.iter().position(|v| *v == self).unwrap_or(0);
-        Self::ALL[(i + 1) % Self::ALL.len()]
-    }
 }
 
 /// A search, filters and a sort over customers. The search matches name, code, phone, email
@@ -167,6 +162,8 @@ pub struct ReminderQuery {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub now: DateTime<Utc>,
+    /// Whose reminders: the signed-in user's customers and activities (None: all visible).
+    pub owner: Option<String>,
     /// Customers of this level with no activity for this many days.
     pub quiet_days: Vec<(String, u32)>,
     /// At most this many of each kind.
@@ -252,11 +249,12 @@ pub trait DataSource {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError>;
-    /// Activities starting or due in [from, to), by time.
+    /// Activities starting or due in [from, to), by time; only `owner`'s when given.
     fn activities_between(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        owner: Option<&str>,
     ) -> Result<Vec<Record>, DataError>;
     fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError>;
     /// A window of the ticket queue, most urgent first (see [`crate::tui::sla`]).
@@ -271,6 +269,16 @@ pub trait DataSource {
     fn users(&self) -> Result<Vec<Record>, DataError>;
     /// Applies locally and queues for the server; returns the record as now stored.
     fn create(&mut self, entity: Entity, record: Record) -> Result<Record, WriteError>;
+    /// The user saw the duplicate warning for this new customer and chose to create it anyway:
+    /// tell the server not to refuse it as a duplicate.
+    fn allow_duplicate(&mut self, entity: Entity, id: &str) -> Result<(), WriteError> {
+        let _ = (entity, id);
+        Ok(())
+    }
+    /// The customer orders this source can list by.
+    fn customer_sorts(&self) -> &'static [CustomerSort] {
+        &CustomerSort::ALL
+    }
     fn update(&mut self, entity: Entity, id: &str, patch: Record) -> Result<Record, WriteError>;
     fn delete(&mut self, entity: Entity, id: &str) -> Result<(), WriteError>;
     fn status(&self) -> SourceStatus;

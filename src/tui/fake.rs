@@ -599,7 +599,7 @@ impl FakeSource {
                 "",
                 false,
                 "",
-                5,
+                3,
             ),
             (
                 6,
@@ -632,7 +632,7 @@ impl FakeSource {
                 "2026-11-25T08:00:00.000Z",
                 false,
                 "",
-                4,
+                3,
             ),
             (
                 9,
@@ -665,7 +665,7 @@ impl FakeSource {
                 "",
                 false,
                 "",
-                5,
+                3,
             ),
             (
                 12,
@@ -948,7 +948,7 @@ fn filtered_customers<'a>(inner: &'a Inner, q: &CustomerQuery) -> Vec<&'a Record
                 && eq(r, "lifecycle", &q.lifecycle)
                 && q.region
                     .as_ref()
-                    .is_none_or(|w| lower(text(r, "region")).starts_with(&lower(w)))
+                    .is_none_or(|w| lower(text(r, "region")) == lower(w))
                 && matches_search(inner, r, &q.search)
         })
         .collect();
@@ -1325,10 +1325,12 @@ impl DataSource for FakeSource {
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        owner: Option<&str>,
     ) -> Result<Vec<Record>, DataError> {
         let inner = self.lock();
         let mut rows: Vec<Record> = table(&inner, Entity::Activities)
             .iter()
+            .filter(|a| owner.is_none_or(|o| text(a, "owner_id") == o))
             .filter(|a| activity_time(a).is_some_and(|t| t >= from && t < to))
             .cloned()
             .collect();
@@ -1340,8 +1342,15 @@ impl DataSource for FakeSource {
         let inner = self.lock();
         let customer_name =
             |id: &str| find(&inner, Entity::Customers, id).map(|c| text(c, "name").to_string());
+        let owned = |customer_id: &str| {
+            q.owner.as_deref().is_none_or(|o| {
+                find(&inner, Entity::Customers, customer_id)
+                    .is_some_and(|c| text(c, "owner_id") == o)
+            })
+        };
         let mut birthdays: Vec<Birthday> = table(&inner, Entity::Contacts)
             .iter()
+            .filter(|k| owned(text(k, "customer_id")))
             .filter_map(|k| {
                 let born = date(k, "birthday")?;
                 let date = next_anniversary(born, q.from)?;
@@ -1354,8 +1363,10 @@ impl DataSource for FakeSource {
             .collect();
         birthdays.sort_by_key(|b| b.date);
         birthdays.truncate(q.limit);
+        let mine = |owner_id: &str| q.owner.as_deref().is_none_or(|o| o == owner_id);
         let mut overdue: Vec<Record> = table(&inner, Entity::Activities)
             .iter()
+            .filter(|a| mine(text(a, "owner_id")))
             .filter(|a| !flag(a, "done") && time(a, "due_at").is_some_and(|d| d < q.now))
             .cloned()
             .collect();
@@ -1363,6 +1374,7 @@ impl DataSource for FakeSource {
         overdue.truncate(q.limit);
         let mut quiet: Vec<QuietCustomer> = table(&inner, Entity::Customers)
             .iter()
+            .filter(|c| q.owner.as_deref().is_none_or(|o| text(c, "owner_id") == o))
             .filter_map(|c| {
                 let days = q.quiet_days.iter().find(|(l, _)| l == text(c, "level"))?.1;
                 let last = last_contact(&inner, text(c, "id"), q.now);

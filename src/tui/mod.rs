@@ -19,6 +19,7 @@ pub mod input;
 pub mod keymap;
 pub mod list;
 pub mod panes;
+pub mod replica_source;
 pub mod sla;
 pub mod theme;
 mod ui;
@@ -44,8 +45,12 @@ pub use action::{Action, Effect, Pane};
 pub use app::App;
 pub use data::DataSource;
 pub use fake::FakeSource;
+pub use replica_source::ReplicaSource;
 
-/// What the sync engine tells the screen. The TUI only shows it; the engine runs elsewhere.
+use crate::sync::SyncEvent;
+
+/// What the sync engine tells the screen, as the TUI uses it (see [`SyncStatus::from_event`]).
+/// The TUI only shows it; the engine runs elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncStatus {
     /// The server answered; local changes flow.
@@ -62,6 +67,45 @@ pub enum SyncStatus {
     Conflicts { count: usize },
     /// A write was refused for good (e.g. a 409 duplicate or 422), with the server's message.
     Rejected { message: String },
+    /// Something to tell the user (the replica was rebuilt, the sync task failed).
+    Notice { message: String, error: bool },
+}
+
+impl SyncStatus {
+    /// The sync engine's event as the screen needs it; `now` stamps a finished round.
+    pub fn from_event(event: SyncEvent, now: DateTime<Utc>) -> SyncStatus {
+        match event {
+            SyncEvent::Online => SyncStatus::Online,
+            SyncEvent::Offline { reason } => SyncStatus::Offline { reason },
+            SyncEvent::Applied { count } => SyncStatus::Synced {
+                at: now,
+                pulled: count,
+                pushed: 0,
+            },
+            SyncEvent::Pushed { count } => SyncStatus::Synced {
+                at: now,
+                pulled: 0,
+                pushed: count,
+            },
+            SyncEvent::Conflict { fields, .. } => SyncStatus::Conflicts {
+                count: fields.len(),
+            },
+            SyncEvent::Refused {
+                entity, message, ..
+            } => SyncStatus::Rejected {
+                message: format!("{}: {message}", entity.noun()),
+            },
+            SyncEvent::Rebuilt { message } => SyncStatus::Notice {
+                message,
+                error: false,
+            },
+            SyncEvent::SignedOut { message } => SyncStatus::Offline { reason: message },
+            SyncEvent::Error { message } => SyncStatus::Notice {
+                message,
+                error: true,
+            },
+        }
+    }
 }
 
 /// Asks the sync engine for a round now (`:sync`, Ctrl-R).
@@ -143,7 +187,7 @@ pub fn no_color_from_env() -> bool {
 pub fn run(
     mut options: TuiOptions,
     source: Box<dyn DataSource + Send>,
-    mut sync_events: Option<tokio::sync::mpsc::Receiver<SyncStatus>>,
+    mut sync_events: Option<tokio::sync::mpsc::Receiver<SyncEvent>>,
 ) -> anyhow::Result<()> {
     options.no_color |= no_color_from_env();
     let sync_now = options.sync_now.clone();
@@ -172,7 +216,10 @@ pub fn run(
         if let Some(rx) = sync_events.as_mut() {
             loop {
                 match rx.try_recv() {
-                    Ok(status) => effects.extend(app.update(Action::SyncStatus(status))),
+                    Ok(event) => {
+                        let status = SyncStatus::from_event(event, Utc::now());
+                        effects.extend(app.update(Action::SyncStatus(status)));
+                    }
                     Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
                     Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
                         sync_events = None;

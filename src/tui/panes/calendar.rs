@@ -94,11 +94,17 @@ impl CalendarPane {
     fn load(&mut self, ctx: &mut Ctx) {
         self.range = range_of(self.view, self.cursor);
         let (from, to) = self.range;
-        self.items = ctx.ok(ctx.source.activities_between(midnight(from), midnight(to)));
+        // The signed-in user's calendar; before the first sync knows them, everything visible.
+        let owner = ctx.me.id.clone();
+        self.items =
+            ctx.ok(ctx
+                .source
+                .activities_between(midnight(from), midnight(to), owner.as_deref()));
         let q = ReminderQuery {
             from,
             to: to - Days::new(1),
             now: ctx.now,
+            owner,
             quiet_days: self.quiet_days.clone(),
             limit: 20,
         };

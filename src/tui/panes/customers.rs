@@ -137,6 +137,10 @@ impl CustomersPane {
     }
 
     pub fn set_sort(&mut self, sort: CustomerSort, ctx: &mut Ctx) {
+        if !ctx.source.customer_sorts().contains(&sort) {
+            ctx.error(format!("this data cannot be sorted by {}", sort.name()));
+            return;
+        }
         self.view = None;
         self.query.sort = sort;
         self.requery(ctx);
@@ -328,7 +332,15 @@ impl CustomersPane {
                 }
             }
             Action::Sort => {
-                let next = self.query.sort.next();
+                let sorts = ctx.source.customer_sorts();
+                let i = sorts
+                    .iter()
+                    .position(|s| *s == self.query.sort)
+                    .map_or(0, |i| i + 1);
+                let next = sorts
+                    .get(i % sorts.len().max(1))
+                    .copied()
+                    .unwrap_or_default();
                 self.set_sort(next, ctx);
             }
             Action::Reverse => {

@@ -1,0 +1,805 @@
+//! The TUI's data from the local replica: every read a local SQLite query, every write applied
+//! locally and queued in the outbox, so the screens never wait for the network.
+//!
+//! The replica answers lists by equality filters, one sort and offset/limit. What the screens
+//! need beyond that is composed here from its public methods, within stated bounds:
+//! - counting customers (only when the user jumps to the end) probes `list` with limit 1;
+//! - the funnel's sums, the ticket queue's SLA order and the calendar's date ranges read the
+//!   matching records in pages and compute in Rust (the calendar and reminders are scoped to the
+//!   signed-in user, whose activities are a bounded set);
+//! - month filters on the funnel are applied in Rust after the stage and owner filters.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use crm_server::dedupe;
+use crm_server::schema::Entity;
+use serde_json::{Value, json};
+
+use super::data::*;
+use super::fake::next_anniversary;
+use super::sla;
+use crate::replica::{Keep, LocalQuery, Op, Replica, ReplicaError};
+
+/// Records read per page when a screen needs all that match.
+const PAGE: usize = 2000;
+/// At most this many records are read for one computed view (funnel stage, calendar, queue).
+const SCAN_CAP: usize = 50_000;
+/// At most this many of the user's customers are checked for reminders.
+const REMINDER_CUSTOMERS: usize = 500;
+
+pub struct ReplicaSource {
+    replica: Replica,
+    /// Local writes through this source, so cached views know they are stale.
+    writes: u64,
+    /// The ticket queue sorted by urgency, for the query and data state it was built from.
+    queue: RefCell<Option<Cached<TicketQuery, Vec<Record>>>>,
+    /// The last customer count, likewise.
+    count: RefCell<Option<Cached<CustomerQuery, usize>>>,
+}
+
+/// The data state a cached view was computed in: sync position, outbox size, local writes.
+type DataState = (i64, usize, u64);
+
+/// A computed view, the query it answers and the data state it was computed in.
+type Cached<Q, T> = (Q, DataState, T);
+
+fn storage(e: ReplicaError) -> DataError {
+    DataError::Storage(e.to_string())
+}
+
+fn write_error(e: ReplicaError) -> WriteError {
+    match e {
+        ReplicaError::Invalid { invalid, forbidden } => {
+            let mut all: BTreeMap<String, String> = invalid;
+            all.extend(forbidden);
+            WriteError::Invalid(all)
+        }
+        ReplicaError::NotFound { entity, .. } => WriteError::NotFound(entity.noun()),
+        other => WriteError::Storage(other.to_string()),
+    }
+}
+
+/// The replica's record as the screens use it: the fields, with the id always present.
+fn fields(r: crate::replica::Record) -> Record {
+    let mut m = r.fields;
+    m.entry("id").or_insert_with(|| Value::String(r.id.clone()));
+    if !m.contains_key("version") {
+        m.insert("version".into(), json!(r.version));
+    }
+    m
+}
+
+fn query(
+    filters: Vec<(&str, Value)>,
+    sort: &str,
+    descending: bool,
+    offset: usize,
+    limit: usize,
+) -> LocalQuery {
+    LocalQuery {
+        filters: filters
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        search: None,
+        sort: Some(sort.to_string()),
+        descending,
+        limit: limit.max(1),
+        offset,
+    }
+}
+
+fn in_month(date: &str, month: Option<(i32, u32)>) -> bool {
+    month.is_none_or(|(y, m)| {
+        NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| d.year() == y && d.month() == m)
+    })
+}
+
+impl ReplicaSource {
+    pub fn new(replica: Replica) -> ReplicaSource {
+        ReplicaSource {
+            replica,
+            writes: 0,
+            queue: RefCell::new(None),
+            count: RefCell::new(None),
+        }
+    }
+
+    pub fn replica(&self) -> &Replica {
+        &self.replica
+    }
+
+    /// What cached views depend on: the sync position, the outbox, and writes made here.
+    fn state(&self) -> DataState {
+        let status = self.replica.status().ok();
+        (
+            status.as_ref().map_or(0, |s| s.cursor),
+            status.as_ref().map_or(0, |s| s.pending_writes),
+            self.writes,
+        )
+    }
+
+    fn list(&self, entity: Entity, q: &LocalQuery) -> Result<Vec<Record>, DataError> {
+        Ok(self
+            .replica
+            .list(entity, q)
+            .map_err(storage)?
+            .into_iter()
+            .map(fields)
+            .collect())
+    }
+
+    /// Every record matching `filters`, in pages, up to the scan cap.
+    fn all(
+        &self,
+        entity: Entity,
+        filters: Vec<(&str, Value)>,
+        sort: &str,
+        descending: bool,
+    ) -> Result<Vec<Record>, DataError> {
+        let mut out = Vec::new();
+        loop {
+            let page = self.list(
+                entity,
+                &query(filters.clone(), sort, descending, out.len(), PAGE),
+            )?;
+            let n = page.len();
+            out.extend(page);
+            if n < PAGE || out.len() >= SCAN_CAP {
+                return Ok(out);
+            }
+        }
+    }
+
+    fn customer_query(q: &CustomerQuery, offset: usize, limit: usize) -> LocalQuery {
+        let mut filters: Vec<(&str, Value)> = Vec::new();
+        if let Some(l) = &q.level {
+            filters.push(("level", json!(l)));
+        }
+        if let Some(o) = &q.owner_id {
+            filters.push(("owner_id", json!(o)));
+        }
+        if let Some(l) = &q.lifecycle {
+            filters.push(("lifecycle", json!(l)));
+        }
+        if let Some(r) = &q.region {
+            filters.push(("region", json!(r)));
+        }
+        let sort = match q.sort {
+            CustomerSort::Code => "code",
+            CustomerSort::Updated => "updated_at",
+            // Level is not a sortable column of the replica; `customer_sorts` does not offer it.
+            CustomerSort::Name | CustomerSort::Level => "name",
+        };
+        let mut lq = query(filters, sort, q.descending, offset, limit);
+        lq.search = Some(q.search.trim().to_string()).filter(|s| !s.is_empty());
+        lq
+    }
+
+    fn stage_rows(&self, stage_id: &str, filter: &FunnelFilter) -> Result<Vec<Record>, DataError> {
+        let mut filters = vec![("stage_id", json!(stage_id))];
+        if let Some(o) = &filter.owner_id {
+            filters.push(("owner_id", json!(o)));
+        }
+        let rows = self.all(Entity::Opportunities, filters, "amount", true)?;
+        Ok(rows
+            .into_iter()
+            .filter(|o| in_month(text(o, "expected_close"), filter.close_month))
+            .collect())
+    }
+
+    fn sorted_queue(&self, q: &TicketQuery) -> Result<Vec<Record>, DataError> {
+        let key = self.state();
+        if let Some((cq, ck, rows)) = self.queue.borrow().as_ref()
+            && cq == q
+            && *ck == key
+        {
+            return Ok(rows.clone());
+        }
+        let scope: Vec<(&str, Value)> = match q.scope {
+            TicketScope::All => vec![],
+            TicketScope::Unassigned => vec![("assignee_id", Value::Null)],
+            TicketScope::Mine => match &q.me {
+                Some(me) => vec![("assignee_id", json!(me))],
+                None => return Ok(Vec::new()),
+            },
+        };
+        let mut open = Vec::new();
+        for status in ["new", "open", "pending"] {
+            let mut f = scope.clone();
+            f.push(("status", json!(status)));
+            open.extend(self.all(Entity::Tickets, f, "created_at", false)?);
+        }
+        open.sort_by(sla::queue_order);
+        if q.include_done {
+            let mut done = Vec::new();
+            for status in ["resolved", "closed"] {
+                let mut f = scope.clone();
+                f.push(("status", json!(status)));
+                done.extend(self.list(Entity::Tickets, &query(f, "updated_at", true, 0, 500))?);
+            }
+            done.sort_by(sla::queue_order);
+            open.extend(done);
+        }
+        *self.queue.borrow_mut() = Some((q.clone(), key, open.clone()));
+        Ok(open)
+    }
+
+    /// The user's customers, for reminders (or every customer when no user is known).
+    fn my_customers(&self, owner: Option<&str>) -> Result<Vec<Record>, DataError> {
+        let filters = owner
+            .map(|o| vec![("owner_id", json!(o))])
+            .unwrap_or_default();
+        self.list(
+            Entity::Customers,
+            &query(filters, "name", false, 0, REMINDER_CUSTOMERS),
+        )
+    }
+
+    fn wrote(&mut self) {
+        self.writes += 1;
+    }
+}
+
+impl DataSource for ReplicaSource {
+    fn customers(
+        &self,
+        q: &CustomerQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Record>, DataError> {
+        self.list(Entity::Customers, &Self::customer_query(q, offset, limit))
+    }
+
+    /// The replica has no count: probe for the last row with doubling, then halving, offsets.
+    fn count_customers(&self, q: &CustomerQuery) -> Result<usize, DataError> {
+        let key = self.state();
+        if let Some((cq, ck, n)) = self.count.borrow().as_ref()
+            && cq == q
+            && *ck == key
+        {
+            return Ok(*n);
+        }
+        let exists =
+            |i: usize| -> Result<bool, DataError> { Ok(!self.customers(q, i, 1)?.is_empty()) };
+        let n = if !exists(0)? {
+            0
+        } else {
+            let mut hi = 1usize;
+            while exists(hi)? {
+                hi = hi.saturating_mul(2);
+            }
+            let mut lo = hi / 2; // exists(lo) is true, exists(hi) false
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if exists(mid)? { lo = mid } else { hi = mid }
+            }
+            hi
+        };
+        *self.count.borrow_mut() = Some((q.clone(), key, n));
+        Ok(n)
+    }
+
+    fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, DataError> {
+        Ok(self.replica.get(entity, id).map_err(storage)?.map(fields))
+    }
+
+    fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError> {
+        Ok(self
+            .replica
+            .customer_by_phone(phone)
+            .map_err(storage)?
+            .into_iter()
+            .next()
+            .map(fields))
+    }
+
+    /// Candidates from the phone look-up and the search, kept when a normalized key matches.
+    fn find_duplicates(&self, customer: &Record) -> Result<Vec<Record>, DataError> {
+        let keys = |r: &Record| {
+            [
+                dedupe::name_key(text(r, "name")),
+                dedupe::phone_key(text(r, "phone")),
+                dedupe::email_key(text(r, "email")),
+            ]
+        };
+        let mine = keys(customer);
+        let mut candidates = Vec::new();
+        if let Some(phone) = opt_text(customer, "phone") {
+            candidates.extend(self.replica.customer_by_phone(phone).map_err(storage)?);
+        }
+        for field in ["email", "name"] {
+            if let Some(t) = opt_text(customer, field) {
+                candidates.extend(self.replica.search_customers(t, 20).map_err(storage)?);
+            }
+        }
+        let mut seen = HashSet::new();
+        Ok(candidates
+            .into_iter()
+            .map(fields)
+            .filter(|c| {
+                text(c, "id") != text(customer, "id") && seen.insert(text(c, "id").to_string())
+            })
+            .filter(|c| {
+                keys(c)
+                    .iter()
+                    .zip(mine.iter())
+                    .any(|(a, b)| a.is_some() && a == b)
+            })
+            .collect())
+    }
+
+    fn contacts_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError> {
+        let mut rows = self.list(
+            Entity::Contacts,
+            &query(
+                vec![("customer_id", json!(customer_id))],
+                "name",
+                false,
+                0,
+                500,
+            ),
+        )?;
+        rows.sort_by_key(|k| !flag(k, "is_primary"));
+        Ok(rows)
+    }
+
+    fn opportunities_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError> {
+        let mut rows = self.list(
+            Entity::Opportunities,
+            &query(
+                vec![("customer_id", json!(customer_id))],
+                "created_at",
+                true,
+                0,
+                500,
+            ),
+        )?;
+        rows.sort_by(|a, b| text(a, "expected_close").cmp(text(b, "expected_close")));
+        Ok(rows)
+    }
+
+    fn timeline(&self, customer_id: &str, limit: usize) -> Result<Vec<TimelineEntry>, DataError> {
+        let by_customer = || vec![("customer_id", json!(customer_id))];
+        let activities = self.list(
+            Entity::Activities,
+            &query(by_customer(), "created_at", true, 0, limit),
+        )?;
+        let tickets = self.list(
+            Entity::Tickets,
+            &query(by_customer(), "created_at", true, 0, limit),
+        )?;
+        let mut entries: Vec<TimelineEntry> = activities
+            .into_iter()
+            .map(|a| TimelineEntry {
+                entity: Entity::Activities,
+                at: opt_text(&a, "starts_at")
+                    .or(opt_text(&a, "due_at"))
+                    .unwrap_or(text(&a, "created_at"))
+                    .to_string(),
+                record: a,
+            })
+            .chain(tickets.into_iter().map(|t| TimelineEntry {
+                entity: Entity::Tickets,
+                at: text(&t, "created_at").to_string(),
+                record: t,
+            }))
+            .collect();
+        entries.sort_by(|a, b| b.at.cmp(&a.at));
+        entries.truncate(limit);
+        Ok(entries)
+    }
+
+    fn stages(&self) -> Result<Vec<Record>, DataError> {
+        self.list(Entity::Stages, &query(vec![], "position", false, 0, 200))
+    }
+
+    fn funnel(&self, filter: &FunnelFilter) -> Result<Vec<StageSummary>, DataError> {
+        self.stages()?
+            .into_iter()
+            .map(|stage| {
+                let rows = self.stage_rows(text(&stage, "id"), filter)?;
+                let p = int(&stage, "probability").unwrap_or(0);
+                Ok(StageSummary {
+                    count: rows.len(),
+                    total: rows.iter().map(|o| int(o, "amount").unwrap_or(0)).sum(),
+                    weighted: rows.iter().map(|o| weighted(o, p)).sum(),
+                    stage,
+                })
+            })
+            .collect()
+    }
+
+    fn stage_opportunities(
+        &self,
+        stage_id: &str,
+        filter: &FunnelFilter,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Record>, DataError> {
+        if filter.close_month.is_none() {
+            let mut filters = vec![("stage_id", json!(stage_id))];
+            if let Some(o) = &filter.owner_id {
+                filters.push(("owner_id", json!(o)));
+            }
+            return self.list(
+                Entity::Opportunities,
+                &query(filters, "amount", true, offset, limit),
+            );
+        }
+        Ok(self
+            .stage_rows(stage_id, filter)?
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .collect())
+    }
+
+    fn activities_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        owner: Option<&str>,
+    ) -> Result<Vec<Record>, DataError> {
+        let filters = owner
+            .map(|o| vec![("owner_id", json!(o))])
+            .unwrap_or_default();
+        let mut rows: Vec<Record> = self
+            .all(Entity::Activities, filters, "created_at", true)?
+            .into_iter()
+            .filter(|a| activity_time(a).is_some_and(|t| t >= from && t < to))
+            .collect();
+        rows.sort_by_key(|a| (activity_time(a), text(a, "id").to_string()));
+        Ok(rows)
+    }
+
+    fn reminders(&self, q: &ReminderQuery) -> Result<Reminders, DataError> {
+        let owner = q.owner.as_deref();
+        let customers = self.my_customers(owner)?;
+        let mut birthdays = Vec::new();
+        let mut quiet = Vec::new();
+        for c in &customers {
+            let cid = text(c, "id");
+            for k in self.contacts_of(cid)? {
+                if let Some(date) = date(&k, "birthday").and_then(|b| next_anniversary(b, q.from))
+                    && date <= q.to
+                {
+                    birthdays.push(Birthday {
+                        contact: k,
+                        customer_name: text(c, "name").to_string(),
+                        date,
+                    });
+                }
+            }
+            let Some(days) = q
+                .quiet_days
+                .iter()
+                .find(|(l, _)| l == text(c, "level"))
+                .map(|(_, d)| *d)
+            else {
+                continue;
+            };
+            let recent = self.list(
+                Entity::Activities,
+                &query(vec![("customer_id", json!(cid))], "created_at", true, 0, 50),
+            )?;
+            let last = recent
+                .iter()
+                .filter_map(activity_time)
+                .filter(|t| *t <= q.now)
+                .max();
+            if last.is_none_or(|t| t <= q.now - chrono::Duration::days(i64::from(days))) {
+                quiet.push(QuietCustomer {
+                    customer: c.clone(),
+                    last_contact: last,
+                });
+            }
+        }
+        birthdays.sort_by_key(|b| b.date);
+        birthdays.truncate(q.limit);
+        quiet.sort_by(|a, b| {
+            a.last_contact
+                .cmp(&b.last_contact)
+                .then(text(&a.customer, "name").cmp(text(&b.customer, "name")))
+        });
+        quiet.truncate(q.limit);
+        let mut filters = vec![("done", json!(false))];
+        if let Some(o) = owner {
+            filters.push(("owner_id", json!(o)));
+        }
+        let mut overdue: Vec<Record> = self
+            .all(Entity::Activities, filters, "created_at", true)?
+            .into_iter()
+            .filter(|a| time(a, "due_at").is_some_and(|d| d < q.now))
+            .collect();
+        overdue.sort_by_key(|a| time(a, "due_at"));
+        overdue.truncate(q.limit);
+        Ok(Reminders {
+            birthdays,
+            overdue,
+            quiet,
+        })
+    }
+
+    fn tickets(
+        &self,
+        q: &TicketQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Record>, DataError> {
+        Ok(self
+            .sorted_queue(q)?
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .collect())
+    }
+
+    fn comments(&self, ticket_id: &str) -> Result<Vec<Record>, DataError> {
+        self.list(
+            Entity::Comments,
+            &query(
+                vec![("ticket_id", json!(ticket_id))],
+                "created_at",
+                false,
+                0,
+                2000,
+            ),
+        )
+    }
+
+    fn users(&self) -> Result<Vec<Record>, DataError> {
+        self.list(Entity::Users, &query(vec![], "username", false, 0, 5000))
+    }
+
+    fn create(&mut self, entity: Entity, record: Record) -> Result<Record, WriteError> {
+        let r = self.replica.create(entity, record).map_err(write_error)?;
+        self.wrote();
+        Ok(fields(r))
+    }
+
+    /// The outbox entry of a create can be marked as "not a duplicate" before it is sent.
+    fn allow_duplicate(&mut self, entity: Entity, id: &str) -> Result<(), WriteError> {
+        let entries = self.replica.outbox().map_err(write_error)?;
+        let entry = entries
+            .iter()
+            .find(|e| e.entity == entity && e.record_id == id && e.op == Op::Create)
+            .ok_or(WriteError::NotFound(entity.noun()))?;
+        self.replica.retry(entry.seq, true).map_err(write_error)
+    }
+
+    fn customer_sorts(&self) -> &'static [CustomerSort] {
+        &[
+            CustomerSort::Name,
+            CustomerSort::Code,
+            CustomerSort::Updated,
+        ]
+    }
+
+    fn update(&mut self, entity: Entity, id: &str, patch: Record) -> Result<Record, WriteError> {
+        let r = self
+            .replica
+            .update(entity, id, patch)
+            .map_err(write_error)?;
+        self.wrote();
+        Ok(fields(r))
+    }
+
+    fn delete(&mut self, entity: Entity, id: &str) -> Result<(), WriteError> {
+        self.replica.delete(entity, id).map_err(write_error)?;
+        self.wrote();
+        Ok(())
+    }
+
+    fn status(&self) -> SourceStatus {
+        match self.replica.status() {
+            Ok(s) => SourceStatus {
+                pending: s.pending_writes,
+                conflicts: s.conflicts,
+                last_sync: s
+                    .last_sync_at
+                    .as_deref()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&Utc)),
+                online: None,
+            },
+            Err(_) => SourceStatus::default(),
+        }
+    }
+
+    /// The replica keeps conflicts per field; the chooser shows them per record.
+    fn conflicts(&self) -> Result<Vec<Conflict>, DataError> {
+        let mut by_record: BTreeMap<(Entity, String), Conflict> = BTreeMap::new();
+        for c in self.replica.conflicts().map_err(storage)? {
+            let entry = by_record
+                .entry((c.entity, c.id.clone()))
+                .or_insert_with(|| {
+                    let mut theirs = Record::new();
+                    // The record's name, for the chooser's title.
+                    if let Ok(Some(current)) = self.replica.get(c.entity, &c.id) {
+                        for f in ["name", "subject", "number"] {
+                            if let Some(v) = current.fields.get(f) {
+                                theirs.insert(f.to_string(), v.clone());
+                            }
+                        }
+                    }
+                    Conflict {
+                        id: format!("{}:{}", c.entity.name(), c.id),
+                        entity: c.entity,
+                        record_id: c.id.clone(),
+                        mine: Record::new(),
+                        theirs,
+                        message: format!(
+                            "changed on the server (version {}) since you edited it",
+                            c.theirs_version
+                        ),
+                    }
+                });
+            entry.mine.insert(c.field.clone(), c.mine);
+            entry.theirs.insert(c.field, c.theirs);
+        }
+        Ok(by_record.into_values().collect())
+    }
+
+    fn resolve_conflict(&mut self, conflict_id: &str, chosen: Record) -> Result<(), WriteError> {
+        let (entity, id) = conflict_id
+            .split_once(':')
+            .and_then(|(e, id)| Some((Entity::from_name(e)?, id)))
+            .ok_or(WriteError::NotFound("conflict"))?;
+        for c in self.replica.conflicts().map_err(write_error)? {
+            if c.entity != entity || c.id != id {
+                continue;
+            }
+            let keep = match chosen.get(&c.field) {
+                Some(v) if *v == c.theirs && *v != c.mine => Keep::Theirs,
+                _ => Keep::Mine,
+            };
+            self.replica
+                .resolve_field(entity, id, &c.field, keep)
+                .map_err(write_error)?;
+        }
+        self.wrote();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::fake::fixture_now;
+    use serde_json::Map;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    fn source() -> (tempfile::TempDir, ReplicaSource) {
+        let dir = tempfile::tempdir().unwrap();
+        let replica = Replica::open(&dir.path().join("replica.db")).unwrap();
+        (dir, ReplicaSource::new(replica))
+    }
+
+    #[test]
+    fn local_writes_are_read_back_at_once() {
+        let (_dir, mut s) = source();
+        let huawei = s
+            .create(
+                Entity::Customers,
+                obj(
+                    json!({"name": "华为技术有限公司", "phone": "+86 755 2878 0808", "level": "A"}),
+                ),
+            )
+            .unwrap();
+        let acme = s
+            .create(
+                Entity::Customers,
+                obj(json!({"name": "Acme Ltd.", "level": "B"})),
+            )
+            .unwrap();
+        let all = s.customers(&CustomerQuery::default(), 0, 10).unwrap();
+        let names: Vec<&str> = all.iter().map(|c| text(c, "name")).collect();
+        assert_eq!(names, ["Acme Ltd.", "华为技术有限公司"]);
+        let q = CustomerQuery {
+            search: "华为".into(),
+            ..CustomerQuery::default()
+        };
+        assert_eq!(s.customers(&q, 0, 10).unwrap().len(), 1);
+        let q = CustomerQuery {
+            level: Some("B".into()),
+            ..CustomerQuery::default()
+        };
+        assert_eq!(
+            text(&s.customers(&q, 0, 10).unwrap()[0], "id"),
+            text(&acme, "id")
+        );
+        assert_eq!(s.count_customers(&CustomerQuery::default()).unwrap(), 2);
+        assert_eq!(
+            text(
+                &s.customer_by_phone("0755-28780808").unwrap().unwrap(),
+                "id"
+            ),
+            text(&huawei, "id")
+        );
+        let dup = s
+            .find_duplicates(&obj(json!({"name": "华为 技术有限公司"})))
+            .unwrap();
+        assert_eq!(dup.len(), 1);
+        assert!(s.status().pending >= 2);
+    }
+
+    #[test]
+    fn counting_probes_to_the_exact_length() {
+        let (_dir, mut s) = source();
+        for i in 0..37 {
+            s.create(
+                Entity::Customers,
+                obj(json!({"name": format!("Customer {i:03}")})),
+            )
+            .unwrap();
+        }
+        assert_eq!(s.count_customers(&CustomerQuery::default()).unwrap(), 37);
+        let q = CustomerQuery {
+            search: "Customer 00".into(),
+            ..CustomerQuery::default()
+        };
+        assert_eq!(s.count_customers(&q).unwrap(), 10);
+    }
+
+    #[test]
+    fn tickets_queue_in_sla_order_and_the_calendar_reads_a_range() {
+        let (_dir, mut s) = source();
+        let c = s
+            .create(Entity::Customers, obj(json!({"name": "Acme"})))
+            .unwrap();
+        let cid = text(&c, "id").to_string();
+        // No SLA times until the server sets them: the more urgent priority leads.
+        for (subject, priority) in [("printer", "low"), ("outage", "urgent")] {
+            s.create(
+                Entity::Tickets,
+                obj(json!({"subject": subject, "customer_id": cid, "priority": priority})),
+            )
+            .unwrap();
+        }
+        let all = TicketQuery {
+            scope: TicketScope::All,
+            ..TicketQuery::default()
+        };
+        let queue = s.tickets(&all, 0, 10).unwrap();
+        let subjects: Vec<&str> = queue.iter().map(|t| text(t, "subject")).collect();
+        assert_eq!(subjects, ["outage", "printer"]);
+        let mine = TicketQuery {
+            scope: TicketScope::Unassigned,
+            ..TicketQuery::default()
+        };
+        assert_eq!(s.tickets(&mine, 0, 10).unwrap().len(), 2);
+
+        let starts = "2026-11-25T06:00:00.000Z";
+        s.create(Entity::Activities, obj(json!({"kind": "meeting", "subject": "demo", "customer_id": cid, "starts_at": starts})))
+            .unwrap();
+        let from = fixture_now() - chrono::Duration::days(1);
+        let to = fixture_now() + chrono::Duration::days(1);
+        let items = s.activities_between(from, to, None).unwrap();
+        assert_eq!(items.len(), 1);
+        assert!(
+            s.activities_between(to, to + chrono::Duration::days(1), None)
+                .unwrap()
+                .is_empty()
+        );
+        let tl = s.timeline(&cid, 10).unwrap();
+        assert_eq!(tl.len(), 3);
+    }
+
+    #[test]
+    fn refused_values_come_back_per_field() {
+        let (_dir, mut s) = source();
+        let err = s
+            .create(Entity::Customers, obj(json!({"level": "Z"})))
+            .unwrap_err();
+        let WriteError::Invalid(fields) = err else {
+            panic!("{err:?}")
+        };
+        assert!(fields.contains_key("name") && fields.contains_key("level"));
+    }
+}
