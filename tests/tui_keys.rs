@@ -109,6 +109,20 @@ fn search_narrows_the_list_and_enter_opens_the_360_view() {
 }
 
 #[test]
+fn the_command_line_searches_customers() {
+    let (mut app, _) = start();
+    press(&mut app, "3 :");
+    type_text(&mut app, "cust 张");
+    press(&mut app, "<Enter>");
+    assert_eq!(app.pane, Pane::Customers);
+    assert_eq!(visible_names(&app), ["张记餐饮"]);
+    press(&mut app, ":");
+    type_text(&mut app, "ticket new");
+    press(&mut app, "<Enter>");
+    assert_eq!((app.pane, app.dialog_name()), (Pane::Tickets, Some("form")));
+}
+
+#[test]
 fn search_covers_phone_and_contact_names() {
     let (mut app, _) = start();
     press(&mut app, "/");

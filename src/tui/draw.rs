@@ -15,10 +15,21 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, s: &str, style: Style) 
         return 0;
     }
     let width = width.min(buf.area.right().saturating_sub(x));
+    // Most strings are already clean and fit: draw them without copying.
+    let clean_already = !s.chars().any(|c| c.is_control() || is_bidi_control(c));
+    if clean_already && text::width(s) <= usize::from(width) {
+        let (end, _) = buf.set_stringn(x, y, s, usize::from(width), style);
+        return end.saturating_sub(x);
+    }
     let clean = text::sanitize(s);
     let cut = text::truncate(&clean, usize::from(width));
     let (end, _) = buf.set_stringn(x, y, &cut, usize::from(width), style);
     end.saturating_sub(x)
+}
+
+/// The bidi controls `text::sanitize` removes; kept in step with it by the tests below.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
 }
 
 /// Like [`put`], padded with spaces in `style` to exactly `width` columns.
@@ -38,10 +49,17 @@ pub fn put_right(buf: &mut Buffer, x: u16, y: u16, width: u16, s: &str, style: S
 /// Blanks `area` in `style`.
 pub fn fill(buf: &mut Buffer, area: Rect, style: Style) {
     let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    // Whole row slices rather than indexing cell by cell: this runs for every padded column.
+    let mut blank = ratatui::buffer::Cell::EMPTY;
+    blank.set_style(style);
+    let width = usize::from(area.width);
     for y in area.top()..area.bottom() {
-        for x in area.left()..area.right() {
-            buf[(x, y)].reset();
-            buf[(x, y)].set_style(style);
+        let start = buf.index_of(area.x, y);
+        for cell in &mut buf.content[start..start + width] {
+            cell.clone_from(&blank);
         }
     }
 }
@@ -98,14 +116,15 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-/// Columns of a table row: widths in display columns, one space between.
+/// Columns of a table row: widths in display columns, one space between. The row must be blank
+/// already (a fresh frame, or filled with the row's style), so cells are not padded.
 pub fn columns(buf: &mut Buffer, x: u16, y: u16, cells: &[(u16, &str, Style)]) {
     let mut cx = x;
     for (w, s, style) in cells {
         if *w == 0 {
             continue;
         }
-        put_fit(buf, cx, y, *w, s, *style);
+        put(buf, cx, y, *w, s, *style);
         cx = cx.saturating_add(*w + 1);
     }
 }
@@ -206,6 +225,20 @@ mod tests {
         assert!(!line.contains('\x1b') && !line.contains('\u{202e}'));
         let compact: String = line.chars().filter(|c| *c != ' ').collect();
         assert!(compact.starts_with("A[2J华为"), "{line}");
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_sanitize() {
+        for c in [
+            '\u{200e}', '\u{202e}', '\u{2066}', '\u{061c}', '\x1b', '\x07', '\u{85}',
+        ] {
+            let s = format!("a{c}b");
+            assert_ne!(text::sanitize(&s), s, "{c:?} is stripped by sanitize");
+            assert!(
+                s.chars().any(|c| c.is_control() || is_bidi_control(c)),
+                "{c:?} takes the slow path"
+            );
+        }
     }
 
     #[test]

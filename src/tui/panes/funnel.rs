@@ -114,8 +114,9 @@ impl FunnelPane {
         }
     }
 
+    /// The board's area as drawn when shown (cards are loaded for it even while the chart is).
     fn board(&self, ctx: &Ctx) -> Rect {
-        areas(ctx.area, self.summaries.len().max(6), self.chart).board
+        areas(ctx.area, self.summaries.len(), false).board
     }
 
     fn load(&mut self, ctx: &mut Ctx) {
@@ -194,7 +195,7 @@ impl FunnelPane {
     }
 
     pub fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
-        let board = self.board(ctx);
+        let board = areas(ctx.area, self.summaries.len(), self.chart).board;
         if !board.contains((x, y).into()) || self.summaries.is_empty() {
             return;
         }

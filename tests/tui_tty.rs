@@ -1,0 +1,100 @@
+//! The real run loop in a real terminal (tmux): raw mode, the alternate screen, keys, and the
+//! terminal handed back on quit. The test binary runs itself inside tmux as the TUI process.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crm::tui::{FakeSource, TuiOptions};
+
+const CHILD: &str = "CRM_TUI_TTY_CHILD";
+
+/// Not a test on its own: the TUI process the test below starts inside tmux.
+#[test]
+fn tty_child() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let options = TuiOptions {
+        profile: "tty".into(),
+        username: "li".into(),
+        ..TuiOptions::default()
+    };
+    crm::tui::run(options, Box::new(FakeSource::new()), None).expect("the TUI ran");
+}
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux").args(args).output().expect("tmux runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Waits until the pane shows `needle`; the pane's text either way.
+fn wait_for(session: &str, needle: &str) -> (bool, String) {
+    let start = Instant::now();
+    loop {
+        let screen = tmux(&["capture-pane", "-p", "-t", session]);
+        if screen.contains(needle) {
+            return (true, screen);
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            return (false, screen);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+struct Session(String);
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        tmux(&["kill-session", "-t", &self.0]);
+    }
+}
+
+#[test]
+fn runs_in_a_real_terminal_and_gives_it_back() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        // CI installs tmux (.ci/run); a machine without it cannot run this check.
+        eprintln!("tmux is not installed; skipping the terminal check");
+        return;
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    let session = Session(format!("crm-tui-{}", std::process::id()));
+    let command = format!(
+        "env {CHILD}=1 LANG=C.UTF-8 {} --exact tty_child --nocapture --test-threads=1; echo EXITED $?; sleep 60",
+        exe.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session.0,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
+    ]);
+
+    let (ok, screen) = wait_for(&session.0, "1 Customers");
+    assert!(ok, "the TUI did not draw:\n{screen}");
+    assert!(screen.contains("Acme Ltd."), "{screen}");
+
+    tmux(&["send-keys", "-t", &session.0, "/"]);
+    tmux(&["send-keys", "-t", &session.0, "-l", "Globex"]);
+    let (ok, screen) = wait_for(&session.0, "1 / 1");
+    assert!(ok, "the search did not narrow the list:\n{screen}");
+    assert!(!screen.contains("Acme Ltd."), "{screen}");
+
+    tmux(&["send-keys", "-t", &session.0, "Escape"]);
+    tmux(&["send-keys", "-t", &session.0, "2"]);
+    let (ok, screen) = wait_for(&session.0, "Forecast");
+    assert!(ok, "the funnel did not show:\n{screen}");
+
+    tmux(&["send-keys", "-t", &session.0, "q"]);
+    let (ok, screen) = wait_for(&session.0, "EXITED 0");
+    assert!(ok, "the TUI did not quit cleanly:\n{screen}");
+    assert!(
+        !screen.contains("Forecast"),
+        "the alternate screen was left:\n{screen}"
+    );
+}
