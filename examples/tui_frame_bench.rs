@@ -1,7 +1,11 @@
 //! How long one frame of the customer list costs at 200x50, with 1,000 and 1,000,000 customers
 //! in a data source whose window fetch is O(window): the frame cost should be flat.
 //!
-//!     cargo run --release --example tui_frame_bench
+//!     cargo run --release --example tui_frame_bench [-- --replica N]
+//!
+//! With `--replica N` it also builds a local replica of N synthetic customers (through the
+//! replica's own `apply_page`, as a sync would) and measures the same over `ReplicaSource`,
+//! where each window is an SQLite query.
 //!
 //! For each size it scrolls the list one row per frame (so every frame changes), first near the
 //! top, then near the end (after jumping there with G), and reports the median and 95th
@@ -10,8 +14,11 @@
 
 use std::time::{Duration, Instant};
 
+use crm::replica::Replica;
 use crm::tui::fake::{FakeSource, fixture_now};
-use crm::tui::{Action, App, TuiOptions};
+use crm::tui::{Action, App, DataSource, ReplicaSource, TuiOptions};
+use crm_server::schema::Entity;
+use crm_server::service::{FeedEntry, FeedOp, FeedPage};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -53,43 +60,121 @@ fn run(app: &mut App, terminal: &mut Terminal<TestBackend>, key: KeyCode) -> Fig
     }
 }
 
-fn main() {
+fn options() -> TuiOptions {
+    TuiOptions {
+        profile: "bench".into(),
+        username: "li".into(),
+        ..TuiOptions::default()
+    }
+}
+
+/// Measures scrolling near the top and, after G, near the end; one table row for each.
+fn measure(
+    label: &str,
+    source: Box<dyn DataSource + Send>,
+    rows_built: &dyn Fn() -> Option<usize>,
+) {
+    let mut app = App::new(options(), source, fixture_now());
+    app.update(Action::Resize(WIDTH, HEIGHT));
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+    terminal.draw(|f| app.render(f)).expect("draw");
+    let built = rows_built();
+    let top = run(&mut app, &mut terminal, KeyCode::Char('j'));
+    let top_built = rows_built().zip(built).map(|(a, b)| a - b);
+    let t = Instant::now();
+    app.key(KeyEvent::from(KeyCode::Char('G')));
+    let jump = t.elapsed();
+    terminal.draw(|f| app.render(f)).expect("draw");
+    let built = rows_built();
+    let end = run(&mut app, &mut terminal, KeyCode::Char('k'));
+    let end_built = rows_built().zip(built).map(|(a, b)| a - b);
+    for (place, f, built) in [("top", top, top_built), ("end", end, end_built)] {
+        let built = built.map_or("—".to_string(), |b| b.to_string());
+        println!(
+            "| {label} | {place} | {:.1} | {:.1} | {:.1} | {:.1} | {built} |",
+            f.update_median, f.update_p95, f.frame_median, f.frame_p95
+        );
+    }
     println!(
-        "| rows | where | update median µs | update p95 µs | frame median µs | frame p95 µs | rows built |"
+        "| {label} | G (jump to the end) | {:.1} | | | | |",
+        jump.as_secs_f64() * 1e6
     );
-    println!("|---:|---|---:|---:|---:|---:|---:|");
+}
+
+/// A replica of `n` synthetic customers, filled page by page as a sync fills it.
+fn build_replica(dir: &std::path::Path, n: usize) -> Replica {
+    let replica = Replica::open(&dir.join("bench.db")).expect("replica");
+    let started = Instant::now();
+    let mut seq = 0i64;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {
+        let changes = chunk
+            .iter()
+            .map(|&i| {
+                seq += 1;
+                let record = FakeSource::synthetic_customer(i);
+                FeedEntry {
+                    seq,
+                    entity: Entity::Customers,
+                    id: record["id"].as_str().unwrap_or_default().to_string(),
+                    op: FeedOp::Upsert,
+                    record: Some(record),
+                }
+            })
+            .collect();
+        let more = chunk.last().is_some_and(|&i| i + 1 < n);
+        replica
+            .apply_page(&FeedPage {
+                changes,
+                next: seq,
+                more,
+            })
+            .expect("apply page");
+    }
+    eprintln!(
+        "built a replica of {n} customers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    replica
+}
+
+fn main() {
+    let mut replica_rows = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--replica" => {
+                replica_rows = args
+                    .next()
+                    .and_then(|v| v.replace('_', "").parse::<usize>().ok())
+            }
+            other => {
+                eprintln!("unknown argument {other}; usage: tui_frame_bench [--replica N]");
+                std::process::exit(2);
+            }
+        }
+    }
+    println!(
+        "| source | where | update median µs | update p95 µs | frame median µs | frame p95 µs | rows built |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|");
     for n in [1_000usize, 1_000_000] {
         let source = FakeSource::with_synthetic(n);
-        let options = TuiOptions {
-            profile: "bench".into(),
-            username: "li".into(),
-            ..TuiOptions::default()
-        };
-        let mut app = App::new(options, Box::new(source.clone()), fixture_now());
-        app.update(Action::Resize(WIDTH, HEIGHT));
-        let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
-        terminal.draw(|f| app.render(f)).expect("draw");
-
-        let built = source.rows_built();
-        // Near the top: scroll down.
-        let top = run(&mut app, &mut terminal, KeyCode::Char('j'));
-        let top_built = source.rows_built() - built;
-        // Near the end: jump there (one count), then scroll up.
-        app.key(KeyEvent::from(KeyCode::Char('G')));
-        terminal.draw(|f| app.render(f)).expect("draw");
-        let built = source.rows_built();
-        let end = run(&mut app, &mut terminal, KeyCode::Char('k'));
-        let end_built = source.rows_built() - built;
-
-        for (label, f, built) in [("top", top, top_built), ("end", end, end_built)] {
-            println!(
-                "| {n} | {label} | {:.1} | {:.1} | {:.1} | {:.1} | {built} |",
-                f.update_median, f.update_p95, f.frame_median, f.frame_p95
-            );
-        }
+        let counter = source.clone();
+        measure(&format!("fake, {n} rows"), Box::new(source), &|| {
+            Some(counter.rows_built())
+        });
+    }
+    if let Some(n) = replica_rows {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let replica = build_replica(dir.path(), n);
+        measure(
+            &format!("replica, {n} rows"),
+            Box::new(ReplicaSource::new(replica)),
+            &|| None,
+        );
     }
     println!();
     println!(
-        "{FRAMES} frames each at {WIDTH}x{HEIGHT}; \"rows built\" counts customer records the source built for them."
+        "{FRAMES} frames each at {WIDTH}x{HEIGHT}, one row moved per frame; \"rows built\" counts customer records the fake built."
     );
 }

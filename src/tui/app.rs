@@ -349,6 +349,25 @@ impl App {
         app
     }
 
+    /// The signed-in user among the users, once a sync has brought them.
+    fn find_me(&mut self) {
+        if self.me.id.is_some() {
+            return;
+        }
+        let Some(u) = self
+            .people
+            .all()
+            .iter()
+            .find(|u| text(u, "username") == self.me.username)
+        else {
+            return;
+        };
+        self.me.id = Some(text(u, "id").to_string());
+        self.me.role = Role::parse(text(u, "role")).unwrap_or(self.me.role);
+        self.tickets.query.me = self.me.id.clone();
+        self.stale = [true; 4];
+    }
+
     /// Terminal events in, effects out.
     pub fn handle_event(&mut self, event: Event) -> Vec<Effect> {
         match event {
@@ -603,6 +622,7 @@ impl App {
         self.status = self.source.status();
         if let Ok(users) = self.source.users() {
             self.people = People::new(users);
+            self.find_me();
         }
         let mut out = Vec::new();
         let mut ctx = ctx!(self, out);

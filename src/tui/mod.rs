@@ -193,7 +193,7 @@ pub fn run(
     let sync_now = options.sync_now.clone();
     let mut app = App::new(options, source, Utc::now());
 
-    install_panic_hook();
+    let _hook = PanicHook::install();
     let _guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
@@ -267,12 +267,30 @@ fn restore_terminal() {
     );
 }
 
-fn install_panic_hook() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        previous(info);
-    }));
+type Hook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+/// While the TUI runs, a panic first gives the terminal back, then reports as before; after
+/// it, the previous hook alone is in place again.
+struct PanicHook(Arc<Hook>);
+
+impl PanicHook {
+    fn install() -> PanicHook {
+        let previous: Arc<Hook> = Arc::new(std::panic::take_hook());
+        let inner = previous.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            inner(info);
+        }));
+        PanicHook(previous)
+    }
+}
+
+impl Drop for PanicHook {
+    fn drop(&mut self) {
+        let previous = self.0.clone();
+        let _ = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| previous(info)));
+    }
 }
 
 /// Puts the terminal in the TUI's mode and takes it back out when dropped, error or not.

@@ -182,7 +182,8 @@ fn footer_keys(app: &App, buf: &mut Buffer, area: Rect) {
     draw::fill(buf, area, theme.style(Role::Footer));
     let hints = app.keymap.hints(&app.modes());
     let mut x = area.x + 1;
-    for (keys, hint, _) in hints.into_iter().filter(|(_, _, a)| applies(app, a)) {
+    for (keys, hint, action) in hints.into_iter().filter(|(_, _, a)| applies(app, a)) {
+        let hint = label(app, &action, hint);
         let need = crate::text::width(&keys) + crate::text::width(&hint) + 3;
         if usize::from(x) + need > usize::from(area.right()) {
             break;
@@ -204,6 +205,24 @@ fn footer_keys(app: &App, buf: &mut Buffer, area: Rect) {
             theme.style(Role::Footer),
         ) + 3;
     }
+}
+
+/// The keymap's short hint, worded for where the key is pressed ("save" reads wrong in a search).
+fn label(app: &App, action: &Action, hint: String) -> String {
+    use super::dialogs::Dialog;
+    let searching =
+        app.dialogs.is_empty() && app.pane == Pane::Customers && app.customers.search.is_some();
+    let word = match (app.dialogs.last(), action) {
+        (None, Action::Submit) if searching => "open",
+        (None, Action::Cancel) if searching => "clear",
+        (None, Action::Down) if searching => "next",
+        (None, Action::Up) if searching => "previous",
+        (Some(Dialog::Picker(_)), Action::Submit) => "choose",
+        (Some(Dialog::Prompt(_)), Action::Submit) => "ok",
+        (Some(Dialog::LogCall(_)), Action::Submit) => "pick, then save",
+        _ => return hint,
+    };
+    word.to_string()
 }
 
 /// Which dialog keys the footer offers for the dialog on top: only those that do something.
