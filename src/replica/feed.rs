@@ -61,7 +61,14 @@ impl Replica {
         }
 
         let tx = Tx::begin(&self.db)?;
-        let mut dirty = Dirty::default();
+        // A first sync of more than one page fills the tables first and builds the search
+        // indexes once at its end: far faster than growing them row by row.
+        let bulk = self.bulk_loading()?;
+        if !bulk && self.cursor()? == 0 && page.more {
+            self.set_meta("bulk", Some("1"))?;
+            self.drop_indexes()?;
+        }
+        let mut dirty = self.dirty()?;
         for change in &page.changes {
             match (change.op, &change.record) {
                 (FeedOp::Upsert, Some(record)) => {
@@ -90,7 +97,11 @@ impl Replica {
                 }
             }
         }
-        self.refresh_search(&mut dirty)?;
+        self.finish(&mut dirty)?;
+        if self.bulk_loading()? && !page.more {
+            self.build_indexes()?;
+            self.set_meta("bulk", None)?;
+        }
         let cursor = self.cursor()?.max(page.next);
         self.set_meta("cursor", Some(&cursor.to_string()))?;
         self.set_meta("last_sync_at", Some(&now_text()))?;
@@ -258,14 +269,14 @@ impl Replica {
         tx.commit()?;
 
         let tx = Tx::begin(&self.db)?;
-        let mut dirty = Dirty::default();
+        let mut dirty = self.dirty()?;
         match record {
             Some(answer) => {
                 self.take_server_copy(entry.entity, &entry.record_id, answer, &mut dirty)?
             }
             None => self.write_record(entry.entity, &entry.record_id, None, &mut dirty)?,
         }
-        self.refresh_search(&mut dirty)?;
+        self.finish(&mut dirty)?;
         tx.commit()
     }
 
@@ -282,9 +293,9 @@ impl Replica {
         let found = self.rebase_entries(entry.entity, &entry.record_id, current)?;
         tx.commit()?;
         let tx = Tx::begin(&self.db)?;
-        let mut dirty = Dirty::default();
+        let mut dirty = self.dirty()?;
         self.take_server_copy(entry.entity, &entry.record_id, current, &mut dirty)?;
-        self.refresh_search(&mut dirty)?;
+        self.finish(&mut dirty)?;
         tx.commit()?;
         Ok(found)
     }

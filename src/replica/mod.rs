@@ -383,6 +383,11 @@ impl Replica {
         outbox::pending_exists(&self.outbox)
     }
 
+    /// A first sync is under way: the search indexes are built when it ends.
+    fn bulk_loading(&self) -> Result<bool, ReplicaError> {
+        Ok(self.meta("bulk")?.as_deref() == Some("1"))
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, ReplicaError> {
         Ok(self
             .db
@@ -408,11 +413,11 @@ impl Replica {
             return Ok(());
         }
         let tx = Tx::begin(&self.db)?;
-        let mut dirty = rows::Dirty::default();
+        let mut dirty = self.dirty()?;
         for (entity, id) in records.iter().chain(stale.iter()) {
             self.recompute(entity.to_owned(), id, &mut dirty)?;
         }
-        self.refresh_search(&mut dirty)?;
+        self.finish(&mut dirty)?;
         tx.commit()
     }
 
@@ -457,3 +462,6 @@ pub(crate) fn now_ms() -> i64 {
 pub(crate) fn now_text() -> String {
     crm_server::validate::format_time(chrono::Utc::now())
 }
+
+#[cfg(test)]
+mod tests;

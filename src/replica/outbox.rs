@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::ReplicaError;
+use super::rows::json_text;
 
 pub const OUTBOX_VERSION: i64 = 1;
 
@@ -297,8 +298,8 @@ pub fn insert(conn: &Connection, e: &OutboxEntry) -> Result<i64, ReplicaError> {
         e.entity.name(),
         e.record_id,
         e.op.as_str(),
-        Value::Object(e.fields.clone()).to_string(),
-        Value::Object(e.base.clone()).to_string(),
+        json_text(&e.fields),
+        json_text(&e.base),
         e.base_version,
         e.idempotency_key,
         e.state.as_str(),
@@ -320,8 +321,8 @@ pub fn save(conn: &Connection, e: &OutboxEntry) -> Result<(), ReplicaError> {
     )?
     .execute(params![
         e.seq,
-        Value::Object(e.fields.clone()).to_string(),
-        Value::Object(e.base.clone()).to_string(),
+        json_text(&e.fields),
+        json_text(&e.base),
         e.base_version,
         e.idempotency_key,
         e.state.as_str(),

@@ -48,7 +48,10 @@ fn read_record(entity: Entity, row: &Row<'_>) -> rusqlite::Result<Record> {
 }
 
 /// The record columns of an entity table under the alias `c`.
-const RECORD_COLUMNS: &str = "c.id, c.version, c.pending, c.conflicted, c.json";
+const RECORD_COLUMNS: &str = "c.id, c.version, c.pending, c.conflicted, j.json";
+
+/// The customers table with its records, aliased `c` and `j`.
+const CUSTOMERS: &str = "customers c JOIN customers_json j ON j.rowid = c.rowid";
 
 /// Collects records in rank order without repeats, up to a limit.
 struct Ranked {
@@ -87,7 +90,7 @@ impl Ranked {
 
 impl Replica {
     pub fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, ReplicaError> {
-        let sql = format!("{} WHERE id = ?1", schema::table(entity).select);
+        let sql = format!("{} WHERE c.id = ?1", schema::table(entity).select);
         Ok(self
             .db
             .prepare_cached(&sql)?
@@ -109,7 +112,10 @@ impl Replica {
     /// A filtered, sorted page of records.
     pub fn list(&self, entity: Entity, q: &LocalQuery) -> Result<Vec<Record>, ReplicaError> {
         let table = schema::table(entity);
-        let mut sql = format!("SELECT {RECORD_COLUMNS} FROM {} c WHERE 1", entity.name());
+        let name = entity.name();
+        let mut sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM {name} c JOIN {name}_json j ON j.rowid = c.rowid WHERE 1"
+        );
         let mut args: Vec<SqlValue> = Vec::new();
         for (field, value) in &q.filters {
             let column = match field.as_str() {
@@ -130,7 +136,7 @@ impl Replica {
             if name == "created_by" {
                 args.push(to_sql(Some(value)));
                 sql.push_str(&format!(
-                    " AND json_extract(c.json, '$.created_by') IS ?{}",
+                    " AND json_extract(j.json, '$.created_by') IS ?{}",
                     args.len()
                 ));
                 continue;
@@ -179,34 +185,28 @@ impl Replica {
         args: &mut Vec<SqlValue>,
     ) {
         if entity == Entity::Customers {
-            let (fts, likes) = match plan(text) {
+            // Every word must occur in the customer's own text or in one of its contacts'.
+            let words = match plan(text) {
                 Plan::All => return,
-                Plan::Digits(d) if indexable(&d) => (Some(fts_phrase(&d)), vec![]),
-                Plan::Digits(d) => (None, vec![("digits", d)]),
-                Plan::Words(words) => {
-                    let long: Vec<String> = words
-                        .iter()
-                        .filter(|w| indexable(w))
-                        .map(|w| fts_phrase(w))
-                        .collect();
-                    let short = words
-                        .into_iter()
-                        .filter(|w| !indexable(w))
-                        .map(|w| ("search", w))
-                        .collect();
-                    ((!long.is_empty()).then(|| long.join(" ")), short)
-                }
+                Plan::Digits(d) => vec![d],
+                Plan::Words(words) => words,
             };
-            if let Some(expr) = fts {
-                args.push(SqlValue::Text(expr));
-                sql.push_str(&format!(
-                    " AND c.rowid IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?{})",
-                    args.len()
-                ));
-            }
-            for (column, word) in likes {
-                args.push(SqlValue::Text(like_pattern(&word)));
-                sql.push_str(&format!(" AND c.{column} LIKE ?{} ESCAPE '\\'", args.len()));
+            for word in words {
+                if indexable(&word) {
+                    args.push(SqlValue::Text(fts_phrase(&word)));
+                    let n = args.len();
+                    sql.push_str(&format!(
+                        " AND (c.rowid IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?{n})
+                           OR c.id IN (SELECT k.customer_id FROM contact_fts f JOIN contacts k ON k.rowid = f.rowid WHERE contact_fts MATCH ?{n}))"
+                    ));
+                } else {
+                    args.push(SqlValue::Text(like_pattern(&word)));
+                    let n = args.len();
+                    sql.push_str(&format!(
+                        " AND (c.search LIKE ?{n} ESCAPE '\\' OR c.digits LIKE ?{n} ESCAPE '\\'
+                           OR c.id IN (SELECT customer_id FROM contacts WHERE search LIKE ?{n} ESCAPE '\\' OR digits LIKE ?{n} ESCAPE '\\'))"
+                    ));
+                }
             }
             return;
         }
@@ -222,12 +222,13 @@ impl Replica {
     }
 
     /// Customers matching what was typed, best first: names and codes starting with it, then
-    /// any whose name, code, email or contacts' names contain every word, or whose phones (or
-    /// contacts' phones) contain the digits typed. Case-insensitive; Chinese and Latin alike.
+    /// any whose name, code or email contains every word, then any with a contact whose name
+    /// does; for digits, any whose phones or contacts' phones contain them. Case-insensitive;
+    /// Chinese and Latin alike.
     pub fn search_customers(&self, text: &str, limit: usize) -> Result<Vec<Record>, ReplicaError> {
         let limit = limit.max(1);
         let mut ranked = Ranked::new(limit);
-        let words = match plan(text) {
+        let (long, short): (Vec<String>, Vec<String>) = match plan(text) {
             Plan::All => {
                 return self.list(
                     Entity::Customers,
@@ -237,81 +238,80 @@ impl Replica {
                     },
                 );
             }
-            Plan::Digits(d) => {
-                if indexable(&d) {
-                    ranked.extend(self.fts_customers(&fts_phrase(&d), &[], ranked.ask())?);
-                } else {
+            Plan::Digits(d) if indexable(&d) => (vec![d], Vec::new()),
+            Plan::Digits(d) => (Vec::new(), vec![d]),
+            Plan::Words(words) => {
+                // Prefixes of name and code first: index ranges, cheap at any size.
+                let typed = text.trim();
+                for column in ["name", "code"] {
                     let sql = format!(
-                        "SELECT {RECORD_COLUMNS} FROM customers c WHERE c.digits LIKE ?1 ESCAPE '\\' OR c.search LIKE ?1 ESCAPE '\\' LIMIT ?2"
+                        "SELECT {RECORD_COLUMNS} FROM {CUSTOMERS} WHERE c.{column} >= ?1 AND c.{column} < ?2 ORDER BY c.{column} LIMIT ?3"
                     );
                     let args = vec![
-                        SqlValue::Text(like_pattern(&d)),
+                        SqlValue::Text(typed.to_string()),
+                        SqlValue::Text(prefix_end(typed)),
                         SqlValue::Integer(ranked.ask()),
                     ];
                     ranked.extend(self.query(Entity::Customers, &sql, args)?);
+                    if ranked.full() {
+                        return Ok(ranked.out);
+                    }
                 }
-                return Ok(ranked.out);
+                words.into_iter().partition(|w| indexable(w))
             }
-            Plan::Words(words) => words,
         };
-        // Prefixes of name and code first: index ranges, so cheap at any size.
-        let typed = text.trim();
-        for column in ["name", "code"] {
-            let sql = format!(
-                "SELECT {RECORD_COLUMNS} FROM customers c WHERE c.{column} >= ?1 AND c.{column} < ?2 ORDER BY c.{column} LIMIT ?3"
-            );
-            let args = vec![
-                SqlValue::Text(typed.to_string()),
-                SqlValue::Text(prefix_end(typed)),
-                SqlValue::Integer(ranked.ask()),
-            ];
-            ranked.extend(self.query(Entity::Customers, &sql, args)?);
+        let long: Vec<String> = long.iter().map(|w| fts_phrase(w)).collect();
+        for contacts in [false, true] {
             if ranked.full() {
-                return Ok(ranked.out);
+                break;
             }
-        }
-        let long: Vec<String> = words
-            .iter()
-            .filter(|w| indexable(w))
-            .map(|w| fts_phrase(w))
-            .collect();
-        let short: Vec<&String> = words.iter().filter(|w| !indexable(w)).collect();
-        if long.is_empty() {
-            // One- and two-character words: a scan, bounded by the limit.
-            let mut sql = format!("SELECT {RECORD_COLUMNS} FROM customers c WHERE 1");
-            let mut args = Vec::new();
-            for word in &short {
-                args.push(SqlValue::Text(like_pattern(word)));
-                sql.push_str(&format!(" AND c.search LIKE ?{} ESCAPE '\\'", args.len()));
-            }
-            args.push(SqlValue::Integer(ranked.ask()));
-            sql.push_str(&format!(" LIMIT ?{}", args.len()));
-            ranked.extend(self.query(Entity::Customers, &sql, args)?);
-        } else {
-            ranked.extend(self.fts_customers(&long.join(" "), &short, ranked.ask())?);
+            let found = self.matching(contacts, &long, &short, ranked.ask())?;
+            ranked.extend(found);
         }
         Ok(ranked.out)
     }
 
-    /// Customers whose search row matches an FTS5 expression, and whose search text contains
-    /// each of `also` (words too short for the index).
-    fn fts_customers(
+    /// Customers whose own search row (or, with `contacts`, a contact's) matches every indexed
+    /// phrase in `long` and contains every word in `short` (too short for the index: scanned,
+    /// bounded by the limit).
+    fn matching(
         &self,
-        expr: &str,
-        also: &[&String],
+        contacts: bool,
+        long: &[String],
+        short: &[String],
         limit: i64,
     ) -> Result<Vec<Record>, ReplicaError> {
-        let mut sql = format!(
-            "SELECT {RECORD_COLUMNS} FROM customer_fts f JOIN customers c ON c.rowid = f.rowid WHERE customer_fts MATCH ?1"
-        );
-        let mut args = vec![SqlValue::Text(expr.to_string())];
-        for word in also {
+        let (fts, table) = if contacts {
+            ("contact_fts", "contacts")
+        } else {
+            ("customer_fts", "customers")
+        };
+        let mut args = Vec::new();
+        let mut sql = if long.is_empty() {
+            format!("SELECT r.rowid FROM {table} r WHERE 1")
+        } else {
+            args.push(SqlValue::Text(long.join(" ")));
+            format!(
+                "SELECT r.rowid FROM {fts} f JOIN {table} r ON r.rowid = f.rowid WHERE {fts} MATCH ?1"
+            )
+        };
+        for word in short {
             args.push(SqlValue::Text(like_pattern(word)));
-            sql.push_str(&format!(" AND c.search LIKE ?{} ESCAPE '\\'", args.len()));
+            let n = args.len();
+            sql.push_str(&format!(
+                " AND (r.search LIKE ?{n} ESCAPE '\\' OR r.digits LIKE ?{n} ESCAPE '\\')"
+            ));
         }
         args.push(SqlValue::Integer(limit));
         sql.push_str(&format!(" LIMIT ?{}", args.len()));
-        self.query(Entity::Customers, &sql, args)
+        let outer = if contacts {
+            format!(
+                "SELECT {RECORD_COLUMNS} FROM {CUSTOMERS} WHERE c.id IN (SELECT customer_id FROM contacts WHERE rowid IN ({sql}))"
+            )
+        } else {
+            format!("SELECT {RECORD_COLUMNS} FROM {CUSTOMERS} WHERE c.rowid IN ({sql})")
+        };
+        self.query(Entity::Customers, &outer, args)
     }
 
     /// A customer by its code (any case) or its id.
@@ -320,7 +320,7 @@ impl Replica {
         if let Ok(id) = uuid::Uuid::parse_str(key) {
             return self.get(Entity::Customers, &id.hyphenated().to_string());
         }
-        let sql = format!("SELECT {RECORD_COLUMNS} FROM customers c WHERE c.code = ?1 LIMIT 1");
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM {CUSTOMERS} WHERE c.code = ?1 LIMIT 1");
         Ok(self
             .query(
                 Entity::Customers,
@@ -337,23 +337,37 @@ impl Replica {
         let Some(key) = phone_key(phone).filter(|k| k.len() >= 3) else {
             return Ok(Vec::new());
         };
-        let sql = format!(
-            "SELECT {RECORD_COLUMNS}, c.digits FROM customer_fts f JOIN customers c ON c.rowid = f.rowid
-             WHERE customer_fts MATCH ?1 LIMIT ?2"
-        );
-        let mut stmt = self.db.prepare_cached(&sql)?;
         let expr = format!("digits : {}", fts_phrase(&key));
-        let rows = stmt.query_map(rusqlite::params![expr, PHONE_CANDIDATES as i64], |r| {
-            Ok((read_record(Entity::Customers, r)?, r.get::<_, String>(5)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (record, digits) = row?;
-            if digits
-                .split(' ')
-                .any(|token| phone_key(token).as_deref() == Some(key.as_str()))
-            {
-                out.push(record);
+        let mut out: Vec<Record> = Vec::new();
+        for (fts, table, customer) in [
+            ("customer_fts", "customers", "r.id"),
+            ("contact_fts", "contacts", "r.customer_id"),
+        ] {
+            // Candidates hold the digits somewhere; keep those with the exact number.
+            let sql = format!(
+                "SELECT {customer}, r.digits FROM {fts} f JOIN {table} r ON r.rowid = f.rowid WHERE {fts} MATCH ?1 LIMIT ?2"
+            );
+            let mut stmt = self.db.prepare_cached(&sql)?;
+            let rows = stmt.query_map(rusqlite::params![expr, PHONE_CANDIDATES as i64], |r| {
+                Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut ids = Vec::new();
+            for row in rows {
+                let (id, digits) = row?;
+                if digits
+                    .split(' ')
+                    .any(|t| phone_key(t).as_deref() == Some(key.as_str()))
+                    && let Some(id) = id
+                {
+                    ids.push(id);
+                }
+            }
+            for id in ids {
+                if !out.iter().any(|r| r.id == id)
+                    && let Some(record) = self.get(Entity::Customers, &id)?
+                {
+                    out.push(record);
+                }
             }
         }
         Ok(out)

@@ -1,7 +1,5 @@
 //! How a stored row is derived: the server's copy of a record, the outbox entries laid on it,
-//! the columns lists read, and for customers the search text (which includes their contacts).
-
-use std::collections::HashSet;
+//! the columns lists read, and for customers and contacts the text of the search index.
 
 use crm_server::schema::Entity;
 use rusqlite::types::Value as SqlValue;
@@ -14,10 +12,31 @@ use super::schema::{self, SYSTEM_COLUMNS};
 use super::search::{digits_text, search_text};
 use super::{Replica, ReplicaError};
 
-/// Customers whose search text must be recomputed because a contact of theirs changed.
-#[derive(Default)]
+/// What a transaction must finish before it commits (`Replica::finish`): the writes to the
+/// search indexes. They go last so an index writes its pending entries to disk once per
+/// transaction rather than once per row; during a first sync they are skipped altogether and the
+/// indexes are built in one go at its end (`Replica::apply_page`).
 pub struct Dirty {
-    customers: HashSet<String>,
+    index: Vec<IndexOp>,
+    /// A first sync is filling the replica: leave the search indexes to be built at its end.
+    bulk: bool,
+}
+
+/// One change to a search index: remove a row's old text, or add its new text.
+struct IndexOp {
+    fts: &'static str,
+    remove: bool,
+    rowid: i64,
+    search: String,
+    digits: String,
+}
+
+/// A stored row, as `Replica::existing` reads it.
+struct Existing {
+    rowid: i64,
+    version: i64,
+    /// The search columns, for indexed entities.
+    indexed: Option<(String, String)>,
 }
 
 pub fn to_sql(value: Option<&Value>) -> SqlValue {
@@ -31,6 +50,11 @@ pub fn to_sql(value: Option<&Value>) -> SqlValue {
         Some(Value::String(s)) => SqlValue::Text(s.clone()),
         Some(other) => SqlValue::Text(other.to_string()),
     }
+}
+
+/// A JSON object as text, without copying it first.
+pub fn json_text(map: &Map<String, Value>) -> String {
+    serde_json::to_string(map).unwrap_or_else(|_| "{}".into())
 }
 
 pub fn parse_map(text: &str) -> Option<Map<String, Value>> {
@@ -86,11 +110,24 @@ impl Stored {
     }
 }
 
+/// The search text and phone digits of an indexed record: a customer's name, code and email and
+/// its phone; a contact's name and its phone and mobile.
+fn search_columns(entity: Entity, record: &Map<String, Value>) -> Option<(String, String)> {
+    let (text, phones): (&[&str], &[&str]) = match entity {
+        Entity::Customers => (&["name", "code", "email"], &["phone"]),
+        Entity::Contacts => (&["name"], &["phone", "mobile"]),
+        _ => return None,
+    };
+    let search = search_text(text.iter().filter_map(|f| text_of(record, f)));
+    let digits = digits_text(phones.iter().filter_map(|f| text_of(record, f)));
+    Some((search, digits))
+}
+
 impl Replica {
     fn stored(&self, entity: Entity, id: &str) -> Result<Option<Stored>, ReplicaError> {
+        let table = entity.name();
         let sql = format!(
-            "SELECT version, pending, json, server FROM {} WHERE id = ?1",
-            entity.name()
+            "SELECT c.version, c.pending, j.json, j.server FROM {table} c JOIN {table}_json j ON j.rowid = c.rowid WHERE c.id = ?1"
         );
         Ok(self
             .db
@@ -154,9 +191,7 @@ impl Replica {
         let pending = !entries.is_empty();
         let conflicted = pending && outbox::has_conflicts(&self.outbox, entity, id)?;
         let version = server.map_or(0, version_of);
-        let server_json = server
-            .filter(|_| pending)
-            .map(|s| Value::Object(s.clone()).to_string());
+        let server_json = server.filter(|_| pending).map(json_text);
         self.put_row(
             entity,
             id,
@@ -186,51 +221,81 @@ impl Replica {
         dirty: &mut Dirty,
     ) -> Result<(), ReplicaError> {
         let table = schema::table(entity);
-        if entity == Entity::Contacts {
-            // The contact may move between customers: both need new search text.
-            let old: Option<Option<String>> = self
-                .db
-                .prepare_cached("SELECT customer_id FROM contacts WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))
-                .optional()?;
-            if let Some(Some(old)) = old {
-                dirty.customers.insert(old);
-            }
-            if let Some(new) = text_of(view, "customer_id") {
-                dirty.customers.insert(new.to_string());
-            }
+        let existing = self.existing(entity, id)?;
+        if only_newer && existing.as_ref().is_some_and(|e| e.version > version) {
+            return Ok(());
         }
         let mut args: Vec<SqlValue> =
-            Vec::with_capacity(SYSTEM_COLUMNS.len() + table.columns.len() + 2);
+            Vec::with_capacity(SYSTEM_COLUMNS.len() + table.columns.len() + 3);
         args.push(SqlValue::Text(id.to_string()));
         args.push(SqlValue::Integer(version));
         args.push(SqlValue::Integer(i64::from(pending)));
         args.push(SqlValue::Integer(i64::from(conflicted)));
         args.push(to_sql(view.get("created_at")));
         args.push(to_sql(view.get("updated_at")));
-        args.push(SqlValue::Text(Value::Object(view.clone()).to_string()));
-        args.push(server_json.map_or(SqlValue::Null, SqlValue::Text));
         for column in &table.columns {
             args.push(to_sql(view.get(column.name)));
         }
-        if entity == Entity::Customers {
-            let (search, digits) = self.customer_search(view)?;
-            args.push(SqlValue::Text(search));
-            args.push(SqlValue::Text(digits));
+        let text = search_columns(entity, view);
+        if let Some((search, digits)) = &text {
+            args.push(SqlValue::Text(search.clone()));
+            args.push(SqlValue::Text(digits.clone()));
         }
-        let sql = if only_newer {
+        let record = (server_json, json_text(view));
+        let (rowid, old) = match existing {
+            Some(e) => {
+                args.push(SqlValue::Integer(e.rowid));
+                self.db
+                    .prepare_cached(&table.update)?
+                    .execute(params_from_iter(args))?;
+                self.db
+                    .prepare_cached(&table.update_json)?
+                    .execute(rusqlite::params![e.rowid, record.0, record.1])?;
+                (e.rowid, e.indexed)
+            }
+            None => {
+                self.db
+                    .prepare_cached(&table.insert)?
+                    .execute(params_from_iter(args))?;
+                let rowid = self.db.last_insert_rowid();
+                self.db
+                    .prepare_cached(&table.insert_json)?
+                    .execute(rusqlite::params![rowid, record.0, record.1])?;
+                (rowid, None)
+            }
+        };
+        if let (Some(fts), Some(new)) = (schema::indexed(entity), text) {
+            dirty.reindex(fts, rowid, old, Some(new));
+        }
+        Ok(())
+    }
+
+    /// What a write needs to know of a stored row: where it is, its version, its indexed text.
+    fn existing(&self, entity: Entity, id: &str) -> Result<Option<Existing>, ReplicaError> {
+        let indexed = schema::indexed(entity).is_some();
+        let sql = if indexed {
             format!(
-                "{} WHERE excluded.version >= {}.version",
-                table.upsert,
+                "SELECT rowid, version, search, digits FROM {} WHERE id = ?1",
                 entity.name()
             )
         } else {
-            table.upsert.clone()
+            format!("SELECT rowid, version FROM {} WHERE id = ?1", entity.name())
         };
-        self.db
+        Ok(self
+            .db
             .prepare_cached(&sql)?
-            .execute(params_from_iter(args))?;
-        Ok(())
+            .query_row([id], |r| {
+                Ok(Existing {
+                    rowid: r.get(0)?,
+                    version: r.get(1)?,
+                    indexed: if indexed {
+                        Some((r.get(2)?, r.get(3)?))
+                    } else {
+                        None
+                    },
+                })
+            })
+            .optional()?)
     }
 
     pub(super) fn delete_row(
@@ -239,76 +304,109 @@ impl Replica {
         id: &str,
         dirty: &mut Dirty,
     ) -> Result<(), ReplicaError> {
-        if entity == Entity::Contacts {
-            let old: Option<Option<String>> = self
-                .db
-                .prepare_cached("SELECT customer_id FROM contacts WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))
-                .optional()?;
-            if let Some(Some(old)) = old {
-                dirty.customers.insert(old);
-            }
+        let Some(old) = self.existing(entity, id)? else {
+            return Ok(());
+        };
+        if let Some(fts) = schema::indexed(entity) {
+            dirty.reindex(fts, old.rowid, old.indexed, None);
         }
+        let table = entity.name();
         self.db
-            .prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", entity.name()))?
-            .execute([id])?;
+            .prepare_cached(&format!("DELETE FROM {table} WHERE rowid = ?1"))?
+            .execute([old.rowid])?;
+        self.db
+            .prepare_cached(&format!("DELETE FROM {table}_json WHERE rowid = ?1"))?
+            .execute([old.rowid])?;
         Ok(())
     }
 
-    /// A customer's search text (name, code, email, contact names) and phone digits (its phone
-    /// and its contacts' phones and mobiles).
-    fn customer_search(
-        &self,
-        customer: &Map<String, Value>,
-    ) -> Result<(String, String), ReplicaError> {
-        let mut names: Vec<String> = Vec::new();
-        let mut phones: Vec<String> = Vec::new();
-        if let Some(id) = text_of(customer, "id") {
-            let mut stmt = self.db.prepare_cached(
-                "SELECT name, phone, mobile FROM contacts WHERE customer_id = ?1",
-            )?;
-            let rows = stmt.query_map([id], |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ))
-            })?;
-            for row in rows {
-                let (name, phone, mobile) = row?;
-                names.extend(name);
-                phones.extend(phone);
-                phones.extend(mobile);
+    /// A change set for a transaction on the replica, aware of a first sync in progress.
+    pub(super) fn dirty(&self) -> Result<Dirty, ReplicaError> {
+        Ok(Dirty {
+            index: Vec::new(),
+            bulk: self.bulk_loading()?,
+        })
+    }
+
+    /// Ends the work of a transaction before its commit: writes the search indexes.
+    pub(super) fn finish(&self, dirty: &mut Dirty) -> Result<(), ReplicaError> {
+        let ops = std::mem::take(&mut dirty.index);
+        if dirty.bulk {
+            return Ok(());
+        }
+        for op in ops {
+            let sql = if op.remove {
+                format!(
+                    "INSERT INTO {0}({0}, rowid, search, digits) VALUES ('delete', ?1, ?2, ?3)",
+                    op.fts
+                )
+            } else {
+                format!(
+                    "INSERT INTO {}(rowid, search, digits) VALUES (?1, ?2, ?3)",
+                    op.fts
+                )
+            };
+            self.db
+                .prepare_cached(&sql)?
+                .execute(rusqlite::params![op.rowid, op.search, op.digits])?;
+        }
+        Ok(())
+    }
+
+    /// Drops the list indexes for a first sync (see `schema::Table::drop_secondary`).
+    pub(super) fn drop_indexes(&self) -> Result<(), ReplicaError> {
+        for entity in Entity::ALL {
+            self.db
+                .execute_batch(&schema::table(entity).drop_secondary)?;
+        }
+        Ok(())
+    }
+
+    /// Builds the list indexes and the search indexes from the tables, at the end of a first
+    /// sync.
+    pub(super) fn build_indexes(&self) -> Result<(), ReplicaError> {
+        for entity in Entity::ALL {
+            self.db
+                .execute_batch(&schema::table(entity).create_secondary)?;
+            if let Some(fts) = schema::indexed(entity) {
+                self.db
+                    .execute(&format!("INSERT INTO {fts}({fts}) VALUES ('rebuild')"), [])?;
             }
         }
-        let own = ["name", "code", "email"]
-            .into_iter()
-            .filter_map(|f| text_of(customer, f));
-        let search = search_text(own.chain(names.iter().map(String::as_str)));
-        let digits = digits_text(
-            text_of(customer, "phone")
-                .into_iter()
-                .chain(phones.iter().map(String::as_str)),
-        );
-        Ok((search, digits))
-    }
-
-    /// Recomputes the search text of customers whose contacts changed.
-    pub(super) fn refresh_search(&self, dirty: &mut Dirty) -> Result<(), ReplicaError> {
-        for id in std::mem::take(&mut dirty.customers) {
-            let json: Option<String> = self
-                .db
-                .prepare_cached("SELECT json FROM customers WHERE id = ?1")?
-                .query_row([&id], |r| r.get(0))
-                .optional()?;
-            let Some(customer) = json.as_deref().and_then(parse_map) else {
-                continue;
-            };
-            let (search, digits) = self.customer_search(&customer)?;
-            self.db
-                .prepare_cached("UPDATE customers SET search = ?2, digits = ?3 WHERE id = ?1")?
-                .execute(rusqlite::params![id, search, digits])?;
-        }
         Ok(())
+    }
+}
+
+impl Dirty {
+    /// Replaces a row's entry in a search index, unless its text is unchanged. The old text
+    /// must be exactly what was indexed: an external-content index is told what to remove.
+    fn reindex(
+        &mut self,
+        fts: &'static str,
+        rowid: i64,
+        old: Option<(String, String)>,
+        new: Option<(String, String)>,
+    ) {
+        if old == new {
+            return;
+        }
+        if let Some((search, digits)) = old {
+            self.index.push(IndexOp {
+                fts,
+                remove: true,
+                rowid,
+                search,
+                digits,
+            });
+        }
+        if let Some((search, digits)) = new {
+            self.index.push(IndexOp {
+                fts,
+                remove: false,
+                rowid,
+                search,
+                digits,
+            });
+        }
     }
 }

@@ -63,23 +63,21 @@ pub fn phone_key(raw: &str) -> Option<String> {
     (!d.is_empty()).then(|| d.to_string())
 }
 
-/// The digits field of a customer's search row: each phone's digits as written and its key, so a
-/// run typed either way (with or without the trunk 0) is found.
+/// The digits field of a customer's search row: each phone's key, its digits as written, and for
+/// a landline the domestic form with the trunk 0, so a run typed any of these ways is found.
 pub fn digits_text<'a>(phones: impl IntoIterator<Item = &'a str>) -> String {
     let mut out: Vec<String> = Vec::new();
     for phone in phones {
         let raw: String = phone.chars().filter(char::is_ascii_digit).collect();
-        if raw.is_empty() {
+        let Some(key) = phone_key(phone) else {
             continue;
-        }
-        if let Some(key) = phone_key(phone)
-            && key != raw
-            && !out.contains(&key)
-        {
-            out.push(key);
-        }
-        if !out.contains(&raw) {
-            out.push(raw);
+        };
+        // Mobiles (1xx) are dialled without a trunk 0; landlines with one.
+        let domestic = (!key.starts_with('1')).then(|| format!("0{key}"));
+        for token in [Some(key), domestic, Some(raw)].into_iter().flatten() {
+            if !out.contains(&token) {
+                out.push(token);
+            }
         }
     }
     out.join(" ")

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::outbox::{self, EntryState, Keep, Op, OutboxEntry};
-use super::rows::{Dirty, version_of};
+use super::rows::version_of;
 use super::{Record, Replica, ReplicaError, Tx, now_text};
 
 impl Replica {
@@ -304,19 +304,19 @@ impl Replica {
         }
         tx.commit()?;
         let tx = Tx::begin(&self.db)?;
-        let mut dirty = Dirty::default();
+        let mut dirty = self.dirty()?;
         let server = server.filter(|s| version_of(s) > 0);
         self.write_record(entry.entity, &entry.record_id, server.as_ref(), &mut dirty)?;
-        self.refresh_search(&mut dirty)?;
+        self.finish(&mut dirty)?;
         tx.commit()
     }
 
     /// Recomputes one row in its own transaction.
     fn recompute_one(&self, entity: Entity, id: &str) -> Result<(), ReplicaError> {
         let tx = Tx::begin(&self.db)?;
-        let mut dirty = Dirty::default();
+        let mut dirty = self.dirty()?;
         self.recompute(entity, id, &mut dirty)?;
-        self.refresh_search(&mut dirty)?;
+        self.finish(&mut dirty)?;
         tx.commit()
     }
 }

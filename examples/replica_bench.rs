@@ -1,0 +1,529 @@
+//! Replica benchmarks: search latency per keystroke over a replica of synthetic customers (with
+//! `fzf --filter` on the same names beside it when fzf is installed), and an initial sync over
+//! loopback from a seeded server into an empty replica.
+//!
+//!     cargo run --release --example replica_bench -- [--customers N] [--sync N] [--no-fzf] [--dir PATH]
+//!
+//! Defaults: 1,000,000 customers for search, 100,000 for the sync. `--sync 0` or
+//! `--customers 0` skips a part. Figures go to stdout; BENCHMARKS.md records them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crm::replica::Replica;
+use crm::sync::{self, ApiClient};
+use crm_server::schema::Entity;
+use crm_server::service::{FeedEntry, FeedOp, FeedPage};
+use serde_json::{Map, Value, json};
+
+struct Args {
+    customers: usize,
+    sync: usize,
+    fzf: bool,
+    dir: Option<PathBuf>,
+}
+
+fn args() -> Result<Args, String> {
+    let mut out = Args {
+        customers: 1_000_000,
+        sync: 100_000,
+        fzf: true,
+        dir: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut number = |name: &str| -> Result<usize, String> {
+            it.next()
+                .and_then(|v| v.replace('_', "").parse().ok())
+                .ok_or_else(|| format!("{name} needs a number"))
+        };
+        match arg.as_str() {
+            "--customers" => out.customers = number("--customers")?,
+            "--sync" => out.sync = number("--sync")?,
+            "--no-fzf" => out.fzf = false,
+            "--dir" => out.dir = Some(PathBuf::from(it.next().ok_or("--dir needs a path")?)),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(out)
+}
+
+/// xorshift: deterministic data without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const CITIES: &[&str] = &[
+    "北京", "上海", "深圳", "广州", "杭州", "成都", "武汉", "南京", "西安", "重庆", "苏州", "天津",
+    "长沙", "青岛", "厦门", "宁波", "郑州", "济南", "合肥", "福州", "昆明", "大连", "沈阳", "无锡",
+    "佛山", "东莞", "珠海", "温州", "常州", "南昌",
+];
+const HANZI: &[&str] = &[
+    "华", "为", "腾", "讯", "阿", "里", "百", "度", "京", "东", "美", "团", "小", "米", "联", "想",
+    "海", "尔", "格", "力", "中", "兴", "万", "科", "恒", "大", "碧", "桂", "园", "招", "商", "平",
+    "安", "泰", "康", "人", "寿", "金", "银", "宝", "钢", "鞍", "山", "长", "城", "吉", "利", "比",
+    "亚", "迪", "宁", "德", "时", "代", "隆", "基", "通", "威", "明", "阳", "光", "伏", "星", "辰",
+    "瑞", "丰", "盛", "昌", "鑫", "源", "达", "信", "诚", "和", "顺", "发", "祥", "福", "禄", "新",
+    "天", "地", "嘉", "怡", "悦", "博", "远", "志", "宏", "伟", "建", "立", "永", "佳", "优", "精",
+    "创", "智", "慧", "云", "数", "易", "快", "捷",
+];
+const INDUSTRIES_CN: &[&str] = &[
+    "科技", "信息", "贸易", "实业", "电子", "网络", "软件", "物流", "医药", "能源", "建设", "传媒",
+    "食品", "机械", "化工", "汽车", "金融", "教育", "环保", "材料",
+];
+const SUFFIX_CN: &[&str] = &[
+    "有限公司",
+    "股份有限公司",
+    "集团有限公司",
+    "有限责任公司",
+    "工作室",
+];
+const FIRST_EN: &[&str] = &[
+    "Acme",
+    "Global",
+    "Pacific",
+    "Northern",
+    "Blue",
+    "Golden",
+    "Summit",
+    "Pioneer",
+    "Silver",
+    "Red",
+    "Eastern",
+    "Royal",
+    "United",
+    "Bright",
+    "Crystal",
+    "Delta",
+    "Evergreen",
+    "Falcon",
+    "Harbor",
+    "Liberty",
+];
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mi", "ter", "van", "sol", "rin", "tex", "nor", "bel", "quin", "zar", "dor", "fen",
+    "gal", "hux", "jor", "kel", "lum", "mar", "nex", "pol", "ros", "sev", "tal", "ul", "vex",
+    "wil", "yor", "zen",
+];
+const INDUSTRIES_EN: &[&str] = &[
+    "Trading",
+    "Logistics",
+    "Software",
+    "Foods",
+    "Machinery",
+    "Pharma",
+    "Energy",
+    "Media",
+    "Textiles",
+    "Electronics",
+    "Holdings",
+    "Systems",
+    "Consulting",
+    "Motors",
+    "Chemicals",
+];
+const SUFFIX_EN: &[&str] = &["Ltd", "Inc", "GmbH", "LLC", "Co.", "Pte Ltd"];
+const AREAS: &[&str] = &[
+    "010", "021", "0755", "020", "0571", "028", "027", "025", "029", "023",
+];
+
+struct Synthetic {
+    name: String,
+    code: String,
+    phone: String,
+    email: Option<String>,
+}
+
+fn synthetic(rng: &mut Rng, n: usize) -> Synthetic {
+    let chinese = rng.below(10) < 6;
+    let (name, email) = if chinese {
+        let brand = format!("{}{}", rng.pick(HANZI), rng.pick(HANZI));
+        let name = format!(
+            "{}{}{}{}",
+            rng.pick(CITIES),
+            brand,
+            rng.pick(INDUSTRIES_CN),
+            rng.pick(SUFFIX_CN)
+        );
+        (name, None)
+    } else {
+        let brand: String = (0..2 + rng.below(2)).map(|_| rng.pick(SYLLABLES)).collect();
+        let mut brand_cap = brand.clone();
+        if let Some(first) = brand_cap.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        let name = format!(
+            "{} {} {} {}",
+            rng.pick(FIRST_EN),
+            brand_cap,
+            rng.pick(INDUSTRIES_EN),
+            rng.pick(SUFFIX_EN)
+        );
+        (name, Some(format!("info@{brand}{n}.example")))
+    };
+    let phone = if rng.below(10) < 7 {
+        format!(
+            "1{}{} {:04} {:04}",
+            3 + rng.below(7),
+            rng.below(10),
+            rng.below(10_000),
+            rng.below(10_000)
+        )
+    } else {
+        format!("{}-{:08}", rng.pick(AREAS), rng.below(100_000_000))
+    };
+    Synthetic {
+        name,
+        code: format!("C{n:07}"),
+        phone,
+        email,
+    }
+}
+
+fn record(n: usize, s: &Synthetic) -> Map<String, Value> {
+    let id = format!(
+        "0190{:04x}-{:04x}-7{:03x}-8000-{:012x}",
+        n >> 16,
+        n & 0xffff,
+        n % 4096,
+        n
+    );
+    let level = ["A", "B", "C", "D"][n % 4];
+    let v = json!({
+        "id": id, "version": 1, "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z",
+        "created_by": null, "code": s.code, "name": s.name, "kind": "company", "industry": null, "region": null,
+        "level": level, "category": "customer", "lifecycle": "active", "source": null, "address": null,
+        "postcode": null, "phone": s.phone, "fax": null, "website": null, "email": s.email, "owner_id": null, "team_id": null,
+        "shared_with": [], "tags": [], "notes": null, "extra": {}
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn summary(label: &str, mut times: Vec<Duration>) {
+    times.sort();
+    println!(
+        "{label}: n={} p50={} p95={} max={}",
+        times.len(),
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.95)),
+        ms(times.last().copied().unwrap_or_default())
+    );
+}
+
+fn rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn file_mb(path: &Path) -> f64 {
+    std::fs::metadata(path)
+        .map(|m| m.len() as f64 / 1e6)
+        .unwrap_or(0.0)
+}
+
+/// Every prefix of `q` from its third character on.
+fn keystrokes(q: &str) -> Vec<String> {
+    let chars: Vec<char> = q.chars().collect();
+    (3..=chars.len())
+        .map(|n| chars[..n].iter().collect())
+        .collect()
+}
+
+fn search_bench(
+    dir: &Path,
+    customers: usize,
+    use_fzf: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let path = dir.join("search.replica");
+    let names_path = dir.join("names.txt");
+    let _ = std::fs::remove_file(crm::replica::outbox_path(&path));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let replica = Replica::open(&path)?;
+    let mut names = std::io::BufWriter::new(std::fs::File::create(&names_path)?);
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut samples = Vec::new();
+    let started = Instant::now();
+    let page_size = 5000;
+    let mut seq = 0i64;
+    let mut n = 0;
+    let mut applying = Duration::ZERO;
+    let mut last_page = Duration::ZERO;
+    while n < customers {
+        let mut changes = Vec::with_capacity(page_size);
+        for _ in 0..page_size.min(customers - n) {
+            n += 1;
+            seq += 1;
+            let s = synthetic(&mut rng, n);
+            writeln!(names, "{}", s.name)?;
+            let r = record(n, &s);
+            if n % 99_991 == 7 {
+                samples.push(s);
+            }
+            changes.push(FeedEntry {
+                seq,
+                entity: Entity::Customers,
+                id: r["id"].as_str().unwrap_or_default().to_string(),
+                op: FeedOp::Upsert,
+                record: Some(r),
+            });
+        }
+        let t = Instant::now();
+        replica.apply_page(&FeedPage {
+            changes,
+            next: seq,
+            more: n < customers,
+        })?;
+        applying += t.elapsed();
+        last_page = t.elapsed();
+    }
+    names.flush()?;
+    let built = started.elapsed();
+    println!(
+        "built a replica of {customers} customers in {:.1} s, {:.1} s of it in apply_page ({:.1} s in the last page, which builds the indexes) ({:.0} records/s); file {:.0} MB",
+        built.as_secs_f64(),
+        applying.as_secs_f64(),
+        last_page.as_secs_f64(),
+        customers as f64 / applying.as_secs_f64(),
+        file_mb(&path)
+    );
+    drop(replica);
+
+    let opened = Instant::now();
+    let replica = Replica::open(&path)?;
+    println!("reopened in {}", ms(opened.elapsed()));
+
+    // Queries as people type them: names and parts of names seen in the data, a code, an email,
+    // digit runs of phones, common words, and a miss.
+    let mut queries: Vec<String> = Vec::new();
+    for s in samples.iter().take(4) {
+        queries.push(s.name.clone());
+    }
+    if let Some(s) = samples.get(4) {
+        let chars: Vec<char> = s.name.chars().collect();
+        queries.push(chars[2..chars.len().min(6)].iter().collect());
+    }
+    if let Some(s) = samples.get(5) {
+        queries.push(s.code.to_lowercase());
+    }
+    if let Some(s) = samples.iter().find(|s| s.email.is_some()) {
+        queries.push(s.email.clone().unwrap_or_default());
+    }
+    for s in samples.iter().skip(6).take(3) {
+        let digits: String = s.phone.chars().filter(char::is_ascii_digit).collect();
+        queries.push(digits[digits.len() - 8..].to_string());
+    }
+    queries.extend(
+        [
+            "有限公司",
+            "深圳科技",
+            "golden trading",
+            "logistics ltd",
+            "华为",
+            "zzqxj",
+            "13912345",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+
+    let mut all = Vec::new();
+    let mut short = Vec::new();
+    println!("\nsearch_customers(prefix, 50), every keystroke from the third character:");
+    for q in &queries {
+        let mut times = Vec::new();
+        let mut hits = 0;
+        for prefix in keystrokes(q) {
+            let t = Instant::now();
+            let found = replica.search_customers(&prefix, 50)?;
+            times.push(t.elapsed());
+            hits = found.len();
+        }
+        for n in 1..=2.min(q.chars().count()) {
+            let prefix: String = q.chars().take(n).collect();
+            let t = Instant::now();
+            replica.search_customers(&prefix, 50)?;
+            short.push(t.elapsed());
+        }
+        let mut sorted = times.clone();
+        sorted.sort();
+        println!(
+            "  {q:<32} keystrokes={:<3} max={:<10} hits(full)={hits}",
+            times.len(),
+            ms(sorted.last().copied().unwrap_or_default())
+        );
+        all.extend(times);
+    }
+    summary("search, 3rd character on", all);
+    summary("search, 1st and 2nd characters (scan fallback)", short);
+    let mut phone = Vec::new();
+    for s in &samples {
+        let t = Instant::now();
+        let found = replica.customer_by_phone(&s.phone)?;
+        phone.push(t.elapsed());
+        if found.is_empty() {
+            println!("  customer_by_phone({}) found nothing", s.phone);
+        }
+    }
+    summary("customer_by_phone", phone);
+    if let Some(rss) = rss_mb() {
+        println!("process RSS after searching: {rss:.0} MB");
+    }
+
+    if use_fzf {
+        match Command::new("fzf").arg("--version").output() {
+            Ok(v) => {
+                println!(
+                    "\nfzf --filter over the same {customers} names ({}):",
+                    String::from_utf8_lossy(&v.stdout).trim()
+                );
+                let mut times = Vec::new();
+                for q in &queries {
+                    for prefix in keystrokes(q) {
+                        let input = std::fs::File::open(&names_path)?;
+                        let t = Instant::now();
+                        Command::new("fzf")
+                            .arg("--filter")
+                            .arg(&prefix)
+                            .stdin(input)
+                            .stdout(Stdio::null())
+                            .status()?;
+                        times.push(t.elapsed());
+                    }
+                }
+                summary("fzf --filter, 3rd character on", times);
+            }
+            Err(_) => println!("\nfzf is not installed; skipped (apt-get install fzf)"),
+        }
+    }
+    Ok(())
+}
+
+async fn sync_bench(dir: &Path, customers: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let db_path = dir.join("sync-server.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
+    }
+    let db = crm_server::open_sqlite(&db_path)?;
+    let seeded = Instant::now();
+    let report = crm_server::seed::demo(db.as_ref(), customers)?;
+    println!(
+        "\nseeded the server in {:.1} s: {report}",
+        seeded.elapsed().as_secs_f64()
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(crm_server::serve(
+        listener,
+        db,
+        crm_server::Settings::default(),
+        std::future::pending(),
+    ));
+
+    let client = ApiClient::new(&format!("http://{addr}"))?;
+    let session = client
+        .login("demo", crm_server::seed::DEMO_PASSWORD)
+        .await?;
+    let client = client.with_token(session.token);
+    // The feed alone (server work, transfer, parsing), to tell it apart from writing the replica.
+    let started = Instant::now();
+    let (mut since, mut fetched) = (0, 0);
+    loop {
+        let page = client.feed(since, sync::PAGE_SIZE, None).await?;
+        fetched += page.changes.len();
+        since = page.next;
+        if !page.more {
+            break;
+        }
+    }
+    let took = started.elapsed();
+    println!(
+        "fetching the feed alone: {fetched} records in {:.2} s ({:.0} records/s)",
+        took.as_secs_f64(),
+        fetched as f64 / took.as_secs_f64()
+    );
+
+    let path = dir.join("sync.replica");
+    let _ = std::fs::remove_file(crm::replica::outbox_path(&path));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let replica = Replica::open(&path)?;
+    let started = Instant::now();
+    let mut last_report = Instant::now();
+    let pulled = sync::pull(&replica, &client, |p| {
+        if last_report.elapsed() > Duration::from_secs(2) {
+            println!("  … {} records", p.received);
+            last_report = Instant::now();
+        }
+    })
+    .await?;
+    let took = started.elapsed();
+    let records = pulled.upserts + pulled.removals;
+    println!(
+        "initial sync of {customers} customers ({records} records in {} pages) over loopback: {:.2} s ({:.0} records/s); replica {:.0} MB",
+        pulled.pages,
+        took.as_secs_f64(),
+        records as f64 / took.as_secs_f64(),
+        file_mb(&path)
+    );
+    server.abort();
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = args()?;
+    let temp;
+    let dir = match &args.dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.clone()
+        }
+        None => {
+            temp = tempfile::tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    if args.customers > 0 {
+        search_bench(&dir, args.customers, args.fzf)?;
+    }
+    if args.sync > 0 {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(sync_bench(&dir, args.sync))?;
+    }
+    Ok(())
+}
