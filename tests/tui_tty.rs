@@ -85,7 +85,10 @@ fn runs_in_a_real_terminal_and_gives_it_back() {
     assert!(ok, "the search did not narrow the list:\n{screen}");
     assert!(!screen.contains("Acme Ltd."), "{screen}");
 
+    // A key right after Esc would read as Alt-key: wait for the search to clear first.
     tmux(&["send-keys", "-t", &session.0, "Escape"]);
+    let (ok, screen) = wait_for(&session.0, "sort name");
+    assert!(ok, "Esc did not clear the search:\n{screen}");
     tmux(&["send-keys", "-t", &session.0, "2"]);
     let (ok, screen) = wait_for(&session.0, "Forecast");
     assert!(ok, "the funnel did not show:\n{screen}");

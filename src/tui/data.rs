@@ -153,6 +153,8 @@ pub struct TicketQuery {
     pub me: Option<String>,
     /// Resolved and closed tickets too, after the open ones.
     pub include_done: bool,
+    /// Offsets count from the last ticket, and tickets come last first.
+    pub from_end: bool,
 }
 
 /// What the calendar's reminder list asks for.
@@ -220,15 +222,14 @@ pub struct Conflict {
 /// Everything the screens need. Reads return only what is asked for: lists are windows
 /// (offset + limit) so a million rows cost what a screenful does.
 pub trait DataSource {
-    /// A window of customers; never counts them.
+    /// A window of customers. The screens never count them: the end of the list is reached by
+    /// the same query in the opposite order. Sorts break ties by id so the two orders mirror.
     fn customers(
         &self,
         query: &CustomerQuery,
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError>;
-    /// How many customers match; asked only when the user jumps to the end.
-    fn count_customers(&self, query: &CustomerQuery) -> Result<usize, DataError>;
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, DataError>;
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError>;
     /// Live customers with the same normalized name, phone or email (crm_server::dedupe).

@@ -1146,15 +1146,23 @@ impl DataSource for FakeSource {
                 };
                 indices.map(FakeSource::synthetic_customer).collect()
             }
-            Some(n) => (0..n)
-                .map(FakeSource::synthetic_customer)
-                .filter(|c| {
+            Some(n) => {
+                let matches = |c: &Record| {
                     lower(text(c, "name")).contains(&lower(&query.search))
                         && query.level.as_deref().is_none_or(|l| text(c, "level") == l)
-                })
-                .skip(offset)
-                .take(limit)
-                .collect(),
+                };
+                let indices: Box<dyn Iterator<Item = usize>> = if query.descending {
+                    Box::new((0..n).rev())
+                } else {
+                    Box::new(0..n)
+                };
+                indices
+                    .map(FakeSource::synthetic_customer)
+                    .filter(matches)
+                    .skip(offset)
+                    .take(limit)
+                    .collect()
+            }
             None => filtered_customers(&inner, query)
                 .into_iter()
                 .skip(offset)
@@ -1164,18 +1172,6 @@ impl DataSource for FakeSource {
         };
         inner.rows_built += rows.len();
         Ok(rows)
-    }
-
-    fn count_customers(&self, query: &CustomerQuery) -> Result<usize, DataError> {
-        let inner = self.lock();
-        Ok(match inner.synthetic {
-            Some(n) if query.search.is_empty() && !query.has_filters() => n,
-            Some(n) => (0..n)
-                .map(FakeSource::synthetic_customer)
-                .filter(|c| lower(text(c, "name")).contains(&lower(&query.search)))
-                .count(),
-            None => filtered_customers(&inner, query).len(),
-        })
     }
 
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, DataError> {
@@ -1419,6 +1415,9 @@ impl DataSource for FakeSource {
             })
             .collect();
         rows.sort_by(|a, b| sla::queue_order(a, b));
+        if q.from_end {
+            rows.reverse();
+        }
         Ok(rows.into_iter().skip(offset).take(limit).cloned().collect())
     }
 

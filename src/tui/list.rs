@@ -1,20 +1,37 @@
 //! A list that holds only a window of its rows: what is on screen plus a page either side,
 //! fetched by offset and limit. Moving the cursor costs what a screenful costs, whether the list
-//! has a thousand rows or a million, and the length is only asked for when the user jumps to the
-//! end.
+//! has a thousand rows or a million, and the list is never counted: jumping to the end anchors
+//! the window there and fetches it in reverse order (offsets counted from the last row), which
+//! costs a screenful too.
 
 use super::data::{DataError, Record};
 
+/// Where the window's indices count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Anchor {
+    /// Index 0 is the first row.
+    #[default]
+    Top,
+    /// Index 0 is the last row (after G on a list of unknown length).
+    Bottom,
+}
+
+/// Fetches `limit` rows from `offset`; with `from_end`, offsets count from the last row and the
+/// rows come last first.
+pub type Fetch<'a> = dyn FnMut(usize, usize, bool) -> Result<Vec<Record>, DataError> + 'a;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Window {
-    /// Absolute index of the first cached row.
+    pub anchor: Anchor,
+    /// Index (in the anchor's direction) of the first cached row.
     pub start: usize,
+    /// Cached rows in the anchor's direction.
     pub rows: Vec<Record>,
-    /// The length of the list, once known (a short fetch or a count told us).
+    /// The length of the list, once known (a short fetch told us).
     pub len: Option<usize>,
-    /// Absolute index of the selected row.
+    /// Index of the selected row.
     pub selected: usize,
-    /// Absolute index of the first visible row.
+    /// Index of the first visible row (at the top for `Top`, at the bottom for `Bottom`).
     pub offset: usize,
 }
 
@@ -30,7 +47,7 @@ impl Window {
         self.len = None;
     }
 
-    pub fn row(&self, index: usize) -> Option<&Record> {
+    fn row(&self, index: usize) -> Option<&Record> {
         index.checked_sub(self.start).and_then(|i| self.rows.get(i))
     }
 
@@ -42,18 +59,55 @@ impl Window {
         self.len == Some(0)
     }
 
+    /// The rows to draw in `height` lines, top to bottom: (line, row, selected).
+    pub fn visible(&self, height: usize) -> Vec<(usize, &Record, bool)> {
+        (0..height)
+            .filter_map(|line| {
+                let index = self.index_at(line, height);
+                self.row(index).map(|r| (line, r, index == self.selected))
+            })
+            .collect()
+    }
+
+    fn index_at(&self, line: usize, height: usize) -> usize {
+        match self.anchor {
+            Anchor::Top => self.offset + line,
+            Anchor::Bottom => (self.offset + height).saturating_sub(line + 1),
+        }
+    }
+
+    /// Where the cursor is, for a header: "12 / 340", "12 / 60+", "last", "last − 3".
+    pub fn position(&self) -> String {
+        let count = super::format::count;
+        match (self.anchor, self.len) {
+            (_, Some(0)) => "none".into(),
+            (Anchor::Top, Some(len)) => format!("{} / {}", count(self.selected + 1), count(len)),
+            (Anchor::Top, None) => format!(
+                "{} / {}+",
+                count(self.selected + 1),
+                count(self.start + self.rows.len())
+            ),
+            (Anchor::Bottom, _) if self.selected == 0 => "last".into(),
+            (Anchor::Bottom, _) => format!("last − {}", count(self.selected)),
+        }
+    }
+
     fn covers(&self, from: usize, to: usize) -> bool {
         let end = self.start + self.rows.len();
         let to = self.len.map_or(to, |len| to.min(len));
         from >= self.start && to <= end && (!self.rows.is_empty() || self.len.is_some())
     }
 
+    fn clamp_offset(&mut self, height: usize) {
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+    }
+
     /// Makes sure the visible rows are cached, fetching a window around them if not.
-    pub fn ensure(
-        &mut self,
-        height: usize,
-        fetch: &mut dyn FnMut(usize, usize) -> Result<Vec<Record>, DataError>,
-    ) -> Result<(), DataError> {
+    pub fn ensure(&mut self, height: usize, fetch: &mut Fetch) -> Result<(), DataError> {
         let height = height.max(1);
         self.clamp_offset(height);
         if self.covers(self.offset, self.offset + height) {
@@ -61,7 +115,7 @@ impl Window {
         }
         let start = self.offset.saturating_sub(height);
         let limit = height * 3;
-        let rows = fetch(start, limit)?;
+        let rows = fetch(start, limit, self.anchor == Anchor::Bottom)?;
         if rows.len() < limit {
             self.len = Some(start + rows.len());
         } else if self.len.is_some_and(|len| len < start + rows.len()) {
@@ -69,6 +123,10 @@ impl Window {
         }
         self.start = start;
         self.rows = rows;
+        if self.anchor == Anchor::Bottom && self.len.is_some() {
+            // The whole tail is known now, so is every index from the top.
+            self.flip_to_top(height);
+        }
         // The list may have shrunk under the cursor.
         if let Some(len) = self.len {
             if len == 0 {
@@ -85,50 +143,67 @@ impl Window {
         Ok(())
     }
 
-    fn clamp_offset(&mut self, height: usize) {
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
+    /// Re-expresses a bottom-anchored window from the top, once the length is known.
+    fn flip_to_top(&mut self, height: usize) {
+        let Some(len) = self.len else {
+            return;
+        };
+        let flip = |i: usize| len.saturating_sub(i + 1);
+        self.rows.reverse();
+        self.start = len.saturating_sub(self.start + self.rows.len());
+        self.selected = flip(self.selected);
+        self.offset = len.saturating_sub(self.offset + height);
+        self.anchor = Anchor::Top;
     }
 
-    /// Moves the cursor by `delta` rows, stopping at either end.
+    /// Moves the cursor by `delta` rows down the screen, stopping at either end.
     pub fn move_by(
         &mut self,
         delta: isize,
         height: usize,
-        fetch: &mut dyn FnMut(usize, usize) -> Result<Vec<Record>, DataError>,
+        fetch: &mut Fetch,
     ) -> Result<(), DataError> {
+        // Down the screen is towards the last row: lower indices when anchored at the bottom.
+        let delta = if self.anchor == Anchor::Bottom {
+            -delta
+        } else {
+            delta
+        };
         let target = self.selected.saturating_add_signed(delta);
-        let target = match self.len {
+        self.selected = match self.len {
             Some(0) => 0,
             Some(len) => target.min(len - 1),
             None => target,
         };
-        self.selected = target;
         self.ensure(height, fetch)
     }
 
-    /// Jumps to the last row, asking for the length once.
-    pub fn bottom(
-        &mut self,
-        height: usize,
-        count: &mut dyn FnMut() -> Result<usize, DataError>,
-        fetch: &mut dyn FnMut(usize, usize) -> Result<Vec<Record>, DataError>,
-    ) -> Result<(), DataError> {
-        let len = match self.len {
-            Some(len) => len,
-            None => count()?,
-        };
-        self.len = Some(len);
-        self.selected = len.saturating_sub(1);
+    /// The first row.
+    pub fn top(&mut self, height: usize, fetch: &mut Fetch) -> Result<(), DataError> {
+        if self.anchor == Anchor::Bottom {
+            self.reset();
+        }
+        self.selected = 0;
         self.ensure(height, fetch)
     }
 
-    /// Selects the row at this position on screen (a mouse click), if there is one.
-    pub fn click(&mut self, visible_row: usize) -> bool {
-        let index = self.offset + visible_row;
+    /// The last row: by index when the length is known, else by anchoring at the end.
+    pub fn bottom(&mut self, height: usize, fetch: &mut Fetch) -> Result<(), DataError> {
+        match (self.anchor, self.len) {
+            (Anchor::Top, Some(len)) => self.selected = len.saturating_sub(1),
+            _ => {
+                *self = Window {
+                    anchor: Anchor::Bottom,
+                    ..Window::default()
+                };
+            }
+        }
+        self.ensure(height, fetch)
+    }
+
+    /// Selects the row on this line of the list (a mouse click), if there is one.
+    pub fn click(&mut self, line: usize, height: usize) -> bool {
+        let index = self.index_at(line, height);
         if self.row(index).is_some() {
             self.selected = index;
             true
@@ -144,9 +219,11 @@ mod tests {
     use serde_json::json;
     use std::cell::Cell;
 
-    fn rows(n: usize) -> impl FnMut(usize, usize) -> Result<Vec<Record>, DataError> {
-        move |offset, limit| {
+    /// A list of `n` rows "0".."n-1"; reversed fetches count from the end.
+    fn rows(n: usize) -> impl FnMut(usize, usize, bool) -> Result<Vec<Record>, DataError> {
+        move |offset, limit, from_end| {
             Ok((offset..(offset + limit).min(n))
+                .map(|i| if from_end { n - 1 - i } else { i })
                 .map(|i| {
                     json!({"id": i.to_string()})
                         .as_object()
@@ -157,14 +234,27 @@ mod tests {
         }
     }
 
+    fn id(w: &Window) -> String {
+        w.selected_row()
+            .map(|r| r["id"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default()
+    }
+
+    fn shown(w: &Window, h: usize) -> Vec<String> {
+        w.visible(h)
+            .iter()
+            .map(|(_, r, _)| r["id"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
     #[test]
     fn fetches_only_around_the_visible_rows() {
         let fetched = Cell::new(0usize);
         let mut source = rows(1_000_000);
-        let mut fetch = |o: usize, l: usize| {
-            let r = source(o, l)?;
-            fetched.set(fetched.get() + r.len());
-            Ok(r)
+        let mut fetch = |o: usize, l: usize, r: bool| {
+            let rows = source(o, l, r)?;
+            fetched.set(fetched.get() + rows.len());
+            Ok(rows)
         };
         let mut w = Window::default();
         w.ensure(20, &mut fetch).unwrap();
@@ -172,41 +262,83 @@ mod tests {
         for _ in 0..30 {
             w.move_by(1, 20, &mut fetch).unwrap();
         }
-        assert_eq!(w.selected, 30);
-        assert_eq!(w.selected_row().map(|r| r["id"].clone()), Some(json!("30")));
+        assert_eq!(id(&w), "30");
         assert!(fetched.get() <= 120, "fetched {}", fetched.get());
         assert_eq!(w.len, None, "never counted");
+        assert_eq!(w.position(), "31 / 60+");
     }
 
     #[test]
-    fn stops_at_the_end_and_jumps_to_the_bottom_with_one_count() {
+    fn the_end_of_a_million_rows_costs_a_window() {
+        let fetched = Cell::new(0usize);
+        let mut source = rows(1_000_000);
+        let mut fetch = |o: usize, l: usize, r: bool| {
+            let rows = source(o, l, r)?;
+            fetched.set(fetched.get() + rows.len());
+            Ok(rows)
+        };
+        let mut w = Window::default();
+        w.ensure(10, &mut fetch).unwrap();
+        w.bottom(10, &mut fetch).unwrap();
+        assert_eq!(id(&w), "999999");
+        assert_eq!(w.position(), "last");
+        // Drawn top to bottom, ending with the last row.
+        assert_eq!(shown(&w, 10).last().map(String::as_str), Some("999999"));
+        assert_eq!(shown(&w, 10)[0], "999990");
+        w.move_by(-3, 10, &mut fetch).unwrap();
+        assert_eq!(id(&w), "999996");
+        assert_eq!(w.position(), "last − 3");
+        w.move_by(1, 10, &mut fetch).unwrap();
+        assert_eq!(id(&w), "999997");
+        for _ in 0..40 {
+            w.move_by(-1, 10, &mut fetch).unwrap();
+        }
+        assert_eq!(id(&w), "999957");
+        assert!(shown(&w, 10).contains(&"999957".to_string()));
+        w.move_by(100, 10, &mut fetch).unwrap();
+        assert_eq!(id(&w), "999999", "stops at the last row");
+        assert!(fetched.get() <= 200, "fetched {}", fetched.get());
+        w.top(10, &mut fetch).unwrap();
+        assert_eq!((id(&w), w.anchor), ("0".to_string(), Anchor::Top));
+    }
+
+    #[test]
+    fn a_short_list_anchored_at_the_end_turns_back_into_a_plain_one() {
         let mut fetch = rows(25);
         let mut w = Window::default();
         w.ensure(10, &mut fetch).unwrap();
-        assert_eq!(w.len, Some(25));
         w.move_by(100, 10, &mut fetch).unwrap();
-        assert_eq!(w.selected, 24);
-        assert_eq!(w.offset, 15);
+        assert_eq!((id(&w), w.offset), ("24".to_string(), 15));
+        let mut fetch = rows(25);
+        let mut w = Window {
+            anchor: Anchor::Bottom,
+            ..Window::default()
+        };
+        w.ensure(10, &mut fetch).unwrap();
+        assert_eq!(
+            w.anchor,
+            Anchor::Top,
+            "a short reversed fetch tells the length"
+        );
+        assert_eq!((id(&w), w.len), ("24".to_string(), Some(25)));
+        assert_eq!(
+            shown(&w, 10),
+            (15..25).map(|i| i.to_string()).collect::<Vec<_>>()
+        );
+        assert_eq!(w.position(), "25 / 25");
+    }
 
-        let mut fetch = rows(1_000_000);
+    #[test]
+    fn clicks_select_the_row_drawn_on_that_line() {
+        let mut fetch = rows(1_000);
+        let mut w = Window::default();
+        w.bottom(10, &mut fetch).unwrap();
+        assert!(w.click(0, 10));
+        assert_eq!(id(&w), "990");
         let mut w = Window::default();
         w.ensure(10, &mut fetch).unwrap();
-        let counted = Cell::new(0);
-        w.bottom(
-            10,
-            &mut || {
-                counted.set(counted.get() + 1);
-                Ok(1_000_000)
-            },
-            &mut fetch,
-        )
-        .unwrap();
-        assert_eq!(w.selected, 999_999);
-        assert_eq!(
-            w.selected_row().map(|r| r["id"].clone()),
-            Some(json!("999999"))
-        );
-        assert_eq!(counted.get(), 1);
+        assert!(w.click(3, 10));
+        assert_eq!(id(&w), "3");
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //!
 //! The replica answers lists by equality filters, one sort and offset/limit. What the screens
 //! need beyond that is composed here from its public methods, within stated bounds:
-//! - counting customers (only when the user jumps to the end) probes `list` with limit 1;
 //! - the funnel's sums, the ticket queue's SLA order and the calendar's date ranges read the
 //!   matching records in pages and compute in Rust (the calendar and reminders are scoped to the
 //!   signed-in user, whose activities are a bounded set);
@@ -35,8 +34,6 @@ pub struct ReplicaSource {
     writes: u64,
     /// The ticket queue sorted by urgency, for the query and data state it was built from.
     queue: RefCell<Option<Cached<TicketQuery, Vec<Record>>>>,
-    /// The last customer count, likewise.
-    count: RefCell<Option<Cached<CustomerQuery, usize>>>,
 }
 
 /// The data state a cached view was computed in: sync position, outbox size, local writes.
@@ -103,7 +100,6 @@ impl ReplicaSource {
             replica,
             writes: 0,
             queue: RefCell::new(None),
-            count: RefCell::new(None),
         }
     }
 
@@ -251,35 +247,6 @@ impl DataSource for ReplicaSource {
         limit: usize,
     ) -> Result<Vec<Record>, DataError> {
         self.list(Entity::Customers, &Self::customer_query(q, offset, limit))
-    }
-
-    /// The replica has no count: probe for the last row with doubling, then halving, offsets.
-    fn count_customers(&self, q: &CustomerQuery) -> Result<usize, DataError> {
-        let key = self.state();
-        if let Some((cq, ck, n)) = self.count.borrow().as_ref()
-            && cq == q
-            && *ck == key
-        {
-            return Ok(*n);
-        }
-        let exists =
-            |i: usize| -> Result<bool, DataError> { Ok(!self.customers(q, i, 1)?.is_empty()) };
-        let n = if !exists(0)? {
-            0
-        } else {
-            let mut hi = 1usize;
-            while exists(hi)? {
-                hi = hi.saturating_mul(2);
-            }
-            let mut lo = hi / 2; // exists(lo) is true, exists(hi) false
-            while hi - lo > 1 {
-                let mid = lo + (hi - lo) / 2;
-                if exists(mid)? { lo = mid } else { hi = mid }
-            }
-            hi
-        };
-        *self.count.borrow_mut() = Some((q.clone(), key, n));
-        Ok(n)
     }
 
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, DataError> {
@@ -529,12 +496,15 @@ impl DataSource for ReplicaSource {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError> {
-        Ok(self
-            .sorted_queue(q)?
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .collect())
+        let base = TicketQuery {
+            from_end: false,
+            ..q.clone()
+        };
+        let mut queue = self.sorted_queue(&base)?;
+        if q.from_end {
+            queue.reverse();
+        }
+        Ok(queue.into_iter().skip(offset).take(limit).collect())
     }
 
     fn comments(&self, ticket_id: &str) -> Result<Vec<Record>, DataError> {
@@ -714,7 +684,6 @@ mod tests {
             text(&s.customers(&q, 0, 10).unwrap()[0], "id"),
             text(&acme, "id")
         );
-        assert_eq!(s.count_customers(&CustomerQuery::default()).unwrap(), 2);
         assert_eq!(
             text(
                 &s.customer_by_phone("0755-28780808").unwrap().unwrap(),
@@ -730,21 +699,41 @@ mod tests {
     }
 
     #[test]
-    fn counting_probes_to_the_exact_length() {
+    fn the_reverse_order_mirrors_the_forward_one() {
+        // The end of the list is read with the opposite sort: ties must fall the same way.
         let (_dir, mut s) = source();
-        for i in 0..37 {
-            s.create(
-                Entity::Customers,
-                obj(json!({"name": format!("Customer {i:03}")})),
-            )
-            .unwrap();
+        for name in [
+            "Same",
+            "Beta",
+            "Same",
+            "Alpha",
+            "Same",
+            "Customer 1",
+            "Customer 2",
+        ] {
+            s.create(Entity::Customers, obj(json!({ "name": name })))
+                .unwrap();
         }
-        assert_eq!(s.count_customers(&CustomerQuery::default()).unwrap(), 37);
-        let q = CustomerQuery {
-            search: "Customer 00".into(),
-            ..CustomerQuery::default()
-        };
-        assert_eq!(s.count_customers(&q).unwrap(), 10);
+        for search in ["", "Customer"] {
+            let forward = CustomerQuery {
+                search: search.into(),
+                ..CustomerQuery::default()
+            };
+            let backward = CustomerQuery {
+                descending: true,
+                ..forward.clone()
+            };
+            let ids = |q: &CustomerQuery| -> Vec<String> {
+                s.customers(q, 0, 50)
+                    .unwrap()
+                    .iter()
+                    .map(|c| text(c, "id").to_string())
+                    .collect()
+            };
+            let mut reversed = ids(&backward);
+            reversed.reverse();
+            assert_eq!(ids(&forward), reversed, "search {search:?}");
+        }
     }
 
     #[test]

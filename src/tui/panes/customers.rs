@@ -14,7 +14,6 @@ use crate::tui::app::{Ctx, View};
 use crate::tui::data::{CustomerQuery, CustomerSort, DataSource, Record, text};
 use crate::tui::dialogs::{Dialog, LogCall, Purpose};
 use crate::tui::draw;
-use crate::tui::format;
 use crate::tui::input::LineInput;
 use crate::tui::list::Window;
 use crate::tui::theme::Role;
@@ -31,6 +30,26 @@ pub struct CustomersPane {
     pub loaded: bool,
     /// Opened for an incoming call: calls are logged as inbound.
     pub inbound: bool,
+}
+
+/// A page of customers; from the end, the same query in the opposite order (the data source's
+/// sorts break ties by id both ways, so it is the exact reverse).
+fn page(
+    source: &dyn DataSource,
+    q: &CustomerQuery,
+    offset: usize,
+    limit: usize,
+    from_end: bool,
+) -> Result<Vec<Record>, crate::tui::data::DataError> {
+    if from_end {
+        let reversed = CustomerQuery {
+            descending: !q.descending,
+            ..q.clone()
+        };
+        source.customers(&reversed, offset, limit)
+    } else {
+        source.customers(q, offset, limit)
+    }
 }
 
 fn list_height(area: Rect) -> usize {
@@ -105,7 +124,9 @@ impl CustomersPane {
         let h = list_height(ctx.area);
         let q = &self.query;
         let source: &dyn DataSource = &*ctx.source;
-        let r = self.list.ensure(h, &mut |o, l| source.customers(q, o, l));
+        let r = self
+            .list
+            .ensure(h, &mut |o, l, from_end| page(source, q, o, l, from_end));
         ctx.ok(r);
     }
 
@@ -202,7 +223,7 @@ impl CustomersPane {
         }
         let row = usize::from(y - top);
         let was = self.list.selected;
-        if self.list.click(row) && was == self.list.selected {
+        if self.list.click(row, list_height(area)) && was == self.list.selected {
             // A second click on the chosen row opens it.
             self.handle(Action::Open, ctx);
         }
@@ -262,21 +283,14 @@ impl CustomersPane {
         let half = (h / 2).max(1) as isize;
         let q = &self.query;
         let source: &dyn DataSource = &*ctx.source;
-        let mut fetch = |o: usize, l: usize| source.customers(q, o, l);
+        let mut fetch = |o: usize, l: usize, from_end: bool| page(source, q, o, l, from_end);
         let moved = match action {
             Action::Down => Some(self.list.move_by(1, h, &mut fetch)),
             Action::Up => Some(self.list.move_by(-1, h, &mut fetch)),
             Action::HalfDown => Some(self.list.move_by(half, h, &mut fetch)),
             Action::HalfUp => Some(self.list.move_by(-half, h, &mut fetch)),
-            Action::Top => Some(
-                self.list
-                    .move_by(-(self.list.selected as isize), h, &mut fetch),
-            ),
-            Action::Bottom => Some(self.list.bottom(
-                h,
-                &mut || source.count_customers(q),
-                &mut fetch,
-            )),
+            Action::Top => Some(self.list.top(h, &mut fetch)),
+            Action::Bottom => Some(self.list.bottom(h, &mut fetch)),
             _ => None,
         };
         if let Some(r) = moved {
@@ -381,19 +395,7 @@ impl CustomersPane {
             return;
         }
         // The search line, or what the list shows.
-        let position = match self.list.len {
-            Some(0) => "no customers".to_string(),
-            Some(len) => format!(
-                "{} / {}",
-                format::count(self.list.selected + 1),
-                format::count(len)
-            ),
-            None => format!(
-                "{} / {}+",
-                format::count(self.list.selected + 1),
-                format::count(self.list.start + self.list.rows.len())
-            ),
-        };
+        let position = self.list.position();
         let pos_w = crate::text::width(&position) as u16 + 1;
         let left_w = area.width.saturating_sub(pos_w + 1);
         match &self.search {
@@ -474,13 +476,8 @@ impl CustomersPane {
             );
             return;
         }
-        for i in 0..h {
-            let index = self.list.offset + i;
-            let Some(customer) = self.list.row(index) else {
-                break;
-            };
-            let y = area.y + HEADER_ROWS + i as u16;
-            let selected = index == self.list.selected;
+        for (line, customer, selected) in self.list.visible(h) {
+            let y = area.y + HEADER_ROWS + line as u16;
             if selected {
                 draw::fill(
                     buf,

@@ -39,6 +39,21 @@ pub struct TicketsPane {
     pub loaded: bool,
 }
 
+/// A page of the queue; from the end, the same queue read last first.
+fn page(
+    source: &dyn DataSource,
+    q: &TicketQuery,
+    offset: usize,
+    limit: usize,
+    from_end: bool,
+) -> Result<Vec<Record>, crate::tui::data::DataError> {
+    let q = TicketQuery {
+        from_end,
+        ..q.clone()
+    };
+    source.tickets(&q, offset, limit)
+}
+
 fn list_height(area: Rect) -> usize {
     usize::from(area.height.saturating_sub(HEADER_ROWS)).max(1)
 }
@@ -64,6 +79,7 @@ impl TicketsPane {
                 },
                 me,
                 include_done: false,
+                from_end: false,
             },
             ..TicketsPane::default()
         }
@@ -80,7 +96,9 @@ impl TicketsPane {
         let h = list_height(ctx.area);
         let q = &self.query;
         let source: &dyn DataSource = &*ctx.source;
-        let r = self.list.ensure(h, &mut |o, l| source.tickets(q, o, l));
+        let r = self
+            .list
+            .ensure(h, &mut |o, l, from_end| page(source, q, o, l, from_end));
         ctx.ok(r);
         let ids: Vec<String> = self
             .list
@@ -149,7 +167,8 @@ impl TicketsPane {
             return;
         }
         let was = self.list.selected;
-        if self.list.click(usize::from(y - top)) && was == self.list.selected {
+        if self.list.click(usize::from(y - top), list_height(ctx.area)) && was == self.list.selected
+        {
             self.handle(Action::Open, ctx);
         }
     }
@@ -190,28 +209,14 @@ impl TicketsPane {
         let half = (h / 2).max(1) as isize;
         let q = &self.query;
         let source: &dyn DataSource = &*ctx.source;
-        let mut fetch = |o: usize, l: usize| source.tickets(q, o, l);
-        // The queue is short enough to count when jumping to its end.
-        let mut count = || -> Result<usize, crate::tui::data::DataError> {
-            let mut n = 0;
-            loop {
-                let page = source.tickets(q, n, 500)?.len();
-                n += page;
-                if page < 500 {
-                    return Ok(n);
-                }
-            }
-        };
+        let mut fetch = |o: usize, l: usize, from_end: bool| page(source, q, o, l, from_end);
         let moved = match action {
             Action::Down => Some(self.list.move_by(1, h, &mut fetch)),
             Action::Up => Some(self.list.move_by(-1, h, &mut fetch)),
             Action::HalfDown => Some(self.list.move_by(half, h, &mut fetch)),
             Action::HalfUp => Some(self.list.move_by(-half, h, &mut fetch)),
-            Action::Top => Some(
-                self.list
-                    .move_by(-(self.list.selected as isize), h, &mut fetch),
-            ),
-            Action::Bottom => Some(self.list.bottom(h, &mut count, &mut fetch)),
+            Action::Top => Some(self.list.top(h, &mut fetch)),
+            Action::Bottom => Some(self.list.bottom(h, &mut fetch)),
             _ => None,
         };
         if let Some(r) = moved {
@@ -401,13 +406,8 @@ impl TicketsPane {
             );
             return;
         }
-        for i in 0..list_height(area) {
-            let index = self.list.offset + i;
-            let Some(t) = self.list.row(index) else {
-                break;
-            };
-            let y = area.y + HEADER_ROWS + i as u16;
-            let selected = index == self.list.selected;
+        for (line, t, selected) in self.list.visible(list_height(area)) {
+            let y = area.y + HEADER_ROWS + line as u16;
             if selected {
                 draw::fill(
                     buf,
