@@ -63,21 +63,29 @@ pub fn phone_key(raw: &str) -> Option<String> {
     (!d.is_empty()).then(|| d.to_string())
 }
 
-/// The digits field of a customer's search row: each phone's key, its digits as written, and for
-/// a landline the domestic form with the trunk 0, so a run typed any of these ways is found.
+/// A Chinese mobile number (11 digits, 13x to 19x), dialled without a trunk 0; anything else is
+/// taken for a landline (Beijing's area code 10 also starts with 1, but is 10 digits long).
+fn is_mobile(key: &str) -> bool {
+    let b = key.as_bytes();
+    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
+}
+
+/// The digits field of a search row: each phone as dialled at home — a mobile's 11 digits, a
+/// landline with its trunk 0 — so any run typed from it is found, with or without the 0 (and
+/// a typed +86 is dropped from the query). One form per phone keeps the index small.
 pub fn digits_text<'a>(phones: impl IntoIterator<Item = &'a str>) -> String {
     let mut out: Vec<String> = Vec::new();
     for phone in phones {
-        let raw: String = phone.chars().filter(char::is_ascii_digit).collect();
         let Some(key) = phone_key(phone) else {
             continue;
         };
-        // Mobiles (1xx) are dialled without a trunk 0; landlines with one.
-        let domestic = (!key.starts_with('1')).then(|| format!("0{key}"));
-        for token in [Some(key), domestic, Some(raw)].into_iter().flatten() {
-            if !out.contains(&token) {
-                out.push(token);
-            }
+        let token = if is_mobile(&key) {
+            key
+        } else {
+            format!("0{key}")
+        };
+        if !out.contains(&token) {
+            out.push(token);
         }
     }
     out.join(" ")
@@ -158,10 +166,10 @@ mod tests {
     }
 
     #[test]
-    fn digits_hold_raw_and_key() {
+    fn digits_hold_each_phone_as_dialled() {
         assert_eq!(
-            digits_text(["010-1234 5678", "", "13800138000"]),
-            "1012345678 01012345678 13800138000"
+            digits_text(["+86 10-1234 5678", "", "+86 138 0013 8000", "010 12345678"]),
+            "01012345678 13800138000"
         );
     }
 
