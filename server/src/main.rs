@@ -153,7 +153,9 @@ fn main() -> Result<()> {
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(listen)
                     .await
-                    .with_context(|| format!("cannot listen on {listen}; is another server running?"))?;
+                    .with_context(|| {
+                        format!("cannot listen on {listen}; is another server running?")
+                    })?;
                 tracing::info!(addr = %listener.local_addr()?, db = %path.display(), "serving");
                 crm_server::serve(listener, db, Settings::default(), shutdown_signal()).await?;
                 anyhow::Ok(())
@@ -185,7 +187,13 @@ fn main() -> Result<()> {
                         match tx.list(Entity::Teams, &query, None)?.first() {
                             Some(t) => t["id"].clone(),
                             None => {
-                                let made = service::create(tx, &system, Entity::Teams, &object(json!({"name": name})), false)?;
+                                let made = service::create(
+                                    tx,
+                                    &system,
+                                    Entity::Teams,
+                                    &object(json!({"name": name})),
+                                    false,
+                                )?;
                                 eprintln!("created team {name}");
                                 made.record["id"].clone()
                             }
@@ -203,7 +211,11 @@ fn main() -> Result<()> {
                 service::create(tx, &system, Entity::Users, &object(body), false)
             })
             .map_err(|e| anyhow::anyhow!("{e}{}", field_detail(&e)))?;
-            println!("added {} ({})", username, user.record["id"].as_str().unwrap_or_default());
+            println!(
+                "added {} ({})",
+                username,
+                user.record["id"].as_str().unwrap_or_default()
+            );
         }
         Command::User(UserCommand::List) => {
             let users = store::read(db.as_ref(), |tx| {
@@ -214,13 +226,20 @@ fn main() -> Result<()> {
                 };
                 tx.list(Entity::Users, &query, None)
             })?;
-            println!("{:<20} {:<8} {:<6} {}", "USERNAME", "ROLE", "ACTIVE", "NAME");
+            println!(
+                "{:<20} {:<8} {:<6} {}",
+                "USERNAME", "ROLE", "ACTIVE", "NAME"
+            );
             for u in users {
                 println!(
                     "{:<20} {:<8} {:<6} {}",
                     u["username"].as_str().unwrap_or_default(),
                     u["role"].as_str().unwrap_or_default(),
-                    if u["active"] == Value::Bool(true) { "yes" } else { "no" },
+                    if u["active"] == Value::Bool(true) {
+                        "yes"
+                    } else {
+                        "no"
+                    },
                     u["display_name"].as_str().unwrap_or_default()
                 );
             }
@@ -228,7 +247,14 @@ fn main() -> Result<()> {
         Command::User(UserCommand::Disable { username }) => {
             store::write(db.as_ref(), |tx| {
                 let id = find_user(tx, &username)?;
-                service::update(tx, &system, Entity::Users, &id, &object(json!({"active": false})), None)
+                service::update(
+                    tx,
+                    &system,
+                    Entity::Users,
+                    &id,
+                    &object(json!({"active": false})),
+                    None,
+                )
             })?;
             println!("disabled {username}; their sessions are revoked");
         }
@@ -239,7 +265,14 @@ fn main() -> Result<()> {
             let password = read_password(password_stdin)?;
             store::write(db.as_ref(), |tx| {
                 let id = find_user(tx, &username)?;
-                service::update(tx, &system, Entity::Users, &id, &object(json!({"password": password})), None)
+                service::update(
+                    tx,
+                    &system,
+                    Entity::Users,
+                    &id,
+                    &object(json!({"password": password})),
+                    None,
+                )
             })
             .map_err(|e| anyhow::anyhow!("{e}{}", field_detail(&e)))?;
             println!("changed the password of {username}; their sessions are revoked");
@@ -247,7 +280,21 @@ fn main() -> Result<()> {
         Command::Seed { demo: _, customers } => {
             let started = std::time::Instant::now();
             let report = crm_server::seed::demo(db.as_ref(), customers)?;
-            eprintln!("{report} in {:.1} s", started.elapsed().as_secs_f64());
+            println!("{report} in {:.1} s", started.elapsed().as_secs_f64());
+            println!(
+                "sign in with password {} as:",
+                crm_server::seed::DEMO_PASSWORD
+            );
+            for u in crm_server::seed::DEMO_USERS {
+                let line = format!(
+                    "  {:<6} {:<8} {} {}",
+                    u.username,
+                    u.role.as_str(),
+                    u.display_name,
+                    u.team.map(|t| format!("({t})")).unwrap_or_default()
+                );
+                println!("{}", line.trim_end());
+            }
         }
         Command::Backup { file } => {
             db.backup(&file)?;
@@ -260,7 +307,9 @@ fn main() -> Result<()> {
 /// The per-field messages of a validation error, for the terminal.
 fn field_detail(e: &crm_server::ApiError) -> String {
     match e {
-        crm_server::ApiError::Invalid(fields) => fields.iter().map(|(k, v)| format!("\n  {k} {v}")).collect(),
+        crm_server::ApiError::Invalid(fields) => {
+            fields.iter().map(|(k, v)| format!("\n  {k} {v}")).collect()
+        }
         _ => String::new(),
     }
 }

@@ -61,6 +61,15 @@ pub struct AuditEntry {
     pub changes: Option<Value>,
 }
 
+/// A record for [`Tx::insert_new`]: the full row, its hidden columns and its read set.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub entity: Entity,
+    pub record: Record,
+    pub hidden: Hidden,
+    pub read_set: BTreeSet<String>,
+}
+
 /// A user as the sign-in check needs it.
 #[derive(Debug, Clone)]
 pub struct Credentials {
@@ -74,31 +83,85 @@ pub trait Tx {
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, ApiError>;
     fn insert(&self, entity: Entity, record: &Record, hidden: &Hidden) -> Result<(), ApiError>;
     /// Writes every column of an existing row.
-    fn update(&self, entity: Entity, record: &Record, hidden: &Hidden, deleted: bool) -> Result<(), ApiError>;
-    fn list(&self, entity: Entity, query: &ListQuery, viewer: Option<&[String]>) -> Result<Vec<Record>, ApiError>;
+    fn update(
+        &self,
+        entity: Entity,
+        record: &Record,
+        hidden: &Hidden,
+        deleted: bool,
+    ) -> Result<(), ApiError>;
+    fn list(
+        &self,
+        entity: Entity,
+        query: &ListQuery,
+        viewer: Option<&[String]>,
+    ) -> Result<Vec<Record>, ApiError>;
 
     /// The read set of a record (empty when unknown or deleted).
     fn read_set(&self, entity: Entity, id: &str) -> Result<BTreeSet<String>, ApiError>;
-    fn set_read_set(&self, entity: Entity, id: &str, set: &BTreeSet<String>) -> Result<(), ApiError>;
+    fn set_read_set(
+        &self,
+        entity: Entity,
+        id: &str,
+        set: &BTreeSet<String>,
+    ) -> Result<(), ApiError>;
     /// Records whose read set is derived from this one's.
     fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, ApiError>;
 
     /// Moves the record to the head of the change feed; `dropped` lists principals that lost
     /// sight of it. Returns the new sequence number.
-    fn record_change(&self, entity: Entity, id: &str, dropped: &BTreeSet<String>) -> Result<i64, ApiError>;
+    fn record_change(
+        &self,
+        entity: Entity,
+        id: &str,
+        dropped: &BTreeSet<String>,
+    ) -> Result<i64, ApiError>;
     /// Changes after `since`, in order, that concern a viewer holding these principals (None: an
     /// admin, who sees everything).
-    fn changes(&self, since: i64, limit: usize, viewer: Option<&[String]>) -> Result<Vec<Change>, ApiError>;
+    fn changes(
+        &self,
+        since: i64,
+        limit: usize,
+        viewer: Option<&[String]>,
+    ) -> Result<Vec<Change>, ApiError>;
     fn latest_seq(&self) -> Result<i64, ApiError>;
+
+    /// Bulk load (demo seeding): stores records whose ids are new, each with its read set, at
+    /// the head of the change feed in the order given; returns how many. The same as `insert`,
+    /// `set_read_set` and `record_change` (nothing dropped) per record, but the records are
+    /// streamed, so a large load need not be held in memory, and a backend may skip the look-ups
+    /// a record with an earlier state needs. Stops at the first error, the source's included,
+    /// leaving part of the load written: the caller rolls the transaction back.
+    fn insert_new(
+        &self,
+        records: &mut dyn Iterator<Item = Result<NewRecord, ApiError>>,
+    ) -> Result<usize, ApiError> {
+        let mut count = 0;
+        for r in records {
+            let r = r?;
+            let id = new_id(&r)?;
+            self.insert(r.entity, &r.record, &r.hidden)?;
+            self.set_read_set(r.entity, id, &r.read_set)?;
+            self.record_change(r.entity, id, &BTreeSet::new())?;
+            count += 1;
+        }
+        Ok(count)
+    }
 
     fn audit(&self, entry: &AuditEntry) -> Result<(), ApiError>;
     fn audit_trail(&self, entity: Entity, id: &str, limit: usize) -> Result<Vec<Value>, ApiError>;
 
     /// Live customers whose normalized name, phone or email equals one given.
-    fn find_duplicates(&self, keys: &Hidden, except: Option<&str>) -> Result<Vec<Record>, ApiError>;
+    fn find_duplicates(&self, keys: &Hidden, except: Option<&str>)
+    -> Result<Vec<Record>, ApiError>;
     fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, ApiError>;
     fn username_taken(&self, username: &str, except: Option<&str>) -> Result<bool, ApiError>;
-    fn name_taken(&self, entity: Entity, name: &str, except: Option<&str>) -> Result<bool, ApiError>;
+    fn name_taken(
+        &self,
+        entity: Entity,
+        name: &str,
+        except: Option<&str>,
+    ) -> Result<bool, ApiError>;
     /// The next value of a named counter (customer codes, ticket numbers).
     fn next_counter(&self, name: &str) -> Result<i64, ApiError>;
     /// Minutes to first response and to resolution for a ticket priority.
@@ -107,14 +170,37 @@ pub trait Tx {
     fn team_of(&self, user_id: &str) -> Result<Option<String>, ApiError>;
     fn credentials(&self, username: &str) -> Result<Option<Credentials>, ApiError>;
     fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), ApiError>;
-    fn create_session(&self, token_hash: &str, user_id: &str, expires_at: &str) -> Result<(), ApiError>;
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: &str,
+    ) -> Result<(), ApiError>;
     /// The active user a live session belongs to.
     fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, ApiError>;
     fn delete_session(&self, token_hash: &str) -> Result<(), ApiError>;
     fn delete_sessions_of(&self, user_id: &str) -> Result<(), ApiError>;
 
-    fn idempotent_answer(&self, user_id: &str, key: &str) -> Result<Option<(u16, String)>, ApiError>;
-    fn remember_answer(&self, user_id: &str, key: &str, status: u16, body: &str) -> Result<(), ApiError>;
+    fn idempotent_answer(
+        &self,
+        user_id: &str,
+        key: &str,
+    ) -> Result<Option<(u16, String)>, ApiError>;
+    fn remember_answer(
+        &self,
+        user_id: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), ApiError>;
+}
+
+/// The id of a record to be inserted.
+pub fn new_id(r: &NewRecord) -> Result<&str, ApiError> {
+    r.record
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::Internal(format!("a new {} has no id", r.entity.noun())))
 }
 
 /// A database: read transactions from a pool, write transactions through one writer.
@@ -127,11 +213,16 @@ pub trait Database: Send + Sync + 'static {
 }
 
 /// Runs `f` in a read transaction and returns its value.
-pub fn read<T>(db: &dyn Database, f: impl FnOnce(&dyn Tx) -> Result<T, ApiError>) -> Result<T, ApiError> {
+pub fn read<T>(
+    db: &dyn Database,
+    f: impl FnOnce(&dyn Tx) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     let mut f = Some(f);
     let mut out = None;
     db.read_tx(&mut |tx| {
-        let f = f.take().ok_or_else(|| ApiError::Internal("transaction retried".into()))?;
+        let f = f
+            .take()
+            .ok_or_else(|| ApiError::Internal("transaction retried".into()))?;
         out = Some(f(tx)?);
         Ok(())
     })?;
@@ -139,11 +230,16 @@ pub fn read<T>(db: &dyn Database, f: impl FnOnce(&dyn Tx) -> Result<T, ApiError>
 }
 
 /// Runs `f` in a write transaction and returns its value once committed.
-pub fn write<T>(db: &dyn Database, f: impl FnOnce(&dyn Tx) -> Result<T, ApiError>) -> Result<T, ApiError> {
+pub fn write<T>(
+    db: &dyn Database,
+    f: impl FnOnce(&dyn Tx) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     let mut f = Some(f);
     let mut out = None;
     db.write_tx(&mut |tx| {
-        let f = f.take().ok_or_else(|| ApiError::Internal("transaction retried".into()))?;
+        let f = f
+            .take()
+            .ok_or_else(|| ApiError::Internal("transaction retried".into()))?;
         out = Some(f(tx)?);
         Ok(())
     })?;

@@ -5,11 +5,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
 
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
 use serde_json::{Map, Value};
 
-use super::{AuditEntry, Change, Credentials, Database, Hidden, ListQuery, Record, Stored, Tx};
+use super::{
+    AuditEntry, Change, Credentials, Database, Hidden, ListQuery, NewRecord, Record, Stored, Tx,
+};
 use crate::access::{Actor, Role};
 use crate::error::ApiError;
 use crate::schema::{Entity, Kind, SYSTEM_FIELDS};
@@ -83,7 +85,10 @@ fn to_sql(value: &Value) -> SqlValue {
     match value {
         Value::Null => SqlValue::Null,
         Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
-        Value::Number(n) => n.as_i64().map_or_else(|| SqlValue::Real(n.as_f64().unwrap_or(0.0)), SqlValue::Integer),
+        Value::Number(n) => n.as_i64().map_or_else(
+            || SqlValue::Real(n.as_f64().unwrap_or(0.0)),
+            SqlValue::Integer,
+        ),
         Value::String(s) => SqlValue::Text(s.clone()),
         Value::Array(_) | Value::Object(_) => SqlValue::Text(value.to_string()),
     }
@@ -93,7 +98,9 @@ fn from_sql(kind: Kind, value: SqlValue) -> Value {
     match (kind, value) {
         (_, SqlValue::Null) => Value::Null,
         (Kind::Bool, SqlValue::Integer(i)) => Value::Bool(i != 0),
-        (Kind::Tags | Kind::Refs(_) | Kind::Map, SqlValue::Text(s)) => serde_json::from_str(&s).unwrap_or(Value::Null),
+        (Kind::Tags | Kind::Refs(_) | Kind::Map, SqlValue::Text(s)) => {
+            serde_json::from_str(&s).unwrap_or(Value::Null)
+        }
         (_, SqlValue::Integer(i)) => Value::from(i),
         (_, SqlValue::Real(f)) => Value::from(f),
         (_, SqlValue::Text(s)) => Value::String(s),
@@ -109,7 +116,10 @@ fn read_row(entity: Entity, row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored>
     record.insert("created_at".into(), Value::String(row.get(2)?));
     record.insert("updated_at".into(), Value::String(row.get(3)?));
     let created_by: Option<String> = row.get(4)?;
-    record.insert("created_by".into(), created_by.map_or(Value::Null, Value::String));
+    record.insert(
+        "created_by".into(),
+        created_by.map_or(Value::Null, Value::String),
+    );
     let deleted: bool = row.get(5)?;
     for (i, field) in entity.fields().iter().enumerate() {
         record.insert(field.name.into(), from_sql(field.kind, row.get(6 + i)?));
@@ -154,11 +164,167 @@ fn unpad(s: &str) -> BTreeSet<String> {
 /// A transaction (or plain connection) on which the primitives run.
 pub struct SqliteTx<'c>(pub &'c Connection);
 
+/// The page cache for a bulk load, in KiB (negative, as `PRAGMA cache_size` takes it).
+const BULK_CACHE_KIB: i64 = -1024 * 1024;
+/// Rows per multi-row INSERT into `acl` and `changes` in a bulk load: a few statements to step
+/// instead of one per row, and one AUTOINCREMENT bookkeeping write per statement.
+const BULK_ROWS: usize = 64;
+
+// Bulk inserts say OR FAIL: a statement that may abort half-way must keep a statement journal to
+// undo its part, which costs a page copy per page touched; a failed bulk load rolls the whole
+// transaction back anyway.
+const BULK_ACL_ONE: &str =
+    "INSERT OR FAIL INTO acl (principal, entity, record_id) VALUES (?1, ?2, ?3)";
+const BULK_CHANGES_ONE: &str =
+    "INSERT OR FAIL INTO changes (entity, record_id, dropped) VALUES (?1, ?2, '')";
+
+fn multi_row_insert(head: &str, row: &str) -> String {
+    format!("{head} VALUES {}", vec![row; BULK_ROWS].join(", "))
+}
+
+static BULK_ACL: LazyLock<String> = LazyLock::new(|| {
+    multi_row_insert(
+        "INSERT OR FAIL INTO acl (principal, entity, record_id)",
+        "(?, ?, ?)",
+    )
+});
+static BULK_CHANGES: LazyLock<String> = LazyLock::new(|| {
+    multi_row_insert(
+        "INSERT OR FAIL INTO changes (entity, record_id, dropped)",
+        "(?, ?, '')",
+    )
+});
+/// [`EntitySql::insert`] for bulk loads, in [`Entity::ALL`] order.
+static BULK_INSERT: LazyLock<Vec<String>> = LazyLock::new(|| {
+    Entity::ALL
+        .iter()
+        .map(|&e| {
+            sql(e)
+                .insert
+                .replacen("INSERT INTO", "INSERT OR FAIL INTO", 1)
+        })
+        .collect()
+});
+
+/// A record's columns for [`EntitySql::insert`], borrowing its text rather than copying it.
+fn borrowed_params<'a>(
+    entity: Entity,
+    record: &'a Record,
+    hidden: &'a Hidden,
+) -> Vec<ToSqlOutput<'a>> {
+    fn value(v: Option<&Value>) -> ToSqlOutput<'_> {
+        match v {
+            Some(Value::String(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Some(other) => ToSqlOutput::Owned(to_sql(other)),
+            None => ToSqlOutput::Owned(SqlValue::Null),
+        }
+    }
+    let mut out: Vec<ToSqlOutput<'a>> = SYSTEM_FIELDS
+        .iter()
+        .map(|f| value(record.get(*f)))
+        .collect();
+    out.push(ToSqlOutput::Owned(SqlValue::Integer(0)));
+    out.extend(entity.fields().iter().map(|f| value(record.get(f.name))));
+    for column in hidden_columns(entity) {
+        match hidden.iter().find(|(name, _)| name == column) {
+            Some((_, Some(key))) => out.push(ToSqlOutput::Borrowed(ValueRef::Text(key.as_bytes()))),
+            _ => out.push(ToSqlOutput::Owned(SqlValue::Null)),
+        }
+    }
+    out
+}
+
+impl SqliteTx<'_> {
+    /// [`Tx::insert_new`] without the look-ups a write of an existing record needs: no old
+    /// read set to delete, no old change-feed row to merge. A record that is not new fails on
+    /// the unique indexes rather than being overwritten.
+    fn insert_new_rows(
+        &self,
+        records: &mut dyn Iterator<Item = Result<NewRecord, ApiError>>,
+    ) -> Result<usize, ApiError> {
+        let mut acl: Vec<(String, &'static str, String)> = Vec::with_capacity(BULK_ROWS);
+        let mut changes: Vec<(&'static str, String)> = Vec::with_capacity(BULK_ROWS);
+        let mut count = 0;
+        for r in records {
+            let r = r?;
+            let id = super::new_id(&r)?.to_string();
+            let entity = r.entity;
+            let insert = Entity::ALL
+                .iter()
+                .position(|e| *e == entity)
+                .and_then(|i| BULK_INSERT.get(i))
+                .ok_or_else(|| {
+                    ApiError::Internal(format!("no bulk insert for {}", entity.name()))
+                })?;
+            self.0
+                .prepare_cached(insert)?
+                .execute(params_from_iter(borrowed_params(
+                    entity, &r.record, &r.hidden,
+                )))?;
+            for principal in r.read_set {
+                acl.push((principal, entity.name(), id.clone()));
+                if acl.len() == BULK_ROWS {
+                    self.flush_acl(&mut acl)?;
+                }
+            }
+            changes.push((entity.name(), id));
+            if changes.len() == BULK_ROWS {
+                self.flush_changes(&mut changes)?;
+            }
+            count += 1;
+        }
+        self.flush_acl(&mut acl)?;
+        self.flush_changes(&mut changes)?;
+        Ok(count)
+    }
+
+    /// Writes the buffered read-set rows: a full buffer in one statement, a partial one row by
+    /// row (a statement per length would crowd the statement cache).
+    fn flush_acl(&self, rows: &mut Vec<(String, &'static str, String)>) -> Result<(), ApiError> {
+        if rows.len() == BULK_ROWS {
+            // In key order, successive rows land on the page the last one did.
+            rows.sort_unstable();
+            let args = rows
+                .iter()
+                .flat_map(|(p, e, id)| [p.as_str(), *e, id.as_str()]);
+            self.0
+                .prepare_cached(&BULK_ACL)?
+                .execute(params_from_iter(args))?;
+        } else {
+            let mut one = self.0.prepare_cached(BULK_ACL_ONE)?;
+            for (p, e, id) in rows.iter() {
+                one.execute(params![p, e, id])?;
+            }
+        }
+        rows.clear();
+        Ok(())
+    }
+
+    /// Writes the buffered change-feed rows, in order, as [`SqliteTx::flush_acl`] does.
+    fn flush_changes(&self, rows: &mut Vec<(&'static str, String)>) -> Result<(), ApiError> {
+        if rows.len() == BULK_ROWS {
+            let args = rows.iter().flat_map(|(e, id)| [*e, id.as_str()]);
+            self.0
+                .prepare_cached(&BULK_CHANGES)?
+                .execute(params_from_iter(args))?;
+        } else {
+            let mut one = self.0.prepare_cached(BULK_CHANGES_ONE)?;
+            for (e, id) in rows.iter() {
+                one.execute(params![e, id])?;
+            }
+        }
+        rows.clear();
+        Ok(())
+    }
+}
+
 impl Tx for SqliteTx<'_> {
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, ApiError> {
         let sql = format!("{} WHERE id = ?1", sql(entity).select);
         let mut stmt = self.0.prepare_cached(&sql)?;
-        Ok(stmt.query_row([id], |row| read_row(entity, row)).optional()?)
+        Ok(stmt
+            .query_row([id], |row| read_row(entity, row))
+            .optional()?)
     }
 
     fn insert(&self, entity: Entity, record: &Record, hidden: &Hidden) -> Result<(), ApiError> {
@@ -167,13 +333,26 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn update(&self, entity: Entity, record: &Record, hidden: &Hidden, deleted: bool) -> Result<(), ApiError> {
+    fn update(
+        &self,
+        entity: Entity,
+        record: &Record,
+        hidden: &Hidden,
+        deleted: bool,
+    ) -> Result<(), ApiError> {
         let mut stmt = self.0.prepare_cached(&sql(entity).update)?;
-        stmt.execute(params_from_iter(row_params(entity, record, hidden, deleted)))?;
+        stmt.execute(params_from_iter(row_params(
+            entity, record, hidden, deleted,
+        )))?;
         Ok(())
     }
 
-    fn list(&self, entity: Entity, query: &ListQuery, viewer: Option<&[String]>) -> Result<Vec<Record>, ApiError> {
+    fn list(
+        &self,
+        entity: Entity,
+        query: &ListQuery,
+        viewer: Option<&[String]>,
+    ) -> Result<Vec<Record>, ApiError> {
         let mut sql_text = format!("{} WHERE deleted = 0", sql(entity).select);
         let mut args: Vec<SqlValue> = Vec::new();
         for (field, value) in &query.filters {
@@ -185,7 +364,13 @@ impl Tx for SqliteTx<'_> {
             }
         }
         if let Some(search) = &query.search {
-            let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            let pattern = format!(
+                "%{}%",
+                search
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
             args.push(SqlValue::Text(pattern));
             let n = args.len();
             let columns = search_columns(entity);
@@ -196,7 +381,11 @@ impl Tx for SqliteTx<'_> {
             sql_text.push_str(&format!(" AND ({})", ors.join(" OR ")));
         }
         let sort = query.sort;
-        let (cmp, order) = if query.descending { ("<", "DESC") } else { (">", "ASC") };
+        let (cmp, order) = if query.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
         if let Some((value, id)) = &query.after {
             args.push(to_sql(value));
             args.push(SqlValue::Text(id.clone()));
@@ -220,7 +409,10 @@ impl Tx for SqliteTx<'_> {
             ));
         }
         args.push(SqlValue::Integer(query.limit as i64));
-        sql_text.push_str(&format!(" ORDER BY {sort} {order}, id {order} LIMIT ?{}", args.len()));
+        sql_text.push_str(&format!(
+            " ORDER BY {sort} {order}, id {order} LIMIT ?{}",
+            args.len()
+        ));
         let mut stmt = self.0.prepare_cached(&sql_text)?;
         let rows = stmt.query_map(params_from_iter(args), |row| read_row(entity, row))?;
         let mut out = Vec::new();
@@ -238,7 +430,12 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn set_read_set(&self, entity: Entity, id: &str, set: &BTreeSet<String>) -> Result<(), ApiError> {
+    fn set_read_set(
+        &self,
+        entity: Entity,
+        id: &str,
+        set: &BTreeSet<String>,
+    ) -> Result<(), ApiError> {
         self.0
             .prepare_cached("DELETE FROM acl WHERE entity = ?1 AND record_id = ?2")?
             .execute(params![entity.name(), id])?;
@@ -260,7 +457,10 @@ impl Tx for SqliteTx<'_> {
                 (Entity::Tickets, "customer_id"),
             ],
             Entity::Opportunities => &[(Entity::Activities, "opportunity_id")],
-            Entity::Tickets => &[(Entity::Comments, "ticket_id"), (Entity::Activities, "ticket_id")],
+            Entity::Tickets => &[
+                (Entity::Comments, "ticket_id"),
+                (Entity::Activities, "ticket_id"),
+            ],
             // A user's records carry the user's team in their read sets.
             Entity::Users => &[
                 (Entity::Customers, "owner_id"),
@@ -272,7 +472,10 @@ impl Tx for SqliteTx<'_> {
         };
         let mut out = Vec::new();
         for (child, column) in links {
-            let sql_text = format!("SELECT id FROM {} WHERE {column} = ?1 AND deleted = 0", child.name());
+            let sql_text = format!(
+                "SELECT id FROM {} WHERE {column} = ?1 AND deleted = 0",
+                child.name()
+            );
             let mut stmt = self.0.prepare_cached(&sql_text)?;
             let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
             for row in rows {
@@ -282,7 +485,12 @@ impl Tx for SqliteTx<'_> {
         Ok(out)
     }
 
-    fn record_change(&self, entity: Entity, id: &str, dropped: &BTreeSet<String>) -> Result<i64, ApiError> {
+    fn record_change(
+        &self,
+        entity: Entity,
+        id: &str,
+        dropped: &BTreeSet<String>,
+    ) -> Result<i64, ApiError> {
         let old: Option<String> = self
             .0
             .prepare_cached("SELECT dropped FROM changes WHERE entity = ?1 AND record_id = ?2")?
@@ -301,8 +509,14 @@ impl Tx for SqliteTx<'_> {
         Ok(self.0.last_insert_rowid())
     }
 
-    fn changes(&self, since: i64, limit: usize, viewer: Option<&[String]>) -> Result<Vec<Change>, ApiError> {
-        let mut args: Vec<SqlValue> = vec![SqlValue::Integer(since), SqlValue::Integer(limit as i64)];
+    fn changes(
+        &self,
+        since: i64,
+        limit: usize,
+        viewer: Option<&[String]>,
+    ) -> Result<Vec<Change>, ApiError> {
+        let mut args: Vec<SqlValue> =
+            vec![SqlValue::Integer(since), SqlValue::Integer(limit as i64)];
         let (visible, filter) = match viewer {
             None => ("1".to_string(), String::new()),
             Some(principals) => {
@@ -327,13 +541,16 @@ impl Tx for SqliteTx<'_> {
         );
         let heads: Vec<(i64, String, String, bool)> = {
             let mut stmt = self.0.prepare_cached(&sql_text)?;
-            let rows = stmt.query_map(params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            let rows = stmt.query_map(params_from_iter(args), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
             rows.collect::<Result<_, _>>()?
         };
         let mut out = Vec::with_capacity(heads.len());
         for (seq, entity_name, id, visible) in heads {
-            let entity = Entity::from_name(&entity_name)
-                .ok_or_else(|| ApiError::Internal(format!("unknown entity {entity_name} in the change feed")))?;
+            let entity = Entity::from_name(&entity_name).ok_or_else(|| {
+                ApiError::Internal(format!("unknown entity {entity_name} in the change feed"))
+            })?;
             let stored = self.get(entity, &id)?;
             let deleted = stored.as_ref().is_none_or(|s| s.deleted);
             let visible = visible && !deleted;
@@ -354,6 +571,19 @@ impl Tx for SqliteTx<'_> {
             .0
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes")?
             .query_row([], |r| r.get(0))?)
+    }
+
+    fn insert_new(
+        &self,
+        records: &mut dyn Iterator<Item = Result<NewRecord, ApiError>>,
+    ) -> Result<usize, ApiError> {
+        // A bulk load touches far more index pages than the default cache holds; without room
+        // SQLite spills dirty pages to the WAL mid-transaction and reads them back.
+        let cache: i64 = self.0.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        self.0.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+        let result = self.insert_new_rows(records);
+        self.0.pragma_update(None, "cache_size", cache)?;
+        result
     }
 
     fn audit(&self, entry: &AuditEntry) -> Result<(), ApiError> {
@@ -391,7 +621,11 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn find_duplicates(&self, keys: &Hidden, except: Option<&str>) -> Result<Vec<Record>, ApiError> {
+    fn find_duplicates(
+        &self,
+        keys: &Hidden,
+        except: Option<&str>,
+    ) -> Result<Vec<Record>, ApiError> {
         let mut found: Vec<Record> = Vec::new();
         for (column, key) in keys {
             let Some(key) = key else { continue };
@@ -403,7 +637,8 @@ impl Tx for SqliteTx<'_> {
                 sql(Entity::Customers).select
             );
             let mut stmt = self.0.prepare_cached(&sql_text)?;
-            let rows = stmt.query_map(params![key, except], |row| read_row(Entity::Customers, row))?;
+            let rows =
+                stmt.query_map(params![key, except], |row| read_row(Entity::Customers, row))?;
             for row in rows {
                 let record = row?.record;
                 if !found.iter().any(|r| r.get("id") == record.get("id")) {
@@ -428,12 +663,20 @@ impl Tx for SqliteTx<'_> {
             .exists(params![username, except])?)
     }
 
-    fn name_taken(&self, entity: Entity, name: &str, except: Option<&str>) -> Result<bool, ApiError> {
+    fn name_taken(
+        &self,
+        entity: Entity,
+        name: &str,
+        except: Option<&str>,
+    ) -> Result<bool, ApiError> {
         let sql_text = format!(
             "SELECT 1 FROM {} WHERE name = ?1 AND deleted = 0 AND id IS NOT ?2",
             entity.name()
         );
-        Ok(self.0.prepare_cached(&sql_text)?.exists(params![name, except])?)
+        Ok(self
+            .0
+            .prepare_cached(&sql_text)?
+            .exists(params![name, except])?)
     }
 
     fn next_counter(&self, name: &str) -> Result<i64, ApiError> {
@@ -494,7 +737,12 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn create_session(&self, token_hash: &str, user_id: &str, expires_at: &str) -> Result<(), ApiError> {
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: &str,
+    ) -> Result<(), ApiError> {
         self.0
             .prepare_cached("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![token_hash, user_id, format_time(chrono::Utc::now()), expires_at])?;
@@ -534,7 +782,11 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn idempotent_answer(&self, user_id: &str, key: &str) -> Result<Option<(u16, String)>, ApiError> {
+    fn idempotent_answer(
+        &self,
+        user_id: &str,
+        key: &str,
+    ) -> Result<Option<(u16, String)>, ApiError> {
         Ok(self
             .0
             .prepare_cached("SELECT status, body FROM idempotency WHERE user_id = ?1 AND key = ?2")?
@@ -542,7 +794,13 @@ impl Tx for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn remember_answer(&self, user_id: &str, key: &str, status: u16, body: &str) -> Result<(), ApiError> {
+    fn remember_answer(
+        &self,
+        user_id: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), ApiError> {
         self.0
             .prepare_cached(
                 "INSERT OR REPLACE INTO idempotency (user_id, key, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -627,7 +885,11 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, ApiError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )?;
-    let newest: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    let newest: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
     if newest > known {
         return Err(ApiError::Internal(format!(
@@ -712,7 +974,10 @@ mod tests {
         migrate(&conn).unwrap();
         for entity in Entity::ALL {
             let mut stmt = conn
-                .prepare(&format!("SELECT name, \"notnull\" FROM pragma_table_info('{}')", entity.name()))
+                .prepare(&format!(
+                    "SELECT name, \"notnull\" FROM pragma_table_info('{}')",
+                    entity.name()
+                ))
                 .unwrap();
             let columns: Vec<(String, bool)> = stmt
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -735,11 +1000,18 @@ mod tests {
             }
             for field in entity.fields() {
                 let (_, not_null) = columns.iter().find(|(c, _)| c == field.name).unwrap();
-                assert_eq!(*not_null, field.not_null(), "{}.{} NOT NULL differs", entity.name(), field.name);
+                assert_eq!(
+                    *not_null,
+                    field.not_null(),
+                    "{}.{} NOT NULL differs",
+                    entity.name(),
+                    field.name
+                );
             }
             for (column, _) in &columns {
                 assert!(
-                    expected.contains(&column.as_str()) || (entity == Entity::Users && column == "password_hash"),
+                    expected.contains(&column.as_str())
+                        || (entity == Entity::Users && column == "password_hash"),
                     "{}.{column} is in the schema but not the descriptor",
                     entity.name()
                 );
@@ -758,8 +1030,11 @@ mod tests {
     fn the_audit_log_is_append_only() {
         let conn = Connection::open_in_memory().unwrap();
         migrate(&conn).unwrap();
-        conn.execute("INSERT INTO audit (at, action) VALUES ('2026-01-01T00:00:00Z', 'login')", [])
-            .unwrap();
+        conn.execute(
+            "INSERT INTO audit (at, action) VALUES ('2026-01-01T00:00:00Z', 'login')",
+            [],
+        )
+        .unwrap();
         assert!(conn.execute("UPDATE audit SET action = 'x'", []).is_err());
         assert!(conn.execute("DELETE FROM audit", []).is_err());
     }
