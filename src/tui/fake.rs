@@ -952,6 +952,15 @@ fn filtered_customers<'a>(inner: &'a Inner, q: &CustomerQuery) -> Vec<&'a Record
                 && matches_search(inner, r, &q.search)
         })
         .collect();
+    // A search lists the best matches first, as the replica does: names and codes starting
+    // with what was typed, then the rest; the chosen sort orders within each group.
+    let needle = lower(q.search.trim());
+    let rank = |r: &Record| {
+        let prefix = !needle.is_empty()
+            && (lower(text(r, "name")).starts_with(&needle)
+                || lower(text(r, "code")).starts_with(&needle));
+        !prefix
+    };
     rows.sort_by(|a, b| {
         let key = |r: &Record| match q.sort {
             CustomerSort::Name => text(r, "name").to_string(),
@@ -960,8 +969,9 @@ fn filtered_customers<'a>(inner: &'a Inner, q: &CustomerQuery) -> Vec<&'a Record
             CustomerSort::Level => opt_text(r, "level").unwrap_or("Z").to_string(),
             CustomerSort::Updated => text(r, "updated_at").to_string(),
         };
-        key(a)
-            .cmp(&key(b))
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| key(a).cmp(&key(b)))
             .then_with(|| text(a, "id").cmp(text(b, "id")))
     });
     if q.descending {

@@ -6,7 +6,9 @@
 //! - the funnel's sums, the ticket queue's SLA order and the calendar's date ranges read the
 //!   matching records in pages and compute in Rust (the calendar and reminders are scoped to the
 //!   signed-in user, whose activities are a bounded set);
-//! - month filters on the funnel are applied in Rust after the stage and owner filters.
+//! - month filters on the funnel are applied in Rust after the stage and owner filters;
+//! - a customer search without filters uses the replica's ranked `search_customers` (the
+//!   per-keystroke path), so it lists the best 1,000 matches, best first.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
@@ -25,6 +27,8 @@ use crate::replica::{Keep, LocalQuery, Op, Replica, ReplicaError};
 const PAGE: usize = 2000;
 /// At most this many records are read for one computed view (funnel stage, calendar, queue).
 const SCAN_CAP: usize = 50_000;
+/// A search lists at most this many of its best matches.
+pub const SEARCH_CAP: usize = 1000;
 /// At most this many of the user's customers are checked for reminders.
 const REMINDER_CUSTOMERS: usize = 500;
 
@@ -246,7 +250,29 @@ impl DataSource for ReplicaSource {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError> {
-        self.list(Entity::Customers, &Self::customer_query(q, offset, limit))
+        let search = q.search.trim();
+        if search.is_empty() || q.has_filters() {
+            return self.list(Entity::Customers, &Self::customer_query(q, offset, limit));
+        }
+        // Typing in the search: the replica's ranked search is the per-keystroke path (a sorted
+        // list over every match of a common word would sort them all). Its best matches, capped;
+        // read from the end for G.
+        let ranked = |n: usize| -> Result<Vec<Record>, DataError> {
+            Ok(self
+                .replica
+                .search_customers(search, n)
+                .map_err(storage)?
+                .into_iter()
+                .map(fields)
+                .collect())
+        };
+        if q.descending {
+            let mut all = ranked(SEARCH_CAP)?;
+            all.reverse();
+            return Ok(all.into_iter().skip(offset).take(limit).collect());
+        }
+        let want = offset.saturating_add(limit).min(SEARCH_CAP);
+        Ok(ranked(want)?.into_iter().skip(offset).take(limit).collect())
     }
 
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, DataError> {

@@ -415,12 +415,21 @@ impl CustomersPane {
                 let mut parts = Vec::new();
                 if !self.query.search.is_empty() {
                     parts.push(format!("search “{}”", self.query.search));
+                    parts.push(
+                        if self.query.descending {
+                            "best matches last"
+                        } else {
+                            "best matches first"
+                        }
+                        .into(),
+                    );
+                } else {
+                    parts.push(format!(
+                        "sort {} {}",
+                        self.query.sort.name(),
+                        if self.query.descending { "↓" } else { "↑" }
+                    ));
                 }
-                parts.push(format!(
-                    "sort {} {}",
-                    self.query.sort.name(),
-                    if self.query.descending { "↓" } else { "↑" }
-                ));
                 if let Some(l) = &self.query.level {
                     parts.push(format!("level {l}"));
                 }
