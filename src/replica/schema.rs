@@ -8,7 +8,7 @@ use crm_server::schema::{Entity, Kind};
 
 /// Bumped whenever the tables below change. A replica of any other version is a cache of the
 /// wrong shape: it is deleted and refilled by a full sync (the outbox lives in its own file).
-pub const REPLICA_VERSION: i64 = 4;
+pub const REPLICA_VERSION: i64 = 5;
 
 /// Columns every entity table starts with, before its field columns.
 /// `version`: the server version the local view is based on (0 for a record only created here);
@@ -242,6 +242,10 @@ fn build(entity: Entity) -> Table {
         // segment: the default (1 MB) makes a first sync's build write and merge hundreds.
         create.push_str(&format!(
             "INSERT INTO {fts}({fts}, rank) VALUES ('hashsize', {FTS_HASH_BYTES});\n"
+        ));
+        // The index's terms, for finding the trigrams a short word starts.
+        create.push_str(&format!(
+            "CREATE VIRTUAL TABLE {fts}_terms USING fts5vocab({fts}, 'row');\n"
         ));
     }
     let marks: Vec<String> = (1..=all.len()).map(|i| format!("?{i}")).collect();

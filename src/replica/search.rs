@@ -88,17 +88,27 @@ pub fn digits_text<'a>(phones: impl IntoIterator<Item = &'a str>) -> String {
             out.push(token);
         }
     }
-    out.join(" ")
+    if out.is_empty() {
+        return String::new();
+    }
+    // Ended by two spaces, for the same reason as `search_text`.
+    format!("{}  ", out.join(" "))
 }
 
-/// The text field of a customer's search row. Newlines separate the parts so no match spans two.
+/// The text field of a search row: the parts on lines of their own, so no match spans two, and
+/// ended by two newlines, so that every one- or two-character run starts some indexed trigram
+/// (which is how short words are found: `Replica::expand`).
 pub fn search_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
     let parts: Vec<String> = parts
         .into_iter()
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| fold(p.trim()))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(fold)
         .collect();
-    parts.join("\n")
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!("{}\n\n", parts.join("\n"))
 }
 
 /// A string as one FTS5 phrase: quoted, inner quotes doubled, so nothing typed is syntax.
@@ -169,7 +179,7 @@ mod tests {
     fn digits_hold_each_phone_as_dialled() {
         assert_eq!(
             digits_text(["+86 10-1234 5678", "", "+86 138 0013 8000", "010 12345678"]),
-            "01012345678 13800138000"
+            "01012345678 13800138000  "
         );
     }
 

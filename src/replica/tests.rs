@@ -177,6 +177,27 @@ fn search_finds_names_codes_emails_contacts_and_phone_digits() {
         vec!["北京华为代理", "华为技术有限公司"],
         "two characters scan"
     );
+    assert_eq!(
+        find("技术"),
+        vec!["华为技术有限公司"],
+        "two characters, through the index"
+    );
+    assert_eq!(
+        find("伟"),
+        vec!["Acme Trading Ltd"],
+        "one character, the end of a name"
+    );
+    assert_eq!(
+        find("39"),
+        vec!["Acme Trading Ltd"],
+        "two digits of a mobile"
+    );
+    assert!(find("无此").is_empty());
+    assert_eq!(
+        find("华 代理"),
+        vec!["北京华为代理"],
+        "short words together"
+    );
     assert_eq!(find("acme")[0], "acme", "an exact name ranks first");
     assert_eq!(find("Acme").len(), 2);
     assert_eq!(find("x-7"), vec!["acme"], "a code prefix");
