@@ -493,7 +493,15 @@ fn delete_is_confirmed_and_y_copies_the_id() {
 fn conflicts_open_a_side_by_side_chooser() {
     let (mut app, source) = start();
     assert_eq!(app.status.conflicts, 1);
-    press(&mut app, "!");
+    // A click on the status bar opens it too.
+    app.update(Action::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 90,
+        row: 28,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.dialog_name(), Some("conflicts"));
+    press(&mut app, "<Esc> !");
     assert_eq!(app.dialog_name(), Some("conflicts"));
     press(&mut app, "j l <Enter>");
     let w = source.writes().pop().unwrap();

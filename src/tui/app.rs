@@ -3,7 +3,6 @@
 //! customer, tell everyone data changed); the app handles the messages, so panes never call
 //! each other. Dialog answers are acted on here, by their purpose.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
@@ -570,6 +569,13 @@ impl App {
                 if m.row == 0 {
                     if let Some(p) = ui::tab_at(m.column) {
                         self.show(p);
+                    }
+                    return;
+                }
+                // The status bar: a click there with conflicts waiting opens the chooser.
+                if m.row + 2 == self.size.height {
+                    if self.status.conflicts > 0 {
+                        self.open_conflicts();
                     }
                     return;
                 }
@@ -1376,16 +1382,6 @@ impl App {
             _ => None,
         }
     }
-
-    /// Whether the theme is the no-colour one.
-    pub fn no_color(&self) -> bool {
-        self.no_color
-    }
-
-    /// Access to the source, for the benchmark and tests.
-    pub fn source(&self) -> &dyn DataSource {
-        &*self.source
-    }
 }
 
 fn obj(v: Value) -> Record {
@@ -1426,7 +1422,8 @@ fn duplicate_lines(new: &Record, existing: &Record, people: &People) -> Vec<Stri
     ]
 }
 
-fn resolve_prompt(ticket: &str) -> Dialog {
+/// Resolving a ticket asks how it was resolved.
+pub(crate) fn resolve_prompt(ticket: &str) -> Dialog {
     Dialog::Prompt(
         Prompt::new(
             "Resolve ticket",
@@ -1438,7 +1435,8 @@ fn resolve_prompt(ticket: &str) -> Dialog {
     )
 }
 
-fn satisfaction_picker(ticket: &str) -> Dialog {
+/// Closing a ticket asks how satisfied the customer was.
+pub(crate) fn satisfaction_picker(ticket: &str) -> Dialog {
     let choices = [
         ("5", "5 ★★★★★", "very satisfied"),
         ("4", "4 ★★★★", "satisfied"),
@@ -1454,14 +1452,6 @@ fn satisfaction_picker(ticket: &str) -> Dialog {
         Purpose::Satisfaction(ticket.to_string()),
         choices,
     ))
-}
-
-pub(crate) fn resolve_dialog(ticket: &str) -> Dialog {
-    resolve_prompt(ticket)
-}
-
-pub(crate) fn close_dialog(ticket: &str) -> Dialog {
-    satisfaction_picker(ticket)
 }
 
 /// "2026-12", "dec", "12月", or any date: the month it falls in.
@@ -1487,15 +1477,6 @@ pub fn parse_month(s: &str, now: DateTime<Utc>) -> Option<(i32, u32)> {
         return Some((now.year(), m));
     }
     None
-}
-
-/// Write problems shown as one line, for prompts.
-pub fn describe_fields(fields: &BTreeMap<String, String>) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 #[cfg(test)]

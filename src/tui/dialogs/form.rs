@@ -266,7 +266,7 @@ impl Form {
         }
     }
 
-    /// Marks every shown field as unchanged, so a patch sends nothing (an edit form).
+    /// An edit sends only the fields changed; a create sends all that are filled in.
     pub fn is_edit(&self) -> bool {
         matches!(self.purpose, Purpose::Edit(..))
     }
@@ -276,10 +276,6 @@ impl Form {
         if let Some(i) = self.fields.iter().position(|f| f.name == name) {
             self.focus = i;
         }
-    }
-
-    pub fn field_mut(&mut self, name: &str) -> Option<&mut FormField> {
-        self.fields.iter_mut().find(|f| f.name == name)
     }
 
     pub fn field(&self, name: &str) -> Option<&FormField> {

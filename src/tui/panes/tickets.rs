@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::app::{Ctx, View, close_dialog, resolve_dialog};
+use crate::tui::app::{Ctx, View, resolve_prompt, satisfaction_picker};
 use crate::tui::data::{DataSource, Record, TicketQuery, TicketScope, flag, id, text, time};
 use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
 use crate::tui::draw;
@@ -303,8 +303,8 @@ impl TicketsPane {
                 p.select_value(text(&t, "assignee_id"));
                 ctx.open(Dialog::Picker(p));
             }
-            Action::Resolve => ctx.open(resolve_dialog(&tid)),
-            Action::Close => ctx.open(close_dialog(&tid)),
+            Action::Resolve => ctx.open(resolve_prompt(&tid)),
+            Action::Close => ctx.open(satisfaction_picker(&tid)),
             Action::Delete => ctx.confirm_delete(Entity::Tickets, &tid, text(&t, "number")),
             Action::CopyId => ctx.copy_id(&tid),
             _ => {}
