@@ -387,7 +387,7 @@ fn search_bench(
         all.extend(times);
     }
     summary("search, 3rd character on", all);
-    summary("search, 1st and 2nd characters (scan fallback)", short);
+    summary("search, 1st and 2nd characters", short);
     let mut phone = Vec::new();
     for s in &samples {
         let t = Instant::now();

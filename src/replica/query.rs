@@ -53,9 +53,12 @@ const RECORD_COLUMNS: &str = "c.id, c.version, c.pending, c.conflicted, j.json";
 /// The customers table with its records, aliased `c` and `j`.
 const CUSTOMERS: &str = "customers c JOIN customers_json j ON j.rowid = c.rowid";
 
-/// Trigrams one short word may stand for before scanning is cheaper: a word that starts more
-/// is common, so a scan finds a page of matches at once.
+/// Trigrams one short word may stand for in a query; a word that starts more is scanned for.
 const MAX_EXPANSION: usize = 300;
+
+/// Rows a short word is first looked for in by a scan (a few milliseconds): enough to fill a
+/// page when the word is common.
+const PROBE_ROWS: i64 = 20_000;
 
 /// What a short word stands for in the index.
 enum Expanded {
@@ -292,20 +295,49 @@ impl Replica {
         short: &[String],
         limit: i64,
     ) -> Result<Vec<Record>, ReplicaError> {
+        let fts = if contacts {
+            "contact_fts"
+        } else {
+            "customer_fts"
+        };
+        if !long.is_empty() {
+            // The index narrows by the long words; short ones filter what it yields.
+            return self.matching_rows(contacts, long, short, None, limit);
+        }
+        // Only short words. A common one is found at once by a scan of the first rows; a rare
+        // one through the index, as the trigrams it starts — cheap to list exactly because it
+        // is rare (listing a common one's would walk hundreds of thousands of entries).
+        let probe = self.matching_rows(contacts, &[], short, Some(PROBE_ROWS), limit)?;
+        if probe.len() as i64 >= limit {
+            return Ok(probe);
+        }
+        let mut terms = Vec::new();
+        let mut scanned = Vec::new();
+        for word in short {
+            match self.expand(fts, word)? {
+                Expanded::Terms(any) => terms.push(format!("({})", any.join(" OR "))),
+                Expanded::Nothing => return Ok(Vec::new()),
+                Expanded::TooMany => scanned.push(word.clone()),
+            }
+        }
+        self.matching_rows(contacts, &terms, &scanned, None, limit)
+    }
+
+    /// Customers whose own rows (or contacts' rows) match every FTS5 term in `terms` and
+    /// contain every word in `scanned`; with `first`, only among the first rows of the table.
+    fn matching_rows(
+        &self,
+        contacts: bool,
+        terms: &[String],
+        scanned: &[String],
+        first: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Record>, ReplicaError> {
         let (fts, table) = if contacts {
             ("contact_fts", "contacts")
         } else {
             ("customer_fts", "customers")
         };
-        let mut terms: Vec<String> = long.to_vec();
-        let mut scanned: Vec<&String> = Vec::new();
-        for word in short {
-            match self.expand(fts, word)? {
-                Expanded::Terms(any) => terms.push(format!("({})", any.join(" OR "))),
-                Expanded::Nothing => return Ok(Vec::new()),
-                Expanded::TooMany => scanned.push(word),
-            }
-        }
         let mut args = Vec::new();
         let mut sql = if terms.is_empty() {
             format!("SELECT r.rowid FROM {table} r WHERE 1")
@@ -315,6 +347,13 @@ impl Replica {
                 "SELECT r.rowid FROM {fts} f JOIN {table} r ON r.rowid = f.rowid WHERE {fts} MATCH ?1"
             )
         };
+        if let Some(rows) = first {
+            args.push(SqlValue::Integer(rows));
+            sql.push_str(&format!(
+                " AND r.rowid < (SELECT COALESCE(MIN(rowid), 0) FROM {table}) + ?{}",
+                args.len()
+            ));
+        }
         for word in scanned {
             args.push(SqlValue::Text(like_pattern(word)));
             let n = args.len();
