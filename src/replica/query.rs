@@ -7,7 +7,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Row, params_from_iter};
 use serde_json::Value;
 
-use super::rows::{parse_map, to_sql};
+use super::rows::{load_record, to_sql};
 use super::schema::{self, search_fields};
 use super::search::{Plan, fts_phrase, indexable, like_pattern, phone_key, plan, prefix_end};
 use super::{Record, Replica, ReplicaError};
@@ -43,7 +43,7 @@ fn read_record(entity: Entity, row: &Row<'_>) -> rusqlite::Result<Record> {
         pending: row.get(2)?,
         conflicted: row.get(3)?,
         // A row that does not parse shows as empty rather than failing the whole list.
-        fields: parse_map(&json).unwrap_or_default(),
+        fields: load_record(entity, &json).unwrap_or_default(),
     })
 }
 

@@ -57,6 +57,31 @@ pub fn json_text(map: &Map<String, Value>) -> String {
     serde_json::to_string(map).unwrap_or_else(|_| "{}".into())
 }
 
+/// A record as stored: its null fields left out (a quarter of a typical record's text), to be
+/// filled in again by `load_record`.
+pub fn stored_text(map: &Map<String, Value>) -> String {
+    struct NonNull<'a>(&'a Map<String, Value>);
+    impl serde::Serialize for NonNull<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().filter(|(_, v)| !v.is_null()))
+        }
+    }
+    serde_json::to_string(&NonNull(map)).unwrap_or_else(|_| "{}".into())
+}
+
+/// A stored record with every field of its entity present again (null when absent).
+pub fn load_record(entity: Entity, text: &str) -> Option<Map<String, Value>> {
+    let mut record = parse_map(text)?;
+    for name in crm_server::schema::SYSTEM_FIELDS
+        .iter()
+        .copied()
+        .chain(entity.fields().iter().map(|f| f.name))
+    {
+        record.entry(name).or_insert(Value::Null);
+    }
+    Some(record)
+}
+
 pub fn parse_map(text: &str) -> Option<Map<String, Value>> {
     match serde_json::from_str(text) {
         Ok(Value::Object(m)) => Some(m),
@@ -99,11 +124,11 @@ struct Stored {
 impl Stored {
     /// The server's copy: the row itself when nothing is pending; else the kept copy, or none
     /// for a record created here that the server has not acknowledged.
-    fn server_copy(&self) -> Option<Map<String, Value>> {
+    fn server_copy(&self, entity: Entity) -> Option<Map<String, Value>> {
         if !self.pending {
-            parse_map(&self.json)
+            load_record(entity, &self.json)
         } else if self.version > 0 {
-            self.server.as_deref().and_then(parse_map)
+            self.server.as_deref().and_then(|s| load_record(entity, s))
         } else {
             None
         }
@@ -149,7 +174,7 @@ impl Replica {
         entity: Entity,
         id: &str,
     ) -> Result<Option<Map<String, Value>>, ReplicaError> {
-        Ok(self.stored(entity, id)?.and_then(|s| s.server_copy()))
+        Ok(self.stored(entity, id)?.and_then(|s| s.server_copy(entity)))
     }
 
     /// Rewrites one row from its server copy and its outbox entries. Call inside a transaction
@@ -191,7 +216,7 @@ impl Replica {
         let pending = !entries.is_empty();
         let conflicted = pending && outbox::has_conflicts(&self.outbox, entity, id)?;
         let version = server.map_or(0, version_of);
-        let server_json = server.filter(|_| pending).map(json_text);
+        let server_json = server.filter(|_| pending).map(stored_text);
         self.put_row(
             entity,
             id,
@@ -241,7 +266,7 @@ impl Replica {
             args.push(SqlValue::Text(search.clone()));
             args.push(SqlValue::Text(digits.clone()));
         }
-        let record = (server_json, json_text(view));
+        let record = (server_json, stored_text(view));
         let (rowid, old) = match existing {
             Some(e) => {
                 args.push(SqlValue::Integer(e.rowid));
