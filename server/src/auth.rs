@@ -17,7 +17,8 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 
 /// OWASP's minimum for argon2id: 19 MiB of memory, 2 passes, 1 lane.
 fn argon2() -> Result<Argon2<'static>, ApiError> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| ApiError::Internal(format!("argon2 params: {e}")))?;
+    let params = Params::new(19 * 1024, 2, 1, None)
+        .map_err(|e| ApiError::Internal(format!("argon2 params: {e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -30,7 +31,8 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
     }
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| ApiError::Internal(format!("salt: {e}")))?;
+    let salt =
+        SaltString::encode_b64(&salt).map_err(|e| ApiError::Internal(format!("salt: {e}")))?;
     Ok(argon2()?
         .hash_password(password.as_bytes(), &salt)
         .map_err(|e| ApiError::Internal(format!("argon2: {e}")))?
@@ -84,13 +86,18 @@ impl Throttle {
 
     /// Err with the seconds to wait when this username is locked out.
     pub fn check(&self, username: &str) -> Result<(), ApiError> {
-        let failures = self.failures.lock().map_err(|_| ApiError::Internal("throttle lock".into()))?;
+        let failures = self
+            .failures
+            .lock()
+            .map_err(|_| ApiError::Internal("throttle lock".into()))?;
         if let Some((count, since)) = failures.get(&username.to_lowercase())
             && *count >= self.limit
         {
             let elapsed = since.elapsed();
             if elapsed < self.window {
-                return Err(ApiError::TooManyAttempts((self.window - elapsed).as_secs().max(1)));
+                return Err(ApiError::TooManyAttempts(
+                    (self.window - elapsed).as_secs().max(1),
+                ));
             }
         }
         Ok(())
@@ -98,7 +105,9 @@ impl Throttle {
 
     pub fn failed(&self, username: &str) {
         if let Ok(mut failures) = self.failures.lock() {
-            let entry = failures.entry(username.to_lowercase()).or_insert((0, Instant::now()));
+            let entry = failures
+                .entry(username.to_lowercase())
+                .or_insert((0, Instant::now()));
             if entry.1.elapsed() >= self.window {
                 *entry = (0, Instant::now());
             }

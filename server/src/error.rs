@@ -66,7 +66,9 @@ impl ApiError {
             ApiError::BadCredentials => "bad_credentials",
             ApiError::Forbidden { .. } => "forbidden",
             ApiError::NotFound(_) => "not_found",
-            ApiError::Conflict { existing: Some(_), .. } => "duplicate",
+            ApiError::Conflict {
+                existing: Some(_), ..
+            } => "duplicate",
             ApiError::Conflict { .. } => "conflict",
             ApiError::Stale { .. } => "stale",
             ApiError::TooLarge => "too_large",

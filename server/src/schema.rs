@@ -224,7 +224,9 @@ pub const SYSTEM_FIELDS: &[&str] = &["id", "version", "created_at", "updated_at"
 pub const ROLES: &[&str] = &["admin", "manager", "sales", "agent"];
 pub const LEVELS: &[&str] = &["A", "B", "C", "D"];
 pub const CUSTOMER_KINDS: &[&str] = &["company", "person"];
-pub const CATEGORIES: &[&str] = &["prospect", "customer", "partner", "dealer", "supplier", "other"];
+pub const CATEGORIES: &[&str] = &[
+    "prospect", "customer", "partner", "dealer", "supplier", "other",
+];
 pub const LIFECYCLE: &[&str] = &["potential", "active", "dormant", "lost"];
 pub const CHANNELS: &[&str] = &["phone", "mobile", "email", "wechat", "visit", "sms", "web"];
 pub const STAGE_KINDS: &[&str] = &["open", "won", "lost"];
@@ -251,30 +253,45 @@ const TEAM: &[Field] = &[
 ];
 
 const USER: &[Field] = &[
-    f("username", Kind::Text(64)).required().admin().sort().filter(),
+    f("username", Kind::Text(64))
+        .required()
+        .admin()
+        .sort()
+        .filter(),
     f("display_name", Kind::Text(100)).required().admin(),
     f("role", Kind::Enum(ROLES)).required().admin().filter(),
     f("team_id", Kind::Ref(Entity::Teams)).admin().filter(),
     f("email", Kind::Text(254)).admin(),
-    f("active", Kind::Bool).admin().default(Default::Bool(true)).filter(),
+    f("active", Kind::Bool)
+        .admin()
+        .default(Default::Bool(true))
+        .filter(),
 ];
 
 const STAGE: &[Field] = &[
     f("name", Kind::Text(100)).required().sort(),
     f("position", Kind::Int(0, 1000)).required().sort(),
     f("probability", Kind::Int(0, 100)).required(),
-    f("kind", Kind::Enum(STAGE_KINDS)).default(Default::Str("open")).filter(),
+    f("kind", Kind::Enum(STAGE_KINDS))
+        .default(Default::Str("open"))
+        .filter(),
 ];
 
 const CUSTOMER: &[Field] = &[
     f("code", Kind::Text(32)).generated().sort().filter(),
     f("name", Kind::Text(200)).required().sort(),
-    f("kind", Kind::Enum(CUSTOMER_KINDS)).default(Default::Str("company")).filter(),
+    f("kind", Kind::Enum(CUSTOMER_KINDS))
+        .default(Default::Str("company"))
+        .filter(),
     f("industry", Kind::Text(100)).filter(),
     f("region", Kind::Text(100)).filter(),
     f("level", Kind::Enum(LEVELS)).filter(),
-    f("category", Kind::Enum(CATEGORIES)).default(Default::Str("prospect")).filter(),
-    f("lifecycle", Kind::Enum(LIFECYCLE)).default(Default::Str("potential")).filter(),
+    f("category", Kind::Enum(CATEGORIES))
+        .default(Default::Str("prospect"))
+        .filter(),
+    f("lifecycle", Kind::Enum(LIFECYCLE))
+        .default(Default::Str("potential"))
+        .filter(),
     f("source", Kind::Text(100)).filter(),
     f("address", Kind::Text(500)),
     f("postcode", Kind::Text(20)),
@@ -282,7 +299,9 @@ const CUSTOMER: &[Field] = &[
     f("fax", Kind::Text(40)),
     f("website", Kind::Text(200)),
     f("email", Kind::Text(254)),
-    f("owner_id", Kind::Ref(Entity::Users)).privileged().filter(),
+    f("owner_id", Kind::Ref(Entity::Users))
+        .privileged()
+        .filter(),
     f("team_id", Kind::Ref(Entity::Teams)).privileged().filter(),
     f("shared_with", Kind::Refs(Entity::Users)).default(Default::EmptyList),
     f("tags", Kind::Tags).default(Default::EmptyList),
@@ -291,7 +310,9 @@ const CUSTOMER: &[Field] = &[
 ];
 
 const CONTACT: &[Field] = &[
-    f("customer_id", Kind::Ref(Entity::Customers)).required().filter(),
+    f("customer_id", Kind::Ref(Entity::Customers))
+        .required()
+        .filter(),
     f("name", Kind::Text(100)).required().sort(),
     f("title", Kind::Text(100)),
     f("department", Kind::Text(100)),
@@ -299,13 +320,17 @@ const CONTACT: &[Field] = &[
     f("mobile", Kind::Text(40)),
     f("email", Kind::Text(254)),
     f("birthday", Kind::Date),
-    f("is_primary", Kind::Bool).default(Default::Bool(false)).filter(),
+    f("is_primary", Kind::Bool)
+        .default(Default::Bool(false))
+        .filter(),
     f("preferred_channel", Kind::Enum(CHANNELS)),
     f("notes", Kind::Text(10_000)),
 ];
 
 const OPPORTUNITY: &[Field] = &[
-    f("customer_id", Kind::Ref(Entity::Customers)).required().filter(),
+    f("customer_id", Kind::Ref(Entity::Customers))
+        .required()
+        .filter(),
     f("contact_id", Kind::Ref(Entity::Contacts)),
     f("name", Kind::Text(200)).required().sort(),
     f("stage_id", Kind::Ref(Entity::Stages)).filter(),
@@ -313,7 +338,9 @@ const OPPORTUNITY: &[Field] = &[
     f("currency", Kind::Text(3)).default(Default::Str("CNY")),
     f("probability", Kind::Int(0, 100)),
     f("expected_close", Kind::Date).filter(),
-    f("owner_id", Kind::Ref(Entity::Users)).privileged().filter(),
+    f("owner_id", Kind::Ref(Entity::Users))
+        .privileged()
+        .filter(),
     f("source", Kind::Text(100)),
     f("next_step", Kind::Text(500)),
     f("close_reason", Kind::Text(500)),
@@ -331,21 +358,35 @@ const ACTIVITY: &[Field] = &[
     f("contact_id", Kind::Ref(Entity::Contacts)).filter(),
     f("opportunity_id", Kind::Ref(Entity::Opportunities)).filter(),
     f("ticket_id", Kind::Ref(Entity::Tickets)).filter(),
-    f("owner_id", Kind::Ref(Entity::Users)).privileged().filter(),
+    f("owner_id", Kind::Ref(Entity::Users))
+        .privileged()
+        .filter(),
     f("direction", Kind::Enum(DIRECTIONS)),
     f("duration_seconds", Kind::Int(0, 86_400)),
     f("outcome", Kind::Enum(CALL_OUTCOMES)).filter(),
 ];
 
 const TICKET: &[Field] = &[
-    f("number", Kind::Text(16)).server().generated().sort().filter(),
+    f("number", Kind::Text(16))
+        .server()
+        .generated()
+        .sort()
+        .filter(),
     f("subject", Kind::Text(200)).required(),
     f("description", Kind::Text(20_000)),
-    f("customer_id", Kind::Ref(Entity::Customers)).required().filter(),
+    f("customer_id", Kind::Ref(Entity::Customers))
+        .required()
+        .filter(),
     f("contact_id", Kind::Ref(Entity::Contacts)),
-    f("channel", Kind::Enum(TICKET_CHANNELS)).default(Default::Str("phone")).filter(),
-    f("priority", Kind::Enum(PRIORITIES)).default(Default::Str("normal")).filter(),
-    f("status", Kind::Enum(TICKET_STATUSES)).default(Default::Str("new")).filter(),
+    f("channel", Kind::Enum(TICKET_CHANNELS))
+        .default(Default::Str("phone"))
+        .filter(),
+    f("priority", Kind::Enum(PRIORITIES))
+        .default(Default::Str("normal"))
+        .filter(),
+    f("status", Kind::Enum(TICKET_STATUSES))
+        .default(Default::Str("new"))
+        .filter(),
     f("assignee_id", Kind::Ref(Entity::Users)).filter(),
     f("category", Kind::Text(100)).filter(),
     f("first_response_due", Kind::Time).server(),
@@ -357,7 +398,9 @@ const TICKET: &[Field] = &[
 ];
 
 const COMMENT: &[Field] = &[
-    f("ticket_id", Kind::Ref(Entity::Tickets)).required().filter(),
+    f("ticket_id", Kind::Ref(Entity::Tickets))
+        .required()
+        .filter(),
     f("body", Kind::Text(20_000)).required(),
     f("internal", Kind::Bool).default(Default::Bool(false)),
 ];
@@ -378,7 +421,12 @@ mod tests {
     fn sortable_fields_are_never_null() {
         for e in Entity::ALL {
             for field in e.fields().iter().filter(|f| f.sort) {
-                assert!(field.not_null(), "{}.{} is sortable but nullable", e.name(), field.name);
+                assert!(
+                    field.not_null(),
+                    "{}.{} is sortable but nullable",
+                    e.name(),
+                    field.name
+                );
             }
             let default = e.default_sort();
             assert!(
@@ -393,7 +441,12 @@ mod tests {
     fn no_field_shadows_a_system_field() {
         for e in Entity::ALL {
             for field in e.fields() {
-                assert!(!SYSTEM_FIELDS.contains(&field.name), "{}.{}", e.name(), field.name);
+                assert!(
+                    !SYSTEM_FIELDS.contains(&field.name),
+                    "{}.{}",
+                    e.name(),
+                    field.name
+                );
             }
         }
     }

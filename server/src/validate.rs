@@ -58,7 +58,9 @@ pub fn check(
                     out.insert("id".into(), Value::String(id.hyphenated().to_string()));
                 }
                 None => {
-                    problems.invalid.insert(key.clone(), "must be a UUID".into());
+                    problems
+                        .invalid
+                        .insert(key.clone(), "must be a UUID".into());
                 }
             }
             continue;
@@ -77,14 +79,17 @@ pub fn check(
             continue;
         }
         let Some(field) = entity.field(key) else {
-            problems
-                .invalid
-                .insert(key.clone(), format!("is not a field of a {}", entity.noun()));
+            problems.invalid.insert(
+                key.clone(),
+                format!("is not a field of a {}", entity.noun()),
+            );
             continue;
         };
         match field.access {
             Access::Server => {
-                problems.invalid.insert(key.clone(), "is set by the server".into());
+                problems
+                    .invalid
+                    .insert(key.clone(), "is set by the server".into());
                 continue;
             }
             Access::Privileged if !role.may_assign() => {
@@ -117,7 +122,9 @@ pub fn check(
                 continue;
             }
             if field.required {
-                problems.invalid.insert(field.name.into(), "is required".into());
+                problems
+                    .invalid
+                    .insert(field.name.into(), "is required".into());
             } else {
                 out.insert(field.name.into(), default_value(field));
             }
@@ -125,7 +132,9 @@ pub fn check(
     }
     for field in entity.fields().iter().filter(|f| f.required) {
         if out.get(field.name).is_some_and(Value::is_null) {
-            problems.invalid.insert(field.name.into(), "is required".into());
+            problems
+                .invalid
+                .insert(field.name.into(), "is required".into());
         }
     }
 
@@ -243,7 +252,9 @@ fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
             Ok(Value::Array(ids))
         }
         Kind::Map => {
-            let map = value.as_object().ok_or("must be an object of named values")?;
+            let map = value
+                .as_object()
+                .ok_or("must be an object of named values")?;
             if map.len() > 100 {
                 return Err("must hold at most 100 extension fields".into());
             }
@@ -252,7 +263,9 @@ fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
                     return Err("each extension field name must be 1 to 64 characters".into());
                 }
                 if v.is_array() || v.is_object() {
-                    return Err(format!("{key}: extension values must be text, numbers or true/false"));
+                    return Err(format!(
+                        "{key}: extension values must be text, numbers or true/false"
+                    ));
                 }
                 if v.as_str().is_some_and(|s| s.chars().count() > 2000) {
                     return Err(format!("{key}: must be at most 2000 characters"));
@@ -307,7 +320,10 @@ mod tests {
         )
         .unwrap_err();
         for field in ["level", "email", "bogus", "version", "name"] {
-            assert!(problems.invalid.contains_key(field), "{field} not reported: {problems:?}");
+            assert!(
+                problems.invalid.contains_key(field),
+                "{field} not reported: {problems:?}"
+            );
         }
     }
 
@@ -321,8 +337,13 @@ mod tests {
 
     #[test]
     fn patch_may_not_null_a_required_field() {
-        let problems =
-            check(Entity::Customers, &obj(json!({"name": null})), Mode::Patch, Role::Admin).unwrap_err();
+        let problems = check(
+            Entity::Customers,
+            &obj(json!({"name": null})),
+            Mode::Patch,
+            Role::Admin,
+        )
+        .unwrap_err();
         assert_eq!(problems.invalid["name"], "is required");
     }
 

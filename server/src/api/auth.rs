@@ -21,7 +21,10 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
 }
 
-async fn login(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<axum::Json<Value>, ApiError> {
+async fn login(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<axum::Json<Value>, ApiError> {
     let body = json_object(body)?;
     let field = |name: &str| -> Result<String, ApiError> {
         body.get(name)
@@ -92,10 +95,15 @@ async fn login(State(state): State<AppState>, body: Result<Bytes, BytesRejection
         .await?
         .ok_or(ApiError::BadCredentials)?;
     tracing::info!(username = %actor.username, "signed in");
-    Ok(axum::Json(json!({ "token": token, "expires_at": expires_at, "user": user })))
+    Ok(axum::Json(
+        json!({ "token": token, "expires_at": expires_at, "user": user }),
+    ))
 }
 
-async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<axum::Json<Value>, ApiError> {
+async fn logout(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<axum::Json<Value>, ApiError> {
     let AuthUser(actor, hash) = user;
     state
         .write(move |tx| {

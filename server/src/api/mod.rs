@@ -109,7 +109,10 @@ pub struct AuthUser(pub Actor, pub String);
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -156,7 +159,9 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
         .and_then(|v| v.parse().ok())
         .map(Some)
-        .ok_or_else(|| ApiError::BadRequest("If-Match must hold the record's version number".into()))
+        .ok_or_else(|| {
+            ApiError::BadRequest("If-Match must hold the record's version number".into())
+        })
 }
 
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -168,7 +173,9 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
         .map_err(|_| ApiError::BadRequest("Idempotency-Key must be plain text".into()))?
         .trim();
     if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::BadRequest("Idempotency-Key must be 1 to 200 characters".into()));
+        return Err(ApiError::BadRequest(
+            "Idempotency-Key must be 1 to 200 characters".into(),
+        ));
     }
     Ok(Some(key.to_string()))
 }

@@ -28,15 +28,22 @@ pub fn router() -> Router<AppState> {
         .route("/{entity}", get(list).post(create))
         .route("/{entity}/{id}", get(get_one).patch(update).delete(remove))
         .route("/audit/{entity}/{id}", get(audit))
-        .route("/tickets/{ticket}/comments", get(list_comments).post(create_comment))
+        .route(
+            "/tickets/{ticket}/comments",
+            get(list_comments).post(create_comment),
+        )
         .route(
             "/tickets/{ticket}/comments/{id}",
-            get(get_comment).patch(update_comment).delete(delete_comment),
+            get(get_comment)
+                .patch(update_comment)
+                .delete(delete_comment),
         )
 }
 
 fn entity_of(name: &str) -> Result<Entity, ApiError> {
-    Entity::from_name(name).ok_or(ApiError::NotFound("route (GET /api/v1/openapi.json lists them)"))
+    Entity::from_name(name).ok_or(ApiError::NotFound(
+        "route (GET /api/v1/openapi.json lists them)",
+    ))
 }
 
 fn check_id(entity: Entity, id: &str) -> Result<String, ApiError> {
@@ -46,7 +53,10 @@ fn check_id(entity: Entity, id: &str) -> Result<String, ApiError> {
 }
 
 /// Parses `?limit=&cursor=&sort=&q=&<field>=` against the entity's descriptor.
-pub fn parse_list_query(entity: Entity, params: &HashMap<String, String>) -> Result<ListQuery, ApiError> {
+pub fn parse_list_query(
+    entity: Entity,
+    params: &HashMap<String, String>,
+) -> Result<ListQuery, ApiError> {
     let mut query = ListQuery {
         sort: entity.default_sort(),
         limit: DEFAULT_PAGE,
@@ -86,7 +96,10 @@ pub fn parse_list_query(entity: Entity, params: &HashMap<String, String>) -> Res
                         query.descending = descending;
                     }
                     None => {
-                        problems.insert(key.clone(), format!("cannot sort {} by {name}", entity.name()));
+                        problems.insert(
+                            key.clone(),
+                            format!("cannot sort {} by {name}", entity.name()),
+                        );
                     }
                 }
             }
@@ -104,7 +117,10 @@ pub fn parse_list_query(entity: Entity, params: &HashMap<String, String>) -> Res
         }
     }
     if let Some(cursor) = cursor {
-        query.after = Some(decode_cursor(&cursor).ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave"))?);
+        query.after = Some(
+            decode_cursor(&cursor)
+                .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this server gave"))?,
+        );
     }
     if problems.is_empty() {
         Ok(query)
@@ -123,7 +139,10 @@ fn filter_value(kind: Kind, raw: &str) -> Result<Value, String> {
             "false" => Ok(Value::Bool(false)),
             _ => Err("must be true or false".into()),
         },
-        Kind::Int(..) | Kind::Money => raw.parse::<i64>().map(Value::from).map_err(|_| "must be a number".into()),
+        Kind::Int(..) | Kind::Money => raw
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| "must be a number".into()),
         Kind::Enum(options) => options
             .iter()
             .find(|o| o.eq_ignore_ascii_case(raw))
@@ -145,12 +164,19 @@ fn decode_cursor(cursor: &str) -> Option<(Value, String)> {
     let value: Value = serde_json::from_slice(&bytes).ok()?;
     let pair = value.as_array()?;
     match pair.as_slice() {
-        [sort, Value::String(id)] if !sort.is_array() && !sort.is_object() => Some((sort.clone(), id.clone())),
+        [sort, Value::String(id)] if !sort.is_array() && !sort.is_object() => {
+            Some((sort.clone(), id.clone()))
+        }
         _ => None,
     }
 }
 
-async fn list_entity(state: AppState, actor: AuthUser, entity: Entity, mut query: ListQuery) -> Result<Response, ApiError> {
+async fn list_entity(
+    state: AppState,
+    actor: AuthUser,
+    entity: Entity,
+    mut query: ListQuery,
+) -> Result<Response, ApiError> {
     let limit = query.limit;
     let sort = query.sort;
     query.limit = limit + 1;
@@ -187,7 +213,9 @@ async fn get_one(
 ) -> Result<Response, ApiError> {
     let entity = entity_of(&entity)?;
     let id = check_id(entity, &id)?;
-    let record = state.read(move |tx| service::get(tx, &actor.0, entity, &id)).await?;
+    let record = state
+        .read(move |tx| service::get(tx, &actor.0, entity, &id))
+        .await?;
     Ok(axum::Json(record).into_response())
 }
 
@@ -216,7 +244,12 @@ async fn idempotent_write(
         })
         .await?;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    Ok((status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok((
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 async fn create_entity(
@@ -230,7 +263,11 @@ async fn create_entity(
     let who = actor.0.clone();
     idempotent_write(&state, &actor, &headers, move |tx| {
         let written = service::create(tx, &who, entity, &body, allow_duplicate)?;
-        let status = if written.created { StatusCode::CREATED } else { StatusCode::OK };
+        let status = if written.created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
         Ok((status, Value::Object(written.record)))
     })
     .await
@@ -280,7 +317,13 @@ async fn update(
     update_entity(state, actor, headers, entity, id, body).await
 }
 
-async fn delete_entity(state: AppState, actor: AuthUser, headers: HeaderMap, entity: Entity, id: String) -> Result<Response, ApiError> {
+async fn delete_entity(
+    state: AppState,
+    actor: AuthUser,
+    headers: HeaderMap,
+    entity: Entity,
+    id: String,
+) -> Result<Response, ApiError> {
     let version = if_match(&headers)?;
     let who = actor.0.clone();
     idempotent_write(&state, &actor, &headers, move |tx| {
@@ -315,7 +358,11 @@ async fn audit(
 }
 
 /// The ticket must be one the user may see; its comments are then listed or added.
-async fn visible_ticket(state: &AppState, actor: &AuthUser, ticket: &str) -> Result<String, ApiError> {
+async fn visible_ticket(
+    state: &AppState,
+    actor: &AuthUser,
+    ticket: &str,
+) -> Result<String, ApiError> {
     let id = check_id(Entity::Tickets, ticket)?;
     let who = actor.0.clone();
     let lookup = id.clone();
@@ -346,15 +393,26 @@ async fn create_comment(
 ) -> Result<Response, ApiError> {
     let ticket = visible_ticket(&state, &actor, &ticket).await?;
     let mut body = json_object(body)?;
-    if body.get("ticket_id").is_some_and(|t| t.as_str() != Some(ticket.as_str())) {
-        return Err(ApiError::invalid("ticket_id", "must match the ticket in the path"));
+    if body
+        .get("ticket_id")
+        .is_some_and(|t| t.as_str() != Some(ticket.as_str()))
+    {
+        return Err(ApiError::invalid(
+            "ticket_id",
+            "must match the ticket in the path",
+        ));
     }
     body.insert("ticket_id".into(), Value::String(ticket));
     create_entity(state, actor, headers, Entity::Comments, body, false).await
 }
 
 /// A comment id is only accepted under the ticket it belongs to.
-async fn comment_of(state: &AppState, actor: &AuthUser, ticket: &str, id: &str) -> Result<String, ApiError> {
+async fn comment_of(
+    state: &AppState,
+    actor: &AuthUser,
+    ticket: &str,
+    id: &str,
+) -> Result<String, ApiError> {
     let ticket = visible_ticket(state, actor, ticket).await?;
     let id = check_id(Entity::Comments, id)?;
     let who = actor.0.clone();
@@ -407,18 +465,33 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn list_queries_accept_known_filters_and_sorts_only() {
-        let q = parse_list_query(Entity::Customers, &params(&[("level", "a"), ("sort", "-name"), ("limit", "10")])).unwrap();
+        let q = parse_list_query(
+            Entity::Customers,
+            &params(&[("level", "a"), ("sort", "-name"), ("limit", "10")]),
+        )
+        .unwrap();
         assert_eq!(q.filters, vec![("level", json!("A"))]);
         assert_eq!((q.sort, q.descending, q.limit), ("name", true, 10));
-        let err = parse_list_query(Entity::Customers, &params(&[("notes", "x"), ("sort", "phone"), ("limit", "0")])).unwrap_err();
+        let err = parse_list_query(
+            Entity::Customers,
+            &params(&[("notes", "x"), ("sort", "phone"), ("limit", "0")]),
+        )
+        .unwrap_err();
         match err {
             ApiError::Invalid(fields) => {
-                assert!(fields.contains_key("notes") && fields.contains_key("sort") && fields.contains_key("limit"));
+                assert!(
+                    fields.contains_key("notes")
+                        && fields.contains_key("sort")
+                        && fields.contains_key("limit")
+                );
             }
             other => panic!("expected Invalid, got {other:?}"),
         }
@@ -426,10 +499,16 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let c = encode_cursor(&json!("华为"), &json!("0190c1d2-0000-7000-8000-000000000001"));
+        let c = encode_cursor(
+            &json!("华为"),
+            &json!("0190c1d2-0000-7000-8000-000000000001"),
+        );
         assert_eq!(
             decode_cursor(&c),
-            Some((json!("华为"), "0190c1d2-0000-7000-8000-000000000001".to_string()))
+            Some((
+                json!("华为"),
+                "0190c1d2-0000-7000-8000-000000000001".to_string()
+            ))
         );
         assert_eq!(decode_cursor("!!"), None);
         assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("[1,2,3]")), None);
