@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 
 use clap::{Arg, ArgMatches, Command};
-use crm::cli::{CliError, Context, account, demo, records};
+use crm::cli::{CliError, Context, account, demo, records, screen};
+use crm::tui::Pane;
 use crm_server::schema::Entity;
 
 fn build() -> Command {
@@ -26,7 +27,8 @@ fn build() -> Command {
             )
             .subcommand(account::sync_command())
             .subcommand(account::conflicts_command())
-            .subcommand(records::export_command());
+            .subcommand(records::export_command())
+            .subcommand(screen::pop_command());
     for entity in records::ENTITIES {
         cmd = cmd.subcommand(records::command(entity));
     }
@@ -43,15 +45,14 @@ fn run(matches: &ArgMatches) -> Result<(), CliError> {
         Some(("sync", m)) => account::sync(&ctx, m),
         Some(("conflicts", m)) => account::conflicts(&ctx, m),
         Some(("export", m)) => records::export(&ctx, m),
+        Some(("pop", m)) => screen::pop(&ctx, m),
         Some((name, m)) => match Entity::from_name(name) {
             Some(entity) => records::run(&ctx, entity, m),
             None => Err(CliError::Usage(format!(
                 "unknown command {name}; see crm --help"
             ))),
         },
-        None => Err(CliError::Usage(
-            "say what to do; see crm --help (or run `crm demo`)".into(),
-        )),
+        None => screen::open(&ctx, None, Pane::Customers),
     }
 }
 

@@ -226,10 +226,7 @@ fn main() -> Result<()> {
                 };
                 tx.list(Entity::Users, &query, None)
             })?;
-            println!(
-                "{:<20} {:<8} {:<6} {}",
-                "USERNAME", "ROLE", "ACTIVE", "NAME"
-            );
+            println!("{:<20} {:<8} {:<6} NAME", "USERNAME", "ROLE", "ACTIVE");
             for u in users {
                 println!(
                     "{:<20} {:<8} {:<6} {}",

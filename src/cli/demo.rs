@@ -5,9 +5,12 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use crm_server::schema::Entity;
 use crm_server::store::{self, ListQuery};
 
-use super::{CliError, Context, account};
+use std::io::IsTerminal;
+
+use super::{CliError, Context, account, screen};
 use crate::config::StoreChoice;
 use crate::sync::ApiClient;
+use crate::tui::Pane;
 
 pub const PROFILE: &str = "demo";
 
@@ -110,7 +113,10 @@ pub fn run(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
         .cloned()
         .unwrap_or_else(|| "127.0.0.1:0".into());
     let running = start(ctx, customers, &listen)?;
-    let result = if m.get_flag("server_only") || true {
+    let screens = !m.get_flag("server_only") && std::io::stdout().is_terminal();
+    let result = if screens {
+        screen::open(ctx, None, Pane::Customers)
+    } else {
         eprintln!(
             "The demo server is at {} (database {}).\nSigned in as demo; every demo user's password is `{}`.\nTry, in another terminal: crm --profile demo customers list --search 华\nCtrl-C stops it.",
             running.url,
@@ -120,8 +126,6 @@ pub fn run(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
         ctx.runtime
             .block_on(tokio::signal::ctrl_c())
             .map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))
-    } else {
-        Ok(())
     };
     let _ = running.stop.send(());
     let _ = ctx.runtime.block_on(running.server);

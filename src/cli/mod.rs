@@ -6,6 +6,7 @@ pub mod demo;
 pub mod fields;
 pub mod output;
 pub mod records;
+pub mod screen;
 
 use std::io::Write;
 use std::time::Duration;

@@ -420,6 +420,9 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 refuse_local_duplicate(&replica, &names, &body)?;
             }
             let record = replica.create(entity, body)?;
+            if entity == Entity::Customers && m.get_flag("allow_duplicate") {
+                replica.allow_duplicate(entity, &record.id)?;
+            }
             let key = record
                 .text("code")
                 .or(record.text("number"))

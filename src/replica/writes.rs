@@ -269,6 +269,19 @@ impl Replica {
         })
     }
 
+    /// Marks the unsent create of a record as "not a duplicate": the server creates it even when
+    /// a customer with the same name, phone or email exists.
+    pub fn allow_duplicate(&self, entity: Entity, id: &str) -> Result<(), ReplicaError> {
+        let entry = outbox::for_record(&self.outbox, entity, id)?
+            .into_iter()
+            .find(|e| e.op == Op::Create)
+            .ok_or_else(|| ReplicaError::NotFound {
+                entity,
+                id: id.to_string(),
+            })?;
+        self.retry(entry.seq, true)
+    }
+
     /// Sends a refused entry again (after the cause was fixed elsewhere); a refused create may
     /// be confirmed as not a duplicate.
     pub fn retry(&self, seq: i64, allow_duplicate: bool) -> Result<(), ReplicaError> {

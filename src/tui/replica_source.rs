@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::data::*;
 use super::fake::next_anniversary;
 use super::sla;
-use crate::replica::{Keep, LocalQuery, Op, Replica, ReplicaError};
+use crate::replica::{Keep, LocalQuery, Replica, ReplicaError};
 
 /// Records read per page when a screen needs all that match.
 const PAGE: usize = 2000;
@@ -558,12 +558,9 @@ impl DataSource for ReplicaSource {
 
     /// The outbox entry of a create can be marked as "not a duplicate" before it is sent.
     fn allow_duplicate(&mut self, entity: Entity, id: &str) -> Result<(), WriteError> {
-        let entries = self.replica.outbox().map_err(write_error)?;
-        let entry = entries
-            .iter()
-            .find(|e| e.entity == entity && e.record_id == id && e.op == Op::Create)
-            .ok_or(WriteError::NotFound(entity.noun()))?;
-        self.replica.retry(entry.seq, true).map_err(write_error)
+        self.replica
+            .allow_duplicate(entity, id)
+            .map_err(write_error)
     }
 
     fn customer_sorts(&self) -> &'static [CustomerSort] {

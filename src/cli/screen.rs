@@ -1,0 +1,92 @@
+//! Opening the screens: the TUI over the profile's replica, with the live sync task beside it.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Arg, ArgMatches, Command};
+
+use super::{CliError, Context, account};
+use crate::replica::local_writes;
+use crate::sync::{LiveSettings, spawn_live_with};
+use crate::tui::{self, Pane, ReplicaSource, TuiOptions};
+
+pub fn pop_command() -> Command {
+    Command::new("pop")
+        .about("Open the screens on the caller with this phone number (for a phone system)")
+        .arg(
+            Arg::new("phone")
+                .long("phone")
+                .required(true)
+                .help("the caller's number, in any format"),
+        )
+}
+
+pub fn pop(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
+    let phone = m.get_one::<String>("phone").cloned().unwrap_or_default();
+    if !phone.chars().any(|c| c.is_ascii_digit()) {
+        return Err(CliError::Usage(format!(
+            "{phone:?} is not a phone number; give its digits, like --phone 13812345678"
+        )));
+    }
+    open(ctx, Some(phone), Pane::Customers)
+}
+
+/// Runs the TUI for the context's profile until the user quits. A replica that never synced is
+/// filled first (with a progress line); after that the screens never wait for the network.
+pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliError> {
+    if !std::io::stdout().is_terminal() {
+        return Err(CliError::Usage(
+            "the screens need a terminal; for scripts, use the commands in `crm --help`".into(),
+        ));
+    }
+    let profile = ctx.profile()?;
+    let username = profile
+        .username
+        .clone()
+        .ok_or_else(|| CliError::NotSignedIn(ctx.profile_name.clone()))?;
+    let client = ctx.client()?;
+    let mut replica = ctx.open_replica()?;
+    if replica.user_id()?.is_none() || replica.cursor()? == 0 {
+        let me = ctx.runtime.block_on(client.me())?;
+        account::bind(&mut replica, &me)?;
+        account::sync_now(ctx, &replica, &client)?;
+    }
+    let path = replica.path().to_path_buf();
+    let wake = local_writes(&path);
+    let options = TuiOptions {
+        profile: ctx.profile_name.clone(),
+        username,
+        theme: profile
+            .theme
+            .clone()
+            .unwrap_or_else(|| tui::theme::DEFAULT_THEME.into()),
+        theme_dir: Some(ctx.dirs.config.join("themes")),
+        keymap: profile.keys.clone(),
+        initial_pane: pane,
+        pop,
+        sync_now: Some(Arc::new(move || wake.notify_one())),
+        ..TuiOptions::default()
+    };
+    let (events, received) = tokio::sync::mpsc::channel(256);
+    let live = if profile.sync.live {
+        let _runtime = ctx.runtime.enter();
+        let settings = LiveSettings {
+            wait: Duration::from_secs(profile.sync.wait_seconds.clamp(1, 55)),
+            ..LiveSettings::default()
+        };
+        Some(spawn_live_with(path, client, events, settings))
+    } else {
+        drop(events);
+        None
+    };
+    let result = tui::run(
+        options,
+        Box::new(ReplicaSource::new(replica)),
+        Some(received),
+    );
+    if let Some(task) = live {
+        task.abort();
+    }
+    result.map_err(|e| CliError::Other(format!("the screens stopped: {e:#}")))
+}

@@ -1,0 +1,286 @@
+//! The `crm` binary as a script would use it, against a real server on loopback: sign-in with a
+//! private token file, writes that reach the server (or wait offline), exit codes, CSV safety.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::{PASSWORD, TestServer};
+use crm_server::schema::Entity;
+use serde_json::Value;
+
+struct Client {
+    home: tempfile::TempDir,
+}
+
+impl Client {
+    fn new() -> Client {
+        Client {
+            home: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crm"));
+        cmd.args(args)
+            .env("CRM_CONFIG_DIR", self.home.path().join("config"))
+            .env("CRM_DATA_DIR", self.home.path().join("data"))
+            .env_remove("CRM_PROFILE")
+            .env_remove("CRM_TOKEN")
+            .env_remove("CRM_SERVER")
+            .env_remove("CRM_USER")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run crm")
+    }
+
+    fn login(&self, server: &TestServer, user: &str) -> Output {
+        let mut child = self
+            .command(&[
+                "login",
+                "--server",
+                &server.url(),
+                "--user",
+                user,
+                "--password-stdin",
+                "--store",
+                "file",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn crm login");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .expect("write password");
+        child.wait_with_output().expect("crm login")
+    }
+
+    fn token_file(&self) -> std::path::PathBuf {
+        self.home
+            .path()
+            .join("data")
+            .join("credentials")
+            .join("default.token")
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "crm failed ({:?}): {}{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+fn server_names(server: &TestServer) -> Vec<String> {
+    server
+        .all(Entity::Customers)
+        .iter()
+        .filter_map(|c| c.get("name").and_then(Value::as_str).map(String::from))
+        .collect()
+}
+
+fn signed_in() -> (TestServer, Client) {
+    let server = TestServer::start();
+    server.add_user("li", "sales", None);
+    let client = Client::new();
+    ok(&client.login(&server, "li"));
+    (server, client)
+}
+
+#[test]
+fn a_script_signs_in_adds_lists_and_the_server_has_it() {
+    let (server, client) = signed_in();
+    let status = ok(&client.run(&["status"]));
+    assert!(status.contains("online as li (sales)"), "{status}");
+    assert!(status.contains("default.token"), "{status}");
+
+    ok(&client.run(&[
+        "customers",
+        "add",
+        "--name",
+        "华为技术有限公司",
+        "--phone",
+        "+86 138 0013 8000",
+        "--level",
+        "a",
+    ]));
+    assert!(server_names(&server).contains(&"华为技术有限公司".to_string()));
+
+    let listed = ok(&client.run(&["customers", "list", "--search", "华为", "--format", "json"]));
+    let items: Vec<Value> = serde_json::from_str(&listed).expect("json on stdout");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["level"], "A");
+    assert_eq!(items[0]["pending"], false);
+
+    // Found by any run of the phone's digits.
+    let by_digits = ok(&client.run(&[
+        "customers",
+        "list",
+        "--search",
+        "0013800",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&by_digits)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn exit_codes_say_what_failed() {
+    let (_server, client) = signed_in();
+    ok(&client.run(&["customers", "add", "--name", "Acme Ltd."]));
+    let duplicate = client.run(&["customers", "add", "--name", "ACME  ltd"]);
+    assert_eq!(
+        duplicate.status.code(),
+        Some(5),
+        "{}",
+        text(&duplicate.stderr)
+    );
+    assert!(text(&duplicate.stderr).contains("--allow-duplicate"));
+    ok(&client.run(&[
+        "customers",
+        "add",
+        "--name",
+        "ACME  ltd",
+        "--allow-duplicate",
+    ]));
+
+    let missing = client.run(&["customers", "show", "C999999"]);
+    assert_eq!(missing.status.code(), Some(3));
+    let invalid = client.run(&["customers", "add", "--name", "X", "--level", "Z"]);
+    assert_eq!(invalid.status.code(), Some(4), "{}", text(&invalid.stderr));
+    assert!(text(&invalid.stderr).contains("level"));
+    let usage = client.run(&["customers", "add", "--name", "Y", "--shared-with", "nobody"]);
+    assert_eq!(usage.status.code(), Some(2), "{}", text(&usage.stderr));
+
+    let stranger = Client::new();
+    let not_signed_in = stranger.run(&["sync"]);
+    assert!(!not_signed_in.status.success());
+    assert!(
+        text(&not_signed_in.stderr).contains("crm login"),
+        "{}",
+        text(&not_signed_in.stderr)
+    );
+}
+
+#[test]
+fn csv_exports_defuse_formulas() {
+    let (_server, client) = signed_in();
+    ok(&client.run(&[
+        "customers",
+        "add",
+        "--name",
+        "=HYPERLINK(\"http://evil\")",
+        "--email",
+        "a@b.cn",
+    ]));
+    let csv = ok(&client.run(&["export", "customers", "--format", "csv"]));
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "{csv}"
+    );
+    assert!(
+        !csv.lines().any(|l| l.starts_with('=') || l.contains(",=")),
+        "{csv}"
+    );
+}
+
+#[test]
+fn offline_writes_wait_in_the_outbox_and_arrive_once() {
+    let (mut server, client) = signed_in();
+    server.stop();
+    let out = ok_stderr(&client.run(&["customers", "add", "--name", "离线客户"]));
+    assert!(
+        out.contains("offline") || out.contains("next sync"),
+        "{out}"
+    );
+    let status = ok(&client.run(&["status"]));
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("pending writes") && l.trim_end().ends_with('1')),
+        "{status}"
+    );
+
+    server.restart();
+    ok(&client.run(&["sync"]));
+    ok(&client.run(&["sync"]));
+    let names = server_names(&server);
+    assert_eq!(
+        names.iter().filter(|n| *n == "离线客户").count(),
+        1,
+        "{names:?}"
+    );
+    let status = ok(&client.run(&["status"]));
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("pending writes") && l.trim_end().ends_with('0')),
+        "{status}"
+    );
+}
+
+fn ok_stderr(out: &Output) -> String {
+    ok(out);
+    text(&out.stderr)
+}
+
+#[test]
+fn logout_revokes_the_token_everywhere() {
+    let (_server, client) = signed_in();
+    let token = std::fs::read_to_string(client.token_file()).expect("token file");
+    ok(&client.run(&["logout"]));
+    assert!(!client.token_file().exists());
+    // The old token no longer works, even from a script that kept it.
+    let out = client
+        .command(&["sync"])
+        .env("CRM_TOKEN", token.trim())
+        .output()
+        .expect("crm");
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("crm login"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_token_file_others_can_read_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_server, client) = signed_in();
+    let file = client.token_file();
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = client.run(&["sync"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("chmod 600"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        Path::new(&file).exists(),
+        "the file is left for the user to fix"
+    );
+}
