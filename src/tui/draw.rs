@@ -15,6 +15,7 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, s: &str, style: Style) 
         return 0;
     }
     let width = width.min(buf.area.right().saturating_sub(x));
+    split_wide_before(buf, x, y);
     // Most strings are already clean and fit: draw them without copying.
     let clean_already = !s.chars().any(|c| c.is_control() || is_bidi_control(c));
     if clean_already && text::width(s) <= usize::from(width) {
@@ -25,6 +26,19 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, s: &str, style: Style) 
     let cut = text::truncate(&clean, usize::from(width));
     let (end, _) = buf.set_stringn(x, y, &cut, usize::from(width), style);
     end.saturating_sub(x)
+}
+
+/// A wide character just left of `x` covers the cell at `x` on the terminal, and the frame diff
+/// skips a cell so covered: whatever is drawn at `x` (a dialog's border, say) would never reach
+/// the screen. The character is cut to a blank instead.
+fn split_wide_before(buf: &mut Buffer, x: u16, y: u16) {
+    if x <= buf.area.left() || !buf.area.contains((x, y).into()) {
+        return;
+    }
+    let left = &mut buf[(x - 1, y)];
+    if text::width(left.symbol()) > 1 {
+        left.set_symbol(" ");
+    }
 }
 
 /// The bidi controls `text::sanitize` removes; kept in step with it by the tests below.
@@ -57,6 +71,7 @@ pub fn fill(buf: &mut Buffer, area: Rect, style: Style) {
     blank.set_style(style);
     let width = usize::from(area.width);
     for y in area.top()..area.bottom() {
+        split_wide_before(buf, area.x, y);
         let start = buf.index_of(area.x, y);
         for cell in &mut buf.content[start..start + width] {
             cell.clone_from(&blank);
@@ -78,6 +93,9 @@ pub fn panel(buf: &mut Buffer, area: Rect, title: &str, theme: &Theme, focused: 
     for x in l + 1..r {
         buf[(x, t)].set_symbol("─").set_style(border);
         buf[(x, b)].set_symbol("─").set_style(border);
+    }
+    for y in t..=b {
+        split_wide_before(buf, l, y);
     }
     for y in t + 1..b {
         buf[(l, y)].set_symbol("│").set_style(border);
@@ -225,6 +243,32 @@ mod tests {
         assert!(!line.contains('\x1b') && !line.contains('\u{202e}'));
         let compact: String = line.chars().filter(|c| *c != ' ').collect();
         assert!(compact.starts_with("A[2J华为"), "{line}");
+    }
+
+    #[test]
+    fn drawing_over_half_a_wide_character_reaches_the_screen() {
+        let area = Rect::new(0, 0, 8, 3);
+        let previous = Buffer::empty(area);
+        let mut buf = Buffer::empty(area);
+        for y in 0..3 {
+            put(&mut buf, 0, y, 8, "华为华为", Style::default());
+        }
+        // A dialog whose left border falls on the second half of 为.
+        panel(
+            &mut buf,
+            Rect::new(3, 0, 5, 3),
+            "",
+            &Theme::fallback(true),
+            true,
+        );
+        let drawn: Vec<&str> = previous
+            .diff(&buf)
+            .iter()
+            .filter(|(x, _, _)| *x == 3)
+            .map(|(_, _, cell)| cell.symbol())
+            .collect();
+        assert_eq!(drawn, ["╭", "│", "╰"], "the border is sent to the terminal");
+        assert_eq!(buf[(2, 1)].symbol(), " ", "the covered character is cut");
     }
 
     #[test]

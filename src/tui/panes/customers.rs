@@ -56,34 +56,54 @@ fn list_height(area: Rect) -> usize {
     usize::from(area.height.saturating_sub(HEADER_ROWS)).max(1)
 }
 
-/// Columns by available width: (header, width); the name column takes what is left.
+/// Columns by available width: (header, width); the name column takes what is left. The widest
+/// set whose name column still gets `MIN_NAME` columns wins; the last set is for 80 columns.
 fn layout(width: u16) -> Vec<(&'static str, u16)> {
-    let cols: Vec<(&'static str, u16)> = if width >= 120 {
-        vec![
-            ("Code", 7),
-            ("Name", 0),
-            ("Lv", 2),
-            ("Lifecycle", 9),
-            ("Category", 8),
-            ("Region", 10),
-            ("Industry", 12),
-            ("Owner", 10),
-            ("Phone", 18),
-            ("Email", 24),
-        ]
-    } else {
-        vec![
-            ("Code", 7),
-            ("Name", 0),
-            ("Lv", 2),
-            ("Lifecycle", 9),
-            ("Region", 8),
-            ("Owner", 8),
-            ("Phone", 16),
-        ]
+    const MIN_NAME: u16 = 28;
+    let wide: &[(&str, u16)] = &[
+        ("Code", 7),
+        ("Name", 0),
+        ("Lv", 2),
+        ("Lifecycle", 9),
+        ("Category", 8),
+        ("Region", 10),
+        ("Industry", 12),
+        ("Owner", 10),
+        ("Phone", 18),
+        ("Email", 24),
+    ];
+    let narrow: &[(&str, u16)] = &[
+        ("Code", 7),
+        ("Name", 0),
+        ("Lv", 2),
+        ("Lifecycle", 9),
+        ("Region", 8),
+        ("Owner", 8),
+        ("Phone", 16),
+    ];
+    let without = |dropped: &[&str]| -> Vec<(&'static str, u16)> {
+        wide.iter()
+            .filter(|(h, _)| !dropped.contains(h))
+            .copied()
+            .collect()
     };
+    let candidates = [
+        wide.to_vec(),
+        without(&["Email"]),
+        without(&["Email", "Industry"]),
+        without(&["Email", "Industry", "Category"]),
+    ];
+    let total = width.saturating_sub(2);
+    let name_width = |cols: &[(&str, u16)]| {
+        let fixed: u16 = cols.iter().map(|c| c.1 + 1).sum();
+        total.saturating_sub(fixed)
+    };
+    let cols = candidates
+        .into_iter()
+        .find(|cols| name_width(cols) >= MIN_NAME)
+        .unwrap_or_else(|| narrow.to_vec());
     let widths: Vec<u16> = cols.iter().map(|c| c.1).collect();
-    let shared = draw::share(width.saturating_sub(2), &widths, 1, 8);
+    let shared = draw::share(total, &widths, 1, 8);
     cols.iter().zip(shared).map(|((h, _), w)| (*h, w)).collect()
 }
 
@@ -503,5 +523,33 @@ impl CustomersPane {
                 .collect();
             draw::columns(buf, area.x + 1, y, &row);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::layout;
+
+    fn name_width(width: u16) -> u16 {
+        layout(width)
+            .iter()
+            .find(|(h, _)| *h == "Name")
+            .map(|c| c.1)
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn the_name_column_is_never_starved_for_other_columns() {
+        for width in [80, 100, 120, 130, 160, 200] {
+            let cols = layout(width);
+            let used: u16 = cols.iter().map(|c| c.1 + 1).sum();
+            assert!(used <= width - 1, "{width}: {cols:?}");
+            if cols.len() > 7 {
+                assert!(name_width(width) >= 28, "{width}: {cols:?}");
+            }
+        }
+        assert_eq!(layout(80).len(), 7, "80 columns get the narrow set");
+        assert!(layout(200).iter().any(|(h, _)| *h == "Email"));
+        assert!(!layout(120).iter().any(|(h, _)| *h == "Email"));
     }
 }

@@ -502,7 +502,7 @@ impl FunnelPane {
             let shown_to = column.offset + column.rows.len().min(visible);
             if s.count > shown_to && inner.height > 0 {
                 let more = format!("+{} more", s.count - shown_to);
-                draw::put(
+                draw::put_fit(
                     buf,
                     inner.x,
                     inner.bottom() - 1,
