@@ -686,3 +686,44 @@ fn filters_and_sort_apply_to_the_list() {
     press(&mut app, "S");
     assert_eq!(text(&app.customers.list.rows[0], "code"), "C000112");
 }
+
+#[test]
+fn the_far_end_of_a_long_ticket_queue_names_its_customers() {
+    let mut source = FakeSource::new();
+    let tail_customer = "尾单测试贸易有限公司";
+    let created = source
+        .create(
+            Entity::Customers,
+            json!({"name": tail_customer}).as_object().unwrap().clone(),
+        )
+        .expect("a customer is created");
+    let tail_id = text(&created, "id").to_string();
+    // Equal due times sort by number: the tail tickets, created last, end the queue, far
+    // outside the first window read.
+    for n in 0..300 {
+        let (subject, owner) = if n < 270 {
+            (format!("Queue filler {n}"), customer(1))
+        } else {
+            (format!("Queue tail {n}"), tail_id.clone())
+        };
+        let body = json!({"subject": subject, "customer_id": owner, "priority": "low"});
+        source
+            .create(Entity::Tickets, body.as_object().unwrap().clone())
+            .expect("a ticket is created");
+    }
+    let mut app = start_with(options(), source);
+    press(&mut app, "4 A");
+    for _ in 0..300 {
+        press(&mut app, "j");
+    }
+    let screen = screen(&app);
+    let tail_rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("Queue tail"))
+        .collect();
+    assert!(!tail_rows.is_empty(), "{screen}");
+    let shown: String = tail_customer.chars().take(4).collect();
+    for row in tail_rows {
+        assert!(row.contains(&shown), "no customer on {row:?}\n{screen}");
+    }
+}

@@ -100,6 +100,11 @@ impl TicketsPane {
             .list
             .ensure(h, &mut |o, l, from_end| page(source, q, o, l, from_end));
         ctx.ok(r);
+        self.name_customers(ctx);
+    }
+
+    /// Customer names of the rows in the window; a move that reads a new window needs them too.
+    fn name_customers(&mut self, ctx: &mut Ctx) {
         let ids: Vec<String> = self
             .list
             .rows
@@ -221,6 +226,7 @@ impl TicketsPane {
         };
         if let Some(r) = moved {
             ctx.ok(r);
+            self.name_customers(ctx);
             return;
         }
         match action {
