@@ -543,7 +543,7 @@ mod tests {
         for width in [80, 100, 120, 130, 160, 200] {
             let cols = layout(width);
             let used: u16 = cols.iter().map(|c| c.1 + 1).sum();
-            assert!(used <= width - 1, "{width}: {cols:?}");
+            assert!(used < width, "{width}: {cols:?}");
             if cols.len() > 7 {
                 assert!(name_width(width) >= 28, "{width}: {cols:?}");
             }
