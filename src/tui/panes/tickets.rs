@@ -478,17 +478,20 @@ impl TicketsPane {
             Some(a) => view.people.name(a),
             None => "nobody".into(),
         };
-        lines.push((
-            format!(
-                "status {} · priority {} · {} · {} · assigned to {}",
-                text(t, "status"),
-                text(t, "priority"),
-                text(t, "channel"),
-                text(t, "category"),
-                assignee
-            ),
-            word_role(text(t, "status")),
-        ));
+        let status = format!("status {}", text(t, "status"));
+        let priority = format!("priority {}", text(t, "priority"));
+        let assigned = format!("assigned to {assignee}");
+        let facts: Vec<&str> = [
+            status.as_str(),
+            priority.as_str(),
+            text(t, "channel"),
+            text(t, "category"),
+            assigned.as_str(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+        lines.push((facts.join(" · "), word_role(text(t, "status"))));
         let who = if v.contact.is_empty() {
             v.customer.clone()
         } else {
