@@ -94,8 +94,8 @@ pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user
 # wait_seconds = 25
 # page_size = 2000
 #
-# [profiles.work.keys.normal]    # key binding overrides
-# "ctrl-f" = "search"
+# [profiles.work.keys.customers] # key binding overrides per mode (`?` in the screens lists them)
+# "<C-f>" = "search"
 "#;
 
 /// Where settings and data live: the platform directories, or CRM_CONFIG_DIR / CRM_DATA_DIR.
