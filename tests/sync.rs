@@ -736,6 +736,7 @@ async fn a_corrupt_replica_is_rebuilt_and_keeps_its_unsent_writes() {
     ra.bind_user(
         me["id"].as_str().expect("id"),
         crm_server::access::Role::Sales,
+        me["team_id"].as_str(),
     )
     .expect("bind");
     pull(&ra, &a).await;

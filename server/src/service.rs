@@ -225,7 +225,13 @@ pub fn update(
     if new_set != old_set || team_moved {
         refresh_dependents(tx, entity, id)?;
     }
-    if entity == Entity::Users && record.get("active") == Some(&Value::Bool(false)) {
+    // A user disabled, or given another role or team, signs in again: their tokens carried
+    // the old access, and their client rebuilds its copy for the new one.
+    let access_moved = entity == Entity::Users
+        && (changed.contains_key("role") || changed.contains_key("team_id"));
+    if entity == Entity::Users
+        && (access_moved || record.get("active") == Some(&Value::Bool(false)))
+    {
         tx.delete_sessions_of(id)?;
     }
     after_write(tx, actor, entity, Some(&current), &record)?;

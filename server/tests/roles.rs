@@ -138,6 +138,31 @@ fn tokens_are_required_and_revocable() {
     );
     assert_eq!(status, 200);
     assert_eq!(tom.get("/me").0, 401, "a token outlived a password change");
+
+    // Another role or team changes what a user may see: their tokens end, and a new sign-in
+    // starts from the new access.
+    let team = server.add_team("moved");
+    let ann = server.user("ann", "sales", None);
+    let (status, _) = kept.patch(&format!("/users/{}", ann.id()), json!({"team_id": team}));
+    assert_eq!(status, 200);
+    assert_eq!(ann.get("/me").0, 401, "a token outlived a team change");
+    let ann = server.login("ann");
+    assert_eq!(ann.get("/me").1["team_id"].as_str(), Some(team.as_str()));
+    let (status, _) = kept.patch(&format!("/users/{}", ann.id()), json!({"role": "agent"}));
+    assert_eq!(status, 200);
+    assert_eq!(ann.get("/me").0, 401, "a token outlived a role change");
+    // Other edits keep the session.
+    let ann = server.login("ann");
+    let (status, _) = kept.patch(
+        &format!("/users/{}", ann.id()),
+        json!({"display_name": "Ann"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        ann.get("/me").0,
+        200,
+        "a display-name change signed the user out"
+    );
 }
 
 #[test]

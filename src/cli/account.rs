@@ -217,7 +217,10 @@ pub fn bind(replica: &mut Replica, user: &Map<String, Value>) -> Result<(), CliE
         .and_then(Value::as_str)
         .and_then(Role::parse)
         .unwrap_or(Role::Agent);
-    replica.bind_user(id, role)?;
+    let team = user.get("team_id").and_then(Value::as_str);
+    if replica.bind_user(id, role, team)? {
+        eprintln!("the local copy is rebuilt for this user's role and team");
+    }
     Ok(())
 }
 

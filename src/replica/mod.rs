@@ -315,24 +315,43 @@ impl Replica {
 
     /// Ties the replica to the signed-in user. When another user signs in to this profile the
     /// replica is emptied first, so no one's records stay on disk for the next user; refused
-    /// while the previous user's writes are unsent.
-    pub fn bind_user(&mut self, user_id: &str, role: Role) -> Result<(), ReplicaError> {
+    /// while the previous user's writes are unsent. When the same user comes back with another
+    /// role or team, what they may see changed: the replica is emptied (their unsent writes
+    /// kept) and the next sync refills it. True when it was emptied.
+    pub fn bind_user(
+        &mut self,
+        user_id: &str,
+        role: Role,
+        team: Option<&str>,
+    ) -> Result<bool, ReplicaError> {
         let previous = self.meta("user_id")?;
-        if previous.as_deref().is_some_and(|p| p != user_id) {
-            let theirs: i64 = self.outbox.query_row(
-                "SELECT COUNT(*) FROM outbox WHERE user_id IS NOT ?1",
-                [user_id],
-                |r| r.get(0),
-            )?;
-            if theirs > 0 {
-                return Err(ReplicaError::OtherUsersWrites {
-                    count: theirs as usize,
-                });
+        let rebuild = match previous.as_deref() {
+            Some(p) if p != user_id => {
+                let theirs: i64 = self.outbox.query_row(
+                    "SELECT COUNT(*) FROM outbox WHERE user_id IS NOT ?1",
+                    [user_id],
+                    |r| r.get(0),
+                )?;
+                if theirs > 0 {
+                    return Err(ReplicaError::OtherUsersWrites {
+                        count: theirs as usize,
+                    });
+                }
+                true
             }
+            Some(_) => {
+                self.meta("role")?.as_deref() != Some(role.as_str())
+                    || self.meta("team_id")?.as_deref() != team
+            }
+            None => false,
+        };
+        if rebuild {
             self.rebuild()?;
         }
         self.set_meta("user_id", Some(user_id))?;
-        self.set_meta("role", Some(role.as_str()))
+        self.set_meta("role", Some(role.as_str()))?;
+        self.set_meta("team_id", team)?;
+        Ok(rebuild)
     }
 
     /// The signed-in user's id, when `bind_user` was called.

@@ -456,16 +456,18 @@ fn a_pulled_version_under_a_local_edit_merges_or_conflicts() {
 #[test]
 fn another_user_empties_the_replica_unless_writes_are_unsent() {
     let (_dir, mut r) = filled();
-    r.bind_user("u1", crm_server::access::Role::Sales).unwrap();
+    r.bind_user("u1", crm_server::access::Role::Sales, None)
+        .unwrap();
     r.update(Entity::Customers, &id(1), obj(json!({"level": "B"})))
         .unwrap();
     assert!(matches!(
-        r.bind_user("u2", crm_server::access::Role::Sales),
+        r.bind_user("u2", crm_server::access::Role::Sales, None),
         Err(ReplicaError::OtherUsersWrites { count: 1 })
     ));
     let seq = r.outbox().unwrap()[0].seq;
     r.discard(seq).unwrap();
-    r.bind_user("u2", crm_server::access::Role::Sales).unwrap();
+    r.bind_user("u2", crm_server::access::Role::Sales, None)
+        .unwrap();
     assert!(r.get(Entity::Customers, &id(1)).unwrap().is_none());
     assert_eq!(r.cursor().unwrap(), 0);
     // The same user again keeps everything.
@@ -475,7 +477,8 @@ fn another_user_empties_the_replica_unless_writes_are_unsent() {
         customer(&id(1), 1, "A", "C1", None, None),
     )]))
     .unwrap();
-    r.bind_user("u2", crm_server::access::Role::Sales).unwrap();
+    r.bind_user("u2", crm_server::access::Role::Sales, None)
+        .unwrap();
     assert!(r.get(Entity::Customers, &id(1)).unwrap().is_some());
 }
 
@@ -579,5 +582,30 @@ fn a_first_sync_builds_the_search_indexes_at_its_end() {
     assert_eq!(
         names(&r.list(Entity::Customers, &q).unwrap()),
         vec!["华为技术有限公司"]
+    );
+}
+
+#[test]
+fn the_same_user_with_another_role_or_team_starts_afresh_keeping_unsent_writes() {
+    let (_dir, mut r) = filled();
+    let sales = crm_server::access::Role::Sales;
+    assert!(!r.bind_user("u1", sales, Some("t1")).unwrap());
+    r.update(Entity::Customers, &id(1), obj(json!({"level": "B"})))
+        .unwrap();
+    assert!(
+        !r.bind_user("u1", sales, Some("t1")).unwrap(),
+        "same access: kept"
+    );
+    assert!(r.get(Entity::Customers, &id(2)).unwrap().is_some());
+
+    assert!(r.bind_user("u1", sales, Some("t2")).unwrap(), "team moved");
+    assert!(r.get(Entity::Customers, &id(2)).unwrap().is_none());
+    assert_eq!(r.cursor().unwrap(), 0);
+    assert_eq!(r.outbox().unwrap().len(), 1, "the unsent edit survives");
+
+    assert!(
+        r.bind_user("u1", crm_server::access::Role::Agent, Some("t2"))
+            .unwrap(),
+        "role changed"
     );
 }

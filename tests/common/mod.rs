@@ -187,7 +187,11 @@ pub async fn replica_for(
     let role =
         crm_server::access::Role::parse(me["role"].as_str().unwrap_or("sales")).expect("role");
     replica
-        .bind_user(me["id"].as_str().unwrap_or_default(), role)
+        .bind_user(
+            me["id"].as_str().unwrap_or_default(),
+            role,
+            me["team_id"].as_str(),
+        )
         .expect("bind user");
     (path, replica)
 }
