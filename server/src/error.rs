@@ -34,6 +34,8 @@ pub enum ApiError {
     Stale { current: Map<String, Value> },
     #[error("the request body is larger than the server accepts")]
     TooLarge,
+    #[error("this route does not take that method (GET /api/v1/openapi.json lists them)")]
+    MethodNotAllowed,
     #[error("some fields are not valid")]
     Invalid(BTreeMap<String, String>),
     #[error("too many failed sign-ins; wait {0} seconds and try again")]
@@ -52,6 +54,7 @@ impl ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -72,6 +75,7 @@ impl ApiError {
             ApiError::Conflict { .. } => "conflict",
             ApiError::Stale { .. } => "stale",
             ApiError::TooLarge => "too_large",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Invalid(_) => "invalid",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::Internal(_) => "internal",

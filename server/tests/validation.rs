@@ -183,6 +183,20 @@ fn broken_bodies_are_400_and_huge_ones_413() {
     assert_eq!(status, 400, "a non-numeric If-Match");
     assert_eq!(admin.get("/sync?since=-1").0, 422);
     assert_eq!(admin.get("/sync?bogus=1").0, 422);
+
+    // Unknown routes and methods answer in the same JSON shape.
+    let (status, err) = admin.get("/no-such-thing");
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (404, Some("not_found")),
+        "{err}"
+    );
+    let (status, err) = admin.send(admin.request(Method::PUT, "/customers"));
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (405, Some("method_not_allowed")),
+        "{err}"
+    );
 }
 
 #[test]

@@ -208,6 +208,10 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("route (GET /api/v1/openapi.json lists them)")
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
 async fn health() -> impl IntoResponse {
     axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
 }
@@ -218,7 +222,8 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::handler))
         .merge(auth::router())
         .merge(sync::router())
-        .merge(records::router());
+        .merge(records::router())
+        .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest("/api/v1", api)
         .fallback(not_found)
