@@ -25,6 +25,12 @@ pub fn command() -> Command {
                 .help("how many customers to seed into an empty demo database"),
         )
         .arg(
+            Arg::new("user")
+                .long("user")
+                .default_value("demo")
+                .help("the demo user to sign in as: demo (admin), wang (manager), li, zhang, emma (sales), chen, liu (agents)"),
+        )
+        .arg(
             Arg::new("listen")
                 .long("listen")
                 .default_value("127.0.0.1:0")
@@ -50,7 +56,12 @@ pub struct Running {
 }
 
 /// Opens (seeding when empty) the demo database, serves it, signs in as `demo`, syncs.
-pub fn start(ctx: &mut Context, customers: usize, listen: &str) -> Result<Running, CliError> {
+pub fn start(
+    ctx: &mut Context,
+    customers: usize,
+    listen: &str,
+    user: &str,
+) -> Result<Running, CliError> {
     let db_path = ctx.dirs.demo_db();
     let db = crm_server::open_sqlite(&db_path).map_err(failed("cannot open the demo database"))?;
     let any = ListQuery {
@@ -89,12 +100,12 @@ pub fn start(ctx: &mut Context, customers: usize, listen: &str) -> Result<Runnin
     let client = ApiClient::new(&url)?;
     let session = ctx
         .runtime
-        .block_on(client.login("demo", crm_server::seed::DEMO_PASSWORD))?;
+        .block_on(client.login(user, crm_server::seed::DEMO_PASSWORD))?;
     // The demo's token lives as long as the demo: a private file, no keyring prompt.
     account::keep_token(ctx, StoreChoice::File, &session.token, false)?;
     let profile = ctx.config.profiles.entry(PROFILE.to_string()).or_default();
     profile.server = Some(url.clone());
-    profile.username = Some("demo".into());
+    profile.username = Some(user.to_string());
     profile.credential_store = StoreChoice::File;
     if ctx.config.default_profile.is_none() {
         ctx.config.default_profile = Some(PROFILE.to_string());
@@ -112,13 +123,17 @@ pub fn run(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
         .get_one::<String>("listen")
         .cloned()
         .unwrap_or_else(|| "127.0.0.1:0".into());
-    let running = start(ctx, customers, &listen)?;
+    let user = m
+        .get_one::<String>("user")
+        .cloned()
+        .unwrap_or_else(|| "demo".into());
+    let running = start(ctx, customers, &listen, &user)?;
     let screens = !m.get_flag("server_only") && std::io::stdout().is_terminal();
     let result = if screens {
         screen::open(ctx, None, Pane::Customers)
     } else {
         eprintln!(
-            "The demo server is at {} (database {}).\nSigned in as demo; every demo user's password is `{}`.\nTry, in another terminal: crm --profile demo customers list --search 华\nCtrl-C stops it.",
+            "The demo server is at {} (database {}).\nSigned in as {user}; every demo user's password is `{}`.\nTry, in another terminal: crm --profile demo customers list --search 华\nCtrl-C stops it.",
             running.url,
             ctx.dirs.demo_db().display(),
             crm_server::seed::DEMO_PASSWORD
