@@ -8,7 +8,7 @@ customers=${1:-100000}
 duration=${DURATION:-10s}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 cargo build --release -p crm-server -q
-bin=target/release/crm-server
+bin=${CARGO_TARGET_DIR:-target}/release/crm-server
 dir=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT
 db="$dir/bench.db"

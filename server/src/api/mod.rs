@@ -19,7 +19,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::access::Actor;
 use crate::auth::Throttle;
@@ -58,6 +58,20 @@ struct Inner {
     writes: watch::Sender<u64>,
     throttle: Throttle,
     settings: Settings,
+    /// Read transactions in flight. Past this many, requests wait here as cheap async waiters
+    /// rather than as blocking threads that take turns on the cores and contend for the reader
+    /// pool (at 32 connections on one core, unbounded reads meant 100+ threads).
+    read_slots: Arc<Semaphore>,
+    /// Writes go one at a time through the single writer connection: the rest wait here rather
+    /// than each holding a blocking thread parked on the writer's lock.
+    write_slot: Arc<Semaphore>,
+}
+
+/// Read transactions allowed in flight: enough to overlap with the async side on every core,
+/// and fewer than the reader pool keeps idle, so readers are reused and never reopened.
+fn read_slots() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (2 * cores).clamp(2, store::sqlite::MAX_IDLE_READERS)
 }
 
 #[derive(Clone)]
@@ -71,6 +85,8 @@ impl AppState {
             writes,
             throttle: Throttle::new(settings.login_attempts, settings.login_lockout),
             settings,
+            read_slots: Arc::new(Semaphore::new(read_slots())),
+            write_slot: Arc::new(Semaphore::new(1)),
         }))
     }
 
@@ -83,10 +99,17 @@ impl AppState {
         &self,
         f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
+        let slot = acquire(&self.0.read_slots).await?;
         let db = self.0.db.clone();
-        tokio::task::spawn_blocking(move || store::read(db.as_ref(), f))
-            .await
-            .map_err(|e| ApiError::Internal(format!("database task: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            let out = store::read(db.as_ref(), f);
+            // Free the slot from the blocking thread, so the next read starts without waiting
+            // for this task's result to be polled.
+            drop(slot);
+            out
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("database task: {e}")))?
     }
 
     /// Runs a write transaction on the blocking pool and wakes the long-polls once it commits.
@@ -94,16 +117,82 @@ impl AppState {
         &self,
         f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
+        let slot = acquire(&self.0.write_slot).await?;
         let db = self.0.db.clone();
-        let out = tokio::task::spawn_blocking(move || store::write(db.as_ref(), f))
-            .await
-            .map_err(|e| ApiError::Internal(format!("database task: {e}")))??;
+        let out = tokio::task::spawn_blocking(move || {
+            let out = store::write(db.as_ref(), f);
+            drop(slot);
+            out
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("database task: {e}")))??;
         self.0.writes.send_modify(|n| *n = n.wrapping_add(1));
         Ok(out)
     }
+
+    /// Authenticates `bearer` and runs `f` as its user, both in one read transaction: one trip
+    /// to the blocking pool per request instead of two, and the session is checked against the
+    /// same snapshot the work reads.
+    async fn read_as<T: Send + 'static>(
+        &self,
+        bearer: &Bearer,
+        f: impl FnOnce(&dyn Tx, &Actor) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let hash = bearer.0.clone();
+        self.read(move |tx| f(tx, &authenticate(tx, &hash)?)).await
+    }
+
+    /// Authenticates `bearer` and runs `f` as its user in one write transaction, so a session
+    /// revoked before the write commits cannot slip a write in after it.
+    async fn write_as<T: Send + 'static>(
+        &self,
+        bearer: &Bearer,
+        f: impl FnOnce(&dyn Tx, &Actor) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let hash = bearer.0.clone();
+        self.write(move |tx| f(tx, &authenticate(tx, &hash)?)).await
+    }
 }
 
-/// The signed-in user of a request, from its bearer token.
+async fn acquire(slots: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, ApiError> {
+    slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::Internal("the database queue is closed".into()))
+}
+
+/// The user a live session belongs to; revoked, expired and disabled users' tokens fail here.
+/// Checked on every request, never cached: `crm-server user disable` and `passwd` revoke from
+/// another process, and must take effect at once.
+fn authenticate(tx: &dyn Tx, token_hash: &str) -> Result<Actor, ApiError> {
+    let now = crate::validate::format_time(chrono::Utc::now());
+    tx.session_actor(token_hash, &now)?
+        .ok_or(ApiError::Unauthorized)
+}
+
+/// A request's bearer token, hashed as the sessions table keeps it, not yet checked: handlers
+/// check it with [`AppState::read_as`] or [`AppState::write_as`] in the transaction that does
+/// their work. A request without a token is refused here.
+pub struct Bearer(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|token| Bearer(crate::auth::token_hash(token)))
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// The signed-in user of a request, from its bearer token, checked before the handler runs.
 pub struct AuthUser(pub Actor, pub String);
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -113,21 +202,9 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthorized)?;
-        let hash = crate::auth::token_hash(token);
-        let now = crate::validate::format_time(chrono::Utc::now());
+        let Bearer(hash) = Bearer::from_request_parts(parts, state).await?;
         let lookup = hash.clone();
-        let actor = state
-            .read(move |tx| tx.session_actor(&lookup, &now))
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
+        let actor = state.read(move |tx| authenticate(tx, &lookup)).await?;
         Ok(AuthUser(actor, hash))
     }
 }

@@ -14,7 +14,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use super::{AppState, AuthUser, idempotency_key, if_match, json_object};
+use super::{AppState, Bearer, idempotency_key, if_match, json_object};
+use crate::access::Actor;
 use crate::error::ApiError;
 use crate::schema::{Entity, Kind, SYSTEM_FIELDS};
 use crate::service;
@@ -173,18 +174,23 @@ fn decode_cursor(cursor: &str) -> Option<(Value, String)> {
 
 async fn list_entity(
     state: AppState,
-    actor: AuthUser,
+    bearer: Bearer,
     entity: Entity,
-    mut query: ListQuery,
+    query: Result<ListQuery, ApiError>,
 ) -> Result<Response, ApiError> {
-    let limit = query.limit;
-    let sort = query.sort;
-    query.limit = limit + 1;
-    let items = state
-        .read(move |tx| service::list(tx, &actor.0, entity, &query))
+    // A bad query is reported only to a signed-in user: the token is checked first.
+    let page = state
+        .read_as(&bearer, move |tx, actor| {
+            let mut query = query?;
+            let limit = query.limit;
+            query.limit = limit + 1;
+            let items = service::list(tx, actor, entity, &query)?;
+            Ok((items, limit, query.sort))
+        })
         .await?;
+    let (mut items, limit, sort) = page;
     let more = items.len() > limit;
-    let items: Vec<Record> = items.into_iter().take(limit).collect();
+    items.truncate(limit);
     let next_cursor = match items.last() {
         Some(last) if more => Value::String(encode_cursor(
             last.get(sort).unwrap_or(&Value::Null),
@@ -197,24 +203,26 @@ async fn list_entity(
 
 async fn list(
     State(state): State<AppState>,
-    actor: AuthUser,
+    bearer: Bearer,
     Path(entity): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let entity = entity_of(&entity)?;
-    let query = parse_list_query(entity, &params)?;
-    list_entity(state, actor, entity, query).await
+    let query = parse_list_query(entity, &params);
+    list_entity(state, bearer, entity, query).await
 }
 
 async fn get_one(
     State(state): State<AppState>,
-    actor: AuthUser,
+    bearer: Bearer,
     Path((entity, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let entity = entity_of(&entity)?;
-    let id = check_id(entity, &id)?;
+    let id = check_id(entity, &id);
     let record = state
-        .read(move |tx| service::get(tx, &actor.0, entity, &id))
+        .read_as(&bearer, move |tx, actor| {
+            service::get(tx, actor, entity, &id?)
+        })
         .await?;
     Ok(axum::Json(record).into_response())
 }
@@ -222,23 +230,25 @@ async fn get_one(
 /// Runs a write once per Idempotency-Key: a retry gets the first answer back.
 async fn idempotent_write(
     state: &AppState,
-    actor: &AuthUser,
+    bearer: &Bearer,
     headers: &HeaderMap,
-    op: impl FnOnce(&dyn crate::store::Tx) -> Result<(StatusCode, Value), ApiError> + Send + 'static,
+    op: impl FnOnce(&dyn crate::store::Tx, &Actor) -> Result<(StatusCode, Value), ApiError>
+    + Send
+    + 'static,
 ) -> Result<Response, ApiError> {
-    let key = idempotency_key(headers)?;
-    let user = actor.0.id.clone();
+    let key = idempotency_key(headers);
     let (status, body) = state
-        .write(move |tx| {
+        .write_as(bearer, move |tx, actor| {
+            let key = key?;
             if let Some(key) = &key
-                && let Some((status, body)) = tx.idempotent_answer(&user, key)?
+                && let Some((status, body)) = tx.idempotent_answer(&actor.id, key)?
             {
                 return Ok((status, body));
             }
-            let (status, body) = op(tx)?;
+            let (status, body) = op(tx, actor)?;
             let body = body.to_string();
             if let Some(key) = &key {
-                tx.remember_answer(&user, key, status.as_u16(), &body)?;
+                tx.remember_answer(&actor.id, key, status.as_u16(), &body)?;
             }
             Ok((status.as_u16(), body))
         })
@@ -254,15 +264,14 @@ async fn idempotent_write(
 
 async fn create_entity(
     state: AppState,
-    actor: AuthUser,
+    bearer: Bearer,
     headers: HeaderMap,
     entity: Entity,
-    body: Record,
+    body: Result<Record, ApiError>,
     allow_duplicate: bool,
 ) -> Result<Response, ApiError> {
-    let who = actor.0.clone();
-    idempotent_write(&state, &actor, &headers, move |tx| {
-        let written = service::create(tx, &who, entity, &body, allow_duplicate)?;
+    idempotent_write(&state, &bearer, &headers, move |tx, actor| {
+        let written = service::create(tx, actor, entity, &body?, allow_duplicate)?;
         let status = if written.created {
             StatusCode::CREATED
         } else {
@@ -275,30 +284,29 @@ async fn create_entity(
 
 async fn create(
     State(state): State<AppState>,
-    actor: AuthUser,
+    bearer: Bearer,
     Path(entity): Path<String>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let entity = entity_of(&entity)?;
-    let body = json_object(body)?;
+    let body = json_object(body);
     let allow_duplicate = params.get("allow_duplicate").is_some_and(|v| v == "true");
-    create_entity(state, actor, headers, entity, body, allow_duplicate).await
+    create_entity(state, bearer, headers, entity, body, allow_duplicate).await
 }
 
 async fn update_entity(
     state: AppState,
-    actor: AuthUser,
+    bearer: Bearer,
     headers: HeaderMap,
     entity: Entity,
-    id: String,
-    body: Record,
+    id: Result<String, ApiError>,
+    body: Result<Record, ApiError>,
 ) -> Result<Response, ApiError> {
-    let version = if_match(&headers)?;
-    let who = actor.0.clone();
-    idempotent_write(&state, &actor, &headers, move |tx| {
-        let record = service::update(tx, &who, entity, &id, &body, version)?;
+    let version = if_match(&headers);
+    idempotent_write(&state, &bearer, &headers, move |tx, actor| {
+        let record = service::update(tx, actor, entity, &id?, &body?, version?)?;
         Ok((StatusCode::OK, Value::Object(record)))
     })
     .await
@@ -306,28 +314,28 @@ async fn update_entity(
 
 async fn update(
     State(state): State<AppState>,
-    actor: AuthUser,
+    bearer: Bearer,
     Path((entity, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let entity = entity_of(&entity)?;
-    let id = check_id(entity, &id)?;
-    let body = json_object(body)?;
-    update_entity(state, actor, headers, entity, id, body).await
+    let id = check_id(entity, &id);
+    let body = json_object(body);
+    update_entity(state, bearer, headers, entity, id, body).await
 }
 
 async fn delete_entity(
     state: AppState,
-    actor: AuthUser,
+    bearer: Bearer,
     headers: HeaderMap,
     entity: Entity,
-    id: String,
+    id: Result<String, ApiError>,
 ) -> Result<Response, ApiError> {
-    let version = if_match(&headers)?;
-    let who = actor.0.clone();
-    idempotent_write(&state, &actor, &headers, move |tx| {
-        service::delete(tx, &who, entity, &id, version)?;
+    let version = if_match(&headers);
+    idempotent_write(&state, &bearer, &headers, move |tx, actor| {
+        let id = id?;
+        service::delete(tx, actor, entity, &id, version?)?;
         Ok((StatusCode::OK, json!({ "deleted": id })))
     })
     .await
@@ -335,24 +343,26 @@ async fn delete_entity(
 
 async fn remove(
     State(state): State<AppState>,
-    actor: AuthUser,
+    bearer: Bearer,
     Path((entity, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let entity = entity_of(&entity)?;
-    let id = check_id(entity, &id)?;
-    delete_entity(state, actor, headers, entity, id).await
+    let id = check_id(entity, &id);
+    delete_entity(state, bearer, headers, entity, id).await
 }
 
 async fn audit(
     State(state): State<AppState>,
-    actor: AuthUser,
+    bearer: Bearer,
     Path((entity, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let entity = entity_of(&entity)?;
-    let id = check_id(entity, &id)?;
+    let id = check_id(entity, &id);
     let trail = state
-        .read(move |tx| service::audit_trail(tx, &actor.0, entity, &id))
+        .read_as(&bearer, move |tx, actor| {
+            service::audit_trail(tx, actor, entity, &id?)
+        })
         .await?;
     Ok(axum::Json(json!({ "items": trail })).into_response())
 }
@@ -360,38 +370,39 @@ async fn audit(
 /// The ticket must be one the user may see; its comments are then listed or added.
 async fn visible_ticket(
     state: &AppState,
-    actor: &AuthUser,
+    bearer: &Bearer,
     ticket: &str,
 ) -> Result<String, ApiError> {
-    let id = check_id(Entity::Tickets, ticket)?;
-    let who = actor.0.clone();
-    let lookup = id.clone();
+    let id = check_id(Entity::Tickets, ticket);
     state
-        .read(move |tx| service::get(tx, &who, Entity::Tickets, &lookup))
-        .await?;
-    Ok(id)
+        .read_as(bearer, move |tx, actor| {
+            let id = id?;
+            service::get(tx, actor, Entity::Tickets, &id)?;
+            Ok(id)
+        })
+        .await
 }
 
 async fn list_comments(
     State(state): State<AppState>,
-    actor: AuthUser,
+    bearer: Bearer,
     Path(ticket): Path<String>,
     Query(mut params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let ticket = visible_ticket(&state, &actor, &ticket).await?;
+    let ticket = visible_ticket(&state, &bearer, &ticket).await?;
     params.insert("ticket_id".into(), ticket);
-    let query = parse_list_query(Entity::Comments, &params)?;
-    list_entity(state, actor, Entity::Comments, query).await
+    let query = parse_list_query(Entity::Comments, &params);
+    list_entity(state, bearer, Entity::Comments, query).await
 }
 
 async fn create_comment(
     State(state): State<AppState>,
-    actor: AuthUser,
+    bearer: Bearer,
     Path(ticket): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let ticket = visible_ticket(&state, &actor, &ticket).await?;
+    let ticket = visible_ticket(&state, &bearer, &ticket).await?;
     let mut body = json_object(body)?;
     if body
         .get("ticket_id")
@@ -403,22 +414,23 @@ async fn create_comment(
         ));
     }
     body.insert("ticket_id".into(), Value::String(ticket));
-    create_entity(state, actor, headers, Entity::Comments, body, false).await
+    create_entity(state, bearer, headers, Entity::Comments, Ok(body), false).await
 }
 
 /// A comment id is only accepted under the ticket it belongs to.
 async fn comment_of(
     state: &AppState,
-    actor: &AuthUser,
+    bearer: &Bearer,
     ticket: &str,
     id: &str,
 ) -> Result<String, ApiError> {
-    let ticket = visible_ticket(state, actor, ticket).await?;
+    let ticket = visible_ticket(state, bearer, ticket).await?;
     let id = check_id(Entity::Comments, id)?;
-    let who = actor.0.clone();
     let lookup = id.clone();
     let comment = state
-        .read(move |tx| service::get(tx, &who, Entity::Comments, &lookup))
+        .read_as(bearer, move |tx, actor| {
+            service::get(tx, actor, Entity::Comments, &lookup)
+        })
         .await?;
     if comment.get("ticket_id").and_then(Value::as_str) != Some(ticket.as_str()) {
         return Err(ApiError::NotFound("comment"));
@@ -428,36 +440,38 @@ async fn comment_of(
 
 async fn get_comment(
     State(state): State<AppState>,
-    actor: AuthUser,
+    bearer: Bearer,
     Path((ticket, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let id = comment_of(&state, &actor, &ticket, &id).await?;
+    let id = comment_of(&state, &bearer, &ticket, &id).await?;
     let record = state
-        .read(move |tx| service::get(tx, &actor.0, Entity::Comments, &id))
+        .read_as(&bearer, move |tx, actor| {
+            service::get(tx, actor, Entity::Comments, &id)
+        })
         .await?;
     Ok(axum::Json(record).into_response())
 }
 
 async fn update_comment(
     State(state): State<AppState>,
-    actor: AuthUser,
+    bearer: Bearer,
     Path((ticket, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let id = comment_of(&state, &actor, &ticket, &id).await?;
-    let body = json_object(body)?;
-    update_entity(state, actor, headers, Entity::Comments, id, body).await
+    let id = comment_of(&state, &bearer, &ticket, &id).await?;
+    let body = json_object(body);
+    update_entity(state, bearer, headers, Entity::Comments, Ok(id), body).await
 }
 
 async fn delete_comment(
     State(state): State<AppState>,
-    actor: AuthUser,
+    bearer: Bearer,
     Path((ticket, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let id = comment_of(&state, &actor, &ticket, &id).await?;
-    delete_entity(state, actor, headers, Entity::Comments, id).await
+    let id = comment_of(&state, &bearer, &ticket, &id).await?;
+    delete_entity(state, bearer, headers, Entity::Comments, Ok(id)).await
 }
 
 #[cfg(test)]

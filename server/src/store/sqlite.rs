@@ -829,7 +829,8 @@ pub struct Sqlite {
     readers: Mutex<Vec<Connection>>,
 }
 
-const MAX_IDLE_READERS: usize = 16;
+/// Reader connections kept open between transactions.
+pub const MAX_IDLE_READERS: usize = 16;
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
