@@ -79,7 +79,8 @@ pub async fn serve(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = api::router(AppState::new(db, settings));
+    let state = AppState::new(db, settings).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let app = api::router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

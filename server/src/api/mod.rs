@@ -5,6 +5,7 @@ mod auth;
 pub mod openapi;
 mod records;
 mod sync;
+mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,7 @@ use crate::access::Actor;
 use crate::auth::Throttle;
 use crate::error::ApiError;
 use crate::store::{self, Database, Tx};
+use writer::Writer;
 
 /// Largest request body accepted; more answers 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -62,9 +64,8 @@ struct Inner {
     /// rather than as blocking threads that take turns on the cores and contend for the reader
     /// pool (at 32 connections on one core, unbounded reads meant 100+ threads).
     read_slots: Arc<Semaphore>,
-    /// Writes go one at a time through the single writer connection: the rest wait here rather
-    /// than each holding a blocking thread parked on the writer's lock.
-    write_slot: Arc<Semaphore>,
+    /// Writes queue for one writer thread, which commits those waiting together.
+    writer: Writer,
 }
 
 /// Read transactions allowed in flight: enough to overlap with the async side on every core,
@@ -78,16 +79,17 @@ fn read_slots() -> usize {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
-    pub fn new(db: Arc<dyn Database>, settings: Settings) -> AppState {
+    /// Fails only when the writer thread cannot be started.
+    pub fn new(db: Arc<dyn Database>, settings: Settings) -> Result<AppState, ApiError> {
         let (writes, _) = watch::channel(0);
-        AppState(Arc::new(Inner {
+        Ok(AppState(Arc::new(Inner {
+            writer: Writer::start(db.clone())?,
             db,
             writes,
             throttle: Throttle::new(settings.login_attempts, settings.login_lockout),
             settings,
             read_slots: Arc::new(Semaphore::new(read_slots())),
-            write_slot: Arc::new(Semaphore::new(1)),
-        }))
+        })))
     }
 
     pub fn db(&self) -> Arc<dyn Database> {
@@ -112,20 +114,12 @@ impl AppState {
         .map_err(|e| ApiError::Internal(format!("database task: {e}")))?
     }
 
-    /// Runs a write transaction on the blocking pool and wakes the long-polls once it commits.
+    /// Runs `f` as a write on the writer thread and wakes the long-polls once it commits.
     async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let slot = acquire(&self.0.write_slot).await?;
-        let db = self.0.db.clone();
-        let out = tokio::task::spawn_blocking(move || {
-            let out = store::write(db.as_ref(), f);
-            drop(slot);
-            out
-        })
-        .await
-        .map_err(|e| ApiError::Internal(format!("database task: {e}")))??;
+        let out = self.0.writer.write(f).await?;
         self.0.writes.send_modify(|n| *n = n.wrapping_add(1));
         Ok(out)
     }

@@ -148,6 +148,15 @@ pub trait Tx {
         Ok(count)
     }
 
+    /// Runs `f` in a nested transaction (a savepoint) and returns its result: when it fails its
+    /// writes are undone and the enclosing transaction's are kept. Lets one transaction carry
+    /// several independent writes (group commit) that each succeed or fail on their own. The
+    /// outer Err means the savepoint itself failed, and the enclosing transaction must not commit.
+    fn nested(
+        &self,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>,
+    ) -> Result<Result<(), ApiError>, ApiError>;
+
     fn audit(&self, entry: &AuditEntry) -> Result<(), ApiError>;
     fn audit_trail(&self, entity: Entity, id: &str, limit: usize) -> Result<Vec<Value>, ApiError>;
 

@@ -1,0 +1,185 @@
+//! Group commit: the API's writes queue for one writer thread, which runs all that are waiting in
+//! one transaction, each in its own savepoint, and answers them once that transaction commits.
+//! A commit writes every page it touched to the WAL; writes that share pages (the tail of the
+//! table, its ids, the change feed and the audit log) then pay for them once per batch instead
+//! of once each. Under light load a batch is one write and nothing waits for company.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use tokio::sync::oneshot;
+
+use crate::error::ApiError;
+use crate::store::{Database, Tx};
+
+/// Most writes in one transaction: bounds how long the first of a batch waits for the rest.
+const MAX_BATCH: usize = 64;
+
+type Output = Result<Box<dyn Any + Send>, ApiError>;
+type Work = Box<dyn FnOnce(&dyn Tx) -> Output + Send>;
+
+struct Job {
+    work: Work,
+    answer: oneshot::Sender<Output>,
+}
+
+/// The sending side of the queue; the thread ends when this is dropped.
+pub struct Writer(mpsc::Sender<Job>);
+
+impl Writer {
+    pub fn start(db: Arc<dyn Database>) -> Result<Writer, ApiError> {
+        let (send, receive) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("crm-writer".into())
+            .spawn(move || run(db.as_ref(), &receive))
+            .map_err(|e| ApiError::Internal(format!("cannot start the writer thread: {e}")))?;
+        Ok(Writer(send))
+    }
+
+    /// Runs `f` in a write transaction and returns its value once that has committed.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (answer, answered) = oneshot::channel();
+        let work: Work = Box::new(move |tx| f(tx).map(|v| Box::new(v) as Box<dyn Any + Send>));
+        self.0
+            .send(Job { work, answer })
+            .map_err(|_| ApiError::Internal("the writer thread has stopped".into()))?;
+        let out = answered
+            .await
+            .map_err(|_| ApiError::Internal("the writer thread dropped a write".into()))??;
+        out.downcast::<T>()
+            .map(|v| *v)
+            .map_err(|_| ApiError::Internal("a write answered with the wrong type".into()))
+    }
+}
+
+fn run(db: &dyn Database, jobs: &mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let (works, answers): (Vec<Work>, Vec<_>) =
+            batch.into_iter().map(|j| (j.work, j.answer)).unzip();
+        let mut works: Vec<Option<Work>> = works.into_iter().map(Some).collect();
+        let mut outputs: Vec<Output> = Vec::with_capacity(works.len());
+        let committed = db.write_tx(&mut |tx| {
+            for work in &mut works {
+                let Some(work) = work.take() else {
+                    return Err(ApiError::Internal("a write ran twice".into()));
+                };
+                outputs.push(run_one(tx, work)?);
+            }
+            Ok(())
+        });
+        // Nothing is answered before the commit: an acknowledged write is a durable one.
+        match committed {
+            Ok(()) => {
+                for (answer, output) in answers.into_iter().zip(outputs) {
+                    let _ = answer.send(output);
+                }
+            }
+            Err(e) => {
+                let detail = e.to_string();
+                for answer in answers {
+                    let _ = answer.send(Err(ApiError::Internal(detail.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Runs one write in its own savepoint. Its own failure (or panic) is its answer and undoes only
+/// its writes; Err is returned only when the savepoint itself fails, which fails the batch.
+fn run_one(tx: &dyn Tx, work: Work) -> Result<Output, ApiError> {
+    let mut work = Some(work);
+    let mut value = None;
+    let result = tx.nested(&mut |tx| {
+        let work = work
+            .take()
+            .ok_or_else(|| ApiError::Internal("a write ran twice".into()))?;
+        value = Some(
+            catch_unwind(AssertUnwindSafe(|| work(tx)))
+                .unwrap_or_else(|_| Err(ApiError::Internal("a write panicked".into())))?,
+        );
+        Ok(())
+    })?;
+    Ok(result
+        .and_then(|()| value.ok_or_else(|| ApiError::Internal("a write produced nothing".into()))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Entity;
+    use crate::store::ListQuery;
+    use crate::{service, system_actor};
+    use serde_json::json;
+
+    fn new_team(tx: &dyn Tx, name: &str) -> Result<(), ApiError> {
+        let body = json!({ "name": name });
+        let body = body.as_object().cloned().unwrap_or_default();
+        service::create(tx, &system_actor(), Entity::Teams, &body, false).map(|_| ())
+    }
+
+    fn job(
+        f: impl FnOnce(&dyn Tx) -> Result<(), ApiError> + Send + 'static,
+    ) -> (Job, oneshot::Receiver<Output>) {
+        let (answer, answered) = oneshot::channel();
+        let work: Work = Box::new(move |tx| f(tx).map(|v| Box::new(v) as Box<dyn Any + Send>));
+        (Job { work, answer }, answered)
+    }
+
+    #[test]
+    fn a_failed_write_in_a_batch_undoes_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::open_sqlite(&dir.path().join("t.db")).unwrap();
+        let (send, receive) = mpsc::channel();
+        let (first, first_answer) = job(|tx| new_team(tx, "north"));
+        let (failing, failing_answer) = job(|tx| {
+            new_team(tx, "south")?;
+            Err(ApiError::BadRequest("changed my mind".into()))
+        });
+        let (panicking, panicking_answer) = job(|tx| {
+            new_team(tx, "west")?;
+            panic!("a bug in a handler")
+        });
+        let (last, last_answer) = job(|tx| new_team(tx, "east"));
+        for j in [first, failing, panicking, last] {
+            send.send(j).unwrap();
+        }
+        drop(send);
+        // All four are queued, so they run as one batch; `run` returns once the queue closes.
+        run(db.as_ref(), &receive);
+
+        assert!(first_answer.blocking_recv().unwrap().is_ok());
+        assert!(matches!(
+            failing_answer.blocking_recv().unwrap(),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            panicking_answer.blocking_recv().unwrap(),
+            Err(ApiError::Internal(_))
+        ));
+        assert!(last_answer.blocking_recv().unwrap().is_ok());
+        let query = ListQuery {
+            sort: "name",
+            limit: 10,
+            ..ListQuery::default()
+        };
+        let names: Vec<String> =
+            crate::store::read(db.as_ref(), |tx| tx.list(Entity::Teams, &query, None))
+                .unwrap()
+                .iter()
+                .filter_map(|t| t["name"].as_str().map(String::from))
+                .collect();
+        assert_eq!(names, ["east", "north"]);
+    }
+}
