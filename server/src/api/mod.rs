@@ -1,8 +1,10 @@
 //! The HTTP API under /api/v1: shared state, extractors and the router. Each submodule holds the
-//! handlers of one area; all database work runs on the blocking pool, never on async threads.
+//! handlers of one area; all database work runs on threads of its own (readers.rs, writer.rs),
+//! never on async threads.
 
 mod auth;
 pub mod openapi;
+mod readers;
 mod records;
 mod sync;
 mod writer;
@@ -20,12 +22,13 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::watch;
 
 use crate::access::Actor;
 use crate::auth::Throttle;
 use crate::error::ApiError;
 use crate::store::{self, Database, Tx};
+use readers::Readers;
 use writer::Writer;
 
 /// Largest request body accepted; more answers 413.
@@ -60,17 +63,15 @@ struct Inner {
     writes: watch::Sender<u64>,
     throttle: Throttle,
     settings: Settings,
-    /// Read transactions in flight. Past this many, requests wait here as cheap async waiters
-    /// rather than as blocking threads that take turns on the cores and contend for the reader
-    /// pool (at 32 connections on one core, unbounded reads meant 100+ threads).
-    read_slots: Arc<Semaphore>,
+    /// Read transactions run on reader threads, fed from one queue.
+    readers: Readers,
     /// Writes queue for one writer thread, which commits those waiting together.
     writer: Writer,
 }
 
-/// Read transactions allowed in flight: enough to overlap with the async side on every core,
-/// and fewer than the reader pool keeps idle, so readers are reused and never reopened.
-fn read_slots() -> usize {
+/// Reader threads: two per core, so a long read (a big sync page) leaves another thread for
+/// the quick ones; no more than the reader pool keeps idle, so connections are reused.
+fn reader_threads() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     (2 * cores).clamp(2, store::sqlite::MAX_IDLE_READERS)
 }
@@ -84,11 +85,11 @@ impl AppState {
         let (writes, _) = watch::channel(0);
         Ok(AppState(Arc::new(Inner {
             writer: Writer::start(db.clone())?,
+            readers: Readers::start(db.clone(), reader_threads())?,
             db,
             writes,
             throttle: Throttle::new(settings.login_attempts, settings.login_lockout),
             settings,
-            read_slots: Arc::new(Semaphore::new(read_slots())),
         })))
     }
 
@@ -96,22 +97,12 @@ impl AppState {
         self.0.db.clone()
     }
 
-    /// Runs a read transaction on the blocking pool.
+    /// Runs a read transaction on a reader thread.
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let slot = acquire(&self.0.read_slots).await?;
-        let db = self.0.db.clone();
-        tokio::task::spawn_blocking(move || {
-            let out = store::read(db.as_ref(), f);
-            // Free the slot from the blocking thread, so the next read starts without waiting
-            // for this task's result to be polled.
-            drop(slot);
-            out
-        })
-        .await
-        .map_err(|e| ApiError::Internal(format!("database task: {e}")))?
+        self.0.readers.read(f).await
     }
 
     /// Runs `f` as a write on the writer thread and wakes the long-polls once it commits.
@@ -125,7 +116,7 @@ impl AppState {
     }
 
     /// Authenticates `bearer` and runs `f` as its user, both in one read transaction: one trip
-    /// to the blocking pool per request instead of two, and the session is checked against the
+    /// to a database thread per request instead of two, and the session is checked against the
     /// same snapshot the work reads.
     async fn read_as<T: Send + 'static>(
         &self,
@@ -146,14 +137,6 @@ impl AppState {
         let hash = bearer.0.clone();
         self.write(move |tx| f(tx, &authenticate(tx, &hash)?)).await
     }
-}
-
-async fn acquire(slots: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, ApiError> {
-    slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| ApiError::Internal("the database queue is closed".into()))
 }
 
 /// The user a live session belongs to; revoked, expired and disabled users' tokens fail here.
