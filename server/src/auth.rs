@@ -64,8 +64,15 @@ pub fn new_token() -> Result<String, ApiError> {
 
 /// What the database keeps of a token.
 pub fn token_hash(token: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    // Checked on every request: no `format!` (and its String) per byte.
+    let mut hex = String::with_capacity(2 * digest.len());
+    for b in digest {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    hex
 }
 
 /// Counts failed sign-ins per username; past the limit, further tries are refused for a while.
@@ -154,6 +161,15 @@ mod tests {
         assert_eq!(a.len(), 4 + 43);
         assert_eq!(token_hash(&a).len(), 64);
         assert_ne!(token_hash(&a), token_hash(&b));
+    }
+
+    #[test]
+    fn token_hashes_are_sha256_in_lowercase_hex() {
+        // Sessions already stored were hashed this way: the text must not change.
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
