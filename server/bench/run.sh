@@ -7,8 +7,13 @@ cd "$(dirname "$0")/../.."
 customers=${1:-100000}
 duration=${DURATION:-10s}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release -p crm-server -q
-bin=${CARGO_TARGET_DIR:-target}/release/crm-server
+# CRM_BENCH_BIN benches a binary built elsewhere (an older commit, to compare).
+if [ -n "${CRM_BENCH_BIN:-}" ]; then
+  bin=$CRM_BENCH_BIN
+else
+  cargo build --release -p crm-server -q
+  bin=${CARGO_TARGET_DIR:-target}/release/crm-server
+fi
 dir=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT
 db="$dir/bench.db"

@@ -318,13 +318,16 @@ fn acknowledged_writes_survive_sigkill() {
     let mut server = serve(&db, dir.path());
     let acknowledged = Mutex::new(Vec::<String>::new());
     let failures = AtomicUsize::new(0);
+    // Sign in before the load starts: creates are fast enough that 300 could be acknowledged
+    // while a slow sign-in (argon2) was still running, and the kill would land on it.
+    let clients: Vec<Client> = (0..4)
+        .map(|_| Client::login(&server.base_url, "loader"))
+        .collect();
     let started = Instant::now();
     std::thread::scope(|s| {
-        for t in 0..4 {
-            let (acknowledged, failures, base) =
-                (&acknowledged, &failures, server.base_url.clone());
+        for (t, client) in clients.into_iter().enumerate() {
+            let (acknowledged, failures) = (&acknowledged, &failures);
             s.spawn(move || {
-                let client = Client::login(&base, "loader");
                 for i in 0..3000 {
                     if started.elapsed() > Duration::from_secs(20) {
                         return;

@@ -843,7 +843,20 @@ pub struct Sqlite {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
-    checkpoints: mpsc::SyncSender<()>,
+    /// Wakes the checkpoint thread; None once dropped.
+    checkpoints: Option<mpsc::SyncSender<()>>,
+    checkpointer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Sqlite {
+    /// Ends the checkpoint thread and waits for it, so that the writer closes last and, as the
+    /// last connection, checkpoints and removes the WAL as SQLite does on close.
+    fn drop(&mut self) {
+        self.checkpoints = None;
+        if let Some(thread) = self.checkpointer.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Least time between two checkpoints while writes go on.
@@ -853,23 +866,37 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1
 /// runs inside the COMMIT that crosses its threshold, so that one write waited for the copy into
 /// the database and two fsyncs (creates' p99 went past 100 ms); a passive checkpoint from
 /// another connection runs beside the writer instead. Ends when the sender is dropped.
-fn start_checkpointer(path: &Path) -> Result<mpsc::SyncSender<()>, ApiError> {
+fn start_checkpointer(
+    path: &Path,
+) -> Result<(mpsc::SyncSender<()>, std::thread::JoinHandle<()>), ApiError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let (wake, woken) = mpsc::sync_channel::<()>(1);
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("crm-checkpoint".into())
         .spawn(move || {
-            while woken.recv().is_ok() {
+            let mut due = woken.recv().is_ok();
+            while due {
                 let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                 if let Err(e) = done {
                     tracing::warn!(error = %e, "WAL checkpoint failed");
                 }
-                std::thread::sleep(CHECKPOINT_EVERY);
+                // Commits during the pause are checkpointed right after it; a dropped sender
+                // ends the thread at once.
+                let mut committed = false;
+                let pause = std::time::Instant::now() + CHECKPOINT_EVERY;
+                while let Some(left) = pause.checked_duration_since(std::time::Instant::now()) {
+                    match woken.recv_timeout(left) {
+                        Ok(()) => committed = true,
+                        Err(mpsc::RecvTimeoutError::Timeout) => break,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+                due = committed || woken.recv().is_ok();
             }
         })
         .map_err(|e| ApiError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
-    Ok(wake)
+    Ok((wake, thread))
 }
 
 /// Reader connections kept open between transactions.
@@ -911,11 +938,13 @@ impl Sqlite {
         // Savepoints (Tx::nested) copy each page they change to a sub-journal; past 64 KiB that
         // spilled to a temporary file, and its writes were a third of a create's time.
         writer.pragma_update(None, "temp_store", "MEMORY")?;
+        let (checkpoints, checkpointer) = start_checkpointer(path)?;
         Ok(Sqlite {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
-            checkpoints: start_checkpointer(path)?,
+            checkpoints: Some(checkpoints),
+            checkpointer: Some(checkpointer),
         })
     }
 
@@ -1004,7 +1033,9 @@ impl Database for Sqlite {
                     return Err(e.into());
                 }
                 // Full: a checkpoint is already due, and it covers this commit too.
-                let _ = self.checkpoints.try_send(());
+                if let Some(checkpoints) = &self.checkpoints {
+                    let _ = checkpoints.try_send(());
+                }
                 Ok(())
             }
             Err(e) => {
