@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
@@ -50,7 +51,7 @@ impl Shared {
     }
 }
 
-pub struct Readers(Arc<Shared>);
+pub struct Readers(Arc<Shared>, Vec<JoinHandle<()>>);
 
 impl Readers {
     pub fn start(db: Arc<dyn Database>, threads: usize) -> Result<Readers, ApiError> {
@@ -64,14 +65,17 @@ impl Readers {
             ready: Condvar::new(),
             threads,
         });
+        let mut readers = Readers(shared, Vec::with_capacity(threads));
         for i in 0..threads {
-            let (shared, db) = (shared.clone(), db.clone());
-            std::thread::Builder::new()
+            let (shared, db) = (readers.0.clone(), db.clone());
+            let thread = std::thread::Builder::new()
                 .name(format!("crm-reader-{i}"))
                 .spawn(move || work(&shared, db.as_ref()))
+                // Dropping `readers` ends the threads already started.
                 .map_err(|e| ApiError::Internal(format!("cannot start a reader thread: {e}")))?;
+            readers.1.push(thread);
         }
-        Ok(Readers(shared))
+        Ok(readers)
     }
 
     /// Runs `f` in a read transaction on a reader thread.
@@ -101,9 +105,17 @@ impl Readers {
 }
 
 impl Drop for Readers {
+    /// Lets the threads finish the queue and waits for them to let go of the database, so a
+    /// server that stops leaves no thread behind still holding it.
     fn drop(&mut self) {
         self.0.lock().closed = true;
         self.0.ready.notify_all();
+        let me = std::thread::current().id();
+        for thread in self.1.drain(..) {
+            if thread.thread().id() != me {
+                let _ = thread.join();
+            }
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
@@ -25,17 +26,23 @@ struct Job {
     answer: oneshot::Sender<Output>,
 }
 
-/// The sending side of the queue; the thread ends when this is dropped.
-pub struct Writer(mpsc::Sender<Job>);
+/// The sending side of the queue; dropping it ends the thread once the queue is done.
+pub struct Writer {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
 
 impl Writer {
     pub fn start(db: Arc<dyn Database>) -> Result<Writer, ApiError> {
         let (send, receive) = mpsc::channel();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("crm-writer".into())
             .spawn(move || run(db.as_ref(), &receive))
             .map_err(|e| ApiError::Internal(format!("cannot start the writer thread: {e}")))?;
-        Ok(Writer(send))
+        Ok(Writer {
+            jobs: Some(send),
+            thread: Some(thread),
+        })
     }
 
     /// Runs `f` in a write transaction and returns its value once that has committed.
@@ -45,7 +52,9 @@ impl Writer {
     ) -> Result<T, ApiError> {
         let (answer, answered) = oneshot::channel();
         let work: Work = Box::new(move |tx| f(tx).map(|v| Box::new(v) as Box<dyn Any + Send>));
-        self.0
+        self.jobs
+            .as_ref()
+            .ok_or_else(|| ApiError::Internal("the writer is closed".into()))?
             .send(Job { work, answer })
             .map_err(|_| ApiError::Internal("the writer thread has stopped".into()))?;
         let out = answered
@@ -54,6 +63,19 @@ impl Writer {
         out.downcast::<T>()
             .map(|v| *v)
             .map_err(|_| ApiError::Internal("a write answered with the wrong type".into()))
+    }
+}
+
+impl Drop for Writer {
+    /// Waits for the writes already queued and for the thread to let go of the database, so a
+    /// server that stops leaves no thread behind still holding it.
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(thread) = self.thread.take()
+            && thread.thread().id() != std::thread::current().id()
+        {
+            let _ = thread.join();
+        }
     }
 }
 

@@ -849,8 +849,9 @@ pub struct Sqlite {
 }
 
 impl Drop for Sqlite {
-    /// Ends the checkpoint thread and waits for it, so that the writer closes last and, as the
-    /// last connection, checkpoints and removes the WAL as SQLite does on close.
+    /// Ends the checkpoint thread and waits for it, so its connection closes before the
+    /// writer's: a writer that closes last checkpoints and removes the WAL (as after a seed),
+    /// as it did before this thread existed.
     fn drop(&mut self) {
         self.checkpoints = None;
         if let Some(thread) = self.checkpointer.take() {
