@@ -29,10 +29,15 @@ fn tmux(args: &[&str]) -> String {
 
 /// Waits until the pane shows `needle`; the pane's text either way.
 fn wait_for(session: &str, needle: &str) -> (bool, String) {
+    wait_until(session, |screen| screen.contains(needle))
+}
+
+/// Waits until `found` holds for the pane's text; the text either way.
+fn wait_until(session: &str, found: impl Fn(&str) -> bool) -> (bool, String) {
     let start = Instant::now();
     loop {
         let screen = tmux(&["capture-pane", "-p", "-t", session]);
-        if screen.contains(needle) {
+        if found(&screen) {
             return (true, screen);
         }
         if start.elapsed() > Duration::from_secs(20) {
@@ -81,7 +86,8 @@ fn runs_in_a_real_terminal_and_gives_it_back() {
 
     tmux(&["send-keys", "-t", &session.0, "/"]);
     tmux(&["send-keys", "-t", &session.0, "-l", "Globex"]);
-    let (ok, screen) = wait_for(&session.0, "1 / 1");
+    // The counter ends its line: "1 / 1", not the "1 / 12" of the list before the search.
+    let (ok, screen) = wait_until(&session.0, |s| s.lines().any(|l| l.ends_with(" 1 / 1")));
     assert!(ok, "the search did not narrow the list:\n{screen}");
     assert!(!screen.contains("Acme Ltd."), "{screen}");
 
