@@ -9,8 +9,8 @@
 use std::collections::HashSet;
 
 use crm_server::schema::Entity;
-use crm_server::service::{FeedOp, FeedPage};
-use serde::Serialize;
+use crm_server::service::{FeedEntry, FeedOp, FeedPage, SnapshotCursor, SnapshotRecord};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -29,6 +29,31 @@ pub struct Applied {
     pub cursor: i64,
 }
 
+/// Where a first sync's snapshot stands: the feed head its first page was read at, and where
+/// the next page starts (both None before it begins).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotResume {
+    pub head: Option<i64>,
+    pub next: Option<SnapshotCursor>,
+}
+
+/// What a snapshot page leaves behind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SnapshotStep {
+    /// More pages follow, from `next`.
+    At { head: i64, next: SnapshotCursor },
+    /// The last page: follow the change feed from `head`.
+    Done { head: i64 },
+}
+
+impl SnapshotStep {
+    pub fn head(&self) -> i64 {
+        match self {
+            SnapshotStep::At { head, .. } | SnapshotStep::Done { head } => *head,
+        }
+    }
+}
+
 fn new_key() -> String {
     Uuid::new_v4().to_string()
 }
@@ -38,6 +63,56 @@ impl Replica {
     /// never skips or double-applies a page. Records with unsent local edits keep those edits
     /// on top, rebased onto the server's new version (conflicts are recorded, never dropped).
     pub fn apply_page(&self, page: &FeedPage) -> Result<Applied, ReplicaError> {
+        self.apply(page, None)
+    }
+
+    /// Where a first sync's snapshot (`GET /sync/snapshot`) stands: `Some` when one should be
+    /// read, from the start or from where a stopped one left off; `None` when the replica
+    /// follows the change feed. Only an empty replica starts one: rows a snapshot did not write
+    /// could hold records deleted before its head, which the feed after the head never names.
+    pub fn snapshot_resume(&self) -> Result<Option<SnapshotResume>, ReplicaError> {
+        if let Some(text) = self.meta("snapshot")? {
+            return serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| ReplicaError::Damaged(format!("snapshot position {text:?}: {e}")));
+        }
+        if self.cursor()? != 0 || self.holds_server_rows()? {
+            return Ok(None);
+        }
+        Ok(Some(SnapshotResume::default()))
+    }
+
+    /// Stores one page of the snapshot in one transaction with the position reached, so a
+    /// stopped first sync continues where it was. `Done` ends the snapshot: the cursor moves to
+    /// its head, where the change feed takes over, and the indexes are built.
+    pub fn apply_snapshot(
+        &self,
+        records: Vec<SnapshotRecord>,
+        step: &SnapshotStep,
+    ) -> Result<Applied, ReplicaError> {
+        let changes = records
+            .into_iter()
+            .filter_map(|r| {
+                let id = r.record.get("id").and_then(Value::as_str)?.to_string();
+                Some(FeedEntry {
+                    seq: 0,
+                    entity: r.entity,
+                    id,
+                    op: FeedOp::Upsert,
+                    record: Some(r.record),
+                })
+            })
+            .collect();
+        let page = FeedPage {
+            changes,
+            next: 0,
+            more: true,
+            latest: step.head(),
+        };
+        self.apply(&page, Some(step))
+    }
+
+    fn apply(&self, page: &FeedPage, step: Option<&SnapshotStep>) -> Result<Applied, ReplicaError> {
         let edited: HashSet<(Entity, String)> =
             outbox::records(&self.outbox)?.into_iter().collect();
         let mut applied = Applied::default();
@@ -98,11 +173,32 @@ impl Replica {
             }
         }
         self.finish(&mut dirty)?;
-        if self.bulk_loading()? && !page.more {
+        let cursor = match step {
+            None => page.next,
+            Some(SnapshotStep::At { head, next }) => {
+                let resume = SnapshotResume {
+                    head: Some(*head),
+                    next: Some(next.clone()),
+                };
+                let text = serde_json::to_string(&resume)
+                    .map_err(|e| ReplicaError::Damaged(e.to_string()))?;
+                self.set_meta("snapshot", Some(&text))?;
+                0
+            }
+            Some(SnapshotStep::Done { head }) => {
+                self.set_meta("snapshot", None)?;
+                *head
+            }
+        };
+        let done = match step {
+            None => !page.more,
+            Some(step) => matches!(step, SnapshotStep::Done { .. }),
+        };
+        if self.bulk_loading()? && done {
             self.build_indexes()?;
             self.set_meta("bulk", None)?;
         }
-        let cursor = self.cursor()?.max(page.next);
+        let cursor = self.cursor()?.max(cursor);
         self.set_meta("cursor", Some(&cursor.to_string()))?;
         self.set_meta("last_sync_at", Some(&now_text()))?;
         tx.commit()?;

@@ -25,7 +25,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use feed::Applied;
+pub use feed::{Applied, SnapshotResume, SnapshotStep};
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use query::LocalQuery;
 pub use signal::local_writes;
@@ -386,6 +386,20 @@ impl Replica {
     /// A first sync is under way: the search indexes are built when it ends.
     fn bulk_loading(&self) -> Result<bool, ReplicaError> {
         Ok(self.meta("bulk")?.as_deref() == Some("1"))
+    }
+
+    /// Any row holds a record from the server (rather than only ones created here).
+    fn holds_server_rows(&self) -> Result<bool, ReplicaError> {
+        for entity in Entity::ALL {
+            let sql = format!(
+                "SELECT EXISTS (SELECT 1 FROM {} WHERE version > 0)",
+                entity.name()
+            );
+            if self.db.query_row(&sql, [], |r| r.get::<_, bool>(0))? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, ReplicaError> {

@@ -52,6 +52,7 @@ fn page(changes: Vec<FeedEntry>) -> FeedPage {
         changes,
         next,
         more: false,
+        latest: 0,
     }
 }
 
@@ -252,6 +253,7 @@ fn contacts_moving_and_records_leaving_update_the_search() {
         changes: vec![upsert(2, Entity::Customers, old)],
         next: 2,
         more: false,
+        latest: 0,
     })
     .unwrap();
     assert_eq!(r.cursor().unwrap(), 7);
@@ -513,6 +515,7 @@ fn a_first_sync_builds_the_search_indexes_at_its_end() {
         ],
         next: 2,
         more: true,
+        latest: 0,
     };
     r.apply_page(&first).unwrap();
     assert!(r.bulk_loading().unwrap());
@@ -547,6 +550,7 @@ fn a_first_sync_builds_the_search_indexes_at_its_end() {
         )],
         next: 3,
         more: false,
+        latest: 0,
     };
     r.apply_page(&last).unwrap();
     assert!(!r.bulk_loading().unwrap());
