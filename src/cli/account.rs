@@ -451,3 +451,45 @@ pub fn conflicts(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(received: usize, expected: Option<usize>, cursor: i64, latest: i64) -> Progress {
+        Progress {
+            received,
+            cursor,
+            start: 0,
+            latest,
+            expected,
+            first_sync: true,
+            more: true,
+        }
+    }
+
+    #[test]
+    fn the_progress_line_shows_how_far_a_sync_has_come() {
+        let second = Duration::from_secs(1);
+        let snapshot = progress_line(&progress(50_000, Some(200_000), 0, 900), second);
+        assert!(
+            snapshot.starts_with("syncing  25% [#####···············] 50000 of 200000 records"),
+            "{snapshot}"
+        );
+        let feed = progress_line(&progress(10, None, 150, 200), second);
+        assert!(
+            feed.starts_with("syncing  75% [###############·····] 10 records"),
+            "{feed}"
+        );
+        let unknown = progress_line(&progress(10, None, 150, 0), second);
+        assert!(
+            unknown.starts_with("syncing: 10 records · 10/s"),
+            "{unknown}"
+        );
+        let done = Progress {
+            more: false,
+            ..progress(200_000, Some(200_000), 900, 900)
+        };
+        assert!(progress_line(&done, second).starts_with("done 100% [####################]"));
+    }
+}
