@@ -135,6 +135,8 @@ impl Replica {
             tx.commit()?;
         }
 
+        let starting = self.cursor()? == 0 && page.more;
+        self.tune_for_bulk(starting || self.bulk_loading()?)?;
         let tx = Tx::begin(&self.db)?;
         // A first sync of more than one page fills the tables first and builds the search
         // indexes once at its end: far faster than growing them row by row.
@@ -202,6 +204,7 @@ impl Replica {
         self.set_meta("cursor", Some(&cursor.to_string()))?;
         self.set_meta("last_sync_at", Some(&now_text()))?;
         tx.commit()?;
+        self.tune_for_bulk(self.bulk_loading()?)?;
         applied.cursor = cursor;
         Ok(applied)
     }

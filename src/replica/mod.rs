@@ -187,13 +187,18 @@ fn remove_database(path: &Path) -> Result<(), ReplicaError> {
     remove_file(path)
 }
 
+/// The page cache, in KiB (negative, as `PRAGMA cache_size` takes it): usually, and while a first
+/// sync fills the replica.
+const CACHE_KIB: i64 = -32_000;
+const BULK_CACHE_KIB: i64 = -256 * 1024;
+
 fn configure_replica(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // A cache: a power cut may lose the last pages applied, which the next pull brings again
     // (the cursor is committed with them).
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "cache_size", -32_000)?;
+    conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
@@ -386,6 +391,21 @@ impl Replica {
     /// A first sync is under way: the search indexes are built when it ends.
     fn bulk_loading(&self) -> Result<bool, ReplicaError> {
         Ok(self.meta("bulk")?.as_deref() == Some("1"))
+    }
+
+    /// Settings for a first sync filling an empty replica, or back to the usual ones. Without
+    /// syncing the file holds nothing a crash can lose that the next pull would not bring
+    /// again (the cursor is committed with each page); a large cache keeps the tables' and index
+    /// builds' pages in memory rather than spilling them to the WAL mid-transaction.
+    fn tune_for_bulk(&self, on: bool) -> Result<(), ReplicaError> {
+        let (synchronous, cache) = if on {
+            ("OFF", BULK_CACHE_KIB)
+        } else {
+            ("NORMAL", CACHE_KIB)
+        };
+        self.db.pragma_update(None, "synchronous", synchronous)?;
+        self.db.pragma_update(None, "cache_size", cache)?;
+        Ok(())
     }
 
     /// Any row holds a record from the server (rather than only ones created here).
