@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::{PASSWORD, TestServer, obj, replica_for, sign_in};
-use crm::replica::{EntryState, Keep, LocalQuery, Replica, SnapshotResume, SnapshotStep};
+use crm::replica::{
+    EntryState, Keep, LocalQuery, Replica, SnapshotResume, SnapshotStep, prepare_snapshot,
+};
 use crm::sync::{self, ApiClient, ClientError, LiveSettings, SyncError, SyncEvent};
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
@@ -909,7 +911,7 @@ async fn a_first_sync_from_the_snapshot_loses_no_write_made_while_it_runs() {
         let next = page.next.clone().expect("more pages");
         replica
             .apply_snapshot(
-                page.records,
+                prepare_snapshot(page.records),
                 &SnapshotStep::At {
                     head: h,
                     next: next.clone(),

@@ -6,16 +6,17 @@
 //! stop between the two commits loses nothing: at worst a row shows a stale mix until reopened,
 //! and a page whose replica commit was lost is pulled and merged again (the merge is idempotent).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crm_server::schema::Entity;
-use crm_server::service::{FeedEntry, FeedOp, FeedPage, SnapshotCursor, SnapshotRecord};
+use crm_server::service::{FeedOp, FeedPage, SnapshotCursor, SnapshotRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::outbox::{self, Conflict, EntryState, Op, OutboxEntry};
-use super::rows::{Dirty, version_of};
+use super::rows::{Dirty, PreparedRow, load_record, version_of};
 use super::{Replica, ReplicaError, Tx, now_ms, now_text};
 use crate::sync::merge::merge;
 
@@ -27,6 +28,34 @@ pub struct Applied {
     /// Conflicts found between the page and unsent local edits.
     pub conflicts: Vec<Conflict>,
     pub cursor: i64,
+}
+
+/// A record as the server sent it, by kind and id.
+type ServerRecord<'a> = (Entity, &'a str, Cow<'a, Map<String, Value>>);
+
+/// What one transaction of `Replica::apply` writes.
+enum Batch<'a> {
+    Feed(&'a FeedPage),
+    Snapshot(Vec<PreparedRow>, &'a SnapshotStep),
+}
+
+/// Rows ready to write from a page of the snapshot: the work that needs no database, done by
+/// the caller while the page before is written. Records without an id are left out.
+pub fn prepare_snapshot(records: Vec<SnapshotRecord>) -> Vec<PreparedRow> {
+    records
+        .into_iter()
+        .filter_map(|r| {
+            let id = r.record.get("id").and_then(Value::as_str)?.to_string();
+            Some(PreparedRow::new(r.entity, id, &r.record))
+        })
+        .collect()
+}
+
+/// The server's record a prepared row was made from.
+fn server_record(row: &PreparedRow) -> Result<Map<String, Value>, ReplicaError> {
+    load_record(row.entity, &row.json).ok_or_else(|| {
+        ReplicaError::Damaged(format!("the {} {} as prepared", row.entity.noun(), row.id))
+    })
 }
 
 /// Where a first sync's snapshot stands: the feed head its first page was read at, and where
@@ -63,7 +92,7 @@ impl Replica {
     /// never skips or double-applies a page. Records with unsent local edits keep those edits
     /// on top, rebased onto the server's new version (conflicts are recorded, never dropped).
     pub fn apply_page(&self, page: &FeedPage) -> Result<Applied, ReplicaError> {
-        self.apply(page, None)
+        self.apply(Batch::Feed(page))
     }
 
     /// Where a first sync's snapshot (`GET /sync/snapshot`) stands: `Some` when one should be
@@ -82,101 +111,85 @@ impl Replica {
         Ok(Some(SnapshotResume::default()))
     }
 
-    /// Stores one page of the snapshot in one transaction with the position reached, so a
-    /// stopped first sync continues where it was. `Done` ends the snapshot: the cursor moves to
-    /// its head, where the change feed takes over, and the indexes are built.
+    /// Stores one page of the snapshot, prepared by `prepare_snapshot`, in one transaction with
+    /// the position reached, so a stopped first sync continues where it was. `Done` ends the
+    /// snapshot: the cursor moves to its head, where the change feed takes over, and the indexes
+    /// are built.
     pub fn apply_snapshot(
         &self,
-        records: Vec<SnapshotRecord>,
+        rows: Vec<PreparedRow>,
         step: &SnapshotStep,
     ) -> Result<Applied, ReplicaError> {
-        let changes = records
-            .into_iter()
-            .filter_map(|r| {
-                let id = r.record.get("id").and_then(Value::as_str)?.to_string();
-                Some(FeedEntry {
-                    seq: 0,
-                    entity: r.entity,
-                    id,
-                    op: FeedOp::Upsert,
-                    record: Some(r.record),
-                })
-            })
-            .collect();
-        let page = FeedPage {
-            changes,
-            next: 0,
-            more: true,
-            latest: step.head(),
-        };
-        self.apply(&page, Some(step))
+        self.apply(Batch::Snapshot(rows, step))
     }
 
-    fn apply(&self, page: &FeedPage, step: Option<&SnapshotStep>) -> Result<Applied, ReplicaError> {
+    fn apply(&self, batch: Batch<'_>) -> Result<Applied, ReplicaError> {
         let edited: HashSet<(Entity, String)> =
             outbox::records(&self.outbox)?.into_iter().collect();
+        let is_edited = |entity: Entity, id: &str| edited.contains(&(entity, id.to_string()));
         let mut applied = Applied::default();
-        let touched: Vec<_> = page
-            .changes
-            .iter()
-            .filter(|c| c.op == FeedOp::Upsert && edited.contains(&(c.entity, c.id.clone())))
-            .collect();
+        // The server's records of rows with local edits, to rebase those edits onto.
+        let touched: Vec<ServerRecord<'_>> = match &batch {
+            Batch::Feed(page) => page
+                .changes
+                .iter()
+                .filter(|c| c.op == FeedOp::Upsert && is_edited(c.entity, &c.id))
+                .filter_map(|c| Some((c.entity, c.id.as_str(), Cow::Borrowed(c.record.as_ref()?))))
+                .collect(),
+            Batch::Snapshot(rows, _) => rows
+                .iter()
+                .filter(|r| is_edited(r.entity, &r.id))
+                .map(|r| Ok((r.entity, r.id.as_str(), Cow::Owned(server_record(r)?))))
+                .collect::<Result<_, ReplicaError>>()?,
+        };
         if !touched.is_empty() {
             let tx = Tx::begin(&self.outbox)?;
-            for change in &touched {
-                if let Some(record) = &change.record {
-                    applied.conflicts.extend(self.rebase_entries(
-                        change.entity,
-                        &change.id,
-                        record,
-                    )?);
-                }
+            for (entity, id, record) in &touched {
+                applied
+                    .conflicts
+                    .extend(self.rebase_entries(*entity, id, record)?);
             }
             tx.commit()?;
         }
+        drop(touched);
 
-        let starting = self.cursor()? == 0 && page.more;
+        let (more, step) = match &batch {
+            Batch::Feed(page) => (page.more, None),
+            Batch::Snapshot(_, step) => (true, Some(*step)),
+        };
+        let starting = self.cursor()? == 0 && more;
         self.tune_for_bulk(starting || self.bulk_loading()?)?;
         let tx = Tx::begin(&self.db)?;
         // A first sync of more than one page fills the tables first and builds the search
         // indexes once at its end: far faster than growing them row by row.
         let bulk = self.bulk_loading()?;
-        if !bulk && self.cursor()? == 0 && page.more {
+        if !bulk && starting {
             self.set_meta("bulk", Some("1"))?;
             self.drop_indexes()?;
         }
         let mut dirty = self.dirty()?;
-        for change in &page.changes {
-            match (change.op, &change.record) {
-                (FeedOp::Upsert, Some(record)) => {
+        let next = match batch {
+            Batch::Feed(page) => {
+                self.write_changes(page, &is_edited, &mut applied, &mut dirty)?;
+                page.next
+            }
+            Batch::Snapshot(rows, _) => {
+                for row in rows {
                     applied.upserts += 1;
-                    if edited.contains(&(change.entity, change.id.clone())) {
-                        self.take_server_copy(change.entity, &change.id, record, &mut dirty)?;
+                    if is_edited(row.entity, &row.id) {
+                        let record = server_record(&row)?;
+                        self.take_server_copy(row.entity, &row.id, &record, &mut dirty)?;
                     } else {
-                        self.put_row(
-                            change.entity,
-                            &change.id,
-                            version_of(record),
-                            false,
-                            false,
-                            record,
-                            None,
-                            true,
-                            &mut dirty,
-                        )?;
+                        let version = row.version;
+                        self.write_row(row, version, false, false, None, true, &mut dirty)?;
                     }
                 }
-                // An upsert without its record is a server fault; the next pull corrects it.
-                (FeedOp::Upsert, None) => {}
-                (FeedOp::Delete | FeedOp::Drop, _) => {
-                    applied.removals += 1;
-                    self.delete_row(change.entity, &change.id, &mut dirty)?;
-                }
+                0
             }
-        }
+        };
         self.finish(&mut dirty)?;
         let cursor = match step {
-            None => page.next,
+            None => next,
             Some(SnapshotStep::At { head, next }) => {
                 let resume = SnapshotResume {
                     head: Some(*head),
@@ -193,7 +206,7 @@ impl Replica {
             }
         };
         let done = match step {
-            None => !page.more,
+            None => !more,
             Some(step) => matches!(step, SnapshotStep::Done { .. }),
         };
         if self.bulk_loading()? && done {
@@ -207,6 +220,45 @@ impl Replica {
         self.tune_for_bulk(self.bulk_loading()?)?;
         applied.cursor = cursor;
         Ok(applied)
+    }
+
+    /// Writes the changes of a feed page (inside the page's transaction).
+    fn write_changes(
+        &self,
+        page: &FeedPage,
+        is_edited: &impl Fn(Entity, &str) -> bool,
+        applied: &mut Applied,
+        dirty: &mut Dirty,
+    ) -> Result<(), ReplicaError> {
+        for change in &page.changes {
+            match (change.op, &change.record) {
+                (FeedOp::Upsert, Some(record)) => {
+                    applied.upserts += 1;
+                    if is_edited(change.entity, &change.id) {
+                        self.take_server_copy(change.entity, &change.id, record, dirty)?;
+                    } else {
+                        self.put_row(
+                            change.entity,
+                            &change.id,
+                            version_of(record),
+                            false,
+                            false,
+                            record,
+                            None,
+                            true,
+                            dirty,
+                        )?;
+                    }
+                }
+                // An upsert without its record is a server fault; the next pull corrects it.
+                (FeedOp::Upsert, None) => {}
+                (FeedOp::Delete | FeedOp::Drop, _) => {
+                    applied.removals += 1;
+                    self.delete_row(change.entity, &change.id, dirty)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Keeps `record` as the server's copy unless a newer one is held, and recomputes the row.

@@ -25,9 +25,10 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use feed::{Applied, SnapshotResume, SnapshotStep};
+pub use feed::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot};
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use query::LocalQuery;
+pub use rows::PreparedRow;
 pub use signal::local_writes;
 
 use crm_server::schema::Entity;

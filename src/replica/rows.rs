@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::outbox::{self, Op};
 use super::overlay::local_view;
-use super::schema::{self, SYSTEM_COLUMNS};
+use super::schema;
 use super::search::{digits_text, search_text};
 use super::{Replica, ReplicaError};
 
@@ -111,6 +111,42 @@ pub fn pending_rows(db: &Connection) -> Result<Vec<(Entity, String)>, ReplicaErr
         }
     }
     Ok(out)
+}
+
+/// What a row is made of that follows from its record alone: the list columns, the search text
+/// and the stored record text. Made apart from the write so a first sync can prepare a page while
+/// the page before it is written.
+#[derive(Debug, Clone)]
+pub struct PreparedRow {
+    pub entity: Entity,
+    pub id: String,
+    /// The server version of the record.
+    pub version: i64,
+    /// `created_at`, `updated_at`, then the table's columns.
+    columns: Vec<SqlValue>,
+    text: Option<(String, String)>,
+    /// The record as stored (`stored_text`).
+    pub json: String,
+}
+
+impl PreparedRow {
+    pub fn new(entity: Entity, id: String, view: &Map<String, Value>) -> PreparedRow {
+        let table = schema::table(entity);
+        let mut columns = Vec::with_capacity(table.columns.len() + 2);
+        columns.push(to_sql(view.get("created_at")));
+        columns.push(to_sql(view.get("updated_at")));
+        for column in &table.columns {
+            columns.push(to_sql(view.get(column.name)));
+        }
+        PreparedRow {
+            entity,
+            id,
+            version: version_of(view),
+            columns,
+            text: search_columns(entity, view),
+            json: stored_text(view),
+        }
+    }
 }
 
 /// The stored state of one row.
@@ -245,28 +281,53 @@ impl Replica {
         only_newer: bool,
         dirty: &mut Dirty,
     ) -> Result<(), ReplicaError> {
+        let row = PreparedRow::new(entity, id.to_string(), view);
+        self.write_row(
+            row,
+            version,
+            pending,
+            conflicted,
+            server_json,
+            only_newer,
+            dirty,
+        )
+    }
+
+    /// Writes a prepared row (see `put_row`).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn write_row(
+        &self,
+        row: PreparedRow,
+        version: i64,
+        pending: bool,
+        conflicted: bool,
+        server_json: Option<String>,
+        only_newer: bool,
+        dirty: &mut Dirty,
+    ) -> Result<(), ReplicaError> {
+        let PreparedRow {
+            entity,
+            id,
+            columns,
+            text,
+            json,
+            ..
+        } = row;
         let table = schema::table(entity);
-        let existing = self.existing(entity, id)?;
+        let existing = self.existing(entity, &id)?;
         if only_newer && existing.as_ref().is_some_and(|e| e.version > version) {
             return Ok(());
         }
-        let mut args: Vec<SqlValue> =
-            Vec::with_capacity(SYSTEM_COLUMNS.len() + table.columns.len() + 3);
-        args.push(SqlValue::Text(id.to_string()));
+        let mut args: Vec<SqlValue> = Vec::with_capacity(columns.len() + 7);
+        args.push(SqlValue::Text(id));
         args.push(SqlValue::Integer(version));
         args.push(SqlValue::Integer(i64::from(pending)));
         args.push(SqlValue::Integer(i64::from(conflicted)));
-        args.push(to_sql(view.get("created_at")));
-        args.push(to_sql(view.get("updated_at")));
-        for column in &table.columns {
-            args.push(to_sql(view.get(column.name)));
-        }
-        let text = search_columns(entity, view);
+        args.extend(columns);
         if let Some((search, digits)) = &text {
             args.push(SqlValue::Text(search.clone()));
             args.push(SqlValue::Text(digits.clone()));
         }
-        let record = (server_json, stored_text(view));
         let (rowid, old) = match existing {
             Some(e) => {
                 args.push(SqlValue::Integer(e.rowid));
@@ -275,7 +336,7 @@ impl Replica {
                     .execute(params_from_iter(args))?;
                 self.db
                     .prepare_cached(&table.update_json)?
-                    .execute(rusqlite::params![e.rowid, record.0, record.1])?;
+                    .execute(rusqlite::params![e.rowid, server_json, json])?;
                 (e.rowid, e.indexed)
             }
             None => {
@@ -285,7 +346,7 @@ impl Replica {
                 let rowid = self.db.last_insert_rowid();
                 self.db
                     .prepare_cached(&table.insert_json)?
-                    .execute(rusqlite::params![rowid, record.0, record.1])?;
+                    .execute(rusqlite::params![rowid, server_json, json])?;
                 (rowid, None)
             }
         };

@@ -15,6 +15,7 @@ pub use live::{LiveSettings, SyncEvent, spawn_live, spawn_live_with};
 
 use crate::replica::{
     Conflict, Op, OutboxEntry, Replica, ReplicaError, SnapshotResume, SnapshotStep,
+    prepare_snapshot,
 };
 use crm_server::service::SnapshotCursor;
 use store::ReplicaAccess;
@@ -200,12 +201,17 @@ async fn snapshot<S: ReplicaAccess>(
 ) -> Result<(), SyncError> {
     let fetch = |from: Option<SnapshotCursor>| {
         let client = client.clone();
-        tokio::spawn(async move { client.snapshot(from.as_ref(), SNAPSHOT_PAGE_SIZE).await })
+        // The rows are prepared here too, off the thread that writes them.
+        tokio::spawn(async move {
+            let mut page = client.snapshot(from.as_ref(), SNAPSHOT_PAGE_SIZE).await?;
+            let rows = prepare_snapshot(std::mem::take(&mut page.records));
+            Ok::<_, ClientError>((page, rows))
+        })
     };
     let mut head = resume.head;
     let mut next = Some(fetch(resume.next));
     while let Some(pending) = next.take() {
-        let page = match pending.await.map_err(|e| SyncError::Task(e.to_string()))? {
+        let (page, rows) = match pending.await.map_err(|e| SyncError::Task(e.to_string()))? {
             Ok(page) => page,
             Err(ClientError::NotFound { .. }) if head.is_none() => return Ok(()),
             Err(e) => return Err(e.into()),
@@ -221,10 +227,9 @@ async fn snapshot<S: ReplicaAccess>(
             }
             None => SnapshotStep::Done { head },
         };
-        state.received += page.records.len();
+        state.received += rows.len();
         state.latest = state.latest.max(page.head);
-        let records = page.records;
-        let applied = store.run(move |r| r.apply_snapshot(records, &step)).await?;
+        let applied = store.run(move |r| r.apply_snapshot(rows, &step)).await?;
         report.pages += 1;
         report.upserts += applied.upserts;
         report.conflicts.extend(applied.conflicts);
