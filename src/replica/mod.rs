@@ -397,13 +397,23 @@ impl Replica {
     /// Settings for a first sync filling an empty replica, or back to the usual ones. Without
     /// syncing the file holds nothing a crash can lose that the next pull would not bring
     /// again (the cursor is committed with each page); a large cache keeps the tables' and index
-    /// builds' pages in memory rather than spilling them to the WAL mid-transaction.
+    /// builds' pages in memory rather than spilling them mid-transaction. A rollback journal
+    /// instead of the WAL writes the new pages once (a WAL writes every page twice, to itself and
+    /// at the checkpoint) and still rolls a stopped page back; it needs the file to itself, so
+    /// while another process has it open the WAL stays.
     fn tune_for_bulk(&self, on: bool) -> Result<(), ReplicaError> {
-        let (synchronous, cache) = if on {
-            ("OFF", BULK_CACHE_KIB)
+        let (synchronous, cache, journal) = if on {
+            ("OFF", BULK_CACHE_KIB, "TRUNCATE")
         } else {
-            ("NORMAL", CACHE_KIB)
+            ("NORMAL", CACHE_KIB, "WAL")
         };
+        let mode: String = self.db.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case(journal) {
+            match self.db.pragma_update(None, "journal_mode", journal) {
+                Err(e) if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) => {}
+                other => other?,
+            }
+        }
         self.db.pragma_update(None, "synchronous", synchronous)?;
         self.db.pragma_update(None, "cache_size", cache)?;
         Ok(())

@@ -497,6 +497,11 @@ fn a_damaged_outbox_is_moved_aside_not_deleted() {
     assert!(kept);
 }
 
+fn journal_mode(r: &Replica) -> String {
+    r.db.query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap()
+}
+
 #[test]
 fn a_first_sync_builds_the_search_indexes_at_its_end() {
     let (_dir, r) = open();
@@ -519,6 +524,11 @@ fn a_first_sync_builds_the_search_indexes_at_its_end() {
     };
     r.apply_page(&first).unwrap();
     assert!(r.bulk_loading().unwrap());
+    assert_eq!(
+        journal_mode(&r),
+        "truncate",
+        "a first sync writes its pages once"
+    );
     // While it runs, prefixes and scans still find what has arrived.
     assert_eq!(
         names(&r.search_customers("华为", 10).unwrap()),
@@ -554,6 +564,7 @@ fn a_first_sync_builds_the_search_indexes_at_its_end() {
     };
     r.apply_page(&last).unwrap();
     assert!(!r.bulk_loading().unwrap());
+    assert_eq!(journal_mode(&r), "wal", "back to the WAL once it is over");
     check_index(&r);
     assert_eq!(
         names(&r.search_customers("hw@exa", 10).unwrap()),
