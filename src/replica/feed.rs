@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use crm_server::schema::Entity;
 use crm_server::service::{FeedOp, FeedPage, SnapshotCursor, SnapshotRecord};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -40,14 +41,12 @@ enum Batch<'a> {
 }
 
 /// Rows ready to write from a page of the snapshot: the work that needs no database, done by
-/// the caller while the page before is written. Records without an id are left out.
-pub fn prepare_snapshot(records: Vec<SnapshotRecord>) -> Vec<PreparedRow> {
+/// the caller while the page before is written. Records that are not objects with an id are left
+/// out.
+pub fn prepare_snapshot(records: Vec<SnapshotRecord<Box<RawValue>>>) -> Vec<PreparedRow> {
     records
-        .into_iter()
-        .filter_map(|r| {
-            let id = r.record.get("id").and_then(Value::as_str)?.to_string();
-            Some(PreparedRow::new(r.entity, id, &r.record))
-        })
+        .iter()
+        .filter_map(|r| PreparedRow::from_raw(r.entity, &r.record))
         .collect()
 }
 

@@ -4,6 +4,10 @@
 use crm_server::schema::Entity;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::outbox::{self, Op};
@@ -123,13 +127,43 @@ pub struct PreparedRow {
     /// The server version of the record.
     pub version: i64,
     /// `created_at`, `updated_at`, then the table's columns.
-    columns: Vec<SqlValue>,
-    text: Option<(String, String)>,
+    pub(super) columns: Vec<SqlValue>,
+    pub(super) text: Option<(String, String)>,
     /// The record as stored (`stored_text`).
     pub json: String,
 }
 
 impl PreparedRow {
+    /// A row from a record as the server sent it (None when it is not an object with an id).
+    pub fn from_raw(entity: Entity, raw: &RawValue) -> Option<PreparedRow> {
+        let Some(fields) = RawFields::parse(raw.get()) else {
+            // Keys with escapes, say: read it the slow way.
+            let record = parse_map(raw.get())?;
+            let id = text_of(&record, "id")?.to_string();
+            return Some(PreparedRow::new(entity, id, &record));
+        };
+        let id = fields.text("id")?.into_owned();
+        let table = schema::table(entity);
+        let mut columns = Vec::with_capacity(table.columns.len() + 2);
+        columns.push(fields.sql("created_at"));
+        columns.push(fields.sql("updated_at"));
+        for column in &table.columns {
+            columns.push(fields.sql(column.name));
+        }
+        let version = match fields.sql("version") {
+            SqlValue::Integer(v) => v,
+            _ => 0,
+        };
+        Some(PreparedRow {
+            entity,
+            id,
+            version,
+            columns,
+            text: search_columns_of(entity, |f| fields.text(f)),
+            json: fields.stored_text(),
+        })
+    }
+
     pub fn new(entity: Entity, id: String, view: &Map<String, Value>) -> PreparedRow {
         let table = schema::table(entity);
         let mut columns = Vec::with_capacity(table.columns.len() + 2);
@@ -174,14 +208,83 @@ impl Stored {
 /// The search text and phone digits of an indexed record: a customer's name, code and email and
 /// its phone; a contact's name and its phone and mobile.
 fn search_columns(entity: Entity, record: &Map<String, Value>) -> Option<(String, String)> {
+    search_columns_of(entity, |f| text_of(record, f).map(Cow::Borrowed))
+}
+
+/// `search_columns` over any way of reading a record's text fields.
+fn search_columns_of<'r>(
+    entity: Entity,
+    text_of: impl Fn(&str) -> Option<Cow<'r, str>>,
+) -> Option<(String, String)> {
     let (text, phones): (&[&str], &[&str]) = match entity {
         Entity::Customers => (&["name", "code", "email"], &["phone"]),
         Entity::Contacts => (&["name"], &["phone", "mobile"]),
         _ => return None,
     };
-    let search = search_text(text.iter().filter_map(|f| text_of(record, f)));
-    let digits = digits_text(phones.iter().filter_map(|f| text_of(record, f)));
+    let text: Vec<Cow<'r, str>> = text.iter().filter_map(|f| text_of(f)).collect();
+    let phones: Vec<Cow<'r, str>> = phones.iter().filter_map(|f| text_of(f)).collect();
+    let search = search_text(text.iter().map(|t| t.as_ref()));
+    let digits = digits_text(phones.iter().map(|t| t.as_ref()));
     Some((search, digits))
+}
+
+/// A record's fields read in place from the JSON text the server sent, each value left as its
+/// JSON text until a column needs it: a first sync builds no `Map` per record.
+struct RawFields<'a>(BTreeMap<&'a str, &'a RawValue>);
+
+impl<'a> RawFields<'a> {
+    fn parse(text: &'a str) -> Option<RawFields<'a>> {
+        serde_json::from_str(text).ok().map(RawFields)
+    }
+
+    /// A field as `to_sql` stores it.
+    fn sql(&self, name: &str) -> SqlValue {
+        let Some(raw) = self.0.get(name) else {
+            return SqlValue::Null;
+        };
+        let text = raw.get();
+        match text.as_bytes().first() {
+            Some(b'"') => {
+                serde_json::from_str::<String>(text).map_or(SqlValue::Null, SqlValue::Text)
+            }
+            Some(b't') => SqlValue::Integer(1),
+            Some(b'f') => SqlValue::Integer(0),
+            Some(b'[' | b'{') => SqlValue::Text(text.to_string()),
+            Some(b'n') | None => SqlValue::Null,
+            Some(_) => to_sql(serde_json::from_str::<Value>(text).ok().as_ref()),
+        }
+    }
+
+    /// A text field, borrowed when it holds no escapes.
+    fn text(&self, name: &str) -> Option<Cow<'a, str>> {
+        let text = self.0.get(name)?.get();
+        if !text.starts_with('"') {
+            return None;
+        }
+        serde_json::from_str::<&str>(text)
+            .map(Cow::Borrowed)
+            .or_else(|_| serde_json::from_str::<String>(text).map(Cow::Owned))
+            .ok()
+    }
+
+    /// The record as stored (`stored_text`): its fields without the null ones.
+    fn stored_text(&self) -> String {
+        let mut out = String::with_capacity(512);
+        out.push('{');
+        for (name, value) in &self.0 {
+            if value.get() == "null" {
+                continue;
+            }
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(name).unwrap_or_default());
+            out.push(':');
+            out.push_str(value.get());
+        }
+        out.push('}');
+        out
+    }
 }
 
 impl Replica {

@@ -596,3 +596,34 @@ fn a_first_sync_builds_the_search_indexes_at_its_end() {
         vec!["华为技术有限公司"]
     );
 }
+
+#[test]
+fn a_row_read_in_place_from_the_wire_is_the_row_read_through_a_map() {
+    let mut c = customer(
+        &id(1),
+        3,
+        "华为\"技术\"\n有限公司",
+        "C000001",
+        Some("+86 139 1234 5678"),
+        Some("hw@example.cn"),
+    );
+    c.insert("tags".into(), json!(["vip", "华东"]));
+    c.insert("extra".into(), json!({"tier": 2, "ok": true}));
+    let k = contact(&id(100), &id(1), "李娜", Some("13912345678"));
+    for (entity, record) in [(Entity::Customers, c), (Entity::Contacts, k)] {
+        let text = serde_json::to_string(&record).unwrap();
+        let raw = serde_json::value::RawValue::from_string(text).unwrap();
+        let fast = rows::PreparedRow::from_raw(entity, &raw).unwrap();
+        let slow = rows::PreparedRow::new(entity, record["id"].as_str().unwrap().into(), &record);
+        assert_eq!(fast.id, slow.id);
+        assert_eq!(fast.version, slow.version);
+        assert_eq!(fast.columns, slow.columns, "{}", entity.name());
+        assert_eq!(fast.text, slow.text);
+        assert_eq!(
+            rows::load_record(entity, &fast.json),
+            rows::load_record(entity, &slow.json)
+        );
+    }
+    let not_a_record = serde_json::value::RawValue::from_string("[1]".into()).unwrap();
+    assert!(rows::PreparedRow::from_raw(Entity::Customers, &not_a_record).is_none());
+}

@@ -272,12 +272,13 @@ impl ApiClient {
     }
 
     /// A page of the snapshot a first sync starts from, continuing at `from` (the start when
-    /// None). A server older than the snapshot answers `NotFound`.
+    /// None), its records left as JSON text for `replica::prepare_snapshot`. A server older than
+    /// the snapshot answers `NotFound`.
     pub async fn snapshot(
         &self,
         from: Option<&SnapshotCursor>,
         limit: usize,
-    ) -> Result<SnapshotPage, ClientError> {
+    ) -> Result<SnapshotPage<Box<serde_json::value::RawValue>>, ClientError> {
         let mut query = vec![("limit", limit.to_string())];
         if let Some(c) = from {
             query.push(("entity", c.entity.name().to_string()));
