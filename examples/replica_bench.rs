@@ -305,6 +305,7 @@ fn search_bench(
             changes,
             next: seq,
             more: n < customers,
+            latest: 0,
         })?;
         applying += t.elapsed();
         last_page = t.elapsed();
@@ -481,6 +482,48 @@ async fn sync_bench(dir: &Path, customers: usize) -> Result<(), Box<dyn std::err
         took.as_secs_f64(),
         fetched as f64 / took.as_secs_f64()
     );
+    // The snapshot a first sync now reads instead, alone.
+    let started = Instant::now();
+    let (mut from, mut snapshot_records) = (None, 0);
+    loop {
+        let page = client
+            .snapshot(from.as_ref(), sync::SNAPSHOT_PAGE_SIZE)
+            .await?;
+        snapshot_records += page.records.len();
+        from = page.next;
+        if from.is_none() {
+            break;
+        }
+    }
+    let took = started.elapsed();
+    println!(
+        "fetching the snapshot alone: {snapshot_records} records in {:.2} s ({:.0} records/s)",
+        took.as_secs_f64(),
+        snapshot_records as f64 / took.as_secs_f64()
+    );
+    // The same as users who see part of it: the access filter's cost.
+    for user in ["wang", "li"] {
+        let session = ApiClient::new(&format!("http://{addr}"))?
+            .login(user, crm_server::seed::DEMO_PASSWORD)
+            .await?;
+        let as_user = ApiClient::new(&format!("http://{addr}"))?.with_token(session.token);
+        let started = Instant::now();
+        let (mut from, mut records) = (None, 0);
+        loop {
+            let page = as_user
+                .snapshot(from.as_ref(), sync::SNAPSHOT_PAGE_SIZE)
+                .await?;
+            records += page.records.len();
+            from = page.next;
+            if from.is_none() {
+                break;
+            }
+        }
+        println!(
+            "fetching the snapshot alone as {user}: {records} records in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
     if !pages.is_empty() {
         let apart = dir.join("apply-only.replica");
         let _ = std::fs::remove_file(crm::replica::outbox_path(&apart));

@@ -156,6 +156,7 @@ fn build_replica(dir: &std::path::Path, n: usize) -> Replica {
                 changes,
                 next: seq,
                 more,
+                latest: 0,
             })
             .expect("apply page");
     }

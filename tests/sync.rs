@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::{PASSWORD, TestServer, obj, replica_for, sign_in};
-use crm::replica::{EntryState, Keep, LocalQuery, Replica};
+use crm::replica::{
+    EntryState, Keep, LocalQuery, Replica, SnapshotResume, SnapshotStep, prepare_snapshot,
+};
 use crm::sync::{self, ApiClient, ClientError, LiveSettings, SyncError, SyncEvent};
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
@@ -867,4 +869,163 @@ async fn the_live_task_reconnects_after_the_server_comes_back() {
         .await
         .expect("ends")
         .expect("no panic");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_from_the_snapshot_loses_no_write_made_while_it_runs() {
+    let t = team();
+    let carol_id = t.server.add_user("carol", "sales", None);
+    let mut alices = Vec::new();
+    for i in 0..12 {
+        let c = t.server.create_as_system(
+            Entity::Customers,
+            json!({"name": format!("Alice客户{i}"), "phone": format!("1390000{i:04}"), "owner_id": t.alice_id}),
+        );
+        let id = c["id"].as_str().expect("id").to_string();
+        t.server.create_as_system(
+            Entity::Contacts,
+            json!({"customer_id": id, "name": format!("联系人{i}")}),
+        );
+        alices.push(id);
+    }
+    let mut hers = Vec::new();
+    for i in 0..5 {
+        let c = t.server.create_as_system(
+            Entity::Customers,
+            json!({"name": format!("Carol private {i}"), "owner_id": carol_id}),
+        );
+        hers.push(c["id"].as_str().expect("id").to_string());
+    }
+    let a = sign_in(&t.server, "alice").await;
+    let (_path, replica) = replica_for(&t.server, &a, "a").await;
+
+    // The first sync starts: pages of 4 until some of Alice's customers are in and some not.
+    assert_eq!(
+        replica.snapshot_resume().expect("resume"),
+        Some(SnapshotResume::default())
+    );
+    let mut head = None;
+    let mut from = None;
+    loop {
+        let page = a.snapshot(from.as_ref(), 4).await.expect("snapshot page");
+        let h = *head.get_or_insert(page.head);
+        let next = page.next.clone().expect("more pages");
+        replica
+            .apply_snapshot(
+                prepare_snapshot(page.records),
+                &SnapshotStep::At {
+                    head: h,
+                    next: next.clone(),
+                },
+            )
+            .expect("apply");
+        from = Some(next);
+        let held = alices
+            .iter()
+            .filter(|id| replica.get(Entity::Customers, id).expect("get").is_some())
+            .count();
+        if held >= 4 {
+            break;
+        }
+    }
+    let read: Vec<String> = alices
+        .iter()
+        .filter(|id| replica.get(Entity::Customers, id).expect("get").is_some())
+        .cloned()
+        .collect();
+    let unread: Vec<String> = alices
+        .iter()
+        .filter(|id| !read.contains(id))
+        .cloned()
+        .collect();
+    assert!(read.len() >= 4 && unread.len() >= 2, "read {read:?}");
+
+    // Meanwhile, on the server: an edit and a delete of records already read, a delete of one
+    // not read yet, a new one, one handed to Carol, and a new private one of hers.
+    t.server.update_as_system(
+        Entity::Customers,
+        &read[0],
+        json!({"name": "Renamed while syncing"}),
+    );
+    crm_server::store::write(t.server.db(), |tx| {
+        crm_server::service::delete(
+            tx,
+            &crm_server::system_actor(),
+            Entity::Customers,
+            &read[1],
+            None,
+        )?;
+        crm_server::service::delete(
+            tx,
+            &crm_server::system_actor(),
+            Entity::Customers,
+            &unread[0],
+            None,
+        )
+    })
+    .expect("delete");
+    t.server
+        .update_as_system(Entity::Customers, &read[2], json!({"owner_id": carol_id}));
+    hers.push(read[2].clone());
+    let new = t.server.create_as_system(
+        Entity::Customers,
+        json!({"name": "Created while syncing", "owner_id": t.alice_id}),
+    );
+    let new = new["id"].as_str().expect("id").to_string();
+    let late = t.server.create_as_system(
+        Entity::Customers,
+        json!({"name": "Carol late", "owner_id": carol_id}),
+    );
+    hers.push(late["id"].as_str().expect("id").to_string());
+
+    // The pull continues the snapshot where it stopped, then follows the feed from its head.
+    let mut seen = Vec::new();
+    let report = sync::pull(&replica, &a, |p| seen.push(p))
+        .await
+        .expect("pull");
+    assert!(report.cursor >= head.expect("head"));
+    assert!(seen.iter().all(|p| p.first_sync));
+    let last = seen.last().expect("progress reported");
+    assert_eq!(last.fraction(), Some(1.0));
+    assert_eq!(replica.snapshot_resume().expect("resume"), None);
+
+    assert_eq!(
+        field(&replica, Entity::Customers, &read[0], "name"),
+        json!("Renamed while syncing")
+    );
+    for gone in [&read[1], &unread[0]] {
+        assert!(replica.get(Entity::Customers, gone).expect("get").is_none());
+    }
+    assert!(replica.get(Entity::Customers, &new).expect("get").is_some());
+    for id in &hers {
+        assert!(
+            replica.get(Entity::Customers, id).expect("get").is_none(),
+            "{id} must not be in Alice's replica"
+        );
+    }
+    assert_eq!(
+        replica_view(&replica),
+        server_view(&a, &t.server.url()).await
+    );
+    // The indexes were built at the snapshot's end.
+    assert_eq!(
+        replica
+            .search_customers("Renamed", 10)
+            .expect("search")
+            .len(),
+        1
+    );
+    assert!(
+        replica
+            .search_customers("Carol", 10)
+            .expect("search")
+            .is_empty()
+    );
+    assert_eq!(
+        replica
+            .search_customers("13900000", 20)
+            .expect("search")
+            .len(),
+        9
+    );
 }

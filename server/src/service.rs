@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -744,6 +745,95 @@ pub struct FeedPage {
     pub next: i64,
     /// More changes are waiting beyond this page.
     pub more: bool,
+    /// The head of the feed when the page was read (0 from a server that does not say), so a
+    /// client can tell how far it has come.
+    #[serde(default)]
+    pub latest: i64,
+}
+
+/// Where a snapshot continues: after record `after` of `entity`, in id order.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct SnapshotCursor {
+    pub entity: Entity,
+    pub after: String,
+}
+
+/// One record of a snapshot page.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct SnapshotRecord<R = Record> {
+    pub entity: Entity,
+    pub record: R,
+}
+
+/// A page of `GET /sync/snapshot`: the live records a user may read, entity by entity in
+/// `Entity::ALL` order and by id within each. A first sync reads every page, keeping the first
+/// page's `head`, then follows the change feed from that head: anything written while the pages
+/// were read, deletions and lost access included, is at a later position of the feed.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct SnapshotPage<R = Record> {
+    pub records: Vec<SnapshotRecord<R>>,
+    /// Pass back as `entity` and `after` to continue; None once every entity is read.
+    pub next: Option<SnapshotCursor>,
+    /// The head of the change feed when the page was read.
+    pub head: i64,
+    /// Records the user may read in all, on the first page (asked without a cursor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}
+
+/// One page of the snapshot, from `from` (the start when None); the records are sent as the
+/// store wrote their JSON.
+pub fn snapshot(
+    tx: &dyn Tx,
+    actor: &Actor,
+    from: Option<SnapshotCursor>,
+    limit: usize,
+) -> Result<SnapshotPage<Box<RawValue>>, ApiError> {
+    let viewer = viewer(actor);
+    let viewer = viewer.as_deref();
+    let head = tx.latest_seq()?;
+    let total = match from {
+        None => Some(
+            Entity::ALL
+                .iter()
+                .map(|&e| tx.visible_count(e, viewer))
+                .sum::<Result<u64, ApiError>>()?,
+        ),
+        Some(_) => None,
+    };
+    let (start, mut after) = match from {
+        Some(c) => (c.entity, Some(c.after)),
+        None => (Entity::ALL[0], None),
+    };
+    let mut records = Vec::new();
+    let mut next = None;
+    for entity in Entity::ALL.into_iter().skip_while(|e| *e != start) {
+        let want = limit - records.len();
+        let rows = tx.snapshot(entity, after.take().as_deref(), want, viewer)?;
+        let full = rows.len() == want;
+        let last = rows.last().map(|r| r.id.clone());
+        for row in rows {
+            let record = RawValue::from_string(row.json).map_err(|e| {
+                ApiError::Internal(format!(
+                    "the {} {} reads as bad JSON: {e}",
+                    entity.noun(),
+                    row.id
+                ))
+            })?;
+            records.push(SnapshotRecord { entity, record });
+        }
+        if full {
+            // The page is full: continue after its last record (a later page may find none).
+            next = last.map(|after| SnapshotCursor { entity, after });
+            break;
+        }
+    }
+    Ok(SnapshotPage {
+        records,
+        next,
+        head,
+        total,
+    })
 }
 
 pub fn feed(tx: &dyn Tx, actor: &Actor, since: i64, limit: usize) -> Result<FeedPage, ApiError> {
@@ -772,6 +862,7 @@ pub fn feed(tx: &dyn Tx, actor: &Actor, since: i64, limit: usize) -> Result<Feed
         changes,
         next,
         more,
+        latest: tx.latest_seq()?,
     })
 }
 

@@ -263,11 +263,28 @@ pub fn sync_now(ctx: &Context, replica: &Replica, client: &ApiClient) -> Result<
     Ok(())
 }
 
-/// `syncing: 12000 changes received · 8400/s`, redrawn in place.
+/// `syncing  42% [########··········] 126000 records · 38000/s`, redrawn in place; without the
+/// percentage and bar when the server does not say how much there is.
 fn progress_line(p: &Progress, elapsed: Duration) -> String {
+    const WIDTH: usize = 20;
     let rate = p.received as f64 / elapsed.as_secs_f64().max(0.001);
     let state = if p.more { "syncing" } else { "done" };
-    format!("{state}: {} changes received · {rate:.0}/s   ", p.received)
+    let records = match p.expected {
+        Some(total) if p.more => format!("{} of {total} records", p.received),
+        _ => format!("{} records", p.received),
+    };
+    match p.fraction() {
+        Some(f) => {
+            let filled = ((f * WIDTH as f64).round() as usize).min(WIDTH);
+            format!(
+                "{state} {:>3.0}% [{}{}] {records} · {rate:.0}/s   ",
+                f * 100.0,
+                "#".repeat(filled),
+                "·".repeat(WIDTH - filled)
+            )
+        }
+        None => format!("{state}: {records} · {rate:.0}/s   "),
+    }
 }
 
 pub fn logout(ctx: &Context) -> Result<(), CliError> {
@@ -435,5 +452,47 @@ pub fn conflicts(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
                 40,
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(received: usize, expected: Option<usize>, cursor: i64, latest: i64) -> Progress {
+        Progress {
+            received,
+            cursor,
+            start: 0,
+            latest,
+            expected,
+            first_sync: true,
+            more: true,
+        }
+    }
+
+    #[test]
+    fn the_progress_line_shows_how_far_a_sync_has_come() {
+        let second = Duration::from_secs(1);
+        let snapshot = progress_line(&progress(50_000, Some(200_000), 0, 900), second);
+        assert!(
+            snapshot.starts_with("syncing  25% [#####···············] 50000 of 200000 records"),
+            "{snapshot}"
+        );
+        let feed = progress_line(&progress(10, None, 150, 200), second);
+        assert!(
+            feed.starts_with("syncing  75% [###############·····] 10 records"),
+            "{feed}"
+        );
+        let unknown = progress_line(&progress(10, None, 150, 0), second);
+        assert!(
+            unknown.starts_with("syncing: 10 records · 10/s"),
+            "{unknown}"
+        );
+        let done = Progress {
+            more: false,
+            ..progress(200_000, Some(200_000), 900, 900)
+        };
+        assert!(progress_line(&done, second).starts_with("done 100% [####################]"));
     }
 }

@@ -6,16 +6,18 @@
 //! stop between the two commits loses nothing: at worst a row shows a stale mix until reopened,
 //! and a page whose replica commit was lost is pulled and merged again (the merge is idempotent).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crm_server::schema::Entity;
-use crm_server::service::{FeedOp, FeedPage};
-use serde::Serialize;
+use crm_server::service::{FeedOp, FeedPage, SnapshotCursor, SnapshotRecord};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::outbox::{self, Conflict, EntryState, Op, OutboxEntry};
-use super::rows::{Dirty, version_of};
+use super::rows::{Dirty, PreparedRow, load_record, version_of};
 use super::{Replica, ReplicaError, Tx, now_ms, now_text};
 use crate::sync::merge::merge;
 
@@ -29,6 +31,57 @@ pub struct Applied {
     pub cursor: i64,
 }
 
+/// A record as the server sent it, by kind and id.
+type ServerRecord<'a> = (Entity, &'a str, Cow<'a, Map<String, Value>>);
+
+/// What one transaction of `Replica::apply` writes.
+enum Batch<'a> {
+    Feed(&'a FeedPage),
+    Snapshot(Vec<PreparedRow>, &'a SnapshotStep),
+}
+
+/// Rows ready to write from a page of the snapshot: the work that needs no database, done by
+/// the caller while the page before is written. Records that are not objects with an id are left
+/// out.
+pub fn prepare_snapshot(records: Vec<SnapshotRecord<Box<RawValue>>>) -> Vec<PreparedRow> {
+    records
+        .iter()
+        .filter_map(|r| PreparedRow::from_raw(r.entity, &r.record))
+        .collect()
+}
+
+/// The server's record a prepared row was made from.
+fn server_record(row: &PreparedRow) -> Result<Map<String, Value>, ReplicaError> {
+    load_record(row.entity, &row.json).ok_or_else(|| {
+        ReplicaError::Damaged(format!("the {} {} as prepared", row.entity.noun(), row.id))
+    })
+}
+
+/// Where a first sync's snapshot stands: the feed head its first page was read at, and where
+/// the next page starts (both None before it begins).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotResume {
+    pub head: Option<i64>,
+    pub next: Option<SnapshotCursor>,
+}
+
+/// What a snapshot page leaves behind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SnapshotStep {
+    /// More pages follow, from `next`.
+    At { head: i64, next: SnapshotCursor },
+    /// The last page: follow the change feed from `head`.
+    Done { head: i64 },
+}
+
+impl SnapshotStep {
+    pub fn head(&self) -> i64 {
+        match self {
+            SnapshotStep::At { head, .. } | SnapshotStep::Done { head } => *head,
+        }
+    }
+}
+
 fn new_key() -> String {
     Uuid::new_v4().to_string()
 }
@@ -38,43 +91,150 @@ impl Replica {
     /// never skips or double-applies a page. Records with unsent local edits keep those edits
     /// on top, rebased onto the server's new version (conflicts are recorded, never dropped).
     pub fn apply_page(&self, page: &FeedPage) -> Result<Applied, ReplicaError> {
+        self.apply(Batch::Feed(page))
+    }
+
+    /// Where a first sync's snapshot (`GET /sync/snapshot`) stands: `Some` when one should be
+    /// read, from the start or from where a stopped one left off; `None` when the replica
+    /// follows the change feed. Only an empty replica starts one: rows a snapshot did not write
+    /// could hold records deleted before its head, which the feed after the head never names.
+    pub fn snapshot_resume(&self) -> Result<Option<SnapshotResume>, ReplicaError> {
+        if let Some(text) = self.meta("snapshot")? {
+            return serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| ReplicaError::Damaged(format!("snapshot position {text:?}: {e}")));
+        }
+        if self.cursor()? != 0 || self.holds_server_rows()? {
+            return Ok(None);
+        }
+        Ok(Some(SnapshotResume::default()))
+    }
+
+    /// Stores one page of the snapshot, prepared by `prepare_snapshot`, in one transaction with
+    /// the position reached, so a stopped first sync continues where it was. `Done` ends the
+    /// snapshot: the cursor moves to its head, where the change feed takes over, and the indexes
+    /// are built.
+    pub fn apply_snapshot(
+        &self,
+        rows: Vec<PreparedRow>,
+        step: &SnapshotStep,
+    ) -> Result<Applied, ReplicaError> {
+        self.apply(Batch::Snapshot(rows, step))
+    }
+
+    fn apply(&self, batch: Batch<'_>) -> Result<Applied, ReplicaError> {
         let edited: HashSet<(Entity, String)> =
             outbox::records(&self.outbox)?.into_iter().collect();
+        let is_edited = |entity: Entity, id: &str| edited.contains(&(entity, id.to_string()));
         let mut applied = Applied::default();
-        let touched: Vec<_> = page
-            .changes
-            .iter()
-            .filter(|c| c.op == FeedOp::Upsert && edited.contains(&(c.entity, c.id.clone())))
-            .collect();
+        // The server's records of rows with local edits, to rebase those edits onto.
+        let touched: Vec<ServerRecord<'_>> = match &batch {
+            Batch::Feed(page) => page
+                .changes
+                .iter()
+                .filter(|c| c.op == FeedOp::Upsert && is_edited(c.entity, &c.id))
+                .filter_map(|c| Some((c.entity, c.id.as_str(), Cow::Borrowed(c.record.as_ref()?))))
+                .collect(),
+            Batch::Snapshot(rows, _) => rows
+                .iter()
+                .filter(|r| is_edited(r.entity, &r.id))
+                .map(|r| Ok((r.entity, r.id.as_str(), Cow::Owned(server_record(r)?))))
+                .collect::<Result<_, ReplicaError>>()?,
+        };
         if !touched.is_empty() {
             let tx = Tx::begin(&self.outbox)?;
-            for change in &touched {
-                if let Some(record) = &change.record {
-                    applied.conflicts.extend(self.rebase_entries(
-                        change.entity,
-                        &change.id,
-                        record,
-                    )?);
-                }
+            for (entity, id, record) in &touched {
+                applied
+                    .conflicts
+                    .extend(self.rebase_entries(*entity, id, record)?);
             }
             tx.commit()?;
         }
+        drop(touched);
 
+        let (more, step) = match &batch {
+            Batch::Feed(page) => (page.more, None),
+            Batch::Snapshot(_, step) => (true, Some(*step)),
+        };
+        let starting = self.cursor()? == 0 && more;
+        self.tune_for_bulk(starting || self.bulk_loading()?)?;
         let tx = Tx::begin(&self.db)?;
         // A first sync of more than one page fills the tables first and builds the search
         // indexes once at its end: far faster than growing them row by row.
         let bulk = self.bulk_loading()?;
-        if !bulk && self.cursor()? == 0 && page.more {
+        if !bulk && starting {
             self.set_meta("bulk", Some("1"))?;
             self.drop_indexes()?;
         }
         let mut dirty = self.dirty()?;
+        let next = match batch {
+            Batch::Feed(page) => {
+                self.write_changes(page, &is_edited, &mut applied, &mut dirty)?;
+                page.next
+            }
+            Batch::Snapshot(rows, _) => {
+                for row in rows {
+                    applied.upserts += 1;
+                    if is_edited(row.entity, &row.id) {
+                        let record = server_record(&row)?;
+                        self.take_server_copy(row.entity, &row.id, &record, &mut dirty)?;
+                    } else {
+                        let version = row.version;
+                        self.write_row(row, version, false, false, None, true, &mut dirty)?;
+                    }
+                }
+                0
+            }
+        };
+        self.finish(&mut dirty)?;
+        let cursor = match step {
+            None => next,
+            Some(SnapshotStep::At { head, next }) => {
+                let resume = SnapshotResume {
+                    head: Some(*head),
+                    next: Some(next.clone()),
+                };
+                let text = serde_json::to_string(&resume)
+                    .map_err(|e| ReplicaError::Damaged(e.to_string()))?;
+                self.set_meta("snapshot", Some(&text))?;
+                0
+            }
+            Some(SnapshotStep::Done { head }) => {
+                self.set_meta("snapshot", None)?;
+                *head
+            }
+        };
+        let done = match step {
+            None => !more,
+            Some(step) => matches!(step, SnapshotStep::Done { .. }),
+        };
+        if self.bulk_loading()? && done {
+            self.build_indexes()?;
+            self.set_meta("bulk", None)?;
+        }
+        let cursor = self.cursor()?.max(cursor);
+        self.set_meta("cursor", Some(&cursor.to_string()))?;
+        self.set_meta("last_sync_at", Some(&now_text()))?;
+        tx.commit()?;
+        self.tune_for_bulk(self.bulk_loading()?)?;
+        applied.cursor = cursor;
+        Ok(applied)
+    }
+
+    /// Writes the changes of a feed page (inside the page's transaction).
+    fn write_changes(
+        &self,
+        page: &FeedPage,
+        is_edited: &impl Fn(Entity, &str) -> bool,
+        applied: &mut Applied,
+        dirty: &mut Dirty,
+    ) -> Result<(), ReplicaError> {
         for change in &page.changes {
             match (change.op, &change.record) {
                 (FeedOp::Upsert, Some(record)) => {
                     applied.upserts += 1;
-                    if edited.contains(&(change.entity, change.id.clone())) {
-                        self.take_server_copy(change.entity, &change.id, record, &mut dirty)?;
+                    if is_edited(change.entity, &change.id) {
+                        self.take_server_copy(change.entity, &change.id, record, dirty)?;
                     } else {
                         self.put_row(
                             change.entity,
@@ -85,7 +245,7 @@ impl Replica {
                             record,
                             None,
                             true,
-                            &mut dirty,
+                            dirty,
                         )?;
                     }
                 }
@@ -93,21 +253,11 @@ impl Replica {
                 (FeedOp::Upsert, None) => {}
                 (FeedOp::Delete | FeedOp::Drop, _) => {
                     applied.removals += 1;
-                    self.delete_row(change.entity, &change.id, &mut dirty)?;
+                    self.delete_row(change.entity, &change.id, dirty)?;
                 }
             }
         }
-        self.finish(&mut dirty)?;
-        if self.bulk_loading()? && !page.more {
-            self.build_indexes()?;
-            self.set_meta("bulk", None)?;
-        }
-        let cursor = self.cursor()?.max(page.next);
-        self.set_meta("cursor", Some(&cursor.to_string()))?;
-        self.set_meta("last_sync_at", Some(&now_text()))?;
-        tx.commit()?;
-        applied.cursor = cursor;
-        Ok(applied)
+        Ok(())
     }
 
     /// Keeps `record` as the server's copy unless a newer one is held, and recomputes the row.

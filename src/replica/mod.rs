@@ -25,9 +25,10 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use feed::Applied;
+pub use feed::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot};
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use query::LocalQuery;
+pub use rows::PreparedRow;
 pub use signal::local_writes;
 
 use crm_server::schema::Entity;
@@ -187,13 +188,18 @@ fn remove_database(path: &Path) -> Result<(), ReplicaError> {
     remove_file(path)
 }
 
+/// The page cache, in KiB (negative, as `PRAGMA cache_size` takes it): usually, and while a first
+/// sync fills the replica.
+const CACHE_KIB: i64 = -32_000;
+const BULK_CACHE_KIB: i64 = -256 * 1024;
+
 fn configure_replica(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // A cache: a power cut may lose the last pages applied, which the next pull brings again
     // (the cursor is committed with them).
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "cache_size", -32_000)?;
+    conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
@@ -405,6 +411,45 @@ impl Replica {
     /// A first sync is under way: the search indexes are built when it ends.
     fn bulk_loading(&self) -> Result<bool, ReplicaError> {
         Ok(self.meta("bulk")?.as_deref() == Some("1"))
+    }
+
+    /// Settings for a first sync filling an empty replica, or back to the usual ones. Without
+    /// syncing the file holds nothing a crash can lose that the next pull would not bring
+    /// again (the cursor is committed with each page); a large cache keeps the tables' and index
+    /// builds' pages in memory rather than spilling them mid-transaction. A rollback journal
+    /// instead of the WAL writes the new pages once (a WAL writes every page twice, to itself and
+    /// at the checkpoint) and still rolls a stopped page back; it needs the file to itself, so
+    /// while another process has it open the WAL stays.
+    fn tune_for_bulk(&self, on: bool) -> Result<(), ReplicaError> {
+        let (synchronous, cache, journal) = if on {
+            ("OFF", BULK_CACHE_KIB, "TRUNCATE")
+        } else {
+            ("NORMAL", CACHE_KIB, "WAL")
+        };
+        let mode: String = self.db.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case(journal) {
+            match self.db.pragma_update(None, "journal_mode", journal) {
+                Err(e) if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) => {}
+                other => other?,
+            }
+        }
+        self.db.pragma_update(None, "synchronous", synchronous)?;
+        self.db.pragma_update(None, "cache_size", cache)?;
+        Ok(())
+    }
+
+    /// Any row holds a record from the server (rather than only ones created here).
+    fn holds_server_rows(&self) -> Result<bool, ReplicaError> {
+        for entity in Entity::ALL {
+            let sql = format!(
+                "SELECT EXISTS (SELECT 1 FROM {} WHERE version > 0)",
+                entity.name()
+            );
+            if self.db.query_row(&sql, [], |r| r.get::<_, bool>(0))? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, ReplicaError> {

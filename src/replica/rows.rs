@@ -4,11 +4,15 @@
 use crm_server::schema::Entity;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::outbox::{self, Op};
 use super::overlay::local_view;
-use super::schema::{self, SYSTEM_COLUMNS};
+use super::schema;
 use super::search::{digits_text, search_text};
 use super::{Replica, ReplicaError};
 
@@ -113,6 +117,72 @@ pub fn pending_rows(db: &Connection) -> Result<Vec<(Entity, String)>, ReplicaErr
     Ok(out)
 }
 
+/// What a row is made of that follows from its record alone: the list columns, the search text
+/// and the stored record text. Made apart from the write so a first sync can prepare a page while
+/// the page before it is written.
+#[derive(Debug, Clone)]
+pub struct PreparedRow {
+    pub entity: Entity,
+    pub id: String,
+    /// The server version of the record.
+    pub version: i64,
+    /// `created_at`, `updated_at`, then the table's columns.
+    pub(super) columns: Vec<SqlValue>,
+    pub(super) text: Option<(String, String)>,
+    /// The record as stored (`stored_text`).
+    pub json: String,
+}
+
+impl PreparedRow {
+    /// A row from a record as the server sent it (None when it is not an object with an id).
+    pub fn from_raw(entity: Entity, raw: &RawValue) -> Option<PreparedRow> {
+        let Some(fields) = RawFields::parse(raw.get()) else {
+            // Keys with escapes, say: read it the slow way.
+            let record = parse_map(raw.get())?;
+            let id = text_of(&record, "id")?.to_string();
+            return Some(PreparedRow::new(entity, id, &record));
+        };
+        let id = fields.text("id")?.into_owned();
+        let table = schema::table(entity);
+        let mut columns = Vec::with_capacity(table.columns.len() + 2);
+        columns.push(fields.sql("created_at"));
+        columns.push(fields.sql("updated_at"));
+        for column in &table.columns {
+            columns.push(fields.sql(column.name));
+        }
+        let version = match fields.sql("version") {
+            SqlValue::Integer(v) => v,
+            _ => 0,
+        };
+        Some(PreparedRow {
+            entity,
+            id,
+            version,
+            columns,
+            text: search_columns_of(entity, |f| fields.text(f)),
+            json: fields.stored_text(),
+        })
+    }
+
+    pub fn new(entity: Entity, id: String, view: &Map<String, Value>) -> PreparedRow {
+        let table = schema::table(entity);
+        let mut columns = Vec::with_capacity(table.columns.len() + 2);
+        columns.push(to_sql(view.get("created_at")));
+        columns.push(to_sql(view.get("updated_at")));
+        for column in &table.columns {
+            columns.push(to_sql(view.get(column.name)));
+        }
+        PreparedRow {
+            entity,
+            id,
+            version: version_of(view),
+            columns,
+            text: search_columns(entity, view),
+            json: stored_text(view),
+        }
+    }
+}
+
 /// The stored state of one row.
 struct Stored {
     version: i64,
@@ -138,14 +208,83 @@ impl Stored {
 /// The search text and phone digits of an indexed record: a customer's name, code and email and
 /// its phone; a contact's name and its phone and mobile.
 fn search_columns(entity: Entity, record: &Map<String, Value>) -> Option<(String, String)> {
+    search_columns_of(entity, |f| text_of(record, f).map(Cow::Borrowed))
+}
+
+/// `search_columns` over any way of reading a record's text fields.
+fn search_columns_of<'r>(
+    entity: Entity,
+    text_of: impl Fn(&str) -> Option<Cow<'r, str>>,
+) -> Option<(String, String)> {
     let (text, phones): (&[&str], &[&str]) = match entity {
         Entity::Customers => (&["name", "code", "email"], &["phone"]),
         Entity::Contacts => (&["name"], &["phone", "mobile"]),
         _ => return None,
     };
-    let search = search_text(text.iter().filter_map(|f| text_of(record, f)));
-    let digits = digits_text(phones.iter().filter_map(|f| text_of(record, f)));
+    let text: Vec<Cow<'r, str>> = text.iter().filter_map(|f| text_of(f)).collect();
+    let phones: Vec<Cow<'r, str>> = phones.iter().filter_map(|f| text_of(f)).collect();
+    let search = search_text(text.iter().map(|t| t.as_ref()));
+    let digits = digits_text(phones.iter().map(|t| t.as_ref()));
     Some((search, digits))
+}
+
+/// A record's fields read in place from the JSON text the server sent, each value left as its
+/// JSON text until a column needs it: a first sync builds no `Map` per record.
+struct RawFields<'a>(BTreeMap<&'a str, &'a RawValue>);
+
+impl<'a> RawFields<'a> {
+    fn parse(text: &'a str) -> Option<RawFields<'a>> {
+        serde_json::from_str(text).ok().map(RawFields)
+    }
+
+    /// A field as `to_sql` stores it.
+    fn sql(&self, name: &str) -> SqlValue {
+        let Some(raw) = self.0.get(name) else {
+            return SqlValue::Null;
+        };
+        let text = raw.get();
+        match text.as_bytes().first() {
+            Some(b'"') => {
+                serde_json::from_str::<String>(text).map_or(SqlValue::Null, SqlValue::Text)
+            }
+            Some(b't') => SqlValue::Integer(1),
+            Some(b'f') => SqlValue::Integer(0),
+            Some(b'[' | b'{') => SqlValue::Text(text.to_string()),
+            Some(b'n') | None => SqlValue::Null,
+            Some(_) => to_sql(serde_json::from_str::<Value>(text).ok().as_ref()),
+        }
+    }
+
+    /// A text field, borrowed when it holds no escapes.
+    fn text(&self, name: &str) -> Option<Cow<'a, str>> {
+        let text = self.0.get(name)?.get();
+        if !text.starts_with('"') {
+            return None;
+        }
+        serde_json::from_str::<&str>(text)
+            .map(Cow::Borrowed)
+            .or_else(|_| serde_json::from_str::<String>(text).map(Cow::Owned))
+            .ok()
+    }
+
+    /// The record as stored (`stored_text`): its fields without the null ones.
+    fn stored_text(&self) -> String {
+        let mut out = String::with_capacity(512);
+        out.push('{');
+        for (name, value) in &self.0 {
+            if value.get() == "null" {
+                continue;
+            }
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(name).unwrap_or_default());
+            out.push(':');
+            out.push_str(value.get());
+        }
+        out.push('}');
+        out
+    }
 }
 
 impl Replica {
@@ -245,28 +384,53 @@ impl Replica {
         only_newer: bool,
         dirty: &mut Dirty,
     ) -> Result<(), ReplicaError> {
+        let row = PreparedRow::new(entity, id.to_string(), view);
+        self.write_row(
+            row,
+            version,
+            pending,
+            conflicted,
+            server_json,
+            only_newer,
+            dirty,
+        )
+    }
+
+    /// Writes a prepared row (see `put_row`).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn write_row(
+        &self,
+        row: PreparedRow,
+        version: i64,
+        pending: bool,
+        conflicted: bool,
+        server_json: Option<String>,
+        only_newer: bool,
+        dirty: &mut Dirty,
+    ) -> Result<(), ReplicaError> {
+        let PreparedRow {
+            entity,
+            id,
+            columns,
+            text,
+            json,
+            ..
+        } = row;
         let table = schema::table(entity);
-        let existing = self.existing(entity, id)?;
+        let existing = self.existing(entity, &id)?;
         if only_newer && existing.as_ref().is_some_and(|e| e.version > version) {
             return Ok(());
         }
-        let mut args: Vec<SqlValue> =
-            Vec::with_capacity(SYSTEM_COLUMNS.len() + table.columns.len() + 3);
-        args.push(SqlValue::Text(id.to_string()));
+        let mut args: Vec<SqlValue> = Vec::with_capacity(columns.len() + 7);
+        args.push(SqlValue::Text(id));
         args.push(SqlValue::Integer(version));
         args.push(SqlValue::Integer(i64::from(pending)));
         args.push(SqlValue::Integer(i64::from(conflicted)));
-        args.push(to_sql(view.get("created_at")));
-        args.push(to_sql(view.get("updated_at")));
-        for column in &table.columns {
-            args.push(to_sql(view.get(column.name)));
-        }
-        let text = search_columns(entity, view);
+        args.extend(columns);
         if let Some((search, digits)) = &text {
             args.push(SqlValue::Text(search.clone()));
             args.push(SqlValue::Text(digits.clone()));
         }
-        let record = (server_json, stored_text(view));
         let (rowid, old) = match existing {
             Some(e) => {
                 args.push(SqlValue::Integer(e.rowid));
@@ -275,7 +439,7 @@ impl Replica {
                     .execute(params_from_iter(args))?;
                 self.db
                     .prepare_cached(&table.update_json)?
-                    .execute(rusqlite::params![e.rowid, record.0, record.1])?;
+                    .execute(rusqlite::params![e.rowid, server_json, json])?;
                 (e.rowid, e.indexed)
             }
             None => {
@@ -285,7 +449,7 @@ impl Replica {
                 let rowid = self.db.last_insert_rowid();
                 self.db
                     .prepare_cached(&table.insert_json)?
-                    .execute(rusqlite::params![rowid, record.0, record.1])?;
+                    .execute(rusqlite::params![rowid, server_json, json])?;
                 (rowid, None)
             }
         };

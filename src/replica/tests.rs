@@ -52,6 +52,7 @@ fn page(changes: Vec<FeedEntry>) -> FeedPage {
         changes,
         next,
         more: false,
+        latest: 0,
     }
 }
 
@@ -252,6 +253,7 @@ fn contacts_moving_and_records_leaving_update_the_search() {
         changes: vec![upsert(2, Entity::Customers, old)],
         next: 2,
         more: false,
+        latest: 0,
     })
     .unwrap();
     assert_eq!(r.cursor().unwrap(), 7);
@@ -498,6 +500,11 @@ fn a_damaged_outbox_is_moved_aside_not_deleted() {
     assert!(kept);
 }
 
+fn journal_mode(r: &Replica) -> String {
+    r.db.query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap()
+}
+
 #[test]
 fn a_first_sync_builds_the_search_indexes_at_its_end() {
     let (_dir, r) = open();
@@ -516,9 +523,15 @@ fn a_first_sync_builds_the_search_indexes_at_its_end() {
         ],
         next: 2,
         more: true,
+        latest: 0,
     };
     r.apply_page(&first).unwrap();
     assert!(r.bulk_loading().unwrap());
+    assert_eq!(
+        journal_mode(&r),
+        "truncate",
+        "a first sync writes its pages once"
+    );
     // While it runs, prefixes and scans still find what has arrived.
     assert_eq!(
         names(&r.search_customers("华为", 10).unwrap()),
@@ -550,9 +563,11 @@ fn a_first_sync_builds_the_search_indexes_at_its_end() {
         )],
         next: 3,
         more: false,
+        latest: 0,
     };
     r.apply_page(&last).unwrap();
     assert!(!r.bulk_loading().unwrap());
+    assert_eq!(journal_mode(&r), "wal", "back to the WAL once it is over");
     check_index(&r);
     assert_eq!(
         names(&r.search_customers("hw@exa", 10).unwrap()),
@@ -608,4 +623,35 @@ fn the_same_user_with_another_role_or_team_starts_afresh_keeping_unsent_writes()
             .unwrap(),
         "role changed"
     );
+}
+
+#[test]
+fn a_row_read_in_place_from_the_wire_is_the_row_read_through_a_map() {
+    let mut c = customer(
+        &id(1),
+        3,
+        "华为\"技术\"\n有限公司",
+        "C000001",
+        Some("+86 139 1234 5678"),
+        Some("hw@example.cn"),
+    );
+    c.insert("tags".into(), json!(["vip", "华东"]));
+    c.insert("extra".into(), json!({"tier": 2, "ok": true}));
+    let k = contact(&id(100), &id(1), "李娜", Some("13912345678"));
+    for (entity, record) in [(Entity::Customers, c), (Entity::Contacts, k)] {
+        let text = serde_json::to_string(&record).unwrap();
+        let raw = serde_json::value::RawValue::from_string(text).unwrap();
+        let fast = rows::PreparedRow::from_raw(entity, &raw).unwrap();
+        let slow = rows::PreparedRow::new(entity, record["id"].as_str().unwrap().into(), &record);
+        assert_eq!(fast.id, slow.id);
+        assert_eq!(fast.version, slow.version);
+        assert_eq!(fast.columns, slow.columns, "{}", entity.name());
+        assert_eq!(fast.text, slow.text);
+        assert_eq!(
+            rows::load_record(entity, &fast.json),
+            rows::load_record(entity, &slow.json)
+        );
+    }
+    let not_a_record = serde_json::value::RawValue::from_string("[1]".into()).unwrap();
+    assert!(rows::PreparedRow::from_raw(Entity::Customers, &not_a_record).is_none());
 }

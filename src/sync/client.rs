@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crm_server::schema::Entity;
-use crm_server::service::FeedPage;
+use crm_server::service::{FeedPage, SnapshotCursor, SnapshotPage};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -269,6 +269,23 @@ impl ApiClient {
             builder = builder.timeout(wait + REQUEST_TIMEOUT);
         }
         self.send(builder.query(&query)).await
+    }
+
+    /// A page of the snapshot a first sync starts from, continuing at `from` (the start when
+    /// None), its records left as JSON text for `replica::prepare_snapshot`. A server older than
+    /// the snapshot answers `NotFound`.
+    pub async fn snapshot(
+        &self,
+        from: Option<&SnapshotCursor>,
+        limit: usize,
+    ) -> Result<SnapshotPage<Box<serde_json::value::RawValue>>, ClientError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(c) = from {
+            query.push(("entity", c.entity.name().to_string()));
+            query.push(("after", c.after.clone()));
+        }
+        self.send(self.request(Method::GET, "/sync/snapshot").query(&query))
+            .await
     }
 
     pub async fn get(&self, entity: Entity, id: &str) -> Result<Map<String, Value>, ClientError> {

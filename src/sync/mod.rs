@@ -13,11 +13,18 @@ use serde::Serialize;
 pub use client::{ApiClient, ClientError, Session};
 pub use live::{LiveSettings, SyncEvent, spawn_live, spawn_live_with};
 
-use crate::replica::{Conflict, Op, OutboxEntry, Replica, ReplicaError};
+use crate::replica::{
+    Conflict, Op, OutboxEntry, Replica, ReplicaError, SnapshotResume, SnapshotStep,
+    prepare_snapshot,
+};
+use crm_server::service::SnapshotCursor;
 use store::ReplicaAccess;
 
 /// Changes asked for per page of the feed: large pages amortize the round trip on a first sync.
 pub const PAGE_SIZE: usize = 5000;
+
+/// Records asked for per page of a first sync's snapshot.
+pub const SNAPSHOT_PAGE_SIZE: usize = 5000;
 
 /// How many times one push retries an entry the server keeps moving under it before backing off.
 const STALE_ROUNDS: usize = 5;
@@ -46,13 +53,34 @@ impl SyncError {
 /// How far a pull has come, after each page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Progress {
-    /// Changes received so far in this pull.
+    /// Changes (and a first sync's snapshot records) received so far in this pull.
     pub received: usize,
     pub cursor: i64,
+    /// The cursor the pull started from.
+    pub start: i64,
+    /// The head of the change feed as last seen (0 when the server does not say).
+    pub latest: i64,
+    /// Records a first sync's snapshot holds in all, when the server said.
+    pub expected: Option<usize>,
     /// The replica was empty when the pull began.
     pub first_sync: bool,
     /// More pages follow.
     pub more: bool,
+}
+
+impl Progress {
+    /// How much of the pull is done, from 0 to 1, when it can be told.
+    pub fn fraction(&self) -> Option<f64> {
+        if !self.more {
+            return Some(1.0);
+        }
+        if let Some(expected) = self.expected.filter(|n| *n > 0) {
+            return Some((self.received as f64 / expected as f64).min(0.99));
+        }
+        (self.latest > self.start).then(|| {
+            ((self.cursor - self.start) as f64 / (self.latest - self.start) as f64).clamp(0.0, 0.99)
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -110,12 +138,31 @@ async fn pull_with<S: ReplicaAccess>(
         cursor: start,
         ..PullReport::default()
     };
+    let mut state = Progress {
+        received: 0,
+        cursor: start,
+        start,
+        latest: 0,
+        expected: None,
+        first_sync: start == 0,
+        more: true,
+    };
+    if let Some(resume) = store.run(|r| r.snapshot_resume()).await? {
+        snapshot(
+            store,
+            client,
+            resume,
+            &mut report,
+            &mut state,
+            &mut progress,
+        )
+        .await?;
+    }
     let fetch = |since: i64| {
         let client = client.clone();
         tokio::spawn(async move { client.feed(since, PAGE_SIZE, None).await })
     };
-    let mut next = Some(fetch(start));
-    let mut received = 0;
+    let mut next = Some(fetch(report.cursor));
     while let Some(pending) = next.take() {
         let page = pending
             .await
@@ -125,21 +172,72 @@ async fn pull_with<S: ReplicaAccess>(
         if more {
             next = Some(fetch(page.next));
         }
-        received += page.changes.len();
+        state.received += page.changes.len();
+        state.latest = state.latest.max(page.latest);
         let applied = store.run(move |r| r.apply_page(&page)).await?;
         report.pages += 1;
         report.upserts += applied.upserts;
         report.removals += applied.removals;
         report.conflicts.extend(applied.conflicts);
         report.cursor = applied.cursor;
-        progress(Progress {
-            received,
-            cursor: report.cursor,
-            first_sync: start == 0,
-            more,
-        });
+        state.cursor = report.cursor;
+        state.more = more;
+        progress(state);
     }
     Ok(report)
+}
+
+/// A first sync: reads the snapshot of every record the user may see, page by page (each page
+/// fetched while the one before is written), and leaves the replica's cursor at the feed head
+/// the first page was read at, for `pull_with` to follow the feed from there. A server without
+/// the snapshot leaves it to the feed alone.
+async fn snapshot<S: ReplicaAccess>(
+    store: &S,
+    client: &ApiClient,
+    resume: SnapshotResume,
+    report: &mut PullReport,
+    state: &mut Progress,
+    progress: &mut impl FnMut(Progress),
+) -> Result<(), SyncError> {
+    let fetch = |from: Option<SnapshotCursor>| {
+        let client = client.clone();
+        // The rows are prepared here too, off the thread that writes them.
+        tokio::spawn(async move {
+            let mut page = client.snapshot(from.as_ref(), SNAPSHOT_PAGE_SIZE).await?;
+            let rows = prepare_snapshot(std::mem::take(&mut page.records));
+            Ok::<_, ClientError>((page, rows))
+        })
+    };
+    let mut head = resume.head;
+    let mut next = Some(fetch(resume.next));
+    while let Some(pending) = next.take() {
+        let (page, rows) = match pending.await.map_err(|e| SyncError::Task(e.to_string()))? {
+            Ok(page) => page,
+            Err(ClientError::NotFound { .. }) if head.is_none() => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let head = *head.get_or_insert(page.head);
+        if let Some(total) = page.total {
+            state.expected = usize::try_from(total).ok();
+        }
+        let step = match page.next {
+            Some(cursor) => {
+                next = Some(fetch(Some(cursor.clone())));
+                SnapshotStep::At { head, next: cursor }
+            }
+            None => SnapshotStep::Done { head },
+        };
+        state.received += rows.len();
+        state.latest = state.latest.max(page.head);
+        let applied = store.run(move |r| r.apply_snapshot(rows, &step)).await?;
+        report.pages += 1;
+        report.upserts += applied.upserts;
+        report.conflicts.extend(applied.conflicts);
+        report.cursor = applied.cursor;
+        state.cursor = report.cursor;
+        progress(*state);
+    }
+    Ok(())
 }
 
 /// Sends one entry. `Ok(Some(record))`: the server's record after the write; `Ok(None)`: deleted.

@@ -185,7 +185,16 @@ pub fn document() -> Value {
         "changes": {"type": "array", "items": {"type": "object", "properties": {
             "seq": {"type": "integer"}, "entity": {"type": "string", "enum": entities}, "id": {"type": "string", "format": "uuid"},
             "op": {"type": "string", "enum": ["upsert", "delete", "drop"]}, "record": {"type": "object"}}}},
-        "next": {"type": "integer"}, "more": {"type": "boolean"}}}));
+        "next": {"type": "integer"}, "more": {"type": "boolean"},
+        "latest": {"type": "integer", "description": "the head of the feed when the page was read"}}}));
+    let cursor = json!({"type": "object", "properties": {"entity": {"type": "string", "enum": entities}, "after": {"type": "string", "format": "uuid"}}, "required": ["entity", "after"]});
+    schemas.insert("SnapshotPage".into(), json!({"type": "object", "properties": {
+        "records": {"type": "array", "items": {"type": "object", "properties": {
+            "entity": {"type": "string", "enum": entities}, "record": {"type": "object"}}, "required": ["entity", "record"]}},
+        "next": {"oneOf": [cursor, {"type": "null"}], "description": "pass back as entity and after; null once every record is sent"},
+        "head": {"type": "integer", "description": "the head of the change feed when the page was read; a first sync follows the feed from the first page's head"},
+        "total": {"type": "integer", "description": "records you may read in all, on the first page"}},
+        "required": ["records", "next", "head"]}));
     paths.insert("/health".into(), json!({"get": {"summary": "Is the server up", "security": [], "responses": {"200": ok(json!({"type": "object"}))}}}));
     paths.insert("/auth/login".into(), json!({"post": {"summary": "Sign in", "security": [],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"username": {"type": "string"}, "password": {"type": "string"}}, "required": ["username", "password"], "additionalProperties": false}}}},
@@ -198,6 +207,12 @@ pub fn document() -> Value {
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": super::sync::MAX_LIMIT}},
             {"name": "wait", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "seconds to long-poll for the next change"}],
         "responses": {"200": ok(json!({"$ref": "#/components/schemas/FeedPage"}))}}}));
+    paths.insert("/sync/snapshot".into(), json!({"get": {"summary": "Every live record you may see, entity by entity, for a first sync; then follow /sync from the first page's head",
+        "parameters": [
+            {"name": "entity", "in": "query", "schema": {"type": "string", "enum": entities}, "description": "next.entity of the previous page"},
+            {"name": "after", "in": "query", "schema": {"type": "string"}, "description": "next.after of the previous page"},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": super::sync::SNAPSHOT_MAX_LIMIT}}],
+        "responses": merge(json!({"200": ok(json!({"$ref": "#/components/schemas/SnapshotPage"}))}), errors())}}));
     paths.insert("/audit/{entity}/{id}".into(), json!({"get": {"summary": "The audit trail of a record (managers and admins)",
         "parameters": [{"name": "entity", "in": "path", "required": true, "schema": {"type": "string", "enum": entities}},
                        {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
@@ -236,5 +251,7 @@ mod tests {
         }
         assert!(doc["paths"]["/customers/{id}"]["patch"].is_object());
         assert!(doc["paths"]["/tickets/{ticket}/comments"]["post"].is_object());
+        assert!(doc["paths"]["/sync/snapshot"]["get"].is_object());
+        assert!(doc["components"]["schemas"]["FeedPage"]["properties"]["latest"].is_object());
     }
 }

@@ -1,4 +1,5 @@
-//! The change feed: `GET /api/v1/sync?since=N&limit=M&wait=S`.
+//! The change feed, `GET /api/v1/sync?since=N&limit=M&wait=S`, and the snapshot a first sync
+//! starts from, `GET /api/v1/sync/snapshot?entity=E&after=ID&limit=M`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -9,13 +10,16 @@ use axum::routing::get;
 
 use super::{AppState, AuthUser};
 use crate::error::ApiError;
-use crate::service::{self, FeedPage};
+use crate::schema::Entity;
+use crate::service::{self, FeedPage, SnapshotCursor, SnapshotPage};
 
 pub const DEFAULT_LIMIT: usize = 500;
 pub const MAX_LIMIT: usize = 5000;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/sync", get(sync))
+    Router::new()
+        .route("/sync", get(sync))
+        .route("/sync/snapshot", get(snapshot))
 }
 
 fn number<T: std::str::FromStr>(
@@ -78,4 +82,53 @@ async fn sync(
             return Ok(axum::Json(page));
         }
     }
+}
+
+/// Records per snapshot page unless asked otherwise: a first sync reads them all.
+pub const SNAPSHOT_DEFAULT_LIMIT: usize = 5000;
+pub const SNAPSHOT_MAX_LIMIT: usize = 20_000;
+
+async fn snapshot(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<axum::Json<SnapshotPage<Box<serde_json::value::RawValue>>>, ApiError> {
+    if let Some(unknown) = params
+        .keys()
+        .find(|k| !matches!(k.as_str(), "entity" | "after" | "limit"))
+    {
+        return Err(ApiError::invalid(
+            unknown,
+            "is not a parameter of the snapshot",
+        ));
+    }
+    let limit: usize = number(&params, "limit", SNAPSHOT_DEFAULT_LIMIT)?;
+    if !(1..=SNAPSHOT_MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be 1 to {SNAPSHOT_MAX_LIMIT}"),
+        ));
+    }
+    let from = match (params.get("entity"), params.get("after")) {
+        (None, None) => None,
+        (Some(name), Some(after)) => {
+            let entity = Entity::from_name(name)
+                .ok_or_else(|| ApiError::invalid("entity", "is not a kind of record"))?;
+            Some(SnapshotCursor {
+                entity,
+                after: after.clone(),
+            })
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "after",
+                "entity and after go together: pass the `next` of the previous page",
+            ));
+        }
+    };
+    let actor = user.0;
+    let page = state
+        .read(move |tx| service::snapshot(tx, &actor, from, limit))
+        .await?;
+    Ok(axum::Json(page))
 }

@@ -52,6 +52,13 @@ pub struct Change {
     pub record: Option<Record>,
 }
 
+/// A record as its wire JSON text, with its id.
+#[derive(Debug, Clone)]
+pub struct RawRecord {
+    pub id: String,
+    pub json: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub actor_id: Option<String>,
@@ -125,6 +132,18 @@ pub trait Tx {
         viewer: Option<&[String]>,
     ) -> Result<Vec<Change>, ApiError>;
     fn latest_seq(&self) -> Result<i64, ApiError>;
+    /// Live records of `entity` a viewer holding these principals may read (None: an admin), in
+    /// id order after `after`, each as its id and its wire JSON text: a first sync's snapshot,
+    /// read straight from the entity table rather than a change and a record at a time.
+    fn snapshot(
+        &self,
+        entity: Entity,
+        after: Option<&str>,
+        limit: usize,
+        viewer: Option<&[String]>,
+    ) -> Result<Vec<RawRecord>, ApiError>;
+    /// How many live records of `entity` the viewer may read.
+    fn visible_count(&self, entity: Entity, viewer: Option<&[String]>) -> Result<u64, ApiError>;
 
     /// Bulk load (demo seeding): stores records whose ids are new, each with its read set, at
     /// the head of the change feed in the order given; returns how many. The same as `insert`,
