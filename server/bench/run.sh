@@ -32,7 +32,7 @@ since=$(curl -sf "$base/sync?since=0&limit=1" -H "Authorization: Bearer $token" 
 run() {
   local name=$1; shift
   echo "== $name"
-  taskset -c 1 wrk -t1 -c32 -d"$duration" --latency "$@" | grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx'
+  taskset -c 1 wrk -t1 -c"${CONNECTIONS:-32}" -d"$duration" --latency "$@" | grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx'
 }
 auth=(-H "Authorization: Bearer $token")
 run "GET by id" "${auth[@]}" "$base/customers/$id"
