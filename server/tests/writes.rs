@@ -178,6 +178,21 @@ fn an_idempotency_key_applies_a_write_once() {
         "key-3",
     );
     assert_eq!(status, 201);
+
+    // A key answers only the request it came with: sent again with another body it is refused
+    // (naming the header), and what the first request wrote stands.
+    let (status, err) = alice.post_with_key("/customers", json!({"name": "Other Co"}), "key-1");
+    assert_eq!(
+        (
+            status,
+            err["error"]["fields"]["Idempotency-Key"].is_string()
+        ),
+        (422, true),
+        "{err}"
+    );
+    let (_, list) = alice.get("/customers?q=Other");
+    assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
+    assert_eq!(alice.get(&path).1["notes"], "called");
 }
 
 #[test]

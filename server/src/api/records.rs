@@ -20,7 +20,7 @@ use crate::access::Actor;
 use crate::error::ApiError;
 use crate::schema::{Entity, Kind, SYSTEM_FIELDS};
 use crate::service;
-use crate::store::{ListQuery, Record};
+use crate::store::{IdempotentAnswer, ListQuery, Record};
 
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 1000;
@@ -257,11 +257,21 @@ async fn get_one(
     json_response(&record, RECORD_BYTES)
 }
 
-/// Runs a write once per Idempotency-Key: a retry gets the first answer back.
+/// What a write asked for, as a digest: a retry must ask for the same thing to get the first
+/// answer back.
+fn request_digest(parts: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(parts.to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs a write once per Idempotency-Key: a retry of the same request gets the first answer
+/// back; the key sent with another request is refused.
 async fn idempotent_write(
     state: &AppState,
     bearer: &Bearer,
     headers: &HeaderMap,
+    request: Value,
     op: impl FnOnce(&dyn crate::store::Tx, &Actor) -> Result<(StatusCode, Value), ApiError>
     + Send
     + 'static,
@@ -270,17 +280,32 @@ async fn idempotent_write(
     let (status, body) = state
         .write_as(bearer, move |tx, actor| {
             let key = key?;
+            let request = match &key {
+                Some(_) => request_digest(&request),
+                None => String::new(),
+            };
             if let Some(key) = &key
-                && let Some((status, body)) = tx.idempotent_answer(&actor.id, key)?
+                && let Some(first) = tx.idempotent_answer(&actor.id, key)?
             {
-                return Ok((status, body));
+                // Keys remembered before requests were (an empty digest) answer as they did.
+                if !first.request.is_empty() && first.request != request {
+                    return Err(ApiError::invalid(
+                        "Idempotency-Key",
+                        "was already used for another request; send a new key",
+                    ));
+                }
+                return Ok((first.status, first.body));
             }
             let (status, body) = op(tx, actor)?;
-            let body = body.to_string();
+            let answer = IdempotentAnswer {
+                request,
+                status: status.as_u16(),
+                body: body.to_string(),
+            };
             if let Some(key) = &key {
-                tx.remember_answer(&actor.id, key, status.as_u16(), &body)?;
+                tx.remember_answer(&actor.id, key, &answer)?;
             }
-            Ok((status.as_u16(), body))
+            Ok((answer.status, answer.body))
         })
         .await?;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -300,7 +325,13 @@ async fn create_entity(
     body: Result<Record, ApiError>,
     allow_duplicate: bool,
 ) -> Result<Response, ApiError> {
-    idempotent_write(&state, &bearer, &headers, move |tx, actor| {
+    let request = json!({
+        "op": "create",
+        "entity": entity.name(),
+        "body": body.as_ref().ok(),
+        "allow_duplicate": allow_duplicate,
+    });
+    idempotent_write(&state, &bearer, &headers, request, move |tx, actor| {
         let written = service::create(tx, actor, entity, &body?, allow_duplicate)?;
         let status = if written.created {
             StatusCode::CREATED
@@ -335,7 +366,13 @@ async fn update_entity(
     body: Result<Record, ApiError>,
 ) -> Result<Response, ApiError> {
     let version = if_match(&headers);
-    idempotent_write(&state, &bearer, &headers, move |tx, actor| {
+    let request = json!({
+        "op": "update",
+        "entity": entity.name(),
+        "id": id.as_ref().ok(),
+        "body": body.as_ref().ok(),
+    });
+    idempotent_write(&state, &bearer, &headers, request, move |tx, actor| {
         let record = service::update(tx, actor, entity, &id?, &body?, version?)?;
         Ok((StatusCode::OK, Value::Object(record)))
     })
@@ -363,7 +400,8 @@ async fn delete_entity(
     id: Result<String, ApiError>,
 ) -> Result<Response, ApiError> {
     let version = if_match(&headers);
-    idempotent_write(&state, &bearer, &headers, move |tx, actor| {
+    let request = json!({"op": "delete", "entity": entity.name(), "id": id.as_ref().ok()});
+    idempotent_write(&state, &bearer, &headers, request, move |tx, actor| {
         let id = id?;
         service::delete(tx, actor, entity, &id, version?)?;
         Ok((StatusCode::OK, json!({ "deleted": id })))

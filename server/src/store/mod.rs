@@ -85,6 +85,15 @@ pub struct Credentials {
     pub active: bool,
 }
 
+/// The first answer to a write sent with an Idempotency-Key, and which request it answered (a
+/// digest), so the key cannot be replayed for another request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentAnswer {
+    pub request: String,
+    pub status: u16,
+    pub body: String,
+}
+
 /// Record-level primitives inside one transaction.
 pub trait Tx {
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, ApiError>;
@@ -213,13 +222,12 @@ pub trait Tx {
         &self,
         user_id: &str,
         key: &str,
-    ) -> Result<Option<(u16, String)>, ApiError>;
+    ) -> Result<Option<IdempotentAnswer>, ApiError>;
     fn remember_answer(
         &self,
         user_id: &str,
         key: &str,
-        status: u16,
-        body: &str,
+        answer: &IdempotentAnswer,
     ) -> Result<(), ApiError>;
 }
 

@@ -11,8 +11,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_ite
 use serde_json::{Map, Value};
 
 use super::{
-    AuditEntry, Change, Credentials, Database, Hidden, ListQuery, NewRecord, RawRecord, Record,
-    Stored, Tx,
+    AuditEntry, Change, Credentials, Database, Hidden, IdempotentAnswer, ListQuery, NewRecord,
+    RawRecord, Record, Stored, Tx,
 };
 use crate::access::{Actor, Role};
 use crate::error::ApiError;
@@ -20,11 +20,26 @@ use crate::schema::{Entity, Kind, SYSTEM_FIELDS};
 use crate::validate::format_time;
 
 /// Numbered migrations, embedded; applied in order, each once. Never edit a released one.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_init",
-    include_str!("../../../migrations/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../../migrations/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_idempotency_requests",
+        include_str!("../../../migrations/0002_idempotency_requests.sql"),
+    ),
+];
+
+/// How long a write's Idempotency-Key is remembered: long enough for any client's retries.
+const IDEMPOTENCY_HOURS: i64 = 24;
+
+/// Keys are forgotten in passing, once every this many remembered answers.
+const IDEMPOTENCY_PRUNE_EVERY: u64 = 256;
+
+static ANSWERS_REMEMBERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Columns beside an entity's fields that the store fills but never sends.
 fn hidden_columns(entity: Entity) -> &'static [&'static str] {
@@ -900,11 +915,19 @@ impl Tx for SqliteTx<'_> {
         &self,
         user_id: &str,
         key: &str,
-    ) -> Result<Option<(u16, String)>, ApiError> {
+    ) -> Result<Option<IdempotentAnswer>, ApiError> {
         Ok(self
             .0
-            .prepare_cached("SELECT status, body FROM idempotency WHERE user_id = ?1 AND key = ?2")?
-            .query_row(params![user_id, key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached(
+                "SELECT request, status, body FROM idempotency WHERE user_id = ?1 AND key = ?2",
+            )?
+            .query_row(params![user_id, key], |r| {
+                Ok(IdempotentAnswer {
+                    request: r.get(0)?,
+                    status: r.get(1)?,
+                    body: r.get(2)?,
+                })
+            })
             .optional()?)
     }
 
@@ -912,15 +935,39 @@ impl Tx for SqliteTx<'_> {
         &self,
         user_id: &str,
         key: &str,
-        status: u16,
-        body: &str,
+        answer: &IdempotentAnswer,
     ) -> Result<(), ApiError> {
+        let now = chrono::Utc::now();
         self.0
             .prepare_cached(
-                "INSERT OR REPLACE INTO idempotency (user_id, key, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR REPLACE INTO idempotency (user_id, key, request, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![user_id, key, status, body, format_time(chrono::Utc::now())])?;
+            .execute(params![
+                user_id,
+                key,
+                answer.request,
+                answer.status,
+                answer.body,
+                format_time(now)
+            ])?;
+        let n = ANSWERS_REMEMBERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n.is_multiple_of(IDEMPOTENCY_PRUNE_EVERY) {
+            self.forget_answers_before(now - chrono::Duration::hours(IDEMPOTENCY_HOURS))?;
+        }
         Ok(())
+    }
+}
+
+impl SqliteTx<'_> {
+    /// Drops the remembered answers of keys first used before `cutoff`.
+    fn forget_answers_before(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, ApiError> {
+        Ok(self
+            .0
+            .prepare_cached("DELETE FROM idempotency WHERE created_at < ?1")?
+            .execute([format_time(cutoff)])?)
     }
 }
 
@@ -1216,9 +1263,35 @@ mod tests {
     }
 
     #[test]
+    fn remembered_answers_are_forgotten_after_their_day() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate(&conn).unwrap();
+        let tx = SqliteTx(&conn);
+        let answer = IdempotentAnswer {
+            request: "digest".into(),
+            status: 201,
+            body: "{}".into(),
+        };
+        tx.remember_answer("u1", "old", &answer).unwrap();
+        tx.remember_answer("u1", "new", &answer).unwrap();
+        conn.execute(
+            "UPDATE idempotency SET created_at = '2020-01-01T00:00:00.000Z' WHERE key = 'old'",
+            [],
+        )
+        .unwrap();
+        let cutoff = chrono::Utc::now() - chrono::Duration::hours(IDEMPOTENCY_HOURS);
+        assert_eq!(tx.forget_answers_before(cutoff).unwrap(), 1);
+        assert_eq!(tx.idempotent_answer("u1", "old").unwrap(), None);
+        assert_eq!(tx.idempotent_answer("u1", "new").unwrap(), Some(answer));
+    }
+
+    #[test]
     fn migrating_twice_applies_nothing_new() {
         let conn = Connection::open_in_memory().unwrap();
-        assert_eq!(migrate(&conn).unwrap(), vec!["0001_init"]);
+        assert_eq!(
+            migrate(&conn).unwrap(),
+            vec!["0001_init", "0002_idempotency_requests"]
+        );
         assert!(migrate(&conn).unwrap().is_empty());
     }
 
