@@ -80,8 +80,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = AppState::new(db, settings).map_err(|e| std::io::Error::other(e.to_string()))?;
-    let app = api::router(state);
+    let app = api::router(state.clone());
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            state.stop_waiting();
+        })
         .await
 }

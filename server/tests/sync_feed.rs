@@ -267,3 +267,28 @@ fn a_long_poll_wakes_on_a_write_it_may_see() {
     assert_eq!(page["changes"].as_array().unwrap().len(), 1);
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
 }
+
+#[test]
+fn stopping_the_server_answers_waiting_long_polls_at_once() {
+    let server = TestServer::start();
+    let alice = server.user("alice", "sales", None);
+    let (_, cursor) = alice.feed(0, 1000);
+    let poll = std::thread::spawn(move || {
+        let started = Instant::now();
+        let (status, page) = alice.get(&format!("/sync?since={cursor}&wait=60"));
+        (status, page, started.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    // Stops the server: it gives requests in flight a 5 s grace, then drops them.
+    drop(server);
+    let (status, page, elapsed) = poll.join().expect("the poll thread");
+    assert_eq!(
+        status, 200,
+        "the long-poll was cut off instead of answered: {page}"
+    );
+    assert_eq!(page["changes"], json!([]), "{page}");
+    assert!(
+        elapsed < Duration::from_secs(30),
+        "the wait held the shutdown for {elapsed:?}"
+    );
+}

@@ -62,6 +62,9 @@ struct Inner {
     db: Arc<dyn Database>,
     /// Bumped after every committed write, to wake long-polls.
     writes: watch::Sender<u64>,
+    /// Set when the server begins to stop: long-polls answer at once instead of holding the
+    /// shutdown for their whole wait.
+    stopping: watch::Sender<bool>,
     throttle: Throttle,
     settings: Settings,
     /// Read transactions run on reader threads, fed from one queue.
@@ -84,7 +87,9 @@ impl AppState {
     /// Fails only when the writer thread cannot be started.
     pub fn new(db: Arc<dyn Database>, settings: Settings) -> Result<AppState, ApiError> {
         let (writes, _) = watch::channel(0);
+        let (stopping, _) = watch::channel(false);
         Ok(AppState(Arc::new(Inner {
+            stopping,
             writer: Writer::start(db.clone())?,
             readers: Readers::start(db.clone(), reader_threads())?,
             db,
@@ -96,6 +101,18 @@ impl AppState {
 
     pub fn db(&self) -> Arc<dyn Database> {
         self.0.db.clone()
+    }
+
+    /// Tells waiting long-polls to answer now: the server is stopping.
+    pub fn stop_waiting(&self) {
+        self.0.stopping.send_replace(true);
+    }
+
+    /// Resolves once [`AppState::stop_waiting`] was called.
+    async fn stopping(&self) {
+        let mut stopping = self.0.stopping.subscribe();
+        // An error means the sender is gone, which only happens as the state is dropped.
+        let _ = stopping.wait_for(|s| *s).await;
     }
 
     /// Runs a read transaction on a reader thread.

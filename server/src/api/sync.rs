@@ -75,11 +75,13 @@ async fn sync(
             return Ok(axum::Json(page));
         }
         // The change may not concern this user: then read again and keep waiting.
-        if tokio::time::timeout_at(deadline, writes.changed())
-            .await
-            .is_err()
-        {
-            return Ok(axum::Json(page));
+        tokio::select! {
+            changed = tokio::time::timeout_at(deadline, writes.changed()) => {
+                if changed.is_err() {
+                    return Ok(axum::Json(page));
+                }
+            }
+            () = state.stopping() => return Ok(axum::Json(page)),
         }
     }
 }
