@@ -727,3 +727,26 @@ fn the_far_end_of_a_long_ticket_queue_names_its_customers() {
         assert!(row.contains(&shown), "no customer on {row:?}\n{screen}");
     }
 }
+
+#[test]
+fn a_busy_day_shows_its_whole_count_at_80_columns() {
+    let mut source = FakeSource::new();
+    for n in 0..12 {
+        let body = json!({
+            "kind": "task",
+            "subject": format!("Busy {n}"),
+            "starts_at": "2026-12-10T09:00:00Z",
+            "customer_id": customer(1),
+        });
+        source
+            .create(Entity::Activities, body.as_object().unwrap().clone())
+            .expect("an activity is created");
+    }
+    let mut app = start_with(options(), source);
+    app.update(Action::Resize(80, 24));
+    press(&mut app, ":");
+    type_text(&mut app, "goto 2026-12-10");
+    press(&mut app, "<Enter>");
+    let screen = screen(&app);
+    assert!(screen.contains("10•12"), "{screen}");
+}

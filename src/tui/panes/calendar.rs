@@ -468,10 +468,18 @@ impl CalendarPane {
                     );
                 }
                 let items = self.day_items(day);
-                let head = if items.is_empty() {
-                    format!("{}", day.day())
-                } else {
-                    format!("{} •{}", day.day(), items.len())
+                let room = usize::from(cell_w.saturating_sub(1));
+                let head = match items.len() {
+                    0 => format!("{}", day.day()),
+                    n => {
+                        let spaced = format!("{} •{n}", day.day());
+                        if crate::text::width(&spaced) <= room {
+                            spaced
+                        } else {
+                            // Narrow cells (80 columns) keep the count whole, not the space.
+                            format!("{}•{n}", day.day())
+                        }
+                    }
                 };
                 let style = if cursor {
                     theme.style(Role::Selection)
