@@ -125,7 +125,11 @@ impl Replica {
     fn apply(&self, batch: Batch<'_>) -> Result<Applied, ReplicaError> {
         let edited: HashSet<(Entity, String)> =
             outbox::records(&self.outbox)?.into_iter().collect();
-        let is_edited = |entity: Entity, id: &str| edited.contains(&(entity, id.to_string()));
+        // Checked for every row of a page: skip the key's copy when nothing is edited, as in a
+        // first sync.
+        let is_edited = |entity: Entity, id: &str| {
+            !edited.is_empty() && edited.contains(&(entity, id.to_string()))
+        };
         let mut applied = Applied::default();
         // The server's records of rows with local edits, to rebase those edits onto.
         let touched: Vec<ServerRecord<'_>> = match &batch {

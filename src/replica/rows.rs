@@ -417,10 +417,6 @@ impl Replica {
             ..
         } = row;
         let table = schema::table(entity);
-        let existing = self.existing(entity, &id)?;
-        if only_newer && existing.as_ref().is_some_and(|e| e.version > version) {
-            return Ok(());
-        }
         let mut args: Vec<SqlValue> = Vec::with_capacity(columns.len() + 7);
         args.push(SqlValue::Text(id));
         args.push(SqlValue::Integer(version));
@@ -430,6 +426,36 @@ impl Replica {
         if let Some((search, digits)) = &text {
             args.push(SqlValue::Text(search.clone()));
             args.push(SqlValue::Text(digits.clone()));
+        }
+        if dirty.bulk {
+            // A first sync's rows are nearly all new: insert at once and let the id's unique
+            // index find the rare one already held (created here, or a page applied again),
+            // instead of looking every row up first. The search indexes are built at its end.
+            match self
+                .db
+                .prepare_cached(&table.insert)?
+                .execute(params_from_iter(&args))
+            {
+                Ok(_) => {
+                    let rowid = self.db.last_insert_rowid();
+                    self.db
+                        .prepare_cached(&table.insert_json)?
+                        .execute(rusqlite::params![rowid, server_json, json])?;
+                    return Ok(());
+                }
+                Err(e) if is_unique_violation(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let SqlValue::Text(id) = &args[0] else {
+            return Err(ReplicaError::Damaged(format!(
+                "the {} row's id",
+                entity.noun()
+            )));
+        };
+        let existing = self.existing(entity, id)?;
+        if only_newer && existing.as_ref().is_some_and(|e| e.version > version) {
+            return Ok(());
         }
         let (rowid, old) = match existing {
             Some(e) => {
@@ -564,6 +590,12 @@ impl Replica {
         }
         Ok(())
     }
+}
+
+/// An insert refused because a row with the same id is held.
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
 impl Dirty {

@@ -655,3 +655,30 @@ fn a_row_read_in_place_from_the_wire_is_the_row_read_through_a_map() {
     let not_a_record = serde_json::value::RawValue::from_string("[1]".into()).unwrap();
     assert!(rows::PreparedRow::from_raw(Entity::Customers, &not_a_record).is_none());
 }
+
+#[test]
+fn a_first_sync_keeps_the_newest_copy_of_a_record_it_meets_twice() {
+    let (_dir, r) = open();
+    let more = |changes| FeedPage {
+        more: true,
+        ..page(changes)
+    };
+    let v2 = customer(&id(1), 2, "新名字", "C000001", None, None);
+    let v1 = customer(&id(1), 1, "旧名字", "C000001", None, None);
+    r.apply_page(&more(vec![upsert(1, Entity::Customers, v1.clone())]))
+        .unwrap();
+    assert!(r.bulk_loading().unwrap());
+    // Met again while the tables fill: a newer copy replaces it, an older one does not.
+    r.apply_page(&more(vec![upsert(2, Entity::Customers, v2)]))
+        .unwrap();
+    r.apply_page(&page(vec![upsert(3, Entity::Customers, v1)]))
+        .unwrap();
+    assert!(!r.bulk_loading().unwrap());
+    let got = r.get(Entity::Customers, &id(1)).unwrap().unwrap();
+    assert_eq!(got.text("name"), Some("新名字"));
+    assert_eq!(
+        names(&r.search_customers("新名", 10).unwrap()),
+        vec!["新名字"]
+    );
+    assert!(r.search_customers("旧名", 10).unwrap().is_empty());
+}
