@@ -215,6 +215,17 @@ impl Replica {
         if self.bulk_loading()? && done {
             self.build_indexes()?;
             self.set_meta("bulk", None)?;
+        } else if let Some(SnapshotStep::At { next, .. }) = step
+            && self.bulk_loading()?
+        {
+            // The snapshot comes entity by entity: those before the next page's are complete.
+            // Their indexes are built now, while the pages still to come are fetched, rather
+            // than all at the end with nothing to overlap.
+            let complete: Vec<Entity> = Entity::ALL
+                .into_iter()
+                .take_while(|e| *e != next.entity)
+                .collect();
+            self.build_indexes_of(&complete)?;
         }
         let cursor = self.cursor()?.max(cursor);
         self.set_meta("cursor", Some(&cursor.to_string()))?;

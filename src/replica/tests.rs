@@ -682,3 +682,66 @@ fn a_first_sync_keeps_the_newest_copy_of_a_record_it_meets_twice() {
     );
     assert!(r.search_customers("旧名", 10).unwrap().is_empty());
 }
+
+#[test]
+fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
+    use crm_server::service::SnapshotCursor;
+    let (_dir, r) = open();
+    let row = |entity, record: Map<String, Value>| {
+        let id = record["id"].as_str().unwrap().to_string();
+        PreparedRow::new(entity, id, &record)
+    };
+    let customers = vec![
+        row(
+            Entity::Customers,
+            customer(&id(1), 1, "华为技术有限公司", "C000001", None, None),
+        ),
+        row(
+            Entity::Customers,
+            customer(&id(2), 1, "Acme Trading", "C000002", None, None),
+        ),
+    ];
+    let next = SnapshotCursor {
+        entity: Entity::Contacts,
+        after: String::new(),
+    };
+    r.apply_snapshot(customers, &SnapshotStep::At { head: 5, next })
+        .unwrap();
+    assert!(r.bulk_loading().unwrap());
+    // The customers are all in: their index is built, and kept up from then on.
+    assert_eq!(
+        names(&r.search_customers("技术有限", 10).unwrap()),
+        vec!["华为技术有限公司"]
+    );
+    r.update(
+        Entity::Customers,
+        &id(2),
+        obj(json!({"name": "Zenith Shipping"})),
+    )
+    .unwrap();
+    assert!(r.built().unwrap().contains(&Entity::Customers));
+    r.db.execute(
+        "INSERT INTO customer_fts(customer_fts, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the customers' index follows a write made after its build");
+    r.apply_snapshot(
+        vec![row(
+            Entity::Contacts,
+            contact(&id(100), &id(1), "李娜", Some("13912345678")),
+        )],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    assert!(!r.bulk_loading().unwrap());
+    check_index(&r);
+    assert_eq!(
+        names(&r.search_customers("shipping", 10).unwrap()),
+        vec!["Zenith Shipping"]
+    );
+    assert!(r.search_customers("trading", 10).unwrap().is_empty());
+    assert_eq!(
+        names(&r.search_customers("12345678", 10).unwrap()),
+        vec!["华为技术有限公司"]
+    );
+}
