@@ -18,8 +18,8 @@ use super::{Replica, ReplicaError};
 
 /// What a transaction must finish before it commits (`Replica::finish`): the writes to the
 /// search indexes. They go last so an index writes its pending entries to disk once per
-/// transaction rather than once per row; during a first sync they are skipped altogether and the
-/// indexes are built in one go at its end (`Replica::apply_page`).
+/// transaction rather than once per row; during a first sync they are skipped for the entities
+/// whose indexes are built in one go later (once their rows are in, or at its end).
 pub struct Dirty {
     index: Vec<IndexOp>,
     /// A first sync is filling the replica: the entities whose search indexes are left to be
