@@ -246,6 +246,15 @@ fn rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// CPU time this thread has used (Linux; zero elsewhere): the replica's writes run on the
+/// bench's own thread, so this tells their cost apart from a busy machine's waits.
+fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
 fn file_mb(path: &Path) -> f64 {
     std::fs::metadata(path)
         .map(|m| m.len() as f64 / 1e6)
@@ -532,6 +541,7 @@ async fn sync_bench(dir: &Path, customers: usize) -> Result<(), Box<dyn std::err
         }
         let replica = Replica::open(&apart)?;
         let started = Instant::now();
+        let cpu = thread_cpu();
         let mut last = Duration::ZERO;
         for page in &pages {
             let t = Instant::now();
@@ -540,9 +550,10 @@ async fn sync_bench(dir: &Path, customers: usize) -> Result<(), Box<dyn std::err
         }
         let took = started.elapsed();
         println!(
-            "writing the same pages into an empty replica: {:.2} s ({:.0} records/s), {:.2} s of it in the last page (index build)",
+            "writing the same pages into an empty replica: {:.2} s ({:.0} records/s, {:.2} s on CPU), {:.2} s of it in the last page (index build)",
             took.as_secs_f64(),
             fetched as f64 / took.as_secs_f64(),
+            (thread_cpu() - cpu).as_secs_f64(),
             last.as_secs_f64()
         );
         drop((replica, pages));
@@ -555,6 +566,7 @@ async fn sync_bench(dir: &Path, customers: usize) -> Result<(), Box<dyn std::err
     }
     let replica = Replica::open(&path)?;
     let started = Instant::now();
+    let cpu = thread_cpu();
     let mut last_report = Instant::now();
     let pulled = sync::pull(&replica, &client, |p| {
         if last_report.elapsed() > Duration::from_secs(2) {
@@ -564,12 +576,14 @@ async fn sync_bench(dir: &Path, customers: usize) -> Result<(), Box<dyn std::err
     })
     .await?;
     let took = started.elapsed();
+    let write_cpu = thread_cpu() - cpu;
     let records = pulled.upserts + pulled.removals;
     println!(
-        "initial sync of {customers} customers ({records} records in {} pages) over loopback: {:.2} s ({:.0} records/s); replica {:.0} MB",
+        "initial sync of {customers} customers ({records} records in {} pages) over loopback: {:.2} s ({:.0} records/s, replica writes {:.2} s on CPU); replica {:.0} MB",
         pulled.pages,
         took.as_secs_f64(),
         records as f64 / took.as_secs_f64(),
+        write_cpu.as_secs_f64(),
         file_mb(&path)
     );
     server.abort();

@@ -125,7 +125,11 @@ impl Replica {
     fn apply(&self, batch: Batch<'_>) -> Result<Applied, ReplicaError> {
         let edited: HashSet<(Entity, String)> =
             outbox::records(&self.outbox)?.into_iter().collect();
-        let is_edited = |entity: Entity, id: &str| edited.contains(&(entity, id.to_string()));
+        // Checked for every row of a page: skip the key's copy when nothing is edited, as in a
+        // first sync.
+        let is_edited = |entity: Entity, id: &str| {
+            !edited.is_empty() && edited.contains(&(entity, id.to_string()))
+        };
         let mut applied = Applied::default();
         // The server's records of rows with local edits, to rebase those edits onto.
         let touched: Vec<ServerRecord<'_>> = match &batch {
@@ -211,6 +215,17 @@ impl Replica {
         if self.bulk_loading()? && done {
             self.build_indexes()?;
             self.set_meta("bulk", None)?;
+        } else if let Some(SnapshotStep::At { next, .. }) = step
+            && self.bulk_loading()?
+        {
+            // The snapshot comes entity by entity: those before the next page's are complete.
+            // Their indexes are built now, while the pages still to come are fetched, rather
+            // than all at the end with nothing to overlap.
+            let complete: Vec<Entity> = Entity::ALL
+                .into_iter()
+                .take_while(|e| *e != next.entity)
+                .collect();
+            self.build_indexes_of(&complete)?;
         }
         let cursor = self.cursor()?.max(cursor);
         self.set_meta("cursor", Some(&cursor.to_string()))?;

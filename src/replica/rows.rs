@@ -18,12 +18,13 @@ use super::{Replica, ReplicaError};
 
 /// What a transaction must finish before it commits (`Replica::finish`): the writes to the
 /// search indexes. They go last so an index writes its pending entries to disk once per
-/// transaction rather than once per row; during a first sync they are skipped altogether and the
-/// indexes are built in one go at its end (`Replica::apply_page`).
+/// transaction rather than once per row; during a first sync they are skipped for the entities
+/// whose indexes are built in one go later (once their rows are in, or at its end).
 pub struct Dirty {
     index: Vec<IndexOp>,
-    /// A first sync is filling the replica: leave the search indexes to be built at its end.
-    bulk: bool,
+    /// A first sync is filling the replica: the entities whose search indexes are left to be
+    /// built in one go (empty otherwise).
+    deferred: Vec<Entity>,
 }
 
 /// One change to a search index: remove a row's old text, or add its new text.
@@ -417,10 +418,6 @@ impl Replica {
             ..
         } = row;
         let table = schema::table(entity);
-        let existing = self.existing(entity, &id)?;
-        if only_newer && existing.as_ref().is_some_and(|e| e.version > version) {
-            return Ok(());
-        }
         let mut args: Vec<SqlValue> = Vec::with_capacity(columns.len() + 7);
         args.push(SqlValue::Text(id));
         args.push(SqlValue::Integer(version));
@@ -430,6 +427,36 @@ impl Replica {
         if let Some((search, digits)) = &text {
             args.push(SqlValue::Text(search.clone()));
             args.push(SqlValue::Text(digits.clone()));
+        }
+        if dirty.deferred.contains(&entity) {
+            // A first sync's rows are nearly all new: insert at once and let the id's unique
+            // index find the rare one already held (created here, or a page applied again),
+            // instead of looking every row up first. The search indexes are built at its end.
+            match self
+                .db
+                .prepare_cached(&table.insert)?
+                .execute(params_from_iter(&args))
+            {
+                Ok(_) => {
+                    let rowid = self.db.last_insert_rowid();
+                    self.db
+                        .prepare_cached(&table.insert_json)?
+                        .execute(rusqlite::params![rowid, server_json, json])?;
+                    return Ok(());
+                }
+                Err(e) if is_unique_violation(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let SqlValue::Text(id) = &args[0] else {
+            return Err(ReplicaError::Damaged(format!(
+                "the {} row's id",
+                entity.noun()
+            )));
+        };
+        let existing = self.existing(entity, id)?;
+        if only_newer && existing.as_ref().is_some_and(|e| e.version > version) {
+            return Ok(());
         }
         let (rowid, old) = match existing {
             Some(e) => {
@@ -511,18 +538,40 @@ impl Replica {
 
     /// A change set for a transaction on the replica, aware of a first sync in progress.
     pub(super) fn dirty(&self) -> Result<Dirty, ReplicaError> {
+        let deferred = if self.bulk_loading()? {
+            let built = self.built()?;
+            Entity::ALL
+                .into_iter()
+                .filter(|e| !built.contains(e))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Dirty {
             index: Vec::new(),
-            bulk: self.bulk_loading()?,
+            deferred,
         })
+    }
+
+    /// The entities whose indexes a first sync has built already (see `build_indexes_of`).
+    pub(super) fn built(&self) -> Result<Vec<Entity>, ReplicaError> {
+        Ok(self
+            .meta("built")?
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(Entity::from_name)
+            .collect())
     }
 
     /// Ends the work of a transaction before its commit: writes the search indexes.
     pub(super) fn finish(&self, dirty: &mut Dirty) -> Result<(), ReplicaError> {
-        let ops = std::mem::take(&mut dirty.index);
-        if dirty.bulk {
-            return Ok(());
-        }
+        let mut ops = std::mem::take(&mut dirty.index);
+        ops.retain(|op| {
+            !dirty
+                .deferred
+                .iter()
+                .any(|e| schema::indexed(*e) == Some(op.fts))
+        });
         for op in ops {
             let sql = if op.remove {
                 format!(
@@ -552,18 +601,37 @@ impl Replica {
     }
 
     /// Builds the list indexes and the search indexes from the tables, at the end of a first
-    /// sync.
+    /// sync, of the entities not built yet.
     pub(super) fn build_indexes(&self) -> Result<(), ReplicaError> {
-        for entity in Entity::ALL {
+        self.build_indexes_of(&Entity::ALL)?;
+        self.set_meta("built", None)
+    }
+
+    /// Builds the indexes of `entities` during a first sync, once all their rows are in:
+    /// later rows of theirs are indexed as they are written (`dirty`).
+    pub(super) fn build_indexes_of(&self, entities: &[Entity]) -> Result<(), ReplicaError> {
+        let mut built = self.built()?;
+        for &entity in entities {
+            if built.contains(&entity) {
+                continue;
+            }
             self.db
                 .execute_batch(&schema::table(entity).create_secondary)?;
             if let Some(fts) = schema::indexed(entity) {
                 self.db
                     .execute(&format!("INSERT INTO {fts}({fts}) VALUES ('rebuild')"), [])?;
             }
+            built.push(entity);
         }
-        Ok(())
+        let names: Vec<&str> = built.iter().map(|e| e.name()).collect();
+        self.set_meta("built", Some(&names.join(",")))
     }
+}
+
+/// An insert refused because a row with the same id is held.
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
 impl Dirty {

@@ -655,3 +655,93 @@ fn a_row_read_in_place_from_the_wire_is_the_row_read_through_a_map() {
     let not_a_record = serde_json::value::RawValue::from_string("[1]".into()).unwrap();
     assert!(rows::PreparedRow::from_raw(Entity::Customers, &not_a_record).is_none());
 }
+
+#[test]
+fn a_first_sync_keeps_the_newest_copy_of_a_record_it_meets_twice() {
+    let (_dir, r) = open();
+    let more = |changes| FeedPage {
+        more: true,
+        ..page(changes)
+    };
+    let v2 = customer(&id(1), 2, "新名字", "C000001", None, None);
+    let v1 = customer(&id(1), 1, "旧名字", "C000001", None, None);
+    r.apply_page(&more(vec![upsert(1, Entity::Customers, v1.clone())]))
+        .unwrap();
+    assert!(r.bulk_loading().unwrap());
+    // Met again while the tables fill: a newer copy replaces it, an older one does not.
+    r.apply_page(&more(vec![upsert(2, Entity::Customers, v2)]))
+        .unwrap();
+    r.apply_page(&page(vec![upsert(3, Entity::Customers, v1)]))
+        .unwrap();
+    assert!(!r.bulk_loading().unwrap());
+    let got = r.get(Entity::Customers, &id(1)).unwrap().unwrap();
+    assert_eq!(got.text("name"), Some("新名字"));
+    assert_eq!(
+        names(&r.search_customers("新名", 10).unwrap()),
+        vec!["新名字"]
+    );
+    assert!(r.search_customers("旧名", 10).unwrap().is_empty());
+}
+
+#[test]
+fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
+    use crm_server::service::SnapshotCursor;
+    let (_dir, r) = open();
+    let row = |entity, record: Map<String, Value>| {
+        let id = record["id"].as_str().unwrap().to_string();
+        PreparedRow::new(entity, id, &record)
+    };
+    let customers = vec![
+        row(
+            Entity::Customers,
+            customer(&id(1), 1, "华为技术有限公司", "C000001", None, None),
+        ),
+        row(
+            Entity::Customers,
+            customer(&id(2), 1, "Acme Trading", "C000002", None, None),
+        ),
+    ];
+    let next = SnapshotCursor {
+        entity: Entity::Contacts,
+        after: String::new(),
+    };
+    r.apply_snapshot(customers, &SnapshotStep::At { head: 5, next })
+        .unwrap();
+    assert!(r.bulk_loading().unwrap());
+    // The customers are all in: their index is built, and kept up from then on.
+    assert_eq!(
+        names(&r.search_customers("技术有限", 10).unwrap()),
+        vec!["华为技术有限公司"]
+    );
+    r.update(
+        Entity::Customers,
+        &id(2),
+        obj(json!({"name": "Zenith Shipping"})),
+    )
+    .unwrap();
+    assert!(r.built().unwrap().contains(&Entity::Customers));
+    r.db.execute(
+        "INSERT INTO customer_fts(customer_fts, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the customers' index follows a write made after its build");
+    r.apply_snapshot(
+        vec![row(
+            Entity::Contacts,
+            contact(&id(100), &id(1), "李娜", Some("13912345678")),
+        )],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    assert!(!r.bulk_loading().unwrap());
+    check_index(&r);
+    assert_eq!(
+        names(&r.search_customers("shipping", 10).unwrap()),
+        vec!["Zenith Shipping"]
+    );
+    assert!(r.search_customers("trading", 10).unwrap().is_empty());
+    assert_eq!(
+        names(&r.search_customers("12345678", 10).unwrap()),
+        vec!["华为技术有限公司"]
+    );
+}

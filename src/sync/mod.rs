@@ -17,7 +17,6 @@ use crate::replica::{
     Conflict, Op, OutboxEntry, Replica, ReplicaError, SnapshotResume, SnapshotStep,
     prepare_snapshot,
 };
-use crm_server::service::SnapshotCursor;
 use store::ReplicaAccess;
 
 /// Changes asked for per page of the feed: large pages amortize the round trip on a first sync.
@@ -25,6 +24,9 @@ pub const PAGE_SIZE: usize = 5000;
 
 /// Records asked for per page of a first sync's snapshot.
 pub const SNAPSHOT_PAGE_SIZE: usize = 5000;
+/// Snapshot pages fetched ahead of the one being written (a page's prepared rows take a few
+/// megabytes).
+const SNAPSHOT_AHEAD: usize = 8;
 
 /// How many times one push retries an entry the server keeps moving under it before backing off.
 const STALE_ROUNDS: usize = 5;
@@ -199,19 +201,40 @@ async fn snapshot<S: ReplicaAccess>(
     state: &mut Progress,
     progress: &mut impl FnMut(Progress),
 ) -> Result<(), SyncError> {
-    let fetch = |from: Option<SnapshotCursor>| {
+    // Pages are fetched and their rows prepared by a task of their own, up to SNAPSHOT_AHEAD
+    // pages ahead of the writes: the write thread's longer pauses (the index builds of the
+    // entities done so far) leave the fetching going on meanwhile.
+    let (sender, mut pages) = tokio::sync::mpsc::channel(SNAPSHOT_AHEAD);
+    let fetcher = {
         let client = client.clone();
-        // The rows are prepared here too, off the thread that writes them.
+        let mut from = resume.next;
         tokio::spawn(async move {
-            let mut page = client.snapshot(from.as_ref(), SNAPSHOT_PAGE_SIZE).await?;
-            let rows = prepare_snapshot(std::mem::take(&mut page.records));
-            Ok::<_, ClientError>((page, rows))
+            loop {
+                let fetched = client
+                    .snapshot(from.as_ref(), SNAPSHOT_PAGE_SIZE)
+                    .await
+                    .map(|mut page| {
+                        let rows = prepare_snapshot(std::mem::take(&mut page.records));
+                        (page, rows)
+                    });
+                from = fetched
+                    .as_ref()
+                    .ok()
+                    .and_then(|(page, _)| page.next.clone());
+                // Stops when the pull has stopped reading, after an error and after the last page.
+                if sender.send(fetched).await.is_err() || from.is_none() {
+                    return;
+                }
+            }
         })
     };
+    let _fetcher = AbortOnDrop(fetcher);
     let mut head = resume.head;
-    let mut next = Some(fetch(resume.next));
-    while let Some(pending) = next.take() {
-        let (page, rows) = match pending.await.map_err(|e| SyncError::Task(e.to_string()))? {
+    loop {
+        let Some(fetched) = pages.recv().await else {
+            return Err(SyncError::Task("the snapshot's fetching stopped".into()));
+        };
+        let (page, rows) = match fetched {
             Ok(page) => page,
             Err(ClientError::NotFound { .. }) if head.is_none() => return Ok(()),
             Err(e) => return Err(e.into()),
@@ -221,12 +244,10 @@ async fn snapshot<S: ReplicaAccess>(
             state.expected = usize::try_from(total).ok();
         }
         let step = match page.next {
-            Some(cursor) => {
-                next = Some(fetch(Some(cursor.clone())));
-                SnapshotStep::At { head, next: cursor }
-            }
+            Some(cursor) => SnapshotStep::At { head, next: cursor },
             None => SnapshotStep::Done { head },
         };
+        let done = matches!(step, SnapshotStep::Done { .. });
         state.received += rows.len();
         state.latest = state.latest.max(page.head);
         let applied = store.run(move |r| r.apply_snapshot(rows, &step)).await?;
@@ -236,8 +257,19 @@ async fn snapshot<S: ReplicaAccess>(
         report.cursor = applied.cursor;
         state.cursor = report.cursor;
         progress(*state);
+        if done {
+            return Ok(());
+        }
     }
-    Ok(())
+}
+
+/// Stops a task when the pull that started it ends, however it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Sends one entry. `Ok(Some(record))`: the server's record after the write; `Ok(None)`: deleted.
