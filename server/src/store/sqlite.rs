@@ -222,6 +222,19 @@ fn visible_filter(entity: Entity, viewer: Option<&[String]>, args: &mut Vec<SqlV
     let Some(principals) = viewer else {
         return String::new();
     };
+    let (entity_arg, marks) = bind_acl_args(entity, principals, args);
+    format!(
+        " AND id IN (SELECT record_id FROM acl WHERE entity = ?{entity_arg} AND principal IN ({marks}))"
+    )
+}
+
+/// Pushes the entity and the principals an `acl` condition compares with onto `args`: the
+/// entity's parameter number, and the principals' placeholders (`?3, ?4`).
+fn bind_acl_args(
+    entity: Entity,
+    principals: &[String],
+    args: &mut Vec<SqlValue>,
+) -> (usize, String) {
     args.push(SqlValue::Text(entity.name().into()));
     let entity_arg = args.len();
     let mut marks = Vec::new();
@@ -229,10 +242,7 @@ fn visible_filter(entity: Entity, viewer: Option<&[String]>, args: &mut Vec<SqlV
         args.push(SqlValue::Text(p.clone()));
         marks.push(format!("?{}", args.len()));
     }
-    format!(
-        " AND id IN (SELECT record_id FROM acl WHERE entity = ?{entity_arg} AND principal IN ({}))",
-        marks.join(", ")
-    )
+    (entity_arg, marks.join(", "))
 }
 
 /// A transaction (or plain connection) on which the primitives run.
@@ -650,17 +660,10 @@ impl Tx for SqliteTx<'_> {
         // Row by row rather than `id IN (...)`: the list form reads and sorts every visible id
         // for each page, which over all the pages of a large snapshot is quadratic.
         if let Some(principals) = viewer {
-            args.push(SqlValue::Text(entity.name().into()));
-            let entity_arg = args.len();
-            let mut marks = Vec::new();
-            for p in principals {
-                args.push(SqlValue::Text(p.clone()));
-                marks.push(format!("?{}", args.len()));
-            }
+            let (entity_arg, marks) = bind_acl_args(entity, principals, &mut args);
             sql_text.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM acl a WHERE a.entity = ?{entity_arg} AND a.record_id = {}.id AND a.principal IN ({}))",
+                " AND EXISTS (SELECT 1 FROM acl a WHERE a.entity = ?{entity_arg} AND a.record_id = {}.id AND a.principal IN ({marks}))",
                 entity.name(),
-                marks.join(", ")
             ));
         }
         args.push(SqlValue::Integer(limit as i64));
