@@ -35,20 +35,27 @@ fn number<T: std::str::FromStr>(
     }
 }
 
+/// A query parameter the route does not know is a mistake worth naming, not one to ignore.
+fn reject_unknown(
+    params: &HashMap<String, String>,
+    known: &[&str],
+    route: &str,
+) -> Result<(), ApiError> {
+    match params.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(unknown) => Err(ApiError::invalid(
+            unknown,
+            format!("is not a parameter of {route}"),
+        )),
+        None => Ok(()),
+    }
+}
+
 async fn sync(
     State(state): State<AppState>,
     user: AuthUser,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<axum::Json<FeedPage>, ApiError> {
-    if let Some(unknown) = params
-        .keys()
-        .find(|k| !matches!(k.as_str(), "since" | "limit" | "wait"))
-    {
-        return Err(ApiError::invalid(
-            unknown,
-            "is not a parameter of the change feed",
-        ));
-    }
+    reject_unknown(&params, &["since", "limit", "wait"], "the change feed")?;
     let since: i64 = number(&params, "since", 0)?;
     let limit: usize = number(&params, "limit", DEFAULT_LIMIT)?;
     if since < 0 {
@@ -95,15 +102,7 @@ async fn snapshot(
     user: AuthUser,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<axum::Json<SnapshotPage<Box<serde_json::value::RawValue>>>, ApiError> {
-    if let Some(unknown) = params
-        .keys()
-        .find(|k| !matches!(k.as_str(), "entity" | "after" | "limit"))
-    {
-        return Err(ApiError::invalid(
-            unknown,
-            "is not a parameter of the snapshot",
-        ));
-    }
+    reject_unknown(&params, &["entity", "after", "limit"], "the snapshot")?;
     let limit: usize = number(&params, "limit", SNAPSHOT_DEFAULT_LIMIT)?;
     if !(1..=SNAPSHOT_MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid(
