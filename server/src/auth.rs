@@ -64,9 +64,14 @@ pub fn new_token() -> Result<String, ApiError> {
 
 /// What the database keeps of a token.
 pub fn token_hash(token: &str) -> String {
+    sha256_hex(token)
+}
+
+/// SHA-256 of `text` in lowercase hex.
+pub fn sha256_hex(text: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(token.as_bytes());
-    // Checked on every request: no `format!` (and its String) per byte.
+    let digest = Sha256::digest(text.as_bytes());
+    // Run on every request: no `format!` (and its String) per byte.
     let mut hex = String::with_capacity(2 * digest.len());
     for b in digest {
         hex.push(char::from(HEX[usize::from(b >> 4)]));

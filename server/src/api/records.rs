@@ -260,9 +260,7 @@ async fn get_one(
 /// What a write asked for, as a digest: a retry must ask for the same thing to get the first
 /// answer back.
 fn request_digest(parts: &Value) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(parts.to_string().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::auth::sha256_hex(&parts.to_string())
 }
 
 /// Runs a write once per Idempotency-Key: a retry of the same request gets the first answer
