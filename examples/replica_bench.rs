@@ -18,11 +18,16 @@ use crm_server::schema::Entity;
 use crm_server::service::{FeedEntry, FeedOp, FeedPage};
 use serde_json::{Map, Value, json};
 
+// The allocator the `crm` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Args {
     customers: usize,
     sync: usize,
     fzf: bool,
     dir: Option<PathBuf>,
+    pull_only: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -31,6 +36,7 @@ fn args() -> Result<Args, String> {
         sync: 100_000,
         fzf: true,
         dir: None,
+        pull_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -43,6 +49,7 @@ fn args() -> Result<Args, String> {
             "--customers" => out.customers = number("--customers")?,
             "--sync" => out.sync = number("--sync")?,
             "--no-fzf" => out.fzf = false,
+            "--pull-only" => out.pull_only = true,
             "--dir" => out.dir = Some(PathBuf::from(it.next().ok_or("--dir needs a path")?)),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -248,6 +255,21 @@ fn rss_mb() -> Option<f64> {
 
 /// CPU time this thread has used (Linux; zero elsewhere): the replica's writes run on the
 /// bench's own thread, so this tells their cost apart from a busy machine's waits.
+/// CPU time of the whole process (all threads: server, fetching, writing), from /proc.
+fn process_cpu() -> Duration {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1;
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            // utime and stime: fields 14 and 15 of stat, 12 and 13 after the name.
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    // The kernel counts in USER_HZ, 100 a second on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
 fn thread_cpu() -> Duration {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()
@@ -441,7 +463,11 @@ fn search_bench(
     Ok(())
 }
 
-async fn sync_bench(dir: &Path, customers: usize) -> Result<(), Box<dyn std::error::Error>> {
+async fn sync_bench(
+    dir: &Path,
+    customers: usize,
+    pull_only: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     let db_path = dir.join("sync-server.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
@@ -453,6 +479,12 @@ async fn sync_bench(dir: &Path, customers: usize) -> Result<(), Box<dyn std::err
         "\nseeded the server in {:.1} s: {report}",
         seeded.elapsed().as_secs_f64()
     );
+    // Closed and opened again, as `crm-server seed` and then `serve` would: closing checkpoints
+    // the seed's WAL, which would otherwise be copied during the sync being measured.
+    drop(db);
+    // And its gigabytes written to disk first: their writeback would compete with the sync.
+    let _ = Command::new("sync").status();
+    let db = crm_server::open_sqlite(&db_path)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(crm_server::serve(
@@ -467,8 +499,52 @@ async fn sync_bench(dir: &Path, customers: usize) -> Result<(), Box<dyn std::err
         .login("demo", crm_server::seed::DEMO_PASSWORD)
         .await?;
     let client = client.with_token(session.token);
-    // The feed alone (server work, transfer, parsing), then writing the same pages into an
-    // empty replica, to tell the two apart; then the pull as it runs, the two overlapped.
+    if !pull_only {
+        measure_apart(dir, &client, addr, customers).await?;
+    }
+
+    let path = dir.join("sync.replica");
+    let _ = std::fs::remove_file(crm::replica::outbox_path(&path));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let replica = Replica::open(&path)?;
+    let started = Instant::now();
+    let cpu = thread_cpu();
+    let all_cpu = process_cpu();
+    let mut last_report = Instant::now();
+    let pulled = sync::pull(&replica, &client, |p| {
+        if last_report.elapsed() > Duration::from_secs(2) {
+            println!("  … {} records", p.received);
+            last_report = Instant::now();
+        }
+    })
+    .await?;
+    let took = started.elapsed();
+    let write_cpu = thread_cpu() - cpu;
+    let all_cpu = process_cpu() - all_cpu;
+    let records = pulled.upserts + pulled.removals;
+    println!(
+        "initial sync of {customers} customers ({records} records in {} pages) over loopback: {:.2} s ({:.0} records/s, replica writes {:.2} s on CPU, all threads {:.2} s); replica {:.0} MB",
+        pulled.pages,
+        took.as_secs_f64(),
+        records as f64 / took.as_secs_f64(),
+        write_cpu.as_secs_f64(),
+        all_cpu.as_secs_f64(),
+        file_mb(&path)
+    );
+    server.abort();
+    Ok(())
+}
+
+/// The feed alone (server work, transfer, parsing), then writing the same pages into an empty
+/// replica, to tell the two apart; then the snapshot alone, as users who see all and part of it.
+async fn measure_apart(
+    dir: &Path,
+    client: &ApiClient,
+    addr: std::net::SocketAddr,
+    customers: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let (mut since, mut fetched) = (0, 0);
     let mut pages = Vec::new();
@@ -559,34 +635,6 @@ async fn sync_bench(dir: &Path, customers: usize) -> Result<(), Box<dyn std::err
         drop((replica, pages));
     }
 
-    let path = dir.join("sync.replica");
-    let _ = std::fs::remove_file(crm::replica::outbox_path(&path));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    let replica = Replica::open(&path)?;
-    let started = Instant::now();
-    let cpu = thread_cpu();
-    let mut last_report = Instant::now();
-    let pulled = sync::pull(&replica, &client, |p| {
-        if last_report.elapsed() > Duration::from_secs(2) {
-            println!("  … {} records", p.received);
-            last_report = Instant::now();
-        }
-    })
-    .await?;
-    let took = started.elapsed();
-    let write_cpu = thread_cpu() - cpu;
-    let records = pulled.upserts + pulled.removals;
-    println!(
-        "initial sync of {customers} customers ({records} records in {} pages) over loopback: {:.2} s ({:.0} records/s, replica writes {:.2} s on CPU); replica {:.0} MB",
-        pulled.pages,
-        took.as_secs_f64(),
-        records as f64 / took.as_secs_f64(),
-        write_cpu.as_secs_f64(),
-        file_mb(&path)
-    );
-    server.abort();
     Ok(())
 }
 
@@ -610,7 +658,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
-        runtime.block_on(sync_bench(&dir, args.sync))?;
+        runtime.block_on(sync_bench(&dir, args.sync, args.pull_only))?;
     }
     Ok(())
 }

@@ -201,9 +201,10 @@ async fn snapshot<S: ReplicaAccess>(
     state: &mut Progress,
     progress: &mut impl FnMut(Progress),
 ) -> Result<(), SyncError> {
-    // Pages are fetched and their rows prepared by a task of their own, up to SNAPSHOT_AHEAD
-    // pages ahead of the writes: the write thread's longer pauses (the index builds of the
-    // entities done so far) leave the fetching going on meanwhile.
+    // Pages are fetched by a task of their own, up to SNAPSHOT_AHEAD pages ahead of the writes:
+    // the write thread's longer pauses (the index builds of the entities done so far) leave the
+    // fetching going on meanwhile. Each page's rows are prepared on the blocking pool while the
+    // next page is asked for, so the server, the preparing and the writing overlap.
     let (sender, mut pages) = tokio::sync::mpsc::channel(SNAPSHOT_AHEAD);
     let fetcher = {
         let client = client.clone();
@@ -214,7 +215,8 @@ async fn snapshot<S: ReplicaAccess>(
                     .snapshot(from.as_ref(), SNAPSHOT_PAGE_SIZE)
                     .await
                     .map(|mut page| {
-                        let rows = prepare_snapshot(std::mem::take(&mut page.records));
+                        let records = std::mem::take(&mut page.records);
+                        let rows = tokio::task::spawn_blocking(move || prepare_snapshot(records));
                         (page, rows)
                     });
                 from = fetched
@@ -239,6 +241,7 @@ async fn snapshot<S: ReplicaAccess>(
             Err(ClientError::NotFound { .. }) if head.is_none() => return Ok(()),
             Err(e) => return Err(e.into()),
         };
+        let rows = rows.await.map_err(|e| SyncError::Task(e.to_string()))?;
         let head = *head.get_or_insert(page.head);
         if let Some(total) = page.total {
             state.expected = usize::try_from(total).ok();
