@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::outbox::{self, Conflict, EntryState, Op, OutboxEntry};
-use super::rows::{Dirty, PreparedRow, load_record, version_of};
+use super::rows::{Dirty, PreparedRow, version_of};
 use super::{Replica, ReplicaError, Tx, now_ms, now_text};
 use crate::sync::merge::merge;
 
@@ -48,13 +48,6 @@ pub fn prepare_snapshot(records: Vec<SnapshotRecord<Box<RawValue>>>) -> Vec<Prep
         .iter()
         .filter_map(|r| PreparedRow::from_raw(r.entity, &r.record))
         .collect()
-}
-
-/// The server's record a prepared row was made from.
-fn server_record(row: &PreparedRow) -> Result<Map<String, Value>, ReplicaError> {
-    load_record(row.entity, &row.json).ok_or_else(|| {
-        ReplicaError::Damaged(format!("the {} {} as prepared", row.entity.noun(), row.id))
-    })
 }
 
 /// Where a first sync's snapshot stands: the feed head its first page was read at, and where
@@ -142,8 +135,8 @@ impl Replica {
             Batch::Snapshot(rows, _) => rows
                 .iter()
                 .filter(|r| is_edited(r.entity, &r.id))
-                .map(|r| Ok((r.entity, r.id.as_str(), Cow::Owned(server_record(r)?))))
-                .collect::<Result<_, ReplicaError>>()?,
+                .map(|r| (r.entity, r.id.as_str(), Cow::Owned(r.record())))
+                .collect(),
         };
         if !touched.is_empty() {
             let tx = Tx::begin(&self.outbox)?;
@@ -180,7 +173,7 @@ impl Replica {
                 for row in rows {
                     applied.upserts += 1;
                     if is_edited(row.entity, &row.id) {
-                        let record = server_record(&row)?;
+                        let record = row.record();
                         self.take_server_copy(row.entity, &row.id, &record, &mut dirty)?;
                     } else {
                         let version = row.version;

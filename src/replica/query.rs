@@ -47,11 +47,10 @@ fn read_record(entity: Entity, row: &Row<'_>) -> rusqlite::Result<Record> {
     })
 }
 
-/// The record columns of an entity table under the alias `c`.
-const RECORD_COLUMNS: &str = "c.id, c.version, c.pending, c.conflicted, j.json";
-
-/// The customers table with its records, aliased `c` and `j`.
-const CUSTOMERS: &str = "customers c JOIN customers_json j ON j.rowid = c.rowid";
+/// `SELECT <the record columns> FROM customers c`.
+fn customers() -> &'static str {
+    &schema::table(Entity::Customers).select
+}
 
 /// Trigrams one short word may stand for in a query; a word that starts more is scanned for.
 const MAX_EXPANSION: usize = 300;
@@ -126,10 +125,7 @@ impl Replica {
     /// A filtered, sorted page of records.
     pub fn list(&self, entity: Entity, q: &LocalQuery) -> Result<Vec<Record>, ReplicaError> {
         let table = schema::table(entity);
-        let name = entity.name();
-        let mut sql = format!(
-            "SELECT {RECORD_COLUMNS} FROM {name} c JOIN {name}_json j ON j.rowid = c.rowid WHERE 1"
-        );
+        let mut sql = format!("{} WHERE 1", table.select);
         let mut args: Vec<SqlValue> = Vec::new();
         for (field, value) in &q.filters {
             let column = match field.as_str() {
@@ -147,14 +143,6 @@ impl Replica {
                 ),
             };
             let name = column.map_or(field.as_str(), |c| c.name);
-            if name == "created_by" {
-                args.push(to_sql(Some(value)));
-                sql.push_str(&format!(
-                    " AND json_extract(j.json, '$.created_by') IS ?{}",
-                    args.len()
-                ));
-                continue;
-            }
             if value.is_null() {
                 sql.push_str(&format!(" AND c.{name} IS NULL"));
                 continue;
@@ -259,7 +247,8 @@ impl Replica {
                 let typed = text.trim();
                 for column in ["name", "code"] {
                     let sql = format!(
-                        "SELECT {RECORD_COLUMNS} FROM {CUSTOMERS} WHERE c.{column} >= ?1 AND c.{column} < ?2 ORDER BY c.{column} LIMIT ?3"
+                        "{} WHERE c.{column} >= ?1 AND c.{column} < ?2 ORDER BY c.{column} LIMIT ?3",
+                        customers()
                     );
                     let args = vec![
                         SqlValue::Text(typed.to_string()),
@@ -365,10 +354,11 @@ impl Replica {
         sql.push_str(&format!(" LIMIT ?{}", args.len()));
         let outer = if contacts {
             format!(
-                "SELECT {RECORD_COLUMNS} FROM {CUSTOMERS} WHERE c.id IN (SELECT customer_id FROM contacts WHERE rowid IN ({sql}))"
+                "{} WHERE c.id IN (SELECT customer_id FROM contacts WHERE rowid IN ({sql}))",
+                customers()
             )
         } else {
-            format!("SELECT {RECORD_COLUMNS} FROM {CUSTOMERS} WHERE c.rowid IN ({sql})")
+            format!("{} WHERE c.rowid IN ({sql})", customers())
         };
         self.query(Entity::Customers, &outer, args)
     }
@@ -404,7 +394,7 @@ impl Replica {
         if let Ok(id) = uuid::Uuid::parse_str(key) {
             return self.get(Entity::Customers, &id.hyphenated().to_string());
         }
-        let sql = format!("SELECT {RECORD_COLUMNS} FROM {CUSTOMERS} WHERE c.code = ?1 LIMIT 1");
+        let sql = format!("{} WHERE c.code = ?1 LIMIT 1", customers());
         Ok(self
             .query(
                 Entity::Customers,

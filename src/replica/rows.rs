@@ -2,6 +2,7 @@
 //! the columns lists read, and for customers and contacts the text of the search index.
 
 use crm_server::schema::Entity;
+use crm_server::store::columns;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use std::borrow::Cow;
@@ -45,16 +46,7 @@ struct Existing {
 }
 
 pub fn to_sql(value: Option<&Value>) -> SqlValue {
-    match value {
-        None | Some(Value::Null) => SqlValue::Null,
-        Some(Value::Bool(b)) => SqlValue::Integer(i64::from(*b)),
-        Some(Value::Number(n)) => n.as_i64().map_or_else(
-            || SqlValue::Real(n.as_f64().unwrap_or(0.0)),
-            SqlValue::Integer,
-        ),
-        Some(Value::String(s)) => SqlValue::Text(s.clone()),
-        Some(other) => SqlValue::Text(other.to_string()),
-    }
+    value.map_or(SqlValue::Null, columns::to_sql)
 }
 
 /// A JSON object as text, without copying it first.
@@ -118,21 +110,22 @@ pub fn pending_rows(db: &Connection) -> Result<Vec<(Entity, String)>, ReplicaErr
     Ok(out)
 }
 
-/// What a row is made of that follows from its record alone: the list columns, the search text
-/// and the stored record text. Made apart from the write so a first sync can prepare a page while
-/// the page before it is written.
+/// What a row is made of that follows from its record alone: its columns and the search text.
+/// Made apart from the write so a first sync can prepare a page while the page before it is
+/// written.
 #[derive(Debug, Clone)]
 pub struct PreparedRow {
     pub entity: Entity,
     pub id: String,
     /// The server version of the record.
     pub version: i64,
-    /// `created_at`, `updated_at`, then the table's columns.
+    /// `created_at`, `updated_at`, `created_by`, then the table's columns.
     pub(super) columns: Vec<SqlValue>,
     pub(super) text: Option<(String, String)>,
-    /// The record as stored (`stored_text`).
-    pub json: String,
 }
+
+/// System fields stored in `PreparedRow::columns` before the table's columns.
+const LEADING: [&str; 3] = ["created_at", "updated_at", "created_by"];
 
 impl PreparedRow {
     /// A row from a record as the server sent it (None when it is not an object with an id).
@@ -145,12 +138,9 @@ impl PreparedRow {
         };
         let id = fields.text("id")?.into_owned();
         let table = schema::table(entity);
-        let mut columns = Vec::with_capacity(table.columns.len() + 2);
-        columns.push(fields.sql("created_at"));
-        columns.push(fields.sql("updated_at"));
-        for column in &table.columns {
-            columns.push(fields.sql(column.name));
-        }
+        let mut columns = Vec::with_capacity(table.columns.len() + LEADING.len());
+        columns.extend(LEADING.iter().map(|name| fields.sql(name)));
+        columns.extend(table.columns.iter().map(|c| fields.sql(c.name)));
         let version = match fields.sql("version") {
             SqlValue::Integer(v) => v,
             _ => 0,
@@ -161,26 +151,37 @@ impl PreparedRow {
             version,
             columns,
             text: search_columns_of(entity, |f| fields.text(f)),
-            json: fields.stored_text(),
         })
     }
 
     pub fn new(entity: Entity, id: String, view: &Map<String, Value>) -> PreparedRow {
         let table = schema::table(entity);
-        let mut columns = Vec::with_capacity(table.columns.len() + 2);
-        columns.push(to_sql(view.get("created_at")));
-        columns.push(to_sql(view.get("updated_at")));
-        for column in &table.columns {
-            columns.push(to_sql(view.get(column.name)));
-        }
+        let mut columns = Vec::with_capacity(table.columns.len() + LEADING.len());
+        columns.extend(LEADING.iter().map(|name| to_sql(view.get(*name))));
+        columns.extend(table.columns.iter().map(|c| to_sql(view.get(c.name))));
         PreparedRow {
             entity,
             id,
             version: version_of(view),
             columns,
             text: search_columns(entity, view),
-            json: stored_text(view),
         }
+    }
+
+    /// The record the row was made from, with every field of its entity present.
+    pub fn record(&self) -> Map<String, Value> {
+        let mut record = Map::new();
+        record.insert("id".into(), Value::String(self.id.clone()));
+        record.insert("version".into(), Value::from(self.version));
+        let table = schema::table(self.entity);
+        let kinds = LEADING
+            .iter()
+            .map(|name| (*name, crm_server::schema::Kind::Time))
+            .chain(table.columns.iter().map(|c| (c.name, c.kind)));
+        for ((name, kind), value) in kinds.zip(&self.columns) {
+            record.insert(name.into(), columns::from_sql(kind, value.clone()));
+        }
+        record
     }
 }
 
@@ -267,42 +268,24 @@ impl<'a> RawFields<'a> {
             .or_else(|_| serde_json::from_str::<String>(text).map(Cow::Owned))
             .ok()
     }
-
-    /// The record as stored (`stored_text`): its fields without the null ones.
-    fn stored_text(&self) -> String {
-        let mut out = String::with_capacity(512);
-        out.push('{');
-        for (name, value) in &self.0 {
-            if value.get() == "null" {
-                continue;
-            }
-            if out.len() > 1 {
-                out.push(',');
-            }
-            out.push_str(&serde_json::to_string(name).unwrap_or_default());
-            out.push(':');
-            out.push_str(value.get());
-        }
-        out.push('}');
-        out
-    }
 }
 
 impl Replica {
     fn stored(&self, entity: Entity, id: &str) -> Result<Option<Stored>, ReplicaError> {
-        let table = entity.name();
         let sql = format!(
-            "SELECT c.version, c.pending, j.json, j.server FROM {table} c JOIN {table}_json j ON j.rowid = c.rowid WHERE c.id = ?1"
+            "SELECT {}, c.server FROM {} c WHERE c.id = ?1",
+            schema::table(entity).record,
+            entity.name()
         );
         Ok(self
             .db
             .prepare_cached(&sql)?
             .query_row([id], |r| {
                 Ok(Stored {
-                    version: r.get(0)?,
-                    pending: r.get(1)?,
-                    json: r.get(2)?,
-                    server: r.get(3)?,
+                    version: r.get(1)?,
+                    pending: r.get(2)?,
+                    json: r.get(4)?,
+                    server: r.get(5)?,
                 })
             })
             .optional()?)
@@ -414,11 +397,10 @@ impl Replica {
             id,
             columns,
             text,
-            json,
             ..
         } = row;
         let table = schema::table(entity);
-        let mut args: Vec<SqlValue> = Vec::with_capacity(columns.len() + 7);
+        let mut args: Vec<SqlValue> = Vec::with_capacity(columns.len() + 8);
         args.push(SqlValue::Text(id));
         args.push(SqlValue::Integer(version));
         args.push(SqlValue::Integer(i64::from(pending)));
@@ -428,6 +410,7 @@ impl Replica {
             args.push(SqlValue::Text(search.clone()));
             args.push(SqlValue::Text(digits.clone()));
         }
+        args.push(server_json.map_or(SqlValue::Null, SqlValue::Text));
         if dirty.deferred.contains(&entity) {
             // A first sync's rows are nearly all new: insert at once and let the id's unique
             // index find the rare one already held (created here, or a page applied again),
@@ -437,13 +420,7 @@ impl Replica {
                 .prepare_cached(&table.insert)?
                 .execute(params_from_iter(&args))
             {
-                Ok(_) => {
-                    let rowid = self.db.last_insert_rowid();
-                    self.db
-                        .prepare_cached(&table.insert_json)?
-                        .execute(rusqlite::params![rowid, server_json, json])?;
-                    return Ok(());
-                }
+                Ok(_) => return Ok(()),
                 Err(e) if is_unique_violation(&e) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -464,20 +441,13 @@ impl Replica {
                 self.db
                     .prepare_cached(&table.update)?
                     .execute(params_from_iter(args))?;
-                self.db
-                    .prepare_cached(&table.update_json)?
-                    .execute(rusqlite::params![e.rowid, server_json, json])?;
                 (e.rowid, e.indexed)
             }
             None => {
                 self.db
                     .prepare_cached(&table.insert)?
                     .execute(params_from_iter(args))?;
-                let rowid = self.db.last_insert_rowid();
-                self.db
-                    .prepare_cached(&table.insert_json)?
-                    .execute(rusqlite::params![rowid, server_json, json])?;
-                (rowid, None)
+                (self.db.last_insert_rowid(), None)
             }
         };
         if let (Some(fts), Some(new)) = (schema::indexed(entity), text) {
@@ -529,9 +499,6 @@ impl Replica {
         let table = entity.name();
         self.db
             .prepare_cached(&format!("DELETE FROM {table} WHERE rowid = ?1"))?
-            .execute([old.rowid])?;
-        self.db
-            .prepare_cached(&format!("DELETE FROM {table}_json WHERE rowid = ?1"))?
             .execute([old.rowid])?;
         Ok(())
     }

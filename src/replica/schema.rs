@@ -1,24 +1,25 @@
 //! The replica file's tables, generated from the server's entity descriptors so the two cannot
-//! drift: one table per entity holding each record's JSON as the server sent it, plus the columns
-//! that lists filter, sort and search on.
+//! drift: one table per entity with a column per field, as the server keeps them, plus the
+//! local state and the search text.
 
 use std::sync::LazyLock;
 
 use crm_server::schema::{Entity, Kind};
+use crm_server::store::columns::json_value;
 
 /// Bumped whenever the tables below change. A replica of any other version is a cache of the
 /// wrong shape: it is deleted and refilled by a full sync (the outbox lives in its own file).
-pub const REPLICA_VERSION: i64 = 6;
+pub const REPLICA_VERSION: i64 = 7;
 
 /// Columns every entity table starts with, before its field columns.
 /// `version`: the server version the local view is based on (0 for a record only created here);
 /// `pending`: local edits wait in the outbox; `conflicted`: one of them conflicts.
 ///
-/// The records themselves live in a table beside it, `<entity>_json`, under the same rowid:
-/// `json`, the record as the screens see it (the server's copy with pending edits laid on), and
-/// `server`, the server's copy while local edits are pending (NULL otherwise, and NULL for a
-/// record created here that the server has not acknowledged yet). Kept apart so the entity
-/// table stays narrow: scans (short searches) and index builds read a tenth of the bytes.
+/// The row is the record as the screens see it (the server's copy with pending edits laid on).
+/// Every table ends with `server`: the server's copy as JSON while local edits are pending (NULL
+/// otherwise, and NULL for a record created here that the server has not acknowledged yet).
+/// Records are stored once, as columns: a first sync writes each record as one row, and a
+/// record's JSON is made by SQLite when it is read (`Table::record`).
 pub const SYSTEM_COLUMNS: &[&str] = &[
     "id",
     "version",
@@ -26,6 +27,7 @@ pub const SYSTEM_COLUMNS: &[&str] = &[
     "conflicted",
     "created_at",
     "updated_at",
+    "created_by",
 ];
 
 /// Memory a search index may hold before it writes a segment (see `build`).
@@ -39,59 +41,6 @@ pub fn indexed(entity: Entity) -> Option<&'static str> {
         Entity::Customers => Some("customer_fts"),
         Entity::Contacts => Some("contact_fts"),
         _ => None,
-    }
-}
-
-/// Fields kept as columns beyond the filterable and sortable ones: what screens show in lists,
-/// search, and the agenda and SLA views order by.
-fn extra_columns(entity: Entity) -> &'static [&'static str] {
-    match entity {
-        Entity::Customers => &[
-            "name",
-            "code",
-            "phone",
-            "email",
-            "level",
-            "owner_id",
-            "lifecycle",
-            "region",
-        ],
-        Entity::Contacts => &[
-            "customer_id",
-            "name",
-            "phone",
-            "mobile",
-            "email",
-            "birthday",
-        ],
-        Entity::Opportunities => &[
-            "customer_id",
-            "stage_id",
-            "owner_id",
-            "expected_close",
-            "amount",
-            "name",
-        ],
-        Entity::Activities => &[
-            "starts_at",
-            "due_at",
-            "done",
-            "customer_id",
-            "owner_id",
-            "subject",
-        ],
-        Entity::Tickets => &[
-            "status",
-            "priority",
-            "assignee_id",
-            "customer_id",
-            "resolution_due",
-            "subject",
-            "number",
-        ],
-        Entity::Comments => &["ticket_id", "body"],
-        Entity::Users => &["username", "display_name", "email"],
-        Entity::Teams | Entity::Stages => &["name"],
     }
 }
 
@@ -136,17 +85,19 @@ pub struct Column {
 /// The generated SQL of one entity table.
 pub struct Table {
     pub entity: Entity,
+    /// A column per field of the entity, in the entity's order.
     pub columns: Vec<Column>,
     pub create: String,
     /// Inserts a row: parameters are SYSTEM_COLUMNS in order, then `columns`, then (indexed
-    /// entities only) search and digits. A plain insert or update rather than an upsert: an
-    /// upsert opens a statement journal per row, which costs a bulk pull.
+    /// entities only) search and digits, then server. A plain insert or update rather than an
+    /// upsert: an upsert opens a statement journal per row, which costs a bulk pull.
     pub insert: String,
     /// Rewrites a row: the same parameters, then the rowid.
     pub update: String,
-    /// Writes the record of a row: rowid, server, json.
-    pub insert_json: String,
-    pub update_json: String,
+    /// The record columns of a row of this table aliased `c`: id, version, pending,
+    /// conflicted, and the record as JSON text.
+    pub record: String,
+    /// `SELECT <record> FROM <table> c`.
     pub select: String,
     /// Creates the indexes lists order and filter by (if missing). A first sync drops them
     /// and creates them at its end: sorting once beats a million random index inserts.
@@ -171,23 +122,12 @@ fn column_type(kind: Kind) -> &'static str {
 }
 
 fn build(entity: Entity) -> Table {
-    let mut names: Vec<&'static str> = Vec::new();
-    for field in entity.fields() {
-        if field.filter
-            || field.sort
-            || extra_columns(entity).contains(&field.name)
-            || search_fields(entity).contains(&field.name)
-        {
-            names.push(field.name);
-        }
-    }
-    let columns: Vec<Column> = names
+    let columns: Vec<Column> = entity
+        .fields()
         .iter()
-        .filter_map(|n| {
-            entity.field(n).map(|f| Column {
-                name: f.name,
-                kind: f.kind,
-            })
+        .map(|f| Column {
+            name: f.name,
+            kind: f.kind,
         })
         .collect();
     let table = entity.name();
@@ -199,6 +139,7 @@ fn build(entity: Entity) -> Table {
         "conflicted INTEGER NOT NULL DEFAULT 0".to_string(),
         "created_at TEXT".to_string(),
         "updated_at TEXT".to_string(),
+        "created_by TEXT".to_string(),
     ];
     defs.extend(
         columns
@@ -214,10 +155,9 @@ fn build(entity: Entity) -> Table {
         all.push("search");
         all.push("digits");
     }
+    defs.push("server TEXT".into());
+    all.push("server");
     let mut create = format!("CREATE TABLE {table} ({});\n", defs.join(", "));
-    create.push_str(&format!(
-        "CREATE TABLE {table}_json (rowid INTEGER PRIMARY KEY, server TEXT, json TEXT NOT NULL);\n"
-    ));
     create.push_str(&format!(
         "CREATE INDEX {table}_pending ON {table}(pending) WHERE pending = 1;\n"
     ));
@@ -266,21 +206,38 @@ fn build(entity: Entity) -> Table {
         sets.join(", "),
         all.len() + 1
     );
-    let select = format!(
-        "SELECT c.id, c.version, c.pending, c.conflicted, j.json FROM {table} c JOIN {table}_json j ON j.rowid = c.rowid"
+    let record = format!(
+        "c.id, c.version, c.pending, c.conflicted, {}",
+        record_json(&columns)
     );
     Table {
         entity,
+        select: format!("SELECT {record} FROM {table} c"),
+        record,
         columns,
         create,
         insert,
         update,
-        insert_json: format!("INSERT INTO {table}_json (rowid, server, json) VALUES (?1, ?2, ?3)"),
-        update_json: format!("UPDATE {table}_json SET server = ?2, json = ?3 WHERE rowid = ?1"),
-        select,
         create_secondary: secondary.concat(),
         drop_secondary: drop_secondary.concat(),
     }
+}
+
+/// The SQL expression of a row's record as JSON text, the system fields and then every field,
+/// as the server sends it.
+fn record_json(columns: &[Column]) -> String {
+    let system = crm_server::schema::SYSTEM_FIELDS
+        .iter()
+        .map(|name| format!("'{name}', c.{name}"));
+    let fields = columns.iter().map(|c| {
+        format!(
+            "'{}', {}",
+            c.name,
+            json_value(&format!("c.{}", c.name), c.kind)
+        )
+    });
+    let pairs: Vec<String> = system.chain(fields).collect();
+    format!("json_object({})", pairs.join(", "))
 }
 
 static TABLES: LazyLock<Vec<Table>> =
@@ -306,13 +263,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_spec_column_exists() {
+    fn every_field_has_a_column() {
         for entity in Entity::ALL {
             let t = table(entity);
-            for name in extra_columns(entity).iter().chain(search_fields(entity)) {
-                assert!(t.column(name).is_some(), "{}.{name}", entity.name());
-            }
-            for field in entity.fields().iter().filter(|f| f.filter || f.sort) {
+            for field in entity.fields() {
                 assert!(
                     t.column(field.name).is_some(),
                     "{}.{}",

@@ -3,6 +3,7 @@
 //! SQLite implements both (the embedded default); a PostgreSQL backend implements the same traits
 //! without touching the routes or the rules.
 
+pub mod columns;
 pub mod sqlite;
 
 use std::collections::BTreeSet;

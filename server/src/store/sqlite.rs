@@ -10,13 +10,14 @@ use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
 use serde_json::{Map, Value};
 
+use super::columns::{from_sql, json_value, to_sql};
 use super::{
     AuditEntry, Change, Credentials, Database, Hidden, IdempotentAnswer, ListQuery, NewRecord,
     RawRecord, Record, Stored, Tx,
 };
 use crate::access::{Actor, Role};
 use crate::error::ApiError;
-use crate::schema::{Entity, Kind, SYSTEM_FIELDS};
+use crate::schema::{Entity, SYSTEM_FIELDS};
 use crate::validate::format_time;
 
 /// Numbered migrations, embedded; applied in order, each once. Never edit a released one.
@@ -58,22 +59,6 @@ struct EntitySql {
     /// `SELECT id, <the wire record as JSON text> FROM <table> WHERE deleted = 0`: the same
     /// record `read_row` builds, but made by SQLite, so a snapshot page is never a Map per row.
     snapshot: String,
-}
-
-/// The SQL expression of one column's value in a record's wire JSON, as `from_sql` reads it.
-fn json_value(name: &str, kind: Kind) -> String {
-    match kind {
-        Kind::Bool => {
-            format!(
-                "json(CASE WHEN {name} IS NULL THEN NULL WHEN {name} THEN 'true' ELSE 'false' END)"
-            )
-        }
-        // Stored as JSON text; unreadable text reads as null, as in `from_sql`.
-        Kind::Tags | Kind::Refs(_) | Kind::Map => {
-            format!("json(CASE WHEN json_valid({name}) THEN {name} END)")
-        }
-        _ => name.to_string(),
-    }
 }
 
 static SQL: LazyLock<Vec<EntitySql>> = LazyLock::new(|| {
@@ -133,33 +118,6 @@ static SQL: LazyLock<Vec<EntitySql>> = LazyLock::new(|| {
 fn sql(entity: Entity) -> &'static EntitySql {
     let index = Entity::ALL.iter().position(|e| *e == entity).unwrap_or(0);
     &SQL[index]
-}
-
-fn to_sql(value: &Value) -> SqlValue {
-    match value {
-        Value::Null => SqlValue::Null,
-        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
-        Value::Number(n) => n.as_i64().map_or_else(
-            || SqlValue::Real(n.as_f64().unwrap_or(0.0)),
-            SqlValue::Integer,
-        ),
-        Value::String(s) => SqlValue::Text(s.clone()),
-        Value::Array(_) | Value::Object(_) => SqlValue::Text(value.to_string()),
-    }
-}
-
-fn from_sql(kind: Kind, value: SqlValue) -> Value {
-    match (kind, value) {
-        (_, SqlValue::Null) => Value::Null,
-        (Kind::Bool, SqlValue::Integer(i)) => Value::Bool(i != 0),
-        (Kind::Tags | Kind::Refs(_) | Kind::Map, SqlValue::Text(s)) => {
-            serde_json::from_str(&s).unwrap_or(Value::Null)
-        }
-        (_, SqlValue::Integer(i)) => Value::from(i),
-        (_, SqlValue::Real(f)) => Value::from(f),
-        (_, SqlValue::Text(s)) => Value::String(s),
-        (_, SqlValue::Blob(_)) => Value::Null,
-    }
 }
 
 /// Reads a row selected with [`EntitySql::select`] into (record, deleted).
