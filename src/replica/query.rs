@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use super::rows::{load_record, to_sql};
 use super::schema::{self, search_fields};
-use super::search::{Plan, fts_phrase, indexable, like_pattern, phone_key, plan, prefix_end};
+use super::search::{
+    Plan, fts_phrase, indexable, like_pattern, phone_key, plan, prefix_end, trigrams,
+};
 use super::{Record, Replica, ReplicaError};
 
 /// A list request against the replica.
@@ -194,16 +196,19 @@ impl Replica {
                 Plan::Words(words) => words,
             };
             for word in words {
+                args.push(SqlValue::Text(like_pattern(&word)));
+                let n = args.len();
                 if indexable(&word) {
-                    args.push(SqlValue::Text(fts_phrase(&word)));
-                    let n = args.len();
+                    // The index yields rows with the word's trigrams; the text is checked.
+                    args.push(SqlValue::Text(trigrams(&word)));
+                    let m = args.len();
                     sql.push_str(&format!(
-                        " AND (c.rowid IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?{n})
-                           OR c.id IN (SELECT k.customer_id FROM contact_fts f JOIN contacts k ON k.rowid = f.rowid WHERE contact_fts MATCH ?{n}))"
+                        " AND ((c.rowid IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?{m})
+                                AND (c.search LIKE ?{n} ESCAPE '\\' OR c.digits LIKE ?{n} ESCAPE '\\'))
+                           OR c.id IN (SELECT k.customer_id FROM contact_fts f JOIN contacts k ON k.rowid = f.rowid
+                                WHERE contact_fts MATCH ?{m} AND (k.search LIKE ?{n} ESCAPE '\\' OR k.digits LIKE ?{n} ESCAPE '\\')))"
                     ));
                 } else {
-                    args.push(SqlValue::Text(like_pattern(&word)));
-                    let n = args.len();
                     sql.push_str(&format!(
                         " AND (c.search LIKE ?{n} ESCAPE '\\' OR c.digits LIKE ?{n} ESCAPE '\\'
                            OR c.id IN (SELECT customer_id FROM contacts WHERE search LIKE ?{n} ESCAPE '\\' OR digits LIKE ?{n} ESCAPE '\\'))"
@@ -263,7 +268,6 @@ impl Replica {
                 words.into_iter().partition(|w| indexable(w))
             }
         };
-        let long: Vec<String> = long.iter().map(|w| fts_phrase(w)).collect();
         for contacts in [false, true] {
             if ranked.full() {
                 break;
@@ -274,8 +278,8 @@ impl Replica {
         Ok(ranked.out)
     }
 
-    /// Customers whose own search row (or, with `contacts`, a contact's) matches every indexed
-    /// phrase in `long` and contains every word in `short` (too short for the index: scanned,
+    /// Customers whose own search row (or, with `contacts`, a contact's) contains every word in
+    /// `long` (found through the index) and in `short` (too short for the index: scanned,
     /// bounded by the limit).
     fn matching(
         &self,
@@ -290,8 +294,10 @@ impl Replica {
             "customer_fts"
         };
         if !long.is_empty() {
-            // The index narrows by the long words; short ones filter what it yields.
-            return self.matching_rows(contacts, long, short, None, limit);
+            // The index narrows by the long words' trigrams; every word filters what it yields.
+            let terms: Vec<String> = long.iter().map(|w| trigrams(w)).collect();
+            let all: Vec<String> = long.iter().chain(short).cloned().collect();
+            return self.matching_rows(contacts, &terms, &all, None, limit);
         }
         // Only short words. A common one is found at once by a scan of the first rows; a rare
         // one through the index, as the trigrams it starts — cheap to list exactly because it
@@ -411,7 +417,8 @@ impl Replica {
         let Some(key) = phone_key(phone).filter(|k| k.len() >= 3) else {
             return Ok(Vec::new());
         };
-        let expr = format!("digits : {}", fts_phrase(&key));
+        let expr = trigrams(&key);
+        let pattern = like_pattern(&key);
         let mut out: Vec<Record> = Vec::new();
         for (fts, table, customer) in [
             ("customer_fts", "customers", "r.id"),
@@ -419,10 +426,11 @@ impl Replica {
         ] {
             // Candidates hold the digits somewhere; keep those with the exact number.
             let sql = format!(
-                "SELECT {customer}, r.digits FROM {fts} f JOIN {table} r ON r.rowid = f.rowid WHERE {fts} MATCH ?1 LIMIT ?2"
+                "SELECT {customer}, r.digits FROM {fts} f JOIN {table} r ON r.rowid = f.rowid WHERE {fts} MATCH ?1 AND r.digits LIKE ?3 ESCAPE '\\' LIMIT ?2"
             );
             let mut stmt = self.db.prepare_cached(&sql)?;
-            let rows = stmt.query_map(rusqlite::params![expr, PHONE_CANDIDATES as i64], |r| {
+            let params = rusqlite::params![expr, PHONE_CANDIDATES as i64, pattern];
+            let rows = stmt.query_map(params, |r| {
                 Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
             })?;
             let mut ids = Vec::new();

@@ -116,6 +116,17 @@ pub fn fts_phrase(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
+/// An index query for rows holding every trigram of `word` (three characters or more): the
+/// index keeps no positions, so the rows it yields must still be checked for the word itself.
+pub fn trigrams(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let grams: Vec<String> = chars
+        .windows(3)
+        .map(|w| fts_phrase(&w.iter().collect::<String>()))
+        .collect();
+    grams.join(" AND ")
+}
+
 /// A LIKE pattern matching `s` anywhere, with `\` as the escape character.
 pub fn like_pattern(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -188,5 +199,7 @@ mod tests {
         assert_eq!(fts_phrase("a\"b"), "\"a\"\"b\"");
         assert_eq!(like_pattern("50%_\\"), "%50\\%\\_\\\\%");
         assert!(indexable("华为技") && !indexable("华为"));
+        assert_eq!(trigrams("华为技术"), "\"华为技\" AND \"为技术\"");
+        assert_eq!(trigrams("a\"bc"), "\"a\"\"b\" AND \"\"\"bc\"");
     }
 }
