@@ -6,7 +6,6 @@ use crm_server::store::columns;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -231,17 +230,64 @@ fn search_columns_of<'r>(
 }
 
 /// A record's fields read in place from the JSON text the server sent, each value left as its
-/// JSON text until a column needs it: a first sync builds no `Map` per record.
-struct RawFields<'a>(BTreeMap<&'a str, &'a RawValue>);
+/// JSON text until a column needs it: a first sync builds no `Map` per record. The fields are
+/// kept in the order sent, which is the order columns ask for them in, so each look-up starts
+/// where the last one ended.
+struct RawFields<'a> {
+    fields: Vec<(&'a str, &'a RawValue)>,
+    next: std::cell::Cell<usize>,
+}
+
+/// The fields of a JSON object, in order.
+struct Fields<'a>(Vec<(&'a str, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a record")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(32));
+                while let Some(field) = map.next_entry()? {
+                    fields.push(field);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
 
 impl<'a> RawFields<'a> {
     fn parse(text: &'a str) -> Option<RawFields<'a>> {
-        serde_json::from_str(text).ok().map(RawFields)
+        let Fields(fields) = serde_json::from_str(text).ok()?;
+        Some(RawFields {
+            fields,
+            next: std::cell::Cell::new(0),
+        })
+    }
+
+    fn get(&self, name: &str) -> Option<&'a RawValue> {
+        let count = self.fields.len();
+        let start = self.next.get();
+        (0..count)
+            .map(|i| (start + i) % count)
+            .find(|&i| self.fields[i].0 == name)
+            .map(|i| {
+                self.next.set(i + 1);
+                self.fields[i].1
+            })
     }
 
     /// A field as `to_sql` stores it.
     fn sql(&self, name: &str) -> SqlValue {
-        let Some(raw) = self.0.get(name) else {
+        let Some(raw) = self.get(name) else {
             return SqlValue::Null;
         };
         let text = raw.get();
@@ -259,7 +305,7 @@ impl<'a> RawFields<'a> {
 
     /// A text field, borrowed when it holds no escapes.
     fn text(&self, name: &str) -> Option<Cow<'a, str>> {
-        let text = self.0.get(name)?.get();
+        let text = self.get(name)?.get();
         if !text.starts_with('"') {
             return None;
         }
