@@ -163,6 +163,10 @@ impl Replica {
             self.set_meta("bulk", Some("1"))?;
             self.drop_indexes()?;
         }
+        if self.bulk_loading()? {
+            // The search indexes grow on another core while the rows are written.
+            self.start_search_build()?;
+        }
         let mut dirty = self.dirty()?;
         let next = match batch {
             Batch::Feed(page) => {
@@ -224,6 +228,7 @@ impl Replica {
         self.set_meta("cursor", Some(&cursor.to_string()))?;
         self.set_meta("last_sync_at", Some(&now_text()))?;
         tx.commit()?;
+        self.finish_search()?;
         self.tune_for_bulk(self.bulk_loading()?)?;
         applied.cursor = cursor;
         Ok(applied)

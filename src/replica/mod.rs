@@ -14,9 +14,11 @@ mod query;
 mod rows;
 pub mod schema;
 pub mod search;
+mod search_build;
 mod signal;
 mod writes;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +34,7 @@ pub use rows::PreparedRow;
 pub use signal::local_writes;
 
 use crm_server::schema::Entity;
+use search_build::SearchBuild;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicaError {
@@ -155,6 +158,8 @@ pub struct Replica {
     db: Connection,
     outbox: Connection,
     rebuilt: Option<String>,
+    /// A first sync's search index builder, while one runs (`search_build`).
+    search_build: RefCell<Option<SearchBuild>>,
 }
 
 /// The outbox file beside a replica file.
@@ -304,7 +309,14 @@ impl Replica {
             db,
             outbox,
             rebuilt: (!notes.is_empty()).then(|| notes.join("; ")),
+            search_build: RefCell::new(None),
         };
+        // A first sync that stopped after its last page but before its search indexes were
+        // copied in: they are built from the rows instead.
+        if replica.meta("search")?.is_some() && !replica.bulk_loading()? {
+            replica.rebuild_search_indexes()?;
+        }
+        remove_database(&search_build::build_path(path))?;
         replica.relay_outbox()?;
         Ok(replica)
     }
@@ -320,7 +332,8 @@ impl Replica {
 
     /// Empties the replica (a full sync refills it); unsent local writes are kept.
     pub fn rebuild(&mut self) -> Result<(), ReplicaError> {
-        // Close the file before removing it.
+        // Stop a first sync's builder and close the file before removing it.
+        self.search_build.get_mut().take();
         self.db = Connection::open_in_memory()?;
         self.db = create_fresh(&self.path)?;
         self.relay_outbox()

@@ -158,7 +158,8 @@ impl Replica {
             sql.push_str(&format!(" AND c.{name} = ?{}{collate}", args.len()));
         }
         if let Some(text) = q.search.as_deref().filter(|t| !t.trim().is_empty()) {
-            self.search_clause(entity, text, &mut sql, &mut args);
+            let indexed = !self.bulk_loading()?;
+            search_clause(entity, text, indexed, &mut sql, &mut args);
         }
         let sort = q.sort.as_deref().unwrap_or(entity.default_sort());
         let sortable = matches!(sort, "created_at" | "updated_at")
@@ -180,54 +181,58 @@ impl Replica {
         ));
         self.query(entity, &sql, args)
     }
+}
 
-    fn search_clause(
-        &self,
-        entity: Entity,
-        text: &str,
-        sql: &mut String,
-        args: &mut Vec<SqlValue>,
-    ) {
-        if entity == Entity::Customers {
-            // Every word must occur in the customer's own text or in one of its contacts'.
-            let words = match plan(text) {
-                Plan::All => return,
-                Plan::Digits(d) => vec![d],
-                Plan::Words(words) => words,
-            };
-            for word in words {
-                args.push(SqlValue::Text(like_pattern(&word)));
-                let n = args.len();
-                if indexable(&word) {
-                    // The index yields rows with the word's trigrams; the text is checked.
-                    args.push(SqlValue::Text(trigrams(&word)));
-                    let m = args.len();
-                    sql.push_str(&format!(
+/// The conditions of a list's search: with `indexed`, long words through the search index
+/// (not while a first sync builds it).
+fn search_clause(
+    entity: Entity,
+    text: &str,
+    indexed: bool,
+    sql: &mut String,
+    args: &mut Vec<SqlValue>,
+) {
+    if entity == Entity::Customers {
+        // Every word must occur in the customer's own text or in one of its contacts'.
+        let words = match plan(text) {
+            Plan::All => return,
+            Plan::Digits(d) => vec![d],
+            Plan::Words(words) => words,
+        };
+        for word in words {
+            args.push(SqlValue::Text(like_pattern(&word)));
+            let n = args.len();
+            if indexed && indexable(&word) {
+                // The index yields rows with the word's trigrams; the text is checked.
+                args.push(SqlValue::Text(trigrams(&word)));
+                let m = args.len();
+                sql.push_str(&format!(
                         " AND ((c.rowid IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?{m})
                                 AND (c.search LIKE ?{n} ESCAPE '\\' OR c.digits LIKE ?{n} ESCAPE '\\'))
                            OR c.id IN (SELECT k.customer_id FROM contact_fts f JOIN contacts k ON k.rowid = f.rowid
                                 WHERE contact_fts MATCH ?{m} AND (k.search LIKE ?{n} ESCAPE '\\' OR k.digits LIKE ?{n} ESCAPE '\\')))"
                     ));
-                } else {
-                    sql.push_str(&format!(
+            } else {
+                sql.push_str(&format!(
                         " AND (c.search LIKE ?{n} ESCAPE '\\' OR c.digits LIKE ?{n} ESCAPE '\\'
                            OR c.id IN (SELECT customer_id FROM contacts WHERE search LIKE ?{n} ESCAPE '\\' OR digits LIKE ?{n} ESCAPE '\\'))"
                     ));
-                }
             }
-            return;
         }
-        for word in text.split_whitespace() {
-            args.push(SqlValue::Text(like_pattern(word)));
-            let n = args.len();
-            let any: Vec<String> = search_fields(entity)
-                .iter()
-                .map(|f| format!("c.{f} LIKE ?{n} ESCAPE '\\'"))
-                .collect();
-            sql.push_str(&format!(" AND ({})", any.join(" OR ")));
-        }
+        return;
     }
+    for word in text.split_whitespace() {
+        args.push(SqlValue::Text(like_pattern(word)));
+        let n = args.len();
+        let any: Vec<String> = search_fields(entity)
+            .iter()
+            .map(|f| format!("c.{f} LIKE ?{n} ESCAPE '\\'"))
+            .collect();
+        sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+    }
+}
 
+impl Replica {
     /// Customers matching what was typed, best first: names and codes starting with it, then
     /// any whose name, code or email contains every word, then any with a contact whose name
     /// does; for digits, any whose phones or contacts' phones contain them. Case-insensitive;
@@ -293,6 +298,11 @@ impl Replica {
         } else {
             "customer_fts"
         };
+        if self.bulk_loading()? {
+            // A first sync is building the index: every word is scanned for.
+            let all: Vec<String> = long.iter().chain(short).cloned().collect();
+            return self.matching_rows(contacts, &[], &all, None, limit);
+        }
         if !long.is_empty() {
             // The index narrows by the long words' trigrams; every word filters what it yields.
             let terms: Vec<String> = long.iter().map(|w| trigrams(w)).collect();
@@ -419,14 +429,21 @@ impl Replica {
         };
         let expr = trigrams(&key);
         let pattern = like_pattern(&key);
+        // While a first sync builds the index, the rows are scanned.
+        let indexed = !self.bulk_loading()?;
         let mut out: Vec<Record> = Vec::new();
         for (fts, table, customer) in [
             ("customer_fts", "customers", "r.id"),
             ("contact_fts", "contacts", "r.customer_id"),
         ] {
             // Candidates hold the digits somewhere; keep those with the exact number.
+            let from = if indexed {
+                format!("{fts} f JOIN {table} r ON r.rowid = f.rowid WHERE {fts} MATCH ?1")
+            } else {
+                format!("{table} r WHERE ?1 IS NOT NULL")
+            };
             let sql = format!(
-                "SELECT {customer}, r.digits FROM {fts} f JOIN {table} r ON r.rowid = f.rowid WHERE {fts} MATCH ?1 AND r.digits LIKE ?3 ESCAPE '\\' LIMIT ?2"
+                "SELECT {customer}, r.digits FROM {from} AND r.digits LIKE ?3 ESCAPE '\\' LIMIT ?2"
             );
             let mut stmt = self.db.prepare_cached(&sql)?;
             let params = rusqlite::params![expr, PHONE_CANDIDATES as i64, pattern];

@@ -28,12 +28,47 @@ pub struct Dirty {
 }
 
 /// One change to a search index: remove a row's old text, or add its new text.
-struct IndexOp {
+pub struct IndexOp {
     fts: &'static str,
     remove: bool,
     rowid: i64,
     search: String,
     digits: String,
+}
+
+impl IndexOp {
+    /// Adds a row's text to an index.
+    pub fn add(fts: &'static str, rowid: i64, search: String, digits: String) -> IndexOp {
+        IndexOp {
+            fts,
+            remove: false,
+            rowid,
+            search,
+            digits,
+        }
+    }
+
+    /// Writes the change to the index of that name on `conn` (the replica's, or a first sync's
+    /// builder's).
+    pub fn execute(&self, conn: &Connection) -> rusqlite::Result<()> {
+        let sql = if self.remove {
+            format!(
+                "INSERT INTO {0}({0}, rowid, search, digits) VALUES ('delete', ?1, ?2, ?3)",
+                self.fts
+            )
+        } else {
+            format!(
+                "INSERT INTO {}(rowid, search, digits) VALUES (?1, ?2, ?3)",
+                self.fts
+            )
+        };
+        conn.prepare_cached(&sql)?.execute(rusqlite::params![
+            self.rowid,
+            self.search,
+            self.digits
+        ])?;
+        Ok(())
+    }
 }
 
 /// A stored row, as `Replica::existing` reads it.
@@ -466,7 +501,12 @@ impl Replica {
                 .prepare_cached(&table.insert)?
                 .execute(params_from_iter(&args))
             {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    if let (Some(fts), Some(new)) = (schema::indexed(entity), text) {
+                        dirty.reindex(fts, self.db.last_insert_rowid(), None, Some(new));
+                    }
+                    return Ok(());
+                }
                 Err(e) if is_unique_violation(&e) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -576,9 +616,15 @@ impl Replica {
             .collect())
     }
 
-    /// Ends the work of a transaction before its commit: writes the search indexes.
+    /// Ends the work of a transaction before its commit: writes the search indexes. While a
+    /// first sync's builder runs, every change goes to it instead; without one, changes to the
+    /// indexes a first sync builds at its end are left to that build.
     pub(super) fn finish(&self, dirty: &mut Dirty) -> Result<(), ReplicaError> {
         let mut ops = std::mem::take(&mut dirty.index);
+        if let Some(build) = self.search_build.borrow().as_ref() {
+            build.send(ops);
+            return Ok(());
+        }
         ops.retain(|op| {
             !dirty
                 .deferred
@@ -586,20 +632,7 @@ impl Replica {
                 .any(|e| schema::indexed(*e) == Some(op.fts))
         });
         for op in ops {
-            let sql = if op.remove {
-                format!(
-                    "INSERT INTO {0}({0}, rowid, search, digits) VALUES ('delete', ?1, ?2, ?3)",
-                    op.fts
-                )
-            } else {
-                format!(
-                    "INSERT INTO {}(rowid, search, digits) VALUES (?1, ?2, ?3)",
-                    op.fts
-                )
-            };
-            self.db
-                .prepare_cached(&sql)?
-                .execute(rusqlite::params![op.rowid, op.search, op.digits])?;
+            op.execute(&self.db)?;
         }
         Ok(())
     }
@@ -615,8 +648,13 @@ impl Replica {
 
     /// Builds the list indexes and the search indexes from the tables, at the end of a first
     /// sync, of the entities not built yet.
+    /// With a builder running, the search indexes are left to it: `meta.search` says they are
+    /// to be copied from it once this transaction is committed (`Replica::finish_search`).
     pub(super) fn build_indexes(&self) -> Result<(), ReplicaError> {
         self.build_indexes_of(&Entity::ALL)?;
+        if self.search_build.borrow().is_some() {
+            self.set_meta("search", Some("copy"))?;
+        }
         self.set_meta("built", None)
     }
 
@@ -630,15 +668,22 @@ impl Replica {
             }
             self.db
                 .execute_batch(&schema::table(entity).create_secondary)?;
-            if let Some(fts) = schema::indexed(entity) {
-                self.db
-                    .execute(&format!("INSERT INTO {fts}({fts}) VALUES ('rebuild')"), [])?;
+            if let Some(fts) = schema::indexed(entity)
+                && self.search_build.borrow().is_none()
+            {
+                rebuild_search(&self.db, fts)?;
             }
             built.push(entity);
         }
         let names: Vec<&str> = built.iter().map(|e| e.name()).collect();
         self.set_meta("built", Some(&names.join(",")))
     }
+}
+
+/// Fills a search index anew from the rows of its table.
+pub(super) fn rebuild_search(db: &Connection, fts: &str) -> rusqlite::Result<()> {
+    db.execute(&format!("INSERT INTO {fts}({fts}) VALUES ('rebuild')"), [])?;
+    Ok(())
 }
 
 /// An insert refused because a row with the same id is held.

@@ -175,18 +175,9 @@ fn build(entity: Entity) -> Table {
         // stored once. It is kept in step by `rows::Dirty`, not by triggers: FTS5 writes its
         // pending entries to disk at every statement savepoint, and a trigger makes every row
         // write open one, which turned bulk pulls into a stream of tiny segments to merge.
-        // No per-row column sizes (`columnsize=0`): they serve only bm25 ranking, which the
-        // search does not use, and writing them was a fifth of a first sync's index build. No
-        // positions or columns either (`detail=none`): the index says which rows hold all the
-        // trigrams of a word, and the search checks those rows' text (`search::trigrams`);
-        // a quarter less to build.
-        create.push_str(&format!(
-            "CREATE VIRTUAL TABLE {fts} USING fts5(search, digits, content='{table}', content_rowid='rowid', tokenize='trigram', columnsize=0, detail=none);\n"
-        ));
-        // Index entries are held in memory up to this size before they are written as a new
-        // segment: the default (1 MB) makes a first sync's build write and merge hundreds.
-        create.push_str(&format!(
-            "INSERT INTO {fts}({fts}, rank) VALUES ('hashsize', {FTS_HASH_BYTES});\n"
+        create.push_str(&fts_create(
+            fts,
+            &format!("content='{table}', content_rowid='rowid'"),
         ));
         // The index's terms, for finding the trigrams a short word starts.
         create.push_str(&format!(
@@ -241,6 +232,31 @@ fn record_json(columns: &[Column]) -> String {
     });
     let pairs: Vec<String> = system.chain(fields).collect();
     format!("json_object({})", pairs.join(", "))
+}
+
+/// Creates a search index: the options every copy of it shares (`search_build` copies one
+/// built elsewhere), then where its text is (`content`).
+fn fts_create(fts: &str, content: &str) -> String {
+    // No per-row column sizes (`columnsize=0`): they serve only bm25 ranking, which the search
+    // does not use, and writing them was a fifth of a first sync's index build. No positions or
+    // columns either (`detail=none`): the index says which rows hold all the trigrams of a word,
+    // and the search checks those rows' text (`search::trigrams`); a quarter less to build.
+    // Index entries are held in memory up to FTS_HASH_BYTES before they are written as a new
+    // segment: the default (1 MB) makes a first sync's build write and merge hundreds.
+    format!(
+        "CREATE VIRTUAL TABLE {fts} USING fts5(search, digits, {content}, tokenize='trigram', columnsize=0, detail=none);
+        INSERT INTO {fts}({fts}, rank) VALUES ('hashsize', {FTS_HASH_BYTES});\n"
+    )
+}
+
+/// The search indexes of a first sync's builder file: the replica's, without content (the
+/// builder is given the text).
+pub fn search_build_sql() -> String {
+    Entity::ALL
+        .into_iter()
+        .filter_map(indexed)
+        .map(|fts| fts_create(fts, "content=''"))
+        .collect()
 }
 
 static TABLES: LazyLock<Vec<Table>> =

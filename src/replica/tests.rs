@@ -713,7 +713,9 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
     r.apply_snapshot(customers, &SnapshotStep::At { head: 5, next })
         .unwrap();
     assert!(r.bulk_loading().unwrap());
-    // The customers are all in: their index is built, and kept up from then on.
+    // The customers are all in: their list indexes are built. Their search index grows on the
+    // builder's thread; meanwhile a search scans the rows.
+    assert!(r.built().unwrap().contains(&Entity::Customers));
     assert_eq!(
         names(&r.search_customers("技术有限", 10).unwrap()),
         vec!["华为技术有限公司"]
@@ -724,12 +726,10 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
         obj(json!({"name": "Zenith Shipping"})),
     )
     .unwrap();
-    assert!(r.built().unwrap().contains(&Entity::Customers));
-    r.db.execute(
-        "INSERT INTO customer_fts(customer_fts, rank) VALUES ('integrity-check', 1)",
-        [],
-    )
-    .expect("the customers' index follows a write made after its build");
+    assert_eq!(
+        names(&r.search_customers("zenith", 10).unwrap()),
+        vec!["Zenith Shipping"]
+    );
     r.apply_snapshot(
         vec![row(
             Entity::Contacts,
@@ -749,4 +749,56 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
         names(&r.search_customers("12345678", 10).unwrap()),
         vec!["华为技术有限公司"]
     );
+    // The builder's file is gone once its indexes are copied in.
+    assert!(!search_build::build_path(r.path()).exists());
+    assert_eq!(r.meta("search").unwrap(), None);
+}
+
+#[test]
+fn a_first_sync_stopped_before_its_search_index_was_copied_rebuilds_it_on_open() {
+    let (dir, r) = open();
+    let more = |changes| FeedPage {
+        more: true,
+        ..page(changes)
+    };
+    r.apply_page(&more(vec![upsert(
+        1,
+        Entity::Customers,
+        customer(
+            &id(1),
+            1,
+            "华为技术有限公司",
+            "C000001",
+            Some("13912345678"),
+            None,
+        ),
+    )]))
+    .unwrap();
+    r.apply_page(&page(vec![upsert(
+        2,
+        Entity::Contacts,
+        contact(&id(100), &id(1), "李娜", Some("13800138000")),
+    )]))
+    .unwrap();
+    check_index(&r);
+    // As if the process had stopped between the last page's commit and the copy: the flag
+    // set, the index empty.
+    r.db.execute_batch(
+        "INSERT INTO meta (key, value) VALUES ('search', 'copy');
+         INSERT INTO customer_fts(customer_fts) VALUES ('delete-all');
+         INSERT INTO contact_fts(contact_fts) VALUES ('delete-all');",
+    )
+    .unwrap();
+    assert!(r.search_customers("技术有限", 10).unwrap().is_empty());
+    let path = r.path().to_path_buf();
+    drop(r);
+    let r = Replica::open(&path).unwrap();
+    check_index(&r);
+    assert_eq!(r.meta("search").unwrap(), None);
+    assert_eq!(
+        names(&r.search_customers("技术有限", 10).unwrap()),
+        vec!["华为技术有限公司"]
+    );
+    assert_eq!(r.customer_by_phone("138 0013 8000").unwrap().len(), 1);
+    drop(dir);
 }
