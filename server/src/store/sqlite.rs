@@ -659,11 +659,13 @@ impl Tx for SqliteTx<'_> {
             sql_text.push_str(&format!(" AND id > ?{}", args.len()));
         }
         // Row by row rather than `id IN (...)`: the list form reads and sorts every visible id
-        // for each page, which over all the pages of a large snapshot is quadratic.
+        // for each page, which over all the pages of a large snapshot is quadratic. The unary
+        // `+` keeps `principal` out of the index search: one seek to the record's few acl rows
+        // instead of one seek per principal, half the cost of a row a user may read.
         if let Some(principals) = viewer {
             let (entity_arg, marks) = bind_acl_args(entity, principals, &mut args);
             sql_text.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM acl a WHERE a.entity = ?{entity_arg} AND a.record_id = {}.id AND a.principal IN ({marks}))",
+                " AND EXISTS (SELECT 1 FROM acl a WHERE a.entity = ?{entity_arg} AND a.record_id = {}.id AND +a.principal IN ({marks}))",
                 entity.name(),
             ));
         }
