@@ -136,7 +136,7 @@ pub trait Tx {
     fn latest_seq(&self) -> Result<i64, ApiError>;
     /// Live records of `entity` a viewer holding these principals may read (None: an admin), in
     /// id order after `after`, at most `limit`, each handed to `each` as its id and its wire JSON
-    /// text; returns how many. A first sync's snapshot, read straight from the entity table
+    /// text (UTF-8); returns how many. A first sync's snapshot, read straight from the entity table
     /// rather than a change and a record at a time, and lent rather than returned so a page of
     /// thousands of records is copied once, into the response, and never held twice.
     fn snapshot(

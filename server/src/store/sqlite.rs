@@ -661,7 +661,7 @@ impl Tx for SqliteTx<'_> {
         // Row by row rather than `id IN (...)`: the list form reads and sorts every visible id
         // for each page, which over all the pages of a large snapshot is quadratic. The unary
         // `+` keeps `principal` out of the index search: one seek to the record's few acl rows
-        // instead of one seek per principal, half the cost of a row a user may read.
+        // instead of one seek per principal, which had cost as much as the rest of the row.
         if let Some(principals) = viewer {
             let (entity_arg, marks) = bind_acl_args(entity, principals, &mut args);
             sql_text.push_str(&format!(
