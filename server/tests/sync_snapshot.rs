@@ -6,7 +6,37 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{Client, TestServer, id_of};
+use crm_server::service::SnapshotPage;
+use reqwest::Method;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
+
+/// One page of the snapshot, as JSON. The server writes the page's text by hand, so the text
+/// itself is checked: it must be what serde_json writes for the page the client reads it into,
+/// byte for byte (no stray or missing comma, every escape as serde_json makes it).
+fn snapshot_page(client: &Client, query: &str) -> Value {
+    let response = client
+        .request(Method::GET, &format!("/sync/snapshot?{query}"))
+        .send()
+        .expect("GET /sync/snapshot");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let text = response.text().expect("the snapshot's body");
+    assert_eq!(status, 200, "GET /sync/snapshot?{query}: {text}");
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    let typed: SnapshotPage<Box<RawValue>> = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("the client cannot read the page ({e}): {text}"));
+    assert_eq!(
+        serde_json::to_string(&typed).expect("serialize"),
+        text,
+        "the page is not what serde_json would write"
+    );
+    serde_json::from_str(&text).expect("the page is JSON")
+}
 
 /// Reads the whole snapshot in pages of `limit`: the records by (entity, id), the first page's
 /// head and total. Panics when a record comes twice or a page breaks the limit.
@@ -15,8 +45,7 @@ fn snapshot(client: &Client, limit: usize) -> (BTreeMap<(String, String), Value>
     let (mut head, mut total) = (None, None);
     let mut query = String::new();
     for _ in 0..10_000 {
-        let (status, page) = client.get(&format!("/sync/snapshot?limit={limit}{query}"));
-        assert_eq!(status, 200, "GET /sync/snapshot: {page}");
+        let page = snapshot_page(client, &format!("limit={limit}{query}"));
         head.get_or_insert(page["head"].as_i64().expect("head"));
         if total.is_none() {
             total = Some(
@@ -117,6 +146,23 @@ fn the_snapshot_holds_what_the_feed_holds_and_no_one_elses_private_records() {
         );
         bobs.push(c);
     }
+    // Text JSON must escape, in a record Alice sees and one she does not: the page's text is
+    // written by hand, and must carry it exactly as the feed's serializer does.
+    let awkward = "引号\"q\" 反斜杠\\ 换行\n制表\t控制\u{1}\u{1f}删除\u{7f} </script> 😀 \u{2028}\u{ffff} end";
+    let odd = id_of(&alice.create(
+        "/customers",
+        json!({
+            "name": awkward,
+            "notes": awkward,
+            "tags": ["引号\"q\"", "\\", "换\n行"],
+            "extra": {"k\"ey\\": awkward, "数": 1.5, "neg": -2, "yes": true, "\u{1}": ""},
+        }),
+    ));
+    let odd_bob = id_of(&bob.create(
+        "/customers",
+        json!({"name": format!("Bob {awkward}"), "tags": ["\"]"]}),
+    ));
+    bobs.push(odd_bob);
     let (status, _) = alice.delete(&format!("/customers/{}", alices[6]));
     assert_eq!(status, 200);
     let (status, moved) = nina.patch(
@@ -160,6 +206,10 @@ fn the_snapshot_holds_what_the_feed_holds_and_no_one_elses_private_records() {
         !records.values().any(|r| r["name"] == "Bob's contact"),
         "Bob's contacts are in Alice's snapshot"
     );
+    let odd = &records[&("customers".to_string(), odd)];
+    assert_eq!(odd["name"], awkward);
+    assert_eq!(odd["tags"], json!(["引号\"q\"", "\\", "换\n行"]));
+    assert_eq!(odd["extra"]["k\"ey\\"], awkward);
     let customer = &records[&("customers".to_string(), alices[0].clone())];
     assert_eq!(customer["tags"], json!(["vip", "华东"]));
     assert_eq!(customer["version"], 1);

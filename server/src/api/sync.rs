@@ -6,12 +6,14 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::get;
 
 use super::{AppState, AuthUser};
 use crate::error::ApiError;
 use crate::schema::Entity;
-use crate::service::{self, FeedPage, SnapshotCursor, SnapshotPage};
+use crate::service::{self, FeedPage, SnapshotCursor};
 
 pub const DEFAULT_LIMIT: usize = 500;
 pub const MAX_LIMIT: usize = 5000;
@@ -101,7 +103,7 @@ async fn snapshot(
     State(state): State<AppState>,
     user: AuthUser,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<axum::Json<SnapshotPage<Box<serde_json::value::RawValue>>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     reject_unknown(&params, &["entity", "after", "limit"], "the snapshot")?;
     let limit: usize = number(&params, "limit", SNAPSHOT_DEFAULT_LIMIT)?;
     if !(1..=SNAPSHOT_MAX_LIMIT).contains(&limit) {
@@ -128,8 +130,9 @@ async fn snapshot(
         }
     };
     let actor = user.0;
-    let page = state
+    // The page comes as its JSON text (a `SnapshotPage`), made on the reader thread.
+    let body = state
         .read(move |tx| service::snapshot(tx, &actor, from, limit))
         .await?;
-    Ok(axum::Json(page))
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }

@@ -53,13 +53,6 @@ pub struct Change {
     pub record: Option<Record>,
 }
 
-/// A record as its wire JSON text, with its id.
-#[derive(Debug, Clone)]
-pub struct RawRecord {
-    pub id: String,
-    pub json: String,
-}
-
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub actor_id: Option<String>,
@@ -143,15 +136,18 @@ pub trait Tx {
     ) -> Result<Vec<Change>, ApiError>;
     fn latest_seq(&self) -> Result<i64, ApiError>;
     /// Live records of `entity` a viewer holding these principals may read (None: an admin), in
-    /// id order after `after`, each as its id and its wire JSON text: a first sync's snapshot,
-    /// read straight from the entity table rather than a change and a record at a time.
+    /// id order after `after`, at most `limit`, each handed to `each` as its id and its wire JSON
+    /// text (UTF-8); returns how many. A first sync's snapshot, read straight from the entity table
+    /// rather than a change and a record at a time, and lent rather than returned so a page of
+    /// thousands of records is copied once, into the response, and never held twice.
     fn snapshot(
         &self,
         entity: Entity,
         after: Option<&str>,
         limit: usize,
         viewer: Option<&[String]>,
-    ) -> Result<Vec<RawRecord>, ApiError>;
+        each: &mut dyn FnMut(&str, &[u8]),
+    ) -> Result<usize, ApiError>;
     /// How many live records of `entity` the viewer may read.
     fn visible_count(&self, entity: Entity, viewer: Option<&[String]>) -> Result<u64, ApiError>;
 

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::columns::{from_sql, json_value, to_sql};
 use super::{
     AuditEntry, Change, Credentials, Database, Hidden, IdempotentAnswer, ListQuery, NewRecord,
-    RawRecord, Record, Stored, Tx,
+    Record, Stored, Tx,
 };
 use crate::access::{Actor, Role};
 use crate::error::ApiError;
@@ -608,7 +608,8 @@ impl Tx for SqliteTx<'_> {
         after: Option<&str>,
         limit: usize,
         viewer: Option<&[String]>,
-    ) -> Result<Vec<RawRecord>, ApiError> {
+        each: &mut dyn FnMut(&str, &[u8]),
+    ) -> Result<usize, ApiError> {
         let mut args: Vec<SqlValue> = Vec::new();
         let mut sql_text = sql(entity).snapshot.clone();
         if let Some(after) = after {
@@ -616,24 +617,39 @@ impl Tx for SqliteTx<'_> {
             sql_text.push_str(&format!(" AND id > ?{}", args.len()));
         }
         // Row by row rather than `id IN (...)`: the list form reads and sorts every visible id
-        // for each page, which over all the pages of a large snapshot is quadratic.
+        // for each page, which over all the pages of a large snapshot is quadratic. The unary
+        // `+` keeps `principal` out of the index search: one seek to the record's few acl rows
+        // instead of one seek per principal, which had cost as much as the rest of the row.
         if let Some(principals) = viewer {
             let (entity_arg, marks) = bind_acl_args(entity, principals, &mut args);
             sql_text.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM acl a WHERE a.entity = ?{entity_arg} AND a.record_id = {}.id AND a.principal IN ({marks}))",
+                " AND EXISTS (SELECT 1 FROM acl a WHERE a.entity = ?{entity_arg} AND a.record_id = {}.id AND +a.principal IN ({marks}))",
                 entity.name(),
             ));
         }
         args.push(SqlValue::Integer(limit as i64));
         sql_text.push_str(&format!(" ORDER BY id LIMIT ?{}", args.len()));
         let mut stmt = self.0.prepare_cached(&sql_text)?;
-        let rows = stmt.query_map(params_from_iter(args), |r| {
-            Ok(RawRecord {
-                id: r.get(0)?,
-                json: r.get(1)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = stmt.query(params_from_iter(args))?;
+        let mut count = 0;
+        while let Some(row) = rows.next()? {
+            // The JSON is lent as SQLite's bytes, unchecked: it is made from text the store
+            // wrote from Rust strings, so it is UTF-8, and checking megabytes a page again cost
+            // more than a tenth of the page's time.
+            let (ValueRef::Text(id), ValueRef::Text(json)) = (row.get_ref(0)?, row.get_ref(1)?)
+            else {
+                return Err(ApiError::Internal(format!(
+                    "a row of {} reads without an id or JSON text",
+                    entity.name()
+                )));
+            };
+            let id = std::str::from_utf8(id).map_err(|e| {
+                ApiError::Internal(format!("an id in {} is not UTF-8: {e}", entity.name()))
+            })?;
+            each(id, json);
+            count += 1;
+        }
+        Ok(count)
     }
 
     fn visible_count(&self, entity: Entity, viewer: Option<&[String]>) -> Result<u64, ApiError> {
