@@ -468,20 +468,24 @@ async fn sync_bench(
     customers: usize,
     pull_only: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let db_path = dir.join("sync-server.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
+    // A server seeded by an earlier run with the same count is used again (`--dir`).
+    let db_path = dir.join(format!("sync-server-{customers}.db"));
+    if !db_path.exists() {
+        let db = crm_server::open_sqlite(&db_path)?;
+        let seeded = Instant::now();
+        let report = crm_server::seed::demo(db.as_ref(), customers);
+        if report.is_err() {
+            drop(db);
+            let _ = std::fs::remove_file(&db_path);
+        }
+        println!(
+            "\nseeded the server in {:.1} s: {}",
+            seeded.elapsed().as_secs_f64(),
+            report?
+        );
+        // Closed and opened again, as `crm-server seed` and then `serve` would: closing
+        // checkpoints the seed's WAL, which would otherwise be copied during the sync measured.
     }
-    let db = crm_server::open_sqlite(&db_path)?;
-    let seeded = Instant::now();
-    let report = crm_server::seed::demo(db.as_ref(), customers)?;
-    println!(
-        "\nseeded the server in {:.1} s: {report}",
-        seeded.elapsed().as_secs_f64()
-    );
-    // Closed and opened again, as `crm-server seed` and then `serve` would: closing checkpoints
-    // the seed's WAL, which would otherwise be copied during the sync being measured.
-    drop(db);
     // And its gigabytes written to disk first: their writeback would compete with the sync.
     let _ = Command::new("sync").status();
     let db = crm_server::open_sqlite(&db_path)?;

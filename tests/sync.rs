@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{PASSWORD, TestServer, obj, replica_for, sign_in};
 use crm::replica::{
-    EntryState, Keep, LocalQuery, Replica, SnapshotResume, SnapshotStep, prepare_snapshot,
+    EntryState, Keep, LocalQuery, Replica, SnapshotResume, SnapshotStep, prepare_snapshot_page,
 };
 use crm::sync::{self, ApiClient, ClientError, LiveSettings, SyncError, SyncEvent};
 use crm_server::schema::Entity;
@@ -907,12 +907,18 @@ async fn a_first_sync_from_the_snapshot_loses_no_write_made_while_it_runs() {
     let mut head = None;
     let mut from = None;
     loop {
-        let page = a.snapshot(from.as_ref(), 4).await.expect("snapshot page");
+        let sent = a
+            .snapshot_body(from.as_ref(), 4)
+            .await
+            .expect("snapshot page");
+        let page = sent.page;
         let h = *head.get_or_insert(page.head);
         let next = page.next.clone().expect("more pages");
+        let rows = prepare_snapshot_page(&sent.body).expect("rows");
+        assert_eq!(rows.len(), page.records.len());
         replica
             .apply_snapshot(
-                prepare_snapshot(page.records),
+                rows,
                 &SnapshotStep::At {
                     head: h,
                     next: next.clone(),

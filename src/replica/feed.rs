@@ -10,14 +10,14 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crm_server::schema::Entity;
-use crm_server::service::{FeedOp, FeedPage, SnapshotCursor, SnapshotRecord};
+use crm_server::service::{FeedOp, FeedPage, SnapshotCursor, SnapshotPage};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::outbox::{self, Conflict, EntryState, Op, OutboxEntry};
-use super::rows::{Dirty, PreparedRow, version_of};
+use super::rows::{Dirty, Fields, PreparedRow, version_of};
 use super::{Replica, ReplicaError, Tx, now_ms, now_text};
 use crate::sync::merge::merge;
 
@@ -40,14 +40,37 @@ enum Batch<'a> {
     Snapshot(Vec<PreparedRow>, &'a SnapshotStep),
 }
 
-/// Rows ready to write from a page of the snapshot: the work that needs no database, done by
-/// the caller while the page before is written. Records that are not objects with an id are left
-/// out.
-pub fn prepare_snapshot(records: Vec<SnapshotRecord<Box<RawValue>>>) -> Vec<PreparedRow> {
-    records
+/// Rows ready to write from a page of the snapshot as sent: the work that needs no database,
+/// done off the writer while the page before is written. Each record is read in place from the
+/// page's text, in one pass. A page with records that cannot be read so (keys with escapes,
+/// say) is read record by record, leaving out records that are not objects with an id.
+pub fn prepare_snapshot_page(body: &[u8]) -> Result<Vec<PreparedRow>, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Page<'a> {
+        #[serde(borrow)]
+        records: Vec<Item<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Item<'a> {
+        entity: Entity,
+        #[serde(borrow)]
+        record: Fields<'a>,
+    }
+    if let Ok(page) = serde_json::from_slice::<Page<'_>>(body) {
+        let rows = page
+            .records
+            .into_iter()
+            .map(|item| PreparedRow::from_fields(item.entity, &item.record.into()));
+        if let Some(rows) = rows.collect::<Option<Vec<_>>>() {
+            return Ok(rows);
+        }
+    }
+    let page: SnapshotPage<Box<RawValue>> = serde_json::from_slice(body)?;
+    Ok(page
+        .records
         .iter()
         .filter_map(|r| PreparedRow::from_raw(r.entity, &r.record))
-        .collect()
+        .collect())
 }
 
 /// Where a first sync's snapshot stands: the feed head its first page was read at, and where

@@ -27,7 +27,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use feed::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot};
+pub use feed::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot_page};
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use query::LocalQuery;
 pub use rows::PreparedRow;

@@ -170,6 +170,11 @@ impl PreparedRow {
             let id = text_of(&record, "id")?.to_string();
             return Some(PreparedRow::new(entity, id, &record));
         };
+        PreparedRow::from_fields(entity, &fields)
+    }
+
+    /// A row from a record's fields as read in place (None without an id).
+    pub(super) fn from_fields(entity: Entity, fields: &RawFields<'_>) -> Option<PreparedRow> {
         let id = fields.text("id")?.into_owned();
         let table = schema::table(entity);
         let mut columns = Vec::with_capacity(table.columns.len() + LEADING.len());
@@ -268,19 +273,28 @@ fn search_columns_of<'r>(
 /// JSON text until a column needs it: a first sync builds no `Map` per record. The fields are
 /// kept in the order sent, which is the order columns ask for them in, so each look-up starts
 /// where the last one ended.
-struct RawFields<'a> {
+pub(super) struct RawFields<'a> {
     fields: Vec<(&'a str, &'a RawValue)>,
     next: std::cell::Cell<usize>,
 }
 
-/// The fields of a JSON object, in order.
-struct Fields<'a>(Vec<(&'a str, &'a RawValue)>);
+impl<'a> From<Fields<'a>> for RawFields<'a> {
+    fn from(Fields(fields): Fields<'a>) -> RawFields<'a> {
+        RawFields {
+            fields,
+            next: std::cell::Cell::new(0),
+        }
+    }
+}
 
-impl<'de> serde::Deserialize<'de> for Fields<'de> {
+/// The fields of a JSON object, in order, borrowed from its text.
+pub(super) struct Fields<'a>(Vec<(&'a str, &'a RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Fields<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Fields<'de>;
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Fields<'a>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a record")
             }
@@ -295,17 +309,15 @@ impl<'de> serde::Deserialize<'de> for Fields<'de> {
                 Ok(Fields(fields))
             }
         }
-        d.deserialize_map(Visit)
+        d.deserialize_map(Visit(std::marker::PhantomData))
     }
 }
 
 impl<'a> RawFields<'a> {
     fn parse(text: &'a str) -> Option<RawFields<'a>> {
-        let Fields(fields) = serde_json::from_str(text).ok()?;
-        Some(RawFields {
-            fields,
-            next: std::cell::Cell::new(0),
-        })
+        serde_json::from_str::<Fields<'a>>(text)
+            .ok()
+            .map(RawFields::from)
     }
 
     fn get(&self, name: &str) -> Option<&'a RawValue> {

@@ -662,6 +662,43 @@ fn a_row_read_in_place_from_the_wire_is_the_row_read_through_a_map() {
 }
 
 #[test]
+fn a_snapshot_page_is_read_in_one_pass_or_record_by_record() {
+    let c = customer(
+        &id(1),
+        3,
+        "华为技术",
+        "C000001",
+        Some("+86 139 1234 5678"),
+        None,
+    );
+    let k = contact(&id(100), &id(1), "李娜", Some("13912345678"));
+    let page = |records: Vec<Value>| {
+        serde_json::to_vec(&json!({"records": records, "next": null, "head": 7})).unwrap()
+    };
+    let body = page(vec![
+        json!({"entity": "customers", "record": c}),
+        json!({"entity": "contacts", "record": k}),
+    ]);
+    let rows = prepare_snapshot_page(&body).unwrap();
+    assert_eq!(rows.len(), 2);
+    let slow = rows::PreparedRow::new(Entity::Customers, id(1), &c);
+    assert_eq!(rows[0].columns, slow.columns);
+    assert_eq!(rows[0].text, slow.text);
+    assert_eq!(rows[1].entity, Entity::Contacts);
+    // A key with an escape (`name`, as `n\u0061me`), and a record that is no object: read one
+    // by one, the bad one left out.
+    let body = format!(
+        r#"{{"records":[{{"entity":"customers","record":{{"id":"{}","version":2,"n\u0061me":"华为"}}}},{{"entity":"contacts","record":[1]}}],"next":null,"head":7}}"#,
+        id(1)
+    );
+    let rows = prepare_snapshot_page(body.as_bytes()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].id, id(1));
+    assert_eq!(rows[0].record()["name"], json!("华为"));
+    assert!(prepare_snapshot_page(b"{\"records\": 1}").is_err());
+}
+
+#[test]
 fn a_first_sync_keeps_the_newest_copy_of_a_record_it_meets_twice() {
     let (_dir, r) = open();
     let more = |changes| FeedPage {

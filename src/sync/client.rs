@@ -9,12 +9,21 @@ use crm_server::service::{FeedPage, SnapshotCursor, SnapshotPage};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 /// Time allowed to open a connection; beyond it the server counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time allowed for an ordinary request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A snapshot page as `ApiClient::snapshot_body` reads it.
+pub struct SnapshotBody {
+    /// Where the page stands; its records are read only as far as their entities.
+    pub page: SnapshotPage<IgnoredAny>,
+    /// The page as sent.
+    pub body: Vec<u8>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -221,11 +230,17 @@ impl ApiClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> Result<T, ClientError> {
+        let body = self.send_for_body(builder).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
+    /// The body of a successful answer, as sent.
+    async fn send_for_body(&self, builder: RequestBuilder) -> Result<Vec<u8>, ClientError> {
         let response = builder.send().await.map_err(|e| self.offline(&e))?;
         let status = response.status();
         let body = response.bytes().await.map_err(|e| self.offline(&e))?;
         if status.is_success() {
-            serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(e.to_string()))
+            Ok(Vec::from(body))
         } else {
             Err(error_of(status, &body))
         }
@@ -272,20 +287,39 @@ impl ApiClient {
     }
 
     /// A page of the snapshot a first sync starts from, continuing at `from` (the start when
-    /// None), its records left as JSON text for `replica::prepare_snapshot`. A server older than
-    /// the snapshot answers `NotFound`.
+    /// None), its records left as JSON text. A server older than the snapshot answers
+    /// `NotFound`.
     pub async fn snapshot(
         &self,
         from: Option<&SnapshotCursor>,
         limit: usize,
     ) -> Result<SnapshotPage<Box<serde_json::value::RawValue>>, ClientError> {
+        self.send(self.snapshot_request(from, limit)).await
+    }
+
+    fn snapshot_request(&self, from: Option<&SnapshotCursor>, limit: usize) -> RequestBuilder {
         let mut query = vec![("limit", limit.to_string())];
         if let Some(c) = from {
             query.push(("entity", c.entity.name().to_string()));
             query.push(("after", c.after.clone()));
         }
-        self.send(self.request(Method::GET, "/sync/snapshot").query(&query))
-            .await
+        self.request(Method::GET, "/sync/snapshot").query(&query)
+    }
+
+    /// A page of the snapshot with only where it stands read (`page.records` holds the records'
+    /// entities); the records stay in `body`, for `replica::prepare_snapshot_page` to read in
+    /// place, off the async threads.
+    pub async fn snapshot_body(
+        &self,
+        from: Option<&SnapshotCursor>,
+        limit: usize,
+    ) -> Result<SnapshotBody, ClientError> {
+        let body = self
+            .send_for_body(self.snapshot_request(from, limit))
+            .await?;
+        let page =
+            serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(SnapshotBody { page, body })
     }
 
     pub async fn get(&self, entity: Entity, id: &str) -> Result<Map<String, Value>, ClientError> {

@@ -15,7 +15,7 @@ pub use live::{LiveSettings, SyncEvent, spawn_live, spawn_live_with};
 
 use crate::replica::{
     Conflict, Op, OutboxEntry, Replica, ReplicaError, SnapshotResume, SnapshotStep,
-    prepare_snapshot,
+    prepare_snapshot_page,
 };
 use store::ReplicaAccess;
 
@@ -212,12 +212,13 @@ async fn snapshot<S: ReplicaAccess>(
         tokio::spawn(async move {
             loop {
                 let fetched = client
-                    .snapshot(from.as_ref(), SNAPSHOT_PAGE_SIZE)
+                    .snapshot_body(from.as_ref(), SNAPSHOT_PAGE_SIZE)
                     .await
-                    .map(|mut page| {
-                        let records = std::mem::take(&mut page.records);
-                        let rows = tokio::task::spawn_blocking(move || prepare_snapshot(records));
-                        (page, rows)
+                    .map(|sent| {
+                        let body = sent.body;
+                        let rows =
+                            tokio::task::spawn_blocking(move || prepare_snapshot_page(&body));
+                        (sent.page, rows)
                     });
                 from = fetched
                     .as_ref()
@@ -241,7 +242,10 @@ async fn snapshot<S: ReplicaAccess>(
             Err(ClientError::NotFound { .. }) if head.is_none() => return Ok(()),
             Err(e) => return Err(e.into()),
         };
-        let rows = rows.await.map_err(|e| SyncError::Task(e.to_string()))?;
+        let rows = rows
+            .await
+            .map_err(|e| SyncError::Task(e.to_string()))?
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
         let head = *head.get_or_insert(page.head);
         if let Some(total) = page.total {
             state.expected = usize::try_from(total).ok();
