@@ -51,18 +51,11 @@ impl IndexOp {
     /// Writes the change to the index of that name on `conn` (the replica's, or a first sync's
     /// builder's).
     pub fn execute(&self, conn: &Connection) -> rusqlite::Result<()> {
-        let sql = if self.remove {
-            format!(
-                "INSERT INTO {0}({0}, rowid, search, digits) VALUES ('delete', ?1, ?2, ?3)",
-                self.fts
-            )
-        } else {
-            format!(
-                "INSERT INTO {}(rowid, search, digits) VALUES (?1, ?2, ?3)",
-                self.fts
-            )
+        let Some(sql) = schema::fts_sql(self.fts) else {
+            return Err(rusqlite::Error::InvalidParameterName(self.fts.into()));
         };
-        conn.prepare_cached(&sql)?.execute(rusqlite::params![
+        let sql = if self.remove { &sql.remove } else { &sql.add };
+        conn.prepare_cached(sql)?.execute(rusqlite::params![
             self.rowid,
             self.search,
             self.digits

@@ -44,6 +44,37 @@ pub fn indexed(entity: Entity) -> Option<&'static str> {
     }
 }
 
+/// The statements that add a row's text to a search index, and remove it (an external-content
+/// or contentless index is told the text it held).
+pub struct FtsSql {
+    pub add: String,
+    pub remove: String,
+}
+
+static FTS_SQL: LazyLock<Vec<(&'static str, FtsSql)>> = LazyLock::new(|| {
+    Entity::ALL
+        .into_iter()
+        .filter_map(indexed)
+        .map(|fts| {
+            let sql = FtsSql {
+                add: format!("INSERT INTO {fts}(rowid, search, digits) VALUES (?1, ?2, ?3)"),
+                remove: format!(
+                    "INSERT INTO {fts}({fts}, rowid, search, digits) VALUES ('delete', ?1, ?2, ?3)"
+                ),
+            };
+            (fts, sql)
+        })
+        .collect()
+});
+
+/// The statements of the search index named `fts`.
+pub fn fts_sql(fts: &str) -> Option<&'static FtsSql> {
+    FTS_SQL
+        .iter()
+        .find(|(name, _)| *name == fts)
+        .map(|(_, sql)| sql)
+}
+
 /// Fields a list's search text is matched against (customers use the full-text index instead).
 pub fn search_fields(entity: Entity) -> &'static [&'static str] {
     match entity {
