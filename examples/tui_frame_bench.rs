@@ -1,7 +1,7 @@
 //! How long one frame of the customer list costs at 200x50, with 1,000 and 1,000,000 customers
 //! in a data source whose window fetch is O(window): the frame cost should be flat.
 //!
-//!     cargo run --release --example tui_frame_bench [-- --replica N]
+//!     cargo run --release --example tui_frame_bench [-- --replica N | --open REPLICA_FILE]
 //!
 //! With `--replica N` it also builds a local replica of N synthetic customers (through the
 //! replica's own `apply_page`, as a sync would) and measures the same over `ReplicaSource`,
@@ -13,7 +13,12 @@
 //! and `frame` (building the frame and diffing it against the previous one, as
 //! `Terminal::draw` does).
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+// The allocator the `crm` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crm::replica::Replica;
 use crm::tui::fake::{FakeSource, fixture_now};
@@ -178,6 +183,7 @@ fn resident_kib() -> Option<u64> {
 
 fn main() {
     let mut replica_rows = None;
+    let mut existing: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -186,8 +192,11 @@ fn main() {
                     .next()
                     .and_then(|v| v.replace('_', "").parse::<usize>().ok())
             }
+            "--open" => existing = args.next().map(PathBuf::from),
             other => {
-                eprintln!("unknown argument {other}; usage: tui_frame_bench [--replica N]");
+                eprintln!(
+                    "unknown argument {other}; usage: tui_frame_bench [--replica N | --open REPLICA_FILE]"
+                );
                 std::process::exit(2);
             }
         }
@@ -196,6 +205,23 @@ fn main() {
         "| source | where | update median µs | update p95 µs | update max µs | frame median µs | frame p95 µs | rows built |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    if let Some(path) = existing {
+        // A replica a sync filled (`replica_bench --sync N --dir D` leaves `D/sync.replica`),
+        // opened by this process only: its memory is what a `crm` that opens it holds.
+        let replica = Replica::open(&path).expect("replica");
+        measure(
+            &format!("replica {}", path.display()),
+            Box::new(ReplicaSource::new(replica)),
+            &|| None,
+        );
+        if let Some(rss) = resident_kib() {
+            println!(
+                "\nResident memory after the replica runs (scrolling, G, searches): {} MB.",
+                rss / 1024
+            );
+        }
+        return;
+    }
     for n in [1_000usize, 1_000_000] {
         let source = FakeSource::with_synthetic(n);
         let counter = source.clone();

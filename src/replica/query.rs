@@ -304,10 +304,20 @@ impl Replica {
             return self.matching_rows(contacts, &[], &all, None, limit);
         }
         if !long.is_empty() {
-            // The index narrows by the long words' trigrams; every word filters what it yields.
-            let terms: Vec<String> = long.iter().map(|w| trigrams(w)).collect();
-            let all: Vec<String> = long.iter().chain(short).cloned().collect();
-            return self.matching_rows(contacts, &terms, &all, None, limit);
+            // The index narrows by the long words' trigrams, and by the short words as the
+            // trigrams they start; the long words (and short ones too common to list) filter
+            // what it yields. A short word found nowhere ends the search at once: otherwise a
+            // common long word (`001`) would have every row it is in checked for it.
+            let mut terms: Vec<String> = long.iter().map(|w| trigrams(w)).collect();
+            let mut scanned: Vec<String> = long.to_vec();
+            for word in short {
+                match self.expand(fts, word)? {
+                    Expanded::Terms(any) => terms.push(format!("({})", any.join(" OR "))),
+                    Expanded::Nothing => return Ok(Vec::new()),
+                    Expanded::TooMany => scanned.push(word.clone()),
+                }
+            }
+            return self.matching_rows(contacts, &terms, &scanned, None, limit);
         }
         // Only short words. A common one is found at once by a scan of the first rows; a rare
         // one through the index, as the trigrams it starts — cheap to list exactly because it

@@ -24,8 +24,9 @@ use super::{Replica, ReplicaError, Tx, remove_database, schema, with_suffix};
 /// Batches (a page's rows each) the writer may run ahead of the builder.
 const BATCHES_AHEAD: usize = 16;
 
-/// The builder's page cache, in KiB (negative, as `PRAGMA cache_size` takes it).
-const CACHE_KIB: i64 = -64 * 1024;
+/// The builder's page cache, in KiB (negative, as `PRAGMA cache_size` takes it): it only appends
+/// (FTS5 holds its pending entries in a hash of its own).
+const CACHE_KIB: i64 = -8 * 1024;
 
 /// The file a first sync's search indexes are built in, beside the replica.
 pub fn build_path(replica: &Path) -> PathBuf {
