@@ -304,20 +304,17 @@ impl Replica {
             return self.matching_rows(contacts, &[], &all, None, limit);
         }
         if !long.is_empty() {
-            // The index narrows by the long words' trigrams, and by the short words as the
-            // trigrams they start; the long words (and short ones too common to list) filter
-            // what it yields. A short word found nowhere ends the search at once: otherwise a
-            // common long word (`001`) would have every row it is in checked for it.
-            let mut terms: Vec<String> = long.iter().map(|w| trigrams(w)).collect();
-            let mut scanned: Vec<String> = long.to_vec();
+            // The index narrows by the long words' trigrams; every word filters what it yields.
+            // A short word found nowhere ends the search at once: otherwise a common long word
+            // (`001`) would have every row it is in checked for it.
             for word in short {
-                match self.expand(fts, word)? {
-                    Expanded::Terms(any) => terms.push(format!("({})", any.join(" OR "))),
-                    Expanded::Nothing => return Ok(Vec::new()),
-                    Expanded::TooMany => scanned.push(word.clone()),
+                if !self.occurs(contacts, fts, word)? {
+                    return Ok(Vec::new());
                 }
             }
-            return self.matching_rows(contacts, &terms, &scanned, None, limit);
+            let terms: Vec<String> = long.iter().map(|w| trigrams(w)).collect();
+            let all: Vec<String> = long.iter().chain(short).cloned().collect();
+            return self.matching_rows(contacts, &terms, &all, None, limit);
         }
         // Only short words. A common one is found at once by a scan of the first rows; a rare
         // one through the index, as the trigrams it starts — cheap to list exactly because it
@@ -387,6 +384,32 @@ impl Replica {
             format!("{} WHERE c.rowid IN ({sql})", customers())
         };
         self.query(Entity::Customers, &outer, args)
+    }
+
+    /// Whether a word too short for the index occurs in any search row of customers (or of
+    /// contacts): a common word is met at once among the first rows; a rare or absent one is
+    /// looked up among the index's terms (cheap for a rare word, whose entries are few).
+    fn occurs(&self, contacts: bool, fts: &str, word: &str) -> Result<bool, ReplicaError> {
+        let table = if contacts { "contacts" } else { "customers" };
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} r WHERE r.rowid < (SELECT COALESCE(MIN(rowid), 0) FROM {table}) + ?2
+               AND (r.search LIKE ?1 ESCAPE '\\' OR r.digits LIKE ?1 ESCAPE '\\'))"
+        );
+        let common: bool = self
+            .db
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params![like_pattern(word), PROBE_ROWS], |r| {
+                r.get(0)
+            })?;
+        if common {
+            return Ok(true);
+        }
+        let sql =
+            format!("SELECT EXISTS (SELECT 1 FROM {fts}_terms WHERE term >= ?1 AND term < ?2)");
+        Ok(self
+            .db
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params![word, prefix_end(word)], |r| r.get(0))?)
     }
 
     /// A word too short for the trigram index, as the indexed trigrams it starts: every

@@ -662,6 +662,33 @@ fn a_row_read_in_place_from_the_wire_is_the_row_read_through_a_map() {
 }
 
 #[test]
+fn a_short_word_beside_a_long_one_filters_and_one_found_nowhere_finds_nothing() {
+    let (_dir, r) = open();
+    r.apply_page(&page(vec![
+        upsert(
+            1,
+            Entity::Customers,
+            customer(&id(1), 1, "华为技术有限公司", "C000001", None, None),
+        ),
+        upsert(
+            2,
+            Entity::Customers,
+            customer(&id(2), 1, "成都信禄有限公司", "C000002", None, None),
+        ),
+    ]))
+    .unwrap();
+    assert_eq!(
+        names(&r.search_customers("有限公司 华", 10).unwrap()),
+        vec!["华为技术有限公司"]
+    );
+    assert_eq!(
+        names(&r.search_customers("信禄 有限公", 10).unwrap()),
+        vec!["成都信禄有限公司"]
+    );
+    assert!(r.search_customers("有限公司 客户", 10).unwrap().is_empty());
+}
+
+#[test]
 fn a_snapshot_page_is_read_in_one_pass_or_record_by_record() {
     let c = customer(
         &id(1),
