@@ -819,6 +819,72 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
 }
 
 #[test]
+fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
+    use crm_server::service::SnapshotCursor;
+    let (_dir, r) = open();
+    let row = |entity, record: Map<String, Value>| {
+        let id = record["id"].as_str().unwrap().to_string();
+        PreparedRow::new(entity, id, &record)
+    };
+    let next = SnapshotCursor {
+        entity: Entity::Customers,
+        after: id(1),
+    };
+    r.apply_snapshot(
+        vec![row(
+            Entity::Customers,
+            customer(
+                &id(1),
+                1,
+                "华为技术有限公司",
+                "C000001",
+                Some("13912345678"),
+                None,
+            ),
+        )],
+        &SnapshotStep::At { head: 5, next },
+    )
+    .unwrap();
+    // The process stops: its builder is abandoned with it.
+    let path = r.path().to_path_buf();
+    drop(r);
+    assert!(!search_build::build_path(&path).exists());
+    let r = Replica::open(&path).unwrap();
+    assert!(
+        r.snapshot_resume()
+            .unwrap()
+            .is_some_and(|s| s.next.is_some())
+    );
+    r.apply_snapshot(
+        vec![
+            row(
+                Entity::Customers,
+                customer(&id(2), 1, "成都信禄有限公司", "C000002", None, None),
+            ),
+            row(
+                Entity::Contacts,
+                contact(&id(100), &id(2), "李娜", Some("13800138000")),
+            ),
+        ],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    check_index(&r);
+    assert_eq!(
+        names(&r.search_customers("技术有限", 10).unwrap()),
+        vec!["华为技术有限公司"]
+    );
+    assert_eq!(
+        names(&r.customer_by_phone("139 1234 5678").unwrap()),
+        vec!["华为技术有限公司"]
+    );
+    assert_eq!(
+        names(&r.search_customers("李娜", 10).unwrap()),
+        vec!["成都信禄有限公司"]
+    );
+}
+
+#[test]
 fn a_first_sync_stopped_before_its_search_index_was_copied_rebuilds_it_on_open() {
     let (dir, r) = open();
     let more = |changes| FeedPage {
