@@ -48,9 +48,24 @@ pub fn query_digits(q: &str) -> String {
     rest.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// The canonical digits of a phone number, for exact matching: the country code 86 and a
-/// domestic trunk 0 removed, so `+86 10 1234 5678`, `010-12345678` and `(010) 1234 5678` agree.
+/// A phone number without an extension written after it (`0571-4249 8151 转 6218`,
+/// `+44 20 7946 0000 ext. 12`, `x12`, `#12`): a call comes from the number itself.
+fn without_extension(raw: &str) -> &str {
+    const MARKERS: &[&str] = &["转", "分机", "ext", "x", "#", ",", ";"];
+    let lower = raw.to_ascii_lowercase();
+    let cut = MARKERS
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .min()
+        .unwrap_or(raw.len());
+    &raw[..cut]
+}
+
+/// The canonical digits of a phone number, for exact matching: an extension, the country code
+/// 86 and a domestic trunk 0 removed, so `+86 10 1234 5678`, `010-12345678` and
+/// `(010) 1234 5678 转 8` agree.
 pub fn phone_key(raw: &str) -> Option<String> {
+    let raw = without_extension(raw);
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     let mut d = digits.as_str();
     if let Some(rest) = d.strip_prefix("0086") {
@@ -184,6 +199,16 @@ mod tests {
         // A short local number that happens to start with 86 keeps its digits.
         assert_eq!(phone_key("8612 3456").as_deref(), Some("86123456"));
         assert_eq!(phone_key("n/a"), None);
+        // An extension is not part of the number a call comes from.
+        assert_eq!(
+            phone_key("0571-42498151 转 6218"),
+            phone_key("0571 4249 8151")
+        );
+        assert_eq!(
+            phone_key("+44 20 7946 0000 ext. 12").as_deref(),
+            Some("442079460000")
+        );
+        assert_eq!(phone_key("010-1234 5678 X9"), phone_key("01012345678"));
     }
 
     #[test]
@@ -192,6 +217,7 @@ mod tests {
             digits_text(["+86 10-1234 5678", "", "+86 138 0013 8000", "010 12345678"]),
             "01012345678 13800138000  "
         );
+        assert_eq!(digits_text(["0571-42498151 转 6218"]), "057142498151  ");
     }
 
     #[test]

@@ -84,6 +84,16 @@ fn names(records: &[Record]) -> Vec<String> {
         .collect()
 }
 
+/// The names of the customers a search finds, best first.
+fn found(r: &Replica, query: &str) -> Vec<String> {
+    names(&r.search_customers(query, 10).unwrap())
+}
+
+/// The names of the customers a call from `phone` finds.
+fn called(r: &Replica, phone: &str) -> Vec<String> {
+    names(&r.customer_by_phone(phone).unwrap())
+}
+
 fn filled() -> (tempfile::TempDir, Replica) {
     let (dir, r) = open();
     r.apply_page(&page(vec![
@@ -231,10 +241,7 @@ fn contacts_moving_and_records_leaving_update_the_search() {
     moved.insert("version".into(), json!(2));
     r.apply_page(&page(vec![upsert(6, Entity::Contacts, moved)]))
         .unwrap();
-    assert_eq!(
-        names(&r.search_customers("张伟", 10).unwrap()),
-        vec!["华为技术有限公司"]
-    );
+    assert_eq!(found(&r, "张伟"), vec!["华为技术有限公司"]);
     r.apply_page(&page(vec![FeedEntry {
         seq: 7,
         entity: Entity::Customers,
@@ -389,10 +396,7 @@ fn a_never_sent_create_is_forgotten_when_deleted_and_a_delete_can_be_discarded()
     r.discard(seq).unwrap();
     let back = r.get(Entity::Customers, &id(3)).unwrap().unwrap();
     assert!(!back.pending && back.version == 1);
-    assert_eq!(
-        names(&r.search_customers("北京华为", 10).unwrap()),
-        vec!["北京华为代理"]
-    );
+    assert_eq!(found(&r, "北京华为"), vec!["北京华为代理"]);
     check_index(&r);
 }
 
@@ -540,14 +544,8 @@ fn a_first_sync_builds_the_search_indexes_at_its_end() {
         "a first sync writes its pages once"
     );
     // While it runs, prefixes and scans still find what has arrived.
-    assert_eq!(
-        names(&r.search_customers("华为", 10).unwrap()),
-        vec!["华为技术有限公司"]
-    );
-    assert_eq!(
-        names(&r.search_customers("华为技术", 10).unwrap()),
-        vec!["华为技术有限公司"]
-    );
+    assert_eq!(found(&r, "华为"), vec!["华为技术有限公司"]);
+    assert_eq!(found(&r, "华为技术"), vec!["华为技术有限公司"]);
     // A local write during the first sync leaves the index to the build, too.
     r.update(
         Entity::Customers,
@@ -576,26 +574,11 @@ fn a_first_sync_builds_the_search_indexes_at_its_end() {
     assert!(!r.bulk_loading().unwrap());
     assert_eq!(journal_mode(&r), "wal", "back to the WAL once it is over");
     check_index(&r);
-    assert_eq!(
-        names(&r.search_customers("hw@exa", 10).unwrap()),
-        vec!["华为技术有限公司"]
-    );
-    assert_eq!(
-        names(&r.search_customers("1391234", 10).unwrap()),
-        vec!["华为技术有限公司"]
-    );
-    assert_eq!(
-        names(&r.search_customers("李娜", 10).unwrap()),
-        vec!["华为技术有限公司"]
-    );
-    assert_eq!(
-        names(&r.customer_by_phone("+86 139 1234 5678").unwrap()),
-        vec!["华为技术有限公司"]
-    );
-    assert_eq!(
-        names(&r.search_customers("5555", 10).unwrap()),
-        vec!["Acme Trading"]
-    );
+    assert_eq!(found(&r, "hw@exa"), vec!["华为技术有限公司"]);
+    assert_eq!(found(&r, "1391234"), vec!["华为技术有限公司"]);
+    assert_eq!(found(&r, "李娜"), vec!["华为技术有限公司"]);
+    assert_eq!(called(&r, "+86 139 1234 5678"), vec!["华为技术有限公司"]);
+    assert_eq!(found(&r, "5555"), vec!["Acme Trading"]);
     // Words across a customer and its contact, in a list query.
     let q = LocalQuery {
         search: Some("华为 李娜".into()),
@@ -677,15 +660,30 @@ fn a_short_word_beside_a_long_one_filters_and_one_found_nowhere_finds_nothing() 
         ),
     ]))
     .unwrap();
-    assert_eq!(
-        names(&r.search_customers("有限公司 华", 10).unwrap()),
-        vec!["华为技术有限公司"]
-    );
-    assert_eq!(
-        names(&r.search_customers("信禄 有限公", 10).unwrap()),
-        vec!["成都信禄有限公司"]
-    );
+    assert_eq!(found(&r, "有限公司 华"), vec!["华为技术有限公司"]);
+    assert_eq!(found(&r, "信禄 有限公"), vec!["成都信禄有限公司"]);
     assert!(r.search_customers("有限公司 客户", 10).unwrap().is_empty());
+}
+
+#[test]
+fn a_call_from_a_number_finds_the_contact_whose_phone_has_an_extension() {
+    let (_dir, r) = open();
+    let mut k = contact(&id(100), &id(1), "杨颖军", None);
+    k.insert("phone".into(), json!("0571-42498151 转 6218"));
+    r.apply_page(&page(vec![
+        upsert(
+            1,
+            Entity::Customers,
+            customer(&id(1), 1, "杭州新捷电器股份有限公司", "C000001", None, None),
+        ),
+        upsert(2, Entity::Contacts, k),
+    ]))
+    .unwrap();
+    assert_eq!(
+        called(&r, "+86 571 4249 8151"),
+        vec!["杭州新捷电器股份有限公司"]
+    );
+    assert_eq!(found(&r, "42498151"), vec!["杭州新捷电器股份有限公司"]);
 }
 
 #[test]
@@ -745,10 +743,7 @@ fn a_first_sync_keeps_the_newest_copy_of_a_record_it_meets_twice() {
     assert!(!r.bulk_loading().unwrap());
     let got = r.get(Entity::Customers, &id(1)).unwrap().unwrap();
     assert_eq!(got.text("name"), Some("新名字"));
-    assert_eq!(
-        names(&r.search_customers("新名", 10).unwrap()),
-        vec!["新名字"]
-    );
+    assert_eq!(found(&r, "新名"), vec!["新名字"]);
     assert!(r.search_customers("旧名", 10).unwrap().is_empty());
 }
 
@@ -780,20 +775,14 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
     // The customers are all in: their list indexes are built. Their search index grows on the
     // builder's thread; meanwhile a search scans the rows.
     assert!(r.built().unwrap().contains(&Entity::Customers));
-    assert_eq!(
-        names(&r.search_customers("技术有限", 10).unwrap()),
-        vec!["华为技术有限公司"]
-    );
+    assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
     r.update(
         Entity::Customers,
         &id(2),
         obj(json!({"name": "Zenith Shipping"})),
     )
     .unwrap();
-    assert_eq!(
-        names(&r.search_customers("zenith", 10).unwrap()),
-        vec!["Zenith Shipping"]
-    );
+    assert_eq!(found(&r, "zenith"), vec!["Zenith Shipping"]);
     r.apply_snapshot(
         vec![row(
             Entity::Contacts,
@@ -804,15 +793,9 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
     .unwrap();
     assert!(!r.bulk_loading().unwrap());
     check_index(&r);
-    assert_eq!(
-        names(&r.search_customers("shipping", 10).unwrap()),
-        vec!["Zenith Shipping"]
-    );
+    assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
     assert!(r.search_customers("trading", 10).unwrap().is_empty());
-    assert_eq!(
-        names(&r.search_customers("12345678", 10).unwrap()),
-        vec!["华为技术有限公司"]
-    );
+    assert_eq!(found(&r, "12345678"), vec!["华为技术有限公司"]);
     // The builder's file is gone once its indexes are copied in.
     assert!(!search_build::build_path(r.path()).exists());
     assert_eq!(r.meta("search").unwrap(), None);
@@ -870,18 +853,9 @@ fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
     )
     .unwrap();
     check_index(&r);
-    assert_eq!(
-        names(&r.search_customers("技术有限", 10).unwrap()),
-        vec!["华为技术有限公司"]
-    );
-    assert_eq!(
-        names(&r.customer_by_phone("139 1234 5678").unwrap()),
-        vec!["华为技术有限公司"]
-    );
-    assert_eq!(
-        names(&r.search_customers("李娜", 10).unwrap()),
-        vec!["成都信禄有限公司"]
-    );
+    assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
+    assert_eq!(called(&r, "139 1234 5678"), vec!["华为技术有限公司"]);
+    assert_eq!(found(&r, "李娜"), vec!["成都信禄有限公司"]);
 }
 
 #[test]
@@ -925,10 +899,7 @@ fn a_first_sync_stopped_before_its_search_index_was_copied_rebuilds_it_on_open()
     let r = Replica::open(&path).unwrap();
     check_index(&r);
     assert_eq!(r.meta("search").unwrap(), None);
-    assert_eq!(
-        names(&r.search_customers("技术有限", 10).unwrap()),
-        vec!["华为技术有限公司"]
-    );
+    assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
     assert_eq!(r.customer_by_phone("138 0013 8000").unwrap().len(), 1);
     drop(dir);
 }
