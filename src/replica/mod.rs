@@ -313,10 +313,14 @@ impl Replica {
         };
         // A first sync that stopped after its last page but before its search indexes were
         // copied in: they are built from the rows instead.
-        if replica.meta("search")?.is_some() && !replica.bulk_loading()? {
-            replica.rebuild_search_indexes()?;
+        if !replica.bulk_loading()? {
+            if replica.meta("search")?.is_some() {
+                replica.rebuild_search_indexes()?;
+            }
+            // A builder's file left by a process that stopped (one running a first sync on this
+            // replica now would still need its own).
+            remove_database(&search_build::build_path(path))?;
         }
-        remove_database(&search_build::build_path(path))?;
         replica.relay_outbox()?;
         Ok(replica)
     }

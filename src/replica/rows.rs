@@ -630,6 +630,12 @@ impl Replica {
             build.send(ops);
             return Ok(());
         }
+        if !ops.is_empty() && self.bulk_loading()? {
+            // A first sync runs without a builder here (another process fills the replica, or
+            // this one's builder could not start): the search indexes are rebuilt from the rows
+            // when it ends, which takes these changes in.
+            return self.set_meta("search", Some("rebuild"));
+        }
         ops.retain(|op| {
             !dirty
                 .deferred
@@ -657,7 +663,7 @@ impl Replica {
     /// to be copied from it once this transaction is committed (`Replica::finish_search`).
     pub(super) fn build_indexes(&self) -> Result<(), ReplicaError> {
         self.build_indexes_of(&Entity::ALL)?;
-        if self.search_build.borrow().is_some() {
+        if self.search_build.borrow().is_some() && self.meta("search")?.is_none() {
             self.set_meta("search", Some("copy"))?;
         }
         self.set_meta("built", None)

@@ -7,7 +7,9 @@
 //! tables (`<name>_data`, `<name>_idx`) whose contents do not depend on where the indexed text is
 //! kept, so an index built without content serves the replica's external-content table. The last
 //! page's transaction leaves `meta.search = 'copy'`, cleared by the copy's; a stop in between is
-//! found on open, and the search indexes are then rebuilt from the rows (`Replica::open`).
+//! found on open, and the search indexes are then rebuilt from the rows (`Replica::open`). Rows
+//! another process writes meanwhile never reach this builder: such a write leaves
+//! `meta.search = 'rebuild'`, and the sync's end rebuilds the indexes from the rows instead.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -179,12 +181,20 @@ impl Replica {
     }
 
     /// After the last page of a first sync is committed: puts the built search indexes in place
-    /// (or, when the builder failed or is gone, rebuilds them from the rows).
+    /// (or, when the builder failed or is gone, or another process wrote rows it was not given,
+    /// `meta.search = 'rebuild'`, rebuilds them from the rows).
     pub(super) fn finish_search(&self) -> Result<(), ReplicaError> {
-        if self.meta("search")?.as_deref() != Some("copy") {
+        if self.bulk_loading()? {
             return Ok(());
         }
-        let build = self.search_build.borrow_mut().take();
+        let build = match self.meta("search")?.as_deref() {
+            Some("copy") => self.search_build.borrow_mut().take(),
+            Some(_) => {
+                self.search_build.borrow_mut().take();
+                return self.rebuild_search_indexes();
+            }
+            None => return Ok(()),
+        };
         let copied = match build.map(SearchBuild::finish) {
             Some(Ok(built)) => copy_into(&self.path, &built),
             Some(Err(e)) => Err(e),

@@ -859,6 +859,46 @@ fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
 }
 
 #[test]
+fn a_record_written_by_another_process_during_a_first_sync_is_in_its_search_index() {
+    use crm_server::service::SnapshotCursor;
+    let (_dir, r) = open();
+    let row = |entity, record: Map<String, Value>| {
+        let id = record["id"].as_str().unwrap().to_string();
+        PreparedRow::new(entity, id, &record)
+    };
+    let next = SnapshotCursor {
+        entity: Entity::Contacts,
+        after: String::new(),
+    };
+    r.apply_snapshot(
+        vec![row(
+            Entity::Customers,
+            customer(&id(1), 1, "华为技术有限公司", "C000001", None, None),
+        )],
+        &SnapshotStep::At { head: 5, next },
+    )
+    .unwrap();
+    // Meanwhile a command in another process adds a customer (its own connection, no builder).
+    let other = Replica::open(r.path()).unwrap();
+    other
+        .create(Entity::Customers, obj(json!({"name": "Zenith Shipping"})))
+        .unwrap();
+    drop(other);
+    r.apply_snapshot(
+        vec![row(
+            Entity::Contacts,
+            contact(&id(100), &id(1), "李娜", Some("13912345678")),
+        )],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    check_index(&r);
+    assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
+    assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
+    assert_eq!(r.meta("search").unwrap(), None);
+}
+
+#[test]
 fn a_first_sync_stopped_before_its_search_index_was_copied_rebuilds_it_on_open() {
     let (dir, r) = open();
     let more = |changes| FeedPage {
