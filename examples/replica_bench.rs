@@ -541,6 +541,21 @@ async fn sync_bench(
     Ok(())
 }
 
+/// Reads every page of the snapshot the client's user may see; the records read.
+async fn read_snapshot(client: &ApiClient) -> Result<usize, Box<dyn std::error::Error>> {
+    let (mut from, mut records) = (None, 0);
+    loop {
+        let page = client
+            .snapshot(from.as_ref(), sync::SNAPSHOT_PAGE_SIZE)
+            .await?;
+        records += page.records.len();
+        from = page.next;
+        if from.is_none() {
+            return Ok(records);
+        }
+    }
+}
+
 /// The feed alone (server work, transfer, parsing), then writing the same pages into an empty
 /// replica, to tell the two apart; then the snapshot alone, as users who see all and part of it.
 async fn measure_apart(
@@ -573,17 +588,7 @@ async fn measure_apart(
     );
     // The snapshot a first sync now reads instead, alone.
     let started = Instant::now();
-    let (mut from, mut snapshot_records) = (None, 0);
-    loop {
-        let page = client
-            .snapshot(from.as_ref(), sync::SNAPSHOT_PAGE_SIZE)
-            .await?;
-        snapshot_records += page.records.len();
-        from = page.next;
-        if from.is_none() {
-            break;
-        }
-    }
+    let snapshot_records = read_snapshot(client).await?;
     let took = started.elapsed();
     println!(
         "fetching the snapshot alone: {snapshot_records} records in {:.2} s ({:.0} records/s)",
@@ -597,17 +602,7 @@ async fn measure_apart(
             .await?;
         let as_user = ApiClient::new(&format!("http://{addr}"))?.with_token(session.token);
         let started = Instant::now();
-        let (mut from, mut records) = (None, 0);
-        loop {
-            let page = as_user
-                .snapshot(from.as_ref(), sync::SNAPSHOT_PAGE_SIZE)
-                .await?;
-            records += page.records.len();
-            from = page.next;
-            if from.is_none() {
-                break;
-            }
-        }
+        let records = read_snapshot(&as_user).await?;
         println!(
             "fetching the snapshot alone as {user}: {records} records in {:.2} s",
             started.elapsed().as_secs_f64()

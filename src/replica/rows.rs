@@ -22,8 +22,10 @@ use super::{Replica, ReplicaError};
 /// whose indexes are built in one go later (once their rows are in, or at its end).
 pub struct Dirty {
     index: Vec<IndexOp>,
-    /// A first sync is filling the replica: the entities whose search indexes are left to be
-    /// built in one go (empty otherwise).
+    /// A first sync is filling the replica.
+    bulk: bool,
+    /// During a first sync, the entities whose indexes are left to be built in one go (empty
+    /// otherwise).
     deferred: Vec<Entity>,
 }
 
@@ -596,7 +598,8 @@ impl Replica {
 
     /// A change set for a transaction on the replica, aware of a first sync in progress.
     pub(super) fn dirty(&self) -> Result<Dirty, ReplicaError> {
-        let deferred = if self.bulk_loading()? {
+        let bulk = self.bulk_loading()?;
+        let deferred = if bulk {
             let built = self.built()?;
             Entity::ALL
                 .into_iter()
@@ -607,6 +610,7 @@ impl Replica {
         };
         Ok(Dirty {
             index: Vec::new(),
+            bulk,
             deferred,
         })
     }
@@ -630,7 +634,7 @@ impl Replica {
             build.send(ops);
             return Ok(());
         }
-        if !ops.is_empty() && self.bulk_loading()? {
+        if !ops.is_empty() && dirty.bulk {
             // A first sync runs without a builder here (another process fills the replica, or
             // this one's builder could not start): the search indexes are rebuilt from the rows
             // when it ends, which takes these changes in.

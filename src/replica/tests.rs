@@ -94,6 +94,12 @@ fn called(r: &Replica, phone: &str) -> Vec<String> {
     names(&r.customer_by_phone(phone).unwrap())
 }
 
+/// A snapshot row made from a record.
+fn row(entity: Entity, record: Map<String, Value>) -> PreparedRow {
+    let id = record["id"].as_str().unwrap().to_string();
+    PreparedRow::new(entity, id, &record)
+}
+
 fn filled() -> (tempfile::TempDir, Replica) {
     let (dir, r) = open();
     r.apply_page(&page(vec![
@@ -751,10 +757,6 @@ fn a_first_sync_keeps_the_newest_copy_of_a_record_it_meets_twice() {
 fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
     use crm_server::service::SnapshotCursor;
     let (_dir, r) = open();
-    let row = |entity, record: Map<String, Value>| {
-        let id = record["id"].as_str().unwrap().to_string();
-        PreparedRow::new(entity, id, &record)
-    };
     let customers = vec![
         row(
             Entity::Customers,
@@ -805,10 +807,6 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
 fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
     use crm_server::service::SnapshotCursor;
     let (_dir, r) = open();
-    let row = |entity, record: Map<String, Value>| {
-        let id = record["id"].as_str().unwrap().to_string();
-        PreparedRow::new(entity, id, &record)
-    };
     let next = SnapshotCursor {
         entity: Entity::Customers,
         after: id(1),
@@ -862,10 +860,6 @@ fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
 fn a_record_written_by_another_process_during_a_first_sync_is_in_its_search_index() {
     use crm_server::service::SnapshotCursor;
     let (_dir, r) = open();
-    let row = |entity, record: Map<String, Value>| {
-        let id = record["id"].as_str().unwrap().to_string();
-        PreparedRow::new(entity, id, &record)
-    };
     let next = SnapshotCursor {
         entity: Entity::Contacts,
         after: String::new(),

@@ -8,14 +8,18 @@ use crm_server::schema::Entity;
 use crm_server::service::{FeedPage, SnapshotCursor, SnapshotPage};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::{Map, Value};
 
 /// Time allowed to open a connection; beyond it the server counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time allowed for an ordinary request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A successful answer's body as `T`.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ClientError> {
+    serde_json::from_slice(body).map_err(|e| ClientError::Protocol(e.to_string()))
+}
 
 /// A snapshot page as `ApiClient::snapshot_body` reads it.
 pub struct SnapshotBody {
@@ -230,8 +234,7 @@ impl ApiClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> Result<T, ClientError> {
-        let body = self.send_for_body(builder).await?;
-        serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(e.to_string()))
+        parse(&self.send_for_body(builder).await?)
     }
 
     /// The body of a successful answer, as sent.
@@ -317,9 +320,10 @@ impl ApiClient {
         let body = self
             .send_for_body(self.snapshot_request(from, limit))
             .await?;
-        let page =
-            serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        Ok(SnapshotBody { page, body })
+        Ok(SnapshotBody {
+            page: parse(&body)?,
+            body,
+        })
     }
 
     pub async fn get(&self, entity: Entity, id: &str) -> Result<Map<String, Value>, ClientError> {
