@@ -911,11 +911,11 @@ async fn a_first_sync_from_the_snapshot_loses_no_write_made_while_it_runs() {
             .snapshot_body(from.as_ref(), 4)
             .await
             .expect("snapshot page");
-        let page = sent.page;
-        let h = *head.get_or_insert(page.head);
-        let next = page.next.clone().expect("more pages");
+        let position = sent.position;
+        let h = *head.get_or_insert(position.head);
+        let next = position.next.clone().expect("more pages");
         let rows = prepare_snapshot_page(&sent.body).expect("rows");
-        assert_eq!(rows.len(), page.records.len());
+        assert_eq!(rows.len(), 4, "a page of 4 before the last");
         replica
             .apply_snapshot(
                 rows,

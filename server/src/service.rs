@@ -780,6 +780,20 @@ pub struct SnapshotPage<R = Record> {
     pub total: Option<u64>,
 }
 
+/// Where a snapshot page stands: its `SnapshotPage` without the records. Sent again in the
+/// `Snapshot-Position` header (as this JSON), so a client can ask for the next page before it
+/// reads the records.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct SnapshotPosition {
+    pub next: Option<SnapshotCursor>,
+    pub head: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}
+
+/// The name of the header that carries a snapshot page's `SnapshotPosition`.
+pub const SNAPSHOT_POSITION: &str = "snapshot-position";
+
 /// Bytes set aside per record of a snapshot page: more than most records take (about 600 in
 /// the demo data) and at most `MAX_ROOM` in all.
 const RECORD_ROOM: usize = 1024;
@@ -795,7 +809,7 @@ pub fn snapshot(
     actor: &Actor,
     from: Option<SnapshotCursor>,
     limit: usize,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<(Vec<u8>, SnapshotPosition), ApiError> {
     const OPEN: &[u8] = br#"{"records":["#;
     let viewer = viewer(actor);
     let viewer = viewer.as_deref();
@@ -851,16 +865,13 @@ pub fn snapshot(
             break;
         }
     }
-    body.extend_from_slice(br#"],"next":"#);
-    serde_json::to_writer(&mut body, &next)?;
-    body.extend_from_slice(br#","head":"#);
-    serde_json::to_writer(&mut body, &head)?;
-    if let Some(total) = total {
-        body.extend_from_slice(br#","total":"#);
-        serde_json::to_writer(&mut body, &total)?;
-    }
-    body.push(b'}');
-    Ok(body)
+    let position = SnapshotPosition { next, head, total };
+    // The position's object, its opening brace turned into a comma after the records.
+    body.extend_from_slice(b"]");
+    let at = body.len();
+    serde_json::to_writer(&mut body, &position)?;
+    body[at] = b',';
+    Ok((body, position))
 }
 
 pub fn feed(tx: &dyn Tx, actor: &Actor, since: i64, limit: usize) -> Result<FeedPage, ApiError> {

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{Client, TestServer, id_of};
-use crm_server::service::SnapshotPage;
+use crm_server::service::{SNAPSHOT_POSITION, SnapshotPage, SnapshotPosition};
 use reqwest::Method;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -25,6 +25,10 @@ fn snapshot_page(client: &Client, query: &str) -> Value {
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let position = response
+        .headers()
+        .get(SNAPSHOT_POSITION)
+        .map(|v| v.to_str().expect("an ASCII header").to_string());
     let text = response.text().expect("the snapshot's body");
     assert_eq!(status, 200, "GET /sync/snapshot?{query}: {text}");
     assert_eq!(content_type.as_deref(), Some("application/json"));
@@ -34,6 +38,13 @@ fn snapshot_page(client: &Client, query: &str) -> Value {
         serde_json::to_string(&typed).expect("serialize"),
         text,
         "the page is not what serde_json would write"
+    );
+    // The header says where the page stands, as its body does.
+    let position: SnapshotPosition =
+        serde_json::from_str(&position.expect("the Snapshot-Position header")).expect("JSON");
+    assert_eq!(
+        (&position.next, position.head, position.total),
+        (&typed.next, typed.head, typed.total)
     );
     serde_json::from_str(&text).expect("the page is JSON")
 }

@@ -157,8 +157,8 @@ impl Replica {
                 .collect(),
             Batch::Snapshot(rows, _) => rows
                 .iter()
-                .filter(|r| is_edited(r.entity, &r.id))
-                .map(|r| (r.entity, r.id.as_str(), Cow::Owned(r.record())))
+                .filter(|r| is_edited(r.entity, r.id()))
+                .map(|r| (r.entity, r.id(), Cow::Owned(r.record())))
                 .collect(),
         };
         if !touched.is_empty() {
@@ -199,9 +199,9 @@ impl Replica {
             Batch::Snapshot(rows, _) => {
                 for row in rows {
                     applied.upserts += 1;
-                    if is_edited(row.entity, &row.id) {
+                    if is_edited(row.entity, row.id()) {
                         let record = row.record();
-                        self.take_server_copy(row.entity, &row.id, &record, &mut dirty)?;
+                        self.take_server_copy(row.entity, row.id(), &record, &mut dirty)?;
                     } else {
                         let version = row.version;
                         self.write_row(row, version, false, false, None, true, &mut dirty)?;

@@ -89,41 +89,68 @@ fn is_mobile(key: &str) -> bool {
 /// landline with its trunk 0 — so any run typed from it is found, with or without the 0 (and
 /// a typed +86 is dropped from the query). One form per phone keeps the index small.
 pub fn digits_text<'a>(phones: impl IntoIterator<Item = &'a str>) -> String {
-    let mut out: Vec<String> = Vec::new();
+    let mut out = String::new();
+    push_digits_text(phones, &mut out);
+    out
+}
+
+/// `digits_text` appended to `out` (a first sync prepares rows without a string per field).
+pub fn push_digits_text<'a>(phones: impl IntoIterator<Item = &'a str>, out: &mut String) {
+    let start = out.len();
     for phone in phones {
         let Some(key) = phone_key(phone) else {
             continue;
         };
-        let token = if is_mobile(&key) {
-            key
-        } else {
-            format!("0{key}")
-        };
-        if !out.contains(&token) {
-            out.push(token);
+        let trunk = if is_mobile(&key) { "" } else { "0" };
+        let written = &out[start..];
+        let held = written
+            .split(' ')
+            .any(|t| t.strip_prefix(trunk) == Some(key.as_str()));
+        if !held {
+            out.push_str(trunk);
+            out.push_str(&key);
+            out.push(' ');
         }
     }
-    if out.is_empty() {
-        return String::new();
+    if out.len() > start {
+        // Ended by two spaces, for the same reason as `search_text`.
+        out.push(' ');
     }
-    // Ended by two spaces, for the same reason as `search_text`.
-    format!("{}  ", out.join(" "))
 }
 
 /// The text field of a search row: the parts on lines of their own, so no match spans two, and
 /// ended by two newlines, so that every one- or two-character run starts some indexed trigram
 /// (which is how short words are found: `Replica::expand`).
 pub fn search_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
-    let parts: Vec<String> = parts
-        .into_iter()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(fold)
-        .collect();
-    if parts.is_empty() {
-        return String::new();
+    let mut out = String::new();
+    push_search_text(parts, &mut out);
+    out
+}
+
+/// `search_text` appended to `out`.
+pub fn push_search_text<'a>(parts: impl IntoIterator<Item = &'a str>, out: &mut String) {
+    let start = out.len();
+    for part in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
+        push_folded(part, out);
+        out.push('\n');
     }
-    format!("{}\n\n", parts.join("\n"))
+    if out.len() > start {
+        out.push('\n');
+    }
+}
+
+/// `fold(s)` appended to `out`, without a string of its own unless `s` holds a capital sigma
+/// (whose lower case depends on where it stands, which only `str::to_lowercase` knows).
+fn push_folded(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
+    } else if s.contains('Σ') {
+        out.push_str(&fold(s));
+    } else {
+        out.extend(s.chars().flat_map(char::to_lowercase));
+    }
 }
 
 /// A string as one FTS5 phrase: quoted, inner quotes doubled, so nothing typed is syntax.
@@ -169,6 +196,17 @@ pub fn prefix_end(prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_folded_in_place_is_folded_text() {
+        for s in ["Falcon LLC", "华为技术", "ΟΔΥΣΣΕΥΣ Trading", "İstanbul ǅ", "Ärzte GmbH"] {
+            let mut out = String::from("x");
+            push_folded(s, &mut out);
+            assert_eq!(out, format!("x{}", fold(s)), "{s}");
+        }
+        assert_eq!(search_text([" Falcon ", "", "C001"]), "falcon\nc001\n\n");
+        assert_eq!(search_text([""]), "");
+    }
 
     #[test]
     fn plans() {

@@ -639,10 +639,10 @@ fn a_row_read_in_place_from_the_wire_is_the_row_read_through_a_map() {
         let raw = serde_json::value::RawValue::from_string(text).unwrap();
         let fast = rows::PreparedRow::from_raw(entity, &raw).unwrap();
         let slow = rows::PreparedRow::new(entity, record["id"].as_str().unwrap().into(), &record);
-        assert_eq!(fast.id, slow.id);
+        assert_eq!(fast.id(), slow.id());
         assert_eq!(fast.version, slow.version);
-        assert_eq!(fast.columns, slow.columns, "{}", entity.name());
-        assert_eq!(fast.text, slow.text);
+        assert_eq!(fast.columns(), slow.columns(), "{}", entity.name());
+        assert_eq!(fast.search_text(), slow.search_text());
         // And the record comes back from the columns, every field in place.
         assert_eq!(Some(fast.record()), rows::load_record(entity, raw.get()));
     }
@@ -713,8 +713,8 @@ fn a_snapshot_page_is_read_in_one_pass_or_record_by_record() {
     let rows = prepare_snapshot_page(&body).unwrap();
     assert_eq!(rows.len(), 2);
     let slow = rows::PreparedRow::new(Entity::Customers, id(1), &c);
-    assert_eq!(rows[0].columns, slow.columns);
-    assert_eq!(rows[0].text, slow.text);
+    assert_eq!(rows[0].columns(), slow.columns());
+    assert_eq!(rows[0].search_text(), slow.search_text());
     assert_eq!(rows[1].entity, Entity::Contacts);
     // A key with an escape (`name`, as `n\u0061me`), and a record that is no object: read one
     // by one, the bad one left out.
@@ -724,7 +724,7 @@ fn a_snapshot_page_is_read_in_one_pass_or_record_by_record() {
     );
     let rows = prepare_snapshot_page(body.as_bytes()).unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].id, id(1));
+    assert_eq!(rows[0].id(), id(1));
     assert_eq!(rows[0].record()["name"], json!("华为"));
     assert!(prepare_snapshot_page(b"{\"records\": 1}").is_err());
 }

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crm_server::schema::Entity;
-use crm_server::service::{FeedPage, SnapshotCursor, SnapshotPage};
+use crm_server::service::{
+    FeedPage, SNAPSHOT_POSITION, SnapshotCursor, SnapshotPage, SnapshotPosition,
+};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
@@ -23,8 +25,8 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ClientError> {
 
 /// A snapshot page as `ApiClient::snapshot_body` reads it.
 pub struct SnapshotBody {
-    /// Where the page stands; its records are read only as far as their entities.
-    pub page: SnapshotPage<IgnoredAny>,
+    /// Where the page stands (from its header: its records are not read here).
+    pub position: SnapshotPosition,
     /// The page as sent.
     pub body: Vec<u8>,
 }
@@ -234,12 +236,12 @@ impl ApiClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> Result<T, ClientError> {
-        parse(&self.send_for_body(builder).await?)
+        let response = builder.send().await.map_err(|e| self.offline(&e))?;
+        parse(&self.body_of(response).await?)
     }
 
     /// The body of a successful answer, as sent.
-    async fn send_for_body(&self, builder: RequestBuilder) -> Result<Vec<u8>, ClientError> {
-        let response = builder.send().await.map_err(|e| self.offline(&e))?;
+    async fn body_of(&self, response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
         let status = response.status();
         let body = response.bytes().await.map_err(|e| self.offline(&e))?;
         if status.is_success() {
@@ -309,21 +311,36 @@ impl ApiClient {
         self.request(Method::GET, "/sync/snapshot").query(&query)
     }
 
-    /// A page of the snapshot with only where it stands read (`page.records` holds the records'
-    /// entities); the records stay in `body`, for `replica::prepare_snapshot_page` to read in
-    /// place, off the async threads.
+    /// A page of the snapshot with only where it stands read; the records stay in `body`, for
+    /// `replica::prepare_snapshot_page` to read in place, off the async threads.
     pub async fn snapshot_body(
         &self,
         from: Option<&SnapshotCursor>,
         limit: usize,
     ) -> Result<SnapshotBody, ClientError> {
-        let body = self
-            .send_for_body(self.snapshot_request(from, limit))
-            .await?;
-        Ok(SnapshotBody {
-            page: parse(&body)?,
-            body,
-        })
+        let response = self
+            .snapshot_request(from, limit)
+            .send()
+            .await
+            .map_err(|e| self.offline(&e))?;
+        let position = response
+            .headers()
+            .get(SNAPSHOT_POSITION)
+            .and_then(|v| serde_json::from_slice::<SnapshotPosition>(v.as_bytes()).ok());
+        let body = self.body_of(response).await?;
+        let position = match position {
+            Some(position) => position,
+            // A server that sends no header: the position is read from the body.
+            None => {
+                let page: SnapshotPage<IgnoredAny> = parse(&body)?;
+                SnapshotPosition {
+                    next: page.next,
+                    head: page.head,
+                    total: page.total,
+                }
+            }
+        };
+        Ok(SnapshotBody { position, body })
     }
 
     pub async fn get(&self, entity: Entity, id: &str) -> Result<Map<String, Value>, ClientError> {

@@ -218,7 +218,7 @@ async fn snapshot<S: ReplicaAccess>(
                         let body = sent.body;
                         let rows =
                             tokio::task::spawn_blocking(move || prepare_snapshot_page(&body));
-                        (sent.page, rows)
+                        (sent.position, rows)
                     });
                 from = fetched
                     .as_ref()

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
@@ -131,8 +131,20 @@ async fn snapshot(
     };
     let actor = user.0;
     // The page comes as its JSON text (a `SnapshotPage`), made on the reader thread.
-    let body = state
+    let (body, position) = state
         .read(move |tx| service::snapshot(tx, &actor, from, limit))
         .await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body))
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    // Left out should it not fit in a header (ids are UUIDs, so it does): the body has it too.
+    let position = serde_json::to_string(&position)
+        .ok()
+        .and_then(|text| HeaderValue::from_str(&text).ok());
+    if let Some(value) = position {
+        headers.insert(service::SNAPSHOT_POSITION, value);
+    }
+    Ok((headers, body))
 }
