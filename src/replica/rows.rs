@@ -182,6 +182,12 @@ enum Cell {
 /// System fields stored in `PreparedRow::cells` before the table's columns.
 const LEADING: [&str; 3] = ["created_at", "updated_at", "created_by"];
 
+/// The fields of a prepared row's cells, in order.
+fn cell_fields(entity: Entity) -> impl Iterator<Item = &'static str> {
+    let columns = &schema::table(entity).columns;
+    LEADING.into_iter().chain(columns.iter().map(|c| c.name))
+}
+
 impl PreparedRow {
     fn start(entity: Entity, capacity: usize) -> PreparedRow {
         PreparedRow {
@@ -197,15 +203,13 @@ impl PreparedRow {
     fn push(&mut self, text: &str) -> Span {
         let start = self.buf.len();
         self.buf.push_str(text);
-        self.span_from(start)
-    }
-
-    fn span_from(&self, start: usize) -> Span {
         Span::since(&self.buf, start)
     }
 
     fn text(&self, Span(start, end): Span) -> &str {
-        self.buf.get(start as usize..end as usize).unwrap_or_default()
+        self.buf
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
     }
 
     /// A row from a record as the server sent it (None when it is not an object with an id).
@@ -230,8 +234,7 @@ impl PreparedRow {
             .sum();
         let mut row = PreparedRow::start(entity, size);
         row.id = row.push(&fields.text("id")?);
-        let table = schema::table(entity);
-        for name in LEADING.into_iter().chain(table.columns.iter().map(|c| c.name)) {
+        for name in cell_fields(entity) {
             let cell = fields.cell(name, &mut row.buf);
             row.cells.push(cell);
         }
@@ -247,8 +250,7 @@ impl PreparedRow {
         let mut row = PreparedRow::start(entity, 256);
         row.id = row.push(&id);
         row.version = version_of(view);
-        let table = schema::table(entity);
-        for name in LEADING.into_iter().chain(table.columns.iter().map(|c| c.name)) {
+        for name in cell_fields(entity) {
             let cell = match to_sql(view.get(name)) {
                 SqlValue::Null | SqlValue::Blob(_) => Cell::Null,
                 SqlValue::Integer(i) => Cell::Integer(i),

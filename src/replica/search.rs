@@ -199,7 +199,13 @@ mod tests {
 
     #[test]
     fn text_folded_in_place_is_folded_text() {
-        for s in ["Falcon LLC", "华为技术", "ΟΔΥΣΣΕΥΣ Trading", "İstanbul ǅ", "Ärzte GmbH"] {
+        for s in [
+            "Falcon LLC",
+            "华为技术",
+            "ΟΔΥΣΣΕΥΣ Trading",
+            "İstanbul ǅ",
+            "Ärzte GmbH",
+        ] {
             let mut out = String::from("x");
             push_folded(s, &mut out);
             assert_eq!(out, format!("x{}", fold(s)), "{s}");

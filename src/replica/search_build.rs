@@ -23,8 +23,15 @@ use rusqlite::Connection;
 use super::rows::{IndexOp, rebuild_search};
 use super::{Replica, ReplicaError, Tx, remove_database, schema, with_suffix};
 
-/// Batches (a page's rows each) the writer may run ahead of the builder.
-const BATCHES_AHEAD: usize = 16;
+/// Batches (a page's rows each, under 1 MB) the writer may run ahead of the builder. The builder
+/// gives way to the rest of the sync (`give_way`) and catches up while the writer builds the
+/// list indexes, so it falls far behind: a 1M-customer first sync peaks at about 80 MB more
+/// (with 64 batches the writer waited for it, 2 s longer in all).
+const BATCHES_AHEAD: usize = 512;
+
+/// The builder's nice value: it works on what the writer, the fetching and the server leave.
+#[cfg(target_os = "linux")]
+const BUILDER_NICE: i32 = 10;
 
 /// The builder's page cache, in KiB (negative, as `PRAGMA cache_size` takes it): it only appends
 /// (FTS5 holds its pending entries in a hash of its own).
@@ -60,7 +67,10 @@ impl SearchBuild {
         let stop = cancel.clone();
         let thread = std::thread::Builder::new()
             .name("crm-search-build".into())
-            .spawn(move || grow(&conn, &receiver, &stop))
+            .spawn(move || {
+                give_way();
+                grow(&conn, &receiver, &stop)
+            })
             .map_err(|source| ReplicaError::Io {
                 path: path.clone(),
                 source,
@@ -105,6 +115,17 @@ impl Drop for SearchBuild {
             let _ = remove_database(&self.path);
         }
     }
+}
+
+/// Lowers the calling thread's priority. A first sync is bound by the processor: the pages are
+/// fetched, prepared and written while the builder indexes them, and the writer ends by
+/// building the list indexes alone. At equal priority the builder kept pace with the writer and
+/// the end left a core idle; giving way, it does the same work in that gap (a 1M-customer first
+/// sync: 20.6 s → 18.0–18.5 s). Where this is not possible, the builder runs as it is.
+fn give_way() {
+    // On Linux a nice value belongs to a thread: PRIO_PROCESS of the caller is this thread.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::process::setpriority_process(None, BUILDER_NICE);
 }
 
 /// The builder's loop: every batch in one transaction, committed when the writer is done, so
