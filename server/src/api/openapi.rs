@@ -207,12 +207,16 @@ pub fn document() -> Value {
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": super::sync::MAX_LIMIT}},
             {"name": "wait", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "seconds to long-poll for the next change"}],
         "responses": {"200": ok(json!({"$ref": "#/components/schemas/FeedPage"}))}}}));
+    let mut snapshot_page = ok(json!({"$ref": "#/components/schemas/SnapshotPage"}));
+    snapshot_page["headers"] = json!({crate::service::SNAPSHOT_POSITION: {
+        "description": "the page's next, head and total as a JSON object: ask for the next page before reading this one",
+        "schema": {"type": "string"}}});
     paths.insert("/sync/snapshot".into(), json!({"get": {"summary": "Every live record you may see, entity by entity, for a first sync; then follow /sync from the first page's head",
         "parameters": [
             {"name": "entity", "in": "query", "schema": {"type": "string", "enum": entities}, "description": "next.entity of the previous page"},
             {"name": "after", "in": "query", "schema": {"type": "string"}, "description": "next.after of the previous page"},
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": super::sync::SNAPSHOT_MAX_LIMIT}}],
-        "responses": merge(json!({"200": ok(json!({"$ref": "#/components/schemas/SnapshotPage"}))}), errors())}}));
+        "responses": merge(json!({"200": snapshot_page}), errors())}}));
     paths.insert("/audit/{entity}/{id}".into(), json!({"get": {"summary": "The audit trail of a record (managers and admins)",
         "parameters": [{"name": "entity", "in": "path", "required": true, "schema": {"type": "string", "enum": entities}},
                        {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
@@ -252,6 +256,8 @@ mod tests {
         assert!(doc["paths"]["/customers/{id}"]["patch"].is_object());
         assert!(doc["paths"]["/tickets/{ticket}/comments"]["post"].is_object());
         assert!(doc["paths"]["/sync/snapshot"]["get"].is_object());
+        let page = &doc["paths"]["/sync/snapshot"]["get"]["responses"]["200"];
+        assert!(page["headers"][crate::service::SNAPSHOT_POSITION].is_object());
         assert!(doc["components"]["schemas"]["FeedPage"]["properties"]["latest"].is_object());
     }
 }
