@@ -23,6 +23,20 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ClientError> {
     serde_json::from_slice(body).map_err(|e| ClientError::Protocol(e.to_string()))
 }
 
+/// Where a snapshot page stands: from its `Snapshot-Position` header, or from its body when the
+/// server sent none (or one that does not read).
+fn snapshot_position(header: Option<&[u8]>, body: &[u8]) -> Result<SnapshotPosition, ClientError> {
+    if let Some(position) = header.and_then(|h| serde_json::from_slice(h).ok()) {
+        return Ok(position);
+    }
+    let page: SnapshotPage<IgnoredAny> = parse(body)?;
+    Ok(SnapshotPosition {
+        next: page.next,
+        head: page.head,
+        total: page.total,
+    })
+}
+
 /// A snapshot page as `ApiClient::snapshot_body` reads it.
 pub struct SnapshotBody {
     /// Where the page stands (from its header: its records are not read here).
@@ -323,23 +337,9 @@ impl ApiClient {
             .send()
             .await
             .map_err(|e| self.offline(&e))?;
-        let position = response
-            .headers()
-            .get(SNAPSHOT_POSITION)
-            .and_then(|v| serde_json::from_slice::<SnapshotPosition>(v.as_bytes()).ok());
+        let header = response.headers().get(SNAPSHOT_POSITION).cloned();
         let body = self.body_of(response).await?;
-        let position = match position {
-            Some(position) => position,
-            // A server that sends no header: the position is read from the body.
-            None => {
-                let page: SnapshotPage<IgnoredAny> = parse(&body)?;
-                SnapshotPosition {
-                    next: page.next,
-                    head: page.head,
-                    total: page.total,
-                }
-            }
-        };
+        let position = snapshot_position(header.as_ref().map(|v| v.as_bytes()), &body)?;
         Ok(SnapshotBody { position, body })
     }
 
@@ -407,6 +407,31 @@ impl ApiClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snapshot_page_stands_where_its_header_says_or_else_where_its_body_says() {
+        let body = br#"{"records":[{"entity":"customers","record":{"id":"x"}}],"next":{"entity":"customers","after":"x"},"head":7,"total":9}"#;
+        let from_body = SnapshotPosition {
+            next: Some(SnapshotCursor {
+                entity: Entity::Customers,
+                after: "x".into(),
+            }),
+            head: 7,
+            total: Some(9),
+        };
+        let header = br#"{"next":null,"head":8}"#;
+        let from_header = snapshot_position(Some(header), body).unwrap();
+        assert_eq!((from_header.next, from_header.head), (None, 8));
+        assert_eq!(snapshot_position(None, body).unwrap(), from_body);
+        assert_eq!(
+            snapshot_position(Some(b"garbled"), body).unwrap(),
+            from_body
+        );
+        assert!(matches!(
+            snapshot_position(None, b"{\"records\": 1}"),
+            Err(ClientError::Protocol(_))
+        ));
+    }
 
     #[test]
     fn error_answers_become_typed_errors() {
