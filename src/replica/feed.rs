@@ -197,16 +197,15 @@ impl Replica {
                 page.next
             }
             Batch::Snapshot(rows, _) => {
-                for row in rows {
-                    applied.upserts += 1;
-                    if is_edited(row.entity, row.id()) {
-                        let record = row.record();
-                        self.take_server_copy(row.entity, row.id(), &record, &mut dirty)?;
-                    } else {
-                        let version = row.version;
-                        self.write_row(row, version, false, false, None, true, &mut dirty)?;
-                    }
+                applied.upserts += rows.len();
+                let (edited, fresh): (Vec<PreparedRow>, Vec<PreparedRow>) = rows
+                    .into_iter()
+                    .partition(|row| is_edited(row.entity, row.id()));
+                for row in edited {
+                    let record = row.record();
+                    self.take_server_copy(row.entity, row.id(), &record, &mut dirty)?;
                 }
+                self.write_new_rows(&fresh, &mut dirty)?;
                 0
             }
         };

@@ -125,6 +125,8 @@ pub struct Table {
     pub insert: String,
     /// Rewrites a row: the same parameters, then the rowid.
     pub update: String,
+    /// The columns `insert` writes, in order.
+    pub inserted: Vec<&'static str>,
     /// The record columns of a row of this table aliased `c`: id, version, pending,
     /// conflicted, and the record as JSON text.
     pub record: String,
@@ -139,6 +141,17 @@ pub struct Table {
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Inserts `rows` rows in one statement: per row, its rowid and then `insert`'s parameters.
+    pub fn insert_rows(&self, rows: usize) -> String {
+        let row = format!("(?{})", ",?".repeat(self.inserted.len()));
+        format!(
+            "INSERT INTO {} (rowid, {}) VALUES {}",
+            self.entity.name(),
+            self.inserted.join(", "),
+            vec![row; rows].join(",")
+        )
     }
 }
 
@@ -243,6 +256,7 @@ fn build(entity: Entity) -> Table {
         create,
         insert,
         update,
+        inserted: all,
         create_secondary: secondary.concat(),
         drop_secondary: drop_secondary.concat(),
     }

@@ -937,3 +937,58 @@ fn a_first_sync_stopped_before_its_search_index_was_copied_rebuilds_it_on_open()
     assert_eq!(r.customer_by_phone("138 0013 8000").unwrap().len(), 1);
     drop(dir);
 }
+
+#[test]
+fn a_snapshot_page_of_many_rows_goes_in_whole_and_the_same_page_again_changes_nothing() {
+    use crm_server::service::SnapshotCursor;
+    let (_dir, r) = open();
+    // More than one statement's worth of rows, and some left over.
+    let count = 300;
+    let customers = || -> Vec<PreparedRow> {
+        (1..=count)
+            .map(|n| {
+                let phone = format!("139{n:08}");
+                let record = customer(
+                    &id(n),
+                    2,
+                    &format!("客户 {n:03}"),
+                    &format!("C{n:06}"),
+                    Some(phone.as_str()),
+                    None,
+                );
+                row(Entity::Customers, record)
+            })
+            .collect()
+    };
+    let step = SnapshotStep::At {
+        head: 5,
+        next: SnapshotCursor {
+            entity: Entity::Contacts,
+            after: String::new(),
+        },
+    };
+    r.apply_snapshot(customers(), &step).unwrap();
+    // As after a stop before the position was kept: the same page comes again.
+    r.apply_snapshot(customers(), &step).unwrap();
+    r.apply_snapshot(
+        vec![row(
+            Entity::Contacts,
+            contact(&id(1000), &id(150), "李娜", Some("13800138000")),
+        )],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    check_index(&r);
+    let held: i64 =
+        r.db.query_row("SELECT count(*) FROM customers", [], |row| row.get(0))
+            .unwrap();
+    assert_eq!(held, i64::from(count));
+    for n in [1, 128, 129, 256, 300] {
+        let got = r.get(Entity::Customers, &id(n)).unwrap().unwrap();
+        assert_eq!(got.text("name"), Some(format!("客户 {n:03}").as_str()));
+        assert_eq!(got.text("code"), Some(format!("C{n:06}").as_str()));
+    }
+    assert_eq!(found(&r, "客户 257"), vec!["客户 257"]);
+    assert_eq!(called(&r, &format!("139 {:08}", 129)), vec!["客户 129"]);
+    assert_eq!(found(&r, "李娜"), vec!["客户 150"]);
+}
