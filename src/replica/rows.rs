@@ -254,11 +254,15 @@ impl PreparedRow {
         row.id = row.push(&id);
         row.version = version_of(view);
         for name in cell_fields(entity) {
-            let cell = match to_sql(view.get(name)) {
-                SqlValue::Null | SqlValue::Blob(_) => Cell::Null,
-                SqlValue::Integer(i) => Cell::Integer(i),
-                SqlValue::Real(f) => Cell::Real(f),
-                SqlValue::Text(t) => Cell::Text(row.push(&t)),
+            let cell = match view.get(name) {
+                // Copied straight into the buffer, not through a string of its own.
+                Some(Value::String(text)) => Cell::Text(row.push(text)),
+                other => match to_sql(other) {
+                    SqlValue::Null | SqlValue::Blob(_) => Cell::Null,
+                    SqlValue::Integer(i) => Cell::Integer(i),
+                    SqlValue::Real(f) => Cell::Real(f),
+                    SqlValue::Text(t) => Cell::Text(row.push(&t)),
+                },
             };
             row.cells.push(cell);
         }
