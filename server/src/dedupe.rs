@@ -1,5 +1,5 @@
 //! Normalized keys for the customer duplicate check, so that "ACME  Ltd." and "acme ltd",
-//! "+86 138-0013-8000" and "13800138000" are recognised as the same.
+//! "+86 10 6552 1234" and "(010) 6552-1234" are recognised as the same.
 
 /// Case folded, white space and punctuation removed (Latin and CJK alike).
 pub fn name_key(name: &str) -> Option<String> {
@@ -15,17 +15,41 @@ fn is_punctuation(c: char) -> bool {
     c.is_ascii_punctuation() || "，。、（）《》【】「」『』：；！？·～—…“”‘’".contains(c)
 }
 
-/// The digits of a phone number without an international prefix for China (+86 / 0086), so a
-/// number written with or without it matches. Fewer than five digits is no key at all.
+/// A phone number without an extension written after it (`0571-4249 8151 转 6218`,
+/// `+44 20 7946 0000 ext. 12`, `x12`, `#12`): the number itself.
+fn without_extension(raw: &str) -> &str {
+    const MARKERS: &[&str] = &["转", "分机", "ext", "x", "#", ",", ";"];
+    let lower = raw.to_ascii_lowercase();
+    let cut = MARKERS
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .min()
+        .unwrap_or(raw.len());
+    &raw[..cut]
+}
+
+/// The canonical digits of a phone number: an extension, an international prefix 00, the
+/// country code 86 and a domestic trunk 0 removed, so `+86 10 1234 5678`, `010-12345678` and `(010) 1234 5678 转 8` agree.
+/// Shared by the duplicate check and the client's phone search and caller look-up.
+pub fn phone_digits(raw: &str) -> Option<String> {
+    let raw = without_extension(raw);
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    let mut d = digits.as_str();
+    if let Some(rest) = d.strip_prefix("00") {
+        // Dialled abroad (0086, 0044…): China's own code goes, as written with a +.
+        d = rest.strip_prefix("86").unwrap_or(rest);
+    } else if d.len() >= 11 && d.starts_with("86") && !raw.trim_start().starts_with('0') {
+        // Domestic numbers of 11+ digits start with 1 (mobiles) or 0 (area codes), never 86.
+        d = &d[2..];
+    }
+    let d = d.strip_prefix('0').unwrap_or(d);
+    (!d.is_empty()).then(|| d.to_string())
+}
+
+/// The duplicate check's key of a phone number: its canonical digits (`phone_digits`), so a
+/// number matches however it is written. Fewer than five digits is no key at all.
 pub fn phone_key(phone: &str) -> Option<String> {
-    let mut digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    if let Some(rest) = digits.strip_prefix("00") {
-        digits = rest.to_string();
-    }
-    if digits.len() == 13 && digits.starts_with("86") {
-        digits.drain(..2);
-    }
-    (digits.len() >= 5).then_some(digits)
+    phone_digits(phone).filter(|d| d.len() >= 5)
 }
 
 pub fn email_key(email: &str) -> Option<String> {
@@ -49,8 +73,46 @@ mod tests {
     fn phones_match_by_digits_with_or_without_country_code() {
         assert_eq!(phone_key("+86 138-0013-8000"), Some("13800138000".into()));
         assert_eq!(phone_key("0086 13800138000"), Some("13800138000".into()));
-        assert_eq!(phone_key("(010) 6552-1234"), Some("01065521234".into()));
+        // A landline with its trunk 0, or with the country code instead, or an extension.
+        let landline = phone_key("(010) 6552-1234");
+        assert_eq!(landline.as_deref(), Some("1065521234"));
+        assert_eq!(phone_key("+86 10 6552 1234"), landline);
+        assert_eq!(phone_key("010-6552 1234 转 8"), landline);
+        assert_eq!(
+            phone_key("+44 20 7946 0000"),
+            phone_key("0044 20 7946 0000 ext. 12")
+        );
         assert_eq!(phone_key("12"), None);
+    }
+
+    #[test]
+    fn phone_digits_agree_across_spellings() {
+        let k = phone_digits("+86 10 1234 5678");
+        assert_eq!(k.as_deref(), Some("1012345678"));
+        assert_eq!(phone_digits("010-12345678"), k);
+        assert_eq!(phone_digits("(010) 1234 5678"), k);
+        assert_eq!(phone_digits("0086 10 12345678"), k);
+        assert_eq!(
+            phone_digits("+86 138 0013 8000").as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(phone_digits("13800138000").as_deref(), Some("13800138000"));
+        // A short local number that happens to start with 86 keeps its digits.
+        assert_eq!(phone_digits("8612 3456").as_deref(), Some("86123456"));
+        assert_eq!(phone_digits("n/a"), None);
+        // An extension is not part of the number a call comes from.
+        assert_eq!(
+            phone_digits("0571-42498151 转 6218"),
+            phone_digits("0571 4249 8151")
+        );
+        assert_eq!(
+            phone_digits("+44 20 7946 0000 ext. 12").as_deref(),
+            Some("442079460000")
+        );
+        assert_eq!(
+            phone_digits("010-1234 5678 X9"),
+            phone_digits("01012345678")
+        );
     }
 
     #[test]

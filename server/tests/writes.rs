@@ -296,6 +296,36 @@ fn near_duplicate_customers_are_refused_naming_the_owner() {
 }
 
 #[test]
+fn a_landline_written_another_way_is_a_duplicate() {
+    let server = TestServer::start();
+    let alice = server.user("alice", "sales", None);
+    alice.create(
+        "/customers",
+        json!({"name": "杭州新捷电器股份有限公司", "phone": "0571-42498151"}),
+    );
+    for phone in ["+86 571 4249 8151", "(0571) 4249 8151 转 6218"] {
+        let (status, err) = alice.post(
+            "/customers",
+            json!({"name": "Another Name", "phone": phone}),
+        );
+        assert_eq!(status, 409, "{phone}: {err}");
+        assert!(
+            err["error"]["existing"]["matched_on"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m == "phone"),
+            "{err}"
+        );
+    }
+    let (status, _) = alice.post(
+        "/customers",
+        json!({"name": "Another Name", "phone": "0571-42498152"}),
+    );
+    assert_eq!(status, 201);
+}
+
+#[test]
 fn records_linking_a_departed_user_or_a_deleted_contact_stay_editable() {
     let server = TestServer::start();
     let team = server.add_team("north");

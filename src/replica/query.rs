@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::rows::{load_record, to_sql};
 use super::schema::{self, search_fields};
 use super::search::{
-    Plan, fts_phrase, indexable, like_pattern, phone_key, plan, prefix_end, trigrams,
+    Plan, fts_phrase, indexable, like_pattern, phone_digits, plan, prefix_end, trigrams,
 };
 use super::{Record, Replica, ReplicaError};
 
@@ -457,7 +457,7 @@ impl Replica {
     /// Customers whose phone, or a contact's phone or mobile, is this number (however it is
     /// written: spaces, dashes, +86, a trunk 0). For the call-centre screen pop.
     pub fn customer_by_phone(&self, phone: &str) -> Result<Vec<Record>, ReplicaError> {
-        let Some(key) = phone_key(phone).filter(|k| k.len() >= 3) else {
+        let Some(key) = phone_digits(phone).filter(|k| k.len() >= 3) else {
             return Ok(Vec::new());
         };
         let expr = trigrams(&key);
@@ -488,7 +488,7 @@ impl Replica {
                 let (id, digits) = row?;
                 if digits
                     .split(' ')
-                    .any(|t| phone_key(t).as_deref() == Some(key.as_str()))
+                    .any(|t| phone_digits(t).as_deref() == Some(key.as_str()))
                     && let Some(id) = id
                 {
                     ids.push(id);

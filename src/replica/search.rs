@@ -1,6 +1,9 @@
 //! Pure text helpers for customer search: what a query means, how stored text is folded, and how
 //! phone numbers are reduced to digits so any run of them finds the number.
 
+/// Phone numbers are reduced as the server's duplicate check reduces them.
+pub use crm_server::dedupe::phone_digits;
+
 /// What a typed query asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
@@ -48,36 +51,6 @@ pub fn query_digits(q: &str) -> String {
     rest.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// A phone number without an extension written after it (`0571-4249 8151 转 6218`,
-/// `+44 20 7946 0000 ext. 12`, `x12`, `#12`): a call comes from the number itself.
-fn without_extension(raw: &str) -> &str {
-    const MARKERS: &[&str] = &["转", "分机", "ext", "x", "#", ",", ";"];
-    let lower = raw.to_ascii_lowercase();
-    let cut = MARKERS
-        .iter()
-        .filter_map(|m| lower.find(m))
-        .min()
-        .unwrap_or(raw.len());
-    &raw[..cut]
-}
-
-/// The canonical digits of a phone number, for exact matching: an extension, the country code
-/// 86 and a domestic trunk 0 removed, so `+86 10 1234 5678`, `010-12345678` and
-/// `(010) 1234 5678 转 8` agree.
-pub fn phone_key(raw: &str) -> Option<String> {
-    let raw = without_extension(raw);
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    let mut d = digits.as_str();
-    if let Some(rest) = d.strip_prefix("0086") {
-        d = rest;
-    } else if d.len() >= 11 && d.starts_with("86") && !raw.trim_start().starts_with('0') {
-        // Domestic numbers of 11+ digits start with 1 (mobiles) or 0 (area codes), never 86.
-        d = &d[2..];
-    }
-    let d = d.strip_prefix('0').unwrap_or(d);
-    (!d.is_empty()).then(|| d.to_string())
-}
-
 /// A Chinese mobile number (11 digits, 13x to 19x), dialled without a trunk 0; anything else is
 /// taken for a landline (Beijing's area code 10 also starts with 1, but is 10 digits long).
 fn is_mobile(key: &str) -> bool {
@@ -98,7 +71,7 @@ pub fn digits_text<'a>(phones: impl IntoIterator<Item = &'a str>) -> String {
 pub fn push_digits_text<'a>(phones: impl IntoIterator<Item = &'a str>, out: &mut String) {
     let start = out.len();
     for phone in phones {
-        let Some(key) = phone_key(phone) else {
+        let Some(key) = phone_digits(phone) else {
             continue;
         };
         let trunk = if is_mobile(&key) { "" } else { "0" };
@@ -226,33 +199,6 @@ mod tests {
         );
         assert_eq!(plan("C000123"), Plan::Words(vec!["c000123".into()]));
         assert_eq!(plan("-"), Plan::Words(vec!["-".into()]));
-    }
-
-    #[test]
-    fn phone_keys_agree_across_spellings() {
-        let k = phone_key("+86 10 1234 5678");
-        assert_eq!(k.as_deref(), Some("1012345678"));
-        assert_eq!(phone_key("010-12345678"), k);
-        assert_eq!(phone_key("(010) 1234 5678"), k);
-        assert_eq!(phone_key("0086 10 12345678"), k);
-        assert_eq!(
-            phone_key("+86 138 0013 8000").as_deref(),
-            Some("13800138000")
-        );
-        assert_eq!(phone_key("13800138000").as_deref(), Some("13800138000"));
-        // A short local number that happens to start with 86 keeps its digits.
-        assert_eq!(phone_key("8612 3456").as_deref(), Some("86123456"));
-        assert_eq!(phone_key("n/a"), None);
-        // An extension is not part of the number a call comes from.
-        assert_eq!(
-            phone_key("0571-42498151 转 6218"),
-            phone_key("0571 4249 8151")
-        );
-        assert_eq!(
-            phone_key("+44 20 7946 0000 ext. 12").as_deref(),
-            Some("442079460000")
-        );
-        assert_eq!(phone_key("010-1234 5678 X9"), phone_key("01012345678"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex, mpsc};
 
 use rusqlite::config::DbConfig;
+use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
 use serde_json::{Map, Value};
@@ -16,6 +17,7 @@ use super::{
     Record, Stored, Tx,
 };
 use crate::access::{Actor, Role};
+use crate::dedupe;
 use crate::error::ApiError;
 use crate::schema::{Entity, SYSTEM_FIELDS};
 use crate::validate::format_time;
@@ -31,6 +33,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "0002_idempotency_requests",
         include_str!("../../../migrations/0002_idempotency_requests.sql"),
+    ),
+    (
+        3,
+        "0003_phone_keys",
+        include_str!("../../../migrations/0003_phone_keys.sql"),
     ),
 ];
 
@@ -1094,6 +1101,18 @@ fn poisoned() -> ApiError {
 
 /// Applies the migrations the database has not seen, each in its own transaction.
 pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, ApiError> {
+    // Keys the migrations make again as the server makes them now.
+    conn.create_scalar_function(
+        "crm_phone_key",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(ctx
+                .get::<Option<String>>(0)?
+                .as_deref()
+                .and_then(dedupe::phone_key))
+        },
+    )?;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )?;
@@ -1189,6 +1208,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn phone_keys_stored_before_migration_3_are_made_again() {
+        let conn = Connection::open_in_memory().unwrap();
+        // A database as a server before migration 3 left it, keys made the old way.
+        conn.execute_batch(MIGRATIONS[0].2).unwrap();
+        conn.execute_batch(MIGRATIONS[1].2).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, '0001_init', ''), (2, '0002_idempotency_requests', '');
+             INSERT INTO customers (id, version, created_at, updated_at, code, name, phone, phone_key)
+             VALUES ('a', 1, '', '', 'C000001', 'A', '(010) 6552-1234', '01065521234'),
+                    ('b', 1, '', '', 'C000002', 'B', NULL, NULL),
+                    ('c', 1, '', '', 'C000003', 'C', '12', NULL);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&conn).unwrap(), vec!["0003_phone_keys"]);
+        let keys: Vec<Option<String>> = conn
+            .prepare("SELECT phone_key FROM customers ORDER BY code")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            keys,
+            vec![dedupe::phone_key("+86 10 6552 1234"), None, None]
+        );
+        assert_eq!(keys[0].as_deref(), Some("1065521234"));
+    }
+
+    #[test]
     fn migrated_tables_hold_every_descriptor_column() {
         let conn = Connection::open_in_memory().unwrap();
         migrate(&conn).unwrap();
@@ -1267,7 +1316,7 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         assert_eq!(
             migrate(&conn).unwrap(),
-            vec!["0001_init", "0002_idempotency_requests"]
+            vec!["0001_init", "0002_idempotency_requests", "0003_phone_keys"]
         );
         assert!(migrate(&conn).unwrap().is_empty());
     }
