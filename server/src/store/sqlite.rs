@@ -978,13 +978,16 @@ pub struct Sqlite {
 }
 
 impl Drop for Sqlite {
-    /// Ends the checkpoint thread and waits for it, so its connection closes before the
-    /// writer's: a writer that closes last checkpoints and removes the WAL (as after a seed),
-    /// as it did before this thread existed.
+    /// Ends the checkpoint thread and waits for it, and closes the idle readers, so every other
+    /// connection closes before the writer's: a writer that closes last checkpoints and removes
+    /// the WAL (after a seed it had grown as large as the database, and stayed so).
     fn drop(&mut self) {
         self.checkpoints = None;
         if let Some(thread) = self.checkpointer.take() {
             let _ = thread.join();
+        }
+        if let Ok(readers) = self.readers.get_mut() {
+            readers.clear();
         }
     }
 }
@@ -1309,6 +1312,31 @@ mod tests {
         assert_eq!(tx.forget_answers_before(cutoff).unwrap(), 1);
         assert_eq!(tx.idempotent_answer("u1", "old").unwrap(), None);
         assert_eq!(tx.idempotent_answer("u1", "new").unwrap(), Some(answer));
+    }
+
+    #[test]
+    fn closing_the_database_removes_its_wal_even_after_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let wal = dir.path().join("server.db-wal");
+        let db = Sqlite::open(&path).unwrap();
+        crate::seed::demo(&db, 20).unwrap();
+        db.read_tx(&mut |tx| tx.latest_seq().map(|_| ())).unwrap();
+        assert!(wal.exists());
+        drop(db);
+        assert!(
+            !wal.exists(),
+            "the WAL outlived the database's last connection"
+        );
+        // And what was written is in the database itself.
+        let db = Sqlite::open(&path).unwrap();
+        let mut customers = 0;
+        db.read_tx(&mut |tx| {
+            customers = tx.visible_count(Entity::Customers, None)?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(customers, 20);
     }
 
     #[test]
