@@ -29,8 +29,9 @@ fn without_extension(raw: &str) -> &str {
 }
 
 /// The canonical digits of a phone number: an extension, an international prefix 00, the
-/// country code 86 and a domestic trunk 0 removed, so `+86 10 1234 5678`, `010-12345678` and `(010) 1234 5678 转 8` agree.
-/// Shared by the duplicate check and the client's phone search and caller look-up.
+/// country code 86 and a domestic trunk 0 removed, so `+86 10 1234 5678`, `010-12345678` and
+/// `(010) 1234 5678 转 8` agree. Shared by the duplicate check and the client's phone search
+/// and caller look-up.
 pub fn phone_digits(raw: &str) -> Option<String> {
     let raw = without_extension(raw);
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
