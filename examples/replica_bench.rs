@@ -508,11 +508,7 @@ async fn sync_bench(
     }
 
     let path = dir.join("sync.replica");
-    let _ = std::fs::remove_file(crm::replica::outbox_path(&path));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    let replica = Replica::open(&path)?;
+    let replica = empty_replica(&path)?;
     let started = Instant::now();
     let cpu = thread_cpu();
     let all_cpu = process_cpu();
@@ -609,12 +605,7 @@ async fn measure_apart(
         );
     }
     if !pages.is_empty() {
-        let apart = dir.join("apply-only.replica");
-        let _ = std::fs::remove_file(crm::replica::outbox_path(&apart));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", apart.display()));
-        }
-        let replica = Replica::open(&apart)?;
+        let replica = empty_replica(&dir.join("apply-only.replica"))?;
         let started = Instant::now();
         let cpu = thread_cpu();
         let mut last = Duration::ZERO;
@@ -660,4 +651,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         runtime.block_on(sync_bench(&dir, args.sync, args.pull_only))?;
     }
     Ok(())
+}
+
+/// A new, empty replica at `path`, with whatever an earlier run left there removed.
+fn empty_replica(path: &Path) -> Result<Replica, Box<dyn std::error::Error>> {
+    let _ = std::fs::remove_file(crm::replica::outbox_path(path));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    Ok(Replica::open(path)?)
 }

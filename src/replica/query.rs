@@ -413,9 +413,10 @@ impl Replica {
     }
 
     /// A word too short for the trigram index, as the indexed trigrams it starts: every
-    /// occurrence of the word is followed by at least one character (`search::search_text`), so
-    /// "any trigram starting with it" finds exactly the rows containing it — through the index,
-    /// where a scan of a million rows would take a quarter of a second.
+    /// occurrence of the word is followed by at least one character
+    /// (`search::push_search_text`), so "any trigram starting with it" finds exactly the rows
+    /// containing it — through the index, where a scan of a million rows would take a quarter of
+    /// a second.
     fn expand(&self, fts: &str, word: &str) -> Result<Expanded, ReplicaError> {
         // During a first sync the index is built only at its end.
         if self.bulk_loading()? {

@@ -61,13 +61,7 @@ fn is_mobile(key: &str) -> bool {
 /// The digits field of a search row: each phone as dialled at home — a mobile's 11 digits, a
 /// landline with its trunk 0 — so any run typed from it is found, with or without the 0 (and
 /// a typed +86 is dropped from the query). One form per phone keeps the index small.
-pub fn digits_text<'a>(phones: impl IntoIterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    push_digits_text(phones, &mut out);
-    out
-}
-
-/// `digits_text` appended to `out` (a first sync prepares rows without a string per field).
+/// Appended to `out`: a first sync prepares rows without a string per field.
 pub fn push_digits_text<'a>(phones: impl IntoIterator<Item = &'a str>, out: &mut String) {
     let start = out.len();
     for phone in phones {
@@ -86,7 +80,7 @@ pub fn push_digits_text<'a>(phones: impl IntoIterator<Item = &'a str>, out: &mut
         }
     }
     if out.len() > start {
-        // Ended by two spaces, for the same reason as `search_text`.
+        // Ended by two spaces, for the same reason as `push_search_text`.
         out.push(' ');
     }
 }
@@ -94,13 +88,7 @@ pub fn push_digits_text<'a>(phones: impl IntoIterator<Item = &'a str>, out: &mut
 /// The text field of a search row: the parts on lines of their own, so no match spans two, and
 /// ended by two newlines, so that every one- or two-character run starts some indexed trigram
 /// (which is how short words are found: `Replica::expand`).
-pub fn search_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    push_search_text(parts, &mut out);
-    out
-}
-
-/// `search_text` appended to `out`.
+/// Appended to `out`.
 pub fn push_search_text<'a>(parts: impl IntoIterator<Item = &'a str>, out: &mut String) {
     let start = out.len();
     for part in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
@@ -169,6 +157,18 @@ pub fn prefix_end(prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn search_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+        let mut out = String::new();
+        push_search_text(parts, &mut out);
+        out
+    }
+
+    fn digits_text<'a>(phones: impl IntoIterator<Item = &'a str>) -> String {
+        let mut out = String::new();
+        push_digits_text(phones, &mut out);
+        out
+    }
 
     #[test]
     fn text_folded_in_place_is_folded_text() {

@@ -94,6 +94,17 @@ fn called(r: &Replica, phone: &str) -> Vec<String> {
     names(&r.customer_by_phone(phone).unwrap())
 }
 
+/// Where a snapshot stands after a page, with the next page at the start of `entity`.
+fn before(entity: Entity) -> SnapshotStep {
+    SnapshotStep::At {
+        head: 5,
+        next: crm_server::service::SnapshotCursor {
+            entity,
+            after: String::new(),
+        },
+    }
+}
+
 /// A snapshot row made from a record.
 fn row(entity: Entity, record: Map<String, Value>) -> PreparedRow {
     let id = record["id"].as_str().unwrap().to_string();
@@ -755,7 +766,6 @@ fn a_first_sync_keeps_the_newest_copy_of_a_record_it_meets_twice() {
 
 #[test]
 fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
-    use crm_server::service::SnapshotCursor;
     let (_dir, r) = open();
     let customers = vec![
         row(
@@ -767,11 +777,7 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
             customer(&id(2), 1, "Acme Trading", "C000002", None, None),
         ),
     ];
-    let next = SnapshotCursor {
-        entity: Entity::Contacts,
-        after: String::new(),
-    };
-    r.apply_snapshot(customers, &SnapshotStep::At { head: 5, next })
+    r.apply_snapshot(customers, &before(Entity::Contacts))
         .unwrap();
     assert!(r.bulk_loading().unwrap());
     // The customers are all in: their list indexes are built. Their search index grows on the
@@ -858,18 +864,13 @@ fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
 
 #[test]
 fn a_record_written_by_another_process_during_a_first_sync_is_in_its_search_index() {
-    use crm_server::service::SnapshotCursor;
     let (_dir, r) = open();
-    let next = SnapshotCursor {
-        entity: Entity::Contacts,
-        after: String::new(),
-    };
     r.apply_snapshot(
         vec![row(
             Entity::Customers,
             customer(&id(1), 1, "华为技术有限公司", "C000001", None, None),
         )],
-        &SnapshotStep::At { head: 5, next },
+        &before(Entity::Contacts),
     )
     .unwrap();
     // Meanwhile a command in another process adds a customer (its own connection, no builder).
@@ -940,7 +941,6 @@ fn a_first_sync_stopped_before_its_search_index_was_copied_rebuilds_it_on_open()
 
 #[test]
 fn a_snapshot_page_of_many_rows_goes_in_whole_and_the_same_page_again_changes_nothing() {
-    use crm_server::service::SnapshotCursor;
     let (_dir, r) = open();
     // More than one statement's worth of rows, and some left over.
     let count = 300;
@@ -960,13 +960,7 @@ fn a_snapshot_page_of_many_rows_goes_in_whole_and_the_same_page_again_changes_no
             })
             .collect()
     };
-    let step = SnapshotStep::At {
-        head: 5,
-        next: SnapshotCursor {
-            entity: Entity::Contacts,
-            after: String::new(),
-        },
-    };
+    let step = before(Entity::Contacts);
     r.apply_snapshot(customers(), &step).unwrap();
     // As after a stop before the position was kept: the same page comes again.
     r.apply_snapshot(customers(), &step).unwrap();
