@@ -1,11 +1,9 @@
-//! How long one frame of the customer list costs at 200x50, with 1,000 and 1,000,000 customers
-//! in a data source whose window fetch is O(window): the frame cost should be flat.
+//! How long one frame of the customer list costs at 200x50 over a local replica of synthetic
+//! customers (filled through the replica's own `apply_page`, as a first sync fills it, by the TUI
+//! tests' support module): 1,000 customers, and N more with `--replica N`. Each window is an
+//! SQLite query; the frame cost should be flat whatever the list's length.
 //!
 //!     cargo run --release --example tui_frame_bench [-- --replica N | --open REPLICA_FILE]
-//!
-//! With `--replica N` it also builds a local replica of N synthetic customers (through the
-//! replica's own `apply_page`, as a sync would) and measures the same over `ReplicaSource`,
-//! where each window is an SQLite query.
 //!
 //! For each size it scrolls the list one row per frame (so every frame changes), first near the
 //! top, then near the end (after jumping there with G), and reports the median and 95th
@@ -21,13 +19,15 @@ use std::time::{Duration, Instant};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crm::replica::Replica;
-use crm::tui::fake::{FakeSource, fixture_now};
 use crm::tui::{Action, App, DataSource, ReplicaSource, TuiOptions};
-use crm_server::schema::Entity;
-use crm_server::service::{FeedEntry, FeedOp, FeedPage};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use support::{Fixture, TestSource, now};
 
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 50;
@@ -82,7 +82,7 @@ fn measure(
     source: Box<dyn DataSource + Send>,
     rows_built: &dyn Fn() -> Option<usize>,
 ) {
-    let mut app = App::new(options(), source, fixture_now());
+    let mut app = App::new(options(), source, now());
     app.update(Action::Resize(WIDTH, HEIGHT));
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
     terminal.draw(|f| app.render(f)).expect("draw");
@@ -107,14 +107,8 @@ fn measure(
         "| {label} | G (jump to the end) | {:.1} | | | | | |",
         jump.as_secs_f64() * 1e6
     );
-    // Live search: each keystroke re-queries the window, and the frame is drawn. (The fake
-    // searches by scanning; only the replica's search is worth timing.)
-    let searches: &[&str] = if label.starts_with("replica") {
-        &["0012345", "Trading", "客户 00123"]
-    } else {
-        &[]
-    };
-    for typed in searches {
+    // Live search: each keystroke re-queries the window, and the frame is drawn.
+    for typed in ["0012345", "Trading", "客户 00123"] {
         app.key(KeyEvent::from(KeyCode::Char('/')));
         let mut worst = Duration::ZERO;
         let mut total = Duration::ZERO;
@@ -135,41 +129,29 @@ fn measure(
     }
 }
 
-/// A replica of `n` synthetic customers, filled page by page as a sync fills it.
-fn build_replica(dir: &std::path::Path, n: usize) -> Replica {
-    let replica = Replica::open(&dir.join("bench.db")).expect("replica");
+/// A replica of `n` synthetic customers, filled page by page as a first sync fills it.
+fn build_replica(n: usize) -> Fixture {
     let started = Instant::now();
-    let mut seq = 0i64;
-    for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {
-        let changes = chunk
-            .iter()
-            .map(|&i| {
-                seq += 1;
-                let record = FakeSource::synthetic_customer(i);
-                FeedEntry {
-                    seq,
-                    entity: Entity::Customers,
-                    id: record["id"].as_str().unwrap_or_default().to_string(),
-                    op: FeedOp::Upsert,
-                    record: Some(record),
-                }
-            })
-            .collect();
-        let more = chunk.last().is_some_and(|&i| i + 1 < n);
-        replica
-            .apply_page(&FeedPage {
-                changes,
-                next: seq,
-                more,
-                latest: 0,
-            })
-            .expect("apply page");
-    }
+    let fixture = Fixture::synthetic(n);
     eprintln!(
         "built a replica of {n} customers in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    replica
+    fixture
+}
+
+/// The replica's source, counting the customer rows it reads.
+fn counted(
+    fixture: &Fixture,
+) -> (
+    Box<dyn DataSource + Send>,
+    impl Fn() -> Option<usize> + use<>,
+) {
+    let source = fixture.source();
+    let rows = source.rows_read();
+    (Box::new(source), move || {
+        Some(rows.load(std::sync::atomic::Ordering::Relaxed))
+    })
 }
 
 /// This process's resident set now (Linux), in KiB.
@@ -208,11 +190,12 @@ fn main() {
     if let Some(path) = existing {
         // A replica a sync filled (`replica_bench --sync N --dir D` leaves `D/sync.replica`),
         // opened by this process only: its memory is what a `crm` that opens it holds.
-        let replica = Replica::open(&path).expect("replica");
+        let source = TestSource::new(ReplicaSource::new(Replica::open(&path).expect("replica")));
+        let rows = source.rows_read();
         measure(
             &format!("replica {}", path.display()),
-            Box::new(ReplicaSource::new(replica)),
-            &|| None,
+            Box::new(source),
+            &|| Some(rows.load(std::sync::atomic::Ordering::Relaxed)),
         );
         if let Some(rss) = resident_kib() {
             println!(
@@ -222,26 +205,18 @@ fn main() {
         }
         return;
     }
-    for n in [1_000usize, 1_000_000] {
-        let source = FakeSource::with_synthetic(n);
-        let counter = source.clone();
-        measure(&format!("fake, {n} rows"), Box::new(source), &|| {
-            Some(counter.rows_built())
-        });
-    }
+    let small = build_replica(1_000);
+    let (source, rows) = counted(&small);
+    measure("replica, 1000 rows", source, &rows);
+    drop(small);
     let mut after = Vec::new();
     if let Some(n) = replica_rows {
-        let dir = tempfile::tempdir().expect("temp dir");
-        drop(build_replica(dir.path(), n));
+        let fixture = build_replica(n);
         // Cold start as `crm` does it: open the replica, build the app, draw the first frame.
         // The file is in the OS page cache (it was just written); a process start adds ≈1 ms.
         let t = Instant::now();
-        let replica = Replica::open(&dir.path().join("bench.db")).expect("replica");
-        let mut app = App::new(
-            options(),
-            Box::new(ReplicaSource::new(replica)),
-            fixture_now(),
-        );
+        let replica = Replica::open(fixture.path()).expect("replica");
+        let mut app = App::new(options(), Box::new(ReplicaSource::new(replica)), now());
         app.update(Action::Resize(WIDTH, HEIGHT));
         let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
         terminal.draw(|f| app.render(f)).expect("draw");
@@ -251,12 +226,8 @@ fn main() {
             "Cold start to the first frame over the {n}-row replica: {:.1} ms.",
             cold.as_secs_f64() * 1e3
         ));
-        let replica = Replica::open(&dir.path().join("bench.db")).expect("replica");
-        measure(
-            &format!("replica, {n} rows"),
-            Box::new(ReplicaSource::new(replica)),
-            &|| None,
-        );
+        let (source, rows) = counted(&fixture);
+        measure(&format!("replica, {n} rows"), source, &rows);
         if let Some(rss) = resident_kib() {
             after.push(format!(
                 "Resident memory after the replica runs (scrolling, G, searches): {} MB.",
@@ -269,6 +240,6 @@ fn main() {
         println!("{line}");
     }
     println!(
-        "{FRAMES} frames each at {WIDTH}x{HEIGHT}, one row moved per frame; \"rows built\" counts customer records the fake built."
+        "{FRAMES} frames each at {WIDTH}x{HEIGHT}, one row moved per frame; \"rows built\" counts the customer records read from the replica."
     );
 }

@@ -1,67 +1,21 @@
-//! The TUI driven by keys against the in-memory fixtures: what each key sequence does to the
-//! state and what it asks the data source to write.
+//! The TUI driven by keys over a real replica filled from the fixtures: what each key sequence
+//! does to the state and what it writes to the replica's outbox.
+
+mod support;
 
 use chrono::NaiveDate;
+use crm::replica::{EntryState, Op};
 use crm::tui::action::{CalView, Effect, Pane};
-use crm::tui::data::{DataSource, SourceStatus, TicketScope, text};
+use crm::tui::data::{DataSource, TicketScope, text};
 use crm::tui::dialogs::{Dialog, Purpose};
-use crm::tui::fake::{FakeSource, fake_id, fixture_now};
-use crm::tui::keymap::{Key, Mode, Overrides};
+use crm::tui::keymap::{Mode, Overrides};
 use crm::tui::{Action, App, SyncStatus, TuiOptions};
 use crm_server::schema::Entity;
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers, MouseButton, MouseEvent,
-    MouseEventKind,
-};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use serde_json::json;
-
-fn options() -> TuiOptions {
-    TuiOptions {
-        profile: "work".into(),
-        username: "li".into(),
-        ..TuiOptions::default()
-    }
-}
-
-fn start_with(options: TuiOptions, source: FakeSource) -> App {
-    let mut app = App::new(options, Box::new(source), fixture_now());
-    app.update(Action::Resize(100, 30));
-    app
-}
-
-/// The app and a handle on its data, to see what it wrote.
-fn start() -> (App, FakeSource) {
-    let source = FakeSource::new();
-    (start_with(options(), source.clone()), source)
-}
-
-fn press(app: &mut App, keys: &str) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    for k in keys.split(' ').filter(|k| !k.is_empty()) {
-        let key = Key::parse(k).unwrap_or_else(|| panic!("bad key {k}"));
-        effects.extend(app.key(KeyEvent {
-            code: key.code,
-            modifiers: key.mods,
-            kind: KeyEventKind::Press,
-            state: KeyEventState::NONE,
-        }));
-    }
-    effects
-}
-
-fn type_text(app: &mut App, s: &str) {
-    for c in s.chars() {
-        app.key(KeyEvent::from(KeyCode::Char(c)));
-    }
-}
-
-fn screen(app: &App) -> String {
-    let mut t = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
-    t.draw(|f| app.render(f)).unwrap();
-    t.backend().to_string()
-}
+use support::{
+    Fixture, app_over, fixture_id, now, options, press, screen, start, start_with, type_text,
+};
 
 fn visible_names(app: &App) -> Vec<String> {
     app.customers
@@ -72,13 +26,18 @@ fn visible_names(app: &App) -> Vec<String> {
         .collect()
 }
 
-fn customer(n: u64) -> String {
-    fake_id(Entity::Customers, n)
+/// A fixture customer's id, by code.
+fn customer(code: &str) -> String {
+    fixture_id(Entity::Customers, "code", code)
+}
+
+fn stage(name: &str) -> String {
+    fixture_id(Entity::Stages, "name", name)
 }
 
 #[test]
 fn search_narrows_the_list_and_enter_opens_the_360_view() {
-    let (mut app, _) = start();
+    let (mut app, _fx) = start();
     assert_eq!(app.customers.list.rows.len(), 12);
     press(&mut app, "/");
     assert_eq!(
@@ -90,7 +49,7 @@ fn search_narrows_the_list_and_enter_opens_the_360_view() {
     assert_eq!(visible_names(&app), ["华为技术有限公司"]);
     press(&mut app, "<Enter>");
     let view = app.customers.view.as_ref().expect("360 view open");
-    assert_eq!(view.id, customer(1));
+    assert_eq!(view.id, customer("C000101"));
     assert_eq!(app.pane_mode(), Mode::Customer);
     let s = screen(&app);
     assert!(
@@ -110,7 +69,7 @@ fn search_narrows_the_list_and_enter_opens_the_360_view() {
 
 #[test]
 fn the_command_line_searches_customers() {
-    let (mut app, _) = start();
+    let (mut app, _fx) = start();
     press(&mut app, "3 :");
     type_text(&mut app, "cust 张");
     press(&mut app, "<Enter>");
@@ -124,31 +83,30 @@ fn the_command_line_searches_customers() {
 
 #[test]
 fn search_covers_phone_and_contact_names() {
-    let (mut app, _) = start();
+    let (mut app, _fx) = start();
     press(&mut app, "/");
     type_text(&mut app, "王小明");
     assert_eq!(visible_names(&app), ["华为技术有限公司"]);
     press(&mut app, "<Esc> /");
-    app.update(Action::Paste("7946 0958".into()));
-    assert_eq!(visible_names(&app), ["Acme Ltd."]);
+    app.update(Action::Paste("30 901820".into()));
+    assert_eq!(visible_names(&app), ["Globex Corporation"]);
 }
 
 #[test]
 fn c_then_an_outcome_then_enter_logs_a_call() {
-    let (mut app, source) = start();
+    let (mut app, fx) = start();
     press(&mut app, "/");
     type_text(&mut app, "华为");
     press(&mut app, "<Enter> c");
     assert_eq!(app.dialog_name(), Some("log_call"));
     press(&mut app, "<Enter> <Enter>");
     assert_eq!(app.dialog_name(), None, "saved and closed");
-    let writes = source.writes();
-    let w = writes.last().expect("a write");
-    assert_eq!((w.op, w.entity), ("create", Entity::Activities));
-    assert_eq!(w.body["kind"], json!("call"));
-    assert_eq!(w.body["outcome"], json!("answered"));
-    assert_eq!(w.body["customer_id"], json!(customer(1)));
-    assert_eq!(w.body["direction"], json!("outbound"));
+    let w = fx.last_written();
+    assert_eq!((w.op, w.entity), (Op::Create, Entity::Activities));
+    assert_eq!(w.fields["kind"], json!("call"));
+    assert_eq!(w.fields["outcome"], json!("answered"));
+    assert_eq!(w.fields["customer_id"], json!(customer("C000101")));
+    assert_eq!(w.fields["direction"], json!("outbound"));
     assert!(app.flash.as_ref().unwrap().text.contains("Call logged"));
     // The timeline shows it at once: nothing waits for the network.
     let view = app.customers.view.as_ref().unwrap();
@@ -157,59 +115,56 @@ fn c_then_an_outcome_then_enter_logs_a_call() {
 
 #[test]
 fn a_call_is_logged_from_the_list_with_a_digit_and_a_note() {
-    let (mut app, source) = start();
+    let (mut app, fx) = start();
     press(&mut app, "c 2");
     type_text(&mut app, "left a message");
     press(&mut app, "<Enter>");
-    let w = source.writes().pop().unwrap();
-    assert_eq!(w.body["outcome"], json!("no_answer"));
-    assert_eq!(w.body["notes"], json!("left a message"));
+    let w = fx.last_written();
+    assert_eq!(w.fields["outcome"], json!("no_answer"));
+    assert_eq!(w.fields["notes"], json!("left a message"));
     assert_eq!(
-        w.body["customer_id"],
-        json!(customer(4)),
+        w.fields["customer_id"],
+        json!(customer("C000104")),
         "the first row, Acme"
     );
 }
 
 #[test]
 fn moving_an_opportunity_to_won_asks_for_a_reason() {
-    let (mut app, source) = start();
+    let (mut app, fx) = start();
     press(&mut app, "2 l l l");
-    let before = source.writes().len();
+    let before = fx.outbox();
     press(&mut app, "L");
     let Some(Dialog::Prompt(p)) = app.dialogs.last() else {
         panic!("expected a prompt, got {:?}", app.dialog_name());
     };
     assert!(matches!(&p.purpose, Purpose::StageReason { kind, .. } if kind == "won"));
     press(&mut app, "<Enter>");
-    assert_eq!(source.writes().len(), before, "an empty reason is refused");
+    assert_eq!(fx.outbox(), before, "an empty reason is refused");
     assert!(matches!(app.dialogs.last(), Some(Dialog::Prompt(p)) if p.error.is_some()));
     type_text(&mut app, "价格和交付期都有优势");
     press(&mut app, "<Enter>");
-    let w = source.writes().pop().unwrap();
-    assert_eq!((w.op, w.entity), ("update", Entity::Opportunities));
-    assert_eq!(w.body["stage_id"], json!(fake_id(Entity::Stages, 5)));
-    assert_eq!(w.body["close_reason"], json!("价格和交付期都有优势"));
+    let w = fx.last_written();
+    assert_eq!((w.op, w.entity), (Op::Update, Entity::Opportunities));
+    assert_eq!(w.fields["stage_id"], json!(stage("won")));
+    assert_eq!(w.fields["close_reason"], json!("价格和交付期都有优势"));
     assert_eq!(app.funnel.summaries[4].count, 2, "won has it now");
 }
 
 #[test]
 fn moving_between_open_stages_needs_no_reason() {
-    let (mut app, source) = start();
+    let (mut app, fx) = start();
     press(&mut app, "2 L");
-    let w = source.writes().pop().unwrap();
-    assert_eq!(w.body["stage_id"], json!(fake_id(Entity::Stages, 2)));
+    let w = fx.last_written();
+    assert_eq!(w.fields["stage_id"], json!(stage("qualified")));
     assert_eq!(app.funnel.col, 1, "the cursor follows the opportunity");
     press(&mut app, "H");
-    assert_eq!(
-        source.writes().pop().unwrap().body["stage_id"],
-        json!(fake_id(Entity::Stages, 1))
-    );
+    assert_eq!(fx.last_written().fields["stage_id"], json!(stage("lead")));
 }
 
 #[test]
 fn resolving_a_ticket_asks_for_a_note_and_closing_for_satisfaction() {
-    let (mut app, source) = start();
+    let (mut app, fx) = start();
     press(&mut app, "4");
     assert_eq!(app.tickets.query.scope, TicketScope::Mine);
     let first = text(app.tickets.list.selected_row().unwrap(), "number").to_string();
@@ -220,9 +175,10 @@ fn resolving_a_ticket_asks_for_a_note_and_closing_for_satisfaction() {
     );
     type_text(&mut app, "已重开发票");
     press(&mut app, "<Enter>");
-    let w = source.writes().pop().unwrap();
+    let w = fx.last_written();
+    assert_eq!((w.op, w.entity), (Op::Update, Entity::Tickets));
     assert_eq!(
-        w.body,
+        w.fields,
         json!({"status": "resolved", "resolution": "已重开发票"})
             .as_object()
             .cloned()
@@ -236,43 +192,37 @@ fn resolving_a_ticket_asks_for_a_note_and_closing_for_satisfaction() {
     assert_eq!(app.dialog_name(), Some("prompt"));
     type_text(&mut app, "restarted the base station");
     press(&mut app, "<Enter>");
-    let w = source.writes().pop().unwrap();
-    assert_eq!(w.body["status"], json!("closed"));
-    assert_eq!(w.body["satisfaction"], json!(4));
+    let w = fx.last_written();
+    assert_eq!(w.fields["status"], json!("closed"));
+    assert_eq!(w.fields["satisfaction"], json!(4));
 }
 
 #[test]
 fn ticket_status_priority_and_assignee_change_with_keys() {
-    let (mut app, source) = start();
+    let (mut app, fx) = start();
     press(&mut app, "4 <Enter>");
     assert_eq!(app.pane_mode(), Mode::Ticket);
     press(&mut app, "p");
     type_text(&mut app, "urg");
     press(&mut app, "<Enter>");
-    assert_eq!(
-        source.writes().pop().unwrap().body["priority"],
-        json!("urgent")
-    );
+    assert_eq!(fx.last_written().fields["priority"], json!("urgent"));
     press(&mut app, "a");
     type_text(&mut app, "陈静");
     press(&mut app, "<Enter>");
     assert_eq!(
-        source.writes().pop().unwrap().body["assignee_id"],
-        json!(fake_id(Entity::Users, 6))
+        fx.last_written().fields["assignee_id"],
+        json!(fixture_id(Entity::Users, "username", "chen"))
     );
     press(&mut app, "s");
     type_text(&mut app, "pend");
     press(&mut app, "<Enter>");
-    assert_eq!(
-        source.writes().pop().unwrap().body["status"],
-        json!("pending")
-    );
+    assert_eq!(fx.last_written().fields["status"], json!("pending"));
     press(&mut app, "c");
     type_text(&mut app, "已联系财务");
     press(&mut app, "<Enter>");
-    let w = source.writes().pop().unwrap();
+    let w = fx.last_written();
     assert_eq!(
-        (w.entity, &w.body["body"]),
+        (w.entity, &w.fields["body"]),
         (Entity::Comments, &json!("已联系财务"))
     );
     let view = app.tickets.view.as_ref().unwrap();
@@ -281,7 +231,7 @@ fn ticket_status_priority_and_assignee_change_with_keys() {
 
 #[test]
 fn ticket_scopes_filter_the_queue() {
-    let (mut app, _) = start();
+    let (mut app, _fx) = start();
     press(&mut app, "4 u");
     assert!(
         app.tickets
@@ -299,7 +249,7 @@ fn ticket_scopes_filter_the_queue() {
 
 #[test]
 fn goto_moves_the_calendar() {
-    let (mut app, _) = start();
+    let (mut app, _fx) = start();
     press(&mut app, ":");
     type_text(&mut app, "goto 2026-12-01");
     press(&mut app, "<Enter>");
@@ -317,24 +267,24 @@ fn goto_moves_the_calendar() {
         NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()
     );
     press(&mut app, "t");
-    assert_eq!(app.calendar.cursor, fixture_now().date_naive());
+    assert_eq!(app.calendar.cursor, now().date_naive());
 }
 
 #[test]
 fn activities_are_created_rescheduled_and_completed_with_keys() {
-    let (mut app, source) = start();
+    let (mut app, fx) = start();
     press(&mut app, "3 a");
     assert_eq!(app.calendar.view, CalView::Agenda);
     let first = app.calendar.items[0].clone();
     assert_eq!(text(&first, "subject"), "准备需求清单");
     press(&mut app, "x");
-    assert_eq!(source.writes().pop().unwrap().body["done"], json!(true));
+    assert_eq!(fx.last_written().fields["done"], json!(true));
     press(&mut app, "j r");
     type_text(&mut app, "+1d");
     press(&mut app, "<Enter>");
-    let w = source.writes().pop().unwrap();
+    let w = fx.last_written();
     assert_eq!(
-        w.body["starts_at"],
+        w.fields["starts_at"],
         json!("2026-11-26T14:00:00.000Z"),
         "a date keeps the time"
     );
@@ -343,11 +293,11 @@ fn activities_are_created_rescheduled_and_completed_with_keys() {
     assert_eq!(app.dialog_name(), Some("form"));
     type_text(&mut app, "Demo at the plant");
     press(&mut app, "<Enter>");
-    let w = source.writes().pop().unwrap();
-    assert_eq!(w.body["subject"], json!("Demo at the plant"));
-    assert_eq!(w.body["kind"], json!("meeting"));
+    let w = fx.last_written();
+    assert_eq!(w.fields["subject"], json!("Demo at the plant"));
+    assert_eq!(w.fields["kind"], json!("meeting"));
     assert_eq!(
-        w.body["starts_at"],
+        w.fields["starts_at"],
         json!("2026-11-25T10:00:00.000Z"),
         "today: the next full hour"
     );
@@ -355,7 +305,7 @@ fn activities_are_created_rescheduled_and_completed_with_keys() {
 
 #[test]
 fn question_mark_lists_bindings_from_the_keymap() {
-    let (mut app, _) = start();
+    let (mut app, _fx) = start();
     press(&mut app, "?");
     let help = app.help_text().expect("help open");
     assert!(
@@ -377,13 +327,10 @@ fn question_mark_lists_bindings_from_the_keymap() {
             .into_iter()
             .collect(),
     );
-    let mut app = start_with(
-        TuiOptions {
-            keymap: overrides,
-            ..options()
-        },
-        FakeSource::new(),
-    );
+    let (mut app, _fx) = start_with(TuiOptions {
+        keymap: overrides,
+        ..options()
+    });
     press(&mut app, "?");
     let help = app.help_text().unwrap();
     assert!(
@@ -397,7 +344,7 @@ fn question_mark_lists_bindings_from_the_keymap() {
 
 #[test]
 fn duplicate_customers_are_flagged_before_the_local_create() {
-    let (mut app, source) = start();
+    let (mut app, fx) = start();
     press(&mut app, "n");
     type_text(&mut app, "Huawei Shenzhen");
     press(&mut app, "<Tab> <Tab> <Tab> <Tab> <Tab>");
@@ -414,24 +361,28 @@ fn duplicate_customers_are_flagged_before_the_local_create() {
         "{:?}",
         c.lines
     );
-    let before = source.writes().len();
+    let before = fx.outbox();
     press(&mut app, "n");
     assert_eq!(
         app.dialog_name(),
         Some("form"),
         "back to the form, typing kept"
     );
-    assert_eq!(source.writes().len(), before);
+    assert_eq!(fx.outbox(), before);
     press(&mut app, "<Enter> y");
-    let w = source.writes().pop().unwrap();
-    assert_eq!((w.op, w.entity), ("create", Entity::Customers));
-    assert_eq!(w.body["name"], json!("Huawei Shenzhen"));
+    let w = fx.last_written();
+    assert_eq!((w.op, w.entity), (Op::Create, Entity::Customers));
+    assert_eq!(w.fields["name"], json!("Huawei Shenzhen"));
+    assert!(
+        w.allow_duplicate,
+        "the server is told the user saw the duplicate"
+    );
     assert!(app.customers.view.is_some(), "the new customer opens");
 }
 
 #[test]
 fn a_failed_save_keeps_what_was_typed() {
-    let (mut app, source) = start();
+    let (mut app, fx) = start();
     press(&mut app, "<Enter> o");
     type_text(&mut app, "Big deal");
     press(&mut app, "<Tab> <Tab> <Tab>");
@@ -447,12 +398,12 @@ fn a_failed_save_keeps_what_was_typed() {
     );
     assert_eq!(amount.input.value(), "twelve dollars");
     assert_eq!(form.field("name").unwrap().input.value(), "Big deal");
-    assert!(source.writes().is_empty());
+    assert!(fx.written().is_empty());
 }
 
 #[test]
 fn pick_lists_fill_reference_fields() {
-    let (mut app, source) = start();
+    let (mut app, fx) = start();
     press(&mut app, "4 n");
     type_text(&mut app, "打印机卡纸");
     press(&mut app, "<Tab>");
@@ -461,38 +412,48 @@ fn pick_lists_fill_reference_fields() {
     press(&mut app, "<Enter>");
     press(&mut app, "<Space> <Enter>");
     press(&mut app, "<Enter>");
-    let w = source.writes().pop().unwrap();
+    let w = fx.last_written();
     assert_eq!(w.entity, Entity::Tickets);
-    assert_eq!(w.body["customer_id"], json!(customer(9)));
+    assert_eq!(w.fields["customer_id"], json!(customer("C000109")));
     assert_eq!(
-        w.body["contact_id"],
-        json!(fake_id(Entity::Contacts, 7)),
+        w.fields["contact_id"],
+        json!(fixture_id(Entity::Contacts, "name", "孙悦")),
         "contacts of the chosen customer"
     );
 }
 
 #[test]
 fn delete_is_confirmed_and_y_copies_the_id() {
-    let (mut app, source) = start();
+    let (mut app, fx) = start();
     let effects = press(&mut app, "y");
-    assert_eq!(effects, [Effect::Clipboard(customer(4))]);
-    assert!(app.flash.as_ref().unwrap().text.contains(&customer(4)));
+    assert_eq!(effects, [Effect::Clipboard(customer("C000104"))]);
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains(&customer("C000104"))
+    );
     assert!(crm::tui::osc52("abc").starts_with("\x1b]52;c;YWJj"));
     press(&mut app, "d");
     assert_eq!(app.dialog_name(), Some("confirm"));
     press(&mut app, "<Enter>");
     assert_eq!(app.dialog_name(), Some("confirm"), "Enter does not delete");
     press(&mut app, "n");
-    assert!(source.writes().is_empty());
+    assert!(fx.written().is_empty());
     press(&mut app, "d y");
-    assert_eq!(source.writes().pop().unwrap().op, "delete");
+    let w = fx.last_written();
+    assert_eq!((w.op, w.record_id), (Op::Delete, customer("C000104")));
     assert_eq!(app.customers.list.rows.len(), 11);
 }
 
 #[test]
 fn conflicts_open_a_side_by_side_chooser() {
-    let (mut app, source) = start();
-    assert_eq!(app.status.conflicts, 1);
+    let (mut app, fx) = start();
+    assert_eq!(
+        app.status.conflicts, 2,
+        "phone and notes changed on both sides"
+    );
     // A click on the status bar opens it too.
     app.update(Action::Mouse(MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
@@ -504,17 +465,33 @@ fn conflicts_open_a_side_by_side_chooser() {
     press(&mut app, "<Esc> !");
     assert_eq!(app.dialog_name(), Some("conflicts"));
     press(&mut app, "j l <Enter>");
-    let w = source.writes().pop().unwrap();
-    assert_eq!(w.op, "resolve");
+    // Theirs for the phone, as chosen: no longer sent, the server's value shown. Mine for the
+    // notes, the default: still to be sent, and no longer held back by a conflict.
+    let acme = customer("C000104");
+    let entries: Vec<_> = fx
+        .outbox()
+        .into_iter()
+        .filter(|e| e.record_id == acme)
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(
-        w.body["phone"],
-        json!("+44 20 7946 0999"),
-        "theirs, as chosen"
+        (entries[0].op, entries[0].state),
+        (Op::Update, EntryState::Pending)
     );
     assert_eq!(
-        w.body["notes"],
-        json!("Switchboard moved to the new office"),
-        "mine, the default"
+        entries[0].fields,
+        json!({"notes": "Switchboard moved to the new office"})
+            .as_object()
+            .cloned()
+            .unwrap()
+    );
+    let shown = fx.source().get(Entity::Customers, &acme).unwrap().unwrap();
+    assert_eq!(
+        (&shown["phone"], &shown["notes"]),
+        (
+            &json!("+44 20 7946 0999"),
+            &json!("Switchboard moved to the new office")
+        )
     );
     assert_eq!(app.status.conflicts, 0);
     assert_eq!(app.dialog_name(), None);
@@ -522,19 +499,19 @@ fn conflicts_open_a_side_by_side_chooser() {
 
 #[test]
 fn ctrl_c_quits_from_anywhere() {
-    let (mut app, _) = start();
+    let (mut app, _fx) = start();
     press(&mut app, "n");
     type_text(&mut app, "half typed");
     let effects = app.key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert_eq!(effects, [Effect::Quit]);
-    let (mut app, _) = start();
+    let (mut app, _fx) = start();
     assert_eq!(press(&mut app, "q"), [Effect::Quit]);
     assert_eq!(press(&mut app, ": q <Enter>"), [Effect::Quit]);
 }
 
 #[test]
 fn panes_switch_by_number_tab_and_mouse() {
-    let (mut app, _) = start();
+    let (mut app, _fx) = start();
     press(&mut app, "3");
     assert_eq!(app.pane, Pane::Calendar);
     press(&mut app, "<Tab>");
@@ -569,28 +546,21 @@ fn panes_switch_by_number_tab_and_mouse() {
 
 #[test]
 fn a_pop_opens_the_caller_or_a_new_customer_form() {
-    let source = FakeSource::new();
-    let app = start_with(
-        TuiOptions {
-            pop: Some("+86 138-0013-8000".into()),
-            ..options()
-        },
-        source,
-    );
+    let (app, _fx) = start_with(TuiOptions {
+        pop: Some("+86 138-0013-8000".into()),
+        ..options()
+    });
     assert_eq!(
         app.customers.view.as_ref().map(|v| v.id.clone()),
-        Some(customer(1)),
+        Some(customer("C000101")),
         "found through a contact's mobile"
     );
     assert!(app.customers.inbound);
 
-    let app = start_with(
-        TuiOptions {
-            pop: Some("+86 139 9999 0000".into()),
-            ..options()
-        },
-        FakeSource::new(),
-    );
+    let (app, _fx) = start_with(TuiOptions {
+        pop: Some("+86 139 9999 0000".into()),
+        ..options()
+    });
     let Some(Dialog::Form(form)) = app.dialogs.last() else {
         panic!("expected a form")
     };
@@ -601,32 +571,36 @@ fn a_pop_opens_the_caller_or_a_new_customer_form() {
 }
 
 #[test]
-fn a_million_customers_cost_a_window() {
-    let source = FakeSource::with_synthetic(1_000_000);
-    let mut app = start_with(options(), source.clone());
-    let built = source.rows_built();
+fn a_long_list_costs_a_window() {
+    // Ten thousand customers, synced in pages: a list that read them all would read 10,000 rows.
+    let fx = Fixture::synthetic(10_000);
+    let source = fx.source();
+    let read = source.rows_read();
+    let rows = || read.load(std::sync::atomic::Ordering::Relaxed);
+    let mut app = app_over(Box::new(source), options(), 100, 30);
+    let built = rows();
     // One window at the default size, one after the resize: each a screenful and a page either side.
     assert!(built <= 200, "opening built {built} rows");
     // G anchors the window at the end and reads it in reverse: nothing is counted.
     press(&mut app, "G");
     assert_eq!(
         text(app.customers.list.selected_row().unwrap(), "code"),
-        "C1000000"
+        "C0010000"
     );
     let s = screen(&app);
     assert!(s.contains("last"), "{s}");
     press(&mut app, "k k");
     assert_eq!(
         text(app.customers.list.selected_row().unwrap(), "code"),
-        "C0999998"
+        "C0009998"
     );
     assert!(screen(&app).contains("last − 2"));
     press(&mut app, "<C-u> g g");
     assert_eq!(app.customers.list.selected, 0);
     assert!(
-        source.rows_built() - built <= 400,
+        rows() - built <= 400,
         "moving built {} rows",
-        source.rows_built() - built
+        rows() - built
     );
     let s = screen(&app);
     assert!(s.contains("1 / 75+"), "{s}");
@@ -634,19 +608,18 @@ fn a_million_customers_cost_a_window() {
 
 #[test]
 fn sync_messages_reach_the_status_bar() {
-    let (mut app, source) = start();
+    let (mut app, _fx) = start();
+    let s = screen(&app);
+    assert!(
+        s.contains("synced 3m ago"),
+        "the replica's last sync, on the fixtures' clock: {s}"
+    );
     app.update(Action::SyncStatus(SyncStatus::Offline {
         reason: "connection refused".into(),
     }));
     assert!(screen(&app).contains("offline"));
-    source.set_status(SourceStatus {
-        pending: 0,
-        conflicts: 0,
-        last_sync: None,
-        online: None,
-    });
     app.update(Action::SyncStatus(SyncStatus::Synced {
-        at: fixture_now(),
+        at: now(),
         pulled: 3,
         pushed: 2,
     }));
@@ -657,12 +630,11 @@ fn sync_messages_reach_the_status_bar() {
         message: "duplicate of C000101".into(),
     }));
     assert!(app.flash.as_ref().unwrap().error);
-    let _ = source.status();
 }
 
 #[test]
 fn filters_and_sort_apply_to_the_list() {
-    let (mut app, _) = start();
+    let (mut app, _fx) = start();
     press(&mut app, "f");
     type_text(&mut app, "A");
     press(&mut app, "<Enter> <Enter>");
@@ -689,7 +661,8 @@ fn filters_and_sort_apply_to_the_list() {
 
 #[test]
 fn the_far_end_of_a_long_ticket_queue_names_its_customers() {
-    let mut source = FakeSource::new();
+    let fx = Fixture::load();
+    let mut source = fx.source();
     let tail_customer = "尾单测试贸易有限公司";
     let created = source
         .create(
@@ -698,11 +671,12 @@ fn the_far_end_of_a_long_ticket_queue_names_its_customers() {
         )
         .expect("a customer is created");
     let tail_id = text(&created, "id").to_string();
-    // Equal due times sort by number: the tail tickets, created last, end the queue, far
-    // outside the first window read.
+    // Tickets not yet sent have no SLA clock (the server sets it) and sort after those that do,
+    // in the order they were made: the tail tickets, created last, end the queue, far outside
+    // the first window read.
     for n in 0..300 {
         let (subject, owner) = if n < 270 {
-            (format!("Queue filler {n}"), customer(1))
+            (format!("Queue filler {n}"), customer("C000101"))
         } else {
             (format!("Queue tail {n}"), tail_id.clone())
         };
@@ -711,7 +685,7 @@ fn the_far_end_of_a_long_ticket_queue_names_its_customers() {
             .create(Entity::Tickets, body.as_object().unwrap().clone())
             .expect("a ticket is created");
     }
-    let mut app = start_with(options(), source);
+    let mut app = app_over(Box::new(source), options(), 100, 30);
     press(&mut app, "4 A");
     for _ in 0..300 {
         press(&mut app, "j");
@@ -730,20 +704,27 @@ fn the_far_end_of_a_long_ticket_queue_names_its_customers() {
 
 #[test]
 fn a_busy_day_shows_its_whole_count_at_80_columns() {
-    let mut source = FakeSource::new();
-    for n in 0..12 {
-        let body = json!({
-            "kind": "task",
-            "subject": format!("Busy {n}"),
-            "starts_at": "2026-12-10T09:00:00Z",
-            "customer_id": customer(1),
-        });
-        source
-            .create(Entity::Activities, body.as_object().unwrap().clone())
-            .expect("an activity is created");
-    }
-    let mut app = start_with(options(), source);
-    app.update(Action::Resize(80, 24));
+    let fx = Fixture::load();
+    // Twelve of the user's tasks on one day, synced from the server.
+    let me = fixture_id(Entity::Users, "username", support::ME);
+    let busy = (0..12)
+        .map(|n| {
+            support::server_record(
+                Entity::Activities,
+                &format!("00000007-0001-7000-8000-{n:012x}"),
+                json!({
+                    "kind": "task",
+                    "subject": format!("Busy {n}"),
+                    "starts_at": "2026-12-10T09:00:00.000Z",
+                    "customer_id": customer("C000101"),
+                    "owner_id": me,
+                }),
+                now(),
+            )
+        })
+        .collect();
+    support::apply_records(&fx.replica(), Entity::Activities, busy, &mut 100_000);
+    let mut app = app_over(Box::new(fx.source()), options(), 80, 24);
     press(&mut app, ":");
     type_text(&mut app, "goto 2026-12-10");
     press(&mut app, "<Enter>");

@@ -1,46 +1,18 @@
 //! What reaches the terminal: no escape or bidi character from the data, colours only when
 //! allowed, themes switched at run time, any terminal size.
 
-use crm::tui::fake::{FakeSource, fixture_now};
-use crm::tui::keymap::Key;
+mod support;
+
 use crm::tui::theme::Role;
-use crm::tui::{Action, App, TuiOptions};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crm::tui::{App, TuiOptions};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
+use support::{Fixture, draw, options, press};
 
-fn options() -> TuiOptions {
-    TuiOptions {
-        profile: "work".into(),
-        username: "li".into(),
-        ..TuiOptions::default()
-    }
-}
-
-fn start(options: TuiOptions, w: u16, h: u16) -> App {
-    let mut app = App::new(options, Box::new(FakeSource::new()), fixture_now());
-    app.update(Action::Resize(w, h));
-    app
-}
-
-fn press(app: &mut App, keys: &str) {
-    for k in keys.split(' ').filter(|k| !k.is_empty()) {
-        let key = Key::parse(k).unwrap_or_else(|| panic!("bad key {k}"));
-        app.key(KeyEvent {
-            code: key.code,
-            modifiers: key.mods,
-            kind: KeyEventKind::Press,
-            state: KeyEventState::NONE,
-        });
-    }
-}
-
-fn draw(app: &App) -> Buffer {
-    let mut t = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
-    t.draw(|f| app.render(f)).unwrap();
-    t.backend().buffer().clone()
+/// An app over the fixtures at `w` x `h`, and the fixtures it reads.
+fn start(options: TuiOptions, w: u16, h: u16) -> (App, Fixture) {
+    support::start_sized(options, w, h)
 }
 
 fn is_bidi(c: char) -> bool {
@@ -61,7 +33,7 @@ fn assert_clean(buf: &Buffer, what: &str) {
 #[test]
 fn an_escape_sequence_in_a_name_never_reaches_the_buffer() {
     for (w, h) in [(80, 24), (160, 48)] {
-        let mut app = start(options(), w, h);
+        let (mut app, _fx) = start(options(), w, h);
         // The list, a search for the customer, its 360 view, a form on it, the log-call dialog.
         assert_clean(&draw(&app), "list");
         press(&mut app, "/");
@@ -95,7 +67,7 @@ fn an_escape_sequence_in_a_name_never_reaches_the_buffer() {
 
 #[test]
 fn no_color_means_no_colour_at_all() {
-    let mut app = start(
+    let (mut app, _fx) = start(
         TuiOptions {
             no_color: true,
             ..options()
@@ -115,7 +87,7 @@ fn no_color_means_no_colour_at_all() {
         }
     }
     // Meaning survives: the selected row is reversed, the active tab too.
-    let app = start(
+    let (app, _fx) = start(
         TuiOptions {
             no_color: true,
             ..options()
@@ -136,7 +108,7 @@ fn no_color_means_no_colour_at_all() {
 
 #[test]
 fn themes_switch_at_run_time() {
-    let mut app = start(options(), 100, 30);
+    let (mut app, _fx) = start(options(), 100, 30);
     assert_eq!(app.theme.name, "dark");
     let dark_text = app.theme.style(Role::Text);
     press(&mut app, ":");
@@ -166,7 +138,7 @@ fn themes_switch_at_run_time() {
     );
 
     // basic16 draws with the 16 ANSI colours only.
-    let app = start(
+    let (app, _fx) = start(
         TuiOptions {
             theme: "basic16".into(),
             ..options()
@@ -187,7 +159,7 @@ fn themes_switch_at_run_time() {
         "parent = \"dark\"\n[roles]\nselection = { bg = \"magenta\" }\n",
     )
     .unwrap();
-    let app = start(
+    let (app, _fx) = start(
         TuiOptions {
             theme: "mine".into(),
             theme_dir: Some(dir.path().to_path_buf()),
@@ -203,7 +175,7 @@ fn themes_switch_at_run_time() {
 #[test]
 fn any_terminal_size_draws() {
     for (w, h) in [(80, 24), (200, 60), (40, 12), (20, 6), (10, 3), (1, 1)] {
-        let mut app = start(options(), w, h);
+        let (mut app, _fx) = start(options(), w, h);
         for keys in [
             "", "<Enter>", "<Esc> 2", "v", "3", "w", "a", "4", "<Enter>", "?", "<Esc> :",
         ] {
@@ -211,7 +183,7 @@ fn any_terminal_size_draws() {
             draw(&app);
         }
     }
-    let app = start(options(), 15, 5);
+    let (app, _fx) = start(options(), 15, 5);
     let text: String = draw(&app).content().iter().map(|c| c.symbol()).collect();
     assert!(text.contains("Terminal too"), "{text}");
 }

@@ -1,33 +1,21 @@
 //! The TUI over the real local replica: keys in, outbox entries out, nothing waiting on a server.
 
+mod support;
+
 use crm::replica::{Op, Replica};
 use crm::tui::data::{DataSource, text};
-use crm::tui::keymap::Key;
 use crm::tui::{Action, App, ReplicaSource, SyncStatus, TuiOptions};
 use crm_server::schema::Entity;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState};
 use serde_json::{Map, Value, json};
+use support::{press, type_text};
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
 }
 
-fn press(app: &mut App, keys: &str) {
-    for k in keys.split(' ').filter(|k| !k.is_empty()) {
-        let key = Key::parse(k).unwrap_or_else(|| panic!("bad key {k}"));
-        app.key(KeyEvent {
-            code: key.code,
-            modifiers: key.mods,
-            kind: KeyEventKind::Press,
-            state: KeyEventState::NONE,
-        });
-    }
-}
-
-fn type_text(app: &mut App, s: &str) {
-    for c in s.chars() {
-        app.key(KeyEvent::from(KeyCode::Char(c)));
-    }
+#[test]
+fn fixtures_are_records_as_the_server_sends_them() {
+    support::check_fixtures();
 }
 
 #[test]

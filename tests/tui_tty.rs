@@ -4,7 +4,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crm::tui::{FakeSource, TuiOptions};
+mod support;
+
+use crm::tui::TuiOptions;
 
 const CHILD: &str = "CRM_TUI_TTY_CHILD";
 
@@ -16,10 +18,10 @@ fn tty_child() {
     }
     let options = TuiOptions {
         profile: "tty".into(),
-        username: "li".into(),
-        ..TuiOptions::default()
+        ..support::options()
     };
-    crm::tui::run(options, Box::new(FakeSource::new()), None).expect("the TUI ran");
+    let fixture = support::Fixture::load();
+    crm::tui::run(options, Box::new(fixture.source()), None).expect("the TUI ran");
 }
 
 fn tmux(args: &[&str]) -> String {

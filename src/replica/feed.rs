@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::outbox::{self, Conflict, EntryState, Op, OutboxEntry};
 use super::rows::{Dirty, Fields, PreparedRow, version_of};
-use super::{Replica, ReplicaError, Tx, now_ms, now_text};
+use super::{Replica, ReplicaError, Tx};
 use crate::sync::merge::merge;
 
 /// What one page did to the replica.
@@ -248,7 +248,7 @@ impl Replica {
         }
         let cursor = self.cursor()?.max(cursor);
         self.set_meta("cursor", Some(&cursor.to_string()))?;
-        self.set_meta("last_sync_at", Some(&now_text()))?;
+        self.set_meta("last_sync_at", Some(&self.now_text()))?;
         tx.commit()?;
         self.finish_search()?;
         self.tune_for_bulk(self.bulk_loading()?)?;
@@ -354,7 +354,7 @@ impl Replica {
     ) -> Result<Vec<Conflict>, ReplicaError> {
         let theirs_version = version_of(theirs);
         let m = merge(&entry.base, &entry.fields, theirs);
-        let now = now_text();
+        let now = self.now_text();
         for field in &m.settled {
             entry.fields.remove(field);
             entry.base.remove(field);
@@ -404,7 +404,7 @@ impl Replica {
 
     /// The next outbox entry to send now, if any (see `outbox::next_due`).
     pub(crate) fn next_due(&self) -> Result<Option<OutboxEntry>, ReplicaError> {
-        outbox::next_due(&self.outbox, now_ms())
+        outbox::next_due(&self.outbox, self.now_ms())
     }
 
     /// Counts a send attempt before the request leaves, so a crash mid-send is known to have
@@ -499,7 +499,7 @@ impl Replica {
         self.update_entry(seq, |e| {
             let exp = e.attempts.clamp(1, 9) as u32 - 1;
             let delay = (500_i64 << exp).min(300_000);
-            e.next_attempt_at = now_ms() + delay;
+            e.next_attempt_at = self.now_ms() + delay;
             e.last_error = Some(message.to_string());
         })
     }

@@ -7,6 +7,7 @@
 //! and the outbox steps) in `feed`; how a row is derived from the server copy and the outbox in
 //! `rows`.
 
+mod clock;
 mod feed;
 mod outbox;
 mod overlay;
@@ -27,6 +28,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use clock::Clock;
 pub use feed::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot_page};
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use query::LocalQuery;
@@ -160,6 +162,7 @@ pub struct Replica {
     rebuilt: Option<String>,
     /// A first sync's search index builder, while one runs (`search_build`).
     search_build: RefCell<Option<SearchBuild>>,
+    clock: Clock,
 }
 
 /// The outbox file beside a replica file.
@@ -310,6 +313,7 @@ impl Replica {
             outbox,
             rebuilt: (!notes.is_empty()).then(|| notes.join("; ")),
             search_build: RefCell::new(None),
+            clock: Clock::System,
         };
         // A first sync that stopped after its last page but before its search indexes were
         // copied in: they are built from the rows instead.
@@ -323,6 +327,19 @@ impl Replica {
         }
         replica.relay_outbox()?;
         Ok(replica)
+    }
+
+    /// Stamps local writes, applied pages and conflicts with `clock` from now on.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    fn now_text(&self) -> String {
+        self.clock.now_text()
     }
 
     /// Why the replica was rebuilt on open, if it was.
@@ -541,14 +558,6 @@ impl Drop for Tx<'_> {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
-}
-
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-pub(crate) fn now_text() -> String {
-    crm_server::validate::format_time(chrono::Utc::now())
 }
 
 #[cfg(test)]

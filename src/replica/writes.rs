@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::outbox::{self, EntryState, Keep, Op, OutboxEntry};
 use super::rows::version_of;
-use super::{Record, Replica, ReplicaError, Tx, now_text};
+use super::{Record, Replica, ReplicaError, Tx};
 
 impl Replica {
     /// Creates a record locally with a new id (UUID v7, or `fields.id` when given) and queues it
@@ -57,7 +57,7 @@ impl Replica {
             next_attempt_at: 0,
             last_error: None,
             allow_duplicate: false,
-            created_at: now_text(),
+            created_at: self.now_text(),
             user_id: self.user_id()?,
         };
         let tx = Tx::begin(&self.outbox)?;
@@ -138,7 +138,7 @@ impl Replica {
                         next_attempt_at: 0,
                         last_error: None,
                         allow_duplicate: false,
-                        created_at: now_text(),
+                        created_at: self.now_text(),
                         user_id: self.user_id()?,
                     },
                 )?;
@@ -189,7 +189,7 @@ impl Replica {
                     next_attempt_at: 0,
                     last_error: None,
                     allow_duplicate: false,
-                    created_at: now_text(),
+                    created_at: self.now_text(),
                     user_id: self.user_id()?,
                 },
             )?;

@@ -1485,7 +1485,9 @@ mod tests {
 
     #[test]
     fn months_read_several_ways() {
-        let now = crate::tui::fake::fixture_now();
+        let now = DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(parse_month("2026-12", now), Some((2026, 12)));
         assert_eq!(parse_month("dec", now), Some((2026, 12)));
         assert_eq!(parse_month("3月", now), Some((2026, 3)));

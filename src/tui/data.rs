@@ -1,6 +1,7 @@
-//! What the screens read and write, and nothing more. The TUI talks only to this trait: the
-//! local replica implements it for real use (`ReplicaSource`), an in-memory fixture for tests
-//! (`FakeSource`). Every call is local and quick; none waits for the network.
+//! What the screens read and write, and nothing more. The TUI talks only to this trait, which the
+//! local replica implements (`ReplicaSource`); the tests run the screens over a real replica
+//! filled from fixtures (tests/support). Every call is local and quick; none waits for the
+//! network.
 
 use std::collections::BTreeMap;
 

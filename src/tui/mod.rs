@@ -12,7 +12,6 @@ pub mod data;
 pub mod dates;
 pub mod dialogs;
 pub mod draw;
-pub mod fake;
 pub mod format;
 pub mod fuzzy;
 pub mod input;
@@ -23,9 +22,6 @@ pub mod replica_source;
 pub mod sla;
 pub mod theme;
 mod ui;
-
-#[cfg(test)]
-mod snapshot_tests;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -44,7 +40,6 @@ use ratatui::backend::CrosstermBackend;
 pub use action::{Action, Effect, Pane};
 pub use app::App;
 pub use data::DataSource;
-pub use fake::FakeSource;
 pub use replica_source::ReplicaSource;
 
 use crate::sync::SyncEvent;

@@ -19,7 +19,7 @@ use crm_server::schema::Entity;
 use serde_json::{Value, json};
 
 use super::data::*;
-use super::fake::next_anniversary;
+use super::dates::next_anniversary;
 use super::sla;
 use crate::replica::{Keep, LocalQuery, Replica, ReplicaError};
 
@@ -661,11 +661,17 @@ impl DataSource for ReplicaSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::fake::fixture_now;
     use serde_json::Map;
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().cloned().unwrap_or_default()
+    }
+
+    /// Wednesday 2026-11-25 09:00 UTC.
+    fn fixture_now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn source() -> (tempfile::TempDir, ReplicaSource) {

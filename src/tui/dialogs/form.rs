@@ -659,7 +659,9 @@ mod tests {
     }
 
     fn now() -> DateTime<Utc> {
-        crate::tui::fake::fixture_now()
+        DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
