@@ -99,3 +99,50 @@ fn keys_become_outbox_entries_in_the_replica() {
     assert_eq!(text(&view.customer, "name"), "华为技术有限公司");
     assert_eq!(view.timeline.len(), 2, "the call and the ticket");
 }
+
+/// What the screens' searches and look-ups find over the fixtures, through the same source the
+/// app reads.
+#[test]
+fn the_source_finds_customers_by_name_code_phone_email_and_contact() {
+    let fx = support::Fixture::load();
+    let source = fx.source();
+    let names = |s: &str| -> Vec<String> {
+        let q = crm::tui::data::CustomerQuery {
+            search: s.into(),
+            ..Default::default()
+        };
+        source
+            .customers(&q, 0, 50)
+            .unwrap()
+            .iter()
+            .map(|c| text(c, "name").to_string())
+            .collect()
+    };
+    assert_eq!(names("华为"), ["华为技术有限公司"]);
+    assert_eq!(names("c000104"), ["Acme Ltd."], "a code, any case");
+    assert_eq!(names("30 901820"), ["Globex Corporation"], "phone digits");
+    assert_eq!(names("hello@acme"), ["Acme Ltd."], "an email");
+    assert_eq!(names("王小明"), ["华为技术有限公司"], "a contact's name");
+    assert_eq!(
+        names("7946 0000"),
+        ["Acme Ltd."],
+        "an unsent local edit is searched as shown"
+    );
+    let all = crm::tui::data::CustomerQuery::default();
+    assert_eq!(source.customers(&all, 10, 5).unwrap().len(), 2, "12 in all");
+
+    let code = |r: Option<crm::tui::data::Record>| r.map(|c| text(&c, "code").to_string());
+    let duplicate = source
+        .find_duplicates(&obj(json!({"name": "x", "phone": "0086 755 28780808"})))
+        .unwrap();
+    assert_eq!(
+        code(duplicate.into_iter().next()).as_deref(),
+        Some("C000101"),
+        "the same phone, written another way"
+    );
+    assert_eq!(
+        code(source.customer_by_phone("+86 138-0013-8000").unwrap()).as_deref(),
+        Some("C000101"),
+        "found through a contact's mobile"
+    );
+}
