@@ -26,7 +26,7 @@ use crm::tui::data::{
 use crm::tui::keymap::Key;
 use crm::tui::{Action, App, Effect, ReplicaSource, TuiOptions};
 use crm_server::access::Role;
-use crm_server::schema::{Access, Entity, SYSTEM_FIELDS};
+use crm_server::schema::{Access, Entity, Kind, SYSTEM_FIELDS};
 use crm_server::service::{FeedEntry, FeedOp, FeedPage};
 use crm_server::validate::{self, Mode, format_time};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState};
@@ -170,7 +170,7 @@ impl Fixture {
     /// Every fixture, and the conflict.
     pub fn load() -> Fixture {
         let fx = Fixture::users_only();
-        let mut replica = fx.open(synced_at());
+        let replica = fx.open(synced_at());
         let mut seq = FILES.len() as i64 * 1000;
         for entity in FILES.into_iter().filter(|e| *e != Entity::Users) {
             apply_records(&replica, entity, records(entity), &mut seq);
@@ -192,7 +192,6 @@ impl Fixture {
             vec![object(server["record"].clone())],
             &mut seq,
         );
-        replica.set_clock(Clock::Fixed(now()));
         let loaded = replica
             .outbox()
             .expect("the outbox reads")
@@ -519,10 +518,45 @@ impl DataSource for TestSource {
 }
 
 /// Every fixture record is what the server sends: the system fields and exactly the fields its
-/// entity's descriptor lists, each value one the server's validation accepts. A fixture that
-/// drifts from the schema fails here rather than as a puzzling screen.
+/// entity's descriptor lists, each value one the server's validation accepts, each reference
+/// to a record the fixtures hold. A fixture that drifts from the schema fails here rather than
+/// as a puzzling screen.
 pub fn check_fixtures() {
+    let ids: std::collections::HashSet<(Entity, String)> = FILES
+        .into_iter()
+        .flat_map(|e| records(e).into_iter().map(move |r| (e, text(&r, "id"))))
+        .collect();
     for entity in FILES {
+        for record in records(entity) {
+            if let Some(by) = record.get("created_by").and_then(Value::as_str) {
+                assert!(
+                    ids.contains(&(Entity::Users, by.to_string())),
+                    "{} {}: created by {by}, not a fixture user",
+                    entity.noun(),
+                    text(&record, "id")
+                );
+            }
+            for field in entity.fields() {
+                let target = match field.kind {
+                    Kind::Ref(target) | Kind::Refs(target) => target,
+                    _ => continue,
+                };
+                let refs: Vec<&str> = match record.get(field.name) {
+                    Some(Value::String(id)) => vec![id],
+                    Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+                    _ => continue,
+                };
+                for id in refs {
+                    assert!(
+                        ids.contains(&(target, id.to_string())),
+                        "{} {}: {} {id} is not in the fixtures",
+                        entity.noun(),
+                        text(&record, "id"),
+                        field.name
+                    );
+                }
+            }
+        }
         let fields: Vec<&str> = SYSTEM_FIELDS
             .iter()
             .copied()
