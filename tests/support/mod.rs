@@ -4,7 +4,7 @@
 //! wrote, read from the replica's outbox.
 //!
 //! The fixtures are records as the server sends them, one file per entity, seen by 李娜
-//! (username "li", sales): Chinese and Latin names, a customer whose name carries an escape
+//! (username "li", sales, team 华东销售部): Chinese and Latin names, a customer whose name carries an escape
 //! sequence and a bidi override, a funnel, two weeks of calendar around Wednesday 2026-11-25,
 //! tickets in every SLA state. `conflict.json` is one sync conflict: Acme's phone edited here
 //! (an unsent local write) while the server changed it too (a later feed page).
@@ -53,7 +53,8 @@ pub const ME: &str = "li";
 
 /// The fixture files, in the order they are applied (the replica does not need parents first,
 /// but a sync's snapshot sends them so).
-const FILES: [Entity; 8] = [
+const FILES: [Entity; 9] = [
+    Entity::Teams,
     Entity::Users,
     Entity::Stages,
     Entity::Customers,
@@ -172,7 +173,10 @@ impl Fixture {
         let fx = Fixture::users_only();
         let replica = fx.open(synced_at());
         let mut seq = FILES.len() as i64 * 1000;
-        for entity in FILES.into_iter().filter(|e| *e != Entity::Users) {
+        for entity in FILES
+            .into_iter()
+            .filter(|e| !matches!(e, Entity::Teams | Entity::Users))
+        {
             apply_records(&replica, entity, records(entity), &mut seq);
         }
 
@@ -203,15 +207,14 @@ impl Fixture {
         Fixture { loaded, ..fx }
     }
 
-    /// The users only (so the app knows who is signed in), nothing else.
+    /// The teams and users only (so the app knows who is signed in), nothing else.
     pub fn users_only() -> Fixture {
         let fx = Fixture::bound();
-        apply_records(
-            &fx.open(synced_at()),
-            Entity::Users,
-            records(Entity::Users),
-            &mut 0,
-        );
+        let replica = fx.open(synced_at());
+        let mut seq = 0;
+        for entity in [Entity::Teams, Entity::Users] {
+            apply_records(&replica, entity, records(entity), &mut seq);
+        }
         fx
     }
 
@@ -221,13 +224,9 @@ impl Fixture {
         let fx = Fixture::bound();
         let replica = fx.open(synced_at());
         let mut seq = 0;
-        apply_page(
-            &replica,
-            Entity::Users,
-            records(Entity::Users),
-            &mut seq,
-            n > 0,
-        );
+        for entity in [Entity::Teams, Entity::Users] {
+            apply_page(&replica, entity, records(entity), &mut seq, n > 0);
+        }
         for start in (0..n).step_by(5000) {
             let end = n.min(start + 5000);
             let page = (start..end).map(synthetic_customer).collect();
@@ -247,8 +246,9 @@ impl Fixture {
         };
         let me = fixture(Entity::Users, "username", ME);
         let role = Role::parse(&text(&me, "role")).expect("a known role");
+        let team = Some(text(&me, "team_id")).filter(|t| !t.is_empty());
         fx.open(synced_at())
-            .bind_user(&text(&me, "id"), role, None)
+            .bind_user(&text(&me, "id"), role, team.as_deref())
             .expect("the replica takes its user");
         fx
     }
