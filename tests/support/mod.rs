@@ -4,10 +4,11 @@
 //! wrote, read from the replica's outbox.
 //!
 //! The fixtures are records as the server sends them, one file per entity, seen by 李娜
-//! (username "li", sales, team 华东销售部): Chinese and Latin names, a customer whose name carries an escape
-//! sequence and a bidi override, a funnel, two weeks of calendar around Wednesday 2026-11-25,
-//! tickets in every SLA state. `conflict.json` is one sync conflict: Acme's phone edited here
-//! (an unsent local write) while the server changed it too (a later feed page).
+//! (username "li", sales, team 华东销售部): Chinese and Latin names, a customer whose name
+//! carries an escape sequence and a bidi override, a funnel, two weeks of calendar around
+//! Wednesday 2026-11-25, tickets in every SLA state. `conflict.json` is one sync conflict: Acme's
+//! phone and notes edited here (an unsent local write) while the server changed both (a later
+//! feed page).
 //!
 //! Used as `mod support;` by the TUI tests and by examples/tui_frame_bench.rs (by path).
 
