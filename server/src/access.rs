@@ -150,7 +150,12 @@ pub fn read_set(
 ) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     match entity {
-        Entity::Teams | Entity::Users | Entity::Stages => {
+        // Reference data: the call centre answers questions about competitors too.
+        Entity::Teams
+        | Entity::Users
+        | Entity::Stages
+        | Entity::Competitors
+        | Entity::CompetitorProducts => {
             set.insert(ALL.to_string());
         }
         Entity::Customers => {
@@ -198,6 +203,9 @@ pub fn read_set(
         Entity::Comments => {
             set = parent(record, "ticket_id", Entity::Tickets, lookup);
         }
+        Entity::OpportunityCompetitors => {
+            set = parent(record, "opportunity_id", Entity::Opportunities, lookup);
+        }
     }
     set
 }
@@ -214,8 +222,19 @@ pub fn write_set(
         Entity::Stages => {
             set.insert(MANAGERS.to_string());
         }
-        Entity::Customers | Entity::Contacts | Entity::Opportunities | Entity::Activities => {
+        Entity::Customers
+        | Entity::Contacts
+        | Entity::Opportunities
+        | Entity::Activities
+        | Entity::OpportunityCompetitors => {
             set = writers_of(&read_set(entity, record, lookup));
+        }
+        // Shared knowledge, curated: managers, and whoever wrote the entry.
+        Entity::Competitors | Entity::CompetitorProducts => {
+            set.insert(MANAGERS.to_string());
+            if let Some(author) = text(record, "created_by") {
+                set.insert(user_principal(author));
+            }
         }
         Entity::Tickets => {
             set = writers_of(&parent(record, "customer_id", Entity::Customers, lookup));
@@ -325,6 +344,29 @@ pub fn may_hold_from(
             need_read("contact_id", Entity::Contacts)
         }
         Entity::Comments => need_read("ticket_id", Entity::Tickets),
+        Entity::Competitors | Entity::CompetitorProducts | Entity::OpportunityCompetitors
+            if actor.role == Role::Agent =>
+        {
+            Err(Denied::Forbidden(
+                "call-centre agents read competitors but do not record them".into(),
+            ))
+        }
+        Entity::Competitors => Ok(()),
+        Entity::CompetitorProducts => need_read("competitor_id", Entity::Competitors),
+        Entity::OpportunityCompetitors => {
+            need_read("opportunity_id", Entity::Opportunities)?;
+            need_read("competitor_id", Entity::Competitors)?;
+            need_read("product_id", Entity::CompetitorProducts)?;
+            let opportunity = parent(record, "opportunity_id", Entity::Opportunities, lookup);
+            if actor.holds_any(&writers_of(&opportunity)) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "you may not change who competes for this opportunity; ask its owner or a manager"
+                        .into(),
+                ))
+            }
+        }
     }
 }
 
@@ -472,6 +514,56 @@ mod tests {
         let mine = map(json!({"customer_id": "c1", "assignee_id": "agent1"}));
         let read = read_set(Entity::Tickets, &mine, &fake);
         assert!(may_change(&agent, Entity::Tickets, &mine, &read, &fake).is_ok());
+    }
+
+    #[test]
+    fn competitors_are_read_by_all_and_kept_by_their_author_and_managers() {
+        let fake = world();
+        let competitor = map(json!({"name": "对手", "created_by": "alice"}));
+        let read = read_set(Entity::Competitors, &competitor, &fake);
+        let agent = actor("agent1", Role::Agent, None);
+        let bob = actor("bob", Role::Sales, Some("south"));
+        assert!(agent.may_read(&read) && bob.may_read(&read));
+        let alice = actor("alice", Role::Sales, Some("north"));
+        assert!(may_change(&alice, Entity::Competitors, &competitor, &read, &fake).is_ok());
+        let mgr = actor("mgr", Role::Manager, Some("south"));
+        assert!(may_change(&mgr, Entity::Competitors, &competitor, &read, &fake).is_ok());
+        assert!(matches!(
+            may_change(&bob, Entity::Competitors, &competitor, &read, &fake),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(matches!(
+            may_hold(&agent, Entity::Competitors, &competitor, &fake),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(may_hold(&bob, Entity::Competitors, &competitor, &fake).is_ok());
+    }
+
+    #[test]
+    fn a_deals_competitors_follow_the_deal() {
+        let mut fake = world();
+        let opp = map(json!({"customer_id": "c1", "owner_id": "alice"}));
+        let opp_set = read_set(Entity::Opportunities, &opp, &fake);
+        fake.sets
+            .insert((Entity::Opportunities, "o1".into()), opp_set.clone());
+        let competitor = map(json!({"name": "对手"}));
+        let set = read_set(Entity::Competitors, &competitor, &fake);
+        fake.sets.insert((Entity::Competitors, "k1".into()), set);
+        let entry = map(json!({"opportunity_id": "o1", "competitor_id": "k1"}));
+        assert_eq!(
+            read_set(Entity::OpportunityCompetitors, &entry, &fake),
+            opp_set
+        );
+        let alice = actor("alice", Role::Sales, Some("north"));
+        assert!(may_hold(&alice, Entity::OpportunityCompetitors, &entry, &fake).is_ok());
+        // Bob sees the competitor but not the deal: the deal reads as missing.
+        let bob = actor("bob", Role::Sales, Some("south"));
+        assert!(matches!(
+            may_hold(&bob, Entity::OpportunityCompetitors, &entry, &fake),
+            Err(Denied::Forbidden(m)) if m.contains("opportunity_id")
+        ));
+        let agent = actor("agent1", Role::Agent, None);
+        assert!(!agent.may_read(&read_set(Entity::OpportunityCompetitors, &entry, &fake)));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod competition;
 pub mod dedupe;
 pub mod error;
 pub mod schema;

@@ -17,10 +17,13 @@ pub enum Entity {
     Activities,
     Tickets,
     Comments,
+    Competitors,
+    CompetitorProducts,
+    OpportunityCompetitors,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 9] = [
+    pub const ALL: [Entity; 12] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -30,21 +33,32 @@ impl Entity {
         Entity::Activities,
         Entity::Tickets,
         Entity::Comments,
+        Entity::Competitors,
+        Entity::CompetitorProducts,
+        Entity::OpportunityCompetitors,
     ];
+
+    /// Everything the rest of the code needs to know about this entity, in one table.
+    pub fn descriptor(self) -> &'static Descriptor {
+        match self {
+            Entity::Teams => &TEAMS,
+            Entity::Users => &USERS,
+            Entity::Stages => &STAGES,
+            Entity::Customers => &CUSTOMERS,
+            Entity::Contacts => &CONTACTS,
+            Entity::Opportunities => &OPPORTUNITIES,
+            Entity::Activities => &ACTIVITIES,
+            Entity::Tickets => &TICKETS,
+            Entity::Comments => &COMMENTS,
+            Entity::Competitors => &COMPETITORS,
+            Entity::CompetitorProducts => &COMPETITOR_PRODUCTS,
+            Entity::OpportunityCompetitors => &OPPORTUNITY_COMPETITORS,
+        }
+    }
 
     /// The name used in URLs, the change feed and as the SQL table name.
     pub fn name(self) -> &'static str {
-        match self {
-            Entity::Teams => "teams",
-            Entity::Users => "users",
-            Entity::Stages => "stages",
-            Entity::Customers => "customers",
-            Entity::Contacts => "contacts",
-            Entity::Opportunities => "opportunities",
-            Entity::Activities => "activities",
-            Entity::Tickets => "tickets",
-            Entity::Comments => "comments",
-        }
+        self.descriptor().name
     }
 
     pub fn from_name(name: &str) -> Option<Entity> {
@@ -53,48 +67,62 @@ impl Entity {
 
     /// The singular noun, for messages.
     pub fn noun(self) -> &'static str {
-        match self {
-            Entity::Teams => "team",
-            Entity::Users => "user",
-            Entity::Stages => "stage",
-            Entity::Customers => "customer",
-            Entity::Contacts => "contact",
-            Entity::Opportunities => "opportunity",
-            Entity::Activities => "activity",
-            Entity::Tickets => "ticket",
-            Entity::Comments => "comment",
-        }
+        self.descriptor().noun
     }
 
     pub fn fields(self) -> &'static [Field] {
-        match self {
-            Entity::Teams => TEAM,
-            Entity::Users => USER,
-            Entity::Stages => STAGE,
-            Entity::Customers => CUSTOMER,
-            Entity::Contacts => CONTACT,
-            Entity::Opportunities => OPPORTUNITY,
-            Entity::Activities => ACTIVITY,
-            Entity::Tickets => TICKET,
-            Entity::Comments => COMMENT,
-        }
+        self.descriptor().fields
     }
 
     pub fn field(self, name: &str) -> Option<&'static Field> {
         self.fields().iter().find(|f| f.name == name)
     }
 
-    /// The sort used when a list request names none: newest first is what people expect of
-    /// activity-like records, alphabetical of master data.
+    /// The sort used when a list request names none.
     pub fn default_sort(self) -> &'static str {
-        match self {
-            Entity::Stages => "position",
-            Entity::Customers | Entity::Teams => "name",
-            Entity::Users => "username",
-            Entity::Contacts => "name",
-            _ => "created_at",
-        }
+        self.descriptor().default_sort
     }
+
+    /// The records whose read sets derive from this one: (child entity, its link field).
+    /// Derived from the children's `access_links`, so a new entity declares it in one place.
+    pub fn dependents(self) -> impl Iterator<Item = (Entity, &'static str)> {
+        Entity::ALL.into_iter().flat_map(move |child| {
+            child
+                .descriptor()
+                .access_links
+                .iter()
+                .filter(move |link| matches!(child.field(link).map(|f| f.kind), Some(Kind::Ref(e)) if e == self))
+                .map(move |link| (child, *link))
+        })
+    }
+}
+
+/// One entity's description. Storage SQL, validation, list queries, the OpenAPI document, the
+/// replica's tables and indexes, the CLI's flags and the screens' lists and forms are all
+/// generated from it.
+#[derive(Debug)]
+pub struct Descriptor {
+    /// Plural, lowercase: URLs, the change feed, SQL table names.
+    pub name: &'static str,
+    /// Singular, for messages.
+    pub noun: &'static str,
+    pub fields: &'static [Field],
+    /// The sort of a list that names none: newest first for activity-like records,
+    /// alphabetical for master data.
+    pub default_sort: &'static str,
+    /// The field that names a record for people (a name, a subject).
+    pub title: &'static str,
+    /// The generated human number people quote (C000123, T-000123), if the entity has one.
+    pub number: Option<&'static str>,
+    /// Text fields a list's search (`?q=`, the screens' `/`) matches.
+    pub search: &'static [&'static str],
+    /// Indexes a large table needs for the orders and look-ups lists use (replica).
+    pub indexes: &'static [&'static str],
+    /// The fields a create/edit form shows, in order; server-set fields are never here.
+    pub form: &'static [&'static str],
+    /// Link fields whose target's access (read set, or a user's team) feeds this record's read
+    /// set: when the target changes, this record's read set is computed again.
+    pub access_links: &'static [&'static str],
 }
 
 /// What a field holds; decides its SQL column, its JSON shape and its validation.
@@ -247,12 +275,12 @@ pub const TICKET_CHANNELS: &[&str] = &["phone", "email", "web", "visit"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const TICKET_STATUSES: &[&str] = &["new", "open", "pending", "resolved", "closed"];
 
-const TEAM: &[Field] = &[
+const TEAM_FIELDS: &[Field] = &[
     f("name", Kind::Text(100)).required().sort().filter(),
     f("description", Kind::Text(2000)),
 ];
 
-const USER: &[Field] = &[
+const USER_FIELDS: &[Field] = &[
     f("username", Kind::Text(64))
         .required()
         .admin()
@@ -268,7 +296,7 @@ const USER: &[Field] = &[
         .filter(),
 ];
 
-const STAGE: &[Field] = &[
+const STAGE_FIELDS: &[Field] = &[
     f("name", Kind::Text(100)).required().sort(),
     f("position", Kind::Int(0, 1000)).required().sort(),
     f("probability", Kind::Int(0, 100)).required(),
@@ -277,7 +305,7 @@ const STAGE: &[Field] = &[
         .filter(),
 ];
 
-const CUSTOMER: &[Field] = &[
+const CUSTOMER_FIELDS: &[Field] = &[
     f("code", Kind::Text(32)).generated().sort().filter(),
     f("name", Kind::Text(200)).required().sort(),
     f("kind", Kind::Enum(CUSTOMER_KINDS))
@@ -309,7 +337,7 @@ const CUSTOMER: &[Field] = &[
     f("extra", Kind::Map).default(Default::EmptyMap),
 ];
 
-const CONTACT: &[Field] = &[
+const CONTACT_FIELDS: &[Field] = &[
     f("customer_id", Kind::Ref(Entity::Customers))
         .required()
         .filter(),
@@ -327,7 +355,7 @@ const CONTACT: &[Field] = &[
     f("notes", Kind::Text(10_000)),
 ];
 
-const OPPORTUNITY: &[Field] = &[
+const OPPORTUNITY_FIELDS: &[Field] = &[
     f("customer_id", Kind::Ref(Entity::Customers))
         .required()
         .filter(),
@@ -346,7 +374,7 @@ const OPPORTUNITY: &[Field] = &[
     f("close_reason", Kind::Text(500)),
 ];
 
-const ACTIVITY: &[Field] = &[
+const ACTIVITY_FIELDS: &[Field] = &[
     f("kind", Kind::Enum(ACTIVITY_KINDS)).required().filter(),
     f("subject", Kind::Text(200)).required(),
     f("notes", Kind::Text(10_000)),
@@ -366,7 +394,7 @@ const ACTIVITY: &[Field] = &[
     f("outcome", Kind::Enum(CALL_OUTCOMES)).filter(),
 ];
 
-const TICKET: &[Field] = &[
+const TICKET_FIELDS: &[Field] = &[
     f("number", Kind::Text(16))
         .server()
         .generated()
@@ -397,13 +425,300 @@ const TICKET: &[Field] = &[
     f("satisfaction", Kind::Int(1, 5)),
 ];
 
-const COMMENT: &[Field] = &[
+const COMMENT_FIELDS: &[Field] = &[
     f("ticket_id", Kind::Ref(Entity::Tickets))
         .required()
         .filter(),
     f("body", Kind::Text(20_000)).required(),
     f("internal", Kind::Bool).default(Default::Bool(false)),
 ];
+
+pub const THREATS: &[&str] = &["low", "medium", "high"];
+/// Where a competitor stands in one deal: still in it, dropped out, beaten by us, or chosen by
+/// the customer (the deal lost to them).
+pub const COMPETITION_STATUSES: &[&str] = &["competing", "dropped", "beaten", "chosen"];
+
+/// A company that competes for the same customers (seeds 001 §4, 003): its strategy, strengths
+/// and weaknesses, standing, and the companies it works with.
+const COMPETITOR_FIELDS: &[Field] = &[
+    f("name", Kind::Text(200)).required().sort(),
+    f("website", Kind::Text(200)),
+    f("threat", Kind::Enum(THREATS))
+        .default(Default::Str("medium"))
+        .filter(),
+    f("strategy", Kind::Text(2000)),
+    f("strengths", Kind::Text(2000)),
+    f("weaknesses", Kind::Text(2000)),
+    f("customer_count", Kind::Int(0, 1_000_000_000)),
+    f("financials", Kind::Text(2000)),
+    f("partners", Kind::Text(2000)),
+    f("tags", Kind::Tags).default(Default::EmptyList),
+    f("notes", Kind::Text(10_000)),
+];
+
+/// A competitor's product or service: how it performs, its strengths and weaknesses, its
+/// price and who uses it.
+const COMPETITOR_PRODUCT_FIELDS: &[Field] = &[
+    f("competitor_id", Kind::Ref(Entity::Competitors))
+        .required()
+        .filter(),
+    f("name", Kind::Text(200)).required().sort(),
+    f("performance", Kind::Text(2000)),
+    f("strengths", Kind::Text(2000)),
+    f("weaknesses", Kind::Text(2000)),
+    f("price", Kind::Money),
+    f("currency", Kind::Text(3)).default(Default::Str("CNY")),
+    f("used_by", Kind::Text(2000)),
+    f("notes", Kind::Text(10_000)),
+];
+
+/// A competitor in one opportunity: with which product, at what price, how dangerous, and how
+/// it ended.
+const OPPORTUNITY_COMPETITOR_FIELDS: &[Field] = &[
+    f("opportunity_id", Kind::Ref(Entity::Opportunities))
+        .required()
+        .filter(),
+    f("competitor_id", Kind::Ref(Entity::Competitors))
+        .required()
+        .filter(),
+    f("product_id", Kind::Ref(Entity::CompetitorProducts)),
+    f("threat", Kind::Enum(THREATS))
+        .default(Default::Str("medium"))
+        .filter(),
+    f("status", Kind::Enum(COMPETITION_STATUSES))
+        .default(Default::Str("competing"))
+        .filter(),
+    f("price_offered", Kind::Money),
+    f("currency", Kind::Text(3)).default(Default::Str("CNY")),
+    f("notes", Kind::Text(10_000)),
+];
+
+/// A descriptor with the common defaults: sorted by creation, titled by `name`, no number.
+const fn describe(name: &'static str, noun: &'static str, fields: &'static [Field]) -> Descriptor {
+    Descriptor {
+        name,
+        noun,
+        fields,
+        default_sort: "created_at",
+        title: "name",
+        number: None,
+        search: &["name"],
+        indexes: &[],
+        form: &[],
+        access_links: &[],
+    }
+}
+
+const TEAMS: Descriptor = Descriptor {
+    default_sort: "name",
+    form: &["name", "description"],
+    ..describe("teams", "team", TEAM_FIELDS)
+};
+
+const USERS: Descriptor = Descriptor {
+    default_sort: "username",
+    title: "display_name",
+    search: &["username", "display_name", "email"],
+    form: &[
+        "username",
+        "display_name",
+        "role",
+        "team_id",
+        "email",
+        "active",
+    ],
+    ..describe("users", "user", USER_FIELDS)
+};
+
+const STAGES: Descriptor = Descriptor {
+    default_sort: "position",
+    form: &["name", "position", "probability", "kind"],
+    ..describe("stages", "stage", STAGE_FIELDS)
+};
+
+const CUSTOMERS: Descriptor = Descriptor {
+    default_sort: "name",
+    number: Some("code"),
+    search: &["name", "code", "email", "phone"],
+    indexes: &["name", "code", "owner_id, name"],
+    form: &[
+        "name",
+        "kind",
+        "level",
+        "category",
+        "lifecycle",
+        "phone",
+        "email",
+        "region",
+        "industry",
+        "source",
+        "website",
+        "address",
+        "postcode",
+        "owner_id",
+        "tags",
+        "notes",
+    ],
+    access_links: &["owner_id"],
+    ..describe("customers", "customer", CUSTOMER_FIELDS)
+};
+
+const CONTACTS: Descriptor = Descriptor {
+    default_sort: "name",
+    search: &["name", "phone", "mobile", "email"],
+    indexes: &["customer_id", "name"],
+    form: &[
+        "name",
+        "title",
+        "department",
+        "mobile",
+        "phone",
+        "email",
+        "birthday",
+        "is_primary",
+        "preferred_channel",
+        "notes",
+    ],
+    access_links: &["customer_id"],
+    ..describe("contacts", "contact", CONTACT_FIELDS)
+};
+
+const OPPORTUNITIES: Descriptor = Descriptor {
+    indexes: &["customer_id", "owner_id, expected_close", "stage_id"],
+    form: &[
+        "name",
+        "customer_id",
+        "contact_id",
+        "stage_id",
+        "amount",
+        "currency",
+        "probability",
+        "expected_close",
+        "owner_id",
+        "source",
+        "next_step",
+        "close_reason",
+    ],
+    access_links: &["customer_id", "owner_id"],
+    ..describe("opportunities", "opportunity", OPPORTUNITY_FIELDS)
+};
+
+const ACTIVITIES: Descriptor = Descriptor {
+    title: "subject",
+    search: &["subject"],
+    indexes: &["customer_id", "owner_id, due_at", "starts_at"],
+    form: &[
+        "kind",
+        "subject",
+        "starts_at",
+        "ends_at",
+        "due_at",
+        "customer_id",
+        "contact_id",
+        "notes",
+        "direction",
+        "duration_seconds",
+        "outcome",
+        "done",
+    ],
+    access_links: &["customer_id", "opportunity_id", "ticket_id", "owner_id"],
+    ..describe("activities", "activity", ACTIVITY_FIELDS)
+};
+
+const TICKETS: Descriptor = Descriptor {
+    title: "subject",
+    number: Some("number"),
+    search: &["number", "subject"],
+    indexes: &[
+        "customer_id",
+        "status, priority",
+        "assignee_id, resolution_due",
+    ],
+    form: &[
+        "subject",
+        "customer_id",
+        "contact_id",
+        "channel",
+        "priority",
+        "category",
+        "assignee_id",
+        "description",
+    ],
+    access_links: &["customer_id", "assignee_id"],
+    ..describe("tickets", "ticket", TICKET_FIELDS)
+};
+
+const COMMENTS: Descriptor = Descriptor {
+    title: "body",
+    search: &["body"],
+    indexes: &["ticket_id"],
+    form: &["body", "internal"],
+    access_links: &["ticket_id"],
+    ..describe("comments", "comment", COMMENT_FIELDS)
+};
+
+const COMPETITORS: Descriptor = Descriptor {
+    default_sort: "name",
+    search: &["name", "website"],
+    indexes: &["name"],
+    form: &[
+        "name",
+        "website",
+        "threat",
+        "strategy",
+        "strengths",
+        "weaknesses",
+        "customer_count",
+        "financials",
+        "partners",
+        "tags",
+        "notes",
+    ],
+    ..describe("competitors", "competitor", COMPETITOR_FIELDS)
+};
+
+const COMPETITOR_PRODUCTS: Descriptor = Descriptor {
+    default_sort: "name",
+    indexes: &["competitor_id"],
+    form: &[
+        "competitor_id",
+        "name",
+        "performance",
+        "strengths",
+        "weaknesses",
+        "price",
+        "currency",
+        "used_by",
+        "notes",
+    ],
+    ..describe(
+        "competitor_products",
+        "competitor product",
+        COMPETITOR_PRODUCT_FIELDS,
+    )
+};
+
+const OPPORTUNITY_COMPETITORS: Descriptor = Descriptor {
+    title: "competitor_id",
+    search: &["notes"],
+    indexes: &["opportunity_id", "competitor_id"],
+    form: &[
+        "opportunity_id",
+        "competitor_id",
+        "product_id",
+        "threat",
+        "status",
+        "price_offered",
+        "currency",
+        "notes",
+    ],
+    access_links: &["opportunity_id"],
+    ..describe(
+        "opportunity_competitors",
+        "opportunity competitor",
+        OPPORTUNITY_COMPETITOR_FIELDS,
+    )
+};
 
 #[cfg(test)]
 mod tests {
@@ -435,6 +750,87 @@ mod tests {
                 e.name()
             );
         }
+    }
+
+    #[test]
+    fn descriptors_name_only_their_own_fields() {
+        for e in Entity::ALL {
+            let d = e.descriptor();
+            let known = |name: &str| e.field(name).is_some() || SYSTEM_FIELDS.contains(&name);
+            assert!(known(d.title), "{}.title {}", d.name, d.title);
+            for name in d.search {
+                let kind = e.field(name).map(|f| f.kind);
+                assert!(
+                    matches!(kind, Some(Kind::Text(_))),
+                    "{} searches {name}, not a text field",
+                    d.name
+                );
+            }
+            for index in d.indexes {
+                for column in index.split(", ") {
+                    assert!(known(column), "{} indexes unknown {column}", d.name);
+                }
+            }
+            for name in d.form {
+                let field = e.field(name).unwrap_or_else(|| panic!("{}.{name}", d.name));
+                assert_ne!(
+                    field.access,
+                    Access::Server,
+                    "{}.{name} is set by the server",
+                    d.name
+                );
+            }
+            for name in d.access_links {
+                let kind = e.field(name).map(|f| f.kind);
+                assert!(
+                    matches!(kind, Some(Kind::Ref(_))),
+                    "{}.{name} links nothing",
+                    d.name
+                );
+            }
+            if let Some(number) = d.number {
+                assert!(e.field(number).is_some_and(|f| f.generated && f.sort));
+            }
+        }
+    }
+
+    #[test]
+    fn dependents_follow_the_access_links() {
+        let of = |e: Entity| e.dependents().collect::<Vec<_>>();
+        assert_eq!(
+            of(Entity::Customers),
+            vec![
+                (Entity::Contacts, "customer_id"),
+                (Entity::Opportunities, "customer_id"),
+                (Entity::Activities, "customer_id"),
+                (Entity::Tickets, "customer_id"),
+            ]
+        );
+        assert_eq!(
+            of(Entity::Users),
+            vec![
+                (Entity::Customers, "owner_id"),
+                (Entity::Opportunities, "owner_id"),
+                (Entity::Activities, "owner_id"),
+                (Entity::Tickets, "assignee_id"),
+            ]
+        );
+        assert_eq!(
+            of(Entity::Opportunities),
+            vec![
+                (Entity::Activities, "opportunity_id"),
+                (Entity::OpportunityCompetitors, "opportunity_id"),
+            ]
+        );
+        assert_eq!(
+            of(Entity::Tickets),
+            vec![
+                (Entity::Activities, "ticket_id"),
+                (Entity::Comments, "ticket_id")
+            ]
+        );
+        // Reference data everyone reads: nothing derives its access from it.
+        assert!(of(Entity::Competitors).is_empty());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::access::{self, Actor, Denied, Lookup, Role};
+use crate::competition;
 use crate::dedupe;
 use crate::error::ApiError;
 use crate::schema::{Entity, Kind};
@@ -621,6 +622,9 @@ fn prepare(
                     existing: None,
                 });
             }
+        }
+        Entity::Competitors | Entity::CompetitorProducts | Entity::OpportunityCompetitors => {
+            competition::prepare(tx, entity, old, record)?;
         }
         Entity::Stages | Entity::Contacts | Entity::Comments => {}
     }

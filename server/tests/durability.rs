@@ -63,6 +63,14 @@ fn populate(admin: &Client, server: &TestServer) {
         json!({"name": "pilot", "position": 15, "probability": 20}),
     );
     for i in 0..20 {
+        let competitor = id_of(&admin.create(
+            "/competitors",
+            json!({"name": format!("Rival {i}"), "tags": ["erp"]}),
+        ));
+        let product = id_of(&admin.create(
+            "/competitor_products",
+            json!({"competitor_id": competitor, "name": format!("Suite {i}"), "price": i * 100}),
+        ));
         let customer = id_of(&admin.create(
             "/customers",
             json!({"name": format!("Backup {i}"), "phone": format!("1390000{i:04}"), "tags": ["x"], "extra": {"n": i}}),
@@ -71,9 +79,13 @@ fn populate(admin: &Client, server: &TestServer) {
             "/contacts",
             json!({"customer_id": customer, "name": format!("Contact {i}")}),
         ));
-        admin.create(
+        let deal = id_of(&admin.create(
             "/opportunities",
             json!({"customer_id": customer, "name": format!("Deal {i}"), "amount": i * 1000}),
+        ));
+        admin.create(
+            "/opportunity_competitors",
+            json!({"opportunity_id": deal, "competitor_id": competitor, "product_id": product}),
         );
         admin.create(
             "/activities",

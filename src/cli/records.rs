@@ -13,12 +13,15 @@ use super::{CliError, Context};
 use crate::replica::{LocalQuery, Record, Replica};
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 5] = [
+pub const ENTITIES: [Entity; 8] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
     Entity::Activities,
     Entity::Tickets,
+    Entity::Competitors,
+    Entity::CompetitorProducts,
+    Entity::OpportunityCompetitors,
 ];
 
 fn format_arg() -> Arg {
@@ -157,7 +160,8 @@ impl Names<'_> {
                 self.find_one(Entity::Tickets, "number", &key.to_uppercase())?
             }
             Entity::Users if !is_uuid(key) => self.find_one(Entity::Users, "username", key)?,
-            Entity::Stages | Entity::Teams if !is_uuid(key) => {
+            // Names these are known by, unique among them.
+            Entity::Stages | Entity::Teams | Entity::Competitors if !is_uuid(key) => {
                 self.find_one(entity, "name", key)?
             }
             _ if is_uuid(key) => self.0.get(entity, key)?,
@@ -259,6 +263,18 @@ fn columns(entity: Entity) -> &'static [&'static str] {
             "customer_id",
             "assignee_id",
             "resolution_due",
+        ],
+        Entity::Competitors => &["name", "threat", "website", "strengths", "weaknesses"],
+        Entity::CompetitorProducts => {
+            &["competitor_id", "name", "price", "strengths", "weaknesses"]
+        }
+        Entity::OpportunityCompetitors => &[
+            "opportunity_id",
+            "competitor_id",
+            "product_id",
+            "threat",
+            "status",
+            "price_offered",
         ],
         _ => &["id"],
     }

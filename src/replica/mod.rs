@@ -226,7 +226,7 @@ fn open_existing(path: &Path) -> Result<Option<Connection>, ReplicaError> {
     configure_replica(&conn)?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let tables: i64 = conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))?;
-    if version == schema::REPLICA_VERSION {
+    if version == schema::replica_version() {
         // Reading the meta row touches a page beyond the header, which catches most damage.
         conn.query_row("SELECT COUNT(*) FROM meta", [], |r| r.get::<_, i64>(0))?;
         return Ok(Some(conn));

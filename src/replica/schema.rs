@@ -7,9 +7,29 @@ use std::sync::LazyLock;
 use crm_server::schema::{Entity, Kind};
 use crm_server::store::columns::json_value;
 
-/// Bumped whenever the tables below change. A replica of any other version is a cache of the
-/// wrong shape: it is deleted and refilled by a full sync (the outbox lives in its own file).
-pub const REPLICA_VERSION: i64 = 7;
+/// Bumped when what the rows mean changes while their SQL does not (the search text, say).
+/// Changes to the tables themselves (a new entity or field, an index) change the version on
+/// their own: see [`replica_version`].
+const LAYOUT: i64 = 8;
+
+/// The replica file's version: the layout and a fingerprint of every statement that creates
+/// it. A replica of any other version is a cache of the wrong shape: it is deleted and refilled
+/// by a full sync (the outbox lives in its own file).
+pub fn replica_version() -> i64 {
+    static VERSION: LazyLock<i64> = LazyLock::new(|| {
+        let mut tables = String::new();
+        for entity in Entity::ALL {
+            tables.push_str(&table(entity).create);
+        }
+        // FNV-1a: stable across builds and platforms, unlike the std hasher.
+        let hash = tables.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        // user_version is a signed 32-bit number: the layout in the top bits, then the hash.
+        (LAYOUT << 24) | (hash & 0x00ff_ffff) as i64
+    });
+    *VERSION
+}
 
 /// Columns every entity table starts with, before its field columns.
 /// `version`: the server version the local view is based on (0 for a record only created here);
@@ -77,33 +97,7 @@ pub fn fts_sql(fts: &str) -> Option<&'static FtsSql> {
 
 /// Fields a list's search text is matched against (customers use the full-text index instead).
 pub fn search_fields(entity: Entity) -> &'static [&'static str] {
-    match entity {
-        Entity::Customers => &["name", "code", "email", "phone"],
-        Entity::Contacts => &["name", "phone", "mobile", "email"],
-        Entity::Opportunities => &["name"],
-        Entity::Activities => &["subject"],
-        Entity::Tickets => &["number", "subject"],
-        Entity::Comments => &["body"],
-        Entity::Users => &["username", "display_name", "email"],
-        Entity::Teams | Entity::Stages => &["name"],
-    }
-}
-
-/// Indexes beyond the unique id: the orders and look-ups screens use on large tables.
-fn indexes(entity: Entity) -> &'static [&'static str] {
-    match entity {
-        Entity::Customers => &["name", "code", "owner_id, name"],
-        Entity::Contacts => &["customer_id", "name"],
-        Entity::Opportunities => &["customer_id", "owner_id, expected_close", "stage_id"],
-        Entity::Activities => &["customer_id", "owner_id, due_at", "starts_at"],
-        Entity::Tickets => &[
-            "customer_id",
-            "status, priority",
-            "assignee_id, resolution_due",
-        ],
-        Entity::Comments => &["ticket_id"],
-        Entity::Users | Entity::Teams | Entity::Stages => &[],
-    }
+    entity.descriptor().search
 }
 
 /// One stored column of an entity table that mirrors a field of the record.
@@ -205,7 +199,9 @@ fn build(entity: Entity) -> Table {
     create.push_str(&format!(
         "CREATE INDEX {table}_pending ON {table}(pending) WHERE pending = 1;\n"
     ));
-    let secondary: Vec<String> = indexes(entity)
+    let secondary: Vec<String> = entity
+        .descriptor()
+        .indexes
         .iter()
         .enumerate()
         .map(|(i, cols)| format!("CREATE INDEX IF NOT EXISTS {table}_ix{i} ON {table}({cols});\n"))
@@ -318,7 +314,7 @@ pub fn create_sql() -> String {
     for entity in Entity::ALL {
         sql.push_str(&table(entity).create);
     }
-    sql.push_str(&format!("PRAGMA user_version = {REPLICA_VERSION};\n"));
+    sql.push_str(&format!("PRAGMA user_version = {};\n", replica_version()));
     sql
 }
 
@@ -348,6 +344,14 @@ mod tests {
         let v: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, REPLICA_VERSION);
+        assert_eq!(v, replica_version());
+    }
+
+    #[test]
+    fn the_version_fits_in_sqlite_and_carries_the_layout() {
+        let v = replica_version();
+        assert!(v > 0 && v <= i64::from(i32::MAX), "{v}");
+        assert_eq!(v >> 24, LAYOUT);
+        assert_eq!(v, replica_version());
     }
 }

@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0003_phone_keys",
         include_str!("../../../migrations/0003_phone_keys.sql"),
     ),
+    (
+        4,
+        "0004_competitors",
+        include_str!("../../../migrations/0004_competitors.sql"),
+    ),
 ];
 
 /// How long a write's Idempotency-Key is remembered: long enough for any client's retries.
@@ -421,7 +426,7 @@ impl Tx for SqliteTx<'_> {
             );
             args.push(SqlValue::Text(pattern));
             let n = args.len();
-            let columns = search_columns(entity);
+            let columns = entity.descriptor().search;
             let ors: Vec<String> = columns
                 .iter()
                 .map(|c| format!("{c} LIKE ?{n} ESCAPE '\\'"))
@@ -485,29 +490,8 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, ApiError> {
-        let links: &[(Entity, &str)] = match entity {
-            Entity::Customers => &[
-                (Entity::Contacts, "customer_id"),
-                (Entity::Opportunities, "customer_id"),
-                (Entity::Activities, "customer_id"),
-                (Entity::Tickets, "customer_id"),
-            ],
-            Entity::Opportunities => &[(Entity::Activities, "opportunity_id")],
-            Entity::Tickets => &[
-                (Entity::Comments, "ticket_id"),
-                (Entity::Activities, "ticket_id"),
-            ],
-            // A user's records carry the user's team in their read sets.
-            Entity::Users => &[
-                (Entity::Customers, "owner_id"),
-                (Entity::Opportunities, "owner_id"),
-                (Entity::Activities, "owner_id"),
-                (Entity::Tickets, "assignee_id"),
-            ],
-            _ => &[],
-        };
         let mut out = Vec::new();
-        for (child, column) in links {
+        for (child, column) in entity.dependents() {
             let sql_text = format!(
                 "SELECT id FROM {} WHERE {column} = ?1 AND deleted = 0",
                 child.name()
@@ -515,7 +499,7 @@ impl Tx for SqliteTx<'_> {
             let mut stmt = self.0.prepare_cached(&sql_text)?;
             let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
             for row in rows {
-                out.push((*child, row?));
+                out.push((child, row?));
             }
         }
         Ok(out)
@@ -783,7 +767,7 @@ impl Tx for SqliteTx<'_> {
         except: Option<&str>,
     ) -> Result<bool, ApiError> {
         let sql_text = format!(
-            "SELECT 1 FROM {} WHERE name = ?1 AND deleted = 0 AND id IS NOT ?2",
+            "SELECT 1 FROM {} WHERE name = ?1 COLLATE NOCASE AND deleted = 0 AND id IS NOT ?2",
             entity.name()
         );
         Ok(self
@@ -952,19 +936,6 @@ impl SqliteTx<'_> {
             .0
             .prepare_cached("DELETE FROM idempotency WHERE created_at < ?1")?
             .execute([format_time(cutoff)])?)
-    }
-}
-
-/// Text columns searched by `?q=` in lists.
-fn search_columns(entity: Entity) -> &'static [&'static str] {
-    match entity {
-        Entity::Customers => &["name", "code", "phone", "email"],
-        Entity::Contacts => &["name", "phone", "mobile", "email"],
-        Entity::Tickets => &["number", "subject"],
-        Entity::Activities => &["subject"],
-        Entity::Comments => &["body"],
-        Entity::Users => &["username", "display_name"],
-        _ => &["name"],
     }
 }
 
@@ -1225,7 +1196,10 @@ mod tests {
                     ('c', 1, '', '', 'C000003', 'C', '12', NULL);",
         )
         .unwrap();
-        assert_eq!(migrate(&conn).unwrap(), vec!["0003_phone_keys"]);
+        assert_eq!(
+            migrate(&conn).unwrap(),
+            vec!["0003_phone_keys", "0004_competitors"]
+        );
         let keys: Vec<Option<String>> = conn
             .prepare("SELECT phone_key FROM customers ORDER BY code")
             .unwrap()
@@ -1342,10 +1316,8 @@ mod tests {
     #[test]
     fn migrating_twice_applies_nothing_new() {
         let conn = Connection::open_in_memory().unwrap();
-        assert_eq!(
-            migrate(&conn).unwrap(),
-            vec!["0001_init", "0002_idempotency_requests", "0003_phone_keys"]
-        );
+        let names: Vec<&str> = MIGRATIONS.iter().map(|m| m.1).collect();
+        assert_eq!(migrate(&conn).unwrap(), names);
         assert!(migrate(&conn).unwrap().is_empty());
     }
 

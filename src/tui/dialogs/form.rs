@@ -24,89 +24,10 @@ use crate::tui::format;
 use crate::tui::input::LineInput;
 use crate::tui::theme::Role as Style;
 
-/// The fields each entity's form shows, in order. Server-set fields are never here.
+/// The fields each entity's form shows, in order (the descriptor's). Server-set fields are
+/// never here.
 pub fn form_fields(entity: Entity) -> &'static [&'static str] {
-    match entity {
-        Entity::Customers => &[
-            "name",
-            "kind",
-            "level",
-            "category",
-            "lifecycle",
-            "phone",
-            "email",
-            "region",
-            "industry",
-            "source",
-            "website",
-            "address",
-            "postcode",
-            "owner_id",
-            "tags",
-            "notes",
-        ],
-        Entity::Contacts => &[
-            "name",
-            "title",
-            "department",
-            "mobile",
-            "phone",
-            "email",
-            "birthday",
-            "is_primary",
-            "preferred_channel",
-            "notes",
-        ],
-        Entity::Opportunities => &[
-            "name",
-            "customer_id",
-            "contact_id",
-            "stage_id",
-            "amount",
-            "currency",
-            "probability",
-            "expected_close",
-            "owner_id",
-            "source",
-            "next_step",
-            "close_reason",
-        ],
-        Entity::Activities => &[
-            "kind",
-            "subject",
-            "starts_at",
-            "ends_at",
-            "due_at",
-            "customer_id",
-            "contact_id",
-            "notes",
-            "direction",
-            "duration_seconds",
-            "outcome",
-            "done",
-        ],
-        Entity::Tickets => &[
-            "subject",
-            "customer_id",
-            "contact_id",
-            "channel",
-            "priority",
-            "category",
-            "assignee_id",
-            "description",
-        ],
-        Entity::Comments => &["body", "internal"],
-        Entity::Stages => &["name", "position", "probability", "kind"],
-        Entity::Teams => &["name", "description"],
-        Entity::Users => &[
-            "username",
-            "display_name",
-            "role",
-            "team_id",
-            "email",
-            "active",
-        ],
-    }
+    entity.descriptor().form
 }
 
 /// Field names as people read them.
