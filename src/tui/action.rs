@@ -73,6 +73,8 @@ impl CalView {
 pub enum Action {
     // Everywhere.
     Quit,
+    /// Back out of an opened view; at a pane's own screen, quit.
+    Leave,
     Pane(Pane),
     NextPane,
     PrevPane,
@@ -159,6 +161,7 @@ impl Action {
         let arg = words.next();
         let simple = match head {
             "quit" => Action::Quit,
+            "leave" => Action::Leave,
             "next_pane" => Action::NextPane,
             "prev_pane" => Action::PrevPane,
             "help" => Action::Help,

@@ -13,16 +13,20 @@ pub mod dates;
 pub mod dialogs;
 pub mod draw;
 pub mod fake;
+pub mod flows;
 pub mod format;
 pub mod fuzzy;
 pub mod input;
 pub mod keymap;
+pub mod layout;
 pub mod list;
 pub mod panes;
 pub mod replica_source;
+pub mod screen;
 pub mod sla;
 pub mod theme;
 mod ui;
+pub mod view;
 
 #[cfg(test)]
 mod snapshot_tests;

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::{Outcome, Purpose};
 use crate::tui::action::Action;
-use crate::tui::app::View;
+use crate::tui::view::View;
 use crate::tui::data::Record;
 use crate::tui::dates;
 use crate::tui::draw;

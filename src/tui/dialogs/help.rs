@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 
 use super::Outcome;
 use crate::tui::action::Action;
-use crate::tui::app::View;
+use crate::tui::view::View;
 use crate::tui::draw;
 use crate::tui::keymap::{Keymap, Mode, describe};
 use crate::tui::theme::Role;

@@ -1,5 +1,5 @@
 //! Dialogs: state machines that turn actions into an [`Outcome`]. They never touch the data
-//! source; the app acts on the outcome according to the dialog's [`Purpose`], so the same
+//! source; the screen that opened one acts on its outcome by the dialog's [`Purpose`], so the same
 //! prompt serves a won/lost reason, a resolution note or a date to jump to.
 
 pub mod command;
@@ -17,7 +17,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 
 use super::action::Action;
-use super::app::View;
+use super::view::View;
 use super::data::Record;
 
 pub use confirm::Confirm;

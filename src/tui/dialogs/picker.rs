@@ -8,7 +8,7 @@ use ratatui::layout::{Position, Rect};
 use super::{Outcome, Purpose};
 use crate::text;
 use crate::tui::action::Action;
-use crate::tui::app::View;
+use crate::tui::view::View;
 use crate::tui::draw;
 use crate::tui::fuzzy;
 use crate::tui::input::LineInput;

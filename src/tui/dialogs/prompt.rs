@@ -7,7 +7,7 @@ use ratatui::layout::{Position, Rect};
 
 use super::{Outcome, Purpose};
 use crate::tui::action::Action;
-use crate::tui::app::View;
+use crate::tui::view::View;
 use crate::tui::dates;
 use crate::tui::draw;
 use crate::tui::input::LineInput;

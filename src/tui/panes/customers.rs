@@ -1,22 +1,26 @@
 //! The customer list: a window over any number of customers, searched live (name, code, phone,
 //! email, contact names — the data source's search), sorted and filtered by level, owner,
-//! lifecycle and region. Enter opens the 360° view.
+//! lifecycle and region. Enter opens the 360° view; new customers are checked for duplicates
+//! first.
 
-use crm_server::schema::Entity;
+use crm_server::dedupe;
+use crm_server::schema::{Entity, Kind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
-use super::customer360::Customer360;
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::app::{Ctx, View};
 use crate::tui::data::{CustomerQuery, CustomerSort, DataSource, Record, text};
-use crate::tui::dialogs::{Dialog, LogCall, Purpose};
+use crate::tui::dialogs::{Confirm, Dialog, Form, LogCall, Purpose};
 use crate::tui::draw;
+use crate::tui::flows;
 use crate::tui::input::LineInput;
+use crate::tui::keymap::Mode;
 use crate::tui::list::Window;
+use crate::tui::screen::{Answer, Ctx, Place, Screen, obj};
 use crate::tui::theme::Role;
+use crate::tui::view::{People, View};
 
 const HEADER_ROWS: u16 = 2;
 
@@ -26,8 +30,6 @@ pub struct CustomersPane {
     pub list: Window,
     /// The search line while typing in it.
     pub search: Option<LineInput>,
-    pub view: Option<Customer360>,
-    pub loaded: bool,
     /// Opened for an incoming call: calls are logged as inbound.
     pub inbound: bool,
 }
@@ -133,13 +135,6 @@ fn cell(customer: &Record, header: &str, view: &View) -> (String, Role) {
 }
 
 impl CustomersPane {
-    pub fn ensure_loaded(&mut self, ctx: &mut Ctx) {
-        if !self.loaded {
-            self.loaded = true;
-            self.fetch(ctx);
-        }
-    }
-
     fn fetch(&mut self, ctx: &mut Ctx) {
         let h = list_height(ctx.area);
         let q = &self.query;
@@ -156,22 +151,7 @@ impl CustomersPane {
         self.fetch(ctx);
     }
 
-    pub fn reload(&mut self, ctx: &mut Ctx) {
-        if !self.loaded {
-            return;
-        }
-        self.list.invalidate();
-        self.fetch(ctx);
-        if let Some(view) = self.view.as_mut() {
-            view.reload(ctx);
-            if view.gone {
-                self.view = None;
-            }
-        }
-    }
-
     pub fn set_search(&mut self, s: &str, ctx: &mut Ctx) {
-        self.view = None;
         self.search = None;
         self.query.search = s.to_string();
         self.requery(ctx);
@@ -182,7 +162,6 @@ impl CustomersPane {
             ctx.error(format!("this data cannot be sorted by {}", sort.name()));
             return;
         }
-        self.view = None;
         self.query.sort = sort;
         self.requery(ctx);
         ctx.flash(format!("Sorted by {}", sort.name()));
@@ -196,7 +175,6 @@ impl CustomersPane {
         region: Option<String>,
         ctx: &mut Ctx,
     ) {
-        self.view = None;
         self.query.level = level.map(|l| l.to_uppercase());
         self.query.owner_id = owner;
         self.query.lifecycle = lifecycle.map(|l| l.to_lowercase());
@@ -204,48 +182,30 @@ impl CustomersPane {
         self.requery(ctx);
     }
 
-    pub fn paste(&mut self, text: &str, ctx: &mut Ctx) {
-        if self.view.is_some() {
-            return;
-        }
-        let mut input = self
-            .search
-            .take()
-            .unwrap_or_else(|| LineInput::new(&self.query.search));
-        input.insert(text);
-        self.query.search = input.value();
-        self.search = Some(input);
-        self.requery(ctx);
-    }
-
-    pub fn open(&mut self, id: &str, ctx: &mut Ctx) {
-        self.search = None;
-        let view = Customer360::load(id, ctx);
-        self.view = view;
-    }
-
-    /// The search line's caret while typing.
-    pub fn cursor(&self, area: Rect) -> Option<Position> {
-        let input = self.search.as_ref()?;
-        let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
-        Some(Position::new(area.x + 3 + col as u16, area.y))
-    }
-
-    pub fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
-        let area = ctx.area;
-        if let Some(view) = self.view.as_mut() {
-            view.click(x, y, ctx);
-            return;
-        }
-        let top = area.y + HEADER_ROWS;
-        if y < top || y >= area.bottom() {
-            return;
-        }
-        let row = usize::from(y - top);
-        let was = self.list.selected;
-        if self.list.click(row, list_height(area)) && was == self.list.selected {
-            // A second click on the chosen row opens it.
-            self.handle(Action::Open, ctx);
+    /// An incoming call: its customer, or a new-customer form with the number.
+    pub fn pop(&mut self, phone: &str, ctx: &mut Ctx) {
+        self.inbound = true;
+        match ctx.source.customer_by_phone(phone) {
+            Ok(Some(c)) => {
+                ctx.go(Place::Customer {
+                    id: text(&c, "id").to_string(),
+                    inbound: true,
+                });
+                ctx.flash(format!("Incoming call from {phone}"));
+            }
+            Ok(None) => {
+                let prefill = obj(json!({"phone": phone}));
+                let form = ctx.form(
+                    "New customer (caller not found)",
+                    Entity::Customers,
+                    Purpose::Create(Entity::Customers),
+                    Some(&prefill),
+                    Record::new(),
+                );
+                ctx.open(Dialog::Form(form));
+                ctx.flash(format!("No customer with phone {phone}: new customer"));
+            }
+            Err(e) => ctx.error(e),
         }
     }
 
@@ -255,47 +215,41 @@ impl CustomersPane {
             .map(|c| (text(c, "id").to_string(), text(c, "name").to_string()))
     }
 
-    pub fn handle(&mut self, action: Action, ctx: &mut Ctx) {
-        if let Some(view) = self.view.as_mut() {
-            if action == Action::Back {
-                self.view = None;
-                self.inbound = false;
-                return;
-            }
-            view.handle(action, self.inbound, ctx);
-            if view.gone {
-                self.view = None;
-            }
-            return;
+    fn open_selected(&mut self, ctx: &mut Ctx) {
+        if let Some((id, _)) = self.selected() {
+            ctx.go(Place::Customer {
+                id,
+                inbound: self.inbound,
+            });
         }
-        if let Some(input) = self.search.as_mut() {
-            match action {
-                Action::Key(key) => {
-                    let before = input.value();
-                    input.key(&key);
-                    if input.value() != before {
-                        self.query.search = input.value();
-                        self.requery(ctx);
-                    }
-                }
-                Action::Cancel => {
-                    self.search = None;
-                    self.query.search.clear();
+    }
+
+    fn handle_search(&mut self, action: Action, ctx: &mut Ctx) {
+        let Some(input) = self.search.as_mut() else {
+            return;
+        };
+        match action {
+            Action::Key(key) => {
+                let before = input.value();
+                input.key(&key);
+                if input.value() != before {
+                    self.query.search = input.value();
                     self.requery(ctx);
                 }
-                Action::Submit => {
-                    self.search = None;
-                    if self.list.selected_row().is_some() {
-                        self.handle(Action::Open, ctx);
-                    }
-                }
-                Action::Down | Action::NextField => self.handle_list(Action::Down, ctx),
-                Action::Up | Action::PrevField => self.handle_list(Action::Up, ctx),
-                _ => {}
             }
-            return;
+            Action::Cancel => {
+                self.search = None;
+                self.query.search.clear();
+                self.requery(ctx);
+            }
+            Action::Submit => {
+                self.search = None;
+                self.open_selected(ctx);
+            }
+            Action::Down | Action::NextField => self.handle_list(Action::Down, ctx),
+            Action::Up | Action::PrevField => self.handle_list(Action::Up, ctx),
+            _ => {}
         }
-        self.handle_list(action, ctx);
     }
 
     fn handle_list(&mut self, action: Action, ctx: &mut Ctx) {
@@ -318,11 +272,7 @@ impl CustomersPane {
             return;
         }
         match action {
-            Action::Open => {
-                if let Some((id, _)) = self.selected() {
-                    self.open(&id, ctx);
-                }
-            }
+            Action::Open => self.open_selected(ctx),
             Action::Back if !self.query.search.is_empty() => {
                 self.query.search.clear();
                 self.requery(ctx);
@@ -383,10 +333,9 @@ impl CustomersPane {
             }
             Action::Filter => {
                 let q = &self.query;
-                let current = json!({"level": q.level, "owner_id": q.owner_id, "lifecycle": q.lifecycle, "region": q.region});
-                let current = current.as_object().cloned().unwrap_or_default();
+                let current = obj(json!({"level": q.level, "owner_id": q.owner_id, "lifecycle": q.lifecycle, "region": q.region}));
                 let people = ctx.people;
-                let mut form = crate::tui::dialogs::Form::with_fields(
+                let mut form = Form::with_fields(
                     "Filter customers",
                     Entity::Customers,
                     Purpose::CustomerFilter,
@@ -405,11 +354,190 @@ impl CustomersPane {
         }
     }
 
-    pub fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
-        if let Some(v) = &self.view {
-            v.render(buf, area, view);
+    /// The filter form's values become the query.
+    fn apply_filter_form(&mut self, ctx: &mut Ctx) {
+        let Some(Dialog::Form(form)) = ctx.dialogs.last() else {
+            return;
+        };
+        let pick = |name: &str| {
+            form.field(name)
+                .map(|f| {
+                    if f.kind == Kind::Ref(Entity::Users) {
+                        f.ref_id.clone().unwrap_or_default()
+                    } else {
+                        f.input.value().trim().to_string()
+                    }
+                })
+                .filter(|v| !v.is_empty())
+        };
+        let (level, owner, lifecycle, region) = (
+            pick("level"),
+            pick("owner_id"),
+            pick("lifecycle"),
+            pick("region"),
+        );
+        ctx.close();
+        self.set_filters(level, owner, lifecycle, region, ctx);
+    }
+
+    /// A new customer: a possible duplicate asks first (unless already allowed); once created,
+    /// its 360° view opens.
+    fn create(&mut self, ctx: &mut Ctx) {
+        let (role, now) = (ctx.me.role, ctx.now);
+        let Some(Dialog::Form(form)) = ctx.dialogs.last_mut() else {
+            return;
+        };
+        if !form.allow_duplicate {
+            let Some(body) = form.collect(now, role) else {
+                return;
+            };
+            match ctx.source.find_duplicates(&body) {
+                Ok(found) if !found.is_empty() => {
+                    let lines = duplicate_lines(&body, &found[0], ctx.people);
+                    ctx.open(Dialog::Confirm(Confirm::new(
+                        "Possible duplicate",
+                        lines,
+                        Purpose::CreateAnyway,
+                    )));
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => return ctx.error(e),
+            }
+        }
+        if let Some(record) = flows::save_form(ctx) {
+            ctx.go(Place::Customer {
+                id: text(&record, "id").to_string(),
+                inbound: self.inbound,
+            });
+        }
+    }
+}
+
+impl Screen for CustomersPane {
+    fn reload(&mut self, ctx: &mut Ctx) {
+        self.list.invalidate();
+        self.fetch(ctx);
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        if self.search.is_some() {
+            self.handle_search(action, ctx);
+        } else {
+            self.handle_list(action, ctx);
+        }
+    }
+
+    fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        match (purpose, answer) {
+            (Purpose::Create(Entity::Customers), Answer::Save) => self.create(ctx),
+            (Purpose::CreateAnyway, Answer::Yes) => {
+                if let Some(Dialog::Form(form)) = ctx.dialogs.last_mut() {
+                    form.allow_duplicate = true;
+                }
+                self.create(ctx);
+            }
+            (Purpose::CustomerFilter, Answer::Save) => self.apply_filter_form(ctx),
+            (
+                _,
+                Answer::LogCall {
+                    outcome,
+                    direction,
+                    note,
+                },
+            ) => flows::log_call(outcome, direction, note, ctx),
+            (purpose, answer) => {
+                flows::answer(purpose, answer, ctx);
+            }
+        }
+    }
+
+    fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        self.draw(buf, area, view);
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Customers
+    }
+
+    fn crumb(&self) -> String {
+        "Customers".into()
+    }
+
+    fn click(&mut self, _x: u16, y: u16, ctx: &mut Ctx) {
+        let area = ctx.area;
+        let top = area.y + HEADER_ROWS;
+        if y < top || y >= area.bottom() {
             return;
         }
+        let row = usize::from(y - top);
+        let was = self.list.selected;
+        if self.list.click(row, list_height(area)) && was == self.list.selected {
+            // A second click on the chosen row opens it.
+            self.open_selected(ctx);
+        }
+    }
+
+    /// Pasting a phone number or name into the list searches for it.
+    fn paste(&mut self, text: &str, ctx: &mut Ctx) {
+        let mut input = self
+            .search
+            .take()
+            .unwrap_or_else(|| LineInput::new(&self.query.search));
+        input.insert(text);
+        self.query.search = input.value();
+        self.search = Some(input);
+        self.requery(ctx);
+    }
+
+    fn typing(&self) -> bool {
+        self.search.is_some()
+    }
+
+    /// The search line's caret while typing.
+    fn cursor(&self, area: Rect) -> Option<Position> {
+        let input = self.search.as_ref()?;
+        let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
+        Some(Position::new(area.x + 3 + col as u16, area.y))
+    }
+}
+
+/// "same phone as C000123 华为技术 owned by 李娜 — create anyway? y/n"
+fn duplicate_lines(new: &Record, existing: &Record, people: &People) -> Vec<String> {
+    let mut matched = Vec::new();
+    if dedupe::name_key(text(new, "name"))
+        .is_some_and(|k| Some(k) == dedupe::name_key(text(existing, "name")))
+    {
+        matched.push("name");
+    }
+    if dedupe::phone_key(text(new, "phone"))
+        .is_some_and(|k| Some(k) == dedupe::phone_key(text(existing, "phone")))
+    {
+        matched.push("phone");
+    }
+    if dedupe::email_key(text(new, "email"))
+        .is_some_and(|k| Some(k) == dedupe::email_key(text(existing, "email")))
+    {
+        matched.push("email");
+    }
+    let what = if matched.is_empty() {
+        "details".to_string()
+    } else {
+        matched.join(" and ")
+    };
+    vec![
+        format!(
+            "Same {what} as {} {} owned by {}.",
+            text(existing, "code"),
+            text(existing, "name"),
+            people.name(text(existing, "owner_id"))
+        ),
+        "Create anyway? y/n (n goes back to the form)".into(),
+    ]
+}
+
+impl CustomersPane {
+    fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         if area.height < 3 {
             return;
