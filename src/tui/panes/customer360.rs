@@ -690,11 +690,14 @@ impl Screen for Customer360 {
     }
 
     fn crumb(&self) -> String {
+        // A customer created here has no code until the server gives it one.
         format!(
             "{} {}",
             text(&self.customer, "code"),
             text(&self.customer, "name")
         )
+        .trim()
+        .to_string()
     }
 
     fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {

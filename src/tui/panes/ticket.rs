@@ -234,7 +234,11 @@ impl Screen for TicketView {
     }
 
     fn crumb(&self) -> String {
-        text(&self.ticket, "number").to_string()
+        // A ticket opened here has no number until the server gives it one.
+        match text(&self.ticket, "number") {
+            "" => text(&self.ticket, "subject").to_string(),
+            number => number.to_string(),
+        }
     }
 
     fn gone(&self) -> bool {

@@ -1,0 +1,215 @@
+//! Navigation over the real local replica: views open on top of the pane they came from, the
+//! header shows the way back, Esc and q retrace it to exactly where the user was.
+
+use chrono::{DateTime, Utc};
+use crm::replica::Replica;
+use crm::tui::data::{DataSource, text};
+use crm::tui::keymap::Key;
+use crm::tui::{Action, App, Effect, Pane, ReplicaSource, TuiOptions};
+use crm_server::schema::Entity;
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers, MouseButton, MouseEvent,
+    MouseEventKind,
+};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Map, Value, json};
+
+fn obj(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for k in keys.split(' ').filter(|k| !k.is_empty()) {
+        let key = Key::parse(k).unwrap_or_else(|| panic!("bad key {k}"));
+        effects.extend(app.key(KeyEvent {
+            code: key.code,
+            modifiers: key.mods,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }));
+    }
+    effects
+}
+
+fn type_text(app: &mut App, s: &str) {
+    for c in s.chars() {
+        app.key(KeyEvent::from(KeyCode::Char(c)));
+    }
+}
+
+fn header(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
+    t.draw(|f| app.render(f)).unwrap();
+    let buf = t.backend().buffer();
+    (0..buf.area.width)
+        .map(|x| buf[(x, 0)].symbol().to_string())
+        .collect()
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+/// An app over a fresh replica holding `n` customers "Customer 000".."Customer n-1".
+fn start(n: usize) -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut source = ReplicaSource::new(Replica::open(&dir.path().join("replica.db")).unwrap());
+    for i in 0..n {
+        source
+            .create(
+                Entity::Customers,
+                obj(json!({"name": format!("Customer {i:03}"), "phone": format!("+86 21 5555 {i:04}")})),
+            )
+            .unwrap();
+    }
+    let options = TuiOptions {
+        profile: "local".into(),
+        username: "li".into(),
+        ..TuiOptions::default()
+    };
+    let mut app = App::new(options, Box::new(source), now());
+    app.update(Action::Resize(100, 30));
+    (dir, app)
+}
+
+fn selected_name(app: &App) -> String {
+    app.customers
+        .list
+        .selected_row()
+        .map(|c| text(c, "name").to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn esc_retraces_customer_and_ticket_to_the_same_row_of_the_list() {
+    let (_dir, mut app) = start(60);
+    press(&mut app, "<C-d> <C-d> j j");
+    let (row, offset, name) = (
+        app.customers.list.selected,
+        app.customers.list.offset,
+        selected_name(&app),
+    );
+    assert!(row > 20 && offset > 0, "scrolled: row {row}, offset {offset}");
+
+    press(&mut app, "<Enter>");
+    assert_eq!(app.breadcrumb(), ["Customers".to_string(), name.clone()]);
+    assert!(header(&app).contains(&format!("Customers › {name}")), "{}", header(&app));
+
+    // A ticket from the 360° view, then opened from its timeline.
+    press(&mut app, "t");
+    type_text(&mut app, "发票抬头错误");
+    press(&mut app, "<Enter>");
+    assert_eq!(app.dialog_name(), None, "{:?}", app.flash);
+    let view = app.customer_view().expect("still on the customer");
+    let at = view
+        .timeline
+        .iter()
+        .position(|e| e.entity == Entity::Tickets)
+        .expect("the ticket is on the timeline");
+    for _ in 0..at {
+        press(&mut app, "j");
+    }
+    press(&mut app, "<Enter>");
+    assert_eq!(app.pane, Pane::Customers, "the ticket opens on top of the customer");
+    assert_eq!(
+        app.breadcrumb(),
+        ["Customers".to_string(), name.clone(), "发票抬头错误".to_string()]
+    );
+    // Wide characters fill two cells: compare without the spaces.
+    let squeezed = |s: &str| s.replace(' ', "");
+    assert!(
+        squeezed(&header(&app)).contains(&squeezed(&format!("Customers › {name} › 发票抬头错误"))),
+        "{}",
+        header(&app)
+    );
+
+    press(&mut app, "<Esc>");
+    assert!(app.ticket_view().is_none());
+    let view = app.customer_view().expect("back on the customer");
+    assert_eq!(text(&view.customer, "name"), name);
+    assert_eq!(view.cursor[2], at, "the timeline row it was on");
+
+    press(&mut app, "<Esc>");
+    assert_eq!(app.breadcrumb(), ["Customers".to_string()]);
+    assert_eq!(
+        (app.customers.list.selected, app.customers.list.offset, selected_name(&app)),
+        (row, offset, name),
+        "the same row, scrolled the same"
+    );
+}
+
+#[test]
+fn q_backs_out_of_views_and_quits_only_from_the_pane() {
+    let (_dir, mut app) = start(3);
+    press(&mut app, "j <Enter>");
+    assert!(app.customer_view().is_some());
+    assert_eq!(press(&mut app, "q"), [], "q leaves the view, not the program");
+    assert!(app.customer_view().is_none());
+    assert_eq!(app.customers.list.selected, 1);
+    assert_eq!(press(&mut app, "q"), [Effect::Quit]);
+
+    press(&mut app, "<Enter>");
+    assert!(app.customer_view().is_some());
+    assert_eq!(press(&mut app, ": q <Enter>"), [Effect::Quit], ":q always quits");
+}
+
+#[test]
+fn each_pane_keeps_its_own_way_back_and_a_crumb_click_goes_back() {
+    let (_dir, mut app) = start(5);
+    // A call today puts the customer on the calendar.
+    press(&mut app, "j j <Enter> c 1 <Enter>");
+    let name = text(&app.customer_view().unwrap().customer, "name").to_string();
+
+    press(&mut app, "3");
+    assert_eq!(app.breadcrumb(), ["Calendar".to_string()]);
+    let day = app.calendar.cursor;
+    press(&mut app, "<Enter>");
+    assert_eq!(app.pane, Pane::Calendar, "the customer opens over the calendar");
+    assert_eq!(app.breadcrumb(), ["Calendar".to_string(), name.clone()]);
+
+    // The customers pane still has its own view open.
+    press(&mut app, "1");
+    assert_eq!(app.breadcrumb(), ["Customers".to_string(), name.clone()]);
+    press(&mut app, "3");
+
+    // Clicking the first step of the breadcrumb goes back to it.
+    app.update(Action::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 3,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.breadcrumb(), ["Calendar".to_string()]);
+    assert_eq!(app.calendar.cursor, day);
+}
+
+#[test]
+fn deleting_the_record_in_view_closes_it_and_the_view_below_shows_the_change() {
+    let (_dir, mut app) = start(2);
+    press(&mut app, "<Enter> t");
+    type_text(&mut app, "打印机卡纸");
+    press(&mut app, "<Enter>");
+    let at = app
+        .customer_view()
+        .unwrap()
+        .timeline
+        .iter()
+        .position(|e| e.entity == Entity::Tickets)
+        .unwrap();
+    for _ in 0..at {
+        press(&mut app, "j");
+    }
+    press(&mut app, "<Enter>");
+    assert!(app.ticket_view().is_some());
+    press(&mut app, "d y");
+    assert!(app.ticket_view().is_none(), "the deleted ticket's view closed");
+    let view = app.customer_view().expect("back on its customer");
+    assert!(
+        view.timeline.iter().all(|e| e.entity != Entity::Tickets),
+        "the customer's timeline no longer lists it"
+    );
+}
