@@ -62,7 +62,7 @@ fn start(n: usize) -> (tempfile::TempDir, App) {
         source
             .create(
                 Entity::Customers,
-                obj(json!({"name": format!("Customer {i:03}"), "phone": format!("+86 21 5555 {i:04}")})),
+                obj(json!({"name": format!("Customer {i:03}")})),
             )
             .unwrap();
     }
@@ -212,4 +212,46 @@ fn deleting_the_record_in_view_closes_it_and_the_view_below_shows_the_change() {
         view.timeline.iter().all(|e| e.entity != Entity::Tickets),
         "the customer's timeline no longer lists it"
     );
+}
+
+#[test]
+fn space_marks_rows_and_d_deletes_the_marked_ones_after_asking() {
+    let (_dir, mut app) = start(6);
+    press(&mut app, "j <Space> <Space> j <Space>");
+    let marked: Vec<String> = app.customers.list.marks.iter().cloned().collect();
+    assert_eq!(marked.len(), 3);
+    assert!(app.customers.list.status().starts_with("3 marked"), "{}", app.customers.list.status());
+    press(&mut app, "d");
+    assert_eq!(app.dialog_name(), Some("confirm"));
+    press(&mut app, "y");
+    assert_eq!(app.customers.list.len, Some(3), "three customers left");
+    assert!(app.customers.list.marks.is_empty());
+    let names: Vec<String> = app
+        .customers
+        .list
+        .rows
+        .iter()
+        .map(|c| text(c, "name").to_string())
+        .collect();
+    assert_eq!(names, ["Customer 000", "Customer 003", "Customer 005"]);
+}
+
+#[test]
+fn slash_filters_the_list_as_you_type_and_esc_clears_it() {
+    let (_dir, mut app) = start(30);
+    press(&mut app, "/");
+    type_text(&mut app, "Customer 021");
+    let len = app.customers.list.len.unwrap_or(usize::MAX);
+    assert!(len < 30, "narrowed: {}", app.customers.list.position());
+    assert_eq!(selected_name(&app), "Customer 021", "the best match first");
+    press(&mut app, "<Enter>");
+    assert_eq!(
+        text(&app.customer_view().unwrap().customer, "name"),
+        "Customer 021"
+    );
+    press(&mut app, "<Esc>");
+    assert_eq!(app.customers.query.search, "Customer 021", "the filter stays until cleared");
+    press(&mut app, "<Esc>");
+    assert!(app.customers.query.search.is_empty());
+    assert_eq!(app.customers.list.selected, 0);
 }

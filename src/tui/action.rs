@@ -93,6 +93,8 @@ pub enum Action {
     HalfUp,
     Open,
     Back,
+    /// Mark the chosen row of a list (for an action on several) and move on.
+    Mark,
     // Records.
     Search,
     New,
@@ -178,6 +180,7 @@ impl Action {
             "half_up" => Action::HalfUp,
             "open" => Action::Open,
             "back" => Action::Back,
+            "mark" => Action::Mark,
             "search" => Action::Search,
             "new" => Action::New,
             "edit" => Action::Edit,

@@ -19,6 +19,10 @@ pub fn answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) -> Option<Record>
             delete(entity, &id, ctx);
             None
         }
+        (Purpose::DeleteMany { entity, ids }, Answer::Yes) => {
+            delete_many(entity, &ids, ctx);
+            None
+        }
         _ => None,
     }
 }
@@ -93,6 +97,19 @@ pub fn delete(entity: Entity, id: &str, ctx: &mut Ctx) {
         }
         Err(e) => ctx.error(e),
     }
+}
+
+/// Deletes the marked rows; a refusal stops there and says how far it got.
+pub fn delete_many(entity: Entity, ids: &[String], ctx: &mut Ctx) {
+    for (done, id) in ids.iter().enumerate() {
+        if let Err(e) = ctx.source.delete(entity, id) {
+            ctx.error(format!("deleted {done} of {}: {e}", ids.len()));
+            ctx.out.push(Msg::Changed);
+            return;
+        }
+    }
+    ctx.flash(format!("Deleted {} {}", ids.len(), entity.name()));
+    ctx.out.push(Msg::Changed);
 }
 
 /// The log-call dialog on top chose an outcome: the call is written as a done activity now.

@@ -210,6 +210,20 @@ impl Ctx<'_> {
         self.open(Dialog::Confirm(c));
     }
 
+    pub fn confirm_delete_many(&mut self, entity: Entity, ids: Vec<String>) {
+        let n = ids.len();
+        let c = Confirm::new(
+            format!("Delete {n} {}", entity.name()),
+            vec![
+                format!("Delete the {n} marked {}?", entity.name()),
+                "They go from everyone's view once synced.".into(),
+            ],
+            Purpose::DeleteMany { entity, ids },
+        )
+        .danger();
+        self.open(Dialog::Confirm(c));
+    }
+
     /// Shows why the prompt on top cannot take its answer; it stays open.
     pub fn refuse(&mut self, why: impl Into<String>) {
         if let Some(Dialog::Prompt(p)) = self.dialogs.last_mut() {

@@ -65,6 +65,11 @@ pub enum Purpose {
         entity: Entity,
         id: String,
     },
+    /// The marked rows of a list.
+    DeleteMany {
+        entity: Entity,
+        ids: Vec<String>,
+    },
     /// The duplicate warning over a new-customer form.
     CreateAnyway,
     Info,

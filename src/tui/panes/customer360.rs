@@ -16,6 +16,7 @@ use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::format;
 use crate::tui::keymap::Mode;
+use crate::tui::list::Move;
 use crate::tui::screen::{Answer, Ctx, Place, Screen};
 use crate::tui::sla;
 use crate::tui::theme::Role;
@@ -171,12 +172,12 @@ impl Customer360 {
         let i = self.index();
         let len = self.len(self.section);
         let inbound = self.inbound;
+        if let Some(m) = Move::of(&action, usize::from(ctx.area.height / 2)) {
+            self.cursor[i] = m.apply(self.cursor[i], len);
+            return;
+        }
         match action {
             Action::Back => ctx.back(),
-            Action::Down => self.cursor[i] = (self.cursor[i] + 1).min(len.saturating_sub(1)),
-            Action::Up => self.cursor[i] = self.cursor[i].saturating_sub(1),
-            Action::Top => self.cursor[i] = 0,
-            Action::Bottom => self.cursor[i] = len.saturating_sub(1),
             Action::Left => self.section = SECTIONS[(i + 2) % 3],
             Action::Right => self.section = SECTIONS[(i + 1) % 3],
             Action::Open => self.open_item(ctx),

@@ -15,9 +15,8 @@ use crate::tui::data::{CustomerQuery, CustomerSort, DataSource, Record, text};
 use crate::tui::dialogs::{Confirm, Dialog, Form, LogCall, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
-use crate::tui::input::LineInput;
 use crate::tui::keymap::Mode;
-use crate::tui::list::Window;
+use crate::tui::list::{ListView, Listed};
 use crate::tui::screen::{Answer, Ctx, Place, Screen, obj};
 use crate::tui::theme::Role;
 use crate::tui::view::{People, View};
@@ -27,9 +26,8 @@ const HEADER_ROWS: u16 = 2;
 #[derive(Debug, Clone, Default)]
 pub struct CustomersPane {
     pub query: CustomerQuery,
-    pub list: Window,
-    /// The search line while typing in it.
-    pub search: Option<LineInput>,
+    /// The list; its filter line is the search.
+    pub list: ListView,
     /// Opened for an incoming call: calls are logged as inbound.
     pub inbound: bool,
 }
@@ -152,7 +150,7 @@ impl CustomersPane {
     }
 
     pub fn set_search(&mut self, s: &str, ctx: &mut Ctx) {
-        self.search = None;
+        self.list.filter = None;
         self.query.search = s.to_string();
         self.requery(ctx);
     }
@@ -224,60 +222,26 @@ impl CustomersPane {
         }
     }
 
-    fn handle_search(&mut self, action: Action, ctx: &mut Ctx) {
-        let Some(input) = self.search.as_mut() else {
-            return;
-        };
-        match action {
-            Action::Key(key) => {
-                let before = input.value();
-                input.key(&key);
-                if input.value() != before {
-                    self.query.search = input.value();
-                    self.requery(ctx);
-                }
-            }
-            Action::Cancel => {
-                self.search = None;
-                self.query.search.clear();
-                self.requery(ctx);
-            }
-            Action::Submit => {
-                self.search = None;
-                self.open_selected(ctx);
-            }
-            Action::Down | Action::NextField => self.handle_list(Action::Down, ctx),
-            Action::Up | Action::PrevField => self.handle_list(Action::Up, ctx),
-            _ => {}
-        }
-    }
-
     fn handle_list(&mut self, action: Action, ctx: &mut Ctx) {
         let h = list_height(ctx.area);
-        let half = (h / 2).max(1) as isize;
         let q = &self.query;
         let source: &dyn DataSource = &*ctx.source;
         let mut fetch = |o: usize, l: usize, from_end: bool| page(source, q, o, l, from_end);
-        let moved = match action {
-            Action::Down => Some(self.list.move_by(1, h, &mut fetch)),
-            Action::Up => Some(self.list.move_by(-1, h, &mut fetch)),
-            Action::HalfDown => Some(self.list.move_by(half, h, &mut fetch)),
-            Action::HalfUp => Some(self.list.move_by(-half, h, &mut fetch)),
-            Action::Top => Some(self.list.top(h, &mut fetch)),
-            Action::Bottom => Some(self.list.bottom(h, &mut fetch)),
-            _ => None,
+        let action = match self.list.handle(action, h, &mut fetch) {
+            Listed::Done(r) => return ctx.ok(r),
+            Listed::Filter(search) => {
+                self.query.search = search;
+                return self.requery(ctx);
+            }
+            Listed::Open => return self.open_selected(ctx),
+            Listed::Pass(action) => action,
         };
-        if let Some(r) = moved {
-            ctx.ok(r);
-            return;
-        }
         match action {
-            Action::Open => self.open_selected(ctx),
             Action::Back if !self.query.search.is_empty() => {
                 self.query.search.clear();
                 self.requery(ctx);
             }
-            Action::Search => self.search = Some(LineInput::new(&self.query.search)),
+            Action::Search => self.list.start_filter(&self.query.search),
             Action::New => {
                 let form = ctx.form(
                     "New customer",
@@ -299,6 +263,10 @@ impl CustomersPane {
                     );
                     ctx.open(Dialog::Form(form));
                 }
+            }
+            Action::Delete if !self.list.marks.is_empty() => {
+                let ids = self.list.chosen_ids();
+                ctx.confirm_delete_many(Entity::Customers, ids);
             }
             Action::Delete => {
                 if let Some((id, name)) = self.selected() {
@@ -421,11 +389,7 @@ impl Screen for CustomersPane {
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
-        if self.search.is_some() {
-            self.handle_search(action, ctx);
-        } else {
-            self.handle_list(action, ctx);
-        }
+        self.handle_list(action, ctx);
     }
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
@@ -438,6 +402,10 @@ impl Screen for CustomersPane {
                 self.create(ctx);
             }
             (Purpose::CustomerFilter, Answer::Save) => self.apply_filter_form(ctx),
+            (Purpose::DeleteMany { entity, ids }, Answer::Yes) => {
+                self.list.marks.clear();
+                flows::delete_many(entity, &ids, ctx);
+            }
             (
                 _,
                 Answer::LogCall {
@@ -480,23 +448,17 @@ impl Screen for CustomersPane {
 
     /// Pasting a phone number or name into the list searches for it.
     fn paste(&mut self, text: &str, ctx: &mut Ctx) {
-        let mut input = self
-            .search
-            .take()
-            .unwrap_or_else(|| LineInput::new(&self.query.search));
-        input.insert(text);
-        self.query.search = input.value();
-        self.search = Some(input);
+        self.query.search = self.list.paste(text, &self.query.search);
         self.requery(ctx);
     }
 
     fn typing(&self) -> bool {
-        self.search.is_some()
+        self.list.typing()
     }
 
     /// The search line's caret while typing.
     fn cursor(&self, area: Rect) -> Option<Position> {
-        let input = self.search.as_ref()?;
+        let input = self.list.filter.as_ref()?;
         let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
         Some(Position::new(area.x + 3 + col as u16, area.y))
     }
@@ -543,10 +505,10 @@ impl CustomersPane {
             return;
         }
         // The search line, or what the list shows.
-        let position = self.list.position();
+        let position = self.list.status();
         let pos_w = crate::text::width(&position) as u16 + 1;
         let left_w = area.width.saturating_sub(pos_w + 1);
-        match &self.search {
+        match &self.list.filter {
             Some(input) => {
                 draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
                 let (shown, _) = input.view(usize::from(left_w.saturating_sub(4)));
@@ -650,6 +612,9 @@ impl CustomersPane {
                 .map(|((_, w), (s, role))| (*w, s.as_str(), cell_style(theme, *role, selected)))
                 .collect();
             draw::columns(buf, area.x + 1, y, &row);
+            if self.list.is_marked(customer) {
+                draw::put(buf, area.x, y, 1, "•", cell_style(theme, Role::Accent, selected));
+            }
         }
     }
 }

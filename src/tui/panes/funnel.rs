@@ -19,6 +19,7 @@ use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::format;
 use crate::tui::keymap::Mode;
+use crate::tui::list::Move;
 use crate::tui::screen::{Answer, Ctx, Place, Screen, obj};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
@@ -209,26 +210,19 @@ impl FunnelPane {
         }
         let visible = cards_visible(self.board(ctx));
         let count = self.summaries[self.col].count;
-        let move_to = |pane: &mut Self, sel: usize, ctx: &mut Ctx| {
-            pane.columns[pane.col].selected = sel;
-            let c = &pane.columns[pane.col];
+        // A stage's cards are a window too: moving past it reads the next one.
+        if let Some(m) = Move::of(&action, visible * 2) {
+            let sel = m.apply(self.columns[self.col].selected, count);
+            self.columns[self.col].selected = sel;
+            let c = &self.columns[self.col];
             if sel < c.offset || sel >= c.offset + c.rows.len() {
-                pane.load_column(pane.col, visible, ctx);
+                self.load_column(self.col, visible, ctx);
             }
-        };
+            return;
+        }
         match action {
             Action::Left => self.col = (self.col + n - 1) % n,
             Action::Right => self.col = (self.col + 1) % n,
-            Action::Down => {
-                let sel = (self.columns[self.col].selected + 1).min(count.saturating_sub(1));
-                move_to(self, sel, ctx);
-            }
-            Action::Up => {
-                let sel = self.columns[self.col].selected.saturating_sub(1);
-                move_to(self, sel, ctx);
-            }
-            Action::Top => move_to(self, 0, ctx),
-            Action::Bottom => move_to(self, count.saturating_sub(1), ctx),
             Action::StagePrev | Action::StageNext => {
                 self.move_stage(action == Action::StageNext, ctx)
             }

@@ -198,6 +198,10 @@ impl Screen for TicketView {
             Action::Back => ctx.back(),
             Action::Down => self.scroll += 1,
             Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::HalfDown => self.scroll += usize::from(ctx.area.height / 2),
+            Action::HalfUp => {
+                self.scroll = self.scroll.saturating_sub(usize::from(ctx.area.height / 2))
+            }
             Action::Top => self.scroll = 0,
             Action::Bottom => self.scroll = usize::MAX / 2,
             Action::Comment | Action::InternalComment => {

@@ -14,7 +14,7 @@ use crate::tui::data::{DataSource, Record, TicketQuery, TicketScope, id, text, t
 use crate::tui::dialogs::{Dialog, Purpose};
 use crate::tui::draw;
 use crate::tui::keymap::Mode;
-use crate::tui::list::Window;
+use crate::tui::list::{ListView, Listed};
 use crate::tui::screen::{Answer, Ctx, Place, Screen};
 use crate::tui::sla;
 use crate::tui::theme::Role;
@@ -25,7 +25,7 @@ const HEADER_ROWS: u16 = 2;
 #[derive(Debug, Clone, Default)]
 pub struct TicketsPane {
     pub query: TicketQuery,
-    pub list: Window,
+    pub list: ListView,
     names: HashMap<String, String>,
 }
 
@@ -97,24 +97,19 @@ impl TicketsPane {
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) {
         let h = list_height(ctx.area);
-        let half = (h / 2).max(1) as isize;
         let q = &self.query;
         let source: &dyn DataSource = &*ctx.source;
         let mut fetch = |o: usize, l: usize, from_end: bool| page(source, q, o, l, from_end);
-        let moved = match action {
-            Action::Down => Some(self.list.move_by(1, h, &mut fetch)),
-            Action::Up => Some(self.list.move_by(-1, h, &mut fetch)),
-            Action::HalfDown => Some(self.list.move_by(half, h, &mut fetch)),
-            Action::HalfUp => Some(self.list.move_by(-half, h, &mut fetch)),
-            Action::Top => Some(self.list.top(h, &mut fetch)),
-            Action::Bottom => Some(self.list.bottom(h, &mut fetch)),
-            _ => None,
+        let action = match self.list.handle(action, h, &mut fetch) {
+            Listed::Done(r) => {
+                ctx.ok(r);
+                return self.name_customers(ctx);
+            }
+            // The queue is not filtered by text: its scopes narrow it.
+            Listed::Filter(_) => return,
+            Listed::Open => Action::Open,
+            Listed::Pass(action) => action,
         };
-        if let Some(r) = moved {
-            ctx.ok(r);
-            self.name_customers(ctx);
-            return;
-        }
         match action {
             Action::Open => {
                 if let Some(t) = self.list.selected_row() {
@@ -133,6 +128,10 @@ impl TicketsPane {
                 self.query.include_done = !self.query.include_done;
                 self.list.reset();
                 self.fetch(ctx);
+            }
+            Action::Delete if !self.list.marks.is_empty() => {
+                let ids = self.list.chosen_ids();
+                ctx.confirm_delete_many(Entity::Tickets, ids);
             }
             Action::New => {
                 let form = ctx.form(
@@ -192,6 +191,19 @@ impl TicketsPane {
             note,
             theme.style(Role::Muted),
         );
+
+        let position = self.list.status();
+        let pos_w = crate::text::width(&position) as u16;
+        if x + 40 + pos_w < area.right() {
+            draw::put_right(
+                buf,
+                area.x,
+                area.y,
+                area.width.saturating_sub(1),
+                &position,
+                theme.style(Role::Muted),
+            );
+        }
 
         let wide = area.width >= 120;
         let fixed: Vec<(&str, u16)> = if wide {
@@ -286,6 +298,9 @@ impl TicketsPane {
                 .map(|(w, (s, role))| (*w, s.as_str(), cell_style(theme, *role, selected)))
                 .collect();
             draw::columns(buf, area.x + 1, y, &row);
+            if self.list.is_marked(t) {
+                draw::put(buf, area.x, y, 1, "•", cell_style(theme, Role::Accent, selected));
+            }
         }
     }
 
@@ -302,6 +317,9 @@ impl Screen for TicketsPane {
     }
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        if matches!(purpose, Purpose::DeleteMany { .. }) {
+            self.list.marks.clear();
+        }
         ticket_answer(purpose, answer, ctx);
     }
 
