@@ -93,11 +93,18 @@ fn esc_retraces_customer_and_ticket_to_the_same_row_of_the_list() {
         app.customers.list.offset,
         selected_name(&app),
     );
-    assert!(row > 20 && offset > 0, "scrolled: row {row}, offset {offset}");
+    assert!(
+        row > 20 && offset > 0,
+        "scrolled: row {row}, offset {offset}"
+    );
 
     press(&mut app, "<Enter>");
     assert_eq!(app.breadcrumb(), ["Customers".to_string(), name.clone()]);
-    assert!(header(&app).contains(&format!("Customers › {name}")), "{}", header(&app));
+    assert!(
+        header(&app).contains(&format!("Customers › {name}")),
+        "{}",
+        header(&app)
+    );
 
     // A ticket from the 360° view, then opened from its timeline.
     press(&mut app, "t");
@@ -114,10 +121,18 @@ fn esc_retraces_customer_and_ticket_to_the_same_row_of_the_list() {
         press(&mut app, "j");
     }
     press(&mut app, "<Enter>");
-    assert_eq!(app.pane, Pane::Customers, "the ticket opens on top of the customer");
+    assert_eq!(
+        app.pane,
+        Pane::Customers,
+        "the ticket opens on top of the customer"
+    );
     assert_eq!(
         app.breadcrumb(),
-        ["Customers".to_string(), name.clone(), "发票抬头错误".to_string()]
+        [
+            "Customers".to_string(),
+            name.clone(),
+            "发票抬头错误".to_string()
+        ]
     );
     // Wide characters fill two cells: compare without the spaces.
     let squeezed = |s: &str| s.replace(' ', "");
@@ -136,7 +151,11 @@ fn esc_retraces_customer_and_ticket_to_the_same_row_of_the_list() {
     press(&mut app, "<Esc>");
     assert_eq!(app.breadcrumb(), ["Customers".to_string()]);
     assert_eq!(
-        (app.customers.list.selected, app.customers.list.offset, selected_name(&app)),
+        (
+            app.customers.list.selected,
+            app.customers.list.offset,
+            selected_name(&app)
+        ),
         (row, offset, name),
         "the same row, scrolled the same"
     );
@@ -147,14 +166,22 @@ fn q_backs_out_of_views_and_quits_only_from_the_pane() {
     let (_dir, mut app) = start(3);
     press(&mut app, "j <Enter>");
     assert!(app.customer_view().is_some());
-    assert_eq!(press(&mut app, "q"), [], "q leaves the view, not the program");
+    assert_eq!(
+        press(&mut app, "q"),
+        [],
+        "q leaves the view, not the program"
+    );
     assert!(app.customer_view().is_none());
     assert_eq!(app.customers.list.selected, 1);
     assert_eq!(press(&mut app, "q"), [Effect::Quit]);
 
     press(&mut app, "<Enter>");
     assert!(app.customer_view().is_some());
-    assert_eq!(press(&mut app, ": q <Enter>"), [Effect::Quit], ":q always quits");
+    assert_eq!(
+        press(&mut app, ": q <Enter>"),
+        [Effect::Quit],
+        ":q always quits"
+    );
 }
 
 #[test]
@@ -168,7 +195,11 @@ fn each_pane_keeps_its_own_way_back_and_a_crumb_click_goes_back() {
     assert_eq!(app.breadcrumb(), ["Calendar".to_string()]);
     let day = app.calendar.cursor;
     press(&mut app, "<Enter>");
-    assert_eq!(app.pane, Pane::Calendar, "the customer opens over the calendar");
+    assert_eq!(
+        app.pane,
+        Pane::Calendar,
+        "the customer opens over the calendar"
+    );
     assert_eq!(app.breadcrumb(), ["Calendar".to_string(), name.clone()]);
 
     // The customers pane still has its own view open.
@@ -206,7 +237,10 @@ fn deleting_the_record_in_view_closes_it_and_the_view_below_shows_the_change() {
     press(&mut app, "<Enter>");
     assert!(app.ticket_view().is_some());
     press(&mut app, "d y");
-    assert!(app.ticket_view().is_none(), "the deleted ticket's view closed");
+    assert!(
+        app.ticket_view().is_none(),
+        "the deleted ticket's view closed"
+    );
     let view = app.customer_view().expect("back on its customer");
     assert!(
         view.timeline.iter().all(|e| e.entity != Entity::Tickets),
@@ -220,7 +254,11 @@ fn space_marks_rows_and_d_deletes_the_marked_ones_after_asking() {
     press(&mut app, "j <Space> <Space> j <Space>");
     let marked: Vec<String> = app.customers.list.marks.iter().cloned().collect();
     assert_eq!(marked.len(), 3);
-    assert!(app.customers.list.status().starts_with("3 marked"), "{}", app.customers.list.status());
+    assert!(
+        app.customers.list.status().starts_with("3 marked"),
+        "{}",
+        app.customers.list.status()
+    );
     press(&mut app, "d");
     assert_eq!(app.dialog_name(), Some("confirm"));
     press(&mut app, "y");
@@ -250,7 +288,10 @@ fn slash_filters_the_list_as_you_type_and_esc_clears_it() {
         "Customer 021"
     );
     press(&mut app, "<Esc>");
-    assert_eq!(app.customers.query.search, "Customer 021", "the filter stays until cleared");
+    assert_eq!(
+        app.customers.query.search, "Customer 021",
+        "the filter stays until cleared"
+    );
     press(&mut app, "<Esc>");
     assert!(app.customers.query.search.is_empty());
     assert_eq!(app.customers.list.selected, 0);

@@ -8,77 +8,28 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use crm_server::access::Role;
-use crm_server::schema::Entity;
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::Rect;
 
+use super::TuiOptions;
 use super::action::{Action, Effect, Pane};
 use super::data::{DataSource, SourceStatus, text};
-use super::dates;
-use super::dialogs::command::{self, Command, CommandLine, LineOutcome};
-use super::dialogs::{ConflictChooser, Dialog, Help, Outcome, Purpose};
-use super::flows;
+use super::dialogs::command::CommandLine;
+use super::dialogs::{Dialog, Help};
 use super::keymap::{Key, Keymap, Mode, Resolved};
 use super::layout;
+use super::nav::{History, Opened};
 use super::panes::calendar::CalendarPane;
 use super::panes::customer360::Customer360;
 use super::panes::customers::CustomersPane;
 use super::panes::funnel::FunnelPane;
 use super::panes::ticket::TicketView;
 use super::panes::tickets::TicketsPane;
-use super::screen::{Answer, Ctx, Msg, Place, Screen};
+use super::screen::{Ctx, Msg, Place, Screen};
 use super::theme::Theme;
 use super::view::{Me, People, View};
-use super::{SyncStatus, TuiOptions};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flash {
-    pub text: String,
-    pub error: bool,
-    pub at: DateTime<Utc>,
-}
-
-/// A view opened on top of a pane: a step of the navigation history.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Opened {
-    Customer(Customer360),
-    Ticket(TicketView),
-}
-
-impl Opened {
-    fn of(place: Place) -> Option<Opened> {
-        match place {
-            Place::Pane(_) => None,
-            Place::Customer { id, inbound } => {
-                Some(Opened::Customer(Customer360::new(&id, inbound)))
-            }
-            Place::Ticket(id) => Some(Opened::Ticket(TicketView::new(&id))),
-        }
-    }
-
-    pub fn screen(&self) -> &dyn Screen {
-        match self {
-            Opened::Customer(s) => s,
-            Opened::Ticket(s) => s,
-        }
-    }
-
-    fn screen_mut(&mut self) -> &mut dyn Screen {
-        match self {
-            Opened::Customer(s) => s,
-            Opened::Ticket(s) => s,
-        }
-    }
-}
-
-/// A step of the history and the data generation it last read.
-#[derive(Debug, Clone)]
-struct Step {
-    opened: Opened,
-    seen: u64,
-}
 
 pub struct App {
     pub profile: String,
@@ -103,15 +54,13 @@ pub struct App {
     pub funnel: FunnelPane,
     pub calendar: CalendarPane,
     pub tickets: TicketsPane,
-    /// Per pane, the views opened on top of it, innermost last: Esc goes back through them.
-    history: [Vec<Step>; 4],
+    /// Per pane, the views opened on top of it: Esc goes back through them.
+    history: History,
     pub dialogs: Vec<Dialog>,
     pub command: Option<CommandLine>,
     /// Counts writes, syncs and resizes: a screen that read an older one reloads when shown, so
     /// a write costs one reload.
     generation: u64,
-    /// The generation each pane last read.
-    pane_seen: [u64; 4],
     effects: Vec<Effect>,
 }
 
@@ -129,6 +78,13 @@ macro_rules! ctx {
         }
     };
 }
+
+// After the macro, so they may use it.
+mod answers;
+mod commands;
+mod status;
+
+pub use status::Flash;
 
 impl App {
     pub fn new(options: TuiOptions, source: Box<dyn DataSource + Send>, now: DateTime<Utc>) -> App {
@@ -187,7 +143,6 @@ impl App {
             dialogs: Vec::new(),
             command: None,
             generation: 1,
-            pane_seen: [0; 4],
             effects: Vec::new(),
         };
         app.show(app.pane);
@@ -234,8 +189,8 @@ impl App {
 
     /// The screen in view: the innermost view opened on the pane, else the pane.
     pub fn screen(&self) -> &dyn Screen {
-        match self.history[self.pane.index()].last() {
-            Some(step) => step.opened.screen(),
+        match self.history.top(self.pane) {
+            Some(opened) => opened.screen(),
             None => match self.pane {
                 Pane::Customers => &self.customers,
                 Pane::Funnel => &self.funnel,
@@ -247,7 +202,7 @@ impl App {
 
     /// The views opened on the pane in view, outermost first.
     pub fn opened(&self) -> impl Iterator<Item = &Opened> {
-        self.history[self.pane.index()].iter().map(|s| &s.opened)
+        self.history.opened(self.pane)
     }
 
     /// The customer's 360° view, when it is the screen in view.
@@ -300,8 +255,8 @@ impl App {
             dialogs,
             out: &mut out,
         };
-        let screen: &mut dyn Screen = match history[pane.index()].last_mut() {
-            Some(step) => step.opened.screen_mut(),
+        let screen: &mut dyn Screen = match history.top_mut(*pane) {
+            Some(opened) => opened.screen_mut(),
             None => match pane {
                 Pane::Customers => customers,
                 Pane::Funnel => funnel,
@@ -404,15 +359,6 @@ impl App {
         }
     }
 
-    pub fn set_flash(&mut self, text: impl Into<String>, error: bool) {
-        self.flash = Some(Flash {
-            text: text.into(),
-            error,
-            at: self.now,
-        });
-    }
-
-    /// The top dialog's kind, for tests and the footer.
     pub fn dialog_name(&self) -> Option<&'static str> {
         self.dialogs.last().map(Dialog::name)
     }
@@ -423,54 +369,6 @@ impl App {
             Some(Dialog::Help(h)) => Some(h.text()),
             _ => None,
         }
-    }
-
-    fn tick(&mut self, now: DateTime<Utc>) {
-        self.now = now;
-        self.status = self.source.status();
-        if self
-            .flash
-            .as_ref()
-            .is_some_and(|f| (now - f.at).num_seconds() >= 8)
-        {
-            self.flash = None;
-        }
-    }
-
-    fn on_sync(&mut self, status: SyncStatus) {
-        match status {
-            SyncStatus::Online => self.online = Some(true),
-            SyncStatus::Offline { reason } => {
-                self.online = Some(false);
-                if !reason.is_empty() {
-                    self.set_flash(
-                        format!("offline: {reason}; writes wait in the outbox"),
-                        false,
-                    );
-                }
-            }
-            SyncStatus::Synced { at, pulled, .. } => {
-                self.online = Some(true);
-                self.synced_at = Some(at);
-                if pulled > 0 {
-                    self.reload_all();
-                }
-            }
-            SyncStatus::Conflicts { count } => {
-                self.set_flash(
-                    format!(
-                        "{count} sync conflict{} — press ! to resolve",
-                        if count == 1 { "" } else { "s" }
-                    ),
-                    true,
-                );
-            }
-            SyncStatus::Rejected { message } => {
-                self.set_flash(format!("the server refused a change: {message}"), true)
-            }
-            SyncStatus::Notice { message, error } => self.set_flash(message, error),
-        }
-        self.status = self.source.status();
     }
 
     fn on_paste(&mut self, text: &str) {
@@ -500,8 +398,7 @@ impl App {
                     return;
                 }
                 if m.row == 0 {
-                    let depth = self.history[self.pane.index()].len();
-                    if depth == 0 {
+                    if self.history.depth(self.pane) == 0 {
                         if let Some(p) = layout::tab_at(m.column) {
                             self.show(p);
                         }
@@ -509,7 +406,7 @@ impl App {
                         layout::crumb_at(&self.breadcrumb(), self.size.width, m.column)
                     {
                         // A step of the breadcrumb: back to it.
-                        self.history[self.pane.index()].truncate(i);
+                        self.history.back_to(self.pane, i);
                         self.process(Vec::new());
                     }
                     return;
@@ -535,7 +432,7 @@ impl App {
 
     /// Shows a pane's own screen, closing the views opened on it.
     fn show_root(&mut self, pane: Pane) {
-        self.history[pane.index()].clear();
+        self.history.back_to(pane, 0);
         self.show(pane);
     }
 
@@ -562,13 +459,9 @@ impl App {
                     Msg::Effect(e) => self.effects.push(e),
                     Msg::Changed => changed = true,
                     Msg::Go(Place::Pane(p)) => self.pane = p,
-                    Msg::Go(place) => {
-                        if let Some(opened) = Opened::of(place) {
-                            self.history[self.pane.index()].push(Step { opened, seen: 0 });
-                        }
-                    }
+                    Msg::Go(place) => self.history.open(self.pane, place),
                     Msg::Back => {
-                        self.history[self.pane.index()].pop();
+                        self.history.back(self.pane);
                     }
                 }
             }
@@ -581,18 +474,9 @@ impl App {
                 self.generation += 1;
             }
             // The screen in view catches up with the data.
-            let generation = self.generation;
-            let p = self.pane.index();
-            let seen = match self.history[p].last_mut() {
-                Some(step) => &mut step.seen,
-                None => &mut self.pane_seen[p],
-            };
-            if *seen < generation {
-                *seen = generation;
+            if self.history.catch_up(self.pane, self.generation) {
                 msgs = self.on_screen_raw(|s, ctx| s.reload(ctx));
-                if self.history[p].last().is_some_and(|s| s.opened.screen().gone()) {
-                    self.history[p].pop();
-                }
+                self.history.drop_gone(self.pane);
                 continue;
             }
             if msgs.is_empty() {
@@ -607,7 +491,7 @@ impl App {
             Action::NextPane => self.show(Pane::ALL[(self.pane.index() + 1) % 4]),
             Action::PrevPane => self.show(Pane::ALL[(self.pane.index() + 3) % 4]),
             Action::Leave => {
-                if self.history[self.pane.index()].pop().is_some() {
+                if self.history.back(self.pane) {
                     self.process(Vec::new());
                 } else {
                     self.effects.push(Effect::Quit);
@@ -627,173 +511,6 @@ impl App {
             }
             Action::Conflicts => self.open_conflicts(),
             other => self.on_screen(|s, ctx| s.handle(other, ctx)),
-        }
-    }
-
-    fn open_conflicts(&mut self) {
-        match self.source.conflicts() {
-            Ok(c) if c.is_empty() => self.set_flash("No sync conflicts", false),
-            Ok(c) => self
-                .dialogs
-                .push(Dialog::Conflicts(ConflictChooser::new(c))),
-            Err(e) => self.set_flash(e.to_string(), true),
-        }
-    }
-
-    fn command_action(&mut self, action: Action) {
-        let Some(line) = self.command.as_mut() else {
-            return;
-        };
-        match line.handle(&action) {
-            LineOutcome::Stay => {}
-            LineOutcome::Cancel => self.command = None,
-            LineOutcome::Run(text) => {
-                self.command = None;
-                self.run_command(&text);
-            }
-        }
-    }
-
-    /// Runs a `:` command.
-    pub fn run_command(&mut self, line: &str) {
-        let cmd = match command::parse(line) {
-            Ok(c) => c,
-            Err(e) => return self.set_flash(e, true),
-        };
-        let mut out = Vec::new();
-        match cmd {
-            Command::Quit => self.effects.push(Effect::Quit),
-            Command::Pane(p) => self.show(p),
-            Command::Search(s) => {
-                self.show_root(Pane::Customers);
-                self.customers.set_search(&s, &mut ctx!(self, out));
-            }
-            Command::New(entity) => {
-                let pane = match entity {
-                    Entity::Opportunities => Pane::Funnel,
-                    Entity::Activities => Pane::Calendar,
-                    Entity::Tickets => Pane::Tickets,
-                    _ => Pane::Customers,
-                };
-                self.show_root(pane);
-                self.global_or_screen(Action::New);
-            }
-            Command::Goto(s) => match dates::parse(&s, self.now.naive_utc()) {
-                Ok(w) => {
-                    self.show_root(Pane::Calendar);
-                    self.calendar.goto(w.date, &mut ctx!(self, out));
-                }
-                Err(e) => self.set_flash(e.to_string(), true),
-            },
-            Command::Theme(name) => {
-                match Theme::load(&name, self.theme_dir.as_deref(), self.no_color) {
-                    Ok(t) => {
-                        self.theme = t;
-                        self.set_flash(format!("Theme {name}"), false);
-                    }
-                    Err(e) => self.set_flash(e.to_string(), true),
-                }
-            }
-            Command::Sync => self.global_or_screen(Action::Sync),
-            Command::Conflicts => self.open_conflicts(),
-            Command::Help => self.global_or_screen(Action::Help),
-            Command::Sort(s) => {
-                self.show_root(Pane::Customers);
-                self.customers.set_sort(s, &mut ctx!(self, out));
-            }
-            Command::Scope(s) => {
-                self.show_root(Pane::Tickets);
-                self.global_or_screen(Action::Scope(s));
-            }
-            Command::View(v) => {
-                self.show_root(Pane::Calendar);
-                self.global_or_screen(Action::View(v));
-            }
-        }
-        self.process(out);
-    }
-
-    fn dialog_action(&mut self, action: Action) {
-        let now = self.now;
-        let Some(top) = self.dialogs.last_mut() else {
-            return;
-        };
-        let outcome = top.handle(&action, now);
-        self.on_outcome(outcome);
-    }
-
-    fn top_purpose(&self) -> Purpose {
-        match self.dialogs.last() {
-            Some(Dialog::Form(d)) => d.purpose.clone(),
-            Some(Dialog::Picker(d)) => d.purpose.clone(),
-            Some(Dialog::Prompt(d)) => d.purpose.clone(),
-            Some(Dialog::Confirm(d)) => d.purpose.clone(),
-            _ => Purpose::Info,
-        }
-    }
-
-    /// A dialog's outcome: the stack's own mechanics here, the answers to the screen in view.
-    fn on_outcome(&mut self, outcome: Outcome) {
-        let purpose = self.top_purpose();
-        let answer = match outcome {
-            Outcome::Stay => return,
-            Outcome::Cancel | Outcome::No => {
-                self.dialogs.pop();
-                return;
-            }
-            Outcome::OpenPicker { field, filter } => {
-                return self.on_screen(|_, ctx| flows::open_field_picker(field, &filter, ctx));
-            }
-            Outcome::Query(filter) => {
-                return self.on_screen(|_, ctx| flows::query_picker(&filter, ctx));
-            }
-            Outcome::Resolve {
-                conflict_id,
-                chosen,
-            } => return self.resolve_conflict(&conflict_id, chosen),
-            Outcome::Picked(choice) => {
-                self.dialogs.pop();
-                if let Purpose::Field(field) = purpose {
-                    return self.on_screen(|_, ctx| flows::field_picked(field, &choice, ctx));
-                }
-                Answer::Picked(choice)
-            }
-            Outcome::Yes => {
-                self.dialogs.pop();
-                Answer::Yes
-            }
-            Outcome::Save => Answer::Save,
-            Outcome::Text(text) => Answer::Text(text),
-            Outcome::LogCall {
-                outcome,
-                direction,
-                note,
-            } => Answer::LogCall {
-                outcome,
-                direction,
-                note,
-            },
-        };
-        self.on_screen(|s, ctx| s.answer(purpose, answer, ctx));
-    }
-
-    fn resolve_conflict(&mut self, conflict_id: &str, chosen: super::data::Record) {
-        match self.source.resolve_conflict(conflict_id, chosen) {
-            Ok(()) => {
-                self.dialogs.pop();
-                self.set_flash(
-                    "Conflict resolved; the chosen fields go to the server",
-                    false,
-                );
-                self.reload_all();
-                if let Ok(rest) = self.source.conflicts()
-                    && !rest.is_empty()
-                {
-                    self.dialogs
-                        .push(Dialog::Conflicts(ConflictChooser::new(rest)));
-                }
-            }
-            Err(e) => self.set_flash(e.to_string(), true),
         }
     }
 }

@@ -29,10 +29,7 @@ pub const CRUMB_SEP: &str = " › ";
 /// equal share of what the first (the pane, kept whole) leaves; longer ones are cut.
 pub fn crumbs(steps: &[String], width: u16) -> Vec<(u16, String)> {
     let sep = crate::text::width(CRUMB_SEP) as u16;
-    let first = steps
-        .first()
-        .map(|s| format!(" {s}"))
-        .unwrap_or_default();
+    let first = steps.first().map(|s| format!(" {s}")).unwrap_or_default();
     let mut x = 0u16;
     let mut out = Vec::new();
     let first_w = (crate::text::width(&first) as u16).min(width);
@@ -59,10 +56,13 @@ pub fn crumbs(steps: &[String], width: u16) -> Vec<(u16, String)> {
 
 /// The breadcrumb step drawn at this column, if any: clicking it goes back to it.
 pub fn crumb_at(steps: &[String], width: u16, column: u16) -> Option<usize> {
-    crumbs(steps, width).iter().enumerate().find_map(|(i, (x, s))| {
-        let w = crate::text::width(s) as u16;
-        (column >= *x && column < x + w).then_some(i)
-    })
+    crumbs(steps, width)
+        .iter()
+        .enumerate()
+        .find_map(|(i, (x, s))| {
+            let w = crate::text::width(s) as u16;
+            (column >= *x && column < x + w).then_some(i)
+        })
 }
 
 #[cfg(test)]
@@ -71,9 +71,13 @@ mod tests {
 
     #[test]
     fn a_long_breadcrumb_is_cut_to_the_width_and_clicks_find_its_steps() {
-        let steps: Vec<String> = ["Customers", "C000676 上海东华贸易有限公司华东分公司", "T-001002 打印机卡纸"]
-            .map(String::from)
-            .to_vec();
+        let steps: Vec<String> = [
+            "Customers",
+            "C000676 上海东华贸易有限公司华东分公司",
+            "T-001002 打印机卡纸",
+        ]
+        .map(String::from)
+        .to_vec();
         let drawn = crumbs(&steps, 40);
         assert_eq!(drawn.len(), 3);
         assert_eq!(drawn[0], (0, " Customers".to_string()));

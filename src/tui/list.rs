@@ -547,7 +547,10 @@ mod tests {
         let mut fetch = rows(100);
         let mut l = ListView::default();
         l.ensure(10, &mut fetch).unwrap();
-        assert_eq!(l.handle(Action::HalfDown, 10, &mut fetch), Listed::Done(Ok(())));
+        assert_eq!(
+            l.handle(Action::HalfDown, 10, &mut fetch),
+            Listed::Done(Ok(()))
+        );
         assert_eq!(id(&l), "5");
         assert_eq!(l.handle(Action::Mark, 10, &mut fetch), Listed::Done(Ok(())));
         l.handle(Action::Mark, 10, &mut fetch);
@@ -560,12 +563,18 @@ mod tests {
         assert_eq!(l.handle(Action::Back, 10, &mut fetch), Listed::Done(Ok(())));
         assert!(l.marks.is_empty(), "Esc clears the marks");
         assert_eq!(l.chosen_ids(), ["7"], "without marks, the chosen row");
-        assert_eq!(l.handle(Action::Back, 10, &mut fetch), Listed::Pass(Action::Back));
+        assert_eq!(
+            l.handle(Action::Back, 10, &mut fetch),
+            Listed::Pass(Action::Back)
+        );
 
         l.start_filter("");
         assert!(l.typing());
         let key = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('4'));
-        assert_eq!(l.handle(Action::Key(key), 10, &mut fetch), Listed::Filter("4".into()));
+        assert_eq!(
+            l.handle(Action::Key(key), 10, &mut fetch),
+            Listed::Filter("4".into())
+        );
         assert_eq!(l.handle(Action::Submit, 10, &mut fetch), Listed::Open);
         assert!(!l.typing());
         l.handle(Action::Bottom, 10, &mut fetch);

@@ -20,6 +20,7 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod list;
+pub mod nav;
 pub mod panes;
 pub mod replica_source;
 pub mod screen;

@@ -20,7 +20,10 @@ use super::view::{Me, People, View};
 pub enum Place {
     Pane(Pane),
     /// A customer's 360° view; `inbound` when opened for an incoming call.
-    Customer { id: String, inbound: bool },
+    Customer {
+        id: String,
+        inbound: bool,
+    },
     Ticket(String),
 }
 

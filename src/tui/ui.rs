@@ -78,9 +78,20 @@ fn breadcrumb(app: &App, crumbs: &[String], buf: &mut Buffer, width: u16) {
     for (i, (x, s)) in drawn.iter().enumerate() {
         if i > 0 {
             let sep_x = x.saturating_sub(crate::text::width(CRUMB_SEP) as u16);
-            draw::put(buf, sep_x, 0, width.saturating_sub(sep_x), CRUMB_SEP, theme.style(Role::Muted));
+            draw::put(
+                buf,
+                sep_x,
+                0,
+                width.saturating_sub(sep_x),
+                CRUMB_SEP,
+                theme.style(Role::Muted),
+            );
         }
-        let role = if i == last { Role::TabActive } else { Role::Tab };
+        let role = if i == last {
+            Role::TabActive
+        } else {
+            Role::Tab
+        };
         draw::put(buf, *x, 0, width.saturating_sub(*x), s, theme.style(role));
     }
 }

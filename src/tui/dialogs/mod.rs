@@ -17,8 +17,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 
 use super::action::Action;
-use super::view::View;
 use super::data::Record;
+use super::view::View;
 
 pub use confirm::Confirm;
 pub use conflicts::ConflictChooser;

@@ -301,7 +301,9 @@ impl CustomersPane {
             }
             Action::Filter => {
                 let q = &self.query;
-                let current = obj(json!({"level": q.level, "owner_id": q.owner_id, "lifecycle": q.lifecycle, "region": q.region}));
+                let current = obj(
+                    json!({"level": q.level, "owner_id": q.owner_id, "lifecycle": q.lifecycle, "region": q.region}),
+                );
                 let people = ctx.people;
                 let mut form = Form::with_fields(
                     "Filter customers",
@@ -613,7 +615,14 @@ impl CustomersPane {
                 .collect();
             draw::columns(buf, area.x + 1, y, &row);
             if self.list.is_marked(customer) {
-                draw::put(buf, area.x, y, 1, "•", cell_style(theme, Role::Accent, selected));
+                draw::put(
+                    buf,
+                    area.x,
+                    y,
+                    1,
+                    "•",
+                    cell_style(theme, Role::Accent, selected),
+                );
             }
         }
     }

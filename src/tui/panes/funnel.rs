@@ -347,7 +347,14 @@ impl FunnelPane {
     }
 
     /// A won or lost stage's reason was given: the move is written with it.
-    fn move_with_reason(&mut self, opportunity: &str, stage: &str, kind: &str, reason: String, ctx: &mut Ctx) {
+    fn move_with_reason(
+        &mut self,
+        opportunity: &str,
+        stage: &str,
+        kind: &str,
+        reason: String,
+        ctx: &mut Ctx,
+    ) {
         let patch = obj(json!({"stage_id": stage, "close_reason": reason}));
         match ctx.source.update(Entity::Opportunities, opportunity, patch) {
             Ok(_) => {

@@ -306,9 +306,8 @@ pub fn ticket_action(t: &Record, action: Action, ctx: &mut Ctx) {
 
 /// The answers of the dialogs the ticket actions open, and the writes they lead to.
 pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
-    let update = |ctx: &mut Ctx, id: &str, patch: Value| {
-        ctx.source.update(Entity::Tickets, id, obj(patch))
-    };
+    let update =
+        |ctx: &mut Ctx, id: &str, patch: Value| ctx.source.update(Entity::Tickets, id, obj(patch));
     match (purpose, answer) {
         (Purpose::TicketStatus(id), Answer::Picked(choice)) => match choice.value.as_str() {
             "resolved" => ctx.open(resolve_prompt(&id)),

@@ -66,7 +66,6 @@ impl TicketsPane {
         }
     }
 
-
     fn fetch(&mut self, ctx: &mut Ctx) {
         let h = list_height(ctx.area);
         let q = &self.query;
@@ -93,7 +92,6 @@ impl TicketsPane {
             }
         }
     }
-
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) {
         let h = list_height(ctx.area);
@@ -299,11 +297,17 @@ impl TicketsPane {
                 .collect();
             draw::columns(buf, area.x + 1, y, &row);
             if self.list.is_marked(t) {
-                draw::put(buf, area.x, y, 1, "•", cell_style(theme, Role::Accent, selected));
+                draw::put(
+                    buf,
+                    area.x,
+                    y,
+                    1,
+                    "•",
+                    cell_style(theme, Role::Accent, selected),
+                );
             }
         }
     }
-
 }
 
 impl Screen for TicketsPane {
