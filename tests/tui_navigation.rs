@@ -296,3 +296,150 @@ fn slash_filters_the_list_as_you_type_and_esc_clears_it() {
     assert!(app.customers.query.search.is_empty());
     assert_eq!(app.customers.list.selected, 0);
 }
+
+/// A replica filled the way a sync fills it: a numbered customer with two contacts.
+fn synced() -> (tempfile::TempDir, App) {
+    use crm_server::service::{FeedEntry, FeedOp, FeedPage};
+    let dir = tempfile::tempdir().unwrap();
+    let replica = Replica::open(&dir.path().join("replica.db")).unwrap();
+    let stamp = "2026-11-01T00:00:00.000Z";
+    let id = |n: u32| format!("00000000-0000-7000-8000-{n:012}");
+    let customer = obj(json!({
+        "id": id(1), "version": 1, "created_at": stamp, "updated_at": stamp, "created_by": null,
+        "code": "C000676", "name": "上海东华贸易有限公司", "kind": "company", "industry": null, "region": null,
+        "level": "A", "category": "customer", "lifecycle": "active", "source": null, "address": null,
+        "postcode": null, "phone": null, "fax": null, "website": null, "email": null, "owner_id": null,
+        "team_id": null, "shared_with": [], "tags": [], "notes": null, "extra": {}
+    }));
+    let contact = |n: u32, name: &str| {
+        obj(json!({
+            "id": id(n), "version": 1, "created_at": stamp, "updated_at": stamp, "created_by": null,
+            "customer_id": id(1), "name": name, "title": "采购", "department": null, "phone": null,
+            "mobile": null, "email": null, "birthday": null, "is_primary": false,
+            "preferred_channel": null, "notes": null
+        }))
+    };
+    let records = [
+        (Entity::Customers, customer),
+        (Entity::Contacts, contact(2, "王小明")),
+        (Entity::Contacts, contact(3, "李娜")),
+    ];
+    let changes: Vec<FeedEntry> = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, (entity, record))| FeedEntry {
+            seq: i as i64 + 1,
+            entity,
+            id: record["id"].as_str().unwrap_or_default().to_string(),
+            op: FeedOp::Upsert,
+            record: Some(record),
+        })
+        .collect();
+    replica
+        .apply_page(&FeedPage {
+            next: changes.len() as i64,
+            changes,
+            more: false,
+            latest: 3,
+        })
+        .unwrap();
+    let options = TuiOptions {
+        profile: "local".into(),
+        username: "li".into(),
+        ..TuiOptions::default()
+    };
+    let mut app = App::new(options, Box::new(ReplicaSource::new(replica)), now());
+    app.update(Action::Resize(120, 30));
+    (dir, app)
+}
+
+fn run(app: &mut App, line: &str) {
+    press(app, ":");
+    type_text(app, line);
+    press(app, "<Enter>");
+}
+
+#[test]
+fn list_shows_any_entity_and_opens_its_records_with_their_relations() {
+    let (_dir, mut app) = synced();
+    press(&mut app, "2");
+    run(&mut app, "list contacts");
+    assert_eq!(
+        app.breadcrumb(),
+        ["Funnel".to_string(), "contacts".to_string()]
+    );
+    let Some(crm::tui::nav::Opened::List(list)) = app.opened().last() else {
+        panic!("the generic list is open: {:?}", app.flash)
+    };
+    assert_eq!(
+        list.list.len,
+        Some(2),
+        "both contacts: {}",
+        list.list.position()
+    );
+    let s = screen_text(&app);
+    assert!(s.contains("王小明") && s.contains("李娜"), "{s}");
+    assert!(
+        s.contains("customer_id") && s.contains("上海东华"),
+        "the reference by name:\n{s}"
+    );
+
+    // Search as you type, then open the match: its fields and its customer.
+    press(&mut app, "/");
+    type_text(&mut app, "李娜");
+    press(&mut app, "<Enter>");
+    assert_eq!(
+        app.breadcrumb(),
+        [
+            "Funnel".to_string(),
+            "contacts".to_string(),
+            "李娜".to_string()
+        ]
+    );
+    assert_eq!(app.pane_mode(), crm::tui::keymap::Mode::Record);
+    let s = screen_text(&app);
+    assert!(s.contains("采购"), "{s}");
+    press(&mut app, "<Esc>");
+    assert_eq!(app.pane_mode(), crm::tui::keymap::Mode::Records);
+}
+
+#[test]
+fn open_finds_a_record_by_its_number_and_the_customer_lists_what_refers_to_it() {
+    let (_dir, mut app) = synced();
+    press(&mut app, "4");
+    run(&mut app, "open C000676");
+    let view = app
+        .customer_view()
+        .expect("a customer opens in its 360° view");
+    assert_eq!(text(&view.customer, "code"), "C000676");
+    assert_eq!(
+        app.breadcrumb()[0],
+        "Tickets",
+        "on top of the pane it was asked from"
+    );
+    press(&mut app, "<Esc>");
+    run(&mut app, "open C999999");
+    assert!(app.customer_view().is_none());
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.error && f.text.contains("C999999")),
+        "{:?}",
+        app.flash
+    );
+}
+
+fn screen_text(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
+    t.draw(|f| app.render(f)).unwrap();
+    let buf = t.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .replace(' ', "")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

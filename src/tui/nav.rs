@@ -5,6 +5,8 @@
 
 use super::action::Pane;
 use super::panes::customer360::Customer360;
+use super::panes::record::RecordView;
+use super::panes::records::RecordList;
 use super::panes::ticket::TicketView;
 use super::screen::{Place, Screen};
 
@@ -13,6 +15,8 @@ use super::screen::{Place, Screen};
 pub enum Opened {
     Customer(Customer360),
     Ticket(TicketView),
+    List(RecordList),
+    Record(RecordView),
 }
 
 impl Opened {
@@ -23,6 +27,8 @@ impl Opened {
                 Some(Opened::Customer(Customer360::new(&id, inbound)))
             }
             Place::Ticket(id) => Some(Opened::Ticket(TicketView::new(&id))),
+            Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
+            Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
         }
     }
 
@@ -30,6 +36,8 @@ impl Opened {
         match self {
             Opened::Customer(s) => s,
             Opened::Ticket(s) => s,
+            Opened::List(s) => s,
+            Opened::Record(s) => s,
         }
     }
 
@@ -37,6 +45,8 @@ impl Opened {
         match self {
             Opened::Customer(s) => s,
             Opened::Ticket(s) => s,
+            Opened::List(s) => s,
+            Opened::Record(s) => s,
         }
     }
 }

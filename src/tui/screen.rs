@@ -25,6 +25,13 @@ pub enum Place {
         inbound: bool,
     },
     Ticket(String),
+    /// The generic list of an entity.
+    List(Entity),
+    /// The generic view of a record.
+    Record {
+        entity: Entity,
+        id: String,
+    },
 }
 
 /// What a screen asks of the app.

@@ -7,7 +7,8 @@ use crate::tui::action::{Action, Effect, Pane};
 use crate::tui::dates;
 use crate::tui::dialogs::command::{self, Command, LineOutcome};
 use crate::tui::layout;
-use crate::tui::screen::Ctx;
+use crate::tui::panes::records as places;
+use crate::tui::screen::{Ctx, Msg, Place};
 use crate::tui::theme::Theme;
 
 impl App {
@@ -76,6 +77,15 @@ impl App {
                 self.show_root(Pane::Tickets);
                 self.global_or_screen(Action::Scope(s));
             }
+            Command::Open(number) => match self.source.by_number(&number) {
+                Ok(Some((entity, record))) => {
+                    let place = places::place_of(entity, crate::tui::data::id(&record));
+                    out.push(Msg::Go(place));
+                }
+                Ok(None) => self.set_flash(format!("nothing here is numbered {number}"), true),
+                Err(e) => self.set_flash(e.to_string(), true),
+            },
+            Command::List(entity) => out.push(Msg::Go(Place::List(entity))),
             Command::View(v) => {
                 self.show_root(Pane::Calendar);
                 self.global_or_screen(Action::View(v));

@@ -7,6 +7,8 @@ pub mod calendar;
 pub mod customer360;
 pub mod customers;
 pub mod funnel;
+pub mod record;
+pub mod records;
 pub mod ticket;
 pub mod tickets;
 
