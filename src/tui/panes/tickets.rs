@@ -149,8 +149,6 @@ impl TicketsPane {
         }
     }
 
-    /// Actions on the chosen (or open) ticket.
-
     fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         if area.height < 3 {
