@@ -31,6 +31,14 @@ use super::screen::{Ctx, Msg, Place, Screen};
 use super::theme::Theme;
 use super::view::{Me, People, View};
 
+/// A message in the status bar, gone after a few seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub at: DateTime<Utc>,
+}
+
 pub struct App {
     pub profile: String,
     pub now: DateTime<Utc>,
@@ -83,8 +91,6 @@ macro_rules! ctx {
 mod answers;
 mod commands;
 mod status;
-
-pub use status::Flash;
 
 impl App {
     pub fn new(options: TuiOptions, source: Box<dyn DataSource + Send>, now: DateTime<Utc>) -> App {

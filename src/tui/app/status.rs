@@ -2,15 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::App;
+use super::{App, Flash};
 use crate::tui::SyncStatus;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flash {
-    pub text: String,
-    pub error: bool,
-    pub at: DateTime<Utc>,
-}
 
 impl App {
     pub fn set_flash(&mut self, text: impl Into<String>, error: bool) {
