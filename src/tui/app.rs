@@ -445,13 +445,18 @@ impl App {
     /// Everything shown may be out of date (a write, a sync, a resize): the users are read again
     /// and the screen in view reloads; the others do when next shown.
     pub fn reload_all(&mut self) {
+        self.data_changed();
+        self.process(Vec::new());
+    }
+
+    /// The data moved on: the status and the users are read again, every screen is behind.
+    fn data_changed(&mut self) {
         self.status = self.source.status();
         if let Ok(users) = self.source.users() {
             self.people = People::new(users);
             self.find_me();
         }
         self.generation += 1;
-        self.process(Vec::new());
     }
 
     /// Acts on what screens asked for, then brings the screen in view up to date.
@@ -472,12 +477,7 @@ impl App {
                 }
             }
             if changed {
-                self.status = self.source.status();
-                if let Ok(users) = self.source.users() {
-                    self.people = People::new(users);
-                    self.find_me();
-                }
-                self.generation += 1;
+                self.data_changed();
             }
             // The screen in view catches up with the data.
             if self.history.catch_up(self.pane, self.generation) {
