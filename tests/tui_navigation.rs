@@ -348,7 +348,18 @@ fn synced() -> (tempfile::TempDir, App) {
         username: "li".into(),
         ..TuiOptions::default()
     };
-    let mut app = App::new(options, Box::new(ReplicaSource::new(replica)), now());
+    let mut source = ReplicaSource::new(replica);
+    // And one written here, not yet sent: a follow-up with 王小明.
+    source
+        .create(
+            Entity::Activities,
+            obj(
+                json!({"kind": "task", "subject": "回访王小明", "customer_id": id(1),
+                "contact_id": id(2), "due_at": "2026-11-26T09:00:00Z"}),
+            ),
+        )
+        .unwrap();
+    let mut app = App::new(options, Box::new(source), now());
     app.update(Action::Resize(120, 30));
     (dir, app)
 }
@@ -442,4 +453,53 @@ fn screen_text(app: &App) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[test]
+fn a_record_lists_what_refers_to_it_and_edits_and_deletes_through_the_descriptor() {
+    let (_dir, mut app) = synced();
+    run(&mut app, "list contact");
+    press(&mut app, "/");
+    type_text(&mut app, "王小明");
+    press(&mut app, "<Enter>");
+    let Some(crm::tui::nav::Opened::Record(contact)) = app.opened().last() else {
+        panic!("the contact's view: {:?}", app.flash)
+    };
+    assert_eq!(contact.related.len(), 1, "{:?}", contact.related);
+    assert_eq!(contact.related[0].0, Entity::Activities);
+
+    // Its follow-up opens in the generic view too, one step further.
+    press(&mut app, "<Enter>");
+    assert_eq!(
+        app.breadcrumb(),
+        ["Customers", "contacts", "王小明", "回访王小明"].map(String::from)
+    );
+    // Edit through the descriptor's form: the subject is its first field with a value to change.
+    press(&mut app, "e");
+    assert_eq!(app.dialog_name(), Some("form"));
+    let Some(crm::tui::dialogs::Dialog::Form(form)) = app.dialogs.last_mut() else {
+        panic!("a form")
+    };
+    let subject = form
+        .fields
+        .iter()
+        .position(|f| f.name == "subject")
+        .unwrap();
+    form.focus = subject;
+    form.fields[subject].input.set("回访王小明：报价");
+    press(&mut app, "<C-s>");
+    assert_eq!(app.dialog_name(), None, "{:?}", app.flash);
+    assert_eq!(
+        app.breadcrumb()[3],
+        "回访王小明：报价",
+        "the view reads the saved record"
+    );
+
+    // Deleting it closes its view; the contact no longer lists it.
+    press(&mut app, "d y");
+    assert_eq!(app.breadcrumb().len(), 3, "{:?}", app.breadcrumb());
+    let Some(crm::tui::nav::Opened::Record(contact)) = app.opened().last() else {
+        panic!("back on the contact")
+    };
+    assert!(contact.related.is_empty());
 }
