@@ -200,6 +200,9 @@ fn a_day_at_the_desk_in_the_real_binary() {
         let status = s.lines().rev().nth(1).unwrap_or("");
         status.contains("online") && !status.contains("pending")
     });
+    // q backs out of the ticket to the queue, and quits from there.
+    tmux.keys(&["q"]);
+    tmux.wait_for("m mine");
     tmux.keys(&["q"]);
     tmux.wait_for("EXITED 0");
 

@@ -48,7 +48,7 @@ fn search_narrows_the_list_and_enter_opens_the_360_view() {
     type_text(&mut app, "华为");
     assert_eq!(visible_names(&app), ["华为技术有限公司"]);
     press(&mut app, "<Enter>");
-    let view = app.customers.view.as_ref().expect("360 view open");
+    let view = app.customer_view().expect("360 view open");
     assert_eq!(view.id, customer("C000101"));
     assert_eq!(app.pane_mode(), Mode::Customer);
     let s = screen(&app);
@@ -57,7 +57,7 @@ fn search_narrows_the_list_and_enter_opens_the_360_view() {
         "{s}"
     );
     press(&mut app, "<Esc>");
-    assert!(app.customers.view.is_none());
+    assert!(app.customer_view().is_none());
     assert_eq!(
         visible_names(&app),
         ["华为技术有限公司"],
@@ -109,7 +109,7 @@ fn c_then_an_outcome_then_enter_logs_a_call() {
     assert_eq!(w.fields["direction"], json!("outbound"));
     assert!(app.flash.as_ref().unwrap().text.contains("Call logged"));
     // The timeline shows it at once: nothing waits for the network.
-    let view = app.customers.view.as_ref().unwrap();
+    let view = app.customer_view().unwrap();
     assert!(view.timeline.iter().any(|e| text(&e.record, "outcome") == "answered" && e.at == "2026-11-25T09:00:00.000Z"));
 }
 
@@ -225,7 +225,7 @@ fn ticket_status_priority_and_assignee_change_with_keys() {
         (w.entity, &w.fields["body"]),
         (Entity::Comments, &json!("已联系财务"))
     );
-    let view = app.tickets.view.as_ref().unwrap();
+    let view = app.ticket_view().unwrap();
     assert_eq!(view.comments.len(), 1);
 }
 
@@ -377,7 +377,7 @@ fn duplicate_customers_are_flagged_before_the_local_create() {
         w.allow_duplicate,
         "the server is told the user saw the duplicate"
     );
-    assert!(app.customers.view.is_some(), "the new customer opens");
+    assert!(app.customer_view().is_some(), "the new customer opens");
 }
 
 #[test]
@@ -533,7 +533,7 @@ fn panes_switch_by_number_tab_and_mouse() {
     app.update(Action::Mouse(click(10, 6)));
     assert_eq!(app.customers.list.selected, 3);
     app.update(Action::Mouse(click(10, 6)));
-    assert!(app.customers.view.is_some(), "a second click opens");
+    assert!(app.customer_view().is_some(), "a second click opens");
     press(&mut app, "<Esc>");
     app.update(Action::Mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
@@ -551,11 +551,11 @@ fn a_pop_opens_the_caller_or_a_new_customer_form() {
         ..options()
     });
     assert_eq!(
-        app.customers.view.as_ref().map(|v| v.id.clone()),
+        app.customer_view().map(|v| v.id.clone()),
         Some(customer("C000101")),
         "found through a contact's mobile"
     );
-    assert!(app.customers.inbound);
+    assert!(app.customer_view().is_some_and(|v| v.inbound));
 
     let (app, _fx) = start_with(TuiOptions {
         pop: Some("+86 139 9999 0000".into()),

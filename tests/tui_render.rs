@@ -45,7 +45,7 @@ fn an_escape_sequence_in_a_name_never_reaches_the_buffer() {
         let text: String = buf.content().iter().map(|c| c.symbol()).collect();
         assert!(text.contains("Evil[2J]0;pwned"), "shown, defused");
         press(&mut app, "<Enter>");
-        assert!(app.customers.view.is_some());
+        assert!(app.customer_view().is_some());
         assert_clean(&draw(&app), "360");
         press(&mut app, "e");
         assert_clean(&draw(&app), "edit form");

@@ -95,7 +95,7 @@ fn keys_become_outbox_entries_in_the_replica() {
     );
     app.update(Action::SyncStatus(status));
     assert_eq!(app.online, Some(false));
-    let view = app.customers.view.as_ref().unwrap();
+    let view = app.customer_view().unwrap();
     assert_eq!(text(&view.customer, "name"), "华为技术有限公司");
     assert_eq!(view.timeline.len(), 2, "the call and the ticket");
 }

@@ -73,6 +73,8 @@ impl CalView {
 pub enum Action {
     // Everywhere.
     Quit,
+    /// Back out of an opened view; at a pane's own screen, quit.
+    Leave,
     Pane(Pane),
     NextPane,
     PrevPane,
@@ -91,6 +93,8 @@ pub enum Action {
     HalfUp,
     Open,
     Back,
+    /// Mark the chosen row of a list (for an action on several) and move on.
+    Mark,
     // Records.
     Search,
     New,
@@ -159,6 +163,7 @@ impl Action {
         let arg = words.next();
         let simple = match head {
             "quit" => Action::Quit,
+            "leave" => Action::Leave,
             "next_pane" => Action::NextPane,
             "prev_pane" => Action::PrevPane,
             "help" => Action::Help,
@@ -175,6 +180,7 @@ impl Action {
             "half_up" => Action::HalfUp,
             "open" => Action::Open,
             "back" => Action::Back,
+            "mark" => Action::Mark,
             "search" => Action::Search,
             "new" => Action::New,
             "edit" => Action::Edit,

@@ -220,6 +220,18 @@ pub struct Conflict {
     pub message: String,
 }
 
+/// A window of any entity's records, for the generic list (`:list ENTITY`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordQuery {
+    /// `field = value` pairs (a related record's list: its parent's id).
+    pub filters: Vec<(String, Value)>,
+    /// Text to find in the name-like fields.
+    pub search: String,
+    /// A sortable field; the entity's default order when None.
+    pub sort: Option<String>,
+    pub descending: bool,
+}
+
 /// Everything the screens need. Reads return only what is asked for: lists are windows
 /// (offset + limit) so a million rows cost what a screenful does.
 pub trait DataSource {
@@ -232,6 +244,23 @@ pub trait DataSource {
         limit: usize,
     ) -> Result<Vec<Record>, DataError>;
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, DataError>;
+    /// A window of any entity's records (see [`DataSource::customers`] for the window).
+    fn records(
+        &self,
+        entity: Entity,
+        _query: &RecordQuery,
+        _offset: usize,
+        _limit: usize,
+    ) -> Result<Vec<Record>, DataError> {
+        Err(DataError::Storage(format!(
+            "this data cannot list {} yet",
+            entity.name()
+        )))
+    }
+    /// A record by its human number or code (C000123, T-001001): the server generates those.
+    fn by_number(&self, _number: &str) -> Result<Option<(Entity, Record)>, DataError> {
+        Ok(None)
+    }
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError>;
     /// Live customers with the same normalized name, phone or email (crm_server::dedupe).
     fn find_duplicates(&self, customer: &Record) -> Result<Vec<Record>, DataError>;

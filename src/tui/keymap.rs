@@ -23,6 +23,10 @@ pub enum Mode {
     Calendar,
     Tickets,
     Ticket,
+    /// The generic list of any entity (`:list ENTITY`).
+    Records,
+    /// The generic view of any record (`:open NUMBER`, Enter in a generic list).
+    Record,
     /// Forms, pick-lists, prompts, the search and command lines: letters type.
     Dialog,
     /// Help, confirmations, the conflict chooser: letters act.
@@ -30,7 +34,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,
@@ -38,6 +42,8 @@ impl Mode {
         Mode::Calendar,
         Mode::Tickets,
         Mode::Ticket,
+        Mode::Records,
+        Mode::Record,
         Mode::Dialog,
         Mode::Chooser,
     ];
@@ -51,6 +57,8 @@ impl Mode {
             Mode::Calendar => "calendar",
             Mode::Tickets => "tickets",
             Mode::Ticket => "ticket",
+            Mode::Records => "records",
+            Mode::Record => "record",
             Mode::Dialog => "dialog",
             Mode::Chooser => "chooser",
         }
@@ -70,6 +78,8 @@ impl Mode {
             Mode::Calendar => "Calendar",
             Mode::Tickets => "Ticket queue",
             Mode::Ticket => "Ticket",
+            Mode::Records => "Any list",
+            Mode::Record => "Any record",
             Mode::Dialog => "Forms, pick-lists, search and command line",
             Mode::Chooser => "Help, confirmations, conflicts",
         }

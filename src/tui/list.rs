@@ -4,7 +4,12 @@
 //! the window there and fetches it in reverse order (offsets counted from the last row), which
 //! costs a screenful too.
 
-use super::data::{DataError, Record};
+use std::collections::BTreeSet;
+use std::ops::{Deref, DerefMut};
+
+use super::action::Action;
+use super::data::{DataError, Record, id};
+use super::input::LineInput;
 
 /// Where the window's indices count from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -213,6 +218,188 @@ impl Window {
     }
 }
 
+/// A movement key, as every list reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    By(isize),
+    Top,
+    Bottom,
+}
+
+impl Move {
+    /// j/k, C-d/C-u (half of `height`), g g/G; `None` for any other action.
+    pub fn of(action: &Action, height: usize) -> Option<Move> {
+        let half = (height / 2).max(1) as isize;
+        Some(match action {
+            Action::Down => Move::By(1),
+            Action::Up => Move::By(-1),
+            Action::HalfDown => Move::By(half),
+            Action::HalfUp => Move::By(-half),
+            Action::Top => Move::Top,
+            Action::Bottom => Move::Bottom,
+            _ => return None,
+        })
+    }
+
+    /// The cursor after this move in a list of `len` rows held in memory.
+    pub fn apply(self, cursor: usize, len: usize) -> usize {
+        let last = len.saturating_sub(1);
+        match self {
+            Move::By(d) => cursor.saturating_add_signed(d).min(last),
+            Move::Top => 0,
+            Move::Bottom => last,
+        }
+    }
+}
+
+/// What a list made of an action.
+#[derive(Debug, PartialEq)]
+pub enum Listed {
+    /// It moved (or marked); a read may have failed.
+    Done(Result<(), DataError>),
+    /// The filter line changed: the screen reads the list again with this filter.
+    Filter(String),
+    /// Enter on a row.
+    Open,
+    /// Not a list action: the screen's own.
+    Pass(Action),
+}
+
+/// A list on screen, the one every screen's list is: a [`Window`] over its rows (so it costs a
+/// screenful at any size), the movement keys, a filter typed live after `/`, and rows marked
+/// with Space for actions on several at once. It derefs to its window.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListView {
+    pub window: Window,
+    /// The filter line while typing in it.
+    pub filter: Option<LineInput>,
+    /// Ids of the marked rows.
+    pub marks: BTreeSet<String>,
+}
+
+impl Deref for ListView {
+    type Target = Window;
+    fn deref(&self) -> &Window {
+        &self.window
+    }
+}
+
+impl DerefMut for ListView {
+    fn deref_mut(&mut self) -> &mut Window {
+        &mut self.window
+    }
+}
+
+impl ListView {
+    /// Typing in the filter line: keys resolve as in a dialog.
+    pub fn typing(&self) -> bool {
+        self.filter.is_some()
+    }
+
+    /// Starts typing a filter, from the one in force.
+    pub fn start_filter(&mut self, current: &str) {
+        self.filter = Some(LineInput::new(current));
+    }
+
+    /// Pasted text goes into the filter line (opened if need be); returns the new filter.
+    pub fn paste(&mut self, text: &str, current: &str) -> String {
+        let input = self.filter.get_or_insert_with(|| LineInput::new(current));
+        input.insert(text);
+        input.value()
+    }
+
+    /// The marked ids, else the chosen row's: what an action on "these" works on.
+    pub fn chosen_ids(&self) -> Vec<String> {
+        if self.marks.is_empty() {
+            self.selected_row()
+                .map(|r| vec![id(r).to_string()])
+                .unwrap_or_default()
+        } else {
+            self.marks.iter().cloned().collect()
+        }
+    }
+
+    pub fn is_marked(&self, row: &Record) -> bool {
+        self.marks.contains(id(row))
+    }
+
+    /// Moves, marks, filters; what it does not know it passes back.
+    pub fn handle(&mut self, action: Action, height: usize, fetch: &mut Fetch) -> Listed {
+        if let Some(input) = self.filter.as_mut() {
+            return match action {
+                Action::Key(key) => {
+                    let before = input.value();
+                    input.key(&key);
+                    let after = input.value();
+                    if after == before {
+                        Listed::Done(Ok(()))
+                    } else {
+                        Listed::Filter(after)
+                    }
+                }
+                Action::Cancel => {
+                    self.filter = None;
+                    Listed::Filter(String::new())
+                }
+                Action::Submit => {
+                    self.filter = None;
+                    if self.selected_row().is_some() {
+                        Listed::Open
+                    } else {
+                        Listed::Done(Ok(()))
+                    }
+                }
+                Action::Down | Action::NextField => self.step(Move::By(1), height, fetch),
+                Action::Up | Action::PrevField => self.step(Move::By(-1), height, fetch),
+                _ => Listed::Done(Ok(())),
+            };
+        }
+        if let Some(m) = Move::of(&action, height) {
+            return self.step(m, height, fetch);
+        }
+        match action {
+            Action::Open => {
+                if self.selected_row().is_some() {
+                    Listed::Open
+                } else {
+                    Listed::Done(Ok(()))
+                }
+            }
+            Action::Mark => {
+                if let Some(row) = self.selected_row() {
+                    let rid = id(row).to_string();
+                    if !self.marks.remove(&rid) {
+                        self.marks.insert(rid);
+                    }
+                }
+                self.step(Move::By(1), height, fetch)
+            }
+            Action::Back if !self.marks.is_empty() => {
+                self.marks.clear();
+                Listed::Done(Ok(()))
+            }
+            other => Listed::Pass(other),
+        }
+    }
+
+    fn step(&mut self, m: Move, height: usize, fetch: &mut Fetch) -> Listed {
+        let w = &mut self.window;
+        Listed::Done(match m {
+            Move::By(d) => w.move_by(d, height, fetch),
+            Move::Top => w.top(height, fetch),
+            Move::Bottom => w.bottom(height, fetch),
+        })
+    }
+
+    /// For the header: "12 / 340", with "· 3 marked" when rows are marked.
+    pub fn status(&self) -> String {
+        match self.marks.len() {
+            0 => self.position(),
+            n => format!("{} marked · {}", super::format::count(n), self.position()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,5 +540,55 @@ mod tests {
         w.invalidate();
         w.ensure(10, &mut rows(0)).unwrap();
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn the_list_view_moves_marks_and_filters() {
+        let mut fetch = rows(100);
+        let mut l = ListView::default();
+        l.ensure(10, &mut fetch).unwrap();
+        assert_eq!(
+            l.handle(Action::HalfDown, 10, &mut fetch),
+            Listed::Done(Ok(()))
+        );
+        assert_eq!(id(&l), "5");
+        assert_eq!(l.handle(Action::Mark, 10, &mut fetch), Listed::Done(Ok(())));
+        l.handle(Action::Mark, 10, &mut fetch);
+        assert_eq!(id(&l), "7", "marking moves on");
+        assert_eq!(l.chosen_ids(), ["5", "6"]);
+        assert!(l.status().starts_with("2 marked · 8 / "), "{}", l.status());
+        l.handle(Action::Up, 10, &mut fetch);
+        l.handle(Action::Mark, 10, &mut fetch);
+        assert_eq!(l.chosen_ids(), ["5"], "space again unmarks");
+        assert_eq!(l.handle(Action::Back, 10, &mut fetch), Listed::Done(Ok(())));
+        assert!(l.marks.is_empty(), "Esc clears the marks");
+        assert_eq!(l.chosen_ids(), ["7"], "without marks, the chosen row");
+        assert_eq!(
+            l.handle(Action::Back, 10, &mut fetch),
+            Listed::Pass(Action::Back)
+        );
+
+        l.start_filter("");
+        assert!(l.typing());
+        let key = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('4'));
+        assert_eq!(
+            l.handle(Action::Key(key), 10, &mut fetch),
+            Listed::Filter("4".into())
+        );
+        assert_eq!(l.handle(Action::Submit, 10, &mut fetch), Listed::Open);
+        assert!(!l.typing());
+        l.handle(Action::Bottom, 10, &mut fetch);
+        assert_eq!(id(&l), "99");
+        assert_eq!(l.handle(Action::Top, 10, &mut fetch), Listed::Done(Ok(())));
+        assert_eq!(id(&l), "0");
+    }
+
+    #[test]
+    fn moves_in_memory_stop_at_the_ends() {
+        assert_eq!(Move::By(5).apply(8, 10), 9);
+        assert_eq!(Move::By(-5).apply(3, 10), 0);
+        assert_eq!(Move::Bottom.apply(0, 0), 0);
+        assert_eq!(Move::of(&Action::HalfDown, 20), Some(Move::By(10)));
+        assert_eq!(Move::of(&Action::Open, 20), None);
     }
 }

@@ -279,6 +279,50 @@ impl DataSource for ReplicaSource {
         Ok(self.replica.get(entity, id).map_err(storage)?.map(fields))
     }
 
+    fn records(
+        &self,
+        entity: Entity,
+        query: &RecordQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Record>, DataError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let q = LocalQuery {
+            filters: query.filters.clone(),
+            search: Some(query.search.clone()).filter(|s| !s.trim().is_empty()),
+            sort: query.sort.clone(),
+            descending: query.descending,
+            limit,
+            offset,
+        };
+        Ok(self
+            .replica
+            .list(entity, &q)
+            .map_err(storage)?
+            .into_iter()
+            .map(fields)
+            .collect())
+    }
+
+    fn by_number(&self, number: &str) -> Result<Option<(Entity, Record)>, DataError> {
+        let number = number.trim();
+        for entity in Entity::ALL {
+            for field in entity.fields().iter().filter(|f| f.generated) {
+                let q = LocalQuery {
+                    filters: vec![(field.name.to_string(), json!(number))],
+                    limit: 1,
+                    ..LocalQuery::default()
+                };
+                if let Some(r) = self.replica.list(entity, &q).map_err(storage)?.pop() {
+                    return Ok(Some((entity, fields(r))));
+                }
+            }
+        }
+        Ok(None)
+    }
+
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError> {
         Ok(self
             .replica

@@ -1,6 +1,6 @@
-//! The frame: pane tabs on top, the focused pane, the status bar, and the footer with the keys
-//! that work here (or the command line). Layout is a pure function of the terminal size so mouse
-//! clicks are mapped with the same numbers the drawing used.
+//! The frame: pane tabs on top (or, inside an opened view, the breadcrumb back to its pane), the
+//! screen in view, the status bar, and the footer with the keys that work here (or the command
+//! line). Where things lie is in layout.rs, shared with mouse clicks.
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -11,26 +11,17 @@ use super::app::App;
 use super::dialogs::command;
 use super::draw;
 use super::format;
+use super::layout::{self, CRUMB_SEP, TAB_W, content_area};
 use super::theme::Role;
 
-/// Where the focused pane draws: all but the tab row and the two bottom rows.
-pub fn content_area(size: Rect) -> Rect {
-    Rect::new(
-        size.x,
-        size.y + 1,
-        size.width,
-        size.height.saturating_sub(3),
-    )
+impl App {
+    /// Draws the frame from the app's state; reads nothing.
+    pub fn render(&self, frame: &mut Frame) {
+        render(self, frame);
+    }
 }
 
-const TAB_W: u16 = 14;
-
-/// The pane whose tab is at this column of the top row.
-pub fn tab_at(column: u16) -> Option<Pane> {
-    Pane::ALL.get(usize::from(column / TAB_W)).copied()
-}
-
-pub fn render(app: &App, frame: &mut Frame) {
+fn render(app: &App, frame: &mut Frame) {
     let size = frame.area();
     let view = app.view();
     let theme = &app.theme;
@@ -48,7 +39,65 @@ pub fn render(app: &App, frame: &mut Frame) {
         return;
     }
 
-    // Tabs and the clock.
+    let crumbs = app.breadcrumb();
+    if crumbs.len() > 1 {
+        breadcrumb(app, &crumbs, buf, size.width);
+    } else {
+        tabs(app, buf, size.width);
+    }
+
+    let content = content_area(size);
+    let screen = app.screen();
+    screen.render(buf, content, &view);
+
+    status_bar(app, buf, Rect::new(0, size.height - 2, size.width, 1));
+
+    let mut cursor: Option<Position> = None;
+    if app.dialogs.is_empty() {
+        cursor = screen.cursor(content);
+    }
+    for dialog in &app.dialogs {
+        cursor = dialog.render(buf, content, &view);
+    }
+
+    let footer = Rect::new(0, size.height - 1, size.width, 1);
+    match &app.command {
+        Some(line) => cursor = Some(command_line(app, line, buf, footer, content)),
+        None => footer_keys(app, buf, footer),
+    }
+    if let Some(c) = cursor {
+        frame.set_cursor_position(c);
+    }
+}
+
+/// Inside an opened view: "Customers › C000676 上海东华… › T-001002", the last step in view.
+fn breadcrumb(app: &App, crumbs: &[String], buf: &mut Buffer, width: u16) {
+    let theme = &app.theme;
+    let drawn = layout::crumbs(crumbs, width);
+    let last = drawn.len().saturating_sub(1);
+    for (i, (x, s)) in drawn.iter().enumerate() {
+        if i > 0 {
+            let sep_x = x.saturating_sub(crate::text::width(CRUMB_SEP) as u16);
+            draw::put(
+                buf,
+                sep_x,
+                0,
+                width.saturating_sub(sep_x),
+                CRUMB_SEP,
+                theme.style(Role::Muted),
+            );
+        }
+        let role = if i == last {
+            Role::TabActive
+        } else {
+            Role::Tab
+        };
+        draw::put(buf, *x, 0, width.saturating_sub(*x), s, theme.style(role));
+    }
+}
+
+fn tabs(app: &App, buf: &mut Buffer, width: u16) {
+    let theme = &app.theme;
     for (i, pane) in Pane::ALL.iter().enumerate() {
         let style = if *pane == app.pane {
             theme.style(Role::TabActive)
@@ -66,42 +115,15 @@ pub fn render(app: &App, frame: &mut Frame) {
         );
     }
     let clock = app.now.format("%a %Y-%m-%d %H:%M UTC").to_string();
-    if size.width > TAB_W * 4 + 24 {
+    if width > TAB_W * 4 + 24 {
         draw::put_right(
             buf,
             TAB_W * 4,
             0,
-            size.width - TAB_W * 4 - 1,
+            width - TAB_W * 4 - 1,
             &clock,
             theme.style(Role::Muted),
         );
-    }
-
-    let content = content_area(size);
-    match app.pane {
-        Pane::Customers => app.customers.render(buf, content, &view),
-        Pane::Funnel => app.funnel.render(buf, content, &view),
-        Pane::Calendar => app.calendar.render(buf, content, &view),
-        Pane::Tickets => app.tickets.render(buf, content, &view),
-    }
-
-    status_bar(app, buf, Rect::new(0, size.height - 2, size.width, 1));
-
-    let mut cursor: Option<Position> = None;
-    if app.pane == Pane::Customers && app.dialogs.is_empty() {
-        cursor = app.customers.cursor(content);
-    }
-    for dialog in &app.dialogs {
-        cursor = dialog.render(buf, content, &view);
-    }
-
-    let footer = Rect::new(0, size.height - 1, size.width, 1);
-    match &app.command {
-        Some(line) => cursor = Some(command_line(app, line, buf, footer, content)),
-        None => footer_keys(app, buf, footer),
-    }
-    if let Some(c) = cursor {
-        frame.set_cursor_position(c);
     }
 }
 
@@ -210,9 +232,10 @@ fn footer_keys(app: &App, buf: &mut Buffer, area: Rect) {
 /// The keymap's short hint, worded for where the key is pressed ("save" reads wrong in a search).
 fn label(app: &App, action: &Action, hint: String) -> String {
     use super::dialogs::Dialog;
-    let searching =
-        app.dialogs.is_empty() && app.pane == Pane::Customers && app.customers.search.is_some();
+    let searching = app.dialogs.is_empty() && app.screen().typing();
+    let inside = app.breadcrumb().len() > 1;
     let word = match (app.dialogs.last(), action) {
+        (None, Action::Leave) if inside => "back",
         (None, Action::Submit) if searching => "open",
         (None, Action::Cancel) if searching => "clear",
         (None, Action::Down) if searching => "next",
@@ -229,9 +252,7 @@ fn label(app: &App, action: &Action, hint: String) -> String {
 fn applies(app: &App, action: &Action) -> bool {
     use super::dialogs::Dialog;
     let top = app.dialogs.last();
-    if app.command.is_some()
-        || (top.is_none() && app.customers.search.is_some() && app.pane == Pane::Customers)
-    {
+    if app.command.is_some() || (top.is_none() && app.screen().typing()) {
         return matches!(
             action,
             Action::Submit | Action::Cancel | Action::NextField | Action::Down | Action::Up

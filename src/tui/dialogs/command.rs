@@ -22,6 +22,10 @@ pub enum Command {
     Sort(CustomerSort),
     Scope(TicketScope),
     View(CalView),
+    /// A record by its human number or code: C000123, T-001001.
+    Open(String),
+    /// The generic list of an entity.
+    List(Entity),
 }
 
 /// Canonical names first (completion offers them in this order), then aliases.
@@ -31,6 +35,8 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("calendar", &["cal"]),
     ("tickets", &["ticket", "t"]),
     ("goto", &["g", "date"]),
+    ("open", &[]),
+    ("list", &["ls"]),
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
     ("conflicts", &[]),
@@ -93,6 +99,17 @@ pub fn parse(line: &str) -> Result<Command, String> {
         },
         "goto" => Command::Goto(need("a date, like tomorrow, next mon, 2026-12-01 or +3d")?),
         "theme" => Command::Theme(need("a theme name")?),
+        "open" => Command::Open(need("a number or code, like C000123 or T-001001")?),
+        "list" => {
+            let e = need("a kind of record, like contacts or opportunities")?;
+            let e = e.to_lowercase();
+            Command::List(
+                Entity::ALL
+                    .into_iter()
+                    .find(|x| x.name() == e || x.noun() == e)
+                    .ok_or_else(|| format!("no kind of record \"{e}\"; Tab completes"))?,
+            )
+        }
         "sync" => Command::Sync,
         "conflicts" => Command::Conflicts,
         "help" => Command::Help,
@@ -145,6 +162,7 @@ pub fn complete(line: &str, themes: &[String]) -> Vec<String> {
                     .map(String::from)
                     .to_vec(),
                 Some("theme") => themes.to_vec(),
+                Some("list") => Entity::ALL.iter().map(|e| e.name().to_string()).collect(),
                 Some("sort") => CustomerSort::ALL
                     .iter()
                     .map(|s| s.name().to_string())
@@ -253,6 +271,14 @@ mod tests {
         assert!(parse("goto").is_err());
         assert!(parse("frobnicate").unwrap_err().contains("frobnicate"));
         assert!(parse("sort shoe size").is_err());
+        assert_eq!(parse("open C000123"), Ok(Command::Open("C000123".into())));
+        assert_eq!(parse("ls contact"), Ok(Command::List(Entity::Contacts)));
+        assert_eq!(
+            parse("list Opportunities"),
+            Ok(Command::List(Entity::Opportunities))
+        );
+        assert!(parse("list widgets").unwrap_err().contains("widgets"));
+        assert!(parse("open").is_err());
     }
 
     #[test]
@@ -266,6 +292,7 @@ mod tests {
             ["customers ", "calendar ", "conflicts "]
         );
         assert_eq!(complete("cust", &themes), ["customers "]);
+        assert_eq!(complete("list op", &themes), ["list opportunities"]);
     }
 
     #[test]

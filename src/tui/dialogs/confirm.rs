@@ -6,9 +6,9 @@ use ratatui::layout::Rect;
 use super::{Outcome, Purpose};
 use crate::text;
 use crate::tui::action::Action;
-use crate::tui::app::View;
 use crate::tui::draw;
 use crate::tui::theme::Role;
+use crate::tui::view::View;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {

@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use super::Outcome;
 use crate::tui::action::Action;
-use crate::tui::app::View;
 use crate::tui::data::{Conflict, Record, text};
 use crate::tui::draw;
 use crate::tui::theme::Role;
+use crate::tui::view::View;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {

@@ -16,13 +16,13 @@ use serde_json::{Value, json};
 
 use super::{Outcome, Purpose};
 use crate::tui::action::Action;
-use crate::tui::app::View;
 use crate::tui::data::Record;
 use crate::tui::dates;
 use crate::tui::draw;
 use crate::tui::format;
 use crate::tui::input::LineInput;
 use crate::tui::theme::Role as Style;
+use crate::tui::view::View;
 
 /// The fields each entity's form shows, in order (the descriptor's). Server-set fields are
 /// never here.

@@ -6,10 +6,10 @@ use ratatui::layout::Rect;
 
 use super::Outcome;
 use crate::tui::action::Action;
-use crate::tui::app::View;
 use crate::tui::draw;
 use crate::tui::keymap::{Keymap, Mode, describe};
 use crate::tui::theme::Role;
+use crate::tui::view::View;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpLine {

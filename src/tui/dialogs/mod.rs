@@ -1,5 +1,5 @@
 //! Dialogs: state machines that turn actions into an [`Outcome`]. They never touch the data
-//! source; the app acts on the outcome according to the dialog's [`Purpose`], so the same
+//! source; the screen that opened one acts on its outcome by the dialog's [`Purpose`], so the same
 //! prompt serves a won/lost reason, a resolution note or a date to jump to.
 
 pub mod command;
@@ -17,8 +17,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 
 use super::action::Action;
-use super::app::View;
 use super::data::Record;
+use super::view::View;
 
 pub use confirm::Confirm;
 pub use conflicts::ConflictChooser;
@@ -64,6 +64,11 @@ pub enum Purpose {
     Delete {
         entity: Entity,
         id: String,
+    },
+    /// The marked rows of a list.
+    DeleteMany {
+        entity: Entity,
+        ids: Vec<String>,
     },
     /// The duplicate warning over a new-customer form.
     CreateAnyway,

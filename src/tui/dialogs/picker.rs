@@ -8,11 +8,11 @@ use ratatui::layout::{Position, Rect};
 use super::{Outcome, Purpose};
 use crate::text;
 use crate::tui::action::Action;
-use crate::tui::app::View;
 use crate::tui::draw;
 use crate::tui::fuzzy;
 use crate::tui::input::LineInput;
 use crate::tui::theme::Role;
+use crate::tui::view::View;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {

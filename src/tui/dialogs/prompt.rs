@@ -7,11 +7,11 @@ use ratatui::layout::{Position, Rect};
 
 use super::{Outcome, Purpose};
 use crate::tui::action::Action;
-use crate::tui::app::View;
 use crate::tui::dates;
 use crate::tui::draw;
 use crate::tui::input::LineInput;
 use crate::tui::theme::Role;
+use crate::tui::view::View;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prompt {

@@ -5,16 +5,21 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, Days, Duration, NaiveDate, NaiveTime, Timelike, Weekday};
 use crm_server::schema::Entity;
+use crm_server::validate::format_time;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use serde_json::json;
 
 use crate::tui::action::{Action, CalView};
-use crate::tui::app::{Ctx, Msg, View};
 use crate::tui::data::{Record, ReminderQuery, Reminders, activity_time, flag, id, text, time};
+use crate::tui::dates;
 use crate::tui::dialogs::{Dialog, Prompt, Purpose};
 use crate::tui::draw;
+use crate::tui::flows;
+use crate::tui::keymap::Mode;
+use crate::tui::screen::{Answer, Ctx, Msg, Place, Screen, obj};
 use crate::tui::theme::Role;
+use crate::tui::view::View;
 
 #[derive(Debug, Clone)]
 pub struct CalendarPane {
@@ -28,7 +33,6 @@ pub struct CalendarPane {
     pub reminders: Reminders,
     pub quiet_days: Vec<(String, u32)>,
     names: HashMap<String, String>,
-    pub loaded: bool,
 }
 
 fn monday_of(d: NaiveDate) -> NaiveDate {
@@ -74,20 +78,6 @@ impl CalendarPane {
             reminders: Reminders::default(),
             quiet_days,
             names: HashMap::new(),
-            loaded: false,
-        }
-    }
-
-    pub fn ensure_loaded(&mut self, ctx: &mut Ctx) {
-        if !self.loaded {
-            self.loaded = true;
-            self.load(ctx);
-        }
-    }
-
-    pub fn reload(&mut self, ctx: &mut Ctx) {
-        if self.loaded {
-            self.load(ctx);
         }
     }
 
@@ -134,7 +124,6 @@ impl CalendarPane {
     }
 
     pub fn goto(&mut self, date: NaiveDate, ctx: &mut Ctx) {
-        self.loaded = true;
         self.set_cursor(date, ctx);
         self.load(ctx);
         ctx.flash(format!("{}", date.format("%a %Y-%m-%d")));
@@ -166,7 +155,7 @@ impl CalendarPane {
             .unwrap_or("")
     }
 
-    pub fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
+    fn on_click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
         let area = ctx.area;
         let body = Rect::new(
             area.x,
@@ -195,7 +184,7 @@ impl CalendarPane {
         }
     }
 
-    pub fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) {
         let count = self.chosen_list().len();
         match action {
             Action::Left => self.set_cursor(self.cursor - Days::new(1), ctx),
@@ -301,7 +290,10 @@ impl CalendarPane {
                     .map(|a| text(a, "customer_id").to_string())
                     .filter(|c| !c.is_empty())
                 {
-                    ctx.out.push(Msg::OpenCustomer(c));
+                    ctx.go(Place::Customer {
+                        id: c,
+                        inbound: false,
+                    });
                 }
             }
             Action::CopyId => {
@@ -322,7 +314,35 @@ impl CalendarPane {
         };
     }
 
-    pub fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+    /// Moves an activity to the day typed, keeping its time (or to the time typed too).
+    fn reschedule(&mut self, id: &str, answer: &str, ctx: &mut Ctx) -> Result<String, String> {
+        let activity = ctx
+            .source
+            .get(Entity::Activities, id)
+            .map_err(|e| e.to_string())?
+            .ok_or("that activity is gone")?;
+        let when = dates::parse(answer, ctx.now.naive_utc()).map_err(|e| e.to_string())?;
+        let field = if activity.get("starts_at").is_some_and(|v| !v.is_null()) {
+            "starts_at"
+        } else {
+            "due_at"
+        };
+        let old = time(&activity, field);
+        let keep = old.map_or(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(), |t| {
+            t.time()
+        });
+        let new = when.at(keep).and_utc();
+        let mut patch = obj(json!({field: format_time(new)}));
+        if let (Some(old), Some(end)) = (old, time(&activity, "ends_at")) {
+            patch.insert("ends_at".into(), json!(format_time(end + (new - old))));
+        }
+        ctx.source
+            .update(Entity::Activities, id, patch)
+            .map(|_| format!("Moved to {}", crate::tui::format::datetime(new)))
+            .map_err(|e| e.to_string())
+    }
+
+    fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         if area.height < 4 {
             return;
@@ -829,5 +849,58 @@ impl CalendarPane {
                 }
             }
         }
+    }
+}
+
+impl Screen for CalendarPane {
+    fn reload(&mut self, ctx: &mut Ctx) {
+        self.load(ctx);
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        self.on_action(action, ctx);
+    }
+
+    fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        match (purpose, answer) {
+            (Purpose::Goto, Answer::Text(answer)) => {
+                match dates::parse(&answer, ctx.now.naive_utc()) {
+                    Ok(w) => {
+                        ctx.close();
+                        self.goto(w.date, ctx);
+                    }
+                    Err(e) => ctx.refuse(e.to_string()),
+                }
+            }
+            (Purpose::Reschedule(id), Answer::Text(answer)) => {
+                match self.reschedule(&id, &answer, ctx) {
+                    Ok(done) => {
+                        ctx.close();
+                        ctx.flash(done);
+                        ctx.out.push(Msg::Changed);
+                    }
+                    Err(e) => ctx.refuse(e),
+                }
+            }
+            (purpose, answer) => {
+                flows::answer(purpose, answer, ctx);
+            }
+        }
+    }
+
+    fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        self.draw(buf, area, view);
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Calendar
+    }
+
+    fn crumb(&self) -> String {
+        "Calendar".into()
+    }
+
+    fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
+        self.on_click(x, y, ctx);
     }
 }

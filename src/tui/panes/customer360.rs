@@ -10,13 +10,17 @@ use serde_json::json;
 
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::app::{Ctx, Msg, View};
 use crate::tui::data::{Record, TimelineEntry, date, flag, id, int, text, time};
 use crate::tui::dialogs::{Dialog, LogCall, Purpose};
 use crate::tui::draw;
+use crate::tui::flows;
 use crate::tui::format;
+use crate::tui::keymap::Mode;
+use crate::tui::list::Move;
+use crate::tui::screen::{Answer, Ctx, Place, Screen};
 use crate::tui::sla;
 use crate::tui::theme::Role;
+use crate::tui::view::View;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
@@ -39,6 +43,8 @@ pub struct Customer360 {
     pub cursor: [usize; 3],
     /// The customer was deleted or left this user's view.
     pub gone: bool,
+    /// Opened for an incoming call: calls are logged as inbound.
+    pub inbound: bool,
 }
 
 /// Areas of the view, shared by drawing and mouse clicks.
@@ -78,8 +84,9 @@ fn areas(area: Rect, contacts: usize, opportunities: usize) -> Areas {
 }
 
 impl Customer360 {
-    pub fn load(customer_id: &str, ctx: &mut Ctx) -> Option<Customer360> {
-        let mut view = Customer360 {
+    /// The view of a customer, read at its first reload.
+    pub fn new(customer_id: &str, inbound: bool) -> Customer360 {
+        Customer360 {
             id: customer_id.to_string(),
             customer: Record::new(),
             contacts: Vec::new(),
@@ -89,12 +96,11 @@ impl Customer360 {
             section: Section::Timeline,
             cursor: [0; 3],
             gone: false,
-        };
-        view.reload(ctx);
-        (!view.gone).then_some(view)
+            inbound,
+        }
     }
 
-    pub fn reload(&mut self, ctx: &mut Ctx) {
+    fn load(&mut self, ctx: &mut Ctx) {
         let found = ctx.ok(ctx
             .source
             .get(Entity::Customers, &self.id)
@@ -140,7 +146,7 @@ impl Customer360 {
             .unwrap_or_default()
     }
 
-    pub fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
+    fn on_click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
         let a = areas(ctx.area, self.contacts.len(), self.opportunities.len());
         for (section, rect, first_row) in [
             (Section::Contacts, a.contacts, 1),
@@ -162,14 +168,16 @@ impl Customer360 {
         }
     }
 
-    pub fn handle(&mut self, action: Action, inbound: bool, ctx: &mut Ctx) {
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) {
         let i = self.index();
         let len = self.len(self.section);
+        let inbound = self.inbound;
+        if let Some(m) = Move::of(&action, usize::from(ctx.area.height / 2)) {
+            self.cursor[i] = m.apply(self.cursor[i], len);
+            return;
+        }
         match action {
-            Action::Down => self.cursor[i] = (self.cursor[i] + 1).min(len.saturating_sub(1)),
-            Action::Up => self.cursor[i] = self.cursor[i].saturating_sub(1),
-            Action::Top => self.cursor[i] = 0,
-            Action::Bottom => self.cursor[i] = len.saturating_sub(1),
+            Action::Back => ctx.back(),
             Action::Left => self.section = SECTIONS[(i + 2) % 3],
             Action::Right => self.section = SECTIONS[(i + 1) % 3],
             Action::Open => self.open_item(ctx),
@@ -271,7 +279,7 @@ impl Customer360 {
             return;
         };
         if entity == Entity::Tickets {
-            ctx.out.push(Msg::OpenTicket(id(&record).to_string()));
+            ctx.go(Place::Ticket(id(&record).to_string()));
             return;
         }
         let form = ctx.form(
@@ -292,7 +300,7 @@ impl Customer360 {
             .unwrap_or_default()
     }
 
-    pub fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+    fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         let c = &self.customer;
         let head = format!("{}  {}", text(c, "code"), text(c, "name"));
@@ -649,6 +657,56 @@ impl Customer360 {
                 ],
             );
         }
+    }
+}
+
+impl Screen for Customer360 {
+    fn reload(&mut self, ctx: &mut Ctx) {
+        self.load(ctx);
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        self.on_action(action, ctx);
+    }
+
+    fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        match answer {
+            Answer::LogCall {
+                outcome,
+                direction,
+                note,
+            } => flows::log_call(outcome, direction, note, ctx),
+            answer => {
+                flows::answer(purpose, answer, ctx);
+            }
+        }
+    }
+
+    fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        self.draw(buf, area, view);
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Customer
+    }
+
+    fn crumb(&self) -> String {
+        // A customer created here has no code until the server gives it one.
+        format!(
+            "{} {}",
+            text(&self.customer, "code"),
+            text(&self.customer, "name")
+        )
+        .trim()
+        .to_string()
+    }
+
+    fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
+        self.on_click(x, y, ctx);
+    }
+
+    fn gone(&self) -> bool {
+        self.gone
     }
 }
 

@@ -1,33 +1,33 @@
 //! The customer list: a window over any number of customers, searched live (name, code, phone,
 //! email, contact names — the data source's search), sorted and filtered by level, owner,
-//! lifecycle and region. Enter opens the 360° view.
+//! lifecycle and region. Enter opens the 360° view; new customers are checked for duplicates
+//! first.
 
-use crm_server::schema::Entity;
+use crm_server::dedupe;
+use crm_server::schema::{Entity, Kind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
-use super::customer360::Customer360;
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::app::{Ctx, View};
 use crate::tui::data::{CustomerQuery, CustomerSort, DataSource, Record, text};
-use crate::tui::dialogs::{Dialog, LogCall, Purpose};
+use crate::tui::dialogs::{Confirm, Dialog, Form, LogCall, Purpose};
 use crate::tui::draw;
-use crate::tui::input::LineInput;
-use crate::tui::list::Window;
+use crate::tui::flows;
+use crate::tui::keymap::Mode;
+use crate::tui::list::{ListView, Listed};
+use crate::tui::screen::{Answer, Ctx, Place, Screen, obj};
 use crate::tui::theme::Role;
+use crate::tui::view::{People, View};
 
 const HEADER_ROWS: u16 = 2;
 
 #[derive(Debug, Clone, Default)]
 pub struct CustomersPane {
     pub query: CustomerQuery,
-    pub list: Window,
-    /// The search line while typing in it.
-    pub search: Option<LineInput>,
-    pub view: Option<Customer360>,
-    pub loaded: bool,
+    /// The list; its filter line is the search.
+    pub list: ListView,
     /// Opened for an incoming call: calls are logged as inbound.
     pub inbound: bool,
 }
@@ -133,13 +133,6 @@ fn cell(customer: &Record, header: &str, view: &View) -> (String, Role) {
 }
 
 impl CustomersPane {
-    pub fn ensure_loaded(&mut self, ctx: &mut Ctx) {
-        if !self.loaded {
-            self.loaded = true;
-            self.fetch(ctx);
-        }
-    }
-
     fn fetch(&mut self, ctx: &mut Ctx) {
         let h = list_height(ctx.area);
         let q = &self.query;
@@ -156,23 +149,8 @@ impl CustomersPane {
         self.fetch(ctx);
     }
 
-    pub fn reload(&mut self, ctx: &mut Ctx) {
-        if !self.loaded {
-            return;
-        }
-        self.list.invalidate();
-        self.fetch(ctx);
-        if let Some(view) = self.view.as_mut() {
-            view.reload(ctx);
-            if view.gone {
-                self.view = None;
-            }
-        }
-    }
-
     pub fn set_search(&mut self, s: &str, ctx: &mut Ctx) {
-        self.view = None;
-        self.search = None;
+        self.list.filter = None;
         self.query.search = s.to_string();
         self.requery(ctx);
     }
@@ -182,7 +160,6 @@ impl CustomersPane {
             ctx.error(format!("this data cannot be sorted by {}", sort.name()));
             return;
         }
-        self.view = None;
         self.query.sort = sort;
         self.requery(ctx);
         ctx.flash(format!("Sorted by {}", sort.name()));
@@ -196,7 +173,6 @@ impl CustomersPane {
         region: Option<String>,
         ctx: &mut Ctx,
     ) {
-        self.view = None;
         self.query.level = level.map(|l| l.to_uppercase());
         self.query.owner_id = owner;
         self.query.lifecycle = lifecycle.map(|l| l.to_lowercase());
@@ -204,48 +180,30 @@ impl CustomersPane {
         self.requery(ctx);
     }
 
-    pub fn paste(&mut self, text: &str, ctx: &mut Ctx) {
-        if self.view.is_some() {
-            return;
-        }
-        let mut input = self
-            .search
-            .take()
-            .unwrap_or_else(|| LineInput::new(&self.query.search));
-        input.insert(text);
-        self.query.search = input.value();
-        self.search = Some(input);
-        self.requery(ctx);
-    }
-
-    pub fn open(&mut self, id: &str, ctx: &mut Ctx) {
-        self.search = None;
-        let view = Customer360::load(id, ctx);
-        self.view = view;
-    }
-
-    /// The search line's caret while typing.
-    pub fn cursor(&self, area: Rect) -> Option<Position> {
-        let input = self.search.as_ref()?;
-        let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
-        Some(Position::new(area.x + 3 + col as u16, area.y))
-    }
-
-    pub fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
-        let area = ctx.area;
-        if let Some(view) = self.view.as_mut() {
-            view.click(x, y, ctx);
-            return;
-        }
-        let top = area.y + HEADER_ROWS;
-        if y < top || y >= area.bottom() {
-            return;
-        }
-        let row = usize::from(y - top);
-        let was = self.list.selected;
-        if self.list.click(row, list_height(area)) && was == self.list.selected {
-            // A second click on the chosen row opens it.
-            self.handle(Action::Open, ctx);
+    /// An incoming call: its customer, or a new-customer form with the number.
+    pub fn pop(&mut self, phone: &str, ctx: &mut Ctx) {
+        self.inbound = true;
+        match ctx.source.customer_by_phone(phone) {
+            Ok(Some(c)) => {
+                ctx.go(Place::Customer {
+                    id: text(&c, "id").to_string(),
+                    inbound: true,
+                });
+                ctx.flash(format!("Incoming call from {phone}"));
+            }
+            Ok(None) => {
+                let prefill = obj(json!({"phone": phone}));
+                let form = ctx.form(
+                    "New customer (caller not found)",
+                    Entity::Customers,
+                    Purpose::Create(Entity::Customers),
+                    Some(&prefill),
+                    Record::new(),
+                );
+                ctx.open(Dialog::Form(form));
+                ctx.flash(format!("No customer with phone {phone}: new customer"));
+            }
+            Err(e) => ctx.error(e),
         }
     }
 
@@ -255,79 +213,35 @@ impl CustomersPane {
             .map(|c| (text(c, "id").to_string(), text(c, "name").to_string()))
     }
 
-    pub fn handle(&mut self, action: Action, ctx: &mut Ctx) {
-        if let Some(view) = self.view.as_mut() {
-            if action == Action::Back {
-                self.view = None;
-                self.inbound = false;
-                return;
-            }
-            view.handle(action, self.inbound, ctx);
-            if view.gone {
-                self.view = None;
-            }
-            return;
+    fn open_selected(&mut self, ctx: &mut Ctx) {
+        if let Some((id, _)) = self.selected() {
+            ctx.go(Place::Customer {
+                id,
+                inbound: self.inbound,
+            });
         }
-        if let Some(input) = self.search.as_mut() {
-            match action {
-                Action::Key(key) => {
-                    let before = input.value();
-                    input.key(&key);
-                    if input.value() != before {
-                        self.query.search = input.value();
-                        self.requery(ctx);
-                    }
-                }
-                Action::Cancel => {
-                    self.search = None;
-                    self.query.search.clear();
-                    self.requery(ctx);
-                }
-                Action::Submit => {
-                    self.search = None;
-                    if self.list.selected_row().is_some() {
-                        self.handle(Action::Open, ctx);
-                    }
-                }
-                Action::Down | Action::NextField => self.handle_list(Action::Down, ctx),
-                Action::Up | Action::PrevField => self.handle_list(Action::Up, ctx),
-                _ => {}
-            }
-            return;
-        }
-        self.handle_list(action, ctx);
     }
 
     fn handle_list(&mut self, action: Action, ctx: &mut Ctx) {
         let h = list_height(ctx.area);
-        let half = (h / 2).max(1) as isize;
         let q = &self.query;
         let source: &dyn DataSource = &*ctx.source;
         let mut fetch = |o: usize, l: usize, from_end: bool| page(source, q, o, l, from_end);
-        let moved = match action {
-            Action::Down => Some(self.list.move_by(1, h, &mut fetch)),
-            Action::Up => Some(self.list.move_by(-1, h, &mut fetch)),
-            Action::HalfDown => Some(self.list.move_by(half, h, &mut fetch)),
-            Action::HalfUp => Some(self.list.move_by(-half, h, &mut fetch)),
-            Action::Top => Some(self.list.top(h, &mut fetch)),
-            Action::Bottom => Some(self.list.bottom(h, &mut fetch)),
-            _ => None,
-        };
-        if let Some(r) = moved {
-            ctx.ok(r);
-            return;
-        }
-        match action {
-            Action::Open => {
-                if let Some((id, _)) = self.selected() {
-                    self.open(&id, ctx);
-                }
+        let action = match self.list.handle(action, h, &mut fetch) {
+            Listed::Done(r) => return ctx.ok(r),
+            Listed::Filter(search) => {
+                self.query.search = search;
+                return self.requery(ctx);
             }
+            Listed::Open => return self.open_selected(ctx),
+            Listed::Pass(action) => action,
+        };
+        match action {
             Action::Back if !self.query.search.is_empty() => {
                 self.query.search.clear();
                 self.requery(ctx);
             }
-            Action::Search => self.search = Some(LineInput::new(&self.query.search)),
+            Action::Search => self.list.start_filter(&self.query.search),
             Action::New => {
                 let form = ctx.form(
                     "New customer",
@@ -349,6 +263,10 @@ impl CustomersPane {
                     );
                     ctx.open(Dialog::Form(form));
                 }
+            }
+            Action::Delete if !self.list.marks.is_empty() => {
+                let ids = self.list.chosen_ids();
+                ctx.confirm_delete_many(Entity::Customers, ids);
             }
             Action::Delete => {
                 if let Some((id, name)) = self.selected() {
@@ -383,10 +301,11 @@ impl CustomersPane {
             }
             Action::Filter => {
                 let q = &self.query;
-                let current = json!({"level": q.level, "owner_id": q.owner_id, "lifecycle": q.lifecycle, "region": q.region});
-                let current = current.as_object().cloned().unwrap_or_default();
+                let current = obj(
+                    json!({"level": q.level, "owner_id": q.owner_id, "lifecycle": q.lifecycle, "region": q.region}),
+                );
                 let people = ctx.people;
-                let mut form = crate::tui::dialogs::Form::with_fields(
+                let mut form = Form::with_fields(
                     "Filter customers",
                     Entity::Customers,
                     Purpose::CustomerFilter,
@@ -405,20 +324,193 @@ impl CustomersPane {
         }
     }
 
-    pub fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
-        if let Some(v) = &self.view {
-            v.render(buf, area, view);
+    /// The filter form's values become the query.
+    fn apply_filter_form(&mut self, ctx: &mut Ctx) {
+        let Some(Dialog::Form(form)) = ctx.dialogs.last() else {
+            return;
+        };
+        let pick = |name: &str| {
+            form.field(name)
+                .map(|f| {
+                    if f.kind == Kind::Ref(Entity::Users) {
+                        f.ref_id.clone().unwrap_or_default()
+                    } else {
+                        f.input.value().trim().to_string()
+                    }
+                })
+                .filter(|v| !v.is_empty())
+        };
+        let (level, owner, lifecycle, region) = (
+            pick("level"),
+            pick("owner_id"),
+            pick("lifecycle"),
+            pick("region"),
+        );
+        ctx.close();
+        self.set_filters(level, owner, lifecycle, region, ctx);
+    }
+
+    /// A new customer: a possible duplicate asks first (unless already allowed); once created,
+    /// its 360° view opens.
+    fn create(&mut self, ctx: &mut Ctx) {
+        let (role, now) = (ctx.me.role, ctx.now);
+        let Some(Dialog::Form(form)) = ctx.dialogs.last_mut() else {
+            return;
+        };
+        if !form.allow_duplicate {
+            let Some(body) = form.collect(now, role) else {
+                return;
+            };
+            match ctx.source.find_duplicates(&body) {
+                Ok(found) if !found.is_empty() => {
+                    let lines = duplicate_lines(&body, &found[0], ctx.people);
+                    ctx.open(Dialog::Confirm(Confirm::new(
+                        "Possible duplicate",
+                        lines,
+                        Purpose::CreateAnyway,
+                    )));
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => return ctx.error(e),
+            }
+        }
+        if let Some(record) = flows::save_form(ctx) {
+            ctx.go(Place::Customer {
+                id: text(&record, "id").to_string(),
+                inbound: self.inbound,
+            });
+        }
+    }
+}
+
+impl Screen for CustomersPane {
+    fn reload(&mut self, ctx: &mut Ctx) {
+        self.list.invalidate();
+        self.fetch(ctx);
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        self.handle_list(action, ctx);
+    }
+
+    fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        match (purpose, answer) {
+            (Purpose::Create(Entity::Customers), Answer::Save) => self.create(ctx),
+            (Purpose::CreateAnyway, Answer::Yes) => {
+                if let Some(Dialog::Form(form)) = ctx.dialogs.last_mut() {
+                    form.allow_duplicate = true;
+                }
+                self.create(ctx);
+            }
+            (Purpose::CustomerFilter, Answer::Save) => self.apply_filter_form(ctx),
+            (Purpose::DeleteMany { entity, ids }, Answer::Yes) => {
+                self.list.marks.clear();
+                flows::delete_many(entity, &ids, ctx);
+            }
+            (
+                _,
+                Answer::LogCall {
+                    outcome,
+                    direction,
+                    note,
+                },
+            ) => flows::log_call(outcome, direction, note, ctx),
+            (purpose, answer) => {
+                flows::answer(purpose, answer, ctx);
+            }
+        }
+    }
+
+    fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        self.draw(buf, area, view);
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Customers
+    }
+
+    fn crumb(&self) -> String {
+        "Customers".into()
+    }
+
+    fn click(&mut self, _x: u16, y: u16, ctx: &mut Ctx) {
+        let area = ctx.area;
+        let top = area.y + HEADER_ROWS;
+        if y < top || y >= area.bottom() {
             return;
         }
+        let row = usize::from(y - top);
+        let was = self.list.selected;
+        if self.list.click(row, list_height(area)) && was == self.list.selected {
+            // A second click on the chosen row opens it.
+            self.open_selected(ctx);
+        }
+    }
+
+    /// Pasting a phone number or name into the list searches for it.
+    fn paste(&mut self, text: &str, ctx: &mut Ctx) {
+        self.query.search = self.list.paste(text, &self.query.search);
+        self.requery(ctx);
+    }
+
+    fn typing(&self) -> bool {
+        self.list.typing()
+    }
+
+    /// The search line's caret while typing.
+    fn cursor(&self, area: Rect) -> Option<Position> {
+        let input = self.list.filter.as_ref()?;
+        let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
+        Some(Position::new(area.x + 3 + col as u16, area.y))
+    }
+}
+
+/// "same phone as C000123 华为技术 owned by 李娜 — create anyway? y/n"
+fn duplicate_lines(new: &Record, existing: &Record, people: &People) -> Vec<String> {
+    let mut matched = Vec::new();
+    if dedupe::name_key(text(new, "name"))
+        .is_some_and(|k| Some(k) == dedupe::name_key(text(existing, "name")))
+    {
+        matched.push("name");
+    }
+    if dedupe::phone_key(text(new, "phone"))
+        .is_some_and(|k| Some(k) == dedupe::phone_key(text(existing, "phone")))
+    {
+        matched.push("phone");
+    }
+    if dedupe::email_key(text(new, "email"))
+        .is_some_and(|k| Some(k) == dedupe::email_key(text(existing, "email")))
+    {
+        matched.push("email");
+    }
+    let what = if matched.is_empty() {
+        "details".to_string()
+    } else {
+        matched.join(" and ")
+    };
+    vec![
+        format!(
+            "Same {what} as {} {} owned by {}.",
+            text(existing, "code"),
+            text(existing, "name"),
+            people.name(text(existing, "owner_id"))
+        ),
+        "Create anyway? y/n (n goes back to the form)".into(),
+    ]
+}
+
+impl CustomersPane {
+    fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         if area.height < 3 {
             return;
         }
         // The search line, or what the list shows.
-        let position = self.list.position();
+        let position = self.list.status();
         let pos_w = crate::text::width(&position) as u16 + 1;
         let left_w = area.width.saturating_sub(pos_w + 1);
-        match &self.search {
+        match &self.list.filter {
             Some(input) => {
                 draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
                 let (shown, _) = input.view(usize::from(left_w.saturating_sub(4)));
@@ -522,6 +614,16 @@ impl CustomersPane {
                 .map(|((_, w), (s, role))| (*w, s.as_str(), cell_style(theme, *role, selected)))
                 .collect();
             draw::columns(buf, area.x + 1, y, &row);
+            if self.list.is_marked(customer) {
+                draw::put(
+                    buf,
+                    area.x,
+                    y,
+                    1,
+                    "•",
+                    cell_style(theme, Role::Accent, selected),
+                );
+            }
         }
     }
 }

@@ -12,12 +12,17 @@ use serde_json::json;
 
 use super::word_role;
 use crate::tui::action::Action;
-use crate::tui::app::{Ctx, Msg, View};
 use crate::tui::data::{FunnelFilter, Record, StageSummary, id, int, text};
-use crate::tui::dialogs::{Dialog, Picker, Prompt, Purpose};
+use crate::tui::dates;
+use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
 use crate::tui::draw;
+use crate::tui::flows;
 use crate::tui::format;
+use crate::tui::keymap::Mode;
+use crate::tui::list::Move;
+use crate::tui::screen::{Answer, Ctx, Place, Screen, obj};
 use crate::tui::theme::Role;
+use crate::tui::view::View;
 
 /// One stage's cards: a window of its opportunities.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,7 +54,6 @@ pub struct FunnelPane {
     pub chart: bool,
     pub forecast: Forecast,
     names: HashMap<String, String>,
-    pub loaded: bool,
 }
 
 const CARD_H: u16 = 2;
@@ -101,19 +105,6 @@ fn cards_visible(board: Rect) -> usize {
 }
 
 impl FunnelPane {
-    pub fn ensure_loaded(&mut self, ctx: &mut Ctx) {
-        if !self.loaded {
-            self.loaded = true;
-            self.load(ctx);
-        }
-    }
-
-    pub fn reload(&mut self, ctx: &mut Ctx) {
-        if self.loaded {
-            self.load(ctx);
-        }
-    }
-
     /// The board's area as drawn when shown (cards are loaded for it even while the chart is).
     fn board(&self, ctx: &Ctx) -> Rect {
         areas(ctx.area, self.summaries.len(), false).board
@@ -194,7 +185,7 @@ impl FunnelPane {
         c.rows.get(c.selected.checked_sub(c.offset)?)
     }
 
-    pub fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
+    fn on_click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
         let board = areas(ctx.area, self.summaries.len(), self.chart).board;
         if !board.contains((x, y).into()) || self.summaries.is_empty() {
             return;
@@ -212,40 +203,35 @@ impl FunnelPane {
         }
     }
 
-    pub fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) {
         let n = self.summaries.len();
         if n == 0 {
             return;
         }
         let visible = cards_visible(self.board(ctx));
         let count = self.summaries[self.col].count;
-        let move_to = |pane: &mut Self, sel: usize, ctx: &mut Ctx| {
-            pane.columns[pane.col].selected = sel;
-            let c = &pane.columns[pane.col];
+        // A stage's cards are a window too: moving past it reads the next one.
+        if let Some(m) = Move::of(&action, visible * 2) {
+            let sel = m.apply(self.columns[self.col].selected, count);
+            self.columns[self.col].selected = sel;
+            let c = &self.columns[self.col];
             if sel < c.offset || sel >= c.offset + c.rows.len() {
-                pane.load_column(pane.col, visible, ctx);
+                self.load_column(self.col, visible, ctx);
             }
-        };
+            return;
+        }
         match action {
             Action::Left => self.col = (self.col + n - 1) % n,
             Action::Right => self.col = (self.col + 1) % n,
-            Action::Down => {
-                let sel = (self.columns[self.col].selected + 1).min(count.saturating_sub(1));
-                move_to(self, sel, ctx);
-            }
-            Action::Up => {
-                let sel = self.columns[self.col].selected.saturating_sub(1);
-                move_to(self, sel, ctx);
-            }
-            Action::Top => move_to(self, 0, ctx),
-            Action::Bottom => move_to(self, count.saturating_sub(1), ctx),
             Action::StagePrev | Action::StageNext => {
                 self.move_stage(action == Action::StageNext, ctx)
             }
             Action::Open => {
                 if let Some(o) = self.selected() {
-                    ctx.out
-                        .push(Msg::OpenCustomer(text(o, "customer_id").to_string()));
+                    ctx.go(Place::Customer {
+                        id: text(o, "customer_id").to_string(),
+                        inbound: false,
+                    });
                 }
             }
             Action::New => {
@@ -284,12 +270,8 @@ impl FunnelPane {
                 }
             }
             Action::FilterOwner => {
-                let mut choices = vec![crate::tui::dialogs::Choice::new(
-                    "",
-                    "anyone",
-                    "no owner filter",
-                )];
-                choices.extend(ctx.people.choices());
+                let mut choices = vec![Choice::new("", "anyone", "no owner filter")];
+                choices.extend(ctx.user_choices());
                 let mut picker = Picker::new("Filter by owner", Purpose::FunnelOwner, choices);
                 picker.select_value(self.filter.owner_id.as_deref().unwrap_or(""));
                 ctx.open(Dialog::Picker(picker));
@@ -364,7 +346,27 @@ impl FunnelPane {
         }
     }
 
-    pub fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+    /// A won or lost stage's reason was given: the move is written with it.
+    fn move_with_reason(
+        &mut self,
+        opportunity: &str,
+        stage: &str,
+        kind: &str,
+        reason: String,
+        ctx: &mut Ctx,
+    ) {
+        let patch = obj(json!({"stage_id": stage, "close_reason": reason}));
+        match ctx.source.update(Entity::Opportunities, opportunity, patch) {
+            Ok(_) => {
+                ctx.close();
+                ctx.flash(format!("Marked {kind}: {reason}"));
+                ctx.out.push(crate::tui::screen::Msg::Changed);
+            }
+            Err(e) => ctx.refuse(e.to_string()),
+        }
+    }
+
+    fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         if self.summaries.is_empty() {
             draw::put(
@@ -668,5 +670,100 @@ impl FunnelPane {
             &line,
             theme.style(Role::Accent),
         );
+    }
+}
+
+impl Screen for FunnelPane {
+    fn reload(&mut self, ctx: &mut Ctx) {
+        self.load(ctx);
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        self.on_action(action, ctx);
+    }
+
+    fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        match (purpose, answer) {
+            (Purpose::FunnelOwner, Answer::Picked(choice)) => {
+                let owner = (!choice.value.is_empty()).then_some(choice.value);
+                self.set_owner(owner, ctx);
+            }
+            (Purpose::FunnelMonth, Answer::Text(answer)) => match parse_month(&answer, ctx.now) {
+                Some(month) => {
+                    ctx.close();
+                    self.set_month(Some(month), ctx);
+                }
+                None => ctx.refuse("type a month like 2026-12, dec, or a date"),
+            },
+            (
+                Purpose::StageReason {
+                    opportunity,
+                    stage,
+                    kind,
+                },
+                Answer::Text(reason),
+            ) => self.move_with_reason(&opportunity, &stage, &kind, reason, ctx),
+            (purpose, answer) => {
+                flows::answer(purpose, answer, ctx);
+            }
+        }
+    }
+
+    fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        self.draw(buf, area, view);
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Funnel
+    }
+
+    fn crumb(&self) -> String {
+        "Funnel".into()
+    }
+
+    fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
+        self.on_click(x, y, ctx);
+    }
+}
+
+/// "2026-12", "dec", "12月", or any date: the month it falls in.
+pub fn parse_month(s: &str, now: chrono::DateTime<chrono::Utc>) -> Option<(i32, u32)> {
+    let t = s.trim();
+    if let Some((y, m)) = t.split_once('-')
+        && y.len() == 4
+        && let (Ok(y), Ok(m)) = (y.parse::<i32>(), m.parse::<u32>())
+        && (1..=12).contains(&m)
+    {
+        return Some((y, m));
+    }
+    let probe = format!("{t} 1");
+    for candidate in [probe.as_str(), t] {
+        if let Ok(w) = dates::parse(candidate, now.naive_utc()) {
+            return Some((w.date.year(), w.date.month()));
+        }
+    }
+    let cn = t.trim_end_matches('月');
+    if let Ok(m) = cn.parse::<u32>()
+        && (1..=12).contains(&m)
+    {
+        return Some((now.year(), m));
+    }
+    None
+}
+
+#[cfg(test)]
+mod month_tests {
+    use super::parse_month;
+
+    #[test]
+    fn months_read_several_ways() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
+            .map(|t| t.to_utc())
+            .unwrap_or_default();
+        assert_eq!(parse_month("2026-12", now), Some((2026, 12)));
+        assert_eq!(parse_month("dec", now), Some((2026, 12)));
+        assert_eq!(parse_month("3月", now), Some((2026, 3)));
+        assert_eq!(parse_month("next month", now), Some((2026, 12)));
+        assert_eq!(parse_month("nope", now), None);
     }
 }

@@ -1,10 +1,15 @@
-//! The four panes. Each holds its own state, handles the actions routed to it with a `Ctx`, and
-//! draws itself from that state alone.
+//! The screens: the four panes (customers, funnel, calendar, tickets) and the views opened from
+//! them (a customer's 360°, a ticket). Each is a [`crate::tui::screen::Screen`]: it holds its own
+//! state, handles the actions routed to it with a `Ctx`, answers the dialogs it opened, and draws
+//! itself from that state alone.
 
 pub mod calendar;
 pub mod customer360;
 pub mod customers;
 pub mod funnel;
+pub mod record;
+pub mod records;
+pub mod ticket;
 pub mod tickets;
 
 use ratatui::style::Style;

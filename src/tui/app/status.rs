@@ -1,0 +1,65 @@
+//! What the status bar shows: the flash message, the clock, and what the sync engine said.
+
+use chrono::{DateTime, Utc};
+
+use super::{App, Flash};
+use crate::tui::SyncStatus;
+
+impl App {
+    pub fn set_flash(&mut self, text: impl Into<String>, error: bool) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            error,
+            at: self.now,
+        });
+    }
+
+    /// The top dialog's kind, for tests and the footer.
+    pub(super) fn tick(&mut self, now: DateTime<Utc>) {
+        self.now = now;
+        self.status = self.source.status();
+        if self
+            .flash
+            .as_ref()
+            .is_some_and(|f| (now - f.at).num_seconds() >= 8)
+        {
+            self.flash = None;
+        }
+    }
+
+    pub(super) fn on_sync(&mut self, status: SyncStatus) {
+        match status {
+            SyncStatus::Online => self.online = Some(true),
+            SyncStatus::Offline { reason } => {
+                self.online = Some(false);
+                if !reason.is_empty() {
+                    self.set_flash(
+                        format!("offline: {reason}; writes wait in the outbox"),
+                        false,
+                    );
+                }
+            }
+            SyncStatus::Synced { at, pulled, .. } => {
+                self.online = Some(true);
+                self.synced_at = Some(at);
+                if pulled > 0 {
+                    self.reload_all();
+                }
+            }
+            SyncStatus::Conflicts { count } => {
+                self.set_flash(
+                    format!(
+                        "{count} sync conflict{} — press ! to resolve",
+                        if count == 1 { "" } else { "s" }
+                    ),
+                    true,
+                );
+            }
+            SyncStatus::Rejected { message } => {
+                self.set_flash(format!("the server refused a change: {message}"), true)
+            }
+            SyncStatus::Notice { message, error } => self.set_flash(message, error),
+        }
+        self.status = self.source.status();
+    }
+}

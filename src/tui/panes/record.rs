@@ -1,0 +1,231 @@
+//! The generic view of any record, built from its descriptor: every field with a value, then the
+//! records that refer to it (an opportunity's activities, a stage's opportunities, …), each
+//! opening where it opens from a list. Edit and delete use the descriptor's form.
+
+use std::collections::HashMap;
+
+use crm_server::schema::{Entity, Field, Kind};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use serde_json::json;
+
+use super::cell_style;
+use super::records::{cell, name_refs, place_of, title_of};
+use crate::tui::action::Action;
+use crate::tui::data::{Record, RecordQuery, id};
+use crate::tui::dialogs::{Dialog, Purpose};
+use crate::tui::draw;
+use crate::tui::flows;
+use crate::tui::keymap::Mode;
+use crate::tui::list::Move;
+use crate::tui::screen::{Answer, Ctx, Screen};
+use crate::tui::theme::Role;
+use crate::tui::view::View;
+
+/// Related records read per kind: a view, not a list (`:list` has them all).
+const RELATED_LIMIT: usize = 20;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordView {
+    pub entity: Entity,
+    pub id: String,
+    pub record: Record,
+    /// Records that refer to this one: (their entity, the record).
+    pub related: Vec<(Entity, Record)>,
+    pub cursor: usize,
+    names: HashMap<String, String>,
+    pub gone: bool,
+}
+
+/// The fields of other entities that refer to `entity` and can be filtered on.
+fn back_refs(entity: Entity) -> Vec<(Entity, &'static Field)> {
+    Entity::ALL
+        .into_iter()
+        .flat_map(|e| e.fields().iter().map(move |f| (e, f)))
+        .filter(|(_, f)| f.filter && f.kind == Kind::Ref(entity))
+        .collect()
+}
+
+impl RecordView {
+    pub fn new(entity: Entity, id: &str) -> RecordView {
+        RecordView {
+            entity,
+            id: id.to_string(),
+            record: Record::new(),
+            related: Vec::new(),
+            cursor: 0,
+            names: HashMap::new(),
+            gone: false,
+        }
+    }
+
+    fn load(&mut self, ctx: &mut Ctx) {
+        let Some(record) = ctx.ok(ctx.source.get(self.entity, &self.id)) else {
+            self.gone = true;
+            ctx.error(format!("That {} is no longer here", self.entity.noun()));
+            return;
+        };
+        let fields: Vec<&Field> = self.entity.fields().iter().collect();
+        name_refs(std::slice::from_ref(&record), &fields, &mut self.names, ctx);
+        self.record = record;
+        self.related.clear();
+        for (e, f) in back_refs(self.entity) {
+            let q = RecordQuery {
+                filters: vec![(f.name.to_string(), json!(self.id))],
+                ..RecordQuery::default()
+            };
+            let rows = ctx.ok(ctx.source.records(e, &q, 0, RELATED_LIMIT));
+            self.related.extend(rows.into_iter().map(|r| (e, r)));
+        }
+        self.cursor = self.cursor.min(self.related.len().saturating_sub(1));
+    }
+
+    fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        let head = format!("{} · {}", self.entity.noun(), title_of(&self.record));
+        draw::put(
+            buf,
+            area.x + 1,
+            area.y,
+            area.width.saturating_sub(2),
+            &head,
+            theme.style(Role::Title),
+        );
+        let body = Rect::new(
+            area.x,
+            area.y + 1,
+            area.width,
+            area.height.saturating_sub(1),
+        );
+        let left_w = (body.width / 2).max(30.min(body.width));
+        let details = draw::panel(
+            buf,
+            Rect::new(body.x, body.y, left_w, body.height),
+            "Details",
+            theme,
+            false,
+        );
+        let mut y = details.y;
+        for f in self.entity.fields() {
+            let value = cell(&self.record, f, &self.names, view);
+            if value.is_empty() || y >= details.bottom() {
+                continue;
+            }
+            draw::put(buf, details.x, y, 16, f.name, theme.style(Role::Muted));
+            draw::put(
+                buf,
+                details.x + 17,
+                y,
+                details.width.saturating_sub(17),
+                &value,
+                theme.style(Role::Text),
+            );
+            y += 1;
+        }
+        let right = Rect::new(
+            body.x + left_w,
+            body.y,
+            body.width.saturating_sub(left_w),
+            body.height,
+        );
+        let title = format!("Related ({})", self.related.len());
+        let inner = draw::panel(buf, right, &title, theme, true);
+        if self.related.is_empty() {
+            draw::put(
+                buf,
+                inner.x,
+                inner.y,
+                inner.width,
+                "nothing refers to it",
+                theme.style(Role::Muted),
+            );
+            return;
+        }
+        let height = usize::from(inner.height);
+        let scroll = (self.cursor + 1).saturating_sub(height.max(1));
+        for (row, (e, r)) in self.related.iter().enumerate().skip(scroll).take(height) {
+            let y = inner.y + (row - scroll) as u16;
+            let selected = row == self.cursor;
+            if selected {
+                draw::fill(
+                    buf,
+                    Rect::new(inner.x, y, inner.width, 1),
+                    theme.style(Role::Selection),
+                );
+            }
+            draw::columns(
+                buf,
+                inner.x,
+                y,
+                &[
+                    (14, e.noun(), cell_style(theme, Role::Accent, selected)),
+                    (
+                        inner.width.saturating_sub(15),
+                        &title_of(r),
+                        cell_style(theme, Role::Text, selected),
+                    ),
+                ],
+            );
+        }
+    }
+}
+
+impl Screen for RecordView {
+    fn reload(&mut self, ctx: &mut Ctx) {
+        self.load(ctx);
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        if let Some(m) = Move::of(&action, usize::from(ctx.area.height / 2)) {
+            self.cursor = m.apply(self.cursor, self.related.len());
+            return;
+        }
+        match action {
+            Action::Back => ctx.back(),
+            Action::Open => {
+                if let Some((e, r)) = self.related.get(self.cursor) {
+                    ctx.go(place_of(*e, id(r)));
+                }
+            }
+            Action::Edit => {
+                let form = ctx.form(
+                    &format!("Edit {}", title_of(&self.record)),
+                    self.entity,
+                    Purpose::Edit(self.entity, self.id.clone()),
+                    Some(&self.record.clone()),
+                    Record::new(),
+                );
+                ctx.open(Dialog::Form(form));
+            }
+            Action::Delete => {
+                let what = title_of(&self.record);
+                ctx.confirm_delete(self.entity, &self.id.clone(), &what);
+            }
+            Action::CopyId => ctx.copy_id(&self.id.clone()),
+            _ => {}
+        }
+    }
+
+    fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        flows::answer(purpose, answer, ctx);
+    }
+
+    fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        self.draw(buf, area, view);
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Record
+    }
+
+    fn crumb(&self) -> String {
+        match title_of(&self.record) {
+            t if t.is_empty() => self.entity.noun().to_string(),
+            t => t,
+        }
+    }
+
+    fn gone(&self) -> bool {
+        self.gone
+    }
+}

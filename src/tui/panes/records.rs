@@ -1,0 +1,461 @@
+//! The generic list of any entity, built from its descriptor (`:list ENTITY`): columns from its
+//! fields, its sortable fields for `s`, `/` to search, marks for bulk delete, the create and edit
+//! forms the descriptor makes. A new kind of record gets this screen with no code of its own.
+
+use std::collections::HashMap;
+
+use crm_server::schema::{Entity, Field, Kind};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use serde_json::Value;
+
+use super::cell_style;
+use crate::tui::action::Action;
+use crate::tui::data::{DataSource, Record, RecordQuery, id, text};
+use crate::tui::dialogs::{Dialog, Purpose};
+use crate::tui::draw;
+use crate::tui::flows;
+use crate::tui::format;
+use crate::tui::keymap::Mode;
+use crate::tui::list::{ListView, Listed};
+use crate::tui::screen::{Answer, Ctx, Place, Screen};
+use crate::tui::theme::Role;
+use crate::tui::view::View;
+
+const HEADER_ROWS: u16 = 2;
+const MAX_COLUMNS: usize = 7;
+
+/// Where a record opens: its bespoke screen where it has one, else the generic view.
+pub fn place_of(entity: Entity, id: &str) -> Place {
+    match entity {
+        Entity::Customers => Place::Customer {
+            id: id.to_string(),
+            inbound: false,
+        },
+        Entity::Tickets => Place::Ticket(id.to_string()),
+        entity => Place::Record {
+            entity,
+            id: id.to_string(),
+        },
+    }
+}
+
+/// The words a record goes by: its number or code, then its name or subject.
+pub fn title_of(record: &Record) -> String {
+    let number = ["code", "number"]
+        .iter()
+        .map(|f| text(record, f))
+        .find(|s| !s.is_empty())
+        .unwrap_or("");
+    let name = ["name", "subject", "username", "body"]
+        .iter()
+        .map(|f| text(record, f))
+        .find(|s| !s.is_empty())
+        .unwrap_or("");
+    format!("{number} {name}").trim().to_string()
+}
+
+/// The fields a list shows: the generated number first, then the name-like fields, then those
+/// one filters or sorts by; long text, maps and lists are left for the record's view.
+pub fn columns(entity: Entity) -> Vec<&'static Field> {
+    let listed = |f: &&Field| match f.kind {
+        Kind::Text(n) => n <= 300,
+        Kind::Map | Kind::Tags | Kind::Refs(_) => false,
+        _ => true,
+    };
+    let mut cols: Vec<&Field> = entity.fields().iter().filter(|f| f.generated).collect();
+    for f in entity.fields().iter().filter(listed) {
+        let wanted =
+            matches!(f.name, "name" | "subject" | "username") || f.filter || f.sort || f.required;
+        if wanted && !cols.iter().any(|c| c.name == f.name) {
+            cols.push(f);
+        }
+    }
+    cols.truncate(MAX_COLUMNS);
+    cols
+}
+
+/// A field's value as shown; references by the names `names` holds (users by `view`).
+pub fn cell(
+    record: &Record,
+    field: &Field,
+    names: &HashMap<String, String>,
+    view: &View,
+) -> String {
+    let Some(v) = record.get(field.name).filter(|v| !v.is_null()) else {
+        return String::new();
+    };
+    match field.kind {
+        Kind::Ref(Entity::Users) => view.people.name(v.as_str().unwrap_or("")),
+        Kind::Ref(_) => {
+            let key = v.as_str().unwrap_or("");
+            names.get(key).cloned().unwrap_or_else(|| key.to_string())
+        }
+        Kind::Money => format::money(v.as_i64().unwrap_or(0)),
+        Kind::Bool => if v.as_bool() == Some(true) {
+            "yes"
+        } else {
+            "no"
+        }
+        .into(),
+        Kind::Time => crate::tui::data::time(record, field.name)
+            .map(format::datetime)
+            .unwrap_or_default(),
+        Kind::Tags => v
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default(),
+        _ => match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// The labels of the records `rows` refer to in `fields`, read once per id.
+pub fn name_refs(
+    rows: &[Record],
+    fields: &[&Field],
+    names: &mut HashMap<String, String>,
+    ctx: &mut Ctx,
+) {
+    for f in fields {
+        let Kind::Ref(target) = f.kind else { continue };
+        if target == Entity::Users {
+            continue;
+        }
+        for r in rows {
+            let rid = text(r, f.name);
+            if !rid.is_empty() && !names.contains_key(rid) {
+                let label = ctx.label_of(target, rid);
+                names.insert(rid.to_string(), label);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordList {
+    pub entity: Entity,
+    pub query: RecordQuery,
+    pub list: ListView,
+    names: HashMap<String, String>,
+}
+
+fn list_height(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(HEADER_ROWS)).max(1)
+}
+
+fn page(
+    source: &dyn DataSource,
+    entity: Entity,
+    q: &RecordQuery,
+    offset: usize,
+    limit: usize,
+    from_end: bool,
+) -> Result<Vec<Record>, crate::tui::data::DataError> {
+    let q = RecordQuery {
+        descending: q.descending != from_end,
+        ..q.clone()
+    };
+    source.records(entity, &q, offset, limit)
+}
+
+impl RecordList {
+    pub fn new(entity: Entity) -> RecordList {
+        RecordList {
+            entity,
+            query: RecordQuery::default(),
+            list: ListView::default(),
+            names: HashMap::new(),
+        }
+    }
+
+    fn fetch(&mut self, ctx: &mut Ctx) {
+        let h = list_height(ctx.area);
+        let (entity, q) = (self.entity, &self.query);
+        let source: &dyn DataSource = &*ctx.source;
+        let r = self.list.ensure(h, &mut |o, l, from_end| {
+            page(source, entity, q, o, l, from_end)
+        });
+        ctx.ok(r);
+        let cols = columns(self.entity);
+        name_refs(&self.list.rows, &cols, &mut self.names, ctx);
+    }
+
+    fn requery(&mut self, ctx: &mut Ctx) {
+        self.list.reset();
+        self.fetch(ctx);
+    }
+
+    fn sorts(&self) -> Vec<&'static str> {
+        self.entity
+            .fields()
+            .iter()
+            .filter(|f| f.sort)
+            .map(|f| f.name)
+            .chain(["updated_at"])
+            .collect()
+    }
+
+    fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        if area.height < 3 {
+            return;
+        }
+        let position = self.list.status();
+        let pos_w = crate::text::width(&position) as u16 + 1;
+        let left_w = area.width.saturating_sub(pos_w + 1);
+        match &self.list.filter {
+            Some(input) => {
+                draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
+                let (shown, _) = input.view(usize::from(left_w.saturating_sub(4)));
+                draw::put_fit(
+                    buf,
+                    area.x + 3,
+                    area.y,
+                    left_w.saturating_sub(3),
+                    &shown,
+                    theme.style(Role::Input),
+                );
+            }
+            None => {
+                let mut head = self.entity.name().to_string();
+                if !self.query.search.is_empty() {
+                    head.push_str(&format!(" · search “{}”", self.query.search));
+                }
+                let sort = self
+                    .query
+                    .sort
+                    .as_deref()
+                    .unwrap_or(self.entity.default_sort());
+                head.push_str(&format!(
+                    " · sort {sort} {}",
+                    if self.query.descending { "↓" } else { "↑" }
+                ));
+                draw::put(
+                    buf,
+                    area.x + 1,
+                    area.y,
+                    left_w,
+                    &head,
+                    theme.style(Role::Muted),
+                );
+            }
+        }
+        draw::put_right(
+            buf,
+            area.x,
+            area.y,
+            area.width.saturating_sub(1),
+            &position,
+            theme.style(Role::Muted),
+        );
+        let cols = columns(self.entity);
+        let fixed: Vec<u16> = cols
+            .iter()
+            .map(|f| match f.kind {
+                Kind::Text(_) if matches!(f.name, "name" | "subject" | "username") => 0,
+                Kind::Text(_) | Kind::Ref(_) => 16,
+                Kind::Time => 16,
+                Kind::Money => 14,
+                _ => 10,
+            })
+            .collect();
+        let flex = fixed.iter().position(|w| *w == 0).unwrap_or(0);
+        let widths = draw::share(area.width.saturating_sub(2), &fixed, flex, 10);
+        let header: Vec<(u16, &str, ratatui::style::Style)> = cols
+            .iter()
+            .zip(&widths)
+            .map(|(f, w)| (*w, f.name, theme.style(Role::Header)))
+            .collect();
+        draw::columns(buf, area.x + 1, area.y + 1, &header);
+        if self.list.is_empty() {
+            draw::put(
+                buf,
+                area.x + 2,
+                area.y + HEADER_ROWS,
+                area.width.saturating_sub(3),
+                "Nothing here. n adds one; / searches.",
+                theme.style(Role::Muted),
+            );
+            return;
+        }
+        for (line, r, selected) in self.list.visible(list_height(area)) {
+            let y = area.y + HEADER_ROWS + line as u16;
+            if selected {
+                draw::fill(
+                    buf,
+                    Rect::new(area.x, y, area.width, 1),
+                    theme.style(Role::Selection),
+                );
+            }
+            let cells: Vec<String> = cols.iter().map(|f| cell(r, f, &self.names, view)).collect();
+            let row: Vec<(u16, &str, ratatui::style::Style)> = widths
+                .iter()
+                .zip(&cells)
+                .map(|(w, s)| (*w, s.as_str(), cell_style(theme, Role::Text, selected)))
+                .collect();
+            draw::columns(buf, area.x + 1, y, &row);
+            if self.list.is_marked(r) {
+                draw::put(
+                    buf,
+                    area.x,
+                    y,
+                    1,
+                    "•",
+                    cell_style(theme, Role::Accent, selected),
+                );
+            }
+        }
+    }
+}
+
+impl Screen for RecordList {
+    fn reload(&mut self, ctx: &mut Ctx) {
+        self.list.invalidate();
+        self.fetch(ctx);
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        let h = list_height(ctx.area);
+        let (entity, q) = (self.entity, &self.query);
+        let source: &dyn DataSource = &*ctx.source;
+        let mut fetch =
+            |o: usize, l: usize, from_end: bool| page(source, entity, q, o, l, from_end);
+        let action = match self.list.handle(action, h, &mut fetch) {
+            Listed::Done(r) => {
+                ctx.ok(r);
+                let cols = columns(self.entity);
+                return name_refs(&self.list.rows, &cols, &mut self.names, ctx);
+            }
+            Listed::Filter(search) => {
+                self.query.search = search;
+                return self.requery(ctx);
+            }
+            Listed::Open => {
+                if let Some(r) = self.list.selected_row() {
+                    ctx.go(place_of(self.entity, id(r)));
+                }
+                return;
+            }
+            Listed::Pass(action) => action,
+        };
+        let chosen = self.list.selected_row().cloned();
+        match action {
+            Action::Back if !self.query.search.is_empty() => {
+                self.query.search.clear();
+                self.requery(ctx);
+            }
+            Action::Back => ctx.back(),
+            Action::Search => self.list.start_filter(&self.query.search),
+            Action::New => {
+                let form = ctx.form(
+                    &format!("New {}", self.entity.noun()),
+                    self.entity,
+                    Purpose::Create(self.entity),
+                    None,
+                    Record::new(),
+                );
+                ctx.open(Dialog::Form(form));
+            }
+            Action::Edit => {
+                if let Some(r) = chosen {
+                    let form = ctx.form(
+                        &format!("Edit {}", title_of(&r)),
+                        self.entity,
+                        Purpose::Edit(self.entity, id(&r).to_string()),
+                        Some(&r),
+                        Record::new(),
+                    );
+                    ctx.open(Dialog::Form(form));
+                }
+            }
+            Action::Delete if !self.list.marks.is_empty() => {
+                ctx.confirm_delete_many(self.entity, self.list.chosen_ids());
+            }
+            Action::Delete => {
+                if let Some(r) = chosen {
+                    ctx.confirm_delete(self.entity, id(&r), &title_of(&r));
+                }
+            }
+            Action::CopyId => {
+                if let Some(r) = chosen {
+                    ctx.copy_id(id(&r));
+                }
+            }
+            Action::Sort => {
+                let sorts = self.sorts();
+                let current = self
+                    .query
+                    .sort
+                    .as_deref()
+                    .unwrap_or(self.entity.default_sort());
+                let i = sorts
+                    .iter()
+                    .position(|s| *s == current)
+                    .map_or(0, |i| i + 1);
+                let next = sorts[i % sorts.len()];
+                self.query.sort = Some(next.to_string());
+                self.requery(ctx);
+                ctx.flash(format!("Sorted by {next}"));
+            }
+            Action::Reverse => {
+                self.query.descending = !self.query.descending;
+                self.requery(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        if matches!(purpose, Purpose::DeleteMany { .. }) {
+            self.list.marks.clear();
+        }
+        flows::answer(purpose, answer, ctx);
+    }
+
+    fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        self.draw(buf, area, view);
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Records
+    }
+
+    fn crumb(&self) -> String {
+        self.entity.name().to_string()
+    }
+
+    fn typing(&self) -> bool {
+        self.list.typing()
+    }
+
+    fn cursor(&self, area: Rect) -> Option<Position> {
+        let input = self.list.filter.as_ref()?;
+        let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
+        Some(Position::new(area.x + 3 + col as u16, area.y))
+    }
+
+    fn paste(&mut self, text: &str, ctx: &mut Ctx) {
+        self.query.search = self.list.paste(text, &self.query.search);
+        self.requery(ctx);
+    }
+
+    fn click(&mut self, _x: u16, y: u16, ctx: &mut Ctx) {
+        let top = ctx.area.y + HEADER_ROWS;
+        if y < top {
+            return;
+        }
+        let was = self.list.selected;
+        if self.list.click(usize::from(y - top), list_height(ctx.area)) && was == self.list.selected
+        {
+            self.handle(Action::Open, ctx);
+        }
+    }
+}

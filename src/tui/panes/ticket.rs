@@ -1,0 +1,445 @@
+//! One ticket with its comment thread, and the ticket actions the queue shares: status,
+//! priority and assignee change with keys; resolving asks for a note, closing for satisfaction
+//! 1–5; replies and internal notes are comments.
+
+use crm_server::schema::{Entity, PRIORITIES, TICKET_STATUSES};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use serde_json::{Value, json};
+
+use super::word_role;
+use crate::tui::action::Action;
+use crate::tui::data::{Record, flag, id, text, time};
+use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
+use crate::tui::draw;
+use crate::tui::flows;
+use crate::tui::format;
+use crate::tui::keymap::Mode;
+use crate::tui::screen::{Answer, Ctx, Msg, Screen, obj};
+use crate::tui::sla::{self, Urgency};
+use crate::tui::theme::Role;
+use crate::tui::view::View;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketView {
+    pub id: String,
+    pub ticket: Record,
+    pub comments: Vec<Record>,
+    pub customer: String,
+    pub contact: String,
+    pub scroll: usize,
+    /// The ticket was deleted or left this user's view.
+    pub gone: bool,
+}
+
+pub fn urgency_role(u: Urgency) -> Role {
+    match u {
+        Urgency::Breached => Role::Danger,
+        Urgency::Soon => Role::Warn,
+        Urgency::Fine => Role::Ok,
+        Urgency::None => Role::Muted,
+    }
+}
+
+impl TicketView {
+    /// The view of a ticket, read at its first reload.
+    pub fn new(ticket_id: &str) -> TicketView {
+        TicketView {
+            id: ticket_id.to_string(),
+            ticket: Record::new(),
+            comments: Vec::new(),
+            customer: String::new(),
+            contact: String::new(),
+            scroll: 0,
+            gone: false,
+        }
+    }
+
+    fn load(&mut self, ctx: &mut Ctx) {
+        let Some(ticket) = ctx.ok(ctx.source.get(Entity::Tickets, &self.id)) else {
+            self.gone = true;
+            ctx.error("That ticket is no longer here");
+            return;
+        };
+        self.comments = ctx.ok(ctx.source.comments(&self.id));
+        self.customer = ctx.label_of(Entity::Customers, text(&ticket, "customer_id"));
+        self.contact = crate::tui::data::opt_text(&ticket, "contact_id")
+            .map(|c| c.to_string())
+            .map(|c| ctx.label_of(Entity::Contacts, &c))
+            .unwrap_or_default();
+        self.ticket = ticket;
+    }
+
+    fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let v = self;
+        let theme = view.theme;
+        let t = &v.ticket;
+        let head = format!("{}  {}", text(t, "number"), text(t, "subject"));
+        draw::put(
+            buf,
+            area.x + 1,
+            area.y,
+            area.width.saturating_sub(2),
+            &head,
+            theme.style(Role::Title),
+        );
+        // Facts, then description and thread as one scrolled list of lines.
+        let mut lines: Vec<(String, Role)> = Vec::new();
+        let width = usize::from(area.width.saturating_sub(4));
+        let assignee = match crate::tui::data::opt_text(t, "assignee_id") {
+            Some(a) => view.people.name(a),
+            None => "nobody".into(),
+        };
+        let status = format!("status {}", text(t, "status"));
+        let priority = format!("priority {}", text(t, "priority"));
+        let assigned = format!("assigned to {assignee}");
+        let facts: Vec<&str> = [
+            status.as_str(),
+            priority.as_str(),
+            text(t, "channel"),
+            text(t, "category"),
+            assigned.as_str(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+        lines.push((facts.join(" · "), word_role(text(t, "status"))));
+        let who = if v.contact.is_empty() {
+            v.customer.clone()
+        } else {
+            format!("{} · {}", v.customer, v.contact)
+        };
+        lines.push((who, Role::Text));
+        let (countdown, urgency) = sla::countdown(t, view.now);
+        let first = match (time(t, "first_responded_at"), time(t, "first_response_due")) {
+            (Some(at), _) => format!("first response {}", format::datetime(at)),
+            (None, Some(due)) => format!("first response due {}", format::datetime(due)),
+            _ => String::new(),
+        };
+        let resolution = match (time(t, "resolved_at"), time(t, "resolution_due")) {
+            (Some(at), _) => format!("resolved {}", format::datetime(at)),
+            (None, Some(due)) => format!("resolution due {}", format::datetime(due)),
+            _ => String::new(),
+        };
+        lines.push((
+            format!("SLA: {countdown} · {first} · {resolution}"),
+            urgency_role(urgency),
+        ));
+        if let Some(r) = crate::tui::data::opt_text(t, "resolution") {
+            lines.push((format!("Resolution: {r}"), Role::Ok));
+        }
+        if let Some(s) = crate::tui::data::int(t, "satisfaction") {
+            lines.push((
+                format!("Satisfaction: {}", "★".repeat(s.clamp(0, 5) as usize)),
+                Role::Accent,
+            ));
+        }
+        lines.push((String::new(), Role::Text));
+        let description = text(t, "description");
+        if description.is_empty() {
+            lines.push(("(no description)".into(), Role::Muted));
+        } else {
+            lines.extend(
+                draw::wrap(description, width)
+                    .into_iter()
+                    .map(|l| (l, Role::Text)),
+            );
+        }
+        lines.push((String::new(), Role::Text));
+        lines.push((format!("Comments ({})", v.comments.len()), Role::Header));
+        for c in &v.comments {
+            let when = time(c, "created_at")
+                .map(format::datetime)
+                .unwrap_or_default();
+            let internal = flag(c, "internal");
+            let author = view.people.name(text(c, "created_by"));
+            lines.push((
+                format!(
+                    "{author} · {when}{}",
+                    if internal { " · internal" } else { "" }
+                ),
+                if internal { Role::Warn } else { Role::Accent },
+            ));
+            lines.extend(
+                draw::wrap(text(c, "body"), width.saturating_sub(2))
+                    .into_iter()
+                    .map(|l| (format!("  {l}"), Role::Text)),
+            );
+        }
+        let body = Rect::new(
+            area.x,
+            area.y + 1,
+            area.width,
+            area.height.saturating_sub(1),
+        );
+        let inner = draw::panel(buf, body, "", theme, true);
+        let height = usize::from(inner.height);
+        let scroll = v.scroll.min(lines.len().saturating_sub(height));
+        for (i, (line, role)) in lines.iter().skip(scroll).take(height).enumerate() {
+            draw::put(
+                buf,
+                inner.x + 1,
+                inner.y + i as u16,
+                inner.width.saturating_sub(1),
+                line,
+                theme.style(*role),
+            );
+        }
+    }
+}
+
+impl Screen for TicketView {
+    fn reload(&mut self, ctx: &mut Ctx) {
+        self.load(ctx);
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        match action {
+            Action::Back => ctx.back(),
+            Action::Down => self.scroll += 1,
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::HalfDown => self.scroll += usize::from(ctx.area.height / 2),
+            Action::HalfUp => {
+                self.scroll = self.scroll.saturating_sub(usize::from(ctx.area.height / 2))
+            }
+            Action::Top => self.scroll = 0,
+            Action::Bottom => self.scroll = usize::MAX / 2,
+            Action::Comment | Action::InternalComment => {
+                let internal = action == Action::InternalComment;
+                let p = Prompt::new(
+                    if internal { "Internal note" } else { "Reply" },
+                    if internal {
+                        "Only staff see this"
+                    } else {
+                        "The customer sees this"
+                    },
+                    Purpose::Comment {
+                        ticket: self.id.clone(),
+                        internal,
+                    },
+                )
+                .required("write something first");
+                ctx.open(Dialog::Prompt(p));
+            }
+            other => ticket_action(&self.ticket, other, ctx),
+        }
+    }
+
+    fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        ticket_answer(purpose, answer, ctx);
+    }
+
+    fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        self.draw(buf, area, view);
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Ticket
+    }
+
+    fn crumb(&self) -> String {
+        // A ticket opened here has no number until the server gives it one.
+        match text(&self.ticket, "number") {
+            "" => text(&self.ticket, "subject").to_string(),
+            number => number.to_string(),
+        }
+    }
+
+    fn gone(&self) -> bool {
+        self.gone
+    }
+}
+
+/// Actions on a ticket, from the queue (the chosen one) or its view.
+pub fn ticket_action(t: &Record, action: Action, ctx: &mut Ctx) {
+    if t.is_empty() {
+        return;
+    }
+    let tid = id(t).to_string();
+    match action {
+        Action::Edit => {
+            let form = ctx.form(
+                &format!("Edit {}", text(t, "number")),
+                Entity::Tickets,
+                Purpose::Edit(Entity::Tickets, tid),
+                Some(t),
+                Record::new(),
+            );
+            ctx.open(Dialog::Form(form));
+        }
+        Action::SetStatus => {
+            let mut p = Picker::new(
+                format!("Status of {}", text(t, "number")),
+                Purpose::TicketStatus(tid),
+                TICKET_STATUSES.iter().map(|s| Choice::word(s)).collect(),
+            );
+            p.select_value(text(t, "status"));
+            ctx.open(Dialog::Picker(p));
+        }
+        Action::SetPriority => {
+            let mut p = Picker::new(
+                format!("Priority of {}", text(t, "number")),
+                Purpose::TicketPriority(tid),
+                PRIORITIES.iter().map(|s| Choice::word(s)).collect(),
+            );
+            p.select_value(text(t, "priority"));
+            ctx.open(Dialog::Picker(p));
+        }
+        Action::Assign => {
+            let mut choices = vec![Choice::new("", "nobody", "unassigned")];
+            choices.extend(ctx.user_choices());
+            let mut p = Picker::new(
+                format!("Assign {}", text(t, "number")),
+                Purpose::TicketAssignee(tid),
+                choices,
+            );
+            p.select_value(text(t, "assignee_id"));
+            ctx.open(Dialog::Picker(p));
+        }
+        Action::Resolve => ctx.open(resolve_prompt(&tid)),
+        Action::Close => ctx.open(satisfaction_picker(&tid)),
+        Action::Delete => ctx.confirm_delete(Entity::Tickets, &tid, text(t, "number")),
+        Action::CopyId => ctx.copy_id(&tid),
+        _ => {}
+    }
+}
+
+/// The answers of the dialogs the ticket actions open, and the writes they lead to.
+pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+    let update =
+        |ctx: &mut Ctx, id: &str, patch: Value| ctx.source.update(Entity::Tickets, id, obj(patch));
+    match (purpose, answer) {
+        (Purpose::TicketStatus(id), Answer::Picked(choice)) => match choice.value.as_str() {
+            "resolved" => ctx.open(resolve_prompt(&id)),
+            "closed" => ctx.open(satisfaction_picker(&id)),
+            status => {
+                let r = update(ctx, &id, json!({"status": status}));
+                ctx.write(r, &format!("Status {status}"));
+            }
+        },
+        (Purpose::TicketPriority(id), Answer::Picked(choice)) => {
+            let r = update(ctx, &id, json!({"priority": choice.value}));
+            ctx.write(
+                r,
+                &format!("Priority {}; SLA due times recomputed", choice.value),
+            );
+        }
+        (Purpose::TicketAssignee(id), Answer::Picked(choice)) => {
+            let value = if choice.value.is_empty() {
+                Value::Null
+            } else {
+                json!(choice.value)
+            };
+            let r = update(ctx, &id, json!({"assignee_id": value}));
+            ctx.write(r, &format!("Assigned to {}", choice.label));
+        }
+        (Purpose::Satisfaction(id), Answer::Picked(choice)) => {
+            let n: i64 = choice.value.parse().unwrap_or(3);
+            let has_resolution = ctx
+                .source
+                .get(Entity::Tickets, &id)
+                .ok()
+                .flatten()
+                .is_some_and(|t| !text(&t, "resolution").is_empty());
+            if has_resolution {
+                let r = update(ctx, &id, json!({"status": "closed", "satisfaction": n}));
+                ctx.write(r, &format!("Closed; satisfaction {n}/5"));
+            } else {
+                let p = Prompt::new(
+                    "Close ticket",
+                    "How was it resolved? (required to close)",
+                    Purpose::CloseNote {
+                        ticket: id,
+                        satisfaction: n,
+                    },
+                )
+                .required("say how the request was resolved");
+                ctx.open(Dialog::Prompt(p));
+            }
+        }
+        (Purpose::ResolveNote(id), Answer::Text(note)) => {
+            let r = update(ctx, &id, json!({"status": "resolved", "resolution": note}));
+            prompt_done(r.map(|_| "Ticket resolved".to_string()), ctx);
+        }
+        (
+            Purpose::CloseNote {
+                ticket,
+                satisfaction,
+            },
+            Answer::Text(note),
+        ) => {
+            let r = update(
+                ctx,
+                &ticket,
+                json!({"status": "closed", "resolution": note, "satisfaction": satisfaction}),
+            );
+            prompt_done(
+                r.map(|_| format!("Closed; satisfaction {satisfaction}/5")),
+                ctx,
+            );
+        }
+        (Purpose::Comment { ticket, internal }, Answer::Text(body)) => {
+            if body.is_empty() {
+                return ctx.refuse("write something first");
+            }
+            let body = obj(json!({"ticket_id": ticket, "body": body, "internal": internal}));
+            if let Err(problems) = flows::check(Entity::Comments, &body, ctx) {
+                return ctx.refuse(problems);
+            }
+            let r = ctx.source.create(Entity::Comments, body);
+            let done = if internal {
+                "Internal note added"
+            } else {
+                "Reply added"
+            };
+            prompt_done(r.map(|_| done.to_string()), ctx);
+        }
+        (purpose, answer) => {
+            flows::answer(purpose, answer, ctx);
+        }
+    }
+}
+
+/// A prompt's write: done closes it and everyone reloads; a refusal stays on the prompt.
+fn prompt_done<E: std::fmt::Display>(r: Result<String, E>, ctx: &mut Ctx) {
+    match r {
+        Ok(done) => {
+            ctx.close();
+            ctx.flash(done);
+            ctx.out.push(Msg::Changed);
+        }
+        Err(e) => ctx.refuse(e.to_string()),
+    }
+}
+
+/// Resolving a ticket asks how it was resolved.
+pub fn resolve_prompt(ticket: &str) -> Dialog {
+    Dialog::Prompt(
+        Prompt::new(
+            "Resolve ticket",
+            "How was it resolved?",
+            Purpose::ResolveNote(ticket.to_string()),
+        )
+        .required("say how the request was resolved")
+        .hint("the customer sees this note"),
+    )
+}
+
+/// Closing a ticket asks how satisfied the customer was.
+pub fn satisfaction_picker(ticket: &str) -> Dialog {
+    let choices = [
+        ("5", "5 ★★★★★", "very satisfied"),
+        ("4", "4 ★★★★", "satisfied"),
+        ("3", "3 ★★★", "neutral"),
+        ("2", "2 ★★", "unsatisfied"),
+        ("1", "1 ★", "very unsatisfied"),
+    ]
+    .into_iter()
+    .map(|(v, l, d)| Choice::new(v, l, d))
+    .collect();
+    Dialog::Picker(Picker::new(
+        "Close ticket: satisfaction 1-5",
+        Purpose::Satisfaction(ticket.to_string()),
+        choices,
+    ))
+}

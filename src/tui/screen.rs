@@ -1,0 +1,263 @@
+//! What every screen is and what it may use. A screen (a pane, or a view opened from one) owns
+//! its state and every flow it starts: it opens dialogs, answers them and makes the writes they
+//! lead to. It reaches beyond itself only through [`Msg`]s the app acts on: show a message, run
+//! an effect, tell everyone the data changed, or navigate. Screens never call each other.
+
+use chrono::{DateTime, Utc};
+use crm_server::schema::Entity;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use serde_json::Value;
+
+use super::action::{Action, Effect, Pane};
+use super::data::{DataError, DataSource, Record, WriteError, text};
+use super::dialogs::{Choice, Confirm, Dialog, Form, Purpose};
+use super::keymap::Mode;
+use super::view::{Me, People, View};
+
+/// Where a screen asks the app to go.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Place {
+    Pane(Pane),
+    /// A customer's 360° view; `inbound` when opened for an incoming call.
+    Customer {
+        id: String,
+        inbound: bool,
+    },
+    Ticket(String),
+    /// The generic list of an entity.
+    List(Entity),
+    /// The generic view of a record.
+    Record {
+        entity: Entity,
+        id: String,
+    },
+}
+
+/// What a screen asks of the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Flash(String),
+    Error(String),
+    Effect(Effect),
+    /// Something was written: every screen reloads what it shows (the hidden ones when shown).
+    Changed,
+    /// Open this place on top of the current one; Esc comes back.
+    Go(Place),
+    /// Back to where this screen was opened from.
+    Back,
+}
+
+/// A dialog's answer, given to the screen that opened it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// A pick-list's choice; the pick-list is closed.
+    Picked(Choice),
+    /// A prompt's text; the prompt stays open until the screen closes it (or shows why not).
+    Text(String),
+    /// A confirmation said yes; it is closed.
+    Yes,
+    /// The form on top asks to be saved; it stays open until the screen closes it.
+    Save,
+    /// The log-call dialog on top chose an outcome; it stays open until the call is written.
+    LogCall {
+        outcome: &'static str,
+        direction: &'static str,
+        note: String,
+    },
+}
+
+/// A pane or a view: loads, handles actions, answers its dialogs, draws.
+pub trait Screen {
+    /// Reads what it shows (the first time it is shown, and after a write, a sync or a resize),
+    /// keeping the cursor and scroll where they were.
+    fn reload(&mut self, ctx: &mut Ctx);
+    fn handle(&mut self, action: Action, ctx: &mut Ctx);
+    /// The answer of a dialog this screen opened, by the purpose it gave it.
+    fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx);
+    /// Draws from its own state only: no reads here.
+    fn render(&self, buf: &mut Buffer, area: Rect, view: &View);
+    /// Its keymap mode.
+    fn mode(&self) -> Mode;
+    /// Its step in the breadcrumb: "Customers", "C000676 上海东华…", "T-001002".
+    fn crumb(&self) -> String;
+    fn click(&mut self, _x: u16, _y: u16, _ctx: &mut Ctx) {}
+    fn paste(&mut self, _text: &str, _ctx: &mut Ctx) {}
+    /// Typing into the screen itself (a search line): keys resolve as in a dialog.
+    fn typing(&self) -> bool {
+        false
+    }
+    /// The text caret, while typing.
+    fn cursor(&self, _area: Rect) -> Option<Position> {
+        None
+    }
+    /// Its record was deleted or left this user's view: the app closes it.
+    fn gone(&self) -> bool {
+        false
+    }
+}
+
+/// What a screen may use while handling an action.
+pub struct Ctx<'a> {
+    pub source: &'a mut dyn DataSource,
+    pub now: DateTime<Utc>,
+    pub me: &'a Me,
+    pub people: &'a People,
+    /// The screen's area, for page sizes and clicks.
+    pub area: Rect,
+    /// The dialog stack: a screen opens dialogs on it and closes the ones it answered.
+    pub dialogs: &'a mut Vec<Dialog>,
+    pub out: &'a mut Vec<Msg>,
+}
+
+impl Ctx<'_> {
+    pub fn flash(&mut self, s: impl Into<String>) {
+        self.out.push(Msg::Flash(s.into()));
+    }
+
+    pub fn error(&mut self, e: impl std::fmt::Display) {
+        self.out.push(Msg::Error(e.to_string()));
+    }
+
+    pub fn open(&mut self, d: Dialog) {
+        self.dialogs.push(d);
+    }
+
+    /// Closes the dialog on top.
+    pub fn close(&mut self) {
+        self.dialogs.pop();
+    }
+
+    pub fn go(&mut self, place: Place) {
+        self.out.push(Msg::Go(place));
+    }
+
+    pub fn back(&mut self) {
+        self.out.push(Msg::Back);
+    }
+
+    /// A read's value, or its default with the error shown.
+    pub fn ok<T: Default>(&mut self, r: Result<T, DataError>) -> T {
+        r.unwrap_or_else(|e| {
+            self.error(e);
+            T::default()
+        })
+    }
+
+    /// Applies a write; on success reports `done` and asks everyone to reload.
+    pub fn write(&mut self, r: Result<Record, WriteError>, done: &str) -> Option<Record> {
+        match r {
+            Ok(record) => {
+                self.flash(done);
+                self.out.push(Msg::Changed);
+                Some(record)
+            }
+            Err(e) => {
+                self.error(e);
+                None
+            }
+        }
+    }
+
+    /// The name of a referenced record, for forms and labels.
+    pub fn label_of(&mut self, entity: Entity, id: &str) -> String {
+        ref_label(&*self.source, self.people, entity, id)
+    }
+
+    /// Pick-list choices of the active users.
+    pub fn user_choices(&self) -> Vec<Choice> {
+        self.people
+            .active()
+            .map(|(id, name, about)| Choice::new(id, name, about))
+            .collect()
+    }
+
+    /// A form for `entity`, its reference fields named.
+    pub fn form(
+        &mut self,
+        title: &str,
+        entity: Entity,
+        purpose: Purpose,
+        record: Option<&Record>,
+        hidden: Record,
+    ) -> Form {
+        let role = self.me.role;
+        let source = &*self.source;
+        let people = self.people;
+        Form::new(
+            title,
+            entity,
+            purpose,
+            role,
+            record,
+            hidden,
+            &mut |e, id| ref_label(source, people, e, id),
+        )
+    }
+
+    pub fn copy_id(&mut self, id: &str) {
+        if id.is_empty() {
+            return;
+        }
+        self.out
+            .push(Msg::Effect(Effect::Clipboard(id.to_string())));
+        self.flash(format!("Copied id {id}"));
+    }
+
+    pub fn confirm_delete(&mut self, entity: Entity, id: &str, what: &str) {
+        let c = Confirm::new(
+            format!("Delete {}", entity.noun()),
+            vec![
+                format!("Delete {} {what}?", entity.noun()),
+                "It goes from everyone's view once synced.".into(),
+            ],
+            Purpose::Delete {
+                entity,
+                id: id.to_string(),
+            },
+        )
+        .danger();
+        self.open(Dialog::Confirm(c));
+    }
+
+    pub fn confirm_delete_many(&mut self, entity: Entity, ids: Vec<String>) {
+        let n = ids.len();
+        let c = Confirm::new(
+            format!("Delete {n} {}", entity.name()),
+            vec![
+                format!("Delete the {n} marked {}?", entity.name()),
+                "They go from everyone's view once synced.".into(),
+            ],
+            Purpose::DeleteMany { entity, ids },
+        )
+        .danger();
+        self.open(Dialog::Confirm(c));
+    }
+
+    /// Shows why the prompt on top cannot take its answer; it stays open.
+    pub fn refuse(&mut self, why: impl Into<String>) {
+        if let Some(Dialog::Prompt(p)) = self.dialogs.last_mut() {
+            p.error = Some(why.into());
+        }
+    }
+}
+
+fn ref_label(source: &dyn DataSource, people: &People, entity: Entity, id: &str) -> String {
+    if entity == Entity::Users {
+        return people.name(id);
+    }
+    match source.get(entity, id) {
+        Ok(Some(r)) => ["name", "subject", "number", "username"]
+            .iter()
+            .map(|f| text(&r, f))
+            .find(|s| !s.is_empty())
+            .unwrap_or(id)
+            .to_string(),
+        _ => id.to_string(),
+    }
+}
+
+/// A JSON object literal as a record.
+pub fn obj(v: Value) -> Record {
+    v.as_object().cloned().unwrap_or_default()
+}
