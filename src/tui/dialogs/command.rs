@@ -292,7 +292,14 @@ mod tests {
             ["customers ", "calendar ", "conflicts "]
         );
         assert_eq!(complete("cust", &themes), ["customers "]);
-        assert_eq!(complete("list op", &themes), ["list opportunities"]);
+        assert_eq!(
+            complete("list op", &themes),
+            ["list opportunities", "list opportunity_competitors"]
+        );
+        assert_eq!(
+            complete("list compe", &themes),
+            ["list competitors", "list competitor_products"]
+        );
     }
 
     #[test]
