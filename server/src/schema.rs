@@ -120,6 +120,8 @@ pub struct Descriptor {
     pub indexes: &'static [&'static str],
     /// The fields a create/edit form shows, in order; server-set fields are never here.
     pub form: &'static [&'static str],
+    /// The fields a list or table shows, in order (links shown by their target's name).
+    pub columns: &'static [&'static str],
     /// Link fields whose target's access (read set, or a user's team) feeds this record's read
     /// set: when the target changes, this record's read set is computed again.
     pub access_links: &'static [&'static str],
@@ -505,6 +507,7 @@ const fn describe(name: &'static str, noun: &'static str, fields: &'static [Fiel
         search: &["name"],
         indexes: &[],
         form: &[],
+        columns: &["name"],
         access_links: &[],
     }
 }
@@ -512,6 +515,7 @@ const fn describe(name: &'static str, noun: &'static str, fields: &'static [Fiel
 const TEAMS: Descriptor = Descriptor {
     default_sort: "name",
     form: &["name", "description"],
+    columns: &["name", "description"],
     ..describe("teams", "team", TEAM_FIELDS)
 };
 
@@ -527,12 +531,21 @@ const USERS: Descriptor = Descriptor {
         "email",
         "active",
     ],
+    columns: &[
+        "username",
+        "display_name",
+        "role",
+        "team_id",
+        "email",
+        "active",
+    ],
     ..describe("users", "user", USER_FIELDS)
 };
 
 const STAGES: Descriptor = Descriptor {
     default_sort: "position",
     form: &["name", "position", "probability", "kind"],
+    columns: &["position", "name", "probability", "kind"],
     ..describe("stages", "stage", STAGE_FIELDS)
 };
 
@@ -560,6 +573,16 @@ const CUSTOMERS: Descriptor = Descriptor {
         "notes",
     ],
     access_links: &["owner_id"],
+    columns: &[
+        "code",
+        "name",
+        "level",
+        "category",
+        "lifecycle",
+        "region",
+        "phone",
+        "owner_id",
+    ],
     ..describe("customers", "customer", CUSTOMER_FIELDS)
 };
 
@@ -580,6 +603,15 @@ const CONTACTS: Descriptor = Descriptor {
         "notes",
     ],
     access_links: &["customer_id"],
+    columns: &[
+        "customer_id",
+        "name",
+        "title",
+        "mobile",
+        "phone",
+        "email",
+        "birthday",
+    ],
     ..describe("contacts", "contact", CONTACT_FIELDS)
 };
 
@@ -600,6 +632,15 @@ const OPPORTUNITIES: Descriptor = Descriptor {
         "close_reason",
     ],
     access_links: &["customer_id", "owner_id"],
+    columns: &[
+        "customer_id",
+        "name",
+        "stage_id",
+        "amount",
+        "probability",
+        "expected_close",
+        "owner_id",
+    ],
     ..describe("opportunities", "opportunity", OPPORTUNITY_FIELDS)
 };
 
@@ -622,6 +663,16 @@ const ACTIVITIES: Descriptor = Descriptor {
         "done",
     ],
     access_links: &["customer_id", "opportunity_id", "ticket_id", "owner_id"],
+    columns: &[
+        "starts_at",
+        "due_at",
+        "kind",
+        "subject",
+        "customer_id",
+        "done",
+        "outcome",
+        "owner_id",
+    ],
     ..describe("activities", "activity", ACTIVITY_FIELDS)
 };
 
@@ -645,6 +696,15 @@ const TICKETS: Descriptor = Descriptor {
         "description",
     ],
     access_links: &["customer_id", "assignee_id"],
+    columns: &[
+        "number",
+        "priority",
+        "status",
+        "subject",
+        "customer_id",
+        "assignee_id",
+        "resolution_due",
+    ],
     ..describe("tickets", "ticket", TICKET_FIELDS)
 };
 
@@ -654,6 +714,7 @@ const COMMENTS: Descriptor = Descriptor {
     indexes: &["ticket_id"],
     form: &["body", "internal"],
     access_links: &["ticket_id"],
+    columns: &["ticket_id", "body", "internal"],
     ..describe("comments", "comment", COMMENT_FIELDS)
 };
 
@@ -674,6 +735,7 @@ const COMPETITORS: Descriptor = Descriptor {
         "tags",
         "notes",
     ],
+    columns: &["name", "threat", "website", "strengths", "weaknesses"],
     ..describe("competitors", "competitor", COMPETITOR_FIELDS)
 };
 
@@ -691,6 +753,7 @@ const COMPETITOR_PRODUCTS: Descriptor = Descriptor {
         "used_by",
         "notes",
     ],
+    columns: &["competitor_id", "name", "price", "strengths", "weaknesses"],
     ..describe(
         "competitor_products",
         "competitor product",
@@ -713,6 +776,14 @@ const OPPORTUNITY_COMPETITORS: Descriptor = Descriptor {
         "notes",
     ],
     access_links: &["opportunity_id"],
+    columns: &[
+        "opportunity_id",
+        "competitor_id",
+        "product_id",
+        "threat",
+        "status",
+        "price_offered",
+    ],
     ..describe(
         "opportunity_competitors",
         "opportunity competitor",
@@ -770,6 +841,9 @@ mod tests {
                 for column in index.split(", ") {
                     assert!(known(column), "{} indexes unknown {column}", d.name);
                 }
+            }
+            for name in d.columns {
+                assert!(known(name), "{} lists unknown {name}", d.name);
             }
             for name in d.form {
                 let field = e.field(name).unwrap_or_else(|| panic!("{}.{name}", d.name));

@@ -214,79 +214,13 @@ impl Resolve for Names<'_> {
     }
 }
 
-/// The columns a table shows, each a field, a linked record's label, or money.
-fn columns(entity: Entity) -> &'static [&'static str] {
-    match entity {
-        Entity::Customers => &[
-            "code",
-            "name",
-            "level",
-            "category",
-            "lifecycle",
-            "region",
-            "phone",
-            "owner_id",
-        ],
-        Entity::Contacts => &[
-            "customer_id",
-            "name",
-            "title",
-            "mobile",
-            "phone",
-            "email",
-            "birthday",
-        ],
-        Entity::Opportunities => &[
-            "customer_id",
-            "name",
-            "stage_id",
-            "amount",
-            "probability",
-            "expected_close",
-            "owner_id",
-        ],
-        Entity::Activities => &[
-            "starts_at",
-            "due_at",
-            "kind",
-            "subject",
-            "customer_id",
-            "done",
-            "outcome",
-            "owner_id",
-        ],
-        Entity::Tickets => &[
-            "number",
-            "priority",
-            "status",
-            "subject",
-            "customer_id",
-            "assignee_id",
-            "resolution_due",
-        ],
-        Entity::Competitors => &["name", "threat", "website", "strengths", "weaknesses"],
-        Entity::CompetitorProducts => {
-            &["competitor_id", "name", "price", "strengths", "weaknesses"]
-        }
-        Entity::OpportunityCompetitors => &[
-            "opportunity_id",
-            "competitor_id",
-            "product_id",
-            "threat",
-            "status",
-            "price_offered",
-        ],
-        _ => &["id"],
-    }
-}
-
 /// Rows for a table: ids shown as names, money as amounts, pending edits marked.
 fn display_rows(
     names: &Names<'_>,
     entity: Entity,
     records: &[Record],
 ) -> (Vec<&'static str>, Vec<Map<String, Value>>) {
-    let cols = columns(entity);
+    let cols = entity.descriptor().columns;
     let mut cache = HashMap::new();
     let rows = records
         .iter()
