@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod dedupe;
 pub mod error;
+pub mod rules;
 pub mod schema;
 pub mod seed;
 pub mod service;

@@ -15,11 +15,11 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crm_server::dedupe;
+use crm_server::rules::reminders;
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
 
 use super::data::*;
-use super::fake::next_anniversary;
 use super::sla;
 use crate::replica::{Keep, LocalQuery, Replica, ReplicaError};
 
@@ -291,14 +291,7 @@ impl DataSource for ReplicaSource {
 
     /// Candidates from the phone look-up and the search, kept when a normalized key matches.
     fn find_duplicates(&self, customer: &Record) -> Result<Vec<Record>, DataError> {
-        let keys = |r: &Record| {
-            [
-                dedupe::name_key(text(r, "name")),
-                dedupe::phone_key(text(r, "phone")),
-                dedupe::email_key(text(r, "email")),
-            ]
-        };
-        let mine = keys(customer);
+        let mine = dedupe::Keys::of(customer);
         let mut candidates = Vec::new();
         if let Some(phone) = opt_text(customer, "phone") {
             candidates.extend(self.replica.customer_by_phone(phone).map_err(storage)?);
@@ -315,12 +308,7 @@ impl DataSource for ReplicaSource {
             .filter(|c| {
                 text(c, "id") != text(customer, "id") && seen.insert(text(c, "id").to_string())
             })
-            .filter(|c| {
-                keys(c)
-                    .iter()
-                    .zip(mine.iter())
-                    .any(|(a, b)| a.is_some() && a == b)
-            })
+            .filter(|c| mine.matches(&dedupe::Keys::of(c)).is_some())
             .collect())
     }
 
@@ -456,9 +444,7 @@ impl DataSource for ReplicaSource {
         for c in &customers {
             let cid = text(c, "id");
             for k in self.contacts_of(cid)? {
-                if let Some(date) = date(&k, "birthday").and_then(|b| next_anniversary(b, q.from))
-                    && date <= q.to
-                {
+                if let Some(date) = reminders::birthday_between(&k, q.from, q.to) {
                     birthdays.push(Birthday {
                         contact: k,
                         customer_name: text(c, "name").to_string(),
@@ -466,24 +452,14 @@ impl DataSource for ReplicaSource {
                     });
                 }
             }
-            let Some(days) = q
-                .quiet_days
-                .iter()
-                .find(|(l, _)| l == text(c, "level"))
-                .map(|(_, d)| *d)
-            else {
+            if reminders::quiet_days(text(c, "level"), &q.quiet_days).is_none() {
                 continue;
-            };
+            }
             let recent = self.list(
                 Entity::Activities,
                 &query(vec![("customer_id", json!(cid))], "created_at", true, 0, 50),
             )?;
-            let last = recent
-                .iter()
-                .filter_map(activity_time)
-                .filter(|t| *t <= q.now)
-                .max();
-            if last.is_none_or(|t| t <= q.now - chrono::Duration::days(i64::from(days))) {
+            if let Some(last) = reminders::quiet_customer(c, &recent, q.now, &q.quiet_days) {
                 quiet.push(QuietCustomer {
                     customer: c.clone(),
                     last_contact: last,
@@ -493,9 +469,10 @@ impl DataSource for ReplicaSource {
         birthdays.sort_by_key(|b| b.date);
         birthdays.truncate(q.limit);
         quiet.sort_by(|a, b| {
-            a.last_contact
-                .cmp(&b.last_contact)
-                .then(text(&a.customer, "name").cmp(text(&b.customer, "name")))
+            reminders::quiet_order(
+                (a.last_contact, text(&a.customer, "name")),
+                (b.last_contact, text(&b.customer, "name")),
+            )
         });
         quiet.truncate(q.limit);
         let mut filters = vec![("done", json!(false))];
@@ -505,9 +482,9 @@ impl DataSource for ReplicaSource {
         let mut overdue: Vec<Record> = self
             .all(Entity::Activities, filters, "created_at", true)?
             .into_iter()
-            .filter(|a| time(a, "due_at").is_some_and(|d| d < q.now))
+            .filter(|a| reminders::is_overdue(a, q.now))
             .collect();
-        overdue.sort_by_key(|a| time(a, "due_at"));
+        overdue.sort_by(reminders::overdue_order);
         overdue.truncate(q.limit);
         Ok(Reminders {
             birthdays,

@@ -7,6 +7,7 @@ use super::text;
 use crate::access::Actor;
 use crate::dedupe;
 use crate::error::ApiError;
+use crate::rules::numbers;
 use crate::schema::Entity;
 use crate::store::{Hidden, Record, Tx};
 
@@ -34,7 +35,7 @@ pub(super) fn prepare(
     match text(record, "code") {
         None => {
             let code = loop {
-                let code = format!("C{:06}", tx.next_counter("customer_code")?);
+                let code = numbers::customer_code(tx.next_counter(numbers::CUSTOMER_COUNTER)?);
                 if !tx.code_taken(&code, None)? {
                     break code;
                 }
@@ -57,17 +58,7 @@ pub(super) fn prepare(
 
 pub(super) fn hidden_columns(entity: Entity, record: &Record) -> Hidden {
     match entity {
-        Entity::Customers => vec![
-            ("name_key", text(record, "name").and_then(dedupe::name_key)),
-            (
-                "phone_key",
-                text(record, "phone").and_then(dedupe::phone_key),
-            ),
-            (
-                "email_key",
-                text(record, "email").and_then(dedupe::email_key),
-            ),
-        ],
+        Entity::Customers => dedupe::Keys::of(record).columns(),
         _ => Vec::new(),
     }
 }
@@ -78,21 +69,15 @@ pub(super) fn check_duplicates(
     record: &Record,
     except: Option<&str>,
 ) -> Result<(), ApiError> {
-    let keys = hidden_columns(Entity::Customers, record);
-    let found = tx.find_duplicates(&keys, except)?;
+    let keys = dedupe::Keys::of(record);
+    let found = tx.find_duplicates(&keys.clone().columns(), except)?;
     let Some(existing) = found.first() else {
         return Ok(());
     };
-    let matched: Vec<&str> = keys
-        .iter()
-        .filter(|(column, key)| {
-            key.is_some()
-                && hidden_columns(Entity::Customers, existing)
-                    .iter()
-                    .any(|(c, k)| c == column && k == key)
-        })
-        .map(|(column, _)| column.trim_end_matches("_key"))
-        .collect();
+    let matched = keys
+        .matches(&dedupe::Keys::of(existing))
+        .map(|m| m.on)
+        .unwrap_or_default();
     let owner_id = text(existing, "owner_id");
     let owner = match owner_id {
         Some(id) => tx.get(Entity::Users, id)?.map(|u| u.record),

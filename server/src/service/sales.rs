@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use super::text;
 use crate::access::Actor;
 use crate::error::ApiError;
+use crate::rules::reasons;
 use crate::schema::Entity;
 use crate::store::{ListQuery, Record, Tx};
 
@@ -49,12 +50,7 @@ pub(super) fn prepare_opportunity(
             record.insert("probability".into(), stage["probability"].clone());
         }
         let kind = text(stage, "kind").unwrap_or("open");
-        if kind != "open" && text(record, "close_reason").is_none() {
-            return Err(ApiError::invalid(
-                "close_reason",
-                format!("say why the opportunity was {kind}"),
-            ));
-        }
+        reasons::close_reason(kind, text(record, "close_reason"))?;
     }
     Ok(())
 }

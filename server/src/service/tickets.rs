@@ -3,12 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{now, text};
 use crate::access::Actor;
 use crate::error::ApiError;
+use crate::rules::{numbers, reasons, sla};
 use crate::schema::Entity;
 use crate::store::{Record, Tx};
 use crate::validate::format_time;
@@ -20,23 +21,23 @@ pub(super) fn prepare(
 ) -> Result<(), ApiError> {
     let now = now();
     if old.is_none() {
-        let number = format!("T-{:06}", tx.next_counter("ticket_number")?);
+        let number = numbers::ticket_number(tx.next_counter(numbers::TICKET_COUNTER)?);
         record.insert("number".into(), Value::String(number));
     }
     let priority_changed = old.is_none_or(|o| o.get("priority") != record.get("priority"));
     if priority_changed {
-        // Due times run from when the ticket was opened, at the current priority's service level.
         let opened = text(record, "created_at")
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map_or(now, |t| t.with_timezone(&Utc));
-        let (first, resolve) = tx.sla(text(record, "priority").unwrap_or("normal"))?;
+        let priority = text(record, "priority").unwrap_or(sla::DEFAULT_PRIORITY);
+        let due = sla::Policy::from(tx.sla(priority)?).due(opened);
         record.insert(
             "first_response_due".into(),
-            Value::String(format_time(opened + Duration::minutes(first))),
+            Value::String(format_time(due.first_response)),
         );
         record.insert(
             "resolution_due".into(),
-            Value::String(format_time(opened + Duration::minutes(resolve))),
+            Value::String(format_time(due.resolution)),
         );
     }
     let status = text(record, "status").unwrap_or("new").to_string();
@@ -44,27 +45,18 @@ pub(super) fn prepare(
     if status != "new" && record.get("first_responded_at").is_none_or(Value::is_null) {
         record.insert("first_responded_at".into(), Value::String(format_time(now)));
     }
-    let finished = matches!(status.as_str(), "resolved" | "closed");
+    let finished = sla::is_finished(&status);
     if finished {
-        if text(record, "resolution").is_none() {
-            return Err(ApiError::invalid(
-                "resolution",
-                "say how the request was resolved",
-            ));
-        }
+        reasons::resolution(&status, text(record, "resolution"))?;
         if record.get("resolved_at").is_none_or(Value::is_null) {
             record.insert("resolved_at".into(), Value::String(format_time(now)));
         }
-    } else if matches!(old_status, "resolved" | "closed") {
+    } else if sla::is_finished(old_status) {
         // Reopened: the clock runs again.
         record.insert("resolved_at".into(), Value::Null);
     }
-    if record.get("satisfaction").is_some_and(|s| !s.is_null()) && !finished {
-        return Err(ApiError::invalid(
-            "satisfaction",
-            "is recorded when the ticket is resolved or closed",
-        ));
-    }
+    let rated = record.get("satisfaction").is_some_and(|s| !s.is_null());
+    reasons::satisfaction(&status, rated)?;
     Ok(())
 }
 
