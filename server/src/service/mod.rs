@@ -16,6 +16,7 @@ mod users;
 mod wire;
 
 pub use feed::{audit_trail, feed, snapshot};
+pub use users::{NamedTeam, team_named};
 pub use wire::{
     FeedEntry, FeedOp, FeedPage, SNAPSHOT_POSITION, SnapshotCursor, SnapshotPage, SnapshotPosition,
     SnapshotRecord,
