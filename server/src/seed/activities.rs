@@ -238,77 +238,14 @@ impl Gen {
     }
 }
 
+/// The subject lines for an activity of `kind`, in Chinese or English, about a ticket or not:
+/// the first entry of the `subjects` list that fits (the last ones fit every kind).
 pub(super) fn subject_templates(kind: &str, zh: bool, ticket: bool) -> &'static [&'static str] {
-    match (kind, zh, ticket) {
-        ("call", true, true) => &["来电：{about}", "回电确认：{about}", "跟进工单：{about}"],
-        ("call", false, true) => &[
-            "Call about: {about}",
-            "Call back on: {about}",
-            "Follow-up call: {about}",
-        ],
-        ("call", true, false) => &[
-            "电话回访{who}",
-            "电话跟进：{about}",
-            "确认{customer}报价反馈",
-            "约{who}见面时间",
-        ],
-        ("call", false, false) => &[
-            "Call {who}",
-            "Follow up on {about}",
-            "Check quote feedback from {customer}",
-            "Book a meeting with {who}",
-        ],
-        ("meeting", true, _) => &[
-            "{customer}需求沟通会",
-            "方案评审：{about}",
-            "季度业务回顾（{customer}）",
-            "与{who}商务洽谈",
-        ],
-        ("meeting", false, _) => &[
-            "Requirements workshop with {customer}",
-            "Proposal review: {about}",
-            "Quarterly review with {customer}",
-            "Meeting with {who}",
-        ],
-        ("visit", true, _) => &[
-            "拜访{customer}",
-            "上门演示产品（{customer}）",
-            "现场调研：{about}",
-            "拜访{who}",
-        ],
-        ("visit", false, _) => &[
-            "Visit {customer}",
-            "On-site demo at {customer}",
-            "Site survey: {about}",
-            "Visit {who}",
-        ],
-        ("task", true, true) => &["处理工单：{about}", "回复客户：{about}"],
-        ("task", false, true) => &["Work the ticket: {about}", "Reply to the customer: {about}"],
-        ("task", true, false) => &[
-            "准备{customer}报价单",
-            "发送合同草稿给{who}",
-            "整理会议纪要（{customer}）",
-            "更新{customer}客户资料",
-            "跟进：{about}",
-        ],
-        ("task", false, false) => &[
-            "Prepare a quote for {customer}",
-            "Send the draft contract to {who}",
-            "Write up meeting notes ({customer})",
-            "Update {customer}'s details",
-            "Follow up: {about}",
-        ],
-        ("email", true, _) => &[
-            "发送产品资料给{who}",
-            "邮件发送报价：{about}",
-            "回复{who}的咨询",
-        ],
-        ("email", false, _) => &[
-            "Send brochure to {who}",
-            "Email the quote: {about}",
-            "Reply to {who}",
-        ],
-        (_, true, _) => &["客户反馈记录（{customer}）", "备注：{about}"],
-        (_, false, _) => &["Notes from {customer}", "Note: {about}"],
-    }
+    WORDS
+        .subjects
+        .iter()
+        .find(|s| {
+            s.zh == zh && s.kind.is_none_or(|k| k == kind) && s.ticket.is_none_or(|t| t == ticket)
+        })
+        .map_or(&[], |s| &s.templates)
 }

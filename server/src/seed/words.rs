@@ -51,6 +51,17 @@ pub(super) struct TopicOf<'a> {
     pub(super) resolution: &'a str,
 }
 
+/// Subject lines of activities: for a kind (None: any), a language, about a ticket or not (None:
+/// either). `{customer}`, `{who}` and `{about}` are filled in.
+#[derive(Deserialize)]
+pub(super) struct SubjectsOf<'a> {
+    pub(super) kind: Option<&'a str>,
+    pub(super) zh: bool,
+    pub(super) ticket: Option<bool>,
+    #[serde(borrow)]
+    pub(super) templates: Vec<&'a str>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct WordsOf<'a> {
@@ -157,6 +168,8 @@ pub(super) struct WordsOf<'a> {
     pub(super) replies_en: Vec<&'a str>,
     #[serde(borrow)]
     pub(super) internal_en: Vec<&'a str>,
+    #[serde(borrow)]
+    pub(super) subjects: Vec<SubjectsOf<'a>>,
 }
 
 #[cfg(test)]
@@ -218,6 +231,20 @@ mod tests {
             w.internal_en.len(),
         ];
         assert!(lens.iter().all(|n| *n > 0), "{lens:?}");
+        assert!(w.subjects.iter().all(|s| !s.templates.is_empty()));
+        // Every kind finds its subject lines, in both languages, about a ticket or not.
+        for &kind in crate::schema::ACTIVITY_KINDS {
+            for zh in [true, false] {
+                for ticket in [true, false] {
+                    assert!(
+                        w.subjects.iter().any(|s| s.zh == zh
+                            && s.kind.is_none_or(|k| k == kind)
+                            && s.ticket.is_none_or(|t| t == ticket)),
+                        "{kind} {zh} {ticket}"
+                    );
+                }
+            }
+        }
         assert!(w.cities.iter().all(|c| !c.districts.is_empty()));
         assert!(
             w.countries
