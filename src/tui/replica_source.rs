@@ -698,6 +698,83 @@ mod tests {
         assert!(s.status().pending >= 2);
     }
 
+    /// The reminders read from the replica and decided by `crm_server::rules::reminders`: a
+    /// birthday in the range, a watched customer gone quiet (a planned meeting is no contact),
+    /// a follow-up past due and not done.
+    #[test]
+    fn reminders_over_the_replica_follow_the_rules() {
+        let (_dir, mut s) = source();
+        let now = DateTime::parse_from_rfc3339("2026-05-31T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut customer = |name: &str, level: &str| {
+            let c = s.create(
+                Entity::Customers,
+                obj(json!({"name": name, "level": level})),
+            );
+            text(&c.unwrap(), "id").to_string()
+        };
+        let quiet = customer("Quiet Co", "A");
+        let busy = customer("Busy Co", "A");
+        let unwatched = customer("Unwatched Co", "C");
+        let add = |s: &mut ReplicaSource, entity, body: Value| {
+            s.create(entity, obj(body)).unwrap();
+        };
+        add(
+            &mut s,
+            Entity::Contacts,
+            json!({"customer_id": quiet, "name": "Ann", "birthday": "1980-06-03"}),
+        );
+        add(
+            &mut s,
+            Entity::Contacts,
+            json!({"customer_id": busy, "name": "Bob", "birthday": "1980-08-03"}),
+        );
+        for (customer, at) in [
+            (&quiet, "2026-05-01T09:00:00Z"),
+            (&quiet, "2026-06-02T09:00:00Z"),
+            (&busy, "2026-05-30T09:00:00Z"),
+        ] {
+            add(
+                &mut s,
+                Entity::Activities,
+                json!({"kind": "meeting", "subject": "Visit", "customer_id": customer, "starts_at": at}),
+            );
+        }
+        for (subject, done) in [("Send the quote", false), ("Sent", true)] {
+            add(
+                &mut s,
+                Entity::Activities,
+                json!({"kind": "task", "subject": subject, "customer_id": unwatched,
+                       "due_at": "2026-05-30T09:00:00Z", "done": done}),
+            );
+        }
+        let q = ReminderQuery {
+            from: now.date_naive(),
+            to: now.date_naive() + chrono::Duration::days(14),
+            now,
+            owner: None,
+            quiet_days: vec![("A".into(), 14)],
+            limit: 10,
+        };
+        let r = s.reminders(&q).unwrap();
+        let birthdays: Vec<&str> = r
+            .birthdays
+            .iter()
+            .map(|b| text(&b.contact, "name"))
+            .collect();
+        assert_eq!(birthdays, ["Ann"]);
+        assert_eq!(r.birthdays[0].customer_name, "Quiet Co");
+        let quiet_names: Vec<&str> = r.quiet.iter().map(|c| text(&c.customer, "name")).collect();
+        assert_eq!(quiet_names, ["Quiet Co"]);
+        assert_eq!(
+            r.quiet[0].last_contact.map(|t| t.to_rfc3339()),
+            Some("2026-05-01T09:00:00+00:00".to_string())
+        );
+        let overdue: Vec<&str> = r.overdue.iter().map(|a| text(a, "subject")).collect();
+        assert_eq!(overdue, ["Send the quote"]);
+    }
+
     #[test]
     fn the_reverse_order_mirrors_the_forward_one() {
         // The end of the list is read with the opposite sort: ties must fall the same way.
