@@ -4,9 +4,9 @@
 pub mod access;
 pub mod api;
 pub mod auth;
-pub mod competition;
 pub mod dedupe;
 pub mod error;
+pub mod rules;
 pub mod schema;
 pub mod seed;
 pub mod service;

@@ -184,26 +184,11 @@ fn main() -> Result<()> {
                 let team_id = match &team {
                     None => Value::Null,
                     Some(name) => {
-                        let query = ListQuery {
-                            filters: vec![("name", json!(name))],
-                            sort: "name",
-                            limit: 1,
-                            ..ListQuery::default()
-                        };
-                        match tx.list(Entity::Teams, &query, None)?.first() {
-                            Some(t) => t["id"].clone(),
-                            None => {
-                                let made = service::create(
-                                    tx,
-                                    &system,
-                                    Entity::Teams,
-                                    &object(json!({"name": name})),
-                                    false,
-                                )?;
-                                eprintln!("created team {name}");
-                                made.record["id"].clone()
-                            }
+                        let team = service::team_named(tx, name)?;
+                        if team.made {
+                            eprintln!("created team {name}");
                         }
+                        Value::String(team.id)
                     }
                 };
                 let body = json!({

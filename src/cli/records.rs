@@ -418,22 +418,22 @@ fn refuse_local_duplicate(
     names: &Names<'_>,
     body: &Map<String, Value>,
 ) -> Result<(), CliError> {
-    use crm_server::dedupe;
+    use crm_server::dedupe::Keys;
     let text = |f: &str| body.get(f).and_then(Value::as_str);
     let candidates = [
         text("name").map(|n| (n, "name")),
         text("phone").map(|p| (p, "phone")),
         text("email").map(|e| (e, "email")),
     ];
+    let mine = Keys::new(text("name"), text("phone"), text("email"));
     for (value, field) in candidates.into_iter().flatten() {
         let matches = match field {
             "phone" => replica.customer_by_phone(value)?,
             _ => replica.search_customers(value, 20)?,
         };
-        let same = |r: &Record| match field {
-            "name" => r.text("name").and_then(dedupe::name_key) == dedupe::name_key(value),
-            "email" => r.text("email").and_then(dedupe::email_key) == dedupe::email_key(value),
-            _ => true,
+        let same = |r: &Record| {
+            mine.matches(&Keys::new(r.text("name"), r.text("phone"), r.text("email")))
+                .is_some_and(|m| m.on.contains(&field))
         };
         if let Some(existing) = matches.iter().find(|r| same(r)) {
             let owner = existing
