@@ -3,12 +3,17 @@
 //! lost while offline or when the program is killed.
 //!
 //! Reads (`get`, `list`, `search_customers`, ...) are in `query`; local writes (`create`,
-//! `update`, `delete`) and conflict resolution in `writes`; what the sync engine calls (`apply_page`
-//! and the outbox steps) in `feed`; how a row is derived from the server copy and the outbox in
-//! `rows`.
+//! `update`, `delete`) and conflict resolution in `local_writes`; what the sync engine calls:
+//! applying feed and snapshot pages in `apply`, an outbox entry's send, acknowledgement, rebase
+//! (with the pure three-way `merge`) and refusal in `outbox_lifecycle`; the outbox file in
+//! `outbox`; how a row is derived from the server copy and the outbox in `rows` (with the pure
+//! `overlay`).
 
-mod feed;
+mod apply;
+mod local_writes;
+mod merge;
 mod outbox;
+mod outbox_lifecycle;
 mod overlay;
 mod query;
 mod rows;
@@ -16,7 +21,6 @@ pub mod schema;
 pub mod search;
 mod search_build;
 mod signal;
-mod writes;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -27,7 +31,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use feed::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot_page};
+pub use apply::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot_page};
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use query::LocalQuery;
 pub use rows::PreparedRow;
