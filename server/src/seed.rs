@@ -23,7 +23,9 @@ use crate::dedupe;
 use crate::error::ApiError;
 use crate::schema::{Entity, PRIORITIES, SYSTEM_FIELDS};
 use crate::service;
-use crate::store::{self, AuditEntry, Database, Hidden, ListQuery, NewRecord, Record, Tx};
+use crate::store::{
+    self, AuditEntry, Database, Hidden, ListQuery, NewRecord, Record, StorageError, Tx,
+};
 use crate::validate::{self, format_time};
 
 /// The password of every demo user.
@@ -169,11 +171,11 @@ fn seed(
         opportunities: g.opportunities,
         ..SeedReport::default()
     };
-    store::write(db, |tx| {
+    store::write(db, |tx| -> Result<(), ApiError> {
         let tickets = g.tickets(tx, &mut report)?;
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
-        tx.audit(&AuditEntry {
+        Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",
             entity: None,
@@ -188,7 +190,7 @@ fn seed(
                 "tickets": report.tickets,
                 "comments": report.comments,
             })),
-        })
+        })?)
     })?;
     Ok(report)
 }
@@ -214,7 +216,7 @@ fn write_customers(
                 customers: 0,
             };
             tx.insert_new(&mut feed)?;
-            Ok(feed.customers)
+            Ok::<_, StorageError>(feed.customers)
         })?;
         if made == 0 {
             return Err(ApiError::Internal(
@@ -237,7 +239,7 @@ struct Feed<'a> {
 }
 
 impl Feed<'_> {
-    fn code(&self) -> Result<String, ApiError> {
+    fn code(&self) -> Result<String, StorageError> {
         loop {
             let code = format!("C{:06}", self.tx.next_counter("customer_code")?);
             if !self.tx.code_taken(&code, None)? {
@@ -248,7 +250,7 @@ impl Feed<'_> {
 }
 
 impl Iterator for Feed<'_> {
-    type Item = Result<NewRecord, ApiError>;
+    type Item = Result<NewRecord, StorageError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -2587,7 +2589,10 @@ mod tests {
     }
 
     fn actor(db: &dyn Database, username: &str) -> Actor {
-        store::read(db, |tx| Ok(tx.credentials(username)?.unwrap().actor)).unwrap()
+        store::read(db, |tx| {
+            Ok::<_, ApiError>(tx.credentials(username)?.unwrap().actor)
+        })
+        .unwrap()
     }
 
     fn ids(records: &[Record]) -> BTreeSet<String> {
@@ -2795,7 +2800,7 @@ mod tests {
                             );
                         }
                     }
-                    Ok(())
+                    Ok::<_, ApiError>(())
                 })
                 .unwrap();
                 match entity {
@@ -2898,7 +2903,7 @@ mod tests {
                         "{} {id}",
                         entity.name()
                     );
-                    Ok(())
+                    Ok::<_, ApiError>(())
                 })
                 .unwrap();
             }
@@ -2946,7 +2951,7 @@ mod tests {
                     Err(e) => panic!("{e}"),
                 }
             }
-            Ok(())
+            Ok::<_, ApiError>(())
         })
         .unwrap();
 
@@ -2968,7 +2973,7 @@ mod tests {
                 service::get(tx, &chen, Entity::Opportunities, id),
                 Err(ApiError::NotFound(_))
             ));
-            Ok(())
+            Ok::<_, ApiError>(())
         })
         .unwrap();
         // Every stage has deals in it.
@@ -3088,7 +3093,7 @@ mod tests {
             )?;
             let body = object(json!({"subject": "new", "customer_id": c.record["id"]}));
             let t = service::create(tx, &li, Entity::Tickets, &body, false)?;
-            Ok((c.record, t.record))
+            Ok::<_, ApiError>((c.record, t.record))
         })
         .unwrap();
         let code = customer["code"].as_str().unwrap();
@@ -3114,7 +3119,7 @@ mod tests {
                     found[0]["name"]
                 );
             }
-            Ok(())
+            Ok::<_, ApiError>(())
         })
         .unwrap();
         // The stored keys are the ones a create is checked against.
@@ -3169,7 +3174,7 @@ mod tests {
                     c.password_hash.as_deref().unwrap()
                 ));
             }
-            Ok(())
+            Ok::<_, ApiError>(())
         })
         .unwrap();
     }

@@ -99,7 +99,7 @@ pub fn list(
     entity: Entity,
     query: &ListQuery,
 ) -> Result<Vec<Record>, ApiError> {
-    tx.list(entity, query, viewer(actor).as_deref())
+    Ok(tx.list(entity, query, viewer(actor).as_deref())?)
 }
 
 /// What a write returns: the record and whether it was created by this call.
@@ -326,13 +326,13 @@ fn tombstone(
             }
         }
     }
-    tx.audit(&AuditEntry {
+    Ok(tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "delete",
         entity: Some(entity),
         record_id: Some(id),
         changes: None,
-    })
+    })?)
 }
 
 /// Recomputes the read sets of records derived from this one, telling those who lost sight.
