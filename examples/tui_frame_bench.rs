@@ -24,7 +24,7 @@ use crm::replica::Replica;
 use crm::tui::fake::{FakeSource, fixture_now};
 use crm::tui::{Action, App, DataSource, ReplicaSource, TuiOptions};
 use crm_server::schema::Entity;
-use crm_server::service::{FeedEntry, FeedOp, FeedPage};
+use crm_server::wire::{FeedEntry, FeedOp, FeedPage};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

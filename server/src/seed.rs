@@ -2987,7 +2987,7 @@ mod tests {
         }
     }
 
-    fn whole_feed(db: &dyn Database, actor: &Actor) -> Vec<service::FeedEntry> {
+    fn whole_feed(db: &dyn Database, actor: &Actor) -> Vec<crate::wire::FeedEntry> {
         let mut out = Vec::new();
         let mut since = 0;
         loop {
@@ -3010,7 +3010,7 @@ mod tests {
             .iter()
             .filter(|e| e.entity == Entity::Customers)
             .map(|e| {
-                assert_eq!(e.op, service::FeedOp::Upsert);
+                assert_eq!(e.op, crate::wire::FeedOp::Upsert);
                 e.id.clone()
             })
             .collect();

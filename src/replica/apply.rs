@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crm_server::schema::Entity;
-use crm_server::service::{FeedOp, FeedPage, SnapshotCursor, SnapshotPage};
+use crm_server::wire::{FeedOp, FeedPage, SnapshotCursor, SnapshotPage};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};

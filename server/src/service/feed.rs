@@ -2,12 +2,12 @@
 
 use serde_json::Value;
 
-use super::wire::{FeedEntry, FeedOp, FeedPage, SnapshotCursor, SnapshotPosition};
 use super::{TxLookup, viewer};
 use crate::access::{self, Actor, Role};
 use crate::error::ApiError;
 use crate::schema::Entity;
 use crate::store::{StorageError, Tx};
+use crate::wire::{FeedEntry, FeedOp, FeedPage, SnapshotCursor, SnapshotPosition};
 
 /// Bytes set aside per record of a snapshot page: more than most records take (about 600 in
 /// the demo data) and at most `MAX_ROOM` in all.

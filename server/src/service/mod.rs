@@ -13,13 +13,8 @@ mod feed;
 mod sales;
 mod tickets;
 mod users;
-mod wire;
 
 pub use feed::{audit_trail, feed, snapshot};
-pub use wire::{
-    FeedEntry, FeedOp, FeedPage, SNAPSHOT_POSITION, SnapshotCursor, SnapshotPage, SnapshotPosition,
-    SnapshotRecord,
-};
 
 use std::collections::BTreeSet;
 
