@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::ReplicaError;
+use super::error::ReplicaError;
 
 pub const OUTBOX_VERSION: i64 = 1;
 
