@@ -12,6 +12,7 @@ pub mod seed;
 pub mod service;
 pub mod store;
 pub mod validate;
+pub mod wire;
 
 use std::future::Future;
 use std::path::Path;

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{Client, TestServer, id_of};
-use crm_server::service::{SNAPSHOT_POSITION, SnapshotPage, SnapshotPosition};
+use crm_server::wire::{SNAPSHOT_POSITION, SnapshotPage, SnapshotPosition};
 use reqwest::Method;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};

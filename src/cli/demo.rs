@@ -44,7 +44,7 @@ pub fn command() -> Command {
         )
 }
 
-fn failed(what: &str) -> impl Fn(crm_server::ApiError) -> CliError + '_ {
+fn failed<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> CliError + '_ {
     move |e| CliError::Other(format!("{what}: {e}"))
 }
 

@@ -10,8 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::ReplicaError;
-use super::rows::json_text;
+use super::error::ReplicaError;
 
 pub const OUTBOX_VERSION: i64 = 1;
 
@@ -183,6 +182,11 @@ pub fn open(path: &Path) -> Result<Connection, ReplicaError> {
         ))?;
     }
     Ok(conn)
+}
+
+/// A JSON object as text, without copying it first.
+fn json_text(map: &Map<String, Value>) -> String {
+    serde_json::to_string(map).unwrap_or_else(|_| "{}".into())
 }
 
 fn json_map(text: &str) -> Map<String, Value> {

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crm_server::schema::Entity;
-use crm_server::service::{
-    FeedPage, SNAPSHOT_POSITION, SnapshotCursor, SnapshotPage, SnapshotPosition,
+use crm_server::wire::{
+    FeedPage, IDEMPOTENCY_KEY, IF_MATCH, SNAPSHOT_POSITION, SnapshotCursor, SnapshotPage,
+    SnapshotPosition,
 };
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
@@ -359,7 +360,7 @@ impl ApiClient {
     ) -> Result<Map<String, Value>, ClientError> {
         let mut builder = self
             .request(Method::POST, &format!("/{}", entity.name()))
-            .header("Idempotency-Key", idempotency_key)
+            .header(IDEMPOTENCY_KEY, idempotency_key)
             .json(body);
         if allow_duplicate {
             builder = builder.query(&[("allow_duplicate", "true")]);
@@ -378,10 +379,10 @@ impl ApiClient {
     ) -> Result<Map<String, Value>, ClientError> {
         let mut builder = self
             .request(Method::PATCH, &format!("/{}/{id}", entity.name()))
-            .header("Idempotency-Key", idempotency_key)
+            .header(IDEMPOTENCY_KEY, idempotency_key)
             .json(changes);
         if let Some(version) = if_match {
-            builder = builder.header("If-Match", version.to_string());
+            builder = builder.header(IF_MATCH, version.to_string());
         }
         self.send(builder).await
     }
@@ -395,9 +396,9 @@ impl ApiClient {
     ) -> Result<(), ClientError> {
         let mut builder = self
             .request(Method::DELETE, &format!("/{}/{id}", entity.name()))
-            .header("Idempotency-Key", idempotency_key);
+            .header(IDEMPOTENCY_KEY, idempotency_key);
         if let Some(version) = if_match {
-            builder = builder.header("If-Match", version.to_string());
+            builder = builder.header(IF_MATCH, version.to_string());
         }
         let _: Value = self.send(builder).await?;
         Ok(())

@@ -90,7 +90,7 @@ async fn login(
                 record_id: Some(who.id.clone()),
                 changes: None,
             })?;
-            Ok(tx.get(Entity::Users, &who.id)?.map(|s| s.record))
+            Ok::<_, ApiError>(tx.get(Entity::Users, &who.id)?.map(|s| s.record))
         })
         .await?
         .ok_or(ApiError::BadCredentials)?;

@@ -116,19 +116,29 @@ impl AppState {
     }
 
     /// Runs a read transaction on a reader thread.
-    async fn read<T: Send + 'static>(
+    async fn read<T: Send + 'static, E: Send + 'static>(
         &self,
-        f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
+        f: impl FnOnce(&dyn Tx) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        ApiError: From<E>,
+    {
         self.0.readers.read(f).await
     }
 
     /// Runs `f` as a write on the writer thread and wakes the long-polls once it commits.
-    async fn write<T: Send + 'static>(
+    async fn write<T: Send + 'static, E: Send + 'static>(
         &self,
-        f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let out = self.0.writer.write(f).await?;
+        f: impl FnOnce(&dyn Tx) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        ApiError: From<E>,
+    {
+        let out = self
+            .0
+            .writer
+            .write(move |tx| f(tx).map_err(ApiError::from))
+            .await?;
         self.0.writes.send_modify(|n| *n = n.wrapping_add(1));
         Ok(out)
     }
@@ -237,7 +247,7 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
 }
 
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
+    let Some(value) = headers.get(crate::wire::IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
     let key = value

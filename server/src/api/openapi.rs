@@ -208,7 +208,7 @@ pub fn document() -> Value {
             {"name": "wait", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "seconds to long-poll for the next change"}],
         "responses": {"200": ok(json!({"$ref": "#/components/schemas/FeedPage"}))}}}));
     let mut snapshot_page = ok(json!({"$ref": "#/components/schemas/SnapshotPage"}));
-    snapshot_page["headers"] = json!({crate::service::SNAPSHOT_POSITION: {
+    snapshot_page["headers"] = json!({crate::wire::SNAPSHOT_POSITION: {
         "description": "the page's next, head and total as a JSON object: ask for the next page before reading this one",
         "schema": {"type": "string"}}});
     paths.insert("/sync/snapshot".into(), json!({"get": {"summary": "Every live record you may see, entity by entity, for a first sync; then follow /sync from the first page's head",
@@ -257,7 +257,7 @@ mod tests {
         assert!(doc["paths"]["/tickets/{ticket}/comments"]["post"].is_object());
         assert!(doc["paths"]["/sync/snapshot"]["get"].is_object());
         let page = &doc["paths"]["/sync/snapshot"]["get"]["responses"]["200"];
-        assert!(page["headers"][crate::service::SNAPSHOT_POSITION].is_object());
+        assert!(page["headers"][crate::wire::SNAPSHOT_POSITION].is_object());
         assert!(doc["components"]["schemas"]["FeedPage"]["properties"]["latest"].is_object());
     }
 }

@@ -7,7 +7,7 @@ use super::generator::set;
 use crate::error::ApiError;
 use crate::rules::numbers;
 use crate::schema::Entity;
-use crate::store::{self, Database, NewRecord, Tx};
+use crate::store::{self, Database, NewRecord, StorageError, Tx};
 
 /// Writes the customers (with their contacts and opportunities) arriving from the generator, a
 /// batch per transaction, giving each customer the next code as `service::create` would.
@@ -30,7 +30,7 @@ pub(super) fn write_customers(
                 customers: 0,
             };
             tx.insert_new(&mut feed)?;
-            Ok(feed.customers)
+            Ok::<_, ApiError>(feed.customers)
         })?;
         if made == 0 {
             return Err(ApiError::Internal(
@@ -53,7 +53,7 @@ pub(super) struct Feed<'a> {
 }
 
 impl Feed<'_> {
-    pub(super) fn code(&self) -> Result<String, ApiError> {
+    pub(super) fn code(&self) -> Result<String, StorageError> {
         loop {
             let code = numbers::customer_code(self.tx.next_counter(numbers::CUSTOMER_COUNTER)?);
             if !self.tx.code_taken(&code, None)? {
@@ -64,7 +64,7 @@ impl Feed<'_> {
 }
 
 impl Iterator for Feed<'_> {
-    type Item = Result<NewRecord, ApiError>;
+    type Item = Result<NewRecord, StorageError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {

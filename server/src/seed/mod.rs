@@ -134,11 +134,11 @@ fn seed(
         opportunities: g.opportunities,
         ..SeedReport::default()
     };
-    store::write(db, |tx| {
+    store::write(db, |tx| -> Result<(), ApiError> {
         let tickets = g.tickets(tx, &mut report)?;
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
-        tx.audit(&AuditEntry {
+        Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",
             entity: None,
@@ -153,7 +153,7 @@ fn seed(
                 "tickets": report.tickets,
                 "comments": report.comments,
             })),
-        })
+        })?)
     })?;
     Ok(report)
 }

@@ -37,7 +37,10 @@ fn all(db: &dyn Database, actor: &Actor, entity: Entity) -> Vec<Record> {
 }
 
 fn actor(db: &dyn Database, username: &str) -> Actor {
-    store::read(db, |tx| Ok(tx.credentials(username)?.unwrap().actor)).unwrap()
+    store::read(db, |tx| {
+        Ok::<_, ApiError>(tx.credentials(username)?.unwrap().actor)
+    })
+    .unwrap()
 }
 
 fn ids(records: &[Record]) -> BTreeSet<String> {
@@ -248,7 +251,7 @@ fn every_seeded_record_is_a_proper_record() {
                         );
                     }
                 }
-                Ok(())
+                Ok::<_, ApiError>(())
             })
             .unwrap();
             match entity {
@@ -372,7 +375,7 @@ fn read_sets_are_what_the_access_rules_say() {
                     "{} {id}",
                     entity.name()
                 );
-                Ok(())
+                Ok::<_, ApiError>(())
             })
             .unwrap();
         }
@@ -420,7 +423,7 @@ fn sales_see_their_own_and_shared_customers_and_agents_see_no_pipeline() {
                 Err(e) => panic!("{e}"),
             }
         }
-        Ok(())
+        Ok::<_, ApiError>(())
     })
     .unwrap();
 
@@ -442,7 +445,7 @@ fn sales_see_their_own_and_shared_customers_and_agents_see_no_pipeline() {
             service::get(tx, &chen, Entity::Opportunities, id),
             Err(ApiError::NotFound(_))
         ));
-        Ok(())
+        Ok::<_, ApiError>(())
     })
     .unwrap();
     // Every stage has deals in it.
@@ -456,7 +459,7 @@ fn sales_see_their_own_and_shared_customers_and_agents_see_no_pipeline() {
     }
 }
 
-fn whole_feed(db: &dyn Database, actor: &Actor) -> Vec<service::FeedEntry> {
+fn whole_feed(db: &dyn Database, actor: &Actor) -> Vec<crate::wire::FeedEntry> {
     let mut out = Vec::new();
     let mut since = 0;
     loop {
@@ -479,7 +482,7 @@ fn the_change_feed_holds_every_customer_once() {
         .iter()
         .filter(|e| e.entity == Entity::Customers)
         .map(|e| {
-            assert_eq!(e.op, service::FeedOp::Upsert);
+            assert_eq!(e.op, crate::wire::FeedOp::Upsert);
             e.id.clone()
         })
         .collect();
@@ -562,7 +565,7 @@ fn records_made_after_seeding_get_fresh_codes_and_numbers() {
         )?;
         let body = object(json!({"subject": "new", "customer_id": c.record["id"]}));
         let t = service::create(tx, &li, Entity::Tickets, &body, false)?;
-        Ok((c.record, t.record))
+        Ok::<_, ApiError>((c.record, t.record))
     })
     .unwrap();
     let code = customer["code"].as_str().unwrap();
@@ -589,7 +592,7 @@ fn the_duplicate_check_knows_the_seeded_customers() {
                 found[0]["name"]
             );
         }
-        Ok(())
+        Ok::<_, ApiError>(())
     })
     .unwrap();
     // The stored keys are the ones a create is checked against.
@@ -643,7 +646,7 @@ fn demo_users_sign_in_with_the_demo_password() {
                 c.password_hash.as_deref().unwrap()
             ));
         }
-        Ok(())
+        Ok::<_, ApiError>(())
     })
     .unwrap();
 }

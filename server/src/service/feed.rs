@@ -2,12 +2,12 @@
 
 use serde_json::Value;
 
-use super::wire::{FeedEntry, FeedOp, FeedPage, SnapshotCursor, SnapshotPosition};
 use super::{TxLookup, viewer};
 use crate::access::{self, Actor, Role};
 use crate::error::ApiError;
 use crate::schema::Entity;
-use crate::store::Tx;
+use crate::store::{StorageError, Tx};
+use crate::wire::{FeedEntry, FeedOp, FeedPage, SnapshotCursor, SnapshotPosition};
 
 /// Bytes set aside per record of a snapshot page: more than most records take (about 600 in
 /// the demo data) and at most `MAX_ROOM` in all.
@@ -34,7 +34,7 @@ pub fn snapshot(
             Entity::ALL
                 .iter()
                 .map(|&e| tx.visible_count(e, viewer))
-                .sum::<Result<u64, ApiError>>()?,
+                .sum::<Result<u64, StorageError>>()?,
         ),
         Some(_) => None,
     };
@@ -146,5 +146,5 @@ pub fn audit_trail(
             ));
         }
     }
-    tx.audit_trail(entity, id, 1000)
+    Ok(tx.audit_trail(entity, id, 1000)?)
 }

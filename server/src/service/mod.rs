@@ -14,14 +14,9 @@ mod feed;
 mod sales;
 mod tickets;
 mod users;
-mod wire;
 
 pub use feed::{audit_trail, feed, snapshot};
 pub use users::{NamedTeam, team_named};
-pub use wire::{
-    FeedEntry, FeedOp, FeedPage, SNAPSHOT_POSITION, SnapshotCursor, SnapshotPage, SnapshotPosition,
-    SnapshotRecord,
-};
 
 use std::collections::BTreeSet;
 
@@ -101,7 +96,7 @@ pub fn list(
     entity: Entity,
     query: &ListQuery,
 ) -> Result<Vec<Record>, ApiError> {
-    tx.list(entity, query, viewer(actor).as_deref())
+    Ok(tx.list(entity, query, viewer(actor).as_deref())?)
 }
 
 /// What a write returns: the record and whether it was created by this call.
@@ -328,13 +323,13 @@ fn tombstone(
             }
         }
     }
-    tx.audit(&AuditEntry {
+    Ok(tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "delete",
         entity: Some(entity),
         record_id: Some(id),
         changes: None,
-    })
+    })?)
 }
 
 /// Recomputes the read sets of records derived from this one, telling those who lost sight.

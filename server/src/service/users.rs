@@ -102,7 +102,7 @@ mod tests {
                 limit: 10,
                 ..ListQuery::default()
             };
-            Ok(tx.list(Entity::Teams, &all, None)?.len())
+            Ok::<_, ApiError>(tx.list(Entity::Teams, &all, None)?.len())
         })
         .unwrap();
         assert_eq!(count, 2);

@@ -14,11 +14,10 @@ use serde_json::{Map, Value};
 use super::columns::{from_sql, json_value, to_sql};
 use super::{
     AuditEntry, Change, Credentials, Database, Hidden, IdempotentAnswer, ListQuery, NewRecord,
-    Record, Stored, Tx,
+    Record, StorageError, Stored, Tx,
 };
 use crate::access::{Actor, Role};
 use crate::dedupe;
-use crate::error::ApiError;
 use crate::schema::{Entity, SYSTEM_FIELDS};
 use crate::validate::format_time;
 
@@ -294,8 +293,8 @@ impl SqliteTx<'_> {
     /// the unique indexes rather than being overwritten.
     fn insert_new_rows(
         &self,
-        records: &mut dyn Iterator<Item = Result<NewRecord, ApiError>>,
-    ) -> Result<usize, ApiError> {
+        records: &mut dyn Iterator<Item = Result<NewRecord, StorageError>>,
+    ) -> Result<usize, StorageError> {
         let mut acl: Vec<(String, &'static str, String)> = Vec::with_capacity(BULK_ROWS);
         let mut changes: Vec<(&'static str, String)> = Vec::with_capacity(BULK_ROWS);
         let mut count = 0;
@@ -308,7 +307,7 @@ impl SqliteTx<'_> {
                 .position(|e| *e == entity)
                 .and_then(|i| BULK_INSERT.get(i))
                 .ok_or_else(|| {
-                    ApiError::Internal(format!("no bulk insert for {}", entity.name()))
+                    StorageError::Other(format!("no bulk insert for {}", entity.name()))
                 })?;
             self.0
                 .prepare_cached(insert)?
@@ -334,7 +333,10 @@ impl SqliteTx<'_> {
 
     /// Writes the buffered read-set rows: a full buffer in one statement, a partial one row by
     /// row (a statement per length would crowd the statement cache).
-    fn flush_acl(&self, rows: &mut Vec<(String, &'static str, String)>) -> Result<(), ApiError> {
+    fn flush_acl(
+        &self,
+        rows: &mut Vec<(String, &'static str, String)>,
+    ) -> Result<(), StorageError> {
         if rows.len() == BULK_ROWS {
             // In key order, successive rows land on the page the last one did.
             rows.sort_unstable();
@@ -355,7 +357,7 @@ impl SqliteTx<'_> {
     }
 
     /// Writes the buffered change-feed rows, in order, as [`SqliteTx::flush_acl`] does.
-    fn flush_changes(&self, rows: &mut Vec<(&'static str, String)>) -> Result<(), ApiError> {
+    fn flush_changes(&self, rows: &mut Vec<(&'static str, String)>) -> Result<(), StorageError> {
         if rows.len() == BULK_ROWS {
             let args = rows.iter().flat_map(|(e, id)| [*e, id.as_str()]);
             self.0
@@ -373,14 +375,14 @@ impl SqliteTx<'_> {
 }
 
 impl Tx for SqliteTx<'_> {
-    fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, ApiError> {
+    fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, StorageError> {
         let mut stmt = self.0.prepare_cached(&sql(entity).select_one)?;
         Ok(stmt
             .query_row([id], |row| read_row(entity, row))
             .optional()?)
     }
 
-    fn insert(&self, entity: Entity, record: &Record, hidden: &Hidden) -> Result<(), ApiError> {
+    fn insert(&self, entity: Entity, record: &Record, hidden: &Hidden) -> Result<(), StorageError> {
         let mut stmt = self.0.prepare_cached(&sql(entity).insert)?;
         stmt.execute(params_from_iter(row_params(entity, record, hidden, false)))?;
         Ok(())
@@ -392,7 +394,7 @@ impl Tx for SqliteTx<'_> {
         record: &Record,
         hidden: &Hidden,
         deleted: bool,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StorageError> {
         let mut stmt = self.0.prepare_cached(&sql(entity).update)?;
         stmt.execute(params_from_iter(row_params(
             entity, record, hidden, deleted,
@@ -405,7 +407,7 @@ impl Tx for SqliteTx<'_> {
         entity: Entity,
         query: &ListQuery,
         viewer: Option<&[String]>,
-    ) -> Result<Vec<Record>, ApiError> {
+    ) -> Result<Vec<Record>, StorageError> {
         let mut sql_text = format!("{} WHERE deleted = 0", sql(entity).select);
         let mut args: Vec<SqlValue> = Vec::new();
         for (field, value) in &query.filters {
@@ -463,7 +465,7 @@ impl Tx for SqliteTx<'_> {
         Ok(out)
     }
 
-    fn read_set(&self, entity: Entity, id: &str) -> Result<BTreeSet<String>, ApiError> {
+    fn read_set(&self, entity: Entity, id: &str) -> Result<BTreeSet<String>, StorageError> {
         let mut stmt = self
             .0
             .prepare_cached("SELECT principal FROM acl WHERE entity = ?1 AND record_id = ?2")?;
@@ -476,7 +478,7 @@ impl Tx for SqliteTx<'_> {
         entity: Entity,
         id: &str,
         set: &BTreeSet<String>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StorageError> {
         self.0
             .prepare_cached("DELETE FROM acl WHERE entity = ?1 AND record_id = ?2")?
             .execute(params![entity.name(), id])?;
@@ -489,7 +491,7 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, ApiError> {
+    fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, StorageError> {
         let mut out = Vec::new();
         for (child, column) in entity.dependents() {
             let sql_text = format!(
@@ -510,7 +512,7 @@ impl Tx for SqliteTx<'_> {
         entity: Entity,
         id: &str,
         dropped: &BTreeSet<String>,
-    ) -> Result<i64, ApiError> {
+    ) -> Result<i64, StorageError> {
         let old: Option<String> = self
             .0
             .prepare_cached("SELECT dropped FROM changes WHERE entity = ?1 AND record_id = ?2")?
@@ -534,7 +536,7 @@ impl Tx for SqliteTx<'_> {
         since: i64,
         limit: usize,
         viewer: Option<&[String]>,
-    ) -> Result<Vec<Change>, ApiError> {
+    ) -> Result<Vec<Change>, StorageError> {
         let mut args: Vec<SqlValue> =
             vec![SqlValue::Integer(since), SqlValue::Integer(limit as i64)];
         let (visible, filter) = match viewer {
@@ -569,7 +571,7 @@ impl Tx for SqliteTx<'_> {
         let mut out = Vec::with_capacity(heads.len());
         for (seq, entity_name, id, visible) in heads {
             let entity = Entity::from_name(&entity_name).ok_or_else(|| {
-                ApiError::Internal(format!("unknown entity {entity_name} in the change feed"))
+                StorageError::Other(format!("unknown entity {entity_name} in the change feed"))
             })?;
             let stored = self.get(entity, &id)?;
             let deleted = stored.as_ref().is_none_or(|s| s.deleted);
@@ -586,7 +588,7 @@ impl Tx for SqliteTx<'_> {
         Ok(out)
     }
 
-    fn latest_seq(&self) -> Result<i64, ApiError> {
+    fn latest_seq(&self) -> Result<i64, StorageError> {
         Ok(self
             .0
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes")?
@@ -600,7 +602,7 @@ impl Tx for SqliteTx<'_> {
         limit: usize,
         viewer: Option<&[String]>,
         each: &mut dyn FnMut(&str, &[u8]),
-    ) -> Result<usize, ApiError> {
+    ) -> Result<usize, StorageError> {
         let mut args: Vec<SqlValue> = Vec::new();
         let mut sql_text = sql(entity).snapshot.clone();
         if let Some(after) = after {
@@ -629,13 +631,13 @@ impl Tx for SqliteTx<'_> {
             // more than a tenth of the page's time.
             let (ValueRef::Text(id), ValueRef::Text(json)) = (row.get_ref(0)?, row.get_ref(1)?)
             else {
-                return Err(ApiError::Internal(format!(
+                return Err(StorageError::Other(format!(
                     "a row of {} reads without an id or JSON text",
                     entity.name()
                 )));
             };
             let id = std::str::from_utf8(id).map_err(|e| {
-                ApiError::Internal(format!("an id in {} is not UTF-8: {e}", entity.name()))
+                StorageError::Other(format!("an id in {} is not UTF-8: {e}", entity.name()))
             })?;
             each(id, json);
             count += 1;
@@ -643,7 +645,11 @@ impl Tx for SqliteTx<'_> {
         Ok(count)
     }
 
-    fn visible_count(&self, entity: Entity, viewer: Option<&[String]>) -> Result<u64, ApiError> {
+    fn visible_count(
+        &self,
+        entity: Entity,
+        viewer: Option<&[String]>,
+    ) -> Result<u64, StorageError> {
         let mut args: Vec<SqlValue> = Vec::new();
         let filter = visible_filter(entity, viewer, &mut args);
         let sql_text = format!(
@@ -659,8 +665,8 @@ impl Tx for SqliteTx<'_> {
 
     fn insert_new(
         &self,
-        records: &mut dyn Iterator<Item = Result<NewRecord, ApiError>>,
-    ) -> Result<usize, ApiError> {
+        records: &mut dyn Iterator<Item = Result<NewRecord, StorageError>>,
+    ) -> Result<usize, StorageError> {
         // A bulk load touches far more index pages than the default cache holds; without room
         // SQLite spills dirty pages to the WAL mid-transaction and reads them back.
         let cache: i64 = self.0.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
@@ -672,8 +678,8 @@ impl Tx for SqliteTx<'_> {
 
     fn nested(
         &self,
-        f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>,
-    ) -> Result<Result<(), ApiError>, ApiError> {
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), StorageError>,
+    ) -> Result<Result<(), StorageError>, StorageError> {
         self.0.prepare_cached("SAVEPOINT nested")?.execute([])?;
         let result = f(self);
         if result.is_err() {
@@ -683,7 +689,7 @@ impl Tx for SqliteTx<'_> {
         Ok(result)
     }
 
-    fn audit(&self, entry: &AuditEntry) -> Result<(), ApiError> {
+    fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError> {
         self.0
             .prepare_cached(
                 "INSERT INTO audit (at, actor_id, action, entity, record_id, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -699,7 +705,12 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn audit_trail(&self, entity: Entity, id: &str, limit: usize) -> Result<Vec<Value>, ApiError> {
+    fn audit_trail(
+        &self,
+        entity: Entity,
+        id: &str,
+        limit: usize,
+    ) -> Result<Vec<Value>, StorageError> {
         let mut stmt = self.0.prepare_cached(
             "SELECT a.id, a.at, a.actor_id, u.username, a.action, a.changes FROM audit a LEFT JOIN users u ON u.id = a.actor_id
              WHERE a.entity = ?1 AND a.record_id = ?2 ORDER BY a.id LIMIT ?3",
@@ -722,7 +733,7 @@ impl Tx for SqliteTx<'_> {
         &self,
         keys: &Hidden,
         except: Option<&str>,
-    ) -> Result<Vec<Record>, ApiError> {
+    ) -> Result<Vec<Record>, StorageError> {
         let mut found: Vec<Record> = Vec::new();
         for (column, key) in keys {
             let Some(key) = key else { continue };
@@ -746,14 +757,14 @@ impl Tx for SqliteTx<'_> {
         Ok(found)
     }
 
-    fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, ApiError> {
+    fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, StorageError> {
         Ok(self
             .0
             .prepare_cached("SELECT 1 FROM customers WHERE code = ?1 AND id IS NOT ?2")?
             .exists(params![code, except])?)
     }
 
-    fn username_taken(&self, username: &str, except: Option<&str>) -> Result<bool, ApiError> {
+    fn username_taken(&self, username: &str, except: Option<&str>) -> Result<bool, StorageError> {
         Ok(self
             .0
             .prepare_cached("SELECT 1 FROM users WHERE username = ?1 COLLATE NOCASE AND deleted = 0 AND id IS NOT ?2")?
@@ -765,7 +776,7 @@ impl Tx for SqliteTx<'_> {
         entity: Entity,
         name: &str,
         except: Option<&str>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StorageError> {
         let sql_text = format!(
             "SELECT 1 FROM {} WHERE name = ?1 COLLATE NOCASE AND deleted = 0 AND id IS NOT ?2",
             entity.name()
@@ -776,7 +787,7 @@ impl Tx for SqliteTx<'_> {
             .exists(params![name, except])?)
     }
 
-    fn next_counter(&self, name: &str) -> Result<i64, ApiError> {
+    fn next_counter(&self, name: &str) -> Result<i64, StorageError> {
         Ok(self
             .0
             .prepare_cached(
@@ -786,7 +797,7 @@ impl Tx for SqliteTx<'_> {
             .query_row([name], |r| r.get(0))?)
     }
 
-    fn sla(&self, priority: &str) -> Result<(i64, i64), ApiError> {
+    fn sla(&self, priority: &str) -> Result<(i64, i64), StorageError> {
         Ok(self
             .0
             .prepare_cached("SELECT first_response_minutes, resolution_minutes FROM sla_policies WHERE priority = ?1")?
@@ -795,7 +806,7 @@ impl Tx for SqliteTx<'_> {
             .unwrap_or((240, 1440)))
     }
 
-    fn team_of(&self, user_id: &str) -> Result<Option<String>, ApiError> {
+    fn team_of(&self, user_id: &str) -> Result<Option<String>, StorageError> {
         Ok(self
             .0
             .prepare_cached("SELECT team_id FROM users WHERE id = ?1")?
@@ -804,7 +815,7 @@ impl Tx for SqliteTx<'_> {
             .flatten())
     }
 
-    fn credentials(&self, username: &str) -> Result<Option<Credentials>, ApiError> {
+    fn credentials(&self, username: &str) -> Result<Option<Credentials>, StorageError> {
         Ok(self
             .0
             .prepare_cached(
@@ -827,7 +838,7 @@ impl Tx for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), ApiError> {
+    fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StorageError> {
         self.0
             .prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?
             .execute(params![user_id, hash])?;
@@ -839,14 +850,14 @@ impl Tx for SqliteTx<'_> {
         token_hash: &str,
         user_id: &str,
         expires_at: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StorageError> {
         self.0
             .prepare_cached("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![token_hash, user_id, format_time(chrono::Utc::now()), expires_at])?;
         Ok(())
     }
 
-    fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, ApiError> {
+    fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, StorageError> {
         Ok(self
             .0
             .prepare_cached(
@@ -865,14 +876,14 @@ impl Tx for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn delete_session(&self, token_hash: &str) -> Result<(), ApiError> {
+    fn delete_session(&self, token_hash: &str) -> Result<(), StorageError> {
         self.0
             .prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
             .execute([token_hash])?;
         Ok(())
     }
 
-    fn delete_sessions_of(&self, user_id: &str) -> Result<(), ApiError> {
+    fn delete_sessions_of(&self, user_id: &str) -> Result<(), StorageError> {
         self.0
             .prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
             .execute([user_id])?;
@@ -883,7 +894,7 @@ impl Tx for SqliteTx<'_> {
         &self,
         user_id: &str,
         key: &str,
-    ) -> Result<Option<IdempotentAnswer>, ApiError> {
+    ) -> Result<Option<IdempotentAnswer>, StorageError> {
         Ok(self
             .0
             .prepare_cached(
@@ -904,7 +915,7 @@ impl Tx for SqliteTx<'_> {
         user_id: &str,
         key: &str,
         answer: &IdempotentAnswer,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StorageError> {
         let now = chrono::Utc::now();
         self.0
             .prepare_cached(
@@ -931,7 +942,7 @@ impl SqliteTx<'_> {
     fn forget_answers_before(
         &self,
         cutoff: chrono::DateTime<chrono::Utc>,
-    ) -> Result<usize, ApiError> {
+    ) -> Result<usize, StorageError> {
         Ok(self
             .0
             .prepare_cached("DELETE FROM idempotency WHERE created_at < ?1")?
@@ -972,7 +983,7 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1
 /// another connection runs beside the writer instead. Ends when the sender is dropped.
 fn start_checkpointer(
     path: &Path,
-) -> Result<(mpsc::SyncSender<()>, std::thread::JoinHandle<()>), ApiError> {
+) -> Result<(mpsc::SyncSender<()>, std::thread::JoinHandle<()>), StorageError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let (wake, woken) = mpsc::sync_channel::<()>(1);
@@ -999,7 +1010,7 @@ fn start_checkpointer(
                 due = committed || woken.recv().is_ok();
             }
         })
-        .map_err(|e| ApiError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
+        .map_err(|e| StorageError::Other(format!("cannot start the checkpoint thread: {e}")))?;
     Ok((wake, thread))
 }
 
@@ -1029,10 +1040,11 @@ fn plan_once(conn: &Connection) -> rusqlite::Result<()> {
 
 impl Sqlite {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    pub fn open(path: &Path) -> Result<Sqlite, ApiError> {
+    pub fn open(path: &Path) -> Result<Sqlite, StorageError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| ApiError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StorageError::Other(format!("cannot create {}: {e}", dir.display()))
+            })?;
         }
         let writer = Connection::open(path)?;
         configure(&writer)?;
@@ -1052,7 +1064,7 @@ impl Sqlite {
         })
     }
 
-    fn reader(&self) -> Result<Connection, ApiError> {
+    fn reader(&self) -> Result<Connection, StorageError> {
         let idle = self.readers.lock().map_err(|_| poisoned())?.pop();
         match idle {
             Some(conn) => Ok(conn),
@@ -1069,12 +1081,47 @@ impl Sqlite {
     }
 }
 
-fn poisoned() -> ApiError {
-    ApiError::Internal("a database lock was poisoned by an earlier panic".into())
+fn poisoned() -> StorageError {
+    StorageError::Other("a database lock was poisoned by an earlier panic".into())
+}
+
+/// SQLite's failures in storage's words: the API layer maps them to answers (busy: try again;
+/// a unique key taken: a conflict) instead of a bare 500.
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        use rusqlite::ffi::{SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE};
+        let rusqlite::Error::SqliteFailure(failure, message) = &e else {
+            return StorageError::Other(e.to_string());
+        };
+        match failure.code {
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StorageError::Busy,
+            ErrorCode::DiskFull => StorageError::DiskFull,
+            ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
+                StorageError::Corrupt(e.to_string())
+            }
+            ErrorCode::ConstraintViolation
+                if matches!(
+                    failure.extended_code,
+                    SQLITE_CONSTRAINT_UNIQUE | SQLITE_CONSTRAINT_PRIMARYKEY
+                ) =>
+            {
+                // "UNIQUE constraint failed: customers.code"
+                let key = message
+                    .as_deref()
+                    .and_then(|m| m.rsplit_once(": "))
+                    .map_or("key", |(_, key)| key);
+                StorageError::Conflict {
+                    key: key.to_string(),
+                }
+            }
+            _ => StorageError::Other(e.to_string()),
+        }
+    }
 }
 
 /// Applies the migrations the database has not seen, each in its own transaction.
-pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, ApiError> {
+pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, StorageError> {
     // Keys the migrations make again as the server makes them now.
     conn.create_scalar_function(
         "crm_phone_key",
@@ -1097,7 +1144,7 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, ApiError> {
     )?;
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
     if newest > known {
-        return Err(ApiError::Internal(format!(
+        return Err(StorageError::Other(format!(
             "the database is at schema version {newest}, newer than this crm-server knows ({known}); upgrade crm-server"
         )));
     }
@@ -1114,7 +1161,7 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, ApiError> {
             Ok(_) => conn.execute_batch("COMMIT")?,
             Err(e) => {
                 conn.execute_batch("ROLLBACK")?;
-                return Err(ApiError::Internal(format!("migration {name} failed: {e}")));
+                return Err(StorageError::Other(format!("migration {name} failed: {e}")));
             }
         }
         applied.push(*name);
@@ -1123,7 +1170,10 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, ApiError> {
 }
 
 impl Database for Sqlite {
-    fn read_tx(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>) -> Result<(), ApiError> {
+    fn read_tx(
+        &self,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
         let conn = self.reader()?;
         // Cached, not parsed anew for every request.
         conn.prepare_cached("BEGIN")?.execute([])?;
@@ -1136,7 +1186,10 @@ impl Database for Sqlite {
         result
     }
 
-    fn write_tx(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>) -> Result<(), ApiError> {
+    fn write_tx(
+        &self,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
         let conn = self.writer.lock().map_err(|_| poisoned())?;
         conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         match f(&SqliteTx(&conn)) {
@@ -1161,9 +1214,9 @@ impl Database for Sqlite {
         }
     }
 
-    fn backup(&self, to: &Path) -> Result<(), ApiError> {
+    fn backup(&self, to: &Path) -> Result<(), StorageError> {
         if to.exists() {
-            return Err(ApiError::BadRequest(format!(
+            return Err(StorageError::Refused(format!(
                 "{} already exists; choose a new file for the backup",
                 to.display()
             )));
@@ -1171,7 +1224,7 @@ impl Database for Sqlite {
         let conn = self.reader()?;
         let target = to
             .to_str()
-            .ok_or_else(|| ApiError::BadRequest("the backup path must be valid UTF-8".into()))?;
+            .ok_or_else(|| StorageError::Refused("the backup path must be valid UTF-8".into()))?;
         conn.execute("VACUUM INTO ?1", [target])?;
         Ok(())
     }

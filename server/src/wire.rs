@@ -1,9 +1,14 @@
-//! The wire shapes of the change feed and the first-sync snapshot.
+//! What the server and the client exchange beside records, shared by both (the client imports
+//! `crm_server::wire`): the pages of the change feed and of the first-sync snapshot, and the
+//! names of the headers the sync protocol uses.
 
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::schema::Entity;
-use crate::store::Record;
+
+/// A record as sent: its fields by name (the same shape as `store::Record`).
+pub type Record = Map<String, Value>;
 
 /// One entry of the change feed as a user receives it.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
@@ -81,3 +86,9 @@ pub struct SnapshotPosition {
 
 /// The name of the header that carries a snapshot page's `SnapshotPosition`.
 pub const SNAPSHOT_POSITION: &str = "snapshot-position";
+
+/// The header of a write's idempotency key: a retry with the same key is applied once.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// The header holding the version an update or delete was based on (a stale one answers 412).
+pub const IF_MATCH: &str = "if-match";
