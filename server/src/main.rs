@@ -139,12 +139,7 @@ async fn shutdown_signal() {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    crm_server::log::init();
     let cli = Cli::parse();
     let path = match cli.db {
         Some(p) => p,
