@@ -50,7 +50,7 @@ fn failed_sign_ins_audited(server: &TestServer) -> i64 {
 #[test]
 fn a_username_no_user_can_have_is_refused_before_anything_is_kept() {
     let server = TestServer::start();
-    let huge = "x".repeat(1 << 20);
+    let huge = "x".repeat(1_000_000);
     for username in [
         huge.as_str(),
         "evil\n2026-01-01T00:00:00Z  INFO signed in username=admin",
