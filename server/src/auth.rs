@@ -83,6 +83,25 @@ pub fn sha256_hex(text: &str) -> String {
     hex
 }
 
+/// The digest an Idempotency-Key's request is remembered by, with secrets (a new password) left
+/// out: the digest is stored, and SHA-256 over a known body gives a guessed password away at
+/// once. A retry differing only in a secret gets the first answer back.
+pub fn request_digest(request: &serde_json::Value) -> String {
+    fn without_secrets(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.remove("password");
+                map.values_mut().for_each(without_secrets);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(without_secrets),
+            _ => {}
+        }
+    }
+    let mut request = request.clone();
+    without_secrets(&mut request);
+    sha256_hex(&request.to_string())
+}
+
 /// Why a username sent to sign in is refused before anything is looked up, stored or logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum UsernameError {
@@ -474,6 +493,22 @@ mod tests {
         for bad in ["evil\u{1b}]0;U\u{7}", "a\nb", "nul\u{0}", "c1\u{85}", "rtl\u{202e}x", "a b"] {
             assert_eq!(check_username(bad), Err(UsernameError::Characters), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_request_digest_holds_no_password() {
+        let request = |username: &str, password: &str| {
+            serde_json::json!({"op": "create", "entity": "users",
+                "body": {"username": username, "password": password, "role": "sales"}})
+        };
+        let digest = request_digest(&request("li", "Summer2026!"));
+        // Guessing the password and hashing the body no longer finds it.
+        assert_ne!(
+            digest,
+            sha256_hex(&request("li", "Summer2026!").to_string())
+        );
+        assert_eq!(digest, request_digest(&request("li", "Winter2027!")));
+        assert_ne!(digest, request_digest(&request("wang", "Summer2026!")));
     }
 
     #[tokio::test]

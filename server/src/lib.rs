@@ -4,6 +4,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod backups;
 pub mod dedupe;
 pub mod error;
 pub mod log;
@@ -44,7 +45,15 @@ pub const DEFAULT_STAGES: &[(&str, i64, &str)] = &[
 /// Opens the SQLite database at `path`, migrating it, and fills in the default pipeline stages
 /// when there are none.
 pub fn open_sqlite(path: &Path) -> Result<Arc<dyn Database>, ApiError> {
-    let db: Arc<dyn Database> = Arc::new(store::sqlite::Sqlite::open(path)?);
+    open_sqlite_with(path, store::sqlite::OpenOptions::default())
+}
+
+/// [`open_sqlite`] with options (how hard commits are synced).
+pub fn open_sqlite_with(
+    path: &Path,
+    options: store::sqlite::OpenOptions,
+) -> Result<Arc<dyn Database>, ApiError> {
+    let db: Arc<dyn Database> = Arc::new(store::sqlite::Sqlite::open_with(path, options)?);
     ensure_stages(db.as_ref())?;
     Ok(db)
 }
