@@ -75,7 +75,10 @@ fn a_client_trusting_the_ca_syncs_and_one_that_does_not_is_refused() {
             );
 
             let client = ApiClient::trusting(&url, Some(&fixture("ca.pem"))).expect("client");
-            let session = client.login("li", PASSWORD).await.expect("sign in over TLS");
+            let session = client
+                .login("li", PASSWORD)
+                .await
+                .expect("sign in over TLS");
             let client = client.with_token(session.token);
             let path = dir.path().join(format!("{host}.replica"));
             let mut replica = Replica::open(&path).expect("replica");
@@ -91,10 +94,7 @@ fn a_client_trusting_the_ca_syncs_and_one_that_does_not_is_refused() {
                 .await
                 .expect("sync over TLS");
             let names: Vec<String> = replica
-                .list(
-                    Entity::Customers,
-                    &crm::replica::LocalQuery::default(),
-                )
+                .list(Entity::Customers, &crm::replica::LocalQuery::default())
                 .expect("list")
                 .iter()
                 .filter_map(|r| r.fields["name"].as_str().map(String::from))

@@ -113,7 +113,10 @@ pub enum UsernameError {
 
 /// The longest username: the users descriptor's limit, the one place it is set.
 pub fn max_username_chars() -> usize {
-    match crate::schema::Entity::Users.field("username").map(|f| f.kind) {
+    match crate::schema::Entity::Users
+        .field("username")
+        .map(|f| f.kind)
+    {
         Some(crate::schema::Kind::Text(n)) => n,
         _ => 64,
     }
@@ -225,8 +228,11 @@ pub struct ThrottleLimits {
 /// guessing from elsewhere cannot lock a user out.
 pub struct Throttle {
     limits: ThrottleLimits,
-    counts: Mutex<(Counts<IpAddr>, Counts<(IpAddr, String)>)>,
+    counts: Mutex<(Counts<IpAddr>, Counts<UserAt>)>,
 }
+
+/// A (lowercased) username at an address.
+type UserAt = (IpAddr, String);
 
 /// A counted sign-in try, handed back to [`Throttle::settle`].
 #[derive(Debug)]
@@ -490,8 +496,19 @@ mod tests {
             Err(UsernameError::Length(64))
         );
         assert!(check_username("").is_err());
-        for bad in ["evil\u{1b}]0;U\u{7}", "a\nb", "nul\u{0}", "c1\u{85}", "rtl\u{202e}x", "a b"] {
-            assert_eq!(check_username(bad), Err(UsernameError::Characters), "{bad:?}");
+        for bad in [
+            "evil\u{1b}]0;U\u{7}",
+            "a\nb",
+            "nul\u{0}",
+            "c1\u{85}",
+            "rtl\u{202e}x",
+            "a b",
+        ] {
+            assert_eq!(
+                check_username(bad),
+                Err(UsernameError::Characters),
+                "{bad:?}"
+            );
         }
     }
 

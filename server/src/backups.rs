@@ -54,7 +54,10 @@ fn is_backup(name: &str) -> bool {
     name.strip_prefix(PREFIX)
         .and_then(|n| n.strip_suffix(SUFFIX))
         .is_some_and(|stamp| {
-            stamp.len() == 20 && stamp.chars().all(|c| c.is_ascii_digit() || "TZ.".contains(c))
+            stamp.len() == 20
+                && stamp
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "TZ.".contains(c))
         })
 }
 
@@ -83,7 +86,8 @@ pub fn run_once(
 
 /// Deletes the oldest backups in `dir` beyond the newest `keep`; other files are left alone.
 pub fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>, ApiError> {
-    let failed = |e: std::io::Error| ApiError::Internal(format!("backups in {}: {e}", dir.display()));
+    let failed =
+        |e: std::io::Error| ApiError::Internal(format!("backups in {}: {e}", dir.display()));
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(failed)?
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())

@@ -143,7 +143,9 @@ pub async fn serve(
     state.stop_waiting();
     stop.send_replace(true);
     // Every connection holds a place until it ends: all places back means all have ended.
-    let _ = limit.acquire_many(u32::try_from(places).unwrap_or(u32::MAX)).await;
+    let _ = limit
+        .acquire_many(u32::try_from(places).unwrap_or(u32::MAX))
+        .await;
     Ok(())
 }
 

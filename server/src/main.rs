@@ -44,7 +44,11 @@ enum Command {
         tls_key: Option<PathBuf>,
         /// A reverse proxy in front of the server whose X-Forwarded-For names the client (for
         /// the sign-in throttle); repeat for several. From anyone else the header is ignored.
-        #[arg(long = "trusted-proxy", env = "CRM_TRUSTED_PROXY", value_delimiter = ',')]
+        #[arg(
+            long = "trusted-proxy",
+            env = "CRM_TRUSTED_PROXY",
+            value_delimiter = ','
+        )]
         trusted_proxies: Vec<IpAddr>,
         /// Connections served at once; more wait until one ends.
         #[arg(long, env = "CRM_MAX_CONNECTIONS", default_value_t = 512)]

@@ -10,7 +10,9 @@ use tokio_rustls::rustls::{self, ServerConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("cannot read the certificates in {path}: {detail}; give a PEM file with the server's certificate first, then its chain")]
+    #[error(
+        "cannot read the certificates in {path}: {detail}; give a PEM file with the server's certificate first, then its chain"
+    )]
     Certificates { path: PathBuf, detail: String },
     #[error("{0} holds no certificate; give a PEM file with the server's certificate first")]
     NoCertificate(PathBuf),

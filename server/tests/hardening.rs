@@ -224,7 +224,9 @@ fn health_is_not_ready_while_the_database_cannot_be_written() {
     assert_eq!(server.anonymous().get("/health").0, 200);
     // Another process holds the write lock: no write can commit.
     let other = rusqlite::Connection::open(server.db_path()).expect("open the database");
-    other.execute_batch("BEGIN IMMEDIATE").expect("take the lock");
+    other
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the lock");
     let (status, body): (u16, Value) = server.anonymous().get("/health");
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["status"], "not_ready");

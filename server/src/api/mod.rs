@@ -380,10 +380,10 @@ async fn health(State(state): State<AppState>) -> Response {
         .write(|tx| tx.next_counter("health_probe"))
         .await;
     match probe {
-        Ok(_) => axum::Json(
-            serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
-        )
-        .into_response(),
+        Ok(_) => {
+            axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+                .into_response()
+        }
         Err(e) => {
             tracing::warn!(error = %e, "health: the database cannot be written");
             (

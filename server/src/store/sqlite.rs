@@ -1678,7 +1678,11 @@ mod tests {
         std::fs::write(&empty, b"").unwrap();
         assert!(matches!(check_header(&empty), Err(FileError::Empty(_))));
         assert!(Sqlite::open(&empty).is_err());
-        assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0, "left as it was");
+        assert_eq!(
+            std::fs::metadata(&empty).unwrap().len(),
+            0,
+            "left as it was"
+        );
 
         let text = dir.path().join("notes.db");
         std::fs::write(&text, "not a database, but long enough to have a header").unwrap();
