@@ -54,7 +54,7 @@ enum Command {
         #[arg(long, env = "CRM_MAX_CONNECTIONS", default_value_t = 512)]
         max_connections: usize,
         /// Seconds a connection may take to send a request's headers or stay idle.
-        #[arg(long, env = "CRM_HEADER_TIMEOUT", default_value_t = 15)]
+        #[arg(long, env = "CRM_HEADER_TIMEOUT", default_value_t = crm_server::api::DEFAULT_HEADER_TIMEOUT.as_secs())]
         header_timeout: u64,
         /// Write a backup into this folder every --backup-every, keeping the newest --keep.
         #[arg(long, env = "CRM_BACKUP_DIR")]

@@ -214,6 +214,9 @@ impl ApiClient {
         };
         let mut builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
+            // Drop an idle connection before the server closes it, so a request never goes
+            // out on one the server is closing.
+            .pool_idle_timeout(crm_server::api::DEFAULT_HEADER_TIMEOUT * 2 / 3)
             .user_agent(concat!("crm/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = ca_file {
             let failed = |detail: String| ClientError::CaFile {

@@ -36,6 +36,9 @@ use writer::Writer;
 /// Largest request body accepted; more answers 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// How long a connection may take to send a request's headers, or stay idle, by default.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// Settings a deployment (or a test) may change.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -77,7 +80,7 @@ impl Default for Settings {
             hash_queue: 8 * hash_threads,
             trusted_proxies: Vec::new(),
             max_wait: Duration::from_secs(60),
-            header_timeout: Duration::from_secs(15),
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
             max_connections: 512,
             tls: None,
         }
