@@ -65,6 +65,8 @@ pub struct Profile {
     pub server: Option<String>,
     pub username: Option<String>,
     pub theme: Option<String>,
+    /// A PEM file of the private CA that signed the server's certificate (CRM_CA_FILE).
+    pub ca_file: Option<PathBuf>,
     pub credential_store: StoreChoice,
     pub sync: SyncSettings,
     /// Key binding overrides per mode, for the TUI: mode → key → action.
@@ -79,7 +81,7 @@ pub struct Config {
 }
 
 pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user; `crm --profile NAME ...` picks one.
-# Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_TOKEN (a token, for scripts).
+# Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_CA_FILE, CRM_TOKEN (a token, for scripts).
 #
 # default_profile = "work"
 #
@@ -87,6 +89,7 @@ pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user
 # server = "https://crm.example.com"
 # username = "li"
 # theme = "dark"                 # dark, light, high-contrast, basic16
+# ca_file = "/etc/crm/ca.pem"    # trust a private CA that signed the server's certificate
 # credential_store = "auto"      # auto, keyring, file
 #
 # [profiles.work.sync]
@@ -213,12 +216,22 @@ impl Config {
         if let Some(theme) = env("CRM_THEME") {
             profile.theme = Some(theme);
         }
+        if let Some(ca_file) = ca_file_override() {
+            profile.ca_file = Some(ca_file);
+        }
         Ok(profile)
     }
 }
 
+/// CRM_CA_FILE: a private CA to trust, over the profile's `ca_file`.
+pub fn ca_file_override() -> Option<PathBuf> {
+    std::env::var_os("CRM_CA_FILE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
 fn comment_header() -> &'static str {
-    "# crm settings; see `crm --help`. Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_TOKEN."
+    "# crm settings; see `crm --help`. Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_CA_FILE, CRM_TOKEN."
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), ConfigError> {

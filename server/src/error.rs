@@ -46,6 +46,8 @@ pub enum ApiError {
     StorageBusy,
     #[error("the server's disk is full; tell its administrator")]
     DiskFull,
+    #[error("the server is busy signing others in; try again in {0} seconds")]
+    Busy(u64),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -65,6 +67,7 @@ impl ApiError {
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::StorageBusy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,6 +91,7 @@ impl ApiError {
             ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::StorageBusy => "storage_busy",
             ApiError::DiskFull => "disk_full",
+            ApiError::Busy(_) => "busy",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -138,6 +142,7 @@ impl ApiError {
     fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::StorageBusy => Some(STORAGE_RETRY_SECONDS),
+            ApiError::TooManyAttempts(seconds) | ApiError::Busy(seconds) => Some(*seconds),
             _ => None,
         }
     }

@@ -161,7 +161,8 @@ pub fn login(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
         None => existing.credential_store,
     };
     let password = read_password(m.get_flag("password_stdin"))?;
-    let client = ApiClient::new(&server)?;
+    let ca_file = crate::config::ca_file_override().or_else(|| existing.ca_file.clone());
+    let client = ApiClient::trusting(&server, ca_file.as_deref())?;
     let session = ctx.runtime.block_on(client.login(&username, &password))?;
     let used = match keep_token(ctx, choice, &session.token, true) {
         Ok(used) => used,

@@ -154,7 +154,7 @@ impl Context {
         let (token, _) = self
             .token()?
             .ok_or_else(|| CliError::NotSignedIn(self.profile_name.clone()))?;
-        Ok(ApiClient::new(&server)?.with_token(token))
+        Ok(ApiClient::trusting(&server, profile.ca_file.as_deref())?.with_token(token))
     }
 
     /// Says what was saved, then tries to send it at once; offline it stays in the outbox.

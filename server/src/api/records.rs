@@ -260,7 +260,7 @@ async fn get_one(
 /// What a write asked for, as a digest: a retry must ask for the same thing to get the first
 /// answer back.
 fn request_digest(parts: &Value) -> String {
-    crate::auth::sha256_hex(&parts.to_string())
+    crate::auth::request_digest(parts)
 }
 
 /// Runs a write once per Idempotency-Key: a retry of the same request gets the first answer

@@ -983,9 +983,12 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1
 /// another connection runs beside the writer instead. Ends when the sender is dropped.
 fn start_checkpointer(
     path: &Path,
+    synchronous: Synchronous,
 ) -> Result<(mpsc::SyncSender<()>, std::thread::JoinHandle<()>), StorageError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // A checkpoint syncs the database file at this connection's level.
+    conn.pragma_update(None, "synchronous", synchronous.pragma())?;
     let (wake, woken) = mpsc::sync_channel::<()>(1);
     let thread = std::thread::Builder::new()
         .name("crm-checkpoint".into())
@@ -1017,15 +1020,339 @@ fn start_checkpointer(
 /// Reader connections kept open between transactions.
 pub const MAX_IDLE_READERS: usize = 16;
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+/// How hard SQLite pushes each commit to the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// An acknowledged write survives a power cut: one fsync of the WAL per commit (the group
+    /// commit makes that one per batch of writes).
+    #[default]
+    Full,
+    /// No fsync per commit: a killed process loses nothing, but a power cut or OS crash can
+    /// lose the last acknowledged commits. Faster; only when asked for.
+    Normal,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+/// How [`Sqlite::open_with`] opens a database.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenOptions {
+    pub synchronous: Synchronous,
+}
+
+fn configure(conn: &Connection, synchronous: Synchronous) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    // WAL survives a killed process without losing a committed transaction; NORMAL skips the
-    // fsync per commit that FULL would add (only a power cut can lose the last commits).
+    // WAL survives a killed process without losing a committed transaction.
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", synchronous.pragma())?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     plan_once(conn)?;
     Ok(())
+}
+
+/// Why a database file is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("no database at {0}")]
+    Missing(PathBuf),
+    #[error(
+        "{0} is an empty file, not a crm database; move it away to start a fresh database there, or restore a backup onto it (crm-server restore FILE --force)"
+    )]
+    Empty(PathBuf),
+    #[error(
+        "{0} is not an SQLite database; give the path of a crm database, or a path where none exists yet"
+    )]
+    NotSqlite(PathBuf),
+    #[error("{0} is an SQLite database but not a crm database (it has no schema_migrations)")]
+    NotCrm(PathBuf),
+    #[error(
+        "{path} is at schema version {found}, newer than this crm-server knows ({known}); upgrade crm-server"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("{path} is damaged ({detail}); restore a backup (crm-server restore FILE --force)")]
+    Damaged { path: PathBuf, detail: String },
+    #[error("{path} is read-only: the server cannot write its database; make it writable")]
+    ReadOnly { path: PathBuf },
+    #[error("{0} exists; stop the server that uses it and add --force to replace it")]
+    Exists(PathBuf),
+    #[error("cannot read or write {path}: {detail}")]
+    Io { path: PathBuf, detail: String },
+}
+
+/// A refused file is told to the admin as it is: its message says what to do.
+impl From<FileError> for StorageError {
+    fn from(e: FileError) -> Self {
+        StorageError::Refused(e.to_string())
+    }
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> FileError + '_ {
+    move |e| FileError::Io {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    }
+}
+
+fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> FileError + '_ {
+    move |e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => FileError::NotSqlite(path.to_path_buf()),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => FileError::Damaged {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        _ => FileError::Io {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+    }
+}
+
+/// How thoroughly [`check_file`] looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// The header and the schema version only.
+    Header,
+    /// And `PRAGMA quick_check`: every page read, no index checked against its table.
+    Quick,
+    /// And `PRAGMA integrity_check`: everything.
+    Full,
+}
+
+/// Refuses an existing file that cannot be a database: empty, or without SQLite's header. A
+/// zero-length file is not quietly taken for a fresh database. Ok(false) when nothing is there.
+pub fn check_header(path: &Path) -> Result<bool, FileError> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(io_error(path)(e)),
+    };
+    let mut header = [0u8; 16];
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..]).map_err(io_error(path))? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    match read {
+        0 => Err(FileError::Empty(path.to_path_buf())),
+        16 if &header == b"SQLite format 3\0" => Ok(true),
+        _ => Err(FileError::NotSqlite(path.to_path_buf())),
+    }
+}
+
+/// The schema version of an open database; refuses one that is not a crm database or is newer
+/// than this build knows. 0 for a database with no tables yet.
+fn schema_version(conn: &Connection, path: &Path) -> Result<i64, FileError> {
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sqlite_error(path))?;
+    let has_migrations: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sqlite_error(path))?;
+    if !has_migrations {
+        return if tables == 0 {
+            Ok(0)
+        } else {
+            Err(FileError::NotCrm(path.to_path_buf()))
+        };
+    }
+    let found: i64 = conn
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sqlite_error(path))?;
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if found > known {
+        return Err(FileError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known,
+        });
+    }
+    Ok(found)
+}
+
+/// Checks an existing crm database without writing to it: the header, that it is a crm
+/// database this build knows, and (Quick, Full) SQLite's own check of its pages. Returns the
+/// schema version.
+pub fn check_file(path: &Path, check: Check) -> Result<i64, FileError> {
+    if !check_header(path)? {
+        return Err(FileError::Missing(path.to_path_buf()));
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sqlite_error(path))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(sqlite_error(path))?;
+    let version = schema_version(&conn, path)?;
+    let pragma = match check {
+        Check::Header => return Ok(version),
+        Check::Quick => "PRAGMA quick_check(20)",
+        Check::Full => "PRAGMA integrity_check(20)",
+    };
+    let problems: Vec<String> = conn
+        .prepare(pragma)
+        .and_then(|mut st| {
+            st.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .map_err(sqlite_error(path))?;
+    if problems != ["ok"] {
+        return Err(FileError::Damaged {
+            path: path.to_path_buf(),
+            detail: problems.join("; "),
+        });
+    }
+    Ok(version)
+}
+
+/// The database file and its WAL are the server's alone: 0600 (SQLite gives the WAL and the
+/// shared-memory file the database file's mode when it makes them).
+#[cfg(unix)]
+fn keep_private(path: &Path) -> Result<(), FileError> {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        match std::fs::metadata(&file) {
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io_error(&file))?;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error(&file)(e)),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_private(_: &Path) -> Result<(), FileError> {
+    Ok(())
+}
+
+/// Makes `dir` (and its parents) when missing; the last one only its owner may enter.
+fn create_private_dir(dir: &Path) -> Result<(), FileError> {
+    if dir.as_os_str().is_empty() || dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(io_error(dir))
+}
+
+/// Creates `path` empty, readable by its owner only; fails when it exists.
+fn create_private_file(path: &Path) -> Result<std::fs::File, FileError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            FileError::Exists(path.to_path_buf())
+        } else {
+            io_error(path)(e)
+        }
+    })
+}
+
+/// Writes a consistent copy of the database `conn` reads to `to` (new; 0600), synced to disk.
+fn copy_into(conn: &Connection, from: &Path, to: &Path) -> Result<(), FileError> {
+    let target = to.to_str().ok_or_else(|| FileError::Io {
+        path: to.to_path_buf(),
+        detail: "the path must be valid UTF-8".into(),
+    })?;
+    drop(create_private_file(to)?);
+    // VACUUM INTO takes an empty file, so the copy keeps the mode made above.
+    if let Err(e) = conn.execute("VACUUM INTO ?1", [target]) {
+        let _ = std::fs::remove_file(to);
+        return Err(sqlite_error(from)(e));
+    }
+    // VACUUM INTO does not sync what it wrote.
+    std::fs::File::open(to)
+        .and_then(|f| f.sync_all())
+        .map_err(io_error(to))
+}
+
+/// `crm-server restore FROM`: replaces the database at `to` with a checked copy of `from`. The
+/// copy is written beside `to` and renamed over it, so a failure leaves `to` as it was. An
+/// existing `to` is replaced only with `force` (the server must be stopped: its WAL goes).
+pub fn restore(from: &Path, to: &Path, force: bool) -> Result<i64, FileError> {
+    let version = check_file(from, Check::Full)?;
+    if version == 0 {
+        return Err(FileError::NotCrm(from.to_path_buf()));
+    }
+    if to.exists() && !force {
+        return Err(FileError::Exists(to.to_path_buf()));
+    }
+    if let Some(dir) = to.parent() {
+        create_private_dir(dir)?;
+    }
+    let mut staged = to.as_os_str().to_owned();
+    staged.push(".restoring");
+    let staged = PathBuf::from(staged);
+    match std::fs::remove_file(&staged) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_error(&staged)(e)),
+        _ => {}
+    }
+    let source = Connection::open_with_flags(
+        from,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sqlite_error(from))?;
+    copy_into(&source, from, &staged)?;
+    drop(source);
+    if let Err(e) = check_file(&staged, Check::Quick) {
+        let _ = std::fs::remove_file(&staged);
+        return Err(e);
+    }
+    // The old database's WAL would be replayed onto the restored file.
+    for suffix in ["-wal", "-shm"] {
+        let mut name = to.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_error(&file)(e)),
+            _ => {}
+        }
+    }
+    std::fs::rename(&staged, to).map_err(io_error(to))?;
+    #[cfg(unix)]
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_error(dir))?;
+    }
+    Ok(version)
 }
 
 /// Cached statements keep their plan. With STAT4 compiled in (the bundled SQLite has it), a
@@ -1041,20 +1368,34 @@ fn plan_once(conn: &Connection) -> rusqlite::Result<()> {
 impl Sqlite {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Sqlite, StorageError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StorageError::Other(format!("cannot create {}: {e}", dir.display()))
-            })?;
+        Sqlite::open_with(path, OpenOptions::default())
+    }
+
+    /// [`Sqlite::open`] with options. An existing file must be a crm database (an empty or
+    /// foreign file is refused, not taken for a fresh one); a file SQLite can only read is
+    /// refused too. [`check_file`] checks the pages; this does not.
+    pub fn open_with(path: &Path, options: OpenOptions) -> Result<Sqlite, StorageError> {
+        if let Some(dir) = path.parent() {
+            create_private_dir(dir)?;
         }
+        check_header(path)?;
         let writer = Connection::open(path)?;
-        configure(&writer)?;
+        if writer.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(FileError::ReadOnly {
+                path: path.to_path_buf(),
+            }
+            .into());
+        }
+        schema_version(&writer, path)?;
+        configure(&writer, options.synchronous)?;
         migrate(&writer)?;
+        keep_private(path)?;
         // The checkpoint thread does this connection's checkpoints (see start_checkpointer).
         writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         // Savepoints (Tx::nested) copy each page they change to a sub-journal; past 64 KiB that
         // spilled to a temporary file, and its writes were a third of a create's time.
         writer.pragma_update(None, "temp_store", "MEMORY")?;
-        let (checkpoints, checkpointer) = start_checkpointer(path)?;
+        let (checkpoints, checkpointer) = start_checkpointer(path, options.synchronous)?;
         Ok(Sqlite {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
@@ -1222,10 +1563,7 @@ impl Database for Sqlite {
             )));
         }
         let conn = self.reader()?;
-        let target = to
-            .to_str()
-            .ok_or_else(|| StorageError::Refused("the backup path must be valid UTF-8".into()))?;
-        conn.execute("VACUUM INTO ?1", [target])?;
+        copy_into(&conn, &self.path, to)?;
         Ok(())
     }
 }
@@ -1339,6 +1677,159 @@ mod tests {
         assert_eq!(tx.forget_answers_before(cutoff).unwrap(), 1);
         assert_eq!(tx.idempotent_answer("u1", "old").unwrap(), None);
         assert_eq!(tx.idempotent_answer("u1", "new").unwrap(), Some(answer));
+    }
+
+    fn synchronous_of(db: &Sqlite) -> i64 {
+        let writer = db.writer.lock().unwrap();
+        writer
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn commits_are_synced_to_disk_unless_asked_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Sqlite::open(&dir.path().join("a.db")).unwrap();
+        assert_eq!(synchronous_of(&db), 2, "FULL by default");
+        let options = OpenOptions {
+            synchronous: Synchronous::Normal,
+        };
+        let db = Sqlite::open_with(&dir.path().join("b.db"), options).unwrap();
+        assert_eq!(synchronous_of(&db), 1);
+    }
+
+    #[test]
+    fn an_empty_or_foreign_file_is_not_taken_for_a_fresh_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(matches!(check_header(&empty), Err(FileError::Empty(_))));
+        assert!(Sqlite::open(&empty).is_err());
+        assert_eq!(
+            std::fs::metadata(&empty).unwrap().len(),
+            0,
+            "left as it was"
+        );
+
+        let text = dir.path().join("notes.db");
+        std::fs::write(&text, "not a database, but long enough to have a header").unwrap();
+        assert!(matches!(check_header(&text), Err(FileError::NotSqlite(_))));
+        assert!(Sqlite::open(&text).is_err());
+
+        let other = dir.path().join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1)")
+            .unwrap();
+        assert!(matches!(
+            check_file(&other, Check::Quick),
+            Err(FileError::NotCrm(_))
+        ));
+        assert!(Sqlite::open(&other).is_err());
+    }
+
+    /// A database of `pages` pages or more, closed, with its WAL folded in.
+    fn database_with_data(path: &Path) {
+        let db = Sqlite::open(path).unwrap();
+        crate::seed::demo(&db, 30).unwrap();
+    }
+
+    #[test]
+    fn overwritten_pages_are_found_by_the_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        database_with_data(&path);
+        assert!(check_file(&path, Check::Quick).is_ok());
+        assert!(check_file(&path, Check::Full).is_ok());
+        // Overwrite pages in the middle of the file, past the schema.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let page = 4096;
+        assert!(bytes.len() > 8 * page);
+        for b in &mut bytes[3 * page..6 * page] {
+            *b = 0x5a;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(matches!(
+            check_file(&path, Check::Quick),
+            Err(FileError::Damaged { .. })
+        ));
+        assert!(matches!(
+            check_file(&path, Check::Full),
+            Err(FileError::Damaged { .. })
+        ));
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_its_wal_and_backups_are_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new").join("server.db");
+        let db = Sqlite::open(&path).unwrap();
+        db.write_tx(&mut |tx| tx.next_counter("x").map(|_| ()))
+            .unwrap();
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("new").join("server.db-wal")), 0o600);
+        let backup = dir.path().join("copy.db");
+        db.backup(&backup).unwrap();
+        assert_eq!(mode(&backup), 0o600);
+        drop(db);
+        // An older database left readable by others is closed up when opened.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(Sqlite::open(&path).unwrap());
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn a_restore_is_checked_and_replaces_only_when_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("server.db");
+        let backup = dir.path().join("backup.db");
+        {
+            let db = Sqlite::open(&live).unwrap();
+            crate::seed::demo(&db, 10).unwrap();
+            db.backup(&backup).unwrap();
+            // A write after the backup, which the restore takes back.
+            db.write_tx(&mut |tx| tx.next_counter("after").map(|_| ()))
+                .unwrap();
+        }
+        assert!(matches!(
+            restore(&backup, &live, false),
+            Err(FileError::Exists(_))
+        ));
+        let version = restore(&backup, &live, true).unwrap();
+        assert_eq!(version, MIGRATIONS.last().unwrap().0);
+        let db = Sqlite::open(&live).unwrap();
+        let mut after = 0;
+        db.write_tx(&mut |tx| {
+            after = tx.next_counter("after")?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(after, 1, "the restored database is the backup's");
+        drop(db);
+
+        // Neither a damaged file nor a foreign one is restored.
+        let garbage = dir.path().join("garbage.db");
+        std::fs::write(&garbage, vec![7u8; 8192]).unwrap();
+        assert!(restore(&garbage, &dir.path().join("fresh.db"), false).is_err());
+        let empty = dir.path().join("empty.db");
+        Connection::open(&empty)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        assert!(matches!(
+            restore(&empty, &dir.path().join("fresh.db"), false),
+            Err(FileError::NotCrm(_))
+        ));
+        assert!(!dir.path().join("fresh.db").exists());
     }
 
     #[test]
