@@ -136,6 +136,19 @@ impl Dirs {
         self.data.join("credentials")
     }
 
+    /// Makes the data folder and its profiles folder its owner's alone, creating them when
+    /// missing (a data folder someone else owns is left as it is; what crm keeps in it is private
+    /// anyway).
+    pub fn make_private(&self) -> Result<(), ConfigError> {
+        let profiles = self.data.join("profiles");
+        let wrap = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ConfigError::Write { path, source }
+        };
+        crate::private::dir_if_ours(&self.data).map_err(wrap(&self.data))?;
+        crate::private::dir(&profiles).map_err(wrap(&profiles))
+    }
+
     /// The database of the embedded demo server.
     pub fn demo_db(&self) -> PathBuf {
         self.data.join("demo").join("server.db")
@@ -227,10 +240,13 @@ fn write_file(path: &Path, text: &str) -> Result<(), ConfigError> {
         source,
     };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(wrap)?;
+        crate::private::dir_if_ours(dir).map_err(wrap)?;
     }
-    // Write aside and rename, so a crash never leaves half a config.
+    // Write aside and rename, so a crash never leaves half a config; the file names a server
+    // and a user, so it is its owner's alone.
     let tmp = path.with_extension("toml.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    crate::private::file(&tmp).map_err(wrap)?;
     std::fs::write(&tmp, text).map_err(wrap)?;
     std::fs::rename(&tmp, path).map_err(wrap)
 }

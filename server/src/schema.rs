@@ -161,6 +161,9 @@ pub struct Field {
     pub sort: bool,
     /// The server fills it when a create leaves it out (customer codes, ticket numbers).
     pub generated: bool,
+    /// Text of several lines (notes, descriptions): newlines and tabs are allowed in it, as in
+    /// no other text field.
+    pub lines: bool,
 }
 
 impl Field {
@@ -180,6 +183,7 @@ const fn f(name: &'static str, kind: Kind) -> Field {
         filter: false,
         sort: false,
         generated: false,
+        lines: false,
     }
 }
 
@@ -216,6 +220,10 @@ impl Field {
         self.sort = true;
         self
     }
+    const fn lines(mut self) -> Field {
+        self.lines = true;
+        self
+    }
 }
 
 /// Fields every record carries, set only by the server.
@@ -249,7 +257,7 @@ pub const TICKET_STATUSES: &[&str] = &["new", "open", "pending", "resolved", "cl
 
 const TEAM: &[Field] = &[
     f("name", Kind::Text(100)).required().sort().filter(),
-    f("description", Kind::Text(2000)),
+    f("description", Kind::Text(2000)).lines(),
 ];
 
 const USER: &[Field] = &[
@@ -305,7 +313,7 @@ const CUSTOMER: &[Field] = &[
     f("team_id", Kind::Ref(Entity::Teams)).privileged().filter(),
     f("shared_with", Kind::Refs(Entity::Users)).default(Default::EmptyList),
     f("tags", Kind::Tags).default(Default::EmptyList),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
     f("extra", Kind::Map).default(Default::EmptyMap),
 ];
 
@@ -324,7 +332,7 @@ const CONTACT: &[Field] = &[
         .default(Default::Bool(false))
         .filter(),
     f("preferred_channel", Kind::Enum(CHANNELS)),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
 ];
 
 const OPPORTUNITY: &[Field] = &[
@@ -349,7 +357,7 @@ const OPPORTUNITY: &[Field] = &[
 const ACTIVITY: &[Field] = &[
     f("kind", Kind::Enum(ACTIVITY_KINDS)).required().filter(),
     f("subject", Kind::Text(200)).required(),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
     f("starts_at", Kind::Time),
     f("ends_at", Kind::Time),
     f("due_at", Kind::Time),
@@ -373,7 +381,7 @@ const TICKET: &[Field] = &[
         .sort()
         .filter(),
     f("subject", Kind::Text(200)).required(),
-    f("description", Kind::Text(20_000)),
+    f("description", Kind::Text(20_000)).lines(),
     f("customer_id", Kind::Ref(Entity::Customers))
         .required()
         .filter(),
@@ -393,7 +401,7 @@ const TICKET: &[Field] = &[
     f("resolution_due", Kind::Time).server(),
     f("first_responded_at", Kind::Time).server(),
     f("resolved_at", Kind::Time).server(),
-    f("resolution", Kind::Text(10_000)),
+    f("resolution", Kind::Text(10_000)).lines(),
     f("satisfaction", Kind::Int(1, 5)),
 ];
 
@@ -401,7 +409,7 @@ const COMMENT: &[Field] = &[
     f("ticket_id", Kind::Ref(Entity::Tickets))
         .required()
         .filter(),
-    f("body", Kind::Text(20_000)).required(),
+    f("body", Kind::Text(20_000)).required().lines(),
     f("internal", Kind::Bool).default(Default::Bool(false)),
 ];
 

@@ -328,7 +328,7 @@ pub fn print(
     let text = match format {
         Format::Json => {
             let items: Vec<Value> = records.iter().map(|r| Value::Object(full(r))).collect();
-            serde_json::to_string_pretty(&items).map_err(|e| CliError::Other(e.to_string()))? + "\n"
+            output::json(&items, true).map_err(|e| CliError::Other(e.to_string()))? + "\n"
         }
         Format::Csv => output::csv(
             &all_columns(entity),
@@ -533,7 +533,7 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
                 for r in &page {
                     let sep = if first { "\n" } else { ",\n" };
                     first = false;
-                    let text = serde_json::to_string(&Value::Object(full(r)))
+                    let text = output::json(&Value::Object(full(r)), false)
                         .map_err(|e| CliError::Other(e.to_string()))?;
                     out.write_all(format!("{sep}{text}").as_bytes())
                         .map_err(io)?;
