@@ -104,16 +104,14 @@ pub fn create(
         Some(Value::String(id)) => id,
         _ => Uuid::now_v7().hyphenated().to_string(),
     };
-    if let Some(existing) = tx.get(entity, &id)? {
-        // A retried create with a client-made id is answered with what the first one made.
-        if !existing.deleted && text(&existing.record, "created_by") == Some(actor.id.as_str()) {
-            return Ok(Written {
-                record: existing.record,
-                created: false,
-            });
-        }
+    if tx.get(entity, &id)?.is_some() {
+        // Nothing of the record: whoever made it, it may since have moved out of the asker's
+        // sight. A retry gets the first answer back through its Idempotency-Key instead.
         return Err(ApiError::Conflict {
-            message: format!("a {} with id {id} already exists", entity.noun()),
+            message: format!(
+                "a {} with id {id} already exists; a retry must send the first request's Idempotency-Key",
+                entity.noun()
+            ),
             existing: None,
         });
     }
@@ -200,6 +198,9 @@ pub fn update(
             other => Err(other),
         })?;
     }
+    if entity == Entity::Users {
+        keep_an_admin(tx, &current, &record)?;
+    }
     let changed = diff(&current, &record);
     if let Some(password) = password {
         let password = password
@@ -280,6 +281,38 @@ pub fn delete(
         });
     }
     tombstone(tx, actor, entity, current, old_set)
+}
+
+/// Refuses a change that would leave no active admin (an admin demoting or disabling themselves
+/// last of all): nobody could then manage users, and only the server's own console could mend it.
+fn keep_an_admin(tx: &dyn Tx, current: &Record, record: &Record) -> Result<(), ApiError> {
+    let active_admin = |r: &Record| {
+        text(r, "role") == Some("admin") && r.get("active") == Some(&Value::Bool(true))
+    };
+    if !active_admin(current) || active_admin(record) {
+        return Ok(());
+    }
+    let admins = ListQuery {
+        filters: vec![
+            ("role", Value::String("admin".into())),
+            ("active", Value::Bool(true)),
+        ],
+        sort: "created_at",
+        limit: 2,
+        ..ListQuery::default()
+    };
+    let others = tx
+        .list(Entity::Users, &admins, None)?
+        .iter()
+        .filter(|u| text(u, "id") != text(current, "id"))
+        .count();
+    if others == 0 {
+        return Err(ApiError::Conflict {
+            message: "this is the last active admin; make another user an admin first".into(),
+            existing: None,
+        });
+    }
+    Ok(())
 }
 
 fn stage_filter(stage_id: &str) -> ListQuery {
@@ -395,7 +428,9 @@ fn hidden_columns(entity: Entity, record: &Record) -> Hidden {
     }
 }
 
-/// Answers 409 when a live customer has the same normalized name, phone or email.
+/// Answers 409 when a live customer has the same normalized name, phone or email. The answer
+/// names the existing customer's code and owner only: the asker may not be allowed to see it, so
+/// nothing else of it (its name above all) is told.
 fn check_duplicates(tx: &dyn Tx, record: &Record, except: Option<&str>) -> Result<(), ApiError> {
     let keys = hidden_columns(Entity::Customers, record);
     let found = tx.find_duplicates(&keys, except)?;
@@ -424,13 +459,11 @@ fn check_duplicates(tx: &dyn Tx, record: &Record, except: Option<&str>) -> Resul
     let code = text(existing, "code").unwrap_or_default();
     Err(ApiError::Conflict {
         message: format!(
-            "a customer with the same {} exists: {code} {}, owned by {owner_name}; ask them, or create anyway",
+            "a customer with the same {} exists: {code}, owned by {owner_name}; ask them, or create anyway",
             matched.join(" and "),
-            text(existing, "name").unwrap_or_default()
         ),
         existing: Some(json!({
             "code": code,
-            "name": text(existing, "name"),
             "owner_id": owner_id,
             "owner_name": owner_name,
             "matched_on": matched,
@@ -921,7 +954,9 @@ pub fn audit_trail(
             let visible = actor.may_read(&tx.read_set(entity, id)?)
                 || (stored.deleted
                     && actor.may_read(&access::read_set(entity, &stored.record, &TxLookup(tx))));
-            if !visible {
+            // Every user and team may be read by all, but their trails (sign-ins included) are
+            // for their own team's manager only.
+            if !visible || !access::manager_may_audit(actor, entity, id, &stored.record) {
                 return Err(ApiError::NotFound(entity.noun()));
             }
         }

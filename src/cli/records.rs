@@ -491,9 +491,8 @@ fn refuse_local_duplicate(
                 .map(|id| names.label(&mut HashMap::new(), Entity::Users, id))
                 .unwrap_or_else(|| "nobody".into());
             return Err(CliError::Duplicate(format!(
-                "a customer with the same {field} exists: {} {}, owned by {owner}; add --allow-duplicate to create it anyway",
+                "a customer with the same {field} exists: {}, owned by {owner}; add --allow-duplicate to create it anyway",
                 existing.text("code").unwrap_or("(new)"),
-                crate::text::sanitize(existing.text("name").unwrap_or_default()),
             )));
         }
     }
