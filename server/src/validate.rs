@@ -200,7 +200,8 @@ fn clean_text(s: &str, lines: bool) -> Result<String, String> {
     }
 }
 
-fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
+/// One field's value checked and normalized (as a body's are; list filters use it too).
+pub fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
     if value.is_null() {
         return Ok(default_value(field));
     }

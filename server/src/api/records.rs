@@ -106,7 +106,7 @@ pub fn parse_list_query(
                 }
             }
             _ => match entity.field(key).filter(|f| f.filter) {
-                Some(field) => match filter_value(field.kind, raw) {
+                Some(field) => match filter_value(field, raw) {
                     Ok(v) => query.filters.push((field.name, v)),
                     Err(message) => {
                         problems.insert(key.clone(), message);
@@ -131,11 +131,21 @@ pub fn parse_list_query(
     }
 }
 
-fn filter_value(kind: Kind, raw: &str) -> Result<Value, String> {
+/// A filter's value, checked as the field's values are: what no record can hold is refused
+/// rather than matched against nothing.
+fn filter_value(field: &crate::schema::Field, raw: &str) -> Result<Value, String> {
+    let kind = field.kind;
     if raw == "none" && !matches!(kind, Kind::Text(_)) {
         return Ok(Value::Null);
     }
     match kind {
+        Kind::Text(max) => {
+            if raw.chars().count() > max {
+                return Err(format!("must be at most {max} characters"));
+            }
+            Ok(Value::String(raw.to_string()))
+        }
+        Kind::Date | Kind::Time => crate::validate::normalize(field, &Value::String(raw.into())),
         Kind::Bool => match raw {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
@@ -618,6 +628,23 @@ mod tests {
         .unwrap();
         assert_eq!(q.filters, vec![("level", json!("A"))]);
         assert_eq!((q.sort, q.descending, q.limit), ("name", true, 10));
+        let long = "x".repeat(101);
+        for (entity, key, value) in [
+            (Entity::Opportunities, "expected_close", "AAA"),
+            (Entity::Customers, "source", long.as_str()),
+        ] {
+            assert!(
+                parse_list_query(entity, &params(&[(key, value)])).is_err(),
+                "{key}={value} was taken"
+            );
+        }
+        assert!(
+            parse_list_query(
+                Entity::Opportunities,
+                &params(&[("expected_close", "2026-12-31")])
+            )
+            .is_ok()
+        );
         let err = parse_list_query(
             Entity::Customers,
             &params(&[("notes", "x"), ("sort", "phone"), ("limit", "0")]),
