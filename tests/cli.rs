@@ -448,3 +448,28 @@ fn other_peoples_escape_sequences_never_reach_the_terminal() {
     let csv = ok(&client.run(&["export", "customers", "--format", "csv"]));
     assert!(!csv.contains('\u{1b}') && !csv.contains('\u{7}'), "{csv:?}");
 }
+
+#[test]
+fn a_refusal_kept_in_the_outbox_is_shown_without_its_escape_sequences() {
+    let (mut server, client) = signed_in();
+    server.stop();
+    ok(&client.run(&["customers", "add", "--name", "Later Co"]));
+    // A refusal recorded by an older crm, echoing someone's data as the server sent it.
+    let outbox = crm::replica::outbox_path(&replica_file(&client));
+    let conn = rusqlite::Connection::open(&outbox).expect("outbox");
+    conn.execute(
+        "UPDATE outbox SET state = 'failed', last_error = ?1",
+        ["duplicate of \u{1b}]0;owned\u{7}\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J\u{202e}Acme"],
+    )
+    .expect("record the refusal");
+    drop(conn);
+    let out = client.run(&["status"]);
+    let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(shown.contains("duplicate of"), "{shown}");
+    assert!(
+        !shown
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        "{shown:?}"
+    );
+}
