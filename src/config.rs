@@ -136,16 +136,26 @@ impl Dirs {
         self.data.join("credentials")
     }
 
-    /// Makes the data folder and its profiles folder its owner's alone, creating them when
-    /// missing (a data folder someone else owns is left as it is; what crm keeps in it is private
-    /// anyway).
+    /// Makes the config and data folders their owner's alone: created 0700 when missing, and
+    /// tightened when looser if they are crm's own platform folders (a folder named by
+    /// `CRM_CONFIG_DIR` or `CRM_DATA_DIR` may be shared and is left as it is; what crm keeps in
+    /// it is private anyway). The profiles folder inside the data folder is always crm's.
     pub fn make_private(&self) -> Result<(), ConfigError> {
-        let profiles = self.data.join("profiles");
         let wrap = |path: &Path| {
             let path = path.to_path_buf();
             move |source| ConfigError::Write { path, source }
         };
-        crate::private::dir_if_ours(&self.data).map_err(wrap(&self.data))?;
+        let platform = directories::ProjectDirs::from("", "", "crm");
+        let own = |dir: &Path, default: Option<&Path>| {
+            if default == Some(dir) {
+                crate::private::dir(dir)
+            } else {
+                crate::private::dir_if_missing(dir)
+            }
+        };
+        own(&self.config, platform.as_ref().map(|p| p.config_dir())).map_err(wrap(&self.config))?;
+        own(&self.data, platform.as_ref().map(|p| p.data_dir())).map_err(wrap(&self.data))?;
+        let profiles = self.data.join("profiles");
         crate::private::dir(&profiles).map_err(wrap(&profiles))
     }
 
@@ -240,7 +250,7 @@ fn write_file(path: &Path, text: &str) -> Result<(), ConfigError> {
         source,
     };
     if let Some(dir) = path.parent() {
-        crate::private::dir_if_ours(dir).map_err(wrap)?;
+        crate::private::dir_if_missing(dir).map_err(wrap)?;
     }
     // Write aside and rename, so a crash never leaves half a config; the file names a server
     // and a user, so it is its owner's alone.

@@ -24,13 +24,10 @@ pub fn dir(dir: &Path) -> std::io::Result<()> {
     tighten(dir, 0o700)
 }
 
-/// Like [`dir`], but a folder someone else owns (a shared parent named by `CRM_DATA_DIR`) is
-/// left as it is: what is inside it is made private instead.
-pub fn dir_if_ours(path: &Path) -> std::io::Result<()> {
-    match dir(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && path.is_dir() => Ok(()),
-        other => other,
-    }
+/// Like [`dir`] for a folder that does not exist yet; one that exists is left as it is (a folder
+/// named by `CRM_DATA_DIR` may be shared: what crm keeps inside it is made private instead).
+pub fn dir_if_missing(path: &Path) -> std::io::Result<()> {
+    if path.is_dir() { Ok(()) } else { dir(path) }
 }
 
 /// Makes sure `file` exists and only its owner may read it: created empty with mode 0600 when

@@ -65,7 +65,6 @@ pub fn start(
     let db_path = ctx.dirs.demo_db();
     // Demo customers are data like any other: the server's database lives in a folder only its
     // owner may enter, and is tightened once open (SQLite makes the WAL with its mode).
-    ctx.dirs.make_private()?;
     let private = |path: &std::path::Path| {
         let path = path.to_path_buf();
         move |e: std::io::Error| CliError::Other(format!("cannot use {}: {e}", path.display()))

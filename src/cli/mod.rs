@@ -98,6 +98,7 @@ pub struct Context {
 impl Context {
     pub fn new(profile_flag: Option<&str>) -> Result<Context, CliError> {
         let dirs = Dirs::discover()?;
+        dirs.make_private()?;
         let config = Config::load(&dirs)?;
         let profile_name = config.profile_name(profile_flag);
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -122,7 +123,6 @@ impl Context {
     }
 
     pub fn open_replica(&self) -> Result<Replica, CliError> {
-        self.dirs.make_private()?;
         let replica = Replica::open(&self.dirs.replica(&self.profile_name))?;
         if let Some(note) = replica.rebuilt() {
             say!("note: {note}");
