@@ -139,6 +139,29 @@ impl Dirs {
         self.data.join("credentials")
     }
 
+    /// Makes the config and data folders their owner's alone: created 0700 when missing, and
+    /// tightened when looser if they are crm's own platform folders (a folder named by
+    /// `CRM_CONFIG_DIR` or `CRM_DATA_DIR` may be shared and is left as it is; what crm keeps in
+    /// it is private anyway). The profiles folder inside the data folder is always crm's.
+    pub fn make_private(&self) -> Result<(), ConfigError> {
+        let wrap = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ConfigError::Write { path, source }
+        };
+        let platform = directories::ProjectDirs::from("", "", "crm");
+        let own = |dir: &Path, default: Option<&Path>| {
+            if default == Some(dir) {
+                crate::private::dir(dir)
+            } else {
+                crate::private::dir_if_missing(dir)
+            }
+        };
+        own(&self.config, platform.as_ref().map(|p| p.config_dir())).map_err(wrap(&self.config))?;
+        own(&self.data, platform.as_ref().map(|p| p.data_dir())).map_err(wrap(&self.data))?;
+        let profiles = self.data.join("profiles");
+        crate::private::dir(&profiles).map_err(wrap(&profiles))
+    }
+
     /// The database of the embedded demo server.
     pub fn demo_db(&self) -> PathBuf {
         self.data.join("demo").join("server.db")
@@ -240,10 +263,13 @@ fn write_file(path: &Path, text: &str) -> Result<(), ConfigError> {
         source,
     };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(wrap)?;
+        crate::private::dir_if_missing(dir).map_err(wrap)?;
     }
-    // Write aside and rename, so a crash never leaves half a config.
+    // Write aside and rename, so a crash never leaves half a config; the file names a server
+    // and a user, so it is its owner's alone.
     let tmp = path.with_extension("toml.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    crate::private::file(&tmp).map_err(wrap)?;
     std::fs::write(&tmp, text).map_err(wrap)?;
     std::fs::rename(&tmp, path).map_err(wrap)
 }

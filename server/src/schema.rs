@@ -191,6 +191,9 @@ pub struct Field {
     pub sort: bool,
     /// The server fills it when a create leaves it out (customer codes, ticket numbers).
     pub generated: bool,
+    /// Text of several lines (notes, descriptions): newlines and tabs are allowed in it, as in
+    /// no other text field.
+    pub lines: bool,
 }
 
 impl Field {
@@ -210,6 +213,7 @@ const fn f(name: &'static str, kind: Kind) -> Field {
         filter: false,
         sort: false,
         generated: false,
+        lines: false,
     }
 }
 
@@ -246,6 +250,10 @@ impl Field {
         self.sort = true;
         self
     }
+    const fn lines(mut self) -> Field {
+        self.lines = true;
+        self
+    }
 }
 
 /// Fields every record carries, set only by the server.
@@ -279,7 +287,7 @@ pub const TICKET_STATUSES: &[&str] = &["new", "open", "pending", "resolved", "cl
 
 const TEAM_FIELDS: &[Field] = &[
     f("name", Kind::Text(100)).required().sort().filter(),
-    f("description", Kind::Text(2000)),
+    f("description", Kind::Text(2000)).lines(),
 ];
 
 const USER_FIELDS: &[Field] = &[
@@ -335,7 +343,7 @@ const CUSTOMER_FIELDS: &[Field] = &[
     f("team_id", Kind::Ref(Entity::Teams)).privileged().filter(),
     f("shared_with", Kind::Refs(Entity::Users)).default(Default::EmptyList),
     f("tags", Kind::Tags).default(Default::EmptyList),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
     f("extra", Kind::Map).default(Default::EmptyMap),
 ];
 
@@ -354,7 +362,7 @@ const CONTACT_FIELDS: &[Field] = &[
         .default(Default::Bool(false))
         .filter(),
     f("preferred_channel", Kind::Enum(CHANNELS)),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
 ];
 
 const OPPORTUNITY_FIELDS: &[Field] = &[
@@ -379,7 +387,7 @@ const OPPORTUNITY_FIELDS: &[Field] = &[
 const ACTIVITY_FIELDS: &[Field] = &[
     f("kind", Kind::Enum(ACTIVITY_KINDS)).required().filter(),
     f("subject", Kind::Text(200)).required(),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
     f("starts_at", Kind::Time),
     f("ends_at", Kind::Time),
     f("due_at", Kind::Time),
@@ -403,7 +411,7 @@ const TICKET_FIELDS: &[Field] = &[
         .sort()
         .filter(),
     f("subject", Kind::Text(200)).required(),
-    f("description", Kind::Text(20_000)),
+    f("description", Kind::Text(20_000)).lines(),
     f("customer_id", Kind::Ref(Entity::Customers))
         .required()
         .filter(),
@@ -423,7 +431,7 @@ const TICKET_FIELDS: &[Field] = &[
     f("resolution_due", Kind::Time).server(),
     f("first_responded_at", Kind::Time).server(),
     f("resolved_at", Kind::Time).server(),
-    f("resolution", Kind::Text(10_000)),
+    f("resolution", Kind::Text(10_000)).lines(),
     f("satisfaction", Kind::Int(1, 5)),
 ];
 
@@ -431,7 +439,7 @@ const COMMENT_FIELDS: &[Field] = &[
     f("ticket_id", Kind::Ref(Entity::Tickets))
         .required()
         .filter(),
-    f("body", Kind::Text(20_000)).required(),
+    f("body", Kind::Text(20_000)).required().lines(),
     f("internal", Kind::Bool).default(Default::Bool(false)),
 ];
 
@@ -448,14 +456,14 @@ const COMPETITOR_FIELDS: &[Field] = &[
     f("threat", Kind::Enum(THREATS))
         .default(Default::Str("medium"))
         .filter(),
-    f("strategy", Kind::Text(2000)),
-    f("strengths", Kind::Text(2000)),
-    f("weaknesses", Kind::Text(2000)),
+    f("strategy", Kind::Text(2000)).lines(),
+    f("strengths", Kind::Text(2000)).lines(),
+    f("weaknesses", Kind::Text(2000)).lines(),
     f("customer_count", Kind::Int(0, 1_000_000_000)),
-    f("financials", Kind::Text(2000)),
-    f("partners", Kind::Text(2000)),
+    f("financials", Kind::Text(2000)).lines(),
+    f("partners", Kind::Text(2000)).lines(),
     f("tags", Kind::Tags).default(Default::EmptyList),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
 ];
 
 /// A competitor's product or service: how it performs, its strengths and weaknesses, its
@@ -465,13 +473,13 @@ const COMPETITOR_PRODUCT_FIELDS: &[Field] = &[
         .required()
         .filter(),
     f("name", Kind::Text(200)).required().sort(),
-    f("performance", Kind::Text(2000)),
-    f("strengths", Kind::Text(2000)),
-    f("weaknesses", Kind::Text(2000)),
+    f("performance", Kind::Text(2000)).lines(),
+    f("strengths", Kind::Text(2000)).lines(),
+    f("weaknesses", Kind::Text(2000)).lines(),
     f("price", Kind::Money),
     f("currency", Kind::Text(3)).default(Default::Str("CNY")),
-    f("used_by", Kind::Text(2000)),
-    f("notes", Kind::Text(10_000)),
+    f("used_by", Kind::Text(2000)).lines(),
+    f("notes", Kind::Text(10_000)).lines(),
 ];
 
 /// A competitor in one opportunity: with which product, at what price, how dangerous, and how
@@ -492,7 +500,7 @@ const OPPORTUNITY_COMPETITOR_FIELDS: &[Field] = &[
         .filter(),
     f("price_offered", Kind::Money),
     f("currency", Kind::Text(3)).default(Default::Str("CNY")),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
 ];
 
 /// A descriptor with the common defaults: sorted by creation, titled by `name`, no number.

@@ -278,7 +278,7 @@ pub fn print(
     let text = match format {
         Format::Json => {
             let items: Vec<Value> = records.iter().map(|r| Value::Object(full(r))).collect();
-            serde_json::to_string_pretty(&items).map_err(|e| CliError::Other(e.to_string()))? + "\n"
+            output::json(&items, true).map_err(|e| CliError::Other(e.to_string()))? + "\n"
         }
         Format::Csv => output::csv(
             &all_columns(entity),
@@ -441,9 +441,8 @@ fn refuse_local_duplicate(
                 .map(|id| names.label(&mut HashMap::new(), Entity::Users, id))
                 .unwrap_or_else(|| "nobody".into());
             return Err(CliError::Duplicate(format!(
-                "a customer with the same {field} exists: {} {}, owned by {owner}; add --allow-duplicate to create it anyway",
+                "a customer with the same {field} exists: {}, owned by {owner}; add --allow-duplicate to create it anyway",
                 existing.text("code").unwrap_or("(new)"),
-                crate::text::sanitize(existing.text("name").unwrap_or_default()),
             )));
         }
     }
@@ -483,7 +482,7 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
                 for r in &page {
                     let sep = if first { "\n" } else { ",\n" };
                     first = false;
-                    let text = serde_json::to_string(&Value::Object(full(r)))
+                    let text = output::json(&Value::Object(full(r)), false)
                         .map_err(|e| CliError::Other(e.to_string()))?;
                     out.write_all(format!("{sep}{text}").as_bytes())
                         .map_err(io)?;

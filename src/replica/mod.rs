@@ -169,8 +169,18 @@ fn open_existing(path: &Path) -> Result<Option<Connection>, ReplicaError> {
     Ok(None)
 }
 
+/// Customers' data: the file (and the WAL and shared-memory files SQLite makes beside it with
+/// its mode) only its owner may read.
+fn private_database(path: &Path) -> Result<(), ReplicaError> {
+    crate::private::database(path).map_err(|source| ReplicaError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 fn create_fresh(path: &Path) -> Result<Connection, ReplicaError> {
     remove_database(path)?;
+    private_database(path)?;
     let conn = Connection::open(path)?;
     configure_replica(&conn)?;
     conn.execute_batch(&format!(
@@ -214,11 +224,12 @@ impl Replica {
     /// next pull; the outbox is kept and its edits laid on again.
     pub fn open(path: &Path) -> Result<Replica, ReplicaError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| ReplicaError::Io {
+            crate::private::dir(dir).map_err(|source| ReplicaError::Io {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
+        private_database(path)?;
         let mut notes = Vec::new();
         let outbox = open_outbox(path, &mut notes)?;
         let db = match open_existing(path) {

@@ -161,6 +161,8 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
 /// Opens (creating or upgrading) the outbox at `path`. Errors on a damaged file are returned
 /// so the caller can move it aside; a newer schema is refused rather than touched.
 pub fn open(path: &Path) -> Result<Connection, ReplicaError> {
+    // The only copy of unsent work, customers' data in it: its owner's alone.
+    super::private_database(path)?;
     let conn = Connection::open(path)?;
     configure(&conn)?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;

@@ -90,13 +90,11 @@ pub(super) fn check_duplicates(
     let code = text(existing, "code").unwrap_or_default();
     Err(ApiError::Conflict {
         message: format!(
-            "a customer with the same {} exists: {code} {}, owned by {owner_name}; ask them, or create anyway",
+            "a customer with the same {} exists: {code}, owned by {owner_name}; ask them, or create anyway",
             matched.join(" and "),
-            text(existing, "name").unwrap_or_default()
         ),
         existing: Some(json!({
             "code": code,
-            "name": text(existing, "name"),
             "owner_id": owner_id,
             "owner_name": owner_name,
             "matched_on": matched,

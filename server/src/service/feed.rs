@@ -136,7 +136,9 @@ pub fn audit_trail(
             let visible = actor.may_read(&tx.read_set(entity, id)?)
                 || (stored.deleted
                     && actor.may_read(&access::read_set(entity, &stored.record, &TxLookup(tx))));
-            if !visible {
+            // Every user and team may be read by all, but their trails (sign-ins included) are
+            // for their own team's manager only.
+            if !visible || !access::manager_may_audit(actor, entity, id, &stored.record) {
                 return Err(ApiError::NotFound(entity.noun()));
             }
         }

@@ -119,16 +119,14 @@ pub fn create(
         Some(Value::String(id)) => id,
         _ => Uuid::now_v7().hyphenated().to_string(),
     };
-    if let Some(existing) = tx.get(entity, &id)? {
-        // A retried create with a client-made id is answered with what the first one made.
-        if !existing.deleted && text(&existing.record, "created_by") == Some(actor.id.as_str()) {
-            return Ok(Written {
-                record: existing.record,
-                created: false,
-            });
-        }
+    if tx.get(entity, &id)?.is_some() {
+        // Nothing of the record: whoever made it, it may since have moved out of the asker's
+        // sight. A retry gets the first answer back through its Idempotency-Key instead.
         return Err(ApiError::Conflict {
-            message: format!("a {} with id {id} already exists", entity.noun()),
+            message: format!(
+                "a {} with id {id} already exists; a retry must send the first request's Idempotency-Key",
+                entity.noun()
+            ),
             existing: None,
         });
     }
@@ -214,6 +212,9 @@ pub fn update(
             } => Ok(()),
             other => Err(other),
         })?;
+    }
+    if entity == Entity::Users {
+        users::keep_an_admin(tx, &current, &record)?;
     }
     let changed = diff(&current, &record);
     if let Some(password) = password {
