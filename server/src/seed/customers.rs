@@ -284,6 +284,7 @@ impl Gen {
 
         // Opportunities for about three customers in ten.
         let mut made_opps = Vec::new();
+        let mut deals = Vec::new();
         if self.rng.percent(30) {
             let count = if self.rng.percent(20) { 2 } else { 1 };
             for _ in 0..count {
@@ -299,6 +300,7 @@ impl Gen {
                 );
                 let oid = text(&opp.record, "id").unwrap_or_default().to_string();
                 let oname = text(&opp.record, "name").unwrap_or_default().to_string();
+                deals.push(self.deal(&opp, zh));
                 if index.is_multiple_of(self.stride) {
                     self.known
                         .sets
@@ -309,6 +311,8 @@ impl Gen {
                 self.opportunities += 1;
             }
         }
+
+        self.rivals(index, &deals, out);
 
         if index.is_multiple_of(self.stride) {
             self.pool.push(Pooled {

@@ -82,6 +82,7 @@ pub(super) struct Gen {
     pub(super) tickets: Vec<PooledTicket>,
     pub(super) contacts: usize,
     pub(super) opportunities: usize,
+    pub(super) rivals: usize,
 }
 
 pub(super) fn text<'a>(record: &'a Record, field: &str) -> Option<&'a str> {
@@ -139,6 +140,7 @@ impl Gen {
             tickets: Vec::new(),
             contacts: 0,
             opportunities: 0,
+            rivals: 0,
         }
     }
 

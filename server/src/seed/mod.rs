@@ -17,6 +17,7 @@
 //! `setup.rs`), the writer (`feed.rs`), the word lists as data (`words.json`, `words.rs`).
 
 mod activities;
+mod competitors;
 mod contacts;
 mod customers;
 mod feed;
@@ -68,6 +69,8 @@ pub struct SeedReport {
     pub customers: usize,
     pub contacts: usize,
     pub opportunities: usize,
+    /// Competitors met in those opportunities.
+    pub rivals: usize,
     pub activities: usize,
     pub tickets: usize,
     pub comments: usize,
@@ -77,10 +80,11 @@ impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "seeded {} customers, {} contacts, {} opportunities, {} activities, {} tickets with {} comments; {} users in {} teams",
+            "seeded {} customers, {} contacts, {} opportunities (with {} competitors met), {} activities, {} tickets with {} comments; {} users in {} teams",
             self.customers,
             self.contacts,
             self.opportunities,
+            self.rivals,
             self.activities,
             self.tickets,
             self.comments,
@@ -132,6 +136,7 @@ fn seed(
         customers,
         contacts: g.contacts,
         opportunities: g.opportunities,
+        rivals: g.rivals,
         ..SeedReport::default()
     };
     store::write(db, |tx| -> Result<(), ApiError> {
@@ -149,6 +154,7 @@ fn seed(
                 "customers": report.customers,
                 "contacts": report.contacts,
                 "opportunities": report.opportunities,
+                "opportunity_competitors": report.rivals,
                 "activities": report.activities,
                 "tickets": report.tickets,
                 "comments": report.comments,

@@ -13,6 +13,7 @@ pub(super) struct Rng(pub(super) u64);
 pub(super) const CUSTOMERS: u64 = 1;
 pub(super) const TICKETS: u64 = 2;
 pub(super) const ACTIVITIES: u64 = 3;
+pub(super) const RIVALS: u64 = 4;
 
 impl Rng {
     /// Stream `item` of `kind`.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::users::{DEMO_PASSWORD, DEMO_USERS};
+use super::words::WORDS;
 use crate::error::ApiError;
 use crate::rules::sla;
 use crate::schema::{Entity, PRIORITIES};
@@ -26,6 +27,62 @@ pub(super) struct Setup {
     pub(super) stages: Vec<Stage>,
     /// (first response, resolution) minutes per entry of PRIORITIES.
     pub(super) sla: Vec<sla::Policy>,
+    /// The competitors, as made.
+    pub(super) rivals: Vec<Rival>,
+}
+
+/// A competitor made at setup: its id, whom it competes for, its products' (id, price).
+pub(super) struct Rival {
+    pub(super) id: String,
+    pub(super) zh: bool,
+    pub(super) products: Vec<(String, i64)>,
+}
+
+/// The competitors and their products, through the service like any user's: few, and the
+/// same rules (unique names, a product's competitor) apply.
+fn rivals(tx: &dyn Tx) -> Result<Vec<Rival>, ApiError> {
+    let system = crate::system_actor();
+    let mut made = Vec::new();
+    for c in &WORDS.competitors {
+        let body = json!({
+            "name": c.name,
+            "website": c.website,
+            "threat": c.threat,
+            "strategy": c.strategy,
+            "strengths": c.strengths,
+            "weaknesses": c.weaknesses,
+            "customer_count": c.customer_count,
+            "partners": c.partners,
+        });
+        let competitor = service::create(tx, &system, Entity::Competitors, &object(body), false)?;
+        let id = id_of(&competitor.record)?;
+        let mut products = Vec::new();
+        for p in &c.products {
+            let body = json!({
+                "competitor_id": id,
+                "name": p.name,
+                "price": p.price,
+                "currency": if c.zh { "CNY" } else { "USD" },
+                "performance": p.performance,
+                "strengths": p.strengths,
+                "weaknesses": p.weaknesses,
+            });
+            let product = service::create(
+                tx,
+                &system,
+                Entity::CompetitorProducts,
+                &object(body),
+                false,
+            )?;
+            products.push((id_of(&product.record)?, p.price));
+        }
+        made.push(Rival {
+            id,
+            zh: c.zh,
+            products,
+        });
+    }
+    Ok(made)
 }
 
 pub(super) fn object(v: Value) -> Record {
@@ -119,5 +176,6 @@ pub(super) fn setup(tx: &dyn Tx) -> Result<Setup, ApiError> {
         teams_made,
         stages,
         sla,
+        rivals: rivals(tx)?,
     })
 }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::generator::*;
 use super::setup::*;
 use super::users::*;
+use super::words::WORDS;
 use super::*;
 use crate::access::Actor;
 use crate::access::{self, Lookup, Role};
@@ -126,6 +127,14 @@ fn what_is_made_does_not_depend_on_the_time_of_day() {
             .into_iter()
             .map(sla::Policy::from)
             .collect(),
+        rivals: [("rival-zh", true), ("rival-en", false)]
+            .into_iter()
+            .map(|(id, zh)| Rival {
+                id: id.into(),
+                zh,
+                products: vec![(format!("{id}-product"), 100_000)],
+            })
+            .collect(),
     };
     let made = |now: DateTime<Utc>| {
         let mut g = Gen::new(now, setup(), 300);
@@ -204,6 +213,9 @@ fn every_seeded_record_is_a_proper_record() {
         Entity::Activities,
         Entity::Tickets,
         Entity::Comments,
+        Entity::Competitors,
+        Entity::CompetitorProducts,
+        Entity::OpportunityCompetitors,
     ] {
         let records = all(db.as_ref(), &admin, entity);
         assert!(!records.is_empty(), "no {}", entity.name());
@@ -338,6 +350,13 @@ fn every_seeded_record_is_a_proper_record() {
             + report.activities
             + report.tickets
             + report.comments
+            + report.rivals
+            + WORDS.competitors.len()
+            + WORDS
+                .competitors
+                .iter()
+                .map(|c| c.products.len())
+                .sum::<usize>()
     );
     assert!(upcoming_birthdays > 0, "no birthday in the coming month");
 }
@@ -363,6 +382,9 @@ fn read_sets_are_what_the_access_rules_say() {
         Entity::Activities,
         Entity::Tickets,
         Entity::Comments,
+        Entity::Competitors,
+        Entity::CompetitorProducts,
+        Entity::OpportunityCompetitors,
     ] {
         for r in all(db.as_ref(), &admin, entity) {
             store::read(db.as_ref(), |tx| {
@@ -613,6 +635,57 @@ fn the_duplicate_check_knows_the_seeded_customers() {
         ),
         "{err}"
     );
+}
+
+#[test]
+fn competitors_in_deals_fit_the_deal() {
+    let (_dir, db) = open();
+    let report = demo(db.as_ref(), 300).unwrap();
+    let admin = crate::system_actor();
+    let entries = all(db.as_ref(), &admin, Entity::OpportunityCompetitors);
+    assert_eq!(entries.len(), report.rivals);
+    assert!(report.rivals > 20, "{}", report.rivals);
+    let by_id = |entity| -> std::collections::HashMap<String, Record> {
+        all(db.as_ref(), &admin, entity)
+            .into_iter()
+            .map(|r| (r["id"].as_str().unwrap().to_string(), r))
+            .collect()
+    };
+    let deals = by_id(Entity::Opportunities);
+    let stages = by_id(Entity::Stages);
+    let rivals = by_id(Entity::Competitors);
+    let products = by_id(Entity::CompetitorProducts);
+    let mut pairs = BTreeSet::new();
+    let mut statuses = BTreeSet::new();
+    for e in &entries {
+        let deal = &deals[e["opportunity_id"].as_str().unwrap()];
+        let rival = &rivals[e["competitor_id"].as_str().unwrap()];
+        assert!(
+            pairs.insert((deal["id"].to_string(), rival["id"].to_string())),
+            "a competitor twice in one deal"
+        );
+        // Chinese deals (in CNY) meet the competitors of Chinese customers.
+        let zh = deal["currency"] == json!("CNY");
+        let zh_rival = WORDS
+            .competitors
+            .iter()
+            .find(|c| json!(c.name) == rival["name"])
+            .unwrap()
+            .zh;
+        assert_eq!(zh, zh_rival, "{e:?}");
+        if let Some(product) = e["product_id"].as_str() {
+            assert_eq!(products[product]["competitor_id"], rival["id"]);
+        }
+        let kind = &stages[deal["stage_id"].as_str().unwrap()]["kind"];
+        let status = e["status"].as_str().unwrap();
+        match kind.as_str().unwrap() {
+            "won" => assert_eq!(status, "beaten"),
+            "lost" => assert!(matches!(status, "chosen" | "dropped")),
+            _ => assert!(matches!(status, "competing" | "dropped")),
+        }
+        statuses.insert(status.to_string());
+    }
+    assert!(statuses.len() >= 3, "{statuses:?}");
 }
 
 #[test]

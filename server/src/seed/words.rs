@@ -170,6 +170,44 @@ pub(super) struct WordsOf<'a> {
     pub(super) internal_en: Vec<&'a str>,
     #[serde(borrow)]
     pub(super) subjects: Vec<SubjectsOf<'a>>,
+    #[serde(borrow)]
+    pub(super) competitors: Vec<CompetitorOf<'a>>,
+    #[serde(borrow)]
+    pub(super) rival_notes_zh: Vec<&'a str>,
+    #[serde(borrow)]
+    pub(super) rival_notes_en: Vec<&'a str>,
+}
+
+/// A competitor of the demo company, with its products (seeds 001 and 003).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CompetitorOf<'a> {
+    pub(super) name: &'a str,
+    pub(super) website: &'a str,
+    pub(super) threat: &'a str,
+    /// Competes for Chinese customers (else for foreign ones).
+    pub(super) zh: bool,
+    #[serde(borrow)]
+    pub(super) strategy: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    pub(super) strengths: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    pub(super) weaknesses: std::borrow::Cow<'a, str>,
+    pub(super) customer_count: i64,
+    pub(super) partners: &'a str,
+    #[serde(borrow)]
+    pub(super) products: Vec<ProductOf<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProductOf<'a> {
+    pub(super) name: &'a str,
+    /// Minor units.
+    pub(super) price: i64,
+    pub(super) performance: &'a str,
+    pub(super) strengths: &'a str,
+    pub(super) weaknesses: &'a str,
 }
 
 #[cfg(test)]
@@ -229,7 +267,15 @@ mod tests {
             w.internal_zh.len(),
             w.replies_en.len(),
             w.internal_en.len(),
+            w.competitors.len(),
+            w.rival_notes_zh.len(),
+            w.rival_notes_en.len(),
         ];
+        // Both kinds of customer meet competitors, each with a product to offer.
+        for zh in [true, false] {
+            assert!(w.competitors.iter().any(|c| c.zh == zh));
+        }
+        assert!(w.competitors.iter().all(|c| !c.products.is_empty()));
         assert!(lens.iter().all(|n| *n > 0), "{lens:?}");
         assert!(w.subjects.iter().all(|s| !s.templates.is_empty()));
         // Every kind finds its subject lines, in both languages, about a ticket or not.
