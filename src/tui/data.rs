@@ -110,6 +110,8 @@ pub struct FunnelFilter {
     pub owner_id: Option<String>,
     /// Expected close within this month: (year, month).
     pub close_month: Option<(i32, u32)>,
+    /// Text the opportunities' names contain (every word).
+    pub search: String,
 }
 
 /// One funnel column: the stage and what is in it. Amounts are in minor units.
@@ -154,6 +156,9 @@ pub struct TicketQuery {
     pub me: Option<String>,
     /// Resolved and closed tickets too, after the open ones.
     pub include_done: bool,
+    /// Text every shown ticket matches: its number or subject, or its customer's name, code
+    /// or phone (the customer search).
+    pub search: String,
     /// Offsets count from the last ticket, and tickets come last first.
     pub from_end: bool,
 }

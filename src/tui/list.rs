@@ -252,6 +252,117 @@ impl Move {
     }
 }
 
+/// What a key typed into a filter line did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Typed {
+    /// Nothing that changes the filter.
+    Same,
+    /// The filter is now this text: list again with it.
+    Changed(String),
+    /// Esc: the line is closed and the filter cleared.
+    Cancelled,
+    /// Enter: the line is closed, the filter kept (a list opens the chosen row).
+    Submitted,
+    /// Up/Down (Tab) while typing move through the filtered rows.
+    Moved(Move),
+}
+
+/// A key typed into the `/` filter line `input` (open while `Some`): the one way every list,
+/// over the replica or in memory, reads its filter keys.
+pub fn typed(input: &mut Option<LineInput>, action: Action) -> Typed {
+    let Some(line) = input.as_mut() else {
+        return Typed::Same;
+    };
+    match action {
+        Action::Key(key) => {
+            let before = line.value();
+            line.key(&key);
+            let after = line.value();
+            if after == before {
+                Typed::Same
+            } else {
+                Typed::Changed(after)
+            }
+        }
+        Action::Cancel => {
+            *input = None;
+            Typed::Cancelled
+        }
+        Action::Submit => {
+            *input = None;
+            Typed::Submitted
+        }
+        Action::Down | Action::NextField => Typed::Moved(Move::By(1)),
+        Action::Up | Action::PrevField => Typed::Moved(Move::By(-1)),
+        _ => Typed::Same,
+    }
+}
+
+/// Whether a row held in memory passes a filter: every word of it (case-folded) occurs in one
+/// of the row's texts; digits also match phone numbers written with spaces or dashes.
+pub fn passes(filter: &str, texts: &[&str]) -> bool {
+    let folded: Vec<String> = texts.iter().map(|t| t.to_lowercase()).collect();
+    let digits: Vec<String> = texts
+        .iter()
+        .map(|t| t.chars().filter(char::is_ascii_digit).collect())
+        .collect();
+    filter.split_whitespace().all(|word| {
+        let word = word.to_lowercase();
+        let only_digits = word.chars().all(|c| c.is_ascii_digit());
+        folded.iter().any(|t| t.contains(&word))
+            || (only_digits && digits.iter().any(|d| d.contains(&word)))
+    })
+}
+
+/// The filter of a list held in memory: the text in force and the `/` line while typing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FilterLine {
+    pub text: String,
+    pub input: Option<LineInput>,
+}
+
+impl FilterLine {
+    pub fn typing(&self) -> bool {
+        self.input.is_some()
+    }
+
+    /// `/`: starts typing, from the filter in force.
+    pub fn start(&mut self) {
+        self.input = Some(LineInput::new(&self.text));
+    }
+
+    /// A key while typing; the text in force follows the line.
+    pub fn key(&mut self, action: Action) -> Typed {
+        let t = typed(&mut self.input, action);
+        match &t {
+            Typed::Changed(text) => self.text = text.clone(),
+            Typed::Cancelled => self.text.clear(),
+            _ => {}
+        }
+        t
+    }
+
+    /// Pasted text goes into the line (opened if need be).
+    pub fn paste(&mut self, text: &str) {
+        let input = self.input.get_or_insert_with(|| LineInput::new(&self.text));
+        input.insert(text);
+        self.text = input.value();
+    }
+
+    pub fn passes(&self, texts: &[&str]) -> bool {
+        passes(&self.text, texts)
+    }
+
+    /// For a header: the line while typing ("/ text"), else the filter in force, if any.
+    pub fn label(&self) -> Option<String> {
+        match &self.input {
+            Some(input) => Some(format!("/ {}", input.value())),
+            None if self.text.is_empty() => None,
+            None => Some(format!("filter “{}”", self.text)),
+        }
+    }
+}
+
 /// What a list made of an action.
 #[derive(Debug, PartialEq)]
 pub enum Listed {
@@ -325,33 +436,14 @@ impl ListView {
 
     /// Moves, marks, filters; what it does not know it passes back.
     pub fn handle(&mut self, action: Action, height: usize, fetch: &mut Fetch) -> Listed {
-        if let Some(input) = self.filter.as_mut() {
-            return match action {
-                Action::Key(key) => {
-                    let before = input.value();
-                    input.key(&key);
-                    let after = input.value();
-                    if after == before {
-                        Listed::Done(Ok(()))
-                    } else {
-                        Listed::Filter(after)
-                    }
-                }
-                Action::Cancel => {
-                    self.filter = None;
-                    Listed::Filter(String::new())
-                }
-                Action::Submit => {
-                    self.filter = None;
-                    if self.selected_row().is_some() {
-                        Listed::Open
-                    } else {
-                        Listed::Done(Ok(()))
-                    }
-                }
-                Action::Down | Action::NextField => self.step(Move::By(1), height, fetch),
-                Action::Up | Action::PrevField => self.step(Move::By(-1), height, fetch),
-                _ => Listed::Done(Ok(())),
+        if self.filter.is_some() {
+            return match typed(&mut self.filter, action) {
+                Typed::Same => Listed::Done(Ok(())),
+                Typed::Changed(text) => Listed::Filter(text),
+                Typed::Cancelled => Listed::Filter(String::new()),
+                Typed::Submitted if self.selected_row().is_some() => Listed::Open,
+                Typed::Submitted => Listed::Done(Ok(())),
+                Typed::Moved(m) => self.step(m, height, fetch),
             };
         }
         if let Some(m) = Move::of(&action, height) {

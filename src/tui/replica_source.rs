@@ -38,6 +38,8 @@ pub struct ReplicaSource {
     writes: u64,
     /// The ticket queue sorted by urgency, for the query and data state it was built from.
     queue: RefCell<Option<Cached<TicketQuery, Vec<Record>>>>,
+    /// The same queue filtered by a search, so moving through it does not search again.
+    found: RefCell<Option<Cached<TicketQuery, Vec<Record>>>>,
 }
 
 /// The data state a cached view was computed in: sync position, outbox size, local writes.
@@ -104,6 +106,7 @@ impl ReplicaSource {
             replica,
             writes: 0,
             queue: RefCell::new(None),
+            found: RefCell::new(None),
         }
     }
 
@@ -187,6 +190,7 @@ impl ReplicaSource {
         Ok(rows
             .into_iter()
             .filter(|o| in_month(text(o, "expected_close"), filter.close_month))
+            .filter(|o| super::list::passes(&filter.search, &[text(o, "name")]))
             .collect())
     }
 
@@ -225,6 +229,39 @@ impl ReplicaSource {
         }
         *self.queue.borrow_mut() = Some((q.clone(), key, open.clone()));
         Ok(open)
+    }
+
+    /// The queue of `q` (with a search) narrowed to the tickets whose number or subject has
+    /// every word, or whose customer the customer search finds (its indexes, not a scan).
+    fn found_tickets(&self, q: &TicketQuery) -> Result<Vec<Record>, DataError> {
+        let key = self.state();
+        if let Some((cq, ck, rows)) = self.found.borrow().as_ref()
+            && cq == q
+            && *ck == key
+        {
+            return Ok(rows.clone());
+        }
+        let search = q.search.trim();
+        let customers: HashSet<String> = self
+            .replica
+            .search_customers(search, SEARCH_CAP)
+            .map_err(storage)?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let all = self.sorted_queue(&TicketQuery {
+            search: String::new(),
+            ..q.clone()
+        })?;
+        let found: Vec<Record> = all
+            .into_iter()
+            .filter(|t| {
+                customers.contains(text(t, "customer_id"))
+                    || super::list::passes(search, &[text(t, "number"), text(t, "subject")])
+            })
+            .collect();
+        *self.found.borrow_mut() = Some((q.clone(), key, found.clone()));
+        Ok(found)
     }
 
     /// The user's customers, for reminders (or every customer when no user is known).
@@ -456,7 +493,7 @@ impl DataSource for ReplicaSource {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError> {
-        if filter.close_month.is_none() {
+        if filter.close_month.is_none() && filter.search.trim().is_empty() {
             let mut filters = vec![("stage_id", json!(stage_id))];
             if let Some(o) = &filter.owner_id {
                 filters.push(("owner_id", json!(o)));
@@ -570,7 +607,11 @@ impl DataSource for ReplicaSource {
             from_end: false,
             ..q.clone()
         };
-        let mut queue = self.sorted_queue(&base)?;
+        let mut queue = if base.search.trim().is_empty() {
+            self.sorted_queue(&base)?
+        } else {
+            self.found_tickets(&base)?
+        };
         if q.from_end {
             queue.reverse();
         }

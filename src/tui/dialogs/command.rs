@@ -292,7 +292,10 @@ mod tests {
             ["customers ", "calendar ", "conflicts "]
         );
         assert_eq!(complete("cust", &themes), ["customers "]);
-        assert_eq!(complete("list op", &themes), ["list opportunities"]);
+        assert_eq!(
+            complete("list opportuniti", &themes),
+            ["list opportunities"]
+        );
     }
 
     #[test]

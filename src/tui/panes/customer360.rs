@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveTime};
 use crm_server::schema::Entity;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
 use super::{cell_style, word_role};
@@ -16,7 +16,7 @@ use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::format;
 use crate::tui::keymap::Mode;
-use crate::tui::list::Move;
+use crate::tui::list::{FilterLine, Move, Typed};
 use crate::tui::screen::{Answer, Ctx, Place, Screen};
 use crate::tui::sla;
 use crate::tui::theme::Role;
@@ -45,6 +45,18 @@ pub struct Customer360 {
     pub gone: bool,
     /// Opened for an incoming call: calls are logged as inbound.
     pub inbound: bool,
+    /// `/`: narrows every section to the items that match.
+    pub line: FilterLine,
+    /// What was read, before the filter.
+    loaded: Loaded,
+}
+
+/// The sections as read from the source.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Loaded {
+    contacts: Vec<Record>,
+    opportunities: Vec<Record>,
+    timeline: Vec<TimelineEntry>,
 }
 
 /// Areas of the view, shared by drawing and mouse clicks.
@@ -97,6 +109,8 @@ impl Customer360 {
             cursor: [0; 3],
             gone: false,
             inbound,
+            line: FilterLine::default(),
+            loaded: Loaded::default(),
         }
     }
 
@@ -111,10 +125,55 @@ impl Customer360 {
             return;
         }
         self.customer = found;
-        self.contacts = ctx.ok(ctx.source.contacts_of(&self.id));
-        self.opportunities = ctx.ok(ctx.source.opportunities_of(&self.id));
-        self.timeline = ctx.ok(ctx.source.timeline(&self.id, 200));
+        self.loaded = Loaded {
+            contacts: ctx.ok(ctx.source.contacts_of(&self.id)),
+            opportunities: ctx.ok(ctx.source.opportunities_of(&self.id)),
+            timeline: ctx.ok(ctx.source.timeline(&self.id, 200)),
+        };
         self.stages = ctx.ok(ctx.source.stages());
+        self.refilter();
+    }
+
+    /// The sections again from what was read, through the filter (in memory: a customer's
+    /// items are read whole).
+    fn refilter(&mut self) {
+        let line = &self.line;
+        let l = &self.loaded;
+        self.contacts = l
+            .contacts
+            .iter()
+            .filter(|k| {
+                line.passes(&[
+                    text(k, "name"),
+                    text(k, "title"),
+                    text(k, "phone"),
+                    text(k, "mobile"),
+                    text(k, "email"),
+                ])
+            })
+            .cloned()
+            .collect();
+        self.opportunities = l
+            .opportunities
+            .iter()
+            .filter(|o| line.passes(&[text(o, "name"), &self.stage_name(text(o, "stage_id"))]))
+            .cloned()
+            .collect();
+        self.timeline = l
+            .timeline
+            .iter()
+            .filter(|e| {
+                let r = &e.record;
+                line.passes(&[
+                    text(r, "subject"),
+                    text(r, "number"),
+                    text(r, "kind"),
+                    text(r, "status"),
+                    text(r, "notes"),
+                ])
+            })
+            .cloned()
+            .collect();
         for (i, s) in SECTIONS.iter().enumerate() {
             self.cursor[i] = self.cursor[i].min(self.len(*s).saturating_sub(1));
         }
@@ -172,11 +231,25 @@ impl Customer360 {
         let i = self.index();
         let len = self.len(self.section);
         let inbound = self.inbound;
+        if self.line.typing() {
+            match self.line.key(action) {
+                Typed::Changed(_) | Typed::Cancelled => self.refilter(),
+                Typed::Moved(m) => self.cursor[i] = m.apply(self.cursor[i], len),
+                Typed::Submitted => self.open_item(ctx),
+                Typed::Same => {}
+            }
+            return;
+        }
         if let Some(m) = Move::of(&action, usize::from(ctx.area.height / 2)) {
             self.cursor[i] = m.apply(self.cursor[i], len);
             return;
         }
         match action {
+            Action::Search => self.line.start(),
+            Action::Back if !self.line.text.is_empty() => {
+                self.line.text.clear();
+                self.refilter();
+            }
             Action::Back => ctx.back(),
             Action::Left => self.section = SECTIONS[(i + 2) % 3],
             Action::Right => self.section = SECTIONS[(i + 1) % 3],
@@ -304,14 +377,39 @@ impl Customer360 {
         let theme = view.theme;
         let c = &self.customer;
         let head = format!("{}  {}", text(c, "code"), text(c, "name"));
-        let used = draw::put(
-            buf,
-            area.x + 1,
-            area.y,
-            area.width.saturating_sub(2),
-            &head,
-            theme.style(Role::Title),
-        );
+        let used = if self.line.typing() {
+            area.width
+        } else {
+            draw::put(
+                buf,
+                area.x + 1,
+                area.y,
+                area.width.saturating_sub(2),
+                &head,
+                theme.style(Role::Title),
+            )
+        };
+        if let Some(input) = &self.line.input {
+            draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
+            let (shown, _) = input.view(usize::from(area.width.saturating_sub(4)));
+            draw::put_fit(
+                buf,
+                area.x + 3,
+                area.y,
+                area.width.saturating_sub(4),
+                &shown,
+                theme.style(Role::Input),
+            );
+        } else if let Some(label) = self.line.label() {
+            draw::put_right(
+                buf,
+                area.x,
+                area.y,
+                area.width.saturating_sub(1),
+                &label,
+                theme.style(Role::Accent),
+            );
+        }
         let facts = [
             (format!("level {}", text(c, "level")), Role::Accent),
             (
@@ -703,6 +801,21 @@ impl Screen for Customer360 {
 
     fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
         self.on_click(x, y, ctx);
+    }
+
+    fn typing(&self) -> bool {
+        self.line.typing()
+    }
+
+    fn cursor(&self, area: Rect) -> Option<Position> {
+        let input = self.line.input.as_ref()?;
+        let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
+        Some(Position::new(area.x + 3 + col as u16, area.y))
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) {
+        self.line.paste(text);
+        self.refilter();
     }
 
     fn gone(&self) -> bool {
