@@ -129,6 +129,51 @@ impl Replica {
         let table = schema::table(entity);
         let mut sql = format!("{} WHERE 1", table.select);
         let mut args: Vec<SqlValue> = Vec::new();
+        self.conditions(entity, q, &mut sql, &mut args)?;
+        let sort = q.sort.as_deref().unwrap_or(entity.default_sort());
+        let sortable = matches!(sort, "created_at" | "updated_at")
+            || entity.field(sort).is_some_and(|f| f.sort) && table.column(sort).is_some();
+        if !sortable {
+            return Err(ReplicaError::BadQuery(format!(
+                "{} cannot be sorted by {sort}",
+                entity.name()
+            )));
+        }
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        let limit = if q.limit == 0 { DEFAULT_LIMIT } else { q.limit };
+        args.push(SqlValue::Integer(limit as i64));
+        args.push(SqlValue::Integer(q.offset as i64));
+        sql.push_str(&format!(
+            " ORDER BY c.{sort} {dir}, c.rowid {dir} LIMIT ?{} OFFSET ?{}",
+            args.len() - 1,
+            args.len()
+        ));
+        self.query(entity, &sql, args)
+    }
+
+    /// How many records `list` would list with no limit (its filters and search, no sort): the
+    /// exact count a list's header shows. It reads the whole match, so it runs off the
+    /// keystroke path (the TUI asks for it on a worker thread).
+    pub fn count(&self, entity: Entity, q: &LocalQuery) -> Result<usize, ReplicaError> {
+        let mut sql = format!("SELECT count(*) FROM {} c WHERE 1", entity.name());
+        let mut args: Vec<SqlValue> = Vec::new();
+        self.conditions(entity, q, &mut sql, &mut args)?;
+        let n: i64 = self
+            .db
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(args), |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// The WHERE conditions of a list: its filters and its search.
+    fn conditions(
+        &self,
+        entity: Entity,
+        q: &LocalQuery,
+        sql: &mut String,
+        args: &mut Vec<SqlValue>,
+    ) -> Result<(), ReplicaError> {
+        let table = schema::table(entity);
         for (field, value) in &q.filters {
             let column = match field.as_str() {
                 "pending" | "conflicted" | "id" | "created_by" => None,
@@ -159,27 +204,9 @@ impl Replica {
         }
         if let Some(text) = q.search.as_deref().filter(|t| !t.trim().is_empty()) {
             let indexed = !self.bulk_loading()?;
-            search_clause(entity, text, indexed, &mut sql, &mut args);
+            search_clause(entity, text, indexed, sql, args);
         }
-        let sort = q.sort.as_deref().unwrap_or(entity.default_sort());
-        let sortable = matches!(sort, "created_at" | "updated_at")
-            || entity.field(sort).is_some_and(|f| f.sort) && table.column(sort).is_some();
-        if !sortable {
-            return Err(ReplicaError::BadQuery(format!(
-                "{} cannot be sorted by {sort}",
-                entity.name()
-            )));
-        }
-        let dir = if q.descending { "DESC" } else { "ASC" };
-        let limit = if q.limit == 0 { DEFAULT_LIMIT } else { q.limit };
-        args.push(SqlValue::Integer(limit as i64));
-        args.push(SqlValue::Integer(q.offset as i64));
-        sql.push_str(&format!(
-            " ORDER BY c.{sort} {dir}, c.rowid {dir} LIMIT ?{} OFFSET ?{}",
-            args.len() - 1,
-            args.len()
-        ));
-        self.query(entity, &sql, args)
+        Ok(())
     }
 }
 

@@ -72,6 +72,11 @@ impl CalView {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     // Everywhere.
+    /// A list's exact length, answering the `Effect::Count` with this request number.
+    Counted {
+        request: u64,
+        count: usize,
+    },
     Quit,
     /// Back out of an opened view; at a pane's own screen, quit.
     Leave,
@@ -238,4 +243,10 @@ pub enum Effect {
     Clipboard(String),
     /// Ask the sync engine to sync now.
     SyncNow,
+    /// Count this list off the UI thread; the answer comes back as `Action::Counted` with the
+    /// same request number.
+    Count {
+        request: u64,
+        query: crate::tui::data::CountQuery,
+    },
 }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::action::Action;
 use super::data::{DataError, Record, id};
@@ -386,7 +387,14 @@ pub struct ListView {
     pub filter: Option<LineInput>,
     /// Ids of the marked rows.
     pub marks: BTreeSet<String>,
+    /// The list's exact length, once a count has answered.
+    pub total: Option<usize>,
+    /// The count asked last; answers to any other are stale.
+    counting: Option<u64>,
 }
+
+/// Numbers count requests, so an answer finds the list that asked, and only its last question.
+static REQUESTS: AtomicU64 = AtomicU64::new(1);
 
 impl Deref for ListView {
     type Target = Window;
@@ -481,6 +489,43 @@ impl ListView {
             Move::Top => w.top(height, fetch),
             Move::Bottom => w.bottom(height, fetch),
         })
+    }
+
+    /// The list's query or data changed: forget the count and number a new question (the
+    /// screen sends it as `Effect::Count`).
+    pub fn recount(&mut self) -> u64 {
+        let request = REQUESTS.fetch_add(1, Ordering::Relaxed);
+        self.counting = Some(request);
+        self.total = None;
+        request
+    }
+
+    /// A count answered; true when it was this list's last question (older ones are dropped).
+    pub fn counted(&mut self, request: u64, count: usize) -> bool {
+        if self.counting != Some(request) {
+            return false;
+        }
+        self.counting = None;
+        self.total = Some(count);
+        true
+    }
+
+    /// Where the cursor is: exact once the window or a count knows the length.
+    pub fn position(&self) -> String {
+        let count = super::format::count;
+        let w = &self.window;
+        match (w.len, self.total, w.anchor) {
+            (None, Some(0), _) => "none".into(),
+            (None, Some(total), Anchor::Top) => {
+                format!("{} / {}", count(w.selected + 1), count(total))
+            }
+            (None, Some(total), Anchor::Bottom) => format!(
+                "{} / {}",
+                count(total.saturating_sub(w.selected)),
+                count(total)
+            ),
+            _ => w.position(),
+        }
     }
 
     /// For the header: "12 / 340", with "· 3 marked" when rows are marked.
@@ -673,6 +718,59 @@ mod tests {
         assert_eq!(id(&l), "99");
         assert_eq!(l.handle(Action::Top, 10, &mut fetch), Listed::Done(Ok(())));
         assert_eq!(id(&l), "0");
+    }
+
+    #[test]
+    fn an_exact_count_replaces_the_guess_and_stale_answers_are_dropped() {
+        let mut fetch = rows(2000);
+        let mut l = ListView::default();
+        l.ensure(10, &mut fetch).unwrap();
+        let first = l.recount();
+        assert_eq!(
+            l.status(),
+            "1 / 30+",
+            "before any answer, what the window knows"
+        );
+        let second = l.recount();
+        assert!(!l.counted(first, 5), "an older question's answer is stale");
+        assert_eq!(l.status(), "1 / 30+");
+        assert!(l.counted(second, 2000));
+        assert_eq!(l.status(), "1 / 2,000");
+        l.handle(Action::Bottom, 10, &mut fetch);
+        assert_eq!(
+            l.status(),
+            "2,000 / 2,000",
+            "from the end, counted from the top"
+        );
+        l.handle(Action::Up, 10, &mut fetch);
+        assert_eq!(l.status(), "1,999 / 2,000");
+        assert!(!l.counted(second, 7), "a question is answered once");
+        assert!(l.recount() > second);
+        assert_eq!(l.total, None, "a new question forgets the old count");
+    }
+
+    #[test]
+    fn a_worker_behind_answers_only_the_newest_question_per_list() {
+        use crate::tui::data::{
+            CountQuery, CustomerQuery, RecordQuery, TicketQuery, newest_per_slot,
+        };
+        use crm_server::schema::Entity;
+        let c = |s: &str| {
+            CountQuery::Customers(CustomerQuery {
+                search: s.into(),
+                ..CustomerQuery::default()
+            })
+        };
+        let t = CountQuery::Tickets(TicketQuery::default());
+        let r = CountQuery::Records(Entity::Competitors, RecordQuery::default());
+        let kept = newest_per_slot(vec![
+            (1, c("a")),
+            (2, t.clone()),
+            (3, c("ab")),
+            (4, r.clone()),
+            (5, c("abc")),
+        ]);
+        assert_eq!(kept, vec![(2, t), (4, r), (5, c("abc"))]);
     }
 
     #[test]

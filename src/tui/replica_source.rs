@@ -360,6 +360,42 @@ impl DataSource for ReplicaSource {
         Ok(None)
     }
 
+    fn count(&self, query: &CountQuery) -> Result<usize, DataError> {
+        match query {
+            CountQuery::Customers(q) => {
+                let search = q.search.trim();
+                let lq = Self::customer_query(q, 0, 0);
+                let n = self
+                    .replica
+                    .count(Entity::Customers, &lq)
+                    .map_err(storage)?;
+                // Typing in the search lists the best matches, capped (see `customers`).
+                Ok(if search.is_empty() || q.has_filters() {
+                    n
+                } else {
+                    n.min(SEARCH_CAP)
+                })
+            }
+            CountQuery::Tickets(q) => Ok(self.tickets(q, 0, usize::MAX)?.len()),
+            CountQuery::Records(entity, q) => {
+                let lq = LocalQuery {
+                    filters: q.filters.clone(),
+                    search: Some(q.search.clone()).filter(|s| !s.trim().is_empty()),
+                    ..LocalQuery::default()
+                };
+                self.replica.count(*entity, &lq).map_err(storage)
+            }
+        }
+    }
+
+    fn reader(&self) -> Option<OpenReader> {
+        let path = self.replica.path().to_path_buf();
+        Some(Box::new(move || {
+            let replica = Replica::open(&path).map_err(storage)?;
+            Ok(Box::new(ReplicaSource::new(replica)) as Box<dyn DataSource + Send>)
+        }))
+    }
+
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError> {
         Ok(self
             .replica

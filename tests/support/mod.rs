@@ -21,8 +21,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use chrono::{DateTime, Duration, Utc};
 use crm::replica::{Clock, OutboxEntry, Replica};
 use crm::tui::data::{
-    Conflict, CustomerQuery, CustomerSort, DataError, DataSource, FunnelFilter, Record,
-    ReminderQuery, Reminders, SourceStatus, StageSummary, TicketQuery, TimelineEntry, WriteError,
+    Conflict, CountQuery, CustomerQuery, CustomerSort, DataError, DataSource, FunnelFilter,
+    OpenReader, Record, RecordQuery, ReminderQuery, Reminders, SourceStatus, StageSummary,
+    TicketQuery, TimelineEntry, WriteError,
 };
 use crm::tui::keymap::Key;
 use crm::tui::{Action, App, Effect, ReplicaSource, TuiOptions};
@@ -435,6 +436,24 @@ impl DataSource for TestSource {
     }
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, DataError> {
         self.inner.get(entity, id)
+    }
+    fn records(
+        &self,
+        entity: Entity,
+        query: &RecordQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Record>, DataError> {
+        self.inner.records(entity, query, offset, limit)
+    }
+    fn by_number(&self, number: &str) -> Result<Option<(Entity, Record)>, DataError> {
+        self.inner.by_number(number)
+    }
+    fn count(&self, query: &CountQuery) -> Result<usize, DataError> {
+        self.inner.count(query)
+    }
+    fn reader(&self) -> Option<OpenReader> {
+        self.inner.reader()
     }
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError> {
         self.inner.customer_by_phone(phone)

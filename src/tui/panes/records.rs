@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::cell_style;
 use crate::tui::action::Action;
-use crate::tui::data::{DataSource, Record, RecordQuery, id, text};
+use crate::tui::data::{CountQuery, DataSource, Record, RecordQuery, id, text};
 use crate::tui::dialogs::{Dialog, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
@@ -191,6 +191,16 @@ impl RecordList {
     fn requery(&mut self, ctx: &mut Ctx) {
         self.list.reset();
         self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    /// Asks for the list's exact length, answered off the UI thread.
+    fn recount(&mut self, ctx: &mut Ctx) {
+        let request = self.list.recount();
+        ctx.count(
+            request,
+            CountQuery::Records(self.entity, self.query.clone()),
+        );
     }
 
     fn sorts(&self) -> Vec<&'static str> {
@@ -320,6 +330,11 @@ impl Screen for RecordList {
     fn reload(&mut self, ctx: &mut Ctx) {
         self.list.invalidate();
         self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    fn counted(&mut self, request: u64, count: usize) {
+        self.list.counted(request, count);
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {

@@ -10,7 +10,7 @@ use ratatui::layout::{Position, Rect};
 use super::ticket::{ticket_action, ticket_answer, urgency_role};
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::data::{DataSource, Record, TicketQuery, TicketScope, id, text, time};
+use crate::tui::data::{CountQuery, DataSource, Record, TicketQuery, TicketScope, id, text, time};
 use crate::tui::dialogs::{Dialog, Purpose};
 use crate::tui::draw;
 use crate::tui::keymap::Mode;
@@ -93,6 +93,19 @@ impl TicketsPane {
         self.name_customers(ctx);
     }
 
+    /// The query changed: back to the top, and a new count.
+    fn requery(&mut self, ctx: &mut Ctx) {
+        self.list.reset();
+        self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    /// Asks for the queue's exact length, answered off the UI thread.
+    fn recount(&mut self, ctx: &mut Ctx) {
+        let request = self.list.recount();
+        ctx.count(request, CountQuery::Tickets(self.query.clone()));
+    }
+
     /// Customer names of the rows in the window; a move that reads a new window needs them too.
     fn name_customers(&mut self, ctx: &mut Ctx) {
         let ids: Vec<String> = self
@@ -121,8 +134,7 @@ impl TicketsPane {
             }
             Listed::Filter(search) => {
                 self.query.search = search;
-                self.list.reset();
-                return self.fetch(ctx);
+                return self.requery(ctx);
             }
             Listed::Open => Action::Open,
             Listed::Pass(action) => action,
@@ -131,8 +143,7 @@ impl TicketsPane {
             Action::Search => self.list.start_filter(&self.query.search),
             Action::Back if !self.query.search.is_empty() => {
                 self.query.search.clear();
-                self.list.reset();
-                self.fetch(ctx);
+                self.requery(ctx);
             }
             Action::Open => {
                 if let Some(t) = self.list.selected_row() {
@@ -141,16 +152,14 @@ impl TicketsPane {
             }
             Action::Scope(s) => {
                 self.query.scope = s;
-                self.list.reset();
-                self.fetch(ctx);
+                self.requery(ctx);
                 if s == TicketScope::Mine && self.query.me.is_none() {
                     ctx.error("you are not among the users yet; sync first");
                 }
             }
             Action::ToggleDone => {
                 self.query.include_done = !self.query.include_done;
-                self.list.reset();
-                self.fetch(ctx);
+                self.requery(ctx);
             }
             Action::Delete if !self.list.marks.is_empty() => {
                 let ids = self.list.chosen_ids();
@@ -350,6 +359,11 @@ impl Screen for TicketsPane {
     fn reload(&mut self, ctx: &mut Ctx) {
         self.list.invalidate();
         self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    fn counted(&mut self, request: u64, count: usize) {
+        self.list.counted(request, count);
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
@@ -387,8 +401,7 @@ impl Screen for TicketsPane {
 
     fn paste(&mut self, text: &str, ctx: &mut Ctx) {
         self.query.search = self.list.paste(text, &self.query.search);
-        self.list.reset();
-        self.fetch(ctx);
+        self.requery(ctx);
     }
 
     fn click(&mut self, _x: u16, y: u16, ctx: &mut Ctx) {
