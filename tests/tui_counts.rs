@@ -74,7 +74,10 @@ fn an_answer_to_an_older_question_is_dropped() {
     );
     let (_, query) = &newer[0];
     let expected = counter.count(query).unwrap();
-    assert_eq!(expected, 1000, "a typed search lists its best 1,000 matches");
+    assert_eq!(
+        expected, 1000,
+        "a typed search lists its best 1,000 matches"
+    );
     answer(&mut app, &counter, newer);
     assert_eq!(app.pane, Pane::Customers);
     assert!(

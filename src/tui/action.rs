@@ -116,6 +116,8 @@ pub enum Action {
     NewTicket,
     NewOpportunity,
     AddContact,
+    /// A deal's view: add a competitor to the deal.
+    AddCompetitor,
     // Funnel.
     StagePrev,
     StageNext,
@@ -200,6 +202,7 @@ impl Action {
             "new_ticket" => Action::NewTicket,
             "new_opportunity" => Action::NewOpportunity,
             "add_contact" => Action::AddContact,
+            "add_competitor" => Action::AddCompetitor,
             "stage_prev" => Action::StagePrev,
             "stage_next" => Action::StageNext,
             "filter_owner" => Action::FilterOwner,

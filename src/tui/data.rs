@@ -104,6 +104,17 @@ pub struct TimelineEntry {
     pub record: Record,
 }
 
+/// A competitor in one of a customer's deals: the entry (an `opportunity_competitors` record),
+/// named by the competitor and the deal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompetitorEntry {
+    pub entry: Record,
+    /// The competitor's name ("" when this user cannot see it).
+    pub competitor: String,
+    /// The deal's (opportunity's) name.
+    pub deal: String,
+}
+
 /// Which opportunities the funnel shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FunnelFilter {
@@ -303,6 +314,8 @@ pub trait DataSource {
     fn find_duplicates(&self, customer: &Record) -> Result<Vec<Record>, DataError>;
     fn contacts_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError>;
     fn opportunities_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError>;
+    /// The competitors in a customer's opportunities, deal by deal.
+    fn competitors_of(&self, customer_id: &str) -> Result<Vec<CompetitorEntry>, DataError>;
     /// Activities and tickets of a customer, newest first.
     fn timeline(&self, customer_id: &str, limit: usize) -> Result<Vec<TimelineEntry>, DataError>;
     /// Pipeline stages by position.

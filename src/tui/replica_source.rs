@@ -11,7 +11,7 @@
 //!   per-keystroke path), so it lists the best 1,000 matches, best first.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crm_server::dedupe;
@@ -469,6 +469,43 @@ impl DataSource for ReplicaSource {
         )?;
         rows.sort_by(|a, b| text(a, "expected_close").cmp(text(b, "expected_close")));
         Ok(rows)
+    }
+
+    fn competitors_of(&self, customer_id: &str) -> Result<Vec<CompetitorEntry>, DataError> {
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut out = Vec::new();
+        for deal in self.opportunities_of(customer_id)? {
+            let entries = self.list(
+                Entity::OpportunityCompetitors,
+                &query(
+                    vec![("opportunity_id", json!(id(&deal)))],
+                    "created_at",
+                    false,
+                    0,
+                    PAGE,
+                ),
+            )?;
+            for entry in entries {
+                let cid = text(&entry, "competitor_id").to_string();
+                let competitor = match names.get(&cid) {
+                    Some(name) => name.clone(),
+                    None => {
+                        let name = self
+                            .get(Entity::Competitors, &cid)?
+                            .map(|c| text(&c, "name").to_string())
+                            .unwrap_or_default();
+                        names.insert(cid, name.clone());
+                        name
+                    }
+                };
+                out.push(CompetitorEntry {
+                    entry,
+                    competitor,
+                    deal: text(&deal, "name").to_string(),
+                });
+            }
+        }
+        Ok(out)
     }
 
     fn timeline(&self, customer_id: &str, limit: usize) -> Result<Vec<TimelineEntry>, DataError> {

@@ -21,9 +21,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use chrono::{DateTime, Duration, Utc};
 use crm::replica::{Clock, OutboxEntry, Replica};
 use crm::tui::data::{
-    Conflict, CountQuery, CustomerQuery, CustomerSort, DataError, DataSource, FunnelFilter,
-    OpenReader, Record, RecordQuery, ReminderQuery, Reminders, SourceStatus, StageSummary,
-    TicketQuery, TimelineEntry, WriteError,
+    CompetitorEntry, Conflict, CountQuery, CustomerQuery, CustomerSort, DataError, DataSource,
+    FunnelFilter, OpenReader, Record, RecordQuery, ReminderQuery, Reminders, SourceStatus,
+    StageSummary, TicketQuery, TimelineEntry, WriteError,
 };
 use crm::tui::keymap::Key;
 use crm::tui::{Action, App, Effect, ReplicaSource, TuiOptions};
@@ -55,7 +55,7 @@ pub const ME: &str = "li";
 
 /// The fixture files, in the order they are applied (the replica does not need parents first,
 /// but a sync's snapshot sends them so).
-const FILES: [Entity; 9] = [
+const FILES: [Entity; 12] = [
     Entity::Teams,
     Entity::Users,
     Entity::Stages,
@@ -65,6 +65,9 @@ const FILES: [Entity; 9] = [
     Entity::Activities,
     Entity::Tickets,
     Entity::Comments,
+    Entity::Competitors,
+    Entity::CompetitorProducts,
+    Entity::OpportunityCompetitors,
 ];
 
 fn fixtures_dir() -> PathBuf {
@@ -463,6 +466,9 @@ impl DataSource for TestSource {
     }
     fn contacts_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError> {
         self.inner.contacts_of(customer_id)
+    }
+    fn competitors_of(&self, customer_id: &str) -> Result<Vec<CompetitorEntry>, DataError> {
+        self.inner.competitors_of(customer_id)
     }
     fn opportunities_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError> {
         self.inner.opportunities_of(customer_id)

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::data::{Record, TimelineEntry, date, flag, id, int, text, time};
+use crate::tui::data::{CompetitorEntry, Record, TimelineEntry, date, flag, id, int, text, time};
 use crate::tui::dialogs::{Dialog, LogCall, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
@@ -26,10 +26,17 @@ use crate::tui::view::View;
 pub enum Section {
     Contacts,
     Opportunities,
+    /// The competitors in this customer's deals.
+    Competitors,
     Timeline,
 }
 
-const SECTIONS: [Section; 3] = [Section::Contacts, Section::Opportunities, Section::Timeline];
+const SECTIONS: [Section; 4] = [
+    Section::Contacts,
+    Section::Opportunities,
+    Section::Competitors,
+    Section::Timeline,
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Customer360 {
@@ -37,10 +44,11 @@ pub struct Customer360 {
     pub customer: Record,
     pub contacts: Vec<Record>,
     pub opportunities: Vec<Record>,
+    pub competitors: Vec<CompetitorEntry>,
     pub timeline: Vec<TimelineEntry>,
     stages: Vec<Record>,
     pub section: Section,
-    pub cursor: [usize; 3],
+    pub cursor: [usize; 4],
     /// The customer was deleted or left this user's view.
     pub gone: bool,
     /// Opened for an incoming call: calls are logged as inbound.
@@ -56,6 +64,7 @@ pub struct Customer360 {
 struct Loaded {
     contacts: Vec<Record>,
     opportunities: Vec<Record>,
+    competitors: Vec<CompetitorEntry>,
     timeline: Vec<TimelineEntry>,
 }
 
@@ -64,10 +73,11 @@ struct Areas {
     details: Rect,
     contacts: Rect,
     opportunities: Rect,
+    competitors: Rect,
     timeline: Rect,
 }
 
-fn areas(area: Rect, contacts: usize, opportunities: usize) -> Areas {
+fn areas(area: Rect, contacts: usize, opportunities: usize, competitors: usize) -> Areas {
     let body = Rect::new(
         area.x,
         area.y + 1,
@@ -82,15 +92,20 @@ fn areas(area: Rect, contacts: usize, opportunities: usize) -> Areas {
         .min(body.height / 2)
         .max(4.min(body.height));
     let _ = contacts;
+    let rest = body.height.saturating_sub(opp_h);
+    let comp_h = ((competitors as u16).max(1) + 2)
+        .min(rest / 3)
+        .max(3.min(rest / 2));
     Areas {
         details: Rect::new(body.x, body.y, left_w, details_h),
         contacts: Rect::new(body.x, body.y + details_h, left_w, contacts_h),
         opportunities: Rect::new(body.x + left_w, body.y, right_w, opp_h),
+        competitors: Rect::new(body.x + left_w, body.y + opp_h, right_w, comp_h),
         timeline: Rect::new(
             body.x + left_w,
-            body.y + opp_h,
+            body.y + opp_h + comp_h,
             right_w,
-            body.height.saturating_sub(opp_h),
+            rest.saturating_sub(comp_h),
         ),
     }
 }
@@ -103,10 +118,11 @@ impl Customer360 {
             customer: Record::new(),
             contacts: Vec::new(),
             opportunities: Vec::new(),
+            competitors: Vec::new(),
             timeline: Vec::new(),
             stages: Vec::new(),
             section: Section::Timeline,
-            cursor: [0; 3],
+            cursor: [0; 4],
             gone: false,
             inbound,
             line: FilterLine::default(),
@@ -128,6 +144,7 @@ impl Customer360 {
         self.loaded = Loaded {
             contacts: ctx.ok(ctx.source.contacts_of(&self.id)),
             opportunities: ctx.ok(ctx.source.opportunities_of(&self.id)),
+            competitors: ctx.ok(ctx.source.competitors_of(&self.id)),
             timeline: ctx.ok(ctx.source.timeline(&self.id, 200)),
         };
         self.stages = ctx.ok(ctx.source.stages());
@@ -159,6 +176,19 @@ impl Customer360 {
             .filter(|o| line.passes(&[text(o, "name"), &self.stage_name(text(o, "stage_id"))]))
             .cloned()
             .collect();
+        self.competitors = l
+            .competitors
+            .iter()
+            .filter(|c| {
+                line.passes(&[
+                    &c.competitor,
+                    &c.deal,
+                    text(&c.entry, "threat"),
+                    text(&c.entry, "status"),
+                ])
+            })
+            .cloned()
+            .collect();
         self.timeline = l
             .timeline
             .iter()
@@ -183,6 +213,7 @@ impl Customer360 {
         match s {
             Section::Contacts => self.contacts.len(),
             Section::Opportunities => self.opportunities.len(),
+            Section::Competitors => self.competitors.len(),
             Section::Timeline => self.timeline.len(),
         }
     }
@@ -206,10 +237,11 @@ impl Customer360 {
     }
 
     fn on_click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
-        let a = areas(ctx.area, self.contacts.len(), self.opportunities.len());
+        let a = self.areas(ctx.area);
         for (section, rect, first_row) in [
             (Section::Contacts, a.contacts, 1),
             (Section::Opportunities, a.opportunities, 2),
+            (Section::Competitors, a.competitors, 1),
             (Section::Timeline, a.timeline, 1),
         ] {
             if rect.contains((x, y).into()) {
@@ -251,8 +283,8 @@ impl Customer360 {
                 self.refilter();
             }
             Action::Back => ctx.back(),
-            Action::Left => self.section = SECTIONS[(i + 2) % 3],
-            Action::Right => self.section = SECTIONS[(i + 1) % 3],
+            Action::Left => self.section = SECTIONS[(i + SECTIONS.len() - 1) % SECTIONS.len()],
+            Action::Right => self.section = SECTIONS[(i + 1) % SECTIONS.len()],
             Action::Open => self.open_item(ctx),
             Action::LogCall => ctx.open(Dialog::LogCall(LogCall::new(
                 &self.id,
@@ -320,12 +352,17 @@ impl Customer360 {
             }
             Action::Delete => {
                 if let Some((entity, record)) = self.current() {
-                    let label = ["name", "subject", "number"]
-                        .iter()
-                        .map(|f| text(&record, f))
-                        .find(|s| !s.is_empty())
-                        .unwrap_or("")
-                        .to_string();
+                    let label = match (self.section, self.competitors.get(self.cursor[i])) {
+                        (Section::Competitors, Some(c)) => {
+                            format!("{} in {}", c.competitor, c.deal)
+                        }
+                        _ => ["name", "subject", "number"]
+                            .iter()
+                            .map(|f| text(&record, f))
+                            .find(|s| !s.is_empty())
+                            .unwrap_or("")
+                            .to_string(),
+                    };
                     ctx.confirm_delete(entity, id(&record), &label);
                 }
             }
@@ -343,6 +380,10 @@ impl Customer360 {
                 .opportunities
                 .get(c)
                 .map(|r| (Entity::Opportunities, r.clone())),
+            Section::Competitors => self
+                .competitors
+                .get(c)
+                .map(|e| (Entity::OpportunityCompetitors, e.entry.clone())),
             Section::Timeline => self.timeline.get(c).map(|e| (e.entity, e.record.clone())),
         }
     }
@@ -351,9 +392,17 @@ impl Customer360 {
         let Some((entity, record)) = self.current() else {
             return;
         };
-        if entity == Entity::Tickets {
-            ctx.go(Place::Ticket(id(&record).to_string()));
-            return;
+        // A ticket, a deal and a deal's competitor open where they show in full (the deal's
+        // view lists its competitors and adds one); a contact or an activity opens its form.
+        match entity {
+            Entity::Tickets => return ctx.go(Place::Ticket(id(&record).to_string())),
+            Entity::Opportunities | Entity::OpportunityCompetitors => {
+                return ctx.go(Place::Record {
+                    entity,
+                    id: id(&record).to_string(),
+                });
+            }
+            _ => {}
         }
         let form = ctx.form(
             &format!("Edit {}", entity.noun()),
@@ -363,6 +412,15 @@ impl Customer360 {
             self.hidden(),
         );
         ctx.open(Dialog::Form(form));
+    }
+
+    fn areas(&self, area: Rect) -> Areas {
+        areas(
+            area,
+            self.contacts.len(),
+            self.opportunities.len(),
+            self.competitors.len(),
+        )
     }
 
     fn stage_name(&self, stage_id: &str) -> String {
@@ -437,10 +495,11 @@ impl Customer360 {
             ) + 2;
         }
 
-        let a = areas(area, self.contacts.len(), self.opportunities.len());
+        let a = self.areas(area);
         self.render_details(buf, a.details, view);
         self.render_contacts(buf, a.contacts, view);
         self.render_opportunities(buf, a.opportunities, view);
+        self.render_competitors(buf, a.competitors, view);
         self.render_timeline(buf, a.timeline, view);
     }
 
@@ -666,6 +725,67 @@ impl Customer360 {
                         cell_style(theme, Role::Text, selected),
                     ),
                     (close_w, close, cell_style(theme, Role::Muted, selected)),
+                ],
+            );
+        }
+    }
+
+    fn render_competitors(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        let title = format!("Competitors ({})", self.competitors.len());
+        let focused = self.section == Section::Competitors;
+        let inner = draw::panel(buf, area, &title, theme, focused);
+        if inner.height == 0 {
+            return;
+        }
+        if self.competitors.is_empty() {
+            draw::put(
+                buf,
+                inner.x,
+                inner.y,
+                inner.width,
+                "none in its deals — Enter on a deal, then c adds one",
+                theme.style(Role::Muted),
+            );
+            return;
+        }
+        let (threat_w, status_w) = (7, 10);
+        let name_w = (inner.width.saturating_sub(threat_w + status_w + 3) / 2).max(8);
+        let deal_w = inner.width.saturating_sub(name_w + threat_w + status_w + 3);
+        let height = usize::from(inner.height);
+        for (row, c, selected) in self.list_rows(Section::Competitors, &self.competitors, height) {
+            let y = inner.y + row as u16;
+            if selected {
+                draw::fill(
+                    buf,
+                    Rect::new(inner.x, y, inner.width, 1),
+                    theme.style(Role::Selection),
+                );
+            }
+            let name = if c.competitor.is_empty() {
+                "(not visible to you)"
+            } else {
+                &c.competitor
+            };
+            let threat = text(&c.entry, "threat");
+            let status = text(&c.entry, "status");
+            draw::columns(
+                buf,
+                inner.x,
+                y,
+                &[
+                    (name_w, name, cell_style(theme, Role::Text, selected)),
+                    (
+                        threat_w,
+                        threat,
+                        cell_style(theme, word_role(threat), selected),
+                    ),
+                    (
+                        status_w,
+                        status,
+                        cell_style(theme, word_role(status), selected),
+                    ),
+                    (deal_w, &c.deal, cell_style(theme, Role::Muted, selected)),
                 ],
             );
         }

@@ -10,10 +10,10 @@ use ratatui::layout::Rect;
 use serde_json::json;
 
 use super::cell_style;
-use super::records::{cell, name_refs, place_of, title_of};
+use super::records::{cell, name_refs, place_of, title_in};
 use crate::tui::action::Action;
 use crate::tui::data::{Record, RecordQuery, id};
-use crate::tui::dialogs::{Dialog, Purpose};
+use crate::tui::dialogs::{Choice, Dialog, Picker, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
@@ -24,6 +24,9 @@ use crate::tui::view::View;
 
 /// Related records read per kind: a view, not a list (`:list` has them all).
 const RELATED_LIMIT: usize = 20;
+
+/// Competitors offered when adding one to a deal.
+const COMPETITOR_CHOICES: usize = 2000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordView {
@@ -75,6 +78,9 @@ impl RecordView {
                 ..RecordQuery::default()
             };
             let rows = ctx.ok(ctx.source.records(e, &q, 0, RELATED_LIMIT));
+            // A record titled by a reference (a deal's competitor) shows the name it refers to.
+            let title = e.fields().iter().filter(|f| f.name == e.descriptor().title);
+            name_refs(&rows, &title.collect::<Vec<_>>(), &mut self.names, ctx);
             self.related.extend(rows.into_iter().map(|r| (e, r)));
         }
         self.cursor = self.cursor.min(self.related.len().saturating_sub(1));
@@ -82,7 +88,7 @@ impl RecordView {
 
     fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
-        let head = format!("{} · {}", self.entity.noun(), title_of(&self.record));
+        let head = format!("{} · {}", self.entity.noun(), self.title());
         draw::put(
             buf,
             area.x + 1,
@@ -161,12 +167,51 @@ impl RecordView {
                     (14, e.noun(), cell_style(theme, Role::Accent, selected)),
                     (
                         inner.width.saturating_sub(15),
-                        &title_of(r),
+                        &title_in(*e, r, &self.names),
                         cell_style(theme, Role::Text, selected),
                     ),
                 ],
             );
         }
+    }
+}
+
+impl RecordView {
+    /// The words this record goes by (a reference as its title named).
+    fn title(&self) -> String {
+        title_in(self.entity, &self.record, &self.names)
+    }
+
+    /// `c` on a deal: which competitor is in it (the form for the rest follows).
+    fn pick_competitor(&mut self, ctx: &mut Ctx) {
+        let all = ctx.ok(ctx.source.records(
+            Entity::Competitors,
+            &RecordQuery::default(),
+            0,
+            COMPETITOR_CHOICES,
+        ));
+        if all.is_empty() {
+            return ctx.error("No competitors yet: :list competitors, then n adds one");
+        }
+        let choices = all
+            .iter()
+            .map(|c| {
+                let threat = crate::tui::data::text(c, "threat");
+                Choice::new(
+                    id(c),
+                    title_in(Entity::Competitors, c, &self.names),
+                    format!("threat {threat}"),
+                )
+            })
+            .collect();
+        let purpose = Purpose::AddCompetitor {
+            opportunity: self.id.clone(),
+        };
+        ctx.open(Dialog::Picker(Picker::new(
+            "Which competitor is in this deal?",
+            purpose,
+            choices,
+        )));
     }
 }
 
@@ -189,7 +234,7 @@ impl Screen for RecordView {
             }
             Action::Edit => {
                 let form = ctx.form(
-                    &format!("Edit {}", title_of(&self.record)),
+                    &format!("Edit {}", self.title()),
                     self.entity,
                     Purpose::Edit(self.entity, self.id.clone()),
                     Some(&self.record.clone()),
@@ -198,16 +243,38 @@ impl Screen for RecordView {
                 ctx.open(Dialog::Form(form));
             }
             Action::Delete => {
-                let what = title_of(&self.record);
+                let what = self.title();
                 ctx.confirm_delete(self.entity, &self.id.clone(), &what);
             }
             Action::CopyId => ctx.copy_id(&self.id.clone()),
+            Action::AddCompetitor if self.entity == Entity::Opportunities => {
+                self.pick_competitor(ctx)
+            }
+            Action::AddCompetitor => {
+                ctx.error("Competitors are added to a deal: open an opportunity first")
+            }
             _ => {}
         }
     }
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
-        flows::answer(purpose, answer, ctx);
+        match (purpose, answer) {
+            (Purpose::AddCompetitor { opportunity }, Answer::Picked(choice)) => {
+                let hidden = json!({"opportunity_id": opportunity, "competitor_id": choice.value});
+                let mut form = ctx.form(
+                    &format!("{} in {}", choice.label, self.title()),
+                    Entity::OpportunityCompetitors,
+                    Purpose::Create(Entity::OpportunityCompetitors),
+                    None,
+                    hidden.as_object().cloned().unwrap_or_default(),
+                );
+                form.focus_on("threat");
+                ctx.open(Dialog::Form(form));
+            }
+            (purpose, answer) => {
+                flows::answer(purpose, answer, ctx);
+            }
+        }
     }
 
     fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
@@ -219,7 +286,7 @@ impl Screen for RecordView {
     }
 
     fn crumb(&self) -> String {
-        match title_of(&self.record) {
+        match self.title() {
             t if t.is_empty() => self.entity.noun().to_string(),
             t => t,
         }

@@ -55,6 +55,21 @@ pub fn title_of(record: &Record) -> String {
     format!("{number} {name}").trim().to_string()
 }
 
+/// The words a record of `entity` goes by: as [`title_of`], else its descriptor's title field,
+/// a reference (a deal's competitor) by the name `names` holds for it.
+pub fn title_in(entity: Entity, record: &Record, names: &HashMap<String, String>) -> String {
+    let plain = title_of(record);
+    if !plain.is_empty() {
+        return plain;
+    }
+    let field = entity.descriptor().title;
+    let value = text(record, field);
+    match entity.field(field).map(|f| f.kind) {
+        Some(Kind::Ref(_)) => names.get(value).cloned().unwrap_or_default(),
+        _ => value.to_string(),
+    }
+}
+
 /// The fields a list shows: the generated number first, then the name-like fields, then those
 /// one filters or sorts by; long text, maps and lists are left for the record's view.
 pub fn columns(entity: Entity) -> Vec<&'static Field> {
@@ -382,7 +397,7 @@ impl Screen for RecordList {
             Action::Edit => {
                 if let Some(r) = chosen {
                     let form = ctx.form(
-                        &format!("Edit {}", title_of(&r)),
+                        &format!("Edit {}", title_in(self.entity, &r, &self.names)),
                         self.entity,
                         Purpose::Edit(self.entity, id(&r).to_string()),
                         Some(&r),
@@ -396,7 +411,8 @@ impl Screen for RecordList {
             }
             Action::Delete => {
                 if let Some(r) = chosen {
-                    ctx.confirm_delete(self.entity, id(&r), &title_of(&r));
+                    let what = title_in(self.entity, &r, &self.names);
+                    ctx.confirm_delete(self.entity, id(&r), &what);
                 }
             }
             Action::CopyId => {
