@@ -214,3 +214,38 @@ fn the_360_filter_narrows_the_competitors_too() {
 fn start_wide() -> (App, support::Fixture) {
     support::start_sized(support::options(), 140, 40)
 }
+
+#[test]
+fn the_funnel_opens_a_deal_with_its_competitors() {
+    let (mut app, _fx) = start_wide();
+    press(&mut app, "2");
+    // The proposal stage holds the 5G deal, in which two competitors are.
+    let proposal = app
+        .funnel
+        .summaries
+        .iter()
+        .position(|s| text(&s.stage, "name") == "proposal")
+        .unwrap();
+    for _ in 0..proposal {
+        press(&mut app, "l");
+    }
+    let five_g = fixture_id(Entity::Opportunities, "name", "5G 基站维保合同");
+    for _ in 0..app.funnel.summaries[proposal].count {
+        let c = &app.funnel.columns[proposal];
+        if c.rows.get(c.selected - c.offset).map(|o| text(o, "id")) == Some(five_g.as_str()) {
+            break;
+        }
+        press(&mut app, "j");
+    }
+    press(&mut app, "i");
+    assert_eq!(record_view(&app), Some((Entity::Opportunities, five_g)));
+    let shown = screen(&app);
+    assert!(
+        shown.contains("中兴通讯") && shown.contains("Ericsson"),
+        "{shown}"
+    );
+    assert!(!shown.contains("0000000a-"), "{shown}");
+    press(&mut app, "<Esc>");
+    assert_eq!(app.pane, crm::tui::Pane::Funnel);
+    assert!(record_view(&app).is_none(), "Esc returns to the board");
+}

@@ -32,10 +32,20 @@ fn header(app: &App) -> String {
     screen(app).lines().nth(1).unwrap_or_default().to_string()
 }
 
+/// What the run loop counts with: the source's own reader, opened on the counting thread.
+fn reader(fx: &Fixture) -> Box<dyn DataSource + Send> {
+    let open = fx
+        .source()
+        .reader()
+        .expect("the replica source opens readers");
+    open().expect("the reader opens")
+}
+
 #[test]
 fn the_customer_header_shows_the_exact_count_once_it_arrives() {
     let fx = Fixture::synthetic(2000);
-    let counter = fx.source();
+    let counter = reader(&fx);
+    let counter = &*counter;
     let mut app = app_over(Box::new(fx.source()), options(), 100, 30);
     // A resize reloads the list in view, which asks for its count.
     let questions = asked(&app.update(Action::Resize(100, 30)));
@@ -45,7 +55,7 @@ fn the_customer_header_shows_the_exact_count_once_it_arrives() {
         "until the count answers, what the window knows: {}",
         header(&app)
     );
-    answer(&mut app, &counter, questions);
+    answer(&mut app, counter, questions);
     assert!(header(&app).contains("1 / 2,000"), "{}", header(&app));
     press(&mut app, "G");
     assert!(header(&app).contains("2,000 / 2,000"), "{}", header(&app));
@@ -111,4 +121,29 @@ fn the_ticket_queue_counts_what_it_lists() {
         ))));
     }
     assert_eq!(counter.count(&last[0].1).unwrap(), 1);
+}
+
+#[test]
+fn a_reader_only_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("replica.db");
+    assert!(crm::replica::Replica::open_reader(&missing).is_err());
+    assert!(!missing.exists(), "a reader creates nothing");
+    // Over a real replica it counts, and cannot write.
+    let fx = Fixture::load();
+    let mut counter = reader(&fx);
+    let all = CountQuery::Records(
+        crm_server::schema::Entity::Competitors,
+        crm::tui::data::RecordQuery::default(),
+    );
+    assert_eq!(counter.count(&all).unwrap(), 3, "the fixture competitors");
+    let refused = counter.create(
+        crm_server::schema::Entity::Competitors,
+        serde_json::json!({"name": "Nope"})
+            .as_object()
+            .cloned()
+            .unwrap(),
+    );
+    assert!(refused.is_err(), "a reader writes nothing");
+    assert!(fx.written().is_empty());
 }

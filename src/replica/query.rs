@@ -1,10 +1,11 @@
 //! Reads: one record, filtered and sorted lists, and the customer search behind every keystroke.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use crm_server::schema::{Entity, Kind};
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{OptionalExtension, Row, params_from_iter};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params_from_iter};
 use serde_json::Value;
 
 use super::rows::{load_record, to_sql};
@@ -104,6 +105,33 @@ impl Ranked {
 }
 
 impl Replica {
+    /// A second way into a replica another `Replica` owns, for reading only (a list's count on
+    /// a thread of its own): it never creates, migrates, repairs, rebuilds or relays anything —
+    /// the owner's open does that — and refuses a file of another format.
+    pub fn open_reader(path: &Path) -> Result<Replica, ReplicaError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let db = Connection::open_with_flags(path, flags)?;
+        let outbox = Connection::open_with_flags(super::outbox_path(path), flags)?;
+        for conn in [&db, &outbox] {
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            conn.set_prepared_statement_cache_capacity(64);
+        }
+        let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version != schema::replica_version() {
+            return Err(ReplicaError::BadQuery(
+                "the local replica is of another format; it is read once it is rebuilt".into(),
+            ));
+        }
+        Ok(Replica {
+            path: path.to_path_buf(),
+            db,
+            outbox,
+            rebuilt: None,
+            search_build: std::cell::RefCell::new(None),
+            clock: super::Clock::System,
+        })
+    }
+
     pub fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, ReplicaError> {
         let sql = format!("{} WHERE c.id = ?1", schema::table(entity).select);
         Ok(self

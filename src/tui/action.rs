@@ -118,6 +118,8 @@ pub enum Action {
     AddContact,
     /// A deal's view: add a competitor to the deal.
     AddCompetitor,
+    /// Open the chosen record's own view (the funnel's card: the deal, not its customer).
+    Details,
     // Funnel.
     StagePrev,
     StageNext,
@@ -203,6 +205,7 @@ impl Action {
             "new_opportunity" => Action::NewOpportunity,
             "add_contact" => Action::AddContact,
             "add_competitor" => Action::AddCompetitor,
+            "details" => Action::Details,
             "stage_prev" => Action::StagePrev,
             "stage_next" => Action::StageNext,
             "filter_owner" => Action::FilterOwner,

@@ -391,7 +391,7 @@ impl DataSource for ReplicaSource {
     fn reader(&self) -> Option<OpenReader> {
         let path = self.replica.path().to_path_buf();
         Some(Box::new(move || {
-            let replica = Replica::open(&path).map_err(storage)?;
+            let replica = Replica::open_reader(&path).map_err(storage)?;
             Ok(Box::new(ReplicaSource::new(replica)) as Box<dyn DataSource + Send>)
         }))
     }

@@ -261,6 +261,14 @@ impl FunnelPane {
                     });
                 }
             }
+            Action::Details => {
+                if let Some(o) = self.selected() {
+                    ctx.go(Place::Record {
+                        entity: Entity::Opportunities,
+                        id: id(o).to_string(),
+                    });
+                }
+            }
             Action::New => {
                 let prefill = json!({"stage_id": id(&self.summaries[self.col].stage)});
                 let form = ctx.form(
