@@ -50,6 +50,15 @@ fn the_ticket_queue_filters_by_number_subject_customer_and_phone() {
         ["T-000101"],
         "by the customer's phone, spaced as written"
     );
+    assert_eq!(
+        tickets_matching("acme login"),
+        ["T-000103"],
+        "a word of the customer's and a word of the subject"
+    );
+    assert!(
+        tickets_matching("acme refund").is_empty(),
+        "every word must match"
+    );
     assert!(tickets_matching("nothing like this").is_empty());
 }
 

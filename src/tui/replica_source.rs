@@ -242,13 +242,27 @@ impl ReplicaSource {
             return Ok(rows.clone());
         }
         let search = q.search.trim();
-        let customers: HashSet<String> = self
-            .replica
-            .search_customers(search, SEARCH_CAP)
-            .map_err(storage)?
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
+        let customers = |text: &str| -> Result<HashSet<String>, DataError> {
+            Ok(self
+                .replica
+                .search_customers(text, SEARCH_CAP)
+                .map_err(storage)?
+                .into_iter()
+                .map(|c| c.id)
+                .collect())
+        };
+        // The whole text (a phone typed with spaces, a name of several words), and each word
+        // on its own, so "acme login" finds Acme's ticket about logging in.
+        let whole = customers(search)?;
+        let words: Vec<&str> = search.split_whitespace().collect();
+        let by_word: Vec<HashSet<String>> = if words.len() > 1 {
+            words
+                .iter()
+                .map(|w| customers(w))
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
         let all = self.sorted_queue(&TicketQuery {
             search: String::new(),
             ..q.clone()
@@ -256,8 +270,15 @@ impl ReplicaSource {
         let found: Vec<Record> = all
             .into_iter()
             .filter(|t| {
-                customers.contains(text(t, "customer_id"))
-                    || super::list::passes(search, &[text(t, "number"), text(t, "subject")])
+                let cid = text(t, "customer_id");
+                let own = [text(t, "number"), text(t, "subject")];
+                whole.contains(cid)
+                    || super::list::passes(search, &own)
+                    || (!by_word.is_empty()
+                        && words
+                            .iter()
+                            .zip(&by_word)
+                            .all(|(w, ids)| ids.contains(cid) || super::list::passes(w, &own)))
             })
             .collect();
         *self.found.borrow_mut() = Some((q.clone(), key, found.clone()));
