@@ -200,11 +200,12 @@ pub fn run(
     let _guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
-    app.update(Action::Resize(size.width, size.height));
+    // What the first screens asked for (their counts) is done in the first turn of the loop.
+    let mut first = app.update(Action::Resize(size.width, size.height));
 
     loop {
         terminal.draw(|frame| app.render(frame))?;
-        let mut effects = Vec::new();
+        let mut effects = std::mem::take(&mut first);
         // Wake at least once a second so SLA countdowns and sync ages stay current.
         if event::poll(Duration::from_millis(250))? {
             let ev = event::read()?;
