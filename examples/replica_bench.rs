@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crm::replica::Replica;
 use crm::sync::{self, ApiClient};
 use crm_server::schema::Entity;
-use crm_server::service::{FeedEntry, FeedOp, FeedPage};
+use crm_server::wire::{FeedEntry, FeedOp, FeedPage};
 use serde_json::{Map, Value, json};
 
 // The allocator the `crm` binary uses.

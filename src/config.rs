@@ -65,6 +65,8 @@ pub struct Profile {
     pub server: Option<String>,
     pub username: Option<String>,
     pub theme: Option<String>,
+    /// A PEM file of the private CA that signed the server's certificate (CRM_CA_FILE).
+    pub ca_file: Option<PathBuf>,
     pub credential_store: StoreChoice,
     pub sync: SyncSettings,
     /// Key binding overrides per mode, for the TUI: mode → key → action.
@@ -79,7 +81,7 @@ pub struct Config {
 }
 
 pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user; `crm --profile NAME ...` picks one.
-# Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_TOKEN (a token, for scripts).
+# Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_CA_FILE, CRM_TOKEN (a token, for scripts).
 #
 # default_profile = "work"
 #
@@ -87,6 +89,7 @@ pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user
 # server = "https://crm.example.com"
 # username = "li"
 # theme = "dark"                 # dark, light, high-contrast, basic16
+# ca_file = "/etc/crm/ca.pem"    # trust a private CA that signed the server's certificate
 # credential_store = "auto"      # auto, keyring, file
 #
 # [profiles.work.sync]
@@ -134,6 +137,29 @@ impl Dirs {
     /// The folder of the file credential store.
     pub fn credentials(&self) -> PathBuf {
         self.data.join("credentials")
+    }
+
+    /// Makes the config and data folders their owner's alone: created 0700 when missing, and
+    /// tightened when looser if they are crm's own platform folders (a folder named by
+    /// `CRM_CONFIG_DIR` or `CRM_DATA_DIR` may be shared and is left as it is; what crm keeps in
+    /// it is private anyway). The profiles folder inside the data folder is always crm's.
+    pub fn make_private(&self) -> Result<(), ConfigError> {
+        let wrap = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ConfigError::Write { path, source }
+        };
+        let platform = directories::ProjectDirs::from("", "", "crm");
+        let own = |dir: &Path, default: Option<&Path>| {
+            if default == Some(dir) {
+                crate::private::dir(dir)
+            } else {
+                crate::private::dir_if_missing(dir)
+            }
+        };
+        own(&self.config, platform.as_ref().map(|p| p.config_dir())).map_err(wrap(&self.config))?;
+        own(&self.data, platform.as_ref().map(|p| p.data_dir())).map_err(wrap(&self.data))?;
+        let profiles = self.data.join("profiles");
+        crate::private::dir(&profiles).map_err(wrap(&profiles))
     }
 
     /// The database of the embedded demo server.
@@ -213,12 +239,22 @@ impl Config {
         if let Some(theme) = env("CRM_THEME") {
             profile.theme = Some(theme);
         }
+        if let Some(ca_file) = ca_file_override() {
+            profile.ca_file = Some(ca_file);
+        }
         Ok(profile)
     }
 }
 
+/// CRM_CA_FILE: a private CA to trust, over the profile's `ca_file`.
+pub fn ca_file_override() -> Option<PathBuf> {
+    std::env::var_os("CRM_CA_FILE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
 fn comment_header() -> &'static str {
-    "# crm settings; see `crm --help`. Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_TOKEN."
+    "# crm settings; see `crm --help`. Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_CA_FILE, CRM_TOKEN."
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), ConfigError> {
@@ -227,10 +263,13 @@ fn write_file(path: &Path, text: &str) -> Result<(), ConfigError> {
         source,
     };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(wrap)?;
+        crate::private::dir_if_missing(dir).map_err(wrap)?;
     }
-    // Write aside and rename, so a crash never leaves half a config.
+    // Write aside and rename, so a crash never leaves half a config; the file names a server
+    // and a user, so it is its owner's alone.
     let tmp = path.with_extension("toml.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    crate::private::file(&tmp).map_err(wrap)?;
     std::fs::write(&tmp, text).map_err(wrap)?;
     std::fs::rename(&tmp, path).map_err(wrap)
 }

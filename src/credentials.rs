@@ -134,8 +134,7 @@ impl FileStore {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
-        set_mode(&self.dir, 0o700).map_err(io)?;
+        crate::private::dir(&self.dir).map_err(io)?;
         let tmp = path.with_extension("token.tmp");
         write_private(&tmp, token).map_err(io)?;
         std::fs::rename(&tmp, &path).map_err(io)
@@ -173,17 +172,6 @@ fn check_private(path: &Path, forbidden: u32) -> Result<(), CredentialError> {
 
 #[cfg(not(unix))]
 fn check_private(_path: &Path, _forbidden: u32) -> Result<(), CredentialError> {
-    Ok(())
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -229,6 +217,12 @@ mod tests {
         }
         store.delete("work").unwrap();
         assert_eq!(store.get("work").unwrap(), None);
+    }
+
+    #[cfg(unix)]
+    fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
     }
 
     #[cfg(unix)]

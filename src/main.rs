@@ -23,9 +23,7 @@ fn build() -> Command {
             ))
             .subcommand(demo::command())
             .subcommand(account::login_command())
-            .subcommand(
-                Command::new("logout").about("Revoke the token on the server and forget it here"),
-            )
+            .subcommand(account::logout_command())
             .subcommand(
                 Command::new("status")
                     .about("Server, user, credential store, last sync, pending writes, conflicts"),
@@ -45,7 +43,7 @@ fn run(matches: &ArgMatches) -> Result<(), CliError> {
     match matches.subcommand() {
         Some(("demo", m)) => demo::run(&mut ctx, m),
         Some(("login", m)) => account::login(&mut ctx, m),
-        Some(("logout", _)) => account::logout(&ctx),
+        Some(("logout", m)) => account::logout(&ctx, m),
         Some(("status", _)) => account::status(&ctx),
         Some(("sync", m)) => account::sync(&ctx, m),
         Some(("conflicts", m)) => account::conflicts(&ctx, m),
@@ -66,7 +64,8 @@ fn main() -> ExitCode {
     match run(&matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("crm: {e}");
+            // The message may carry the server's words or another person's data.
+            eprintln!("crm: {}", crm::text::sanitize_lines(&e.to_string()));
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
         }
     }

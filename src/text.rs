@@ -3,9 +3,17 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// Characters that reorder or hide text (bidi overrides, zero-width joiners in odd places).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}')
+/// Characters that reorder text: the overrides and isolates the server refuses on input, and the
+/// direction marks, which it accepts in names but which have no business on a terminal line.
+pub fn is_bidi_control(c: char) -> bool {
+    crm_server::validate::is_bidi_override(c) || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// True for what must never reach a terminal as it is: control characters (escape sequences
+/// start with one; C1 controls act on some terminals alone), bidi controls, and the Unicode line
+/// and paragraph separators.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// Removes what could act on the terminal or mislead the eye: control characters (escape
@@ -14,9 +22,17 @@ pub fn sanitize(s: &str) -> String {
     s.chars()
         .filter_map(|c| match c {
             '\t' | '\n' | '\r' => Some(' '),
-            c if c.is_control() || is_bidi_control(c) => None,
+            c if is_unsafe(c) => None,
             c => Some(c),
         })
+        .collect()
+}
+
+/// Like [`sanitize`], for text of several lines (messages on stderr, CSV cells): newlines and
+/// tabs stay, a carriage return (which would let a line overwrite what came before) goes.
+pub fn sanitize_lines(s: &str) -> String {
+    s.chars()
+        .filter(|&c| c == '\n' || c == '\t' || !is_unsafe(c))
         .collect()
 }
 
@@ -63,6 +79,20 @@ mod tests {
         assert_eq!(sanitize("ACME\x1b[31m red\x07"), "ACME[31m red");
         assert_eq!(sanitize("abc\u{202e}fed"), "abcfed");
         assert_eq!(sanitize("a\tb\nc"), "a b c");
+        assert_eq!(sanitize("C1\u{9b}31m and DEL\u{7f}"), "C131m and DEL");
+        assert_eq!(sanitize("iso\u{2066}late\u{2069}"), "isolate");
+    }
+
+    #[test]
+    fn several_lines_keep_their_newlines_but_lose_what_acts_on_the_terminal() {
+        assert_eq!(
+            sanitize_lines("line 1\r\nline\t2 \u{1b}]0;owned\u{7}\u{202e}"),
+            "line 1\nline\t2 ]0;owned"
+        );
+        assert_eq!(
+            sanitize_lines("\u{1b}]52;c;ZXZpbA==\u{7}"),
+            "]52;c;ZXZpbA=="
+        );
     }
 
     #[test]

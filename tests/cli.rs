@@ -284,3 +284,192 @@ fn a_token_file_others_can_read_is_refused() {
         "the file is left for the user to fix"
     );
 }
+
+/// The permission bits of a path.
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn the_local_copy_and_settings_are_readable_only_by_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_server, client) = signed_in();
+    ok(&client.run(&["customers", "add", "--name", "华为技术有限公司"]));
+    let data = client.home.path().join("data");
+    let profile = data.join("profiles").join("default");
+    let replica = profile.join("replica.db");
+    for dir in [
+        data.clone(),
+        data.join("profiles"),
+        profile.clone(),
+        data.join("credentials"),
+        client.home.path().join("config"),
+    ] {
+        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+    }
+    let mut files = vec![
+        replica.clone(),
+        crm::replica::outbox_path(&replica),
+        client.token_file(),
+        client.home.path().join("config").join("config.toml"),
+    ];
+    // Whatever SQLite keeps beside the files (WAL, shared memory) is private too.
+    for entry in std::fs::read_dir(&profile).unwrap() {
+        files.push(entry.unwrap().path());
+    }
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+
+    // A copy left looser by an older crm is tightened when next used.
+    std::fs::set_permissions(&profile, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&replica, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(
+        crm::replica::outbox_path(&replica),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    ok(&client.run(&["customers", "list"]));
+    assert_eq!(mode(&profile), 0o700);
+    assert_eq!(mode(&replica), 0o600);
+    assert_eq!(mode(&crm::replica::outbox_path(&replica)), 0o600);
+}
+
+fn replica_file(client: &Client) -> std::path::PathBuf {
+    client
+        .home
+        .path()
+        .join("data")
+        .join("profiles")
+        .join("default")
+        .join("replica.db")
+}
+
+#[test]
+fn logout_removes_the_local_copy_when_asked_and_keeps_it_otherwise() {
+    let (server, client) = signed_in();
+    ok(&client.run(&["customers", "add", "--name", "Acme"]));
+    assert!(replica_file(&client).exists());
+    // A script (no terminal to ask on) keeps the data unless told.
+    ok(&client.run(&["logout"]));
+    assert!(replica_file(&client).exists());
+
+    ok(&client.login(&server, "li"));
+    ok(&client.run(&["logout", "--keep-data"]));
+    assert!(replica_file(&client).exists());
+
+    ok(&client.login(&server, "li"));
+    ok(&client.run(&["logout", "--remove-data"]));
+    assert!(!client.token_file().exists());
+    assert!(!replica_file(&client).exists());
+    assert!(!crm::replica::outbox_path(&replica_file(&client)).exists());
+    assert!(!replica_file(&client).parent().unwrap().exists());
+}
+
+#[test]
+fn logout_never_drops_unsent_writes_unless_forced() {
+    let (mut server, client) = signed_in();
+    server.stop();
+    ok(&client.run(&["customers", "add", "--name", "离线客户"]));
+
+    let refused = client.run(&["logout", "--remove-data"]);
+    assert!(!refused.status.success());
+    let message = text(&refused.stderr);
+    assert!(message.contains("1 unsent change"), "{message}");
+    assert!(message.contains("--force"), "{message}");
+    assert!(replica_file(&client).exists());
+    assert!(
+        client.token_file().exists(),
+        "still signed in, so the write can be sent"
+    );
+
+    // Asked without a terminal: signed out, the data and its unsent write kept.
+    let kept = ok_stderr(&client.run(&["logout"]));
+    assert!(kept.contains("unsent"), "{kept}");
+    assert!(replica_file(&client).exists());
+    let status = ok(&client.run(&["status"]));
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("pending writes") && l.trim_end().ends_with('1')),
+        "{status}"
+    );
+
+    ok(&client.run(&["logout", "--remove-data", "--force"]));
+    assert!(!replica_file(&client).exists());
+}
+
+#[test]
+fn other_peoples_escape_sequences_never_reach_the_terminal() {
+    let (server, client) = signed_in();
+    ok(&client.run(&["customers", "add", "--name", "Acme"]));
+    // Stored before input was checked: written straight into the server's table.
+    let mut customer = server
+        .all(Entity::Customers)
+        .into_iter()
+        .next()
+        .expect("the customer");
+    let evil = "\u{1b}]0;owned\u{7}\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J\u{202e}";
+    customer.insert("name".into(), Value::String(format!("Acme{evil}")));
+    customer.insert("notes".into(), Value::String(format!("line\n{evil}")));
+    customer.insert("version".into(), Value::from(2));
+    let id = customer["id"].as_str().unwrap().to_string();
+    crm_server::store::write(server.db(), |tx| {
+        tx.update(Entity::Customers, &customer, &Vec::new(), false)?;
+        tx.record_change(Entity::Customers, &id, &Default::default())
+            .map(|_| ())
+    })
+    .expect("store the evil name");
+    ok(&client.run(&["sync"]));
+
+    for format in ["table", "csv", "json"] {
+        let out = client.run(&["customers", "list", "--format", format]);
+        let shown = ok(&out);
+        assert!(shown.contains("Acme"), "{format}: {shown}");
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n') && !shown.contains('\u{202e}'),
+            "{format}: {shown:?}"
+        );
+    }
+    let json = ok(&client.run(&["customers", "list", "--format", "json"]));
+    let items: Vec<Value> = serde_json::from_str(&json).expect("still JSON");
+    assert_eq!(
+        items[0]["name"],
+        format!("Acme{evil}"),
+        "the same value, escaped"
+    );
+    let csv = ok(&client.run(&["export", "customers", "--format", "csv"]));
+    assert!(!csv.contains('\u{1b}') && !csv.contains('\u{7}'), "{csv:?}");
+}
+
+#[test]
+fn a_refusal_kept_in_the_outbox_is_shown_without_its_escape_sequences() {
+    let (mut server, client) = signed_in();
+    server.stop();
+    ok(&client.run(&["customers", "add", "--name", "Later Co"]));
+    // A refusal recorded by an older crm, echoing someone's data as the server sent it.
+    let outbox = crm::replica::outbox_path(&replica_file(&client));
+    let conn = rusqlite::Connection::open(&outbox).expect("outbox");
+    conn.execute(
+        "UPDATE outbox SET state = 'failed', last_error = ?1",
+        ["duplicate of \u{1b}]0;owned\u{7}\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J\u{202e}Acme"],
+    )
+    .expect("record the refusal");
+    drop(conn);
+    let out = client.run(&["status"]);
+    let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(shown.contains("duplicate of"), "{shown}");
+    assert!(
+        !shown
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        "{shown:?}"
+    );
+}

@@ -299,7 +299,7 @@ fn slash_filters_the_list_as_you_type_and_esc_clears_it() {
 
 /// A replica filled the way a sync fills it: a numbered customer with two contacts.
 fn synced() -> (tempfile::TempDir, App) {
-    use crm_server::service::{FeedEntry, FeedOp, FeedPage};
+    use crm_server::wire::{FeedEntry, FeedOp, FeedPage};
     let dir = tempfile::tempdir().unwrap();
     let replica = Replica::open(&dir.path().join("replica.db")).unwrap();
     let stamp = "2026-11-01T00:00:00.000Z";

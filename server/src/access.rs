@@ -311,7 +311,7 @@ pub fn may_hold_from(
                 "only a manager or admin may change pipeline stages".into(),
             )),
         },
-        Entity::Customers => Ok(()),
+        Entity::Customers => may_share(actor, old, record),
         Entity::Contacts => {
             need_read("customer_id", Entity::Customers)?;
             let customer = parent(record, "customer_id", Entity::Customers, lookup);
@@ -367,6 +367,58 @@ pub fn may_hold_from(
                 ))
             }
         }
+    }
+}
+
+/// Only a customer's owner and managers (admins pass before) choose who it is shared with: a
+/// user it is shared with may work it but not hand it on.
+fn may_share(
+    actor: &Actor,
+    old: Option<&Map<String, Value>>,
+    record: &Map<String, Value>,
+) -> Result<(), Denied> {
+    let Some(old) = old else {
+        return Ok(());
+    };
+    let shared = |r: &Map<String, Value>| -> BTreeSet<String> {
+        r.get("shared_with")
+            .and_then(Value::as_array)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if shared(old) == shared(record)
+        || actor.role == Role::Manager
+        || text(old, "owner_id") == Some(actor.id.as_str())
+    {
+        return Ok(());
+    }
+    Err(Denied::Forbidden(
+        "only the customer's owner or a manager may change who it is shared with".into(),
+    ))
+}
+
+/// May this manager read the audit trail of this record they can see? Users and teams are
+/// visible to everyone, but a user's trail (their sign-ins) and a team's belong to that team: a
+/// manager reads those of their own team, and never an admin's.
+pub fn manager_may_audit(
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+    record: &Map<String, Value>,
+) -> bool {
+    let own_team = |team: Option<&str>| team.is_some() && team == actor.team_id.as_deref();
+    match entity {
+        Entity::Users => {
+            id == actor.id
+                || (text(record, "role") != Some("admin") && own_team(text(record, "team_id")))
+        }
+        Entity::Teams => own_team(Some(id)),
+        _ => true,
     }
 }
 
@@ -588,6 +640,53 @@ mod tests {
         assert!(may_delete(&carol, Entity::Customers, &customer, &set, &fake).is_err());
         let alice = actor("alice", Role::Sales, Some("north"));
         assert!(may_delete(&alice, Entity::Customers, &customer, &set, &fake).is_ok());
+    }
+
+    #[test]
+    fn only_the_owner_or_a_manager_changes_sharing() {
+        let fake = world();
+        let old = map(json!({"owner_id": "alice", "shared_with": ["carol"]}));
+        let handed_on = map(json!({"owner_id": "alice", "shared_with": ["carol", "bob"]}));
+        let same = map(json!({"owner_id": "alice", "shared_with": ["carol"], "notes": "x"}));
+        let carol = actor("carol", Role::Sales, None);
+        assert!(matches!(
+            may_hold_from(&carol, Entity::Customers, Some(&old), &handed_on, &fake),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(may_hold_from(&carol, Entity::Customers, Some(&old), &same, &fake).is_ok());
+        let alice = actor("alice", Role::Sales, Some("north"));
+        assert!(may_hold_from(&alice, Entity::Customers, Some(&old), &handed_on, &fake).is_ok());
+        let mgr = actor("mgr", Role::Manager, Some("north"));
+        assert!(may_hold_from(&mgr, Entity::Customers, Some(&old), &handed_on, &fake).is_ok());
+    }
+
+    #[test]
+    fn managers_audit_their_own_team_only() {
+        let mgr = actor("mgr", Role::Manager, Some("north"));
+        let member = map(json!({"role": "sales", "team_id": "north"}));
+        let stranger = map(json!({"role": "sales", "team_id": "south"}));
+        let admin = map(json!({"role": "admin", "team_id": "north"}));
+        assert!(manager_may_audit(&mgr, Entity::Users, "u1", &member));
+        assert!(!manager_may_audit(&mgr, Entity::Users, "u2", &stranger));
+        assert!(!manager_may_audit(&mgr, Entity::Users, "u3", &admin));
+        assert!(manager_may_audit(
+            &mgr,
+            Entity::Users,
+            "mgr",
+            &map(json!({"role": "manager"}))
+        ));
+        assert!(manager_may_audit(
+            &mgr,
+            Entity::Teams,
+            "north",
+            &map(json!({}))
+        ));
+        assert!(!manager_may_audit(
+            &mgr,
+            Entity::Teams,
+            "south",
+            &map(json!({}))
+        ));
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Passwords (argon2id at OWASP's minimum parameters or better), bearer tokens (256 random bits,
-//! stored only as a SHA-256 hash), and the failed-login throttle.
+//! stored only as a SHA-256 hash), the sign-in throttle and the bound on concurrent hashing.
 
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -80,62 +83,290 @@ pub fn sha256_hex(text: &str) -> String {
     hex
 }
 
-/// Counts failed sign-ins per username; past the limit, further tries are refused for a while.
+/// The digest an Idempotency-Key's request is remembered by, with secrets (a new password) left
+/// out: the digest is stored, and SHA-256 over a known body gives a guessed password away at
+/// once. A retry differing only in a secret gets the first answer back.
+pub fn request_digest(request: &serde_json::Value) -> String {
+    fn without_secrets(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.remove("password");
+                map.values_mut().for_each(without_secrets);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(without_secrets),
+            _ => {}
+        }
+    }
+    let mut request = request.clone();
+    without_secrets(&mut request);
+    sha256_hex(&request.to_string())
+}
+
+/// Why a username sent to sign in is refused before anything is looked up, stored or logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum UsernameError {
+    #[error("a username is 1 to {0} characters")]
+    Length(usize),
+    #[error("a username holds no spaces or control characters")]
+    Characters,
+}
+
+/// The longest username: the users descriptor's limit, the one place it is set.
+pub fn max_username_chars() -> usize {
+    match crate::schema::Entity::Users
+        .field("username")
+        .map(|f| f.kind)
+    {
+        Some(crate::schema::Kind::Text(n)) => n,
+        _ => 64,
+    }
+}
+
+/// A username as sign-in accepts it: within the descriptor's length, no whitespace, no control
+/// or bidi characters (they would forge log lines or reach a terminal).
+pub fn check_username(name: &str) -> Result<(), UsernameError> {
+    let max = max_username_chars();
+    // Bytes first: a megabyte of text is refused without counting its characters.
+    if name.is_empty() || name.len() > 4 * max || name.chars().count() > max {
+        return Err(UsernameError::Length(max));
+    }
+    if name
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || crate::log::is_bidi_control(c))
+    {
+        return Err(UsernameError::Characters);
+    }
+    Ok(())
+}
+
+/// Throttle keys: an IPv6 client holds a whole /64, so it counts as one address.
+fn address_key(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V4(_) => addr,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut segments = v6.segments();
+                segments[4..].fill(0);
+                IpAddr::V6(Ipv6Addr::from(segments))
+            }
+        },
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Count {
+    n: u32,
+    since: Instant,
+}
+
+/// Counts per key within a window, at most `capacity` keys: expired keys go first, then the
+/// oldest, so a flood of new keys costs bounded memory.
+struct Counts<K> {
+    map: HashMap<K, Count>,
+    capacity: usize,
+}
+
+impl<K: Hash + Eq + Clone> Counts<K> {
+    fn new(capacity: usize) -> Self {
+        Counts {
+            map: HashMap::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Seconds left of the pause when `key` has `limit` counts in the window.
+    fn blocked(&self, key: &K, limit: u32, window: Duration, now: Instant) -> Option<u64> {
+        let count = self.map.get(key)?;
+        let elapsed = now.saturating_duration_since(count.since);
+        (count.n >= limit && elapsed < window).then(|| (window - elapsed).as_secs().max(1))
+    }
+
+    fn bump(&mut self, key: K, window: Duration, now: Instant) {
+        if !self.map.contains_key(&key) && self.map.len() >= self.capacity {
+            self.map
+                .retain(|_, c| now.saturating_duration_since(c.since) < window);
+            if self.map.len() >= self.capacity
+                && let Some(oldest) = self
+                    .map
+                    .iter()
+                    .min_by_key(|(_, c)| c.since)
+                    .map(|(k, _)| k.clone())
+            {
+                self.map.remove(&oldest);
+            }
+        }
+        let count = self.map.entry(key).or_insert(Count { n: 0, since: now });
+        if now.saturating_duration_since(count.since) >= window {
+            *count = Count { n: 0, since: now };
+        }
+        count.n += 1;
+    }
+
+    fn take_back(&mut self, key: &K) {
+        if let Some(count) = self.map.get_mut(key) {
+            count.n = count.n.saturating_sub(1);
+        }
+    }
+}
+
+/// Limits of the sign-in throttle.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottleLimits {
+    /// Tries of one username from one address in a window.
+    pub per_user: u32,
+    /// Tries from one address, whatever the username, in a window.
+    pub per_address: u32,
+    pub window: Duration,
+    /// Most keys remembered of each kind.
+    pub capacity: usize,
+}
+
+/// Counts sign-in tries per address and per username from that address. A try is counted
+/// before its password is checked, so parallel guesses cannot all slip under the limit; a
+/// right password takes its count back. Nothing counts per username alone, so a stranger
+/// guessing from elsewhere cannot lock a user out.
 pub struct Throttle {
-    limit: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    limits: ThrottleLimits,
+    counts: Mutex<(Counts<IpAddr>, Counts<UserAt>)>,
+}
+
+/// A (lowercased) username at an address.
+type UserAt = (IpAddr, String);
+
+/// A counted sign-in try, handed back to [`Throttle::settle`].
+#[derive(Debug)]
+pub struct Attempt {
+    address: IpAddr,
+    username: String,
 }
 
 impl Throttle {
-    pub fn new(limit: u32, window: Duration) -> Throttle {
+    pub fn new(limits: ThrottleLimits) -> Throttle {
         Throttle {
-            limit,
-            window,
-            failures: Mutex::new(HashMap::new()),
+            limits,
+            counts: Mutex::new((Counts::new(limits.capacity), Counts::new(limits.capacity))),
         }
     }
 
-    /// Err with the seconds to wait when this username is locked out.
-    pub fn check(&self, username: &str) -> Result<(), ApiError> {
-        let failures = self
-            .failures
+    /// Counts a try of `username` from `address`; Err with the seconds to wait when either
+    /// count is spent. `username` must have passed [`check_username`].
+    pub fn begin(&self, address: IpAddr, username: &str) -> Result<Attempt, ApiError> {
+        let address = address_key(address);
+        let pair = (address, username.to_lowercase());
+        let l = self.limits;
+        let now = Instant::now();
+        let mut counts = self
+            .counts
             .lock()
             .map_err(|_| ApiError::Internal("throttle lock".into()))?;
-        if let Some((count, since)) = failures.get(&username.to_lowercase())
-            && *count >= self.limit
-        {
-            let elapsed = since.elapsed();
-            if elapsed < self.window {
-                return Err(ApiError::TooManyAttempts(
-                    (self.window - elapsed).as_secs().max(1),
-                ));
-            }
+        let (addresses, pairs) = &mut *counts;
+        let wait = addresses
+            .blocked(&address, l.per_address, l.window, now)
+            .max(pairs.blocked(&pair, l.per_user, l.window, now));
+        if let Some(seconds) = wait {
+            return Err(ApiError::TooManyAttempts(seconds));
         }
-        Ok(())
+        addresses.bump(address, l.window, now);
+        pairs.bump(pair.clone(), l.window, now);
+        Ok(Attempt {
+            address,
+            username: pair.1,
+        })
     }
 
-    pub fn failed(&self, username: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            let entry = failures
-                .entry(username.to_lowercase())
-                .or_insert((0, Instant::now()));
-            if entry.1.elapsed() >= self.window {
-                *entry = (0, Instant::now());
+    /// Settles a counted try: a right password clears that username's count from that address
+    /// and takes back its count of the address; a try never checked (the server was busy) takes
+    /// back both; a wrong one stays counted.
+    pub fn settle(&self, attempt: &Attempt, outcome: Outcome) {
+        let Ok(mut counts) = self.counts.lock() else {
+            return;
+        };
+        let (addresses, pairs) = &mut *counts;
+        let pair = (attempt.address, attempt.username.clone());
+        match outcome {
+            Outcome::Failed => {}
+            Outcome::Succeeded => {
+                addresses.take_back(&attempt.address);
+                pairs.map.remove(&pair);
             }
-            entry.0 += 1;
-            // Bound the memory an attacker spraying usernames can take.
-            if failures.len() > 100_000 {
-                let window = self.window;
-                failures.retain(|_, (_, since)| since.elapsed() < window);
+            Outcome::NotChecked => {
+                addresses.take_back(&attempt.address);
+                pairs.take_back(&pair);
             }
         }
     }
 
-    pub fn succeeded(&self, username: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(&username.to_lowercase());
+    #[cfg(test)]
+    fn remembered(&self) -> (usize, usize) {
+        let counts = self.counts.lock().unwrap();
+        (counts.0.map.len(), counts.1.map.len())
+    }
+}
+
+/// How a counted sign-in try ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+    NotChecked,
+}
+
+/// Bounds password hashing: at most `threads` hashes at once (each takes 19 MiB and a core),
+/// at most `queue` waiting; more are refused with 503 and Retry-After instead of piling up.
+pub struct HashGate {
+    permits: tokio::sync::Semaphore,
+    waiting: AtomicUsize,
+    queue: usize,
+}
+
+/// Takes a waiting place back when the wait ends, also when the request is dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl HashGate {
+    pub fn new(threads: usize, queue: usize) -> HashGate {
+        HashGate {
+            permits: tokio::sync::Semaphore::new(threads.max(1)),
+            waiting: AtomicUsize::new(0),
+            queue,
         }
+    }
+
+    /// About one hash per core.
+    pub fn default_threads() -> usize {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    }
+
+    /// Runs `f` (a hash or a verification) on the blocking pool under the bound.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let permit = match self.permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
+                    self.waiting.fetch_sub(1, Ordering::SeqCst);
+                    return Err(ApiError::Busy(1));
+                }
+                let _waiting = Waiting(&self.waiting);
+                self.permits
+                    .acquire()
+                    .await
+                    .map_err(|e| ApiError::Internal(format!("hash gate: {e}")))?
+            }
+        };
+        let out = tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| ApiError::Internal(format!("password check: {e}")))?;
+        drop(permit);
+        Ok(out)
     }
 }
 
@@ -177,15 +408,146 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_throttle_locks_after_the_limit() {
-        let t = Throttle::new(3, Duration::from_secs(60));
-        for _ in 0..3 {
-            assert!(t.check("Bob").is_ok());
-            t.failed("bob");
+    fn limits(per_user: u32, per_address: u32, capacity: usize) -> ThrottleLimits {
+        ThrottleLimits {
+            per_user,
+            per_address,
+            window: Duration::from_secs(60),
+            capacity,
         }
-        assert!(matches!(t.check("BOB"), Err(ApiError::TooManyAttempts(_))));
-        t.succeeded("bob");
-        assert!(t.check("bob").is_ok());
+    }
+
+    const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+    const STRANGER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 9));
+
+    #[test]
+    fn the_throttle_pauses_a_username_from_one_address_only() {
+        let t = Throttle::new(limits(3, 100, 100));
+        for _ in 0..3 {
+            let a = t.begin(STRANGER, "Bob").unwrap();
+            t.settle(&a, Outcome::Failed);
+        }
+        assert!(matches!(
+            t.begin(STRANGER, "BOB"),
+            Err(ApiError::TooManyAttempts(s)) if s > 0
+        ));
+        // Bob at home is not locked out by the stranger.
+        let a = t.begin(HOME, "bob").unwrap();
+        t.settle(&a, Outcome::Succeeded);
+    }
+
+    #[test]
+    fn tries_are_counted_before_the_password_is_checked() {
+        let t = Throttle::new(limits(3, 100, 100));
+        // Three tries in flight at once: the fourth is refused before any is settled.
+        let held: Vec<Attempt> = (0..3).map(|_| t.begin(HOME, "bob").unwrap()).collect();
+        assert!(t.begin(HOME, "bob").is_err());
+        for a in &held {
+            t.settle(a, Outcome::NotChecked);
+        }
+        assert!(t.begin(HOME, "bob").is_ok());
+    }
+
+    #[test]
+    fn one_address_is_paused_across_usernames() {
+        let t = Throttle::new(limits(10, 5, 100));
+        for i in 0..5 {
+            let a = t.begin(STRANGER, &format!("user{i}")).unwrap();
+            t.settle(&a, Outcome::Failed);
+        }
+        assert!(t.begin(STRANGER, "someone-else").is_err());
+        assert!(t.begin(HOME, "someone-else").is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_as_its_slash_64() {
+        let t = Throttle::new(limits(10, 2, 100));
+        for host in 1..=2u16 {
+            let addr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, host));
+            let a = t.begin(addr, "bob").unwrap();
+            t.settle(&a, Outcome::Failed);
+        }
+        let next = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 9, 9, 9, 9));
+        assert!(t.begin(next, "bob").is_err());
+    }
+
+    #[test]
+    fn the_throttle_remembers_a_bounded_number_of_keys() {
+        let t = Throttle::new(limits(10, 10, 50));
+        for i in 0..1000u32 {
+            let addr = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            let a = t.begin(addr, &format!("user{i}")).unwrap();
+            t.settle(&a, Outcome::Failed);
+        }
+        let (addresses, pairs) = t.remembered();
+        assert!(addresses <= 50 && pairs <= 50, "{addresses} {pairs}");
+    }
+
+    #[test]
+    fn usernames_are_checked_before_anything_else() {
+        assert!(check_username("li.wei").is_ok());
+        assert!(check_username(&"x".repeat(64)).is_ok());
+        assert_eq!(
+            check_username(&"x".repeat(65)),
+            Err(UsernameError::Length(64))
+        );
+        assert_eq!(
+            check_username(&"x".repeat(1 << 20)),
+            Err(UsernameError::Length(64))
+        );
+        assert!(check_username("").is_err());
+        for bad in [
+            "evil\u{1b}]0;U\u{7}",
+            "a\nb",
+            "nul\u{0}",
+            "c1\u{85}",
+            "rtl\u{202e}x",
+            "a b",
+        ] {
+            assert_eq!(
+                check_username(bad),
+                Err(UsernameError::Characters),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_request_digest_holds_no_password() {
+        let request = |username: &str, password: &str| {
+            serde_json::json!({"op": "create", "entity": "users",
+                "body": {"username": username, "password": password, "role": "sales"}})
+        };
+        let digest = request_digest(&request("li", "Summer2026!"));
+        // Guessing the password and hashing the body no longer finds it.
+        assert_ne!(
+            digest,
+            sha256_hex(&request("li", "Summer2026!").to_string())
+        );
+        assert_eq!(digest, request_digest(&request("li", "Winter2027!")));
+        assert_ne!(digest, request_digest(&request("wang", "Summer2026!")));
+    }
+
+    #[tokio::test]
+    async fn the_hash_gate_refuses_past_its_queue() {
+        let gate = std::sync::Arc::new(HashGate::new(1, 1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let g = gate.clone();
+        let first = tokio::spawn(async move { g.run(move || hold.recv().is_ok()).await });
+        while gate.permits.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let g = gate.clone();
+        let second = tokio::spawn(async move { g.run(|| 2).await });
+        while gate.waiting.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(gate.run(|| 3).await, Err(ApiError::Busy(_))));
+        release.send(()).unwrap();
+        assert!(first.await.unwrap().unwrap());
+        assert_eq!(second.await.unwrap().unwrap(), 2);
+        // Once the queue is empty again, hashing goes on.
+        assert_eq!(gate.run(|| 4).await.unwrap(), 4);
+        assert_eq!(gate.waiting.load(Ordering::SeqCst), 0);
     }
 }

@@ -1,5 +1,71 @@
 //! Normalized keys for the customer duplicate check, so that "ACME  Ltd." and "acme ltd",
-//! "+86 10 6552 1234" and "(010) 6552-1234" are recognised as the same.
+//! "+86 10 6552 1234" and "(010) 6552-1234" are recognised as the same, and the comparison of
+//! two customers by those keys ([`same_customer`]): the server's check, the seeder's stored
+//! keys and the client's warning before a create all go through it.
+
+use serde_json::Value;
+
+use crate::store::{Hidden, Record};
+
+/// The duplicate keys of one customer: its name, phone and email normalized (None: the field is
+/// empty or has no key, and matches nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keys {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// On which fields two customers agree: `name`, `phone`, `email`, in that order, at least one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub on: Vec<&'static str>,
+}
+
+impl Keys {
+    /// The keys of a customer's name, phone and email as given.
+    pub fn new(name: Option<&str>, phone: Option<&str>, email: Option<&str>) -> Keys {
+        Keys {
+            name: name.and_then(name_key),
+            phone: phone.and_then(phone_key),
+            email: email.and_then(email_key),
+        }
+    }
+
+    /// The keys of a customer record.
+    pub fn of(customer: &Record) -> Keys {
+        let text = |f: &str| customer.get(f).and_then(Value::as_str);
+        Keys::new(text("name"), text("phone"), text("email"))
+    }
+
+    /// The hidden columns stored beside a customer, which the store's duplicate look-up reads.
+    pub fn columns(self) -> Hidden {
+        vec![
+            ("name_key", self.name),
+            ("phone_key", self.phone),
+            ("email_key", self.email),
+        ]
+    }
+
+    /// Where these keys and `other` agree; None when nowhere.
+    pub fn matches(&self, other: &Keys) -> Option<Match> {
+        let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+        let on: Vec<&'static str> = [
+            ("name", same(&self.name, &other.name)),
+            ("phone", same(&self.phone, &other.phone)),
+            ("email", same(&self.email, &other.email)),
+        ]
+        .into_iter()
+        .filter_map(|(field, hit)| hit.then_some(field))
+        .collect();
+        (!on.is_empty()).then_some(Match { on })
+    }
+}
+
+/// Whether two customers are the same by name, phone or email (normalized), and on which.
+pub fn same_customer(a: &Record, b: &Record) -> Option<Match> {
+    Keys::of(a).matches(&Keys::of(b))
+}
 
 /// Case folded, white space and punctuation removed (Latin and CJK alike).
 pub fn name_key(name: &str) -> Option<String> {
@@ -61,6 +127,41 @@ pub fn email_key(email: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn customer(v: Value) -> Record {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn customers_match_on_every_key_they_share() {
+        let a = customer(
+            json!({"name": "ACME Ltd.", "phone": "+86 10 6552 1234", "email": "a@acme.cn"}),
+        );
+        let b =
+            customer(json!({"name": "acme ltd", "phone": "(010) 6552-1234", "email": "b@acme.cn"}));
+        assert_eq!(same_customer(&a, &b).unwrap().on, vec!["name", "phone"]);
+        let c = customer(json!({"name": "Other", "email": " A@ACME.cn"}));
+        assert_eq!(same_customer(&a, &c).unwrap().on, vec!["email"]);
+        let d = customer(json!({"name": "Other Co", "phone": "12"}));
+        assert_eq!(same_customer(&a, &d), None);
+        // Missing fields never match each other.
+        let empty = customer(json!({"name": "..."}));
+        assert_eq!(same_customer(&empty, &customer(json!({}))), None);
+    }
+
+    #[test]
+    fn the_stored_columns_are_the_keys() {
+        let a = customer(json!({"name": "北京 科技", "phone": "138-0013-8000"}));
+        assert_eq!(
+            Keys::of(&a).columns(),
+            vec![
+                ("name_key", Some("北京科技".to_string())),
+                ("phone_key", Some("13800138000".to_string())),
+                ("email_key", None),
+            ]
+        );
+    }
 
     #[test]
     fn names_fold_case_space_and_punctuation() {

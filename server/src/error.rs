@@ -7,6 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use crate::store::StorageError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("the request body is not valid JSON: {0}")]
@@ -40,6 +42,12 @@ pub enum ApiError {
     Invalid(BTreeMap<String, String>),
     #[error("too many failed sign-ins; wait {0} seconds and try again")]
     TooManyAttempts(u64),
+    #[error("the database is busy; try again in a moment")]
+    StorageBusy,
+    #[error("the server's disk is full; tell its administrator")]
+    DiskFull,
+    #[error("the server is busy signing others in; try again in {0} seconds")]
+    Busy(u64),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -57,6 +65,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::StorageBusy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,6 +89,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Invalid(_) => "invalid",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
+            ApiError::StorageBusy => "storage_busy",
+            ApiError::DiskFull => "disk_full",
+            ApiError::Busy(_) => "busy",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -120,9 +134,46 @@ impl ApiError {
     }
 }
 
+/// Seconds a client is told to wait before trying a busy database again.
+const STORAGE_RETRY_SECONDS: u64 = 1;
+
+impl ApiError {
+    /// The `Retry-After` of an answer that asks the client to come back later.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::StorageBusy => Some(STORAGE_RETRY_SECONDS),
+            ApiError::TooManyAttempts(seconds) | ApiError::Busy(seconds) => Some(*seconds),
+            _ => None,
+        }
+    }
+}
+
+/// What a client is told when storage fails: the one place storage's failures become answers.
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound(noun) => ApiError::NotFound(noun),
+            StorageError::Conflict { key } => {
+                // The backend names the key as table.column; the client knows the field.
+                let field = key.rsplit_once('.').map_or(key.as_str(), |(_, f)| f);
+                ApiError::Conflict {
+                    message: format!("another record already holds this {field}"),
+                    existing: None,
+                }
+            }
+            StorageError::Busy => ApiError::StorageBusy,
+            StorageError::DiskFull => ApiError::DiskFull,
+            StorageError::Refused(message) => ApiError::BadRequest(message),
+            e @ (StorageError::Corrupt(_) | StorageError::RolledBack | StorageError::Other(_)) => {
+                ApiError::Internal(e.to_string())
+            }
+        }
+    }
+}
+
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
-        ApiError::Internal(format!("database: {e}"))
+        StorageError::from(e).into()
     }
 }
 
@@ -137,6 +188,69 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(detail) = &self {
             tracing::error!(%detail, "request failed");
         }
-        (self.status(), axum::Json(self.body())).into_response()
+        let retry_after = self.retry_after();
+        let mut response = (self.status(), axum::Json(self.body())).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(e: StorageError) -> (StatusCode, Option<String>, Value) {
+        let response = ApiError::from(e).into_response();
+        let retry = response
+            .headers()
+            .get(axum::http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        let status = response.status();
+        let body = body_of(response);
+        (status, retry, body)
+    }
+
+    fn body_of(response: Response) -> Value {
+        let bytes = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(axum::body::to_bytes(response.into_body(), 1 << 20))
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn storage_failures_become_answers_a_client_can_act_on() {
+        let (status, retry, body) = answer(StorageError::Busy);
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(retry.as_deref(), Some("1"));
+        assert_eq!(body["error"]["code"], "storage_busy");
+
+        let (status, retry, _) = answer(StorageError::DiskFull);
+        assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE);
+        assert_eq!(retry, None);
+
+        let (status, _, body) = answer(StorageError::Conflict {
+            key: "customers.code".into(),
+        });
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(
+            body["error"]["message"],
+            "another record already holds this code"
+        );
+
+        let (status, _, _) = answer(StorageError::NotFound("customer"));
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Internal detail is logged, never sent.
+        let (status, _, body) = answer(StorageError::Corrupt("page 7 of customers".into()));
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.to_string().contains("page 7"));
     }
 }

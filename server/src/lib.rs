@@ -4,21 +4,30 @@
 pub mod access;
 pub mod api;
 pub mod auth;
-pub mod competition;
+pub mod backups;
 pub mod dedupe;
 pub mod error;
+pub mod log;
+pub mod rules;
 pub mod schema;
 pub mod seed;
 pub mod service;
 pub mod store;
+pub mod tls;
 pub mod validate;
+pub mod wire;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
 use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
 
 pub use api::{AppState, Settings};
 pub use error::ApiError;
@@ -38,7 +47,15 @@ pub const DEFAULT_STAGES: &[(&str, i64, &str)] = &[
 /// Opens the SQLite database at `path`, migrating it, and fills in the default pipeline stages
 /// when there are none.
 pub fn open_sqlite(path: &Path) -> Result<Arc<dyn Database>, ApiError> {
-    let db: Arc<dyn Database> = Arc::new(store::sqlite::Sqlite::open(path)?);
+    open_sqlite_with(path, store::sqlite::OpenOptions::default())
+}
+
+/// [`open_sqlite`] with options (how hard commits are synced).
+pub fn open_sqlite_with(
+    path: &Path,
+    options: store::sqlite::OpenOptions,
+) -> Result<Arc<dyn Database>, ApiError> {
+    let db: Arc<dyn Database> = Arc::new(store::sqlite::Sqlite::open_with(path, options)?);
     ensure_stages(db.as_ref())?;
     Ok(db)
 }
@@ -74,18 +91,98 @@ pub fn system_actor() -> access::Actor {
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then finishes the requests in flight.
+///
+/// Each connection takes one of `settings.max_connections` places (more wait in the listen
+/// queue, so a flood of connections cannot use up the process's files), must send a request's
+/// headers within `settings.header_timeout` and is closed when idle that long (a connection
+/// sending half a header is not held forever), and speaks TLS when `settings.tls` is set.
 pub async fn serve(
     listener: TcpListener,
     db: Arc<dyn Database>,
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let places = settings.max_connections.clamp(1, 1 << 20);
+    let header_timeout = settings.header_timeout;
+    let tls = settings.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let state = AppState::new(db, settings).map_err(|e| std::io::Error::other(e.to_string()))?;
     let app = api::router(state.clone());
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            state.stop_waiting();
-        })
-        .await
+    let limit = Arc::new(Semaphore::new(places));
+    let (stop, stopped) = watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let place = tokio::select! {
+            place = limit.clone().acquire_owned() => place.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of files, or a connection reset before it was accepted: wait a moment
+                    // rather than spin.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let (app, tls, stopped) = (app.clone(), tls.clone(), stopped.clone());
+        tokio::spawn(async move {
+            let _place = place;
+            let Some(tls) = tls else {
+                return connection(stream, peer, app, header_timeout, stopped).await;
+            };
+            match tokio::time::timeout(header_timeout, tls.accept(stream)).await {
+                Ok(Ok(stream)) => connection(stream, peer, app, header_timeout, stopped).await,
+                Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                Err(_) => tracing::debug!("TLS handshake timed out"),
+            }
+        });
+    }
+    state.stop_waiting();
+    stop.send_replace(true);
+    // Every connection holds a place until it ends: all places back means all have ended.
+    let _ = limit
+        .acquire_many(u32::try_from(places).unwrap_or(u32::MAX))
+        .await;
+    Ok(())
+}
+
+/// Serves HTTP/1.1 on one connection until it closes, times out, or the server stops (then the
+/// request in flight finishes first).
+async fn connection<I>(
+    io: I,
+    peer: SocketAddr,
+    app: axum::Router,
+    header_timeout: Duration,
+    mut stopped: watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        let mut app = app.clone();
+        tower_service::Service::call(&mut app, request)
+    });
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let served = http.serve_connection(TokioIo::new(io), service);
+    let mut served = std::pin::pin!(served);
+    tokio::select! {
+        result = served.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended");
+            }
+        }
+        () = async { let _ = stopped.wait_for(|s| *s).await; } => {
+            served.as_mut().graceful_shutdown();
+            let _ = served.await;
+        }
+    }
 }

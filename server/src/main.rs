@@ -1,14 +1,14 @@
 //! `crm-server`: run the server and administer its database.
 
 use std::io::{BufRead, IsTerminal};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use crm_server::access::Role;
 use crm_server::schema::Entity;
-use crm_server::store::{self, ListQuery};
+use crm_server::store::{self, ListQuery, sqlite};
 use crm_server::{Settings, service, system_actor};
 use serde_json::{Value, json};
 
@@ -18,6 +18,14 @@ struct Cli {
     /// The SQLite database file [default: server.db in the platform data directory]
     #[arg(long, global = true, env = "CRM_DB")]
     db: Option<PathBuf>,
+    /// Skip the check of every page at start (`PRAGMA quick_check`), for very large databases;
+    /// `crm-server check` runs the full check any time.
+    #[arg(long, global = true, env = "CRM_SKIP_CHECK")]
+    skip_check: bool,
+    /// `full`: an acknowledged write survives a power cut (one fsync per batch of writes).
+    /// `normal`: faster, but a power cut or OS crash can lose the last acknowledged writes.
+    #[arg(long, global = true, env = "CRM_SYNCHRONOUS", default_value = "full", value_parser = ["full", "normal"])]
+    synchronous: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -28,6 +36,43 @@ enum Command {
     Serve {
         #[arg(long, env = "CRM_LISTEN", default_value = "127.0.0.1:7878")]
         listen: SocketAddr,
+        /// Serve HTTPS with this PEM certificate (chain), with --tls-key.
+        #[arg(long, env = "CRM_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, env = "CRM_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// A reverse proxy in front of the server whose X-Forwarded-For names the client (for
+        /// the sign-in throttle); repeat for several. From anyone else the header is ignored.
+        #[arg(
+            long = "trusted-proxy",
+            env = "CRM_TRUSTED_PROXY",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<IpAddr>,
+        /// Connections served at once; more wait until one ends.
+        #[arg(long, env = "CRM_MAX_CONNECTIONS", default_value_t = 512)]
+        max_connections: usize,
+        /// Seconds a connection may take to send a request's headers or stay idle.
+        #[arg(long, env = "CRM_HEADER_TIMEOUT", default_value_t = crm_server::api::DEFAULT_HEADER_TIMEOUT.as_secs())]
+        header_timeout: u64,
+        /// Write a backup into this folder every --backup-every, keeping the newest --keep.
+        #[arg(long, env = "CRM_BACKUP_DIR")]
+        backup_dir: Option<PathBuf>,
+        #[arg(long, env = "CRM_BACKUP_EVERY", default_value = "1h", value_parser = crm_server::backups::parse_every)]
+        backup_every: std::time::Duration,
+        #[arg(long, env = "CRM_BACKUP_KEEP", default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..))]
+        keep: u32,
+    },
+    /// Check every page and index of the database (`PRAGMA integrity_check`); exits non-zero
+    /// when it is damaged.
+    Check,
+    /// Replace the database with a checked copy of a backup FILE. Stop the server first; an
+    /// existing database is replaced only with --force.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -106,6 +151,11 @@ fn read_password(from_stdin: bool) -> Result<String> {
     Ok(first)
 }
 
+/// True when a database file is there; an empty or foreign file is an error.
+fn check_header_exists(path: &std::path::Path) -> Result<bool> {
+    Ok(sqlite::check_header(path)?)
+}
+
 fn find_user(tx: &dyn store::Tx, username: &str) -> Result<String, crm_server::ApiError> {
     tx.credentials(username)?
         .map(|c| c.actor.id)
@@ -139,22 +189,74 @@ async fn shutdown_signal() {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    crm_server::log::init();
     let cli = Cli::parse();
     let path = match cli.db {
         Some(p) => p,
         None => default_db()?,
     };
-    let db = crm_server::open_sqlite(&path)
+    match &cli.command {
+        Command::Check => {
+            let version = sqlite::check_file(&path, sqlite::Check::Full)?;
+            println!(
+                "{} is sound (integrity_check ok, schema version {version})",
+                path.display()
+            );
+            return Ok(());
+        }
+        Command::Restore { file, force } => {
+            let version = sqlite::restore(file, &path, *force)?;
+            println!(
+                "restored {} from {} (schema version {version})",
+                path.display(),
+                file.display()
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
+    let check = if cli.skip_check {
+        sqlite::Check::Header
+    } else {
+        sqlite::Check::Quick
+    };
+    if check_header_exists(&path)? {
+        sqlite::check_file(&path, check)?;
+    }
+    let options = sqlite::OpenOptions {
+        synchronous: match cli.synchronous.as_str() {
+            "normal" => sqlite::Synchronous::Normal,
+            _ => sqlite::Synchronous::Full,
+        },
+    };
+    let db = crm_server::open_sqlite_with(&path, options)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
     let system = system_actor();
     match cli.command {
-        Command::Serve { listen } => {
+        Command::Check | Command::Restore { .. } => {}
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            trusted_proxies,
+            max_connections,
+            header_timeout,
+            backup_dir,
+            backup_every,
+            keep,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(crm_server::tls::server_config(&cert, &key)?),
+                _ => None,
+            };
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            let settings = Settings {
+                trusted_proxies,
+                max_connections,
+                header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
+                tls,
+                ..Settings::default()
+            };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(listen)
@@ -162,8 +264,17 @@ fn main() -> Result<()> {
                     .with_context(|| {
                         format!("cannot listen on {listen}; is another server running?")
                     })?;
-                tracing::info!(addr = %listener.local_addr()?, db = %path.display(), "serving");
-                crm_server::serve(listener, db, Settings::default(), shutdown_signal()).await?;
+                if let Some(dir) = backup_dir {
+                    let schedule = crm_server::backups::Schedule {
+                        dir,
+                        every: backup_every,
+                        keep: keep as usize,
+                    };
+                    tracing::info!(dir = %schedule.dir.display(), every = ?schedule.every, keep, "scheduled backups");
+                    tokio::spawn(crm_server::backups::run(db.clone(), schedule));
+                }
+                tracing::info!(addr = %listener.local_addr()?, scheme, db = %path.display(), "serving");
+                crm_server::serve(listener, db, settings, shutdown_signal()).await?;
                 anyhow::Ok(())
             })?;
         }
@@ -184,26 +295,11 @@ fn main() -> Result<()> {
                 let team_id = match &team {
                     None => Value::Null,
                     Some(name) => {
-                        let query = ListQuery {
-                            filters: vec![("name", json!(name))],
-                            sort: "name",
-                            limit: 1,
-                            ..ListQuery::default()
-                        };
-                        match tx.list(Entity::Teams, &query, None)?.first() {
-                            Some(t) => t["id"].clone(),
-                            None => {
-                                let made = service::create(
-                                    tx,
-                                    &system,
-                                    Entity::Teams,
-                                    &object(json!({"name": name})),
-                                    false,
-                                )?;
-                                eprintln!("created team {name}");
-                                made.record["id"].clone()
-                            }
+                        let team = service::team_named(tx, name)?;
+                        if team.made {
+                            eprintln!("created team {name}");
                         }
+                        Value::String(team.id)
                     }
                 };
                 let body = json!({

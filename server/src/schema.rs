@@ -120,6 +120,8 @@ pub struct Descriptor {
     pub indexes: &'static [&'static str],
     /// The fields a create/edit form shows, in order; server-set fields are never here.
     pub form: &'static [&'static str],
+    /// The fields a list or table shows, in order (links shown by their target's name).
+    pub columns: &'static [&'static str],
     /// Link fields whose target's access (read set, or a user's team) feeds this record's read
     /// set: when the target changes, this record's read set is computed again.
     pub access_links: &'static [&'static str],
@@ -189,6 +191,9 @@ pub struct Field {
     pub sort: bool,
     /// The server fills it when a create leaves it out (customer codes, ticket numbers).
     pub generated: bool,
+    /// Text of several lines (notes, descriptions): newlines and tabs are allowed in it, as in
+    /// no other text field.
+    pub lines: bool,
 }
 
 impl Field {
@@ -208,6 +213,7 @@ const fn f(name: &'static str, kind: Kind) -> Field {
         filter: false,
         sort: false,
         generated: false,
+        lines: false,
     }
 }
 
@@ -244,6 +250,10 @@ impl Field {
         self.sort = true;
         self
     }
+    const fn lines(mut self) -> Field {
+        self.lines = true;
+        self
+    }
 }
 
 /// Fields every record carries, set only by the server.
@@ -277,7 +287,7 @@ pub const TICKET_STATUSES: &[&str] = &["new", "open", "pending", "resolved", "cl
 
 const TEAM_FIELDS: &[Field] = &[
     f("name", Kind::Text(100)).required().sort().filter(),
-    f("description", Kind::Text(2000)),
+    f("description", Kind::Text(2000)).lines(),
 ];
 
 const USER_FIELDS: &[Field] = &[
@@ -333,7 +343,7 @@ const CUSTOMER_FIELDS: &[Field] = &[
     f("team_id", Kind::Ref(Entity::Teams)).privileged().filter(),
     f("shared_with", Kind::Refs(Entity::Users)).default(Default::EmptyList),
     f("tags", Kind::Tags).default(Default::EmptyList),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
     f("extra", Kind::Map).default(Default::EmptyMap),
 ];
 
@@ -352,7 +362,7 @@ const CONTACT_FIELDS: &[Field] = &[
         .default(Default::Bool(false))
         .filter(),
     f("preferred_channel", Kind::Enum(CHANNELS)),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
 ];
 
 const OPPORTUNITY_FIELDS: &[Field] = &[
@@ -377,7 +387,7 @@ const OPPORTUNITY_FIELDS: &[Field] = &[
 const ACTIVITY_FIELDS: &[Field] = &[
     f("kind", Kind::Enum(ACTIVITY_KINDS)).required().filter(),
     f("subject", Kind::Text(200)).required(),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
     f("starts_at", Kind::Time),
     f("ends_at", Kind::Time),
     f("due_at", Kind::Time),
@@ -401,7 +411,7 @@ const TICKET_FIELDS: &[Field] = &[
         .sort()
         .filter(),
     f("subject", Kind::Text(200)).required(),
-    f("description", Kind::Text(20_000)),
+    f("description", Kind::Text(20_000)).lines(),
     f("customer_id", Kind::Ref(Entity::Customers))
         .required()
         .filter(),
@@ -421,7 +431,7 @@ const TICKET_FIELDS: &[Field] = &[
     f("resolution_due", Kind::Time).server(),
     f("first_responded_at", Kind::Time).server(),
     f("resolved_at", Kind::Time).server(),
-    f("resolution", Kind::Text(10_000)),
+    f("resolution", Kind::Text(10_000)).lines(),
     f("satisfaction", Kind::Int(1, 5)),
 ];
 
@@ -429,7 +439,7 @@ const COMMENT_FIELDS: &[Field] = &[
     f("ticket_id", Kind::Ref(Entity::Tickets))
         .required()
         .filter(),
-    f("body", Kind::Text(20_000)).required(),
+    f("body", Kind::Text(20_000)).required().lines(),
     f("internal", Kind::Bool).default(Default::Bool(false)),
 ];
 
@@ -446,14 +456,14 @@ const COMPETITOR_FIELDS: &[Field] = &[
     f("threat", Kind::Enum(THREATS))
         .default(Default::Str("medium"))
         .filter(),
-    f("strategy", Kind::Text(2000)),
-    f("strengths", Kind::Text(2000)),
-    f("weaknesses", Kind::Text(2000)),
+    f("strategy", Kind::Text(2000)).lines(),
+    f("strengths", Kind::Text(2000)).lines(),
+    f("weaknesses", Kind::Text(2000)).lines(),
     f("customer_count", Kind::Int(0, 1_000_000_000)),
-    f("financials", Kind::Text(2000)),
-    f("partners", Kind::Text(2000)),
+    f("financials", Kind::Text(2000)).lines(),
+    f("partners", Kind::Text(2000)).lines(),
     f("tags", Kind::Tags).default(Default::EmptyList),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
 ];
 
 /// A competitor's product or service: how it performs, its strengths and weaknesses, its
@@ -463,13 +473,13 @@ const COMPETITOR_PRODUCT_FIELDS: &[Field] = &[
         .required()
         .filter(),
     f("name", Kind::Text(200)).required().sort(),
-    f("performance", Kind::Text(2000)),
-    f("strengths", Kind::Text(2000)),
-    f("weaknesses", Kind::Text(2000)),
+    f("performance", Kind::Text(2000)).lines(),
+    f("strengths", Kind::Text(2000)).lines(),
+    f("weaknesses", Kind::Text(2000)).lines(),
     f("price", Kind::Money),
     f("currency", Kind::Text(3)).default(Default::Str("CNY")),
-    f("used_by", Kind::Text(2000)),
-    f("notes", Kind::Text(10_000)),
+    f("used_by", Kind::Text(2000)).lines(),
+    f("notes", Kind::Text(10_000)).lines(),
 ];
 
 /// A competitor in one opportunity: with which product, at what price, how dangerous, and how
@@ -490,7 +500,7 @@ const OPPORTUNITY_COMPETITOR_FIELDS: &[Field] = &[
         .filter(),
     f("price_offered", Kind::Money),
     f("currency", Kind::Text(3)).default(Default::Str("CNY")),
-    f("notes", Kind::Text(10_000)),
+    f("notes", Kind::Text(10_000)).lines(),
 ];
 
 /// A descriptor with the common defaults: sorted by creation, titled by `name`, no number.
@@ -505,6 +515,7 @@ const fn describe(name: &'static str, noun: &'static str, fields: &'static [Fiel
         search: &["name"],
         indexes: &[],
         form: &[],
+        columns: &["name"],
         access_links: &[],
     }
 }
@@ -512,6 +523,7 @@ const fn describe(name: &'static str, noun: &'static str, fields: &'static [Fiel
 const TEAMS: Descriptor = Descriptor {
     default_sort: "name",
     form: &["name", "description"],
+    columns: &["name", "description"],
     ..describe("teams", "team", TEAM_FIELDS)
 };
 
@@ -527,12 +539,21 @@ const USERS: Descriptor = Descriptor {
         "email",
         "active",
     ],
+    columns: &[
+        "username",
+        "display_name",
+        "role",
+        "team_id",
+        "email",
+        "active",
+    ],
     ..describe("users", "user", USER_FIELDS)
 };
 
 const STAGES: Descriptor = Descriptor {
     default_sort: "position",
     form: &["name", "position", "probability", "kind"],
+    columns: &["position", "name", "probability", "kind"],
     ..describe("stages", "stage", STAGE_FIELDS)
 };
 
@@ -560,6 +581,16 @@ const CUSTOMERS: Descriptor = Descriptor {
         "notes",
     ],
     access_links: &["owner_id"],
+    columns: &[
+        "code",
+        "name",
+        "level",
+        "category",
+        "lifecycle",
+        "region",
+        "phone",
+        "owner_id",
+    ],
     ..describe("customers", "customer", CUSTOMER_FIELDS)
 };
 
@@ -580,6 +611,15 @@ const CONTACTS: Descriptor = Descriptor {
         "notes",
     ],
     access_links: &["customer_id"],
+    columns: &[
+        "customer_id",
+        "name",
+        "title",
+        "mobile",
+        "phone",
+        "email",
+        "birthday",
+    ],
     ..describe("contacts", "contact", CONTACT_FIELDS)
 };
 
@@ -600,6 +640,15 @@ const OPPORTUNITIES: Descriptor = Descriptor {
         "close_reason",
     ],
     access_links: &["customer_id", "owner_id"],
+    columns: &[
+        "customer_id",
+        "name",
+        "stage_id",
+        "amount",
+        "probability",
+        "expected_close",
+        "owner_id",
+    ],
     ..describe("opportunities", "opportunity", OPPORTUNITY_FIELDS)
 };
 
@@ -622,6 +671,16 @@ const ACTIVITIES: Descriptor = Descriptor {
         "done",
     ],
     access_links: &["customer_id", "opportunity_id", "ticket_id", "owner_id"],
+    columns: &[
+        "starts_at",
+        "due_at",
+        "kind",
+        "subject",
+        "customer_id",
+        "done",
+        "outcome",
+        "owner_id",
+    ],
     ..describe("activities", "activity", ACTIVITY_FIELDS)
 };
 
@@ -645,6 +704,15 @@ const TICKETS: Descriptor = Descriptor {
         "description",
     ],
     access_links: &["customer_id", "assignee_id"],
+    columns: &[
+        "number",
+        "priority",
+        "status",
+        "subject",
+        "customer_id",
+        "assignee_id",
+        "resolution_due",
+    ],
     ..describe("tickets", "ticket", TICKET_FIELDS)
 };
 
@@ -654,6 +722,7 @@ const COMMENTS: Descriptor = Descriptor {
     indexes: &["ticket_id"],
     form: &["body", "internal"],
     access_links: &["ticket_id"],
+    columns: &["ticket_id", "body", "internal"],
     ..describe("comments", "comment", COMMENT_FIELDS)
 };
 
@@ -674,6 +743,7 @@ const COMPETITORS: Descriptor = Descriptor {
         "tags",
         "notes",
     ],
+    columns: &["name", "threat", "website", "strengths", "weaknesses"],
     ..describe("competitors", "competitor", COMPETITOR_FIELDS)
 };
 
@@ -691,6 +761,7 @@ const COMPETITOR_PRODUCTS: Descriptor = Descriptor {
         "used_by",
         "notes",
     ],
+    columns: &["competitor_id", "name", "price", "strengths", "weaknesses"],
     ..describe(
         "competitor_products",
         "competitor product",
@@ -713,6 +784,14 @@ const OPPORTUNITY_COMPETITORS: Descriptor = Descriptor {
         "notes",
     ],
     access_links: &["opportunity_id"],
+    columns: &[
+        "opportunity_id",
+        "competitor_id",
+        "product_id",
+        "threat",
+        "status",
+        "price_offered",
+    ],
     ..describe(
         "opportunity_competitors",
         "opportunity competitor",
@@ -770,6 +849,9 @@ mod tests {
                 for column in index.split(", ") {
                     assert!(known(column), "{} indexes unknown {column}", d.name);
                 }
+            }
+            for name in d.columns {
+                assert!(known(name), "{} lists unknown {name}", d.name);
             }
             for name in d.form {
                 let field = e.field(name).unwrap_or_else(|| panic!("{}.{name}", d.name));

@@ -161,16 +161,53 @@ pub fn format_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
+/// Bidi overrides and isolates: they make text show in another order than it is stored (a file
+/// name or an amount read backwards), so no text field may hold them.
+pub fn is_bidi_override(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Why text is refused: a control character (escape sequences start with one; newline and tab
+/// are allowed only in text of several lines) or a bidi override. Text shown to other people on
+/// their terminals must not act on them.
+pub fn refused_character(s: &str, lines: bool) -> Option<String> {
+    let c = s.chars().find(|&c| {
+        (c.is_control() && !(lines && matches!(c, '\n' | '\t'))) || is_bidi_override(c)
+    })?;
+    let what = if is_bidi_override(c) {
+        "bidi override characters"
+    } else if lines {
+        "control characters other than newline and tab"
+    } else {
+        "control characters (newlines and tabs included)"
+    };
+    Some(format!(
+        "must not contain {what} (found U+{:04X})",
+        c as u32
+    ))
+}
+
+/// Checks one text value: no refused character; a Windows line end becomes a newline first.
+fn clean_text(s: &str, lines: bool) -> Result<String, String> {
+    let s = if lines && s.contains('\r') {
+        s.replace("\r\n", "\n")
+    } else {
+        s.to_string()
+    };
+    match refused_character(&s, lines) {
+        Some(message) => Err(message),
+        None => Ok(s),
+    }
+}
+
+/// One field's value checked and normalized (as a body's are; list filters use it too).
+pub fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
     if value.is_null() {
         return Ok(default_value(field));
     }
     match field.kind {
         Kind::Text(max) => {
-            let s = value.as_str().ok_or("must be text")?;
-            if s.contains('\0') {
-                return Err("must not contain NUL characters".into());
-            }
+            let s = clean_text(value.as_str().ok_or("must be text")?, field.lines)?;
             let s = s.trim();
             if s.chars().count() > max {
                 return Err(format!("must be at most {max} characters"));
@@ -233,6 +270,9 @@ fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
                 if tag.is_empty() || tag.chars().count() > 50 {
                     return Err("each tag must be 1 to 50 characters".into());
                 }
+                if let Some(message) = refused_character(tag, false) {
+                    return Err(format!("{tag:?}: {message}"));
+                }
                 if seen.insert(tag.to_string()) {
                     tags.push(Value::String(tag.into()));
                 }
@@ -262,6 +302,9 @@ fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
                 if key.is_empty() || key.chars().count() > 64 {
                     return Err("each extension field name must be 1 to 64 characters".into());
                 }
+                if let Some(message) = refused_character(key, false) {
+                    return Err(format!("extension field names {message}"));
+                }
                 if v.is_array() || v.is_object() {
                     return Err(format!(
                         "{key}: extension values must be text, numbers or true/false"
@@ -269,6 +312,10 @@ fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
                 }
                 if v.as_str().is_some_and(|s| s.chars().count() > 2000) {
                     return Err(format!("{key}: must be at most 2000 characters"));
+                }
+                // Extension values may run to 2000 characters: several lines are allowed.
+                if let Some(message) = v.as_str().and_then(|s| refused_character(s, true)) {
+                    return Err(format!("{key}: {message}"));
                 }
             }
             Ok(value.clone())
@@ -371,6 +418,69 @@ mod tests {
         assert!(problems.invalid.contains_key("customer_id"));
         assert!(problems.invalid.contains_key("amount"));
         assert!(problems.invalid.contains_key("probability"));
+    }
+
+    #[test]
+    fn escape_sequences_and_bidi_overrides_are_refused_in_every_text_field() {
+        let evil = [
+            "evil\u{1b}]0;owned\u{7}",
+            "C1\u{9b}2J",
+            "abc\u{202e}fed",
+            "iso\u{2066}x",
+        ];
+        for entity in Entity::ALL {
+            for field in entity.fields() {
+                if !matches!(field.kind, Kind::Text(_)) || field.access == Access::Server {
+                    continue;
+                }
+                for bad in evil {
+                    let problems = check(
+                        entity,
+                        &obj(json!({ field.name: bad })),
+                        Mode::Patch,
+                        Role::Admin,
+                    )
+                    .unwrap_err();
+                    assert!(
+                        problems.invalid[field.name].starts_with("must not contain"),
+                        "{}.{}: {problems:?}",
+                        entity.name(),
+                        field.name
+                    );
+                }
+                let newline = check(
+                    entity,
+                    &obj(json!({ field.name: "one\r\ntwo\tthree" })),
+                    Mode::Patch,
+                    Role::Admin,
+                );
+                if field.lines {
+                    assert_eq!(newline.unwrap()[field.name], "one\ntwo\tthree");
+                } else {
+                    assert!(
+                        newline.is_err(),
+                        "{}.{} took a newline",
+                        entity.name(),
+                        field.name
+                    );
+                }
+            }
+        }
+        for body in [
+            json!({"tags": ["ok", "bad\u{1b}[2J"]}),
+            json!({"extra": {"k": "v\u{202d}"}}),
+            json!({"extra": {"k\u{7}": "v"}}),
+        ] {
+            let problems = check(Entity::Customers, &obj(body), Mode::Patch, Role::Sales);
+            assert!(problems.is_err());
+        }
+        let fine = check(
+            Entity::Customers,
+            &obj(json!({"notes": "第一行\n\t第二行", "extra": {"备注": "a\nb"}, "tags": ["华南"]})),
+            Mode::Patch,
+            Role::Sales,
+        );
+        assert!(fine.is_ok(), "{fine:?}");
     }
 
     #[test]

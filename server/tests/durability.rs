@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::{Client, PASSWORD, TestServer, id_of};
 use crm_server::schema::Entity;
-use crm_server::store::{self, Database, ListQuery, Record};
+use crm_server::store::{self, Database, ListQuery, Record, StorageError};
 use reqwest::Method;
 use serde_json::json;
 
@@ -49,7 +49,7 @@ fn feed_and_acl(db: &dyn Database) -> Shape {
                 acl.push((id.clone(), tx.read_set(entity, &id)?));
             }
         }
-        Ok((feed, acl))
+        Ok::<_, StorageError>((feed, acl))
     })
     .expect("read feed and access lists")
 }
@@ -157,7 +157,7 @@ fn an_online_backup_equals_the_live_database() {
     // Passwords came along: the backup signs the same users in.
     let hashes = |db: &dyn Database| {
         store::read(db, |tx| {
-            Ok(tx.credentials("alice")?.and_then(|c| c.password_hash))
+            Ok::<_, StorageError>(tx.credentials("alice")?.and_then(|c| c.password_hash))
         })
         .unwrap()
     };

@@ -625,3 +625,73 @@ fn the_audit_trail_records_writes_and_sign_ins() {
     let changes: Value = serde_json::from_str(&failed[0].1).unwrap();
     assert_eq!(changes["username"], "bob");
 }
+
+#[test]
+fn managers_read_only_their_own_teams_trails() {
+    let w = world();
+    let trail = |who: &Client, user: &Client| who.get(&format!("/audit/users/{}", user.id())).0;
+    // alice is in nina's team; bob in sid's; root is an admin whose sign-ins are nobody's business.
+    assert_eq!(trail(&w.north_manager, &w.alice), 200);
+    assert_eq!(trail(&w.north_manager, &w.north_manager), 200);
+    assert_eq!(trail(&w.north_manager, &w.bob), 404);
+    assert_eq!(trail(&w.north_manager, &w.admin), 404);
+    assert_eq!(trail(&w.south_manager, &w.bob), 200);
+    assert_eq!(trail(&w.admin, &w.bob), 200);
+    let team_of = |c: &Client| c.get("/me").1["team_id"].as_str().unwrap().to_string();
+    let north = team_of(&w.alice);
+    let south = team_of(&w.bob);
+    assert_eq!(w.north_manager.get(&format!("/audit/teams/{north}")).0, 200);
+    assert_eq!(w.north_manager.get(&format!("/audit/teams/{south}")).0, 404);
+}
+
+#[test]
+fn the_last_active_admin_cannot_demote_or_disable_themselves() {
+    let w = world();
+    let me = format!("/users/{}", w.admin.id());
+    for change in [json!({"role": "manager"}), json!({"active": false})] {
+        let (status, err) = w.admin.patch(&me, change.clone());
+        assert_eq!(status, 409, "{change}: {err}");
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("last active admin"),
+            "{err}"
+        );
+    }
+    assert_eq!(w.admin.get("/me").1["role"], "admin");
+    // With a second admin, stepping down is fine.
+    let second = w.server.user("root2", "admin", None);
+    let (status, err) = w.admin.patch(&me, json!({"role": "manager"}));
+    assert_eq!(status, 200, "{err}");
+    let (status, _) = second.patch(&format!("/users/{}", second.id()), json!({"active": false}));
+    assert_eq!(status, 409, "root2 is now the last admin");
+}
+
+#[test]
+fn a_user_a_customer_is_shared_with_cannot_share_it_on() {
+    let w = world();
+    let customer = id_of(&w.bob.create(
+        "/customers",
+        json!({"name": "Shared Co", "shared_with": [w.alice.id()]}),
+    ));
+    let path = format!("/customers/{customer}");
+    // alice may work it...
+    let (status, _) = w.alice.patch(&path, json!({"notes": "visited"}));
+    assert_eq!(status, 200);
+    // ...but not hand it on, nor take others off it.
+    let (status, err) = w
+        .alice
+        .patch(&path, json!({"shared_with": [w.alice.id(), w.carol.id()]}));
+    assert_eq!(status, 403, "{err}");
+    let (status, _) = w.alice.patch(&path, json!({"shared_with": []}));
+    assert_eq!(status, 403);
+    assert_eq!(w.carol.get(&path).0, 404);
+    // The owner and the owner's manager may.
+    let (status, err) = w
+        .bob
+        .patch(&path, json!({"shared_with": [w.alice.id(), w.carol.id()]}));
+    assert_eq!(status, 200, "{err}");
+    let (status, err) = w.south_manager.patch(&path, json!({"shared_with": []}));
+    assert_eq!(status, 200, "{err}");
+}

@@ -202,15 +202,19 @@ fn a_create_with_a_client_chosen_id_is_made_once() {
     let customer = id_of(&alice.create("/customers", json!({"name": "Parent"})));
     let id = "0190c1d2-7a3b-7c4d-8e5f-000000000042";
     let body = json!({"id": id, "customer_id": customer, "name": "Retried Contact"});
-    let (first_status, first) = alice.post("/contacts", body.clone());
+    let (first_status, first) = alice.post_with_key("/contacts", body.clone(), "contact-1");
     assert_eq!(first_status, 201, "{first}");
     assert_eq!(first["id"], id);
-    let (second_status, second) = alice.post("/contacts", body.clone());
-    assert!(
-        second_status == 200 || second_status == 201,
+    let (second_status, second) = alice.post_with_key("/contacts", body.clone(), "contact-1");
+    assert_eq!(
+        second_status, 201,
         "retry answered {second_status}: {second}"
     );
     assert_eq!(first, second, "the retry gets what the first made");
+    // Without its key the id is simply taken: nothing of the record comes back.
+    let (third_status, third) = alice.post("/contacts", body.clone());
+    assert_eq!(third_status, 409, "{third}");
+    assert!(!third.to_string().contains("Retried Contact"), "{third}");
     let (_, list) = alice.get(&format!("/contacts?customer_id={customer}"));
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
 
@@ -227,6 +231,57 @@ fn a_create_with_a_client_chosen_id_is_made_once() {
         alice.get(&format!("/contacts/{id}")).1["name"],
         "Retried Contact"
     );
+}
+
+#[test]
+fn a_retried_create_tells_nothing_once_the_record_moved_out_of_sight() {
+    let server = TestServer::start();
+    let north = server.add_team("North");
+    let south = server.add_team("South");
+    let li = server.user("li", "sales", Some(&north));
+    let wang = server.user("wang", "sales", Some(&south));
+    let admin = server.user("root", "admin", None);
+    let id = "0190c1d2-7a3b-7c4d-8e5f-0000000000aa";
+    let body = json!({"id": id, "name": "Moving Co"});
+    let (status, made) = li.post_with_key("/customers", body.clone(), "create-moving");
+    assert_eq!(status, 201, "{made}");
+    // While li may read it, her retry gets the first answer.
+    let (status, _) = li.post_with_key("/customers", body.clone(), "create-moving");
+    assert_eq!(status, 201);
+
+    // Reassigned to another team, which writes its confidential notes.
+    let (status, moved) = admin.patch(
+        &format!("/customers/{id}"),
+        json!({"owner_id": wang.id(), "team_id": south}),
+    );
+    assert_eq!(status, 200, "{moved}");
+    let (status, _) = wang.patch(
+        &format!("/customers/{id}"),
+        json!({"notes": "south's secret"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(li.get(&format!("/customers/{id}")).0, 404);
+
+    for (what, (status, answer)) in [
+        (
+            "with her key",
+            li.post_with_key("/customers", body.clone(), "create-moving"),
+        ),
+        (
+            "with a new key",
+            li.post_with_key("/customers", body.clone(), "create-again"),
+        ),
+        ("without a key", li.post("/customers", body.clone())),
+    ] {
+        assert_eq!(status, 409, "{what}: {answer}");
+        let told = answer.to_string();
+        assert!(
+            !told.contains("secret")
+                && !told.contains("Moving Co")
+                && answer["error"].get("existing").is_none(),
+            "{what}: {answer}"
+        );
+    }
 }
 
 #[test]
@@ -260,6 +315,10 @@ fn near_duplicate_customers_are_refused_naming_the_owner() {
         assert_eq!(existing["code"], code, "{err}");
         assert_eq!(existing["owner_name"], display_name("alice"), "{err}");
         assert_eq!(existing["owner_id"], json!(alice.id()));
+        // Code and owner only: nothing of a customer bob may not see, its name least of all.
+        let told = err.to_string().to_lowercase();
+        assert!(!told.contains("acme trading"), "{err}");
+        assert!(existing.get("name").is_none(), "{err}");
         assert!(
             existing["matched_on"]
                 .as_array()

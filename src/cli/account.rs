@@ -117,7 +117,7 @@ pub fn keep_token(
             Ok(()) => Ok(StoreChoice::Keyring),
             Err(e) => {
                 let path = file.path(&ctx.profile_name);
-                eprintln!("No OS keyring answered ({e}).");
+                say!("No OS keyring answered ({e}).");
                 let agreed = interactive_fallback
                     && confirm(&format!(
                         "Keep the token in {} instead (readable only by you)?",
@@ -161,7 +161,8 @@ pub fn login(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
         None => existing.credential_store,
     };
     let password = read_password(m.get_flag("password_stdin"))?;
-    let client = ApiClient::new(&server)?;
+    let ca_file = crate::config::ca_file_override().or_else(|| existing.ca_file.clone());
+    let client = ApiClient::trusting(&server, ca_file.as_deref())?;
     let session = ctx.runtime.block_on(client.login(&username, &password))?;
     let used = match keep_token(ctx, choice, &session.token, true) {
         Ok(used) => used,
@@ -190,7 +191,7 @@ pub fn login(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
         .get("display_name")
         .and_then(Value::as_str)
         .unwrap_or(&username);
-    eprintln!(
+    say!(
         "signed in to {server} as {} (profile {}); token kept in the {}",
         crate::text::sanitize(display),
         ctx.profile_name,
@@ -219,7 +220,7 @@ pub fn bind(replica: &mut Replica, user: &Map<String, Value>) -> Result<(), CliE
         .unwrap_or(Role::Agent);
     let team = user.get("team_id").and_then(Value::as_str);
     if replica.bind_user(id, role, team)? {
-        eprintln!("the local copy is rebuilt for this user's role and team");
+        say!("the local copy is rebuilt for this user's role and team");
     }
     Ok(())
 }
@@ -228,10 +229,10 @@ pub fn bind(replica: &mut Replica, user: &Map<String, Value>) -> Result<(), CliE
 pub fn sync_now(ctx: &Context, replica: &Replica, client: &ApiClient) -> Result<(), CliError> {
     let pushed = ctx.runtime.block_on(sync::push(replica, client))?;
     if pushed.sent > 0 {
-        eprintln!("sent {} local change(s)", pushed.sent);
+        say!("sent {} local change(s)", pushed.sent);
     }
     for refused in &pushed.refused {
-        eprintln!(
+        say!(
             "refused by the server: {} {}: {}",
             refused.entity.noun(),
             refused.id,
@@ -253,7 +254,7 @@ pub fn sync_now(ctx: &Context, replica: &Replica, client: &ApiClient) -> Result<
     if tty {
         eprintln!();
     }
-    eprintln!(
+    say!(
         "synced: {} updated, {} removed, {} conflict(s) in {:.1} s",
         report.upserts,
         report.removals,
@@ -287,22 +288,150 @@ fn progress_line(p: &Progress, elapsed: Duration) -> String {
     }
 }
 
-pub fn logout(ctx: &Context) -> Result<(), CliError> {
+pub fn logout_command() -> Command {
+    Command::new("logout")
+        .about("Revoke the token on the server, forget it here, and offer to remove the local copy")
+        .arg(
+            Arg::new("remove_data")
+                .long("remove-data")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("keep_data")
+                .help("remove this profile's local copy of the data (refused while changes are unsent)"),
+        )
+        .arg(
+            Arg::new("keep_data")
+                .long("keep-data")
+                .action(ArgAction::SetTrue)
+                .help("keep this profile's local copy without asking"),
+        )
+        .arg(
+            Arg::new("force")
+                .long("force")
+                .action(ArgAction::SetTrue)
+                .requires("remove_data")
+                .help("with --remove-data: remove it even with unsent changes (they are lost)"),
+        )
+}
+
+/// What `crm logout` does with the local copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DataChoice {
+    Keep,
+    Remove,
+    Ask,
+}
+
+/// Unsent changes in the profile's outbox (a damaged outbox moved aside counts as one: it may
+/// hold some); None when the profile has no local copy.
+fn unsent_writes(ctx: &Context) -> Result<Option<usize>, CliError> {
+    let path = ctx.dirs.replica(&ctx.profile_name);
+    let folder = path.parent().map(std::path::Path::to_path_buf);
+    if !folder.as_deref().is_some_and(std::path::Path::exists) {
+        return Ok(None);
+    }
+    let damaged = std::fs::read_dir(folder.as_deref().unwrap_or(&path))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().contains(".outbox.damaged-"))
+                .count()
+        })
+        .unwrap_or(0);
+    let outbox = if path.exists() || crate::replica::outbox_path(&path).exists() {
+        ctx.open_replica()?.outbox()?.len()
+    } else {
+        0
+    };
+    Ok(Some(outbox + damaged))
+}
+
+/// Removes the profile's folder: the replica, its outbox and everything SQLite keeps beside them.
+fn remove_local_copy(ctx: &Context) -> Result<(), CliError> {
+    let path = ctx.dirs.replica(&ctx.profile_name);
+    let Some(folder) = path.parent() else {
+        return Ok(());
+    };
+    match std::fs::remove_dir_all(folder) {
+        Ok(()) => {
+            say!("removed the local copy in {}", folder.display());
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(CliError::Other(format!(
+            "cannot remove the local copy {}: {e}; remove it by hand",
+            folder.display()
+        ))),
+    }
+}
+
+pub fn logout(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
+    let choice = if m.get_flag("remove_data") {
+        DataChoice::Remove
+    } else if m.get_flag("keep_data") {
+        DataChoice::Keep
+    } else {
+        DataChoice::Ask
+    };
+    let force = m.get_flag("force");
+    let unsent = if choice == DataChoice::Keep {
+        None
+    } else {
+        unsent_writes(ctx)?
+    };
+    // Refused before anything is signed out, so the user can still sync what is waiting.
+    if choice == DataChoice::Remove && !force && unsent.is_some_and(|n| n > 0) {
+        return Err(CliError::Usage(format!(
+            "{} unsent change(s) in profile {}: run `crm sync` first, or `crm logout --remove-data --force` to drop them",
+            unsent.unwrap_or_default(),
+            ctx.profile_name
+        )));
+    }
+    sign_out(ctx)?;
+    match (choice, unsent) {
+        (DataChoice::Keep, _) | (_, None) => Ok(()),
+        (DataChoice::Remove, Some(_)) => remove_local_copy(ctx),
+        (DataChoice::Ask, Some(n)) if n > 0 => {
+            say!(
+                "the local copy is kept: it holds {n} unsent change(s); `crm sync` after signing in sends them, `crm logout --remove-data --force` drops them"
+            );
+            Ok(())
+        }
+        (DataChoice::Ask, Some(_)) => {
+            let folder = ctx.dirs.replica(&ctx.profile_name);
+            let folder = folder.parent().unwrap_or(&folder);
+            if confirm(&format!(
+                "Remove the local copy of the data in {}?",
+                folder.display()
+            )) {
+                remove_local_copy(ctx)
+            } else {
+                say!(
+                    "the local copy is kept in {}; `crm logout --remove-data` removes it",
+                    folder.display()
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Revokes the token on the server (when it answers) and forgets it here.
+fn sign_out(ctx: &Context) -> Result<(), CliError> {
     match ctx.client() {
         Ok(client) => match ctx.runtime.block_on(client.logout()) {
-            Ok(()) => eprintln!("the token is revoked on the server"),
+            Ok(()) => say!("the token is revoked on the server"),
             Err(e) => {
-                eprintln!("could not revoke the token on the server ({e}); it expires on its own")
+                say!("could not revoke the token on the server ({e}); it expires on its own")
             }
         },
         Err(CliError::NotSignedIn(_)) => {
-            eprintln!("profile {} was not signed in", ctx.profile_name)
+            say!("profile {} was not signed in", ctx.profile_name)
         }
         Err(e) => return Err(e),
     }
     let _ = credentials::keyring_delete(&ctx.profile_name);
     ctx.file_store().delete(&ctx.profile_name)?;
-    eprintln!("signed out of profile {}", ctx.profile_name);
+    say!("signed out of profile {}", ctx.profile_name);
     Ok(())
 }
 
@@ -359,7 +488,7 @@ pub fn status(ctx: &Context) -> Result<(), CliError> {
         .collect();
     write_stdout(&output::table(&["what", "state"], &rows, 100))?;
     for entry in replica.outbox()?.iter().filter(|e| e.last_error.is_some()) {
-        eprintln!(
+        say!(
             "outbox #{} {} {} {}: {}",
             entry.seq,
             entry.op.as_str(),
@@ -387,7 +516,7 @@ pub fn sync(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
     let mut replica = ctx.open_replica()?;
     if m.get_flag("full") {
         replica.rebuild()?;
-        eprintln!("the replica was emptied; fetching everything");
+        say!("the replica was emptied; fetching everything");
     }
     if replica.user_id()?.is_none() {
         let me = ctx.runtime.block_on(client.me())?;
@@ -443,7 +572,7 @@ pub fn conflicts(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
                 })
                 .collect();
             if rows.is_empty() {
-                eprintln!("no conflicts");
+                say!("no conflicts");
                 return Ok(());
             }
             write_stdout(&output::table(

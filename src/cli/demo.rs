@@ -44,7 +44,7 @@ pub fn command() -> Command {
         )
 }
 
-fn failed(what: &str) -> impl Fn(crm_server::ApiError) -> CliError + '_ {
+fn failed<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> CliError + '_ {
     move |e| CliError::Other(format!("{what}: {e}"))
 }
 
@@ -63,7 +63,17 @@ pub fn start(
     user: &str,
 ) -> Result<Running, CliError> {
     let db_path = ctx.dirs.demo_db();
+    // Demo customers are data like any other: the server's database lives in a folder only its
+    // owner may enter, and is tightened once open (SQLite makes the WAL with its mode).
+    let private = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |e: std::io::Error| CliError::Other(format!("cannot use {}: {e}", path.display()))
+    };
+    if let Some(dir) = db_path.parent() {
+        crate::private::dir(dir).map_err(private(dir))?;
+    }
     let db = crm_server::open_sqlite(&db_path).map_err(failed("cannot open the demo database"))?;
+    crate::private::existing_database(&db_path).map_err(private(&db_path))?;
     let any = ListQuery {
         sort: "name",
         limit: 1,
@@ -73,10 +83,10 @@ pub fn start(
         .map_err(failed("cannot read the demo database"))?
         .is_empty();
     let db = if empty {
-        eprintln!("seeding the demo database with {customers} customers…");
+        say!("seeding the demo database with {customers} customers…");
         let report = crm_server::seed::demo(db.as_ref(), customers)
             .map_err(failed("cannot seed the demo data"))?;
-        eprintln!("{report}");
+        say!("{report}");
         // Closed and opened again: closing copies the seed's WAL into the database now, rather
         // than beside the first sync that reads it (a third of its time at 100k customers).
         drop(db);
@@ -138,7 +148,7 @@ pub fn run(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
     let result = if screens {
         screen::open(ctx, None, Pane::Customers)
     } else {
-        eprintln!(
+        say!(
             "The demo server is at {} (database {}).\nSigned in as {user}; every demo user's password is `{}`.\nTry, in another terminal: crm --profile demo customers list --search 华\nCtrl-C stops it.",
             running.url,
             ctx.dirs.demo_db().display(),

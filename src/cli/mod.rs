@@ -1,6 +1,15 @@
 //! The scripting CLI: what each `crm` command does. Data on stdout (table, JSON or CSV),
 //! messages on stderr, and exit codes that say what failed (see [`CliError::exit_code`]).
 
+/// A message on stderr, cleaned of anything that could act on the terminal: messages carry
+/// text from the server and from other people's records (a customer's name in a duplicate
+/// warning, a refusal stored in the outbox), and they reach the terminal as they are.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::text::sanitize_lines(&format!($($arg)*)))
+    };
+}
+
 pub mod account;
 pub mod demo;
 pub mod fields;
@@ -89,6 +98,7 @@ pub struct Context {
 impl Context {
     pub fn new(profile_flag: Option<&str>) -> Result<Context, CliError> {
         let dirs = Dirs::discover()?;
+        dirs.make_private()?;
         let config = Config::load(&dirs)?;
         let profile_name = config.profile_name(profile_flag);
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -115,7 +125,7 @@ impl Context {
     pub fn open_replica(&self) -> Result<Replica, CliError> {
         let replica = Replica::open(&self.dirs.replica(&self.profile_name))?;
         if let Some(note) = replica.rebuilt() {
-            eprintln!("note: {note}");
+            say!("note: {note}");
         }
         Ok(replica)
     }
@@ -154,14 +164,14 @@ impl Context {
         let (token, _) = self
             .token()?
             .ok_or_else(|| CliError::NotSignedIn(self.profile_name.clone()))?;
-        Ok(ApiClient::new(&server)?.with_token(token))
+        Ok(ApiClient::trusting(&server, profile.ca_file.as_deref())?.with_token(token))
     }
 
     /// Says what was saved, then tries to send it at once; offline it stays in the outbox.
     pub fn after_write(&self, replica: &Replica, message: &str) -> Result<(), CliError> {
-        eprintln!("{message}");
+        say!("{message}");
         let Ok(client) = self.client() else {
-            eprintln!("saved locally; it is sent when you sign in and sync");
+            say!("saved locally; it is sent when you sign in and sync");
             return Ok(());
         };
         let pushed = self.runtime.block_on(async {
@@ -170,10 +180,10 @@ impl Context {
         match pushed {
             Ok(Ok(report)) => {
                 for refused in &report.refused {
-                    eprintln!("the server refused it: {}", refused.message);
+                    say!("the server refused it: {}", refused.message);
                 }
                 for conflict in &report.conflicts {
-                    eprintln!(
+                    say!(
                         "conflict on {} {} field {}: `crm conflicts list` shows both values",
                         conflict.entity.noun(),
                         conflict.id,
@@ -189,14 +199,12 @@ impl Context {
                 Ok(())
             }
             Ok(Err(e)) if e.is_transient() => {
-                eprintln!("saved offline ({e}); it is sent at the next sync");
+                say!("saved offline ({e}); it is sent at the next sync");
                 Ok(())
             }
             Ok(Err(e)) => Err(e.into()),
             Err(_) => {
-                eprintln!(
-                    "the server is slow to answer; the change is saved and sent at the next sync"
-                );
+                say!("the server is slow to answer; the change is saved and sent at the next sync");
                 Ok(())
             }
         }

@@ -1,7 +1,12 @@
 //! Records printed for people (a table fitted by display width) and for programs (JSON, CSV
-//! with formula injection defused).
+//! with formula injection defused). All three may reach a terminal, so none lets a character
+//! through that acts on one: tables and CSV drop them, JSON writes them as `\u` escapes.
 
+use std::io::Write;
+
+use serde::Serialize;
 use serde_json::Value;
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
 use crate::text;
 
@@ -29,6 +34,7 @@ pub fn cell(value: Option<&Value>) -> String {
 /// A CSV field; a leading = + - @ (or tab/CR) would make a spreadsheet run it as a formula, so it
 /// gets a leading apostrophe.
 pub fn csv_field(s: &str) -> String {
+    let s = &text::sanitize_lines(s);
     let defused = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
@@ -57,6 +63,81 @@ pub fn csv(columns: &[&str], rows: &[serde_json::Map<String, Value>]) -> String 
         out.push('\n');
     }
     out
+}
+
+/// JSON text of `value` in which every character that could act on a terminal (C1 controls,
+/// DEL, bidi controls, line separators) is a `\u` escape; serde_json escapes only C0 controls.
+/// The same value for any JSON reader.
+pub fn json(value: &impl Serialize, pretty: bool) -> Result<String, serde_json::Error> {
+    let mut out = Vec::new();
+    if pretty {
+        let mut ser =
+            serde_json::Serializer::with_formatter(&mut out, Escaping(PrettyFormatter::new()));
+        value.serialize(&mut ser)?;
+    } else {
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, Escaping(CompactFormatter));
+        value.serialize(&mut ser)?;
+    }
+    // The formatter writes only what serde_json gives it and ASCII escapes.
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// A formatter that escapes what [`text::is_unsafe`] names inside strings and otherwise lays
+/// out as the one it wraps.
+struct Escaping<F>(F);
+
+impl<F: Formatter> Formatter for Escaping<F> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if text::is_unsafe(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                // Every such character lies in the Basic Multilingual Plane: one escape each.
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 /// A table whose columns line up by display width (CJK counts two), each cut to `max_width`.
@@ -147,6 +228,38 @@ mod tests {
         let col = |l: &str, needle: &str| text::width(&l[..l.find(needle).unwrap()]);
         assert_eq!(col(lines[1], " A"), col(lines[2], " B"));
         assert!(lines[0].starts_with("CODE"));
+    }
+
+    #[test]
+    fn csv_and_json_never_carry_what_acts_on_a_terminal() {
+        let evil = "ACME\u{1b}]0;owned\u{7}\u{9b}2J\u{202e}\u{2028}";
+        let out = csv(
+            &["name", "notes"],
+            &rows(json!([{"name": evil, "notes": "a\nb"}])),
+        );
+        assert!(
+            !out.chars().any(|c| text::is_unsafe(c) && c != '\n'),
+            "{out:?}"
+        );
+        assert!(out.contains("\"a\nb\""), "newlines stay, quoted: {out:?}");
+
+        let value = json!({"name": evil, "tags": ["\u{85}x"], "n": 1});
+        for pretty in [false, true] {
+            let text = json(&value, pretty).unwrap();
+            assert!(
+                !text.chars().any(|c| text::is_unsafe(c) && c != '\n'),
+                "{text:?}"
+            );
+            assert!(
+                text.contains("\\u009b") && text.contains("\\u202e") && text.contains("\\u001b")
+            );
+            // The same value for any JSON reader.
+            assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
+        }
+        assert_eq!(
+            json(&json!({"a": [1, "华为"]}), false).unwrap(),
+            r#"{"a":[1,"华为"]}"#
+        );
     }
 
     #[test]

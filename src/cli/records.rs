@@ -214,79 +214,13 @@ impl Resolve for Names<'_> {
     }
 }
 
-/// The columns a table shows, each a field, a linked record's label, or money.
-fn columns(entity: Entity) -> &'static [&'static str] {
-    match entity {
-        Entity::Customers => &[
-            "code",
-            "name",
-            "level",
-            "category",
-            "lifecycle",
-            "region",
-            "phone",
-            "owner_id",
-        ],
-        Entity::Contacts => &[
-            "customer_id",
-            "name",
-            "title",
-            "mobile",
-            "phone",
-            "email",
-            "birthday",
-        ],
-        Entity::Opportunities => &[
-            "customer_id",
-            "name",
-            "stage_id",
-            "amount",
-            "probability",
-            "expected_close",
-            "owner_id",
-        ],
-        Entity::Activities => &[
-            "starts_at",
-            "due_at",
-            "kind",
-            "subject",
-            "customer_id",
-            "done",
-            "outcome",
-            "owner_id",
-        ],
-        Entity::Tickets => &[
-            "number",
-            "priority",
-            "status",
-            "subject",
-            "customer_id",
-            "assignee_id",
-            "resolution_due",
-        ],
-        Entity::Competitors => &["name", "threat", "website", "strengths", "weaknesses"],
-        Entity::CompetitorProducts => {
-            &["competitor_id", "name", "price", "strengths", "weaknesses"]
-        }
-        Entity::OpportunityCompetitors => &[
-            "opportunity_id",
-            "competitor_id",
-            "product_id",
-            "threat",
-            "status",
-            "price_offered",
-        ],
-        _ => &["id"],
-    }
-}
-
 /// Rows for a table: ids shown as names, money as amounts, pending edits marked.
 fn display_rows(
     names: &Names<'_>,
     entity: Entity,
     records: &[Record],
 ) -> (Vec<&'static str>, Vec<Map<String, Value>>) {
-    let cols = columns(entity);
+    let cols = entity.descriptor().columns;
     let mut cache = HashMap::new();
     let rows = records
         .iter()
@@ -344,7 +278,7 @@ pub fn print(
     let text = match format {
         Format::Json => {
             let items: Vec<Value> = records.iter().map(|r| Value::Object(full(r))).collect();
-            serde_json::to_string_pretty(&items).map_err(|e| CliError::Other(e.to_string()))? + "\n"
+            output::json(&items, true).map_err(|e| CliError::Other(e.to_string()))? + "\n"
         }
         Format::Csv => output::csv(
             &all_columns(entity),
@@ -484,22 +418,22 @@ fn refuse_local_duplicate(
     names: &Names<'_>,
     body: &Map<String, Value>,
 ) -> Result<(), CliError> {
-    use crm_server::dedupe;
+    use crm_server::dedupe::Keys;
     let text = |f: &str| body.get(f).and_then(Value::as_str);
     let candidates = [
         text("name").map(|n| (n, "name")),
         text("phone").map(|p| (p, "phone")),
         text("email").map(|e| (e, "email")),
     ];
+    let mine = Keys::new(text("name"), text("phone"), text("email"));
     for (value, field) in candidates.into_iter().flatten() {
         let matches = match field {
             "phone" => replica.customer_by_phone(value)?,
             _ => replica.search_customers(value, 20)?,
         };
-        let same = |r: &Record| match field {
-            "name" => r.text("name").and_then(dedupe::name_key) == dedupe::name_key(value),
-            "email" => r.text("email").and_then(dedupe::email_key) == dedupe::email_key(value),
-            _ => true,
+        let same = |r: &Record| {
+            mine.matches(&Keys::new(r.text("name"), r.text("phone"), r.text("email")))
+                .is_some_and(|m| m.on.contains(&field))
         };
         if let Some(existing) = matches.iter().find(|r| same(r)) {
             let owner = existing
@@ -507,9 +441,8 @@ fn refuse_local_duplicate(
                 .map(|id| names.label(&mut HashMap::new(), Entity::Users, id))
                 .unwrap_or_else(|| "nobody".into());
             return Err(CliError::Duplicate(format!(
-                "a customer with the same {field} exists: {} {}, owned by {owner}; add --allow-duplicate to create it anyway",
+                "a customer with the same {field} exists: {}, owned by {owner}; add --allow-duplicate to create it anyway",
                 existing.text("code").unwrap_or("(new)"),
-                crate::text::sanitize(existing.text("name").unwrap_or_default()),
             )));
         }
     }
@@ -549,7 +482,7 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
                 for r in &page {
                     let sep = if first { "\n" } else { ",\n" };
                     first = false;
-                    let text = serde_json::to_string(&Value::Object(full(r)))
+                    let text = output::json(&Value::Object(full(r)), false)
                         .map_err(|e| CliError::Other(e.to_string()))?;
                     out.write_all(format!("{sep}{text}").as_bytes())
                         .map_err(io)?;

@@ -3,13 +3,19 @@
 //! lost while offline or when the program is killed.
 //!
 //! Reads (`get`, `list`, `search_customers`, ...) are in `query`; local writes (`create`,
-//! `update`, `delete`) and conflict resolution in `writes`; what the sync engine calls (`apply_page`
-//! and the outbox steps) in `feed`; how a row is derived from the server copy and the outbox in
-//! `rows`.
+//! `update`, `delete`) and conflict resolution in `local_writes`; what the sync engine calls:
+//! applying feed and snapshot pages in `apply`, an outbox entry's send, acknowledgement, rebase
+//! (with the pure three-way `merge`) and refusal in `outbox_lifecycle`; the outbox file in
+//! `outbox`; how a row is derived from the server copy and the outbox in `rows` (with the pure
+//! `overlay`).
 
+mod apply;
 mod clock;
-mod feed;
+mod error;
+mod local_writes;
+mod merge;
 mod outbox;
+mod outbox_lifecycle;
 mod overlay;
 mod query;
 mod rows;
@@ -17,10 +23,8 @@ pub mod schema;
 pub mod search;
 mod search_build;
 mod signal;
-mod writes;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crm_server::access::Role;
@@ -28,8 +32,9 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use apply::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot_page};
 pub use clock::Clock;
-pub use feed::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot_page};
+pub use error::ReplicaError;
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use query::LocalQuery;
 pub use rows::PreparedRow;
@@ -37,83 +42,6 @@ pub use signal::local_writes;
 
 use crm_server::schema::Entity;
 use search_build::SearchBuild;
-
-#[derive(Debug, thiserror::Error)]
-pub enum ReplicaError {
-    #[error(
-        "the local replica failed: {0}; if this repeats, delete the replica file and sync again (unsent changes are kept in the .outbox file beside it)"
-    )]
-    Database(#[from] rusqlite::Error),
-    #[error("the local data is damaged ({0})")]
-    Damaged(String),
-    #[error("cannot use {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "the outbox {path} was written by a newer crm (format {found}; this crm knows {known}); upgrade crm: the file holds changes not yet sent"
-    )]
-    NewerOutbox {
-        path: PathBuf,
-        found: i64,
-        known: i64,
-    },
-    #[error("no {noun} {id} in the local replica; run `crm sync` if it was made elsewhere", noun = .entity.noun())]
-    NotFound { entity: Entity, id: String },
-    #[error("a {noun} with id {id} already exists", noun = .entity.noun())]
-    Exists { entity: Entity, id: String },
-    #[error("{}", describe_problems(.invalid, .forbidden))]
-    Invalid {
-        invalid: BTreeMap<String, String>,
-        forbidden: BTreeMap<String, String>,
-    },
-    #[error("{0}")]
-    BadQuery(String),
-    #[error("no outbox entry {0}; `crm status` lists them")]
-    NoEntry(i64),
-    #[error("no conflict to resolve on {noun} {id}", noun = .entity.noun())]
-    NoConflict { entity: Entity, id: String },
-    #[error(
-        "{count} unsent changes in this profile belong to another user; sign in as them to send them, or discard them first"
-    )]
-    OtherUsersWrites { count: usize },
-}
-
-fn describe_problems(
-    invalid: &BTreeMap<String, String>,
-    forbidden: &BTreeMap<String, String>,
-) -> String {
-    let parts: Vec<String> = invalid
-        .iter()
-        .chain(forbidden.iter())
-        .map(|(field, message)| format!("{field}: {message}"))
-        .collect();
-    format!("fix these fields and try again — {}", parts.join("; "))
-}
-
-impl From<crm_server::validate::Problems> for ReplicaError {
-    fn from(p: crm_server::validate::Problems) -> Self {
-        ReplicaError::Invalid {
-            invalid: p.invalid,
-            forbidden: p.forbidden,
-        }
-    }
-}
-
-impl ReplicaError {
-    /// The file is not a database, or not a sound one: rebuild rather than fail.
-    fn is_damage(&self) -> bool {
-        match self {
-            ReplicaError::Damaged(_) => true,
-            ReplicaError::Database(e) => matches!(
-                e.sqlite_error_code(),
-                Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
-            ),
-            _ => false,
-        }
-    }
-}
 
 /// One record as the screens see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -241,8 +169,18 @@ fn open_existing(path: &Path) -> Result<Option<Connection>, ReplicaError> {
     Ok(None)
 }
 
+/// Customers' data: the file (and the WAL and shared-memory files SQLite makes beside it with
+/// its mode) only its owner may read.
+fn private_database(path: &Path) -> Result<(), ReplicaError> {
+    crate::private::database(path).map_err(|source| ReplicaError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 fn create_fresh(path: &Path) -> Result<Connection, ReplicaError> {
     remove_database(path)?;
+    private_database(path)?;
     let conn = Connection::open(path)?;
     configure_replica(&conn)?;
     conn.execute_batch(&format!(
@@ -286,11 +224,12 @@ impl Replica {
     /// next pull; the outbox is kept and its edits laid on again.
     pub fn open(path: &Path) -> Result<Replica, ReplicaError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| ReplicaError::Io {
+            crate::private::dir(dir).map_err(|source| ReplicaError::Io {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
+        private_database(path)?;
         let mut notes = Vec::new();
         let outbox = open_outbox(path, &mut notes)?;
         let db = match open_existing(path) {

@@ -10,8 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::ReplicaError;
-use super::rows::json_text;
+use super::error::ReplicaError;
 
 pub const OUTBOX_VERSION: i64 = 1;
 
@@ -162,6 +161,8 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
 /// Opens (creating or upgrading) the outbox at `path`. Errors on a damaged file are returned
 /// so the caller can move it aside; a newer schema is refused rather than touched.
 pub fn open(path: &Path) -> Result<Connection, ReplicaError> {
+    // The only copy of unsent work, customers' data in it: its owner's alone.
+    super::private_database(path)?;
     let conn = Connection::open(path)?;
     configure(&conn)?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -183,6 +184,11 @@ pub fn open(path: &Path) -> Result<Connection, ReplicaError> {
         ))?;
     }
     Ok(conn)
+}
+
+/// A JSON object as text, without copying it first.
+fn json_text(map: &Map<String, Value>) -> String {
+    serde_json::to_string(map).unwrap_or_else(|_| "{}".into())
 }
 
 fn json_map(text: &str) -> Map<String, Value> {

@@ -66,6 +66,40 @@ impl IndexOp {
     }
 }
 
+/// How a row is written beside its columns: the server version it is based on, the unsent local
+/// edits laid on it, and whether a newer stored row wins.
+#[derive(Debug, Clone, Copy)]
+pub struct RowWrite<'a> {
+    /// The server version the row is based on; 0 for a record created here, not yet accepted.
+    pub version: i64,
+    /// Unsent local edits lie on the server's copy; None when the row is the server's copy.
+    pub local: Option<LocalEdits<'a>>,
+    /// Leave an existing row of a higher version alone: a page fetched before a push was
+    /// acknowledged must not roll the record back.
+    pub only_newer: bool,
+}
+
+/// What a row with unsent local edits keeps beside them.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalEdits<'a> {
+    /// A field of the edits conflicts with the server's (`Replica::conflicts`).
+    pub conflicted: bool,
+    /// The server's copy under the edits, as `stored_text` makes it; None for a record created
+    /// here.
+    pub server: Option<&'a str>,
+}
+
+impl RowWrite<'static> {
+    /// A record as the server sent it, with no local edits, stored unless a newer one is held.
+    pub fn from_server(version: i64) -> RowWrite<'static> {
+        RowWrite {
+            version,
+            local: None,
+            only_newer: true,
+        }
+    }
+}
+
 /// A stored row, as `Replica::existing` reads it.
 struct Existing {
     rowid: i64,
@@ -76,11 +110,6 @@ struct Existing {
 
 pub fn to_sql(value: Option<&Value>) -> SqlValue {
     value.map_or(SqlValue::Null, columns::to_sql)
-}
-
-/// A JSON object as text, without copying it first.
-pub fn json_text(map: &Map<String, Value>) -> String {
-    serde_json::to_string(map).unwrap_or_else(|_| "{}".into())
 }
 
 /// A record as stored: its null fields left out (a quarter of a typical record's text), to be
@@ -287,17 +316,13 @@ impl PreparedRow {
     }
 
     /// The parameters of `schema::Table::insert` for this row, as they lie in it.
-    fn parameters<'r>(
-        &'r self,
-        version: i64,
-        pending: bool,
-        conflicted: bool,
-        server_json: Option<&'r str>,
-    ) -> impl Iterator<Item = ToSqlOutput<'r>> {
+    fn parameters<'r>(&'r self, how: RowWrite<'r>) -> impl Iterator<Item = ToSqlOutput<'r>> {
+        let conflicted = how.local.is_some_and(|l| l.conflicted);
+        let server_json = how.local.and_then(|l| l.server);
         let head = [
             ValueRef::Text(self.id().as_bytes()),
-            ValueRef::Integer(version),
-            ValueRef::Integer(i64::from(pending)),
+            ValueRef::Integer(how.version),
+            ValueRef::Integer(i64::from(how.local.is_some())),
             ValueRef::Integer(i64::from(conflicted)),
         ];
         let search = self.search_text().into_iter().flat_map(|(search, digits)| {
@@ -571,64 +596,62 @@ impl Replica {
             return self.delete_row(entity, id, dirty);
         };
         let pending = !entries.is_empty();
-        let conflicted = pending && outbox::has_conflicts(&self.outbox, entity, id)?;
-        let version = server.map_or(0, version_of);
-        let server_json = server.filter(|_| pending).map(stored_text);
-        self.put_row(
-            entity,
-            id,
-            version,
-            pending,
-            conflicted,
-            &view,
-            server_json,
-            false,
-            dirty,
-        )
+        let server_text = server.filter(|_| pending).map(stored_text);
+        let local = if pending {
+            Some(LocalEdits {
+                conflicted: outbox::has_conflicts(&self.outbox, entity, id)?,
+                server: server_text.as_deref(),
+            })
+        } else {
+            None
+        };
+        let how = RowWrite {
+            version: server.map_or(0, version_of),
+            local,
+            only_newer: false,
+        };
+        self.put_row(entity, id, &view, &how, dirty)
     }
 
-    /// Writes a row. With `only_newer`, an existing row of a higher version is left alone (a
-    /// page fetched before a push was acknowledged must not roll the record back).
-    #[allow(clippy::too_many_arguments)]
+    /// Keeps `record` as the server's copy unless a newer one is held, and recomputes the row.
+    pub(super) fn take_server_copy(
+        &self,
+        entity: Entity,
+        id: &str,
+        record: &Map<String, Value>,
+        dirty: &mut Dirty,
+    ) -> Result<(), ReplicaError> {
+        let held = self.server_copy(entity, id)?;
+        let newest = match &held {
+            Some(h) if version_of(h) > version_of(record) => h,
+            _ => record,
+        };
+        self.write_record(entity, id, Some(newest), dirty)
+    }
+
+    /// Writes the row of a record's view (the server's copy, or it with local edits laid on).
     pub(super) fn put_row(
         &self,
         entity: Entity,
         id: &str,
-        version: i64,
-        pending: bool,
-        conflicted: bool,
         view: &Map<String, Value>,
-        server_json: Option<String>,
-        only_newer: bool,
+        how: &RowWrite<'_>,
         dirty: &mut Dirty,
     ) -> Result<(), ReplicaError> {
         let row = PreparedRow::new(entity, id.to_string(), view);
-        self.write_row(
-            &row,
-            version,
-            pending,
-            conflicted,
-            server_json,
-            only_newer,
-            dirty,
-        )
+        self.write_row(&row, how, dirty)
     }
 
-    /// Writes a prepared row (see `put_row`).
-    #[allow(clippy::too_many_arguments)]
+    /// Writes a prepared row (see `RowWrite`).
     pub(super) fn write_row(
         &self,
         row: &PreparedRow,
-        version: i64,
-        pending: bool,
-        conflicted: bool,
-        server_json: Option<String>,
-        only_newer: bool,
+        how: &RowWrite<'_>,
         dirty: &mut Dirty,
     ) -> Result<(), ReplicaError> {
         let entity = row.entity;
         let table = schema::table(entity);
-        let args = || row.parameters(version, pending, conflicted, server_json.as_deref());
+        let args = || row.parameters(*how);
         let text = row
             .search_text()
             .map(|(search, digits)| (search.to_string(), digits.to_string()));
@@ -652,7 +675,7 @@ impl Replica {
             }
         }
         let existing = self.existing(entity, row.id())?;
-        if only_newer && existing.as_ref().is_some_and(|e| e.version > version) {
+        if how.only_newer && existing.as_ref().is_some_and(|e| e.version > how.version) {
             return Ok(());
         }
         let (rowid, old) = match existing {
@@ -698,7 +721,7 @@ impl Replica {
                 };
                 if !inserted? {
                     for row in chunk {
-                        self.write_row(row, row.version, false, false, None, true, dirty)?;
+                        self.write_row(row, &RowWrite::from_server(row.version), dirty)?;
                     }
                 }
             }
@@ -723,7 +746,7 @@ impl Replica {
         let rowid = |i: usize| last + 1 + i as i64;
         let args = rows.iter().enumerate().flat_map(|(i, row)| {
             std::iter::once(ToSqlOutput::Borrowed(ValueRef::Integer(rowid(i))))
-                .chain(row.parameters(row.version, false, false, None))
+                .chain(row.parameters(RowWrite::from_server(row.version)))
         });
         match self
             .db

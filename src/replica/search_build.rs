@@ -56,6 +56,7 @@ impl SearchBuild {
     pub fn start(replica: &Path) -> Result<SearchBuild, ReplicaError> {
         let path = build_path(replica);
         remove_database(&path)?;
+        super::private_database(&path)?;
         let conn = Connection::open(&path)?;
         // A scratch file: nothing in it outlives a crash (the copy is what counts).
         conn.pragma_update(None, "journal_mode", "OFF")?;

@@ -1,7 +1,7 @@
 //! The replica on its own: pages applied by hand, local writes, search.
 
 use crm_server::schema::Entity;
-use crm_server::service::{FeedEntry, FeedOp, FeedPage};
+use crm_server::wire::{FeedEntry, FeedOp, FeedPage};
 use serde_json::{Map, Value, json};
 
 use super::*;
@@ -98,7 +98,7 @@ fn called(r: &Replica, phone: &str) -> Vec<String> {
 fn before(entity: Entity) -> SnapshotStep {
     SnapshotStep::At {
         head: 5,
-        next: crm_server::service::SnapshotCursor {
+        next: crm_server::wire::SnapshotCursor {
             entity,
             after: String::new(),
         },
@@ -811,7 +811,7 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
 
 #[test]
 fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
-    use crm_server::service::SnapshotCursor;
+    use crm_server::wire::SnapshotCursor;
     let (_dir, r) = open();
     let next = SnapshotCursor {
         entity: Entity::Customers,

@@ -2,11 +2,13 @@
 //! errors that tell the user what to do.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crm_server::schema::Entity;
-use crm_server::service::{
-    FeedPage, SNAPSHOT_POSITION, SnapshotCursor, SnapshotPage, SnapshotPosition,
+use crm_server::wire::{
+    FeedPage, IDEMPOTENCY_KEY, IF_MATCH, SNAPSHOT_POSITION, SnapshotCursor, SnapshotPage,
+    SnapshotPosition,
 };
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
@@ -87,6 +89,14 @@ pub enum ClientError {
     Protocol(String),
     #[error("{0} is not a server URL; give one like https://crm.example.com")]
     BadUrl(String),
+    #[error(
+        "cannot use the CA file {path} ({detail}); give a PEM file with the certificate of the CA that signed the server's (ca_file in config.toml, or CRM_CA_FILE)"
+    )]
+    CaFile { path: PathBuf, detail: String },
+    #[error(
+        "the server at {server} sent a certificate this crm does not trust ({detail}); if a private CA signed it, set ca_file in config.toml or CRM_CA_FILE"
+    )]
+    Untrusted { server: String, detail: String },
 }
 
 fn list_fields(fields: &BTreeMap<String, String>) -> String {
@@ -186,6 +196,12 @@ impl ApiClient {
     /// A client for the server at `server` (`https://crm.example.com`, with or without
     /// `/api/v1`), not signed in.
     pub fn new(server: &str) -> Result<ApiClient, ClientError> {
+        ApiClient::trusting(server, None)
+    }
+
+    /// [`ApiClient::new`] that also trusts the certificates in `ca_file` (PEM), for a server
+    /// whose certificate a private CA signed. Certificates are always verified.
+    pub fn trusting(server: &str, ca_file: Option<&Path>) -> Result<ApiClient, ClientError> {
         let trimmed = server.trim().trim_end_matches('/');
         let url =
             reqwest::Url::parse(trimmed).map_err(|_| ClientError::BadUrl(server.to_string()))?;
@@ -197,9 +213,28 @@ impl ApiClient {
         } else {
             format!("{trimmed}/api/v1")
         };
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("crm/", env!("CARGO_PKG_VERSION")))
+            // Drop an idle connection before the server closes it, so a request never goes
+            // out on one the server is closing.
+            .pool_idle_timeout(crm_server::api::DEFAULT_HEADER_TIMEOUT * 2 / 3)
+            .user_agent(concat!("crm/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = ca_file {
+            let failed = |detail: String| ClientError::CaFile {
+                path: path.to_path_buf(),
+                detail,
+            };
+            let pem = std::fs::read(path).map_err(|e| failed(e.to_string()))?;
+            let certificates =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| failed(e.to_string()))?;
+            if certificates.is_empty() {
+                return Err(failed("it holds no certificate".into()));
+            }
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder
             .build()
             .map_err(|e| ClientError::Protocol(format!("cannot start the HTTP client: {e}")))?;
         Ok(ApiClient {
@@ -243,10 +278,12 @@ impl ApiClient {
             detail = s.to_string();
             source = s.source();
         }
-        ClientError::Offline {
-            server: self.base.trim_end_matches("/api/v1").to_string(),
-            detail,
+        let server = self.base.trim_end_matches("/api/v1").to_string();
+        // rustls says so when the certificate does not verify: no retry will help.
+        if detail.contains("invalid peer certificate") {
+            return ClientError::Untrusted { server, detail };
         }
+        ClientError::Offline { server, detail }
     }
 
     async fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> Result<T, ClientError> {
@@ -359,7 +396,7 @@ impl ApiClient {
     ) -> Result<Map<String, Value>, ClientError> {
         let mut builder = self
             .request(Method::POST, &format!("/{}", entity.name()))
-            .header("Idempotency-Key", idempotency_key)
+            .header(IDEMPOTENCY_KEY, idempotency_key)
             .json(body);
         if allow_duplicate {
             builder = builder.query(&[("allow_duplicate", "true")]);
@@ -378,10 +415,10 @@ impl ApiClient {
     ) -> Result<Map<String, Value>, ClientError> {
         let mut builder = self
             .request(Method::PATCH, &format!("/{}/{id}", entity.name()))
-            .header("Idempotency-Key", idempotency_key)
+            .header(IDEMPOTENCY_KEY, idempotency_key)
             .json(changes);
         if let Some(version) = if_match {
-            builder = builder.header("If-Match", version.to_string());
+            builder = builder.header(IF_MATCH, version.to_string());
         }
         self.send(builder).await
     }
@@ -395,9 +432,9 @@ impl ApiClient {
     ) -> Result<(), ClientError> {
         let mut builder = self
             .request(Method::DELETE, &format!("/{}/{id}", entity.name()))
-            .header("Idempotency-Key", idempotency_key);
+            .header(IDEMPOTENCY_KEY, idempotency_key);
         if let Some(version) = if_match {
-            builder = builder.header("If-Match", version.to_string());
+            builder = builder.header(IF_MATCH, version.to_string());
         }
         let _: Value = self.send(builder).await?;
         Ok(())

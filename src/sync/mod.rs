@@ -1,10 +1,9 @@
 //! The sync engine: pull the change feed into the replica, push the outbox to the server, and a
-//! live task doing both in the background. The decisions are pure (`merge`); the replica and the
-//! HTTP client sit at the edges.
+//! live task doing both in the background. It talks HTTP and drives the replica; what a page or
+//! an answer does to the replica and its outbox (merging, rebasing, parking) is the replica's.
 
 pub mod client;
 mod live;
-pub mod merge;
 mod store;
 
 use crm_server::schema::Entity;

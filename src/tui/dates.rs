@@ -378,19 +378,6 @@ fn numeric_date(token: &str, today: NaiveDate) -> Option<NaiveDate> {
     }
 }
 
-/// The first anniversary of `born` on or after `from` (29 February falls on 28 February in other
-/// years): when a birthday next comes round.
-pub fn next_anniversary(born: NaiveDate, from: NaiveDate) -> Option<NaiveDate> {
-    for year in [from.year(), from.year() + 1] {
-        let date = NaiveDate::from_ymd_opt(year, born.month(), born.day())
-            .or_else(|| NaiveDate::from_ymd_opt(year, born.month(), born.day() - 1))?;
-        if date >= from {
-            return Some(date);
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,24 +570,6 @@ mod tests {
         assert_eq!(
             w.at(NaiveTime::from_hms_opt(9, 0, 0).unwrap()).to_string(),
             "2026-12-01 09:00:00"
-        );
-    }
-
-    #[test]
-    fn anniversaries_wrap_the_year() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        assert_eq!(
-            next_anniversary(d(1990, 1, 3), d(2026, 11, 25)),
-            Some(d(2027, 1, 3))
-        );
-        assert_eq!(
-            next_anniversary(d(1992, 2, 29), d(2027, 2, 1)),
-            Some(d(2027, 2, 28))
-        );
-        assert_eq!(
-            next_anniversary(d(1985, 11, 27), d(2026, 11, 27)),
-            Some(d(2026, 11, 27)),
-            "the day itself"
         );
     }
 }

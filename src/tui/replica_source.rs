@@ -15,11 +15,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crm_server::dedupe;
+use crm_server::rules::reminders;
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
 
 use super::data::*;
-use super::dates::next_anniversary;
 use super::sla;
 use crate::replica::{Keep, LocalQuery, Replica, ReplicaError};
 
@@ -429,14 +429,7 @@ impl DataSource for ReplicaSource {
 
     /// Candidates from the phone look-up and the search, kept when a normalized key matches.
     fn find_duplicates(&self, customer: &Record) -> Result<Vec<Record>, DataError> {
-        let keys = |r: &Record| {
-            [
-                dedupe::name_key(text(r, "name")),
-                dedupe::phone_key(text(r, "phone")),
-                dedupe::email_key(text(r, "email")),
-            ]
-        };
-        let mine = keys(customer);
+        let mine = dedupe::Keys::of(customer);
         let mut candidates = Vec::new();
         if let Some(phone) = opt_text(customer, "phone") {
             candidates.extend(self.replica.customer_by_phone(phone).map_err(storage)?);
@@ -453,12 +446,7 @@ impl DataSource for ReplicaSource {
             .filter(|c| {
                 text(c, "id") != text(customer, "id") && seen.insert(text(c, "id").to_string())
             })
-            .filter(|c| {
-                keys(c)
-                    .iter()
-                    .zip(mine.iter())
-                    .any(|(a, b)| a.is_some() && a == b)
-            })
+            .filter(|c| mine.matches(&dedupe::Keys::of(c)).is_some())
             .collect())
     }
 
@@ -631,9 +619,7 @@ impl DataSource for ReplicaSource {
         for c in &customers {
             let cid = text(c, "id");
             for k in self.contacts_of(cid)? {
-                if let Some(date) = date(&k, "birthday").and_then(|b| next_anniversary(b, q.from))
-                    && date <= q.to
-                {
+                if let Some(date) = reminders::birthday_between(&k, q.from, q.to) {
                     birthdays.push(Birthday {
                         contact: k,
                         customer_name: text(c, "name").to_string(),
@@ -641,24 +627,14 @@ impl DataSource for ReplicaSource {
                     });
                 }
             }
-            let Some(days) = q
-                .quiet_days
-                .iter()
-                .find(|(l, _)| l == text(c, "level"))
-                .map(|(_, d)| *d)
-            else {
+            if reminders::quiet_days(text(c, "level"), &q.quiet_days).is_none() {
                 continue;
-            };
+            }
             let recent = self.list(
                 Entity::Activities,
                 &query(vec![("customer_id", json!(cid))], "created_at", true, 0, 50),
             )?;
-            let last = recent
-                .iter()
-                .filter_map(activity_time)
-                .filter(|t| *t <= q.now)
-                .max();
-            if last.is_none_or(|t| t <= q.now - chrono::Duration::days(i64::from(days))) {
+            if let Some(last) = reminders::quiet_customer(c, &recent, q.now, &q.quiet_days) {
                 quiet.push(QuietCustomer {
                     customer: c.clone(),
                     last_contact: last,
@@ -668,9 +644,10 @@ impl DataSource for ReplicaSource {
         birthdays.sort_by_key(|b| b.date);
         birthdays.truncate(q.limit);
         quiet.sort_by(|a, b| {
-            a.last_contact
-                .cmp(&b.last_contact)
-                .then(text(&a.customer, "name").cmp(text(&b.customer, "name")))
+            reminders::quiet_order(
+                (a.last_contact, text(&a.customer, "name")),
+                (b.last_contact, text(&b.customer, "name")),
+            )
         });
         quiet.truncate(q.limit);
         let mut filters = vec![("done", json!(false))];
@@ -680,9 +657,9 @@ impl DataSource for ReplicaSource {
         let mut overdue: Vec<Record> = self
             .all(Entity::Activities, filters, "created_at", true)?
             .into_iter()
-            .filter(|a| time(a, "due_at").is_some_and(|d| d < q.now))
+            .filter(|a| reminders::is_overdue(a, q.now))
             .collect();
-        overdue.sort_by_key(|a| time(a, "due_at"));
+        overdue.sort_by(reminders::overdue_order);
         overdue.truncate(q.limit);
         Ok(Reminders {
             birthdays,
@@ -904,6 +881,83 @@ mod tests {
             .unwrap();
         assert_eq!(dup.len(), 1);
         assert!(s.status().pending >= 2);
+    }
+
+    /// The reminders read from the replica and decided by `crm_server::rules::reminders`: a
+    /// birthday in the range, a watched customer gone quiet (a planned meeting is no contact),
+    /// a follow-up past due and not done.
+    #[test]
+    fn reminders_over_the_replica_follow_the_rules() {
+        let (_dir, mut s) = source();
+        let now = DateTime::parse_from_rfc3339("2026-05-31T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut customer = |name: &str, level: &str| {
+            let c = s.create(
+                Entity::Customers,
+                obj(json!({"name": name, "level": level})),
+            );
+            text(&c.unwrap(), "id").to_string()
+        };
+        let quiet = customer("Quiet Co", "A");
+        let busy = customer("Busy Co", "A");
+        let unwatched = customer("Unwatched Co", "C");
+        let add = |s: &mut ReplicaSource, entity, body: Value| {
+            s.create(entity, obj(body)).unwrap();
+        };
+        add(
+            &mut s,
+            Entity::Contacts,
+            json!({"customer_id": quiet, "name": "Ann", "birthday": "1980-06-03"}),
+        );
+        add(
+            &mut s,
+            Entity::Contacts,
+            json!({"customer_id": busy, "name": "Bob", "birthday": "1980-08-03"}),
+        );
+        for (customer, at) in [
+            (&quiet, "2026-05-01T09:00:00Z"),
+            (&quiet, "2026-06-02T09:00:00Z"),
+            (&busy, "2026-05-30T09:00:00Z"),
+        ] {
+            add(
+                &mut s,
+                Entity::Activities,
+                json!({"kind": "meeting", "subject": "Visit", "customer_id": customer, "starts_at": at}),
+            );
+        }
+        for (subject, done) in [("Send the quote", false), ("Sent", true)] {
+            add(
+                &mut s,
+                Entity::Activities,
+                json!({"kind": "task", "subject": subject, "customer_id": unwatched,
+                       "due_at": "2026-05-30T09:00:00Z", "done": done}),
+            );
+        }
+        let q = ReminderQuery {
+            from: now.date_naive(),
+            to: now.date_naive() + chrono::Duration::days(14),
+            now,
+            owner: None,
+            quiet_days: vec![("A".into(), 14)],
+            limit: 10,
+        };
+        let r = s.reminders(&q).unwrap();
+        let birthdays: Vec<&str> = r
+            .birthdays
+            .iter()
+            .map(|b| text(&b.contact, "name"))
+            .collect();
+        assert_eq!(birthdays, ["Ann"]);
+        assert_eq!(r.birthdays[0].customer_name, "Quiet Co");
+        let quiet_names: Vec<&str> = r.quiet.iter().map(|c| text(&c.customer, "name")).collect();
+        assert_eq!(quiet_names, ["Quiet Co"]);
+        assert_eq!(
+            r.quiet[0].last_contact.map(|t| t.to_rfc3339()),
+            Some("2026-05-01T09:00:00+00:00".to_string())
+        );
+        let overdue: Vec<&str> = r.overdue.iter().map(|a| text(a, "subject")).collect();
+        assert_eq!(overdue, ["Send the quote"]);
     }
 
     #[test]

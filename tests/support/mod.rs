@@ -29,8 +29,8 @@ use crm::tui::keymap::Key;
 use crm::tui::{Action, App, Effect, ReplicaSource, TuiOptions};
 use crm_server::access::Role;
 use crm_server::schema::{Access, Entity, Kind, SYSTEM_FIELDS};
-use crm_server::service::{FeedEntry, FeedOp, FeedPage};
 use crm_server::validate::{self, Mode, format_time};
+use crm_server::wire::{FeedEntry, FeedOp, FeedPage};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -595,10 +595,13 @@ pub fn check_fixtures() {
             want.sort_unstable();
             assert_eq!(keys, want, "{} {}", entity.noun(), text(&record, "id"));
             // What a client may send; the server's own fields (numbers, SLA times) it sets.
+            // Some records hold escape sequences on purpose: data stored before the server
+            // refused them, which the screens must still show harmlessly. They are checked
+            // with those characters taken out; everything else must be as the server takes it.
             let values: Map<String, Value> = record
                 .iter()
                 .filter(|(k, _)| entity.field(k).is_some_and(|f| f.access != Access::Server))
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.clone(), without_refused_characters(v)))
                 .collect();
             match validate::check(entity, &values, Mode::Create, Role::Admin) {
                 Ok(stored) => {
@@ -615,5 +618,17 @@ pub fn check_fixtures() {
                 Err(p) => panic!("{} {}: {p:?}", entity.noun(), text(&record, "id")),
             }
         }
+    }
+}
+
+/// `value` with the characters the server refuses in text taken out.
+fn without_refused_characters(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(
+            s.chars()
+                .filter(|&c| !c.is_control() && !validate::is_bidi_override(c))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }

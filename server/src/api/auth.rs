@@ -7,8 +7,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::{AppState, AuthUser, json_object};
-use crate::auth;
+use super::{AppState, AuthUser, ClientAddress, json_object};
+use crate::auth::{self, Outcome};
 use crate::error::ApiError;
 use crate::schema::Entity;
 use crate::store::AuditEntry;
@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
 
 async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let body = json_object(body)?;
@@ -36,27 +37,46 @@ async fn login(
     if let Some(extra) = body.keys().find(|k| *k != "username" && *k != "password") {
         return Err(ApiError::invalid(extra, "is not a field of a sign-in"));
     }
-    state.0.throttle.check(&username)?;
+    // Before anything is looked up, counted, stored or logged: a username no user can have
+    // (a megabyte of text, a newline, an escape sequence) is refused as it came.
+    auth::check_username(&username).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let attempt = state.0.throttle.begin(address, &username)?;
 
     let lookup = username.clone();
-    let credentials = state.read(move |tx| tx.credentials(&lookup)).await?;
-    // Hashing is slow on purpose: keep it off the async threads.
-    let verified = tokio::task::spawn_blocking(move || match &credentials {
-        Some(c) if c.active => c
-            .password_hash
-            .as_deref()
-            .is_some_and(|h| auth::verify_password(&password, h))
-            .then(|| c.actor.clone()),
-        _ => {
-            auth::burn_time(&password);
-            None
+    let credentials = match state.read(move |tx| tx.credentials(&lookup)).await {
+        Ok(c) => c,
+        Err(e) => {
+            state.0.throttle.settle(&attempt, Outcome::NotChecked);
+            return Err(e);
         }
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("password check: {e}")))?;
+    };
+    // Hashing is slow on purpose: bounded, and off the async threads. An unknown user costs a
+    // verification too, under the same bound, so timing tells nothing of who exists.
+    let checked = state
+        .0
+        .hashing
+        .run(move || match &credentials {
+            Some(c) if c.active => c
+                .password_hash
+                .as_deref()
+                .is_some_and(|h| auth::verify_password(&password, h))
+                .then(|| c.actor.clone()),
+            _ => {
+                auth::burn_time(&password);
+                None
+            }
+        })
+        .await;
+    let verified = match checked {
+        Ok(v) => v,
+        Err(e) => {
+            state.0.throttle.settle(&attempt, Outcome::NotChecked);
+            return Err(e);
+        }
+    };
 
     let Some(actor) = verified else {
-        state.0.throttle.failed(&username);
+        state.0.throttle.settle(&attempt, Outcome::Failed);
         let attempted = username.clone();
         state
             .write(move |tx| {
@@ -70,10 +90,10 @@ async fn login(
                 })
             })
             .await?;
-        tracing::info!(%username, "failed sign-in");
+        tracing::info!(%username, %address, "failed sign-in");
         return Err(ApiError::BadCredentials);
     };
-    state.0.throttle.succeeded(&username);
+    state.0.throttle.settle(&attempt, Outcome::Succeeded);
 
     let token = auth::new_token()?;
     let hash = auth::token_hash(&token);
@@ -90,7 +110,7 @@ async fn login(
                 record_id: Some(who.id.clone()),
                 changes: None,
             })?;
-            Ok(tx.get(Entity::Users, &who.id)?.map(|s| s.record))
+            Ok::<_, ApiError>(tx.get(Entity::Users, &who.id)?.map(|s| s.record))
         })
         .await?
         .ok_or(ApiError::BadCredentials)?;

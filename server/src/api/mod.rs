@@ -9,6 +9,7 @@ mod records;
 mod sync;
 mod writer;
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -16,7 +17,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Request};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -26,7 +27,7 @@ use serde_json::{Map, Value};
 use tokio::sync::watch;
 
 use crate::access::Actor;
-use crate::auth::Throttle;
+use crate::auth::{HashGate, Throttle, ThrottleLimits};
 use crate::error::ApiError;
 use crate::store::{self, Database, Tx};
 use readers::Readers;
@@ -35,25 +36,53 @@ use writer::Writer;
 /// Largest request body accepted; more answers 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// How long a connection may take to send a request's headers, or stay idle, by default.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// Settings a deployment (or a test) may change.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// How long a sign-in lasts.
     pub token_ttl: chrono::Duration,
-    /// Failed sign-ins per username before a pause.
+    /// Failed sign-ins of one username from one address before a pause.
     pub login_attempts: u32,
+    /// Failed sign-ins from one address, whatever the usernames, before a pause.
+    pub login_attempts_per_address: u32,
     pub login_lockout: Duration,
+    /// Most addresses (and username-address pairs) the sign-in throttle remembers.
+    pub throttle_capacity: usize,
+    /// Password hashes computed at once, and how many more may wait before 503.
+    pub hash_threads: usize,
+    pub hash_queue: usize,
+    /// Proxies whose `X-Forwarded-For` names the client; from anyone else it is ignored.
+    pub trusted_proxies: Vec<IpAddr>,
     /// Longest long-poll a client may ask for.
     pub max_wait: Duration,
+    /// How long a connection may take to send a request's headers, and stay idle between
+    /// requests, before it is closed.
+    pub header_timeout: Duration,
+    /// Connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
+    /// Serve HTTPS with this certificate and key (`serve --tls-cert --tls-key`).
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
+        let hash_threads = crate::auth::HashGate::default_threads();
         Settings {
             token_ttl: chrono::Duration::days(30),
             login_attempts: 10,
+            login_attempts_per_address: 50,
             login_lockout: Duration::from_secs(15 * 60),
+            throttle_capacity: 10_000,
+            hash_threads,
+            hash_queue: 8 * hash_threads,
+            trusted_proxies: Vec::new(),
             max_wait: Duration::from_secs(60),
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            max_connections: 512,
+            tls: None,
         }
     }
 }
@@ -66,6 +95,8 @@ struct Inner {
     /// shutdown for their whole wait.
     stopping: watch::Sender<bool>,
     throttle: Throttle,
+    /// Password hashing, bounded.
+    hashing: HashGate,
     settings: Settings,
     /// Read transactions run on reader threads, fed from one queue.
     readers: Readers,
@@ -94,7 +125,13 @@ impl AppState {
             readers: Readers::start(db.clone(), reader_threads())?,
             db,
             writes,
-            throttle: Throttle::new(settings.login_attempts, settings.login_lockout),
+            throttle: Throttle::new(ThrottleLimits {
+                per_user: settings.login_attempts,
+                per_address: settings.login_attempts_per_address,
+                window: settings.login_lockout,
+                capacity: settings.throttle_capacity,
+            }),
+            hashing: HashGate::new(settings.hash_threads, settings.hash_queue),
             settings,
         })))
     }
@@ -116,19 +153,29 @@ impl AppState {
     }
 
     /// Runs a read transaction on a reader thread.
-    async fn read<T: Send + 'static>(
+    async fn read<T: Send + 'static, E: Send + 'static>(
         &self,
-        f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
+        f: impl FnOnce(&dyn Tx) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        ApiError: From<E>,
+    {
         self.0.readers.read(f).await
     }
 
     /// Runs `f` as a write on the writer thread and wakes the long-polls once it commits.
-    async fn write<T: Send + 'static>(
+    async fn write<T: Send + 'static, E: Send + 'static>(
         &self,
-        f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let out = self.0.writer.write(f).await?;
+        f: impl FnOnce(&dyn Tx) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        ApiError: From<E>,
+    {
+        let out = self
+            .0
+            .writer
+            .write(move |tx| f(tx).map_err(ApiError::from))
+            .await?;
         self.0.writes.send_modify(|n| *n = n.wrapping_add(1));
         Ok(out)
     }
@@ -204,6 +251,49 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// The address a request came from: the peer, or, when the peer is a trusted proxy, the last
+/// address in `X-Forwarded-For` that is not one of the trusted proxies.
+pub fn client_address(parts: &Parts, trusted: &[IpAddr]) -> IpAddr {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|a| a.trim().parse::<IpAddr>())
+        .collect::<Result<_, _>>()
+        .unwrap_or_default();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
+}
+
+/// The client's address, as [`client_address`] finds it.
+pub struct ClientAddress(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(client_address(
+            parts,
+            &state.0.settings.trusted_proxies,
+        )))
+    }
+}
+
 /// Parses a request body as a JSON object, with the API's error shape for every failure.
 pub fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>, ApiError> {
     let bytes = body.map_err(|e| {
@@ -237,7 +327,7 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
 }
 
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
+    let Some(value) = headers.get(crate::wire::IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
     let key = value
@@ -293,8 +383,33 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
-async fn health() -> impl IntoResponse {
-    axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+/// Ready only when the database takes a write: a read-only file, a full disk or a lock held by
+/// another process answer 503, so a load balancer stops sending work that would fail.
+async fn health(State(state): State<AppState>) -> Response {
+    // Straight to the writer: a probe is no write to wake the long-polls for.
+    let probe = state
+        .0
+        .writer
+        .write(|tx| Ok(tx.next_counter("health_probe")?))
+        .await;
+    match probe {
+        Ok(_) => {
+            axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+                .into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "health: the database cannot be written");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({
+                    "status": "not_ready",
+                    "reason": "the database cannot be written; the error is in the server's log",
+                    "version": env!("CARGO_PKG_VERSION"),
+                })),
+            )
+                .into_response()
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1,5 +1,7 @@
 //! The OpenAPI 3.1 document at /api/v1/openapi.json, built from the entity descriptors that also
-//! drive storage and validation, so it cannot drift from what the server does.
+//! drive storage and validation, so it cannot drift from what the server does: what a create
+//! must hold and a patch may, which characters text accepts, every status a route answers and
+//! the real limits of its parameters. `server/schemathesis.sh` checks the server against it.
 
 use axum::Json;
 use serde_json::{Map, Value, json};
@@ -8,6 +10,102 @@ use crate::schema::{Access, Entity, Field, Kind};
 
 pub async fn handler() -> Json<Value> {
     Json(document())
+}
+
+/// The characters no text may hold (validate::refused_character), as a regular expression
+/// class body: C0 and C1 controls, DEL, bidi overrides and isolates; newline and tab are allowed
+/// in text of several lines.
+fn refused_class(lines: bool) -> &'static str {
+    if lines {
+        r"\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
+    } else {
+        r"\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
+    }
+}
+
+/// A pattern for text as the server accepts it: none of the refused characters, and, where a
+/// value is required, one that is not blank (blank text counts as none).
+fn text_pattern(lines: bool, required: bool) -> String {
+    let bad = refused_class(lines);
+    if required {
+        format!(r"^[^{bad}]*[^\s{bad}][^{bad}]*$")
+    } else {
+        format!(r"^[^{bad}]*$")
+    }
+}
+
+/// The schema of a field as sent in a create or patch body.
+fn input_schema(field: &Field, required: bool) -> Value {
+    let mut schema = match field.kind {
+        Kind::Text(max) => json!({"type": "string", "maxLength": max,
+                                  "pattern": text_pattern(field.lines, required)}),
+        Kind::Tags => json!({"type": "array", "maxItems": 50, "items":
+            {"type": "string", "minLength": 1, "maxLength": 50, "pattern": text_pattern(false, true)}}),
+        Kind::Map => json!({"type": "object", "maxProperties": 100,
+            "propertyNames": {"minLength": 1, "maxLength": 64, "pattern": text_pattern(false, false)},
+            "additionalProperties": {"anyOf": [
+                {"type": "string", "maxLength": 2000, "pattern": text_pattern(true, false)},
+                {"type": ["number", "boolean", "null"]}]},
+            "description": "extension fields"}),
+        Kind::Money => json!({"type": "integer", "minimum": 0, "maximum": i64::MAX,
+                              "description": "minor units (cents, fen)"}),
+        _ => field_schema(field),
+    };
+    // Left out or null, an optional field takes its default; a required one may not be null.
+    if let Some(t) = schema.get("type").cloned() {
+        let types: Vec<Value> = match t {
+            Value::Array(types) => types,
+            other => vec![other],
+        };
+        let null = json!("null");
+        let mut types: Vec<Value> = types.into_iter().filter(|t| *t != null).collect();
+        if !required {
+            types.push(null);
+        }
+        schema["type"] = Value::Array(types);
+    }
+    if let Some(map) = schema.as_object_mut() {
+        map.remove("readOnly");
+    }
+    match field.access {
+        Access::Privileged => schema["x-crm-writable-by"] = json!(["manager", "admin"]),
+        Access::Admin => schema["x-crm-writable-by"] = json!(["admin"]),
+        Access::Open | Access::Server => {}
+    }
+    schema
+}
+
+/// The body of a create (`id` may be chosen by the client) or a patch: the fields a client may
+/// set, nothing the server sets.
+fn body_schema(entity: Entity, create: bool) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    if create {
+        properties.insert("id".into(), json!({"type": "string", "format": "uuid",
+            "description": "a new id chosen by the client (a retry sends its Idempotency-Key again)"}));
+    }
+    for field in entity
+        .fields()
+        .iter()
+        .filter(|f| f.access != Access::Server)
+    {
+        // A comment's ticket is the one in the path.
+        let needed = field.required && !(entity == Entity::Comments && field.name == "ticket_id");
+        if create && needed {
+            required.push(field.name);
+        }
+        properties.insert(field.name.into(), input_schema(field, field.required));
+    }
+    if entity == Entity::Users {
+        properties.insert(
+            "password".into(),
+            json!({"type": "string", "minLength": crate::auth::MIN_PASSWORD_CHARS, "writeOnly": true}),
+        );
+        if create {
+            required.push("password");
+        }
+    }
+    json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
 }
 
 fn field_schema(field: &Field) -> Value {
@@ -99,32 +197,91 @@ fn ok(schema: Value) -> Value {
     json!({"description": "OK", "content": {"application/json": {"schema": schema}}})
 }
 
-fn errors() -> Value {
+/// The error answers a route gives, by status, each with the `Error` body.
+fn errors(statuses: &[u16]) -> Value {
     let e = json!({"$ref": "#/components/responses/Error"});
-    json!({"400": e, "401": e, "403": e, "404": e, "409": e, "412": e, "413": e, "422": e})
+    Value::Object(
+        statuses
+            .iter()
+            .map(|s| (s.to_string(), e.clone()))
+            .collect(),
+    )
+}
+
+/// Every route that needs a token answers 401 without a valid one, and 429 or 503 when the
+/// server sheds load.
+const SIGNED_IN: &[u16] = &[401, 429, 503];
+
+fn statuses(own: &[u16]) -> Vec<u16> {
+    let mut all: Vec<u16> = own.iter().chain(SIGNED_IN).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// `sort` values: a sortable field, `-` in front for descending.
+fn sort_values(entity: Entity) -> Vec<String> {
+    crate::schema::SYSTEM_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| *f != "created_by")
+        .chain(entity.fields().iter().filter(|f| f.sort).map(|f| f.name))
+        .flat_map(|f| [f.to_string(), format!("-{f}")])
+        .collect()
+}
+
+/// A filter's value in a query string: as the field holds it, or `none` for empty.
+fn filter_schema(field: &Field) -> Value {
+    let mut schema = field_schema(field);
+    if let Some(map) = schema.as_object_mut() {
+        map.remove("readOnly");
+        map.remove("x-crm-writable-by");
+        // A query value is a string, never null.
+        if let Some(Value::Array(types)) = map.get("type").cloned() {
+            let types: Vec<Value> = types.into_iter().filter(|t| t != "null").collect();
+            map.insert(
+                "type".into(),
+                types.first().cloned().unwrap_or(json!("string")),
+            );
+        }
+    }
+    if matches!(field.kind, Kind::Text(_)) {
+        schema
+    } else {
+        json!({"anyOf": [schema, {"type": "string", "const": "none"}]})
+    }
 }
 
 fn list_parameters(entity: Entity) -> Vec<Value> {
     let mut params = vec![
         json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": super::records::MAX_PAGE}}),
-        json!({"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor of the previous page"}),
-        json!({"name": "sort", "in": "query", "schema": {"type": "string"}, "description": "a sortable field; prefix - for descending"}),
+        json!({"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+               "description": "next_cursor of the previous page, as given (any other value is 422)"}),
+        json!({"name": "sort", "in": "query", "schema": {"type": "string", "enum": sort_values(entity)}, "description": "a sortable field; prefix - for descending"}),
         json!({"name": "q", "in": "query", "schema": {"type": "string"}, "description": "substring search"}),
     ];
     for field in entity.fields().iter().filter(|f| f.filter) {
-        params.push(json!({"name": field.name, "in": "query", "schema": field_schema(field), "description": "equals; `none` for empty"}));
+        params.push(json!({"name": field.name, "in": "query", "schema": filter_schema(field), "description": "equals; `none` for empty"}));
     }
     params
 }
 
+/// `If-Match` as the server reads it: the version number, bare, quoted or weak (`W/"3"`).
+fn if_match_header() -> Value {
+    json!({"name": "If-Match", "in": "header", "schema": {"type": "string", "pattern": r#"^\s*(W/)?"?[0-9]{1,18}"?\s*$"#},
+           "description": "the version you edited; a stale one answers 412 with the current record"})
+}
+
+/// `Idempotency-Key`: 1 to 200 visible ASCII characters (spaces inside allowed).
+fn idempotency_header() -> Value {
+    json!({"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]([ -~]*[!-~])?$"},
+           "description": "a retry with the same key and body gets the first answer back, while what it wrote is still yours to see"})
+}
+
 fn entity_paths(entity: Entity, paths: &mut Map<String, Value>) {
     let name = entity.name();
-    let page = json!({"type": "object", "properties": {"items": {"type": "array", "items": reference(entity)}, "next_cursor": {"type": ["string", "null"]}}});
-    let headers = [
-        json!({"name": "If-Match", "in": "header", "schema": {"type": "integer"}, "description": "the version you edited; a stale one answers 412 with the current record"}),
-        json!({"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}, "description": "a retry with the same key is applied once"}),
-    ];
-    let mut create_params = vec![headers[1].clone()];
+    let page = json!({"type": "object", "properties": {"items": {"type": "array", "items": reference(entity)}, "next_cursor": {"type": ["string", "null"]}}, "required": ["items", "next_cursor"]});
+    let mut create_params = vec![idempotency_header()];
     if entity == Entity::Customers {
         create_params.push(json!({"name": "allow_duplicate", "in": "query", "schema": {"type": "boolean"}, "description": "create even when a customer with the same name, phone or email exists"}));
     }
@@ -145,20 +302,45 @@ fn entity_paths(entity: Entity, paths: &mut Map<String, Value>) {
     if id_param {
         one.push(ticket_param);
     }
+    let body = |schema: &str| json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}_{schema}")}}}});
+    // Lists: a bad query is 422; under a ticket, an unknown ticket is 404.
+    let list_errors = statuses(&[404, 422]);
+    // Writes: a body that is not a JSON object or a bad header is 400; a field this role may not
+    // set 403; a missing record or linked ticket 404; a taken id, a duplicate, a rule of state
+    // 409; a stale If-Match 412; a body over the limit 413; a bad value 422.
+    let write_errors = statuses(&[400, 403, 404, 409, 412, 413, 422]);
+    // What a create answers leads to the record's own routes (for tools that follow links).
+    let mut target = json!({"id": "$response.body#/id"});
+    if id_param {
+        target["ticket"] = json!("$response.body#/ticket_id");
+    }
+    let links: Map<String, Value> = ["get", "patch", "delete"]
+        .iter()
+        .map(|verb| {
+            (
+                format!("{verb}_created"),
+                json!({"operationId": format!("{verb}_{name}"), "parameters": target}),
+            )
+        })
+        .collect();
+    let mut created = ok(reference(entity));
+    created["links"] = Value::Object(links);
     paths.insert(base.clone(), json!({
-        "get": {"summary": format!("List {name} you may see"), "tags": [name], "parameters": list_params, "responses": merge(json!({"200": ok(page)}), errors())},
-        "post": {"summary": format!("Create a {}", entity.noun()), "tags": [name], "parameters": create_params,
-                 "requestBody": {"required": true, "content": {"application/json": {"schema": reference(entity)}}},
-                 "responses": merge(json!({"201": ok(reference(entity)), "200": ok(reference(entity))}), errors())},
+        "get": {"operationId": format!("list_{name}"), "summary": format!("List {name} you may see"), "tags": [name], "parameters": list_params, "responses": merge(json!({"200": ok(page)}), errors(&list_errors))},
+        "post": {"operationId": format!("create_{name}"), "summary": format!("Create a {}", entity.noun()), "tags": [name], "parameters": create_params,
+                 "requestBody": body("create"),
+                 "responses": merge(json!({"201": created, "200": ok(reference(entity))}), errors(&statuses(&[400, 403, 404, 409, 413, 422])))},
     }));
-    let mut with_headers = one.clone();
-    with_headers.extend(headers.iter().cloned());
+    let mut patch_params = one.clone();
+    patch_params.extend([if_match_header(), idempotency_header()]);
     paths.insert(format!("{base}/{{id}}"), json!({
-        "get": {"summary": format!("Get a {}", entity.noun()), "tags": [name], "parameters": one, "responses": merge(json!({"200": ok(reference(entity))}), errors())},
-        "patch": {"summary": format!("Change fields of a {}", entity.noun()), "tags": [name], "parameters": with_headers,
-                  "requestBody": {"required": true, "content": {"application/json": {"schema": reference(entity)}}},
-                  "responses": merge(json!({"200": ok(reference(entity))}), errors())},
-        "delete": {"summary": format!("Delete a {} (kept as a tombstone)", entity.noun()), "tags": [name], "parameters": with_headers, "responses": merge(json!({"200": ok(json!({"type": "object"}))}), errors())},
+        "get": {"operationId": format!("get_{name}"), "summary": format!("Get a {}", entity.noun()), "tags": [name], "parameters": one, "responses": merge(json!({"200": ok(reference(entity))}), errors(&statuses(&[404])))},
+        "patch": {"operationId": format!("patch_{name}"), "summary": format!("Change fields of a {}", entity.noun()), "tags": [name], "parameters": patch_params,
+                  "requestBody": body("patch"),
+                  "responses": merge(json!({"200": ok(reference(entity))}), errors(&write_errors))},
+        "delete": {"operationId": format!("delete_{name}"), "summary": format!("Delete a {} (kept as a tombstone)", entity.noun()), "tags": [name], "parameters": patch_params,
+                   "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {"deleted": {"type": "string", "format": "uuid"}}, "required": ["deleted"]}))}),
+                                      errors(&statuses(&[400, 403, 404, 409, 412, 422])))},
     }));
 }
 
@@ -174,17 +356,25 @@ pub fn document() -> Value {
     let mut paths = Map::new();
     for entity in Entity::ALL {
         schemas.insert(entity.name().into(), record_schema(entity));
+        schemas.insert(
+            format!("{}_create", entity.name()),
+            body_schema(entity, true),
+        );
+        schemas.insert(
+            format!("{}_patch", entity.name()),
+            body_schema(entity, false),
+        );
         entity_paths(entity, &mut paths);
     }
     schemas.insert("Error".into(), json!({"type": "object", "properties": {"error": {"type": "object", "properties": {
         "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-        "existing": {"type": "object", "description": "the customer a duplicate matches"},
-        "current": {"type": "object", "description": "the current record, on 412"}}, "required": ["code", "message"]}}}));
+        "existing": {"type": "object", "description": "the customer a duplicate matches: its code and owner only"},
+        "current": {"type": "object", "description": "the current record, on 412"}}, "required": ["code", "message"]}}, "required": ["error"]}));
     let entities: Vec<&str> = Entity::ALL.iter().map(|e| e.name()).collect();
     schemas.insert("FeedPage".into(), json!({"type": "object", "properties": {
         "changes": {"type": "array", "items": {"type": "object", "properties": {
             "seq": {"type": "integer"}, "entity": {"type": "string", "enum": entities}, "id": {"type": "string", "format": "uuid"},
-            "op": {"type": "string", "enum": ["upsert", "delete", "drop"]}, "record": {"type": "object"}}}},
+            "op": {"type": "string", "enum": ["upsert", "delete", "drop"]}, "record": {"type": ["object", "null"]}}}},
         "next": {"type": "integer"}, "more": {"type": "boolean"},
         "latest": {"type": "integer", "description": "the head of the feed when the page was read"}}}));
     let cursor = json!({"type": "object", "properties": {"entity": {"type": "string", "enum": entities}, "after": {"type": "string", "format": "uuid"}}, "required": ["entity", "after"]});
@@ -195,35 +385,49 @@ pub fn document() -> Value {
         "head": {"type": "integer", "description": "the head of the change feed when the page was read; a first sync follows the feed from the first page's head"},
         "total": {"type": "integer", "description": "records you may read in all, on the first page"}},
         "required": ["records", "next", "head"]}));
-    paths.insert("/health".into(), json!({"get": {"summary": "Is the server up", "security": [], "responses": {"200": ok(json!({"type": "object"}))}}}));
+    paths.insert(
+        "/health".into(),
+        json!({"get": {"summary": "Is the server up and able to write", "security": [],
+        "responses": merge(json!({"200": ok(json!({"type": "object"}))}), errors(&[503]))}}),
+    );
     paths.insert("/auth/login".into(), json!({"post": {"summary": "Sign in", "security": [],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"username": {"type": "string"}, "password": {"type": "string"}}, "required": ["username", "password"], "additionalProperties": false}}}},
-        "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {"token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}, "user": reference(Entity::Users)}}))}), json!({"401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}}))}}));
-    paths.insert("/auth/logout".into(), json!({"post": {"summary": "Revoke this token", "responses": {"200": ok(json!({"type": "object"}))}}}));
-    paths.insert("/me".into(), json!({"get": {"summary": "The signed-in user", "responses": {"200": ok(reference(Entity::Users))}}}));
+        "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {"token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}, "user": reference(Entity::Users)}, "required": ["token", "expires_at", "user"]}))}),
+                           errors(&[400, 401, 413, 422, 429, 503]))}}));
+    paths.insert(
+        "/auth/logout".into(),
+        json!({"post": {"summary": "Revoke this token",
+        "responses": merge(json!({"200": ok(json!({"type": "object"}))}), errors(SIGNED_IN))}}),
+    );
+    paths.insert(
+        "/me".into(),
+        json!({"get": {"summary": "The signed-in user",
+        "responses": merge(json!({"200": ok(reference(Entity::Users))}), errors(SIGNED_IN))}}),
+    );
     paths.insert("/sync".into(), json!({"get": {"summary": "Changes you may see since a cursor, in order",
         "parameters": [
-            {"name": "since", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+            {"name": "since", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": i64::MAX}, "description": "the `next` of the previous page; 0 from the start"},
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": super::sync::MAX_LIMIT}},
-            {"name": "wait", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "seconds to long-poll for the next change"}],
-        "responses": {"200": ok(json!({"$ref": "#/components/schemas/FeedPage"}))}}}));
+            {"name": "wait", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": u64::MAX}, "description": "seconds to long-poll for the next change; the server waits at most a minute"}],
+        "responses": merge(json!({"200": ok(json!({"$ref": "#/components/schemas/FeedPage"}))}), errors(&statuses(&[422])))}}));
     let mut snapshot_page = ok(json!({"$ref": "#/components/schemas/SnapshotPage"}));
-    snapshot_page["headers"] = json!({crate::service::SNAPSHOT_POSITION: {
+    snapshot_page["headers"] = json!({crate::wire::SNAPSHOT_POSITION: {
         "description": "the page's next, head and total as a JSON object: ask for the next page before reading this one",
         "schema": {"type": "string"}}});
     paths.insert("/sync/snapshot".into(), json!({"get": {"summary": "Every live record you may see, entity by entity, for a first sync; then follow /sync from the first page's head",
         "parameters": [
-            {"name": "entity", "in": "query", "schema": {"type": "string", "enum": entities}, "description": "next.entity of the previous page"},
-            {"name": "after", "in": "query", "schema": {"type": "string"}, "description": "next.after of the previous page"},
+            {"name": "entity", "in": "query", "schema": {"type": "string", "enum": entities}, "description": "next.entity of the previous page; with after"},
+            {"name": "after", "in": "query", "schema": {"type": "string"}, "description": "next.after of the previous page; with entity"},
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": super::sync::SNAPSHOT_MAX_LIMIT}}],
-        "responses": merge(json!({"200": snapshot_page}), errors())}}));
-    paths.insert("/audit/{entity}/{id}".into(), json!({"get": {"summary": "The audit trail of a record (managers and admins)",
+        "responses": merge(json!({"200": snapshot_page}), errors(&statuses(&[422])))}}));
+    paths.insert("/audit/{entity}/{id}".into(), json!({"get": {"summary": "The audit trail of a record (admins; managers for their team's records and people)",
         "parameters": [{"name": "entity", "in": "path", "required": true, "schema": {"type": "string", "enum": entities}},
                        {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
-        "responses": merge(json!({"200": ok(json!({"type": "object"}))}), errors())}}));
+        "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}, "required": ["items"]}))}),
+                           errors(&statuses(&[403, 404])))}}));
     json!({
         "openapi": "3.1.0",
-        "info": {"title": "crm", "version": env!("CARGO_PKG_VERSION"), "description": "The crm server's API. Money in integer minor units, times in UTC, ids are UUIDs."},
+        "info": {"title": "crm", "version": env!("CARGO_PKG_VERSION"), "description": "The crm server's API. Money in integer minor units, times in UTC, ids are UUIDs. Text never holds control characters (newline and tab only in text of several lines) nor bidi overrides."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": paths,
@@ -257,7 +461,69 @@ mod tests {
         assert!(doc["paths"]["/tickets/{ticket}/comments"]["post"].is_object());
         assert!(doc["paths"]["/sync/snapshot"]["get"].is_object());
         let page = &doc["paths"]["/sync/snapshot"]["get"]["responses"]["200"];
-        assert!(page["headers"][crate::service::SNAPSHOT_POSITION].is_object());
+        assert!(page["headers"][crate::wire::SNAPSHOT_POSITION].is_object());
         assert!(doc["components"]["schemas"]["FeedPage"]["properties"]["latest"].is_object());
+    }
+
+    #[test]
+    fn bodies_and_statuses_are_what_the_server_does() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        // A create must hold the required fields; a patch need hold nothing; neither may hold
+        // what the server sets.
+        assert_eq!(schemas["customers_create"]["required"], json!(["name"]));
+        assert_eq!(schemas["customers_patch"]["required"], json!([]));
+        assert!(schemas["tickets_create"]["properties"]["number"].is_null());
+        assert!(schemas["customers_patch"]["properties"]["version"].is_null());
+        assert!(
+            schemas["users_create"]["required"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("password"))
+        );
+        assert!(
+            !schemas["comments_create"]["required"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("ticket_id")),
+            "the path names the ticket"
+        );
+        // Text refuses what validate refuses.
+        let pattern = schemas["customers_create"]["properties"]["name"]["pattern"]
+            .as_str()
+            .unwrap();
+        assert!(
+            pattern.contains("\\u001f") && pattern.contains("\\u202e"),
+            "{pattern}"
+        );
+        let notes = schemas["customers_create"]["properties"]["notes"]["pattern"]
+            .as_str()
+            .unwrap();
+        assert!(
+            notes.contains("\\u000b"),
+            "newline and tab allowed: {notes}"
+        );
+
+        let statuses = |path: &str, method: &str| -> Vec<String> {
+            doc["paths"][path][method]["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        };
+        assert!(statuses("/me", "get").contains(&"401".to_string()));
+        assert!(statuses("/auth/login", "post").contains(&"400".to_string()));
+        assert!(statuses("/sync", "get").contains(&"422".to_string()));
+        let patch = statuses("/customers/{id}", "patch");
+        for s in [
+            "400", "401", "403", "404", "409", "412", "413", "422", "429",
+        ] {
+            assert!(patch.contains(&s.to_string()), "{s} on PATCH");
+        }
+        assert_eq!(
+            doc["paths"]["/sync"]["get"]["parameters"][0]["schema"]["maximum"],
+            json!(i64::MAX)
+        );
     }
 }

@@ -79,12 +79,16 @@ impl Readers {
     }
 
     /// Runs `f` in a read transaction on a reader thread.
-    pub async fn read<T: Send + 'static>(
+    pub async fn read<T: Send + 'static, E: Send + 'static>(
         &self,
-        f: impl FnOnce(&dyn Tx) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
+        f: impl FnOnce(&dyn Tx) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        ApiError: From<E>,
+    {
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |db| {
+            let f = |tx: &dyn Tx| f(tx).map_err(ApiError::from);
             let out = catch_unwind(AssertUnwindSafe(|| store::read(db, f)))
                 .unwrap_or_else(|_| Err(ApiError::Internal("a read panicked".into())));
             let _ = answer.send(out);

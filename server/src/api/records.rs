@@ -106,7 +106,7 @@ pub fn parse_list_query(
                 }
             }
             _ => match entity.field(key).filter(|f| f.filter) {
-                Some(field) => match filter_value(field.kind, raw) {
+                Some(field) => match filter_value(field, raw) {
                     Ok(v) => query.filters.push((field.name, v)),
                     Err(message) => {
                         problems.insert(key.clone(), message);
@@ -131,11 +131,21 @@ pub fn parse_list_query(
     }
 }
 
-fn filter_value(kind: Kind, raw: &str) -> Result<Value, String> {
+/// A filter's value, checked as the field's values are: what no record can hold is refused
+/// rather than matched against nothing.
+fn filter_value(field: &crate::schema::Field, raw: &str) -> Result<Value, String> {
+    let kind = field.kind;
     if raw == "none" && !matches!(kind, Kind::Text(_)) {
         return Ok(Value::Null);
     }
     match kind {
+        Kind::Text(max) => {
+            if raw.chars().count() > max {
+                return Err(format!("must be at most {max} characters"));
+            }
+            Ok(Value::String(raw.to_string()))
+        }
+        Kind::Date | Kind::Time => crate::validate::normalize(field, &Value::String(raw.into())),
         Kind::Bool => match raw {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
@@ -260,15 +270,18 @@ async fn get_one(
 /// What a write asked for, as a digest: a retry must ask for the same thing to get the first
 /// answer back.
 fn request_digest(parts: &Value) -> String {
-    crate::auth::sha256_hex(&parts.to_string())
+    crate::auth::request_digest(parts)
 }
 
 /// Runs a write once per Idempotency-Key: a retry of the same request gets the first answer
-/// back; the key sent with another request is refused.
+/// back; the key sent with another request is refused. A first answer that carries a record of
+/// `entity` is given again only while the user may still read that record: it may have been
+/// reassigned away from them since.
 async fn idempotent_write(
     state: &AppState,
     bearer: &Bearer,
     headers: &HeaderMap,
+    entity: Entity,
     request: Value,
     op: impl FnOnce(&dyn crate::store::Tx, &Actor) -> Result<(StatusCode, Value), ApiError>
     + Send
@@ -292,6 +305,7 @@ async fn idempotent_write(
                         "was already used for another request; send a new key",
                     ));
                 }
+                check_still_visible(tx, actor, entity, &first)?;
                 return Ok((first.status, first.body));
             }
             let (status, body) = op(tx, actor)?;
@@ -315,6 +329,39 @@ async fn idempotent_write(
         .into_response())
 }
 
+/// Refuses to replay an answer whose record the user may no longer read, telling nothing of it.
+fn check_still_visible(
+    tx: &dyn crate::store::Tx,
+    actor: &Actor,
+    entity: Entity,
+    answer: &IdempotentAnswer,
+) -> Result<(), ApiError> {
+    if !(200..300).contains(&answer.status) {
+        return Ok(());
+    }
+    let id = serde_json::from_str::<Value>(&answer.body)
+        .ok()
+        .and_then(|body| {
+            // A record carries its version; a deletion's answer names only the id.
+            body.get("version")?;
+            body.get("id")?.as_str().map(String::from)
+        });
+    match id {
+        Some(id) => match service::get(tx, actor, entity, &id) {
+            Ok(_) => Ok(()),
+            Err(ApiError::NotFound(_)) => Err(ApiError::Conflict {
+                message: format!(
+                    "this request was already applied, and the {} it wrote is no longer one you may see",
+                    entity.noun()
+                ),
+                existing: None,
+            }),
+            Err(e) => Err(e),
+        },
+        None => Ok(()),
+    }
+}
+
 async fn create_entity(
     state: AppState,
     bearer: Bearer,
@@ -329,15 +376,22 @@ async fn create_entity(
         "body": body.as_ref().ok(),
         "allow_duplicate": allow_duplicate,
     });
-    idempotent_write(&state, &bearer, &headers, request, move |tx, actor| {
-        let written = service::create(tx, actor, entity, &body?, allow_duplicate)?;
-        let status = if written.created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        };
-        Ok((status, Value::Object(written.record)))
-    })
+    idempotent_write(
+        &state,
+        &bearer,
+        &headers,
+        entity,
+        request,
+        move |tx, actor| {
+            let written = service::create(tx, actor, entity, &body?, allow_duplicate)?;
+            let status = if written.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok((status, Value::Object(written.record)))
+        },
+    )
     .await
 }
 
@@ -370,10 +424,17 @@ async fn update_entity(
         "id": id.as_ref().ok(),
         "body": body.as_ref().ok(),
     });
-    idempotent_write(&state, &bearer, &headers, request, move |tx, actor| {
-        let record = service::update(tx, actor, entity, &id?, &body?, version?)?;
-        Ok((StatusCode::OK, Value::Object(record)))
-    })
+    idempotent_write(
+        &state,
+        &bearer,
+        &headers,
+        entity,
+        request,
+        move |tx, actor| {
+            let record = service::update(tx, actor, entity, &id?, &body?, version?)?;
+            Ok((StatusCode::OK, Value::Object(record)))
+        },
+    )
     .await
 }
 
@@ -399,11 +460,18 @@ async fn delete_entity(
 ) -> Result<Response, ApiError> {
     let version = if_match(&headers);
     let request = json!({"op": "delete", "entity": entity.name(), "id": id.as_ref().ok()});
-    idempotent_write(&state, &bearer, &headers, request, move |tx, actor| {
-        let id = id?;
-        service::delete(tx, actor, entity, &id, version?)?;
-        Ok((StatusCode::OK, json!({ "deleted": id })))
-    })
+    idempotent_write(
+        &state,
+        &bearer,
+        &headers,
+        entity,
+        request,
+        move |tx, actor| {
+            let id = id?;
+            service::delete(tx, actor, entity, &id, version?)?;
+            Ok((StatusCode::OK, json!({ "deleted": id })))
+        },
+    )
     .await
 }
 
@@ -560,6 +628,23 @@ mod tests {
         .unwrap();
         assert_eq!(q.filters, vec![("level", json!("A"))]);
         assert_eq!((q.sort, q.descending, q.limit), ("name", true, 10));
+        let long = "x".repeat(101);
+        for (entity, key, value) in [
+            (Entity::Opportunities, "expected_close", "AAA"),
+            (Entity::Customers, "source", long.as_str()),
+        ] {
+            assert!(
+                parse_list_query(entity, &params(&[(key, value)])).is_err(),
+                "{key}={value} was taken"
+            );
+        }
+        assert!(
+            parse_list_query(
+                Entity::Opportunities,
+                &params(&[("expected_close", "2026-12-31")])
+            )
+            .is_ok()
+        );
         let err = parse_list_query(
             Entity::Customers,
             &params(&[("notes", "x"), ("sort", "phone"), ("limit", "0")]),

@@ -13,7 +13,8 @@ use axum::routing::get;
 use super::{AppState, AuthUser};
 use crate::error::ApiError;
 use crate::schema::Entity;
-use crate::service::{self, FeedPage, SnapshotCursor};
+use crate::service;
+use crate::wire::{self, FeedPage, SnapshotCursor};
 
 pub const DEFAULT_LIMIT: usize = 500;
 pub const MAX_LIMIT: usize = 5000;
@@ -144,7 +145,7 @@ async fn snapshot(
         .ok()
         .and_then(|text| HeaderValue::from_str(&text).ok());
     if let Some(value) = position {
-        headers.insert(service::SNAPSHOT_POSITION, value);
+        headers.insert(wire::SNAPSHOT_POSITION, value);
     }
     Ok((headers, body))
 }

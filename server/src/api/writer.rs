@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
 use crate::error::ApiError;
-use crate::store::{Database, Tx};
+use crate::store::{Database, StorageError, Tx};
 
 /// Most writes in one transaction: bounds how long the first of a batch waits for the rest.
 const MAX_BATCH: usize = 64;
@@ -127,7 +127,7 @@ fn run(db: &dyn Database, jobs: &mpsc::Receiver<Job>, deliver: &dyn Fn(Answers))
         let committed = db.write_tx(&mut |tx| {
             for work in &mut works {
                 let Some(work) = work.take() else {
-                    return Err(ApiError::Internal("a write ran twice".into()));
+                    return Err(StorageError::Other("a write ran twice".into()));
                 };
                 outputs.push(run_one(tx, work)?);
             }
@@ -136,36 +136,41 @@ fn run(db: &dyn Database, jobs: &mpsc::Receiver<Job>, deliver: &dyn Fn(Answers))
         // Nothing is answered before the commit: an acknowledged write is a durable one.
         match committed {
             Ok(()) => deliver(answers.into_iter().zip(outputs).collect()),
-            Err(e) => {
-                let detail = e.to_string();
-                deliver(
-                    answers
-                        .into_iter()
-                        .map(|answer| (answer, Err(ApiError::Internal(detail.clone()))))
-                        .collect(),
-                );
-            }
+            Err(e) => deliver(
+                answers
+                    .into_iter()
+                    .map(|answer| (answer, Err(ApiError::from(e.clone()))))
+                    .collect(),
+            ),
         }
     }
 }
 
 /// Runs one write in its own savepoint. Its own failure (or panic) is its answer and undoes only
 /// its writes; Err is returned only when the savepoint itself fails, which fails the batch.
-fn run_one(tx: &dyn Tx, work: Work) -> Result<Output, ApiError> {
+fn run_one(tx: &dyn Tx, work: Work) -> Result<Output, StorageError> {
     let mut work = Some(work);
-    let mut value = None;
-    let result = tx.nested(&mut |tx| {
+    let mut output = None;
+    let nested = tx.nested(&mut |tx| {
         let work = work
             .take()
-            .ok_or_else(|| ApiError::Internal("a write ran twice".into()))?;
-        value = Some(
-            catch_unwind(AssertUnwindSafe(|| work(tx)))
-                .unwrap_or_else(|_| Err(ApiError::Internal("a write panicked".into())))?,
-        );
-        Ok(())
+            .ok_or_else(|| StorageError::Other("a write ran twice".into()))?;
+        let out = catch_unwind(AssertUnwindSafe(|| work(tx)))
+            .unwrap_or_else(|_| Err(ApiError::Internal("a write panicked".into())));
+        let failed = out.is_err();
+        output = Some(out);
+        // Its own error is its answer; the savepoint only needs to know to undo it.
+        if failed {
+            Err(StorageError::RolledBack)
+        } else {
+            Ok(())
+        }
     })?;
-    Ok(result
-        .and_then(|()| value.ok_or_else(|| ApiError::Internal("a write produced nothing".into()))))
+    Ok(match (output, nested) {
+        (Some(out), _) => out,
+        (None, Err(e)) => Err(e.into()),
+        (None, Ok(())) => Err(ApiError::Internal("a write produced nothing".into())),
+    })
 }
 
 #[cfg(test)]

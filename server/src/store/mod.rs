@@ -4,6 +4,7 @@
 //! without touching the routes or the rules.
 
 pub mod columns;
+mod error;
 pub mod sqlite;
 
 use std::collections::BTreeSet;
@@ -12,8 +13,9 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::access::Actor;
-use crate::error::ApiError;
 use crate::schema::Entity;
+
+pub use error::StorageError;
 
 pub type Record = Map<String, Value>;
 
@@ -90,8 +92,8 @@ pub struct IdempotentAnswer {
 
 /// Record-level primitives inside one transaction.
 pub trait Tx {
-    fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, ApiError>;
-    fn insert(&self, entity: Entity, record: &Record, hidden: &Hidden) -> Result<(), ApiError>;
+    fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, StorageError>;
+    fn insert(&self, entity: Entity, record: &Record, hidden: &Hidden) -> Result<(), StorageError>;
     /// Writes every column of an existing row.
     fn update(
         &self,
@@ -99,24 +101,24 @@ pub trait Tx {
         record: &Record,
         hidden: &Hidden,
         deleted: bool,
-    ) -> Result<(), ApiError>;
+    ) -> Result<(), StorageError>;
     fn list(
         &self,
         entity: Entity,
         query: &ListQuery,
         viewer: Option<&[String]>,
-    ) -> Result<Vec<Record>, ApiError>;
+    ) -> Result<Vec<Record>, StorageError>;
 
     /// The read set of a record (empty when unknown or deleted).
-    fn read_set(&self, entity: Entity, id: &str) -> Result<BTreeSet<String>, ApiError>;
+    fn read_set(&self, entity: Entity, id: &str) -> Result<BTreeSet<String>, StorageError>;
     fn set_read_set(
         &self,
         entity: Entity,
         id: &str,
         set: &BTreeSet<String>,
-    ) -> Result<(), ApiError>;
+    ) -> Result<(), StorageError>;
     /// Records whose read set is derived from this one's.
-    fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, ApiError>;
+    fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, StorageError>;
 
     /// Moves the record to the head of the change feed; `dropped` lists principals that lost
     /// sight of it. Returns the new sequence number.
@@ -125,7 +127,7 @@ pub trait Tx {
         entity: Entity,
         id: &str,
         dropped: &BTreeSet<String>,
-    ) -> Result<i64, ApiError>;
+    ) -> Result<i64, StorageError>;
     /// Changes after `since`, in order, that concern a viewer holding these principals (None: an
     /// admin, who sees everything).
     fn changes(
@@ -133,8 +135,8 @@ pub trait Tx {
         since: i64,
         limit: usize,
         viewer: Option<&[String]>,
-    ) -> Result<Vec<Change>, ApiError>;
-    fn latest_seq(&self) -> Result<i64, ApiError>;
+    ) -> Result<Vec<Change>, StorageError>;
+    fn latest_seq(&self) -> Result<i64, StorageError>;
     /// Live records of `entity` a viewer holding these principals may read (None: an admin), in
     /// id order after `after`, at most `limit`, each handed to `each` as its id and its wire JSON
     /// text (UTF-8); returns how many. A first sync's snapshot, read straight from the entity table
@@ -147,9 +149,10 @@ pub trait Tx {
         limit: usize,
         viewer: Option<&[String]>,
         each: &mut dyn FnMut(&str, &[u8]),
-    ) -> Result<usize, ApiError>;
+    ) -> Result<usize, StorageError>;
     /// How many live records of `entity` the viewer may read.
-    fn visible_count(&self, entity: Entity, viewer: Option<&[String]>) -> Result<u64, ApiError>;
+    fn visible_count(&self, entity: Entity, viewer: Option<&[String]>)
+    -> Result<u64, StorageError>;
 
     /// Bulk load (demo seeding): stores records whose ids are new, each with its read set, at
     /// the head of the change feed in the order given; returns how many. The same as `insert`,
@@ -159,8 +162,8 @@ pub trait Tx {
     /// leaving part of the load written: the caller rolls the transaction back.
     fn insert_new(
         &self,
-        records: &mut dyn Iterator<Item = Result<NewRecord, ApiError>>,
-    ) -> Result<usize, ApiError> {
+        records: &mut dyn Iterator<Item = Result<NewRecord, StorageError>>,
+    ) -> Result<usize, StorageError> {
         let mut count = 0;
         for r in records {
             let r = r?;
@@ -179,102 +182,149 @@ pub trait Tx {
     /// outer Err means the savepoint itself failed, and the enclosing transaction must not commit.
     fn nested(
         &self,
-        f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>,
-    ) -> Result<Result<(), ApiError>, ApiError>;
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), StorageError>,
+    ) -> Result<Result<(), StorageError>, StorageError>;
 
-    fn audit(&self, entry: &AuditEntry) -> Result<(), ApiError>;
-    fn audit_trail(&self, entity: Entity, id: &str, limit: usize) -> Result<Vec<Value>, ApiError>;
+    fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError>;
+    fn audit_trail(
+        &self,
+        entity: Entity,
+        id: &str,
+        limit: usize,
+    ) -> Result<Vec<Value>, StorageError>;
 
     /// Live customers whose normalized name, phone or email equals one given.
-    fn find_duplicates(&self, keys: &Hidden, except: Option<&str>)
-    -> Result<Vec<Record>, ApiError>;
-    fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, ApiError>;
-    fn username_taken(&self, username: &str, except: Option<&str>) -> Result<bool, ApiError>;
+    fn find_duplicates(
+        &self,
+        keys: &Hidden,
+        except: Option<&str>,
+    ) -> Result<Vec<Record>, StorageError>;
+    fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, StorageError>;
+    fn username_taken(&self, username: &str, except: Option<&str>) -> Result<bool, StorageError>;
     fn name_taken(
         &self,
         entity: Entity,
         name: &str,
         except: Option<&str>,
-    ) -> Result<bool, ApiError>;
+    ) -> Result<bool, StorageError>;
     /// The next value of a named counter (customer codes, ticket numbers).
-    fn next_counter(&self, name: &str) -> Result<i64, ApiError>;
+    fn next_counter(&self, name: &str) -> Result<i64, StorageError>;
     /// Minutes to first response and to resolution for a ticket priority.
-    fn sla(&self, priority: &str) -> Result<(i64, i64), ApiError>;
+    fn sla(&self, priority: &str) -> Result<(i64, i64), StorageError>;
 
-    fn team_of(&self, user_id: &str) -> Result<Option<String>, ApiError>;
-    fn credentials(&self, username: &str) -> Result<Option<Credentials>, ApiError>;
-    fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), ApiError>;
+    fn team_of(&self, user_id: &str) -> Result<Option<String>, StorageError>;
+    fn credentials(&self, username: &str) -> Result<Option<Credentials>, StorageError>;
+    fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StorageError>;
     fn create_session(
         &self,
         token_hash: &str,
         user_id: &str,
         expires_at: &str,
-    ) -> Result<(), ApiError>;
+    ) -> Result<(), StorageError>;
     /// The active user a live session belongs to.
-    fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, ApiError>;
-    fn delete_session(&self, token_hash: &str) -> Result<(), ApiError>;
-    fn delete_sessions_of(&self, user_id: &str) -> Result<(), ApiError>;
+    fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, StorageError>;
+    fn delete_session(&self, token_hash: &str) -> Result<(), StorageError>;
+    fn delete_sessions_of(&self, user_id: &str) -> Result<(), StorageError>;
 
     fn idempotent_answer(
         &self,
         user_id: &str,
         key: &str,
-    ) -> Result<Option<IdempotentAnswer>, ApiError>;
+    ) -> Result<Option<IdempotentAnswer>, StorageError>;
     fn remember_answer(
         &self,
         user_id: &str,
         key: &str,
         answer: &IdempotentAnswer,
-    ) -> Result<(), ApiError>;
+    ) -> Result<(), StorageError>;
 }
 
 /// The id of a record to be inserted.
-pub fn new_id(r: &NewRecord) -> Result<&str, ApiError> {
+pub fn new_id(r: &NewRecord) -> Result<&str, StorageError> {
     r.record
         .get("id")
         .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::Internal(format!("a new {} has no id", r.entity.noun())))
+        .ok_or_else(|| StorageError::Other(format!("a new {} has no id", r.entity.noun())))
 }
 
-/// A database: read transactions from a pool, write transactions through one writer.
+/// A database: read transactions from a pool, write transactions through one writer. The work
+/// handed to a transaction returns `Err` to end it (a write's is rolled back);
+/// `StorageError::RolledBack` says the work failed for a reason of its own, which `read` and
+/// `write` hand back to their caller.
 pub trait Database: Send + Sync + 'static {
-    fn read_tx(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>) -> Result<(), ApiError>;
+    fn read_tx(
+        &self,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError>;
     /// Runs `f` in an immediate transaction; commits when it returns Ok, rolls back otherwise.
-    fn write_tx(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>) -> Result<(), ApiError>;
+    fn write_tx(
+        &self,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError>;
     /// A consistent copy of the live database, taken while serving.
-    fn backup(&self, to: &Path) -> Result<(), ApiError>;
+    fn backup(&self, to: &Path) -> Result<(), StorageError>;
 }
 
-/// Runs `f` in a read transaction and returns its value.
-pub fn read<T>(
+/// Runs `f` in a read transaction and returns its value, or its own error.
+pub fn read<T, E: From<StorageError>>(
     db: &dyn Database,
-    f: impl FnOnce(&dyn Tx) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
-    let mut f = Some(f);
-    let mut out = None;
-    db.read_tx(&mut |tx| {
-        let f = f
-            .take()
-            .ok_or_else(|| ApiError::Internal("transaction retried".into()))?;
-        out = Some(f(tx)?);
-        Ok(())
-    })?;
-    out.ok_or_else(|| ApiError::Internal("transaction produced nothing".into()))
+    f: impl FnOnce(&dyn Tx) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut work = Work::new(f);
+    let done = db.read_tx(&mut |tx| work.run(tx));
+    work.finish(done)
 }
 
-/// Runs `f` in a write transaction and returns its value once committed.
-pub fn write<T>(
+/// Runs `f` in a write transaction and returns its value once committed, or its own error
+/// (the transaction rolled back).
+pub fn write<T, E: From<StorageError>>(
     db: &dyn Database,
-    f: impl FnOnce(&dyn Tx) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
-    let mut f = Some(f);
-    let mut out = None;
-    db.write_tx(&mut |tx| {
-        let f = f
+    f: impl FnOnce(&dyn Tx) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut work = Work::new(f);
+    let done = db.write_tx(&mut |tx| work.run(tx));
+    work.finish(done)
+}
+
+/// The work of `read` or `write`: run once inside the transaction, its outcome kept for after.
+struct Work<F, T, E> {
+    f: Option<F>,
+    out: Option<Result<T, E>>,
+}
+
+impl<F: FnOnce(&dyn Tx) -> Result<T, E>, T, E: From<StorageError>> Work<F, T, E> {
+    fn new(f: F) -> Self {
+        Work {
+            f: Some(f),
+            out: None,
+        }
+    }
+
+    fn run(&mut self, tx: &dyn Tx) -> Result<(), StorageError> {
+        let f = self
+            .f
             .take()
-            .ok_or_else(|| ApiError::Internal("transaction retried".into()))?;
-        out = Some(f(tx)?);
-        Ok(())
-    })?;
-    out.ok_or_else(|| ApiError::Internal("transaction produced nothing".into()))
+            .ok_or_else(|| StorageError::Other("transaction retried".into()))?;
+        let out = f(tx);
+        let failed = out.is_err();
+        self.out = Some(out);
+        if failed {
+            Err(StorageError::RolledBack)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn finish(self, done: Result<(), StorageError>) -> Result<T, E> {
+        match (self.out, done) {
+            // The work's own error, whatever ending the transaction then said.
+            (Some(Err(e)), _) => Err(e),
+            // Beginning or committing failed.
+            (_, Err(e)) => Err(e.into()),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (None, Ok(())) => {
+                Err(StorageError::Other("transaction produced nothing".into()).into())
+            }
+        }
+    }
 }

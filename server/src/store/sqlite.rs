@@ -14,11 +14,10 @@ use serde_json::{Map, Value};
 use super::columns::{from_sql, json_value, to_sql};
 use super::{
     AuditEntry, Change, Credentials, Database, Hidden, IdempotentAnswer, ListQuery, NewRecord,
-    Record, Stored, Tx,
+    Record, StorageError, Stored, Tx,
 };
 use crate::access::{Actor, Role};
 use crate::dedupe;
-use crate::error::ApiError;
 use crate::schema::{Entity, SYSTEM_FIELDS};
 use crate::validate::format_time;
 
@@ -294,8 +293,8 @@ impl SqliteTx<'_> {
     /// the unique indexes rather than being overwritten.
     fn insert_new_rows(
         &self,
-        records: &mut dyn Iterator<Item = Result<NewRecord, ApiError>>,
-    ) -> Result<usize, ApiError> {
+        records: &mut dyn Iterator<Item = Result<NewRecord, StorageError>>,
+    ) -> Result<usize, StorageError> {
         let mut acl: Vec<(String, &'static str, String)> = Vec::with_capacity(BULK_ROWS);
         let mut changes: Vec<(&'static str, String)> = Vec::with_capacity(BULK_ROWS);
         let mut count = 0;
@@ -308,7 +307,7 @@ impl SqliteTx<'_> {
                 .position(|e| *e == entity)
                 .and_then(|i| BULK_INSERT.get(i))
                 .ok_or_else(|| {
-                    ApiError::Internal(format!("no bulk insert for {}", entity.name()))
+                    StorageError::Other(format!("no bulk insert for {}", entity.name()))
                 })?;
             self.0
                 .prepare_cached(insert)?
@@ -334,7 +333,10 @@ impl SqliteTx<'_> {
 
     /// Writes the buffered read-set rows: a full buffer in one statement, a partial one row by
     /// row (a statement per length would crowd the statement cache).
-    fn flush_acl(&self, rows: &mut Vec<(String, &'static str, String)>) -> Result<(), ApiError> {
+    fn flush_acl(
+        &self,
+        rows: &mut Vec<(String, &'static str, String)>,
+    ) -> Result<(), StorageError> {
         if rows.len() == BULK_ROWS {
             // In key order, successive rows land on the page the last one did.
             rows.sort_unstable();
@@ -355,7 +357,7 @@ impl SqliteTx<'_> {
     }
 
     /// Writes the buffered change-feed rows, in order, as [`SqliteTx::flush_acl`] does.
-    fn flush_changes(&self, rows: &mut Vec<(&'static str, String)>) -> Result<(), ApiError> {
+    fn flush_changes(&self, rows: &mut Vec<(&'static str, String)>) -> Result<(), StorageError> {
         if rows.len() == BULK_ROWS {
             let args = rows.iter().flat_map(|(e, id)| [*e, id.as_str()]);
             self.0
@@ -373,14 +375,14 @@ impl SqliteTx<'_> {
 }
 
 impl Tx for SqliteTx<'_> {
-    fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, ApiError> {
+    fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, StorageError> {
         let mut stmt = self.0.prepare_cached(&sql(entity).select_one)?;
         Ok(stmt
             .query_row([id], |row| read_row(entity, row))
             .optional()?)
     }
 
-    fn insert(&self, entity: Entity, record: &Record, hidden: &Hidden) -> Result<(), ApiError> {
+    fn insert(&self, entity: Entity, record: &Record, hidden: &Hidden) -> Result<(), StorageError> {
         let mut stmt = self.0.prepare_cached(&sql(entity).insert)?;
         stmt.execute(params_from_iter(row_params(entity, record, hidden, false)))?;
         Ok(())
@@ -392,7 +394,7 @@ impl Tx for SqliteTx<'_> {
         record: &Record,
         hidden: &Hidden,
         deleted: bool,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StorageError> {
         let mut stmt = self.0.prepare_cached(&sql(entity).update)?;
         stmt.execute(params_from_iter(row_params(
             entity, record, hidden, deleted,
@@ -405,7 +407,7 @@ impl Tx for SqliteTx<'_> {
         entity: Entity,
         query: &ListQuery,
         viewer: Option<&[String]>,
-    ) -> Result<Vec<Record>, ApiError> {
+    ) -> Result<Vec<Record>, StorageError> {
         let mut sql_text = format!("{} WHERE deleted = 0", sql(entity).select);
         let mut args: Vec<SqlValue> = Vec::new();
         for (field, value) in &query.filters {
@@ -463,7 +465,7 @@ impl Tx for SqliteTx<'_> {
         Ok(out)
     }
 
-    fn read_set(&self, entity: Entity, id: &str) -> Result<BTreeSet<String>, ApiError> {
+    fn read_set(&self, entity: Entity, id: &str) -> Result<BTreeSet<String>, StorageError> {
         let mut stmt = self
             .0
             .prepare_cached("SELECT principal FROM acl WHERE entity = ?1 AND record_id = ?2")?;
@@ -476,7 +478,7 @@ impl Tx for SqliteTx<'_> {
         entity: Entity,
         id: &str,
         set: &BTreeSet<String>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StorageError> {
         self.0
             .prepare_cached("DELETE FROM acl WHERE entity = ?1 AND record_id = ?2")?
             .execute(params![entity.name(), id])?;
@@ -489,7 +491,7 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, ApiError> {
+    fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, StorageError> {
         let mut out = Vec::new();
         for (child, column) in entity.dependents() {
             let sql_text = format!(
@@ -510,7 +512,7 @@ impl Tx for SqliteTx<'_> {
         entity: Entity,
         id: &str,
         dropped: &BTreeSet<String>,
-    ) -> Result<i64, ApiError> {
+    ) -> Result<i64, StorageError> {
         let old: Option<String> = self
             .0
             .prepare_cached("SELECT dropped FROM changes WHERE entity = ?1 AND record_id = ?2")?
@@ -534,7 +536,7 @@ impl Tx for SqliteTx<'_> {
         since: i64,
         limit: usize,
         viewer: Option<&[String]>,
-    ) -> Result<Vec<Change>, ApiError> {
+    ) -> Result<Vec<Change>, StorageError> {
         let mut args: Vec<SqlValue> =
             vec![SqlValue::Integer(since), SqlValue::Integer(limit as i64)];
         let (visible, filter) = match viewer {
@@ -569,7 +571,7 @@ impl Tx for SqliteTx<'_> {
         let mut out = Vec::with_capacity(heads.len());
         for (seq, entity_name, id, visible) in heads {
             let entity = Entity::from_name(&entity_name).ok_or_else(|| {
-                ApiError::Internal(format!("unknown entity {entity_name} in the change feed"))
+                StorageError::Other(format!("unknown entity {entity_name} in the change feed"))
             })?;
             let stored = self.get(entity, &id)?;
             let deleted = stored.as_ref().is_none_or(|s| s.deleted);
@@ -586,7 +588,7 @@ impl Tx for SqliteTx<'_> {
         Ok(out)
     }
 
-    fn latest_seq(&self) -> Result<i64, ApiError> {
+    fn latest_seq(&self) -> Result<i64, StorageError> {
         Ok(self
             .0
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes")?
@@ -600,7 +602,7 @@ impl Tx for SqliteTx<'_> {
         limit: usize,
         viewer: Option<&[String]>,
         each: &mut dyn FnMut(&str, &[u8]),
-    ) -> Result<usize, ApiError> {
+    ) -> Result<usize, StorageError> {
         let mut args: Vec<SqlValue> = Vec::new();
         let mut sql_text = sql(entity).snapshot.clone();
         if let Some(after) = after {
@@ -629,13 +631,13 @@ impl Tx for SqliteTx<'_> {
             // more than a tenth of the page's time.
             let (ValueRef::Text(id), ValueRef::Text(json)) = (row.get_ref(0)?, row.get_ref(1)?)
             else {
-                return Err(ApiError::Internal(format!(
+                return Err(StorageError::Other(format!(
                     "a row of {} reads without an id or JSON text",
                     entity.name()
                 )));
             };
             let id = std::str::from_utf8(id).map_err(|e| {
-                ApiError::Internal(format!("an id in {} is not UTF-8: {e}", entity.name()))
+                StorageError::Other(format!("an id in {} is not UTF-8: {e}", entity.name()))
             })?;
             each(id, json);
             count += 1;
@@ -643,7 +645,11 @@ impl Tx for SqliteTx<'_> {
         Ok(count)
     }
 
-    fn visible_count(&self, entity: Entity, viewer: Option<&[String]>) -> Result<u64, ApiError> {
+    fn visible_count(
+        &self,
+        entity: Entity,
+        viewer: Option<&[String]>,
+    ) -> Result<u64, StorageError> {
         let mut args: Vec<SqlValue> = Vec::new();
         let filter = visible_filter(entity, viewer, &mut args);
         let sql_text = format!(
@@ -659,8 +665,8 @@ impl Tx for SqliteTx<'_> {
 
     fn insert_new(
         &self,
-        records: &mut dyn Iterator<Item = Result<NewRecord, ApiError>>,
-    ) -> Result<usize, ApiError> {
+        records: &mut dyn Iterator<Item = Result<NewRecord, StorageError>>,
+    ) -> Result<usize, StorageError> {
         // A bulk load touches far more index pages than the default cache holds; without room
         // SQLite spills dirty pages to the WAL mid-transaction and reads them back.
         let cache: i64 = self.0.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
@@ -672,8 +678,8 @@ impl Tx for SqliteTx<'_> {
 
     fn nested(
         &self,
-        f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>,
-    ) -> Result<Result<(), ApiError>, ApiError> {
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), StorageError>,
+    ) -> Result<Result<(), StorageError>, StorageError> {
         self.0.prepare_cached("SAVEPOINT nested")?.execute([])?;
         let result = f(self);
         if result.is_err() {
@@ -683,7 +689,7 @@ impl Tx for SqliteTx<'_> {
         Ok(result)
     }
 
-    fn audit(&self, entry: &AuditEntry) -> Result<(), ApiError> {
+    fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError> {
         self.0
             .prepare_cached(
                 "INSERT INTO audit (at, actor_id, action, entity, record_id, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -699,7 +705,12 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn audit_trail(&self, entity: Entity, id: &str, limit: usize) -> Result<Vec<Value>, ApiError> {
+    fn audit_trail(
+        &self,
+        entity: Entity,
+        id: &str,
+        limit: usize,
+    ) -> Result<Vec<Value>, StorageError> {
         let mut stmt = self.0.prepare_cached(
             "SELECT a.id, a.at, a.actor_id, u.username, a.action, a.changes FROM audit a LEFT JOIN users u ON u.id = a.actor_id
              WHERE a.entity = ?1 AND a.record_id = ?2 ORDER BY a.id LIMIT ?3",
@@ -722,7 +733,7 @@ impl Tx for SqliteTx<'_> {
         &self,
         keys: &Hidden,
         except: Option<&str>,
-    ) -> Result<Vec<Record>, ApiError> {
+    ) -> Result<Vec<Record>, StorageError> {
         let mut found: Vec<Record> = Vec::new();
         for (column, key) in keys {
             let Some(key) = key else { continue };
@@ -746,14 +757,14 @@ impl Tx for SqliteTx<'_> {
         Ok(found)
     }
 
-    fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, ApiError> {
+    fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, StorageError> {
         Ok(self
             .0
             .prepare_cached("SELECT 1 FROM customers WHERE code = ?1 AND id IS NOT ?2")?
             .exists(params![code, except])?)
     }
 
-    fn username_taken(&self, username: &str, except: Option<&str>) -> Result<bool, ApiError> {
+    fn username_taken(&self, username: &str, except: Option<&str>) -> Result<bool, StorageError> {
         Ok(self
             .0
             .prepare_cached("SELECT 1 FROM users WHERE username = ?1 COLLATE NOCASE AND deleted = 0 AND id IS NOT ?2")?
@@ -765,7 +776,7 @@ impl Tx for SqliteTx<'_> {
         entity: Entity,
         name: &str,
         except: Option<&str>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StorageError> {
         let sql_text = format!(
             "SELECT 1 FROM {} WHERE name = ?1 COLLATE NOCASE AND deleted = 0 AND id IS NOT ?2",
             entity.name()
@@ -776,7 +787,7 @@ impl Tx for SqliteTx<'_> {
             .exists(params![name, except])?)
     }
 
-    fn next_counter(&self, name: &str) -> Result<i64, ApiError> {
+    fn next_counter(&self, name: &str) -> Result<i64, StorageError> {
         Ok(self
             .0
             .prepare_cached(
@@ -786,7 +797,7 @@ impl Tx for SqliteTx<'_> {
             .query_row([name], |r| r.get(0))?)
     }
 
-    fn sla(&self, priority: &str) -> Result<(i64, i64), ApiError> {
+    fn sla(&self, priority: &str) -> Result<(i64, i64), StorageError> {
         Ok(self
             .0
             .prepare_cached("SELECT first_response_minutes, resolution_minutes FROM sla_policies WHERE priority = ?1")?
@@ -795,7 +806,7 @@ impl Tx for SqliteTx<'_> {
             .unwrap_or((240, 1440)))
     }
 
-    fn team_of(&self, user_id: &str) -> Result<Option<String>, ApiError> {
+    fn team_of(&self, user_id: &str) -> Result<Option<String>, StorageError> {
         Ok(self
             .0
             .prepare_cached("SELECT team_id FROM users WHERE id = ?1")?
@@ -804,7 +815,7 @@ impl Tx for SqliteTx<'_> {
             .flatten())
     }
 
-    fn credentials(&self, username: &str) -> Result<Option<Credentials>, ApiError> {
+    fn credentials(&self, username: &str) -> Result<Option<Credentials>, StorageError> {
         Ok(self
             .0
             .prepare_cached(
@@ -827,7 +838,7 @@ impl Tx for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), ApiError> {
+    fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StorageError> {
         self.0
             .prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?
             .execute(params![user_id, hash])?;
@@ -839,14 +850,14 @@ impl Tx for SqliteTx<'_> {
         token_hash: &str,
         user_id: &str,
         expires_at: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StorageError> {
         self.0
             .prepare_cached("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![token_hash, user_id, format_time(chrono::Utc::now()), expires_at])?;
         Ok(())
     }
 
-    fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, ApiError> {
+    fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, StorageError> {
         Ok(self
             .0
             .prepare_cached(
@@ -865,14 +876,14 @@ impl Tx for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn delete_session(&self, token_hash: &str) -> Result<(), ApiError> {
+    fn delete_session(&self, token_hash: &str) -> Result<(), StorageError> {
         self.0
             .prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
             .execute([token_hash])?;
         Ok(())
     }
 
-    fn delete_sessions_of(&self, user_id: &str) -> Result<(), ApiError> {
+    fn delete_sessions_of(&self, user_id: &str) -> Result<(), StorageError> {
         self.0
             .prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
             .execute([user_id])?;
@@ -883,7 +894,7 @@ impl Tx for SqliteTx<'_> {
         &self,
         user_id: &str,
         key: &str,
-    ) -> Result<Option<IdempotentAnswer>, ApiError> {
+    ) -> Result<Option<IdempotentAnswer>, StorageError> {
         Ok(self
             .0
             .prepare_cached(
@@ -904,7 +915,7 @@ impl Tx for SqliteTx<'_> {
         user_id: &str,
         key: &str,
         answer: &IdempotentAnswer,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StorageError> {
         let now = chrono::Utc::now();
         self.0
             .prepare_cached(
@@ -931,7 +942,7 @@ impl SqliteTx<'_> {
     fn forget_answers_before(
         &self,
         cutoff: chrono::DateTime<chrono::Utc>,
-    ) -> Result<usize, ApiError> {
+    ) -> Result<usize, StorageError> {
         Ok(self
             .0
             .prepare_cached("DELETE FROM idempotency WHERE created_at < ?1")?
@@ -972,9 +983,12 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1
 /// another connection runs beside the writer instead. Ends when the sender is dropped.
 fn start_checkpointer(
     path: &Path,
-) -> Result<(mpsc::SyncSender<()>, std::thread::JoinHandle<()>), ApiError> {
+    synchronous: Synchronous,
+) -> Result<(mpsc::SyncSender<()>, std::thread::JoinHandle<()>), StorageError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // A checkpoint syncs the database file at this connection's level.
+    conn.pragma_update(None, "synchronous", synchronous.pragma())?;
     let (wake, woken) = mpsc::sync_channel::<()>(1);
     let thread = std::thread::Builder::new()
         .name("crm-checkpoint".into())
@@ -999,22 +1013,346 @@ fn start_checkpointer(
                 due = committed || woken.recv().is_ok();
             }
         })
-        .map_err(|e| ApiError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
+        .map_err(|e| StorageError::Other(format!("cannot start the checkpoint thread: {e}")))?;
     Ok((wake, thread))
 }
 
 /// Reader connections kept open between transactions.
 pub const MAX_IDLE_READERS: usize = 16;
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+/// How hard SQLite pushes each commit to the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// An acknowledged write survives a power cut: one fsync of the WAL per commit (the group
+    /// commit makes that one per batch of writes).
+    #[default]
+    Full,
+    /// No fsync per commit: a killed process loses nothing, but a power cut or OS crash can
+    /// lose the last acknowledged commits. Faster; only when asked for.
+    Normal,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+/// How [`Sqlite::open_with`] opens a database.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenOptions {
+    pub synchronous: Synchronous,
+}
+
+fn configure(conn: &Connection, synchronous: Synchronous) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    // WAL survives a killed process without losing a committed transaction; NORMAL skips the
-    // fsync per commit that FULL would add (only a power cut can lose the last commits).
+    // WAL survives a killed process without losing a committed transaction.
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", synchronous.pragma())?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     plan_once(conn)?;
     Ok(())
+}
+
+/// Why a database file is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("no database at {0}")]
+    Missing(PathBuf),
+    #[error(
+        "{0} is an empty file, not a crm database; move it away to start a fresh database there, or restore a backup onto it (crm-server restore FILE --force)"
+    )]
+    Empty(PathBuf),
+    #[error(
+        "{0} is not an SQLite database; give the path of a crm database, or a path where none exists yet"
+    )]
+    NotSqlite(PathBuf),
+    #[error("{0} is an SQLite database but not a crm database (it has no schema_migrations)")]
+    NotCrm(PathBuf),
+    #[error(
+        "{path} is at schema version {found}, newer than this crm-server knows ({known}); upgrade crm-server"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("{path} is damaged ({detail}); restore a backup (crm-server restore FILE --force)")]
+    Damaged { path: PathBuf, detail: String },
+    #[error("{path} is read-only: the server cannot write its database; make it writable")]
+    ReadOnly { path: PathBuf },
+    #[error("{0} exists; stop the server that uses it and add --force to replace it")]
+    Exists(PathBuf),
+    #[error("cannot read or write {path}: {detail}")]
+    Io { path: PathBuf, detail: String },
+}
+
+/// A refused file is told to the admin as it is: its message says what to do.
+impl From<FileError> for StorageError {
+    fn from(e: FileError) -> Self {
+        StorageError::Refused(e.to_string())
+    }
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> FileError + '_ {
+    move |e| FileError::Io {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    }
+}
+
+fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> FileError + '_ {
+    move |e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => FileError::NotSqlite(path.to_path_buf()),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => FileError::Damaged {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        _ => FileError::Io {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+    }
+}
+
+/// How thoroughly [`check_file`] looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// The header and the schema version only.
+    Header,
+    /// And `PRAGMA quick_check`: every page read, no index checked against its table.
+    Quick,
+    /// And `PRAGMA integrity_check`: everything.
+    Full,
+}
+
+/// Refuses an existing file that cannot be a database: empty, or without SQLite's header. A
+/// zero-length file is not quietly taken for a fresh database. Ok(false) when nothing is there.
+pub fn check_header(path: &Path) -> Result<bool, FileError> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(io_error(path)(e)),
+    };
+    let mut header = [0u8; 16];
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..]).map_err(io_error(path))? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    match read {
+        0 => Err(FileError::Empty(path.to_path_buf())),
+        16 if &header == b"SQLite format 3\0" => Ok(true),
+        _ => Err(FileError::NotSqlite(path.to_path_buf())),
+    }
+}
+
+/// The schema version of an open database; refuses one that is not a crm database or is newer
+/// than this build knows. 0 for a database with no tables yet.
+fn schema_version(conn: &Connection, path: &Path) -> Result<i64, FileError> {
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sqlite_error(path))?;
+    let has_migrations: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sqlite_error(path))?;
+    if !has_migrations {
+        return if tables == 0 {
+            Ok(0)
+        } else {
+            Err(FileError::NotCrm(path.to_path_buf()))
+        };
+    }
+    let found: i64 = conn
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sqlite_error(path))?;
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if found > known {
+        return Err(FileError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known,
+        });
+    }
+    Ok(found)
+}
+
+/// Checks an existing crm database without writing to it: the header, that it is a crm
+/// database this build knows, and (Quick, Full) SQLite's own check of its pages. Returns the
+/// schema version.
+pub fn check_file(path: &Path, check: Check) -> Result<i64, FileError> {
+    if !check_header(path)? {
+        return Err(FileError::Missing(path.to_path_buf()));
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sqlite_error(path))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(sqlite_error(path))?;
+    let version = schema_version(&conn, path)?;
+    let pragma = match check {
+        Check::Header => return Ok(version),
+        Check::Quick => "PRAGMA quick_check(20)",
+        Check::Full => "PRAGMA integrity_check(20)",
+    };
+    let problems: Vec<String> = conn
+        .prepare(pragma)
+        .and_then(|mut st| {
+            st.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .map_err(sqlite_error(path))?;
+    if problems != ["ok"] {
+        return Err(FileError::Damaged {
+            path: path.to_path_buf(),
+            detail: problems.join("; "),
+        });
+    }
+    Ok(version)
+}
+
+/// The database file and its WAL are the server's alone: 0600 (SQLite gives the WAL and the
+/// shared-memory file the database file's mode when it makes them).
+#[cfg(unix)]
+fn keep_private(path: &Path) -> Result<(), FileError> {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        match std::fs::metadata(&file) {
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io_error(&file))?;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error(&file)(e)),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_private(_: &Path) -> Result<(), FileError> {
+    Ok(())
+}
+
+/// Makes `dir` (and its parents) when missing; the last one only its owner may enter.
+fn create_private_dir(dir: &Path) -> Result<(), FileError> {
+    if dir.as_os_str().is_empty() || dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(io_error(dir))
+}
+
+/// Creates `path` empty, readable by its owner only; fails when it exists.
+fn create_private_file(path: &Path) -> Result<std::fs::File, FileError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            FileError::Exists(path.to_path_buf())
+        } else {
+            io_error(path)(e)
+        }
+    })
+}
+
+/// Writes a consistent copy of the database `conn` reads to `to` (new; 0600), synced to disk.
+fn copy_into(conn: &Connection, from: &Path, to: &Path) -> Result<(), FileError> {
+    let target = to.to_str().ok_or_else(|| FileError::Io {
+        path: to.to_path_buf(),
+        detail: "the path must be valid UTF-8".into(),
+    })?;
+    drop(create_private_file(to)?);
+    // VACUUM INTO takes an empty file, so the copy keeps the mode made above.
+    if let Err(e) = conn.execute("VACUUM INTO ?1", [target]) {
+        let _ = std::fs::remove_file(to);
+        return Err(sqlite_error(from)(e));
+    }
+    // VACUUM INTO does not sync what it wrote.
+    std::fs::File::open(to)
+        .and_then(|f| f.sync_all())
+        .map_err(io_error(to))
+}
+
+/// `crm-server restore FROM`: replaces the database at `to` with a checked copy of `from`. The
+/// copy is written beside `to` and renamed over it, so a failure leaves `to` as it was. An
+/// existing `to` is replaced only with `force` (the server must be stopped: its WAL goes).
+pub fn restore(from: &Path, to: &Path, force: bool) -> Result<i64, FileError> {
+    let version = check_file(from, Check::Full)?;
+    if version == 0 {
+        return Err(FileError::NotCrm(from.to_path_buf()));
+    }
+    if to.exists() && !force {
+        return Err(FileError::Exists(to.to_path_buf()));
+    }
+    if let Some(dir) = to.parent() {
+        create_private_dir(dir)?;
+    }
+    let mut staged = to.as_os_str().to_owned();
+    staged.push(".restoring");
+    let staged = PathBuf::from(staged);
+    match std::fs::remove_file(&staged) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_error(&staged)(e)),
+        _ => {}
+    }
+    let source = Connection::open_with_flags(
+        from,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sqlite_error(from))?;
+    copy_into(&source, from, &staged)?;
+    drop(source);
+    if let Err(e) = check_file(&staged, Check::Quick) {
+        let _ = std::fs::remove_file(&staged);
+        return Err(e);
+    }
+    // The old database's WAL would be replayed onto the restored file.
+    for suffix in ["-wal", "-shm"] {
+        let mut name = to.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_error(&file)(e)),
+            _ => {}
+        }
+    }
+    std::fs::rename(&staged, to).map_err(io_error(to))?;
+    #[cfg(unix)]
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_error(dir))?;
+    }
+    Ok(version)
 }
 
 /// Cached statements keep their plan. With STAT4 compiled in (the bundled SQLite has it), a
@@ -1029,20 +1367,35 @@ fn plan_once(conn: &Connection) -> rusqlite::Result<()> {
 
 impl Sqlite {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    pub fn open(path: &Path) -> Result<Sqlite, ApiError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| ApiError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    pub fn open(path: &Path) -> Result<Sqlite, StorageError> {
+        Sqlite::open_with(path, OpenOptions::default())
+    }
+
+    /// [`Sqlite::open`] with options. An existing file must be a crm database (an empty or
+    /// foreign file is refused, not taken for a fresh one); a file SQLite can only read is
+    /// refused too. [`check_file`] checks the pages; this does not.
+    pub fn open_with(path: &Path, options: OpenOptions) -> Result<Sqlite, StorageError> {
+        if let Some(dir) = path.parent() {
+            create_private_dir(dir)?;
         }
+        check_header(path)?;
         let writer = Connection::open(path)?;
-        configure(&writer)?;
+        if writer.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(FileError::ReadOnly {
+                path: path.to_path_buf(),
+            }
+            .into());
+        }
+        schema_version(&writer, path)?;
+        configure(&writer, options.synchronous)?;
         migrate(&writer)?;
+        keep_private(path)?;
         // The checkpoint thread does this connection's checkpoints (see start_checkpointer).
         writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         // Savepoints (Tx::nested) copy each page they change to a sub-journal; past 64 KiB that
         // spilled to a temporary file, and its writes were a third of a create's time.
         writer.pragma_update(None, "temp_store", "MEMORY")?;
-        let (checkpoints, checkpointer) = start_checkpointer(path)?;
+        let (checkpoints, checkpointer) = start_checkpointer(path, options.synchronous)?;
         Ok(Sqlite {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
@@ -1052,7 +1405,7 @@ impl Sqlite {
         })
     }
 
-    fn reader(&self) -> Result<Connection, ApiError> {
+    fn reader(&self) -> Result<Connection, StorageError> {
         let idle = self.readers.lock().map_err(|_| poisoned())?.pop();
         match idle {
             Some(conn) => Ok(conn),
@@ -1069,12 +1422,47 @@ impl Sqlite {
     }
 }
 
-fn poisoned() -> ApiError {
-    ApiError::Internal("a database lock was poisoned by an earlier panic".into())
+fn poisoned() -> StorageError {
+    StorageError::Other("a database lock was poisoned by an earlier panic".into())
+}
+
+/// SQLite's failures in storage's words: the API layer maps them to answers (busy: try again;
+/// a unique key taken: a conflict) instead of a bare 500.
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        use rusqlite::ffi::{SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE};
+        let rusqlite::Error::SqliteFailure(failure, message) = &e else {
+            return StorageError::Other(e.to_string());
+        };
+        match failure.code {
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StorageError::Busy,
+            ErrorCode::DiskFull => StorageError::DiskFull,
+            ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
+                StorageError::Corrupt(e.to_string())
+            }
+            ErrorCode::ConstraintViolation
+                if matches!(
+                    failure.extended_code,
+                    SQLITE_CONSTRAINT_UNIQUE | SQLITE_CONSTRAINT_PRIMARYKEY
+                ) =>
+            {
+                // "UNIQUE constraint failed: customers.code"
+                let key = message
+                    .as_deref()
+                    .and_then(|m| m.rsplit_once(": "))
+                    .map_or("key", |(_, key)| key);
+                StorageError::Conflict {
+                    key: key.to_string(),
+                }
+            }
+            _ => StorageError::Other(e.to_string()),
+        }
+    }
 }
 
 /// Applies the migrations the database has not seen, each in its own transaction.
-pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, ApiError> {
+pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, StorageError> {
     // Keys the migrations make again as the server makes them now.
     conn.create_scalar_function(
         "crm_phone_key",
@@ -1097,7 +1485,7 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, ApiError> {
     )?;
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
     if newest > known {
-        return Err(ApiError::Internal(format!(
+        return Err(StorageError::Other(format!(
             "the database is at schema version {newest}, newer than this crm-server knows ({known}); upgrade crm-server"
         )));
     }
@@ -1114,7 +1502,7 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, ApiError> {
             Ok(_) => conn.execute_batch("COMMIT")?,
             Err(e) => {
                 conn.execute_batch("ROLLBACK")?;
-                return Err(ApiError::Internal(format!("migration {name} failed: {e}")));
+                return Err(StorageError::Other(format!("migration {name} failed: {e}")));
             }
         }
         applied.push(*name);
@@ -1123,7 +1511,10 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, ApiError> {
 }
 
 impl Database for Sqlite {
-    fn read_tx(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>) -> Result<(), ApiError> {
+    fn read_tx(
+        &self,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
         let conn = self.reader()?;
         // Cached, not parsed anew for every request.
         conn.prepare_cached("BEGIN")?.execute([])?;
@@ -1136,7 +1527,10 @@ impl Database for Sqlite {
         result
     }
 
-    fn write_tx(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<(), ApiError>) -> Result<(), ApiError> {
+    fn write_tx(
+        &self,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
         let conn = self.writer.lock().map_err(|_| poisoned())?;
         conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         match f(&SqliteTx(&conn)) {
@@ -1161,18 +1555,15 @@ impl Database for Sqlite {
         }
     }
 
-    fn backup(&self, to: &Path) -> Result<(), ApiError> {
+    fn backup(&self, to: &Path) -> Result<(), StorageError> {
         if to.exists() {
-            return Err(ApiError::BadRequest(format!(
+            return Err(StorageError::Refused(format!(
                 "{} already exists; choose a new file for the backup",
                 to.display()
             )));
         }
         let conn = self.reader()?;
-        let target = to
-            .to_str()
-            .ok_or_else(|| ApiError::BadRequest("the backup path must be valid UTF-8".into()))?;
-        conn.execute("VACUUM INTO ?1", [target])?;
+        copy_into(&conn, &self.path, to)?;
         Ok(())
     }
 }
@@ -1286,6 +1677,159 @@ mod tests {
         assert_eq!(tx.forget_answers_before(cutoff).unwrap(), 1);
         assert_eq!(tx.idempotent_answer("u1", "old").unwrap(), None);
         assert_eq!(tx.idempotent_answer("u1", "new").unwrap(), Some(answer));
+    }
+
+    fn synchronous_of(db: &Sqlite) -> i64 {
+        let writer = db.writer.lock().unwrap();
+        writer
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn commits_are_synced_to_disk_unless_asked_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Sqlite::open(&dir.path().join("a.db")).unwrap();
+        assert_eq!(synchronous_of(&db), 2, "FULL by default");
+        let options = OpenOptions {
+            synchronous: Synchronous::Normal,
+        };
+        let db = Sqlite::open_with(&dir.path().join("b.db"), options).unwrap();
+        assert_eq!(synchronous_of(&db), 1);
+    }
+
+    #[test]
+    fn an_empty_or_foreign_file_is_not_taken_for_a_fresh_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(matches!(check_header(&empty), Err(FileError::Empty(_))));
+        assert!(Sqlite::open(&empty).is_err());
+        assert_eq!(
+            std::fs::metadata(&empty).unwrap().len(),
+            0,
+            "left as it was"
+        );
+
+        let text = dir.path().join("notes.db");
+        std::fs::write(&text, "not a database, but long enough to have a header").unwrap();
+        assert!(matches!(check_header(&text), Err(FileError::NotSqlite(_))));
+        assert!(Sqlite::open(&text).is_err());
+
+        let other = dir.path().join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1)")
+            .unwrap();
+        assert!(matches!(
+            check_file(&other, Check::Quick),
+            Err(FileError::NotCrm(_))
+        ));
+        assert!(Sqlite::open(&other).is_err());
+    }
+
+    /// A database of `pages` pages or more, closed, with its WAL folded in.
+    fn database_with_data(path: &Path) {
+        let db = Sqlite::open(path).unwrap();
+        crate::seed::demo(&db, 30).unwrap();
+    }
+
+    #[test]
+    fn overwritten_pages_are_found_by_the_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        database_with_data(&path);
+        assert!(check_file(&path, Check::Quick).is_ok());
+        assert!(check_file(&path, Check::Full).is_ok());
+        // Overwrite pages in the middle of the file, past the schema.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let page = 4096;
+        assert!(bytes.len() > 8 * page);
+        for b in &mut bytes[3 * page..6 * page] {
+            *b = 0x5a;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(matches!(
+            check_file(&path, Check::Quick),
+            Err(FileError::Damaged { .. })
+        ));
+        assert!(matches!(
+            check_file(&path, Check::Full),
+            Err(FileError::Damaged { .. })
+        ));
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_its_wal_and_backups_are_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new").join("server.db");
+        let db = Sqlite::open(&path).unwrap();
+        db.write_tx(&mut |tx| tx.next_counter("x").map(|_| ()))
+            .unwrap();
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("new").join("server.db-wal")), 0o600);
+        let backup = dir.path().join("copy.db");
+        db.backup(&backup).unwrap();
+        assert_eq!(mode(&backup), 0o600);
+        drop(db);
+        // An older database left readable by others is closed up when opened.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(Sqlite::open(&path).unwrap());
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn a_restore_is_checked_and_replaces_only_when_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("server.db");
+        let backup = dir.path().join("backup.db");
+        {
+            let db = Sqlite::open(&live).unwrap();
+            crate::seed::demo(&db, 10).unwrap();
+            db.backup(&backup).unwrap();
+            // A write after the backup, which the restore takes back.
+            db.write_tx(&mut |tx| tx.next_counter("after").map(|_| ()))
+                .unwrap();
+        }
+        assert!(matches!(
+            restore(&backup, &live, false),
+            Err(FileError::Exists(_))
+        ));
+        let version = restore(&backup, &live, true).unwrap();
+        assert_eq!(version, MIGRATIONS.last().unwrap().0);
+        let db = Sqlite::open(&live).unwrap();
+        let mut after = 0;
+        db.write_tx(&mut |tx| {
+            after = tx.next_counter("after")?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(after, 1, "the restored database is the backup's");
+        drop(db);
+
+        // Neither a damaged file nor a foreign one is restored.
+        let garbage = dir.path().join("garbage.db");
+        std::fs::write(&garbage, vec![7u8; 8192]).unwrap();
+        assert!(restore(&garbage, &dir.path().join("fresh.db"), false).is_err());
+        let empty = dir.path().join("empty.db");
+        Connection::open(&empty)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        assert!(matches!(
+            restore(&empty, &dir.path().join("fresh.db"), false),
+            Err(FileError::NotCrm(_))
+        ));
+        assert!(!dir.path().join("fresh.db").exists());
     }
 
     #[test]

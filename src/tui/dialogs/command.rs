@@ -293,8 +293,12 @@ mod tests {
         );
         assert_eq!(complete("cust", &themes), ["customers "]);
         assert_eq!(
-            complete("list opportuniti", &themes),
-            ["list opportunities"]
+            complete("list op", &themes),
+            ["list opportunities", "list opportunity_competitors"]
+        );
+        assert_eq!(
+            complete("list compe", &themes),
+            ["list competitors", "list competitor_products"]
         );
     }
 

@@ -70,22 +70,14 @@ pub fn title_in(entity: Entity, record: &Record, names: &HashMap<String, String>
     }
 }
 
-/// The fields a list shows: the generated number first, then the name-like fields, then those
-/// one filters or sorts by; long text, maps and lists are left for the record's view.
+/// The fields a list shows: the descriptor's columns, as many as fit a screen.
 pub fn columns(entity: Entity) -> Vec<&'static Field> {
-    let listed = |f: &&Field| match f.kind {
-        Kind::Text(n) => n <= 300,
-        Kind::Map | Kind::Tags | Kind::Refs(_) => false,
-        _ => true,
-    };
-    let mut cols: Vec<&Field> = entity.fields().iter().filter(|f| f.generated).collect();
-    for f in entity.fields().iter().filter(listed) {
-        let wanted =
-            matches!(f.name, "name" | "subject" | "username") || f.filter || f.sort || f.required;
-        if wanted && !cols.iter().any(|c| c.name == f.name) {
-            cols.push(f);
-        }
-    }
+    let mut cols: Vec<&Field> = entity
+        .descriptor()
+        .columns
+        .iter()
+        .filter_map(|name| entity.field(name))
+        .collect();
     cols.truncate(MAX_COLUMNS);
     cols
 }

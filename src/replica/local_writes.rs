@@ -44,21 +44,8 @@ impl Replica {
             return Err(ReplicaError::Exists { entity, id });
         }
         let entry = OutboxEntry {
-            seq: 0,
-            entity,
-            record_id: id.clone(),
-            op: Op::Create,
             fields: body,
-            base: Map::new(),
-            base_version: 0,
-            idempotency_key: Uuid::new_v4().to_string(),
-            state: EntryState::Pending,
-            attempts: 0,
-            next_attempt_at: 0,
-            last_error: None,
-            allow_duplicate: false,
-            created_at: self.now_text(),
-            user_id: self.user_id()?,
+            ..self.new_entry(entity, &id, Op::Create)?
         };
         let tx = Tx::begin(&self.outbox)?;
         outbox::insert(&self.outbox, &entry)?;
@@ -125,21 +112,10 @@ impl Replica {
                 outbox::insert(
                     &self.outbox,
                     &OutboxEntry {
-                        seq: 0,
-                        entity,
-                        record_id: id.to_string(),
-                        op: Op::Update,
                         fields: changed,
                         base,
                         base_version: current.version,
-                        idempotency_key: Uuid::new_v4().to_string(),
-                        state: EntryState::Pending,
-                        attempts: 0,
-                        next_attempt_at: 0,
-                        last_error: None,
-                        allow_duplicate: false,
-                        created_at: self.now_text(),
-                        user_id: self.user_id()?,
+                        ..self.new_entry(entity, id, Op::Update)?
                     },
                 )?;
             }
@@ -174,23 +150,11 @@ impl Replica {
             outbox::insert(
                 &self.outbox,
                 &OutboxEntry {
-                    seq: 0,
-                    entity,
-                    record_id: id.to_string(),
-                    op: Op::Delete,
-                    fields: Map::new(),
                     // The server's copy rides along, to restore the record if the delete is
                     // discarded.
                     base: self.server_copy(entity, id)?.unwrap_or_default(),
                     base_version: current.version,
-                    idempotency_key: Uuid::new_v4().to_string(),
-                    state: EntryState::Pending,
-                    attempts: 0,
-                    next_attempt_at: 0,
-                    last_error: None,
-                    allow_duplicate: false,
-                    created_at: self.now_text(),
-                    user_id: self.user_id()?,
+                    ..self.new_entry(entity, id, Op::Delete)?
                 },
             )?;
         }
@@ -322,6 +286,28 @@ impl Replica {
         self.write_record(entry.entity, &entry.record_id, server.as_ref(), &mut dirty)?;
         self.finish(&mut dirty)?;
         tx.commit()
+    }
+
+    /// A new entry of the signed-in user, pending, never sent, with a fresh idempotency key;
+    /// the caller fills in what it sends and what it started from.
+    fn new_entry(&self, entity: Entity, id: &str, op: Op) -> Result<OutboxEntry, ReplicaError> {
+        Ok(OutboxEntry {
+            seq: 0,
+            entity,
+            record_id: id.to_string(),
+            op,
+            fields: Map::new(),
+            base: Map::new(),
+            base_version: 0,
+            idempotency_key: Uuid::new_v4().to_string(),
+            state: EntryState::Pending,
+            attempts: 0,
+            next_attempt_at: 0,
+            last_error: None,
+            allow_duplicate: false,
+            created_at: self.now_text(),
+            user_id: self.user_id()?,
+        })
     }
 
     /// Recomputes one row in its own transaction.

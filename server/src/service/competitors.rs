@@ -1,4 +1,4 @@
-//! The rules of competitor records beyond their fields and access: one competitor per name,
+//! Competitors: the rules of their records beyond their fields and access: one competitor per name,
 //! a product offered in a deal is that competitor's, and a competitor is in a deal once.
 
 use serde_json::{Value, json};

@@ -1,0 +1,17 @@
+//! The domain rules, each defined once and called by the server's service, the demo seeder and
+//! the client (which checks what it can before a write reaches the server). Pure: no storage,
+//! no clock of their own; the caller passes the records and `now`.
+//!
+//! - [`numbers`]: human record numbers (`C000123`, `T-000123`), made and read back.
+//! - [`sla`]: a ticket's due times from its priority's service level.
+//! - [`reasons`]: the fields a state needs (a won or lost deal its reason, a resolved ticket its
+//!   resolution) and the ones it forbids.
+//! - [`reminders`]: birthdays, overdue follow-ups and customers not contacted for too long.
+//! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
+
+pub mod numbers;
+pub mod reasons;
+pub mod reminders;
+pub mod sla;
+
+pub use reasons::Problem;

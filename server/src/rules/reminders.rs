@@ -1,0 +1,221 @@
+//! Reminders: contacts' birthdays coming up, follow-ups past their due time, and customers not
+//! contacted for longer than their level allows. Pure decisions over records and a `now`; the
+//! caller reads the records (the client from its replica).
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde_json::Value;
+
+use crate::store::Record;
+
+fn time(record: &Record, field: &str) -> Option<DateTime<Utc>> {
+    record
+        .get(field)
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The next time a birthday comes round on or after `from` (29 February is kept on the 28th in
+/// other years).
+pub fn next_anniversary(born: NaiveDate, from: NaiveDate) -> Option<NaiveDate> {
+    for year in [from.year(), from.year() + 1] {
+        let date = NaiveDate::from_ymd_opt(year, born.month(), born.day())
+            .or_else(|| NaiveDate::from_ymd_opt(year, born.month(), born.day() - 1))?;
+        if date >= from {
+            return Some(date);
+        }
+    }
+    None
+}
+
+/// A contact's birthday (`YYYY-MM-DD` in its `birthday` field) falling in `[from, to]`: the
+/// date it falls on.
+pub fn birthday_between(contact: &Record, from: NaiveDate, to: NaiveDate) -> Option<NaiveDate> {
+    let born = contact
+        .get("birthday")
+        .and_then(Value::as_str)
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())?;
+    next_anniversary(born, from).filter(|d| *d <= to)
+}
+
+/// When an activity happens: its start, else its due time.
+pub fn activity_time(activity: &Record) -> Option<DateTime<Utc>> {
+    time(activity, "starts_at").or_else(|| time(activity, "due_at"))
+}
+
+/// A follow-up is overdue when it is not done and its due time has passed.
+pub fn is_overdue(activity: &Record, now: DateTime<Utc>) -> bool {
+    activity.get("done") != Some(&Value::Bool(true))
+        && time(activity, "due_at").is_some_and(|due| due < now)
+}
+
+/// The order overdue follow-ups are listed in: longest overdue first.
+pub fn overdue_order(a: &Record, b: &Record) -> Ordering {
+    time(a, "due_at").cmp(&time(b, "due_at"))
+}
+
+/// The last contact with a customer: the latest of its activities that has happened by `now`.
+pub fn last_contact<'a>(
+    activities: impl IntoIterator<Item = &'a Record>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    activities
+        .into_iter()
+        .filter_map(activity_time)
+        .filter(|t| *t <= now)
+        .max()
+}
+
+/// How many days a customer of `level` may go without contact, from the user's settings
+/// (`[("A", 14), ("B", 30)]`); None: its level is not watched.
+pub fn quiet_days(level: &str, by_level: &[(String, u32)]) -> Option<u32> {
+    by_level.iter().find(|(l, _)| l == level).map(|(_, d)| *d)
+}
+
+/// Whether a customer last contacted at `last` (never: None) has gone `days` days without
+/// contact by `now`.
+pub fn is_quiet(last: Option<DateTime<Utc>>, now: DateTime<Utc>, days: u32) -> bool {
+    last.is_none_or(|t| t <= now - Duration::days(i64::from(days)))
+}
+
+/// Whether `customer`, whose activities these are, is overdue for contact by its level.
+/// Returns its last contact when it is.
+pub fn quiet_customer<'a>(
+    customer: &Record,
+    activities: impl IntoIterator<Item = &'a Record>,
+    now: DateTime<Utc>,
+    by_level: &[(String, u32)],
+) -> Option<Option<DateTime<Utc>>> {
+    let level = customer.get("level").and_then(Value::as_str).unwrap_or("");
+    let days = quiet_days(level, by_level)?;
+    let last = last_contact(activities, now);
+    is_quiet(last, now, days).then_some(last)
+}
+
+/// The order quiet customers are listed in: longest without contact first (never contacted
+/// before all), then by name.
+pub fn quiet_order(
+    (a_last, a_name): (Option<DateTime<Utc>>, &str),
+    (b_last, b_name): (Option<DateTime<Utc>>, &str),
+) -> Ordering {
+    a_last.cmp(&b_last).then(a_name.cmp(b_name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(v: Value) -> Record {
+        v.as_object().cloned().unwrap()
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_birthday_comes_round_this_year_or_next_and_leap_days_on_the_28th() {
+        assert_eq!(
+            next_anniversary(day("1980-06-15"), day("2026-06-01")),
+            Some(day("2026-06-15"))
+        );
+        assert_eq!(
+            next_anniversary(day("1980-06-15"), day("2026-06-16")),
+            Some(day("2027-06-15"))
+        );
+        assert_eq!(
+            next_anniversary(day("1980-02-29"), day("2026-01-01")),
+            Some(day("2026-02-28"))
+        );
+        assert_eq!(
+            next_anniversary(day("1980-02-29"), day("2027-03-01")),
+            Some(day("2028-02-29"))
+        );
+    }
+
+    #[test]
+    fn only_birthdays_inside_the_range_are_reminded() {
+        let k = record(json!({"birthday": "1990-12-31"}));
+        assert_eq!(
+            birthday_between(&k, day("2026-12-25"), day("2027-01-07")),
+            Some(day("2026-12-31"))
+        );
+        assert_eq!(
+            birthday_between(&k, day("2026-12-01"), day("2026-12-30")),
+            None
+        );
+        let none = record(json!({"birthday": null}));
+        assert_eq!(
+            birthday_between(&none, day("2026-01-01"), day("2026-12-31")),
+            None
+        );
+        let bad = record(json!({"birthday": "31/12/1990"}));
+        assert_eq!(
+            birthday_between(&bad, day("2026-01-01"), day("2026-12-31")),
+            None
+        );
+    }
+
+    #[test]
+    fn overdue_means_not_done_and_due_before_now() {
+        let now = at("2026-05-10T09:00:00Z");
+        let due = |due: &str, done: bool| record(json!({"due_at": due, "done": done}));
+        assert!(is_overdue(&due("2026-05-10T08:59:00Z", false), now));
+        assert!(!is_overdue(&due("2026-05-10T08:59:00Z", true), now));
+        assert!(!is_overdue(&due("2026-05-10T09:00:00Z", false), now));
+        assert!(!is_overdue(&record(json!({"done": false})), now));
+        let (a, b) = (
+            due("2026-05-01T00:00:00Z", false),
+            due("2026-05-02T00:00:00Z", false),
+        );
+        assert_eq!(overdue_order(&a, &b), Ordering::Less);
+    }
+
+    #[test]
+    fn a_customer_is_quiet_after_its_levels_days_counted_from_past_activities_only() {
+        let now = at("2026-05-31T12:00:00Z");
+        let by_level = vec![("A".to_string(), 14), ("B".to_string(), 30)];
+        let a = record(json!({"level": "A"}));
+        let c = record(json!({"level": "C"}));
+        let met = |t: &str| record(json!({"starts_at": t}));
+        let old = [met("2026-05-10T12:00:00Z")];
+        // 21 days ago is past A's 14: quiet, with the last contact.
+        assert_eq!(
+            quiet_customer(&a, &old, now, &by_level),
+            Some(Some(at("2026-05-10T12:00:00Z")))
+        );
+        // A meeting planned for tomorrow is no contact yet.
+        let planned = [met("2026-05-10T12:00:00Z"), met("2026-06-01T12:00:00Z")];
+        assert!(quiet_customer(&a, &planned, now, &by_level).is_some());
+        // A call yesterday (only a due time) keeps it off the list.
+        let recent = [record(json!({"due_at": "2026-05-30T12:00:00Z"}))];
+        assert_eq!(quiet_customer(&a, &recent, now, &by_level), None);
+        // Never contacted, and a level not watched.
+        assert_eq!(quiet_customer(&a, &[], now, &by_level), Some(None));
+        assert_eq!(quiet_customer(&c, &[], now, &by_level), None);
+        // Exactly the limit counts as quiet.
+        assert!(is_quiet(Some(now - Duration::days(14)), now, 14));
+        assert!(!is_quiet(Some(now - Duration::days(13)), now, 14));
+    }
+
+    #[test]
+    fn quiet_customers_never_contacted_come_first_then_longest_then_by_name() {
+        let t = at("2026-05-01T00:00:00Z");
+        assert_eq!(quiet_order((None, "Z"), (Some(t), "A")), Ordering::Less);
+        assert_eq!(
+            quiet_order((Some(t), "B"), (Some(t), "A")),
+            Ordering::Greater
+        );
+        assert_eq!(
+            quiet_order((Some(t), "B"), (Some(t + Duration::days(1)), "A")),
+            Ordering::Less
+        );
+    }
+}

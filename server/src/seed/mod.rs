@@ -1,0 +1,159 @@
+//! Deterministic demo data for `crm-server seed --demo` and `crm demo`: teams and users, Chinese
+//! and English customers with contacts, a pipeline across every stage, a month of calendar around
+//! today and a ticket queue with breached and nearly due service levels.
+//!
+//! Everything comes from a fixed-seed PRNG, a stream per record, so the same customer count gives
+//! the same names, codes, ids and fields, and a larger count begins with the same customers; only
+//! times move, being offsets from now. Users and teams go through [`service::create`] (passwords
+//! hashed, rules applied). The bulk records are built here as full stored records (every field,
+//! system fields, read sets from [`crate::access::read_set`]) by one thread and written by
+//! another through [`crate::store::Tx::insert_new`] in large transactions, because a million
+//! customers through `service::create` one by one would take hours. What `service::create`
+//! would derive is derived by the same rules ([`crate::rules`], [`crate::dedupe`]): codes and
+//! ticket numbers, SLA due times, the duplicate-check keys.
+//!
+//! A generator per entity (`customers.rs`, `contacts.rs`, `opportunities.rs`, `tickets.rs`,
+//! `activities.rs`) over shared state (`gen.rs`, `rng.rs`), users and teams (`users.rs`,
+//! `setup.rs`), the writer (`feed.rs`), the word lists as data (`words.json`, `words.rs`).
+
+mod activities;
+mod contacts;
+mod customers;
+mod feed;
+mod generator;
+mod opportunities;
+mod rng;
+mod setup;
+mod tickets;
+mod users;
+mod words;
+
+#[cfg(test)]
+mod tests;
+
+pub use users::{DEMO_PASSWORD, DEMO_USERS, DemoUser};
+
+use std::fmt;
+use std::sync::mpsc::sync_channel;
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::store::{self, AuditEntry, Database, NewRecord};
+use feed::write_customers;
+use generator::Gen;
+use setup::setup;
+
+/// Customers per write transaction: large enough that commits are rare, small enough that the
+/// WAL and the memory held stay modest.
+const BATCH: usize = 100_000;
+/// Customers the generator hands to the writer at a time: small, so each batch of records is
+/// freed soon after it was allocated.
+const CHUNK: usize = 500;
+/// Customers remembered (with their contacts and opportunities) for activities and tickets.
+const POOL: usize = 4_000;
+const MAX_ACTIVITIES: usize = 3_000;
+const MAX_TICKETS: usize = 3_000;
+const SEED: u64 = 0x5EED_0C2A_2026_0001;
+/// Ids are version-7 UUIDs whose timestamps count up from here, one millisecond per record, so
+/// they are the same on every run and each index on `id` is appended to rather than split.
+const ID_EPOCH_MS: u64 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
+
+/// What a seed made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub teams: usize,
+    pub users: usize,
+    pub customers: usize,
+    pub contacts: usize,
+    pub opportunities: usize,
+    pub activities: usize,
+    pub tickets: usize,
+    pub comments: usize,
+}
+
+impl fmt::Display for SeedReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "seeded {} customers, {} contacts, {} opportunities, {} activities, {} tickets with {} comments; {} users in {} teams",
+            self.customers,
+            self.contacts,
+            self.opportunities,
+            self.activities,
+            self.tickets,
+            self.comments,
+            self.users,
+            self.teams
+        )
+    }
+}
+
+/// Fills an empty database with demo data: the [`DEMO_USERS`] and their teams, `customers`
+/// customers with their contacts and opportunities, and (capped for large counts) a month of
+/// activities and a queue of tickets with comments. Refuses a database that holds customers.
+pub fn demo(db: &dyn Database, customers: usize) -> Result<SeedReport, ApiError> {
+    seed(db, customers, BATCH, CHUNK)
+}
+
+/// [`demo`] with the sizes of transactions and of the generator's chunks given, so tests can
+/// cross their boundaries with few customers.
+fn seed(
+    db: &dyn Database,
+    customers: usize,
+    batch: usize,
+    chunk: usize,
+) -> Result<SeedReport, ApiError> {
+    let chunk = chunk.max(1);
+    let now = Utc::now();
+    let setup = store::write(db, setup)?;
+    let teams = setup.teams_made;
+    // One thread makes the customers while this one writes them: SQLite is the bottleneck, so
+    // the making is hidden behind it.
+    let mut g = std::thread::scope(|scope| {
+        let (send, receive) = sync_channel::<Vec<NewRecord>>(16);
+        let maker = scope.spawn(move || {
+            let mut g = Gen::new(now, setup, customers);
+            g.customers(&send, chunk);
+            g
+        });
+        let written = write_customers(db, &receive, customers, batch, chunk);
+        // Unblocks the maker when the writer stopped early.
+        drop(receive);
+        let g = maker
+            .join()
+            .map_err(|_| ApiError::Internal("the demo data generator failed".into()))?;
+        written.map(|()| g)
+    })?;
+    let mut report = SeedReport {
+        teams,
+        users: DEMO_USERS.len(),
+        customers,
+        contacts: g.contacts,
+        opportunities: g.opportunities,
+        ..SeedReport::default()
+    };
+    store::write(db, |tx| -> Result<(), ApiError> {
+        let tickets = g.tickets(tx, &mut report)?;
+        let activities = g.activities(&mut report);
+        tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
+        Ok(tx.audit(&AuditEntry {
+            actor_id: Some(crate::system_actor().id),
+            action: "seed",
+            entity: None,
+            record_id: None,
+            changes: Some(json!({
+                "teams": report.teams,
+                "users": report.users,
+                "customers": report.customers,
+                "contacts": report.contacts,
+                "opportunities": report.opportunities,
+                "activities": report.activities,
+                "tickets": report.tickets,
+                "comments": report.comments,
+            })),
+        })?)
+    })?;
+    Ok(report)
+}

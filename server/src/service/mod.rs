@@ -1,0 +1,461 @@
+//! The domain rules of every read and write, written against the storage primitives in
+//! [`crate::store::Tx`]: validation, permissions, generated numbers, SLA times, the duplicate
+//! check, optimistic concurrency, the access lists, the change feed and the audit trail.
+//!
+//! This file holds the operations (get, list, create, update, delete) and what they share; the
+//! rules of each area live beside it: `customers.rs`, `sales.rs` (opportunities, stages),
+//! `activities.rs`, `tickets.rs` (tickets and their comments), `users.rs` (users, teams),
+//! `feed.rs` (change feed, first-sync snapshot, audit trail) and `wire.rs` (their wire types).
+
+mod activities;
+mod competitors;
+mod customers;
+mod feed;
+mod sales;
+mod tickets;
+mod users;
+
+pub use feed::{audit_trail, feed, snapshot};
+pub use users::{NamedTeam, team_named};
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::access::{self, Actor, Denied, Lookup};
+use crate::error::ApiError;
+use crate::schema::{Entity, Kind};
+use crate::store::{AuditEntry, ListQuery, Record, Tx};
+use crate::validate::{self, Mode, format_time};
+use customers::{check_duplicates, hidden_columns};
+
+/// Lets the pure access rules look things up through a transaction. A failed look-up reads as
+/// "nothing there", which denies rather than grants.
+struct TxLookup<'a>(&'a dyn Tx);
+
+impl Lookup for TxLookup<'_> {
+    fn read_set(&self, entity: Entity, id: &str) -> Option<BTreeSet<String>> {
+        match self.0.get(entity, id) {
+            Ok(Some(stored)) if !stored.deleted => self.0.read_set(entity, id).ok(),
+            _ => None,
+        }
+    }
+    fn team_of(&self, user_id: &str) -> Option<String> {
+        self.0.team_of(user_id).ok().flatten()
+    }
+}
+
+fn denied(entity: Entity, d: Denied) -> ApiError {
+    match d {
+        Denied::Hidden => ApiError::NotFound(entity.noun()),
+        Denied::Forbidden(message) => ApiError::forbidden(message),
+    }
+}
+
+fn problems_to_error(p: validate::Problems) -> ApiError {
+    if p.forbidden.is_empty() {
+        ApiError::Invalid(p.invalid)
+    } else {
+        ApiError::Forbidden {
+            message: "you may not set some of these fields".into(),
+            fields: p.forbidden,
+        }
+    }
+}
+
+fn text<'a>(record: &'a Record, field: &str) -> Option<&'a str> {
+    record.get(field).and_then(Value::as_str)
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// Reads one live record the actor may see.
+pub fn get(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<Record, ApiError> {
+    let stored = tx
+        .get(entity, id)?
+        .filter(|s| !s.deleted)
+        .ok_or(ApiError::NotFound(entity.noun()))?;
+    if !actor.is_admin() && !actor.may_read(&tx.read_set(entity, id)?) {
+        return Err(ApiError::NotFound(entity.noun()));
+    }
+    Ok(stored.record)
+}
+
+/// The principals to filter by: None for admins, who see everything.
+pub fn viewer(actor: &Actor) -> Option<Vec<String>> {
+    (!actor.is_admin()).then(|| actor.principals())
+}
+
+pub fn list(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    query: &ListQuery,
+) -> Result<Vec<Record>, ApiError> {
+    Ok(tx.list(entity, query, viewer(actor).as_deref())?)
+}
+
+/// What a write returns: the record and whether it was created by this call.
+pub struct Written {
+    pub record: Record,
+    pub created: bool,
+}
+
+pub fn create(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    body: &Record,
+    allow_duplicate: bool,
+) -> Result<Written, ApiError> {
+    let mut record =
+        validate::check(entity, body, Mode::Create, actor.role).map_err(problems_to_error)?;
+    let password = record.remove("password");
+    let id = match record.remove("id") {
+        Some(Value::String(id)) => id,
+        _ => Uuid::now_v7().hyphenated().to_string(),
+    };
+    if tx.get(entity, &id)?.is_some() {
+        // Nothing of the record: whoever made it, it may since have moved out of the asker's
+        // sight. A retry gets the first answer back through its Idempotency-Key instead.
+        return Err(ApiError::Conflict {
+            message: format!(
+                "a {} with id {id} already exists; a retry must send the first request's Idempotency-Key",
+                entity.noun()
+            ),
+            existing: None,
+        });
+    }
+    let stamp = format_time(now());
+    record.insert("id".into(), Value::String(id.clone()));
+    record.insert("version".into(), json!(1));
+    record.insert("created_at".into(), Value::String(stamp.clone()));
+    record.insert("updated_at".into(), Value::String(stamp));
+    record.insert("created_by".into(), Value::String(actor.id.clone()));
+
+    prepare(tx, actor, entity, None, &mut record)?;
+    check_links(tx, entity, &record, None)?;
+    let lookup = TxLookup(tx);
+    access::may_hold(actor, entity, &record, &lookup).map_err(|d| denied(entity, d))?;
+    if entity == Entity::Customers && !allow_duplicate {
+        check_duplicates(tx, &record, None)?;
+    }
+    let hidden = hidden_columns(entity, &record);
+    tx.insert(entity, &record, &hidden)?;
+    if entity == Entity::Users {
+        let password = password
+            .as_ref()
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::invalid("password", "is required"))?;
+        tx.set_password_hash(&id, &crate::auth::hash_password(password)?)?;
+    }
+    let set = access::read_set(entity, &record, &lookup);
+    tx.set_read_set(entity, &id, &set)?;
+    tx.record_change(entity, &id, &BTreeSet::new())?;
+    tickets::after_write(tx, actor, entity, None, &record)?;
+    tx.audit(&AuditEntry {
+        actor_id: Some(actor.id.clone()),
+        action: "create",
+        entity: Some(entity),
+        record_id: Some(id),
+        changes: Some(Value::Object(audit_fields(entity, &record))),
+    })?;
+    Ok(Written {
+        record,
+        created: true,
+    })
+}
+
+pub fn update(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+    body: &Record,
+    if_match: Option<i64>,
+) -> Result<Record, ApiError> {
+    let current = tx
+        .get(entity, id)?
+        .filter(|s| !s.deleted)
+        .ok_or(ApiError::NotFound(entity.noun()))?
+        .record;
+    let old_set = tx.read_set(entity, id)?;
+    let lookup = TxLookup(tx);
+    access::may_change(actor, entity, &current, &old_set, &lookup)
+        .map_err(|d| denied(entity, d))?;
+    let version = current.get("version").and_then(Value::as_i64).unwrap_or(0);
+    if if_match.is_some_and(|v| v != version) {
+        return Err(ApiError::Stale { current });
+    }
+    let mut changes =
+        validate::check(entity, body, Mode::Patch, actor.role).map_err(problems_to_error)?;
+    let password = changes.remove("password");
+    let mut record = current.clone();
+    for (k, v) in changes {
+        record.insert(k, v);
+    }
+    prepare(tx, actor, entity, Some(&current), &mut record)?;
+    check_links(tx, entity, &record, Some(&current))?;
+    access::may_hold_from(actor, entity, Some(&current), &record, &lookup)
+        .map_err(|d| denied(entity, d))?;
+    if entity == Entity::Customers
+        && record_changed_any(&current, &record, &["name", "phone", "email"])
+    {
+        check_duplicates(tx, &record, Some(id)).or_else(|e| match e {
+            // Edits are not blocked by an existing near-duplicate; creates are.
+            ApiError::Conflict {
+                existing: Some(_), ..
+            } => Ok(()),
+            other => Err(other),
+        })?;
+    }
+    if entity == Entity::Users {
+        users::keep_an_admin(tx, &current, &record)?;
+    }
+    let changed = diff(&current, &record);
+    if let Some(password) = password {
+        let password = password
+            .as_str()
+            .ok_or_else(|| ApiError::invalid("password", "must be text"))?;
+        tx.set_password_hash(id, &crate::auth::hash_password(password)?)?;
+        tx.delete_sessions_of(id)?;
+    }
+    if changed.is_empty() {
+        return Ok(current);
+    }
+    record.insert("version".into(), json!(version + 1));
+    record.insert("updated_at".into(), Value::String(format_time(now())));
+    tx.update(entity, &record, &hidden_columns(entity, &record), false)?;
+
+    let new_set = access::read_set(entity, &record, &lookup);
+    let dropped: BTreeSet<String> = old_set.difference(&new_set).cloned().collect();
+    if new_set != old_set {
+        tx.set_read_set(entity, id, &new_set)?;
+    }
+    tx.record_change(entity, id, &dropped)?;
+    let team_moved = entity == Entity::Users && changed.contains_key("team_id");
+    if new_set != old_set || team_moved {
+        refresh_dependents(tx, entity, id)?;
+    }
+    // A user disabled, or given another role or team, signs in again: their tokens carried
+    // the old access, and their client rebuilds its copy for the new one.
+    let access_moved = entity == Entity::Users
+        && (changed.contains_key("role") || changed.contains_key("team_id"));
+    if entity == Entity::Users
+        && (access_moved || record.get("active") == Some(&Value::Bool(false)))
+    {
+        tx.delete_sessions_of(id)?;
+    }
+    tickets::after_write(tx, actor, entity, Some(&current), &record)?;
+    tx.audit(&AuditEntry {
+        actor_id: Some(actor.id.clone()),
+        action: "update",
+        entity: Some(entity),
+        record_id: Some(id.to_string()),
+        changes: Some(Value::Object(changed)),
+    })?;
+    Ok(record)
+}
+
+pub fn delete(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+    if_match: Option<i64>,
+) -> Result<(), ApiError> {
+    let current = tx
+        .get(entity, id)?
+        .filter(|s| !s.deleted)
+        .ok_or(ApiError::NotFound(entity.noun()))?
+        .record;
+    let old_set = tx.read_set(entity, id)?;
+    access::may_delete(actor, entity, &current, &old_set, &TxLookup(tx))
+        .map_err(|d| denied(entity, d))?;
+    let version = current.get("version").and_then(Value::as_i64).unwrap_or(0);
+    if if_match.is_some_and(|v| v != version) {
+        return Err(ApiError::Stale { current });
+    }
+    if entity == Entity::Users && id == actor.id {
+        return Err(ApiError::forbidden(
+            "you cannot delete yourself; ask another admin",
+        ));
+    }
+    if entity == Entity::Stages
+        && !tx
+            .list(Entity::Opportunities, &sales::stage_filter(id), None)?
+            .is_empty()
+    {
+        return Err(ApiError::Conflict {
+            message: "opportunities are still in this stage; move them first".into(),
+            existing: None,
+        });
+    }
+    tombstone(tx, actor, entity, current, old_set)
+}
+
+/// Marks a record deleted, tells everyone who could see it, and does the same to what hangs off
+/// it (a deleted customer takes its contacts, opportunities, activities and tickets along).
+fn tombstone(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    mut record: Record,
+    old_set: BTreeSet<String>,
+) -> Result<(), ApiError> {
+    let id = text(&record, "id").unwrap_or_default().to_string();
+    let version = record.get("version").and_then(Value::as_i64).unwrap_or(0);
+    record.insert("version".into(), json!(version + 1));
+    record.insert("updated_at".into(), Value::String(format_time(now())));
+    tx.update(entity, &record, &hidden_columns(entity, &record), true)?;
+    tx.set_read_set(entity, &id, &BTreeSet::new())?;
+    tx.record_change(entity, &id, &old_set)?;
+    if entity == Entity::Users {
+        tx.delete_sessions_of(&id)?;
+    } else {
+        for (child, child_id) in tx.dependents(entity, &id)? {
+            if let Some(stored) = tx.get(child, &child_id)?.filter(|s| !s.deleted) {
+                let child_set = tx.read_set(child, &child_id)?;
+                tombstone(tx, actor, child, stored.record, child_set)?;
+            }
+        }
+    }
+    Ok(tx.audit(&AuditEntry {
+        actor_id: Some(actor.id.clone()),
+        action: "delete",
+        entity: Some(entity),
+        record_id: Some(id),
+        changes: None,
+    })?)
+}
+
+/// Recomputes the read sets of records derived from this one, telling those who lost sight.
+fn refresh_dependents(tx: &dyn Tx, entity: Entity, id: &str) -> Result<(), ApiError> {
+    let lookup = TxLookup(tx);
+    for (child, child_id) in tx.dependents(entity, id)? {
+        let Some(stored) = tx.get(child, &child_id)?.filter(|s| !s.deleted) else {
+            continue;
+        };
+        let old_set = tx.read_set(child, &child_id)?;
+        let new_set = access::read_set(child, &stored.record, &lookup);
+        if new_set != old_set {
+            tx.set_read_set(child, &child_id, &new_set)?;
+            let dropped: BTreeSet<String> = old_set.difference(&new_set).cloned().collect();
+            tx.record_change(child, &child_id, &dropped)?;
+            refresh_dependents(tx, child, &child_id)?;
+        }
+    }
+    Ok(())
+}
+
+fn record_changed_any(a: &Record, b: &Record, fields: &[&str]) -> bool {
+    fields.iter().any(|f| a.get(*f) != b.get(*f))
+}
+
+/// `{field: [old, new]}` for every field that differs.
+fn diff(old: &Record, new: &Record) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (k, v) in new {
+        if matches!(k.as_str(), "version" | "updated_at") {
+            continue;
+        }
+        let before = old.get(k).cloned().unwrap_or(Value::Null);
+        if &before != v {
+            out.insert(k.clone(), json!([before, v]));
+        }
+    }
+    out
+}
+
+/// The fields of a new record worth keeping in the audit trail (set, not system).
+fn audit_fields(entity: Entity, record: &Record) -> Map<String, Value> {
+    entity
+        .fields()
+        .iter()
+        .filter_map(|f| {
+            record
+                .get(f.name)
+                .filter(|v| !v.is_null())
+                .map(|v| (f.name.to_string(), v.clone()))
+        })
+        .collect()
+}
+
+/// The ids a link field holds.
+fn link_ids(kind: Kind, value: Option<&Value>) -> Vec<&str> {
+    match (kind, value) {
+        (Kind::Ref(_), Some(Value::String(id))) => vec![id.as_str()],
+        (Kind::Refs(_), Some(Value::Array(items))) => {
+            items.iter().filter_map(Value::as_str).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Every id a write links to must name a live record; users must be active. Links the record
+/// already held are not checked again: a deleted contact or a departed user must not make the
+/// records that mention them uneditable.
+fn check_links(
+    tx: &dyn Tx,
+    entity: Entity,
+    record: &Record,
+    old: Option<&Record>,
+) -> Result<(), ApiError> {
+    let mut problems = std::collections::BTreeMap::new();
+    for field in entity.fields() {
+        let ids = link_ids(field.kind, record.get(field.name));
+        let held = link_ids(field.kind, old.and_then(|o| o.get(field.name)));
+        let target = match field.kind {
+            Kind::Ref(t) | Kind::Refs(t) => t,
+            _ => continue,
+        };
+        for id in ids.into_iter().filter(|id| !held.contains(id)) {
+            let live = tx.get(target, id)?.filter(|s| !s.deleted);
+            let ok = match (&live, target) {
+                (Some(user), Entity::Users) => {
+                    user.record.get("active") == Some(&Value::Bool(true))
+                }
+                (Some(_), _) => true,
+                (None, _) => false,
+            };
+            if !ok {
+                problems.insert(
+                    field.name.to_string(),
+                    format!("no such {}: {id}", target.noun()),
+                );
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(problems))
+    }
+}
+
+/// Entity rules applied to the full new state of a record before it is checked and stored.
+fn prepare(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    old: Option<&Record>,
+    record: &mut Record,
+) -> Result<(), ApiError> {
+    match entity {
+        Entity::Customers => customers::prepare(tx, actor, old, record)?,
+        Entity::Opportunities => sales::prepare_opportunity(tx, actor, old, record)?,
+        Entity::Activities => activities::prepare(actor, old, record)?,
+        Entity::Tickets => tickets::prepare(tx, old, record)?,
+        Entity::Users => users::prepare_user(tx, old, record)?,
+        Entity::Teams => users::prepare_team(tx, old, record)?,
+        Entity::Competitors | Entity::CompetitorProducts | Entity::OpportunityCompetitors => {
+            competitors::prepare(tx, entity, old, record)?;
+        }
+        Entity::Stages | Entity::Contacts | Entity::Comments => {}
+    }
+    Ok(())
+}

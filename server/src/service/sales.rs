@@ -1,0 +1,66 @@
+//! Sales rules: an opportunity's owner, stage, probability and close reason; stages in use.
+
+use serde_json::{Value, json};
+
+use super::text;
+use crate::access::Actor;
+use crate::error::ApiError;
+use crate::rules::reasons;
+use crate::schema::Entity;
+use crate::store::{ListQuery, Record, Tx};
+
+/// Opportunity rules applied to the full new state of a record before it is checked and stored.
+pub(super) fn prepare_opportunity(
+    tx: &dyn Tx,
+    actor: &Actor,
+    old: Option<&Record>,
+    record: &mut Record,
+) -> Result<(), ApiError> {
+    if record.get("owner_id").is_none_or(Value::is_null) && old.is_none() {
+        record.insert("owner_id".into(), Value::String(actor.id.clone()));
+    }
+    if text(record, "stage_id").is_none() {
+        let first = tx.list(
+            Entity::Stages,
+            &ListQuery {
+                filters: vec![("kind", json!("open"))],
+                sort: "position",
+                limit: 1,
+                ..ListQuery::default()
+            },
+            None,
+        )?;
+        if let Some(stage) = first.first() {
+            record.insert("stage_id".into(), stage["id"].clone());
+        }
+    }
+    let stage_changed = old.is_none_or(|o| o.get("stage_id") != record.get("stage_id"));
+    let stage = match text(record, "stage_id") {
+        Some(s) => tx
+            .get(Entity::Stages, s)?
+            .filter(|s| !s.deleted)
+            .map(|s| s.record),
+        None => None,
+    };
+    if let Some(stage) = &stage {
+        let probability_given = old
+            .is_none_or(|o| o.get("probability") != record.get("probability"))
+            && record.get("probability").is_some_and(|p| !p.is_null());
+        if stage_changed && !probability_given {
+            record.insert("probability".into(), stage["probability"].clone());
+        }
+        let kind = text(stage, "kind").unwrap_or("open");
+        reasons::close_reason(kind, text(record, "close_reason"))?;
+    }
+    Ok(())
+}
+
+/// The opportunities in a stage (one is enough to refuse deleting it).
+pub(super) fn stage_filter(stage_id: &str) -> ListQuery {
+    ListQuery {
+        filters: vec![("stage_id", Value::String(stage_id.into()))],
+        sort: "created_at",
+        limit: 1,
+        ..ListQuery::default()
+    }
+}

@@ -1,0 +1,100 @@
+//! Ticket rules: numbers, SLA due times, first response, resolution and satisfaction; a
+//! comment's effect on its ticket.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::{now, text};
+use crate::access::Actor;
+use crate::error::ApiError;
+use crate::rules::{numbers, reasons, sla};
+use crate::schema::Entity;
+use crate::store::{Record, Tx};
+use crate::validate::format_time;
+
+pub(super) fn prepare(
+    tx: &dyn Tx,
+    old: Option<&Record>,
+    record: &mut Record,
+) -> Result<(), ApiError> {
+    let now = now();
+    if old.is_none() {
+        let number = numbers::ticket_number(tx.next_counter(numbers::TICKET_COUNTER)?);
+        record.insert("number".into(), Value::String(number));
+    }
+    let priority_changed = old.is_none_or(|o| o.get("priority") != record.get("priority"));
+    if priority_changed {
+        let opened = text(record, "created_at")
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map_or(now, |t| t.with_timezone(&Utc));
+        let priority = text(record, "priority").unwrap_or(sla::DEFAULT_PRIORITY);
+        let due = sla::Policy::from(tx.sla(priority)?).due(opened);
+        record.insert(
+            "first_response_due".into(),
+            Value::String(format_time(due.first_response)),
+        );
+        record.insert(
+            "resolution_due".into(),
+            Value::String(format_time(due.resolution)),
+        );
+    }
+    let status = text(record, "status").unwrap_or("new").to_string();
+    let old_status = old.and_then(|o| text(o, "status")).unwrap_or("new");
+    if status != "new" && record.get("first_responded_at").is_none_or(Value::is_null) {
+        record.insert("first_responded_at".into(), Value::String(format_time(now)));
+    }
+    let finished = sla::is_finished(&status);
+    if finished {
+        reasons::resolution(&status, text(record, "resolution"))?;
+        if record.get("resolved_at").is_none_or(Value::is_null) {
+            record.insert("resolved_at".into(), Value::String(format_time(now)));
+        }
+    } else if sla::is_finished(old_status) {
+        // Reopened: the clock runs again.
+        record.insert("resolved_at".into(), Value::Null);
+    }
+    let rated = record.get("satisfaction").is_some_and(|s| !s.is_null());
+    reasons::satisfaction(&status, rated)?;
+    Ok(())
+}
+
+/// Side effects on other records: a customer-visible comment is the ticket's first response.
+pub(super) fn after_write(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    old: Option<&Record>,
+    record: &Record,
+) -> Result<(), ApiError> {
+    if entity == Entity::Comments
+        && old.is_none()
+        && record.get("internal") != Some(&Value::Bool(true))
+    {
+        let Some(ticket_id) = text(record, "ticket_id") else {
+            return Ok(());
+        };
+        let Some(ticket) = tx.get(Entity::Tickets, ticket_id)?.filter(|t| !t.deleted) else {
+            return Ok(());
+        };
+        let answered_by_staff = text(&ticket.record, "created_by") != Some(actor.id.as_str())
+            || text(&ticket.record, "assignee_id") == Some(actor.id.as_str());
+        if ticket
+            .record
+            .get("first_responded_at")
+            .is_none_or(Value::is_null)
+            && answered_by_staff
+        {
+            let mut t = ticket.record;
+            let version = t.get("version").and_then(Value::as_i64).unwrap_or(0);
+            let stamp = format_time(now());
+            t.insert("first_responded_at".into(), Value::String(stamp.clone()));
+            t.insert("updated_at".into(), Value::String(stamp));
+            t.insert("version".into(), json!(version + 1));
+            tx.update(Entity::Tickets, &t, &Vec::new(), false)?;
+            tx.record_change(Entity::Tickets, ticket_id, &BTreeSet::new())?;
+        }
+    }
+    Ok(())
+}
