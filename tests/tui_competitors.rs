@@ -249,3 +249,25 @@ fn the_funnel_opens_a_deal_with_its_competitors() {
     assert_eq!(app.pane, crm::tui::Pane::Funnel);
     assert!(record_view(&app).is_none(), "Esc returns to the board");
 }
+
+#[test]
+fn a_deals_related_records_filter_too() {
+    let (mut app, _fx) = start_wide();
+    open(&mut app, "C000101");
+    press(&mut app, "h h <Enter>");
+    let related = |app: &App| -> usize {
+        match app.opened().last() {
+            Some(Opened::Record(v)) => v.related.len(),
+            _ => panic!("the deal's view is open"),
+        }
+    };
+    let all = related(&app);
+    assert!(all >= 2, "its two competitors at least: {all}");
+    press(&mut app, "/");
+    type_text(&mut app, "ericsson");
+    assert_eq!(related(&app), 1);
+    assert!(screen(&app).contains("/ ericsson"), "{}", screen(&app));
+    press(&mut app, "<Esc>");
+    assert_eq!(related(&app), all, "Esc clears the filter");
+    assert!(record_view(&app).is_some(), "and stays in the view");
+}
