@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::data::{CustomerQuery, CustomerSort, DataSource, Record, text};
+use crate::tui::data::{CountQuery, CustomerQuery, CustomerSort, DataSource, Record, text};
 use crate::tui::dialogs::{Confirm, Dialog, Form, LogCall, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
@@ -147,6 +147,13 @@ impl CustomersPane {
     fn requery(&mut self, ctx: &mut Ctx) {
         self.list.reset();
         self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    /// Asks for the list's exact length, answered off the UI thread.
+    fn recount(&mut self, ctx: &mut Ctx) {
+        let request = self.list.recount();
+        ctx.count(request, CountQuery::Customers(self.query.clone()));
     }
 
     pub fn set_search(&mut self, s: &str, ctx: &mut Ctx) {
@@ -388,6 +395,11 @@ impl Screen for CustomersPane {
     fn reload(&mut self, ctx: &mut Ctx) {
         self.list.invalidate();
         self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    fn counted(&mut self, request: u64, count: usize) {
+        self.list.counted(request, count);
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
