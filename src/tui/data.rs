@@ -403,9 +403,7 @@ pub fn id(record: &Record) -> &str {
 }
 
 /// When an activity happens: its start, else its due time.
-pub fn activity_time(activity: &Record) -> Option<DateTime<Utc>> {
-    time(activity, "starts_at").or_else(|| time(activity, "due_at"))
-}
+pub use crm_server::rules::reminders::activity_time;
 
 /// Weighted amount of an opportunity: amount × probability / 100, the stage's probability
 /// standing in when the opportunity has none.

@@ -365,17 +365,19 @@ impl DataSource for ReplicaSource {
     }
 
     fn by_number(&self, number: &str) -> Result<Option<(Entity, Record)>, DataError> {
-        let number = number.trim();
+        // Numbers are made in capitals (C000123, T-000123); people type them any way.
+        let number = number.trim().to_uppercase();
         for entity in Entity::ALL {
-            for field in entity.fields().iter().filter(|f| f.generated) {
-                let q = LocalQuery {
-                    filters: vec![(field.name.to_string(), json!(number))],
-                    limit: 1,
-                    ..LocalQuery::default()
-                };
-                if let Some(r) = self.replica.list(entity, &q).map_err(storage)?.pop() {
-                    return Ok(Some((entity, fields(r))));
-                }
+            let Some(field) = entity.descriptor().number else {
+                continue;
+            };
+            let q = LocalQuery {
+                filters: vec![(field.to_string(), json!(number))],
+                limit: 1,
+                ..LocalQuery::default()
+            };
+            if let Some(r) = self.replica.list(entity, &q).map_err(storage)?.pop() {
+                return Ok(Some((entity, fields(r))));
             }
         }
         Ok(None)

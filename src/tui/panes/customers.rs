@@ -480,22 +480,7 @@ impl Screen for CustomersPane {
 
 /// "same phone as C000123 华为技术 owned by 李娜 — create anyway? y/n"
 fn duplicate_lines(new: &Record, existing: &Record, people: &People) -> Vec<String> {
-    let mut matched = Vec::new();
-    if dedupe::name_key(text(new, "name"))
-        .is_some_and(|k| Some(k) == dedupe::name_key(text(existing, "name")))
-    {
-        matched.push("name");
-    }
-    if dedupe::phone_key(text(new, "phone"))
-        .is_some_and(|k| Some(k) == dedupe::phone_key(text(existing, "phone")))
-    {
-        matched.push("phone");
-    }
-    if dedupe::email_key(text(new, "email"))
-        .is_some_and(|k| Some(k) == dedupe::email_key(text(existing, "email")))
-    {
-        matched.push("email");
-    }
+    let matched = dedupe::same_customer(new, existing).map_or_else(Vec::new, |m| m.on);
     let what = if matched.is_empty() {
         "details".to_string()
     } else {

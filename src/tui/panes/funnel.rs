@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::Datelike;
+use crm_server::rules::reasons;
 use crm_server::schema::Entity;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -352,7 +353,7 @@ impl FunnelPane {
             return;
         };
         let kind = text(&stage, "kind").to_string();
-        if kind != "open" {
+        if reasons::needs_close_reason(&kind) {
             let p = Prompt::new(
                 format!("Mark as {kind}"),
                 format!(
@@ -365,7 +366,7 @@ impl FunnelPane {
                     kind: kind.clone(),
                 },
             )
-            .required(format!("say why the opportunity was {kind}"));
+            .required(reasons::close_reason_needed(&kind));
             ctx.open(Dialog::Prompt(p));
             return;
         }
