@@ -344,9 +344,13 @@ pub fn format_problem(format: Format, s: &str) -> Option<&'static str> {
         return None;
     }
     Some(match format {
-        Format::Email => "must be an email address like name@example.com (one @, a domain with a dot, no spaces)",
+        Format::Email => {
+            "must be an email address like name@example.com (one @, a domain with a dot, no spaces)"
+        }
         Format::Url => "must be a web address like https://www.example.com or www.example.com",
-        Format::Phone => "must be a phone number: digits, spaces and + ( ) - . /, an extension after 转, 分机, ext or x",
+        Format::Phone => {
+            "must be a phone number: digits, spaces and + ( ) - . /, an extension after 转, 分机, ext or x"
+        }
     })
 }
 
@@ -367,7 +371,10 @@ fn is_host(s: &str) -> bool {
 fn is_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && !local.chars().any(is_space) && !domain.contains('@') && is_host(domain)
+            !local.is_empty()
+                && !local.chars().any(is_space)
+                && !domain.contains('@')
+                && is_host(domain)
         }
         None => false,
     }
@@ -650,7 +657,13 @@ mod tests {
         ] {
             assert_eq!(format_problem(Format::Phone, good), None, "{good}");
         }
-        for bad in ["call me", "ext", "+86 abc 1234", "13800138000 or 13900139000", "1@2"] {
+        for bad in [
+            "call me",
+            "ext",
+            "+86 abc 1234",
+            "13800138000 or 13900139000",
+            "1@2",
+        ] {
             assert!(format_problem(Format::Phone, bad).is_some(), "{bad} passed");
         }
     }
@@ -667,20 +680,35 @@ mod tests {
                     Format::Url => ("javascript:alert(1)", "www.example.com"),
                     Format::Phone => ("call me", "+86 10 6552 1234 转 8"),
                 };
-                let problems = check(entity, &obj(json!({ field.name: bad })), Mode::Patch, Role::Admin)
-                    .unwrap_err();
+                let problems = check(
+                    entity,
+                    &obj(json!({ field.name: bad })),
+                    Mode::Patch,
+                    Role::Admin,
+                )
+                .unwrap_err();
                 assert!(
                     problems.invalid[field.name].starts_with("must be a"),
                     "{}.{}: {problems:?}",
                     entity.name(),
                     field.name
                 );
-                let out = check(entity, &obj(json!({ field.name: good })), Mode::Patch, Role::Admin)
-                    .unwrap();
+                let out = check(
+                    entity,
+                    &obj(json!({ field.name: good })),
+                    Mode::Patch,
+                    Role::Admin,
+                )
+                .unwrap();
                 assert_eq!(out[field.name], good.trim());
                 // Blank stays "none", as in every optional text field.
-                let blank = check(entity, &obj(json!({ field.name: "  " })), Mode::Patch, Role::Admin)
-                    .unwrap();
+                let blank = check(
+                    entity,
+                    &obj(json!({ field.name: "  " })),
+                    Mode::Patch,
+                    Role::Admin,
+                )
+                .unwrap();
                 assert!(blank[field.name].is_null());
             }
         }

@@ -700,13 +700,15 @@ fn a_user_a_customer_is_shared_with_cannot_share_it_on() {
 fn an_opportunity_owner_sells_and_sees_the_customer() {
     let w = world();
     let customer = id_of(&w.alice.create("/customers", json!({"name": "Owned Deals"})));
-    let deal = id_of(
-        &w.alice
-            .create("/opportunities", json!({"customer_id": customer, "name": "First"})),
-    );
+    let deal = id_of(&w.alice.create(
+        "/opportunities",
+        json!({"customer_id": customer, "name": "First"}),
+    ));
     let owner_error = |status: u16, body: &Value, why: &str| {
         assert_eq!(status, 422, "{body}");
-        let message = body["error"]["fields"]["owner_id"].as_str().unwrap_or_default();
+        let message = body["error"]["fields"]["owner_id"]
+            .as_str()
+            .unwrap_or_default();
         assert!(message.contains(why), "{body}");
     };
 
@@ -717,9 +719,10 @@ fn an_opportunity_owner_sells_and_sees_the_customer() {
     );
     owner_error(status, &body, "call-centre agent");
     // A salesperson of another team cannot see the customer.
-    let (status, body) = w
-        .admin
-        .patch(&format!("/opportunities/{deal}"), json!({"owner_id": w.bob.id()}));
+    let (status, body) = w.admin.patch(
+        &format!("/opportunities/{deal}"),
+        json!({"owner_id": w.bob.id()}),
+    );
     owner_error(status, &body, "cannot see this customer");
     // Nor can a colleague of the same team it is not shared with.
     let (status, body) = w.north_manager.patch(
@@ -739,9 +742,10 @@ fn an_opportunity_owner_sells_and_sees_the_customer() {
         json!({"shared_with": [w.bob.id()]}),
     );
     assert_eq!(status, 200, "{shared}");
-    let (status, moved) = w
-        .admin
-        .patch(&format!("/opportunities/{deal}"), json!({"owner_id": w.bob.id()}));
+    let (status, moved) = w.admin.patch(
+        &format!("/opportunities/{deal}"),
+        json!({"owner_id": w.bob.id()}),
+    );
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["owner_id"], json!(w.bob.id()));
     let (status, made) = w.north_manager.post(

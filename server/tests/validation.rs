@@ -254,14 +254,42 @@ fn emails_web_addresses_and_phones_are_checked() {
     let admin = server.user("root", "admin", None);
     let customer = id_of(&admin.create("/customers", json!({"name": "Formats"})));
     let cases: &[(&str, Value, &str)] = &[
-        ("/customers", json!({"name": "A", "email": "wang@@example"}), "email"),
-        ("/customers", json!({"name": "B", "email": "zhou@"}), "email"),
-        ("/customers", json!({"name": "C", "website": "javascript:alert(1)"}), "website"),
-        ("/customers", json!({"name": "D", "phone": "call me"}), "phone"),
+        (
+            "/customers",
+            json!({"name": "A", "email": "wang@@example"}),
+            "email",
+        ),
+        (
+            "/customers",
+            json!({"name": "B", "email": "zhou@"}),
+            "email",
+        ),
+        (
+            "/customers",
+            json!({"name": "C", "website": "javascript:alert(1)"}),
+            "website",
+        ),
+        (
+            "/customers",
+            json!({"name": "D", "phone": "call me"}),
+            "phone",
+        ),
         ("/customers", json!({"name": "E", "fax": "none"}), "fax"),
-        ("/contacts", json!({"customer_id": customer, "name": "F", "mobile": "138 abc"}), "mobile"),
-        ("/contacts", json!({"customer_id": customer, "name": "G", "email": "g@localhost"}), "email"),
-        ("/competitors", json!({"name": "H", "website": "not a site"}), "website"),
+        (
+            "/contacts",
+            json!({"customer_id": customer, "name": "F", "mobile": "138 abc"}),
+            "mobile",
+        ),
+        (
+            "/contacts",
+            json!({"customer_id": customer, "name": "G", "email": "g@localhost"}),
+            "email",
+        ),
+        (
+            "/competitors",
+            json!({"name": "H", "website": "not a site"}),
+            "website",
+        ),
         (
             "/users",
             json!({"username": "i", "display_name": "I", "role": "sales", "password": "long enough", "email": "i at example.com"}),

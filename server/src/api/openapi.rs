@@ -579,11 +579,21 @@ mod tests {
         for entity in Entity::ALL {
             for field in entity.fields().iter().filter(|f| f.format.is_some()) {
                 for body in ["create", "patch"] {
-                    let schema = &schemas[format!("{}_{body}", entity.name())]["properties"][field.name];
+                    let schema =
+                        &schemas[format!("{}_{body}", entity.name())]["properties"][field.name];
                     let pattern = schema["pattern"].as_str().unwrap_or_default();
-                    assert!(pattern.contains('@') || pattern.contains("[Hh]") || pattern.contains("分机"),
-                        "{}.{}: {pattern}", entity.name(), field.name);
-                    assert!(pattern.contains("\\u001f"), "refused characters kept out: {pattern}");
+                    assert!(
+                        pattern.contains('@')
+                            || pattern.contains("[Hh]")
+                            || pattern.contains("分机"),
+                        "{}.{}: {pattern}",
+                        entity.name(),
+                        field.name
+                    );
+                    assert!(
+                        pattern.contains("\\u001f"),
+                        "refused characters kept out: {pattern}"
+                    );
                     assert!(schema["description"].is_string());
                 }
             }
@@ -591,8 +601,16 @@ mod tests {
         let email = &schemas["customers_create"]["properties"]["email"]["pattern"];
         assert!(email.as_str().is_some_and(|p| p.contains('@')), "{email}");
         let website = &schemas["competitors_create"]["properties"]["website"]["pattern"];
-        assert!(website.as_str().is_some_and(|p| p.contains("[Hh][Tt][Tt][Pp]")), "{website}");
+        assert!(
+            website
+                .as_str()
+                .is_some_and(|p| p.contains("[Hh][Tt][Tt][Pp]")),
+            "{website}"
+        );
         let mobile = &schemas["contacts_patch"]["properties"]["mobile"]["pattern"];
-        assert!(mobile.as_str().is_some_and(|p| p.contains("转")), "{mobile}");
+        assert!(
+            mobile.as_str().is_some_and(|p| p.contains("转")),
+            "{mobile}"
+        );
     }
 }

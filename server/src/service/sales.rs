@@ -63,7 +63,8 @@ pub(super) fn check_owner(
     old: Option<&Record>,
     record: &Record,
 ) -> Result<(), ApiError> {
-    let (Some(owner_id), Some(customer_id)) = (text(record, "owner_id"), text(record, "customer_id"))
+    let (Some(owner_id), Some(customer_id)) =
+        (text(record, "owner_id"), text(record, "customer_id"))
     else {
         return Ok(());
     };
@@ -73,14 +74,19 @@ pub(super) fn check_owner(
         return Ok(());
     }
     let Some(user) = tx.get(Entity::Users, owner_id)?.filter(|u| !u.deleted) else {
-        return Err(ApiError::invalid("owner_id", format!("no such user: {owner_id}")));
+        return Err(ApiError::invalid(
+            "owner_id",
+            format!("no such user: {owner_id}"),
+        ));
     };
     let user = user.record;
     let owner = Actor {
         id: owner_id.to_string(),
         username: text(&user, "username").unwrap_or(owner_id).to_string(),
         // An unknown role is treated as the one with the least reach.
-        role: text(&user, "role").and_then(Role::parse).unwrap_or(Role::Agent),
+        role: text(&user, "role")
+            .and_then(Role::parse)
+            .unwrap_or(Role::Agent),
         team_id: text(&user, "team_id").map(String::from),
     };
     let active = user.get("active") == Some(&Value::Bool(true));
