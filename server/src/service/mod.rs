@@ -16,6 +16,7 @@ mod tickets;
 mod users;
 
 pub use feed::{audit_trail, feed, snapshot};
+pub use sales::deal_owner_problem;
 pub use users::{NamedTeam, team_named};
 
 use std::collections::BTreeSet;

@@ -73,11 +73,21 @@ pub(super) fn check_owner(
     }) {
         return Ok(());
     }
+    match deal_owner_problem(tx, owner_id, customer_id)? {
+        Some(why) => Err(ApiError::invalid("owner_id", why)),
+        None => Ok(()),
+    }
+}
+
+/// Why this user may not own a deal on this customer (`access::deal_owner_problem`), or None
+/// when they may. Also what the seeder's tests hold its opportunities to.
+pub fn deal_owner_problem(
+    tx: &dyn Tx,
+    owner_id: &str,
+    customer_id: &str,
+) -> Result<Option<String>, ApiError> {
     let Some(user) = tx.get(Entity::Users, owner_id)?.filter(|u| !u.deleted) else {
-        return Err(ApiError::invalid(
-            "owner_id",
-            format!("no such user: {owner_id}"),
-        ));
+        return Ok(Some(format!("no such user: {owner_id}")));
     };
     let user = user.record;
     let owner = Actor {
@@ -91,10 +101,7 @@ pub(super) fn check_owner(
     };
     let active = user.get("active") == Some(&Value::Bool(true));
     let read = tx.read_set(Entity::Customers, customer_id)?;
-    match access::deal_owner_problem(&owner, active, &read) {
-        Some(why) => Err(ApiError::invalid("owner_id", why)),
-        None => Ok(()),
-    }
+    Ok(access::deal_owner_problem(&owner, active, &read))
 }
 
 /// The opportunities in a stage (one is enough to refuse deleting it).
