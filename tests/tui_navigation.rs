@@ -429,6 +429,14 @@ fn open_finds_a_record_by_its_number_and_the_customer_lists_what_refers_to_it() 
         "on top of the pane it was asked from"
     );
     press(&mut app, "<Esc>");
+    // Typed in small letters too.
+    run(&mut app, "open c000676");
+    assert_eq!(
+        app.customer_view()
+            .map(|v| text(&v.customer, "code").to_string()),
+        Some("C000676".to_string())
+    );
+    press(&mut app, "<Esc>");
     run(&mut app, "open C999999");
     assert!(app.customer_view().is_none());
     assert!(

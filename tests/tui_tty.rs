@@ -24,6 +24,16 @@ fn tty_child() {
     crm::tui::run(options, Box::new(fixture.source()), None).expect("the TUI ran");
 }
 
+/// Not a test on its own: a TUI over 500 customers, more than a window holds, for the count.
+#[test]
+fn tty_child_counts() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let fixture = support::Fixture::synthetic(500);
+    crm::tui::run(support::options(), Box::new(fixture.source()), None).expect("the TUI ran");
+}
+
 fn tmux(args: &[&str]) -> String {
     let out = Command::new("tmux").args(args).output().expect("tmux runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -57,11 +67,55 @@ impl Drop for Session {
     }
 }
 
-#[test]
-fn runs_in_a_real_terminal_and_gives_it_back() {
+/// Starts the child test `child` in a tmux session of its own, 100x30.
+fn start_child(child: &str, name: &str) -> Session {
+    let exe = std::env::current_exe().expect("test binary path");
+    let session = Session(format!("crm-{name}-{}", std::process::id()));
+    let command = format!(
+        "env {CHILD}=1 LANG=C.UTF-8 {} --exact {child} --nocapture --test-threads=1; echo EXITED $?; sleep 60",
+        exe.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session.0,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
+    ]);
+    session
+}
+
+fn have_tmux() -> bool {
     if Command::new("tmux").arg("-V").output().is_err() {
         // CI installs tmux (.ci/run); a machine without it cannot run this check.
         eprintln!("tmux is not installed; skipping the terminal check");
+        return false;
+    }
+    true
+}
+
+#[test]
+fn the_run_loop_counts_a_list_beside_the_screen() {
+    if !have_tmux() {
+        return;
+    }
+    let session = start_child("tty_child_counts", "tui-counts");
+    // A window holds a screenful and a page either side, so "500" comes only from the count,
+    // asked by the list, run on the counting thread and applied by the loop.
+    let (ok, screen) = wait_until(&session.0, |s| s.lines().any(|l| l.ends_with(" 1 / 500")));
+    assert!(ok, "the exact count did not arrive:\n{screen}");
+    tmux(&["send-keys", "-t", &session.0, "q"]);
+    let (ok, screen) = wait_for(&session.0, "EXITED 0");
+    assert!(ok, "the TUI did not quit cleanly:\n{screen}");
+}
+
+#[test]
+fn runs_in_a_real_terminal_and_gives_it_back() {
+    if !have_tmux() {
         return;
     }
     let exe = std::env::current_exe().expect("test binary path");

@@ -422,6 +422,31 @@ pub fn manager_may_audit(
     }
 }
 
+/// Why this user may not own a deal on a customer with this read set, or None when they may:
+/// an owner sells (sales, manager or admin), is active, and can see the customer (its read set
+/// holds one of their principals), or the deal would be theirs on a customer hidden from them.
+pub fn deal_owner_problem(
+    owner: &Actor,
+    active: bool,
+    customer_read: &BTreeSet<String>,
+) -> Option<String> {
+    let who = &owner.username;
+    if owner.role == Role::Agent {
+        return Some(format!(
+            "{who} is a call-centre agent; only sales people, managers and admins own deals"
+        ));
+    }
+    if !active {
+        return Some(format!("{who} is not active; choose someone who is"));
+    }
+    if !owner.may_read(customer_read) {
+        return Some(format!(
+            "{who} cannot see this customer; share the customer with them first, or choose someone who can"
+        ));
+    }
+    None
+}
+
 /// May the actor change or delete this existing record?
 pub fn may_change(
     actor: &Actor,
@@ -704,5 +729,35 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn deal_owners_sell_are_active_and_see_the_customer() {
+        let customer: BTreeSet<String> = ["u:owner", "t:north", "u:shared", AGENT]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let owner = actor("owner", Role::Sales, Some("north"));
+        assert_eq!(deal_owner_problem(&owner, true, &customer), None);
+        let shared = actor("shared", Role::Sales, Some("south"));
+        assert_eq!(deal_owner_problem(&shared, true, &customer), None);
+        let manager = actor("boss", Role::Manager, Some("north"));
+        assert_eq!(deal_owner_problem(&manager, true, &customer), None);
+        let admin = actor("root", Role::Admin, None);
+        assert_eq!(deal_owner_problem(&admin, true, &customer), None);
+
+        // An agent sees every customer but works no deals.
+        let agent = actor("agent", Role::Agent, None);
+        let why = deal_owner_problem(&agent, true, &customer).unwrap();
+        assert!(why.contains("call-centre agent"), "{why}");
+        // A salesperson of the same team who is neither owner nor shared sees nothing.
+        let colleague = actor("colleague", Role::Sales, Some("north"));
+        let why = deal_owner_problem(&colleague, true, &customer).unwrap();
+        assert!(why.contains("cannot see this customer"), "{why}");
+        // A manager of another team neither.
+        let other = actor("other", Role::Manager, Some("south"));
+        assert!(deal_owner_problem(&other, true, &customer).is_some());
+        let why = deal_owner_problem(&owner, false, &customer).unwrap();
+        assert!(why.contains("not active"), "{why}");
     }
 }

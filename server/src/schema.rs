@@ -194,6 +194,22 @@ pub struct Field {
     /// Text of several lines (notes, descriptions): newlines and tabs are allowed in it, as in
     /// no other text field.
     pub lines: bool,
+    /// The shape a text value must have beyond its length (an email address, a web address, a
+    /// phone number); checked by `validate`, stated in the OpenAPI document.
+    pub format: Option<Format>,
+}
+
+/// A shape a text field's value must have. Deliberately permissive where real data varies; the
+/// exact rules are `validate::format_problem`'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `local@domain.tld`: one `@`, a local part, a domain of two or more dot-separated labels,
+    /// no spaces.
+    Email,
+    /// A web address: `http(s)://host…` or a bare `host…`, the host of two or more labels.
+    Url,
+    /// Digits with spaces and `+ ( ) - . / # , ;`, and an extension word (`转`, `分机`, `ext`, `x`).
+    Phone,
 }
 
 impl Field {
@@ -214,6 +230,7 @@ const fn f(name: &'static str, kind: Kind) -> Field {
         sort: false,
         generated: false,
         lines: false,
+        format: None,
     }
 }
 
@@ -252,6 +269,10 @@ impl Field {
     }
     const fn lines(mut self) -> Field {
         self.lines = true;
+        self
+    }
+    const fn format(mut self, format: Format) -> Field {
+        self.format = Some(format);
         self
     }
 }
@@ -299,7 +320,7 @@ const USER_FIELDS: &[Field] = &[
     f("display_name", Kind::Text(100)).required().admin(),
     f("role", Kind::Enum(ROLES)).required().admin().filter(),
     f("team_id", Kind::Ref(Entity::Teams)).admin().filter(),
-    f("email", Kind::Text(254)).admin(),
+    f("email", Kind::Text(254)).format(Format::Email).admin(),
     f("active", Kind::Bool)
         .admin()
         .default(Default::Bool(true))
@@ -333,10 +354,10 @@ const CUSTOMER_FIELDS: &[Field] = &[
     f("source", Kind::Text(100)).filter(),
     f("address", Kind::Text(500)),
     f("postcode", Kind::Text(20)),
-    f("phone", Kind::Text(40)),
-    f("fax", Kind::Text(40)),
-    f("website", Kind::Text(200)),
-    f("email", Kind::Text(254)),
+    f("phone", Kind::Text(40)).format(Format::Phone),
+    f("fax", Kind::Text(40)).format(Format::Phone),
+    f("website", Kind::Text(200)).format(Format::Url),
+    f("email", Kind::Text(254)).format(Format::Email),
     f("owner_id", Kind::Ref(Entity::Users))
         .privileged()
         .filter(),
@@ -354,9 +375,9 @@ const CONTACT_FIELDS: &[Field] = &[
     f("name", Kind::Text(100)).required().sort(),
     f("title", Kind::Text(100)),
     f("department", Kind::Text(100)),
-    f("phone", Kind::Text(40)),
-    f("mobile", Kind::Text(40)),
-    f("email", Kind::Text(254)),
+    f("phone", Kind::Text(40)).format(Format::Phone),
+    f("mobile", Kind::Text(40)).format(Format::Phone),
+    f("email", Kind::Text(254)).format(Format::Email),
     f("birthday", Kind::Date),
     f("is_primary", Kind::Bool)
         .default(Default::Bool(false))
@@ -452,7 +473,7 @@ pub const COMPETITION_STATUSES: &[&str] = &["competing", "dropped", "beaten", "c
 /// and weaknesses, standing, and the companies it works with.
 const COMPETITOR_FIELDS: &[Field] = &[
     f("name", Kind::Text(200)).required().sort(),
-    f("website", Kind::Text(200)),
+    f("website", Kind::Text(200)).format(Format::Url),
     f("threat", Kind::Enum(THREATS))
         .default(Default::Str("medium"))
         .filter(),

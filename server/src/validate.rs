@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::access::Role;
-use crate::schema::{self, Access, Default, Entity, Field, Kind};
+use crate::schema::{self, Access, Default, Entity, Field, Format, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -215,6 +215,9 @@ pub fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
             if s.is_empty() {
                 return Ok(default_value(field));
             }
+            if let Some(problem) = field.format.and_then(|f| format_problem(f, s)) {
+                return Err(problem.into());
+            }
             Ok(Value::String(s.into()))
         }
         Kind::Enum(options) => {
@@ -321,6 +324,98 @@ pub fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
             Ok(value.clone())
         }
     }
+}
+
+/// Space as the formats see it: Unicode white space, and the byte-order mark some editors leave.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// Why trimmed, non-empty text does not have the shape `format` asks for, or None when it does.
+/// Permissive where real data varies (international domains, national phone spellings); the
+/// OpenAPI document states the same rules as patterns (`api/openapi.rs`).
+pub fn format_problem(format: Format, s: &str) -> Option<&'static str> {
+    let ok = match format {
+        Format::Email => is_email(s),
+        Format::Url => is_url(s),
+        Format::Phone => is_phone(s),
+    };
+    if ok {
+        return None;
+    }
+    Some(match format {
+        Format::Email => {
+            "must be an email address like name@example.com (one @, a domain with a dot, no spaces)"
+        }
+        Format::Url => "must be a web address like https://www.example.com or www.example.com",
+        Format::Phone => {
+            "must be a phone number: digits, spaces and + ( ) - . /, an extension after 转, 分机, ext or x"
+        }
+    })
+}
+
+/// A domain or host: two or more non-empty labels joined by dots, each free of spaces and of
+/// the characters that end a host or start a user name or port.
+fn is_host(s: &str) -> bool {
+    let mut labels = 0;
+    for label in s.split('.') {
+        if label.is_empty() || label.chars().any(|c| is_space(c) || "/?#:@".contains(c)) {
+            return false;
+        }
+        labels += 1;
+    }
+    labels >= 2
+}
+
+/// `local@domain.tld`: exactly one `@`, a non-empty local part, no spaces.
+fn is_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !local.chars().any(is_space)
+                && !domain.contains('@')
+                && is_host(domain)
+        }
+        None => false,
+    }
+}
+
+/// `http://` or `https://` (any case) and a host, or a bare host; then an optional port and an
+/// optional path, query or fragment without spaces. Other schemes (`javascript:`, `ftp://`) are
+/// refused: the value is shown as a link.
+fn is_url(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    let rest = ["https://", "http://"]
+        .iter()
+        .find(|scheme| lower.starts_with(**scheme))
+        .map_or(s, |scheme| &s[scheme.len()..]);
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let host = match authority.split_once(':') {
+        Some((host, port)) => {
+            if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+                return false;
+            }
+            host
+        }
+        None => authority,
+    };
+    is_host(host) && !tail.chars().any(is_space)
+}
+
+/// Words that introduce an extension (the same ones `dedupe::phone_digits` strips).
+const EXTENSION_WORDS: [&str; 4] = ["分机", "转", "ext", "x"];
+
+/// Digits (one at least), spaces and `+ ( ) - . / # , ;`, and the extension words.
+fn is_phone(s: &str) -> bool {
+    let mut rest = s.to_ascii_lowercase();
+    for word in EXTENSION_WORDS {
+        rest = rest.replace(word, " ");
+    }
+    rest.chars().any(|c| c.is_ascii_digit())
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_digit() || is_space(c) || "+()-./#,;".contains(c))
 }
 
 fn parse_uuid(value: &Value) -> Result<String, String> {
@@ -492,5 +587,133 @@ mod tests {
             Role::Sales,
         );
         assert!(bad.unwrap_err().invalid.contains_key("extra"));
+    }
+
+    #[test]
+    fn emails_need_one_at_a_local_part_and_a_dotted_domain() {
+        for good in [
+            "wang@example.com",
+            "first.last+tag@mail.example.co.uk",
+            "张三@例子.中国",
+            "O'Brien@EXAMPLE.COM",
+        ] {
+            assert_eq!(format_problem(Format::Email, good), None, "{good}");
+        }
+        for bad in [
+            "wang@@example",
+            "zhou@",
+            "@example.com",
+            "wang@example",
+            "wang@example.",
+            "wang@.example.com",
+            "wang@exa..mple.com",
+            "wang example@example.com",
+            "wang@exa mple.com",
+            "wang@a@example.com",
+            "example.com",
+        ] {
+            assert!(format_problem(Format::Email, bad).is_some(), "{bad} passed");
+        }
+    }
+
+    #[test]
+    fn web_addresses_are_http_or_a_bare_domain() {
+        for good in [
+            "https://www.zte.com.cn",
+            "HTTP://acme.example/about?x=1#top",
+            "www.example.com",
+            "example.com:8080/path",
+            "https://例子.中国",
+        ] {
+            assert_eq!(format_problem(Format::Url, good), None, "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://files.example.com",
+            "https://",
+            "localhost",
+            "https://user@example.com",
+            "example.com:port",
+            "example .com",
+            "https://example.com/a b",
+            "https://.example.com",
+        ] {
+            assert!(format_problem(Format::Url, bad).is_some(), "{bad} passed");
+        }
+    }
+
+    #[test]
+    fn phones_are_digits_punctuation_and_an_extension_word() {
+        for good in [
+            "+86 755 2878 0808",
+            "(010) 5825-1234",
+            "0571-8502-2088 转 6218",
+            "010 6552 1234 分机 8",
+            "+44 20 7946 0000 ext. 12",
+            "+1 555 0100 X12",
+            "138.1111.2222",
+            "021/6161 8888#3",
+            "400\u{3000}100\u{3000}5678",
+        ] {
+            assert_eq!(format_problem(Format::Phone, good), None, "{good}");
+        }
+        for bad in [
+            "call me",
+            "ext",
+            "+86 abc 1234",
+            "13800138000 or 13900139000",
+            "1@2",
+        ] {
+            assert!(format_problem(Format::Phone, bad).is_some(), "{bad} passed");
+        }
+    }
+
+    #[test]
+    fn every_formatted_field_refuses_a_bad_value_by_name() {
+        let mut seen = 0;
+        for entity in Entity::ALL {
+            for field in entity.fields() {
+                let Some(format) = field.format else { continue };
+                seen += 1;
+                let (bad, good) = match format {
+                    Format::Email => ("zhou@", " zhou@example.com "),
+                    Format::Url => ("javascript:alert(1)", "www.example.com"),
+                    Format::Phone => ("call me", "+86 10 6552 1234 转 8"),
+                };
+                let problems = check(
+                    entity,
+                    &obj(json!({ field.name: bad })),
+                    Mode::Patch,
+                    Role::Admin,
+                )
+                .unwrap_err();
+                assert!(
+                    problems.invalid[field.name].starts_with("must be a"),
+                    "{}.{}: {problems:?}",
+                    entity.name(),
+                    field.name
+                );
+                let out = check(
+                    entity,
+                    &obj(json!({ field.name: good })),
+                    Mode::Patch,
+                    Role::Admin,
+                )
+                .unwrap();
+                assert_eq!(out[field.name], good.trim());
+                // Blank stays "none", as in every optional text field.
+                let blank = check(
+                    entity,
+                    &obj(json!({ field.name: "  " })),
+                    Mode::Patch,
+                    Role::Admin,
+                )
+                .unwrap();
+                assert!(blank[field.name].is_null());
+            }
+        }
+        // users, customers and contacts' emails; customer phone, fax, website; contact phone,
+        // mobile; competitor website.
+        assert_eq!(seen, 9);
     }
 }

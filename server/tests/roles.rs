@@ -695,3 +695,62 @@ fn a_user_a_customer_is_shared_with_cannot_share_it_on() {
     let (status, err) = w.south_manager.patch(&path, json!({"shared_with": []}));
     assert_eq!(status, 200, "{err}");
 }
+
+#[test]
+fn an_opportunity_owner_sells_and_sees_the_customer() {
+    let w = world();
+    let customer = id_of(&w.alice.create("/customers", json!({"name": "Owned Deals"})));
+    let deal = id_of(&w.alice.create(
+        "/opportunities",
+        json!({"customer_id": customer, "name": "First"}),
+    ));
+    let owner_error = |status: u16, body: &Value, why: &str| {
+        assert_eq!(status, 422, "{body}");
+        let message = body["error"]["fields"]["owner_id"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(message.contains(why), "{body}");
+    };
+
+    // A call-centre agent sees the customer but owns no deals.
+    let (status, body) = w.north_manager.post(
+        "/opportunities",
+        json!({"customer_id": customer, "name": "Agent's", "owner_id": w.agent.id()}),
+    );
+    owner_error(status, &body, "call-centre agent");
+    // A salesperson of another team cannot see the customer.
+    let (status, body) = w.admin.patch(
+        &format!("/opportunities/{deal}"),
+        json!({"owner_id": w.bob.id()}),
+    );
+    owner_error(status, &body, "cannot see this customer");
+    // Nor can a colleague of the same team it is not shared with.
+    let (status, body) = w.north_manager.patch(
+        &format!("/opportunities/{deal}"),
+        json!({"owner_id": w.carol.id()}),
+    );
+    owner_error(status, &body, "cannot see this customer");
+    assert_eq!(
+        w.alice.get(&format!("/opportunities/{deal}")).1["owner_id"],
+        json!(w.alice.id()),
+        "a refused owner changes nothing"
+    );
+
+    // Shared with bob, the customer is his to sell to as well; the team's manager may own it.
+    let (status, shared) = w.alice.patch(
+        &format!("/customers/{customer}"),
+        json!({"shared_with": [w.bob.id()]}),
+    );
+    assert_eq!(status, 200, "{shared}");
+    let (status, moved) = w.admin.patch(
+        &format!("/opportunities/{deal}"),
+        json!({"owner_id": w.bob.id()}),
+    );
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["owner_id"], json!(w.bob.id()));
+    let (status, made) = w.north_manager.post(
+        "/opportunities",
+        json!({"customer_id": customer, "name": "Managed", "owner_id": w.north_manager.id()}),
+    );
+    assert_eq!(status, 201, "{made}");
+}

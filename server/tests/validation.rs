@@ -247,3 +247,71 @@ fn fields_a_role_may_not_set_are_403_and_named() {
     let (status, err) = manager.patch(&format!("/users/{}", sales.id()), json!({"role": "admin"}));
     assert_eq!(status, 403, "{err}");
 }
+
+#[test]
+fn emails_web_addresses_and_phones_are_checked() {
+    let server = TestServer::start();
+    let admin = server.user("root", "admin", None);
+    let customer = id_of(&admin.create("/customers", json!({"name": "Formats"})));
+    let cases: &[(&str, Value, &str)] = &[
+        (
+            "/customers",
+            json!({"name": "A", "email": "wang@@example"}),
+            "email",
+        ),
+        (
+            "/customers",
+            json!({"name": "B", "email": "zhou@"}),
+            "email",
+        ),
+        (
+            "/customers",
+            json!({"name": "C", "website": "javascript:alert(1)"}),
+            "website",
+        ),
+        (
+            "/customers",
+            json!({"name": "D", "phone": "call me"}),
+            "phone",
+        ),
+        ("/customers", json!({"name": "E", "fax": "none"}), "fax"),
+        (
+            "/contacts",
+            json!({"customer_id": customer, "name": "F", "mobile": "138 abc"}),
+            "mobile",
+        ),
+        (
+            "/contacts",
+            json!({"customer_id": customer, "name": "G", "email": "g@localhost"}),
+            "email",
+        ),
+        (
+            "/competitors",
+            json!({"name": "H", "website": "not a site"}),
+            "website",
+        ),
+        (
+            "/users",
+            json!({"username": "i", "display_name": "I", "role": "sales", "password": "long enough", "email": "i at example.com"}),
+            "email",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let (status, err) = admin.post(path, body.clone());
+        assert_eq!(status, 422, "{path} {body}: {err}");
+        assert!(field_error(&err, field).starts_with("must be a"), "{err}");
+    }
+    // Nothing was stored.
+    assert_eq!(admin.list_all("/customers", "", 100).len(), 1);
+    // A patch is held to the same rule; real spellings pass.
+    let (status, err) = admin.patch(&format!("/customers/{customer}"), json!({"email": "zhou@"}));
+    assert_eq!(status, 422, "{err}");
+    assert!(field_error(&err, "email").starts_with("must be an email"));
+    let (status, fine) = admin.patch(
+        &format!("/customers/{customer}"),
+        json!({"email": " 张三@例子.中国 ", "website": "www.zte.com.cn",
+               "phone": "0571-8502-2088 转 6218", "fax": "+44 20 7946 0000 ext. 12"}),
+    );
+    assert_eq!(status, 200, "{fine}");
+    assert_eq!(fine["email"], "张三@例子.中国");
+}

@@ -1,10 +1,11 @@
 //! Reads: one record, filtered and sorted lists, and the customer search behind every keystroke.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use crm_server::schema::{Entity, Kind};
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{OptionalExtension, Row, params_from_iter};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params_from_iter};
 use serde_json::Value;
 
 use super::rows::{load_record, to_sql};
@@ -104,6 +105,33 @@ impl Ranked {
 }
 
 impl Replica {
+    /// A second way into a replica another `Replica` owns, for reading only (a list's count on
+    /// a thread of its own): it never creates, migrates, repairs, rebuilds or relays anything —
+    /// the owner's open does that — and refuses a file of another format.
+    pub fn open_reader(path: &Path) -> Result<Replica, ReplicaError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let db = Connection::open_with_flags(path, flags)?;
+        let outbox = Connection::open_with_flags(super::outbox_path(path), flags)?;
+        for conn in [&db, &outbox] {
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            conn.set_prepared_statement_cache_capacity(64);
+        }
+        let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version != schema::replica_version() {
+            return Err(ReplicaError::BadQuery(
+                "the local replica is of another format; it is read once it is rebuilt".into(),
+            ));
+        }
+        Ok(Replica {
+            path: path.to_path_buf(),
+            db,
+            outbox,
+            rebuilt: None,
+            search_build: std::cell::RefCell::new(None),
+            clock: super::Clock::System,
+        })
+    }
+
     pub fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, ReplicaError> {
         let sql = format!("{} WHERE c.id = ?1", schema::table(entity).select);
         Ok(self
@@ -129,6 +157,51 @@ impl Replica {
         let table = schema::table(entity);
         let mut sql = format!("{} WHERE 1", table.select);
         let mut args: Vec<SqlValue> = Vec::new();
+        self.conditions(entity, q, &mut sql, &mut args)?;
+        let sort = q.sort.as_deref().unwrap_or(entity.default_sort());
+        let sortable = matches!(sort, "created_at" | "updated_at")
+            || entity.field(sort).is_some_and(|f| f.sort) && table.column(sort).is_some();
+        if !sortable {
+            return Err(ReplicaError::BadQuery(format!(
+                "{} cannot be sorted by {sort}",
+                entity.name()
+            )));
+        }
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        let limit = if q.limit == 0 { DEFAULT_LIMIT } else { q.limit };
+        args.push(SqlValue::Integer(limit as i64));
+        args.push(SqlValue::Integer(q.offset as i64));
+        sql.push_str(&format!(
+            " ORDER BY c.{sort} {dir}, c.rowid {dir} LIMIT ?{} OFFSET ?{}",
+            args.len() - 1,
+            args.len()
+        ));
+        self.query(entity, &sql, args)
+    }
+
+    /// How many records `list` would list with no limit (its filters and search, no sort): the
+    /// exact count a list's header shows. It reads the whole match, so it runs off the
+    /// keystroke path (the TUI asks for it on a worker thread).
+    pub fn count(&self, entity: Entity, q: &LocalQuery) -> Result<usize, ReplicaError> {
+        let mut sql = format!("SELECT count(*) FROM {} c WHERE 1", entity.name());
+        let mut args: Vec<SqlValue> = Vec::new();
+        self.conditions(entity, q, &mut sql, &mut args)?;
+        let n: i64 = self
+            .db
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(args), |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// The WHERE conditions of a list: its filters and its search.
+    fn conditions(
+        &self,
+        entity: Entity,
+        q: &LocalQuery,
+        sql: &mut String,
+        args: &mut Vec<SqlValue>,
+    ) -> Result<(), ReplicaError> {
+        let table = schema::table(entity);
         for (field, value) in &q.filters {
             let column = match field.as_str() {
                 "pending" | "conflicted" | "id" | "created_by" => None,
@@ -159,27 +232,9 @@ impl Replica {
         }
         if let Some(text) = q.search.as_deref().filter(|t| !t.trim().is_empty()) {
             let indexed = !self.bulk_loading()?;
-            search_clause(entity, text, indexed, &mut sql, &mut args);
+            search_clause(entity, text, indexed, sql, args);
         }
-        let sort = q.sort.as_deref().unwrap_or(entity.default_sort());
-        let sortable = matches!(sort, "created_at" | "updated_at")
-            || entity.field(sort).is_some_and(|f| f.sort) && table.column(sort).is_some();
-        if !sortable {
-            return Err(ReplicaError::BadQuery(format!(
-                "{} cannot be sorted by {sort}",
-                entity.name()
-            )));
-        }
-        let dir = if q.descending { "DESC" } else { "ASC" };
-        let limit = if q.limit == 0 { DEFAULT_LIMIT } else { q.limit };
-        args.push(SqlValue::Integer(limit as i64));
-        args.push(SqlValue::Integer(q.offset as i64));
-        sql.push_str(&format!(
-            " ORDER BY c.{sort} {dir}, c.rowid {dir} LIMIT ?{} OFFSET ?{}",
-            args.len() - 1,
-            args.len()
-        ));
-        self.query(entity, &sql, args)
+        Ok(())
     }
 }
 

@@ -387,6 +387,19 @@ fn updates_fold_into_the_last_unsent_entry_only() {
         err.to_string().contains("level") && err.to_string().contains("bogus"),
         "{err}"
     );
+    // Formats are the server's own rule: a bad email is refused offline, nothing queued.
+    let err = r
+        .update(Entity::Customers, &id(1), obj(json!({"email": "zhou@"})))
+        .unwrap_err();
+    assert!(err.to_string().contains("email"), "{err}");
+    assert!(
+        r.create(
+            Entity::Customers,
+            obj(json!({"name": "新客户", "email": "wang@@example"}))
+        )
+        .is_err()
+    );
+    assert_eq!(r.outbox().unwrap().len(), 3);
     assert!(matches!(
         r.update(Entity::Customers, &id(999), Map::new()),
         Err(ReplicaError::NotFound { .. })

@@ -72,6 +72,11 @@ impl CalView {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     // Everywhere.
+    /// A list's exact length, answering the `Effect::Count` with this request number.
+    Counted {
+        request: u64,
+        count: usize,
+    },
     Quit,
     /// Back out of an opened view; at a pane's own screen, quit.
     Leave,
@@ -111,6 +116,10 @@ pub enum Action {
     NewTicket,
     NewOpportunity,
     AddContact,
+    /// A deal's view: add a competitor to the deal.
+    AddCompetitor,
+    /// Open the chosen record's own view (the funnel's card: the deal, not its customer).
+    Details,
     // Funnel.
     StagePrev,
     StageNext,
@@ -195,6 +204,8 @@ impl Action {
             "new_ticket" => Action::NewTicket,
             "new_opportunity" => Action::NewOpportunity,
             "add_contact" => Action::AddContact,
+            "add_competitor" => Action::AddCompetitor,
+            "details" => Action::Details,
             "stage_prev" => Action::StagePrev,
             "stage_next" => Action::StageNext,
             "filter_owner" => Action::FilterOwner,
@@ -238,4 +249,10 @@ pub enum Effect {
     Clipboard(String),
     /// Ask the sync engine to sync now.
     SyncNow,
+    /// Count this list off the UI thread; the answer comes back as `Action::Counted` with the
+    /// same request number.
+    Count {
+        request: u64,
+        query: crate::tui::data::CountQuery,
+    },
 }

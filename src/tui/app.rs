@@ -342,6 +342,7 @@ impl App {
             Action::Mouse(m) => self.on_mouse(m),
             Action::Paste(text) => self.on_paste(&text),
             Action::Run(line) => self.run_command(&line),
+            Action::Counted { request, count } => self.counted(request, count),
             Action::Noop => {}
             other => {
                 if self.command.is_some() {
@@ -440,6 +441,17 @@ impl App {
     fn show_root(&mut self, pane: Pane) {
         self.history.back_to(pane, 0);
         self.show(pane);
+    }
+
+    /// A count answered: the list that asked last with this number shows it, wherever it is.
+    fn counted(&mut self, request: u64, count: usize) {
+        self.customers.counted(request, count);
+        self.funnel.counted(request, count);
+        self.calendar.counted(request, count);
+        self.tickets.counted(request, count);
+        for opened in self.history.all_mut() {
+            opened.screen_mut().counted(request, count);
+        }
     }
 
     /// Everything shown may be out of date (a write, a sync, a resize): the users are read again

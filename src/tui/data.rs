@@ -104,12 +104,25 @@ pub struct TimelineEntry {
     pub record: Record,
 }
 
+/// A competitor in one of a customer's deals: the entry (an `opportunity_competitors` record),
+/// named by the competitor and the deal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompetitorEntry {
+    pub entry: Record,
+    /// The competitor's name ("" when this user cannot see it).
+    pub competitor: String,
+    /// The deal's (opportunity's) name.
+    pub deal: String,
+}
+
 /// Which opportunities the funnel shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FunnelFilter {
     pub owner_id: Option<String>,
     /// Expected close within this month: (year, month).
     pub close_month: Option<(i32, u32)>,
+    /// Text the opportunities' names contain (every word).
+    pub search: String,
 }
 
 /// One funnel column: the stage and what is in it. Amounts are in minor units.
@@ -154,6 +167,9 @@ pub struct TicketQuery {
     pub me: Option<String>,
     /// Resolved and closed tickets too, after the open ones.
     pub include_done: bool,
+    /// Text every shown ticket matches: its number or subject, or its customer's name, code
+    /// or phone (the customer search).
+    pub search: String,
     /// Offsets count from the last ticket, and tickets come last first.
     pub from_end: bool,
 }
@@ -221,7 +237,7 @@ pub struct Conflict {
 }
 
 /// A window of any entity's records, for the generic list (`:list ENTITY`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordQuery {
     /// `field = value` pairs (a related record's list: its parent's id).
     pub filters: Vec<(String, Value)>,
@@ -231,6 +247,40 @@ pub struct RecordQuery {
     pub sort: Option<String>,
     pub descending: bool,
 }
+
+/// A list whose exact length a header shows: the same query the list reads windows of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CountQuery {
+    Customers(CustomerQuery),
+    Tickets(TicketQuery),
+    Records(Entity, RecordQuery),
+}
+
+impl CountQuery {
+    /// Which list asks: a newer question for the same list makes an older one moot.
+    pub fn slot(&self) -> String {
+        match self {
+            CountQuery::Customers(_) => "customers".into(),
+            CountQuery::Tickets(_) => "tickets".into(),
+            CountQuery::Records(e, _) => format!("records:{}", e.name()),
+        }
+    }
+}
+
+/// Of the questions waiting, the newest for each list, oldest first: a worker that fell behind
+/// the typing answers only what is still asked.
+pub fn newest_per_slot(waiting: Vec<(u64, CountQuery)>) -> Vec<(u64, CountQuery)> {
+    let mut out: Vec<(u64, CountQuery)> = Vec::new();
+    for (id, q) in waiting {
+        out.retain(|(_, o)| o.slot() != q.slot());
+        out.push((id, q));
+    }
+    out
+}
+
+/// Opens a second, read-only way into the same data, on the thread that calls it (counting
+/// runs there, off the UI thread).
+pub type OpenReader = Box<dyn FnOnce() -> Result<Box<dyn DataSource + Send>, DataError> + Send>;
 
 /// Everything the screens need. Reads return only what is asked for: lists are windows
 /// (offset + limit) so a million rows cost what a screenful does.
@@ -248,24 +298,24 @@ pub trait DataSource {
     fn records(
         &self,
         entity: Entity,
-        _query: &RecordQuery,
-        _offset: usize,
-        _limit: usize,
-    ) -> Result<Vec<Record>, DataError> {
-        Err(DataError::Storage(format!(
-            "this data cannot list {} yet",
-            entity.name()
-        )))
-    }
+        query: &RecordQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Record>, DataError>;
     /// A record by its human number or code (C000123, T-001001): the server generates those.
-    fn by_number(&self, _number: &str) -> Result<Option<(Entity, Record)>, DataError> {
-        Ok(None)
-    }
+    fn by_number(&self, number: &str) -> Result<Option<(Entity, Record)>, DataError>;
+    /// How many rows a list has: a COUNT over the list's query, which reads every match, so
+    /// the TUI asks it on a reader of its own ([`DataSource::reader`]), never in a frame.
+    fn count(&self, query: &CountQuery) -> Result<usize, DataError>;
+    /// How to open a reader for counts on another thread; None when there is no such thing.
+    fn reader(&self) -> Option<OpenReader>;
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError>;
     /// Live customers with the same normalized name, phone or email (crm_server::dedupe).
     fn find_duplicates(&self, customer: &Record) -> Result<Vec<Record>, DataError>;
     fn contacts_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError>;
     fn opportunities_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError>;
+    /// The competitors in a customer's opportunities, deal by deal.
+    fn competitors_of(&self, customer_id: &str) -> Result<Vec<CompetitorEntry>, DataError>;
     /// Activities and tickets of a customer, newest first.
     fn timeline(&self, customer_id: &str, limit: usize) -> Result<Vec<TimelineEntry>, DataError>;
     /// Pipeline stages by position.
@@ -353,9 +403,7 @@ pub fn id(record: &Record) -> &str {
 }
 
 /// When an activity happens: its start, else its due time.
-pub fn activity_time(activity: &Record) -> Option<DateTime<Utc>> {
-    time(activity, "starts_at").or_else(|| time(activity, "due_at"))
-}
+pub use crm_server::rules::reminders::activity_time;
 
 /// Weighted amount of an opportunity: amount × probability / 100, the stage's probability
 /// standing in when the opportunity has none.

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::action::Action;
 use super::data::{DataError, Record, id};
@@ -252,6 +253,117 @@ impl Move {
     }
 }
 
+/// What a key typed into a filter line did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Typed {
+    /// Nothing that changes the filter.
+    Same,
+    /// The filter is now this text: list again with it.
+    Changed(String),
+    /// Esc: the line is closed and the filter cleared.
+    Cancelled,
+    /// Enter: the line is closed, the filter kept (a list opens the chosen row).
+    Submitted,
+    /// Up/Down (Tab) while typing move through the filtered rows.
+    Moved(Move),
+}
+
+/// A key typed into the `/` filter line `input` (open while `Some`): the one way every list,
+/// over the replica or in memory, reads its filter keys.
+pub fn typed(input: &mut Option<LineInput>, action: Action) -> Typed {
+    let Some(line) = input.as_mut() else {
+        return Typed::Same;
+    };
+    match action {
+        Action::Key(key) => {
+            let before = line.value();
+            line.key(&key);
+            let after = line.value();
+            if after == before {
+                Typed::Same
+            } else {
+                Typed::Changed(after)
+            }
+        }
+        Action::Cancel => {
+            *input = None;
+            Typed::Cancelled
+        }
+        Action::Submit => {
+            *input = None;
+            Typed::Submitted
+        }
+        Action::Down | Action::NextField => Typed::Moved(Move::By(1)),
+        Action::Up | Action::PrevField => Typed::Moved(Move::By(-1)),
+        _ => Typed::Same,
+    }
+}
+
+/// Whether a row held in memory passes a filter: every word of it (case-folded) occurs in one
+/// of the row's texts; digits also match phone numbers written with spaces or dashes.
+pub fn passes(filter: &str, texts: &[&str]) -> bool {
+    let folded: Vec<String> = texts.iter().map(|t| t.to_lowercase()).collect();
+    let digits: Vec<String> = texts
+        .iter()
+        .map(|t| t.chars().filter(char::is_ascii_digit).collect())
+        .collect();
+    filter.split_whitespace().all(|word| {
+        let word = word.to_lowercase();
+        let only_digits = word.chars().all(|c| c.is_ascii_digit());
+        folded.iter().any(|t| t.contains(&word))
+            || (only_digits && digits.iter().any(|d| d.contains(&word)))
+    })
+}
+
+/// The filter of a list held in memory: the text in force and the `/` line while typing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FilterLine {
+    pub text: String,
+    pub input: Option<LineInput>,
+}
+
+impl FilterLine {
+    pub fn typing(&self) -> bool {
+        self.input.is_some()
+    }
+
+    /// `/`: starts typing, from the filter in force.
+    pub fn start(&mut self) {
+        self.input = Some(LineInput::new(&self.text));
+    }
+
+    /// A key while typing; the text in force follows the line.
+    pub fn key(&mut self, action: Action) -> Typed {
+        let t = typed(&mut self.input, action);
+        match &t {
+            Typed::Changed(text) => self.text = text.clone(),
+            Typed::Cancelled => self.text.clear(),
+            _ => {}
+        }
+        t
+    }
+
+    /// Pasted text goes into the line (opened if need be).
+    pub fn paste(&mut self, text: &str) {
+        let input = self.input.get_or_insert_with(|| LineInput::new(&self.text));
+        input.insert(text);
+        self.text = input.value();
+    }
+
+    pub fn passes(&self, texts: &[&str]) -> bool {
+        passes(&self.text, texts)
+    }
+
+    /// For a header: the line while typing ("/ text"), else the filter in force, if any.
+    pub fn label(&self) -> Option<String> {
+        match &self.input {
+            Some(input) => Some(format!("/ {}", input.value())),
+            None if self.text.is_empty() => None,
+            None => Some(format!("filter “{}”", self.text)),
+        }
+    }
+}
+
 /// What a list made of an action.
 #[derive(Debug, PartialEq)]
 pub enum Listed {
@@ -275,7 +387,14 @@ pub struct ListView {
     pub filter: Option<LineInput>,
     /// Ids of the marked rows.
     pub marks: BTreeSet<String>,
+    /// The list's exact length, once a count has answered.
+    pub total: Option<usize>,
+    /// The count asked last; answers to any other are stale.
+    counting: Option<u64>,
 }
+
+/// Numbers count requests, so an answer finds the list that asked, and only its last question.
+static REQUESTS: AtomicU64 = AtomicU64::new(1);
 
 impl Deref for ListView {
     type Target = Window;
@@ -325,33 +444,14 @@ impl ListView {
 
     /// Moves, marks, filters; what it does not know it passes back.
     pub fn handle(&mut self, action: Action, height: usize, fetch: &mut Fetch) -> Listed {
-        if let Some(input) = self.filter.as_mut() {
-            return match action {
-                Action::Key(key) => {
-                    let before = input.value();
-                    input.key(&key);
-                    let after = input.value();
-                    if after == before {
-                        Listed::Done(Ok(()))
-                    } else {
-                        Listed::Filter(after)
-                    }
-                }
-                Action::Cancel => {
-                    self.filter = None;
-                    Listed::Filter(String::new())
-                }
-                Action::Submit => {
-                    self.filter = None;
-                    if self.selected_row().is_some() {
-                        Listed::Open
-                    } else {
-                        Listed::Done(Ok(()))
-                    }
-                }
-                Action::Down | Action::NextField => self.step(Move::By(1), height, fetch),
-                Action::Up | Action::PrevField => self.step(Move::By(-1), height, fetch),
-                _ => Listed::Done(Ok(())),
+        if self.filter.is_some() {
+            return match typed(&mut self.filter, action) {
+                Typed::Same => Listed::Done(Ok(())),
+                Typed::Changed(text) => Listed::Filter(text),
+                Typed::Cancelled => Listed::Filter(String::new()),
+                Typed::Submitted if self.selected_row().is_some() => Listed::Open,
+                Typed::Submitted => Listed::Done(Ok(())),
+                Typed::Moved(m) => self.step(m, height, fetch),
             };
         }
         if let Some(m) = Move::of(&action, height) {
@@ -389,6 +489,43 @@ impl ListView {
             Move::Top => w.top(height, fetch),
             Move::Bottom => w.bottom(height, fetch),
         })
+    }
+
+    /// The list's query or data changed: forget the count and number a new question (the
+    /// screen sends it as `Effect::Count`).
+    pub fn recount(&mut self) -> u64 {
+        let request = REQUESTS.fetch_add(1, Ordering::Relaxed);
+        self.counting = Some(request);
+        self.total = None;
+        request
+    }
+
+    /// A count answered; true when it was this list's last question (older ones are dropped).
+    pub fn counted(&mut self, request: u64, count: usize) -> bool {
+        if self.counting != Some(request) {
+            return false;
+        }
+        self.counting = None;
+        self.total = Some(count);
+        true
+    }
+
+    /// Where the cursor is: exact once the window or a count knows the length.
+    pub fn position(&self) -> String {
+        let count = super::format::count;
+        let w = &self.window;
+        match (w.len, self.total, w.anchor) {
+            (None, Some(0), _) => "none".into(),
+            (None, Some(total), Anchor::Top) => {
+                format!("{} / {}", count(w.selected + 1), count(total))
+            }
+            (None, Some(total), Anchor::Bottom) => format!(
+                "{} / {}",
+                count(total.saturating_sub(w.selected)),
+                count(total)
+            ),
+            _ => w.position(),
+        }
     }
 
     /// For the header: "12 / 340", with "· 3 marked" when rows are marked.
@@ -581,6 +718,59 @@ mod tests {
         assert_eq!(id(&l), "99");
         assert_eq!(l.handle(Action::Top, 10, &mut fetch), Listed::Done(Ok(())));
         assert_eq!(id(&l), "0");
+    }
+
+    #[test]
+    fn an_exact_count_replaces_the_guess_and_stale_answers_are_dropped() {
+        let mut fetch = rows(2000);
+        let mut l = ListView::default();
+        l.ensure(10, &mut fetch).unwrap();
+        let first = l.recount();
+        assert_eq!(
+            l.status(),
+            "1 / 30+",
+            "before any answer, what the window knows"
+        );
+        let second = l.recount();
+        assert!(!l.counted(first, 5), "an older question's answer is stale");
+        assert_eq!(l.status(), "1 / 30+");
+        assert!(l.counted(second, 2000));
+        assert_eq!(l.status(), "1 / 2,000");
+        l.handle(Action::Bottom, 10, &mut fetch);
+        assert_eq!(
+            l.status(),
+            "2,000 / 2,000",
+            "from the end, counted from the top"
+        );
+        l.handle(Action::Up, 10, &mut fetch);
+        assert_eq!(l.status(), "1,999 / 2,000");
+        assert!(!l.counted(second, 7), "a question is answered once");
+        assert!(l.recount() > second);
+        assert_eq!(l.total, None, "a new question forgets the old count");
+    }
+
+    #[test]
+    fn a_worker_behind_answers_only_the_newest_question_per_list() {
+        use crate::tui::data::{
+            CountQuery, CustomerQuery, RecordQuery, TicketQuery, newest_per_slot,
+        };
+        use crm_server::schema::Entity;
+        let c = |s: &str| {
+            CountQuery::Customers(CustomerQuery {
+                search: s.into(),
+                ..CustomerQuery::default()
+            })
+        };
+        let t = CountQuery::Tickets(TicketQuery::default());
+        let r = CountQuery::Records(Entity::Competitors, RecordQuery::default());
+        let kept = newest_per_slot(vec![
+            (1, c("a")),
+            (2, t.clone()),
+            (3, c("ab")),
+            (4, r.clone()),
+            (5, c("abc")),
+        ]);
+        assert_eq!(kept, vec![(2, t), (4, r), (5, c("abc"))]);
     }
 
     #[test]

@@ -45,6 +45,7 @@ use ratatui::backend::CrosstermBackend;
 pub use action::{Action, Effect, Pane};
 pub use app::App;
 pub use data::DataSource;
+use data::{CountQuery, OpenReader, newest_per_slot};
 pub use replica_source::ReplicaSource;
 
 use crate::sync::SyncEvent;
@@ -191,17 +192,20 @@ pub fn run(
 ) -> anyhow::Result<()> {
     options.no_color |= no_color_from_env();
     let sync_now = options.sync_now.clone();
+    let mut open_reader = source.reader();
+    let mut counter: Option<Counter> = None;
     let mut app = App::new(options, source, Utc::now());
 
     let _hook = PanicHook::install();
     let _guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
-    app.update(Action::Resize(size.width, size.height));
+    // What the first screens asked for (their counts) is done in the first turn of the loop.
+    let mut first = app.update(Action::Resize(size.width, size.height));
 
     loop {
         terminal.draw(|frame| app.render(frame))?;
-        let mut effects = Vec::new();
+        let mut effects = std::mem::take(&mut first);
         // Wake at least once a second so SLA countdowns and sync ages stay current.
         if event::poll(Duration::from_millis(250))? {
             let ev = event::read()?;
@@ -228,6 +232,11 @@ pub fn run(
                 }
             }
         }
+        if let Some(c) = &counter {
+            while let Ok((request, count)) = c.answers.try_recv() {
+                effects.extend(app.update(Action::Counted { request, count }));
+            }
+        }
         for effect in effects {
             match effect {
                 Effect::Quit => return Ok(()),
@@ -241,8 +250,48 @@ pub fn run(
                         trigger();
                     }
                 }
+                Effect::Count { request, query } => {
+                    if counter.is_none() {
+                        counter = open_reader.take().map(Counter::start);
+                    }
+                    // Without a reader the header keeps showing what the window knows.
+                    if let Some(c) = &counter {
+                        let _ = c.questions.send((request, query));
+                    }
+                }
             }
         }
+    }
+}
+
+/// Counts lists on a thread of its own, over a reader of its own: a COUNT at a million rows
+/// takes longer than a frame, so the keystroke that changed the list never waits for it.
+struct Counter {
+    questions: std::sync::mpsc::Sender<(u64, CountQuery)>,
+    answers: std::sync::mpsc::Receiver<(u64, usize)>,
+}
+
+impl Counter {
+    fn start(open: OpenReader) -> Counter {
+        let (questions, asked) = std::sync::mpsc::channel::<(u64, CountQuery)>();
+        let (answer, answers) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // No reader, no counts: the headers show what their windows know.
+            let Ok(source) = open() else { return };
+            while let Ok(first) = asked.recv() {
+                let mut waiting = vec![first];
+                waiting.extend(asked.try_iter());
+                for (request, query) in newest_per_slot(waiting) {
+                    // A failed count leaves the header as it was.
+                    if let Ok(n) = source.count(&query)
+                        && answer.send((request, n)).is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        });
+        Counter { questions, answers }
     }
 }
 

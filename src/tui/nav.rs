@@ -83,6 +83,11 @@ impl History {
         self.steps[pane.index()].last_mut().map(|s| &mut s.opened)
     }
 
+    /// Every view opened on any pane.
+    pub fn all_mut(&mut self) -> impl Iterator<Item = &mut Opened> {
+        self.steps.iter_mut().flatten().map(|s| &mut s.opened)
+    }
+
     /// Opens a place on top of `pane`; it reads its data when first shown.
     pub fn open(&mut self, pane: Pane, place: Place) {
         if let Some(opened) = Opened::of(place) {

@@ -11,7 +11,7 @@
 //!   per-keystroke path), so it lists the best 1,000 matches, best first.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crm_server::dedupe;
@@ -38,6 +38,8 @@ pub struct ReplicaSource {
     writes: u64,
     /// The ticket queue sorted by urgency, for the query and data state it was built from.
     queue: RefCell<Option<Cached<TicketQuery, Vec<Record>>>>,
+    /// The same queue filtered by a search, so moving through it does not search again.
+    found: RefCell<Option<Cached<TicketQuery, Vec<Record>>>>,
 }
 
 /// The data state a cached view was computed in: sync position, outbox size, local writes.
@@ -104,6 +106,7 @@ impl ReplicaSource {
             replica,
             writes: 0,
             queue: RefCell::new(None),
+            found: RefCell::new(None),
         }
     }
 
@@ -187,6 +190,7 @@ impl ReplicaSource {
         Ok(rows
             .into_iter()
             .filter(|o| in_month(text(o, "expected_close"), filter.close_month))
+            .filter(|o| super::list::passes(&filter.search, &[text(o, "name")]))
             .collect())
     }
 
@@ -225,6 +229,60 @@ impl ReplicaSource {
         }
         *self.queue.borrow_mut() = Some((q.clone(), key, open.clone()));
         Ok(open)
+    }
+
+    /// The queue of `q` (with a search) narrowed to the tickets whose number or subject has
+    /// every word, or whose customer the customer search finds (its indexes, not a scan).
+    fn found_tickets(&self, q: &TicketQuery) -> Result<Vec<Record>, DataError> {
+        let key = self.state();
+        if let Some((cq, ck, rows)) = self.found.borrow().as_ref()
+            && cq == q
+            && *ck == key
+        {
+            return Ok(rows.clone());
+        }
+        let search = q.search.trim();
+        let customers = |text: &str| -> Result<HashSet<String>, DataError> {
+            Ok(self
+                .replica
+                .search_customers(text, SEARCH_CAP)
+                .map_err(storage)?
+                .into_iter()
+                .map(|c| c.id)
+                .collect())
+        };
+        // The whole text (a phone typed with spaces, a name of several words), and each word
+        // on its own, so "acme login" finds Acme's ticket about logging in.
+        let whole = customers(search)?;
+        let words: Vec<&str> = search.split_whitespace().collect();
+        let by_word: Vec<HashSet<String>> = if words.len() > 1 {
+            words
+                .iter()
+                .map(|w| customers(w))
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        let all = self.sorted_queue(&TicketQuery {
+            search: String::new(),
+            ..q.clone()
+        })?;
+        let found: Vec<Record> = all
+            .into_iter()
+            .filter(|t| {
+                let cid = text(t, "customer_id");
+                let own = [text(t, "number"), text(t, "subject")];
+                whole.contains(cid)
+                    || super::list::passes(search, &own)
+                    || (!by_word.is_empty()
+                        && words
+                            .iter()
+                            .zip(&by_word)
+                            .all(|(w, ids)| ids.contains(cid) || super::list::passes(w, &own)))
+            })
+            .collect();
+        *self.found.borrow_mut() = Some((q.clone(), key, found.clone()));
+        Ok(found)
     }
 
     /// The user's customers, for reminders (or every customer when no user is known).
@@ -307,20 +365,58 @@ impl DataSource for ReplicaSource {
     }
 
     fn by_number(&self, number: &str) -> Result<Option<(Entity, Record)>, DataError> {
-        let number = number.trim();
+        // Numbers are made in capitals (C000123, T-000123); people type them any way.
+        let number = number.trim().to_uppercase();
         for entity in Entity::ALL {
-            for field in entity.fields().iter().filter(|f| f.generated) {
-                let q = LocalQuery {
-                    filters: vec![(field.name.to_string(), json!(number))],
-                    limit: 1,
-                    ..LocalQuery::default()
-                };
-                if let Some(r) = self.replica.list(entity, &q).map_err(storage)?.pop() {
-                    return Ok(Some((entity, fields(r))));
-                }
+            let Some(field) = entity.descriptor().number else {
+                continue;
+            };
+            let q = LocalQuery {
+                filters: vec![(field.to_string(), json!(number))],
+                limit: 1,
+                ..LocalQuery::default()
+            };
+            if let Some(r) = self.replica.list(entity, &q).map_err(storage)?.pop() {
+                return Ok(Some((entity, fields(r))));
             }
         }
         Ok(None)
+    }
+
+    fn count(&self, query: &CountQuery) -> Result<usize, DataError> {
+        match query {
+            CountQuery::Customers(q) => {
+                let search = q.search.trim();
+                let lq = Self::customer_query(q, 0, 0);
+                let n = self
+                    .replica
+                    .count(Entity::Customers, &lq)
+                    .map_err(storage)?;
+                // Typing in the search lists the best matches, capped (see `customers`).
+                Ok(if search.is_empty() || q.has_filters() {
+                    n
+                } else {
+                    n.min(SEARCH_CAP)
+                })
+            }
+            CountQuery::Tickets(q) => Ok(self.tickets(q, 0, usize::MAX)?.len()),
+            CountQuery::Records(entity, q) => {
+                let lq = LocalQuery {
+                    filters: q.filters.clone(),
+                    search: Some(q.search.clone()).filter(|s| !s.trim().is_empty()),
+                    ..LocalQuery::default()
+                };
+                self.replica.count(*entity, &lq).map_err(storage)
+            }
+        }
+    }
+
+    fn reader(&self) -> Option<OpenReader> {
+        let path = self.replica.path().to_path_buf();
+        Some(Box::new(move || {
+            let replica = Replica::open_reader(&path).map_err(storage)?;
+            Ok(Box::new(ReplicaSource::new(replica)) as Box<dyn DataSource + Send>)
+        }))
     }
 
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError> {
@@ -386,6 +482,43 @@ impl DataSource for ReplicaSource {
         Ok(rows)
     }
 
+    fn competitors_of(&self, customer_id: &str) -> Result<Vec<CompetitorEntry>, DataError> {
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut out = Vec::new();
+        for deal in self.opportunities_of(customer_id)? {
+            let entries = self.list(
+                Entity::OpportunityCompetitors,
+                &query(
+                    vec![("opportunity_id", json!(id(&deal)))],
+                    "created_at",
+                    false,
+                    0,
+                    PAGE,
+                ),
+            )?;
+            for entry in entries {
+                let cid = text(&entry, "competitor_id").to_string();
+                let competitor = match names.get(&cid) {
+                    Some(name) => name.clone(),
+                    None => {
+                        let name = self
+                            .get(Entity::Competitors, &cid)?
+                            .map(|c| text(&c, "name").to_string())
+                            .unwrap_or_default();
+                        names.insert(cid, name.clone());
+                        name
+                    }
+                };
+                out.push(CompetitorEntry {
+                    entry,
+                    competitor,
+                    deal: text(&deal, "name").to_string(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
     fn timeline(&self, customer_id: &str, limit: usize) -> Result<Vec<TimelineEntry>, DataError> {
         let by_customer = || vec![("customer_id", json!(customer_id))];
         let activities = self.list(
@@ -444,7 +577,7 @@ impl DataSource for ReplicaSource {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError> {
-        if filter.close_month.is_none() {
+        if filter.close_month.is_none() && filter.search.trim().is_empty() {
             let mut filters = vec![("stage_id", json!(stage_id))];
             if let Some(o) = &filter.owner_id {
                 filters.push(("owner_id", json!(o)));
@@ -547,7 +680,11 @@ impl DataSource for ReplicaSource {
             from_end: false,
             ..q.clone()
         };
-        let mut queue = self.sorted_queue(&base)?;
+        let mut queue = if base.search.trim().is_empty() {
+            self.sorted_queue(&base)?
+        } else {
+            self.found_tickets(&base)?
+        };
         if q.from_end {
             queue.reverse();
         }

@@ -83,6 +83,8 @@ pub trait Screen {
     fn crumb(&self) -> String;
     fn click(&mut self, _x: u16, _y: u16, _ctx: &mut Ctx) {}
     fn paste(&mut self, _text: &str, _ctx: &mut Ctx) {}
+    /// A count it asked for answered (it checks the request is its latest).
+    fn counted(&mut self, _request: u64, _count: usize) {}
     /// Typing into the screen itself (a search line): keys resolve as in a dialog.
     fn typing(&self) -> bool {
         false
@@ -126,6 +128,11 @@ impl Ctx<'_> {
     /// Closes the dialog on top.
     pub fn close(&mut self) {
         self.dialogs.pop();
+    }
+
+    /// Asks for a list's exact length off the UI thread (see `ListView::recount`).
+    pub fn count(&mut self, request: u64, query: super::data::CountQuery) {
+        self.out.push(Msg::Effect(Effect::Count { request, query }));
     }
 
     pub fn go(&mut self, place: Place) {

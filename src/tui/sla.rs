@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::data::{Record, text, time};
 
 pub fn is_done(ticket: &Record) -> bool {
-    matches!(text(ticket, "status"), "resolved" | "closed")
+    crm_server::rules::sla::is_finished(text(ticket, "status"))
 }
 
 /// The clock that runs now: first response until someone answered, then resolution.

@@ -21,8 +21,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use chrono::{DateTime, Duration, Utc};
 use crm::replica::{Clock, OutboxEntry, Replica};
 use crm::tui::data::{
-    Conflict, CustomerQuery, CustomerSort, DataError, DataSource, FunnelFilter, Record,
-    ReminderQuery, Reminders, SourceStatus, StageSummary, TicketQuery, TimelineEntry, WriteError,
+    CompetitorEntry, Conflict, CountQuery, CustomerQuery, CustomerSort, DataError, DataSource,
+    FunnelFilter, OpenReader, Record, RecordQuery, ReminderQuery, Reminders, SourceStatus,
+    StageSummary, TicketQuery, TimelineEntry, WriteError,
 };
 use crm::tui::keymap::Key;
 use crm::tui::{Action, App, Effect, ReplicaSource, TuiOptions};
@@ -54,7 +55,7 @@ pub const ME: &str = "li";
 
 /// The fixture files, in the order they are applied (the replica does not need parents first,
 /// but a sync's snapshot sends them so).
-const FILES: [Entity; 9] = [
+const FILES: [Entity; 12] = [
     Entity::Teams,
     Entity::Users,
     Entity::Stages,
@@ -64,6 +65,9 @@ const FILES: [Entity; 9] = [
     Entity::Activities,
     Entity::Tickets,
     Entity::Comments,
+    Entity::Competitors,
+    Entity::CompetitorProducts,
+    Entity::OpportunityCompetitors,
 ];
 
 fn fixtures_dir() -> PathBuf {
@@ -436,6 +440,24 @@ impl DataSource for TestSource {
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, DataError> {
         self.inner.get(entity, id)
     }
+    fn records(
+        &self,
+        entity: Entity,
+        query: &RecordQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Record>, DataError> {
+        self.inner.records(entity, query, offset, limit)
+    }
+    fn by_number(&self, number: &str) -> Result<Option<(Entity, Record)>, DataError> {
+        self.inner.by_number(number)
+    }
+    fn count(&self, query: &CountQuery) -> Result<usize, DataError> {
+        self.inner.count(query)
+    }
+    fn reader(&self) -> Option<OpenReader> {
+        self.inner.reader()
+    }
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError> {
         self.inner.customer_by_phone(phone)
     }
@@ -444,6 +466,9 @@ impl DataSource for TestSource {
     }
     fn contacts_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError> {
         self.inner.contacts_of(customer_id)
+    }
+    fn competitors_of(&self, customer_id: &str) -> Result<Vec<CompetitorEntry>, DataError> {
+        self.inner.competitors_of(customer_id)
     }
     fn opportunities_of(&self, customer_id: &str) -> Result<Vec<Record>, DataError> {
         self.inner.opportunities_of(customer_id)

@@ -6,7 +6,7 @@
 use axum::Json;
 use serde_json::{Map, Value, json};
 
-use crate::schema::{Access, Entity, Field, Kind};
+use crate::schema::{Access, Entity, Field, Format, Kind};
 
 pub async fn handler() -> Json<Value> {
     Json(document())
@@ -34,11 +34,53 @@ fn text_pattern(lines: bool, required: bool) -> String {
     }
 }
 
+/// A pattern for a formatted text field, the rules of `validate::format_problem` as a regular
+/// expression (one that both ECMA 262 and Python read alike): surrounding space is trimmed, blank
+/// text counts as none, and none of the refused characters anywhere.
+fn format_pattern(format: Format, required: bool) -> String {
+    let bad = refused_class(false);
+    // Space the server trims (U+FEFF is named: the two dialects disagree on it).
+    let space = format!(r"[^\S\ufeff{bad}]");
+    let label = format!(r"[^@\s\ufeff{bad}./?#:]+");
+    let host = format!(r"{label}(?:\.{label})+");
+    let value = match format {
+        Format::Email => format!(r"[^@\s\ufeff{bad}]+@{host}"),
+        Format::Url => format!(
+            r"(?:[Hh][Tt][Tt][Pp][Ss]?://)?{host}(?::[0-9]{{1,5}})?(?:[/?#][^\s\ufeff{bad}]*)?"
+        ),
+        Format::Phone => {
+            let part = format!(r"(?:[0-9+()./#,;\ufeff-]|{space}|转|分机|[Ee][Xx][Tt]|[Xx])");
+            format!(r"{part}*[0-9]{part}*")
+        }
+    };
+    if required {
+        format!(r"^{space}*{value}{space}*$")
+    } else {
+        format!(r"^(?:{space}*|{space}*{value}{space}*)$")
+    }
+}
+
+/// What a formatted field holds, in words, for the document's readers.
+fn format_description(format: Format) -> &'static str {
+    match format {
+        Format::Email => "an email address: one @, a domain with a dot, no spaces",
+        Format::Url => "a web address: http(s)://host… or a bare host…, the host with a dot",
+        Format::Phone => {
+            "a phone number: digits, spaces and + ( ) - . / # , ;, an extension after 转, 分机, ext or x"
+        }
+    }
+}
+
 /// The schema of a field as sent in a create or patch body.
 fn input_schema(field: &Field, required: bool) -> Value {
     let mut schema = match field.kind {
-        Kind::Text(max) => json!({"type": "string", "maxLength": max,
-                                  "pattern": text_pattern(field.lines, required)}),
+        Kind::Text(max) => match field.format {
+            Some(format) => json!({"type": "string", "maxLength": max,
+                "pattern": format_pattern(format, required),
+                "description": format_description(format)}),
+            None => json!({"type": "string", "maxLength": max,
+                           "pattern": text_pattern(field.lines, required)}),
+        },
         Kind::Tags => json!({"type": "array", "maxItems": 50, "items":
             {"type": "string", "minLength": 1, "maxLength": 50, "pattern": text_pattern(false, true)}}),
         Kind::Map => json!({"type": "object", "maxProperties": 100,
@@ -142,6 +184,9 @@ fn field_schema(field: &Field) -> Value {
             }
             other => json!([other, "null"]),
         };
+    }
+    if let Some(format) = field.format {
+        schema["description"] = json!(format_description(format));
     }
     match field.access {
         Access::Server => schema["readOnly"] = json!(true),
@@ -524,6 +569,48 @@ mod tests {
         assert_eq!(
             doc["paths"]["/sync"]["get"]["parameters"][0]["schema"]["maximum"],
             json!(i64::MAX)
+        );
+    }
+
+    #[test]
+    fn formatted_fields_state_their_rules() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        for entity in Entity::ALL {
+            for field in entity.fields().iter().filter(|f| f.format.is_some()) {
+                for body in ["create", "patch"] {
+                    let schema =
+                        &schemas[format!("{}_{body}", entity.name())]["properties"][field.name];
+                    let pattern = schema["pattern"].as_str().unwrap_or_default();
+                    assert!(
+                        pattern.contains('@')
+                            || pattern.contains("[Hh]")
+                            || pattern.contains("分机"),
+                        "{}.{}: {pattern}",
+                        entity.name(),
+                        field.name
+                    );
+                    assert!(
+                        pattern.contains("\\u001f"),
+                        "refused characters kept out: {pattern}"
+                    );
+                    assert!(schema["description"].is_string());
+                }
+            }
+        }
+        let email = &schemas["customers_create"]["properties"]["email"]["pattern"];
+        assert!(email.as_str().is_some_and(|p| p.contains('@')), "{email}");
+        let website = &schemas["competitors_create"]["properties"]["website"]["pattern"];
+        assert!(
+            website
+                .as_str()
+                .is_some_and(|p| p.contains("[Hh][Tt][Tt][Pp]")),
+            "{website}"
+        );
+        let mobile = &schemas["contacts_patch"]["properties"]["mobile"]["pattern"];
+        assert!(
+            mobile.as_str().is_some_and(|p| p.contains("转")),
+            "{mobile}"
         );
     }
 }

@@ -23,23 +23,31 @@ pub fn needs_close_reason(stage_kind: &str) -> bool {
     stage_kind != "open"
 }
 
+/// What a user is told when a deal moves to a closed stage without a reason.
+pub fn close_reason_needed(stage_kind: &str) -> String {
+    format!("say why the opportunity was {stage_kind}")
+}
+
 /// An opportunity in a closed stage (won or lost) says why.
 pub fn close_reason(stage_kind: &str, close_reason: Option<&str>) -> Result<(), Problem> {
     if needs_close_reason(stage_kind) && close_reason.is_none() {
         return Err(Problem {
             field: "close_reason",
-            message: format!("say why the opportunity was {stage_kind}"),
+            message: close_reason_needed(stage_kind),
         });
     }
     Ok(())
 }
+
+/// What a user is told when a ticket is resolved or closed without saying how.
+pub const RESOLUTION_NEEDED: &str = "say how the request was resolved";
 
 /// A resolved or closed ticket says how the request was resolved.
 pub fn resolution(status: &str, resolution: Option<&str>) -> Result<(), Problem> {
     if sla::is_finished(status) && resolution.is_none() {
         return Err(Problem {
             field: "resolution",
-            message: "say how the request was resolved".into(),
+            message: RESOLUTION_NEEDED.into(),
         });
     }
     Ok(())

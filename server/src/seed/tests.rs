@@ -362,6 +362,27 @@ fn every_seeded_record_is_a_proper_record() {
 }
 
 #[test]
+fn every_seeded_deal_has_an_owner_who_may_own_it() {
+    let (_dir, db) = open();
+    demo(db.as_ref(), 150).unwrap();
+    let deals = all(db.as_ref(), &crate::system_actor(), Entity::Opportunities);
+    assert!(!deals.is_empty());
+    store::read(db.as_ref(), |tx| {
+        for deal in &deals {
+            let owner = deal["owner_id"].as_str().unwrap();
+            let customer = deal["customer_id"].as_str().unwrap();
+            assert_eq!(
+                service::deal_owner_problem(tx, owner, customer)?,
+                None,
+                "{deal:?}"
+            );
+        }
+        Ok::<_, ApiError>(())
+    })
+    .unwrap();
+}
+
+#[test]
 fn read_sets_are_what_the_access_rules_say() {
     struct Stored<'a>(&'a dyn Tx);
     impl Lookup for Stored<'_> {

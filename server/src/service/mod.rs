@@ -16,6 +16,7 @@ mod tickets;
 mod users;
 
 pub use feed::{audit_trail, feed, snapshot};
+pub use sales::deal_owner_problem;
 pub use users::{NamedTeam, team_named};
 
 use std::collections::BTreeSet;
@@ -141,6 +142,9 @@ pub fn create(
     check_links(tx, entity, &record, None)?;
     let lookup = TxLookup(tx);
     access::may_hold(actor, entity, &record, &lookup).map_err(|d| denied(entity, d))?;
+    if entity == Entity::Opportunities {
+        sales::check_owner(tx, None, &record)?;
+    }
     if entity == Entity::Customers && !allow_duplicate {
         check_duplicates(tx, &record, None)?;
     }
@@ -202,6 +206,9 @@ pub fn update(
     check_links(tx, entity, &record, Some(&current))?;
     access::may_hold_from(actor, entity, Some(&current), &record, &lookup)
         .map_err(|d| denied(entity, d))?;
+    if entity == Entity::Opportunities {
+        sales::check_owner(tx, Some(&current), &record)?;
+    }
     if entity == Entity::Customers
         && record_changed_any(&current, &record, &["name", "phone", "email"])
     {

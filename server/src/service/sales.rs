@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::text;
-use crate::access::Actor;
+use crate::access::{self, Actor, Role};
 use crate::error::ApiError;
 use crate::rules::reasons;
 use crate::schema::Entity;
@@ -53,6 +53,55 @@ pub(super) fn prepare_opportunity(
         reasons::close_reason(kind, text(record, "close_reason"))?;
     }
     Ok(())
+}
+
+/// An opportunity's owner must be able to own it: a seller, active, who sees its customer
+/// (`access::deal_owner_problem`). Checked on create and whenever the owner or the customer
+/// changes, after the links are known to be live; an owner set long ago is not judged again.
+pub(super) fn check_owner(
+    tx: &dyn Tx,
+    old: Option<&Record>,
+    record: &Record,
+) -> Result<(), ApiError> {
+    let (Some(owner_id), Some(customer_id)) =
+        (text(record, "owner_id"), text(record, "customer_id"))
+    else {
+        return Ok(());
+    };
+    if old.is_some_and(|o| {
+        text(o, "owner_id") == Some(owner_id) && text(o, "customer_id") == Some(customer_id)
+    }) {
+        return Ok(());
+    }
+    match deal_owner_problem(tx, owner_id, customer_id)? {
+        Some(why) => Err(ApiError::invalid("owner_id", why)),
+        None => Ok(()),
+    }
+}
+
+/// Why this user may not own a deal on this customer (`access::deal_owner_problem`), or None
+/// when they may. Also what the seeder's tests hold its opportunities to.
+pub fn deal_owner_problem(
+    tx: &dyn Tx,
+    owner_id: &str,
+    customer_id: &str,
+) -> Result<Option<String>, ApiError> {
+    let Some(user) = tx.get(Entity::Users, owner_id)?.filter(|u| !u.deleted) else {
+        return Ok(Some(format!("no such user: {owner_id}")));
+    };
+    let user = user.record;
+    let owner = Actor {
+        id: owner_id.to_string(),
+        username: text(&user, "username").unwrap_or(owner_id).to_string(),
+        // An unknown role is treated as the one with the least reach.
+        role: text(&user, "role")
+            .and_then(Role::parse)
+            .unwrap_or(Role::Agent),
+        team_id: text(&user, "team_id").map(String::from),
+    };
+    let active = user.get("active") == Some(&Value::Bool(true));
+    let read = tx.read_set(Entity::Customers, customer_id)?;
+    Ok(access::deal_owner_problem(&owner, active, &read))
 }
 
 /// The opportunities in a stage (one is enough to refuse deleting it).

@@ -72,6 +72,10 @@ pub enum Purpose {
     },
     /// The duplicate warning over a new-customer form.
     CreateAnyway,
+    /// Which competitor to add to this opportunity (then the entry's form).
+    AddCompetitor {
+        opportunity: String,
+    },
     Info,
 }
 

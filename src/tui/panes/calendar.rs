@@ -7,7 +7,7 @@ use chrono::{Datelike, Days, Duration, NaiveDate, NaiveTime, Timelike, Weekday};
 use crm_server::schema::Entity;
 use crm_server::validate::format_time;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
 use crate::tui::action::{Action, CalView};
@@ -17,6 +17,7 @@ use crate::tui::dialogs::{Dialog, Prompt, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
+use crate::tui::list::{FilterLine, Move, Typed};
 use crate::tui::screen::{Answer, Ctx, Msg, Place, Screen, obj};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
@@ -27,7 +28,12 @@ pub struct CalendarPane {
     pub cursor: NaiveDate,
     /// Loaded days: [from, to).
     pub range: (NaiveDate, NaiveDate),
+    /// The activities of the range that pass the filter.
     pub items: Vec<Record>,
+    /// Every activity of the range.
+    loaded: Vec<Record>,
+    /// `/`: the activities' subjects, kinds and customers narrow every view.
+    pub line: FilterLine,
     /// The chosen item: within the cursor's day (month, week) or the whole agenda.
     pub item: usize,
     pub reminders: Reminders,
@@ -74,6 +80,8 @@ impl CalendarPane {
             cursor: today,
             range: range_of(CalView::Month, today),
             items: Vec::new(),
+            loaded: Vec::new(),
+            line: FilterLine::default(),
             item: 0,
             reminders: Reminders::default(),
             quiet_days,
@@ -86,7 +94,7 @@ impl CalendarPane {
         let (from, to) = self.range;
         // The signed-in user's calendar; before the first sync knows them, everything visible.
         let owner = ctx.me.id.clone();
-        self.items =
+        self.loaded =
             ctx.ok(ctx
                 .source
                 .activities_between(midnight(from), midnight(to), owner.as_deref()));
@@ -100,7 +108,7 @@ impl CalendarPane {
         };
         self.reminders = ctx.ok(ctx.source.reminders(&q));
         let ids: Vec<String> = self
-            .items
+            .loaded
             .iter()
             .chain(self.reminders.overdue.iter())
             .map(|a| text(a, "customer_id").to_string())
@@ -112,6 +120,20 @@ impl CalendarPane {
                 slot.insert(name);
             }
         }
+        self.refilter();
+    }
+
+    /// The items again from what is loaded, through the filter (in memory: the range is read).
+    fn refilter(&mut self) {
+        self.items = self
+            .loaded
+            .iter()
+            .filter(|a| {
+                self.line
+                    .passes(&[text(a, "subject"), text(a, "kind"), self.customer(a)])
+            })
+            .cloned()
+            .collect();
         self.item = self.item.min(self.chosen_list().len().saturating_sub(1));
     }
 
@@ -186,17 +208,34 @@ impl CalendarPane {
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) {
         let count = self.chosen_list().len();
+        if self.line.typing() {
+            match self.line.key(action) {
+                Typed::Changed(_) | Typed::Cancelled => self.refilter(),
+                Typed::Moved(m) => self.item = m.apply(self.item, count),
+                Typed::Same | Typed::Submitted => {}
+            }
+            return;
+        }
+        // The agenda is a list like any other; in the month and week, j/k move by weeks.
+        let half = usize::from(ctx.area.height / 2);
+        if self.view == CalView::Agenda
+            && let Some(m) = Move::of(&action, half)
+        {
+            self.item = m.apply(self.item, count);
+            return;
+        }
         match action {
+            Action::Search => self.line.start(),
+            Action::Back if !self.line.text.is_empty() => {
+                self.line.text.clear();
+                self.refilter();
+            }
             Action::Left => self.set_cursor(self.cursor - Days::new(1), ctx),
             Action::Right => self.set_cursor(self.cursor + Days::new(1), ctx),
-            Action::Down | Action::Up if self.view == CalView::Agenda => {
-                self.step_item(action == Action::Down, count)
-            }
             Action::Down => self.set_cursor(self.cursor + Days::new(7), ctx),
             Action::Up => self.set_cursor(self.cursor - Days::new(7), ctx),
-            Action::ItemNext | Action::ItemPrev => {
-                self.step_item(action == Action::ItemNext, count)
-            }
+            Action::ItemNext => self.item = Move::By(1).apply(self.item, count),
+            Action::ItemPrev => self.item = Move::By(-1).apply(self.item, count),
             Action::Today => self.set_cursor(ctx.now.date_naive(), ctx),
             Action::View(v) => {
                 self.view = v;
@@ -306,14 +345,6 @@ impl CalendarPane {
         }
     }
 
-    fn step_item(&mut self, forward: bool, count: usize) {
-        self.item = if forward {
-            (self.item + 1).min(count.saturating_sub(1))
-        } else {
-            self.item.saturating_sub(1)
-        };
-    }
-
     /// Moves an activity to the day typed, keeping its time (or to the time typed too).
     fn reschedule(&mut self, id: &str, answer: &str, ctx: &mut Ctx) -> Result<String, String> {
         let activity = ctx
@@ -356,6 +387,24 @@ impl CalendarPane {
             ),
             CalView::Agenda => format!("Agenda from {}", self.cursor.format("%a %Y-%m-%d")),
         };
+        if let Some(input) = &self.line.input {
+            draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
+            let (shown, _) = input.view(usize::from(area.width.saturating_sub(4)));
+            draw::put_fit(
+                buf,
+                area.x + 3,
+                area.y,
+                area.width.saturating_sub(4),
+                &shown,
+                theme.style(Role::Input),
+            );
+            let body = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
+            return self.render_body(buf, body, area, view);
+        }
+        let title = match self.line.label() {
+            Some(filter) => format!("{title} · {filter}"),
+            None => title,
+        };
         let used = draw::put(
             buf,
             area.x + 1,
@@ -389,6 +438,10 @@ impl CalendarPane {
             theme.style(Role::Muted),
         );
         let body = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
+        self.render_body(buf, body, area, view);
+    }
+
+    fn render_body(&self, buf: &mut Buffer, body: Rect, area: Rect, view: &View) {
         match self.view {
             CalView::Month => {
                 let side = side_width(area);
@@ -898,6 +951,21 @@ impl Screen for CalendarPane {
 
     fn crumb(&self) -> String {
         "Calendar".into()
+    }
+
+    fn typing(&self) -> bool {
+        self.line.typing()
+    }
+
+    fn cursor(&self, area: Rect) -> Option<Position> {
+        let input = self.line.input.as_ref()?;
+        let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
+        Some(Position::new(area.x + 3 + col as u16, area.y))
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) {
+        self.line.paste(text);
+        self.refilter();
     }
 
     fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {

@@ -5,18 +5,18 @@
 use chrono::{Duration, NaiveTime};
 use crm_server::schema::Entity;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::data::{Record, TimelineEntry, date, flag, id, int, text, time};
+use crate::tui::data::{CompetitorEntry, Record, TimelineEntry, date, flag, id, int, text, time};
 use crate::tui::dialogs::{Dialog, LogCall, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::format;
 use crate::tui::keymap::Mode;
-use crate::tui::list::Move;
+use crate::tui::list::{FilterLine, Move, Typed};
 use crate::tui::screen::{Answer, Ctx, Place, Screen};
 use crate::tui::sla;
 use crate::tui::theme::Role;
@@ -26,10 +26,17 @@ use crate::tui::view::View;
 pub enum Section {
     Contacts,
     Opportunities,
+    /// The competitors in this customer's deals.
+    Competitors,
     Timeline,
 }
 
-const SECTIONS: [Section; 3] = [Section::Contacts, Section::Opportunities, Section::Timeline];
+const SECTIONS: [Section; 4] = [
+    Section::Contacts,
+    Section::Opportunities,
+    Section::Competitors,
+    Section::Timeline,
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Customer360 {
@@ -37,14 +44,28 @@ pub struct Customer360 {
     pub customer: Record,
     pub contacts: Vec<Record>,
     pub opportunities: Vec<Record>,
+    pub competitors: Vec<CompetitorEntry>,
     pub timeline: Vec<TimelineEntry>,
     stages: Vec<Record>,
     pub section: Section,
-    pub cursor: [usize; 3],
+    pub cursor: [usize; 4],
     /// The customer was deleted or left this user's view.
     pub gone: bool,
     /// Opened for an incoming call: calls are logged as inbound.
     pub inbound: bool,
+    /// `/`: narrows every section to the items that match.
+    pub line: FilterLine,
+    /// What was read, before the filter.
+    loaded: Loaded,
+}
+
+/// The sections as read from the source.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Loaded {
+    contacts: Vec<Record>,
+    opportunities: Vec<Record>,
+    competitors: Vec<CompetitorEntry>,
+    timeline: Vec<TimelineEntry>,
 }
 
 /// Areas of the view, shared by drawing and mouse clicks.
@@ -52,10 +73,11 @@ struct Areas {
     details: Rect,
     contacts: Rect,
     opportunities: Rect,
+    competitors: Rect,
     timeline: Rect,
 }
 
-fn areas(area: Rect, contacts: usize, opportunities: usize) -> Areas {
+fn areas(area: Rect, contacts: usize, opportunities: usize, competitors: usize) -> Areas {
     let body = Rect::new(
         area.x,
         area.y + 1,
@@ -70,15 +92,20 @@ fn areas(area: Rect, contacts: usize, opportunities: usize) -> Areas {
         .min(body.height / 2)
         .max(4.min(body.height));
     let _ = contacts;
+    let rest = body.height.saturating_sub(opp_h);
+    let comp_h = ((competitors as u16).max(1) + 2)
+        .min(rest / 3)
+        .max(3.min(rest / 2));
     Areas {
         details: Rect::new(body.x, body.y, left_w, details_h),
         contacts: Rect::new(body.x, body.y + details_h, left_w, contacts_h),
         opportunities: Rect::new(body.x + left_w, body.y, right_w, opp_h),
+        competitors: Rect::new(body.x + left_w, body.y + opp_h, right_w, comp_h),
         timeline: Rect::new(
             body.x + left_w,
-            body.y + opp_h,
+            body.y + opp_h + comp_h,
             right_w,
-            body.height.saturating_sub(opp_h),
+            rest.saturating_sub(comp_h),
         ),
     }
 }
@@ -91,12 +118,15 @@ impl Customer360 {
             customer: Record::new(),
             contacts: Vec::new(),
             opportunities: Vec::new(),
+            competitors: Vec::new(),
             timeline: Vec::new(),
             stages: Vec::new(),
             section: Section::Timeline,
-            cursor: [0; 3],
+            cursor: [0; 4],
             gone: false,
             inbound,
+            line: FilterLine::default(),
+            loaded: Loaded::default(),
         }
     }
 
@@ -111,10 +141,69 @@ impl Customer360 {
             return;
         }
         self.customer = found;
-        self.contacts = ctx.ok(ctx.source.contacts_of(&self.id));
-        self.opportunities = ctx.ok(ctx.source.opportunities_of(&self.id));
-        self.timeline = ctx.ok(ctx.source.timeline(&self.id, 200));
+        self.loaded = Loaded {
+            contacts: ctx.ok(ctx.source.contacts_of(&self.id)),
+            opportunities: ctx.ok(ctx.source.opportunities_of(&self.id)),
+            competitors: ctx.ok(ctx.source.competitors_of(&self.id)),
+            timeline: ctx.ok(ctx.source.timeline(&self.id, 200)),
+        };
         self.stages = ctx.ok(ctx.source.stages());
+        self.refilter();
+    }
+
+    /// The sections again from what was read, through the filter (in memory: a customer's
+    /// items are read whole).
+    fn refilter(&mut self) {
+        let line = &self.line;
+        let l = &self.loaded;
+        self.contacts = l
+            .contacts
+            .iter()
+            .filter(|k| {
+                line.passes(&[
+                    text(k, "name"),
+                    text(k, "title"),
+                    text(k, "phone"),
+                    text(k, "mobile"),
+                    text(k, "email"),
+                ])
+            })
+            .cloned()
+            .collect();
+        self.opportunities = l
+            .opportunities
+            .iter()
+            .filter(|o| line.passes(&[text(o, "name"), &self.stage_name(text(o, "stage_id"))]))
+            .cloned()
+            .collect();
+        self.competitors = l
+            .competitors
+            .iter()
+            .filter(|c| {
+                line.passes(&[
+                    &c.competitor,
+                    &c.deal,
+                    text(&c.entry, "threat"),
+                    text(&c.entry, "status"),
+                ])
+            })
+            .cloned()
+            .collect();
+        self.timeline = l
+            .timeline
+            .iter()
+            .filter(|e| {
+                let r = &e.record;
+                line.passes(&[
+                    text(r, "subject"),
+                    text(r, "number"),
+                    text(r, "kind"),
+                    text(r, "status"),
+                    text(r, "notes"),
+                ])
+            })
+            .cloned()
+            .collect();
         for (i, s) in SECTIONS.iter().enumerate() {
             self.cursor[i] = self.cursor[i].min(self.len(*s).saturating_sub(1));
         }
@@ -124,6 +213,7 @@ impl Customer360 {
         match s {
             Section::Contacts => self.contacts.len(),
             Section::Opportunities => self.opportunities.len(),
+            Section::Competitors => self.competitors.len(),
             Section::Timeline => self.timeline.len(),
         }
     }
@@ -147,10 +237,11 @@ impl Customer360 {
     }
 
     fn on_click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
-        let a = areas(ctx.area, self.contacts.len(), self.opportunities.len());
+        let a = self.areas(ctx.area);
         for (section, rect, first_row) in [
             (Section::Contacts, a.contacts, 1),
             (Section::Opportunities, a.opportunities, 2),
+            (Section::Competitors, a.competitors, 1),
             (Section::Timeline, a.timeline, 1),
         ] {
             if rect.contains((x, y).into()) {
@@ -172,14 +263,28 @@ impl Customer360 {
         let i = self.index();
         let len = self.len(self.section);
         let inbound = self.inbound;
+        if self.line.typing() {
+            match self.line.key(action) {
+                Typed::Changed(_) | Typed::Cancelled => self.refilter(),
+                Typed::Moved(m) => self.cursor[i] = m.apply(self.cursor[i], len),
+                Typed::Submitted => self.open_item(ctx),
+                Typed::Same => {}
+            }
+            return;
+        }
         if let Some(m) = Move::of(&action, usize::from(ctx.area.height / 2)) {
             self.cursor[i] = m.apply(self.cursor[i], len);
             return;
         }
         match action {
+            Action::Search => self.line.start(),
+            Action::Back if !self.line.text.is_empty() => {
+                self.line.text.clear();
+                self.refilter();
+            }
             Action::Back => ctx.back(),
-            Action::Left => self.section = SECTIONS[(i + 2) % 3],
-            Action::Right => self.section = SECTIONS[(i + 1) % 3],
+            Action::Left => self.section = SECTIONS[(i + SECTIONS.len() - 1) % SECTIONS.len()],
+            Action::Right => self.section = SECTIONS[(i + 1) % SECTIONS.len()],
             Action::Open => self.open_item(ctx),
             Action::LogCall => ctx.open(Dialog::LogCall(LogCall::new(
                 &self.id,
@@ -247,12 +352,17 @@ impl Customer360 {
             }
             Action::Delete => {
                 if let Some((entity, record)) = self.current() {
-                    let label = ["name", "subject", "number"]
-                        .iter()
-                        .map(|f| text(&record, f))
-                        .find(|s| !s.is_empty())
-                        .unwrap_or("")
-                        .to_string();
+                    let label = match (self.section, self.competitors.get(self.cursor[i])) {
+                        (Section::Competitors, Some(c)) => {
+                            format!("{} in {}", c.competitor, c.deal)
+                        }
+                        _ => ["name", "subject", "number"]
+                            .iter()
+                            .map(|f| text(&record, f))
+                            .find(|s| !s.is_empty())
+                            .unwrap_or("")
+                            .to_string(),
+                    };
                     ctx.confirm_delete(entity, id(&record), &label);
                 }
             }
@@ -270,6 +380,10 @@ impl Customer360 {
                 .opportunities
                 .get(c)
                 .map(|r| (Entity::Opportunities, r.clone())),
+            Section::Competitors => self
+                .competitors
+                .get(c)
+                .map(|e| (Entity::OpportunityCompetitors, e.entry.clone())),
             Section::Timeline => self.timeline.get(c).map(|e| (e.entity, e.record.clone())),
         }
     }
@@ -278,9 +392,17 @@ impl Customer360 {
         let Some((entity, record)) = self.current() else {
             return;
         };
-        if entity == Entity::Tickets {
-            ctx.go(Place::Ticket(id(&record).to_string()));
-            return;
+        // A ticket, a deal and a deal's competitor open where they show in full (the deal's
+        // view lists its competitors and adds one); a contact or an activity opens its form.
+        match entity {
+            Entity::Tickets => return ctx.go(Place::Ticket(id(&record).to_string())),
+            Entity::Opportunities | Entity::OpportunityCompetitors => {
+                return ctx.go(Place::Record {
+                    entity,
+                    id: id(&record).to_string(),
+                });
+            }
+            _ => {}
         }
         let form = ctx.form(
             &format!("Edit {}", entity.noun()),
@@ -290,6 +412,15 @@ impl Customer360 {
             self.hidden(),
         );
         ctx.open(Dialog::Form(form));
+    }
+
+    fn areas(&self, area: Rect) -> Areas {
+        areas(
+            area,
+            self.contacts.len(),
+            self.opportunities.len(),
+            self.competitors.len(),
+        )
     }
 
     fn stage_name(&self, stage_id: &str) -> String {
@@ -304,14 +435,39 @@ impl Customer360 {
         let theme = view.theme;
         let c = &self.customer;
         let head = format!("{}  {}", text(c, "code"), text(c, "name"));
-        let used = draw::put(
-            buf,
-            area.x + 1,
-            area.y,
-            area.width.saturating_sub(2),
-            &head,
-            theme.style(Role::Title),
-        );
+        let used = if self.line.typing() {
+            area.width
+        } else {
+            draw::put(
+                buf,
+                area.x + 1,
+                area.y,
+                area.width.saturating_sub(2),
+                &head,
+                theme.style(Role::Title),
+            )
+        };
+        if let Some(input) = &self.line.input {
+            draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
+            let (shown, _) = input.view(usize::from(area.width.saturating_sub(4)));
+            draw::put_fit(
+                buf,
+                area.x + 3,
+                area.y,
+                area.width.saturating_sub(4),
+                &shown,
+                theme.style(Role::Input),
+            );
+        } else if let Some(label) = self.line.label() {
+            draw::put_right(
+                buf,
+                area.x,
+                area.y,
+                area.width.saturating_sub(1),
+                &label,
+                theme.style(Role::Accent),
+            );
+        }
         let facts = [
             (format!("level {}", text(c, "level")), Role::Accent),
             (
@@ -339,10 +495,11 @@ impl Customer360 {
             ) + 2;
         }
 
-        let a = areas(area, self.contacts.len(), self.opportunities.len());
+        let a = self.areas(area);
         self.render_details(buf, a.details, view);
         self.render_contacts(buf, a.contacts, view);
         self.render_opportunities(buf, a.opportunities, view);
+        self.render_competitors(buf, a.competitors, view);
         self.render_timeline(buf, a.timeline, view);
     }
 
@@ -573,6 +730,67 @@ impl Customer360 {
         }
     }
 
+    fn render_competitors(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        let title = format!("Competitors ({})", self.competitors.len());
+        let focused = self.section == Section::Competitors;
+        let inner = draw::panel(buf, area, &title, theme, focused);
+        if inner.height == 0 {
+            return;
+        }
+        if self.competitors.is_empty() {
+            draw::put(
+                buf,
+                inner.x,
+                inner.y,
+                inner.width,
+                "none in its deals — Enter on a deal, then c adds one",
+                theme.style(Role::Muted),
+            );
+            return;
+        }
+        let (threat_w, status_w) = (7, 10);
+        let name_w = (inner.width.saturating_sub(threat_w + status_w + 3) / 2).max(8);
+        let deal_w = inner.width.saturating_sub(name_w + threat_w + status_w + 3);
+        let height = usize::from(inner.height);
+        for (row, c, selected) in self.list_rows(Section::Competitors, &self.competitors, height) {
+            let y = inner.y + row as u16;
+            if selected {
+                draw::fill(
+                    buf,
+                    Rect::new(inner.x, y, inner.width, 1),
+                    theme.style(Role::Selection),
+                );
+            }
+            let name = if c.competitor.is_empty() {
+                "(not visible to you)"
+            } else {
+                &c.competitor
+            };
+            let threat = text(&c.entry, "threat");
+            let status = text(&c.entry, "status");
+            draw::columns(
+                buf,
+                inner.x,
+                y,
+                &[
+                    (name_w, name, cell_style(theme, Role::Text, selected)),
+                    (
+                        threat_w,
+                        threat,
+                        cell_style(theme, word_role(threat), selected),
+                    ),
+                    (
+                        status_w,
+                        status,
+                        cell_style(theme, word_role(status), selected),
+                    ),
+                    (deal_w, &c.deal, cell_style(theme, Role::Muted, selected)),
+                ],
+            );
+        }
+    }
+
     fn render_timeline(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         let title = format!("Timeline ({})", self.timeline.len());
@@ -703,6 +921,21 @@ impl Screen for Customer360 {
 
     fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
         self.on_click(x, y, ctx);
+    }
+
+    fn typing(&self) -> bool {
+        self.line.typing()
+    }
+
+    fn cursor(&self, area: Rect) -> Option<Position> {
+        let input = self.line.input.as_ref()?;
+        let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
+        Some(Position::new(area.x + 3 + col as u16, area.y))
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) {
+        self.line.paste(text);
+        self.refilter();
     }
 
     fn gone(&self) -> bool {

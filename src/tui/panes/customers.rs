@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::data::{CustomerQuery, CustomerSort, DataSource, Record, text};
+use crate::tui::data::{CountQuery, CustomerQuery, CustomerSort, DataSource, Record, text};
 use crate::tui::dialogs::{Confirm, Dialog, Form, LogCall, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
@@ -147,6 +147,13 @@ impl CustomersPane {
     fn requery(&mut self, ctx: &mut Ctx) {
         self.list.reset();
         self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    /// Asks for the list's exact length, answered off the UI thread.
+    fn recount(&mut self, ctx: &mut Ctx) {
+        let request = self.list.recount();
+        ctx.count(request, CountQuery::Customers(self.query.clone()));
     }
 
     pub fn set_search(&mut self, s: &str, ctx: &mut Ctx) {
@@ -388,6 +395,11 @@ impl Screen for CustomersPane {
     fn reload(&mut self, ctx: &mut Ctx) {
         self.list.invalidate();
         self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    fn counted(&mut self, request: u64, count: usize) {
+        self.list.counted(request, count);
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
@@ -468,22 +480,7 @@ impl Screen for CustomersPane {
 
 /// "same phone as C000123 华为技术 owned by 李娜 — create anyway? y/n"
 fn duplicate_lines(new: &Record, existing: &Record, people: &People) -> Vec<String> {
-    let mut matched = Vec::new();
-    if dedupe::name_key(text(new, "name"))
-        .is_some_and(|k| Some(k) == dedupe::name_key(text(existing, "name")))
-    {
-        matched.push("name");
-    }
-    if dedupe::phone_key(text(new, "phone"))
-        .is_some_and(|k| Some(k) == dedupe::phone_key(text(existing, "phone")))
-    {
-        matched.push("phone");
-    }
-    if dedupe::email_key(text(new, "email"))
-        .is_some_and(|k| Some(k) == dedupe::email_key(text(existing, "email")))
-    {
-        matched.push("email");
-    }
+    let matched = dedupe::same_customer(new, existing).map_or_else(Vec::new, |m| m.on);
     let what = if matched.is_empty() {
         "details".to_string()
     } else {

@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::Datelike;
+use crm_server::rules::reasons;
 use crm_server::schema::Entity;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
 use super::word_role;
@@ -19,7 +20,7 @@ use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::format;
 use crate::tui::keymap::Mode;
-use crate::tui::list::Move;
+use crate::tui::list::{FilterLine, Move, Typed};
 use crate::tui::screen::{Answer, Ctx, Place, Screen, obj};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
@@ -53,6 +54,8 @@ pub struct FunnelPane {
     /// Show the chart instead of the board (a small terminal has room for one).
     pub chart: bool,
     pub forecast: Forecast,
+    /// `/`: the opportunities' names narrow every column.
+    pub line: FilterLine,
     names: HashMap<String, String>,
 }
 
@@ -125,6 +128,7 @@ impl FunnelPane {
         let period = FunnelFilter {
             owner_id: self.filter.owner_id.clone(),
             close_month: Some(month),
+            search: self.filter.search.clone(),
         };
         let in_period = ctx.ok(ctx.source.funnel(&period));
         let open: Vec<&StageSummary> = in_period
@@ -203,6 +207,13 @@ impl FunnelPane {
         }
     }
 
+    /// The filter's text changed: every column is read again with it.
+    fn refilter(&mut self, ctx: &mut Ctx) {
+        self.filter.search = self.line.text.clone();
+        self.columns.iter_mut().for_each(|c| *c = Column::default());
+        self.load(ctx);
+    }
+
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) {
         let n = self.summaries.len();
         if n == 0 {
@@ -210,6 +221,18 @@ impl FunnelPane {
         }
         let visible = cards_visible(self.board(ctx));
         let count = self.summaries[self.col].count;
+        let action = if self.line.typing() {
+            match self.line.key(action) {
+                Typed::Changed(_) | Typed::Cancelled => return self.refilter(ctx),
+                Typed::Moved(m) => match m {
+                    Move::By(1) => Action::Down,
+                    _ => Action::Up,
+                },
+                Typed::Same | Typed::Submitted => return,
+            }
+        } else {
+            action
+        };
         // A stage's cards are a window too: moving past it reads the next one.
         if let Some(m) = Move::of(&action, visible * 2) {
             let sel = m.apply(self.columns[self.col].selected, count);
@@ -221,6 +244,11 @@ impl FunnelPane {
             return;
         }
         match action {
+            Action::Search => self.line.start(),
+            Action::Back if !self.line.text.is_empty() => {
+                self.line.text.clear();
+                self.refilter(ctx);
+            }
             Action::Left => self.col = (self.col + n - 1) % n,
             Action::Right => self.col = (self.col + 1) % n,
             Action::StagePrev | Action::StageNext => {
@@ -231,6 +259,14 @@ impl FunnelPane {
                     ctx.go(Place::Customer {
                         id: text(o, "customer_id").to_string(),
                         inbound: false,
+                    });
+                }
+            }
+            Action::Details => {
+                if let Some(o) = self.selected() {
+                    ctx.go(Place::Record {
+                        entity: Entity::Opportunities,
+                        id: id(o).to_string(),
                     });
                 }
             }
@@ -293,6 +329,7 @@ impl FunnelPane {
             }
             Action::ClearFilter => {
                 self.filter = FunnelFilter::default();
+                self.line = FilterLine::default();
                 self.columns.iter_mut().for_each(|c| *c = Column::default());
                 self.load(ctx);
                 ctx.flash("Funnel filters cleared");
@@ -316,7 +353,7 @@ impl FunnelPane {
             return;
         };
         let kind = text(&stage, "kind").to_string();
-        if kind != "open" {
+        if reasons::needs_close_reason(&kind) {
             let p = Prompt::new(
                 format!("Mark as {kind}"),
                 format!(
@@ -329,7 +366,7 @@ impl FunnelPane {
                     kind: kind.clone(),
                 },
             )
-            .required(format!("say why the opportunity was {kind}"));
+            .required(reasons::close_reason_needed(&kind));
             ctx.open(Dialog::Prompt(p));
             return;
         }
@@ -601,6 +638,58 @@ impl FunnelPane {
         if area.height == 0 {
             return;
         }
+        if let Some(input) = &self.line.input {
+            draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
+            let (shown, _) = input.view(usize::from(area.width.saturating_sub(4)));
+            draw::put_fit(
+                buf,
+                area.x + 3,
+                area.y,
+                area.width.saturating_sub(4),
+                &shown,
+                theme.style(Role::Input),
+            );
+        } else {
+            self.render_chosen(buf, area, view);
+        }
+        if area.height < 2 {
+            return;
+        }
+        let f = &self.forecast;
+        let (y, m) = f.month;
+        let mut filters = Vec::new();
+        if !self.filter.search.is_empty() {
+            filters.push(format!("name “{}”", self.filter.search));
+        }
+        if let Some(o) = &self.filter.owner_id {
+            filters.push(format!("owner {}", view.people.name(o)));
+        }
+        if let Some((fy, fm)) = self.filter.close_month {
+            filters.push(format!("closing {fy}-{fm:02}"));
+        }
+        let filters = if filters.is_empty() {
+            "all owners, any month".to_string()
+        } else {
+            filters.join(", ")
+        };
+        let line = format!(
+            "Forecast {y}-{m:02}: weighted {} of {} open · {filters}",
+            format::money(f.weighted),
+            format::money(f.total)
+        );
+        draw::put(
+            buf,
+            area.x + 1,
+            area.y + 1,
+            area.width.saturating_sub(2),
+            &line,
+            theme.style(Role::Accent),
+        );
+    }
+
+    /// The chosen opportunity in one line.
+    fn render_chosen(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
         match self.selected() {
             Some(o) => {
                 let customer = self
@@ -640,36 +729,6 @@ impl FunnelPane {
                 );
             }
         }
-        if area.height < 2 {
-            return;
-        }
-        let f = &self.forecast;
-        let (y, m) = f.month;
-        let mut filters = Vec::new();
-        if let Some(o) = &self.filter.owner_id {
-            filters.push(format!("owner {}", view.people.name(o)));
-        }
-        if let Some((fy, fm)) = self.filter.close_month {
-            filters.push(format!("closing {fy}-{fm:02}"));
-        }
-        let filters = if filters.is_empty() {
-            "all owners, any month".to_string()
-        } else {
-            filters.join(", ")
-        };
-        let line = format!(
-            "Forecast {y}-{m:02}: weighted {} of {} open · {filters}",
-            format::money(f.weighted),
-            format::money(f.total)
-        );
-        draw::put(
-            buf,
-            area.x + 1,
-            area.y + 1,
-            area.width.saturating_sub(2),
-            &line,
-            theme.style(Role::Accent),
-        );
     }
 }
 
@@ -723,6 +782,22 @@ impl Screen for FunnelPane {
 
     fn click(&mut self, x: u16, y: u16, ctx: &mut Ctx) {
         self.on_click(x, y, ctx);
+    }
+
+    fn typing(&self) -> bool {
+        self.line.typing()
+    }
+
+    fn cursor(&self, area: Rect) -> Option<Position> {
+        let input = self.line.input.as_ref()?;
+        let details = areas(area, self.summaries.len(), self.chart).details;
+        let (_, col) = input.view(usize::from(details.width.saturating_sub(4)));
+        Some(Position::new(details.x + 3 + col as u16, details.y))
+    }
+
+    fn paste(&mut self, text: &str, ctx: &mut Ctx) {
+        self.line.paste(text);
+        self.refilter(ctx);
     }
 }
 

@@ -6,24 +6,27 @@ use std::collections::HashMap;
 
 use crm_server::schema::{Entity, Field, Kind};
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
 use super::cell_style;
-use super::records::{cell, name_refs, place_of, title_of};
+use super::records::{cell, name_refs, place_of, title_in};
 use crate::tui::action::Action;
 use crate::tui::data::{Record, RecordQuery, id};
-use crate::tui::dialogs::{Dialog, Purpose};
+use crate::tui::dialogs::{Choice, Dialog, Picker, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
-use crate::tui::list::Move;
+use crate::tui::list::{FilterLine, Move, Typed};
 use crate::tui::screen::{Answer, Ctx, Screen};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
 
 /// Related records read per kind: a view, not a list (`:list` has them all).
 const RELATED_LIMIT: usize = 20;
+
+/// Competitors offered when adding one to a deal.
+const COMPETITOR_CHOICES: usize = 2000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordView {
@@ -32,6 +35,10 @@ pub struct RecordView {
     pub record: Record,
     /// Records that refer to this one: (their entity, the record).
     pub related: Vec<(Entity, Record)>,
+    /// Every related record read, before the filter.
+    loaded: Vec<(Entity, Record)>,
+    /// `/`: narrows the related records by kind and name.
+    pub line: FilterLine,
     pub cursor: usize,
     names: HashMap<String, String>,
     pub gone: bool,
@@ -53,6 +60,8 @@ impl RecordView {
             id: id.to_string(),
             record: Record::new(),
             related: Vec::new(),
+            loaded: Vec::new(),
+            line: FilterLine::default(),
             cursor: 0,
             names: HashMap::new(),
             gone: false,
@@ -68,29 +77,56 @@ impl RecordView {
         let fields: Vec<&Field> = self.entity.fields().iter().collect();
         name_refs(std::slice::from_ref(&record), &fields, &mut self.names, ctx);
         self.record = record;
-        self.related.clear();
+        self.loaded.clear();
         for (e, f) in back_refs(self.entity) {
             let q = RecordQuery {
                 filters: vec![(f.name.to_string(), json!(self.id))],
                 ..RecordQuery::default()
             };
             let rows = ctx.ok(ctx.source.records(e, &q, 0, RELATED_LIMIT));
-            self.related.extend(rows.into_iter().map(|r| (e, r)));
+            // A record titled by a reference (a deal's competitor) shows the name it refers to.
+            let title = e.fields().iter().filter(|f| f.name == e.descriptor().title);
+            name_refs(&rows, &title.collect::<Vec<_>>(), &mut self.names, ctx);
+            self.loaded.extend(rows.into_iter().map(|r| (e, r)));
         }
+        self.refilter();
+    }
+
+    /// The related records again, through the filter (in memory: a view reads a few per kind).
+    fn refilter(&mut self) {
+        self.related = self
+            .loaded
+            .iter()
+            .filter(|(e, r)| self.line.passes(&[e.noun(), &title_in(*e, r, &self.names)]))
+            .cloned()
+            .collect();
         self.cursor = self.cursor.min(self.related.len().saturating_sub(1));
     }
 
     fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
-        let head = format!("{} · {}", self.entity.noun(), title_of(&self.record));
-        draw::put(
-            buf,
-            area.x + 1,
-            area.y,
-            area.width.saturating_sub(2),
-            &head,
-            theme.style(Role::Title),
-        );
+        if let Some(input) = &self.line.input {
+            draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
+            let (shown, _) = input.view(usize::from(area.width.saturating_sub(4)));
+            draw::put_fit(
+                buf,
+                area.x + 3,
+                area.y,
+                area.width.saturating_sub(4),
+                &shown,
+                theme.style(Role::Input),
+            );
+        } else {
+            let head = format!("{} · {}", self.entity.noun(), self.title());
+            draw::put(
+                buf,
+                area.x + 1,
+                area.y,
+                area.width.saturating_sub(2),
+                &head,
+                theme.style(Role::Title),
+            );
+        }
         let body = Rect::new(
             area.x,
             area.y + 1,
@@ -128,7 +164,12 @@ impl RecordView {
             body.width.saturating_sub(left_w),
             body.height,
         );
-        let title = format!("Related ({})", self.related.len());
+        let title = match self.line.label() {
+            Some(filter) if !self.line.typing() => {
+                format!("Related ({}) · {filter}", self.related.len())
+            }
+            _ => format!("Related ({})", self.related.len()),
+        };
         let inner = draw::panel(buf, right, &title, theme, true);
         if self.related.is_empty() {
             draw::put(
@@ -161,12 +202,51 @@ impl RecordView {
                     (14, e.noun(), cell_style(theme, Role::Accent, selected)),
                     (
                         inner.width.saturating_sub(15),
-                        &title_of(r),
+                        &title_in(*e, r, &self.names),
                         cell_style(theme, Role::Text, selected),
                     ),
                 ],
             );
         }
+    }
+}
+
+impl RecordView {
+    /// The words this record goes by (a reference as its title named).
+    fn title(&self) -> String {
+        title_in(self.entity, &self.record, &self.names)
+    }
+
+    /// `c` on a deal: which competitor is in it (the form for the rest follows).
+    fn pick_competitor(&mut self, ctx: &mut Ctx) {
+        let all = ctx.ok(ctx.source.records(
+            Entity::Competitors,
+            &RecordQuery::default(),
+            0,
+            COMPETITOR_CHOICES,
+        ));
+        if all.is_empty() {
+            return ctx.error("No competitors yet: :list competitors, then n adds one");
+        }
+        let choices = all
+            .iter()
+            .map(|c| {
+                let threat = crate::tui::data::text(c, "threat");
+                Choice::new(
+                    id(c),
+                    title_in(Entity::Competitors, c, &self.names),
+                    format!("threat {threat}"),
+                )
+            })
+            .collect();
+        let purpose = Purpose::AddCompetitor {
+            opportunity: self.id.clone(),
+        };
+        ctx.open(Dialog::Picker(Picker::new(
+            "Which competitor is in this deal?",
+            purpose,
+            choices,
+        )));
     }
 }
 
@@ -176,11 +256,30 @@ impl Screen for RecordView {
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        let len = self.related.len();
+        if self.line.typing() {
+            match self.line.key(action) {
+                Typed::Changed(_) | Typed::Cancelled => self.refilter(),
+                Typed::Moved(m) => self.cursor = m.apply(self.cursor, len),
+                Typed::Submitted => {
+                    if let Some((e, r)) = self.related.get(self.cursor) {
+                        ctx.go(place_of(*e, id(r)));
+                    }
+                }
+                Typed::Same => {}
+            }
+            return;
+        }
         if let Some(m) = Move::of(&action, usize::from(ctx.area.height / 2)) {
-            self.cursor = m.apply(self.cursor, self.related.len());
+            self.cursor = m.apply(self.cursor, len);
             return;
         }
         match action {
+            Action::Search => self.line.start(),
+            Action::Back if !self.line.text.is_empty() => {
+                self.line.text.clear();
+                self.refilter();
+            }
             Action::Back => ctx.back(),
             Action::Open => {
                 if let Some((e, r)) = self.related.get(self.cursor) {
@@ -189,7 +288,7 @@ impl Screen for RecordView {
             }
             Action::Edit => {
                 let form = ctx.form(
-                    &format!("Edit {}", title_of(&self.record)),
+                    &format!("Edit {}", self.title()),
                     self.entity,
                     Purpose::Edit(self.entity, self.id.clone()),
                     Some(&self.record.clone()),
@@ -198,16 +297,38 @@ impl Screen for RecordView {
                 ctx.open(Dialog::Form(form));
             }
             Action::Delete => {
-                let what = title_of(&self.record);
+                let what = self.title();
                 ctx.confirm_delete(self.entity, &self.id.clone(), &what);
             }
             Action::CopyId => ctx.copy_id(&self.id.clone()),
+            Action::AddCompetitor if self.entity == Entity::Opportunities => {
+                self.pick_competitor(ctx)
+            }
+            Action::AddCompetitor => {
+                ctx.error("Competitors are added to a deal: open an opportunity first")
+            }
             _ => {}
         }
     }
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
-        flows::answer(purpose, answer, ctx);
+        match (purpose, answer) {
+            (Purpose::AddCompetitor { opportunity }, Answer::Picked(choice)) => {
+                let hidden = json!({"opportunity_id": opportunity, "competitor_id": choice.value});
+                let mut form = ctx.form(
+                    &format!("{} in {}", choice.label, self.title()),
+                    Entity::OpportunityCompetitors,
+                    Purpose::Create(Entity::OpportunityCompetitors),
+                    None,
+                    hidden.as_object().cloned().unwrap_or_default(),
+                );
+                form.focus_on("threat");
+                ctx.open(Dialog::Form(form));
+            }
+            (purpose, answer) => {
+                flows::answer(purpose, answer, ctx);
+            }
+        }
     }
 
     fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
@@ -219,7 +340,7 @@ impl Screen for RecordView {
     }
 
     fn crumb(&self) -> String {
-        match title_of(&self.record) {
+        match self.title() {
             t if t.is_empty() => self.entity.noun().to_string(),
             t => t,
         }
@@ -227,5 +348,20 @@ impl Screen for RecordView {
 
     fn gone(&self) -> bool {
         self.gone
+    }
+
+    fn typing(&self) -> bool {
+        self.line.typing()
+    }
+
+    fn cursor(&self, area: Rect) -> Option<Position> {
+        let input = self.line.input.as_ref()?;
+        let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
+        Some(Position::new(area.x + 3 + col as u16, area.y))
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) {
+        self.line.paste(text);
+        self.refilter();
     }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::cell_style;
 use crate::tui::action::Action;
-use crate::tui::data::{DataSource, Record, RecordQuery, id, text};
+use crate::tui::data::{CountQuery, DataSource, Record, RecordQuery, id, text};
 use crate::tui::dialogs::{Dialog, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
@@ -53,6 +53,21 @@ pub fn title_of(record: &Record) -> String {
         .find(|s| !s.is_empty())
         .unwrap_or("");
     format!("{number} {name}").trim().to_string()
+}
+
+/// The words a record of `entity` goes by: as [`title_of`], else its descriptor's title field,
+/// a reference (a deal's competitor) by the name `names` holds for it.
+pub fn title_in(entity: Entity, record: &Record, names: &HashMap<String, String>) -> String {
+    let plain = title_of(record);
+    if !plain.is_empty() {
+        return plain;
+    }
+    let field = entity.descriptor().title;
+    let value = text(record, field);
+    match entity.field(field).map(|f| f.kind) {
+        Some(Kind::Ref(_)) => names.get(value).cloned().unwrap_or_default(),
+        _ => value.to_string(),
+    }
 }
 
 /// The fields a list shows: the descriptor's columns, as many as fit a screen.
@@ -183,6 +198,16 @@ impl RecordList {
     fn requery(&mut self, ctx: &mut Ctx) {
         self.list.reset();
         self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    /// Asks for the list's exact length, answered off the UI thread.
+    fn recount(&mut self, ctx: &mut Ctx) {
+        let request = self.list.recount();
+        ctx.count(
+            request,
+            CountQuery::Records(self.entity, self.query.clone()),
+        );
     }
 
     fn sorts(&self) -> Vec<&'static str> {
@@ -312,6 +337,11 @@ impl Screen for RecordList {
     fn reload(&mut self, ctx: &mut Ctx) {
         self.list.invalidate();
         self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    fn counted(&mut self, request: u64, count: usize) {
+        self.list.counted(request, count);
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
@@ -359,7 +389,7 @@ impl Screen for RecordList {
             Action::Edit => {
                 if let Some(r) = chosen {
                     let form = ctx.form(
-                        &format!("Edit {}", title_of(&r)),
+                        &format!("Edit {}", title_in(self.entity, &r, &self.names)),
                         self.entity,
                         Purpose::Edit(self.entity, id(&r).to_string()),
                         Some(&r),
@@ -373,7 +403,8 @@ impl Screen for RecordList {
             }
             Action::Delete => {
                 if let Some(r) = chosen {
-                    ctx.confirm_delete(self.entity, id(&r), &title_of(&r));
+                    let what = title_in(self.entity, &r, &self.names);
+                    ctx.confirm_delete(self.entity, id(&r), &what);
                 }
             }
             Action::CopyId => {

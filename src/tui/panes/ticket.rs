@@ -2,6 +2,7 @@
 //! priority and assignee change with keys; resolving asks for a note, closing for satisfaction
 //! 1–5; replies and internal notes are comments.
 
+use crm_server::rules::reasons;
 use crm_server::schema::{Entity, PRIORITIES, TICKET_STATUSES};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -353,7 +354,7 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
                         satisfaction: n,
                     },
                 )
-                .required("say how the request was resolved");
+                .required(reasons::RESOLUTION_NEEDED);
                 ctx.open(Dialog::Prompt(p));
             }
         }
@@ -420,7 +421,7 @@ pub fn resolve_prompt(ticket: &str) -> Dialog {
             "How was it resolved?",
             Purpose::ResolveNote(ticket.to_string()),
         )
-        .required("say how the request was resolved")
+        .required(reasons::RESOLUTION_NEEDED)
         .hint("the customer sees this note"),
     )
 }

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use crm_server::schema::Entity;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 
 use super::ticket::{ticket_action, ticket_answer, urgency_role};
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::data::{DataSource, Record, TicketQuery, TicketScope, id, text, time};
+use crate::tui::data::{CountQuery, DataSource, Record, TicketQuery, TicketScope, id, text, time};
 use crate::tui::dialogs::{Dialog, Purpose};
 use crate::tui::draw;
 use crate::tui::keymap::Mode;
@@ -21,6 +21,21 @@ use crate::tui::theme::Role;
 use crate::tui::view::View;
 
 const HEADER_ROWS: u16 = 2;
+
+const SCOPE_TABS: [(TicketScope, &str); 3] = [
+    (TicketScope::Mine, "m"),
+    (TicketScope::Unassigned, "u"),
+    (TicketScope::All, "A"),
+];
+
+/// Where the filter's text starts on the header line, after the scope tabs and "/ ".
+fn filter_x() -> u16 {
+    let tabs: usize = SCOPE_TABS
+        .iter()
+        .map(|(s, k)| crate::text::width(&format!(" {k} {} ", s.name())) + 1)
+        .sum();
+    1 + tabs as u16 + 3
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct TicketsPane {
@@ -60,6 +75,7 @@ impl TicketsPane {
                 },
                 me,
                 include_done: false,
+                search: String::new(),
                 from_end: false,
             },
             ..TicketsPane::default()
@@ -75,6 +91,19 @@ impl TicketsPane {
             .ensure(h, &mut |o, l, from_end| page(source, q, o, l, from_end));
         ctx.ok(r);
         self.name_customers(ctx);
+    }
+
+    /// The query changed: back to the top, and a new count.
+    fn requery(&mut self, ctx: &mut Ctx) {
+        self.list.reset();
+        self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    /// Asks for the queue's exact length, answered off the UI thread.
+    fn recount(&mut self, ctx: &mut Ctx) {
+        let request = self.list.recount();
+        ctx.count(request, CountQuery::Tickets(self.query.clone()));
     }
 
     /// Customer names of the rows in the window; a move that reads a new window needs them too.
@@ -103,12 +132,19 @@ impl TicketsPane {
                 ctx.ok(r);
                 return self.name_customers(ctx);
             }
-            // The queue is not filtered by text: its scopes narrow it.
-            Listed::Filter(_) => return,
+            Listed::Filter(search) => {
+                self.query.search = search;
+                return self.requery(ctx);
+            }
             Listed::Open => Action::Open,
             Listed::Pass(action) => action,
         };
         match action {
+            Action::Search => self.list.start_filter(&self.query.search),
+            Action::Back if !self.query.search.is_empty() => {
+                self.query.search.clear();
+                self.requery(ctx);
+            }
             Action::Open => {
                 if let Some(t) = self.list.selected_row() {
                     ctx.go(Place::Ticket(id(t).to_string()));
@@ -116,16 +152,14 @@ impl TicketsPane {
             }
             Action::Scope(s) => {
                 self.query.scope = s;
-                self.list.reset();
-                self.fetch(ctx);
+                self.requery(ctx);
                 if s == TicketScope::Mine && self.query.me.is_none() {
                     ctx.error("you are not among the users yet; sync first");
                 }
             }
             Action::ToggleDone => {
                 self.query.include_done = !self.query.include_done;
-                self.list.reset();
-                self.fetch(ctx);
+                self.requery(ctx);
             }
             Action::Delete if !self.list.marks.is_empty() => {
                 let ids = self.list.chosen_ids();
@@ -155,11 +189,7 @@ impl TicketsPane {
             return;
         }
         let mut x = area.x + 1;
-        for (scope, key) in [
-            (TicketScope::Mine, "m"),
-            (TicketScope::Unassigned, "u"),
-            (TicketScope::All, "A"),
-        ] {
+        for (scope, key) in SCOPE_TABS {
             let style = if scope == self.query.scope {
                 theme.style(Role::TabActive)
             } else {
@@ -174,19 +204,35 @@ impl TicketsPane {
                 style,
             ) + 1;
         }
-        let note = if self.query.include_done {
-            "open, then done (z)"
+        if let Some(input) = &self.list.filter {
+            draw::put(buf, x + 1, area.y, 2, "/", theme.style(Role::Key));
+            let (shown, _) = input.view(usize::from(area.right().saturating_sub(x + 4)));
+            draw::put_fit(
+                buf,
+                x + 3,
+                area.y,
+                area.right().saturating_sub(x + 3 + 16),
+                &shown,
+                theme.style(Role::Input),
+            );
+        }
+        let note = if !self.query.search.is_empty() && self.list.filter.is_none() {
+            format!("search “{}” (Esc clears)", self.query.search)
+        } else if self.query.include_done {
+            "open, then done (z)".into()
         } else {
-            "open, most urgent first (z: done too)"
+            "open, most urgent first (z: done too)".into()
         };
-        draw::put(
-            buf,
-            x + 1,
-            area.y,
-            area.right().saturating_sub(x + 1),
-            note,
-            theme.style(Role::Muted),
-        );
+        if self.list.filter.is_none() {
+            draw::put(
+                buf,
+                x + 1,
+                area.y,
+                area.right().saturating_sub(x + 1),
+                &note,
+                theme.style(Role::Muted),
+            );
+        }
 
         let position = self.list.status();
         let pos_w = crate::text::width(&position) as u16;
@@ -237,6 +283,7 @@ impl TicketsPane {
         draw::columns(buf, area.x + 1, area.y + 1, &header);
         if self.list.is_empty() {
             let msg = match self.query.scope {
+                _ if !self.query.search.is_empty() => "No ticket matches the search.",
                 TicketScope::Mine => "No open tickets assigned to you. u shows unassigned ones.",
                 _ => "No tickets here.",
             };
@@ -312,6 +359,11 @@ impl Screen for TicketsPane {
     fn reload(&mut self, ctx: &mut Ctx) {
         self.list.invalidate();
         self.fetch(ctx);
+        self.recount(ctx);
+    }
+
+    fn counted(&mut self, request: u64, count: usize) {
+        self.list.counted(request, count);
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
@@ -335,6 +387,21 @@ impl Screen for TicketsPane {
 
     fn crumb(&self) -> String {
         "Tickets".into()
+    }
+
+    fn typing(&self) -> bool {
+        self.list.typing()
+    }
+
+    fn cursor(&self, area: Rect) -> Option<Position> {
+        let input = self.list.filter.as_ref()?;
+        let (_, col) = input.view(usize::from(area.width.saturating_sub(4)));
+        Some(Position::new(area.x + filter_x() + col as u16, area.y))
+    }
+
+    fn paste(&mut self, text: &str, ctx: &mut Ctx) {
+        self.query.search = self.list.paste(text, &self.query.search);
+        self.requery(ctx);
     }
 
     fn click(&mut self, _x: u16, y: u16, ctx: &mut Ctx) {
