@@ -9,7 +9,9 @@
 //! top, then near the end (after jumping there with G), and reports the median and 95th
 //! percentile of: `update` (the key, including any window fetch, whose cost the maximum shows)
 //! and `frame` (building the frame and diffing it against the previous one, as
-//! `Terminal::draw` does).
+//! `Terminal::draw` does). The exact counts a list's header shows are asked of a counting
+//! thread (`Effect::Count`); here they run in line after the key they follow, timed apart from
+//! the key and its frame, and are answered to the app as the TUI's counting thread answers.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -19,7 +21,7 @@ use std::time::{Duration, Instant};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crm::replica::Replica;
-use crm::tui::{Action, App, DataSource, ReplicaSource, TuiOptions};
+use crm::tui::{Action, App, DataSource, Effect, ReplicaSource, TuiOptions};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -68,6 +70,32 @@ fn run(app: &mut App, terminal: &mut Terminal<TestBackend>, key: KeyCode) -> Fig
     }
 }
 
+/// The counts among `effects`, run on `counter` (the reader the TUI's counting thread opens) and
+/// answered to the app; returns how long each took and the last one's answer.
+fn answer_counts(
+    app: &mut App,
+    counter: Option<&dyn DataSource>,
+    effects: Vec<Effect>,
+    times: &mut Vec<Duration>,
+) -> Option<usize> {
+    let counter = counter?;
+    let mut last = None;
+    for effect in effects {
+        if let Effect::Count { request, query } = effect {
+            let t = Instant::now();
+            let count = counter.count(&query).expect("count");
+            times.push(t.elapsed());
+            app.update(Action::Counted { request, count });
+            last = Some(count);
+        }
+    }
+    last
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 fn options() -> TuiOptions {
     TuiOptions {
         profile: "bench".into(),
@@ -82,8 +110,20 @@ fn measure(
     source: Box<dyn DataSource + Send>,
     rows_built: &dyn Fn() -> Option<usize>,
 ) {
+    // The counting thread's own reader, opened as the TUI opens it.
+    let counter = source
+        .reader()
+        .map(|open| open().expect("a reader for counts"));
+    let counter = counter.as_deref().map(|c| c as &dyn DataSource);
+    let mut counts = Vec::new();
     let mut app = App::new(options(), source, now());
-    app.update(Action::Resize(WIDTH, HEIGHT));
+    let effects = app.update(Action::Resize(WIDTH, HEIGHT));
+    if let Some(n) = answer_counts(&mut app, counter, effects, &mut counts) {
+        println!(
+            "| {label} | count of the whole list ({n}), on the counting thread | {:.1} ms | | | | | |",
+            counts.last().map_or(0.0, |d| ms(*d))
+        );
+    }
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
     terminal.draw(|f| app.render(f)).expect("draw");
     let built = rows_built();
@@ -112,20 +152,31 @@ fn measure(
         app.key(KeyEvent::from(KeyCode::Char('/')));
         let mut worst = Duration::ZERO;
         let mut total = Duration::ZERO;
+        let mut counts = Vec::new();
+        let mut matched = None;
         for c in typed.chars() {
             let t = Instant::now();
-            app.key(KeyEvent::from(KeyCode::Char(c)));
+            let effects = app.key(KeyEvent::from(KeyCode::Char(c)));
             terminal.draw(|f| app.render(f)).expect("draw");
             let e = t.elapsed();
             worst = worst.max(e);
             total += e;
+            matched = answer_counts(&mut app, counter, effects, &mut counts).or(matched);
         }
-        app.key(KeyEvent::from(KeyCode::Esc));
+        let effects = app.key(KeyEvent::from(KeyCode::Esc));
+        answer_counts(&mut app, counter, effects, &mut Vec::new());
         println!(
             "| {label} | search \"{typed}\": a key and its frame | {:.0} (mean) | | {:.0} | | | |",
             total.as_secs_f64() * 1e6 / typed.chars().count() as f64,
             worst.as_secs_f64() * 1e6
         );
+        if let (Some(n), Some(longest)) = (matched, counts.iter().max()) {
+            println!(
+                "| {label} | search \"{typed}\": the count after each key, on the counting thread ({n} at the end) | {:.1} ms (mean) | | {:.1} ms | | | |",
+                ms(counts.iter().sum::<Duration>()) / counts.len() as f64,
+                ms(*longest)
+            );
+        }
     }
 }
 
