@@ -110,9 +110,11 @@ fn measure(
     source: Box<dyn DataSource + Send>,
     rows_built: &dyn Fn() -> Option<usize>,
 ) {
-    // The counting thread's own reader, opened as the TUI opens it.
+    // The counting thread's own reader, opened as the TUI opens it. CRM_BENCH_NO_COUNTS=1
+    // leaves the counts out, to see what running them does to the keys measured after them.
     let counter = source
         .reader()
+        .filter(|_| std::env::var_os("CRM_BENCH_NO_COUNTS").is_none())
         .map(|open| open().expect("a reader for counts"));
     let counter = counter.as_deref().map(|c| c as &dyn DataSource);
     let mut counts = Vec::new();
