@@ -182,10 +182,21 @@ impl Replica {
     /// How many records `list` would list with no limit (its filters and search, no sort): the
     /// exact count a list's header shows. It reads the whole match, so it runs off the
     /// keystroke path (the TUI asks for it on a worker thread).
-    pub fn count(&self, entity: Entity, q: &LocalQuery) -> Result<usize, ReplicaError> {
-        let mut sql = format!("SELECT count(*) FROM {} c WHERE 1", entity.name());
+    /// How many records `q` matches, counting no further than `at_most` when given: a search
+    /// that only shows its first matches is counted as far as it shows, not through a million.
+    pub fn count(
+        &self,
+        entity: Entity,
+        q: &LocalQuery,
+        at_most: Option<usize>,
+    ) -> Result<usize, ReplicaError> {
+        let mut sql = format!("SELECT 1 FROM {} c WHERE 1", entity.name());
         let mut args: Vec<SqlValue> = Vec::new();
         self.conditions(entity, q, &mut sql, &mut args)?;
+        if let Some(cap) = at_most {
+            sql.push_str(&format!(" LIMIT {cap}"));
+        }
+        let sql = format!("SELECT count(*) FROM ({sql})");
         let n: i64 = self
             .db
             .prepare_cached(&sql)?

@@ -300,6 +300,10 @@ fn lists_filter_sort_and_search() {
         ..LocalQuery::default()
     };
     assert_eq!(r.list(Entity::Customers, &q).unwrap().len(), 4);
+    // A count has the list's conditions, and stops where it is told to.
+    assert_eq!(r.count(Entity::Customers, &q, None).unwrap(), 4);
+    assert_eq!(r.count(Entity::Customers, &q, Some(3)).unwrap(), 3);
+    assert_eq!(r.count(Entity::Customers, &q, Some(10)).unwrap(), 4);
     let q = LocalQuery {
         filters: vec![
             ("lifecycle".into(), json!("POTENTIAL")),

@@ -388,16 +388,12 @@ impl DataSource for ReplicaSource {
             CountQuery::Customers(q) => {
                 let search = q.search.trim();
                 let lq = Self::customer_query(q, 0, 0);
-                let n = self
-                    .replica
-                    .count(Entity::Customers, &lq)
-                    .map_err(storage)?;
-                // Typing in the search lists the best matches, capped (see `customers`).
-                Ok(if search.is_empty() || q.has_filters() {
-                    n
-                } else {
-                    n.min(SEARCH_CAP)
-                })
+                // Typing in the search lists the best matches, capped (see `customers`): the
+                // count stops there too, so a keystroke never counts a million matches.
+                let cap = (!search.is_empty() && !q.has_filters()).then_some(SEARCH_CAP);
+                self.replica
+                    .count(Entity::Customers, &lq, cap)
+                    .map_err(storage)
             }
             CountQuery::Tickets(q) => Ok(self.tickets(q, 0, usize::MAX)?.len()),
             CountQuery::Records(entity, q) => {
@@ -406,7 +402,7 @@ impl DataSource for ReplicaSource {
                     search: Some(q.search.clone()).filter(|s| !s.trim().is_empty()),
                     ..LocalQuery::default()
                 };
-                self.replica.count(*entity, &lq).map_err(storage)
+                self.replica.count(*entity, &lq, None).map_err(storage)
             }
         }
     }
