@@ -1,0 +1,396 @@
+//! The first sync: snapshot pages read in place, written in bulk, indexed for search at its
+//! end (or rebuilt when stopped, resumed or written beside).
+
+use super::*;
+
+fn journal_mode(r: &Replica) -> String {
+    r.db.query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_first_sync_builds_the_search_indexes_at_its_end() {
+    let (_dir, r) = open();
+    let first = FeedPage {
+        changes: vec![
+            upsert(
+                1,
+                Entity::Customers,
+                customer(&id(1), 1, "华为技术有限公司", "C000001", None, None),
+            ),
+            upsert(
+                2,
+                Entity::Contacts,
+                contact(&id(100), &id(1), "李娜", Some("13912345678")),
+            ),
+        ],
+        next: 2,
+        more: true,
+        latest: 0,
+    };
+    r.apply_page(&first).unwrap();
+    assert!(r.bulk_loading().unwrap());
+    assert_eq!(
+        journal_mode(&r),
+        "truncate",
+        "a first sync writes its pages once"
+    );
+    // While it runs, prefixes and scans still find what has arrived.
+    assert_eq!(found(&r, "华为"), vec!["华为技术有限公司"]);
+    assert_eq!(found(&r, "华为技术"), vec!["华为技术有限公司"]);
+    // A local write during the first sync leaves the index to the build, too.
+    r.update(
+        Entity::Customers,
+        &id(1),
+        obj(json!({"email": "hw@example.cn"})),
+    )
+    .unwrap();
+    let last = FeedPage {
+        changes: vec![upsert(
+            3,
+            Entity::Customers,
+            customer(
+                &id(2),
+                1,
+                "Acme Trading",
+                "C000002",
+                Some("021-5555 0000"),
+                None,
+            ),
+        )],
+        next: 3,
+        more: false,
+        latest: 0,
+    };
+    r.apply_page(&last).unwrap();
+    assert!(!r.bulk_loading().unwrap());
+    assert_eq!(journal_mode(&r), "wal", "back to the WAL once it is over");
+    check_index(&r);
+    assert_eq!(found(&r, "hw@exa"), vec!["华为技术有限公司"]);
+    assert_eq!(found(&r, "1391234"), vec!["华为技术有限公司"]);
+    assert_eq!(found(&r, "李娜"), vec!["华为技术有限公司"]);
+    assert_eq!(called(&r, "+86 139 1234 5678"), vec!["华为技术有限公司"]);
+    assert_eq!(found(&r, "5555"), vec!["Acme Trading"]);
+    // Words across a customer and its contact, in a list query.
+    let q = LocalQuery {
+        search: Some("华为 李娜".into()),
+        ..LocalQuery::default()
+    };
+    assert_eq!(
+        names(&r.list(Entity::Customers, &q).unwrap()),
+        vec!["华为技术有限公司"]
+    );
+}
+
+#[test]
+fn a_row_read_in_place_from_the_wire_is_the_row_read_through_a_map() {
+    let mut c = customer(
+        &id(1),
+        3,
+        "华为\"技术\"\n有限公司",
+        "C000001",
+        Some("+86 139 1234 5678"),
+        Some("hw@example.cn"),
+    );
+    c.insert("tags".into(), json!(["vip", "华东"]));
+    c.insert("extra".into(), json!({"tier": 2, "ok": true}));
+    let k = contact(&id(100), &id(1), "李娜", Some("13912345678"));
+    for (entity, record) in [(Entity::Customers, c), (Entity::Contacts, k)] {
+        let text = serde_json::to_string(&record).unwrap();
+        let raw = serde_json::value::RawValue::from_string(text).unwrap();
+        let fast = rows::PreparedRow::from_raw(entity, &raw).unwrap();
+        let slow = rows::PreparedRow::new(entity, record["id"].as_str().unwrap().into(), &record);
+        assert_eq!(fast.id(), slow.id());
+        assert_eq!(fast.version, slow.version);
+        assert_eq!(fast.columns(), slow.columns(), "{}", entity.name());
+        assert_eq!(fast.search_text(), slow.search_text());
+        // And the record comes back from the columns, every field in place.
+        assert_eq!(Some(fast.record()), rows::load_record(entity, raw.get()));
+    }
+    let not_a_record = serde_json::value::RawValue::from_string("[1]".into()).unwrap();
+    assert!(rows::PreparedRow::from_raw(Entity::Customers, &not_a_record).is_none());
+}
+
+#[test]
+fn a_snapshot_page_is_read_in_one_pass_or_record_by_record() {
+    let c = customer(
+        &id(1),
+        3,
+        "华为技术",
+        "C000001",
+        Some("+86 139 1234 5678"),
+        None,
+    );
+    let k = contact(&id(100), &id(1), "李娜", Some("13912345678"));
+    let page = |records: Vec<Value>| {
+        serde_json::to_vec(&json!({"records": records, "next": null, "head": 7})).unwrap()
+    };
+    let body = page(vec![
+        json!({"entity": "customers", "record": c}),
+        json!({"entity": "contacts", "record": k}),
+    ]);
+    let rows = prepare_snapshot_page(&body).unwrap();
+    assert_eq!(rows.len(), 2);
+    let slow = rows::PreparedRow::new(Entity::Customers, id(1), &c);
+    assert_eq!(rows[0].columns(), slow.columns());
+    assert_eq!(rows[0].search_text(), slow.search_text());
+    assert_eq!(rows[1].entity, Entity::Contacts);
+    // A key with an escape (`name`, as `n\u0061me`), and a record that is no object: read one
+    // by one, the bad one left out.
+    let body = format!(
+        r#"{{"records":[{{"entity":"customers","record":{{"id":"{}","version":2,"n\u0061me":"华为"}}}},{{"entity":"contacts","record":[1]}}],"next":null,"head":7}}"#,
+        id(1)
+    );
+    let rows = prepare_snapshot_page(body.as_bytes()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].id(), id(1));
+    assert_eq!(rows[0].record()["name"], json!("华为"));
+    assert!(prepare_snapshot_page(b"{\"records\": 1}").is_err());
+}
+
+#[test]
+fn a_first_sync_keeps_the_newest_copy_of_a_record_it_meets_twice() {
+    let (_dir, r) = open();
+    let more = |changes| FeedPage {
+        more: true,
+        ..page(changes)
+    };
+    let v2 = customer(&id(1), 2, "新名字", "C000001", None, None);
+    let v1 = customer(&id(1), 1, "旧名字", "C000001", None, None);
+    r.apply_page(&more(vec![upsert(1, Entity::Customers, v1.clone())]))
+        .unwrap();
+    assert!(r.bulk_loading().unwrap());
+    // Met again while the tables fill: a newer copy replaces it, an older one does not.
+    r.apply_page(&more(vec![upsert(2, Entity::Customers, v2)]))
+        .unwrap();
+    r.apply_page(&page(vec![upsert(3, Entity::Customers, v1)]))
+        .unwrap();
+    assert!(!r.bulk_loading().unwrap());
+    let got = r.get(Entity::Customers, &id(1)).unwrap().unwrap();
+    assert_eq!(got.text("name"), Some("新名字"));
+    assert_eq!(found(&r, "新名"), vec!["新名字"]);
+    assert!(r.search_customers("旧名", 10).unwrap().is_empty());
+}
+
+#[test]
+fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
+    let (_dir, r) = open();
+    let customers = vec![
+        row(
+            Entity::Customers,
+            customer(&id(1), 1, "华为技术有限公司", "C000001", None, None),
+        ),
+        row(
+            Entity::Customers,
+            customer(&id(2), 1, "Acme Trading", "C000002", None, None),
+        ),
+    ];
+    r.apply_snapshot(customers, &before(Entity::Contacts))
+        .unwrap();
+    assert!(r.bulk_loading().unwrap());
+    // The customers are all in: their list indexes are built. Their search index grows on the
+    // builder's thread; meanwhile a search scans the rows.
+    assert!(r.built().unwrap().contains(&Entity::Customers));
+    assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
+    r.update(
+        Entity::Customers,
+        &id(2),
+        obj(json!({"name": "Zenith Shipping"})),
+    )
+    .unwrap();
+    assert_eq!(found(&r, "zenith"), vec!["Zenith Shipping"]);
+    r.apply_snapshot(
+        vec![row(
+            Entity::Contacts,
+            contact(&id(100), &id(1), "李娜", Some("13912345678")),
+        )],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    assert!(!r.bulk_loading().unwrap());
+    check_index(&r);
+    assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
+    assert!(r.search_customers("trading", 10).unwrap().is_empty());
+    assert_eq!(found(&r, "12345678"), vec!["华为技术有限公司"]);
+    // The builder's file is gone once its indexes are copied in.
+    assert!(!search_build::build_path(r.path()).exists());
+    assert_eq!(r.meta("search").unwrap(), None);
+}
+
+#[test]
+fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
+    use crm_server::wire::SnapshotCursor;
+    let (_dir, r) = open();
+    let next = SnapshotCursor {
+        entity: Entity::Customers,
+        after: id(1),
+    };
+    r.apply_snapshot(
+        vec![row(
+            Entity::Customers,
+            customer(
+                &id(1),
+                1,
+                "华为技术有限公司",
+                "C000001",
+                Some("13912345678"),
+                None,
+            ),
+        )],
+        &SnapshotStep::At { head: 5, next },
+    )
+    .unwrap();
+    // The process stops: its builder is abandoned with it.
+    let path = r.path().to_path_buf();
+    drop(r);
+    assert!(!search_build::build_path(&path).exists());
+    let r = Replica::open(&path).unwrap();
+    assert!(
+        r.snapshot_resume()
+            .unwrap()
+            .is_some_and(|s| s.next.is_some())
+    );
+    r.apply_snapshot(
+        vec![
+            row(
+                Entity::Customers,
+                customer(&id(2), 1, "成都信禄有限公司", "C000002", None, None),
+            ),
+            row(
+                Entity::Contacts,
+                contact(&id(100), &id(2), "李娜", Some("13800138000")),
+            ),
+        ],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    check_index(&r);
+    assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
+    assert_eq!(called(&r, "139 1234 5678"), vec!["华为技术有限公司"]);
+    assert_eq!(found(&r, "李娜"), vec!["成都信禄有限公司"]);
+}
+
+#[test]
+fn a_record_written_by_another_process_during_a_first_sync_is_in_its_search_index() {
+    let (_dir, r) = open();
+    r.apply_snapshot(
+        vec![row(
+            Entity::Customers,
+            customer(&id(1), 1, "华为技术有限公司", "C000001", None, None),
+        )],
+        &before(Entity::Contacts),
+    )
+    .unwrap();
+    // Meanwhile a command in another process adds a customer (its own connection, no builder).
+    let other = Replica::open(r.path()).unwrap();
+    other
+        .create(Entity::Customers, obj(json!({"name": "Zenith Shipping"})))
+        .unwrap();
+    drop(other);
+    r.apply_snapshot(
+        vec![row(
+            Entity::Contacts,
+            contact(&id(100), &id(1), "李娜", Some("13912345678")),
+        )],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    check_index(&r);
+    assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
+    assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
+    assert_eq!(r.meta("search").unwrap(), None);
+}
+
+#[test]
+fn a_first_sync_stopped_before_its_search_index_was_copied_rebuilds_it_on_open() {
+    let (dir, r) = open();
+    let more = |changes| FeedPage {
+        more: true,
+        ..page(changes)
+    };
+    r.apply_page(&more(vec![upsert(
+        1,
+        Entity::Customers,
+        customer(
+            &id(1),
+            1,
+            "华为技术有限公司",
+            "C000001",
+            Some("13912345678"),
+            None,
+        ),
+    )]))
+    .unwrap();
+    r.apply_page(&page(vec![upsert(
+        2,
+        Entity::Contacts,
+        contact(&id(100), &id(1), "李娜", Some("13800138000")),
+    )]))
+    .unwrap();
+    check_index(&r);
+    // As if the process had stopped between the last page's commit and the copy: the flag
+    // set, the index empty.
+    r.db.execute_batch(
+        "INSERT INTO meta (key, value) VALUES ('search', 'copy');
+         INSERT INTO customer_fts(customer_fts) VALUES ('delete-all');
+         INSERT INTO contact_fts(contact_fts) VALUES ('delete-all');",
+    )
+    .unwrap();
+    assert!(r.search_customers("技术有限", 10).unwrap().is_empty());
+    let path = r.path().to_path_buf();
+    drop(r);
+    let r = Replica::open(&path).unwrap();
+    check_index(&r);
+    assert_eq!(r.meta("search").unwrap(), None);
+    assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
+    assert_eq!(r.customer_by_phone("138 0013 8000").unwrap().len(), 1);
+    drop(dir);
+}
+
+#[test]
+fn a_snapshot_page_of_many_rows_goes_in_whole_and_the_same_page_again_changes_nothing() {
+    let (_dir, r) = open();
+    // More than one statement's worth of rows, and some left over.
+    let count = 300;
+    let customers = || -> Vec<PreparedRow> {
+        (1..=count)
+            .map(|n| {
+                let phone = format!("139{n:08}");
+                let record = customer(
+                    &id(n),
+                    2,
+                    &format!("客户 {n:03}"),
+                    &format!("C{n:06}"),
+                    Some(phone.as_str()),
+                    None,
+                );
+                row(Entity::Customers, record)
+            })
+            .collect()
+    };
+    let step = before(Entity::Contacts);
+    r.apply_snapshot(customers(), &step).unwrap();
+    // As after a stop before the position was kept: the same page comes again.
+    r.apply_snapshot(customers(), &step).unwrap();
+    r.apply_snapshot(
+        vec![row(
+            Entity::Contacts,
+            contact(&id(1000), &id(150), "李娜", Some("13800138000")),
+        )],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    check_index(&r);
+    let held: i64 =
+        r.db.query_row("SELECT count(*) FROM customers", [], |row| row.get(0))
+            .unwrap();
+    assert_eq!(held, i64::from(count));
+    for n in [1, 128, 129, 256, 300] {
+        let got = r.get(Entity::Customers, &id(n)).unwrap().unwrap();
+        assert_eq!(got.text("name"), Some(format!("客户 {n:03}").as_str()));
+        assert_eq!(got.text("code"), Some(format!("C{n:06}").as_str()));
+    }
+    assert_eq!(found(&r, "客户 257"), vec!["客户 257"]);
+    assert_eq!(called(&r, &format!("139 {:08}", 129)), vec!["客户 129"]);
+    assert_eq!(found(&r, "李娜"), vec!["客户 150"]);
+}
