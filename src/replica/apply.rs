@@ -17,7 +17,8 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::outbox::{self, Conflict};
-use super::rows::{Dirty, Fields, PreparedRow, RowWrite, version_of};
+use super::prepared_row::{Fields, PreparedRow};
+use super::rows::{Dirty, RowWrite, version_of};
 use super::{Replica, ReplicaError, Tx};
 
 /// What one page did to the replica.

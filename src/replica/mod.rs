@@ -17,6 +17,7 @@ mod merge;
 mod outbox;
 mod outbox_lifecycle;
 mod overlay;
+mod prepared_row;
 mod query;
 mod rows;
 pub mod schema;
@@ -36,8 +37,8 @@ pub use apply::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot_page};
 pub use clock::Clock;
 pub use error::ReplicaError;
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
+pub use prepared_row::PreparedRow;
 pub use query::LocalQuery;
-pub use rows::PreparedRow;
 pub use signal::local_writes;
 
 use crm_server::schema::Entity;

@@ -98,8 +98,9 @@ fn a_row_read_in_place_from_the_wire_is_the_row_read_through_a_map() {
     for (entity, record) in [(Entity::Customers, c), (Entity::Contacts, k)] {
         let text = serde_json::to_string(&record).unwrap();
         let raw = serde_json::value::RawValue::from_string(text).unwrap();
-        let fast = rows::PreparedRow::from_raw(entity, &raw).unwrap();
-        let slow = rows::PreparedRow::new(entity, record["id"].as_str().unwrap().into(), &record);
+        let fast = prepared_row::PreparedRow::from_raw(entity, &raw).unwrap();
+        let slow =
+            prepared_row::PreparedRow::new(entity, record["id"].as_str().unwrap().into(), &record);
         assert_eq!(fast.id(), slow.id());
         assert_eq!(fast.version, slow.version);
         assert_eq!(fast.columns(), slow.columns(), "{}", entity.name());
@@ -108,7 +109,7 @@ fn a_row_read_in_place_from_the_wire_is_the_row_read_through_a_map() {
         assert_eq!(Some(fast.record()), rows::load_record(entity, raw.get()));
     }
     let not_a_record = serde_json::value::RawValue::from_string("[1]".into()).unwrap();
-    assert!(rows::PreparedRow::from_raw(Entity::Customers, &not_a_record).is_none());
+    assert!(prepared_row::PreparedRow::from_raw(Entity::Customers, &not_a_record).is_none());
 }
 
 #[test]
@@ -131,7 +132,7 @@ fn a_snapshot_page_is_read_in_one_pass_or_record_by_record() {
     ]);
     let rows = prepare_snapshot_page(&body).unwrap();
     assert_eq!(rows.len(), 2);
-    let slow = rows::PreparedRow::new(Entity::Customers, id(1), &c);
+    let slow = prepared_row::PreparedRow::new(Entity::Customers, id(1), &c);
     assert_eq!(rows[0].columns(), slow.columns());
     assert_eq!(rows[0].search_text(), slow.search_text());
     assert_eq!(rows[1].entity, Entity::Contacts);
