@@ -9,6 +9,11 @@ use ratatui::style::Style;
 use super::theme::{Role, Theme};
 use crate::text;
 
+/// The mark of a row chosen for a bulk action, in the column left of its cells.
+pub fn row_mark(buf: &mut Buffer, x: u16, y: u16, style: Style) {
+    put(buf, x, y, 1, "•", style);
+}
+
 /// Writes `s` at (x, y) in at most `width` columns, "…" when cut. Returns the columns used.
 pub fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, s: &str, style: Style) -> u16 {
     if width == 0 || !buf.area.contains((x, y).into()) {

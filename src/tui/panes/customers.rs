@@ -612,14 +612,7 @@ impl CustomersPane {
                 .collect();
             draw::columns(buf, area.x + 1, y, &row);
             if self.list.is_marked(customer) {
-                draw::put(
-                    buf,
-                    area.x,
-                    y,
-                    1,
-                    "•",
-                    cell_style(theme, Role::Accent, selected),
-                );
+                draw::row_mark(buf, area.x, y, cell_style(theme, Role::Accent, selected));
             }
         }
     }

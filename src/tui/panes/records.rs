@@ -320,14 +320,7 @@ impl RecordList {
                 .collect();
             draw::columns(buf, area.x + 1, y, &row);
             if self.list.is_marked(r) {
-                draw::put(
-                    buf,
-                    area.x,
-                    y,
-                    1,
-                    "•",
-                    cell_style(theme, Role::Accent, selected),
-                );
+                draw::row_mark(buf, area.x, y, cell_style(theme, Role::Accent, selected));
             }
         }
     }

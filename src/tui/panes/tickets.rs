@@ -342,14 +342,7 @@ impl TicketsPane {
                 .collect();
             draw::columns(buf, area.x + 1, y, &row);
             if self.list.is_marked(t) {
-                draw::put(
-                    buf,
-                    area.x,
-                    y,
-                    1,
-                    "•",
-                    cell_style(theme, Role::Accent, selected),
-                );
+                draw::row_mark(buf, area.x, y, cell_style(theme, Role::Accent, selected));
             }
         }
     }
