@@ -9,3 +9,4 @@ pub mod replica;
 pub mod sync;
 pub mod text;
 pub mod tui;
+pub mod zone;
