@@ -65,6 +65,9 @@ pub struct Profile {
     pub server: Option<String>,
     pub username: Option<String>,
     pub theme: Option<String>,
+    /// The IANA time zone times are shown and typed in ("Asia/Shanghai"); unset: `TZ`, then the
+    /// system's (`crate::zone`).
+    pub timezone: Option<String>,
     /// A PEM file of the private CA that signed the server's certificate (CRM_CA_FILE).
     pub ca_file: Option<PathBuf>,
     pub credential_store: StoreChoice,
@@ -81,7 +84,7 @@ pub struct Config {
 }
 
 pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user; `crm --profile NAME ...` picks one.
-# Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_CA_FILE, CRM_TOKEN (a token, for scripts).
+# Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_TIMEZONE, CRM_CA_FILE, CRM_TOKEN (a token, for scripts).
 #
 # default_profile = "work"
 #
@@ -89,6 +92,7 @@ pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user
 # server = "https://crm.example.com"
 # username = "li"
 # theme = "dark"                 # dark, light, high-contrast, basic16
+# timezone = "Asia/Shanghai"     # times shown and typed here; default: TZ, then the system's
 # ca_file = "/etc/crm/ca.pem"    # trust a private CA that signed the server's certificate
 # credential_store = "auto"      # auto, keyring, file
 #
@@ -239,6 +243,9 @@ impl Config {
         if let Some(theme) = env("CRM_THEME") {
             profile.theme = Some(theme);
         }
+        if let Some(timezone) = env("CRM_TIMEZONE") {
+            profile.timezone = Some(timezone);
+        }
         if let Some(ca_file) = ca_file_override() {
             profile.ca_file = Some(ca_file);
         }
@@ -254,7 +261,7 @@ pub fn ca_file_override() -> Option<PathBuf> {
 }
 
 fn comment_header() -> &'static str {
-    "# crm settings; see `crm --help`. Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_CA_FILE, CRM_TOKEN."
+    "# crm settings; see `crm --help`. Environment overrides: CRM_PROFILE, CRM_SERVER, CRM_USER, CRM_THEME, CRM_TIMEZONE, CRM_CA_FILE, CRM_TOKEN."
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), ConfigError> {

@@ -461,16 +461,23 @@ pub fn status(ctx: &Context) -> Result<(), CliError> {
         }
         _ => "not signed in".into(),
     };
+    let zone = ctx.zone()?;
+    let last_sync = state
+        .last_sync_at
+        .map(|t| {
+            output::local_time(&Value::String(t.clone()), zone)
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or(t)
+        })
+        .unwrap_or_else(|| "never".into());
     let rows: Vec<(&str, String)> = vec![
         ("profile", ctx.profile_name.clone()),
         ("server", profile.server.unwrap_or_else(|| "-".into())),
         ("user", profile.username.unwrap_or_else(|| "-".into())),
         ("connection", online),
         ("credential store", store),
-        (
-            "last sync",
-            state.last_sync_at.unwrap_or_else(|| "never".into()),
-        ),
+        ("time zone", zone.name().to_string()),
+        ("last sync", last_sync),
         ("cursor", state.cursor.to_string()),
         ("pending writes", state.pending_writes.to_string()),
         ("refused writes", state.failed_writes.to_string()),

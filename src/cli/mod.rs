@@ -24,6 +24,7 @@ use crate::config::{Config, ConfigError, Dirs, Profile, StoreChoice};
 use crate::credentials::{self, CredentialError, FileStore, Store};
 use crate::replica::{Replica, ReplicaError};
 use crate::sync::{self, ApiClient, ClientError, SyncError};
+use crate::zone::Zone;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -116,6 +117,13 @@ impl Context {
 
     pub fn profile(&self) -> Result<Profile, CliError> {
         Ok(self.config.profile(&self.profile_name)?)
+    }
+
+    /// The zone times are shown and typed in: the profile's `timezone` (CRM_TIMEZONE), else
+    /// `TZ`, else the system's. Commands that need no profile still get one.
+    pub fn zone(&self) -> Result<Zone, CliError> {
+        let named = self.config.profile(&self.profile_name).ok().and_then(|p| p.timezone);
+        Zone::resolve(named.as_deref()).map_err(|e| CliError::Usage(format!("profile {}: {e}", self.profile_name)))
     }
 
     pub fn file_store(&self) -> FileStore {

@@ -9,6 +9,7 @@ use serde_json::Value;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
 use crate::text;
+use crate::zone::Zone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -29,6 +30,16 @@ pub fn cell(value: Option<&Value>) -> String {
             .join(", "),
         Some(other) => other.to_string(),
     }
+}
+
+/// A stored RFC 3339 time as a table shows it: in the user's zone with its offset,
+/// "2026-11-25 09:00 +08". JSON and CSV keep the stored value. None when it is not a time.
+pub fn local_time(value: &Value, zone: Zone) -> Option<Value> {
+    let t = chrono::DateTime::parse_from_rfc3339(value.as_str()?).ok()?;
+    let shown = zone.format(t.to_utc(), "%Y-%m-%d %H:%M %:z");
+    Some(Value::String(
+        shown.strip_suffix(":00").unwrap_or(&shown).to_string(),
+    ))
 }
 
 /// A CSV field; a leading = + - @ (or tab/CR) would make a spreadsheet run it as a formula, so it
@@ -260,6 +271,22 @@ mod tests {
             json(&json!({"a": [1, "华为"]}), false).unwrap(),
             r#"{"a":[1,"华为"]}"#
         );
+    }
+
+    #[test]
+    fn table_times_are_the_users_and_keep_their_offset() {
+        let shanghai = Zone::named("Asia/Shanghai").unwrap();
+        let berlin = Zone::named("Europe/Berlin").unwrap();
+        let at = |s: &str, z| local_time(&json!(s), z).unwrap();
+        assert_eq!(at("2026-11-25T01:00:00Z", shanghai), json!("2026-11-25 09:00 +08"));
+        assert_eq!(at("2026-10-24T08:00:00Z", berlin), json!("2026-10-24 10:00 +02"));
+        assert_eq!(at("2026-10-26T09:00:00Z", berlin), json!("2026-10-26 10:00 +01"));
+        assert_eq!(
+            at("2026-11-25T09:00:00+05:30", Zone::named("Asia/Kolkata").unwrap()),
+            json!("2026-11-25 09:00 +05:30")
+        );
+        assert_eq!(local_time(&json!("not a time"), shanghai), None);
+        assert_eq!(local_time(&json!(3), shanghai), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::fields::{self, Resolve};
 use super::output::{self, Format};
+use crate::zone::Zone;
 use super::{CliError, Context};
 use crate::replica::{LocalQuery, Record, Replica};
 
@@ -215,10 +216,19 @@ impl Resolve for Names<'_> {
 }
 
 /// Rows for a table: ids shown as names, money as amounts, pending edits marked.
+/// Whether a column holds a time (shown in the user's zone in tables).
+fn is_time(entity: Entity, col: &str) -> bool {
+    matches!(col, "created_at" | "updated_at")
+        || entity
+            .field(col)
+            .is_some_and(|f| f.kind == crm_server::schema::Kind::Time)
+}
+
 fn display_rows(
     names: &Names<'_>,
     entity: Entity,
     records: &[Record],
+    zone: Zone,
 ) -> (Vec<&'static str>, Vec<Map<String, Value>>) {
     let cols = entity.descriptor().columns;
     let mut cache = HashMap::new();
@@ -233,6 +243,9 @@ fn display_rows(
                     }
                     (Some(crm_server::schema::Kind::Money), Some(Value::Number(n))) => {
                         Value::String(fields::format_money(n.as_i64().unwrap_or(0)))
+                    }
+                    (_, Some(v)) if is_time(entity, col) => {
+                        output::local_time(v, zone).unwrap_or_else(|| v.clone())
                     }
                     (_, v) => v.cloned().unwrap_or(Value::Null),
                 };
@@ -274,6 +287,7 @@ pub fn print(
     entity: Entity,
     records: &[Record],
     format: Format,
+    zone: Zone,
 ) -> Result<(), CliError> {
     let text = match format {
         Format::Json => {
@@ -285,14 +299,19 @@ pub fn print(
             &records.iter().map(full).collect::<Vec<_>>(),
         ),
         Format::Table => {
-            let (headers, rows) = display_rows(names, entity, records);
+            let (headers, rows) = display_rows(names, entity, records, zone);
             output::table(&headers, &rows, 32)
         }
     };
     super::write_stdout(&text)
 }
 
-fn print_one(names: &Names<'_>, record: &Record, format: Format) -> Result<(), CliError> {
+fn print_one(
+    names: &Names<'_>,
+    record: &Record,
+    format: Format,
+    zone: Zone,
+) -> Result<(), CliError> {
     match format {
         Format::Table => {
             let mut rows = Vec::new();
@@ -305,6 +324,9 @@ fn print_one(names: &Names<'_>, record: &Record, format: Format) -> Result<(), C
                     (Some(crm_server::schema::Kind::Money), Some(Value::Number(n))) => {
                         Value::String(fields::format_money(n.as_i64().unwrap_or(0)))
                     }
+                    (_, Some(v)) if is_time(record.entity, col) => {
+                        output::local_time(v, zone).unwrap_or_else(|| v.clone())
+                    }
                     (_, Some(v)) => v.clone(),
                     (_, None) if col == "id" => Value::String(record.id.clone()),
                     (_, None) => continue,
@@ -316,7 +338,13 @@ fn print_one(names: &Names<'_>, record: &Record, format: Format) -> Result<(), C
             }
             super::write_stdout(&output::table(&["field", "value"], &rows, 80))
         }
-        other => print(names, record.entity, std::slice::from_ref(record), other),
+        other => print(
+            names,
+            record.entity,
+            std::slice::from_ref(record),
+            other,
+            zone,
+        ),
     }
 }
 
@@ -349,6 +377,7 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 entity,
                 &records,
                 *m.get_one::<Format>("format").unwrap_or(&Format::Table),
+                ctx.zone()?,
             )
         }
         Some(("show", m)) => {
@@ -361,6 +390,7 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 &names,
                 &record,
                 *m.get_one::<Format>("format").unwrap_or(&Format::Table),
+                ctx.zone()?,
             )
         }
         Some(("add", m)) => {
@@ -459,6 +489,7 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
     let format = *matches.get_one::<Format>("format").unwrap_or(&Format::Csv);
     let replica = ctx.open_replica()?;
     let names = Names(&replica);
+    let zone = ctx.zone()?;
     // Page through the replica so memory stays flat however many records there are.
     const PAGE: usize = 5000;
     let mut offset = 0;
@@ -502,7 +533,7 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
                 out.write_all(text.as_bytes()).map_err(io)?;
             }
             Format::Table => {
-                let (headers, rows) = display_rows(&names, entity, &page);
+                let (headers, rows) = display_rows(&names, entity, &page, zone);
                 out.write_all(output::table(&headers, &rows, 32).as_bytes())
                     .map_err(io)?;
             }

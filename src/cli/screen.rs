@@ -65,6 +65,7 @@ pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliErr
         keymap: profile.keys.clone(),
         initial_pane: pane,
         pop,
+        zone: ctx.zone()?,
         sync_now: Some(Arc::new(move || wake.notify_one())),
         ..TuiOptions::default()
     };

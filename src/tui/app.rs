@@ -30,6 +30,7 @@ use super::panes::tickets::TicketsPane;
 use super::screen::{Ctx, Msg, Place, Screen};
 use super::theme::Theme;
 use super::view::{Me, People, View};
+use crate::zone::Zone;
 
 /// A message in the status bar, gone after a few seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub struct Flash {
 pub struct App {
     pub profile: String,
     pub now: DateTime<Utc>,
+    /// The user's zone: every time shown or typed goes through it.
+    pub zone: Zone,
     pub size: Rect,
     source: Box<dyn DataSource + Send>,
     pub theme: Theme,
@@ -78,6 +81,7 @@ macro_rules! ctx {
         Ctx {
             source: &mut *$app.source,
             now: $app.now,
+            zone: $app.zone,
             me: &$app.me,
             people: &$app.people,
             area: layout::content_area($app.size),
@@ -127,6 +131,7 @@ impl App {
         let mut app = App {
             profile: options.profile.clone(),
             now,
+            zone: options.zone,
             size: Rect::new(0, 0, 80, 24),
             source,
             theme,
@@ -144,7 +149,7 @@ impl App {
             flash: None,
             customers: CustomersPane::default(),
             funnel: FunnelPane::default(),
-            calendar: CalendarPane::new(now.date_naive(), options.quiet_days.clone()),
+            calendar: CalendarPane::new(options.zone.date(now), options.quiet_days.clone()),
             history: Default::default(),
             dialogs: Vec::new(),
             command: None,
@@ -240,6 +245,7 @@ impl App {
         let App {
             source,
             now,
+            zone,
             me,
             people,
             size,
@@ -255,6 +261,7 @@ impl App {
         let mut ctx = Ctx {
             source: &mut **source,
             now: *now,
+            zone: *zone,
             me,
             people,
             area: layout::content_area(*size),
@@ -361,6 +368,7 @@ impl App {
         View {
             theme: &self.theme,
             now: self.now,
+            zone: self.zone,
             people: &self.people,
             me: &self.me,
         }

@@ -1,5 +1,5 @@
-//! How values read on screen: money with thousands separators, ages, times (shown in UTC, as
-//! stored; the status bar says so).
+//! How values read on screen: money with thousands separators, ages. Times of day are the
+//! user's zone's (`crate::zone::Zone`).
 
 use chrono::{DateTime, Utc};
 
@@ -75,11 +75,6 @@ pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     } else {
         format!("{}d ago", s / 86_400)
     }
-}
-
-/// "2026-11-25 09:30" for a stored RFC 3339 time.
-pub fn datetime(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Thousands separators for counts: 1,000,000.

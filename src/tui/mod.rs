@@ -28,6 +28,7 @@ pub mod theme;
 mod ui;
 pub mod view;
 
+use crate::zone::Zone;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -130,6 +131,8 @@ pub struct TuiOptions {
     pub pop: Option<String>,
     /// Reminders: customers of this level not contacted for this many days.
     pub quiet_days: Vec<(String, u32)>,
+    /// The zone times are shown and typed in (UTC unless the caller resolves the user's).
+    pub zone: Zone,
     /// No colours at all (also set when the NO_COLOR environment variable is non-empty).
     pub no_color: bool,
     pub sync_now: Option<SyncTrigger>,
@@ -146,6 +149,7 @@ impl std::fmt::Debug for TuiOptions {
             .field("initial_pane", &self.initial_pane)
             .field("pop", &self.pop)
             .field("quiet_days", &self.quiet_days)
+            .field("zone", &self.zone.name())
             .field("no_color", &self.no_color)
             .field("sync_now", &self.sync_now.is_some())
             .finish()
@@ -163,6 +167,7 @@ impl Default for TuiOptions {
             initial_pane: Pane::Customers,
             pop: None,
             quiet_days: default_quiet_days(),
+            zone: Zone::UTC,
             no_color: false,
             sync_now: None,
         }

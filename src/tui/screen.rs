@@ -3,6 +3,7 @@
 //! lead to. It reaches beyond itself only through [`Msg`]s the app acts on: show a message, run
 //! an effect, tell everyone the data changed, or navigate. Screens never call each other.
 
+use crate::zone::Zone;
 use chrono::{DateTime, Utc};
 use crm_server::schema::Entity;
 use ratatui::buffer::Buffer;
@@ -103,6 +104,8 @@ pub trait Screen {
 pub struct Ctx<'a> {
     pub source: &'a mut dyn DataSource,
     pub now: DateTime<Utc>,
+    /// The user's zone: local days, times shown and typed.
+    pub zone: Zone,
     pub me: &'a Me,
     pub people: &'a People,
     /// The screen's area, for page sizes and clicks.
@@ -113,6 +116,16 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The user's local day now.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.zone.date(self.now)
+    }
+
+    /// The user's wall-clock time now, which typed dates are read against.
+    pub fn local_now(&self) -> chrono::NaiveDateTime {
+        self.zone.naive(self.now)
+    }
+
     pub fn flash(&mut self, s: impl Into<String>) {
         self.out.push(Msg::Flash(s.into()));
     }
@@ -200,6 +213,7 @@ impl Ctx<'_> {
             hidden,
             &mut |e, id| ref_label(source, people, e, id),
         )
+        .in_zone(self.zone, record)
     }
 
     pub fn copy_id(&mut self, id: &str) {

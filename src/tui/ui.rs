@@ -114,8 +114,21 @@ fn tabs(app: &App, buf: &mut Buffer, width: u16) {
             style,
         );
     }
-    let clock = app.now.format("%a %Y-%m-%d %H:%M UTC").to_string();
-    if width > TAB_W * 4 + 24 {
+    // The header names the zone every time on the screens is in; the date goes first when
+    // there is no room for both. At 80 columns the tabs leave no room for a clock.
+    let room = if width > TAB_W * 4 + 24 {
+        usize::from(width - TAB_W * 4 - 1)
+    } else {
+        0
+    };
+    let zone = app.zone.label(app.now);
+    let clock = [
+        format!("{} {zone}", app.zone.format(app.now, "%a %Y-%m-%d %H:%M")),
+        format!("{} {zone}", app.zone.format(app.now, "%H:%M")),
+    ]
+    .into_iter()
+    .find(|c| crate::text::width(c) <= room);
+    if let Some(clock) = clock {
         draw::put_right(
             buf,
             TAB_W * 4,

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::data::{Record, text};
 use super::theme::Theme;
+use crate::zone::Zone;
 
 /// The users of the system, for names and pick-lists.
 #[derive(Debug, Clone, Default)]
@@ -68,10 +69,19 @@ pub struct Me {
     pub role: Role,
 }
 
+impl View<'_> {
+    /// The user's local day now.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.zone.date(self.now)
+    }
+}
+
 /// What drawing needs besides the screens' own state.
 pub struct View<'a> {
     pub theme: &'a Theme,
     pub now: DateTime<Utc>,
+    /// The user's zone: times drawn through it.
+    pub zone: Zone,
     pub people: &'a People,
     pub me: &'a Me,
 }

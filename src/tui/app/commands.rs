@@ -50,7 +50,7 @@ impl App {
                 self.show_root(pane);
                 self.global_or_screen(Action::New);
             }
-            Command::Goto(s) => match dates::parse(&s, self.now.naive_utc()) {
+            Command::Goto(s) => match dates::parse(&s, self.zone.naive(self.now)) {
                 Ok(w) => {
                     self.show_root(Pane::Calendar);
                     self.calendar.goto(w.date, &mut ctx!(self, out));

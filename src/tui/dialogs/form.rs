@@ -23,6 +23,7 @@ use crate::tui::format;
 use crate::tui::input::LineInput;
 use crate::tui::theme::Role as Style;
 use crate::tui::view::View;
+use crate::zone::Zone;
 
 /// The fields each entity's form shows, in order (the descriptor's). Server-set fields are
 /// never here.
@@ -89,16 +90,18 @@ pub struct Form {
     pub error: Option<String>,
     /// Set once the user confirmed a duplicate warning.
     pub allow_duplicate: bool,
+    /// The zone its times are shown and typed in ([`Form::in_zone`]; UTC until then).
+    pub zone: Zone,
 }
 
-/// How a stored value reads in a field.
-pub fn value_text(kind: Kind, value: &Value) -> String {
+/// How a stored value reads in a field, its time in `zone`.
+pub fn value_text(kind: Kind, value: &Value, zone: Zone) -> String {
     match (kind, value) {
         (_, Value::Null) => String::new(),
         (Kind::Money, v) => v.as_i64().map(format::money).unwrap_or_default(),
         (Kind::Bool, Value::Bool(b)) => if *b { "yes" } else { "no" }.into(),
         (Kind::Time, Value::String(s)) => DateTime::parse_from_rfc3339(s)
-            .map(|t| format::datetime(t.with_timezone(&Utc)))
+            .map(|t| zone.datetime(t.to_utc()))
             .unwrap_or_else(|_| s.clone()),
         (Kind::Tags, Value::Array(items)) => items
             .iter()
@@ -160,7 +163,7 @@ impl Form {
                     (Kind::Ref(target), Value::String(id)) => {
                         (ref_label(target, id), Some(id.clone()))
                     }
-                    (kind, v) => (value_text(kind, v), None),
+                    (kind, v) => (value_text(kind, v, Zone::UTC), None),
                 };
                 FormField {
                     name: f.name,
@@ -184,7 +187,20 @@ impl Form {
             focus: 0,
             error: None,
             allow_duplicate: false,
+            zone: Zone::UTC,
         }
+    }
+
+    /// Shows `record`'s times in `zone` and reads the times typed in it.
+    pub fn in_zone(mut self, zone: Zone, record: Option<&Record>) -> Form {
+        self.zone = zone;
+        for f in self.fields.iter_mut().filter(|f| f.kind == Kind::Time) {
+            let value = record.and_then(|r| r.get(f.name)).unwrap_or(&Value::Null);
+            let text = value_text(f.kind, value, zone);
+            f.input = LineInput::new(&text);
+            f.original_text = f.input.value();
+        }
+        self
     }
 
     /// An edit sends only the fields changed; a create sends all that are filled in.
@@ -321,7 +337,7 @@ impl Form {
             if mode == Mode::Patch && !f.changed() {
                 continue;
             }
-            match parse_field(f, now) {
+            match parse_field(f, now, self.zone) {
                 Ok(Some(v)) => {
                     body.insert(f.name.into(), v);
                 }
@@ -442,7 +458,7 @@ impl Form {
             if focused {
                 cursor = (!f.picks()).then(|| Position::new(input_x + col as u16, y));
             }
-            let note = field_note(f, focused, view.now);
+            let note = field_note(f, focused, view.now, self.zone);
             if let Some((note, role)) = note {
                 let used = crate::text::width(&shown) as u16;
                 let x = input_x + used + 2;
@@ -487,14 +503,22 @@ impl Form {
 }
 
 /// What to show after a field's value: a date's reading, or how to fill a pick-list.
-fn field_note(f: &FormField, focused: bool, now: DateTime<Utc>) -> Option<(String, Style)> {
+fn field_note(
+    f: &FormField,
+    focused: bool,
+    now: DateTime<Utc>,
+    zone: Zone,
+) -> Option<(String, Style)> {
     let value = f.input.value();
     match f.kind {
-        Kind::Date | Kind::Time if !value.is_empty() => match dates::parse(&value, now.naive_utc())
+        Kind::Date | Kind::Time if !value.is_empty() => match dates::parse(&value, zone.naive(now))
         {
             Ok(w) => {
                 let shown = if f.kind == Kind::Date {
                     w.date.format("%Y-%m-%d").to_string()
+                } else if zone.to_utc(w.at(nine())).is_err() {
+                    // In a daylight-saving gap: saving says which time to type.
+                    return focused.then(|| ("? not on this clock".to_string(), Style::Warn));
                 } else {
                     w.at(nine()).format("%Y-%m-%d %H:%M").to_string()
                 };
@@ -523,8 +547,9 @@ fn may_set(field: &Field, role: Role) -> bool {
     }
 }
 
-/// A field's text as the JSON the server expects; None for empty.
-fn parse_field(f: &FormField, now: DateTime<Utc>) -> Result<Option<Value>, String> {
+/// A field's text as the JSON the server expects; None for empty. Dates and times are read as
+/// the user's in `zone`; a time is sent as its UTC instant.
+fn parse_field(f: &FormField, now: DateTime<Utc>, zone: Zone) -> Result<Option<Value>, String> {
     let raw = f.input.value();
     let s = raw.trim();
     if s.is_empty() && f.ref_id.is_none() {
@@ -548,12 +573,14 @@ fn parse_field(f: &FormField, now: DateTime<Utc>) -> Result<Option<Value>, Strin
             _ => return Err("must be yes or no".into()),
         }),
         Kind::Date => {
-            let w = dates::parse(s, now.naive_utc()).map_err(|e| e.to_string())?;
+            let w = dates::parse(s, zone.naive(now)).map_err(|e| e.to_string())?;
             json!(w.date.format("%Y-%m-%d").to_string())
         }
         Kind::Time => {
-            let w = dates::parse(s, now.naive_utc()).map_err(|e| e.to_string())?;
-            json!(format_time(w.at(nine()).and_utc()))
+            let w = dates::parse(s, zone.naive(now)).map_err(|e| e.to_string())?;
+            json!(format_time(
+                zone.to_utc(w.at(nine())).map_err(|e| e.to_string())?
+            ))
         }
         Kind::Tags => json!(
             s.split([',', '，'])

@@ -111,11 +111,12 @@ impl Prompt {
         let (note, role) = if let Some(e) = &self.error {
             (e.clone(), Role::Danger)
         } else if self.date_preview && !self.input.is_empty() {
-            match dates::parse(&self.input.value(), view.now.naive_utc()) {
+            match dates::parse(&self.input.value(), view.zone.naive(view.now)) {
                 Ok(w) => {
                     let default = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
                     let when = if w.time.is_some() {
-                        w.at(default).format("%a %Y-%m-%d %H:%M UTC").to_string()
+                        // The user's own clock, as typed; the zone is in the header.
+                        w.at(default).format("%a %Y-%m-%d %H:%M").to_string()
                     } else {
                         w.date.format("%a %Y-%m-%d").to_string()
                     };

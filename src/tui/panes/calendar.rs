@@ -1,5 +1,6 @@
 //! The calendar: month grid, week and agenda views of activities, with reminders (birthdays in
-//! view, overdue follow-ups, customers not contacted for N days by level). Times are UTC.
+//! view, overdue follow-ups, customers not contacted for N days by level). Days and times are
+//! the user's (`ctx.zone`): a day runs from its local midnight to the next.
 
 use std::collections::HashMap;
 
@@ -19,6 +20,7 @@ use crate::tui::keymap::Mode;
 use crate::tui::list::{FilterLine, Move, Typed};
 use crate::tui::screen::{Answer, Ctx, Msg, Place, Screen, obj};
 use crate::tui::view::View;
+use crate::zone::Zone;
 
 mod render;
 
@@ -39,6 +41,8 @@ pub struct CalendarPane {
     pub reminders: Reminders,
     pub quiet_days: Vec<(String, u32)>,
     names: HashMap<String, String>,
+    /// The zone the range was loaded in, whose days the items fall on.
+    zone: Zone,
 }
 
 fn monday_of(d: NaiveDate) -> NaiveDate {
@@ -69,10 +73,6 @@ fn side_width(area: Rect) -> u16 {
     }
 }
 
-fn midnight(d: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    d.and_time(NaiveTime::MIN).and_utc()
-}
-
 impl CalendarPane {
     pub fn new(today: NaiveDate, quiet_days: Vec<(String, u32)>) -> CalendarPane {
         CalendarPane {
@@ -86,10 +86,12 @@ impl CalendarPane {
             reminders: Reminders::default(),
             quiet_days,
             names: HashMap::new(),
+            zone: Zone::UTC,
         }
     }
 
     fn load(&mut self, ctx: &mut Ctx) {
+        self.zone = ctx.zone;
         self.range = range_of(self.view, self.cursor);
         let (from, to) = self.range;
         // The signed-in user's calendar; before the first sync knows them, everything visible.
@@ -97,7 +99,11 @@ impl CalendarPane {
         self.loaded =
             ctx.ok(ctx
                 .source
-                .activities_between(midnight(from), midnight(to), owner.as_deref()));
+                .activities_between(
+                ctx.zone.day_start(from),
+                ctx.zone.day_start(to),
+                owner.as_deref(),
+            ));
         let q = ReminderQuery {
             from,
             to: to - Days::new(1),
@@ -151,10 +157,11 @@ impl CalendarPane {
         ctx.flash(format!("{}", date.format("%a %Y-%m-%d")));
     }
 
+    /// The items on a local day.
     pub fn day_items(&self, day: NaiveDate) -> Vec<&Record> {
         self.items
             .iter()
-            .filter(|a| activity_time(a).is_some_and(|t| t.date_naive() == day))
+            .filter(|a| activity_time(a).is_some_and(|t| self.zone.date(t) == day))
             .collect()
     }
 
@@ -236,7 +243,7 @@ impl CalendarPane {
             Action::Up => self.set_cursor(self.cursor - Days::new(7), ctx),
             Action::ItemNext => self.item = Move::By(1).apply(self.item, count),
             Action::ItemPrev => self.item = Move::By(-1).apply(self.item, count),
-            Action::Today => self.set_cursor(ctx.now.date_naive(), ctx),
+            Action::Today => self.set_cursor(ctx.today(), ctx),
             Action::View(v) => {
                 self.view = v;
                 self.item = 0;
@@ -251,19 +258,24 @@ impl CalendarPane {
             Action::New => {
                 let day = match (self.view, self.selected()) {
                     (CalView::Agenda, Some(a)) => {
-                        activity_time(a).map_or(self.cursor, |t| t.date_naive())
+                        activity_time(a).map_or(self.cursor, |t| ctx.zone.date(t))
                     }
                     _ => self.cursor,
                 };
-                let start = if day == ctx.now.date_naive() {
-                    let next = ctx.now + Duration::hours(1);
-                    next.date_naive()
+                // Today: the next whole local hour; another day: 09:00 local (or the first
+                // time after a gap that swallowed it).
+                let local = if day == ctx.today() {
+                    let next = ctx.local_now() + Duration::hours(1);
+                    next.date()
                         .and_hms_opt(next.hour(), 0, 0)
                         .unwrap_or_default()
-                        .and_utc()
                 } else {
-                    day.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc()
+                    day.and_hms_opt(9, 0, 0).unwrap_or_default()
                 };
+                let start = ctx
+                    .zone
+                    .to_utc(local)
+                    .unwrap_or_else(|_| ctx.zone.day_start(day) + Duration::hours(9));
                 let prefill = json!({"kind": "meeting", "starts_at": crm_server::validate::format_time(start)});
                 let mut form = ctx.form(
                     "New activity",
@@ -352,24 +364,25 @@ impl CalendarPane {
             .get(Entity::Activities, id)
             .map_err(|e| e.to_string())?
             .ok_or("that activity is gone")?;
-        let when = dates::parse(answer, ctx.now.naive_utc()).map_err(|e| e.to_string())?;
+        let when = dates::parse(answer, ctx.local_now()).map_err(|e| e.to_string())?;
         let field = if activity.get("starts_at").is_some_and(|v| !v.is_null()) {
             "starts_at"
         } else {
             "due_at"
         };
         let old = time(&activity, field);
+        // The local time of day is kept: a 10:00 visit moved across a DST change stays 10:00.
         let keep = old.map_or(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(), |t| {
-            t.time()
+            ctx.zone.naive(t).time()
         });
-        let new = when.at(keep).and_utc();
+        let new = ctx.zone.to_utc(when.at(keep)).map_err(|e| e.to_string())?;
         let mut patch = obj(json!({field: format_time(new)}));
         if let (Some(old), Some(end)) = (old, time(&activity, "ends_at")) {
             patch.insert("ends_at".into(), json!(format_time(end + (new - old))));
         }
         ctx.source
             .update(Entity::Activities, id, patch)
-            .map(|_| format!("Moved to {}", crate::tui::format::datetime(new)))
+            .map(|_| format!("Moved to {}", ctx.zone.datetime(new)))
             .map_err(|e| e.to_string())
     }
 }
@@ -386,7 +399,7 @@ impl Screen for CalendarPane {
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
         match (purpose, answer) {
             (Purpose::Goto, Answer::Text(answer)) => {
-                match dates::parse(&answer, ctx.now.naive_utc()) {
+                match dates::parse(&answer, ctx.local_now()) {
                     Ok(w) => {
                         ctx.close();
                         self.goto(w.date, ctx);

@@ -247,10 +247,13 @@ impl Customer360 {
                 inbound,
             ))),
             Action::FollowUp => {
-                let tomorrow = ctx.now.date_naive() + Duration::days(1);
-                let due = tomorrow
-                    .and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default())
-                    .and_utc();
+                // Tomorrow 09:00 the user's time.
+                let tomorrow = ctx.today() + Duration::days(1);
+                let nine = tomorrow.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default());
+                let due = ctx
+                    .zone
+                    .to_utc(nine)
+                    .unwrap_or_else(|_| ctx.zone.day_start(tomorrow) + Duration::hours(9));
                 let prefill = json!({"kind": "task", "subject": format!("Follow up: {}", crate::text::sanitize(&self.name())),
                     "due_at": crm_server::validate::format_time(due)});
                 let form = ctx.form(

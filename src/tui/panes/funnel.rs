@@ -124,7 +124,7 @@ impl FunnelPane {
         let month = self
             .filter
             .close_month
-            .unwrap_or((ctx.now.year(), ctx.now.month()));
+            .unwrap_or((ctx.today().year(), ctx.today().month()));
         let period = FunnelFilter {
             owner_id: self.filter.owner_id.clone(),
             close_month: Some(month),
@@ -747,7 +747,7 @@ impl Screen for FunnelPane {
                 let owner = (!choice.value.is_empty()).then_some(choice.value);
                 self.set_owner(owner, ctx);
             }
-            (Purpose::FunnelMonth, Answer::Text(answer)) => match parse_month(&answer, ctx.now) {
+            (Purpose::FunnelMonth, Answer::Text(answer)) => match parse_month(&answer, ctx.local_now()) {
                 Some(month) => {
                     ctx.close();
                     self.set_month(Some(month), ctx);
@@ -801,8 +801,8 @@ impl Screen for FunnelPane {
     }
 }
 
-/// "2026-12", "dec", "12月", or any date: the month it falls in.
-pub fn parse_month(s: &str, now: chrono::DateTime<chrono::Utc>) -> Option<(i32, u32)> {
+/// "2026-12", "dec", "12月", or any date: the month it falls in. `now` is the user's wall clock.
+pub fn parse_month(s: &str, now: chrono::NaiveDateTime) -> Option<(i32, u32)> {
     let t = s.trim();
     if let Some((y, m)) = t.split_once('-')
         && y.len() == 4
@@ -813,7 +813,7 @@ pub fn parse_month(s: &str, now: chrono::DateTime<chrono::Utc>) -> Option<(i32, 
     }
     let probe = format!("{t} 1");
     for candidate in [probe.as_str(), t] {
-        if let Ok(w) = dates::parse(candidate, now.naive_utc()) {
+        if let Ok(w) = dates::parse(candidate, now) {
             return Some((w.date.year(), w.date.month()));
         }
     }
@@ -832,8 +832,8 @@ mod month_tests {
 
     #[test]
     fn months_read_several_ways() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
-            .map(|t| t.to_utc())
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
             .unwrap_or_default();
         assert_eq!(parse_month("2026-12", now), Some((2026, 12)));
         assert_eq!(parse_month("dec", now), Some((2026, 12)));

@@ -106,7 +106,7 @@ pub fn cell(
         }
         .into(),
         Kind::Time => crate::tui::data::time(record, field.name)
-            .map(format::datetime)
+            .map(|t| view.zone.datetime(t))
             .unwrap_or_default(),
         Kind::Tags => v
             .as_array()

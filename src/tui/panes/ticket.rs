@@ -14,7 +14,6 @@ use crate::tui::data::{Record, flag, id, text, time};
 use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
-use crate::tui::format;
 use crate::tui::keymap::Mode;
 use crate::tui::screen::{Answer, Ctx, Msg, Screen, obj};
 use crate::tui::sla::{self, Urgency};
@@ -113,19 +112,21 @@ impl TicketView {
         lines.push((who, Role::Text));
         let (countdown, urgency) = sla::countdown(t, view.now);
         let first = match (time(t, "first_responded_at"), time(t, "first_response_due")) {
-            (Some(at), _) => format!("first response {}", format::datetime(at)),
-            (None, Some(due)) => format!("first response due {}", format::datetime(due)),
+            (Some(at), _) => format!("first response {}", view.zone.datetime(at)),
+            (None, Some(due)) => format!("first response due {}", view.zone.datetime(due)),
             _ => String::new(),
         };
         let resolution = match (time(t, "resolved_at"), time(t, "resolution_due")) {
-            (Some(at), _) => format!("resolved {}", format::datetime(at)),
-            (None, Some(due)) => format!("resolution due {}", format::datetime(due)),
+            (Some(at), _) => format!("resolved {}", view.zone.datetime(at)),
+            (None, Some(due)) => format!("resolution due {}", view.zone.datetime(due)),
             _ => String::new(),
         };
-        lines.push((
-            format!("SLA: {countdown} · {first} · {resolution}"),
-            urgency_role(urgency),
-        ));
+        // A clock that does not apply leaves no empty slot between dots.
+        let sla: Vec<&str> = [countdown.as_str(), &first, &resolution]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        lines.push((format!("SLA: {}", sla.join(" · ")), urgency_role(urgency)));
         if let Some(r) = crate::tui::data::opt_text(t, "resolution") {
             lines.push((format!("Resolution: {r}"), Role::Ok));
         }
@@ -150,7 +151,7 @@ impl TicketView {
         lines.push((format!("Comments ({})", v.comments.len()), Role::Header));
         for c in &v.comments {
             let when = time(c, "created_at")
-                .map(format::datetime)
+                .map(|t| view.zone.datetime(t))
                 .unwrap_or_default();
             let internal = flag(c, "internal");
             let author = view.people.name(text(c, "created_by"));

@@ -313,7 +313,7 @@ impl TicketsPane {
                 .cloned()
                 .unwrap_or_default();
             let opened = time(t, "created_at")
-                .map(|c| c.format("%m-%d %H:%M").to_string())
+                .map(|c| view.zone.format(c, "%m-%d %H:%M"))
                 .unwrap_or_default();
             let assignee = match crate::tui::data::opt_text(t, "assignee_id") {
                 Some(a) => view.people.name(a),

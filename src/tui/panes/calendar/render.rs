@@ -107,7 +107,7 @@ impl CalendarPane {
     }
 
     fn day_style(&self, day: NaiveDate, view: &View) -> Role {
-        if day == view.now.date_naive() {
+        if day == view.today() {
             Role::Today
         } else if day.month() != self.cursor.month() && self.view == CalView::Month {
             Role::Muted
@@ -120,7 +120,7 @@ impl CalendarPane {
 
     fn item_line(&self, a: &Record, width: u16, with_customer: bool) -> String {
         let t = activity_time(a)
-            .map(|t| t.format("%H:%M").to_string())
+            .map(|t| self.zone.time(t))
             .unwrap_or_default();
         let mark = if flag(a, "done") { "✓" } else { "" };
         let mut s = format!("{t} {mark}{}", text(a, "subject"));
@@ -332,7 +332,7 @@ impl CalendarPane {
                 .iter()
                 .map(|a| {
                     let due = time(a, "due_at")
-                        .map(|d| d.format("%m-%d").to_string())
+                        .map(|d| self.zone.format(d, "%m-%d"))
                         .unwrap_or_default();
                     (
                         format!("{due} {} · {}", text(a, "subject"), self.customer(a)),
@@ -389,7 +389,7 @@ impl CalendarPane {
                 theme,
                 cursor,
             );
-            if day == view.now.date_naive() {
+            if day == view.today() {
                 draw::put(
                     buf,
                     x + 1,
@@ -425,7 +425,7 @@ impl CalendarPane {
                     draw::fill(buf, Rect::new(inner.x, y, inner.width, 2), style);
                 }
                 let t = activity_time(a)
-                    .map(|t| t.format("%H:%M").to_string())
+                    .map(|t| self.zone.time(t))
                     .unwrap_or_default();
                 let head = format!(
                     "{t} {}{}",
@@ -457,7 +457,7 @@ impl CalendarPane {
         let mut heads: Vec<NaiveDate> = Vec::new();
         let mut day = None;
         for (i, a) in self.items.iter().enumerate() {
-            let d = activity_time(a).map(|t| t.date_naive());
+            let d = activity_time(a).map(|t| self.zone.date(t));
             if d != day {
                 day = d;
                 rows.push(None);
@@ -487,7 +487,7 @@ impl CalendarPane {
                     let d = heads.get(head_i).copied().unwrap_or(self.cursor);
                     head_i += 1;
                     let mut label = d.format("%a %Y-%m-%d").to_string();
-                    if d == view.now.date_naive() {
+                    if d == view.today() {
                         label.push_str("  today");
                     }
                     draw::put(
@@ -513,7 +513,7 @@ impl CalendarPane {
                         draw::fill(buf, Rect::new(inner.x, y, inner.width, 1), style);
                     }
                     let t = activity_time(a)
-                        .map(|t| t.format("%H:%M").to_string())
+                        .map(|t| self.zone.time(t))
                         .unwrap_or_default();
                     let line = format!(
                         "  {t}  {:<7} {}{} · {}",

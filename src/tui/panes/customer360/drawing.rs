@@ -452,7 +452,7 @@ impl Customer360 {
                 );
             }
             let when = chrono::DateTime::parse_from_rfc3339(&e.at)
-                .map(|t| t.format("%m-%d %H:%M").to_string())
+                .map(|t| view.zone.format(t.to_utc(), "%m-%d %H:%M"))
                 .unwrap_or_default();
             let r = &e.record;
             let (kind, subject, state, role) = if e.entity == Entity::Tickets {
