@@ -4,7 +4,8 @@
 //! into an [`Action`]; `App::update` changes state and returns [`Effect`]s for the runner;
 //! `App::render` only draws. Panes never call each other: they post messages the app handles.
 //! Every read comes from the local data source and every write goes to its outbox, so nothing on
-//! screen waits for the network. Times are shown in UTC, as stored.
+//! screen waits for the network. Times are stored in UTC and shown and typed in the user's zone
+//! (`TuiOptions::zone`, `crate::zone`).
 
 pub mod action;
 pub mod app;
@@ -28,7 +29,6 @@ pub mod theme;
 mod ui;
 pub mod view;
 
-use crate::zone::Zone;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -50,6 +50,7 @@ use data::{CountQuery, OpenReader, newest_per_slot};
 pub use replica_source::ReplicaSource;
 
 use crate::sync::SyncEvent;
+use crate::zone::Zone;
 
 /// What the sync engine tells the screen, as the TUI uses it (see [`SyncStatus::from_event`]).
 /// The TUI only shows it; the engine runs elsewhere.

@@ -3,7 +3,6 @@
 //! lead to. It reaches beyond itself only through [`Msg`]s the app acts on: show a message, run
 //! an effect, tell everyone the data changed, or navigate. Screens never call each other.
 
-use crate::zone::Zone;
 use chrono::{DateTime, Utc};
 use crm_server::schema::Entity;
 use ratatui::buffer::Buffer;
@@ -15,6 +14,7 @@ use super::data::{DataError, DataSource, Record, WriteError, text};
 use super::dialogs::{Choice, Confirm, Dialog, Form, Purpose};
 use super::keymap::Mode;
 use super::view::{Me, People, View};
+use crate::zone::Zone;
 
 /// Where a screen asks the app to go.
 #[derive(Debug, Clone, PartialEq)]

@@ -73,7 +73,7 @@ impl CalendarPane {
             area.x,
             area.y,
             area.width.saturating_sub(1),
-            "UTC",
+            &view.zone.label(view.now),
             theme.style(Role::Muted),
         );
         let body = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
