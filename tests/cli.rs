@@ -473,3 +473,59 @@ fn a_refusal_kept_in_the_outbox_is_shown_without_its_escape_sequences() {
         "{shown:?}"
     );
 }
+
+#[test]
+fn tables_show_times_in_the_profiles_zone_and_json_keeps_rfc_3339() {
+    let (_server, client) = signed_in();
+    ok(&client.run(&["customers", "add", "--name", "Acme"]));
+    let customers: Vec<Value> = serde_json::from_str(&ok(&client.run(&[
+        "customers",
+        "list",
+        "--format",
+        "json",
+    ])))
+    .expect("json");
+    let customer = customers[0]["id"].as_str().expect("an id").to_string();
+    ok(&client.run(&[
+        "activities",
+        "add",
+        "--kind",
+        "visit",
+        "--subject",
+        "Plant visit",
+        "--customer",
+        &customer,
+        "--starts-at",
+        "2026-11-25T01:00:00Z",
+    ]));
+    let in_zone = |zone: &str, args: &[&str]| {
+        ok(&client
+            .command(args)
+            .env("CRM_TIMEZONE", zone)
+            .output()
+            .expect("run crm"))
+    };
+    let table = in_zone("Asia/Shanghai", &["activities", "list"]);
+    assert!(table.contains("2026-11-25 09:00 +08"), "{table}");
+    let table = in_zone("Europe/Berlin", &["activities", "list"]);
+    assert!(table.contains("2026-11-25 02:00 +01"), "{table}");
+    let json = in_zone(
+        "Asia/Shanghai",
+        &["activities", "list", "--format", "json"],
+    );
+    let items: Vec<Value> = serde_json::from_str(&json).expect("json");
+    let stored = items[0]["starts_at"].as_str().expect("a time");
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(stored).map(|t| t.to_utc().to_rfc3339()),
+        Ok("2026-11-25T01:00:00+00:00".to_string()),
+        "JSON is RFC 3339 with its offset: {stored}"
+    );
+    // A zone that does not exist is an error that says what to write.
+    let out = client
+        .command(&["activities", "list"])
+        .env("CRM_TIMEZONE", "Asia/Shangai")
+        .output()
+        .expect("run crm");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("Asia/Shanghai"), "{}", text(&out.stderr));
+}
