@@ -32,12 +32,41 @@ use super::theme::Theme;
 use super::view::{Me, People, View};
 use crate::zone::Zone;
 
-/// A message in the status bar, gone after a few seconds.
+/// A message in the status bar, gone when its moment has passed (`until`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flash {
     pub text: String,
     pub error: bool,
     pub at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    /// Says how the connection stands: a newer state (online, a finished sync) replaces it.
+    pub connectivity: bool,
+}
+
+impl Flash {
+    /// How long a message stays: an error long enough to read twice.
+    pub const INFO_SECONDS: i64 = 5;
+    pub const ERROR_SECONDS: i64 = 12;
+
+    pub fn new(text: String, error: bool, now: DateTime<Utc>) -> Flash {
+        let seconds = if error {
+            Flash::ERROR_SECONDS
+        } else {
+            Flash::INFO_SECONDS
+        };
+        Flash {
+            text,
+            error,
+            at: now,
+            until: now + chrono::Duration::seconds(seconds),
+            connectivity: false,
+        }
+    }
+
+    /// Still to be shown at `now`.
+    pub fn live(&self, now: DateTime<Utc>) -> bool {
+        now < self.until
+    }
 }
 
 pub struct App {

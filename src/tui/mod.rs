@@ -209,18 +209,23 @@ pub fn run(
     // What the first screens asked for (their counts) is done in the first turn of the loop.
     let mut first = app.update(Action::Resize(size.width, size.height));
 
+    let tick = Duration::from_millis(250);
+    let mut ticked = std::time::Instant::now();
     loop {
         terminal.draw(|frame| app.render(frame))?;
         let mut effects = std::mem::take(&mut first);
-        // Wake at least once a second so SLA countdowns and sync ages stay current.
-        if event::poll(Duration::from_millis(250))? {
+        // Wake four times a second so SLA countdowns, sync ages and messages' lifetimes stay
+        // current, typing or not.
+        if event::poll(tick)? {
             let ev = event::read()?;
             effects.extend(app.handle_event(ev));
             // Drain what is already queued (a paste, key repeat) before drawing again.
             while event::poll(Duration::ZERO)? {
                 effects.extend(app.handle_event(event::read()?));
             }
-        } else {
+        }
+        if ticked.elapsed() >= tick {
+            ticked = std::time::Instant::now();
             effects.extend(app.update(Action::Tick(Utc::now())));
         }
         if let Some(rx) = sync_events.as_mut() {

@@ -200,7 +200,7 @@ fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
         };
         x += draw::put(buf, x, area.y, area.right().saturating_sub(x), s, style);
     }
-    if let Some(flash) = &app.flash {
+    if let Some(flash) = app.flash.as_ref().filter(|f| f.live(app.now)) {
         let style = if flash.error {
             bar.patch(theme.style(Role::Danger))
                 .bg(bar.bg.unwrap_or_default())

@@ -7,29 +7,29 @@ use crate::tui::SyncStatus;
 
 impl App {
     pub fn set_flash(&mut self, text: impl Into<String>, error: bool) {
-        self.flash = Some(Flash {
-            text: text.into(),
-            error,
-            at: self.now,
-        });
+        self.flash = Some(Flash::new(text.into(), error, self.now));
     }
 
-    /// The top dialog's kind, for tests and the footer.
+    /// The clock moved on: a message past its moment goes.
     pub(super) fn tick(&mut self, now: DateTime<Utc>) {
         self.now = now;
         self.status = self.source.status();
-        if self
-            .flash
-            .as_ref()
-            .is_some_and(|f| (now - f.at).num_seconds() >= 8)
-        {
+        if self.flash.as_ref().is_some_and(|f| !f.live(now)) {
+            self.flash = None;
+        }
+    }
+
+    /// The connection is back: a message saying it was lost is stale.
+    fn connected(&mut self) {
+        self.online = Some(true);
+        if self.flash.as_ref().is_some_and(|f| f.connectivity) {
             self.flash = None;
         }
     }
 
     pub(super) fn on_sync(&mut self, status: SyncStatus) {
         match status {
-            SyncStatus::Online => self.online = Some(true),
+            SyncStatus::Online => self.connected(),
             SyncStatus::Offline { reason } => {
                 self.online = Some(false);
                 if !reason.is_empty() {
@@ -37,10 +37,13 @@ impl App {
                         format!("offline: {reason}; writes wait in the outbox"),
                         false,
                     );
+                    if let Some(f) = self.flash.as_mut() {
+                        f.connectivity = true;
+                    }
                 }
             }
             SyncStatus::Synced { at, pulled, .. } => {
-                self.online = Some(true);
+                self.connected();
                 self.synced_at = Some(at);
                 if pulled > 0 {
                     self.reload_all();

@@ -1,0 +1,70 @@
+//! The small things used every hour: messages that go when their moment has passed, help that
+//! lists every binding, `gg` everywhere, no label without a value.
+
+mod support;
+
+use chrono::Duration;
+use crm::tui::{Action, SyncStatus};
+use support::*;
+
+fn flash(app: &crm::tui::App) -> Option<String> {
+    app.flash.as_ref().map(|f| f.text.clone())
+}
+
+#[test]
+fn messages_go_when_their_moment_has_passed_errors_later() {
+    let (mut app, _fx) = start();
+    press(&mut app, "3 g");
+    type_text(&mut app, "2026-12-01");
+    press(&mut app, "<Enter>");
+    assert_eq!(flash(&app).as_deref(), Some("Tue 2026-12-01"));
+    app.update(Action::Tick(now() + Duration::seconds(4)));
+    assert!(flash(&app).is_some(), "still its moment");
+    app.update(Action::Tick(now() + Duration::seconds(5)));
+    assert_eq!(flash(&app), None, "an info message lasts 5 s");
+
+    // An error stays longer, counted from when it was said.
+    app.update(Action::Tick(now() + Duration::seconds(10)));
+    press(&mut app, ":");
+    type_text(&mut app, "goto blursday");
+    press(&mut app, "<Enter>");
+    let error = app.flash.clone().expect("an error");
+    assert!(error.error, "{error:?}");
+    app.update(Action::Tick(now() + Duration::seconds(18)));
+    assert!(flash(&app).is_some(), "an error outlasts 5 s");
+    app.update(Action::Tick(now() + Duration::seconds(22)));
+    assert_eq!(flash(&app), None);
+}
+
+#[test]
+fn a_stale_offline_message_does_not_sit_beside_online() {
+    let (mut app, _fx) = start();
+    app.update(Action::SyncStatus(SyncStatus::Offline {
+        reason: "the server did not answer".into(),
+    }));
+    assert!(flash(&app).is_some_and(|f| f.starts_with("offline:")));
+    assert_eq!(app.online, Some(false));
+    app.update(Action::SyncStatus(SyncStatus::Online));
+    assert_eq!(app.online, Some(true));
+    assert_eq!(flash(&app), None, "online replaces the offline message");
+    let bar = screen(&app);
+    assert!(bar.contains("● online") && !bar.contains("offline"), "{bar}");
+
+    // Any other message is left alone by the connection coming back.
+    app.update(Action::SyncStatus(SyncStatus::Offline {
+        reason: "timeout".into(),
+    }));
+    app.update(Action::SyncStatus(SyncStatus::Rejected {
+        message: "customer: duplicate".into(),
+    }));
+    app.update(Action::SyncStatus(SyncStatus::Synced {
+        at: now(),
+        pulled: 0,
+        pushed: 1,
+    }));
+    assert!(
+        flash(&app).is_some_and(|f| f.contains("refused")),
+        "{:?}",
+        app.flash
+    );
+}
