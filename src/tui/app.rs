@@ -15,6 +15,7 @@ use ratatui::layout::Rect;
 
 use super::TuiOptions;
 use super::action::{Action, Effect, Pane};
+use super::colour::Depth;
 use super::data::{DataSource, SourceStatus, text};
 use super::dialogs::command::CommandLine;
 use super::dialogs::{Dialog, Help};
@@ -79,6 +80,7 @@ pub struct App {
     pub theme: Theme,
     theme_dir: Option<PathBuf>,
     no_color: bool,
+    depth: Depth,
     pub keymap: Keymap,
     pending: Vec<Key>,
     /// The pane whose tab is chosen.
@@ -136,7 +138,8 @@ impl App {
         .unwrap_or_else(|e| {
             startup_errors.push(e.to_string());
             Theme::fallback(options.no_color)
-        });
+        })
+        .fitted(options.depth);
         let (keymap, key_errors) = Keymap::default_map().with_overrides(&options.keymap);
         startup_errors.extend(key_errors.iter().map(ToString::to_string));
         let users = source.users().unwrap_or_else(|e| {
@@ -166,6 +169,7 @@ impl App {
             theme,
             theme_dir: options.theme_dir.clone(),
             no_color: options.no_color,
+            depth: options.depth,
             keymap,
             pending: Vec::new(),
             pane: options.initial_pane,

@@ -10,6 +10,7 @@
 pub mod action;
 pub mod app;
 pub mod data;
+pub mod colour;
 pub mod dates;
 pub mod dialogs;
 pub mod draw;
@@ -132,6 +133,9 @@ pub struct TuiOptions {
     pub pop: Option<String>,
     /// Reminders: customers of this level not contacted for this many days.
     pub quiet_days: Vec<(String, u32)>,
+    /// The colours the terminal shows (the theme is brought down to them); `run` reads it from
+    /// COLORTERM and TERM.
+    pub depth: colour::Depth,
     /// The zone times are shown and typed in (UTC unless the caller resolves the user's).
     pub zone: Zone,
     /// No colours at all (also set when the NO_COLOR environment variable is non-empty).
@@ -151,6 +155,7 @@ impl std::fmt::Debug for TuiOptions {
             .field("pop", &self.pop)
             .field("quiet_days", &self.quiet_days)
             .field("zone", &self.zone.name())
+            .field("depth", &self.depth)
             .field("no_color", &self.no_color)
             .field("sync_now", &self.sync_now.is_some())
             .finish()
@@ -169,6 +174,7 @@ impl Default for TuiOptions {
             pop: None,
             quiet_days: default_quiet_days(),
             zone: Zone::UTC,
+            depth: colour::Depth::TrueColor,
             no_color: false,
             sync_now: None,
         }
@@ -197,6 +203,7 @@ pub fn run(
     mut sync_events: Option<tokio::sync::mpsc::Receiver<SyncEvent>>,
 ) -> anyhow::Result<()> {
     options.no_color |= no_color_from_env();
+    options.depth = colour::Depth::from_env();
     let sync_now = options.sync_now.clone();
     let mut open_reader = source.reader();
     let mut counter: Option<Counter> = None;

@@ -11,6 +11,8 @@ use std::str::FromStr;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
+use super::colour::Depth;
+
 /// What a piece of the screen means; a theme gives each a style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
@@ -163,6 +165,14 @@ pub struct Theme {
 impl Theme {
     pub fn style(&self, role: Role) -> Style {
         self.styles.get(role as usize).copied().unwrap_or_default()
+    }
+
+    /// The theme with its colours brought down to what the terminal shows.
+    pub fn fitted(mut self, depth: Depth) -> Theme {
+        for s in &mut self.styles {
+            *s = depth.fit_style(*s);
+        }
+        self
     }
 
     /// The default theme; cannot fail because it is compiled in and tested.
@@ -366,6 +376,39 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn basic16_muted_text_is_readable_on_black() {
+        let theme = Theme::load("basic16", None, false).unwrap();
+        let muted = theme.style(Role::Muted);
+        assert!(
+            !matches!(muted.fg, Some(Color::Black | Color::DarkGray) | None),
+            "{muted:?}"
+        );
+        assert!(!muted.add_modifier.contains(Modifier::DIM), "{muted:?}");
+    }
+
+    #[test]
+    fn a_theme_fitted_to_16_colours_has_only_ansi_ones() {
+        let theme = Theme::load("dark", None, false)
+            .unwrap()
+            .fitted(Depth::Ansi16);
+        for role in Role::ALL {
+            let s = theme.style(role);
+            for c in [s.fg, s.bg].into_iter().flatten() {
+                assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{c:?}");
+            }
+        }
+        let dark = Theme::load("dark", None, false).unwrap();
+        assert_eq!(dark.clone().fitted(Depth::TrueColor), dark);
+        let indexed = dark.fitted(Depth::Indexed256);
+        assert!(
+            Role::ALL
+                .iter()
+                .all(|r| !matches!(indexed.style(*r).fg, Some(Color::Rgb(..)))),
+            "no 24-bit colour left"
+        );
     }
 
     #[test]

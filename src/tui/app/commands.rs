@@ -60,7 +60,7 @@ impl App {
             Command::Theme(name) => {
                 match Theme::load(&name, self.theme_dir.as_deref(), self.no_color) {
                     Ok(t) => {
-                        self.theme = t;
+                        self.theme = t.fitted(self.depth);
                         self.set_flash(format!("Theme {name}"), false);
                     }
                     Err(e) => self.set_flash(e.to_string(), true),
