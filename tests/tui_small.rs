@@ -68,3 +68,22 @@ fn a_stale_offline_message_does_not_sit_beside_online() {
         app.flash
     );
 }
+
+#[test]
+fn an_empty_value_leaves_no_dangling_label() {
+    let (mut app, fx) = start();
+    let id = fixture_id(crm_server::schema::Entity::Customers, "code", "C000101");
+    let mut cleared = serde_json::Map::new();
+    cleared.insert("level".into(), serde_json::Value::Null);
+    fx.replica()
+        .update(crm_server::schema::Entity::Customers, &id, cleared)
+        .expect("the level cleared");
+    press(&mut app, "/");
+    type_text(&mut app, "华为");
+    press(&mut app, "<Enter>");
+    assert!(app.customer_view().is_some());
+    let head = screen(&app);
+    let first_line = head.lines().nth(1).unwrap_or_default().to_string();
+    assert!(!first_line.contains("level"), "{first_line}");
+    assert!(first_line.contains("owner"), "the others stay: {first_line}");
+}

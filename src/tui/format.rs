@@ -77,6 +77,15 @@ pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// "level A", or nothing when there is no value: an empty value leaves no dangling label.
+pub fn labelled(label: &str, value: &str) -> String {
+    if value.trim().is_empty() {
+        String::new()
+    } else {
+        format!("{label} {value}")
+    }
+}
+
 /// Thousands separators for counts: 1,000,000.
 pub fn count(n: usize) -> String {
     let s = n.to_string();
@@ -102,6 +111,13 @@ mod tests {
         assert_eq!(money(-1230), "-12.30");
         assert_eq!(money_short(123_456_700), "1.2M");
         assert_eq!(count(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn an_empty_value_has_no_label() {
+        assert_eq!(labelled("level", "A"), "level A");
+        assert_eq!(labelled("level", ""), "");
+        assert_eq!(labelled("level", "  "), "");
     }
 
     #[test]

@@ -90,8 +90,8 @@ impl TicketView {
             Some(a) => view.people.name(a),
             None => "nobody".into(),
         };
-        let status = format!("status {}", text(t, "status"));
-        let priority = format!("priority {}", text(t, "priority"));
+        let status = crate::tui::format::labelled("status", text(t, "status"));
+        let priority = crate::tui::format::labelled("priority", text(t, "priority"));
         let assigned = format!("assigned to {assignee}");
         let facts: Vec<&str> = [
             status.as_str(),

@@ -103,14 +103,17 @@ impl Customer360 {
             );
         }
         let facts = [
-            (format!("level {}", text(c, "level")), Role::Accent),
+            (format::labelled("level", text(c, "level")), Role::Accent),
             (
                 text(c, "lifecycle").to_string(),
                 word_role(text(c, "lifecycle")),
             ),
             (text(c, "category").to_string(), Role::Muted),
             (
-                format!("owner {}", view.people.name(text(c, "owner_id"))),
+                match text(c, "owner_id") {
+                    "" => String::new(),
+                    owner => format::labelled("owner", &view.people.name(owner)),
+                },
                 Role::Text,
             ),
         ];
