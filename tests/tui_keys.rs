@@ -259,7 +259,7 @@ fn goto_moves_the_calendar() {
         NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
     );
     // And the same from the calendar's own key, typed naturally.
-    press(&mut app, "g");
+    press(&mut app, "g d");
     type_text(&mut app, "next fri");
     press(&mut app, "<Enter>");
     assert_eq!(

@@ -14,7 +14,7 @@ fn flash(app: &crm::tui::App) -> Option<String> {
 #[test]
 fn messages_go_when_their_moment_has_passed_errors_later() {
     let (mut app, _fx) = start();
-    press(&mut app, "3 g");
+    press(&mut app, "3 g d");
     type_text(&mut app, "2026-12-01");
     press(&mut app, "<Enter>");
     assert_eq!(flash(&app).as_deref(), Some("Tue 2026-12-01"));
@@ -86,4 +86,69 @@ fn an_empty_value_leaves_no_dangling_label() {
     let first_line = head.lines().nth(1).unwrap_or_default().to_string();
     assert!(!first_line.contains("level"), "{first_line}");
     assert!(first_line.contains("owner"), "the others stay: {first_line}");
+}
+
+#[test]
+fn help_lists_every_screens_bindings_and_filters_them() {
+    let (mut app, _fx) = start();
+    press(&mut app, "?");
+    let help = app.help_text().expect("help open");
+    let first_title = help.first().cloned().unwrap_or_default();
+    assert!(first_title.contains("Customer list"), "the screen in view first: {first_title}");
+    for desc in [
+        "First customer",
+        "Reschedule the activity",
+        "Most urgent ticket",
+        "Last opportunity",
+        "Help: filter the bindings as you type",
+    ] {
+        assert!(help.iter().any(|l| l.contains(desc)), "{desc}: {help:#?}");
+    }
+    press(&mut app, "/");
+    type_text(&mut app, "reschedule");
+    let narrowed = app.help_text().expect("help open");
+    assert!(
+        narrowed.len() >= 2 && narrowed.len() < help.len() / 4,
+        "{narrowed:#?}"
+    );
+    assert!(narrowed.iter().any(|l| l.contains("Reschedule the activity")));
+    assert!(
+        narrowed
+            .iter()
+            .all(|l| l.starts_with(' ') || l.to_lowercase().contains("reschedule")),
+        "a screen's title, or a binding that matches: {narrowed:#?}"
+    );
+    assert!(!narrowed.iter().any(|l| l.contains("First customer")));
+    // Enter keeps the filter and j/k scroll again; Esc clears it, Esc again closes.
+    press(&mut app, "<Enter>");
+    assert_eq!(app.help_text().map(|h| h.len()), Some(narrowed.len()));
+    press(&mut app, "<Esc>");
+    assert_eq!(app.help_text().map(|h| h.len()), Some(help.len()));
+    press(&mut app, "<Esc>");
+    assert!(app.help_text().is_none());
+}
+
+#[test]
+fn gg_is_top_wherever_g_is_bottom() {
+    use crm::tui::action::Action as A;
+    use crm::tui::keymap::{Key, Keymap, Mode, Resolved};
+    let map = Keymap::default_map();
+    for mode in Mode::ALL {
+        let modes = [mode];
+        if map.resolve(&modes, &[Key::char('G')]) == Resolved::Action(A::Bottom) {
+            assert_eq!(
+                map.resolve(&modes, &[Key::char('g'), Key::char('g')]),
+                Resolved::Action(A::Top),
+                "{mode:?}"
+            );
+        }
+    }
+    // The calendar's agenda: G to its last item, gg back to the first.
+    let (mut app, _fx) = start();
+    press(&mut app, "3 a G");
+    assert_eq!(app.calendar.item, app.calendar.items.len() - 1);
+    assert!(app.calendar.item > 0);
+    press(&mut app, "g g");
+    assert_eq!(app.calendar.item, 0);
+    assert_eq!(app.dialog_name(), None, "gg is not go-to-date");
 }

@@ -43,7 +43,7 @@ fn subjects_on(app: &App, d: NaiveDate) -> Vec<String> {
 fn a_beijing_morning_visit_shows_at_nine_on_its_day() {
     // 拜访小米工厂 is stored as 2026-11-27T01:00Z: 09:00 in Beijing.
     let (mut app, _fx) = start_sized(in_zone("Asia/Shanghai"), 160, 40);
-    press(&mut app, "3 w g");
+    press(&mut app, "3 w g d");
     type_text(&mut app, "2026-11-27");
     press(&mut app, "<Enter>");
     assert!(subjects_on(&app, day(2026, 11, 27)).contains(&"拜访小米工厂".to_string()));
@@ -140,7 +140,7 @@ fn berlin_times_keep_their_wall_clock_across_the_october_change() {
         ],
     );
     app.update(Action::Tick(utc("2026-10-22T10:00:00Z")));
-    press(&mut app, "3 w g");
+    press(&mut app, "3 w g d");
     type_text(&mut app, "2026-10-24");
     press(&mut app, "<Enter>");
     assert_eq!(app.calendar.view, CalView::Week);
@@ -153,7 +153,7 @@ fn berlin_times_keep_their_wall_clock_across_the_october_change() {
     assert!(week.contains("10:00 meeting"), "{week}");
     assert!(!week.contains("08:00 meeting"), "{week}");
 
-    press(&mut app, "g");
+    press(&mut app, "g d");
     type_text(&mut app, "2026-10-26");
     press(&mut app, "<Enter>");
     let mut monday = subjects_on(&app, day(2026, 10, 26));
@@ -173,7 +173,7 @@ fn a_late_evening_in_new_york_stays_on_its_day() {
         in_zone("America/New_York"),
         &[("Late call", "2026-11-27T04:30:00Z")],
     );
-    press(&mut app, "3 m g");
+    press(&mut app, "3 m g d");
     type_text(&mut app, "2026-11-26");
     press(&mut app, "<Enter>");
     assert_eq!(subjects_on(&app, day(2026, 11, 26)), ["Late call"]);
@@ -189,11 +189,11 @@ fn today_is_the_users_day_not_utcs() {
     // 2026-11-25T17:30Z is already the 26th in Shanghai.
     let (mut app, _fx) = start_with(in_zone("Asia/Shanghai"));
     app.update(Action::Tick(utc("2026-11-25T17:30:00Z")));
-    press(&mut app, "3 g");
+    press(&mut app, "3 g d");
     type_text(&mut app, "2026-12-10");
     press(&mut app, "<Enter> t");
     assert_eq!(app.calendar.cursor, day(2026, 11, 26));
-    press(&mut app, "g");
+    press(&mut app, "g d");
     type_text(&mut app, "tomorrow");
     press(&mut app, "<Enter>");
     assert_eq!(app.calendar.cursor, day(2026, 11, 27));

@@ -557,7 +557,12 @@ impl App {
                 }
             }
             Action::Help => {
-                let modes = [self.pane_mode(), Mode::Global, Mode::Dialog, Mode::Chooser];
+                // Every screen's bindings, the one in view first.
+                let first = [self.pane_mode(), Mode::Global];
+                let modes: Vec<Mode> = first
+                    .into_iter()
+                    .chain(Mode::ALL.into_iter().filter(|m| !first.contains(m)))
+                    .collect();
                 self.dialogs
                     .push(Dialog::Help(Help::new(&self.keymap, &modes)));
             }

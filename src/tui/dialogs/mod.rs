@@ -123,10 +123,11 @@ pub enum Dialog {
 impl Dialog {
     /// Dialogs where letters type (keymap mode "dialog"); the others use "chooser".
     pub fn types_text(&self) -> bool {
-        !matches!(
-            self,
-            Dialog::Confirm(_) | Dialog::Help(_) | Dialog::Conflicts(_)
-        )
+        match self {
+            Dialog::Help(h) => h.typing(),
+            Dialog::Confirm(_) | Dialog::Conflicts(_) => false,
+            _ => true,
+        }
     }
 
     pub fn handle(&mut self, action: &Action, now: DateTime<Utc>) -> Outcome {
@@ -169,7 +170,8 @@ impl Dialog {
             Dialog::Picker(d) => d.paste(text),
             Dialog::Prompt(d) => d.input.insert(text),
             Dialog::LogCall(d) => d.paste(text),
-            Dialog::Confirm(_) | Dialog::Help(_) | Dialog::Conflicts(_) => {}
+            Dialog::Help(d) => d.paste(text),
+            Dialog::Confirm(_) | Dialog::Conflicts(_) => {}
         }
     }
 

@@ -241,6 +241,8 @@ impl CalendarPane {
             Action::Right => self.set_cursor(self.cursor + Days::new(1), ctx),
             Action::Down => self.set_cursor(self.cursor + Days::new(7), ctx),
             Action::Up => self.set_cursor(self.cursor - Days::new(7), ctx),
+            Action::Top => self.item = 0,
+            Action::Bottom => self.item = count.saturating_sub(1),
             Action::ItemNext => self.item = Move::By(1).apply(self.item, count),
             Action::ItemPrev => self.item = Move::By(-1).apply(self.item, count),
             Action::Today => self.set_cursor(ctx.today(), ctx),
