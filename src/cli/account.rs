@@ -267,7 +267,6 @@ pub fn sync_now(ctx: &Context, replica: &Replica, client: &ApiClient) -> Result<
 /// `syncing  42% [########··········] 126000 records · 38000/s`, redrawn in place; without the
 /// percentage and bar when the server does not say how much there is.
 fn progress_line(p: &Progress, elapsed: Duration) -> String {
-    const WIDTH: usize = 20;
     let rate = p.received as f64 / elapsed.as_secs_f64().max(0.001);
     let state = if p.more { "syncing" } else { "done" };
     let records = match p.expected {
@@ -275,15 +274,7 @@ fn progress_line(p: &Progress, elapsed: Duration) -> String {
         _ => format!("{} records", p.received),
     };
     match p.fraction() {
-        Some(f) => {
-            let filled = ((f * WIDTH as f64).round() as usize).min(WIDTH);
-            format!(
-                "{state} {:>3.0}% [{}{}] {records} · {rate:.0}/s   ",
-                f * 100.0,
-                "#".repeat(filled),
-                "·".repeat(WIDTH - filled)
-            )
-        }
+        Some(f) => format!("{state} {} {records} · {rate:.0}/s   ", output::bar(f)),
         None => format!("{state}: {records} · {rate:.0}/s   "),
     }
 }

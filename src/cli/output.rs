@@ -32,6 +32,24 @@ pub fn cell(value: Option<&Value>) -> String {
     }
 }
 
+/// A progress bar drawn in text: ` 42% [########············]` (the fraction is clamped to
+/// 0..=1). The sync's and the demo seed's progress lines both draw it.
+pub fn bar(fraction: f64) -> String {
+    const WIDTH: usize = 20;
+    let f = if fraction.is_nan() {
+        0.0
+    } else {
+        fraction.clamp(0.0, 1.0)
+    };
+    let filled = ((f * WIDTH as f64).round() as usize).min(WIDTH);
+    format!(
+        "{:>3.0}% [{}{}]",
+        f * 100.0,
+        "#".repeat(filled),
+        "·".repeat(WIDTH - filled)
+    )
+}
+
 /// A stored RFC 3339 time as a table shows it: in the user's zone with its offset,
 /// "2026-11-25 09:00 +08". JSON and CSV keep the stored value. None when it is not a time.
 pub fn local_time(value: &Value, zone: Zone) -> Option<Value> {
@@ -271,6 +289,15 @@ mod tests {
             json(&json!({"a": [1, "华为"]}), false).unwrap(),
             r#"{"a":[1,"华为"]}"#
         );
+    }
+
+    #[test]
+    fn the_bar_fills_with_the_fraction() {
+        assert_eq!(bar(0.0), "  0% [····················]");
+        assert_eq!(bar(0.5), " 50% [##########··········]");
+        assert_eq!(bar(1.0), "100% [####################]");
+        assert_eq!(bar(2.0), bar(1.0));
+        assert_eq!(bar(f64::NAN), bar(0.0));
     }
 
     #[test]

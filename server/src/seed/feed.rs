@@ -17,6 +17,7 @@ pub(super) fn write_customers(
     total: usize,
     batch: usize,
     chunk: usize,
+    progress: &mut dyn FnMut(usize),
 ) -> Result<(), ApiError> {
     let mut done = 0;
     while done < total {
@@ -28,6 +29,8 @@ pub(super) fn write_customers(
                 chunk: Vec::new().into_iter(),
                 chunks,
                 customers: 0,
+                done,
+                progress: &mut *progress,
             };
             tx.insert_new(&mut feed)?;
             Ok::<_, ApiError>(feed.customers)
@@ -50,6 +53,11 @@ pub(super) struct Feed<'a> {
     /// Chunks still to take.
     pub(super) chunks: usize,
     pub(super) customers: usize,
+    /// Customers written by earlier transactions.
+    pub(super) done: usize,
+    /// Told the customers made so far (this transaction's count from its start), a chunk at a
+    /// time.
+    pub(super) progress: &'a mut dyn FnMut(usize),
 }
 
 impl Feed<'_> {
@@ -78,6 +86,7 @@ impl Iterator for Feed<'_> {
                 }
                 return Some(Ok(r));
             }
+            (self.progress)(self.done + self.customers);
             if self.chunks == 0 {
                 return None;
             }

@@ -94,11 +94,30 @@ impl fmt::Display for SeedReport {
     }
 }
 
+/// How far a seed has come, told to the caller as it goes (for a progress bar; the seed itself
+/// prints nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedProgress {
+    /// Customers (with their contacts and opportunities) written so far, of `total`.
+    Customers { written: usize, total: usize },
+    /// The customers are in; tickets and activities are being made and written.
+    Finishing,
+}
+
 /// Fills an empty database with demo data: the [`DEMO_USERS`] and their teams, `customers`
 /// customers with their contacts and opportunities, and (capped for large counts) a month of
 /// activities and a queue of tickets with comments. Refuses a database that holds customers.
 pub fn demo(db: &dyn Database, customers: usize) -> Result<SeedReport, ApiError> {
-    seed(db, customers, BATCH, CHUNK)
+    demo_with_progress(db, customers, &mut |_| {})
+}
+
+/// [`demo`], telling `progress` how far it has come.
+pub fn demo_with_progress(
+    db: &dyn Database,
+    customers: usize,
+    progress: &mut dyn FnMut(SeedProgress),
+) -> Result<SeedReport, ApiError> {
+    seed(db, customers, BATCH, CHUNK, progress)
 }
 
 /// [`demo`] with the sizes of transactions and of the generator's chunks given, so tests can
@@ -108,6 +127,7 @@ fn seed(
     customers: usize,
     batch: usize,
     chunk: usize,
+    progress: &mut dyn FnMut(SeedProgress),
 ) -> Result<SeedReport, ApiError> {
     let chunk = chunk.max(1);
     let now = Utc::now();
@@ -122,7 +142,13 @@ fn seed(
             g.customers(&send, chunk);
             g
         });
-        let written = write_customers(db, &receive, customers, batch, chunk);
+        let mut written_so_far = |written| {
+            progress(SeedProgress::Customers {
+                written,
+                total: customers,
+            })
+        };
+        let written = write_customers(db, &receive, customers, batch, chunk, &mut written_so_far);
         // Unblocks the maker when the writer stopped early.
         drop(receive);
         let g = maker
@@ -139,6 +165,7 @@ fn seed(
         rivals: g.rivals,
         ..SeedReport::default()
     };
+    progress(SeedProgress::Finishing);
     store::write(db, |tx| -> Result<(), ApiError> {
         let tickets = g.tickets(tx, &mut report)?;
         let activities = g.activities(&mut report);

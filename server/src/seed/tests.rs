@@ -170,12 +170,36 @@ fn what_is_made_does_not_depend_on_the_time_of_day() {
 }
 
 #[test]
+fn progress_is_told_as_customers_are_written_then_the_rest() {
+    let (_dir, db) = open();
+    let mut told = Vec::new();
+    seed(db.as_ref(), 130, 40, 15, &mut |p| told.push(p)).unwrap();
+    let written: Vec<usize> = told
+        .iter()
+        .filter_map(|p| match p {
+            SeedProgress::Customers { written, total } => {
+                assert_eq!(*total, 130);
+                Some(*written)
+            }
+            SeedProgress::Finishing => None,
+        })
+        .collect();
+    assert!(written.windows(2).all(|w| w[0] <= w[1]), "{written:?}");
+    assert!(
+        written.iter().filter(|w| **w > 0 && **w < 130).count() >= 5,
+        "told along the way, not only at the end: {written:?}"
+    );
+    assert_eq!(written.last(), Some(&130));
+    assert_eq!(told.last(), Some(&SeedProgress::Finishing));
+}
+
+#[test]
 fn many_small_transactions_make_the_same_data() {
     let (_a, whole) = open();
     let (_b, pieces) = open();
     assert_eq!(
-        seed(whole.as_ref(), 130, BATCH, CHUNK).unwrap(),
-        seed(pieces.as_ref(), 130, 40, 15).unwrap()
+        seed(whole.as_ref(), 130, BATCH, CHUNK, &mut |_| {}).unwrap(),
+        seed(pieces.as_ref(), 130, 40, 15, &mut |_| {}).unwrap()
     );
     assert!(
         by_code(whole.as_ref()) == by_code(pieces.as_ref()),
