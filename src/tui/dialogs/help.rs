@@ -20,6 +20,8 @@ pub struct HelpLine {
     pub desc: String,
     /// The title of the mode the line belongs to, which the filter also matches.
     pub mode: &'static str,
+    /// The action's name ("top", "log_call"), which the filter also matches.
+    pub run: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +40,7 @@ impl Help {
                 keys: String::new(),
                 desc: mode.title().to_string(),
                 mode: mode.title(),
+                run: String::new(),
             });
             let mut rows: Vec<(String, String, String)> = Vec::new();
             for b in keymap.bindings(*mode) {
@@ -54,10 +57,11 @@ impl Help {
                 }
             }
             lines.extend(
-                rows.into_iter().map(|(keys, _, desc)| HelpLine {
+                rows.into_iter().map(|(keys, run, desc)| HelpLine {
                     keys,
                     desc,
                     mode: mode.title(),
+                    run,
                 }),
             );
         }
@@ -78,7 +82,7 @@ impl Help {
         if self.line.text.trim().is_empty() {
             return self.lines.iter().collect();
         }
-        let passes = |l: &HelpLine| self.line.passes(&[&l.keys, &l.desc, l.mode]);
+        let passes = |l: &HelpLine| self.line.passes(&[&l.keys, &l.desc, l.mode, &l.run]);
         let mut out = Vec::new();
         for (i, l) in self.lines.iter().enumerate() {
             if l.keys.is_empty() {
