@@ -14,9 +14,7 @@
 
 use std::str::FromStr;
 
-use chrono::{
-    DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
-};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -206,7 +204,10 @@ mod tests {
             beijing.day_start(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
             utc("2026-11-24T16:00:00Z")
         );
-        assert_eq!(beijing.label(utc("2026-11-25T01:00:00Z")), "Asia/Shanghai +08");
+        assert_eq!(
+            beijing.label(utc("2026-11-25T01:00:00Z")),
+            "Asia/Shanghai +08"
+        );
     }
 
     #[test]
@@ -283,7 +284,10 @@ mod tests {
             Ok(zone("Europe/Berlin")),
             "a POSIX TZ rule is passed over"
         );
-        assert_eq!(Zone::resolve_from(None, None, system), Ok(zone("Europe/Berlin")));
+        assert_eq!(
+            Zone::resolve_from(None, None, system),
+            Ok(zone("Europe/Berlin"))
+        );
         assert_eq!(Zone::resolve_from(Some(" "), None, || None), Ok(Zone::UTC));
         assert_eq!(
             Zone::resolve_from(Some("Asia/Shangai"), None, system),

@@ -478,13 +478,9 @@ fn a_refusal_kept_in_the_outbox_is_shown_without_its_escape_sequences() {
 fn tables_show_times_in_the_profiles_zone_and_json_keeps_rfc_3339() {
     let (_server, client) = signed_in();
     ok(&client.run(&["customers", "add", "--name", "Acme"]));
-    let customers: Vec<Value> = serde_json::from_str(&ok(&client.run(&[
-        "customers",
-        "list",
-        "--format",
-        "json",
-    ])))
-    .expect("json");
+    let customers: Vec<Value> =
+        serde_json::from_str(&ok(&client.run(&["customers", "list", "--format", "json"])))
+            .expect("json");
     let customer = customers[0]["id"].as_str().expect("an id").to_string();
     ok(&client.run(&[
         "activities",
@@ -509,10 +505,7 @@ fn tables_show_times_in_the_profiles_zone_and_json_keeps_rfc_3339() {
     assert!(table.contains("2026-11-25 09:00 +08"), "{table}");
     let table = in_zone("Europe/Berlin", &["activities", "list"]);
     assert!(table.contains("2026-11-25 02:00 +01"), "{table}");
-    let json = in_zone(
-        "Asia/Shanghai",
-        &["activities", "list", "--format", "json"],
-    );
+    let json = in_zone("Asia/Shanghai", &["activities", "list", "--format", "json"]);
     let items: Vec<Value> = serde_json::from_str(&json).expect("json");
     let stored = items[0]["starts_at"].as_str().expect("a time");
     assert_eq!(
@@ -527,5 +520,9 @@ fn tables_show_times_in_the_profiles_zone_and_json_keeps_rfc_3339() {
         .output()
         .expect("run crm");
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("Asia/Shanghai"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Asia/Shanghai"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -48,7 +48,10 @@ fn a_stale_offline_message_does_not_sit_beside_online() {
     assert_eq!(app.online, Some(true));
     assert_eq!(flash(&app), None, "online replaces the offline message");
     let bar = screen(&app);
-    assert!(bar.contains("● online") && !bar.contains("offline"), "{bar}");
+    assert!(
+        bar.contains("● online") && !bar.contains("offline"),
+        "{bar}"
+    );
 
     // Any other message is left alone by the connection coming back.
     app.update(Action::SyncStatus(SyncStatus::Offline {
@@ -85,7 +88,10 @@ fn an_empty_value_leaves_no_dangling_label() {
     let head = screen(&app);
     let first_line = head.lines().nth(1).unwrap_or_default().to_string();
     assert!(!first_line.contains("level"), "{first_line}");
-    assert!(first_line.contains("owner"), "the others stay: {first_line}");
+    assert!(
+        first_line.contains("owner"),
+        "the others stay: {first_line}"
+    );
 }
 
 #[test]
@@ -94,7 +100,10 @@ fn help_lists_every_screens_bindings_and_filters_them() {
     press(&mut app, "?");
     let help = app.help_text().expect("help open");
     let first_title = help.first().cloned().unwrap_or_default();
-    assert!(first_title.contains("Customer list"), "the screen in view first: {first_title}");
+    assert!(
+        first_title.contains("Customer list"),
+        "the screen in view first: {first_title}"
+    );
     for desc in [
         "First customer",
         "Reschedule the activity",
@@ -111,7 +120,11 @@ fn help_lists_every_screens_bindings_and_filters_them() {
         narrowed.len() >= 2 && narrowed.len() < help.len() / 4,
         "{narrowed:#?}"
     );
-    assert!(narrowed.iter().any(|l| l.contains("Reschedule the activity")));
+    assert!(
+        narrowed
+            .iter()
+            .any(|l| l.contains("Reschedule the activity"))
+    );
     assert!(
         narrowed
             .iter()

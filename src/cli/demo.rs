@@ -213,12 +213,25 @@ mod tests {
             Duration::from_secs(9),
         );
         assert!(
-            line.starts_with("seeding  42% [########") && line.contains("42,000 of 100,000 customers · 9 s"),
+            line.starts_with("seeding  42% [########")
+                && line.contains("42,000 of 100,000 customers · 9 s"),
             "{line}"
         );
         let done = seed_line(SeedProgress::Finishing, Duration::from_secs(30));
-        assert!(done.contains("100%") && done.contains("tickets and activities"), "{done}");
+        assert!(
+            done.contains("100%") && done.contains("tickets and activities"),
+            "{done}"
+        );
         // No customers asked for: no division by zero.
-        assert!(seed_line(SeedProgress::Customers { written: 0, total: 0 }, Duration::ZERO).contains("  0%"));
+        assert!(
+            seed_line(
+                SeedProgress::Customers {
+                    written: 0,
+                    total: 0
+                },
+                Duration::ZERO
+            )
+            .contains("  0%")
+        );
     }
 }

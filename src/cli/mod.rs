@@ -122,8 +122,13 @@ impl Context {
     /// The zone times are shown and typed in: the profile's `timezone` (CRM_TIMEZONE), else
     /// `TZ`, else the system's. Commands that need no profile still get one.
     pub fn zone(&self) -> Result<Zone, CliError> {
-        let named = self.config.profile(&self.profile_name).ok().and_then(|p| p.timezone);
-        Zone::resolve(named.as_deref()).map_err(|e| CliError::Usage(format!("profile {}: {e}", self.profile_name)))
+        let named = self
+            .config
+            .profile(&self.profile_name)
+            .ok()
+            .and_then(|p| p.timezone);
+        Zone::resolve(named.as_deref())
+            .map_err(|e| CliError::Usage(format!("profile {}: {e}", self.profile_name)))
     }
 
     pub fn file_store(&self) -> FileStore {

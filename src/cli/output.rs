@@ -305,11 +305,23 @@ mod tests {
         let shanghai = Zone::named("Asia/Shanghai").unwrap();
         let berlin = Zone::named("Europe/Berlin").unwrap();
         let at = |s: &str, z| local_time(&json!(s), z).unwrap();
-        assert_eq!(at("2026-11-25T01:00:00Z", shanghai), json!("2026-11-25 09:00 +08"));
-        assert_eq!(at("2026-10-24T08:00:00Z", berlin), json!("2026-10-24 10:00 +02"));
-        assert_eq!(at("2026-10-26T09:00:00Z", berlin), json!("2026-10-26 10:00 +01"));
         assert_eq!(
-            at("2026-11-25T09:00:00+05:30", Zone::named("Asia/Kolkata").unwrap()),
+            at("2026-11-25T01:00:00Z", shanghai),
+            json!("2026-11-25 09:00 +08")
+        );
+        assert_eq!(
+            at("2026-10-24T08:00:00Z", berlin),
+            json!("2026-10-24 10:00 +02")
+        );
+        assert_eq!(
+            at("2026-10-26T09:00:00Z", berlin),
+            json!("2026-10-26 10:00 +01")
+        );
+        assert_eq!(
+            at(
+                "2026-11-25T09:00:00+05:30",
+                Zone::named("Asia/Kolkata").unwrap()
+            ),
             json!("2026-11-25 09:00 +05:30")
         );
         assert_eq!(local_time(&json!("not a time"), shanghai), None);

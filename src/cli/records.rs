@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 
 use super::fields::{self, Resolve};
 use super::output::{self, Format};
-use crate::zone::Zone;
 use super::{CliError, Context};
 use crate::replica::{LocalQuery, Record, Replica};
+use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
 pub const ENTITIES: [Entity; 8] = [

@@ -139,7 +139,10 @@ mod tests {
     #[test]
     fn truecolor_only_when_colorterm_says_so() {
         let d = Depth::detect;
-        assert_eq!(d(Some("truecolor"), Some("xterm-256color")), Depth::TrueColor);
+        assert_eq!(
+            d(Some("truecolor"), Some("xterm-256color")),
+            Depth::TrueColor
+        );
         assert_eq!(d(Some("24bit"), None), Depth::TrueColor);
         assert_eq!(d(None, Some("xterm-256color")), Depth::Indexed256);
         assert_eq!(d(Some(""), Some("screen-256color")), Depth::Indexed256);
@@ -156,7 +159,10 @@ mod tests {
         assert_eq!(Depth::Indexed256.fit(rgb(255, 0, 0)), Color::Indexed(196));
         assert_eq!(Depth::Indexed256.fit(rgb(0, 0, 0)), Color::Indexed(16));
         assert_eq!(Depth::Indexed256.fit(rgb(95, 135, 175)), Color::Indexed(67));
-        assert_eq!(Depth::Indexed256.fit(rgb(128, 128, 128)), Color::Indexed(244));
+        assert_eq!(
+            Depth::Indexed256.fit(rgb(128, 128, 128)),
+            Color::Indexed(244)
+        );
         assert_eq!(Depth::Indexed256.fit(rgb(30, 30, 46)), Color::Indexed(235));
         assert_eq!(Depth::Ansi16.fit(rgb(250, 80, 80)), Color::LightRed);
         assert_eq!(Depth::Ansi16.fit(rgb(20, 20, 30)), Color::Black);

@@ -9,8 +9,8 @@
 
 pub mod action;
 pub mod app;
-pub mod data;
 pub mod colour;
+pub mod data;
 pub mod dates;
 pub mod dialogs;
 pub mod draw;

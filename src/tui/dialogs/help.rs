@@ -56,14 +56,12 @@ impl Help {
                     None => rows.push((keys, b.run.clone(), b.desc.clone())),
                 }
             }
-            lines.extend(
-                rows.into_iter().map(|(keys, run, desc)| HelpLine {
-                    keys,
-                    desc,
-                    mode: mode.title(),
-                    run,
-                }),
-            );
+            lines.extend(rows.into_iter().map(|(keys, run, desc)| HelpLine {
+                keys,
+                desc,
+                mode: mode.title(),
+                run,
+            }));
         }
         Help {
             lines,

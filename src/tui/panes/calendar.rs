@@ -96,14 +96,11 @@ impl CalendarPane {
         let (from, to) = self.range;
         // The signed-in user's calendar; before the first sync knows them, everything visible.
         let owner = ctx.me.id.clone();
-        self.loaded =
-            ctx.ok(ctx
-                .source
-                .activities_between(
-                ctx.zone.day_start(from),
-                ctx.zone.day_start(to),
-                owner.as_deref(),
-            ));
+        self.loaded = ctx.ok(ctx.source.activities_between(
+            ctx.zone.day_start(from),
+            ctx.zone.day_start(to),
+            owner.as_deref(),
+        ));
         let q = ReminderQuery {
             from,
             to: to - Days::new(1),
@@ -400,15 +397,13 @@ impl Screen for CalendarPane {
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
         match (purpose, answer) {
-            (Purpose::Goto, Answer::Text(answer)) => {
-                match dates::parse(&answer, ctx.local_now()) {
-                    Ok(w) => {
-                        ctx.close();
-                        self.goto(w.date, ctx);
-                    }
-                    Err(e) => ctx.refuse(e.to_string()),
+            (Purpose::Goto, Answer::Text(answer)) => match dates::parse(&answer, ctx.local_now()) {
+                Ok(w) => {
+                    ctx.close();
+                    self.goto(w.date, ctx);
                 }
-            }
+                Err(e) => ctx.refuse(e.to_string()),
+            },
             (Purpose::Reschedule(id), Answer::Text(answer)) => {
                 match self.reschedule(&id, &answer, ctx) {
                     Ok(done) => {

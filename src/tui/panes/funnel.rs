@@ -747,13 +747,15 @@ impl Screen for FunnelPane {
                 let owner = (!choice.value.is_empty()).then_some(choice.value);
                 self.set_owner(owner, ctx);
             }
-            (Purpose::FunnelMonth, Answer::Text(answer)) => match parse_month(&answer, ctx.local_now()) {
-                Some(month) => {
-                    ctx.close();
-                    self.set_month(Some(month), ctx);
+            (Purpose::FunnelMonth, Answer::Text(answer)) => {
+                match parse_month(&answer, ctx.local_now()) {
+                    Some(month) => {
+                        ctx.close();
+                        self.set_month(Some(month), ctx);
+                    }
+                    None => ctx.refuse("type a month like 2026-12, dec, or a date"),
                 }
-                None => ctx.refuse("type a month like 2026-12, dec, or a date"),
-            },
+            }
             (
                 Purpose::StageReason {
                     opportunity,
