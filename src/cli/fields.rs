@@ -2,9 +2,14 @@
 //! --level A --owner li` knows every field without a hand-written list, and values are parsed by
 //! the same kinds the server validates.
 
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Arg, ArgAction, ArgMatches};
 use crm_server::schema::{Access, Entity, Field, Kind};
+use crm_server::validate::format_time;
 use serde_json::{Map, Value};
+
+use crate::tui::dates;
+use crate::zone::Zone;
 
 /// The flag for a field: `owner_id` → `owner`, `expected_close` → `expected-close`.
 pub fn flag_name(field: &Field) -> String {
@@ -24,8 +29,11 @@ fn help(field: &Field) -> String {
         Kind::Int(min, max) => format!("{min}..{max}"),
         Kind::Money => "amount, like 12345.67".into(),
         Kind::Bool => "true|false".into(),
-        Kind::Date => "YYYY-MM-DD".into(),
-        Kind::Time => "RFC 3339 time, like 2026-12-01T09:30:00Z".into(),
+        Kind::Date => "a date: 2026-12-01, tomorrow, next mon, +3d".into(),
+        Kind::Time => {
+            "a time in your zone (2026-12-01 09:30, tomorrow 14:00) or RFC 3339 (2026-12-01T01:30:00Z)"
+                .into()
+        }
         Kind::Tags => "comma-separated tags".into(),
         Kind::Refs(_) => "comma-separated usernames".into(),
         Kind::Map => "KEY=VALUE, repeatable".into(),
@@ -81,16 +89,51 @@ pub trait Resolve {
     fn resolve(&self, target: Entity, text: &str) -> Result<String, String>;
 }
 
-/// Parses one flag value by its field's kind. Money is typed in major units and sent in minor.
-pub fn parse_value(field: &Field, raw: &str, resolver: &dyn Resolve) -> Result<Value, String> {
+/// The user's zone and the time now, which typed dates and times are read against.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub zone: Zone,
+    pub now: DateTime<Utc>,
+}
+
+/// A date or time as typed: an RFC 3339 time or a YYYY-MM-DD date as it is; anything else
+/// ("2026-12-01 09:30", "tomorrow 14:00", "next mon") read in the user's zone, as the screens
+/// read it, a time sent as its UTC instant (09:00 when only a date was given).
+fn date_or_time(kind: Kind, raw: &str, clock: &Clock) -> Result<Value, String> {
+    let exact = match kind {
+        Kind::Time => DateTime::parse_from_rfc3339(raw).is_ok(),
+        _ => NaiveDate::parse_from_str(raw, "%Y-%m-%d").is_ok(),
+    };
+    if exact {
+        return Ok(Value::String(raw.to_string()));
+    }
+    let when = dates::parse(raw, clock.zone.naive(clock.now)).map_err(|e| e.to_string())?;
+    if kind == Kind::Date {
+        return Ok(Value::String(when.date.format("%Y-%m-%d").to_string()));
+    }
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+    let at = clock
+        .zone
+        .to_utc(when.at(nine))
+        .map_err(|e| e.to_string())?;
+    Ok(Value::String(format_time(at)))
+}
+
+/// Parses one flag value by its field's kind. Money is typed in major units and sent in minor;
+/// dates and times are read in the user's zone.
+pub fn parse_value(
+    field: &Field,
+    raw: &str,
+    resolver: &dyn Resolve,
+    clock: &Clock,
+) -> Result<Value, String> {
     let raw = raw.trim();
     if raw.is_empty() || raw == "-" {
         return Ok(Value::Null);
     }
     match field.kind {
-        Kind::Text(_) | Kind::Enum(_) | Kind::Date | Kind::Time => {
-            Ok(Value::String(raw.to_string()))
-        }
+        Kind::Text(_) | Kind::Enum(_) => Ok(Value::String(raw.to_string())),
+        Kind::Date | Kind::Time => date_or_time(field.kind, raw, clock),
         Kind::Ref(target) => resolver.resolve(target, raw).map(Value::String),
         Kind::Int(..) => raw
             .parse::<i64>()
@@ -166,6 +209,7 @@ pub fn collect(
     entity: Entity,
     matches: &ArgMatches,
     resolver: &dyn Resolve,
+    clock: &Clock,
 ) -> Result<Map<String, Value>, Vec<String>> {
     let mut out = Map::new();
     let mut problems = Vec::new();
@@ -187,7 +231,7 @@ pub fn collect(
             continue;
         }
         if let Some(raw) = matches.get_one::<String>(field.name) {
-            match parse_value(field, raw, resolver) {
+            match parse_value(field, raw, resolver, clock) {
                 Ok(v) => {
                     out.insert(field.name.into(), v);
                 }
@@ -215,6 +259,56 @@ mod tests {
                 _ => Err(format!("no {} named {text}", target.noun())),
             }
         }
+    }
+
+    fn utc() -> Clock {
+        clock("UTC")
+    }
+
+    /// Wednesday 2026-11-25 09:00 UTC, in `zone`.
+    fn clock(zone: &str) -> Clock {
+        Clock {
+            zone: Zone::named(zone).unwrap(),
+            now: DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
+                .unwrap()
+                .to_utc(),
+        }
+    }
+
+    #[test]
+    fn times_are_typed_in_the_users_zone() {
+        let starts = Entity::Activities.field("starts_at").unwrap();
+        let shanghai = clock("Asia/Shanghai");
+        let at = |raw: &str, c: &Clock| parse_value(starts, raw, &Names, c);
+        assert_eq!(
+            at("tomorrow 14:00", &shanghai),
+            Ok(Value::String("2026-11-26T06:00:00.000Z".into()))
+        );
+        assert_eq!(
+            at("2026-11-25 09:00", &shanghai),
+            Ok(Value::String("2026-11-25T01:00:00.000Z".into()))
+        );
+        assert_eq!(
+            at("2026-11-25T09:00:00+08:00", &shanghai),
+            Ok(Value::String("2026-11-25T09:00:00+08:00".into())),
+            "an exact time is sent as typed"
+        );
+        assert!(
+            at("2027-03-28 02:30", &clock("Europe/Berlin"))
+                .unwrap_err()
+                .contains("03:00"),
+            "a time the clocks skip is refused"
+        );
+        assert!(at("soonish", &shanghai).is_err());
+        let birthday = Entity::Contacts.field("birthday").unwrap();
+        assert_eq!(
+            parse_value(birthday, "tomorrow", &Names, &shanghai),
+            Ok(Value::String("2026-11-26".into()))
+        );
+        assert_eq!(
+            parse_value(birthday, "1990-02-03", &Names, &shanghai),
+            Ok(Value::String("1990-02-03".into()))
+        );
     }
 
     #[test]
@@ -249,18 +343,18 @@ mod tests {
     fn values_are_parsed_by_kind_and_names_resolved() {
         let owner = Entity::Customers.field("owner_id").unwrap();
         assert_eq!(
-            parse_value(owner, "li", &Names),
+            parse_value(owner, "li", &Names, &utc()),
             Ok(Value::String("user-li".into()))
         );
-        assert!(parse_value(owner, "nobody", &Names).is_err());
+        assert!(parse_value(owner, "nobody", &Names, &utc()).is_err());
         let shared = Entity::Customers.field("shared_with").unwrap();
         assert_eq!(
-            parse_value(shared, "li，zhang", &Names),
+            parse_value(shared, "li，zhang", &Names, &utc()),
             Ok(serde_json::json!(["user-li", "user-zhang"]))
         );
         let tags = Entity::Customers.field("tags").unwrap();
         assert_eq!(
-            parse_value(tags, "vip, 华南,", &Names),
+            parse_value(tags, "vip, 华南,", &Names, &utc()),
             Ok(serde_json::json!(["vip", "华南"]))
         );
     }
@@ -271,7 +365,7 @@ mod tests {
         let matches = cmd
             .try_get_matches_from(["t", "--amount", "x", "--owner", "nobody", "--name", "Deal"])
             .unwrap();
-        let problems = collect(Entity::Opportunities, &matches, &Names).unwrap_err();
+        let problems = collect(Entity::Opportunities, &matches, &Names, &utc()).unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
     }
 }

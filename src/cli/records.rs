@@ -351,6 +351,11 @@ fn print_one(
 pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), CliError> {
     let replica = ctx.open_replica()?;
     let names = Names(&replica);
+    // Dates and times typed on the command line are read in the user's zone.
+    let clock = fields::Clock {
+        zone: ctx.zone()?,
+        now: chrono::Utc::now(),
+    };
     match matches.subcommand() {
         Some(("list", m)) => {
             let mut query = LocalQuery {
@@ -361,7 +366,7 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
             };
             for field in entity.fields().iter().filter(|f| f.filter) {
                 if let Some(raw) = m.get_one::<String>(field.name) {
-                    let value = fields::parse_value(field, raw, &names).map_err(|e| {
+                    let value = fields::parse_value(field, raw, &names, &clock).map_err(|e| {
                         CliError::Usage(format!("--{} {raw}: {e}", fields::flag_name(field)))
                     })?;
                     query.filters.push((field.name.to_string(), value));
@@ -394,8 +399,8 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
             )
         }
         Some(("add", m)) => {
-            let body =
-                fields::collect(entity, m, &names).map_err(|p| CliError::Usage(p.join("\n")))?;
+            let body = fields::collect(entity, m, &names, &clock)
+                .map_err(|p| CliError::Usage(p.join("\n")))?;
             if entity == Entity::Customers && !m.get_flag("allow_duplicate") {
                 refuse_local_duplicate(&replica, &names, &body)?;
             }
@@ -416,8 +421,8 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 .map(String::as_str)
                 .unwrap_or_default();
             let record = names.record(entity, key)?;
-            let changes =
-                fields::collect(entity, m, &names).map_err(|p| CliError::Usage(p.join("\n")))?;
+            let changes = fields::collect(entity, m, &names, &clock)
+                .map_err(|p| CliError::Usage(p.join("\n")))?;
             if changes.is_empty() {
                 return Err(CliError::Usage(
                     "say what to change, like --name or --level (see --help)".into(),
