@@ -7,6 +7,7 @@ use crm_server::validate::{self, Mode};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::journal::{self, JournalEntry};
 use super::outbox::{self, EntryState, Keep, Op, OutboxEntry};
 use super::rows::version_of;
 use super::{Record, Replica, ReplicaError, Tx};
@@ -14,10 +15,16 @@ use super::{Record, Replica, ReplicaError, Tx};
 impl Replica {
     /// Creates a record locally with a new id (UUID v7, or `fields.id` when given) and queues it
     /// for the server. Values are checked and normalized as the server would.
-    pub fn create(
+    pub fn create(&self, entity: Entity, fields: Map<String, Value>) -> Result<Record, ReplicaError> {
+        self.create_journaled(entity, fields, true)
+    }
+
+    /// `create`, noted in the undo journal unless it is itself an undo.
+    pub(super) fn create_journaled(
         &self,
         entity: Entity,
         mut fields: Map<String, Value>,
+        journaled: bool,
     ) -> Result<Record, ReplicaError> {
         let id = match fields.remove("id") {
             None | Some(Value::Null) => Uuid::now_v7().hyphenated().to_string(),
@@ -49,6 +56,9 @@ impl Replica {
         };
         let tx = Tx::begin(&self.outbox)?;
         outbox::insert(&self.outbox, &entry)?;
+        if journaled {
+            self.journal(entity, &id, Op::Create, Map::new(), entry.fields.clone())?;
+        }
         tx.commit()?;
         self.recompute_one(entity, &id)?;
         self.signal_write();
@@ -63,6 +73,17 @@ impl Replica {
         entity: Entity,
         id: &str,
         changes: Map<String, Value>,
+    ) -> Result<Record, ReplicaError> {
+        self.update_journaled(entity, id, changes, true)
+    }
+
+    /// `update`, noted in the undo journal unless it is itself an undo.
+    pub(super) fn update_journaled(
+        &self,
+        entity: Entity,
+        id: &str,
+        changes: Map<String, Value>,
+        journaled: bool,
     ) -> Result<Record, ReplicaError> {
         let current = self
             .get(entity, id)?
@@ -79,6 +100,16 @@ impl Replica {
             return Ok(current);
         }
         let tx = Tx::begin(&self.outbox)?;
+        if journaled {
+            let before = changed
+                .keys()
+                .map(|k| {
+                    let v = current.fields.get(k).cloned().unwrap_or(Value::Null);
+                    (k.clone(), v)
+                })
+                .collect();
+            self.journal(entity, id, Op::Update, before, changed.clone())?;
+        }
         let last = outbox::last(&self.outbox)?;
         match last {
             // The newest entry of the whole outbox, on this record, never sent: fold the change
@@ -132,6 +163,16 @@ impl Replica {
     /// Deletes a record locally and queues the delete. A record created here and never sent is
     /// simply forgotten.
     pub fn delete(&self, entity: Entity, id: &str) -> Result<(), ReplicaError> {
+        self.delete_journaled(entity, id, true)
+    }
+
+    /// `delete`, noted in the undo journal unless it is itself an undo.
+    pub(super) fn delete_journaled(
+        &self,
+        entity: Entity,
+        id: &str,
+        journaled: bool,
+    ) -> Result<(), ReplicaError> {
         let current = self
             .get(entity, id)?
             .ok_or_else(|| ReplicaError::NotFound {
@@ -139,6 +180,9 @@ impl Replica {
                 id: id.to_string(),
             })?;
         let tx = Tx::begin(&self.outbox)?;
+        if journaled {
+            self.journal(entity, id, Op::Delete, current.fields.clone(), Map::new())?;
+        }
         let entries = outbox::for_record(&self.outbox, entity, id)?;
         let never_sent = entries.first().is_some_and(|e| e.op == Op::Create)
             && entries.iter().all(|e| e.attempts == 0);
@@ -288,9 +332,30 @@ impl Replica {
         tx.commit()
     }
 
+    /// Notes a write of the signed-in user for undo. Call inside a transaction on the outbox.
+    fn journal(
+        &self,
+        entity: Entity,
+        id: &str,
+        op: Op,
+        before: Map<String, Value>,
+        after: Map<String, Value>,
+    ) -> Result<(), ReplicaError> {
+        let entry = JournalEntry {
+            seq: 0,
+            entity,
+            record_id: id.to_string(),
+            op,
+            before,
+            after,
+            user_id: self.user_id()?,
+        };
+        journal::record(&self.outbox, &entry, &self.now_text())
+    }
+
     /// A new entry of the signed-in user, pending, never sent, with a fresh idempotency key;
     /// the caller fills in what it sends and what it started from.
-    fn new_entry(&self, entity: Entity, id: &str, op: Op) -> Result<OutboxEntry, ReplicaError> {
+    pub(super) fn new_entry(&self, entity: Entity, id: &str, op: Op) -> Result<OutboxEntry, ReplicaError> {
         Ok(OutboxEntry {
             seq: 0,
             entity,
@@ -304,6 +369,7 @@ impl Replica {
             attempts: 0,
             next_attempt_at: 0,
             last_error: None,
+            error_code: None,
             allow_duplicate: false,
             created_at: self.now_text(),
             user_id: self.user_id()?,
@@ -311,7 +377,7 @@ impl Replica {
     }
 
     /// Recomputes one row in its own transaction.
-    fn recompute_one(&self, entity: Entity, id: &str) -> Result<(), ReplicaError> {
+    pub(super) fn recompute_one(&self, entity: Entity, id: &str) -> Result<(), ReplicaError> {
         let tx = Tx::begin(&self.db)?;
         let mut dirty = self.dirty()?;
         self.recompute(entity, id, &mut dirty)?;

@@ -12,6 +12,7 @@
 mod apply;
 mod clock;
 mod error;
+mod journal;
 mod local_writes;
 mod merge;
 mod outbox;
@@ -24,6 +25,7 @@ pub mod schema;
 pub mod search;
 mod search_build;
 mod signal;
+mod undo;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -40,6 +42,7 @@ pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use prepared_row::PreparedRow;
 pub use query::LocalQuery;
 pub use signal::local_writes;
+pub use undo::Undone;
 
 use crm_server::schema::Entity;
 use search_build::SearchBuild;
@@ -66,6 +69,24 @@ impl Record {
 
     pub fn text(&self, field: &str) -> Option<&str> {
         self.fields.get(field).and_then(Value::as_str)
+    }
+}
+
+/// The words a record goes by for people: its human number (C000123, T-000123) and its title
+/// (a name, a subject), as its descriptor names them; the noun when it has neither.
+pub fn record_label(entity: Entity, fields: &Map<String, Value>) -> String {
+    let d = entity.descriptor();
+    let text = |f: &str| fields.get(f).and_then(Value::as_str).unwrap_or("").trim();
+    let number = d.number.map(text).unwrap_or("");
+    let title = text(d.title);
+    // A title that is a link (a deal's competitor) is an id: no use to people.
+    let title = if uuid::Uuid::parse_str(title).is_ok() { "" } else { title };
+    let label = format!("{number} {title}");
+    let label = label.trim();
+    if label.is_empty() {
+        entity.noun().to_string()
+    } else {
+        label.to_string()
     }
 }
 
