@@ -26,6 +26,7 @@ impl Replica {
         mut fields: Map<String, Value>,
         journaled: bool,
     ) -> Result<Record, ReplicaError> {
+        self.may_write(entity)?;
         let id = match fields.remove("id") {
             None | Some(Value::Null) => Uuid::now_v7().hyphenated().to_string(),
             Some(given) => match given.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
@@ -85,6 +86,7 @@ impl Replica {
         changes: Map<String, Value>,
         journaled: bool,
     ) -> Result<Record, ReplicaError> {
+        self.may_write(entity)?;
         let current = self
             .get(entity, id)?
             .ok_or_else(|| ReplicaError::NotFound {
@@ -110,11 +112,32 @@ impl Replica {
                 .collect();
             self.journal(entity, id, Op::Update, before, changed.clone())?;
         }
+        let refused = outbox::for_record(&self.outbox, entity, id)?
+            .into_iter()
+            .rev()
+            .find(|e| e.state == EntryState::Failed && matches!(e.op, Op::Create | Op::Update));
         let last = outbox::last(&self.outbox)?;
-        match last {
+        match (refused, last) {
+            // The fix of a write the server refused: the change goes into that write, which is
+            // sent again (a new request, so a new idempotency key).
+            (Some(mut fix), _) => {
+                for (field, value) in changed {
+                    if fix.op == Op::Update && !fix.base.contains_key(&field) {
+                        let before = current.fields.get(&field).cloned().unwrap_or(Value::Null);
+                        fix.base.insert(field.clone(), before);
+                    }
+                    fix.fields.insert(field, value);
+                }
+                fix.state = EntryState::Pending;
+                fix.next_attempt_at = 0;
+                fix.last_error = None;
+                fix.error_code = None;
+                fix.idempotency_key = Uuid::new_v4().to_string();
+                outbox::save(&self.outbox, &fix)?;
+            }
             // The newest entry of the whole outbox, on this record, never sent: fold the change
             // into it. Only the newest, so no change overtakes a write it may depend on.
-            Some(mut last)
+            (None, Some(mut last))
                 if last.entity == entity
                     && last.record_id == id
                     && last.attempts == 0
@@ -173,6 +196,7 @@ impl Replica {
         id: &str,
         journaled: bool,
     ) -> Result<(), ReplicaError> {
+        self.may_write(entity)?;
         let current = self
             .get(entity, id)?
             .ok_or_else(|| ReplicaError::NotFound {
@@ -297,6 +321,7 @@ impl Replica {
         let mut entry = outbox::entry(&self.outbox, seq)?.ok_or(ReplicaError::NoEntry(seq))?;
         if entry.state == EntryState::Failed {
             entry.state = EntryState::Pending;
+            entry.error_code = None;
         }
         entry.next_attempt_at = 0;
         entry.allow_duplicate |= allow_duplicate && entry.op == Op::Create;
@@ -330,6 +355,12 @@ impl Replica {
         self.write_record(entry.entity, &entry.record_id, server.as_ref(), &mut dirty)?;
         self.finish(&mut dirty)?;
         tx.commit()
+    }
+
+    /// Refuses at once a write the user's role may never make (the server's rule,
+    /// `access::role_may_write`), rather than leaving it for the server to refuse.
+    fn may_write(&self, entity: Entity) -> Result<(), ReplicaError> {
+        crm_server::access::role_may_write(self.role()?, entity).map_err(ReplicaError::Forbidden)
     }
 
     /// Notes a write of the signed-in user for undo. Call inside a transaction on the outbox.

@@ -401,6 +401,34 @@ impl Replica {
         outbox::all(&self.outbox)
     }
 
+    /// The writes the server refused, with their record named, oldest first.
+    pub fn refused(&self) -> Result<Vec<OutboxEntry>, ReplicaError> {
+        Ok(outbox::all(&self.outbox)?
+            .into_iter()
+            .filter(|e| e.state == EntryState::Failed)
+            .collect())
+    }
+
+    /// Why the server refused a write on each record that has one, by record id: what a list
+    /// marks with ⚠ and a record's view says.
+    pub fn refusals(&self) -> Result<std::collections::HashMap<String, String>, ReplicaError> {
+        Ok(self
+            .refused()?
+            .into_iter()
+            .map(|e| (e.record_id, e.last_error.unwrap_or_default()))
+            .collect())
+    }
+
+    /// How an outbox entry's record is known to people (its number and name), from the local
+    /// view, else the copy the entry carries (a deleted record's), else its noun.
+    pub fn entry_label(&self, entry: &OutboxEntry) -> Result<String, ReplicaError> {
+        Ok(match self.get(entry.entity, &entry.record_id)? {
+            Some(r) => record_label(entry.entity, &r.fields),
+            None if !entry.base.is_empty() => record_label(entry.entity, &entry.base),
+            None => record_label(entry.entity, &entry.fields),
+        })
+    }
+
     pub fn conflicts(&self) -> Result<Vec<Conflict>, ReplicaError> {
         outbox::conflicts(&self.outbox, None)
     }

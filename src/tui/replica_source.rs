@@ -60,6 +60,7 @@ fn write_error(e: ReplicaError) -> WriteError {
             WriteError::Invalid(all)
         }
         ReplicaError::NotFound { entity, .. } => WriteError::NotFound(entity.noun()),
+        ReplicaError::Forbidden(why) => WriteError::Forbidden(why),
         other => WriteError::Storage(other.to_string()),
     }
 }
