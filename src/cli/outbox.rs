@@ -129,10 +129,11 @@ pub fn run(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
             say!("discarded: {what}; the server's copy stands");
             Ok(())
         }
-        _ => {
-            let format = *m
-                .get_one::<Format>("format")
-                .unwrap_or(&Format::Table);
+        other => {
+            let format = other
+                .and_then(|(_, m)| m.get_one::<Format>("format"))
+                .copied()
+                .unwrap_or(Format::Table);
             let rows = replica
                 .outbox()?
                 .iter()

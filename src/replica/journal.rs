@@ -105,3 +105,11 @@ pub fn mark_undone(conn: &Connection, seq: i64) -> Result<(), ReplicaError> {
         .execute([seq])?;
     Ok(())
 }
+
+/// A record's writes no longer to be undone: its unsent changes were discarded, so what they
+/// did never happened.
+pub fn forget_record(conn: &Connection, entity: Entity, id: &str) -> Result<(), ReplicaError> {
+    conn.prepare_cached("UPDATE journal SET undone = 1 WHERE entity = ?1 AND record_id = ?2")?
+        .execute(params![entity.name(), id])?;
+    Ok(())
+}

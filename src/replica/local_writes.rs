@@ -334,12 +334,21 @@ impl Replica {
     /// Drops an outbox entry and shows the server's copy again. Dropping a create drops the
     /// record's later edits with it.
     pub fn discard(&self, seq: i64) -> Result<(), ReplicaError> {
+        self.discard_with(seq, true)
+    }
+
+    /// `discard`; `forget`: the record's writes leave the undo journal too (not when an undo
+    /// itself drops an unsent delete).
+    pub(super) fn discard_with(&self, seq: i64, forget: bool) -> Result<(), ReplicaError> {
         let entry = outbox::entry(&self.outbox, seq)?.ok_or(ReplicaError::NoEntry(seq))?;
         let server = match entry.op {
             Op::Delete if entry.base.contains_key("id") => Some(entry.base.clone()),
             _ => self.server_copy(entry.entity, &entry.record_id)?,
         };
         let tx = Tx::begin(&self.outbox)?;
+        if forget {
+            journal::forget_record(&self.outbox, entry.entity, &entry.record_id)?;
+        }
         for e in outbox::for_record(&self.outbox, entry.entity, &entry.record_id)? {
             if e.seq == seq || (entry.op == Op::Create && e.seq > seq) {
                 outbox::remove(&self.outbox, e.seq)?;

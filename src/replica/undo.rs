@@ -153,7 +153,7 @@ impl Replica {
             .rev()
             .find(|e| e.op == Op::Delete && e.attempts == 0)
         {
-            self.discard(delete.seq)?;
+            self.discard_with(delete.seq, false)?;
             return Ok(false);
         }
         if version_of(&entry.before) == 0 && entries.is_empty() {
