@@ -222,6 +222,9 @@ pub fn bind(replica: &mut Replica, user: &Map<String, Value>) -> Result<(), CliE
     if replica.bind_user(id, role, team)? {
         say!("the local copy is rebuilt for this user's role and team");
     }
+    if let Some(Value::Object(caps)) = user.get("capabilities") {
+        replica.set_capabilities(caps)?;
+    }
     Ok(())
 }
 
@@ -520,10 +523,9 @@ pub fn sync(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
         replica.rebuild()?;
         say!("the replica was emptied; fetching everything");
     }
-    if replica.user_id()?.is_none() {
-        let me = ctx.runtime.block_on(client.me())?;
-        bind(&mut replica, &me)?;
-    }
+    // Signed in and online: who the user is now (role, team, what they may do) is refreshed.
+    let me = ctx.runtime.block_on(client.me())?;
+    bind(&mut replica, &me)?;
     replica.retry_now()?;
     sync_now(ctx, &replica, &client)
 }

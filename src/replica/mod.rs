@@ -362,6 +362,26 @@ impl Replica {
         Ok(rebuild)
     }
 
+    /// Keeps what the server says the user's role may do per entity (`/me`'s `capabilities`),
+    /// for the screens to offer only those actions.
+    pub fn set_capabilities(&self, caps: &Map<String, Value>) -> Result<(), ReplicaError> {
+        let text = serde_json::to_string(caps).unwrap_or_else(|_| "{}".into());
+        self.set_meta("capabilities", Some(&text))
+    }
+
+    /// May the signed-in user's role do `action` (`create`, `edit`, `delete`) with records of
+    /// `entity`, as the server last said; None when it has not said.
+    pub fn may(&self, action: &str, entity: Entity) -> Result<Option<bool>, ReplicaError> {
+        let Some(text) = self.meta("capabilities")? else {
+            return Ok(None);
+        };
+        let caps: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok(caps
+            .get(entity.name())
+            .and_then(|c| c.get(action))
+            .and_then(Value::as_bool))
+    }
+
     /// The signed-in user's id, when `bind_user` was called.
     pub fn user_id(&self) -> Result<Option<String>, ReplicaError> {
         self.meta("user_id")

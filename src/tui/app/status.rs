@@ -17,7 +17,11 @@ impl App {
     /// The top dialog's kind, for tests and the footer.
     pub(super) fn tick(&mut self, now: DateTime<Utc>) {
         self.now = now;
+        let before = (self.status.pending, self.status.refused);
         self.status = self.source.status();
+        if (self.status.pending, self.status.refused) != before {
+            self.refusals = self.source.refusals();
+        }
         if self
             .flash
             .as_ref()
@@ -61,5 +65,6 @@ impl App {
             SyncStatus::Notice { message, error } => self.set_flash(message, error),
         }
         self.status = self.source.status();
+        self.refusals = self.source.refusals();
     }
 }

@@ -8,6 +8,7 @@ pub mod customer360;
 pub mod customers;
 pub mod funnel;
 pub mod record;
+pub mod outbox;
 pub mod records;
 pub mod ticket;
 pub mod tickets;
