@@ -845,20 +845,13 @@ impl DataSource for ReplicaSource {
                             )
                         })
                         .unwrap_or_default();
-                    let label = current
-                        .as_ref()
-                        .map(|r| crate::replica::record_label(c.entity, &r.fields))
-                        .unwrap_or_else(|| c.entity.noun().to_string());
                     Conflict {
                         id: format!("{}:{}", c.entity.name(), c.id),
                         entity: c.entity,
                         record_id: c.id.clone(),
                         mine: Record::new(),
                         theirs,
-                        message: format!(
-                            "{} {label} was changed on the server{when} since you edited it",
-                            c.entity.noun()
-                        ),
+                        message: format!("changed on the server{when} since you edited it"),
                     }
                 });
             entry.mine.insert(c.field.clone(), c.mine);

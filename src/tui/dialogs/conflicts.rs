@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::Outcome;
 use crate::tui::action::Action;
-use crate::tui::data::{Conflict, Record, text};
+use crate::tui::data::{Conflict, Record};
 use crate::tui::draw;
 use crate::tui::theme::Role;
 use crate::tui::view::View;
@@ -152,14 +152,8 @@ impl ConflictChooser {
             );
             return;
         };
-        let name = [
-            text(&conflict.theirs, "name"),
-            text(&conflict.theirs, "subject"),
-            text(&conflict.theirs, "number"),
-        ]
-        .into_iter()
-        .find(|s| !s.is_empty())
-        .unwrap_or(&conflict.record_id);
+        // Named as people know it (its number and name), as `crm conflicts list` names it.
+        let name = crate::replica::record_label(conflict.entity, &conflict.theirs);
         let head = format!("{} {} — {}", conflict.entity.noun(), name, conflict.message);
         draw::put(
             buf,
