@@ -485,7 +485,11 @@ fn outbox_commands_list_retry_and_discard_refused_writes_and_undo_walks_back() {
     // The server refuses the duplicate: the command says so and fails.
     let out = client.run(&["customers", "add", "--name", "Twin Trading"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("crm outbox list"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("crm outbox list"),
+        "{}",
+        text(&out.stderr)
+    );
     let listed = ok(&client.run(&["outbox", "list", "--format", "json"]));
     let items: Vec<Value> = serde_json::from_str(&listed).expect("json");
     assert_eq!(items.len(), 1, "{listed}");
@@ -494,22 +498,33 @@ fn outbox_commands_list_retry_and_discard_refused_writes_and_undo_walks_back() {
     assert_eq!(items[0]["action"], "create");
     assert_eq!(items[0]["record"], "Twin Trading");
     assert!(
-        items[0]["reason"].as_str().is_some_and(|r| r.contains("same name")),
+        items[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("same name")),
         "{listed}"
     );
     let table = ok(&client.run(&["outbox", "list"]));
-    assert!(table.contains("Twin Trading") && table.contains("refused"), "{table}");
+    assert!(
+        table.contains("Twin Trading") && table.contains("refused"),
+        "{table}"
+    );
     let id = items[0]["id"].as_i64().expect("id").to_string();
 
     // Retried unchanged, the server refuses again: still listed, exit code 1.
     let out = client.run(&["outbox", "retry", &id]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        server_names(&server).iter().filter(|n| *n == "Twin Trading").count(),
+        server_names(&server)
+            .iter()
+            .filter(|n| *n == "Twin Trading")
+            .count(),
         1
     );
     // Unknown entries are "not found".
-    assert_eq!(client.run(&["outbox", "discard", "9999"]).status.code(), Some(3));
+    assert_eq!(
+        client.run(&["outbox", "discard", "9999"]).status.code(),
+        Some(3)
+    );
     let out = ok_stderr(&client.run(&["outbox", "discard", "--all"]));
     assert!(out.contains("Twin Trading"), "{out}");
     let empty = ok_stderr(&client.run(&["outbox", "list"]));
@@ -539,7 +554,10 @@ fn outbox_commands_list_retry_and_discard_refused_writes_and_undo_walks_back() {
     };
     assert_eq!(level(&server), Some(Value::from("A")));
     let out = ok_stderr(&client.run(&["undo"]));
-    assert!(out.contains("undone: edit of customer") && out.contains(&code), "{out}");
+    assert!(
+        out.contains("undone: edit of customer") && out.contains(&code),
+        "{out}"
+    );
     assert_eq!(level(&server), Some(Value::from("C")));
     let out = ok_stderr(&client.run(&["undo"]));
     assert!(out.contains("creation of customer"), "{out}");

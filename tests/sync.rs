@@ -1132,7 +1132,10 @@ async fn undo_makes_the_inverse_of_each_write_on_the_server() {
     assert_eq!(ra.undo().expect("undo"), None, "nothing to undo yet");
 
     let made = ra
-        .create(Entity::Customers, obj(json!({"name": "Undo Me Ltd", "level": "C"})))
+        .create(
+            Entity::Customers,
+            obj(json!({"name": "Undo Me Ltd", "level": "C"})),
+        )
         .expect("create");
     push(&ra, &a).await;
     ra.update(Entity::Customers, &made.id, obj(json!({"level": "A"})))
@@ -1145,7 +1148,11 @@ async fn undo_makes_the_inverse_of_each_write_on_the_server() {
     // Undo the delete: restored on the server as it was.
     let undone = ra.undo().expect("undo").expect("something undone");
     assert_eq!(undone.op, crm::replica::Op::Delete);
-    assert!(undone.describe().contains("Undo Me Ltd"), "{}", undone.describe());
+    assert!(
+        undone.describe().contains("Undo Me Ltd"),
+        "{}",
+        undone.describe()
+    );
     assert!(ra.get(Entity::Customers, &made.id).expect("get").is_some());
     let report = push(&ra, &a).await;
     assert_eq!(report.sent, 1, "{report:#?}");
@@ -1172,7 +1179,10 @@ async fn an_undo_meeting_someone_elses_edit_is_a_conflict() {
     let a = sign_in(&t.server, "alice").await;
     let (_, ra) = replica_for(&t.server, &a, "a").await;
     let made = ra
-        .create(Entity::Customers, obj(json!({"name": "Contested Ltd", "level": "C"})))
+        .create(
+            Entity::Customers,
+            obj(json!({"name": "Contested Ltd", "level": "C"})),
+        )
         .expect("create");
     push(&ra, &a).await;
     ra.update(Entity::Customers, &made.id, obj(json!({"level": "A"})))
@@ -1210,6 +1220,9 @@ async fn an_undo_meeting_someone_elses_edit_is_a_conflict() {
     assert!(undone.conflicted);
     let conflicts = ra.conflicts().expect("conflicts");
     assert_eq!(conflicts.len(), 1);
-    assert_eq!((conflicts[0].mine.clone(), conflicts[0].theirs.clone()), (json!("B"), json!("A")));
+    assert_eq!(
+        (conflicts[0].mine.clone(), conflicts[0].theirs.clone()),
+        (json!("B"), json!("A"))
+    );
     assert_eq!(push(&ra, &a).await.sent, 0, "parked until resolved");
 }

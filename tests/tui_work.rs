@@ -14,11 +14,18 @@ use serde_json::json;
 use support::{Fixture, app_over, options, press, screen, start, type_text};
 
 fn flash(app: &crm::tui::App) -> String {
-    app.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default()
+    app.flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default()
 }
 
 fn selected_customer(app: &crm::tui::App) -> (String, String, String) {
-    let row = app.customers.list.selected_row().expect("a customer is chosen");
+    let row = app
+        .customers
+        .list
+        .selected_row()
+        .expect("a customer is chosen");
     (
         text(row, "id").to_string(),
         text(row, "code").to_string(),
@@ -39,7 +46,11 @@ fn a_changed_form_asks_before_esc_or_ctrl_c_throw_it_away() {
     type_text(&mut app, "X");
     press(&mut app, "<Esc>");
     assert_eq!(app.dialog_name(), Some("confirm"), "asks first");
-    assert!(screen(&app).contains("Discard changes?"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Discard changes?"),
+        "{}",
+        screen(&app)
+    );
     press(&mut app, "n");
     assert_eq!(app.dialog_name(), Some("form"), "no: back to the typing");
     press(&mut app, "<Esc> y");
@@ -81,7 +92,11 @@ fn u_undoes_the_last_edit_and_walks_back() {
     assert_eq!(now_name(&replica), format!("{name} 一 二"));
 
     press(&mut app, "u");
-    assert_eq!(now_name(&replica), format!("{name} 一"), "the previous value is back");
+    assert_eq!(
+        now_name(&replica),
+        format!("{name} 一"),
+        "the previous value is back"
+    );
     let said = flash(&app);
     assert!(
         said.starts_with("Undone: edit of customer") && said.contains(&code),
@@ -101,7 +116,10 @@ fn u_undoes_the_last_edit_and_walks_back() {
 fn refused_customer(fx: &Fixture) -> String {
     let replica = fx.replica();
     let made = replica
-        .create(Entity::Customers, serde_json::from_value(json!({"name": "Refused Co"})).unwrap())
+        .create(
+            Entity::Customers,
+            serde_json::from_value(json!({"name": "Refused Co"})).unwrap(),
+        )
         .expect("create");
     let conn = rusqlite::Connection::open(outbox_path(fx.path())).expect("outbox");
     conn.execute(
@@ -130,7 +148,10 @@ fn a_refused_write_is_marked_counted_reviewed_fixed_or_discarded() {
     assert!(matches!(app.opened().last(), Some(Opened::Outbox(_))));
     let s = screen(&app);
     assert!(s.contains("create customer Refused Co"), "{s}");
-    assert!(s.contains("refused: a customer with the same name exists"), "{s}");
+    assert!(
+        s.contains("refused: a customer with the same name exists"),
+        "{s}"
+    );
     assert!(!s.contains(&id), "no ids on screen:\n{s}");
 
     // Enter: the record's form; saving puts the fix into the refused write and sends it again.
@@ -186,7 +207,11 @@ fn an_agent_is_neither_offered_nor_allowed_what_the_server_forbids() {
     };
     let (mut agent, fx) = for_role(Role::Agent);
     press(&mut agent, "2");
-    let footer = screen(&agent).lines().last().unwrap_or_default().to_string();
+    let footer = screen(&agent)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
     assert!(!footer.contains("new"), "not offered: {footer}");
     press(&mut agent, "n");
     assert_eq!(agent.dialog_name(), None, "not accepted");
@@ -202,7 +227,11 @@ fn an_agent_is_neither_offered_nor_allowed_what_the_server_forbids() {
 
     let (mut sales, _fx) = for_role(Role::Sales);
     press(&mut sales, "2");
-    let footer = screen(&sales).lines().last().unwrap_or_default().to_string();
+    let footer = screen(&sales)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
     assert!(footer.contains("new"), "offered: {footer}");
     press(&mut sales, "n");
     assert_eq!(sales.dialog_name(), Some("form"));

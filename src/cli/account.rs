@@ -500,7 +500,9 @@ pub fn status(ctx: &Context) -> Result<(), CliError> {
         );
     }
     if state.failed_writes > 0 {
-        say!("`crm outbox list` shows the refused writes; `crm outbox retry` or `discard` settles them");
+        say!(
+            "`crm outbox list` shows the refused writes; `crm outbox retry` or `discard` settles them"
+        );
     }
     Ok(())
 }

@@ -147,8 +147,15 @@ pub fn run(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
                 ),
                 Format::Csv => write_stdout(&output::csv(
                     &[
-                        "id", "state", "action", "entity", "record", "record_id", "code",
-                        "reason", "since",
+                        "id",
+                        "state",
+                        "action",
+                        "entity",
+                        "record",
+                        "record_id",
+                        "code",
+                        "reason",
+                        "since",
                     ],
                     &rows,
                 )),

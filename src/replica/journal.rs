@@ -61,7 +61,10 @@ pub fn record(conn: &Connection, e: &JournalEntry, now: &str) -> Result<(), Repl
 }
 
 /// The latest write of this user not undone yet.
-pub fn latest(conn: &Connection, user_id: Option<&str>) -> Result<Option<JournalEntry>, ReplicaError> {
+pub fn latest(
+    conn: &Connection,
+    user_id: Option<&str>,
+) -> Result<Option<JournalEntry>, ReplicaError> {
     let row = conn
         .prepare_cached(
             "SELECT seq, entity, record_id, op, before, after, user_id FROM journal

@@ -15,7 +15,11 @@ use super::{Record, Replica, ReplicaError, Tx};
 impl Replica {
     /// Creates a record locally with a new id (UUID v7, or `fields.id` when given) and queues it
     /// for the server. Values are checked and normalized as the server would.
-    pub fn create(&self, entity: Entity, fields: Map<String, Value>) -> Result<Record, ReplicaError> {
+    pub fn create(
+        &self,
+        entity: Entity,
+        fields: Map<String, Value>,
+    ) -> Result<Record, ReplicaError> {
         self.create_journaled(entity, fields, true)
     }
 
@@ -395,7 +399,12 @@ impl Replica {
 
     /// A new entry of the signed-in user, pending, never sent, with a fresh idempotency key;
     /// the caller fills in what it sends and what it started from.
-    pub(super) fn new_entry(&self, entity: Entity, id: &str, op: Op) -> Result<OutboxEntry, ReplicaError> {
+    pub(super) fn new_entry(
+        &self,
+        entity: Entity,
+        id: &str,
+        op: Op,
+    ) -> Result<OutboxEntry, ReplicaError> {
         Ok(OutboxEntry {
             seq: 0,
             entity,

@@ -80,7 +80,11 @@ pub fn record_label(entity: Entity, fields: &Map<String, Value>) -> String {
     let number = d.number.map(text).unwrap_or("");
     let title = text(d.title);
     // A title that is a link (a deal's competitor) is an id: no use to people.
-    let title = if uuid::Uuid::parse_str(title).is_ok() { "" } else { title };
+    let title = if uuid::Uuid::parse_str(title).is_ok() {
+        ""
+    } else {
+        title
+    };
     let label = format!("{number} {title}");
     let label = label.trim();
     if label.is_empty() {

@@ -793,10 +793,7 @@ impl DataSource for ReplicaSource {
     }
 
     fn may(&self, capability: Capability, entity: Entity) -> Option<bool> {
-        self.replica
-            .may(capability.name(), entity)
-            .ok()
-            .flatten()
+        self.replica.may(capability.name(), entity).ok().flatten()
     }
 
     fn status(&self) -> SourceStatus {
@@ -838,12 +835,7 @@ impl DataSource for ReplicaSource {
                         .as_ref()
                         .and_then(|r| r.text("updated_at"))
                         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                        .map(|t| {
-                            format!(
-                                " at {}",
-                                super::format::datetime(t.with_timezone(&Utc))
-                            )
-                        })
+                        .map(|t| format!(" at {}", super::format::datetime(t.with_timezone(&Utc))))
                         .unwrap_or_default();
                     Conflict {
                         id: format!("{}:{}", c.entity.name(), c.id),

@@ -59,9 +59,10 @@ impl App {
                     true,
                 );
             }
-            SyncStatus::Rejected { message } => {
-                self.set_flash(format!("the server refused a change: {message}"), true)
-            }
+            SyncStatus::Rejected { message } => self.set_flash(
+                format!("the server refused a change: {message} (g o to fix or discard)"),
+                true,
+            ),
             SyncStatus::Notice { message, error } => self.set_flash(message, error),
         }
         self.status = self.source.status();

@@ -177,7 +177,14 @@ impl Screen for OutboxView {
             draw::fill(buf, Rect::new(inner.x, y, inner.width, 1), style);
             draw::put(buf, inner.x + 1, y, 1, mark, theme.style(mark_role));
             let line = format!("{} {} {}", verb(w.action), w.entity.noun(), w.label);
-            draw::put(buf, inner.x + 3, y, inner.width.saturating_sub(3), &line, style);
+            draw::put(
+                buf,
+                inner.x + 3,
+                y,
+                inner.width.saturating_sub(3),
+                &line,
+                style,
+            );
             let (note, role) = match (&w.refused, w.conflict) {
                 (Some(reason), _) => (format!("refused: {reason}"), Role::Danger),
                 (None, true) => ("waits for a conflict to be resolved (!)".into(), Role::Warn),
