@@ -373,6 +373,11 @@ impl Replica {
         self.set_meta("capabilities", Some(&text))
     }
 
+    /// The server has said what the user's role may do (see `set_capabilities`).
+    pub fn knows_capabilities(&self) -> Result<bool, ReplicaError> {
+        Ok(self.meta("capabilities")?.is_some())
+    }
+
     /// May the signed-in user's role do `action` (`create`, `edit`, `delete`) with records of
     /// `entity`, as the server last said; None when it has not said.
     pub fn may(&self, action: &str, entity: Entity) -> Result<Option<bool>, ReplicaError> {
