@@ -54,9 +54,9 @@ pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliErr
     } else if !replica.knows_capabilities()? {
         // Signed in before the server said what the role may do: ask once, briefly; offline,
         // every key stays offered and the server decides.
-        let asked = ctx.runtime.block_on(async {
-            tokio::time::timeout(Duration::from_secs(2), client.me()).await
-        });
+        let asked = ctx
+            .runtime
+            .block_on(async { tokio::time::timeout(Duration::from_secs(2), client.me()).await });
         if let Ok(Ok(me)) = asked {
             account::bind(&mut replica, &me)?;
         }
