@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Arg, ArgMatches, Command};
-use crm::cli::{CliError, Context, account, demo, records, screen};
+use crm::cli::{CliError, Context, account, demo, outbox, records, screen};
 use crm::tui::Pane;
 use crm_server::schema::Entity;
 
@@ -30,6 +30,8 @@ fn build() -> Command {
             )
             .subcommand(account::sync_command())
             .subcommand(account::conflicts_command())
+            .subcommand(outbox::command())
+            .subcommand(outbox::undo_command())
             .subcommand(records::export_command())
             .subcommand(screen::pop_command());
     for entity in records::ENTITIES {
@@ -47,6 +49,8 @@ fn run(matches: &ArgMatches) -> Result<(), CliError> {
         Some(("status", _)) => account::status(&ctx),
         Some(("sync", m)) => account::sync(&ctx, m),
         Some(("conflicts", m)) => account::conflicts(&ctx, m),
+        Some(("outbox", m)) => outbox::run(&ctx, m),
+        Some(("undo", _)) => outbox::undo(&ctx),
         Some(("export", m)) => records::export(&ctx, m),
         Some(("pop", m)) => screen::pop(&ctx, m),
         Some((name, m)) => match Entity::from_name(name) {

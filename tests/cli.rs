@@ -526,3 +526,95 @@ fn tables_show_times_in_the_profiles_zone_and_json_keeps_rfc_3339() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn outbox_commands_list_retry_and_discard_refused_writes_and_undo_walks_back() {
+    let (server, client) = signed_in();
+    let other = server.add_user("wu", "sales", None);
+    server.create_as_system(
+        Entity::Customers,
+        serde_json::json!({"name": "Twin Trading", "owner_id": other}),
+    );
+    // The server refuses the duplicate: the command says so and fails.
+    let out = client.run(&["customers", "add", "--name", "Twin Trading"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("crm outbox list"),
+        "{}",
+        text(&out.stderr)
+    );
+    let listed = ok(&client.run(&["outbox", "list", "--format", "json"]));
+    let items: Vec<Value> = serde_json::from_str(&listed).expect("json");
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!(items[0]["state"], "refused");
+    assert_eq!(items[0]["code"], "duplicate");
+    assert_eq!(items[0]["action"], "create");
+    assert_eq!(items[0]["record"], "Twin Trading");
+    assert!(
+        items[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("same name")),
+        "{listed}"
+    );
+    let table = ok(&client.run(&["outbox", "list"]));
+    assert!(
+        table.contains("Twin Trading") && table.contains("refused"),
+        "{table}"
+    );
+    let id = items[0]["id"].as_i64().expect("id").to_string();
+
+    // Retried unchanged, the server refuses again: still listed, exit code 1.
+    let out = client.run(&["outbox", "retry", &id]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        server_names(&server)
+            .iter()
+            .filter(|n| *n == "Twin Trading")
+            .count(),
+        1
+    );
+    // Unknown entries are "not found".
+    assert_eq!(
+        client.run(&["outbox", "discard", "9999"]).status.code(),
+        Some(3)
+    );
+    let out = ok_stderr(&client.run(&["outbox", "discard", "--all"]));
+    assert!(out.contains("Twin Trading"), "{out}");
+    let empty = ok_stderr(&client.run(&["outbox", "list"]));
+    assert!(empty.contains("empty"), "{empty}");
+    let listed = ok(&client.run(&["customers", "list", "--format", "json"]));
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&listed).unwrap().len(),
+        0,
+        "the refused create is gone: {listed}"
+    );
+
+    // Undo from the CLI: an edit, then the create.
+    ok(&client.run(&["customers", "add", "--name", "Undo Trading", "--level", "c"]));
+    let code = server
+        .all(Entity::Customers)
+        .into_iter()
+        .find(|c| c["name"] == "Undo Trading")
+        .and_then(|c| c["code"].as_str().map(String::from))
+        .expect("created");
+    ok(&client.run(&["customers", "edit", &code, "--level", "a"]));
+    let level = |server: &TestServer| {
+        server
+            .all(Entity::Customers)
+            .into_iter()
+            .find(|c| c["name"] == "Undo Trading")
+            .map(|c| c["level"].clone())
+    };
+    assert_eq!(level(&server), Some(Value::from("A")));
+    let out = ok_stderr(&client.run(&["undo"]));
+    assert!(
+        out.contains("undone: edit of customer") && out.contains(&code),
+        "{out}"
+    );
+    assert_eq!(level(&server), Some(Value::from("C")));
+    let out = ok_stderr(&client.run(&["undo"]));
+    assert!(out.contains("creation of customer"), "{out}");
+    assert_eq!(level(&server), None, "deleted on the server");
+    let out = ok_stderr(&client.run(&["undo"]));
+    assert!(out.contains("nothing to undo"), "{out}");
+}

@@ -232,7 +232,7 @@ fn ticket_status_priority_and_assignee_change_with_keys() {
 #[test]
 fn ticket_scopes_filter_the_queue() {
     let (mut app, _fx) = start();
-    press(&mut app, "4 u");
+    press(&mut app, "4 U");
     assert!(
         app.tickets
             .list
@@ -502,8 +502,16 @@ fn ctrl_c_quits_from_anywhere() {
     let (mut app, _fx) = start();
     press(&mut app, "n");
     type_text(&mut app, "half typed");
+    // Typing in a form is not thrown away unasked: the first Ctrl-C asks, a second quits.
+    let effects = app.key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(effects, []);
+    assert_eq!(app.dialog_name(), Some("confirm"));
     let effects = app.key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert_eq!(effects, [Effect::Quit]);
+    let (mut app, _fx) = start();
+    press(&mut app, "4 /");
+    let effects = app.key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(effects, [Effect::Quit], "a search line is no form");
     let (mut app, _fx) = start();
     assert_eq!(press(&mut app, "q"), [Effect::Quit]);
     assert_eq!(press(&mut app, ": q <Enter>"), [Effect::Quit]);

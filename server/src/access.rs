@@ -300,17 +300,9 @@ pub fn may_hold_from(
             },
         }
     };
+    role_may_write(actor.role, entity).map_err(Denied::Forbidden)?;
     match entity {
-        Entity::Teams | Entity::Users => Err(Denied::Forbidden(format!(
-            "only an admin may change {}",
-            entity.name()
-        ))),
-        Entity::Stages => match actor.role {
-            Role::Manager => Ok(()),
-            _ => Err(Denied::Forbidden(
-                "only a manager or admin may change pipeline stages".into(),
-            )),
-        },
+        Entity::Teams | Entity::Users | Entity::Stages => Ok(()),
         Entity::Customers => may_share(actor, old, record),
         Entity::Contacts => {
             need_read("customer_id", Entity::Customers)?;
@@ -325,11 +317,6 @@ pub fn may_hold_from(
             }
         }
         Entity::Opportunities => {
-            if actor.role == Role::Agent {
-                return Err(Denied::Forbidden(
-                    "call-centre agents do not work opportunities".into(),
-                ));
-            }
             need_read("customer_id", Entity::Customers)?;
             need_read("contact_id", Entity::Contacts)
         }
@@ -344,13 +331,6 @@ pub fn may_hold_from(
             need_read("contact_id", Entity::Contacts)
         }
         Entity::Comments => need_read("ticket_id", Entity::Tickets),
-        Entity::Competitors | Entity::CompetitorProducts | Entity::OpportunityCompetitors
-            if actor.role == Role::Agent =>
-        {
-            Err(Denied::Forbidden(
-                "call-centre agents read competitors but do not record them".into(),
-            ))
-        }
         Entity::Competitors => Ok(()),
         Entity::CompetitorProducts => need_read("competitor_id", Entity::Competitors),
         Entity::OpportunityCompetitors => {
@@ -368,6 +348,44 @@ pub fn may_hold_from(
             }
         }
     }
+}
+
+/// Whether a role may create, change or delete records of an entity at all, whatever the
+/// record (the rest of `may_hold_from` and `may_change` then decide per record); why not, when
+/// it may not. Admins may everything. The client learns it through `capabilities`.
+pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
+    if role == Role::Admin {
+        return Ok(());
+    }
+    match entity {
+        Entity::Teams | Entity::Users => Err(format!("only an admin may change {}", entity.name())),
+        Entity::Stages if role != Role::Manager => {
+            Err("only a manager or admin may change pipeline stages".into())
+        }
+        Entity::Opportunities if role == Role::Agent => {
+            Err("call-centre agents do not work opportunities".into())
+        }
+        Entity::Competitors | Entity::CompetitorProducts | Entity::OpportunityCompetitors
+            if role == Role::Agent =>
+        {
+            Err("call-centre agents read competitors but do not record them".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What a role may do per entity, as `/me` and sign-in send it: `{entity: {"create", "edit",
+/// "delete"}}`, each true or false. Per-record rules (whose customer it is) still apply on
+/// the write; these say which actions a screen offers at all.
+pub fn capabilities(role: Role) -> Map<String, Value> {
+    Entity::ALL
+        .into_iter()
+        .map(|entity| {
+            let may = role_may_write(role, entity).is_ok();
+            let caps = serde_json::json!({ "create": may, "edit": may, "delete": may });
+            (entity.name().to_string(), caps)
+        })
+        .collect()
 }
 
 /// Only a customer's owner and managers (admins pass before) choose who it is shared with: a

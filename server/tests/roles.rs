@@ -754,3 +754,86 @@ fn an_opportunity_owner_sells_and_sees_the_customer() {
     );
     assert_eq!(status, 201, "{made}");
 }
+
+#[test]
+fn me_says_what_each_role_may_write() {
+    let w = world();
+    let caps = |client: &Client| client.get("/me").1["capabilities"].clone();
+    let agent = caps(&w.agent);
+    assert_eq!(agent["opportunities"]["create"], json!(false), "{agent}");
+    assert_eq!(agent["competitors"]["create"], json!(false));
+    assert_eq!(agent["tickets"]["create"], json!(true));
+    assert_eq!(agent["customers"]["create"], json!(true));
+    let sales = caps(&w.alice);
+    assert_eq!(sales["opportunities"]["create"], json!(true), "{sales}");
+    assert_eq!(sales["opportunities"]["delete"], json!(true));
+    assert_eq!(sales["stages"]["edit"], json!(false));
+    assert_eq!(caps(&w.north_manager)["stages"]["edit"], json!(true));
+    assert_eq!(caps(&w.admin)["users"]["create"], json!(true));
+    // What /me says an agent may not do, the server refuses.
+    let customer = w.alice.create("/customers", json!({"name": "Capable Ltd"}));
+    let (status, _) = w.agent.post(
+        "/opportunities",
+        json!({"name": "Nope", "customer_id": id_of(&customer)}),
+    );
+    assert_eq!(status, 403);
+}
+
+#[test]
+fn a_deleted_record_is_restored_by_who_may_delete_it() {
+    let w = world();
+    let customer = w.alice.create("/customers", json!({"name": "Undone Ltd"}));
+    let id = id_of(&customer);
+    let contact = w
+        .alice
+        .create("/contacts", json!({"name": "Li Lei", "customer_id": id}));
+    let contact_id = id_of(&contact);
+    let (status, _) = w.alice.delete(&format!("/contacts/{contact_id}"));
+    assert_eq!(status, 200);
+    // Not deleted: nothing to restore.
+    let (status, body) = w.alice.post(&format!("/customers/{id}/restore"), json!({}));
+    assert_eq!(status, 409, "{body}");
+    // Bob (another team) cannot see the contact: it does not exist for him.
+    let (status, _) = w
+        .bob
+        .post(&format!("/contacts/{contact_id}/restore"), json!({}));
+    assert_eq!(status, 404);
+    // The agent sees the customer but may not change its contacts.
+    let (status, _) = w
+        .agent
+        .post(&format!("/contacts/{contact_id}/restore"), json!({}));
+    assert_eq!(status, 403);
+    let (_, before) = w.alice.feed(0, 1000);
+    let (status, restored) = w
+        .alice
+        .post(&format!("/contacts/{contact_id}/restore"), json!({}));
+    assert_eq!(status, 200, "{restored}");
+    assert_eq!(restored["name"], "Li Lei");
+    assert_eq!(restored["version"], json!(3), "create, delete, restore");
+    let (status, got) = w.alice.get(&format!("/contacts/{contact_id}"));
+    assert_eq!((status, got["name"].clone()), (200, json!("Li Lei")));
+    // The restore reaches the feed as an upsert.
+    let (changes, _) = w.alice.feed(before, 1000);
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["id"] == json!(contact_id) && c["op"] == "upsert"),
+        "{changes:?}"
+    );
+    // Its customer deleted, a contact cannot come back on its own: with the customer gone, no
+    // one but an admin can see where it belonged.
+    w.alice.delete(&format!("/contacts/{contact_id}"));
+    let (status, _) = w.alice.delete(&format!("/customers/{id}"));
+    assert_eq!(status, 200);
+    let (status, body) = w
+        .alice
+        .post(&format!("/contacts/{contact_id}/restore"), json!({}));
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = w
+        .admin
+        .post(&format!("/contacts/{contact_id}/restore"), json!({}));
+    assert_eq!(status, 422, "a link to a deleted customer: {body}");
+    // The customer itself comes back for its owner.
+    let (status, body) = w.alice.post(&format!("/customers/{id}/restore"), json!({}));
+    assert_eq!(status, 200, "{body}");
+}

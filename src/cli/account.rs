@@ -51,7 +51,7 @@ pub fn conflicts_command() -> Command {
                 .arg(
                     Arg::new("id")
                         .required(true)
-                        .help("the record's id (as `crm conflicts list` shows)"),
+                        .help("the record's number (C000123, T-000123) or id"),
                 )
                 .arg(
                     Arg::new("keep")
@@ -221,6 +221,9 @@ pub fn bind(replica: &mut Replica, user: &Map<String, Value>) -> Result<(), CliE
     let team = user.get("team_id").and_then(Value::as_str);
     if replica.bind_user(id, role, team)? {
         say!("the local copy is rebuilt for this user's role and team");
+    }
+    if let Some(Value::Object(caps)) = user.get("capabilities") {
+        replica.set_capabilities(caps)?;
     }
     Ok(())
 }
@@ -487,12 +490,16 @@ pub fn status(ctx: &Context) -> Result<(), CliError> {
     write_stdout(&output::table(&["what", "state"], &rows, 100))?;
     for entry in replica.outbox()?.iter().filter(|e| e.last_error.is_some()) {
         say!(
-            "outbox #{} {} {} {}: {}",
-            entry.seq,
+            "{} of {} {}: {}",
             entry.op.as_str(),
             entry.entity.noun(),
-            entry.record_id,
+            replica.entry_label(entry)?,
             entry.last_error.as_deref().unwrap_or_default()
+        );
+    }
+    if state.failed_writes > 0 {
+        say!(
+            "`crm outbox list` shows the refused writes; `crm outbox retry` or `discard` settles them"
         );
     }
     Ok(())
@@ -516,10 +523,9 @@ pub fn sync(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
         replica.rebuild()?;
         say!("the replica was emptied; fetching everything");
     }
-    if replica.user_id()?.is_none() {
-        let me = ctx.runtime.block_on(client.me())?;
-        bind(&mut replica, &me)?;
-    }
+    // Signed in and online: who the user is now (role, team, what they may do) is refreshed.
+    let me = ctx.runtime.block_on(client.me())?;
+    bind(&mut replica, &me)?;
     replica.retry_now()?;
     sync_now(ctx, &replica, &client)
 }
@@ -540,7 +546,19 @@ pub fn conflicts(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
             let conflict = replica
                 .conflicts()?
                 .into_iter()
-                .find(|c| c.id == id || c.id.starts_with(id))
+                .find(|c| {
+                    c.id == id
+                        || c.id.starts_with(id)
+                        || replica
+                            .get(c.entity, &c.id)
+                            .ok()
+                            .flatten()
+                            .and_then(|r| {
+                                let number = c.entity.descriptor().number?;
+                                Some(r.text(number) == Some(id))
+                            })
+                            .unwrap_or(false)
+                })
                 .ok_or_else(|| {
                     CliError::NotFound(format!(
                         "no conflict on {id}; `crm conflicts list` shows them"
@@ -550,31 +568,50 @@ pub fn conflicts(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
                 Some(field) => replica.resolve_field(conflict.entity, &conflict.id, field, keep)?,
                 None => replica.resolve(conflict.entity, &conflict.id, keep)?,
             };
+            let label = replica
+                .get(conflict.entity, &conflict.id)?
+                .map(|r| crate::replica::record_label(conflict.entity, &r.fields))
+                .unwrap_or_else(|| conflict.id.clone());
             ctx.after_write(
                 &replica,
-                &format!("resolved {} {}", conflict.entity.noun(), conflict.id),
+                &format!("resolved {} {label}", conflict.entity.noun()),
             )
         }
         _ => {
-            let rows: Vec<Map<String, Value>> = replica
-                .conflicts()?
-                .into_iter()
-                .map(|c| {
-                    let mut m = Map::new();
-                    m.insert("entity".into(), Value::String(c.entity.noun().into()));
-                    m.insert("id".into(), Value::String(c.id));
-                    m.insert("field".into(), Value::String(c.field));
-                    m.insert("mine".into(), c.mine);
-                    m.insert("theirs".into(), c.theirs);
-                    m
-                })
-                .collect();
+            let mut rows: Vec<Map<String, Value>> = Vec::new();
+            for c in replica.conflicts()? {
+                let record = replica.get(c.entity, &c.id)?;
+                let label = record
+                    .as_ref()
+                    .map(|r| crate::replica::record_label(c.entity, &r.fields))
+                    .unwrap_or_else(|| c.id.clone());
+                // The view keeps the server's system fields: when the server's copy last changed.
+                let changed = record
+                    .as_ref()
+                    .and_then(|r| r.text("updated_at").map(String::from))
+                    .unwrap_or_default();
+                let mut m = Map::new();
+                m.insert("entity".into(), Value::String(c.entity.noun().into()));
+                m.insert("record".into(), Value::String(label));
+                m.insert("field".into(), Value::String(c.field));
+                m.insert("mine".into(), c.mine);
+                m.insert("theirs".into(), c.theirs);
+                m.insert("changed on the server".into(), Value::String(changed));
+                rows.push(m);
+            }
             if rows.is_empty() {
                 say!("no conflicts");
                 return Ok(());
             }
             write_stdout(&output::table(
-                &["entity", "id", "field", "mine", "theirs"],
+                &[
+                    "entity",
+                    "record",
+                    "field",
+                    "mine",
+                    "theirs",
+                    "changed on the server",
+                ],
                 &rows,
                 40,
             ))

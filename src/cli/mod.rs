@@ -13,6 +13,7 @@ macro_rules! say {
 pub mod account;
 pub mod demo;
 pub mod fields;
+pub mod outbox;
 pub mod output;
 pub mod records;
 pub mod screen;
@@ -196,16 +197,19 @@ impl Context {
                     say!("the server refused it: {}", refused.message);
                 }
                 for conflict in &report.conflicts {
+                    let label = replica
+                        .get(conflict.entity, &conflict.id)?
+                        .map(|r| crate::replica::record_label(conflict.entity, &r.fields))
+                        .unwrap_or_else(|| conflict.id.clone());
                     say!(
-                        "conflict on {} {} field {}: `crm conflicts list` shows both values",
+                        "conflict on {} {label} field {}: `crm conflicts list` shows both values",
                         conflict.entity.noun(),
-                        conflict.id,
                         conflict.field
                     );
                 }
                 if !report.refused.is_empty() {
                     return Err(CliError::Other(
-                        "the server refused the change; it is kept in the outbox (`crm status`)"
+                        "the server refused the change; it is kept, marked refused: `crm outbox list` shows why, `crm outbox retry` or `discard` settles it"
                             .into(),
                     ));
                 }

@@ -51,6 +51,15 @@ pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliErr
         let me = ctx.runtime.block_on(client.me())?;
         account::bind(&mut replica, &me)?;
         account::sync_now(ctx, &replica, &client)?;
+    } else if !replica.knows_capabilities()? {
+        // Signed in before the server said what the role may do: ask once, briefly; offline,
+        // every key stays offered and the server decides.
+        let asked = ctx
+            .runtime
+            .block_on(async { tokio::time::timeout(Duration::from_secs(2), client.me()).await });
+        if let Ok(Ok(me)) = asked {
+            account::bind(&mut replica, &me)?;
+        }
     }
     let path = replica.path().to_path_buf();
     let wake = local_writes(&path);
@@ -89,5 +98,47 @@ pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliErr
     if let Some(task) = live {
         task.abort();
     }
+    // What is left unsent is said in words, never by outbox numbers or ids.
+    if let Ok(status) = ctx.open_replica().and_then(|r| Ok(r.status()?)) {
+        for line in leaving_words(status.pending_writes, status.failed_writes) {
+            say!("{line}");
+        }
+    }
     result.map_err(|e| CliError::Other(format!("the screens stopped: {e:#}")))
+}
+
+/// What quitting says about writes not yet accepted by the server.
+pub fn leaving_words(pending: usize, refused: usize) -> Vec<String> {
+    let changes = |n: usize| format!("{n} change{}", if n == 1 { "" } else { "s" });
+    let mut out = Vec::new();
+    if pending > 0 {
+        out.push(format!(
+            "{} not yet sent — they are kept and will be sent when you are online",
+            changes(pending)
+        ));
+    }
+    if refused > 0 {
+        out.push(format!(
+            "{} refused by the server — kept until you fix or discard them (:outbox, or `crm outbox list`)",
+            changes(refused)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leaving_words;
+
+    #[test]
+    fn quitting_counts_what_is_unsent_in_words() {
+        assert!(leaving_words(0, 0).is_empty());
+        assert_eq!(
+            leaving_words(3, 0),
+            ["3 changes not yet sent — they are kept and will be sent when you are online"]
+        );
+        let both = leaving_words(1, 2);
+        assert!(both[0].starts_with("1 change not yet sent"), "{both:?}");
+        assert!(both[1].starts_with("2 changes refused"), "{both:?}");
+    }
 }

@@ -38,6 +38,9 @@ pub enum ReplicaError {
     },
     #[error("{0}")]
     BadQuery(String),
+    /// The signed-in user's role may not write records of this kind at all (the server's rule).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("no outbox entry {0}; `crm status` lists them")]
     NoEntry(i64),
     #[error("no conflict to resolve on {noun} {id}", noun = .entity.noun())]

@@ -7,6 +7,7 @@ use crm_server::validate::{self, Mode};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::journal::{self, JournalEntry};
 use super::outbox::{self, EntryState, Keep, Op, OutboxEntry};
 use super::rows::version_of;
 use super::{Record, Replica, ReplicaError, Tx};
@@ -17,8 +18,19 @@ impl Replica {
     pub fn create(
         &self,
         entity: Entity,
-        mut fields: Map<String, Value>,
+        fields: Map<String, Value>,
     ) -> Result<Record, ReplicaError> {
+        self.create_journaled(entity, fields, true)
+    }
+
+    /// `create`, noted in the undo journal unless it is itself an undo.
+    pub(super) fn create_journaled(
+        &self,
+        entity: Entity,
+        mut fields: Map<String, Value>,
+        journaled: bool,
+    ) -> Result<Record, ReplicaError> {
+        self.may_write(entity)?;
         let id = match fields.remove("id") {
             None | Some(Value::Null) => Uuid::now_v7().hyphenated().to_string(),
             Some(given) => match given.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
@@ -49,6 +61,9 @@ impl Replica {
         };
         let tx = Tx::begin(&self.outbox)?;
         outbox::insert(&self.outbox, &entry)?;
+        if journaled {
+            self.journal(entity, &id, Op::Create, Map::new(), entry.fields.clone())?;
+        }
         tx.commit()?;
         self.recompute_one(entity, &id)?;
         self.signal_write();
@@ -64,6 +79,18 @@ impl Replica {
         id: &str,
         changes: Map<String, Value>,
     ) -> Result<Record, ReplicaError> {
+        self.update_journaled(entity, id, changes, true)
+    }
+
+    /// `update`, noted in the undo journal unless it is itself an undo.
+    pub(super) fn update_journaled(
+        &self,
+        entity: Entity,
+        id: &str,
+        changes: Map<String, Value>,
+        journaled: bool,
+    ) -> Result<Record, ReplicaError> {
+        self.may_write(entity)?;
         let current = self
             .get(entity, id)?
             .ok_or_else(|| ReplicaError::NotFound {
@@ -79,11 +106,42 @@ impl Replica {
             return Ok(current);
         }
         let tx = Tx::begin(&self.outbox)?;
+        if journaled {
+            let before = changed
+                .keys()
+                .map(|k| {
+                    let v = current.fields.get(k).cloned().unwrap_or(Value::Null);
+                    (k.clone(), v)
+                })
+                .collect();
+            self.journal(entity, id, Op::Update, before, changed.clone())?;
+        }
+        let refused = outbox::for_record(&self.outbox, entity, id)?
+            .into_iter()
+            .rev()
+            .find(|e| e.state == EntryState::Failed && matches!(e.op, Op::Create | Op::Update));
         let last = outbox::last(&self.outbox)?;
-        match last {
+        match (refused, last) {
+            // The fix of a write the server refused: the change goes into that write, which is
+            // sent again (a new request, so a new idempotency key).
+            (Some(mut fix), _) => {
+                for (field, value) in changed {
+                    if fix.op == Op::Update && !fix.base.contains_key(&field) {
+                        let before = current.fields.get(&field).cloned().unwrap_or(Value::Null);
+                        fix.base.insert(field.clone(), before);
+                    }
+                    fix.fields.insert(field, value);
+                }
+                fix.state = EntryState::Pending;
+                fix.next_attempt_at = 0;
+                fix.last_error = None;
+                fix.error_code = None;
+                fix.idempotency_key = Uuid::new_v4().to_string();
+                outbox::save(&self.outbox, &fix)?;
+            }
             // The newest entry of the whole outbox, on this record, never sent: fold the change
             // into it. Only the newest, so no change overtakes a write it may depend on.
-            Some(mut last)
+            (None, Some(mut last))
                 if last.entity == entity
                     && last.record_id == id
                     && last.attempts == 0
@@ -132,6 +190,17 @@ impl Replica {
     /// Deletes a record locally and queues the delete. A record created here and never sent is
     /// simply forgotten.
     pub fn delete(&self, entity: Entity, id: &str) -> Result<(), ReplicaError> {
+        self.delete_journaled(entity, id, true)
+    }
+
+    /// `delete`, noted in the undo journal unless it is itself an undo.
+    pub(super) fn delete_journaled(
+        &self,
+        entity: Entity,
+        id: &str,
+        journaled: bool,
+    ) -> Result<(), ReplicaError> {
+        self.may_write(entity)?;
         let current = self
             .get(entity, id)?
             .ok_or_else(|| ReplicaError::NotFound {
@@ -139,6 +208,9 @@ impl Replica {
                 id: id.to_string(),
             })?;
         let tx = Tx::begin(&self.outbox)?;
+        if journaled {
+            self.journal(entity, id, Op::Delete, current.fields.clone(), Map::new())?;
+        }
         let entries = outbox::for_record(&self.outbox, entity, id)?;
         let never_sent = entries.first().is_some_and(|e| e.op == Op::Create)
             && entries.iter().all(|e| e.attempts == 0);
@@ -253,6 +325,7 @@ impl Replica {
         let mut entry = outbox::entry(&self.outbox, seq)?.ok_or(ReplicaError::NoEntry(seq))?;
         if entry.state == EntryState::Failed {
             entry.state = EntryState::Pending;
+            entry.error_code = None;
         }
         entry.next_attempt_at = 0;
         entry.allow_duplicate |= allow_duplicate && entry.op == Op::Create;
@@ -265,12 +338,21 @@ impl Replica {
     /// Drops an outbox entry and shows the server's copy again. Dropping a create drops the
     /// record's later edits with it.
     pub fn discard(&self, seq: i64) -> Result<(), ReplicaError> {
+        self.discard_with(seq, true)
+    }
+
+    /// `discard`; `forget`: the record's writes leave the undo journal too (not when an undo
+    /// itself drops an unsent delete).
+    pub(super) fn discard_with(&self, seq: i64, forget: bool) -> Result<(), ReplicaError> {
         let entry = outbox::entry(&self.outbox, seq)?.ok_or(ReplicaError::NoEntry(seq))?;
         let server = match entry.op {
             Op::Delete if entry.base.contains_key("id") => Some(entry.base.clone()),
             _ => self.server_copy(entry.entity, &entry.record_id)?,
         };
         let tx = Tx::begin(&self.outbox)?;
+        if forget {
+            journal::forget_record(&self.outbox, entry.entity, &entry.record_id)?;
+        }
         for e in outbox::for_record(&self.outbox, entry.entity, &entry.record_id)? {
             if e.seq == seq || (entry.op == Op::Create && e.seq > seq) {
                 outbox::remove(&self.outbox, e.seq)?;
@@ -288,9 +370,41 @@ impl Replica {
         tx.commit()
     }
 
+    /// Refuses at once a write the user's role may never make (the server's rule,
+    /// `access::role_may_write`), rather than leaving it for the server to refuse.
+    fn may_write(&self, entity: Entity) -> Result<(), ReplicaError> {
+        crm_server::access::role_may_write(self.role()?, entity).map_err(ReplicaError::Forbidden)
+    }
+
+    /// Notes a write of the signed-in user for undo. Call inside a transaction on the outbox.
+    fn journal(
+        &self,
+        entity: Entity,
+        id: &str,
+        op: Op,
+        before: Map<String, Value>,
+        after: Map<String, Value>,
+    ) -> Result<(), ReplicaError> {
+        let entry = JournalEntry {
+            seq: 0,
+            entity,
+            record_id: id.to_string(),
+            op,
+            before,
+            after,
+            user_id: self.user_id()?,
+        };
+        journal::record(&self.outbox, &entry, &self.now_text())
+    }
+
     /// A new entry of the signed-in user, pending, never sent, with a fresh idempotency key;
     /// the caller fills in what it sends and what it started from.
-    fn new_entry(&self, entity: Entity, id: &str, op: Op) -> Result<OutboxEntry, ReplicaError> {
+    pub(super) fn new_entry(
+        &self,
+        entity: Entity,
+        id: &str,
+        op: Op,
+    ) -> Result<OutboxEntry, ReplicaError> {
         Ok(OutboxEntry {
             seq: 0,
             entity,
@@ -304,6 +418,7 @@ impl Replica {
             attempts: 0,
             next_attempt_at: 0,
             last_error: None,
+            error_code: None,
             allow_duplicate: false,
             created_at: self.now_text(),
             user_id: self.user_id()?,
@@ -311,7 +426,7 @@ impl Replica {
     }
 
     /// Recomputes one row in its own transaction.
-    fn recompute_one(&self, entity: Entity, id: &str) -> Result<(), ReplicaError> {
+    pub(super) fn recompute_one(&self, entity: Entity, id: &str) -> Result<(), ReplicaError> {
         let tx = Tx::begin(&self.db)?;
         let mut dirty = self.dirty()?;
         self.recompute(entity, id, &mut dirty)?;

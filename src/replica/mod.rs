@@ -12,6 +12,7 @@
 mod apply;
 mod clock;
 mod error;
+mod journal;
 mod local_writes;
 mod merge;
 mod outbox;
@@ -24,6 +25,7 @@ pub mod schema;
 pub mod search;
 mod search_build;
 mod signal;
+mod undo;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -40,6 +42,7 @@ pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use prepared_row::PreparedRow;
 pub use query::LocalQuery;
 pub use signal::local_writes;
+pub use undo::Undone;
 
 use crm_server::schema::Entity;
 use search_build::SearchBuild;
@@ -66,6 +69,28 @@ impl Record {
 
     pub fn text(&self, field: &str) -> Option<&str> {
         self.fields.get(field).and_then(Value::as_str)
+    }
+}
+
+/// The words a record goes by for people: its human number (C000123, T-000123) and its title
+/// (a name, a subject), as its descriptor names them; the noun when it has neither.
+pub fn record_label(entity: Entity, fields: &Map<String, Value>) -> String {
+    let d = entity.descriptor();
+    let text = |f: &str| fields.get(f).and_then(Value::as_str).unwrap_or("").trim();
+    let number = d.number.map(text).unwrap_or("");
+    let title = text(d.title);
+    // A title that is a link (a deal's competitor) is an id: no use to people.
+    let title = if uuid::Uuid::parse_str(title).is_ok() {
+        ""
+    } else {
+        title
+    };
+    let label = format!("{number} {title}");
+    let label = label.trim();
+    if label.is_empty() {
+        entity.noun().to_string()
+    } else {
+        label.to_string()
     }
 }
 
@@ -341,6 +366,31 @@ impl Replica {
         Ok(rebuild)
     }
 
+    /// Keeps what the server says the user's role may do per entity (`/me`'s `capabilities`),
+    /// for the screens to offer only those actions.
+    pub fn set_capabilities(&self, caps: &Map<String, Value>) -> Result<(), ReplicaError> {
+        let text = serde_json::to_string(caps).unwrap_or_else(|_| "{}".into());
+        self.set_meta("capabilities", Some(&text))
+    }
+
+    /// The server has said what the user's role may do (see `set_capabilities`).
+    pub fn knows_capabilities(&self) -> Result<bool, ReplicaError> {
+        Ok(self.meta("capabilities")?.is_some())
+    }
+
+    /// May the signed-in user's role do `action` (`create`, `edit`, `delete`) with records of
+    /// `entity`, as the server last said; None when it has not said.
+    pub fn may(&self, action: &str, entity: Entity) -> Result<Option<bool>, ReplicaError> {
+        let Some(text) = self.meta("capabilities")? else {
+            return Ok(None);
+        };
+        let caps: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok(caps
+            .get(entity.name())
+            .and_then(|c| c.get(action))
+            .and_then(Value::as_bool))
+    }
+
     /// The signed-in user's id, when `bind_user` was called.
     pub fn user_id(&self) -> Result<Option<String>, ReplicaError> {
         self.meta("user_id")
@@ -378,6 +428,34 @@ impl Replica {
     /// Every outbox entry in order, with its state and last error.
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>, ReplicaError> {
         outbox::all(&self.outbox)
+    }
+
+    /// The writes the server refused, with their record named, oldest first.
+    pub fn refused(&self) -> Result<Vec<OutboxEntry>, ReplicaError> {
+        Ok(outbox::all(&self.outbox)?
+            .into_iter()
+            .filter(|e| e.state == EntryState::Failed)
+            .collect())
+    }
+
+    /// Why the server refused a write on each record that has one, by record id: what a list
+    /// marks with ⚠ and a record's view says.
+    pub fn refusals(&self) -> Result<std::collections::HashMap<String, String>, ReplicaError> {
+        Ok(self
+            .refused()?
+            .into_iter()
+            .map(|e| (e.record_id, e.last_error.unwrap_or_default()))
+            .collect())
+    }
+
+    /// How an outbox entry's record is known to people (its number and name), from the local
+    /// view, else the copy the entry carries (a deleted record's), else its noun.
+    pub fn entry_label(&self, entry: &OutboxEntry) -> Result<String, ReplicaError> {
+        Ok(match self.get(entry.entity, &entry.record_id)? {
+            Some(r) => record_label(entry.entity, &r.fields),
+            None if !entry.base.is_empty() => record_label(entry.entity, &entry.base),
+            None => record_label(entry.entity, &entry.fields),
+        })
     }
 
     pub fn conflicts(&self) -> Result<Vec<Conflict>, ReplicaError> {

@@ -12,14 +12,14 @@ use serde_json::{Map, Value};
 
 use super::error::ReplicaError;
 
-pub const OUTBOX_VERSION: i64 = 1;
+pub const OUTBOX_VERSION: i64 = 2;
 
 const CREATE: &str = "
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     entity TEXT NOT NULL,
     record_id TEXT NOT NULL,
-    op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),
+    op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete', 'restore')),
     fields TEXT NOT NULL,
     base TEXT NOT NULL,
     base_version INTEGER NOT NULL,
@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error TEXT,
     allow_duplicate INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
-    user_id TEXT
+    user_id TEXT,
+    error_code TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_record ON outbox(entity, record_id, seq);
 CREATE TABLE IF NOT EXISTS conflicts (
@@ -45,6 +46,29 @@ CREATE TABLE IF NOT EXISTS conflicts (
     detected_at TEXT NOT NULL,
     PRIMARY KEY (entity, record_id, field)
 );
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    before TEXT NOT NULL,
+    after TEXT NOT NULL,
+    undone INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    user_id TEXT
+);
+";
+
+/// Version 1 to 2: a `restore` op and a refusal's code (the table is copied: SQLite cannot
+/// change a CHECK in place), and the journal of the user's writes for undo.
+const UPGRADE_1: &str = "
+ALTER TABLE outbox RENAME TO outbox_v1;
+DROP INDEX IF EXISTS outbox_record;
+";
+const COPY_1: &str = "
+INSERT INTO outbox (seq, entity, record_id, op, fields, base, base_version, idempotency_key, state, attempts, next_attempt_at, last_error, allow_duplicate, created_at, user_id)
+    SELECT seq, entity, record_id, op, fields, base, base_version, idempotency_key, state, attempts, next_attempt_at, last_error, allow_duplicate, created_at, user_id FROM outbox_v1;
+DROP TABLE outbox_v1;
 ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,6 +77,8 @@ pub enum Op {
     Create,
     Update,
     Delete,
+    /// Bring back a record deleted on the server (the undo of a delete); `base` holds it.
+    Restore,
 }
 
 impl Op {
@@ -61,13 +87,15 @@ impl Op {
             Op::Create => "create",
             Op::Update => "update",
             Op::Delete => "delete",
+            Op::Restore => "restore",
         }
     }
-    fn parse(s: &str) -> Option<Op> {
+    pub(super) fn parse(s: &str) -> Option<Op> {
         match s {
             "create" => Some(Op::Create),
             "update" => Some(Op::Update),
             "delete" => Some(Op::Delete),
+            "restore" => Some(Op::Restore),
             _ => None,
         }
     }
@@ -122,6 +150,9 @@ pub struct OutboxEntry {
     /// Unix milliseconds before which a retry is not due.
     pub next_attempt_at: i64,
     pub last_error: Option<String>,
+    /// The kind of refusal when the server refused it for good (`forbidden`, `invalid`,
+    /// `duplicate`, `conflict`, `not_found`, `bad_request`), with `last_error` its words.
+    pub error_code: Option<String>,
     /// A create the user confirmed despite a possible duplicate.
     pub allow_duplicate: bool,
     pub created_at: String,
@@ -178,7 +209,11 @@ pub fn open(path: &Path) -> Result<Connection, ReplicaError> {
     if check != "ok" {
         return Err(ReplicaError::Damaged(check));
     }
-    if version < OUTBOX_VERSION {
+    if version == 1 {
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {UPGRADE_1} {CREATE} {COPY_1} PRAGMA user_version = {OUTBOX_VERSION}; COMMIT;"
+        ))?;
+    } else if version < OUTBOX_VERSION {
         conn.execute_batch(&format!(
             "BEGIN IMMEDIATE; {CREATE} PRAGMA user_version = {OUTBOX_VERSION}; COMMIT;"
         ))?;
@@ -198,7 +233,7 @@ fn json_map(text: &str) -> Map<String, Value> {
     }
 }
 
-const ENTRY_COLUMNS: &str = "seq, entity, record_id, op, fields, base, base_version, idempotency_key, state, attempts, next_attempt_at, last_error, allow_duplicate, created_at, user_id";
+const ENTRY_COLUMNS: &str = "seq, entity, record_id, op, fields, base, base_version, idempotency_key, state, attempts, next_attempt_at, last_error, allow_duplicate, created_at, user_id, error_code";
 
 fn read_entry(row: &Row<'_>) -> rusqlite::Result<Option<OutboxEntry>> {
     let entity: String = row.get(1)?;
@@ -230,6 +265,7 @@ fn read_entry(row: &Row<'_>) -> rusqlite::Result<Option<OutboxEntry>> {
         allow_duplicate: row.get(12)?,
         created_at: row.get(13)?,
         user_id: row.get(14)?,
+        error_code: row.get(15)?,
     }))
 }
 
@@ -297,8 +333,8 @@ pub fn records(conn: &Connection) -> Result<Vec<(Entity, String)>, ReplicaError>
 
 pub fn insert(conn: &Connection, e: &OutboxEntry) -> Result<i64, ReplicaError> {
     conn.prepare_cached(
-        "INSERT INTO outbox (entity, record_id, op, fields, base, base_version, idempotency_key, state, attempts, next_attempt_at, last_error, allow_duplicate, created_at, user_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        "INSERT INTO outbox (entity, record_id, op, fields, base, base_version, idempotency_key, state, attempts, next_attempt_at, last_error, allow_duplicate, created_at, user_id, error_code)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         e.entity.name(),
@@ -315,6 +351,7 @@ pub fn insert(conn: &Connection, e: &OutboxEntry) -> Result<i64, ReplicaError> {
         e.allow_duplicate,
         e.created_at,
         e.user_id,
+        e.error_code,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -323,7 +360,7 @@ pub fn insert(conn: &Connection, e: &OutboxEntry) -> Result<i64, ReplicaError> {
 pub fn save(conn: &Connection, e: &OutboxEntry) -> Result<(), ReplicaError> {
     conn.prepare_cached(
         "UPDATE outbox SET fields = ?2, base = ?3, base_version = ?4, idempotency_key = ?5, state = ?6, attempts = ?7,
-         next_attempt_at = ?8, last_error = ?9, allow_duplicate = ?10 WHERE seq = ?1",
+         next_attempt_at = ?8, last_error = ?9, allow_duplicate = ?10, error_code = ?11 WHERE seq = ?1",
     )?
     .execute(params![
         e.seq,
@@ -336,6 +373,7 @@ pub fn save(conn: &Connection, e: &OutboxEntry) -> Result<(), ReplicaError> {
         e.next_attempt_at,
         e.last_error,
         e.allow_duplicate,
+        e.error_code,
     ])?;
     Ok(())
 }

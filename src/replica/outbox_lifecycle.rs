@@ -41,6 +41,7 @@ impl Replica {
                     found.extend(self.rebase_update(&mut entry, theirs)?);
                 }
                 Op::Update => {}
+                Op::Restore => {}
                 Op::Delete => {
                     // Keep the newest server copy with the delete, in case it is discarded.
                     entry.base = theirs.clone();
@@ -194,9 +195,15 @@ impl Replica {
     }
 
     /// The server refused entry `seq` for good: park it with the server's words.
-    pub(crate) fn on_refused(&self, seq: i64, message: &str) -> Result<(), ReplicaError> {
+    pub(crate) fn on_refused(
+        &self,
+        seq: i64,
+        code: &str,
+        message: &str,
+    ) -> Result<(), ReplicaError> {
         self.update_entry(seq, |e| {
             e.state = EntryState::Failed;
+            e.error_code = Some(code.to_string());
             e.last_error = Some(message.to_string());
         })
     }

@@ -27,6 +27,8 @@ pub fn local_view(
                 }
             }
             Op::Delete => view = None,
+            // The record as it was deleted, until the server sends it back.
+            Op::Restore => view = Some(entry.base.clone()),
         }
     }
     view
@@ -78,6 +80,7 @@ mod tests {
             attempts: 0,
             next_attempt_at: 0,
             last_error: None,
+            error_code: None,
             allow_duplicate: false,
             created_at: "2026-01-01T00:00:00.000Z".into(),
             user_id: Some("u1".into()),

@@ -108,6 +108,20 @@ fn list_fields(fields: &BTreeMap<String, String>) -> String {
 }
 
 impl ClientError {
+    /// What kind of refusal a write met, as the outbox keeps it: `forbidden`, `not_found`,
+    /// `invalid`, `duplicate`, `conflict`, `bad_request`; None for what is not a refusal.
+    pub fn refusal_code(&self) -> Option<&'static str> {
+        Some(match self {
+            ClientError::Forbidden { .. } => "forbidden",
+            ClientError::NotFound { .. } => "not_found",
+            ClientError::Invalid { .. } => "invalid",
+            ClientError::Duplicate { .. } => "duplicate",
+            ClientError::Conflict { .. } => "conflict",
+            ClientError::BadRequest { .. } => "bad_request",
+            _ => return None,
+        })
+    }
+
     /// The server could not be reached or could not answer: try again later.
     pub fn is_transient(&self) -> bool {
         matches!(
@@ -438,6 +452,19 @@ impl ApiClient {
         }
         let _: Value = self.send(builder).await?;
         Ok(())
+    }
+
+    /// Brings back a record deleted on the server (the undo of a delete); the record as it is.
+    pub async fn restore(
+        &self,
+        entity: Entity,
+        id: &str,
+        idempotency_key: &str,
+    ) -> Result<Map<String, Value>, ClientError> {
+        let builder = self
+            .request(Method::POST, &format!("/{}/{id}/restore", entity.name()))
+            .header(IDEMPOTENCY_KEY, idempotency_key);
+        self.send(builder).await
     }
 }
 

@@ -304,6 +304,10 @@ async fn send(
                 .await
                 .map(Some)
         }
+        Op::Restore => client
+            .restore(entry.entity, &entry.record_id, key)
+            .await
+            .map(Some),
         // A delete wins over edits made meanwhile: it is sent without If-Match.
         Op::Delete => match client
             .delete(entry.entity, &entry.record_id, None, key)
@@ -345,7 +349,10 @@ async fn push_with<S: ReplicaAccess>(
                     break;
                 }
             }
-            Err(e) if e.is_transient() || matches!(e, ClientError::Unauthorized) => {
+            // Only an answer that sending again will not change refuses the write for good;
+            // anything else (offline, the server failing, a sign-in to renew, an answer not
+            // understood, a certificate to fix) leaves it waiting to be sent again.
+            Err(e) if e.refusal_code().is_none() => {
                 let message = e.to_string();
                 store.run(move |r| r.on_unsent(seq, &message)).await?;
                 return Err(e.into());
@@ -359,7 +366,8 @@ async fn push_with<S: ReplicaAccess>(
                     _ => e.to_string(),
                 };
                 let note = message.clone();
-                store.run(move |r| r.on_refused(seq, &note)).await?;
+                let code = e.refusal_code().unwrap_or_default().to_string();
+                store.run(move |r| r.on_refused(seq, &code, &note)).await?;
                 report.refused.push(Refused {
                     seq,
                     entity: entry.entity,

@@ -87,6 +87,14 @@ pub enum Action {
     CommandLine,
     Sync,
     Conflicts,
+    /// Undo this user's latest write (again: the one before).
+    Undo,
+    /// The review of unsent and refused changes.
+    Outbox,
+    /// Send a refused write again.
+    Retry,
+    /// Drop an unsent write.
+    Discard,
     // Movement and opening, as each pane understands them.
     Down,
     Up,
@@ -179,6 +187,10 @@ impl Action {
             "command" => Action::CommandLine,
             "sync" => Action::Sync,
             "conflicts" => Action::Conflicts,
+            "undo" => Action::Undo,
+            "outbox" => Action::Outbox,
+            "retry" => Action::Retry,
+            "discard" => Action::Discard,
             "down" => Action::Down,
             "up" => Action::Up,
             "left" => Action::Left,

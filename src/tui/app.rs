@@ -4,10 +4,12 @@
 //! answer goes to the screen that opened it (the one in view: dialogs are modal), and that
 //! screen makes the writes it leads to. Screens ask the app to navigate with [`Msg`]s.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use crm_server::access::Role;
+use crm_server::schema::Entity;
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -16,9 +18,9 @@ use ratatui::layout::Rect;
 use super::TuiOptions;
 use super::action::{Action, Effect, Pane};
 use super::colour::Depth;
-use super::data::{DataSource, SourceStatus, text};
+use super::data::{Capability, DataSource, SourceStatus, denied, text};
 use super::dialogs::command::CommandLine;
-use super::dialogs::{Dialog, Help};
+use super::dialogs::{Confirm, Dialog, Help, Purpose};
 use super::keymap::{Key, Keymap, Mode, Resolved};
 use super::layout;
 use super::nav::{History, Opened};
@@ -88,6 +90,8 @@ pub struct App {
     pub me: Me,
     pub people: People,
     pub status: SourceStatus,
+    /// Why the server refused a write, by record id (rows marked ⚠).
+    pub refusals: HashMap<String, String>,
     /// What the sync engine last said, over what the source guesses.
     pub online: Option<bool>,
     pub synced_at: Option<DateTime<Utc>>,
@@ -160,6 +164,7 @@ impl App {
                 .unwrap_or(Role::Admin),
         };
         let status = source.status();
+        let refusals = source.refusals();
         let mut app = App {
             profile: options.profile.clone(),
             now,
@@ -179,6 +184,7 @@ impl App {
             online: status.online,
             synced_at: None,
             status,
+            refusals,
             flash: None,
             customers: CustomersPane::default(),
             funnel: FunnelPane::default(),
@@ -345,6 +351,12 @@ impl App {
     pub fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.pending.clear();
+            // Typing in a form is not thrown away unasked; a second Ctrl-C quits.
+            let asking = matches!(self.dialogs.last(), Some(Dialog::Confirm(c)) if c.purpose == Purpose::DiscardAndQuit);
+            if self.form_changed() && !asking {
+                self.ask_discard(Purpose::DiscardAndQuit);
+                return std::mem::take(&mut self.effects);
+            }
             return self.update(Action::Quit);
         }
         let modes = self.modes();
@@ -404,6 +416,7 @@ impl App {
             zone: self.zone,
             people: &self.people,
             me: &self.me,
+            refused: &self.refusals,
         }
     }
 
@@ -505,6 +518,7 @@ impl App {
     /// The data moved on: the status and the users are read again, every screen is behind.
     fn data_changed(&mut self) {
         self.status = self.source.status();
+        self.refusals = self.source.refusals();
         if let Ok(users) = self.source.users() {
             self.people = People::new(users);
             self.find_me();
@@ -574,7 +588,86 @@ impl App {
                 self.set_flash("Sync requested", false);
             }
             Action::Conflicts => self.open_conflicts(),
-            other => self.on_screen(|s, ctx| s.handle(other, ctx)),
+            Action::Undo => self.undo(),
+            Action::Outbox => self.process(vec![Msg::Go(Place::Outbox)]),
+            other => {
+                if let Some((capability, entity)) = self.needs(&other)
+                    && self.source.may(capability, entity) == Some(false)
+                {
+                    return self.set_flash(denied(capability, entity), true);
+                }
+                self.on_screen(|s, ctx| s.handle(other, ctx))
+            }
         }
+    }
+
+    /// What an action asks of the user's role, when it writes: the screens offer it only when
+    /// the server said the role may (`DataSource::may`).
+    pub fn needs(&self, action: &Action) -> Option<(Capability, Entity)> {
+        let here = self.screen().entity();
+        Some(match action {
+            Action::New => (Capability::Create, here?),
+            Action::Edit => (Capability::Edit, here?),
+            Action::Delete => (Capability::Delete, here?),
+            Action::NewOpportunity => (Capability::Create, Entity::Opportunities),
+            Action::NewTicket => (Capability::Create, Entity::Tickets),
+            Action::AddContact => (Capability::Create, Entity::Contacts),
+            Action::AddCompetitor => (Capability::Create, Entity::OpportunityCompetitors),
+            Action::LogCall | Action::FollowUp => (Capability::Create, Entity::Activities),
+            Action::StagePrev | Action::StageNext => (Capability::Edit, Entity::Opportunities),
+            _ => return None,
+        })
+    }
+
+    /// The footer offers this action: it writes nothing, or the user's role may do it.
+    pub fn offers(&self, action: &Action) -> bool {
+        self.needs(action)
+            .is_none_or(|(c, e)| self.source.may(c, e) != Some(false))
+    }
+
+    /// Undoes the user's latest write and says what was undone.
+    fn undo(&mut self) {
+        match self.source.undo() {
+            Ok(None) => self.set_flash("Nothing to undo", false),
+            Ok(Some(done)) if done.conflicted => {
+                self.reload_all();
+                self.set_flash(
+                    format!(
+                        "Undone: {} — someone changed it since: press ! to choose",
+                        done.what
+                    ),
+                    true,
+                );
+            }
+            Ok(Some(done)) => {
+                self.reload_all();
+                self.set_flash(format!("Undone: {}", done.what), false);
+            }
+            Err(e) => {
+                self.reload_all();
+                self.set_flash(format!("Cannot undo: {e}"), true);
+            }
+        }
+    }
+
+    /// A form on the stack holds typing that differs from what it opened with.
+    fn form_changed(&self) -> bool {
+        self.dialogs
+            .iter()
+            .any(|d| matches!(d, Dialog::Form(f) if f.is_changed()))
+    }
+
+    /// Asks before a changed form's typing is thrown away.
+    fn ask_discard(&mut self, purpose: Purpose) {
+        let question = if purpose == Purpose::DiscardAndQuit {
+            "Quit and discard the changes typed in the form?"
+        } else {
+            "Discard changes?"
+        };
+        self.dialogs.push(Dialog::Confirm(Confirm::new(
+            "Unsaved changes",
+            vec![question.into()],
+            purpose,
+        )));
     }
 }

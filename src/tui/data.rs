@@ -3,7 +3,7 @@
 //! filled from fixtures (tests/support). Every call is local and quick; none waits for the
 //! network.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_server::schema::Entity;
@@ -217,10 +217,65 @@ pub struct Reminders {
 pub struct SourceStatus {
     /// Local writes not yet accepted by the server.
     pub pending: usize,
+    /// Local writes the server refused (they stay until fixed or discarded).
+    pub refused: usize,
     pub conflicts: usize,
     pub last_sync: Option<DateTime<Utc>>,
     /// None when the source cannot tell; the sync engine's messages decide then.
     pub online: Option<bool>,
+}
+
+/// A write of this user not yet accepted by the server, as the outbox review lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingWrite {
+    /// The outbox entry (for retry and discard; never shown).
+    pub seq: i64,
+    pub entity: Entity,
+    pub record_id: String,
+    /// What was done: create, update, delete, restore.
+    pub action: &'static str,
+    /// The record's number and name.
+    pub label: String,
+    /// Why the server refused it, when it did.
+    pub refused: Option<String>,
+    /// It waits for a conflict to be resolved.
+    pub conflict: bool,
+}
+
+/// What an undo did, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoDone {
+    /// "edit of customer C000123 上海东华".
+    pub what: String,
+    /// Someone changed the record since: the undo waits as a conflict.
+    pub conflicted: bool,
+}
+
+/// What the signed-in user's role may do, per entity, as the server said at sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    Create,
+    Edit,
+    Delete,
+}
+
+/// What the screens say when a key asks for what the role may not do.
+pub fn denied(capability: Capability, entity: Entity) -> String {
+    format!(
+        "Your role may not {} {} (the server refuses it)",
+        capability.name(),
+        entity.name().replace('_', " ")
+    )
+}
+
+impl Capability {
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Create => "create",
+            Capability::Edit => "edit",
+            Capability::Delete => "delete",
+        }
+    }
 }
 
 /// A local change the server refused because the record changed there meanwhile.
@@ -234,6 +289,8 @@ pub struct Conflict {
     /// The server's current record.
     pub theirs: Record,
     pub message: String,
+    /// When the server's copy last changed (shown in the user's zone).
+    pub changed_at: Option<DateTime<Utc>>,
 }
 
 /// A window of any entity's records, for the generic list (`:list ENTITY`).
@@ -364,6 +421,31 @@ pub trait DataSource {
     fn delete(&mut self, entity: Entity, id: &str) -> Result<(), WriteError>;
     fn status(&self) -> SourceStatus;
     fn conflicts(&self) -> Result<Vec<Conflict>, DataError>;
+    /// Why the server refused a write on a record, by record id (lists mark those rows).
+    fn refusals(&self) -> HashMap<String, String> {
+        HashMap::new()
+    }
+    /// This user's writes not yet accepted: pending, refused, in conflict.
+    fn pending_writes(&self) -> Result<Vec<PendingWrite>, DataError> {
+        Ok(Vec::new())
+    }
+    /// Sends a refused write again.
+    fn retry_write(&mut self, _seq: i64) -> Result<(), WriteError> {
+        Err(WriteError::Storage("this source keeps no outbox".into()))
+    }
+    /// Drops a write; the server's copy of its record comes back.
+    fn discard_write(&mut self, _seq: i64) -> Result<(), WriteError> {
+        Err(WriteError::Storage("this source keeps no outbox".into()))
+    }
+    /// Undoes this user's latest write not undone yet; None when there is none.
+    fn undo(&mut self) -> Result<Option<UndoDone>, WriteError> {
+        Ok(None)
+    }
+    /// What the user's role may do with records of `entity`, as the server said (None: not
+    /// known, the server decides).
+    fn may(&self, _capability: Capability, _entity: Entity) -> Option<bool> {
+        None
+    }
     /// Settles a conflict with the fields chosen (a full record or a patch).
     fn resolve_conflict(&mut self, conflict_id: &str, chosen: Record) -> Result<(), WriteError>;
 }

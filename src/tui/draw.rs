@@ -14,6 +14,12 @@ pub fn row_mark(buf: &mut Buffer, x: u16, y: u16, style: Style) {
     put(buf, x, y, 1, "•", style);
 }
 
+/// A row whose record has a write the server refused: ⚠ in the mark's column (the review,
+/// `:outbox`, says why).
+pub fn refused_mark(buf: &mut Buffer, x: u16, y: u16, style: Style) {
+    put(buf, x, y, 1, "⚠", style);
+}
+
 /// Writes `s` at (x, y) in at most `width` columns, "…" when cut. Returns the columns used.
 pub fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, s: &str, style: Style) -> u16 {
     if width == 0 || !buf.area.contains((x, y).into()) {

@@ -5,6 +5,7 @@
 
 use super::action::Pane;
 use super::panes::customer360::Customer360;
+use super::panes::outbox::OutboxView;
 use super::panes::record::RecordView;
 use super::panes::records::RecordList;
 use super::panes::ticket::TicketView;
@@ -17,6 +18,7 @@ pub enum Opened {
     Ticket(TicketView),
     List(RecordList),
     Record(RecordView),
+    Outbox(OutboxView),
 }
 
 impl Opened {
@@ -29,6 +31,7 @@ impl Opened {
             Place::Ticket(id) => Some(Opened::Ticket(TicketView::new(&id))),
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
+            Place::Outbox => Some(Opened::Outbox(OutboxView::default())),
         }
     }
 
@@ -38,6 +41,7 @@ impl Opened {
             Opened::Ticket(s) => s,
             Opened::List(s) => s,
             Opened::Record(s) => s,
+            Opened::Outbox(s) => s,
         }
     }
 
@@ -47,6 +51,7 @@ impl Opened {
             Opened::Ticket(s) => s,
             Opened::List(s) => s,
             Opened::Record(s) => s,
+            Opened::Outbox(s) => s,
         }
     }
 }

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use super::data::*;
 use super::sla;
-use crate::replica::{Keep, LocalQuery, Replica, ReplicaError};
+use crate::replica::{EntryState, Keep, LocalQuery, Replica, ReplicaError};
 
 /// Records read per page when a screen needs all that match.
 const PAGE: usize = 2000;
@@ -60,6 +60,7 @@ fn write_error(e: ReplicaError) -> WriteError {
             WriteError::Invalid(all)
         }
         ReplicaError::NotFound { entity, .. } => WriteError::NotFound(entity.noun()),
+        ReplicaError::Forbidden(why) => WriteError::Forbidden(why),
         other => WriteError::Storage(other.to_string()),
     }
 }
@@ -740,10 +741,66 @@ impl DataSource for ReplicaSource {
         Ok(())
     }
 
+    fn refusals(&self) -> HashMap<String, String> {
+        self.replica.refusals().unwrap_or_default()
+    }
+
+    fn pending_writes(&self) -> Result<Vec<PendingWrite>, DataError> {
+        let conflicted: HashSet<(Entity, String)> = self
+            .replica
+            .conflicts()
+            .map_err(storage)?
+            .into_iter()
+            .map(|c| (c.entity, c.id))
+            .collect();
+        let mut out = Vec::new();
+        for e in self.replica.outbox().map_err(storage)? {
+            let label = self.replica.entry_label(&e).map_err(storage)?;
+            out.push(PendingWrite {
+                seq: e.seq,
+                entity: e.entity,
+                action: e.op.as_str(),
+                label,
+                refused: (e.state == EntryState::Failed)
+                    .then(|| e.last_error.clone().unwrap_or_default()),
+                conflict: e.state == EntryState::Conflict
+                    || conflicted.contains(&(e.entity, e.record_id.clone())),
+                record_id: e.record_id,
+            });
+        }
+        Ok(out)
+    }
+
+    fn retry_write(&mut self, seq: i64) -> Result<(), WriteError> {
+        self.replica.retry(seq, false).map_err(write_error)?;
+        self.wrote();
+        Ok(())
+    }
+
+    fn discard_write(&mut self, seq: i64) -> Result<(), WriteError> {
+        self.replica.discard(seq).map_err(write_error)?;
+        self.wrote();
+        Ok(())
+    }
+
+    fn undo(&mut self) -> Result<Option<UndoDone>, WriteError> {
+        let done = self.replica.undo().map_err(write_error)?;
+        self.wrote();
+        Ok(done.map(|u| UndoDone {
+            what: u.describe(),
+            conflicted: u.conflicted,
+        }))
+    }
+
+    fn may(&self, capability: Capability, entity: Entity) -> Option<bool> {
+        self.replica.may(capability.name(), entity).ok().flatten()
+    }
+
     fn status(&self) -> SourceStatus {
         match self.replica.status() {
             Ok(s) => SourceStatus {
                 pending: s.pending_writes,
+                refused: s.failed_writes,
                 conflicts: s.conflicts,
                 last_sync: s
                     .last_sync_at
@@ -765,23 +822,28 @@ impl DataSource for ReplicaSource {
                 .or_insert_with(|| {
                     let mut theirs = Record::new();
                     // The record's name, for the chooser's title.
-                    if let Ok(Some(current)) = self.replica.get(c.entity, &c.id) {
-                        for f in ["name", "subject", "number"] {
+                    let current = self.replica.get(c.entity, &c.id).ok().flatten();
+                    if let Some(current) = &current {
+                        for f in ["name", "subject", "number", "code"] {
                             if let Some(v) = current.fields.get(f) {
                                 theirs.insert(f.to_string(), v.clone());
                             }
                         }
                     }
+                    // The view keeps the server's system fields: when its copy last changed.
+                    let changed_at = current
+                        .as_ref()
+                        .and_then(|r| r.text("updated_at"))
+                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&Utc));
                     Conflict {
                         id: format!("{}:{}", c.entity.name(), c.id),
                         entity: c.entity,
                         record_id: c.id.clone(),
                         mine: Record::new(),
                         theirs,
-                        message: format!(
-                            "changed on the server (version {}) since you edited it",
-                            c.theirs_version
-                        ),
+                        message: "changed on the server since you edited it".to_string(),
+                        changed_at,
                     }
                 });
             entry.mine.insert(c.field.clone(), c.mine);

@@ -10,7 +10,7 @@ use ratatui::layout::{Position, Rect};
 use serde_json::Value;
 
 use super::action::{Action, Effect, Pane};
-use super::data::{DataError, DataSource, Record, WriteError, text};
+use super::data::{Capability, DataError, DataSource, Record, WriteError, denied, text};
 use super::dialogs::{Choice, Confirm, Dialog, Form, Purpose};
 use super::keymap::Mode;
 use super::view::{Me, People, View};
@@ -33,6 +33,8 @@ pub enum Place {
         entity: Entity,
         id: String,
     },
+    /// The review of unsent and refused changes.
+    Outbox,
 }
 
 /// What a screen asks of the app.
@@ -98,6 +100,11 @@ pub trait Screen {
     fn gone(&self) -> bool {
         false
     }
+    /// The kind of record its new/edit/delete keys act on, when one kind: the app offers
+    /// those keys only when the user's role may use them.
+    fn entity(&self) -> Option<Entity> {
+        None
+    }
 }
 
 /// What a screen may use while handling an action.
@@ -134,8 +141,31 @@ impl Ctx<'_> {
         self.out.push(Msg::Error(e.to_string()));
     }
 
+    /// Opens a dialog; a create or edit form only when the user's role may do that (else the
+    /// reason is shown).
     pub fn open(&mut self, d: Dialog) {
+        if let Dialog::Form(form) = &d {
+            let need = match &form.purpose {
+                Purpose::Create(e) => Some((Capability::Create, *e)),
+                Purpose::Edit(e, _) => Some((Capability::Edit, *e)),
+                _ => None,
+            };
+            if let Some((capability, entity)) = need
+                && !self.permits(capability, entity)
+            {
+                return;
+            }
+        }
         self.dialogs.push(d);
+    }
+
+    /// May the user's role do this, as the server said? When not, says so.
+    pub fn permits(&mut self, capability: Capability, entity: Entity) -> bool {
+        if self.source.may(capability, entity) == Some(false) {
+            self.error(denied(capability, entity));
+            return false;
+        }
+        true
     }
 
     /// Closes the dialog on top.
@@ -226,6 +256,9 @@ impl Ctx<'_> {
     }
 
     pub fn confirm_delete(&mut self, entity: Entity, id: &str, what: &str) {
+        if !self.permits(Capability::Delete, entity) {
+            return;
+        }
         let c = Confirm::new(
             format!("Delete {}", entity.noun()),
             vec![
@@ -242,6 +275,9 @@ impl Ctx<'_> {
     }
 
     pub fn confirm_delete_many(&mut self, entity: Entity, ids: Vec<String>) {
+        if !self.permits(Capability::Delete, entity) {
+            return;
+        }
         let n = ids.len();
         let c = Confirm::new(
             format!("Delete {n} {}", entity.name()),

@@ -178,6 +178,12 @@ fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
     if app.status.pending > 0 {
         parts.push((format!("↑{} pending ", app.status.pending), Role::Warn));
     }
+    if app.status.refused > 0 {
+        parts.push((
+            format!("⚠ {} refused (g o) ", app.status.refused),
+            Role::Danger,
+        ));
+    }
     if app.status.conflicts > 0 {
         parts.push((
             format!(
@@ -217,7 +223,10 @@ fn footer_keys(app: &App, buf: &mut Buffer, area: Rect) {
     draw::fill(buf, area, theme.style(Role::Footer));
     let hints = app.keymap.hints(&app.modes());
     let mut x = area.x + 1;
-    for (keys, hint, action) in hints.into_iter().filter(|(_, _, a)| applies(app, a)) {
+    for (keys, hint, action) in hints
+        .into_iter()
+        .filter(|(_, _, a)| applies(app, a) && app.offers(a))
+    {
         let hint = label(app, &action, hint);
         let need = crate::text::width(&keys) + crate::text::width(&hint) + 3;
         if usize::from(x) + need > usize::from(area.right()) {

@@ -1,6 +1,8 @@
 //! What drawing needs besides a screen's own state: the theme, the clock, the users and who is
 //! signed in. Dialogs and screens draw from it; it depends on nothing of theirs.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use crm_server::access::Role;
 use serde_json::Value;
@@ -84,4 +86,6 @@ pub struct View<'a> {
     pub zone: Zone,
     pub people: &'a People,
     pub me: &'a Me,
+    /// Why the server refused a write, by record id: lists mark those rows, views say why.
+    pub refused: &'a HashMap<String, String>,
 }

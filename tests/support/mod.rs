@@ -541,6 +541,24 @@ impl DataSource for TestSource {
     fn resolve_conflict(&mut self, conflict_id: &str, chosen: Record) -> Result<(), WriteError> {
         self.inner.resolve_conflict(conflict_id, chosen)
     }
+    fn refusals(&self) -> std::collections::HashMap<String, String> {
+        self.inner.refusals()
+    }
+    fn pending_writes(&self) -> Result<Vec<crm::tui::data::PendingWrite>, DataError> {
+        self.inner.pending_writes()
+    }
+    fn retry_write(&mut self, seq: i64) -> Result<(), WriteError> {
+        self.inner.retry_write(seq)
+    }
+    fn discard_write(&mut self, seq: i64) -> Result<(), WriteError> {
+        self.inner.discard_write(seq)
+    }
+    fn undo(&mut self) -> Result<Option<crm::tui::data::UndoDone>, WriteError> {
+        self.inner.undo()
+    }
+    fn may(&self, capability: crm::tui::data::Capability, entity: Entity) -> Option<bool> {
+        self.inner.may(capability, entity)
+    }
 }
 
 /// Every fixture record is what the server sends: the system fields and exactly the fields its

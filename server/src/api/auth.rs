@@ -113,6 +113,7 @@ async fn login(
             Ok::<_, ApiError>(tx.get(Entity::Users, &who.id)?.map(|s| s.record))
         })
         .await?
+        .map(|user| with_capabilities(user, actor.role))
         .ok_or(ApiError::BadCredentials)?;
     tracing::info!(username = %actor.username, "signed in");
     Ok(axum::Json(
@@ -146,5 +147,21 @@ async fn me(State(state): State<AppState>, user: AuthUser) -> Result<axum::Json<
         .read(move |tx| tx.get(Entity::Users, &id))
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    Ok(axum::Json(Value::Object(record.record)))
+    Ok(axum::Json(Value::Object(with_capabilities(
+        record.record,
+        user.0.role,
+    ))))
+}
+
+/// The signed-in user's record with what their role may do per entity
+/// (`access::capabilities`), so screens offer only those actions.
+fn with_capabilities(
+    mut user: serde_json::Map<String, Value>,
+    role: crate::access::Role,
+) -> serde_json::Map<String, Value> {
+    user.insert(
+        "capabilities".into(),
+        Value::Object(crate::access::capabilities(role)),
+    );
+    user
 }

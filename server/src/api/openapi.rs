@@ -387,6 +387,14 @@ fn entity_paths(entity: Entity, paths: &mut Map<String, Value>) {
                    "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {"deleted": {"type": "string", "format": "uuid"}}, "required": ["deleted"]}))}),
                                       errors(&statuses(&[400, 403, 404, 409, 412, 422])))},
     }));
+    if !id_param {
+        let mut restore_params = one;
+        restore_params.push(idempotency_header());
+        paths.insert(format!("{base}/{{id}}/restore"), json!({
+            "post": {"operationId": format!("restore_{name}"), "summary": format!("Bring back a deleted {} as it was (undo of a delete; whoever may delete it)", entity.noun()), "tags": [name], "parameters": restore_params,
+                     "responses": merge(json!({"200": ok(reference(entity))}), errors(&statuses(&[400, 403, 404, 409, 422])))},
+        }));
+    }
 }
 
 fn merge(mut a: Value, b: Value) -> Value {

@@ -9,7 +9,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{entity}", get(list).post(create))
         .route("/{entity}/{id}", get(get_one).patch(update).delete(remove))
+        .route("/{entity}/{id}/restore", post(restore))
         .route("/audit/{entity}/{id}", get(audit))
         .route(
             "/tickets/{ticket}/comments",
@@ -484,6 +485,30 @@ async fn remove(
     let entity = entity_of(&entity)?;
     let id = check_id(entity, &id);
     delete_entity(state, bearer, headers, entity, id).await
+}
+
+/// `POST /{entity}/{id}/restore`: a deleted record back (the undo of a delete).
+async fn restore(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path((entity, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let entity = entity_of(&entity)?;
+    let id = check_id(entity, &id);
+    let request = json!({"op": "restore", "entity": entity.name(), "id": id.as_ref().ok()});
+    idempotent_write(
+        &state,
+        &bearer,
+        &headers,
+        entity,
+        request,
+        move |tx, actor| {
+            let record = service::restore(tx, actor, entity, &id?)?;
+            Ok((StatusCode::OK, Value::Object(record)))
+        },
+    )
+    .await
 }
 
 async fn audit(

@@ -305,6 +305,42 @@ pub fn delete(
     tombstone(tx, actor, entity, current, old_set)
 }
 
+/// Brings a deleted record back as it was when deleted (an undo of the delete): only someone who
+/// may delete it in that state may restore it, and its links must still name live records. What
+/// was deleted along with it (a customer's contacts, deals) stays deleted.
+pub fn restore(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<Record, ApiError> {
+    let stored = tx
+        .get(entity, id)?
+        .ok_or(ApiError::NotFound(entity.noun()))?;
+    let lookup = TxLookup(tx);
+    let mut record = stored.record;
+    let read = access::read_set(entity, &record, &lookup);
+    // Someone who never saw it learns nothing of it: the same answer as for no record.
+    access::may_delete(actor, entity, &record, &read, &lookup).map_err(|d| denied(entity, d))?;
+    if !stored.deleted {
+        return Err(ApiError::Conflict {
+            message: format!("this {} is not deleted", entity.noun()),
+            existing: None,
+        });
+    }
+    check_links(tx, entity, &record, None)?;
+    access::may_hold(actor, entity, &record, &lookup).map_err(|d| denied(entity, d))?;
+    let version = record.get("version").and_then(Value::as_i64).unwrap_or(0);
+    record.insert("version".into(), json!(version + 1));
+    record.insert("updated_at".into(), Value::String(format_time(now())));
+    tx.update(entity, &record, &hidden_columns(entity, &record), false)?;
+    tx.set_read_set(entity, id, &read)?;
+    tx.record_change(entity, id, &BTreeSet::new())?;
+    tx.audit(&AuditEntry {
+        actor_id: Some(actor.id.clone()),
+        action: "restore",
+        entity: Some(entity),
+        record_id: Some(id.to_string()),
+        changes: None,
+    })?;
+    Ok(record)
+}
+
 /// Marks a record deleted, tells everyone who could see it, and does the same to what hangs off
 /// it (a deleted customer takes its contacts, opportunities, activities and tickets along).
 fn tombstone(

@@ -2,7 +2,7 @@
 //! pick-list, the conflict chooser) or an answer for the screen in view, which opened it.
 
 use super::App;
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Effect};
 use crate::tui::data::Record;
 use crate::tui::dialogs::{ConflictChooser, Dialog, Outcome, Purpose};
 use crate::tui::flows;
@@ -24,6 +24,13 @@ impl App {
         let Some(top) = self.dialogs.last_mut() else {
             return;
         };
+        // Esc on a form whose typing changed asks first; an unchanged form closes at once.
+        if action == Action::Cancel
+            && let Dialog::Form(form) = top
+            && form.is_changed()
+        {
+            return self.ask_discard(Purpose::DiscardForm);
+        }
         let outcome = top.handle(&action, now);
         self.on_outcome(outcome);
     }
@@ -66,6 +73,14 @@ impl App {
             }
             Outcome::Yes => {
                 self.dialogs.pop();
+                match purpose {
+                    Purpose::DiscardForm => {
+                        self.dialogs.pop();
+                        return;
+                    }
+                    Purpose::DiscardAndQuit => return self.effects.push(Effect::Quit),
+                    _ => {}
+                }
                 Answer::Yes
             }
             Outcome::Save => Answer::Save,

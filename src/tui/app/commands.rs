@@ -68,6 +68,8 @@ impl App {
             }
             Command::Sync => self.global_or_screen(Action::Sync),
             Command::Conflicts => self.open_conflicts(),
+            Command::Outbox => out.push(Msg::Go(Place::Outbox)),
+            Command::Undo => self.global_or_screen(Action::Undo),
             Command::Help => self.global_or_screen(Action::Help),
             Command::Sort(s) => {
                 self.show_root(Pane::Customers);

@@ -13,7 +13,11 @@ impl App {
     /// The clock moved on: a message past its moment goes.
     pub(super) fn tick(&mut self, now: DateTime<Utc>) {
         self.now = now;
+        let before = (self.status.pending, self.status.refused);
         self.status = self.source.status();
+        if (self.status.pending, self.status.refused) != before {
+            self.refusals = self.source.refusals();
+        }
         if self.flash.as_ref().is_some_and(|f| !f.live(now)) {
             self.flash = None;
         }
@@ -58,11 +62,13 @@ impl App {
                     true,
                 );
             }
-            SyncStatus::Rejected { message } => {
-                self.set_flash(format!("the server refused a change: {message}"), true)
-            }
+            SyncStatus::Rejected { message } => self.set_flash(
+                format!("the server refused a change: {message} (g o to fix or discard)"),
+                true,
+            ),
             SyncStatus::Notice { message, error } => self.set_flash(message, error),
         }
         self.status = self.source.status();
+        self.refusals = self.source.refusals();
     }
 }

@@ -18,6 +18,10 @@ pub enum Command {
     Theme(String),
     Sync,
     Conflicts,
+    /// The review of unsent and refused changes.
+    Outbox,
+    /// Undo the latest write.
+    Undo,
     Help,
     Sort(CustomerSort),
     Scope(TicketScope),
@@ -40,6 +44,8 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
     ("conflicts", &[]),
+    ("outbox", &["unsent", "refused"]),
+    ("undo", &[]),
     ("sort", &[]),
     ("view", &[]),
     ("help", &["keys", "h"]),
@@ -112,6 +118,8 @@ pub fn parse(line: &str) -> Result<Command, String> {
         }
         "sync" => Command::Sync,
         "conflicts" => Command::Conflicts,
+        "outbox" => Command::Outbox,
+        "undo" => Command::Undo,
         "help" => Command::Help,
         "sort" => {
             let s = need("a field: name, code, level or updated")?;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::Outcome;
 use crate::tui::action::Action;
-use crate::tui::data::{Conflict, Record, text};
+use crate::tui::data::{Conflict, Record};
 use crate::tui::draw;
 use crate::tui::theme::Role;
 use crate::tui::view::View;
@@ -152,15 +152,18 @@ impl ConflictChooser {
             );
             return;
         };
-        let name = [
-            text(&conflict.theirs, "name"),
-            text(&conflict.theirs, "subject"),
-            text(&conflict.theirs, "number"),
-        ]
-        .into_iter()
-        .find(|s| !s.is_empty())
-        .unwrap_or(&conflict.record_id);
-        let head = format!("{} {} — {}", conflict.entity.noun(), name, conflict.message);
+        // Named as people know it (its number and name), as `crm conflicts list` names it.
+        let name = crate::replica::record_label(conflict.entity, &conflict.theirs);
+        let when = conflict
+            .changed_at
+            .map(|t| format!(" (the server's copy changed {})", view.zone.datetime(t)))
+            .unwrap_or_default();
+        let head = format!(
+            "{} {} — {}{when}",
+            conflict.entity.noun(),
+            name,
+            conflict.message
+        );
         draw::put(
             buf,
             inner.x + 1,
@@ -268,6 +271,7 @@ mod tests {
             mine: mine.as_object().cloned().unwrap(),
             theirs: theirs.as_object().cloned().unwrap(),
             message: String::new(),
+            changed_at: None,
         };
         let mut c = ConflictChooser::new(vec![conflict]);
         let fields: Vec<&str> = c.rows.iter().map(|r| r.field.as_str()).collect();

@@ -204,6 +204,11 @@ impl Form {
     }
 
     /// An edit sends only the fields changed; a create sends all that are filled in.
+    /// Some field differs from what the form opened with: closing it would lose typing.
+    pub fn is_changed(&self) -> bool {
+        self.fields.iter().any(FormField::changed)
+    }
+
     pub fn is_edit(&self) -> bool {
         matches!(self.purpose, Purpose::Edit(..))
     }

@@ -76,6 +76,12 @@ pub enum Purpose {
     AddCompetitor {
         opportunity: String,
     },
+    /// Discarding this outbox entry (the review of unsent changes).
+    DiscardWrite(i64),
+    /// Closing a form whose fields were changed.
+    DiscardForm,
+    /// Quitting (Ctrl-C) with a changed form open.
+    DiscardAndQuit,
     Info,
 }
 

@@ -428,6 +428,10 @@ impl Screen for CalendarPane {
         Mode::Calendar
     }
 
+    fn entity(&self) -> Option<Entity> {
+        Some(Entity::Activities)
+    }
+
     fn crumb(&self) -> String {
         "Calendar".into()
     }

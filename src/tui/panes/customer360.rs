@@ -405,6 +405,26 @@ impl Screen for Customer360 {
 
     fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
         self.draw(buf, area, view);
+        // A write of this customer the server refused: said in place, on the bottom line.
+        if let Some(reason) = view.refused.get(text(&self.customer, "id"))
+            && area.height > 2
+        {
+            let line = format!("⚠ refused by the server: {reason} (g o to fix or discard)");
+            let y = area.bottom() - 1;
+            crate::tui::draw::fill(
+                buf,
+                Rect::new(area.x, y, area.width, 1),
+                view.theme.style(crate::tui::theme::Role::Text),
+            );
+            crate::tui::draw::put(
+                buf,
+                area.x + 1,
+                y,
+                area.width.saturating_sub(2),
+                &line,
+                view.theme.style(crate::tui::theme::Role::Danger),
+            );
+        }
     }
 
     fn mode(&self) -> Mode {

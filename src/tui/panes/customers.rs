@@ -442,6 +442,10 @@ impl Screen for CustomersPane {
         Mode::Customers
     }
 
+    fn entity(&self) -> Option<Entity> {
+        Some(Entity::Customers)
+    }
+
     fn crumb(&self) -> String {
         "Customers".into()
     }
@@ -613,6 +617,8 @@ impl CustomersPane {
             draw::columns(buf, area.x + 1, y, &row);
             if self.list.is_marked(customer) {
                 draw::row_mark(buf, area.x, y, cell_style(theme, Role::Accent, selected));
+            } else if view.refused.contains_key(crate::tui::data::id(customer)) {
+                draw::refused_mark(buf, area.x, y, cell_style(theme, Role::Danger, selected));
             }
         }
     }

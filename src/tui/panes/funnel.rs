@@ -778,6 +778,10 @@ impl Screen for FunnelPane {
         Mode::Funnel
     }
 
+    fn entity(&self) -> Option<Entity> {
+        Some(Entity::Opportunities)
+    }
+
     fn crumb(&self) -> String {
         "Funnel".into()
     }

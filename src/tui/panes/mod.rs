@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod customer360;
 pub mod customers;
 pub mod funnel;
+pub mod outbox;
 pub mod record;
 pub mod records;
 pub mod ticket;

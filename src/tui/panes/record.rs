@@ -116,6 +116,21 @@ impl RecordView {
                 &shown,
                 theme.style(Role::Input),
             );
+        } else if let Some(reason) = view.refused.get(&self.id) {
+            // A write of this record the server refused: said in place, with its reason.
+            let head = format!(
+                "⚠ {} · {} — refused by the server: {reason} (g o to fix or discard)",
+                self.entity.noun(),
+                self.title()
+            );
+            draw::put(
+                buf,
+                area.x + 1,
+                area.y,
+                area.width.saturating_sub(2),
+                &head,
+                theme.style(Role::Danger),
+            );
         } else {
             let head = format!("{} · {}", self.entity.noun(), self.title());
             draw::put(
@@ -337,6 +352,10 @@ impl Screen for RecordView {
 
     fn mode(&self) -> Mode {
         Mode::Record
+    }
+
+    fn entity(&self) -> Option<Entity> {
+        Some(self.entity)
     }
 
     fn crumb(&self) -> String {

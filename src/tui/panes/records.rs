@@ -321,6 +321,8 @@ impl RecordList {
             draw::columns(buf, area.x + 1, y, &row);
             if self.list.is_marked(r) {
                 draw::row_mark(buf, area.x, y, cell_style(theme, Role::Accent, selected));
+            } else if view.refused.contains_key(crate::tui::data::id(r)) {
+                draw::refused_mark(buf, area.x, y, cell_style(theme, Role::Danger, selected));
             }
         }
     }
@@ -442,6 +444,10 @@ impl Screen for RecordList {
 
     fn mode(&self) -> Mode {
         Mode::Records
+    }
+
+    fn entity(&self) -> Option<Entity> {
+        Some(self.entity)
     }
 
     fn crumb(&self) -> String {

@@ -239,6 +239,10 @@ impl Screen for TicketView {
         Mode::Ticket
     }
 
+    fn entity(&self) -> Option<Entity> {
+        Some(Entity::Tickets)
+    }
+
     fn crumb(&self) -> String {
         // A ticket opened here has no number until the server gives it one.
         match text(&self.ticket, "number") {

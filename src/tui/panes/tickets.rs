@@ -343,6 +343,8 @@ impl TicketsPane {
             draw::columns(buf, area.x + 1, y, &row);
             if self.list.is_marked(t) {
                 draw::row_mark(buf, area.x, y, cell_style(theme, Role::Accent, selected));
+            } else if view.refused.contains_key(crate::tui::data::id(t)) {
+                draw::refused_mark(buf, area.x, y, cell_style(theme, Role::Danger, selected));
             }
         }
     }
@@ -376,6 +378,10 @@ impl Screen for TicketsPane {
 
     fn mode(&self) -> Mode {
         Mode::Tickets
+    }
+
+    fn entity(&self) -> Option<Entity> {
+        Some(Entity::Tickets)
     }
 
     fn crumb(&self) -> String {
