@@ -155,7 +155,8 @@ pub fn read_set(
         | Entity::Users
         | Entity::Stages
         | Entity::Competitors
-        | Entity::CompetitorProducts => {
+        | Entity::CompetitorProducts
+        | Entity::LevelSettings => {
             set.insert(ALL.to_string());
         }
         Entity::Customers => {
@@ -218,7 +219,7 @@ pub fn write_set(
 ) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     match entity {
-        Entity::Teams | Entity::Users => {}
+        Entity::Teams | Entity::Users | Entity::LevelSettings => {}
         Entity::Stages => {
             set.insert(MANAGERS.to_string());
         }
@@ -301,7 +302,7 @@ pub fn may_hold_from(
         }
     };
     match entity {
-        Entity::Teams | Entity::Users => Err(Denied::Forbidden(format!(
+        Entity::Teams | Entity::Users | Entity::LevelSettings => Err(Denied::Forbidden(format!(
             "only an admin may change {}",
             entity.name()
         ))),

@@ -19,6 +19,7 @@ mod outbox_lifecycle;
 mod overlay;
 mod prepared_row;
 mod query;
+mod reminders;
 mod rows;
 pub mod schema;
 pub mod search;
@@ -39,6 +40,7 @@ pub use error::ReplicaError;
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use prepared_row::PreparedRow;
 pub use query::LocalQuery;
+pub use reminders::LastContact;
 pub use signal::local_writes;
 
 use crm_server::schema::Entity;

@@ -144,7 +144,7 @@ impl App {
             flash: None,
             customers: CustomersPane::default(),
             funnel: FunnelPane::default(),
-            calendar: CalendarPane::new(now.date_naive(), options.quiet_days.clone()),
+            calendar: CalendarPane::new(now.date_naive()),
             history: Default::default(),
             dialogs: Vec::new(),
             command: None,

@@ -183,10 +183,6 @@ pub struct ReminderQuery {
     pub now: DateTime<Utc>,
     /// Whose reminders: the signed-in user's customers and activities (None: all visible).
     pub owner: Option<String>,
-    /// Customers of this level with no activity for this many days.
-    pub quiet_days: Vec<(String, u32)>,
-    /// At most this many of each kind.
-    pub limit: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -206,6 +202,7 @@ pub struct QuietCustomer {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reminders {
+    /// Every one found, not a first few: the lists are the counts.
     pub birthdays: Vec<Birthday>,
     /// Activities whose due time has passed and that are not done.
     pub overdue: Vec<Record>,

@@ -128,8 +128,6 @@ pub struct TuiOptions {
     pub initial_pane: Pane,
     /// A caller's phone number: open that customer, or a new-customer form with the number.
     pub pop: Option<String>,
-    /// Reminders: customers of this level not contacted for this many days.
-    pub quiet_days: Vec<(String, u32)>,
     /// No colours at all (also set when the NO_COLOR environment variable is non-empty).
     pub no_color: bool,
     pub sync_now: Option<SyncTrigger>,
@@ -145,7 +143,6 @@ impl std::fmt::Debug for TuiOptions {
             .field("keymap", &self.keymap)
             .field("initial_pane", &self.initial_pane)
             .field("pop", &self.pop)
-            .field("quiet_days", &self.quiet_days)
             .field("no_color", &self.no_color)
             .field("sync_now", &self.sync_now.is_some())
             .finish()
@@ -162,21 +159,10 @@ impl Default for TuiOptions {
             keymap: keymap::Overrides::new(),
             initial_pane: Pane::Customers,
             pop: None,
-            quiet_days: default_quiet_days(),
             no_color: false,
             sync_now: None,
         }
     }
-}
-
-/// A 7, B 14, C 30, D 60 days.
-pub fn default_quiet_days() -> Vec<(String, u32)> {
-    vec![
-        ("A".into(), 7),
-        ("B".into(), 14),
-        ("C".into(), 30),
-        ("D".into(), 60),
-    ]
 }
 
 /// True when NO_COLOR is set to something (https://no-color.org).

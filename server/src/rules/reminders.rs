@@ -68,7 +68,25 @@ pub fn last_contact<'a>(
         .max()
 }
 
-/// How many days a customer of `level` may go without contact, from the user's settings
+/// Days without contact per level when an admin has set none (`level_settings`).
+pub const DEFAULT_QUIET_DAYS: [(&str, u32); 4] = [("A", 7), ("B", 14), ("C", 30), ("D", 60)];
+
+/// The days per level in force: the admin's `level_settings` records over the defaults.
+pub fn quiet_days_in_force(settings: &[Record]) -> Vec<(String, u32)> {
+    DEFAULT_QUIET_DAYS
+        .iter()
+        .map(|(level, days)| {
+            let set = settings
+                .iter()
+                .filter(|r| r.get("level").and_then(Value::as_str) == Some(level))
+                .find_map(|r| r.get("quiet_days").and_then(Value::as_u64))
+                .and_then(|d| u32::try_from(d).ok());
+            (level.to_string(), set.unwrap_or(*days))
+        })
+        .collect()
+}
+
+/// How many days a customer of `level` may go without contact, from the settings
 /// (`[("A", 14), ("B", 30)]`); None: its level is not watched.
 pub fn quiet_days(level: &str, by_level: &[(String, u32)]) -> Option<u32> {
     by_level.iter().find(|(l, _)| l == level).map(|(_, d)| *d)
@@ -203,6 +221,21 @@ mod tests {
         // Exactly the limit counts as quiet.
         assert!(is_quiet(Some(now - Duration::days(14)), now, 14));
         assert!(!is_quiet(Some(now - Duration::days(13)), now, 14));
+    }
+
+    #[test]
+    fn an_admins_setting_replaces_its_levels_default_only() {
+        let set = [record(json!({"level": "B", "quiet_days": 3}))];
+        assert_eq!(
+            quiet_days_in_force(&set),
+            vec![
+                ("A".to_string(), 7),
+                ("B".to_string(), 3),
+                ("C".to_string(), 30),
+                ("D".to_string(), 60)
+            ]
+        );
+        assert_eq!(quiet_days_in_force(&[])[1], ("B".to_string(), 14));
     }
 
     #[test]

@@ -37,7 +37,6 @@ pub struct CalendarPane {
     /// The chosen item: within the cursor's day (month, week) or the whole agenda.
     pub item: usize,
     pub reminders: Reminders,
-    pub quiet_days: Vec<(String, u32)>,
     names: HashMap<String, String>,
 }
 
@@ -74,7 +73,7 @@ fn midnight(d: NaiveDate) -> chrono::DateTime<chrono::Utc> {
 }
 
 impl CalendarPane {
-    pub fn new(today: NaiveDate, quiet_days: Vec<(String, u32)>) -> CalendarPane {
+    pub fn new(today: NaiveDate) -> CalendarPane {
         CalendarPane {
             view: CalView::Month,
             cursor: today,
@@ -84,7 +83,6 @@ impl CalendarPane {
             line: FilterLine::default(),
             item: 0,
             reminders: Reminders::default(),
-            quiet_days,
             names: HashMap::new(),
         }
     }
@@ -103,8 +101,6 @@ impl CalendarPane {
             to: to - Days::new(1),
             now: ctx.now,
             owner,
-            quiet_days: self.quiet_days.clone(),
-            limit: 20,
         };
         self.reminders = ctx.ok(ctx.source.reminders(&q));
         let ids: Vec<String> = self
