@@ -65,6 +65,8 @@ pub struct Profile {
     pub server: Option<String>,
     pub username: Option<String>,
     pub theme: Option<String>,
+    /// The language labels are shown in: `zh` or `en` (default: the locale's).
+    pub language: Option<String>,
     /// A PEM file of the private CA that signed the server's certificate (CRM_CA_FILE).
     pub ca_file: Option<PathBuf>,
     pub credential_store: StoreChoice,
@@ -89,6 +91,7 @@ pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user
 # server = "https://crm.example.com"
 # username = "li"
 # theme = "dark"                 # dark, light, high-contrast, basic16
+# language = "zh"                # call outcomes and labels: zh or en (default: the locale's)
 # ca_file = "/etc/crm/ca.pem"    # trust a private CA that signed the server's certificate
 # credential_store = "auto"      # auto, keyring, file
 #

@@ -65,6 +65,7 @@ pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliErr
         keymap: profile.keys.clone(),
         initial_pane: pane,
         pop,
+        language: profile.language.clone(),
         sync_now: Some(Arc::new(move || wake.notify_one())),
         ..TuiOptions::default()
     };

@@ -71,9 +71,11 @@ impl Replica {
             Some(o) => (" AND p.owner_id = ?1", vec![SqlValue::Text(o.to_string())]),
             None => ("", Vec::new()),
         };
+        // The record's columns first (as `read_record` reads them), then the customer's name.
+        let (columns, from) = select.split_once(" FROM ").unwrap_or((select, ""));
         let sql = format!(
-            "SELECT q.*, p.name FROM ({select} WHERE c.birthday IS NOT NULL) q \
-             JOIN customers p ON p.id = q.customer_id WHERE 1{owned}"
+            "{columns}, p.name FROM {from} JOIN customers p ON p.id = c.customer_id \
+             WHERE c.birthday IS NOT NULL{owned}"
         );
         let mut stmt = self.db.prepare_cached(&sql)?;
         let name_at = stmt.column_count() - 1;

@@ -112,6 +112,11 @@ pub enum Action {
     Filter,
     ClearFilter,
     LogCall,
+    /// The 360°: log a visit or a meeting held now, in a short form.
+    LogVisit,
+    LogMeeting,
+    /// The 360°: edit the customer itself (`e` edits the chosen item).
+    EditCustomer,
     FollowUp,
     NewTicket,
     NewOpportunity,
@@ -200,6 +205,9 @@ impl Action {
             "filter" => Action::Filter,
             "clear_filter" => Action::ClearFilter,
             "log_call" => Action::LogCall,
+            "log_visit" => Action::LogVisit,
+            "log_meeting" => Action::LogMeeting,
+            "edit_customer" => Action::EditCustomer,
             "follow_up" => Action::FollowUp,
             "new_ticket" => Action::NewTicket,
             "new_opportunity" => Action::NewOpportunity,

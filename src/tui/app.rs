@@ -122,6 +122,7 @@ impl App {
             role: me_record
                 .and_then(|u| Role::parse(text(u, "role")))
                 .unwrap_or(Role::Admin),
+            lang: options.lang(),
         };
         let status = source.status();
         let mut app = App {

@@ -128,6 +128,8 @@ pub struct TuiOptions {
     pub initial_pane: Pane,
     /// A caller's phone number: open that customer, or a new-customer form with the number.
     pub pop: Option<String>,
+    /// The profile's `language` (`zh`, `en`); None: the locale's (LC_ALL, LC_MESSAGES, LANG).
+    pub language: Option<String>,
     /// No colours at all (also set when the NO_COLOR environment variable is non-empty).
     pub no_color: bool,
     pub sync_now: Option<SyncTrigger>,
@@ -143,6 +145,7 @@ impl std::fmt::Debug for TuiOptions {
             .field("keymap", &self.keymap)
             .field("initial_pane", &self.initial_pane)
             .field("pop", &self.pop)
+            .field("language", &self.language)
             .field("no_color", &self.no_color)
             .field("sync_now", &self.sync_now.is_some())
             .finish()
@@ -159,9 +162,25 @@ impl Default for TuiOptions {
             keymap: keymap::Overrides::new(),
             initial_pane: Pane::Customers,
             pop: None,
+            language: None,
             no_color: false,
             sync_now: None,
         }
+    }
+}
+
+impl TuiOptions {
+    /// The language labels are shown in: the profile's, else the locale's.
+    pub fn lang(&self) -> crm_server::rules::call_outcomes::Lang {
+        let locale = || {
+            ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .filter_map(|v| std::env::var(v).ok())
+                .find(|v| !v.is_empty())
+        };
+        crm_server::rules::call_outcomes::Lang::parse(
+            &self.language.clone().or_else(locale).unwrap_or_default(),
+        )
     }
 }
 

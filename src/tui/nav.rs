@@ -26,6 +26,7 @@ impl Opened {
             Place::Customer { id, inbound } => {
                 Some(Opened::Customer(Customer360::new(&id, inbound)))
             }
+            Place::Call { id, pop } => Some(Opened::Customer(Customer360::popped(&id, pop))),
             Place::Ticket(id) => Some(Opened::Ticket(TicketView::new(&id))),
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),

@@ -15,6 +15,14 @@ use super::dialogs::{Choice, Confirm, Dialog, Form, Purpose};
 use super::keymap::Mode;
 use super::view::{Me, People, View};
 
+/// An incoming call: the number that rang and when the screen popped (the call's duration
+/// runs from then to the wrap-up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pop {
+    pub phone: String,
+    pub at: DateTime<Utc>,
+}
+
 /// Where a screen asks the app to go.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Place {
@@ -23,6 +31,11 @@ pub enum Place {
     Customer {
         id: String,
         inbound: bool,
+    },
+    /// A customer's 360° view opened by an incoming call.
+    Call {
+        id: String,
+        pop: Pop,
     },
     Ticket(String),
     /// The generic list of an entity.

@@ -66,6 +66,8 @@ pub struct Me {
     pub id: Option<String>,
     pub username: String,
     pub role: Role,
+    /// The language labels are shown in (call outcomes).
+    pub lang: crm_server::rules::call_outcomes::Lang,
 }
 
 /// What drawing needs besides the screens' own state.
