@@ -163,6 +163,8 @@ pub enum Action {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Tick(DateTime<Utc>),
+    /// An incoming call handed over by `crm pop` (see `crate::pop`): open the caller.
+    Pop(String),
     SyncStatus(SyncStatus),
     /// A command line, as typed after `:`.
     Run(String),

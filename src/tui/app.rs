@@ -66,6 +66,8 @@ pub struct App {
     history: History,
     pub dialogs: Vec<Dialog>,
     pub command: Option<CommandLine>,
+    /// An incoming call that arrived while a dialog was open.
+    waiting_call: Option<String>,
     /// Counts writes, syncs and resizes: a screen that read an older one reloads when shown, so
     /// a write costs one reload.
     generation: u64,
@@ -149,6 +151,7 @@ impl App {
             history: Default::default(),
             dialogs: Vec::new(),
             command: None,
+            waiting_call: None,
             generation: 1,
             effects: Vec::new(),
         };
@@ -335,6 +338,7 @@ impl App {
         match action {
             Action::Quit => self.effects.push(Effect::Quit),
             Action::Tick(now) => self.tick(now),
+            Action::Pop(phone) => self.pop_call(phone),
             Action::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);
                 self.reload_all();
@@ -355,7 +359,32 @@ impl App {
                 }
             }
         }
+        if self.dialogs.is_empty()
+            && self.command.is_none()
+            && let Some(phone) = self.waiting_call.take()
+        {
+            self.pop_call(phone);
+        }
         std::mem::take(&mut self.effects)
+    }
+
+    /// An incoming call: the customers pane opens the caller (or a new customer with the
+    /// number). A dialog or command line being typed in is not thrown away: the call waits
+    /// until it is closed, and the status bar says so.
+    fn pop_call(&mut self, phone: String) {
+        if !self.dialogs.is_empty() || self.command.is_some() {
+            self.set_flash(
+                format!("Incoming call from {phone}: it opens when this dialog is closed"),
+                false,
+            );
+            self.waiting_call = Some(phone);
+            return;
+        }
+        // The caller opens over the customer list, not over the last caller's view.
+        self.show_root(Pane::Customers);
+        let mut out = Vec::new();
+        self.customers.pop(&phone, &mut ctx!(self, out));
+        self.process(out);
     }
 
     pub fn view(&self) -> View<'_> {

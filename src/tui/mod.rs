@@ -130,6 +130,8 @@ pub struct TuiOptions {
     pub pop: Option<String>,
     /// The profile's `language` (`zh`, `en`); None: the locale's (LC_ALL, LC_MESSAGES, LANG).
     pub language: Option<String>,
+    /// Where to listen for calls `crm pop` hands over (`crate::pop`); None: no listening.
+    pub pop_socket: Option<PathBuf>,
     /// No colours at all (also set when the NO_COLOR environment variable is non-empty).
     pub no_color: bool,
     pub sync_now: Option<SyncTrigger>,
@@ -146,6 +148,7 @@ impl std::fmt::Debug for TuiOptions {
             .field("initial_pane", &self.initial_pane)
             .field("pop", &self.pop)
             .field("language", &self.language)
+            .field("pop_socket", &self.pop_socket)
             .field("no_color", &self.no_color)
             .field("sync_now", &self.sync_now.is_some())
             .finish()
@@ -163,6 +166,7 @@ impl Default for TuiOptions {
             initial_pane: Pane::Customers,
             pop: None,
             language: None,
+            pop_socket: None,
             no_color: false,
             sync_now: None,
         }
@@ -197,30 +201,47 @@ pub fn run(
 ) -> anyhow::Result<()> {
     options.no_color |= no_color_from_env();
     let sync_now = options.sync_now.clone();
+    let options_socket = options.pop_socket.clone();
     let mut open_reader = source.reader();
     let mut counter: Option<Counter> = None;
     let mut app = App::new(options, source, Utc::now());
 
+    // Calls handed over by `crm pop`: a listener thread posts them to this loop.
+    let (pop_tx, pops) = std::sync::mpsc::channel::<String>();
+    let _listener = listen_for_calls(options_socket.as_deref(), pop_tx, &mut app);
     let _hook = PanicHook::install();
     let _guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
     // What the first screens asked for (their counts) is done in the first turn of the loop.
     let mut first = app.update(Action::Resize(size.width, size.height));
+    let mut last_tick = std::time::Instant::now();
 
     loop {
         terminal.draw(|frame| app.render(frame))?;
         let mut effects = std::mem::take(&mut first);
-        // Wake at least once a second so SLA countdowns and sync ages stay current.
-        if event::poll(Duration::from_millis(250))? {
+        // Wake at least once a second so SLA countdowns and sync ages stay current; while
+        // listening for calls, often enough that a call is on screen within a frame or three.
+        let wait = if _listener.is_some() {
+            POP_POLL
+        } else {
+            TICK
+        };
+        if event::poll(wait)? {
             let ev = event::read()?;
             effects.extend(app.handle_event(ev));
             // Drain what is already queued (a paste, key repeat) before drawing again.
             while event::poll(Duration::ZERO)? {
                 effects.extend(app.handle_event(event::read()?));
             }
-        } else {
+        } else if last_tick.elapsed() >= TICK {
+            last_tick = std::time::Instant::now();
             effects.extend(app.update(Action::Tick(Utc::now())));
+        }
+        while let Ok(phone) = pops.try_recv() {
+            // The wrap-up and the call's duration count from the clock as the call arrives.
+            effects.extend(app.update(Action::Tick(Utc::now())));
+            effects.extend(app.update(Action::Pop(phone)));
         }
         if let Some(rx) = sync_events.as_mut() {
             loop {
@@ -267,6 +288,37 @@ pub fn run(
             }
         }
     }
+}
+
+/// How often the loop wakes when nothing happens.
+const TICK: Duration = Duration::from_millis(250);
+/// How often it looks for a call handed over by `crm pop` (the budget is 100 ms to the screen).
+const POP_POLL: Duration = Duration::from_millis(20);
+
+/// Listens at `socket` for calls handed over by `crm pop`; a failure is shown and the screens
+/// run without it (`crm pop` then opens screens of its own).
+#[cfg(unix)]
+fn listen_for_calls(
+    socket: Option<&std::path::Path>,
+    calls: std::sync::mpsc::Sender<String>,
+    app: &mut App,
+) -> Option<crate::pop::Listener> {
+    match crate::pop::Listener::start(socket?, move |phone| calls.send(phone).is_ok()) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            app.set_flash(format!("calls from `crm pop` do not reach these screens: {e}"), true);
+            None
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn listen_for_calls(
+    _socket: Option<&std::path::Path>,
+    _calls: std::sync::mpsc::Sender<String>,
+    _app: &mut App,
+) -> Option<()> {
+    None
 }
 
 /// Counts lists on a thread of its own, over a reader of its own: a COUNT at a million rows

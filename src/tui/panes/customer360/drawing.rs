@@ -316,7 +316,7 @@ impl Customer360 {
                     theme.style(Role::Selection),
                 );
             }
-            let number_w = 9.min(inner.width / 4);
+            let number_w = 9.min(inner.width / 3);
             let status_w = 9.min(inner.width / 5);
             let priority_w = 7.min(inner.width / 6);
             let subject_w = inner.width.saturating_sub(number_w + status_w + priority_w + 3);
