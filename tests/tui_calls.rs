@@ -304,3 +304,98 @@ fn the_admins_days_per_level_decide_who_is_quiet() {
                 || text(&q.customer, "id") == text(&synthetic_customer(quiet), "id"))
     );
 }
+
+/// Runs the reminders the app asked for, as the run loop's worker would, and hands them back.
+fn answer_reminders(app: &mut crm::tui::App, fx: &Fixture, effects: Vec<crm::tui::Effect>) {
+    let source = fx.source();
+    for e in effects {
+        if let crm::tui::Effect::Reminders { request, query } = e {
+            let reminders = Box::new(source.reminders(&query).unwrap());
+            app.update(Action::Reminded { request, reminders });
+        }
+    }
+}
+
+fn open_reminders(app: &mut crm::tui::App, fx: &Fixture) -> crm::tui::panes::reminders::RemindersView {
+    let effects = press(app, "R");
+    answer_reminders(app, fx, effects);
+    match app.opened().last() {
+        Some(crm::tui::nav::Opened::Reminders(v)) => v.clone(),
+        other => panic!("the reminders are not open: {other:?}"),
+    }
+}
+
+#[test]
+fn reminders_are_read_off_the_ui_thread_and_x_and_r_act_on_them() {
+    use crm::tui::panes::reminders::Item;
+    let (mut app, fx) = start();
+    // Asked, not read in the frame: nothing until the answer.
+    let effects = press(&mut app, "R");
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, crm::tui::Effect::Reminders { .. })));
+    assert!(screen(&app).contains("reading"), "{}", screen(&app));
+    answer_reminders(&mut app, &fx, effects);
+    let view = match app.opened().last() {
+        Some(crm::tui::nav::Opened::Reminders(v)) => v.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(view.loaded);
+    let overdue = view
+        .items
+        .iter()
+        .position(|i| matches!(i, Item::Overdue(..)))
+        .expect("the fixtures have an overdue follow-up of li's");
+    let quiet = view
+        .items
+        .iter()
+        .position(|i| matches!(i, Item::Quiet(_)))
+        .expect("and a customer of li's not contacted");
+
+    // x on an overdue follow-up: done.
+    press(&mut app, "g g");
+    for _ in 0..overdue {
+        press(&mut app, "j");
+    }
+    let Item::Overdue(activity, _) = &view.items[overdue] else { unreachable!() };
+    press(&mut app, "x");
+    let w = fx.last_written();
+    assert_eq!((w.entity, w.record_id.clone()), (Entity::Activities, text(activity, "id").to_string()));
+    assert_eq!(w.fields["done"], json!(true));
+
+    // r on a customer not contacted: a follow-up planned on the day typed, and it leaves the
+    // list (the plan is its reminder).
+    let view = open_reminders(&mut app, &fx);
+    let quiet = view
+        .items
+        .iter()
+        .position(|i| matches!(i, Item::Quiet(_)))
+        .unwrap_or(quiet);
+    let Item::Quiet(q) = &view.items[quiet] else { unreachable!() };
+    let cid = text(&q.customer, "id").to_string();
+    press(&mut app, "g g");
+    for _ in 0..quiet {
+        press(&mut app, "j");
+    }
+    press(&mut app, "r");
+    type_text(&mut app, "2026-12-01");
+    press(&mut app, "<Enter>");
+    assert_eq!(app.dialog_name(), None, "{:?}", app.flash);
+    let w = fx.last_written();
+    assert_eq!(w.fields["customer_id"], json!(cid));
+    assert_eq!(w.fields["due_at"], json!("2026-12-01T09:00:00.000Z"));
+    assert_eq!(w.fields["done"], json!(false));
+    let view = open_reminders(&mut app, &fx);
+    assert!(
+        !view
+            .items
+            .iter()
+            .any(|i| matches!(i, Item::Quiet(q) if text(&q.customer, "id") == cid)),
+        "planned: off the list"
+    );
+
+    // Enter opens the chosen reminder's customer.
+    press(&mut app, "g g <Enter>");
+    let opened = app.customer_view().map(|v| v.id.clone());
+    assert_eq!(opened.as_deref(), Some(view.items[0].customer_id()));
+}

@@ -11,9 +11,10 @@ use rusqlite::params_from_iter;
 use super::query::read_record;
 use super::{Record, Replica, ReplicaError, schema};
 
-/// A customer and the time of its latest activity that has happened by `now` (start, else due
-/// time: `rules::reminders::activity_time`).
-pub type LastContact = (Record, Option<DateTime<Utc>>);
+/// A customer, the time of its latest activity that has happened by `now` (start, else due
+/// time: `rules::reminders::activity_time`), and whether a follow-up is planned after `now`
+/// (`rules::reminders::is_planned`).
+pub type LastContact = (Record, Option<DateTime<Utc>>, bool);
 
 impl Replica {
     /// The customers of `owner` (all visible when None) at `level` whose latest activity by
@@ -39,23 +40,26 @@ impl Replica {
         }
         let sql = format!(
             "SELECT * FROM (SELECT q.*, (SELECT max(coalesce(a.starts_at, a.due_at)) FROM activities a \
-             WHERE a.customer_id = q.id AND coalesce(a.starts_at, a.due_at) <= ?1) AS last \
+             WHERE a.customer_id = q.id AND coalesce(a.starts_at, a.due_at) <= ?1) AS last, \
+             EXISTS (SELECT 1 FROM activities a WHERE a.customer_id = q.id \
+             AND coalesce(a.done, 0) = 0 AND a.due_at > ?1) AS planned \
              FROM ({select} WHERE c.level = ?2 COLLATE NOCASE{owned}) q) \
              WHERE last IS NULL OR last <= ?3"
         );
         let mut stmt = self.db.prepare_cached(&sql)?;
-        let last_at = stmt.column_count() - 1;
+        let last_at = stmt.column_count() - 2;
         let rows = stmt.query_map(params_from_iter(args), |r| {
             let last: Option<String> = r.get(last_at)?;
-            Ok((read_record(Entity::Customers, r)?, last))
+            let planned: bool = r.get(last_at + 1)?;
+            Ok((read_record(Entity::Customers, r)?, last, planned))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (customer, last) = row?;
+            let (customer, last, planned) = row?;
             let last = last
                 .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
                 .map(|t| t.with_timezone(&Utc));
-            out.push((customer, last));
+            out.push((customer, last, planned));
         }
         Ok(out)
     }

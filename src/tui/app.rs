@@ -348,6 +348,12 @@ impl App {
             Action::Paste(text) => self.on_paste(&text),
             Action::Run(line) => self.run_command(&line),
             Action::Counted { request, count } => self.counted(request, count),
+            Action::Reminded { request, reminders } => {
+                self.calendar.reminded(request, &reminders);
+                for opened in self.history.all_mut() {
+                    opened.screen_mut().reminded(request, &reminders);
+                }
+            }
             Action::Noop => {}
             other => {
                 if self.command.is_some() {
@@ -366,6 +372,13 @@ impl App {
             self.pop_call(phone);
         }
         std::mem::take(&mut self.effects)
+    }
+
+    /// The reminders list, over the calendar, read afresh (`R` again reads them again).
+    pub fn open_reminders(&mut self) {
+        self.history.back_to(Pane::Calendar, 0);
+        self.history.open(Pane::Calendar, Place::Reminders);
+        self.show(Pane::Calendar);
     }
 
     /// An incoming call: the customers pane opens the caller (or a new customer with the
@@ -558,6 +571,7 @@ impl App {
                 self.set_flash("Sync requested", false);
             }
             Action::Conflicts => self.open_conflicts(),
+            Action::Reminders => self.open_reminders(),
             other => self.on_screen(|s, ctx| s.handle(other, ctx)),
         }
     }

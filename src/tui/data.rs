@@ -175,7 +175,7 @@ pub struct TicketQuery {
 }
 
 /// What the calendar's reminder list asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReminderQuery {
     /// Birthdays falling in [from, to].
     pub from: NaiveDate,
@@ -207,6 +207,9 @@ pub struct Reminders {
     /// Activities whose due time has passed and that are not done.
     pub overdue: Vec<Record>,
     pub quiet: Vec<QuietCustomer>,
+    /// The names of the overdue follow-ups' customers, by id (read with them, off the UI
+    /// thread).
+    pub customer_names: std::collections::BTreeMap<String, String>,
 }
 
 /// How the local copy stands against the server.

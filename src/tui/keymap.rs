@@ -27,6 +27,8 @@ pub enum Mode {
     Records,
     /// The generic view of any record (`:open NUMBER`, Enter in a generic list).
     Record,
+    /// The reminders list (`R`, `:reminders`).
+    Reminders,
     /// Forms, pick-lists, prompts, the search and command lines: letters type.
     Dialog,
     /// Help, confirmations, the conflict chooser: letters act.
@@ -34,7 +36,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 11] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,
@@ -44,6 +46,7 @@ impl Mode {
         Mode::Ticket,
         Mode::Records,
         Mode::Record,
+        Mode::Reminders,
         Mode::Dialog,
         Mode::Chooser,
     ];
@@ -59,6 +62,7 @@ impl Mode {
             Mode::Ticket => "ticket",
             Mode::Records => "records",
             Mode::Record => "record",
+            Mode::Reminders => "reminders",
             Mode::Dialog => "dialog",
             Mode::Chooser => "chooser",
         }
@@ -80,6 +84,7 @@ impl Mode {
             Mode::Ticket => "Ticket",
             Mode::Records => "Any list",
             Mode::Record => "Any record",
+            Mode::Reminders => "Reminders",
             Mode::Dialog => "Forms, pick-lists, search and command line",
             Mode::Chooser => "Help, confirmations, conflicts",
         }

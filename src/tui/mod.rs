@@ -45,7 +45,7 @@ use ratatui::backend::CrosstermBackend;
 pub use action::{Action, Effect, Pane};
 pub use app::App;
 pub use data::DataSource;
-use data::{CountQuery, OpenReader, newest_per_slot};
+use data::{CountQuery, OpenReader, ReminderQuery, Reminders, newest_per_slot};
 pub use replica_source::ReplicaSource;
 
 use crate::sync::SyncEvent;
@@ -259,8 +259,11 @@ pub fn run(
             }
         }
         if let Some(c) = &counter {
-            while let Ok((request, count)) = c.answers.try_recv() {
-                effects.extend(app.update(Action::Counted { request, count }));
+            while let Ok(done) = c.answers.try_recv() {
+                effects.extend(app.update(match done {
+                    Done::Counted(request, count) => Action::Counted { request, count },
+                    Done::Reminded(request, reminders) => Action::Reminded { request, reminders },
+                }));
             }
         }
         for effect in effects {
@@ -282,7 +285,15 @@ pub fn run(
                     }
                     // Without a reader the header keeps showing what the window knows.
                     if let Some(c) = &counter {
-                        let _ = c.questions.send((request, query));
+                        let _ = c.questions.send(Job::Count(request, query));
+                    }
+                }
+                Effect::Reminders { request, query } => {
+                    if counter.is_none() {
+                        counter = open_reader.take().map(Counter::start);
+                    }
+                    if let Some(c) = &counter {
+                        let _ = c.questions.send(Job::Reminders(request, query));
                     }
                 }
             }
@@ -321,30 +332,57 @@ fn listen_for_calls(
     None
 }
 
-/// Counts lists on a thread of its own, over a reader of its own: a COUNT at a million rows
-/// takes longer than a frame, so the keystroke that changed the list never waits for it.
+/// What the worker thread is asked: a list's count, or the reminders.
+enum Job {
+    Count(u64, CountQuery),
+    Reminders(u64, ReminderQuery),
+}
+
+/// What it answers.
+enum Done {
+    Counted(u64, usize),
+    Reminded(u64, Box<Reminders>),
+}
+
+/// Counts lists and reads the reminders on a thread of its own, over a reader of its own: a
+/// COUNT at a million rows, or the reminders over every one of the user's customers, takes
+/// longer than a frame, so the keystroke that asked never waits for it.
 struct Counter {
-    questions: std::sync::mpsc::Sender<(u64, CountQuery)>,
-    answers: std::sync::mpsc::Receiver<(u64, usize)>,
+    questions: std::sync::mpsc::Sender<Job>,
+    answers: std::sync::mpsc::Receiver<Done>,
 }
 
 impl Counter {
     fn start(open: OpenReader) -> Counter {
-        let (questions, asked) = std::sync::mpsc::channel::<(u64, CountQuery)>();
+        let (questions, asked) = std::sync::mpsc::channel::<Job>();
         let (answer, answers) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             // No reader, no counts: the headers show what their windows know.
             let Ok(source) = open() else { return };
             while let Ok(first) = asked.recv() {
-                let mut waiting = vec![first];
-                waiting.extend(asked.try_iter());
-                for (request, query) in newest_per_slot(waiting) {
+                let mut counts = Vec::new();
+                let mut remind = None;
+                for job in std::iter::once(first).chain(asked.try_iter()) {
+                    match job {
+                        Job::Count(request, query) => counts.push((request, query)),
+                        // Only the newest question of the reminders is answered.
+                        Job::Reminders(request, query) => remind = Some((request, query)),
+                    }
+                }
+                for (request, query) in newest_per_slot(counts) {
                     // A failed count leaves the header as it was.
                     if let Ok(n) = source.count(&query)
-                        && answer.send((request, n)).is_err()
+                        && answer.send(Done::Counted(request, n)).is_err()
                     {
                         return;
                     }
+                }
+                // Failed reminders leave the list as it was.
+                if let Some((request, query)) = remind
+                    && let Ok(r) = source.reminders(&query)
+                    && answer.send(Done::Reminded(request, Box::new(r))).is_err()
+                {
+                    return;
                 }
             }
         });

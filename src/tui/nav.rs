@@ -7,6 +7,7 @@ use super::action::Pane;
 use super::panes::customer360::Customer360;
 use super::panes::record::RecordView;
 use super::panes::records::RecordList;
+use super::panes::reminders::RemindersView;
 use super::panes::ticket::TicketView;
 use super::screen::{Place, Screen};
 
@@ -17,6 +18,7 @@ pub enum Opened {
     Ticket(TicketView),
     List(RecordList),
     Record(RecordView),
+    Reminders(RemindersView),
 }
 
 impl Opened {
@@ -28,6 +30,7 @@ impl Opened {
             }
             Place::Call { id, pop } => Some(Opened::Customer(Customer360::popped(&id, pop))),
             Place::Ticket(id) => Some(Opened::Ticket(TicketView::new(&id))),
+            Place::Reminders => Some(Opened::Reminders(RemindersView::new())),
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
         }
@@ -39,6 +42,7 @@ impl Opened {
             Opened::Ticket(s) => s,
             Opened::List(s) => s,
             Opened::Record(s) => s,
+            Opened::Reminders(s) => s,
         }
     }
 
@@ -48,6 +52,7 @@ impl Opened {
             Opened::Ticket(s) => s,
             Opened::List(s) => s,
             Opened::Record(s) => s,
+            Opened::Reminders(s) => s,
         }
     }
 }

@@ -625,12 +625,12 @@ impl DataSource for ReplicaSource {
         for (level, days) in reminders::quiet_days_in_force(&settings) {
             let cutoff = q.now - chrono::Duration::days(i64::from(days));
             let cutoff = crm_server::validate::format_time(cutoff);
-            for (c, last) in self
+            for (c, last, planned) in self
                 .replica
                 .last_contacts(owner, &level, &now, &cutoff)
                 .map_err(storage)?
             {
-                if reminders::is_quiet(last, q.now, days) {
+                if reminders::is_due_for_contact(last, planned, q.now, days) {
                     quiet.push(QuietCustomer {
                         customer: c.fields,
                         last_contact: last,
@@ -654,10 +654,22 @@ impl DataSource for ReplicaSource {
             .filter(|a| reminders::is_overdue(a, q.now))
             .collect();
         overdue.sort_by(reminders::overdue_order);
+        let mut customer_names = BTreeMap::new();
+        for a in &overdue {
+            let cid = text(a, "customer_id");
+            if !cid.is_empty() && !customer_names.contains_key(cid) {
+                let name = self
+                    .get(Entity::Customers, cid)?
+                    .map(|c| text(&c, "name").to_string())
+                    .unwrap_or_default();
+                customer_names.insert(cid.to_string(), name);
+            }
+        }
         Ok(Reminders {
             birthdays,
             overdue,
             quiet,
+            customer_names,
         })
     }
 

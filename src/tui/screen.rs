@@ -38,6 +38,8 @@ pub enum Place {
         pop: Pop,
     },
     Ticket(String),
+    /// The reminders list.
+    Reminders,
     /// The generic list of an entity.
     List(Entity),
     /// The generic view of a record.
@@ -98,6 +100,8 @@ pub trait Screen {
     fn paste(&mut self, _text: &str, _ctx: &mut Ctx) {}
     /// A count it asked for answered (it checks the request is its latest).
     fn counted(&mut self, _request: u64, _count: usize) {}
+    /// Reminders it asked for (`Ctx::remind`) answered.
+    fn reminded(&mut self, _request: u64, _reminders: &super::data::Reminders) {}
     /// Typing into the screen itself (a search line): keys resolve as in a dialog.
     fn typing(&self) -> bool {
         false
@@ -146,6 +150,15 @@ impl Ctx<'_> {
     /// Asks for a list's exact length off the UI thread (see `ListView::recount`).
     pub fn count(&mut self, request: u64, query: super::data::CountQuery) {
         self.out.push(Msg::Effect(Effect::Count { request, query }));
+    }
+
+    /// Asks for the reminders off the UI thread; the answer reaches `Screen::reminded` with
+    /// the number returned.
+    pub fn remind(&mut self, query: super::data::ReminderQuery) -> u64 {
+        let request = super::list::next_request();
+        self.out
+            .push(Msg::Effect(Effect::Reminders { request, query }));
+        request
     }
 
     pub fn go(&mut self, place: Place) {

@@ -26,6 +26,7 @@ pub enum Command {
     Open(String),
     /// The generic list of an entity.
     List(Entity),
+    Reminders,
 }
 
 /// Canonical names first (completion offers them in this order), then aliases.
@@ -37,6 +38,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("goto", &["g", "date"]),
     ("open", &[]),
     ("list", &["ls"]),
+    ("reminders", &["remind", "r"]),
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
     ("conflicts", &[]),
@@ -110,6 +112,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
                     .ok_or_else(|| format!("no kind of record \"{e}\"; Tab completes"))?,
             )
         }
+        "reminders" => Command::Reminders,
         "sync" => Command::Sync,
         "conflicts" => Command::Conflicts,
         "help" => Command::Help,

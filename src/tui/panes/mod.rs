@@ -9,6 +9,7 @@ pub mod customers;
 pub mod funnel;
 pub mod record;
 pub mod records;
+pub mod reminders;
 pub mod ticket;
 pub mod tickets;
 
