@@ -65,8 +65,13 @@ pub fn socket_path(data: &Path, profile: &str) -> PathBuf {
         .or_else(|| {
             directories::ProjectDirs::from("", "", "crm")
                 .and_then(|p| p.runtime_dir().map(Path::to_path_buf))
-        })
-        .map_or_else(|| data.join("run"), |r| r.join("crm"));
+        });
+    socket_in(runtime.as_deref(), data, profile)
+}
+
+/// [`socket_path`] with the runtime folder given (None: none, the data folder's `run`).
+pub fn socket_in(runtime: Option<&Path>, data: &Path, profile: &str) -> PathBuf {
+    let folder = runtime.map_or_else(|| data.join("run"), |r| r.join("crm"));
     let safe: String = profile
         .chars()
         .map(|c| {
@@ -78,7 +83,7 @@ pub fn socket_path(data: &Path, profile: &str) -> PathBuf {
         })
         .take(32)
         .collect();
-    runtime.join(format!("pop-{safe}-{:08x}.sock", fnv(data)))
+    folder.join(format!("pop-{safe}-{:08x}.sock", fnv(data)))
 }
 
 /// FNV-1a of a path, for a short stable name (not a secret).
@@ -200,10 +205,7 @@ impl Listener {
 
 /// Reads one number from a connection and answers it; false when the screens are gone.
 #[cfg(unix)]
-fn answer(
-    mut stream: std::os::unix::net::UnixStream,
-    deliver: &impl Fn(String) -> bool,
-) -> bool {
+fn answer(mut stream: std::os::unix::net::UnixStream, deliver: &impl Fn(String) -> bool) -> bool {
     let _ = stream.set_read_timeout(Some(LINE_WAIT));
     let _ = stream.set_write_timeout(Some(LINE_WAIT));
     let mut line = Vec::new();
@@ -259,17 +261,28 @@ mod tests {
             decode("138\u{202e}1".as_bytes()),
             Err(PopError::ControlCharacter)
         ));
-        assert!(matches!(decode(b"138\n99\n"), Err(PopError::ControlCharacter)));
+        assert!(matches!(
+            decode(b"138\n99\n"),
+            Err(PopError::ControlCharacter)
+        ));
         assert!(matches!(decode(b"hello"), Err(PopError::NotAPhone(_))));
         assert!(matches!(decode(b"\xff\xfe1"), Err(PopError::NotAPhone(_))));
     }
 
     #[test]
     fn profiles_and_data_folders_get_sockets_of_their_own() {
-        let a = socket_path(Path::new("/data/a"), "work");
-        assert_ne!(a, socket_path(Path::new("/data/b"), "work"));
-        assert_ne!(a, socket_path(Path::new("/data/a"), "home"));
-        let odd = socket_path(Path::new("/data/a"), "../x y");
+        let run = Some(Path::new("/run/user/1000"));
+        let a = socket_in(run, Path::new("/data/a"), "work");
+        assert!(a.starts_with("/run/user/1000/crm"), "{}", a.display());
+        assert_ne!(a, socket_in(run, Path::new("/data/b"), "work"));
+        assert_ne!(a, socket_in(run, Path::new("/data/a"), "home"));
+        let fallback = socket_in(None, Path::new("/data/a"), "work");
+        assert!(
+            fallback.starts_with("/data/a/run"),
+            "{}",
+            fallback.display()
+        );
+        let odd = socket_in(run, Path::new("/data/a"), "../x y");
         let name = odd.file_name().unwrap().to_string_lossy().to_string();
         assert!(name.starts_with("pop-___x_y-"), "{name}");
     }
@@ -285,7 +298,10 @@ mod tests {
         crate::private::dir(path.parent().unwrap()).unwrap();
         drop(UnixListener::bind(&path).unwrap());
         assert!(path.exists());
-        assert!(!send(&path, "123").unwrap(), "a stale socket answers nothing");
+        assert!(
+            !send(&path, "123").unwrap(),
+            "a stale socket answers nothing"
+        );
 
         let (tx, rx) = mpsc::channel();
         let listener = Listener::start(&path, move |p| tx.send(p).is_ok()).unwrap();

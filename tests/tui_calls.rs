@@ -84,7 +84,11 @@ fn outcomes_show_in_chinese_and_a_digit_picks_one() {
     type_text(&mut app, "不在");
     press(&mut app, "<Enter>");
     let w = fx.last_written();
-    assert_eq!(w.fields["outcome"], json!("no_answer"), "the code is stored");
+    assert_eq!(
+        w.fields["outcome"],
+        json!("no_answer"),
+        "the code is stored"
+    );
     assert_eq!(w.fields["subject"], json!("去电：无人接听"));
     assert_eq!(w.fields["notes"], json!("不在"));
     // Not a pop: no duration is made up.
@@ -122,7 +126,11 @@ fn a_call_waits_while_a_dialog_is_open_then_opens() {
     press(&mut app, "n");
     assert_eq!(app.dialog_name(), Some("form"));
     app.update(Action::Pop(LI_JING.into()));
-    assert_eq!(app.dialog_name(), Some("form"), "the typing is not thrown away");
+    assert_eq!(
+        app.dialog_name(),
+        Some("form"),
+        "the typing is not thrown away"
+    );
     assert!(app.flash.as_ref().unwrap().text.contains("Incoming call"));
     press(&mut app, "<Esc>");
     if app.dialog_name().is_some() {
@@ -173,7 +181,10 @@ fn e_edits_the_chosen_item_of_any_section_and_e_shifted_the_customer() {
     press(&mut app, "h e");
     match app.dialogs.last() {
         Some(Dialog::Form(f)) => {
-            assert_eq!(f.purpose, Purpose::Edit(Entity::Contacts, contact("王小明")));
+            assert_eq!(
+                f.purpose,
+                Purpose::Edit(Entity::Contacts, contact("王小明"))
+            );
         }
         other => panic!("no contact form: {other:?}"),
     }
@@ -288,7 +299,12 @@ fn the_admins_days_per_level_decide_who_is_quiet() {
         json!({"level": "B", "quiet_days": 1}),
         at("2026-11-25T08:00:00Z"),
     );
-    apply_records(&fx.replica(), Entity::LevelSettings, vec![setting], &mut seq);
+    apply_records(
+        &fx.replica(),
+        Entity::LevelSettings,
+        vec![setting],
+        &mut seq,
+    );
     let r = reminders_now(&source, None);
     let b = (0..600).filter(|i| i % 4 == 1 && *i != quiet).count();
     let quiet_b = r
@@ -297,12 +313,8 @@ fn the_admins_days_per_level_decide_who_is_quiet() {
         .filter(|q| text(&q.customer, "level") == "B")
         .count();
     assert_eq!(quiet_b, b, "every B customer called yesterday is now due");
-    assert!(
-        r.quiet
-            .iter()
-            .all(|q| text(&q.customer, "level") == "B"
-                || text(&q.customer, "id") == text(&synthetic_customer(quiet), "id"))
-    );
+    assert!(r.quiet.iter().all(|q| text(&q.customer, "level") == "B"
+        || text(&q.customer, "id") == text(&synthetic_customer(quiet), "id")));
 }
 
 /// Runs the reminders the app asked for, as the run loop's worker would, and hands them back.
@@ -316,7 +328,10 @@ fn answer_reminders(app: &mut crm::tui::App, fx: &Fixture, effects: Vec<crm::tui
     }
 }
 
-fn open_reminders(app: &mut crm::tui::App, fx: &Fixture) -> crm::tui::panes::reminders::RemindersView {
+fn open_reminders(
+    app: &mut crm::tui::App,
+    fx: &Fixture,
+) -> crm::tui::panes::reminders::RemindersView {
     let effects = press(app, "R");
     answer_reminders(app, fx, effects);
     match app.opened().last() {
@@ -331,9 +346,11 @@ fn reminders_are_read_off_the_ui_thread_and_x_and_r_act_on_them() {
     let (mut app, fx) = start();
     // Asked, not read in the frame: nothing until the answer.
     let effects = press(&mut app, "R");
-    assert!(effects
-        .iter()
-        .any(|e| matches!(e, crm::tui::Effect::Reminders { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, crm::tui::Effect::Reminders { .. }))
+    );
     assert!(screen(&app).contains("reading"), "{}", screen(&app));
     answer_reminders(&mut app, &fx, effects);
     let view = match app.opened().last() {
@@ -357,10 +374,15 @@ fn reminders_are_read_off_the_ui_thread_and_x_and_r_act_on_them() {
     for _ in 0..overdue {
         press(&mut app, "j");
     }
-    let Item::Overdue(activity, _) = &view.items[overdue] else { unreachable!() };
+    let Item::Overdue(activity, _) = &view.items[overdue] else {
+        unreachable!()
+    };
     press(&mut app, "x");
     let w = fx.last_written();
-    assert_eq!((w.entity, w.record_id.clone()), (Entity::Activities, text(activity, "id").to_string()));
+    assert_eq!(
+        (w.entity, w.record_id.clone()),
+        (Entity::Activities, text(activity, "id").to_string())
+    );
     assert_eq!(w.fields["done"], json!(true));
 
     // r on a customer not contacted: a follow-up planned on the day typed, and it leaves the
@@ -371,7 +393,9 @@ fn reminders_are_read_off_the_ui_thread_and_x_and_r_act_on_them() {
         .iter()
         .position(|i| matches!(i, Item::Quiet(_)))
         .unwrap_or(quiet);
-    let Item::Quiet(q) = &view.items[quiet] else { unreachable!() };
+    let Item::Quiet(q) = &view.items[quiet] else {
+        unreachable!()
+    };
     let cid = text(&q.customer, "id").to_string();
     press(&mut app, "g g");
     for _ in 0..quiet {

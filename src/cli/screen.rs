@@ -76,10 +76,7 @@ pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliErr
         initial_pane: pane,
         pop,
         language: profile.language.clone(),
-        pop_socket: Some(crate::pop::socket_path(
-            &ctx.dirs.data,
-            &ctx.profile_name,
-        )),
+        pop_socket: Some(crate::pop::socket_path(&ctx.dirs.data, &ctx.profile_name)),
         sync_now: Some(Arc::new(move || wake.notify_one())),
         ..TuiOptions::default()
     };

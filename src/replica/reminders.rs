@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use crm_server::schema::Entity;
-use rusqlite::types::Value as SqlValue;
 use rusqlite::params_from_iter;
+use rusqlite::types::Value as SqlValue;
 
 use super::query::read_record;
 use super::{Record, Replica, ReplicaError, schema};

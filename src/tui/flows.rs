@@ -190,7 +190,10 @@ pub fn log_call(outcome: &str, direction: &str, note: String, ctx: &mut Ctx) {
         let due = callback.map(format_time).unwrap_or_default();
         // The call is logged either way (saving again would log it twice): a refused plan
         // is said in the status bar.
-        ctx.write(r, &format!("Call logged: {label}; call back planned for {due}"));
+        ctx.write(
+            r,
+            &format!("Call logged: {label}; call back planned for {due}"),
+        );
     }
     ctx.close();
 }

@@ -217,17 +217,18 @@ pub fn run(
     let mut first = app.update(Action::Resize(size.width, size.height));
     let mut last_tick = std::time::Instant::now();
 
+    // Drawn when something happened: the loop wakes often while listening for calls.
+    let mut redraw = true;
     loop {
-        terminal.draw(|frame| app.render(frame))?;
+        if std::mem::take(&mut redraw) {
+            terminal.draw(|frame| app.render(frame))?;
+        }
         let mut effects = std::mem::take(&mut first);
         // Wake at least once a second so SLA countdowns and sync ages stay current; while
         // listening for calls, often enough that a call is on screen within a frame or three.
-        let wait = if _listener.is_some() {
-            POP_POLL
-        } else {
-            TICK
-        };
+        let wait = if _listener.is_some() { POP_POLL } else { TICK };
         if event::poll(wait)? {
+            redraw = true;
             let ev = event::read()?;
             effects.extend(app.handle_event(ev));
             // Drain what is already queued (a paste, key repeat) before drawing again.
@@ -235,10 +236,12 @@ pub fn run(
                 effects.extend(app.handle_event(event::read()?));
             }
         } else if last_tick.elapsed() >= TICK {
+            redraw = true;
             last_tick = std::time::Instant::now();
             effects.extend(app.update(Action::Tick(Utc::now())));
         }
         while let Ok(phone) = pops.try_recv() {
+            redraw = true;
             // The wrap-up and the call's duration count from the clock as the call arrives.
             effects.extend(app.update(Action::Tick(Utc::now())));
             effects.extend(app.update(Action::Pop(phone)));
@@ -247,6 +250,7 @@ pub fn run(
             loop {
                 match rx.try_recv() {
                     Ok(event) => {
+                        redraw = true;
                         let status = SyncStatus::from_event(event, Utc::now());
                         effects.extend(app.update(Action::SyncStatus(status)));
                     }
@@ -260,6 +264,7 @@ pub fn run(
         }
         if let Some(c) = &counter {
             while let Ok(done) = c.answers.try_recv() {
+                redraw = true;
                 effects.extend(app.update(match done {
                     Done::Counted(request, count) => Action::Counted { request, count },
                     Done::Reminded(request, reminders) => Action::Reminded { request, reminders },
@@ -304,7 +309,7 @@ pub fn run(
 /// How often the loop wakes when nothing happens.
 const TICK: Duration = Duration::from_millis(250);
 /// How often it looks for a call handed over by `crm pop` (the budget is 100 ms to the screen).
-const POP_POLL: Duration = Duration::from_millis(20);
+const POP_POLL: Duration = Duration::from_millis(10);
 
 /// Listens at `socket` for calls handed over by `crm pop`; a failure is shown and the screens
 /// run without it (`crm pop` then opens screens of its own).
@@ -317,7 +322,10 @@ fn listen_for_calls(
     match crate::pop::Listener::start(socket?, move |phone| calls.send(phone).is_ok()) {
         Ok(l) => Some(l),
         Err(e) => {
-            app.set_flash(format!("calls from `crm pop` do not reach these screens: {e}"), true);
+            app.set_flash(
+                format!("calls from `crm pop` do not reach these screens: {e}"),
+                true,
+            );
             None
         }
     }

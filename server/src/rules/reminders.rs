@@ -232,9 +232,13 @@ mod tests {
         let planned = [met("2026-05-10T12:00:00Z"), met("2026-06-01T12:00:00Z")];
         assert!(quiet_customer(&a, &planned, now, &by_level).is_some());
         // A follow-up planned (due later, not done) is the reminder: not listed meanwhile.
-        let follow_up = [record(json!({"due_at": "2026-06-03T09:00:00Z", "done": false}))];
+        let follow_up = [record(
+            json!({"due_at": "2026-06-03T09:00:00Z", "done": false}),
+        )];
         assert_eq!(quiet_customer(&a, &follow_up, now, &by_level), None);
-        let done = [record(json!({"due_at": "2026-06-03T09:00:00Z", "done": true}))];
+        let done = [record(
+            json!({"due_at": "2026-06-03T09:00:00Z", "done": true}),
+        )];
         assert!(quiet_customer(&a, &done, now, &by_level).is_some());
         // A call yesterday (only a due time) keeps it off the list.
         let recent = [record(json!({"due_at": "2026-05-30T12:00:00Z"}))];

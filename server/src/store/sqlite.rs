@@ -694,11 +694,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             migrate(&conn).unwrap(),
-            vec![
-                "0003_phone_keys",
-                "0004_competitors",
-                "0005_level_settings"
-            ]
+            vec!["0003_phone_keys", "0004_competitors", "0005_level_settings"]
         );
         let keys: Vec<Option<String>> = conn
             .prepare("SELECT phone_key FROM customers ORDER BY code")

@@ -143,14 +143,22 @@ impl LogCall {
         let order = self.order();
         let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
         let n = order.len();
-        self.focus = order[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+        self.focus = order[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }];
     }
 
     /// The next (or previous) caller, through "nobody in particular".
     fn cycle_caller(&mut self, forward: bool) {
         let n = self.callers.len() + 1;
         let at = self.caller.map_or(0, |i| i + 1);
-        let next = if forward { (at + 1) % n } else { (at + n - 1) % n };
+        let next = if forward {
+            (at + 1) % n
+        } else {
+            (at + n - 1) % n
+        };
         self.caller = next.checked_sub(1);
     }
 
@@ -280,7 +288,14 @@ impl LogCall {
         let input_w = inner.width.saturating_sub(10);
         match (self.chosen, self.focus) {
             (Some(o), f) if f != Focus::Outcome => {
-                draw::put(buf, input_x, inner.y, input_w, &label_of(o), theme.style(Role::Ok));
+                draw::put(
+                    buf,
+                    input_x,
+                    inner.y,
+                    input_w,
+                    &label_of(o),
+                    theme.style(Role::Ok),
+                );
             }
             _ => {
                 let (s, c) = self.filter.view(usize::from(input_w.saturating_sub(1)));
@@ -424,8 +439,14 @@ mod tests {
     #[test]
     fn the_matched_caller_is_chosen_and_left_right_pick_another_or_none() {
         let callers = vec![
-            Caller { id: "k1".into(), name: "Ann".into() },
-            Caller { id: "k2".into(), name: "Bob".into() },
+            Caller {
+                id: "k1".into(),
+                name: "Ann".into(),
+            },
+            Caller {
+                id: "k2".into(),
+                name: "Bob".into(),
+            },
         ];
         let mut d = LogCall::new("c1", "x", true).with_callers(callers, Some(1));
         assert_eq!(d.caller_id(), Some("k2"));
@@ -437,7 +458,11 @@ mod tests {
         assert_eq!(d.focus, Focus::Caller);
         let right = Action::Key(KeyEvent::new(KeyCode::Right, KeyModifiers::NONE));
         d.handle(&right);
-        assert_eq!(d.caller_id(), None, "after the last contact: nobody in particular");
+        assert_eq!(
+            d.caller_id(),
+            None,
+            "after the last contact: nobody in particular"
+        );
         d.handle(&right);
         assert_eq!(d.caller_id(), Some("k1"));
     }

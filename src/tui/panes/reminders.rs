@@ -251,7 +251,14 @@ impl Screen for RemindersView {
             } else {
                 "reading…"
             };
-            draw::put(buf, inner.x, inner.y, inner.width, s, theme.style(Role::Muted));
+            draw::put(
+                buf,
+                inner.x,
+                inner.y,
+                inner.width,
+                s,
+                theme.style(Role::Muted),
+            );
             return;
         }
         let height = usize::from(inner.height);
@@ -271,9 +278,8 @@ impl Screen for RemindersView {
                     "overdue",
                     Role::Danger,
                     format!("{}  {}", text(a, "subject"), customer),
-                    time(a, "due_at").map_or(String::new(), |t| {
-                        format!("due {}", format::datetime(t))
-                    }),
+                    time(a, "due_at")
+                        .map_or(String::new(), |t| format!("due {}", format::datetime(t))),
                 ),
                 Item::Quiet(q) => (
                     "no contact",

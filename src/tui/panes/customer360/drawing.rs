@@ -278,7 +278,11 @@ impl Customer360 {
                     (
                         name_w,
                         text(k, "name"),
-                        cell_style(theme, if rang { Role::Accent } else { Role::Text }, selected),
+                        cell_style(
+                            theme,
+                            if rang { Role::Accent } else { Role::Text },
+                            selected,
+                        ),
                     ),
                     (title_w, &title, cell_style(theme, Role::Muted, selected)),
                     (rest, phone, cell_style(theme, Role::Text, selected)),
@@ -319,7 +323,9 @@ impl Customer360 {
             let number_w = 9.min(inner.width / 3);
             let status_w = 9.min(inner.width / 5);
             let priority_w = 7.min(inner.width / 6);
-            let subject_w = inner.width.saturating_sub(number_w + status_w + priority_w + 3);
+            let subject_w = inner
+                .width
+                .saturating_sub(number_w + status_w + priority_w + 3);
             let priority = text(t, "priority");
             let priority_role = if matches!(priority, "high" | "urgent") {
                 Role::Danger
@@ -331,14 +337,26 @@ impl Customer360 {
                 inner.x,
                 y,
                 &[
-                    (number_w, text(t, "number"), cell_style(theme, Role::Accent, selected)),
-                    (subject_w, text(t, "subject"), cell_style(theme, Role::Text, selected)),
+                    (
+                        number_w,
+                        text(t, "number"),
+                        cell_style(theme, Role::Accent, selected),
+                    ),
+                    (
+                        subject_w,
+                        text(t, "subject"),
+                        cell_style(theme, Role::Text, selected),
+                    ),
                     (
                         status_w,
                         text(t, "status"),
                         cell_style(theme, word_role(text(t, "status")), selected),
                     ),
-                    (priority_w, priority, cell_style(theme, priority_role, selected)),
+                    (
+                        priority_w,
+                        priority,
+                        cell_style(theme, priority_role, selected),
+                    ),
                 ],
             );
         }
