@@ -45,7 +45,7 @@ pub fn decode(line: &[u8]) -> Result<String, PopError> {
         return Err(PopError::TooLong);
     }
     let text = std::str::from_utf8(line).map_err(|_| PopError::NotAPhone("(not text)".into()))?;
-    if text.chars().any(|c| crate::text::is_unsafe(c)) {
+    if text.chars().any(crate::text::is_unsafe) {
         return Err(PopError::ControlCharacter);
     }
     let phone = text.trim();

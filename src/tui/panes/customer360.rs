@@ -144,11 +144,12 @@ impl Customer360 {
         });
         self.refilter();
         // On the pop, the caller is the chosen contact.
-        if first_read && let Some(m) = &self.matched {
-            if let Some(i) = self.contacts.iter().position(|k| id(k) == m) {
-                self.section = Section::Contacts;
-                self.cursor[0] = i;
-            }
+        if first_read
+            && let Some(m) = &self.matched
+            && let Some(i) = self.contacts.iter().position(|k| id(k) == m)
+        {
+            self.section = Section::Contacts;
+            self.cursor[0] = i;
         }
     }
 
@@ -460,7 +461,7 @@ impl Customer360 {
             .find(|s| !s.is_empty())
             .unwrap_or("");
         let form = ctx.form(
-            &format!("Edit {} {title}", entity.noun()).trim().to_string(),
+            format!("Edit {} {title}", entity.noun()).trim(),
             entity,
             Purpose::Edit(entity, id(&record).to_string()),
             Some(&record),
