@@ -68,6 +68,8 @@ pub struct Profile {
     /// The IANA time zone times are shown and typed in ("Asia/Shanghai"); unset: `TZ`, then the
     /// system's (`crate::zone`).
     pub timezone: Option<String>,
+    /// The language labels are shown in: `zh` or `en` (default: the locale's).
+    pub language: Option<String>,
     /// A PEM file of the private CA that signed the server's certificate (CRM_CA_FILE).
     pub ca_file: Option<PathBuf>,
     pub credential_store: StoreChoice,
@@ -93,6 +95,7 @@ pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user
 # username = "li"
 # theme = "dark"                 # dark, light, high-contrast, basic16
 # timezone = "Asia/Shanghai"     # times shown and typed here; default: TZ, then the system's
+# language = "zh"                # call outcomes and labels: zh or en (default: the locale's)
 # ca_file = "/etc/crm/ca.pem"    # trust a private CA that signed the server's certificate
 # credential_store = "auto"      # auto, keyring, file
 #

@@ -155,7 +155,7 @@ fn a_day_at_the_desk_in_the_real_binary() {
 
     // Log a call: c, an outcome, Enter.
     tmux.keys(&["c", "1", "Enter"]);
-    tmux.wait_for("Call logged: answered");
+    tmux.wait_for("Call logged: Answered");
 
     // Move the first lead one stage on.
     tmux.keys(&["Escape", "2"]);

@@ -24,6 +24,23 @@ fn tty_child() {
     crm::tui::run(options, Box::new(fixture.source()), None).expect("the TUI ran");
 }
 
+/// Not a test on its own: the TUI listening for calls `crm pop` hands over, at the socket of
+/// profile "tty" over the data folder the test names.
+#[test]
+fn tty_child_pop() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let data = std::env::var_os("CRM_DATA_DIR").expect("the test names a data folder");
+    let options = TuiOptions {
+        profile: "tty".into(),
+        pop_socket: Some(crm::pop::socket_path(std::path::Path::new(&data), "tty")),
+        ..support::options()
+    };
+    let fixture = support::Fixture::load();
+    crm::tui::run(options, Box::new(fixture.source()), None).expect("the TUI ran");
+}
+
 /// Not a test on its own: a TUI over 500 customers, more than a window holds, for the count.
 #[test]
 fn tty_child_counts() {
@@ -46,6 +63,11 @@ fn wait_for(session: &str, needle: &str) -> (bool, String) {
 
 /// Waits until `found` holds for the pane's text; the text either way.
 fn wait_until(session: &str, found: impl Fn(&str) -> bool) -> (bool, String) {
+    wait_every(session, Duration::from_millis(100), found)
+}
+
+/// [`wait_until`], looking every `every`.
+fn wait_every(session: &str, every: Duration, found: impl Fn(&str) -> bool) -> (bool, String) {
     let start = Instant::now();
     loop {
         let screen = tmux(&["capture-pane", "-p", "-t", session]);
@@ -55,7 +77,7 @@ fn wait_until(session: &str, found: impl Fn(&str) -> bool) -> (bool, String) {
         if start.elapsed() > Duration::from_secs(20) {
             return (false, screen);
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(every);
     }
 }
 
@@ -87,6 +109,82 @@ fn start_child(child: &str, name: &str) -> Session {
         &command,
     ]);
     session
+}
+
+/// `crm pop --phone N` against screens already open: the real binary hands the number over the
+/// profile's socket (no second process, no sign-in) and the running TUI opens the caller.
+#[test]
+fn crm_pop_hands_the_call_to_the_screens_already_open() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let runtime = dir.path().join("run");
+    let config = dir.path().join("config");
+    let exe = std::env::current_exe().expect("test binary path");
+    let session = Session(format!("crm-pop-{}", std::process::id()));
+    let command = format!(
+        "env {CHILD}=1 LANG=C.UTF-8 CRM_DATA_DIR={} XDG_RUNTIME_DIR={} {} --exact tty_child_pop --nocapture --test-threads=1; echo EXITED $?; sleep 60",
+        data.display(),
+        runtime.display(),
+        exe.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session.0,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
+    ]);
+    let (ok, screen) = wait_for(&session.0, "1 Customers");
+    assert!(ok, "the TUI did not draw:\n{screen}");
+    let socket = crm::pop::socket_in(Some(&runtime), &data, "tty");
+    let (ok, _) = wait_until(&session.0, |_| socket.exists());
+    assert!(ok, "the screens do not listen at {}", socket.display());
+    assert_eq!(crm::private::mode(&socket).unwrap(), 0o600);
+
+    let pop = |phone: &str| {
+        Command::new(env!("CARGO_BIN_EXE_crm"))
+            .args(["--profile", "tty", "pop", "--phone", phone])
+            .env("CRM_DATA_DIR", &data)
+            .env("CRM_CONFIG_DIR", &config)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env_remove("CRM_PROFILE")
+            .output()
+            .expect("crm pop runs")
+    };
+    let started = Instant::now();
+    let out = pop("+86 139 0013 9000");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Looked for every 5 ms, to time it.
+    let (ok, screen) = wait_every(&session.0, Duration::from_millis(5), |s| {
+        s.contains("Incoming call from +86 139 0013 9000")
+    });
+    // Seen through tmux's capture (polled), so an upper bound: BENCHMARKS.md has the figure.
+    eprintln!("crm pop to the caller on screen: {:?}", started.elapsed());
+    assert!(ok, "the call did not reach the screen:\n{screen}");
+    assert!(
+        screen.contains("☎"),
+        "the caller's contact is marked:\n{screen}"
+    );
+
+    // A number with a control character is refused by `crm pop` itself.
+    let out = pop("139\u{1b}[2J");
+    assert!(!out.status.success());
+    tmux(&["send-keys", "-t", &session.0, "q"]);
+    tmux(&["send-keys", "-t", &session.0, "q"]);
+    let (ok, screen) = wait_for(&session.0, "EXITED 0");
+    assert!(ok, "the TUI did not quit cleanly:\n{screen}");
+    assert!(!socket.exists(), "the socket goes with the screens");
 }
 
 fn have_tmux() -> bool {

@@ -155,7 +155,8 @@ pub fn read_set(
         | Entity::Users
         | Entity::Stages
         | Entity::Competitors
-        | Entity::CompetitorProducts => {
+        | Entity::CompetitorProducts
+        | Entity::LevelSettings => {
             set.insert(ALL.to_string());
         }
         Entity::Customers => {
@@ -218,7 +219,7 @@ pub fn write_set(
 ) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     match entity {
-        Entity::Teams | Entity::Users => {}
+        Entity::Teams | Entity::Users | Entity::LevelSettings => {}
         Entity::Stages => {
             set.insert(MANAGERS.to_string());
         }
@@ -302,7 +303,7 @@ pub fn may_hold_from(
     };
     role_may_write(actor.role, entity).map_err(Denied::Forbidden)?;
     match entity {
-        Entity::Teams | Entity::Users | Entity::Stages => Ok(()),
+        Entity::Teams | Entity::Users | Entity::Stages | Entity::LevelSettings => Ok(()),
         Entity::Customers => may_share(actor, old, record),
         Entity::Contacts => {
             need_read("customer_id", Entity::Customers)?;
@@ -358,7 +359,9 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         return Ok(());
     }
     match entity {
-        Entity::Teams | Entity::Users => Err(format!("only an admin may change {}", entity.name())),
+        Entity::Teams | Entity::Users | Entity::LevelSettings => {
+            Err(format!("only an admin may change {}", entity.name()))
+        }
         Entity::Stages if role != Role::Manager => {
             Err("only a manager or admin may change pipeline stages".into())
         }

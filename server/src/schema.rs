@@ -20,10 +20,12 @@ pub enum Entity {
     Competitors,
     CompetitorProducts,
     OpportunityCompetitors,
+    /// Settings per customer level an admin changes (reminders' days without contact).
+    LevelSettings,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 12] = [
+    pub const ALL: [Entity; 13] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -36,6 +38,7 @@ impl Entity {
         Entity::Competitors,
         Entity::CompetitorProducts,
         Entity::OpportunityCompetitors,
+        Entity::LevelSettings,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -53,6 +56,7 @@ impl Entity {
             Entity::Competitors => &COMPETITORS,
             Entity::CompetitorProducts => &COMPETITOR_PRODUCTS,
             Entity::OpportunityCompetitors => &OPPORTUNITY_COMPETITORS,
+            Entity::LevelSettings => &LEVEL_SETTINGS,
         }
     }
 
@@ -291,17 +295,8 @@ pub const CHANNELS: &[&str] = &["phone", "mobile", "email", "wechat", "visit", "
 pub const STAGE_KINDS: &[&str] = &["open", "won", "lost"];
 pub const ACTIVITY_KINDS: &[&str] = &["call", "meeting", "visit", "task", "email", "note"];
 pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
-pub const CALL_OUTCOMES: &[&str] = &[
-    "answered",
-    "no_answer",
-    "busy",
-    "voicemail",
-    "wrong_number",
-    "callback_requested",
-    "resolved",
-    "escalated",
-    "sale",
-];
+/// From the one table of outcomes and their labels (`rules::call_outcomes`).
+pub const CALL_OUTCOMES: &[&str] = &crate::rules::call_outcomes::CODES;
 pub const TICKET_CHANNELS: &[&str] = &["phone", "email", "web", "visit"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const TICKET_STATUSES: &[&str] = &["new", "open", "pending", "resolved", "closed"];
@@ -334,6 +329,13 @@ const STAGE_FIELDS: &[Field] = &[
     f("kind", Kind::Enum(STAGE_KINDS))
         .default(Default::Str("open"))
         .filter(),
+];
+
+/// One per level at most (a unique index); a level without one uses
+/// `rules::reminders::DEFAULT_QUIET_DAYS`.
+const LEVEL_SETTING_FIELDS: &[Field] = &[
+    f("level", Kind::Enum(LEVELS)).required().sort().filter(),
+    f("quiet_days", Kind::Int(1, 3650)).required(),
 ];
 
 const CUSTOMER_FIELDS: &[Field] = &[
@@ -576,6 +578,15 @@ const STAGES: Descriptor = Descriptor {
     form: &["name", "position", "probability", "kind"],
     columns: &["position", "name", "probability", "kind"],
     ..describe("stages", "stage", STAGE_FIELDS)
+};
+
+const LEVEL_SETTINGS: Descriptor = Descriptor {
+    default_sort: "level",
+    title: "level",
+    search: &[],
+    form: &["level", "quiet_days"],
+    columns: &["level", "quiet_days"],
+    ..describe("level_settings", "level setting", LEVEL_SETTING_FIELDS)
 };
 
 const CUSTOMERS: Descriptor = Descriptor {

@@ -62,6 +62,7 @@ fn populate(admin: &Client, server: &TestServer) {
         "/stages",
         json!({"name": "pilot", "position": 15, "probability": 20}),
     );
+    admin.create("/level_settings", json!({"level": "B", "quiet_days": 10}));
     for i in 0..20 {
         let competitor = id_of(&admin.create(
             "/competitors",

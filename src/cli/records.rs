@@ -14,7 +14,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 8] = [
+pub const ENTITIES: [Entity; 9] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -23,6 +23,8 @@ pub const ENTITIES: [Entity; 8] = [
     Entity::Competitors,
     Entity::CompetitorProducts,
     Entity::OpportunityCompetitors,
+    // Admins set the reminders' days per level: `crm level_settings edit A --quiet-days 5`.
+    Entity::LevelSettings,
 ];
 
 fn format_arg() -> Arg {
@@ -37,6 +39,7 @@ fn key_help(entity: Entity) -> &'static str {
     match entity {
         Entity::Customers => "the customer's code (C000123) or id",
         Entity::Tickets => "the ticket's number (T-000123) or id",
+        Entity::LevelSettings => "the level (A, B, C, D) or the setting's id",
         _ => "the record's id",
     }
 }
@@ -164,6 +167,9 @@ impl Names<'_> {
             // Names these are known by, unique among them.
             Entity::Stages | Entity::Teams | Entity::Competitors if !is_uuid(key) => {
                 self.find_one(entity, "name", key)?
+            }
+            Entity::LevelSettings if !is_uuid(key) => {
+                self.find_one(entity, "level", &key.to_uppercase())?
             }
             _ if is_uuid(key) => self.0.get(entity, key)?,
             _ => None,

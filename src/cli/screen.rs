@@ -1,4 +1,6 @@
-//! Opening the screens: the TUI over the profile's replica, with the live sync task beside it.
+//! Opening the screens: the TUI over the profile's replica, with the live sync task beside it,
+//! listening for calls `crm pop` hands over; `crm pop` hands its call to those screens when
+//! they are open.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -24,10 +26,18 @@ pub fn pop_command() -> Command {
 
 pub fn pop(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
     let phone = m.get_one::<String>("phone").cloned().unwrap_or_default();
-    if !phone.chars().any(|c| c.is_ascii_digit()) {
-        return Err(CliError::Usage(format!(
-            "{phone:?} is not a phone number; give its digits, like --phone 13812345678"
-        )));
+    // The same check the screens make of a number handed to them.
+    let phone = crate::pop::decode(phone.as_bytes()).map_err(|e| CliError::Usage(e.to_string()))?;
+    // Screens already open for this profile take the call: no second process, no second sync.
+    let socket = crate::pop::socket_path(&ctx.dirs.data, &ctx.profile_name);
+    #[cfg(unix)]
+    match crate::pop::send(&socket, &phone) {
+        Ok(true) => return Ok(()),
+        Ok(false) => {}
+        Err(e @ (crate::pop::PopError::TooLong | crate::pop::PopError::ControlCharacter)) => {
+            return Err(CliError::Usage(e.to_string()));
+        }
+        Err(e) => return Err(CliError::Other(e.to_string())),
     }
     open(ctx, Some(phone), Pane::Customers)
 }
@@ -75,6 +85,8 @@ pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliErr
         initial_pane: pane,
         pop,
         zone: ctx.zone()?,
+        language: profile.language.clone(),
+        pop_socket: Some(crate::pop::socket_path(&ctx.dirs.data, &ctx.profile_name)),
         sync_now: Some(Arc::new(move || wake.notify_one())),
         ..TuiOptions::default()
     };

@@ -20,6 +20,7 @@ mod outbox_lifecycle;
 mod overlay;
 mod prepared_row;
 mod query;
+mod reminders;
 mod rows;
 pub mod schema;
 pub mod search;
@@ -41,6 +42,7 @@ pub use error::ReplicaError;
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use prepared_row::PreparedRow;
 pub use query::LocalQuery;
+pub use reminders::LastContact;
 pub use signal::local_writes;
 pub use undo::Undone;
 

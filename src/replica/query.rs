@@ -37,7 +37,7 @@ pub const DEFAULT_LIMIT: usize = 50;
 /// worth a screen pop.
 const PHONE_CANDIDATES: usize = 500;
 
-fn read_record(entity: Entity, row: &Row<'_>) -> rusqlite::Result<Record> {
+pub(super) fn read_record(entity: Entity, row: &Row<'_>) -> rusqlite::Result<Record> {
     let json: String = row.get(4)?;
     Ok(Record {
         entity,

@@ -77,6 +77,11 @@ pub enum Action {
         request: u64,
         count: usize,
     },
+    /// The reminders, answering the `Effect::Reminders` with this request number.
+    Reminded {
+        request: u64,
+        reminders: Box<crate::tui::data::Reminders>,
+    },
     Quit,
     /// Back out of an opened view; at a pane's own screen, quit.
     Leave,
@@ -120,6 +125,13 @@ pub enum Action {
     Filter,
     ClearFilter,
     LogCall,
+    /// Open the reminders list.
+    Reminders,
+    /// The 360°: log a visit or a meeting held now, in a short form.
+    LogVisit,
+    LogMeeting,
+    /// The 360°: edit the customer itself (`e` edits the chosen item).
+    EditCustomer,
     FollowUp,
     NewTicket,
     NewOpportunity,
@@ -166,6 +178,8 @@ pub enum Action {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Tick(DateTime<Utc>),
+    /// An incoming call handed over by `crm pop` (see `crate::pop`): open the caller.
+    Pop(String),
     SyncStatus(SyncStatus),
     /// A command line, as typed after `:`.
     Run(String),
@@ -212,6 +226,10 @@ impl Action {
             "filter" => Action::Filter,
             "clear_filter" => Action::ClearFilter,
             "log_call" => Action::LogCall,
+            "reminders" => Action::Reminders,
+            "log_visit" => Action::LogVisit,
+            "log_meeting" => Action::LogMeeting,
+            "edit_customer" => Action::EditCustomer,
             "follow_up" => Action::FollowUp,
             "new_ticket" => Action::NewTicket,
             "new_opportunity" => Action::NewOpportunity,
@@ -266,5 +284,11 @@ pub enum Effect {
     Count {
         request: u64,
         query: crate::tui::data::CountQuery,
+    },
+    /// Read the reminders off the UI thread (they scan every one of the user's customers); the
+    /// answer comes back as `Action::Reminded` with the same request number.
+    Reminders {
+        request: u64,
+        query: crate::tui::data::ReminderQuery,
     },
 }

@@ -104,6 +104,8 @@ pub struct App {
     history: History,
     pub dialogs: Vec<Dialog>,
     pub command: Option<CommandLine>,
+    /// An incoming call that arrived while a dialog was open.
+    waiting_call: Option<String>,
     /// Counts writes, syncs and resizes: a screen that read an older one reloads when shown, so
     /// a write costs one reload.
     generation: u64,
@@ -162,6 +164,7 @@ impl App {
             role: me_record
                 .and_then(|u| Role::parse(text(u, "role")))
                 .unwrap_or(Role::Admin),
+            lang: options.lang(),
         };
         let status = source.status();
         let refusals = source.refusals();
@@ -188,10 +191,11 @@ impl App {
             flash: None,
             customers: CustomersPane::default(),
             funnel: FunnelPane::default(),
-            calendar: CalendarPane::new(options.zone.date(now), options.quiet_days.clone()),
+            calendar: CalendarPane::new(options.zone.date(now)),
             history: Default::default(),
             dialogs: Vec::new(),
             command: None,
+            waiting_call: None,
             generation: 1,
             effects: Vec::new(),
         };
@@ -386,6 +390,7 @@ impl App {
         match action {
             Action::Quit => self.effects.push(Effect::Quit),
             Action::Tick(now) => self.tick(now),
+            Action::Pop(phone) => self.pop_call(phone),
             Action::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);
                 self.reload_all();
@@ -395,6 +400,12 @@ impl App {
             Action::Paste(text) => self.on_paste(&text),
             Action::Run(line) => self.run_command(&line),
             Action::Counted { request, count } => self.counted(request, count),
+            Action::Reminded { request, reminders } => {
+                self.calendar.reminded(request, &reminders);
+                for opened in self.history.all_mut() {
+                    opened.screen_mut().reminded(request, &reminders);
+                }
+            }
             Action::Noop => {}
             other => {
                 if self.command.is_some() {
@@ -406,7 +417,39 @@ impl App {
                 }
             }
         }
+        if self.dialogs.is_empty()
+            && self.command.is_none()
+            && let Some(phone) = self.waiting_call.take()
+        {
+            self.pop_call(phone);
+        }
         std::mem::take(&mut self.effects)
+    }
+
+    /// The reminders list, over the calendar, read afresh (`R` again reads them again).
+    pub fn open_reminders(&mut self) {
+        self.history.back_to(Pane::Calendar, 0);
+        self.history.open(Pane::Calendar, Place::Reminders);
+        self.show(Pane::Calendar);
+    }
+
+    /// An incoming call: the customers pane opens the caller (or a new customer with the
+    /// number). A dialog or command line being typed in is not thrown away: the call waits
+    /// until it is closed, and the status bar says so.
+    fn pop_call(&mut self, phone: String) {
+        if !self.dialogs.is_empty() || self.command.is_some() {
+            self.set_flash(
+                format!("Incoming call from {phone}: it opens when this dialog is closed"),
+                false,
+            );
+            self.waiting_call = Some(phone);
+            return;
+        }
+        // The caller opens over the customer list, not over the last caller's view.
+        self.show_root(Pane::Customers);
+        let mut out = Vec::new();
+        self.customers.pop(&phone, &mut ctx!(self, out));
+        self.process(out);
     }
 
     pub fn view(&self) -> View<'_> {
@@ -589,6 +632,7 @@ impl App {
             }
             Action::Conflicts => self.open_conflicts(),
             Action::Undo => self.undo(),
+            Action::Reminders => self.open_reminders(),
             Action::Outbox => self.process(vec![Msg::Go(Place::Outbox)]),
             other => {
                 if let Some((capability, entity)) = self.needs(&other)

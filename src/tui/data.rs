@@ -175,7 +175,7 @@ pub struct TicketQuery {
 }
 
 /// What the calendar's reminder list asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReminderQuery {
     /// Birthdays falling in [from, to].
     pub from: NaiveDate,
@@ -183,10 +183,6 @@ pub struct ReminderQuery {
     pub now: DateTime<Utc>,
     /// Whose reminders: the signed-in user's customers and activities (None: all visible).
     pub owner: Option<String>,
-    /// Customers of this level with no activity for this many days.
-    pub quiet_days: Vec<(String, u32)>,
-    /// At most this many of each kind.
-    pub limit: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -206,10 +202,14 @@ pub struct QuietCustomer {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reminders {
+    /// Every one found, not a first few: the lists are the counts.
     pub birthdays: Vec<Birthday>,
     /// Activities whose due time has passed and that are not done.
     pub overdue: Vec<Record>,
     pub quiet: Vec<QuietCustomer>,
+    /// The names of the overdue follow-ups' customers, by id (read with them, off the UI
+    /// thread).
+    pub customer_names: std::collections::BTreeMap<String, String>,
 }
 
 /// How the local copy stands against the server.

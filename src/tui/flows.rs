@@ -2,13 +2,17 @@
 //! logging a call, and the pick-lists of a form's reference fields. A screen calls them from its
 //! own `answer`; they work through the screen's [`Ctx`].
 
+use chrono::{DateTime, NaiveTime, Utc};
+use crm_server::rules::call_outcomes::{self, Lang};
 use crm_server::schema::{Entity, Kind};
 use crm_server::validate::{self, Mode as ValidateMode, format_time};
 use serde_json::json;
 
 use super::data::{Record, WriteError, text};
+use super::dates;
 use super::dialogs::{Choice, Dialog, Picker, Purpose};
 use super::screen::{Answer, Ctx, Msg, obj};
+use crate::zone::Zone;
 
 /// What every screen does with the answers it has no rule of its own for: a record form saves,
 /// a delete confirmed deletes. Returns the record a form created or saved.
@@ -112,33 +116,101 @@ pub fn delete_many(entity: Entity, ids: &[String], ctx: &mut Ctx) {
     ctx.out.push(Msg::Changed);
 }
 
-/// The log-call dialog on top chose an outcome: the call is written as a done activity now.
+/// The log-call dialog on top chose an outcome: the call is written as a done activity now,
+/// by the caller picked, lasting from the pop to now; a callback asked for is planned as an
+/// outbound call due when the caller said.
 pub fn log_call(outcome: &str, direction: &str, note: String, ctx: &mut Ctx) {
     let Some(Dialog::LogCall(d)) = ctx.dialogs.last() else {
         return;
     };
+    let lang = d.lang;
+    let label = call_outcomes::label(outcome, lang);
+    let callback = if outcome == call_outcomes::CALLBACK {
+        match callback_time(&d.callback.value(), ctx.now, ctx.zone) {
+            Ok(at) => Some(at),
+            Err(e) => return ctx.error(e),
+        }
+    } else {
+        None
+    };
+    let subject = match (lang, direction) {
+        (Lang::Zh, "inbound") => format!("来电：{label}"),
+        (Lang::Zh, _) => format!("去电：{label}"),
+        (Lang::En, "inbound") => format!("Inbound call: {label}"),
+        (Lang::En, _) => format!("Outbound call: {label}"),
+    };
     let mut body = obj(json!({
         "kind": "call",
-        "subject": format!("{} call: {}", if direction == "inbound" { "Inbound" } else { "Outbound" }, outcome.replace('_', " ")),
+        "subject": subject,
         "customer_id": d.customer_id,
         "outcome": outcome,
         "direction": direction,
-        "starts_at": format_time(ctx.now),
+        "starts_at": format_time(d.started.unwrap_or(ctx.now)),
         "done": true,
     }));
+    if let Some(started) = d.started {
+        // From the pop to the wrap-up, within what the field holds.
+        let seconds = (ctx.now - started).num_seconds().clamp(0, 86_400);
+        body.insert("duration_seconds".into(), json!(seconds));
+        body.insert("ends_at".into(), json!(format_time(ctx.now.max(started))));
+    }
+    if let Some(k) = d.caller_id() {
+        body.insert("contact_id".into(), json!(k));
+    }
     if !note.is_empty() {
         body.insert("notes".into(), json!(note));
     }
-    if let Err(problems) = check(Entity::Activities, &body, ctx) {
-        return ctx.error(problems);
+    let plan = callback.map(|due| {
+        let mut task = obj(json!({
+            "kind": "call",
+            "subject": match lang {
+                Lang::Zh => format!("回电：{}", crate::text::sanitize(&d.customer_name)),
+                Lang::En => format!("Call back {}", crate::text::sanitize(&d.customer_name)),
+            },
+            "customer_id": d.customer_id,
+            "direction": "outbound",
+            "due_at": format_time(due),
+            "done": false,
+        }));
+        if let Some(k) = d.caller_id() {
+            task.insert("contact_id".into(), json!(k));
+        }
+        task
+    });
+    for b in std::iter::once(&body).chain(plan.as_ref()) {
+        if let Err(problems) = check(Entity::Activities, b, ctx) {
+            return ctx.error(problems);
+        }
     }
     let r = ctx.source.create(Entity::Activities, body);
-    if ctx
-        .write(r, &format!("Call logged: {}", outcome.replace('_', " ")))
-        .is_some()
-    {
-        ctx.close();
+    if ctx.write(r, &format!("Call logged: {label}")).is_none() {
+        return;
     }
+    if let Some(task) = plan {
+        let r = ctx.source.create(Entity::Activities, task);
+        let due = callback.map(format_time).unwrap_or_default();
+        // The call is logged either way (saving again would log it twice): a refused plan
+        // is said in the status bar.
+        ctx.write(
+            r,
+            &format!("Call logged: {label}; call back planned for {due}"),
+        );
+    }
+    ctx.close();
+}
+
+/// When to call back, as typed in the call dialog ("tomorrow 14:00", "+2h"); a date alone
+/// means 09:00. The one place a callback time is read, so the user's time zone applies here.
+pub fn callback_time(typed: &str, now: DateTime<Utc>, zone: Zone) -> Result<DateTime<Utc>, String> {
+    let when = dates::parse(typed, zone.naive(now)).map_err(|e| format!("call back when? {e}"))?;
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+    let at = zone
+        .to_utc(when.at(nine))
+        .map_err(|e| format!("call back when? {e}"))?;
+    if at <= now {
+        return Err("call back when? that time has passed; type a later one".into());
+    }
+    Ok(at)
 }
 
 /// The server's validation of a new record, run before it goes to the outbox so a bad value is

@@ -29,6 +29,8 @@ pub enum Mode {
     Record,
     /// The review of unsent and refused changes (`:outbox`).
     Outbox,
+    /// The reminders list (`R`, `:reminders`).
+    Reminders,
     /// Forms, pick-lists, prompts, the search and command lines: letters type.
     Dialog,
     /// Help, confirmations, the conflict chooser: letters act.
@@ -36,7 +38,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 12] = [
+    pub const ALL: [Mode; 13] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,
@@ -47,6 +49,7 @@ impl Mode {
         Mode::Records,
         Mode::Record,
         Mode::Outbox,
+        Mode::Reminders,
         Mode::Dialog,
         Mode::Chooser,
     ];
@@ -63,6 +66,7 @@ impl Mode {
             Mode::Records => "records",
             Mode::Record => "record",
             Mode::Outbox => "outbox",
+            Mode::Reminders => "reminders",
             Mode::Dialog => "dialog",
             Mode::Chooser => "chooser",
         }
@@ -85,6 +89,7 @@ impl Mode {
             Mode::Records => "Any list",
             Mode::Record => "Any record",
             Mode::Outbox => "Unsent changes",
+            Mode::Reminders => "Reminders",
             Mode::Dialog => "Forms, pick-lists, search and command line",
             Mode::Chooser => "Help, confirmations, conflicts",
         }

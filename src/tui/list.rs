@@ -396,6 +396,12 @@ pub struct ListView {
 /// Numbers count requests, so an answer finds the list that asked, and only its last question.
 static REQUESTS: AtomicU64 = AtomicU64::new(1);
 
+/// A number for a question asked off the UI thread (a count, the reminders), unique in the
+/// process, so an answer finds the one who asked.
+pub fn next_request() -> u64 {
+    REQUESTS.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Deref for ListView {
     type Target = Window;
     fn deref(&self) -> &Window {
@@ -494,7 +500,7 @@ impl ListView {
     /// The list's query or data changed: forget the count and number a new question (the
     /// screen sends it as `Effect::Count`).
     pub fn recount(&mut self) -> u64 {
-        let request = REQUESTS.fetch_add(1, Ordering::Relaxed);
+        let request = next_request();
         self.counting = Some(request);
         self.total = None;
         request

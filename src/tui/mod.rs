@@ -47,7 +47,7 @@ use ratatui::backend::CrosstermBackend;
 pub use action::{Action, Effect, Pane};
 pub use app::App;
 pub use data::DataSource;
-use data::{CountQuery, OpenReader, newest_per_slot};
+use data::{CountQuery, OpenReader, ReminderQuery, Reminders, newest_per_slot};
 pub use replica_source::ReplicaSource;
 
 use crate::sync::SyncEvent;
@@ -131,13 +131,15 @@ pub struct TuiOptions {
     pub initial_pane: Pane,
     /// A caller's phone number: open that customer, or a new-customer form with the number.
     pub pop: Option<String>,
-    /// Reminders: customers of this level not contacted for this many days.
-    pub quiet_days: Vec<(String, u32)>,
     /// The colours the terminal shows (the theme is brought down to them); `run` reads it from
     /// COLORTERM and TERM.
     pub depth: colour::Depth,
     /// The zone times are shown and typed in (UTC unless the caller resolves the user's).
     pub zone: Zone,
+    /// The profile's `language` (`zh`, `en`); None: the locale's (LC_ALL, LC_MESSAGES, LANG).
+    pub language: Option<String>,
+    /// Where to listen for calls `crm pop` hands over (`crate::pop`); None: no listening.
+    pub pop_socket: Option<PathBuf>,
     /// No colours at all (also set when the NO_COLOR environment variable is non-empty).
     pub no_color: bool,
     pub sync_now: Option<SyncTrigger>,
@@ -153,9 +155,10 @@ impl std::fmt::Debug for TuiOptions {
             .field("keymap", &self.keymap)
             .field("initial_pane", &self.initial_pane)
             .field("pop", &self.pop)
-            .field("quiet_days", &self.quiet_days)
             .field("zone", &self.zone.name())
             .field("depth", &self.depth)
+            .field("language", &self.language)
+            .field("pop_socket", &self.pop_socket)
             .field("no_color", &self.no_color)
             .field("sync_now", &self.sync_now.is_some())
             .finish()
@@ -172,23 +175,29 @@ impl Default for TuiOptions {
             keymap: keymap::Overrides::new(),
             initial_pane: Pane::Customers,
             pop: None,
-            quiet_days: default_quiet_days(),
             zone: Zone::UTC,
             depth: colour::Depth::TrueColor,
+            language: None,
+            pop_socket: None,
             no_color: false,
             sync_now: None,
         }
     }
 }
 
-/// A 7, B 14, C 30, D 60 days.
-pub fn default_quiet_days() -> Vec<(String, u32)> {
-    vec![
-        ("A".into(), 7),
-        ("B".into(), 14),
-        ("C".into(), 30),
-        ("D".into(), 60),
-    ]
+impl TuiOptions {
+    /// The language labels are shown in: the profile's, else the locale's.
+    pub fn lang(&self) -> crm_server::rules::call_outcomes::Lang {
+        let locale = || {
+            ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .filter_map(|v| std::env::var(v).ok())
+                .find(|v| !v.is_empty())
+        };
+        crm_server::rules::call_outcomes::Lang::parse(
+            &self.language.clone().or_else(locale).unwrap_or_default(),
+        )
+    }
 }
 
 /// True when NO_COLOR is set to something (https://no-color.org).
@@ -205,25 +214,35 @@ pub fn run(
     options.no_color |= no_color_from_env();
     options.depth = colour::Depth::from_env();
     let sync_now = options.sync_now.clone();
+    let options_socket = options.pop_socket.clone();
     let mut open_reader = source.reader();
     let mut counter: Option<Counter> = None;
     let mut app = App::new(options, source, Utc::now());
 
+    // Calls handed over by `crm pop`: a listener thread posts them to this loop.
+    let (pop_tx, pops) = std::sync::mpsc::channel::<String>();
+    let _listener = listen_for_calls(options_socket.as_deref(), pop_tx, &mut app);
     let _hook = PanicHook::install();
     let _guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let size = terminal.size()?;
     // What the first screens asked for (their counts) is done in the first turn of the loop.
     let mut first = app.update(Action::Resize(size.width, size.height));
+    let mut last_tick = std::time::Instant::now();
 
-    let tick = Duration::from_millis(250);
-    let mut ticked = std::time::Instant::now();
+    // Drawn when something happened: the loop wakes often while listening for calls.
+    let mut redraw = true;
     loop {
-        terminal.draw(|frame| app.render(frame))?;
+        if std::mem::take(&mut redraw) {
+            terminal.draw(|frame| app.render(frame))?;
+        }
         let mut effects = std::mem::take(&mut first);
         // Wake four times a second so SLA countdowns, sync ages and messages' lifetimes stay
-        // current, typing or not.
-        if event::poll(tick)? {
+        // current, typing or not; while listening for calls, often enough that a call is on
+        // screen within a frame or three.
+        let wait = if _listener.is_some() { POP_POLL } else { TICK };
+        if event::poll(wait)? {
+            redraw = true;
             let ev = event::read()?;
             effects.extend(app.handle_event(ev));
             // Drain what is already queued (a paste, key repeat) before drawing again.
@@ -231,14 +250,22 @@ pub fn run(
                 effects.extend(app.handle_event(event::read()?));
             }
         }
-        if ticked.elapsed() >= tick {
-            ticked = std::time::Instant::now();
+        if last_tick.elapsed() >= TICK {
+            redraw = true;
+            last_tick = std::time::Instant::now();
             effects.extend(app.update(Action::Tick(Utc::now())));
+        }
+        while let Ok(phone) = pops.try_recv() {
+            redraw = true;
+            // The wrap-up and the call's duration count from the clock as the call arrives.
+            effects.extend(app.update(Action::Tick(Utc::now())));
+            effects.extend(app.update(Action::Pop(phone)));
         }
         if let Some(rx) = sync_events.as_mut() {
             loop {
                 match rx.try_recv() {
                     Ok(event) => {
+                        redraw = true;
                         let status = SyncStatus::from_event(event, Utc::now());
                         effects.extend(app.update(Action::SyncStatus(status)));
                     }
@@ -251,8 +278,12 @@ pub fn run(
             }
         }
         if let Some(c) = &counter {
-            while let Ok((request, count)) = c.answers.try_recv() {
-                effects.extend(app.update(Action::Counted { request, count }));
+            while let Ok(done) = c.answers.try_recv() {
+                redraw = true;
+                effects.extend(app.update(match done {
+                    Done::Counted(request, count) => Action::Counted { request, count },
+                    Done::Reminded(request, reminders) => Action::Reminded { request, reminders },
+                }));
             }
         }
         for effect in effects {
@@ -274,7 +305,15 @@ pub fn run(
                     }
                     // Without a reader the header keeps showing what the window knows.
                     if let Some(c) = &counter {
-                        let _ = c.questions.send((request, query));
+                        let _ = c.questions.send(Job::Count(request, query));
+                    }
+                }
+                Effect::Reminders { request, query } => {
+                    if counter.is_none() {
+                        counter = open_reader.take().map(Counter::start);
+                    }
+                    if let Some(c) = &counter {
+                        let _ = c.questions.send(Job::Reminders(request, query));
                     }
                 }
             }
@@ -282,30 +321,91 @@ pub fn run(
     }
 }
 
-/// Counts lists on a thread of its own, over a reader of its own: a COUNT at a million rows
-/// takes longer than a frame, so the keystroke that changed the list never waits for it.
+/// How often the loop wakes when nothing happens.
+const TICK: Duration = Duration::from_millis(250);
+/// How often it looks for a call handed over by `crm pop` (the budget is 100 ms to the screen).
+const POP_POLL: Duration = Duration::from_millis(10);
+
+/// Listens at `socket` for calls handed over by `crm pop`; a failure is shown and the screens
+/// run without it (`crm pop` then opens screens of its own).
+#[cfg(unix)]
+fn listen_for_calls(
+    socket: Option<&std::path::Path>,
+    calls: std::sync::mpsc::Sender<String>,
+    app: &mut App,
+) -> Option<crate::pop::Listener> {
+    match crate::pop::Listener::start(socket?, move |phone| calls.send(phone).is_ok()) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            app.set_flash(
+                format!("calls from `crm pop` do not reach these screens: {e}"),
+                true,
+            );
+            None
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn listen_for_calls(
+    _socket: Option<&std::path::Path>,
+    _calls: std::sync::mpsc::Sender<String>,
+    _app: &mut App,
+) -> Option<()> {
+    None
+}
+
+/// What the worker thread is asked: a list's count, or the reminders.
+enum Job {
+    Count(u64, CountQuery),
+    Reminders(u64, ReminderQuery),
+}
+
+/// What it answers.
+enum Done {
+    Counted(u64, usize),
+    Reminded(u64, Box<Reminders>),
+}
+
+/// Counts lists and reads the reminders on a thread of its own, over a reader of its own: a
+/// COUNT at a million rows, or the reminders over every one of the user's customers, takes
+/// longer than a frame, so the keystroke that asked never waits for it.
 struct Counter {
-    questions: std::sync::mpsc::Sender<(u64, CountQuery)>,
-    answers: std::sync::mpsc::Receiver<(u64, usize)>,
+    questions: std::sync::mpsc::Sender<Job>,
+    answers: std::sync::mpsc::Receiver<Done>,
 }
 
 impl Counter {
     fn start(open: OpenReader) -> Counter {
-        let (questions, asked) = std::sync::mpsc::channel::<(u64, CountQuery)>();
+        let (questions, asked) = std::sync::mpsc::channel::<Job>();
         let (answer, answers) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             // No reader, no counts: the headers show what their windows know.
             let Ok(source) = open() else { return };
             while let Ok(first) = asked.recv() {
-                let mut waiting = vec![first];
-                waiting.extend(asked.try_iter());
-                for (request, query) in newest_per_slot(waiting) {
+                let mut counts = Vec::new();
+                let mut remind = None;
+                for job in std::iter::once(first).chain(asked.try_iter()) {
+                    match job {
+                        Job::Count(request, query) => counts.push((request, query)),
+                        // Only the newest question of the reminders is answered.
+                        Job::Reminders(request, query) => remind = Some((request, query)),
+                    }
+                }
+                for (request, query) in newest_per_slot(counts) {
                     // A failed count leaves the header as it was.
                     if let Ok(n) = source.count(&query)
-                        && answer.send((request, n)).is_err()
+                        && answer.send(Done::Counted(request, n)).is_err()
                     {
                         return;
                     }
+                }
+                // Failed reminders leave the list as it was.
+                if let Some((request, query)) = remind
+                    && let Ok(r) = source.reminders(&query)
+                    && answer.send(Done::Reminded(request, Box::new(r))).is_err()
+                {
+                    return;
                 }
             }
         });

@@ -8,6 +8,7 @@ use super::panes::customer360::Customer360;
 use super::panes::outbox::OutboxView;
 use super::panes::record::RecordView;
 use super::panes::records::RecordList;
+use super::panes::reminders::RemindersView;
 use super::panes::ticket::TicketView;
 use super::screen::{Place, Screen};
 
@@ -19,6 +20,7 @@ pub enum Opened {
     List(RecordList),
     Record(RecordView),
     Outbox(OutboxView),
+    Reminders(RemindersView),
 }
 
 impl Opened {
@@ -28,7 +30,9 @@ impl Opened {
             Place::Customer { id, inbound } => {
                 Some(Opened::Customer(Customer360::new(&id, inbound)))
             }
+            Place::Call { id, pop } => Some(Opened::Customer(Customer360::popped(&id, pop))),
             Place::Ticket(id) => Some(Opened::Ticket(TicketView::new(&id))),
+            Place::Reminders => Some(Opened::Reminders(RemindersView::new())),
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
             Place::Outbox => Some(Opened::Outbox(OutboxView::default())),
@@ -42,6 +46,7 @@ impl Opened {
             Opened::List(s) => s,
             Opened::Record(s) => s,
             Opened::Outbox(s) => s,
+            Opened::Reminders(s) => s,
         }
     }
 
@@ -52,6 +57,7 @@ impl Opened {
             Opened::List(s) => s,
             Opened::Record(s) => s,
             Opened::Outbox(s) => s,
+            Opened::Reminders(s) => s,
         }
     }
 }

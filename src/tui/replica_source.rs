@@ -29,8 +29,6 @@ const PAGE: usize = 2000;
 const SCAN_CAP: usize = 50_000;
 /// A search lists at most this many of its best matches.
 pub const SEARCH_CAP: usize = 1000;
-/// At most this many of the user's customers are checked for reminders.
-const REMINDER_CUSTOMERS: usize = 500;
 
 pub struct ReplicaSource {
     replica: Replica,
@@ -284,17 +282,6 @@ impl ReplicaSource {
             .collect();
         *self.found.borrow_mut() = Some((q.clone(), key, found.clone()));
         Ok(found)
-    }
-
-    /// The user's customers, for reminders (or every customer when no user is known).
-    fn my_customers(&self, owner: Option<&str>) -> Result<Vec<Record>, DataError> {
-        let filters = owner
-            .map(|o| vec![("owner_id", json!(o))])
-            .unwrap_or_default();
-        self.list(
-            Entity::Customers,
-            &query(filters, "name", false, 0, REMINDER_CUSTOMERS),
-        )
     }
 
     fn wrote(&mut self) {
@@ -612,43 +599,52 @@ impl DataSource for ReplicaSource {
 
     fn reminders(&self, q: &ReminderQuery) -> Result<Reminders, DataError> {
         let owner = q.owner.as_deref();
-        let customers = self.my_customers(owner)?;
-        let mut birthdays = Vec::new();
+        // Every one of the user's customers, by SQL over the replica's indexes; the rules
+        // decide (`crm_server::rules::reminders`).
+        let mut birthdays: Vec<Birthday> = self
+            .replica
+            .birthday_contacts(owner)
+            .map_err(storage)?
+            .into_iter()
+            .filter_map(|(k, customer_name)| {
+                let k: Record = k.fields;
+                reminders::birthday_between(&k, q.from, q.to).map(|date| Birthday {
+                    contact: k,
+                    customer_name,
+                    date,
+                })
+            })
+            .collect();
+        birthdays.sort_by_key(|b| b.date);
+        let now = crm_server::validate::format_time(q.now);
         let mut quiet = Vec::new();
-        for c in &customers {
-            let cid = text(c, "id");
-            for k in self.contacts_of(cid)? {
-                if let Some(date) = reminders::birthday_between(&k, q.from, q.to) {
-                    birthdays.push(Birthday {
-                        contact: k,
-                        customer_name: text(c, "name").to_string(),
-                        date,
+        // The days per level are the admin's setting, synced like any record.
+        let settings = self.list(
+            Entity::LevelSettings,
+            &query(Vec::new(), "level", false, 0, 100),
+        )?;
+        for (level, days) in reminders::quiet_days_in_force(&settings) {
+            let cutoff = q.now - chrono::Duration::days(i64::from(days));
+            let cutoff = crm_server::validate::format_time(cutoff);
+            for (c, last, planned) in self
+                .replica
+                .last_contacts(owner, &level, &now, &cutoff)
+                .map_err(storage)?
+            {
+                if reminders::is_due_for_contact(last, planned, q.now, days) {
+                    quiet.push(QuietCustomer {
+                        customer: c.fields,
+                        last_contact: last,
                     });
                 }
             }
-            if reminders::quiet_days(text(c, "level"), &q.quiet_days).is_none() {
-                continue;
-            }
-            let recent = self.list(
-                Entity::Activities,
-                &query(vec![("customer_id", json!(cid))], "created_at", true, 0, 50),
-            )?;
-            if let Some(last) = reminders::quiet_customer(c, &recent, q.now, &q.quiet_days) {
-                quiet.push(QuietCustomer {
-                    customer: c.clone(),
-                    last_contact: last,
-                });
-            }
         }
-        birthdays.sort_by_key(|b| b.date);
-        birthdays.truncate(q.limit);
         quiet.sort_by(|a, b| {
             reminders::quiet_order(
                 (a.last_contact, text(&a.customer, "name")),
                 (b.last_contact, text(&b.customer, "name")),
             )
         });
-        quiet.truncate(q.limit);
         let mut filters = vec![("done", json!(false))];
         if let Some(o) = owner {
             filters.push(("owner_id", json!(o)));
@@ -659,11 +655,22 @@ impl DataSource for ReplicaSource {
             .filter(|a| reminders::is_overdue(a, q.now))
             .collect();
         overdue.sort_by(reminders::overdue_order);
-        overdue.truncate(q.limit);
+        let mut customer_names = BTreeMap::new();
+        for a in &overdue {
+            let cid = text(a, "customer_id");
+            if !cid.is_empty() && !customer_names.contains_key(cid) {
+                let name = self
+                    .get(Entity::Customers, cid)?
+                    .map(|c| text(&c, "name").to_string())
+                    .unwrap_or_default();
+                customer_names.insert(cid.to_string(), name);
+            }
+        }
         Ok(Reminders {
             birthdays,
             overdue,
             quiet,
+            customer_names,
         })
     }
 
@@ -952,16 +959,17 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-05-31T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let mut customer = |name: &str, level: &str| {
+        let mut customer = |name: &str, level: Value| {
             let c = s.create(
                 Entity::Customers,
                 obj(json!({"name": name, "level": level})),
             );
             text(&c.unwrap(), "id").to_string()
         };
-        let quiet = customer("Quiet Co", "A");
-        let busy = customer("Busy Co", "A");
-        let unwatched = customer("Unwatched Co", "C");
+        let quiet = customer("Quiet Co", json!("A"));
+        let busy = customer("Busy Co", json!("A"));
+        // No level: not watched.
+        let unwatched = customer("Unwatched Co", Value::Null);
         let add = |s: &mut ReplicaSource, entity, body: Value| {
             s.create(entity, obj(body)).unwrap();
         };
@@ -999,8 +1007,6 @@ mod tests {
             to: now.date_naive() + chrono::Duration::days(14),
             now,
             owner: None,
-            quiet_days: vec![("A".into(), 14)],
-            limit: 10,
         };
         let r = s.reminders(&q).unwrap();
         let birthdays: Vec<&str> = r

@@ -16,6 +16,14 @@ use super::keymap::Mode;
 use super::view::{Me, People, View};
 use crate::zone::Zone;
 
+/// An incoming call: the number that rang and when the screen popped (the call's duration
+/// runs from then to the wrap-up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pop {
+    pub phone: String,
+    pub at: DateTime<Utc>,
+}
+
 /// Where a screen asks the app to go.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Place {
@@ -25,7 +33,14 @@ pub enum Place {
         id: String,
         inbound: bool,
     },
+    /// A customer's 360° view opened by an incoming call.
+    Call {
+        id: String,
+        pop: Pop,
+    },
     Ticket(String),
+    /// The reminders list.
+    Reminders,
     /// The generic list of an entity.
     List(Entity),
     /// The generic view of a record.
@@ -88,6 +103,8 @@ pub trait Screen {
     fn paste(&mut self, _text: &str, _ctx: &mut Ctx) {}
     /// A count it asked for answered (it checks the request is its latest).
     fn counted(&mut self, _request: u64, _count: usize) {}
+    /// Reminders it asked for (`Ctx::remind`) answered.
+    fn reminded(&mut self, _request: u64, _reminders: &super::data::Reminders) {}
     /// Typing into the screen itself (a search line): keys resolve as in a dialog.
     fn typing(&self) -> bool {
         false
@@ -176,6 +193,15 @@ impl Ctx<'_> {
     /// Asks for a list's exact length off the UI thread (see `ListView::recount`).
     pub fn count(&mut self, request: u64, query: super::data::CountQuery) {
         self.out.push(Msg::Effect(Effect::Count { request, query }));
+    }
+
+    /// Asks for the reminders off the UI thread; the answer reaches `Screen::reminded` with
+    /// the number returned.
+    pub fn remind(&mut self, query: super::data::ReminderQuery) -> u64 {
+        let request = super::list::next_request();
+        self.out
+            .push(Msg::Effect(Effect::Reminders { request, query }));
+        request
     }
 
     pub fn go(&mut self, place: Place) {

@@ -69,6 +69,8 @@ pub struct Me {
     pub id: Option<String>,
     pub username: String,
     pub role: Role,
+    /// The language labels are shown in (call outcomes).
+    pub lang: crm_server::rules::call_outcomes::Lang,
 }
 
 impl View<'_> {

@@ -2,6 +2,7 @@
 //! the client (which checks what it can before a write reaches the server). Pure: no storage,
 //! no clock of their own; the caller passes the records and `now`.
 //!
+//! - [`call_outcomes`]: call outcomes (wrap-up codes), their labels and dialog digits.
 //! - [`numbers`]: human record numbers (`C000123`, `T-000123`), made and read back.
 //! - [`sla`]: a ticket's due times from its priority's service level.
 //! - [`reasons`]: the fields a state needs (a won or lost deal its reason, a resolved ticket its
@@ -9,6 +10,7 @@
 //! - [`reminders`]: birthdays, overdue follow-ups and customers not contacted for too long.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
+pub mod call_outcomes;
 pub mod numbers;
 pub mod reasons;
 pub mod reminders;

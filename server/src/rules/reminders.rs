@@ -68,7 +68,25 @@ pub fn last_contact<'a>(
         .max()
 }
 
-/// How many days a customer of `level` may go without contact, from the user's settings
+/// Days without contact per level when an admin has set none (`level_settings`).
+pub const DEFAULT_QUIET_DAYS: [(&str, u32); 4] = [("A", 7), ("B", 14), ("C", 30), ("D", 60)];
+
+/// The days per level in force: the admin's `level_settings` records over the defaults.
+pub fn quiet_days_in_force(settings: &[Record]) -> Vec<(String, u32)> {
+    DEFAULT_QUIET_DAYS
+        .iter()
+        .map(|(level, days)| {
+            let set = settings
+                .iter()
+                .filter(|r| r.get("level").and_then(Value::as_str) == Some(level))
+                .find_map(|r| r.get("quiet_days").and_then(Value::as_u64))
+                .and_then(|d| u32::try_from(d).ok());
+            (level.to_string(), set.unwrap_or(*days))
+        })
+        .collect()
+}
+
+/// How many days a customer of `level` may go without contact, from the settings
 /// (`[("A", 14), ("B", 30)]`); None: its level is not watched.
 pub fn quiet_days(level: &str, by_level: &[(String, u32)]) -> Option<u32> {
     by_level.iter().find(|(l, _)| l == level).map(|(_, d)| *d)
@@ -80,18 +98,37 @@ pub fn is_quiet(last: Option<DateTime<Utc>>, now: DateTime<Utc>, days: u32) -> b
     last.is_none_or(|t| t <= now - Duration::days(i64::from(days)))
 }
 
+/// A follow-up planned: not done and due after `now`.
+pub fn is_planned(activity: &Record, now: DateTime<Utc>) -> bool {
+    activity.get("done") != Some(&Value::Bool(true))
+        && time(activity, "due_at").is_some_and(|due| due > now)
+}
+
+/// Whether a customer is listed as not contacted: quiet for its level's days, and no follow-up
+/// planned (a planned one is the reminder; missed, it is listed as overdue). Moving a "not
+/// contacted" reminder plans that follow-up.
+pub fn is_due_for_contact(
+    last: Option<DateTime<Utc>>,
+    planned: bool,
+    now: DateTime<Utc>,
+    days: u32,
+) -> bool {
+    !planned && is_quiet(last, now, days)
+}
+
 /// Whether `customer`, whose activities these are, is overdue for contact by its level.
 /// Returns its last contact when it is.
 pub fn quiet_customer<'a>(
     customer: &Record,
-    activities: impl IntoIterator<Item = &'a Record>,
+    activities: impl IntoIterator<Item = &'a Record> + Clone,
     now: DateTime<Utc>,
     by_level: &[(String, u32)],
 ) -> Option<Option<DateTime<Utc>>> {
     let level = customer.get("level").and_then(Value::as_str).unwrap_or("");
     let days = quiet_days(level, by_level)?;
+    let planned = activities.clone().into_iter().any(|a| is_planned(a, now));
     let last = last_contact(activities, now);
-    is_quiet(last, now, days).then_some(last)
+    is_due_for_contact(last, planned, now, days).then_some(last)
 }
 
 /// The order quiet customers are listed in: longest without contact first (never contacted
@@ -194,6 +231,15 @@ mod tests {
         // A meeting planned for tomorrow is no contact yet.
         let planned = [met("2026-05-10T12:00:00Z"), met("2026-06-01T12:00:00Z")];
         assert!(quiet_customer(&a, &planned, now, &by_level).is_some());
+        // A follow-up planned (due later, not done) is the reminder: not listed meanwhile.
+        let follow_up = [record(
+            json!({"due_at": "2026-06-03T09:00:00Z", "done": false}),
+        )];
+        assert_eq!(quiet_customer(&a, &follow_up, now, &by_level), None);
+        let done = [record(
+            json!({"due_at": "2026-06-03T09:00:00Z", "done": true}),
+        )];
+        assert!(quiet_customer(&a, &done, now, &by_level).is_some());
         // A call yesterday (only a due time) keeps it off the list.
         let recent = [record(json!({"due_at": "2026-05-30T12:00:00Z"}))];
         assert_eq!(quiet_customer(&a, &recent, now, &by_level), None);
@@ -203,6 +249,21 @@ mod tests {
         // Exactly the limit counts as quiet.
         assert!(is_quiet(Some(now - Duration::days(14)), now, 14));
         assert!(!is_quiet(Some(now - Duration::days(13)), now, 14));
+    }
+
+    #[test]
+    fn an_admins_setting_replaces_its_levels_default_only() {
+        let set = [record(json!({"level": "B", "quiet_days": 3}))];
+        assert_eq!(
+            quiet_days_in_force(&set),
+            vec![
+                ("A".to_string(), 7),
+                ("B".to_string(), 3),
+                ("C".to_string(), 30),
+                ("D".to_string(), 60)
+            ]
+        );
+        assert_eq!(quiet_days_in_force(&[])[1], ("B".to_string(), 14));
     }
 
     #[test]

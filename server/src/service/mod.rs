@@ -498,7 +498,7 @@ fn prepare(
         Entity::Competitors | Entity::CompetitorProducts | Entity::OpportunityCompetitors => {
             competitors::prepare(tx, entity, old, record)?;
         }
-        Entity::Stages | Entity::Contacts | Entity::Comments => {}
+        Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
     }
     Ok(())
 }

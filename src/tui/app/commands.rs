@@ -88,6 +88,7 @@ impl App {
                 Err(e) => self.set_flash(e.to_string(), true),
             },
             Command::List(entity) => out.push(Msg::Go(Place::List(entity))),
+            Command::Reminders => self.open_reminders(),
             Command::View(v) => {
                 self.show_root(Pane::Calendar);
                 self.global_or_screen(Action::View(v));

@@ -30,6 +30,7 @@ pub enum Command {
     Open(String),
     /// The generic list of an entity.
     List(Entity),
+    Reminders,
 }
 
 /// Canonical names first (completion offers them in this order), then aliases.
@@ -41,6 +42,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("goto", &["g", "date"]),
     ("open", &[]),
     ("list", &["ls"]),
+    ("reminders", &["remind", "r"]),
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
     ("conflicts", &[]),
@@ -116,6 +118,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
                     .ok_or_else(|| format!("no kind of record \"{e}\"; Tab completes"))?,
             )
         }
+        "reminders" => Command::Reminders,
         "sync" => Command::Sync,
         "conflicts" => Command::Conflicts,
         "outbox" => Command::Outbox,

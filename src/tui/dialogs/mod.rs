@@ -59,6 +59,8 @@ pub enum Purpose {
         internal: bool,
     },
     Reschedule(String),
+    /// A customer not contacted: plan a follow-up on the date typed.
+    PlanFollowUp(String),
     Goto,
     FunnelMonth,
     Delete {

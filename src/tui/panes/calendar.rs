@@ -39,7 +39,6 @@ pub struct CalendarPane {
     /// The chosen item: within the cursor's day (month, week) or the whole agenda.
     pub item: usize,
     pub reminders: Reminders,
-    pub quiet_days: Vec<(String, u32)>,
     names: HashMap<String, String>,
     /// The zone the range was loaded in, whose days the items fall on.
     zone: Zone,
@@ -74,7 +73,7 @@ fn side_width(area: Rect) -> u16 {
 }
 
 impl CalendarPane {
-    pub fn new(today: NaiveDate, quiet_days: Vec<(String, u32)>) -> CalendarPane {
+    pub fn new(today: NaiveDate) -> CalendarPane {
         CalendarPane {
             view: CalView::Month,
             cursor: today,
@@ -84,7 +83,6 @@ impl CalendarPane {
             line: FilterLine::default(),
             item: 0,
             reminders: Reminders::default(),
-            quiet_days,
             names: HashMap::new(),
             zone: Zone::UTC,
         }
@@ -106,8 +104,6 @@ impl CalendarPane {
             to: to - Days::new(1),
             now: ctx.now,
             owner,
-            quiet_days: self.quiet_days.clone(),
-            limit: 20,
         };
         self.reminders = ctx.ok(ctx.source.reminders(&q));
         let ids: Vec<String> = self

@@ -1,6 +1,8 @@
-//! One customer, all around: details, contacts, opportunities, and a timeline of activities and
-//! tickets; quick actions log a call, schedule a follow-up, open a ticket or an opportunity,
-//! add a contact, edit.
+//! One customer, all around: details, contacts, tickets, opportunities, and a timeline of
+//! activities and tickets; quick actions log a call, a visit or a meeting, schedule a
+//! follow-up, open a ticket or an opportunity, add a contact, edit the chosen item. Opened by an
+//! incoming call, the contact whose phone rang is chosen and the call's duration runs from the
+//! pop.
 
 mod drawing;
 
@@ -11,25 +13,29 @@ use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
 use crate::tui::action::Action;
-use crate::tui::data::{CompetitorEntry, Record, TimelineEntry, id, text};
+use crate::tui::data::{CompetitorEntry, Record, RecordQuery, TimelineEntry, id, text};
+use crate::tui::dialogs::log_call::Caller;
 use crate::tui::dialogs::{Dialog, LogCall, Purpose};
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
 use crate::tui::list::{FilterLine, Move, Typed};
-use crate::tui::screen::{Answer, Ctx, Place, Screen};
+use crate::tui::screen::{Answer, Ctx, Place, Pop, Screen};
 use crate::tui::view::View;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Contacts,
+    /// The customer's tickets, newest number first.
+    Tickets,
     Opportunities,
     /// The competitors in this customer's deals.
     Competitors,
     Timeline,
 }
 
-const SECTIONS: [Section; 4] = [
+const SECTIONS: [Section; 5] = [
     Section::Contacts,
+    Section::Tickets,
     Section::Opportunities,
     Section::Competitors,
     Section::Timeline,
@@ -40,12 +46,17 @@ pub struct Customer360 {
     pub id: String,
     pub customer: Record,
     pub contacts: Vec<Record>,
+    pub tickets: Vec<Record>,
     pub opportunities: Vec<Record>,
     pub competitors: Vec<CompetitorEntry>,
     pub timeline: Vec<TimelineEntry>,
     stages: Vec<Record>,
     pub section: Section,
-    pub cursor: [usize; 4],
+    pub cursor: [usize; 5],
+    /// The incoming call that opened it.
+    pub pop: Option<Pop>,
+    /// The contact whose phone rang, once found.
+    pub matched: Option<String>,
     /// The customer was deleted or left this user's view.
     pub gone: bool,
     /// Opened for an incoming call: calls are logged as inbound.
@@ -60,6 +71,7 @@ pub struct Customer360 {
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Loaded {
     contacts: Vec<Record>,
+    tickets: Vec<Record>,
     opportunities: Vec<Record>,
     competitors: Vec<CompetitorEntry>,
     timeline: Vec<TimelineEntry>,
@@ -72,16 +84,27 @@ impl Customer360 {
             id: customer_id.to_string(),
             customer: Record::new(),
             contacts: Vec::new(),
+            tickets: Vec::new(),
             opportunities: Vec::new(),
             competitors: Vec::new(),
             timeline: Vec::new(),
             stages: Vec::new(),
             section: Section::Timeline,
-            cursor: [0; 4],
+            cursor: [0; 5],
+            pop: None,
+            matched: None,
             gone: false,
             inbound,
             line: FilterLine::default(),
             loaded: Loaded::default(),
+        }
+    }
+
+    /// The view of a customer an incoming call popped.
+    pub fn popped(customer_id: &str, pop: Pop) -> Customer360 {
+        Customer360 {
+            pop: Some(pop),
+            ..Customer360::new(customer_id, true)
         }
     }
 
@@ -98,12 +121,36 @@ impl Customer360 {
         self.customer = found;
         self.loaded = Loaded {
             contacts: ctx.ok(ctx.source.contacts_of(&self.id)),
+            tickets: ctx.ok(ctx.source.records(
+                Entity::Tickets,
+                &RecordQuery {
+                    filters: vec![("customer_id".into(), json!(self.id))],
+                    search: String::new(),
+                    sort: Some("number".into()),
+                    descending: true,
+                },
+                0,
+                TICKETS_SHOWN,
+            )),
             opportunities: ctx.ok(ctx.source.opportunities_of(&self.id)),
             competitors: ctx.ok(ctx.source.competitors_of(&self.id)),
             timeline: ctx.ok(ctx.source.timeline(&self.id, 200)),
         };
         self.stages = ctx.ok(ctx.source.stages());
+        let first_read = self.matched.is_none();
+        self.matched = self.matched.take().or_else(|| {
+            let phone = &self.pop.as_ref()?.phone;
+            matched_contact(&self.loaded.contacts, phone).map(|k| id(k).to_string())
+        });
         self.refilter();
+        // On the pop, the caller is the chosen contact.
+        if first_read
+            && let Some(m) = &self.matched
+            && let Some(i) = self.contacts.iter().position(|k| id(k) == m)
+        {
+            self.section = Section::Contacts;
+            self.cursor[0] = i;
+        }
     }
 
     /// The sections again from what was read, through the filter (in memory: a customer's
@@ -121,6 +168,19 @@ impl Customer360 {
                     text(k, "phone"),
                     text(k, "mobile"),
                     text(k, "email"),
+                ])
+            })
+            .cloned()
+            .collect();
+        self.tickets = l
+            .tickets
+            .iter()
+            .filter(|t| {
+                line.passes(&[
+                    text(t, "number"),
+                    text(t, "subject"),
+                    text(t, "status"),
+                    text(t, "priority"),
                 ])
             })
             .cloned()
@@ -167,6 +227,7 @@ impl Customer360 {
     fn len(&self, s: Section) -> usize {
         match s {
             Section::Contacts => self.contacts.len(),
+            Section::Tickets => self.tickets.len(),
             Section::Opportunities => self.opportunities.len(),
             Section::Competitors => self.competitors.len(),
             Section::Timeline => self.timeline.len(),
@@ -195,6 +256,7 @@ impl Customer360 {
         let a = self.areas(ctx.area);
         for (section, rect, first_row) in [
             (Section::Contacts, a.contacts, 1),
+            (Section::Tickets, a.tickets, 1),
             (Section::Opportunities, a.opportunities, 2),
             (Section::Competitors, a.competitors, 1),
             (Section::Timeline, a.timeline, 1),
@@ -241,11 +303,28 @@ impl Customer360 {
             Action::Left => self.section = SECTIONS[(i + SECTIONS.len() - 1) % SECTIONS.len()],
             Action::Right => self.section = SECTIONS[(i + 1) % SECTIONS.len()],
             Action::Open => self.open_item(ctx),
-            Action::LogCall => ctx.open(Dialog::LogCall(LogCall::new(
-                &self.id,
-                &self.name(),
-                inbound,
-            ))),
+            Action::LogCall => {
+                let callers: Vec<Caller> = self
+                    .loaded
+                    .contacts
+                    .iter()
+                    .map(|k| Caller {
+                        id: id(k).to_string(),
+                        name: text(k, "name").to_string(),
+                    })
+                    .collect();
+                let matched = self
+                    .matched
+                    .as_ref()
+                    .and_then(|m| callers.iter().position(|c| &c.id == m));
+                let d = LogCall::new(&self.id, &self.name(), inbound)
+                    .in_lang(ctx.me.lang)
+                    .with_callers(callers, matched)
+                    .started_at(self.pop.as_ref().map(|p| p.at));
+                ctx.open(Dialog::LogCall(d));
+            }
+            Action::LogVisit => self.log_held("visit", ctx),
+            Action::LogMeeting => self.log_held("meeting", ctx),
             Action::FollowUp => {
                 // Tomorrow 09:00 the user's time.
                 let tomorrow = ctx.today() + Duration::days(1);
@@ -298,7 +377,8 @@ impl Customer360 {
                 );
                 ctx.open(Dialog::Form(form));
             }
-            Action::Edit => {
+            Action::Edit if self.current().is_some() => self.edit_item(ctx),
+            Action::Edit | Action::EditCustomer => {
                 let form = ctx.form(
                     &format!("Edit {}", text(&self.customer, "code")),
                     Entity::Customers,
@@ -334,6 +414,7 @@ impl Customer360 {
         let c = self.cursor[self.index()];
         match self.section {
             Section::Contacts => self.contacts.get(c).map(|r| (Entity::Contacts, r.clone())),
+            Section::Tickets => self.tickets.get(c).map(|r| (Entity::Tickets, r.clone())),
             Section::Opportunities => self
                 .opportunities
                 .get(c)
@@ -369,6 +450,58 @@ impl Customer360 {
             Some(&record),
             self.hidden(),
         );
+        ctx.open(Dialog::Form(form));
+    }
+
+    /// `e`: the chosen item's own form, whatever its section (a deal's competitor: its entry).
+    fn edit_item(&mut self, ctx: &mut Ctx) {
+        let Some((entity, record)) = self.current() else {
+            return;
+        };
+        let title = ["name", "number", "subject"]
+            .iter()
+            .map(|f| text(&record, f))
+            .find(|s| !s.is_empty())
+            .unwrap_or("");
+        let form = ctx.form(
+            format!("Edit {} {title}", entity.noun()).trim(),
+            entity,
+            Purpose::Edit(entity, id(&record).to_string()),
+            Some(&record),
+            Record::new(),
+        );
+        ctx.open(Dialog::Form(form));
+    }
+
+    /// `v`/`m`: a visit or meeting held now with this customer, in a short form (subject
+    /// prefilled, the chosen contact as who was met, done).
+    fn log_held(&mut self, kind: &str, ctx: &mut Ctx) {
+        let name = crate::text::sanitize(&self.name());
+        let subject = match kind {
+            "visit" => format!("Visit: {name}"),
+            _ => format!("Meeting: {name}"),
+        };
+        let mut prefill = json!({
+            "kind": kind,
+            "subject": subject,
+            "starts_at": crm_server::validate::format_time(ctx.now),
+            "done": true,
+        });
+        if let (Section::Contacts, Some(k)) = (self.section, self.contacts.get(self.cursor[0])) {
+            prefill["contact_id"] = json!(id(k));
+        }
+        let title = match kind {
+            "visit" => "Log a visit",
+            _ => "Log a meeting",
+        };
+        let mut form = ctx.form(
+            title,
+            Entity::Activities,
+            Purpose::Create(Entity::Activities),
+            prefill.as_object(),
+            self.hidden(),
+        );
+        form.focus_on("notes");
         ctx.open(Dialog::Form(form));
     }
 
@@ -464,6 +597,20 @@ impl Screen for Customer360 {
     fn gone(&self) -> bool {
         self.gone
     }
+}
+
+/// At most this many of a customer's tickets are listed (newest first).
+const TICKETS_SHOWN: usize = 500;
+
+/// The contact whose phone or mobile is the number that rang (`crm_server::dedupe::phone_digits`
+/// compares them however they are written).
+fn matched_contact<'a>(contacts: &'a [Record], phone: &str) -> Option<&'a Record> {
+    let rang = crm_server::dedupe::phone_digits(phone)?;
+    contacts.iter().find(|k| {
+        ["phone", "mobile"]
+            .iter()
+            .any(|f| crm_server::dedupe::phone_digits(text(k, f)).as_deref() == Some(rang.as_str()))
+    })
 }
 
 /// The first row shown so that `cursor` is visible in `height` rows.

@@ -17,7 +17,7 @@ use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
 use crate::tui::list::{ListView, Listed};
-use crate::tui::screen::{Answer, Ctx, Place, Screen, obj};
+use crate::tui::screen::{Answer, Ctx, Place, Pop, Screen, obj};
 use crate::tui::theme::Role;
 use crate::tui::view::{People, View};
 
@@ -192,9 +192,13 @@ impl CustomersPane {
         self.inbound = true;
         match ctx.source.customer_by_phone(phone) {
             Ok(Some(c)) => {
-                ctx.go(Place::Customer {
+                let pop = Pop {
+                    phone: phone.to_string(),
+                    at: ctx.now,
+                };
+                ctx.go(Place::Call {
                     id: text(&c, "id").to_string(),
-                    inbound: true,
+                    pop,
                 });
                 ctx.flash(format!("Incoming call from {phone}"));
             }
@@ -287,7 +291,8 @@ impl CustomersPane {
             }
             Action::LogCall => {
                 if let Some((id, name)) = self.selected() {
-                    ctx.open(Dialog::LogCall(LogCall::new(&id, &name, self.inbound)));
+                    let d = LogCall::new(&id, &name, self.inbound).in_lang(ctx.me.lang);
+                    ctx.open(Dialog::LogCall(d));
                 }
             }
             Action::Sort => {

@@ -10,6 +10,7 @@ pub mod funnel;
 pub mod outbox;
 pub mod record;
 pub mod records;
+pub mod reminders;
 pub mod ticket;
 pub mod tickets;
 

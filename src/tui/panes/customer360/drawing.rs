@@ -1,4 +1,4 @@
-//! Drawing the 360° view: header, details and the four section panels, and their areas.
+//! Drawing the 360° view: header, details and the five section panels, and their areas.
 
 use crm_server::schema::Entity;
 use ratatui::buffer::Buffer;
@@ -17,6 +17,7 @@ use crate::tui::view::View;
 pub(super) struct Areas {
     pub(super) details: Rect,
     pub(super) contacts: Rect,
+    pub(super) tickets: Rect,
     pub(super) opportunities: Rect,
     pub(super) competitors: Rect,
     pub(super) timeline: Rect,
@@ -32,11 +33,15 @@ fn areas(area: Rect, contacts: usize, opportunities: usize, competitors: usize) 
     let left_w = (body.width * 2 / 5).clamp(30.min(body.width), 64);
     let right_w = body.width.saturating_sub(left_w);
     let details_h = 11.min(body.height / 2 + 1);
-    let contacts_h = body.height.saturating_sub(details_h);
+    // Below the details, contacts and then tickets share the left column.
+    let left_h = body.height.saturating_sub(details_h);
+    let contacts_h = ((contacts as u16).max(1) + 2)
+        .min(left_h / 2)
+        .max(left_h.min(3));
+    let tickets_h = left_h.saturating_sub(contacts_h);
     let opp_h = ((opportunities as u16).max(1) + 3)
         .min(body.height / 2)
         .max(4.min(body.height));
-    let _ = contacts;
     let rest = body.height.saturating_sub(opp_h);
     let comp_h = ((competitors as u16).max(1) + 2)
         .min(rest / 3)
@@ -44,6 +49,7 @@ fn areas(area: Rect, contacts: usize, opportunities: usize, competitors: usize) 
     Areas {
         details: Rect::new(body.x, body.y, left_w, details_h),
         contacts: Rect::new(body.x, body.y + details_h, left_w, contacts_h),
+        tickets: Rect::new(body.x, body.y + details_h + contacts_h, left_w, tickets_h),
         opportunities: Rect::new(body.x + left_w, body.y, right_w, opp_h),
         competitors: Rect::new(body.x + left_w, body.y + opp_h, right_w, comp_h),
         timeline: Rect::new(
@@ -135,6 +141,7 @@ impl Customer360 {
         let a = self.areas(area);
         self.render_details(buf, a.details, view);
         self.render_contacts(buf, a.contacts, view);
+        self.render_tickets(buf, a.tickets, view);
         self.render_opportunities(buf, a.opportunities, view);
         self.render_competitors(buf, a.competitors, view);
         self.render_timeline(buf, a.timeline, view);
@@ -245,7 +252,15 @@ impl Customer360 {
                     theme.style(Role::Selection),
                 );
             }
-            let star = if flag(k, "is_primary") { "★" } else { " " };
+            // The contact whose phone rang on a pop; else the primary one.
+            let rang = self.matched.as_deref() == Some(text(k, "id"));
+            let star = if rang {
+                "☎"
+            } else if flag(k, "is_primary") {
+                "★"
+            } else {
+                " "
+            };
             let phone = [text(k, "mobile"), text(k, "phone"), text(k, "email")]
                 .into_iter()
                 .find(|s| !s.is_empty())
@@ -266,10 +281,85 @@ impl Customer360 {
                     (
                         name_w,
                         text(k, "name"),
-                        cell_style(theme, Role::Text, selected),
+                        cell_style(
+                            theme,
+                            if rang { Role::Accent } else { Role::Text },
+                            selected,
+                        ),
                     ),
                     (title_w, &title, cell_style(theme, Role::Muted, selected)),
                     (rest, phone, cell_style(theme, Role::Text, selected)),
+                ],
+            );
+        }
+    }
+
+    fn render_tickets(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        if area.height == 0 {
+            return;
+        }
+        let title = format!("Tickets ({})", self.tickets.len());
+        let inner = draw::panel(buf, area, &title, theme, self.section == Section::Tickets);
+        if self.tickets.is_empty() {
+            draw::put(
+                buf,
+                inner.x,
+                inner.y,
+                inner.width,
+                "none — t opens one",
+                theme.style(Role::Muted),
+            );
+            return;
+        }
+        for (row, t, selected) in
+            self.list_rows(Section::Tickets, &self.tickets, usize::from(inner.height))
+        {
+            let y = inner.y + row as u16;
+            if selected {
+                draw::fill(
+                    buf,
+                    Rect::new(inner.x, y, inner.width, 1),
+                    theme.style(Role::Selection),
+                );
+            }
+            let number_w = 9.min(inner.width / 3);
+            let status_w = 9.min(inner.width / 5);
+            let priority_w = 7.min(inner.width / 6);
+            let subject_w = inner
+                .width
+                .saturating_sub(number_w + status_w + priority_w + 3);
+            let priority = text(t, "priority");
+            let priority_role = if matches!(priority, "high" | "urgent") {
+                Role::Danger
+            } else {
+                Role::Muted
+            };
+            draw::columns(
+                buf,
+                inner.x,
+                y,
+                &[
+                    (
+                        number_w,
+                        text(t, "number"),
+                        cell_style(theme, Role::Accent, selected),
+                    ),
+                    (
+                        subject_w,
+                        text(t, "subject"),
+                        cell_style(theme, Role::Text, selected),
+                    ),
+                    (
+                        status_w,
+                        text(t, "status"),
+                        cell_style(theme, word_role(text(t, "status")), selected),
+                    ),
+                    (
+                        priority_w,
+                        priority,
+                        cell_style(theme, priority_role, selected),
+                    ),
                 ],
             );
         }
@@ -482,7 +572,7 @@ impl Customer360 {
                     String::new()
                 };
                 if let Some(o) = crate::tui::data::opt_text(r, "outcome") {
-                    state = o.replace('_', " ");
+                    state = crm_server::rules::call_outcomes::label(o, view.me.lang);
                 }
                 let role = if overdue {
                     Role::Danger

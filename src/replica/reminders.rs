@@ -1,0 +1,94 @@
+//! What the reminders need from the replica, in SQL over its indexes: every one of a user's
+//! customers in the watched levels with its last contact, and the contacts of a user's customers
+//! that have a birthday. What counts as quiet or as a birthday in range is decided by
+//! `crm_server::rules::reminders`; the SQL only narrows.
+
+use chrono::{DateTime, Utc};
+use crm_server::schema::Entity;
+use rusqlite::params_from_iter;
+use rusqlite::types::Value as SqlValue;
+
+use super::query::read_record;
+use super::{Record, Replica, ReplicaError, schema};
+
+/// A customer, the time of its latest activity that has happened by `now` (start, else due
+/// time: `rules::reminders::activity_time`), and whether a follow-up is planned after `now`
+/// (`rules::reminders::is_planned`).
+pub type LastContact = (Record, Option<DateTime<Utc>>, bool);
+
+impl Replica {
+    /// The customers of `owner` (all visible when None) at `level` whose latest activity by
+    /// `now` is no later than `cutoff` or who have none. Every customer is looked at, through
+    /// the `owner_id, name` and activities' `customer_id` indexes.
+    pub fn last_contacts(
+        &self,
+        owner: Option<&str>,
+        level: &str,
+        now: &str,
+        cutoff: &str,
+    ) -> Result<Vec<LastContact>, ReplicaError> {
+        let select = &schema::table(Entity::Customers).select;
+        let mut args = vec![
+            SqlValue::Text(now.to_string()),
+            SqlValue::Text(level.to_string()),
+            SqlValue::Text(cutoff.to_string()),
+        ];
+        let mut owned = String::new();
+        if let Some(o) = owner {
+            args.push(SqlValue::Text(o.to_string()));
+            owned = " AND c.owner_id = ?4".into();
+        }
+        let sql = format!(
+            "SELECT * FROM (SELECT q.*, (SELECT max(coalesce(a.starts_at, a.due_at)) FROM activities a \
+             WHERE a.customer_id = q.id AND coalesce(a.starts_at, a.due_at) <= ?1) AS last, \
+             EXISTS (SELECT 1 FROM activities a WHERE a.customer_id = q.id \
+             AND coalesce(a.done, 0) = 0 AND a.due_at > ?1) AS planned \
+             FROM ({select} WHERE c.level = ?2 COLLATE NOCASE{owned}) q) \
+             WHERE last IS NULL OR last <= ?3"
+        );
+        let mut stmt = self.db.prepare_cached(&sql)?;
+        let last_at = stmt.column_count() - 2;
+        let rows = stmt.query_map(params_from_iter(args), |r| {
+            let last: Option<String> = r.get(last_at)?;
+            let planned: bool = r.get(last_at + 1)?;
+            Ok((read_record(Entity::Customers, r)?, last, planned))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (customer, last, planned) = row?;
+            let last = last
+                .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                .map(|t| t.with_timezone(&Utc));
+            out.push((customer, last, planned));
+        }
+        Ok(out)
+    }
+
+    /// The contacts with a birthday of `owner`'s customers (all visible when None), each with
+    /// its customer's name.
+    pub fn birthday_contacts(
+        &self,
+        owner: Option<&str>,
+    ) -> Result<Vec<(Record, String)>, ReplicaError> {
+        let select = &schema::table(Entity::Contacts).select;
+        let (owned, args) = match owner {
+            Some(o) => (" AND p.owner_id = ?1", vec![SqlValue::Text(o.to_string())]),
+            None => ("", Vec::new()),
+        };
+        // The record's columns first (as `read_record` reads them), then the customer's name.
+        let (columns, from) = select.split_once(" FROM ").unwrap_or((select, ""));
+        let sql = format!(
+            "{columns}, p.name FROM {from} JOIN customers p ON p.id = c.customer_id \
+             WHERE c.birthday IS NOT NULL{owned}"
+        );
+        let mut stmt = self.db.prepare_cached(&sql)?;
+        let name_at = stmt.column_count() - 1;
+        let rows = stmt.query_map(params_from_iter(args), |r| {
+            Ok((
+                read_record(Entity::Contacts, r)?,
+                r.get::<_, Option<String>>(name_at)?.unwrap_or_default(),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,328 @@
+//! The reminders, every one and actionable: follow-ups past their due time, customers not
+//! contacted for their level's days (the admin's `level_settings`), birthdays in the next two
+//! weeks. Read off the UI thread (`Ctx::remind`). Enter opens the customer; `x` marks done and
+//! `r` moves, as each kind understands it:
+//! - an overdue follow-up: `x` marks it done, `r` moves its due time to the date typed;
+//! - a customer not contacted: `x` logs a done follow-up now (the contact made), `r` plans a
+//!   follow-up on the date typed (a planned follow-up keeps it off this list until then; missed,
+//!   it comes back as an overdue follow-up);
+//! - a birthday is a date, not a task: `x` and `r` say so (Enter, then `c` logs the call).
+
+use chrono::{Duration, NaiveTime};
+use crm_server::schema::Entity;
+use crm_server::validate::format_time;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use serde_json::json;
+
+use crate::tui::action::Action;
+use crate::tui::data::{Birthday, QuietCustomer, Record, ReminderQuery, Reminders, id, text, time};
+use crate::tui::dates;
+use crate::tui::dialogs::{Dialog, Prompt, Purpose};
+use crate::tui::draw;
+use crate::tui::keymap::Mode;
+use crate::tui::list::Move;
+use crate::tui::screen::{Answer, Ctx, Msg, Place, Screen, obj};
+use crate::tui::theme::Role;
+use crate::tui::view::View;
+
+/// Birthdays this many days ahead are listed.
+const BIRTHDAY_DAYS: i64 = 14;
+
+/// One reminder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// A follow-up past due, with its customer's name.
+    Overdue(Record, String),
+    Quiet(QuietCustomer),
+    Birthday(Birthday),
+}
+
+impl Item {
+    /// The customer it is about.
+    pub fn customer_id(&self) -> &str {
+        match self {
+            Item::Overdue(a, _) => text(a, "customer_id"),
+            Item::Quiet(q) => id(&q.customer),
+            Item::Birthday(b) => text(&b.contact, "customer_id"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RemindersView {
+    pub items: Vec<Item>,
+    pub cursor: usize,
+    /// The question in flight; answers to older ones are dropped.
+    asked: Option<u64>,
+    /// An answer has come.
+    pub loaded: bool,
+}
+
+impl RemindersView {
+    pub fn new() -> RemindersView {
+        RemindersView::default()
+    }
+
+    fn chosen(&self) -> Option<&Item> {
+        self.items.get(self.cursor)
+    }
+
+    /// `x`.
+    fn done(&mut self, ctx: &mut Ctx) {
+        let Some(item) = self.chosen().cloned() else {
+            return;
+        };
+        let r = match &item {
+            Item::Overdue(a, _) => ctx
+                .source
+                .update(Entity::Activities, id(a), obj(json!({"done": true}))),
+            Item::Quiet(q) => ctx.source.create(
+                Entity::Activities,
+                obj(json!({
+                    "kind": "task",
+                    "subject": format!("Followed up: {}", crate::text::sanitize(text(&q.customer, "name"))),
+                    "customer_id": id(&q.customer),
+                    "due_at": format_time(ctx.now),
+                    "done": true,
+                })),
+            ),
+            Item::Birthday(_) => {
+                return ctx.flash("A birthday is a date, not a task: Enter opens the customer, c logs a call");
+            }
+        };
+        ctx.write(r, "Done");
+    }
+
+    /// `r`: asks for the date.
+    fn ask_move(&mut self, ctx: &mut Ctx) {
+        let purpose = match self.chosen() {
+            Some(Item::Overdue(a, _)) => Purpose::Reschedule(id(a).to_string()),
+            Some(Item::Quiet(q)) => Purpose::PlanFollowUp(id(&q.customer).to_string()),
+            Some(Item::Birthday(_)) => {
+                return ctx.flash("A birthday does not move");
+            }
+            None => return,
+        };
+        let mut p = Prompt::new("Move the reminder", "To", purpose);
+        p.hint = "tomorrow, next mon, 2026-12-01 14:00, +3d".into();
+        ctx.open(Dialog::Prompt(p));
+    }
+
+    /// The moved reminder written: a follow-up's due time, or a follow-up planned.
+    fn moved(&mut self, purpose: &Purpose, typed: &str, ctx: &mut Ctx) -> Result<String, String> {
+        let when = dates::parse(typed, ctx.local_now()).map_err(|e| e.to_string())?;
+        match purpose {
+            Purpose::Reschedule(activity) => {
+                let old = ctx
+                    .source
+                    .get(Entity::Activities, activity)
+                    .map_err(|e| e.to_string())?
+                    .ok_or("that follow-up is gone")?;
+                let keep = time(&old, "due_at").map_or(nine(), |t| ctx.zone.naive(t).time());
+                let due = ctx.zone.to_utc(when.at(keep)).map_err(|e| e.to_string())?;
+                ctx.source
+                    .update(
+                        Entity::Activities,
+                        activity,
+                        obj(json!({"due_at": format_time(due)})),
+                    )
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("Moved to {}", ctx.zone.datetime(due)))
+            }
+            Purpose::PlanFollowUp(customer) => {
+                let due = ctx
+                    .zone
+                    .to_utc(when.at(nine()))
+                    .map_err(|e| e.to_string())?;
+                let name = self
+                    .items
+                    .iter()
+                    .find(|i| i.customer_id() == customer)
+                    .map(|i| match i {
+                        Item::Quiet(q) => text(&q.customer, "name").to_string(),
+                        _ => String::new(),
+                    })
+                    .unwrap_or_default();
+                ctx.source
+                    .create(
+                        Entity::Activities,
+                        obj(json!({
+                            "kind": "task",
+                            "subject": format!("Follow up: {}", crate::text::sanitize(&name)),
+                            "customer_id": customer,
+                            "due_at": format_time(due),
+                            "done": false,
+                        })),
+                    )
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("Follow-up planned for {}", ctx.zone.datetime(due)))
+            }
+            _ => Err("nothing to move".into()),
+        }
+    }
+}
+
+fn nine() -> NaiveTime {
+    NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default()
+}
+
+impl Screen for RemindersView {
+    fn reload(&mut self, ctx: &mut Ctx) {
+        let today = ctx.now.date_naive();
+        self.asked = Some(ctx.remind(ReminderQuery {
+            from: today,
+            to: today + Duration::days(BIRTHDAY_DAYS),
+            now: ctx.now,
+            owner: ctx.me.id.clone(),
+        }));
+    }
+
+    fn reminded(&mut self, request: u64, r: &Reminders) {
+        if self.asked != Some(request) {
+            return;
+        }
+        self.asked = None;
+        self.loaded = true;
+        let name = |a: &Record| {
+            r.customer_names
+                .get(text(a, "customer_id"))
+                .cloned()
+                .unwrap_or_default()
+        };
+        self.items = r
+            .overdue
+            .iter()
+            .map(|a| Item::Overdue(a.clone(), name(a)))
+            .chain(r.quiet.iter().cloned().map(Item::Quiet))
+            .chain(r.birthdays.iter().cloned().map(Item::Birthday))
+            .collect();
+        self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) {
+        if let Some(m) = Move::of(&action, usize::from(ctx.area.height / 2)) {
+            self.cursor = m.apply(self.cursor, self.items.len());
+            return;
+        }
+        match action {
+            Action::Open => {
+                if let Some(item) = self.chosen() {
+                    let id = item.customer_id().to_string();
+                    if !id.is_empty() {
+                        ctx.go(Place::Customer { id, inbound: false });
+                    }
+                }
+            }
+            Action::Complete => self.done(ctx),
+            Action::Reschedule => self.ask_move(ctx),
+            Action::Back => ctx.back(),
+            _ => {}
+        }
+    }
+
+    fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        if let Answer::Text(typed) = answer {
+            match self.moved(&purpose, &typed, ctx) {
+                Ok(done) => {
+                    ctx.close();
+                    ctx.flash(done);
+                    ctx.out.push(Msg::Changed);
+                }
+                Err(e) => ctx.refuse(e),
+            }
+        }
+    }
+
+    fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        let count = |f: fn(&Item) -> bool| self.items.iter().filter(|i| f(i)).count();
+        let title = format!(
+            "Reminders · {} overdue · {} not contacted · {} birthdays",
+            count(|i| matches!(i, Item::Overdue(..))),
+            count(|i| matches!(i, Item::Quiet(_))),
+            count(|i| matches!(i, Item::Birthday(_))),
+        );
+        let inner = draw::panel(buf, area, &title, theme, true);
+        if inner.height == 0 {
+            return;
+        }
+        if self.items.is_empty() {
+            let s = if self.loaded {
+                "nothing to remind you of"
+            } else {
+                "reading…"
+            };
+            draw::put(
+                buf,
+                inner.x,
+                inner.y,
+                inner.width,
+                s,
+                theme.style(Role::Muted),
+            );
+            return;
+        }
+        let height = usize::from(inner.height);
+        let scroll = (self.cursor + 1).saturating_sub(height);
+        for (row, item) in self.items.iter().enumerate().skip(scroll).take(height) {
+            let y = inner.y + (row - scroll) as u16;
+            let selected = row == self.cursor;
+            if selected {
+                draw::fill(
+                    buf,
+                    Rect::new(inner.x, y, inner.width, 1),
+                    theme.style(Role::Selection),
+                );
+            }
+            let (kind, role, who, detail) = match item {
+                Item::Overdue(a, customer) => (
+                    "overdue",
+                    Role::Danger,
+                    format!("{}  {}", text(a, "subject"), customer),
+                    time(a, "due_at")
+                        .map_or(String::new(), |t| format!("due {}", view.zone.datetime(t))),
+                ),
+                Item::Quiet(q) => (
+                    "no contact",
+                    Role::Warn,
+                    format!(
+                        "{}  level {}",
+                        text(&q.customer, "name"),
+                        text(&q.customer, "level")
+                    ),
+                    q.last_contact.map_or("never contacted".into(), |t| {
+                        format!("last {}", view.zone.datetime(t))
+                    }),
+                ),
+                Item::Birthday(b) => (
+                    "birthday",
+                    Role::Accent,
+                    format!("{}  {}", text(&b.contact, "name"), b.customer_name),
+                    b.date.format("%m-%d").to_string(),
+                ),
+            };
+            let style = |r: Role| crate::tui::panes::cell_style(theme, r, selected);
+            let detail_w = 22.min(inner.width / 3);
+            let who_w = inner.width.saturating_sub(11 + detail_w + 2);
+            draw::columns(
+                buf,
+                inner.x,
+                y,
+                &[
+                    (11, kind, style(role)),
+                    (who_w, &who, style(Role::Text)),
+                    (detail_w, &detail, style(Role::Muted)),
+                ],
+            );
+        }
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Reminders
+    }
+
+    fn crumb(&self) -> String {
+        "Reminders".into()
+    }
+}
