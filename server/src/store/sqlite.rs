@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0004_competitors",
         include_str!("../../../migrations/0004_competitors.sql"),
     ),
+    (
+        5,
+        "0005_products_quotes",
+        include_str!("../../../migrations/0005_products_quotes.sql"),
+    ),
 ];
 
 mod tx;
@@ -689,7 +694,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             migrate(&conn).unwrap(),
-            vec!["0003_phone_keys", "0004_competitors"]
+            vec![
+                "0003_phone_keys",
+                "0004_competitors",
+                "0005_products_quotes"
+            ]
         );
         let keys: Vec<Option<String>> = conn
             .prepare("SELECT phone_key FROM customers ORDER BY code")
