@@ -13,7 +13,7 @@ use super::{CliError, Context};
 use crate::replica::{LocalQuery, Record, Replica};
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 8] = [
+pub const ENTITIES: [Entity; 15] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -22,6 +22,13 @@ pub const ENTITIES: [Entity; 8] = [
     Entity::Competitors,
     Entity::CompetitorProducts,
     Entity::OpportunityCompetitors,
+    Entity::Products,
+    Entity::ProductCosts,
+    Entity::Prices,
+    Entity::OpportunityLines,
+    Entity::Quotes,
+    Entity::QuoteLines,
+    Entity::DiscountLimits,
 ];
 
 fn format_arg() -> Arg {
@@ -36,6 +43,7 @@ fn key_help(entity: Entity) -> &'static str {
     match entity {
         Entity::Customers => "the customer's code (C000123) or id",
         Entity::Tickets => "the ticket's number (T-000123) or id",
+        Entity::Quotes => "the quote's number (Q-000123, its newest revision) or id",
         _ => "the record's id",
     }
 }
@@ -160,6 +168,21 @@ impl Names<'_> {
                 self.find_one(Entity::Tickets, "number", &key.to_uppercase())?
             }
             Entity::Users if !is_uuid(key) => self.find_one(Entity::Users, "username", key)?,
+            // A quote's revisions share its number: the newest is the one meant.
+            Entity::Quotes if !is_uuid(key) => {
+                let query = LocalQuery {
+                    filters: vec![("number".into(), Value::String(key.to_uppercase()))],
+                    sort: Some("created_at".into()),
+                    descending: true,
+                    limit: 1,
+                    ..LocalQuery::default()
+                };
+                self.0.list(Entity::Quotes, &query)?.into_iter().next()
+            }
+            Entity::Products if !is_uuid(key) => self.find_one(Entity::Products, "code", key)?,
+            Entity::DiscountLimits if !is_uuid(key) => {
+                self.find_one(Entity::DiscountLimits, "role", key)?
+            }
             // Names these are known by, unique among them.
             Entity::Stages | Entity::Teams | Entity::Competitors if !is_uuid(key) => {
                 self.find_one(entity, "name", key)?
@@ -190,7 +213,8 @@ impl Names<'_> {
             Ok(Some(r)) => match entity {
                 Entity::Users => r.text("username"),
                 Entity::Customers => r.text("code"),
-                Entity::Tickets => r.text("number"),
+                Entity::Tickets | Entity::Quotes => r.text("number"),
+                Entity::Products => r.text("code"),
                 _ => r.text("name"),
             }
             .unwrap_or(id)

@@ -47,6 +47,12 @@ pub fn not_editable(status: &str) -> String {
     format!("this quote is {status} and can no longer be changed; revise it to make a new version")
 }
 
+/// Is a quote in this status still open (not yet answered): shown as open on the customer's
+/// 360°, unless a newer revision replaced it.
+pub fn is_open(status: &str) -> bool {
+    matches!(status, "draft" | "sent")
+}
+
 /// May a quote in this status be revised (a new version made from it)?
 pub fn revisable(status: &str) -> bool {
     matches!(status, "sent" | "rejected" | "expired")
@@ -120,6 +126,8 @@ mod tests {
         for s in ["sent", "accepted", "rejected", "expired"] {
             assert!(!editable(s), "{s}");
         }
+        assert!(is_open("draft") && is_open("sent"));
+        assert!(!is_open("accepted") && !is_open("rejected") && !is_open("expired"));
         assert!(!revisable("draft"));
         assert!(!revisable("accepted"));
         assert!(revisable("sent") && revisable("rejected") && revisable("expired"));

@@ -1,5 +1,5 @@
-//! One customer, all around: details, contacts, opportunities, and a timeline of activities and
-//! tickets; quick actions log a call, schedule a follow-up, open a ticket or an opportunity,
+//! One customer, all around: details, contacts, open quotes, opportunities, and a timeline of
+//! activities and tickets; quick actions log a call, schedule a follow-up, open a ticket or an opportunity,
 //! add a contact, edit.
 
 mod drawing;
@@ -11,7 +11,9 @@ use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
 use crate::tui::action::Action;
-use crate::tui::data::{CompetitorEntry, Record, TimelineEntry, id, text};
+use crm_server::rules::quotes;
+
+use crate::tui::data::{CompetitorEntry, Record, RecordQuery, TimelineEntry, id, text};
 use crate::tui::dialogs::{Dialog, LogCall, Purpose};
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
@@ -26,10 +28,13 @@ pub enum Section {
     /// The competitors in this customer's deals.
     Competitors,
     Timeline,
+    /// Its open quotes (draft or sent, newest revision only).
+    Quotes,
 }
 
-const SECTIONS: [Section; 4] = [
+const SECTIONS: [Section; 5] = [
     Section::Contacts,
+    Section::Quotes,
     Section::Opportunities,
     Section::Competitors,
     Section::Timeline,
@@ -43,9 +48,10 @@ pub struct Customer360 {
     pub opportunities: Vec<Record>,
     pub competitors: Vec<CompetitorEntry>,
     pub timeline: Vec<TimelineEntry>,
+    pub quotes: Vec<Record>,
     stages: Vec<Record>,
     pub section: Section,
-    pub cursor: [usize; 4],
+    pub cursor: [usize; 5],
     /// The customer was deleted or left this user's view.
     pub gone: bool,
     /// Opened for an incoming call: calls are logged as inbound.
@@ -63,6 +69,7 @@ struct Loaded {
     opportunities: Vec<Record>,
     competitors: Vec<CompetitorEntry>,
     timeline: Vec<TimelineEntry>,
+    quotes: Vec<Record>,
 }
 
 impl Customer360 {
@@ -75,9 +82,10 @@ impl Customer360 {
             opportunities: Vec::new(),
             competitors: Vec::new(),
             timeline: Vec::new(),
+            quotes: Vec::new(),
             stages: Vec::new(),
             section: Section::Timeline,
-            cursor: [0; 4],
+            cursor: [0; 5],
             gone: false,
             inbound,
             line: FilterLine::default(),
@@ -101,6 +109,17 @@ impl Customer360 {
             opportunities: ctx.ok(ctx.source.opportunities_of(&self.id)),
             competitors: ctx.ok(ctx.source.competitors_of(&self.id)),
             timeline: ctx.ok(ctx.source.timeline(&self.id, 200)),
+            quotes: open_quotes(ctx.ok(ctx.source.records(
+                Entity::Quotes,
+                &RecordQuery {
+                    filters: vec![("customer_id".into(), json!(self.id))],
+                    sort: Some("created_at".into()),
+                    descending: true,
+                    ..RecordQuery::default()
+                },
+                0,
+                500,
+            ))),
         };
         self.stages = ctx.ok(ctx.source.stages());
         self.refilter();
@@ -159,6 +178,12 @@ impl Customer360 {
             })
             .cloned()
             .collect();
+        self.quotes = l
+            .quotes
+            .iter()
+            .filter(|q| line.passes(&[text(q, "number"), text(q, "subject"), text(q, "status")]))
+            .cloned()
+            .collect();
         for (i, s) in SECTIONS.iter().enumerate() {
             self.cursor[i] = self.cursor[i].min(self.len(*s).saturating_sub(1));
         }
@@ -170,6 +195,7 @@ impl Customer360 {
             Section::Opportunities => self.opportunities.len(),
             Section::Competitors => self.competitors.len(),
             Section::Timeline => self.timeline.len(),
+            Section::Quotes => self.quotes.len(),
         }
     }
 
@@ -198,6 +224,7 @@ impl Customer360 {
             (Section::Opportunities, a.opportunities, 2),
             (Section::Competitors, a.competitors, 1),
             (Section::Timeline, a.timeline, 1),
+            (Section::Quotes, a.quotes, 1),
         ] {
             if rect.contains((x, y).into()) {
                 self.section = section;
@@ -340,6 +367,7 @@ impl Customer360 {
                 .get(c)
                 .map(|e| (Entity::OpportunityCompetitors, e.entry.clone())),
             Section::Timeline => self.timeline.get(c).map(|e| (e.entity, e.record.clone())),
+            Section::Quotes => self.quotes.get(c).map(|r| (Entity::Quotes, r.clone())),
         }
     }
 
@@ -351,7 +379,7 @@ impl Customer360 {
         // view lists its competitors and adds one); a contact or an activity opens its form.
         match entity {
             Entity::Tickets => return ctx.go(Place::Ticket(id(&record).to_string())),
-            Entity::Opportunities | Entity::OpportunityCompetitors => {
+            Entity::Opportunities | Entity::OpportunityCompetitors | Entity::Quotes => {
                 return ctx.go(Place::Record {
                     entity,
                     id: id(&record).to_string(),
@@ -441,6 +469,19 @@ impl Screen for Customer360 {
     fn gone(&self) -> bool {
         self.gone
     }
+}
+
+/// A customer's open quotes (`rules::quotes::is_open`), without those a newer revision
+/// replaced.
+fn open_quotes(all: Vec<Record>) -> Vec<Record> {
+    let replaced: std::collections::HashSet<String> = all
+        .iter()
+        .map(|q| text(q, "supersedes").to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    all.into_iter()
+        .filter(|q| quotes::is_open(text(q, "status")) && !replaced.contains(id(q)))
+        .collect()
 }
 
 /// The first row shown so that `cursor` is visible in `height` rows.

@@ -1,0 +1,281 @@
+//! Sales to cash in the demo: a product catalogue with costs, level and customer price lists,
+//! discount limits, products on deals and quotes in every status. All of it goes through
+//! `service::create` and `service::update` as the owners themselves (prices by the price rule,
+//! amounts by the rounding rule, numbers, status moves and discount limits by the rules), so
+//! it is few: a tenth of the deals, capped, which keeps a million-customer seed fast.
+
+use chrono::Duration;
+use serde_json::json;
+
+use super::generator::Gen;
+use super::rng::{QUOTES, Rng};
+use super::setup::{id_of, object};
+use super::users::DEMO_USERS;
+use super::{MAX_QUOTES, SeedReport};
+use crate::access::{Actor, Role};
+use crate::error::ApiError;
+use crate::schema::{Entity, LEVELS};
+use crate::service;
+use crate::store::Tx;
+
+/// The catalogue: code, name, kind, category, unit, list price (fen), tax rate (bp), cost (fen).
+const CATALOGUE: &[(&str, &str, &str, &str, &str, i64, i64, i64)] = &[
+    (
+        "P-CRM-STD",
+        "CRM 标准版 (每用户/年)",
+        "licence",
+        "软件",
+        "用户",
+        120_000,
+        600,
+        30_000,
+    ),
+    (
+        "P-CRM-ENT",
+        "CRM 企业版 (每用户/年)",
+        "licence",
+        "软件",
+        "用户",
+        240_000,
+        600,
+        50_000,
+    ),
+    (
+        "P-CC-SEAT",
+        "呼叫中心座席",
+        "licence",
+        "软件",
+        "座席",
+        360_000,
+        600,
+        90_000,
+    ),
+    (
+        "S-IMPL",
+        "实施服务",
+        "service",
+        "服务",
+        "人天",
+        250_000,
+        600,
+        120_000,
+    ),
+    (
+        "S-TRAIN", "培训", "service", "服务", "场", 800_000, 600, 300_000,
+    ),
+    (
+        "S-SUPPORT",
+        "年度维保",
+        "service",
+        "服务",
+        "年",
+        1_500_000,
+        600,
+        400_000,
+    ),
+    (
+        "H-SERVER",
+        "应用服务器",
+        "stock",
+        "硬件",
+        "台",
+        4_500_000,
+        1_300,
+        3_600_000,
+    ),
+    (
+        "H-HEADSET",
+        "话务耳机",
+        "stock",
+        "硬件",
+        "副",
+        45_000,
+        1_300,
+        21_000,
+    ),
+    (
+        "H-GATEWAY",
+        "语音网关",
+        "stock",
+        "硬件",
+        "台",
+        1_280_000,
+        1_300,
+        900_000,
+    ),
+    (
+        "H-OLD-PBX",
+        "程控交换机 (停产)",
+        "stock",
+        "硬件",
+        "台",
+        3_000_000,
+        1_300,
+        2_500_000,
+    ),
+];
+
+/// The share a level's price list takes off the list price (basis points), A to D.
+const LEVEL_OFF_BP: [i64; 4] = [1_500, 1_000, 500, 0];
+
+/// Whose role a demo owner acts with.
+fn actor(g: &Gen, owner: usize) -> Option<Actor> {
+    let user = DEMO_USERS.get(owner)?;
+    matches!(user.role, Role::Sales | Role::Manager).then(|| Actor {
+        id: g.setup.users[owner].clone(),
+        username: user.username.to_string(),
+        role: user.role,
+        team_id: g.setup.teams[owner].clone(),
+    })
+}
+
+impl Gen {
+    /// Products, price lists, discount limits, then quotes (with their lines and deals' lines)
+    /// for customers of the pool.
+    pub(super) fn sales(&mut self, tx: &dyn Tx, report: &mut SeedReport) -> Result<(), ApiError> {
+        let system = crate::system_actor();
+        let today = self.now.date_naive();
+        let mut products = Vec::new();
+        for (i, &(code, name, kind, category, unit, price, tax, cost)) in
+            CATALOGUE.iter().enumerate()
+        {
+            let body = json!({"code": code, "name": name, "kind": kind, "category": category,
+                "unit": unit, "list_price": price, "tax_rate_bp": tax,
+                "active": i + 1 < CATALOGUE.len()});
+            let made = service::create(tx, &system, Entity::Products, &object(body), false)?;
+            let id = id_of(&made.record)?;
+            let body = json!({"product_id": id, "cost": cost});
+            service::create(tx, &system, Entity::ProductCosts, &object(body), false)?;
+            for (level, off) in LEVELS.iter().zip(LEVEL_OFF_BP) {
+                if off == 0 {
+                    continue;
+                }
+                // Last year's list, and this year's from the first of the year.
+                for (from, to, extra) in [
+                    (
+                        today - Duration::days(400),
+                        Some(today - Duration::days(60)),
+                        500,
+                    ),
+                    (today - Duration::days(59), None, 0),
+                ] {
+                    let body = json!({"product_id": id, "level": level,
+                        "unit_price": price * (10_000 - off - extra) / 10_000,
+                        "valid_from": from.to_string(), "valid_to": to.map(|d| d.to_string())});
+                    service::create(tx, &system, Entity::Prices, &object(body), false)?;
+                    report.prices += 1;
+                }
+            }
+            if i + 1 < CATALOGUE.len() {
+                products.push(id);
+            }
+        }
+        report.products = CATALOGUE.len();
+        for (role, limit) in [("sales", 1_000), ("manager", 3_000)] {
+            let body = json!({"role": role, "max_discount_bp": limit});
+            service::create(tx, &system, Entity::DiscountLimits, &object(body), false)?;
+        }
+        if self.pool.is_empty() || products.is_empty() {
+            return Ok(());
+        }
+        // A few of the pool's customers have prices of their own.
+        for (n, c) in self.pool.iter().step_by(7).take(40).enumerate() {
+            let product = &products[n % products.len()];
+            let body = json!({"product_id": product, "customer_id": c.id,
+                "unit_price": CATALOGUE[n % products.len()].5 * 7 / 10,
+                "valid_from": (today - Duration::days(30)).to_string(),
+                "notes": "框架协议价"});
+            service::create(tx, &system, Entity::Prices, &object(body), false)?;
+            report.prices += 1;
+        }
+        let count = (self.opportunities / 10).clamp(12, MAX_QUOTES);
+        for i in 0..count {
+            self.rng = Rng::stream(QUOTES, i);
+            self.quote(tx, i, &products, report)?;
+        }
+        Ok(())
+    }
+
+    /// One quote for a customer of the pool, by its owner, in a status taken in turn so every
+    /// status is there: lines, then the moves that status took.
+    fn quote(
+        &mut self,
+        tx: &dyn Tx,
+        i: usize,
+        products: &[String],
+        report: &mut SeedReport,
+    ) -> Result<(), ApiError> {
+        let pick = self.rng.below(self.pool.len());
+        let Some(owner) = actor(self, self.pool[pick].owner) else {
+            return Ok(());
+        };
+        let c = &self.pool[pick];
+        let (customer, zh) = (c.id.clone(), c.zh);
+        let deal = (!c.opportunities.is_empty()).then(|| {
+            c.opportunities[self.rng.below(c.opportunities.len())]
+                .0
+                .clone()
+        });
+        let contact = (!c.contacts.is_empty()).then(|| c.contacts[0].0.clone());
+        let today = self.now.date_naive();
+        // draft, sent, accepted, rejected, expired, revised (a rejected one and its revision),
+        // and a draft whose discount is beyond its owner's limit.
+        let plan = i % 7;
+        let valid_until = if plan == 4 {
+            today - Duration::days(3)
+        } else {
+            today + Duration::days(self.rng.between(10, 45))
+        };
+        let subject = if zh {
+            "年度采购报价"
+        } else {
+            "Annual purchase quotation"
+        };
+        let body = json!({"customer_id": customer, "contact_id": contact,
+            "opportunity_id": deal, "subject": subject,
+            "valid_until": valid_until.to_string(),
+            "terms": if zh { "报价含税；付款：合同签订后30天内。" } else { "Tax included; payment within 30 days." }});
+        let quote = service::create(tx, &owner, Entity::Quotes, &object(body), false)?;
+        let quote_id = id_of(&quote.record)?;
+        report.quotes += 1;
+        let lines = 1 + self.rng.below(4);
+        for _ in 0..lines {
+            let product = self.rng.pick(products).clone();
+            let discount = if plan == 6 {
+                2_000
+            } else {
+                *self.rng.weighted(&[(0i64, 5), (500, 3), (1_000, 2)])
+            };
+            let quantity = self.rng.between(1, 20);
+            let body = json!({"quote_id": quote_id, "product_id": product,
+                "quantity": quantity, "discount_bp": discount});
+            service::create(tx, &owner, Entity::QuoteLines, &object(body), false)?;
+            report.quote_lines += 1;
+            if let Some(deal) = &deal {
+                let body = json!({"opportunity_id": deal, "product_id": product,
+                    "quantity": quantity, "discount_bp": discount});
+                service::create(tx, &owner, Entity::OpportunityLines, &object(body), false)?;
+                report.opportunity_lines += 1;
+            }
+        }
+        let moves: &[&str] = match plan {
+            1 => &["sent"],
+            2 => &["sent", "accepted"],
+            3 | 5 => &["sent", "rejected"],
+            4 => &["sent", "expired"],
+            _ => &[],
+        };
+        for status in moves {
+            let body = object(json!({"status": status}));
+            service::update(tx, &owner, Entity::Quotes, &quote_id, &body, None)?;
+        }
+        if plan == 5 {
+            let body = json!({"customer_id": customer, "supersedes": quote_id,
+                "subject": subject, "valid_until": (today + Duration::days(30)).to_string()});
+            service::create(tx, &owner, Entity::Quotes, &object(body), false)?;
+            report.quotes += 1;
+            report.quote_lines += lines;
+        }
+        Ok(())
+    }
+}
