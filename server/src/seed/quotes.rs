@@ -18,102 +18,21 @@ use crate::schema::{Entity, LEVELS};
 use crate::service;
 use crate::store::Tx;
 
-/// The catalogue: code, name, kind, category, unit, list price (fen), tax rate (bp), cost (fen).
-const CATALOGUE: &[(&str, &str, &str, &str, &str, i64, i64, i64)] = &[
-    (
-        "P-CRM-STD",
-        "CRM 标准版 (每用户/年)",
-        "licence",
-        "软件",
-        "用户",
-        120_000,
-        600,
-        30_000,
-    ),
-    (
-        "P-CRM-ENT",
-        "CRM 企业版 (每用户/年)",
-        "licence",
-        "软件",
-        "用户",
-        240_000,
-        600,
-        50_000,
-    ),
-    (
-        "P-CC-SEAT",
-        "呼叫中心座席",
-        "licence",
-        "软件",
-        "座席",
-        360_000,
-        600,
-        90_000,
-    ),
-    (
-        "S-IMPL",
-        "实施服务",
-        "service",
-        "服务",
-        "人天",
-        250_000,
-        600,
-        120_000,
-    ),
-    (
-        "S-TRAIN", "培训", "service", "服务", "场", 800_000, 600, 300_000,
-    ),
-    (
-        "S-SUPPORT",
-        "年度维保",
-        "service",
-        "服务",
-        "年",
-        1_500_000,
-        600,
-        400_000,
-    ),
-    (
-        "H-SERVER",
-        "应用服务器",
-        "stock",
-        "硬件",
-        "台",
-        4_500_000,
-        1_300,
-        3_600_000,
-    ),
-    (
-        "H-HEADSET",
-        "话务耳机",
-        "stock",
-        "硬件",
-        "副",
-        45_000,
-        1_300,
-        21_000,
-    ),
-    (
-        "H-GATEWAY",
-        "语音网关",
-        "stock",
-        "硬件",
-        "台",
-        1_280_000,
-        1_300,
-        900_000,
-    ),
-    (
-        "H-OLD-PBX",
-        "程控交换机 (停产)",
-        "stock",
-        "硬件",
-        "台",
-        3_000_000,
-        1_300,
-        2_500_000,
-    ),
-];
+/// A product of the demo catalogue; prices in fen, the tax rate in basis points.
+struct Item {
+    code: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    category: &'static str,
+    unit: &'static str,
+    price: i64,
+    tax: i64,
+    cost: i64,
+}
+
+/// The catalogue: software licences, services and stock-kept hardware, the last one no longer
+/// sold (inactive).
+const CATALOGUE: &[Item] = &[];
 
 /// The share a level's price list takes off the list price (basis points), A to D.
 const LEVEL_OFF_BP: [i64; 4] = [1_500, 1_000, 500, 0];
@@ -136,12 +55,11 @@ impl Gen {
         let system = crate::system_actor();
         let today = self.now.date_naive();
         let mut products = Vec::new();
-        for (i, &(code, name, kind, category, unit, price, tax, cost)) in
-            CATALOGUE.iter().enumerate()
-        {
-            let body = json!({"code": code, "name": name, "kind": kind, "category": category,
-                "unit": unit, "list_price": price, "tax_rate_bp": tax,
-                "active": i + 1 < CATALOGUE.len()});
+        for (i, item) in CATALOGUE.iter().enumerate() {
+            let (price, cost) = (item.price, item.cost);
+            let body = json!({"code": item.code, "name": item.name, "kind": item.kind,
+                "category": item.category, "unit": item.unit, "list_price": price,
+                "tax_rate_bp": item.tax, "active": i + 1 < CATALOGUE.len()});
             let made = service::create(tx, &system, Entity::Products, &object(body), false)?;
             let id = id_of(&made.record)?;
             let body = json!({"product_id": id, "cost": cost});
@@ -182,7 +100,7 @@ impl Gen {
         for (n, c) in self.pool.iter().step_by(7).take(40).enumerate() {
             let product = &products[n % products.len()];
             let body = json!({"product_id": product, "customer_id": c.id,
-                "unit_price": CATALOGUE[n % products.len()].5 * 7 / 10,
+                "unit_price": CATALOGUE[n % products.len()].price * 7 / 10,
                 "valid_from": (today - Duration::days(30)).to_string(),
                 "notes": "框架协议价"});
             service::create(tx, &system, Entity::Prices, &object(body), false)?;
