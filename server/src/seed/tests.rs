@@ -773,7 +773,11 @@ fn seeded_quotes_follow_the_rules() {
     for status in crate::schema::QUOTE_STATUSES {
         assert!(
             quotes.iter().any(|q| q["status"] == *status),
-            "no {status} quote"
+            "no {status} quote among {:?}",
+            quotes
+                .iter()
+                .map(|q| (q["status"].clone(), q["revision"].clone()))
+                .collect::<Vec<_>>()
         );
     }
     assert!(
