@@ -59,6 +59,10 @@ fn populate(admin: &Client, server: &TestServer) {
     let team = id_of(&admin.create("/teams", json!({"name": "north"})));
     server.add_user("alice", "sales", Some(&team));
     admin.create(
+        "/discount_limits",
+        json!({"role": "sales", "max_discount_bp": 1500}),
+    );
+    admin.create(
         "/stages",
         json!({"name": "pilot", "position": 15, "probability": 20}),
     );

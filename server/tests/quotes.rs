@@ -550,6 +550,25 @@ fn quotes_are_seen_by_their_customers_team_and_owner_only() {
         w.agent.post("/quotes", json!({"customer_id": customer})).0,
         403
     );
+    // Sent, it tells Bob nothing of its state: still 403, not "this quote is sent".
+    assert_eq!(
+        w.alice
+            .patch(&format!("/quotes/{quote}"), json!({"status": "sent"}))
+            .0,
+        200
+    );
+    let (status, body) = w.bob.post(
+        "/quote_lines",
+        json!({"quote_id": quote, "product_id": widget}),
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.to_string().contains("sent"), "{body}");
+    let (status, body) = w.bob.post(
+        "/quotes",
+        json!({"customer_id": customer, "supersedes": quote}),
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.to_string().contains("sent"), "{body}");
     // Bob may not quote for a customer he cannot see.
     assert_eq!(
         w.bob.post("/quotes", json!({"customer_id": customer})).0,

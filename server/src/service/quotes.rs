@@ -39,6 +39,12 @@ fn live(tx: &dyn Tx, entity: Entity, id: &str) -> Result<Option<Record>, ApiErro
     Ok(tx.get(entity, id)?.filter(|s| !s.deleted).map(|s| s.record))
 }
 
+/// May the actor see this record? Rules that would describe a linked record (its status, its
+/// revisions) first ask, and leave an unseen one to the access check's 403.
+fn visible(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<bool, ApiError> {
+    Ok(actor.is_admin() || actor.may_read(&tx.read_set(entity, id)?))
+}
+
 fn today() -> chrono::NaiveDate {
     Utc::now().date_naive()
 }
@@ -60,6 +66,9 @@ pub(super) fn prepare(
                     "quote_id",
                     "a line stays on its quote; delete it and add it to the other",
                 ));
+            }
+            if !visible(tx, actor, Entity::Quotes, &quote_id)? {
+                return Ok(());
             }
             let quote = live(tx, Entity::Quotes, &quote_id)?
                 .ok_or_else(|| ApiError::invalid("quote_id", "no such quote"))?;
@@ -86,6 +95,9 @@ pub(super) fn prepare(
                     "opportunity_id",
                     "a line stays on its opportunity; delete it and add it to the other",
                 ));
+            }
+            if !visible(tx, actor, Entity::Opportunities, &opportunity_id)? {
+                return Ok(());
             }
             let deal = live(tx, Entity::Opportunities, &opportunity_id)?
                 .ok_or_else(|| ApiError::invalid("opportunity_id", "no such opportunity"))?;
@@ -189,6 +201,9 @@ fn prepare_quote(
                 record.insert("owner_id".into(), Value::String(actor.id.clone()));
             }
             if let Some(earlier_id) = text(record, "supersedes").map(String::from) {
+                if !visible(tx, actor, Entity::Quotes, &earlier_id)? {
+                    return Ok(());
+                }
                 let earlier = live(tx, Entity::Quotes, &earlier_id)?
                     .ok_or_else(|| ApiError::invalid("supersedes", "no such quote"))?;
                 let status = text(&earlier, "status").unwrap_or_default();
