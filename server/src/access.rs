@@ -156,8 +156,34 @@ pub fn read_set(
         | Entity::Stages
         | Entity::Competitors
         | Entity::CompetitorProducts
-        | Entity::LevelSettings => {
+        | Entity::LevelSettings
+        | Entity::Products
+        | Entity::DiscountLimits => {
             set.insert(ALL.to_string());
+        }
+        // Costs (and the margins they give) are for managers and admins only.
+        Entity::ProductCosts => {
+            set.insert(MANAGERS.to_string());
+        }
+        // A customer's own price is seen by those who see the customer; a level's by all.
+        Entity::Prices => {
+            if text(record, "customer_id").is_some() {
+                set = parent(record, "customer_id", Entity::Customers, lookup);
+            } else {
+                set.insert(ALL.to_string());
+            }
+        }
+        Entity::OpportunityLines => {
+            set = parent(record, "opportunity_id", Entity::Opportunities, lookup);
+        }
+        // As the deals they come from: the customer's people and the owner, not the call centre.
+        Entity::Quotes => {
+            set = parent(record, "customer_id", Entity::Customers, lookup);
+            set.remove(AGENT);
+            set.extend(owner_principals(record, "owner_id", lookup));
+        }
+        Entity::QuoteLines => {
+            set = parent(record, "quote_id", Entity::Quotes, lookup);
         }
         Entity::Customers => {
             set.extend(owner_principals(record, "owner_id", lookup));
@@ -219,15 +245,18 @@ pub fn write_set(
 ) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     match entity {
-        Entity::Teams | Entity::Users | Entity::LevelSettings => {}
-        Entity::Stages => {
+        Entity::Teams | Entity::Users | Entity::LevelSettings | Entity::DiscountLimits => {}
+        Entity::Stages | Entity::Products | Entity::ProductCosts | Entity::Prices => {
             set.insert(MANAGERS.to_string());
         }
         Entity::Customers
         | Entity::Contacts
         | Entity::Opportunities
         | Entity::Activities
-        | Entity::OpportunityCompetitors => {
+        | Entity::OpportunityCompetitors
+        | Entity::OpportunityLines
+        | Entity::Quotes
+        | Entity::QuoteLines => {
             set = writers_of(&read_set(entity, record, lookup));
         }
         // Shared knowledge, curated: managers, and whoever wrote the entry.
@@ -345,6 +374,54 @@ pub fn may_hold_from(
                 Err(Denied::Forbidden(
                     "you may not change who competes for this opportunity; ask its owner or a manager"
                         .into(),
+                ))
+            }
+        }
+        Entity::Products | Entity::ProductCosts | Entity::Prices => {
+            if actor.role != Role::Manager {
+                return Err(Denied::Forbidden(
+                    "only a manager or admin may change products, costs and prices".into(),
+                ));
+            }
+            need_read("product_id", Entity::Products)?;
+            need_read("customer_id", Entity::Customers)
+        }
+        Entity::DiscountLimits => Err(Denied::Forbidden(
+            "only an admin may set discount limits".into(),
+        )),
+        Entity::OpportunityLines => {
+            need_read("opportunity_id", Entity::Opportunities)?;
+            need_read("product_id", Entity::Products)?;
+            let opportunity = parent(record, "opportunity_id", Entity::Opportunities, lookup);
+            if actor.holds_any(&writers_of(&opportunity)) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "you may not change this opportunity's products; ask its owner or a manager"
+                        .into(),
+                ))
+            }
+        }
+        Entity::Quotes => {
+            if actor.role == Role::Agent {
+                return Err(Denied::Forbidden(
+                    "call-centre agents do not write quotes".into(),
+                ));
+            }
+            need_read("customer_id", Entity::Customers)?;
+            need_read("contact_id", Entity::Contacts)?;
+            need_read("opportunity_id", Entity::Opportunities)?;
+            need_read("supersedes", Entity::Quotes)
+        }
+        Entity::QuoteLines => {
+            need_read("quote_id", Entity::Quotes)?;
+            need_read("product_id", Entity::Products)?;
+            let quote = parent(record, "quote_id", Entity::Quotes, lookup);
+            if actor.holds_any(&writers_of(&quote)) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "you may not change this quote's lines; ask its owner or a manager".into(),
                 ))
             }
         }

@@ -59,6 +59,10 @@ fn populate(admin: &Client, server: &TestServer) {
     let team = id_of(&admin.create("/teams", json!({"name": "north"})));
     server.add_user("alice", "sales", Some(&team));
     admin.create(
+        "/discount_limits",
+        json!({"role": "sales", "max_discount_bp": 1500}),
+    );
+    admin.create(
         "/stages",
         json!({"name": "pilot", "position": 15, "probability": 20}),
     );
@@ -87,6 +91,24 @@ fn populate(admin: &Client, server: &TestServer) {
         admin.create(
             "/opportunity_competitors",
             json!({"opportunity_id": deal, "competitor_id": competitor, "product_id": product}),
+        );
+        let sold = id_of(&admin.create(
+            "/products",
+            json!({"code": format!("P-{i}"), "name": format!("Product {i}"), "list_price": 1000 + i}),
+        ));
+        admin.create("/product_costs", json!({"product_id": sold, "cost": 500}));
+        admin.create(
+            "/prices",
+            json!({"product_id": sold, "level": "A", "unit_price": 900, "valid_from": "2026-01-01"}),
+        );
+        admin.create(
+            "/opportunity_lines",
+            json!({"opportunity_id": deal, "product_id": sold, "quantity": 2}),
+        );
+        let quote = id_of(&admin.create("/quotes", json!({"customer_id": customer})));
+        admin.create(
+            "/quote_lines",
+            json!({"quote_id": quote, "product_id": sold, "discount_bp": 250}),
         );
         admin.create(
             "/activities",

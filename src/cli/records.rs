@@ -14,7 +14,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 9] = [
+pub const ENTITIES: [Entity; 16] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -25,6 +25,13 @@ pub const ENTITIES: [Entity; 9] = [
     Entity::OpportunityCompetitors,
     // Admins set the reminders' days per level: `crm level_settings edit A --quiet-days 5`.
     Entity::LevelSettings,
+    Entity::Products,
+    Entity::ProductCosts,
+    Entity::Prices,
+    Entity::OpportunityLines,
+    Entity::Quotes,
+    Entity::QuoteLines,
+    Entity::DiscountLimits,
 ];
 
 fn format_arg() -> Arg {
@@ -40,6 +47,7 @@ fn key_help(entity: Entity) -> &'static str {
         Entity::Customers => "the customer's code (C000123) or id",
         Entity::Tickets => "the ticket's number (T-000123) or id",
         Entity::LevelSettings => "the level (A, B, C, D) or the setting's id",
+        Entity::Quotes => "the quote's number (Q-000123, its newest revision) or id",
         _ => "the record's id",
     }
 }
@@ -164,6 +172,21 @@ impl Names<'_> {
                 self.find_one(Entity::Tickets, "number", &key.to_uppercase())?
             }
             Entity::Users if !is_uuid(key) => self.find_one(Entity::Users, "username", key)?,
+            // A quote's revisions share its number: the newest is the one meant.
+            Entity::Quotes if !is_uuid(key) => {
+                let query = LocalQuery {
+                    filters: vec![("number".into(), Value::String(key.to_uppercase()))],
+                    sort: Some("created_at".into()),
+                    descending: true,
+                    limit: 1,
+                    ..LocalQuery::default()
+                };
+                self.0.list(Entity::Quotes, &query)?.into_iter().next()
+            }
+            Entity::Products if !is_uuid(key) => self.find_one(Entity::Products, "code", key)?,
+            Entity::DiscountLimits if !is_uuid(key) => {
+                self.find_one(Entity::DiscountLimits, "role", key)?
+            }
             // Names these are known by, unique among them.
             Entity::Stages | Entity::Teams | Entity::Competitors if !is_uuid(key) => {
                 self.find_one(entity, "name", key)?
@@ -197,7 +220,8 @@ impl Names<'_> {
             Ok(Some(r)) => match entity {
                 Entity::Users => r.text("username"),
                 Entity::Customers => r.text("code"),
-                Entity::Tickets => r.text("number"),
+                Entity::Tickets | Entity::Quotes => r.text("number"),
+                Entity::Products => r.text("code"),
                 _ => r.text("name"),
             }
             .unwrap_or(id)

@@ -359,8 +359,11 @@ impl DataSource for ReplicaSource {
             let Some(field) = entity.descriptor().number else {
                 continue;
             };
+            // A quote's revisions share its number: the newest is the one meant.
             let q = LocalQuery {
                 filters: vec![(field.to_string(), json!(number))],
+                sort: Some("created_at".into()),
+                descending: true,
                 limit: 1,
                 ..LocalQuery::default()
             };

@@ -8,10 +8,16 @@
 //! - [`reasons`]: the fields a state needs (a won or lost deal its reason, a resolved ticket its
 //!   resolution) and the ones it forbids.
 //! - [`reminders`]: birthdays, overdue follow-ups and customers not contacted for too long.
+//! - [`money`]: the one rounding rule of quote and opportunity lines, and their totals.
+//! - [`pricing`]: which price-list entry (customer, level, list price) applies on a date.
+//! - [`quotes`]: a quote's status moves, when it may be edited or revised, discount limits.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
 pub mod call_outcomes;
+pub mod money;
 pub mod numbers;
+pub mod pricing;
+pub mod quotes;
 pub mod reasons;
 pub mod reminders;
 pub mod sla;

@@ -1,4 +1,5 @@
-//! Human record numbers: a customer's code `C000123` and a ticket's number `T-000123`, made from
+//! Human record numbers: a customer's code `C000123`, a ticket's number `T-000123` and a quote's
+//! `Q-000123`, made from
 //! a counter of the store and read back (`:open C000123`).
 
 use std::fmt;
@@ -9,6 +10,8 @@ use crate::schema::Entity;
 pub const CUSTOMER_COUNTER: &str = "customer_code";
 /// The store counter ticket numbers are drawn from.
 pub const TICKET_COUNTER: &str = "ticket_number";
+/// The store counter quote numbers are drawn from (a revision keeps its quote's number).
+pub const QUOTE_COUNTER: &str = "quote_number";
 
 /// The code of the `n`th customer: `C000123` (more digits past a million).
 pub fn customer_code(n: i64) -> String {
@@ -20,11 +23,17 @@ pub fn ticket_number(n: i64) -> String {
     Number::Ticket(n).to_string()
 }
 
+/// The number of the `n`th quote: `Q-000123`.
+pub fn quote_number(n: i64) -> String {
+    Number::Quote(n).to_string()
+}
+
 /// A human number read back: which kind of record it names and its counter value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Number {
     Customer(i64),
     Ticket(i64),
+    Quote(i64),
 }
 
 impl Number {
@@ -35,6 +44,8 @@ impl Number {
         let upper = text.trim().to_ascii_uppercase();
         let (make, digits): (fn(i64) -> Number, &str) = if let Some(d) = upper.strip_prefix("T-") {
             (Number::Ticket, d)
+        } else if let Some(d) = upper.strip_prefix("Q-") {
+            (Number::Quote, d)
         } else if let Some(d) = upper.strip_prefix('C') {
             (Number::Customer, d)
         } else {
@@ -52,6 +63,7 @@ impl Number {
         match self {
             Number::Customer(_) => Entity::Customers,
             Number::Ticket(_) => Entity::Tickets,
+            Number::Quote(_) => Entity::Quotes,
         }
     }
 
@@ -59,7 +71,7 @@ impl Number {
     pub fn field(self) -> &'static str {
         match self {
             Number::Customer(_) => "code",
-            Number::Ticket(_) => "number",
+            Number::Ticket(_) | Number::Quote(_) => "number",
         }
     }
 }
@@ -69,6 +81,7 @@ impl fmt::Display for Number {
         match self {
             Number::Customer(n) => write!(f, "C{n:06}"),
             Number::Ticket(n) => write!(f, "T-{n:06}"),
+            Number::Quote(n) => write!(f, "Q-{n:06}"),
         }
     }
 }
@@ -89,6 +102,7 @@ mod tests {
         for n in [1, 999_999, 1_000_000, 42_000_000] {
             assert_eq!(Number::parse(&customer_code(n)), Some(Number::Customer(n)));
             assert_eq!(Number::parse(&ticket_number(n)), Some(Number::Ticket(n)));
+            assert_eq!(Number::parse(&quote_number(n)), Some(Number::Quote(n)));
         }
         assert_eq!(Number::parse(" c000676 "), Some(Number::Customer(676)));
         assert_eq!(Number::parse("t-001002"), Some(Number::Ticket(1002)));
@@ -103,7 +117,7 @@ mod tests {
     fn other_spellings_are_not_numbers() {
         for text in [
             "", "C", "C123", "C00012a", "T000123", "T-12", "C-000123", "C0000123", "X000123",
-            "C000123x", "C+00123",
+            "C000123x", "C+00123", "Q000123", "Q-12",
         ] {
             assert_eq!(Number::parse(text), None, "{text}");
         }

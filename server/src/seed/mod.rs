@@ -23,6 +23,7 @@ mod customers;
 mod feed;
 mod generator;
 mod opportunities;
+mod quotes;
 mod rng;
 mod setup;
 mod tickets;
@@ -56,6 +57,8 @@ const CHUNK: usize = 500;
 const POOL: usize = 4_000;
 const MAX_ACTIVITIES: usize = 3_000;
 const MAX_TICKETS: usize = 3_000;
+/// Quotes made through the service, a tenth of the deals at most this many.
+const MAX_QUOTES: usize = 1_000;
 const SEED: u64 = 0x5EED_0C2A_2026_0001;
 /// Ids are version-7 UUIDs whose timestamps count up from here, one millisecond per record, so
 /// they are the same on every run and each index on `id` is appended to rather than split.
@@ -74,20 +77,31 @@ pub struct SeedReport {
     pub activities: usize,
     pub tickets: usize,
     pub comments: usize,
+    pub products: usize,
+    /// Price-list entries.
+    pub prices: usize,
+    pub opportunity_lines: usize,
+    pub quotes: usize,
+    pub quote_lines: usize,
 }
 
 impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "seeded {} customers, {} contacts, {} opportunities (with {} competitors met), {} activities, {} tickets with {} comments; {} users in {} teams",
+            "seeded {} customers, {} contacts, {} opportunities (with {} competitors met, {} product lines), {} activities, {} tickets with {} comments, {} products with {} price-list entries, {} quotes with {} lines; {} users in {} teams",
             self.customers,
             self.contacts,
             self.opportunities,
             self.rivals,
+            self.opportunity_lines,
             self.activities,
             self.tickets,
             self.comments,
+            self.products,
+            self.prices,
+            self.quotes,
+            self.quote_lines,
             self.users,
             self.teams
         )
@@ -167,6 +181,7 @@ fn seed(
     };
     progress(SeedProgress::Finishing);
     store::write(db, |tx| -> Result<(), ApiError> {
+        g.sales(tx, &mut report)?;
         let tickets = g.tickets(tx, &mut report)?;
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
@@ -185,6 +200,11 @@ fn seed(
                 "activities": report.activities,
                 "tickets": report.tickets,
                 "comments": report.comments,
+                "products": report.products,
+                "prices": report.prices,
+                "opportunity_lines": report.opportunity_lines,
+                "quotes": report.quotes,
+                "quote_lines": report.quote_lines,
             })),
         })?)
     })?;

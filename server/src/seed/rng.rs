@@ -14,6 +14,7 @@ pub(super) const CUSTOMERS: u64 = 1;
 pub(super) const TICKETS: u64 = 2;
 pub(super) const ACTIVITIES: u64 = 3;
 pub(super) const RIVALS: u64 = 4;
+pub(super) const QUOTES: u64 = 5;
 
 impl Rng {
     /// Stream `item` of `kind`.

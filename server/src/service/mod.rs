@@ -11,11 +11,15 @@ mod activities;
 mod competitors;
 mod customers;
 mod feed;
+mod products;
+mod quotes;
 mod sales;
 mod tickets;
 mod users;
 
 pub use feed::{audit_trail, feed, snapshot};
+pub use products::{discount_limit, price_for};
+pub use quotes::{MAX_LINES, opportunity_amount, quote_totals};
 pub use sales::deal_owner_problem;
 pub use users::{NamedTeam, team_named};
 
@@ -142,7 +146,7 @@ pub fn create(
     check_links(tx, entity, &record, None)?;
     let lookup = TxLookup(tx);
     access::may_hold(actor, entity, &record, &lookup).map_err(|d| denied(entity, d))?;
-    if entity == Entity::Opportunities {
+    if matches!(entity, Entity::Opportunities | Entity::Quotes) {
         sales::check_owner(tx, None, &record)?;
     }
     if entity == Entity::Customers && !allow_duplicate {
@@ -161,6 +165,7 @@ pub fn create(
     tx.set_read_set(entity, &id, &set)?;
     tx.record_change(entity, &id, &BTreeSet::new())?;
     tickets::after_write(tx, actor, entity, None, &record)?;
+    quotes::after_write(tx, actor, entity, None, &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "create",
@@ -206,7 +211,7 @@ pub fn update(
     check_links(tx, entity, &record, Some(&current))?;
     access::may_hold_from(actor, entity, Some(&current), &record, &lookup)
         .map_err(|d| denied(entity, d))?;
-    if entity == Entity::Opportunities {
+    if matches!(entity, Entity::Opportunities | Entity::Quotes) {
         sales::check_owner(tx, Some(&current), &record)?;
     }
     if entity == Entity::Customers
@@ -258,6 +263,7 @@ pub fn update(
         tx.delete_sessions_of(id)?;
     }
     tickets::after_write(tx, actor, entity, Some(&current), &record)?;
+    quotes::after_write(tx, actor, entity, Some(&current), &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "update",
@@ -302,7 +308,18 @@ pub fn delete(
             existing: None,
         });
     }
-    tombstone(tx, actor, entity, current, old_set)
+    quotes::check_delete(tx, entity, &current)?;
+    let parent = match entity {
+        Entity::QuoteLines => text(&current, "quote_id").map(String::from),
+        Entity::OpportunityLines => text(&current, "opportunity_id").map(String::from),
+        _ => None,
+    };
+    tombstone(tx, actor, entity, current, old_set)?;
+    match (entity, parent) {
+        (Entity::QuoteLines, Some(quote)) => quotes::refresh_quote(tx, &quote),
+        (Entity::OpportunityLines, Some(deal)) => quotes::refresh_opportunity(tx, &deal),
+        _ => Ok(()),
+    }
 }
 
 /// Brings a deleted record back as it was when deleted (an undo of the delete): only someone who
@@ -497,6 +514,12 @@ fn prepare(
         Entity::Teams => users::prepare_team(tx, old, record)?,
         Entity::Competitors | Entity::CompetitorProducts | Entity::OpportunityCompetitors => {
             competitors::prepare(tx, entity, old, record)?;
+        }
+        Entity::Products | Entity::ProductCosts | Entity::Prices | Entity::DiscountLimits => {
+            products::prepare(tx, actor, entity, old, record)?;
+        }
+        Entity::Quotes | Entity::QuoteLines | Entity::OpportunityLines => {
+            quotes::prepare(tx, actor, entity, old, record)?;
         }
         Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
     }

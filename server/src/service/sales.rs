@@ -34,6 +34,19 @@ pub(super) fn prepare_opportunity(
             record.insert("stage_id".into(), stage["id"].clone());
         }
     }
+    // With products on it, the deal is worth what its lines say (`quotes::opportunity_amount`).
+    if let (Some(old), Some(id)) = (old, text(record, "id"))
+        && let Some(amount) = super::quotes::opportunity_amount(tx, id)?
+    {
+        if old.get("amount") != record.get("amount") && record.get("amount") != Some(&json!(amount))
+        {
+            return Err(ApiError::invalid(
+                "amount",
+                "follows the opportunity's products; change its lines instead",
+            ));
+        }
+        record.insert("amount".into(), json!(amount));
+    }
     let stage_changed = old.is_none_or(|o| o.get("stage_id") != record.get("stage_id"));
     let stage = match text(record, "stage_id") {
         Some(s) => tx
@@ -55,7 +68,7 @@ pub(super) fn prepare_opportunity(
     Ok(())
 }
 
-/// An opportunity's owner must be able to own it: a seller, active, who sees its customer
+/// A deal's or a quote's owner must be able to own it: a seller, active, who sees its customer
 /// (`access::deal_owner_problem`). Checked on create and whenever the owner or the customer
 /// changes, after the links are known to be live; an owner set long ago is not judged again.
 pub(super) fn check_owner(

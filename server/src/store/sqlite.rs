@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_level_settings",
         include_str!("../../../migrations/0005_level_settings.sql"),
     ),
+    (
+        6,
+        "0006_products_quotes",
+        include_str!("../../../migrations/0006_products_quotes.sql"),
+    ),
 ];
 
 mod tx;
@@ -694,7 +699,12 @@ mod tests {
         .unwrap();
         assert_eq!(
             migrate(&conn).unwrap(),
-            vec!["0003_phone_keys", "0004_competitors", "0005_level_settings"]
+            vec![
+                "0003_phone_keys",
+                "0004_competitors",
+                "0005_level_settings",
+                "0006_products_quotes"
+            ]
         );
         let keys: Vec<Option<String>> = conn
             .prepare("SELECT phone_key FROM customers ORDER BY code")

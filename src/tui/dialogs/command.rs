@@ -305,7 +305,15 @@ mod tests {
         assert_eq!(complete("cust", &themes), ["customers "]);
         assert_eq!(
             complete("list op", &themes),
-            ["list opportunities", "list opportunity_competitors"]
+            [
+                "list opportunities",
+                "list opportunity_competitors",
+                "list opportunity_lines"
+            ]
+        );
+        assert_eq!(
+            complete("list quo", &themes),
+            ["list quotes", "list quote_lines"]
         );
         assert_eq!(
             complete("list compe", &themes),

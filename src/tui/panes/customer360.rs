@@ -1,5 +1,5 @@
-//! One customer, all around: details, contacts, tickets, opportunities, and a timeline of
-//! activities and tickets; quick actions log a call, a visit or a meeting, schedule a
+//! One customer, all around: details, contacts, open quotes, tickets, opportunities, and a
+//! timeline of activities and tickets; quick actions log a call, a visit or a meeting, schedule a
 //! follow-up, open a ticket or an opportunity, add a contact, edit the chosen item. Opened by an
 //! incoming call, the contact whose phone rang is chosen and the call's duration runs from the
 //! pop.
@@ -13,6 +13,8 @@ use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
 use crate::tui::action::Action;
+use crm_server::rules::quotes;
+
 use crate::tui::data::{CompetitorEntry, Record, RecordQuery, TimelineEntry, id, text};
 use crate::tui::dialogs::log_call::Caller;
 use crate::tui::dialogs::{Dialog, LogCall, Purpose};
@@ -31,10 +33,13 @@ pub enum Section {
     /// The competitors in this customer's deals.
     Competitors,
     Timeline,
+    /// Its open quotes (draft or sent, newest revision only).
+    Quotes,
 }
 
-const SECTIONS: [Section; 5] = [
+const SECTIONS: [Section; 6] = [
     Section::Contacts,
+    Section::Quotes,
     Section::Tickets,
     Section::Opportunities,
     Section::Competitors,
@@ -50,9 +55,10 @@ pub struct Customer360 {
     pub opportunities: Vec<Record>,
     pub competitors: Vec<CompetitorEntry>,
     pub timeline: Vec<TimelineEntry>,
+    pub quotes: Vec<Record>,
     stages: Vec<Record>,
     pub section: Section,
-    pub cursor: [usize; 5],
+    pub cursor: [usize; 6],
     /// The incoming call that opened it.
     pub pop: Option<Pop>,
     /// The contact whose phone rang, once found.
@@ -75,6 +81,7 @@ struct Loaded {
     opportunities: Vec<Record>,
     competitors: Vec<CompetitorEntry>,
     timeline: Vec<TimelineEntry>,
+    quotes: Vec<Record>,
 }
 
 impl Customer360 {
@@ -88,9 +95,10 @@ impl Customer360 {
             opportunities: Vec::new(),
             competitors: Vec::new(),
             timeline: Vec::new(),
+            quotes: Vec::new(),
             stages: Vec::new(),
             section: Section::Timeline,
-            cursor: [0; 5],
+            cursor: [0; 6],
             pop: None,
             matched: None,
             gone: false,
@@ -135,6 +143,17 @@ impl Customer360 {
             opportunities: ctx.ok(ctx.source.opportunities_of(&self.id)),
             competitors: ctx.ok(ctx.source.competitors_of(&self.id)),
             timeline: ctx.ok(ctx.source.timeline(&self.id, 200)),
+            quotes: open_quotes(ctx.ok(ctx.source.records(
+                Entity::Quotes,
+                &RecordQuery {
+                    filters: vec![("customer_id".into(), json!(self.id))],
+                    sort: Some("created_at".into()),
+                    descending: true,
+                    ..RecordQuery::default()
+                },
+                0,
+                500,
+            ))),
         };
         self.stages = ctx.ok(ctx.source.stages());
         let first_read = self.matched.is_none();
@@ -219,6 +238,12 @@ impl Customer360 {
             })
             .cloned()
             .collect();
+        self.quotes = l
+            .quotes
+            .iter()
+            .filter(|q| line.passes(&[text(q, "number"), text(q, "subject"), text(q, "status")]))
+            .cloned()
+            .collect();
         for (i, s) in SECTIONS.iter().enumerate() {
             self.cursor[i] = self.cursor[i].min(self.len(*s).saturating_sub(1));
         }
@@ -231,6 +256,7 @@ impl Customer360 {
             Section::Opportunities => self.opportunities.len(),
             Section::Competitors => self.competitors.len(),
             Section::Timeline => self.timeline.len(),
+            Section::Quotes => self.quotes.len(),
         }
     }
 
@@ -260,6 +286,7 @@ impl Customer360 {
             (Section::Opportunities, a.opportunities, 2),
             (Section::Competitors, a.competitors, 1),
             (Section::Timeline, a.timeline, 1),
+            (Section::Quotes, a.quotes, 1),
         ] {
             if rect.contains((x, y).into()) {
                 self.section = section;
@@ -424,6 +451,7 @@ impl Customer360 {
                 .get(c)
                 .map(|e| (Entity::OpportunityCompetitors, e.entry.clone())),
             Section::Timeline => self.timeline.get(c).map(|e| (e.entity, e.record.clone())),
+            Section::Quotes => self.quotes.get(c).map(|r| (Entity::Quotes, r.clone())),
         }
     }
 
@@ -435,7 +463,7 @@ impl Customer360 {
         // view lists its competitors and adds one); a contact or an activity opens its form.
         match entity {
             Entity::Tickets => return ctx.go(Place::Ticket(id(&record).to_string())),
-            Entity::Opportunities | Entity::OpportunityCompetitors => {
+            Entity::Opportunities | Entity::OpportunityCompetitors | Entity::Quotes => {
                 return ctx.go(Place::Record {
                     entity,
                     id: id(&record).to_string(),
@@ -611,6 +639,19 @@ fn matched_contact<'a>(contacts: &'a [Record], phone: &str) -> Option<&'a Record
             .iter()
             .any(|f| crm_server::dedupe::phone_digits(text(k, f)).as_deref() == Some(rang.as_str()))
     })
+}
+
+/// A customer's open quotes (`rules::quotes::is_open`), without those a newer revision
+/// replaced.
+fn open_quotes(all: Vec<Record>) -> Vec<Record> {
+    let replaced: std::collections::HashSet<String> = all
+        .iter()
+        .map(|q| text(q, "supersedes").to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    all.into_iter()
+        .filter(|q| quotes::is_open(text(q, "status")) && !replaced.contains(id(q)))
+        .collect()
 }
 
 /// The first row shown so that `cursor` is visible in `height` rows.

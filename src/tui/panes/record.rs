@@ -16,6 +16,7 @@ use crate::tui::data::{Record, RecordQuery, id};
 use crate::tui::dialogs::{Choice, Dialog, Picker, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
+use crate::tui::format;
 use crate::tui::keymap::Mode;
 use crate::tui::list::{FilterLine, Move, Typed};
 use crate::tui::screen::{Answer, Ctx, Screen};
@@ -209,21 +210,63 @@ impl RecordView {
                     theme.style(Role::Selection),
                 );
             }
+            let title = title_in(*e, r, &self.names);
+            let figures = figures(*e, r, &self.names, view);
+            let title_w = if figures.is_empty() {
+                inner.width.saturating_sub(15)
+            } else {
+                inner.width.saturating_sub(15) / 4
+            };
             draw::columns(
                 buf,
                 inner.x,
                 y,
                 &[
                     (14, e.noun(), cell_style(theme, Role::Accent, selected)),
+                    (title_w, &title, cell_style(theme, Role::Text, selected)),
                     (
-                        inner.width.saturating_sub(15),
-                        &title_in(*e, r, &self.names),
-                        cell_style(theme, Role::Text, selected),
+                        inner.width.saturating_sub(16 + title_w),
+                        &figures,
+                        cell_style(theme, Role::Muted, selected),
                     ),
                 ],
             );
         }
     }
+}
+
+/// A related record's figures beside its title: the numbers and amounts among its list
+/// columns (a line's quantity, price, discount, net and tax; a quote's revision and total).
+fn figures(
+    entity: Entity,
+    record: &Record,
+    names: &HashMap<String, String>,
+    view: &View,
+) -> String {
+    // A priced line reads as the sum it is: 3 × 2,000.00 −5% = 5,700.00 +342.00 tax.
+    let int = |name: &str| record.get(name).and_then(serde_json::Value::as_i64);
+    if let (Some(q), Some(unit), Some(net)) = (int("quantity"), int("unit_price"), int("net")) {
+        let mut s = format!("{q} × {}", format::money(unit));
+        if let Some(d) = int("discount_bp").filter(|d| *d > 0) {
+            s.push_str(&format!(" −{}", crm_server::rules::quotes::percent(d)));
+        }
+        s.push_str(&format!(" = {}", format::money(net)));
+        if let Some(tax) = int("tax").filter(|t| *t > 0) {
+            s.push_str(&format!(" +{} tax", format::money(tax)));
+        }
+        return s;
+    }
+    entity
+        .descriptor()
+        .columns
+        .iter()
+        .filter_map(|name| entity.field(name))
+        .filter(|f| matches!(f.kind, Kind::Money | Kind::Int(..)))
+        .map(|f| (f.name, cell(record, f, names, view)))
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(name, v)| format!("{name} {v}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 impl RecordView {

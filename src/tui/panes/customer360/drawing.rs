@@ -21,9 +21,16 @@ pub(super) struct Areas {
     pub(super) opportunities: Rect,
     pub(super) competitors: Rect,
     pub(super) timeline: Rect,
+    pub(super) quotes: Rect,
 }
 
-fn areas(area: Rect, contacts: usize, opportunities: usize, competitors: usize) -> Areas {
+fn areas(
+    area: Rect,
+    contacts: usize,
+    opportunities: usize,
+    competitors: usize,
+    quotes: usize,
+) -> Areas {
     let body = Rect::new(
         area.x,
         area.y + 1,
@@ -33,12 +40,15 @@ fn areas(area: Rect, contacts: usize, opportunities: usize, competitors: usize) 
     let left_w = (body.width * 2 / 5).clamp(30.min(body.width), 64);
     let right_w = body.width.saturating_sub(left_w);
     let details_h = 11.min(body.height / 2 + 1);
-    // Below the details, contacts and then tickets share the left column.
+    // Below the details: contacts, then open quotes, then tickets share the left column.
     let left_h = body.height.saturating_sub(details_h);
     let contacts_h = ((contacts as u16).max(1) + 2)
-        .min(left_h / 2)
+        .min(left_h / 3)
         .max(left_h.min(3));
-    let tickets_h = left_h.saturating_sub(contacts_h);
+    let quotes_h = ((quotes as u16).max(1) + 2)
+        .min(left_h / 4)
+        .max(3.min(left_h.saturating_sub(contacts_h) / 2));
+    let tickets_h = left_h.saturating_sub(contacts_h + quotes_h);
     let opp_h = ((opportunities as u16).max(1) + 3)
         .min(body.height / 2)
         .max(4.min(body.height));
@@ -49,7 +59,13 @@ fn areas(area: Rect, contacts: usize, opportunities: usize, competitors: usize) 
     Areas {
         details: Rect::new(body.x, body.y, left_w, details_h),
         contacts: Rect::new(body.x, body.y + details_h, left_w, contacts_h),
-        tickets: Rect::new(body.x, body.y + details_h + contacts_h, left_w, tickets_h),
+        quotes: Rect::new(body.x, body.y + details_h + contacts_h, left_w, quotes_h),
+        tickets: Rect::new(
+            body.x,
+            body.y + details_h + contacts_h + quotes_h,
+            left_w,
+            tickets_h,
+        ),
         opportunities: Rect::new(body.x + left_w, body.y, right_w, opp_h),
         competitors: Rect::new(body.x + left_w, body.y + opp_h, right_w, comp_h),
         timeline: Rect::new(
@@ -68,6 +84,7 @@ impl Customer360 {
             self.contacts.len(),
             self.opportunities.len(),
             self.competitors.len(),
+            self.quotes.len(),
         )
     }
 
@@ -145,6 +162,67 @@ impl Customer360 {
         self.render_opportunities(buf, a.opportunities, view);
         self.render_competitors(buf, a.competitors, view);
         self.render_timeline(buf, a.timeline, view);
+        self.render_quotes(buf, a.quotes, view);
+    }
+
+    fn render_quotes(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        let title = format!("Open quotes ({})", self.quotes.len());
+        let inner = draw::panel(buf, area, &title, theme, self.section == Section::Quotes);
+        if inner.height == 0 {
+            return;
+        }
+        if self.quotes.is_empty() {
+            draw::put(
+                buf,
+                inner.x,
+                inner.y,
+                inner.width,
+                "none open — :list quotes",
+                theme.style(Role::Muted),
+            );
+            return;
+        }
+        let (number_w, status_w, total_w) = (12, 6, 14);
+        let subject_w = inner
+            .width
+            .saturating_sub(number_w + status_w + total_w + 3);
+        let height = usize::from(inner.height);
+        for (row, q, selected) in self.list_rows(Section::Quotes, &self.quotes, height) {
+            let y = inner.y + row as u16;
+            if selected {
+                draw::fill(
+                    buf,
+                    Rect::new(inner.x, y, inner.width, 1),
+                    theme.style(Role::Selection),
+                );
+            }
+            let number = match int(q, "revision") {
+                Some(r) if r > 1 => format!("{} r{r}", text(q, "number")),
+                _ => text(q, "number").to_string(),
+            };
+            let status = text(q, "status");
+            let total = int(q, "total").map(format::money).unwrap_or_default();
+            draw::columns(
+                buf,
+                inner.x,
+                y,
+                &[
+                    (number_w, &number, cell_style(theme, Role::Accent, selected)),
+                    (
+                        status_w,
+                        status,
+                        cell_style(theme, word_role(status), selected),
+                    ),
+                    (
+                        subject_w,
+                        text(q, "subject"),
+                        cell_style(theme, Role::Text, selected),
+                    ),
+                    (total_w, &total, cell_style(theme, Role::Text, selected)),
+                ],
+            );
+        }
     }
 
     fn render_details(&self, buf: &mut Buffer, area: Rect, view: &View) {
