@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::*;
 
 mod first_sync;
+mod pinyin;
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
