@@ -17,6 +17,7 @@ mod users;
 
 pub use feed::{audit_trail, feed, snapshot};
 pub use sales::deal_owner_problem;
+pub use customers::hidden_columns;
 pub use users::{NamedTeam, team_named};
 
 use std::collections::BTreeSet;
@@ -30,7 +31,7 @@ use crate::error::ApiError;
 use crate::schema::{Entity, Kind};
 use crate::store::{AuditEntry, ListQuery, Record, Tx};
 use crate::validate::{self, Mode, format_time};
-use customers::{check_duplicates, hidden_columns};
+use customers::check_duplicates;
 
 /// Lets the pure access rules look things up through a transaction. A failed look-up reads as
 /// "nothing there", which denies rather than grants.
