@@ -80,7 +80,9 @@ fn the_cli_search_lists_what_the_screen_lists() {
             .map(|r| r["id"].as_str().unwrap_or_default().to_string())
             .collect()
     };
-    for search in ["dh", "donghua", "dong hua", "华", "科技", "东华", "acme", "C0001", "0755"] {
+    for search in [
+        "dh", "donghua", "dong hua", "华", "科技", "东华", "acme", "C0001", "0755",
+    ] {
         let listed = cli_ids(home.path(), &["--search", search, "--limit", "50"]);
         assert_eq!(listed, screen(search, 50), "--search {search}");
     }

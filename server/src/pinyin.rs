@@ -36,7 +36,9 @@ const WORDS: &[(&str, [&str; 2])] = &[
 ];
 
 /// The first characters of the words of [`WORDS`].
-const WORD_STARTS: &[char] = &['银', '商', '车', '行', '重', '成', '首', '都', '厦', '长', '会', '朝', '音'];
+const WORD_STARTS: &[char] = &[
+    '银', '商', '车', '行', '重', '成', '首', '都', '厦', '长', '会', '朝', '音',
+];
 
 /// One piece of a name read aloud: a syllable of a Chinese character, or any other character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,10 +162,7 @@ mod tests {
     fn a_chinese_name_is_found_by_its_pinyin_and_initials() {
         assert_eq!(
             forms("上海东华供应链"),
-            (
-                "shanghaidonghuagongyinglian".into(),
-                "shdhgyl".into()
-            )
+            ("shanghaidonghuagongyinglian".into(), "shdhgyl".into())
         );
         assert_eq!(forms("TCL 集团"), ("tcljituan".into(), "tcljt".into()));
         assert_eq!(forms("Falcon Trading LLC"), (String::new(), String::new()));
@@ -172,7 +171,12 @@ mod tests {
     #[test]
     fn every_word_is_listed_by_its_first_character() {
         for (word, _) in WORDS {
-            assert!(word.chars().next().is_some_and(|c| WORD_STARTS.contains(&c)), "{word}");
+            assert!(
+                word.chars()
+                    .next()
+                    .is_some_and(|c| WORD_STARTS.contains(&c)),
+                "{word}"
+            );
         }
     }
 
@@ -195,11 +199,27 @@ mod tests {
         let mut out = String::from("x ");
         push_sort_key(" 东华 ", &mut out);
         assert_eq!(out, "x dong hua", "appended as the key itself");
-        let mut names = ["zeta", "东华", "长城", "Baidu", "阿里巴巴", "Apple", "北京东方"];
+        let mut names = [
+            "zeta",
+            "东华",
+            "长城",
+            "Baidu",
+            "阿里巴巴",
+            "Apple",
+            "北京东方",
+        ];
         names.sort_by_key(|n| sort_key(n));
         assert_eq!(
             names,
-            ["阿里巴巴", "Apple", "Baidu", "北京东方", "长城", "东华", "zeta"]
+            [
+                "阿里巴巴",
+                "Apple",
+                "Baidu",
+                "北京东方",
+                "长城",
+                "东华",
+                "zeta"
+            ]
         );
         // Syllable by syllable, as a dictionary orders them.
         let mut places = ["夏", "西安"];

@@ -343,8 +343,24 @@ fn customers_sort_by_name_in_pinyin_order_across_pages() {
     let server = TestServer::start();
     let admin = server.user("root", "admin", None);
     // In code-point order every Latin name would come first, then 东 (U+4E1C) before 长 and 阿.
-    let pinyin_order = ["阿里巴巴", "Apple", "Baidu", "长城汽车", "东华", "Shanghai Trading", "zeta"];
-    for name in ["zeta", "东华", "Shanghai Trading", "Baidu", "长城汽车", "阿里巴巴", "Apple"] {
+    let pinyin_order = [
+        "阿里巴巴",
+        "Apple",
+        "Baidu",
+        "长城汽车",
+        "东华",
+        "Shanghai Trading",
+        "zeta",
+    ];
+    for name in [
+        "zeta",
+        "东华",
+        "Shanghai Trading",
+        "Baidu",
+        "长城汽车",
+        "阿里巴巴",
+        "Apple",
+    ] {
         admin.create("/customers", json!({"name": name}));
     }
     for page in [1, 2, 3, 100] {

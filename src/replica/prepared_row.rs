@@ -180,7 +180,9 @@ impl PreparedRow {
             ]
         });
         let server = server_json.map_or(ValueRef::Null, |json| ValueRef::Text(json.as_bytes()));
-        let sort = self.sort.map(|key| ValueRef::Text(self.text(key).as_bytes()));
+        let sort = self
+            .sort
+            .map(|key| ValueRef::Text(self.text(key).as_bytes()));
         head.into_iter()
             .chain(self.values())
             .chain(sort)

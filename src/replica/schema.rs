@@ -398,7 +398,10 @@ mod tests {
         assert_eq!(sort_column(Entity::Customers, "code"), "code");
         let customers = &table(Entity::Customers).create_secondary;
         assert!(customers.contains("(owner_id, sort_name)"), "{customers}");
-        assert!(customers.contains("(name)"), "the search's prefixes: {customers}");
+        assert!(
+            customers.contains("(name)"),
+            "the search's prefixes: {customers}"
+        );
     }
 
     #[test]

@@ -15,9 +15,9 @@ mod sales;
 mod tickets;
 mod users;
 
+pub use customers::hidden_columns;
 pub use feed::{audit_trail, feed, snapshot};
 pub use sales::deal_owner_problem;
-pub use customers::hidden_columns;
 pub use users::{NamedTeam, team_named};
 
 use std::collections::BTreeSet;

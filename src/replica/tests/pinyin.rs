@@ -46,7 +46,14 @@ fn a_chinese_name_is_found_by_its_pinyin_its_initials_and_its_syllables() {
     let mut all = vec!["上海东华供应链"];
     all.extend(UNRELATED);
     let (_dir, r) = with_customers(&all);
-    for query in ["dh", "donghua", "dong hua", "DongHua", "shdh", "gongyinglian"] {
+    for query in [
+        "dh",
+        "donghua",
+        "dong hua",
+        "DongHua",
+        "shdh",
+        "gongyinglian",
+    ] {
         assert_eq!(found(&r, query), ["上海东华供应链"], "{query}");
     }
     // Each unrelated name by its own pinyin, so the forms are there for every name.
@@ -92,11 +99,27 @@ fn a_contact_is_found_by_the_pinyin_of_their_name() {
 
 /// Chinese and Latin names in the order a Chinese reader expects; the order of code points
 /// would put every Chinese name after every Latin one (and 长 before 东 before 阿).
-const PINYIN_ORDER: [&str; 7] = ["阿里巴巴", "Apple", "Baidu", "长城", "东华", "Shanghai Trading", "zeta"];
+const PINYIN_ORDER: [&str; 7] = [
+    "阿里巴巴",
+    "Apple",
+    "Baidu",
+    "长城",
+    "东华",
+    "Shanghai Trading",
+    "zeta",
+];
 
 #[test]
 fn names_sort_in_pinyin_order_with_latin_names_among_them() {
-    let shuffled = ["zeta", "东华", "Shanghai Trading", "Baidu", "长城", "阿里巴巴", "Apple"];
+    let shuffled = [
+        "zeta",
+        "东华",
+        "Shanghai Trading",
+        "Baidu",
+        "长城",
+        "阿里巴巴",
+        "Apple",
+    ];
     let (_dir, r) = with_customers(&shuffled);
     assert_eq!(by_name(&r, Entity::Customers, false), PINYIN_ORDER);
     let mut reversed = PINYIN_ORDER.map(String::from).to_vec();
@@ -108,7 +131,10 @@ fn names_sort_in_pinyin_order_with_latin_names_among_them() {
         offset: 3,
         ..LocalQuery::default()
     };
-    assert_eq!(names(&r.find_customers(&page2).unwrap()), PINYIN_ORDER[3..6]);
+    assert_eq!(
+        names(&r.find_customers(&page2).unwrap()),
+        PINYIN_ORDER[3..6]
+    );
     // A rename moves the record to its new place: zeta, renamed 安徽 (an hui), comes second.
     r.update(Entity::Customers, &id(1), obj(json!({"name": "安徽"})))
         .unwrap();
@@ -117,9 +143,8 @@ fn names_sort_in_pinyin_order_with_latin_names_among_them() {
         ["阿里巴巴", "安徽", "Apple"]
     );
     // The list uses the key's index, not a sort of every row.
-    let plan: String = r
-        .db
-        .query_row(
+    let plan: String =
+        r.db.query_row(
             "EXPLAIN QUERY PLAN SELECT id FROM customers c ORDER BY c.sort_name, c.rowid LIMIT 5",
             [],
             |row| row.get(3),
@@ -137,7 +162,14 @@ fn a_first_sync_writes_sort_keys_and_pinyin_in_bulk() {
     // More rows than one statement inserts, so the rows go in by the bulk path.
     let mut records: Vec<PreparedRow> = (1..=200)
         .map(|n| {
-            let record = customer(&id(n), 1, &format!("客户 {n:03}"), &format!("C{n:06}"), None, None);
+            let record = customer(
+                &id(n),
+                1,
+                &format!("客户 {n:03}"),
+                &format!("C{n:06}"),
+                None,
+                None,
+            );
             row(Entity::Customers, record)
         })
         .collect();
@@ -147,9 +179,13 @@ fn a_first_sync_writes_sort_keys_and_pinyin_in_bulk() {
             customer(&id(n), 1, name, &format!("C{n:06}"), None, None),
         ));
     }
-    r.apply_snapshot(records, &before(Entity::Contacts)).unwrap();
+    r.apply_snapshot(records, &before(Entity::Contacts))
+        .unwrap();
     r.apply_snapshot(
-        vec![row(Entity::Contacts, contact(&id(1000), &id(205), "王芳", None))],
+        vec![row(
+            Entity::Contacts,
+            contact(&id(1000), &id(205), "王芳", None),
+        )],
         &SnapshotStep::Done { head: 5 },
     )
     .unwrap();

@@ -17,7 +17,11 @@ pub(crate) const SORT_KEY: &str = "sort_name";
 
 /// The column a list sorted by `sort` is ordered by, and the value a cursor's sort value is
 /// compared as there.
-fn sort_column(entity: Entity, sort: &'static str, after: Option<&Value>) -> (&'static str, Option<SqlValue>) {
+fn sort_column(
+    entity: Entity,
+    sort: &'static str,
+    after: Option<&Value>,
+) -> (&'static str, Option<SqlValue>) {
     let keyed = sort == "name" && hidden_columns(entity).contains(&SORT_KEY);
     let column = if keyed { SORT_KEY } else { sort };
     let value = after.map(|v| match v.as_str() {
