@@ -124,8 +124,8 @@ fn a_call_is_logged_from_the_list_with_a_digit_and_a_note() {
     assert_eq!(w.fields["notes"], json!("left a message"));
     assert_eq!(
         w.fields["customer_id"],
-        json!(customer("C000104")),
-        "the first row, Acme"
+        json!(customer("C000102")),
+        "the first row in pinyin order, 阿里巴巴 (a li ba ba)"
     );
 }
 
@@ -426,13 +426,13 @@ fn pick_lists_fill_reference_fields() {
 fn delete_is_confirmed_and_y_copies_the_id() {
     let (mut app, fx) = start();
     let effects = press(&mut app, "y");
-    assert_eq!(effects, [Effect::Clipboard(customer("C000104"))]);
+    assert_eq!(effects, [Effect::Clipboard(customer("C000102"))]);
     assert!(
         app.flash
             .as_ref()
             .unwrap()
             .text
-            .contains(&customer("C000104"))
+            .contains(&customer("C000102"))
     );
     assert!(crm::tui::osc52("abc").starts_with("\x1b]52;c;YWJj"));
     press(&mut app, "d");
@@ -443,7 +443,7 @@ fn delete_is_confirmed_and_y_copies_the_id() {
     assert!(fx.written().is_empty());
     press(&mut app, "d y");
     let w = fx.last_written();
-    assert_eq!((w.op, w.record_id), (Op::Delete, customer("C000104")));
+    assert_eq!((w.op, w.record_id), (Op::Delete, customer("C000102")));
     assert_eq!(app.customers.list.rows.len(), 11);
 }
 

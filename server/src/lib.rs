@@ -8,6 +8,7 @@ pub mod backups;
 pub mod dedupe;
 pub mod error;
 pub mod log;
+pub mod pinyin;
 pub mod rules;
 pub mod schema;
 pub mod seed;

@@ -339,6 +339,60 @@ fn ticket_comments_live_under_their_ticket() {
 }
 
 #[test]
+fn customers_sort_by_name_in_pinyin_order_across_pages() {
+    let server = TestServer::start();
+    let admin = server.user("root", "admin", None);
+    // In code-point order every Latin name would come first, then 东 (U+4E1C) before 长 and 阿.
+    let pinyin_order = [
+        "阿里巴巴",
+        "Apple",
+        "Baidu",
+        "长城汽车",
+        "东华",
+        "Shanghai Trading",
+        "zeta",
+    ];
+    for name in [
+        "zeta",
+        "东华",
+        "Shanghai Trading",
+        "Baidu",
+        "长城汽车",
+        "阿里巴巴",
+        "Apple",
+    ] {
+        admin.create("/customers", json!({"name": name}));
+    }
+    for page in [1, 2, 3, 100] {
+        let listed = admin.list_all("/customers", "sort=name", page);
+        let got: Vec<&str> = listed.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(got, pinyin_order, "pages of {page}");
+    }
+    let listed = admin.list_all("/customers", "sort=-name", 2);
+    let got: Vec<&str> = listed.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let mut descending = pinyin_order.to_vec();
+    descending.reverse();
+    assert_eq!(got, descending);
+    // A rename moves the customer to its new place: zeta, renamed 安徽 (an hui), comes second.
+    let (_, all) = admin.get("/customers?limit=100");
+    let zeta = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "zeta")
+        .unwrap()
+        .clone();
+    let (status, _) = admin.patch(
+        &format!("/customers/{}", id_of(&zeta)),
+        json!({"name": "安徽"}),
+    );
+    assert_eq!(status, 200);
+    let listed = admin.list_all("/customers", "sort=name", 2);
+    let got: Vec<&str> = listed.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(got[..3], ["阿里巴巴", "安徽", "Apple"]);
+}
+
+#[test]
 fn lists_sort_by_name_both_ways_across_pages() {
     let server = TestServer::start();
     let admin = server.user("root", "admin", None);

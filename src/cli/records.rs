@@ -78,13 +78,17 @@ pub fn command(entity: Entity) -> Command {
                     Arg::new("search")
                         .long("search")
                         .short('s')
-                        .help("text to find"),
+                        .help(if entity == Entity::Customers {
+                            "text to find: name (or its pinyin: donghua, dh), code, email, phone, a contact's name; best matches first, as on the screens"
+                        } else {
+                            "text to find"
+                        }),
                 )
                 .args(fields::filter_args(entity))
                 .arg(
                     Arg::new("sort")
                         .long("sort")
-                        .help("a field to sort by; prefix - for descending"),
+                        .help("a field to sort by (names in pinyin order); prefix - for descending"),
                 )
                 .arg(
                     Arg::new("limit")
@@ -406,7 +410,13 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 query.descending = sort.starts_with('-');
                 query.sort = Some(sort.trim_start_matches('-').to_string());
             }
-            let records = replica.list(entity, &query)?;
+            // Customers through the screens' path: a search lists the best matches first
+            // through the search index, never sorting every match.
+            let records = if entity == Entity::Customers {
+                replica.find_customers(&query)?
+            } else {
+                replica.list(entity, &query)?
+            };
             print(
                 &names,
                 entity,

@@ -41,7 +41,7 @@ pub use clock::Clock;
 pub use error::ReplicaError;
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use prepared_row::PreparedRow;
-pub use query::LocalQuery;
+pub use query::{LocalQuery, SEARCH_CAP};
 pub use reminders::LastContact;
 pub use signal::local_writes;
 pub use undo::Undone;

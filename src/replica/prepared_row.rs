@@ -26,6 +26,8 @@ pub struct PreparedRow {
     id: Span,
     /// `created_at`, `updated_at`, `created_by`, then the table's columns.
     cells: Vec<Cell>,
+    /// The sort key of an entity sorted by a key (`schema::SORT_KEY`).
+    sort: Option<Span>,
     /// The search text and phone digits of an indexed entity's row.
     search: Option<(Span, Span)>,
 }
@@ -69,6 +71,7 @@ impl PreparedRow {
             buf: String::with_capacity(capacity),
             id: Span(0, 0),
             cells: Vec::with_capacity(schema::table(entity).columns.len() + LEADING.len()),
+            sort: None,
             search: None,
         }
     }
@@ -115,6 +118,7 @@ impl PreparedRow {
             Cell::Integer(v) => v,
             _ => 0,
         };
+        row.sort = sort_column_of(entity, &mut row.buf, |f| fields.text(f));
         row.search = search_columns_of(entity, &mut row.buf, |f| fields.text(f));
         Some(row)
     }
@@ -136,9 +140,9 @@ impl PreparedRow {
             };
             row.cells.push(cell);
         }
-        row.search = search_columns_of(entity, &mut row.buf, |f| {
-            text_of(view, f).map(Cow::Borrowed)
-        });
+        let text = |f: &str| text_of(view, f).map(Cow::Borrowed);
+        row.sort = sort_column_of(entity, &mut row.buf, text);
+        row.search = search_columns_of(entity, &mut row.buf, text);
         row
     }
 
@@ -176,8 +180,12 @@ impl PreparedRow {
             ]
         });
         let server = server_json.map_or(ValueRef::Null, |json| ValueRef::Text(json.as_bytes()));
+        let sort = self
+            .sort
+            .map(|key| ValueRef::Text(self.text(key).as_bytes()));
         head.into_iter()
             .chain(self.values())
+            .chain(sort)
             .chain(search)
             .chain([server])
             .map(ToSqlOutput::Borrowed)
@@ -211,6 +219,23 @@ impl PreparedRow {
         record
     }
 }
+/// The sort key of a record of an entity sorted by one (`schema::sorts_by_key`), appended to
+/// `buf`: `crm_server::pinyin::sort_key` of its name.
+fn sort_column_of<'r>(
+    entity: Entity,
+    buf: &mut String,
+    text_of: impl Fn(&str) -> Option<Cow<'r, str>>,
+) -> Option<Span> {
+    if !schema::sorts_by_key(entity) {
+        return None;
+    }
+    let start = buf.len();
+    if let Some(name) = text_of("name") {
+        crm_server::pinyin::push_sort_key(&name, buf);
+    }
+    Some(Span::since(buf, start))
+}
+
 /// The search text and phone digits of an indexed record, appended to `buf`: a customer's
 /// name, code and email and its phone; a contact's name and its phone and mobile. `text_of`
 /// reads a record's text fields.

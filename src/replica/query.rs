@@ -33,6 +33,20 @@ pub struct LocalQuery {
 
 pub const DEFAULT_LIMIT: usize = 50;
 
+/// A customer search lists at most this many of its best matches, on the screens and in the CLI.
+pub const SEARCH_CAP: usize = 1000;
+
+impl LocalQuery {
+    /// A customer list that is a search, best matches first (`Replica::find_customers`): text
+    /// typed, no filter and no sort asked for. Sorting every match of a common word (`华` at a
+    /// million customers) would read them all.
+    pub fn ranked(&self) -> bool {
+        self.search.as_deref().is_some_and(|s| !s.trim().is_empty())
+            && self.filters.is_empty()
+            && self.sort.is_none()
+    }
+}
+
 /// The candidates a phone look-up verifies; numbers shared by more records than this are not
 /// worth a screen pop.
 const PHONE_CANDIDATES: usize = 500;
@@ -171,6 +185,8 @@ impl Replica {
         let limit = if q.limit == 0 { DEFAULT_LIMIT } else { q.limit };
         args.push(SqlValue::Integer(limit as i64));
         args.push(SqlValue::Integer(q.offset as i64));
+        // Names in the order people read them (pinyin for Chinese), through their key's index.
+        let sort = schema::sort_column(entity, sort);
         sql.push_str(&format!(
             " ORDER BY c.{sort} {dir}, c.rowid {dir} LIMIT ?{} OFFSET ?{}",
             args.len() - 1,
@@ -299,6 +315,38 @@ fn search_clause(
 }
 
 impl Replica {
+    /// Customers as the screens and the CLI list them, one path for both: a ranked query
+    /// (`LocalQuery::ranked`) lists the best `SEARCH_CAP` matches of `search_customers`, best
+    /// first (from the last when `descending`), paged by offset and limit; any other is `list`.
+    pub fn find_customers(&self, q: &LocalQuery) -> Result<Vec<Record>, ReplicaError> {
+        let Some(text) = q.search.as_deref().filter(|_| q.ranked()) else {
+            return self.list(Entity::Customers, q);
+        };
+        let limit = if q.limit == 0 { DEFAULT_LIMIT } else { q.limit };
+        if q.descending {
+            let mut all = self.search_customers(text, SEARCH_CAP)?;
+            all.reverse();
+            return Ok(all.into_iter().skip(q.offset).take(limit).collect());
+        }
+        let want = q.offset.saturating_add(limit).min(SEARCH_CAP);
+        if q.offset >= want {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .search_customers(text, want)?
+            .into_iter()
+            .skip(q.offset)
+            .take(limit)
+            .collect())
+    }
+
+    /// How many customers `find_customers` lists with no limit: a ranked query's matches
+    /// counted no further than `SEARCH_CAP`, as it lists them.
+    pub fn count_customers(&self, q: &LocalQuery) -> Result<usize, ReplicaError> {
+        let cap = q.ranked().then_some(SEARCH_CAP);
+        self.count(Entity::Customers, q, cap)
+    }
+
     /// Customers matching what was typed, best first: names and codes starting with it, then
     /// any whose name, code or email contains every word, then any with a contact whose name
     /// does; for digits, any whose phones or contacts' phones contain them. Case-insensitive;

@@ -10,7 +10,7 @@ use crm_server::store::columns::json_value;
 /// Bumped when what the rows mean changes while their SQL does not (the search text, say).
 /// Changes to the tables themselves (a new entity or field, an index) change the version on
 /// their own: see [`replica_version`].
-const LAYOUT: i64 = 8;
+const LAYOUT: i64 = 9;
 
 /// The replica file's version: the layout and a fingerprint of every statement that creates
 /// it. A replica of any other version is a cache of the wrong shape: it is deleted and refilled
@@ -95,6 +95,47 @@ pub fn fts_sql(fts: &str) -> Option<&'static FtsSql> {
         .map(|(_, sql)| sql)
 }
 
+/// The column a list sorted by `name` is ordered by: the name's pinyin sort key
+/// (`crm_server::pinyin::sort_key`), so Chinese and Latin names interleave alphabetically.
+pub const SORT_KEY: &str = "sort_name";
+
+/// Entities whose rows carry a `SORT_KEY` column: those sortable by a text `name`.
+pub fn sorts_by_key(entity: Entity) -> bool {
+    entity
+        .field("name")
+        .is_some_and(|f| f.sort && matches!(f.kind, Kind::Text(_)))
+}
+
+/// The column a list sorted by `field` is ordered by.
+pub fn sort_column(entity: Entity, field: &str) -> &str {
+    if field == "name" && sorts_by_key(entity) {
+        SORT_KEY
+    } else {
+        field
+    }
+}
+
+/// The columns of one of the descriptor's list indexes in the replica: `name` is sorted by its
+/// key. The customers also keep an index on `name` itself, which the search's name prefixes
+/// read (`Replica::search_customers`).
+fn index_columns(entity: Entity) -> Vec<String> {
+    let mut out: Vec<String> = entity
+        .descriptor()
+        .indexes
+        .iter()
+        .map(|cols| {
+            cols.split(',')
+                .map(|c| sort_column(entity, c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect();
+    if entity == Entity::Customers {
+        out.push("name".into());
+    }
+    out
+}
+
 /// Fields a list's search text is matched against (customers use the full-text index instead).
 pub fn search_fields(entity: Entity) -> &'static [&'static str] {
     entity.descriptor().search
@@ -113,8 +154,9 @@ pub struct Table {
     /// A column per field of the entity, in the entity's order.
     pub columns: Vec<Column>,
     pub create: String,
-    /// Inserts a row: parameters are SYSTEM_COLUMNS in order, then `columns`, then (indexed
-    /// entities only) search and digits, then server. A plain insert or update rather than an
+    /// Inserts a row: parameters are SYSTEM_COLUMNS in order, then `columns`, then (entities
+    /// sorted by a key only) `SORT_KEY`, then (indexed entities only) search and digits, then
+    /// server. A plain insert or update rather than an
     /// upsert: an upsert opens a statement journal per row, which costs a bulk pull.
     pub insert: String,
     /// Rewrites a row: the same parameters, then the rowid.
@@ -186,6 +228,10 @@ fn build(entity: Entity) -> Table {
     );
     let mut all: Vec<&str> = SYSTEM_COLUMNS.to_vec();
     all.extend(columns.iter().map(|c| c.name));
+    if sorts_by_key(entity) {
+        defs.push(format!("{SORT_KEY} TEXT"));
+        all.push(SORT_KEY);
+    }
     let fts = indexed(entity);
     if fts.is_some() {
         defs.push("search TEXT NOT NULL DEFAULT ''".into());
@@ -199,9 +245,7 @@ fn build(entity: Entity) -> Table {
     create.push_str(&format!(
         "CREATE INDEX {table}_pending ON {table}(pending) WHERE pending = 1;\n"
     ));
-    let secondary: Vec<String> = entity
-        .descriptor()
-        .indexes
+    let secondary: Vec<String> = index_columns(entity)
         .iter()
         .enumerate()
         .map(|(i, cols)| format!("CREATE INDEX IF NOT EXISTS {table}_ix{i} ON {table}({cols});\n"))
@@ -335,6 +379,29 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn names_sort_by_their_key_through_an_index() {
+        for entity in [Entity::Customers, Entity::Contacts, Entity::Competitors] {
+            assert!(sorts_by_key(entity), "{}", entity.name());
+            assert_eq!(sort_column(entity, "name"), SORT_KEY);
+            let t = table(entity);
+            assert!(t.inserted.contains(&SORT_KEY));
+            assert!(
+                t.create_secondary.contains(&format!("({SORT_KEY})")),
+                "{}",
+                t.create_secondary
+            );
+        }
+        assert!(!sorts_by_key(Entity::Tickets));
+        assert_eq!(sort_column(Entity::Customers, "code"), "code");
+        let customers = &table(Entity::Customers).create_secondary;
+        assert!(customers.contains("(owner_id, sort_name)"), "{customers}");
+        assert!(
+            customers.contains("(name)"),
+            "the search's prefixes: {customers}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 /// Phone numbers are reduced as the server's duplicate check reduces them.
 pub use crm_server::dedupe::phone_digits;
+use crm_server::pinyin;
 
 /// What a typed query asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,13 +88,24 @@ pub fn push_digits_text<'a>(phones: impl IntoIterator<Item = &'a str>, out: &mut
 
 /// The text field of a search row: the parts on lines of their own, so no match spans two, and
 /// ended by two newlines, so that every one- or two-character run starts some indexed trigram
-/// (which is how short words are found: `Replica::expand`).
+/// (which is how short words are found: `Replica::expand`). A part holding Chinese characters is
+/// followed by its pinyin and its syllables' initials, each on a line of its own
+/// (`crm_server::pinyin::push_search_forms`): `donghua`, `dong hua` and `dh` then find
+/// 上海东华供应链 through the same index and checks as any other text.
 /// Appended to `out`.
 pub fn push_search_text<'a>(parts: impl IntoIterator<Item = &'a str>, out: &mut String) {
     let start = out.len();
+    let mut initials = String::new();
     for part in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
         push_folded(part, out);
         out.push('\n');
+        if pinyin::has_hanzi(part) {
+            initials.clear();
+            pinyin::push_search_forms(part, out, &mut initials);
+            out.push('\n');
+            out.push_str(&initials);
+            out.push('\n');
+        }
     }
     if out.len() > start {
         out.push('\n');
@@ -185,6 +197,14 @@ mod tests {
         }
         assert_eq!(search_text([" Falcon ", "", "C001"]), "falcon\nc001\n\n");
         assert_eq!(search_text([""]), "");
+    }
+
+    #[test]
+    fn chinese_text_is_followed_by_its_pinyin_and_initials() {
+        assert_eq!(
+            search_text(["上海东华供应链", "C000007"]),
+            "上海东华供应链\nshanghaidonghuagongyinglian\nshdhgyl\nc000007\n\n"
+        );
     }
 
     #[test]

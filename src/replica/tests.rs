@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::*;
 
 mod first_sync;
+mod pinyin;
 mod undo;
 
 fn obj(v: Value) -> Map<String, Value> {

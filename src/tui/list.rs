@@ -300,18 +300,37 @@ pub fn typed(input: &mut Option<LineInput>, action: Action) -> Typed {
 }
 
 /// Whether a row held in memory passes a filter: every word of it (case-folded) occurs in one
-/// of the row's texts; digits also match phone numbers written with spaces or dashes.
+/// of the row's texts; digits also match phone numbers written with spaces or dashes, and Latin
+/// letters the pinyin of Chinese text (`dh`, `donghua`), as in the customer search.
 pub fn passes(filter: &str, texts: &[&str]) -> bool {
     let folded: Vec<String> = texts.iter().map(|t| t.to_lowercase()).collect();
     let digits: Vec<String> = texts
         .iter()
         .map(|t| t.chars().filter(char::is_ascii_digit).collect())
         .collect();
+    // The texts as the search index holds them (with their pinyin), made only when a Latin word
+    // is not found as typed.
+    let mut pinyin: Option<Vec<String>> = None;
     filter.split_whitespace().all(|word| {
         let word = word.to_lowercase();
         let only_digits = word.chars().all(|c| c.is_ascii_digit());
         folded.iter().any(|t| t.contains(&word))
             || (only_digits && digits.iter().any(|d| d.contains(&word)))
+            || (word.chars().all(|c| c.is_ascii_alphanumeric())
+                && pinyin
+                    .get_or_insert_with(|| {
+                        texts
+                            .iter()
+                            .filter(|t| crm_server::pinyin::has_hanzi(t))
+                            .map(|t| {
+                                let mut out = String::new();
+                                crate::replica::search::push_search_text([*t], &mut out);
+                                out
+                            })
+                            .collect()
+                    })
+                    .iter()
+                    .any(|t| t.contains(&word)))
     })
 }
 
@@ -575,6 +594,19 @@ mod tests {
             .iter()
             .map(|(_, r, _)| r["id"].as_str().unwrap_or("").to_string())
             .collect()
+    }
+
+    #[test]
+    fn an_in_memory_filter_matches_pinyin_as_the_search_does() {
+        let row = ["上海东华供应链", "回访 call"];
+        for filter in ["dh", "donghua", "dong hua", "DongHua call", "东华", "CALL"] {
+            assert!(passes(filter, &row), "{filter}");
+        }
+        for filter in ["df", "dongfang", "dh visit"] {
+            assert!(!passes(filter, &row), "{filter}");
+        }
+        assert!(!passes("dh", &["Acme Ltd."]));
+        assert!(passes("2878 0808", &["+86 755 2878-0808"]));
     }
 
     #[test]

@@ -21,14 +21,12 @@ use serde_json::{Value, json};
 
 use super::data::*;
 use super::sla;
-use crate::replica::{EntryState, Keep, LocalQuery, Replica, ReplicaError};
+use crate::replica::{EntryState, Keep, LocalQuery, Replica, ReplicaError, SEARCH_CAP};
 
 /// Records read per page when a screen needs all that match.
 const PAGE: usize = 2000;
 /// At most this many records are read for one computed view (funnel stage, calendar, queue).
 const SCAN_CAP: usize = 50_000;
-/// A search lists at most this many of its best matches.
-pub const SEARCH_CAP: usize = 1000;
 
 pub struct ReplicaSource {
     replica: Replica,
@@ -177,6 +175,11 @@ impl ReplicaSource {
         };
         let mut lq = query(filters, sort, q.descending, offset, limit);
         lq.search = Some(q.search.trim().to_string()).filter(|s| !s.is_empty());
+        // Typing in the search without filters lists the best matches first, whatever the
+        // list was sorted by (`Replica::find_customers`).
+        if lq.search.is_some() && lq.filters.is_empty() {
+            lq.sort = None;
+        }
         lq
     }
 
@@ -296,29 +299,18 @@ impl DataSource for ReplicaSource {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError> {
-        let search = q.search.trim();
-        if search.is_empty() || q.has_filters() {
-            return self.list(Entity::Customers, &Self::customer_query(q, offset, limit));
-        }
         // Typing in the search: the replica's ranked search is the per-keystroke path (a sorted
-        // list over every match of a common word would sort them all). Its best matches, capped;
-        // read from the end for G.
-        let ranked = |n: usize| -> Result<Vec<Record>, DataError> {
-            Ok(self
-                .replica
-                .search_customers(search, n)
-                .map_err(storage)?
-                .into_iter()
-                .map(fields)
-                .collect())
-        };
-        if q.descending {
-            let mut all = ranked(SEARCH_CAP)?;
-            all.reverse();
-            return Ok(all.into_iter().skip(offset).take(limit).collect());
+        // list over every match of a common word would sort them all), the CLI's too.
+        if limit == 0 {
+            return Ok(Vec::new());
         }
-        let want = offset.saturating_add(limit).min(SEARCH_CAP);
-        Ok(ranked(want)?.into_iter().skip(offset).take(limit).collect())
+        Ok(self
+            .replica
+            .find_customers(&Self::customer_query(q, offset, limit))
+            .map_err(storage)?
+            .into_iter()
+            .map(fields)
+            .collect())
     }
 
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Record>, DataError> {
@@ -376,16 +368,12 @@ impl DataSource for ReplicaSource {
 
     fn count(&self, query: &CountQuery) -> Result<usize, DataError> {
         match query {
-            CountQuery::Customers(q) => {
-                let search = q.search.trim();
-                let lq = Self::customer_query(q, 0, 0);
-                // Typing in the search lists the best matches, capped (see `customers`): the
-                // count stops there too, so a keystroke never counts a million matches.
-                let cap = (!search.is_empty() && !q.has_filters()).then_some(SEARCH_CAP);
-                self.replica
-                    .count(Entity::Customers, &lq, cap)
-                    .map_err(storage)
-            }
+            // Typing in the search lists the best matches, capped (see `customers`): the count
+            // stops there too, so a keystroke never counts a million matches.
+            CountQuery::Customers(q) => self
+                .replica
+                .count_customers(&Self::customer_query(q, 0, 0))
+                .map_err(storage),
             CountQuery::Tickets(q) => Ok(self.tickets(q, 0, usize::MAX)?.len()),
             CountQuery::Records(entity, q) => {
                 let lq = LocalQuery {

@@ -11,7 +11,6 @@ use super::rng::*;
 use super::users::*;
 use super::words::*;
 use crate::access;
-use crate::dedupe;
 use crate::schema::Entity;
 use crate::store::NewRecord;
 
@@ -246,7 +245,7 @@ impl Gen {
         self.known
             .sets
             .insert((Entity::Customers, id.clone()), read_set.clone());
-        let hidden = dedupe::Keys::of(&r).columns();
+        let hidden = crate::service::hidden_columns(Entity::Customers, &r);
         out.push(NewRecord {
             entity: Entity::Customers,
             record: r,

@@ -56,9 +56,16 @@ pub(super) fn prepare(
     Ok(())
 }
 
-pub(super) fn hidden_columns(entity: Entity, record: &Record) -> Hidden {
+/// The columns stored beside a record that are not its fields: a customer's duplicate keys
+/// and the key its name sorts by. The seeder stores the same.
+pub fn hidden_columns(entity: Entity, record: &Record) -> Hidden {
     match entity {
-        Entity::Customers => dedupe::Keys::of(record).columns(),
+        Entity::Customers => {
+            let mut hidden = dedupe::Keys::of(record).columns();
+            let name = record.get("name").and_then(Value::as_str);
+            hidden.push(("sort_name", name.map(crate::pinyin::sort_key)));
+            hidden
+        }
         _ => Vec::new(),
     }
 }

@@ -17,6 +17,7 @@ mod sales;
 mod tickets;
 mod users;
 
+pub use customers::hidden_columns;
 pub use feed::{audit_trail, feed, snapshot};
 pub use products::{discount_limit, price_for};
 pub use quotes::{MAX_LINES, opportunity_amount, quote_totals};
@@ -34,7 +35,7 @@ use crate::error::ApiError;
 use crate::schema::{Entity, Kind};
 use crate::store::{AuditEntry, ListQuery, Record, Tx};
 use crate::validate::{self, Mode, format_time};
-use customers::{check_duplicates, hidden_columns};
+use customers::check_duplicates;
 
 /// Lets the pure access rules look things up through a transaction. A failed look-up reads as
 /// "nothing there", which denies rather than grants.

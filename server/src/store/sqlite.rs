@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0006_products_quotes",
         include_str!("../../../migrations/0006_products_quotes.sql"),
     ),
+    (
+        7,
+        "0007_customer_sort_key",
+        include_str!("../../../migrations/0007_customer_sort_key.sql"),
+    ),
 ];
 
 mod tx;
@@ -584,6 +589,17 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, StorageError> {
                 .and_then(dedupe::phone_key))
         },
     )?;
+    conn.create_scalar_function(
+        "crm_sort_key",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(ctx
+                .get::<Option<String>>(0)?
+                .as_deref()
+                .map(crate::pinyin::sort_key))
+        },
+    )?;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )?;
@@ -703,7 +719,8 @@ mod tests {
                 "0003_phone_keys",
                 "0004_competitors",
                 "0005_level_settings",
-                "0006_products_quotes"
+                "0006_products_quotes",
+                "0007_customer_sort_key"
             ]
         );
         let keys: Vec<Option<String>> = conn
@@ -718,6 +735,15 @@ mod tests {
             vec![dedupe::phone_key("+86 10 6552 1234"), None, None]
         );
         assert_eq!(keys[0].as_deref(), Some("1065521234"));
+        // Migration 5 gives the customers stored before it their sort key.
+        let sort: Vec<String> = conn
+            .prepare("SELECT sort_name FROM customers ORDER BY code")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(sort, ["a", "b", "c"]);
     }
 
     #[test]

@@ -11,10 +11,30 @@ const IDEMPOTENCY_PRUNE_EVERY: u64 = 256;
 
 static ANSWERS_REMEMBERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The hidden column a list sorted by `name` is ordered by, where an entity has one: the name's
+/// pinyin sort key (`crate::pinyin::sort_key`), stored by the service and the seeder.
+pub(crate) const SORT_KEY: &str = "sort_name";
+
+/// The column a list sorted by `sort` is ordered by, and the value a cursor's sort value is
+/// compared as there.
+fn sort_column(
+    entity: Entity,
+    sort: &'static str,
+    after: Option<&Value>,
+) -> (&'static str, Option<SqlValue>) {
+    let keyed = sort == "name" && hidden_columns(entity).contains(&SORT_KEY);
+    let column = if keyed { SORT_KEY } else { sort };
+    let value = after.map(|v| match v.as_str() {
+        Some(name) if keyed => SqlValue::Text(crate::pinyin::sort_key(name)),
+        _ => to_sql(v),
+    });
+    (column, value)
+}
+
 /// Columns beside an entity's fields that the store fills but never sends.
 pub(super) fn hidden_columns(entity: Entity) -> &'static [&'static str] {
     match entity {
-        Entity::Customers => &["name_key", "phone_key", "email_key"],
+        Entity::Customers => &["name_key", "phone_key", "email_key", SORT_KEY],
         _ => &[],
     }
 }
@@ -393,14 +413,15 @@ impl Tx for SqliteTx<'_> {
                 .collect();
             sql_text.push_str(&format!(" AND ({})", ors.join(" OR ")));
         }
-        let sort = query.sort;
+        // Names in pinyin order, through the key's index.
+        let (sort, after) = sort_column(entity, query.sort, query.after.as_ref().map(|a| &a.0));
         let (cmp, order) = if query.descending {
             ("<", "DESC")
         } else {
             (">", "ASC")
         };
-        if let Some((value, id)) = &query.after {
-            args.push(to_sql(value));
+        if let (Some((_, id)), Some(value)) = (&query.after, after) {
+            args.push(value);
             args.push(SqlValue::Text(id.clone()));
             sql_text.push_str(&format!(
                 " AND ({sort}, id) {cmp} (?{}, ?{})",

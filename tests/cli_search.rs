@@ -1,0 +1,100 @@
+//! `crm customers list --search` lists what the customers screen lists for the same text, in the
+//! same order, from the same replica: one search path (`Replica::find_customers`).
+
+mod support;
+
+use std::process::{Command, Stdio};
+
+use crm::tui::data::{CustomerQuery, DataSource};
+use crm_server::schema::Entity;
+use serde_json::{Value, json};
+use support::{Fixture, apply_records, now, server_record};
+
+/// The fixtures and a few Chinese names found by their pinyin, in a replica at the place the
+/// CLI reads for the default profile under `data`.
+fn replica_in(data: &std::path::Path) -> Fixture {
+    let fx = Fixture::load();
+    let replica = fx.replica();
+    let names = ["上海东华供应链", "北京东方电子", "东华大学", "深圳贸易集团"];
+    let records = names
+        .iter()
+        .zip(1..)
+        .map(|(name, n)| {
+            server_record(
+                Entity::Customers,
+                &format!("00000009-0000-7000-8000-{n:012}"),
+                json!({"code": format!("C9{n:05}"), "name": name}),
+                now(),
+            )
+        })
+        .collect();
+    let mut seq = 1_000_000;
+    apply_records(&replica, Entity::Customers, records, &mut seq);
+    drop(replica);
+    let profile = data.join("profiles").join("default");
+    std::fs::create_dir_all(&profile).unwrap();
+    for file in ["replica.db", "replica.db.outbox"] {
+        let from = fx.path().with_file_name(file);
+        std::fs::copy(&from, profile.join(file)).unwrap();
+    }
+    fx
+}
+
+fn cli_ids(home: &std::path::Path, args: &[&str]) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(["customers", "list", "--format", "json"])
+        .args(args)
+        .env("CRM_CONFIG_DIR", home.join("config"))
+        .env("CRM_DATA_DIR", home.join("data"))
+        .env_remove("CRM_PROFILE")
+        .env_remove("CRM_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run crm");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<Value> = serde_json::from_slice(&out.stdout).expect("a JSON list");
+    listed
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn the_cli_search_lists_what_the_screen_lists() {
+    let home = tempfile::tempdir().unwrap();
+    let fx = replica_in(&home.path().join("data"));
+    let source = fx.source();
+    let screen = |search: &str, limit: usize| -> Vec<String> {
+        let q = CustomerQuery {
+            search: search.into(),
+            ..CustomerQuery::default()
+        };
+        source
+            .customers(&q, 0, limit)
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    for search in [
+        "dh", "donghua", "dong hua", "华", "科技", "东华", "acme", "C0001", "0755",
+    ] {
+        let listed = cli_ids(home.path(), &["--search", search, "--limit", "50"]);
+        assert_eq!(listed, screen(search, 50), "--search {search}");
+    }
+    // Found by pinyin from the CLI: the two 东华s, and not 东方 or the others.
+    let dh = cli_ids(home.path(), &["--search", "donghua"]);
+    assert_eq!(dh.len(), 2, "{dh:?}");
+    // Paged as the screen pages.
+    let second = cli_ids(
+        home.path(),
+        &["--search", "科技", "--limit", "2", "--offset", "1"],
+    );
+    assert_eq!(second, screen("科技", 3)[1..]);
+    // No search: the list by name, in pinyin order, as the screen shows it.
+    assert_eq!(cli_ids(home.path(), &["--limit", "200"]), screen("", 200));
+}
