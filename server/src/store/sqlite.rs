@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0004_competitors",
         include_str!("../../../migrations/0004_competitors.sql"),
     ),
+    (
+        6,
+        "0006_updated_by",
+        include_str!("../../../migrations/0006_updated_by.sql"),
+    ),
 ];
 
 mod tx;
@@ -606,7 +611,28 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, StorageError> {
         }
         applied.push(*name);
     }
+    add_system_columns(conn)?;
     Ok(applied)
+}
+
+/// Adds `updated_by` to a record table made without it: one a migration numbered after 0006
+/// but written before the column was kept creates. Idempotent, so migrations merged from
+/// different branches may run in any order.
+fn add_system_columns(conn: &Connection) -> Result<(), StorageError> {
+    for entity in Entity::ALL {
+        let has: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = 'updated_by'",
+            [entity.name()],
+            |r| r.get(0),
+        )?;
+        if !has {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {} ADD COLUMN updated_by TEXT",
+                entity.name()
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 impl Database for Sqlite {
