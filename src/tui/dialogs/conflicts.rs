@@ -154,10 +154,17 @@ impl ConflictChooser {
         };
         // Named as people know it (its number and name), as `crm conflicts list` names it.
         let name = crate::replica::record_label(conflict.entity, &conflict.theirs);
-        let when = conflict
-            .changed_at
-            .map(|t| format!(" (the server's copy changed {})", view.zone.datetime(t)))
-            .unwrap_or_default();
+        let who = conflict
+            .changed_by
+            .as_deref()
+            .and_then(|id| crate::replica::user_name(view.people.get(id)));
+        let at = conflict.changed_at.map(|t| view.zone.datetime(t));
+        let changed = crate::replica::changed_by(who.as_deref(), at.as_deref());
+        let when = if changed.is_empty() {
+            changed
+        } else {
+            format!(" (the server's copy {changed})")
+        };
         let head = format!(
             "{} {} — {}{when}",
             conflict.entity.noun(),
@@ -272,6 +279,7 @@ mod tests {
             theirs: theirs.as_object().cloned().unwrap(),
             message: String::new(),
             changed_at: None,
+            changed_by: None,
         };
         let mut c = ConflictChooser::new(vec![conflict]);
         let fields: Vec<&str> = c.rows.iter().map(|r| r.field.as_str()).collect();
