@@ -160,17 +160,13 @@ impl ConflictChooser {
             .and_then(|id| crate::replica::user_name(view.people.get(id)));
         let at = conflict.changed_at.map(|t| view.zone.datetime(t));
         let changed = crate::replica::changed_by(who.as_deref(), at.as_deref());
-        let when = if changed.is_empty() {
-            changed
+        // Who and when first: they are what a narrow dialog must still show.
+        let what = if changed.is_empty() {
+            conflict.message.clone()
         } else {
-            format!(" (the server's copy {changed})")
+            format!("{changed} on the server since you edited it")
         };
-        let head = format!(
-            "{} {} — {}{when}",
-            conflict.entity.noun(),
-            name,
-            conflict.message
-        );
+        let head = format!("{} {name} — {what}", conflict.entity.noun());
         draw::put(
             buf,
             inner.x + 1,
