@@ -661,4 +661,13 @@ fn conflicts_list_names_who_changed_the_record_on_the_server_and_when() {
         .and_then(|u| u["id"].as_str().map(String::from))
         .expect("wangfang");
     assert!(!listed.contains(&id), "a name, not an id: {listed}");
+
+    // The record view names who last changed it.
+    let shown = ok(&wang.run(&["customers", "show", &code]));
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.contains("updated_by") && l.contains("王芳")),
+        "{shown}"
+    );
 }
