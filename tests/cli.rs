@@ -618,3 +618,56 @@ fn outbox_commands_list_retry_and_discard_refused_writes_and_undo_walks_back() {
     let out = ok_stderr(&client.run(&["undo"]));
     assert!(out.contains("nothing to undo"), "{out}");
 }
+
+#[test]
+fn conflicts_list_names_who_changed_the_record_on_the_server_and_when() {
+    // 王芳 is a colleague li's copy knows (her users list names people).
+    let server = TestServer::start();
+    server.add_user("li", "sales", None);
+    server.create_as_system(
+        Entity::Users,
+        serde_json::json!({
+            "username": "wangfang",
+            "display_name": "王芳",
+            "role": "admin",
+            "password": PASSWORD,
+        }),
+    );
+    let li = Client::new();
+    ok(&li.login(&server, "li"));
+    ok(&li.run(&["customers", "add", "--name", "Acme", "--phone", "010 1"]));
+    let code = server.all(Entity::Customers)[0]["code"]
+        .as_str()
+        .expect("a code")
+        .to_string();
+    // 王芳 signs in (her copy has Acme) and changes the phone; li, not yet knowing, too.
+    let wang = Client::new();
+    ok(&wang.login(&server, "wangfang"));
+    ok(&wang.run(&["customers", "edit", &code, "--phone", "010 2"]));
+    li.run(&["customers", "edit", &code, "--phone", "010 3"]);
+
+    let listed = ok(&li
+        .command(&["conflicts", "list"])
+        .env("CRM_TIMEZONE", "Asia/Shanghai")
+        .output()
+        .expect("run crm"));
+    assert!(listed.contains(&format!("{code} Acme")), "{listed}");
+    assert!(listed.contains("changed by 王芳 at 20"), "{listed}");
+    assert!(listed.contains(" +08"), "{listed}");
+    let id = server
+        .all(Entity::Users)
+        .iter()
+        .find(|u| u["username"] == "wangfang")
+        .and_then(|u| u["id"].as_str().map(String::from))
+        .expect("wangfang");
+    assert!(!listed.contains(&id), "a name, not an id: {listed}");
+
+    // The record view names who last changed it.
+    let shown = ok(&wang.run(&["customers", "show", &code]));
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.contains("updated_by") && l.contains("王芳")),
+        "{shown}"
+    );
+}

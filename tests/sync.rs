@@ -252,6 +252,13 @@ async fn the_same_field_changed_on_both_sides_is_a_conflict_resolvable_either_wa
     let b = sign_in(&t.server, "bob").await;
     let (_, ra) = replica_for(&t.server, &a, "a").await;
     let (_, rb) = replica_for(&t.server, &b, "b").await;
+    let bob = t
+        .server
+        .all(Entity::Users)
+        .into_iter()
+        .find(|u| u["username"] == "bob")
+        .map(|u| u["id"].clone())
+        .expect("bob");
     let c = ra
         .create(
             Entity::Customers,
@@ -282,6 +289,8 @@ async fn the_same_field_changed_on_both_sides_is_a_conflict_resolvable_either_wa
         .expect("get")
         .expect("kept");
     assert!(shown.conflicted && shown.pending);
+    // The view keeps the server's system fields: who changed its copy is B, not A.
+    assert_eq!(shown.fields["updated_by"], json!(bob), "{shown:?}");
     assert_eq!(
         shown.fields["phone"],
         json!("010-2"),
@@ -309,6 +318,11 @@ async fn the_same_field_changed_on_both_sides_is_a_conflict_resolvable_either_wa
     let pulled = pull(&ra, &a).await;
     assert_eq!(pulled.conflicts.len(), 1);
     assert_eq!(pulled.conflicts[0].theirs, json!("A"));
+    let shown = ra
+        .get(Entity::Customers, &c.id)
+        .expect("get")
+        .expect("kept");
+    assert_eq!(shown.fields["updated_by"], json!(bob), "{shown:?}");
     // A parked entry is not sent.
     assert_eq!(push(&ra, &a).await.sent, 0);
     let after = ra

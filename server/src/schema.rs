@@ -302,8 +302,20 @@ impl Field {
     }
 }
 
-/// Fields every record carries, set only by the server.
-pub const SYSTEM_FIELDS: &[&str] = &["id", "version", "created_at", "updated_at", "created_by"];
+/// Fields every record carries, set only by the server. `created_by` and `updated_by` are the
+/// ids of the users whose writes made and last changed the record (`updated_by` is NULL on
+/// records last written before it was kept).
+pub const SYSTEM_FIELDS: &[&str] = &[
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
+];
+
+/// System fields naming a user: not sortable.
+pub const SYSTEM_AUTHORS: &[&str] = &["created_by", "updated_by"];
 
 pub const ROLES: &[&str] = &["admin", "manager", "sales", "agent"];
 pub const LEVELS: &[&str] = &["A", "B", "C", "D"];

@@ -558,3 +558,47 @@ fn health_openapi_and_unknown_routes() {
     let (status, me) = admin.get("/me");
     assert_eq!((status, me["username"].as_str()), (200, Some("root")));
 }
+
+#[test]
+fn updated_by_is_the_acting_user_and_cannot_be_forged() {
+    let server = TestServer::start();
+    let admin = server.user("root", "admin", None);
+    let other = server.user("second", "admin", None);
+    let customer = admin.create("/customers", json!({"name": "Stamped"}));
+    assert_eq!(customer["updated_by"], json!(admin.id()), "{customer}");
+    let path = format!("/customers/{}", id_of(&customer));
+
+    // Another user's edit names them, in the answer, a read and the change feed.
+    let (status, edited) = other.patch(&path, json!({"phone": "010 6552 1234"}));
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["updated_by"], json!(other.id()), "{edited}");
+    assert_eq!(edited["created_by"], json!(admin.id()), "{edited}");
+    assert_eq!(admin.get(&path).1["updated_by"], json!(other.id()));
+    let (changes, _) = admin.feed(0, 500);
+    let last = changes
+        .iter()
+        .rev()
+        .find(|c| c["id"] == customer["id"])
+        .expect("the edit is in the feed");
+    assert_eq!(last["record"]["updated_by"], json!(other.id()), "{last}");
+
+    // A client naming someone else is refused on create and on edit, and nothing changes.
+    let (status, err) = other.post(
+        "/customers",
+        json!({"name": "Forged", "updated_by": admin.id()}),
+    );
+    assert_eq!(status, 422, "{err}");
+    assert!(err.to_string().contains("updated_by"), "{err}");
+    let (status, err) = admin.patch(&path, json!({"name": "Forged", "updated_by": other.id()}));
+    assert_eq!(status, 422, "{err}");
+    let (_, now) = admin.get(&path);
+    assert_eq!(now["name"], "Stamped");
+    assert_eq!(now["version"], edited["version"]);
+
+    // A delete and a restore are changes too: each names who made it.
+    let (status, _) = other.delete(&path);
+    assert!(status == 200 || status == 204, "{status}");
+    let (status, restored) = admin.post(&format!("{path}/restore"), json!({}));
+    assert!(status == 200 || status == 201, "{status} {restored}");
+    assert_eq!(restored["updated_by"], json!(admin.id()), "{restored}");
+}

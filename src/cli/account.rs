@@ -578,6 +578,7 @@ pub fn conflicts(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
             )
         }
         _ => {
+            let zone = ctx.zone()?;
             let mut rows: Vec<Map<String, Value>> = Vec::new();
             for c in replica.conflicts()? {
                 let record = replica.get(c.entity, &c.id)?;
@@ -585,11 +586,19 @@ pub fn conflicts(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
                     .as_ref()
                     .map(|r| crate::replica::record_label(c.entity, &r.fields))
                     .unwrap_or_else(|| c.id.clone());
-                // The view keeps the server's system fields: when the server's copy last changed.
-                let changed = record
+                // The view keeps the server's system fields: who changed the server's copy, when.
+                let at = record
                     .as_ref()
-                    .and_then(|r| r.text("updated_at").map(String::from))
-                    .unwrap_or_default();
+                    .and_then(|r| r.get("updated_at"))
+                    .and_then(|t| output::local_time(t, zone))
+                    .and_then(|t| t.as_str().map(String::from));
+                let who = match record.as_ref().and_then(|r| r.text("updated_by")) {
+                    Some(id) => replica
+                        .get(crm_server::schema::Entity::Users, id)?
+                        .and_then(|u| crate::replica::user_name(Some(&u.fields))),
+                    None => None,
+                };
+                let changed = crate::replica::changed_by(who.as_deref(), at.as_deref());
                 let mut m = Map::new();
                 m.insert("entity".into(), Value::String(c.entity.noun().into()));
                 m.insert("record".into(), Value::String(label));

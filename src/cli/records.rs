@@ -311,7 +311,7 @@ fn full(record: &Record) -> Map<String, Value> {
 }
 
 fn all_columns(entity: Entity) -> Vec<&'static str> {
-    let mut cols = vec!["id", "version", "created_at", "updated_at"];
+    let mut cols = vec!["id", "version", "created_at", "updated_at", "updated_by"];
     cols.extend(entity.fields().iter().map(|f| f.name));
     cols
 }
@@ -352,6 +352,18 @@ fn print_one(
             let mut cache = HashMap::new();
             for col in all_columns(record.entity) {
                 let value = match (record.entity.field(col).map(|f| f.kind), record.get(col)) {
+                    // Who last changed it, by name; nothing for a record written before the
+                    // server kept it or by someone this copy does not know.
+                    (_, found) if col == "updated_by" => {
+                        let user = match found.and_then(Value::as_str) {
+                            Some(id) => names.0.get(Entity::Users, id)?,
+                            None => None,
+                        };
+                        match crate::replica::user_name(user.as_ref().map(|u| &u.fields)) {
+                            Some(name) => Value::String(name),
+                            None => continue,
+                        }
+                    }
                     (Some(crm_server::schema::Kind::Ref(target)), Some(Value::String(id))) => {
                         Value::String(names.label(&mut cache, target, id))
                     }

@@ -96,6 +96,34 @@ pub fn record_label(entity: Entity, fields: &Map<String, Value>) -> String {
     }
 }
 
+/// A user as people know them: their display name, else their username. None for no user, or
+/// one this replica does not hold (a record written before `updated_by` was kept, say):
+/// callers then say nothing rather than show an id.
+pub fn user_name(user: Option<&Map<String, Value>>) -> Option<String> {
+    let user = user?;
+    let text = |f: &str| {
+        user.get(f)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    text("display_name")
+        .or_else(|| text("username"))
+        .map(String::from)
+}
+
+/// Who last changed the server's copy of a record and when, as the conflict views say it:
+/// "changed by 王芳 at 2026-12-03 14:05 +08"; either part left out when unknown, "" for neither.
+/// `when` is already in the user's zone.
+pub fn changed_by(who: Option<&str>, when: Option<&str>) -> String {
+    match (who, when) {
+        (Some(who), Some(when)) => format!("changed by {who} at {when}"),
+        (Some(who), None) => format!("changed by {who}"),
+        (None, Some(when)) => format!("changed at {when}"),
+        (None, None) => String::new(),
+    }
+}
+
 /// Where the replica stands, for a status line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReplicaStatus {

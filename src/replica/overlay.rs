@@ -51,10 +51,9 @@ fn new_record(entity: Entity, entry: &OutboxEntry) -> Map<String, Value> {
     record.insert("version".into(), json!(0));
     record.insert("created_at".into(), Value::String(entry.created_at.clone()));
     record.insert("updated_at".into(), Value::String(entry.created_at.clone()));
-    record.insert(
-        "created_by".into(),
-        entry.user_id.clone().map_or(Value::Null, Value::String),
-    );
+    let by = entry.user_id.clone().map_or(Value::Null, Value::String);
+    record.insert("created_by".into(), by.clone());
+    record.insert("updated_by".into(), by);
     for field in entity.fields() {
         record.insert(field.name.into(), default_value(field));
     }

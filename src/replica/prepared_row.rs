@@ -24,7 +24,7 @@ pub struct PreparedRow {
     /// The row's texts one after another: its id, its columns' text, its search text.
     buf: String,
     id: Span,
-    /// `created_at`, `updated_at`, `created_by`, then the table's columns.
+    /// `created_at`, `updated_at`, `created_by`, `updated_by`, then the table's columns.
     cells: Vec<Cell>,
     /// The sort key of an entity sorted by a key (`schema::SORT_KEY`).
     sort: Option<Span>,
@@ -55,7 +55,7 @@ enum Cell {
 }
 
 /// System fields stored in `PreparedRow::cells` before the table's columns.
-const LEADING: [&str; 3] = ["created_at", "updated_at", "created_by"];
+const LEADING: [&str; 4] = ["created_at", "updated_at", "created_by", "updated_by"];
 
 /// The fields of a prepared row's cells, in order.
 fn cell_fields(entity: Entity) -> impl Iterator<Item = &'static str> {
@@ -192,7 +192,7 @@ impl PreparedRow {
     }
 
     /// The row's columns as values of their own (`created_at`, `updated_at`, `created_by`,
-    /// then the table's columns).
+    /// `updated_by`, then the table's columns).
     pub fn columns(&self) -> Vec<SqlValue> {
         self.values().map(SqlValue::from).collect()
     }

@@ -231,7 +231,7 @@ impl Replica {
         let table = schema::table(entity);
         for (field, value) in &q.filters {
             let column = match field.as_str() {
-                "pending" | "conflicted" | "id" | "created_by" => None,
+                "pending" | "conflicted" | "id" | "created_by" | "updated_by" => None,
                 name => Some(
                     table
                         .column(name)

@@ -48,6 +48,7 @@ pub const SYSTEM_COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
     "created_by",
+    "updated_by",
 ];
 
 /// Memory a search index may hold before it writes a segment (see `build`).
@@ -220,6 +221,7 @@ fn build(entity: Entity) -> Table {
         "created_at TEXT".to_string(),
         "updated_at TEXT".to_string(),
         "created_by TEXT".to_string(),
+        "updated_by TEXT".to_string(),
     ];
     defs.extend(
         columns

@@ -291,6 +291,9 @@ pub struct Conflict {
     pub message: String,
     /// When the server's copy last changed (shown in the user's zone).
     pub changed_at: Option<DateTime<Utc>>,
+    /// Who changed it (the server's `updated_by`, a user id): None for a record last written
+    /// before the server kept it.
+    pub changed_by: Option<String>,
 }
 
 /// A window of any entity's records, for the generic list (`:list ENTITY`).

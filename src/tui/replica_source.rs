@@ -834,6 +834,10 @@ impl DataSource for ReplicaSource {
                         .and_then(|r| r.text("updated_at"))
                         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
                         .map(|t| t.with_timezone(&Utc));
+                    let changed_by = current
+                        .as_ref()
+                        .and_then(|r| r.text("updated_by"))
+                        .map(String::from);
                     Conflict {
                         id: format!("{}:{}", c.entity.name(), c.id),
                         entity: c.entity,
@@ -842,6 +846,7 @@ impl DataSource for ReplicaSource {
                         theirs,
                         message: "changed on the server since you edited it".to_string(),
                         changed_at,
+                        changed_by,
                     }
                 });
             entry.mine.insert(c.field.clone(), c.mine);

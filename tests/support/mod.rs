@@ -128,6 +128,7 @@ pub fn server_record(entity: Entity, id: &str, fields: Value, at: DateTime<Utc>)
     record.insert("created_at".into(), json!(stamp));
     record.insert("updated_at".into(), json!(stamp));
     record.insert("created_by".into(), Value::Null);
+    record.insert("updated_by".into(), Value::Null);
     record
 }
 

@@ -216,6 +216,10 @@ fn record_schema(entity: Entity) -> Value {
         "created_by".into(),
         json!({"type": ["string", "null"], "format": "uuid", "readOnly": true}),
     );
+    properties.insert(
+        "updated_by".into(),
+        json!({"type": ["string", "null"], "format": "uuid", "readOnly": true, "description": "the user whose write last changed the record (create, update, delete, restore); null when written before it was kept"}),
+    );
     for field in entity.fields() {
         properties.insert(field.name.into(), field_schema(field));
     }
@@ -269,7 +273,7 @@ fn sort_values(entity: Entity) -> Vec<String> {
     crate::schema::SYSTEM_FIELDS
         .iter()
         .copied()
-        .filter(|f| *f != "created_by")
+        .filter(|f| !crate::schema::SYSTEM_AUTHORS.contains(f))
         .chain(entity.fields().iter().filter(|f| f.sort).map(|f| f.name))
         .flat_map(|f| [f.to_string(), format!("-{f}")])
         .collect()

@@ -90,7 +90,7 @@ pub fn parse_list_query(
                 let sortable = SYSTEM_FIELDS
                     .iter()
                     .copied()
-                    .filter(|f| *f != "created_by")
+                    .filter(|f| !crate::schema::SYSTEM_AUTHORS.contains(f))
                     .chain(entity.fields().iter().filter(|f| f.sort).map(|f| f.name))
                     .find(|f| *f == name);
                 match sortable {

@@ -174,6 +174,8 @@ impl Gen {
         set(&mut r, "version", 1);
         set(&mut r, "created_at", format_time(created));
         set(&mut r, "updated_at", format_time(updated.max(created)));
+        // Seeded history: whoever made a record last changed it.
+        set(&mut r, "updated_by", by);
         set(&mut r, "created_by", by);
         r
     }

@@ -142,6 +142,7 @@ pub fn create(
     record.insert("created_at".into(), Value::String(stamp.clone()));
     record.insert("updated_at".into(), Value::String(stamp));
     record.insert("created_by".into(), Value::String(actor.id.clone()));
+    record.insert("updated_by".into(), Value::String(actor.id.clone()));
 
     prepare(tx, actor, entity, None, &mut record)?;
     check_links(tx, entity, &record, None)?;
@@ -240,8 +241,7 @@ pub fn update(
     if changed.is_empty() {
         return Ok(current);
     }
-    record.insert("version".into(), json!(version + 1));
-    record.insert("updated_at".into(), Value::String(format_time(now())));
+    stamp_change(&mut record, actor, version);
     tx.update(entity, &record, &hidden_columns(entity, &record), false)?;
 
     let new_set = access::read_set(entity, &record, &lookup);
@@ -344,8 +344,7 @@ pub fn restore(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<R
     check_links(tx, entity, &record, None)?;
     access::may_hold(actor, entity, &record, &lookup).map_err(|d| denied(entity, d))?;
     let version = record.get("version").and_then(Value::as_i64).unwrap_or(0);
-    record.insert("version".into(), json!(version + 1));
-    record.insert("updated_at".into(), Value::String(format_time(now())));
+    stamp_change(&mut record, actor, version);
     tx.update(entity, &record, &hidden_columns(entity, &record), false)?;
     tx.set_read_set(entity, id, &read)?;
     tx.record_change(entity, id, &BTreeSet::new())?;
@@ -370,8 +369,7 @@ fn tombstone(
 ) -> Result<(), ApiError> {
     let id = text(&record, "id").unwrap_or_default().to_string();
     let version = record.get("version").and_then(Value::as_i64).unwrap_or(0);
-    record.insert("version".into(), json!(version + 1));
-    record.insert("updated_at".into(), Value::String(format_time(now())));
+    stamp_change(&mut record, actor, version);
     tx.update(entity, &record, &hidden_columns(entity, &record), true)?;
     tx.set_read_set(entity, &id, &BTreeSet::new())?;
     tx.record_change(entity, &id, &old_set)?;
@@ -413,6 +411,14 @@ fn refresh_dependents(tx: &dyn Tx, entity: Entity, id: &str) -> Result<(), ApiEr
     Ok(())
 }
 
+/// What every change of a stored record (update, delete, restore, a side effect) sets: the next
+/// version, when, and who (the acting user: never what a client sent).
+pub(crate) fn stamp_change(record: &mut Record, actor: &Actor, version: i64) {
+    record.insert("version".into(), json!(version + 1));
+    record.insert("updated_at".into(), Value::String(format_time(now())));
+    record.insert("updated_by".into(), Value::String(actor.id.clone()));
+}
+
 fn record_changed_any(a: &Record, b: &Record, fields: &[&str]) -> bool {
     fields.iter().any(|f| a.get(*f) != b.get(*f))
 }
@@ -421,7 +427,7 @@ fn record_changed_any(a: &Record, b: &Record, fields: &[&str]) -> bool {
 fn diff(old: &Record, new: &Record) -> Map<String, Value> {
     let mut out = Map::new();
     for (k, v) in new {
-        if matches!(k.as_str(), "version" | "updated_at") {
+        if matches!(k.as_str(), "version" | "updated_at" | "updated_by") {
             continue;
         }
         let before = old.get(k).cloned().unwrap_or(Value::Null);

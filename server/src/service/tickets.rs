@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{now, text};
 use crate::access::Actor;
@@ -88,10 +88,9 @@ pub(super) fn after_write(
         {
             let mut t = ticket.record;
             let version = t.get("version").and_then(Value::as_i64).unwrap_or(0);
-            let stamp = format_time(now());
-            t.insert("first_responded_at".into(), Value::String(stamp.clone()));
-            t.insert("updated_at".into(), Value::String(stamp));
-            t.insert("version".into(), json!(version + 1));
+            super::stamp_change(&mut t, actor, version);
+            let stamp = t.get("updated_at").cloned().unwrap_or(Value::Null);
+            t.insert("first_responded_at".into(), stamp);
             tx.update(Entity::Tickets, &t, &Vec::new(), false)?;
             tx.record_change(Entity::Tickets, ticket_id, &BTreeSet::new())?;
         }

@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0007_customer_sort_key",
         include_str!("../../../migrations/0007_customer_sort_key.sql"),
     ),
+    (
+        8,
+        "0008_updated_by",
+        include_str!("../../../migrations/0008_updated_by.sql"),
+    ),
 ];
 
 mod tx;
@@ -632,7 +637,28 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, StorageError> {
         }
         applied.push(*name);
     }
+    add_system_columns(conn)?;
     Ok(applied)
+}
+
+/// Adds `updated_by` to a record table made without it: one a migration numbered after 0006
+/// but written before the column was kept creates. Idempotent, so migrations merged from
+/// different branches may run in any order.
+fn add_system_columns(conn: &Connection) -> Result<(), StorageError> {
+    for entity in Entity::ALL {
+        let has: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = 'updated_by'",
+            [entity.name()],
+            |r| r.get(0),
+        )?;
+        if !has {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {} ADD COLUMN updated_by TEXT",
+                entity.name()
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 impl Database for Sqlite {
@@ -713,16 +739,8 @@ mod tests {
                     ('c', 1, '', '', 'C000003', 'C', '12', NULL);",
         )
         .unwrap();
-        assert_eq!(
-            migrate(&conn).unwrap(),
-            vec![
-                "0003_phone_keys",
-                "0004_competitors",
-                "0005_level_settings",
-                "0006_products_quotes",
-                "0007_customer_sort_key"
-            ]
-        );
+        let later: Vec<&str> = MIGRATIONS[2..].iter().map(|m| m.1).collect();
+        assert_eq!(migrate(&conn).unwrap(), later);
         let keys: Vec<Option<String>> = conn
             .prepare("SELECT phone_key FROM customers ORDER BY code")
             .unwrap()
@@ -744,6 +762,24 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(sort, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_record_table_made_without_updated_by_gets_it_on_the_next_start() {
+        // As a table from a migration written before 0006 but merged after it would be.
+        let conn = Connection::open_in_memory().unwrap();
+        migrate(&conn).unwrap();
+        conn.execute_batch("ALTER TABLE competitors DROP COLUMN updated_by")
+            .unwrap();
+        assert_eq!(migrate(&conn).unwrap(), Vec::<&str>::new());
+        let has: bool = conn
+            .query_row(
+                "SELECT count(*) = 1 FROM pragma_table_info('competitors') WHERE name = 'updated_by'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(has);
     }
 
     #[test]

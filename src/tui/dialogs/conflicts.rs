@@ -154,16 +154,19 @@ impl ConflictChooser {
         };
         // Named as people know it (its number and name), as `crm conflicts list` names it.
         let name = crate::replica::record_label(conflict.entity, &conflict.theirs);
-        let when = conflict
-            .changed_at
-            .map(|t| format!(" (the server's copy changed {})", view.zone.datetime(t)))
-            .unwrap_or_default();
-        let head = format!(
-            "{} {} — {}{when}",
-            conflict.entity.noun(),
-            name,
-            conflict.message
-        );
+        let who = conflict
+            .changed_by
+            .as_deref()
+            .and_then(|id| crate::replica::user_name(view.people.get(id)));
+        let at = conflict.changed_at.map(|t| view.zone.datetime(t));
+        let changed = crate::replica::changed_by(who.as_deref(), at.as_deref());
+        // Who and when first: they are what a narrow dialog must still show.
+        let what = if changed.is_empty() {
+            conflict.message.clone()
+        } else {
+            format!("{changed} on the server since you edited it")
+        };
+        let head = format!("{} {name} — {what}", conflict.entity.noun());
         draw::put(
             buf,
             inner.x + 1,
@@ -272,6 +275,7 @@ mod tests {
             theirs: theirs.as_object().cloned().unwrap(),
             message: String::new(),
             changed_at: None,
+            changed_by: None,
         };
         let mut c = ConflictChooser::new(vec![conflict]);
         let fields: Vec<&str> = c.rows.iter().map(|r| r.field.as_str()).collect();

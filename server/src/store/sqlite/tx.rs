@@ -57,7 +57,7 @@ static SQL: LazyLock<Vec<EntitySql>> = LazyLock::new(|| {
             let fields: Vec<&str> = e.fields().iter().map(|f| f.name).collect();
             let hidden = hidden_columns(e);
             let select = format!(
-                "SELECT id, version, created_at, updated_at, created_by, deleted, {} FROM {}",
+                "SELECT id, version, created_at, updated_at, created_by, updated_by, deleted, {} FROM {}",
                 fields.join(", "),
                 e.name()
             );
@@ -116,14 +116,13 @@ fn read_row(entity: Entity, row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored>
     record.insert("version".into(), Value::from(row.get::<_, i64>(1)?));
     record.insert("created_at".into(), Value::String(row.get(2)?));
     record.insert("updated_at".into(), Value::String(row.get(3)?));
-    let created_by: Option<String> = row.get(4)?;
-    record.insert(
-        "created_by".into(),
-        created_by.map_or(Value::Null, Value::String),
-    );
-    let deleted: bool = row.get(5)?;
+    for (i, name) in ["created_by", "updated_by"].into_iter().enumerate() {
+        let by: Option<String> = row.get(4 + i)?;
+        record.insert(name.into(), by.map_or(Value::Null, Value::String));
+    }
+    let deleted: bool = row.get(6)?;
     for (i, field) in entity.fields().iter().enumerate() {
-        record.insert(field.name.into(), from_sql(field.kind, row.get(6 + i)?));
+        record.insert(field.name.into(), from_sql(field.kind, row.get(7 + i)?));
     }
     Ok(Stored { record, deleted })
 }
