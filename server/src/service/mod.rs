@@ -317,8 +317,8 @@ pub fn delete(
     };
     tombstone(tx, actor, entity, current, old_set)?;
     match (entity, parent) {
-        (Entity::QuoteLines, Some(quote)) => quotes::refresh_quote(tx, &quote),
-        (Entity::OpportunityLines, Some(deal)) => quotes::refresh_opportunity(tx, &deal),
+        (Entity::QuoteLines, Some(quote)) => quotes::refresh_quote(tx, actor, &quote),
+        (Entity::OpportunityLines, Some(deal)) => quotes::refresh_opportunity(tx, actor, &deal),
         _ => Ok(()),
     }
 }

@@ -366,12 +366,12 @@ pub(super) fn after_write(
     match entity {
         Entity::QuoteLines => {
             if let Some(quote) = text(record, "quote_id") {
-                refresh_quote(tx, quote)?;
+                refresh_quote(tx, actor, quote)?;
             }
         }
         Entity::OpportunityLines => {
             if let Some(deal) = text(record, "opportunity_id") {
-                refresh_opportunity(tx, deal)?;
+                refresh_opportunity(tx, actor, deal)?;
             }
         }
         Entity::Quotes if old.is_none() => {
@@ -439,7 +439,13 @@ pub fn opportunity_amount(tx: &dyn Tx, opportunity_id: &str) -> Result<Option<i6
 
 /// Writes `changes` onto a live record as the server's own edit: a new version at the head of
 /// the feed. Nothing when they change nothing.
-fn touch(tx: &dyn Tx, entity: Entity, id: &str, changes: &[(&str, Value)]) -> Result<(), ApiError> {
+fn touch(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+    changes: &[(&str, Value)],
+) -> Result<(), ApiError> {
     let Some(mut record) = live(tx, entity, id)? else {
         return Ok(());
     };
@@ -450,17 +456,17 @@ fn touch(tx: &dyn Tx, entity: Entity, id: &str, changes: &[(&str, Value)]) -> Re
         record.insert((*k).into(), v.clone());
     }
     let version = int(&record, "version");
-    record.insert("version".into(), json!(version + 1));
-    record.insert("updated_at".into(), Value::String(format_time(now())));
+    super::stamp_change(&mut record, actor, version);
     tx.update(entity, &record, &Vec::new(), false)?;
     tx.record_change(entity, id, &BTreeSet::new())?;
     Ok(())
 }
 
-pub(super) fn refresh_quote(tx: &dyn Tx, quote_id: &str) -> Result<(), ApiError> {
+pub(super) fn refresh_quote(tx: &dyn Tx, actor: &Actor, quote_id: &str) -> Result<(), ApiError> {
     let t = quote_totals(tx, quote_id)?;
     touch(
         tx,
+        actor,
         Entity::Quotes,
         quote_id,
         &[
@@ -471,10 +477,15 @@ pub(super) fn refresh_quote(tx: &dyn Tx, quote_id: &str) -> Result<(), ApiError>
     )
 }
 
-pub(super) fn refresh_opportunity(tx: &dyn Tx, opportunity_id: &str) -> Result<(), ApiError> {
+pub(super) fn refresh_opportunity(
+    tx: &dyn Tx,
+    actor: &Actor,
+    opportunity_id: &str,
+) -> Result<(), ApiError> {
     match opportunity_amount(tx, opportunity_id)? {
         Some(amount) => touch(
             tx,
+            actor,
             Entity::Opportunities,
             opportunity_id,
             &[("amount", json!(amount))],
