@@ -262,10 +262,11 @@ async fn snapshot<S: ReplicaAccess>(
         let done = matches!(step, SnapshotStep::Done { .. });
         state.received += rows.len();
         state.latest = state.latest.max(page.head);
-        let applied = store
-            .run(move |r| r.apply_snapshot(rows, &step))
-            .instrument(tracing::debug_span!("apply"))
-            .await?;
+        // A replica used from this thread does the work when `run` is called, the live task's
+        // when its future is polled: the span covers both.
+        let span = tracing::debug_span!("apply");
+        let applying = span.in_scope(|| store.run(move |r| r.apply_snapshot(rows, &step)));
+        let applied = applying.instrument(span).await?;
         report.pages += 1;
         report.upserts += applied.upserts;
         report.conflicts.extend(applied.conflicts);
