@@ -27,8 +27,9 @@ use super::{Replica, ReplicaError, Tx, remove_database, schema, with_suffix};
 /// The search text the writer may run ahead of the builder, in bytes. The builder gives way to
 /// the rest of the sync (`give_way`) and catches up while the writer builds the list indexes, so
 /// it falls behind; a bound by batches (512, each a page's text of 1–1.5 MB) let a 1M-customer
-/// first sync hold hundreds of megabytes of it when the server took the other core.
-const BACKLOG_BYTES: usize = 48 * 1024 * 1024;
+/// first sync hold hundreds of megabytes of it when the server took the other core. At 48 MB the
+/// writer waited for the builder (1M at load 3–5: 71.5 s against 44.9 s unbounded).
+const BACKLOG_BYTES: usize = 128 * 1024 * 1024;
 
 /// The builder's nice value: it works on what the writer, the fetching and the server leave.
 #[cfg(target_os = "linux")]
