@@ -6,6 +6,12 @@
 //!
 //! Defaults: 1,000,000 customers for search, 100,000 for the sync. `--sync 0` or
 //! `--customers 0` skips a part. Figures go to stdout; BENCHMARKS.md records them.
+//!
+//!     cargo run --release --example replica_bench -- --fetch-only URL [--user NAME]
+//!
+//! reads every snapshot page a first sync from a running server (`crm demo --server-only`)
+//! reads, the way `sync::pull` asks for them, and drops them: the floor a first sync's wall time
+//! is measured against. The password is `CRM_PASSWORD`, else the demo's.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,6 +34,8 @@ struct Args {
     fzf: bool,
     dir: Option<PathBuf>,
     pull_only: bool,
+    fetch_only: Option<String>,
+    user: String,
 }
 
 fn args() -> Result<Args, String> {
@@ -37,6 +45,8 @@ fn args() -> Result<Args, String> {
         fzf: true,
         dir: None,
         pull_only: false,
+        fetch_only: None,
+        user: "demo".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -50,6 +60,8 @@ fn args() -> Result<Args, String> {
             "--sync" => out.sync = number("--sync")?,
             "--no-fzf" => out.fzf = false,
             "--pull-only" => out.pull_only = true,
+            "--fetch-only" => out.fetch_only = Some(it.next().ok_or("--fetch-only needs a URL")?),
+            "--user" => out.user = it.next().ok_or("--user needs a name")?,
             "--dir" => out.dir = Some(PathBuf::from(it.next().ok_or("--dir needs a path")?)),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -537,6 +549,37 @@ async fn sync_bench(
     Ok(())
 }
 
+/// Every snapshot page from a running server, asked for one after the other as `sync::pull`
+/// asks (the next page named by the last one's `Snapshot-Position`), read and dropped.
+async fn fetch_only(url: &str, user: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let password =
+        std::env::var("CRM_PASSWORD").unwrap_or_else(|_| crm_server::seed::DEMO_PASSWORD.into());
+    let client = ApiClient::new(url)?;
+    let session = client.login(user, &password).await?;
+    let client = client.with_token(session.token);
+    let started = Instant::now();
+    let (mut from, mut pages, mut bytes, mut records) = (None, 0usize, 0usize, 0u64);
+    loop {
+        let page = client
+            .snapshot_body(from.as_ref(), sync::SNAPSHOT_PAGE_SIZE)
+            .await?;
+        pages += 1;
+        bytes += page.body.len();
+        records = page.position.total.unwrap_or(records);
+        from = page.position.next;
+        if from.is_none() {
+            break;
+        }
+    }
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "fetched the snapshot alone: {pages} pages, {records} records, {:.0} MB in {took:.2} s ({:.0} records/s)",
+        bytes as f64 / 1e6,
+        records as f64 / took
+    );
+    Ok(())
+}
+
 /// Reads every page of the snapshot the client's user may see; the records read.
 async fn read_snapshot(client: &ApiClient) -> Result<usize, Box<dyn std::error::Error>> {
     let (mut from, mut records) = (None, 0);
@@ -630,6 +673,12 @@ async fn measure_apart(
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = args()?;
+    if let Some(url) = &args.fetch_only {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        return runtime.block_on(fetch_only(url, &args.user));
+    }
     let temp;
     let dir = match &args.dir {
         Some(d) => {

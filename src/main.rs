@@ -63,7 +63,23 @@ fn run(matches: &ArgMatches) -> Result<(), CliError> {
     }
 }
 
+/// `CRM_LOG` (an env-filter, e.g. `crm=debug`) writes the client's timing spans to stderr, each
+/// as it closes with its time busy and idle: where a first sync's time goes. Off by default, so
+/// nothing reaches the screens.
+fn trace_from_env() {
+    let Ok(filter) = std::env::var("CRM_LOG") else {
+        return;
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+}
+
 fn main() -> ExitCode {
+    trace_from_env();
     let matches = build().get_matches();
     match run(&matches) {
         Ok(()) => ExitCode::SUCCESS,

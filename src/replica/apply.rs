@@ -201,6 +201,7 @@ impl Replica {
                     let record = row.record();
                     self.take_server_copy(row.entity, row.id(), &record, &mut dirty)?;
                 }
+                let _span = tracing::debug_span!("write_rows").entered();
                 self.write_new_rows(&fresh, &mut dirty)?;
                 0
             }
@@ -228,6 +229,7 @@ impl Replica {
             Some(step) => matches!(step, SnapshotStep::Done { .. }),
         };
         if self.bulk_loading()? && done {
+            let _span = tracing::debug_span!("list_indexes").entered();
             self.build_indexes()?;
             self.set_meta("bulk", None)?;
         } else if let Some(SnapshotStep::At { next, .. }) = step
@@ -240,12 +242,13 @@ impl Replica {
                 .into_iter()
                 .take_while(|e| *e != next.entity)
                 .collect();
+            let _span = tracing::debug_span!("list_indexes").entered();
             self.build_indexes_of(&complete)?;
         }
         let cursor = self.cursor()?.max(cursor);
         self.set_meta("cursor", Some(&cursor.to_string()))?;
         self.set_meta("last_sync_at", Some(&self.now_text()))?;
-        tx.commit()?;
+        tracing::debug_span!("commit").in_scope(|| tx.commit())?;
         self.finish_search()?;
         self.tune_for_bulk(self.bulk_loading()?)?;
         applied.cursor = cursor;

@@ -47,6 +47,11 @@ impl IndexOp {
         }
     }
 
+    /// The memory it holds, about: its texts and its own size.
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of::<IndexOp>() + self.search.capacity() + self.digits.capacity()
+    }
+
     /// Writes the change to the index of that name on `conn` (the replica's, or a first sync's
     /// builder's).
     pub fn execute(&self, conn: &Connection) -> rusqlite::Result<()> {

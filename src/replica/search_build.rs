@@ -14,7 +14,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use crm_server::schema::Entity;
@@ -23,11 +24,12 @@ use rusqlite::Connection;
 use super::rows::{IndexOp, rebuild_search};
 use super::{Replica, ReplicaError, Tx, remove_database, schema, with_suffix};
 
-/// Batches (a page's rows each, under 1 MB) the writer may run ahead of the builder. The builder
-/// gives way to the rest of the sync (`give_way`) and catches up while the writer builds the
-/// list indexes, so it falls far behind: a 1M-customer first sync peaks at about 80 MB more
-/// (with 64 batches the writer waited for it, 2 s longer in all).
-const BATCHES_AHEAD: usize = 512;
+/// The search text the writer may run ahead of the builder, in bytes. The builder gives way to
+/// the rest of the sync (`give_way`) and catches up while the writer builds the list indexes, so
+/// it falls behind; a bound by batches (512, each a page's text of 1–1.5 MB) let a 1M-customer
+/// first sync hold hundreds of megabytes of it when the server took the other core. At 48 MB the
+/// writer waited for the builder (1M at load 3–5: 71.5 s against 44.9 s unbounded).
+const BACKLOG_BYTES: usize = 128 * 1024 * 1024;
 
 /// The builder's nice value: it works on what the writer, the fetching and the server leave.
 #[cfg(target_os = "linux")]
@@ -45,7 +47,9 @@ pub fn build_path(replica: &Path) -> PathBuf {
 /// A builder thread and the file it writes.
 pub struct SearchBuild {
     path: PathBuf,
-    sender: Option<SyncSender<Vec<IndexOp>>>,
+    sender: Option<Sender<(Vec<IndexOp>, usize)>>,
+    /// The bytes of text sent and not yet indexed, bounded by `BACKLOG_BYTES`.
+    backlog: Arc<Backlog>,
     thread: Option<JoinHandle<rusqlite::Result<()>>>,
     /// Set when the build is abandoned, so the thread stops without finishing the backlog.
     cancel: Arc<AtomicBool>,
@@ -54,6 +58,11 @@ pub struct SearchBuild {
 impl SearchBuild {
     /// Starts a builder in a new file beside `replica` (a leftover one is replaced).
     pub fn start(replica: &Path) -> Result<SearchBuild, ReplicaError> {
+        SearchBuild::start_bounded(replica, BACKLOG_BYTES)
+    }
+
+    /// `start`, the writer waiting while `limit` bytes of text wait for the builder.
+    fn start_bounded(replica: &Path, limit: usize) -> Result<SearchBuild, ReplicaError> {
         let path = build_path(replica);
         remove_database(&path)?;
         super::private_database(&path)?;
@@ -63,14 +72,19 @@ impl SearchBuild {
         conn.pragma_update(None, "synchronous", "OFF")?;
         conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         conn.execute_batch(&schema::search_build_sql())?;
-        let (sender, receiver) = sync_channel(BATCHES_AHEAD);
+        let (sender, receiver) = channel();
         let cancel = Arc::new(AtomicBool::new(false));
         let stop = cancel.clone();
+        let backlog = Arc::new(Backlog::new(limit));
+        let done = backlog.clone();
         let thread = std::thread::Builder::new()
             .name("crm-search-build".into())
             .spawn(move || {
                 give_way();
-                grow(&conn, &receiver, &stop)
+                let grown = grow(&conn, &receiver, &stop, &done);
+                // A builder that stopped holds nothing back: the writer must not wait for it.
+                done.close();
+                grown
             })
             .map_err(|source| ReplicaError::Io {
                 path: path.clone(),
@@ -79,16 +93,21 @@ impl SearchBuild {
         Ok(SearchBuild {
             path,
             sender: Some(sender),
+            backlog,
             thread: Some(thread),
             cancel,
         })
     }
 
-    /// Hands a batch of index changes over. A builder that stopped takes nothing more; its
-    /// error comes from `finish`.
+    /// Hands a batch of index changes over, first waiting while the builder is `BACKLOG_BYTES`
+    /// behind. A builder that stopped takes nothing more; its error comes from `finish`.
     pub fn send(&self, ops: Vec<IndexOp>) {
         if let Some(sender) = self.sender.as_ref().filter(|_| !ops.is_empty()) {
-            let _ = sender.send(ops);
+            let bytes = ops.iter().map(IndexOp::bytes).sum();
+            let _span = tracing::debug_span!("search_backlog_wait").entered();
+            if self.backlog.take(bytes) && sender.send((ops, bytes)).is_err() {
+                self.backlog.give(bytes);
+            }
         }
     }
 
@@ -133,19 +152,79 @@ fn give_way() {
 /// FTS5 writes its segments as its memory fills rather than once per page.
 fn grow(
     conn: &Connection,
-    batches: &Receiver<Vec<IndexOp>>,
+    batches: &Receiver<(Vec<IndexOp>, usize)>,
     cancel: &AtomicBool,
+    backlog: &Backlog,
 ) -> rusqlite::Result<()> {
     conn.execute_batch("BEGIN")?;
-    for ops in batches {
+    for (ops, bytes) in batches {
         if cancel.load(Ordering::Relaxed) {
             return Ok(());
         }
+        let _span = tracing::debug_span!("search_grow").entered();
         for op in &ops {
             op.execute(conn)?;
         }
+        drop(ops);
+        backlog.give(bytes);
     }
     conn.execute_batch("COMMIT")
+}
+
+/// The bytes handed to the builder and not yet indexed: the writer waits for room.
+struct Backlog {
+    state: Mutex<BacklogState>,
+    room: Condvar,
+    limit: usize,
+}
+
+#[derive(Default)]
+struct BacklogState {
+    held: usize,
+    /// The builder stopped: nothing more is taken, nobody waits.
+    closed: bool,
+}
+
+/// Whether a batch of `bytes` may be handed over while `held` bytes wait: within the limit, or
+/// the builder has nothing (a batch larger than the limit alone must not wait forever).
+fn has_room(held: usize, bytes: usize, limit: usize) -> bool {
+    held == 0 || held.saturating_add(bytes) <= limit
+}
+
+impl Backlog {
+    fn new(limit: usize) -> Backlog {
+        Backlog {
+            state: Mutex::new(BacklogState::default()),
+            room: Condvar::new(),
+            limit,
+        }
+    }
+
+    /// Waits for room for `bytes` and counts them; false when the builder has stopped.
+    fn take(&self, bytes: usize) -> bool {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self
+            .room
+            .wait_while(state, |s| !s.closed && !has_room(s.held, bytes, self.limit))
+            .unwrap_or_else(PoisonError::into_inner);
+        if state.closed {
+            return false;
+        }
+        state.held += bytes;
+        true
+    }
+
+    fn give(&self, bytes: usize) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.held = state.held.saturating_sub(bytes);
+        self.room.notify_all();
+    }
+
+    fn close(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.closed = true;
+        self.room.notify_all();
+    }
 }
 
 /// Replaces the replica's search indexes with the built ones and clears `meta.search`, in one
@@ -217,8 +296,12 @@ impl Replica {
             }
             None => return Ok(()),
         };
-        let copied = match build.map(SearchBuild::finish) {
-            Some(Ok(built)) => copy_into(&self.path, &built),
+        let finished =
+            tracing::debug_span!("search_wait").in_scope(|| build.map(SearchBuild::finish));
+        let copied = match finished {
+            Some(Ok(built)) => {
+                tracing::debug_span!("search_copy").in_scope(|| copy_into(&self.path, &built))
+            }
             Some(Err(e)) => Err(e),
             None => Err(ReplicaError::Damaged("no search index was built".into())),
         };
@@ -236,5 +319,71 @@ impl Replica {
         }
         self.set_meta("search", None)?;
         tx.commit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_waits_only_while_the_backlog_is_full() {
+        assert!(has_room(0, 10, 100));
+        assert!(has_room(90, 10, 100));
+        assert!(!has_room(91, 10, 100));
+        // A batch larger than the whole bound goes when the builder has caught up.
+        assert!(has_room(0, 500, 100));
+        assert!(!has_room(1, 500, 100));
+    }
+
+    #[test]
+    fn the_writer_waits_for_the_builder_and_never_for_a_stopped_one() {
+        let backlog = Arc::new(Backlog::new(100));
+        assert!(backlog.take(80));
+        let waiting = {
+            let backlog = backlog.clone();
+            std::thread::spawn(move || backlog.take(50))
+        };
+        backlog.give(80);
+        assert!(waiting.join().unwrap(), "room once the builder caught up");
+        assert!(backlog.take(50));
+        let blocked = {
+            let backlog = backlog.clone();
+            std::thread::spawn(move || backlog.take(50))
+        };
+        backlog.close();
+        assert!(!blocked.join().unwrap(), "a stopped builder takes nothing");
+        assert!(!backlog.take(1));
+    }
+
+    #[test]
+    fn a_builder_kept_a_byte_behind_still_indexes_every_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let replica = dir.path().join("r.db");
+        let build = SearchBuild::start_bounded(&replica, 1).unwrap();
+        for batch in 0..20 {
+            let ops = (0..3)
+                .map(|i| {
+                    let rowid = batch * 3 + i + 1;
+                    IndexOp::add(
+                        "customer_fts",
+                        rowid,
+                        format!("acme {rowid}"),
+                        String::new(),
+                    )
+                })
+                .collect();
+            build.send(ops);
+        }
+        let built = build.finish().unwrap();
+        let conn = Connection::open(&built).unwrap();
+        let hits: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM customer_fts WHERE customer_fts MATCH 'acm'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(hits, 60);
     }
 }

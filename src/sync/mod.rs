@@ -17,6 +17,7 @@ use crate::replica::{
     prepare_snapshot_page,
 };
 use store::ReplicaAccess;
+use tracing::Instrument;
 
 /// Changes asked for per page of the feed: large pages amortize the round trip on a first sync.
 pub const PAGE_SIZE: usize = 5000;
@@ -212,11 +213,14 @@ async fn snapshot<S: ReplicaAccess>(
             loop {
                 let fetched = client
                     .snapshot_body(from.as_ref(), SNAPSHOT_PAGE_SIZE)
+                    .instrument(tracing::debug_span!("fetch"))
                     .await
                     .map(|sent| {
                         let body = sent.body;
-                        let rows =
-                            tokio::task::spawn_blocking(move || prepare_snapshot_page(&body));
+                        let rows = tokio::task::spawn_blocking(move || {
+                            tracing::debug_span!("prepare")
+                                .in_scope(|| prepare_snapshot_page(&body))
+                        });
                         (sent.position, rows)
                     });
                 from = fetched
@@ -233,7 +237,8 @@ async fn snapshot<S: ReplicaAccess>(
     let _fetcher = AbortOnDrop(fetcher);
     let mut head = resume.head;
     loop {
-        let Some(fetched) = pages.recv().await else {
+        let waited = tracing::debug_span!("wait_page");
+        let Some(fetched) = pages.recv().instrument(waited.clone()).await else {
             return Err(SyncError::Task("the snapshot's fetching stopped".into()));
         };
         let (page, rows) = match fetched {
@@ -242,6 +247,7 @@ async fn snapshot<S: ReplicaAccess>(
             Err(e) => return Err(e.into()),
         };
         let rows = rows
+            .instrument(waited)
             .await
             .map_err(|e| SyncError::Task(e.to_string()))?
             .map_err(|e| ClientError::Protocol(e.to_string()))?;
@@ -256,7 +262,11 @@ async fn snapshot<S: ReplicaAccess>(
         let done = matches!(step, SnapshotStep::Done { .. });
         state.received += rows.len();
         state.latest = state.latest.max(page.head);
-        let applied = store.run(move |r| r.apply_snapshot(rows, &step)).await?;
+        // A replica used from this thread does the work when `run` is called, the live task's
+        // when its future is polled: the span covers both.
+        let span = tracing::debug_span!("apply");
+        let applying = span.in_scope(|| store.run(move |r| r.apply_snapshot(rows, &step)));
+        let applied = applying.instrument(span).await?;
         report.pages += 1;
         report.upserts += applied.upserts;
         report.conflicts.extend(applied.conflicts);
