@@ -27,6 +27,7 @@ pub mod sla;
 pub mod theme;
 mod ui;
 pub mod view;
+pub mod work;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -45,7 +46,8 @@ use ratatui::backend::CrosstermBackend;
 pub use action::{Action, Effect, Pane};
 pub use app::App;
 pub use data::DataSource;
-use data::{CountQuery, OpenReader, newest_per_slot};
+use data::{CountQuery, DataError, OpenReader, Record, WriteError, newest_per_slot};
+use work::{Loaded, Read};
 pub use replica_source::ReplicaSource;
 
 use crate::sync::SyncEvent;
@@ -193,7 +195,11 @@ pub fn run(
     options.no_color |= no_color_from_env();
     let sync_now = options.sync_now.clone();
     let mut open_reader = source.reader();
-    let mut counter: Option<Counter> = None;
+    let mut open_loader = source.reader();
+    let mut open_writer = source.writer();
+    let mut counter: Option<Worker<CountQuery, usize>> = None;
+    let mut loader: Option<Worker<Read, Result<Loaded, DataError>>> = None;
+    let mut writer: Option<Worker<work::Write, Result<Record, WriteError>>> = None;
     let mut app = App::new(options, source, Utc::now());
 
     let _hook = PanicHook::install();
@@ -237,6 +243,16 @@ pub fn run(
                 effects.extend(app.update(Action::Counted { request, count }));
             }
         }
+        if let Some(w) = &writer {
+            while let Ok((request, result)) = w.answers.try_recv() {
+                effects.extend(app.update(Action::Written { request, result }));
+            }
+        }
+        if let Some(l) = &loader {
+            while let Ok((request, data)) = l.answers.try_recv() {
+                effects.extend(app.update(Action::Loaded { request, data }));
+            }
+        }
         for effect in effects {
             match effect {
                 Effect::Quit => return Ok(()),
@@ -252,11 +268,33 @@ pub fn run(
                 }
                 Effect::Count { request, query } => {
                     if counter.is_none() {
-                        counter = open_reader.take().map(Counter::start);
+                        counter = open_reader
+                            .take()
+                            .map(|open| Worker::start(open, newest_per_slot, count));
                     }
                     // Without a reader the header keeps showing what the window knows.
                     if let Some(c) = &counter {
                         let _ = c.questions.send((request, query));
+                    }
+                }
+                Effect::Load { request, read } => {
+                    if loader.is_none() {
+                        loader = Some(Worker::start(
+                            opener(open_loader.take()),
+                            work::newest_loads,
+                            load,
+                        ));
+                    }
+                    if let Some(l) = &loader {
+                        let _ = l.questions.send((request, read));
+                    }
+                }
+                Effect::Write { request, write } => {
+                    if writer.is_none() {
+                        writer = Some(Worker::start(opener(open_writer.take()), all, store));
+                    }
+                    if let Some(w) = &writer {
+                        let _ = w.questions.send((request, write));
                     }
                 }
             }
@@ -264,35 +302,85 @@ pub fn run(
     }
 }
 
-/// Counts lists on a thread of its own, over a reader of its own: a COUNT at a million rows
-/// takes longer than a frame, so the keystroke that changed the list never waits for it.
-struct Counter {
-    questions: std::sync::mpsc::Sender<(u64, CountQuery)>,
-    answers: std::sync::mpsc::Receiver<(u64, usize)>,
+/// A worker's own source, or why it could not be opened.
+type WorkerSource<'a> = Result<&'a mut (dyn DataSource + Send + 'static), &'a DataError>;
+
+/// Work on a thread of its own, over a source of its own, so the key that asked never waits
+/// for it: counts (a COUNT at a million rows takes longer than a frame) and loads on readers,
+/// writes on a writer. Questions go in numbered; answers come back with their numbers.
+struct Worker<Q, A> {
+    questions: std::sync::mpsc::Sender<(u64, Q)>,
+    answers: std::sync::mpsc::Receiver<(u64, A)>,
 }
 
-impl Counter {
-    fn start(open: OpenReader) -> Counter {
-        let (questions, asked) = std::sync::mpsc::channel::<(u64, CountQuery)>();
+impl<Q: Send + 'static, A: Send + 'static> Worker<Q, A> {
+    /// `pick` chooses, of the questions waiting, those still worth answering; `serve` answers
+    /// one (None: no answer to send, e.g. a count that failed).
+    fn start(
+        open: OpenReader,
+        pick: fn(Vec<(u64, Q)>) -> Vec<(u64, Q)>,
+        serve: fn(WorkerSource<'_>, Q) -> Option<A>,
+    ) -> Worker<Q, A> {
+        let (questions, asked) = std::sync::mpsc::channel::<(u64, Q)>();
         let (answer, answers) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            // No reader, no counts: the headers show what their windows know.
-            let Ok(source) = open() else { return };
+            let mut source = open();
             while let Ok(first) = asked.recv() {
                 let mut waiting = vec![first];
                 waiting.extend(asked.try_iter());
-                for (request, query) in newest_per_slot(waiting) {
-                    // A failed count leaves the header as it was.
-                    if let Ok(n) = source.count(&query)
-                        && answer.send((request, n)).is_err()
+                for (request, question) in pick(waiting) {
+                    let to = match &mut source {
+                        Ok(s) => Ok(&mut **s),
+                        Err(e) => Err(&*e),
+                    };
+                    if let Some(a) = serve(to, question)
+                        && answer.send((request, a)).is_err()
                     {
                         return;
                     }
                 }
             }
         });
-        Counter { questions, answers }
+        Worker { questions, answers }
     }
+}
+
+/// The opener of a worker's source, or one that says there is none: its questions are then
+/// answered with that error (a write is undone on screen, not lost in silence).
+fn opener(open: Option<OpenReader>) -> OpenReader {
+    open.unwrap_or_else(|| {
+        Box::new(|| Err(DataError::Storage("no second connection to the local data".into())))
+    })
+}
+
+/// Every write waiting, in the order asked.
+fn all<Q>(waiting: Vec<(u64, Q)>) -> Vec<(u64, Q)> {
+    waiting
+}
+
+fn count(source: WorkerSource<'_>, q: CountQuery) -> Option<usize> {
+    // A failed count leaves the header as it was.
+    source.ok()?.count(&q).ok()
+}
+
+fn load(
+    source: WorkerSource<'_>,
+    read: Read,
+) -> Option<Result<Loaded, DataError>> {
+    Some(match source {
+        Ok(s) => work::read(&*s, &read),
+        Err(e) => Err(e.clone()),
+    })
+}
+
+fn store(
+    source: WorkerSource<'_>,
+    write: work::Write,
+) -> Option<Result<Record, WriteError>> {
+    Some(match source {
+        Ok(s) => work::write(s, &write),
+        Err(e) => Err(WriteError::from(e.clone())),
+    })
 }
 
 /// The OSC 52 sequence that asks the terminal (local or across SSH) to set the clipboard.

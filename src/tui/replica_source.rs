@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use super::data::*;
 use super::sla;
-use crate::replica::{Keep, LocalQuery, Replica, ReplicaError};
+use crate::replica::{DealScope, Keep, LocalQuery, Replica, ReplicaError, StageSums};
 
 /// Records read per page when a screen needs all that match.
 const PAGE: usize = 2000;
@@ -91,6 +91,14 @@ fn query(
         descending,
         limit: limit.max(1),
         offset,
+    }
+}
+
+/// The funnel filter's owner and month, as the replica's range reads take them.
+fn deal_scope(filter: &FunnelFilter) -> DealScope {
+    DealScope {
+        owner_id: filter.owner_id.clone(),
+        close_month: filter.close_month,
     }
 }
 
@@ -415,6 +423,14 @@ impl DataSource for ReplicaSource {
         }))
     }
 
+    fn writer(&self) -> Option<OpenReader> {
+        let (path, clock) = (self.replica.path().to_path_buf(), self.replica.clock());
+        Some(Box::new(move || {
+            let replica = Replica::open_writer(&path, clock).map_err(storage)?;
+            Ok(Box::new(ReplicaSource::new(replica)) as Box<dyn DataSource + Send>)
+        }))
+    }
+
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError> {
         Ok(self
             .replica
@@ -551,6 +567,29 @@ impl DataSource for ReplicaSource {
     }
 
     fn funnel(&self, filter: &FunnelFilter) -> Result<Vec<StageSummary>, DataError> {
+        if filter.search.trim().is_empty() {
+            // Summed in SQL over the stage index; a name filter is matched in Rust below.
+            let mut sums: HashMap<String, StageSums> = self
+                .replica
+                .stage_sums(&deal_scope(filter))
+                .map_err(storage)?
+                .into_iter()
+                .map(|s| (s.stage_id.clone(), s))
+                .collect();
+            return Ok(self
+                .stages()?
+                .into_iter()
+                .map(|stage| {
+                    let s = sums.remove(text(&stage, "id")).unwrap_or_default();
+                    StageSummary {
+                        count: s.count,
+                        total: s.total,
+                        weighted: s.weighted,
+                        stage,
+                    }
+                })
+                .collect());
+        }
         self.stages()?
             .into_iter()
             .map(|stage| {
@@ -573,15 +612,14 @@ impl DataSource for ReplicaSource {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError> {
-        if filter.close_month.is_none() && filter.search.trim().is_empty() {
-            let mut filters = vec![("stage_id", json!(stage_id))];
-            if let Some(o) = &filter.owner_id {
-                filters.push(("owner_id", json!(o)));
-            }
-            return self.list(
-                Entity::Opportunities,
-                &query(filters, "amount", true, offset, limit),
-            );
+        if filter.search.trim().is_empty() {
+            return Ok(self
+                .replica
+                .stage_window(stage_id, &deal_scope(filter), offset, limit.max(1))
+                .map_err(storage)?
+                .into_iter()
+                .map(fields)
+                .collect());
         }
         Ok(self
             .stage_rows(stage_id, filter)?
@@ -589,6 +627,24 @@ impl DataSource for ReplicaSource {
             .skip(offset)
             .take(limit)
             .collect())
+    }
+
+    fn stage_position(
+        &self,
+        stage_id: &str,
+        filter: &FunnelFilter,
+        opportunity: &str,
+    ) -> Result<Option<usize>, DataError> {
+        if filter.search.trim().is_empty() {
+            return self
+                .replica
+                .stage_position(stage_id, &deal_scope(filter), opportunity)
+                .map_err(storage);
+        }
+        Ok(self
+            .stage_rows(stage_id, filter)?
+            .iter()
+            .position(|o| id(o) == opportunity))
     }
 
     fn activities_between(
