@@ -655,12 +655,17 @@ impl FunnelPane {
     fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         if self.summaries.is_empty() {
+            let why = if self.pending.busy() {
+                "Reading the funnel…"
+            } else {
+                "No pipeline stages yet; they arrive with the first sync."
+            };
             draw::put(
                 buf,
                 area.x + 1,
                 area.y,
                 area.width,
-                "No pipeline stages yet; they arrive with the first sync.",
+                why,
                 theme.style(Role::Muted),
             );
             return;
@@ -921,8 +926,10 @@ impl FunnelPane {
         } else {
             filters.join(", ")
         };
+        // Until the reader answers, what is shown is the previous data.
+        let waiting = if self.pending.busy() { " …" } else { "" };
         let line = format!(
-            "Forecast {y}-{m:02}: weighted {} of {} open · {filters}",
+            "Forecast {y}-{m:02}: weighted {} of {} open · {filters}{waiting}",
             format::money(f.weighted),
             format::money(f.total)
         );
