@@ -24,10 +24,6 @@ fn chosen(app: &App) -> String {
     id(&c.rows[c.selected - c.offset]).to_string()
 }
 
-fn stage_of(app: &App, col: usize) -> String {
-    id(&app.funnel.summaries[col].stage).to_string()
-}
-
 /// The writes among `effects`: (request, the record, its patch).
 fn writes(effects: &[Effect]) -> Vec<(u64, String, serde_json::Value)> {
     effects

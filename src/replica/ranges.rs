@@ -164,6 +164,39 @@ impl Replica {
     }
 }
 
+impl Replica {
+    /// Activities whose time (`starts_at`, else `due_at`: `rules::reminders::activity_time`)
+    /// lies in [from, to) as stored text compares, only `owner`'s when given, at most `limit`:
+    /// a range read over the `starts_at` and `(owner_id, due_at)` indexes, not the owner's
+    /// every activity. Times are stored as the server writes them (RFC 3339, UTC, `Z`), so a
+    /// text range is a time range; the caller checks the edges.
+    pub fn activities_between(
+        &self,
+        from: &str,
+        to: &str,
+        owner: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, ReplicaError> {
+        let entity = Entity::Activities;
+        let mut sql = format!(
+            "{} WHERE ((c.starts_at >= ?1 AND c.starts_at < ?2) \
+             OR (c.starts_at IS NULL AND c.due_at >= ?1 AND c.due_at < ?2))",
+            schema::table(entity).select
+        );
+        let mut args = vec![
+            SqlValue::Text(from.to_string()),
+            SqlValue::Text(to.to_string()),
+        ];
+        if let Some(owner) = owner {
+            args.push(SqlValue::Text(owner.to_string()));
+            sql.push_str(" AND c.owner_id = ?3");
+        }
+        args.push(SqlValue::Integer(limit as i64));
+        sql.push_str(&format!(" LIMIT ?{}", args.len()));
+        self.query(entity, &sql, args)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::month_bounds;

@@ -653,12 +653,16 @@ impl DataSource for ReplicaSource {
         to: DateTime<Utc>,
         owner: Option<&str>,
     ) -> Result<Vec<Record>, DataError> {
-        let filters = owner
-            .map(|o| vec![("owner_id", json!(o))])
-            .unwrap_or_default();
+        // The stored text's range, a day wider on each side (a time written without
+        // milliseconds compares a little off at the edge); the exact range is checked here.
+        let text_of = |t: DateTime<Utc>| crm_server::validate::format_time(t);
+        let day = chrono::Duration::days(1);
         let mut rows: Vec<Record> = self
-            .all(Entity::Activities, filters, "created_at", true)?
+            .replica
+            .activities_between(&text_of(from - day), &text_of(to + day), owner, SCAN_CAP)
+            .map_err(storage)?
             .into_iter()
+            .map(fields)
             .filter(|a| activity_time(a).is_some_and(|t| t >= from && t < to))
             .collect();
         rows.sort_by_key(|a| (activity_time(a), text(a, "id").to_string()));
@@ -1094,6 +1098,38 @@ mod tests {
         );
         let tl = s.timeline(&cid, 10).unwrap();
         assert_eq!(tl.len(), 3);
+    }
+
+    /// The calendar's range read: an activity counts by its start, else its due time (not its
+    /// due time when it has a start), only the owner's, edges as [from, to).
+    #[test]
+    fn the_calendar_range_goes_by_start_else_due_time() {
+        let (_dir, mut s) = source();
+        let me = "00000002-0000-7000-8000-000000000003";
+        let other = "00000002-0000-7000-8000-000000000004";
+        for (subject, fields) in [
+            ("starts in", json!({"starts_at": "2026-11-25T06:00:00.000Z", "owner_id": me})),
+            ("due in", json!({"due_at": "2026-11-25T23:59:59.000Z", "owner_id": me})),
+            ("starts before, due in", json!({"starts_at": "2026-11-20T06:00:00.000Z", "due_at": "2026-11-25T10:00:00.000Z", "owner_id": me})),
+            ("starts at the end", json!({"starts_at": "2026-11-26T00:00:00.000Z", "owner_id": me})),
+            ("another's", json!({"starts_at": "2026-11-25T07:00:00.000Z", "owner_id": other})),
+        ] {
+            let mut a = obj(fields);
+            a.insert("kind".into(), json!("task"));
+            a.insert("subject".into(), json!(subject));
+            s.create(Entity::Activities, a).unwrap();
+        }
+        let from = DateTime::parse_from_rfc3339("2026-11-25T00:00:00Z").unwrap().to_utc();
+        let to = from + chrono::Duration::days(1);
+        let subjects = |owner: Option<&str>| -> Vec<String> {
+            s.activities_between(from, to, owner)
+                .unwrap()
+                .iter()
+                .map(|a| text(a, "subject").to_string())
+                .collect()
+        };
+        assert_eq!(subjects(Some(me)), ["starts in", "due in"]);
+        assert_eq!(subjects(None), ["starts in", "another's", "due in"]);
     }
 
     #[test]
