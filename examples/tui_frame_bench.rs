@@ -301,23 +301,45 @@ fn measure_keys(path: &std::path::Path) {
     rows.push(("funnel: H (move it back)", left));
     let (mut month, mut clear) = (KeyTimes::default(), KeyTimes::default());
     for i in 0..REPEAT {
-        let m = if i % 2 == 0 { "next month" } else { "this month" };
+        let m = if i % 2 == 0 {
+            "next month"
+        } else {
+            "this month"
+        };
         key(&mut app, &mut terminal, &mut threads, "m", None);
         support::type_text(&mut app, m);
-        key(&mut app, &mut terminal, &mut threads, "<Enter>", Some(&mut month));
+        key(
+            &mut app,
+            &mut terminal,
+            &mut threads,
+            "<Enter>",
+            Some(&mut month),
+        );
         key(&mut app, &mut terminal, &mut threads, "F", Some(&mut clear));
     }
     rows.push(("funnel: month filter (Enter on m's prompt)", month));
     rows.push(("funnel: F (clear the filters)", clear));
     let mut show = KeyTimes::default();
-    key(&mut app, &mut terminal, &mut threads, "3 a", Some(&mut show));
+    key(
+        &mut app,
+        &mut terminal,
+        &mut threads,
+        "3 a",
+        Some(&mut show),
+    );
     rows.push(("calendar: 3 a (agenda, first load)", show));
     let (mut done, mut moved) = (KeyTimes::default(), KeyTimes::default());
     for i in 0..REPEAT {
         key(&mut app, &mut terminal, &mut threads, "x", Some(&mut done));
         key(&mut app, &mut terminal, &mut threads, "r", None);
         support::type_text(&mut app, if i % 2 == 0 { "+1d" } else { "-1d" });
-        key(&mut app, &mut terminal, &mut threads, "<Enter>", Some(&mut moved));
+        key(
+            &mut app,
+            &mut terminal,
+            &mut threads,
+            "<Enter>",
+            Some(&mut moved),
+        );
     }
     rows.push(("calendar: x (done / not done)", done));
     rows.push(("calendar: r (reschedule, Enter on the prompt)", moved));

@@ -69,7 +69,11 @@ fn a_move_shows_at_once_and_is_written_after_the_key() {
     assert_eq!(w.fields["stage_id"], json!(stage("qualified")));
     assert!(!app.funnel.pending.busy());
     assert_eq!(app.funnel.col, 1);
-    assert_eq!(chosen(&app), card, "the reload after the write keeps it chosen");
+    assert_eq!(
+        chosen(&app),
+        card,
+        "the reload after the write keeps it chosen"
+    );
     assert_eq!(app.funnel.summaries[1].count, counts[1] + 1);
 }
 
@@ -86,7 +90,10 @@ fn the_cursor_follows_the_card_across_moves_and_stops_at_the_edges() {
     press(&mut app, "L L");
     assert_eq!(app.funnel.col, 2);
     assert_eq!(chosen(&app), card, "the second L moved the same deal again");
-    assert_eq!(fx.last_written().fields["stage_id"], json!(stage("proposal")));
+    assert_eq!(
+        fx.last_written().fields["stage_id"],
+        json!(stage("proposal"))
+    );
     press(&mut app, "H");
     assert_eq!((app.funnel.col, chosen(&app)), (1, card.clone()));
     press(&mut app, "H");
@@ -149,12 +156,20 @@ fn only_the_last_reload_asked_is_shown() {
     // The reader answers the newer first, then the older one, late.
     app.settle(clear);
     assert_eq!(
-        app.funnel.summaries.iter().map(|s| s.count).collect::<Vec<_>>(),
+        app.funnel
+            .summaries
+            .iter()
+            .map(|s| s.count)
+            .collect::<Vec<_>>(),
         all
     );
     app.settle(month);
     assert_eq!(
-        app.funnel.summaries.iter().map(|s| s.count).collect::<Vec<_>>(),
+        app.funnel
+            .summaries
+            .iter()
+            .map(|s| s.count)
+            .collect::<Vec<_>>(),
         all,
         "the month filter's late answer is stale: dropped"
     );
@@ -181,7 +196,11 @@ fn the_calendar_marks_done_at_once_and_undoes_a_refusal() {
         result: Err(WriteError::Storage("disk full".into())),
     });
     assert_eq!(app.calendar.items[0]["done"], json!(false), "undone");
-    assert!(app.flash.as_ref().is_some_and(|f| f.error && f.text.contains("disk full")));
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.error && f.text.contains("disk full"))
+    );
 
     // Rescheduled: the prompt closes, the activity shows on its new day before the write.
     let second = app.calendar.items[1].clone();
@@ -241,9 +260,15 @@ fn the_funnel_sums_and_positions_agree_with_the_cards() {
                 assert_eq!(s.count, cards.len(), "{filter:?}");
                 assert_eq!(
                     s.total,
-                    cards.iter().map(|o| int(o, "amount").unwrap_or(0)).sum::<i64>()
+                    cards
+                        .iter()
+                        .map(|o| int(o, "amount").unwrap_or(0))
+                        .sum::<i64>()
                 );
-                assert_eq!(s.weighted, cards.iter().map(|o| weighted(o, p)).sum::<i64>());
+                assert_eq!(
+                    s.weighted,
+                    cards.iter().map(|o| weighted(o, p)).sum::<i64>()
+                );
                 for (i, o) in cards.iter().enumerate() {
                     assert_eq!(
                         source.stage_position(sid, &filter, id(o)).unwrap(),

@@ -275,8 +275,8 @@ impl Replica {
     /// their own (the TUI's writer): like `open_reader`, it never creates, repairs, rebuilds or
     /// relays anything, and it stamps its writes with `clock`.
     pub fn open_writer(path: &Path, clock: Clock) -> Result<Replica, ReplicaError> {
-        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
-            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let db = Connection::open_with_flags(path, flags)?;
         configure_replica(&db)?;
         let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0))?;

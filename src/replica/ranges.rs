@@ -149,7 +149,8 @@ impl Replica {
             Some(_) => "(c.amount > ?2 OR (c.amount = ?2 AND c.rowid > ?3))",
             None => "(c.amount IS NOT NULL OR c.rowid > ?3)",
         };
-        let mut sql = format!("SELECT count(*) FROM opportunities c WHERE c.stage_id = ?1 AND {before}");
+        let mut sql =
+            format!("SELECT count(*) FROM opportunities c WHERE c.stage_id = ?1 AND {before}");
         let mut args = vec![
             SqlValue::Text(stage_id.to_string()),
             amount.map_or(SqlValue::Null, SqlValue::Integer),

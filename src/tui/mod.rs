@@ -47,8 +47,8 @@ pub use action::{Action, Effect, Pane};
 pub use app::App;
 pub use data::DataSource;
 use data::{CountQuery, DataError, OpenReader, Record, WriteError, newest_per_slot};
-use work::{Loaded, Read};
 pub use replica_source::ReplicaSource;
+use work::{Loaded, Read};
 
 use crate::sync::SyncEvent;
 
@@ -302,6 +302,9 @@ pub fn run(
     }
 }
 
+/// Questions waiting for a worker, by request number, oldest first.
+type Asked<Q> = Vec<(u64, Q)>;
+
 /// A worker's own source, or why it could not be opened.
 type WorkerSource<'a> = Result<&'a mut (dyn DataSource + Send + 'static), &'a DataError>;
 
@@ -318,7 +321,7 @@ impl<Q: Send + 'static, A: Send + 'static> Worker<Q, A> {
     /// one (None: no answer to send, e.g. a count that failed).
     fn start(
         open: OpenReader,
-        pick: fn(Vec<(u64, Q)>) -> Vec<(u64, Q)>,
+        pick: fn(Asked<Q>) -> Asked<Q>,
         serve: fn(WorkerSource<'_>, Q) -> Option<A>,
     ) -> Worker<Q, A> {
         let (questions, asked) = std::sync::mpsc::channel::<(u64, Q)>();
@@ -349,7 +352,11 @@ impl<Q: Send + 'static, A: Send + 'static> Worker<Q, A> {
 /// answered with that error (a write is undone on screen, not lost in silence).
 fn opener(open: Option<OpenReader>) -> OpenReader {
     open.unwrap_or_else(|| {
-        Box::new(|| Err(DataError::Storage("no second connection to the local data".into())))
+        Box::new(|| {
+            Err(DataError::Storage(
+                "no second connection to the local data".into(),
+            ))
+        })
     })
 }
 
@@ -363,20 +370,14 @@ fn count(source: WorkerSource<'_>, q: CountQuery) -> Option<usize> {
     source.ok()?.count(&q).ok()
 }
 
-fn load(
-    source: WorkerSource<'_>,
-    read: Read,
-) -> Option<Result<Loaded, DataError>> {
+fn load(source: WorkerSource<'_>, read: Read) -> Option<Result<Loaded, DataError>> {
     Some(match source {
         Ok(s) => work::read(&*s, &read),
         Err(e) => Err(e.clone()),
     })
 }
 
-fn store(
-    source: WorkerSource<'_>,
-    write: work::Write,
-) -> Option<Result<Record, WriteError>> {
+fn store(source: WorkerSource<'_>, write: work::Write) -> Option<Result<Record, WriteError>> {
     Some(match source {
         Ok(s) => work::write(s, &write),
         Err(e) => Err(WriteError::from(e.clone())),

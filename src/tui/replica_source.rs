@@ -1108,18 +1108,35 @@ mod tests {
         let me = "00000002-0000-7000-8000-000000000003";
         let other = "00000002-0000-7000-8000-000000000004";
         for (subject, fields) in [
-            ("starts in", json!({"starts_at": "2026-11-25T06:00:00.000Z", "owner_id": me})),
-            ("due in", json!({"due_at": "2026-11-25T23:59:59.000Z", "owner_id": me})),
-            ("starts before, due in", json!({"starts_at": "2026-11-20T06:00:00.000Z", "due_at": "2026-11-25T10:00:00.000Z", "owner_id": me})),
-            ("starts at the end", json!({"starts_at": "2026-11-26T00:00:00.000Z", "owner_id": me})),
-            ("another's", json!({"starts_at": "2026-11-25T07:00:00.000Z", "owner_id": other})),
+            (
+                "starts in",
+                json!({"starts_at": "2026-11-25T06:00:00.000Z", "owner_id": me}),
+            ),
+            (
+                "due in",
+                json!({"due_at": "2026-11-25T23:59:59.000Z", "owner_id": me}),
+            ),
+            (
+                "starts before, due in",
+                json!({"starts_at": "2026-11-20T06:00:00.000Z", "due_at": "2026-11-25T10:00:00.000Z", "owner_id": me}),
+            ),
+            (
+                "starts at the end",
+                json!({"starts_at": "2026-11-26T00:00:00.000Z", "owner_id": me}),
+            ),
+            (
+                "another's",
+                json!({"starts_at": "2026-11-25T07:00:00.000Z", "owner_id": other}),
+            ),
         ] {
             let mut a = obj(fields);
             a.insert("kind".into(), json!("task"));
             a.insert("subject".into(), json!(subject));
             s.create(Entity::Activities, a).unwrap();
         }
-        let from = DateTime::parse_from_rfc3339("2026-11-25T00:00:00Z").unwrap().to_utc();
+        let from = DateTime::parse_from_rfc3339("2026-11-25T00:00:00Z")
+            .unwrap()
+            .to_utc();
         let to = from + chrono::Duration::days(1);
         let subjects = |owner: Option<&str>| -> Vec<String> {
             s.activities_between(from, to, owner)

@@ -88,22 +88,10 @@ pub trait Screen {
     fn counted(&mut self, _request: u64, _count: usize) {}
     /// A load it may have asked for (`Ctx::load`) answered: it checks the request is its own
     /// and its latest.
-    fn loaded(
-        &mut self,
-        _request: u64,
-        _data: &Result<Loaded, DataError>,
-        _ctx: &mut Ctx,
-    ) {
-    }
+    fn loaded(&mut self, _request: u64, _data: &Result<Loaded, DataError>, _ctx: &mut Ctx) {}
     /// A write it may have asked for (`Ctx::write_later`) answered: on success it reports
     /// and asks everyone to reload (`Msg::Changed`); on failure it undoes what it showed.
-    fn written(
-        &mut self,
-        _request: u64,
-        _result: &Result<Record, WriteError>,
-        _ctx: &mut Ctx,
-    ) {
-    }
+    fn written(&mut self, _request: u64, _result: &Result<Record, WriteError>, _ctx: &mut Ctx) {}
     /// Typing into the screen itself (a search line): keys resolve as in a dialog.
     fn typing(&self) -> bool {
         false

@@ -158,7 +158,10 @@ mod tests {
         let mut p = Pending::default();
         let load = p.ask_load();
         let write = p.ask_write();
-        assert!(!p.take_load(load), "it may hold the data from before the write");
+        assert!(
+            !p.take_load(load),
+            "it may hold the data from before the write"
+        );
         assert!(p.busy());
         assert!(!p.take_write(write + 1000), "not this screen's write");
         assert!(p.take_write(write));

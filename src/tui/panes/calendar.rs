@@ -50,11 +50,8 @@ pub struct CalendarData {
 
 /// Reads a range and the reminders (on the reader thread).
 pub fn read(source: &dyn DataSource, ask: &CalendarAsk) -> Result<CalendarData, DataError> {
-    let activities = source.activities_between(
-        midnight(ask.from),
-        midnight(ask.to),
-        ask.owner.as_deref(),
-    )?;
+    let activities =
+        source.activities_between(midnight(ask.from), midnight(ask.to), ask.owner.as_deref())?;
     let q = ReminderQuery {
         from: ask.from,
         to: ask.to - Days::new(1),
@@ -390,7 +387,11 @@ impl CalendarPane {
             Action::Complete => {
                 if let Some(a) = self.selected().cloned() {
                     let done = !flag(&a, "done");
-                    let said = if done { "Marked done" } else { "Marked not done" };
+                    let said = if done {
+                        "Marked done"
+                    } else {
+                        "Marked not done"
+                    };
                     self.write_change(&a, obj(json!({ "done": done })), said.into(), ctx);
                 }
             }

@@ -593,13 +593,7 @@ impl FunnelPane {
     }
 
     /// A won or lost stage's reason was given: the move is written with it.
-    fn move_with_reason(
-        &mut self,
-        opportunity: &str,
-        stage: &str,
-        reason: String,
-        ctx: &mut Ctx,
-    ) {
+    fn move_with_reason(&mut self, opportunity: &str, stage: &str, reason: String, ctx: &mut Ctx) {
         ctx.close();
         let found = self.columns.iter().enumerate().find_map(|(i, c)| {
             c.rows
