@@ -304,7 +304,7 @@ fn measure_keys(path: &std::path::Path) {
         let m = if i % 2 == 0 {
             "next month"
         } else {
-            "this month"
+            "dec"
         };
         key(&mut app, &mut terminal, &mut threads, "m", None);
         support::type_text(&mut app, m);

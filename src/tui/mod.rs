@@ -255,7 +255,12 @@ pub fn run(
         }
         for effect in effects {
             match effect {
-                Effect::Quit => return Ok(()),
+                Effect::Quit => {
+                    if let Some(w) = writer.take() {
+                        w.finish();
+                    }
+                    return Ok(());
+                }
                 Effect::Clipboard(text) => {
                     let mut out = io::stdout();
                     out.write_all(osc52(&text).as_bytes())?;
@@ -314,6 +319,7 @@ type WorkerSource<'a> = Result<&'a mut (dyn DataSource + Send + 'static), &'a Da
 struct Worker<Q, A> {
     questions: std::sync::mpsc::Sender<(u64, Q)>,
     answers: std::sync::mpsc::Receiver<(u64, A)>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl<Q: Send + 'static, A: Send + 'static> Worker<Q, A> {
@@ -326,7 +332,7 @@ impl<Q: Send + 'static, A: Send + 'static> Worker<Q, A> {
     ) -> Worker<Q, A> {
         let (questions, asked) = std::sync::mpsc::channel::<(u64, Q)>();
         let (answer, answers) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             let mut source = open();
             while let Ok(first) = asked.recv() {
                 let mut waiting = vec![first];
@@ -336,15 +342,26 @@ impl<Q: Send + 'static, A: Send + 'static> Worker<Q, A> {
                         Ok(s) => Ok(&mut **s),
                         Err(e) => Err(&*e),
                     };
-                    if let Some(a) = serve(to, question)
-                        && answer.send((request, a)).is_err()
-                    {
-                        return;
+                    // Nobody listening any more: the work is still done (a write that was
+                    // shown reaches the replica); the loop ends when the questions do.
+                    if let Some(a) = serve(to, question) {
+                        let _ = answer.send((request, a));
                     }
                 }
             }
         });
-        Worker { questions, answers }
+        Worker {
+            questions,
+            answers,
+            thread,
+        }
+    }
+
+    /// Answers what was asked, then stops: the writes a user saw made reach the replica
+    /// before the program ends.
+    fn finish(self) {
+        drop(self.questions);
+        let _ = self.thread.join();
     }
 }
 
