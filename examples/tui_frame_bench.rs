@@ -301,11 +301,7 @@ fn measure_keys(path: &std::path::Path) {
     rows.push(("funnel: H (move it back)", left));
     let (mut month, mut clear) = (KeyTimes::default(), KeyTimes::default());
     for i in 0..REPEAT {
-        let m = if i % 2 == 0 {
-            "next month"
-        } else {
-            "dec"
-        };
+        let m = if i % 2 == 0 { "next month" } else { "dec" };
         key(&mut app, &mut terminal, &mut threads, "m", None);
         support::type_text(&mut app, m);
         key(
