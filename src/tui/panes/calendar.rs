@@ -200,12 +200,15 @@ impl CalendarPane {
         );
     }
 
-    /// Puts `activity` in place of the loaded one with its id.
+    /// Puts `activity` in place of the loaded one with its id, and of the shown one: done
+    /// and a new time change nothing the filter reads, so the range is not filtered again
+    /// (a month of activities cloned per key cost more than a frame).
     fn replace(&mut self, activity: Record) {
-        if let Some(slot) = self.loaded.iter_mut().find(|a| id(a) == id(&activity)) {
-            *slot = activity;
+        for list in [&mut self.items, &mut self.loaded] {
+            if let Some(slot) = list.iter_mut().find(|a| id(a) == id(&activity)) {
+                *slot = activity.clone();
+            }
         }
-        self.refilter();
     }
 
     /// The items again from what is loaded, through the filter (in memory: the range is read).
