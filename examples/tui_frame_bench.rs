@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crm::replica::Replica;
-use crm::tui::{Action, App, DataSource, Effect, ReplicaSource, TuiOptions};
+use crm::tui::{Action, App, DataSource, Effect, ReplicaSource, TuiOptions, work};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -183,6 +183,189 @@ fn measure(
     }
 }
 
+/// Timings of one key, replayed several times.
+#[derive(Default)]
+struct KeyTimes {
+    /// The key and the frame after it: what the user waits for (budget 16 ms).
+    frames: Vec<Duration>,
+    /// Each answer of the work it handed off, applied by the app, and the frame after it (on
+    /// the UI thread too).
+    answers: Vec<Duration>,
+    /// The handed-off work itself, on the reader and writer threads' own sources.
+    work: Vec<Duration>,
+}
+
+fn stats(times: &mut [Duration]) -> String {
+    if times.is_empty() {
+        return "| | |".into();
+    }
+    times.sort();
+    format!(
+        "{:.2} | {:.2} | {:.2}",
+        percentile(times, 0.5) / 1e3,
+        percentile(times, 0.95) / 1e3,
+        percentile(times, 1.0) / 1e3
+    )
+}
+
+/// The writer and reader a TUI hands its writes and loads to, each over its own source as the
+/// run loop opens them; here they run in line after the frame, timed apart from it.
+struct Threads {
+    reader: Box<dyn DataSource + Send>,
+    writer: Box<dyn DataSource + Send>,
+}
+
+impl Threads {
+    /// Runs the writes, then the loads, among `effects` and answers them to the app (the
+    /// writer runs first, as it would have started first), each answer followed by a frame;
+    /// until no more work is asked.
+    fn answer(
+        &mut self,
+        app: &mut App,
+        terminal: &mut Terminal<TestBackend>,
+        mut effects: Vec<Effect>,
+        t: &mut KeyTimes,
+    ) {
+        while !effects.is_empty() {
+            let mut next = Vec::new();
+            effects.sort_by_key(|e| !matches!(e, Effect::Write { .. }));
+            for effect in effects {
+                let started = Instant::now();
+                let answer = match effect {
+                    Effect::Write { request, write } => Action::Written {
+                        request,
+                        result: work::write(&mut *self.writer, &write),
+                    },
+                    Effect::Load { request, read } => Action::Loaded {
+                        request,
+                        data: work::read(&*self.reader, &read),
+                    },
+                    _ => continue,
+                };
+                t.work.push(started.elapsed());
+                let started = Instant::now();
+                next.extend(app.update(answer));
+                terminal.draw(|f| app.render(f)).expect("draw");
+                t.answers.push(started.elapsed());
+            }
+            effects = next;
+        }
+    }
+}
+
+/// Presses `keys` (keymap notation) and draws; the last key's time with its frame is
+/// recorded, and what it handed off is answered.
+fn key(
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    threads: &mut Threads,
+    keys: &str,
+    t: Option<&mut KeyTimes>,
+) {
+    let mut scratch = KeyTimes::default();
+    let t = t.unwrap_or(&mut scratch);
+    let keys: Vec<&str> = keys.split(' ').filter(|k| !k.is_empty()).collect();
+    for (i, k) in keys.iter().enumerate() {
+        let started = Instant::now();
+        let effects = support::press_raw(app, k);
+        terminal.draw(|f| app.render(f)).expect("draw");
+        if i + 1 == keys.len() {
+            t.frames.push(started.elapsed());
+        }
+        threads.answer(app, terminal, effects, t);
+    }
+}
+
+/// The keys that write, sum or reload over a demo replica (opportunities, activities): the
+/// funnel's moves and month filter, the calendar's done and reschedule, as the signed-in
+/// sales rep "li" of the demo, at the real time (the demo's dates follow it).
+fn measure_keys(path: &std::path::Path) {
+    let source = ReplicaSource::new(Replica::open(path).expect("replica"));
+    let mut threads = Threads {
+        reader: source.reader().expect("a reader")().expect("the reader opens"),
+        writer: source.writer().expect("a writer")().expect("the writer opens"),
+    };
+    let mut app = App::new(options(), Box::new(source), chrono::Utc::now());
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+    let effects = app.update(Action::Resize(WIDTH, HEIGHT));
+    threads.answer(&mut app, &mut terminal, effects, &mut KeyTimes::default());
+    let mut rows: Vec<(&str, KeyTimes)> = Vec::new();
+    let mut show = KeyTimes::default();
+    key(&mut app, &mut terminal, &mut threads, "2", Some(&mut show));
+    rows.push(("funnel: 2 (show it, first load)", show));
+    let (mut right, mut left) = (KeyTimes::default(), KeyTimes::default());
+    for _ in 0..REPEAT {
+        key(&mut app, &mut terminal, &mut threads, "L", Some(&mut right));
+        key(&mut app, &mut terminal, &mut threads, "H", Some(&mut left));
+    }
+    rows.push(("funnel: L (move the deal a stage on)", right));
+    rows.push(("funnel: H (move it back)", left));
+    let (mut month, mut clear) = (KeyTimes::default(), KeyTimes::default());
+    for i in 0..REPEAT {
+        let m = if i % 2 == 0 { "next month" } else { "dec" };
+        key(&mut app, &mut terminal, &mut threads, "m", None);
+        support::type_text(&mut app, m);
+        key(
+            &mut app,
+            &mut terminal,
+            &mut threads,
+            "<Enter>",
+            Some(&mut month),
+        );
+        key(&mut app, &mut terminal, &mut threads, "F", Some(&mut clear));
+    }
+    rows.push(("funnel: month filter (Enter on m's prompt)", month));
+    rows.push(("funnel: F (clear the filters)", clear));
+    let mut show = KeyTimes::default();
+    key(
+        &mut app,
+        &mut terminal,
+        &mut threads,
+        "3 a",
+        Some(&mut show),
+    );
+    rows.push(("calendar: 3 a (agenda, first load)", show));
+    let (mut done, mut moved) = (KeyTimes::default(), KeyTimes::default());
+    for i in 0..REPEAT {
+        key(&mut app, &mut terminal, &mut threads, "x", Some(&mut done));
+        key(&mut app, &mut terminal, &mut threads, "r", None);
+        support::type_text(&mut app, if i % 2 == 0 { "+1d" } else { "-1d" });
+        key(
+            &mut app,
+            &mut terminal,
+            &mut threads,
+            "<Enter>",
+            Some(&mut moved),
+        );
+    }
+    rows.push(("calendar: x (done / not done)", done));
+    rows.push(("calendar: r (reschedule, Enter on the prompt)", moved));
+    let mut weeks = KeyTimes::default();
+    key(&mut app, &mut terminal, &mut threads, "m", None);
+    for _ in 0..REPEAT {
+        key(&mut app, &mut terminal, &mut threads, "j", Some(&mut weeks));
+    }
+    rows.push(("calendar: j (a week on, month view)", weeks));
+    println!(
+        "\n| key ({REPEAT}x unless shown once) | key + frame median ms | p95 | worst | answer + frame median ms | p95 | worst | handed-off work median ms | p95 | worst |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (what, mut t) in rows {
+        println!(
+            "| {what} | {} | {} | {} |",
+            stats(&mut t.frames),
+            stats(&mut t.answers),
+            stats(&mut t.work)
+        );
+    }
+    if let Some(f) = &app.flash {
+        println!("\nLast message: {}", f.text);
+    }
+}
+
+/// How often each key is replayed.
+const REPEAT: usize = 10;
+
 /// A replica of `n` synthetic customers, filled page by page as a first sync fills it.
 fn build_replica(n: usize) -> Fixture {
     let started = Instant::now();
@@ -220,6 +403,7 @@ fn resident_kib() -> Option<u64> {
 fn main() {
     let mut replica_rows = None;
     let mut existing: Option<PathBuf> = None;
+    let mut keys_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -229,9 +413,10 @@ fn main() {
                     .and_then(|v| v.replace('_', "").parse::<usize>().ok())
             }
             "--open" => existing = args.next().map(PathBuf::from),
+            "--keys" => keys_only = true,
             other => {
                 eprintln!(
-                    "unknown argument {other}; usage: tui_frame_bench [--replica N | --open REPLICA_FILE]"
+                    "unknown argument {other}; usage: tui_frame_bench [--replica N | --open REPLICA_FILE [--keys]]"
                 );
                 std::process::exit(2);
             }
@@ -241,6 +426,10 @@ fn main() {
         "| source | where | update median µs | update p95 µs | update max µs | frame median µs | frame p95 µs | rows built |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    if let Some(path) = existing.as_ref().filter(|_| keys_only) {
+        measure_keys(path);
+        return;
+    }
     if let Some(path) = existing {
         // A replica a sync filled (`replica_bench --sync N --dir D` leaves `D/sync.replica`),
         // opened by this process only: its memory is what a `crm` that opens it holds.
@@ -257,6 +446,7 @@ fn main() {
                 rss / 1024
             );
         }
+        measure_keys(&path);
         return;
     }
     let small = build_replica(1_000);

@@ -23,19 +23,22 @@ fn press(app: &mut App, keys: &str) -> Vec<Effect> {
     let mut effects = Vec::new();
     for k in keys.split(' ').filter(|k| !k.is_empty()) {
         let key = Key::parse(k).unwrap_or_else(|| panic!("bad key {k}"));
-        effects.extend(app.key(KeyEvent {
+        let asked = app.key(KeyEvent {
             code: key.code,
             modifiers: key.mods,
             kind: KeyEventKind::Press,
             state: KeyEventState::NONE,
-        }));
+        });
+        // The loads and writes the TUI's threads would answer, answered at once.
+        effects.extend(app.settle(asked));
     }
     effects
 }
 
 fn type_text(app: &mut App, s: &str) {
     for c in s.chars() {
-        app.key(KeyEvent::from(KeyCode::Char(c)));
+        let asked = app.key(KeyEvent::from(KeyCode::Char(c)));
+        app.settle(asked);
     }
 }
 

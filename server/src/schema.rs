@@ -817,7 +817,12 @@ const CONTACTS: Descriptor = Descriptor {
 };
 
 const OPPORTUNITIES: Descriptor = Descriptor {
-    indexes: &["customer_id", "owner_id, expected_close", "stage_id"],
+    indexes: &[
+        "customer_id",
+        "owner_id, expected_close",
+        // The funnel: a stage's cards by amount, and its sums, from the index alone.
+        "stage_id, amount, probability",
+    ],
     form: &[
         "name",
         "customer_id",

@@ -21,6 +21,7 @@ mod overlay;
 mod prepared_row;
 mod query;
 mod reminders;
+mod ranges;
 mod rows;
 pub mod schema;
 pub mod search;
@@ -42,6 +43,7 @@ pub use error::ReplicaError;
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
 pub use prepared_row::PreparedRow;
 pub use query::{LocalQuery, SEARCH_CAP};
+pub use ranges::{DealScope, StageSums};
 pub use reminders::LastContact;
 pub use signal::local_writes;
 pub use undo::Undone;
@@ -325,6 +327,35 @@ impl Replica {
         }
         replica.relay_outbox()?;
         Ok(replica)
+    }
+
+    /// A second way into a replica another `Replica` owns, for local writes on a thread of
+    /// their own (the TUI's writer): like `open_reader`, it never creates, repairs, rebuilds or
+    /// relays anything, and it stamps its writes with `clock`.
+    pub fn open_writer(path: &Path, clock: Clock) -> Result<Replica, ReplicaError> {
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let db = Connection::open_with_flags(path, flags)?;
+        configure_replica(&db)?;
+        let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version != schema::replica_version() {
+            return Err(ReplicaError::BadQuery(
+                "the local replica is of another format; it is written once it is rebuilt".into(),
+            ));
+        }
+        Ok(Replica {
+            path: path.to_path_buf(),
+            db,
+            outbox: outbox::open(&outbox_path(path))?,
+            rebuilt: None,
+            search_build: RefCell::new(None),
+            clock,
+        })
+    }
+
+    /// The clock local writes are stamped with.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// Stamps local writes, applied pages and conflicts with `clock` from now on.

@@ -155,7 +155,7 @@ impl Replica {
             .optional()?)
     }
 
-    fn query(
+    pub(super) fn query(
         &self,
         entity: Entity,
         sql: &str,

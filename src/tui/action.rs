@@ -82,6 +82,16 @@ pub enum Action {
         request: u64,
         reminders: Box<crate::tui::data::Reminders>,
     },
+    /// What an `Effect::Load` read, answering it by its request number.
+    Loaded {
+        request: u64,
+        data: Result<crate::tui::work::Loaded, crate::tui::data::DataError>,
+    },
+    /// How an `Effect::Write` went, answering it by its request number.
+    Written {
+        request: u64,
+        result: Result<crate::tui::data::Record, crate::tui::data::WriteError>,
+    },
     Quit,
     /// Back out of an opened view; at a pane's own screen, quit.
     Leave,
@@ -290,5 +300,17 @@ pub enum Effect {
     Reminders {
         request: u64,
         query: crate::tui::data::ReminderQuery,
+    },
+    /// Read this off the UI thread (a screen's reload); the answer comes back as
+    /// `Action::Loaded` with the same request number.
+    Load {
+        request: u64,
+        read: crate::tui::work::Read,
+    },
+    /// Write this off the UI thread, after the writes asked before it; the answer comes back
+    /// as `Action::Written` with the same request number.
+    Write {
+        request: u64,
+        write: crate::tui::work::Write,
     },
 }

@@ -324,6 +324,73 @@ impl App {
         out
     }
 
+    /// Offers something to every screen, shown or not (an answer finds the one that asked);
+    /// then acts on what they asked for.
+    fn on_every_screen(&mut self, mut f: impl FnMut(&mut dyn Screen, &mut Ctx)) {
+        let mut out = Vec::new();
+        let App {
+            source,
+            now,
+            zone,
+            me,
+            people,
+            size,
+            dialogs,
+            customers,
+            funnel,
+            calendar,
+            tickets,
+            history,
+            ..
+        } = self;
+        let mut ctx = Ctx {
+            source: &mut **source,
+            now: *now,
+            zone: *zone,
+            me,
+            people,
+            area: layout::content_area(*size),
+            dialogs,
+            out: &mut out,
+        };
+        let panes: [&mut dyn Screen; 4] = [customers, funnel, calendar, tickets];
+        for screen in panes {
+            f(screen, &mut ctx);
+        }
+        for opened in history.all_mut() {
+            f(opened.screen_mut(), &mut ctx);
+        }
+        self.process(out);
+    }
+
+    /// Runs the loads and writes among `effects` here, on the app's own source, and answers
+    /// them, until none is left; returns the other effects. For tests and benchmarks that
+    /// want the answers at once: the TUI's run loop hands these to its threads instead.
+    pub fn settle(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
+        let mut rest = Vec::new();
+        let mut todo = effects;
+        while !todo.is_empty() {
+            for effect in std::mem::take(&mut todo) {
+                let answer = match effect {
+                    Effect::Load { request, read } => Action::Loaded {
+                        request,
+                        data: super::work::read(&*self.source, &read),
+                    },
+                    Effect::Write { request, write } => Action::Written {
+                        request,
+                        result: super::work::write(&mut *self.source, &write),
+                    },
+                    other => {
+                        rest.push(other);
+                        continue;
+                    }
+                };
+                todo.extend(self.update(answer));
+            }
+        }
+        rest
+    }
+
     fn on_screen(&mut self, f: impl FnOnce(&mut dyn Screen, &mut Ctx)) {
         let out = self.on_screen_raw(f);
         self.process(out);
@@ -405,6 +472,12 @@ impl App {
                 for opened in self.history.all_mut() {
                     opened.screen_mut().reminded(request, &reminders);
                 }
+            }
+            Action::Loaded { request, data } => {
+                self.on_every_screen(|s, ctx| s.loaded(request, &data, ctx));
+            }
+            Action::Written { request, result } => {
+                self.on_every_screen(|s, ctx| s.written(request, &result, ctx));
             }
             Action::Noop => {}
             other => {

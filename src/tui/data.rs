@@ -338,8 +338,9 @@ pub fn newest_per_slot(waiting: Vec<(u64, CountQuery)>) -> Vec<(u64, CountQuery)
     out
 }
 
-/// Opens a second, read-only way into the same data, on the thread that calls it (counting
-/// runs there, off the UI thread).
+/// Opens a second way into the same data, on the thread that calls it (counts, reloads and
+/// writes run there, off the UI thread): read-only from `DataSource::reader`, for writes from
+/// `DataSource::writer`.
 pub type OpenReader = Box<dyn FnOnce() -> Result<Box<dyn DataSource + Send>, DataError> + Send>;
 
 /// Everything the screens need. Reads return only what is asked for: lists are windows
@@ -369,6 +370,9 @@ pub trait DataSource {
     fn count(&self, query: &CountQuery) -> Result<usize, DataError>;
     /// How to open a reader for counts on another thread; None when there is no such thing.
     fn reader(&self) -> Option<OpenReader>;
+    /// How to open a second source for writes on another thread (the TUI's writer, so no
+    /// write waits in a frame); None when there is no such thing.
+    fn writer(&self) -> Option<OpenReader>;
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError>;
     /// Live customers with the same normalized name, phone or email (crm_server::dedupe).
     fn find_duplicates(&self, customer: &Record) -> Result<Vec<Record>, DataError>;
@@ -390,6 +394,14 @@ pub trait DataSource {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError>;
+    /// Where an opportunity stands in its stage's window order (`stage_opportunities`), None
+    /// when it is not in that stage under the filter: a moved card is found in its new column.
+    fn stage_position(
+        &self,
+        stage_id: &str,
+        filter: &FunnelFilter,
+        opportunity: &str,
+    ) -> Result<Option<usize>, DataError>;
     /// Activities starting or due in [from, to), by time; only `owner`'s when given.
     fn activities_between(
         &self,

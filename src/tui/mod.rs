@@ -29,6 +29,7 @@ pub mod sla;
 pub mod theme;
 mod ui;
 pub mod view;
+pub mod work;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -47,8 +48,11 @@ use ratatui::backend::CrosstermBackend;
 pub use action::{Action, Effect, Pane};
 pub use app::App;
 pub use data::DataSource;
-use data::{CountQuery, OpenReader, ReminderQuery, Reminders, newest_per_slot};
+use data::{
+    CountQuery, DataError, OpenReader, Record, ReminderQuery, Reminders, WriteError, newest_per_slot,
+};
 pub use replica_source::ReplicaSource;
+use work::{Loaded, Read};
 
 use crate::sync::SyncEvent;
 use crate::zone::Zone;
@@ -216,7 +220,13 @@ pub fn run(
     let sync_now = options.sync_now.clone();
     let options_socket = options.pop_socket.clone();
     let mut open_reader = source.reader();
-    let mut counter: Option<Counter> = None;
+    let mut open_loader = source.reader();
+    let mut open_writer = source.writer();
+    let mut open_reminders = source.reader();
+    let mut counter: Option<Worker<CountQuery, usize>> = None;
+    let mut loader: Option<Worker<Read, Result<Loaded, DataError>>> = None;
+    let mut writer: Option<Worker<work::Write, Result<Record, WriteError>>> = None;
+    let mut reminder: Option<Worker<ReminderQuery, Box<Reminders>>> = None;
     let mut app = App::new(options, source, Utc::now());
 
     // Calls handed over by `crm pop`: a listener thread posts them to this loop.
@@ -278,17 +288,35 @@ pub fn run(
             }
         }
         if let Some(c) = &counter {
-            while let Ok(done) = c.answers.try_recv() {
+            while let Ok((request, count)) = c.answers.try_recv() {
                 redraw = true;
-                effects.extend(app.update(match done {
-                    Done::Counted(request, count) => Action::Counted { request, count },
-                    Done::Reminded(request, reminders) => Action::Reminded { request, reminders },
-                }));
+                effects.extend(app.update(Action::Counted { request, count }));
+            }
+        }
+        if let Some(r) = &reminder {
+            while let Ok((request, reminders)) = r.answers.try_recv() {
+                redraw = true;
+                effects.extend(app.update(Action::Reminded { request, reminders }));
+            }
+        }
+        if let Some(w) = &writer {
+            while let Ok((request, result)) = w.answers.try_recv() {
+                effects.extend(app.update(Action::Written { request, result }));
+            }
+        }
+        if let Some(l) = &loader {
+            while let Ok((request, data)) = l.answers.try_recv() {
+                effects.extend(app.update(Action::Loaded { request, data }));
             }
         }
         for effect in effects {
             match effect {
-                Effect::Quit => return Ok(()),
+                Effect::Quit => {
+                    if let Some(w) = writer.take() {
+                        w.finish();
+                    }
+                    return Ok(());
+                }
                 Effect::Clipboard(text) => {
                     let mut out = io::stdout();
                     out.write_all(osc52(&text).as_bytes())?;
@@ -301,19 +329,43 @@ pub fn run(
                 }
                 Effect::Count { request, query } => {
                     if counter.is_none() {
-                        counter = open_reader.take().map(Counter::start);
+                        counter = open_reader
+                            .take()
+                            .map(|open| Worker::start(open, newest_per_slot, count));
                     }
                     // Without a reader the header keeps showing what the window knows.
                     if let Some(c) = &counter {
-                        let _ = c.questions.send(Job::Count(request, query));
+                        let _ = c.questions.send((request, query));
                     }
                 }
                 Effect::Reminders { request, query } => {
-                    if counter.is_none() {
-                        counter = open_reader.take().map(Counter::start);
+                    if reminder.is_none() {
+                        reminder = open_reminders
+                            .take()
+                            .map(|open| Worker::start(open, newest, remind));
                     }
-                    if let Some(c) = &counter {
-                        let _ = c.questions.send(Job::Reminders(request, query));
+                    if let Some(r) = &reminder {
+                        let _ = r.questions.send((request, query));
+                    }
+                }
+                Effect::Load { request, read } => {
+                    if loader.is_none() {
+                        loader = Some(Worker::start(
+                            opener(open_loader.take()),
+                            work::newest_loads,
+                            load,
+                        ));
+                    }
+                    if let Some(l) = &loader {
+                        let _ = l.questions.send((request, read));
+                    }
+                }
+                Effect::Write { request, write } => {
+                    if writer.is_none() {
+                        writer = Some(Worker::start(opener(open_writer.take()), all, store));
+                    }
+                    if let Some(w) = &writer {
+                        let _ = w.questions.send((request, write));
                     }
                 }
             }
@@ -355,62 +407,109 @@ fn listen_for_calls(
     None
 }
 
-/// What the worker thread is asked: a list's count, or the reminders.
-enum Job {
-    Count(u64, CountQuery),
-    Reminders(u64, ReminderQuery),
+/// Questions waiting for a worker, by request number, oldest first.
+type Asked<Q> = Vec<(u64, Q)>;
+
+/// A worker's own source, or why it could not be opened.
+type WorkerSource<'a> = Result<&'a mut (dyn DataSource + Send + 'static), &'a DataError>;
+
+/// Work on a thread of its own, over a source of its own, so the key that asked never waits
+/// for it: counts (a COUNT at a million rows takes longer than a frame) and loads on readers,
+/// writes on a writer. Questions go in numbered; answers come back with their numbers.
+struct Worker<Q, A> {
+    questions: std::sync::mpsc::Sender<(u64, Q)>,
+    answers: std::sync::mpsc::Receiver<(u64, A)>,
+    thread: std::thread::JoinHandle<()>,
 }
 
-/// What it answers.
-enum Done {
-    Counted(u64, usize),
-    Reminded(u64, Box<Reminders>),
-}
-
-/// Counts lists and reads the reminders on a thread of its own, over a reader of its own: a
-/// COUNT at a million rows, or the reminders over every one of the user's customers, takes
-/// longer than a frame, so the keystroke that asked never waits for it.
-struct Counter {
-    questions: std::sync::mpsc::Sender<Job>,
-    answers: std::sync::mpsc::Receiver<Done>,
-}
-
-impl Counter {
-    fn start(open: OpenReader) -> Counter {
-        let (questions, asked) = std::sync::mpsc::channel::<Job>();
+impl<Q: Send + 'static, A: Send + 'static> Worker<Q, A> {
+    /// `pick` chooses, of the questions waiting, those still worth answering; `serve` answers
+    /// one (None: no answer to send, e.g. a count that failed).
+    fn start(
+        open: OpenReader,
+        pick: fn(Asked<Q>) -> Asked<Q>,
+        serve: fn(WorkerSource<'_>, Q) -> Option<A>,
+    ) -> Worker<Q, A> {
+        let (questions, asked) = std::sync::mpsc::channel::<(u64, Q)>();
         let (answer, answers) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            // No reader, no counts: the headers show what their windows know.
-            let Ok(source) = open() else { return };
+        let thread = std::thread::spawn(move || {
+            let mut source = open();
             while let Ok(first) = asked.recv() {
-                let mut counts = Vec::new();
-                let mut remind = None;
-                for job in std::iter::once(first).chain(asked.try_iter()) {
-                    match job {
-                        Job::Count(request, query) => counts.push((request, query)),
-                        // Only the newest question of the reminders is answered.
-                        Job::Reminders(request, query) => remind = Some((request, query)),
+                let mut waiting = vec![first];
+                waiting.extend(asked.try_iter());
+                for (request, question) in pick(waiting) {
+                    let to = match &mut source {
+                        Ok(s) => Ok(&mut **s),
+                        Err(e) => Err(&*e),
+                    };
+                    // Nobody listening any more: the work is still done (a write that was
+                    // shown reaches the replica); the loop ends when the questions do.
+                    if let Some(a) = serve(to, question) {
+                        let _ = answer.send((request, a));
                     }
-                }
-                for (request, query) in newest_per_slot(counts) {
-                    // A failed count leaves the header as it was.
-                    if let Ok(n) = source.count(&query)
-                        && answer.send(Done::Counted(request, n)).is_err()
-                    {
-                        return;
-                    }
-                }
-                // Failed reminders leave the list as it was.
-                if let Some((request, query)) = remind
-                    && let Ok(r) = source.reminders(&query)
-                    && answer.send(Done::Reminded(request, Box::new(r))).is_err()
-                {
-                    return;
                 }
             }
         });
-        Counter { questions, answers }
+        Worker {
+            questions,
+            answers,
+            thread,
+        }
     }
+
+    /// Answers what was asked, then stops: the writes a user saw made reach the replica
+    /// before the program ends.
+    fn finish(self) {
+        drop(self.questions);
+        let _ = self.thread.join();
+    }
+}
+
+/// The opener of a worker's source, or one that says there is none: its questions are then
+/// answered with that error (a write is undone on screen, not lost in silence).
+fn opener(open: Option<OpenReader>) -> OpenReader {
+    open.unwrap_or_else(|| {
+        Box::new(|| {
+            Err(DataError::Storage(
+                "no second connection to the local data".into(),
+            ))
+        })
+    })
+}
+
+/// Every write waiting, in the order asked.
+fn all<Q>(waiting: Vec<(u64, Q)>) -> Vec<(u64, Q)> {
+    waiting
+}
+
+/// Only the newest question is worth answering (the reminders: the list shows the latest).
+fn newest<Q>(mut waiting: Vec<(u64, Q)>) -> Vec<(u64, Q)> {
+    waiting.drain(..waiting.len().saturating_sub(1));
+    waiting
+}
+
+fn remind(source: WorkerSource<'_>, q: ReminderQuery) -> Option<Box<Reminders>> {
+    // Failed reminders leave the list as it was.
+    source.ok()?.reminders(&q).ok().map(Box::new)
+}
+
+fn count(source: WorkerSource<'_>, q: CountQuery) -> Option<usize> {
+    // A failed count leaves the header as it was.
+    source.ok()?.count(&q).ok()
+}
+
+fn load(source: WorkerSource<'_>, read: Read) -> Option<Result<Loaded, DataError>> {
+    Some(match source {
+        Ok(s) => work::read(&*s, &read),
+        Err(e) => Err(e.clone()),
+    })
+}
+
+fn store(source: WorkerSource<'_>, write: work::Write) -> Option<Result<Record, WriteError>> {
+    Some(match source {
+        Ok(s) => work::write(s, &write),
+        Err(e) => Err(WriteError::from(e.clone())),
+    })
 }
 
 /// The OSC 52 sequence that asks the terminal (local or across SSH) to set the clipboard.

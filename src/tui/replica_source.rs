@@ -21,7 +21,9 @@ use serde_json::{Value, json};
 
 use super::data::*;
 use super::sla;
-use crate::replica::{EntryState, Keep, LocalQuery, Replica, ReplicaError, SEARCH_CAP};
+use crate::replica::{
+    DealScope, EntryState, Keep, LocalQuery, Replica, ReplicaError, SEARCH_CAP, StageSums,
+};
 
 /// Records read per page when a screen needs all that match.
 const PAGE: usize = 2000;
@@ -88,6 +90,14 @@ fn query(
         descending,
         limit: limit.max(1),
         offset,
+    }
+}
+
+/// The funnel filter's owner and month, as the replica's range reads take them.
+fn deal_scope(filter: &FunnelFilter) -> DealScope {
+    DealScope {
+        owner_id: filter.owner_id.clone(),
+        close_month: filter.close_month,
     }
 }
 
@@ -394,6 +404,14 @@ impl DataSource for ReplicaSource {
         }))
     }
 
+    fn writer(&self) -> Option<OpenReader> {
+        let (path, clock) = (self.replica.path().to_path_buf(), self.replica.clock());
+        Some(Box::new(move || {
+            let replica = Replica::open_writer(&path, clock).map_err(storage)?;
+            Ok(Box::new(ReplicaSource::new(replica)) as Box<dyn DataSource + Send>)
+        }))
+    }
+
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError> {
         Ok(self
             .replica
@@ -530,6 +548,29 @@ impl DataSource for ReplicaSource {
     }
 
     fn funnel(&self, filter: &FunnelFilter) -> Result<Vec<StageSummary>, DataError> {
+        if filter.search.trim().is_empty() {
+            // Summed in SQL over the stage index; a name filter is matched in Rust below.
+            let mut sums: HashMap<String, StageSums> = self
+                .replica
+                .stage_sums(&deal_scope(filter))
+                .map_err(storage)?
+                .into_iter()
+                .map(|s| (s.stage_id.clone(), s))
+                .collect();
+            return Ok(self
+                .stages()?
+                .into_iter()
+                .map(|stage| {
+                    let s = sums.remove(text(&stage, "id")).unwrap_or_default();
+                    StageSummary {
+                        count: s.count,
+                        total: s.total,
+                        weighted: s.weighted,
+                        stage,
+                    }
+                })
+                .collect());
+        }
         self.stages()?
             .into_iter()
             .map(|stage| {
@@ -552,15 +593,14 @@ impl DataSource for ReplicaSource {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError> {
-        if filter.close_month.is_none() && filter.search.trim().is_empty() {
-            let mut filters = vec![("stage_id", json!(stage_id))];
-            if let Some(o) = &filter.owner_id {
-                filters.push(("owner_id", json!(o)));
-            }
-            return self.list(
-                Entity::Opportunities,
-                &query(filters, "amount", true, offset, limit),
-            );
+        if filter.search.trim().is_empty() {
+            return Ok(self
+                .replica
+                .stage_window(stage_id, &deal_scope(filter), offset, limit.max(1))
+                .map_err(storage)?
+                .into_iter()
+                .map(fields)
+                .collect());
         }
         Ok(self
             .stage_rows(stage_id, filter)?
@@ -570,18 +610,40 @@ impl DataSource for ReplicaSource {
             .collect())
     }
 
+    fn stage_position(
+        &self,
+        stage_id: &str,
+        filter: &FunnelFilter,
+        opportunity: &str,
+    ) -> Result<Option<usize>, DataError> {
+        if filter.search.trim().is_empty() {
+            return self
+                .replica
+                .stage_position(stage_id, &deal_scope(filter), opportunity)
+                .map_err(storage);
+        }
+        Ok(self
+            .stage_rows(stage_id, filter)?
+            .iter()
+            .position(|o| id(o) == opportunity))
+    }
+
     fn activities_between(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         owner: Option<&str>,
     ) -> Result<Vec<Record>, DataError> {
-        let filters = owner
-            .map(|o| vec![("owner_id", json!(o))])
-            .unwrap_or_default();
+        // The stored text's range, a day wider on each side (a time written without
+        // milliseconds compares a little off at the edge); the exact range is checked here.
+        let text_of = |t: DateTime<Utc>| crm_server::validate::format_time(t);
+        let day = chrono::Duration::days(1);
         let mut rows: Vec<Record> = self
-            .all(Entity::Activities, filters, "created_at", true)?
+            .replica
+            .activities_between(&text_of(from - day), &text_of(to + day), owner, SCAN_CAP)
+            .map_err(storage)?
             .into_iter()
+            .map(fields)
             .filter(|a| activity_time(a).is_some_and(|t| t >= from && t < to))
             .collect();
         rows.sort_by_key(|a| (activity_time(a), text(a, "id").to_string()));
@@ -1102,6 +1164,55 @@ mod tests {
         );
         let tl = s.timeline(&cid, 10).unwrap();
         assert_eq!(tl.len(), 3);
+    }
+
+    /// The calendar's range read: an activity counts by its start, else its due time (not its
+    /// due time when it has a start), only the owner's, edges as [from, to).
+    #[test]
+    fn the_calendar_range_goes_by_start_else_due_time() {
+        let (_dir, mut s) = source();
+        let me = "00000002-0000-7000-8000-000000000003";
+        let other = "00000002-0000-7000-8000-000000000004";
+        for (subject, fields) in [
+            (
+                "starts in",
+                json!({"starts_at": "2026-11-25T06:00:00.000Z", "owner_id": me}),
+            ),
+            (
+                "due in",
+                json!({"due_at": "2026-11-25T23:59:59.000Z", "owner_id": me}),
+            ),
+            (
+                "starts before, due in",
+                json!({"starts_at": "2026-11-20T06:00:00.000Z", "due_at": "2026-11-25T10:00:00.000Z", "owner_id": me}),
+            ),
+            (
+                "starts at the end",
+                json!({"starts_at": "2026-11-26T00:00:00.000Z", "owner_id": me}),
+            ),
+            (
+                "another's",
+                json!({"starts_at": "2026-11-25T07:00:00.000Z", "owner_id": other}),
+            ),
+        ] {
+            let mut a = obj(fields);
+            a.insert("kind".into(), json!("task"));
+            a.insert("subject".into(), json!(subject));
+            s.create(Entity::Activities, a).unwrap();
+        }
+        let from = DateTime::parse_from_rfc3339("2026-11-25T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let to = from + chrono::Duration::days(1);
+        let subjects = |owner: Option<&str>| -> Vec<String> {
+            s.activities_between(from, to, owner)
+                .unwrap()
+                .iter()
+                .map(|a| text(a, "subject").to_string())
+                .collect()
+        };
+        assert_eq!(subjects(Some(me)), ["starts in", "due in"]);
+        assert_eq!(subjects(None), ["starts in", "another's", "due in"]);
     }
 
     #[test]

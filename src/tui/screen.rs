@@ -23,6 +23,7 @@ pub struct Pop {
     pub phone: String,
     pub at: DateTime<Utc>,
 }
+use super::work::{Loaded, Read, Write};
 
 /// Where a screen asks the app to go.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +106,12 @@ pub trait Screen {
     fn counted(&mut self, _request: u64, _count: usize) {}
     /// Reminders it asked for (`Ctx::remind`) answered.
     fn reminded(&mut self, _request: u64, _reminders: &super::data::Reminders) {}
+    /// A load it may have asked for (`Ctx::load`) answered: it checks the request is its own
+    /// and its latest.
+    fn loaded(&mut self, _request: u64, _data: &Result<Loaded, DataError>, _ctx: &mut Ctx) {}
+    /// A write it may have asked for (`Ctx::write_later`) answered: on success it reports
+    /// and asks everyone to reload (`Msg::Changed`); on failure it undoes what it showed.
+    fn written(&mut self, _request: u64, _result: &Result<Record, WriteError>, _ctx: &mut Ctx) {}
     /// Typing into the screen itself (a search line): keys resolve as in a dialog.
     fn typing(&self) -> bool {
         false
@@ -188,6 +195,16 @@ impl Ctx<'_> {
     /// Closes the dialog on top.
     pub fn close(&mut self) {
         self.dialogs.pop();
+    }
+
+    /// Asks for a read off the UI thread (see `work::Pending::ask_load`).
+    pub fn load(&mut self, request: u64, read: Read) {
+        self.out.push(Msg::Effect(Effect::Load { request, read }));
+    }
+
+    /// Asks for a write off the UI thread (see `work::Pending::ask_write`).
+    pub fn write_later(&mut self, request: u64, write: Write) {
+        self.out.push(Msg::Effect(Effect::Write { request, write }));
     }
 
     /// Asks for a list's exact length off the UI thread (see `ListView::recount`).
@@ -329,6 +346,11 @@ fn ref_label(source: &dyn DataSource, people: &People, entity: Entity, id: &str)
     if entity == Entity::Users {
         return people.name(id);
     }
+    record_label(source, entity, id)
+}
+
+/// The name of a record that is not a user (those are named by `People`), else its id.
+pub fn record_label(source: &dyn DataSource, entity: Entity, id: &str) -> String {
     match source.get(entity, id) {
         Ok(Some(r)) => ["name", "subject", "number", "username"]
             .iter()

@@ -347,7 +347,8 @@ pub fn app_over(
     height: u16,
 ) -> App {
     let mut app = App::new(options, source, now());
-    app.update(Action::Resize(width, height));
+    let effects = app.update(Action::Resize(width, height));
+    app.settle(effects);
     app
 }
 
@@ -367,7 +368,20 @@ pub fn start_sized(options: TuiOptions, width: u16, height: u16) -> (App, Fixtur
 }
 
 /// Presses keys written as in keymaps, separated by spaces: "c <Enter>"; "<Space>" for a space.
+/// The loads and writes the keys hand off are run and answered before it returns (the TUI's
+/// threads would answer them a moment later); the other effects are returned.
 pub fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+    let mut rest = Vec::new();
+    for k in keys.split(' ').filter(|k| !k.is_empty()) {
+        let effects = press_raw(app, k);
+        rest.extend(app.settle(effects));
+    }
+    rest
+}
+
+/// Presses keys and returns every effect they asked for, leaving the loads and writes
+/// unanswered: what the screen shows before the threads answer.
+pub fn press_raw(app: &mut App, keys: &str) -> Vec<Effect> {
     let mut effects = Vec::new();
     for k in keys.split(' ').filter(|k| !k.is_empty()) {
         let key = Key::parse(k).unwrap_or_else(|| panic!("bad key {k}"));
@@ -381,10 +395,11 @@ pub fn press(app: &mut App, keys: &str) -> Vec<Effect> {
     effects
 }
 
-/// Types text into whatever has the focus.
+/// Types text into whatever has the focus (what it hands off is answered at once).
 pub fn type_text(app: &mut App, s: &str) {
     for c in s.chars() {
-        app.key(KeyEvent::from(KeyCode::Char(c)));
+        let effects = app.key(KeyEvent::from(KeyCode::Char(c)));
+        app.settle(effects);
     }
 }
 
@@ -459,6 +474,9 @@ impl DataSource for TestSource {
     fn reader(&self) -> Option<OpenReader> {
         self.inner.reader()
     }
+    fn writer(&self) -> Option<OpenReader> {
+        self.inner.writer()
+    }
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError> {
         self.inner.customer_by_phone(phone)
     }
@@ -492,6 +510,14 @@ impl DataSource for TestSource {
     ) -> Result<Vec<Record>, DataError> {
         self.inner
             .stage_opportunities(stage_id, filter, offset, limit)
+    }
+    fn stage_position(
+        &self,
+        stage_id: &str,
+        filter: &FunnelFilter,
+        opportunity: &str,
+    ) -> Result<Option<usize>, DataError> {
+        self.inner.stage_position(stage_id, filter, opportunity)
     }
     fn activities_between(
         &self,

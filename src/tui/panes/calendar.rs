@@ -12,17 +12,76 @@ use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
 use crate::tui::action::{Action, CalView};
-use crate::tui::data::{Record, ReminderQuery, Reminders, activity_time, flag, id, text, time};
+use crate::tui::data::{
+    DataError, DataSource, Record, ReminderQuery, Reminders, WriteError, activity_time, flag, id,
+    text, time,
+};
 use crate::tui::dates;
 use crate::tui::dialogs::{Dialog, Prompt, Purpose};
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
 use crate::tui::list::{FilterLine, Move, Typed};
-use crate::tui::screen::{Answer, Ctx, Msg, Place, Screen, obj};
+use crate::tui::screen::{Answer, Ctx, Msg, Place, Screen, obj, record_label};
 use crate::tui::view::View;
+use crate::tui::work::{Loaded, Pending, Read, Write};
 use crate::zone::Zone;
 
 mod render;
+
+/// What the calendar asks the reader thread for: a range's activities and the reminders.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CalendarAsk {
+    /// Days [from, to).
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// Whose calendar: the signed-in user's (None before the first sync knows them).
+    pub owner: Option<String>,
+    /// The user's zone, whose days the range is.
+    pub zone: Zone,
+}
+
+/// What the reader found for a [`CalendarAsk`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CalendarData {
+    pub range: (NaiveDate, NaiveDate),
+    pub activities: Vec<Record>,
+    pub reminders: Reminders,
+    /// Customers' names by id, for the activities read.
+    pub names: HashMap<String, String>,
+}
+
+/// Reads a range and the reminders (on the reader thread).
+pub fn read(source: &dyn DataSource, ask: &CalendarAsk) -> Result<CalendarData, DataError> {
+    let activities = source.activities_between(
+        ask.zone.day_start(ask.from),
+        ask.zone.day_start(ask.to),
+        ask.owner.as_deref(),
+    )?;
+    let q = ReminderQuery {
+        from: ask.from,
+        to: ask.to - Days::new(1),
+        now: ask.now,
+        owner: ask.owner.clone(),
+    };
+    let reminders = source.reminders(&q)?;
+    let mut names = HashMap::new();
+    for a in activities.iter().chain(reminders.overdue.iter()) {
+        let cid = text(a, "customer_id");
+        if !cid.is_empty() && !names.contains_key(cid) {
+            names.insert(
+                cid.to_string(),
+                record_label(source, Entity::Customers, cid),
+            );
+        }
+    }
+    Ok(CalendarData {
+        range: (ask.from, ask.to),
+        activities,
+        reminders,
+        names,
+    })
+}
 
 #[derive(Debug, Clone)]
 pub struct CalendarPane {
@@ -42,6 +101,11 @@ pub struct CalendarPane {
     names: HashMap<String, String>,
     /// The zone the range was loaded in, whose days the items fall on.
     zone: Zone,
+    /// The load and the writes it waits for.
+    pub pending: Pending,
+    /// Activities changed on screen whose writes are not answered yet: as they were, and what
+    /// to say when the write is done.
+    undo: HashMap<u64, (Record, String)>,
 }
 
 fn monday_of(d: NaiveDate) -> NaiveDate {
@@ -85,41 +149,68 @@ impl CalendarPane {
             reminders: Reminders::default(),
             names: HashMap::new(),
             zone: Zone::UTC,
+            pending: Pending::default(),
+            undo: HashMap::new(),
         }
     }
 
+    /// Asks the reader thread for the range and the reminders; until it answers, the screen
+    /// shows what it had.
     fn load(&mut self, ctx: &mut Ctx) {
         self.zone = ctx.zone;
         self.range = range_of(self.view, self.cursor);
         let (from, to) = self.range;
-        // The signed-in user's calendar; before the first sync knows them, everything visible.
-        let owner = ctx.me.id.clone();
-        self.loaded = ctx.ok(ctx.source.activities_between(
-            ctx.zone.day_start(from),
-            ctx.zone.day_start(to),
-            owner.as_deref(),
-        ));
-        let q = ReminderQuery {
+        let ask = CalendarAsk {
             from,
-            to: to - Days::new(1),
+            to,
             now: ctx.now,
-            owner,
+            // The signed-in user's calendar; before the first sync knows them, everything.
+            owner: ctx.me.id.clone(),
+            zone: ctx.zone,
         };
-        self.reminders = ctx.ok(ctx.source.reminders(&q));
-        let ids: Vec<String> = self
-            .loaded
-            .iter()
-            .chain(self.reminders.overdue.iter())
-            .map(|a| text(a, "customer_id").to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
-        for cid in ids {
-            if let std::collections::hash_map::Entry::Vacant(slot) = self.names.entry(cid) {
-                let name = ctx.label_of(Entity::Customers, slot.key());
-                slot.insert(name);
+        let request = self.pending.ask_load();
+        ctx.load(request, Read::Calendar(ask));
+    }
+
+    /// The reader's answer, when it is the one waited for.
+    fn take(&mut self, data: &CalendarData) {
+        if data.range != self.range {
+            return;
+        }
+        self.loaded = data.activities.clone();
+        self.reminders = data.reminders.clone();
+        self.names
+            .extend(data.names.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.refilter();
+    }
+
+    /// Shows `activity` as it will be once written, and hands the write to the writer
+    /// thread; `written` reports it, or shows it as it was when it is refused.
+    fn write_change(&mut self, before: &Record, patch: Record, done: String, ctx: &mut Ctx) {
+        let mut after = before.clone();
+        after.extend(patch.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.replace(after);
+        let request = self.pending.ask_write();
+        self.undo.insert(request, (before.clone(), done));
+        ctx.write_later(
+            request,
+            Write::Update {
+                entity: Entity::Activities,
+                id: id(before).to_string(),
+                patch,
+            },
+        );
+    }
+
+    /// Puts `activity` in place of the loaded one with its id, and of the shown one: done
+    /// and a new time change nothing the filter reads, so the range is not filtered again
+    /// (a month of activities cloned per key cost more than a frame).
+    fn replace(&mut self, activity: Record) {
+        for list in [&mut self.items, &mut self.loaded] {
+            if let Some(slot) = list.iter_mut().find(|a| id(a) == id(&activity)) {
+                *slot = activity.clone();
             }
         }
-        self.refilter();
     }
 
     /// The items again from what is loaded, through the filter (in memory: the range is read).
@@ -307,21 +398,14 @@ impl CalendarPane {
                 }
             }
             Action::Complete => {
-                if let Some(a) = self.selected() {
-                    let done = !flag(a, "done");
-                    let patch = json!({"done": done})
-                        .as_object()
-                        .cloned()
-                        .unwrap_or_default();
-                    let r = ctx.source.update(Entity::Activities, id(a), patch);
-                    ctx.write(
-                        r,
-                        if done {
-                            "Marked done"
-                        } else {
-                            "Marked not done"
-                        },
-                    );
+                if let Some(a) = self.selected().cloned() {
+                    let done = !flag(&a, "done");
+                    let said = if done {
+                        "Marked done"
+                    } else {
+                        "Marked not done"
+                    };
+                    self.write_change(&a, obj(json!({ "done": done })), said.into(), ctx);
                 }
             }
             Action::Delete => {
@@ -352,8 +436,14 @@ impl CalendarPane {
         }
     }
 
-    /// Moves an activity to the day typed, keeping its time (or to the time typed too).
-    fn reschedule(&mut self, id: &str, answer: &str, ctx: &mut Ctx) -> Result<String, String> {
+    /// Moves an activity to the day typed, keeping its time (or to the time typed too): the
+    /// activity as it was, the change and what to say once it is written.
+    fn reschedule(
+        &mut self,
+        id: &str,
+        answer: &str,
+        ctx: &mut Ctx,
+    ) -> Result<(Record, Record, String), String> {
         let activity = ctx
             .source
             .get(Entity::Activities, id)
@@ -375,10 +465,8 @@ impl CalendarPane {
         if let (Some(old), Some(end)) = (old, time(&activity, "ends_at")) {
             patch.insert("ends_at".into(), json!(format_time(end + (new - old))));
         }
-        ctx.source
-            .update(Entity::Activities, id, patch)
-            .map(|_| format!("Moved to {}", ctx.zone.datetime(new)))
-            .map_err(|e| e.to_string())
+        let done = format!("Moved to {}", ctx.zone.datetime(new));
+        Ok((activity, patch, done))
     }
 }
 
@@ -389,6 +477,36 @@ impl Screen for CalendarPane {
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
         self.on_action(action, ctx);
+    }
+
+    fn loaded(&mut self, request: u64, data: &Result<Loaded, DataError>, ctx: &mut Ctx) {
+        if !matches!(data, Ok(Loaded::Calendar(_)) | Err(_)) || !self.pending.take_load(request) {
+            return;
+        }
+        match data {
+            Ok(Loaded::Calendar(d)) => self.take(d),
+            Ok(_) => {}
+            Err(e) => ctx.error(e),
+        }
+    }
+
+    fn written(&mut self, request: u64, result: &Result<Record, WriteError>, ctx: &mut Ctx) {
+        if !self.pending.take_write(request) {
+            return;
+        }
+        let Some((before, done)) = self.undo.remove(&request) else {
+            return;
+        };
+        match result {
+            Ok(_) => {
+                ctx.flash(done);
+                ctx.out.push(Msg::Changed);
+            }
+            Err(e) => {
+                self.replace(before);
+                ctx.error(format!("Not changed: {e}"));
+            }
+        }
     }
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
@@ -402,10 +520,9 @@ impl Screen for CalendarPane {
             },
             (Purpose::Reschedule(id), Answer::Text(answer)) => {
                 match self.reschedule(&id, &answer, ctx) {
-                    Ok(done) => {
+                    Ok((before, patch, done)) => {
                         ctx.close();
-                        ctx.flash(done);
-                        ctx.out.push(Msg::Changed);
+                        self.write_change(&before, patch, done, ctx);
                     }
                     Err(e) => ctx.refuse(e),
                 }

@@ -1,4 +1,4 @@
-//! One customer, all around: details, contacts, open quotes, tickets, opportunities, and a
+//! One customer, all around: details, contacts, tickets, open quotes, opportunities, and a
 //! timeline of activities and tickets; quick actions log a call, a visit or a meeting, schedule a
 //! follow-up, open a ticket or an opportunity, add a contact, edit the chosen item. Opened by an
 //! incoming call, the contact whose phone rang is chosen and the call's duration runs from the
@@ -39,8 +39,8 @@ pub enum Section {
 
 const SECTIONS: [Section; 6] = [
     Section::Contacts,
-    Section::Quotes,
     Section::Tickets,
+    Section::Quotes,
     Section::Opportunities,
     Section::Competitors,
     Section::Timeline,

@@ -13,7 +13,9 @@ use serde_json::json;
 
 use super::word_role;
 use crate::tui::action::Action;
-use crate::tui::data::{FunnelFilter, Record, StageSummary, id, int, text};
+use crate::tui::data::{
+    DataError, DataSource, FunnelFilter, Record, StageSummary, WriteError, id, int, text, weighted,
+};
 use crate::tui::dates;
 use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
 use crate::tui::draw;
@@ -21,9 +23,10 @@ use crate::tui::flows;
 use crate::tui::format;
 use crate::tui::keymap::Mode;
 use crate::tui::list::{FilterLine, Move, Typed};
-use crate::tui::screen::{Answer, Ctx, Place, Screen, obj};
+use crate::tui::screen::{Answer, Ctx, Msg, Place, Screen, obj, record_label};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
+use crate::tui::work::{Loaded, Pending, Read, Write};
 
 /// One stage's cards: a window of its opportunities.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -45,6 +48,120 @@ pub struct Forecast {
     pub won: i64,
 }
 
+/// What the funnel asks the reader thread for: the board and the forecast as they stand.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunnelAsk {
+    pub filter: FunnelFilter,
+    /// The forecast's month.
+    pub month: (i32, u32),
+    /// Cards per column.
+    pub visible: usize,
+    /// Per stage id, the chosen card's index and the first card shown, as the screen has
+    /// them (a stage not listed starts at its top).
+    pub at: Vec<(String, usize, usize)>,
+    /// A card moved to another stage, (stage id, opportunity id): chosen there, wherever its
+    /// amount puts it.
+    pub follow: Option<(String, String)>,
+}
+
+/// What the reader found for a [`FunnelAsk`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FunnelData {
+    pub summaries: Vec<StageSummary>,
+    pub columns: Vec<Column>,
+    pub forecast: Forecast,
+    /// Customers' names by id, for the cards read.
+    pub names: HashMap<String, String>,
+}
+
+/// Reads the board for `ask` (on the reader thread): the sums per stage, each column's window
+/// around its chosen card, the forecast, the cards' customers' names.
+pub fn read(source: &dyn DataSource, ask: &FunnelAsk) -> Result<FunnelData, DataError> {
+    let summaries = source.funnel(&ask.filter)?;
+    let mut columns = Vec::with_capacity(summaries.len());
+    let mut names = HashMap::new();
+    for s in &summaries {
+        let stage_id = id(&s.stage);
+        let (mut selected, offset) = ask
+            .at
+            .iter()
+            .find(|(k, ..)| k == stage_id)
+            .map_or((0, 0), |(_, sel, off)| (*sel, *off));
+        if let Some((stage, card)) = &ask.follow
+            && stage == stage_id
+            && let Some(p) = source.stage_position(stage_id, &ask.filter, card)?
+        {
+            selected = p;
+        }
+        let mut column = Column {
+            rows: Vec::new(),
+            offset,
+            selected,
+        };
+        column.place(s.count, ask.visible);
+        column.rows =
+            source.stage_opportunities(stage_id, &ask.filter, column.offset, ask.visible)?;
+        for o in &column.rows {
+            let cid = text(o, "customer_id");
+            if !cid.is_empty() && !names.contains_key(cid) {
+                names.insert(
+                    cid.to_string(),
+                    record_label(source, Entity::Customers, cid),
+                );
+            }
+        }
+        columns.push(column);
+    }
+    let period = FunnelFilter {
+        close_month: Some(ask.month),
+        ..ask.filter.clone()
+    };
+    let in_period = source.funnel(&period)?;
+    let open: Vec<&StageSummary> = in_period
+        .iter()
+        .filter(|s| text(&s.stage, "kind") == "open")
+        .collect();
+    let forecast = Forecast {
+        month: ask.month,
+        count: open.iter().map(|s| s.count).sum(),
+        total: open.iter().map(|s| s.total).sum(),
+        weighted: open.iter().map(|s| s.weighted).sum(),
+        won: in_period
+            .iter()
+            .filter(|s| text(&s.stage, "kind") == "won")
+            .map(|s| s.total)
+            .sum(),
+    };
+    Ok(FunnelData {
+        summaries,
+        columns,
+        forecast,
+        names,
+    })
+}
+
+impl Column {
+    /// Keeps the chosen card within the stage's `count` and the window of `visible` cards
+    /// around it.
+    fn place(&mut self, count: usize, visible: usize) {
+        self.selected = self.selected.min(count.saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + visible {
+            self.offset = self.selected + 1 - visible;
+        }
+    }
+}
+
+/// A card moved on screen whose write is not answered yet: where it came from, to put it back
+/// if the write is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Moved {
+    card: String,
+    from: String,
+    to: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct FunnelPane {
     pub filter: FunnelFilter,
@@ -57,6 +174,14 @@ pub struct FunnelPane {
     /// `/`: the opportunities' names narrow every column.
     pub line: FilterLine,
     names: HashMap<String, String>,
+    /// The load and the writes it waits for.
+    pub pending: Pending,
+    /// Moves shown before their writes answered, by request.
+    moves: HashMap<u64, Moved>,
+    /// The card the last move chose: the reloads after it choose it again in its stage.
+    follow: Option<(String, String)>,
+    /// The next load starts every column at its top (the filter changed).
+    reset: bool,
 }
 
 const CARD_H: u16 = 2;
@@ -113,39 +238,97 @@ impl FunnelPane {
         areas(ctx.area, self.summaries.len(), false).board
     }
 
+    /// Asks the reader thread for the board; until it answers, the board shows what it had.
     fn load(&mut self, ctx: &mut Ctx) {
-        self.summaries = ctx.ok(ctx.source.funnel(&self.filter));
-        self.columns.resize(self.summaries.len(), Column::default());
-        self.col = self.col.min(self.summaries.len().saturating_sub(1));
-        let visible = cards_visible(self.board(ctx));
-        for i in 0..self.summaries.len() {
-            self.load_column(i, visible, ctx);
-        }
         let month = self
             .filter
             .close_month
             .unwrap_or((ctx.today().year(), ctx.today().month()));
-        let period = FunnelFilter {
-            owner_id: self.filter.owner_id.clone(),
-            close_month: Some(month),
-            search: self.filter.search.clone(),
-        };
-        let in_period = ctx.ok(ctx.source.funnel(&period));
-        let open: Vec<&StageSummary> = in_period
-            .iter()
-            .filter(|s| text(&s.stage, "kind") == "open")
-            .collect();
-        self.forecast = Forecast {
-            month,
-            count: open.iter().map(|s| s.count).sum(),
-            total: open.iter().map(|s| s.total).sum(),
-            weighted: open.iter().map(|s| s.weighted).sum(),
-            won: in_period
+        let at = if std::mem::take(&mut self.reset) {
+            Vec::new()
+        } else {
+            self.summaries
                 .iter()
-                .filter(|s| text(&s.stage, "kind") == "won")
-                .map(|s| s.total)
-                .sum(),
+                .zip(&self.columns)
+                .map(|(s, c)| (id(&s.stage).to_string(), c.selected, c.offset))
+                .collect()
         };
+        let ask = FunnelAsk {
+            filter: self.filter.clone(),
+            month,
+            visible: cards_visible(self.board(ctx)),
+            at,
+            follow: self.follow.clone(),
+        };
+        let request = self.pending.ask_load();
+        ctx.load(request, Read::Funnel(ask));
+    }
+
+    /// The reader's answer, when it is the one waited for.
+    fn take(&mut self, data: &FunnelData) {
+        self.summaries = data.summaries.clone();
+        self.columns = data.columns.clone();
+        self.forecast = data.forecast.clone();
+        self.names
+            .extend(data.names.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if let Some((stage, _)) = &self.follow
+            && let Some(col) = self.stage_index(stage)
+        {
+            self.col = col;
+        }
+        self.col = self.col.min(self.summaries.len().saturating_sub(1));
+    }
+
+    fn stage_index(&self, stage_id: &str) -> Option<usize> {
+        self.summaries.iter().position(|s| id(&s.stage) == stage_id)
+    }
+
+    /// Shows card `card` moved from stage `from` to stage `to` before the write is answered:
+    /// the sums of both stages change, the card leaves its column and takes its place by
+    /// amount in the other (at the end of the window when its place lies beyond it), and is
+    /// chosen there. Pure: nothing is read or written.
+    pub fn show_move(&mut self, card: &str, from: &str, to: &str, visible: usize) -> bool {
+        let (Some(f), Some(t)) = (self.stage_index(from), self.stage_index(to)) else {
+            return false;
+        };
+        let Some(at) = self.columns[f].rows.iter().position(|o| id(o) == card) else {
+            return false;
+        };
+        let mut o = self.columns[f].rows.remove(at);
+        let amount = int(&o, "amount").unwrap_or(0);
+        let p = |s: &StageSummary| int(&s.stage, "probability").unwrap_or(0);
+        let sf = &mut self.summaries[f];
+        let wf = weighted(&o, p(sf));
+        sf.count = sf.count.saturating_sub(1);
+        sf.total -= amount;
+        sf.weighted -= wf;
+        let count_f = sf.count;
+        self.columns[f].place(count_f, visible);
+        o.insert("stage_id".into(), serde_json::Value::String(to.to_string()));
+        let st = &mut self.summaries[t];
+        let wt = weighted(&o, p(st));
+        st.count += 1;
+        st.total += amount;
+        st.weighted += wt;
+        let count_t = st.count;
+        let column = &mut self.columns[t];
+        // The window's order: largest amount first, a missing amount last.
+        let key = int(&o, "amount");
+        let pos = column
+            .rows
+            .iter()
+            .position(|r| int(r, "amount") < key)
+            .unwrap_or(column.rows.len());
+        column.rows.insert(pos, o);
+        column.selected = column.offset + pos;
+        if pos >= visible {
+            let drop = pos + 1 - visible;
+            column.rows.drain(..drop);
+            column.offset += drop;
+        }
+        column.place(count_t, visible);
+        self.col = t;
+        true
     }
 
     fn load_column(&mut self, i: usize, visible: usize, ctx: &mut Ctx) {
@@ -174,13 +357,13 @@ impl FunnelPane {
 
     pub fn set_owner(&mut self, owner: Option<String>, ctx: &mut Ctx) {
         self.filter.owner_id = owner;
-        self.columns.iter_mut().for_each(|c| *c = Column::default());
+        self.reset = true;
         self.load(ctx);
     }
 
     pub fn set_month(&mut self, month: Option<(i32, u32)>, ctx: &mut Ctx) {
         self.filter.close_month = month;
-        self.columns.iter_mut().for_each(|c| *c = Column::default());
+        self.reset = true;
         self.load(ctx);
     }
 
@@ -197,6 +380,7 @@ impl FunnelPane {
         let col_w = board.width / self.summaries.len() as u16;
         let col = usize::from((x - board.x) / col_w.max(1)).min(self.summaries.len() - 1);
         self.col = col;
+        self.follow = None;
         let top = board.y + HEAD_H;
         if y >= top {
             let card = usize::from((y - top) / CARD_H);
@@ -210,7 +394,7 @@ impl FunnelPane {
     /// The filter's text changed: every column is read again with it.
     fn refilter(&mut self, ctx: &mut Ctx) {
         self.filter.search = self.line.text.clone();
-        self.columns.iter_mut().for_each(|c| *c = Column::default());
+        self.reset = true;
         self.load(ctx);
     }
 
@@ -237,6 +421,7 @@ impl FunnelPane {
         if let Some(m) = Move::of(&action, visible * 2) {
             let sel = m.apply(self.columns[self.col].selected, count);
             self.columns[self.col].selected = sel;
+            self.follow = None;
             let c = &self.columns[self.col];
             if sel < c.offset || sel >= c.offset + c.rows.len() {
                 self.load_column(self.col, visible, ctx);
@@ -249,8 +434,14 @@ impl FunnelPane {
                 self.line.text.clear();
                 self.refilter(ctx);
             }
-            Action::Left => self.col = (self.col + n - 1) % n,
-            Action::Right => self.col = (self.col + 1) % n,
+            Action::Left => {
+                self.col = (self.col + n - 1) % n;
+                self.follow = None;
+            }
+            Action::Right => {
+                self.col = (self.col + 1) % n;
+                self.follow = None;
+            }
             Action::StagePrev | Action::StageNext => {
                 self.move_stage(action == Action::StageNext, ctx)
             }
@@ -330,7 +521,7 @@ impl FunnelPane {
             Action::ClearFilter => {
                 self.filter = FunnelFilter::default();
                 self.line = FilterLine::default();
-                self.columns.iter_mut().for_each(|c| *c = Column::default());
+                self.reset = true;
                 self.load(ctx);
                 ctx.flash("Funnel filters cleared");
             }
@@ -370,48 +561,105 @@ impl FunnelPane {
             ctx.open(Dialog::Prompt(p));
             return;
         }
-        let patch = json!({"stage_id": id(&stage)})
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        let r = ctx.source.update(Entity::Opportunities, id(&o), patch);
-        if ctx
-            .write(r, &format!("Moved to {}", text(&stage, "name")))
-            .is_some()
-        {
-            self.col = target;
-        }
+        let patch = obj(json!({"stage_id": id(&stage)}));
+        let from = id(&self.summaries[self.col].stage).to_string();
+        self.write_move(&o, &from, id(&stage), patch, ctx);
+    }
+
+    /// Shows the move at once and hands its write to the writer thread; `written` reports it,
+    /// or puts the card back when it is refused.
+    fn write_move(&mut self, card: &Record, from: &str, to: &str, patch: Record, ctx: &mut Ctx) {
+        let card = id(card).to_string();
+        let visible = cards_visible(self.board(ctx));
+        self.show_move(&card, from, to, visible);
+        self.follow = Some((to.to_string(), card.clone()));
+        let request = self.pending.ask_write();
+        self.moves.insert(
+            request,
+            Moved {
+                card: card.clone(),
+                from: from.to_string(),
+                to: to.to_string(),
+            },
+        );
+        ctx.write_later(
+            request,
+            Write::Update {
+                entity: Entity::Opportunities,
+                id: card,
+                patch,
+            },
+        );
     }
 
     /// A won or lost stage's reason was given: the move is written with it.
-    fn move_with_reason(
-        &mut self,
-        opportunity: &str,
-        stage: &str,
-        kind: &str,
-        reason: String,
-        ctx: &mut Ctx,
-    ) {
+    fn move_with_reason(&mut self, opportunity: &str, stage: &str, reason: String, ctx: &mut Ctx) {
+        ctx.close();
+        let found = self.columns.iter().enumerate().find_map(|(i, c)| {
+            c.rows
+                .iter()
+                .find(|o| id(o) == opportunity)
+                .map(|o| (i, o.clone()))
+        });
+        let Some((col, card)) = found else {
+            ctx.error(WriteError::NotFound(Entity::Opportunities.noun()));
+            return;
+        };
+        let from = id(&self.summaries[col].stage).to_string();
         let patch = obj(json!({"stage_id": stage, "close_reason": reason}));
-        match ctx.source.update(Entity::Opportunities, opportunity, patch) {
-            Ok(_) => {
-                ctx.close();
-                ctx.flash(format!("Marked {kind}: {reason}"));
-                ctx.out.push(crate::tui::screen::Msg::Changed);
+        self.write_move(&card, &from, stage, patch, ctx);
+    }
+
+    /// A move's write answered: reported and everyone reloads, or the card goes back.
+    fn on_written(&mut self, request: u64, result: &Result<Record, WriteError>, ctx: &mut Ctx) {
+        if !self.pending.take_write(request) {
+            return;
+        }
+        let Some(m) = self.moves.remove(&request) else {
+            return;
+        };
+        match result {
+            Ok(o) => {
+                let stage = self
+                    .stage_index(&m.to)
+                    .map(|i| text(&self.summaries[i].stage, "name").to_string())
+                    .unwrap_or_default();
+                let reason = text(o, "close_reason");
+                let kind = self
+                    .stage_index(&m.to)
+                    .map(|i| text(&self.summaries[i].stage, "kind").to_string())
+                    .unwrap_or_default();
+                if reasons::needs_close_reason(&kind) && !reason.is_empty() {
+                    ctx.flash(format!("Marked {kind}: {reason}"));
+                } else {
+                    ctx.flash(format!("Moved to {stage}"));
+                }
+                ctx.out.push(Msg::Changed);
             }
-            Err(e) => ctx.refuse(e.to_string()),
+            Err(e) => {
+                let visible = cards_visible(self.board(ctx));
+                self.show_move(&m.card, &m.to, &m.from, visible);
+                self.follow = Some((m.from.clone(), m.card.clone()));
+                ctx.error(format!("Not moved: {e}"));
+                self.load(ctx);
+            }
         }
     }
 
     fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         if self.summaries.is_empty() {
+            let why = if self.pending.busy() {
+                "Reading the funnel…"
+            } else {
+                "No pipeline stages yet; they arrive with the first sync."
+            };
             draw::put(
                 buf,
                 area.x + 1,
                 area.y,
                 area.width,
-                "No pipeline stages yet; they arrive with the first sync.",
+                why,
                 theme.style(Role::Muted),
             );
             return;
@@ -672,8 +920,10 @@ impl FunnelPane {
         } else {
             filters.join(", ")
         };
+        // Until the reader answers, what is shown is the previous data.
+        let waiting = if self.pending.busy() { " …" } else { "" };
         let line = format!(
-            "Forecast {y}-{m:02}: weighted {} of {} open · {filters}",
+            "Forecast {y}-{m:02}: weighted {} of {} open · {filters}{waiting}",
             format::money(f.weighted),
             format::money(f.total)
         );
@@ -741,6 +991,21 @@ impl Screen for FunnelPane {
         self.on_action(action, ctx);
     }
 
+    fn loaded(&mut self, request: u64, data: &Result<Loaded, DataError>, ctx: &mut Ctx) {
+        if !matches!(data, Ok(Loaded::Funnel(_)) | Err(_)) || !self.pending.take_load(request) {
+            return;
+        }
+        match data {
+            Ok(Loaded::Funnel(d)) => self.take(d),
+            Ok(_) => {}
+            Err(e) => ctx.error(e),
+        }
+    }
+
+    fn written(&mut self, request: u64, result: &Result<Record, WriteError>, ctx: &mut Ctx) {
+        self.on_written(request, result, ctx);
+    }
+
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
         match (purpose, answer) {
             (Purpose::FunnelOwner, Answer::Picked(choice)) => {
@@ -763,7 +1028,10 @@ impl Screen for FunnelPane {
                     kind,
                 },
                 Answer::Text(reason),
-            ) => self.move_with_reason(&opportunity, &stage, &kind, reason, ctx),
+            ) => {
+                let _ = kind;
+                self.move_with_reason(&opportunity, &stage, reason, ctx)
+            }
             (purpose, answer) => {
                 flows::answer(purpose, answer, ctx);
             }

@@ -44,6 +44,12 @@ impl CalendarPane {
             Some(filter) => format!("{title} · {filter}"),
             None => title,
         };
+        // Until the reader answers, what is shown is the previous data.
+        let title = if self.pending.busy() {
+            format!("{title} …")
+        } else {
+            title
+        };
         let used = draw::put(
             buf,
             area.x + 1,

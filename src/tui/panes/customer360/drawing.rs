@@ -40,7 +40,7 @@ fn areas(
     let left_w = (body.width * 2 / 5).clamp(30.min(body.width), 64);
     let right_w = body.width.saturating_sub(left_w);
     let details_h = 11.min(body.height / 2 + 1);
-    // Below the details: contacts, then open quotes, then tickets share the left column.
+    // Below the details: contacts, then tickets, then open quotes share the left column.
     let left_h = body.height.saturating_sub(details_h);
     let contacts_h = ((contacts as u16).max(1) + 2)
         .min(left_h / 3)
@@ -59,12 +59,12 @@ fn areas(
     Areas {
         details: Rect::new(body.x, body.y, left_w, details_h),
         contacts: Rect::new(body.x, body.y + details_h, left_w, contacts_h),
-        quotes: Rect::new(body.x, body.y + details_h + contacts_h, left_w, quotes_h),
-        tickets: Rect::new(
+        tickets: Rect::new(body.x, body.y + details_h + contacts_h, left_w, tickets_h),
+        quotes: Rect::new(
             body.x,
-            body.y + details_h + contacts_h + quotes_h,
+            body.y + details_h + contacts_h + tickets_h,
             left_w,
-            tickets_h,
+            quotes_h,
         ),
         opportunities: Rect::new(body.x + left_w, body.y, right_w, opp_h),
         competitors: Rect::new(body.x + left_w, body.y + opp_h, right_w, comp_h),

@@ -1,0 +1,188 @@
+//! Work the UI thread hands off, so no frame waits for it: a screen's reload that reads more
+//! than a window (the funnel's sums, the calendar's range and reminders) and every write a key
+//! makes in the funnel and the calendar. A screen asks with `Effect::Load` / `Effect::Write`
+//! and a request number; the run loop hands loads to a reader thread and writes, in order, to a
+//! writer thread (each over its own source: `DataSource::reader` / `DataSource::writer`); the
+//! answers come back as `Action::Loaded` / `Action::Written`. Meanwhile the screen shows what
+//! it had (a load marked "…"), or the change it expects (a moved card), undone when the write
+//! is refused.
+//!
+//! What is decided here is pure: what a job reads or writes ([`read`], [`write`]), which
+//! waiting loads are still worth reading ([`newest_loads`]) and whether an answer is still the
+//! one a screen waits for ([`Pending`]).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crm_server::schema::Entity;
+
+use super::data::{DataError, DataSource, Record, WriteError};
+use super::panes::calendar::{CalendarAsk, CalendarData};
+use super::panes::funnel::{FunnelAsk, FunnelData};
+
+/// A read a screen asks for off the UI thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Read {
+    Funnel(FunnelAsk),
+    Calendar(CalendarAsk),
+}
+
+impl Read {
+    /// Which screen asks: a newer load for the same screen makes an older one moot.
+    pub fn slot(&self) -> &'static str {
+        match self {
+            Read::Funnel(_) => "funnel",
+            Read::Calendar(_) => "calendar",
+        }
+    }
+}
+
+/// What a [`Read`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loaded {
+    Funnel(Box<FunnelData>),
+    Calendar(Box<CalendarData>),
+}
+
+/// A write a screen asks for off the UI thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    Update {
+        entity: Entity,
+        id: String,
+        patch: Record,
+    },
+}
+
+/// Runs a read (on the reader thread; in tests and benches, wherever they like).
+pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
+    Ok(match read {
+        Read::Funnel(ask) => Loaded::Funnel(Box::new(super::panes::funnel::read(source, ask)?)),
+        Read::Calendar(ask) => {
+            Loaded::Calendar(Box::new(super::panes::calendar::read(source, ask)?))
+        }
+    })
+}
+
+/// Runs a write (on the writer thread; in tests and benches, wherever they like).
+pub fn write(source: &mut dyn DataSource, write: &Write) -> Result<Record, WriteError> {
+    match write {
+        Write::Update { entity, id, patch } => source.update(*entity, id, patch.clone()),
+    }
+}
+
+/// Of the loads waiting, the newest for each screen, oldest first: a reader that fell behind
+/// reads only what is still asked.
+pub fn newest_loads(waiting: Vec<(u64, Read)>) -> Vec<(u64, Read)> {
+    let mut out: Vec<(u64, Read)> = Vec::new();
+    for (id, r) in waiting {
+        out.retain(|(_, o)| o.slot() != r.slot());
+        out.push((id, r));
+    }
+    out
+}
+
+static REQUESTS: AtomicU64 = AtomicU64::new(1);
+
+/// A new request number: answers find their question by it.
+pub fn request() -> u64 {
+    REQUESTS.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What one screen waits for: its last load, and its writes not yet answered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pending {
+    /// The load asked last; answers to older ones are stale.
+    pub load: Option<u64>,
+    /// Writes asked and not yet answered, oldest first.
+    pub writes: Vec<u64>,
+}
+
+impl Pending {
+    /// Numbers a new load; it replaces any load asked before.
+    pub fn ask_load(&mut self) -> u64 {
+        let r = request();
+        self.load = Some(r);
+        r
+    }
+
+    /// Numbers a new write.
+    pub fn ask_write(&mut self) -> u64 {
+        let r = request();
+        self.writes.push(r);
+        r
+    }
+
+    /// Whether the screen waits for anything (it shows "…" meanwhile).
+    pub fn busy(&self) -> bool {
+        self.load.is_some() || !self.writes.is_empty()
+    }
+
+    /// A load answered: true when it is to be shown. Only the last load asked counts, and
+    /// not while writes are still unanswered: it may have read the data from before them,
+    /// which would move a card back until the next reload (each answered write asks one).
+    pub fn take_load(&mut self, request: u64) -> bool {
+        if self.load != Some(request) {
+            return false;
+        }
+        self.load = None;
+        self.writes.is_empty()
+    }
+
+    /// A write answered: true when it was one of this screen's.
+    pub fn take_write(&mut self, request: u64) -> bool {
+        let before = self.writes.len();
+        self.writes.retain(|w| *w != request);
+        self.writes.len() != before
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_last_load_is_shown() {
+        let mut p = Pending::default();
+        let old = p.ask_load();
+        let new = p.ask_load();
+        assert!(p.busy());
+        assert!(!p.take_load(old), "an older load's answer is stale");
+        assert!(p.busy(), "still waiting for the newer one");
+        assert!(p.take_load(new));
+        assert!(!p.busy());
+        assert!(!p.take_load(new), "answered once");
+    }
+
+    #[test]
+    fn a_load_answered_while_a_write_waits_is_dropped() {
+        let mut p = Pending::default();
+        let load = p.ask_load();
+        let write = p.ask_write();
+        assert!(
+            !p.take_load(load),
+            "it may hold the data from before the write"
+        );
+        assert!(p.busy());
+        assert!(!p.take_write(write + 1000), "not this screen's write");
+        assert!(p.take_write(write));
+        assert!(!p.busy());
+        let load = p.ask_load();
+        assert!(p.take_load(load), "asked after the write: shown");
+    }
+
+    #[test]
+    fn a_reader_behind_reads_each_screens_newest_load() {
+        let funnel = |m: u32| {
+            Read::Funnel(FunnelAsk {
+                filter: super::super::data::FunnelFilter {
+                    close_month: Some((2026, m)),
+                    ..Default::default()
+                },
+                ..FunnelAsk::default()
+            })
+        };
+        let cal = Read::Calendar(CalendarAsk::default());
+        let picked = newest_loads(vec![(1, funnel(1)), (2, cal.clone()), (3, funnel(2))]);
+        assert_eq!(picked, vec![(2, cal), (3, funnel(2))]);
+    }
+}
