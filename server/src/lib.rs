@@ -1,4 +1,4 @@
-//! The crm server: the CRM domain over HTTP on SQLite. The library also owns the API's wire
+//! The crm server: the CRM domain over HTTP on SQLite (or PostgreSQL). The library also owns the API's wire
 //! shapes, so the terminal client parses exactly what the server sends.
 
 pub mod access;
@@ -56,6 +56,14 @@ pub fn open_sqlite_with(
     options: store::sqlite::OpenOptions,
 ) -> Result<Arc<dyn Database>, ApiError> {
     let db: Arc<dyn Database> = Arc::new(store::sqlite::Sqlite::open_with(path, options)?);
+    ensure_stages(db.as_ref())?;
+    Ok(db)
+}
+
+/// Opens the PostgreSQL database at `url` (`postgres://…`), migrating it, and fills in the
+/// default pipeline stages when there are none.
+pub fn open_postgres(url: &str) -> Result<Arc<dyn Database>, ApiError> {
+    let db: Arc<dyn Database> = Arc::new(store::postgres::Postgres::open(url)?);
     ensure_stages(db.as_ref())?;
     Ok(db)
 }

@@ -669,7 +669,7 @@ impl Database for Sqlite {
 
 #[cfg(test)]
 mod tests {
-    use super::tx::{IDEMPOTENCY_HOURS, hidden_columns};
+    use crate::store::{IDEMPOTENCY_HOURS, hidden_columns};
     use super::*;
 
     #[test]

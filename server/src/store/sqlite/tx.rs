@@ -3,21 +3,9 @@
 //! seed or a first load uses.
 
 use super::*;
-/// How long a write's Idempotency-Key is remembered: long enough for any client's retries.
-pub(super) const IDEMPOTENCY_HOURS: i64 = 24;
-
-/// Keys are forgotten in passing, once every this many remembered answers.
-const IDEMPOTENCY_PRUNE_EVERY: u64 = 256;
+use crate::store::{IDEMPOTENCY_HOURS, IDEMPOTENCY_PRUNE_EVERY, hidden_columns};
 
 static ANSWERS_REMEMBERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// Columns beside an entity's fields that the store fills but never sends.
-pub(super) fn hidden_columns(entity: Entity) -> &'static [&'static str] {
-    match entity {
-        Entity::Customers => &["name_key", "phone_key", "email_key"],
-        _ => &[],
-    }
-}
 
 struct EntitySql {
     select: String,
@@ -470,7 +458,7 @@ impl Tx for SqliteTx<'_> {
         entity: Entity,
         id: &str,
         dropped: &BTreeSet<String>,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<(), StorageError> {
         let old: Option<String> = self
             .0
             .prepare_cached("SELECT dropped FROM changes WHERE entity = ?1 AND record_id = ?2")?
@@ -486,7 +474,7 @@ impl Tx for SqliteTx<'_> {
         self.0
             .prepare_cached("INSERT INTO changes (entity, record_id, dropped) VALUES (?1, ?2, ?3)")?
             .execute(params![entity.name(), id, pad(&all_dropped)])?;
-        Ok(self.0.last_insert_rowid())
+        Ok(())
     }
 
     fn changes(
