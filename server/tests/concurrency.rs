@@ -118,7 +118,9 @@ fn concurrent_creates_of_one_customer_make_one() {
                     store::write(db.as_ref(), |tx| {
                         // The same company typed eight ways: the duplicate check folds them.
                         let name = if i % 2 == 0 { "Acme 华为 Ltd" } else { "ACME  华为 ltd" };
-                        let body = object(json!({ "name": name, "owner_id": owner }));
+                        // Codes given, so no shared counter puts the creates in a queue.
+                        let code = format!("C9{i:05}");
+                        let body = object(json!({ "name": name, "owner_id": owner, "code": code }));
                         service::create(tx, &system_actor(), Entity::Customers, &body, false)?;
                         // Still uncommitted while the others look for a duplicate.
                         std::thread::sleep(Duration::from_millis(20));
