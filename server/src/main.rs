@@ -242,7 +242,10 @@ fn open_postgres(
 
 /// The SQLite database at `path`, checked first; None when the command was done on the file
 /// itself (check, restore).
-fn open_sqlite(cli: &Cli, path: &std::path::Path) -> Result<Option<std::sync::Arc<dyn store::Database>>> {
+fn open_sqlite(
+    cli: &Cli,
+    path: &std::path::Path,
+) -> Result<Option<std::sync::Arc<dyn store::Database>>> {
     match &cli.command {
         Command::Check => {
             let version = sqlite::check_file(path, sqlite::Check::Full)?;

@@ -46,13 +46,16 @@ fn no_reader_misses_a_change_while_writers_commit_out_of_order() {
                     for i in 0..WRITES_EACH {
                         let id = store::write(db.as_ref(), |tx| {
                             let body = object(json!({ "name": format!("team {w}-{i}") }));
-                            let team = service::create(tx, &system_actor(), Entity::Teams, &body, false)?;
+                            let team =
+                                service::create(tx, &system_actor(), Entity::Teams, &body, false)?;
                             // Held open a little, a different while each time, after the change
                             // is recorded: transactions that began in one order commit in
                             // another, as under real load.
                             let pause = ((w * 7 + i * 13) % 5) as u64 * 300;
                             std::thread::sleep(Duration::from_micros(pause));
-                            Ok::<_, ApiError>(common::id_of(&serde_json::Value::Object(team.record)))
+                            Ok::<_, ApiError>(common::id_of(&serde_json::Value::Object(
+                                team.record,
+                            )))
                         })
                         .expect("a write");
                         made.push(id);
@@ -117,7 +120,11 @@ fn concurrent_creates_of_one_customer_make_one() {
                 s.spawn(move || {
                     store::write(db.as_ref(), |tx| {
                         // The same company typed eight ways: the duplicate check folds them.
-                        let name = if i % 2 == 0 { "Acme 华为 Ltd" } else { "ACME  华为 ltd" };
+                        let name = if i % 2 == 0 {
+                            "Acme 华为 Ltd"
+                        } else {
+                            "ACME  华为 ltd"
+                        };
                         // Codes given, so no shared counter puts the creates in a queue.
                         let code = format!("C9{i:05}");
                         let body = object(json!({ "name": name, "owner_id": owner, "code": code }));
@@ -129,7 +136,10 @@ fn concurrent_creates_of_one_customer_make_one() {
                 })
             })
             .collect();
-        tries.into_iter().map(|t| t.join().expect("a create")).collect()
+        tries
+            .into_iter()
+            .map(|t| t.join().expect("a create"))
+            .collect()
     });
     let made = outcomes.iter().filter(|o| o.is_ok()).count();
     assert_eq!(made, 1, "{outcomes:?}");

@@ -231,9 +231,7 @@ fn describe(config: &tokio_postgres::Config) -> String {
         .get_ports()
         .first()
         .map_or(String::new(), |p| format!(":{p}"));
-    let user = config
-        .get_user()
-        .map_or(String::new(), |u| format!("{u}@"));
+    let user = config.get_user().map_or(String::new(), |u| format!("{u}@"));
     let db = config.get_dbname().unwrap_or_default();
     format!("postgres://{user}{host}{port}/{db}")
 }
@@ -402,18 +400,14 @@ mod tests {
             unique_key(Some("customers"), Some("customers_code")),
             "customers.code"
         );
-        assert_eq!(
-            unique_key(Some("users"), Some("users_pkey")),
-            "users.id"
-        );
+        assert_eq!(unique_key(Some("users"), Some("users_pkey")), "users.id");
         assert_eq!(unique_key(Some("t"), Some("other")), "t.other");
     }
 
     #[test]
     fn an_address_is_described_without_its_password() {
-        let config: tokio_postgres::Config = "postgres://crm:s3cret@db.example:5433/crm"
-            .parse()
-            .unwrap();
+        let config: tokio_postgres::Config =
+            "postgres://crm:s3cret@db.example:5433/crm".parse().unwrap();
         let name = describe(&config);
         assert_eq!(name, "postgres://crm@db.example:5433/crm");
         assert!(!name.contains("s3cret"));

@@ -669,8 +669,8 @@ impl Database for Sqlite {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::{IDEMPOTENCY_HOURS, hidden_columns};
     use super::*;
+    use crate::store::{IDEMPOTENCY_HOURS, hidden_columns};
 
     #[test]
     fn phone_keys_stored_before_migration_3_are_made_again() {

@@ -24,7 +24,9 @@ pub const PASSWORD: &str = "correct-horse-battery";
 
 /// The PostgreSQL server the tests run on, if any.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("CRM_TEST_PG").ok().filter(|u| !u.trim().is_empty())
+    std::env::var("CRM_TEST_PG")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
 }
 
 /// A schema of its own on the tests' PostgreSQL server, dropped when the test ends.
@@ -74,16 +76,16 @@ impl Schema {
     /// The server's address, with this schema first on its search path.
     fn database_url(&self) -> String {
         let join = if self.url.contains('?') { '&' } else { '?' };
-        format!(
-            "{}{join}options=-c%20search_path%3D{}",
-            self.url, self.name
-        )
+        format!("{}{join}options=-c%20search_path%3D{}", self.url, self.name)
     }
 }
 
 impl Drop for Schema {
     fn drop(&mut self) {
-        admin_sql(&self.url, &format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        admin_sql(
+            &self.url,
+            &format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name),
+        );
     }
 }
 
@@ -137,7 +139,8 @@ impl TestServer {
                             rusqlite::types::ValueRef::Null => None,
                             rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
                             rusqlite::types::ValueRef::Real(f) => Some(f.to_string()),
-                            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                            rusqlite::types::ValueRef::Text(t)
+                            | rusqlite::types::ValueRef::Blob(t) => {
                                 Some(String::from_utf8_lossy(t).into_owned())
                             }
                         })

@@ -75,8 +75,12 @@ fn param(column: Column, value: Option<&Value>) -> Result<Param, StorageError> {
 /// A column of a row as a record's field, as `columns::from_sql` reads SQLite's.
 fn read_value(row: &Row, i: usize, column: Column) -> Result<Value, StorageError> {
     Ok(match column {
-        Column::Bool => row.try_get::<_, Option<bool>>(i)?.map_or(Value::Null, Value::Bool),
-        Column::Int => row.try_get::<_, Option<i64>>(i)?.map_or(Value::Null, Value::from),
+        Column::Bool => row
+            .try_get::<_, Option<bool>>(i)?
+            .map_or(Value::Null, Value::Bool),
+        Column::Int => row
+            .try_get::<_, Option<i64>>(i)?
+            .map_or(Value::Null, Value::from),
         Column::Text => row
             .try_get::<_, Option<String>>(i)?
             .map_or(Value::Null, Value::String),
@@ -598,7 +602,11 @@ impl Tx for PgTx<'_> {
             let stored = read_row(entity, row)?;
             json.clear();
             wire_json(entity, &stored.record, &mut json)?;
-            let id = stored.record.get("id").and_then(Value::as_str).unwrap_or("");
+            let id = stored
+                .record
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             each(id, &json);
         }
         Ok(rows.len())
