@@ -63,7 +63,15 @@ pub fn open_sqlite_with(
 /// Opens the PostgreSQL database at `url` (`postgres://…`), migrating it, and fills in the
 /// default pipeline stages when there are none.
 pub fn open_postgres(url: &str) -> Result<Arc<dyn Database>, ApiError> {
-    let db: Arc<dyn Database> = Arc::new(store::postgres::Postgres::open(url)?);
+    open_postgres_with(url, &store::postgres::OpenOptions::default())
+}
+
+/// [`open_postgres`] with options (a private CA for TLS to the database).
+pub fn open_postgres_with(
+    url: &str,
+    options: &store::postgres::OpenOptions,
+) -> Result<Arc<dyn Database>, ApiError> {
+    let db: Arc<dyn Database> = Arc::new(store::postgres::Postgres::open_with(url, options)?);
     ensure_stages(db.as_ref())?;
     Ok(db)
 }

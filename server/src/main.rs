@@ -19,6 +19,10 @@ struct Cli {
     /// PostgreSQL database as postgres://USER@HOST:PORT/DATABASE
     #[arg(long, global = true, env = "CRM_DB")]
     db: Option<PathBuf>,
+    /// PEM certificates of the private CA that signed the PostgreSQL server's certificate (TLS
+    /// to the database; public CAs are trusted already)
+    #[arg(long, global = true, env = "CRM_DB_CA_FILE")]
+    db_ca_file: Option<PathBuf>,
     /// Skip the check of every page at start (`PRAGMA quick_check`), for very large databases;
     /// `crm-server check` runs the full check any time.
     #[arg(long, global = true, env = "CRM_SKIP_CHECK")]
@@ -199,7 +203,7 @@ fn main() -> Result<()> {
         .filter(|db| store::postgres::is_url(db))
         .map(String::from);
     let (db, name) = match postgres {
-        Some(url) => open_postgres(&cli.command, &url)?,
+        Some(url) => open_postgres(&cli, &url)?,
         None => {
             let path = match cli.db.clone() {
                 Some(p) => p,
@@ -216,11 +220,8 @@ fn main() -> Result<()> {
 
 /// The PostgreSQL database at `url`; the commands that work on an SQLite file say what to use
 /// instead.
-fn open_postgres(
-    command: &Command,
-    url: &str,
-) -> Result<(std::sync::Arc<dyn store::Database>, String)> {
-    match command {
+fn open_postgres(cli: &Cli, url: &str) -> Result<(std::sync::Arc<dyn store::Database>, String)> {
+    match &cli.command {
         Command::Check => bail!(
             "crm-server check reads an SQLite file; on PostgreSQL check with its own tools (pg_amcheck)"
         ),
@@ -235,7 +236,11 @@ fn open_postgres(
         ),
         _ => {}
     }
-    let db = crm_server::open_postgres(url).context("cannot open the PostgreSQL database")?;
+    let options = store::postgres::OpenOptions {
+        ca_file: cli.db_ca_file.clone(),
+    };
+    let db = crm_server::open_postgres_with(url, &options)
+        .context("cannot open the PostgreSQL database")?;
     let name = store::postgres::describe_url(url);
     Ok((db, name))
 }

@@ -279,6 +279,13 @@ pub trait Database: Send + Sync + 'static {
     ) -> Result<(), StorageError>;
     /// A consistent copy of the live database, taken while serving.
     fn backup(&self, to: &Path) -> Result<(), StorageError>;
+    /// Calls `wake` after another server commits to the change feed of the same database, so
+    /// this one's long-polls answer at once (the API wakes them for its own writes); `wake` is
+    /// held weakly, for as long as the caller keeps it.
+    fn watch_other_servers(
+        &self,
+        wake: std::sync::Weak<dyn Fn() + Send + Sync>,
+    ) -> Result<(), StorageError>;
 }
 
 /// Runs `f` in a read transaction and returns its value, or its own error.

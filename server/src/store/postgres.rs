@@ -17,13 +17,18 @@
 //! committed or gone, and a reader never passes a position still in flight.
 
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
+use tokio_postgres_rustls::MakeRustlsConnect;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::CertificateDer;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
 
 use super::{Database, StorageError, Tx};
 use crate::validate::format_time;
@@ -57,8 +62,23 @@ pub fn is_url(db: &str) -> bool {
     db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
+/// The channel a server notifies, in the transaction that writes to the feed, and every server
+/// listens on: PostgreSQL delivers the notification when (and only if) that transaction commits.
+const FEED_CHANNEL: &str = "crm_feed";
+
+/// Who to wake when another server writes; each held weakly by its owner.
+type Watchers = Arc<std::sync::Mutex<Vec<std::sync::Weak<dyn Fn() + Send + Sync>>>>;
+
 pub struct Postgres {
     pool: Pool,
+    /// Where the database is and how to reach it, for the listening connection.
+    config: tokio_postgres::Config,
+    tls: Option<MakeRustlsConnect>,
+    /// This store's own mark on its notifications, so it is not woken by its own writes.
+    instance: String,
+    watchers: Watchers,
+    /// The listening connection runs once someone watches.
+    listening: std::sync::Once,
     /// Runs the connections' socket tasks; None only while dropping.
     runtime: Option<tokio::runtime::Runtime>,
     /// Where the database is, without its password, for messages and logs.
@@ -82,9 +102,11 @@ pub enum OpenError {
     #[error("cannot read the database address: {0} (postgres://USER@HOST:PORT/DATABASE)")]
     Address(String),
     #[error(
-        "TLS to PostgreSQL (sslmode=require) is not built into this crm-server yet; connect over a private network or a local socket with sslmode=disable or prefer"
+        "cannot read the database's CA certificates in {path}: {detail}; give a PEM file of the CA that signed the PostgreSQL server's certificate"
     )]
-    TlsRequired,
+    CaFile { path: PathBuf, detail: String },
+    #[error("cannot set up TLS to the database: {0}")]
+    Tls(String),
     #[error("cannot start the database's connection thread: {0}")]
     Runtime(String),
     #[error("cannot set up the connection pool for {0}")]
@@ -97,17 +119,58 @@ impl From<OpenError> for StorageError {
     }
 }
 
+/// How [`Postgres::open_with`] connects.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// PEM certificates of a private CA that signed the database server's certificate, trusted
+    /// beside the public roots.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// TLS to the database: rustls with ring, the public roots and a private CA if given. The
+/// server's certificate and name are always verified (stricter than libpq's `require`).
+fn tls_connector(ca_file: Option<&Path>) -> Result<MakeRustlsConnect, OpenError> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = ca_file {
+        let ca_error = |detail: String| OpenError::CaFile {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| ca_error(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(ca_error("it holds no certificate".into()));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| ca_error(e.to_string()))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| OpenError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
 impl Postgres {
+    /// [`Postgres::open_with`] with the default options.
+    pub fn open(url: &str) -> Result<Postgres, StorageError> {
+        Postgres::open_with(url, &OpenOptions::default())
+    }
+
     /// Connects to the database at `url` (`postgres://…`, libpq's URL form), applies the pending
     /// migrations and returns the store. Several servers may start at once: one migrates, the
-    /// others wait for it.
-    pub fn open(url: &str) -> Result<Postgres, StorageError> {
+    /// others wait for it. `sslmode=require` speaks TLS, the server's certificate and name
+    /// verified; otherwise (`prefer`, the default, or `disable`) plain TCP.
+    pub fn open_with(url: &str, options: &OpenOptions) -> Result<Postgres, StorageError> {
         let config: tokio_postgres::Config = url
             .parse()
             .map_err(|e: tokio_postgres::Error| OpenError::Address(e.to_string()))?;
-        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-            return Err(OpenError::TlsRequired.into());
-        }
         let name = describe(&config);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -115,13 +178,21 @@ impl Postgres {
             .enable_all()
             .build()
             .map_err(|e| OpenError::Runtime(e.to_string()))?;
-        let manager = Manager::from_config(
-            config,
-            tokio_postgres::NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = || ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        // TLS only when asked for: libpq's `prefer` takes any certificate, and this backend
+        // verifies every one, so a default URL would fail on the self-signed certificate many
+        // installations (Debian's among them) switch on.
+        let tls = if config.get_ssl_mode() == SslMode::Require {
+            Some(tls_connector(options.ca_file.as_deref())?)
+        } else {
+            None
+        };
+        let manager = match &tls {
+            None => Manager::from_config(config.clone(), tokio_postgres::NoTls, manager_config()),
+            Some(tls) => Manager::from_config(config.clone(), tls.clone(), manager_config()),
+        };
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(deadpool_postgres::Runtime::Tokio1)
@@ -132,6 +203,11 @@ impl Postgres {
             .map_err(|e| OpenError::Pool(format!("{name}: {e}")))?;
         let db = Postgres {
             pool,
+            config,
+            tls,
+            instance: uuid::Uuid::new_v4().simple().to_string(),
+            watchers: Arc::default(),
+            listening: std::sync::Once::new(),
             runtime: Some(runtime),
             name,
         };
@@ -361,7 +437,12 @@ impl Database for Postgres {
         let conn = self.connection()?;
         let tx = PgTx::new(&conn, true);
         tx.batch("BEGIN")?;
-        let result = f(&tx).and_then(|()| tx.write_feed());
+        let result = f(&tx).and_then(|()| tx.write_feed()).and_then(|()| {
+            if tx.fed() {
+                tx.notify(FEED_CHANNEL, &self.instance)?;
+            }
+            Ok(())
+        });
         match result {
             Ok(()) => {
                 if let Err(e) = tx.batch("COMMIT") {
@@ -379,6 +460,102 @@ impl Database for Postgres {
 
     fn backup(&self, to: &Path) -> Result<(), StorageError> {
         Err(StorageError::Refused(backup_advice(&self.name, to)))
+    }
+
+    fn watch_other_servers(
+        &self,
+        wake: std::sync::Weak<dyn Fn() + Send + Sync>,
+    ) -> Result<(), StorageError> {
+        self.watchers
+            .lock()
+            .map_err(|_| StorageError::Other("the watchers' lock was poisoned".into()))?
+            .push(wake);
+        let runtime = self
+            .runtime
+            .as_ref()
+            .ok_or_else(|| StorageError::Other("the database is closed".into()))?;
+        self.listening.call_once(|| {
+            let (config, tls) = (self.config.clone(), self.tls.clone());
+            let (me, watchers) = (self.instance.clone(), self.watchers.clone());
+            let name = self.name.clone();
+            runtime.spawn(listen(config, tls, me, watchers, name));
+        });
+        Ok(())
+    }
+}
+
+/// Wakes every watcher still there, and forgets the ones gone.
+fn wake_all(watchers: &Watchers) {
+    let live: Vec<Arc<dyn Fn() + Send + Sync>> = match watchers.lock() {
+        Ok(mut list) => {
+            list.retain(|w| w.strong_count() > 0);
+            list.iter().filter_map(std::sync::Weak::upgrade).collect()
+        }
+        Err(_) => return,
+    };
+    for wake in live {
+        wake();
+    }
+}
+
+/// Listens for other servers' feed writes on a connection of its own, for as long as the store
+/// lives; connects again after losing the connection (and wakes everyone then, since a
+/// notification may have been missed meanwhile).
+async fn listen(
+    config: tokio_postgres::Config,
+    tls: Option<MakeRustlsConnect>,
+    me: String,
+    watchers: Watchers,
+    name: String,
+) {
+    loop {
+        let followed = match &tls {
+            None => follow(config.connect(tokio_postgres::NoTls).await, &me, &watchers).await,
+            Some(tls) => follow(config.connect(tls.clone()).await, &me, &watchers).await,
+        };
+        if let Err(e) = followed {
+            tracing::warn!(db = %name, error = %e, "lost the connection that hears other servers' writes; connecting again");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Follows one listening connection until it ends.
+async fn follow<S, T>(
+    connected: Result<
+        (tokio_postgres::Client, tokio_postgres::Connection<S, T>),
+        tokio_postgres::Error,
+    >,
+    me: &str,
+    watchers: &Watchers,
+) -> Result<(), tokio_postgres::Error>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (client, mut connection) = connected?;
+    let listen = format!("LISTEN {FEED_CHANNEL}");
+    let mut listening = std::pin::pin!(client.batch_execute(&listen));
+    let mut listened = false;
+    loop {
+        tokio::select! {
+            done = &mut listening, if !listened => {
+                done?;
+                listened = true;
+                // Writes made while this connection was not listening.
+                wake_all(watchers);
+            }
+            message = std::future::poll_fn(|cx| connection.poll_message(cx)) => match message {
+                Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                    if n.payload() != me {
+                        wake_all(watchers);
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => return Ok(()),
+            },
+        }
     }
 }
 
@@ -416,8 +593,25 @@ mod tests {
     }
 
     #[test]
-    fn a_required_tls_connection_is_refused_plainly() {
-        let refused = Postgres::open("postgres://crm@127.0.0.1:1/crm?sslmode=require");
-        assert!(matches!(refused, Err(StorageError::Refused(m)) if m.contains("TLS")));
+    fn a_ca_file_that_holds_no_certificate_is_refused_plainly() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "not a certificate").unwrap();
+        let options = OpenOptions {
+            ca_file: Some(ca.clone()),
+        };
+        let url = "postgres://crm@127.0.0.1:1/crm?sslmode=require";
+        let refused = Postgres::open_with(url, &options);
+        assert!(
+            matches!(&refused, Err(StorageError::Refused(m)) if m.contains("ca.pem")),
+            "{:?}",
+            refused.err()
+        );
+        // Nothing to read is said as plainly.
+        let options = OpenOptions {
+            ca_file: Some(dir.path().join("missing.pem")),
+        };
+        let refused = Postgres::open_with(url, &options);
+        assert!(matches!(&refused, Err(StorageError::Refused(m)) if m.contains("missing.pem")));
     }
 }

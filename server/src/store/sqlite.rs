@@ -665,6 +665,14 @@ impl Database for Sqlite {
         copy_into(&conn, &self.path, to)?;
         Ok(())
     }
+
+    /// One server serves an SQLite file: there is no other server to hear from.
+    fn watch_other_servers(
+        &self,
+        _wake: std::sync::Weak<dyn Fn() + Send + Sync>,
+    ) -> Result<(), StorageError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -29,10 +29,12 @@ pub fn postgres_url() -> Option<String> {
         .filter(|u| !u.trim().is_empty())
 }
 
-/// A schema of its own on the tests' PostgreSQL server, dropped when the test ends.
+/// A schema of its own on the tests' PostgreSQL server, dropped when the test ends by the
+/// server that made it.
 struct Schema {
     url: String,
     name: String,
+    owned: bool,
 }
 
 /// Runs SQL on the tests' PostgreSQL server from a plain thread; each row's columns as text.
@@ -70,6 +72,16 @@ impl Schema {
         Schema {
             url: url.to_string(),
             name,
+            owned: true,
+        }
+    }
+
+    /// The same schema, for another server on the same database; not dropped by it.
+    fn shared(&self) -> Schema {
+        Schema {
+            url: self.url.clone(),
+            name: self.name.clone(),
+            owned: false,
         }
     }
 
@@ -82,6 +94,9 @@ impl Schema {
 
 impl Drop for Schema {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         admin_sql(
             &self.url,
             &format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name),
@@ -157,11 +172,22 @@ impl TestServer {
         self.schema.is_some()
     }
 
+    /// A second server on this one's PostgreSQL database, as a second instance behind a load
+    /// balancer is; None on SQLite, which one server serves. Drop it before this one.
+    pub fn start_beside(&self) -> Option<TestServer> {
+        let schema = self.schema.as_ref()?.shared();
+        Some(TestServer::start_in(Settings::default(), Some(schema)))
+    }
+
     fn start_on(settings: Settings, postgres_if_asked: bool) -> TestServer {
-        let dir = tempfile::tempdir().expect("temp dir");
         let schema = postgres_url()
             .filter(|_| postgres_if_asked)
             .map(|url| Schema::create(&url));
+        TestServer::start_in(settings, schema)
+    }
+
+    fn start_in(settings: Settings, schema: Option<Schema>) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
         let db = match &schema {
             Some(schema) => crm_server::open_postgres(&schema.database_url())
                 .expect("open the PostgreSQL database"),

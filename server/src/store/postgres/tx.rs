@@ -221,6 +221,8 @@ pub struct PgTx<'c> {
     feed_locked: Cell<bool>,
     /// Savepoints open, so nested ones get names of their own.
     depth: Cell<usize>,
+    /// Feed entries were written: other servers are told when this commits.
+    fed: Cell<bool>,
 }
 
 impl<'c> PgTx<'c> {
@@ -231,7 +233,13 @@ impl<'c> PgTx<'c> {
             pending: RefCell::new(Vec::new()),
             feed_locked: Cell::new(false),
             depth: Cell::new(0),
+            fed: Cell::new(false),
         }
+    }
+
+    /// Whether this transaction wrote to the change feed.
+    pub(super) fn fed(&self) -> bool {
+        self.fed.get()
     }
 
     pub(super) fn batch(&self, sql_text: &str) -> Result<(), StorageError> {
@@ -315,6 +323,7 @@ impl<'c> PgTx<'c> {
             "INSERT INTO changes (seq, entity, record_id, dropped) VALUES (nextval('changes_seq'), $1, $2, $3)",
             &[&entity, &change.id, &pad(&dropped)],
         )?;
+        self.fed.set(true);
         Ok(())
     }
 
@@ -329,6 +338,13 @@ impl<'c> PgTx<'c> {
         for change in &pending {
             self.write_change(change)?;
         }
+        Ok(())
+    }
+
+    /// Notifies `channel` with `payload` when this transaction commits (not at all if it rolls
+    /// back).
+    pub(super) fn notify(&self, channel: &str, payload: &str) -> Result<(), StorageError> {
+        self.query("SELECT pg_notify($1, $2)", &[&channel, &payload])?;
         Ok(())
     }
 
@@ -648,6 +664,7 @@ impl Tx for PgTx<'_> {
                 "INSERT INTO changes (seq, entity, record_id, dropped) VALUES (nextval('changes_seq'), $1, $2, '')",
                 &[&r.entity.name(), &id],
             )?;
+            self.fed.set(true);
             count += 1;
         }
         Ok(count)
