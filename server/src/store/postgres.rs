@@ -222,20 +222,29 @@ impl Postgres {
 
     /// A connection from the pool; opened on the store's runtime when none is idle.
     fn connection(&self) -> Result<deadpool_postgres::Object, StorageError> {
+        self.pooled()?.map_err(|e| pool_error(&self.name, e))
+    }
+
+    fn pooled(
+        &self,
+    ) -> Result<Result<deadpool_postgres::Object, deadpool_postgres::PoolError>, StorageError> {
         let runtime = self
             .runtime
             .as_ref()
             .ok_or_else(|| StorageError::Other("the database is closed".into()))?;
         let pool = self.pool.clone();
-        let got = wait(runtime.spawn(async move { pool.get().await }))
-            .map_err(|e| StorageError::Other(format!("the connection task failed: {e}")))?;
-        got.map_err(|e| pool_error(&self.name, e))
+        wait(runtime.spawn(async move { pool.get().await }))
+            .map_err(|e| StorageError::Other(format!("the connection task failed: {e}")))
     }
 
     /// Applies the migrations the database has not seen, each in its own transaction, under a
-    /// session lock so that servers starting together migrate once.
+    /// session lock so that servers starting together migrate once. The first connection: a
+    /// failure to make it is told as it is (unreachable, refused password, untrusted
+    /// certificate), not as a busy database.
     fn migrate(&self) -> Result<Vec<&'static str>, StorageError> {
-        let conn = self.connection()?;
+        let conn = self.pooled()?.map_err(|e| {
+            StorageError::Refused(format!("cannot connect to {}: {}", self.name, causes(&e)))
+        })?;
         let client: &tokio_postgres::Client = &conn;
         wait(client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]))?;
         let applied = migrate_locked(client);
@@ -349,6 +358,21 @@ fn pool_error(name: &str, e: deadpool_postgres::PoolError) -> StorageError {
     }
 }
 
+/// An error with the errors that caused it, for a person to read.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
+}
+
 /// PostgreSQL's failures in storage's words, as SQLite's are (`sqlite.rs`): the API layer maps
 /// them to answers (busy: try again; a unique key taken: a conflict) instead of a bare 500.
 impl From<tokio_postgres::Error> for StorageError {
@@ -361,7 +385,7 @@ impl From<tokio_postgres::Error> for StorageError {
             if e.code().is_none() && e.to_string().contains("connect") {
                 return StorageError::Busy;
             }
-            return StorageError::Other(e.to_string());
+            return StorageError::Other(causes(&e));
         };
         let code = db.code();
         if *code == SqlState::UNIQUE_VIOLATION {
