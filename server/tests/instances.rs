@@ -79,3 +79,24 @@ fn a_session_ended_on_one_server_is_refused_by_the_other() {
     assert_eq!(me(second.base_url()), 401);
     drop(second);
 }
+
+#[test]
+fn one_idempotency_key_sent_to_both_servers_at_once_writes_once() {
+    let first = TestServer::start();
+    let Some(second) = beside(&first) else {
+        return;
+    };
+    first.add_user("root", "admin", None);
+    let (one, two) = (first.login("root"), second.login("root"));
+    let body = json!({"name": "east"});
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| one.post_with_key("/teams", body.clone(), "same-key"));
+        let b = s.spawn(|| two.post_with_key("/teams", body.clone(), "same-key"));
+        (a.join().expect("first"), b.join().expect("second"))
+    });
+    // The same answer from both: the key's first answer, not a second team (or a 409 for
+    // its taken name).
+    assert_eq!(a.0, 201, "{}", a.1);
+    assert_eq!(a, b);
+    drop(second);
+}
