@@ -39,11 +39,31 @@ pub use tx::PgTx;
 
 /// Numbered migrations for PostgreSQL, embedded; applied in order, each once, like SQLite's
 /// (`sqlite::MIGRATIONS`). Never edit a released one.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_init",
-    include_str!("../../../migrations/postgres/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_level_settings",
+        include_str!("../../../migrations/postgres/0002_level_settings.sql"),
+    ),
+    (
+        3,
+        "0003_products_quotes",
+        include_str!("../../../migrations/postgres/0003_products_quotes.sql"),
+    ),
+    (
+        4,
+        "0004_customer_sort_key",
+        include_str!("../../../migrations/postgres/0004_customer_sort_key.sql"),
+    ),
+];
+
+/// Customers a sort-key fill reads and writes at once: one round trip each way per batch.
+const SORT_KEY_BATCH: i64 = 10_000;
 
 /// Connections the pool holds at most: the API's readers and its writer, the admin commands.
 pub const POOL_SIZE: usize = 24;
@@ -275,6 +295,9 @@ fn migrate_locked(client: &tokio_postgres::Client) -> Result<Vec<&'static str>, 
         wait(client.batch_execute("BEGIN"))?;
         let result = wait(async {
             client.batch_execute(text).await?;
+            if *name == "0004_customer_sort_key" {
+                fill_sort_keys(client).await?;
+            }
             client
                 .execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
@@ -286,12 +309,43 @@ fn migrate_locked(client: &tokio_postgres::Client) -> Result<Vec<&'static str>, 
             Ok(_) => wait(client.batch_execute("COMMIT"))?,
             Err(e) => {
                 let _ = wait(client.batch_execute("ROLLBACK"));
-                return Err(StorageError::Other(format!("migration {name} failed: {e}")));
+                return Err(StorageError::Other(format!("migration {name} failed: {}", causes(&e))));
             }
         }
         applied.push(*name);
     }
     Ok(applied)
+}
+
+/// Gives every customer stored before the sort key its `sort_name`, as SQLite's migration does
+/// with `crm_sort_key`: the key is Rust's (`crate::pinyin::sort_key`), so it is made here and
+/// written back a batch at a time, inside the migration's transaction.
+async fn fill_sort_keys(client: &tokio_postgres::Client) -> Result<(), tokio_postgres::Error> {
+    let mut after = String::new();
+    loop {
+        let rows = client
+            .query(
+                "SELECT id, name FROM customers WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &SORT_KEY_BATCH],
+            )
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.try_get(0)?;
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut keys = Vec::with_capacity(rows.len());
+        for row in &rows {
+            ids.push(row.try_get::<_, String>(0)?);
+            keys.push(crate::pinyin::sort_key(row.try_get::<_, &str>(1)?));
+        }
+        client
+            .execute(
+                "UPDATE customers SET sort_name = k.key FROM unnest($1::text[], $2::text[]) AS k(id, key) WHERE customers.id = k.id",
+                &[&ids, &keys],
+            )
+            .await?;
+    }
 }
 
 /// [`describe`] of a URL, for messages.

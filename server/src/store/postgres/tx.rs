@@ -15,7 +15,7 @@ use crate::access::{Actor, Role};
 use crate::schema::{Entity, Kind, SYSTEM_FIELDS};
 use crate::store::{
     AuditEntry, Change, Credentials, Hidden, IDEMPOTENCY_HOURS, IDEMPOTENCY_PRUNE_EVERY,
-    IdempotentAnswer, ListQuery, Record, StorageError, Stored, Tx, hidden_columns,
+    IdempotentAnswer, ListQuery, Record, SORT_KEY, StorageError, Stored, Tx, hidden_columns,
 };
 use crate::validate::format_time;
 
@@ -435,7 +435,9 @@ impl Tx for PgTx<'_> {
                 .collect();
             text.push_str(&format!(" AND ({})", ors.join(" OR ")));
         }
-        let sort = query.sort;
+        // Names in pinyin order, through the key's index, as SQLite's `sort_column` does.
+        let keyed = query.sort == "name" && hidden_columns(entity).contains(&SORT_KEY);
+        let sort = if keyed { SORT_KEY } else { query.sort };
         // SQLite puts NULLs first in ascending order; so does this.
         let (cmp, order) = if query.descending {
             ("<", "DESC NULLS LAST")
@@ -443,7 +445,10 @@ impl Tx for PgTx<'_> {
             (">", "ASC NULLS FIRST")
         };
         if let Some((value, id)) = &query.after {
-            args.push(param(column_named(entity, sort), Some(value))?);
+            args.push(match value.as_str() {
+                Some(name) if keyed => Box::new(crate::pinyin::sort_key(name)),
+                _ => param(column_named(entity, sort), Some(value))?,
+            });
             args.push(Box::new(id.clone()));
             text.push_str(&format!(
                 " AND ({sort}, id) {cmp} (${}, ${})",
