@@ -6,8 +6,9 @@ mod common;
 
 use std::io::Write;
 
-use common::{TestServer, postgres_url};
+use common::{Schema, TestServer, postgres_url};
 use crm_server::schema::{Entity, SYSTEM_FIELDS};
+use crm_server::store::postgres::MIGRATIONS;
 
 #[test]
 fn migrated_tables_hold_every_descriptor_column() {
@@ -71,4 +72,55 @@ fn migrated_tables_hold_every_descriptor_column() {
             );
         }
     }
+}
+
+/// A database made before the pinyin sort key (migration 4), customers in it: migrating gives
+/// each its key, as SQLite's migration does, so lists by name keep them in pinyin order.
+#[test]
+fn customers_stored_before_the_sort_key_get_theirs() {
+    let Some(url) = postgres_url() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: CRM_TEST_PG is not set: the PostgreSQL sort-key migration check is skipped"
+        );
+        return;
+    };
+    let schema = Schema::create(&url);
+    let mut before = String::from(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);",
+    );
+    let (earlier, _) = MIGRATIONS.split_at(
+        MIGRATIONS
+            .iter()
+            .position(|m| m.1 == "0004_customer_sort_key")
+            .expect("the sort-key migration"),
+    );
+    for (version, name, text) in earlier {
+        before.push_str(text);
+        before.push_str(&format!(
+            "\nINSERT INTO schema_migrations VALUES ({version}, '{name}', '');"
+        ));
+    }
+    before.push_str(
+        "INSERT INTO customers (id, version, created_at, updated_at, code, name) VALUES
+         ('a', 1, '', '', 'C000001', '长城'), ('b', 1, '', '', 'C000002', 'Baidu'),
+         ('c', 1, '', '', 'C000003', '阿里巴巴'), ('d', 1, '', '', 'C000004', 'zeta');",
+    );
+    schema.sql(&before);
+    drop(crm_server::open_postgres(&schema.database_url()).expect("migrate"));
+    let rows = schema.sql("SELECT name, sort_name FROM customers ORDER BY code");
+    for row in &rows {
+        let name = row[0].as_deref().unwrap();
+        assert_eq!(
+            row[1].as_deref(),
+            Some(crm_server::pinyin::sort_key(name).as_str()),
+            "{name}"
+        );
+    }
+    let order: Vec<String> = schema
+        .sql("SELECT name FROM customers ORDER BY sort_name, id")
+        .into_iter()
+        .map(|r| r[0].clone().unwrap())
+        .collect();
+    assert_eq!(order, ["阿里巴巴", "Baidu", "长城", "zeta"]);
 }

@@ -309,7 +309,10 @@ fn migrate_locked(client: &tokio_postgres::Client) -> Result<Vec<&'static str>, 
             Ok(_) => wait(client.batch_execute("COMMIT"))?,
             Err(e) => {
                 let _ = wait(client.batch_execute("ROLLBACK"));
-                return Err(StorageError::Other(format!("migration {name} failed: {}", causes(&e))));
+                return Err(StorageError::Other(format!(
+                    "migration {name} failed: {}",
+                    causes(&e)
+                )));
             }
         }
         applied.push(*name);

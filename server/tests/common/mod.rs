@@ -31,7 +31,7 @@ pub fn postgres_url() -> Option<String> {
 
 /// A schema of its own on the tests' PostgreSQL server, dropped when the test ends by the
 /// server that made it.
-struct Schema {
+pub struct Schema {
     url: String,
     name: String,
     owned: bool,
@@ -66,7 +66,7 @@ fn admin_sql(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
 }
 
 impl Schema {
-    fn create(url: &str) -> Schema {
+    pub fn create(url: &str) -> Schema {
         let name = format!("crm_test_{}", uuid::Uuid::new_v4().simple());
         admin_sql(url, &format!("CREATE SCHEMA {name}"));
         Schema {
@@ -85,8 +85,16 @@ impl Schema {
         }
     }
 
+    /// Rows of SQL run in this schema, each column as text.
+    pub fn sql(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        admin_sql(
+            &self.url,
+            &format!("SET search_path TO {}; {sql}", self.name),
+        )
+    }
+
     /// The server's address, with this schema first on its search path.
-    fn database_url(&self) -> String {
+    pub fn database_url(&self) -> String {
         let join = if self.url.contains('?') { '&' } else { '?' };
         format!("{}{join}options=-c%20search_path%3D{}", self.url, self.name)
     }
