@@ -1,4 +1,4 @@
-//! The crm server: the CRM domain over HTTP on SQLite. The library also owns the API's wire
+//! The crm server: the CRM domain over HTTP on SQLite (or PostgreSQL). The library also owns the API's wire
 //! shapes, so the terminal client parses exactly what the server sends.
 
 pub mod access;
@@ -57,6 +57,22 @@ pub fn open_sqlite_with(
     options: store::sqlite::OpenOptions,
 ) -> Result<Arc<dyn Database>, ApiError> {
     let db: Arc<dyn Database> = Arc::new(store::sqlite::Sqlite::open_with(path, options)?);
+    ensure_stages(db.as_ref())?;
+    Ok(db)
+}
+
+/// Opens the PostgreSQL database at `url` (`postgres://…`), migrating it, and fills in the
+/// default pipeline stages when there are none.
+pub fn open_postgres(url: &str) -> Result<Arc<dyn Database>, ApiError> {
+    open_postgres_with(url, &store::postgres::OpenOptions::default())
+}
+
+/// [`open_postgres`] with options (a private CA for TLS to the database).
+pub fn open_postgres_with(
+    url: &str,
+    options: &store::postgres::OpenOptions,
+) -> Result<Arc<dyn Database>, ApiError> {
+    let db: Arc<dyn Database> = Arc::new(store::postgres::Postgres::open_with(url, options)?);
     ensure_stages(db.as_ref())?;
     Ok(db)
 }

@@ -15,9 +15,14 @@ use serde_json::{Value, json};
 #[derive(Parser)]
 #[command(name = "crm-server", version, about = "The crm multi-user server")]
 struct Cli {
-    /// The SQLite database file [default: server.db in the platform data directory]
+    /// The SQLite database file [default: server.db in the platform data directory], or a
+    /// PostgreSQL database as postgres://USER@HOST:PORT/DATABASE
     #[arg(long, global = true, env = "CRM_DB")]
     db: Option<PathBuf>,
+    /// PEM certificates of the private CA that signed the PostgreSQL server's certificate (TLS
+    /// to the database; public CAs are trusted already)
+    #[arg(long, global = true, env = "CRM_DB_CA_FILE")]
+    db_ca_file: Option<PathBuf>,
     /// Skip the check of every page at start (`PRAGMA quick_check`), for very large databases;
     /// `crm-server check` runs the full check any time.
     #[arg(long, global = true, env = "CRM_SKIP_CHECK")]
@@ -191,27 +196,78 @@ async fn shutdown_signal() {
 fn main() -> Result<()> {
     crm_server::log::init();
     let cli = Cli::parse();
-    let path = match cli.db {
-        Some(p) => p,
-        None => default_db()?,
+    let postgres = cli
+        .db
+        .as_deref()
+        .and_then(|p| p.to_str())
+        .filter(|db| store::postgres::is_url(db))
+        .map(String::from);
+    let (db, name) = match postgres {
+        Some(url) => open_postgres(&cli, &url)?,
+        None => {
+            let path = match cli.db.clone() {
+                Some(p) => p,
+                None => default_db()?,
+            };
+            match open_sqlite(&cli, &path)? {
+                Some(db) => (db, path.display().to_string()),
+                None => return Ok(()),
+            }
+        }
     };
+    run(cli.command, db, &name)
+}
+
+/// The PostgreSQL database at `url`; the commands that work on an SQLite file say what to use
+/// instead.
+fn open_postgres(cli: &Cli, url: &str) -> Result<(std::sync::Arc<dyn store::Database>, String)> {
+    match &cli.command {
+        Command::Check => bail!(
+            "crm-server check reads an SQLite file; on PostgreSQL check with its own tools (pg_amcheck)"
+        ),
+        Command::Restore { .. } => bail!(
+            "crm-server restore replaces an SQLite file; on PostgreSQL restore a pg_dump with pg_restore"
+        ),
+        Command::Serve {
+            backup_dir: Some(_),
+            ..
+        } => bail!(
+            "--backup-dir copies an SQLite file; on PostgreSQL schedule pg_dump (or archive with pg_basebackup) instead"
+        ),
+        _ => {}
+    }
+    let options = store::postgres::OpenOptions {
+        ca_file: cli.db_ca_file.clone(),
+    };
+    let db = crm_server::open_postgres_with(url, &options)
+        .context("cannot open the PostgreSQL database")?;
+    let name = store::postgres::describe_url(url);
+    Ok((db, name))
+}
+
+/// The SQLite database at `path`, checked first; None when the command was done on the file
+/// itself (check, restore).
+fn open_sqlite(
+    cli: &Cli,
+    path: &std::path::Path,
+) -> Result<Option<std::sync::Arc<dyn store::Database>>> {
     match &cli.command {
         Command::Check => {
-            let version = sqlite::check_file(&path, sqlite::Check::Full)?;
+            let version = sqlite::check_file(path, sqlite::Check::Full)?;
             println!(
                 "{} is sound (integrity_check ok, schema version {version})",
                 path.display()
             );
-            return Ok(());
+            return Ok(None);
         }
         Command::Restore { file, force } => {
-            let version = sqlite::restore(file, &path, *force)?;
+            let version = sqlite::restore(file, path, *force)?;
             println!(
                 "restored {} from {} (schema version {version})",
                 path.display(),
                 file.display()
             );
-            return Ok(());
+            return Ok(None);
         }
         _ => {}
     }
@@ -220,8 +276,8 @@ fn main() -> Result<()> {
     } else {
         sqlite::Check::Quick
     };
-    if check_header_exists(&path)? {
-        sqlite::check_file(&path, check)?;
+    if check_header_exists(path)? {
+        sqlite::check_file(path, check)?;
     }
     let options = sqlite::OpenOptions {
         synchronous: match cli.synchronous.as_str() {
@@ -229,10 +285,16 @@ fn main() -> Result<()> {
             _ => sqlite::Synchronous::Full,
         },
     };
-    let db = crm_server::open_sqlite_with(&path, options)
+    let db = crm_server::open_sqlite_with(path, options)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
+    Ok(Some(db))
+}
+
+/// Runs a command on the open database; `name` says which database in messages (never a
+/// password).
+fn run(command: Command, db: std::sync::Arc<dyn store::Database>, name: &str) -> Result<()> {
     let system = system_actor();
-    match cli.command {
+    match command {
         Command::Check | Command::Restore { .. } => {}
         Command::Serve {
             listen,
@@ -273,13 +335,13 @@ fn main() -> Result<()> {
                     tracing::info!(dir = %schedule.dir.display(), every = ?schedule.every, keep, "scheduled backups");
                     tokio::spawn(crm_server::backups::run(db.clone(), schedule));
                 }
-                tracing::info!(addr = %listener.local_addr()?, scheme, db = %path.display(), "serving");
+                tracing::info!(addr = %listener.local_addr()?, scheme, db = %name, "serving");
                 crm_server::serve(listener, db, settings, shutdown_signal()).await?;
                 anyhow::Ok(())
             })?;
         }
         Command::Migrate => {
-            eprintln!("{} is at the newest schema", path.display());
+            eprintln!("{name} is at the newest schema");
         }
         Command::User(UserCommand::Add {
             username,
@@ -397,7 +459,7 @@ fn main() -> Result<()> {
         }
         Command::Backup { file } => {
             db.backup(&file)?;
-            eprintln!("backed up {} to {}", path.display(), file.display());
+            eprintln!("backed up {name} to {}", file.display());
         }
     }
     Ok(())

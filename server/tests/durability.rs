@@ -136,7 +136,7 @@ fn populate(admin: &Client, server: &TestServer) {
 
 #[test]
 fn an_online_backup_equals_the_live_database() {
-    let server = TestServer::start();
+    let server = TestServer::start_sqlite();
     let admin = server.user("root", "admin", None);
     populate(&admin, &server);
     let live = server.db();
@@ -190,7 +190,7 @@ fn an_online_backup_equals_the_live_database() {
 
 #[test]
 fn a_backup_during_writes_is_a_consistent_snapshot() {
-    let server = TestServer::start();
+    let server = TestServer::start_sqlite();
     let admin = server.user("root", "admin", None);
     let live = server.db();
     let copy = server.dir().join("during.db");

@@ -38,13 +38,11 @@ fn sign_in(
 }
 
 fn failed_sign_ins_audited(server: &TestServer) -> i64 {
-    let conn = rusqlite::Connection::open(server.db_path()).expect("open the database");
-    conn.query_row(
-        "SELECT count(*) FROM audit WHERE action = 'login_failed'",
-        [],
-        |r| r.get(0),
-    )
-    .expect("count the audit rows")
+    let rows = server.query_text("SELECT count(*) FROM audit WHERE action = 'login_failed'");
+    rows[0][0]
+        .as_deref()
+        .and_then(|n| n.parse().ok())
+        .expect("count the audit rows")
 }
 
 #[test]
@@ -220,7 +218,8 @@ fn a_connection_sending_half_a_header_is_closed() {
 
 #[test]
 fn health_is_not_ready_while_the_database_cannot_be_written() {
-    let server = TestServer::start();
+    // SQLite's write lock, taken by another process.
+    let server = TestServer::start_sqlite();
     assert_eq!(server.anonymous().get("/health").0, 200);
     // Another process holds the write lock: no write can commit.
     let other = rusqlite::Connection::open(server.db_path()).expect("open the database");

@@ -608,18 +608,12 @@ fn the_audit_trail_records_writes_and_sign_ins() {
         json!({"username": "bob", "password": "not his password"}),
     );
     assert_eq!(status, 401);
-    let conn = rusqlite::Connection::open_with_flags(
-        w.server.db_path(),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let failed: Vec<(Option<String>, String)> = conn
-        .prepare("SELECT actor_id, changes FROM audit WHERE action = 'login_failed'")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let failed: Vec<(Option<String>, String)> = w
+        .server
+        .query_text("SELECT actor_id, changes FROM audit WHERE action = 'login_failed'")
+        .into_iter()
+        .map(|row| (row[0].clone(), row[1].clone().unwrap_or_default()))
+        .collect();
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(failed[0].0.as_deref(), Some(bob_id.as_str()));
     let changes: Value = serde_json::from_str(&failed[0].1).unwrap();

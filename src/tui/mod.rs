@@ -49,7 +49,8 @@ pub use action::{Action, Effect, Pane};
 pub use app::App;
 pub use data::DataSource;
 use data::{
-    CountQuery, DataError, OpenReader, Record, ReminderQuery, Reminders, WriteError, newest_per_slot,
+    CountQuery, DataError, OpenReader, Record, ReminderQuery, Reminders, WriteError,
+    newest_per_slot,
 };
 pub use replica_source::ReplicaSource;
 use work::{Loaded, Read};

@@ -15,7 +15,8 @@ use super::screen::{Place, Screen};
 /// A view opened on top of a pane.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Opened {
-    Customer(Customer360),
+    /// Boxed: the 360 holds far more than the other views, and a history holds many steps.
+    Customer(Box<Customer360>),
     Ticket(TicketView),
     List(RecordList),
     Record(RecordView),
@@ -28,9 +29,11 @@ impl Opened {
         match place {
             Place::Pane(_) => None,
             Place::Customer { id, inbound } => {
-                Some(Opened::Customer(Customer360::new(&id, inbound)))
+                Some(Opened::Customer(Box::new(Customer360::new(&id, inbound))))
             }
-            Place::Call { id, pop } => Some(Opened::Customer(Customer360::popped(&id, pop))),
+            Place::Call { id, pop } => {
+                Some(Opened::Customer(Box::new(Customer360::popped(&id, pop))))
+            }
             Place::Ticket(id) => Some(Opened::Ticket(TicketView::new(&id))),
             Place::Reminders => Some(Opened::Reminders(RemindersView::new())),
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
@@ -41,7 +44,7 @@ impl Opened {
 
     pub fn screen(&self) -> &dyn Screen {
         match self {
-            Opened::Customer(s) => s,
+            Opened::Customer(s) => s.as_ref(),
             Opened::Ticket(s) => s,
             Opened::List(s) => s,
             Opened::Record(s) => s,
@@ -52,7 +55,7 @@ impl Opened {
 
     pub fn screen_mut(&mut self) -> &mut dyn Screen {
         match self {
-            Opened::Customer(s) => s,
+            Opened::Customer(s) => s.as_mut(),
             Opened::Ticket(s) => s,
             Opened::List(s) => s,
             Opened::Record(s) => s,

@@ -90,7 +90,10 @@ impl Default for Settings {
 struct Inner {
     db: Arc<dyn Database>,
     /// Bumped after every committed write, to wake long-polls.
-    writes: watch::Sender<u64>,
+    writes: Arc<watch::Sender<u64>>,
+    /// Bumps `writes` when another server on the same database commits; the store holds it
+    /// weakly, so it goes with this state.
+    _others_wrote: Arc<dyn Fn() + Send + Sync>,
     /// Set when the server begins to stop: long-polls answer at once instead of holding the
     /// shutdown for their whole wait.
     stopping: watch::Sender<bool>,
@@ -115,11 +118,17 @@ fn reader_threads() -> usize {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
-    /// Fails only when the writer thread cannot be started.
+    /// Fails only when the writer thread cannot be started, or the database cannot be watched
+    /// for other servers' writes.
     pub fn new(db: Arc<dyn Database>, settings: Settings) -> Result<AppState, ApiError> {
-        let (writes, _) = watch::channel(0);
+        let writes = Arc::new(watch::channel(0u64).0);
         let (stopping, _) = watch::channel(false);
+        let bump = writes.clone();
+        let others_wrote: Arc<dyn Fn() + Send + Sync> =
+            Arc::new(move || bump.send_modify(|n| *n = n.wrapping_add(1)));
+        db.watch_other_servers(Arc::downgrade(&others_wrote))?;
         Ok(AppState(Arc::new(Inner {
+            _others_wrote: others_wrote,
             stopping,
             writer: Writer::start(db.clone())?,
             readers: Readers::start(db.clone(), reader_threads())?,

@@ -1,10 +1,11 @@
 //! The storage boundary. The domain rules (server/src/service.rs) are written against [`Tx`], a
 //! narrow set of record-level primitives, and [`Database`] hands out read and write transactions.
-//! SQLite implements both (the embedded default); a PostgreSQL backend implements the same traits
-//! without touching the routes or the rules.
+//! SQLite implements both (the embedded default, `sqlite.rs`); PostgreSQL implements the same
+//! traits (`postgres.rs`) without touching the routes or the rules.
 
 pub mod columns;
 mod error;
+pub mod postgres;
 pub mod sqlite;
 
 use std::collections::BTreeSet;
@@ -28,6 +29,24 @@ pub struct Stored {
 
 /// Columns that are not part of the wire record: password hashes, duplicate-check keys.
 pub type Hidden = Vec<(&'static str, Option<String>)>;
+
+/// Columns beside an entity's fields that the store fills but never sends.
+pub(crate) fn hidden_columns(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Customers => &["name_key", "phone_key", "email_key", SORT_KEY],
+        _ => &[],
+    }
+}
+
+/// The hidden column a list sorted by `name` is ordered by, where an entity has one: the name's
+/// pinyin sort key (`crate::pinyin::sort_key`), stored by the service and the seeder.
+pub(crate) const SORT_KEY: &str = "sort_name";
+
+/// How long a write's Idempotency-Key is remembered: long enough for any client's retries.
+pub(crate) const IDEMPOTENCY_HOURS: i64 = 24;
+
+/// Keys are forgotten in passing, once every this many remembered answers.
+pub(crate) const IDEMPOTENCY_PRUNE_EVERY: u64 = 256;
 
 /// A list request after parsing: equality filters, a text search, one sort key, a cursor.
 #[derive(Debug, Clone, Default)]
@@ -121,13 +140,14 @@ pub trait Tx {
     fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, StorageError>;
 
     /// Moves the record to the head of the change feed; `dropped` lists principals that lost
-    /// sight of it. Returns the new sequence number.
+    /// sight of it. The position is the backend's to choose, by the time the transaction
+    /// commits: one a reader can never have passed (PostgreSQL assigns it at commit).
     fn record_change(
         &self,
         entity: Entity,
         id: &str,
         dropped: &BTreeSet<String>,
-    ) -> Result<i64, StorageError>;
+    ) -> Result<(), StorageError>;
     /// Changes after `since`, in order, that concern a viewer holding these principals (None: an
     /// admin, who sees everything).
     fn changes(
@@ -263,6 +283,13 @@ pub trait Database: Send + Sync + 'static {
     ) -> Result<(), StorageError>;
     /// A consistent copy of the live database, taken while serving.
     fn backup(&self, to: &Path) -> Result<(), StorageError>;
+    /// Calls `wake` after another server commits to the change feed of the same database, so
+    /// this one's long-polls answer at once (the API wakes them for its own writes); `wake` is
+    /// held weakly, for as long as the caller keeps it.
+    fn watch_other_servers(
+        &self,
+        wake: std::sync::Weak<dyn Fn() + Send + Sync>,
+    ) -> Result<(), StorageError>;
 }
 
 /// Runs `f` in a read transaction and returns its value, or its own error.

@@ -717,12 +717,20 @@ impl Database for Sqlite {
         copy_into(&conn, &self.path, to)?;
         Ok(())
     }
+
+    /// One server serves an SQLite file: there is no other server to hear from.
+    fn watch_other_servers(
+        &self,
+        _wake: std::sync::Weak<dyn Fn() + Send + Sync>,
+    ) -> Result<(), StorageError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::tx::{IDEMPOTENCY_HOURS, hidden_columns};
     use super::*;
+    use crate::store::{IDEMPOTENCY_HOURS, hidden_columns};
 
     #[test]
     fn phone_keys_stored_before_migration_3_are_made_again() {

@@ -1,5 +1,7 @@
-//! The fixture of the integration tests: the real server on 127.0.0.1:0 over a fresh SQLite
-//! database in a temporary directory, and a small blocking HTTP client that speaks its JSON.
+//! The fixture of the integration tests: the real server on 127.0.0.1:0 over a fresh database,
+//! and a small blocking HTTP client that speaks its JSON. The database is SQLite in a temporary
+//! directory, or, when `CRM_TEST_PG` names a PostgreSQL server (`postgres://USER@HOST:PORT/DB`),
+//! a fresh schema there, dropped after the test: the same tests run on both backends.
 
 #![allow(dead_code)] // Each test binary uses a different part of the fixture.
 
@@ -20,9 +22,101 @@ use serde_json::{Map, Value, json};
 /// Every user the fixture makes has this password.
 pub const PASSWORD: &str = "correct-horse-battery";
 
+/// The PostgreSQL server the tests run on, if any.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("CRM_TEST_PG")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+/// A schema of its own on the tests' PostgreSQL server, dropped when the test ends by the
+/// server that made it.
+pub struct Schema {
+    url: String,
+    name: String,
+    owned: bool,
+}
+
+/// Runs SQL on the tests' PostgreSQL server from a plain thread; each row's columns as text.
+fn admin_sql(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect to CRM_TEST_PG");
+        let task = tokio::spawn(connection);
+        let messages = client.simple_query(sql).await.expect("run SQL");
+        drop(client);
+        let _ = task.await;
+        messages
+            .iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|i| row.get(i).map(String::from))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+impl Schema {
+    pub fn create(url: &str) -> Schema {
+        let name = format!("crm_test_{}", uuid::Uuid::new_v4().simple());
+        admin_sql(url, &format!("CREATE SCHEMA {name}"));
+        Schema {
+            url: url.to_string(),
+            name,
+            owned: true,
+        }
+    }
+
+    /// The same schema, for another server on the same database; not dropped by it.
+    fn shared(&self) -> Schema {
+        Schema {
+            url: self.url.clone(),
+            name: self.name.clone(),
+            owned: false,
+        }
+    }
+
+    /// Rows of SQL run in this schema, each column as text.
+    pub fn sql(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        admin_sql(
+            &self.url,
+            &format!("SET search_path TO {}; {sql}", self.name),
+        )
+    }
+
+    /// The server's address, with this schema first on its search path.
+    pub fn database_url(&self) -> String {
+        let join = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{join}options=-c%20search_path%3D{}", self.url, self.name)
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
+        admin_sql(
+            &self.url,
+            &format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name),
+        );
+    }
+}
+
 pub struct TestServer {
     addr: SocketAddr,
     db: Arc<dyn Database>,
+    /// The PostgreSQL schema the test runs in; dropped after the server.
+    schema: Option<Schema>,
     stop: Option<tokio::sync::watch::Sender<bool>>,
     thread: Option<JoinHandle<()>>,
     /// Dropped last, after the server and the database handle are gone.
@@ -34,9 +128,79 @@ impl TestServer {
         TestServer::start_with(Settings::default())
     }
 
+    /// A server on SQLite whatever `CRM_TEST_PG` says: for tests of what only an SQLite file
+    /// has (its file, its lock, its online backup).
+    pub fn start_sqlite() -> TestServer {
+        TestServer::start_on(Settings::default(), false)
+    }
+
     pub fn start_with(settings: Settings) -> TestServer {
+        TestServer::start_on(settings, true)
+    }
+
+    /// Rows of a query run straight on the database, behind the server's back (SQL both SQLite
+    /// and PostgreSQL read alike), each column as text.
+    pub fn query_text(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        if let Some(schema) = &self.schema {
+            return admin_sql(
+                &schema.url,
+                &format!("SET search_path TO {}; {sql}", schema.name),
+            );
+        }
+        let conn = rusqlite::Connection::open_with_flags(
+            self.db_path(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open the database");
+        let mut statement = conn.prepare(sql).expect("prepare");
+        let columns = statement.column_count();
+        statement
+            .query_map([], |row| {
+                (0..columns)
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => None,
+                            rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+                            rusqlite::types::ValueRef::Real(f) => Some(f.to_string()),
+                            rusqlite::types::ValueRef::Text(t)
+                            | rusqlite::types::ValueRef::Blob(t) => {
+                                Some(String::from_utf8_lossy(t).into_owned())
+                            }
+                        })
+                    })
+                    .collect()
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("read rows")
+    }
+
+    /// Whether this server runs on PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.schema.is_some()
+    }
+
+    /// A second server on this one's PostgreSQL database, as a second instance behind a load
+    /// balancer is; None on SQLite, which one server serves. Drop it before this one.
+    pub fn start_beside(&self) -> Option<TestServer> {
+        let schema = self.schema.as_ref()?.shared();
+        Some(TestServer::start_in(Settings::default(), Some(schema)))
+    }
+
+    fn start_on(settings: Settings, postgres_if_asked: bool) -> TestServer {
+        let schema = postgres_url()
+            .filter(|_| postgres_if_asked)
+            .map(|url| Schema::create(&url));
+        TestServer::start_in(settings, schema)
+    }
+
+    fn start_in(settings: Settings, schema: Option<Schema>) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = crm_server::open_sqlite(&dir.path().join("crm.db")).expect("open the database");
+        let db = match &schema {
+            Some(schema) => crm_server::open_postgres(&schema.database_url())
+                .expect("open the PostgreSQL database"),
+            None => crm_server::open_sqlite(&dir.path().join("crm.db")).expect("open the database"),
+        };
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         std_listener
             .set_nonblocking(true)
@@ -72,6 +236,7 @@ impl TestServer {
         TestServer {
             addr,
             db,
+            schema,
             stop: Some(stop),
             thread: Some(thread),
             dir,
@@ -90,7 +255,9 @@ impl TestServer {
         self.dir.path()
     }
 
+    /// The SQLite file (a server from [`TestServer::start_sqlite`]).
     pub fn db_path(&self) -> PathBuf {
+        assert!(!self.on_postgres(), "db_path of a server on PostgreSQL");
         self.dir.path().join("crm.db")
     }
 

@@ -3,17 +3,9 @@
 //! seed or a first load uses.
 
 use super::*;
-/// How long a write's Idempotency-Key is remembered: long enough for any client's retries.
-pub(super) const IDEMPOTENCY_HOURS: i64 = 24;
-
-/// Keys are forgotten in passing, once every this many remembered answers.
-const IDEMPOTENCY_PRUNE_EVERY: u64 = 256;
+use crate::store::{IDEMPOTENCY_HOURS, IDEMPOTENCY_PRUNE_EVERY, SORT_KEY, hidden_columns};
 
 static ANSWERS_REMEMBERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// The hidden column a list sorted by `name` is ordered by, where an entity has one: the name's
-/// pinyin sort key (`crate::pinyin::sort_key`), stored by the service and the seeder.
-pub(crate) const SORT_KEY: &str = "sort_name";
 
 /// The column a list sorted by `sort` is ordered by, and the value a cursor's sort value is
 /// compared as there.
@@ -29,14 +21,6 @@ fn sort_column(
         _ => to_sql(v),
     });
     (column, value)
-}
-
-/// Columns beside an entity's fields that the store fills but never sends.
-pub(super) fn hidden_columns(entity: Entity) -> &'static [&'static str] {
-    match entity {
-        Entity::Customers => &["name_key", "phone_key", "email_key", SORT_KEY],
-        _ => &[],
-    }
 }
 
 struct EntitySql {
@@ -490,7 +474,7 @@ impl Tx for SqliteTx<'_> {
         entity: Entity,
         id: &str,
         dropped: &BTreeSet<String>,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<(), StorageError> {
         let old: Option<String> = self
             .0
             .prepare_cached("SELECT dropped FROM changes WHERE entity = ?1 AND record_id = ?2")?
@@ -506,7 +490,7 @@ impl Tx for SqliteTx<'_> {
         self.0
             .prepare_cached("INSERT INTO changes (entity, record_id, dropped) VALUES (?1, ?2, ?3)")?
             .execute(params![entity.name(), id, pad(&all_dropped)])?;
-        Ok(self.0.last_insert_rowid())
+        Ok(())
     }
 
     fn changes(

@@ -1,0 +1,978 @@
+//! One transaction of the PostgreSQL backend: `PgTx`, the record-level primitives of `Tx` in
+//! PostgreSQL's SQL, as `sqlite/tx.rs` holds them for SQLite: rows, read sets, the change feed
+//! (kept aside and written at the end under the feed lock), idempotent answers, audit.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use serde_json::{Map, Value};
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+use super::{FEED_LOCK, wait};
+use crate::access::{Actor, Role};
+use crate::schema::{Entity, Kind, SYSTEM_FIELDS};
+use crate::store::{
+    AuditEntry, Change, Credentials, Hidden, IDEMPOTENCY_HOURS, IDEMPOTENCY_PRUNE_EVERY,
+    IdempotentAnswer, ListQuery, Record, SORT_KEY, StorageError, Stored, Tx, hidden_columns,
+};
+use crate::validate::format_time;
+
+static ANSWERS_REMEMBERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A bound parameter: each column's value as its PostgreSQL type takes it.
+type Param = Box<dyn ToSql + Sync + Send>;
+
+/// How a column is stored: the SQLite schema's affinities, made strict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Text,
+    /// JSON text (tags, lists of ids, extension maps), read back as JSON.
+    Json,
+    Int,
+    Bool,
+}
+
+fn column_of(kind: Kind) -> Column {
+    match kind {
+        Kind::Bool => Column::Bool,
+        Kind::Int(..) | Kind::Money => Column::Int,
+        Kind::Tags | Kind::Refs(_) | Kind::Map => Column::Json,
+        Kind::Text(_) | Kind::Enum(_) | Kind::Ref(_) | Kind::Date | Kind::Time => Column::Text,
+    }
+}
+
+/// The column of a field or system field of `entity` (filters and sorts name either).
+fn column_named(entity: Entity, name: &str) -> Column {
+    match (name, entity.field(name)) {
+        (_, Some(field)) => column_of(field.kind),
+        ("version", None) => Column::Int,
+        ("deleted", None) => Column::Bool,
+        _ => Column::Text,
+    }
+}
+
+/// A record's value as its column takes it. Validation has already checked the value's shape,
+/// so a mismatch here is a bug, told rather than stored as something else.
+fn param(column: Column, value: Option<&Value>) -> Result<Param, StorageError> {
+    let value = value.unwrap_or(&Value::Null);
+    let mismatch = || StorageError::Other(format!("{value} does not fit a {column:?} column"));
+    Ok(match (column, value) {
+        (Column::Bool, Value::Null) => Box::new(None::<bool>),
+        (Column::Bool, Value::Bool(b)) => Box::new(Some(*b)),
+        (Column::Bool, Value::Number(n)) => Box::new(Some(n.as_i64().ok_or_else(mismatch)? != 0)),
+        (Column::Int, Value::Null) => Box::new(None::<i64>),
+        (Column::Int, Value::Number(n)) => Box::new(Some(n.as_i64().ok_or_else(mismatch)?)),
+        (Column::Int, Value::Bool(b)) => Box::new(Some(i64::from(*b))),
+        (Column::Text | Column::Json, Value::Null) => Box::new(None::<String>),
+        (Column::Text | Column::Json, Value::String(s)) => Box::new(Some(s.clone())),
+        (Column::Text | Column::Json, other) => Box::new(Some(other.to_string())),
+        _ => return Err(mismatch()),
+    })
+}
+
+/// A column of a row as a record's field, as `columns::from_sql` reads SQLite's.
+fn read_value(row: &Row, i: usize, column: Column) -> Result<Value, StorageError> {
+    Ok(match column {
+        Column::Bool => row
+            .try_get::<_, Option<bool>>(i)?
+            .map_or(Value::Null, Value::Bool),
+        Column::Int => row
+            .try_get::<_, Option<i64>>(i)?
+            .map_or(Value::Null, Value::from),
+        Column::Text => row
+            .try_get::<_, Option<String>>(i)?
+            .map_or(Value::Null, Value::String),
+        // Unreadable JSON text reads as null, as in SQLite.
+        Column::Json => row
+            .try_get::<_, Option<&str>>(i)?
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or(Value::Null),
+    })
+}
+
+struct EntitySql {
+    /// `SELECT <system fields>, deleted, <fields> FROM <table>`.
+    select: String,
+    select_one: String,
+    insert: String,
+    update: String,
+}
+
+static SQL: LazyLock<Vec<EntitySql>> = LazyLock::new(|| {
+    Entity::ALL
+        .iter()
+        .map(|&e| {
+            let fields: Vec<&str> = e.fields().iter().map(|f| f.name).collect();
+            let select = format!(
+                "SELECT {}, deleted, {} FROM {}",
+                SYSTEM_FIELDS.join(", "),
+                fields.join(", "),
+                e.name()
+            );
+            let mut cols: Vec<&str> = SYSTEM_FIELDS.to_vec();
+            cols.push("deleted");
+            cols.extend(&fields);
+            cols.extend(hidden_columns(e));
+            let marks: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+            let insert = format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                e.name(),
+                cols.join(", "),
+                marks.join(", ")
+            );
+            let sets: Vec<String> = cols
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(i, c)| format!("{c} = ${}", i + 1))
+                .collect();
+            let update = format!("UPDATE {} SET {} WHERE id = $1", e.name(), sets.join(", "));
+            EntitySql {
+                select_one: format!("{select} WHERE id = $1"),
+                select,
+                insert,
+                update,
+            }
+        })
+        .collect()
+});
+
+fn sql(entity: Entity) -> &'static EntitySql {
+    let index = Entity::ALL.iter().position(|e| *e == entity).unwrap_or(0);
+    &SQL[index]
+}
+
+/// Reads a row selected with [`EntitySql::select`].
+fn read_row(entity: Entity, row: &Row) -> Result<Stored, StorageError> {
+    let mut record = Map::new();
+    for (i, name) in SYSTEM_FIELDS.iter().enumerate() {
+        let column = if *name == "version" {
+            Column::Int
+        } else {
+            Column::Text
+        };
+        record.insert((*name).into(), read_value(row, i, column)?);
+    }
+    let deleted: bool = row.try_get(SYSTEM_FIELDS.len())?;
+    let first = SYSTEM_FIELDS.len() + 1;
+    for (i, field) in entity.fields().iter().enumerate() {
+        record.insert(
+            field.name.into(),
+            read_value(row, first + i, column_of(field.kind))?,
+        );
+    }
+    Ok(Stored { record, deleted })
+}
+
+/// Every column of a row, in [`EntitySql::insert`] order.
+fn row_params(
+    entity: Entity,
+    record: &Record,
+    hidden: &Hidden,
+    deleted: bool,
+) -> Result<Vec<Param>, StorageError> {
+    let mut out: Vec<Param> = Vec::new();
+    for name in SYSTEM_FIELDS {
+        out.push(param(column_named(entity, name), record.get(*name))?);
+    }
+    out.push(Box::new(deleted));
+    for field in entity.fields() {
+        out.push(param(column_of(field.kind), record.get(field.name))?);
+    }
+    for column in hidden_columns(entity) {
+        let value = hidden
+            .iter()
+            .find(|(name, _)| name == column)
+            .and_then(|(_, v)| v.clone());
+        out.push(Box::new(value));
+    }
+    Ok(out)
+}
+
+fn pad(set: &BTreeSet<String>) -> String {
+    if set.is_empty() {
+        String::new()
+    } else {
+        format!(" {} ", set.iter().cloned().collect::<Vec<_>>().join(" "))
+    }
+}
+
+fn unpad(s: &str) -> BTreeSet<String> {
+    s.split_whitespace().map(String::from).collect()
+}
+
+/// A feed entry kept for the end of the transaction: the record, the principals that lost
+/// sight of it, and its read set when the change was made.
+struct Pending {
+    entity: Entity,
+    id: String,
+    dropped: BTreeSet<String>,
+    current: BTreeSet<String>,
+}
+
+/// One transaction on one pooled connection.
+pub struct PgTx<'c> {
+    client: &'c deadpool_postgres::ClientWrapper,
+    writable: bool,
+    /// Feed entries not yet written (see the module's doc); a failed savepoint drops its own.
+    pending: RefCell<Vec<Pending>>,
+    /// This transaction holds the feed lock: entries are written at once.
+    feed_locked: Cell<bool>,
+    /// Savepoints open, so nested ones get names of their own.
+    depth: Cell<usize>,
+    /// Feed entries were written: other servers are told when this commits.
+    fed: Cell<bool>,
+}
+
+impl<'c> PgTx<'c> {
+    pub(super) fn new(client: &'c deadpool_postgres::ClientWrapper, writable: bool) -> Self {
+        PgTx {
+            client,
+            writable,
+            pending: RefCell::new(Vec::new()),
+            feed_locked: Cell::new(false),
+            depth: Cell::new(0),
+            fed: Cell::new(false),
+        }
+    }
+
+    /// Whether this transaction wrote to the change feed.
+    pub(super) fn fed(&self) -> bool {
+        self.fed.get()
+    }
+
+    pub(super) fn batch(&self, sql_text: &str) -> Result<(), StorageError> {
+        Ok(wait(self.client.batch_execute(sql_text))?)
+    }
+
+    fn query(
+        &self,
+        sql_text: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, StorageError> {
+        Ok(wait(async {
+            let statement = self.client.prepare_cached(sql_text).await?;
+            self.client.query(&statement, params).await
+        })?)
+    }
+
+    fn query_opt(
+        &self,
+        sql_text: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, StorageError> {
+        Ok(wait(async {
+            let statement = self.client.prepare_cached(sql_text).await?;
+            self.client.query_opt(&statement, params).await
+        })?)
+    }
+
+    fn execute(&self, sql_text: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StorageError> {
+        Ok(wait(async {
+            let statement = self.client.prepare_cached(sql_text).await?;
+            self.client.execute(&statement, params).await
+        })?)
+    }
+
+    /// `query` with owned parameters (built while the SQL text is).
+    fn query_boxed(&self, sql_text: &str, params: &[Param]) -> Result<Vec<Row>, StorageError> {
+        let refs: Vec<&(dyn ToSql + Sync)> = params
+            .iter()
+            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            .collect();
+        self.query(sql_text, &refs)
+    }
+
+    /// Waits for, and holds until the transaction ends, a lock on one key of a rule that must
+    /// not race (a duplicate-check key, an idempotency key): a second transaction asking the
+    /// same question waits for the first to commit and then sees its answer, as a unique key
+    /// would make it. Read transactions change nothing, so they take none.
+    fn lock_key(&self, key: &str) -> Result<(), StorageError> {
+        if self.writable {
+            self.query(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&key],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn lock_feed(&self) -> Result<(), StorageError> {
+        if !self.feed_locked.get() {
+            self.query("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK])?;
+            self.feed_locked.set(true);
+        }
+        Ok(())
+    }
+
+    /// Writes one feed entry: the record's old row goes, a new one takes the next position.
+    fn write_change(&self, change: &Pending) -> Result<(), StorageError> {
+        let entity = change.entity.name();
+        let old = self.query_opt(
+            "DELETE FROM changes WHERE entity = $1 AND record_id = $2 RETURNING dropped",
+            &[&entity, &change.id],
+        )?;
+        let mut dropped = match &old {
+            Some(row) => unpad(row.try_get::<_, &str>(0)?),
+            None => BTreeSet::new(),
+        };
+        dropped.extend(change.dropped.iter().cloned());
+        dropped.retain(|p| !change.current.contains(p));
+        self.execute(
+            "INSERT INTO changes (seq, entity, record_id, dropped) VALUES (nextval('changes_seq'), $1, $2, $3)",
+            &[&entity, &change.id, &pad(&dropped)],
+        )?;
+        self.fed.set(true);
+        Ok(())
+    }
+
+    /// The end of a write transaction, just before COMMIT: takes the feed lock (held until the
+    /// commit is visible) and writes the entries kept aside, so positions follow commit order.
+    pub(super) fn write_feed(&self) -> Result<(), StorageError> {
+        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+        if pending.is_empty() {
+            return Ok(());
+        }
+        self.lock_feed()?;
+        for change in &pending {
+            self.write_change(change)?;
+        }
+        Ok(())
+    }
+
+    /// Notifies `channel` with `payload` when this transaction commits (not at all if it rolls
+    /// back).
+    pub(super) fn notify(&self, channel: &str, payload: &str) -> Result<(), StorageError> {
+        self.query("SELECT pg_notify($1, $2)", &[&channel, &payload])?;
+        Ok(())
+    }
+
+    /// Drops the remembered answers of keys first used before `cutoff`.
+    pub fn forget_answers_before(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StorageError> {
+        self.execute(
+            "DELETE FROM idempotency WHERE created_at < $1",
+            &[&format_time(cutoff)],
+        )
+    }
+}
+
+/// The condition that keeps the rows of `entity` a viewer holding these principals may read
+/// (nothing for an admin); pushes its parameters.
+fn visible_filter(entity: Entity, viewer: Option<&[String]>, args: &mut Vec<Param>) -> String {
+    let Some(principals) = viewer else {
+        return String::new();
+    };
+    args.push(Box::new(entity.name()));
+    args.push(Box::new(principals.to_vec()));
+    format!(
+        " AND id IN (SELECT record_id FROM acl WHERE entity = ${} AND principal = ANY(${}))",
+        args.len() - 1,
+        args.len()
+    )
+}
+
+impl Tx for PgTx<'_> {
+    fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, StorageError> {
+        self.query_opt(&sql(entity).select_one, &[&id])?
+            .map(|row| read_row(entity, &row))
+            .transpose()
+    }
+
+    fn insert(&self, entity: Entity, record: &Record, hidden: &Hidden) -> Result<(), StorageError> {
+        let params = row_params(entity, record, hidden, false)?;
+        self.query_boxed(&sql(entity).insert, &params)?;
+        Ok(())
+    }
+
+    fn update(
+        &self,
+        entity: Entity,
+        record: &Record,
+        hidden: &Hidden,
+        deleted: bool,
+    ) -> Result<(), StorageError> {
+        let params = row_params(entity, record, hidden, deleted)?;
+        self.query_boxed(&sql(entity).update, &params)?;
+        Ok(())
+    }
+
+    fn list(
+        &self,
+        entity: Entity,
+        query: &ListQuery,
+        viewer: Option<&[String]>,
+    ) -> Result<Vec<Record>, StorageError> {
+        let mut text = format!("{} WHERE NOT deleted", sql(entity).select);
+        let mut args: Vec<Param> = Vec::new();
+        for (field, value) in &query.filters {
+            if value.is_null() {
+                text.push_str(&format!(" AND {field} IS NULL"));
+            } else {
+                args.push(param(column_named(entity, field), Some(value))?);
+                text.push_str(&format!(" AND {field} = ${}", args.len()));
+            }
+        }
+        if let Some(search) = &query.search {
+            let pattern = format!(
+                "%{}%",
+                search
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            args.push(Box::new(pattern));
+            let n = args.len();
+            // ILIKE: SQLite's LIKE ignores case too.
+            let ors: Vec<String> = entity
+                .descriptor()
+                .search
+                .iter()
+                .map(|c| format!("{c}::text ILIKE ${n} ESCAPE '\\'"))
+                .collect();
+            text.push_str(&format!(" AND ({})", ors.join(" OR ")));
+        }
+        // Names in pinyin order, through the key's index, as SQLite's `sort_column` does.
+        let keyed = query.sort == "name" && hidden_columns(entity).contains(&SORT_KEY);
+        let sort = if keyed { SORT_KEY } else { query.sort };
+        // SQLite puts NULLs first in ascending order; so does this.
+        let (cmp, order) = if query.descending {
+            ("<", "DESC NULLS LAST")
+        } else {
+            (">", "ASC NULLS FIRST")
+        };
+        if let Some((value, id)) = &query.after {
+            args.push(match value.as_str() {
+                Some(name) if keyed => Box::new(crate::pinyin::sort_key(name)),
+                _ => param(column_named(entity, sort), Some(value))?,
+            });
+            args.push(Box::new(id.clone()));
+            text.push_str(&format!(
+                " AND ({sort}, id) {cmp} (${}, ${})",
+                args.len() - 1,
+                args.len()
+            ));
+        }
+        text.push_str(&visible_filter(entity, viewer, &mut args));
+        args.push(Box::new(query.limit as i64));
+        let id_order = if query.descending { "DESC" } else { "ASC" };
+        text.push_str(&format!(
+            " ORDER BY {sort} {order}, id {id_order} LIMIT ${}",
+            args.len()
+        ));
+        self.query_boxed(&text, &args)?
+            .iter()
+            .map(|row| read_row(entity, row).map(|s| s.record))
+            .collect()
+    }
+
+    fn read_set(&self, entity: Entity, id: &str) -> Result<BTreeSet<String>, StorageError> {
+        self.query(
+            "SELECT principal FROM acl WHERE entity = $1 AND record_id = $2",
+            &[&entity.name(), &id],
+        )?
+        .iter()
+        .map(|r| Ok(r.try_get::<_, String>(0)?))
+        .collect()
+    }
+
+    fn set_read_set(
+        &self,
+        entity: Entity,
+        id: &str,
+        set: &BTreeSet<String>,
+    ) -> Result<(), StorageError> {
+        self.execute(
+            "DELETE FROM acl WHERE entity = $1 AND record_id = $2",
+            &[&entity.name(), &id],
+        )?;
+        if !set.is_empty() {
+            let principals: Vec<&str> = set.iter().map(String::as_str).collect();
+            self.execute(
+                "INSERT INTO acl (principal, entity, record_id) SELECT p, $2, $3 FROM unnest($1::text[]) p",
+                &[&principals, &entity.name(), &id],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, StorageError> {
+        let mut out = Vec::new();
+        for (child, column) in entity.dependents() {
+            let text = format!(
+                "SELECT id FROM {} WHERE {column} = $1 AND NOT deleted",
+                child.name()
+            );
+            for row in self.query(&text, &[&id])? {
+                out.push((child, row.try_get(0)?));
+            }
+        }
+        Ok(out)
+    }
+
+    fn record_change(
+        &self,
+        entity: Entity,
+        id: &str,
+        dropped: &BTreeSet<String>,
+    ) -> Result<(), StorageError> {
+        let change = Pending {
+            entity,
+            id: id.to_string(),
+            dropped: dropped.clone(),
+            current: self.read_set(entity, id)?,
+        };
+        if self.feed_locked.get() {
+            self.write_change(&change)
+        } else {
+            self.pending.borrow_mut().push(change);
+            Ok(())
+        }
+    }
+
+    fn changes(
+        &self,
+        since: i64,
+        limit: usize,
+        viewer: Option<&[String]>,
+    ) -> Result<Vec<Change>, StorageError> {
+        let mut args: Vec<Param> = vec![Box::new(since), Box::new(limit as i64)];
+        let (visible, filter) = match viewer {
+            None => ("TRUE".to_string(), String::new()),
+            Some(principals) => {
+                args.push(Box::new(principals.to_vec()));
+                let padded: Vec<String> = principals.iter().map(|p| format!(" {p} ")).collect();
+                args.push(Box::new(padded));
+                let visible = "EXISTS (SELECT 1 FROM acl a WHERE a.principal = ANY($3) AND a.entity = c.entity AND a.record_id = c.record_id)".to_string();
+                let filter = format!(
+                    " AND ({visible} OR EXISTS (SELECT 1 FROM unnest($4::text[]) p WHERE strpos(c.dropped, p) > 0))"
+                );
+                (visible, filter)
+            }
+        };
+        let text = format!(
+            "SELECT c.seq, c.entity, c.record_id, {visible} FROM changes c WHERE c.seq > $1{filter} ORDER BY c.seq LIMIT $2"
+        );
+        let heads = self.query_boxed(&text, &args)?;
+        let mut out = Vec::with_capacity(heads.len());
+        for head in heads {
+            let (seq, entity_name, id, visible): (i64, &str, String, bool) = (
+                head.try_get(0)?,
+                head.try_get(1)?,
+                head.try_get(2)?,
+                head.try_get(3)?,
+            );
+            let entity = Entity::from_name(entity_name).ok_or_else(|| {
+                StorageError::Other(format!("unknown entity {entity_name} in the change feed"))
+            })?;
+            let stored = self.get(entity, &id)?;
+            let deleted = stored.as_ref().is_none_or(|s| s.deleted);
+            let visible = visible && !deleted;
+            out.push(Change {
+                seq,
+                entity,
+                id,
+                visible,
+                deleted,
+                record: stored.filter(|_| visible).map(|s| s.record),
+            });
+        }
+        Ok(out)
+    }
+
+    fn latest_seq(&self) -> Result<i64, StorageError> {
+        let rows = self.query("SELECT COALESCE(MAX(seq), 0)::bigint FROM changes", &[])?;
+        let row = rows
+            .first()
+            .ok_or_else(|| StorageError::Other("MAX(seq) returned no row".into()))?;
+        Ok(row.try_get(0)?)
+    }
+
+    fn snapshot(
+        &self,
+        entity: Entity,
+        after: Option<&str>,
+        limit: usize,
+        viewer: Option<&[String]>,
+        each: &mut dyn FnMut(&str, &[u8]),
+    ) -> Result<usize, StorageError> {
+        let mut args: Vec<Param> = Vec::new();
+        let mut text = format!("{} WHERE NOT deleted", sql(entity).select);
+        if let Some(after) = after {
+            args.push(Box::new(after.to_string()));
+            text.push_str(&format!(" AND id > ${}", args.len()));
+        }
+        if let Some(principals) = viewer {
+            args.push(Box::new(entity.name()));
+            args.push(Box::new(principals.to_vec()));
+            text.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM acl a WHERE a.entity = ${} AND a.record_id = {}.id AND a.principal = ANY(${}))",
+                args.len() - 1,
+                entity.name(),
+                args.len()
+            ));
+        }
+        args.push(Box::new(limit as i64));
+        text.push_str(&format!(" ORDER BY id LIMIT ${}", args.len()));
+        let rows = self.query_boxed(&text, &args)?;
+        let mut json = Vec::new();
+        for row in &rows {
+            let stored = read_row(entity, row)?;
+            json.clear();
+            wire_json(entity, &stored.record, &mut json)?;
+            let id = stored
+                .record
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            each(id, &json);
+        }
+        Ok(rows.len())
+    }
+
+    fn visible_count(
+        &self,
+        entity: Entity,
+        viewer: Option<&[String]>,
+    ) -> Result<u64, StorageError> {
+        let mut args: Vec<Param> = Vec::new();
+        let filter = visible_filter(entity, viewer, &mut args);
+        let text = format!(
+            "SELECT count(*) FROM {} WHERE NOT deleted{filter}",
+            entity.name()
+        );
+        let rows = self.query_boxed(&text, &args)?;
+        let count: i64 = rows
+            .first()
+            .ok_or_else(|| StorageError::Other("count(*) returned no row".into()))?
+            .try_get(0)?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// A bulk load takes the feed lock first and writes each entry at once: nothing of a large
+    /// load is kept aside in memory until the end.
+    fn insert_new(
+        &self,
+        records: &mut dyn Iterator<Item = Result<crate::store::NewRecord, StorageError>>,
+    ) -> Result<usize, StorageError> {
+        self.lock_feed()?;
+        let mut count = 0;
+        for r in records {
+            let r = r?;
+            let id = crate::store::new_id(&r)?;
+            self.insert(r.entity, &r.record, &r.hidden)?;
+            self.set_read_set(r.entity, id, &r.read_set)?;
+            self.execute(
+                "INSERT INTO changes (seq, entity, record_id, dropped) VALUES (nextval('changes_seq'), $1, $2, '')",
+                &[&r.entity.name(), &id],
+            )?;
+            self.fed.set(true);
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    fn nested(
+        &self,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), StorageError>,
+    ) -> Result<Result<(), StorageError>, StorageError> {
+        let depth = self.depth.get();
+        let name = format!("nested_{depth}");
+        let kept = self.pending.borrow().len();
+        let locked = self.feed_locked.get();
+        self.batch(&format!("SAVEPOINT {name}"))?;
+        self.depth.set(depth + 1);
+        let result = f(self);
+        self.depth.set(depth);
+        if result.is_err() {
+            // Undone with its writes: its feed entries, and the feed lock if it took it (a
+            // lock taken in a savepoint is released when the savepoint is rolled back).
+            self.batch(&format!("ROLLBACK TO SAVEPOINT {name}"))?;
+            self.pending.borrow_mut().truncate(kept);
+            self.feed_locked.set(locked);
+        }
+        self.batch(&format!("RELEASE SAVEPOINT {name}"))?;
+        Ok(result)
+    }
+
+    fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError> {
+        self.execute(
+            "INSERT INTO audit (at, actor_id, action, entity, record_id, changes) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &format_time(chrono::Utc::now()),
+                &entry.actor_id,
+                &entry.action,
+                &entry.entity.map(Entity::name),
+                &entry.record_id,
+                &entry.changes.as_ref().map(Value::to_string),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn audit_trail(
+        &self,
+        entity: Entity,
+        id: &str,
+        limit: usize,
+    ) -> Result<Vec<Value>, StorageError> {
+        let rows = self.query(
+            "SELECT a.id, a.at, a.actor_id, u.username, a.action, a.changes FROM audit a LEFT JOIN users u ON u.id = a.actor_id
+             WHERE a.entity = $1 AND a.record_id = $2 ORDER BY a.id LIMIT $3",
+            &[&entity.name(), &id, &(limit as i64)],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let changes: Option<&str> = r.try_get(5)?;
+                Ok(serde_json::json!({
+                    "id": r.try_get::<_, i64>(0)?,
+                    "at": r.try_get::<_, String>(1)?,
+                    "actor_id": r.try_get::<_, Option<String>>(2)?,
+                    "actor": r.try_get::<_, Option<String>>(3)?,
+                    "action": r.try_get::<_, String>(4)?,
+                    "changes": changes.and_then(|c| serde_json::from_str::<Value>(c).ok()),
+                }))
+            })
+            .collect()
+    }
+
+    /// Each key is locked first (in one order, so two checks never wait on each other in a
+    /// circle): two concurrent creates of the same customer cannot both find no duplicate.
+    fn find_duplicates(
+        &self,
+        keys: &Hidden,
+        except: Option<&str>,
+    ) -> Result<Vec<Record>, StorageError> {
+        let mut wanted: Vec<(&str, &str)> = keys
+            .iter()
+            .filter(|(column, _)| hidden_columns(Entity::Customers).contains(column))
+            .filter_map(|(column, key)| key.as_deref().map(|k| (*column, k)))
+            .collect();
+        wanted.sort_unstable();
+        for (column, key) in &wanted {
+            self.lock_key(&format!("customers.{column}={key}"))?;
+        }
+        let mut found: Vec<Record> = Vec::new();
+        for (column, key) in wanted {
+            let text = format!(
+                "{} WHERE {column} = $1 AND NOT deleted AND id IS DISTINCT FROM $2 LIMIT 5",
+                sql(Entity::Customers).select
+            );
+            for row in self.query(&text, &[&key, &except])? {
+                let record = read_row(Entity::Customers, &row)?.record;
+                if !found.iter().any(|r| r.get("id") == record.get("id")) {
+                    found.push(record);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, StorageError> {
+        Ok(self
+            .query_opt(
+                "SELECT 1 FROM customers WHERE code = $1 AND id IS DISTINCT FROM $2 LIMIT 1",
+                &[&code, &except],
+            )?
+            .is_some())
+    }
+
+    fn username_taken(&self, username: &str, except: Option<&str>) -> Result<bool, StorageError> {
+        Ok(self
+            .query_opt(
+                "SELECT 1 FROM users WHERE lower(username) = lower($1) AND NOT deleted AND id IS DISTINCT FROM $2 LIMIT 1",
+                &[&username, &except],
+            )?
+            .is_some())
+    }
+
+    fn name_taken(
+        &self,
+        entity: Entity,
+        name: &str,
+        except: Option<&str>,
+    ) -> Result<bool, StorageError> {
+        let text = format!(
+            "SELECT 1 FROM {} WHERE lower(name) = lower($1) AND NOT deleted AND id IS DISTINCT FROM $2 LIMIT 1",
+            entity.name()
+        );
+        Ok(self.query_opt(&text, &[&name, &except])?.is_some())
+    }
+
+    fn next_counter(&self, name: &str) -> Result<i64, StorageError> {
+        let rows = self.query(
+            "INSERT INTO counters (name, value) VALUES ($1, 1)
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+            &[&name],
+        )?;
+        Ok(rows
+            .first()
+            .ok_or_else(|| StorageError::Other("a counter returned no value".into()))?
+            .try_get(0)?)
+    }
+
+    fn sla(&self, priority: &str) -> Result<(i64, i64), StorageError> {
+        Ok(self
+            .query_opt(
+                "SELECT first_response_minutes, resolution_minutes FROM sla_policies WHERE priority = $1",
+                &[&priority],
+            )?
+            .map(|r| Ok::<_, StorageError>((r.try_get(0)?, r.try_get(1)?)))
+            .transpose()?
+            .unwrap_or((240, 1440)))
+    }
+
+    fn team_of(&self, user_id: &str) -> Result<Option<String>, StorageError> {
+        Ok(self
+            .query_opt("SELECT team_id FROM users WHERE id = $1", &[&user_id])?
+            .map(|r| r.try_get::<_, Option<String>>(0))
+            .transpose()?
+            .flatten())
+    }
+
+    fn credentials(&self, username: &str) -> Result<Option<Credentials>, StorageError> {
+        let Some(r) = self.query_opt(
+            "SELECT id, username, role, team_id, password_hash, active FROM users
+             WHERE lower(username) = lower($1) AND NOT deleted",
+            &[&username],
+        )?
+        else {
+            return Ok(None);
+        };
+        let role: &str = r.try_get(2)?;
+        Ok(Some(Credentials {
+            actor: Actor {
+                id: r.try_get(0)?,
+                username: r.try_get(1)?,
+                role: Role::parse(role).unwrap_or(Role::Agent),
+                team_id: r.try_get(3)?,
+            },
+            password_hash: r.try_get(4)?,
+            active: r.try_get(5)?,
+        }))
+    }
+
+    fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StorageError> {
+        self.execute(
+            "UPDATE users SET password_hash = $2 WHERE id = $1",
+            &[&user_id, &hash],
+        )?;
+        Ok(())
+    }
+
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: &str,
+    ) -> Result<(), StorageError> {
+        self.execute(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            &[&token_hash, &user_id, &format_time(chrono::Utc::now()), &expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, StorageError> {
+        let Some(r) = self.query_opt(
+            "SELECT u.id, u.username, u.role, u.team_id FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active AND NOT u.deleted",
+            &[&token_hash, &now],
+        )?
+        else {
+            return Ok(None);
+        };
+        let role: &str = r.try_get(2)?;
+        Ok(Some(Actor {
+            id: r.try_get(0)?,
+            username: r.try_get(1)?,
+            role: Role::parse(role).unwrap_or(Role::Agent),
+            team_id: r.try_get(3)?,
+        }))
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<(), StorageError> {
+        self.execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])?;
+        Ok(())
+    }
+
+    fn delete_sessions_of(&self, user_id: &str) -> Result<(), StorageError> {
+        self.execute("DELETE FROM sessions WHERE user_id = $1", &[&user_id])?;
+        Ok(())
+    }
+
+    /// In a write, the key is locked first: a retry that reaches another server while the first
+    /// attempt is still running waits for it and gets its answer, rather than doing the work
+    /// twice.
+    fn idempotent_answer(
+        &self,
+        user_id: &str,
+        key: &str,
+    ) -> Result<Option<IdempotentAnswer>, StorageError> {
+        self.lock_key(&format!("idempotency:{user_id}:{key}"))?;
+        let Some(r) = self.query_opt(
+            "SELECT request, status, body FROM idempotency WHERE user_id = $1 AND key = $2",
+            &[&user_id, &key],
+        )?
+        else {
+            return Ok(None);
+        };
+        let status: i64 = r.try_get(1)?;
+        Ok(Some(IdempotentAnswer {
+            request: r.try_get(0)?,
+            status: u16::try_from(status)
+                .map_err(|_| StorageError::Other(format!("a stored status {status}")))?,
+            body: r.try_get(2)?,
+        }))
+    }
+
+    fn remember_answer(
+        &self,
+        user_id: &str,
+        key: &str,
+        answer: &IdempotentAnswer,
+    ) -> Result<(), StorageError> {
+        let now = chrono::Utc::now();
+        self.execute(
+            "INSERT INTO idempotency (user_id, key, request, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (user_id, key) DO UPDATE SET request = EXCLUDED.request, status = EXCLUDED.status, body = EXCLUDED.body, created_at = EXCLUDED.created_at",
+            &[
+                &user_id,
+                &key,
+                &answer.request,
+                &i64::from(answer.status),
+                &answer.body,
+                &format_time(now),
+            ],
+        )?;
+        let n = ANSWERS_REMEMBERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n.is_multiple_of(IDEMPOTENCY_PRUNE_EVERY) {
+            self.forget_answers_before(now - chrono::Duration::hours(IDEMPOTENCY_HOURS))?;
+        }
+        Ok(())
+    }
+}
+
+/// A record's wire JSON, its fields in the order SQLite's `json_object` writes them (the
+/// system fields, then the descriptor's).
+fn wire_json(entity: Entity, record: &Record, out: &mut Vec<u8>) -> Result<(), StorageError> {
+    out.push(b'{');
+    let names = SYSTEM_FIELDS
+        .iter()
+        .copied()
+        .chain(entity.fields().iter().map(|f| f.name));
+    for (i, name) in names.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut *out, name)?;
+        out.push(b':');
+        serde_json::to_writer(&mut *out, record.get(name).unwrap_or(&Value::Null))?;
+    }
+    out.push(b'}');
+    Ok(())
+}
