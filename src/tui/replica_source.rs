@@ -13,17 +13,16 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use crm_server::dedupe;
-use crm_server::rules::reminders;
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
 
 use super::data::*;
 use super::sla;
-use crate::replica::{
-    DealScope, EntryState, Keep, LocalQuery, Replica, ReplicaError, SEARCH_CAP, StageSums,
-};
+use crate::replica::{EntryState, Keep, LocalQuery, Replica, ReplicaError, SEARCH_CAP};
+
+mod ranges;
 
 /// Records read per page when a screen needs all that match.
 const PAGE: usize = 2000;
@@ -91,20 +90,6 @@ fn query(
         limit: limit.max(1),
         offset,
     }
-}
-
-/// The funnel filter's owner and month, as the replica's range reads take them.
-fn deal_scope(filter: &FunnelFilter) -> DealScope {
-    DealScope {
-        owner_id: filter.owner_id.clone(),
-        close_month: filter.close_month,
-    }
-}
-
-fn in_month(date: &str, month: Option<(i32, u32)>) -> bool {
-    month.is_none_or(|(y, m)| {
-        NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| d.year() == y && d.month() == m)
-    })
 }
 
 impl ReplicaSource {
@@ -191,19 +176,6 @@ impl ReplicaSource {
             lq.sort = None;
         }
         lq
-    }
-
-    fn stage_rows(&self, stage_id: &str, filter: &FunnelFilter) -> Result<Vec<Record>, DataError> {
-        let mut filters = vec![("stage_id", json!(stage_id))];
-        if let Some(o) = &filter.owner_id {
-            filters.push(("owner_id", json!(o)));
-        }
-        let rows = self.all(Entity::Opportunities, filters, "amount", true)?;
-        Ok(rows
-            .into_iter()
-            .filter(|o| in_month(text(o, "expected_close"), filter.close_month))
-            .filter(|o| super::list::passes(&filter.search, &[text(o, "name")]))
-            .collect())
     }
 
     fn sorted_queue(&self, q: &TicketQuery) -> Result<Vec<Record>, DataError> {
@@ -548,42 +520,7 @@ impl DataSource for ReplicaSource {
     }
 
     fn funnel(&self, filter: &FunnelFilter) -> Result<Vec<StageSummary>, DataError> {
-        if filter.search.trim().is_empty() {
-            // Summed in SQL over the stage index; a name filter is matched in Rust below.
-            let mut sums: HashMap<String, StageSums> = self
-                .replica
-                .stage_sums(&deal_scope(filter))
-                .map_err(storage)?
-                .into_iter()
-                .map(|s| (s.stage_id.clone(), s))
-                .collect();
-            return Ok(self
-                .stages()?
-                .into_iter()
-                .map(|stage| {
-                    let s = sums.remove(text(&stage, "id")).unwrap_or_default();
-                    StageSummary {
-                        count: s.count,
-                        total: s.total,
-                        weighted: s.weighted,
-                        stage,
-                    }
-                })
-                .collect());
-        }
-        self.stages()?
-            .into_iter()
-            .map(|stage| {
-                let rows = self.stage_rows(text(&stage, "id"), filter)?;
-                let p = int(&stage, "probability").unwrap_or(0);
-                Ok(StageSummary {
-                    count: rows.len(),
-                    total: rows.iter().map(|o| int(o, "amount").unwrap_or(0)).sum(),
-                    weighted: rows.iter().map(|o| weighted(o, p)).sum(),
-                    stage,
-                })
-            })
-            .collect()
+        self.read_funnel(filter)
     }
 
     fn stage_opportunities(
@@ -593,21 +530,7 @@ impl DataSource for ReplicaSource {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError> {
-        if filter.search.trim().is_empty() {
-            return Ok(self
-                .replica
-                .stage_window(stage_id, &deal_scope(filter), offset, limit.max(1))
-                .map_err(storage)?
-                .into_iter()
-                .map(fields)
-                .collect());
-        }
-        Ok(self
-            .stage_rows(stage_id, filter)?
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .collect())
+        self.read_stage_window(stage_id, filter, offset, limit)
     }
 
     fn stage_position(
@@ -616,16 +539,7 @@ impl DataSource for ReplicaSource {
         filter: &FunnelFilter,
         opportunity: &str,
     ) -> Result<Option<usize>, DataError> {
-        if filter.search.trim().is_empty() {
-            return self
-                .replica
-                .stage_position(stage_id, &deal_scope(filter), opportunity)
-                .map_err(storage);
-        }
-        Ok(self
-            .stage_rows(stage_id, filter)?
-            .iter()
-            .position(|o| id(o) == opportunity))
+        self.read_stage_position(stage_id, filter, opportunity)
     }
 
     fn activities_between(
@@ -634,97 +548,11 @@ impl DataSource for ReplicaSource {
         to: DateTime<Utc>,
         owner: Option<&str>,
     ) -> Result<Vec<Record>, DataError> {
-        // The stored text's range, a day wider on each side (a time written without
-        // milliseconds compares a little off at the edge); the exact range is checked here.
-        let text_of = |t: DateTime<Utc>| crm_server::validate::format_time(t);
-        let day = chrono::Duration::days(1);
-        let mut rows: Vec<Record> = self
-            .replica
-            .activities_between(&text_of(from - day), &text_of(to + day), owner, SCAN_CAP)
-            .map_err(storage)?
-            .into_iter()
-            .map(fields)
-            .filter(|a| activity_time(a).is_some_and(|t| t >= from && t < to))
-            .collect();
-        rows.sort_by_key(|a| (activity_time(a), text(a, "id").to_string()));
-        Ok(rows)
+        self.read_activities_between(from, to, owner)
     }
 
     fn reminders(&self, q: &ReminderQuery) -> Result<Reminders, DataError> {
-        let owner = q.owner.as_deref();
-        // Every one of the user's customers, by SQL over the replica's indexes; the rules
-        // decide (`crm_server::rules::reminders`).
-        let mut birthdays: Vec<Birthday> = self
-            .replica
-            .birthday_contacts(owner)
-            .map_err(storage)?
-            .into_iter()
-            .filter_map(|(k, customer_name)| {
-                let k: Record = k.fields;
-                reminders::birthday_between(&k, q.from, q.to).map(|date| Birthday {
-                    contact: k,
-                    customer_name,
-                    date,
-                })
-            })
-            .collect();
-        birthdays.sort_by_key(|b| b.date);
-        let now = crm_server::validate::format_time(q.now);
-        let mut quiet = Vec::new();
-        // The days per level are the admin's setting, synced like any record.
-        let settings = self.list(
-            Entity::LevelSettings,
-            &query(Vec::new(), "level", false, 0, 100),
-        )?;
-        for (level, days) in reminders::quiet_days_in_force(&settings) {
-            let cutoff = q.now - chrono::Duration::days(i64::from(days));
-            let cutoff = crm_server::validate::format_time(cutoff);
-            for (c, last, planned) in self
-                .replica
-                .last_contacts(owner, &level, &now, &cutoff)
-                .map_err(storage)?
-            {
-                if reminders::is_due_for_contact(last, planned, q.now, days) {
-                    quiet.push(QuietCustomer {
-                        customer: c.fields,
-                        last_contact: last,
-                    });
-                }
-            }
-        }
-        quiet.sort_by(|a, b| {
-            reminders::quiet_order(
-                (a.last_contact, text(&a.customer, "name")),
-                (b.last_contact, text(&b.customer, "name")),
-            )
-        });
-        let mut filters = vec![("done", json!(false))];
-        if let Some(o) = owner {
-            filters.push(("owner_id", json!(o)));
-        }
-        let mut overdue: Vec<Record> = self
-            .all(Entity::Activities, filters, "created_at", true)?
-            .into_iter()
-            .filter(|a| reminders::is_overdue(a, q.now))
-            .collect();
-        overdue.sort_by(reminders::overdue_order);
-        let mut customer_names = BTreeMap::new();
-        for a in &overdue {
-            let cid = text(a, "customer_id");
-            if !cid.is_empty() && !customer_names.contains_key(cid) {
-                let name = self
-                    .get(Entity::Customers, cid)?
-                    .map(|c| text(&c, "name").to_string())
-                    .unwrap_or_default();
-                customer_names.insert(cid.to_string(), name);
-            }
-        }
-        Ok(Reminders {
-            birthdays,
-            overdue,
-            quiet,
-            customer_names,
-        })
+        self.read_reminders(q)
     }
 
     fn tickets(
@@ -944,7 +772,7 @@ mod tests {
     use super::*;
     use serde_json::Map;
 
-    fn obj(v: Value) -> Map<String, Value> {
+    pub(super) fn obj(v: Value) -> Map<String, Value> {
         v.as_object().cloned().unwrap_or_default()
     }
 
@@ -955,7 +783,7 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    fn source() -> (tempfile::TempDir, ReplicaSource) {
+    pub(super) fn source() -> (tempfile::TempDir, ReplicaSource) {
         let dir = tempfile::tempdir().unwrap();
         let replica = Replica::open(&dir.path().join("replica.db")).unwrap();
         (dir, ReplicaSource::new(replica))
@@ -1006,82 +834,6 @@ mod tests {
             .unwrap();
         assert_eq!(dup.len(), 1);
         assert!(s.status().pending >= 2);
-    }
-
-    /// The reminders read from the replica and decided by `crm_server::rules::reminders`: a
-    /// birthday in the range, a watched customer gone quiet (a planned meeting is no contact),
-    /// a follow-up past due and not done.
-    #[test]
-    fn reminders_over_the_replica_follow_the_rules() {
-        let (_dir, mut s) = source();
-        let now = DateTime::parse_from_rfc3339("2026-05-31T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let mut customer = |name: &str, level: Value| {
-            let c = s.create(
-                Entity::Customers,
-                obj(json!({"name": name, "level": level})),
-            );
-            text(&c.unwrap(), "id").to_string()
-        };
-        let quiet = customer("Quiet Co", json!("A"));
-        let busy = customer("Busy Co", json!("A"));
-        // No level: not watched.
-        let unwatched = customer("Unwatched Co", Value::Null);
-        let add = |s: &mut ReplicaSource, entity, body: Value| {
-            s.create(entity, obj(body)).unwrap();
-        };
-        add(
-            &mut s,
-            Entity::Contacts,
-            json!({"customer_id": quiet, "name": "Ann", "birthday": "1980-06-03"}),
-        );
-        add(
-            &mut s,
-            Entity::Contacts,
-            json!({"customer_id": busy, "name": "Bob", "birthday": "1980-08-03"}),
-        );
-        for (customer, at) in [
-            (&quiet, "2026-05-01T09:00:00Z"),
-            (&quiet, "2026-06-02T09:00:00Z"),
-            (&busy, "2026-05-30T09:00:00Z"),
-        ] {
-            add(
-                &mut s,
-                Entity::Activities,
-                json!({"kind": "meeting", "subject": "Visit", "customer_id": customer, "starts_at": at}),
-            );
-        }
-        for (subject, done) in [("Send the quote", false), ("Sent", true)] {
-            add(
-                &mut s,
-                Entity::Activities,
-                json!({"kind": "task", "subject": subject, "customer_id": unwatched,
-                       "due_at": "2026-05-30T09:00:00Z", "done": done}),
-            );
-        }
-        let q = ReminderQuery {
-            from: now.date_naive(),
-            to: now.date_naive() + chrono::Duration::days(14),
-            now,
-            owner: None,
-        };
-        let r = s.reminders(&q).unwrap();
-        let birthdays: Vec<&str> = r
-            .birthdays
-            .iter()
-            .map(|b| text(&b.contact, "name"))
-            .collect();
-        assert_eq!(birthdays, ["Ann"]);
-        assert_eq!(r.birthdays[0].customer_name, "Quiet Co");
-        let quiet_names: Vec<&str> = r.quiet.iter().map(|c| text(&c.customer, "name")).collect();
-        assert_eq!(quiet_names, ["Quiet Co"]);
-        assert_eq!(
-            r.quiet[0].last_contact.map(|t| t.to_rfc3339()),
-            Some("2026-05-01T09:00:00+00:00".to_string())
-        );
-        let overdue: Vec<&str> = r.overdue.iter().map(|a| text(a, "subject")).collect();
-        assert_eq!(overdue, ["Send the quote"]);
     }
 
     #[test]
@@ -1164,55 +916,6 @@ mod tests {
         );
         let tl = s.timeline(&cid, 10).unwrap();
         assert_eq!(tl.len(), 3);
-    }
-
-    /// The calendar's range read: an activity counts by its start, else its due time (not its
-    /// due time when it has a start), only the owner's, edges as [from, to).
-    #[test]
-    fn the_calendar_range_goes_by_start_else_due_time() {
-        let (_dir, mut s) = source();
-        let me = "00000002-0000-7000-8000-000000000003";
-        let other = "00000002-0000-7000-8000-000000000004";
-        for (subject, fields) in [
-            (
-                "starts in",
-                json!({"starts_at": "2026-11-25T06:00:00.000Z", "owner_id": me}),
-            ),
-            (
-                "due in",
-                json!({"due_at": "2026-11-25T23:59:59.000Z", "owner_id": me}),
-            ),
-            (
-                "starts before, due in",
-                json!({"starts_at": "2026-11-20T06:00:00.000Z", "due_at": "2026-11-25T10:00:00.000Z", "owner_id": me}),
-            ),
-            (
-                "starts at the end",
-                json!({"starts_at": "2026-11-26T00:00:00.000Z", "owner_id": me}),
-            ),
-            (
-                "another's",
-                json!({"starts_at": "2026-11-25T07:00:00.000Z", "owner_id": other}),
-            ),
-        ] {
-            let mut a = obj(fields);
-            a.insert("kind".into(), json!("task"));
-            a.insert("subject".into(), json!(subject));
-            s.create(Entity::Activities, a).unwrap();
-        }
-        let from = DateTime::parse_from_rfc3339("2026-11-25T00:00:00Z")
-            .unwrap()
-            .to_utc();
-        let to = from + chrono::Duration::days(1);
-        let subjects = |owner: Option<&str>| -> Vec<String> {
-            s.activities_between(from, to, owner)
-                .unwrap()
-                .iter()
-                .map(|a| text(a, "subject").to_string())
-                .collect()
-        };
-        assert_eq!(subjects(Some(me)), ["starts in", "due in"]);
-        assert_eq!(subjects(None), ["starts in", "another's", "due in"]);
     }
 
     #[test]
