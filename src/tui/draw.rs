@@ -90,6 +90,32 @@ pub fn fill(buf: &mut Buffer, area: Rect, style: Style) {
     }
 }
 
+/// Row `row` of a list drawn inside `inner`, its background the selection's when chosen; returns
+/// the row's y.
+pub fn list_row(buf: &mut Buffer, inner: Rect, row: usize, selected: bool, theme: &Theme) -> u16 {
+    let y = inner.y + row as u16;
+    if selected {
+        fill(
+            buf,
+            Rect::new(inner.x, y, inner.width, 1),
+            theme.style(Role::Selection),
+        );
+    }
+    y
+}
+
+/// What an empty list says in its place (muted, on its first row).
+pub fn empty_note(buf: &mut Buffer, inner: Rect, note: &str, theme: &Theme) {
+    put(
+        buf,
+        inner.x,
+        inner.y,
+        inner.width,
+        note,
+        theme.style(Role::Muted),
+    );
+}
+
 /// A rounded box with a title; returns the inside.
 pub fn panel(buf: &mut Buffer, area: Rect, title: &str, theme: &Theme, focused: bool) -> Rect {
     if area.width < 2 || area.height < 2 {

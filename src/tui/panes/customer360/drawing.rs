@@ -173,14 +173,7 @@ impl Customer360 {
             return;
         }
         if self.quotes.is_empty() {
-            draw::put(
-                buf,
-                inner.x,
-                inner.y,
-                inner.width,
-                "none open — :list quotes",
-                theme.style(Role::Muted),
-            );
+            draw::empty_note(buf, inner, "none open — :list quotes", theme);
             return;
         }
         let (number_w, status_w, total_w) = (12, 6, 14);
@@ -189,14 +182,7 @@ impl Customer360 {
             .saturating_sub(number_w + status_w + total_w + 3);
         let height = usize::from(inner.height);
         for (row, q, selected) in self.list_rows(Section::Quotes, &self.quotes, height) {
-            let y = inner.y + row as u16;
-            if selected {
-                draw::fill(
-                    buf,
-                    Rect::new(inner.x, y, inner.width, 1),
-                    theme.style(Role::Selection),
-                );
-            }
+            let y = draw::list_row(buf, inner, row, selected, theme);
             let number = match int(q, "revision") {
                 Some(r) if r > 1 => format!("{} r{r}", text(q, "number")),
                 _ => text(q, "number").to_string(),
@@ -309,27 +295,13 @@ impl Customer360 {
         let title = format!("Contacts ({})", self.contacts.len());
         let inner = draw::panel(buf, area, &title, theme, self.section == Section::Contacts);
         if self.contacts.is_empty() {
-            draw::put(
-                buf,
-                inner.x,
-                inner.y,
-                inner.width,
-                "none yet — a adds one",
-                theme.style(Role::Muted),
-            );
+            draw::empty_note(buf, inner, "none yet — a adds one", theme);
             return;
         }
         for (row, k, selected) in
             self.list_rows(Section::Contacts, &self.contacts, usize::from(inner.height))
         {
-            let y = inner.y + row as u16;
-            if selected {
-                draw::fill(
-                    buf,
-                    Rect::new(inner.x, y, inner.width, 1),
-                    theme.style(Role::Selection),
-                );
-            }
+            let y = draw::list_row(buf, inner, row, selected, theme);
             // The contact whose phone rang on a pop; else the primary one.
             let rang = self.matched.as_deref() == Some(text(k, "id"));
             let star = if rang {
@@ -380,27 +352,13 @@ impl Customer360 {
         let title = format!("Tickets ({})", self.tickets.len());
         let inner = draw::panel(buf, area, &title, theme, self.section == Section::Tickets);
         if self.tickets.is_empty() {
-            draw::put(
-                buf,
-                inner.x,
-                inner.y,
-                inner.width,
-                "none — t opens one",
-                theme.style(Role::Muted),
-            );
+            draw::empty_note(buf, inner, "none — t opens one", theme);
             return;
         }
         for (row, t, selected) in
             self.list_rows(Section::Tickets, &self.tickets, usize::from(inner.height))
         {
-            let y = inner.y + row as u16;
-            if selected {
-                draw::fill(
-                    buf,
-                    Rect::new(inner.x, y, inner.width, 1),
-                    theme.style(Role::Selection),
-                );
-            }
+            let y = draw::list_row(buf, inner, row, selected, theme);
             let number_w = 9.min(inner.width / 3);
             let status_w = 9.min(inner.width / 5);
             let priority_w = 7.min(inner.width / 6);
@@ -488,14 +446,8 @@ impl Customer360 {
         for (row, o, selected) in
             self.list_rows(Section::Opportunities, &self.opportunities, height)
         {
-            let y = inner.y + 1 + row as u16;
-            if selected {
-                draw::fill(
-                    buf,
-                    Rect::new(inner.x, y, inner.width, 1),
-                    theme.style(Role::Selection),
-                );
-            }
+            // Under the header row.
+            let y = draw::list_row(buf, inner, row + 1, selected, theme);
             let stage = self.stage_name(text(o, "stage_id"));
             let minor = int(o, "amount").unwrap_or(0);
             let amount = if narrow {
@@ -544,13 +496,11 @@ impl Customer360 {
             return;
         }
         if self.competitors.is_empty() {
-            draw::put(
+            draw::empty_note(
                 buf,
-                inner.x,
-                inner.y,
-                inner.width,
+                inner,
                 "none in its deals — Enter on a deal, then c adds one",
-                theme.style(Role::Muted),
+                theme,
             );
             return;
         }
@@ -559,14 +509,7 @@ impl Customer360 {
         let deal_w = inner.width.saturating_sub(name_w + threat_w + status_w + 3);
         let height = usize::from(inner.height);
         for (row, c, selected) in self.list_rows(Section::Competitors, &self.competitors, height) {
-            let y = inner.y + row as u16;
-            if selected {
-                draw::fill(
-                    buf,
-                    Rect::new(inner.x, y, inner.width, 1),
-                    theme.style(Role::Selection),
-                );
-            }
+            let y = draw::list_row(buf, inner, row, selected, theme);
             let name = if c.competitor.is_empty() {
                 "(not visible to you)"
             } else {
@@ -601,27 +544,18 @@ impl Customer360 {
         let title = format!("Timeline ({})", self.timeline.len());
         let inner = draw::panel(buf, area, &title, theme, self.section == Section::Timeline);
         if self.timeline.is_empty() {
-            draw::put(
+            draw::empty_note(
                 buf,
-                inner.x,
-                inner.y,
-                inner.width,
+                inner,
                 "nothing yet — c logs a call, f schedules a follow-up",
-                theme.style(Role::Muted),
+                theme,
             );
             return;
         }
         for (row, e, selected) in
             self.list_rows(Section::Timeline, &self.timeline, usize::from(inner.height))
         {
-            let y = inner.y + row as u16;
-            if selected {
-                draw::fill(
-                    buf,
-                    Rect::new(inner.x, y, inner.width, 1),
-                    theme.style(Role::Selection),
-                );
-            }
+            let y = draw::list_row(buf, inner, row, selected, theme);
             let when = chrono::DateTime::parse_from_rfc3339(&e.at)
                 .map(|t| view.zone.format(t.to_utc(), "%m-%d %H:%M"))
                 .unwrap_or_default();
