@@ -6,6 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
+use super::input::LineInput;
 use super::theme::{Role, Theme};
 use crate::text;
 
@@ -102,6 +103,20 @@ pub fn list_row(buf: &mut Buffer, inner: Rect, row: usize, selected: bool, theme
         );
     }
     y
+}
+
+/// A `/` filter being typed, on the first row of `area`: the slash, then the text as it scrolls.
+pub fn filter_input(buf: &mut Buffer, area: Rect, input: &LineInput, theme: &Theme) {
+    put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
+    let (shown, _) = input.view(usize::from(area.width.saturating_sub(4)));
+    put_fit(
+        buf,
+        area.x + 3,
+        area.y,
+        area.width.saturating_sub(4),
+        &shown,
+        theme.style(Role::Input),
+    );
 }
 
 /// What an empty list says in its place (muted, on its first row).

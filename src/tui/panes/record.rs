@@ -107,16 +107,7 @@ impl RecordView {
     fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         if let Some(input) = &self.line.input {
-            draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
-            let (shown, _) = input.view(usize::from(area.width.saturating_sub(4)));
-            draw::put_fit(
-                buf,
-                area.x + 3,
-                area.y,
-                area.width.saturating_sub(4),
-                &shown,
-                theme.style(Role::Input),
-            );
+            draw::filter_input(buf, area, input, theme);
         } else if let Some(reason) = view.refused.get(&self.id) {
             // A write of this record the server refused: said in place, with its reason.
             let head = format!(

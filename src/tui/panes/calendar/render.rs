@@ -27,16 +27,7 @@ impl CalendarPane {
             CalView::Agenda => format!("Agenda from {}", self.cursor.format("%a %Y-%m-%d")),
         };
         if let Some(input) = &self.line.input {
-            draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
-            let (shown, _) = input.view(usize::from(area.width.saturating_sub(4)));
-            draw::put_fit(
-                buf,
-                area.x + 3,
-                area.y,
-                area.width.saturating_sub(4),
-                &shown,
-                theme.style(Role::Input),
-            );
+            draw::filter_input(buf, area, input, theme);
             let body = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
             return self.render_body(buf, body, area, view);
         }

@@ -105,16 +105,7 @@ impl Customer360 {
             )
         };
         if let Some(input) = &self.line.input {
-            draw::put(buf, area.x + 1, area.y, 2, "/", theme.style(Role::Key));
-            let (shown, _) = input.view(usize::from(area.width.saturating_sub(4)));
-            draw::put_fit(
-                buf,
-                area.x + 3,
-                area.y,
-                area.width.saturating_sub(4),
-                &shown,
-                theme.style(Role::Input),
-            );
+            draw::filter_input(buf, area, input, theme);
         } else if let Some(label) = self.line.label() {
             draw::put_right(
                 buf,
