@@ -199,3 +199,32 @@ pub async fn replica_for(
 pub fn obj(v: Value) -> serde_json::Map<String, Value> {
     v.as_object().cloned().expect("an object")
 }
+
+/// A sales rep and her manager in one team: the manager sees and may edit her customers.
+pub struct Team {
+    pub server: TestServer,
+    pub alice_id: String,
+    pub bob_id: String,
+}
+
+pub fn team() -> Team {
+    let server = TestServer::start();
+    let east = server.add_team("east");
+    let alice_id = server.add_user("alice", "sales", Some(&east));
+    let bob_id = server.add_user("bob", "manager", Some(&east));
+    Team {
+        server,
+        alice_id,
+        bob_id,
+    }
+}
+
+pub async fn pull(replica: &Replica, client: &ApiClient) -> crm::sync::PullReport {
+    crm::sync::pull(replica, client, |_| {})
+        .await
+        .expect("pull")
+}
+
+pub async fn push(replica: &Replica, client: &ApiClient) -> crm::sync::PushReport {
+    crm::sync::push(replica, client).await.expect("push")
+}
