@@ -435,6 +435,20 @@ mod tests {
         v.as_object().cloned().unwrap_or_default()
     }
 
+    /// An admin's patch of one field of `entity`, checked.
+    fn patch_field(
+        entity: Entity,
+        field: &str,
+        value: Value,
+    ) -> Result<Map<String, Value>, Problems> {
+        check(
+            entity,
+            &obj(json!({ field: value })),
+            Mode::Patch,
+            Role::Admin,
+        )
+    }
+
     #[test]
     fn create_fills_defaults_and_normalizes() {
         let out = check(
@@ -529,13 +543,7 @@ mod tests {
                     continue;
                 }
                 for bad in evil {
-                    let problems = check(
-                        entity,
-                        &obj(json!({ field.name: bad })),
-                        Mode::Patch,
-                        Role::Admin,
-                    )
-                    .unwrap_err();
+                    let problems = patch_field(entity, field.name, json!(bad)).unwrap_err();
                     assert!(
                         problems.invalid[field.name].starts_with("must not contain"),
                         "{}.{}: {problems:?}",
@@ -543,12 +551,7 @@ mod tests {
                         field.name
                     );
                 }
-                let newline = check(
-                    entity,
-                    &obj(json!({ field.name: "one\r\ntwo\tthree" })),
-                    Mode::Patch,
-                    Role::Admin,
-                );
+                let newline = patch_field(entity, field.name, json!("one\r\ntwo\tthree"));
                 if field.lines {
                     assert_eq!(newline.unwrap()[field.name], "one\ntwo\tthree");
                 } else {
@@ -680,35 +683,17 @@ mod tests {
                     Format::Url => ("javascript:alert(1)", "www.example.com"),
                     Format::Phone => ("call me", "+86 10 6552 1234 转 8"),
                 };
-                let problems = check(
-                    entity,
-                    &obj(json!({ field.name: bad })),
-                    Mode::Patch,
-                    Role::Admin,
-                )
-                .unwrap_err();
+                let problems = patch_field(entity, field.name, json!(bad)).unwrap_err();
                 assert!(
                     problems.invalid[field.name].starts_with("must be a"),
                     "{}.{}: {problems:?}",
                     entity.name(),
                     field.name
                 );
-                let out = check(
-                    entity,
-                    &obj(json!({ field.name: good })),
-                    Mode::Patch,
-                    Role::Admin,
-                )
-                .unwrap();
+                let out = patch_field(entity, field.name, json!(good)).unwrap();
                 assert_eq!(out[field.name], good.trim());
                 // Blank stays "none", as in every optional text field.
-                let blank = check(
-                    entity,
-                    &obj(json!({ field.name: "  " })),
-                    Mode::Patch,
-                    Role::Admin,
-                )
-                .unwrap();
+                let blank = patch_field(entity, field.name, json!("  ")).unwrap();
                 assert!(blank[field.name].is_null());
             }
         }
