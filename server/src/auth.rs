@@ -2,11 +2,10 @@
 //! stored only as a SHA-256 hash), the sign-in throttle and the bound on concurrent hashing.
 
 use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -154,38 +153,65 @@ fn address_key(addr: IpAddr) -> IpAddr {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Count {
-    n: u32,
-    since: Instant,
+/// A key's sign-in tries: how many, and since when (milliseconds since the epoch, wall clock:
+/// several servers share counts through the database, so no process's own clock will do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    pub n: u32,
+    pub since: i64,
 }
 
-/// Counts per key within a window, at most `capacity` keys: expired keys go first, then the
-/// oldest, so a flood of new keys costs bounded memory.
-struct Counts<K> {
-    map: HashMap<K, Count>,
+/// Seconds left of the pause when `count` holds `limit` tries within the window.
+fn pause(count: Option<Count>, limit: u32, window_ms: i64, now: i64) -> Option<u64> {
+    let count = count?;
+    let elapsed = now.saturating_sub(count.since).max(0);
+    (count.n >= limit && elapsed < window_ms).then(|| {
+        u64::try_from((window_ms - elapsed) / 1000)
+            .unwrap_or(0)
+            .max(1)
+    })
+}
+
+/// `count` with one more try: a window that has passed starts again.
+fn bumped(count: Option<Count>, window_ms: i64, now: i64) -> Count {
+    match count {
+        Some(c) if now.saturating_sub(c.since) < window_ms => Count { n: c.n + 1, ..c },
+        _ => Count { n: 1, since: now },
+    }
+}
+
+/// Where the throttle's counts live: this process's memory (one server) or the database
+/// (several servers on PostgreSQL share one throttle). `get` holds the key against other
+/// servers until the work ends (a transaction's key lock), so a check and its bump cannot
+/// interleave with another server's.
+pub trait SignInCounts {
+    fn get(&mut self, key: &str) -> Result<Option<Count>, ApiError>;
+    /// Stores a key's count, or forgets the key (None).
+    fn put(&mut self, key: &str, count: Option<Count>) -> Result<(), ApiError>;
+}
+
+/// The counts of one server, at most `capacity` keys: expired keys go first, then the oldest,
+/// so a flood of new keys costs bounded memory.
+struct MemoryCounts {
+    map: HashMap<String, Count>,
     capacity: usize,
+    window_ms: i64,
 }
 
-impl<K: Hash + Eq + Clone> Counts<K> {
-    fn new(capacity: usize) -> Self {
-        Counts {
-            map: HashMap::new(),
-            capacity: capacity.max(1),
-        }
+impl SignInCounts for MemoryCounts {
+    fn get(&mut self, key: &str) -> Result<Option<Count>, ApiError> {
+        Ok(self.map.get(key).copied())
     }
 
-    /// Seconds left of the pause when `key` has `limit` counts in the window.
-    fn blocked(&self, key: &K, limit: u32, window: Duration, now: Instant) -> Option<u64> {
-        let count = self.map.get(key)?;
-        let elapsed = now.saturating_duration_since(count.since);
-        (count.n >= limit && elapsed < window).then(|| (window - elapsed).as_secs().max(1))
-    }
-
-    fn bump(&mut self, key: K, window: Duration, now: Instant) {
-        if !self.map.contains_key(&key) && self.map.len() >= self.capacity {
-            self.map
-                .retain(|_, c| now.saturating_duration_since(c.since) < window);
+    fn put(&mut self, key: &str, count: Option<Count>) -> Result<(), ApiError> {
+        let Some(count) = count else {
+            self.map.remove(key);
+            return Ok(());
+        };
+        if !self.map.contains_key(key) && self.map.len() >= self.capacity {
+            let now = count.since.max(now_ms());
+            let window = self.window_ms;
+            self.map.retain(|_, c| now.saturating_sub(c.since) < window);
             if self.map.len() >= self.capacity
                 && let Some(oldest) = self
                     .map
@@ -196,18 +222,14 @@ impl<K: Hash + Eq + Clone> Counts<K> {
                 self.map.remove(&oldest);
             }
         }
-        let count = self.map.entry(key).or_insert(Count { n: 0, since: now });
-        if now.saturating_duration_since(count.since) >= window {
-            *count = Count { n: 0, since: now };
-        }
-        count.n += 1;
+        self.map.insert(key.to_string(), count);
+        Ok(())
     }
+}
 
-    fn take_back(&mut self, key: &K) {
-        if let Some(count) = self.map.get_mut(key) {
-            count.n = count.n.saturating_sub(1);
-        }
-    }
+/// Milliseconds since the epoch, now.
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 /// Limits of the sign-in throttle.
@@ -222,85 +244,133 @@ pub struct ThrottleLimits {
     pub capacity: usize,
 }
 
-/// Counts sign-in tries per address and per username from that address. A try is counted
-/// before its password is checked, so parallel guesses cannot all slip under the limit; a
-/// right password takes its count back. Nothing counts per username alone, so a stranger
-/// guessing from elsewhere cannot lock a user out.
-pub struct Throttle {
-    limits: ThrottleLimits,
-    counts: Mutex<(Counts<IpAddr>, Counts<UserAt>)>,
+impl ThrottleLimits {
+    fn window_ms(&self) -> i64 {
+        i64::try_from(self.window.as_millis()).unwrap_or(i64::MAX)
+    }
 }
 
-/// A (lowercased) username at an address.
-type UserAt = (IpAddr, String);
-
-/// A counted sign-in try, handed back to [`Throttle::settle`].
-#[derive(Debug)]
+/// A counted sign-in try, handed back to [`settle`].
+#[derive(Debug, Clone)]
 pub struct Attempt {
+    /// The key of the address's count.
+    address: String,
+    /// The key of the username's count from that address.
+    pair: String,
+}
+
+/// Counts a try of `username` from `address` in `counts`; Err with the seconds to wait when
+/// either count is spent. A try is counted before its password is checked, so parallel
+/// guesses cannot all slip under the limit; nothing counts per username alone, so a stranger
+/// guessing from elsewhere cannot lock a user out. `username` must have passed
+/// [`check_username`].
+pub fn begin(
+    counts: &mut dyn SignInCounts,
+    limits: &ThrottleLimits,
     address: IpAddr,
-    username: String,
+    username: &str,
+) -> Result<Attempt, ApiError> {
+    let address = address_key(address);
+    let attempt = Attempt {
+        address: format!("a {address}"),
+        pair: format!("u {address} {}", username.to_lowercase()),
+    };
+    let (window, now) = (limits.window_ms(), now_ms());
+    let by_address = counts.get(&attempt.address)?;
+    let by_pair = counts.get(&attempt.pair)?;
+    let wait = pause(by_address, limits.per_address, window, now).max(pause(
+        by_pair,
+        limits.per_user,
+        window,
+        now,
+    ));
+    if let Some(seconds) = wait {
+        return Err(ApiError::TooManyAttempts(seconds));
+    }
+    counts.put(&attempt.address, Some(bumped(by_address, window, now)))?;
+    counts.put(&attempt.pair, Some(bumped(by_pair, window, now)))?;
+    Ok(attempt)
+}
+
+/// Settles a counted try: a right password clears that username's count from that address
+/// and takes back its count of the address; a try never checked (the server was busy) takes
+/// back both; a wrong one stays counted.
+pub fn settle(
+    counts: &mut dyn SignInCounts,
+    attempt: &Attempt,
+    outcome: Outcome,
+) -> Result<(), ApiError> {
+    let take_back = |counts: &mut dyn SignInCounts, key: &str| -> Result<(), ApiError> {
+        if let Some(c) = counts.get(key)? {
+            let n = c.n.saturating_sub(1);
+            counts.put(key, Some(Count { n, ..c }))?;
+        }
+        Ok(())
+    };
+    match outcome {
+        Outcome::Failed => Ok(()),
+        Outcome::Succeeded => {
+            take_back(counts, &attempt.address)?;
+            counts.put(&attempt.pair, None)
+        }
+        Outcome::NotChecked => {
+            take_back(counts, &attempt.address)?;
+            take_back(counts, &attempt.pair)
+        }
+    }
+}
+
+/// The sign-in throttle of a server: its limits, and its counts when it keeps them in memory
+/// (`shared` false); when the database keeps them, the API runs [`begin`] and [`settle`] in a
+/// write transaction over them instead.
+pub struct Throttle {
+    limits: ThrottleLimits,
+    shared: bool,
+    counts: Mutex<MemoryCounts>,
 }
 
 impl Throttle {
-    pub fn new(limits: ThrottleLimits) -> Throttle {
+    pub fn new(limits: ThrottleLimits, shared: bool) -> Throttle {
         Throttle {
             limits,
-            counts: Mutex::new((Counts::new(limits.capacity), Counts::new(limits.capacity))),
+            shared,
+            counts: Mutex::new(MemoryCounts {
+                map: HashMap::new(),
+                // Addresses and username-address pairs, `capacity` of each.
+                capacity: 2 * limits.capacity.max(1),
+                window_ms: limits.window_ms(),
+            }),
         }
     }
 
-    /// Counts a try of `username` from `address`; Err with the seconds to wait when either
-    /// count is spent. `username` must have passed [`check_username`].
+    pub fn limits(&self) -> ThrottleLimits {
+        self.limits
+    }
+
+    /// The counts are the database's, shared by every server on it.
+    pub fn shared(&self) -> bool {
+        self.shared
+    }
+
+    /// [`begin`] over this server's own counts.
     pub fn begin(&self, address: IpAddr, username: &str) -> Result<Attempt, ApiError> {
-        let address = address_key(address);
-        let pair = (address, username.to_lowercase());
-        let l = self.limits;
-        let now = Instant::now();
         let mut counts = self
             .counts
             .lock()
             .map_err(|_| ApiError::Internal("throttle lock".into()))?;
-        let (addresses, pairs) = &mut *counts;
-        let wait = addresses
-            .blocked(&address, l.per_address, l.window, now)
-            .max(pairs.blocked(&pair, l.per_user, l.window, now));
-        if let Some(seconds) = wait {
-            return Err(ApiError::TooManyAttempts(seconds));
-        }
-        addresses.bump(address, l.window, now);
-        pairs.bump(pair.clone(), l.window, now);
-        Ok(Attempt {
-            address,
-            username: pair.1,
-        })
+        begin(&mut *counts, &self.limits, address, username)
     }
 
-    /// Settles a counted try: a right password clears that username's count from that address
-    /// and takes back its count of the address; a try never checked (the server was busy) takes
-    /// back both; a wrong one stays counted.
+    /// [`settle`] over this server's own counts.
     pub fn settle(&self, attempt: &Attempt, outcome: Outcome) {
-        let Ok(mut counts) = self.counts.lock() else {
-            return;
-        };
-        let (addresses, pairs) = &mut *counts;
-        let pair = (attempt.address, attempt.username.clone());
-        match outcome {
-            Outcome::Failed => {}
-            Outcome::Succeeded => {
-                addresses.take_back(&attempt.address);
-                pairs.map.remove(&pair);
-            }
-            Outcome::NotChecked => {
-                addresses.take_back(&attempt.address);
-                pairs.take_back(&pair);
-            }
+        if let Ok(mut counts) = self.counts.lock() {
+            let _ = settle(&mut *counts, attempt, outcome);
         }
     }
 
     #[cfg(test)]
-    fn remembered(&self) -> (usize, usize) {
-        let counts = self.counts.lock().unwrap();
-        (counts.0.map.len(), counts.1.map.len())
+    fn remembered(&self) -> usize {
+        self.counts.lock().map_or(0, |c| c.map.len())
     }
 }
 
@@ -422,7 +492,7 @@ mod tests {
 
     #[test]
     fn the_throttle_pauses_a_username_from_one_address_only() {
-        let t = Throttle::new(limits(3, 100, 100));
+        let t = Throttle::new(limits(3, 100, 100), false);
         for _ in 0..3 {
             let a = t.begin(STRANGER, "Bob").unwrap();
             t.settle(&a, Outcome::Failed);
@@ -438,7 +508,7 @@ mod tests {
 
     #[test]
     fn tries_are_counted_before_the_password_is_checked() {
-        let t = Throttle::new(limits(3, 100, 100));
+        let t = Throttle::new(limits(3, 100, 100), false);
         // Three tries in flight at once: the fourth is refused before any is settled.
         let held: Vec<Attempt> = (0..3).map(|_| t.begin(HOME, "bob").unwrap()).collect();
         assert!(t.begin(HOME, "bob").is_err());
@@ -450,7 +520,7 @@ mod tests {
 
     #[test]
     fn one_address_is_paused_across_usernames() {
-        let t = Throttle::new(limits(10, 5, 100));
+        let t = Throttle::new(limits(10, 5, 100), false);
         for i in 0..5 {
             let a = t.begin(STRANGER, &format!("user{i}")).unwrap();
             t.settle(&a, Outcome::Failed);
@@ -461,7 +531,7 @@ mod tests {
 
     #[test]
     fn an_ipv6_client_counts_as_its_slash_64() {
-        let t = Throttle::new(limits(10, 2, 100));
+        let t = Throttle::new(limits(10, 2, 100), false);
         for host in 1..=2u16 {
             let addr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, host));
             let a = t.begin(addr, "bob").unwrap();
@@ -473,14 +543,14 @@ mod tests {
 
     #[test]
     fn the_throttle_remembers_a_bounded_number_of_keys() {
-        let t = Throttle::new(limits(10, 10, 50));
+        let t = Throttle::new(limits(10, 10, 50), false);
         for i in 0..1000u32 {
             let addr = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
             let a = t.begin(addr, &format!("user{i}")).unwrap();
             t.settle(&a, Outcome::Failed);
         }
-        let (addresses, pairs) = t.remembered();
-        assert!(addresses <= 50 && pairs <= 50, "{addresses} {pairs}");
+        let remembered = t.remembered();
+        assert!(remembered <= 100, "{remembered}");
     }
 
     #[test]

@@ -8,7 +8,8 @@ mod common;
 use std::io::Write;
 use std::time::Duration;
 
-use common::{TestServer, id_of};
+use common::{PASSWORD, TestServer, id_of};
+use crm_server::Settings;
 use serde_json::json;
 
 /// The second server, or None (and a note) on SQLite.
@@ -98,5 +99,59 @@ fn one_idempotency_key_sent_to_both_servers_at_once_writes_once() {
     // its taken name).
     assert_eq!(a.0, 201, "{}", a.1);
     assert_eq!(a, b);
+    drop(second);
+}
+
+/// Signs in as `username` through `server`, as a client at `from` behind the trusted proxy.
+fn sign_in(server: &TestServer, username: &str, password: &str, from: &str) -> u16 {
+    reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/auth/login", server.base_url()))
+        .header("x-forwarded-for", from)
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .expect("sign-in request")
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn a_lock_out_earned_on_one_server_holds_on_the_other() {
+    let settings = || Settings {
+        login_attempts: 3,
+        login_attempts_per_address: 5,
+        trusted_proxies: vec!["127.0.0.1".parse().expect("an address")],
+        ..Settings::default()
+    };
+    let first = TestServer::start_with(settings());
+    let Some(second) = first.start_beside_with(settings()) else {
+        let _ = writeln!(std::io::stderr(), "note: CRM_TEST_PG is not set: skipped");
+        return;
+    };
+    first.add_user("victim", "sales", None);
+    let stranger = "203.0.113.9";
+    // Guesses spread over both servers, as a load balancer spreads them: three in all spend
+    // the username's tries from that address, wherever they landed.
+    assert_eq!(sign_in(&first, "victim", "guess-one", stranger), 401);
+    assert_eq!(sign_in(&second, "victim", "guess-two", stranger), 401);
+    assert_eq!(sign_in(&first, "victim", "guess-three", stranger), 401);
+    assert_eq!(sign_in(&second, "victim", PASSWORD, stranger), 429);
+    assert_eq!(sign_in(&first, "VICTIM", PASSWORD, stranger), 429);
+    // The address's own count is shared too: two more names from it reach its limit of five.
+    assert_eq!(sign_in(&second, "someone", "guess-four", stranger), 401);
+    assert_eq!(sign_in(&first, "another", "guess-five", stranger), 401);
+    assert_eq!(sign_in(&second, "third", "guess-six", stranger), 429);
+    // The victim, elsewhere, signs in on either server.
+    assert_eq!(sign_in(&second, "victim", PASSWORD, "198.51.100.7"), 200);
+    assert_eq!(sign_in(&first, "victim", PASSWORD, "198.51.100.7"), 200);
+    // What the database keeps is bounded and names nobody: digests, never the username.
+    let kept = first.query_text("SELECT key FROM sign_in_counts");
+    assert!(!kept.is_empty(), "no counts in the database");
+    assert!(
+        kept.iter()
+            .flatten()
+            .flatten()
+            .all(|k| k.len() == 64 && !k.contains("victim")),
+        "{kept:?}"
+    );
     drop(second);
 }

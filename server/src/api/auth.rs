@@ -8,10 +8,10 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::{AppState, AuthUser, ClientAddress, json_object};
-use crate::auth::{self, Outcome};
+use crate::auth::{self, Outcome, ThrottleLimits};
 use crate::error::ApiError;
 use crate::schema::Entity;
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, Tx};
 use crate::validate::format_time;
 
 pub fn router() -> Router<AppState> {
@@ -19,6 +19,69 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
         .route("/me", get(me))
+}
+
+/// The throttle's counts in a write transaction, each key stored as a digest.
+struct TxCounts<'a> {
+    tx: &'a dyn Tx,
+    limits: ThrottleLimits,
+}
+
+impl auth::SignInCounts for TxCounts<'_> {
+    fn get(&mut self, key: &str) -> Result<Option<auth::Count>, ApiError> {
+        Ok(self
+            .tx
+            .sign_in_count(&auth::sha256_hex(key))?
+            .map(|(n, since)| auth::Count { n, since }))
+    }
+
+    fn put(&mut self, key: &str, count: Option<auth::Count>) -> Result<(), ApiError> {
+        let window =
+            chrono::Duration::from_std(self.limits.window).unwrap_or(chrono::Duration::MAX);
+        let forget_before = (chrono::Utc::now() - window).timestamp_millis();
+        self.tx.set_sign_in_count(
+            &auth::sha256_hex(key),
+            count.map(|c| (c.n, c.since)),
+            forget_before,
+            2 * self.limits.capacity,
+        )?;
+        Ok(())
+    }
+}
+
+/// Counts a sign-in try: in this server's memory, or in the database every server on it shares.
+async fn begin_sign_in(
+    state: &AppState,
+    address: std::net::IpAddr,
+    username: &str,
+) -> Result<auth::Attempt, ApiError> {
+    let throttle = &state.0.throttle;
+    if !throttle.shared() {
+        return throttle.begin(address, username);
+    }
+    let (limits, username) = (throttle.limits(), username.to_string());
+    state
+        .write_quietly(move |tx| {
+            auth::begin(&mut TxCounts { tx, limits }, &limits, address, &username)
+        })
+        .await
+}
+
+/// Settles a counted try where it was counted. A failure to store the settlement is logged:
+/// the try stays counted, which errs on the safe side.
+async fn settle_sign_in(state: &AppState, attempt: &auth::Attempt, outcome: Outcome) {
+    let throttle = &state.0.throttle;
+    if !throttle.shared() {
+        throttle.settle(attempt, outcome);
+        return;
+    }
+    let (limits, attempt) = (throttle.limits(), attempt.clone());
+    let settled = state
+        .write_quietly(move |tx| auth::settle(&mut TxCounts { tx, limits }, &attempt, outcome))
+        .await;
+    if let Err(e) = settled {
+        tracing::warn!("a sign-in try could not be settled: {e}");
+    }
 }
 
 async fn login(
@@ -40,13 +103,13 @@ async fn login(
     // Before anything is looked up, counted, stored or logged: a username no user can have
     // (a megabyte of text, a newline, an escape sequence) is refused as it came.
     auth::check_username(&username).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let attempt = state.0.throttle.begin(address, &username)?;
+    let attempt = begin_sign_in(&state, address, &username).await?;
 
     let lookup = username.clone();
     let credentials = match state.read(move |tx| tx.credentials(&lookup)).await {
         Ok(c) => c,
         Err(e) => {
-            state.0.throttle.settle(&attempt, Outcome::NotChecked);
+            settle_sign_in(&state, &attempt, Outcome::NotChecked).await;
             return Err(e);
         }
     };
@@ -70,13 +133,13 @@ async fn login(
     let verified = match checked {
         Ok(v) => v,
         Err(e) => {
-            state.0.throttle.settle(&attempt, Outcome::NotChecked);
+            settle_sign_in(&state, &attempt, Outcome::NotChecked).await;
             return Err(e);
         }
     };
 
     let Some(actor) = verified else {
-        state.0.throttle.settle(&attempt, Outcome::Failed);
+        settle_sign_in(&state, &attempt, Outcome::Failed).await;
         let attempted = username.clone();
         state
             .write(move |tx| {
@@ -93,7 +156,7 @@ async fn login(
         tracing::info!(%username, %address, "failed sign-in");
         return Err(ApiError::BadCredentials);
     };
-    state.0.throttle.settle(&attempt, Outcome::Succeeded);
+    settle_sign_in(&state, &attempt, Outcome::Succeeded).await;
 
     let token = auth::new_token()?;
     let hash = auth::token_hash(&token);

@@ -127,6 +127,7 @@ impl AppState {
         let others_wrote: Arc<dyn Fn() + Send + Sync> =
             Arc::new(move || bump.send_modify(|n| *n = n.wrapping_add(1)));
         db.watch_other_servers(Arc::downgrade(&others_wrote))?;
+        let shared_counts = db.shares_sign_in_counts();
         Ok(AppState(Arc::new(Inner {
             _others_wrote: others_wrote,
             stopping,
@@ -134,12 +135,15 @@ impl AppState {
             readers: Readers::start(db.clone(), reader_threads())?,
             db,
             writes,
-            throttle: Throttle::new(ThrottleLimits {
-                per_user: settings.login_attempts,
-                per_address: settings.login_attempts_per_address,
-                window: settings.login_lockout,
-                capacity: settings.throttle_capacity,
-            }),
+            throttle: Throttle::new(
+                ThrottleLimits {
+                    per_user: settings.login_attempts,
+                    per_address: settings.login_attempts_per_address,
+                    window: settings.login_lockout,
+                    capacity: settings.throttle_capacity,
+                },
+                shared_counts,
+            ),
             hashing: HashGate::new(settings.hash_threads, settings.hash_queue),
             settings,
         })))
@@ -187,6 +191,21 @@ impl AppState {
             .await?;
         self.0.writes.send_modify(|n| *n = n.wrapping_add(1));
         Ok(out)
+    }
+
+    /// Runs `f` as a write on the writer thread without waking the long-polls: it changed no
+    /// record (the sign-in throttle's counts).
+    async fn write_quietly<T: Send + 'static, E: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        ApiError: From<E>,
+    {
+        self.0
+            .writer
+            .write(move |tx| f(tx).map_err(ApiError::from))
+            .await
     }
 
     /// Authenticates `bearer` and runs `f` as its user, both in one read transaction: one trip

@@ -257,6 +257,30 @@ pub trait Tx {
         key: &str,
         answer: &IdempotentAnswer,
     ) -> Result<(), StorageError>;
+
+    /// The sign-in tries counted under `key` (a digest) as (tries, since: ms since the epoch),
+    /// the key locked until the transaction ends. Only a backend that several servers share
+    /// keeps them ([`Database::shares_sign_in_counts`]); SQLite's server counts in memory.
+    fn sign_in_count(&self, key: &str) -> Result<Option<(u32, i64)>, StorageError> {
+        let _ = key;
+        Err(StorageError::Other(
+            "this database keeps no sign-in counts".into(),
+        ))
+    }
+    /// Stores a key's count (None forgets it). Now and then forgets the counts begun before
+    /// `forget_before` and, beyond the `keep` newest, the oldest: bounded storage.
+    fn set_sign_in_count(
+        &self,
+        key: &str,
+        count: Option<(u32, i64)>,
+        forget_before: i64,
+        keep: usize,
+    ) -> Result<(), StorageError> {
+        let _ = (key, count, forget_before, keep);
+        Err(StorageError::Other(
+            "this database keeps no sign-in counts".into(),
+        ))
+    }
 }
 
 /// The id of a record to be inserted.
@@ -290,6 +314,11 @@ pub trait Database: Send + Sync + 'static {
         &self,
         wake: std::sync::Weak<dyn Fn() + Send + Sync>,
     ) -> Result<(), StorageError>;
+    /// Several servers may share this database, so the sign-in throttle counts in it
+    /// ([`Tx::sign_in_count`]) rather than in each server's memory.
+    fn shares_sign_in_counts(&self) -> bool {
+        false
+    }
 }
 
 /// Runs `f` in a read transaction and returns its value, or its own error.

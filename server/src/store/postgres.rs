@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_updated_by",
         include_str!("../../../migrations/postgres/0005_updated_by.sql"),
     ),
+    (
+        11,
+        "0011_sign_in_counts",
+        include_str!("../../../migrations/postgres/0011_sign_in_counts.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.
@@ -546,6 +551,10 @@ impl Database for Postgres {
 
     fn backup(&self, to: &Path) -> Result<(), StorageError> {
         Err(StorageError::Refused(backup_advice(&self.name, to)))
+    }
+
+    fn shares_sign_in_counts(&self) -> bool {
+        true
     }
 
     fn watch_other_servers(

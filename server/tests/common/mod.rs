@@ -183,8 +183,13 @@ impl TestServer {
     /// A second server on this one's PostgreSQL database, as a second instance behind a load
     /// balancer is; None on SQLite, which one server serves. Drop it before this one.
     pub fn start_beside(&self) -> Option<TestServer> {
+        self.start_beside_with(Settings::default())
+    }
+
+    /// [`TestServer::start_beside`] with settings of its own.
+    pub fn start_beside_with(&self, settings: Settings) -> Option<TestServer> {
         let schema = self.schema.as_ref()?.shared();
-        Some(TestServer::start_in(Settings::default(), Some(schema)))
+        Some(TestServer::start_in(settings, Some(schema)))
     }
 
     fn start_on(settings: Settings, postgres_if_asked: bool) -> TestServer {

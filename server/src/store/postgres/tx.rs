@@ -784,6 +784,20 @@ impl Tx for PgTx<'_> {
     ) -> Result<(), StorageError> {
         bookkeeping::remember_answer(self, user_id, key, answer)
     }
+
+    fn sign_in_count(&self, key: &str) -> Result<Option<(u32, i64)>, StorageError> {
+        bookkeeping::sign_in_count(self, key)
+    }
+
+    fn set_sign_in_count(
+        &self,
+        key: &str,
+        count: Option<(u32, i64)>,
+        forget_before: i64,
+        keep: usize,
+    ) -> Result<(), StorageError> {
+        bookkeeping::set_sign_in_count(self, key, count, forget_before, keep)
+    }
 }
 
 /// A record's wire JSON, its fields in the order SQLite's `json_object` writes them (the

@@ -285,6 +285,63 @@ pub(super) fn remember_answer(
     Ok(())
 }
 
+/// Sign-in counts stored, so now and then the expired (and, past the bound, the oldest) go.
+static SIGN_IN_COUNTS_PUT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Forget expired sign-in counts once every this many counts stored.
+const SIGN_IN_PRUNE_EVERY: u64 = 64;
+
+pub(super) fn sign_in_count(tx: &PgTx<'_>, key: &str) -> Result<Option<(u32, i64)>, StorageError> {
+    tx.lock_key(&format!("sign-in:{key}"))?;
+    let Some(r) = tx.query_opt(
+        "SELECT tries, since FROM sign_in_counts WHERE key = $1",
+        &[&key],
+    )?
+    else {
+        return Ok(None);
+    };
+    let tries: i64 = r.try_get(0)?;
+    Ok(Some((
+        u32::try_from(tries).unwrap_or(u32::MAX),
+        r.try_get(1)?,
+    )))
+}
+
+pub(super) fn set_sign_in_count(
+    tx: &PgTx<'_>,
+    key: &str,
+    count: Option<(u32, i64)>,
+    forget_before: i64,
+    keep: usize,
+) -> Result<(), StorageError> {
+    match count {
+        None => {
+            tx.execute("DELETE FROM sign_in_counts WHERE key = $1", &[&key])?;
+        }
+        Some((tries, since)) => {
+            tx.execute(
+                "INSERT INTO sign_in_counts (key, tries, since) VALUES ($1, $2, $3)
+                 ON CONFLICT (key) DO UPDATE SET tries = EXCLUDED.tries, since = EXCLUDED.since",
+                &[&key, &i64::from(tries), &since],
+            )?;
+        }
+    }
+    let n = SIGN_IN_COUNTS_PUT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if n.is_multiple_of(SIGN_IN_PRUNE_EVERY) {
+        tx.execute(
+            "DELETE FROM sign_in_counts WHERE since < $1",
+            &[&forget_before],
+        )?;
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        tx.execute(
+            "DELETE FROM sign_in_counts WHERE key IN
+             (SELECT key FROM sign_in_counts ORDER BY since DESC, key OFFSET $1)",
+            &[&keep],
+        )?;
+    }
+    Ok(())
+}
+
 impl PgTx<'_> {
     /// Drops the remembered answers of keys first used before `cutoff`.
     pub fn forget_answers_before(
