@@ -77,8 +77,11 @@ pub fn open_postgres_with(
     Ok(db)
 }
 
+/// Makes the default stages when there are none, once however many servers start together on
+/// one empty database: the look and the making run under one named lock.
 fn ensure_stages(db: &dyn Database) -> Result<(), ApiError> {
     store::write(db, |tx| {
+        tx.lock_named("default stages")?;
         let any = ListQuery {
             sort: "position",
             limit: 1,

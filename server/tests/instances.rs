@@ -8,7 +8,7 @@ mod common;
 use std::io::Write;
 use std::time::Duration;
 
-use common::{PASSWORD, TestServer, id_of};
+use common::{PASSWORD, Schema, TestServer, id_of, postgres_url};
 use crm_server::Settings;
 use serde_json::json;
 
@@ -154,4 +154,33 @@ fn a_lock_out_earned_on_one_server_holds_on_the_other() {
         "{kept:?}"
     );
     drop(second);
+}
+
+#[test]
+fn servers_starting_together_on_an_empty_database_make_the_default_stages_once() {
+    let Some(url) = postgres_url() else {
+        let _ = writeln!(std::io::stderr(), "note: CRM_TEST_PG is not set: skipped");
+        return;
+    };
+    let schema = Schema::create(&url);
+    let address = schema.database_url();
+    // Migrated already, as after an upgrade: the servers meet at the stages, not at the
+    // migration lock, which would space them out.
+    drop(crm_server::store::postgres::Postgres::open(&address).expect("migrate"));
+    let start = std::sync::Barrier::new(4);
+    std::thread::scope(|s| {
+        let opened: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    start.wait();
+                    crm_server::open_postgres(&address).map(|_| ())
+                })
+            })
+            .collect();
+        for one in opened {
+            one.join().expect("a server starting").expect("open");
+        }
+    });
+    let stages = schema.sql("SELECT name FROM stages ORDER BY position");
+    assert_eq!(stages.len(), crm_server::DEFAULT_STAGES.len(), "{stages:?}");
 }

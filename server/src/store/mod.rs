@@ -258,6 +258,14 @@ pub trait Tx {
         answer: &IdempotentAnswer,
     ) -> Result<(), StorageError>;
 
+    /// Holds a lock named `name` until the transaction ends, so a rule that looks before it
+    /// writes (make the default stages when there are none) runs once when several servers
+    /// run it at once. SQLite's write transactions are exclusive already: nothing to do.
+    fn lock_named(&self, name: &str) -> Result<(), StorageError> {
+        let _ = name;
+        Ok(())
+    }
+
     /// The sign-in tries counted under `key` (a digest) as (tries, since: ms since the epoch),
     /// the key locked until the transaction ends. Only a backend that several servers share
     /// keeps them ([`Database::shares_sign_in_counts`]); SQLite's server counts in memory.

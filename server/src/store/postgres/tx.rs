@@ -785,6 +785,10 @@ impl Tx for PgTx<'_> {
         bookkeeping::remember_answer(self, user_id, key, answer)
     }
 
+    fn lock_named(&self, name: &str) -> Result<(), StorageError> {
+        self.lock_key(&format!("named:{name}"))
+    }
+
     fn sign_in_count(&self, key: &str) -> Result<Option<(u32, i64)>, StorageError> {
         bookkeeping::sign_in_count(self, key)
     }
