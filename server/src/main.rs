@@ -95,6 +95,13 @@ enum Command {
     },
     /// Write a consistent copy of the database to FILE, safe while the server runs.
     Backup { file: PathBuf },
+    /// Copy this SQLite database (--db) into an empty PostgreSQL database: every record, the
+    /// change feed at the same positions, sessions, audit, counters. Stop the server first;
+    /// then serve with --db postgres://…: clients keep their sign-ins and sync on.
+    MigrateTo {
+        /// The PostgreSQL database, postgres://USER@HOST:PORT/DATABASE; it must hold no records.
+        url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -202,6 +209,16 @@ fn main() -> Result<()> {
         .and_then(|p| p.to_str())
         .filter(|db| store::postgres::is_url(db))
         .map(String::from);
+    if let Command::MigrateTo { url } = &cli.command {
+        let from = match (&postgres, cli.db.clone()) {
+            (Some(_), _) => bail!(
+                "migrate-to copies an SQLite file: give it with --db FILE (the PostgreSQL database is the argument)"
+            ),
+            (None, Some(path)) => path,
+            (None, None) => default_db()?,
+        };
+        return migrate_to(&cli, &from, url);
+    }
     let (db, name) = match postgres {
         Some(url) => open_postgres(&cli, &url)?,
         None => {
@@ -243,6 +260,41 @@ fn open_postgres(cli: &Cli, url: &str) -> Result<(std::sync::Arc<dyn store::Data
         .context("cannot open the PostgreSQL database")?;
     let name = store::postgres::describe_url(url);
     Ok((db, name))
+}
+
+/// `crm-server migrate-to`: the SQLite file at `from`, checked and migrated to this version's
+/// schema, copied into the empty PostgreSQL database at `url` with a progress line per table.
+fn migrate_to(cli: &Cli, from: &std::path::Path, url: &str) -> Result<()> {
+    if !store::postgres::is_url(url) {
+        bail!("migrate-to copies into PostgreSQL: give postgres://USER@HOST:PORT/DATABASE");
+    }
+    if !check_header_exists(from)? {
+        bail!("there is no SQLite database at {}", from.display());
+    }
+    let options = store::postgres::OpenOptions {
+        ca_file: cli.db_ca_file.clone(),
+    };
+    let name = store::postgres::describe_url(url);
+    eprintln!("copying {} into {name}…", from.display());
+    let tty = std::io::stderr().is_terminal();
+    let mut last = String::new();
+    let migrated = store::postgres::migrate_sqlite_file(from, url, &options, &mut |c| {
+        if tty {
+            eprint!("\r  {:<24} {:>10} / {:<10}", c.table, c.rows, c.of);
+            if c.rows == c.of {
+                eprintln!();
+            }
+        } else if c.rows == c.of && last != c.table {
+            eprintln!("  {:<24} {:>10}", c.table, c.rows);
+            last = c.table.to_string();
+        }
+    })?;
+    let rows: u64 = migrated.tables.iter().map(|(_, n)| n).sum();
+    let (tables, feed) = (migrated.tables.len(), migrated.feed_head);
+    println!(
+        "copied {rows} rows in {tables} tables into {name}; the feed continues after position {feed}.\nServe with --db {name} (add your password to the address): clients keep their sign-ins and sync on without starting over."
+    );
+    Ok(())
 }
 
 /// The SQLite database at `path`, checked first; None when the command was done on the file
@@ -295,7 +347,7 @@ fn open_sqlite(
 fn run(command: Command, db: std::sync::Arc<dyn store::Database>, name: &str) -> Result<()> {
     let system = system_actor();
     match command {
-        Command::Check | Command::Restore { .. } => {}
+        Command::Check | Command::Restore { .. } | Command::MigrateTo { .. } => {}
         Command::Serve {
             listen,
             tls_cert,

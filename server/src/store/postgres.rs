@@ -33,8 +33,10 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use super::{Database, StorageError, Tx};
 use crate::validate::format_time;
 
+mod copy;
 mod tx;
 
+pub use copy::{COPY_BATCH, Copied, CopyError, Migrated, migrate_sqlite_file};
 pub use tx::PgTx;
 
 /// Numbered migrations for PostgreSQL, embedded; applied in order, each once, like SQLite's
