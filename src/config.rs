@@ -58,10 +58,29 @@ impl Default for SyncSettings {
     }
 }
 
+/// `server = "https://a"`, `server = "https://a, https://b"` or `server = ["https://a",
+/// "https://b"]`: the addresses joined by commas, as `ApiClient` reads them.
+fn one_or_several<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Server {
+        One(String),
+        Several(Vec<String>),
+    }
+    Ok(match Option::<Server>::deserialize(d)? {
+        None => None,
+        Some(Server::One(one)) => Some(one),
+        Some(Server::Several(list)) => Some(list.join(", ")),
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Profile {
-    /// The server's base URL, like https://crm.example.com or http://127.0.0.1:7878.
+    /// The server's base URL, like https://crm.example.com or http://127.0.0.1:7878; or several
+    /// addresses of one server (instances, or a standby), as a list or separated by commas,
+    /// tried in order when one is unreachable. Kept as one comma-separated string.
+    #[serde(deserialize_with = "one_or_several")]
     pub server: Option<String>,
     pub username: Option<String>,
     pub theme: Option<String>,
@@ -92,6 +111,7 @@ pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user
 #
 # [profiles.work]
 # server = "https://crm.example.com"
+# server = ["https://crm1.example.com", "https://crm2.example.com"]   # tried in order when one is unreachable
 # username = "li"
 # theme = "dark"                 # dark, light, high-contrast, basic16
 # timezone = "Asia/Shanghai"     # times shown and typed here; default: TZ, then the system's
@@ -309,6 +329,25 @@ mod tests {
         let back = Config::parse(&text, Path::new("x")).unwrap();
         assert_eq!(back, config);
         assert_eq!(back.profiles["work"], profile);
+    }
+
+    #[test]
+    fn a_server_is_one_address_or_several() {
+        let parse = |server: &str| {
+            let text = format!("[profiles.x]\nserver = {server}\n");
+            Config::parse(&text, Path::new("x")).unwrap().profiles["x"]
+                .server
+                .clone()
+        };
+        assert_eq!(parse("\"https://a\"").as_deref(), Some("https://a"));
+        assert_eq!(
+            parse("[\"https://a\", \"https://b\"]").as_deref(),
+            Some("https://a, https://b")
+        );
+        assert_eq!(
+            parse("\"https://a,https://b\"").as_deref(),
+            Some("https://a,https://b")
+        );
     }
 
     #[test]

@@ -1,8 +1,11 @@
-//! The HTTP client of the crm API: a base URL and a bearer token, typed answers, and typed
-//! errors that tell the user what to do.
+//! The HTTP client of the crm API: the server's addresses (one, or several tried in order when
+//! one is unreachable), a bearer token, typed answers, and typed errors that tell the user what
+//! to do.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crm_server::schema::Entity;
@@ -196,19 +199,50 @@ fn error_of(status: StatusCode, body: &[u8]) -> ClientError {
     }
 }
 
-/// The crm API at one server, for one signed-in user. Cheap to clone (the connection pool is
-/// shared).
+/// The crm API at one server, for one signed-in user. Cheap to clone (the connection pool and
+/// the address that answered last are shared).
 #[derive(Clone, Debug)]
 pub struct ApiClient {
     http: reqwest::Client,
-    /// `https://host/api/v1`, without a trailing slash.
-    base: String,
+    /// Each address as `https://host/api/v1`, without a trailing slash, in the order given.
+    bases: Arc<[String]>,
+    /// The address that answered last, tried first.
+    current: Arc<AtomicUsize>,
     token: Option<String>,
+}
+
+/// One address of a server list as its API base (`https://host/api/v1`).
+fn api_base(server: &str) -> Result<String, ClientError> {
+    let trimmed = server.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(trimmed).map_err(|_| ClientError::BadUrl(server.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ClientError::BadUrl(server.to_string()));
+    }
+    Ok(if trimmed.ends_with("/api/v1") {
+        trimmed.to_string()
+    } else {
+        format!("{trimmed}/api/v1")
+    })
+}
+
+/// The addresses of `server`: one, or several separated by commas (a profile's list), each
+/// checked.
+pub fn server_addresses(server: &str) -> Result<Vec<String>, ClientError> {
+    let bases = server
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(api_base)
+        .collect::<Result<Vec<_>, _>>()?;
+    if bases.is_empty() {
+        return Err(ClientError::BadUrl(server.to_string()));
+    }
+    Ok(bases)
 }
 
 impl ApiClient {
     /// A client for the server at `server` (`https://crm.example.com`, with or without
-    /// `/api/v1`), not signed in.
+    /// `/api/v1`; or several such addresses separated by commas, tried in order when one is
+    /// unreachable), not signed in.
     pub fn new(server: &str) -> Result<ApiClient, ClientError> {
         ApiClient::trusting(server, None)
     }
@@ -216,17 +250,7 @@ impl ApiClient {
     /// [`ApiClient::new`] that also trusts the certificates in `ca_file` (PEM), for a server
     /// whose certificate a private CA signed. Certificates are always verified.
     pub fn trusting(server: &str, ca_file: Option<&Path>) -> Result<ApiClient, ClientError> {
-        let trimmed = server.trim().trim_end_matches('/');
-        let url =
-            reqwest::Url::parse(trimmed).map_err(|_| ClientError::BadUrl(server.to_string()))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(ClientError::BadUrl(server.to_string()));
-        }
-        let base = if trimmed.ends_with("/api/v1") {
-            trimmed.to_string()
-        } else {
-            format!("{trimmed}/api/v1")
-        };
+        let bases = server_addresses(server)?;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             // Drop an idle connection before the server closes it, so a request never goes
@@ -253,7 +277,8 @@ impl ApiClient {
             .map_err(|e| ClientError::Protocol(format!("cannot start the HTTP client: {e}")))?;
         Ok(ApiClient {
             http,
-            base,
+            bases: bases.into(),
+            current: Arc::new(AtomicUsize::new(0)),
             token: None,
         })
     }
@@ -268,15 +293,20 @@ impl ApiClient {
         self.token.as_deref()
     }
 
-    /// The API base URL (ending in `/api/v1`).
+    /// The API base URL (ending in `/api/v1`) of the address in use: the one that answered
+    /// last, else the first.
     pub fn base_url(&self) -> &str {
-        &self.base
+        let i = self.current.load(Ordering::Relaxed);
+        self.bases
+            .get(i)
+            .or(self.bases.first())
+            .map_or("", String::as_str)
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let mut builder = self
             .http
-            .request(method, format!("{}{path}", self.base))
+            .request(method, format!("{}{path}", self.base_url()))
             .timeout(REQUEST_TIMEOUT);
         if let Some(token) = &self.token {
             builder = builder.bearer_auth(token);
@@ -284,7 +314,49 @@ impl ApiClient {
         builder
     }
 
+    /// Sends a request to the address in use, and when it cannot be reached (no connection:
+    /// refused, timed out, no such host) to the next ones in turn; the first that answers,
+    /// whatever its answer, is used from then on. A request that never connected never reached
+    /// a server, so sending it elsewhere does nothing twice.
+    async fn execute(&self, builder: RequestBuilder) -> Result<reqwest::Response, ClientError> {
+        let request = builder
+            .build()
+            .map_err(|e| ClientError::Protocol(format!("cannot make the request: {e}")))?;
+        let url = request.url().as_str().to_string();
+        let start = self.current.load(Ordering::Relaxed) % self.bases.len().max(1);
+        let built_on = self
+            .bases
+            .iter()
+            .position(|b| url.starts_with(b.as_str()))
+            .unwrap_or(start);
+        let tail = &url[self.bases.get(built_on).map_or(0, String::len)..];
+        for step in 0..self.bases.len() {
+            let i = (start + step) % self.bases.len();
+            let mut attempt = request
+                .try_clone()
+                .ok_or_else(|| ClientError::Protocol("a request that cannot be resent".into()))?;
+            if i != built_on {
+                *attempt.url_mut() = reqwest::Url::parse(&format!("{}{tail}", self.bases[i]))
+                    .map_err(|_| ClientError::BadUrl(self.bases[i].clone()))?;
+            }
+            match self.http.execute(attempt).await {
+                Ok(response) => {
+                    self.current.store(i, Ordering::Relaxed);
+                    return Ok(response);
+                }
+                // Unreachable: the next address, if there is one.
+                Err(e) if e.is_connect() && step + 1 < self.bases.len() => {}
+                Err(e) => return Err(self.offline_at(&self.bases[i], &e)),
+            }
+        }
+        Err(ClientError::BadUrl(url))
+    }
+
     fn offline(&self, e: &reqwest::Error) -> ClientError {
+        self.offline_at(self.base_url(), e)
+    }
+
+    fn offline_at(&self, base: &str, e: &reqwest::Error) -> ClientError {
         // The innermost cause says most (connection refused, timed out, DNS).
         let mut detail = e.to_string();
         let mut source = std::error::Error::source(e);
@@ -292,7 +364,7 @@ impl ApiClient {
             detail = s.to_string();
             source = s.source();
         }
-        let server = self.base.trim_end_matches("/api/v1").to_string();
+        let server = base.trim_end_matches("/api/v1").to_string();
         // rustls says so when the certificate does not verify: no retry will help.
         if detail.contains("invalid peer certificate") {
             return ClientError::Untrusted { server, detail };
@@ -301,7 +373,7 @@ impl ApiClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> Result<T, ClientError> {
-        let response = builder.send().await.map_err(|e| self.offline(&e))?;
+        let response = self.execute(builder).await?;
         parse(&self.body_of(response).await?)
     }
 
@@ -383,11 +455,7 @@ impl ApiClient {
         from: Option<&SnapshotCursor>,
         limit: usize,
     ) -> Result<SnapshotBody, ClientError> {
-        let response = self
-            .snapshot_request(from, limit)
-            .send()
-            .await
-            .map_err(|e| self.offline(&e))?;
+        let response = self.execute(self.snapshot_request(from, limit)).await?;
         let header = response.headers().get(SNAPSHOT_POSITION).cloned();
         let body = self.body_of(response).await?;
         let position = snapshot_position(header.as_ref().map(|v| v.as_bytes()), &body)?;
