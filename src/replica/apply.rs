@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crm_server::schema::Entity;
-use crm_server::wire::{FeedOp, FeedPage, SnapshotCursor, SnapshotPage};
+use crm_server::wire::{FeedOp, FeedPage, SnapshotCursor, SnapshotPage, SnapshotShape};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use super::outbox::{self, Conflict};
 use super::prepared_row::{Fields, PreparedRow};
 use super::rows::{Dirty, RowWrite, version_of};
+use super::snapshot_rows::prepare_snapshot_rows;
 use super::{Replica, ReplicaError, Tx};
 
 /// What one page did to the replica.
@@ -40,7 +41,20 @@ enum Batch<'a> {
     Snapshot(Vec<PreparedRow>, &'a SnapshotStep),
 }
 
-/// Rows ready to write from a page of the snapshot as sent: the work that needs no database,
+/// Rows ready to write from a page of the snapshot in the form it was sent in (`shape`, from
+/// its `Content-Type`): `prepare_snapshot_rows` for the compact form, `prepare_snapshot_page`
+/// for objects.
+pub fn prepare_snapshot(
+    body: &[u8],
+    shape: SnapshotShape,
+) -> Result<Vec<PreparedRow>, serde_json::Error> {
+    match shape {
+        SnapshotShape::Rows => prepare_snapshot_rows(body),
+        SnapshotShape::Objects => prepare_snapshot_page(body),
+    }
+}
+
+/// Rows ready to write from a page of the snapshot as sent (objects): the work that needs no database,
 /// done off the writer while the page before is written. Each record is read in place from the
 /// page's text, in one pass. A page with records that cannot be read so (keys with escapes,
 /// say) is read record by record, leaving out records that are not objects with an id.

@@ -27,6 +27,7 @@ pub mod schema;
 pub mod search;
 mod search_build;
 mod signal;
+mod snapshot_rows;
 mod undo;
 
 use std::cell::RefCell;
@@ -37,7 +38,8 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use apply::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot_page};
+pub use apply::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot, prepare_snapshot_page};
+pub use snapshot_rows::prepare_snapshot_rows;
 pub use clock::Clock;
 pub use error::ReplicaError;
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
