@@ -2,6 +2,7 @@
 //! end (or rebuilt when stopped, resumed or written beside).
 
 use super::*;
+use crm_server::wire::SnapshotShape;
 
 fn journal_mode(r: &Replica) -> String {
     r.db.query_row("PRAGMA journal_mode", [], |row| row.get(0))
@@ -147,6 +148,140 @@ fn a_snapshot_page_is_read_in_one_pass_or_record_by_record() {
     assert_eq!(rows[0].id(), id(1));
     assert_eq!(rows[0].record()["name"], json!("华为"));
     assert!(prepare_snapshot_page(b"{\"records\": 1}").is_err());
+}
+
+/// A page of rows (the compact form) holding `records`, grouped by entity as the server
+/// groups them, each row its record's values in `wire::snapshot_fields` order.
+fn rows_page(records: &[(Entity, &Map<String, Value>)]) -> Vec<u8> {
+    let mut groups: Vec<crm_server::wire::SnapshotGroup> = Vec::new();
+    for (entity, record) in records {
+        let fields: Vec<&str> = crm_server::wire::snapshot_fields(*entity).collect();
+        let row = fields
+            .iter()
+            .map(|f| record.get(*f).cloned().unwrap_or(Value::Null))
+            .collect();
+        match groups.last_mut().filter(|g| g.entity == *entity) {
+            Some(group) => group.rows.push(row),
+            None => groups.push(crm_server::wire::SnapshotGroup {
+                entity: *entity,
+                fields: fields.iter().map(|f| f.to_string()).collect(),
+                rows: vec![row],
+            }),
+        }
+    }
+    let page = crm_server::wire::SnapshotRows {
+        groups,
+        next: None,
+        head: 7,
+        total: Some(records.len() as u64),
+    };
+    serde_json::to_vec(&page).unwrap()
+}
+
+#[test]
+fn a_page_of_rows_prepares_the_rows_its_page_of_objects_does() {
+    let mut c = customer(
+        &id(1),
+        3,
+        "华为技术 \"引号\"",
+        "C000001",
+        Some("+86 139 1234 5678"),
+        Some("info@huawei.example"),
+    );
+    c.insert("tags".into(), json!(["vip", "华东"]));
+    let c2 = customer(&id(2), 1, "Acme Trading", "C000002", None, None);
+    let k = contact(&id(100), &id(1), "李娜", Some("13912345678"));
+    let records = [
+        (Entity::Customers, &c),
+        (Entity::Customers, &c2),
+        (Entity::Contacts, &k),
+    ];
+    let objects: Vec<Value> = records
+        .iter()
+        .map(|(e, r)| json!({"entity": e.name(), "record": r}))
+        .collect();
+    let objects = serde_json::to_vec(&json!({"records": objects, "next": null, "head": 7})).unwrap();
+    let from_objects = prepare_snapshot(&objects, SnapshotShape::Objects).unwrap();
+    let from_rows = prepare_snapshot(&rows_page(&records), SnapshotShape::Rows).unwrap();
+    assert_eq!(from_rows.len(), 3);
+    for (a, b) in from_rows.iter().zip(&from_objects) {
+        assert_eq!((a.entity, a.id(), a.version), (b.entity, b.id(), b.version));
+        assert_eq!(a.columns(), b.columns(), "{}", a.id());
+        assert_eq!(a.search_text(), b.search_text());
+        assert_eq!(a.record(), b.record());
+    }
+    assert_eq!(from_rows[0].record()["name"], json!("华为技术 \"引号\""));
+    assert_eq!(from_rows[0].record()["tags"], json!(["vip", "华东"]));
+    // An empty page is no error.
+    let empty = br#"{"groups":[],"next":null,"head":7}"#;
+    assert!(prepare_snapshot_rows(empty).unwrap().is_empty());
+}
+
+#[test]
+fn a_page_of_rows_that_does_not_hold_together_is_refused_whole_with_its_reason() {
+    let c = customer(&id(1), 1, "华为", "C000001", None, None);
+    let good = String::from_utf8(rows_page(&[(Entity::Customers, &c)])).unwrap();
+    let fields = crm_server::wire::snapshot_fields(Entity::Customers).count();
+    let nulls = |n: usize| vec!["null"; n].join(",");
+    let group = |fields_json: &str, rows: &str| {
+        format!(
+            r#"{{"groups":[{{"entity":"customers","fields":{fields_json},"rows":[{rows}]}}],"next":null,"head":7}}"#
+        )
+    };
+    let names = serde_json::to_string(
+        &crm_server::wire::snapshot_fields(Entity::Customers).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let good_row = {
+        let start = good.find(r#""rows":[["#).unwrap() + r#""rows":["#.len();
+        let end = good.rfind("]]").unwrap() + 1;
+        good[start..end].to_string()
+    };
+    let cases = [
+        ("a short row", group(&names, &format!("{good_row},[{}]", nulls(fields - 1))), "values"),
+        ("a long row", group(&names, &format!("{good_row},[{}]", nulls(fields + 1))), "more values"),
+        ("a row without its id", group(&names, &format!("{good_row},[{}]", nulls(fields))), "no id"),
+        ("no id field", group(r#"["name"]"#, r#"["x"]"#), "no id field"),
+        (
+            "rows before fields",
+            format!(r#"{{"groups":[{{"entity":"customers","rows":[],"fields":[]}}],"next":null,"head":7}}"#),
+            "before",
+        ),
+        (
+            "an unknown entity",
+            good.replace(r#""entity":"customers""#, r#""entity":"martians""#),
+            "martians",
+        ),
+        ("no groups", r#"{"next":null,"head":7}"#.to_string(), "groups"),
+        ("cut short", good[..good.len() - 20].to_string(), "EOF"),
+        ("text after it", format!("{good} x"), "trailing"),
+    ];
+    assert_eq!(prepare_snapshot_rows(good.as_bytes()).unwrap().len(), 1);
+    for (what, body, reason) in cases {
+        let error = prepare_snapshot_rows(body.as_bytes())
+            .map(|rows| rows.len())
+            .expect_err(what)
+            .to_string();
+        assert!(error.contains(reason), "{what}: {error}");
+    }
+
+    // A first sync that meets such a page writes nothing of it: the page before stays, and
+    // the sync resumes after it.
+    let (_dir, r) = open();
+    let first = prepare_snapshot_rows(good.as_bytes()).unwrap();
+    let step = SnapshotStep::At {
+        head: 7,
+        next: crm_server::wire::SnapshotCursor {
+            entity: Entity::Customers,
+            after: id(1),
+        },
+    };
+    r.apply_snapshot(first, &step).unwrap();
+    let bad = group(&names, &format!("[{}]", nulls(fields - 1)));
+    assert!(prepare_snapshot(bad.as_bytes(), SnapshotShape::Rows).is_err());
+    let resume = r.snapshot_resume().unwrap().expect("the snapshot is under way");
+    assert_eq!(resume.next.map(|n| n.after), Some(id(1)));
+    assert_eq!(r.count(Entity::Customers, &LocalQuery::default(), None).unwrap(), 1);
 }
 
 #[test]
