@@ -189,16 +189,12 @@ impl Replica {
         let starting = self.cursor()? == 0 && more;
         self.tune_for_bulk(starting || self.bulk_loading()?)?;
         let tx = Tx::begin(&self.db)?;
-        // A first sync of more than one page fills the tables first and builds the search
-        // indexes once at its end: far faster than growing them row by row.
+        // A first sync of more than one page fills the tables first, builds each entity's list
+        // indexes once its rows are in, and leaves the search indexes to be built after it.
         let bulk = self.bulk_loading()?;
         if !bulk && starting {
             self.set_meta("bulk", Some("1"))?;
             self.drop_indexes()?;
-        }
-        if self.bulk_loading()? {
-            // The search indexes grow on another core while the rows are written.
-            self.start_search_build()?;
         }
         let mut dirty = self.dirty()?;
         let next = match batch {
@@ -263,7 +259,6 @@ impl Replica {
         self.set_meta("cursor", Some(&cursor.to_string()))?;
         self.set_meta("last_sync_at", Some(&self.now_text()))?;
         tracing::debug_span!("commit").in_scope(|| tx.commit())?;
-        self.finish_search()?;
         self.tune_for_bulk(self.bulk_loading()?)?;
         applied.cursor = cursor;
         Ok(applied)

@@ -348,8 +348,6 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
     assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
     assert!(r.search_customers("trading", 10).unwrap().is_empty());
     assert_eq!(found(&r, "12345678"), vec!["华为技术有限公司"]);
-    // The builder's file is gone once its indexes are copied in.
-    assert!(!search_build::build_path(r.path()).exists());
     assert_eq!(r.meta("search").unwrap(), None);
 }
 
@@ -376,10 +374,9 @@ fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
         &SnapshotStep::At { head: 5, next },
     )
     .unwrap();
-    // The process stops: its builder is abandoned with it.
+    // The process stops.
     let path = r.path().to_path_buf();
     drop(r);
-    assert!(!search_build::build_path(&path).exists());
     let r = Replica::open(&path).unwrap();
     assert!(
         r.snapshot_resume()
@@ -404,6 +401,89 @@ fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
     assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
     assert_eq!(called(&r, "139 1234 5678"), vec!["华为技术有限公司"]);
     assert_eq!(found(&r, "李娜"), vec!["成都信禄有限公司"]);
+}
+
+#[test]
+fn the_search_index_is_built_after_a_first_sync_in_steps_beside_writes() {
+    let (_dir, r) = open();
+    let customers: Vec<PreparedRow> = (1..=5)
+        .map(|n| {
+            let phone = format!("139{n:08}");
+            row(
+                Entity::Customers,
+                customer(&id(n), 1, &format!("客户 {n:03}"), &format!("C{n:06}"), Some(phone.as_str()), None),
+            )
+        })
+        .collect();
+    r.apply_snapshot(customers, &before(Entity::Contacts)).unwrap();
+    r.apply_snapshot(
+        vec![row(
+            Entity::Contacts,
+            contact(&id(100), &id(1), "李娜", Some("13912345678")),
+        )],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    // The sync is over and its rows are in; the search index is not built yet, and a search
+    // scans the rows meanwhile.
+    assert!(!r.bulk_loading().unwrap());
+    assert!(!r.search_ready().unwrap());
+    let indexed: i64 =
+        r.db.query_row("SELECT count(*) FROM customer_fts WHERE customer_fts MATCH '客户 '", [], |row| row.get(0))
+            .unwrap();
+    assert_eq!(indexed, 0, "nothing indexed during the sync");
+    assert_eq!(found(&r, "客户 004"), vec!["客户 004"]);
+    assert_eq!(called(&r, "139 0000 0002"), vec!["客户 002"]);
+    // Two rows a step: after one step rows 1 and 2 are in, 3 to 5 are ahead of the build.
+    assert!(!r.index_search_step(2).unwrap());
+    assert_eq!(r.meta("search").unwrap().as_deref(), Some("customer_fts 2"));
+    // A write to a row the build has passed is indexed at once; one to a row ahead is left to
+    // the build, which reads it as it then stands; so is a row made meanwhile.
+    for (n, name) in [(1, "Zenith Shipping"), (4, "Apex Logistics")] {
+        r.update(Entity::Customers, &id(n), obj(json!({"name": name})))
+            .unwrap();
+    }
+    r.create(Entity::Customers, obj(json!({"name": "Nova Trading"})))
+        .unwrap();
+    assert!(!r.search_ready().unwrap());
+    assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
+    check_index(&r);
+    assert_eq!(r.meta("search").unwrap(), None);
+    assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
+    assert_eq!(found(&r, "logistics"), vec!["Apex Logistics"]);
+    assert_eq!(found(&r, "nova tra"), vec!["Nova Trading"]);
+    assert!(found(&r, "客户 001").is_empty(), "the old name is out of the index");
+    assert!(found(&r, "客户 004").is_empty(), "the old name is out of the index");
+    assert_eq!(found(&r, "客户 005"), vec!["客户 005"]);
+    assert_eq!(found(&r, "李娜"), vec!["Zenith Shipping"]);
+    assert_eq!(called(&r, "139 0000 0002"), vec!["客户 002"]);
+    // Once built, a step has nothing to do.
+    assert!(r.index_search_step(2).unwrap());
+}
+
+#[test]
+fn the_search_index_build_runs_on_a_thread_of_its_own_to_the_end() {
+    let (_dir, r) = open();
+    let customers: Vec<PreparedRow> = (1..=50)
+        .map(|n| {
+            row(
+                Entity::Customers,
+                customer(&id(n), 1, &format!("客户 {n:03}"), &format!("C{n:06}"), None, None),
+            )
+        })
+        .collect();
+    r.apply_snapshot(customers, &before(Entity::Contacts)).unwrap();
+    r.apply_snapshot(Vec::new(), &SnapshotStep::Done { head: 5 })
+        .unwrap();
+    assert!(!r.search_ready().unwrap());
+    spawn_search_indexer(r.path().to_path_buf())
+        .unwrap()
+        .join()
+        .unwrap()
+        .unwrap();
+    assert!(r.search_ready().unwrap());
+    check_index(&r);
+    assert_eq!(found(&r, "客户 037"), vec!["客户 037"]);
 }
 
 #[test]
@@ -464,18 +544,21 @@ fn a_first_sync_stopped_before_its_search_index_was_copied_rebuilds_it_on_open()
     )]))
     .unwrap();
     check_index(&r);
-    // As if the process had stopped between the last page's commit and the copy: the flag
-    // set, the index empty.
+    // As an older build left a first sync stopped between its last page's commit and the copy
+    // of its search indexes: the flag set, the index empty. The search scans meanwhile.
     r.db.execute_batch(
-        "INSERT INTO meta (key, value) VALUES ('search', 'copy');
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('search', 'copy');
          INSERT INTO customer_fts(customer_fts) VALUES ('delete-all');
          INSERT INTO contact_fts(contact_fts) VALUES ('delete-all');",
     )
     .unwrap();
-    assert!(r.search_customers("技术有限", 10).unwrap().is_empty());
+    assert!(!r.search_ready().unwrap());
+    assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
     let path = r.path().to_path_buf();
     drop(r);
+    // Opened again, the index is built anew in steps.
     let r = Replica::open(&path).unwrap();
+    assert_eq!(r.meta("search").unwrap().as_deref(), Some("customer_fts 0"));
     check_index(&r);
     assert_eq!(r.meta("search").unwrap(), None);
     assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
