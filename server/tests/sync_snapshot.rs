@@ -241,7 +241,14 @@ fn the_snapshot_holds_what_the_feed_holds_and_no_one_elses_private_records() {
         ("ann", &agent),
     ] {
         let (expected, latest) = feed_upserts(client);
-        for (limit, rows) in [(1, false), (3, false), (1000, false), (1, true), (3, true), (1000, true)] {
+        for (limit, rows) in [
+            (1, false),
+            (3, false),
+            (1000, false),
+            (1, true),
+            (3, true),
+            (1000, true),
+        ] {
             let (records, head, total) = snapshot(client, limit, rows);
             assert_eq!(
                 records, expected,

@@ -227,8 +227,12 @@ fn index_in_background(ctx: &Context, replica: &Replica) -> Result<(), CliError>
             .spawn()
     });
     match started {
-        Ok(_) => say!("building the search index in the background; searches scan until it is done"),
-        Err(e) => say!("could not start the search index build ({e}); the screens build it when they open"),
+        Ok(_) => {
+            say!("building the search index in the background; searches scan until it is done")
+        }
+        Err(e) => say!(
+            "could not start the search index build ({e}); the screens build it when they open"
+        ),
     }
     Ok(())
 }

@@ -38,7 +38,6 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use apply::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot, prepare_snapshot_page};
-pub use snapshot_rows::prepare_snapshot_rows;
 pub use clock::Clock;
 pub use error::ReplicaError;
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
@@ -47,6 +46,7 @@ pub use query::{LocalQuery, SEARCH_CAP};
 pub use ranges::{DealScope, StageSums};
 pub use reminders::LastContact;
 pub use signal::local_writes;
+pub use snapshot_rows::prepare_snapshot_rows;
 pub use undo::Undone;
 
 use crm_server::schema::Entity;

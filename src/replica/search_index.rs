@@ -88,8 +88,10 @@ impl Replica {
     /// the caller's transaction).
     pub(super) fn defer_search_index(&self) -> Result<(), ReplicaError> {
         for (_, fts) in indexes() {
-            self.db
-                .execute(&format!("INSERT INTO {fts}({fts}) VALUES ('delete-all')"), [])?;
+            self.db.execute(
+                &format!("INSERT INTO {fts}({fts}) VALUES ('delete-all')"),
+                [],
+            )?;
         }
         self.set_meta("search", Pending::START.text().as_deref())
     }
@@ -205,8 +207,17 @@ mod tests {
         assert_eq!(Pending::parse(&at.text().unwrap()), Some(at));
         assert!(at.covers("customer_fts", 1_000_000), "an index done before");
         assert!(at.covers("contact_fts", 42));
-        assert!(!at.covers("contact_fts", 43), "a row ahead is left to the build");
-        for old in ["copy", "rebuild", "contact_fts", "nothing 1", "contact_fts x"] {
+        assert!(
+            !at.covers("contact_fts", 43),
+            "a row ahead is left to the build"
+        );
+        for old in [
+            "copy",
+            "rebuild",
+            "contact_fts",
+            "nothing 1",
+            "contact_fts x",
+        ] {
             assert_eq!(Pending::parse(old), None, "{old}");
         }
     }

@@ -7,9 +7,7 @@ use crate::access::{self, Actor, Role};
 use crate::error::ApiError;
 use crate::schema::Entity;
 use crate::store::{SnapshotShape, StorageError, Tx};
-use crate::wire::{
-    FeedEntry, FeedOp, FeedPage, SnapshotCursor, SnapshotPosition, snapshot_fields,
-};
+use crate::wire::{FeedEntry, FeedOp, FeedPage, SnapshotCursor, SnapshotPosition, snapshot_fields};
 
 /// Bytes set aside per record of a snapshot page: more than most records take (about 600 in
 /// the demo data) and at most `MAX_ROOM` in all.

@@ -200,7 +200,8 @@ fn a_page_of_rows_prepares_the_rows_its_page_of_objects_does() {
         .iter()
         .map(|(e, r)| json!({"entity": e.name(), "record": r}))
         .collect();
-    let objects = serde_json::to_vec(&json!({"records": objects, "next": null, "head": 7})).unwrap();
+    let objects =
+        serde_json::to_vec(&json!({"records": objects, "next": null, "head": 7})).unwrap();
     let from_objects = prepare_snapshot(&objects, SnapshotShape::Objects).unwrap();
     let from_rows = prepare_snapshot(&rows_page(&records), SnapshotShape::Rows).unwrap();
     assert_eq!(from_rows.len(), 3);
@@ -238,13 +239,31 @@ fn a_page_of_rows_that_does_not_hold_together_is_refused_whole_with_its_reason()
         good[start..end].to_string()
     };
     let cases = [
-        ("a short row", group(&names, &format!("{good_row},[{}]", nulls(fields - 1))), "values"),
-        ("a long row", group(&names, &format!("{good_row},[{}]", nulls(fields + 1))), "more values"),
-        ("a row without its id", group(&names, &format!("{good_row},[{}]", nulls(fields))), "no id"),
-        ("no id field", group(r#"["name"]"#, r#"["x"]"#), "no id field"),
+        (
+            "a short row",
+            group(&names, &format!("{good_row},[{}]", nulls(fields - 1))),
+            "values",
+        ),
+        (
+            "a long row",
+            group(&names, &format!("{good_row},[{}]", nulls(fields + 1))),
+            "more values",
+        ),
+        (
+            "a row without its id",
+            group(&names, &format!("{good_row},[{}]", nulls(fields))),
+            "no id",
+        ),
+        (
+            "no id field",
+            group(r#"["name"]"#, r#"["x"]"#),
+            "no id field",
+        ),
         (
             "rows before fields",
-            format!(r#"{{"groups":[{{"entity":"customers","rows":[],"fields":[]}}],"next":null,"head":7}}"#),
+            format!(
+                r#"{{"groups":[{{"entity":"customers","rows":[],"fields":[]}}],"next":null,"head":7}}"#
+            ),
             "before",
         ),
         (
@@ -252,7 +271,11 @@ fn a_page_of_rows_that_does_not_hold_together_is_refused_whole_with_its_reason()
             good.replace(r#""entity":"customers""#, r#""entity":"martians""#),
             "martians",
         ),
-        ("no groups", r#"{"next":null,"head":7}"#.to_string(), "groups"),
+        (
+            "no groups",
+            r#"{"next":null,"head":7}"#.to_string(),
+            "groups",
+        ),
         ("cut short", good[..good.len() - 20].to_string(), "EOF"),
         ("text after it", format!("{good} x"), "trailing"),
     ];
@@ -279,9 +302,16 @@ fn a_page_of_rows_that_does_not_hold_together_is_refused_whole_with_its_reason()
     r.apply_snapshot(first, &step).unwrap();
     let bad = group(&names, &format!("[{}]", nulls(fields - 1)));
     assert!(prepare_snapshot(bad.as_bytes(), SnapshotShape::Rows).is_err());
-    let resume = r.snapshot_resume().unwrap().expect("the snapshot is under way");
+    let resume = r
+        .snapshot_resume()
+        .unwrap()
+        .expect("the snapshot is under way");
     assert_eq!(resume.next.map(|n| n.after), Some(id(1)));
-    assert_eq!(r.count(Entity::Customers, &LocalQuery::default(), None).unwrap(), 1);
+    assert_eq!(
+        r.count(Entity::Customers, &LocalQuery::default(), None)
+            .unwrap(),
+        1
+    );
 }
 
 #[test]
@@ -411,11 +441,19 @@ fn the_search_index_is_built_after_a_first_sync_in_steps_beside_writes() {
             let phone = format!("139{n:08}");
             row(
                 Entity::Customers,
-                customer(&id(n), 1, &format!("客户 {n:03}"), &format!("C{n:06}"), Some(phone.as_str()), None),
+                customer(
+                    &id(n),
+                    1,
+                    &format!("客户 {n:03}"),
+                    &format!("C{n:06}"),
+                    Some(phone.as_str()),
+                    None,
+                ),
             )
         })
         .collect();
-    r.apply_snapshot(customers, &before(Entity::Contacts)).unwrap();
+    r.apply_snapshot(customers, &before(Entity::Contacts))
+        .unwrap();
     r.apply_snapshot(
         vec![row(
             Entity::Contacts,
@@ -429,8 +467,12 @@ fn the_search_index_is_built_after_a_first_sync_in_steps_beside_writes() {
     assert!(!r.bulk_loading().unwrap());
     assert!(!r.search_ready().unwrap());
     let indexed: i64 =
-        r.db.query_row("SELECT count(*) FROM customer_fts WHERE customer_fts MATCH '客户 '", [], |row| row.get(0))
-            .unwrap();
+        r.db.query_row(
+            "SELECT count(*) FROM customer_fts WHERE customer_fts MATCH '客户 '",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
     assert_eq!(indexed, 0, "nothing indexed during the sync");
     assert_eq!(found(&r, "客户 004"), vec!["客户 004"]);
     assert_eq!(called(&r, "139 0000 0002"), vec!["客户 002"]);
@@ -452,8 +494,14 @@ fn the_search_index_is_built_after_a_first_sync_in_steps_beside_writes() {
     assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
     assert_eq!(found(&r, "logistics"), vec!["Apex Logistics"]);
     assert_eq!(found(&r, "nova tra"), vec!["Nova Trading"]);
-    assert!(found(&r, "客户 001").is_empty(), "the old name is out of the index");
-    assert!(found(&r, "客户 004").is_empty(), "the old name is out of the index");
+    assert!(
+        found(&r, "客户 001").is_empty(),
+        "the old name is out of the index"
+    );
+    assert!(
+        found(&r, "客户 004").is_empty(),
+        "the old name is out of the index"
+    );
     assert_eq!(found(&r, "客户 005"), vec!["客户 005"]);
     assert_eq!(found(&r, "李娜"), vec!["Zenith Shipping"]);
     assert_eq!(called(&r, "139 0000 0002"), vec!["客户 002"]);
@@ -468,11 +516,19 @@ fn the_search_index_build_runs_on_a_thread_of_its_own_to_the_end() {
         .map(|n| {
             row(
                 Entity::Customers,
-                customer(&id(n), 1, &format!("客户 {n:03}"), &format!("C{n:06}"), None, None),
+                customer(
+                    &id(n),
+                    1,
+                    &format!("客户 {n:03}"),
+                    &format!("C{n:06}"),
+                    None,
+                    None,
+                ),
             )
         })
         .collect();
-    r.apply_snapshot(customers, &before(Entity::Contacts)).unwrap();
+    r.apply_snapshot(customers, &before(Entity::Contacts))
+        .unwrap();
     r.apply_snapshot(Vec::new(), &SnapshotStep::Done { head: 5 })
         .unwrap();
     assert!(!r.search_ready().unwrap());
