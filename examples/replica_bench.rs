@@ -545,6 +545,16 @@ async fn sync_bench(
         all_cpu.as_secs_f64(),
         file_mb(&path)
     );
+    // The search index, built after the sync (by `crm index-search` or the screens' thread).
+    drop(replica);
+    let started = Instant::now();
+    let indexing = path.clone();
+    tokio::task::spawn_blocking(move || crm::replica::index_search(&indexing)).await??;
+    println!(
+        "search index built after it: {:.2} s; replica {:.0} MB",
+        started.elapsed().as_secs_f64(),
+        file_mb(&path)
+    );
     server.abort();
     Ok(())
 }
@@ -559,10 +569,12 @@ async fn fetch_only(url: &str, user: &str) -> Result<(), Box<dyn std::error::Err
     let client = client.with_token(session.token);
     let started = Instant::now();
     let (mut from, mut pages, mut bytes, mut records) = (None, 0usize, 0usize, 0u64);
+    let mut shape = None;
     loop {
         let page = client
             .snapshot_body(from.as_ref(), sync::SNAPSHOT_PAGE_SIZE)
             .await?;
+        shape.get_or_insert(page.shape);
         pages += 1;
         bytes += page.body.len();
         records = page.position.total.unwrap_or(records);
@@ -573,7 +585,7 @@ async fn fetch_only(url: &str, user: &str) -> Result<(), Box<dyn std::error::Err
     }
     let took = started.elapsed().as_secs_f64();
     println!(
-        "fetched the snapshot alone: {pages} pages, {records} records, {:.0} MB in {took:.2} s ({:.0} records/s)",
+        "fetched the snapshot alone ({shape:?}): {pages} pages, {records} records, {:.0} MB in {took:.2} s ({:.0} records/s)",
         bytes as f64 / 1e6,
         records as f64 / took
     );

@@ -33,7 +33,12 @@ fn build() -> Command {
             .subcommand(outbox::command())
             .subcommand(outbox::undo_command())
             .subcommand(records::export_command())
-            .subcommand(screen::pop_command());
+            .subcommand(screen::pop_command())
+            .subcommand(
+                Command::new("index-search")
+                    .hide(true)
+                    .about("Build the search index after a first sync (started by login and sync)"),
+            );
     for entity in records::ENTITIES {
         cmd = cmd.subcommand(records::command(entity));
     }
@@ -53,6 +58,7 @@ fn run(matches: &ArgMatches) -> Result<(), CliError> {
         Some(("undo", _)) => outbox::undo(&ctx),
         Some(("export", m)) => records::export(&ctx, m),
         Some(("pop", m)) => screen::pop(&ctx, m),
+        Some(("index-search", _)) => account::index_search(&ctx),
         Some((name, m)) => match Entity::from_name(name) {
             Some(entity) => records::run(&ctx, entity, m),
             None => Err(CliError::Usage(format!(

@@ -6,19 +6,24 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{Client, TestServer, id_of};
-use crm_server::wire::{SNAPSHOT_POSITION, SnapshotPage, SnapshotPosition};
+use crm_server::wire::{
+    SNAPSHOT_POSITION, SNAPSHOT_ROWS_TYPE, SnapshotPage, SnapshotPosition, SnapshotRows,
+    snapshot_fields,
+};
 use reqwest::Method;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-/// One page of the snapshot, as JSON. The server writes the page's text by hand, so the text
-/// itself is checked: it must be what serde_json writes for the page the client reads it into,
-/// byte for byte (no stray or missing comma, every escape as serde_json makes it).
-fn snapshot_page(client: &Client, query: &str) -> Value {
-    let response = client
-        .request(Method::GET, &format!("/sync/snapshot?{query}"))
-        .send()
-        .expect("GET /sync/snapshot");
+/// One page of the snapshot, as JSON (`rows`: asked for in the compact form, and turned into
+/// records by name as the client reads them). The server writes the page's text by hand, so
+/// the text itself is checked: it must be what serde_json writes for the page the client reads
+/// it into, byte for byte (no stray or missing comma, every escape as serde_json makes it).
+fn snapshot_page(client: &Client, query: &str, rows: bool) -> Value {
+    let mut request = client.request(Method::GET, &format!("/sync/snapshot?{query}"));
+    if rows {
+        request = request.header("accept", format!("{SNAPSHOT_ROWS_TYPE}, application/json"));
+    }
+    let response = request.send().expect("GET /sync/snapshot");
     let status = response.status().as_u16();
     let content_type = response
         .headers()
@@ -31,32 +36,55 @@ fn snapshot_page(client: &Client, query: &str) -> Value {
         .map(|v| v.to_str().expect("an ASCII header").to_string());
     let text = response.text().expect("the snapshot's body");
     assert_eq!(status, 200, "GET /sync/snapshot?{query}: {text}");
-    assert_eq!(content_type.as_deref(), Some("application/json"));
-    let typed: SnapshotPage<Box<RawValue>> = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("the client cannot read the page ({e}): {text}"));
-    assert_eq!(
-        serde_json::to_string(&typed).expect("serialize"),
-        text,
-        "the page is not what serde_json would write"
-    );
+    let page: SnapshotPage = if rows {
+        assert_eq!(content_type.as_deref(), Some(SNAPSHOT_ROWS_TYPE));
+        let typed: SnapshotRows<Box<RawValue>> = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("the client cannot read the page ({e}): {text}"));
+        assert_eq!(
+            serde_json::to_string(&typed).expect("serialize"),
+            text,
+            "the page is not what serde_json would write"
+        );
+        for group in &typed.groups {
+            let fields: Vec<&str> = snapshot_fields(group.entity).collect();
+            assert_eq!(group.fields, fields, "{:?}'s fields", group.entity);
+            assert!(!group.rows.is_empty(), "an empty group is sent");
+        }
+        let parsed: SnapshotRows = serde_json::from_str(&text).expect("JSON");
+        parsed.into_page().expect("every row as long as its fields")
+    } else {
+        assert_eq!(content_type.as_deref(), Some("application/json"));
+        let typed: SnapshotPage<Box<RawValue>> = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("the client cannot read the page ({e}): {text}"));
+        assert_eq!(
+            serde_json::to_string(&typed).expect("serialize"),
+            text,
+            "the page is not what serde_json would write"
+        );
+        serde_json::from_str(&text).expect("JSON")
+    };
     // The header says where the page stands, as its body does.
     let position: SnapshotPosition =
         serde_json::from_str(&position.expect("the Snapshot-Position header")).expect("JSON");
     assert_eq!(
         (&position.next, position.head, position.total),
-        (&typed.next, typed.head, typed.total)
+        (&page.next, page.head, page.total)
     );
-    serde_json::from_str(&text).expect("the page is JSON")
+    serde_json::to_value(&page).expect("the page as JSON")
 }
 
 /// Reads the whole snapshot in pages of `limit`: the records by (entity, id), the first page's
 /// head and total. Panics when a record comes twice or a page breaks the limit.
-fn snapshot(client: &Client, limit: usize) -> (BTreeMap<(String, String), Value>, i64, u64) {
+fn snapshot(
+    client: &Client,
+    limit: usize,
+    rows: bool,
+) -> (BTreeMap<(String, String), Value>, i64, u64) {
     let mut records = BTreeMap::new();
     let (mut head, mut total) = (None, None);
     let mut query = String::new();
     for _ in 0..10_000 {
-        let page = snapshot_page(client, &format!("limit={limit}{query}"));
+        let page = snapshot_page(client, &format!("limit={limit}{query}"), rows);
         head.get_or_insert(page["head"].as_i64().expect("head"));
         if total.is_none() {
             total = Some(
@@ -213,18 +241,27 @@ fn the_snapshot_holds_what_the_feed_holds_and_no_one_elses_private_records() {
         ("ann", &agent),
     ] {
         let (expected, latest) = feed_upserts(client);
-        for limit in [1, 3, 1000] {
-            let (records, head, total) = snapshot(client, limit);
+        for (limit, rows) in [
+            (1, false),
+            (3, false),
+            (1000, false),
+            (1, true),
+            (3, true),
+            (1000, true),
+        ] {
+            let (records, head, total) = snapshot(client, limit, rows);
             assert_eq!(
                 records, expected,
-                "{who}'s snapshot in pages of {limit} is the feed's records"
+                "{who}'s snapshot in pages of {limit} (rows: {rows}) is the feed's records"
             );
             assert_eq!(head, latest, "{who}: the head is the feed's");
             assert_eq!(total, records.len() as u64, "{who}: the total counts them");
         }
     }
 
-    let (records, _, _) = snapshot(&alice, 2);
+    let (records, _, _) = snapshot(&alice, 2, false);
+    let (compact, _, _) = snapshot(&alice, 2, true);
+    assert_eq!(compact, records, "the compact form holds the same records");
     for id in &bobs {
         assert!(
             !records.contains_key(&("customers".to_string(), id.clone())),

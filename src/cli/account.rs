@@ -204,7 +204,45 @@ pub fn login(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
     let mut replica = ctx.open_replica()?;
     bind(&mut replica, &session.user)?;
     let client = client.with_token(session.token);
-    sync_now(ctx, &replica, &client)
+    sync_now(ctx, &replica, &client)?;
+    index_in_background(ctx, &replica)
+}
+
+/// After a first sync the search index is built from the rows (`replica::search_index`): by a
+/// process of its own, `crm index-search`, left running at a low priority, so this command ends
+/// when the rows are in. The screens build it on a thread if it is not done when they open;
+/// until then searches scan the rows.
+fn index_in_background(ctx: &Context, replica: &Replica) -> Result<(), CliError> {
+    if replica.search_ready()? {
+        return Ok(());
+    }
+    let started = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .arg("--profile")
+            .arg(&ctx.profile_name)
+            .arg("index-search")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+    });
+    match started {
+        Ok(_) => {
+            say!("building the search index in the background; searches scan until it is done")
+        }
+        Err(e) => say!(
+            "could not start the search index build ({e}); the screens build it when they open"
+        ),
+    }
+    Ok(())
+}
+
+/// `crm index-search` (not listed): builds the replica's search index to the end, if a build is
+/// under way.
+pub fn index_search(ctx: &Context) -> Result<(), CliError> {
+    let path = ctx.open_replica()?.path().to_path_buf();
+    crate::replica::index_search(&path)?;
+    Ok(())
 }
 
 /// Ties the replica to the signed-in user (a different user's data is cleared first).
@@ -527,7 +565,8 @@ pub fn sync(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
     let me = ctx.runtime.block_on(client.me())?;
     bind(&mut replica, &me)?;
     replica.retry_now()?;
-    sync_now(ctx, &replica, &client)
+    sync_now(ctx, &replica, &client)?;
+    index_in_background(ctx, &replica)
 }
 
 pub fn conflicts(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {

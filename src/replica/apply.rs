@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crm_server::schema::Entity;
-use crm_server::wire::{FeedOp, FeedPage, SnapshotCursor, SnapshotPage};
+use crm_server::wire::{FeedOp, FeedPage, SnapshotCursor, SnapshotPage, SnapshotShape};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use super::outbox::{self, Conflict};
 use super::prepared_row::{Fields, PreparedRow};
 use super::rows::{Dirty, RowWrite, version_of};
+use super::snapshot_rows::prepare_snapshot_rows;
 use super::{Replica, ReplicaError, Tx};
 
 /// What one page did to the replica.
@@ -40,7 +41,20 @@ enum Batch<'a> {
     Snapshot(Vec<PreparedRow>, &'a SnapshotStep),
 }
 
-/// Rows ready to write from a page of the snapshot as sent: the work that needs no database,
+/// Rows ready to write from a page of the snapshot in the form it was sent in (`shape`, from
+/// its `Content-Type`): `prepare_snapshot_rows` for the compact form, `prepare_snapshot_page`
+/// for objects.
+pub fn prepare_snapshot(
+    body: &[u8],
+    shape: SnapshotShape,
+) -> Result<Vec<PreparedRow>, serde_json::Error> {
+    match shape {
+        SnapshotShape::Rows => prepare_snapshot_rows(body),
+        SnapshotShape::Objects => prepare_snapshot_page(body),
+    }
+}
+
+/// Rows ready to write from a page of the snapshot as sent (objects): the work that needs no database,
 /// done off the writer while the page before is written. Each record is read in place from the
 /// page's text, in one pass. A page with records that cannot be read so (keys with escapes,
 /// say) is read record by record, leaving out records that are not objects with an id.
@@ -175,16 +189,12 @@ impl Replica {
         let starting = self.cursor()? == 0 && more;
         self.tune_for_bulk(starting || self.bulk_loading()?)?;
         let tx = Tx::begin(&self.db)?;
-        // A first sync of more than one page fills the tables first and builds the search
-        // indexes once at its end: far faster than growing them row by row.
+        // A first sync of more than one page fills the tables first, builds each entity's list
+        // indexes once its rows are in, and leaves the search indexes to be built after it.
         let bulk = self.bulk_loading()?;
         if !bulk && starting {
             self.set_meta("bulk", Some("1"))?;
             self.drop_indexes()?;
-        }
-        if self.bulk_loading()? {
-            // The search indexes grow on another core while the rows are written.
-            self.start_search_build()?;
         }
         let mut dirty = self.dirty()?;
         let next = match batch {
@@ -249,7 +259,6 @@ impl Replica {
         self.set_meta("cursor", Some(&cursor.to_string()))?;
         self.set_meta("last_sync_at", Some(&self.now_text()))?;
         tracing::debug_span!("commit").in_scope(|| tx.commit())?;
-        self.finish_search()?;
         self.tune_for_bulk(self.bulk_loading()?)?;
         applied.cursor = cursor;
         Ok(applied)

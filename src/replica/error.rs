@@ -84,4 +84,10 @@ impl ReplicaError {
             _ => false,
         }
     }
+
+    /// Another connection held the file past the busy timeout.
+    pub(super) fn is_busy(&self) -> bool {
+        matches!(self, ReplicaError::Database(e)
+            if matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)))
+    }
 }

@@ -25,11 +25,11 @@ mod reminders;
 mod rows;
 pub mod schema;
 pub mod search;
-mod search_build;
+mod search_index;
 mod signal;
+mod snapshot_rows;
 mod undo;
 
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use crm_server::access::Role;
@@ -37,7 +37,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use apply::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot_page};
+pub use apply::{Applied, SnapshotResume, SnapshotStep, prepare_snapshot, prepare_snapshot_page};
 pub use clock::Clock;
 pub use error::ReplicaError;
 pub use outbox::{Conflict, EntryState, Keep, Op, OutboxEntry};
@@ -46,10 +46,11 @@ pub use query::{LocalQuery, SEARCH_CAP};
 pub use ranges::{DealScope, StageSums};
 pub use reminders::LastContact;
 pub use signal::local_writes;
+pub use snapshot_rows::prepare_snapshot_rows;
 pub use undo::Undone;
 
 use crm_server::schema::Entity;
-use search_build::SearchBuild;
+pub use search_index::{STEP_ROWS, index_search, spawn_search_indexer};
 
 /// One record as the screens see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -146,8 +147,6 @@ pub struct Replica {
     db: Connection,
     outbox: Connection,
     rebuilt: Option<String>,
-    /// A first sync's search index builder, while one runs (`search_build`).
-    search_build: RefCell<Option<SearchBuild>>,
     clock: Clock,
 }
 
@@ -312,18 +311,13 @@ impl Replica {
             db,
             outbox,
             rebuilt: (!notes.is_empty()).then(|| notes.join("; ")),
-            search_build: RefCell::new(None),
             clock: Clock::System,
         };
-        // A first sync that stopped after its last page but before its search indexes were
-        // copied in: they are built from the rows instead.
+        // Search indexes an older build left half made are built again in steps; and the
+        // scratch file its first syncs built them in goes.
         if !replica.bulk_loading()? {
-            if replica.meta("search")?.is_some() {
-                replica.rebuild_search_indexes()?;
-            }
-            // A builder's file left by a process that stopped (one running a first sync on this
-            // replica now would still need its own).
-            remove_database(&search_build::build_path(path))?;
+            replica.restart_stale_search_index()?;
+            remove_database(&with_suffix(path, ".search-build"))?;
         }
         replica.relay_outbox()?;
         Ok(replica)
@@ -348,7 +342,6 @@ impl Replica {
             db,
             outbox: outbox::open(&outbox_path(path))?,
             rebuilt: None,
-            search_build: RefCell::new(None),
             clock,
         })
     }
@@ -382,8 +375,6 @@ impl Replica {
 
     /// Empties the replica (a full sync refills it); unsent local writes are kept.
     pub fn rebuild(&mut self) -> Result<(), ReplicaError> {
-        // Stop a first sync's builder and close the file before removing it.
-        self.search_build.get_mut().take();
         self.db = Connection::open_in_memory()?;
         self.db = create_fresh(&self.path)?;
         self.relay_outbox()

@@ -304,6 +304,28 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Fields<'a> {
 }
 
 impl<'a> RawFields<'a> {
+    /// No fields yet, with room for `count`: filled by `push`, emptied by `clear` and filled
+    /// again, so a page of rows read by position reuses one.
+    pub(super) fn with_capacity(count: usize) -> RawFields<'a> {
+        RawFields {
+            fields: Vec::with_capacity(count),
+            next: std::cell::Cell::new(0),
+        }
+    }
+
+    pub(super) fn push(&mut self, name: &'a str, value: &'a RawValue) {
+        self.fields.push((name, value));
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.fields.clear();
+        self.next.set(0);
+    }
+
     fn parse(text: &'a str) -> Option<RawFields<'a>> {
         serde_json::from_str::<Fields<'a>>(text)
             .ok()

@@ -141,7 +141,6 @@ impl Replica {
             db,
             outbox,
             rebuilt: None,
-            search_build: std::cell::RefCell::new(None),
             clock: super::Clock::System,
         })
     }
@@ -258,7 +257,7 @@ impl Replica {
             sql.push_str(&format!(" AND c.{name} = ?{}{collate}", args.len()));
         }
         if let Some(text) = q.search.as_deref().filter(|t| !t.trim().is_empty()) {
-            let indexed = !self.bulk_loading()?;
+            let indexed = self.search_ready()?;
             search_clause(entity, text, indexed, sql, args);
         }
         Ok(())
@@ -412,8 +411,9 @@ impl Replica {
         } else {
             "customer_fts"
         };
-        if self.bulk_loading()? {
-            // A first sync is building the index: every word is scanned for.
+        if !self.search_ready()? {
+            // The index is not built yet (a first sync, or the build after it): every word is
+            // scanned for.
             let all: Vec<String> = long.iter().chain(short).cloned().collect();
             return self.matching_rows(contacts, &[], &all, None, limit);
         }
@@ -532,8 +532,8 @@ impl Replica {
     /// containing it — through the index, where a scan of a million rows would take a quarter of
     /// a second.
     fn expand(&self, fts: &str, word: &str) -> Result<Expanded, ReplicaError> {
-        // During a first sync the index is built only at its end.
-        if self.bulk_loading()? {
+        // Until the index is built (after a first sync) it cannot list terms.
+        if !self.search_ready()? {
             return Ok(Expanded::TooMany);
         }
         let sql = format!("SELECT term FROM {fts}_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3");
@@ -578,7 +578,7 @@ impl Replica {
         let expr = trigrams(&key);
         let pattern = like_pattern(&key);
         // While a first sync builds the index, the rows are scanned.
-        let indexed = !self.bulk_loading()?;
+        let indexed = self.search_ready()?;
         let mut out: Vec<Record> = Vec::new();
         for (fts, table, customer) in [
             ("customer_fts", "customers", "r.id"),

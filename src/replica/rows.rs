@@ -15,8 +15,9 @@ use super::{Replica, ReplicaError};
 
 /// What a transaction must finish before it commits (`Replica::finish`): the writes to the
 /// search indexes. They go last so an index writes its pending entries to disk once per
-/// transaction rather than once per row; during a first sync they are skipped for the entities
-/// whose indexes are built in one go later (once their rows are in, or at its end).
+/// transaction rather than once per row; during a first sync there are none (the search indexes
+/// are built after it, `search_index`), and rows of entities whose list indexes are built in one
+/// go later (once their rows are in, or at its end) are inserted without a look-up.
 pub struct Dirty {
     index: Vec<IndexOp>,
     /// A first sync is filling the replica.
@@ -36,24 +37,7 @@ pub struct IndexOp {
 }
 
 impl IndexOp {
-    /// Adds a row's text to an index.
-    pub fn add(fts: &'static str, rowid: i64, search: String, digits: String) -> IndexOp {
-        IndexOp {
-            fts,
-            remove: false,
-            rowid,
-            search,
-            digits,
-        }
-    }
-
-    /// The memory it holds, about: its texts and its own size.
-    pub fn bytes(&self) -> usize {
-        std::mem::size_of::<IndexOp>() + self.search.capacity() + self.digits.capacity()
-    }
-
-    /// Writes the change to the index of that name on `conn` (the replica's, or a first sync's
-    /// builder's).
+    /// Writes the change to the index of that name on `conn`.
     pub fn execute(&self, conn: &Connection) -> rusqlite::Result<()> {
         let Some(sql) = schema::fts_sql(self.fts) else {
             return Err(rusqlite::Error::InvalidParameterName(self.fts.into()));
@@ -318,8 +302,10 @@ impl Replica {
         let entity = row.entity;
         let table = schema::table(entity);
         let args = || row.parameters(*how);
+        // A first sync leaves the search indexes to the build after it: no text to hand on.
         let text = row
             .search_text()
+            .filter(|_| !dirty.bulk)
             .map(|(search, digits)| (search.to_string(), digits.to_string()));
         if dirty.deferred.contains(&entity) {
             // A first sync's rows are nearly all new: insert at once and let the id's unique
@@ -423,7 +409,7 @@ impl Replica {
             Err(e) if is_unique_violation(&e) => return Ok(false),
             Err(e) => return Err(e.into()),
         }
-        if let Some(fts) = schema::indexed(entity) {
+        if let Some(fts) = schema::indexed(entity).filter(|_| !dirty.bulk) {
             for (i, row) in rows.iter().enumerate() {
                 let text = row.search_text();
                 let new = text.map(|(search, digits)| (search.to_string(), digits.to_string()));
@@ -510,26 +496,16 @@ impl Replica {
     }
 
     /// Ends the work of a transaction before its commit: writes the search indexes. While a
-    /// first sync's builder runs, every change goes to it instead; without one, changes to the
-    /// indexes a first sync builds at its end are left to that build.
+    /// first sync fills the replica they are left alone (its end has them built from the rows);
+    /// while that build is under way, only changes to rows it has passed are written.
     pub(super) fn finish(&self, dirty: &mut Dirty) -> Result<(), ReplicaError> {
         let mut ops = std::mem::take(&mut dirty.index);
-        if let Some(build) = self.search_build.borrow().as_ref() {
-            build.send(ops);
+        if ops.is_empty() || dirty.bulk {
             return Ok(());
         }
-        if !ops.is_empty() && dirty.bulk {
-            // A first sync runs without a builder here (another process fills the replica, or
-            // this one's builder could not start): the search indexes are rebuilt from the rows
-            // when it ends, which takes these changes in.
-            return self.set_meta("search", Some("rebuild"));
+        if let Some(pending) = self.search_pending()? {
+            ops.retain(|op| pending.covers(op.fts, op.rowid));
         }
-        ops.retain(|op| {
-            !dirty
-                .deferred
-                .iter()
-                .any(|e| schema::indexed(*e) == Some(op.fts))
-        });
         for op in ops {
             op.execute(&self.db)?;
         }
@@ -545,20 +521,16 @@ impl Replica {
         Ok(())
     }
 
-    /// Builds the list indexes and the search indexes from the tables, at the end of a first
-    /// sync, of the entities not built yet.
-    /// With a builder running, the search indexes are left to it: `meta.search` says they are
-    /// to be copied from it once this transaction is committed (`Replica::finish_search`).
+    /// Builds the list indexes at the end of a first sync, of the entities not built yet, and
+    /// leaves the search indexes to be built from the rows after it (`search_index`).
     pub(super) fn build_indexes(&self) -> Result<(), ReplicaError> {
         self.build_indexes_of(&Entity::ALL)?;
-        if self.search_build.borrow().is_some() && self.meta("search")?.is_none() {
-            self.set_meta("search", Some("copy"))?;
-        }
+        self.defer_search_index()?;
         self.set_meta("built", None)
     }
 
-    /// Builds the indexes of `entities` during a first sync, once all their rows are in:
-    /// later rows of theirs are indexed as they are written (`dirty`).
+    /// Builds the list indexes of `entities` during a first sync, once all their rows are in:
+    /// later rows of theirs are indexed as they are written.
     pub(super) fn build_indexes_of(&self, entities: &[Entity]) -> Result<(), ReplicaError> {
         let mut built = self.built()?;
         for &entity in entities {
@@ -567,22 +539,11 @@ impl Replica {
             }
             self.db
                 .execute_batch(&schema::table(entity).create_secondary)?;
-            if let Some(fts) = schema::indexed(entity)
-                && self.search_build.borrow().is_none()
-            {
-                rebuild_search(&self.db, fts)?;
-            }
             built.push(entity);
         }
         let names: Vec<&str> = built.iter().map(|e| e.name()).collect();
         self.set_meta("built", Some(&names.join(",")))
     }
-}
-
-/// Fills a search index anew from the rows of its table.
-pub(super) fn rebuild_search(db: &Connection, fts: &str) -> rusqlite::Result<()> {
-    db.execute(&format!("INSERT INTO {fts}({fts}) VALUES ('rebuild')"), [])?;
-    Ok(())
 }
 
 /// An insert refused because a row with the same id is held.

@@ -321,8 +321,7 @@ fn record_json(columns: &[Column]) -> String {
     format!("json_object({})", pairs.join(", "))
 }
 
-/// Creates a search index: the options every copy of it shares (`search_build` copies one
-/// built elsewhere), then where its text is (`content`).
+/// Creates a search index: its options, then where its text is (`content`).
 fn fts_create(fts: &str, content: &str) -> String {
     // No per-row column sizes (`columnsize=0`): they serve only bm25 ranking, which the search
     // does not use, and writing them was a fifth of a first sync's index build. No positions or
@@ -334,16 +333,6 @@ fn fts_create(fts: &str, content: &str) -> String {
         "CREATE VIRTUAL TABLE {fts} USING fts5(search, digits, {content}, tokenize='trigram', columnsize=0, detail=none);
         INSERT INTO {fts}({fts}, rank) VALUES ('hashsize', {FTS_HASH_BYTES});\n"
     )
-}
-
-/// The search indexes of a first sync's builder file: the replica's, without content (the
-/// builder is given the text).
-pub fn search_build_sql() -> String {
-    Entity::ALL
-        .into_iter()
-        .filter_map(indexed)
-        .map(|fts| fts_create(fts, "content=''"))
-        .collect()
 }
 
 static TABLES: LazyLock<Vec<Table>> =

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use crm_server::schema::Entity;
 use crm_server::wire::{
-    FeedPage, IDEMPOTENCY_KEY, IF_MATCH, SNAPSHOT_POSITION, SnapshotCursor, SnapshotPage,
-    SnapshotPosition,
+    FeedPage, IDEMPOTENCY_KEY, IF_MATCH, SNAPSHOT_POSITION, SNAPSHOT_ROWS_TYPE, SnapshotCursor,
+    SnapshotPage, SnapshotPosition, SnapshotRows, SnapshotShape,
 };
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
@@ -30,16 +30,25 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ClientError> {
 
 /// Where a snapshot page stands: from its `Snapshot-Position` header, or from its body when the
 /// server sent none (or one that does not read).
-fn snapshot_position(header: Option<&[u8]>, body: &[u8]) -> Result<SnapshotPosition, ClientError> {
+fn snapshot_position(
+    header: Option<&[u8]>,
+    body: &[u8],
+    shape: SnapshotShape,
+) -> Result<SnapshotPosition, ClientError> {
     if let Some(position) = header.and_then(|h| serde_json::from_slice(h).ok()) {
         return Ok(position);
     }
-    let page: SnapshotPage<IgnoredAny> = parse(body)?;
-    Ok(SnapshotPosition {
-        next: page.next,
-        head: page.head,
-        total: page.total,
-    })
+    let (next, head, total) = match shape {
+        SnapshotShape::Objects => {
+            let page: SnapshotPage<IgnoredAny> = parse(body)?;
+            (page.next, page.head, page.total)
+        }
+        SnapshotShape::Rows => {
+            let page: SnapshotRows<IgnoredAny> = parse(body)?;
+            (page.next, page.head, page.total)
+        }
+    };
+    Ok(SnapshotPosition { next, head, total })
 }
 
 /// A snapshot page as `ApiClient::snapshot_body` reads it.
@@ -48,6 +57,8 @@ pub struct SnapshotBody {
     pub position: SnapshotPosition,
     /// The page as sent.
     pub body: Vec<u8>,
+    /// The form the server sent it in (by its `Content-Type`).
+    pub shape: SnapshotShape,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -455,11 +466,28 @@ impl ApiClient {
         from: Option<&SnapshotCursor>,
         limit: usize,
     ) -> Result<SnapshotBody, ClientError> {
-        let response = self.execute(self.snapshot_request(from, limit)).await?;
+        // The compact form first; a server that does not know it sends objects.
+        let accept = format!("{SNAPSHOT_ROWS_TYPE}, application/json;q=0.5");
+        let response = self
+            .execute(
+                self.snapshot_request(from, limit)
+                    .header(reqwest::header::ACCEPT, accept),
+            )
+            .await?;
         let header = response.headers().get(SNAPSHOT_POSITION).cloned();
+        let shape = SnapshotShape::of_content_type(
+            response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+        );
         let body = self.body_of(response).await?;
-        let position = snapshot_position(header.as_ref().map(|v| v.as_bytes()), &body)?;
-        Ok(SnapshotBody { position, body })
+        let position = snapshot_position(header.as_ref().map(|v| v.as_bytes()), &body, shape)?;
+        Ok(SnapshotBody {
+            position,
+            body,
+            shape,
+        })
     }
 
     pub async fn get(&self, entity: Entity, id: &str) -> Result<Map<String, Value>, ClientError> {
@@ -551,16 +579,27 @@ mod tests {
             head: 7,
             total: Some(9),
         };
+        let objects = SnapshotShape::Objects;
         let header = br#"{"next":null,"head":8}"#;
-        let from_header = snapshot_position(Some(header), body).unwrap();
+        let from_header = snapshot_position(Some(header), body, objects).unwrap();
         assert_eq!((from_header.next, from_header.head), (None, 8));
-        assert_eq!(snapshot_position(None, body).unwrap(), from_body);
+        assert_eq!(snapshot_position(None, body, objects).unwrap(), from_body);
         assert_eq!(
-            snapshot_position(Some(b"garbled"), body).unwrap(),
+            snapshot_position(Some(b"garbled"), body, objects).unwrap(),
             from_body
         );
         assert!(matches!(
-            snapshot_position(None, b"{\"records\": 1}"),
+            snapshot_position(None, b"{\"records\": 1}", objects),
+            Err(ClientError::Protocol(_))
+        ));
+        // The compact form stands where its body says too.
+        let rows = br#"{"groups":[{"entity":"customers","fields":["id"],"rows":[["x"]]}],"next":{"entity":"customers","after":"x"},"head":7,"total":9}"#;
+        assert_eq!(
+            snapshot_position(None, rows, SnapshotShape::Rows).unwrap(),
+            from_body
+        );
+        assert!(matches!(
+            snapshot_position(None, rows, objects),
             Err(ClientError::Protocol(_))
         ));
     }

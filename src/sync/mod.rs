@@ -14,7 +14,7 @@ pub use live::{LiveSettings, SyncEvent, spawn_live, spawn_live_with};
 
 use crate::replica::{
     Conflict, Op, OutboxEntry, Replica, ReplicaError, SnapshotResume, SnapshotStep,
-    prepare_snapshot_page,
+    prepare_snapshot,
 };
 use store::ReplicaAccess;
 use tracing::Instrument;
@@ -216,10 +216,10 @@ async fn snapshot<S: ReplicaAccess>(
                     .instrument(tracing::debug_span!("fetch"))
                     .await
                     .map(|sent| {
-                        let body = sent.body;
+                        let (body, shape) = (sent.body, sent.shape);
                         let rows = tokio::task::spawn_blocking(move || {
                             tracing::debug_span!("prepare")
-                                .in_scope(|| prepare_snapshot_page(&body))
+                                .in_scope(|| prepare_snapshot(&body, shape))
                         });
                         (sent.position, rows)
                     });

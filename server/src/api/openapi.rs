@@ -435,6 +435,17 @@ pub fn document() -> Value {
         "next": {"type": "integer"}, "more": {"type": "boolean"},
         "latest": {"type": "integer", "description": "the head of the feed when the page was read"}}}));
     let cursor = json!({"type": "object", "properties": {"entity": {"type": "string", "enum": entities}, "after": {"type": "string", "format": "uuid"}}, "required": ["entity", "after"]});
+    schemas.insert("SnapshotRows".into(), json!({"type": "object",
+        "description": "a snapshot page with each entity's field names once and each record as the array of its values in that order; sent when Accept names its media type",
+        "properties": {
+        "groups": {"type": "array", "items": {"type": "object", "properties": {
+            "entity": {"type": "string", "enum": entities},
+            "fields": {"type": "array", "items": {"type": "string"}},
+            "rows": {"type": "array", "items": {"type": "array"}}}, "required": ["entity", "fields", "rows"]}},
+        "next": {"oneOf": [cursor, {"type": "null"}]},
+        "head": {"type": "integer"},
+        "total": {"type": "integer"}},
+        "required": ["groups", "next", "head"]}));
     schemas.insert("SnapshotPage".into(), json!({"type": "object", "properties": {
         "records": {"type": "array", "items": {"type": "object", "properties": {
             "entity": {"type": "string", "enum": entities}, "record": {"type": "object"}}, "required": ["entity", "record"]}},
@@ -468,6 +479,9 @@ pub fn document() -> Value {
             {"name": "wait", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": u64::MAX}, "description": "seconds to long-poll for the next change; the server waits at most a minute"}],
         "responses": merge(json!({"200": ok(json!({"$ref": "#/components/schemas/FeedPage"}))}), errors(&statuses(&[422])))}}));
     let mut snapshot_page = ok(json!({"$ref": "#/components/schemas/SnapshotPage"}));
+    // The compact form, for a client whose Accept names it.
+    snapshot_page["content"][crate::wire::SNAPSHOT_ROWS_TYPE] =
+        json!({"schema": {"$ref": "#/components/schemas/SnapshotRows"}});
     snapshot_page["headers"] = json!({crate::wire::SNAPSHOT_POSITION: {
         "description": "the page's next, head and total as a JSON object: ask for the next page before reading this one",
         "schema": {"type": "string"}}});

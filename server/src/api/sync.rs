@@ -14,7 +14,7 @@ use super::{AppState, AuthUser};
 use crate::error::ApiError;
 use crate::schema::Entity;
 use crate::service;
-use crate::wire::{self, FeedPage, SnapshotCursor};
+use crate::wire::{self, FeedPage, SnapshotCursor, SnapshotShape};
 
 pub const DEFAULT_LIMIT: usize = 500;
 pub const MAX_LIMIT: usize = 5000;
@@ -100,11 +100,29 @@ async fn sync(
 pub const SNAPSHOT_DEFAULT_LIMIT: usize = 5000;
 pub const SNAPSHOT_MAX_LIMIT: usize = 20_000;
 
+/// The page's shape: rows when the client's `Accept` names `wire::SNAPSHOT_ROWS_TYPE`, else the
+/// objects every client reads.
+fn snapshot_shape(asked: &HeaderMap) -> SnapshotShape {
+    let rows = asked.get_all(header::ACCEPT).iter().any(|value| {
+        value.to_str().is_ok_and(|text| {
+            text.split(',')
+                .any(|kind| SnapshotShape::of_content_type(Some(kind)) == SnapshotShape::Rows)
+        })
+    });
+    if rows {
+        SnapshotShape::Rows
+    } else {
+        SnapshotShape::Objects
+    }
+}
+
 async fn snapshot(
     State(state): State<AppState>,
     user: AuthUser,
+    asked: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let shape = snapshot_shape(&asked);
     reject_unknown(&params, &["entity", "after", "limit"], "the snapshot")?;
     let limit: usize = number(&params, "limit", SNAPSHOT_DEFAULT_LIMIT)?;
     if !(1..=SNAPSHOT_MAX_LIMIT).contains(&limit) {
@@ -133,12 +151,12 @@ async fn snapshot(
     let actor = user.0;
     // The page comes as its JSON text (a `SnapshotPage`), made on the reader thread.
     let (body, position) = state
-        .read(move |tx| service::snapshot(tx, &actor, from, limit))
+        .read(move |tx| service::snapshot(tx, &actor, from, limit, shape))
         .await?;
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
+        HeaderValue::from_static(shape.content_type()),
     );
     // Left out should it not fit in a header (ids are UUIDs, so it does): the body has it too.
     let position = serde_json::to_string(&position)

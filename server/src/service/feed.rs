@@ -6,8 +6,8 @@ use super::{TxLookup, viewer};
 use crate::access::{self, Actor, Role};
 use crate::error::ApiError;
 use crate::schema::Entity;
-use crate::store::{StorageError, Tx};
-use crate::wire::{FeedEntry, FeedOp, FeedPage, SnapshotCursor, SnapshotPosition};
+use crate::store::{SnapshotShape, StorageError, Tx};
+use crate::wire::{FeedEntry, FeedOp, FeedPage, SnapshotCursor, SnapshotPosition, snapshot_fields};
 
 /// Bytes set aside per record of a snapshot page: more than most records take (about 600 in
 /// the demo data) and at most `MAX_ROOM` in all.
@@ -15,17 +15,22 @@ const RECORD_ROOM: usize = 1024;
 const MAX_ROOM: usize = 32 << 20;
 
 /// One page of the snapshot, from `from` (the start when None), as the JSON text of a
-/// [`SnapshotPage`], byte for byte what serde_json would write for it (its fields in order; the
-/// tests compare the two). Written by hand because each record's JSON is made by the store:
-/// copied straight in, it is never parsed, checked or serialized again, which was a third of
-/// the server's CPU for a page.
+/// [`SnapshotPage`](crate::wire::SnapshotPage) (`SnapshotShape::Objects`) or of a
+/// [`SnapshotRows`](crate::wire::SnapshotRows) (`SnapshotShape::Rows`), byte for byte what
+/// serde_json would write for it (its fields in order; the tests compare the two). Written by
+/// hand because each record's JSON is made by the store: copied straight in, it is never parsed,
+/// checked or serialized again, which was a third of the server's CPU for a page.
 pub fn snapshot(
     tx: &dyn Tx,
     actor: &Actor,
     from: Option<SnapshotCursor>,
     limit: usize,
+    shape: SnapshotShape,
 ) -> Result<(Vec<u8>, SnapshotPosition), ApiError> {
-    const OPEN: &[u8] = br#"{"records":["#;
+    let open: &[u8] = match shape {
+        SnapshotShape::Objects => br#"{"records":["#,
+        SnapshotShape::Rows => br#"{"groups":["#,
+    };
     let viewer = viewer(actor);
     let viewer = viewer.as_deref();
     let head = tx.latest_seq()?;
@@ -45,31 +50,61 @@ pub fn snapshot(
     // Room for the page from the start: grown by doubling, a 3 MB page was copied and its new
     // memory faulted in a dozen times over. Unused room is address space, never touched.
     let mut body = Vec::with_capacity(limit.saturating_mul(RECORD_ROOM).min(MAX_ROOM));
-    body.extend_from_slice(OPEN);
+    body.extend_from_slice(open);
     let (mut count, mut last) = (0, String::new());
     let mut next = None;
     for entity in Entity::ALL.into_iter().skip_while(|e| *e != start) {
         let want = limit - count;
-        let opening = format!(
-            r#"{{"entity":{},"record":"#,
-            serde_json::to_string(&entity)?
-        );
+        let name = serde_json::to_string(&entity)?;
+        // Objects: each record is `{"entity":…,"record":{…}}`. Rows: a group opens before the
+        // entity's first row and closes after its last.
+        let opening = match shape {
+            SnapshotShape::Objects => format!(r#"{{"entity":{name},"record":"#),
+            SnapshotShape::Rows => {
+                let fields: Vec<&str> = snapshot_fields(entity).collect();
+                format!(
+                    r#"{{"entity":{name},"fields":{},"rows":["#,
+                    serde_json::to_string(&fields)?
+                )
+            }
+        };
+        let mut first = true;
         let read = tx.snapshot(
             entity,
             after.take().as_deref(),
             want,
             viewer,
+            shape,
             &mut |id, json| {
-                if body.len() > OPEN.len() {
-                    body.push(b',');
+                match shape {
+                    SnapshotShape::Objects => {
+                        if body.len() > open.len() {
+                            body.push(b',');
+                        }
+                        body.extend_from_slice(opening.as_bytes());
+                        body.extend_from_slice(json);
+                        body.push(b'}');
+                    }
+                    SnapshotShape::Rows => {
+                        if first {
+                            if body.len() > open.len() {
+                                body.push(b',');
+                            }
+                            body.extend_from_slice(opening.as_bytes());
+                        } else {
+                            body.push(b',');
+                        }
+                        body.extend_from_slice(json);
+                    }
                 }
-                body.extend_from_slice(opening.as_bytes());
-                body.extend_from_slice(json);
-                body.push(b'}');
+                first = false;
                 last.clear();
                 last.push_str(id);
             },
         )?;
+        if shape == SnapshotShape::Rows && read > 0 {
+            body.extend_from_slice(b"]}");
+        }
         count += read;
         if read == want {
             // The page is full: continue after its last record (a later page may find none).

@@ -109,6 +109,8 @@ pub struct IdempotentAnswer {
     pub body: String,
 }
 
+pub use crate::wire::SnapshotShape;
+
 /// Record-level primitives inside one transaction.
 pub trait Tx {
     fn get(&self, entity: Entity, id: &str) -> Result<Option<Stored>, StorageError>;
@@ -162,12 +164,15 @@ pub trait Tx {
     /// text (UTF-8); returns how many. A first sync's snapshot, read straight from the entity table
     /// rather than a change and a record at a time, and lent rather than returned so a page of
     /// thousands of records is copied once, into the response, and never held twice.
+    /// `shape` says whether each record's text is its object or the array of its values in
+    /// `wire::snapshot_fields` order.
     fn snapshot(
         &self,
         entity: Entity,
         after: Option<&str>,
         limit: usize,
         viewer: Option<&[String]>,
+        shape: SnapshotShape,
         each: &mut dyn FnMut(&str, &[u8]),
     ) -> Result<usize, StorageError>;
     /// How many live records of `entity` the viewer may read.

@@ -2,6 +2,7 @@
 //! end (or rebuilt when stopped, resumed or written beside).
 
 use super::*;
+use crm_server::wire::SnapshotShape;
 
 fn journal_mode(r: &Replica) -> String {
     r.db.query_row("PRAGMA journal_mode", [], |row| row.get(0))
@@ -149,6 +150,170 @@ fn a_snapshot_page_is_read_in_one_pass_or_record_by_record() {
     assert!(prepare_snapshot_page(b"{\"records\": 1}").is_err());
 }
 
+/// A page of rows (the compact form) holding `records`, grouped by entity as the server
+/// groups them, each row its record's values in `wire::snapshot_fields` order.
+fn rows_page(records: &[(Entity, &Map<String, Value>)]) -> Vec<u8> {
+    let mut groups: Vec<crm_server::wire::SnapshotGroup> = Vec::new();
+    for (entity, record) in records {
+        let fields: Vec<&str> = crm_server::wire::snapshot_fields(*entity).collect();
+        let row = fields
+            .iter()
+            .map(|f| record.get(*f).cloned().unwrap_or(Value::Null))
+            .collect();
+        match groups.last_mut().filter(|g| g.entity == *entity) {
+            Some(group) => group.rows.push(row),
+            None => groups.push(crm_server::wire::SnapshotGroup {
+                entity: *entity,
+                fields: fields.iter().map(|f| f.to_string()).collect(),
+                rows: vec![row],
+            }),
+        }
+    }
+    let page = crm_server::wire::SnapshotRows {
+        groups,
+        next: None,
+        head: 7,
+        total: Some(records.len() as u64),
+    };
+    serde_json::to_vec(&page).unwrap()
+}
+
+#[test]
+fn a_page_of_rows_prepares_the_rows_its_page_of_objects_does() {
+    let mut c = customer(
+        &id(1),
+        3,
+        "华为技术 \"引号\"",
+        "C000001",
+        Some("+86 139 1234 5678"),
+        Some("info@huawei.example"),
+    );
+    c.insert("tags".into(), json!(["vip", "华东"]));
+    let c2 = customer(&id(2), 1, "Acme Trading", "C000002", None, None);
+    let k = contact(&id(100), &id(1), "李娜", Some("13912345678"));
+    let records = [
+        (Entity::Customers, &c),
+        (Entity::Customers, &c2),
+        (Entity::Contacts, &k),
+    ];
+    let objects: Vec<Value> = records
+        .iter()
+        .map(|(e, r)| json!({"entity": e.name(), "record": r}))
+        .collect();
+    let objects =
+        serde_json::to_vec(&json!({"records": objects, "next": null, "head": 7})).unwrap();
+    let from_objects = prepare_snapshot(&objects, SnapshotShape::Objects).unwrap();
+    let from_rows = prepare_snapshot(&rows_page(&records), SnapshotShape::Rows).unwrap();
+    assert_eq!(from_rows.len(), 3);
+    for (a, b) in from_rows.iter().zip(&from_objects) {
+        assert_eq!((a.entity, a.id(), a.version), (b.entity, b.id(), b.version));
+        assert_eq!(a.columns(), b.columns(), "{}", a.id());
+        assert_eq!(a.search_text(), b.search_text());
+        assert_eq!(a.record(), b.record());
+    }
+    assert_eq!(from_rows[0].record()["name"], json!("华为技术 \"引号\""));
+    assert_eq!(from_rows[0].record()["tags"], json!(["vip", "华东"]));
+    // An empty page is no error.
+    let empty = br#"{"groups":[],"next":null,"head":7}"#;
+    assert!(prepare_snapshot_rows(empty).unwrap().is_empty());
+}
+
+#[test]
+fn a_page_of_rows_that_does_not_hold_together_is_refused_whole_with_its_reason() {
+    let c = customer(&id(1), 1, "华为", "C000001", None, None);
+    let good = String::from_utf8(rows_page(&[(Entity::Customers, &c)])).unwrap();
+    let fields = crm_server::wire::snapshot_fields(Entity::Customers).count();
+    let nulls = |n: usize| vec!["null"; n].join(",");
+    let group = |fields_json: &str, rows: &str| {
+        format!(
+            r#"{{"groups":[{{"entity":"customers","fields":{fields_json},"rows":[{rows}]}}],"next":null,"head":7}}"#
+        )
+    };
+    let names = serde_json::to_string(
+        &crm_server::wire::snapshot_fields(Entity::Customers).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let good_row = {
+        let start = good.find(r#""rows":[["#).unwrap() + r#""rows":["#.len();
+        let end = good.rfind("]]").unwrap() + 1;
+        good[start..end].to_string()
+    };
+    let cases = [
+        (
+            "a short row",
+            group(&names, &format!("{good_row},[{}]", nulls(fields - 1))),
+            "values",
+        ),
+        (
+            "a long row",
+            group(&names, &format!("{good_row},[{}]", nulls(fields + 1))),
+            "more values",
+        ),
+        (
+            "a row without its id",
+            group(&names, &format!("{good_row},[{}]", nulls(fields))),
+            "no id",
+        ),
+        (
+            "no id field",
+            group(r#"["name"]"#, r#"["x"]"#),
+            "no id field",
+        ),
+        (
+            "rows before fields",
+            format!(
+                r#"{{"groups":[{{"entity":"customers","rows":[],"fields":[]}}],"next":null,"head":7}}"#
+            ),
+            "before",
+        ),
+        (
+            "an unknown entity",
+            good.replace(r#""entity":"customers""#, r#""entity":"martians""#),
+            "martians",
+        ),
+        (
+            "no groups",
+            r#"{"next":null,"head":7}"#.to_string(),
+            "groups",
+        ),
+        ("cut short", good[..good.len() - 20].to_string(), "EOF"),
+        ("text after it", format!("{good} x"), "trailing"),
+    ];
+    assert_eq!(prepare_snapshot_rows(good.as_bytes()).unwrap().len(), 1);
+    for (what, body, reason) in cases {
+        let error = prepare_snapshot_rows(body.as_bytes())
+            .map(|rows| rows.len())
+            .expect_err(what)
+            .to_string();
+        assert!(error.contains(reason), "{what}: {error}");
+    }
+
+    // A first sync that meets such a page writes nothing of it: the page before stays, and
+    // the sync resumes after it.
+    let (_dir, r) = open();
+    let first = prepare_snapshot_rows(good.as_bytes()).unwrap();
+    let step = SnapshotStep::At {
+        head: 7,
+        next: crm_server::wire::SnapshotCursor {
+            entity: Entity::Customers,
+            after: id(1),
+        },
+    };
+    r.apply_snapshot(first, &step).unwrap();
+    let bad = group(&names, &format!("[{}]", nulls(fields - 1)));
+    assert!(prepare_snapshot(bad.as_bytes(), SnapshotShape::Rows).is_err());
+    let resume = r
+        .snapshot_resume()
+        .unwrap()
+        .expect("the snapshot is under way");
+    assert_eq!(resume.next.map(|n| n.after), Some(id(1)));
+    assert_eq!(
+        r.count(Entity::Customers, &LocalQuery::default(), None)
+            .unwrap(),
+        1
+    );
+}
+
 #[test]
 fn a_first_sync_keeps_the_newest_copy_of_a_record_it_meets_twice() {
     let (_dir, r) = open();
@@ -213,8 +378,6 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
     assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
     assert!(r.search_customers("trading", 10).unwrap().is_empty());
     assert_eq!(found(&r, "12345678"), vec!["华为技术有限公司"]);
-    // The builder's file is gone once its indexes are copied in.
-    assert!(!search_build::build_path(r.path()).exists());
     assert_eq!(r.meta("search").unwrap(), None);
 }
 
@@ -241,10 +404,9 @@ fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
         &SnapshotStep::At { head: 5, next },
     )
     .unwrap();
-    // The process stops: its builder is abandoned with it.
+    // The process stops.
     let path = r.path().to_path_buf();
     drop(r);
-    assert!(!search_build::build_path(&path).exists());
     let r = Replica::open(&path).unwrap();
     assert!(
         r.snapshot_resume()
@@ -269,6 +431,115 @@ fn a_first_sync_resumed_in_a_new_process_indexes_the_rows_written_before() {
     assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
     assert_eq!(called(&r, "139 1234 5678"), vec!["华为技术有限公司"]);
     assert_eq!(found(&r, "李娜"), vec!["成都信禄有限公司"]);
+}
+
+#[test]
+fn the_search_index_is_built_after_a_first_sync_in_steps_beside_writes() {
+    let (_dir, r) = open();
+    let customers: Vec<PreparedRow> = (1..=5)
+        .map(|n| {
+            let phone = format!("139{n:08}");
+            row(
+                Entity::Customers,
+                customer(
+                    &id(n),
+                    1,
+                    &format!("客户 {n:03}"),
+                    &format!("C{n:06}"),
+                    Some(phone.as_str()),
+                    None,
+                ),
+            )
+        })
+        .collect();
+    r.apply_snapshot(customers, &before(Entity::Contacts))
+        .unwrap();
+    r.apply_snapshot(
+        vec![row(
+            Entity::Contacts,
+            contact(&id(100), &id(1), "李娜", Some("13912345678")),
+        )],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    // The sync is over and its rows are in; the search index is not built yet, and a search
+    // scans the rows meanwhile.
+    assert!(!r.bulk_loading().unwrap());
+    assert!(!r.search_ready().unwrap());
+    let indexed: i64 =
+        r.db.query_row(
+            "SELECT count(*) FROM customer_fts WHERE customer_fts MATCH '客户 '",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(indexed, 0, "nothing indexed during the sync");
+    assert_eq!(found(&r, "客户 004"), vec!["客户 004"]);
+    assert_eq!(called(&r, "139 0000 0002"), vec!["客户 002"]);
+    // Two rows a step: after one step rows 1 and 2 are in, 3 to 5 are ahead of the build.
+    assert!(!r.index_search_step(2).unwrap());
+    assert_eq!(r.meta("search").unwrap().as_deref(), Some("customer_fts 2"));
+    // A write to a row the build has passed is indexed at once; one to a row ahead is left to
+    // the build, which reads it as it then stands; so is a row made meanwhile.
+    for (n, name) in [(1, "Zenith Shipping"), (4, "Apex Logistics")] {
+        r.update(Entity::Customers, &id(n), obj(json!({"name": name})))
+            .unwrap();
+    }
+    r.create(Entity::Customers, obj(json!({"name": "Nova Trading"})))
+        .unwrap();
+    assert!(!r.search_ready().unwrap());
+    assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
+    check_index(&r);
+    assert_eq!(r.meta("search").unwrap(), None);
+    assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
+    assert_eq!(found(&r, "logistics"), vec!["Apex Logistics"]);
+    assert_eq!(found(&r, "nova tra"), vec!["Nova Trading"]);
+    assert!(
+        found(&r, "客户 001").is_empty(),
+        "the old name is out of the index"
+    );
+    assert!(
+        found(&r, "客户 004").is_empty(),
+        "the old name is out of the index"
+    );
+    assert_eq!(found(&r, "客户 005"), vec!["客户 005"]);
+    assert_eq!(found(&r, "李娜"), vec!["Zenith Shipping"]);
+    assert_eq!(called(&r, "139 0000 0002"), vec!["客户 002"]);
+    // Once built, a step has nothing to do.
+    assert!(r.index_search_step(2).unwrap());
+}
+
+#[test]
+fn the_search_index_build_runs_on_a_thread_of_its_own_to_the_end() {
+    let (_dir, r) = open();
+    let customers: Vec<PreparedRow> = (1..=50)
+        .map(|n| {
+            row(
+                Entity::Customers,
+                customer(
+                    &id(n),
+                    1,
+                    &format!("客户 {n:03}"),
+                    &format!("C{n:06}"),
+                    None,
+                    None,
+                ),
+            )
+        })
+        .collect();
+    r.apply_snapshot(customers, &before(Entity::Contacts))
+        .unwrap();
+    r.apply_snapshot(Vec::new(), &SnapshotStep::Done { head: 5 })
+        .unwrap();
+    assert!(!r.search_ready().unwrap());
+    spawn_search_indexer(r.path().to_path_buf())
+        .unwrap()
+        .join()
+        .unwrap()
+        .unwrap();
+    assert!(r.search_ready().unwrap());
+    check_index(&r);
+    assert_eq!(found(&r, "客户 037"), vec!["客户 037"]);
 }
 
 #[test]
@@ -329,18 +600,21 @@ fn a_first_sync_stopped_before_its_search_index_was_copied_rebuilds_it_on_open()
     )]))
     .unwrap();
     check_index(&r);
-    // As if the process had stopped between the last page's commit and the copy: the flag
-    // set, the index empty.
+    // As an older build left a first sync stopped between its last page's commit and the copy
+    // of its search indexes: the flag set, the index empty. The search scans meanwhile.
     r.db.execute_batch(
-        "INSERT INTO meta (key, value) VALUES ('search', 'copy');
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('search', 'copy');
          INSERT INTO customer_fts(customer_fts) VALUES ('delete-all');
          INSERT INTO contact_fts(contact_fts) VALUES ('delete-all');",
     )
     .unwrap();
-    assert!(r.search_customers("技术有限", 10).unwrap().is_empty());
+    assert!(!r.search_ready().unwrap());
+    assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
     let path = r.path().to_path_buf();
     drop(r);
+    // Opened again, the index is built anew in steps.
     let r = Replica::open(&path).unwrap();
+    assert_eq!(r.meta("search").unwrap().as_deref(), Some("customer_fts 0"));
     check_index(&r);
     assert_eq!(r.meta("search").unwrap(), None);
     assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);

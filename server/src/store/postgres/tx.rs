@@ -16,7 +16,7 @@ use crate::access::Actor;
 use crate::schema::{Entity, Kind, SYSTEM_FIELDS};
 use crate::store::{
     AuditEntry, Change, Credentials, Hidden, IdempotentAnswer, ListQuery, Record, SORT_KEY,
-    StorageError, Stored, Tx, hidden_columns,
+    SnapshotShape, StorageError, Stored, Tx, hidden_columns,
 };
 use crate::validate::format_time;
 
@@ -588,6 +588,7 @@ impl Tx for PgTx<'_> {
         after: Option<&str>,
         limit: usize,
         viewer: Option<&[String]>,
+        shape: SnapshotShape,
         each: &mut dyn FnMut(&str, &[u8]),
     ) -> Result<usize, StorageError> {
         let mut args: Vec<Param> = Vec::new();
@@ -613,7 +614,7 @@ impl Tx for PgTx<'_> {
         for row in &rows {
             let stored = read_row(entity, row)?;
             json.clear();
-            wire_json(entity, &stored.record, &mut json)?;
+            wire_json(entity, &stored.record, shape, &mut json)?;
             let id = stored
                 .record
                 .get("id")
@@ -806,20 +807,24 @@ impl Tx for PgTx<'_> {
 
 /// A record's wire JSON, its fields in the order SQLite's `json_object` writes them (the
 /// system fields, then the descriptor's).
-fn wire_json(entity: Entity, record: &Record, out: &mut Vec<u8>) -> Result<(), StorageError> {
-    out.push(b'{');
-    let names = SYSTEM_FIELDS
-        .iter()
-        .copied()
-        .chain(entity.fields().iter().map(|f| f.name));
-    for (i, name) in names.enumerate() {
+fn wire_json(
+    entity: Entity,
+    record: &Record,
+    shape: SnapshotShape,
+    out: &mut Vec<u8>,
+) -> Result<(), StorageError> {
+    let rows = shape == SnapshotShape::Rows;
+    out.push(if rows { b'[' } else { b'{' });
+    for (i, name) in crate::wire::snapshot_fields(entity).enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        serde_json::to_writer(&mut *out, name)?;
-        out.push(b':');
+        if !rows {
+            serde_json::to_writer(&mut *out, name)?;
+            out.push(b':');
+        }
         serde_json::to_writer(&mut *out, record.get(name).unwrap_or(&Value::Null))?;
     }
-    out.push(b'}');
+    out.push(if rows { b']' } else { b'}' });
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! into `tx/bookkeeping.rs`), and the bulk insert a seed or a first load uses.
 
 use super::*;
-use crate::store::{SORT_KEY, hidden_columns};
+use crate::store::{SORT_KEY, SnapshotShape, hidden_columns};
 
 mod bookkeeping;
 
@@ -32,6 +32,8 @@ struct EntitySql {
     /// `SELECT id, <the wire record as JSON text> FROM <table> WHERE deleted = 0`: the same
     /// record `read_row` builds, but made by SQLite, so a snapshot page is never a Map per row.
     snapshot: String,
+    /// The same with each record as the array of its values (`SnapshotShape::Rows`).
+    snapshot_rows: String,
 }
 
 static SQL: LazyLock<Vec<EntitySql>> = LazyLock::new(|| {
@@ -77,12 +79,23 @@ static SQL: LazyLock<Vec<EntitySql>> = LazyLock::new(|| {
                 pairs.join(", "),
                 e.name()
             );
+            let values: Vec<String> = SYSTEM_FIELDS
+                .iter()
+                .map(|f| f.to_string())
+                .chain(e.fields().iter().map(|f| json_value(f.name, f.kind)))
+                .collect();
+            let snapshot_rows = format!(
+                "SELECT id, json_array({}) FROM {} WHERE deleted = 0",
+                values.join(", "),
+                e.name()
+            );
             EntitySql {
                 select_one: format!("{select} WHERE id = ?1"),
                 select,
                 insert,
                 update,
                 snapshot,
+                snapshot_rows,
             }
         })
         .collect()
@@ -563,10 +576,14 @@ impl Tx for SqliteTx<'_> {
         after: Option<&str>,
         limit: usize,
         viewer: Option<&[String]>,
+        shape: SnapshotShape,
         each: &mut dyn FnMut(&str, &[u8]),
     ) -> Result<usize, StorageError> {
         let mut args: Vec<SqlValue> = Vec::new();
-        let mut sql_text = sql(entity).snapshot.clone();
+        let mut sql_text = match shape {
+            SnapshotShape::Objects => sql(entity).snapshot.clone(),
+            SnapshotShape::Rows => sql(entity).snapshot_rows.clone(),
+        };
         if let Some(after) = after {
             args.push(SqlValue::Text(after.to_string()));
             sql_text.push_str(&format!(" AND id > ?{}", args.len()));
