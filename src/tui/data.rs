@@ -121,7 +121,8 @@ pub struct FunnelFilter {
     pub owner_id: Option<String>,
     /// Expected close within this month: (year, month).
     pub close_month: Option<(i32, u32)>,
-    /// Text the opportunities' names contain (every word).
+    /// Text each word of which a deal's name or its customer's name contains (Latin words
+    /// also in the pinyin of Chinese names).
     pub search: String,
 }
 
