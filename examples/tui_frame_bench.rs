@@ -395,7 +395,10 @@ fn daily_keys(
     key(app, terminal, threads, "1", None);
     for (what, typed) in [
         ("search: each key of \"zhang\" (pinyin)", "zhang"),
-        ("search: each key of \"dong hua\" (pinyin, two words)", "dong hua"),
+        (
+            "search: each key of \"dong hua\" (pinyin, two words)",
+            "dong hua",
+        ),
         ("search: each key of \"张\" and \"深圳\" (Chinese)", "张"),
         ("search: each key of \"C00012\" (a code)", "C00012"),
     ] {
@@ -437,7 +440,13 @@ fn daily_keys(
         );
         key(app, terminal, threads, "<Enter>", Some(&mut edit));
         key(app, terminal, threads, "a", None);
-        type_keys(app, terminal, threads, "Bench Contact", &mut KeyTimes::default());
+        type_keys(
+            app,
+            terminal,
+            threads,
+            "Bench Contact",
+            &mut KeyTimes::default(),
+        );
         key(app, terminal, threads, "<Enter>", Some(&mut create));
         key(app, terminal, threads, "d", None);
         key(app, terminal, threads, "y", Some(&mut delete));

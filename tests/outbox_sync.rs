@@ -235,13 +235,21 @@ async fn undoing_a_customers_delete_brings_back_its_contacts_and_deals() {
     ra.delete(Entity::Customers, &customer.id).expect("delete");
     push(&ra, &a).await;
     pull(&ra, &a).await;
-    assert!(ra.get(Entity::Contacts, &contact.id).expect("get").is_none());
+    assert!(
+        ra.get(Entity::Contacts, &contact.id)
+            .expect("get")
+            .is_none()
+    );
 
     let undone = ra.undo().expect("undo").expect("the delete");
     assert_eq!(undone.op, crm::replica::Op::Delete);
     assert_eq!(push(&ra, &a).await.sent, 1);
     pull(&ra, &a).await;
-    assert!(ra.get(Entity::Customers, &customer.id).expect("get").is_some());
+    assert!(
+        ra.get(Entity::Customers, &customer.id)
+            .expect("get")
+            .is_some()
+    );
     let back = ra
         .get(Entity::Contacts, &contact.id)
         .expect("get")

@@ -137,7 +137,11 @@ fn deals_matching(filter: &str) -> Vec<String> {
 
 #[test]
 fn the_funnel_filter_matches_the_customers_name_too() {
-    assert_eq!(deals_matching("globex"), ["Plant automation"], "by customer");
+    assert_eq!(
+        deals_matching("globex"),
+        ["Plant automation"],
+        "by customer"
+    );
     assert_eq!(
         deals_matching("华为"),
         ["5G 基站维保合同", "数据中心扩容"],
@@ -159,7 +163,11 @@ fn the_funnel_filter_matches_the_customers_name_too() {
         "a word of the customer's and a word of the deal's"
     );
     assert!(deals_matching("acme automation").is_empty(), "every word");
-    assert_eq!(deals_matching("扩容"), ["数据中心扩容"], "the deal's own name");
+    assert_eq!(
+        deals_matching("扩容"),
+        ["数据中心扩容"],
+        "the deal's own name"
+    );
 }
 
 #[test]

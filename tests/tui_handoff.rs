@@ -50,12 +50,20 @@ fn a_form_waits_for_its_write_and_its_answer_closes_it() {
     assert!(fx.written().is_empty(), "nothing written in the key");
     assert_eq!(app.dialog_name(), Some("form"), "the form waits");
     assert_eq!(saving(&app), Some(asked[0].0));
-    assert!(support::screen(&app).contains("Saving…"), "{}", support::screen(&app));
+    assert!(
+        support::screen(&app).contains("Saving…"),
+        "{}",
+        support::screen(&app)
+    );
     // A second Enter while it waits does not save twice.
     assert!(writes(&press_raw(&mut app, "<Enter>")).is_empty());
     app.settle(effects);
     assert_eq!(app.dialog_name(), None, "the answer closes the form");
-    let flash = app.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    let flash = app
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
     assert!(flash.starts_with("Saved customer"), "{flash}");
     assert!(flash.ends_with(" Group"), "{flash}");
     assert_eq!(fx.written().len(), 1);
@@ -68,8 +76,7 @@ fn a_refused_save_comes_back_to_the_forms_fields() {
     type_text(&mut app, "!");
     let effects = press_raw(&mut app, "<Enter>");
     let (request, _) = writes(&effects)[0].clone();
-    let refusal: BTreeMap<String, String> =
-        [("name".to_string(), "is taken".to_string())].into();
+    let refusal: BTreeMap<String, String> = [("name".to_string(), "is taken".to_string())].into();
     app.update(Action::Written {
         request,
         result: Err(WriteError::Invalid(refusal)),
@@ -78,7 +85,10 @@ fn a_refused_save_comes_back_to_the_forms_fields() {
         panic!("the form stays open: {:?}", app.dialog_name());
     };
     assert_eq!(form.saving, None, "it may be saved again");
-    assert_eq!(form.field("name").unwrap().error.as_deref(), Some("is taken"));
+    assert_eq!(
+        form.field("name").unwrap().error.as_deref(),
+        Some("is taken")
+    );
     assert!(form.field("name").unwrap().input.value().ends_with('!'));
     assert!(fx.written().is_empty());
     // The same answer again (a stale one) changes nothing.
@@ -101,7 +111,10 @@ fn a_new_customer_opens_once_written() {
     };
     let id = text(body, "id").to_string();
     assert!(!id.is_empty(), "the id is made in the key");
-    assert!(app.customer_view().is_none(), "not opened before it is written");
+    assert!(
+        app.customer_view().is_none(),
+        "not opened before it is written"
+    );
     app.settle(effects);
     assert_eq!(fx.last_written().record_id, id);
     assert_eq!(app.customer_view().map(|v| v.id.clone()), Some(id));
@@ -116,8 +129,17 @@ fn a_delete_and_a_logged_call_are_written_after_the_key() {
     assert!(fx.written().is_empty(), "nothing deleted in the key");
     app.settle(effects);
     let w = fx.last_written();
-    assert_eq!((w.op, w.record_id.as_str()), (Op::Delete, text(&first, "id")));
-    assert!(app.flash.as_ref().unwrap().text.contains("Deleted the customer"));
+    assert_eq!(
+        (w.op, w.record_id.as_str()),
+        (Op::Delete, text(&first, "id"))
+    );
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Deleted the customer")
+    );
     assert!(
         !app.customers
             .list

@@ -857,10 +857,8 @@ fn restoring_a_customer_brings_back_what_its_delete_took_along() {
         "/tickets",
         json!({"customer_id": customer, "subject": "Broken"}),
     ));
-    let comment = id_of(&alice.create(
-        "/comments",
-        json!({"ticket_id": ticket, "body": "looking"}),
-    ));
+    let comment =
+        id_of(&alice.create("/comments", json!({"ticket_id": ticket, "body": "looking"})));
     let brought_back = [
         format!("/contacts/{kept}"),
         format!("/opportunities/{deal}"),
@@ -880,7 +878,11 @@ fn restoring_a_customer_brings_back_what_its_delete_took_along() {
         .post(&format!("/customers/{customer}/restore"), json!({}));
     assert_eq!(status, 404, "bob never saw it");
     for path in &brought_back {
-        assert_eq!(alice.get(path).0, 404, "{path} still deleted after bob's try");
+        assert_eq!(
+            alice.get(path).0,
+            404,
+            "{path} still deleted after bob's try"
+        );
     }
 
     let (_, before) = alice.feed(0, 1000);
@@ -936,10 +938,7 @@ fn restoring_a_record_deleted_on_its_own_brings_back_only_what_it_took() {
         "/tickets",
         json!({"customer_id": customer, "subject": "Slow"}),
     ));
-    let comment = id_of(&alice.create(
-        "/comments",
-        json!({"ticket_id": ticket, "body": "first"}),
-    ));
+    let comment = id_of(&alice.create("/comments", json!({"ticket_id": ticket, "body": "first"})));
     let other = id_of(&alice.create(
         "/tickets",
         json!({"customer_id": customer, "subject": "Other"}),

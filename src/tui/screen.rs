@@ -66,7 +66,10 @@ pub enum Msg {
     /// Back to where this screen was opened from.
     Back,
     /// The write `request` was handed off; the app does `After` with its answer.
-    Await { request: u64, after: After },
+    Await {
+        request: u64,
+        after: After,
+    },
 }
 
 /// A dialog's answer, given to the screen that opened it.

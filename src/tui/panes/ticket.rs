@@ -16,10 +16,10 @@ use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
 use crate::tui::screen::{Answer, Ctx, Screen, obj};
-use crate::tui::work::{After, Write};
 use crate::tui::sla::{self, Urgency};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
+use crate::tui::work::{After, Write};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketView {
@@ -332,7 +332,12 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
             "resolved" => ctx.open(resolve_prompt(&id)),
             "closed" => ctx.open(satisfaction_picker(&id)),
             status => {
-                update(ctx, &id, json!({"status": status}), format!("Status {status}"));
+                update(
+                    ctx,
+                    &id,
+                    json!({"status": status}),
+                    format!("Status {status}"),
+                );
             }
         },
         (Purpose::TicketPriority(id), Answer::Picked(choice)) => {

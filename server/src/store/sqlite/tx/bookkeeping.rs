@@ -53,9 +53,8 @@ pub(super) fn last_audit(
     id: &str,
     action: &str,
 ) -> Result<Option<Value>, StorageError> {
-    let changes: Option<Option<String>> = tx
-        .0
-        .prepare_cached(
+    let changes: Option<Option<String>> =
+        tx.0.prepare_cached(
             "SELECT changes FROM audit WHERE entity = ?1 AND record_id = ?2 AND action = ?3
              ORDER BY id DESC LIMIT 1",
         )?
