@@ -290,6 +290,7 @@ fn measure_keys(path: &std::path::Path) {
     let effects = app.update(Action::Resize(WIDTH, HEIGHT));
     threads.answer(&mut app, &mut terminal, effects, &mut KeyTimes::default());
     let mut rows: Vec<(&str, KeyTimes)> = Vec::new();
+    daily_keys(&mut app, &mut terminal, &mut threads, &mut rows);
     let mut show = KeyTimes::default();
     key(&mut app, &mut terminal, &mut threads, "2", Some(&mut show));
     rows.push(("funnel: 2 (show it, first load)", show));
@@ -360,6 +361,130 @@ fn measure_keys(path: &std::path::Path) {
     }
     if let Some(f) = &app.flash {
         println!("\nLast message: {}", f.text);
+    }
+}
+
+/// Each character of `text` typed as a key of its own, each key and its frame recorded.
+fn type_keys(
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    threads: &mut Threads,
+    text: &str,
+    t: &mut KeyTimes,
+) {
+    for c in text.chars() {
+        let k = if c == ' ' {
+            "<Space>".to_string()
+        } else {
+            c.to_string()
+        };
+        key(app, terminal, threads, &k, Some(t));
+    }
+}
+
+/// The keys of every hour's work before the funnel's and calendar's: the customer search typed
+/// key by key (pinyin, Chinese, a code), a 360° opened, a call logged, a form saved (an edit
+/// and a new contact), a delete, the ticket queue shown and a ticket's status changed (the
+/// queue is read again after the write).
+fn daily_keys(
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    threads: &mut Threads,
+    rows: &mut Vec<(&'static str, KeyTimes)>,
+) {
+    key(app, terminal, threads, "1", None);
+    for (what, typed) in [
+        ("search: each key of \"zhang\" (pinyin)", "zhang"),
+        (
+            "search: each key of \"dong hua\" (pinyin, two words)",
+            "dong hua",
+        ),
+        ("search: each key of \"张\" and \"深圳\" (Chinese)", "张"),
+        ("search: each key of \"C00012\" (a code)", "C00012"),
+    ] {
+        let mut t = KeyTimes::default();
+        for _ in 0..REPEAT / 2 {
+            key(app, terminal, threads, "/", None);
+            type_keys(app, terminal, threads, typed, &mut t);
+            if typed == "张" {
+                key(app, terminal, threads, "<Esc>", None);
+                key(app, terminal, threads, "<Esc>", None);
+                key(app, terminal, threads, "/", None);
+                type_keys(app, terminal, threads, "深圳", &mut t);
+            }
+            key(app, terminal, threads, "<Esc>", None);
+            key(app, terminal, threads, "<Esc>", None);
+        }
+        rows.push((what, t));
+    }
+    let (mut open, mut call, mut edit, mut create, mut delete) = (
+        KeyTimes::default(),
+        KeyTimes::default(),
+        KeyTimes::default(),
+        KeyTimes::default(),
+        KeyTimes::default(),
+    );
+    for i in 0..REPEAT {
+        key(app, terminal, threads, "j", None);
+        key(app, terminal, threads, "<Enter>", Some(&mut open));
+        key(app, terminal, threads, "c", None);
+        key(app, terminal, threads, "1", None);
+        key(app, terminal, threads, "<Enter>", Some(&mut call));
+        key(app, terminal, threads, "E", None);
+        key(
+            app,
+            terminal,
+            threads,
+            if i % 2 == 0 { "!" } else { "<Backspace>" },
+            None,
+        );
+        key(app, terminal, threads, "<Enter>", Some(&mut edit));
+        key(app, terminal, threads, "a", None);
+        type_keys(
+            app,
+            terminal,
+            threads,
+            "Bench Contact",
+            &mut KeyTimes::default(),
+        );
+        key(app, terminal, threads, "<Enter>", Some(&mut create));
+        key(app, terminal, threads, "d", None);
+        key(app, terminal, threads, "y", Some(&mut delete));
+        // Whatever is left open (a refusal's form) and the 360° itself.
+        for _ in 0..3 {
+            if app.dialog_name().is_some() {
+                key(app, terminal, threads, "<Esc>", None);
+                key(app, terminal, threads, "y", None);
+            }
+        }
+        key(app, terminal, threads, "<Esc>", None);
+    }
+    rows.push(("360°: Enter (open a customer, its sections read)", open));
+    rows.push(("360°: c 1 Enter (log a call, Enter)", call));
+    rows.push(("360°: E, a change, Enter (save the customer's form)", edit));
+    rows.push(("360°: a, a name, Enter (save a new contact)", create));
+    rows.push(("360°: d y (delete the chosen item)", delete));
+    let (mut queue, mut status) = (KeyTimes::default(), KeyTimes::default());
+    key(app, terminal, threads, "4", Some(&mut queue));
+    key(app, terminal, threads, "A", Some(&mut queue));
+    for i in 0..REPEAT {
+        key(app, terminal, threads, "s", None);
+        type_keys(
+            app,
+            terminal,
+            threads,
+            if i % 2 == 0 { "pend" } else { "open" },
+            &mut KeyTimes::default(),
+        );
+        key(app, terminal, threads, "<Enter>", Some(&mut status));
+    }
+    rows.push(("tickets: 4 and A (the queue, all open tickets)", queue));
+    rows.push((
+        "tickets: s, a status, Enter (the queue read again after the write)",
+        status,
+    ));
+    if let Some(f) = &app.flash {
+        println!("\nMessage after the daily keys: {}", f.text);
     }
 }
 

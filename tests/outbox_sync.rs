@@ -209,6 +209,59 @@ async fn undo_makes_the_inverse_of_each_write_on_the_server() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undoing_a_customers_delete_brings_back_its_contacts_and_deals() {
+    let t = team();
+    let a = sign_in(&t.server, "alice").await;
+    let (_, ra) = replica_for(&t.server, &a, "a").await;
+    let customer = ra
+        .create(Entity::Customers, obj(json!({"name": "Cascade Undo Ltd"})))
+        .expect("create");
+    let contact = ra
+        .create(
+            Entity::Contacts,
+            obj(json!({"customer_id": customer.id, "name": "Wang Fang"})),
+        )
+        .expect("contact");
+    let gone = ra
+        .create(
+            Entity::Contacts,
+            obj(json!({"customer_id": customer.id, "name": "Zhou Jie"})),
+        )
+        .expect("contact");
+    push(&ra, &a).await;
+    // One contact deleted on its own, then the customer (the server takes the rest along).
+    ra.delete(Entity::Contacts, &gone.id).expect("delete");
+    push(&ra, &a).await;
+    ra.delete(Entity::Customers, &customer.id).expect("delete");
+    push(&ra, &a).await;
+    pull(&ra, &a).await;
+    assert!(
+        ra.get(Entity::Contacts, &contact.id)
+            .expect("get")
+            .is_none()
+    );
+
+    let undone = ra.undo().expect("undo").expect("the delete");
+    assert_eq!(undone.op, crm::replica::Op::Delete);
+    assert_eq!(push(&ra, &a).await.sent, 1);
+    pull(&ra, &a).await;
+    assert!(
+        ra.get(Entity::Customers, &customer.id)
+            .expect("get")
+            .is_some()
+    );
+    let back = ra
+        .get(Entity::Contacts, &contact.id)
+        .expect("get")
+        .expect("the contact its delete took along is back");
+    assert_eq!(back.fields["name"], json!("Wang Fang"));
+    assert!(
+        ra.get(Entity::Contacts, &gone.id).expect("get").is_none(),
+        "deleted on its own before: stays deleted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_undo_meeting_someone_elses_edit_is_a_conflict() {
     let t = team();
     let a = sign_in(&t.server, "alice").await;

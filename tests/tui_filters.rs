@@ -112,10 +112,62 @@ fn the_funnel_columns_filter_by_name() {
         .collect();
     assert_eq!(cards, ["Plant automation"]);
     press(&mut app, "<Enter>");
-    assert!(screen(&app).contains("name “plant”"), "{}", screen(&app));
+    assert!(screen(&app).contains("filter “plant”"), "{}", screen(&app));
     press(&mut app, "<Esc>");
     let after: usize = app.funnel.summaries.iter().map(|s| s.count).sum();
     assert_eq!(after, before, "Esc clears the filter");
+}
+
+/// The funnel's cards left by `filter` typed after `/`, sorted.
+fn deals_matching(filter: &str) -> Vec<String> {
+    let (mut app, _fx) = start();
+    press(&mut app, "2 /");
+    type_text(&mut app, filter);
+    let mut cards: Vec<String> = app
+        .funnel
+        .columns
+        .iter()
+        .flat_map(|c| c.rows.iter().map(|o| text(o, "name").to_string()))
+        .collect();
+    cards.sort();
+    let counted: usize = app.funnel.summaries.iter().map(|s| s.count).sum();
+    assert_eq!(counted, cards.len(), "the sums count what is shown");
+    cards
+}
+
+#[test]
+fn the_funnel_filter_matches_the_customers_name_too() {
+    assert_eq!(
+        deals_matching("globex"),
+        ["Plant automation"],
+        "by customer"
+    );
+    assert_eq!(
+        deals_matching("华为"),
+        ["5G 基站维保合同", "数据中心扩容"],
+        "by a Chinese customer name"
+    );
+    assert_eq!(
+        deals_matching("huawei"),
+        ["5G 基站维保合同", "数据中心扩容"],
+        "by the pinyin of the customer's name"
+    );
+    assert_eq!(
+        deals_matching("xm"),
+        ["智能工厂试点"],
+        "by the initials of the customer's name"
+    );
+    assert_eq!(
+        deals_matching("acme renewal"),
+        ["Annual support renewal"],
+        "a word of the customer's and a word of the deal's"
+    );
+    assert!(deals_matching("acme automation").is_empty(), "every word");
+    assert_eq!(
+        deals_matching("扩容"),
+        ["数据中心扩容"],
+        "the deal's own name"
+    );
 }
 
 #[test]

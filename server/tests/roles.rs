@@ -831,3 +831,123 @@ fn a_deleted_record_is_restored_by_who_may_delete_it() {
     let (status, body) = w.alice.post(&format!("/customers/{id}/restore"), json!({}));
     assert_eq!(status, 200, "{body}");
 }
+
+#[test]
+fn restoring_a_customer_brings_back_what_its_delete_took_along() {
+    let w = world();
+    let alice = &w.alice;
+    let customer = id_of(&alice.create("/customers", json!({"name": "Cascade Ltd"})));
+    let kept = id_of(&alice.create(
+        "/contacts",
+        json!({"customer_id": customer, "name": "Li Lei"}),
+    ));
+    let gone_before = id_of(&alice.create(
+        "/contacts",
+        json!({"customer_id": customer, "name": "Han Meimei"}),
+    ));
+    let deal = id_of(&alice.create(
+        "/opportunities",
+        json!({"customer_id": customer, "name": "Cascade deal"}),
+    ));
+    let call = id_of(&alice.create(
+        "/activities",
+        json!({"customer_id": customer, "kind": "call", "subject": "First call", "contact_id": kept}),
+    ));
+    let ticket = id_of(&alice.create(
+        "/tickets",
+        json!({"customer_id": customer, "subject": "Broken"}),
+    ));
+    let comment =
+        id_of(&alice.create("/comments", json!({"ticket_id": ticket, "body": "looking"})));
+    let brought_back = [
+        format!("/contacts/{kept}"),
+        format!("/opportunities/{deal}"),
+        format!("/activities/{call}"),
+        format!("/tickets/{ticket}"),
+        format!("/comments/{comment}"),
+    ];
+    // A contact deleted on its own, before the customer: not part of the customer's delete.
+    assert_eq!(alice.delete(&format!("/contacts/{gone_before}")).0, 200);
+    assert_eq!(alice.delete(&format!("/customers/{customer}")).0, 200);
+    for path in &brought_back {
+        assert_eq!(alice.get(path).0, 404, "{path} deleted with its customer");
+    }
+    // Who may not restore the customer brings nothing back.
+    let (status, _) = w
+        .bob
+        .post(&format!("/customers/{customer}/restore"), json!({}));
+    assert_eq!(status, 404, "bob never saw it");
+    for path in &brought_back {
+        assert_eq!(
+            alice.get(path).0,
+            404,
+            "{path} still deleted after bob's try"
+        );
+    }
+
+    let (_, before) = alice.feed(0, 1000);
+    let (status, body) = alice.post(&format!("/customers/{customer}/restore"), json!({}));
+    assert_eq!(status, 200, "{body}");
+    for path in &brought_back {
+        let (status, got) = alice.get(path);
+        assert_eq!(status, 200, "{path} comes back with its customer: {got}");
+        assert_eq!(got["updated_by"], json!(alice.id()), "{path}: {got}");
+    }
+    assert_eq!(
+        alice.get(&format!("/contacts/{gone_before}")).0,
+        404,
+        "deleted on its own before: stays deleted"
+    );
+    // Everyone who sees the customer is told, through the feed.
+    let (changes, _) = alice.feed(before, 1000);
+    for id in [&kept, &deal, &call, &ticket, &comment] {
+        assert!(
+            changes
+                .iter()
+                .any(|c| c["id"] == json!(id) && c["op"] == "upsert"),
+            "{id}: {changes:?}"
+        );
+    }
+    assert!(
+        !changes.iter().any(|c| c["id"] == json!(gone_before)),
+        "{changes:?}"
+    );
+    // The same customer's colleague sees them again too.
+    assert_eq!(w.north_manager.get(&format!("/tickets/{ticket}")).0, 200);
+
+    // A second delete takes along only what is live now; its restore brings back only that.
+    assert_eq!(alice.delete(&format!("/contacts/{kept}")).0, 200);
+    assert_eq!(alice.delete(&format!("/customers/{customer}")).0, 200);
+    let (status, body) = alice.post(&format!("/customers/{customer}/restore"), json!({}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        alice.get(&format!("/contacts/{kept}")).0,
+        404,
+        "deleted on its own between the two deletes"
+    );
+    assert_eq!(alice.get(&format!("/opportunities/{deal}")).0, 200);
+    assert_eq!(alice.get(&format!("/comments/{comment}")).0, 200);
+}
+
+#[test]
+fn restoring_a_record_deleted_on_its_own_brings_back_only_what_it_took() {
+    let w = world();
+    let alice = &w.alice;
+    let customer = id_of(&alice.create("/customers", json!({"name": "Ticketed Ltd"})));
+    let ticket = id_of(&alice.create(
+        "/tickets",
+        json!({"customer_id": customer, "subject": "Slow"}),
+    ));
+    let comment = id_of(&alice.create("/comments", json!({"ticket_id": ticket, "body": "first"})));
+    let other = id_of(&alice.create(
+        "/tickets",
+        json!({"customer_id": customer, "subject": "Other"}),
+    ));
+    assert_eq!(alice.delete(&format!("/tickets/{other}")).0, 200);
+    assert_eq!(alice.delete(&format!("/tickets/{ticket}")).0, 200);
+    assert_eq!(alice.get(&format!("/comments/{comment}")).0, 404);
+    let (status, body) = alice.post(&format!("/tickets/{ticket}/restore"), json!({}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(alice.get(&format!("/comments/{comment}")).0, 200);
+    assert_eq!(alice.get(&format!("/tickets/{other}")).0, 404, "a sibling");
+}

@@ -106,6 +106,8 @@ pub struct App {
     pub command: Option<CommandLine>,
     /// An incoming call that arrived while a dialog was open.
     waiting_call: Option<String>,
+    /// Writes of the shared flows handed off, by request: what to do with each answer.
+    awaiting: HashMap<u64, super::work::After>,
     /// Counts writes, syncs and resizes: a screen that read an older one reloads when shown, so
     /// a write costs one reload.
     generation: u64,
@@ -132,6 +134,7 @@ macro_rules! ctx {
 mod answers;
 mod commands;
 mod status;
+mod written;
 
 impl App {
     pub fn new(options: TuiOptions, source: Box<dyn DataSource + Send>, now: DateTime<Utc>) -> App {
@@ -196,6 +199,7 @@ impl App {
             dialogs: Vec::new(),
             command: None,
             waiting_call: None,
+            awaiting: HashMap::new(),
             generation: 1,
             effects: Vec::new(),
         };
@@ -477,7 +481,14 @@ impl App {
                 self.on_every_screen(|s, ctx| s.loaded(request, &data, ctx));
             }
             Action::Written { request, result } => {
-                self.on_every_screen(|s, ctx| s.written(request, &result, ctx));
+                if result.is_ok() {
+                    self.source.wrote_elsewhere();
+                }
+                if let Some(after) = self.awaiting.remove(&request) {
+                    self.after_write(request, after, result);
+                } else {
+                    self.on_every_screen(|s, ctx| s.written(request, &result, ctx));
+                }
             }
             Action::Noop => {}
             other => {
@@ -656,6 +667,9 @@ impl App {
                     Msg::Go(place) => self.history.open(self.pane, place),
                     Msg::Back => {
                         self.history.back(self.pane);
+                    }
+                    Msg::Await { request, after } => {
+                        self.awaiting.insert(request, after);
                     }
                 }
             }

@@ -31,6 +31,13 @@ pub enum WriteError {
     NotFound(&'static str),
     #[error("the local data could not be written: {0}")]
     Storage(String),
+    /// Several writes asked at once stopped at a refusal after `done` of them.
+    #[error("done {done} of {of}, then: {error}")]
+    Stopped {
+        done: usize,
+        of: usize,
+        error: Box<WriteError>,
+    },
 }
 
 fn describe_fields(fields: &BTreeMap<String, String>) -> String {
@@ -121,7 +128,8 @@ pub struct FunnelFilter {
     pub owner_id: Option<String>,
     /// Expected close within this month: (year, month).
     pub close_month: Option<(i32, u32)>,
-    /// Text the opportunities' names contain (every word).
+    /// Text each word of which a deal's name or its customer's name contains (Latin words
+    /// also in the pinyin of Chinese names).
     pub search: String,
 }
 
@@ -373,6 +381,9 @@ pub trait DataSource {
     /// How to open a second source for writes on another thread (the TUI's writer, so no
     /// write waits in a frame); None when there is no such thing.
     fn writer(&self) -> Option<OpenReader>;
+    /// A write made through the source [`DataSource::writer`] opened was answered: views this
+    /// source keeps (the ticket queue's order) are stale.
+    fn wrote_elsewhere(&mut self) {}
     fn customer_by_phone(&self, phone: &str) -> Result<Option<Record>, DataError>;
     /// Live customers with the same normalized name, phone or email (crm_server::dedupe).
     fn find_duplicates(&self, customer: &Record) -> Result<Vec<Record>, DataError>;

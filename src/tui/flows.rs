@@ -8,112 +8,103 @@ use crm_server::schema::{Entity, Kind};
 use crm_server::validate::{self, Mode as ValidateMode, format_time};
 use serde_json::json;
 
-use super::data::{Record, WriteError, text};
+use super::data::{Record, text};
 use super::dates;
 use super::dialogs::{Choice, Dialog, Picker, Purpose};
-use super::screen::{Answer, Ctx, Msg, obj};
+use super::screen::{Answer, Ctx, Place, obj};
+use super::work::{After, Write};
 use crate::zone::Zone;
 
 /// What every screen does with the answers it has no rule of its own for: a record form saves,
-/// a delete confirmed deletes. Returns the record a form created or saved.
-pub fn answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) -> Option<Record> {
+/// a delete confirmed deletes. Both are handed to the writer thread (`Ctx::write_then`).
+pub fn answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
     match (purpose, answer) {
-        (Purpose::Create(_) | Purpose::Edit(..), Answer::Save) => save_form(ctx),
-        (Purpose::Delete { entity, id }, Answer::Yes) => {
-            delete(entity, &id, ctx);
-            None
-        }
-        (Purpose::DeleteMany { entity, ids }, Answer::Yes) => {
-            delete_many(entity, &ids, ctx);
-            None
-        }
-        _ => None,
+        (Purpose::Create(_) | Purpose::Edit(..), Answer::Save) => save_form(ctx, None),
+        (Purpose::Delete { entity, id }, Answer::Yes) => delete(entity, &id, ctx),
+        (Purpose::DeleteMany { entity, ids }, Answer::Yes) => delete_many(entity, &ids, ctx),
+        _ => {}
     }
 }
 
-/// The form on top as a create or an update. Refusals stay on the form, by field; on success the
-/// form closes and everyone reloads.
-pub fn save_form(ctx: &mut Ctx) -> Option<Record> {
+/// The form on top as a create or an update, handed to the writer thread: the form stays open,
+/// marked saving, until the answer (`After::Form`) closes it, or brings a refusal back to its
+/// fields. A new record's id is made here, so `open` (given its id) can name it at once.
+pub fn save_form(ctx: &mut Ctx, open: Option<&dyn Fn(&str) -> Place>) {
     let (role, now) = (ctx.me.role, ctx.now);
     let Some(Dialog::Form(form)) = ctx.dialogs.last_mut() else {
-        return None;
+        return;
     };
-    let body = form.collect(now, role)?;
-    let (result, entity, created) = match form.purpose.clone() {
+    if form.saving.is_some() {
+        // Saved once already; its answer closes the form.
+        return;
+    }
+    let Some(mut body) = form.collect(now, role) else {
+        return;
+    };
+    let (write, verb, entity, id) = match form.purpose.clone() {
         Purpose::Create(entity) => {
-            let allow = form.allow_duplicate;
-            let mut result = ctx.source.create(entity, body);
-            if allow
-                && let Ok(record) = &result
-                && let Err(e) = ctx.source.allow_duplicate(entity, text(record, "id"))
-            {
-                result = Err(e);
-            }
-            (result, entity, true)
+            let id = uuid::Uuid::now_v7().hyphenated().to_string();
+            body.insert("id".into(), json!(id));
+            let write = Write::Create {
+                entity,
+                body,
+                allow_duplicate: form.allow_duplicate,
+            };
+            (write, "Created", entity, id)
         }
         Purpose::Edit(entity, id) => {
             if body.is_empty() {
                 ctx.close();
                 ctx.flash("Nothing changed");
-                return None;
+                return;
             }
-            (ctx.source.update(entity, &id, body), entity, false)
+            let write = Write::Update {
+                entity,
+                id: id.clone(),
+                patch: body,
+            };
+            (write, "Saved", entity, id)
         }
-        _ => return None,
+        _ => return,
     };
-    match result {
-        Ok(record) => {
-            ctx.close();
-            let verb = if created { "Created" } else { "Saved" };
-            let name = ["name", "subject", "number"]
-                .iter()
-                .map(|f| text(&record, f))
-                .find(|s| !s.is_empty())
-                .unwrap_or("");
-            ctx.flash(format!(
-                "{verb} {} {}",
-                entity.noun(),
-                crate::text::sanitize(name)
-            ));
-            ctx.out.push(Msg::Changed);
-            Some(record)
-        }
-        Err(WriteError::Invalid(fields)) => {
-            if let Some(Dialog::Form(form)) = ctx.dialogs.last_mut() {
-                form.set_errors(&fields);
-            }
-            None
-        }
-        Err(e) => {
-            if let Some(Dialog::Form(form)) = ctx.dialogs.last_mut() {
-                form.error = Some(e.to_string());
-            }
-            None
-        }
+    let after = After::Form {
+        verb,
+        entity,
+        open: open.map(|open| open(&id)),
+    };
+    let request = ctx.write_then(write, after);
+    if let Some(Dialog::Form(form)) = ctx.dialogs.last_mut() {
+        form.saving = Some(request);
+        form.error = None;
     }
 }
 
+/// Deletes a record on the writer thread; the answer says so and everyone reloads.
 pub fn delete(entity: Entity, id: &str, ctx: &mut Ctx) {
-    match ctx.source.delete(entity, id) {
-        Ok(()) => {
-            ctx.flash(format!("Deleted the {}", entity.noun()));
-            ctx.out.push(Msg::Changed);
-        }
-        Err(e) => ctx.error(e),
-    }
+    ctx.write_then(
+        Write::Delete {
+            entity,
+            ids: vec![id.to_string()],
+        },
+        After::Say {
+            done: format!("Deleted the {}", entity.noun()),
+            refused: String::new(),
+        },
+    );
 }
 
-/// Deletes the marked rows; a refusal stops there and says how far it got.
+/// Deletes the marked rows on the writer thread; a refusal stops there and says how far it got.
 pub fn delete_many(entity: Entity, ids: &[String], ctx: &mut Ctx) {
-    for (done, id) in ids.iter().enumerate() {
-        if let Err(e) = ctx.source.delete(entity, id) {
-            ctx.error(format!("deleted {done} of {}: {e}", ids.len()));
-            ctx.out.push(Msg::Changed);
-            return;
-        }
-    }
-    ctx.flash(format!("Deleted {} {}", ids.len(), entity.name()));
-    ctx.out.push(Msg::Changed);
+    ctx.write_then(
+        Write::Delete {
+            entity,
+            ids: ids.to_vec(),
+        },
+        After::Say {
+            done: format!("Deleted {} {}", ids.len(), entity.name()),
+            refused: format!("deleting {} {}: ", ids.len(), entity.name()),
+        },
+    );
 }
 
 /// The log-call dialog on top chose an outcome: the call is written as a done activity now,
@@ -182,20 +173,25 @@ pub fn log_call(outcome: &str, direction: &str, note: String, ctx: &mut Ctx) {
             return ctx.error(problems);
         }
     }
-    let r = ctx.source.create(Entity::Activities, body);
-    if ctx.write(r, &format!("Call logged: {label}")).is_none() {
-        return;
-    }
-    if let Some(task) = plan {
-        let r = ctx.source.create(Entity::Activities, task);
-        let due = callback.map(format_time).unwrap_or_default();
-        // The call is logged either way (saving again would log it twice): a refused plan
-        // is said in the status bar.
-        ctx.write(
-            r,
-            &format!("Call logged: {label}; call back planned for {due}"),
-        );
-    }
+    let done = match callback {
+        Some(due) => format!(
+            "Call logged: {label}; call back planned for {}",
+            ctx.zone.datetime(due)
+        ),
+        None => format!("Call logged: {label}"),
+    };
+    let writes = std::iter::once((Entity::Activities, body))
+        .chain(plan.map(|task| (Entity::Activities, task)))
+        .collect();
+    // The dialog closes now: the call is written on the writer thread, and a refusal is said
+    // in the status bar ("done 1 of 2" when the call was logged but not its callback).
+    ctx.write_then(
+        Write::Creates(writes),
+        After::Say {
+            done,
+            refused: "logging the call: ".into(),
+        },
+    );
     ctx.close();
 }
 

@@ -275,6 +275,10 @@ impl ReplicaSource {
 }
 
 impl DataSource for ReplicaSource {
+    fn wrote_elsewhere(&mut self) {
+        self.wrote();
+    }
+
     fn customers(
         &self,
         q: &CustomerQuery,

@@ -23,7 +23,7 @@ pub struct Pop {
     pub phone: String,
     pub at: DateTime<Utc>,
 }
-use super::work::{Loaded, Read, Write};
+use super::work::{After, Loaded, Read, Write};
 
 /// Where a screen asks the app to go.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +65,11 @@ pub enum Msg {
     Go(Place),
     /// Back to where this screen was opened from.
     Back,
+    /// The write `request` was handed off; the app does `After` with its answer.
+    Await {
+        request: u64,
+        after: After,
+    },
 }
 
 /// A dialog's answer, given to the screen that opened it.
@@ -205,6 +210,15 @@ impl Ctx<'_> {
     /// Asks for a write off the UI thread (see `work::Pending::ask_write`).
     pub fn write_later(&mut self, request: u64, write: Write) {
         self.out.push(Msg::Effect(Effect::Write { request, write }));
+    }
+
+    /// Hands a write of a shared flow to the writer thread; the app does `after` with its
+    /// answer, whichever screen is in view then. Returns the request number.
+    pub fn write_then(&mut self, write: Write, after: After) -> u64 {
+        let request = super::work::request();
+        self.out.push(Msg::Effect(Effect::Write { request, write }));
+        self.out.push(Msg::Await { request, after });
+        request
     }
 
     /// Asks for a list's exact length off the UI thread (see `ListView::recount`).

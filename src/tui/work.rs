@@ -1,6 +1,7 @@
 //! Work the UI thread hands off, so no frame waits for it: a screen's reload that reads more
 //! than a window (the funnel's sums, the calendar's range and reminders) and every write a key
-//! makes in the funnel and the calendar. A screen asks with `Effect::Load` / `Effect::Write`
+//! makes (the funnel's moves, the calendar's done and reschedule, a form's save, a delete, a
+//! logged call: the last three answered by the app through [`After`]). A screen asks with `Effect::Load` / `Effect::Write`
 //! and a request number; the run loop hands loads to a reader thread and writes, in order, to a
 //! writer thread (each over its own source: `DataSource::reader` / `DataSource::writer`); the
 //! answers come back as `Action::Loaded` / `Action::Written`. Meanwhile the screen shows what
@@ -51,6 +52,18 @@ pub enum Write {
         id: String,
         patch: Record,
     },
+    /// A new record; `allow_duplicate` when the user saw the duplicate warning and went on.
+    Create {
+        entity: Entity,
+        body: Record,
+        allow_duplicate: bool,
+    },
+    /// New records one after another (a call and the callback it plans), stopping at the
+    /// first refusal; answers the first.
+    Creates(Vec<(Entity, Record)>),
+    /// Deletes one after another, stopping at the first refusal (`WriteError::Stopped` says
+    /// how far it got); answers an empty record.
+    Delete { entity: Entity, ids: Vec<String> },
 }
 
 /// Runs a read (on the reader thread; in tests and benches, wherever they like).
@@ -67,6 +80,52 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
 pub fn write(source: &mut dyn DataSource, write: &Write) -> Result<Record, WriteError> {
     match write {
         Write::Update { entity, id, patch } => source.update(*entity, id, patch.clone()),
+        Write::Create {
+            entity,
+            body,
+            allow_duplicate,
+        } => {
+            let record = source.create(*entity, body.clone())?;
+            if *allow_duplicate {
+                let id = record.get("id").and_then(|v| v.as_str()).unwrap_or("");
+                source.allow_duplicate(*entity, id)?;
+            }
+            Ok(record)
+        }
+        Write::Creates(bodies) => {
+            let mut first = None;
+            for (done, (entity, body)) in bodies.iter().enumerate() {
+                match source.create(*entity, body.clone()) {
+                    Ok(r) => {
+                        first.get_or_insert(r);
+                    }
+                    Err(e) if done == 0 => return Err(e),
+                    Err(e) => {
+                        return Err(WriteError::Stopped {
+                            done,
+                            of: bodies.len(),
+                            error: Box::new(e),
+                        });
+                    }
+                }
+            }
+            Ok(first.unwrap_or_default())
+        }
+        Write::Delete { entity, ids } => {
+            for (done, id) in ids.iter().enumerate() {
+                if let Err(e) = source.delete(*entity, id) {
+                    if ids.len() == 1 {
+                        return Err(e);
+                    }
+                    return Err(WriteError::Stopped {
+                        done,
+                        of: ids.len(),
+                        error: Box::new(e),
+                    });
+                }
+            }
+            Ok(Record::new())
+        }
     }
 }
 
@@ -79,6 +138,23 @@ pub fn newest_loads(waiting: Vec<(u64, Read)>) -> Vec<(u64, Read)> {
         out.push((id, r));
     }
     out
+}
+
+/// What the app does with the answer to a write a shared flow handed off (`Ctx::write_then`):
+/// the screen that asked need not be the one in view when it comes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum After {
+    /// A form's save: on success the form (marked `saving` with the request) closes, "`verb`
+    /// noun name" is said and, when given, `open` is shown; a refusal goes back to the form's
+    /// fields (or its footer, or the status bar when the form was closed meanwhile).
+    Form {
+        verb: &'static str,
+        entity: Entity,
+        open: Option<super::screen::Place>,
+    },
+    /// Says `done` on success, the refusal (after `refused`) otherwise; either way everyone
+    /// reloads (a refusal part way through has written some).
+    Say { done: String, refused: String },
 }
 
 static REQUESTS: AtomicU64 = AtomicU64::new(1);

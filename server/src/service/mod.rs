@@ -315,7 +315,7 @@ pub fn delete(
         Entity::OpportunityLines => text(&current, "opportunity_id").map(String::from),
         _ => None,
     };
-    tombstone(tx, actor, entity, current, old_set)?;
+    tombstone(tx, actor, entity, current, old_set, None)?;
     match (entity, parent) {
         (Entity::QuoteLines, Some(quote)) => quotes::refresh_quote(tx, actor, &quote),
         (Entity::OpportunityLines, Some(deal)) => quotes::refresh_opportunity(tx, actor, &deal),
@@ -325,7 +325,9 @@ pub fn delete(
 
 /// Brings a deleted record back as it was when deleted (an undo of the delete): only someone who
 /// may delete it in that state may restore it, and its links must still name live records. What
-/// was deleted along with it (a customer's contacts, deals) stays deleted.
+/// its delete removed along with it (a customer's contacts, deals and their lines, activities,
+/// tickets and their comments) comes back with it; what was deleted before, on its own, stays
+/// deleted.
 pub fn restore(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<Record, ApiError> {
     let stored = tx
         .get(entity, id)?
@@ -348,28 +350,96 @@ pub fn restore(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<R
     tx.update(entity, &record, &hidden_columns(entity, &record), false)?;
     tx.set_read_set(entity, id, &read)?;
     tx.record_change(entity, id, &BTreeSet::new())?;
+    let cascade = cascade_id(entity, id, version);
+    let mut seen = BTreeSet::new();
+    let with_it = if entity == Entity::Users {
+        0
+    } else {
+        restore_cascade(tx, actor, entity, id, &cascade, &mut seen)?
+    };
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "restore",
         entity: Some(entity),
         record_id: Some(id.to_string()),
-        changes: None,
+        changes: (with_it > 0).then(|| json!({"restored_with_it": with_it})),
     })?;
     Ok(record)
 }
 
+/// What ties together the records one delete removed: the record deleted and its version as
+/// deleted. Each record the delete took along notes it in its audit entry (`deleted_with`),
+/// so a restore finds exactly those, not what was deleted before or after on its own.
+fn cascade_id(entity: Entity, id: &str, version: i64) -> String {
+    format!("{}/{id}@{version}", entity.name())
+}
+
+/// Brings back the records under `entity`/`id` that the delete `cascade` removed, parents
+/// before their children (a child's read set derives from its parent); returns how many.
+fn restore_cascade(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+    cascade: &str,
+    seen: &mut BTreeSet<(Entity, String)>,
+) -> Result<usize, ApiError> {
+    let lookup = TxLookup(tx);
+    let mut restored = 0;
+    for (child, child_id) in tx.deleted_dependents(entity, id)? {
+        if !seen.insert((child, child_id.clone())) {
+            continue;
+        }
+        let deleted_with = tx.last_audit(child, &child_id, "delete")?;
+        if deleted_with
+            .as_ref()
+            .and_then(|c| c.get("deleted_with"))
+            .and_then(Value::as_str)
+            != Some(cascade)
+        {
+            continue;
+        }
+        let Some(stored) = tx.get(child, &child_id)?.filter(|s| s.deleted) else {
+            continue;
+        };
+        let mut record = stored.record;
+        let version = record.get("version").and_then(Value::as_i64).unwrap_or(0);
+        stamp_change(&mut record, actor, version);
+        tx.update(child, &record, &hidden_columns(child, &record), false)?;
+        let read = access::read_set(child, &record, &lookup);
+        tx.set_read_set(child, &child_id, &read)?;
+        tx.record_change(child, &child_id, &BTreeSet::new())?;
+        tx.audit(&AuditEntry {
+            actor_id: Some(actor.id.clone()),
+            action: "restore",
+            entity: Some(child),
+            record_id: Some(child_id.clone()),
+            changes: Some(json!({"restored_with": cascade})),
+        })?;
+        restored += 1 + restore_cascade(tx, actor, child, &child_id, cascade, seen)?;
+    }
+    Ok(restored)
+}
+
 /// Marks a record deleted, tells everyone who could see it, and does the same to what hangs off
 /// it (a deleted customer takes its contacts, opportunities, activities and tickets along).
+/// `with` is the delete it is part of (`cascade_id` of the record the user deleted), `None` for
+/// that record itself.
 fn tombstone(
     tx: &dyn Tx,
     actor: &Actor,
     entity: Entity,
     mut record: Record,
     old_set: BTreeSet<String>,
+    with: Option<&str>,
 ) -> Result<(), ApiError> {
     let id = text(&record, "id").unwrap_or_default().to_string();
     let version = record.get("version").and_then(Value::as_i64).unwrap_or(0);
     stamp_change(&mut record, actor, version);
+    let cascade = match with {
+        Some(c) => c.to_string(),
+        None => cascade_id(entity, &id, version + 1),
+    };
     tx.update(entity, &record, &hidden_columns(entity, &record), true)?;
     tx.set_read_set(entity, &id, &BTreeSet::new())?;
     tx.record_change(entity, &id, &old_set)?;
@@ -379,7 +449,7 @@ fn tombstone(
         for (child, child_id) in tx.dependents(entity, &id)? {
             if let Some(stored) = tx.get(child, &child_id)?.filter(|s| !s.deleted) {
                 let child_set = tx.read_set(child, &child_id)?;
-                tombstone(tx, actor, child, stored.record, child_set)?;
+                tombstone(tx, actor, child, stored.record, child_set, Some(&cascade))?;
             }
         }
     }
@@ -388,7 +458,7 @@ fn tombstone(
         action: "delete",
         entity: Some(entity),
         record_id: Some(id),
-        changes: None,
+        changes: with.map(|c| json!({"deleted_with": c})),
     })?)
 }
 

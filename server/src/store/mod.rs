@@ -140,6 +140,12 @@ pub trait Tx {
     ) -> Result<(), StorageError>;
     /// Records whose read set is derived from this one's.
     fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, StorageError>;
+    /// The deleted records derived from this one (what a restore may bring back with it).
+    fn deleted_dependents(
+        &self,
+        entity: Entity,
+        id: &str,
+    ) -> Result<Vec<(Entity, String)>, StorageError>;
 
     /// Moves the record to the head of the change feed; `dropped` lists principals that lost
     /// sight of it. The position is the backend's to choose, by the time the transaction
@@ -211,6 +217,14 @@ pub trait Tx {
     ) -> Result<Result<(), StorageError>, StorageError>;
 
     fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError>;
+    /// The changes noted by a record's latest audit entry of this action (`None` when it has
+    /// none, or one without changes).
+    fn last_audit(
+        &self,
+        entity: Entity,
+        id: &str,
+        action: &str,
+    ) -> Result<Option<Value>, StorageError>;
     fn audit_trail(
         &self,
         entity: Entity,

@@ -92,6 +92,9 @@ pub struct Form {
     pub allow_duplicate: bool,
     /// The zone its times are shown and typed in ([`Form::in_zone`]; UTC until then).
     pub zone: Zone,
+    /// The write its save handed to the writer thread, until answered: the form stays open
+    /// (a refusal comes back to its fields) and a second save waits.
+    pub saving: Option<u64>,
 }
 
 /// How a stored value reads in a field, its time in `zone`.
@@ -188,6 +191,7 @@ impl Form {
             error: None,
             allow_duplicate: false,
             zone: Zone::UTC,
+            saving: None,
         }
     }
 
@@ -486,6 +490,14 @@ impl Form {
         }
         let footer_y = inner.bottom() - 1;
         match &self.error {
+            None if self.saving.is_some() => draw::put(
+                buf,
+                inner.x,
+                footer_y,
+                inner.width,
+                "Saving…",
+                theme.style(Style::Muted),
+            ),
             Some(e) => draw::put(
                 buf,
                 inner.x,

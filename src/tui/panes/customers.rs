@@ -387,12 +387,14 @@ impl CustomersPane {
                 Err(e) => return ctx.error(e),
             }
         }
-        if let Some(record) = flows::save_form(ctx) {
-            ctx.go(Place::Customer {
-                id: text(&record, "id").to_string(),
-                inbound: self.inbound,
-            });
-        }
+        let inbound = self.inbound;
+        flows::save_form(
+            ctx,
+            Some(&|id: &str| Place::Customer {
+                id: id.to_string(),
+                inbound,
+            }),
+        );
     }
 }
 

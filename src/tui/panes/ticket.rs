@@ -15,10 +15,11 @@ use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
-use crate::tui::screen::{Answer, Ctx, Msg, Screen, obj};
+use crate::tui::screen::{Answer, Ctx, Screen, obj};
 use crate::tui::sla::{self, Urgency};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
+use crate::tui::work::{After, Write};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketView {
@@ -312,22 +313,39 @@ pub fn ticket_action(t: &Record, action: Action, ctx: &mut Ctx) {
 
 /// The answers of the dialogs the ticket actions open, and the writes they lead to.
 pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
-    let update =
-        |ctx: &mut Ctx, id: &str, patch: Value| ctx.source.update(Entity::Tickets, id, obj(patch));
+    // Every write goes to the writer thread; its answer is said (a refusal too).
+    let update = |ctx: &mut Ctx, id: &str, patch: Value, done: String| {
+        ctx.write_then(
+            Write::Update {
+                entity: Entity::Tickets,
+                id: id.to_string(),
+                patch: obj(patch),
+            },
+            After::Say {
+                done,
+                refused: "not saved: ".into(),
+            },
+        );
+    };
     match (purpose, answer) {
         (Purpose::TicketStatus(id), Answer::Picked(choice)) => match choice.value.as_str() {
             "resolved" => ctx.open(resolve_prompt(&id)),
             "closed" => ctx.open(satisfaction_picker(&id)),
             status => {
-                let r = update(ctx, &id, json!({"status": status}));
-                ctx.write(r, &format!("Status {status}"));
+                update(
+                    ctx,
+                    &id,
+                    json!({"status": status}),
+                    format!("Status {status}"),
+                );
             }
         },
         (Purpose::TicketPriority(id), Answer::Picked(choice)) => {
-            let r = update(ctx, &id, json!({"priority": choice.value}));
-            ctx.write(
-                r,
-                &format!("Priority {}; SLA due times recomputed", choice.value),
+            update(
+                ctx,
+                &id,
+                json!({"priority": choice.value}),
+                format!("Priority {}; SLA due times recomputed", choice.value),
             );
         }
         (Purpose::TicketAssignee(id), Answer::Picked(choice)) => {
@@ -336,8 +354,12 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
             } else {
                 json!(choice.value)
             };
-            let r = update(ctx, &id, json!({"assignee_id": value}));
-            ctx.write(r, &format!("Assigned to {}", choice.label));
+            update(
+                ctx,
+                &id,
+                json!({"assignee_id": value}),
+                format!("Assigned to {}", choice.label),
+            );
         }
         (Purpose::Satisfaction(id), Answer::Picked(choice)) => {
             let n: i64 = choice.value.parse().unwrap_or(3);
@@ -348,8 +370,12 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
                 .flatten()
                 .is_some_and(|t| !text(&t, "resolution").is_empty());
             if has_resolution {
-                let r = update(ctx, &id, json!({"status": "closed", "satisfaction": n}));
-                ctx.write(r, &format!("Closed; satisfaction {n}/5"));
+                update(
+                    ctx,
+                    &id,
+                    json!({"status": "closed", "satisfaction": n}),
+                    format!("Closed; satisfaction {n}/5"),
+                );
             } else {
                 let p = Prompt::new(
                     "Close ticket",
@@ -364,8 +390,13 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
             }
         }
         (Purpose::ResolveNote(id), Answer::Text(note)) => {
-            let r = update(ctx, &id, json!({"status": "resolved", "resolution": note}));
-            prompt_done(r.map(|_| "Ticket resolved".to_string()), ctx);
+            ctx.close();
+            update(
+                ctx,
+                &id,
+                json!({"status": "resolved", "resolution": note}),
+                "Ticket resolved".into(),
+            );
         }
         (
             Purpose::CloseNote {
@@ -374,14 +405,12 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
             },
             Answer::Text(note),
         ) => {
-            let r = update(
+            ctx.close();
+            update(
                 ctx,
                 &ticket,
                 json!({"status": "closed", "resolution": note, "satisfaction": satisfaction}),
-            );
-            prompt_done(
-                r.map(|_| format!("Closed; satisfaction {satisfaction}/5")),
-                ctx,
+                format!("Closed; satisfaction {satisfaction}/5"),
             );
         }
         (Purpose::Comment { ticket, internal }, Answer::Text(body)) => {
@@ -392,29 +421,23 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
             if let Err(problems) = flows::check(Entity::Comments, &body, ctx) {
                 return ctx.refuse(problems);
             }
-            let r = ctx.source.create(Entity::Comments, body);
             let done = if internal {
                 "Internal note added"
             } else {
                 "Reply added"
             };
-            prompt_done(r.map(|_| done.to_string()), ctx);
+            ctx.close();
+            ctx.write_then(
+                Write::Creates(vec![(Entity::Comments, body)]),
+                After::Say {
+                    done: done.into(),
+                    refused: "not added: ".into(),
+                },
+            );
         }
         (purpose, answer) => {
             flows::answer(purpose, answer, ctx);
         }
-    }
-}
-
-/// A prompt's write: done closes it and everyone reloads; a refusal stays on the prompt.
-fn prompt_done<E: std::fmt::Display>(r: Result<String, E>, ctx: &mut Ctx) {
-    match r {
-        Ok(done) => {
-            ctx.close();
-            ctx.flash(done);
-            ctx.out.push(Msg::Changed);
-        }
-        Err(e) => ctx.refuse(e.to_string()),
     }
 }
 

@@ -33,11 +33,29 @@ impl ReplicaSource {
             filters.push(("owner_id", json!(o)));
         }
         let rows = self.all(Entity::Opportunities, filters, "amount", true)?;
-        Ok(rows
-            .into_iter()
-            .filter(|o| in_month(text(o, "expected_close"), filter.close_month))
-            .filter(|o| crate::tui::list::passes(&filter.search, &[text(o, "name")]))
-            .collect())
+        // A deal is found by its own name or its customer's (each customer read once).
+        let mut customers: HashMap<String, String> = HashMap::new();
+        let mut out = Vec::new();
+        for o in rows {
+            if !in_month(text(&o, "expected_close"), filter.close_month) {
+                continue;
+            }
+            let customer_id = text(&o, "customer_id");
+            if !customers.contains_key(customer_id) {
+                let name = self
+                    .replica
+                    .get(Entity::Customers, customer_id)
+                    .map_err(storage)?
+                    .map(|c| text(&fields(c), "name").to_string())
+                    .unwrap_or_default();
+                customers.insert(customer_id.to_string(), name);
+            }
+            let customer = customers.get(customer_id).map_or("", String::as_str);
+            if crate::tui::list::passes(&filter.search, &[text(&o, "name"), customer]) {
+                out.push(o);
+            }
+        }
+        Ok(out)
     }
 
     pub(super) fn read_funnel(

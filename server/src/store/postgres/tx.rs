@@ -228,6 +228,26 @@ pub struct PgTx<'c> {
 }
 
 impl<'c> PgTx<'c> {
+    /// The records derived from this one, live or deleted.
+    fn dependents_where(
+        &self,
+        entity: Entity,
+        id: &str,
+        deleted: bool,
+    ) -> Result<Vec<(Entity, String)>, StorageError> {
+        let mut out = Vec::new();
+        for (child, column) in entity.dependents() {
+            let text = format!(
+                "SELECT id FROM {} WHERE {column} = $1 AND deleted = $2",
+                child.name()
+            );
+            for row in self.query(&text, &[&id, &deleted])? {
+                out.push((child, row.try_get(0)?));
+            }
+        }
+        Ok(out)
+    }
+
     pub(super) fn new(client: &'c deadpool_postgres::ClientWrapper, writable: bool) -> Self {
         PgTx {
             client,
@@ -491,17 +511,15 @@ impl Tx for PgTx<'_> {
     }
 
     fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, StorageError> {
-        let mut out = Vec::new();
-        for (child, column) in entity.dependents() {
-            let text = format!(
-                "SELECT id FROM {} WHERE {column} = $1 AND NOT deleted",
-                child.name()
-            );
-            for row in self.query(&text, &[&id])? {
-                out.push((child, row.try_get(0)?));
-            }
-        }
-        Ok(out)
+        self.dependents_where(entity, id, false)
+    }
+
+    fn deleted_dependents(
+        &self,
+        entity: Entity,
+        id: &str,
+    ) -> Result<Vec<(Entity, String)>, StorageError> {
+        self.dependents_where(entity, id, true)
     }
 
     fn record_change(
@@ -701,6 +719,15 @@ impl Tx for PgTx<'_> {
         limit: usize,
     ) -> Result<Vec<Value>, StorageError> {
         bookkeeping::audit_trail(self, entity, id, limit)
+    }
+
+    fn last_audit(
+        &self,
+        entity: Entity,
+        id: &str,
+        action: &str,
+    ) -> Result<Option<Value>, StorageError> {
+        bookkeeping::last_audit(self, entity, id, action)
     }
 
     fn find_duplicates(

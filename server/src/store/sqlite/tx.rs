@@ -262,6 +262,28 @@ fn borrowed_params<'a>(
 }
 
 impl SqliteTx<'_> {
+    /// The records derived from this one, live or deleted.
+    fn dependents_where(
+        &self,
+        entity: Entity,
+        id: &str,
+        deleted: bool,
+    ) -> Result<Vec<(Entity, String)>, StorageError> {
+        let mut out = Vec::new();
+        for (child, column) in entity.dependents() {
+            let sql_text = format!(
+                "SELECT id FROM {} WHERE {column} = ?1 AND deleted = ?2",
+                child.name()
+            );
+            let mut stmt = self.0.prepare_cached(&sql_text)?;
+            let rows = stmt.query_map(params![id, deleted], |r| r.get::<_, String>(0))?;
+            for row in rows {
+                out.push((child, row?));
+            }
+        }
+        Ok(out)
+    }
+
     /// [`Tx::insert_new`] without the look-ups a write of an existing record needs: no old
     /// read set to delete, no old change-feed row to merge. A record that is not new fails on
     /// the unique indexes rather than being overwritten.
@@ -467,19 +489,15 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn dependents(&self, entity: Entity, id: &str) -> Result<Vec<(Entity, String)>, StorageError> {
-        let mut out = Vec::new();
-        for (child, column) in entity.dependents() {
-            let sql_text = format!(
-                "SELECT id FROM {} WHERE {column} = ?1 AND deleted = 0",
-                child.name()
-            );
-            let mut stmt = self.0.prepare_cached(&sql_text)?;
-            let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
-            for row in rows {
-                out.push((child, row?));
-            }
-        }
-        Ok(out)
+        self.dependents_where(entity, id, false)
+    }
+
+    fn deleted_dependents(
+        &self,
+        entity: Entity,
+        id: &str,
+    ) -> Result<Vec<(Entity, String)>, StorageError> {
+        self.dependents_where(entity, id, true)
     }
 
     fn record_change(
@@ -679,6 +697,15 @@ impl Tx for SqliteTx<'_> {
         limit: usize,
     ) -> Result<Vec<Value>, StorageError> {
         bookkeeping::audit_trail(self, entity, id, limit)
+    }
+
+    fn last_audit(
+        &self,
+        entity: Entity,
+        id: &str,
+        action: &str,
+    ) -> Result<Option<Value>, StorageError> {
+        bookkeeping::last_audit(self, entity, id, action)
     }
 
     fn find_duplicates(

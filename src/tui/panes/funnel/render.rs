@@ -265,7 +265,7 @@ impl FunnelPane {
         let (y, m) = f.month;
         let mut filters = Vec::new();
         if !self.filter.search.is_empty() {
-            filters.push(format!("name “{}”", self.filter.search));
+            filters.push(format!("filter “{}”", self.filter.search));
         }
         if let Some(o) = &self.filter.owner_id {
             filters.push(format!("owner {}", view.people.name(o)));

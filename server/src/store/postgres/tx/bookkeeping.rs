@@ -50,6 +50,24 @@ pub(super) fn audit_trail(
         .collect()
 }
 
+pub(super) fn last_audit(
+    tx: &PgTx<'_>,
+    entity: Entity,
+    id: &str,
+    action: &str,
+) -> Result<Option<Value>, StorageError> {
+    let rows = tx.query(
+        "SELECT changes FROM audit WHERE entity = $1 AND record_id = $2 AND action = $3
+         ORDER BY id DESC LIMIT 1",
+        &[&entity.name(), &id, &action],
+    )?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let changes: Option<&str> = row.try_get(0)?;
+    Ok(changes.and_then(|c| serde_json::from_str::<Value>(c).ok()))
+}
+
 /// Each key is locked first (in one order, so two checks never wait on each other in a
 /// circle): two concurrent creates of the same customer cannot both find no duplicate.
 pub(super) fn find_duplicates(

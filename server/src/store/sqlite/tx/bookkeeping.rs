@@ -47,6 +47,24 @@ pub(super) fn audit_trail(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+pub(super) fn last_audit(
+    tx: &SqliteTx<'_>,
+    entity: Entity,
+    id: &str,
+    action: &str,
+) -> Result<Option<Value>, StorageError> {
+    let changes: Option<Option<String>> =
+        tx.0.prepare_cached(
+            "SELECT changes FROM audit WHERE entity = ?1 AND record_id = ?2 AND action = ?3
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![entity.name(), id, action], |r| r.get(0))
+        .optional()?;
+    Ok(changes
+        .flatten()
+        .and_then(|c| serde_json::from_str::<Value>(&c).ok()))
+}
+
 pub(super) fn find_duplicates(
     tx: &SqliteTx<'_>,
     keys: &Hidden,
