@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_updated_by",
         include_str!("../../../migrations/postgres/0005_updated_by.sql"),
     ),
+    (
+        6,
+        "0006_orders_stock_payments",
+        include_str!("../../../migrations/postgres/0006_orders_stock_payments.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.
