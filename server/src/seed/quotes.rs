@@ -139,7 +139,7 @@ const CATALOGUE: &[Item] = &[
 const LEVEL_OFF_BP: [i64; 4] = [1_500, 1_000, 500, 0];
 
 /// Whose role a demo owner acts with.
-fn actor(g: &Gen, owner: usize) -> Option<Actor> {
+pub(super) fn actor(g: &Gen, owner: usize) -> Option<Actor> {
     let user = DEMO_USERS.get(owner)?;
     matches!(user.role, Role::Sales | Role::Manager).then(|| Actor {
         id: g.setup.users[owner].clone(),
@@ -156,6 +156,7 @@ impl Gen {
         let system = crate::system_actor();
         let today = self.now.date_naive();
         let mut products = Vec::new();
+        let mut kinds = Vec::new();
         for (i, item) in CATALOGUE.iter().enumerate() {
             let (price, cost) = (item.price, item.cost);
             let body = json!({"code": item.code, "name": item.name, "kind": item.kind,
@@ -186,6 +187,7 @@ impl Gen {
                 }
             }
             if i + 1 < CATALOGUE.len() {
+                kinds.push((id.clone(), item.kind.to_string()));
                 products.push(id);
             }
         }
@@ -195,7 +197,7 @@ impl Gen {
             service::create(tx, &system, Entity::DiscountLimits, &object(body), false)?;
         }
         if self.pool.is_empty() || products.is_empty() {
-            return Ok(());
+            return self.orders(tx, &kinds, report);
         }
         // A few of the pool's customers have prices of their own.
         for (n, c) in self.pool.iter().step_by(7).take(40).enumerate() {
@@ -212,7 +214,7 @@ impl Gen {
             self.rng = Rng::stream(QUOTES, i);
             self.quote(tx, i, &products, report)?;
         }
-        Ok(())
+        self.orders(tx, &kinds, report)
     }
 
     /// One quote for a customer of the pool, by its owner, in a status taken in turn so every
