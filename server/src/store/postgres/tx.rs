@@ -354,7 +354,7 @@ impl<'c> PgTx<'c> {
 /// The condition that keeps the rows of `entity` a viewer holding these principals may read
 /// (nothing for an admin); pushes its parameters.
 /// Days an instalment is overdue on the date in parameter 1.
-const AGING_DAYS: &str = "($1::date - due_date::date)";
+const AGING_DAYS: &str = "($1::text::date - due_date::date)";
 
 fn visible_filter(entity: Entity, viewer: Option<&[String]>, args: &mut Vec<Param>) -> String {
     let Some(principals) = viewer else {
