@@ -56,6 +56,11 @@ pub fn is_open(status: &str) -> bool {
     status != "paid"
 }
 
+/// Is an instalment in this status, due on `due`, overdue on `today` (a reminder for its owner)?
+pub fn is_overdue(status: &str, due: NaiveDate, today: NaiveDate) -> bool {
+    is_open(status) && days_overdue(due, today) > 0
+}
+
 /// Days an instalment due on `due` is overdue on `today`: 0 when not yet overdue.
 pub fn days_overdue(due: NaiveDate, today: NaiveDate) -> i64 {
     (today - due).num_days().max(0)
@@ -122,6 +127,10 @@ mod tests {
         assert_eq!(status(100, 1), "partly_paid");
         assert_eq!(status(100, 100), "paid");
         assert!(is_open("partly_paid") && !is_open("paid"));
+        let today = d("2026-06-30");
+        assert!(is_overdue("open", d("2026-06-29"), today));
+        assert!(!is_overdue("open", d("2026-06-30"), today), "due today is not late");
+        assert!(!is_overdue("paid", d("2026-01-01"), today));
     }
 
     #[test]
