@@ -50,9 +50,17 @@ fn areas(
     let quotes_h = ((quotes as u16).max(1) + 2)
         .min(left_h / 4)
         .max(3.min(left_h.saturating_sub(contacts_h) / 2));
-    let orders_h = ((orders as u16).max(1) + 2)
-        .min(left_h / 4)
-        .max(3.min(left_h.saturating_sub(contacts_h + quotes_h) / 2));
+    // Orders only where the tickets keep a panel of their own (a small screen shows them first;
+    // `:list orders` has them all).
+    let spare = left_h.saturating_sub(contacts_h + quotes_h);
+    let orders_h = if spare >= 7 {
+        ((orders as u16).max(1) + 2)
+            .min(left_h / 4)
+            .max(3)
+            .min(spare - 4)
+    } else {
+        0
+    };
     let tickets_h = left_h.saturating_sub(contacts_h + quotes_h + orders_h);
     let opp_h = ((opportunities as u16).max(1) + 3)
         .min(body.height / 2)
@@ -171,6 +179,9 @@ impl Customer360 {
 
     /// The customer's orders, and in the title what it still owes and how much is overdue.
     fn render_orders(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        if area.height == 0 {
+            return;
+        }
         let theme = view.theme;
         let r = &self.receivables;
         let title = if r.outstanding > 0 {
