@@ -52,11 +52,19 @@ async fn an_order_written_offline_comes_back_numbered_reserved_and_owed() {
     let alice = sign_in(&server, "alice").await;
     let (_, ra) = replica_for(&server, &alice, "alice").await;
     sync::pull(&ra, &alice, |_| {}).await.expect("pull");
-    assert_eq!(ra.list(Entity::StockLevels, &LocalQuery::default()).unwrap().len(), 1);
+    assert_eq!(
+        ra.list(Entity::StockLevels, &LocalQuery::default())
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Offline: a customer, an order with a line, then its payment plan and an instalment past due.
     let customer = ra
-        .create(Entity::Customers, obj(json!({"name": "上海东华供应链", "level": "B"})))
+        .create(
+            Entity::Customers,
+            obj(json!({"name": "上海东华供应链", "level": "B"})),
+        )
         .unwrap();
     let order = ra
         .create(
@@ -78,8 +86,12 @@ async fn an_order_written_offline_comes_back_numbered_reserved_and_owed() {
     assert_eq!(o.fields["total"], 226_000);
 
     // Confirmed offline: the server reserves, the replica learns it.
-    ra.update(Entity::Orders, &order.id, obj(json!({"status": "confirmed"})))
-        .unwrap();
+    ra.update(
+        Entity::Orders,
+        &order.id,
+        obj(json!({"status": "confirmed"})),
+    )
+    .unwrap();
     let plan = ra
         .create(Entity::PaymentPlans, obj(json!({"order_id": order.id})))
         .unwrap();
@@ -92,12 +104,22 @@ async fn an_order_written_offline_comes_back_numbered_reserved_and_owed() {
     let report = sync::push(&ra, &alice).await.expect("push");
     assert_eq!(report.sent, 3);
     sync::pull(&ra, &alice, |_| {}).await.expect("pull");
-    let level = &ra.list(Entity::StockLevels, &LocalQuery::default()).unwrap()[0];
-    assert_eq!((level.fields["reserved"].as_i64(), level.fields["available"].as_i64()), (Some(2), Some(3)));
+    let level = &ra
+        .list(Entity::StockLevels, &LocalQuery::default())
+        .unwrap()[0];
+    assert_eq!(
+        (
+            level.fields["reserved"].as_i64(),
+            level.fields["available"].as_i64()
+        ),
+        (Some(2), Some(3))
+    );
     let p = ra.get(Entity::PaymentPlans, &plan.id).unwrap().unwrap();
     assert_eq!(p.fields["customer_id"], customer.id.as_str());
     assert_eq!(p.fields["total"], 226_000);
-    let instalments = ra.list(Entity::Instalments, &by("plan_id", &plan.id)).unwrap();
+    let instalments = ra
+        .list(Entity::Instalments, &by("plan_id", &plan.id))
+        .unwrap();
     assert_eq!(instalments[0].fields["status"], "open");
     assert_eq!(instalments[0].fields["owner_id"], alice_id(&server));
 
@@ -106,9 +128,23 @@ async fn an_order_written_offline_comes_back_numbered_reserved_and_owed() {
     let (_, rg) = replica_for(&server, &ada, "ada").await;
     sync::pull(&rg, &ada, |_| {}).await.expect("pull");
     assert!(rg.get(Entity::Orders, &order.id).unwrap().is_some());
-    assert_eq!(rg.list(Entity::OrderLines, &by("order_id", &order.id)).unwrap().len(), 1);
-    assert_eq!(rg.list(Entity::Instalments, &LocalQuery::default()).unwrap().len(), 1);
-    assert!(rg.list(Entity::ProductCosts, &LocalQuery::default()).unwrap().is_empty());
+    assert_eq!(
+        rg.list(Entity::OrderLines, &by("order_id", &order.id))
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        rg.list(Entity::Instalments, &LocalQuery::default())
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        rg.list(Entity::ProductCosts, &LocalQuery::default())
+            .unwrap()
+            .is_empty()
+    );
 
     // The screens over Alice's replica: the 360° lists the order and what is owed; the
     // reminders hold the unpaid instalment.

@@ -43,16 +43,18 @@ fn product(w: &World, code: &str, kind: &str, price: i64, tax_bp: i64) -> String
                "list_price": price, "tax_rate_bp": tax_bp}),
     );
     let id = id_of(&p);
-    w.manager
-        .create("/product_costs", json!({"product_id": id, "cost": price / 2}));
+    w.manager.create(
+        "/product_costs",
+        json!({"product_id": id, "cost": price / 2}),
+    );
     id
 }
 
 fn warehouse(w: &World, code: &str) -> String {
-    id_of(
-        &w.manager
-            .create("/warehouses", json!({"code": code, "name": format!("仓库 {code}")})),
-    )
+    id_of(&w.manager.create(
+        "/warehouses",
+        json!({"code": code, "name": format!("仓库 {code}")}),
+    ))
 }
 
 fn stock_in(w: &World, product: &str, warehouse: &str, quantity: i64) {
@@ -94,7 +96,10 @@ fn status(client: &Client, order: &str, to: &str) -> (u16, Value) {
 }
 
 fn message(body: &Value) -> String {
-    body["error"]["message"].as_str().unwrap_or_default().to_string()
+    body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
@@ -120,17 +125,22 @@ fn an_accepted_quote_becomes_an_order_once() {
     assert_eq!(s, 409, "{body}");
     assert!(message(&body).contains("accepted"), "{body}");
     for to in ["sent", "accepted"] {
-        let (s, body) = w.alice.patch(&format!("/quotes/{q}"), json!({"status": to}));
+        let (s, body) = w
+            .alice
+            .patch(&format!("/quotes/{q}"), json!({"status": to}));
         assert_eq!(s, 200, "{body}");
     }
     // Nobody marks a quote ordered by hand.
-    let (s, body) = w.alice.patch(&format!("/quotes/{q}"), json!({"status": "ordered"}));
+    let (s, body) = w
+        .alice
+        .patch(&format!("/quotes/{q}"), json!({"status": "ordered"}));
     assert_eq!(s, 409, "{body}");
 
     // No body at all: the order takes everything from the quote.
-    let (s, o) = w
-        .alice
-        .send(w.alice.request(reqwest::Method::POST, &format!("/quotes/{q}/order")));
+    let (s, o) = w.alice.send(
+        w.alice
+            .request(reqwest::Method::POST, &format!("/quotes/{q}/order")),
+    );
     assert_eq!(s, 201, "{o}");
     let number = o["number"].as_str().unwrap().to_string();
     assert!(number.starts_with("O-") && number.len() == 8, "{number}");
@@ -147,7 +157,9 @@ fn an_accepted_quote_becomes_an_order_once() {
     assert_eq!(fresh["subtotal"], 94 + 13_993);
     assert_eq!(fresh["tax"], 12 + 1_819);
     assert_eq!(fresh["total"], quote["total"]);
-    let lines = w.alice.list_all("/order_lines", &format!("&order_id={order_id}"), 50);
+    let lines = w
+        .alice
+        .list_all("/order_lines", &format!("&order_id={order_id}"), 50);
     assert_eq!(lines.len(), 2);
 
     // Once only: by the route, and by an order naming the quote.
@@ -176,32 +188,67 @@ fn an_order_moves_through_its_statuses_and_its_stock_follows() {
     let first = line(&w.alice, &o, &box_, 4);
     line(&w.alice, &o, &setup, 1);
     // Skipping ahead is refused.
-    for to in ["delivered", "invoiced", "closed", "returned", "partly_delivered"] {
+    for to in [
+        "delivered",
+        "invoiced",
+        "closed",
+        "returned",
+        "partly_delivered",
+    ] {
         let (s, body) = status(&w.alice, &o, to);
         assert_eq!(s, 409, "entered → {to}: {body}");
     }
     let (s, body) = status(&w.alice, &o, "confirmed");
     assert_eq!(s, 200, "{body}");
     let l = level(&w.alice, &box_, &wh);
-    assert_eq!((l["on_hand"].as_i64(), l["reserved"].as_i64(), l["available"].as_i64()), (Some(10), Some(4), Some(6)));
+    assert_eq!(
+        (
+            l["on_hand"].as_i64(),
+            l["reserved"].as_i64(),
+            l["available"].as_i64()
+        ),
+        (Some(10), Some(4), Some(6))
+    );
     // Services keep no stock.
-    assert!(w.alice.list_all("/stock_levels", &format!("&product_id={setup}"), 50).is_empty());
+    assert!(
+        w.alice
+            .list_all("/stock_levels", &format!("&product_id={setup}"), 50)
+            .is_empty()
+    );
 
     // A confirmed order's prices no longer change; its deliveries do, a line at a time.
     let first_id = id_of(&first);
-    let (s, _) = w.alice.patch(&format!("/order_lines/{first_id}"), json!({"unit_price": 1}));
+    let (s, _) = w.alice.patch(
+        &format!("/order_lines/{first_id}"),
+        json!({"unit_price": 1}),
+    );
     assert_eq!(s, 409);
-    let (s, body) = w.alice.patch(&format!("/order_lines/{first_id}"), json!({"delivered_quantity": 5}));
+    let (s, body) = w.alice.patch(
+        &format!("/order_lines/{first_id}"),
+        json!({"delivered_quantity": 5}),
+    );
     assert_eq!(s, 422, "more than ordered: {body}");
-    let (s, body) = w.alice.patch(&format!("/order_lines/{first_id}"), json!({"delivered_quantity": 1}));
+    let (s, body) = w.alice.patch(
+        &format!("/order_lines/{first_id}"),
+        json!({"delivered_quantity": 1}),
+    );
     assert_eq!(s, 200, "{body}");
     let (_, fresh) = w.alice.get(&format!("/orders/{o}"));
     assert_eq!(fresh["status"], "partly_delivered");
     let l = level(&w.alice, &box_, &wh);
-    assert_eq!((l["on_hand"].as_i64(), l["reserved"].as_i64()), (Some(9), Some(3)));
-    let (s, body) = w.alice.patch(&format!("/order_lines/{first_id}"), json!({"delivered_quantity": 0}));
+    assert_eq!(
+        (l["on_hand"].as_i64(), l["reserved"].as_i64()),
+        (Some(9), Some(3))
+    );
+    let (s, body) = w.alice.patch(
+        &format!("/order_lines/{first_id}"),
+        json!({"delivered_quantity": 0}),
+    );
     assert_eq!(s, 422, "{body}");
-    assert!(body.to_string().contains("return"), "goods coming back are a return: {body}");
+    assert!(
+        body.to_string().contains("return"),
+        "goods coming back are a return: {body}"
+    );
     let (s, body) = status(&w.alice, &o, "cancelled");
     assert_eq!(s, 409, "{body}");
     assert!(message(&body).contains("return"));
@@ -211,11 +258,23 @@ fn an_order_moves_through_its_statuses_and_its_stock_follows() {
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["delivered_on"], days_from_today(0));
     let l = level(&w.alice, &box_, &wh);
-    assert_eq!((l["on_hand"].as_i64(), l["reserved"].as_i64()), (Some(6), Some(0)));
-    let moves = w.alice.list_all("/stock_movements", &format!("&order_id={o}"), 50);
+    assert_eq!(
+        (l["on_hand"].as_i64(), l["reserved"].as_i64()),
+        (Some(6), Some(0))
+    );
+    let moves = w
+        .alice
+        .list_all("/stock_movements", &format!("&order_id={o}"), 50);
     assert_eq!(moves.len(), 2, "two deliveries: {moves:?}");
-    assert!(moves.iter().all(|m| m["kind"] == "out" && m["created_by"] == w.alice.id()));
-    let mut delivered: Vec<i64> = moves.iter().map(|m| m["quantity"].as_i64().unwrap()).collect();
+    assert!(
+        moves
+            .iter()
+            .all(|m| m["kind"] == "out" && m["created_by"] == w.alice.id())
+    );
+    let mut delivered: Vec<i64> = moves
+        .iter()
+        .map(|m| m["quantity"].as_i64().unwrap())
+        .collect();
     delivered.sort_unstable();
     assert_eq!(delivered, vec![1, 3]);
     for to in ["invoiced", "closed"] {
@@ -241,14 +300,20 @@ fn an_order_moves_through_its_statuses_and_its_stock_follows() {
     assert_eq!(level(&w.alice, &box_, &wh)["on_hand"], 1);
     assert_eq!(status(&w.alice, &returned, "returned").0, 200);
     let l = level(&w.alice, &box_, &wh);
-    assert_eq!((l["on_hand"].as_i64(), l["reserved"].as_i64()), (Some(6), Some(0)));
+    assert_eq!(
+        (l["on_hand"].as_i64(), l["reserved"].as_i64()),
+        (Some(6), Some(0))
+    );
 
     // An order with goods names its warehouse before it is confirmed.
     let nowhere = id_of(&w.alice.create("/orders", json!({"customer_id": c})));
     line(&w.alice, &nowhere, &box_, 1);
     let (s, body) = status(&w.alice, &nowhere, "confirmed");
     assert_eq!(s, 422, "{body}");
-    assert!(body["error"]["fields"]["warehouse_id"].is_string(), "{body}");
+    assert!(
+        body["error"]["fields"]["warehouse_id"].is_string(),
+        "{body}"
+    );
     // Nor is an empty order confirmed.
     let empty = order(&w.alice, &c, &wh);
     assert_eq!(status(&w.alice, &empty, "confirmed").0, 422);
@@ -277,12 +342,20 @@ fn stock_movements_say_who_and_why_and_stay_as_recorded() {
     );
     assert_eq!(s, 409, "only 3 on hand");
     let id = id_of(&m);
-    assert_eq!(w.manager.patch(&format!("/stock_movements/{id}"), json!({"reason": "x"})).0, 409);
+    assert_eq!(
+        w.manager
+            .patch(&format!("/stock_movements/{id}"), json!({"reason": "x"}))
+            .0,
+        409
+    );
     assert_eq!(w.manager.delete(&format!("/stock_movements/{id}")).0, 409);
     // The low-stock flag follows the threshold.
     let l = level(&w.manager, &box_, &wh);
     assert_eq!(l["low"], false);
-    let (s, l) = w.manager.patch(&format!("/stock_levels/{}", id_of(&l)), json!({"low_threshold": 3}));
+    let (s, l) = w.manager.patch(
+        &format!("/stock_levels/{}", id_of(&l)),
+        json!({"low_threshold": 3}),
+    );
     assert_eq!(s, 200, "{l}");
     assert_eq!(l["low"], true);
     let lows = w.alice.list_all("/stock_levels", "&low=true", 50);
@@ -294,7 +367,10 @@ fn stock_movements_say_who_and_why_and_stay_as_recorded() {
             json!({"product_id": box_, "warehouse_id": wh, "kind": "in", "quantity": 1}),
         );
         assert_eq!(s, 403);
-        let (s, _) = client.patch(&format!("/stock_levels/{}", id_of(&l)), json!({"low_threshold": 0}));
+        let (s, _) = client.patch(
+            &format!("/stock_levels/{}", id_of(&l)),
+            json!({"low_threshold": 0}),
+        );
         assert_eq!(s, 403);
     }
 }
@@ -346,15 +422,26 @@ fn concurrent_reservations_never_oversell() {
         assert!(message(body).contains("not enough stock of BOX"), "{body}");
     }
     let l = level(&w.alice, &box_, &wh);
-    assert_eq!((l["on_hand"].as_i64(), l["reserved"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (l["on_hand"].as_i64(), l["reserved"].as_i64()),
+        (Some(1), Some(1))
+    );
     let confirmed = w.alice.list_all("/orders", "&status=confirmed", 50);
     assert_eq!(confirmed.len(), 1);
     drop(clients);
     drop(beside);
 }
 
-fn plan_with(w: &World, client: &Client, customer: &str, dues: &[(i64, i64)]) -> (String, Vec<String>) {
-    let plan = client.create("/payment_plans", json!({"customer_id": customer, "name": "回款计划"}));
+fn plan_with(
+    w: &World,
+    client: &Client,
+    customer: &str,
+    dues: &[(i64, i64)],
+) -> (String, Vec<String>) {
+    let plan = client.create(
+        "/payment_plans",
+        json!({"customer_id": customer, "name": "回款计划"}),
+    );
     let plan_id = id_of(&plan);
     let ids = dues
         .iter()
@@ -377,7 +464,18 @@ fn receivables_age_in_their_buckets() {
         &w,
         &w.alice,
         &c,
-        &[(-10, 100), (-40, 200), (-70, 300), (-100, 400), (5, 500), (-20, 600), (-30, 1_000), (-31, 2_000), (-90, 4_000), (-91, 8_000)],
+        &[
+            (-10, 100),
+            (-40, 200),
+            (-70, 300),
+            (-100, 400),
+            (5, 500),
+            (-20, 600),
+            (-30, 1_000),
+            (-31, 2_000),
+            (-90, 4_000),
+            (-91, 8_000),
+        ],
     );
     // Paid in full (the one 20 days overdue), in part (half of the one 10 days overdue).
     let p = w.alice.create(
@@ -402,7 +500,10 @@ fn receivables_age_in_their_buckets() {
         json!({"instalment_id": inst[0], "amount": 50, "received_on": days_from_today(0)}),
     );
     let (_, i0) = w.alice.get(&format!("/instalments/{}", inst[0]));
-    assert_eq!((i0["received"].as_i64(), i0["status"].as_str()), (Some(50), Some("partly_paid")));
+    assert_eq!(
+        (i0["received"].as_i64(), i0["status"].as_str()),
+        (Some(50), Some("partly_paid"))
+    );
     let (_, i5) = w.alice.get(&format!("/instalments/{}", inst[5]));
     assert_eq!(i5["status"], "paid");
     let (_, p) = w.alice.get(&format!("/payment_plans/{plan}"));
@@ -411,7 +512,10 @@ fn receivables_age_in_their_buckets() {
 
     let (s, a) = w.alice.get(&format!("/receivables?customer_id={c}"));
     assert_eq!(s, 200, "{a}");
-    assert_eq!(a["outstanding"], 50 + 200 + 300 + 500 + 1_000 + 2_000 + 4_000 + 8_000);
+    assert_eq!(
+        a["outstanding"],
+        50 + 200 + 300 + 500 + 1_000 + 2_000 + 4_000 + 8_000
+    );
     assert_eq!(a["not_due"], 500);
     // The edges: 30 days in the first bucket, 31 in the second, 90 in the third, 91 beyond.
     assert_eq!(a["buckets"]["0-30"], 50 + 1_000);
@@ -420,7 +524,10 @@ fn receivables_age_in_their_buckets() {
     assert_eq!(a["buckets"]["90+"], 8_000);
     assert_eq!(a["overdue"], 15_550);
     // A month later everything moves on by 30 days.
-    let (_, later) = w.alice.get(&format!("/receivables?customer_id={c}&as_of={}", days_from_today(30)));
+    let (_, later) = w.alice.get(&format!(
+        "/receivables?customer_id={c}&as_of={}",
+        days_from_today(30)
+    ));
     assert_eq!(later["not_due"], 0);
     assert_eq!(later["buckets"]["0-30"], 500);
     assert_eq!(later["buckets"]["31-60"], 50 + 1_000);
@@ -445,7 +552,9 @@ fn receivables_age_in_their_buckets() {
 
     // An instalment with money against it stays.
     assert_eq!(w.alice.delete(&format!("/instalments/{}", inst[5])).0, 409);
-    let (s, _) = w.alice.patch(&format!("/instalments/{}", inst[0]), json!({"amount": 10}));
+    let (s, _) = w
+        .alice
+        .patch(&format!("/instalments/{}", inst[0]), json!({"amount": 10}));
     assert_eq!(s, 422, "below what was received");
 }
 
@@ -469,7 +578,9 @@ fn an_agent_sees_orders_and_payments_but_no_cost_and_writes_none() {
 
     let (s, seen) = w.agent.get(&format!("/orders/{o}"));
     assert_eq!(s, 200, "{seen}");
-    let lines = w.agent.list_all("/order_lines", &format!("&order_id={o}"), 50);
+    let lines = w
+        .agent
+        .list_all("/order_lines", &format!("&order_id={o}"), 50);
     assert_eq!(lines.len(), 1);
     assert_eq!(w.agent.list_all("/payment_plans", "", 50).len(), 1);
     assert_eq!(w.agent.list_all("/instalments", "", 50).len(), 1);
@@ -489,7 +600,10 @@ fn an_agent_sees_orders_and_payments_but_no_cost_and_writes_none() {
     assert_eq!(status(&w.agent, &o, "confirmed").0, 403);
     assert_eq!(
         w.agent
-            .post("/payments", json!({"customer_id": c, "amount": 1, "received_on": days_from_today(0)}))
+            .post(
+                "/payments",
+                json!({"customer_id": c, "amount": 1, "received_on": days_from_today(0)})
+            )
             .0,
         403
     );

@@ -162,7 +162,11 @@ mod tests {
         for from in STATUSES {
             for to in STATUSES {
                 let expected = from == to || allowed.contains(&(from, to));
-                assert_eq!(transition(from, to, false).is_ok(), expected, "{from} → {to}");
+                assert_eq!(
+                    transition(from, to, false).is_ok(),
+                    expected,
+                    "{from} → {to}"
+                );
             }
         }
         // Part of a delivery is only ever the lines' doing.

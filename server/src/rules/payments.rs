@@ -68,9 +68,9 @@ pub fn days_overdue(due: NaiveDate, today: NaiveDate) -> i64 {
 
 /// The bucket a number of days overdue falls in; None when not overdue.
 pub fn bucket(days_overdue: i64) -> Option<usize> {
-    BUCKETS.iter().position(|b| {
-        days_overdue >= b.from_days && b.to_days.is_none_or(|to| days_overdue <= to)
-    })
+    BUCKETS
+        .iter()
+        .position(|b| days_overdue >= b.from_days && b.to_days.is_none_or(|to| days_overdue <= to))
 }
 
 /// Why a payment of `amount` may not be matched to an instalment with `outstanding` still due.
@@ -129,7 +129,10 @@ mod tests {
         assert!(is_open("partly_paid") && !is_open("paid"));
         let today = d("2026-06-30");
         assert!(is_overdue("open", d("2026-06-29"), today));
-        assert!(!is_overdue("open", d("2026-06-30"), today), "due today is not late");
+        assert!(
+            !is_overdue("open", d("2026-06-30"), today),
+            "due today is not late"
+        );
         assert!(!is_overdue("paid", d("2026-01-01"), today));
     }
 

@@ -10,7 +10,9 @@
 use crate::access::Role;
 
 /// Every status a quote can be in.
-pub const STATUSES: &[&str] = &["draft", "sent", "accepted", "rejected", "expired", "ordered"];
+pub const STATUSES: &[&str] = &[
+    "draft", "sent", "accepted", "rejected", "expired", "ordered",
+];
 
 /// Why a move is refused: the quote's state is at fault (the service answers 409).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +43,7 @@ pub fn transition(from: &str, to: &str) -> Result<(), Refusal> {
 }
 
 /// What a user who sets a quote to `ordered` by hand is told: an order made from the quote does.
-pub const ORDERED_BY_ORDER: &str =
-    "a quote becomes ordered when an order is made from it: POST /quotes/{id}/order, or an order naming the quote";
+pub const ORDERED_BY_ORDER: &str = "a quote becomes ordered when an order is made from it: POST /quotes/{id}/order, or an order naming the quote";
 
 /// Why an order may not be made from a quote in this status (`ordered_as`: the order's number
 /// when it was ordered already), if not.

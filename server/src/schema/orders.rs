@@ -314,7 +314,12 @@ pub(super) const INSTALMENTS: Descriptor = Descriptor {
     default_sort: "due_date",
     title: "due_date",
     search: &["notes"],
-    indexes: &["plan_id", "customer_id", "status, due_date", "owner_id, due_date"],
+    indexes: &[
+        "plan_id",
+        "customer_id",
+        "status, due_date",
+        "owner_id, due_date",
+    ],
     form: &["plan_id", "due_date", "amount", "notes"],
     columns: &[
         "due_date",

@@ -34,7 +34,12 @@ const WALKS: &[&[&str]] = &[
 /// Days overdue of a plan's first instalment, in turn: one per aging bucket, and one not due.
 const OVERDUE_DAYS: [i64; 5] = [12, 45, 75, 130, -20];
 
-fn list(tx: &dyn Tx, entity: Entity, field: &'static str, value: &str) -> Result<Vec<Record>, ApiError> {
+fn list(
+    tx: &dyn Tx,
+    entity: Entity,
+    field: &'static str,
+    value: &str,
+) -> Result<Vec<Record>, ApiError> {
     let query = ListQuery {
         filters: vec![(field, json!(value))],
         sort: "created_at",
@@ -87,7 +92,14 @@ impl Gen {
                 if let Some(level) = level {
                     let threshold = if low { 5 } else { 50 };
                     let body = object(json!({"low_threshold": threshold}));
-                    service::update(tx, &system, Entity::StockLevels, text(&level, "id"), &body, None)?;
+                    service::update(
+                        tx,
+                        &system,
+                        Entity::StockLevels,
+                        text(&level, "id"),
+                        &body,
+                        None,
+                    )?;
                 }
             }
         }
@@ -122,7 +134,8 @@ impl Gen {
             let body = json!({"quote_id": quote["id"], "warehouse_id": warehouses[0]});
             let order = service::create(tx, &owner, Entity::Orders, &object(body), false)?;
             report.orders += 1;
-            report.order_lines += list(tx, Entity::OrderLines, "order_id", &id_of(&order.record)?)?.len();
+            report.order_lines +=
+                list(tx, Entity::OrderLines, "order_id", &id_of(&order.record)?)?.len();
         }
         let count = (self.opportunities / 10).clamp(WALKS.len() * 2, MAX_ORDERS);
         for i in 0..count {
@@ -156,7 +169,11 @@ impl Gen {
         let contact = c.contacts.first().map(|c| c.0.clone());
         let today = self.now.date_naive();
         let ordered_on = today - Duration::days(self.rng.between(5, 150));
-        let subject = if zh { "设备与服务采购" } else { "Equipment and services" };
+        let subject = if zh {
+            "设备与服务采购"
+        } else {
+            "Equipment and services"
+        };
         let body = json!({"customer_id": customer, "contact_id": contact, "subject": subject,
             "warehouse_id": warehouses[0], "ordered_on": ordered_on.to_string(),
             "delivery_date": (ordered_on + Duration::days(14)).to_string()});
@@ -182,7 +199,14 @@ impl Gen {
                     } else {
                         object(json!({"delivered_quantity": quantity}))
                     };
-                    service::update(tx, &owner, Entity::OrderLines, text(line, "id"), &body, None)?;
+                    service::update(
+                        tx,
+                        &owner,
+                        Entity::OrderLines,
+                        text(line, "id"),
+                        &body,
+                        None,
+                    )?;
                 }
                 continue;
             }

@@ -875,9 +875,13 @@ fn seeded_orders_stock_and_payments_follow_the_rules() {
                         && order["warehouse_id"] == level["warehouse_id"]
                 })
                 .filter(|l| {
-                    products.iter().any(|p| p["id"] == l["product_id"] && p["kind"] == "stock")
+                    products
+                        .iter()
+                        .any(|p| p["id"] == l["product_id"] && p["kind"] == "stock")
                 })
-                .map(|l| l["quantity"].as_i64().unwrap() - l["delivered_quantity"].as_i64().unwrap())
+                .map(|l| {
+                    l["quantity"].as_i64().unwrap() - l["delivered_quantity"].as_i64().unwrap()
+                })
                 .sum();
             assert_eq!(level["reserved"], json!(reserved));
         }

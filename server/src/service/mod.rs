@@ -22,9 +22,9 @@ mod users;
 
 pub use customers::hidden_columns;
 pub use feed::{audit_trail, feed, snapshot};
-pub use products::{discount_limit, price_for};
 pub use orders::order_totals;
 pub use payments::MAX_INSTALMENTS;
+pub use products::{discount_limit, price_for};
 pub use quotes::{MAX_LINES, opportunity_amount, quote_totals};
 pub use sales::deal_owner_problem;
 pub use users::{NamedTeam, team_named};

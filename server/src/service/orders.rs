@@ -338,7 +338,13 @@ pub(super) fn after_write(
         Entity::Orders if old.is_none() => {
             if let (Some(quote), Some(id)) = (text(record, "quote_id"), text(record, "id")) {
                 copy_lines(tx, actor, quote, id)?;
-                touch(tx, actor, Entity::Quotes, quote, &[("status", json!("ordered"))])?;
+                touch(
+                    tx,
+                    actor,
+                    Entity::Quotes,
+                    quote,
+                    &[("status", json!("ordered"))],
+                )?;
             }
         }
         _ => {}

@@ -126,7 +126,14 @@ fn prepare_instalment(
     let plan = live(tx, Entity::PaymentPlans, &plan_id)?
         .ok_or_else(|| ApiError::invalid("plan_id", "no such payment plan"))?;
     if old.is_none()
-        && where_eq(tx, Entity::Instalments, "plan_id", &plan_id, MAX_INSTALMENTS)?.len()
+        && where_eq(
+            tx,
+            Entity::Instalments,
+            "plan_id",
+            &plan_id,
+            MAX_INSTALMENTS,
+        )?
+        .len()
             >= MAX_INSTALMENTS
     {
         return Err(conflict(format!(
@@ -299,7 +306,12 @@ pub(super) fn check_delete(tx: &dyn Tx, entity: Entity, current: &Record) -> Res
 }
 
 /// After a deletion: the instalment a payment paid, or the plan an instalment belonged to.
-pub(super) fn after_delete(tx: &dyn Tx, actor: &Actor, entity: Entity, current: &Record) -> Result<(), ApiError> {
+pub(super) fn after_delete(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    current: &Record,
+) -> Result<(), ApiError> {
     match entity {
         Entity::Payments => match text(current, "instalment_id") {
             Some(id) => refresh_instalment(tx, actor, id),

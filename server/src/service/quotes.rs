@@ -41,7 +41,12 @@ pub(super) fn live(tx: &dyn Tx, entity: Entity, id: &str) -> Result<Option<Recor
 
 /// May the actor see this record? Rules that would describe a linked record (its status, its
 /// revisions) first ask, and leave an unseen one to the access check's 403.
-pub(super) fn visible(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<bool, ApiError> {
+pub(super) fn visible(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+) -> Result<bool, ApiError> {
     Ok(actor.is_admin() || actor.may_read(&tx.read_set(entity, id)?))
 }
 

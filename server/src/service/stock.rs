@@ -23,9 +23,11 @@ fn lock(tx: &dyn Tx, product: &str, warehouse: &str) -> Result<(), ApiError> {
 
 /// The live level of a product in a warehouse, if it has one.
 fn level(tx: &dyn Tx, product: &str, warehouse: &str) -> Result<Option<Record>, ApiError> {
-    Ok(where_eq(tx, Entity::StockLevels, "product_id", product, 1_000)?
-        .into_iter()
-        .find(|l| text(l, "warehouse_id") == Some(warehouse)))
+    Ok(
+        where_eq(tx, Entity::StockLevels, "product_id", product, 1_000)?
+            .into_iter()
+            .find(|l| text(l, "warehouse_id") == Some(warehouse)),
+    )
 }
 
 /// The fields a level derives from its quantities.
@@ -41,7 +43,12 @@ fn derived(on_hand: i64, reserved: i64, threshold: i64) -> [(&'static str, Value
 
 /// Stores a record the server makes on its own account (a level a first movement needs, the
 /// movement a delivery records): no access check, as the write that causes it was checked.
-fn insert_own(tx: &dyn Tx, actor: &Actor, entity: Entity, mut record: Record) -> Result<(), ApiError> {
+fn insert_own(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    mut record: Record,
+) -> Result<(), ApiError> {
     let id = uuid::Uuid::now_v7().hyphenated().to_string();
     let stamp = format_time(now());
     record.insert("id".into(), json!(id));
@@ -218,12 +225,8 @@ pub(super) fn deliver(
     }
     lock(tx, &line.product, &line.warehouse)?;
     let on_hand = level(tx, &line.product, &line.warehouse)?.map_or(0, |l| int(&l, "on_hand"));
-    if let Some(why) = orders::shortage(
-        &line.product_code,
-        &line.warehouse_name,
-        on_hand,
-        quantity,
-    ) {
+    if let Some(why) = orders::shortage(&line.product_code, &line.warehouse_name, on_hand, quantity)
+    {
         return Err(conflict(why));
     }
     let after = shift(
@@ -359,7 +362,9 @@ pub(super) fn prepare(
                     .and_then(|w| text(&w, "name").map(String::from))
                     .unwrap_or_default();
                 if let Some(why) = orders::shortage(&code, &name, on_hand - reserved, quantity) {
-                    return Err(conflict(format!("{why} (what is reserved for orders stays)")));
+                    return Err(conflict(format!(
+                        "{why} (what is reserved for orders stays)"
+                    )));
                 }
             }
             if on_hand + delta < 0 {

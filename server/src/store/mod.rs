@@ -286,7 +286,10 @@ pub trait Tx {
 pub(crate) fn aging_columns(days: &str, sum: &dyn Fn(String) -> String) -> String {
     let unpaid = "(amount - received)";
     let mut columns = vec![
-        format!("{} AS outstanding", sum(format!("COALESCE(SUM({unpaid}), 0)"))),
+        format!(
+            "{} AS outstanding",
+            sum(format!("COALESCE(SUM({unpaid}), 0)"))
+        ),
         format!(
             "{} AS not_due",
             sum(format!(
@@ -295,7 +298,9 @@ pub(crate) fn aging_columns(days: &str, sum: &dyn Fn(String) -> String) -> Strin
         ),
     ];
     for (i, b) in crate::rules::payments::BUCKETS.iter().enumerate() {
-        let upper = b.to_days.map_or(String::new(), |to| format!(" AND {days} <= {to}"));
+        let upper = b
+            .to_days
+            .map_or(String::new(), |to| format!(" AND {days} <= {to}"));
         columns.push(format!(
             "{} AS b{i}",
             sum(format!(

@@ -242,7 +242,12 @@ impl ReplicaSource {
         }
         let mut low_stock = Vec::new();
         if q.stock {
-            for level in self.all(Entity::StockLevels, vec![("low", json!(true))], "created_at", false)? {
+            for level in self.all(
+                Entity::StockLevels,
+                vec![("low", json!(true))],
+                "created_at",
+                false,
+            )? {
                 let code = self
                     .get(Entity::Products, text(&level, "product_id"))?
                     .map(|p| text(&p, "code").to_string())

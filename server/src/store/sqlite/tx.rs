@@ -718,7 +718,9 @@ impl Tx for SqliteTx<'_> {
             .0
             .prepare_cached(&sql_text)?
             .query_row(params_from_iter(args), |r| {
-                (0..6).map(|i| r.get::<_, i64>(i)).collect::<Result<Vec<_>, _>>()
+                (0..6)
+                    .map(|i| r.get::<_, i64>(i))
+                    .collect::<Result<Vec<_>, _>>()
             })?;
         Ok(crate::store::aging_from(&values))
     }

@@ -216,10 +216,26 @@ impl Customer360 {
                 inner.x,
                 y,
                 &[
-                    (number_w, text(o, "number"), cell_style(theme, Role::Accent, selected)),
-                    (status_w, status, cell_style(theme, word_role(status), selected)),
-                    (date_w, text(o, "ordered_on"), cell_style(theme, Role::Muted, selected)),
-                    (subject_w, text(o, "subject"), cell_style(theme, Role::Text, selected)),
+                    (
+                        number_w,
+                        text(o, "number"),
+                        cell_style(theme, Role::Accent, selected),
+                    ),
+                    (
+                        status_w,
+                        status,
+                        cell_style(theme, word_role(status), selected),
+                    ),
+                    (
+                        date_w,
+                        text(o, "ordered_on"),
+                        cell_style(theme, Role::Muted, selected),
+                    ),
+                    (
+                        subject_w,
+                        text(o, "subject"),
+                        cell_style(theme, Role::Text, selected),
+                    ),
                     (total_w, &total, cell_style(theme, Role::Text, selected)),
                 ],
             );
