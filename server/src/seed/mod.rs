@@ -23,6 +23,7 @@ mod customers;
 mod feed;
 mod generator;
 mod opportunities;
+mod order_history;
 mod orders;
 mod quotes;
 mod rng;
@@ -195,6 +196,8 @@ fn seed(
         contacts: g.contacts,
         opportunities: g.opportunities,
         rivals: g.rivals,
+        orders: g.orders,
+        order_lines: g.order_lines,
         ..SeedReport::default()
     };
     progress(SeedProgress::Finishing);

@@ -19,20 +19,20 @@ use crate::service;
 use crate::store::Tx;
 
 /// A product of the demo catalogue; prices in fen, the tax rate in basis points.
-struct Item {
-    code: &'static str,
-    name: &'static str,
-    kind: &'static str,
-    category: &'static str,
-    unit: &'static str,
-    price: i64,
-    tax: i64,
-    cost: i64,
+pub(super) struct Item {
+    pub(super) code: &'static str,
+    pub(super) name: &'static str,
+    pub(super) kind: &'static str,
+    pub(super) category: &'static str,
+    pub(super) unit: &'static str,
+    pub(super) price: i64,
+    pub(super) tax: i64,
+    pub(super) cost: i64,
 }
 
 /// The catalogue: software licences, services and stock-kept hardware, the last one no longer
 /// sold (inactive).
-const CATALOGUE: &[Item] = &[
+pub(super) const CATALOGUE: &[Item] = &[
     Item {
         code: "P-CRM-STD",
         name: "CRM 标准版 (每用户/年)",
@@ -159,7 +159,8 @@ impl Gen {
         let mut kinds = Vec::new();
         for (i, item) in CATALOGUE.iter().enumerate() {
             let (price, cost) = (item.price, item.cost);
-            let body = json!({"code": item.code, "name": item.name, "kind": item.kind,
+            let body = json!({"id": super::order_history::product_id(i),
+                "code": item.code, "name": item.name, "kind": item.kind,
                 "category": item.category, "unit": item.unit, "list_price": price,
                 "tax_rate_bp": item.tax, "active": i + 1 < CATALOGUE.len()});
             let made = service::create(tx, &system, Entity::Products, &object(body), false)?;

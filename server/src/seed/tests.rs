@@ -856,10 +856,28 @@ fn seeded_orders_stock_and_payments_follow_the_rules() {
         );
     }
     assert!(orders.iter().any(|o| o["quote_id"].is_string()));
+    // About two past orders a customer, each numbered once, each line's product in the catalogue.
+    assert!(report.orders >= 400 * 3 / 2, "{} orders", report.orders);
+    let numbers: std::collections::BTreeSet<&str> = orders
+        .iter()
+        .map(|o| o["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), orders.len());
+    assert!(
+        numbers
+            .iter()
+            .all(|n| crate::rules::numbers::Number::parse(n).is_some())
+    );
     let levels = all(db.as_ref(), &admin, Entity::StockLevels);
     assert_eq!(levels.iter().filter(|l| l["low"] == json!(true)).count(), 1);
     let lines = all(db.as_ref(), &admin, Entity::OrderLines);
     let products = all(db.as_ref(), &admin, Entity::Products);
+    assert!(
+        lines
+            .iter()
+            .all(|l| products.iter().any(|p| p["id"] == l["product_id"])),
+        "a line names a product the catalogue lacks"
+    );
     store::read(db.as_ref(), |tx| {
         for o in &orders {
             let t = service::order_totals(tx, o["id"].as_str().unwrap())?;
