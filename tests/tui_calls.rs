@@ -235,6 +235,7 @@ fn reminders_now(source: &dyn DataSource, owner: Option<&str>) -> crm::tui::data
             to: now().date_naive() + Duration::days(14),
             now: now(),
             owner: owner.map(str::to_string),
+            stock: false,
         })
         .unwrap()
 }

@@ -158,8 +158,28 @@ pub fn read_set(
         | Entity::CompetitorProducts
         | Entity::LevelSettings
         | Entity::Products
-        | Entity::DiscountLimits => {
+        | Entity::DiscountLimits
+        | Entity::Warehouses
+        | Entity::StockLevels
+        | Entity::StockMovements => {
             set.insert(ALL.to_string());
+        }
+        // What a customer bought and owes: their people, the call centre on the phone with
+        // them, and the owner. No cost or margin is in these records (costs are
+        // `ProductCosts`, managers only).
+        Entity::Orders | Entity::PaymentPlans => {
+            set = parent(record, "customer_id", Entity::Customers, lookup);
+            set.extend(owner_principals(record, "owner_id", lookup));
+        }
+        Entity::OrderLines => {
+            set = parent(record, "order_id", Entity::Orders, lookup);
+        }
+        Entity::Instalments => {
+            set = parent(record, "plan_id", Entity::PaymentPlans, lookup);
+        }
+        Entity::Payments => {
+            set = parent(record, "customer_id", Entity::Customers, lookup);
+            set.extend(parent(record, "plan_id", Entity::PaymentPlans, lookup));
         }
         // Costs (and the margins they give) are for managers and admins only.
         Entity::ProductCosts => {
@@ -246,7 +266,13 @@ pub fn write_set(
     let mut set = BTreeSet::new();
     match entity {
         Entity::Teams | Entity::Users | Entity::LevelSettings | Entity::DiscountLimits => {}
-        Entity::Stages | Entity::Products | Entity::ProductCosts | Entity::Prices => {
+        Entity::Stages
+        | Entity::Products
+        | Entity::ProductCosts
+        | Entity::Prices
+        | Entity::Warehouses
+        | Entity::StockLevels
+        | Entity::StockMovements => {
             set.insert(MANAGERS.to_string());
         }
         Entity::Customers
@@ -256,7 +282,12 @@ pub fn write_set(
         | Entity::OpportunityCompetitors
         | Entity::OpportunityLines
         | Entity::Quotes
-        | Entity::QuoteLines => {
+        | Entity::QuoteLines
+        | Entity::Orders
+        | Entity::OrderLines
+        | Entity::PaymentPlans
+        | Entity::Instalments
+        | Entity::Payments => {
             set = writers_of(&read_set(entity, record, lookup));
         }
         // Shared knowledge, curated: managers, and whoever wrote the entry.
@@ -413,6 +444,49 @@ pub fn may_hold_from(
             need_read("opportunity_id", Entity::Opportunities)?;
             need_read("supersedes", Entity::Quotes)
         }
+        Entity::Warehouses | Entity::StockLevels | Entity::StockMovements => {
+            need_read("product_id", Entity::Products)?;
+            need_read("warehouse_id", Entity::Warehouses)
+        }
+        Entity::Orders => {
+            need_read("customer_id", Entity::Customers)?;
+            need_read("contact_id", Entity::Contacts)?;
+            need_read("opportunity_id", Entity::Opportunities)?;
+            need_read("quote_id", Entity::Quotes)?;
+            need_read("warehouse_id", Entity::Warehouses)
+        }
+        Entity::OrderLines => {
+            need_read("order_id", Entity::Orders)?;
+            need_read("product_id", Entity::Products)?;
+            let order = parent(record, "order_id", Entity::Orders, lookup);
+            if actor.holds_any(&writers_of(&order)) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "you may not change this order's lines; ask its owner or a manager".into(),
+                ))
+            }
+        }
+        Entity::PaymentPlans => {
+            need_read("customer_id", Entity::Customers)?;
+            need_read("order_id", Entity::Orders)
+        }
+        Entity::Instalments => {
+            need_read("plan_id", Entity::PaymentPlans)?;
+            let plan = parent(record, "plan_id", Entity::PaymentPlans, lookup);
+            if actor.holds_any(&writers_of(&plan)) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "you may not change this payment plan; ask its owner or a manager".into(),
+                ))
+            }
+        }
+        Entity::Payments => {
+            need_read("customer_id", Entity::Customers)?;
+            need_read("plan_id", Entity::PaymentPlans)?;
+            need_read("instalment_id", Entity::Instalments)
+        }
         Entity::QuoteLines => {
             need_read("quote_id", Entity::Quotes)?;
             need_read("product_id", Entity::Products)?;
@@ -441,6 +515,20 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         }
         Entity::Stages if role != Role::Manager => {
             Err("only a manager or admin may change pipeline stages".into())
+        }
+        Entity::Warehouses | Entity::StockLevels | Entity::StockMovements
+            if role != Role::Manager =>
+        {
+            Err("only a manager or admin may change warehouses and stock".into())
+        }
+        Entity::Orders
+        | Entity::OrderLines
+        | Entity::PaymentPlans
+        | Entity::Instalments
+        | Entity::Payments
+            if role == Role::Agent =>
+        {
+            Err("call-centre agents read orders and payments but do not write them".into())
         }
         Entity::Opportunities if role == Role::Agent => {
             Err("call-centre agents do not work opportunities".into())

@@ -5,10 +5,16 @@
 use serde::{Deserialize, Serialize};
 
 mod competition;
+mod orders;
 mod sales;
 
 pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
+pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
+use orders::{
+    INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
+    WAREHOUSES,
+};
 use sales::{
     DISCOUNT_LIMITS, OPPORTUNITY_LINES, PRICES, PRODUCT_COSTS, PRODUCTS, QUOTE_LINES, QUOTES,
 };
@@ -39,10 +45,18 @@ pub enum Entity {
     DiscountLimits,
     Quotes,
     QuoteLines,
+    Warehouses,
+    StockLevels,
+    StockMovements,
+    Orders,
+    OrderLines,
+    PaymentPlans,
+    Instalments,
+    Payments,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 20] = [
+    pub const ALL: [Entity; 28] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -63,6 +77,14 @@ impl Entity {
         Entity::DiscountLimits,
         Entity::Quotes,
         Entity::QuoteLines,
+        Entity::Warehouses,
+        Entity::StockLevels,
+        Entity::StockMovements,
+        Entity::Orders,
+        Entity::OrderLines,
+        Entity::PaymentPlans,
+        Entity::Instalments,
+        Entity::Payments,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -88,6 +110,14 @@ impl Entity {
             Entity::DiscountLimits => &DISCOUNT_LIMITS,
             Entity::Quotes => &QUOTES,
             Entity::QuoteLines => &QUOTE_LINES,
+            Entity::Warehouses => &WAREHOUSES,
+            Entity::StockLevels => &STOCK_LEVELS,
+            Entity::StockMovements => &STOCK_MOVEMENTS,
+            Entity::Orders => &ORDERS,
+            Entity::OrderLines => &ORDER_LINES,
+            Entity::PaymentPlans => &PAYMENT_PLANS,
+            Entity::Instalments => &INSTALMENTS,
+            Entity::Payments => &PAYMENTS,
         }
     }
 
@@ -835,6 +865,9 @@ mod tests {
                 (Entity::Tickets, "customer_id"),
                 (Entity::Prices, "customer_id"),
                 (Entity::Quotes, "customer_id"),
+                (Entity::Orders, "customer_id"),
+                (Entity::PaymentPlans, "customer_id"),
+                (Entity::Payments, "customer_id"),
             ]
         );
         assert_eq!(
@@ -845,6 +878,8 @@ mod tests {
                 (Entity::Activities, "owner_id"),
                 (Entity::Tickets, "assignee_id"),
                 (Entity::Quotes, "owner_id"),
+                (Entity::Orders, "owner_id"),
+                (Entity::PaymentPlans, "owner_id"),
             ]
         );
         assert_eq!(
@@ -856,6 +891,14 @@ mod tests {
             ]
         );
         assert_eq!(of(Entity::Quotes), vec![(Entity::QuoteLines, "quote_id")]);
+        assert_eq!(of(Entity::Orders), vec![(Entity::OrderLines, "order_id")]);
+        assert_eq!(
+            of(Entity::PaymentPlans),
+            vec![
+                (Entity::Instalments, "plan_id"),
+                (Entity::Payments, "plan_id")
+            ]
+        );
         assert_eq!(
             of(Entity::Tickets),
             vec![

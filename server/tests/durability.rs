@@ -110,6 +110,31 @@ fn populate(admin: &Client, server: &TestServer) {
             "/quote_lines",
             json!({"quote_id": quote, "product_id": sold, "discount_bp": 250}),
         );
+        let warehouse = id_of(&admin.create(
+            "/warehouses",
+            json!({"code": format!("WH-{i}"), "name": format!("Warehouse {i}")}),
+        ));
+        admin.create(
+            "/stock_movements",
+            json!({"product_id": sold, "warehouse_id": warehouse, "kind": "in", "quantity": 5}),
+        );
+        let order = id_of(&admin.create(
+            "/orders",
+            json!({"customer_id": customer, "warehouse_id": warehouse}),
+        ));
+        admin.create(
+            "/order_lines",
+            json!({"order_id": order, "product_id": sold, "quantity": 2}),
+        );
+        let plan = id_of(&admin.create("/payment_plans", json!({"order_id": order})));
+        let instalment = id_of(&admin.create(
+            "/instalments",
+            json!({"plan_id": plan, "due_date": "2026-02-01", "amount": 1_000}),
+        ));
+        admin.create(
+            "/payments",
+            json!({"instalment_id": instalment, "amount": 400, "received_on": "2026-02-03"}),
+        );
         admin.create(
             "/activities",
             json!({"kind": "call", "subject": "hello", "customer_id": customer, "contact_id": contact}),

@@ -14,7 +14,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 16] = [
+pub const ENTITIES: [Entity; 24] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -32,6 +32,14 @@ pub const ENTITIES: [Entity; 16] = [
     Entity::Quotes,
     Entity::QuoteLines,
     Entity::DiscountLimits,
+    Entity::Orders,
+    Entity::OrderLines,
+    Entity::Warehouses,
+    Entity::StockLevels,
+    Entity::StockMovements,
+    Entity::PaymentPlans,
+    Entity::Instalments,
+    Entity::Payments,
 ];
 
 fn format_arg() -> Arg {
@@ -48,6 +56,8 @@ fn key_help(entity: Entity) -> &'static str {
         Entity::Tickets => "the ticket's number (T-000123) or id",
         Entity::LevelSettings => "the level (A, B, C, D) or the setting's id",
         Entity::Quotes => "the quote's number (Q-000123, its newest revision) or id",
+        Entity::Orders => "the order's number (O-000123) or id",
+        Entity::Warehouses => "the warehouse's code or id",
         _ => "the record's id",
     }
 }
@@ -172,9 +182,10 @@ impl Names<'_> {
         let key = key.trim();
         let found = match entity {
             Entity::Customers => self.0.customer_by_code_or_id(key)?,
-            Entity::Tickets if !is_uuid(key) => {
-                self.find_one(Entity::Tickets, "number", &key.to_uppercase())?
+            Entity::Tickets | Entity::Orders if !is_uuid(key) => {
+                self.find_one(entity, "number", &key.to_uppercase())?
             }
+            Entity::Warehouses if !is_uuid(key) => self.find_one(entity, "code", key)?,
             Entity::Users if !is_uuid(key) => self.find_one(Entity::Users, "username", key)?,
             // A quote's revisions share its number: the newest is the one meant.
             Entity::Quotes if !is_uuid(key) => {
@@ -224,8 +235,9 @@ impl Names<'_> {
             Ok(Some(r)) => match entity {
                 Entity::Users => r.text("username"),
                 Entity::Customers => r.text("code"),
-                Entity::Tickets | Entity::Quotes => r.text("number"),
-                Entity::Products => r.text("code"),
+                Entity::Tickets | Entity::Quotes | Entity::Orders => r.text("number"),
+                Entity::Products | Entity::Warehouses => r.text("code"),
+                Entity::Instalments => r.text("due_date"),
                 _ => r.text("name"),
             }
             .unwrap_or(id)

@@ -191,6 +191,8 @@ pub struct ReminderQuery {
     pub now: DateTime<Utc>,
     /// Whose reminders: the signed-in user's customers and activities (None: all visible).
     pub owner: Option<String>,
+    /// Low stock too (for managers and admins, who keep the stock).
+    pub stock: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -215,9 +217,15 @@ pub struct Reminders {
     /// Activities whose due time has passed and that are not done.
     pub overdue: Vec<Record>,
     pub quiet: Vec<QuietCustomer>,
-    /// The names of the overdue follow-ups' customers, by id (read with them, off the UI
-    /// thread).
+    /// The names of the overdue follow-ups' and instalments' customers, by id (read with them,
+    /// off the UI thread).
     pub customer_names: std::collections::BTreeMap<String, String>,
+    /// The owner's instalments past their due date and not paid (`rules::payments`), the
+    /// longest overdue first.
+    pub unpaid: Vec<Record>,
+    /// Stock levels at or below their threshold, with their product's code and the
+    /// warehouse's name (when asked for).
+    pub low_stock: Vec<(Record, String)>,
 }
 
 /// How the local copy stands against the server.

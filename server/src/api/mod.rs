@@ -5,6 +5,7 @@
 mod auth;
 pub mod openapi;
 mod readers;
+mod receivables;
 mod records;
 mod sync;
 mod writer;
@@ -446,6 +447,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::handler))
         .merge(auth::router())
         .merge(sync::router())
+        .merge(receivables::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

@@ -496,6 +496,35 @@ pub fn document() -> Value {
                        {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
         "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}, "required": ["items"]}))}),
                            errors(&statuses(&[403, 404])))}}));
+    paths.insert("/quotes/{id}/order".into(), json!({"post": {"operationId": "order_quotes",
+        "summary": "An order from an accepted quote in one step: its customer, contact, deal and lines taken, the quote marked ordered; once per quote (409 after). The body may add the order's own fields (warehouse_id, delivery_date, notes); the same as POST /orders naming quote_id",
+        "tags": ["orders"],
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}, idempotency_header()],
+        "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": merge(json!({"201": ok(reference(Entity::Orders))}), errors(&statuses(&[400, 403, 404, 409, 413, 422])))}}));
+    let bucket_props: serde_json::Map<String, Value> = crate::rules::payments::BUCKETS
+        .iter()
+        .map(|b| (b.label.to_string(), json!({"type": "integer"})))
+        .collect();
+    let aging = json!({"type": "object", "properties": {
+        "as_of": {"type": "string", "format": "date"},
+        "customer_id": {"type": "string", "format": "uuid"},
+        "outstanding": {"type": "integer", "description": "still owed, minor units"},
+        "not_due": {"type": "integer"},
+        "overdue": {"type": "integer"},
+        "buckets": {"type": "object", "properties": bucket_props, "description": "overdue by days past the due date"}},
+        "required": ["as_of", "outstanding", "not_due", "overdue", "buckets"]});
+    let as_of = json!({"name": "as_of", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "the day to age on; today (UTC) when left out"});
+    paths.insert("/receivables".into(), json!({"get": {"operationId": "receivables",
+        "summary": "What is owed on the instalments you may read, aged 0-30, 31-60, 61-90 and 90+ days overdue (summed by the database)",
+        "tags": ["payment_plans"],
+        "parameters": [{"name": "customer_id", "in": "query", "schema": {"type": "string", "format": "uuid"}}, as_of.clone()],
+        "responses": merge(json!({"200": ok(aging.clone())}), errors(&statuses(&[404, 422])))}}));
+    paths.insert("/receivables/customers".into(), json!({"get": {"operationId": "receivables_by_customer",
+        "summary": "The same per customer, the most overdue first",
+        "tags": ["payment_plans"],
+        "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}, as_of],
+        "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {"items": {"type": "array", "items": aging}}, "required": ["items"]}))}), errors(&statuses(&[422])))}}));
     json!({
         "openapi": "3.1.0",
         "info": {"title": "crm", "version": env!("CARGO_PKG_VERSION"), "description": "The crm server's API. Money in integer minor units, times in UTC, ids are UUIDs. Text never holds control characters (newline and tab only in text of several lines) nor bidi overrides."},
@@ -531,6 +560,12 @@ mod tests {
         assert!(doc["paths"]["/customers/{id}"]["patch"].is_object());
         assert!(doc["paths"]["/tickets/{ticket}/comments"]["post"].is_object());
         assert!(doc["paths"]["/sync/snapshot"]["get"].is_object());
+        assert!(doc["paths"]["/quotes/{id}/order"]["post"].is_object());
+        assert!(
+            doc["paths"]["/receivables"]["get"]["responses"]["200"]["content"]["application/json"]
+                ["schema"]["properties"]["buckets"]["properties"]["90+"]
+                .is_object()
+        );
         let page = &doc["paths"]["/sync/snapshot"]["get"]["responses"]["200"];
         assert!(page["headers"][crate::wire::SNAPSHOT_POSITION].is_object());
         assert!(doc["components"]["schemas"]["FeedPage"]["properties"]["latest"].is_object());

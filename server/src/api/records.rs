@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/{entity}", get(list).post(create))
         .route("/{entity}/{id}", get(get_one).patch(update).delete(remove))
         .route("/{entity}/{id}/restore", post(restore))
+        .route("/quotes/{id}/order", post(order_quote))
         .route("/audit/{entity}/{id}", get(audit))
         .route(
             "/tickets/{ticket}/comments",
@@ -408,6 +409,33 @@ async fn create(
     let body = json_object(body);
     let allow_duplicate = params.get("allow_duplicate").is_some_and(|v| v == "true");
     create_entity(state, bearer, headers, entity, body, allow_duplicate).await
+}
+
+/// `POST /quotes/{id}/order`: an order from an accepted quote in one step (its lines copied, the
+/// quote marked ordered) — the same create as `POST /orders` naming the quote, which an offline
+/// client's outbox sends. The body may add the order's own fields (warehouse, delivery date).
+async fn order_quote(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let id = check_id(Entity::Quotes, &id);
+    let empty = matches!(&body, Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace));
+    let body = if empty {
+        Ok(Record::new())
+    } else {
+        json_object(body)
+    };
+    let body = match (body, id) {
+        (Ok(mut body), Ok(id)) => {
+            body.insert("quote_id".into(), Value::String(id));
+            Ok(body)
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    create_entity(state, bearer, headers, Entity::Orders, body, false).await
 }
 
 async fn update_entity(

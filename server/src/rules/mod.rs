@@ -11,11 +11,15 @@
 //! - [`money`]: the one rounding rule of quote and opportunity lines, and their totals.
 //! - [`pricing`]: which price-list entry (customer, level, list price) applies on a date.
 //! - [`quotes`]: a quote's status moves, when it may be edited or revised, discount limits.
+//! - [`orders`]: an order's status moves, its deliveries, what its stock may do.
+//! - [`payments`]: an instalment's status, when it is overdue, the aging buckets.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
 pub mod call_outcomes;
 pub mod money;
 pub mod numbers;
+pub mod orders;
+pub mod payments;
 pub mod pricing;
 pub mod quotes;
 pub mod reasons;

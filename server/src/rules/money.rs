@@ -121,6 +121,13 @@ pub fn totals(lines: impl IntoIterator<Item = LineAmounts>) -> Result<Totals, Mo
     })
 }
 
+/// Minor units written plainly for a message: `12345` → `123.45`.
+pub fn format_minor(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +139,13 @@ mod tests {
             discount_bp,
             tax_rate_bp,
         }
+    }
+
+    #[test]
+    fn minor_units_read_as_decimals() {
+        assert_eq!(format_minor(12_345), "123.45");
+        assert_eq!(format_minor(5), "0.05");
+        assert_eq!(format_minor(-100), "-1.00");
     }
 
     #[test]

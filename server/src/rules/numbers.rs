@@ -1,5 +1,5 @@
-//! Human record numbers: a customer's code `C000123`, a ticket's number `T-000123` and a quote's
-//! `Q-000123`, made from
+//! Human record numbers: a customer's code `C000123`, a ticket's number `T-000123`, a quote's
+//! `Q-000123` and an order's `O-000123`, made from
 //! a counter of the store and read back (`:open C000123`).
 
 use std::fmt;
@@ -12,6 +12,8 @@ pub const CUSTOMER_COUNTER: &str = "customer_code";
 pub const TICKET_COUNTER: &str = "ticket_number";
 /// The store counter quote numbers are drawn from (a revision keeps its quote's number).
 pub const QUOTE_COUNTER: &str = "quote_number";
+/// The store counter order numbers are drawn from.
+pub const ORDER_COUNTER: &str = "order_number";
 
 /// The code of the `n`th customer: `C000123` (more digits past a million).
 pub fn customer_code(n: i64) -> String {
@@ -28,12 +30,18 @@ pub fn quote_number(n: i64) -> String {
     Number::Quote(n).to_string()
 }
 
+/// The number of the `n`th order: `O-000123`.
+pub fn order_number(n: i64) -> String {
+    Number::Order(n).to_string()
+}
+
 /// A human number read back: which kind of record it names and its counter value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Number {
     Customer(i64),
     Ticket(i64),
     Quote(i64),
+    Order(i64),
 }
 
 impl Number {
@@ -46,6 +54,8 @@ impl Number {
             (Number::Ticket, d)
         } else if let Some(d) = upper.strip_prefix("Q-") {
             (Number::Quote, d)
+        } else if let Some(d) = upper.strip_prefix("O-") {
+            (Number::Order, d)
         } else if let Some(d) = upper.strip_prefix('C') {
             (Number::Customer, d)
         } else {
@@ -64,6 +74,7 @@ impl Number {
             Number::Customer(_) => Entity::Customers,
             Number::Ticket(_) => Entity::Tickets,
             Number::Quote(_) => Entity::Quotes,
+            Number::Order(_) => Entity::Orders,
         }
     }
 
@@ -71,7 +82,7 @@ impl Number {
     pub fn field(self) -> &'static str {
         match self {
             Number::Customer(_) => "code",
-            Number::Ticket(_) | Number::Quote(_) => "number",
+            Number::Ticket(_) | Number::Quote(_) | Number::Order(_) => "number",
         }
     }
 }
@@ -82,6 +93,7 @@ impl fmt::Display for Number {
             Number::Customer(n) => write!(f, "C{n:06}"),
             Number::Ticket(n) => write!(f, "T-{n:06}"),
             Number::Quote(n) => write!(f, "Q-{n:06}"),
+            Number::Order(n) => write!(f, "O-{n:06}"),
         }
     }
 }
@@ -103,6 +115,7 @@ mod tests {
             assert_eq!(Number::parse(&customer_code(n)), Some(Number::Customer(n)));
             assert_eq!(Number::parse(&ticket_number(n)), Some(Number::Ticket(n)));
             assert_eq!(Number::parse(&quote_number(n)), Some(Number::Quote(n)));
+            assert_eq!(Number::parse(&order_number(n)), Some(Number::Order(n)));
         }
         assert_eq!(Number::parse(" c000676 "), Some(Number::Customer(676)));
         assert_eq!(Number::parse("t-001002"), Some(Number::Ticket(1002)));
@@ -117,7 +130,7 @@ mod tests {
     fn other_spellings_are_not_numbers() {
         for text in [
             "", "C", "C123", "C00012a", "T000123", "T-12", "C-000123", "C0000123", "X000123",
-            "C000123x", "C+00123", "Q000123", "Q-12",
+            "C000123x", "C+00123", "Q000123", "Q-12", "O000123", "O-12",
         ] {
             assert_eq!(Number::parse(text), None, "{text}");
         }

@@ -1,7 +1,8 @@
 //! A quote's life: which status moves are allowed, when a quote may still be edited or revised,
 //! and the discount a role may give without approval.
 //!
-//! `draft → sent → accepted | rejected | expired`. Only a draft is edited (its fields and its
+//! `draft → sent → accepted | rejected | expired`, and `accepted → ordered` when an order is
+//! made from it (by the server only: [`ORDERED_BY_ORDER`]). Only a draft is edited (its fields and its
 //! lines); a sent quote is answered; an accepted one is final. A sent, rejected or expired quote
 //! may be revised: a new draft with the next revision number that `supersedes` it, after which
 //! the earlier one is read-only for good.
@@ -9,7 +10,9 @@
 use crate::access::Role;
 
 /// Every status a quote can be in.
-pub const STATUSES: &[&str] = &["draft", "sent", "accepted", "rejected", "expired"];
+pub const STATUSES: &[&str] = &[
+    "draft", "sent", "accepted", "rejected", "expired", "ordered",
+];
 
 /// Why a move is refused: the quote's state is at fault (the service answers 409).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +25,9 @@ pub fn transition(from: &str, to: &str) -> Result<(), Refusal> {
     let ok = from == to
         || matches!(
             (from, to),
-            ("draft", "sent") | ("sent", "accepted" | "rejected" | "expired")
+            ("draft", "sent")
+                | ("sent", "accepted" | "rejected" | "expired")
+                | ("accepted", "ordered")
         );
     if ok {
         Ok(())
@@ -34,6 +39,24 @@ pub fn transition(from: &str, to: &str) -> Result<(), Refusal> {
                 _ => format!("this quote is {from} and cannot become {to}; revise it instead"),
             },
         })
+    }
+}
+
+/// What a user who sets a quote to `ordered` by hand is told: an order made from the quote does.
+pub const ORDERED_BY_ORDER: &str = "a quote becomes ordered when an order is made from it: POST /quotes/{id}/order, or an order naming the quote";
+
+/// Why an order may not be made from a quote in this status (`ordered_as`: the order's number
+/// when it was ordered already), if not.
+pub fn order_problem(status: &str, ordered_as: Option<&str>) -> Option<String> {
+    match (status, ordered_as) {
+        ("accepted", None) => None,
+        (_, Some(number)) => Some(format!(
+            "this quote was ordered already as {number}; an accepted quote is ordered once"
+        )),
+        ("ordered", None) => Some("this quote was ordered already".into()),
+        (other, None) => Some(format!(
+            "only an accepted quote becomes an order; this one is {other}"
+        )),
     }
 }
 
@@ -104,6 +127,7 @@ mod tests {
             ("sent", "accepted"),
             ("sent", "rejected"),
             ("sent", "expired"),
+            ("accepted", "ordered"),
         ];
         for from in STATUSES {
             for to in STATUSES {

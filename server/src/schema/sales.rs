@@ -6,7 +6,7 @@ use super::{Default, Descriptor, Entity, Field, Kind, LEVELS, ROLES, describe, f
 /// What a product is: goods kept in stock, a service, or a software licence (seed 002).
 pub const PRODUCT_KINDS: &[&str] = &["stock", "service", "licence"];
 /// A quote's status; the moves between them are `rules::quotes::transition`'s.
-pub const QUOTE_STATUSES: &[&str] = &["draft", "sent", "accepted", "rejected", "expired"];
+pub const QUOTE_STATUSES: &[&str] = crate::rules::quotes::STATUSES;
 /// Basis points: 10 000 is 100 %.
 const BP: Kind = Kind::Int(0, 10_000);
 /// Whole units on a line.

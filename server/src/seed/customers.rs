@@ -312,6 +312,7 @@ impl Gen {
         }
 
         self.rivals(index, &deals, out);
+        self.order_history(&id, &owner_id, zh, created, out);
 
         if index.is_multiple_of(self.stride) {
             self.pool.push(Pooled {

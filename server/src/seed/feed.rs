@@ -77,6 +77,12 @@ impl Iterator for Feed<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some(mut r) = self.chunk.next() {
+                if r.entity == Entity::Orders {
+                    match self.tx.next_counter(numbers::ORDER_COUNTER) {
+                        Ok(n) => set(&mut r.record, "number", numbers::order_number(n)),
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
                 if r.entity == Entity::Customers {
                     self.customers += 1;
                     match self.code() {

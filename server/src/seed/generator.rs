@@ -83,6 +83,9 @@ pub(super) struct Gen {
     pub(super) contacts: usize,
     pub(super) opportunities: usize,
     pub(super) rivals: usize,
+    /// Past orders and their lines made with the customers.
+    pub(super) orders: usize,
+    pub(super) order_lines: usize,
 }
 
 pub(super) fn text<'a>(record: &'a Record, field: &str) -> Option<&'a str> {
@@ -141,6 +144,8 @@ impl Gen {
             contacts: 0,
             opportunities: 0,
             rivals: 0,
+            orders: 0,
+            order_lines: 0,
         }
     }
 

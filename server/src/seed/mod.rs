@@ -23,6 +23,8 @@ mod customers;
 mod feed;
 mod generator;
 mod opportunities;
+mod order_history;
+mod orders;
 mod quotes;
 mod rng;
 mod setup;
@@ -59,6 +61,9 @@ const MAX_ACTIVITIES: usize = 3_000;
 const MAX_TICKETS: usize = 3_000;
 /// Quotes made through the service, a tenth of the deals at most this many.
 const MAX_QUOTES: usize = 1_000;
+/// Orders entered through the service, a tenth of the deals at most this many (and the ordered
+/// quotes).
+const MAX_ORDERS: usize = 1_000;
 const SEED: u64 = 0x5EED_0C2A_2026_0001;
 /// Ids are version-7 UUIDs whose timestamps count up from here, one millisecond per record, so
 /// they are the same on every run and each index on `id` is appended to rather than split.
@@ -83,13 +88,20 @@ pub struct SeedReport {
     pub opportunity_lines: usize,
     pub quotes: usize,
     pub quote_lines: usize,
+    pub warehouses: usize,
+    pub stock_movements: usize,
+    pub orders: usize,
+    pub order_lines: usize,
+    pub payment_plans: usize,
+    pub instalments: usize,
+    pub payments: usize,
 }
 
 impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "seeded {} customers, {} contacts, {} opportunities (with {} competitors met, {} product lines), {} activities, {} tickets with {} comments, {} products with {} price-list entries, {} quotes with {} lines; {} users in {} teams",
+            "seeded {} customers, {} contacts, {} opportunities (with {} competitors met, {} product lines), {} activities, {} tickets with {} comments, {} products with {} price-list entries, {} quotes with {} lines, {} orders with {} lines, {} payment plans with {} instalments and {} payments, {} warehouses with {} stock movements; {} users in {} teams",
             self.customers,
             self.contacts,
             self.opportunities,
@@ -102,6 +114,13 @@ impl fmt::Display for SeedReport {
             self.prices,
             self.quotes,
             self.quote_lines,
+            self.orders,
+            self.order_lines,
+            self.payment_plans,
+            self.instalments,
+            self.payments,
+            self.warehouses,
+            self.stock_movements,
             self.users,
             self.teams
         )
@@ -177,6 +196,8 @@ fn seed(
         contacts: g.contacts,
         opportunities: g.opportunities,
         rivals: g.rivals,
+        orders: g.orders,
+        order_lines: g.order_lines,
         ..SeedReport::default()
     };
     progress(SeedProgress::Finishing);
@@ -205,6 +226,13 @@ fn seed(
                 "opportunity_lines": report.opportunity_lines,
                 "quotes": report.quotes,
                 "quote_lines": report.quote_lines,
+                "orders": report.orders,
+                "order_lines": report.order_lines,
+                "payment_plans": report.payment_plans,
+                "instalments": report.instalments,
+                "payments": report.payments,
+                "warehouses": report.warehouses,
+                "stock_movements": report.stock_movements,
             })),
         })?)
     })?;

@@ -19,20 +19,20 @@ use crate::service;
 use crate::store::Tx;
 
 /// A product of the demo catalogue; prices in fen, the tax rate in basis points.
-struct Item {
-    code: &'static str,
-    name: &'static str,
-    kind: &'static str,
-    category: &'static str,
-    unit: &'static str,
-    price: i64,
-    tax: i64,
-    cost: i64,
+pub(super) struct Item {
+    pub(super) code: &'static str,
+    pub(super) name: &'static str,
+    pub(super) kind: &'static str,
+    pub(super) category: &'static str,
+    pub(super) unit: &'static str,
+    pub(super) price: i64,
+    pub(super) tax: i64,
+    pub(super) cost: i64,
 }
 
 /// The catalogue: software licences, services and stock-kept hardware, the last one no longer
 /// sold (inactive).
-const CATALOGUE: &[Item] = &[
+pub(super) const CATALOGUE: &[Item] = &[
     Item {
         code: "P-CRM-STD",
         name: "CRM 标准版 (每用户/年)",
@@ -139,7 +139,7 @@ const CATALOGUE: &[Item] = &[
 const LEVEL_OFF_BP: [i64; 4] = [1_500, 1_000, 500, 0];
 
 /// Whose role a demo owner acts with.
-fn actor(g: &Gen, owner: usize) -> Option<Actor> {
+pub(super) fn actor(g: &Gen, owner: usize) -> Option<Actor> {
     let user = DEMO_USERS.get(owner)?;
     matches!(user.role, Role::Sales | Role::Manager).then(|| Actor {
         id: g.setup.users[owner].clone(),
@@ -156,9 +156,11 @@ impl Gen {
         let system = crate::system_actor();
         let today = self.now.date_naive();
         let mut products = Vec::new();
+        let mut kinds = Vec::new();
         for (i, item) in CATALOGUE.iter().enumerate() {
             let (price, cost) = (item.price, item.cost);
-            let body = json!({"code": item.code, "name": item.name, "kind": item.kind,
+            let body = json!({"id": super::order_history::product_id(i),
+                "code": item.code, "name": item.name, "kind": item.kind,
                 "category": item.category, "unit": item.unit, "list_price": price,
                 "tax_rate_bp": item.tax, "active": i + 1 < CATALOGUE.len()});
             let made = service::create(tx, &system, Entity::Products, &object(body), false)?;
@@ -186,6 +188,7 @@ impl Gen {
                 }
             }
             if i + 1 < CATALOGUE.len() {
+                kinds.push((id.clone(), item.kind.to_string()));
                 products.push(id);
             }
         }
@@ -195,7 +198,7 @@ impl Gen {
             service::create(tx, &system, Entity::DiscountLimits, &object(body), false)?;
         }
         if self.pool.is_empty() || products.is_empty() {
-            return Ok(());
+            return self.orders(tx, &kinds, report);
         }
         // A few of the pool's customers have prices of their own.
         for (n, c) in self.pool.iter().step_by(7).take(40).enumerate() {
@@ -212,7 +215,7 @@ impl Gen {
             self.rng = Rng::stream(QUOTES, i);
             self.quote(tx, i, &products, report)?;
         }
-        Ok(())
+        self.orders(tx, &kinds, report)
     }
 
     /// One quote for a customer of the pool, by its owner, in a status taken in turn so every

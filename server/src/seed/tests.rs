@@ -445,6 +445,14 @@ fn read_sets_are_what_the_access_rules_say() {
         Entity::DiscountLimits,
         Entity::Quotes,
         Entity::QuoteLines,
+        Entity::Warehouses,
+        Entity::StockLevels,
+        Entity::StockMovements,
+        Entity::Orders,
+        Entity::OrderLines,
+        Entity::PaymentPlans,
+        Entity::Instalments,
+        Entity::Payments,
     ] {
         for r in all(db.as_ref(), &admin, entity) {
             store::read(db.as_ref(), |tx| {
@@ -829,4 +837,78 @@ fn seeded_quotes_follow_the_rules() {
         Ok::<_, ApiError>(())
     })
     .unwrap();
+}
+
+/// The orders demo went through the rules: every order status, totals the sums of the lines,
+/// stock reserved exactly by the confirmed orders' undelivered stock lines, one low item, and
+/// overdue instalments in every aging bucket (read by the SQL aging read).
+#[test]
+fn seeded_orders_stock_and_payments_follow_the_rules() {
+    let (_dir, db) = open();
+    let report = demo(db.as_ref(), 400).unwrap();
+    let admin = crate::system_actor();
+    let orders = all(db.as_ref(), &admin, Entity::Orders);
+    assert_eq!(orders.len(), report.orders);
+    for status in crate::schema::ORDER_STATUSES {
+        assert!(
+            orders.iter().any(|o| o["status"] == *status),
+            "no {status} order"
+        );
+    }
+    assert!(orders.iter().any(|o| o["quote_id"].is_string()));
+    // About two past orders a customer, each numbered once, each line's product in the catalogue.
+    assert!(report.orders >= 400 * 3 / 2, "{} orders", report.orders);
+    let numbers: std::collections::BTreeSet<&str> = orders
+        .iter()
+        .map(|o| o["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), orders.len());
+    assert!(
+        numbers
+            .iter()
+            .all(|n| crate::rules::numbers::Number::parse(n).is_some())
+    );
+    let levels = all(db.as_ref(), &admin, Entity::StockLevels);
+    assert_eq!(levels.iter().filter(|l| l["low"] == json!(true)).count(), 1);
+    let lines = all(db.as_ref(), &admin, Entity::OrderLines);
+    let products = all(db.as_ref(), &admin, Entity::Products);
+    assert!(
+        lines
+            .iter()
+            .all(|l| products.iter().any(|p| p["id"] == l["product_id"])),
+        "a line names a product the catalogue lacks"
+    );
+    store::read(db.as_ref(), |tx| {
+        for o in &orders {
+            let t = service::order_totals(tx, o["id"].as_str().unwrap())?;
+            assert_eq!(o["total"], json!(t.total), "{}", o["number"]);
+        }
+        for level in &levels {
+            let reserved: i64 = lines
+                .iter()
+                .filter(|l| l["product_id"] == level["product_id"])
+                .filter(|l| {
+                    let order = orders.iter().find(|o| o["id"] == l["order_id"]).unwrap();
+                    crate::rules::orders::reserves(order["status"].as_str().unwrap())
+                        && order["warehouse_id"] == level["warehouse_id"]
+                })
+                .filter(|l| {
+                    products
+                        .iter()
+                        .any(|p| p["id"] == l["product_id"] && p["kind"] == "stock")
+                })
+                .map(|l| {
+                    l["quantity"].as_i64().unwrap() - l["delivered_quantity"].as_i64().unwrap()
+                })
+                .sum();
+            assert_eq!(level["reserved"], json!(reserved));
+        }
+        let today = chrono::Utc::now().date_naive().to_string();
+        let aging = tx.aging(&today, None, None)?;
+        assert!(aging.buckets.iter().all(|b| *b > 0), "{aging:?}");
+        assert!(aging.not_due > 0);
+        Ok::<_, ApiError>(())
+    })
+    .unwrap();
+    assert!(report.payments > 0 && report.instalments >= report.payment_plans * 3);
 }

@@ -11,14 +11,19 @@ mod activities;
 mod competitors;
 mod customers;
 mod feed;
+mod orders;
+mod payments;
 mod products;
 mod quotes;
 mod sales;
+mod stock;
 mod tickets;
 mod users;
 
 pub use customers::hidden_columns;
 pub use feed::{audit_trail, feed, snapshot};
+pub use orders::order_totals;
+pub use payments::MAX_INSTALMENTS;
 pub use products::{discount_limit, price_for};
 pub use quotes::{MAX_LINES, opportunity_amount, quote_totals};
 pub use sales::deal_owner_problem;
@@ -148,7 +153,10 @@ pub fn create(
     check_links(tx, entity, &record, None)?;
     let lookup = TxLookup(tx);
     access::may_hold(actor, entity, &record, &lookup).map_err(|d| denied(entity, d))?;
-    if matches!(entity, Entity::Opportunities | Entity::Quotes) {
+    if matches!(
+        entity,
+        Entity::Opportunities | Entity::Quotes | Entity::Orders | Entity::PaymentPlans
+    ) {
         sales::check_owner(tx, None, &record)?;
     }
     if entity == Entity::Customers && !allow_duplicate {
@@ -168,6 +176,9 @@ pub fn create(
     tx.record_change(entity, &id, &BTreeSet::new())?;
     tickets::after_write(tx, actor, entity, None, &record)?;
     quotes::after_write(tx, actor, entity, None, &record)?;
+    orders::after_write(tx, actor, entity, None, &record)?;
+    stock::after_write(tx, actor, entity, None, &record)?;
+    payments::after_write(tx, actor, entity, None, &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "create",
@@ -213,7 +224,10 @@ pub fn update(
     check_links(tx, entity, &record, Some(&current))?;
     access::may_hold_from(actor, entity, Some(&current), &record, &lookup)
         .map_err(|d| denied(entity, d))?;
-    if matches!(entity, Entity::Opportunities | Entity::Quotes) {
+    if matches!(
+        entity,
+        Entity::Opportunities | Entity::Quotes | Entity::Orders | Entity::PaymentPlans
+    ) {
         sales::check_owner(tx, Some(&current), &record)?;
     }
     if entity == Entity::Customers
@@ -265,6 +279,9 @@ pub fn update(
     }
     tickets::after_write(tx, actor, entity, Some(&current), &record)?;
     quotes::after_write(tx, actor, entity, Some(&current), &record)?;
+    orders::after_write(tx, actor, entity, Some(&current), &record)?;
+    stock::after_write(tx, actor, entity, Some(&current), &record)?;
+    payments::after_write(tx, actor, entity, Some(&current), &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "update",
@@ -310,15 +327,21 @@ pub fn delete(
         });
     }
     quotes::check_delete(tx, entity, &current)?;
+    orders::check_delete(tx, entity, &current)?;
+    stock::check_delete(entity, &current)?;
+    payments::check_delete(tx, entity, &current)?;
     let parent = match entity {
         Entity::QuoteLines => text(&current, "quote_id").map(String::from),
         Entity::OpportunityLines => text(&current, "opportunity_id").map(String::from),
+        Entity::OrderLines => text(&current, "order_id").map(String::from),
         _ => None,
     };
-    tombstone(tx, actor, entity, current, old_set, None)?;
+    tombstone(tx, actor, entity, current.clone(), old_set, None)?;
+    payments::after_delete(tx, actor, entity, &current)?;
     match (entity, parent) {
         (Entity::QuoteLines, Some(quote)) => quotes::refresh_quote(tx, actor, &quote),
         (Entity::OpportunityLines, Some(deal)) => quotes::refresh_opportunity(tx, actor, &deal),
+        (Entity::OrderLines, Some(order)) => orders::refresh_order(tx, actor, &order),
         _ => Ok(()),
     }
 }
@@ -597,6 +620,13 @@ fn prepare(
         }
         Entity::Quotes | Entity::QuoteLines | Entity::OpportunityLines => {
             quotes::prepare(tx, actor, entity, old, record)?;
+        }
+        Entity::Orders | Entity::OrderLines => orders::prepare(tx, actor, entity, old, record)?,
+        Entity::Warehouses | Entity::StockLevels | Entity::StockMovements => {
+            stock::prepare(tx, entity, old, record)?;
+        }
+        Entity::PaymentPlans | Entity::Instalments | Entity::Payments => {
+            payments::prepare(tx, actor, entity, old, record)?;
         }
         Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
     }

@@ -37,7 +37,7 @@ pub(super) fn where_eq(
 }
 
 /// Another live record of `entity` has `field` = `value`.
-fn taken(
+pub(super) fn taken(
     tx: &dyn Tx,
     entity: Entity,
     field: &'static str,

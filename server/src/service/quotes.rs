@@ -20,32 +20,37 @@ use crate::validate::format_time;
 /// Lines a quote or an opportunity may hold; more is refused, so totals stay cheap.
 pub const MAX_LINES: usize = 500;
 
-fn int(record: &Record, field: &str) -> i64 {
+pub(super) fn int(record: &Record, field: &str) -> i64 {
     record.get(field).and_then(Value::as_i64).unwrap_or(0)
 }
 
-fn conflict(message: impl Into<String>) -> ApiError {
+pub(super) fn conflict(message: impl Into<String>) -> ApiError {
     ApiError::Conflict {
         message: message.into(),
         existing: None,
     }
 }
 
-fn money_error(e: money::MoneyError) -> ApiError {
+pub(super) fn money_error(e: money::MoneyError) -> ApiError {
     ApiError::invalid("quantity", e.to_string())
 }
 
-fn live(tx: &dyn Tx, entity: Entity, id: &str) -> Result<Option<Record>, ApiError> {
+pub(super) fn live(tx: &dyn Tx, entity: Entity, id: &str) -> Result<Option<Record>, ApiError> {
     Ok(tx.get(entity, id)?.filter(|s| !s.deleted).map(|s| s.record))
 }
 
 /// May the actor see this record? Rules that would describe a linked record (its status, its
 /// revisions) first ask, and leave an unseen one to the access check's 403.
-fn visible(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<bool, ApiError> {
+pub(super) fn visible(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+) -> Result<bool, ApiError> {
     Ok(actor.is_admin() || actor.may_read(&tx.read_set(entity, id)?))
 }
 
-fn today() -> chrono::NaiveDate {
+pub(super) fn today() -> chrono::NaiveDate {
     Utc::now().date_naive()
 }
 
@@ -120,7 +125,7 @@ pub(super) fn prepare(
     }
 }
 
-fn line_count(
+pub(super) fn line_count(
     tx: &dyn Tx,
     entity: Entity,
     field: &'static str,
@@ -131,7 +136,7 @@ fn line_count(
 
 /// A line's unit price (the price rule's when left out or cleared), its tax rate (the
 /// product's, on quote lines) and its amounts by the rounding rule.
-fn price_line(
+pub(super) fn price_line(
     tx: &dyn Tx,
     old: Option<&Record>,
     record: &mut Record,
@@ -262,6 +267,9 @@ fn prepare_quote(
                     return Err(conflict(quotes::not_editable(&from)));
                 }
             }
+            if to == "ordered" && from != to {
+                return Err(conflict(quotes::ORDERED_BY_ORDER));
+            }
             quotes::transition(&from, &to).map_err(|r| conflict(r.message))?;
             if from != to {
                 on_move(tx, actor, &id, &to, record)?;
@@ -315,7 +323,7 @@ fn on_move(
 }
 
 /// A quote's contact and opportunity belong to its customer.
-fn check_quote_links(tx: &dyn Tx, record: &Record) -> Result<(), ApiError> {
+pub(super) fn check_quote_links(tx: &dyn Tx, record: &Record) -> Result<(), ApiError> {
     let customer = text(record, "customer_id");
     for (field, entity) in [
         ("contact_id", Entity::Contacts),
@@ -327,7 +335,7 @@ fn check_quote_links(tx: &dyn Tx, record: &Record) -> Result<(), ApiError> {
         {
             return Err(ApiError::invalid(
                 field,
-                format!("this {} is not the quote's customer's", entity.noun()),
+                format!("this {} is not the customer's", entity.noun()),
             ));
         }
     }
@@ -439,7 +447,7 @@ pub fn opportunity_amount(tx: &dyn Tx, opportunity_id: &str) -> Result<Option<i6
 
 /// Writes `changes` onto a live record as the server's own edit: a new version at the head of
 /// the feed. Nothing when they change nothing.
-fn touch(
+pub(super) fn touch(
     tx: &dyn Tx,
     actor: &Actor,
     entity: Entity,

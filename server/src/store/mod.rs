@@ -14,6 +14,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::access::Actor;
+pub use crate::rules::payments::Aging;
 use crate::schema::Entity;
 
 pub use error::StorageError;
@@ -246,6 +247,25 @@ pub trait Tx {
         name: &str,
         except: Option<&str>,
     ) -> Result<bool, StorageError>;
+    /// Holds, until the transaction ends, a lock on one key of a rule that must not race (a
+    /// product's stock in a warehouse: two orders confirmed at once across servers). SQLite's
+    /// one writer already runs writes one after another.
+    fn lock_rule(&self, key: &str) -> Result<(), StorageError>;
+    /// What is still owed on the instalments a viewer may read (None: an admin), on `today`
+    /// (`YYYY-MM-DD`), in aging buckets: one customer's, or everyone's. Summed in SQL.
+    fn aging(
+        &self,
+        today: &str,
+        customer_id: Option<&str>,
+        viewer: Option<&[String]>,
+    ) -> Result<Aging, StorageError>;
+    /// The same per customer, the most overdue first, at most `limit` customers.
+    fn aging_by_customer(
+        &self,
+        today: &str,
+        viewer: Option<&[String]>,
+        limit: usize,
+    ) -> Result<Vec<(String, Aging)>, StorageError>;
     /// The next value of a named counter (customer codes, ticket numbers).
     fn next_counter(&self, name: &str) -> Result<i64, StorageError>;
     /// Minutes to first response and to resolution for a ticket priority.
@@ -308,6 +328,56 @@ pub trait Tx {
             "this database keeps no sign-in counts".into(),
         ))
     }
+}
+
+/// The aging read's columns over `instalments`: outstanding, not yet due, then one sum per
+/// `rules::payments::BUCKETS`, with `days` the backend's days-overdue expression and `sum` its
+/// wrapper of a sum (PostgreSQL casts its NUMERIC back to BIGINT). Made from the buckets, so the
+/// SQL and the rule cannot disagree.
+pub(crate) fn aging_columns(days: &str, sum: &dyn Fn(String) -> String) -> String {
+    let unpaid = "(amount - received)";
+    let mut columns = vec![
+        format!(
+            "{} AS outstanding",
+            sum(format!("COALESCE(SUM({unpaid}), 0)"))
+        ),
+        format!(
+            "{} AS not_due",
+            sum(format!(
+                "COALESCE(SUM(CASE WHEN {days} < 1 THEN {unpaid} ELSE 0 END), 0)"
+            ))
+        ),
+    ];
+    for (i, b) in crate::rules::payments::BUCKETS.iter().enumerate() {
+        let upper = b
+            .to_days
+            .map_or(String::new(), |to| format!(" AND {days} <= {to}"));
+        columns.push(format!(
+            "{} AS b{i}",
+            sum(format!(
+                "COALESCE(SUM(CASE WHEN {days} >= {}{upper} THEN {unpaid} ELSE 0 END), 0)",
+                b.from_days
+            ))
+        ));
+    }
+    columns.join(", ")
+}
+
+/// The order of the per-customer aging read, over the columns' names: the most overdue first.
+pub(crate) const AGING_ORDER: &str =
+    "ORDER BY b0 + b1 + b2 + b3 DESC, outstanding DESC, customer_id";
+
+/// An aging row read back: the columns of [`aging_columns`] from `first` on.
+pub(crate) fn aging_from(values: &[i64]) -> Aging {
+    let mut aging = Aging {
+        outstanding: values.first().copied().unwrap_or(0),
+        not_due: values.get(1).copied().unwrap_or(0),
+        ..Aging::default()
+    };
+    for (i, b) in aging.buckets.iter_mut().enumerate() {
+        *b = values.get(2 + i).copied().unwrap_or(0);
+    }
+    aging
 }
 
 /// The id of a record to be inserted.

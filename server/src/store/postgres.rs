@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0005_updated_by.sql"),
     ),
     (
+        6,
+        "0006_orders_stock_payments",
+        include_str!("../../../migrations/postgres/0006_orders_stock_payments.sql"),
+    ),
+    (
         11,
         "0011_sign_in_counts",
         include_str!("../../../migrations/postgres/0011_sign_in_counts.sql"),

@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0008_updated_by",
         include_str!("../../../migrations/0008_updated_by.sql"),
     ),
+    (
+        9,
+        "0009_orders_stock_payments",
+        include_str!("../../../migrations/0009_orders_stock_payments.sql"),
+    ),
 ];
 
 mod files;

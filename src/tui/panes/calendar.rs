@@ -63,6 +63,7 @@ pub fn read(source: &dyn DataSource, ask: &CalendarAsk) -> Result<CalendarData, 
         to: ask.to - Days::new(1),
         now: ask.now,
         owner: ask.owner.clone(),
+        stock: false,
     };
     let reminders = source.reminders(&q)?;
     let mut names = HashMap::new();

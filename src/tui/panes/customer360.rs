@@ -1,4 +1,5 @@
-//! One customer, all around: details, contacts, tickets, open quotes, opportunities, and a
+//! One customer, all around: details, contacts, tickets, open quotes, orders with what the
+//! customer still owes (its receivables, aged by `rules::payments`), opportunities, and a
 //! timeline of activities and tickets; quick actions log a call, a visit or a meeting, schedule a
 //! follow-up, open a ticket or an opportunity, add a contact, edit the chosen item. Opened by an
 //! incoming call, the contact whose phone rang is chosen and the call's duration runs from the
@@ -13,9 +14,10 @@ use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
 use crate::tui::action::Action;
+use crm_server::rules::payments::Aging;
 use crm_server::rules::quotes;
 
-use crate::tui::data::{CompetitorEntry, Record, RecordQuery, TimelineEntry, id, text};
+use crate::tui::data::{CompetitorEntry, Record, RecordQuery, TimelineEntry, id, int, text};
 use crate::tui::dialogs::log_call::Caller;
 use crate::tui::dialogs::{Dialog, LogCall, Purpose};
 use crate::tui::flows;
@@ -35,12 +37,15 @@ pub enum Section {
     Timeline,
     /// Its open quotes (draft or sent, newest revision only).
     Quotes,
+    /// Its orders, newest first; the panel's title says what it still owes.
+    Orders,
 }
 
-const SECTIONS: [Section; 6] = [
+const SECTIONS: [Section; 7] = [
     Section::Contacts,
     Section::Tickets,
     Section::Quotes,
+    Section::Orders,
     Section::Opportunities,
     Section::Competitors,
     Section::Timeline,
@@ -56,9 +61,12 @@ pub struct Customer360 {
     pub competitors: Vec<CompetitorEntry>,
     pub timeline: Vec<TimelineEntry>,
     pub quotes: Vec<Record>,
+    pub orders: Vec<Record>,
+    /// What the customer still owes on its instalments, aged.
+    pub receivables: Aging,
     stages: Vec<Record>,
     pub section: Section,
-    pub cursor: [usize; 6],
+    pub cursor: [usize; 7],
     /// The incoming call that opened it.
     pub pop: Option<Pop>,
     /// The contact whose phone rang, once found.
@@ -82,6 +90,7 @@ struct Loaded {
     competitors: Vec<CompetitorEntry>,
     timeline: Vec<TimelineEntry>,
     quotes: Vec<Record>,
+    orders: Vec<Record>,
 }
 
 impl Customer360 {
@@ -96,9 +105,11 @@ impl Customer360 {
             competitors: Vec::new(),
             timeline: Vec::new(),
             quotes: Vec::new(),
+            orders: Vec::new(),
+            receivables: Aging::default(),
             stages: Vec::new(),
             section: Section::Timeline,
-            cursor: [0; 6],
+            cursor: [0; 7],
             pop: None,
             matched: None,
             gone: false,
@@ -154,7 +165,30 @@ impl Customer360 {
                 0,
                 500,
             ))),
+            orders: ctx.ok(ctx.source.records(
+                Entity::Orders,
+                &RecordQuery {
+                    filters: vec![("customer_id".into(), json!(self.id))],
+                    sort: Some("ordered_on".into()),
+                    descending: true,
+                    ..RecordQuery::default()
+                },
+                0,
+                ORDERS_SHOWN,
+            )),
         };
+        self.receivables = receivables(
+            &ctx.ok(ctx.source.records(
+                Entity::Instalments,
+                &RecordQuery {
+                    filters: vec![("customer_id".into(), json!(self.id))],
+                    ..RecordQuery::default()
+                },
+                0,
+                INSTALMENTS_READ,
+            )),
+            ctx.today(),
+        );
         self.stages = ctx.ok(ctx.source.stages());
         let first_read = self.matched.is_none();
         self.matched = self.matched.take().or_else(|| {
@@ -244,6 +278,12 @@ impl Customer360 {
             .filter(|q| line.passes(&[text(q, "number"), text(q, "subject"), text(q, "status")]))
             .cloned()
             .collect();
+        self.orders = l
+            .orders
+            .iter()
+            .filter(|o| line.passes(&[text(o, "number"), text(o, "subject"), text(o, "status")]))
+            .cloned()
+            .collect();
         for (i, s) in SECTIONS.iter().enumerate() {
             self.cursor[i] = self.cursor[i].min(self.len(*s).saturating_sub(1));
         }
@@ -257,6 +297,7 @@ impl Customer360 {
             Section::Competitors => self.competitors.len(),
             Section::Timeline => self.timeline.len(),
             Section::Quotes => self.quotes.len(),
+            Section::Orders => self.orders.len(),
         }
     }
 
@@ -287,6 +328,7 @@ impl Customer360 {
             (Section::Competitors, a.competitors, 1),
             (Section::Timeline, a.timeline, 1),
             (Section::Quotes, a.quotes, 1),
+            (Section::Orders, a.orders, 1),
         ] {
             if rect.contains((x, y).into()) {
                 self.section = section;
@@ -452,6 +494,7 @@ impl Customer360 {
                 .map(|e| (Entity::OpportunityCompetitors, e.entry.clone())),
             Section::Timeline => self.timeline.get(c).map(|e| (e.entity, e.record.clone())),
             Section::Quotes => self.quotes.get(c).map(|r| (Entity::Quotes, r.clone())),
+            Section::Orders => self.orders.get(c).map(|r| (Entity::Orders, r.clone())),
         }
     }
 
@@ -463,7 +506,10 @@ impl Customer360 {
         // view lists its competitors and adds one); a contact or an activity opens its form.
         match entity {
             Entity::Tickets => return ctx.go(Place::Ticket(id(&record).to_string())),
-            Entity::Opportunities | Entity::OpportunityCompetitors | Entity::Quotes => {
+            Entity::Opportunities
+            | Entity::OpportunityCompetitors
+            | Entity::Quotes
+            | Entity::Orders => {
                 return ctx.go(Place::Record {
                     entity,
                     id: id(&record).to_string(),
@@ -639,6 +685,23 @@ fn matched_contact<'a>(contacts: &'a [Record], phone: &str) -> Option<&'a Record
             .iter()
             .any(|f| crm_server::dedupe::phone_digits(text(k, f)).as_deref() == Some(rang.as_str()))
     })
+}
+
+/// Orders the 360° lists, newest first (`:list orders` has them all).
+const ORDERS_SHOWN: usize = 50;
+/// A customer's instalments read for its receivables.
+const INSTALMENTS_READ: usize = 2_000;
+
+/// What a customer still owes on these instalments on `today`, aged by `rules::payments`.
+fn receivables(instalments: &[Record], today: chrono::NaiveDate) -> Aging {
+    let mut aging = Aging::default();
+    for i in instalments {
+        let unpaid = int(i, "amount").unwrap_or(0) - int(i, "received").unwrap_or(0);
+        if let Ok(due) = text(i, "due_date").parse() {
+            aging.add(unpaid, due, today);
+        }
+    }
+    aging
 }
 
 /// A customer's open quotes (`rules::quotes::is_open`), without those a newer revision

@@ -6,9 +6,14 @@
 //! - a customer not contacted: `x` logs a done follow-up now (the contact made), `r` plans a
 //!   follow-up on the date typed (a planned follow-up keeps it off this list until then; missed,
 //!   it comes back as an overdue follow-up);
-//! - a birthday is a date, not a task: `x` and `r` say so (Enter, then `c` logs the call).
+//! - a birthday is a date, not a task: `x` and `r` say so (Enter, then `c` logs the call);
+//! - an instalment past due and unpaid (the owner's): Enter opens the customer; it leaves the
+//!   list when the payment is recorded (`:list payments`, `crm payments add`);
+//! - a stock level at or below its threshold (managers and admins): Enter opens the level; it
+//!   leaves the list when goods come in.
 
 use chrono::{Duration, NaiveTime};
+use crm_server::access::Role as UserRole;
 use crm_server::schema::Entity;
 use crm_server::validate::format_time;
 use ratatui::buffer::Buffer;
@@ -16,7 +21,9 @@ use ratatui::layout::Rect;
 use serde_json::json;
 
 use crate::tui::action::Action;
-use crate::tui::data::{Birthday, QuietCustomer, Record, ReminderQuery, Reminders, id, text, time};
+use crate::tui::data::{
+    Birthday, QuietCustomer, Record, ReminderQuery, Reminders, id, int, text, time,
+};
 use crate::tui::dates;
 use crate::tui::dialogs::{Dialog, Prompt, Purpose};
 use crate::tui::draw;
@@ -36,6 +43,10 @@ pub enum Item {
     Overdue(Record, String),
     Quiet(QuietCustomer),
     Birthday(Birthday),
+    /// An instalment past due, with its customer's name.
+    Unpaid(Record, String),
+    /// A stock level running low, with its product's code and warehouse.
+    LowStock(Record, String),
 }
 
 impl Item {
@@ -45,6 +56,8 @@ impl Item {
             Item::Overdue(a, _) => text(a, "customer_id"),
             Item::Quiet(q) => id(&q.customer),
             Item::Birthday(b) => text(&b.contact, "customer_id"),
+            Item::Unpaid(i, _) => text(i, "customer_id"),
+            Item::LowStock(..) => "",
         }
     }
 }
@@ -90,6 +103,12 @@ impl RemindersView {
             Item::Birthday(_) => {
                 return ctx.flash("A birthday is a date, not a task: Enter opens the customer, c logs a call");
             }
+            Item::Unpaid(..) => {
+                return ctx.flash("An instalment is done when it is paid: record the payment (:list payments, n)");
+            }
+            Item::LowStock(..) => {
+                return ctx.flash("Low stock is done when goods come in: record them (:list stock_movements, n)");
+            }
         };
         ctx.write(r, "Done");
     }
@@ -101,6 +120,9 @@ impl RemindersView {
             Some(Item::Quiet(q)) => Purpose::PlanFollowUp(id(&q.customer).to_string()),
             Some(Item::Birthday(_)) => {
                 return ctx.flash("A birthday does not move");
+            }
+            Some(Item::Unpaid(..) | Item::LowStock(..)) => {
+                return ctx.flash("This reminder goes when it is settled, not by moving it");
             }
             None => return,
         };
@@ -175,6 +197,7 @@ impl Screen for RemindersView {
             to: today + Duration::days(BIRTHDAY_DAYS),
             now: ctx.now,
             owner: ctx.me.id.clone(),
+            stock: matches!(ctx.me.role, UserRole::Manager | UserRole::Admin),
         }));
     }
 
@@ -196,6 +219,12 @@ impl Screen for RemindersView {
             .map(|a| Item::Overdue(a.clone(), name(a)))
             .chain(r.quiet.iter().cloned().map(Item::Quiet))
             .chain(r.birthdays.iter().cloned().map(Item::Birthday))
+            .chain(r.unpaid.iter().map(|i| Item::Unpaid(i.clone(), name(i))))
+            .chain(
+                r.low_stock
+                    .iter()
+                    .map(|(l, label)| Item::LowStock(l.clone(), label.clone())),
+            )
             .collect();
         self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
     }
@@ -207,7 +236,13 @@ impl Screen for RemindersView {
         }
         match action {
             Action::Open => {
-                if let Some(item) = self.chosen() {
+                if let Some(Item::LowStock(level, _)) = self.chosen() {
+                    let id = id(level).to_string();
+                    ctx.go(Place::Record {
+                        entity: Entity::StockLevels,
+                        id,
+                    });
+                } else if let Some(item) = self.chosen() {
                     let id = item.customer_id().to_string();
                     if !id.is_empty() {
                         ctx.go(Place::Customer { id, inbound: false });
@@ -237,12 +272,20 @@ impl Screen for RemindersView {
     fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         let count = |f: fn(&Item) -> bool| self.items.iter().filter(|i| f(i)).count();
-        let title = format!(
+        let mut title = format!(
             "Reminders · {} overdue · {} not contacted · {} birthdays",
             count(|i| matches!(i, Item::Overdue(..))),
             count(|i| matches!(i, Item::Quiet(_))),
             count(|i| matches!(i, Item::Birthday(_))),
         );
+        for (n, label) in [
+            (count(|i| matches!(i, Item::Unpaid(..))), "unpaid"),
+            (count(|i| matches!(i, Item::LowStock(..))), "low stock"),
+        ] {
+            if n > 0 {
+                title.push_str(&format!(" · {n} {label}"));
+            }
+        }
         let inner = draw::panel(buf, area, &title, theme, true);
         if inner.height == 0 {
             return;
@@ -300,6 +343,28 @@ impl Screen for RemindersView {
                     Role::Accent,
                     format!("{}  {}", text(&b.contact, "name"), b.customer_name),
                     b.date.format("%m-%d").to_string(),
+                ),
+                Item::Unpaid(i, customer) => (
+                    "unpaid",
+                    Role::Danger,
+                    format!(
+                        "{}  {}",
+                        crate::tui::format::money(
+                            int(i, "amount").unwrap_or(0) - int(i, "received").unwrap_or(0)
+                        ),
+                        customer
+                    ),
+                    format!("due {}", text(i, "due_date")),
+                ),
+                Item::LowStock(l, label) => (
+                    "low stock",
+                    Role::Warn,
+                    label.clone(),
+                    format!(
+                        "{} free, warn at {}",
+                        int(l, "available").unwrap_or(0),
+                        int(l, "low_threshold").unwrap_or(0)
+                    ),
                 ),
             };
             let style = |r: Role| crate::tui::panes::cell_style(theme, r, selected);

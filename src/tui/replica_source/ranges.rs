@@ -233,11 +233,57 @@ impl ReplicaSource {
                 customer_names.insert(cid.to_string(), name);
             }
         }
+        // Instalments past due and not paid, the owner's (by the owner and due-date index).
+        let today = q.now.date_naive();
+        let mut filters = Vec::new();
+        if let Some(o) = owner {
+            filters.push(("owner_id", json!(o)));
+        }
+        let unpaid: Vec<Record> = self
+            .all(Entity::Instalments, filters, "due_date", false)?
+            .into_iter()
+            .filter(|i| {
+                text(i, "due_date").parse().is_ok_and(|due| {
+                    crm_server::rules::payments::is_overdue(text(i, "status"), due, today)
+                })
+            })
+            .collect();
+        for i in &unpaid {
+            let cid = text(i, "customer_id");
+            if !cid.is_empty() && !customer_names.contains_key(cid) {
+                let name = self
+                    .get(Entity::Customers, cid)?
+                    .map(|c| text(&c, "name").to_string())
+                    .unwrap_or_default();
+                customer_names.insert(cid.to_string(), name);
+            }
+        }
+        let mut low_stock = Vec::new();
+        if q.stock {
+            for level in self.all(
+                Entity::StockLevels,
+                vec![("low", json!(true))],
+                "created_at",
+                false,
+            )? {
+                let code = self
+                    .get(Entity::Products, text(&level, "product_id"))?
+                    .map(|p| text(&p, "code").to_string())
+                    .unwrap_or_default();
+                let warehouse = self
+                    .get(Entity::Warehouses, text(&level, "warehouse_id"))?
+                    .map(|w| text(&w, "name").to_string())
+                    .unwrap_or_default();
+                low_stock.push((level, format!("{code} · {warehouse}")));
+            }
+        }
         Ok(Reminders {
             birthdays,
             overdue,
             quiet,
             customer_names,
+            unpaid,
+            low_stock,
         })
     }
 }
@@ -305,6 +351,7 @@ mod tests {
             to: now.date_naive() + chrono::Duration::days(14),
             now,
             owner: None,
+            stock: true,
         };
         let r = s.reminders(&q).unwrap();
         let birthdays: Vec<&str> = r

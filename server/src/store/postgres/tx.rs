@@ -373,6 +373,9 @@ impl<'c> PgTx<'c> {
 
 /// The condition that keeps the rows of `entity` a viewer holding these principals may read
 /// (nothing for an admin); pushes its parameters.
+/// Days an instalment is overdue on the date in parameter 1.
+const AGING_DAYS: &str = "($1::text::date - due_date::date)";
+
 fn visible_filter(entity: Entity, viewer: Option<&[String]>, args: &mut Vec<Param>) -> String {
     let Some(principals) = viewer else {
         return String::new();
@@ -753,6 +756,65 @@ impl Tx for PgTx<'_> {
         except: Option<&str>,
     ) -> Result<bool, StorageError> {
         bookkeeping::name_taken(self, entity, name, except)
+    }
+
+    fn lock_rule(&self, key: &str) -> Result<(), StorageError> {
+        self.lock_key(key)
+    }
+
+    fn aging(
+        &self,
+        today: &str,
+        customer_id: Option<&str>,
+        viewer: Option<&[String]>,
+    ) -> Result<crate::store::Aging, StorageError> {
+        let mut args: Vec<Param> = vec![Box::new(today.to_string())];
+        let mut condition = String::new();
+        if let Some(customer) = customer_id {
+            args.push(Box::new(customer.to_string()));
+            condition = format!(" AND customer_id = ${}", args.len());
+        }
+        condition.push_str(&visible_filter(Entity::Instalments, viewer, &mut args));
+        let text = format!(
+            "SELECT {} FROM instalments WHERE NOT deleted AND status <> 'paid'{condition}",
+            crate::store::aging_columns(AGING_DAYS, &|s| format!("({s})::BIGINT"))
+        );
+        let rows = self.query_boxed(&text, &args)?;
+        let row = rows
+            .first()
+            .ok_or_else(|| StorageError::Other("the aging sums returned no row".into()))?;
+        let values = (0..6)
+            .map(|i| row.try_get::<_, i64>(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::store::aging_from(&values))
+    }
+
+    fn aging_by_customer(
+        &self,
+        today: &str,
+        viewer: Option<&[String]>,
+        limit: usize,
+    ) -> Result<Vec<(String, crate::store::Aging)>, StorageError> {
+        let mut args: Vec<Param> = vec![Box::new(today.to_string())];
+        let filter = visible_filter(Entity::Instalments, viewer, &mut args);
+        args.push(Box::new(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let text = format!(
+            "SELECT * FROM (SELECT customer_id, {} FROM instalments
+             WHERE NOT deleted AND status <> 'paid'{filter} GROUP BY customer_id) t {} LIMIT ${}",
+            crate::store::aging_columns(AGING_DAYS, &|s| format!("({s})::BIGINT")),
+            crate::store::AGING_ORDER,
+            args.len()
+        );
+        self.query_boxed(&text, &args)?
+            .iter()
+            .map(|row| {
+                let customer: String = row.try_get(0)?;
+                let values = (1..7)
+                    .map(|i| row.try_get::<_, i64>(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((customer, crate::store::aging_from(&values)))
+            })
+            .collect()
     }
 
     fn next_counter(&self, name: &str) -> Result<i64, StorageError> {

@@ -188,6 +188,9 @@ fn bind_acl_args(
     (entity_arg, marks.join(", "))
 }
 
+/// Days an instalment is overdue on the date in parameter 1.
+const AGING_DAYS: &str = "CAST(julianday(?1) - julianday(due_date) AS INTEGER)";
+
 /// A transaction (or plain connection) on which the primitives run.
 pub struct SqliteTx<'c>(pub &'c Connection);
 
@@ -731,6 +734,66 @@ impl Tx for SqliteTx<'_> {
         except: Option<&str>,
     ) -> Result<bool, StorageError> {
         bookkeeping::name_taken(self, entity, name, except)
+    }
+
+    fn lock_rule(&self, _key: &str) -> Result<(), StorageError> {
+        // One writer connection, BEGIN IMMEDIATE: no other write runs meanwhile.
+        Ok(())
+    }
+
+    fn aging(
+        &self,
+        today: &str,
+        customer_id: Option<&str>,
+        viewer: Option<&[String]>,
+    ) -> Result<crate::store::Aging, StorageError> {
+        let mut args: Vec<SqlValue> = vec![SqlValue::Text(today.into())];
+        let mut condition = String::new();
+        if let Some(customer) = customer_id {
+            args.push(SqlValue::Text(customer.into()));
+            condition = format!(" AND customer_id = ?{}", args.len());
+        }
+        condition.push_str(&visible_filter(Entity::Instalments, viewer, &mut args));
+        let sql_text = format!(
+            "SELECT {} FROM instalments WHERE deleted = 0 AND status != 'paid'{condition}",
+            crate::store::aging_columns(AGING_DAYS, &|s| s)
+        );
+        let values = self
+            .0
+            .prepare_cached(&sql_text)?
+            .query_row(params_from_iter(args), |r| {
+                (0..6)
+                    .map(|i| r.get::<_, i64>(i))
+                    .collect::<Result<Vec<_>, _>>()
+            })?;
+        Ok(crate::store::aging_from(&values))
+    }
+
+    fn aging_by_customer(
+        &self,
+        today: &str,
+        viewer: Option<&[String]>,
+        limit: usize,
+    ) -> Result<Vec<(String, crate::store::Aging)>, StorageError> {
+        let mut args: Vec<SqlValue> = vec![SqlValue::Text(today.into())];
+        let filter = visible_filter(Entity::Instalments, viewer, &mut args);
+        args.push(SqlValue::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let sql_text = format!(
+            "SELECT * FROM (SELECT customer_id, {} FROM instalments
+             WHERE deleted = 0 AND status != 'paid'{filter} GROUP BY customer_id) t {} LIMIT ?{}",
+            crate::store::aging_columns(AGING_DAYS, &|s| s),
+            crate::store::AGING_ORDER,
+            args.len()
+        );
+        let mut statement = self.0.prepare_cached(&sql_text)?;
+        let rows = statement.query_map(params_from_iter(args), |r| {
+            let customer: String = r.get(0)?;
+            let values = (1..7)
+                .map(|i| r.get::<_, i64>(i))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((customer, crate::store::aging_from(&values)))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn next_counter(&self, name: &str) -> Result<i64, StorageError> {

@@ -22,6 +22,7 @@ pub(super) struct Areas {
     pub(super) competitors: Rect,
     pub(super) timeline: Rect,
     pub(super) quotes: Rect,
+    pub(super) orders: Rect,
 }
 
 fn areas(
@@ -30,6 +31,7 @@ fn areas(
     opportunities: usize,
     competitors: usize,
     quotes: usize,
+    orders: usize,
 ) -> Areas {
     let body = Rect::new(
         area.x,
@@ -48,7 +50,18 @@ fn areas(
     let quotes_h = ((quotes as u16).max(1) + 2)
         .min(left_h / 4)
         .max(3.min(left_h.saturating_sub(contacts_h) / 2));
-    let tickets_h = left_h.saturating_sub(contacts_h + quotes_h);
+    // Orders only where the tickets keep a panel of their own (a small screen shows them first;
+    // `:list orders` has them all).
+    let spare = left_h.saturating_sub(contacts_h + quotes_h);
+    let orders_h = if spare >= 7 {
+        ((orders as u16).max(1) + 2)
+            .min(left_h / 4)
+            .max(3)
+            .min(spare - 4)
+    } else {
+        0
+    };
+    let tickets_h = left_h.saturating_sub(contacts_h + quotes_h + orders_h);
     let opp_h = ((opportunities as u16).max(1) + 3)
         .min(body.height / 2)
         .max(4.min(body.height));
@@ -65,6 +78,12 @@ fn areas(
             body.y + details_h + contacts_h + tickets_h,
             left_w,
             quotes_h,
+        ),
+        orders: Rect::new(
+            body.x,
+            body.y + details_h + contacts_h + tickets_h + quotes_h,
+            left_w,
+            orders_h,
         ),
         opportunities: Rect::new(body.x + left_w, body.y, right_w, opp_h),
         competitors: Rect::new(body.x + left_w, body.y + opp_h, right_w, comp_h),
@@ -85,6 +104,7 @@ impl Customer360 {
             self.opportunities.len(),
             self.competitors.len(),
             self.quotes.len(),
+            self.orders.len(),
         )
     }
 
@@ -154,6 +174,72 @@ impl Customer360 {
         self.render_competitors(buf, a.competitors, view);
         self.render_timeline(buf, a.timeline, view);
         self.render_quotes(buf, a.quotes, view);
+        self.render_orders(buf, a.orders, view);
+    }
+
+    /// The customer's orders, and in the title what it still owes and how much is overdue.
+    fn render_orders(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        if area.height == 0 {
+            return;
+        }
+        let theme = view.theme;
+        let r = &self.receivables;
+        let title = if r.outstanding > 0 {
+            format!(
+                "Orders ({}) · owes {} · overdue {}",
+                self.orders.len(),
+                format::money(r.outstanding),
+                format::money(r.overdue())
+            )
+        } else {
+            format!("Orders ({})", self.orders.len())
+        };
+        let inner = draw::panel(buf, area, &title, theme, self.section == Section::Orders);
+        if inner.height == 0 {
+            return;
+        }
+        if self.orders.is_empty() {
+            draw::empty_note(buf, inner, "none yet — :list orders", theme);
+            return;
+        }
+        let (number_w, status_w, date_w, total_w) = (9, 16, 10, 14);
+        let subject_w = inner
+            .width
+            .saturating_sub(number_w + status_w + date_w + total_w + 4);
+        let height = usize::from(inner.height);
+        for (row, o, selected) in self.list_rows(Section::Orders, &self.orders, height) {
+            let y = draw::list_row(buf, inner, row, selected, theme);
+            let status = text(o, "status");
+            let total = int(o, "total").map(format::money).unwrap_or_default();
+            draw::columns(
+                buf,
+                inner.x,
+                y,
+                &[
+                    (
+                        number_w,
+                        text(o, "number"),
+                        cell_style(theme, Role::Accent, selected),
+                    ),
+                    (
+                        status_w,
+                        status,
+                        cell_style(theme, word_role(status), selected),
+                    ),
+                    (
+                        date_w,
+                        text(o, "ordered_on"),
+                        cell_style(theme, Role::Muted, selected),
+                    ),
+                    (
+                        subject_w,
+                        text(o, "subject"),
+                        cell_style(theme, Role::Text, selected),
+                    ),
+                    (total_w, &total, cell_style(theme, Role::Text, selected)),
+                ],
+            );
+        }
     }
 
     fn render_quotes(&self, buf: &mut Buffer, area: Rect, view: &View) {
