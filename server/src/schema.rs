@@ -4,9 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 
+mod approvals;
 mod competition;
 mod sales;
 
+pub use approvals::{
+    APPROVAL_KINDS, APPROVAL_STATUSES, CONTRACT_FORMATS, CONTRACT_TYPES, EXPENSE_CATEGORIES,
+    SUBJECT_STATUSES,
+};
+use approvals::{APPROVAL_SETTINGS, APPROVALS, CONTRACTS, EXPENSE_CLAIMS, LICENCES};
 pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
 use sales::{
@@ -39,10 +45,16 @@ pub enum Entity {
     DiscountLimits,
     Quotes,
     QuoteLines,
+    /// The amount above which an approval of a kind goes to an admin.
+    ApprovalSettings,
+    Contracts,
+    ExpenseClaims,
+    Approvals,
+    Licences,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 20] = [
+    pub const ALL: [Entity; 25] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -63,6 +75,11 @@ impl Entity {
         Entity::DiscountLimits,
         Entity::Quotes,
         Entity::QuoteLines,
+        Entity::ApprovalSettings,
+        Entity::Contracts,
+        Entity::ExpenseClaims,
+        Entity::Approvals,
+        Entity::Licences,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -88,6 +105,11 @@ impl Entity {
             Entity::DiscountLimits => &DISCOUNT_LIMITS,
             Entity::Quotes => &QUOTES,
             Entity::QuoteLines => &QUOTE_LINES,
+            Entity::ApprovalSettings => &APPROVAL_SETTINGS,
+            Entity::Contracts => &CONTRACTS,
+            Entity::ExpenseClaims => &EXPENSE_CLAIMS,
+            Entity::Approvals => &APPROVALS,
+            Entity::Licences => &LICENCES,
         }
     }
 

@@ -11,8 +11,10 @@
 //! - [`money`]: the one rounding rule of quote and opportunity lines, and their totals.
 //! - [`pricing`]: which price-list entry (customer, level, list price) applies on a date.
 //! - [`quotes`]: a quote's status moves, when it may be edited or revised, discount limits.
+//! - [`approvals`]: the approval state machine, who an approval goes to and who may decide it.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
+pub mod approvals;
 pub mod call_outcomes;
 pub mod money;
 pub mod numbers;

@@ -13,6 +13,9 @@ pub const TICKET_COUNTER: &str = "ticket_number";
 /// The store counter quote numbers are drawn from (a revision keeps its quote's number).
 pub const QUOTE_COUNTER: &str = "quote_number";
 
+/// The store counter contract numbers are drawn from.
+pub const CONTRACT_COUNTER: &str = "contract_number";
+
 /// The code of the `n`th customer: `C000123` (more digits past a million).
 pub fn customer_code(n: i64) -> String {
     Number::Customer(n).to_string()
@@ -28,12 +31,18 @@ pub fn quote_number(n: i64) -> String {
     Number::Quote(n).to_string()
 }
 
+/// The number of the `n`th contract: `K-000123`.
+pub fn contract_number(n: i64) -> String {
+    Number::Contract(n).to_string()
+}
+
 /// A human number read back: which kind of record it names and its counter value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Number {
     Customer(i64),
     Ticket(i64),
     Quote(i64),
+    Contract(i64),
 }
 
 impl Number {
@@ -46,6 +55,8 @@ impl Number {
             (Number::Ticket, d)
         } else if let Some(d) = upper.strip_prefix("Q-") {
             (Number::Quote, d)
+        } else if let Some(d) = upper.strip_prefix("K-") {
+            (Number::Contract, d)
         } else if let Some(d) = upper.strip_prefix('C') {
             (Number::Customer, d)
         } else {
@@ -64,6 +75,7 @@ impl Number {
             Number::Customer(_) => Entity::Customers,
             Number::Ticket(_) => Entity::Tickets,
             Number::Quote(_) => Entity::Quotes,
+            Number::Contract(_) => Entity::Contracts,
         }
     }
 
@@ -71,7 +83,7 @@ impl Number {
     pub fn field(self) -> &'static str {
         match self {
             Number::Customer(_) => "code",
-            Number::Ticket(_) | Number::Quote(_) => "number",
+            Number::Ticket(_) | Number::Quote(_) | Number::Contract(_) => "number",
         }
     }
 }
@@ -82,6 +94,7 @@ impl fmt::Display for Number {
             Number::Customer(n) => write!(f, "C{n:06}"),
             Number::Ticket(n) => write!(f, "T-{n:06}"),
             Number::Quote(n) => write!(f, "Q-{n:06}"),
+            Number::Contract(n) => write!(f, "K-{n:06}"),
         }
     }
 }
@@ -103,6 +116,10 @@ mod tests {
             assert_eq!(Number::parse(&customer_code(n)), Some(Number::Customer(n)));
             assert_eq!(Number::parse(&ticket_number(n)), Some(Number::Ticket(n)));
             assert_eq!(Number::parse(&quote_number(n)), Some(Number::Quote(n)));
+            assert_eq!(
+                Number::parse(&contract_number(n)),
+                Some(Number::Contract(n))
+            );
         }
         assert_eq!(Number::parse(" c000676 "), Some(Number::Customer(676)));
         assert_eq!(Number::parse("t-001002"), Some(Number::Ticket(1002)));
@@ -117,7 +134,7 @@ mod tests {
     fn other_spellings_are_not_numbers() {
         for text in [
             "", "C", "C123", "C00012a", "T000123", "T-12", "C-000123", "C0000123", "X000123",
-            "C000123x", "C+00123", "Q000123", "Q-12",
+            "C000123x", "C+00123", "Q000123", "Q-12", "K000123", "K-12",
         ] {
             assert_eq!(Number::parse(text), None, "{text}");
         }

@@ -8,6 +8,7 @@
 //! `feed.rs` (change feed, first-sync snapshot, audit trail) and `wire.rs` (their wire types).
 
 mod activities;
+mod approvals;
 mod competitors;
 mod customers;
 mod feed;
@@ -39,7 +40,7 @@ use customers::check_duplicates;
 
 /// Lets the pure access rules look things up through a transaction. A failed look-up reads as
 /// "nothing there", which denies rather than grants.
-struct TxLookup<'a>(&'a dyn Tx);
+pub(crate) struct TxLookup<'a>(pub(crate) &'a dyn Tx);
 
 impl Lookup for TxLookup<'_> {
     fn read_set(&self, entity: Entity, id: &str) -> Option<BTreeSet<String>> {
@@ -168,6 +169,7 @@ pub fn create(
     tx.record_change(entity, &id, &BTreeSet::new())?;
     tickets::after_write(tx, actor, entity, None, &record)?;
     quotes::after_write(tx, actor, entity, None, &record)?;
+    approvals::after_write(tx, actor, entity, None, &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "create",
@@ -265,6 +267,7 @@ pub fn update(
     }
     tickets::after_write(tx, actor, entity, Some(&current), &record)?;
     quotes::after_write(tx, actor, entity, Some(&current), &record)?;
+    approvals::after_write(tx, actor, entity, Some(&current), &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "update",
@@ -310,6 +313,7 @@ pub fn delete(
         });
     }
     quotes::check_delete(tx, entity, &current)?;
+    approvals::check_delete(tx, entity, &current)?;
     let parent = match entity {
         Entity::QuoteLines => text(&current, "quote_id").map(String::from),
         Entity::OpportunityLines => text(&current, "opportunity_id").map(String::from),
@@ -528,6 +532,11 @@ fn prepare(
         Entity::Quotes | Entity::QuoteLines | Entity::OpportunityLines => {
             quotes::prepare(tx, actor, entity, old, record)?;
         }
+        Entity::Contracts
+        | Entity::ExpenseClaims
+        | Entity::Licences
+        | Entity::Approvals
+        | Entity::ApprovalSettings => approvals::prepare(tx, actor, entity, old, record)?,
         Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
     }
     Ok(())

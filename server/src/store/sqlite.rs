@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0008_updated_by",
         include_str!("../../../migrations/0008_updated_by.sql"),
     ),
+    (
+        10,
+        "0010_approvals_contracts",
+        include_str!("../../../migrations/0010_approvals_contracts.sql"),
+    ),
 ];
 
 mod files;
