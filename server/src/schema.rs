@@ -857,6 +857,8 @@ mod tests {
                 (Entity::Tickets, "customer_id"),
                 (Entity::Prices, "customer_id"),
                 (Entity::Quotes, "customer_id"),
+                (Entity::Contracts, "customer_id"),
+                (Entity::Licences, "customer_id"),
             ]
         );
         assert_eq!(
@@ -867,6 +869,8 @@ mod tests {
                 (Entity::Activities, "owner_id"),
                 (Entity::Tickets, "assignee_id"),
                 (Entity::Quotes, "owner_id"),
+                (Entity::Contracts, "owner_id"),
+                (Entity::ExpenseClaims, "owner_id"),
             ]
         );
         assert_eq!(
@@ -877,7 +881,17 @@ mod tests {
                 (Entity::OpportunityLines, "opportunity_id"),
             ]
         );
-        assert_eq!(of(Entity::Quotes), vec![(Entity::QuoteLines, "quote_id")]);
+        assert_eq!(
+            of(Entity::Quotes),
+            vec![
+                (Entity::QuoteLines, "quote_id"),
+                (Entity::Approvals, "quote_id")
+            ]
+        );
+        assert_eq!(
+            of(Entity::Contracts),
+            vec![(Entity::Approvals, "contract_id")]
+        );
         assert_eq!(
             of(Entity::Tickets),
             vec![

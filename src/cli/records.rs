@@ -14,7 +14,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 16] = [
+pub const ENTITIES: [Entity; 21] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -32,6 +32,14 @@ pub const ENTITIES: [Entity; 16] = [
     Entity::Quotes,
     Entity::QuoteLines,
     Entity::DiscountLimits,
+    Entity::Contracts,
+    Entity::ExpenseClaims,
+    Entity::Licences,
+    // `crm approvals list --waiting`, `approve KEY`, `reject KEY --comment`; submitting is
+    // `crm approvals add --contract K-000123`.
+    Entity::Approvals,
+    // Admins set the amount above which an admin approves: `crm approval_settings add …`.
+    Entity::ApprovalSettings,
 ];
 
 fn format_arg() -> Arg {
@@ -48,6 +56,9 @@ fn key_help(entity: Entity) -> &'static str {
         Entity::Tickets => "the ticket's number (T-000123) or id",
         Entity::LevelSettings => "the level (A, B, C, D) or the setting's id",
         Entity::Quotes => "the quote's number (Q-000123, its newest revision) or id",
+        Entity::Contracts => "the contract's number (K-000123) or id",
+        Entity::Licences => "the licence number or id",
+        Entity::ApprovalSettings => "the kind (contract, discount, expense) or the setting's id",
         _ => "the record's id",
     }
 }
@@ -68,12 +79,20 @@ pub fn command(entity: Entity) -> Command {
                 .help("create even when a customer with the same name, phone or email exists"),
         );
     }
-    Command::new(entity.name())
+    let mut list = Command::new("list").about(format!("List {} from the local replica", entity.name()));
+    if entity == Entity::Approvals {
+        list = list.arg(
+            Arg::new("waiting")
+                .long("waiting")
+                .action(ArgAction::SetTrue)
+                .help("only those waiting for your decision (your inbox)"),
+        );
+    }
+    let mut command = Command::new(entity.name())
         .about(format!("List, show, add, edit or delete {}", entity.name()))
         .subcommand_required(true)
         .subcommand(
-            Command::new("list")
-                .about(format!("List {} from the local replica", entity.name()))
+            list
                 .arg(
                     Arg::new("search")
                         .long("search")
@@ -128,7 +147,33 @@ pub fn command(entity: Entity) -> Command {
                         .required(true)
                         .help("yes, delete it"),
                 ),
-        )
+        );
+    if entity == Entity::Approvals {
+        let decide = |name: &'static str, about: &'static str, comment_required: bool| {
+            Command::new(name)
+                .about(about)
+                .arg(Arg::new("key").required(true).help("the approval's id"))
+                .arg(
+                    Arg::new("comment")
+                        .long("comment")
+                        .short('m')
+                        .required(comment_required)
+                        .help("your reasons, kept with the decision"),
+                )
+        };
+        command = command
+            .subcommand(decide(
+                "approve",
+                "Approve what waits for you (never your own submission)",
+                false,
+            ))
+            .subcommand(decide(
+                "reject",
+                "Reject what waits for you, saying why",
+                true,
+            ));
+    }
+    command
 }
 
 pub fn export_command() -> Command {
@@ -188,6 +233,13 @@ impl Names<'_> {
                 self.0.list(Entity::Quotes, &query)?.into_iter().next()
             }
             Entity::Products if !is_uuid(key) => self.find_one(Entity::Products, "code", key)?,
+            Entity::Contracts if !is_uuid(key) => {
+                self.find_one(entity, "number", &key.to_uppercase())?
+            }
+            Entity::Licences if !is_uuid(key) => self.find_one(entity, "licence_number", key)?,
+            Entity::ApprovalSettings if !is_uuid(key) => {
+                self.find_one(entity, "kind", &key.to_lowercase())?
+            }
             Entity::DiscountLimits if !is_uuid(key) => {
                 self.find_one(Entity::DiscountLimits, "role", key)?
             }
@@ -224,7 +276,9 @@ impl Names<'_> {
             Ok(Some(r)) => match entity {
                 Entity::Users => r.text("username"),
                 Entity::Customers => r.text("code"),
-                Entity::Tickets | Entity::Quotes => r.text("number"),
+                Entity::Tickets | Entity::Quotes | Entity::Contracts => r.text("number"),
+                Entity::Licences => r.text("licence_number"),
+                Entity::ExpenseClaims | Entity::Approvals => r.text("subject"),
                 Entity::Products => r.text("code"),
                 _ => r.text("name"),
             }
@@ -418,6 +472,15 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                     query.filters.push((field.name.to_string(), value));
                 }
             }
+            if entity == Entity::Approvals && m.get_flag("waiting") {
+                let me = replica.user_id()?.ok_or_else(|| {
+                    CliError::Usage("sign in first: `crm login`".into())
+                })?;
+                query.filters.push(("approver_id".into(), Value::String(me)));
+                query
+                    .filters
+                    .push(("status".into(), Value::String("pending".into())));
+            }
             if let Some(sort) = m.get_one::<String>("sort") {
                 query.descending = sort.starts_with('-');
                 query.sort = Some(sort.trim_start_matches('-').to_string());
@@ -491,6 +554,26 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
             let record = names.record(entity, key)?;
             replica.delete(entity, &record.id)?;
             ctx.after_write(&replica, &format!("deleted {} {key}", entity.noun()))
+        }
+        Some((decision @ ("approve" | "reject"), m)) => {
+            let key = m
+                .get_one::<String>("key")
+                .map(String::as_str)
+                .unwrap_or_default();
+            let record = names.record(entity, key)?;
+            let status = if decision == "approve" {
+                "approved"
+            } else {
+                "rejected"
+            };
+            let mut changes = Map::new();
+            changes.insert("status".into(), Value::String(status.into()));
+            if let Some(comment) = m.get_one::<String>("comment") {
+                changes.insert("comment".into(), Value::String(comment.clone()));
+            }
+            replica.update(entity, &record.id, changes)?;
+            let what = record.text("subject").unwrap_or(key).to_string();
+            ctx.after_write(&replica, &format!("{status} {what}"))
         }
         _ => Err(CliError::Usage(
             "say what to do: list, show, add, edit or delete".into(),

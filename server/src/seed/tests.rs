@@ -445,6 +445,11 @@ fn read_sets_are_what_the_access_rules_say() {
         Entity::DiscountLimits,
         Entity::Quotes,
         Entity::QuoteLines,
+        Entity::Contracts,
+        Entity::ExpenseClaims,
+        Entity::Approvals,
+        Entity::Licences,
+        Entity::ApprovalSettings,
     ] {
         for r in all(db.as_ref(), &admin, entity) {
             store::read(db.as_ref(), |tx| {
@@ -830,3 +835,39 @@ fn seeded_quotes_follow_the_rules() {
     })
     .unwrap();
 }
+
+#[test]
+fn seeded_approvals_show_every_state_and_wait_for_someone_else() {
+    let (_dir, db) = open();
+    demo(db.as_ref(), 300).unwrap();
+    let admin = crate::system_actor();
+    let contracts = all(db.as_ref(), &admin, Entity::Contracts);
+    for status in crate::schema::SUBJECT_STATUSES {
+        assert!(
+            contracts.iter().any(|c| c["status"] == *status),
+            "no {status} contract"
+        );
+    }
+    let approvals = all(db.as_ref(), &admin, Entity::Approvals);
+    for kind in crate::schema::APPROVAL_KINDS {
+        assert!(
+            approvals
+                .iter()
+                .any(|a| a["kind"] == *kind && a["status"] == "pending"),
+            "no pending {kind} approval"
+        );
+    }
+    for a in &approvals {
+        assert_ne!(a["approver_id"], a["submitted_by"], "{a:?}");
+    }
+    // The demo admin, whom `crm demo` signs in as, has something to approve.
+    let demo_admin = actor(db.as_ref(), "demo");
+    assert!(
+        approvals
+            .iter()
+            .any(|a| a["approver_id"] == json!(demo_admin.id) && a["status"] == "pending")
+    );
+    assert!(!all(db.as_ref(), &admin, Entity::ExpenseClaims).is_empty());
+    assert!(!all(db.as_ref(), &admin, Entity::Licences).is_empty());
+}
+
