@@ -161,9 +161,11 @@ impl SalesView {
             .iter()
             .enumerate()
             .map(|(i, (s, l))| {
+                // The count's answer, else the window's when it holds the whole list.
                 let count = l
                     .list
                     .total
+                    .or(l.list.window.len)
                     .map(|n| format!(" {}", crate::tui::format::count(n)))
                     .unwrap_or_default();
                 if i == self.current {
@@ -303,7 +305,7 @@ impl Screen for SalesView {
                 }
             }
             Action::Approve | Action::Reject if !typing => {
-                ctx.flash("Approvals are decided in the To approve section (h/l)");
+                ctx.flash("Decide in To approve (h/l)");
             }
             Action::Open if !typing && approvals_here => {
                 if let Some(place) = self.chosen_approval().and_then(subject_place) {
