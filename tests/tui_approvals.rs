@@ -166,3 +166,39 @@ fn the_sales_screen_has_sections_and_filters_each() {
     press(&mut app, "h");
     assert!(screen(&app).contains("[To approve 2]"), "{}", screen(&app));
 }
+
+#[test]
+fn the_customers_360_shows_its_contracts_and_licences() {
+    let (mut app, fx) = inbox();
+    let customer = fixture_id(Entity::Customers, "name", "华为技术有限公司");
+    let licence = stored(
+        Entity::Licences,
+        "0000000e-0000-7000-8000-000000000001",
+        json!({"licence_number": "LIC-2026-000042", "customer_id": customer,
+               "product_id": "0000000f-0000-7000-8000-000000000001", "seats": 25,
+               "starts_on": "2026-01-01", "ends_on": "2026-12-31"}),
+        json!({}),
+    );
+    let mut seq = 2_000_000;
+    apply_records(&fx.replica(), Entity::Licences, vec![licence], &mut seq);
+    app.reload_all();
+    press(&mut app, ":");
+    type_text(&mut app, "open C000101");
+    press(&mut app, "<Enter>");
+    let shown = screen(&app);
+    assert!(shown.contains("Contracts (3) · licences (1)"), "{shown}");
+    assert!(shown.contains("LIC-2026-000042"), "{shown}");
+    assert!(shown.contains("K-000003"), "newest first: {shown}");
+    let view = app.customer_view().expect("the 360");
+    assert_eq!(view.agreements.len(), 4);
+    // `/` narrows it to the licence; h reaches the section (before the timeline), Enter opens.
+    press(&mut app, "/");
+    type_text(&mut app, "LIC-2026");
+    assert_eq!(app.customer_view().unwrap().agreements.len(), 1);
+    press(&mut app, "<Esc>");
+    // The licences come after the contracts: G is the last.
+    press(&mut app, "h G <Enter>");
+    let shown = screen(&app);
+    assert!(shown.contains("licence_number"), "the licence's view: {shown}");
+    assert!(shown.contains("LIC-2026-000042"), "{shown}");
+}

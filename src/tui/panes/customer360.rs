@@ -35,16 +35,22 @@ pub enum Section {
     Timeline,
     /// Its open quotes (draft or sent, newest revision only).
     Quotes,
+    /// Its contracts (newest first) and the licences it holds.
+    Agreements,
 }
 
-const SECTIONS: [Section; 6] = [
+const SECTIONS: [Section; 7] = [
     Section::Contacts,
     Section::Tickets,
     Section::Quotes,
     Section::Opportunities,
     Section::Competitors,
+    Section::Agreements,
     Section::Timeline,
 ];
+
+/// Contracts and licences a 360° reads: more than any customer holds.
+const AGREEMENTS_SHOWN: usize = 200;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Customer360 {
@@ -56,9 +62,11 @@ pub struct Customer360 {
     pub competitors: Vec<CompetitorEntry>,
     pub timeline: Vec<TimelineEntry>,
     pub quotes: Vec<Record>,
+    /// Its contracts, then its licences: `(Entity::Contracts | Entity::Licences, record)`.
+    pub agreements: Vec<(Entity, Record)>,
     stages: Vec<Record>,
     pub section: Section,
-    pub cursor: [usize; 6],
+    pub cursor: [usize; 7],
     /// The incoming call that opened it.
     pub pop: Option<Pop>,
     /// The contact whose phone rang, once found.
@@ -82,6 +90,7 @@ struct Loaded {
     competitors: Vec<CompetitorEntry>,
     timeline: Vec<TimelineEntry>,
     quotes: Vec<Record>,
+    agreements: Vec<(Entity, Record)>,
 }
 
 impl Customer360 {
@@ -96,9 +105,10 @@ impl Customer360 {
             competitors: Vec::new(),
             timeline: Vec::new(),
             quotes: Vec::new(),
+            agreements: Vec::new(),
             stages: Vec::new(),
             section: Section::Timeline,
-            cursor: [0; 6],
+            cursor: [0; 7],
             pop: None,
             matched: None,
             gone: false,
@@ -154,6 +164,26 @@ impl Customer360 {
                 0,
                 500,
             ))),
+            agreements: [
+                (Entity::Contracts, "created_at", true),
+                (Entity::Licences, "licence_number", false),
+            ]
+            .into_iter()
+            .flat_map(|(entity, sort, descending)| {
+                let rows = ctx.ok(ctx.source.records(
+                    entity,
+                    &RecordQuery {
+                        filters: vec![("customer_id".into(), json!(self.id))],
+                        sort: Some(sort.into()),
+                        descending,
+                        ..RecordQuery::default()
+                    },
+                    0,
+                    AGREEMENTS_SHOWN,
+                ));
+                rows.into_iter().map(move |r| (entity, r))
+            })
+            .collect(),
         };
         self.stages = ctx.ok(ctx.source.stages());
         let first_read = self.matched.is_none();
@@ -244,6 +274,19 @@ impl Customer360 {
             .filter(|q| line.passes(&[text(q, "number"), text(q, "subject"), text(q, "status")]))
             .cloned()
             .collect();
+        self.agreements = l
+            .agreements
+            .iter()
+            .filter(|(_, r)| {
+                line.passes(&[
+                    text(r, "number"),
+                    text(r, "name"),
+                    text(r, "status"),
+                    text(r, "licence_number"),
+                ])
+            })
+            .cloned()
+            .collect();
         for (i, s) in SECTIONS.iter().enumerate() {
             self.cursor[i] = self.cursor[i].min(self.len(*s).saturating_sub(1));
         }
@@ -257,6 +300,7 @@ impl Customer360 {
             Section::Competitors => self.competitors.len(),
             Section::Timeline => self.timeline.len(),
             Section::Quotes => self.quotes.len(),
+            Section::Agreements => self.agreements.len(),
         }
     }
 
@@ -287,6 +331,7 @@ impl Customer360 {
             (Section::Competitors, a.competitors, 1),
             (Section::Timeline, a.timeline, 1),
             (Section::Quotes, a.quotes, 1),
+            (Section::Agreements, a.agreements, 1),
         ] {
             if rect.contains((x, y).into()) {
                 self.section = section;
@@ -327,8 +372,19 @@ impl Customer360 {
                 self.refilter();
             }
             Action::Back => ctx.back(),
-            Action::Left => self.section = SECTIONS[(i + SECTIONS.len() - 1) % SECTIONS.len()],
-            Action::Right => self.section = SECTIONS[(i + 1) % SECTIONS.len()],
+            Action::Left | Action::Right => {
+                let step = if action == Action::Left {
+                    SECTIONS.len() - 1
+                } else {
+                    1
+                };
+                let mut next = (i + step) % SECTIONS.len();
+                // Contracts and licences have no panel when the customer has none.
+                if SECTIONS[next] == Section::Agreements && self.loaded.agreements.is_empty() {
+                    next = (next + step) % SECTIONS.len();
+                }
+                self.section = SECTIONS[next];
+            }
             Action::Open => self.open_item(ctx),
             Action::LogCall => {
                 let callers: Vec<Caller> = self
@@ -452,6 +508,7 @@ impl Customer360 {
                 .map(|e| (Entity::OpportunityCompetitors, e.entry.clone())),
             Section::Timeline => self.timeline.get(c).map(|e| (e.entity, e.record.clone())),
             Section::Quotes => self.quotes.get(c).map(|r| (Entity::Quotes, r.clone())),
+            Section::Agreements => self.agreements.get(c).cloned(),
         }
     }
 
@@ -463,7 +520,11 @@ impl Customer360 {
         // view lists its competitors and adds one); a contact or an activity opens its form.
         match entity {
             Entity::Tickets => return ctx.go(Place::Ticket(id(&record).to_string())),
-            Entity::Opportunities | Entity::OpportunityCompetitors | Entity::Quotes => {
+            Entity::Opportunities
+            | Entity::OpportunityCompetitors
+            | Entity::Quotes
+            | Entity::Contracts
+            | Entity::Licences => {
                 return ctx.go(Place::Record {
                     entity,
                     id: id(&record).to_string(),
