@@ -202,3 +202,44 @@ fn the_customers_360_shows_its_contracts_and_licences() {
     assert!(shown.contains("licence_number"), "the licence's view: {shown}");
     assert!(shown.contains("LIC-2026-000042"), "{shown}");
 }
+
+#[test]
+fn an_approved_contract_ending_soon_is_a_reminder_to_renew() {
+    let fx = Fixture::load();
+    let customer = fixture_id(Entity::Customers, "name", "华为技术有限公司");
+    let contract = |n: usize, status: &str, ends: &str| {
+        stored(
+            Entity::Contracts,
+            &format!("0000000c-0000-7000-8000-00000000001{n}"),
+            json!({"name": format!("合同 {n}"), "customer_id": customer, "owner_id": LI,
+                   "ends_on": ends, "renewal_days": 30}),
+            json!({"number": format!("K-00001{n}"), "status": status}),
+        )
+    };
+    let mut seq = 1_000_000;
+    apply_records(
+        &fx.replica(),
+        Entity::Contracts,
+        vec![
+            contract(1, "approved", "2026-12-10"),
+            contract(2, "approved", "2027-06-30"),
+            contract(3, "pending", "2026-12-05"),
+        ],
+        &mut seq,
+    );
+    let mut app = app_over(Box::new(fx.source()), support::options(), 120, 30);
+    let effects = press(&mut app, "R");
+    let source = fx.source();
+    use crm::tui::data::DataSource;
+    for e in effects {
+        if let crm::tui::Effect::Reminders { request, query } = e {
+            let reminders = Box::new(source.reminders(&query).unwrap());
+            app.update(crm::tui::Action::Reminded { request, reminders });
+        }
+    }
+    let shown = screen(&app);
+    assert!(shown.contains("1 to renew"), "{shown}");
+    assert!(shown.contains("K-000011"), "{shown}");
+    assert!(shown.contains("ends 2026-12-10"), "{shown}");
+    assert!(!shown.contains("K-000012") && !shown.contains("K-000013"), "{shown}");
+}

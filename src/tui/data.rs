@@ -207,7 +207,10 @@ pub struct Reminders {
     /// Activities whose due time has passed and that are not done.
     pub overdue: Vec<Record>,
     pub quiet: Vec<QuietCustomer>,
-    /// The names of the overdue follow-ups' customers, by id (read with them, off the UI
+    /// Approved contracts within their renewal days of ending (`rules::reminders::renewal_due`),
+    /// soonest first.
+    pub renewals: Vec<Record>,
+    /// The names of the overdue follow-ups' and the renewals' customers, by id (read with them, off the UI
     /// thread).
     pub customer_names: std::collections::BTreeMap<String, String>,
 }

@@ -6,7 +6,9 @@
 //! - a customer not contacted: `x` logs a done follow-up now (the contact made), `r` plans a
 //!   follow-up on the date typed (a planned follow-up keeps it off this list until then; missed,
 //!   it comes back as an overdue follow-up);
-//! - a birthday is a date, not a task: `x` and `r` say so (Enter, then `c` logs the call).
+//! - a birthday is a date, not a task: `x` and `r` say so (Enter, then `c` logs the call);
+//! - a contract to renew (approved, within its renewal days of ending): Enter opens the
+//!   contract; it leaves the list when its end passes or a renewal replaces it.
 
 use chrono::{Duration, NaiveTime};
 use crm_server::schema::Entity;
@@ -36,6 +38,8 @@ pub enum Item {
     Overdue(Record, String),
     Quiet(QuietCustomer),
     Birthday(Birthday),
+    /// A contract to renew, with its customer's name.
+    Renewal(Record, String),
 }
 
 impl Item {
@@ -45,6 +49,7 @@ impl Item {
             Item::Overdue(a, _) => text(a, "customer_id"),
             Item::Quiet(q) => id(&q.customer),
             Item::Birthday(b) => text(&b.contact, "customer_id"),
+            Item::Renewal(c, _) => text(c, "customer_id"),
         }
     }
 }
@@ -90,6 +95,9 @@ impl RemindersView {
             Item::Birthday(_) => {
                 return ctx.flash("A birthday is a date, not a task: Enter opens the customer, c logs a call");
             }
+            Item::Renewal(..) => {
+                return ctx.flash("A renewal is done by a new contract: Enter opens this one");
+            }
         };
         ctx.write(r, "Done");
     }
@@ -101,6 +109,9 @@ impl RemindersView {
             Some(Item::Quiet(q)) => Purpose::PlanFollowUp(id(&q.customer).to_string()),
             Some(Item::Birthday(_)) => {
                 return ctx.flash("A birthday does not move");
+            }
+            Some(Item::Renewal(..)) => {
+                return ctx.flash("A contract's end moves on the contract: Enter opens it");
             }
             None => return,
         };
@@ -196,6 +207,7 @@ impl Screen for RemindersView {
             .map(|a| Item::Overdue(a.clone(), name(a)))
             .chain(r.quiet.iter().cloned().map(Item::Quiet))
             .chain(r.birthdays.iter().cloned().map(Item::Birthday))
+            .chain(r.renewals.iter().map(|c| Item::Renewal(c.clone(), name(c))))
             .collect();
         self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
     }
@@ -206,6 +218,14 @@ impl Screen for RemindersView {
             return;
         }
         match action {
+            Action::Open if matches!(self.chosen(), Some(Item::Renewal(..))) => {
+                if let Some(Item::Renewal(c, _)) = self.chosen() {
+                    ctx.go(Place::Record {
+                        entity: Entity::Contracts,
+                        id: id(c).to_string(),
+                    });
+                }
+            }
             Action::Open => {
                 if let Some(item) = self.chosen() {
                     let id = item.customer_id().to_string();
@@ -238,10 +258,14 @@ impl Screen for RemindersView {
         let theme = view.theme;
         let count = |f: fn(&Item) -> bool| self.items.iter().filter(|i| f(i)).count();
         let title = format!(
-            "Reminders · {} overdue · {} not contacted · {} birthdays",
+            "Reminders · {} overdue · {} not contacted · {} birthdays{}",
             count(|i| matches!(i, Item::Overdue(..))),
             count(|i| matches!(i, Item::Quiet(_))),
             count(|i| matches!(i, Item::Birthday(_))),
+            match count(|i| matches!(i, Item::Renewal(..))) {
+                0 => String::new(),
+                n => format!(" · {n} to renew"),
+            },
         );
         let inner = draw::panel(buf, area, &title, theme, true);
         if inner.height == 0 {
@@ -300,6 +324,12 @@ impl Screen for RemindersView {
                     Role::Accent,
                     format!("{}  {}", text(&b.contact, "name"), b.customer_name),
                     b.date.format("%m-%d").to_string(),
+                ),
+                Item::Renewal(c, customer) => (
+                    "renewal",
+                    Role::Warn,
+                    format!("{} {}  {customer}", text(c, "number"), text(c, "name")),
+                    format!("ends {}", text(c, "ends_on")),
                 ),
             };
             let style = |r: Role| crate::tui::panes::cell_style(theme, r, selected);
