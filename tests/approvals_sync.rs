@@ -43,8 +43,10 @@ async fn a_contract_submitted_offline_is_approved_from_the_managers_inbox() {
     let contract = ra
         .create(
             Entity::Contracts,
-            obj(json!({"name": "WMS 实施合同", "customer_id": customer.id, "amount": 8_800_000,
-                       "payment_terms": "30% 预付", "ends_on": "2027-06-30"})),
+            obj(
+                json!({"name": "WMS 实施合同", "customer_id": customer.id, "amount": 8_800_000,
+                       "payment_terms": "30% 预付", "ends_on": "2027-06-30"}),
+            ),
         )
         .unwrap();
     ra.create(

@@ -7,10 +7,12 @@ mod support;
 
 use chrono::{DateTime, Utc};
 use crm::tui::TuiOptions;
-use crm_server::schema::Entity;
 use crm::tui::data::Record;
+use crm_server::schema::Entity;
 use serde_json::{Value, json};
-use support::{Fixture, apply_records, app_over, fixture_id, press, screen, server_record, type_text};
+use support::{
+    Fixture, app_over, apply_records, fixture_id, press, screen, server_record, type_text,
+};
 
 const WANG: &str = "00000002-0000-7000-8000-000000000002";
 const LI: &str = "00000002-0000-7000-8000-000000000003";
@@ -122,7 +124,11 @@ fn r_rejects_only_with_a_reason() {
     assert_eq!(written.record_id, "0000000d-0000-7000-8000-000000000002");
     assert_eq!(written.fields["status"], "rejected");
     assert_eq!(written.fields["comment"], "付款条件太松");
-    assert!(screen(&app).contains("Rejected K-000002"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Rejected K-000002"),
+        "{}",
+        screen(&app)
+    );
 }
 
 #[test]
@@ -146,11 +152,17 @@ fn the_sales_screen_has_sections_and_filters_each() {
     press(&mut app, "<Enter>");
     let shown = screen(&app);
     assert!(shown.contains("[Quotes"), "{shown}");
-    assert!(shown.contains("To approve"), "a manager's has the inbox: {shown}");
+    assert!(
+        shown.contains("To approve"),
+        "a manager's has the inbox: {shown}"
+    );
     press(&mut app, "l");
     let shown = screen(&app);
     assert!(shown.contains("[Contracts"), "{shown}");
-    assert!(shown.contains("年度维保合同") && shown.contains("大额采购合同"), "{shown}");
+    assert!(
+        shown.contains("年度维保合同") && shown.contains("大额采购合同"),
+        "{shown}"
+    );
     press(&mut app, "/");
     type_text(&mut app, "框架");
     let shown = screen(&app);
@@ -159,7 +171,11 @@ fn the_sales_screen_has_sections_and_filters_each() {
     press(&mut app, "<Esc>");
     // `a` outside the approvals section says where approvals are decided.
     press(&mut app, "a");
-    assert!(screen(&app).contains("Decide in To approve"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Decide in To approve"),
+        "{}",
+        screen(&app)
+    );
     press(&mut app, "h");
     assert!(screen(&app).contains("[Quotes"), "{}", screen(&app));
     // Round the other way: the inbox is the last section.
@@ -199,7 +215,10 @@ fn the_customers_360_shows_its_contracts_and_licences() {
     // The licences come after the contracts: G is the last.
     press(&mut app, "h G <Enter>");
     let shown = screen(&app);
-    assert!(shown.contains("licence_number"), "the licence's view: {shown}");
+    assert!(
+        shown.contains("licence_number"),
+        "the licence's view: {shown}"
+    );
     assert!(shown.contains("LIC-2026-000042"), "{shown}");
 }
 
@@ -241,5 +260,8 @@ fn an_approved_contract_ending_soon_is_a_reminder_to_renew() {
     assert!(shown.contains("1 to renew"), "{shown}");
     assert!(shown.contains("K-000011"), "{shown}");
     assert!(shown.contains("ends 2026-12-10"), "{shown}");
-    assert!(!shown.contains("K-000012") && !shown.contains("K-000013"), "{shown}");
+    assert!(
+        !shown.contains("K-000012") && !shown.contains("K-000013"),
+        "{shown}"
+    );
 }

@@ -201,7 +201,12 @@ pub fn read_set(
         Entity::Approvals => {
             set.extend(parent(record, "contract_id", Entity::Contracts, lookup));
             set.extend(parent(record, "quote_id", Entity::Quotes, lookup));
-            set.extend(parent(record, "expense_claim_id", Entity::ExpenseClaims, lookup));
+            set.extend(parent(
+                record,
+                "expense_claim_id",
+                Entity::ExpenseClaims,
+                lookup,
+            ));
             set.remove(AGENT);
             for person in ["submitted_by", "approver_id"] {
                 if let Some(id) = text(record, person) {

@@ -42,10 +42,7 @@ fn contract(client: &Client, customer: &str, amount: i64) -> Value {
 }
 
 fn submit(client: &Client, link: &str, id: &str) -> (u16, Value) {
-    client.post(
-        "/approvals",
-        json!({link: id, "note": "please approve"}),
-    )
+    client.post("/approvals", json!({link: id, "note": "please approve"}))
 }
 
 fn actions(trail: &Value) -> Vec<String> {
@@ -71,10 +68,7 @@ fn a_contract_goes_to_the_owners_manager_is_locked_while_pending_and_every_step_
     assert_eq!(k["status"], "draft");
     // The status is the approval's, never sent.
     let path = format!("/contracts/{id}");
-    assert_eq!(
-        w.alice.patch(&path, json!({"status": "approved"})).0,
-        422
-    );
+    assert_eq!(w.alice.patch(&path, json!({"status": "approved"})).0, 422);
 
     let (status, approval) = submit(&w.alice, "contract_id", &id);
     assert_eq!(status, 201, "{approval}");
@@ -117,7 +111,10 @@ fn a_contract_goes_to_the_owners_manager_is_locked_while_pending_and_every_step_
     // A decision changes nothing else of the approval.
     assert_eq!(
         w.manager
-            .patch(&approval_path, json!({"status": "approved", "note": "mine"}))
+            .patch(
+                &approval_path,
+                json!({"status": "approved", "note": "mine"})
+            )
             .0,
         422
     );
@@ -134,7 +131,10 @@ fn a_contract_goes_to_the_owners_manager_is_locked_while_pending_and_every_step_
     assert_eq!(w.alice.patch(&path, json!({"amount": 1})).0, 409);
     assert_eq!(
         w.manager
-            .patch(&approval_path, json!({"status": "rejected", "comment": "no"}))
+            .patch(
+                &approval_path,
+                json!({"status": "rejected", "comment": "no"})
+            )
             .0,
         409
     );
@@ -233,9 +233,7 @@ fn above_the_admins_amount_an_admin_approves_and_rejections_say_why() {
     // The manager may not decide what went to an admin.
     let big_path = format!("/approvals/{}", id_of(&a_big));
     assert_eq!(
-        w.manager
-            .patch(&big_path, json!({"status": "approved"}))
-            .0,
+        w.manager.patch(&big_path, json!({"status": "approved"})).0,
         403
     );
     // A rejection needs a comment; the rejected contract is corrected and submitted again.
@@ -271,9 +269,7 @@ fn above_the_admins_amount_an_admin_approves_and_rejections_say_why() {
         403
     );
     assert_eq!(
-        w.alice
-            .patch(&again_path, json!({"status": "withdrawn"}))
-            .0,
+        w.alice.patch(&again_path, json!({"status": "withdrawn"})).0,
         200
     );
     let (_, k) = w.alice.get(&contract_path);
@@ -306,9 +302,7 @@ fn an_over_limit_quote_is_sent_only_once_approved() {
     assert_eq!(approval["approver_id"], json!(w.manager.id()));
     // Locked while pending: no line edits, no send.
     assert_eq!(
-        w.alice
-            .patch(&line_path, json!({"discount_bp": 5_000}))
-            .0,
+        w.alice.patch(&line_path, json!({"discount_bp": 5_000})).0,
         409
     );
     assert_eq!(w.alice.patch(&path, json!({"subject": "x"})).0, 409);
@@ -321,18 +315,17 @@ fn an_over_limit_quote_is_sent_only_once_approved() {
             .0,
         403
     );
-    w.manager
-        .patch(&approval_path, json!({"status": "approved", "comment": "ok"}));
+    w.manager.patch(
+        &approval_path,
+        json!({"status": "approved", "comment": "ok"}),
+    );
     // Approved: a larger discount than approved is refused again; the approved one is sent.
     assert_eq!(
-        w.alice
-            .patch(&line_path, json!({"discount_bp": 2_500}))
-            .0,
+        w.alice.patch(&line_path, json!({"discount_bp": 2_500})).0,
         200
     );
     assert_eq!(w.alice.patch(&path, json!({"status": "sent"})).0, 403);
-    w.alice
-        .patch(&line_path, json!({"discount_bp": 2_000}));
+    w.alice.patch(&line_path, json!({"discount_bp": 2_000}));
     let (status, sent) = w.alice.patch(&path, json!({"status": "sent"}));
     assert_eq!(status, 200, "{sent}");
     assert_eq!(sent["status"], "sent");

@@ -79,7 +79,8 @@ pub fn command(entity: Entity) -> Command {
                 .help("create even when a customer with the same name, phone or email exists"),
         );
     }
-    let mut list = Command::new("list").about(format!("List {} from the local replica", entity.name()));
+    let mut list =
+        Command::new("list").about(format!("List {} from the local replica", entity.name()));
     if entity == Entity::Approvals {
         list = list.arg(
             Arg::new("waiting")
@@ -473,10 +474,12 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 }
             }
             if entity == Entity::Approvals && m.get_flag("waiting") {
-                let me = replica.user_id()?.ok_or_else(|| {
-                    CliError::Usage("sign in first: `crm login`".into())
-                })?;
-                query.filters.push(("approver_id".into(), Value::String(me)));
+                let me = replica
+                    .user_id()?
+                    .ok_or_else(|| CliError::Usage("sign in first: `crm login`".into()))?;
+                query
+                    .filters
+                    .push(("approver_id".into(), Value::String(me)));
                 query
                     .filters
                     .push(("status".into(), Value::String("pending".into())));

@@ -148,7 +148,11 @@ pub(super) const APPROVAL_SETTINGS: Descriptor = Descriptor {
     search: &[],
     form: &["kind", "admin_above"],
     columns: &["kind", "admin_above"],
-    ..describe("approval_settings", "approval setting", APPROVAL_SETTING_FIELDS)
+    ..describe(
+        "approval_settings",
+        "approval setting",
+        APPROVAL_SETTING_FIELDS,
+    )
 };
 
 pub(super) const APPROVALS: Descriptor = Descriptor {

@@ -117,11 +117,7 @@ impl Gen {
         if plan == 0 {
             return Ok(());
         }
-        let note = if c.zh {
-            "请审批"
-        } else {
-            "Please approve"
-        };
+        let note = if c.zh { "请审批" } else { "Please approve" };
         let body = json!({"contract_id": id, "note": note});
         let approval = service::create(tx, &owner, Entity::Approvals, &object(body), false)?;
         decide(self, tx, &approval.record, plan, c.zh)

@@ -870,4 +870,3 @@ fn seeded_approvals_show_every_state_and_wait_for_someone_else() {
     assert!(!all(db.as_ref(), &admin, Entity::ExpenseClaims).is_empty());
     assert!(!all(db.as_ref(), &admin, Entity::Licences).is_empty());
 }
-

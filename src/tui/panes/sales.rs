@@ -195,7 +195,11 @@ impl SalesView {
             .chosen_approval()
             .cloned()
             .ok_or("choose an approval first")?;
-        let me = ctx.me.id.clone().ok_or("sync first: who you are is not known yet")?;
+        let me = ctx
+            .me
+            .id
+            .clone()
+            .ok_or("sync first: who you are is not known yet")?;
         approvals::decide(
             text(&approval, "status"),
             to,

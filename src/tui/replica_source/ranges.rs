@@ -215,7 +215,10 @@ impl ReplicaSource {
             .into_iter()
             .filter_map(|c| reminders::renewal_due(&c, today).map(|ends| (ends, c)))
             .collect();
-        renewals.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| text(&a.1, "number").cmp(text(&b.1, "number"))));
+        renewals.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| text(&a.1, "number").cmp(text(&b.1, "number")))
+        });
         let renewals: Vec<Record> = renewals.into_iter().map(|(_, c)| c).collect();
         let mut customer_names = BTreeMap::new();
         for a in overdue.iter().chain(&renewals) {
