@@ -691,13 +691,20 @@ fn crm_approvals_lists_what_waits_and_approves_it() {
         "add",
         "--name",
         "年度维保合同",
-        "--customer-id",
+        "--customer",
         &customer,
         "--amount",
         "12500",
     ]));
     ok(&li.run(&["sync"]));
-    ok(&li.run(&["approvals", "add", "--contract-id", "K-000001", "--note", "请审批"]));
+    ok(&li.run(&[
+        "approvals",
+        "add",
+        "--contract",
+        "K-000001",
+        "--note",
+        "请审批",
+    ]));
     ok(&li.run(&["sync"]));
     // Nothing waits for li.
     let mine = ok(&li.run(&["approvals", "list", "--waiting", "--format", "json"]));
@@ -713,11 +720,18 @@ fn crm_approvals_lists_what_waits_and_approves_it() {
     // A rejection needs a reason: the command says so before anything is written.
     let refused = wang.run(&["approvals", "reject", &id]);
     assert!(!refused.status.success());
-    assert!(text(&refused.stderr).contains("--comment"), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("--comment"),
+        "{}",
+        text(&refused.stderr)
+    );
     ok(&wang.run(&["approvals", "approve", &id, "--comment", "同意"]));
     ok(&wang.run(&["sync"]));
     let contract = &server.all(Entity::Contracts)[0];
     assert_eq!(contract["status"], "approved");
     let waiting = ok(&wang.run(&["approvals", "list", "--waiting", "--format", "json"]));
-    assert_eq!(serde_json::from_str::<Vec<Value>>(&waiting).unwrap().len(), 0);
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&waiting).unwrap().len(),
+        0
+    );
 }

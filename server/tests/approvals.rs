@@ -181,7 +181,7 @@ fn an_approver_cannot_approve_their_own_submission() {
     // A manager's own claim goes to an admin; the manager may not approve it either.
     let claim = id_of(&w.manager.create(
         "/expense_claims",
-        json!({"subject": "出差", "spent_on": "2026-03-02", "amount": 88_00, "category": "travel"}),
+        json!({"subject": "出差", "spent_on": "2026-03-02", "amount": 8_800, "category": "travel"}),
     ));
     let (_, approval) = submit(&w.manager, "expense_claim_id", &claim);
     assert_eq!(approval["approver_id"], json!(w.admin.id()));
@@ -346,7 +346,7 @@ fn expense_claims_and_approvals_are_seen_only_by_the_claimant_their_managers_and
     let w = world();
     let claim = id_of(&w.alice.create(
         "/expense_claims",
-        json!({"subject": "客户晚宴", "spent_on": "2026-03-01", "amount": 1_234_56,
+        json!({"subject": "客户晚宴", "spent_on": "2026-03-01", "amount": 123_456,
                "category": "entertainment", "receipt_note": "发票 No. 123"}),
     ));
     let path = format!("/expense_claims/{claim}");
