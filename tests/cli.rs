@@ -671,3 +671,67 @@ fn conflicts_list_names_who_changed_the_record_on_the_server_and_when() {
         "{shown}"
     );
 }
+
+#[test]
+fn crm_approvals_lists_what_waits_and_approves_it() {
+    let server = TestServer::start();
+    let east = server.add_team("east");
+    server.add_user("li", "sales", Some(&east));
+    server.add_user("wang", "manager", Some(&east));
+    let li = Client::new();
+    ok(&li.login(&server, "li"));
+    ok(&li.run(&["customers", "add", "--name", "华为技术有限公司"]));
+    ok(&li.run(&["sync"]));
+    let customer = server.all(Entity::Customers)[0]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(&li.run(&[
+        "contracts",
+        "add",
+        "--name",
+        "年度维保合同",
+        "--customer",
+        &customer,
+        "--amount",
+        "12500",
+    ]));
+    ok(&li.run(&["sync"]));
+    ok(&li.run(&[
+        "approvals",
+        "add",
+        "--contract",
+        "K-000001",
+        "--note",
+        "请审批",
+    ]));
+    ok(&li.run(&["sync"]));
+    // Nothing waits for li.
+    let mine = ok(&li.run(&["approvals", "list", "--waiting", "--format", "json"]));
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&mine).unwrap().len(), 0);
+
+    let wang = Client::new();
+    ok(&wang.login(&server, "wang"));
+    let waiting = ok(&wang.run(&["approvals", "list", "--waiting", "--format", "json"]));
+    let items: Vec<Value> = serde_json::from_str(&waiting).expect("json");
+    assert_eq!(items.len(), 1, "{waiting}");
+    assert!(items[0]["subject"].as_str().unwrap().contains("K-000001"));
+    let id = items[0]["id"].as_str().unwrap().to_string();
+    // A rejection needs a reason: the command says so before anything is written.
+    let refused = wang.run(&["approvals", "reject", &id]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("--comment"),
+        "{}",
+        text(&refused.stderr)
+    );
+    ok(&wang.run(&["approvals", "approve", &id, "--comment", "同意"]));
+    ok(&wang.run(&["sync"]));
+    let contract = &server.all(Entity::Contracts)[0];
+    assert_eq!(contract["status"], "approved");
+    let waiting = ok(&wang.run(&["approvals", "list", "--waiting", "--format", "json"]));
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&waiting).unwrap().len(),
+        0
+    );
+}

@@ -161,7 +161,8 @@ pub fn read_set(
         | Entity::DiscountLimits
         | Entity::Warehouses
         | Entity::StockLevels
-        | Entity::StockMovements => {
+        | Entity::StockMovements
+        | Entity::ApprovalSettings => {
             set.insert(ALL.to_string());
         }
         // What a customer bought and owes: their people, the call centre on the phone with
@@ -204,6 +205,38 @@ pub fn read_set(
         }
         Entity::QuoteLines => {
             set = parent(record, "quote_id", Entity::Quotes, lookup);
+        }
+        // As quotes: the customer's people and the owner, not the call centre.
+        Entity::Contracts => {
+            set = parent(record, "customer_id", Entity::Customers, lookup);
+            set.remove(AGENT);
+            set.extend(owner_principals(record, "owner_id", lookup));
+        }
+        // A claim is the claimant's and their team's (its managers approve it), not the
+        // customer's people's.
+        Entity::ExpenseClaims => {
+            set.extend(owner_principals(record, "owner_id", lookup));
+        }
+        // Who sees the record it is for, its submitter and its approver.
+        Entity::Approvals => {
+            set.extend(parent(record, "contract_id", Entity::Contracts, lookup));
+            set.extend(parent(record, "quote_id", Entity::Quotes, lookup));
+            set.extend(parent(
+                record,
+                "expense_claim_id",
+                Entity::ExpenseClaims,
+                lookup,
+            ));
+            set.remove(AGENT);
+            for person in ["submitted_by", "approver_id"] {
+                if let Some(id) = text(record, person) {
+                    set.insert(user_principal(id));
+                }
+            }
+        }
+        // Support needs a customer's licence numbers, so the call centre sees them.
+        Entity::Licences => {
+            set = parent(record, "customer_id", Entity::Customers, lookup);
         }
         Entity::Customers => {
             set.extend(owner_principals(record, "owner_id", lookup));
@@ -265,7 +298,11 @@ pub fn write_set(
 ) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     match entity {
-        Entity::Teams | Entity::Users | Entity::LevelSettings | Entity::DiscountLimits => {}
+        Entity::Teams
+        | Entity::Users
+        | Entity::LevelSettings
+        | Entity::DiscountLimits
+        | Entity::ApprovalSettings => {}
         Entity::Stages
         | Entity::Products
         | Entity::ProductCosts
@@ -287,8 +324,21 @@ pub fn write_set(
         | Entity::OrderLines
         | Entity::PaymentPlans
         | Entity::Instalments
-        | Entity::Payments => {
+        | Entity::Payments
+        | Entity::Contracts
+        | Entity::ExpenseClaims => {
             set = writers_of(&read_set(entity, record, lookup));
+        }
+        Entity::Licences => {
+            set = writers_of(&parent(record, "customer_id", Entity::Customers, lookup));
+        }
+        // Its submitter (to withdraw) and its approver (to decide); the service says which.
+        Entity::Approvals => {
+            for person in ["submitted_by", "approver_id"] {
+                if let Some(id) = text(record, person) {
+                    set.insert(user_principal(id));
+                }
+            }
         }
         // Shared knowledge, curated: managers, and whoever wrote the entry.
         Entity::Competitors | Entity::CompetitorProducts => {
@@ -363,7 +413,39 @@ pub fn may_hold_from(
     };
     role_may_write(actor.role, entity).map_err(Denied::Forbidden)?;
     match entity {
-        Entity::Teams | Entity::Users | Entity::Stages | Entity::LevelSettings => Ok(()),
+        Entity::Teams
+        | Entity::Users
+        | Entity::Stages
+        | Entity::LevelSettings
+        | Entity::ApprovalSettings => Ok(()),
+        Entity::Contracts => {
+            need_read("customer_id", Entity::Customers)?;
+            need_read("opportunity_id", Entity::Opportunities)?;
+            need_read("quote_id", Entity::Quotes)
+        }
+        Entity::ExpenseClaims => {
+            need_read("customer_id", Entity::Customers)?;
+            need_read("opportunity_id", Entity::Opportunities)
+        }
+        Entity::Approvals => {
+            need_read("contract_id", Entity::Contracts)?;
+            need_read("quote_id", Entity::Quotes)?;
+            need_read("expense_claim_id", Entity::ExpenseClaims)
+        }
+        Entity::Licences => {
+            need_read("customer_id", Entity::Customers)?;
+            need_read("product_id", Entity::Products)?;
+            need_read("contract_id", Entity::Contracts)?;
+            let customer = parent(record, "customer_id", Entity::Customers, lookup);
+            if actor.holds_any(&writers_of(&customer)) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "you may not change this customer's licences; ask its owner or a manager"
+                        .into(),
+                ))
+            }
+        }
         Entity::Customers => may_share(actor, old, record),
         Entity::Contacts => {
             need_read("customer_id", Entity::Customers)?;
@@ -510,8 +592,11 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         return Ok(());
     }
     match entity {
-        Entity::Teams | Entity::Users | Entity::LevelSettings => {
+        Entity::Teams | Entity::Users | Entity::LevelSettings | Entity::ApprovalSettings => {
             Err(format!("only an admin may change {}", entity.name()))
+        }
+        Entity::Contracts | Entity::Licences if role == Role::Agent => {
+            Err("call-centre agents read licences but do not write contracts or licences".into())
         }
         Entity::Stages if role != Role::Manager => {
             Err("only a manager or admin may change pipeline stages".into())

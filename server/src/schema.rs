@@ -4,10 +4,16 @@
 
 use serde::{Deserialize, Serialize};
 
+mod approvals;
 mod competition;
 mod orders;
 mod sales;
 
+pub use approvals::{
+    APPROVAL_KINDS, APPROVAL_STATUSES, CONTRACT_FORMATS, CONTRACT_TYPES, EXPENSE_CATEGORIES,
+    SUBJECT_STATUSES,
+};
+use approvals::{APPROVAL_SETTINGS, APPROVALS, CONTRACTS, EXPENSE_CLAIMS, LICENCES};
 pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
@@ -53,10 +59,16 @@ pub enum Entity {
     PaymentPlans,
     Instalments,
     Payments,
+    /// The amount above which an approval of a kind goes to an admin.
+    ApprovalSettings,
+    Contracts,
+    ExpenseClaims,
+    Approvals,
+    Licences,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 28] = [
+    pub const ALL: [Entity; 33] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -85,6 +97,11 @@ impl Entity {
         Entity::PaymentPlans,
         Entity::Instalments,
         Entity::Payments,
+        Entity::ApprovalSettings,
+        Entity::Contracts,
+        Entity::ExpenseClaims,
+        Entity::Approvals,
+        Entity::Licences,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -118,6 +135,11 @@ impl Entity {
             Entity::PaymentPlans => &PAYMENT_PLANS,
             Entity::Instalments => &INSTALMENTS,
             Entity::Payments => &PAYMENTS,
+            Entity::ApprovalSettings => &APPROVAL_SETTINGS,
+            Entity::Contracts => &CONTRACTS,
+            Entity::ExpenseClaims => &EXPENSE_CLAIMS,
+            Entity::Approvals => &APPROVALS,
+            Entity::Licences => &LICENCES,
         }
     }
 
@@ -868,6 +890,8 @@ mod tests {
                 (Entity::Orders, "customer_id"),
                 (Entity::PaymentPlans, "customer_id"),
                 (Entity::Payments, "customer_id"),
+                (Entity::Contracts, "customer_id"),
+                (Entity::Licences, "customer_id"),
             ]
         );
         assert_eq!(
@@ -880,6 +904,8 @@ mod tests {
                 (Entity::Quotes, "owner_id"),
                 (Entity::Orders, "owner_id"),
                 (Entity::PaymentPlans, "owner_id"),
+                (Entity::Contracts, "owner_id"),
+                (Entity::ExpenseClaims, "owner_id"),
             ]
         );
         assert_eq!(
@@ -890,7 +916,17 @@ mod tests {
                 (Entity::OpportunityLines, "opportunity_id"),
             ]
         );
-        assert_eq!(of(Entity::Quotes), vec![(Entity::QuoteLines, "quote_id")]);
+        assert_eq!(
+            of(Entity::Quotes),
+            vec![
+                (Entity::QuoteLines, "quote_id"),
+                (Entity::Approvals, "quote_id")
+            ]
+        );
+        assert_eq!(
+            of(Entity::Contracts),
+            vec![(Entity::Approvals, "contract_id")]
+        );
         assert_eq!(of(Entity::Orders), vec![(Entity::OrderLines, "order_id")]);
         assert_eq!(
             of(Entity::PaymentPlans),

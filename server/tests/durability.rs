@@ -67,6 +67,12 @@ fn populate(admin: &Client, server: &TestServer) {
         json!({"name": "pilot", "position": 15, "probability": 20}),
     );
     admin.create("/level_settings", json!({"level": "B", "quiet_days": 10}));
+    // Another admin, whom the admin's own submissions go to.
+    server.add_user("root2", "admin", None);
+    admin.create(
+        "/approval_settings",
+        json!({"kind": "contract", "admin_above": 1_000_000}),
+    );
     for i in 0..20 {
         let competitor = id_of(&admin.create(
             "/competitors",
@@ -134,6 +140,25 @@ fn populate(admin: &Client, server: &TestServer) {
         admin.create(
             "/payments",
             json!({"instalment_id": instalment, "amount": 400, "received_on": "2026-02-03"}),
+        );
+        let contract = id_of(&admin.create(
+            "/contracts",
+            json!({"name": format!("Contract {i}"), "customer_id": customer, "amount": i * 100,
+                   "ends_on": "2027-01-31"}),
+        ));
+        admin.create(
+            "/approvals",
+            json!({"contract_id": contract, "note": "please"}),
+        );
+        admin.create(
+            "/expense_claims",
+            json!({"subject": format!("Taxi {i}"), "spent_on": "2026-02-01", "amount": 3_500,
+                   "category": "transport", "customer_id": customer}),
+        );
+        admin.create(
+            "/licences",
+            json!({"licence_number": format!("LIC-{i}"), "customer_id": customer,
+                   "product_id": sold, "starts_on": "2026-01-01"}),
         );
         admin.create(
             "/activities",

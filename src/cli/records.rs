@@ -14,7 +14,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 24] = [
+pub const ENTITIES: [Entity; 29] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -40,6 +40,14 @@ pub const ENTITIES: [Entity; 24] = [
     Entity::PaymentPlans,
     Entity::Instalments,
     Entity::Payments,
+    Entity::Contracts,
+    Entity::ExpenseClaims,
+    Entity::Licences,
+    // `crm approvals list --waiting`, `approve KEY`, `reject KEY --comment`; submitting is
+    // `crm approvals add --contract K-000123`.
+    Entity::Approvals,
+    // Admins set the amount above which an admin approves: `crm approval_settings add …`.
+    Entity::ApprovalSettings,
 ];
 
 fn format_arg() -> Arg {
@@ -58,6 +66,9 @@ fn key_help(entity: Entity) -> &'static str {
         Entity::Quotes => "the quote's number (Q-000123, its newest revision) or id",
         Entity::Orders => "the order's number (O-000123) or id",
         Entity::Warehouses => "the warehouse's code or id",
+        Entity::Contracts => "the contract's number (K-000123) or id",
+        Entity::Licences => "the licence number or id",
+        Entity::ApprovalSettings => "the kind (contract, discount, expense) or the setting's id",
         _ => "the record's id",
     }
 }
@@ -78,12 +89,21 @@ pub fn command(entity: Entity) -> Command {
                 .help("create even when a customer with the same name, phone or email exists"),
         );
     }
-    Command::new(entity.name())
+    let mut list =
+        Command::new("list").about(format!("List {} from the local replica", entity.name()));
+    if entity == Entity::Approvals {
+        list = list.arg(
+            Arg::new("waiting")
+                .long("waiting")
+                .action(ArgAction::SetTrue)
+                .help("only those waiting for your decision (your inbox)"),
+        );
+    }
+    let mut command = Command::new(entity.name())
         .about(format!("List, show, add, edit or delete {}", entity.name()))
         .subcommand_required(true)
         .subcommand(
-            Command::new("list")
-                .about(format!("List {} from the local replica", entity.name()))
+            list
                 .arg(
                     Arg::new("search")
                         .long("search")
@@ -138,7 +158,33 @@ pub fn command(entity: Entity) -> Command {
                         .required(true)
                         .help("yes, delete it"),
                 ),
-        )
+        );
+    if entity == Entity::Approvals {
+        let decide = |name: &'static str, about: &'static str, comment_required: bool| {
+            Command::new(name)
+                .about(about)
+                .arg(Arg::new("key").required(true).help("the approval's id"))
+                .arg(
+                    Arg::new("comment")
+                        .long("comment")
+                        .short('m')
+                        .required(comment_required)
+                        .help("your reasons, kept with the decision"),
+                )
+        };
+        command = command
+            .subcommand(decide(
+                "approve",
+                "Approve what waits for you (never your own submission)",
+                false,
+            ))
+            .subcommand(decide(
+                "reject",
+                "Reject what waits for you, saying why",
+                true,
+            ));
+    }
+    command
 }
 
 pub fn export_command() -> Command {
@@ -199,6 +245,13 @@ impl Names<'_> {
                 self.0.list(Entity::Quotes, &query)?.into_iter().next()
             }
             Entity::Products if !is_uuid(key) => self.find_one(Entity::Products, "code", key)?,
+            Entity::Contracts if !is_uuid(key) => {
+                self.find_one(entity, "number", &key.to_uppercase())?
+            }
+            Entity::Licences if !is_uuid(key) => self.find_one(entity, "licence_number", key)?,
+            Entity::ApprovalSettings if !is_uuid(key) => {
+                self.find_one(entity, "kind", &key.to_lowercase())?
+            }
             Entity::DiscountLimits if !is_uuid(key) => {
                 self.find_one(Entity::DiscountLimits, "role", key)?
             }
@@ -235,9 +288,11 @@ impl Names<'_> {
             Ok(Some(r)) => match entity {
                 Entity::Users => r.text("username"),
                 Entity::Customers => r.text("code"),
-                Entity::Tickets | Entity::Quotes | Entity::Orders => r.text("number"),
+                Entity::Tickets | Entity::Quotes | Entity::Orders | Entity::Contracts => r.text("number"),
                 Entity::Products | Entity::Warehouses => r.text("code"),
                 Entity::Instalments => r.text("due_date"),
+                Entity::Licences => r.text("licence_number"),
+                Entity::ExpenseClaims | Entity::Approvals => r.text("subject"),
                 _ => r.text("name"),
             }
             .unwrap_or(id)
@@ -430,6 +485,17 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                     query.filters.push((field.name.to_string(), value));
                 }
             }
+            if entity == Entity::Approvals && m.get_flag("waiting") {
+                let me = replica
+                    .user_id()?
+                    .ok_or_else(|| CliError::Usage("sign in first: `crm login`".into()))?;
+                query
+                    .filters
+                    .push(("approver_id".into(), Value::String(me)));
+                query
+                    .filters
+                    .push(("status".into(), Value::String("pending".into())));
+            }
             if let Some(sort) = m.get_one::<String>("sort") {
                 query.descending = sort.starts_with('-');
                 query.sort = Some(sort.trim_start_matches('-').to_string());
@@ -503,6 +569,26 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
             let record = names.record(entity, key)?;
             replica.delete(entity, &record.id)?;
             ctx.after_write(&replica, &format!("deleted {} {key}", entity.noun()))
+        }
+        Some((decision @ ("approve" | "reject"), m)) => {
+            let key = m
+                .get_one::<String>("key")
+                .map(String::as_str)
+                .unwrap_or_default();
+            let record = names.record(entity, key)?;
+            let status = if decision == "approve" {
+                "approved"
+            } else {
+                "rejected"
+            };
+            let mut changes = Map::new();
+            changes.insert("status".into(), Value::String(status.into()));
+            if let Some(comment) = m.get_one::<String>("comment") {
+                changes.insert("comment".into(), Value::String(comment.clone()));
+            }
+            replica.update(entity, &record.id, changes)?;
+            let what = record.text("subject").unwrap_or(key).to_string();
+            ctx.after_write(&replica, &format!("{status} {what}"))
         }
         _ => Err(CliError::Usage(
             "say what to do: list, show, add, edit or delete".into(),

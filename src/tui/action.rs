@@ -137,6 +137,14 @@ pub enum Action {
     LogCall,
     /// Open the reminders list.
     Reminders,
+    /// Open the approvals inbox.
+    Approvals,
+    /// Open the Sales screen.
+    Sales,
+    /// Approve the chosen approval.
+    Approve,
+    /// Reject the chosen approval (asks why).
+    Reject,
     /// The 360°: log a visit or a meeting held now, in a short form.
     LogVisit,
     LogMeeting,
@@ -237,6 +245,10 @@ impl Action {
             "clear_filter" => Action::ClearFilter,
             "log_call" => Action::LogCall,
             "reminders" => Action::Reminders,
+            "approvals" => Action::Approvals,
+            "sales" => Action::Sales,
+            "approve" => Action::Approve,
+            "reject" => Action::Reject,
             "log_visit" => Action::LogVisit,
             "log_meeting" => Action::LogMeeting,
             "edit_customer" => Action::EditCustomer,

@@ -90,6 +90,8 @@ pub struct App {
     pub me: Me,
     pub people: People,
     pub status: SourceStatus,
+    /// Approvals waiting for this user's decision (the status bar's "2 to approve").
+    pub to_approve: usize,
     /// Why the server refused a write, by record id (rows marked ⚠).
     pub refusals: HashMap<String, String>,
     /// What the sync engine last said, over what the source guesses.
@@ -190,6 +192,7 @@ impl App {
             online: status.online,
             synced_at: None,
             status,
+            to_approve: 0,
             refusals,
             flash: None,
             customers: CustomersPane::default(),
@@ -203,6 +206,7 @@ impl App {
             generation: 1,
             effects: Vec::new(),
         };
+        app.count_inbox();
         app.show(app.pane);
         if let Some(phone) = options.pop.as_deref().filter(|p| !p.trim().is_empty()) {
             app.show(Pane::Customers);
@@ -510,6 +514,13 @@ impl App {
         std::mem::take(&mut self.effects)
     }
 
+    /// The Sales screen or the approvals inbox, over the funnel, read afresh.
+    pub fn open_sales(&mut self, place: Place) {
+        self.history.back_to(Pane::Funnel, 0);
+        self.history.open(Pane::Funnel, place);
+        self.show(Pane::Funnel);
+    }
+
     /// The reminders list, over the calendar, read afresh (`R` again reads them again).
     pub fn open_reminders(&mut self) {
         self.history.back_to(Pane::Calendar, 0);
@@ -650,7 +661,27 @@ impl App {
             self.people = People::new(users);
             self.find_me();
         }
+        self.count_inbox();
         self.generation += 1;
+    }
+
+    /// The approvals waiting for this user. Read here, as the status is: a count over the
+    /// approvals' (approver, status) index, which reads only this user's pending rows, tens and
+    /// not a table's million.
+    fn count_inbox(&mut self) {
+        let Some(me) = self.me.id.as_deref() else {
+            return;
+        };
+        let query = super::data::CountQuery::Records(
+            Entity::Approvals,
+            super::data::RecordQuery {
+                filters: super::panes::sales::inbox_filters(me),
+                ..Default::default()
+            },
+        );
+        if let Ok(n) = self.source.count(&query) {
+            self.to_approve = n;
+        }
     }
 
     /// Acts on what screens asked for, then brings the screen in view up to date.
@@ -720,6 +751,8 @@ impl App {
             Action::Conflicts => self.open_conflicts(),
             Action::Undo => self.undo(),
             Action::Reminders => self.open_reminders(),
+            Action::Sales => self.open_sales(Place::Sales(self.me.role)),
+            Action::Approvals => self.open_sales(Place::Approvals),
             Action::Outbox => self.process(vec![Msg::Go(Place::Outbox)]),
             other => {
                 if let Some((capability, entity)) = self.needs(&other)

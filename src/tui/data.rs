@@ -217,8 +217,11 @@ pub struct Reminders {
     /// Activities whose due time has passed and that are not done.
     pub overdue: Vec<Record>,
     pub quiet: Vec<QuietCustomer>,
-    /// The names of the overdue follow-ups' and instalments' customers, by id (read with them,
-    /// off the UI thread).
+    /// Approved contracts within their renewal days of ending (`rules::reminders::renewal_due`),
+    /// soonest first.
+    pub renewals: Vec<Record>,
+    /// The names of the overdue follow-ups', instalments' and renewals' customers, by id (read with
+    /// them, off the UI thread).
     pub customer_names: std::collections::BTreeMap<String, String>,
     /// The owner's instalments past their due date and not paid (`rules::payments`), the
     /// longest overdue first.

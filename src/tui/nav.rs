@@ -9,6 +9,7 @@ use super::panes::outbox::OutboxView;
 use super::panes::record::RecordView;
 use super::panes::records::RecordList;
 use super::panes::reminders::RemindersView;
+use super::panes::sales::SalesView;
 use super::panes::ticket::TicketView;
 use super::screen::{Place, Screen};
 
@@ -22,6 +23,7 @@ pub enum Opened {
     Record(RecordView),
     Outbox(OutboxView),
     Reminders(RemindersView),
+    Sales(SalesView),
 }
 
 impl Opened {
@@ -36,6 +38,8 @@ impl Opened {
             }
             Place::Ticket(id) => Some(Opened::Ticket(TicketView::new(&id))),
             Place::Reminders => Some(Opened::Reminders(RemindersView::new())),
+            Place::Sales(role) => Some(Opened::Sales(SalesView::sales(role))),
+            Place::Approvals => Some(Opened::Sales(SalesView::approvals())),
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
             Place::Outbox => Some(Opened::Outbox(OutboxView::default())),
@@ -50,6 +54,7 @@ impl Opened {
             Opened::Record(s) => s,
             Opened::Outbox(s) => s,
             Opened::Reminders(s) => s,
+            Opened::Sales(s) => s,
         }
     }
 
@@ -61,6 +66,7 @@ impl Opened {
             Opened::Record(s) => s,
             Opened::Outbox(s) => s,
             Opened::Reminders(s) => s,
+            Opened::Sales(s) => s,
         }
     }
 }

@@ -42,6 +42,10 @@ pub enum Place {
     Ticket(String),
     /// The reminders list.
     Reminders,
+    /// The Sales screen, as this role sees it.
+    Sales(crm_server::access::Role),
+    /// The approvals waiting for this user.
+    Approvals,
     /// The generic list of an entity.
     List(Entity),
     /// The generic view of a record.

@@ -175,6 +175,12 @@ fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
         },
         Role::StatusBar,
     ));
+    if app.to_approve > 0 {
+        parts.push((
+            format!("{} to approve (g a) ", app.to_approve),
+            Role::Accent,
+        ));
+    }
     if app.status.pending > 0 {
         parts.push((format!("↑{} pending ", app.status.pending), Role::Warn));
     }

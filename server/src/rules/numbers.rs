@@ -15,6 +15,9 @@ pub const QUOTE_COUNTER: &str = "quote_number";
 /// The store counter order numbers are drawn from.
 pub const ORDER_COUNTER: &str = "order_number";
 
+/// The store counter contract numbers are drawn from.
+pub const CONTRACT_COUNTER: &str = "contract_number";
+
 /// The code of the `n`th customer: `C000123` (more digits past a million).
 pub fn customer_code(n: i64) -> String {
     Number::Customer(n).to_string()
@@ -35,6 +38,11 @@ pub fn order_number(n: i64) -> String {
     Number::Order(n).to_string()
 }
 
+/// The number of the `n`th contract: `K-000123`.
+pub fn contract_number(n: i64) -> String {
+    Number::Contract(n).to_string()
+}
+
 /// A human number read back: which kind of record it names and its counter value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Number {
@@ -42,6 +50,7 @@ pub enum Number {
     Ticket(i64),
     Quote(i64),
     Order(i64),
+    Contract(i64),
 }
 
 impl Number {
@@ -56,6 +65,8 @@ impl Number {
             (Number::Quote, d)
         } else if let Some(d) = upper.strip_prefix("O-") {
             (Number::Order, d)
+        } else if let Some(d) = upper.strip_prefix("K-") {
+            (Number::Contract, d)
         } else if let Some(d) = upper.strip_prefix('C') {
             (Number::Customer, d)
         } else {
@@ -75,6 +86,7 @@ impl Number {
             Number::Ticket(_) => Entity::Tickets,
             Number::Quote(_) => Entity::Quotes,
             Number::Order(_) => Entity::Orders,
+            Number::Contract(_) => Entity::Contracts,
         }
     }
 
@@ -82,7 +94,7 @@ impl Number {
     pub fn field(self) -> &'static str {
         match self {
             Number::Customer(_) => "code",
-            Number::Ticket(_) | Number::Quote(_) | Number::Order(_) => "number",
+            Number::Ticket(_) | Number::Quote(_) | Number::Order(_) | Number::Contract(_) => "number",
         }
     }
 }
@@ -94,6 +106,7 @@ impl fmt::Display for Number {
             Number::Ticket(n) => write!(f, "T-{n:06}"),
             Number::Quote(n) => write!(f, "Q-{n:06}"),
             Number::Order(n) => write!(f, "O-{n:06}"),
+            Number::Contract(n) => write!(f, "K-{n:06}"),
         }
     }
 }
@@ -116,6 +129,10 @@ mod tests {
             assert_eq!(Number::parse(&ticket_number(n)), Some(Number::Ticket(n)));
             assert_eq!(Number::parse(&quote_number(n)), Some(Number::Quote(n)));
             assert_eq!(Number::parse(&order_number(n)), Some(Number::Order(n)));
+            assert_eq!(
+                Number::parse(&contract_number(n)),
+                Some(Number::Contract(n))
+            );
         }
         assert_eq!(Number::parse(" c000676 "), Some(Number::Customer(676)));
         assert_eq!(Number::parse("t-001002"), Some(Number::Ticket(1002)));
@@ -130,7 +147,7 @@ mod tests {
     fn other_spellings_are_not_numbers() {
         for text in [
             "", "C", "C123", "C00012a", "T000123", "T-12", "C-000123", "C0000123", "X000123",
-            "C000123x", "C+00123", "Q000123", "Q-12", "O000123", "O-12",
+            "C000123x", "C+00123", "Q000123", "Q-12", "O000123", "O-12", "K000123", "K-12",
         ] {
             assert_eq!(Number::parse(text), None, "{text}");
         }

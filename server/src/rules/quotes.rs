@@ -97,7 +97,7 @@ pub fn default_discount_limit(role: Role) -> i64 {
 pub fn discount_problem(max_discount_bp: i64, limit_bp: i64) -> Option<String> {
     (max_discount_bp > limit_bp).then(|| {
         format!(
-            "a discount of {} is above your limit of {}: a manager's approval is needed before this quote can be sent",
+            "a discount of {} is above your limit of {}: submit the quote for a manager's approval before it is sent",
             percent(max_discount_bp),
             percent(limit_bp)
         )

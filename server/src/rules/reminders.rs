@@ -140,6 +140,24 @@ pub fn quiet_order(
     a_last.cmp(&b_last).then(a_name.cmp(b_name))
 }
 
+/// A contract's renewal reminder: an approved contract whose `ends_on` lies within its
+/// `renewal_days` (30 when unset) from `today`, up to and including the day it ends. The date it
+/// ends when it is due for renewal.
+pub fn renewal_due(contract: &Record, today: NaiveDate) -> Option<NaiveDate> {
+    if contract.get("status").and_then(Value::as_str) != Some("approved") {
+        return None;
+    }
+    let ends = contract
+        .get("ends_on")
+        .and_then(Value::as_str)
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())?;
+    let days = contract
+        .get("renewal_days")
+        .and_then(Value::as_i64)
+        .unwrap_or(30);
+    (today <= ends && today >= ends - Duration::days(days)).then_some(ends)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +295,26 @@ mod tests {
         assert_eq!(
             quiet_order((Some(t), "B"), (Some(t + Duration::days(1)), "A")),
             Ordering::Less
+        );
+    }
+
+    #[test]
+    fn an_approved_contract_is_due_for_renewal_within_its_days_of_ending() {
+        let contract = |status: &str, ends: &str| -> Record {
+            serde_json::json!({"status": status, "ends_on": ends, "renewal_days": 30})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let c = contract("approved", "2026-06-30");
+        assert_eq!(renewal_due(&c, day("2026-05-31")), Some(day("2026-06-30")));
+        assert_eq!(renewal_due(&c, day("2026-06-30")), Some(day("2026-06-30")));
+        assert_eq!(renewal_due(&c, day("2026-05-30")), None);
+        assert_eq!(renewal_due(&c, day("2026-07-01")), None);
+        assert_eq!(
+            renewal_due(&contract("pending", "2026-06-30"), day("2026-06-15")),
+            None
         );
     }
 }

@@ -17,6 +17,7 @@
 //! `setup.rs`), the writer (`feed.rs`), the word lists as data (`words.json`, `words.rs`).
 
 mod activities;
+mod approvals;
 mod competitors;
 mod contacts;
 mod customers;
@@ -203,6 +204,7 @@ fn seed(
     progress(SeedProgress::Finishing);
     store::write(db, |tx| -> Result<(), ApiError> {
         g.sales(tx, &mut report)?;
+        g.approvals(tx)?;
         let tickets = g.tickets(tx, &mut report)?;
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;

@@ -16,6 +16,7 @@ pub(super) const ACTIVITIES: u64 = 3;
 pub(super) const RIVALS: u64 = 4;
 pub(super) const QUOTES: u64 = 5;
 pub(super) const ORDERS: u64 = 6;
+pub(super) const APPROVALS: u64 = 6;
 
 impl Rng {
     /// Stream `item` of `kind`.

@@ -453,6 +453,11 @@ fn read_sets_are_what_the_access_rules_say() {
         Entity::PaymentPlans,
         Entity::Instalments,
         Entity::Payments,
+        Entity::Contracts,
+        Entity::ExpenseClaims,
+        Entity::Approvals,
+        Entity::Licences,
+        Entity::ApprovalSettings,
     ] {
         for r in all(db.as_ref(), &admin, entity) {
             store::read(db.as_ref(), |tx| {
@@ -911,4 +916,39 @@ fn seeded_orders_stock_and_payments_follow_the_rules() {
     })
     .unwrap();
     assert!(report.payments > 0 && report.instalments >= report.payment_plans * 3);
+}
+
+#[test]
+fn seeded_approvals_show_every_state_and_wait_for_someone_else() {
+    let (_dir, db) = open();
+    demo(db.as_ref(), 300).unwrap();
+    let admin = crate::system_actor();
+    let contracts = all(db.as_ref(), &admin, Entity::Contracts);
+    for status in crate::schema::SUBJECT_STATUSES {
+        assert!(
+            contracts.iter().any(|c| c["status"] == *status),
+            "no {status} contract"
+        );
+    }
+    let approvals = all(db.as_ref(), &admin, Entity::Approvals);
+    for kind in crate::schema::APPROVAL_KINDS {
+        assert!(
+            approvals
+                .iter()
+                .any(|a| a["kind"] == *kind && a["status"] == "pending"),
+            "no pending {kind} approval"
+        );
+    }
+    for a in &approvals {
+        assert_ne!(a["approver_id"], a["submitted_by"], "{a:?}");
+    }
+    // The demo admin, whom `crm demo` signs in as, has something to approve.
+    let demo_admin = actor(db.as_ref(), "demo");
+    assert!(
+        approvals
+            .iter()
+            .any(|a| a["approver_id"] == json!(demo_admin.id) && a["status"] == "pending")
+    );
+    assert!(!all(db.as_ref(), &admin, Entity::ExpenseClaims).is_empty());
+    assert!(!all(db.as_ref(), &admin, Entity::Licences).is_empty());
 }

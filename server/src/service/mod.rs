@@ -8,6 +8,7 @@
 //! `feed.rs` (change feed, first-sync snapshot, audit trail) and `wire.rs` (their wire types).
 
 mod activities;
+mod approvals;
 mod competitors;
 mod customers;
 mod feed;
@@ -44,7 +45,7 @@ use customers::check_duplicates;
 
 /// Lets the pure access rules look things up through a transaction. A failed look-up reads as
 /// "nothing there", which denies rather than grants.
-struct TxLookup<'a>(&'a dyn Tx);
+pub(crate) struct TxLookup<'a>(pub(crate) &'a dyn Tx);
 
 impl Lookup for TxLookup<'_> {
     fn read_set(&self, entity: Entity, id: &str) -> Option<BTreeSet<String>> {
@@ -179,6 +180,7 @@ pub fn create(
     orders::after_write(tx, actor, entity, None, &record)?;
     stock::after_write(tx, actor, entity, None, &record)?;
     payments::after_write(tx, actor, entity, None, &record)?;
+    approvals::after_write(tx, actor, entity, None, &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "create",
@@ -282,6 +284,7 @@ pub fn update(
     orders::after_write(tx, actor, entity, Some(&current), &record)?;
     stock::after_write(tx, actor, entity, Some(&current), &record)?;
     payments::after_write(tx, actor, entity, Some(&current), &record)?;
+    approvals::after_write(tx, actor, entity, Some(&current), &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "update",
@@ -330,6 +333,7 @@ pub fn delete(
     orders::check_delete(tx, entity, &current)?;
     stock::check_delete(entity, &current)?;
     payments::check_delete(tx, entity, &current)?;
+    approvals::check_delete(tx, entity, &current)?;
     let parent = match entity {
         Entity::QuoteLines => text(&current, "quote_id").map(String::from),
         Entity::OpportunityLines => text(&current, "opportunity_id").map(String::from),
@@ -628,6 +632,11 @@ fn prepare(
         Entity::PaymentPlans | Entity::Instalments | Entity::Payments => {
             payments::prepare(tx, actor, entity, old, record)?;
         }
+        Entity::Contracts
+        | Entity::ExpenseClaims
+        | Entity::Licences
+        | Entity::Approvals
+        | Entity::ApprovalSettings => approvals::prepare(tx, actor, entity, old, record)?,
         Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
     }
     Ok(())

@@ -12,7 +12,7 @@ use super::products::{self, where_eq};
 use super::{now, text};
 use crate::access::Actor;
 use crate::error::ApiError;
-use crate::rules::{money, numbers, quotes};
+use crate::rules::{approvals, money, numbers, quotes};
 use crate::schema::Entity;
 use crate::store::{Record, Tx};
 use crate::validate::format_time;
@@ -81,6 +81,7 @@ pub(super) fn prepare(
             if !quotes::editable(status) {
                 return Err(conflict(quotes::not_editable(status)));
             }
+            super::approvals::check_quote_unlocked(tx, &quote_id)?;
             if old.is_none()
                 && line_count(tx, Entity::QuoteLines, "quote_id", &quote_id)? >= MAX_LINES
             {
@@ -245,6 +246,7 @@ fn prepare_quote(
             }
         }
         Some(old) => {
+            super::approvals::check_quote_unlocked(tx, &id)?;
             if old.get("supersedes") != record.get("supersedes") {
                 return Err(ApiError::invalid(
                     "supersedes",
@@ -303,7 +305,12 @@ fn on_move(
                 .max()
                 .unwrap_or(0);
             let limit = products::discount_limit(tx, actor.role)?;
-            if let Some(why) = quotes::discount_problem(largest, limit) {
+            if let Some(why) = quotes::discount_problem(largest, limit)
+                && !approvals::discount_covered(
+                    super::approvals::approved_discount(tx, id)?,
+                    largest,
+                )
+            {
                 return Err(ApiError::forbidden(why));
             }
             record.insert("sent_at".into(), Value::String(format_time(now())));

@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0006_orders_stock_payments.sql"),
     ),
     (
+        7,
+        "0007_approvals_contracts",
+        include_str!("../../../migrations/postgres/0007_approvals_contracts.sql"),
+    ),
+    (
         11,
         "0011_sign_in_counts",
         include_str!("../../../migrations/postgres/0011_sign_in_counts.sql"),

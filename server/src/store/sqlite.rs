@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0009_orders_stock_payments",
         include_str!("../../../migrations/0009_orders_stock_payments.sql"),
     ),
+    (
+        10,
+        "0010_approvals_contracts",
+        include_str!("../../../migrations/0010_approvals_contracts.sql"),
+    ),
 ];
 
 mod files;

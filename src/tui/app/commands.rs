@@ -89,6 +89,8 @@ impl App {
             },
             Command::List(entity) => out.push(Msg::Go(Place::List(entity))),
             Command::Reminders => self.open_reminders(),
+            Command::Sales => self.open_sales(Place::Sales(self.me.role)),
+            Command::Approvals => self.open_sales(Place::Approvals),
             Command::View(v) => {
                 self.show_root(Pane::Calendar);
                 self.global_or_screen(Action::View(v));

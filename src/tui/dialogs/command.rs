@@ -31,6 +31,10 @@ pub enum Command {
     /// The generic list of an entity.
     List(Entity),
     Reminders,
+    /// The Sales screen.
+    Sales,
+    /// The approvals waiting for this user.
+    Approvals,
 }
 
 /// Canonical names first (completion offers them in this order), then aliases.
@@ -43,6 +47,8 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("open", &[]),
     ("list", &["ls"]),
     ("reminders", &["remind", "r"]),
+    ("sales", &["quotes", "contracts"]),
+    ("approvals", &["approve", "inbox"]),
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
     ("conflicts", &[]),
@@ -119,6 +125,8 @@ pub fn parse(line: &str) -> Result<Command, String> {
             )
         }
         "reminders" => Command::Reminders,
+        "sales" => Command::Sales,
+        "approvals" => Command::Approvals,
         "sync" => Command::Sync,
         "conflicts" => Command::Conflicts,
         "outbox" => Command::Outbox,

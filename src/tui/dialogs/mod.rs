@@ -61,6 +61,8 @@ pub enum Purpose {
     Reschedule(String),
     /// A customer not contacted: plan a follow-up on the date typed.
     PlanFollowUp(String),
+    /// Rejecting this approval: why.
+    RejectApproval(String),
     Goto,
     FunnelMonth,
     Delete {

@@ -39,17 +39,23 @@ pub enum Section {
     Quotes,
     /// Its orders, newest first; the panel's title says what it still owes.
     Orders,
+    /// Its contracts (newest first) and the licences it holds.
+    Agreements,
 }
 
-const SECTIONS: [Section; 7] = [
+const SECTIONS: [Section; 8] = [
     Section::Contacts,
     Section::Tickets,
     Section::Quotes,
     Section::Orders,
     Section::Opportunities,
     Section::Competitors,
+    Section::Agreements,
     Section::Timeline,
 ];
+
+/// Contracts and licences a 360° reads: more than any customer holds.
+const AGREEMENTS_SHOWN: usize = 200;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Customer360 {
@@ -64,6 +70,8 @@ pub struct Customer360 {
     pub orders: Vec<Record>,
     /// What the customer still owes on its instalments, aged.
     pub receivables: Aging,
+    /// Its contracts, then its licences: `(Entity::Contracts | Entity::Licences, record)`.
+    pub agreements: Vec<(Entity, Record)>,
     stages: Vec<Record>,
     pub section: Section,
     pub cursor: [usize; 7],
@@ -91,6 +99,7 @@ struct Loaded {
     timeline: Vec<TimelineEntry>,
     quotes: Vec<Record>,
     orders: Vec<Record>,
+    agreements: Vec<(Entity, Record)>,
 }
 
 impl Customer360 {
@@ -107,6 +116,7 @@ impl Customer360 {
             quotes: Vec::new(),
             orders: Vec::new(),
             receivables: Aging::default(),
+            agreements: Vec::new(),
             stages: Vec::new(),
             section: Section::Timeline,
             cursor: [0; 7],
@@ -176,6 +186,26 @@ impl Customer360 {
                 0,
                 ORDERS_SHOWN,
             )),
+            agreements: [
+                (Entity::Contracts, "created_at", true),
+                (Entity::Licences, "licence_number", false),
+            ]
+            .into_iter()
+            .flat_map(|(entity, sort, descending)| {
+                let rows = ctx.ok(ctx.source.records(
+                    entity,
+                    &RecordQuery {
+                        filters: vec![("customer_id".into(), json!(self.id))],
+                        sort: Some(sort.into()),
+                        descending,
+                        ..RecordQuery::default()
+                    },
+                    0,
+                    AGREEMENTS_SHOWN,
+                ));
+                rows.into_iter().map(move |r| (entity, r))
+            })
+            .collect(),
         };
         self.receivables = receivables(
             &ctx.ok(ctx.source.records(
@@ -284,6 +314,19 @@ impl Customer360 {
             .filter(|o| line.passes(&[text(o, "number"), text(o, "subject"), text(o, "status")]))
             .cloned()
             .collect();
+        self.agreements = l
+            .agreements
+            .iter()
+            .filter(|(_, r)| {
+                line.passes(&[
+                    text(r, "number"),
+                    text(r, "name"),
+                    text(r, "status"),
+                    text(r, "licence_number"),
+                ])
+            })
+            .cloned()
+            .collect();
         for (i, s) in SECTIONS.iter().enumerate() {
             self.cursor[i] = self.cursor[i].min(self.len(*s).saturating_sub(1));
         }
@@ -298,6 +341,7 @@ impl Customer360 {
             Section::Timeline => self.timeline.len(),
             Section::Quotes => self.quotes.len(),
             Section::Orders => self.orders.len(),
+            Section::Agreements => self.agreements.len(),
         }
     }
 
@@ -329,6 +373,7 @@ impl Customer360 {
             (Section::Timeline, a.timeline, 1),
             (Section::Quotes, a.quotes, 1),
             (Section::Orders, a.orders, 1),
+            (Section::Agreements, a.agreements, 1),
         ] {
             if rect.contains((x, y).into()) {
                 self.section = section;
@@ -369,8 +414,19 @@ impl Customer360 {
                 self.refilter();
             }
             Action::Back => ctx.back(),
-            Action::Left => self.section = SECTIONS[(i + SECTIONS.len() - 1) % SECTIONS.len()],
-            Action::Right => self.section = SECTIONS[(i + 1) % SECTIONS.len()],
+            Action::Left | Action::Right => {
+                let step = if action == Action::Left {
+                    SECTIONS.len() - 1
+                } else {
+                    1
+                };
+                let mut next = (i + step) % SECTIONS.len();
+                // Contracts and licences have no panel when the customer has none.
+                if SECTIONS[next] == Section::Agreements && self.loaded.agreements.is_empty() {
+                    next = (next + step) % SECTIONS.len();
+                }
+                self.section = SECTIONS[next];
+            }
             Action::Open => self.open_item(ctx),
             Action::LogCall => {
                 let callers: Vec<Caller> = self
@@ -495,6 +551,7 @@ impl Customer360 {
             Section::Timeline => self.timeline.get(c).map(|e| (e.entity, e.record.clone())),
             Section::Quotes => self.quotes.get(c).map(|r| (Entity::Quotes, r.clone())),
             Section::Orders => self.orders.get(c).map(|r| (Entity::Orders, r.clone())),
+            Section::Agreements => self.agreements.get(c).cloned(),
         }
     }
 
@@ -509,7 +566,9 @@ impl Customer360 {
             Entity::Opportunities
             | Entity::OpportunityCompetitors
             | Entity::Quotes
-            | Entity::Orders => {
+            | Entity::Orders
+            | Entity::Contracts
+            | Entity::Licences => {
                 return ctx.go(Place::Record {
                     entity,
                     id: id(&record).to_string(),

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod record;
 pub mod records;
 pub mod reminders;
+pub mod sales;
 pub mod ticket;
 pub mod tickets;
 

@@ -152,6 +152,8 @@ pub struct RecordList {
     pub query: RecordQuery,
     pub list: ListView,
     names: HashMap<String, String>,
+    /// What the header says in place of the entity's name (the Sales screen's section tabs).
+    pub heading: Option<String>,
 }
 
 fn list_height(area: Rect) -> usize {
@@ -180,6 +182,7 @@ impl RecordList {
             query: RecordQuery::default(),
             list: ListView::default(),
             names: HashMap::new(),
+            heading: None,
         }
     }
 
@@ -242,7 +245,10 @@ impl RecordList {
                 );
             }
             None => {
-                let mut head = self.entity.name().to_string();
+                let mut head = self
+                    .heading
+                    .clone()
+                    .unwrap_or_else(|| self.entity.name().to_string());
                 if !self.query.search.is_empty() {
                     head.push_str(&format!(" · search “{}”", self.query.search));
                 }

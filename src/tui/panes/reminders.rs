@@ -11,6 +11,8 @@
 //!   list when the payment is recorded (`:list payments`, `crm payments add`);
 //! - a stock level at or below its threshold (managers and admins): Enter opens the level; it
 //!   leaves the list when goods come in.
+//! - a contract to renew (approved, within its renewal days of ending): Enter opens the
+//!   contract; it leaves the list when its end passes or a renewal replaces it.
 
 use chrono::{Duration, NaiveTime};
 use crm_server::access::Role as UserRole;
@@ -47,6 +49,8 @@ pub enum Item {
     Unpaid(Record, String),
     /// A stock level running low, with its product's code and warehouse.
     LowStock(Record, String),
+    /// A contract to renew, with its customer's name.
+    Renewal(Record, String),
 }
 
 impl Item {
@@ -58,6 +62,7 @@ impl Item {
             Item::Birthday(b) => text(&b.contact, "customer_id"),
             Item::Unpaid(i, _) => text(i, "customer_id"),
             Item::LowStock(..) => "",
+            Item::Renewal(c, _) => text(c, "customer_id"),
         }
     }
 }
@@ -109,6 +114,9 @@ impl RemindersView {
             Item::LowStock(..) => {
                 return ctx.flash("Low stock is done when goods come in: record them (:list stock_movements, n)");
             }
+            Item::Renewal(..) => {
+                return ctx.flash("A renewal is done by a new contract: Enter opens this one");
+            }
         };
         ctx.write(r, "Done");
     }
@@ -123,6 +131,9 @@ impl RemindersView {
             }
             Some(Item::Unpaid(..) | Item::LowStock(..)) => {
                 return ctx.flash("This reminder goes when it is settled, not by moving it");
+            }
+            Some(Item::Renewal(..)) => {
+                return ctx.flash("A contract's end moves on the contract: Enter opens it");
             }
             None => return,
         };
@@ -235,6 +246,14 @@ impl Screen for RemindersView {
             return;
         }
         match action {
+            Action::Open if matches!(self.chosen(), Some(Item::Renewal(..))) => {
+                if let Some(Item::Renewal(c, _)) = self.chosen() {
+                    ctx.go(Place::Record {
+                        entity: Entity::Contracts,
+                        id: id(c).to_string(),
+                    });
+                }
+            }
             Action::Open => {
                 if let Some(Item::LowStock(level, _)) = self.chosen() {
                     let id = id(level).to_string();
@@ -274,11 +293,14 @@ impl Screen for RemindersView {
         let count = |f: fn(&Item) -> bool| self.items.iter().filter(|i| f(i)).count();
         let mut title = format!(
             "Reminders · {} overdue · {} not contacted · {} birthdays",
+        let title = format!(
+            "Reminders · {} overdue · {} not contacted · {} birthdays{}",
             count(|i| matches!(i, Item::Overdue(..))),
             count(|i| matches!(i, Item::Quiet(_))),
             count(|i| matches!(i, Item::Birthday(_))),
         );
         for (n, label) in [
+            (count(|i| matches!(i, Item::Renewal(..))), "to renew"),
             (count(|i| matches!(i, Item::Unpaid(..))), "unpaid"),
             (count(|i| matches!(i, Item::LowStock(..))), "low stock"),
         ] {
@@ -365,6 +387,12 @@ impl Screen for RemindersView {
                         int(l, "available").unwrap_or(0),
                         int(l, "low_threshold").unwrap_or(0)
                     ),
+                ),
+                Item::Renewal(c, customer) => (
+                    "renewal",
+                    Role::Warn,
+                    format!("{} {}  {customer}", text(c, "number"), text(c, "name")),
+                    format!("ends {}", text(c, "ends_on")),
                 ),
             };
             let style = |r: Role| crate::tui::panes::cell_style(theme, r, selected);

@@ -222,8 +222,24 @@ impl ReplicaSource {
             .filter(|a| reminders::is_overdue(a, q.now))
             .collect();
         overdue.sort_by(reminders::overdue_order);
+        // Contracts to renew: the approved ones (of the owner's), decided by the rule.
+        let today = q.now.date_naive();
+        let mut filters = vec![("status", json!("approved"))];
+        if let Some(o) = owner {
+            filters.push(("owner_id", json!(o)));
+        }
+        let mut renewals: Vec<(chrono::NaiveDate, Record)> = self
+            .all(Entity::Contracts, filters, "created_at", true)?
+            .into_iter()
+            .filter_map(|c| reminders::renewal_due(&c, today).map(|ends| (ends, c)))
+            .collect();
+        renewals.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| text(&a.1, "number").cmp(text(&b.1, "number")))
+        });
+        let renewals: Vec<Record> = renewals.into_iter().map(|(_, c)| c).collect();
         let mut customer_names = BTreeMap::new();
-        for a in &overdue {
+        for a in overdue.iter().chain(&renewals) {
             let cid = text(a, "customer_id");
             if !cid.is_empty() && !customer_names.contains_key(cid) {
                 let name = self
@@ -281,6 +297,7 @@ impl ReplicaSource {
             birthdays,
             overdue,
             quiet,
+            renewals,
             customer_names,
             unpaid,
             low_stock,

@@ -23,6 +23,7 @@ pub(super) struct Areas {
     pub(super) timeline: Rect,
     pub(super) quotes: Rect,
     pub(super) orders: Rect,
+    pub(super) agreements: Rect,
 }
 
 fn areas(
@@ -32,6 +33,7 @@ fn areas(
     competitors: usize,
     quotes: usize,
     orders: usize,
+    agreements: usize,
 ) -> Areas {
     let body = Rect::new(
         area.x,
@@ -69,6 +71,13 @@ fn areas(
     let comp_h = ((competitors as u16).max(1) + 2)
         .min(rest / 3)
         .max(3.min(rest / 2));
+    // Contracts and licences: a panel of their own only when the customer has some, so the
+    // timeline keeps its room otherwise.
+    let agree_h = if agreements == 0 {
+        0
+    } else {
+        (agreements as u16 + 2).min(rest.saturating_sub(comp_h) / 2)
+    };
     Areas {
         details: Rect::new(body.x, body.y, left_w, details_h),
         contacts: Rect::new(body.x, body.y + details_h, left_w, contacts_h),
@@ -87,11 +96,12 @@ fn areas(
         ),
         opportunities: Rect::new(body.x + left_w, body.y, right_w, opp_h),
         competitors: Rect::new(body.x + left_w, body.y + opp_h, right_w, comp_h),
+        agreements: Rect::new(body.x + left_w, body.y + opp_h + comp_h, right_w, agree_h),
         timeline: Rect::new(
             body.x + left_w,
-            body.y + opp_h + comp_h,
+            body.y + opp_h + comp_h + agree_h,
             right_w,
-            rest.saturating_sub(comp_h),
+            rest.saturating_sub(comp_h + agree_h),
         ),
     }
 }
@@ -105,6 +115,7 @@ impl Customer360 {
             self.competitors.len(),
             self.quotes.len(),
             self.orders.len(),
+            self.agreements.len(),
         )
     }
 
@@ -175,6 +186,7 @@ impl Customer360 {
         self.render_timeline(buf, a.timeline, view);
         self.render_quotes(buf, a.quotes, view);
         self.render_orders(buf, a.orders, view);
+        self.render_agreements(buf, a.agreements, view);
     }
 
     /// The customer's orders, and in the title what it still owes and how much is overdue.
@@ -237,6 +249,71 @@ impl Customer360 {
                         cell_style(theme, Role::Text, selected),
                     ),
                     (total_w, &total, cell_style(theme, Role::Text, selected)),
+                ],
+            );
+        }
+    }
+
+    /// Contracts (number, status, name, amount, end) and licences (number, product's seats,
+    /// term).
+    fn render_agreements(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        let theme = view.theme;
+        if area.height == 0 {
+            return;
+        }
+        let contracts = self
+            .agreements
+            .iter()
+            .filter(|(e, _)| *e == Entity::Contracts)
+            .count();
+        let title = format!(
+            "Contracts ({contracts}) · licences ({})",
+            self.agreements.len() - contracts
+        );
+        let focused = self.section == Section::Agreements;
+        let inner = draw::panel(buf, area, &title, theme, focused);
+        if inner.height == 0 {
+            return;
+        }
+        let (number_w, status_w, amount_w, end_w) = (10, 9, 14, 10);
+        let name_w = inner
+            .width
+            .saturating_sub(number_w + status_w + amount_w + end_w + 4);
+        let height = usize::from(inner.height);
+        for (row, (entity, r), selected) in
+            self.list_rows(Section::Agreements, &self.agreements, height)
+        {
+            let y = draw::list_row(buf, inner, row, selected, theme);
+            let (number, status, name, amount) = if *entity == Entity::Contracts {
+                (
+                    text(r, "number").to_string(),
+                    text(r, "status").to_string(),
+                    text(r, "name").to_string(),
+                    int(r, "amount").map(format::money).unwrap_or_default(),
+                )
+            } else {
+                (
+                    "licence".to_string(),
+                    format!("{} seats", int(r, "seats").unwrap_or(1)),
+                    text(r, "licence_number").to_string(),
+                    format!("from {}", text(r, "starts_on")),
+                )
+            };
+            let ends = text(r, "ends_on");
+            draw::columns(
+                buf,
+                inner.x,
+                y,
+                &[
+                    (number_w, &number, cell_style(theme, Role::Accent, selected)),
+                    (
+                        status_w,
+                        &status,
+                        cell_style(theme, word_role(&status), selected),
+                    ),
+                    (name_w, &name, cell_style(theme, Role::Text, selected)),
+                    (amount_w, &amount, cell_style(theme, Role::Text, selected)),
+                    (end_w, ends, cell_style(theme, Role::Muted, selected)),
                 ],
             );
         }
