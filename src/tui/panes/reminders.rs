@@ -293,8 +293,6 @@ impl Screen for RemindersView {
         let count = |f: fn(&Item) -> bool| self.items.iter().filter(|i| f(i)).count();
         let mut title = format!(
             "Reminders · {} overdue · {} not contacted · {} birthdays",
-        let title = format!(
-            "Reminders · {} overdue · {} not contacted · {} birthdays{}",
             count(|i| matches!(i, Item::Overdue(..))),
             count(|i| matches!(i, Item::Quiet(_))),
             count(|i| matches!(i, Item::Birthday(_))),
