@@ -2,6 +2,8 @@
 //! the client (which checks what it can before a write reaches the server). Pure: no storage,
 //! no clock of their own; the caller passes the records and `now`.
 //!
+//! - [`business_time`]: opening hours, holidays and working weekends in a zone; service levels
+//!   counted in open minutes (due times, time left), and the public-holiday file.
 //! - [`call_outcomes`]: call outcomes (wrap-up codes), their labels and dialog digits.
 //! - [`numbers`]: human record numbers (`C000123`, `T-000123`), made and read back.
 //! - [`sla`]: a ticket's due times from its priority's service level.
@@ -13,6 +15,7 @@
 //! - [`quotes`]: a quote's status moves, when it may be edited or revised, discount limits.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
+pub mod business_time;
 pub mod call_outcomes;
 pub mod money;
 pub mod numbers;
