@@ -158,7 +158,13 @@ pub fn read_set(
         | Entity::CompetitorProducts
         | Entity::LevelSettings
         | Entity::Products
-        | Entity::DiscountLimits => {
+        | Entity::DiscountLimits
+        | Entity::WrapUpCodes
+        | Entity::SlaCalendars
+        | Entity::Holidays
+        | Entity::ServiceLevels
+        | Entity::CallScripts
+        | Entity::CannedReplies => {
             set.insert(ALL.to_string());
         }
         // Costs (and the margins they give) are for managers and admins only.
@@ -245,8 +251,20 @@ pub fn write_set(
 ) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     match entity {
-        Entity::Teams | Entity::Users | Entity::LevelSettings | Entity::DiscountLimits => {}
-        Entity::Stages | Entity::Products | Entity::ProductCosts | Entity::Prices => {
+        Entity::Teams
+        | Entity::Users
+        | Entity::LevelSettings
+        | Entity::DiscountLimits
+        | Entity::WrapUpCodes
+        | Entity::SlaCalendars
+        | Entity::Holidays
+        | Entity::ServiceLevels => {}
+        Entity::Stages
+        | Entity::Products
+        | Entity::ProductCosts
+        | Entity::Prices
+        | Entity::CallScripts
+        | Entity::CannedReplies => {
             set.insert(MANAGERS.to_string());
         }
         Entity::Customers
@@ -332,7 +350,16 @@ pub fn may_hold_from(
     };
     role_may_write(actor.role, entity).map_err(Denied::Forbidden)?;
     match entity {
-        Entity::Teams | Entity::Users | Entity::Stages | Entity::LevelSettings => Ok(()),
+        Entity::Teams
+        | Entity::Users
+        | Entity::Stages
+        | Entity::LevelSettings
+        | Entity::WrapUpCodes
+        | Entity::SlaCalendars
+        | Entity::Holidays
+        | Entity::ServiceLevels
+        | Entity::CallScripts
+        | Entity::CannedReplies => Ok(()),
         Entity::Customers => may_share(actor, old, record),
         Entity::Contacts => {
             need_read("customer_id", Entity::Customers)?;
@@ -436,9 +463,17 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         return Ok(());
     }
     match entity {
-        Entity::Teams | Entity::Users | Entity::LevelSettings => {
-            Err(format!("only an admin may change {}", entity.name()))
-        }
+        Entity::Teams
+        | Entity::Users
+        | Entity::LevelSettings
+        | Entity::WrapUpCodes
+        | Entity::SlaCalendars
+        | Entity::Holidays
+        | Entity::ServiceLevels => Err(format!("only an admin may change {}", entity.name())),
+        Entity::CallScripts | Entity::CannedReplies if role != Role::Manager => Err(format!(
+            "only a manager or admin may change {}",
+            entity.name().replace('_', " ")
+        )),
         Entity::Stages if role != Role::Manager => {
             Err("only a manager or admin may change pipeline stages".into())
         }

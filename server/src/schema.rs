@@ -5,10 +5,13 @@
 use serde::{Deserialize, Serialize};
 
 mod competition;
+mod desk;
 mod sales;
 
 pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
+use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS, WRAP_UP_CODES};
+pub use desk::{DAY_KINDS, FOLLOW_UPS};
 use sales::{
     DISCOUNT_LIMITS, OPPORTUNITY_LINES, PRICES, PRODUCT_COSTS, PRODUCTS, QUOTE_LINES, QUOTES,
 };
@@ -39,10 +42,22 @@ pub enum Entity {
     DiscountLimits,
     Quotes,
     QuoteLines,
+    /// How a call ended, defined by the admin (the call dialog's digits).
+    WrapUpCodes,
+    /// Opening hours per weekday in a zone, which service levels count in.
+    SlaCalendars,
+    /// Public holidays and working weekends, for every calendar.
+    Holidays,
+    /// Response and resolution times per priority and customer level.
+    ServiceLevels,
+    /// What to say during a call, per ticket category.
+    CallScripts,
+    /// Replies inserted into ticket comments.
+    CannedReplies,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 20] = [
+    pub const ALL: [Entity; 26] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -63,6 +78,12 @@ impl Entity {
         Entity::DiscountLimits,
         Entity::Quotes,
         Entity::QuoteLines,
+        Entity::WrapUpCodes,
+        Entity::SlaCalendars,
+        Entity::Holidays,
+        Entity::ServiceLevels,
+        Entity::CallScripts,
+        Entity::CannedReplies,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -88,6 +109,12 @@ impl Entity {
             Entity::DiscountLimits => &DISCOUNT_LIMITS,
             Entity::Quotes => &QUOTES,
             Entity::QuoteLines => &QUOTE_LINES,
+            Entity::WrapUpCodes => &WRAP_UP_CODES,
+            Entity::SlaCalendars => &SLA_CALENDARS,
+            Entity::Holidays => &HOLIDAYS,
+            Entity::ServiceLevels => &SERVICE_LEVELS,
+            Entity::CallScripts => &CALL_SCRIPTS,
+            Entity::CannedReplies => &CANNED_REPLIES,
         }
     }
 
@@ -338,8 +365,6 @@ pub const CHANNELS: &[&str] = &["phone", "mobile", "email", "wechat", "visit", "
 pub const STAGE_KINDS: &[&str] = &["open", "won", "lost"];
 pub const ACTIVITY_KINDS: &[&str] = &["call", "meeting", "visit", "task", "email", "note"];
 pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
-/// From the one table of outcomes and their labels (`rules::call_outcomes`).
-pub const CALL_OUTCOMES: &[&str] = &crate::rules::call_outcomes::CODES;
 pub const TICKET_CHANNELS: &[&str] = &["phone", "email", "web", "visit"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const TICKET_STATUSES: &[&str] = &["new", "open", "pending", "resolved", "closed"];
@@ -466,8 +491,12 @@ const ACTIVITY_FIELDS: &[Field] = &[
         .privileged()
         .filter(),
     f("direction", Kind::Enum(DIRECTIONS)),
+    // Talk time, from the pop or the start key to hang-up.
     f("duration_seconds", Kind::Int(0, 86_400)),
-    f("outcome", Kind::Enum(CALL_OUTCOMES)).filter(),
+    // After-call work, from hang-up to the wrap-up.
+    f("wrap_up_seconds", Kind::Int(0, 86_400)),
+    // A wrap-up code's `code` (`wrap_up_codes`), checked against the live codes when it changes.
+    f("outcome", Kind::Text(40)).filter(),
 ];
 
 const TICKET_FIELDS: &[Field] = &[
@@ -687,6 +716,7 @@ const ACTIVITIES: Descriptor = Descriptor {
         "notes",
         "direction",
         "duration_seconds",
+        "wrap_up_seconds",
         "outcome",
         "done",
     ],

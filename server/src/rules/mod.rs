@@ -10,6 +10,7 @@
 //! - [`reasons`]: the fields a state needs (a won or lost deal its reason, a resolved ticket its
 //!   resolution) and the ones it forbids.
 //! - [`reminders`]: birthdays, overdue follow-ups and customers not contacted for too long.
+//! - [`scripts`]: call scripts' steps and branches, canned replies' placeholders.
 //! - [`money`]: the one rounding rule of quote and opportunity lines, and their totals.
 //! - [`pricing`]: which price-list entry (customer, level, list price) applies on a date.
 //! - [`quotes`]: a quote's status moves, when it may be edited or revised, discount limits.
@@ -23,6 +24,7 @@ pub mod pricing;
 pub mod quotes;
 pub mod reasons;
 pub mod reminders;
+pub mod scripts;
 pub mod sla;
 
 pub use reasons::Problem;

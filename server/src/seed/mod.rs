@@ -20,6 +20,7 @@ mod activities;
 mod competitors;
 mod contacts;
 mod customers;
+mod desk;
 mod feed;
 mod generator;
 mod opportunities;

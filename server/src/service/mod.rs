@@ -10,12 +10,15 @@
 mod activities;
 mod competitors;
 mod customers;
+mod desk;
 mod feed;
 mod products;
 mod quotes;
 mod sales;
 mod tickets;
 mod users;
+
+pub use desk::ticket_policy;
 
 pub use customers::hidden_columns;
 pub use feed::{audit_trail, feed, snapshot};
@@ -515,7 +518,10 @@ fn prepare(
     match entity {
         Entity::Customers => customers::prepare(tx, actor, old, record)?,
         Entity::Opportunities => sales::prepare_opportunity(tx, actor, old, record)?,
-        Entity::Activities => activities::prepare(actor, old, record)?,
+        Entity::Activities => {
+            activities::prepare(actor, old, record)?;
+            desk::check_outcome(tx, old, record)?;
+        }
         Entity::Tickets => tickets::prepare(tx, old, record)?,
         Entity::Users => users::prepare_user(tx, old, record)?,
         Entity::Teams => users::prepare_team(tx, old, record)?,
@@ -528,6 +534,12 @@ fn prepare(
         Entity::Quotes | Entity::QuoteLines | Entity::OpportunityLines => {
             quotes::prepare(tx, actor, entity, old, record)?;
         }
+        Entity::WrapUpCodes
+        | Entity::SlaCalendars
+        | Entity::Holidays
+        | Entity::ServiceLevels
+        | Entity::CallScripts
+        | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
         Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
     }
     Ok(())

@@ -30,7 +30,13 @@ pub(super) fn prepare(
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map_or(now, |t| t.with_timezone(&Utc));
         let priority = text(record, "priority").unwrap_or(sla::DEFAULT_PRIORITY);
-        let due = sla::Policy::from(tx.sla(priority)?).due(opened);
+        let customer = match text(record, "customer_id") {
+            Some(id) => tx.get(Entity::Customers, id)?.filter(|c| !c.deleted),
+            None => None,
+        };
+        let level = customer.as_ref().and_then(|c| text(&c.record, "level"));
+        let (policy, calendar) = super::desk::ticket_policy(tx, priority, level)?;
+        let due = policy.due(opened, &calendar);
         record.insert(
             "first_response_due".into(),
             Value::String(format_time(due.first_response)),

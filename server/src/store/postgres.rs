@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_updated_by",
         include_str!("../../../migrations/postgres/0005_updated_by.sql"),
     ),
+    (
+        9,
+        "0009_service_desk",
+        include_str!("../../../migrations/postgres/0009_service_desk.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0008_updated_by",
         include_str!("../../../migrations/0008_updated_by.sql"),
     ),
+    (
+        12,
+        "0012_service_desk",
+        include_str!("../../../migrations/0012_service_desk.sql"),
+    ),
 ];
 
 mod files;
