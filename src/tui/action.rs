@@ -135,6 +135,10 @@ pub enum Action {
     Filter,
     ClearFilter,
     LogCall,
+    /// Start the call timer (an outbound call, or one that did not pop).
+    CallStart,
+    /// Hang up: talk time stops, after-call work runs until the wrap-up.
+    HangUp,
     /// Open the reminders list.
     Reminders,
     /// The 360°: log a visit or a meeting held now, in a short form.
@@ -236,6 +240,8 @@ impl Action {
             "filter" => Action::Filter,
             "clear_filter" => Action::ClearFilter,
             "log_call" => Action::LogCall,
+            "call_start" => Action::CallStart,
+            "hang_up" => Action::HangUp,
             "reminders" => Action::Reminders,
             "log_visit" => Action::LogVisit,
             "log_meeting" => Action::LogMeeting,

@@ -74,6 +74,8 @@ impl Flash {
 
 pub struct App {
     pub profile: String,
+    /// The call running: talk time, then after-call work; shown in the status bar.
+    pub call: Option<crate::tui::call::CallTimer>,
     pub now: DateTime<Utc>,
     /// The user's zone: every time shown or typed goes through it.
     pub zone: Zone,
@@ -124,6 +126,7 @@ macro_rules! ctx {
             area: layout::content_area($app.size),
             dialogs: &mut $app.dialogs,
             out: &mut $out,
+            call: $app.call,
         }
     };
 }
@@ -196,6 +199,7 @@ impl App {
             dialogs: Vec::new(),
             command: None,
             waiting_call: None,
+            call: None,
             generation: 1,
             effects: Vec::new(),
         };
@@ -299,6 +303,7 @@ impl App {
             tickets,
             history,
             pane,
+            call,
             ..
         } = self;
         let mut ctx = Ctx {
@@ -310,6 +315,7 @@ impl App {
             area: layout::content_area(*size),
             dialogs,
             out: &mut out,
+            call: *call,
         };
         let screen: &mut dyn Screen = match history.top_mut(*pane) {
             Some(opened) => opened.screen_mut(),
@@ -341,6 +347,7 @@ impl App {
             calendar,
             tickets,
             history,
+            call,
             ..
         } = self;
         let mut ctx = Ctx {
@@ -352,6 +359,7 @@ impl App {
             area: layout::content_area(*size),
             dialogs,
             out: &mut out,
+            call: *call,
         };
         let panes: [&mut dyn Screen; 4] = [customers, funnel, calendar, tickets];
         for screen in panes {
@@ -518,7 +526,9 @@ impl App {
             self.waiting_call = Some(phone);
             return;
         }
-        // The caller opens over the customer list, not over the last caller's view.
+        // The caller opens over the customer list, not over the last caller's view; the talk
+        // time runs from now.
+        self.call = Some(crate::tui::call::CallTimer::start(self.now));
         self.show_root(Pane::Customers);
         let mut out = Vec::new();
         self.customers.pop(&phone, &mut ctx!(self, out));
@@ -657,6 +667,7 @@ impl App {
                     Msg::Back => {
                         self.history.back(self.pane);
                     }
+                    Msg::CallEnded => self.call = None,
                 }
             }
             if changed {
@@ -706,6 +717,25 @@ impl App {
             Action::Conflicts => self.open_conflicts(),
             Action::Undo => self.undo(),
             Action::Reminders => self.open_reminders(),
+            Action::CallStart => match self.call {
+                Some(c) => {
+                    self.set_flash(format!("A call is running: {}", c.status(self.now)), false)
+                }
+                None => {
+                    self.call = Some(crate::tui::call::CallTimer::start(self.now));
+                    self.set_flash("Call timer started; Ctrl-E hangs up", false);
+                }
+            },
+            Action::HangUp => match self.call.as_mut() {
+                Some(c) => {
+                    c.hang_up(self.now);
+                    self.set_flash(
+                        "Hung up: after-call work runs until the call is logged (c)",
+                        false,
+                    );
+                }
+                None => self.set_flash("No call is running (Ctrl-T starts the timer)", false),
+            },
             Action::Outbox => self.process(vec![Msg::Go(Place::Outbox)]),
             other => {
                 if let Some((capability, entity)) = self.needs(&other)

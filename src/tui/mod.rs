@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+pub mod call;
 pub mod colour;
 pub mod data;
 pub mod dates;

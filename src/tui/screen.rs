@@ -65,6 +65,8 @@ pub enum Msg {
     Go(Place),
     /// Back to where this screen was opened from.
     Back,
+    /// The running call was logged: its timer stops.
+    CallEnded,
 }
 
 /// A dialog's answer, given to the screen that opened it.
@@ -80,7 +82,7 @@ pub enum Answer {
     Save,
     /// The log-call dialog on top chose an outcome; it stays open until the call is written.
     LogCall {
-        outcome: &'static str,
+        outcome: String,
         direction: &'static str,
         note: String,
     },
@@ -144,6 +146,8 @@ pub struct Ctx<'a> {
     /// The dialog stack: a screen opens dialogs on it and closes the ones it answered.
     pub dialogs: &'a mut Vec<Dialog>,
     pub out: &'a mut Vec<Msg>,
+    /// The call running, if any (`call::CallTimer`): the call dialog records its times.
+    pub call: Option<crate::tui::call::CallTimer>,
 }
 
 impl Ctx<'_> {

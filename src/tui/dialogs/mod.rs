@@ -107,7 +107,7 @@ pub enum Outcome {
     Yes,
     No,
     LogCall {
-        outcome: &'static str,
+        outcome: String,
         direction: &'static str,
         note: String,
     },
