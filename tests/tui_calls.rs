@@ -423,3 +423,37 @@ fn reminders_are_read_off_the_ui_thread_and_x_and_r_act_on_them() {
     let opened = app.customer_view().map(|v| v.id.clone());
     assert_eq!(opened.as_deref(), Some(view.items[0].customer_id()));
 }
+
+#[test]
+fn a_ticket_code_opens_the_ticket_and_the_timer_records_talk_and_after_call_work() {
+    let (mut app, fx) = start();
+    app.update(Action::Pop(LI_JING.into()));
+    // Talk for two minutes, hang up, wrap up 40 seconds later.
+    app.now = now() + Duration::seconds(120);
+    press(&mut app, "<C-e>");
+    assert!(screen(&app).contains("ACW 00:00 · talked 02:00"), "{}", screen(&app));
+    app.now = now() + Duration::seconds(160);
+    // 8 is the escalated code: a required ticket.
+    press(&mut app, "c 8 <Enter>");
+    assert_eq!(app.dialog_name(), Some("log_call"), "a ticket's subject is required");
+    assert!(app.flash.as_ref().unwrap().error);
+    assert!(fx.written().is_empty());
+    type_text(&mut app, "Analyser shows E42");
+    press(&mut app, "<Enter>");
+    assert_eq!(app.dialog_name(), None);
+    let written = fx.written();
+    let ticket = written
+        .iter()
+        .find(|w| w.entity == Entity::Tickets)
+        .expect("a ticket opened");
+    assert_eq!(ticket.fields["subject"], json!("Analyser shows E42"));
+    assert_eq!(ticket.fields["contact_id"], json!(contact("李静")));
+    let call = fx.last_written();
+    assert_eq!(call.fields["outcome"], json!("escalated"));
+    assert_eq!(call.fields["ticket_id"], json!(ticket.record_id));
+    assert_eq!(call.fields["duration_seconds"], json!(120));
+    assert_eq!(call.fields["wrap_up_seconds"], json!(40));
+    assert_eq!(call.fields["ends_at"], json!("2026-11-25T09:02:00.000Z"));
+    // The call is over: the status bar no longer shows it.
+    assert!(!screen(&app).contains("ACW"), "{}", screen(&app));
+}

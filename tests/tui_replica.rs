@@ -34,6 +34,13 @@ fn keys_become_outbox_entries_in_the_replica() {
             )
             .unwrap();
     }
+    // The call dialog offers the admin's wrap-up codes.
+    source
+        .create(
+            Entity::WrapUpCodes,
+            obj(json!({"code": "answered", "label_en": "Answered", "label_zh": "已接通", "digit": 1})),
+        )
+        .unwrap();
     let options = TuiOptions {
         profile: "local".into(),
         username: "li".into(),
@@ -74,6 +81,7 @@ fn keys_become_outbox_entries_in_the_replica() {
         [
             Entity::Customers,
             Entity::Customers,
+            Entity::WrapUpCodes,
             Entity::Activities,
             Entity::Tickets
         ]

@@ -136,6 +136,9 @@ pub fn log_call(outcome: &str, direction: &str, note: String, ctx: &mut Ctx) {
     let Some(Dialog::LogCall(d)) = ctx.dialogs.last() else {
         return;
     };
+    if let Some(missing) = d.missing() {
+        return ctx.error(missing);
+    }
     let lang = d.lang;
     let label = call_outcomes::label(&d.codes, outcome, lang);
     let follow_up = d.follow_up();

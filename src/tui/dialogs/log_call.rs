@@ -226,19 +226,21 @@ impl LogCall {
         }
     }
 
+    /// The chosen code's answer; what a required follow-up lacks is the flow's to say
+    /// (`flows::log_call`), the dialog staying open on it.
     fn save(&mut self) -> Outcome {
         let Some(code) = self.code() else {
             return Outcome::Stay;
         };
+        let outcome = code.code.clone();
         if self.missing().is_some() {
-            self.focus = match code.follow_up {
+            self.focus = match self.follow_up() {
                 FollowUp::Ticket => Focus::Ticket,
                 _ => Focus::Callback,
             };
-            return Outcome::Stay;
         }
         Outcome::LogCall {
-            outcome: code.code.clone(),
+            outcome,
             direction: if self.inbound { "inbound" } else { "outbound" },
             note: self.note.value().trim().to_string(),
         }
@@ -561,8 +563,7 @@ mod tests {
         assert_eq!(d.codes[first].code, "callback_requested");
         d.handle(&Action::Submit);
         assert_eq!(d.focus, Focus::Callback);
-        // Required: Enter without a time stays, and says why.
-        assert_eq!(d.handle(&Action::Submit), Outcome::Stay);
+        // Required: the flow refuses Enter without a time, saying why.
         assert_eq!(d.missing(), Some("this code needs a callback time"));
         type_in(&mut d, "+2h");
         assert!(
@@ -579,7 +580,7 @@ mod tests {
         let mut d = dialog(true);
         d.handle(&key('0'));
         assert_eq!(d.focus, Focus::Ticket);
-        assert_eq!(d.handle(&Action::Submit), Outcome::Stay);
+        assert_eq!(d.missing(), Some("this code needs a ticket: type its subject"));
         type_in(&mut d, "Printer jams");
         assert_eq!(d.ticket.value(), "Printer jams");
         assert!(
