@@ -92,7 +92,7 @@ fn keys_become_outbox_entries_in_the_replica() {
         .unwrap();
     assert_eq!(call.fields["kind"], json!("call"));
     assert_eq!(call.fields["outcome"], json!("answered"));
-    assert_eq!(app.status.pending, 4);
+    assert_eq!(app.status.pending, 5);
 
     // The status bar follows the sync engine's messages.
     let status = SyncStatus::from_event(
