@@ -431,11 +431,19 @@ fn a_ticket_code_opens_the_ticket_and_the_timer_records_talk_and_after_call_work
     // Talk for two minutes, hang up, wrap up 40 seconds later.
     app.now = now() + Duration::seconds(120);
     press(&mut app, "<C-e>");
-    assert!(screen(&app).contains("ACW 00:00 · talked 02:00"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("ACW 00:00 · talked 02:00"),
+        "{}",
+        screen(&app)
+    );
     app.now = now() + Duration::seconds(160);
     // 8 is the escalated code: a required ticket.
     press(&mut app, "c 8 <Enter>");
-    assert_eq!(app.dialog_name(), Some("log_call"), "a ticket's subject is required");
+    assert_eq!(
+        app.dialog_name(),
+        Some("log_call"),
+        "a ticket's subject is required"
+    );
     assert!(app.flash.as_ref().unwrap().error);
     assert!(fx.written().is_empty());
     type_text(&mut app, "Analyser shows E42");

@@ -580,7 +580,10 @@ mod tests {
         let mut d = dialog(true);
         d.handle(&key('0'));
         assert_eq!(d.focus, Focus::Ticket);
-        assert_eq!(d.missing(), Some("this code needs a ticket: type its subject"));
+        assert_eq!(
+            d.missing(),
+            Some("this code needs a ticket: type its subject")
+        );
         type_in(&mut d, "Printer jams");
         assert_eq!(d.ticket.value(), "Printer jams");
         assert!(
