@@ -239,3 +239,127 @@ fn managers_write_scripts_and_replies_which_must_read() {
     let (status, body) = agent.get("/canned_replies");
     assert_eq!(status, 200, "{body}");
 }
+
+/// The SQL that makes a database as it was before the desk's migration, with calls holding
+/// the former fixed outcomes and one unknown to them.
+fn before_desk(migrations: &[(i64, &str, &str)], desk: &str) -> String {
+    let mut sql = String::from(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);",
+    );
+    let (earlier, _) = migrations.split_at(
+        migrations
+            .iter()
+            .position(|m| m.1 == desk)
+            .expect("the desk migration"),
+    );
+    for (version, name, text) in earlier {
+        sql.push_str(text);
+        sql.push_str(&format!(
+            "\nINSERT INTO schema_migrations VALUES ({version}, '{name}', '');"
+        ));
+    }
+    sql.push_str(
+        "INSERT INTO activities (id, version, created_at, updated_at, kind, subject, outcome) VALUES
+         ('a', 1, '', '', 'call', 'x', 'callback_requested'), ('b', 1, '', '', 'call', 'y', 'answered'),
+         ('c', 1, '', '', 'call', 'z', 'answered'), ('d', 1, '', '', 'call', 'w', 'left_a_message'),
+         ('e', 1, '', '', 'task', 'v', NULL);",
+    );
+    sql
+}
+
+/// What the migration made of the outcomes in use: (code, English, Chinese, digit, follow-up),
+/// and that each is read by all and in the feed.
+fn check_migrated_codes(rows: Vec<Vec<Option<String>>>, acl: usize, feed: usize) {
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["answered", "Answered", "已接通", "1", "none"],
+            [
+                "callback_requested",
+                "Callback requested",
+                "要求回电",
+                "6",
+                "callback"
+            ],
+            [
+                "left_a_message",
+                "left_a_message",
+                "left_a_message",
+                "0",
+                "none"
+            ],
+        ]
+    );
+    assert_eq!((acl, feed), (3, 3));
+}
+
+#[test]
+fn outcomes_in_use_become_wrap_up_codes_on_sqlite() {
+    use crm_server::store::sqlite::MIGRATIONS;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crm.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        // The earlier migrations call the runner's functions; no customers, so never for real.
+        for name in ["crm_phone_key", "crm_sort_key"] {
+            conn.create_scalar_function(
+                name,
+                1,
+                rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+                |ctx| ctx.get::<Option<String>>(0),
+            )
+            .unwrap();
+        }
+        conn.execute_batch(&before_desk(MIGRATIONS, "0012_service_desk"))
+            .unwrap();
+    }
+    drop(crm_server::open_sqlite(&path).expect("migrate"));
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT code, label_en, label_zh, CAST(digit AS TEXT), follow_up FROM wrap_up_codes ORDER BY code")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| {
+            (0..5).map(|i| r.get::<_, Option<String>>(i)).collect()
+        })
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as usize;
+    let acl =
+        count("SELECT count(*) FROM acl WHERE entity = 'wrap_up_codes' AND principal = 'all'");
+    let feed = count("SELECT count(*) FROM changes WHERE entity = 'wrap_up_codes'");
+    check_migrated_codes(rows, acl, feed);
+    let ids = count("SELECT count(DISTINCT id) FROM wrap_up_codes WHERE length(id) = 36");
+    assert_eq!(ids, 3, "each a UUID of its own");
+}
+
+#[test]
+fn outcomes_in_use_become_wrap_up_codes_on_postgres() {
+    use crm_server::store::postgres::MIGRATIONS;
+    let Some(url) = common::postgres_url() else {
+        eprintln!("note: CRM_TEST_PG is not set: the PostgreSQL desk migration check is skipped");
+        return;
+    };
+    let schema = common::Schema::create(&url);
+    schema.sql(&before_desk(MIGRATIONS, "0009_service_desk"));
+    drop(crm_server::open_postgres(&schema.database_url()).expect("migrate"));
+    let rows = schema.sql(
+        "SELECT code, label_en, label_zh, digit::text, follow_up FROM wrap_up_codes ORDER BY code",
+    );
+    let count = |sql: &str| {
+        schema.sql(sql)[0][0]
+            .as_deref()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
+    let acl =
+        count("SELECT count(*) FROM acl WHERE entity = 'wrap_up_codes' AND principal = 'all'");
+    let feed = count("SELECT count(*) FROM changes WHERE entity = 'wrap_up_codes'");
+    check_migrated_codes(rows, acl, feed);
+}
