@@ -363,3 +363,40 @@ fn outcomes_in_use_become_wrap_up_codes_on_postgres() {
     let feed = count("SELECT count(*) FROM changes WHERE entity = 'wrap_up_codes'");
     check_migrated_codes(rows, acl, feed);
 }
+
+#[test]
+fn a_complaint_goes_to_the_manager_of_the_customer_s_team() {
+    let server = TestServer::start();
+    let north = server.add_team("north");
+    let south = server.add_team("south");
+    let admin = server.user("root", "admin", None);
+    let _south_boss = server.user("aaron", "manager", Some(&south));
+    let north_boss = server.user("mia", "manager", Some(&north));
+    let sales = server.user("sam", "sales", Some(&north));
+    let agent = server.user("ann", "agent", None);
+
+    let customer = sales.create("/customers", json!({"name": "东华科技"}));
+    assert_eq!(customer["team_id"], json!(north));
+    let complaint = agent.create("/tickets", json!({"subject": "Late delivery", "customer_id": id_of(&customer), "category": "complaint"}));
+    assert_eq!(complaint["assignee_id"], json!(north_boss.id()));
+    // Who changed it is in the audit trail, as for any ticket.
+    let (status, trail) = admin.get(&format!("/audit/tickets/{}", id_of(&complaint)));
+    assert_eq!(status, 200, "{trail}");
+    assert!(trail.to_string().contains(&agent.id()), "{trail}");
+    // Not a complaint, or assigned already: left as it is.
+    let fault = agent.create(
+        "/tickets",
+        json!({"subject": "Broken", "customer_id": id_of(&customer), "category": "fault"}),
+    );
+    assert!(fault["assignee_id"].is_null(), "{fault}");
+    let mine = agent.create("/tickets", json!({"subject": "Rude driver", "customer_id": id_of(&customer), "category": "complaint", "assignee_id": agent.id()}));
+    assert_eq!(mine["assignee_id"], json!(agent.id()));
+    // A customer of no team: a manager all the same (the first by username).
+    let loose = admin.create("/customers", json!({"name": "No Team Ltd"}));
+    let other = agent.create(
+        "/tickets",
+        json!({"subject": "Invoice wrong", "customer_id": id_of(&loose), "category": "complaint"}),
+    );
+    assert!(other["assignee_id"].is_string(), "{other}");
+    assert_ne!(other["assignee_id"], json!(agent.id()));
+}

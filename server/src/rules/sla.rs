@@ -15,6 +15,10 @@ fn text<'a>(r: &'a Record, field: &str) -> Option<&'a str> {
     r.get(field).and_then(Value::as_str)
 }
 
+/// The ticket category of complaints: a new one nobody was assigned goes to a manager's queue
+/// (the manager of the customer's team, else any manager).
+pub const COMPLAINT: &str = "complaint";
+
 /// The priority a ticket without one is served at.
 pub const DEFAULT_PRIORITY: &str = "normal";
 
