@@ -465,3 +465,92 @@ fn a_ticket_code_opens_the_ticket_and_the_timer_records_talk_and_after_call_work
     // The call is over: the status bar no longer shows it.
     assert!(!screen(&app).contains("ACW"), "{}", screen(&app));
 }
+
+/// Calls planned for today and around it: li's overdue one, an unassigned one this afternoon,
+/// li's for tomorrow, zhang's for today, and a done one.
+fn with_callbacks(dial_command: &str) -> (crm::tui::App, Fixture) {
+    let fx = Fixture::load();
+    let li = fixture_id(Entity::Users, "username", "li");
+    let zhang = fixture_id(Entity::Users, "username", "zhang");
+    let c101 = customer("C000101");
+    let planned = |n: u32, subject: &str, due: &str, owner: Option<&str>, done: bool| {
+        server_record(
+            Entity::Activities,
+            &format!("00000007-0002-7000-8000-{n:012}"),
+            json!({"kind": "call", "subject": subject, "customer_id": c101,
+                   "contact_id": contact("李静"), "direction": "outbound",
+                   "due_at": due, "owner_id": owner, "done": done}),
+            at("2026-11-24T09:00:00Z"),
+        )
+    };
+    let calls = vec![
+        planned(
+            1,
+            "Afternoon, unassigned",
+            "2026-11-25T15:00:00Z",
+            None,
+            false,
+        ),
+        planned(2, "Overdue, mine", "2026-11-25T08:00:00Z", Some(&li), false),
+        planned(
+            3,
+            "Tomorrow, mine",
+            "2026-11-26T10:00:00Z",
+            Some(&li),
+            false,
+        ),
+        planned(4, "Zhang's", "2026-11-25T11:00:00Z", Some(&zhang), false),
+        planned(5, "Done already", "2026-11-25T07:00:00Z", Some(&li), true),
+    ];
+    apply_records(&fx.replica(), Entity::Activities, calls, &mut 2_000_000);
+    let options = crm::tui::TuiOptions {
+        dial_command: dial_command.into(),
+        ..options()
+    };
+    let app = support::app_over(Box::new(fx.source()), options, 120, 30);
+    (app, fx)
+}
+
+#[test]
+fn the_callbacks_queue_lists_today_s_mine_and_unassigned_overdue_first_and_dials() {
+    let (mut app, _fx) = with_callbacks("true {phone}");
+    press(&mut app, "g c");
+    let shown = screen(&app);
+    assert!(shown.contains("Callbacks today · 2 · 1 overdue"), "{shown}");
+    let overdue = shown
+        .find("Overdue, mine")
+        .expect("the overdue call listed");
+    let later = shown
+        .find("Afternoon, unassigned")
+        .expect("the unassigned call listed");
+    assert!(overdue < later, "overdue first: {shown}");
+    for absent in ["Tomorrow, mine", "Zhang's", "Done already"] {
+        assert!(!shown.contains(absent), "{absent}: {shown}");
+    }
+    // The number to dial is the contact's mobile.
+    assert!(shown.contains("13900139000"), "{shown}");
+    // D dials, opens the customer and starts the call's timer.
+    press(&mut app, "D");
+    let view = app.customer_view().expect("the customer opens");
+    assert_eq!(view.id, customer("C000101"));
+    assert!(app.call.is_some(), "the call's timer runs");
+    assert!(screen(&app).contains("☎ 00:00"), "{}", screen(&app));
+}
+
+#[test]
+fn a_dial_command_without_the_number_s_place_is_refused() {
+    let (mut app, _fx) = with_callbacks("linphonecsh dial");
+    press(&mut app, ":");
+    type_text(&mut app, "callbacks");
+    press(&mut app, "<Enter>");
+    assert!(screen(&app).contains("Callbacks today"), "{}", screen(&app));
+    press(&mut app, "D");
+    let flash = app.flash.as_ref().expect("said why");
+    assert!(
+        flash.error && flash.text.contains("{phone}"),
+        "{}",
+        flash.text
+    );
+    assert!(app.call.is_none());
+    assert!(app.customer_view().is_none());
+}

@@ -135,6 +135,10 @@ pub enum Action {
     Filter,
     ClearFilter,
     LogCall,
+    /// Open the callbacks queue.
+    Callbacks,
+    /// Dial the chosen callback with the profile's dial command.
+    Dial,
     /// Start the call timer (an outbound call, or one that did not pop).
     CallStart,
     /// Hang up: talk time stops, after-call work runs until the wrap-up.
@@ -241,6 +245,8 @@ impl Action {
             "clear_filter" => Action::ClearFilter,
             "log_call" => Action::LogCall,
             "call_start" => Action::CallStart,
+            "callbacks" => Action::Callbacks,
+            "dial" => Action::Dial,
             "hang_up" => Action::HangUp,
             "reminders" => Action::Reminders,
             "log_visit" => Action::LogVisit,

@@ -76,6 +76,8 @@ pub struct App {
     pub profile: String,
     /// The call running: talk time, then after-call work; shown in the status bar.
     pub call: Option<crate::tui::call::CallTimer>,
+    /// The profile's dial command, for the callbacks queue.
+    dial_command: String,
     pub now: DateTime<Utc>,
     /// The user's zone: every time shown or typed goes through it.
     pub zone: Zone,
@@ -200,6 +202,7 @@ impl App {
             command: None,
             waiting_call: None,
             call: None,
+            dial_command: options.dial_command.clone(),
             generation: 1,
             effects: Vec::new(),
         };
@@ -508,6 +511,14 @@ impl App {
     }
 
     /// The reminders list, over the calendar, read afresh (`R` again reads them again).
+    /// The callbacks queue, over the calendar (the day's plan).
+    pub fn open_callbacks(&mut self) {
+        self.history.back_to(Pane::Calendar, 0);
+        self.history
+            .open(Pane::Calendar, Place::Callbacks(self.dial_command.clone()));
+        self.show(Pane::Calendar);
+    }
+
     pub fn open_reminders(&mut self) {
         self.history.back_to(Pane::Calendar, 0);
         self.history.open(Pane::Calendar, Place::Reminders);
@@ -668,6 +679,9 @@ impl App {
                         self.history.back(self.pane);
                     }
                     Msg::CallEnded => self.call = None,
+                    Msg::CallStarted => {
+                        self.call = Some(crate::tui::call::CallTimer::start(self.now));
+                    }
                 }
             }
             if changed {
@@ -717,6 +731,7 @@ impl App {
             Action::Conflicts => self.open_conflicts(),
             Action::Undo => self.undo(),
             Action::Reminders => self.open_reminders(),
+            Action::Callbacks => self.open_callbacks(),
             Action::CallStart => match self.call {
                 Some(c) => {
                     self.set_flash(format!("A call is running: {}", c.status(self.now)), false)

@@ -31,6 +31,8 @@ pub enum Mode {
     Outbox,
     /// The reminders list (`R`, `:reminders`).
     Reminders,
+    /// The callbacks queue (`g c`, `:callbacks`).
+    Callbacks,
     /// Forms, pick-lists, prompts, the search and command lines: letters type.
     Dialog,
     /// Help, confirmations, the conflict chooser: letters act.
@@ -38,7 +40,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 13] = [
+    pub const ALL: [Mode; 14] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,
@@ -50,6 +52,7 @@ impl Mode {
         Mode::Record,
         Mode::Outbox,
         Mode::Reminders,
+        Mode::Callbacks,
         Mode::Dialog,
         Mode::Chooser,
     ];
@@ -67,6 +70,7 @@ impl Mode {
             Mode::Record => "record",
             Mode::Outbox => "outbox",
             Mode::Reminders => "reminders",
+            Mode::Callbacks => "callbacks",
             Mode::Dialog => "dialog",
             Mode::Chooser => "chooser",
         }
@@ -90,6 +94,7 @@ impl Mode {
             Mode::Record => "Any record",
             Mode::Outbox => "Unsent changes",
             Mode::Reminders => "Reminders",
+            Mode::Callbacks => "Callbacks",
             Mode::Dialog => "Forms, pick-lists, search and command line",
             Mode::Chooser => "Help, confirmations, conflicts",
         }

@@ -22,6 +22,7 @@ pub enum Opened {
     Record(RecordView),
     Outbox(OutboxView),
     Reminders(RemindersView),
+    Callbacks(super::panes::callbacks::CallbacksView),
 }
 
 impl Opened {
@@ -36,6 +37,9 @@ impl Opened {
             }
             Place::Ticket(id) => Some(Opened::Ticket(TicketView::new(&id))),
             Place::Reminders => Some(Opened::Reminders(RemindersView::new())),
+            Place::Callbacks(dial) => Some(Opened::Callbacks(
+                super::panes::callbacks::CallbacksView::new(&dial),
+            )),
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
             Place::Outbox => Some(Opened::Outbox(OutboxView::default())),
@@ -50,6 +54,7 @@ impl Opened {
             Opened::Record(s) => s,
             Opened::Outbox(s) => s,
             Opened::Reminders(s) => s,
+            Opened::Callbacks(s) => s,
         }
     }
 
@@ -61,6 +66,7 @@ impl Opened {
             Opened::Record(s) => s,
             Opened::Outbox(s) => s,
             Opened::Reminders(s) => s,
+            Opened::Callbacks(s) => s,
         }
     }
 }

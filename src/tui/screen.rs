@@ -42,6 +42,8 @@ pub enum Place {
     Ticket(String),
     /// The reminders list.
     Reminders,
+    /// The callbacks queue, with the profile's dial command.
+    Callbacks(String),
     /// The generic list of an entity.
     List(Entity),
     /// The generic view of a record.
@@ -67,6 +69,8 @@ pub enum Msg {
     Back,
     /// The running call was logged: its timer stops.
     CallEnded,
+    /// A call was dialled: its timer starts.
+    CallStarted,
 }
 
 /// A dialog's answer, given to the screen that opened it.

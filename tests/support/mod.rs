@@ -531,6 +531,13 @@ impl DataSource for TestSource {
     fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError> {
         self.inner.reminders(query)
     }
+    fn callbacks(
+        &self,
+        owner: &str,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<crm::tui::data::Record>, DataError> {
+        self.inner.callbacks(owner, until)
+    }
     fn tickets(
         &self,
         query: &TicketQuery,

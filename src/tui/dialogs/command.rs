@@ -20,6 +20,7 @@ pub enum Command {
     Conflicts,
     /// The review of unsent and refused changes.
     Outbox,
+    Callbacks,
     /// Undo the latest write.
     Undo,
     Help,
@@ -43,6 +44,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("open", &[]),
     ("list", &["ls"]),
     ("reminders", &["remind", "r"]),
+    ("callbacks", &["cb"]),
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
     ("conflicts", &[]),
@@ -122,6 +124,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "sync" => Command::Sync,
         "conflicts" => Command::Conflicts,
         "outbox" => Command::Outbox,
+        "callbacks" => Command::Callbacks,
         "undo" => Command::Undo,
         "help" => Command::Help,
         "sort" => {
