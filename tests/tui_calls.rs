@@ -13,7 +13,7 @@ use crm::tui::panes::customer360::Section;
 use crm_server::schema::Entity;
 use serde_json::json;
 use support::{
-    Fixture, apply_records, fixture_id, now, options, press, screen, server_record, start,
+    Fixture, apply_records, fixture, fixture_id, now, options, press, screen, server_record, start,
     start_with, synthetic_customer, type_text,
 };
 
@@ -553,4 +553,53 @@ fn a_dial_command_without_the_number_s_place_is_refused() {
     );
     assert!(app.call.is_none());
     assert!(app.customer_view().is_none());
+}
+
+#[test]
+fn a_canned_reply_is_found_by_a_word_filled_in_and_sent_as_the_reply() {
+    let fx = Fixture::load();
+    let replies = vec![
+        server_record(
+            Entity::CannedReplies,
+            "00000014-0000-7000-8000-000000000001",
+            json!({"title": "Received", "body": "Dear {customer},\nwe have {ticket}.\n— {agent}"}),
+            at("2026-11-24T09:00:00Z"),
+        ),
+        server_record(
+            Entity::CannedReplies,
+            "00000014-0000-7000-8000-000000000002",
+            json!({"title": "Resolved", "body": "{ticket} is resolved."}),
+            at("2026-11-24T09:00:00Z"),
+        ),
+    ];
+    apply_records(
+        &fx.replica(),
+        Entity::CannedReplies,
+        replies,
+        &mut 2_000_000,
+    );
+    let mut app = support::app_over(Box::new(fx.source()), options(), 100, 30);
+    press(&mut app, "4 <Enter>");
+    let ticket = app.ticket_view().expect("a ticket open").ticket.clone();
+    press(&mut app, "R");
+    assert_eq!(app.dialog_name(), Some("picker"));
+    type_text(&mut app, "receiv");
+    press(&mut app, "<Enter>");
+    // The reply prompt holds the reply filled in; Enter sends it.
+    assert_eq!(app.dialog_name(), Some("prompt"));
+    press(&mut app, "<Enter>");
+    let w = fx.last_written();
+    assert_eq!(w.entity, Entity::Comments);
+    assert_eq!(w.fields["internal"], json!(false));
+    let customer = fixture(Entity::Customers, "id", text(&ticket, "customer_id"));
+    let me = fixture(Entity::Users, "username", "li");
+    assert_eq!(
+        w.fields["body"],
+        json!(format!(
+            "Dear {}, we have {}. — {}",
+            text(&customer, "name"),
+            text(&ticket, "number"),
+            text(&me, "display_name")
+        ))
+    );
 }

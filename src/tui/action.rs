@@ -135,6 +135,8 @@ pub enum Action {
     Filter,
     ClearFilter,
     LogCall,
+    /// Pick a canned reply for the ticket's reply.
+    CannedReply,
     /// Open the callbacks queue.
     Callbacks,
     /// Dial the chosen callback with the profile's dial command.
@@ -246,6 +248,7 @@ impl Action {
             "log_call" => Action::LogCall,
             "call_start" => Action::CallStart,
             "callbacks" => Action::Callbacks,
+            "canned_reply" => Action::CannedReply,
             "dial" => Action::Dial,
             "hang_up" => Action::HangUp,
             "reminders" => Action::Reminders,
