@@ -91,6 +91,9 @@ pub struct Profile {
     pub language: Option<String>,
     /// A PEM file of the private CA that signed the server's certificate (CRM_CA_FILE).
     pub ca_file: Option<PathBuf>,
+    /// What the callbacks queue's `D` runs to dial, `{phone}` where the number goes (a program
+    /// and its arguments, never a shell line): `linphonecsh dial {phone}`.
+    pub dial_command: Option<String>,
     pub credential_store: StoreChoice,
     pub sync: SyncSettings,
     /// Key binding overrides per mode, for the TUI: mode → key → action.
@@ -117,6 +120,7 @@ pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user
 # timezone = "Asia/Shanghai"     # times shown and typed here; default: TZ, then the system's
 # language = "zh"                # call outcomes and labels: zh or en (default: the locale's)
 # ca_file = "/etc/crm/ca.pem"    # trust a private CA that signed the server's certificate
+# dial_command = "linphonecsh dial {phone}"   # the callbacks queue's D: a softphone dials
 # credential_store = "auto"      # auto, keyring, file
 #
 # [profiles.work.sync]

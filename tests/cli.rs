@@ -735,3 +735,42 @@ fn crm_approvals_lists_what_waits_and_approves_it() {
         0
     );
 }
+
+#[test]
+fn an_admin_loads_the_public_holiday_file_once_and_again_changes_nothing() {
+    let server = TestServer::start();
+    server.add_user("root", "admin", None);
+    let client = Client::new();
+    ok(&client.login(&server, "root"));
+    let file = client.home.path().join("cn-2026.json");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/holidays/cn-2026.json"),
+        &file,
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let said = text(&client.run(&["holidays", "load", path]).stderr);
+    assert!(said.contains("39 added, 0 changed, 0 already so"), "{said}");
+    let holidays = server.all(Entity::Holidays);
+    assert_eq!(holidays.len(), 39);
+    // 调休: the Saturday before the Spring Festival is worked.
+    let feb14 = holidays
+        .iter()
+        .find(|h| h.get("date").and_then(Value::as_str) == Some("2026-02-14"))
+        .expect("2026-02-14 listed");
+    assert_eq!(feb14["kind"], "workday");
+    assert_eq!(feb14["name"], "春节");
+    let said = text(&client.run(&["holidays", "load", path]).stderr);
+    assert!(said.contains("0 added, 0 changed, 39 already so"), "{said}");
+    assert_eq!(server.all(Entity::Holidays).len(), 39);
+
+    // A broken file writes nothing and says where it is wrong.
+    std::fs::write(
+        &file,
+        r#"{"days":[{"name":"x","date":"2026-02-30","isOffDay":true}]}"#,
+    )
+    .unwrap();
+    let out = client.run(&["holidays", "load", path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("day 1"), "{}", text(&out.stderr));
+}

@@ -13,7 +13,7 @@ use crm::tui::panes::customer360::Section;
 use crm_server::schema::Entity;
 use serde_json::json;
 use support::{
-    Fixture, apply_records, fixture_id, now, options, press, screen, server_record, start,
+    Fixture, apply_records, fixture, fixture_id, now, options, press, screen, server_record, start,
     start_with, synthetic_customer, type_text,
 };
 
@@ -423,4 +423,184 @@ fn reminders_are_read_off_the_ui_thread_and_x_and_r_act_on_them() {
     press(&mut app, "g g <Enter>");
     let opened = app.customer_view().map(|v| v.id.clone());
     assert_eq!(opened.as_deref(), Some(view.items[0].customer_id()));
+}
+
+#[test]
+fn a_ticket_code_opens_the_ticket_and_the_timer_records_talk_and_after_call_work() {
+    let (mut app, fx) = start();
+    app.update(Action::Pop(LI_JING.into()));
+    // Talk for two minutes, hang up, wrap up 40 seconds later.
+    app.now = now() + Duration::seconds(120);
+    press(&mut app, "<C-e>");
+    assert!(
+        screen(&app).contains("ACW 00:00 · talked 02:00"),
+        "{}",
+        screen(&app)
+    );
+    app.now = now() + Duration::seconds(160);
+    // 8 is the escalated code: a required ticket.
+    press(&mut app, "c 8 <Enter>");
+    assert_eq!(
+        app.dialog_name(),
+        Some("log_call"),
+        "a ticket's subject is required"
+    );
+    assert!(app.flash.as_ref().unwrap().error);
+    assert!(fx.written().is_empty());
+    type_text(&mut app, "Analyser shows E42");
+    press(&mut app, "<Enter>");
+    assert_eq!(app.dialog_name(), None);
+    let written = fx.written();
+    let ticket = written
+        .iter()
+        .find(|w| w.entity == Entity::Tickets)
+        .expect("a ticket opened");
+    assert_eq!(ticket.fields["subject"], json!("Analyser shows E42"));
+    assert_eq!(ticket.fields["contact_id"], json!(contact("李静")));
+    let call = fx.last_written();
+    assert_eq!(call.fields["outcome"], json!("escalated"));
+    assert_eq!(call.fields["ticket_id"], json!(ticket.record_id));
+    assert_eq!(call.fields["duration_seconds"], json!(120));
+    assert_eq!(call.fields["wrap_up_seconds"], json!(40));
+    assert_eq!(call.fields["ends_at"], json!("2026-11-25T09:02:00.000Z"));
+    // The call is over: the status bar no longer shows it.
+    assert!(!screen(&app).contains("ACW"), "{}", screen(&app));
+}
+
+/// Calls planned for today and around it: li's overdue one, an unassigned one this afternoon,
+/// li's for tomorrow, zhang's for today, and a done one.
+fn with_callbacks(dial_command: &str) -> (crm::tui::App, Fixture) {
+    let fx = Fixture::load();
+    let li = fixture_id(Entity::Users, "username", "li");
+    let zhang = fixture_id(Entity::Users, "username", "zhang");
+    let c101 = customer("C000101");
+    let planned = |n: u32, subject: &str, due: &str, owner: Option<&str>, done: bool| {
+        server_record(
+            Entity::Activities,
+            &format!("00000007-0002-7000-8000-{n:012}"),
+            json!({"kind": "call", "subject": subject, "customer_id": c101,
+                   "contact_id": contact("李静"), "direction": "outbound",
+                   "due_at": due, "owner_id": owner, "done": done}),
+            at("2026-11-24T09:00:00Z"),
+        )
+    };
+    let calls = vec![
+        planned(
+            1,
+            "Afternoon, unassigned",
+            "2026-11-25T15:00:00Z",
+            None,
+            false,
+        ),
+        planned(2, "Overdue, mine", "2026-11-25T08:00:00Z", Some(&li), false),
+        planned(
+            3,
+            "Tomorrow, mine",
+            "2026-11-26T10:00:00Z",
+            Some(&li),
+            false,
+        ),
+        planned(4, "Zhang's", "2026-11-25T11:00:00Z", Some(&zhang), false),
+        planned(5, "Done already", "2026-11-25T07:00:00Z", Some(&li), true),
+    ];
+    apply_records(&fx.replica(), Entity::Activities, calls, &mut 2_000_000);
+    let options = crm::tui::TuiOptions {
+        dial_command: dial_command.into(),
+        ..options()
+    };
+    let app = support::app_over(Box::new(fx.source()), options, 120, 30);
+    (app, fx)
+}
+
+#[test]
+fn the_callbacks_queue_lists_today_s_mine_and_unassigned_overdue_first_and_dials() {
+    let (mut app, _fx) = with_callbacks("true {phone}");
+    press(&mut app, "g c");
+    let shown = screen(&app);
+    assert!(shown.contains("Callbacks today · 2 · 1 overdue"), "{shown}");
+    let overdue = shown
+        .find("Overdue, mine")
+        .expect("the overdue call listed");
+    let later = shown
+        .find("Afternoon, unassigned")
+        .expect("the unassigned call listed");
+    assert!(overdue < later, "overdue first: {shown}");
+    for absent in ["Tomorrow, mine", "Zhang's", "Done already"] {
+        assert!(!shown.contains(absent), "{absent}: {shown}");
+    }
+    // The number to dial is the contact's mobile.
+    assert!(shown.contains("13900139000"), "{shown}");
+    // D dials, opens the customer and starts the call's timer.
+    press(&mut app, "D");
+    let view = app.customer_view().expect("the customer opens");
+    assert_eq!(view.id, customer("C000101"));
+    assert!(app.call.is_some(), "the call's timer runs");
+    assert!(screen(&app).contains("☎ 00:00"), "{}", screen(&app));
+}
+
+#[test]
+fn a_dial_command_without_the_number_s_place_is_refused() {
+    let (mut app, _fx) = with_callbacks("linphonecsh dial");
+    press(&mut app, ":");
+    type_text(&mut app, "callbacks");
+    press(&mut app, "<Enter>");
+    assert!(screen(&app).contains("Callbacks today"), "{}", screen(&app));
+    press(&mut app, "D");
+    let flash = app.flash.as_ref().expect("said why");
+    assert!(
+        flash.error && flash.text.contains("{phone}"),
+        "{}",
+        flash.text
+    );
+    assert!(app.call.is_none());
+    assert!(app.customer_view().is_none());
+}
+
+#[test]
+fn a_canned_reply_is_found_by_a_word_filled_in_and_sent_as_the_reply() {
+    let fx = Fixture::load();
+    let replies = vec![
+        server_record(
+            Entity::CannedReplies,
+            "00000014-0000-7000-8000-000000000001",
+            json!({"title": "Received", "body": "Dear {customer},\nwe have {ticket}.\n— {agent}"}),
+            at("2026-11-24T09:00:00Z"),
+        ),
+        server_record(
+            Entity::CannedReplies,
+            "00000014-0000-7000-8000-000000000002",
+            json!({"title": "Resolved", "body": "{ticket} is resolved."}),
+            at("2026-11-24T09:00:00Z"),
+        ),
+    ];
+    apply_records(
+        &fx.replica(),
+        Entity::CannedReplies,
+        replies,
+        &mut 2_000_000,
+    );
+    let mut app = support::app_over(Box::new(fx.source()), options(), 100, 30);
+    press(&mut app, "4 <Enter>");
+    let ticket = app.ticket_view().expect("a ticket open").ticket.clone();
+    press(&mut app, "R");
+    assert_eq!(app.dialog_name(), Some("picker"));
+    type_text(&mut app, "receiv");
+    press(&mut app, "<Enter>");
+    // The reply prompt holds the reply filled in; Enter sends it.
+    assert_eq!(app.dialog_name(), Some("prompt"));
+    press(&mut app, "<Enter>");
+    let w = fx.last_written();
+    assert_eq!(w.entity, Entity::Comments);
+    assert_eq!(w.fields["internal"], json!(false));
+    let customer = fixture(Entity::Customers, "id", text(&ticket, "customer_id"));
+    let me = fixture(Entity::Users, "username", "li");
+    assert_eq!(
+        w.fields["body"],
+        json!(format!(
+            "Dear {}, we have {}. — {}",
+            text(&customer, "name"),
+            text(&ticket, "number"),
+            text(&me, "display_name")
+        ))
+    );
 }

@@ -34,6 +34,13 @@ fn keys_become_outbox_entries_in_the_replica() {
             )
             .unwrap();
     }
+    // The call dialog offers the admin's wrap-up codes.
+    source
+        .create(
+            Entity::WrapUpCodes,
+            obj(json!({"code": "answered", "label_en": "Answered", "label_zh": "已接通", "digit": 1})),
+        )
+        .unwrap();
     let options = TuiOptions {
         profile: "local".into(),
         username: "li".into(),
@@ -74,6 +81,7 @@ fn keys_become_outbox_entries_in_the_replica() {
         [
             Entity::Customers,
             Entity::Customers,
+            Entity::WrapUpCodes,
             Entity::Activities,
             Entity::Tickets
         ]
@@ -84,7 +92,7 @@ fn keys_become_outbox_entries_in_the_replica() {
         .unwrap();
     assert_eq!(call.fields["kind"], json!("call"));
     assert_eq!(call.fields["outcome"], json!("answered"));
-    assert_eq!(app.status.pending, 4);
+    assert_eq!(app.status.pending, 5);
 
     // The status bar follows the sync engine's messages.
     let status = SyncStatus::from_event(

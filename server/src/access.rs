@@ -162,7 +162,13 @@ pub fn read_set(
         | Entity::Warehouses
         | Entity::StockLevels
         | Entity::StockMovements
-        | Entity::ApprovalSettings => {
+        | Entity::ApprovalSettings
+        | Entity::WrapUpCodes
+        | Entity::SlaCalendars
+        | Entity::Holidays
+        | Entity::ServiceLevels
+        | Entity::CallScripts
+        | Entity::CannedReplies => {
             set.insert(ALL.to_string());
         }
         // What a customer bought and owes: their people, the call centre on the phone with
@@ -302,14 +308,20 @@ pub fn write_set(
         | Entity::Users
         | Entity::LevelSettings
         | Entity::DiscountLimits
-        | Entity::ApprovalSettings => {}
+        | Entity::ApprovalSettings
+        | Entity::WrapUpCodes
+        | Entity::SlaCalendars
+        | Entity::Holidays
+        | Entity::ServiceLevels => {}
         Entity::Stages
         | Entity::Products
         | Entity::ProductCosts
         | Entity::Prices
         | Entity::Warehouses
         | Entity::StockLevels
-        | Entity::StockMovements => {
+        | Entity::StockMovements
+        | Entity::CallScripts
+        | Entity::CannedReplies => {
             set.insert(MANAGERS.to_string());
         }
         Entity::Customers
@@ -417,7 +429,13 @@ pub fn may_hold_from(
         | Entity::Users
         | Entity::Stages
         | Entity::LevelSettings
-        | Entity::ApprovalSettings => Ok(()),
+        | Entity::ApprovalSettings
+        | Entity::WrapUpCodes
+        | Entity::SlaCalendars
+        | Entity::Holidays
+        | Entity::ServiceLevels
+        | Entity::CallScripts
+        | Entity::CannedReplies => Ok(()),
         Entity::Contracts => {
             need_read("customer_id", Entity::Customers)?;
             need_read("opportunity_id", Entity::Opportunities)?;
@@ -592,12 +610,21 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         return Ok(());
     }
     match entity {
-        Entity::Teams | Entity::Users | Entity::LevelSettings | Entity::ApprovalSettings => {
-            Err(format!("only an admin may change {}", entity.name()))
-        }
+        Entity::Teams
+        | Entity::Users
+        | Entity::LevelSettings
+        | Entity::ApprovalSettings
+        | Entity::WrapUpCodes
+        | Entity::SlaCalendars
+        | Entity::Holidays
+        | Entity::ServiceLevels => Err(format!("only an admin may change {}", entity.name())),
         Entity::Contracts | Entity::Licences if role == Role::Agent => {
             Err("call-centre agents read licences but do not write contracts or licences".into())
         }
+        Entity::CallScripts | Entity::CannedReplies if role != Role::Manager => Err(format!(
+            "only a manager or admin may change {}",
+            entity.name().replace('_', " ")
+        )),
         Entity::Stages if role != Role::Manager => {
             Err("only a manager or admin may change pipeline stages".into())
         }

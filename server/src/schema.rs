@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 mod approvals;
 mod competition;
 mod orders;
+mod desk;
 mod sales;
 
 pub use approvals::{
@@ -21,6 +22,8 @@ use orders::{
     INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
     WAREHOUSES,
 };
+use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS, WRAP_UP_CODES};
+pub use desk::{DAY_KINDS, FOLLOW_UPS};
 use sales::{
     DISCOUNT_LIMITS, OPPORTUNITY_LINES, PRICES, PRODUCT_COSTS, PRODUCTS, QUOTE_LINES, QUOTES,
 };
@@ -65,10 +68,22 @@ pub enum Entity {
     ExpenseClaims,
     Approvals,
     Licences,
+    /// How a call ended, defined by the admin (the call dialog's digits).
+    WrapUpCodes,
+    /// Opening hours per weekday in a zone, which service levels count in.
+    SlaCalendars,
+    /// Public holidays and working weekends, for every calendar.
+    Holidays,
+    /// Response and resolution times per priority and customer level.
+    ServiceLevels,
+    /// What to say during a call, per ticket category.
+    CallScripts,
+    /// Replies inserted into ticket comments.
+    CannedReplies,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 33] = [
+    pub const ALL: [Entity; 39] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -102,6 +117,12 @@ impl Entity {
         Entity::ExpenseClaims,
         Entity::Approvals,
         Entity::Licences,
+        Entity::WrapUpCodes,
+        Entity::SlaCalendars,
+        Entity::Holidays,
+        Entity::ServiceLevels,
+        Entity::CallScripts,
+        Entity::CannedReplies,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -140,6 +161,12 @@ impl Entity {
             Entity::ExpenseClaims => &EXPENSE_CLAIMS,
             Entity::Approvals => &APPROVALS,
             Entity::Licences => &LICENCES,
+            Entity::WrapUpCodes => &WRAP_UP_CODES,
+            Entity::SlaCalendars => &SLA_CALENDARS,
+            Entity::Holidays => &HOLIDAYS,
+            Entity::ServiceLevels => &SERVICE_LEVELS,
+            Entity::CallScripts => &CALL_SCRIPTS,
+            Entity::CannedReplies => &CANNED_REPLIES,
         }
     }
 
@@ -390,8 +417,6 @@ pub const CHANNELS: &[&str] = &["phone", "mobile", "email", "wechat", "visit", "
 pub const STAGE_KINDS: &[&str] = &["open", "won", "lost"];
 pub const ACTIVITY_KINDS: &[&str] = &["call", "meeting", "visit", "task", "email", "note"];
 pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
-/// From the one table of outcomes and their labels (`rules::call_outcomes`).
-pub const CALL_OUTCOMES: &[&str] = &crate::rules::call_outcomes::CODES;
 pub const TICKET_CHANNELS: &[&str] = &["phone", "email", "web", "visit"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const TICKET_STATUSES: &[&str] = &["new", "open", "pending", "resolved", "closed"];
@@ -518,8 +543,12 @@ const ACTIVITY_FIELDS: &[Field] = &[
         .privileged()
         .filter(),
     f("direction", Kind::Enum(DIRECTIONS)),
+    // Talk time, from the pop or the start key to hang-up.
     f("duration_seconds", Kind::Int(0, 86_400)),
-    f("outcome", Kind::Enum(CALL_OUTCOMES)).filter(),
+    // After-call work, from hang-up to the wrap-up.
+    f("wrap_up_seconds", Kind::Int(0, 86_400)),
+    // A wrap-up code's `code` (`wrap_up_codes`), checked against the live codes when it changes.
+    f("outcome", Kind::Text(40)).filter(),
 ];
 
 const TICKET_FIELDS: &[Field] = &[
@@ -739,6 +768,7 @@ const ACTIVITIES: Descriptor = Descriptor {
         "notes",
         "direction",
         "duration_seconds",
+        "wrap_up_seconds",
         "outcome",
         "done",
     ],

@@ -73,6 +73,27 @@ fn populate(admin: &Client, server: &TestServer) {
         "/approval_settings",
         json!({"kind": "contract", "admin_above": 1_000_000}),
     );
+    admin.create(
+        "/wrap_up_codes",
+        json!({"code": "answered", "label_en": "Answered", "label_zh": "已接通", "digit": 1}),
+    );
+    let calendar = id_of(&admin.create(
+        "/sla_calendars",
+        json!({"name": "office", "monday": "09:00-18:00", "friday": "09:00-12:00, 13:00-17:00"}),
+    ));
+    admin.create("/holidays", json!({"date": "2026-10-01", "name": "国庆节"}));
+    admin.create(
+        "/service_levels",
+        json!({"priority": "high", "first_response_minutes": 60, "resolution_minutes": 480, "calendar_id": calendar}),
+    );
+    admin.create(
+        "/call_scripts",
+        json!({"name": "Greeting", "body": "# start\nHello.\n1 Fault -> fault\n# fault\nTake notes."}),
+    );
+    admin.create(
+        "/canned_replies",
+        json!({"title": "Thanks", "body": "Dear {customer}, {ticket} is resolved."}),
+    );
     for i in 0..20 {
         let competitor = id_of(&admin.create(
             "/competitors",

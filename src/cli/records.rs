@@ -14,7 +14,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 29] = [
+pub const ENTITIES: [Entity; 35] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -48,7 +48,17 @@ pub const ENTITIES: [Entity; 29] = [
     Entity::Approvals,
     // Admins set the amount above which an admin approves: `crm approval_settings add …`.
     Entity::ApprovalSettings,
+    // The service desk's settings: `crm holidays load cn-2026.json` reads a public-holiday file.
+    Entity::WrapUpCodes,
+    Entity::SlaCalendars,
+    Entity::Holidays,
+    Entity::ServiceLevels,
+    Entity::CallScripts,
+    Entity::CannedReplies,
 ];
+
+/// The largest holiday file read: a year's file is a few kilobytes.
+const MAX_HOLIDAY_FILE: u64 = 1 << 20;
 
 fn format_arg() -> Arg {
     Arg::new("format")
@@ -101,7 +111,15 @@ pub fn command(entity: Entity) -> Command {
     }
     let mut command = Command::new(entity.name())
         .about(format!("List, show, add, edit or delete {}", entity.name()))
-        .subcommand_required(true)
+        .subcommand_required(true);
+    if entity == Entity::Holidays {
+        command = command.subcommand(
+            Command::new("load")
+                .about("Load a public-holiday file ({\"days\": [{\"name\", \"date\", \"isOffDay\"}]}, as published for China each year): each day added, or changed when listed already")
+                .arg(Arg::new("file").required(true).help("the JSON file")),
+        );
+    }
+    command
         .subcommand(
             list
                 .arg(
@@ -590,10 +608,81 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
             let what = record.text("subject").unwrap_or(key).to_string();
             ctx.after_write(&replica, &format!("{status} {what}"))
         }
+        Some(("load", m)) if entity == Entity::Holidays => {
+            let path = m
+                .get_one::<String>("file")
+                .map(String::as_str)
+                .unwrap_or_default();
+            let (added, changed, same) = load_holidays(&replica, std::path::Path::new(path))?;
+            ctx.after_write(
+                &replica,
+                &format!("holidays: {added} added, {changed} changed, {same} already so"),
+            )
+        }
         _ => Err(CliError::Usage(
             "say what to do: list, show, add, edit or delete".into(),
         )),
     }
+}
+
+/// Reads a public-holiday file and writes its days into the holiday list (through the outbox,
+/// as any local write): a date not listed is added, a listed one changed when its name or kind
+/// differs. Returns (added, changed, unchanged). Nothing is written when the file does not read.
+pub fn load_holidays(
+    replica: &crate::replica::Replica,
+    path: &std::path::Path,
+) -> Result<(usize, usize, usize), CliError> {
+    use crm_server::rules::business_time::{DayKind, parse_holiday_file};
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    let mut text = String::new();
+    file.take(MAX_HOLIDAY_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    if text.len() as u64 > MAX_HOLIDAY_FILE {
+        return Err(CliError::Usage(format!(
+            "{}: larger than a holiday file (1 MB)",
+            path.display()
+        )));
+    }
+    let days = parse_holiday_file(&text)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    let (mut added, mut changed, mut same) = (0, 0, 0);
+    for day in days {
+        let date = day.date.format("%Y-%m-%d").to_string();
+        let kind = match day.kind {
+            DayKind::Holiday => "holiday",
+            DayKind::Workday => "workday",
+        };
+        let query = LocalQuery {
+            filters: vec![("date".into(), serde_json::json!(date))],
+            limit: 1,
+            ..LocalQuery::default()
+        };
+        let fields = serde_json::json!({"date": date, "name": day.name, "kind": kind});
+        let Some(serde_json::Value::Object(fields)) = Some(fields) else {
+            continue;
+        };
+        match replica.list(Entity::Holidays, &query)?.into_iter().next() {
+            None => {
+                replica.create(Entity::Holidays, fields)?;
+                added += 1;
+            }
+            Some(r)
+                if r.text("name") == Some(day.name.as_str()) && r.text("kind") == Some(kind) =>
+            {
+                same += 1;
+            }
+            Some(r) => {
+                let mut change = fields;
+                change.remove("date");
+                replica.update(Entity::Holidays, &r.id, change)?;
+                changed += 1;
+            }
+        }
+    }
+    Ok((added, changed, same))
 }
 
 /// The duplicate check the server will make, made first against the replica so the user hears

@@ -196,6 +196,29 @@ impl Replica {
         sql.push_str(&format!(" LIMIT ?{}", args.len()));
         self.query(entity, &sql, args)
     }
+
+    /// Calls planned (not done, a due time, no start) before `until` for `owner` or for nobody,
+    /// by due time (the overdue first); over the `(owner_id, due_at)` index.
+    pub fn callbacks_due(
+        &self,
+        owner: &str,
+        until: &str,
+        limit: usize,
+    ) -> Result<Vec<Record>, ReplicaError> {
+        let entity = Entity::Activities;
+        let sql = format!(
+            "{} WHERE (c.owner_id = ?1 OR c.owner_id IS NULL) AND c.due_at < ?2 \
+             AND c.kind = 'call' AND c.done = 0 AND c.starts_at IS NULL \
+             ORDER BY c.due_at, c.id LIMIT ?3",
+            schema::table(entity).select
+        );
+        let args = vec![
+            SqlValue::Text(owner.to_string()),
+            SqlValue::Text(until.to_string()),
+            SqlValue::Integer(limit as i64),
+        ];
+        self.query(entity, &sql, args)
+    }
 }
 
 #[cfg(test)]

@@ -135,6 +135,16 @@ pub enum Action {
     Filter,
     ClearFilter,
     LogCall,
+    /// Pick a canned reply for the ticket's reply.
+    CannedReply,
+    /// Open the callbacks queue.
+    Callbacks,
+    /// Dial the chosen callback with the profile's dial command.
+    Dial,
+    /// Start the call timer (an outbound call, or one that did not pop).
+    CallStart,
+    /// Hang up: talk time stops, after-call work runs until the wrap-up.
+    HangUp,
     /// Open the reminders list.
     Reminders,
     /// Open the approvals inbox.
@@ -244,6 +254,11 @@ impl Action {
             "filter" => Action::Filter,
             "clear_filter" => Action::ClearFilter,
             "log_call" => Action::LogCall,
+            "call_start" => Action::CallStart,
+            "callbacks" => Action::Callbacks,
+            "canned_reply" => Action::CannedReply,
+            "dial" => Action::Dial,
+            "hang_up" => Action::HangUp,
             "reminders" => Action::Reminders,
             "approvals" => Action::Approvals,
             "sales" => Action::Sales,

@@ -74,6 +74,10 @@ impl Flash {
 
 pub struct App {
     pub profile: String,
+    /// The call running: talk time, then after-call work; shown in the status bar.
+    pub call: Option<crate::tui::call::CallTimer>,
+    /// The profile's dial command, for the callbacks queue.
+    dial_command: String,
     pub now: DateTime<Utc>,
     /// The user's zone: every time shown or typed goes through it.
     pub zone: Zone,
@@ -128,6 +132,7 @@ macro_rules! ctx {
             area: layout::content_area($app.size),
             dialogs: &mut $app.dialogs,
             out: &mut $out,
+            call: $app.call,
         }
     };
 }
@@ -203,6 +208,8 @@ impl App {
             command: None,
             waiting_call: None,
             awaiting: HashMap::new(),
+            call: None,
+            dial_command: options.dial_command.clone(),
             generation: 1,
             effects: Vec::new(),
         };
@@ -307,6 +314,7 @@ impl App {
             tickets,
             history,
             pane,
+            call,
             ..
         } = self;
         let mut ctx = Ctx {
@@ -318,6 +326,7 @@ impl App {
             area: layout::content_area(*size),
             dialogs,
             out: &mut out,
+            call: *call,
         };
         let screen: &mut dyn Screen = match history.top_mut(*pane) {
             Some(opened) => opened.screen_mut(),
@@ -349,6 +358,7 @@ impl App {
             calendar,
             tickets,
             history,
+            call,
             ..
         } = self;
         let mut ctx = Ctx {
@@ -360,6 +370,7 @@ impl App {
             area: layout::content_area(*size),
             dialogs,
             out: &mut out,
+            call: *call,
         };
         let panes: [&mut dyn Screen; 4] = [customers, funnel, calendar, tickets];
         for screen in panes {
@@ -522,6 +533,14 @@ impl App {
     }
 
     /// The reminders list, over the calendar, read afresh (`R` again reads them again).
+    /// The callbacks queue, over the calendar (the day's plan).
+    pub fn open_callbacks(&mut self) {
+        self.history.back_to(Pane::Calendar, 0);
+        self.history
+            .open(Pane::Calendar, Place::Callbacks(self.dial_command.clone()));
+        self.show(Pane::Calendar);
+    }
+
     pub fn open_reminders(&mut self) {
         self.history.back_to(Pane::Calendar, 0);
         self.history.open(Pane::Calendar, Place::Reminders);
@@ -540,7 +559,9 @@ impl App {
             self.waiting_call = Some(phone);
             return;
         }
-        // The caller opens over the customer list, not over the last caller's view.
+        // The caller opens over the customer list, not over the last caller's view; the talk
+        // time runs from now.
+        self.call = Some(crate::tui::call::CallTimer::start(self.now));
         self.show_root(Pane::Customers);
         let mut out = Vec::new();
         self.customers.pop(&phone, &mut ctx!(self, out));
@@ -702,6 +723,10 @@ impl App {
                     Msg::Await { request, after } => {
                         self.awaiting.insert(request, after);
                     }
+                    Msg::CallEnded => self.call = None,
+                    Msg::CallStarted => {
+                        self.call = Some(crate::tui::call::CallTimer::start(self.now));
+                    }
                 }
             }
             if changed {
@@ -753,6 +778,26 @@ impl App {
             Action::Reminders => self.open_reminders(),
             Action::Sales => self.open_sales(Place::Sales(self.me.role)),
             Action::Approvals => self.open_sales(Place::Approvals),
+            Action::Callbacks => self.open_callbacks(),
+            Action::CallStart => match self.call {
+                Some(c) => {
+                    self.set_flash(format!("A call is running: {}", c.status(self.now)), false)
+                }
+                None => {
+                    self.call = Some(crate::tui::call::CallTimer::start(self.now));
+                    self.set_flash("Call timer started; Ctrl-E hangs up", false);
+                }
+            },
+            Action::HangUp => match self.call.as_mut() {
+                Some(c) => {
+                    c.hang_up(self.now);
+                    self.set_flash(
+                        "Hung up: after-call work runs until the call is logged (c)",
+                        false,
+                    );
+                }
+                None => self.set_flash("No call is running (Ctrl-T starts the timer)", false),
+            },
             Action::Outbox => self.process(vec![Msg::Go(Place::Outbox)]),
             other => {
                 if let Some((capability, entity)) = self.needs(&other)

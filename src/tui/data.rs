@@ -432,6 +432,8 @@ pub trait DataSource {
         owner: Option<&str>,
     ) -> Result<Vec<Record>, DataError>;
     fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError>;
+    /// Calls planned for `owner` or for nobody, due before `until`, by due time.
+    fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError>;
     /// A window of the ticket queue, most urgent first (see [`crate::tui::sla`]).
     fn tickets(
         &self,

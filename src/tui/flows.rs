@@ -3,7 +3,7 @@
 //! own `answer`; they work through the screen's [`Ctx`].
 
 use chrono::{DateTime, NaiveTime, Utc};
-use crm_server::rules::call_outcomes::{self, Lang};
+use crm_server::rules::call_outcomes::{self, FollowUp, Lang, WrapUp};
 use crm_server::schema::{Entity, Kind};
 use crm_server::validate::{self, Mode as ValidateMode, format_time};
 use serde_json::json;
@@ -107,23 +107,42 @@ pub fn delete_many(entity: Entity, ids: &[String], ctx: &mut Ctx) {
     );
 }
 
-/// The log-call dialog on top chose an outcome: the call is written as a done activity now,
-/// by the caller picked, lasting from the pop to now; a callback asked for is planned as an
-/// outbound call due when the caller said.
+/// The wrap-up codes the call dialog offers: the admin's active codes, by digit, as synced.
+pub fn wrap_up_codes(ctx: &mut Ctx) -> Vec<WrapUp> {
+    let records = ctx.ok(ctx.source.records(
+        Entity::WrapUpCodes,
+        &super::data::RecordQuery::default(),
+        0,
+        200,
+    ));
+    call_outcomes::offered(&records)
+}
+
+/// The log-call dialog on top chose a wrap-up code: the call is written as a done activity
+/// now, by the caller picked, its talk time from the pop (or the start key) to the hang-up and
+/// its after-call work from then to now; the code's follow-up is made with it — a callback
+/// planned as an outbound call due when the caller said, or a ticket opened with the subject
+/// typed, which the call then belongs to.
 pub fn log_call(outcome: &str, direction: &str, note: String, ctx: &mut Ctx) {
     let Some(Dialog::LogCall(d)) = ctx.dialogs.last() else {
         return;
     };
+    if let Some(missing) = d.missing() {
+        return ctx.error(missing);
+    }
     let lang = d.lang;
-    let label = call_outcomes::label(outcome, lang);
-    let callback = if outcome == call_outcomes::CALLBACK {
-        match callback_time(&d.callback.value(), ctx.now, ctx.zone) {
+    let label = call_outcomes::label(&d.codes, outcome, lang);
+    let follow_up = d.follow_up();
+    let callback_typed = d.callback.value();
+    let callback = if follow_up == FollowUp::Callback && !callback_typed.trim().is_empty() {
+        match callback_time(&callback_typed, ctx.now, ctx.zone) {
             Ok(at) => Some(at),
             Err(e) => return ctx.error(e),
         }
     } else {
         None
     };
+    let ticket_subject = d.ticket.value().trim().to_string();
     let subject = match (lang, direction) {
         (Lang::Zh, "inbound") => format!("来电：{label}"),
         (Lang::Zh, _) => format!("去电：{label}"),
@@ -140,10 +159,10 @@ pub fn log_call(outcome: &str, direction: &str, note: String, ctx: &mut Ctx) {
         "done": true,
     }));
     if let Some(started) = d.started {
-        // From the pop to the wrap-up, within what the field holds.
-        let seconds = (ctx.now - started).num_seconds().clamp(0, 86_400);
-        body.insert("duration_seconds".into(), json!(seconds));
-        body.insert("ends_at".into(), json!(format_time(ctx.now.max(started))));
+        let times = crate::tui::call::CallTimes::of(started, d.hung_up, ctx.now);
+        body.insert("duration_seconds".into(), json!(times.talk_seconds));
+        body.insert("wrap_up_seconds".into(), json!(times.wrap_up_seconds));
+        body.insert("ends_at".into(), json!(format_time(times.ended)));
     }
     if let Some(k) = d.caller_id() {
         body.insert("contact_id".into(), json!(k));
@@ -168,21 +187,43 @@ pub fn log_call(outcome: &str, direction: &str, note: String, ctx: &mut Ctx) {
         }
         task
     });
-    for b in std::iter::once(&body).chain(plan.as_ref()) {
-        if let Err(problems) = check(Entity::Activities, b, ctx) {
+    let ticket = (follow_up == FollowUp::Ticket && !ticket_subject.is_empty()).then(|| {
+        let mut t = obj(json!({
+            "subject": ticket_subject,
+            "customer_id": d.customer_id,
+            "channel": "phone",
+        }));
+        if let Some(k) = d.caller_id() {
+            t.insert("contact_id".into(), json!(k));
+        }
+        t
+    });
+    for (entity, b) in std::iter::once((Entity::Activities, &body))
+        .chain(plan.as_ref().map(|p| (Entity::Activities, p)))
+        .chain(ticket.as_ref().map(|t| (Entity::Tickets, t)))
+    {
+        if let Err(problems) = check(entity, b, ctx) {
             return ctx.error(problems);
         }
     }
-    let done = match callback {
+    let mut done = match callback {
         Some(due) => format!(
             "Call logged: {label}; call back planned for {}",
             ctx.zone.datetime(due)
         ),
         None => format!("Call logged: {label}"),
     };
-    let writes = std::iter::once((Entity::Activities, body))
-        .chain(plan.map(|task| (Entity::Activities, task)))
-        .collect();
+    let mut writes = Vec::new();
+    if let Some(mut t) = ticket {
+        // The ticket first, its id chosen here, so the call belongs to it.
+        let ticket_id = uuid::Uuid::now_v7().hyphenated().to_string();
+        t.insert("id".into(), json!(ticket_id));
+        body.insert("ticket_id".into(), json!(ticket_id));
+        writes.push((Entity::Tickets, t));
+        done.push_str("; ticket opened");
+    }
+    writes.push((Entity::Activities, body));
+    writes.extend(plan.map(|task| (Entity::Activities, task)));
     // The dialog closes now: the call is written on the writer thread, and a refusal is said
     // in the status bar ("done 1 of 2" when the call was logged but not its callback).
     ctx.write_then(
@@ -192,6 +233,7 @@ pub fn log_call(outcome: &str, direction: &str, note: String, ctx: &mut Ctx) {
             refused: "logging the call: ".into(),
         },
     );
+    ctx.out.push(Msg::CallEnded);
     ctx.close();
 }
 

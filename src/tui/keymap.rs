@@ -33,6 +33,8 @@ pub enum Mode {
     Reminders,
     /// The Sales screen and the approvals inbox (`g s`, `g a`, `:sales`, `:approvals`).
     Sales,
+    /// The callbacks queue (`g c`, `:callbacks`).
+    Callbacks,
     /// Forms, pick-lists, prompts, the search and command lines: letters type.
     Dialog,
     /// Help, confirmations, the conflict chooser: letters act.
@@ -53,6 +55,7 @@ impl Mode {
         Mode::Outbox,
         Mode::Reminders,
         Mode::Sales,
+        Mode::Callbacks,
         Mode::Dialog,
         Mode::Chooser,
     ];
@@ -71,6 +74,7 @@ impl Mode {
             Mode::Outbox => "outbox",
             Mode::Reminders => "reminders",
             Mode::Sales => "sales",
+            Mode::Callbacks => "callbacks",
             Mode::Dialog => "dialog",
             Mode::Chooser => "chooser",
         }
@@ -95,6 +99,7 @@ impl Mode {
             Mode::Outbox => "Unsent changes",
             Mode::Reminders => "Reminders",
             Mode::Sales => "Sales and approvals",
+            Mode::Callbacks => "Callbacks",
             Mode::Dialog => "Forms, pick-lists, search and command line",
             Mode::Chooser => "Help, confirmations, conflicts",
         }

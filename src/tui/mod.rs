@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+pub mod call;
 pub mod colour;
 pub mod data;
 pub mod dates;
@@ -145,6 +146,8 @@ pub struct TuiOptions {
     pub language: Option<String>,
     /// Where to listen for calls `crm pop` hands over (`crate::pop`); None: no listening.
     pub pop_socket: Option<PathBuf>,
+    /// The profile's `dial_command` (the callbacks queue's `D`); empty: none.
+    pub dial_command: String,
     /// No colours at all (also set when the NO_COLOR environment variable is non-empty).
     pub no_color: bool,
     pub sync_now: Option<SyncTrigger>,
@@ -164,6 +167,7 @@ impl std::fmt::Debug for TuiOptions {
             .field("depth", &self.depth)
             .field("language", &self.language)
             .field("pop_socket", &self.pop_socket)
+            .field("dial_command", &self.dial_command)
             .field("no_color", &self.no_color)
             .field("sync_now", &self.sync_now.is_some())
             .finish()
@@ -184,6 +188,7 @@ impl Default for TuiOptions {
             depth: colour::Depth::TrueColor,
             language: None,
             pop_socket: None,
+            dial_command: String::new(),
             no_color: false,
             sync_now: None,
         }

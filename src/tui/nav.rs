@@ -24,6 +24,7 @@ pub enum Opened {
     Outbox(OutboxView),
     Reminders(RemindersView),
     Sales(SalesView),
+    Callbacks(super::panes::callbacks::CallbacksView),
 }
 
 impl Opened {
@@ -40,6 +41,9 @@ impl Opened {
             Place::Reminders => Some(Opened::Reminders(RemindersView::new())),
             Place::Sales(role) => Some(Opened::Sales(SalesView::sales(role))),
             Place::Approvals => Some(Opened::Sales(SalesView::approvals())),
+            Place::Callbacks(dial) => Some(Opened::Callbacks(
+                super::panes::callbacks::CallbacksView::new(&dial),
+            )),
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
             Place::Outbox => Some(Opened::Outbox(OutboxView::default())),
@@ -55,6 +59,7 @@ impl Opened {
             Opened::Outbox(s) => s,
             Opened::Reminders(s) => s,
             Opened::Sales(s) => s,
+            Opened::Callbacks(s) => s,
         }
     }
 
@@ -67,6 +72,7 @@ impl Opened {
             Opened::Outbox(s) => s,
             Opened::Reminders(s) => s,
             Opened::Sales(s) => s,
+            Opened::Callbacks(s) => s,
         }
     }
 }

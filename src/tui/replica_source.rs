@@ -559,6 +559,19 @@ impl DataSource for ReplicaSource {
         self.read_reminders(q)
     }
 
+    fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError> {
+        // A day's queue is tens of calls; a cap keeps a runaway list from costing a frame.
+        const CALLBACKS_CAP: usize = 1_000;
+        let until = crm_server::validate::format_time(until);
+        Ok(self
+            .replica
+            .callbacks_due(owner, &until, CALLBACKS_CAP)
+            .map_err(storage)?
+            .into_iter()
+            .map(fields)
+            .collect())
+    }
+
     fn tickets(
         &self,
         q: &TicketQuery,

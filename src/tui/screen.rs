@@ -46,6 +46,8 @@ pub enum Place {
     Sales(crm_server::access::Role),
     /// The approvals waiting for this user.
     Approvals,
+    /// The callbacks queue, with the profile's dial command.
+    Callbacks(String),
     /// The generic list of an entity.
     List(Entity),
     /// The generic view of a record.
@@ -74,6 +76,10 @@ pub enum Msg {
         request: u64,
         after: After,
     },
+    /// The running call was logged: its timer stops.
+    CallEnded,
+    /// A call was dialled: its timer starts.
+    CallStarted,
 }
 
 /// A dialog's answer, given to the screen that opened it.
@@ -89,7 +95,7 @@ pub enum Answer {
     Save,
     /// The log-call dialog on top chose an outcome; it stays open until the call is written.
     LogCall {
-        outcome: &'static str,
+        outcome: String,
         direction: &'static str,
         note: String,
     },
@@ -153,6 +159,8 @@ pub struct Ctx<'a> {
     /// The dialog stack: a screen opens dialogs on it and closes the ones it answered.
     pub dialogs: &'a mut Vec<Dialog>,
     pub out: &'a mut Vec<Msg>,
+    /// The call running, if any (`call::CallTimer`): the call dialog records its times.
+    pub call: Option<crate::tui::call::CallTimer>,
 }
 
 impl Ctx<'_> {

@@ -159,6 +159,9 @@ fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
             Role::StatusBar,
         ),
     ];
+    if let Some(call) = app.call {
+        parts.push((format!("{} ", call.status(app.now)), Role::Accent));
+    }
     parts.push(match online {
         Some(true) => ("● online ".into(), Role::Ok),
         Some(false) => ("○ offline ".into(), Role::Warn),

@@ -25,6 +25,7 @@ use super::panes::funnel::{FunnelAsk, FunnelData};
 pub enum Read {
     Funnel(FunnelAsk),
     Calendar(CalendarAsk),
+    Callbacks(super::panes::callbacks::CallbacksAsk),
 }
 
 impl Read {
@@ -33,6 +34,7 @@ impl Read {
         match self {
             Read::Funnel(_) => "funnel",
             Read::Calendar(_) => "calendar",
+            Read::Callbacks(_) => "callbacks",
         }
     }
 }
@@ -42,6 +44,7 @@ impl Read {
 pub enum Loaded {
     Funnel(Box<FunnelData>),
     Calendar(Box<CalendarData>),
+    Callbacks(Box<Vec<super::panes::callbacks::Callback>>),
 }
 
 /// A write a screen asks for off the UI thread.
@@ -70,6 +73,9 @@ pub enum Write {
 pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
     Ok(match read {
         Read::Funnel(ask) => Loaded::Funnel(Box::new(super::panes::funnel::read(source, ask)?)),
+        Read::Callbacks(ask) => {
+            Loaded::Callbacks(Box::new(super::panes::callbacks::read(source, ask)?))
+        }
         Read::Calendar(ask) => {
             Loaded::Calendar(Box::new(super::panes::calendar::read(source, ask)?))
         }

@@ -55,7 +55,7 @@ pub const ME: &str = "li";
 
 /// The fixture files, in the order they are applied (the replica does not need parents first,
 /// but a sync's snapshot sends them so).
-const FILES: [Entity; 12] = [
+const FILES: [Entity; 13] = [
     Entity::Teams,
     Entity::Users,
     Entity::Stages,
@@ -68,6 +68,7 @@ const FILES: [Entity; 12] = [
     Entity::Competitors,
     Entity::CompetitorProducts,
     Entity::OpportunityCompetitors,
+    Entity::WrapUpCodes,
 ];
 
 fn fixtures_dir() -> PathBuf {
@@ -529,6 +530,13 @@ impl DataSource for TestSource {
     }
     fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError> {
         self.inner.reminders(query)
+    }
+    fn callbacks(
+        &self,
+        owner: &str,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<crm::tui::data::Record>, DataError> {
+        self.inner.callbacks(owner, until)
     }
     fn tickets(
         &self,

@@ -2,12 +2,15 @@
 //! the client (which checks what it can before a write reaches the server). Pure: no storage,
 //! no clock of their own; the caller passes the records and `now`.
 //!
+//! - [`business_time`]: opening hours, holidays and working weekends in a zone; service levels
+//!   counted in open minutes (due times, time left), and the public-holiday file.
 //! - [`call_outcomes`]: call outcomes (wrap-up codes), their labels and dialog digits.
 //! - [`numbers`]: human record numbers (`C000123`, `T-000123`), made and read back.
 //! - [`sla`]: a ticket's due times from its priority's service level.
 //! - [`reasons`]: the fields a state needs (a won or lost deal its reason, a resolved ticket its
 //!   resolution) and the ones it forbids.
 //! - [`reminders`]: birthdays, overdue follow-ups and customers not contacted for too long.
+//! - [`scripts`]: call scripts' steps and branches, canned replies' placeholders.
 //! - [`money`]: the one rounding rule of quote and opportunity lines, and their totals.
 //! - [`pricing`]: which price-list entry (customer, level, list price) applies on a date.
 //! - [`quotes`]: a quote's status moves, when it may be edited or revised, discount limits.
@@ -17,6 +20,7 @@
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
 pub mod approvals;
+pub mod business_time;
 pub mod call_outcomes;
 pub mod money;
 pub mod numbers;
@@ -26,6 +30,7 @@ pub mod pricing;
 pub mod quotes;
 pub mod reasons;
 pub mod reminders;
+pub mod scripts;
 pub mod sla;
 
 pub use reasons::Problem;

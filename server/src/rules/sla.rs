@@ -1,8 +1,23 @@
-//! A ticket's service level: when the first response and the resolution are due. The minutes
-//! per priority are data (`sla_policies`, filled by migration 0001, read through `Tx::sla`);
-//! what is done with them is here.
+//! A ticket's service level: when the first response and the resolution are due. The admin's
+//! `service_levels` say the minutes per priority and customer level and the calendar they count
+//! in (`business_time`); a priority without one is served at the built-in minutes
+//! (`sla_policies`, filled by migration 0001, read through `Tx::sla`) around the clock. Which
+//! level applies and how its calendar is built is here, for the server and the client alike.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{Map, Value};
+
+use super::business_time::{Calendar, DayKind, HoursError};
+
+type Record = Map<String, Value>;
+
+fn text<'a>(r: &'a Record, field: &str) -> Option<&'a str> {
+    r.get(field).and_then(Value::as_str)
+}
+
+/// The ticket category of complaints: a new one nobody was assigned goes to a manager's queue
+/// (the manager of the customer's team, else any manager).
+pub const COMPLAINT: &str = "complaint";
 
 /// The priority a ticket without one is served at.
 pub const DEFAULT_PRIORITY: &str = "normal";
@@ -37,13 +52,74 @@ pub struct Due {
 
 impl Policy {
     /// Due times run from when the ticket was opened, at the current priority's level (a
-    /// changed priority moves them, still counted from the opening).
-    pub fn due(self, opened: DateTime<Utc>) -> Due {
+    /// changed priority moves them, still counted from the opening), in the calendar's open
+    /// minutes; a calendar closed beyond its horizon counts around the clock.
+    pub fn due(self, opened: DateTime<Utc>, calendar: &Calendar) -> Due {
+        let add = |minutes: i64| {
+            calendar
+                .add(opened, minutes)
+                .unwrap_or_else(|| opened + Duration::minutes(minutes))
+        };
         Due {
-            first_response: opened + Duration::minutes(self.first_response_minutes),
-            resolution: opened + Duration::minutes(self.resolution_minutes),
+            first_response: add(self.first_response_minutes),
+            resolution: add(self.resolution_minutes),
         }
     }
+}
+
+/// The admin's service level for a priority and a customer level: the one for that level
+/// beats the one for every level (no `level`); none when neither exists. Deleted records are
+/// the caller's to leave out.
+pub fn level_for<'a>(
+    levels: &'a [Record],
+    priority: &str,
+    level: Option<&str>,
+) -> Option<&'a Record> {
+    let of_priority = || {
+        levels
+            .iter()
+            .filter(|r| text(r, "priority") == Some(priority))
+    };
+    level
+        .and_then(|l| of_priority().find(|r| text(r, "level") == Some(l)))
+        .or_else(|| of_priority().find(|r| text(r, "level").is_none()))
+}
+
+impl Policy {
+    /// A `service_levels` record's minutes.
+    pub fn of(level: &Record) -> Policy {
+        let minutes = |f: &str| level.get(f).and_then(Value::as_i64).unwrap_or(0);
+        Policy {
+            first_response_minutes: minutes("first_response_minutes"),
+            resolution_minutes: minutes("resolution_minutes"),
+        }
+    }
+}
+
+/// A calendar from an `sla_calendars` record and the `holidays` records (those not dates are
+/// skipped: the server refuses them).
+pub fn calendar(record: &Record, holidays: &[Record]) -> Result<Calendar, HoursError> {
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let week = DAYS.map(|d| text(record, d).unwrap_or(""));
+    let mut calendar = Calendar::new(text(record, "time_zone").unwrap_or("UTC"), week)?;
+    for h in holidays {
+        let date = text(h, "date").and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        let kind = text(h, "kind")
+            .and_then(DayKind::parse)
+            .unwrap_or(DayKind::Holiday);
+        if let Some(date) = date {
+            calendar = calendar.with_day(date, kind);
+        }
+    }
+    Ok(calendar)
 }
 
 #[cfg(test)]
@@ -55,9 +131,49 @@ mod tests {
         let opened = DateTime::parse_from_rfc3339("2026-03-01T23:30:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let due = Policy::from((30, 240)).due(opened);
+        let due = Policy::from((30, 240)).due(opened, &Calendar::always());
         assert_eq!(due.first_response.to_rfc3339(), "2026-03-02T00:00:00+00:00");
         assert_eq!(due.resolution.to_rfc3339(), "2026-03-02T03:30:00+00:00");
+    }
+
+    #[test]
+    fn a_customer_level_s_service_level_beats_the_general_one() {
+        let rec = |v: Value| v.as_object().unwrap().clone();
+        let levels = vec![
+            rec(
+                serde_json::json!({"priority": "high", "level": null, "first_response_minutes": 60}),
+            ),
+            rec(
+                serde_json::json!({"priority": "high", "level": "A", "first_response_minutes": 15}),
+            ),
+            rec(serde_json::json!({"priority": "low", "first_response_minutes": 480})),
+        ];
+        let minutes = |p, l| level_for(&levels, p, l).map(|r| Policy::of(r).first_response_minutes);
+        assert_eq!(minutes("high", Some("A")), Some(15));
+        assert_eq!(minutes("high", Some("B")), Some(60));
+        assert_eq!(minutes("high", None), Some(60));
+        assert_eq!(minutes("low", Some("A")), Some(480));
+        assert_eq!(minutes("urgent", Some("A")), None);
+    }
+
+    #[test]
+    fn a_calendar_record_with_its_holidays_counts_business_time() {
+        let rec = |v: Value| v.as_object().unwrap().clone();
+        let office = rec(serde_json::json!({"time_zone": "Asia/Shanghai",
+            "monday": "09:00-18:00", "tuesday": "09:00-18:00", "wednesday": "09:00-18:00",
+            "thursday": "09:00-18:00", "friday": "09:00-18:00"}));
+        let holidays = vec![rec(
+            serde_json::json!({"date": "2026-03-09", "kind": "holiday"}),
+        )];
+        let cal = calendar(&office, &holidays).unwrap();
+        // Friday 2026-03-06 19:30 local; Monday the 9th is a holiday: due Tuesday 10:00 local.
+        let opened = DateTime::parse_from_rfc3339("2026-03-06T11:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let due = Policy::from((60, 60)).due(opened, &cal);
+        assert_eq!(due.first_response.to_rfc3339(), "2026-03-10T02:00:00+00:00");
+        let bad = rec(serde_json::json!({"time_zone": "Nowhere/City", "monday": "09:00-18:00"}));
+        assert!(calendar(&bad, &[]).is_err());
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod approvals;
 mod competitors;
 mod contacts;
 mod customers;
+mod desk;
 mod feed;
 mod generator;
 mod opportunities;

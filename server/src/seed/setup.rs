@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::users::{DEMO_PASSWORD, DEMO_USERS};
 use super::words::WORDS;
 use crate::error::ApiError;
+use crate::rules::business_time::Calendar;
 use crate::rules::sla;
 use crate::schema::{Entity, PRIORITIES};
 use crate::service;
@@ -25,8 +26,9 @@ pub(super) struct Setup {
     pub(super) teams: Vec<Option<String>>,
     pub(super) teams_made: usize,
     pub(super) stages: Vec<Stage>,
-    /// (first response, resolution) minutes per entry of PRIORITIES.
-    pub(super) sla: Vec<sla::Policy>,
+    /// The service level per entry of PRIORITIES (for every customer level) and the calendar
+    /// it counts in, as the service sets a ticket's due times.
+    pub(super) sla: Vec<(sla::Policy, Calendar)>,
     /// The competitors, as made.
     pub(super) rivals: Vec<Rival>,
 }
@@ -166,9 +168,10 @@ pub(super) fn setup(tx: &dyn Tx) -> Result<Setup, ApiError> {
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
+    super::desk::desk(tx)?;
     let sla = PRIORITIES
         .iter()
-        .map(|p| tx.sla(p).map(sla::Policy::from))
+        .map(|p| service::ticket_policy(tx, p, None))
         .collect::<Result<_, _>>()?;
     Ok(Setup {
         users,

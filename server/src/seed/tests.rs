@@ -11,6 +11,7 @@ use super::words::WORDS;
 use super::*;
 use crate::access::Actor;
 use crate::access::{self, Lookup, Role};
+use crate::rules::business_time::Calendar;
 use crate::rules::{numbers, reasons, sla};
 use crate::schema::{Access, Kind};
 use crate::schema::{Entity, SYSTEM_FIELDS};
@@ -125,7 +126,7 @@ fn what_is_made_does_not_depend_on_the_time_of_day() {
         ],
         sla: [(480, 4320), (240, 1440), (60, 480), (30, 240)]
             .into_iter()
-            .map(sla::Policy::from)
+            .map(|p| (sla::Policy::from(p), Calendar::always()))
             .collect(),
         rivals: [("rival-zh", true), ("rival-en", false)]
             .into_iter()
@@ -351,11 +352,12 @@ fn every_seeded_record_is_a_proper_record() {
                     let opened = DateTime::parse_from_rfc3339(r["created_at"].as_str().unwrap())
                         .unwrap()
                         .with_timezone(&Utc);
-                    let policy =
-                        store::read(db.as_ref(), |tx| tx.sla(r["priority"].as_str().unwrap()))
-                            .map(sla::Policy::from)
-                            .unwrap();
-                    let due = policy.due(opened);
+                    // The demo's customers have no service level of their own level.
+                    let (policy, calendar) = store::read(db.as_ref(), |tx| {
+                        crate::service::ticket_policy(tx, r["priority"].as_str().unwrap(), None)
+                    })
+                    .unwrap();
+                    let due = policy.due(opened, &calendar);
                     assert_eq!(r["first_response_due"], format_time(due.first_response));
                     assert_eq!(r["resolution_due"], format_time(due.resolution));
                     assert!(numbers::Number::parse(r["number"].as_str().unwrap()).is_some());

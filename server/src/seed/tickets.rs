@@ -49,7 +49,7 @@ impl Gen {
             .copied()
             .unwrap_or(sla::DEFAULT_PRIORITY);
         // One policy per entry of PRIORITIES, read from the store by `setup`.
-        let policy = self.setup.sla[priority_index];
+        let (policy, calendar) = &self.setup.sla[priority_index];
         let (first_minutes, resolve_minutes) =
             (policy.first_response_minutes, policy.resolution_minutes);
         let status = *self.rng.weighted(&[
@@ -80,7 +80,7 @@ impl Gen {
             },
         }
         .max(self.pool[customer].created);
-        let due = policy.due(created);
+        let due = policy.due(created, calendar);
         let responded = (status != "new").then(|| {
             // Mostly in time; a few late.
             let late = self.rng.percent(15);

@@ -22,7 +22,12 @@ pub(super) fn prepare(
         return Err(ApiError::invalid("ends_at", "must not be before starts_at"));
     }
     if text(record, "kind") != Some("call") {
-        for field in ["direction", "duration_seconds", "outcome"] {
+        for field in [
+            "direction",
+            "duration_seconds",
+            "wrap_up_seconds",
+            "outcome",
+        ] {
             if record.get(field).is_some_and(|v| !v.is_null()) {
                 return Err(ApiError::invalid(field, "applies to calls only"));
             }

@@ -11,6 +11,7 @@ mod activities;
 mod approvals;
 mod competitors;
 mod customers;
+mod desk;
 mod feed;
 mod orders;
 mod payments;
@@ -20,6 +21,8 @@ mod sales;
 mod stock;
 mod tickets;
 mod users;
+
+pub use desk::ticket_policy;
 
 pub use customers::hidden_columns;
 pub use feed::{audit_trail, feed, snapshot};
@@ -612,7 +615,10 @@ fn prepare(
     match entity {
         Entity::Customers => customers::prepare(tx, actor, old, record)?,
         Entity::Opportunities => sales::prepare_opportunity(tx, actor, old, record)?,
-        Entity::Activities => activities::prepare(actor, old, record)?,
+        Entity::Activities => {
+            activities::prepare(actor, old, record)?;
+            desk::check_outcome(tx, old, record)?;
+        }
         Entity::Tickets => tickets::prepare(tx, old, record)?,
         Entity::Users => users::prepare_user(tx, old, record)?,
         Entity::Teams => users::prepare_team(tx, old, record)?,
@@ -637,6 +643,12 @@ fn prepare(
         | Entity::Licences
         | Entity::Approvals
         | Entity::ApprovalSettings => approvals::prepare(tx, actor, entity, old, record)?,
+        Entity::WrapUpCodes
+        | Entity::SlaCalendars
+        | Entity::Holidays
+        | Entity::ServiceLevels
+        | Entity::CallScripts
+        | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
         Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
     }
     Ok(())

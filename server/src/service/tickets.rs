@@ -11,7 +11,7 @@ use crate::access::Actor;
 use crate::error::ApiError;
 use crate::rules::{numbers, reasons, sla};
 use crate::schema::Entity;
-use crate::store::{Record, Tx};
+use crate::store::{ListQuery, Record, Tx};
 use crate::validate::format_time;
 
 pub(super) fn prepare(
@@ -30,7 +30,13 @@ pub(super) fn prepare(
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map_or(now, |t| t.with_timezone(&Utc));
         let priority = text(record, "priority").unwrap_or(sla::DEFAULT_PRIORITY);
-        let due = sla::Policy::from(tx.sla(priority)?).due(opened);
+        let customer = match text(record, "customer_id") {
+            Some(id) => tx.get(Entity::Customers, id)?.filter(|c| !c.deleted),
+            None => None,
+        };
+        let level = customer.as_ref().and_then(|c| text(&c.record, "level"));
+        let (policy, calendar) = super::desk::ticket_policy(tx, priority, level)?;
+        let due = policy.due(opened, &calendar);
         record.insert(
             "first_response_due".into(),
             Value::String(format_time(due.first_response)),
@@ -39,6 +45,13 @@ pub(super) fn prepare(
             "resolution_due".into(),
             Value::String(format_time(due.resolution)),
         );
+    }
+    if old.is_none()
+        && text(record, "category").is_some_and(|c| c.eq_ignore_ascii_case(sla::COMPLAINT))
+        && text(record, "assignee_id").is_none()
+        && let Some(manager) = complaint_manager(tx, text(record, "customer_id"))?
+    {
+        record.insert("assignee_id".into(), Value::String(manager));
     }
     let status = text(record, "status").unwrap_or("new").to_string();
     let old_status = old.and_then(|o| text(o, "status")).unwrap_or("new");
@@ -58,6 +71,44 @@ pub(super) fn prepare(
     let rated = record.get("satisfaction").is_some_and(|s| !s.is_null());
     reasons::satisfaction(&status, rated)?;
     Ok(())
+}
+
+/// Who a new complaint is assigned to: an active manager of the customer's team (the first by
+/// username), else any active manager; none when the company has no manager.
+fn complaint_manager(tx: &dyn Tx, customer_id: Option<&str>) -> Result<Option<String>, ApiError> {
+    let managers = |field: &'static str, value: &str| -> Result<Vec<Record>, ApiError> {
+        let query = ListQuery {
+            filters: vec![(field, Value::String(value.to_string()))],
+            sort: "username",
+            limit: 500,
+            ..ListQuery::default()
+        };
+        Ok(tx
+            .list(Entity::Users, &query, None)?
+            .into_iter()
+            .filter(|u| {
+                text(u, "role") == Some("manager") && u.get("active") != Some(&Value::Bool(false))
+            })
+            .collect())
+    };
+    let team = match customer_id {
+        Some(id) => tx
+            .get(Entity::Customers, id)?
+            .filter(|c| !c.deleted)
+            .and_then(|c| text(&c.record, "team_id").map(str::to_string)),
+        None => None,
+    };
+    let mut found = match team {
+        Some(team) => managers("team_id", &team)?,
+        None => Vec::new(),
+    };
+    if found.is_empty() {
+        found = managers("role", "manager")?;
+    }
+    Ok(found
+        .first()
+        .and_then(|u| text(u, "id"))
+        .map(str::to_string))
 }
 
 /// Side effects on other records: a customer-visible comment is the ticket's first response.

@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0007_approvals_contracts.sql"),
     ),
     (
+        9,
+        "0009_service_desk",
+        include_str!("../../../migrations/postgres/0009_service_desk.sql"),
+    ),
+    (
         11,
         "0011_sign_in_counts",
         include_str!("../../../migrations/postgres/0011_sign_in_counts.sql"),

@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0010_approvals_contracts",
         include_str!("../../../migrations/0010_approvals_contracts.sql"),
     ),
+    (
+        12,
+        "0012_service_desk",
+        include_str!("../../../migrations/0012_service_desk.sql"),
+    ),
 ];
 
 mod files;

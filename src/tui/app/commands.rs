@@ -69,6 +69,7 @@ impl App {
             Command::Sync => self.global_or_screen(Action::Sync),
             Command::Conflicts => self.open_conflicts(),
             Command::Outbox => out.push(Msg::Go(Place::Outbox)),
+            Command::Callbacks => self.open_callbacks(),
             Command::Undo => self.global_or_screen(Action::Undo),
             Command::Help => self.global_or_screen(Action::Help),
             Command::Sort(s) => {

@@ -20,6 +20,7 @@ pub enum Command {
     Conflicts,
     /// The review of unsent and refused changes.
     Outbox,
+    Callbacks,
     /// Undo the latest write.
     Undo,
     Help,
@@ -49,6 +50,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("reminders", &["remind", "r"]),
     ("sales", &["quotes", "contracts"]),
     ("approvals", &["approve", "inbox"]),
+    ("callbacks", &["cb"]),
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
     ("conflicts", &[]),
@@ -130,6 +132,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "sync" => Command::Sync,
         "conflicts" => Command::Conflicts,
         "outbox" => Command::Outbox,
+        "callbacks" => Command::Callbacks,
         "undo" => Command::Undo,
         "help" => Command::Help,
         "sort" => {

@@ -1,11 +1,12 @@
-//! Logging a call in as few keys as possible: the outcome from a numbered pick-list in the
-//! user's language (a digit picks it, typing filters, Enter takes the highlighted one), who
-//! called (on a pop, the contact whose phone matched), when to call back if the caller asked,
-//! then an optional note; Enter saves. The outcomes and their labels are the server's table
-//! (`crm_server::rules::call_outcomes`).
+//! Logging a call in as few keys as possible: the wrap-up code from a pick-list in the user's
+//! language (its digit picks it, typing filters, Enter takes the highlighted one), who called
+//! (on a pop, the contact whose phone matched), the follow-up the code asks for (when to call
+//! back, or a ticket's subject; required ones must be given), then an optional note; Enter
+//! saves. The codes are the admin's `wrap_up_codes`, read through
+//! `crm_server::rules::call_outcomes`.
 
 use chrono::{DateTime, Utc};
-use crm_server::rules::call_outcomes::{self, CALLBACK, Lang, OUTCOMES};
+use crm_server::rules::call_outcomes::{FollowUp, Lang, WrapUp};
 use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -23,8 +24,10 @@ pub enum Focus {
     Outcome,
     /// Who called: one of the customer's contacts, or nobody in particular.
     Caller,
-    /// When to call back (only for `callback_requested`).
+    /// When to call back (a code whose follow-up is a callback).
     Callback,
+    /// The subject of the ticket to open (a code whose follow-up is a ticket).
+    Ticket,
     Direction,
     Note,
 }
@@ -43,16 +46,23 @@ pub struct LogCall {
     pub lang: Lang,
     pub filter: LineInput,
     pub selected: usize,
-    pub chosen: Option<&'static str>,
+    /// The wrap-up codes offered, by digit.
+    pub codes: Vec<WrapUp>,
+    /// The chosen code, an index into `codes`.
+    pub chosen: Option<usize>,
     pub inbound: bool,
     /// The customer's contacts, any of whom may be the caller.
     pub callers: Vec<Caller>,
     /// The chosen caller, an index into `callers`.
     pub caller: Option<usize>,
-    /// When the call popped: the call lasts from then to the wrap-up.
+    /// When the call popped or its timer started: the talk lasts from then to the hang-up.
     pub started: Option<DateTime<Utc>>,
+    /// When the agent hung up: after-call work runs from then to the wrap-up.
+    pub hung_up: Option<DateTime<Utc>>,
     /// When to call back, as typed (read by `flows::callback_time`).
     pub callback: LineInput,
+    /// The subject of the ticket the call opens.
+    pub ticket: LineInput,
     pub note: LineInput,
     pub focus: Focus,
 }
@@ -65,15 +75,34 @@ impl LogCall {
             lang: Lang::En,
             filter: LineInput::default(),
             selected: 0,
+            codes: Vec::new(),
             chosen: None,
             inbound,
             callers: Vec::new(),
             caller: None,
             started: None,
+            hung_up: None,
             callback: LineInput::default(),
+            ticket: LineInput::default(),
             note: LineInput::default(),
             focus: Focus::Outcome,
         }
+    }
+
+    /// The wrap-up codes to offer (`call_outcomes::offered`).
+    pub fn with_codes(mut self, codes: Vec<WrapUp>) -> LogCall {
+        self.codes = codes;
+        self
+    }
+
+    /// The chosen wrap-up code.
+    pub fn code(&self) -> Option<&WrapUp> {
+        self.chosen.and_then(|i| self.codes.get(i))
+    }
+
+    /// The chosen code's follow-up.
+    pub fn follow_up(&self) -> FollowUp {
+        self.code().map_or(FollowUp::None, |c| c.follow_up)
     }
 
     /// Labels in this language.
@@ -89,24 +118,30 @@ impl LogCall {
         self
     }
 
-    /// The call popped at `at`: its duration runs from then.
-    pub fn started_at(mut self, at: Option<DateTime<Utc>>) -> LogCall {
-        self.started = at;
+    /// The running call's timer, when there is one (it wins over the pop's time).
+    pub fn timed(mut self, call: Option<crate::tui::call::CallTimer>) -> LogCall {
+        if let Some(c) = call {
+            self.started = Some(c.started);
+            self.hung_up = c.hung_up;
+        }
         self
     }
 
-    /// Outcomes matching the filter (by label or code), best first, with their number in the
-    /// full list.
-    pub fn shown(&self) -> Vec<(usize, &'static str)> {
+    /// The call popped at `at`: its duration runs from then.
+    pub fn started_at(mut self, at: Option<DateTime<Utc>>) -> LogCall {
+        self.started = self.started.or(at);
+        self
+    }
+
+    /// Codes matching the filter (by label or code), best first, as indexes into `codes`.
+    pub fn shown(&self) -> Vec<usize> {
         let lang = self.lang;
-        let names: Vec<String> = OUTCOMES
+        let names: Vec<String> = self
+            .codes
             .iter()
             .map(|o| format!("{} {}", o.label(lang), o.code))
             .collect();
         fuzzy::rank(&self.filter.value(), names.iter().map(String::as_str))
-            .into_iter()
-            .map(|i| (i, OUTCOMES[i].code))
-            .collect()
     }
 
     /// The chosen caller's contact id.
@@ -116,24 +151,26 @@ impl LogCall {
             .map(|c| c.id.as_str())
     }
 
-    fn choose(&mut self, outcome: &'static str) {
-        self.chosen = Some(outcome);
-        self.focus = if outcome == CALLBACK {
-            Focus::Callback
-        } else {
-            Focus::Note
+    fn choose(&mut self, index: usize) {
+        self.chosen = Some(index);
+        self.focus = match self.follow_up() {
+            FollowUp::Callback => Focus::Callback,
+            FollowUp::Ticket => Focus::Ticket,
+            FollowUp::None => Focus::Note,
         };
     }
 
     /// The fields in Tab order; the caller only when there are contacts, the callback time
-    /// only when a callback was asked for.
+    /// or the ticket's subject only when the code asks for one.
     fn order(&self) -> Vec<Focus> {
         let mut order = vec![Focus::Outcome];
         if !self.callers.is_empty() {
             order.push(Focus::Caller);
         }
-        if self.chosen == Some(CALLBACK) {
-            order.push(Focus::Callback);
+        match self.follow_up() {
+            FollowUp::Callback => order.push(Focus::Callback),
+            FollowUp::Ticket => order.push(Focus::Ticket),
+            FollowUp::None => {}
         }
         order.extend([Focus::Direction, Focus::Note]);
         order
@@ -167,18 +204,45 @@ impl LogCall {
             Focus::Note => self.note.insert(text),
             Focus::Outcome => self.filter.insert(text),
             Focus::Callback => self.callback.insert(text),
+            Focus::Ticket => self.ticket.insert(text),
             Focus::Direction | Focus::Caller => {}
         }
     }
 
-    fn save(&self) -> Outcome {
-        match self.chosen {
-            Some(outcome) => Outcome::LogCall {
-                outcome,
-                direction: if self.inbound { "inbound" } else { "outbound" },
-                note: self.note.value().trim().to_string(),
-            },
-            None => Outcome::Stay,
+    /// What a required follow-up still lacks, said in the dialog's hint.
+    pub fn missing(&self) -> Option<&'static str> {
+        let code = self.code()?;
+        if !code.required {
+            return None;
+        }
+        match code.follow_up {
+            FollowUp::Callback if self.callback.value().trim().is_empty() => {
+                Some("this code needs a callback time")
+            }
+            FollowUp::Ticket if self.ticket.value().trim().is_empty() => {
+                Some("this code needs a ticket: type its subject")
+            }
+            _ => None,
+        }
+    }
+
+    /// The chosen code's answer; what a required follow-up lacks is the flow's to say
+    /// (`flows::log_call`), the dialog staying open on it.
+    fn save(&mut self) -> Outcome {
+        let Some(code) = self.code() else {
+            return Outcome::Stay;
+        };
+        let outcome = code.code.clone();
+        if self.missing().is_some() {
+            self.focus = match self.follow_up() {
+                FollowUp::Ticket => Focus::Ticket,
+                _ => Focus::Callback,
+            };
+        }
+        Outcome::LogCall {
+            outcome,
+            direction: if self.inbound { "inbound" } else { "outbound" },
+            note: self.note.value().trim().to_string(),
         }
     }
 
@@ -186,8 +250,8 @@ impl LogCall {
         match (self.focus, action) {
             (_, Action::Cancel) => Outcome::Cancel,
             (Focus::Outcome, Action::Submit) => {
-                if let Some((_, o)) = self.shown().get(self.selected).copied() {
-                    self.choose(o);
+                if let Some(i) = self.shown().get(self.selected).copied() {
+                    self.choose(i);
                 }
                 Outcome::Stay
             }
@@ -209,9 +273,10 @@ impl LogCall {
                 Outcome::Stay
             }
             (Focus::Outcome, Action::Key(key)) => {
-                if let KeyCode::Char(c @ '1'..='9') = key.code {
-                    if let Some(o) = c.to_digit(10).and_then(call_outcomes::by_digit) {
-                        self.choose(o.code);
+                if let KeyCode::Char(c @ '0'..='9') = key.code {
+                    let digit = c.to_digit(10).unwrap_or(0);
+                    if let Some(i) = self.codes.iter().position(|w| w.digit == digit) {
+                        self.choose(i);
                     }
                 } else if self.filter.key(key) {
                     self.selected = 0;
@@ -228,6 +293,10 @@ impl LogCall {
             }
             (Focus::Callback, Action::Key(key)) => {
                 self.callback.key(key);
+                Outcome::Stay
+            }
+            (Focus::Ticket, Action::Key(key)) => {
+                self.ticket.key(key);
                 Outcome::Stay
             }
             (Focus::Direction, Action::Key(key)) => {
@@ -258,8 +327,12 @@ impl LogCall {
     pub fn render(&self, buf: &mut Buffer, area: Rect, view: &View) -> Option<Position> {
         let theme = view.theme;
         let shown = self.shown();
-        let label_of = |code: &str| call_outcomes::label(code, self.lang);
-        let list_h = (OUTCOMES.len() as u16)
+        let label_of = |i: usize| {
+            self.codes
+                .get(i)
+                .map_or_else(String::new, |w| w.label(self.lang).to_string())
+        };
+        let list_h = (self.codes.len().max(1) as u16)
             .min(area.height.saturating_sub(12))
             .max(3);
         let title = format!("Log a call · {}", self.customer_name);
@@ -305,8 +378,18 @@ impl LogCall {
                 }
             }
         }
+        if self.codes.is_empty() {
+            draw::put(
+                buf,
+                input_x,
+                inner.y + 1,
+                input_w,
+                "no wrap-up codes: an admin defines them (:list wrap_up_codes)",
+                theme.style(Role::Warn),
+            );
+        }
         let first = (self.selected + 1).saturating_sub(usize::from(list_h));
-        for (row, (i, (n, outcome))) in shown
+        for (row, (i, n)) in shown
             .iter()
             .enumerate()
             .skip(first)
@@ -315,7 +398,7 @@ impl LogCall {
         {
             let y = inner.y + 1 + row as u16;
             let active = self.focus == Focus::Outcome && i == self.selected;
-            let chosen = self.chosen == Some(*outcome);
+            let chosen = self.chosen == Some(*n);
             let style = if active {
                 theme.style(Role::Selection)
             } else if chosen {
@@ -324,18 +407,17 @@ impl LogCall {
                 theme.style(Role::Popup)
             };
             draw::fill(buf, Rect::new(input_x, y, input_w, 1), style);
-            let number = if *n < 9 {
-                format!("{} ", n + 1)
-            } else {
-                "  ".into()
-            };
+            let number = self
+                .codes
+                .get(*n)
+                .map_or_else(|| "  ".into(), |w| format!("{} ", w.digit));
             let key_style = if active {
                 style
             } else {
                 theme.style(Role::Key)
             };
             draw::put(buf, input_x, y, 2, &number, key_style);
-            let text = label_of(outcome);
+            let text = label_of(*n);
             draw::put(buf, input_x + 2, y, input_w.saturating_sub(2), &text, style);
         }
         let mut y = inner.y + 1 + list_h + 1;
@@ -347,7 +429,21 @@ impl LogCall {
             None => "not a contact  (←/→ to pick)".into(),
         };
         draw::put(buf, input_x, y, input_w, &caller, theme.style(Role::Text));
-        if self.chosen == Some(CALLBACK) {
+        if self.follow_up() == FollowUp::Ticket {
+            y += 1;
+            label(buf, y, "Ticket", self.focus == Focus::Ticket);
+            let (s, c) = self.ticket.view(usize::from(input_w.saturating_sub(1)));
+            let shown = if s.is_empty() && self.focus != Focus::Ticket {
+                "subject of the ticket to open".to_string()
+            } else {
+                s
+            };
+            draw::put_fit(buf, input_x, y, input_w, &shown, theme.style(Role::Input));
+            if self.focus == Focus::Ticket {
+                cursor = Some(Position::new(input_x + c as u16, y));
+            }
+        }
+        if self.follow_up() == FollowUp::Callback {
             y += 1;
             label(buf, y, "Call back", self.focus == Focus::Callback);
             let (s, c) = self.callback.view(usize::from(input_w.saturating_sub(1)));
@@ -376,12 +472,15 @@ impl LogCall {
         if self.focus == Focus::Note {
             cursor = Some(Position::new(input_x + c as u16, y));
         }
-        let hint = match self.chosen {
-            Some(CALLBACK) if self.callback.is_empty() => {
+        let hint = match (self.chosen, self.missing()) {
+            (Some(_), Some(missing)) => missing,
+            (Some(_), None)
+                if self.follow_up() == FollowUp::Callback && self.callback.is_empty() =>
+            {
                 "type when to call back · Enter saves · Tab moves"
             }
-            Some(_) => "Enter saves · Tab moves · Esc cancels",
-            None => "1-9 or Enter picks the outcome · type to filter",
+            (Some(_), None) => "Enter saves · Tab moves · Esc cancels",
+            (None, _) => "a digit or Enter picks the wrap-up code · type to filter",
         };
         draw::put(
             buf,
@@ -398,42 +497,98 @@ impl LogCall {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crm_server::rules::call_outcomes;
     use crossterm::event::{KeyEvent, KeyModifiers};
+    use serde_json::json;
 
     fn key(c: char) -> Action {
         Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
     }
 
+    /// An admin's codes: not in digit order, one inactive, a required callback and ticket.
+    fn codes() -> Vec<WrapUp> {
+        let records: Vec<_> = [
+            json!({"code": "busy", "label_en": "Busy", "label_zh": "占线", "digit": 3}),
+            json!({"code": "answered", "label_en": "Answered", "label_zh": "已接通", "digit": 1}),
+            json!({"code": "no_answer", "label_en": "No answer", "label_zh": "无人接听", "digit": 2}),
+            json!({"code": "voicemail", "label_en": "Voicemail", "label_zh": "语音信箱", "digit": 4}),
+            json!({"code": "callback_requested", "label_en": "Callback requested",
+                   "label_zh": "要求回电", "digit": 6, "follow_up": "callback",
+                   "follow_up_required": true}),
+            json!({"code": "fault", "label_en": "Fault reported", "label_zh": "报修",
+                   "digit": 0, "follow_up": "ticket", "follow_up_required": true}),
+            json!({"code": "retired", "label_en": "Retired", "label_zh": "停用", "digit": 5,
+                   "active": false}),
+        ]
+        .into_iter()
+        .map(|v| v.as_object().unwrap().clone())
+        .collect();
+        call_outcomes::offered(&records)
+    }
+
+    fn dialog(inbound: bool) -> LogCall {
+        LogCall::new("c1", "x", inbound).with_codes(codes())
+    }
+
+    fn type_in(d: &mut LogCall, text: &str) {
+        for c in text.chars() {
+            d.handle(&key(c));
+        }
+    }
+
     #[test]
-    fn a_digit_picks_and_enter_saves() {
-        let mut d = LogCall::new("c1", "x", false);
+    fn a_digit_picks_its_code_and_enter_saves() {
+        let mut d = dialog(false);
         d.handle(&key('2'));
-        assert_eq!(d.chosen, Some("no_answer"));
+        assert_eq!(d.code().map(|c| c.code.as_str()), Some("no_answer"));
         assert_eq!(
             d.handle(&Action::Submit),
             Outcome::LogCall {
-                outcome: "no_answer",
+                outcome: "no_answer".into(),
                 direction: "outbound",
                 note: String::new()
             }
         );
+        // An inactive code's digit picks nothing.
+        let mut d = dialog(false);
+        d.handle(&key('5'));
+        assert_eq!(d.chosen, None);
     }
 
     #[test]
-    fn chinese_labels_filter_and_a_digit_picks_by_position() {
-        let mut d = LogCall::new("c1", "x", true).in_lang(Lang::Zh);
-        for c in "回电".chars() {
-            d.handle(&key(c));
-        }
-        assert_eq!(d.shown().first().map(|s| s.1), Some(CALLBACK));
+    fn chinese_labels_filter_and_a_required_callback_asks_when() {
+        let mut d = dialog(true).in_lang(Lang::Zh);
+        type_in(&mut d, "回电");
+        let first = d.shown().first().copied().unwrap();
+        assert_eq!(d.codes[first].code, "callback_requested");
         d.handle(&Action::Submit);
-        assert_eq!(d.chosen, Some(CALLBACK));
-        // A callback asks when before the note.
         assert_eq!(d.focus, Focus::Callback);
-        let mut d = LogCall::new("c1", "x", true).in_lang(Lang::Zh);
+        // Required: the flow refuses Enter without a time, saying why.
+        assert_eq!(d.missing(), Some("this code needs a callback time"));
+        type_in(&mut d, "+2h");
+        assert!(
+            matches!(d.handle(&Action::Submit), Outcome::LogCall { ref outcome, .. } if outcome == "callback_requested")
+        );
+        let mut d = dialog(true).in_lang(Lang::Zh);
         d.handle(&key('3'));
-        assert_eq!(d.chosen, Some("busy"));
+        assert_eq!(d.code().map(|c| c.code.as_str()), Some("busy"));
         assert_eq!(d.focus, Focus::Note);
+    }
+
+    #[test]
+    fn a_ticket_follow_up_asks_its_subject() {
+        let mut d = dialog(true);
+        d.handle(&key('0'));
+        assert_eq!(d.focus, Focus::Ticket);
+        assert_eq!(
+            d.missing(),
+            Some("this code needs a ticket: type its subject")
+        );
+        type_in(&mut d, "Printer jams");
+        assert_eq!(d.ticket.value(), "Printer jams");
+        assert!(
+            matches!(d.handle(&Action::Submit), Outcome::LogCall { ref outcome, .. } if outcome == "fault")
+        );
     }
 
     #[test]
@@ -448,7 +603,7 @@ mod tests {
                 name: "Bob".into(),
             },
         ];
-        let mut d = LogCall::new("c1", "x", true).with_callers(callers, Some(1));
+        let mut d = dialog(true).with_callers(callers, Some(1));
         assert_eq!(d.caller_id(), Some("k2"));
         d.handle(&key('1'));
         // Tab from the note: outcome, then the caller.
@@ -469,17 +624,13 @@ mod tests {
 
     #[test]
     fn typing_filters_then_enter_picks_then_a_note() {
-        let mut d = LogCall::new("c1", "x", true);
-        for c in "voice".chars() {
-            d.handle(&key(c));
-        }
+        let mut d = dialog(true);
+        type_in(&mut d, "voice");
         d.handle(&Action::Submit);
-        assert_eq!(d.chosen, Some("voicemail"));
-        for c in "left msg".chars() {
-            d.handle(&key(c));
-        }
+        assert_eq!(d.code().map(|c| c.code.as_str()), Some("voicemail"));
+        type_in(&mut d, "left msg");
         assert!(
-            matches!(d.handle(&Action::Submit), Outcome::LogCall { outcome: "voicemail", direction: "inbound", ref note } if note == "left msg")
+            matches!(d.handle(&Action::Submit), Outcome::LogCall { ref outcome, direction: "inbound", ref note } if outcome == "voicemail" && note == "left msg")
         );
     }
 }

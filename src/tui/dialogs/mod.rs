@@ -58,6 +58,8 @@ pub enum Purpose {
         ticket: String,
         internal: bool,
     },
+    /// A canned reply picked for this ticket: filled in, then the reply prompt holds it.
+    CannedReply(String),
     Reschedule(String),
     /// A customer not contacted: plan a follow-up on the date typed.
     PlanFollowUp(String),
@@ -109,7 +111,7 @@ pub enum Outcome {
     Yes,
     No,
     LogCall {
-        outcome: &'static str,
+        outcome: String,
         direction: &'static str,
         note: String,
     },

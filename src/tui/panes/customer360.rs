@@ -87,6 +87,8 @@ pub struct Customer360 {
     pub line: FilterLine,
     /// What was read, before the filter.
     loaded: Loaded,
+    /// The wrap-up codes, for the timeline's call outcomes.
+    pub codes: Vec<crm_server::rules::call_outcomes::WrapUp>,
 }
 
 /// The sections as read from the source.
@@ -126,6 +128,7 @@ impl Customer360 {
             inbound,
             line: FilterLine::default(),
             loaded: Loaded::default(),
+            codes: Vec::new(),
         }
     }
 
@@ -148,6 +151,7 @@ impl Customer360 {
             return;
         }
         self.customer = found;
+        self.codes = flows::wrap_up_codes(ctx);
         self.loaded = Loaded {
             contacts: ctx.ok(ctx.source.contacts_of(&self.id)),
             tickets: ctx.ok(ctx.source.records(
@@ -444,6 +448,8 @@ impl Customer360 {
                     .and_then(|m| callers.iter().position(|c| &c.id == m));
                 let d = LogCall::new(&self.id, &self.name(), inbound)
                     .in_lang(ctx.me.lang)
+                    .with_codes(flows::wrap_up_codes(ctx))
+                    .timed(ctx.call)
                     .with_callers(callers, matched)
                     .started_at(self.pop.as_ref().map(|p| p.at));
                 ctx.open(Dialog::LogCall(d));
@@ -662,7 +668,7 @@ impl Screen for Customer360 {
                 outcome,
                 direction,
                 note,
-            } => flows::log_call(outcome, direction, note, ctx),
+            } => flows::log_call(&outcome, direction, note, ctx),
             answer => {
                 flows::answer(purpose, answer, ctx);
             }

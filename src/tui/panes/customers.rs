@@ -291,7 +291,10 @@ impl CustomersPane {
             }
             Action::LogCall => {
                 if let Some((id, name)) = self.selected() {
-                    let d = LogCall::new(&id, &name, self.inbound).in_lang(ctx.me.lang);
+                    let d = LogCall::new(&id, &name, self.inbound)
+                        .in_lang(ctx.me.lang)
+                        .with_codes(flows::wrap_up_codes(ctx))
+                        .timed(ctx.call);
                     ctx.open(Dialog::LogCall(d));
                 }
             }
@@ -434,7 +437,7 @@ impl Screen for CustomersPane {
                     direction,
                     note,
                 },
-            ) => flows::log_call(outcome, direction, note, ctx),
+            ) => flows::log_call(&outcome, direction, note, ctx),
             (purpose, answer) => {
                 flows::answer(purpose, answer, ctx);
             }

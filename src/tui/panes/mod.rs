@@ -4,6 +4,7 @@
 //! itself from that state alone.
 
 pub mod calendar;
+pub mod callbacks;
 pub mod customer360;
 pub mod customers;
 pub mod funnel;

@@ -207,6 +207,35 @@ impl Screen for TicketView {
             }
             Action::Top => self.scroll = 0,
             Action::Bottom => self.scroll = usize::MAX / 2,
+            Action::CannedReply => {
+                let replies = ctx.ok(ctx.source.records(
+                    Entity::CannedReplies,
+                    &crate::tui::data::RecordQuery::default(),
+                    0,
+                    500,
+                ));
+                if replies.is_empty() {
+                    return ctx.flash(
+                        "No canned replies yet: a manager adds them (:list canned_replies)",
+                    );
+                }
+                let choices = replies
+                    .iter()
+                    .map(|r| {
+                        let preview: String = text(r, "body").chars().take(60).collect();
+                        Choice::new(
+                            text(r, "id"),
+                            text(r, "title"),
+                            format!("{} {}", text(r, "category"), preview),
+                        )
+                    })
+                    .collect();
+                ctx.open(Dialog::Picker(Picker::new(
+                    "Canned reply",
+                    Purpose::CannedReply(self.id.clone()),
+                    choices,
+                )));
+            }
             Action::Comment | Action::InternalComment => {
                 let internal = action == Action::InternalComment;
                 let p = Prompt::new(
@@ -412,6 +441,41 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
                 json!({"status": "closed", "resolution": note, "satisfaction": satisfaction}),
                 format!("Closed; satisfaction {satisfaction}/5"),
             );
+        }
+        (Purpose::CannedReply(ticket), Answer::Picked(choice)) => {
+            let reply = ctx.ok(ctx.source.get(Entity::CannedReplies, &choice.value));
+            let t = ctx.ok(ctx.source.get(Entity::Tickets, &ticket));
+            let (Some(reply), Some(t)) = (reply, t) else {
+                return ctx.error("That reply or ticket is no longer here");
+            };
+            let customer = ctx.label_of(Entity::Customers, text(&t, "customer_id"));
+            let agent = match ctx.me.id.clone() {
+                Some(id) => ctx.people.name(&id),
+                None => ctx.me.username.clone(),
+            };
+            let values = [
+                ("customer", customer.as_str()),
+                ("ticket", text(&t, "number")),
+                ("agent", agent.as_str()),
+            ];
+            // The reply line holds one line: the reply's lines joined.
+            let filled = crm_server::rules::scripts::fill(text(&reply, "body"), &values)
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let p = Prompt::new(
+                "Reply",
+                "The customer sees this",
+                Purpose::Comment {
+                    ticket,
+                    internal: false,
+                },
+            )
+            .required("write something first")
+            .value(&filled);
+            ctx.open(Dialog::Prompt(p));
         }
         (Purpose::Comment { ticket, internal }, Answer::Text(body)) => {
             if body.is_empty() {

@@ -738,7 +738,7 @@ impl Customer360 {
                     String::new()
                 };
                 if let Some(o) = crate::tui::data::opt_text(r, "outcome") {
-                    state = crm_server::rules::call_outcomes::label(o, view.me.lang);
+                    state = crm_server::rules::call_outcomes::label(&self.codes, o, view.me.lang);
                 }
                 let role = if overdue {
                     Role::Danger
