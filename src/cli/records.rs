@@ -119,7 +119,7 @@ pub fn command(entity: Entity) -> Command {
                 .arg(Arg::new("file").required(true).help("the JSON file")),
         );
     }
-    command
+    command = command
         .subcommand(
             list
                 .arg(

@@ -233,7 +233,7 @@ pub fn log_call(outcome: &str, direction: &str, note: String, ctx: &mut Ctx) {
             refused: "logging the call: ".into(),
         },
     );
-    ctx.out.push(Msg::CallEnded);
+    ctx.out.push(crate::tui::screen::Msg::CallEnded);
     ctx.close();
 }
 
