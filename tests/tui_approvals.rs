@@ -265,3 +265,38 @@ fn an_approved_contract_ending_soon_is_a_reminder_to_renew() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_contracts_view_submits_it_for_approval_with_a() {
+    let fx = Fixture::load();
+    let customer = fixture_id(Entity::Customers, "name", "华为技术有限公司");
+    let draft = stored(
+        Entity::Contracts,
+        "0000000c-0000-7000-8000-000000000021",
+        json!({"name": "新签合同", "customer_id": customer, "owner_id": LI, "amount": 500_000}),
+        json!({"number": "K-000021", "status": "draft"}),
+    );
+    let mut seq = 1_000_000;
+    apply_records(&fx.replica(), Entity::Contracts, vec![draft], &mut seq);
+    let mut app = app_over(Box::new(fx.source()), support::options(), 120, 30);
+    press(&mut app, ":");
+    type_text(&mut app, "open K-000021");
+    press(&mut app, "<Enter>");
+    assert!(screen(&app).contains("新签合同"), "{}", screen(&app));
+    press(&mut app, "A");
+    assert_eq!(app.dialog_name(), Some("prompt"));
+    type_text(&mut app, "请王经理审批");
+    press(&mut app, "<Enter>");
+    let written = fx.last_written();
+    assert_eq!(written.entity, Entity::Approvals);
+    assert_eq!(
+        written.fields["contract_id"],
+        "0000000c-0000-7000-8000-000000000021"
+    );
+    assert_eq!(written.fields["note"], "请王经理审批");
+    assert!(
+        screen(&app).contains("Submitted for approval"),
+        "{}",
+        screen(&app)
+    );
+}

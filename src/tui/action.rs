@@ -155,6 +155,8 @@ pub enum Action {
     Approve,
     /// Reject the chosen approval (asks why).
     Reject,
+    /// Submit the record in view (a contract, expense claim or quote) for approval.
+    RequestApproval,
     /// The 360°: log a visit or a meeting held now, in a short form.
     LogVisit,
     LogMeeting,
@@ -264,6 +266,7 @@ impl Action {
             "sales" => Action::Sales,
             "approve" => Action::Approve,
             "reject" => Action::Reject,
+            "request_approval" => Action::RequestApproval,
             "log_visit" => Action::LogVisit,
             "log_meeting" => Action::LogMeeting,
             "edit_customer" => Action::EditCustomer,

@@ -164,7 +164,15 @@ pub(super) const APPROVALS: Descriptor = Descriptor {
         "quote_id",
         "expense_claim_id",
     ],
-    form: &["status", "comment", "note"],
+    // A submission names its record and a note; a decision sets the status with a comment.
+    form: &[
+        "contract_id",
+        "quote_id",
+        "expense_claim_id",
+        "note",
+        "status",
+        "comment",
+    ],
     columns: &[
         "kind",
         "subject",

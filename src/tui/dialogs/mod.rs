@@ -65,6 +65,11 @@ pub enum Purpose {
     PlanFollowUp(String),
     /// Rejecting this approval: why.
     RejectApproval(String),
+    /// Submitting this record for approval: a note for the approver.
+    RequestApproval {
+        entity: Entity,
+        id: String,
+    },
     Goto,
     FunnelMonth,
     Delete {

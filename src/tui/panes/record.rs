@@ -299,6 +299,29 @@ impl RecordView {
     }
 }
 
+impl RecordView {
+    /// `A`: a contract, expense claim or quote submitted for approval, with a note (the server
+    /// chooses the approver and says when it may not be submitted).
+    fn ask_approval(&mut self, ctx: &mut Ctx) {
+        if !matches!(
+            self.entity,
+            Entity::Contracts | Entity::ExpenseClaims | Entity::Quotes
+        ) {
+            return ctx.error("Contracts, expense claims and quotes are submitted for approval");
+        }
+        let p = crate::tui::dialogs::Prompt::new(
+            format!("Submit {} for approval", self.title()),
+            "Note",
+            Purpose::RequestApproval {
+                entity: self.entity,
+                id: self.id.clone(),
+            },
+        )
+        .hint("for the approver; may be empty");
+        ctx.open(Dialog::Prompt(p));
+    }
+}
+
 impl Screen for RecordView {
     fn reload(&mut self, ctx: &mut Ctx) {
         self.load(ctx);
@@ -356,12 +379,29 @@ impl Screen for RecordView {
             Action::AddCompetitor => {
                 ctx.error("Competitors are added to a deal: open an opportunity first")
             }
+            Action::RequestApproval => self.ask_approval(ctx),
             _ => {}
         }
     }
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
         match (purpose, answer) {
+            (Purpose::RequestApproval { entity, id }, Answer::Text(note)) => {
+                ctx.close();
+                let link = match entity {
+                    Entity::Contracts => "contract_id",
+                    Entity::Quotes => "quote_id",
+                    _ => "expense_claim_id",
+                };
+                let mut body = serde_json::json!({ link: id });
+                if !note.trim().is_empty() {
+                    body["note"] = serde_json::json!(note.trim());
+                }
+                let r = ctx
+                    .source
+                    .create(Entity::Approvals, crate::tui::screen::obj(body));
+                ctx.write(r, "Submitted for approval; it is locked until decided");
+            }
             (Purpose::AddCompetitor { opportunity }, Answer::Picked(choice)) => {
                 let hidden = json!({"opportunity_id": opportunity, "competitor_id": choice.value});
                 let mut form = ctx.form(
