@@ -414,3 +414,29 @@ fn licences_are_unique_and_seen_with_their_customer() {
         1
     );
 }
+
+#[test]
+fn a_contract_is_paid_by_a_plan_that_takes_its_customer_and_number() {
+    let w = world();
+    let customer = id_of(&w.alice.create("/customers", json!({"name": "乙公司"})));
+    let k = contract(&w.alice, &customer, 1_000_000);
+    let plan = w
+        .alice
+        .create("/payment_plans", json!({"contract_id": id_of(&k)}));
+    assert_eq!(plan["customer_id"], json!(customer));
+    assert_eq!(
+        plan["name"],
+        json!(format!("{} payments", k["number"].as_str().unwrap()))
+    );
+    // A plan stays with its contract, and names only a contract that exists.
+    let (status, body) = w.alice.patch(
+        &format!("/payment_plans/{}", id_of(&plan)),
+        json!({"contract_id": null}),
+    );
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = w.alice.post(
+        "/payment_plans",
+        json!({"contract_id": "0190a0b0-0000-7000-8000-000000000000"}),
+    );
+    assert_eq!(status, 422, "{body}");
+}

@@ -306,7 +306,9 @@ impl Names<'_> {
             Ok(Some(r)) => match entity {
                 Entity::Users => r.text("username"),
                 Entity::Customers => r.text("code"),
-                Entity::Tickets | Entity::Quotes | Entity::Orders | Entity::Contracts => r.text("number"),
+                Entity::Tickets | Entity::Quotes | Entity::Orders | Entity::Contracts => {
+                    r.text("number")
+                }
                 Entity::Products | Entity::Warehouses => r.text("code"),
                 Entity::Instalments => r.text("due_date"),
                 Entity::Licences => r.text("licence_number"),

@@ -94,7 +94,9 @@ impl Number {
     pub fn field(self) -> &'static str {
         match self {
             Number::Customer(_) => "code",
-            Number::Ticket(_) | Number::Quote(_) | Number::Order(_) | Number::Contract(_) => "number",
+            Number::Ticket(_) | Number::Quote(_) | Number::Order(_) | Number::Contract(_) => {
+                "number"
+            }
         }
     }
 }

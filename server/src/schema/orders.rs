@@ -115,15 +115,14 @@ const STOCK_MOVEMENT_FIELDS: &[Field] = &[
     f("on_hand_after", DELTA).server().generated(),
 ];
 
-/// How an order (or, later, a contract) is to be paid: its instalments. `contract_id` names a
-/// contract once contracts exist (a link the contracts work turns into a reference).
+/// How an order or a contract is to be paid: its instalments.
 const PAYMENT_PLAN_FIELDS: &[Field] = &[
     f("name", Kind::Text(200)).generated().sort(),
     f("customer_id", Kind::Ref(Entity::Customers))
         .generated()
         .filter(),
     f("order_id", Kind::Ref(Entity::Orders)).filter(),
-    f("contract_id", Kind::Text(36)).filter(),
+    f("contract_id", Kind::Ref(Entity::Contracts)).filter(),
     f("owner_id", Kind::Ref(Entity::Users))
         .privileged()
         .filter(),
@@ -287,7 +286,7 @@ pub(super) const STOCK_MOVEMENTS: Descriptor = Descriptor {
 };
 
 pub(super) const PAYMENT_PLANS: Descriptor = Descriptor {
-    search: &["name", "contract_id"],
+    search: &["name"],
     indexes: &["customer_id", "order_id"],
     form: &[
         "name",

@@ -59,11 +59,13 @@ fn prepare_plan(
     record: &mut Record,
 ) -> Result<(), ApiError> {
     if let Some(old) = old {
-        if old.get("order_id") != record.get("order_id") {
-            return Err(ApiError::invalid(
-                "order_id",
-                "a plan stays with its order; make another plan",
-            ));
+        for (field, what) in [("order_id", "order"), ("contract_id", "contract")] {
+            if old.get(field) != record.get(field) {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("a plan stays with its {what}; make another plan"),
+                ));
+            }
         }
         if old.get("customer_id") != record.get("customer_id") {
             return Err(ApiError::invalid(
@@ -86,11 +88,22 @@ fn prepare_plan(
         }
         record.insert("currency".into(), order["currency"].clone());
         name = text(&order, "number").map(|n| format!("{n} payments"));
+    } else if let Some(contract_id) = text(record, "contract_id").map(String::from) {
+        if !visible(tx, actor, Entity::Contracts, &contract_id)? {
+            return Ok(());
+        }
+        let contract = live(tx, Entity::Contracts, &contract_id)?
+            .ok_or_else(|| ApiError::invalid("contract_id", "no such contract"))?;
+        same_or_fill(record, "customer_id", contract.get("customer_id"))?;
+        if record.get("owner_id").is_none_or(Value::is_null) {
+            record.insert("owner_id".into(), contract["owner_id"].clone());
+        }
+        name = text(&contract, "number").map(|n| format!("{n} payments"));
     }
     if record.get("customer_id").is_none_or(Value::is_null) {
         return Err(ApiError::invalid(
             "customer_id",
-            "is required (or name the order the plan is for)",
+            "is required (or name the order or contract the plan is for)",
         ));
     }
     if record.get("owner_id").is_none_or(Value::is_null) {

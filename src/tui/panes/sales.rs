@@ -8,7 +8,7 @@
 //! refusal is said at once (never your own submission); the write goes off the UI thread
 //! (`Ctx::write_later`) and the row leaves the inbox once written.
 //!
-//! A section is one line of [`SALES_SECTIONS`]: orders or payments are added there.
+//! A section is one line of [`SALES_SECTIONS`].
 
 use std::collections::HashMap;
 
@@ -67,7 +67,9 @@ pub const INBOX: Section = Section {
 /// The Sales screen's sections, in order.
 pub const SALES_SECTIONS: &[Section] = &[
     section("Quotes", Entity::Quotes),
+    section("Orders", Entity::Orders),
     section("Contracts", Entity::Contracts),
+    section("Payments due", Entity::Instalments),
     section("Expense claims", Entity::ExpenseClaims),
     Section {
         approvers_only: true,
