@@ -157,6 +157,8 @@ pub fn read_set(
         | Entity::Competitors
         | Entity::CompetitorProducts
         | Entity::LevelSettings
+        | Entity::ListItems
+        | Entity::FieldDefinitions
         | Entity::Products
         | Entity::DiscountLimits => {
             set.insert(ALL.to_string());
@@ -245,7 +247,12 @@ pub fn write_set(
 ) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     match entity {
-        Entity::Teams | Entity::Users | Entity::LevelSettings | Entity::DiscountLimits => {}
+        Entity::Teams
+        | Entity::Users
+        | Entity::LevelSettings
+        | Entity::ListItems
+        | Entity::FieldDefinitions
+        | Entity::DiscountLimits => {}
         Entity::Stages | Entity::Products | Entity::ProductCosts | Entity::Prices => {
             set.insert(MANAGERS.to_string());
         }
@@ -332,7 +339,12 @@ pub fn may_hold_from(
     };
     role_may_write(actor.role, entity).map_err(Denied::Forbidden)?;
     match entity {
-        Entity::Teams | Entity::Users | Entity::Stages | Entity::LevelSettings => Ok(()),
+        Entity::Teams
+        | Entity::Users
+        | Entity::Stages
+        | Entity::LevelSettings
+        | Entity::ListItems
+        | Entity::FieldDefinitions => Ok(()),
         Entity::Customers => may_share(actor, old, record),
         Entity::Contacts => {
             need_read("customer_id", Entity::Customers)?;
@@ -436,9 +448,11 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         return Ok(());
     }
     match entity {
-        Entity::Teams | Entity::Users | Entity::LevelSettings => {
-            Err(format!("only an admin may change {}", entity.name()))
-        }
+        Entity::Teams
+        | Entity::Users
+        | Entity::LevelSettings
+        | Entity::ListItems
+        | Entity::FieldDefinitions => Err(format!("only an admin may change {}", entity.name())),
         Entity::Stages if role != Role::Manager => {
             Err("only a manager or admin may change pipeline stages".into())
         }

@@ -4,8 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod admin;
 mod competition;
 mod sales;
+
+pub use admin::{CUSTOM_KINDS, FIELD_ROLES, LIST_NAMES, ListName};
+use admin::{FIELD_DEFINITIONS, LIST_ITEMS};
 
 pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
@@ -39,10 +43,14 @@ pub enum Entity {
     DiscountLimits,
     Quotes,
     QuoteLines,
+    /// The values of the lists an admin edits (levels, categories, industries…).
+    ListItems,
+    /// The custom (extension) fields an admin defines per entity.
+    FieldDefinitions,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 20] = [
+    pub const ALL: [Entity; 22] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -63,6 +71,8 @@ impl Entity {
         Entity::DiscountLimits,
         Entity::Quotes,
         Entity::QuoteLines,
+        Entity::ListItems,
+        Entity::FieldDefinitions,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -88,6 +98,8 @@ impl Entity {
             Entity::DiscountLimits => &DISCOUNT_LIMITS,
             Entity::Quotes => &QUOTES,
             Entity::QuoteLines => &QUOTE_LINES,
+            Entity::ListItems => &LIST_ITEMS,
+            Entity::FieldDefinitions => &FIELD_DEFINITIONS,
         }
     }
 
@@ -169,6 +181,9 @@ pub enum Kind {
     Text(usize),
     /// One of a fixed set of lowercase words.
     Enum(&'static [&'static str]),
+    /// The code of an active item of a list an admin edits (`list_items`), checked against the
+    /// list of the moment (`catalog::Catalog`).
+    List(ListName),
     /// The id of a record of another entity.
     Ref(Entity),
     /// A whole number in an inclusive range.
@@ -184,7 +199,8 @@ pub enum Kind {
     Tags,
     /// A list of ids of records of another entity.
     Refs(Entity),
-    /// A JSON object of extension fields: string keys, scalar values.
+    /// A JSON object of extension fields: string keys, scalar values. The `custom` field of an
+    /// entity holds its custom fields' values, checked against their definitions.
     Map,
 }
 
@@ -328,12 +344,9 @@ pub const SYSTEM_FIELDS: &[&str] = &[
 pub const SYSTEM_AUTHORS: &[&str] = &["created_by", "updated_by"];
 
 pub const ROLES: &[&str] = &["admin", "manager", "sales", "agent"];
+/// The levels migration 0013 starts the admin's `levels` list with (the demo prices by them).
 pub const LEVELS: &[&str] = &["A", "B", "C", "D"];
 pub const CUSTOMER_KINDS: &[&str] = &["company", "person"];
-pub const CATEGORIES: &[&str] = &[
-    "prospect", "customer", "partner", "dealer", "supplier", "other",
-];
-pub const LIFECYCLE: &[&str] = &["potential", "active", "dormant", "lost"];
 pub const CHANNELS: &[&str] = &["phone", "mobile", "email", "wechat", "visit", "sms", "web"];
 pub const STAGE_KINDS: &[&str] = &["open", "won", "lost"];
 pub const ACTIVITY_KINDS: &[&str] = &["call", "meeting", "visit", "task", "email", "note"];
@@ -343,6 +356,13 @@ pub const CALL_OUTCOMES: &[&str] = &crate::rules::call_outcomes::CODES;
 pub const TICKET_CHANNELS: &[&str] = &["phone", "email", "web", "visit"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const TICKET_STATUSES: &[&str] = &["new", "open", "pending", "resolved", "closed"];
+
+/// The field holding a record's custom field values (`catalog`): one per entity that has
+/// custom fields; an entity gets them by listing it (and a `custom` column in its migration).
+pub const CUSTOM: Field = f("custom", Kind::Map).default(Default::EmptyMap);
+
+/// The name of the `CUSTOM` field.
+pub const CUSTOM_FIELD: &str = "custom";
 
 const TEAM_FIELDS: &[Field] = &[
     f("name", Kind::Text(100)).required().sort().filter(),
@@ -377,7 +397,7 @@ const STAGE_FIELDS: &[Field] = &[
 /// One per level at most (a unique index); a level without one uses
 /// `rules::reminders::DEFAULT_QUIET_DAYS`.
 const LEVEL_SETTING_FIELDS: &[Field] = &[
-    f("level", Kind::Enum(LEVELS)).required().sort().filter(),
+    f("level", Kind::List(ListName::Levels)).required().sort().filter(),
     f("quiet_days", Kind::Int(1, 3650)).required(),
 ];
 
@@ -387,13 +407,13 @@ const CUSTOMER_FIELDS: &[Field] = &[
     f("kind", Kind::Enum(CUSTOMER_KINDS))
         .default(Default::Str("company"))
         .filter(),
-    f("industry", Kind::Text(100)).filter(),
-    f("region", Kind::Text(100)).filter(),
-    f("level", Kind::Enum(LEVELS)).filter(),
-    f("category", Kind::Enum(CATEGORIES))
+    f("industry", Kind::List(ListName::Industries)).filter(),
+    f("region", Kind::List(ListName::Regions)).filter(),
+    f("level", Kind::List(ListName::Levels)).filter(),
+    f("category", Kind::List(ListName::Categories))
         .default(Default::Str("prospect"))
         .filter(),
-    f("lifecycle", Kind::Enum(LIFECYCLE))
+    f("lifecycle", Kind::List(ListName::Lifecycle))
         .default(Default::Str("potential"))
         .filter(),
     f("source", Kind::Text(100)).filter(),
@@ -410,7 +430,7 @@ const CUSTOMER_FIELDS: &[Field] = &[
     f("shared_with", Kind::Refs(Entity::Users)).default(Default::EmptyList),
     f("tags", Kind::Tags).default(Default::EmptyList),
     f("notes", Kind::Text(10_000)).lines(),
-    f("extra", Kind::Map).default(Default::EmptyMap),
+    CUSTOM,
 ];
 
 const CONTACT_FIELDS: &[Field] = &[
@@ -429,6 +449,7 @@ const CONTACT_FIELDS: &[Field] = &[
         .filter(),
     f("preferred_channel", Kind::Enum(CHANNELS)),
     f("notes", Kind::Text(10_000)).lines(),
+    CUSTOM,
 ];
 
 const OPPORTUNITY_FIELDS: &[Field] = &[
@@ -448,6 +469,7 @@ const OPPORTUNITY_FIELDS: &[Field] = &[
     f("source", Kind::Text(100)),
     f("next_step", Kind::Text(500)),
     f("close_reason", Kind::Text(500)),
+    CUSTOM,
 ];
 
 const ACTIVITY_FIELDS: &[Field] = &[
@@ -468,6 +490,7 @@ const ACTIVITY_FIELDS: &[Field] = &[
     f("direction", Kind::Enum(DIRECTIONS)),
     f("duration_seconds", Kind::Int(0, 86_400)),
     f("outcome", Kind::Enum(CALL_OUTCOMES)).filter(),
+    CUSTOM,
 ];
 
 const TICKET_FIELDS: &[Field] = &[
@@ -492,13 +515,14 @@ const TICKET_FIELDS: &[Field] = &[
         .default(Default::Str("new"))
         .filter(),
     f("assignee_id", Kind::Ref(Entity::Users)).filter(),
-    f("category", Kind::Text(100)).filter(),
+    f("category", Kind::List(ListName::TicketCategories)).filter(),
     f("first_response_due", Kind::Time).server(),
     f("resolution_due", Kind::Time).server(),
     f("first_responded_at", Kind::Time).server(),
     f("resolved_at", Kind::Time).server(),
     f("resolution", Kind::Text(10_000)).lines(),
     f("satisfaction", Kind::Int(1, 5)),
+    CUSTOM,
 ];
 
 const COMMENT_FIELDS: &[Field] = &[

@@ -23,6 +23,7 @@ mod customers;
 mod feed;
 mod generator;
 mod opportunities;
+mod profile;
 mod quotes;
 mod rng;
 mod setup;

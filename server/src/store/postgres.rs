@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_updated_by",
         include_str!("../../../migrations/postgres/0005_updated_by.sql"),
     ),
+    (
+        10,
+        "0010_lists_custom_fields",
+        include_str!("../../../migrations/postgres/0010_lists_custom_fields.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0008_updated_by",
         include_str!("../../../migrations/0008_updated_by.sql"),
     ),
+    (
+        13,
+        "0013_lists_custom_fields",
+        include_str!("../../../migrations/0013_lists_custom_fields.sql"),
+    ),
 ];
 
 mod files;
