@@ -328,3 +328,16 @@ mod tests {
         assert_eq!(safe_name("华东"), "华东");
     }
 }
+
+/// The language labels are shown in: the profile's `language`, else the locale's.
+pub fn lang_of(language: Option<&str>) -> crm_server::rules::call_outcomes::Lang {
+    let locale = || {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find(|v| !v.is_empty())
+    };
+    crm_server::rules::call_outcomes::Lang::parse(
+        &language.map(String::from).or_else(locale).unwrap_or_default(),
+    )
+}

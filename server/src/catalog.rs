@@ -19,24 +19,8 @@ use crate::schema::{CUSTOM_FIELD, Entity, Field, Kind, ListName};
 
 type Record = Map<String, Value>;
 
-/// The language labels are shown in: a user's profile `language` (`zh`, `en`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
-
-impl Lang {
-    /// `en…` is English; anything else Chinese, the product's first language.
-    pub fn parse(s: &str) -> Lang {
-        if s.trim().to_ascii_lowercase().starts_with("en") {
-            Lang::En
-        } else {
-            Lang::Zh
-        }
-    }
-}
+/// The language labels are shown in: a user's profile `language` (the call outcomes' too).
+pub use crate::rules::call_outcomes::Lang;
 
 /// One value of an admin's list.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,7 +28,7 @@ fn customer(
         "created_by": null, "code": code, "name": name, "kind": "company", "industry": null, "region": null, "level": null,
         "category": "prospect", "lifecycle": "potential", "source": null, "address": null, "postcode": null, "phone": phone,
         "fax": null, "website": null, "email": email, "owner_id": null, "team_id": null, "shared_with": [], "tags": [],
-        "notes": null, "extra": {}
+        "notes": null, "custom": {}
     }))
 }
 

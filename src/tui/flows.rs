@@ -35,10 +35,11 @@ pub fn answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) -> Option<Record>
 /// form closes and everyone reloads.
 pub fn save_form(ctx: &mut Ctx) -> Option<Record> {
     let (role, now) = (ctx.me.role, ctx.now);
+    let catalog = ctx.source.catalog();
     let Some(Dialog::Form(form)) = ctx.dialogs.last_mut() else {
         return None;
     };
-    let body = form.collect(now, role)?;
+    let body = form.collect(now, role, &catalog)?;
     let (result, entity, created) = match form.purpose.clone() {
         Purpose::Create(entity) => {
             let allow = form.allow_duplicate;
@@ -249,6 +250,21 @@ pub fn open_field_picker(field: usize, filter: &str, ctx: &mut Ctx) {
     let current = f.ref_id.clone().unwrap_or_else(|| f.input.value());
     let choices: Result<Vec<Choice>, String> = match f.kind {
         Kind::Enum(options) => Ok(options.iter().map(|o| Choice::word(o)).collect()),
+        Kind::List(list) => {
+            let catalog = ctx.source.catalog();
+            let lang = ctx.me.lang;
+            Ok(catalog
+                .items(list)
+                .filter(|i| i.active)
+                .map(|i| Choice::new(&i.code, &i.code, i.name(lang)))
+                .collect())
+        }
+        _ if f.picks() && f.custom.is_some() => Ok(f
+            .custom
+            .iter()
+            .flat_map(|c| c.choices.iter())
+            .map(|c| Choice::word(c))
+            .collect()),
         Kind::Bool => Ok(vec![Choice::word("yes"), Choice::word("no")]),
         Kind::Ref(Entity::Users) => Ok(ctx.user_choices()),
         Kind::Ref(Entity::Stages) => ctx
