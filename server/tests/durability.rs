@@ -67,6 +67,10 @@ fn populate(admin: &Client, server: &TestServer) {
         json!({"name": "pilot", "position": 15, "probability": 20}),
     );
     admin.create("/level_settings", json!({"level": "B", "quiet_days": 10}));
+    admin.create(
+        "/field_definitions",
+        json!({"entity": "customers", "key": "n", "label_zh": "编号", "kind": "number"}),
+    );
     for i in 0..20 {
         let competitor = id_of(&admin.create(
             "/competitors",
@@ -78,7 +82,7 @@ fn populate(admin: &Client, server: &TestServer) {
         ));
         let customer = id_of(&admin.create(
             "/customers",
-            json!({"name": format!("Backup {i}"), "phone": format!("1390000{i:04}"), "tags": ["x"]}),
+            json!({"name": format!("Backup {i}"), "phone": format!("1390000{i:04}"), "tags": ["x"], "custom": {"n": i}}),
         ));
         let contact = id_of(&admin.create(
             "/contacts",

@@ -437,7 +437,13 @@ mod tests {
         let matches = cmd
             .try_get_matches_from(["t", "--amount", "x", "--owner", "nobody", "--name", "Deal"])
             .unwrap();
-        let problems = collect(Entity::Opportunities, &matches, &Names, &utc()).unwrap_err();
+        let problems = collect(
+            Entity::Opportunities,
+            &matches,
+            &Names,
+            &utc(),
+            &Catalog::default(),
+        ).unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
     }
 }

@@ -361,12 +361,13 @@ fn migrate_to(conn: &Connection, last: i64) -> Result<Vec<&'static str>, Storage
 /// different branches may run in any order.
 fn add_system_columns(conn: &Connection) -> Result<(), StorageError> {
     for entity in Entity::ALL {
-        let has: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = 'updated_by'",
+        let (exists, has): (bool, bool) = conn.query_row(
+            "SELECT count(*) > 0, coalesce(sum(name = 'updated_by'), 0) > 0 FROM pragma_table_info(?1)",
             [entity.name()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        if !has {
+        // A table a later migration makes (a database migrated part of the way) has it.
+        if exists && !has {
             conn.execute_batch(&format!(
                 "ALTER TABLE {} ADD COLUMN updated_by TEXT",
                 entity.name()

@@ -57,6 +57,8 @@ pub struct Customer360 {
     pub timeline: Vec<TimelineEntry>,
     pub quotes: Vec<Record>,
     stages: Vec<Record>,
+    /// The customers' custom fields as the source's catalog had them at the last load.
+    pub custom: Vec<crm_server::catalog::CustomField>,
     pub section: Section,
     pub cursor: [usize; 6],
     /// The incoming call that opened it.
@@ -97,6 +99,7 @@ impl Customer360 {
             timeline: Vec::new(),
             quotes: Vec::new(),
             stages: Vec::new(),
+            custom: Vec::new(),
             section: Section::Timeline,
             cursor: [0; 6],
             pop: None,
@@ -127,6 +130,12 @@ impl Customer360 {
             return;
         }
         self.customer = found;
+        self.custom = ctx
+            .source
+            .catalog()
+            .custom_fields(Entity::Customers)
+            .cloned()
+            .collect();
         self.loaded = Loaded {
             contacts: ctx.ok(ctx.source.contacts_of(&self.id)),
             tickets: ctx.ok(ctx.source.records(
