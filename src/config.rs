@@ -338,6 +338,9 @@ pub fn lang_of(language: Option<&str>) -> crm_server::rules::call_outcomes::Lang
             .find(|v| !v.is_empty())
     };
     crm_server::rules::call_outcomes::Lang::parse(
-        &language.map(String::from).or_else(locale).unwrap_or_default(),
+        &language
+            .map(String::from)
+            .or_else(locale)
+            .unwrap_or_default(),
     )
 }

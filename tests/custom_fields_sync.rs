@@ -24,17 +24,27 @@ async fn a_field_defined_after_the_first_sync_shows_after_the_next_without_a_res
     let alice = sign_in(&server, "alice").await;
     let (_, ra) = replica_for(&server, &alice, "alice").await;
     let customer = ra
-        .create(Entity::Customers, obj(json!({"name": "上海东华供应链", "level": "A"})))
+        .create(
+            Entity::Customers,
+            obj(json!({"name": "上海东华供应链", "level": "A"})),
+        )
         .unwrap();
     sync::push(&ra, &alice).await.expect("push");
     sync::pull(&ra, &alice, |_| {}).await.expect("first pull");
     assert_eq!(
-        ra.catalog().unwrap().custom_fields(Entity::Customers).count(),
+        ra.catalog()
+            .unwrap()
+            .custom_fields(Entity::Customers)
+            .count(),
         0
     );
     // An edit not sent yet: a rebuilt replica would have lost it.
-    ra.update(Entity::Customers, &customer.id, obj(json!({"phone": "021 5555 0101"})))
-        .unwrap();
+    ra.update(
+        Entity::Customers,
+        &customer.id,
+        obj(json!({"phone": "021 5555 0101"})),
+    )
+    .unwrap();
 
     // The admin defines two fields and fills them in on the server.
     server.create_as_system(
@@ -127,7 +137,10 @@ async fn bad_custom_values_and_retired_codes_are_refused_offline() {
         "custom.taxpayer",
     );
     refused(
-        rs.create(Entity::Customers, obj(json!({"name": "乙", "custom": {"nope": 1}}))),
+        rs.create(
+            Entity::Customers,
+            obj(json!({"name": "乙", "custom": {"nope": 1}})),
+        ),
         "custom.nope",
     );
     refused(

@@ -143,10 +143,16 @@ impl CustomField {
         let roles = |name: &str| -> Vec<Role> {
             r.get(name)
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).filter_map(Role::parse).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .filter_map(Role::parse)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
-        let flag = |name: &str, default: bool| r.get(name).and_then(Value::as_bool).unwrap_or(default);
+        let flag =
+            |name: &str, default: bool| r.get(name).and_then(Value::as_bool).unwrap_or(default);
         Some(CustomField {
             id: str_of(r, "id").unwrap_or_default().to_string(),
             entity: Entity::from_name(str_of(r, "entity")?)?,
@@ -157,7 +163,12 @@ impl CustomField {
             choices: r
                 .get("choices")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect()
+                })
                 .unwrap_or_default(),
             required: flag("required", false),
             searchable: flag("searchable", false),
@@ -210,7 +221,11 @@ impl CustomField {
                 if s.chars().count() > MAX_TEXT {
                     return Err(format!("must be at most {MAX_TEXT} characters"));
                 }
-                Ok(if s.is_empty() { Value::Null } else { Value::String(s.into()) })
+                Ok(if s.is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(s.into())
+                })
             }
             CustomKind::Number => match value {
                 Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => Ok(value.clone()),
@@ -299,8 +314,14 @@ impl Catalog {
         fields: impl IntoIterator<Item = &'a Record>,
     ) -> Catalog {
         Catalog::new(
-            items.into_iter().filter_map(ListItem::from_record).collect(),
-            fields.into_iter().filter_map(CustomField::from_record).collect(),
+            items
+                .into_iter()
+                .filter_map(ListItem::from_record)
+                .collect(),
+            fields
+                .into_iter()
+                .filter_map(CustomField::from_record)
+                .collect(),
         )
     }
 
@@ -353,7 +374,11 @@ impl Catalog {
         codes
             .iter()
             .find(|c| **c == value)
-            .or_else(|| codes.iter().find(|c| c.to_lowercase() == value.to_lowercase()))
+            .or_else(|| {
+                codes
+                    .iter()
+                    .find(|c| c.to_lowercase() == value.to_lowercase())
+            })
             .map(|c| (*c).to_string())
             .ok_or_else(|| format!("must be one of: {}", codes.join(", ")))
     }
@@ -381,7 +406,9 @@ impl Catalog {
             self.custom_fields(entity).find(|f| {
                 f.key.to_lowercase() == folded
                     || f.label_zh.to_lowercase() == folded
-                    || f.label_en.as_deref().is_some_and(|l| l.to_lowercase() == folded)
+                    || f.label_en
+                        .as_deref()
+                        .is_some_and(|l| l.to_lowercase() == folded)
             })
         })
     }
@@ -457,8 +484,7 @@ impl Catalog {
         }
         if create {
             for field in self.custom_fields(entity).filter(|f| f.required) {
-                if !out.contains_key(&field.key) && !problems.invalid.contains_key(&field.path())
-                {
+                if !out.contains_key(&field.key) && !problems.invalid.contains_key(&field.path()) {
                     problems.invalid.insert(field.path(), "is required".into());
                 }
             }
@@ -520,9 +546,7 @@ impl<'a> FieldRef<'a> {
     pub fn value<'r>(&self, record: &'r Record) -> Option<&'r Value> {
         match self {
             FieldRef::Builtin(f) => record.get(f.name),
-            FieldRef::Custom(c) => record
-                .get(CUSTOM_FIELD)
-                .and_then(|m| m.get(c.key.as_str())),
+            FieldRef::Custom(c) => record.get(CUSTOM_FIELD).and_then(|m| m.get(c.key.as_str())),
         }
     }
 
@@ -601,7 +625,10 @@ mod tests {
         assert_eq!(err, "must be one of: A, B");
         assert!(c.check_code(ListName::Regions, "华东").is_err());
         let open = catalog().open_when_empty();
-        assert_eq!(open.check_code(ListName::Regions, "华东"), Ok("华东".into()));
+        assert_eq!(
+            open.check_code(ListName::Regions, "华东"),
+            Ok("华东".into())
+        );
         assert!(open.check_code(ListName::Levels, "Q").is_err());
         assert_eq!(c.label(ListName::Levels, "A", Lang::En), "Key");
         assert_eq!(c.label(ListName::Levels, "A", Lang::Zh), "重要");
@@ -621,35 +648,77 @@ mod tests {
             .unwrap();
         assert_eq!(ok["capital"], json!(500_000_000));
         let bad = c
-            .check_custom(Entity::Customers, Some(&json!({"capital": "lots"})), true, Role::Sales)
+            .check_custom(
+                Entity::Customers,
+                Some(&json!({"capital": "lots"})),
+                true,
+                Role::Sales,
+            )
             .unwrap_err();
         assert!(bad.invalid["custom.capital"].contains("whole number"));
         assert_eq!(bad.invalid["custom.taxpayer"], "is required");
         let bad = c
-            .check_custom(Entity::Customers, Some(&json!({"taxpayer": "其他"})), false, Role::Sales)
+            .check_custom(
+                Entity::Customers,
+                Some(&json!({"taxpayer": "其他"})),
+                false,
+                Role::Sales,
+            )
             .unwrap_err();
         assert!(bad.invalid["custom.taxpayer"].contains("一般纳税人, 小规模纳税人"));
         let bad = c
-            .check_custom(Entity::Customers, Some(&json!({"nope": 1})), false, Role::Admin)
+            .check_custom(
+                Entity::Customers,
+                Some(&json!({"nope": 1})),
+                false,
+                Role::Admin,
+            )
             .unwrap_err();
         assert!(bad.invalid.contains_key("custom.nope"));
         let denied = c
-            .check_custom(Entity::Customers, Some(&json!({"secret": "x"})), false, Role::Sales)
+            .check_custom(
+                Entity::Customers,
+                Some(&json!({"secret": "x"})),
+                false,
+                Role::Sales,
+            )
             .unwrap_err();
         assert!(denied.forbidden.contains_key("custom.secret"));
-        assert!(c
-            .check_custom(Entity::Customers, Some(&json!({"secret": "x"})), false, Role::Manager)
-            .is_ok());
+        assert!(
+            c.check_custom(
+                Entity::Customers,
+                Some(&json!({"secret": "x"})),
+                false,
+                Role::Manager
+            )
+            .is_ok()
+        );
         // A patch clears with null; a required field may not be cleared.
         let cleared = c
-            .check_custom(Entity::Customers, Some(&json!({"capital": null})), false, Role::Sales)
+            .check_custom(
+                Entity::Customers,
+                Some(&json!({"capital": null})),
+                false,
+                Role::Sales,
+            )
             .unwrap();
         assert_eq!(cleared["capital"], Value::Null);
-        assert!(c
-            .check_custom(Entity::Customers, Some(&json!({"taxpayer": null})), false, Role::Sales)
-            .is_err());
+        assert!(
+            c.check_custom(
+                Entity::Customers,
+                Some(&json!({"taxpayer": null})),
+                false,
+                Role::Sales
+            )
+            .is_err()
+        );
         let multi = c
-            .check_custom(Entity::Contacts, Some(&json!({"hobby": ["Tea", "golf", "tea"]})), true, Role::Agent)
+            .check_custom(
+                Entity::Contacts,
+                Some(&json!({"hobby": ["Tea", "golf", "tea"]})),
+                true,
+                Role::Agent,
+            )
             .unwrap();
         assert_eq!(multi["hobby"], json!(["tea", "golf"]));
     }
@@ -678,13 +747,25 @@ mod tests {
             .collect();
         assert!(names.contains(&"name") && !names.contains(&"custom"));
         assert_eq!(&names[names.len() - 3..], ["secret", "taxpayer", "capital"]);
-        assert_eq!(find_field(Entity::Customers, &c, "注册资金").unwrap().name(), "capital");
         assert_eq!(
-            find_field(Entity::Customers, &c, "registered capital").unwrap().name(),
+            find_field(Entity::Customers, &c, "注册资金")
+                .unwrap()
+                .name(),
+            "capital"
+        );
+        assert_eq!(
+            find_field(Entity::Customers, &c, "registered capital")
+                .unwrap()
+                .name(),
             "capital"
         );
         let r = obj(json!({"custom": {"capital": 7}}));
-        assert_eq!(find_field(Entity::Customers, &c, "capital").unwrap().value(&r), Some(&json!(7)));
+        assert_eq!(
+            find_field(Entity::Customers, &c, "capital")
+                .unwrap()
+                .value(&r),
+            Some(&json!(7))
+        );
         assert!(find_field(Entity::Contacts, &c, "capital").is_none());
     }
 }

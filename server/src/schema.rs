@@ -397,7 +397,10 @@ const STAGE_FIELDS: &[Field] = &[
 /// One per level at most (a unique index); a level without one uses
 /// `rules::reminders::DEFAULT_QUIET_DAYS`.
 const LEVEL_SETTING_FIELDS: &[Field] = &[
-    f("level", Kind::List(ListName::Levels)).required().sort().filter(),
+    f("level", Kind::List(ListName::Levels))
+        .required()
+        .sort()
+        .filter(),
     f("quiet_days", Kind::Int(1, 3650)).required(),
 ];
 

@@ -494,8 +494,10 @@ mod tests {
 
     /// The levels and a few custom fields of customers, as the tests' bodies use them.
     fn catalog() -> Catalog {
-        let item = |code: &str| json!({"list": "levels", "code": code, "name_zh": code, "name_en": code});
-        let field = |key: &str| json!({"entity": "customers", "key": key, "label_zh": key, "kind": "text"});
+        let item =
+            |code: &str| json!({"list": "levels", "code": code, "name_zh": code, "name_en": code});
+        let field =
+            |key: &str| json!({"entity": "customers", "key": key, "label_zh": key, "kind": "text"});
         let items: Vec<Map<String, Value>> = ["A", "B", "C", "D"]
             .map(|c| item(c).as_object().unwrap().clone())
             .to_vec();
@@ -659,7 +661,9 @@ mod tests {
         }
         let fine = check(
             Entity::Customers,
-            &obj(json!({"notes": "第一行\n\t第二行", "custom": {"备注": "a\nb"}, "tags": ["华南"]})),
+            &obj(
+                json!({"notes": "第一行\n\t第二行", "custom": {"备注": "a\nb"}, "tags": ["华南"]}),
+            ),
             Mode::Patch,
             Role::Sales,
         );

@@ -41,7 +41,9 @@ fn lists_are_edited_by_admins_and_checked_as_they_stand() {
     // A value not in the list: 422 naming the field and listing what it may be.
     let (status, body) = sales.post("/customers", json!({"name": "上海某公司", "level": "E"}));
     assert_eq!(status, 422, "{body}");
-    let message = body["error"]["fields"]["level"].as_str().unwrap_or_default();
+    let message = body["error"]["fields"]["level"]
+        .as_str()
+        .unwrap_or_default();
     assert!(message.contains("A, B, C, D"), "{body}");
 
     // An admin adds E and retires D: E is taken (as the list spells it), D no longer.
@@ -50,18 +52,39 @@ fn lists_are_edited_by_admins_and_checked_as_they_stand() {
         json!({"list": "levels", "code": "E", "name_zh": "潜力", "name_en": "Rising", "position": 5}),
     );
     let d = item(&admin, "levels", "D");
-    let (status, body) = admin.patch(&format!("/list_items/{}", id_of(&d)), json!({"active": false}));
+    let (status, body) = admin.patch(
+        &format!("/list_items/{}", id_of(&d)),
+        json!({"active": false}),
+    );
     assert_eq!(status, 200, "{body}");
-    let made = sales.create("/customers", json!({"name": "上海某公司", "level": "e", "region": "华东"}));
+    let made = sales.create(
+        "/customers",
+        json!({"name": "上海某公司", "level": "e", "region": "华东"}),
+    );
     assert_eq!(made["level"], "E");
     let (status, body) = sales.post("/customers", json!({"name": "北京某公司", "level": "D"}));
     assert_eq!(status, 422, "{body}");
-    assert!(body["error"]["fields"]["level"].as_str().unwrap().contains("A, B, C, E"), "{body}");
+    assert!(
+        body["error"]["fields"]["level"]
+            .as_str()
+            .unwrap()
+            .contains("A, B, C, E"),
+        "{body}"
+    );
     // Records already holding a retired code stay valid: edits that leave it alone pass.
-    admin.patch(&format!("/list_items/{}", id_of(&d)), json!({"active": true}));
+    admin.patch(
+        &format!("/list_items/{}", id_of(&d)),
+        json!({"active": true}),
+    );
     let old = sales.create("/customers", json!({"name": "广州某公司", "level": "D"}));
-    admin.patch(&format!("/list_items/{}", id_of(&d)), json!({"active": false}));
-    let (status, body) = sales.patch(&format!("/customers/{}", id_of(&old)), json!({"phone": "020 1234 5678"}));
+    admin.patch(
+        &format!("/list_items/{}", id_of(&d)),
+        json!({"active": false}),
+    );
+    let (status, body) = sales.patch(
+        &format!("/customers/{}", id_of(&old)),
+        json!({"phone": "020 1234 5678"}),
+    );
     assert_eq!(status, 200, "{body}");
 
     // Regions and ticket categories are lists too; a filter finds a code however it is typed.
@@ -118,21 +141,39 @@ fn custom_values_are_validated_by_their_definitions() {
     // Required on create; each value of its kind; unknown keys refused; all named.
     let (status, body) = sales.post("/customers", json!({"name": "甲公司"}));
     assert_eq!(status, 422, "{body}");
-    assert_eq!(body["error"]["fields"]["custom.taxpayer"], "is required", "{body}");
+    assert_eq!(
+        body["error"]["fields"]["custom.taxpayer"], "is required",
+        "{body}"
+    );
     let (status, body) = sales.post(
         "/customers",
         json!({"name": "甲公司", "custom": {"capital": "很多", "taxpayer": "其他", "colour": "red"}}),
     );
     assert_eq!(status, 422, "{body}");
     let fields = &body["error"]["fields"];
-    assert!(fields["custom.capital"].as_str().unwrap().contains("whole number"), "{body}");
-    assert!(fields["custom.taxpayer"].as_str().unwrap().contains("一般纳税人"), "{body}");
+    assert!(
+        fields["custom.capital"]
+            .as_str()
+            .unwrap()
+            .contains("whole number"),
+        "{body}"
+    );
+    assert!(
+        fields["custom.taxpayer"]
+            .as_str()
+            .unwrap()
+            .contains("一般纳税人"),
+        "{body}"
+    );
     assert!(fields["custom.colour"].is_string(), "{body}");
     let made = sales.create(
         "/customers",
         json!({"name": "甲公司", "custom": {"capital": 500_000_000, "taxpayer": "一般纳税人"}}),
     );
-    assert_eq!(made["custom"], json!({"capital": 500_000_000, "taxpayer": "一般纳税人"}));
+    assert_eq!(
+        made["custom"],
+        json!({"capital": 500_000_000, "taxpayer": "一般纳税人"})
+    );
     // A patch sets the keys it sends, clears those sent as null, keeps the rest.
     let path = format!("/customers/{}", id_of(&made));
     let (status, body) = sales.patch(&path, json!({"custom": {"capital": null}}));
@@ -145,7 +186,10 @@ fn custom_values_are_validated_by_their_definitions() {
     let (status, doc) = server.anonymous().get("/openapi.json");
     assert_eq!(status, 200);
     let custom = &doc["components"]["schemas"]["customers_create"]["properties"]["custom"];
-    assert_eq!(custom["properties"]["capital"]["title"], "注册资金", "{custom}");
+    assert_eq!(
+        custom["properties"]["capital"]["title"], "注册资金",
+        "{custom}"
+    );
     assert_eq!(custom["required"], json!(["taxpayer"]), "{custom}");
     let level = &doc["components"]["schemas"]["customers_create"]["properties"]["level"];
     assert_eq!(level["enum"], json!(["A", "B", "C", "D", null]), "{level}");
@@ -167,11 +211,17 @@ fn a_field_a_role_may_not_read_never_reaches_it_and_it_may_not_write_it() {
         "/field_definitions",
         json!({"entity": "customers", "key": "legal_rep", "label_zh": "法人代表", "kind": "text"}),
     );
-    let made = sales.create("/customers", json!({"name": "乙公司", "custom": {"legal_rep": "王五"}}));
+    let made = sales.create(
+        "/customers",
+        json!({"name": "乙公司", "custom": {"legal_rep": "王五"}}),
+    );
     let path = format!("/customers/{}", id_of(&made));
     let (status, body) = manager.patch(&path, json!({"custom": {"payment": "拖延"}}));
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["custom"], json!({"legal_rep": "王五", "payment": "拖延"}));
+    assert_eq!(
+        body["custom"],
+        json!({"legal_rep": "王五", "payment": "拖延"})
+    );
 
     // Not in a get, a list, the change feed or the snapshot for sales.
     let (_, got) = sales.get(&path);
@@ -183,7 +233,11 @@ fn a_field_a_role_may_not_read_never_reaches_it_and_it_may_not_write_it() {
         .iter()
         .find(|c| c["entity"] == "customers")
         .expect("the customer in the feed");
-    assert_eq!(fed["record"]["custom"], json!({"legal_rep": "王五"}), "{fed}");
+    assert_eq!(
+        fed["record"]["custom"],
+        json!({"legal_rep": "王五"}),
+        "{fed}"
+    );
     let (status, page) = sales.get("/sync/snapshot?limit=1000");
     assert_eq!(status, 200, "{page}");
     let snap = page["records"]
@@ -192,7 +246,11 @@ fn a_field_a_role_may_not_read_never_reaches_it_and_it_may_not_write_it() {
         .iter()
         .find(|r| r["entity"] == "customers")
         .expect("the customer in the snapshot");
-    assert_eq!(snap["record"]["custom"], json!({"legal_rep": "王五"}), "{snap}");
+    assert_eq!(
+        snap["record"]["custom"],
+        json!({"legal_rep": "王五"}),
+        "{snap}"
+    );
     // The manager reads it everywhere.
     let (_, got) = manager.get(&path);
     assert_eq!(got["custom"]["payment"], "拖延");
@@ -203,10 +261,16 @@ fn a_field_a_role_may_not_read_never_reaches_it_and_it_may_not_write_it() {
     // Sales may not write it (403 naming it); their edits of other keys keep it.
     let (status, body) = sales.patch(&path, json!({"custom": {"payment": "爽快"}}));
     assert_eq!(status, 403, "{body}");
-    assert!(body["error"]["fields"]["custom.payment"].is_string(), "{body}");
+    assert!(
+        body["error"]["fields"]["custom.payment"].is_string(),
+        "{body}"
+    );
     let (status, body) = sales.patch(&path, json!({"custom": {"legal_rep": "赵六"}}));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["custom"], json!({"legal_rep": "赵六"}));
     let (_, got) = admin.get(&path);
-    assert_eq!(got["custom"], json!({"legal_rep": "赵六", "payment": "拖延"}));
+    assert_eq!(
+        got["custom"],
+        json!({"legal_rep": "赵六", "payment": "拖延"})
+    );
 }

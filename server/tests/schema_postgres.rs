@@ -169,7 +169,11 @@ fn customers_extra_map_becomes_custom_fields() {
     };
     assert_eq!(
         text("SELECT key, kind FROM field_definitions ORDER BY key"),
-        [["vip", "text"], ["员工人数", "number"], ["年营业额", "text"]]
+        [
+            ["vip", "text"],
+            ["员工人数", "number"],
+            ["年营业额", "text"]
+        ]
     );
     let custom: Vec<serde_json::Value> = text("SELECT custom FROM customers ORDER BY code")
         .into_iter()

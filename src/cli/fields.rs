@@ -285,7 +285,11 @@ pub fn collect(
                                 "--{flag} {pair}: a {} has no custom field {}; it has: {}",
                                 entity.noun(),
                                 k.trim(),
-                                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                                if known.is_empty() {
+                                    "none".to_string()
+                                } else {
+                                    known.join(", ")
+                                }
                             ));
                             continue;
                         };
@@ -443,7 +447,8 @@ mod tests {
             &Names,
             &utc(),
             &Catalog::default(),
-        ).unwrap_err();
+        )
+        .unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
     }
 }

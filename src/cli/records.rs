@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 16] = [
+pub const ENTITIES: [Entity; 18] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -33,6 +33,10 @@ pub const ENTITIES: [Entity; 16] = [
     Entity::Quotes,
     Entity::QuoteLines,
     Entity::DiscountLimits,
+    // Admins shape the data: `crm list_items add --list levels --code E …`,
+    // `crm field_definitions add --entity customers --key … --kind money`.
+    Entity::ListItems,
+    Entity::FieldDefinitions,
 ];
 
 fn format_arg() -> Arg {
@@ -269,7 +273,10 @@ fn display_rows(
     let catalog = names.0.catalog().unwrap_or_default();
     let lang = crate::config::lang_of(None);
     // The custom fields an admin shows as list columns, after the built-in ones.
-    let custom: Vec<&CustomField> = catalog.custom_fields(entity).filter(|c| c.in_list).collect();
+    let custom: Vec<&CustomField> = catalog
+        .custom_fields(entity)
+        .filter(|c| c.in_list)
+        .collect();
     let mut cache = HashMap::new();
     let rows = records
         .iter()

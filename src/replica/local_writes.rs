@@ -2,8 +2,8 @@
 //! committed before it returns. Also what the user does with parked entries: resolve a conflict,
 //! retry or discard a refused write.
 
-use crm_server::schema::Entity;
 use crm_server::schema::CUSTOM_FIELD;
+use crm_server::schema::Entity;
 use crm_server::validate::{self, Mode};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -100,7 +100,8 @@ impl Replica {
                 id: id.to_string(),
             })?;
         let catalog = self.catalog()?;
-        let mut checked = validate::check_in(entity, &changes, Mode::Patch, self.role()?, &catalog)?;
+        let mut checked =
+            validate::check_in(entity, &changes, Mode::Patch, self.role()?, &catalog)?;
         // Custom values are a patch of their own: the keys sent laid on the map held, nulls kept
         // so the server clears them too (keys this user cannot see are not in the map and stay).
         if let Some(Value::Object(patch)) = checked.get_mut(CUSTOM_FIELD) {

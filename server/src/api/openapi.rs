@@ -22,19 +22,27 @@ pub async fn handler(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
 /// The schema of a custom field's value.
 fn custom_schema(field: &CustomField) -> Value {
     let mut schema = match field.kind {
-        CustomKind::Text => json!({"type": ["string", "null"], "maxLength": crate::catalog::MAX_TEXT,
-            "pattern": text_pattern(true, false)}),
+        CustomKind::Text => {
+            json!({"type": ["string", "null"], "maxLength": crate::catalog::MAX_TEXT,
+            "pattern": text_pattern(true, false)})
+        }
         CustomKind::Number => json!({"type": ["number", "null"]}),
-        CustomKind::Money => json!({"type": ["integer", "null"], "minimum": 0, "description": "minor units (cents, fen)"}),
+        CustomKind::Money => {
+            json!({"type": ["integer", "null"], "minimum": 0, "description": "minor units (cents, fen)"})
+        }
         CustomKind::Date => json!({"type": ["string", "null"], "format": "date"}),
         CustomKind::Choice => {
             let mut options: Vec<Value> = field.choices.iter().map(|c| json!(c)).collect();
             options.push(Value::Null);
             json!({"enum": options})
         }
-        CustomKind::MultiChoice => json!({"type": ["array", "null"], "items": {"enum": field.choices}}),
-        CustomKind::User | CustomKind::Link(_) => json!({"type": ["string", "null"], "format": "uuid",
-            "description": format!("id of a {}", field.kind.target().map_or("record", Entity::noun))}),
+        CustomKind::MultiChoice => {
+            json!({"type": ["array", "null"], "items": {"enum": field.choices}})
+        }
+        CustomKind::User | CustomKind::Link(_) => {
+            json!({"type": ["string", "null"], "format": "uuid",
+            "description": format!("id of a {}", field.kind.target().map_or("record", Entity::noun))})
+        }
     };
     schema["title"] = json!(field.label_zh);
     if let Some(en) = &field.label_en {
@@ -54,7 +62,8 @@ pub fn document_in(catalog: &Catalog) -> Value {
     for entity in Entity::ALL {
         for (suffix, create) in [("", false), ("_create", true), ("_patch", false)] {
             let name = format!("{}{suffix}", entity.name());
-            let Some(properties) = doc["components"]["schemas"][&name]["properties"].as_object_mut()
+            let Some(properties) =
+                doc["components"]["schemas"][&name]["properties"].as_object_mut()
             else {
                 continue;
             };
@@ -69,17 +78,24 @@ pub fn document_in(catalog: &Catalog) -> Value {
                         codes.push(Value::Null);
                     }
                     schema["enum"] = Value::Array(codes);
-                    schema["description"] = json!(format!("a code of the list {} (list_items)", list.name()));
+                    schema["description"] =
+                        json!(format!("a code of the list {} (list_items)", list.name()));
                 }
                 if field.name == CUSTOM_FIELD {
                     let fields: Vec<&CustomField> = catalog
                         .custom_fields(entity)
                         .filter(|f| f.read_roles.is_empty())
                         .collect();
-                    let props: Map<String, Value> =
-                        fields.iter().map(|f| (f.key.clone(), custom_schema(f))).collect();
+                    let props: Map<String, Value> = fields
+                        .iter()
+                        .map(|f| (f.key.clone(), custom_schema(f)))
+                        .collect();
                     let required: Vec<&str> = if create {
-                        fields.iter().filter(|f| f.required).map(|f| f.key.as_str()).collect()
+                        fields
+                            .iter()
+                            .filter(|f| f.required)
+                            .map(|f| f.key.as_str())
+                            .collect()
                     } else {
                         Vec::new()
                     };

@@ -146,5 +146,9 @@ pub(super) const FIELD_DEFINITIONS: Descriptor = Descriptor {
     columns: &[
         "entity", "position", "key", "label_zh", "label_en", "kind", "required", "active",
     ],
-    ..describe("field_definitions", "field definition", FIELD_DEFINITION_FIELDS)
+    ..describe(
+        "field_definitions",
+        "field definition",
+        FIELD_DEFINITION_FIELDS,
+    )
 };

@@ -30,21 +30,130 @@ type Def = (
 const TAXPAYER: &[&str] = &["一般纳税人", "小规模纳税人"];
 const PAYMENT: &[&str] = &["爽快", "正常", "拖延", "需催收"];
 const PERSONALITY: &[&str] = &["外向", "内向", "稳重", "果断", "谨慎"];
-const INTERESTS: &[&str] = &["高尔夫", "茶道", "钓鱼", "摄影", "旅游", "阅读", "足球", "书法"];
+const INTERESTS: &[&str] = &[
+    "高尔夫",
+    "茶道",
+    "钓鱼",
+    "摄影",
+    "旅游",
+    "阅读",
+    "足球",
+    "书法",
+];
 const EDUCATION: &[&str] = &["高中", "大专", "本科", "硕士", "博士", "MBA"];
 
 const DEFS: &[Def] = &[
-    (Entity::Customers, "legal_rep", "法人代表", "Legal representative", "text", &[], true, false, &[]),
-    (Entity::Customers, "registered_capital", "注册资金", "Registered capital", "money", &[], false, false, &[]),
-    (Entity::Customers, "taxpayer_type", "纳税人类型", "Taxpayer type", "choice", TAXPAYER, false, false, &[]),
+    (
+        Entity::Customers,
+        "legal_rep",
+        "法人代表",
+        "Legal representative",
+        "text",
+        &[],
+        true,
+        false,
+        &[],
+    ),
+    (
+        Entity::Customers,
+        "registered_capital",
+        "注册资金",
+        "Registered capital",
+        "money",
+        &[],
+        false,
+        false,
+        &[],
+    ),
+    (
+        Entity::Customers,
+        "taxpayer_type",
+        "纳税人类型",
+        "Taxpayer type",
+        "choice",
+        TAXPAYER,
+        false,
+        false,
+        &[],
+    ),
     // How a customer pays is for the people who sell and manage, not the call centre.
-    (Entity::Customers, "payment_attitude", "付款态度", "Payment attitude", "choice", PAYMENT, false, true, &["sales", "manager"]),
-    (Entity::Customers, "licence_no", "营业执照号", "Business licence no.", "text", &[], true, false, &[]),
-    (Entity::Customers, "employees", "员工人数", "Employees", "number", &[], false, false, &[]),
-    (Entity::Customers, "annual_revenue", "年营业额", "Annual revenue", "text", &[], false, false, &[]),
-    (Entity::Contacts, "personality", "性格", "Personality", "choice", PERSONALITY, false, false, &[]),
-    (Entity::Contacts, "interests", "兴趣", "Interests", "multi_choice", INTERESTS, false, false, &[]),
-    (Entity::Contacts, "education", "学历", "Education", "choice", EDUCATION, false, false, &[]),
+    (
+        Entity::Customers,
+        "payment_attitude",
+        "付款态度",
+        "Payment attitude",
+        "choice",
+        PAYMENT,
+        false,
+        true,
+        &["sales", "manager"],
+    ),
+    (
+        Entity::Customers,
+        "licence_no",
+        "营业执照号",
+        "Business licence no.",
+        "text",
+        &[],
+        true,
+        false,
+        &[],
+    ),
+    (
+        Entity::Customers,
+        "employees",
+        "员工人数",
+        "Employees",
+        "number",
+        &[],
+        false,
+        false,
+        &[],
+    ),
+    (
+        Entity::Customers,
+        "annual_revenue",
+        "年营业额",
+        "Annual revenue",
+        "text",
+        &[],
+        false,
+        false,
+        &[],
+    ),
+    (
+        Entity::Contacts,
+        "personality",
+        "性格",
+        "Personality",
+        "choice",
+        PERSONALITY,
+        false,
+        false,
+        &[],
+    ),
+    (
+        Entity::Contacts,
+        "interests",
+        "兴趣",
+        "Interests",
+        "multi_choice",
+        INTERESTS,
+        false,
+        false,
+        &[],
+    ),
+    (
+        Entity::Contacts,
+        "education",
+        "学历",
+        "Education",
+        "choice",
+        EDUCATION,
+        false,
+        false,
+        &[],
+    ),
 ];
 
 /// Defines the demo's profile fields (those an admin has not defined already).
@@ -82,15 +191,9 @@ pub(super) fn customer(rng: &mut Rng, zh: bool) -> Option<Map<String, Value>> {
         m.insert("legal_rep".into(), json!(format!("{surname}{given}")));
         m.insert("licence_no".into(), json!(rng.fill("91######@@#######@")));
         m.insert("taxpayer_type".into(), json!(rng.pick(TAXPAYER)));
-        m.insert(
-            "annual_revenue".into(),
-            json!(rng.pick(&WORDS.revenues_zh)),
-        );
+        m.insert("annual_revenue".into(), json!(rng.pick(&WORDS.revenues_zh)));
     } else {
-        m.insert(
-            "annual_revenue".into(),
-            json!(rng.pick(&WORDS.revenues_en)),
-        );
+        m.insert("annual_revenue".into(), json!(rng.pick(&WORDS.revenues_en)));
     }
     // In fen: from 100,000 to 50,000,000 yuan.
     m.insert(

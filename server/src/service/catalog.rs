@@ -46,7 +46,10 @@ pub fn load_fields(tx: &dyn Tx) -> Result<Catalog, ApiError> {
 }
 
 fn text<'a>(record: &'a Record, field: &str) -> &'a str {
-    record.get(field).and_then(Value::as_str).unwrap_or_default()
+    record
+        .get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 fn taken(
@@ -144,7 +147,10 @@ pub(super) fn prepare_field(
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
     if matches!(kind, "choice" | "multi_choice") && choices == 0 {
-        return Err(ApiError::invalid("choices", "a choice field needs its choices"));
+        return Err(ApiError::invalid(
+            "choices",
+            "a choice field needs its choices",
+        ));
     }
     if kind == "link" && Entity::from_name(text(record, "link")).is_none() {
         return Err(ApiError::invalid(

@@ -152,7 +152,9 @@ pub fn feed(tx: &dyn Tx, actor: &Actor, since: i64, limit: usize) -> Result<Feed
             FeedOp::Drop
         };
         let mut record = row.record;
-        if let (Some(r), Some((_, keys))) = (&mut record, hidden.iter().find(|(e, _)| *e == row.entity)) {
+        if let (Some(r), Some((_, keys))) =
+            (&mut record, hidden.iter().find(|(e, _)| *e == row.entity))
+        {
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
             crate::catalog::strip_keys(&keys, r);
         }

@@ -32,8 +32,8 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::access::{self, Actor, Denied, Lookup};
-use crate::error::ApiError;
 use crate::catalog::{Catalog, merge_custom};
+use crate::error::ApiError;
 use crate::schema::{CUSTOM_FIELD, Entity, Kind};
 use crate::store::{AuditEntry, ListQuery, Record, Tx};
 use crate::validate::{self, Mode, format_time};

@@ -383,12 +383,7 @@ impl Form {
 
     /// Reads the fields into a body and checks it with the server's rules. On failure every
     /// problem is set beside its field and nothing typed is lost.
-    pub fn collect(
-        &mut self,
-        now: DateTime<Utc>,
-        role: Role,
-        catalog: &Catalog,
-    ) -> Option<Record> {
+    pub fn collect(&mut self, now: DateTime<Utc>, role: Role, catalog: &Catalog) -> Option<Record> {
         let mode = if self.is_edit() {
             Mode::Patch
         } else {
@@ -639,7 +634,11 @@ fn parse_field(f: &FormField, now: DateTime<Utc>, zone: Zone) -> Result<Option<V
         return Ok(None);
     }
     Ok(Some(match f.kind {
-        _ if f.custom.as_ref().is_some_and(|c| c.kind == CustomKind::Number) => {
+        _ if f
+            .custom
+            .as_ref()
+            .is_some_and(|c| c.kind == CustomKind::Number) =>
+        {
             let n: f64 = s
                 .replace([',', '_'], "")
                 .parse()
@@ -651,12 +650,18 @@ fn parse_field(f: &FormField, now: DateTime<Utc>, zone: Zone) -> Result<Option<V
                 })
                 .ok_or("must be a number")?
         }
-        _ if f.custom.as_ref().is_some_and(|c| c.kind == CustomKind::MultiChoice) => json!(
-            s.split([',', '，'])
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .collect::<Vec<_>>()
-        ),
+        _ if f
+            .custom
+            .as_ref()
+            .is_some_and(|c| c.kind == CustomKind::MultiChoice) =>
+        {
+            json!(
+                s.split([',', '，'])
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+            )
+        }
         Kind::Text(_) | Kind::Enum(_) | Kind::List(_) => json!(s),
         Kind::Ref(_) => match &f.ref_id {
             Some(id) => json!(id),
@@ -727,7 +732,10 @@ mod tests {
         assert!(form.field("owner_id").is_none(), "sales may not set owners");
         form.focus_on("email");
         type_text(&mut form, "x".repeat(300).as_str());
-        assert!(form.collect(now(), Role::Sales, &Catalog::default().open_when_empty()).is_none());
+        assert!(
+            form.collect(now(), Role::Sales, &Catalog::default().open_when_empty())
+                .is_none()
+        );
         assert!(form.field("name").unwrap().error.as_deref() == Some("is required"));
         assert!(form.field("email").unwrap().error.is_some());
         assert_eq!(form.field("email").unwrap().input.value().len(), 300);
@@ -753,7 +761,9 @@ mod tests {
         type_text(&mut form, "12,345.67");
         form.focus_on("expected_close");
         type_text(&mut form, "+3d");
-        let body = form.collect(now(), Role::Sales, &Catalog::default().open_when_empty()).unwrap();
+        let body = form
+            .collect(now(), Role::Sales, &Catalog::default().open_when_empty())
+            .unwrap();
         assert_eq!(body["amount"], json!(1_234_567));
         assert_eq!(body["expected_close"], json!("2026-11-28"));
         assert_eq!(
@@ -783,7 +793,9 @@ mod tests {
             KeyModifiers::NONE,
         )));
         type_text(&mut form, "2");
-        let body = form.collect(now(), Role::Sales, &Catalog::default().open_when_empty()).unwrap();
+        let body = form
+            .collect(now(), Role::Sales, &Catalog::default().open_when_empty())
+            .unwrap();
         assert_eq!(body, json!({"phone": "2"}).as_object().cloned().unwrap());
     }
 
