@@ -929,11 +929,11 @@ mod tests {
     fn refused_values_come_back_per_field() {
         let (_dir, mut s) = source();
         let err = s
-            .create(Entity::Customers, obj(json!({"level": "Z"})))
+            .create(Entity::Customers, obj(json!({"kind": "Z"})))
             .unwrap_err();
         let WriteError::Invalid(fields) = err else {
             panic!("{err:?}")
         };
-        assert!(fields.contains_key("name") && fields.contains_key("level"));
+        assert!(fields.contains_key("name") && fields.contains_key("kind"));
     }
 }

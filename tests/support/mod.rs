@@ -55,7 +55,7 @@ pub const ME: &str = "li";
 
 /// The fixture files, in the order they are applied (the replica does not need parents first,
 /// but a sync's snapshot sends them so).
-const FILES: [Entity; 12] = [
+const FILES: [Entity; 13] = [
     Entity::Teams,
     Entity::Users,
     Entity::Stages,
@@ -68,6 +68,8 @@ const FILES: [Entity; 12] = [
     Entity::Competitors,
     Entity::CompetitorProducts,
     Entity::OpportunityCompetitors,
+    // The admin's levels (the other lists are left empty: open, as before a first sync).
+    Entity::ListItems,
 ];
 
 fn fixtures_dir() -> PathBuf {
@@ -543,6 +545,9 @@ impl DataSource for TestSource {
     }
     fn users(&self) -> Result<Vec<Record>, DataError> {
         self.inner.users()
+    }
+    fn catalog(&self) -> crm_server::catalog::Catalog {
+        self.inner.catalog()
     }
     fn create(&mut self, entity: Entity, record: Record) -> Result<Record, WriteError> {
         self.inner.create(entity, record)

@@ -592,7 +592,7 @@ fn field_note(
             }
             Err(_) => focused.then(|| ("?".to_string(), Style::Warn)),
         },
-        Kind::Enum(_) | Kind::Ref(_) if focused && value.is_empty() => {
+        Kind::Enum(_) | Kind::List(_) | Kind::Ref(_) if focused && value.is_empty() => {
             Some(("Space to choose".into(), Style::Muted))
         }
         Kind::Bool if focused => Some(("Space toggles".into(), Style::Muted)),
