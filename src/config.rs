@@ -284,6 +284,22 @@ fn write_file(path: &Path, text: &str) -> Result<(), ConfigError> {
     std::fs::rename(&tmp, path).map_err(wrap)
 }
 
+/// The language labels are shown in: the profile's `language`, else the locale's.
+pub fn lang_of(language: Option<&str>) -> crm_server::rules::call_outcomes::Lang {
+    let locale = || {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find(|v| !v.is_empty())
+    };
+    crm_server::rules::call_outcomes::Lang::parse(
+        &language
+            .map(String::from)
+            .or_else(locale)
+            .unwrap_or_default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,20 +343,4 @@ mod tests {
         assert_eq!(safe_name("work/../x"), "work____x");
         assert_eq!(safe_name("华东"), "华东");
     }
-}
-
-/// The language labels are shown in: the profile's `language`, else the locale's.
-pub fn lang_of(language: Option<&str>) -> crm_server::rules::call_outcomes::Lang {
-    let locale = || {
-        ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .filter_map(|v| std::env::var(v).ok())
-            .find(|v| !v.is_empty())
-    };
-    crm_server::rules::call_outcomes::Lang::parse(
-        &language
-            .map(String::from)
-            .or_else(locale)
-            .unwrap_or_default(),
-    )
 }

@@ -75,7 +75,7 @@ fn taken(
 pub(super) fn prepare_item(tx: &dyn Tx, record: &Record) -> Result<(), ApiError> {
     let code = text(record, "code");
     if let Some(message) = crate::validate::refused_character(code, false) {
-        return Err(ApiError::invalid("code", &message));
+        return Err(ApiError::invalid("code", message));
     }
     let list = text(record, "list");
     let same = tx.list(
@@ -118,7 +118,7 @@ pub(super) fn prepare_field(
                 .filter(|e| e.field(CUSTOM_FIELD).is_some())
                 .map(|e| e.name())
                 .collect();
-            ApiError::invalid("entity", &format!("must be one of: {}", with.join(", ")))
+            ApiError::invalid("entity", format!("must be one of: {}", with.join(", ")))
         })?;
     let key = text(record, "key");
     if key.is_empty()
@@ -169,7 +169,7 @@ pub(super) fn prepare_field(
         {
             return Err(ApiError::invalid(
                 roles,
-                &format!("{bad} is not a role; roles are {}", FIELD_ROLES.join(", ")),
+                format!("{bad} is not a role; roles are {}", FIELD_ROLES.join(", ")),
             ));
         }
     }
