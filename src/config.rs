@@ -308,6 +308,22 @@ fn write_file(path: &Path, text: &str) -> Result<(), ConfigError> {
     std::fs::rename(&tmp, path).map_err(wrap)
 }
 
+/// The language labels are shown in: the profile's `language`, else the locale's.
+pub fn lang_of(language: Option<&str>) -> crm_server::rules::call_outcomes::Lang {
+    let locale = || {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find(|v| !v.is_empty())
+    };
+    crm_server::rules::call_outcomes::Lang::parse(
+        &language
+            .map(String::from)
+            .or_else(locale)
+            .unwrap_or_default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

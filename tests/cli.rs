@@ -774,3 +774,71 @@ fn an_admin_loads_the_public_holiday_file_once_and_again_changes_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("day 1"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn custom_fields_are_set_by_label_listed_shown_and_exported() {
+    let server = TestServer::start();
+    server.add_user("li", "sales", None);
+    server.create_as_system(
+        Entity::FieldDefinitions,
+        serde_json::json!({"entity": "customers", "key": "registered_capital", "label_zh": "注册资金",
+                           "label_en": "Capital", "kind": "money", "in_list": true}),
+    );
+    server.create_as_system(
+        Entity::FieldDefinitions,
+        serde_json::json!({"entity": "customers", "key": "taxpayer", "label_zh": "纳税人", "kind": "choice",
+                           "choices": ["一般纳税人", "小规模纳税人"]}),
+    );
+    let client = Client::new();
+    ok(&client.login(&server, "li"));
+    ok(&client.run(&["sync"]));
+    ok(&client.run(&[
+        "customers",
+        "add",
+        "--name",
+        "北京某科技",
+        "--field",
+        "注册资金=5000000",
+        "--field",
+        "taxpayer=一般纳税人",
+    ]));
+    let stored = server.all(Entity::Customers);
+    assert_eq!(
+        stored[0]["custom"],
+        serde_json::json!({"registered_capital": 500_000_000, "taxpayer": "一般纳税人"})
+    );
+    // A bad choice or an unknown field is refused before anything is queued.
+    let bad = client.run(&[
+        "customers",
+        "add",
+        "--name",
+        "x",
+        "--field",
+        "纳税人=个体户",
+    ]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("custom.taxpayer"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let unknown = client.run(&["customers", "add", "--name", "y", "--field", "颜色=红"]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("registered_capital"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    // The list shows the column an admin asked for; the export has a column per field.
+    let listed = ok(&client
+        .command(&["customers", "list"])
+        .env("LANG", "en_US.UTF-8")
+        .output()
+        .expect("run crm"));
+    assert!(listed.to_uppercase().contains("CAPITAL"), "{listed}");
+    assert!(listed.contains("5,000,000.00"), "{listed}");
+    let csv = ok(&client.run(&["export", "customers"]));
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(header.contains("custom.registered_capital"), "{header}");
+    assert!(csv.contains("500000000"), "{csv}");
+}

@@ -312,7 +312,7 @@ fn synced() -> (tempfile::TempDir, App) {
         "code": "C000676", "name": "上海东华贸易有限公司", "kind": "company", "industry": null, "region": null,
         "level": "A", "category": "customer", "lifecycle": "active", "source": null, "address": null,
         "postcode": null, "phone": null, "fax": null, "website": null, "email": null, "owner_id": null,
-        "team_id": null, "shared_with": [], "tags": [], "notes": null, "extra": {}
+        "team_id": null, "shared_with": [], "tags": [], "notes": null, "custom": {}
     }));
     let contact = |n: u32, name: &str| {
         obj(json!({

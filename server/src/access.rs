@@ -157,6 +157,8 @@ pub fn read_set(
         | Entity::Competitors
         | Entity::CompetitorProducts
         | Entity::LevelSettings
+        | Entity::ListItems
+        | Entity::FieldDefinitions
         | Entity::Products
         | Entity::DiscountLimits
         | Entity::Warehouses
@@ -307,6 +309,8 @@ pub fn write_set(
         Entity::Teams
         | Entity::Users
         | Entity::LevelSettings
+        | Entity::ListItems
+        | Entity::FieldDefinitions
         | Entity::DiscountLimits
         | Entity::ApprovalSettings
         | Entity::WrapUpCodes
@@ -429,6 +433,8 @@ pub fn may_hold_from(
         | Entity::Users
         | Entity::Stages
         | Entity::LevelSettings
+        | Entity::ListItems
+        | Entity::FieldDefinitions
         | Entity::ApprovalSettings
         | Entity::WrapUpCodes
         | Entity::SlaCalendars
@@ -613,6 +619,8 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         Entity::Teams
         | Entity::Users
         | Entity::LevelSettings
+        | Entity::ListItems
+        | Entity::FieldDefinitions
         | Entity::ApprovalSettings
         | Entity::WrapUpCodes
         | Entity::SlaCalendars

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 mod approvals;
+mod admin;
 mod competition;
 mod desk;
 mod orders;
@@ -15,6 +16,9 @@ pub use approvals::{
     SUBJECT_STATUSES,
 };
 use approvals::{APPROVAL_SETTINGS, APPROVALS, CONTRACTS, EXPENSE_CLAIMS, LICENCES};
+pub use admin::{CUSTOM_KINDS, FIELD_ROLES, LIST_NAMES, ListName};
+use admin::{FIELD_DEFINITIONS, LIST_ITEMS};
+
 pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
 use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS, WRAP_UP_CODES};
@@ -80,10 +84,14 @@ pub enum Entity {
     CallScripts,
     /// Replies inserted into ticket comments.
     CannedReplies,
+    /// The values of the lists an admin edits (levels, categories, industries…).
+    ListItems,
+    /// The custom (extension) fields an admin defines per entity.
+    FieldDefinitions,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 39] = [
+    pub const ALL: [Entity; 41] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -123,6 +131,8 @@ impl Entity {
         Entity::ServiceLevels,
         Entity::CallScripts,
         Entity::CannedReplies,
+        Entity::ListItems,
+        Entity::FieldDefinitions,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -167,6 +177,8 @@ impl Entity {
             Entity::ServiceLevels => &SERVICE_LEVELS,
             Entity::CallScripts => &CALL_SCRIPTS,
             Entity::CannedReplies => &CANNED_REPLIES,
+            Entity::ListItems => &LIST_ITEMS,
+            Entity::FieldDefinitions => &FIELD_DEFINITIONS,
         }
     }
 
@@ -248,6 +260,9 @@ pub enum Kind {
     Text(usize),
     /// One of a fixed set of lowercase words.
     Enum(&'static [&'static str]),
+    /// The code of an active item of a list an admin edits (`list_items`), checked against the
+    /// list of the moment (`catalog::Catalog`).
+    List(ListName),
     /// The id of a record of another entity.
     Ref(Entity),
     /// A whole number in an inclusive range.
@@ -263,7 +278,8 @@ pub enum Kind {
     Tags,
     /// A list of ids of records of another entity.
     Refs(Entity),
-    /// A JSON object of extension fields: string keys, scalar values.
+    /// A JSON object of extension fields: string keys, scalar values. The `custom` field of an
+    /// entity holds its custom fields' values, checked against their definitions.
     Map,
 }
 
@@ -407,12 +423,9 @@ pub const SYSTEM_FIELDS: &[&str] = &[
 pub const SYSTEM_AUTHORS: &[&str] = &["created_by", "updated_by"];
 
 pub const ROLES: &[&str] = &["admin", "manager", "sales", "agent"];
+/// The levels migration 0013 starts the admin's `levels` list with (the demo prices by them).
 pub const LEVELS: &[&str] = &["A", "B", "C", "D"];
 pub const CUSTOMER_KINDS: &[&str] = &["company", "person"];
-pub const CATEGORIES: &[&str] = &[
-    "prospect", "customer", "partner", "dealer", "supplier", "other",
-];
-pub const LIFECYCLE: &[&str] = &["potential", "active", "dormant", "lost"];
 pub const CHANNELS: &[&str] = &["phone", "mobile", "email", "wechat", "visit", "sms", "web"];
 pub const STAGE_KINDS: &[&str] = &["open", "won", "lost"];
 pub const ACTIVITY_KINDS: &[&str] = &["call", "meeting", "visit", "task", "email", "note"];
@@ -420,6 +433,13 @@ pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
 pub const TICKET_CHANNELS: &[&str] = &["phone", "email", "web", "visit"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const TICKET_STATUSES: &[&str] = &["new", "open", "pending", "resolved", "closed"];
+
+/// The field holding a record's custom field values (`catalog`): one per entity that has
+/// custom fields; an entity gets them by listing it (and a `custom` column in its migration).
+pub const CUSTOM: Field = f("custom", Kind::Map).default(Default::EmptyMap);
+
+/// The name of the `CUSTOM` field.
+pub const CUSTOM_FIELD: &str = "custom";
 
 const TEAM_FIELDS: &[Field] = &[
     f("name", Kind::Text(100)).required().sort().filter(),
@@ -454,7 +474,10 @@ const STAGE_FIELDS: &[Field] = &[
 /// One per level at most (a unique index); a level without one uses
 /// `rules::reminders::DEFAULT_QUIET_DAYS`.
 const LEVEL_SETTING_FIELDS: &[Field] = &[
-    f("level", Kind::Enum(LEVELS)).required().sort().filter(),
+    f("level", Kind::List(ListName::Levels))
+        .required()
+        .sort()
+        .filter(),
     f("quiet_days", Kind::Int(1, 3650)).required(),
 ];
 
@@ -464,13 +487,13 @@ const CUSTOMER_FIELDS: &[Field] = &[
     f("kind", Kind::Enum(CUSTOMER_KINDS))
         .default(Default::Str("company"))
         .filter(),
-    f("industry", Kind::Text(100)).filter(),
-    f("region", Kind::Text(100)).filter(),
-    f("level", Kind::Enum(LEVELS)).filter(),
-    f("category", Kind::Enum(CATEGORIES))
+    f("industry", Kind::List(ListName::Industries)).filter(),
+    f("region", Kind::List(ListName::Regions)).filter(),
+    f("level", Kind::List(ListName::Levels)).filter(),
+    f("category", Kind::List(ListName::Categories))
         .default(Default::Str("prospect"))
         .filter(),
-    f("lifecycle", Kind::Enum(LIFECYCLE))
+    f("lifecycle", Kind::List(ListName::Lifecycle))
         .default(Default::Str("potential"))
         .filter(),
     f("source", Kind::Text(100)).filter(),
@@ -487,7 +510,7 @@ const CUSTOMER_FIELDS: &[Field] = &[
     f("shared_with", Kind::Refs(Entity::Users)).default(Default::EmptyList),
     f("tags", Kind::Tags).default(Default::EmptyList),
     f("notes", Kind::Text(10_000)).lines(),
-    f("extra", Kind::Map).default(Default::EmptyMap),
+    CUSTOM,
 ];
 
 const CONTACT_FIELDS: &[Field] = &[
@@ -506,6 +529,7 @@ const CONTACT_FIELDS: &[Field] = &[
         .filter(),
     f("preferred_channel", Kind::Enum(CHANNELS)),
     f("notes", Kind::Text(10_000)).lines(),
+    CUSTOM,
 ];
 
 const OPPORTUNITY_FIELDS: &[Field] = &[
@@ -525,6 +549,7 @@ const OPPORTUNITY_FIELDS: &[Field] = &[
     f("source", Kind::Text(100)),
     f("next_step", Kind::Text(500)),
     f("close_reason", Kind::Text(500)),
+    CUSTOM,
 ];
 
 const ACTIVITY_FIELDS: &[Field] = &[
@@ -549,6 +574,7 @@ const ACTIVITY_FIELDS: &[Field] = &[
     f("wrap_up_seconds", Kind::Int(0, 86_400)),
     // A wrap-up code's `code` (`wrap_up_codes`), checked against the live codes when it changes.
     f("outcome", Kind::Text(40)).filter(),
+    CUSTOM,
 ];
 
 const TICKET_FIELDS: &[Field] = &[
@@ -573,13 +599,14 @@ const TICKET_FIELDS: &[Field] = &[
         .default(Default::Str("new"))
         .filter(),
     f("assignee_id", Kind::Ref(Entity::Users)).filter(),
-    f("category", Kind::Text(100)).filter(),
+    f("category", Kind::List(ListName::TicketCategories)).filter(),
     f("first_response_due", Kind::Time).server(),
     f("resolution_due", Kind::Time).server(),
     f("first_responded_at", Kind::Time).server(),
     f("resolved_at", Kind::Time).server(),
     f("resolution", Kind::Text(10_000)).lines(),
     f("satisfaction", Kind::Int(1, 5)),
+    CUSTOM,
 ];
 
 const COMMENT_FIELDS: &[Field] = &[

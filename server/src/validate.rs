@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::access::Role;
+use crate::catalog::Catalog;
 use crate::schema::{self, Access, Default, Entity, Field, Format, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,13 +41,33 @@ fn write_only(entity: Entity) -> &'static [&'static str] {
     }
 }
 
-/// Checks `input` and returns the normalized fields. On create the result holds every field of
-/// the entity (defaults filled in); on patch only those sent. `id` may be sent on create.
+/// `check_in` against no lists and no custom fields known: list fields take any code, custom
+/// values none. For bodies without either, and for tests.
 pub fn check(
     entity: Entity,
     input: &Map<String, Value>,
     mode: Mode,
     role: Role,
+) -> Result<Map<String, Value>, Problems> {
+    check_in(
+        entity,
+        input,
+        mode,
+        role,
+        &Catalog::default().open_when_empty(),
+    )
+}
+
+/// Checks `input` and returns the normalized fields. On create the result holds every field of
+/// the entity (defaults filled in); on patch only those sent. `id` may be sent on create. List
+/// fields must hold an active code of the catalog's list, the `custom` map values of the
+/// entity's custom fields (named `custom.<key>` in the problems).
+pub fn check_in(
+    entity: Entity,
+    input: &Map<String, Value>,
+    mode: Mode,
+    role: Role,
+    catalog: &Catalog,
 ) -> Result<Map<String, Value>, Problems> {
     let mut problems = Problems::default();
     let mut out = Map::new();
@@ -106,7 +127,25 @@ pub fn check(
             }
             _ => {}
         }
-        match normalize(field, value) {
+        if key == schema::CUSTOM_FIELD && matches!(field.kind, Kind::Map) {
+            match catalog.check_custom(entity, Some(value), mode == Mode::Create, role) {
+                Ok(map) => {
+                    out.insert(key.clone(), Value::Object(map));
+                }
+                Err(p) => {
+                    problems.invalid.extend(p.invalid);
+                    problems.forbidden.extend(p.forbidden);
+                }
+            }
+            continue;
+        }
+        let checked = normalize(field, value).and_then(|v| match (field.kind, &v) {
+            (Kind::List(list), Value::String(code)) => {
+                catalog.check_code(list, code).map(Value::String)
+            }
+            _ => Ok(v),
+        });
+        match checked {
             Ok(v) => {
                 out.insert(key.clone(), v);
             }
@@ -117,8 +156,18 @@ pub fn check(
     }
 
     if mode == Mode::Create {
+        if entity.field(schema::CUSTOM_FIELD).is_some() && !input.contains_key(schema::CUSTOM_FIELD)
+        {
+            // Required custom fields are required when no map is sent at all, too.
+            if let Err(p) = catalog.check_custom(entity, None, true, role) {
+                problems.invalid.extend(p.invalid);
+            }
+        }
         for field in entity.fields() {
-            if out.contains_key(field.name) || problems.invalid.contains_key(field.name) {
+            if out.contains_key(field.name)
+                || problems.invalid.contains_key(field.name)
+                || problems.forbidden.contains_key(field.name)
+            {
                 continue;
             }
             if field.required {
@@ -217,6 +266,18 @@ pub fn normalize(field: &Field, value: &Value) -> Result<Value, String> {
             }
             if let Some(problem) = field.format.and_then(|f| format_problem(f, s)) {
                 return Err(problem.into());
+            }
+            Ok(Value::String(s.into()))
+        }
+        Kind::List(_) => {
+            // The code's membership of the list is the catalog's to check (`check_in`).
+            let s = clean_text(value.as_str().ok_or("must be text")?, false)?;
+            let s = s.trim();
+            if s.chars().count() > 50 {
+                return Err("must be at most 50 characters".into());
+            }
+            if s.is_empty() {
+                return Ok(default_value(field));
             }
             Ok(Value::String(s.into()))
         }
@@ -429,6 +490,32 @@ fn parse_uuid(value: &Value) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Catalog;
+
+    /// The levels and a few custom fields of customers, as the tests' bodies use them.
+    fn catalog() -> Catalog {
+        let item =
+            |code: &str| json!({"list": "levels", "code": code, "name_zh": code, "name_en": code});
+        let field =
+            |key: &str| json!({"entity": "customers", "key": key, "label_zh": key, "kind": "text"});
+        let items: Vec<Map<String, Value>> = ["A", "B", "C", "D"]
+            .map(|c| item(c).as_object().unwrap().clone())
+            .to_vec();
+        let fields: Vec<Map<String, Value>> = ["k", "备注", "nested"]
+            .map(|k| field(k).as_object().unwrap().clone())
+            .to_vec();
+        Catalog::from_records(&items, &fields)
+    }
+
+    /// `check_in` against the tests' catalog.
+    fn check(
+        entity: Entity,
+        input: &Map<String, Value>,
+        mode: Mode,
+        role: Role,
+    ) -> Result<Map<String, Value>, Problems> {
+        check_in(entity, input, mode, role, &catalog())
+    }
     use serde_json::json;
 
     fn obj(v: Value) -> Map<String, Value> {
@@ -462,7 +549,7 @@ mod tests {
         assert_eq!(out["level"], "A");
         assert_eq!(out["category"], "prospect");
         assert_eq!(out["tags"], json!(["vip", "华南"]));
-        assert_eq!(out["extra"], json!({}));
+        assert_eq!(out["custom"], json!({}));
         assert!(out["phone"].is_null());
     }
 
@@ -566,15 +653,17 @@ mod tests {
         }
         for body in [
             json!({"tags": ["ok", "bad\u{1b}[2J"]}),
-            json!({"extra": {"k": "v\u{202d}"}}),
-            json!({"extra": {"k\u{7}": "v"}}),
+            json!({"custom": {"k": "v\u{202d}"}}),
+            json!({"custom": {"k\u{7}": "v"}}),
         ] {
             let problems = check(Entity::Customers, &obj(body), Mode::Patch, Role::Sales);
             assert!(problems.is_err());
         }
         let fine = check(
             Entity::Customers,
-            &obj(json!({"notes": "第一行\n\t第二行", "extra": {"备注": "a\nb"}, "tags": ["华南"]})),
+            &obj(
+                json!({"notes": "第一行\n\t第二行", "custom": {"备注": "a\nb"}, "tags": ["华南"]}),
+            ),
             Mode::Patch,
             Role::Sales,
         );
@@ -585,11 +674,11 @@ mod tests {
     fn extension_fields_hold_scalars_only() {
         let bad = check(
             Entity::Customers,
-            &obj(json!({"name": "x", "extra": {"nested": {"a": 1}}})),
+            &obj(json!({"name": "x", "custom": {"nested": {"a": 1}}})),
             Mode::Create,
             Role::Sales,
         );
-        assert!(bad.unwrap_err().invalid.contains_key("extra"));
+        assert!(bad.unwrap_err().invalid.contains_key("custom.nested"));
     }
 
     #[test]

@@ -94,6 +94,10 @@ fn populate(admin: &Client, server: &TestServer) {
         "/canned_replies",
         json!({"title": "Thanks", "body": "Dear {customer}, {ticket} is resolved."}),
     );
+    admin.create(
+        "/field_definitions",
+        json!({"entity": "customers", "key": "n", "label_zh": "编号", "kind": "number"}),
+    );
     for i in 0..20 {
         let competitor = id_of(&admin.create(
             "/competitors",
@@ -105,7 +109,7 @@ fn populate(admin: &Client, server: &TestServer) {
         ));
         let customer = id_of(&admin.create(
             "/customers",
-            json!({"name": format!("Backup {i}"), "phone": format!("1390000{i:04}"), "tags": ["x"], "extra": {"n": i}}),
+            json!({"name": format!("Backup {i}"), "phone": format!("1390000{i:04}"), "tags": ["x"], "custom": {"n": i}}),
         ));
         let contact = id_of(&admin.create(
             "/contacts",

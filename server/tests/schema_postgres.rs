@@ -124,3 +124,82 @@ fn customers_stored_before_the_sort_key_get_theirs() {
         .collect();
     assert_eq!(order, ["阿里巴巴", "Baidu", "长城", "zeta"]);
 }
+
+/// A database made before the admin's lists and custom fields (migration 10), customers with
+/// an `extra` map in it: migrating makes the map `custom`, its keys text or number fields, and
+/// lists holding the codes in use, every new record in the feed.
+#[test]
+fn customers_extra_map_becomes_custom_fields() {
+    let Some(url) = postgres_url() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: CRM_TEST_PG is not set: the PostgreSQL custom-fields migration check is skipped"
+        );
+        return;
+    };
+    let schema = Schema::create(&url);
+    let mut before = String::from(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);",
+    );
+    let (earlier, _) = MIGRATIONS.split_at(
+        MIGRATIONS
+            .iter()
+            .position(|m| m.1 == "0010_lists_custom_fields")
+            .expect("the lists migration"),
+    );
+    for (version, name, text) in earlier {
+        before.push_str(text);
+        before.push_str(&format!(
+            "\nINSERT INTO schema_migrations VALUES ({version}, '{name}', '');"
+        ));
+    }
+    before.push_str(
+        r#"INSERT INTO customers (id, version, created_at, updated_at, code, name, sort_name, level, industry, extra) VALUES
+         ('a', 1, '', '', 'C000001', 'A', 'a', 'A', '奇石加工', '{"年营业额": "1亿", "员工人数": 12, "vip": true}'),
+         ('b', 1, '', '', 'C000002', 'B', 'b', 'B', '软件', '{"员工人数": 15.5, "vip": "yes"}');"#,
+    );
+    schema.sql(&before);
+    drop(crm_server::open_postgres(&schema.database_url()).expect("migrate"));
+    let text = |sql: &str| -> Vec<Vec<String>> {
+        schema
+            .sql(sql)
+            .into_iter()
+            .map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
+            .collect()
+    };
+    assert_eq!(
+        text("SELECT key, kind FROM field_definitions ORDER BY key"),
+        [
+            ["vip", "text"],
+            ["员工人数", "number"],
+            ["年营业额", "text"]
+        ]
+    );
+    let custom: Vec<serde_json::Value> = text("SELECT custom FROM customers ORDER BY code")
+        .into_iter()
+        .map(|r| serde_json::from_str(&r[0]).unwrap())
+        .collect();
+    assert_eq!(
+        custom,
+        [
+            serde_json::json!({"vip": "true", "员工人数": 12, "年营业额": "1亿"}),
+            serde_json::json!({"vip": "yes", "员工人数": 15.5}),
+        ]
+    );
+    assert_eq!(
+        text("SELECT code FROM list_items WHERE list = 'levels' ORDER BY position"),
+        [["A"], ["B"], ["C"], ["D"]]
+    );
+    assert_eq!(
+        text("SELECT count(*) FROM list_items WHERE list = 'industries' AND code = '奇石加工'"),
+        [["1"]]
+    );
+    assert_eq!(
+        text("SELECT count(*) FROM list_items"),
+        text("SELECT count(*) FROM changes WHERE entity = 'list_items'")
+    );
+    assert_eq!(
+        text("SELECT count(*) FROM acl WHERE entity = 'field_definitions' AND principal = 'all'"),
+        [["3"]]
+    );
+}

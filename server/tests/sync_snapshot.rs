@@ -202,7 +202,7 @@ fn the_snapshot_holds_what_the_feed_holds_and_no_one_elses_private_records() {
             record.insert("notes".into(), json!(awkward));
             record.insert("tags".into(), json!(["引号\"q\"", "\\", "换\n行"]));
             record.insert(
-                "extra".into(),
+                "custom".into(),
                 json!({"k\"ey\\": awkward, "数": 1.5, "neg": -2, "yes": true, "\u{1}": ""}),
             );
             tx.update(
@@ -279,7 +279,7 @@ fn the_snapshot_holds_what_the_feed_holds_and_no_one_elses_private_records() {
     let odd = &records[&("customers".to_string(), odd)];
     assert_eq!(odd["name"], awkward);
     assert_eq!(odd["tags"], json!(["引号\"q\"", "\\", "换\n行"]));
-    assert_eq!(odd["extra"]["k\"ey\\"], awkward);
+    assert_eq!(odd["custom"]["k\"ey\\"], awkward);
     let customer = &records[&("customers".to_string(), alices[0].clone())];
     assert_eq!(customer["tags"], json!(["vip", "华东"]));
     assert_eq!(customer["version"], 1);

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Arg, ArgAction, ArgMatches};
-use crm_server::schema::{Access, Entity, Field, Kind};
+use crm_server::catalog::{Catalog, CustomField, CustomKind};
+use crm_server::schema::{Access, CUSTOM_FIELD, Entity, Field, Kind};
 use crm_server::validate::format_time;
 use serde_json::{Map, Value};
 
@@ -13,6 +14,10 @@ use crate::zone::Zone;
 
 /// The flag for a field: `owner_id` → `owner`, `expected_close` → `expected-close`.
 pub fn flag_name(field: &Field) -> String {
+    // `--field 注册资金=5000000`: a custom field by its key or label.
+    if field.name == CUSTOM_FIELD {
+        return "field".into();
+    }
     let name = field.name.strip_suffix("_id").unwrap_or(field.name);
     name.replace('_', "-")
 }
@@ -21,6 +26,7 @@ fn help(field: &Field) -> String {
     match field.kind {
         Kind::Text(_) => "text".into(),
         Kind::Enum(options) => options.join("|"),
+        Kind::List(list) => format!("a code of the list {} (crm list_items list)", list.name()),
         Kind::Ref(Entity::Users) => "username".into(),
         Kind::Ref(Entity::Customers) => "customer code or id".into(),
         Kind::Ref(Entity::Stages) => "stage name".into(),
@@ -36,6 +42,10 @@ fn help(field: &Field) -> String {
         }
         Kind::Tags => "comma-separated tags".into(),
         Kind::Refs(_) => "comma-separated usernames".into(),
+        Kind::Map if field.name == CUSTOM_FIELD => {
+            "custom field: KEY=VALUE by its key or label (注册资金=5000000), repeatable; VALUE - clears it"
+                .into()
+        }
         Kind::Map => "KEY=VALUE, repeatable".into(),
     }
 }
@@ -132,7 +142,7 @@ pub fn parse_value(
         return Ok(Value::Null);
     }
     match field.kind {
-        Kind::Text(_) | Kind::Enum(_) => Ok(Value::String(raw.to_string())),
+        Kind::Text(_) | Kind::Enum(_) | Kind::List(_) => Ok(Value::String(raw.to_string())),
         Kind::Date | Kind::Time => date_or_time(field.kind, raw, clock),
         Kind::Ref(target) => resolver.resolve(target, raw).map(Value::String),
         Kind::Int(..) => raw
@@ -160,6 +170,48 @@ pub fn parse_value(
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array),
         Kind::Map => Err("use KEY=VALUE".into()),
+    }
+}
+
+/// One custom field's value as typed, by its kind: money in major units, a user by username, a
+/// record link by what names it, a multiple choice comma-separated; empty or `-` clears it.
+pub fn parse_custom(
+    field: &CustomField,
+    raw: &str,
+    resolver: &dyn Resolve,
+    clock: &Clock,
+) -> Result<Value, String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw == "-" {
+        return Ok(Value::Null);
+    }
+    match field.kind {
+        CustomKind::Text | CustomKind::Choice => Ok(Value::String(raw.to_string())),
+        CustomKind::Number => {
+            let cleaned = raw.replace([',', '_'], "");
+            match cleaned.parse::<i64>() {
+                Ok(n) => Ok(Value::from(n)),
+                Err(_) => cleaned
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+                    .ok_or_else(|| "must be a number".to_string()),
+            }
+        }
+        CustomKind::Money => parse_money(raw).map(Value::from),
+        CustomKind::Date => date_or_time(Kind::Date, raw, clock),
+        CustomKind::MultiChoice => Ok(Value::Array(
+            raw.split([',', '，'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| Value::String(t.to_string()))
+                .collect(),
+        )),
+        CustomKind::User | CustomKind::Link(_) => {
+            let target = field.kind.target().unwrap_or(Entity::Users);
+            resolver.resolve(target, raw).map(Value::String)
+        }
     }
 }
 
@@ -210,6 +262,7 @@ pub fn collect(
     matches: &ArgMatches,
     resolver: &dyn Resolve,
     clock: &Clock,
+    catalog: &Catalog,
 ) -> Result<Map<String, Value>, Vec<String>> {
     let mut out = Map::new();
     let mut problems = Vec::new();
@@ -220,11 +273,34 @@ pub fn collect(
             };
             let mut map = Map::new();
             for pair in pairs {
+                let flag = flag_name(field);
                 match pair.split_once('=') {
                     Some((k, v)) if !k.trim().is_empty() => {
-                        map.insert(k.trim().to_string(), Value::String(v.trim().to_string()));
+                        let Some(custom) = catalog.find_custom(entity, k) else {
+                            let known: Vec<&str> = catalog
+                                .custom_fields(entity)
+                                .map(|c| c.key.as_str())
+                                .collect();
+                            problems.push(format!(
+                                "--{flag} {pair}: a {} has no custom field {}; it has: {}",
+                                entity.noun(),
+                                k.trim(),
+                                if known.is_empty() {
+                                    "none".to_string()
+                                } else {
+                                    known.join(", ")
+                                }
+                            ));
+                            continue;
+                        };
+                        match parse_custom(custom, v, resolver, clock) {
+                            Ok(value) => {
+                                map.insert(custom.key.clone(), value);
+                            }
+                            Err(message) => problems.push(format!("--{flag} {pair}: {message}")),
+                        }
                     }
-                    _ => problems.push(format!("--{} {pair}: use KEY=VALUE", flag_name(field))),
+                    _ => problems.push(format!("--{flag} {pair}: use KEY=VALUE")),
                 }
             }
             out.insert(field.name.into(), Value::Object(map));
@@ -365,7 +441,14 @@ mod tests {
         let matches = cmd
             .try_get_matches_from(["t", "--amount", "x", "--owner", "nobody", "--name", "Deal"])
             .unwrap();
-        let problems = collect(Entity::Opportunities, &matches, &Names, &utc()).unwrap_err();
+        let problems = collect(
+            Entity::Opportunities,
+            &matches,
+            &Names,
+            &utc(),
+            &Catalog::default(),
+        )
+        .unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
     }
 }

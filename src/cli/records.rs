@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use crm_server::schema::Entity;
+use crm_server::catalog::{Catalog, CustomField, CustomKind};
+use crm_server::schema::{CUSTOM_FIELD, Entity};
 use serde_json::{Map, Value};
 
 use super::fields::{self, Resolve};
@@ -14,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 35] = [
+pub const ENTITIES: [Entity; 37] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -55,6 +56,10 @@ pub const ENTITIES: [Entity; 35] = [
     Entity::ServiceLevels,
     Entity::CallScripts,
     Entity::CannedReplies,
+    // Admins shape the data: `crm list_items add --list levels --code E …`,
+    // `crm field_definitions add --entity customers --key … --kind money`.
+    Entity::ListItems,
+    Entity::FieldDefinitions,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -350,8 +355,15 @@ fn display_rows(
     entity: Entity,
     records: &[Record],
     zone: Zone,
-) -> (Vec<&'static str>, Vec<Map<String, Value>>) {
+) -> (Vec<String>, Vec<Map<String, Value>>) {
     let cols = entity.descriptor().columns;
+    let catalog = names.0.catalog().unwrap_or_default();
+    let lang = crate::config::lang_of(None);
+    // The custom fields an admin shows as list columns, after the built-in ones.
+    let custom: Vec<&CustomField> = catalog
+        .custom_fields(entity)
+        .filter(|c| c.in_list)
+        .collect();
     let mut cache = HashMap::new();
     let rows = records
         .iter()
@@ -372,6 +384,10 @@ fn display_rows(
                 };
                 row.insert(col.trim_end_matches("_id").to_string(), value);
             }
+            for c in &custom {
+                let value = custom_value(names, &mut cache, c, &r.fields);
+                row.insert(c.label(lang).to_string(), value);
+            }
             let state = if r.conflicted {
                 "conflict"
             } else if r.pending {
@@ -383,9 +399,44 @@ fn display_rows(
             row
         })
         .collect();
-    let mut headers: Vec<&'static str> = cols.iter().map(|c| c.trim_end_matches("_id")).collect();
-    headers.push("sync");
+    let mut headers: Vec<String> = cols
+        .iter()
+        .map(|c| c.trim_end_matches("_id").to_string())
+        .collect();
+    headers.extend(custom.iter().map(|c| c.label(lang).to_string()));
+    headers.push("sync".into());
     (headers, rows)
+}
+
+/// A custom field's value as a table shows it: money as an amount, a user or record by name,
+/// several choices joined.
+fn custom_value(
+    names: &Names<'_>,
+    cache: &mut HashMap<(Entity, String), String>,
+    field: &CustomField,
+    record: &Map<String, Value>,
+) -> Value {
+    let value = record
+        .get(CUSTOM_FIELD)
+        .and_then(|m| m.get(field.key.as_str()))
+        .cloned()
+        .unwrap_or(Value::Null);
+    match (field.kind, value) {
+        (CustomKind::Money, Value::Number(n)) => {
+            Value::String(fields::format_money(n.as_i64().unwrap_or(0)))
+        }
+        (kind, Value::String(id)) if kind.target().is_some() => {
+            Value::String(names.label(cache, kind.target().unwrap_or(Entity::Users), &id))
+        }
+        (_, Value::Array(items)) => Value::String(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (_, v) => v,
+    }
 }
 
 /// Every field of a record, for JSON and CSV.
@@ -403,6 +454,38 @@ fn all_columns(entity: Entity) -> Vec<&'static str> {
     cols
 }
 
+/// The columns of an export: every field, a custom field each as `custom.<key>`.
+fn export_columns(entity: Entity, catalog: &Catalog) -> Vec<String> {
+    let mut cols: Vec<String> = all_columns(entity)
+        .into_iter()
+        .filter(|c| *c != CUSTOM_FIELD)
+        .map(String::from)
+        .collect();
+    cols.extend(catalog.custom_fields(entity).map(CustomField::path));
+    cols
+}
+
+/// A record for an export: `full`, its custom values each under `custom.<key>`.
+fn flat(record: &Record) -> Map<String, Value> {
+    let mut out = full(record);
+    if let Some(Value::Object(custom)) = out.remove(CUSTOM_FIELD) {
+        for (k, v) in custom {
+            let v = match v {
+                Value::Array(items) => Value::String(
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                v => v,
+            };
+            out.insert(format!("{CUSTOM_FIELD}.{k}"), v);
+        }
+    }
+    out
+}
+
 pub fn print(
     names: &Names<'_>,
     entity: Entity,
@@ -415,12 +498,14 @@ pub fn print(
             let items: Vec<Value> = records.iter().map(|r| Value::Object(full(r))).collect();
             output::json(&items, true).map_err(|e| CliError::Other(e.to_string()))? + "\n"
         }
-        Format::Csv => output::csv(
-            &all_columns(entity),
-            &records.iter().map(full).collect::<Vec<_>>(),
-        ),
+        Format::Csv => {
+            let cols = export_columns(entity, &names.0.catalog()?);
+            let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+            output::csv(&cols, &records.iter().map(flat).collect::<Vec<_>>())
+        }
         Format::Table => {
             let (headers, rows) = display_rows(names, entity, records, zone);
+            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
             output::table(&headers, &rows, 32)
         }
     };
@@ -549,7 +634,7 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
             )
         }
         Some(("add", m)) => {
-            let body = fields::collect(entity, m, &names, &clock)
+            let body = fields::collect(entity, m, &names, &clock, &replica.catalog()?)
                 .map_err(|p| CliError::Usage(p.join("\n")))?;
             if entity == Entity::Customers && !m.get_flag("allow_duplicate") {
                 refuse_local_duplicate(&replica, &names, &body)?;
@@ -571,7 +656,7 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 .map(String::as_str)
                 .unwrap_or_default();
             let record = names.record(entity, key)?;
-            let changes = fields::collect(entity, m, &names, &clock)
+            let changes = fields::collect(entity, m, &names, &clock, &replica.catalog()?)
                 .map_err(|p| CliError::Usage(p.join("\n")))?;
             if changes.is_empty() {
                 return Err(CliError::Usage(
@@ -735,6 +820,7 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
     let format = *matches.get_one::<Format>("format").unwrap_or(&Format::Csv);
     let replica = ctx.open_replica()?;
     let names = Names(&replica);
+    let catalog = replica.catalog()?;
     let zone = ctx.zone()?;
     // Page through the replica so memory stays flat however many records there are.
     const PAGE: usize = 5000;
@@ -766,10 +852,9 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
                 }
             }
             Format::Csv => {
-                let text = output::csv(
-                    &all_columns(entity),
-                    &page.iter().map(full).collect::<Vec<_>>(),
-                );
+                let cols = export_columns(entity, &catalog);
+                let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+                let text = output::csv(&cols, &page.iter().map(flat).collect::<Vec<_>>());
                 let text = if first {
                     text.as_str()
                 } else {
@@ -780,6 +865,7 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
             }
             Format::Table => {
                 let (headers, rows) = display_rows(&names, entity, &page, zone);
+                let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
                 out.write_all(output::table(&headers, &rows, 32).as_bytes())
                     .map_err(io)?;
             }

@@ -2,6 +2,7 @@
 //! committed before it returns. Also what the user does with parked entries: resolve a conflict,
 //! retry or discard a refused write.
 
+use crm_server::schema::CUSTOM_FIELD;
 use crm_server::schema::Entity;
 use crm_server::validate::{self, Mode};
 use serde_json::{Map, Value};
@@ -43,7 +44,8 @@ impl Replica {
                 }
             },
         };
-        let checked = validate::check(entity, &fields, Mode::Create, self.role()?)?;
+        let catalog = self.catalog()?;
+        let checked = validate::check_in(entity, &fields, Mode::Create, self.role()?, &catalog)?;
         // Send only what was given: defaults are the server's to fill, and a default sent for a
         // field this user may not set would be refused.
         let body: Map<String, Value> = checked
@@ -97,7 +99,21 @@ impl Replica {
                 entity,
                 id: id.to_string(),
             })?;
-        let checked = validate::check(entity, &changes, Mode::Patch, self.role()?)?;
+        let catalog = self.catalog()?;
+        let mut checked =
+            validate::check_in(entity, &changes, Mode::Patch, self.role()?, &catalog)?;
+        // Custom values are a patch of their own: the keys sent laid on the map held, nulls kept
+        // so the server clears them too (keys this user cannot see are not in the map and stay).
+        if let Some(Value::Object(patch)) = checked.get_mut(CUSTOM_FIELD) {
+            let mut full = current
+                .fields
+                .get(CUSTOM_FIELD)
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            full.extend(std::mem::take(patch));
+            *patch = full;
+        }
         let changed: Map<String, Value> = checked
             .into_iter()
             .filter(|(k, v)| current.fields.get(k).unwrap_or(&Value::Null) != v)

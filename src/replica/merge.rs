@@ -133,7 +133,7 @@ mod tests {
     }
 
     const NAMES: &[&str] = &[
-        "name", "phone", "email", "level", "tags", "extra", "owner_id",
+        "name", "phone", "email", "level", "tags", "custom", "owner_id",
     ];
 
     #[test]

@@ -10,6 +10,7 @@
 //! `overlay`).
 
 mod apply;
+mod catalog;
 mod clock;
 mod error;
 mod journal;

@@ -249,7 +249,8 @@ impl Replica {
                 continue;
             }
             args.push(to_sql(Some(value)));
-            let collate = if column.is_some_and(|c| matches!(c.kind, Kind::Enum(_))) {
+            let collate = if column.is_some_and(|c| matches!(c.kind, Kind::Enum(_) | Kind::List(_)))
+            {
                 " COLLATE NOCASE"
             } else {
                 ""

@@ -28,7 +28,16 @@ fn customer(
         "created_by": null, "code": code, "name": name, "kind": "company", "industry": null, "region": null, "level": null,
         "category": "prospect", "lifecycle": "potential", "source": null, "address": null, "postcode": null, "phone": phone,
         "fax": null, "website": null, "email": email, "owner_id": null, "team_id": null, "shared_with": [], "tags": [],
-        "notes": null, "extra": {}
+        "notes": null, "custom": {}
+    }))
+}
+
+/// A level of the admin's list, as the server sends it.
+fn level(n: u32, code: &str) -> Map<String, Value> {
+    obj(json!({
+        "id": id(900 + n), "version": 1, "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z",
+        "created_by": null, "list": "levels", "code": code, "name_zh": code, "name_en": code,
+        "position": n, "colour": null, "active": true
     }))
 }
 
@@ -364,6 +373,15 @@ fn lists_filter_sort_and_search() {
 #[test]
 fn updates_fold_into_the_last_unsent_entry_only() {
     let (_dir, r) = filled();
+    // The admin's levels, as a sync brings them: local edits take their spelling.
+    r.apply_page(&page(
+        ["A", "B", "C", "D"]
+            .iter()
+            .zip(1..)
+            .map(|(code, n)| upsert(5 + i64::from(n), Entity::ListItems, level(n, code)))
+            .collect(),
+    ))
+    .unwrap();
     r.update(Entity::Customers, &id(1), obj(json!({"level": "a"})))
         .unwrap();
     let shown = r

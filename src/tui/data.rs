@@ -444,6 +444,9 @@ pub trait DataSource {
     /// A ticket's comments, oldest first.
     fn comments(&self, ticket_id: &str) -> Result<Vec<Record>, DataError>;
     fn users(&self) -> Result<Vec<Record>, DataError>;
+    /// The admin's lists and custom fields this source knows (`Replica::catalog`); none known
+    /// leaves list fields open and custom fields out.
+    fn catalog(&self) -> crm_server::catalog::Catalog;
     /// Applies locally and queues for the server; returns the record as now stored.
     fn create(&mut self, entity: Entity, record: Record) -> Result<Record, WriteError>;
     /// The user saw the duplicate warning for this new customer and chose to create it anyway:

@@ -31,6 +31,7 @@ pub fn answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
 /// fields. A new record's id is made here, so `open` (given its id) can name it at once.
 pub fn save_form(ctx: &mut Ctx, open: Option<&dyn Fn(&str) -> Place>) {
     let (role, now) = (ctx.me.role, ctx.now);
+    let catalog = ctx.source.catalog();
     let Some(Dialog::Form(form)) = ctx.dialogs.last_mut() else {
         return;
     };
@@ -38,7 +39,7 @@ pub fn save_form(ctx: &mut Ctx, open: Option<&dyn Fn(&str) -> Place>) {
         // Saved once already; its answer closes the form.
         return;
     }
-    let Some(mut body) = form.collect(now, role) else {
+    let Some(mut body) = form.collect(now, role, &catalog) else {
         return;
     };
     let (write, verb, entity, id) = match form.purpose.clone() {
@@ -287,6 +288,21 @@ pub fn open_field_picker(field: usize, filter: &str, ctx: &mut Ctx) {
     let current = f.ref_id.clone().unwrap_or_else(|| f.input.value());
     let choices: Result<Vec<Choice>, String> = match f.kind {
         Kind::Enum(options) => Ok(options.iter().map(|o| Choice::word(o)).collect()),
+        Kind::List(list) => {
+            let catalog = ctx.source.catalog();
+            let lang = ctx.me.lang;
+            Ok(catalog
+                .items(list)
+                .filter(|i| i.active)
+                .map(|i| Choice::new(&i.code, &i.code, i.name(lang)))
+                .collect())
+        }
+        _ if f.picks() && f.custom.is_some() => Ok(f
+            .custom
+            .iter()
+            .flat_map(|c| c.choices.iter())
+            .map(|c| Choice::word(c))
+            .collect()),
         Kind::Bool => Ok(vec![Choice::word("yes"), Choice::word("no")]),
         Kind::Ref(Entity::Users) => Ok(ctx.user_choices()),
         Kind::Ref(Entity::Stages) => ctx

@@ -198,15 +198,7 @@ impl Default for TuiOptions {
 impl TuiOptions {
     /// The language labels are shown in: the profile's, else the locale's.
     pub fn lang(&self) -> crm_server::rules::call_outcomes::Lang {
-        let locale = || {
-            ["LC_ALL", "LC_MESSAGES", "LANG"]
-                .iter()
-                .filter_map(|v| std::env::var(v).ok())
-                .find(|v| !v.is_empty())
-        };
-        crm_server::rules::call_outcomes::Lang::parse(
-            &self.language.clone().or_else(locale).unwrap_or_default(),
-        )
+        crate::config::lang_of(self.language.as_deref())
     }
 }
 

@@ -303,6 +303,7 @@ impl Ctx<'_> {
         let role = self.me.role;
         let source = &*self.source;
         let people = self.people;
+        let catalog = source.catalog();
         Form::new(
             title,
             entity,
@@ -313,6 +314,9 @@ impl Ctx<'_> {
             &mut |e, id| ref_label(source, people, e, id),
         )
         .in_zone(self.zone, record)
+        .with_custom(&catalog, role, record, self.me.lang, &mut |e, id| {
+            ref_label(source, people, e, id)
+        })
     }
 
     pub fn copy_id(&mut self, id: &str) {

@@ -69,6 +69,8 @@ const FILES: [Entity; 13] = [
     Entity::CompetitorProducts,
     Entity::OpportunityCompetitors,
     Entity::WrapUpCodes,
+    // The admin's levels (the other lists are left empty: open, as before a first sync).
+    Entity::ListItems,
 ];
 
 fn fixtures_dir() -> PathBuf {
@@ -551,6 +553,9 @@ impl DataSource for TestSource {
     }
     fn users(&self) -> Result<Vec<Record>, DataError> {
         self.inner.users()
+    }
+    fn catalog(&self) -> crm_server::catalog::Catalog {
+        self.inner.catalog()
     }
     fn create(&mut self, entity: Entity, record: Record) -> Result<Record, WriteError> {
         self.inner.create(entity, record)

@@ -4,12 +4,108 @@
 //! the real limits of its parameters. `server/schemathesis.sh` checks the server against it.
 
 use axum::Json;
+use axum::extract::State;
 use serde_json::{Map, Value, json};
 
-use crate::schema::{Access, Entity, Field, Format, Kind};
+use super::AppState;
+use crate::catalog::{Catalog, CustomField, CustomKind};
+use crate::error::ApiError;
+use crate::schema::{Access, CUSTOM_FIELD, Entity, Field, Format, Kind};
 
-pub async fn handler() -> Json<Value> {
-    Json(document())
+/// The document of the moment: the lists' codes and the custom fields as an admin has them
+/// now. Read without a token, so it lists only the custom fields every role may read.
+pub async fn handler(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let catalog = state.read(|tx| crate::service::catalog::load(tx)).await?;
+    Ok(Json(document_in(&catalog)))
+}
+
+/// The schema of a custom field's value.
+fn custom_schema(field: &CustomField) -> Value {
+    let mut schema = match field.kind {
+        CustomKind::Text => {
+            json!({"type": ["string", "null"], "maxLength": crate::catalog::MAX_TEXT,
+            "pattern": text_pattern(true, false)})
+        }
+        CustomKind::Number => json!({"type": ["number", "null"]}),
+        CustomKind::Money => {
+            json!({"type": ["integer", "null"], "minimum": 0, "description": "minor units (cents, fen)"})
+        }
+        CustomKind::Date => json!({"type": ["string", "null"], "format": "date"}),
+        CustomKind::Choice => {
+            let mut options: Vec<Value> = field.choices.iter().map(|c| json!(c)).collect();
+            options.push(Value::Null);
+            json!({"enum": options})
+        }
+        CustomKind::MultiChoice => {
+            json!({"type": ["array", "null"], "items": {"enum": field.choices}})
+        }
+        CustomKind::User | CustomKind::Link(_) => {
+            json!({"type": ["string", "null"], "format": "uuid",
+            "description": format!("id of a {}", field.kind.target().map_or("record", Entity::noun))})
+        }
+    };
+    schema["title"] = json!(field.label_zh);
+    if let Some(en) = &field.label_en {
+        schema["x-crm-label-en"] = json!(en);
+    }
+    if !field.write_roles.is_empty() {
+        let roles: Vec<&str> = field.write_roles.iter().map(|r| r.as_str()).collect();
+        schema["x-crm-writable-by"] = json!(roles);
+    }
+    schema
+}
+
+/// `document` with the catalog's lists as the list fields' enums and the custom fields every
+/// role may read as the properties of each entity's `custom` object.
+pub fn document_in(catalog: &Catalog) -> Value {
+    let mut doc = document();
+    for entity in Entity::ALL {
+        for (suffix, create) in [("", false), ("_create", true), ("_patch", false)] {
+            let name = format!("{}{suffix}", entity.name());
+            let Some(properties) =
+                doc["components"]["schemas"][&name]["properties"].as_object_mut()
+            else {
+                continue;
+            };
+            for field in entity.fields() {
+                let Some(schema) = properties.get_mut(field.name) else {
+                    continue;
+                };
+                if let Kind::List(list) = field.kind {
+                    let mut codes: Vec<Value> =
+                        catalog.codes(list).into_iter().map(|c| json!(c)).collect();
+                    if !field.required || suffix.is_empty() && !field.not_null() {
+                        codes.push(Value::Null);
+                    }
+                    schema["enum"] = Value::Array(codes);
+                    schema["description"] =
+                        json!(format!("a code of the list {} (list_items)", list.name()));
+                }
+                if field.name == CUSTOM_FIELD {
+                    let fields: Vec<&CustomField> = catalog
+                        .custom_fields(entity)
+                        .filter(|f| f.read_roles.is_empty())
+                        .collect();
+                    let props: Map<String, Value> = fields
+                        .iter()
+                        .map(|f| (f.key.clone(), custom_schema(f)))
+                        .collect();
+                    let required: Vec<&str> = if create {
+                        fields
+                            .iter()
+                            .filter(|f| f.required)
+                            .map(|f| f.key.as_str())
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    *schema = json!({"type": "object", "properties": props, "required": required,
+                        "description": "custom fields (field_definitions); those some roles may not read are left out of this document and of what those roles are sent"});
+                }
+            }
+        }
+    }
+    doc
 }
 
 /// The characters no text may hold (validate::refused_character), as a regular expression
@@ -154,6 +250,9 @@ fn field_schema(field: &Field) -> Value {
     let mut schema = match field.kind {
         Kind::Text(max) => json!({"type": "string", "maxLength": max}),
         Kind::Enum(options) => json!({"type": "string", "enum": options}),
+        Kind::List(list) => {
+            json!({"type": "string", "maxLength": 50, "description": format!("a code of the list {}", list.name())})
+        }
         Kind::Ref(target) => {
             json!({"type": "string", "format": "uuid", "description": format!("id of a {}", target.noun())})
         }

@@ -1,6 +1,6 @@
 //! Competitors, their products, and the competitors in each opportunity.
 
-use super::{Default, Descriptor, Entity, Field, Format, Kind, describe, f};
+use super::{CUSTOM, Default, Descriptor, Entity, Field, Format, Kind, describe, f};
 
 pub const THREATS: &[&str] = &["low", "medium", "high"];
 /// Where a competitor stands in one deal: still in it, dropped out, beaten by us, or chosen by
@@ -23,6 +23,7 @@ const COMPETITOR_FIELDS: &[Field] = &[
     f("partners", Kind::Text(2000)).lines(),
     f("tags", Kind::Tags).default(Default::EmptyList),
     f("notes", Kind::Text(10_000)).lines(),
+    CUSTOM,
 ];
 
 /// A competitor's product or service: how it performs, its strengths and weaknesses, its

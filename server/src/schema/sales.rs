@@ -1,7 +1,7 @@
 //! Sales to cash: products, their costs and prices, opportunity lines, discount limits, quotes
 //! and their lines.
 
-use super::{Default, Descriptor, Entity, Field, Kind, LEVELS, ROLES, describe, f};
+use super::{CUSTOM, Default, Descriptor, Entity, Field, Kind, ListName, ROLES, describe, f};
 
 /// What a product is: goods kept in stock, a service, or a software licence (seed 002).
 pub const PRODUCT_KINDS: &[&str] = &["stock", "service", "licence"];
@@ -30,6 +30,7 @@ const PRODUCT_FIELDS: &[Field] = &[
         .default(Default::Bool(true))
         .filter(),
     f("description", Kind::Text(5_000)).lines(),
+    CUSTOM,
 ];
 
 /// A product's cost: a record of its own so that its read set (managers) keeps it from everyone
@@ -51,7 +52,7 @@ const PRICE_FIELDS: &[Field] = &[
         .required()
         .filter(),
     f("customer_id", Kind::Ref(Entity::Customers)).filter(),
-    f("level", Kind::Enum(LEVELS)).filter(),
+    f("level", Kind::List(ListName::Levels)).filter(),
     f("unit_price", Kind::Money).required(),
     f("currency", Kind::Text(3)).default(Default::Str("CNY")),
     f("valid_from", Kind::Date).required().sort().filter(),
@@ -113,6 +114,7 @@ const QUOTE_FIELDS: &[Field] = &[
     f("sent_at", Kind::Time).server(),
     f("terms", Kind::Text(5_000)).lines(),
     f("notes", Kind::Text(10_000)).lines(),
+    CUSTOM,
 ];
 
 /// A line of a quote. Its unit price defaults to the price rule's, its tax rate to the

@@ -114,6 +114,9 @@ impl Gen {
             };
             set(&mut r, "notes", note);
         }
+        if let Some(profile) = super::profile::contact(&mut self.rng) {
+            set(&mut r, "custom", serde_json::Value::Object(profile));
+        }
         let read_set = access::read_set(Entity::Contacts, &r, &self.known);
         NewRecord {
             entity: Entity::Contacts,

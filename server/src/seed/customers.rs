@@ -4,7 +4,7 @@
 use std::sync::mpsc::SyncSender;
 
 use chrono::Duration;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::generator::*;
 use super::rng::*;
@@ -202,28 +202,8 @@ impl Gen {
             };
             set(&mut r, "notes", note);
         }
-        if !person && self.rng.percent(18) {
-            let extra = if zh {
-                let mut m = Map::new();
-                m.insert("年营业额".into(), json!(self.rng.pick(&WORDS.revenues_zh)));
-                m.insert("员工人数".into(), json!(self.rng.between(8, 5000)));
-                if self.rng.percent(50) {
-                    m.insert(
-                        "统一社会信用代码".into(),
-                        json!(self.rng.fill("91######@@#######@")),
-                    );
-                }
-                m
-            } else {
-                let mut m = Map::new();
-                m.insert(
-                    "annual_revenue".into(),
-                    json!(self.rng.pick(&WORDS.revenues_en)),
-                );
-                m.insert("employees".into(), json!(self.rng.between(5, 20_000)));
-                m
-            };
-            set(&mut r, "extra", Value::Object(extra));
+        if !person && let Some(profile) = super::profile::customer(&mut self.rng, zh) {
+            set(&mut r, "custom", Value::Object(profile));
         }
 
         // Who works it.

@@ -27,6 +27,7 @@ mod generator;
 mod opportunities;
 mod order_history;
 mod orders;
+mod profile;
 mod quotes;
 mod rng;
 mod setup;

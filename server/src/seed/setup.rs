@@ -148,6 +148,7 @@ pub(super) fn setup(tx: &dyn Tx) -> Result<Setup, ApiError> {
         users.push(id_of(&made.record)?);
         teams.push(team);
     }
+    super::profile::define(tx)?;
     let all = ListQuery {
         sort: "position",
         limit: 1000,

@@ -53,7 +53,16 @@ pub fn snapshot(
     body.extend_from_slice(open);
     let (mut count, mut last) = (0, String::new());
     let mut next = None;
+    // Custom values this user may not read: records of an entity with any are parsed and
+    // stripped; the others copied as they are.
+    let hidden = hidden_by_entity(tx, actor)?;
+    let mut stripped = Vec::new();
     for entity in Entity::ALL.into_iter().skip_while(|e| *e != start) {
+        let keys: Vec<&str> = hidden
+            .iter()
+            .find(|(e, _)| *e == entity)
+            .map(|(_, k)| k.iter().map(String::as_str).collect())
+            .unwrap_or_default();
         let want = limit - count;
         let name = serde_json::to_string(&entity)?;
         // Objects: each record is `{"entity":…,"record":{…}}`. Rows: a group opens before the
@@ -68,6 +77,8 @@ pub fn snapshot(
                 )
             }
         };
+        // Where a row holds the custom map, whose unreadable keys are taken out.
+        let custom_at = snapshot_fields(entity).position(|f| f == crate::schema::CUSTOM_FIELD);
         let mut first = true;
         let read = tx.snapshot(
             entity,
@@ -82,7 +93,10 @@ pub fn snapshot(
                             body.push(b',');
                         }
                         body.extend_from_slice(opening.as_bytes());
-                        body.extend_from_slice(json);
+                        match strip_json(&keys, json, &mut stripped) {
+                            true => body.extend_from_slice(&stripped),
+                            false => body.extend_from_slice(json),
+                        }
                         body.push(b'}');
                     }
                     SnapshotShape::Rows => {
@@ -94,7 +108,10 @@ pub fn snapshot(
                         } else {
                             body.push(b',');
                         }
-                        body.extend_from_slice(json);
+                        match strip_row(&keys, custom_at, json, &mut stripped) {
+                            true => body.extend_from_slice(&stripped),
+                            false => body.extend_from_slice(json),
+                        }
                     }
                 }
                 first = false;
@@ -124,8 +141,67 @@ pub fn snapshot(
     Ok((body, position))
 }
 
+/// The custom field keys this actor may not read, per entity that has any.
+fn hidden_by_entity(tx: &dyn Tx, actor: &Actor) -> Result<Vec<(Entity, Vec<String>)>, ApiError> {
+    if actor.is_admin() {
+        return Ok(Vec::new());
+    }
+    let catalog = super::catalog::load_fields(tx)?;
+    Ok(Entity::ALL
+        .into_iter()
+        .filter_map(|e| {
+            let keys: Vec<String> = catalog
+                .hidden_keys(e, actor.role)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            (!keys.is_empty()).then_some((e, keys))
+        })
+        .collect())
+}
+
+/// A record's JSON without these custom keys, into `out`; false (and `out` untouched) when
+/// there is nothing to remove.
+fn strip_json(keys: &[&str], json: &[u8], out: &mut Vec<u8>) -> bool {
+    if keys.is_empty() {
+        return false;
+    }
+    let Ok(mut record) = serde_json::from_slice::<serde_json::Map<String, Value>>(json) else {
+        return false;
+    };
+    if !crate::catalog::strip_keys(keys, &mut record) {
+        return false;
+    }
+    out.clear();
+    serde_json::to_writer(&mut *out, &record).is_ok()
+}
+
+/// A compact row's JSON (values by position) without these custom keys in its custom map at
+/// `custom_at`, into `out`; false (and `out` untouched) when there is nothing to remove.
+fn strip_row(keys: &[&str], custom_at: Option<usize>, json: &[u8], out: &mut Vec<u8>) -> bool {
+    let Some(at) = custom_at.filter(|_| !keys.is_empty()) else {
+        return false;
+    };
+    let Ok(mut row) = serde_json::from_slice::<Vec<Value>>(json) else {
+        return false;
+    };
+    let Some(Value::Object(custom)) = row.get_mut(at) else {
+        return false;
+    };
+    let mut any = false;
+    for key in keys {
+        any |= custom.remove(*key).is_some();
+    }
+    if !any {
+        return false;
+    }
+    out.clear();
+    serde_json::to_writer(&mut *out, &row).is_ok()
+}
+
 pub fn feed(tx: &dyn Tx, actor: &Actor, since: i64, limit: usize) -> Result<FeedPage, ApiError> {
     let rows = tx.changes(since, limit + 1, viewer(actor).as_deref())?;
+    let hidden = hidden_by_entity(tx, actor)?;
     let more = rows.len() > limit;
     let mut changes = Vec::with_capacity(rows.len().min(limit));
     let mut next = since;
@@ -138,12 +214,19 @@ pub fn feed(tx: &dyn Tx, actor: &Actor, since: i64, limit: usize) -> Result<Feed
         } else {
             FeedOp::Drop
         };
+        let mut record = row.record;
+        if let (Some(r), Some((_, keys))) =
+            (&mut record, hidden.iter().find(|(e, _)| *e == row.entity))
+        {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            crate::catalog::strip_keys(&keys, r);
+        }
         changes.push(FeedEntry {
             seq: row.seq,
             entity: row.entity,
             id: row.id,
             op,
-            record: row.record,
+            record,
         });
     }
     Ok(FeedPage {

@@ -9,6 +9,7 @@
 
 mod activities;
 mod approvals;
+pub mod catalog;
 mod competitors;
 mod customers;
 mod desk;
@@ -40,8 +41,9 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::access::{self, Actor, Denied, Lookup};
+use crate::catalog::{Catalog, merge_custom};
 use crate::error::ApiError;
-use crate::schema::{Entity, Kind};
+use crate::schema::{CUSTOM_FIELD, Entity, Kind};
 use crate::store::{AuditEntry, ListQuery, Record, Tx};
 use crate::validate::{self, Mode, format_time};
 use customers::check_duplicates;
@@ -88,6 +90,47 @@ fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
+/// Whether writes of this entity are checked against the admin's lists or custom fields.
+fn needs_catalog(entity: Entity) -> bool {
+    entity
+        .fields()
+        .iter()
+        .any(|f| matches!(f.kind, Kind::List(_)) || f.name == CUSTOM_FIELD)
+}
+
+/// The custom fields this actor may not read, to strip from what they are sent: None when
+/// there are none (admins read everything; most entities have no restricted field).
+pub fn hidden_fields(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+) -> Result<Option<Vec<String>>, ApiError> {
+    if actor.is_admin() || entity.field(CUSTOM_FIELD).is_none() {
+        return Ok(None);
+    }
+    let catalog = catalog::load_fields(tx)?;
+    let keys: Vec<String> = catalog
+        .hidden_keys(entity, actor.role)
+        .into_iter()
+        .map(String::from)
+        .collect();
+    Ok((!keys.is_empty()).then_some(keys))
+}
+
+/// Removes the custom values this actor may not read from a record sent to them.
+pub(crate) fn strip_for(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    record: &mut Record,
+) -> Result<(), ApiError> {
+    if let Some(keys) = hidden_fields(tx, actor, entity)? {
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        crate::catalog::strip_keys(&keys, record);
+    }
+    Ok(())
+}
+
 /// Reads one live record the actor may see.
 pub fn get(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<Record, ApiError> {
     let stored = tx
@@ -97,7 +140,9 @@ pub fn get(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<Recor
     if !actor.is_admin() && !actor.may_read(&tx.read_set(entity, id)?) {
         return Err(ApiError::NotFound(entity.noun()));
     }
-    Ok(stored.record)
+    let mut record = stored.record;
+    strip_for(tx, actor, entity, &mut record)?;
+    Ok(record)
 }
 
 /// The principals to filter by: None for admins, who see everything.
@@ -111,7 +156,45 @@ pub fn list(
     entity: Entity,
     query: &ListQuery,
 ) -> Result<Vec<Record>, ApiError> {
-    Ok(tx.list(entity, query, viewer(actor).as_deref())?)
+    let listed = |name: &str| matches!(entity.field(name).map(|f| f.kind), Some(Kind::List(_)));
+    let resolved;
+    let query = if query.filters.iter().any(|(name, _)| listed(name)) {
+        // A list field's filter names a code as people type it (`level=a`): the list's spelling.
+        let catalog = catalog::load(tx)?;
+        let mut q = query.clone();
+        for (name, value) in &mut q.filters {
+            if let (Some(Kind::List(list)), Value::String(code)) =
+                (entity.field(name).map(|f| f.kind), &*value)
+                && let Some(item) = catalog
+                    .items(list)
+                    .find(|i| i.code.eq_ignore_ascii_case(code))
+            {
+                *value = Value::String(item.code.clone());
+            }
+        }
+        resolved = q;
+        &resolved
+    } else {
+        query
+    };
+    let mut records = tx.list(entity, query, viewer(actor).as_deref())?;
+    if let Some(keys) = hidden_fields(tx, actor, entity)? {
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        for record in &mut records {
+            crate::catalog::strip_keys(&keys, record);
+        }
+    }
+    Ok(records)
+}
+
+/// The catalog a write of this entity is checked against (an empty one when it has no list
+/// or custom field).
+fn catalog_for(tx: &dyn Tx, entity: Entity) -> Result<Catalog, ApiError> {
+    if needs_catalog(entity) {
+        catalog::load(tx)
+    } else {
+        Ok(Catalog::default())
+    }
 }
 
 /// What a write returns: the record and whether it was created by this call.
@@ -127,8 +210,9 @@ pub fn create(
     body: &Record,
     allow_duplicate: bool,
 ) -> Result<Written, ApiError> {
-    let mut record =
-        validate::check(entity, body, Mode::Create, actor.role).map_err(problems_to_error)?;
+    let catalog = catalog_for(tx, entity)?;
+    let mut record = validate::check_in(entity, body, Mode::Create, actor.role, &catalog)
+        .map_err(problems_to_error)?;
     let password = record.remove("password");
     let id = match record.remove("id") {
         Some(Value::String(id)) => id,
@@ -155,6 +239,7 @@ pub fn create(
 
     prepare(tx, actor, entity, None, &mut record)?;
     check_links(tx, entity, &record, None)?;
+    check_custom_links(tx, entity, &catalog, &record, None)?;
     let lookup = TxLookup(tx);
     access::may_hold(actor, entity, &record, &lookup).map_err(|d| denied(entity, d))?;
     if matches!(
@@ -191,6 +276,7 @@ pub fn create(
         record_id: Some(id),
         changes: Some(Value::Object(audit_fields(entity, &record))),
     })?;
+    crate::catalog::strip_keys(&catalog.hidden_keys(entity, actor.role), &mut record);
     Ok(Written {
         record,
         created: true,
@@ -218,15 +304,23 @@ pub fn update(
     if if_match.is_some_and(|v| v != version) {
         return Err(ApiError::Stale { current });
     }
-    let mut changes =
-        validate::check(entity, body, Mode::Patch, actor.role).map_err(problems_to_error)?;
+    let catalog = catalog_for(tx, entity)?;
+    let mut changes = validate::check_in(entity, body, Mode::Patch, actor.role, &catalog)
+        .map_err(problems_to_error)?;
     let password = changes.remove("password");
     let mut record = current.clone();
     for (k, v) in changes {
+        // Custom values merge key by key: a key not sent (one this user may not read, or whose
+        // field their client does not know yet) stays as it is.
+        let v = match (k.as_str(), v) {
+            (CUSTOM_FIELD, Value::Object(patch)) => merge_custom(current.get(CUSTOM_FIELD), &patch),
+            (_, v) => v,
+        };
         record.insert(k, v);
     }
     prepare(tx, actor, entity, Some(&current), &mut record)?;
     check_links(tx, entity, &record, Some(&current))?;
+    check_custom_links(tx, entity, &catalog, &record, Some(&current))?;
     access::may_hold_from(actor, entity, Some(&current), &record, &lookup)
         .map_err(|d| denied(entity, d))?;
     if matches!(
@@ -257,7 +351,10 @@ pub fn update(
         tx.set_password_hash(id, &crate::auth::hash_password(password)?)?;
         tx.delete_sessions_of(id)?;
     }
+    let hidden = catalog.hidden_keys(entity, actor.role);
     if changed.is_empty() {
+        let mut current = current;
+        crate::catalog::strip_keys(&hidden, &mut current);
         return Ok(current);
     }
     stamp_change(&mut record, actor, version);
@@ -295,6 +392,7 @@ pub fn update(
         record_id: Some(id.to_string()),
         changes: Some(Value::Object(changed)),
     })?;
+    crate::catalog::strip_keys(&hidden, &mut record);
     Ok(record)
 }
 
@@ -604,6 +702,46 @@ fn check_links(
     }
 }
 
+/// Every id a custom user or link field holds must name a live record (a user active), as
+/// `check_links` requires of built-in links; values the record already held are not checked.
+fn check_custom_links(
+    tx: &dyn Tx,
+    entity: Entity,
+    catalog: &Catalog,
+    record: &Record,
+    old: Option<&Record>,
+) -> Result<(), ApiError> {
+    let value = |r: Option<&Record>, key: &str| {
+        r.and_then(|r| r.get(CUSTOM_FIELD))
+            .and_then(|m| m.get(key))
+            .cloned()
+    };
+    for field in catalog.custom_fields(entity) {
+        let Some(target) = field.kind.target() else {
+            continue;
+        };
+        let Some(Value::String(id)) = value(Some(record), &field.key) else {
+            continue;
+        };
+        if value(old, &field.key) == Some(Value::String(id.clone())) {
+            continue;
+        }
+        let live = tx.get(target, &id)?.filter(|s| !s.deleted);
+        let ok = match (&live, target) {
+            (Some(user), Entity::Users) => user.record.get("active") == Some(&Value::Bool(true)),
+            (Some(_), _) => true,
+            (None, _) => false,
+        };
+        if !ok {
+            return Err(ApiError::invalid(
+                &field.path(),
+                format!("no such {}: {id}", target.noun()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Entity rules applied to the full new state of a record before it is checked and stored.
 fn prepare(
     tx: &dyn Tx,
@@ -649,6 +787,8 @@ fn prepare(
         | Entity::ServiceLevels
         | Entity::CallScripts
         | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
+        Entity::ListItems => catalog::prepare_item(tx, record)?,
+        Entity::FieldDefinitions => catalog::prepare_field(tx, old, record)?,
         Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
     }
     Ok(())

@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0011_sign_in_counts",
         include_str!("../../../migrations/postgres/0011_sign_in_counts.sql"),
     ),
+    (
+        10,
+        "0010_lists_custom_fields",
+        include_str!("../../../migrations/postgres/0010_lists_custom_fields.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0012_service_desk",
         include_str!("../../../migrations/0012_service_desk.sql"),
     ),
+    (
+        13,
+        "0013_lists_custom_fields",
+        include_str!("../../../migrations/0013_lists_custom_fields.sql"),
+    ),
 ];
 
 mod files;
@@ -302,6 +307,11 @@ impl From<rusqlite::Error> for StorageError {
 
 /// Applies the migrations the database has not seen, each in its own transaction.
 pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, StorageError> {
+    migrate_to(conn, i64::MAX)
+}
+
+/// `migrate` up to and with migration `last` (tests make a database as an older server left it).
+fn migrate_to(conn: &Connection, last: i64) -> Result<Vec<&'static str>, StorageError> {
     // Keys the migrations make again as the server makes them now.
     conn.create_scalar_function(
         "crm_phone_key",
@@ -340,7 +350,7 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, StorageError> {
         )));
     }
     let mut applied = Vec::new();
-    for (version, name, text) in MIGRATIONS.iter().filter(|m| m.0 > newest) {
+    for (version, name, text) in MIGRATIONS.iter().filter(|m| m.0 > newest && m.0 <= last) {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let result = conn.execute_batch(text).and_then(|()| {
             conn.execute(
@@ -366,12 +376,13 @@ pub fn migrate(conn: &Connection) -> Result<Vec<&'static str>, StorageError> {
 /// different branches may run in any order.
 fn add_system_columns(conn: &Connection) -> Result<(), StorageError> {
     for entity in Entity::ALL {
-        let has: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = 'updated_by'",
+        let (exists, has): (bool, bool) = conn.query_row(
+            "SELECT count(*) > 0, coalesce(sum(name = 'updated_by'), 0) > 0 FROM pragma_table_info(?1)",
             [entity.name()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        if !has {
+        // A table a later migration makes (a database migrated part of the way) has it.
+        if exists && !has {
             conn.execute_batch(&format!(
                 "ALTER TABLE {} ADD COLUMN updated_by TEXT",
                 entity.name()
@@ -781,5 +792,72 @@ mod tests {
         .unwrap();
         assert!(conn.execute("UPDATE audit SET action = 'x'", []).is_err());
         assert!(conn.execute("DELETE FROM audit", []).is_err());
+    }
+
+    #[test]
+    fn customers_extra_map_becomes_custom_fields_and_lists_hold_the_codes_in_use() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate_to(&conn, 12).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO customers (id, version, created_at, updated_at, code, name, level, industry, extra)
+             VALUES ('a', 1, '', '', 'C000001', 'A', 'A', '奇石加工', '{"年营业额": "1亿", "员工人数": 12, "vip": true}'),
+                    ('b', 1, '', '', 'C000002', 'B', 'B', '软件', '{"员工人数": 15.5, "vip": "yes"}'),
+                    ('c', 1, '', '', 'C000003', 'C', NULL, NULL, '{}');"#,
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let rows = |sql: &str| -> Vec<Vec<String>> {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let n = stmt.column_count();
+            stmt.query_map([], |r| {
+                (0..n)
+                    .map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+        };
+        assert_eq!(
+            rows("SELECT key, kind, CAST(searchable AS TEXT) FROM field_definitions ORDER BY key"),
+            [
+                ["vip", "text", "1"],
+                ["员工人数", "number", "0"],
+                ["年营业额", "text", "1"]
+            ]
+        );
+        // Values stay under their keys; a value that was not text in a text field is text now.
+        assert_eq!(
+            rows("SELECT custom FROM customers ORDER BY code"),
+            [
+                [r#"{"vip":"true","员工人数":12,"年营业额":"1亿"}"#],
+                // Left as it was: nothing in it needed rewriting.
+                [r#"{"员工人数": 15.5, "vip": "yes"}"#],
+                ["{}"],
+            ]
+        );
+        // The lists hold the codes as they were, and the values found in the data.
+        let levels = rows("SELECT code FROM list_items WHERE list = 'levels' ORDER BY position");
+        assert_eq!(levels, [["A"], ["B"], ["C"], ["D"]]);
+        assert_eq!(
+            rows("SELECT name_zh FROM list_items WHERE list = 'industries' AND code = '奇石加工'"),
+            [["奇石加工"]]
+        );
+        // Everyone reads them, and the feed carries them to every client.
+        let items = rows("SELECT CAST(count(*) AS TEXT) FROM list_items");
+        assert_eq!(
+            rows(
+                "SELECT CAST(count(*) AS TEXT) FROM acl WHERE entity = 'list_items' AND principal = 'all'"
+            ),
+            items
+        );
+        assert_eq!(
+            rows("SELECT CAST(count(*) AS TEXT) FROM changes WHERE entity = 'list_items'"),
+            items
+        );
+        assert_eq!(
+            rows("SELECT CAST(count(*) AS TEXT) FROM changes WHERE entity = 'field_definitions'"),
+            [["3"]]
+        );
     }
 }

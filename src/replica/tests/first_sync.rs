@@ -94,7 +94,7 @@ fn a_row_read_in_place_from_the_wire_is_the_row_read_through_a_map() {
         Some("hw@example.cn"),
     );
     c.insert("tags".into(), json!(["vip", "华东"]));
-    c.insert("extra".into(), json!({"tier": 2, "ok": true}));
+    c.insert("custom".into(), json!({"tier": 2, "ok": true}));
     let k = contact(&id(100), &id(1), "李娜", Some("13912345678"));
     for (entity, record) in [(Entity::Customers, c), (Entity::Contacts, k)] {
         let text = serde_json::to_string(&record).unwrap();

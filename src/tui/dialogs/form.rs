@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveTime, Utc};
 use crm_server::access::Role;
-use crm_server::schema::{Access, Entity, Field, Kind};
+use crm_server::catalog::{Catalog, CustomField, CustomKind, Lang};
+use crm_server::schema::{Access, CUSTOM_FIELD, Entity, Field, Kind};
 use crm_server::validate::{self, Mode, format_time};
 use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
@@ -54,7 +55,10 @@ pub fn label(name: &str) -> String {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormField {
-    pub name: &'static str,
+    /// The field's name; a custom field's is `custom.<key>`, as the server's problems name it.
+    pub name: String,
+    /// The definition of a custom field (its value goes into the record's `custom` map).
+    pub custom: Option<CustomField>,
     pub label: String,
     pub kind: Kind,
     pub required: bool,
@@ -69,7 +73,13 @@ pub struct FormField {
 impl FormField {
     /// A pick-list field: typing opens the list instead of editing the text.
     pub fn picks(&self) -> bool {
-        matches!(self.kind, Kind::Enum(_) | Kind::Ref(_) | Kind::Bool)
+        matches!(
+            self.kind,
+            Kind::Enum(_) | Kind::List(_) | Kind::Ref(_) | Kind::Bool
+        ) || self
+            .custom
+            .as_ref()
+            .is_some_and(|c| c.kind == CustomKind::Choice)
     }
 
     fn changed(&self) -> bool {
@@ -169,7 +179,8 @@ impl Form {
                     (kind, v) => (value_text(kind, v, Zone::UTC), None),
                 };
                 FormField {
-                    name: f.name,
+                    name: f.name.to_string(),
+                    custom: None,
                     label: label(f.name),
                     kind: f.kind,
                     required: f.required,
@@ -195,11 +206,53 @@ impl Form {
         }
     }
 
+    /// Adds the entity's custom fields this role may write, after the built-in ones, filled from
+    /// `record`'s `custom` map (labels in `lang`).
+    pub fn with_custom(
+        mut self,
+        catalog: &Catalog,
+        role: Role,
+        record: Option<&Record>,
+        lang: Lang,
+        ref_label: &mut dyn FnMut(Entity, &str) -> String,
+    ) -> Form {
+        for c in catalog
+            .custom_fields(self.entity)
+            .filter(|c| c.may_write(role))
+        {
+            let value = record
+                .and_then(|r| r.get(CUSTOM_FIELD))
+                .and_then(|m| m.get(c.key.as_str()))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let kind = custom_kind(c.kind);
+            let (text, ref_id) = match (kind, &value) {
+                (Kind::Ref(target), Value::String(id)) => (ref_label(target, id), Some(id.clone())),
+                (kind, v) => (value_text(kind, v, self.zone), None),
+            };
+            self.fields.push(FormField {
+                name: c.path(),
+                custom: Some(c.clone()),
+                label: c.label(lang).to_string(),
+                kind,
+                required: c.required,
+                input: LineInput::new(&text),
+                original_text: LineInput::new(&text).value(),
+                original_ref: ref_id.clone(),
+                ref_id,
+                error: None,
+            });
+        }
+        self
+    }
+
     /// Shows `record`'s times in `zone` and reads the times typed in it.
     pub fn in_zone(mut self, zone: Zone, record: Option<&Record>) -> Form {
         self.zone = zone;
         for f in self.fields.iter_mut().filter(|f| f.kind == Kind::Time) {
-            let value = record.and_then(|r| r.get(f.name)).unwrap_or(&Value::Null);
+            let value = record
+                .and_then(|r| r.get(f.name.as_str()))
+                .unwrap_or(&Value::Null);
             let text = value_text(f.kind, value, zone);
             f.input = LineInput::new(&text);
             f.original_text = f.input.value();
@@ -334,7 +387,7 @@ impl Form {
 
     /// Reads the fields into a body and checks it with the server's rules. On failure every
     /// problem is set beside its field and nothing typed is lost.
-    pub fn collect(&mut self, now: DateTime<Utc>, role: Role) -> Option<Record> {
+    pub fn collect(&mut self, now: DateTime<Utc>, role: Role, catalog: &Catalog) -> Option<Record> {
         let mode = if self.is_edit() {
             Mode::Patch
         } else {
@@ -342,22 +395,30 @@ impl Form {
         };
         let mut body = Record::new();
         let mut errors: BTreeMap<String, String> = BTreeMap::new();
+        let mut custom = serde_json::Map::new();
         for f in &self.fields {
             if mode == Mode::Patch && !f.changed() {
                 continue;
             }
+            let (into, key) = match &f.custom {
+                Some(c) => (&mut custom, c.key.clone()),
+                None => (&mut body, f.name.clone()),
+            };
             match parse_field(f, now, self.zone) {
                 Ok(Some(v)) => {
-                    body.insert(f.name.into(), v);
+                    into.insert(key, v);
                 }
                 Ok(None) if mode == Mode::Patch => {
-                    body.insert(f.name.into(), Value::Null);
+                    into.insert(key, Value::Null);
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    errors.insert(f.name.into(), e);
+                    errors.insert(f.name.clone(), e);
                 }
             }
+        }
+        if !custom.is_empty() {
+            body.insert(CUSTOM_FIELD.into(), Value::Object(custom));
         }
         if mode == Mode::Create {
             for (k, v) in &self.hidden {
@@ -365,7 +426,7 @@ impl Form {
             }
         }
         if errors.is_empty()
-            && let Err(problems) = validate::check(self.entity, &body, mode, role)
+            && let Err(problems) = validate::check_in(self.entity, &body, mode, role, catalog)
         {
             errors.extend(problems.invalid);
             errors.extend(problems.forbidden);
@@ -385,7 +446,7 @@ impl Form {
             f.error = None;
         }
         for (name, message) in errors {
-            match self.fields.iter_mut().find(|f| f.name == name) {
+            match self.fields.iter_mut().find(|f| &f.name == name) {
                 Some(f) => f.error = Some(message.clone()),
                 None => elsewhere.push(format!("{} {message}", label(name))),
             }
@@ -543,11 +604,23 @@ fn field_note(
             }
             Err(_) => focused.then(|| ("?".to_string(), Style::Warn)),
         },
-        Kind::Enum(_) | Kind::Ref(_) if focused && value.is_empty() => {
+        Kind::Enum(_) | Kind::List(_) | Kind::Ref(_) if focused && value.is_empty() => {
             Some(("Space to choose".into(), Style::Muted))
         }
         Kind::Bool if focused => Some(("Space toggles".into(), Style::Muted)),
         _ => None,
+    }
+}
+
+/// The form kind a custom field is typed as (numbers and multiple choices are read apart).
+fn custom_kind(kind: CustomKind) -> Kind {
+    match kind {
+        CustomKind::Text | CustomKind::Number | CustomKind::Choice => Kind::Text(2000),
+        CustomKind::MultiChoice => Kind::Tags,
+        CustomKind::Money => Kind::Money,
+        CustomKind::Date => Kind::Date,
+        CustomKind::User => Kind::Ref(Entity::Users),
+        CustomKind::Link(e) => Kind::Ref(e),
     }
 }
 
@@ -573,7 +646,35 @@ fn parse_field(f: &FormField, now: DateTime<Utc>, zone: Zone) -> Result<Option<V
         return Ok(None);
     }
     Ok(Some(match f.kind {
-        Kind::Text(_) | Kind::Enum(_) => json!(s),
+        _ if f
+            .custom
+            .as_ref()
+            .is_some_and(|c| c.kind == CustomKind::Number) =>
+        {
+            let n: f64 = s
+                .replace([',', '_'], "")
+                .parse()
+                .map_err(|_| "must be a number")?;
+            serde_json::Number::from_f64(n)
+                .map(|n| match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() < 9e15 => json!(f as i64),
+                    _ => Value::Number(n),
+                })
+                .ok_or("must be a number")?
+        }
+        _ if f
+            .custom
+            .as_ref()
+            .is_some_and(|c| c.kind == CustomKind::MultiChoice) =>
+        {
+            json!(
+                s.split([',', '，'])
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+            )
+        }
+        Kind::Text(_) | Kind::Enum(_) | Kind::List(_) => json!(s),
         Kind::Ref(_) => match &f.ref_id {
             Some(id) => json!(id),
             None => return Err("choose one from the list (Space)".into()),
@@ -643,7 +744,10 @@ mod tests {
         assert!(form.field("owner_id").is_none(), "sales may not set owners");
         form.focus_on("email");
         type_text(&mut form, "x".repeat(300).as_str());
-        assert!(form.collect(now(), Role::Sales).is_none());
+        assert!(
+            form.collect(now(), Role::Sales, &Catalog::default().open_when_empty())
+                .is_none()
+        );
         assert!(form.field("name").unwrap().error.as_deref() == Some("is required"));
         assert!(form.field("email").unwrap().error.is_some());
         assert_eq!(form.field("email").unwrap().input.value().len(), 300);
@@ -669,7 +773,9 @@ mod tests {
         type_text(&mut form, "12,345.67");
         form.focus_on("expected_close");
         type_text(&mut form, "+3d");
-        let body = form.collect(now(), Role::Sales).unwrap();
+        let body = form
+            .collect(now(), Role::Sales, &Catalog::default().open_when_empty())
+            .unwrap();
         assert_eq!(body["amount"], json!(1_234_567));
         assert_eq!(body["expected_close"], json!("2026-11-28"));
         assert_eq!(
@@ -699,7 +805,9 @@ mod tests {
             KeyModifiers::NONE,
         )));
         type_text(&mut form, "2");
-        let body = form.collect(now(), Role::Sales).unwrap();
+        let body = form
+            .collect(now(), Role::Sales, &Catalog::default().open_when_empty())
+            .unwrap();
         assert_eq!(body, json!({"phone": "2"}).as_object().cloned().unwrap());
     }
 

@@ -73,6 +73,8 @@ pub struct Customer360 {
     /// Its contracts, then its licences: `(Entity::Contracts | Entity::Licences, record)`.
     pub agreements: Vec<(Entity, Record)>,
     stages: Vec<Record>,
+    /// The customers' custom fields as the source's catalog had them at the last load.
+    pub custom: Vec<crm_server::catalog::CustomField>,
     pub section: Section,
     pub cursor: [usize; 7],
     /// The incoming call that opened it.
@@ -120,6 +122,7 @@ impl Customer360 {
             receivables: Aging::default(),
             agreements: Vec::new(),
             stages: Vec::new(),
+            custom: Vec::new(),
             section: Section::Timeline,
             cursor: [0; 7],
             pop: None,
@@ -152,6 +155,12 @@ impl Customer360 {
         }
         self.customer = found;
         self.codes = flows::wrap_up_codes(ctx);
+        self.custom = ctx
+            .source
+            .catalog()
+            .custom_fields(Entity::Customers)
+            .cloned()
+            .collect();
         self.loaded = Loaded {
             contacts: ctx.ok(ctx.source.contacts_of(&self.id)),
             tickets: ctx.ok(ctx.source.records(

@@ -369,11 +369,12 @@ impl CustomersPane {
     /// its 360° view opens.
     fn create(&mut self, ctx: &mut Ctx) {
         let (role, now) = (ctx.me.role, ctx.now);
+        let catalog = ctx.source.catalog();
         let Some(Dialog::Form(form)) = ctx.dialogs.last_mut() else {
             return;
         };
         if !form.allow_duplicate {
-            let Some(body) = form.collect(now, role) else {
+            let Some(body) = form.collect(now, role, &catalog) else {
                 return;
             };
             match ctx.source.find_duplicates(&body) {

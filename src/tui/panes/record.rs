@@ -43,6 +43,8 @@ pub struct RecordView {
     pub cursor: usize,
     names: HashMap<String, String>,
     pub gone: bool,
+    /// The entity's custom fields as the source's catalog had them at the last load.
+    pub custom: Vec<crm_server::catalog::CustomField>,
 }
 
 /// The fields of other entities that refer to `entity` and can be filtered on.
@@ -66,6 +68,7 @@ impl RecordView {
             cursor: 0,
             names: HashMap::new(),
             gone: false,
+            custom: Vec::new(),
         }
     }
 
@@ -77,6 +80,12 @@ impl RecordView {
         };
         let fields: Vec<&Field> = self.entity.fields().iter().collect();
         name_refs(std::slice::from_ref(&record), &fields, &mut self.names, ctx);
+        self.custom = ctx
+            .source
+            .catalog()
+            .custom_fields(self.entity)
+            .cloned()
+            .collect();
         self.record = record;
         self.loaded.clear();
         for (e, f) in back_refs(self.entity) {
@@ -149,12 +158,25 @@ impl RecordView {
             false,
         );
         let mut y = details.y;
-        for f in self.entity.fields() {
-            let value = cell(&self.record, f, &self.names, view);
+        // Built-in fields by name, then the custom ones by their label (the map itself is not
+        // shown as it is stored).
+        let shown = self
+            .entity
+            .fields()
+            .iter()
+            .filter(|f| f.name != crm_server::schema::CUSTOM_FIELD)
+            .map(|f| (f.name, cell(&self.record, f, &self.names, view)))
+            .chain(self.custom.iter().map(|c| {
+                (
+                    c.label(view.me.lang),
+                    super::records::custom_cell(&self.record, c, &self.names, view),
+                )
+            }));
+        for (name, value) in shown {
             if value.is_empty() || y >= details.bottom() {
                 continue;
             }
-            draw::put(buf, details.x, y, 16, f.name, theme.style(Role::Muted));
+            draw::put(buf, details.x, y, 16, name, theme.style(Role::Muted));
             draw::put(
                 buf,
                 details.x + 17,

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use crm_server::schema::{Entity, Field, Kind};
+use crm_server::catalog::{CustomField, CustomKind};
+use crm_server::schema::{CUSTOM_FIELD, Entity, Field, Kind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use serde_json::Value;
@@ -124,6 +125,37 @@ pub fn cell(
     }
 }
 
+/// A custom field's value as shown: money as an amount, a user by name, a record by the name
+/// `names` holds, several choices joined.
+pub fn custom_cell(
+    record: &Record,
+    field: &CustomField,
+    names: &HashMap<String, String>,
+    view: &View,
+) -> String {
+    let Some(v) = record
+        .get(CUSTOM_FIELD)
+        .and_then(|m| m.get(field.key.as_str()))
+        .filter(|v| !v.is_null())
+    else {
+        return String::new();
+    };
+    match (field.kind, v) {
+        (CustomKind::Money, v) => format::money(v.as_i64().unwrap_or(0)),
+        (CustomKind::User, Value::String(id)) => view.people.name(id),
+        (CustomKind::Link(_), Value::String(id)) => {
+            names.get(id).cloned().unwrap_or_else(|| id.clone())
+        }
+        (_, Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+        (_, Value::String(s)) => s.clone(),
+        (_, other) => other.to_string(),
+    }
+}
+
 /// The labels of the records `rows` refer to in `fields`, read once per id.
 pub fn name_refs(
     rows: &[Record],
@@ -154,6 +186,9 @@ pub struct RecordList {
     names: HashMap<String, String>,
     /// What the header says in place of the entity's name (the Sales screen's section tabs).
     pub heading: Option<String>,
+    /// The custom fields an admin shows as columns, from the source's catalog at the last read
+    /// (so a field defined since shows after the next sync).
+    pub custom: Vec<CustomField>,
 }
 
 fn list_height(area: Rect) -> usize {
@@ -183,10 +218,18 @@ impl RecordList {
             list: ListView::default(),
             names: HashMap::new(),
             heading: None,
+            custom: Vec::new(),
         }
     }
 
     fn fetch(&mut self, ctx: &mut Ctx) {
+        self.custom = ctx
+            .source
+            .catalog()
+            .custom_fields(self.entity)
+            .filter(|c| c.in_list)
+            .cloned()
+            .collect();
         let h = list_height(ctx.area);
         let (entity, q) = (self.entity, &self.query);
         let source: &dyn DataSource = &*ctx.source;
@@ -280,6 +323,11 @@ impl RecordList {
             theme.style(Role::Muted),
         );
         let cols = columns(self.entity);
+        let custom: Vec<&CustomField> = self
+            .custom
+            .iter()
+            .take(MAX_COLUMNS.saturating_sub(cols.len()).max(1))
+            .collect();
         let fixed: Vec<u16> = cols
             .iter()
             .map(|f| match f.kind {
@@ -289,13 +337,16 @@ impl RecordList {
                 Kind::Money => 14,
                 _ => 10,
             })
+            .chain(custom.iter().map(|_| 14))
             .collect();
         let flex = fixed.iter().position(|w| *w == 0).unwrap_or(0);
         let widths = draw::share(area.width.saturating_sub(2), &fixed, flex, 10);
         let header: Vec<(u16, &str, ratatui::style::Style)> = cols
             .iter()
+            .map(|f| f.name)
+            .chain(custom.iter().map(|c| c.label(view.me.lang)))
             .zip(&widths)
-            .map(|(f, w)| (*w, f.name, theme.style(Role::Header)))
+            .map(|(name, w)| (*w, name, theme.style(Role::Header)))
             .collect();
         draw::columns(buf, area.x + 1, area.y + 1, &header);
         if self.list.is_empty() {
@@ -318,7 +369,11 @@ impl RecordList {
                     theme.style(Role::Selection),
                 );
             }
-            let cells: Vec<String> = cols.iter().map(|f| cell(r, f, &self.names, view)).collect();
+            let cells: Vec<String> = cols
+                .iter()
+                .map(|f| cell(r, f, &self.names, view))
+                .chain(custom.iter().map(|c| custom_cell(r, c, &self.names, view)))
+                .collect();
             let row: Vec<(u16, &str, ratatui::style::Style)> = widths
                 .iter()
                 .zip(&cells)

@@ -40,7 +40,9 @@ fn column_of(kind: Kind) -> Column {
         Kind::Bool => Column::Bool,
         Kind::Int(..) | Kind::Money => Column::Int,
         Kind::Tags | Kind::Refs(_) | Kind::Map => Column::Json,
-        Kind::Text(_) | Kind::Enum(_) | Kind::Ref(_) | Kind::Date | Kind::Time => Column::Text,
+        Kind::Text(_) | Kind::Enum(_) | Kind::List(_) | Kind::Ref(_) | Kind::Date | Kind::Time => {
+            Column::Text
+        }
     }
 }
 

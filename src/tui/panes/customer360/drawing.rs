@@ -392,16 +392,25 @@ impl Customer360 {
             ("Tags", tags.join(", ")),
         ];
         let mut y = inner.y;
-        for (label, value) in rows {
+        // The built-in details, then the custom fields an admin defined, by their labels.
+        let none = std::collections::HashMap::new();
+        let custom = self.custom.iter().map(|f| {
+            (
+                f.label(view.me.lang),
+                super::super::records::custom_cell(c, f, &none, view),
+            )
+        });
+        for (label, value) in rows.into_iter().chain(custom) {
             if value.is_empty() || y >= inner.bottom() {
                 continue;
             }
-            draw::put(buf, inner.x, y, 8, label, theme.style(Role::Muted));
+            let label_w = (crate::text::width(label) as u16).clamp(8, 16);
+            draw::put(buf, inner.x, y, label_w, label, theme.style(Role::Muted));
             draw::put(
                 buf,
-                inner.x + 9,
+                inner.x + label_w + 1,
                 y,
-                inner.width.saturating_sub(9),
+                inner.width.saturating_sub(label_w + 1),
                 &value,
                 theme.style(Role::Text),
             );
