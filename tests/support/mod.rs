@@ -55,7 +55,7 @@ pub const ME: &str = "li";
 
 /// The fixture files, in the order they are applied (the replica does not need parents first,
 /// but a sync's snapshot sends them so).
-const FILES: [Entity; 13] = [
+const FILES: [Entity; 14] = [
     Entity::Teams,
     Entity::Users,
     Entity::Stages,
