@@ -130,7 +130,14 @@ impl Customer360 {
             return;
         }
         self.customer = found;
-        self.codes = flows::wrap_up_codes(ctx);
+        // Every code, retired ones too: old calls keep their labels.
+        self.codes = ctx
+            .ok(ctx
+                .source
+                .records(Entity::WrapUpCodes, &RecordQuery::default(), 0, 200))
+            .iter()
+            .filter_map(crm_server::rules::call_outcomes::WrapUp::of)
+            .collect();
         self.loaded = Loaded {
             contacts: ctx.ok(ctx.source.contacts_of(&self.id)),
             tickets: ctx.ok(ctx.source.records(
