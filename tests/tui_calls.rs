@@ -432,8 +432,14 @@ fn a_ticket_code_opens_the_ticket_and_the_timer_records_talk_and_after_call_work
     // Talk for two minutes, hang up, wrap up 40 seconds later.
     app.now = now() + Duration::seconds(120);
     press(&mut app, "<C-e>");
+    assert_eq!(
+        app.call.and_then(|c| c.hung_up),
+        Some(now() + Duration::seconds(120))
+    );
+    // Once the message has gone, the status bar shows the after-call work running.
+    app.now = now() + Duration::seconds(130);
     assert!(
-        screen(&app).contains("ACW 00:00 · talked 02:00"),
+        screen(&app).contains("ACW 00:10 · talked 02:00"),
         "{}",
         screen(&app)
     );

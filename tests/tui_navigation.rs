@@ -69,6 +69,13 @@ fn start(n: usize) -> (tempfile::TempDir, App) {
             )
             .unwrap();
     }
+    // The call dialog's codes.
+    source
+        .create(
+            Entity::WrapUpCodes,
+            obj(json!({"code": "answered", "label_en": "Answered", "label_zh": "已接通", "digit": 1})),
+        )
+        .unwrap();
     let options = TuiOptions {
         profile: "local".into(),
         username: "li".into(),

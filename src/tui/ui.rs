@@ -159,9 +159,6 @@ fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
             Role::StatusBar,
         ),
     ];
-    if let Some(call) = app.call {
-        parts.push((format!("{} ", call.status(app.now)), Role::Accent));
-    }
     parts.push(match online {
         Some(true) => ("● online ".into(), Role::Ok),
         Some(false) => ("○ offline ".into(), Role::Warn),
@@ -203,6 +200,17 @@ fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
             Role::Danger,
         ));
     }
+    let flash = app.flash.as_ref().filter(|f| f.live(app.now));
+    // The running call beside the user, unless it would cut a message short (a message lasts
+    // seconds; the call comes back after it).
+    if let Some(call) = app.call {
+        let call = format!("{} ", call.status(app.now));
+        let taken: usize = parts.iter().map(|(s, _)| crate::text::width(s)).sum();
+        let room = usize::from(area.width).saturating_sub(taken + crate::text::width(&call) + 2);
+        if flash.is_none_or(|f| crate::text::width(&f.text) <= room) {
+            parts.insert(2, (call, Role::Accent));
+        }
+    }
     let right: String = parts.iter().map(|(s, _)| s.as_str()).collect();
     let right_w = crate::text::width(&right) as u16;
     let x0 = area.right().saturating_sub(right_w);
@@ -215,7 +223,7 @@ fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
         };
         x += draw::put(buf, x, area.y, area.right().saturating_sub(x), s, style);
     }
-    if let Some(flash) = app.flash.as_ref().filter(|f| f.live(app.now)) {
+    if let Some(flash) = flash {
         let style = if flash.error {
             bar.patch(theme.style(Role::Danger))
                 .bg(bar.bg.unwrap_or_default())

@@ -311,7 +311,7 @@ mod tests {
         assert_eq!(complete("ticket n", &themes), ["ticket new"]);
         assert_eq!(
             complete("c", &themes),
-            ["customers ", "calendar ", "conflicts "]
+            ["customers ", "calendar ", "callbacks ", "conflicts "]
         );
         assert_eq!(complete("cust", &themes), ["customers "]);
         assert_eq!(

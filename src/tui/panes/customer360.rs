@@ -154,7 +154,14 @@ impl Customer360 {
             return;
         }
         self.customer = found;
-        self.codes = flows::wrap_up_codes(ctx);
+        // Every code, retired ones too: old calls keep their labels.
+        self.codes = ctx
+            .ok(ctx
+                .source
+                .records(Entity::WrapUpCodes, &RecordQuery::default(), 0, 200))
+            .iter()
+            .filter_map(crm_server::rules::call_outcomes::WrapUp::of)
+            .collect();
         self.custom = ctx
             .source
             .catalog()
