@@ -118,12 +118,13 @@ for i in $(seq "$writes"); do
     as_pg "$PG/pg_ctl" -D "$dir/primary" -m immediate stop >/dev/null
     echo "   primary killed at write $i; promoting the standby in 1 s" >&2
     (sleep 1; as_pg "$PG/pg_ctl" -D "$dir/standby" -w promote >/dev/null; echo "   standby promoted" >&2) &
+    promoting=$!
     killed=$SECONDS
   fi
   write "$i" >>"$dir/acknowledged"
   [ "$i" = "$kill_at" ] && echo "   write $i acknowledged $((SECONDS - killed)) s after the kill" >&2
 done
-wait
+wait "$promoting"
 
 acknowledged=$(wc -l <"$dir/acknowledged")
 present=$(as_pg "$PSQL" -h 127.0.0.1 -p "$p2" -U crm -d crm -Atc "SELECT id FROM customers WHERE NOT deleted" | sort)

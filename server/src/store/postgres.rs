@@ -391,23 +391,32 @@ pub fn describe_url(url: &str) -> String {
 
 /// `user@host:port/dbname`, for messages: a URL's password must never reach a log.
 fn describe(config: &tokio_postgres::Config) -> String {
+    // Each host with its port (one port given serves every host), as the multi-host URL is read.
+    let ports = config.get_ports();
     let host = config
         .get_hosts()
         .iter()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(name) => name.clone(),
-            #[cfg(unix)]
-            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        .enumerate()
+        .map(|(i, h)| {
+            let name = match h {
+                tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                #[cfg(unix)]
+                tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+            };
+            match ports.get(i).or(if ports.len() == 1 {
+                ports.first()
+            } else {
+                None
+            }) {
+                Some(p) => format!("{name}:{p}"),
+                None => name,
+            }
         })
         .collect::<Vec<_>>()
         .join(",");
-    let port = config
-        .get_ports()
-        .first()
-        .map_or(String::new(), |p| format!(":{p}"));
     let user = config.get_user().map_or(String::new(), |u| format!("{u}@"));
     let db = config.get_dbname().unwrap_or_default();
-    format!("postgres://{user}{host}{port}/{db}")
+    format!("postgres://{user}{host}/{db}")
 }
 
 /// Waits on this thread for a future whose work is done elsewhere (a query answered by its
@@ -696,6 +705,16 @@ mod tests {
         );
         assert_eq!(unique_key(Some("users"), Some("users_pkey")), "users.id");
         assert_eq!(unique_key(Some("t"), Some("other")), "t.other");
+    }
+
+    #[test]
+    fn every_host_of_a_multi_host_address_is_described_with_its_port() {
+        assert_eq!(
+            describe_url(
+                "postgres://crm:secret@db1:5432,db2:5433/crm?target_session_attrs=read-write"
+            ),
+            "postgres://crm@db1:5432,db2:5433/crm"
+        );
     }
 
     #[test]
