@@ -156,6 +156,8 @@ fn the_sales_screen_has_sections_and_filters_each() {
         shown.contains("To approve"),
         "a manager's has the inbox: {shown}"
     );
+    // Quotes, then orders, then contracts.
+    press(&mut app, "l");
     press(&mut app, "l");
     let shown = screen(&app);
     assert!(shown.contains("[Contracts"), "{shown}");

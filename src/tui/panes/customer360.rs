@@ -76,7 +76,7 @@ pub struct Customer360 {
     /// The customers' custom fields as the source's catalog had them at the last load.
     pub custom: Vec<crm_server::catalog::CustomField>,
     pub section: Section,
-    pub cursor: [usize; 7],
+    pub cursor: [usize; SECTIONS.len()],
     /// The incoming call that opened it.
     pub pop: Option<Pop>,
     /// The contact whose phone rang, once found.
@@ -124,7 +124,7 @@ impl Customer360 {
             stages: Vec::new(),
             custom: Vec::new(),
             section: Section::Timeline,
-            cursor: [0; 7],
+            cursor: [0; SECTIONS.len()],
             pop: None,
             matched: None,
             gone: false,

@@ -230,6 +230,7 @@ impl Screen for RemindersView {
             .map(|a| Item::Overdue(a.clone(), name(a)))
             .chain(r.quiet.iter().cloned().map(Item::Quiet))
             .chain(r.birthdays.iter().cloned().map(Item::Birthday))
+            .chain(r.renewals.iter().map(|c| Item::Renewal(c.clone(), name(c))))
             .chain(r.unpaid.iter().map(|i| Item::Unpaid(i.clone(), name(i))))
             .chain(
                 r.low_stock
