@@ -12,6 +12,7 @@ mod competitors;
 mod customers;
 mod feed;
 mod products;
+pub mod query;
 mod quotes;
 mod sales;
 mod tickets;
