@@ -98,3 +98,88 @@ fn the_cli_search_lists_what_the_screen_lists() {
     // No search: the list by name, in pinyin order, as the screen shows it.
     assert_eq!(cli_ids(home.path(), &["--limit", "200"]), screen("", 200));
 }
+
+fn cli_names(home: &std::path::Path, args: &[&str]) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(["customers", "list", "--format", "json", "--sort", "name"])
+        .args(args)
+        .env("CRM_CONFIG_DIR", home.join("config"))
+        .env("CRM_DATA_DIR", home.join("data"))
+        .env_remove("CRM_PROFILE")
+        .env_remove("CRM_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run crm");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<Value> = serde_json::from_slice(&out.stdout).expect("a JSON list");
+    listed
+        .iter()
+        .map(|r| r["name"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn where_takes_the_query_language() {
+    let home = tempfile::tempdir().unwrap();
+    let _fx = replica_in(&home.path().join("data"));
+    let names = |q: &str| cli_names(home.path(), &["--where", q]);
+    // Owner by username or by name; lists, negation, tags, Chinese values.
+    assert_eq!(
+        names("owner:li level:A"),
+        ["阿里巴巴网络技术有限公司", "华为技术有限公司"]
+    );
+    assert_eq!(names("owner:李娜 level:A"), names("owner:li level:A"));
+    assert_eq!(
+        names("region:北京,上海 -level:D"),
+        [
+            "北京字节跳动科技有限公司",
+            "上海浦东发展银行",
+            "小米科技有限责任公司"
+        ]
+    );
+    assert_eq!(
+        names("tag:vip -owner:wang"),
+        ["阿里巴巴网络技术有限公司", "华为技术有限公司"]
+    );
+    assert_eq!(
+        names("lifecycle:lost,dormant"),
+        ["Globex Corporation", "Umbrella Pharma"]
+    );
+    // Words still search, with the conditions.
+    assert_eq!(
+        names("科技 level:B"),
+        ["北京字节跳动科技有限公司", "小米科技有限责任公司"]
+    );
+    // The flag filters and --where agree.
+    assert_eq!(cli_names(home.path(), &["--level", "C"]), names("level:C"));
+}
+
+#[test]
+fn a_bad_where_points_at_the_wrong_word() {
+    let home = tempfile::tempdir().unwrap();
+    let _fx = replica_in(&home.path().join("data"));
+    let out = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(["customers", "list", "--where", "region:华东 levl:A"])
+        .env("CRM_CONFIG_DIR", home.path().join("config"))
+        .env("CRM_DATA_DIR", home.path().join("data"))
+        .env_remove("CRM_PROFILE")
+        .env_remove("CRM_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run crm");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown field \"levl\" of customers at 11: did you mean level?"),
+        "{err}"
+    );
+    // The caret sits under the word, 华东 being two columns a character.
+    assert!(
+        err.contains(&format!("\n  region:华东 levl:A\n  {}^", " ".repeat(12))),
+        "{err}"
+    );
+}

@@ -52,6 +52,45 @@ fn key_help(entity: Entity) -> &'static str {
     }
 }
 
+/// `--where QUERY`: the query language, as the screens' `/` and the API's `?q=` read it.
+fn where_arg(entity: Entity) -> Arg {
+    let example = match entity {
+        Entity::Customers => {
+            "level:A region:华东 owner:li updated<30d -lifecycle:lost \"上海\" tag:vip"
+        }
+        Entity::Opportunities => "amount>100000 stage:proposal,negotiation owner:me",
+        Entity::Tickets => "status:new,open priority:high,urgent created<7d",
+        _ => "field:value field>value -field:value words",
+    };
+    Arg::new("where")
+        .long("where")
+        .short('w')
+        .value_name("QUERY")
+        .help(format!(
+            "a query: field:value (a,b for any), > >= < <= on numbers, amounts and dates (2026-12-01, or ages 30d 12h), -term to leave out, words to search; e.g. '{example}'"
+        ))
+}
+
+/// The query of `--where` laid on `query`; a query it cannot read is a usage error pointing
+/// at the wrong word.
+pub(crate) fn add_where(
+    replica: &Replica,
+    entity: Entity,
+    text: &str,
+    query: &mut LocalQuery,
+) -> Result<(), CliError> {
+    match replica.resolve_query(entity, text, chrono::Utc::now())? {
+        Ok(resolved) => {
+            query.add_query(resolved);
+            Ok(())
+        }
+        Err(e) => Err(CliError::Usage(format!(
+            "--where: {e}\n  {text}\n  {}",
+            crate::text::caret(text, e.at)
+        ))),
+    }
+}
+
 pub fn command(entity: Entity) -> Command {
     let key = || Arg::new("key").required(true).help(key_help(entity));
     let mut add = Command::new("add")
@@ -84,6 +123,7 @@ pub fn command(entity: Entity) -> Command {
                             "text to find"
                         }),
                 )
+                .arg(where_arg(entity))
                 .args(fields::filter_args(entity))
                 .arg(
                     Arg::new("sort")
@@ -417,6 +457,9 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                     })?;
                     query.filters.push((field.name.to_string(), value));
                 }
+            }
+            if let Some(text) = m.get_one::<String>("where") {
+                add_where(&replica, entity, text, &mut query)?;
             }
             if let Some(sort) = m.get_one::<String>("sort") {
                 query.descending = sort.starts_with('-');

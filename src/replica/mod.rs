@@ -13,6 +13,7 @@ mod apply;
 mod clock;
 mod error;
 mod journal;
+mod language;
 mod local_writes;
 mod merge;
 mod outbox;

@@ -23,6 +23,8 @@ pub struct LocalQuery {
     pub filters: Vec<(String, Value)>,
     /// Text to find (customers: as `search_customers`; others: in their name-like fields).
     pub search: Option<String>,
+    /// Conditions of a query in the query language (`add_query`).
+    pub conditions: Vec<crm_server::query::Condition>,
     /// A sortable field, `created_at` or `updated_at`; the entity's default order when None.
     pub sort: Option<String>,
     pub descending: bool,
@@ -43,6 +45,7 @@ impl LocalQuery {
     pub fn ranked(&self) -> bool {
         self.search.as_deref().is_some_and(|s| !s.trim().is_empty())
             && self.filters.is_empty()
+            && self.conditions.is_empty()
             && self.sort.is_none()
     }
 }
@@ -257,6 +260,7 @@ impl Replica {
             };
             sql.push_str(&format!(" AND c.{name} = ?{}{collate}", args.len()));
         }
+        sql.push_str(&super::language::render(entity, &q.conditions, args));
         if let Some(text) = q.search.as_deref().filter(|t| !t.trim().is_empty()) {
             let indexed = !self.bulk_loading()?;
             search_clause(entity, text, indexed, sql, args);

@@ -50,6 +50,16 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// Matches no record (a query that does not read lists nothing rather than everything).
+    pub fn nothing() -> Condition {
+        Condition {
+            column: "id".into(),
+            kind: Kind::Text(0),
+            test: Test::AnyOf(Vec::new()),
+            negated: false,
+        }
+    }
+
     pub fn search(text: impl Into<String>, negated: bool) -> Condition {
         Condition {
             column: String::new(),

@@ -152,6 +152,8 @@ pub struct RecordList {
     pub query: RecordQuery,
     pub list: ListView,
     names: HashMap<String, String>,
+    /// Why the filter does not read as a query, shown on the filter line.
+    pub problem: Option<crm_server::query::QueryError>,
 }
 
 fn list_height(area: Rect) -> usize {
@@ -180,6 +182,7 @@ impl RecordList {
             query: RecordQuery::default(),
             list: ListView::default(),
             names: HashMap::new(),
+            problem: None,
         }
     }
 
@@ -265,14 +268,25 @@ impl RecordList {
                 );
             }
         }
-        draw::put_right(
-            buf,
-            area.x,
-            area.y,
-            area.width.saturating_sub(1),
-            &position,
-            theme.style(Role::Muted),
-        );
+        match &self.problem {
+            // The query's error in place of the position: what is wrong and where.
+            Some(e) => draw::put_right(
+                buf,
+                area.x,
+                area.y,
+                area.width.saturating_sub(1),
+                &format!("⚠ {e}"),
+                theme.style(Role::Danger),
+            ),
+            None => draw::put_right(
+                buf,
+                area.x,
+                area.y,
+                area.width.saturating_sub(1),
+                &position,
+                theme.style(Role::Muted),
+            ),
+        }
         let cols = columns(self.entity);
         let fixed: Vec<u16> = cols
             .iter()
@@ -352,6 +366,7 @@ impl Screen for RecordList {
                 return name_refs(&self.list.rows, &cols, &mut self.names, ctx);
             }
             Listed::Filter(search) => {
+                self.problem = ctx.source.query_problem(self.entity, &search);
                 self.query.search = search;
                 return self.requery(ctx);
             }
@@ -371,6 +386,15 @@ impl Screen for RecordList {
             }
             Action::Back => ctx.back(),
             Action::Search => self.list.start_filter(&self.query.search),
+            Action::FilterBy(q) => {
+                self.list.filter = None;
+                self.problem = ctx.source.query_problem(self.entity, &q);
+                if let Some(e) = &self.problem {
+                    ctx.error(e.to_string());
+                }
+                self.query.search = q;
+                self.requery(ctx);
+            }
             Action::New => {
                 let form = ctx.form(
                     &format!("New {}", self.entity.noun()),
