@@ -66,6 +66,7 @@ fn where_arg(entity: Entity) -> Arg {
         .long("where")
         .short('w')
         .value_name("QUERY")
+        .allow_hyphen_values(true)
         .help(format!(
             "a query: field:value (a,b for any), > >= < <= on numbers, amounts and dates (2026-12-01, or ages 30d 12h), -term to leave out, words to search; e.g. '{example}'"
         ))
@@ -187,6 +188,7 @@ pub fn export_command() -> Command {
                 .value_parser(clap::builder::EnumValueParser::<Format>::new())
                 .default_value("csv"),
         )
+        .arg(where_arg(Entity::Customers))
 }
 
 /// Names ↔ ids through the replica: usernames, customer codes, stage and team names, numbers.
@@ -590,40 +592,35 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
     let replica = ctx.open_replica()?;
     let names = Names(&replica);
     let zone = ctx.zone()?;
-    // Page through the replica so memory stays flat however many records there are.
-    const PAGE: usize = 5000;
-    let mut offset = 0;
+    let mut query = LocalQuery::default();
+    if let Some(text) = matches.get_one::<String>("where") {
+        add_where(&replica, entity, text, &mut query)?;
+    }
+    // One statement read as it goes (`Replica::each_chunk`): one pass, memory flat however
+    // many records there are.
+    const CHUNK: usize = 1000;
     let mut first = true;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     use std::io::Write;
     let io = |e: std::io::Error| CliError::Other(format!("cannot write: {e}"));
     if format == Format::Json {
         out.write_all(b"[").map_err(io)?;
     }
-    loop {
-        let query = LocalQuery {
-            limit: PAGE,
-            offset,
-            sort: Some("created_at".into()),
-            ..LocalQuery::default()
-        };
-        let page = replica.list(entity, &query)?;
+    let columns = all_columns(entity);
+    replica.each_chunk(entity, &query, CHUNK, |page| -> Result<(), CliError> {
         match format {
             Format::Json => {
-                for r in &page {
+                for r in page {
                     let sep = if first { "\n" } else { ",\n" };
                     first = false;
                     let text = output::json(&Value::Object(full(r)), false)
                         .map_err(|e| CliError::Other(e.to_string()))?;
-                    out.write_all(format!("{sep}{text}").as_bytes())
-                        .map_err(io)?;
+                    out.write_all(sep.as_bytes()).map_err(io)?;
+                    out.write_all(text.as_bytes()).map_err(io)?;
                 }
             }
             Format::Csv => {
-                let text = output::csv(
-                    &all_columns(entity),
-                    &page.iter().map(full).collect::<Vec<_>>(),
-                );
+                let text = output::csv(&columns, &page.iter().map(full).collect::<Vec<_>>());
                 let text = if first {
                     text.as_str()
                 } else {
@@ -633,18 +630,16 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
                 out.write_all(text.as_bytes()).map_err(io)?;
             }
             Format::Table => {
-                let (headers, rows) = display_rows(&names, entity, &page, zone);
+                let (headers, rows) = display_rows(&names, entity, page, zone);
                 out.write_all(output::table(&headers, &rows, 32).as_bytes())
                     .map_err(io)?;
             }
         }
-        if page.len() < PAGE {
-            break;
-        }
-        offset += PAGE;
-    }
+        Ok(())
+    })?;
     if format == Format::Json {
         out.write_all(b"\n]\n").map_err(io)?;
     }
+    out.flush().map_err(io)?;
     Ok(())
 }
