@@ -105,3 +105,23 @@ mod tests {
         assert_eq!(width(&fit("华为技术有限公司", 7)), 7);
     }
 }
+
+/// A caret under the character at `at` (1-based) of `line`, by display width: under a query
+/// whose word at `at` is wrong.
+pub fn caret(line: &str, at: usize) -> String {
+    let before: String = line.chars().take(at.saturating_sub(1)).collect();
+    format!("{}^", " ".repeat(width(&before)))
+}
+
+#[cfg(test)]
+mod caret_tests {
+    #[test]
+    fn caret_counts_display_columns() {
+        assert_eq!(super::caret("level:A", 1), "^");
+        // 华东 is four columns wide.
+        assert_eq!(
+            super::caret("region:华东 levl:A", 11),
+            format!("{}^", " ".repeat(12))
+        );
+    }
+}

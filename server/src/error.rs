@@ -15,6 +15,9 @@ pub enum ApiError {
     Malformed(String),
     #[error("{0}")]
     BadRequest(String),
+    /// A `?q=` the query language cannot read: 400 with the position of the wrong word.
+    #[error("{0}")]
+    Query(crate::query::QueryError),
     #[error("sign in first: the token is missing, expired or revoked")]
     Unauthorized,
     #[error("wrong username or password")]
@@ -55,7 +58,9 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Malformed(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Malformed(_) | ApiError::BadRequest(_) | ApiError::Query(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Unauthorized | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -76,6 +81,7 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) => "malformed",
             ApiError::BadRequest(_) => "bad_request",
+            ApiError::Query(_) => "bad_query",
             ApiError::Unauthorized => "unauthorized",
             ApiError::BadCredentials => "bad_credentials",
             ApiError::Forbidden { .. } => "forbidden",
@@ -128,6 +134,7 @@ impl ApiError {
                 ..
             } => error["existing"] = existing.clone(),
             ApiError::Stale { current } => error["current"] = Value::Object(current.clone()),
+            ApiError::Query(q) => error["position"] = json!(q.at),
             _ => {}
         }
         json!({ "error": error })

@@ -10,6 +10,7 @@ pub mod dedupe;
 pub mod error;
 pub mod log;
 pub mod pinyin;
+pub mod query;
 pub mod rules;
 pub mod schema;
 pub mod seed;

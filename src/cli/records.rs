@@ -88,6 +88,46 @@ fn key_help(entity: Entity) -> &'static str {
     }
 }
 
+/// `--where QUERY`: the query language, as the screens' `/` and the API's `?q=` read it.
+fn where_arg(entity: Entity) -> Arg {
+    let example = match entity {
+        Entity::Customers => {
+            "level:A region:华东 owner:li updated<30d -lifecycle:lost \"上海\" tag:vip"
+        }
+        Entity::Opportunities => "amount>100000 stage:proposal,negotiation owner:me",
+        Entity::Tickets => "status:new,open priority:high,urgent created<7d",
+        _ => "field:value field>value -field:value words",
+    };
+    Arg::new("where")
+        .long("where")
+        .short('w')
+        .value_name("QUERY")
+        .allow_hyphen_values(true)
+        .help(format!(
+            "a query: field:value (a,b for any), > >= < <= on numbers, amounts and dates (2026-12-01, or ages 30d 12h), -term to leave out, words to search; e.g. '{example}'"
+        ))
+}
+
+/// The query of `--where` laid on `query`; a query it cannot read is a usage error pointing
+/// at the wrong word.
+pub(crate) fn add_where(
+    replica: &Replica,
+    entity: Entity,
+    text: &str,
+    query: &mut LocalQuery,
+) -> Result<(), CliError> {
+    match replica.resolve_query(entity, text, chrono::Utc::now())? {
+        Ok(resolved) => {
+            query.add_query(resolved);
+            Ok(())
+        }
+        Err(e) => Err(CliError::Usage(format!(
+            "--where: {e}\n  {text}\n  {}",
+            crate::text::caret(text, e.at)
+        ))),
+    }
+}
+
 pub fn command(entity: Entity) -> Command {
     let key = || Arg::new("key").required(true).help(key_help(entity));
     let mut add = Command::new("add")
@@ -137,6 +177,7 @@ pub fn command(entity: Entity) -> Command {
                             "text to find"
                         }),
                 )
+                .arg(where_arg(entity))
                 .args(fields::filter_args(entity))
                 .arg(
                     Arg::new("sort")
@@ -226,6 +267,7 @@ pub fn export_command() -> Command {
                 .value_parser(clap::builder::EnumValueParser::<Format>::new())
                 .default_value("csv"),
         )
+        .arg(where_arg(Entity::Customers))
 }
 
 /// Names ↔ ids through the replica: usernames, customer codes, stage and team names, numbers.
@@ -601,6 +643,9 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                     .filters
                     .push(("status".into(), Value::String("pending".into())));
             }
+            if let Some(text) = m.get_one::<String>("where") {
+                add_where(&replica, entity, text, &mut query)?;
+            }
             if let Some(sort) = m.get_one::<String>("sort") {
                 query.descending = sort.starts_with('-');
                 query.sort = Some(sort.trim_start_matches('-').to_string());
@@ -822,39 +867,36 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
     let names = Names(&replica);
     let catalog = replica.catalog()?;
     let zone = ctx.zone()?;
-    // Page through the replica so memory stays flat however many records there are.
-    const PAGE: usize = 5000;
-    let mut offset = 0;
+    let mut query = LocalQuery::default();
+    if let Some(text) = matches.get_one::<String>("where") {
+        add_where(&replica, entity, text, &mut query)?;
+    }
+    // One statement read as it goes (`Replica::each_chunk`): one pass, memory flat however
+    // many records there are.
+    const CHUNK: usize = 1000;
     let mut first = true;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     use std::io::Write;
     let io = |e: std::io::Error| CliError::Other(format!("cannot write: {e}"));
     if format == Format::Json {
         out.write_all(b"[").map_err(io)?;
     }
-    loop {
-        let query = LocalQuery {
-            limit: PAGE,
-            offset,
-            sort: Some("created_at".into()),
-            ..LocalQuery::default()
-        };
-        let page = replica.list(entity, &query)?;
+    let columns = export_columns(entity, &catalog);
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    replica.each_chunk(entity, &query, CHUNK, |page| -> Result<(), CliError> {
         match format {
             Format::Json => {
-                for r in &page {
+                for r in page {
                     let sep = if first { "\n" } else { ",\n" };
                     first = false;
                     let text = output::json(&Value::Object(full(r)), false)
                         .map_err(|e| CliError::Other(e.to_string()))?;
-                    out.write_all(format!("{sep}{text}").as_bytes())
-                        .map_err(io)?;
+                    out.write_all(sep.as_bytes()).map_err(io)?;
+                    out.write_all(text.as_bytes()).map_err(io)?;
                 }
             }
             Format::Csv => {
-                let cols = export_columns(entity, &catalog);
-                let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
-                let text = output::csv(&cols, &page.iter().map(flat).collect::<Vec<_>>());
+                let text = output::csv(&columns, &page.iter().map(flat).collect::<Vec<_>>());
                 let text = if first {
                     text.as_str()
                 } else {
@@ -864,19 +906,17 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
                 out.write_all(text.as_bytes()).map_err(io)?;
             }
             Format::Table => {
-                let (headers, rows) = display_rows(&names, entity, &page, zone);
+                let (headers, rows) = display_rows(&names, entity, page, zone);
                 let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
                 out.write_all(output::table(&headers, &rows, 32).as_bytes())
                     .map_err(io)?;
             }
         }
-        if page.len() < PAGE {
-            break;
-        }
-        offset += PAGE;
-    }
+        Ok(())
+    })?;
     if format == Format::Json {
         out.write_all(b"\n]\n").map_err(io)?;
     }
+    out.flush().map_err(io)?;
     Ok(())
 }

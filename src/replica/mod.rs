@@ -14,6 +14,7 @@ mod catalog;
 mod clock;
 mod error;
 mod journal;
+mod language;
 mod local_writes;
 mod merge;
 mod outbox;

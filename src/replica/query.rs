@@ -23,6 +23,8 @@ pub struct LocalQuery {
     pub filters: Vec<(String, Value)>,
     /// Text to find (customers: as `search_customers`; others: in their name-like fields).
     pub search: Option<String>,
+    /// Conditions of a query in the query language (`add_query`).
+    pub conditions: Vec<crm_server::query::Condition>,
     /// A sortable field, `created_at` or `updated_at`; the entity's default order when None.
     pub sort: Option<String>,
     pub descending: bool,
@@ -43,6 +45,7 @@ impl LocalQuery {
     pub fn ranked(&self) -> bool {
         self.search.as_deref().is_some_and(|s| !s.trim().is_empty())
             && self.filters.is_empty()
+            && self.conditions.is_empty()
             && self.sort.is_none()
     }
 }
@@ -194,6 +197,41 @@ impl Replica {
         self.query(entity, &sql, args)
     }
 
+    /// Every record `q` matches (its filters, conditions and search; no sort, no limit), in
+    /// storage order, handed to `f` `chunk` at a time: ONE statement read as it goes, so an
+    /// export of a million rows costs one pass and a chunk of memory, never a page per OFFSET
+    /// (each of which re-reads every row before it).
+    pub fn each_chunk<E: From<ReplicaError>>(
+        &self,
+        entity: Entity,
+        q: &LocalQuery,
+        chunk: usize,
+        mut f: impl FnMut(&[Record]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let table = schema::table(entity);
+        let mut sql = format!("{} WHERE 1", table.select);
+        let mut args: Vec<SqlValue> = Vec::new();
+        self.conditions(entity, q, &mut sql, &mut args)?;
+        sql.push_str(" ORDER BY c.rowid");
+        let mut stmt = self.db.prepare(&sql).map_err(ReplicaError::from)?;
+        let mut rows = stmt
+            .query(params_from_iter(args))
+            .map_err(ReplicaError::from)?;
+        let chunk = chunk.max(1);
+        let mut buf = Vec::with_capacity(chunk);
+        while let Some(row) = rows.next().map_err(ReplicaError::from)? {
+            buf.push(read_record(entity, row).map_err(ReplicaError::from)?);
+            if buf.len() == chunk {
+                f(&buf)?;
+                buf.clear();
+            }
+        }
+        if !buf.is_empty() {
+            f(&buf)?;
+        }
+        Ok(())
+    }
+
     /// How many records `list` would list with no limit (its filters and search, no sort): the
     /// exact count a list's header shows. It reads the whole match, so it runs off the
     /// keystroke path (the TUI asks for it on a worker thread).
@@ -257,6 +295,7 @@ impl Replica {
             };
             sql.push_str(&format!(" AND c.{name} = ?{}{collate}", args.len()));
         }
+        sql.push_str(&super::language::render(entity, &q.conditions, args));
         if let Some(text) = q.search.as_deref().filter(|t| !t.trim().is_empty()) {
             let indexed = self.search_ready()?;
             search_clause(entity, text, indexed, sql, args);

@@ -213,6 +213,8 @@ pub enum Action {
     SyncStatus(SyncStatus),
     /// A command line, as typed after `:`.
     Run(String),
+    /// `:filter QUERY`: the list in view filtered by a query (as typed after `/`).
+    FilterBy(String),
     Noop,
 }
 

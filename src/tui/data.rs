@@ -387,6 +387,12 @@ pub trait DataSource {
     /// How many rows a list has: a COUNT over the list's query, which reads every match, so
     /// the TUI asks it on a reader of its own ([`DataSource::reader`]), never in a frame.
     fn count(&self, query: &CountQuery) -> Result<usize, DataError>;
+    /// Why `text`, typed after `/` on a list of `entity`, does not read as a query
+    /// (`unknown field "levl" at 1: did you mean level?`); None when it does or is plain words.
+    fn query_problem(&self, entity: Entity, text: &str) -> Option<crm_server::query::QueryError> {
+        let _ = (entity, text);
+        None
+    }
     /// How to open a reader for counts on another thread; None when there is no such thing.
     fn reader(&self) -> Option<OpenReader>;
     /// How to open a second source for writes on another thread (the TUI's writer, so no

@@ -85,6 +85,7 @@ fn query(
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
         search: None,
+        conditions: Vec::new(),
         sort: Some(sort.to_string()),
         descending,
         limit: limit.max(1),
@@ -148,7 +149,7 @@ impl ReplicaSource {
         }
     }
 
-    fn customer_query(q: &CustomerQuery, offset: usize, limit: usize) -> LocalQuery {
+    fn customer_query(&self, q: &CustomerQuery, offset: usize, limit: usize) -> LocalQuery {
         let mut filters: Vec<(&str, Value)> = Vec::new();
         if let Some(l) = &q.level {
             filters.push(("level", json!(l)));
@@ -169,13 +170,35 @@ impl ReplicaSource {
             CustomerSort::Name | CustomerSort::Level => "name",
         };
         let mut lq = query(filters, sort, q.descending, offset, limit);
-        lq.search = Some(q.search.trim().to_string()).filter(|s| !s.is_empty());
+        self.search_or_query(Entity::Customers, &q.search, &mut lq);
         // Typing in the search without filters lists the best matches first, whatever the
         // list was sorted by (`Replica::find_customers`).
-        if lq.search.is_some() && lq.filters.is_empty() {
+        if lq.search.is_some() && lq.filters.is_empty() && lq.conditions.is_empty() {
             lq.sort = None;
         }
         lq
+    }
+
+    /// What was typed after `/`: plain words are the list's search; text in the query language
+    /// (`level:A -lifecycle:lost 深圳`, `crm_server::query::looks_like_query`) is resolved here
+    /// into conditions and words. A query that does not read matches nothing (the screen shows
+    /// why, `DataSource::query_problem`).
+    fn search_or_query(&self, entity: Entity, text: &str, lq: &mut LocalQuery) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        if !crm_server::query::looks_like_query(text) {
+            lq.search = Some(text.to_string());
+            return;
+        }
+        match self
+            .replica
+            .resolve_query(entity, text, self.replica.clock().now())
+        {
+            Ok(Ok(resolved)) => lq.add_query(resolved),
+            _ => lq.conditions.push(crm_server::query::Condition::nothing()),
+        }
     }
 
     fn sorted_queue(&self, q: &TicketQuery) -> Result<Vec<Record>, DataError> {
@@ -299,7 +322,7 @@ impl DataSource for ReplicaSource {
         }
         Ok(self
             .replica
-            .find_customers(&Self::customer_query(q, offset, limit))
+            .find_customers(&self.customer_query(q, offset, limit))
             .map_err(storage)?
             .into_iter()
             .map(fields)
@@ -320,14 +343,16 @@ impl DataSource for ReplicaSource {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let q = LocalQuery {
+        let mut q = LocalQuery {
             filters: query.filters.clone(),
-            search: Some(query.search.clone()).filter(|s| !s.trim().is_empty()),
+            search: None,
+            conditions: Vec::new(),
             sort: query.sort.clone(),
             descending: query.descending,
             limit,
             offset,
         };
+        self.search_or_query(entity, &query.search, &mut q);
         Ok(self
             .replica
             .list(entity, &q)
@@ -365,17 +390,30 @@ impl DataSource for ReplicaSource {
             // stops there too, so a keystroke never counts a million matches.
             CountQuery::Customers(q) => self
                 .replica
-                .count_customers(&Self::customer_query(q, 0, 0))
+                .count_customers(&self.customer_query(q, 0, 0))
                 .map_err(storage),
             CountQuery::Tickets(q) => Ok(self.tickets(q, 0, usize::MAX)?.len()),
             CountQuery::Records(entity, q) => {
-                let lq = LocalQuery {
+                let mut lq = LocalQuery {
                     filters: q.filters.clone(),
-                    search: Some(q.search.clone()).filter(|s| !s.trim().is_empty()),
                     ..LocalQuery::default()
                 };
+                self.search_or_query(*entity, &q.search, &mut lq);
                 self.replica.count(*entity, &lq, None).map_err(storage)
             }
+        }
+    }
+
+    fn query_problem(&self, entity: Entity, text: &str) -> Option<crm_server::query::QueryError> {
+        if !crm_server::query::looks_like_query(text) {
+            return None;
+        }
+        match self
+            .replica
+            .resolve_query(entity, text, self.replica.clock().now())
+        {
+            Ok(Err(e)) => Some(e),
+            _ => None,
         }
     }
 

@@ -474,6 +474,9 @@ impl DataSource for TestSource {
     fn count(&self, query: &CountQuery) -> Result<usize, DataError> {
         self.inner.count(query)
     }
+    fn query_problem(&self, entity: Entity, text: &str) -> Option<crm_server::query::QueryError> {
+        self.inner.query_problem(entity, text)
+    }
     fn reader(&self) -> Option<OpenReader> {
         self.inner.reader()
     }

@@ -56,11 +56,20 @@ fn check_id(entity: Entity, id: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::NotFound(entity.noun()))
 }
 
+#[derive(Debug)]
+/// A list request: the query and the terms of its `?q=`, resolved in the read transaction
+/// (links are looked up as the asking user).
+pub struct ListRequest {
+    pub query: ListQuery,
+    pub terms: Vec<crate::query::Term>,
+}
+
 /// Parses `?limit=&cursor=&sort=&q=&<field>=` against the entity's descriptor.
 pub fn parse_list_query(
     entity: Entity,
     params: &HashMap<String, String>,
-) -> Result<ListQuery, ApiError> {
+) -> Result<ListRequest, ApiError> {
+    let mut terms = Vec::new();
     let mut query = ListQuery {
         sort: entity.default_sort(),
         limit: DEFAULT_PAGE,
@@ -77,12 +86,8 @@ pub fn parse_list_query(
                 }
             },
             "cursor" => cursor = Some(raw.clone()),
-            "q" => {
-                let q = raw.trim();
-                if !q.is_empty() {
-                    query.search = Some(q.to_string());
-                }
-            }
+            // The query language; plain words are the search they always were.
+            "q" => terms = crate::query::parse(raw).map_err(ApiError::Query)?,
             "sort" => {
                 let (name, descending) = match raw.strip_prefix('-') {
                     Some(rest) => (rest, true),
@@ -127,7 +132,7 @@ pub fn parse_list_query(
         );
     }
     if problems.is_empty() {
-        Ok(query)
+        Ok(ListRequest { query, terms })
     } else {
         Err(ApiError::Invalid(problems))
     }
@@ -189,12 +194,13 @@ async fn list_entity(
     state: AppState,
     bearer: Bearer,
     entity: Entity,
-    query: Result<ListQuery, ApiError>,
+    request: Result<ListRequest, ApiError>,
 ) -> Result<Response, ApiError> {
     // A bad query is reported only to a signed-in user: the token is checked first.
     let page = state
         .read_as(&bearer, move |tx, actor| {
-            let mut query = query?;
+            let ListRequest { mut query, terms } = request?;
+            query.conditions = service::query::conditions(tx, actor, entity, &terms)?;
             let limit = query.limit;
             query.limit = limit + 1;
             let items = service::list(tx, actor, entity, &query)?;
@@ -678,7 +684,8 @@ mod tests {
             Entity::Customers,
             &params(&[("level", "a"), ("sort", "-name"), ("limit", "10")]),
         )
-        .unwrap();
+        .unwrap()
+        .query;
         // The list's spelling of the code is the service's to find (`service::list`).
         assert_eq!(q.filters, vec![("level", json!("a"))]);
         assert_eq!((q.sort, q.descending, q.limit), ("name", true, 10));

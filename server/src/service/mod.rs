@@ -17,6 +17,7 @@ mod feed;
 mod orders;
 mod payments;
 mod products;
+pub mod query;
 mod quotes;
 mod sales;
 mod stock;

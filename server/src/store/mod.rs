@@ -54,6 +54,8 @@ pub(crate) const IDEMPOTENCY_PRUNE_EVERY: u64 = 256;
 pub struct ListQuery {
     pub filters: Vec<(&'static str, Value)>,
     pub search: Option<String>,
+    /// The conditions of a query in the query language (`?q=`, `crate::query`).
+    pub conditions: Vec<crate::query::Condition>,
     pub sort: &'static str,
     pub descending: bool,
     /// Continue after this (sort value, id).

@@ -72,6 +72,7 @@ impl App {
             Command::Callbacks => self.open_callbacks(),
             Command::Undo => self.global_or_screen(Action::Undo),
             Command::Help => self.global_or_screen(Action::Help),
+            Command::Filter(q) => self.global_or_screen(Action::FilterBy(q)),
             Command::Sort(s) => {
                 self.show_root(Pane::Customers);
                 self.customers.set_sort(s, &mut ctx!(self, out));

@@ -29,6 +29,8 @@ pub enum Command {
     View(CalView),
     /// A record by its human number or code: C000123, T-001001.
     Open(String),
+    /// `:filter QUERY`: the list in view filtered (empty: the filter cleared).
+    Filter(String),
     /// The generic list of an entity.
     List(Entity),
     Reminders,
@@ -57,6 +59,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("outbox", &["unsent", "refused"]),
     ("undo", &[]),
     ("sort", &[]),
+    ("filter", &["where"]),
     ("view", &[]),
     ("help", &["keys", "h"]),
     ("quit", &["q", "exit", "q!"]),
@@ -135,6 +138,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "callbacks" => Command::Callbacks,
         "undo" => Command::Undo,
         "help" => Command::Help,
+        "filter" => Command::Filter(rest.to_string()),
         "sort" => {
             let s = need("a field: name, code, level or updated")?;
             Command::Sort(

@@ -30,6 +30,8 @@ pub struct CustomersPane {
     pub list: ListView,
     /// Opened for an incoming call: calls are logged as inbound.
     pub inbound: bool,
+    /// Why the search does not read as a query (`level:A levl:B`), shown on its line.
+    pub problem: Option<crm_server::query::QueryError>,
 }
 
 /// A page of customers; from the end, the same query in the opposite order (the data source's
@@ -241,6 +243,7 @@ impl CustomersPane {
         let action = match self.list.handle(action, h, &mut fetch) {
             Listed::Done(r) => return ctx.ok(r),
             Listed::Filter(search) => {
+                self.problem = ctx.source.query_problem(Entity::Customers, &search);
                 self.query.search = search;
                 return self.requery(ctx);
             }
@@ -253,6 +256,13 @@ impl CustomersPane {
                 self.requery(ctx);
             }
             Action::Search => self.list.start_filter(&self.query.search),
+            Action::FilterBy(q) => {
+                self.problem = ctx.source.query_problem(Entity::Customers, &q);
+                if let Some(e) = &self.problem {
+                    ctx.error(e.to_string());
+                }
+                self.set_search(&q, ctx);
+            }
             Action::New => {
                 let form = ctx.form(
                     "New customer",
@@ -576,14 +586,25 @@ impl CustomersPane {
                 );
             }
         }
-        draw::put_right(
-            buf,
-            area.x,
-            area.y,
-            area.width.saturating_sub(1),
-            &position,
-            theme.style(Role::Muted),
-        );
+        match &self.problem {
+            // The query's error in place of the position: what is wrong and where.
+            Some(e) => draw::put_right(
+                buf,
+                area.x,
+                area.y,
+                area.width.saturating_sub(1),
+                &format!("⚠ {e}"),
+                theme.style(Role::Danger),
+            ),
+            None => draw::put_right(
+                buf,
+                area.x,
+                area.y,
+                area.width.saturating_sub(1),
+                &position,
+                theme.style(Role::Muted),
+            ),
+        }
 
         let cols = layout(area.width);
         let header: Vec<(u16, &str, ratatui::style::Style)> = cols

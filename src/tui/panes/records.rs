@@ -189,6 +189,8 @@ pub struct RecordList {
     /// The custom fields an admin shows as columns, from the source's catalog at the last read
     /// (so a field defined since shows after the next sync).
     pub custom: Vec<CustomField>,
+    /// Why the filter does not read as a query, shown on the filter line.
+    pub problem: Option<crm_server::query::QueryError>,
 }
 
 fn list_height(area: Rect) -> usize {
@@ -219,6 +221,7 @@ impl RecordList {
             names: HashMap::new(),
             heading: None,
             custom: Vec::new(),
+            problem: None,
         }
     }
 
@@ -314,14 +317,25 @@ impl RecordList {
                 );
             }
         }
-        draw::put_right(
-            buf,
-            area.x,
-            area.y,
-            area.width.saturating_sub(1),
-            &position,
-            theme.style(Role::Muted),
-        );
+        match &self.problem {
+            // The query's error in place of the position: what is wrong and where.
+            Some(e) => draw::put_right(
+                buf,
+                area.x,
+                area.y,
+                area.width.saturating_sub(1),
+                &format!("⚠ {e}"),
+                theme.style(Role::Danger),
+            ),
+            None => draw::put_right(
+                buf,
+                area.x,
+                area.y,
+                area.width.saturating_sub(1),
+                &position,
+                theme.style(Role::Muted),
+            ),
+        }
         let cols = columns(self.entity);
         let custom: Vec<&CustomField> = self
             .custom
@@ -413,6 +427,7 @@ impl Screen for RecordList {
                 return name_refs(&self.list.rows, &cols, &mut self.names, ctx);
             }
             Listed::Filter(search) => {
+                self.problem = ctx.source.query_problem(self.entity, &search);
                 self.query.search = search;
                 return self.requery(ctx);
             }
@@ -432,6 +447,15 @@ impl Screen for RecordList {
             }
             Action::Back => ctx.back(),
             Action::Search => self.list.start_filter(&self.query.search),
+            Action::FilterBy(q) => {
+                self.list.filter = None;
+                self.problem = ctx.source.query_problem(self.entity, &q);
+                if let Some(e) = &self.problem {
+                    ctx.error(e.to_string());
+                }
+                self.query.search = q;
+                self.requery(ctx);
+            }
             Action::New => {
                 let form = ctx.form(
                     &format!("New {}", self.entity.noun()),

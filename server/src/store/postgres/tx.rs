@@ -451,6 +451,26 @@ impl Tx for PgTx<'_> {
                 .collect();
             text.push_str(&format!(" AND ({})", ors.join(" OR ")));
         }
+        let mut bad = None;
+        text.push_str(&crate::query::sql::render(
+            &query.conditions,
+            crate::query::sql::Dialect::Postgres,
+            "",
+            crate::query::sql::search_columns(entity),
+            &mut |value, kind| {
+                match param(column_of(kind), Some(&value)) {
+                    Ok(p) => args.push(p),
+                    Err(e) => {
+                        bad = Some(e);
+                        args.push(Box::new(None::<String>));
+                    }
+                }
+                format!("${}", args.len())
+            },
+        ));
+        if let Some(e) = bad {
+            return Err(e);
+        }
         // Names in pinyin order, through the key's index, as SQLite's `sort_column` does.
         let keyed = query.sort == "name" && hidden_columns(entity).contains(&SORT_KEY);
         let sort = if keyed { SORT_KEY } else { query.sort };

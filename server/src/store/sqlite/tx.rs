@@ -434,6 +434,16 @@ impl Tx for SqliteTx<'_> {
                 .collect();
             sql_text.push_str(&format!(" AND ({})", ors.join(" OR ")));
         }
+        sql_text.push_str(&crate::query::sql::render(
+            &query.conditions,
+            crate::query::sql::Dialect::Sqlite,
+            "",
+            crate::query::sql::search_columns(entity),
+            &mut |value, _| {
+                args.push(to_sql(&value));
+                format!("?{}", args.len())
+            },
+        ));
         // Names in pinyin order, through the key's index.
         let (sort, after) = sort_column(entity, query.sort, query.after.as_ref().map(|a| &a.0));
         let (cmp, order) = if query.descending {
