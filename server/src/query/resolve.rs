@@ -328,6 +328,20 @@ fn test_of<L: Lookup>(
             }
         }
         Kind::Tags => Test::Holds(values.iter().map(|w| w.text.clone()).collect()),
+        // A code of a list the admin edits: the list is not known here, and codes are matched
+        // without case (`catalog`), so the code as typed, in upper and in lower case.
+        Kind::List(_) => {
+            let mut all: Vec<Value> = Vec::new();
+            for w in values {
+                for v in [w.text.clone(), w.text.to_uppercase(), w.text.to_lowercase()] {
+                    let v = Value::String(v);
+                    if !all.contains(&v) {
+                        all.push(v);
+                    }
+                }
+            }
+            Test::AnyOf(all)
+        }
         Kind::Ref(target) | Kind::Refs(target) => {
             let mut ids = Vec::new();
             for w in values {
