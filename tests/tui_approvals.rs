@@ -179,6 +179,7 @@ fn the_sales_screen_has_sections_and_filters_each() {
         screen(&app)
     );
     press(&mut app, "h");
+    press(&mut app, "h");
     assert!(screen(&app).contains("[Quotes"), "{}", screen(&app));
     // Round the other way: the inbox is the last section.
     press(&mut app, "h");

@@ -4,20 +4,20 @@
 
 use serde::{Deserialize, Serialize};
 
-mod approvals;
 mod admin;
+mod approvals;
 mod competition;
 mod desk;
 mod orders;
 mod sales;
 
+pub use admin::{CUSTOM_KINDS, FIELD_ROLES, LIST_NAMES, ListName};
+use admin::{FIELD_DEFINITIONS, LIST_ITEMS};
 pub use approvals::{
     APPROVAL_KINDS, APPROVAL_STATUSES, CONTRACT_FORMATS, CONTRACT_TYPES, EXPENSE_CATEGORIES,
     SUBJECT_STATUSES,
 };
 use approvals::{APPROVAL_SETTINGS, APPROVALS, CONTRACTS, EXPENSE_CLAIMS, LICENCES};
-pub use admin::{CUSTOM_KINDS, FIELD_ROLES, LIST_NAMES, ListName};
-use admin::{FIELD_DEFINITIONS, LIST_ITEMS};
 
 pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};

@@ -252,10 +252,11 @@ fn a_field_a_role_may_not_read_never_reaches_it_and_it_may_not_write_it() {
         "{snap}"
     );
     // The compact snapshot (rows of values by position) leaves it out too.
-    let (status, rows) = sales.send(sales.request(reqwest::Method::GET, "/sync/snapshot?limit=1000").header(
-        "accept",
-        crm_server::wire::SNAPSHOT_ROWS_TYPE,
-    ));
+    let (status, rows) = sales.send(
+        sales
+            .request(reqwest::Method::GET, "/sync/snapshot?limit=1000")
+            .header("accept", crm_server::wire::SNAPSHOT_ROWS_TYPE),
+    );
     assert_eq!(status, 200, "{rows}");
     let page = serde_json::from_value::<crm_server::wire::SnapshotRows>(rows)
         .expect("a compact page")

@@ -48,6 +48,14 @@ impl query::Lookup for Replica {
     fn me(&self) -> Option<String> {
         self.user_id().ok().flatten()
     }
+
+    fn list_codes(&self, list: crm_server::schema::ListName) -> Result<Vec<String>, ReplicaError> {
+        Ok(self
+            .catalog()?
+            .items(list)
+            .map(|i| i.code.clone())
+            .collect())
+    }
 }
 
 impl Replica {

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::parse::{Op, Term, TermKind, Word};
 use super::{QueryError, closest};
-use crate::schema::{Entity, Field, Kind, SYSTEM_FIELDS};
+use crate::schema::{Entity, Field, Kind, ListName, SYSTEM_FIELDS};
 use crate::validate::format_time;
 
 /// Finds the records a word names, for link fields: the server looks as the asking user, the
@@ -20,6 +20,11 @@ pub trait Lookup {
     fn ids(&self, target: Entity, text: &str) -> Result<Vec<String>, Self::Error>;
     /// The asking user's id (`owner:me`).
     fn me(&self) -> Option<String>;
+    /// The codes of a list an admin edits, retired ones too (records may hold them); empty when
+    /// not known, and then a code is compared as typed, in upper and in lower case.
+    fn list_codes(&self, _list: ListName) -> Result<Vec<String>, Self::Error> {
+        Ok(Vec::new())
+    }
 }
 
 /// What a condition asks of its column.
@@ -328,12 +333,39 @@ fn test_of<L: Lookup>(
             }
         }
         Kind::Tags => Test::Holds(values.iter().map(|w| w.text.clone()).collect()),
-        // A code of a list the admin edits: the list is not known here, and codes are matched
-        // without case (`catalog`), so the code as typed, in upper and in lower case.
-        Kind::List(_) => {
+        // A code of a list the admin edits, as the list spells it (matched without case, as
+        // the service matches a value written); unknown lists compare the code as typed.
+        Kind::List(list) => {
+            let codes = lookup.list_codes(list)?;
             let mut all: Vec<Value> = Vec::new();
             for w in values {
-                for v in [w.text.clone(), w.text.to_uppercase(), w.text.to_lowercase()] {
+                let found: Vec<String> = if codes.is_empty() {
+                    vec![w.text.clone(), w.text.to_uppercase(), w.text.to_lowercase()]
+                } else {
+                    match codes
+                        .iter()
+                        .find(|c| c.to_lowercase() == w.text.to_lowercase())
+                    {
+                        Some(c) => vec![c.clone()],
+                        None => {
+                            let e = QueryError::new(
+                                w.at,
+                                format!(
+                                    "{name} is never \"{}\" (one of {})",
+                                    w.text,
+                                    codes.join(", ")
+                                ),
+                            );
+                            return Ok(Err(
+                                match closest(&w.text, codes.iter().map(String::as_str)) {
+                                    Some(near) => e.hint(format!("did you mean {near}?")),
+                                    None => e,
+                                },
+                            ));
+                        }
+                    }
+                };
+                for v in found {
                     let v = Value::String(v);
                     if !all.contains(&v) {
                         all.push(v);
@@ -550,6 +582,14 @@ mod tests {
         }
         fn me(&self) -> Option<String> {
             Some("u-me".into())
+        }
+        fn list_codes(&self, list: ListName) -> Result<Vec<String>, Self::Error> {
+            Ok(match list {
+                ListName::Levels => vec!["A".into(), "B".into(), "C".into(), "D".into()],
+                ListName::Lifecycle => vec!["potential".into(), "trading".into(), "lost".into()],
+                ListName::Regions => vec!["华东".into(), "华南".into(), "none".into()],
+                _ => vec![],
+            })
         }
     }
 

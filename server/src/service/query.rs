@@ -93,6 +93,11 @@ impl query::Lookup for AsActor<'_> {
     fn me(&self) -> Option<String> {
         Some(self.actor.id.clone())
     }
+
+    fn list_codes(&self, list: crate::schema::ListName) -> Result<Vec<String>, ApiError> {
+        let catalog = super::catalog::load(self.tx)?;
+        Ok(catalog.items(list).map(|i| i.code.clone()).collect())
+    }
 }
 
 /// The conditions of `terms` on a list of `entity` for `actor` (search words among them).
