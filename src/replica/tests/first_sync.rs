@@ -261,9 +261,8 @@ fn a_page_of_rows_that_does_not_hold_together_is_refused_whole_with_its_reason()
         ),
         (
             "rows before fields",
-            format!(
-                r#"{{"groups":[{{"entity":"customers","rows":[],"fields":[]}}],"next":null,"head":7}}"#
-            ),
+            r#"{"groups":[{"entity":"customers","rows":[],"fields":[]}],"next":null,"head":7}"#
+                .to_string(),
             "before",
         ),
         (
