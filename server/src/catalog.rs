@@ -292,7 +292,7 @@ pub struct Catalog {
     items: Vec<ListItem>,
     fields: Vec<CustomField>,
     /// A list with no items takes any value: a client before its first sync knows none (the
-    /// server, whose lists migration 0013 fills, checks).
+    /// server, whose lists migration 12 fills, checks).
     open_when_empty: bool,
 }
 

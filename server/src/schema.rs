@@ -423,7 +423,7 @@ pub const SYSTEM_FIELDS: &[&str] = &[
 pub const SYSTEM_AUTHORS: &[&str] = &["created_by", "updated_by"];
 
 pub const ROLES: &[&str] = &["admin", "manager", "sales", "agent"];
-/// The levels migration 0013 starts the admin's `levels` list with (the demo prices by them).
+/// The levels migration 12 starts the admin's `levels` list with (the demo prices by them).
 pub const LEVELS: &[&str] = &["A", "B", "C", "D"];
 pub const CUSTOMER_KINDS: &[&str] = &["company", "person"];
 pub const CHANNELS: &[&str] = &["phone", "mobile", "email", "wechat", "visit", "sms", "web"];

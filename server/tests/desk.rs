@@ -314,7 +314,7 @@ fn outcomes_in_use_become_wrap_up_codes_on_sqlite() {
             )
             .unwrap();
         }
-        conn.execute_batch(&before_desk(MIGRATIONS, "0012_service_desk"))
+        conn.execute_batch(&before_desk(MIGRATIONS, "0011_service_desk"))
             .unwrap();
     }
     drop(crm_server::open_sqlite(&path).expect("migrate"));
@@ -346,7 +346,7 @@ fn outcomes_in_use_become_wrap_up_codes_on_postgres() {
         return;
     };
     let schema = common::Schema::create(&url);
-    schema.sql(&before_desk(MIGRATIONS, "0009_service_desk"));
+    schema.sql(&before_desk(MIGRATIONS, "0008_service_desk"));
     drop(crm_server::open_postgres(&schema.database_url()).expect("migrate"));
     let rows = schema.sql(
         "SELECT code, label_en, label_zh, digit::text, follow_up FROM wrap_up_codes ORDER BY code",

@@ -144,7 +144,7 @@ fn customers_extra_map_becomes_custom_fields() {
     let (earlier, _) = MIGRATIONS.split_at(
         MIGRATIONS
             .iter()
-            .position(|m| m.1 == "0010_lists_custom_fields")
+            .position(|m| m.1 == "0009_lists_custom_fields")
             .expect("the lists migration"),
     );
     for (version, name, text) in earlier {

@@ -66,7 +66,7 @@ pub const CUSTOM_KINDS: &[&str] = &[
 ];
 
 /// One value of an admin's list: its code (what records store; A/B/C/D and the other codes
-/// made by migration 0013 stay as they were), its names in Chinese and English, its place in
+/// made by migration 12 stay as they were), its names in Chinese and English, its place in
 /// the list, a colour the screens show it in, and whether new records may take it.
 const LIST_ITEM_FIELDS: &[Field] = &[
     f("list", Kind::Enum(LIST_NAMES)).required().sort().filter(),

@@ -78,19 +78,19 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0007_approvals_contracts.sql"),
     ),
     (
-        9,
-        "0009_service_desk",
-        include_str!("../../../migrations/postgres/0009_service_desk.sql"),
+        8,
+        "0008_service_desk",
+        include_str!("../../../migrations/postgres/0008_service_desk.sql"),
     ),
     (
-        11,
-        "0011_sign_in_counts",
-        include_str!("../../../migrations/postgres/0011_sign_in_counts.sql"),
+        9,
+        "0009_lists_custom_fields",
+        include_str!("../../../migrations/postgres/0009_lists_custom_fields.sql"),
     ),
     (
         10,
-        "0010_lists_custom_fields",
-        include_str!("../../../migrations/postgres/0010_lists_custom_fields.sql"),
+        "0010_sign_in_counts",
+        include_str!("../../../migrations/postgres/0010_sign_in_counts.sql"),
     ),
 ];
 

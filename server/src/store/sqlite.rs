@@ -74,14 +74,14 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0010_approvals_contracts.sql"),
     ),
     (
-        12,
-        "0012_service_desk",
-        include_str!("../../../migrations/0012_service_desk.sql"),
+        11,
+        "0011_service_desk",
+        include_str!("../../../migrations/0011_service_desk.sql"),
     ),
     (
-        13,
-        "0013_lists_custom_fields",
-        include_str!("../../../migrations/0013_lists_custom_fields.sql"),
+        12,
+        "0012_lists_custom_fields",
+        include_str!("../../../migrations/0012_lists_custom_fields.sql"),
     ),
 ];
 
@@ -797,7 +797,7 @@ mod tests {
     #[test]
     fn customers_extra_map_becomes_custom_fields_and_lists_hold_the_codes_in_use() {
         let conn = Connection::open_in_memory().unwrap();
-        migrate_to(&conn, 12).unwrap();
+        migrate_to(&conn, 11).unwrap();
         conn.execute_batch(
             r#"INSERT INTO customers (id, version, created_at, updated_at, code, name, level, industry, extra)
              VALUES ('a', 1, '', '', 'C000001', 'A', 'A', '奇石加工', '{"年营业额": "1亿", "员工人数": 12, "vip": true}'),
