@@ -781,6 +781,20 @@ mod tests {
         assert!(migrate(&conn).unwrap().is_empty());
     }
 
+    /// A database's version is its last migration's number: both lists count up from 1 with
+    /// no gap and no repeat, whatever order merged branches added them in.
+    #[test]
+    fn migrations_are_numbered_one_after_another() {
+        for list in [MIGRATIONS, crate::store::postgres::MIGRATIONS] {
+            let numbers: Vec<i64> = list.iter().map(|m| m.0).collect();
+            let expected: Vec<i64> = (1..=list.len() as i64).collect();
+            assert_eq!(numbers, expected);
+            for m in list {
+                assert!(m.1.starts_with(&format!("{:04}_", m.0)), "{}", m.1);
+            }
+        }
+    }
+
     #[test]
     fn the_audit_log_is_append_only() {
         let conn = Connection::open_in_memory().unwrap();
