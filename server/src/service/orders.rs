@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::products::where_eq;
 use super::quotes::{
-    MAX_LINES, check_quote_links, conflict, int, line_count, live, money_error, price_line, today,
-    touch, visible,
+    MAX_LINES, check_quote_links, conflict, copy_quote_lines, int, line_count, lines_totals, live,
+    price_line, today, touch, visible,
 };
 use super::stock::{self, StockLine};
 use super::text;
@@ -337,7 +337,7 @@ pub(super) fn after_write(
         }
         Entity::Orders if old.is_none() => {
             if let (Some(quote), Some(id)) = (text(record, "quote_id"), text(record, "id")) {
-                copy_lines(tx, actor, quote, id)?;
+                copy_quote_lines(tx, actor, quote, (Entity::OrderLines, "order_id", id))?;
                 touch(
                     tx,
                     actor,
@@ -352,36 +352,9 @@ pub(super) fn after_write(
     Ok(())
 }
 
-fn copy_lines(tx: &dyn Tx, actor: &Actor, quote: &str, order: &str) -> Result<(), ApiError> {
-    for line in where_eq(tx, Entity::QuoteLines, "quote_id", quote, MAX_LINES)? {
-        let mut body = Record::new();
-        body.insert("order_id".into(), json!(order));
-        for field in [
-            "product_id",
-            "quantity",
-            "unit_price",
-            "discount_bp",
-            "tax_rate_bp",
-            "notes",
-        ] {
-            body.insert(
-                field.into(),
-                line.get(field).cloned().unwrap_or(Value::Null),
-            );
-        }
-        super::create(tx, actor, Entity::OrderLines, &body, false)?;
-    }
-    Ok(())
-}
-
 /// An order's totals from its lines, by `rules::money::totals`.
 pub fn order_totals(tx: &dyn Tx, order_id: &str) -> Result<money::Totals, ApiError> {
-    let lines = where_eq(tx, Entity::OrderLines, "order_id", order_id, MAX_LINES + 1)?;
-    money::totals(lines.iter().map(|l| money::LineAmounts {
-        net: int(l, "net"),
-        tax: int(l, "tax"),
-    }))
-    .map_err(money_error)
+    lines_totals(tx, Entity::OrderLines, "order_id", order_id)
 }
 
 /// Totals again, and, while goods leave, the status the lines' deliveries give.

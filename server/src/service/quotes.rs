@@ -391,7 +391,7 @@ pub(super) fn after_write(
         }
         Entity::Quotes if old.is_none() => {
             if let (Some(earlier), Some(id)) = (text(record, "supersedes"), text(record, "id")) {
-                copy_lines(tx, actor, earlier, id)?;
+                copy_quote_lines(tx, actor, earlier, (Entity::QuoteLines, "quote_id", id))?;
             }
         }
         _ => {}
@@ -399,10 +399,19 @@ pub(super) fn after_write(
     Ok(())
 }
 
-fn copy_lines(tx: &dyn Tx, actor: &Actor, from: &str, to: &str) -> Result<(), ApiError> {
-    for line in where_eq(tx, Entity::QuoteLines, "quote_id", from, MAX_LINES)? {
+/// A quote's lines copied onto the lines of another record (`to`: the line entity, its link
+/// field and the record's id: a revision's quote lines, an order's lines), each through
+/// `create`, so the new line's own rules price and total it.
+pub(super) fn copy_quote_lines(
+    tx: &dyn Tx,
+    actor: &Actor,
+    quote: &str,
+    to: (Entity, &'static str, &str),
+) -> Result<(), ApiError> {
+    let (entity, link, id) = to;
+    for line in where_eq(tx, Entity::QuoteLines, "quote_id", quote, MAX_LINES)? {
         let mut body = Record::new();
-        body.insert("quote_id".into(), json!(to));
+        body.insert(link.into(), json!(id));
         for field in [
             "product_id",
             "quantity",
@@ -416,14 +425,25 @@ fn copy_lines(tx: &dyn Tx, actor: &Actor, from: &str, to: &str) -> Result<(), Ap
                 line.get(field).cloned().unwrap_or(Value::Null),
             );
         }
-        super::create(tx, actor, Entity::QuoteLines, &body, false)?;
+        super::create(tx, actor, entity, &body, false)?;
     }
     Ok(())
 }
 
 /// A quote's totals from its lines, by `rules::money::totals`.
 pub fn quote_totals(tx: &dyn Tx, quote_id: &str) -> Result<money::Totals, ApiError> {
-    let lines = where_eq(tx, Entity::QuoteLines, "quote_id", quote_id, MAX_LINES + 1)?;
+    lines_totals(tx, Entity::QuoteLines, "quote_id", quote_id)
+}
+
+/// The totals of a record's lines (the `entity` rows whose `link` is `id`), by
+/// `rules::money::totals`: the one sum of quotes and orders.
+pub(super) fn lines_totals(
+    tx: &dyn Tx,
+    entity: Entity,
+    link: &'static str,
+    id: &str,
+) -> Result<money::Totals, ApiError> {
+    let lines = where_eq(tx, entity, link, id, MAX_LINES + 1)?;
     money::totals(lines.iter().map(|l| money::LineAmounts {
         net: int(l, "net"),
         tax: int(l, "tax"),

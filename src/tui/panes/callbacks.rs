@@ -230,28 +230,14 @@ impl Screen for CallbacksView {
             } else {
                 "reading…"
             };
-            draw::put(
-                buf,
-                inner.x,
-                inner.y,
-                inner.width,
-                s,
-                theme.style(Role::Muted),
-            );
+            draw::empty_note(buf, inner, s, theme);
             return;
         }
         let height = usize::from(inner.height);
         let scroll = (self.cursor + 1).saturating_sub(height);
         for (row, c) in self.items.iter().enumerate().skip(scroll).take(height) {
-            let y = inner.y + (row - scroll) as u16;
             let selected = row == self.cursor;
-            if selected {
-                draw::fill(
-                    buf,
-                    Rect::new(inner.x, y, inner.width, 1),
-                    theme.style(Role::Selection),
-                );
-            }
+            let y = draw::list_row(buf, inner, row - scroll, selected, theme);
             let style = |r: Role| crate::tui::panes::cell_style(theme, r, selected);
             let due = time(&c.activity, "due_at").map_or(String::new(), |t| view.zone.time(t));
             let (state, role) = if overdue(c) {

@@ -317,28 +317,14 @@ impl Screen for RemindersView {
             } else {
                 "reading…"
             };
-            draw::put(
-                buf,
-                inner.x,
-                inner.y,
-                inner.width,
-                s,
-                theme.style(Role::Muted),
-            );
+            draw::empty_note(buf, inner, s, theme);
             return;
         }
         let height = usize::from(inner.height);
         let scroll = (self.cursor + 1).saturating_sub(height);
         for (row, item) in self.items.iter().enumerate().skip(scroll).take(height) {
-            let y = inner.y + (row - scroll) as u16;
             let selected = row == self.cursor;
-            if selected {
-                draw::fill(
-                    buf,
-                    Rect::new(inner.x, y, inner.width, 1),
-                    theme.style(Role::Selection),
-                );
-            }
+            let y = draw::list_row(buf, inner, row - scroll, selected, theme);
             let (kind, role, who, detail) = match item {
                 Item::Overdue(a, customer) => (
                     "overdue",

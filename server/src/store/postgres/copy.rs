@@ -24,8 +24,17 @@ pub const COPY_BATCH: usize = 5_000;
 /// applied for itself, and the sign-in counts (a short window, kept only on PostgreSQL).
 const NOT_COPIED: &[&str] = &["schema_migrations", "sign_in_counts"];
 
-/// Tables a fresh PostgreSQL database fills by migration, replaced by the SQLite file's rows.
-const REPLACED: &[&str] = &["sla_policies"];
+/// Tables a fresh PostgreSQL database fills by migration, replaced by the SQLite file's rows:
+/// the built-in SLA policies, the admin's lists (with their read sets and feed entries), and
+/// the codes and definitions migrations make from existing data.
+const REPLACED: &[&str] = &[
+    "sla_policies",
+    "list_items",
+    "field_definitions",
+    "wrap_up_codes",
+    "acl",
+    "changes",
+];
 
 /// How far the copy of one table is, for a progress line.
 #[derive(Debug, Clone, Copy)]
