@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Arg, ArgMatches, Command};
-use crm::cli::{CliError, Context, account, demo, outbox, records, screen};
+use crm::cli::{CliError, Context, account, demo, export, outbox, records, screen};
 use crm::tui::Pane;
 use crm_server::schema::Entity;
 
@@ -32,7 +32,7 @@ fn build() -> Command {
             .subcommand(account::conflicts_command())
             .subcommand(outbox::command())
             .subcommand(outbox::undo_command())
-            .subcommand(records::export_command())
+            .subcommand(export::export_command())
             .subcommand(screen::pop_command())
             .subcommand(
                 Command::new("index-search")
@@ -56,7 +56,7 @@ fn run(matches: &ArgMatches) -> Result<(), CliError> {
         Some(("conflicts", m)) => account::conflicts(&ctx, m),
         Some(("outbox", m)) => outbox::run(&ctx, m),
         Some(("undo", _)) => outbox::undo(&ctx),
-        Some(("export", m)) => records::export(&ctx, m),
+        Some(("export", m)) => export::export(&ctx, m),
         Some(("pop", m)) => screen::pop(&ctx, m),
         Some(("index-search", _)) => account::index_search(&ctx),
         Some((name, m)) => match Entity::from_name(name) {

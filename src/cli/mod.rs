@@ -12,6 +12,7 @@ macro_rules! say {
 
 pub mod account;
 pub mod demo;
+pub mod export;
 pub mod fields;
 pub mod outbox;
 pub mod output;

@@ -89,7 +89,7 @@ fn key_help(entity: Entity) -> &'static str {
 }
 
 /// `--where QUERY`: the query language, as the screens' `/` and the API's `?q=` read it.
-fn where_arg(entity: Entity) -> Arg {
+pub(super) fn where_arg(entity: Entity) -> Arg {
     let example = match entity {
         Entity::Customers => {
             "level:A region:华东 owner:li updated<30d -lifecycle:lost \"上海\" tag:vip"
@@ -251,25 +251,6 @@ pub fn command(entity: Entity) -> Command {
     command
 }
 
-pub fn export_command() -> Command {
-    Command::new("export")
-        .about(
-            "Write every record of one kind that you may see, as CSV or JSON, to standard output",
-        )
-        .arg(
-            Arg::new("entity")
-                .required(true)
-                .value_parser(ENTITIES.map(|e| e.name()).to_vec()),
-        )
-        .arg(
-            Arg::new("format")
-                .long("format")
-                .value_parser(clap::builder::EnumValueParser::<Format>::new())
-                .default_value("csv"),
-        )
-        .arg(where_arg(Entity::Customers))
-}
-
 /// Names ↔ ids through the replica: usernames, customer codes, stage and team names, numbers.
 pub struct Names<'a>(pub &'a Replica);
 
@@ -392,7 +373,7 @@ fn is_time(entity: Entity, col: &str) -> bool {
             .is_some_and(|f| f.kind == crm_server::schema::Kind::Time)
 }
 
-fn display_rows(
+pub(super) fn display_rows(
     names: &Names<'_>,
     entity: Entity,
     records: &[Record],
@@ -482,7 +463,7 @@ fn custom_value(
 }
 
 /// Every field of a record, for JSON and CSV.
-fn full(record: &Record) -> Map<String, Value> {
+pub(super) fn full(record: &Record) -> Map<String, Value> {
     let mut out = record.fields.clone();
     out.insert("id".into(), Value::String(record.id.clone()));
     out.insert("pending".into(), Value::Bool(record.pending));
@@ -490,14 +471,14 @@ fn full(record: &Record) -> Map<String, Value> {
     out
 }
 
-fn all_columns(entity: Entity) -> Vec<&'static str> {
+pub(super) fn all_columns(entity: Entity) -> Vec<&'static str> {
     let mut cols = vec!["id", "version", "created_at", "updated_at", "updated_by"];
     cols.extend(entity.fields().iter().map(|f| f.name));
     cols
 }
 
 /// The columns of an export: every field, a custom field each as `custom.<key>`.
-fn export_columns(entity: Entity, catalog: &Catalog) -> Vec<String> {
+pub(super) fn export_columns(entity: Entity, catalog: &Catalog) -> Vec<String> {
     let mut cols: Vec<String> = all_columns(entity)
         .into_iter()
         .filter(|c| *c != CUSTOM_FIELD)
@@ -508,7 +489,7 @@ fn export_columns(entity: Entity, catalog: &Catalog) -> Vec<String> {
 }
 
 /// A record for an export: `full`, its custom values each under `custom.<key>`.
-fn flat(record: &Record) -> Map<String, Value> {
+pub(super) fn flat(record: &Record) -> Map<String, Value> {
     let mut out = full(record);
     if let Some(Value::Object(custom)) = out.remove(CUSTOM_FIELD) {
         for (k, v) in custom {
@@ -852,71 +833,5 @@ fn refuse_local_duplicate(
             )));
         }
     }
-    Ok(())
-}
-
-pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
-    let name = matches
-        .get_one::<String>("entity")
-        .map(String::as_str)
-        .unwrap_or_default();
-    let entity =
-        Entity::from_name(name).ok_or_else(|| CliError::Usage(format!("cannot export {name}")))?;
-    let format = *matches.get_one::<Format>("format").unwrap_or(&Format::Csv);
-    let replica = ctx.open_replica()?;
-    let names = Names(&replica);
-    let catalog = replica.catalog()?;
-    let zone = ctx.zone()?;
-    let mut query = LocalQuery::default();
-    if let Some(text) = matches.get_one::<String>("where") {
-        add_where(&replica, entity, text, &mut query)?;
-    }
-    // One statement read as it goes (`Replica::each_chunk`): one pass, memory flat however
-    // many records there are.
-    const CHUNK: usize = 1000;
-    let mut first = true;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    use std::io::Write;
-    let io = |e: std::io::Error| CliError::Other(format!("cannot write: {e}"));
-    if format == Format::Json {
-        out.write_all(b"[").map_err(io)?;
-    }
-    let columns = export_columns(entity, &catalog);
-    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-    replica.each_chunk(entity, &query, CHUNK, |page| -> Result<(), CliError> {
-        match format {
-            Format::Json => {
-                for r in page {
-                    let sep = if first { "\n" } else { ",\n" };
-                    first = false;
-                    let text = output::json(&Value::Object(full(r)), false)
-                        .map_err(|e| CliError::Other(e.to_string()))?;
-                    out.write_all(sep.as_bytes()).map_err(io)?;
-                    out.write_all(text.as_bytes()).map_err(io)?;
-                }
-            }
-            Format::Csv => {
-                let text = output::csv(&columns, &page.iter().map(flat).collect::<Vec<_>>());
-                let text = if first {
-                    text.as_str()
-                } else {
-                    text.split_once('\n').map_or("", |(_, rest)| rest)
-                };
-                first = false;
-                out.write_all(text.as_bytes()).map_err(io)?;
-            }
-            Format::Table => {
-                let (headers, rows) = display_rows(&names, entity, page, zone);
-                let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-                out.write_all(output::table(&headers, &rows, 32).as_bytes())
-                    .map_err(io)?;
-            }
-        }
-        Ok(())
-    })?;
-    if format == Format::Json {
-        out.write_all(b"\n]\n").map_err(io)?;
-    }
-    out.flush().map_err(io)?;
     Ok(())
 }
