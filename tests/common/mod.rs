@@ -228,3 +228,15 @@ pub async fn pull(replica: &Replica, client: &ApiClient) -> crm::sync::PullRepor
 pub async fn push(replica: &Replica, client: &ApiClient) -> crm::sync::PushReport {
     crm::sync::push(replica, client).await.expect("push")
 }
+
+/// A field of a record in the replica (null when unset); panics when the record is missing.
+pub fn field(replica: &Replica, entity: Entity, id: &str, name: &str) -> Value {
+    replica
+        .get(entity, id)
+        .expect("get")
+        .unwrap_or_else(|| panic!("{} {id} is not in the replica", entity.noun()))
+        .fields
+        .get(name)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
