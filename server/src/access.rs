@@ -205,20 +205,8 @@ pub fn read_set(
         Entity::OpportunityLines => {
             set = parent(record, "opportunity_id", Entity::Opportunities, lookup);
         }
-        // As the deals they come from: the customer's people and the owner, not the call centre.
-        Entity::Quotes => {
-            set = parent(record, "customer_id", Entity::Customers, lookup);
-            set.remove(AGENT);
-            set.extend(owner_principals(record, "owner_id", lookup));
-        }
         Entity::QuoteLines => {
             set = parent(record, "quote_id", Entity::Quotes, lookup);
-        }
-        // As quotes: the customer's people and the owner, not the call centre.
-        Entity::Contracts => {
-            set = parent(record, "customer_id", Entity::Customers, lookup);
-            set.remove(AGENT);
-            set.extend(owner_principals(record, "owner_id", lookup));
         }
         // A claim is the claimant's and their team's (its managers approve it), not the
         // customer's people's.
@@ -242,10 +230,6 @@ pub fn read_set(
                 }
             }
         }
-        // Support needs a customer's licence numbers, so the call centre sees them.
-        Entity::Licences => {
-            set = parent(record, "customer_id", Entity::Customers, lookup);
-        }
         Entity::Customers => {
             set.extend(owner_principals(record, "owner_id", lookup));
             if let Some(team) = text(record, "team_id") {
@@ -257,10 +241,13 @@ pub fn read_set(
             // The call centre must find any caller at once.
             set.insert(AGENT.to_string());
         }
-        Entity::Contacts => {
+        // Support needs a customer's licence numbers, so the call centre sees them.
+        Entity::Contacts | Entity::Licences => {
             set = parent(record, "customer_id", Entity::Customers, lookup);
         }
-        Entity::Opportunities => {
+        // Deals, and the quotes and contracts that follow them: the customer's people and the
+        // owner, not the call centre.
+        Entity::Opportunities | Entity::Quotes | Entity::Contracts => {
             set = parent(record, "customer_id", Entity::Customers, lookup);
             set.remove(AGENT);
             set.extend(owner_principals(record, "owner_id", lookup));
