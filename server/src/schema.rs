@@ -433,6 +433,8 @@ pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
 pub const TICKET_CHANNELS: &[&str] = &["phone", "email", "web", "visit"];
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 pub const TICKET_STATUSES: &[&str] = &["new", "open", "pending", "resolved", "closed"];
+/// How a ticket's running service-level clock stands (`rules::sla::Alert`).
+pub const SLA_ALERTS: &[&str] = &["none", "due_soon", "breached"];
 
 /// The field holding a record's custom field values (`catalog`): one per entity that has
 /// custom fields; an entity gets them by listing it (and a `custom` column in its migration).
@@ -604,6 +606,14 @@ const TICKET_FIELDS: &[Field] = &[
     f("resolution_due", Kind::Time).server(),
     f("first_responded_at", Kind::Time).server(),
     f("resolved_at", Kind::Time).server(),
+    // Where the running clock stands (`rules::sla::Alert`), kept by the server's escalation
+    // sweep; the assignee's and the manager's reminders read it.
+    f("sla_alert", Kind::Enum(SLA_ALERTS))
+        .server()
+        .default(Default::Str("none"))
+        .filter(),
+    f("escalated_at", Kind::Time).server(),
+    f("escalated_from", Kind::Ref(Entity::Users)).server(),
     f("resolution", Kind::Text(10_000)).lines(),
     f("satisfaction", Kind::Int(1, 5)),
     CUSTOM,
@@ -821,6 +831,7 @@ const TICKETS: Descriptor = Descriptor {
         "customer_id",
         "status, priority",
         "assignee_id, resolution_due",
+        "sla_alert, assignee_id",
     ],
     form: &[
         "subject",

@@ -3,6 +3,7 @@
 //! never on async threads.
 
 mod auth;
+mod escalation;
 pub mod openapi;
 mod readers;
 mod receivables;
@@ -66,6 +67,8 @@ pub struct Settings {
     pub max_connections: usize,
     /// Serve HTTPS with this certificate and key (`serve --tls-cert --tls-key`).
     pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// How often the escalation sweep raises tickets' service-level alerts (`escalation`).
+    pub escalate_every: Duration,
 }
 
 impl Default for Settings {
@@ -84,6 +87,7 @@ impl Default for Settings {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             max_connections: 512,
             tls: None,
+            escalate_every: Duration::from_secs(60),
         }
     }
 }
@@ -440,6 +444,8 @@ async fn health(State(state): State<AppState>) -> Response {
         }
     }
 }
+
+pub use escalation::escalate_every;
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()

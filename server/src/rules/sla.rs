@@ -27,11 +27,17 @@ pub fn is_finished(status: &str) -> bool {
     matches!(status, "resolved" | "closed")
 }
 
+/// Open minutes before a due time at which the assignee is warned, when the service level
+/// says nothing (the built-in levels; `service_levels.warn_minutes` defaults to the same).
+pub const DEFAULT_WARN_MINUTES: i64 = 30;
+
 /// A priority's service level in minutes from the ticket's opening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
     pub first_response_minutes: i64,
     pub resolution_minutes: i64,
+    /// Open minutes before the running due time at which the clock is "due soon".
+    pub warn_minutes: i64,
 }
 
 impl From<(i64, i64)> for Policy {
@@ -39,8 +45,72 @@ impl From<(i64, i64)> for Policy {
         Policy {
             first_response_minutes,
             resolution_minutes,
+            warn_minutes: DEFAULT_WARN_MINUTES,
         }
     }
+}
+
+/// Where a ticket's running clock stands; the server keeps it on the ticket (`sla_alert`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Alert {
+    None,
+    /// No more than the level's warning minutes of open time remain: the assignee is warned.
+    DueSoon,
+    /// The due time has passed: the team's manager is alerted, and the level may reassign.
+    Breached,
+}
+
+impl Alert {
+    pub fn code(self) -> &'static str {
+        match self {
+            Alert::None => "none",
+            Alert::DueSoon => "due_soon",
+            Alert::Breached => "breached",
+        }
+    }
+
+    pub fn of_code(code: &str) -> Alert {
+        match code {
+            "due_soon" => Alert::DueSoon,
+            "breached" => Alert::Breached,
+            _ => Alert::None,
+        }
+    }
+
+    /// How the clock with this due time stands at `now`, counting open time in `calendar`.
+    pub fn at(
+        now: DateTime<Utc>,
+        due: Option<DateTime<Utc>>,
+        warn_minutes: i64,
+        calendar: &Calendar,
+    ) -> Alert {
+        match due {
+            None => Alert::None,
+            Some(due) if now >= due => Alert::Breached,
+            Some(due) if calendar.minutes_between(now, due) <= warn_minutes => Alert::DueSoon,
+            Some(_) => Alert::None,
+        }
+    }
+}
+
+fn time(r: &Record, field: &str) -> Option<DateTime<Utc>> {
+    text(r, field)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The clock that runs now: the first response's until someone answered, then the
+/// resolution's; none once the ticket is finished.
+pub fn running_due(ticket: &Record) -> Option<DateTime<Utc>> {
+    if is_finished(text(ticket, "status").unwrap_or("new")) {
+        return None;
+    }
+    if time(ticket, "first_responded_at").is_none()
+        && let Some(due) = time(ticket, "first_response_due")
+    {
+        return Some(due);
+    }
+    time(ticket, "resolution_due")
 }
 
 /// When a ticket's first response and resolution are due.
@@ -92,6 +162,10 @@ impl Policy {
         Policy {
             first_response_minutes: minutes("first_response_minutes"),
             resolution_minutes: minutes("resolution_minutes"),
+            warn_minutes: level
+                .get("warn_minutes")
+                .and_then(Value::as_i64)
+                .unwrap_or(DEFAULT_WARN_MINUTES),
         }
     }
 }
@@ -174,6 +248,62 @@ mod tests {
         assert_eq!(due.first_response.to_rfc3339(), "2026-03-10T02:00:00+00:00");
         let bad = rec(serde_json::json!({"time_zone": "Nowhere/City", "monday": "09:00-18:00"}));
         assert!(calendar(&bad, &[]).is_err());
+    }
+
+    #[test]
+    fn a_clock_is_due_soon_by_open_minutes_not_wall_minutes() {
+        let rec = |v: Value| v.as_object().unwrap().clone();
+        let office = rec(serde_json::json!({"time_zone": "Asia/Shanghai",
+            "monday": "09:00-18:00", "tuesday": "09:00-18:00", "wednesday": "09:00-18:00",
+            "thursday": "09:00-18:00", "friday": "09:00-18:00"}));
+        let cal = calendar(&office, &[]).unwrap();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // Due Monday 2026-03-09 09:20 local: Friday 17:30 local has 50 open minutes left (30
+        // on Friday, 20 on Monday), though the wall clock says 64 hours.
+        let due = Some(at("2026-03-09T01:20:00Z"));
+        assert_eq!(
+            Alert::at(at("2026-03-06T09:30:00Z"), due, 60, &cal),
+            Alert::DueSoon
+        );
+        assert_eq!(
+            Alert::at(at("2026-03-06T09:30:00Z"), due, 30, &cal),
+            Alert::None
+        );
+        // Friday 14:00 local: 4 hours 20 minutes of open time left.
+        assert_eq!(
+            Alert::at(at("2026-03-06T06:00:00Z"), due, 60, &cal),
+            Alert::None
+        );
+        assert_eq!(
+            Alert::at(at("2026-03-09T01:20:00Z"), due, 60, &cal),
+            Alert::Breached
+        );
+        assert_eq!(
+            Alert::at(at("2026-03-09T01:20:00Z"), None, 60, &cal),
+            Alert::None
+        );
+        for a in [Alert::None, Alert::DueSoon, Alert::Breached] {
+            assert_eq!(Alert::of_code(a.code()), a);
+            assert!(crate::schema::SLA_ALERTS.contains(&a.code()));
+        }
+    }
+
+    #[test]
+    fn the_running_clock_is_the_first_response_until_answered() {
+        let rec = |v: Value| v.as_object().unwrap().clone();
+        let first = "2026-03-02T00:00:00Z";
+        let last = "2026-03-03T00:00:00Z";
+        let due = |t: &Record| running_due(t).map(|d| d.to_rfc3339());
+        let open = rec(
+            serde_json::json!({"status": "new", "first_response_due": first,
+            "resolution_due": last}),
+        );
+        assert_eq!(due(&open).as_deref(), Some("2026-03-02T00:00:00+00:00"));
+        let mut answered = open.clone();
+        answered.insert("first_responded_at".into(), Value::String(first.into()));
+        assert_eq!(due(&answered).as_deref(), Some("2026-03-03T00:00:00+00:00"));
+        answered.insert("status".into(), Value::String("resolved".into()));
+        assert_eq!(due(&answered), None);
     }
 
     #[test]

@@ -64,7 +64,13 @@ const SERVICE_LEVEL_FIELDS: &[Field] = &[
     f("calendar_id", Kind::Ref(Entity::SlaCalendars)),
     // Minutes before a due time at which the assignee is warned.
     f("warn_minutes", Kind::Int(0, 10_080)).default(Default::Int(30)),
+    // What a breach does beyond alerting the team's manager: `reassign` gives the ticket to
+    // `escalate_to`, or (none named) to the manager of the assignee's team.
+    f("on_breach", Kind::Enum(ON_BREACH)).default(Default::Str("alert")),
+    f("escalate_to", Kind::Ref(Entity::Users)),
 ];
+
+pub const ON_BREACH: &[&str] = &["alert", "reassign"];
 
 /// What an agent says during a call about a ticket category: steps with branches
 /// (`rules::scripts` reads the body).
@@ -149,6 +155,8 @@ pub(super) const SERVICE_LEVELS: Descriptor = Descriptor {
         "resolution_minutes",
         "calendar_id",
         "warn_minutes",
+        "on_breach",
+        "escalate_to",
     ],
     columns: &[
         "priority",

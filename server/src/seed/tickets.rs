@@ -49,7 +49,7 @@ impl Gen {
             .copied()
             .unwrap_or(sla::DEFAULT_PRIORITY);
         // One policy per entry of PRIORITIES, read from the store by `setup`.
-        let (policy, calendar) = &self.setup.sla[priority_index];
+        let (policy, calendar) = self.setup.sla[priority_index].clone();
         let (first_minutes, resolve_minutes) =
             (policy.first_response_minutes, policy.resolution_minutes);
         let status = *self.rng.weighted(&[
@@ -80,7 +80,7 @@ impl Gen {
             },
         }
         .max(self.pool[customer].created);
-        let due = policy.due(created, calendar);
+        let due = policy.due(created, &calendar);
         let responded = (status != "new").then(|| {
             // Mostly in time; a few late.
             let late = self.rng.percent(15);
@@ -164,6 +164,14 @@ impl Gen {
                 set(&mut r, "satisfaction", score);
             }
         }
+        // Where the clock stands, as the server's sweep would have it.
+        let alert = sla::Alert::at(
+            self.now,
+            sla::running_due(&r),
+            policy.warn_minutes,
+            &calendar,
+        );
+        set(&mut r, "sla_alert", alert.code());
         let read_set = access::read_set(Entity::Tickets, &r, &self.known);
         self.known
             .sets

@@ -209,9 +209,24 @@ pub fn ticket_policy(
     priority: &str,
     customer_level: Option<&str>,
 ) -> Result<(sla::Policy, Calendar), ApiError> {
+    let (policy, calendar, _) = ticket_level(tx, priority, customer_level)?;
+    Ok((policy, calendar))
+}
+
+/// [`ticket_policy`] with the admin's `service_levels` record it came from (none for the
+/// built-in minutes): what a breach does.
+pub fn ticket_level(
+    tx: &dyn Tx,
+    priority: &str,
+    customer_level: Option<&str>,
+) -> Result<(sla::Policy, Calendar, Option<Record>), ApiError> {
     let levels = where_eq(tx, Entity::ServiceLevels, "priority", priority, MAX_LEVELS)?;
     let Some(level) = sla::level_for(&levels, priority, customer_level) else {
-        return Ok((sla::Policy::from(tx.sla(priority)?), Calendar::always()));
+        return Ok((
+            sla::Policy::from(tx.sla(priority)?),
+            Calendar::always(),
+            None,
+        ));
     };
     let policy = sla::Policy::of(level);
     let calendar = match text(level, "calendar_id") {
@@ -226,5 +241,5 @@ pub fn ticket_policy(
         },
         None => Calendar::always(),
     };
-    Ok((policy, calendar))
+    Ok((policy, calendar, Some(level.clone())))
 }

@@ -13,6 +13,7 @@ pub mod catalog;
 mod competitors;
 mod customers;
 mod desk;
+pub mod escalation;
 mod feed;
 mod orders;
 mod payments;

@@ -49,7 +49,7 @@ pub(super) fn prepare(
     if old.is_none()
         && text(record, "category").is_some_and(|c| c.eq_ignore_ascii_case(sla::COMPLAINT))
         && text(record, "assignee_id").is_none()
-        && let Some(manager) = complaint_manager(tx, text(record, "customer_id"))?
+        && let Some(manager) = team_manager(tx, text(record, "customer_id"))?
     {
         record.insert("assignee_id".into(), Value::String(manager));
     }
@@ -68,14 +68,26 @@ pub(super) fn prepare(
         // Reopened: the clock runs again.
         record.insert("resolved_at".into(), Value::Null);
     }
+    // The escalation sweep raises the alert as the running clock nears and passes its due
+    // time; a clock that changed (answered, re-prioritised, finished, reopened) starts afresh.
+    if old.is_none_or(|o| sla::running_due(o) != sla::running_due(record)) {
+        record.insert(
+            "sla_alert".into(),
+            Value::String(sla::Alert::None.code().into()),
+        );
+    }
     let rated = record.get("satisfaction").is_some_and(|s| !s.is_null());
     reasons::satisfaction(&status, rated)?;
     Ok(())
 }
 
-/// Who a new complaint is assigned to: an active manager of the customer's team (the first by
-/// username), else any active manager; none when the company has no manager.
-fn complaint_manager(tx: &dyn Tx, customer_id: Option<&str>) -> Result<Option<String>, ApiError> {
+/// Who a new complaint, or a breached ticket its level reassigns, goes to: an active manager
+/// of the customer's team (the first by username), else any active manager; none when the
+/// company has no manager.
+pub(super) fn team_manager(
+    tx: &dyn Tx,
+    customer_id: Option<&str>,
+) -> Result<Option<String>, ApiError> {
     let managers = |field: &'static str, value: &str| -> Result<Vec<Record>, ApiError> {
         let query = ListQuery {
             filters: vec![(field, Value::String(value.to_string()))],
