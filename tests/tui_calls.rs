@@ -236,6 +236,7 @@ fn reminders_now(source: &dyn DataSource, owner: Option<&str>) -> crm::tui::data
             now: now(),
             owner: owner.map(str::to_string),
             stock: false,
+            team_breaches: false,
         })
         .unwrap()
 }

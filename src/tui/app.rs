@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use crm_server::access::Role;
+use crm_server::rules::sla::Alert;
 use crm_server::schema::Entity;
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -96,6 +97,9 @@ pub struct App {
     pub status: SourceStatus,
     /// Approvals waiting for this user's decision (the status bar's "2 to approve").
     pub to_approve: usize,
+    /// Tickets whose service level is due soon or breached: mine, and every breached one for a
+    /// manager (the status bar's "3 tickets at risk").
+    pub at_risk: usize,
     /// Why the server refused a write, by record id (rows marked ⚠).
     pub refusals: HashMap<String, String>,
     /// What the sync engine last said, over what the source guesses.
@@ -198,6 +202,7 @@ impl App {
             synced_at: None,
             status,
             to_approve: 0,
+            at_risk: 0,
             refusals,
             flash: None,
             customers: CustomersPane::default(),
@@ -703,6 +708,28 @@ impl App {
         if let Ok(n) = self.source.count(&query) {
             self.to_approve = n;
         }
+        self.count_at_risk(me.to_string());
+    }
+
+    /// The tickets at risk, by the tickets' (alert, assignee) index, as the reminders list them.
+    fn count_at_risk(&mut self, me: String) {
+        let everyone = matches!(self.me.role, Role::Manager | Role::Admin);
+        let mut total = 0;
+        for alert in [Alert::Breached, Alert::DueSoon] {
+            let mut filters = vec![("sla_alert".to_string(), serde_json::json!(alert.code()))];
+            if !(everyone && alert == Alert::Breached) {
+                filters.push(("assignee_id".to_string(), serde_json::json!(me)));
+            }
+            let query = super::data::CountQuery::Records(
+                Entity::Tickets,
+                super::data::RecordQuery {
+                    filters,
+                    ..Default::default()
+                },
+            );
+            total += self.source.count(&query).unwrap_or(0);
+        }
+        self.at_risk = total;
     }
 
     /// Acts on what screens asked for, then brings the screen in view up to date.

@@ -193,6 +193,8 @@ pub struct ReminderQuery {
     pub owner: Option<String>,
     /// Low stock too (for managers and admins, who keep the stock).
     pub stock: bool,
+    /// Every breached ticket in view, not only the owner's (managers and admins are alerted).
+    pub team_breaches: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -229,6 +231,9 @@ pub struct Reminders {
     /// Stock levels at or below their threshold, with their product's code and the
     /// warehouse's name (when asked for).
     pub low_stock: Vec<(Record, String)>,
+    /// Open tickets whose service level is breached or due soon (the server's sweep says,
+    /// `sla_alert`): the owner's, and every breached one for a manager; breached first.
+    pub tickets: Vec<Record>,
 }
 
 /// How the local copy stands against the server.

@@ -6,23 +6,16 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
-use super::data::{Record, text, time};
+use super::data::{Record, text};
 
 pub fn is_done(ticket: &Record) -> bool {
     crm_server::rules::sla::is_finished(text(ticket, "status"))
 }
 
-/// The clock that runs now: first response until someone answered, then resolution.
+/// The clock that runs now (the server's rule): first response until someone answered, then
+/// resolution.
 pub fn running_due(ticket: &Record) -> Option<DateTime<Utc>> {
-    if is_done(ticket) {
-        return None;
-    }
-    if time(ticket, "first_responded_at").is_none()
-        && let Some(due) = time(ticket, "first_response_due")
-    {
-        return Some(due);
-    }
-    time(ticket, "resolution_due")
+    crm_server::rules::sla::running_due(ticket)
 }
 
 /// Queue order: open tickets by their running due time (breached first, no due time last),

@@ -181,6 +181,9 @@ fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
             Role::Accent,
         ));
     }
+    if app.at_risk > 0 {
+        parts.push((format!("{} tickets at risk (R) ", app.at_risk), Role::Warn));
+    }
     if app.status.pending > 0 {
         parts.push((format!("↑{} pending ", app.status.pending), Role::Warn));
     }

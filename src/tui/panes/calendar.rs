@@ -64,6 +64,7 @@ pub fn read(source: &dyn DataSource, ask: &CalendarAsk) -> Result<CalendarData, 
         now: ask.now,
         owner: ask.owner.clone(),
         stock: false,
+        team_breaches: false,
     };
     let reminders = source.reminders(&q)?;
     let mut names = HashMap::new();

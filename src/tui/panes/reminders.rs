@@ -13,6 +13,9 @@
 //!   leaves the list when goods come in.
 //! - a contract to renew (approved, within its renewal days of ending): Enter opens the
 //!   contract; it leaves the list when its end passes or a renewal replaces it.
+//! - a ticket whose service level is due soon or breached (the server's escalation sweep marks
+//!   it: the assignee's, and every breached one for a manager): Enter opens the ticket; it
+//!   leaves the list when answered or resolved.
 
 use chrono::{Duration, NaiveTime};
 use crm_server::access::Role as UserRole;
@@ -51,6 +54,8 @@ pub enum Item {
     LowStock(Record, String),
     /// A contract to renew, with its customer's name.
     Renewal(Record, String),
+    /// A ticket due soon or breached, with its customer's name.
+    Ticket(Record, String),
 }
 
 impl Item {
@@ -62,7 +67,7 @@ impl Item {
             Item::Birthday(b) => text(&b.contact, "customer_id"),
             Item::Unpaid(i, _) => text(i, "customer_id"),
             Item::LowStock(..) => "",
-            Item::Renewal(c, _) => text(c, "customer_id"),
+            Item::Renewal(c, _) | Item::Ticket(c, _) => text(c, "customer_id"),
         }
     }
 }
@@ -117,6 +122,9 @@ impl RemindersView {
             Item::Renewal(..) => {
                 return ctx.flash("A renewal is done by a new contract: Enter opens this one");
             }
+            Item::Ticket(..) => {
+                return ctx.flash("A service level is met by answering or resolving: Enter opens the ticket");
+            }
         };
         ctx.write(r, "Done");
     }
@@ -134,6 +142,9 @@ impl RemindersView {
             }
             Some(Item::Renewal(..)) => {
                 return ctx.flash("A contract's end moves on the contract: Enter opens it");
+            }
+            Some(Item::Ticket(..)) => {
+                return ctx.flash("A due time follows the service level: Enter opens the ticket");
             }
             None => return,
         };
@@ -209,6 +220,7 @@ impl Screen for RemindersView {
             now: ctx.now,
             owner: ctx.me.id.clone(),
             stock: matches!(ctx.me.role, UserRole::Manager | UserRole::Admin),
+            team_breaches: matches!(ctx.me.role, UserRole::Manager | UserRole::Admin),
         }));
     }
 
@@ -225,9 +237,10 @@ impl Screen for RemindersView {
                 .unwrap_or_default()
         };
         self.items = r
-            .overdue
+            .tickets
             .iter()
-            .map(|a| Item::Overdue(a.clone(), name(a)))
+            .map(|t| Item::Ticket(t.clone(), name(t)))
+            .chain(r.overdue.iter().map(|a| Item::Overdue(a.clone(), name(a))))
             .chain(r.quiet.iter().cloned().map(Item::Quiet))
             .chain(r.birthdays.iter().cloned().map(Item::Birthday))
             .chain(r.renewals.iter().map(|c| Item::Renewal(c.clone(), name(c))))
@@ -253,6 +266,11 @@ impl Screen for RemindersView {
                         entity: Entity::Contracts,
                         id: id(c).to_string(),
                     });
+                }
+            }
+            Action::Open if matches!(self.chosen(), Some(Item::Ticket(..))) => {
+                if let Some(Item::Ticket(t, _)) = self.chosen() {
+                    ctx.go(Place::Ticket(id(t).to_string()));
                 }
             }
             Action::Open => {
@@ -299,6 +317,7 @@ impl Screen for RemindersView {
             count(|i| matches!(i, Item::Birthday(_))),
         );
         for (n, label) in [
+            (count(|i| matches!(i, Item::Ticket(..))), "tickets at risk"),
             (count(|i| matches!(i, Item::Renewal(..))), "to renew"),
             (count(|i| matches!(i, Item::Unpaid(..))), "unpaid"),
             (count(|i| matches!(i, Item::LowStock(..))), "low stock"),
@@ -379,6 +398,17 @@ impl Screen for RemindersView {
                     format!("{} {}  {customer}", text(c, "number"), text(c, "name")),
                     format!("ends {}", text(c, "ends_on")),
                 ),
+                Item::Ticket(t, customer) => {
+                    let (countdown, _) = crate::tui::sla::countdown(t, view.now);
+                    let alert = crm_server::rules::sla::Alert::of_code(text(t, "sla_alert"));
+                    let breached = alert == crm_server::rules::sla::Alert::Breached;
+                    (
+                        if breached { "breached" } else { "due soon" },
+                        if breached { Role::Danger } else { Role::Warn },
+                        format!("{} {}  {customer}", text(t, "number"), text(t, "subject")),
+                        countdown,
+                    )
+                }
             };
             let style = |r: Role| crate::tui::panes::cell_style(theme, r, selected);
             let detail_w = 22.min(inner.width / 3);

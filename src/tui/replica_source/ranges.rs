@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use crm_server::rules::reminders;
+use crm_server::rules::{reminders, sla};
 use crm_server::schema::Entity;
 use serde_json::json;
 
@@ -264,7 +264,26 @@ impl ReplicaSource {
                 })
             })
             .collect();
-        for i in &unpaid {
+        // Tickets the server's escalation sweep marked (`sla_alert`), by the (alert, assignee)
+        // index: the owner's breached and due soon, and for a manager every breached one.
+        let mut tickets = Vec::new();
+        for alert in [sla::Alert::Breached, sla::Alert::DueSoon] {
+            let mut filters = vec![("sla_alert", json!(alert.code()))];
+            let everyone = alert == sla::Alert::Breached && q.team_breaches;
+            if let Some(o) = owner.filter(|_| !everyone) {
+                filters.push(("assignee_id", json!(o)));
+            }
+            tickets.extend(
+                self.all(Entity::Tickets, filters, "created_at", false)?
+                    .into_iter()
+                    .filter(|t| sla::running_due(t).is_some()),
+            );
+        }
+        tickets.sort_by_key(|t| {
+            let alert = sla::Alert::of_code(text(t, "sla_alert"));
+            (std::cmp::Reverse(alert), sla::running_due(t))
+        });
+        for i in unpaid.iter().chain(&tickets) {
             let cid = text(i, "customer_id");
             if !cid.is_empty() && !customer_names.contains_key(cid) {
                 let name = self
@@ -301,6 +320,7 @@ impl ReplicaSource {
             customer_names,
             unpaid,
             low_stock,
+            tickets,
         })
     }
 }
@@ -369,6 +389,7 @@ mod tests {
             now,
             owner: None,
             stock: true,
+            team_breaches: true,
         };
         let r = s.reminders(&q).unwrap();
         let birthdays: Vec<&str> = r
