@@ -213,13 +213,16 @@ pub fn ticket_policy(
     Ok((policy, calendar))
 }
 
-/// [`ticket_policy`] with the admin's `service_levels` record it came from (none for the
-/// built-in minutes): what a breach does.
+/// A ticket's service level: its minutes, its calendar, and the admin's `service_levels`
+/// record it came from (none for the built-in minutes), which says what a breach does.
+pub type TicketLevel = (sla::Policy, Calendar, Option<Record>);
+
+/// [`ticket_policy`] with the record it came from.
 pub fn ticket_level(
     tx: &dyn Tx,
     priority: &str,
     customer_level: Option<&str>,
-) -> Result<(sla::Policy, Calendar, Option<Record>), ApiError> {
+) -> Result<TicketLevel, ApiError> {
     let levels = where_eq(tx, Entity::ServiceLevels, "priority", priority, MAX_LEVELS)?;
     let Some(level) = sla::level_for(&levels, priority, customer_level) else {
         return Ok((

@@ -10,12 +10,12 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
+use super::desk::TicketLevel;
 use super::{TxLookup, hidden_columns, text};
 use crate::access;
 use crate::error::ApiError;
 use crate::query::{Condition, Op, Test};
-use crate::rules::business_time::Calendar;
-use crate::rules::sla::{self, Alert, Policy};
+use crate::rules::sla::{self, Alert};
 use crate::schema::{Entity, Kind, SLA_ALERTS, TICKET_STATUSES};
 use crate::store::{AuditEntry, ListQuery, Record, Tx};
 use crate::validate::format_time;
@@ -41,8 +41,7 @@ pub struct Escalated {
 pub fn sweep(tx: &dyn Tx, now: DateTime<Utc>) -> Result<Vec<Escalated>, ApiError> {
     tx.lock_named("escalation")?;
     let horizon = format_time(now + Duration::days(HORIZON_DAYS));
-    let mut levels: HashMap<(String, Option<String>), (Policy, Calendar, Option<Record>)> =
-        HashMap::new();
+    let mut levels: HashMap<(String, Option<String>), TicketLevel> = HashMap::new();
     let mut out = Vec::new();
     // The first response's clock runs until someone answered, then the resolution's.
     for (answered, due_field) in [(false, "first_response_due"), (true, "resolution_due")] {
