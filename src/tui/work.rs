@@ -12,11 +12,12 @@
 //! waiting loads are still worth reading ([`newest_loads`]) and whether an answer is still the
 //! one a screen waits for ([`Pending`]).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crm_server::schema::Entity;
 
-use super::data::{DataError, DataSource, Record, WriteError};
+use super::data::{DataError, DataSource, Record, TicketQuery, WriteError};
 use super::panes::calendar::{CalendarAsk, CalendarData};
 use super::panes::funnel::{FunnelAsk, FunnelData};
 
@@ -26,6 +27,8 @@ pub enum Read {
     Funnel(FunnelAsk),
     Calendar(CalendarAsk),
     Callbacks(super::panes::callbacks::CallbacksAsk),
+    /// The ticket queue in SLA order (every open ticket of the scope is read and sorted).
+    Tickets(TicketQuery),
 }
 
 impl Read {
@@ -35,6 +38,7 @@ impl Read {
             Read::Funnel(_) => "funnel",
             Read::Calendar(_) => "calendar",
             Read::Callbacks(_) => "callbacks",
+            Read::Tickets(_) => "tickets",
         }
     }
 }
@@ -45,6 +49,8 @@ pub enum Loaded {
     Funnel(Box<FunnelData>),
     Calendar(Box<CalendarData>),
     Callbacks(Box<Vec<super::panes::callbacks::Callback>>),
+    /// Shared, so no screen copies thousands of tickets in a frame.
+    Tickets(Arc<Vec<Record>>),
 }
 
 /// A write a screen asks for off the UI thread.
@@ -79,6 +85,7 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
         Read::Calendar(ask) => {
             Loaded::Calendar(Box::new(super::panes::calendar::read(source, ask)?))
         }
+        Read::Tickets(q) => Loaded::Tickets(Arc::new(source.ticket_queue(q)?)),
     })
 }
 
