@@ -494,6 +494,8 @@ impl App {
             }
             Action::Loaded { request, data } => {
                 self.on_every_screen(|s, ctx| s.loaded(request, &data, ctx));
+                // A view whose record the answer found gone closes.
+                self.history.drop_gone(self.pane);
             }
             Action::Written { request, result } => {
                 if result.is_ok() {

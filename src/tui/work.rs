@@ -19,6 +19,7 @@ use crm_server::schema::Entity;
 
 use super::data::{DataError, DataSource, Record, TicketQuery, UndoDone, WriteError};
 use super::panes::calendar::{CalendarAsk, CalendarData};
+use super::panes::customer360::{Customer360Ask, Customer360Data};
 use super::panes::funnel::{FunnelAsk, FunnelData};
 
 /// A read a screen asks for off the UI thread.
@@ -29,16 +30,20 @@ pub enum Read {
     Callbacks(super::panes::callbacks::CallbacksAsk),
     /// The ticket queue in SLA order (every open ticket of the scope is read and sorted).
     Tickets(TicketQuery),
+    /// A customer's 360°: the customer and every section.
+    Customer360(Customer360Ask),
 }
 
 impl Read {
-    /// Which screen asks: a newer load for the same screen makes an older one moot.
-    pub fn slot(&self) -> &'static str {
+    /// Which screen asks: a newer load for the same screen makes an older one moot. Each
+    /// customer's 360° is a screen of its own (several may be open, one on another pane).
+    pub fn slot(&self) -> String {
         match self {
-            Read::Funnel(_) => "funnel",
-            Read::Calendar(_) => "calendar",
-            Read::Callbacks(_) => "callbacks",
-            Read::Tickets(_) => "tickets",
+            Read::Funnel(_) => "funnel".into(),
+            Read::Calendar(_) => "calendar".into(),
+            Read::Callbacks(_) => "callbacks".into(),
+            Read::Tickets(_) => "tickets".into(),
+            Read::Customer360(ask) => format!("customer360:{}", ask.id),
         }
     }
 }
@@ -51,6 +56,7 @@ pub enum Loaded {
     Callbacks(Box<Vec<super::panes::callbacks::Callback>>),
     /// Shared, so no screen copies thousands of tickets in a frame.
     Tickets(Arc<Vec<Record>>),
+    Customer360(Box<Customer360Data>),
 }
 
 /// A write a screen asks for off the UI thread.
@@ -95,6 +101,9 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
             Loaded::Calendar(Box::new(super::panes::calendar::read(source, ask)?))
         }
         Read::Tickets(q) => Loaded::Tickets(Arc::new(source.ticket_queue(q)?)),
+        Read::Customer360(ask) => Loaded::Customer360(Box::new(
+            super::panes::customer360::read(source, ask)?,
+        )),
     })
 }
 
