@@ -184,7 +184,7 @@ fn measure(
 }
 
 /// Timings of one key, replayed several times.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct KeyTimes {
     /// The key and the frame after it: what the user waits for (budget 16 ms).
     frames: Vec<Duration>,
@@ -305,23 +305,26 @@ fn measure_keys(path: &std::path::Path) {
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
     let effects = app.update(Action::Resize(WIDTH, HEIGHT));
     threads.answer(&mut app, &mut terminal, effects, &mut KeyTimes::default());
-    let mut rows: Vec<(&str, KeyTimes)> = Vec::new();
-    println!("\nLoad average at the start of the keys: {}", load_average());
+    let mut rows: Vec<(&'static str, KeyTimes)> = Vec::new();
+    println!(
+        "\nLoad average at the start of the keys: {}",
+        load_average()
+    );
     screens(&mut app, &mut terminal, &mut threads, &mut rows);
     daily_keys(&mut app, &mut terminal, &mut threads, &mut rows);
     reminders(&mut app, &mut terminal, &mut threads, &mut rows);
     let mut show = KeyTimes::default();
     key(&mut app, &mut terminal, &mut threads, "2", Some(&mut show));
-    rows.push(("funnel: 2 (show it, first load)", show));
+    push(&mut rows, ("funnel: 2 (show it, first load)", show));
     let (mut right, mut left) = (KeyTimes::default(), KeyTimes::default());
-    for _ in 0..REPEAT {
+    for _ in 0..repeat() {
         key(&mut app, &mut terminal, &mut threads, "L", Some(&mut right));
         key(&mut app, &mut terminal, &mut threads, "H", Some(&mut left));
     }
-    rows.push(("funnel: L (move the deal a stage on)", right));
-    rows.push(("funnel: H (move it back)", left));
+    push(&mut rows, ("funnel: L (move the deal a stage on)", right));
+    push(&mut rows, ("funnel: H (move it back)", left));
     let (mut month, mut clear) = (KeyTimes::default(), KeyTimes::default());
-    for i in 0..REPEAT {
+    for i in 0..repeat() {
         let m = if i % 2 == 0 { "next month" } else { "dec" };
         key(&mut app, &mut terminal, &mut threads, "m", None);
         support::type_text(&mut app, m);
@@ -334,8 +337,11 @@ fn measure_keys(path: &std::path::Path) {
         );
         key(&mut app, &mut terminal, &mut threads, "F", Some(&mut clear));
     }
-    rows.push(("funnel: month filter (Enter on m's prompt)", month));
-    rows.push(("funnel: F (clear the filters)", clear));
+    push(
+        &mut rows,
+        ("funnel: month filter (Enter on m's prompt)", month),
+    );
+    push(&mut rows, ("funnel: F (clear the filters)", clear));
     let mut show = KeyTimes::default();
     key(
         &mut app,
@@ -344,9 +350,9 @@ fn measure_keys(path: &std::path::Path) {
         "3 a",
         Some(&mut show),
     );
-    rows.push(("calendar: 3 a (agenda, first load)", show));
+    push(&mut rows, ("calendar: 3 a (agenda, first load)", show));
     let (mut done, mut moved) = (KeyTimes::default(), KeyTimes::default());
-    for i in 0..REPEAT {
+    for i in 0..repeat() {
         key(&mut app, &mut terminal, &mut threads, "x", Some(&mut done));
         key(&mut app, &mut terminal, &mut threads, "r", None);
         support::type_text(&mut app, if i % 2 == 0 { "+1d" } else { "-1d" });
@@ -358,24 +364,28 @@ fn measure_keys(path: &std::path::Path) {
             Some(&mut moved),
         );
     }
-    rows.push(("calendar: x (done / not done)", done));
-    rows.push(("calendar: r (reschedule, Enter on the prompt)", moved));
+    push(&mut rows, ("calendar: x (done / not done)", done));
+    push(
+        &mut rows,
+        ("calendar: r (reschedule, Enter on the prompt)", moved),
+    );
     let mut weeks = KeyTimes::default();
     key(&mut app, &mut terminal, &mut threads, "m", None);
-    for _ in 0..REPEAT {
+    for _ in 0..repeat() {
         key(&mut app, &mut terminal, &mut threads, "j", Some(&mut weeks));
     }
-    rows.push(("calendar: j (a week on, month view)", weeks));
+    push(&mut rows, ("calendar: j (a week on, month view)", weeks));
     // Undo: each `u` undoes the write before (the calendar's moves and done marks above).
     let mut undo = KeyTimes::default();
     key(&mut app, &mut terminal, &mut threads, "1", None);
-    for _ in 0..REPEAT {
+    for _ in 0..repeat() {
         key(&mut app, &mut terminal, &mut threads, "u", Some(&mut undo));
     }
-    rows.push(("undo: u (the last write undone)", undo));
+    push(&mut rows, ("undo: u (the last write undone)", undo));
     println!("Load average at the end of the keys: {}", load_average());
     println!(
-        "\n| key ({REPEAT}x unless shown once) | key + frame median ms | p99 | worst | answer + frame median ms | p99 | worst | handed-off work median ms | p99 | worst |"
+        "\n| key ({}x unless shown once) | key + frame median ms | p99 | worst | answer + frame median ms | p99 | worst | handed-off work median ms | p99 | worst |",
+        repeat()
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (what, mut t) in rows {
@@ -400,16 +410,16 @@ fn screens(
     rows: &mut Vec<(&'static str, KeyTimes)>,
 ) {
     let mut shown: [KeyTimes; 4] = Default::default();
-    for _ in 0..REPEAT {
+    for _ in 0..repeat() {
         for (i, pane) in ["2", "3", "4", "1"].into_iter().enumerate() {
             key(app, terminal, threads, pane, Some(&mut shown[i]));
         }
     }
     let [funnel, calendar, tickets, customers] = shown;
-    rows.push(("screens: 2 (show the funnel)", funnel));
-    rows.push(("screens: 3 (show the calendar)", calendar));
-    rows.push(("screens: 4 (show the ticket queue)", tickets));
-    rows.push(("screens: 1 (show the customers)", customers));
+    push(rows, ("screens: 2 (show the funnel)", funnel));
+    push(rows, ("screens: 3 (show the calendar)", calendar));
+    push(rows, ("screens: 4 (show the ticket queue)", tickets));
+    push(rows, ("screens: 1 (show the customers)", customers));
 }
 
 /// The reminders view: opened (`R`), `x` (done: a follow-up marked done or a contact logged)
@@ -426,7 +436,7 @@ fn reminders(
         KeyTimes::default(),
     );
     key(app, terminal, threads, "1", None);
-    for i in 0..REPEAT {
+    for i in 0..repeat() {
         key(app, terminal, threads, "R", Some(&mut open));
         // The reminders arrive as `Effect::Reminders`, answered here as the counting thread
         // answers them.
@@ -439,9 +449,9 @@ fn reminders(
         }
         key(app, terminal, threads, "<Esc>", None);
     }
-    rows.push(("reminders: R (open, read)", open));
-    rows.push(("reminders: x (done)", done));
-    rows.push(("reminders: r (move, Enter on the prompt)", moved));
+    push(rows, ("reminders: R (open, read)", open));
+    push(rows, ("reminders: x (done)", done));
+    push(rows, ("reminders: r (move, Enter on the prompt)", moved));
     if let Some(f) = &app.flash {
         println!("\nMessage after the reminders: {}", f.text);
     }
@@ -486,7 +496,7 @@ fn daily_keys(
         ("search: each key of \"C00012\" (a code)", "C00012"),
     ] {
         let mut t = KeyTimes::default();
-        for _ in 0..REPEAT / 2 {
+        for _ in 0..(repeat() / 2).max(1) {
             key(app, terminal, threads, "/", None);
             type_keys(app, terminal, threads, typed, &mut t);
             if typed == "张" {
@@ -498,7 +508,7 @@ fn daily_keys(
             key(app, terminal, threads, "<Esc>", None);
             key(app, terminal, threads, "<Esc>", None);
         }
-        rows.push((what, t));
+        push(rows, (what, t));
     }
     let (mut open, mut call, mut edit, mut create, mut delete) = (
         KeyTimes::default(),
@@ -507,7 +517,7 @@ fn daily_keys(
         KeyTimes::default(),
         KeyTimes::default(),
     );
-    for i in 0..REPEAT {
+    for i in 0..repeat() {
         key(app, terminal, threads, "j", None);
         key(app, terminal, threads, "<Enter>", Some(&mut open));
         key(app, terminal, threads, "c", None);
@@ -542,15 +552,24 @@ fn daily_keys(
         }
         key(app, terminal, threads, "<Esc>", None);
     }
-    rows.push(("360°: Enter (open a customer, its sections read)", open));
-    rows.push(("360°: c 1 Enter (log a call, Enter)", call));
-    rows.push(("360°: E, a change, Enter (save the customer's form)", edit));
-    rows.push(("360°: a, a name, Enter (save a new contact)", create));
-    rows.push(("360°: d y (delete the chosen item)", delete));
+    push(
+        rows,
+        ("360°: Enter (open a customer, its sections read)", open),
+    );
+    push(rows, ("360°: c 1 Enter (log a call, Enter)", call));
+    push(
+        rows,
+        ("360°: E, a change, Enter (save the customer's form)", edit),
+    );
+    push(
+        rows,
+        ("360°: a, a name, Enter (save a new contact)", create),
+    );
+    push(rows, ("360°: d y (delete the chosen item)", delete));
     let (mut queue, mut status) = (KeyTimes::default(), KeyTimes::default());
     key(app, terminal, threads, "4", Some(&mut queue));
     key(app, terminal, threads, "A", Some(&mut queue));
-    for i in 0..REPEAT {
+    for i in 0..repeat() {
         key(app, terminal, threads, "s", None);
         type_keys(
             app,
@@ -561,18 +580,46 @@ fn daily_keys(
         );
         key(app, terminal, threads, "<Enter>", Some(&mut status));
     }
-    rows.push(("tickets: 4 and A (the queue, all open tickets)", queue));
-    rows.push((
-        "tickets: s, a status, Enter (the queue read again after the write)",
-        status,
-    ));
+    push(
+        rows,
+        ("tickets: 4 and A (the queue, all open tickets)", queue),
+    );
+    push(
+        rows,
+        (
+            "tickets: s, a status, Enter (the queue read again after the write)",
+            status,
+        ),
+    );
     if let Some(f) = &app.flash {
         println!("\nMessage after the daily keys: {}", f.text);
     }
 }
 
-/// How often each key is replayed.
-const REPEAT: usize = 10;
+/// How often each key is replayed: 10, or `CRM_BENCH_REPEAT` (a 1M replica's reads take long).
+fn repeat() -> usize {
+    std::env::var("CRM_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(10)
+}
+
+/// Keeps a row of the keys' table and prints it at once on stderr (with the time and the
+/// load), so a long run shows its figures as it goes.
+fn push(rows: &mut Vec<(&'static str, KeyTimes)>, row: (&'static str, KeyTimes)) {
+    let mut t = row.1.clone();
+    eprintln!(
+        "[{} load {}] | {} | {} | {} | {} |",
+        chrono::Utc::now().format("%H:%M:%S"),
+        load_average(),
+        row.0,
+        stats(&mut t.frames),
+        stats(&mut t.answers),
+        stats(&mut t.work)
+    );
+    rows.push(row);
+}
 
 /// A replica of `n` synthetic customers, filled page by page as a first sync fills it.
 fn build_replica(n: usize) -> Fixture {

@@ -116,7 +116,11 @@ fn a_write_reads_the_queue_again_and_keeps_the_cursor() {
         .iter()
         .find(|t| text(t, "number") == chosen)
         .expect("still in the queue");
-    assert_eq!(text(row, "status"), "pending", "the queue read after the write");
+    assert_eq!(
+        text(row, "status"),
+        "pending",
+        "the queue read after the write"
+    );
 }
 
 #[test]

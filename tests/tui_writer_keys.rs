@@ -29,7 +29,10 @@ fn writes(effects: &[Effect]) -> Vec<(u64, work::Write)> {
 }
 
 fn flash(app: &App) -> String {
-    app.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default()
+    app.flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default()
 }
 
 /// The prompt on top: its text, its error, whether it waits for a write.
@@ -134,7 +137,10 @@ fn reminders_r_waits_in_its_prompt_and_a_refusal_keeps_the_date_typed() {
     assert_eq!(typed, "2026-12-01", "the text typed is kept");
     assert_eq!(saving, None);
     assert!(
-        error.as_deref().unwrap_or("").contains("not your follow-up"),
+        error
+            .as_deref()
+            .unwrap_or("")
+            .contains("not your follow-up"),
         "{error:?}"
     );
     // Enter again: written this time, and the prompt closes.
@@ -235,7 +241,11 @@ fn a_conflict_choice_is_written_after_the_key() {
     assert_eq!(parked(&fx), 1, "still parked until written");
     app.settle(effects);
     assert_eq!(parked(&fx), 0);
-    assert!(flash(&app).starts_with("Conflict resolved"), "{}", flash(&app));
+    assert!(
+        flash(&app).starts_with("Conflict resolved"),
+        "{}",
+        flash(&app)
+    );
     assert_eq!(app.status.conflicts, 0);
 }
 

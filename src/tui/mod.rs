@@ -375,12 +375,7 @@ pub fn run(
                 }
                 Effect::Write { request, write } => {
                     if writer.is_none() {
-                        writer = Some(Worker::start(
-                            opener(open_writer.take()),
-                            all,
-                            store,
-                            &busy,
-                        ));
+                        writer = Some(Worker::start(opener(open_writer.take()), all, store, &busy));
                     }
                     if let Some(w) = &writer {
                         w.ask(request, write);

@@ -101,9 +101,9 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
             Loaded::Calendar(Box::new(super::panes::calendar::read(source, ask)?))
         }
         Read::Tickets(q) => Loaded::Tickets(Arc::new(source.ticket_queue(q)?)),
-        Read::Customer360(ask) => Loaded::Customer360(Box::new(
-            super::panes::customer360::read(source, ask)?,
-        )),
+        Read::Customer360(ask) => {
+            Loaded::Customer360(Box::new(super::panes::customer360::read(source, ask)?))
+        }
     })
 }
 

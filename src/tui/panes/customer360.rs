@@ -158,12 +158,7 @@ pub fn read(source: &dyn DataSource, ask: &Customer360Ask) -> Result<Customer360
         (Entity::Contracts, "created_at", true),
         (Entity::Licences, "licence_number", false),
     ] {
-        let rows = source.records(
-            entity,
-            &of_customer(sort, descending),
-            0,
-            AGREEMENTS_SHOWN,
-        )?;
+        let rows = source.records(entity, &of_customer(sort, descending), 0, AGREEMENTS_SHOWN)?;
         agreements.extend(rows.into_iter().map(|r| (entity, r)));
     }
     let sections = Sections {
@@ -285,7 +280,7 @@ impl Customer360 {
         self.codes = data.codes.clone();
         self.custom = data.custom.clone();
         self.loaded = data.sections.clone();
-        self.receivables = data.receivables.clone();
+        self.receivables = data.receivables;
         self.stages = data.stages.clone();
         let first_read = self.matched.is_none();
         self.matched = self.matched.take().or_else(|| {

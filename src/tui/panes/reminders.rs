@@ -111,13 +111,19 @@ impl RemindersView {
                 allow_duplicate: false,
             },
             Item::Birthday(_) => {
-                return ctx.flash("A birthday is a date, not a task: Enter opens the customer, c logs a call");
+                return ctx.flash(
+                    "A birthday is a date, not a task: Enter opens the customer, c logs a call",
+                );
             }
             Item::Unpaid(..) => {
-                return ctx.flash("An instalment is done when it is paid: record the payment (:list payments, n)");
+                return ctx.flash(
+                    "An instalment is done when it is paid: record the payment (:list payments, n)",
+                );
             }
             Item::LowStock(..) => {
-                return ctx.flash("Low stock is done when goods come in: record them (:list stock_movements, n)");
+                return ctx.flash(
+                    "Low stock is done when goods come in: record them (:list stock_movements, n)",
+                );
             }
             Item::Renewal(..) => {
                 return ctx.flash("A renewal is done by a new contract: Enter opens this one");
