@@ -184,7 +184,7 @@ fn measure(
 }
 
 /// Timings of one key, replayed several times.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct KeyTimes {
     /// The key and the frame after it: what the user waits for (budget 16 ms).
     frames: Vec<Duration>,
@@ -203,9 +203,16 @@ fn stats(times: &mut [Duration]) -> String {
     format!(
         "{:.2} | {:.2} | {:.2}",
         percentile(times, 0.5) / 1e3,
-        percentile(times, 0.95) / 1e3,
+        percentile(times, 0.99) / 1e3,
         percentile(times, 1.0) / 1e3
     )
+}
+
+/// The host's load average now (Linux), for the figures' conditions.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// The writer and reader a TUI hands its writes and loads to, each over its own source as the
@@ -216,9 +223,9 @@ struct Threads {
 }
 
 impl Threads {
-    /// Runs the writes, then the loads, among `effects` and answers them to the app (the
-    /// writer runs first, as it would have started first), each answer followed by a frame;
-    /// until no more work is asked.
+    /// Runs the writes, then the loads, counts and reminders, among `effects` and answers
+    /// them to the app (the writer runs first, as it would have started first), each answer
+    /// followed by a frame; until no more work is asked.
     fn answer(
         &mut self,
         app: &mut App,
@@ -239,6 +246,15 @@ impl Threads {
                     Effect::Load { request, read } => Action::Loaded {
                         request,
                         data: work::read(&*self.reader, &read),
+                    },
+                    // The counting thread's questions, on the reader here.
+                    Effect::Reminders { request, query } => Action::Reminded {
+                        request,
+                        reminders: Box::new(self.reader.reminders(&query).expect("reminders")),
+                    },
+                    Effect::Count { request, query } => Action::Counted {
+                        request,
+                        count: self.reader.count(&query).expect("count"),
                     },
                     _ => continue,
                 };
@@ -289,20 +305,28 @@ fn measure_keys(path: &std::path::Path) {
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
     let effects = app.update(Action::Resize(WIDTH, HEIGHT));
     threads.answer(&mut app, &mut terminal, effects, &mut KeyTimes::default());
-    let mut rows: Vec<(&str, KeyTimes)> = Vec::new();
+    let mut rows: Vec<(&'static str, KeyTimes)> = Vec::new();
+    println!(
+        "\nLoad average at the start of the keys: {}",
+        load_average()
+    );
+    screens(&mut app, &mut terminal, &mut threads, &mut rows);
     daily_keys(&mut app, &mut terminal, &mut threads, &mut rows);
+    if !skipped("reminders") {
+        reminders(&mut app, &mut terminal, &mut threads, &mut rows);
+    }
     let mut show = KeyTimes::default();
     key(&mut app, &mut terminal, &mut threads, "2", Some(&mut show));
-    rows.push(("funnel: 2 (show it, first load)", show));
+    push(&mut rows, ("funnel: 2 (show it, first load)", show));
     let (mut right, mut left) = (KeyTimes::default(), KeyTimes::default());
-    for _ in 0..REPEAT {
+    for _ in 0..repeat() {
         key(&mut app, &mut terminal, &mut threads, "L", Some(&mut right));
         key(&mut app, &mut terminal, &mut threads, "H", Some(&mut left));
     }
-    rows.push(("funnel: L (move the deal a stage on)", right));
-    rows.push(("funnel: H (move it back)", left));
+    push(&mut rows, ("funnel: L (move the deal a stage on)", right));
+    push(&mut rows, ("funnel: H (move it back)", left));
     let (mut month, mut clear) = (KeyTimes::default(), KeyTimes::default());
-    for i in 0..REPEAT {
+    for i in 0..repeat() {
         let m = if i % 2 == 0 { "next month" } else { "dec" };
         key(&mut app, &mut terminal, &mut threads, "m", None);
         support::type_text(&mut app, m);
@@ -315,40 +339,25 @@ fn measure_keys(path: &std::path::Path) {
         );
         key(&mut app, &mut terminal, &mut threads, "F", Some(&mut clear));
     }
-    rows.push(("funnel: month filter (Enter on m's prompt)", month));
-    rows.push(("funnel: F (clear the filters)", clear));
-    let mut show = KeyTimes::default();
-    key(
-        &mut app,
-        &mut terminal,
-        &mut threads,
-        "3 a",
-        Some(&mut show),
+    push(
+        &mut rows,
+        ("funnel: month filter (Enter on m's prompt)", month),
     );
-    rows.push(("calendar: 3 a (agenda, first load)", show));
-    let (mut done, mut moved) = (KeyTimes::default(), KeyTimes::default());
-    for i in 0..REPEAT {
-        key(&mut app, &mut terminal, &mut threads, "x", Some(&mut done));
-        key(&mut app, &mut terminal, &mut threads, "r", None);
-        support::type_text(&mut app, if i % 2 == 0 { "+1d" } else { "-1d" });
-        key(
-            &mut app,
-            &mut terminal,
-            &mut threads,
-            "<Enter>",
-            Some(&mut moved),
-        );
+    push(&mut rows, ("funnel: F (clear the filters)", clear));
+    if !skipped("calendar") {
+        calendar_keys(&mut app, &mut terminal, &mut threads, &mut rows);
     }
-    rows.push(("calendar: x (done / not done)", done));
-    rows.push(("calendar: r (reschedule, Enter on the prompt)", moved));
-    let mut weeks = KeyTimes::default();
-    key(&mut app, &mut terminal, &mut threads, "m", None);
-    for _ in 0..REPEAT {
-        key(&mut app, &mut terminal, &mut threads, "j", Some(&mut weeks));
+    // Undo: each `u` undoes the write before (the moves and changes above).
+    let mut undo = KeyTimes::default();
+    key(&mut app, &mut terminal, &mut threads, "1", None);
+    for _ in 0..repeat() {
+        key(&mut app, &mut terminal, &mut threads, "u", Some(&mut undo));
     }
-    rows.push(("calendar: j (a week on, month view)", weeks));
+    push(&mut rows, ("undo: u (the last write undone)", undo));
+    println!("Load average at the end of the keys: {}", load_average());
     println!(
-        "\n| key ({REPEAT}x unless shown once) | key + frame median ms | p95 | worst | answer + frame median ms | p95 | worst | handed-off work median ms | p95 | worst |"
+        "\n| key ({}x unless shown once) | key + frame median ms | p99 | worst | answer + frame median ms | p99 | worst | handed-off work median ms | p99 | worst |",
+        repeat()
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (what, mut t) in rows {
@@ -361,6 +370,96 @@ fn measure_keys(path: &std::path::Path) {
     }
     if let Some(f) = &app.flash {
         println!("\nLast message: {}", f.text);
+    }
+}
+
+/// The calendar's keys: the agenda's first load, `x` (done / not done), `r` (reschedule) and
+/// `j` in the month view.
+fn calendar_keys(
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    threads: &mut Threads,
+    rows: &mut Vec<(&'static str, KeyTimes)>,
+) {
+    let mut show = KeyTimes::default();
+    key(app, terminal, threads, "3 a", Some(&mut show));
+    push(rows, ("calendar: 3 a (agenda, first load)", show));
+    let (mut done, mut moved) = (KeyTimes::default(), KeyTimes::default());
+    for i in 0..repeat() {
+        key(app, terminal, threads, "x", Some(&mut done));
+        key(app, terminal, threads, "r", None);
+        support::type_text(app, if i % 2 == 0 { "+1d" } else { "-1d" });
+        key(app, terminal, threads, "<Enter>", Some(&mut moved));
+    }
+    push(rows, ("calendar: x (done / not done)", done));
+    push(
+        rows,
+        ("calendar: r (reschedule, Enter on the prompt)", moved),
+    );
+    let mut weeks = KeyTimes::default();
+    key(app, terminal, threads, "m", None);
+    for _ in 0..repeat() {
+        key(app, terminal, threads, "j", Some(&mut weeks));
+    }
+    push(rows, ("calendar: j (a week on, month view)", weeks));
+}
+
+/// Showing each pane (its reload handed off where it reads more than a window), and the
+/// reminders view opened.
+fn screens(
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    threads: &mut Threads,
+    rows: &mut Vec<(&'static str, KeyTimes)>,
+) {
+    let mut shown: [KeyTimes; 4] = Default::default();
+    for _ in 0..repeat() {
+        for (i, pane) in ["2", "3", "4", "1"].into_iter().enumerate() {
+            if pane == "3" && skipped("calendar") {
+                continue;
+            }
+            key(app, terminal, threads, pane, Some(&mut shown[i]));
+        }
+    }
+    let [funnel, calendar, tickets, customers] = shown;
+    push(rows, ("screens: 2 (show the funnel)", funnel));
+    push(rows, ("screens: 3 (show the calendar)", calendar));
+    push(rows, ("screens: 4 (show the ticket queue)", tickets));
+    push(rows, ("screens: 1 (show the customers)", customers));
+}
+
+/// The reminders view: opened (`R`), `x` (done: a follow-up marked done or a contact logged)
+/// and `r` (moved: a date typed, Enter), each written on the writer thread.
+fn reminders(
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    threads: &mut Threads,
+    rows: &mut Vec<(&'static str, KeyTimes)>,
+) {
+    let (mut open, mut done, mut moved) = (
+        KeyTimes::default(),
+        KeyTimes::default(),
+        KeyTimes::default(),
+    );
+    key(app, terminal, threads, "1", None);
+    for i in 0..repeat() {
+        key(app, terminal, threads, "R", Some(&mut open));
+        // The reminders arrive as `Effect::Reminders`, answered here as the counting thread
+        // answers them.
+        key(app, terminal, threads, "x", Some(&mut done));
+        key(app, terminal, threads, "r", None);
+        support::type_text(app, if i % 2 == 0 { "+3d" } else { "+4d" });
+        key(app, terminal, threads, "<Enter>", Some(&mut moved));
+        if app.dialog_name().is_some() {
+            key(app, terminal, threads, "<Esc>", None);
+        }
+        key(app, terminal, threads, "<Esc>", None);
+    }
+    push(rows, ("reminders: R (open, read)", open));
+    push(rows, ("reminders: x (done)", done));
+    push(rows, ("reminders: r (move, Enter on the prompt)", moved));
+    if let Some(f) = &app.flash {
+        println!("\nMessage after the reminders: {}", f.text);
     }
 }
 
@@ -403,7 +502,7 @@ fn daily_keys(
         ("search: each key of \"C00012\" (a code)", "C00012"),
     ] {
         let mut t = KeyTimes::default();
-        for _ in 0..REPEAT / 2 {
+        for _ in 0..(repeat() / 2).max(1) {
             key(app, terminal, threads, "/", None);
             type_keys(app, terminal, threads, typed, &mut t);
             if typed == "张" {
@@ -415,7 +514,7 @@ fn daily_keys(
             key(app, terminal, threads, "<Esc>", None);
             key(app, terminal, threads, "<Esc>", None);
         }
-        rows.push((what, t));
+        push(rows, (what, t));
     }
     let (mut open, mut call, mut edit, mut create, mut delete) = (
         KeyTimes::default(),
@@ -424,7 +523,7 @@ fn daily_keys(
         KeyTimes::default(),
         KeyTimes::default(),
     );
-    for i in 0..REPEAT {
+    for i in 0..repeat() {
         key(app, terminal, threads, "j", None);
         key(app, terminal, threads, "<Enter>", Some(&mut open));
         key(app, terminal, threads, "c", None);
@@ -459,15 +558,24 @@ fn daily_keys(
         }
         key(app, terminal, threads, "<Esc>", None);
     }
-    rows.push(("360°: Enter (open a customer, its sections read)", open));
-    rows.push(("360°: c 1 Enter (log a call, Enter)", call));
-    rows.push(("360°: E, a change, Enter (save the customer's form)", edit));
-    rows.push(("360°: a, a name, Enter (save a new contact)", create));
-    rows.push(("360°: d y (delete the chosen item)", delete));
+    push(
+        rows,
+        ("360°: Enter (open a customer, its sections read)", open),
+    );
+    push(rows, ("360°: c 1 Enter (log a call, Enter)", call));
+    push(
+        rows,
+        ("360°: E, a change, Enter (save the customer's form)", edit),
+    );
+    push(
+        rows,
+        ("360°: a, a name, Enter (save a new contact)", create),
+    );
+    push(rows, ("360°: d y (delete the chosen item)", delete));
     let (mut queue, mut status) = (KeyTimes::default(), KeyTimes::default());
     key(app, terminal, threads, "4", Some(&mut queue));
     key(app, terminal, threads, "A", Some(&mut queue));
-    for i in 0..REPEAT {
+    for i in 0..repeat() {
         key(app, terminal, threads, "s", None);
         type_keys(
             app,
@@ -478,18 +586,52 @@ fn daily_keys(
         );
         key(app, terminal, threads, "<Enter>", Some(&mut status));
     }
-    rows.push(("tickets: 4 and A (the queue, all open tickets)", queue));
-    rows.push((
-        "tickets: s, a status, Enter (the queue read again after the write)",
-        status,
-    ));
+    push(
+        rows,
+        ("tickets: 4 and A (the queue, all open tickets)", queue),
+    );
+    push(
+        rows,
+        (
+            "tickets: s, a status, Enter (the queue read again after the write)",
+            status,
+        ),
+    );
     if let Some(f) = &app.flash {
         println!("\nMessage after the daily keys: {}", f.text);
     }
 }
 
-/// How often each key is replayed.
-const REPEAT: usize = 10;
+/// How often each key is replayed: 10, or `CRM_BENCH_REPEAT` (a 1M replica's reads take long).
+fn repeat() -> usize {
+    std::env::var("CRM_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(10)
+}
+
+/// Whether `CRM_BENCH_SKIP` (comma-separated: `reminders`, `calendar`) leaves a section of
+/// the keys out: at a million customers their reads take minutes on a loaded host.
+fn skipped(section: &str) -> bool {
+    std::env::var("CRM_BENCH_SKIP").is_ok_and(|v| v.split(',').any(|s| s.trim() == section))
+}
+
+/// Keeps a row of the keys' table and prints it at once on stderr (with the time and the
+/// load), so a long run shows its figures as it goes.
+fn push(rows: &mut Vec<(&'static str, KeyTimes)>, row: (&'static str, KeyTimes)) {
+    let mut t = row.1.clone();
+    eprintln!(
+        "[{} load {}] | {} | {} | {} | {} |",
+        chrono::Utc::now().format("%H:%M:%S"),
+        load_average(),
+        row.0,
+        stats(&mut t.frames),
+        stats(&mut t.answers),
+        stats(&mut t.work)
+    );
+    rows.push(row);
+}
 
 /// A replica of `n` synthetic customers, filled page by page as a first sync fills it.
 fn build_replica(n: usize) -> Fixture {

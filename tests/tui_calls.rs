@@ -31,7 +31,8 @@ const LI_JING: &str = "+86 139-0013-9000";
 #[test]
 fn a_pop_chooses_the_contact_whose_phone_rang_and_the_call_lasts_until_the_wrap_up() {
     let (mut app, fx) = start();
-    app.update(Action::Pop(LI_JING.into()));
+    let popped = app.update(Action::Pop(LI_JING.into()));
+    app.settle(popped);
     let view = app.customer_view().expect("the caller's 360° is open");
     assert_eq!(view.id, customer("C000101"));
     assert_eq!(view.matched.as_deref(), Some(contact("李静").as_str()));
@@ -55,7 +56,8 @@ fn a_pop_chooses_the_contact_whose_phone_rang_and_the_call_lasts_until_the_wrap_
 #[test]
 fn the_agent_picks_another_caller_or_nobody() {
     let (mut app, fx) = start();
-    app.update(Action::Pop(LI_JING.into()));
+    let popped = app.update(Action::Pop(LI_JING.into()));
+    app.settle(popped);
     // Outcome by digit, then Tab back round to the caller and one to the left.
     press(&mut app, "c 3 <Tab> <Tab> <Left>");
     press(&mut app, "<Enter>");
@@ -98,7 +100,8 @@ fn outcomes_show_in_chinese_and_a_digit_picks_one() {
 #[test]
 fn a_callback_asks_when_and_plans_the_outbound_call() {
     let (mut app, fx) = start();
-    app.update(Action::Pop(LI_JING.into()));
+    let popped = app.update(Action::Pop(LI_JING.into()));
+    app.settle(popped);
     press(&mut app, "c 6");
     // Nothing typed, or nonsense: the dialog stays and says what it needs.
     press(&mut app, "<Enter>");
@@ -125,7 +128,8 @@ fn a_call_waits_while_a_dialog_is_open_then_opens() {
     let (mut app, _fx) = start();
     press(&mut app, "n");
     assert_eq!(app.dialog_name(), Some("form"));
-    app.update(Action::Pop(LI_JING.into()));
+    let popped = app.update(Action::Pop(LI_JING.into()));
+    app.settle(popped);
     assert_eq!(
         app.dialog_name(),
         Some("form"),
@@ -146,7 +150,8 @@ fn a_call_waits_while_a_dialog_is_open_then_opens() {
 #[test]
 fn the_360_lists_only_its_customers_tickets() {
     let (mut app, _fx) = start();
-    app.update(Action::Pop(LI_JING.into()));
+    let popped = app.update(Action::Pop(LI_JING.into()));
+    app.settle(popped);
     let view = app.customer_view().unwrap();
     let numbers: Vec<&str> = view.tickets.iter().map(|t| text(t, "number")).collect();
     assert_eq!(numbers, ["T-000101"]);
@@ -429,7 +434,8 @@ fn reminders_are_read_off_the_ui_thread_and_x_and_r_act_on_them() {
 #[test]
 fn a_ticket_code_opens_the_ticket_and_the_timer_records_talk_and_after_call_work() {
     let (mut app, fx) = start();
-    app.update(Action::Pop(LI_JING.into()));
+    let popped = app.update(Action::Pop(LI_JING.into()));
+    app.settle(popped);
     // Talk for two minutes, hang up, wrap up 40 seconds later.
     app.now = now() + Duration::seconds(120);
     press(&mut app, "<C-e>");

@@ -7,7 +7,7 @@ mod support;
 use crm::tui::action::{Action, Effect};
 use crm::tui::data::{CountQuery, DataSource};
 use crm::tui::{App, Pane};
-use support::{Fixture, app_over, options, press, screen, start};
+use support::{Fixture, app_over, options, press, screen};
 
 /// The counts the app asked for in these effects.
 fn asked(effects: &[Effect]) -> Vec<(u64, CountQuery)> {
@@ -95,32 +95,6 @@ fn an_answer_to_an_older_question_is_dropped() {
         "the newest answer shows: {}",
         header(&app)
     );
-}
-
-#[test]
-fn the_ticket_queue_counts_what_it_lists() {
-    let (mut app, fx) = start();
-    let counter = fx.source();
-    press(&mut app, "4");
-    let questions = asked(&press(&mut app, "A"));
-    assert_eq!(questions.len(), 1);
-    let CountQuery::Tickets(q) = &questions[0].1 else {
-        panic!("the queue asks for a ticket count: {questions:?}")
-    };
-    let listed = counter.tickets(q, 0, 1000).unwrap().len();
-    assert_eq!(listed, 6, "the open fixture tickets");
-    assert_eq!(counter.count(&questions[0].1).unwrap(), listed);
-    answer(&mut app, &counter, questions);
-    assert!(screen(&app).contains("1 / 6"), "{}", screen(&app));
-    // The search narrows the count too.
-    press(&mut app, "/");
-    let mut last = Vec::new();
-    for c in "refund".chars() {
-        last = asked(&app.update(Action::Key(crossterm::event::KeyEvent::from(
-            crossterm::event::KeyCode::Char(c),
-        ))));
-    }
-    assert_eq!(counter.count(&last[0].1).unwrap(), 1);
 }
 
 #[test]

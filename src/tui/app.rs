@@ -499,6 +499,8 @@ impl App {
             }
             Action::Loaded { request, data } => {
                 self.on_every_screen(|s, ctx| s.loaded(request, &data, ctx));
+                // A view whose record the answer found gone closes.
+                self.history.drop_gone(self.pane);
             }
             Action::Written { request, result } => {
                 if result.is_ok() {
@@ -861,29 +863,12 @@ impl App {
             .is_none_or(|(c, e)| self.source.may(c, e) != Some(false))
     }
 
-    /// Undoes the user's latest write and says what was undone.
+    /// Undoes the user's latest write on the writer thread; its answer says what was undone
+    /// (`After::Undo`).
     fn undo(&mut self) {
-        match self.source.undo() {
-            Ok(None) => self.set_flash("Nothing to undo", false),
-            Ok(Some(done)) if done.conflicted => {
-                self.reload_all();
-                self.set_flash(
-                    format!(
-                        "Undone: {} — someone changed it since: press ! to choose",
-                        done.what
-                    ),
-                    true,
-                );
-            }
-            Ok(Some(done)) => {
-                self.reload_all();
-                self.set_flash(format!("Undone: {}", done.what), false);
-            }
-            Err(e) => {
-                self.reload_all();
-                self.set_flash(format!("Cannot undo: {e}"), true);
-            }
-        }
+        self.on_screen(|_, ctx| {
+            ctx.write_then(super::work::Write::Undo, super::work::After::Undo);
+        });
     }
 
     /// A form on the stack holds typing that differs from what it opened with.

@@ -452,6 +452,15 @@ pub trait DataSource {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Record>, DataError>;
+    /// The whole ticket queue of `query` (its search applied, `from_end` ignored), most
+    /// urgent first, read afresh: what the queue's reader-thread load reads.
+    fn ticket_queue(&self, query: &TicketQuery) -> Result<Vec<Record>, DataError> {
+        let query = TicketQuery {
+            from_end: false,
+            ..query.clone()
+        };
+        self.tickets(&query, 0, usize::MAX)
+    }
     /// A ticket's comments, oldest first.
     fn comments(&self, ticket_id: &str) -> Result<Vec<Record>, DataError>;
     fn users(&self) -> Result<Vec<Record>, DataError>;

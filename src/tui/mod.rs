@@ -35,6 +35,7 @@ pub mod work;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -240,6 +241,11 @@ pub fn run(
 
     // Drawn when something happened: the loop wakes often while listening for calls.
     let mut redraw = true;
+    // Questions the workers have not answered yet: while there are any (and for one turn
+    // after, as the last answer may have come after this turn's look), the loop looks for
+    // answers as often as for calls, so an answer is on screen within a frame or two.
+    let busy = Arc::new(AtomicUsize::new(0));
+    let mut was_busy = false;
     loop {
         if std::mem::take(&mut redraw) {
             terminal.draw(|frame| app.render(frame))?;
@@ -248,7 +254,13 @@ pub fn run(
         // Wake four times a second so SLA countdowns, sync ages and messages' lifetimes stay
         // current, typing or not; while listening for calls, often enough that a call is on
         // screen within a frame or three.
-        let wait = if _listener.is_some() { POP_POLL } else { TICK };
+        let now_busy = busy.load(Ordering::Acquire) > 0;
+        let wait = if _listener.is_some() || now_busy || was_busy {
+            POP_POLL
+        } else {
+            TICK
+        };
+        was_busy = now_busy;
         if event::poll(wait)? {
             redraw = true;
             let ev = event::read()?;
@@ -299,11 +311,13 @@ pub fn run(
         }
         if let Some(w) = &writer {
             while let Ok((request, result)) = w.answers.try_recv() {
+                redraw = true;
                 effects.extend(app.update(Action::Written { request, result }));
             }
         }
         if let Some(l) = &loader {
             while let Ok((request, data)) = l.answers.try_recv() {
+                redraw = true;
                 effects.extend(app.update(Action::Loaded { request, data }));
             }
         }
@@ -329,21 +343,21 @@ pub fn run(
                     if counter.is_none() {
                         counter = open_reader
                             .take()
-                            .map(|open| Worker::start(open, newest_per_slot, count));
+                            .map(|open| Worker::start(open, newest_per_slot, count, &busy));
                     }
                     // Without a reader the header keeps showing what the window knows.
                     if let Some(c) = &counter {
-                        let _ = c.questions.send((request, query));
+                        c.ask(request, query);
                     }
                 }
                 Effect::Reminders { request, query } => {
                     if reminder.is_none() {
                         reminder = open_reminders
                             .take()
-                            .map(|open| Worker::start(open, newest, remind));
+                            .map(|open| Worker::start(open, newest, remind, &busy));
                     }
                     if let Some(r) = &reminder {
-                        let _ = r.questions.send((request, query));
+                        r.ask(request, query);
                     }
                 }
                 Effect::Load { request, read } => {
@@ -352,18 +366,19 @@ pub fn run(
                             opener(open_loader.take()),
                             work::newest_loads,
                             load,
+                            &busy,
                         ));
                     }
                     if let Some(l) = &loader {
-                        let _ = l.questions.send((request, read));
+                        l.ask(request, read);
                     }
                 }
                 Effect::Write { request, write } => {
                     if writer.is_none() {
-                        writer = Some(Worker::start(opener(open_writer.take()), all, store));
+                        writer = Some(Worker::start(opener(open_writer.take()), all, store, &busy));
                     }
                     if let Some(w) = &writer {
-                        let _ = w.questions.send((request, write));
+                        w.ask(request, write);
                     }
                 }
             }
@@ -418,6 +433,8 @@ struct Worker<Q, A> {
     questions: std::sync::mpsc::Sender<(u64, Q)>,
     answers: std::sync::mpsc::Receiver<(u64, A)>,
     thread: std::thread::JoinHandle<()>,
+    /// Questions asked of every worker and not yet answered (or dropped as stale).
+    busy: Arc<AtomicUsize>,
 }
 
 impl<Q: Send + 'static, A: Send + 'static> Worker<Q, A> {
@@ -427,14 +444,17 @@ impl<Q: Send + 'static, A: Send + 'static> Worker<Q, A> {
         open: OpenReader,
         pick: fn(Asked<Q>) -> Asked<Q>,
         serve: fn(WorkerSource<'_>, Q) -> Option<A>,
+        busy: &Arc<AtomicUsize>,
     ) -> Worker<Q, A> {
         let (questions, asked) = std::sync::mpsc::channel::<(u64, Q)>();
         let (answer, answers) = std::sync::mpsc::channel();
+        let done = busy.clone();
         let thread = std::thread::spawn(move || {
             let mut source = open();
             while let Ok(first) = asked.recv() {
                 let mut waiting = vec![first];
                 waiting.extend(asked.try_iter());
+                let taken = waiting.len();
                 for (request, question) in pick(waiting) {
                     let to = match &mut source {
                         Ok(s) => Ok(&mut **s),
@@ -446,12 +466,24 @@ impl<Q: Send + 'static, A: Send + 'static> Worker<Q, A> {
                         let _ = answer.send((request, a));
                     }
                 }
+                // After the answers are sent: the loop looks for them while this is above 0.
+                done.fetch_sub(taken, Ordering::AcqRel);
             }
         });
         Worker {
             questions,
             answers,
             thread,
+            busy: busy.clone(),
+        }
+    }
+
+    /// Hands a question to the thread.
+    fn ask(&self, request: u64, question: Q) {
+        self.busy.fetch_add(1, Ordering::AcqRel);
+        if self.questions.send((request, question)).is_err() {
+            // The thread is gone (it panicked): nothing will answer.
+            self.busy.fetch_sub(1, Ordering::AcqRel);
         }
     }
 

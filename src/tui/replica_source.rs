@@ -209,6 +209,13 @@ impl ReplicaSource {
         {
             return Ok(rows.clone());
         }
+        let open = self.build_queue(q)?;
+        *self.queue.borrow_mut() = Some((q.clone(), key, open.clone()));
+        Ok(open)
+    }
+
+    /// The queue of `q` (its search ignored) sorted by urgency, read now.
+    fn build_queue(&self, q: &TicketQuery) -> Result<Vec<Record>, DataError> {
         let scope: Vec<(&str, Value)> = match q.scope {
             TicketScope::All => vec![],
             TicketScope::Unassigned => vec![("assignee_id", Value::Null)],
@@ -234,7 +241,6 @@ impl ReplicaSource {
             done.sort_by(sla::queue_order);
             open.extend(done);
         }
-        *self.queue.borrow_mut() = Some((q.clone(), key, open.clone()));
         Ok(open)
     }
 
@@ -248,6 +254,17 @@ impl ReplicaSource {
         {
             return Ok(rows.clone());
         }
+        let all = self.sorted_queue(&TicketQuery {
+            search: String::new(),
+            ..q.clone()
+        })?;
+        let found = self.narrow_queue(q, all)?;
+        *self.found.borrow_mut() = Some((q.clone(), key, found.clone()));
+        Ok(found)
+    }
+
+    /// `all` (the queue of `q` without its search) narrowed by `q`'s search.
+    fn narrow_queue(&self, q: &TicketQuery, all: Vec<Record>) -> Result<Vec<Record>, DataError> {
         let search = q.search.trim();
         let customers = |text: &str| -> Result<HashSet<String>, DataError> {
             Ok(self
@@ -270,11 +287,7 @@ impl ReplicaSource {
         } else {
             Vec::new()
         };
-        let all = self.sorted_queue(&TicketQuery {
-            search: String::new(),
-            ..q.clone()
-        })?;
-        let found: Vec<Record> = all
+        Ok(all
             .into_iter()
             .filter(|t| {
                 let cid = text(t, "customer_id");
@@ -287,9 +300,7 @@ impl ReplicaSource {
                             .zip(&by_word)
                             .all(|(w, ids)| ids.contains(cid) || super::list::passes(w, &own)))
             })
-            .collect();
-        *self.found.borrow_mut() = Some((q.clone(), key, found.clone()));
-        Ok(found)
+            .collect())
     }
 
     fn wrote(&mut self) {
@@ -636,6 +647,17 @@ impl DataSource for ReplicaSource {
             queue.reverse();
         }
         Ok(queue.into_iter().skip(offset).take(limit).collect())
+    }
+
+    fn ticket_queue(&self, q: &TicketQuery) -> Result<Vec<Record>, DataError> {
+        // Read afresh, never from the caches: the reader thread's source is not told of the
+        // writer's writes, and a second edit of one ticket leaves the outbox's size alone.
+        let all = self.build_queue(q)?;
+        if q.search.trim().is_empty() {
+            Ok(all)
+        } else {
+            self.narrow_queue(q, all)
+        }
     }
 
     fn comments(&self, ticket_id: &str) -> Result<Vec<Record>, DataError> {

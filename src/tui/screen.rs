@@ -233,6 +233,23 @@ impl Ctx<'_> {
         request
     }
 
+    /// Writes the answer of the prompt on top on the writer thread: the prompt stays open,
+    /// marked saving, until the answer closes it (saying `done`) or shows the refusal in it
+    /// with the text kept (`After::Prompt`).
+    pub fn write_from_prompt(&mut self, write: Write, done: impl Into<String>, refused: &str) {
+        let request = self.write_then(
+            write,
+            After::Prompt {
+                done: done.into(),
+                refused: refused.into(),
+            },
+        );
+        if let Some(Dialog::Prompt(p)) = self.dialogs.last_mut() {
+            p.saving = Some(request);
+            p.error = None;
+        }
+    }
+
     /// Asks for a list's exact length off the UI thread (see `ListView::recount`).
     pub fn count(&mut self, request: u64, query: super::data::CountQuery) {
         self.out.push(Msg::Effect(Effect::Count { request, query }));

@@ -12,12 +12,14 @@
 //! waiting loads are still worth reading ([`newest_loads`]) and whether an answer is still the
 //! one a screen waits for ([`Pending`]).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crm_server::schema::Entity;
 
-use super::data::{DataError, DataSource, Record, WriteError};
+use super::data::{DataError, DataSource, Record, TicketQuery, UndoDone, WriteError};
 use super::panes::calendar::{CalendarAsk, CalendarData};
+use super::panes::customer360::{Customer360Ask, Customer360Data};
 use super::panes::funnel::{FunnelAsk, FunnelData};
 
 /// A read a screen asks for off the UI thread.
@@ -26,15 +28,22 @@ pub enum Read {
     Funnel(FunnelAsk),
     Calendar(CalendarAsk),
     Callbacks(super::panes::callbacks::CallbacksAsk),
+    /// The ticket queue in SLA order (every open ticket of the scope is read and sorted).
+    Tickets(TicketQuery),
+    /// A customer's 360°: the customer and every section.
+    Customer360(Customer360Ask),
 }
 
 impl Read {
-    /// Which screen asks: a newer load for the same screen makes an older one moot.
-    pub fn slot(&self) -> &'static str {
+    /// Which screen asks: a newer load for the same screen makes an older one moot. Each
+    /// customer's 360° is a screen of its own (several may be open, one on another pane).
+    pub fn slot(&self) -> String {
         match self {
-            Read::Funnel(_) => "funnel",
-            Read::Calendar(_) => "calendar",
-            Read::Callbacks(_) => "callbacks",
+            Read::Funnel(_) => "funnel".into(),
+            Read::Calendar(_) => "calendar".into(),
+            Read::Callbacks(_) => "callbacks".into(),
+            Read::Tickets(_) => "tickets".into(),
+            Read::Customer360(ask) => format!("customer360:{}", ask.id),
         }
     }
 }
@@ -45,6 +54,9 @@ pub enum Loaded {
     Funnel(Box<FunnelData>),
     Calendar(Box<CalendarData>),
     Callbacks(Box<Vec<super::panes::callbacks::Callback>>),
+    /// Shared, so no screen copies thousands of tickets in a frame.
+    Tickets(Arc<Vec<Record>>),
+    Customer360(Box<Customer360Data>),
 }
 
 /// A write a screen asks for off the UI thread.
@@ -67,6 +79,15 @@ pub enum Write {
     /// Deletes one after another, stopping at the first refusal (`WriteError::Stopped` says
     /// how far it got); answers an empty record.
     Delete { entity: Entity, ids: Vec<String> },
+    /// Undoes the user's latest write not undone yet (`DataSource::undo`); answers what was
+    /// undone as [`undo_answer`] makes it.
+    Undo,
+    /// Sends a refused write of the outbox again.
+    Retry(i64),
+    /// Drops a write of the outbox; the server's copy of its record comes back.
+    Discard(i64),
+    /// A sync conflict settled with the fields chosen.
+    Resolve { conflict_id: String, chosen: Record },
 }
 
 /// Runs a read (on the reader thread; in tests and benches, wherever they like).
@@ -78,6 +99,10 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
         }
         Read::Calendar(ask) => {
             Loaded::Calendar(Box::new(super::panes::calendar::read(source, ask)?))
+        }
+        Read::Tickets(q) => Loaded::Tickets(Arc::new(source.ticket_queue(q)?)),
+        Read::Customer360(ask) => {
+            Loaded::Customer360(Box::new(super::panes::customer360::read(source, ask)?))
         }
     })
 }
@@ -132,7 +157,38 @@ pub fn write(source: &mut dyn DataSource, write: &Write) -> Result<Record, Write
             }
             Ok(Record::new())
         }
+        Write::Undo => Ok(undo_answer(source.undo()?)),
+        Write::Retry(seq) => source.retry_write(*seq).map(|()| Record::new()),
+        Write::Discard(seq) => source.discard_write(*seq).map(|()| Record::new()),
+        Write::Resolve {
+            conflict_id,
+            chosen,
+        } => source
+            .resolve_conflict(conflict_id, chosen.clone())
+            .map(|()| Record::new()),
     }
+}
+
+/// An undo's answer as a write's answer carries it: `{"what", "conflicted"}`, or nothing when
+/// there was nothing to undo. [`undone`] reads it back; nothing else looks inside.
+pub fn undo_answer(done: Option<UndoDone>) -> Record {
+    let mut r = Record::new();
+    if let Some(done) = done {
+        r.insert("what".into(), done.what.into());
+        r.insert("conflicted".into(), done.conflicted.into());
+    }
+    r
+}
+
+/// What an undo's answer says was undone (see [`undo_answer`]).
+pub fn undone(answer: &Record) -> Option<UndoDone> {
+    Some(UndoDone {
+        what: answer.get("what")?.as_str()?.to_string(),
+        conflicted: answer
+            .get("conflicted")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+    })
 }
 
 /// Of the loads waiting, the newest for each screen, oldest first: a reader that fell behind
@@ -161,6 +217,14 @@ pub enum After {
     /// Says `done` on success, the refusal (after `refused`) otherwise; either way everyone
     /// reloads (a refusal part way through has written some).
     Say { done: String, refused: String },
+    /// A prompt's answer written (a resolution, a comment, a reminder moved): the prompt
+    /// (marked `saving` with the request) stays open until the answer; on success it closes
+    /// and `done` is said, a refusal is shown in it (after `refused`) with the text kept.
+    Prompt { done: String, refused: String },
+    /// `u`: says what was undone, or that nothing was, or why not.
+    Undo,
+    /// A conflict settled: says so, and offers the conflicts left.
+    Conflict,
 }
 
 static REQUESTS: AtomicU64 = AtomicU64::new(1);
@@ -221,6 +285,16 @@ impl Pending {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_undo_answer_reads_back() {
+        let done = UndoDone {
+            what: "edit of customer C000001 上海东华".into(),
+            conflicted: true,
+        };
+        assert_eq!(undone(&undo_answer(Some(done.clone()))), Some(done));
+        assert_eq!(undone(&undo_answer(None)), None, "nothing to undo");
+    }
 
     #[test]
     fn only_the_last_load_is_shown() {

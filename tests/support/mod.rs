@@ -551,6 +551,9 @@ impl DataSource for TestSource {
     ) -> Result<Vec<Record>, DataError> {
         self.inner.tickets(query, offset, limit)
     }
+    fn ticket_queue(&self, query: &TicketQuery) -> Result<Vec<Record>, DataError> {
+        self.inner.ticket_queue(query)
+    }
     fn comments(&self, ticket_id: &str) -> Result<Vec<Record>, DataError> {
         self.inner.comments(ticket_id)
     }

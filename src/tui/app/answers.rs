@@ -7,6 +7,7 @@ use crate::tui::data::Record;
 use crate::tui::dialogs::{ConflictChooser, Dialog, Outcome, Purpose};
 use crate::tui::flows;
 use crate::tui::screen::Answer;
+use crate::tui::work::{After, Write};
 
 impl App {
     pub(super) fn open_conflicts(&mut self) {
@@ -98,23 +99,16 @@ impl App {
         self.on_screen(|s, ctx| s.answer(purpose, answer, ctx));
     }
 
+    /// The chooser closes at once; the choice is written on the writer thread and its answer
+    /// offers the conflicts left (`After::Conflict`).
     fn resolve_conflict(&mut self, conflict_id: &str, chosen: Record) {
-        match self.source.resolve_conflict(conflict_id, chosen) {
-            Ok(()) => {
-                self.dialogs.pop();
-                self.set_flash(
-                    "Conflict resolved; the chosen fields go to the server",
-                    false,
-                );
-                self.reload_all();
-                if let Ok(rest) = self.source.conflicts()
-                    && !rest.is_empty()
-                {
-                    self.dialogs
-                        .push(Dialog::Conflicts(ConflictChooser::new(rest)));
-                }
-            }
-            Err(e) => self.set_flash(e.to_string(), true),
-        }
+        self.dialogs.pop();
+        let write = Write::Resolve {
+            conflict_id: conflict_id.to_string(),
+            chosen,
+        };
+        self.on_screen(|_, ctx| {
+            ctx.write_then(write, After::Conflict);
+        });
     }
 }

@@ -25,6 +25,9 @@ pub struct Prompt {
     pub date_preview: bool,
     /// An empty answer is refused with this message.
     pub required: Option<String>,
+    /// Its answer is being written (the request): it stays open with the text until the
+    /// answer closes it or shows the refusal in it; Enter waits meanwhile.
+    pub saving: Option<u64>,
 }
 
 impl Prompt {
@@ -38,6 +41,7 @@ impl Prompt {
             error: None,
             date_preview: false,
             required: None,
+            saving: None,
         }
     }
 
@@ -63,6 +67,7 @@ impl Prompt {
 
     pub fn handle(&mut self, action: &Action) -> Outcome {
         match action {
+            Action::Submit if self.saving.is_some() => Outcome::Stay,
             Action::Submit => {
                 let v = self.input.value();
                 match &self.required {
@@ -108,7 +113,9 @@ impl Prompt {
             &shown,
             theme.style(Role::Input),
         );
-        let (note, role) = if let Some(e) = &self.error {
+        let (note, role) = if self.saving.is_some() {
+            ("Saving…".to_string(), Role::Muted)
+        } else if let Some(e) = &self.error {
             (e.clone(), Role::Danger)
         } else if self.date_preview && !self.input.is_empty() {
             match dates::parse(&self.input.value(), view.zone.naive(view.now)) {

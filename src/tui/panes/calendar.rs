@@ -3,6 +3,7 @@
 //! the user's (`ctx.zone`): a day runs from its local midnight to the next.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Datelike, Days, Duration, NaiveDate, NaiveTime, Timelike};
 use crm_server::schema::Entity;
@@ -46,7 +47,9 @@ pub struct CalendarAsk {
 pub struct CalendarData {
     pub range: (NaiveDate, NaiveDate),
     pub activities: Vec<Record>,
-    pub reminders: Reminders,
+    /// Shared: a million customers' user has tens of thousands not contacted, too many to
+    /// copy in a frame.
+    pub reminders: Arc<Reminders>,
     /// Customers' names by id, for the activities read.
     pub names: HashMap<String, String>,
 }
@@ -66,7 +69,7 @@ pub fn read(source: &dyn DataSource, ask: &CalendarAsk) -> Result<CalendarData, 
         stock: false,
         team_breaches: false,
     };
-    let reminders = source.reminders(&q)?;
+    let reminders = Arc::new(source.reminders(&q)?);
     let mut names = HashMap::new();
     for a in activities.iter().chain(reminders.overdue.iter()) {
         let cid = text(a, "customer_id");
@@ -99,7 +102,7 @@ pub struct CalendarPane {
     pub line: FilterLine,
     /// The chosen item: within the cursor's day (month, week) or the whole agenda.
     pub item: usize,
-    pub reminders: Reminders,
+    pub reminders: Arc<Reminders>,
     names: HashMap<String, String>,
     /// The zone the range was loaded in, whose days the items fall on.
     zone: Zone,
@@ -148,7 +151,7 @@ impl CalendarPane {
             loaded: Vec::new(),
             line: FilterLine::default(),
             item: 0,
-            reminders: Reminders::default(),
+            reminders: Arc::default(),
             names: HashMap::new(),
             zone: Zone::UTC,
             pending: Pending::default(),

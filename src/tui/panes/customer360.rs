@@ -17,7 +17,9 @@ use crate::tui::action::Action;
 use crm_server::rules::payments::Aging;
 use crm_server::rules::quotes;
 
-use crate::tui::data::{CompetitorEntry, Record, RecordQuery, TimelineEntry, id, int, text};
+use crate::tui::data::{
+    CompetitorEntry, DataError, DataSource, Record, RecordQuery, TimelineEntry, id, int, text,
+};
 use crate::tui::dialogs::log_call::Caller;
 use crate::tui::dialogs::{Dialog, LogCall, Purpose};
 use crate::tui::flows;
@@ -25,6 +27,7 @@ use crate::tui::keymap::Mode;
 use crate::tui::list::{FilterLine, Move, Typed};
 use crate::tui::screen::{Answer, Ctx, Place, Pop, Screen};
 use crate::tui::view::View;
+use crate::tui::work::Read;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
@@ -88,14 +91,16 @@ pub struct Customer360 {
     /// `/`: narrows every section to the items that match.
     pub line: FilterLine,
     /// What was read, before the filter.
-    loaded: Loaded,
+    loaded: Sections,
+    /// The read asked last; answers to any other are stale.
+    asked: Option<u64>,
     /// The wrap-up codes, for the timeline's call outcomes.
     pub codes: Vec<crm_server::rules::call_outcomes::WrapUp>,
 }
 
 /// The sections as read from the source.
 #[derive(Debug, Clone, Default, PartialEq)]
-struct Loaded {
+pub struct Sections {
     contacts: Vec<Record>,
     tickets: Vec<Record>,
     opportunities: Vec<Record>,
@@ -104,6 +109,103 @@ struct Loaded {
     quotes: Vec<Record>,
     orders: Vec<Record>,
     agreements: Vec<(Entity, Record)>,
+}
+
+/// What the reader thread reads for a customer's 360°.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer360Ask {
+    pub id: String,
+    /// The user's day, which the receivables are aged on.
+    pub today: chrono::NaiveDate,
+}
+
+/// What the reader found for a [`Customer360Ask`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Customer360Data {
+    /// None: deleted, or out of this user's view.
+    pub customer: Option<Record>,
+    /// Every wrap-up code, retired ones too: old calls keep their labels.
+    pub codes: Vec<crm_server::rules::call_outcomes::WrapUp>,
+    pub custom: Vec<crm_server::catalog::CustomField>,
+    pub sections: Sections,
+    pub receivables: Aging,
+    pub stages: Vec<Record>,
+}
+
+/// Reads a customer and its sections (on the reader thread).
+pub fn read(source: &dyn DataSource, ask: &Customer360Ask) -> Result<Customer360Data, DataError> {
+    let Some(customer) = source.get(Entity::Customers, &ask.id)? else {
+        return Ok(Customer360Data::default());
+    };
+    let of_customer = |sort: &str, descending: bool| RecordQuery {
+        filters: vec![("customer_id".into(), json!(ask.id))],
+        search: String::new(),
+        sort: Some(sort.into()),
+        descending,
+    };
+    let codes = source
+        .records(Entity::WrapUpCodes, &RecordQuery::default(), 0, 200)?
+        .iter()
+        .filter_map(crm_server::rules::call_outcomes::WrapUp::of)
+        .collect();
+    let custom = source
+        .catalog()
+        .custom_fields(Entity::Customers)
+        .cloned()
+        .collect();
+    let mut agreements = Vec::new();
+    for (entity, sort, descending) in [
+        (Entity::Contracts, "created_at", true),
+        (Entity::Licences, "licence_number", false),
+    ] {
+        let rows = source.records(entity, &of_customer(sort, descending), 0, AGREEMENTS_SHOWN)?;
+        agreements.extend(rows.into_iter().map(|r| (entity, r)));
+    }
+    let sections = Sections {
+        contacts: source.contacts_of(&ask.id)?,
+        tickets: source.records(
+            Entity::Tickets,
+            &of_customer("number", true),
+            0,
+            TICKETS_SHOWN,
+        )?,
+        opportunities: source.opportunities_of(&ask.id)?,
+        competitors: source.competitors_of(&ask.id)?,
+        timeline: source.timeline(&ask.id, 200)?,
+        quotes: open_quotes(source.records(
+            Entity::Quotes,
+            &of_customer("created_at", true),
+            0,
+            500,
+        )?),
+        orders: source.records(
+            Entity::Orders,
+            &of_customer("ordered_on", true),
+            0,
+            ORDERS_SHOWN,
+        )?,
+        agreements,
+    };
+    let receivables = receivables(
+        &source.records(
+            Entity::Instalments,
+            &RecordQuery {
+                filters: vec![("customer_id".into(), json!(ask.id))],
+                ..RecordQuery::default()
+            },
+            0,
+            INSTALMENTS_READ,
+        )?,
+        ask.today,
+    );
+    Ok(Customer360Data {
+        customer: Some(customer),
+        codes,
+        custom,
+        sections,
+        receivables,
+        stages: source.stages()?,
+    })
 }
 
 impl Customer360 {
@@ -130,7 +232,8 @@ impl Customer360 {
             gone: false,
             inbound,
             line: FilterLine::default(),
-            loaded: Loaded::default(),
+            loaded: Sections::default(),
+            asked: None,
             codes: Vec::new(),
         }
     }
@@ -143,103 +246,42 @@ impl Customer360 {
         }
     }
 
+    /// Asks the reader thread for the customer and its sections; until it answers, what was
+    /// read before stays on screen ("reading…" the first time).
     fn load(&mut self, ctx: &mut Ctx) {
-        let found = ctx.ok(ctx
-            .source
-            .get(Entity::Customers, &self.id)
-            .map(Option::unwrap_or_default));
-        if found.is_empty() {
+        let request = crate::tui::list::next_request();
+        self.asked = Some(request);
+        ctx.load(
+            request,
+            Read::Customer360(Customer360Ask {
+                id: self.id.clone(),
+                today: ctx.today(),
+            }),
+        );
+    }
+
+    /// Waiting for the reader's answer.
+    pub fn reading(&self) -> bool {
+        self.asked.is_some()
+    }
+
+    /// The reader's answer, shown when it answers the last question asked.
+    fn take(&mut self, request: u64, data: &Customer360Data, ctx: &mut Ctx) {
+        if self.asked != Some(request) {
+            return;
+        }
+        self.asked = None;
+        let Some(found) = &data.customer else {
             self.gone = true;
             ctx.error("That customer is no longer here (deleted, or moved out of your view)");
             return;
-        }
-        self.customer = found;
-        // Every code, retired ones too: old calls keep their labels.
-        self.codes = ctx
-            .ok(ctx
-                .source
-                .records(Entity::WrapUpCodes, &RecordQuery::default(), 0, 200))
-            .iter()
-            .filter_map(crm_server::rules::call_outcomes::WrapUp::of)
-            .collect();
-        self.custom = ctx
-            .source
-            .catalog()
-            .custom_fields(Entity::Customers)
-            .cloned()
-            .collect();
-        self.loaded = Loaded {
-            contacts: ctx.ok(ctx.source.contacts_of(&self.id)),
-            tickets: ctx.ok(ctx.source.records(
-                Entity::Tickets,
-                &RecordQuery {
-                    filters: vec![("customer_id".into(), json!(self.id))],
-                    search: String::new(),
-                    sort: Some("number".into()),
-                    descending: true,
-                },
-                0,
-                TICKETS_SHOWN,
-            )),
-            opportunities: ctx.ok(ctx.source.opportunities_of(&self.id)),
-            competitors: ctx.ok(ctx.source.competitors_of(&self.id)),
-            timeline: ctx.ok(ctx.source.timeline(&self.id, 200)),
-            quotes: open_quotes(ctx.ok(ctx.source.records(
-                Entity::Quotes,
-                &RecordQuery {
-                    filters: vec![("customer_id".into(), json!(self.id))],
-                    sort: Some("created_at".into()),
-                    descending: true,
-                    ..RecordQuery::default()
-                },
-                0,
-                500,
-            ))),
-            orders: ctx.ok(ctx.source.records(
-                Entity::Orders,
-                &RecordQuery {
-                    filters: vec![("customer_id".into(), json!(self.id))],
-                    sort: Some("ordered_on".into()),
-                    descending: true,
-                    ..RecordQuery::default()
-                },
-                0,
-                ORDERS_SHOWN,
-            )),
-            agreements: [
-                (Entity::Contracts, "created_at", true),
-                (Entity::Licences, "licence_number", false),
-            ]
-            .into_iter()
-            .flat_map(|(entity, sort, descending)| {
-                let rows = ctx.ok(ctx.source.records(
-                    entity,
-                    &RecordQuery {
-                        filters: vec![("customer_id".into(), json!(self.id))],
-                        sort: Some(sort.into()),
-                        descending,
-                        ..RecordQuery::default()
-                    },
-                    0,
-                    AGREEMENTS_SHOWN,
-                ));
-                rows.into_iter().map(move |r| (entity, r))
-            })
-            .collect(),
         };
-        self.receivables = receivables(
-            &ctx.ok(ctx.source.records(
-                Entity::Instalments,
-                &RecordQuery {
-                    filters: vec![("customer_id".into(), json!(self.id))],
-                    ..RecordQuery::default()
-                },
-                0,
-                INSTALMENTS_READ,
-            )),
-            ctx.today(),
-        );
-        self.stages = ctx.ok(ctx.source.stages());
+        self.customer = found.clone();
+        self.codes = data.codes.clone();
+        self.custom = data.custom.clone();
+        self.loaded = data.sections.clone();
+        self.receivables = data.receivables;
+        self.stages = data.stages.clone();
         let first_read = self.matched.is_none();
         self.matched = self.matched.take().or_else(|| {
             let phone = &self.pop.as_ref()?.phone;
@@ -674,6 +716,25 @@ impl Screen for Customer360 {
         self.load(ctx);
     }
 
+    fn loaded(
+        &mut self,
+        request: u64,
+        data: &Result<crate::tui::work::Loaded, DataError>,
+        ctx: &mut Ctx,
+    ) {
+        if self.asked != Some(request) {
+            return;
+        }
+        match data {
+            Ok(crate::tui::work::Loaded::Customer360(d)) => self.take(request, d, ctx),
+            Ok(_) => {}
+            Err(e) => {
+                self.asked = None;
+                ctx.error(e);
+            }
+        }
+    }
+
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
         self.on_action(action, ctx);
     }
@@ -692,6 +753,12 @@ impl Screen for Customer360 {
     }
 
     fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
+        if self.customer.is_empty() {
+            // Nothing read yet: the reader's answer is on its way.
+            let note = if self.reading() { "reading…" } else { "" };
+            crate::tui::draw::empty_note(buf, area, note, view.theme);
+            return;
+        }
         self.draw(buf, area, view);
         // A write of this customer the server refused: said in place, on the bottom line.
         if let Some(reason) = view.refused.get(text(&self.customer, "id"))

@@ -18,6 +18,7 @@ use crate::tui::list::Move;
 use crate::tui::screen::{Answer, Ctx, Screen};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
+use crate::tui::work::{After, Write};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboxView {
@@ -85,18 +86,18 @@ impl Screen for OutboxView {
                 let Some(w) = self.chosen().cloned() else {
                     return;
                 };
-                match ctx.source.retry_write(w.seq) {
-                    Ok(()) => {
-                        ctx.flash(format!(
+                ctx.write_then(
+                    Write::Retry(w.seq),
+                    After::Say {
+                        done: format!(
                             "Sending the {} of {} {} again",
                             verb(w.action),
                             w.entity.noun(),
                             w.label
-                        ));
-                        ctx.out.push(crate::tui::screen::Msg::Changed);
-                    }
-                    Err(e) => ctx.error(e),
-                }
+                        ),
+                        refused: "not sent again: ".into(),
+                    },
+                );
             }
             Action::Discard => {
                 let Some(w) = self.chosen().cloned() else {
@@ -124,13 +125,15 @@ impl Screen for OutboxView {
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
         match (purpose, answer) {
-            (Purpose::DiscardWrite(seq), Answer::Yes) => match ctx.source.discard_write(seq) {
-                Ok(()) => {
-                    ctx.flash("Discarded; the server's copy stands");
-                    ctx.out.push(crate::tui::screen::Msg::Changed);
-                }
-                Err(e) => ctx.error(e),
-            },
+            (Purpose::DiscardWrite(seq), Answer::Yes) => {
+                ctx.write_then(
+                    Write::Discard(seq),
+                    After::Say {
+                        done: "Discarded; the server's copy stands".into(),
+                        refused: "not discarded: ".into(),
+                    },
+                );
+            }
             (purpose, answer) => {
                 flows::answer(purpose, answer, ctx);
             }

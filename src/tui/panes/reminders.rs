@@ -1,7 +1,8 @@
 //! The reminders, every one and actionable: follow-ups past their due time, customers not
 //! contacted for their level's days (the admin's `level_settings`), birthdays in the next two
-//! weeks. Read off the UI thread (`Ctx::remind`). Enter opens the customer; `x` marks done and
-//! `r` moves, as each kind understands it:
+//! weeks. Read off the UI thread (`Ctx::remind`); `x` and `r` write on the writer thread (`x`
+//! takes the reminder off the list at once, `r`'s prompt stays open until the write answers).
+//! Enter opens the customer; `x` marks done and `r` moves, as each kind understands it:
 //! - an overdue follow-up: `x` marks it done, `r` moves its due time to the date typed;
 //! - a customer not contacted: `x` logs a done follow-up now (the contact made), `r` plans a
 //!   follow-up on the date typed (a planned follow-up keeps it off this list until then; missed,
@@ -34,9 +35,10 @@ use crate::tui::dialogs::{Dialog, Prompt, Purpose};
 use crate::tui::draw;
 use crate::tui::keymap::Mode;
 use crate::tui::list::Move;
-use crate::tui::screen::{Answer, Ctx, Msg, Place, Screen, obj};
+use crate::tui::screen::{Answer, Ctx, Place, Screen, obj};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
+use crate::tui::work::{After, Write};
 
 /// Birthdays this many days ahead are listed.
 const BIRTHDAY_DAYS: i64 = 14;
@@ -96,28 +98,37 @@ impl RemindersView {
         let Some(item) = self.chosen().cloned() else {
             return;
         };
-        let r = match &item {
-            Item::Overdue(a, _) => ctx
-                .source
-                .update(Entity::Activities, id(a), obj(json!({"done": true}))),
-            Item::Quiet(q) => ctx.source.create(
-                Entity::Activities,
-                obj(json!({
+        let write = match &item {
+            Item::Overdue(a, _) => Write::Update {
+                entity: Entity::Activities,
+                id: id(a).to_string(),
+                patch: obj(json!({"done": true})),
+            },
+            Item::Quiet(q) => Write::Create {
+                entity: Entity::Activities,
+                body: obj(json!({
                     "kind": "task",
                     "subject": format!("Followed up: {}", crate::text::sanitize(text(&q.customer, "name"))),
                     "customer_id": id(&q.customer),
                     "due_at": format_time(ctx.now),
                     "done": true,
                 })),
-            ),
+                allow_duplicate: false,
+            },
             Item::Birthday(_) => {
-                return ctx.flash("A birthday is a date, not a task: Enter opens the customer, c logs a call");
+                return ctx.flash(
+                    "A birthday is a date, not a task: Enter opens the customer, c logs a call",
+                );
             }
             Item::Unpaid(..) => {
-                return ctx.flash("An instalment is done when it is paid: record the payment (:list payments, n)");
+                return ctx.flash(
+                    "An instalment is done when it is paid: record the payment (:list payments, n)",
+                );
             }
             Item::LowStock(..) => {
-                return ctx.flash("Low stock is done when goods come in: record them (:list stock_movements, n)");
+                return ctx.flash(
+                    "Low stock is done when goods come in: record them (:list stock_movements, n)",
+                );
             }
             Item::Renewal(..) => {
                 return ctx.flash("A renewal is done by a new contract: Enter opens this one");
@@ -126,7 +137,17 @@ impl RemindersView {
                 return ctx.flash("A service level is met by answering or resolving: Enter opens the ticket");
             }
         };
-        ctx.write(r, "Done");
+        // Written on the writer thread; the reminder leaves the list at once, and the reload
+        // the answer asks brings it back if the write was refused.
+        self.items.remove(self.cursor);
+        self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
+        ctx.write_then(
+            write,
+            After::Say {
+                done: "Done".into(),
+                refused: "not done: ".into(),
+            },
+        );
     }
 
     /// `r`: asks for the date.
@@ -153,26 +174,28 @@ impl RemindersView {
         ctx.open(Dialog::Prompt(p));
     }
 
-    /// The moved reminder written: a follow-up's due time, or a follow-up planned.
-    fn moved(&mut self, purpose: &Purpose, typed: &str, ctx: &mut Ctx) -> Result<String, String> {
+    /// The moved reminder's write, and what to say when it is written: a follow-up's due
+    /// time, or a follow-up planned. A date that does not read is refused at once.
+    fn moved(&self, purpose: &Purpose, typed: &str, ctx: &Ctx) -> Result<(Write, String), String> {
         let when = dates::parse(typed, ctx.local_now()).map_err(|e| e.to_string())?;
         match purpose {
             Purpose::Reschedule(activity) => {
-                let old = ctx
-                    .source
-                    .get(Entity::Activities, activity)
-                    .map_err(|e| e.to_string())?
+                let old = self
+                    .items
+                    .iter()
+                    .find_map(|i| match i {
+                        Item::Overdue(a, _) if id(a) == activity => Some(a),
+                        _ => None,
+                    })
                     .ok_or("that follow-up is gone")?;
-                let keep = time(&old, "due_at").map_or(nine(), |t| ctx.zone.naive(t).time());
+                let keep = time(old, "due_at").map_or(nine(), |t| ctx.zone.naive(t).time());
                 let due = ctx.zone.to_utc(when.at(keep)).map_err(|e| e.to_string())?;
-                ctx.source
-                    .update(
-                        Entity::Activities,
-                        activity,
-                        obj(json!({"due_at": format_time(due)})),
-                    )
-                    .map_err(|e| e.to_string())?;
-                Ok(format!("Moved to {}", ctx.zone.datetime(due)))
+                let write = Write::Update {
+                    entity: Entity::Activities,
+                    id: activity.clone(),
+                    patch: obj(json!({"due_at": format_time(due)})),
+                };
+                Ok((write, format!("Moved to {}", ctx.zone.datetime(due))))
             }
             Purpose::PlanFollowUp(customer) => {
                 let due = ctx
@@ -188,19 +211,21 @@ impl RemindersView {
                         _ => String::new(),
                     })
                     .unwrap_or_default();
-                ctx.source
-                    .create(
-                        Entity::Activities,
-                        obj(json!({
-                            "kind": "task",
-                            "subject": format!("Follow up: {}", crate::text::sanitize(&name)),
-                            "customer_id": customer,
-                            "due_at": format_time(due),
-                            "done": false,
-                        })),
-                    )
-                    .map_err(|e| e.to_string())?;
-                Ok(format!("Follow-up planned for {}", ctx.zone.datetime(due)))
+                let write = Write::Create {
+                    entity: Entity::Activities,
+                    body: obj(json!({
+                        "kind": "task",
+                        "subject": format!("Follow up: {}", crate::text::sanitize(&name)),
+                        "customer_id": customer,
+                        "due_at": format_time(due),
+                        "done": false,
+                    })),
+                    allow_duplicate: false,
+                };
+                Ok((
+                    write,
+                    format!("Follow-up planned for {}", ctx.zone.datetime(due)),
+                ))
             }
             _ => Err("nothing to move".into()),
         }
@@ -297,11 +322,7 @@ impl Screen for RemindersView {
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
         if let Answer::Text(typed) = answer {
             match self.moved(&purpose, &typed, ctx) {
-                Ok(done) => {
-                    ctx.close();
-                    ctx.flash(done);
-                    ctx.out.push(Msg::Changed);
-                }
+                Ok((write, done)) => ctx.write_from_prompt(write, done, "not moved: "),
                 Err(e) => ctx.refuse(e),
             }
         }

@@ -345,11 +345,7 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
     // Every write goes to the writer thread; its answer is said (a refusal too).
     let update = |ctx: &mut Ctx, id: &str, patch: Value, done: String| {
         ctx.write_then(
-            Write::Update {
-                entity: Entity::Tickets,
-                id: id.to_string(),
-                patch: obj(patch),
-            },
+            ticket_patch(id, patch),
             After::Say {
                 done,
                 refused: "not saved: ".into(),
@@ -419,12 +415,10 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
             }
         }
         (Purpose::ResolveNote(id), Answer::Text(note)) => {
-            ctx.close();
-            update(
-                ctx,
-                &id,
-                json!({"status": "resolved", "resolution": note}),
-                "Ticket resolved".into(),
+            ctx.write_from_prompt(
+                ticket_patch(&id, json!({"status": "resolved", "resolution": note})),
+                "Ticket resolved",
+                "not resolved: ",
             );
         }
         (
@@ -434,12 +428,13 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
             },
             Answer::Text(note),
         ) => {
-            ctx.close();
-            update(
-                ctx,
-                &ticket,
-                json!({"status": "closed", "resolution": note, "satisfaction": satisfaction}),
+            ctx.write_from_prompt(
+                ticket_patch(
+                    &ticket,
+                    json!({"status": "closed", "resolution": note, "satisfaction": satisfaction}),
+                ),
                 format!("Closed; satisfaction {satisfaction}/5"),
+                "not closed: ",
             );
         }
         (Purpose::CannedReply(ticket), Answer::Picked(choice)) => {
@@ -490,18 +485,24 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
             } else {
                 "Reply added"
             };
-            ctx.close();
-            ctx.write_then(
+            ctx.write_from_prompt(
                 Write::Creates(vec![(Entity::Comments, body)]),
-                After::Say {
-                    done: done.into(),
-                    refused: "not added: ".into(),
-                },
+                done,
+                "not added: ",
             );
         }
         (purpose, answer) => {
             flows::answer(purpose, answer, ctx);
         }
+    }
+}
+
+/// A ticket's patch, for the writer thread.
+fn ticket_patch(id: &str, patch: Value) -> Write {
+    Write::Update {
+        entity: Entity::Tickets,
+        id: id.to_string(),
+        patch: obj(patch),
     }
 }
 

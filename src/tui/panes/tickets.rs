@@ -1,7 +1,14 @@
 //! The ticket queue, most urgent first with live SLA countdowns, scoped to mine, unassigned or
 //! all. Enter opens the ticket; the ticket actions work on the chosen row here.
+//!
+//! The SLA order needs every open ticket of the scope read and sorted, which at scale costs
+//! far more than a frame: the queue is read on the reader thread (`work::Read::Tickets`) and
+//! held here whole; the window pages through what is held. Until an answer comes the rows
+//! read before stay on screen (marked "…"), and only the answer to the last question asked is
+//! taken.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crm_server::schema::Entity;
 use ratatui::buffer::Buffer;
@@ -10,7 +17,7 @@ use ratatui::layout::{Position, Rect};
 use super::ticket::{ticket_action, ticket_answer, urgency_role};
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::data::{CountQuery, DataSource, Record, TicketQuery, TicketScope, id, text, time};
+use crate::tui::data::{DataError, Record, TicketQuery, TicketScope, id, text, time};
 use crate::tui::dialogs::{Dialog, Purpose};
 use crate::tui::draw;
 use crate::tui::keymap::Mode;
@@ -19,6 +26,7 @@ use crate::tui::screen::{Answer, Ctx, Place, Screen};
 use crate::tui::sla;
 use crate::tui::theme::Role;
 use crate::tui::view::View;
+use crate::tui::work::{Loaded, Read};
 
 const HEADER_ROWS: u16 = 2;
 
@@ -42,21 +50,22 @@ pub struct TicketsPane {
     pub query: TicketQuery,
     pub list: ListView,
     names: HashMap<String, String>,
+    /// The queue last read and the query it answered.
+    held: Option<(TicketQuery, Arc<Vec<Record>>)>,
+    /// The read asked last; answers to any other are stale.
+    asked: Option<u64>,
 }
 
-/// A page of the queue; from the end, the same queue read last first.
-fn page(
-    source: &dyn DataSource,
-    q: &TicketQuery,
-    offset: usize,
-    limit: usize,
-    from_end: bool,
-) -> Result<Vec<Record>, crate::tui::data::DataError> {
-    let q = TicketQuery {
-        from_end,
-        ..q.clone()
+/// A page of the held queue; from the end, the same queue read last first.
+fn page(queue: &[Record], offset: usize, limit: usize, from_end: bool) -> Vec<Record> {
+    let take = |it: &mut dyn Iterator<Item = &Record>| -> Vec<Record> {
+        it.skip(offset).take(limit).cloned().collect()
     };
-    source.tickets(&q, offset, limit)
+    if from_end {
+        take(&mut queue.iter().rev())
+    } else {
+        take(&mut queue.iter())
+    }
 }
 
 fn list_height(area: Rect) -> usize {
@@ -82,28 +91,61 @@ impl TicketsPane {
         }
     }
 
+    /// The held queue, empty before the first answer.
+    fn queue(&self) -> Arc<Vec<Record>> {
+        self.held
+            .as_ref()
+            .map_or_else(|| Arc::new(Vec::new()), |(_, q)| q.clone())
+    }
+
     fn fetch(&mut self, ctx: &mut Ctx) {
         let h = list_height(ctx.area);
-        let q = &self.query;
-        let source: &dyn DataSource = &*ctx.source;
+        let queue = self.queue();
         let r = self
             .list
-            .ensure(h, &mut |o, l, from_end| page(source, q, o, l, from_end));
+            .ensure(h, &mut |o, l, from_end| Ok(page(&queue, o, l, from_end)));
         ctx.ok(r);
         self.name_customers(ctx);
     }
 
-    /// The query changed: back to the top, and a new count.
-    fn requery(&mut self, ctx: &mut Ctx) {
-        self.list.reset();
-        self.fetch(ctx);
-        self.recount(ctx);
+    /// Asks for the queue of the query now, read off the UI thread; what was shown stays
+    /// until the answer.
+    fn ask(&mut self, ctx: &mut Ctx) {
+        let request = crate::tui::list::next_request();
+        self.asked = Some(request);
+        ctx.load(request, Read::Tickets(self.query.clone()));
     }
 
-    /// Asks for the queue's exact length, answered off the UI thread.
-    fn recount(&mut self, ctx: &mut Ctx) {
+    /// The queue read: shown when it answers the last question. A new query starts at the
+    /// top; the same one read again (after a write or a sync) keeps the cursor.
+    pub fn take(&mut self, request: u64, queue: Arc<Vec<Record>>, ctx: &mut Ctx) -> bool {
+        if self.asked != Some(request) {
+            return false;
+        }
+        self.asked = None;
+        let same = self.held.as_ref().is_some_and(|(q, _)| *q == self.query);
+        if same {
+            self.list.invalidate();
+        } else {
+            self.list.reset();
+        }
+        let len = queue.len();
+        self.held = Some((self.query.clone(), queue));
+        self.fetch(ctx);
+        // The whole queue is here: its length is exact.
         let request = self.list.recount();
-        ctx.count(request, CountQuery::Tickets(self.query.clone()));
+        self.list.counted(request, len);
+        true
+    }
+
+    /// Waiting for a queue (its rows, or the rows of the query before, are shown meanwhile).
+    pub fn reading(&self) -> bool {
+        self.asked.is_some()
+    }
+
+    /// The query changed: read its queue.
+    fn requery(&mut self, ctx: &mut Ctx) {
+        self.ask(ctx);
     }
 
     /// Customer names of the rows in the window; a move that reads a new window needs them too.
@@ -124,9 +166,10 @@ impl TicketsPane {
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) {
         let h = list_height(ctx.area);
-        let q = &self.query;
-        let source: &dyn DataSource = &*ctx.source;
-        let mut fetch = |o: usize, l: usize, from_end: bool| page(source, q, o, l, from_end);
+        let queue = self.queue();
+        let mut fetch = |o: usize, l: usize, from_end: bool| -> Result<Vec<Record>, DataError> {
+            Ok(page(&queue, o, l, from_end))
+        };
         let action = match self.list.handle(action, h, &mut fetch) {
             Listed::Done(r) => {
                 ctx.ok(r);
@@ -234,7 +277,11 @@ impl TicketsPane {
             );
         }
 
-        let position = self.list.status();
+        let position = match (&self.held, self.reading()) {
+            (None, _) => "…".to_string(),
+            (Some(_), true) => format!("{} …", self.list.status()),
+            (Some(_), false) => self.list.status(),
+        };
         let pos_w = crate::text::width(&position) as u16;
         if x + 40 + pos_w < area.right() {
             draw::put_right(
@@ -281,8 +328,9 @@ impl TicketsPane {
             .map(|((h, _), w)| (*w, *h, theme.style(Role::Header)))
             .collect();
         draw::columns(buf, area.x + 1, area.y + 1, &header);
-        if self.list.is_empty() {
+        if self.list.is_empty() || self.held.is_none() {
             let msg = match self.query.scope {
+                _ if self.held.is_none() => "Loading…",
                 _ if !self.query.search.is_empty() => "No ticket matches the search.",
                 TicketScope::Mine => "No open tickets assigned to you. u shows unassigned ones.",
                 _ => "No tickets here.",
@@ -352,13 +400,23 @@ impl TicketsPane {
 
 impl Screen for TicketsPane {
     fn reload(&mut self, ctx: &mut Ctx) {
-        self.list.invalidate();
-        self.fetch(ctx);
-        self.recount(ctx);
+        self.ask(ctx);
     }
 
-    fn counted(&mut self, request: u64, count: usize) {
-        self.list.counted(request, count);
+    fn loaded(&mut self, request: u64, data: &Result<Loaded, DataError>, ctx: &mut Ctx) {
+        if self.asked != Some(request) {
+            return;
+        }
+        match data {
+            Ok(Loaded::Tickets(queue)) => {
+                self.take(request, queue.clone(), ctx);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.asked = None;
+                ctx.error(e);
+            }
+        }
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {

@@ -1,0 +1,133 @@
+//! The ticket queue is read on the reader thread: its SLA order needs every open ticket of the
+//! scope, far more than a frame at scale. A key that changes the queue asks a read and returns;
+//! the rows shown before stay (or "Loading…") until the answer, only the answer to the last
+//! question is shown, the header's length is exact from the read itself, and a write's answer
+//! reads the queue again.
+
+mod support;
+
+use crm::tui::action::Effect;
+use crm::tui::data::{TicketScope, text};
+use crm::tui::{Action, App, work};
+use support::{press, press_raw, screen, start, type_text};
+
+fn numbers(app: &App) -> Vec<String> {
+    app.tickets
+        .list
+        .rows
+        .iter()
+        .map(|t| text(t, "number").to_string())
+        .collect()
+}
+
+/// The ticket queue reads among `effects`.
+fn queue_reads(effects: &[Effect]) -> Vec<(u64, work::Read)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Load { request, read } if matches!(read, work::Read::Tickets(_)) => {
+                Some((*request, read.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn answer(app: &mut App, fx: &support::Fixture, request: u64, read: &work::Read) {
+    let reader = fx.source();
+    let data = work::read(&reader, read);
+    let rest = app.update(Action::Loaded { request, data });
+    app.settle(rest);
+}
+
+#[test]
+fn the_queue_is_read_off_the_key_and_shown_when_it_answers() {
+    let (mut app, fx) = start();
+    press(&mut app, "4");
+    let mine = numbers(&app);
+    assert_eq!(mine.first().map(String::as_str), Some("T-000102"));
+    let effects = press_raw(&mut app, "A");
+    let reads = queue_reads(&effects);
+    assert_eq!(reads.len(), 1, "one read of the queue asked: {effects:?}");
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Count { .. })),
+        "the read gives the length; no count is asked: {effects:?}"
+    );
+    assert_eq!(app.tickets.query.scope, TicketScope::All);
+    assert_eq!(numbers(&app), mine, "the rows read before stay meanwhile");
+    assert!(app.tickets.reading());
+    assert!(screen(&app).contains('…'), "marked as reading");
+    let (request, read) = &reads[0];
+    answer(&mut app, &fx, *request, read);
+    assert!(!app.tickets.reading());
+    assert_eq!(numbers(&app).len(), 6, "every open ticket");
+    assert!(screen(&app).contains("1 / 6"), "{}", screen(&app));
+}
+
+#[test]
+fn a_stale_answer_is_dropped() {
+    let (mut app, fx) = start();
+    press(&mut app, "4");
+    let all = queue_reads(&press_raw(&mut app, "A"));
+    let unassigned = queue_reads(&press_raw(&mut app, "U"));
+    assert_eq!((all.len(), unassigned.len()), (1, 1));
+    // The newer question answered first, then the older one arrives.
+    answer(&mut app, &fx, unassigned[0].0, &unassigned[0].1);
+    let shown = numbers(&app);
+    assert!(shown.len() < 6, "the unassigned ones only: {shown:?}");
+    answer(&mut app, &fx, all[0].0, &all[0].1);
+    assert_eq!(numbers(&app), shown, "the older answer changed nothing");
+    assert!(!app.tickets.reading());
+}
+
+#[test]
+fn the_first_showing_says_loading_until_the_answer() {
+    let fx = support::Fixture::load();
+    let mut app = App::new(support::options(), Box::new(fx.source()), support::now());
+    app.update(Action::Resize(100, 30));
+    let reads = queue_reads(&press_raw(&mut app, "4"));
+    assert_eq!(reads.len(), 1, "showing the queue reads it");
+    assert!(
+        screen(&app).contains("Loading…"),
+        "nothing read yet: {}",
+        screen(&app)
+    );
+    answer(&mut app, &fx, reads[0].0, &reads[0].1);
+    assert!(numbers(&app).contains(&"T-000102".to_string()));
+    assert!(!screen(&app).contains("Loading…"));
+}
+
+#[test]
+fn a_write_reads_the_queue_again_and_keeps_the_cursor() {
+    let (mut app, _fx) = start();
+    press(&mut app, "4 A j");
+    let chosen = text(app.tickets.list.selected_row().unwrap(), "number").to_string();
+    let selected = app.tickets.list.selected;
+    press(&mut app, "s");
+    type_text(&mut app, "pend");
+    // The write is answered, and the queue read again and answered.
+    press(&mut app, "<Enter>");
+    assert!(!app.tickets.reading());
+    assert_eq!(app.tickets.list.selected, selected, "the cursor stays");
+    let row = app
+        .tickets
+        .list
+        .rows
+        .iter()
+        .find(|t| text(t, "number") == chosen)
+        .expect("still in the queue");
+    assert_eq!(
+        text(row, "status"),
+        "pending",
+        "the queue read after the write"
+    );
+}
+
+#[test]
+fn the_search_narrows_the_queue_read() {
+    let (mut app, _fx) = start();
+    press(&mut app, "4 A /");
+    type_text(&mut app, "refund");
+    assert_eq!(numbers(&app), ["T-000105"]);
+    assert!(screen(&app).contains("1 / 1"), "{}", screen(&app));
+}
