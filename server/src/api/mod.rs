@@ -6,6 +6,7 @@ mod auth;
 pub mod openapi;
 mod readers;
 mod receivables;
+mod recent;
 mod records;
 mod sync;
 mod writer;
@@ -106,6 +107,8 @@ struct Inner {
     readers: Readers,
     /// Writes queue for one writer thread, which commits those waiting together.
     writer: Writer,
+    /// The feed's recent changes, read once per wake-up for every long-poll.
+    feed: recent::SharedFeed,
 }
 
 /// Reader threads: two per core, so a long read (a big sync page) leaves another thread for
@@ -147,6 +150,7 @@ impl AppState {
             ),
             hashing: HashGate::new(settings.hash_threads, settings.hash_queue),
             settings,
+            feed: recent::SharedFeed::new(crate::service::recent::Limits::default()),
         })))
     }
 
