@@ -213,3 +213,39 @@ fn every_long_poll_on_every_server_gets_a_write_and_only_what_its_user_reads() {
     }
     drop(second);
 }
+
+#[test]
+fn requests_checked_together_each_get_their_own_user_and_an_ended_session_none() {
+    let server = TestServer::start();
+    let north = server.add_team("north");
+    server.add_user("alice", "sales", Some(&north));
+    server.add_user("bob", "manager", Some(&north));
+    let alice = server.login("alice");
+    let bob = server.login("bob");
+    let ended = server.login("alice");
+    assert_eq!(ended.post("/auth/logout", json!({})).0, 200);
+    let clients: Vec<(&Client, Option<&str>)> = [
+        (&alice, Some("alice")),
+        (&bob, Some("bob")),
+        (&ended, None),
+    ]
+    .into_iter()
+    .flat_map(|c| std::iter::repeat_n(c, 20))
+    .collect();
+    std::thread::scope(|s| {
+        let asked: Vec<_> = clients
+            .iter()
+            .map(|&(client, who)| s.spawn(move || (who, client.get("/me"))))
+            .collect();
+        for answer in asked {
+            let (who, (status, me)) = answer.join().expect("a request");
+            match who {
+                Some(name) => {
+                    assert_eq!(status, 200, "{me}");
+                    assert_eq!(me["username"], json!(name), "{me}");
+                }
+                None => assert_eq!(status, 401, "an ended session was let in: {me}"),
+            }
+        }
+    });
+}

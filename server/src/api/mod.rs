@@ -8,6 +8,7 @@ mod readers;
 mod receivables;
 mod recent;
 mod records;
+mod sessions;
 mod sync;
 mod writer;
 
@@ -109,6 +110,8 @@ struct Inner {
     writer: Writer,
     /// The feed's recent changes, read once per wake-up for every long-poll.
     feed: recent::SharedFeed,
+    /// Session checks of requests arriving together, made together.
+    sessions: sessions::SessionChecks,
 }
 
 /// Reader threads: two per core, so a long read (a big sync page) leaves another thread for
@@ -151,6 +154,7 @@ impl AppState {
             hashing: HashGate::new(settings.hash_threads, settings.hash_queue),
             settings,
             feed: recent::SharedFeed::new(crate::service::recent::Limits::default()),
+            sessions: sessions::SessionChecks::default(),
         })))
     }
 
@@ -278,8 +282,7 @@ impl FromRequestParts<AppState> for AuthUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Bearer(hash) = Bearer::from_request_parts(parts, state).await?;
-        let lookup = hash.clone();
-        let actor = state.read(move |tx| authenticate(tx, &lookup)).await?;
+        let actor = state.0.sessions.check(state, hash.clone()).await?;
         Ok(AuthUser(actor, hash))
     }
 }

@@ -306,6 +306,18 @@ pub trait Tx {
     ) -> Result<(), StorageError>;
     /// The active user a live session belongs to.
     fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, StorageError>;
+    /// [`Tx::session_actor`] of each of these tokens, in their order, in one look-up where the
+    /// backend can (many requests arriving together are checked at once).
+    fn session_actors(
+        &self,
+        token_hashes: &[String],
+        now: &str,
+    ) -> Result<Vec<Option<Actor>>, StorageError> {
+        token_hashes
+            .iter()
+            .map(|hash| self.session_actor(hash, now))
+            .collect()
+    }
     fn delete_session(&self, token_hash: &str) -> Result<(), StorageError>;
     fn delete_sessions_of(&self, user_id: &str) -> Result<(), StorageError>;
 

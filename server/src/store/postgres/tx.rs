@@ -770,6 +770,14 @@ impl Tx for PgTx<'_> {
         bookkeeping::session_actor(self, token_hash, now)
     }
 
+    fn session_actors(
+        &self,
+        token_hashes: &[String],
+        now: &str,
+    ) -> Result<Vec<Option<Actor>>, StorageError> {
+        bookkeeping::session_actors(self, token_hashes, now)
+    }
+
     fn delete_session(&self, token_hash: &str) -> Result<(), StorageError> {
         bookkeeping::delete_session(self, token_hash)
     }
