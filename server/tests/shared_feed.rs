@@ -42,10 +42,7 @@ fn the_held_changes_give_every_user_the_page_the_database_gives() {
                "choices": ["爽快", "拖延"], "read_roles": ["manager"], "write_roles": ["manager"]}),
     );
     let moving = id_of(&alice.create("/customers", json!({"name": "Moving Co"})));
-    alice.create(
-        "/contacts",
-        json!({"customer_id": moving, "name": "Mover"}),
-    );
+    alice.create("/contacts", json!({"customer_id": moving, "name": "Mover"}));
     let kept = id_of(&alice.create("/customers", json!({"name": "Staying Co"})));
     let (status, body) = mia.patch(
         &format!("/customers/{kept}"),
@@ -224,14 +221,11 @@ fn requests_checked_together_each_get_their_own_user_and_an_ended_session_none()
     let bob = server.login("bob");
     let ended = server.login("alice");
     assert_eq!(ended.post("/auth/logout", json!({})).0, 200);
-    let clients: Vec<(&Client, Option<&str>)> = [
-        (&alice, Some("alice")),
-        (&bob, Some("bob")),
-        (&ended, None),
-    ]
-    .into_iter()
-    .flat_map(|c| std::iter::repeat_n(c, 20))
-    .collect();
+    let clients: Vec<(&Client, Option<&str>)> =
+        [(&alice, Some("alice")), (&bob, Some("bob")), (&ended, None)]
+            .into_iter()
+            .flat_map(|c| std::iter::repeat_n(c, 20))
+            .collect();
     std::thread::scope(|s| {
         let asked: Vec<_> = clients
             .iter()

@@ -62,8 +62,8 @@ impl SharedFeed {
         limit: usize,
     ) -> Option<Option<FeedPage>> {
         let state = self.lock();
-        let fresh = state.version >= version
-            && state.read_at.is_some_and(|at| at.elapsed() < MAX_AGE);
+        let fresh =
+            state.version >= version && state.read_at.is_some_and(|at| at.elapsed() < MAX_AGE);
         fresh.then(|| state.recent.page(actor, since, limit))
     }
 
@@ -114,9 +114,7 @@ fn read_recent(tx: &dyn Tx, from: Option<i64>) -> Result<Read, ApiError> {
     changes.truncate(READ_AT_MOST);
     // The definitions decide which custom keys each role reads: read with the changes they
     // apply to, at the first read and whenever one of them changed.
-    let definitions_changed = changes
-        .iter()
-        .any(|c| c.entity == Entity::FieldDefinitions);
+    let definitions_changed = changes.iter().any(|c| c.entity == Entity::FieldDefinitions);
     let catalog = if from.is_none() || definitions_changed || !complete {
         Some(crate::service::catalog::load_fields(tx)?)
     } else {

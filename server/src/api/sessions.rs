@@ -89,9 +89,7 @@ impl SessionChecks {
             };
             let hashes: Vec<String> = batch.iter().map(|(hash, _)| hash.clone()).collect();
             let now = crate::validate::format_time(chrono::Utc::now());
-            let found = app
-                .read(move |tx| tx.session_actors(&hashes, &now))
-                .await;
+            let found = app.read(move |tx| tx.session_actors(&hashes, &now)).await;
             match found {
                 Ok(actors) => {
                     for ((_, answer), actor) in batch.into_iter().zip(actors) {

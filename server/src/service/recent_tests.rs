@@ -78,7 +78,10 @@ fn each_user_gets_only_what_their_principals_read_or_lost() {
     );
     let page = recent.page(&alice, 10, 100).expect("held");
     assert_eq!(ids(&page), [("c1", FeedOp::Upsert), ("c3", FeedOp::Drop)]);
-    assert!(page.changes[1].record.is_none(), "a dropped record is not sent");
+    assert!(
+        page.changes[1].record.is_none(),
+        "a dropped record is not sent"
+    );
     assert_eq!((page.next, page.latest, page.more), (13, 14, false));
     let page = recent.page(&bob, 10, 100).expect("held");
     assert_eq!(
@@ -131,10 +134,17 @@ fn a_record_changed_again_is_held_once_at_its_latest_position() {
 fn a_cursor_outside_the_held_range_is_left_to_the_database() {
     let admin = actor("root", Role::Admin, None);
     let recent = held(10, 12, vec![change(11, "c1", &["all"], &[], false)]);
-    assert!(recent.page(&admin, 9, 10).is_none(), "older than the held range");
+    assert!(
+        recent.page(&admin, 9, 10).is_none(),
+        "older than the held range"
+    );
     assert!(recent.page(&admin, 13, 10).is_none(), "past the held head");
     assert!(recent.page(&admin, 10, 10).is_some());
-    assert!(RecentChanges::new(Limits::default()).page(&admin, 0, 10).is_none());
+    assert!(
+        RecentChanges::new(Limits::default())
+            .page(&admin, 0, 10)
+            .is_none()
+    );
 }
 
 #[test]
