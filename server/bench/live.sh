@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A thousand agents live (issue #16): POLLS long-polling clients and IDLE kept-alive connections
-# against one server on SQLite, then two servers on one PostgreSQL (CRM_BENCH_PG=postgres://…,
-# an empty database this script may fill; skipped when unset). Prints the fan-out latency of
+# against one server on SQLite, then one server and two servers on one PostgreSQL
+# (CRM_BENCH_PG=postgres://…, a database this script may fill; skipped when unset). Prints the fan-out latency of
 # writes to every long-poll (p50/p99) and the servers' memory per connected client.
 # Usage: server/bench/live.sh [POLLS] [IDLE]   (defaults 1000 and 5000). Loopback only.
 set -euo pipefail
@@ -9,9 +9,15 @@ cd "$(dirname "$0")/../.."
 polls=${1:-1000}
 idle=${2:-5000}
 writes=${WRITES:-20}
-cargo build --release -q -p crm-server --bin crm-server --example live_load
-bin=${CARGO_TARGET_DIR:-target}/release/crm-server
-load=${CARGO_TARGET_DIR:-target}/release/examples/live_load
+# CRM_BENCH_BIN and CRM_BENCH_LOAD run binaries built elsewhere (both, or neither).
+if [ -n "${CRM_BENCH_BIN:-}" ]; then
+  bin=$CRM_BENCH_BIN
+  load=${CRM_BENCH_LOAD:?CRM_BENCH_LOAD names the live_load example beside CRM_BENCH_BIN}
+else
+  cargo build --release -q -p crm-server --bin crm-server --example live_load
+  bin=${CARGO_TARGET_DIR:-target}/release/crm-server
+  load=${CARGO_TARGET_DIR:-target}/release/examples/live_load
+fi
 # Each client is a socket on both sides: room for all of them.
 ulimit -n $((2 * (polls + idle) + 1024))
 dir=$(mktemp -d)
@@ -39,10 +45,17 @@ $load --base "http://127.0.0.1:$port" --token "$token" --polls "$polls" --idle "
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 if [ -n "${CRM_BENCH_PG:-}" ]; then
-  echo "== two servers, one PostgreSQL" >&2
+  echo "== one server, PostgreSQL" >&2
   start "$CRM_BENCH_PG" $((port + 1))
-  start "$CRM_BENCH_PG" $((port + 2))
   token=$(token_of "$CRM_BENCH_PG" $((port + 1)))
-  $load --base "http://127.0.0.1:$((port + 1)),http://127.0.0.1:$((port + 2))" --token "$token" \
+  $load --base "http://127.0.0.1:$((port + 1))" --token "$token" \
+    --polls "$polls" --idle "$idle" --writes "$writes" --pids "${pids[-1]}"
+  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+
+  echo "== two servers, one PostgreSQL" >&2
+  start "$CRM_BENCH_PG" $((port + 2))
+  start "$CRM_BENCH_PG" $((port + 3))
+  token=$(token_of "$CRM_BENCH_PG" $((port + 2)))
+  $load --base "http://127.0.0.1:$((port + 2)),http://127.0.0.1:$((port + 3))" --token "$token" \
     --polls "$polls" --idle "$idle" --writes "$writes" --pids "${pids[-2]},${pids[-1]}"
 fi

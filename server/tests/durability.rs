@@ -523,3 +523,18 @@ fn acknowledged_writes_survive_sigkill() {
     );
     assert_eq!(copied.len(), stored.len() + 1);
 }
+
+#[test]
+fn on_postgresql_a_backup_is_refused_with_the_command_to_use() {
+    let server = TestServer::start();
+    if !server.on_postgres() {
+        return;
+    }
+    let to = server.dir().join("copy.db");
+    let refused = server.db().backup(&to);
+    assert!(
+        matches!(&refused, Err(e) if e.to_string().contains("pg_dump")),
+        "{refused:?}"
+    );
+    assert!(!to.exists(), "nothing was written");
+}

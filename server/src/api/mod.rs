@@ -7,7 +7,9 @@ mod escalation;
 pub mod openapi;
 mod readers;
 mod receivables;
+mod recent;
 mod records;
+mod sessions;
 mod sync;
 mod writer;
 
@@ -110,6 +112,13 @@ struct Inner {
     readers: Readers,
     /// Writes queue for one writer thread, which commits those waiting together.
     writer: Writer,
+    /// The feed's recent changes, read once per wake-up for every long-poll.
+    feed: recent::SharedFeed,
+    /// Session checks of requests arriving together, made together.
+    sessions: sessions::SessionChecks,
+    /// When the last health probe began and whether it could write: probes that arrived before
+    /// it began take its answer.
+    probed: tokio::sync::Mutex<Option<(std::time::Instant, bool)>>,
 }
 
 /// Reader threads: two per core, so a long read (a big sync page) leaves another thread for
@@ -151,6 +160,9 @@ impl AppState {
             ),
             hashing: HashGate::new(settings.hash_threads, settings.hash_queue),
             settings,
+            feed: recent::SharedFeed::new(crate::service::recent::Limits::default()),
+            sessions: sessions::SessionChecks::default(),
+            probed: tokio::sync::Mutex::new(None),
         })))
     }
 
@@ -278,8 +290,7 @@ impl FromRequestParts<AppState> for AuthUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Bearer(hash) = Bearer::from_request_parts(parts, state).await?;
-        let lookup = hash.clone();
-        let actor = state.read(move |tx| authenticate(tx, &lookup)).await?;
+        let actor = state.0.sessions.check(state, hash.clone()).await?;
         Ok(AuthUser(actor, hash))
     }
 }
@@ -418,30 +429,45 @@ async fn method_not_allowed() -> ApiError {
 
 /// Ready only when the database takes a write: a read-only file, a full disk or a lock held by
 /// another process answer 503, so a load balancer stops sending work that would fail.
+/// Probes arriving together share one write: each takes the answer of a probe that began after
+/// it arrived (thousands of kept-alive connections probing were as many writes queued before
+/// the real ones; on PostgreSQL, round trips each).
 async fn health(State(state): State<AppState>) -> Response {
-    // Straight to the writer: a probe is no write to wake the long-polls for.
-    let probe = state
-        .0
-        .writer
-        .write(|tx| Ok(tx.next_counter("health_probe")?))
-        .await;
-    match probe {
-        Ok(_) => {
+    let arrived = std::time::Instant::now();
+    let writable = {
+        let mut last = state.0.probed.lock().await;
+        match *last {
+            Some((began, writable)) if began >= arrived => writable,
+            _ => {
+                let began = std::time::Instant::now();
+                // Straight to the writer: a probe is no write to wake the long-polls for.
+                let probe = state
+                    .0
+                    .writer
+                    .write(|tx| Ok(tx.next_counter("health_probe")?))
+                    .await;
+                if let Err(e) = &probe {
+                    tracing::warn!(error = %e, "health: the database cannot be written");
+                }
+                *last = Some((began, probe.is_ok()));
+                probe.is_ok()
+            }
+        }
+    };
+    match writable {
+        true => {
             axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
                 .into_response()
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "health: the database cannot be written");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({
-                    "status": "not_ready",
-                    "reason": "the database cannot be written; the error is in the server's log",
-                    "version": env!("CARGO_PKG_VERSION"),
-                })),
-            )
-                .into_response()
-        }
+        false => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({
+                "status": "not_ready",
+                "reason": "the database cannot be written; the error is in the server's log",
+                "version": env!("CARGO_PKG_VERSION"),
+            })),
+        )
+            .into_response(),
     }
 }
 

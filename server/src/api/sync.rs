@@ -76,11 +76,23 @@ async fn sync(
     // Subscribe before reading, so a write that lands between the read and the wait still wakes us.
     let mut writes = state.0.writes.subscribe();
     loop {
-        writes.borrow_and_update();
-        let actor = user.0.clone();
-        let page = state
-            .read(move |tx| service::feed(tx, &actor, since, limit))
+        let version = *writes.borrow_and_update();
+        // Every poll a write woke asks at once: one read of the recent changes serves them all;
+        // a cursor outside what is held is read from the database.
+        let held = state
+            .0
+            .feed
+            .page(&state, version, &user.0, since, limit)
             .await?;
+        let page = match held {
+            Some(page) => page,
+            None => {
+                let actor = user.0.clone();
+                state
+                    .read(move |tx| service::feed(tx, &actor, since, limit))
+                    .await?
+            }
+        };
         if !page.changes.is_empty() || tokio::time::Instant::now() >= deadline {
             return Ok(axum::Json(page));
         }

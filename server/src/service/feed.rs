@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::{TxLookup, viewer};
 use crate::access::{self, Actor, Role};
+use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::schema::Entity;
 use crate::store::{SnapshotShape, StorageError, Tx};
@@ -146,8 +147,16 @@ fn hidden_by_entity(tx: &dyn Tx, actor: &Actor) -> Result<Vec<(Entity, Vec<Strin
     if actor.is_admin() {
         return Ok(Vec::new());
     }
-    let catalog = super::catalog::load_fields(tx)?;
-    Ok(Entity::ALL
+    Ok(hidden_in(&super::catalog::load_fields(tx)?, actor))
+}
+
+/// The custom field keys this actor may not read under these definitions, per entity that has
+/// any.
+pub(super) fn hidden_in(catalog: &Catalog, actor: &Actor) -> Vec<(Entity, Vec<String>)> {
+    if actor.is_admin() {
+        return Vec::new();
+    }
+    Entity::ALL
         .into_iter()
         .filter_map(|e| {
             let keys: Vec<String> = catalog
@@ -157,7 +166,7 @@ fn hidden_by_entity(tx: &dyn Tx, actor: &Actor) -> Result<Vec<(Entity, Vec<Strin
                 .collect();
             (!keys.is_empty()).then_some((e, keys))
         })
-        .collect())
+        .collect()
 }
 
 /// A record's JSON without these custom keys, into `out`; false (and `out` untouched) when
@@ -207,27 +216,15 @@ pub fn feed(tx: &dyn Tx, actor: &Actor, since: i64, limit: usize) -> Result<Feed
     let mut next = since;
     for row in rows.into_iter().take(limit) {
         next = row.seq;
-        let op = if row.visible {
-            FeedOp::Upsert
-        } else if row.deleted {
-            FeedOp::Delete
-        } else {
-            FeedOp::Drop
-        };
-        let mut record = row.record;
-        if let (Some(r), Some((_, keys))) =
-            (&mut record, hidden.iter().find(|(e, _)| *e == row.entity))
-        {
-            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-            crate::catalog::strip_keys(&keys, r);
-        }
-        changes.push(FeedEntry {
-            seq: row.seq,
-            entity: row.entity,
-            id: row.id,
-            op,
-            record,
-        });
+        changes.push(entry(
+            row.seq,
+            row.entity,
+            &row.id,
+            row.visible,
+            row.deleted,
+            row.record,
+            &hidden,
+        ));
     }
     Ok(FeedPage {
         changes,
@@ -235,6 +232,38 @@ pub fn feed(tx: &dyn Tx, actor: &Actor, since: i64, limit: usize) -> Result<Feed
         more,
         latest: tx.latest_seq()?,
     })
+}
+
+/// One entry of a user's page: the operation, and the record without the custom keys hidden
+/// from them. The one shaping of the feed, whether read from the database or from the shared
+/// recent changes (`service::recent`).
+pub(super) fn entry(
+    seq: i64,
+    entity: Entity,
+    id: &str,
+    visible: bool,
+    deleted: bool,
+    mut record: Option<crate::store::Record>,
+    hidden: &[(Entity, Vec<String>)],
+) -> FeedEntry {
+    let op = if visible {
+        FeedOp::Upsert
+    } else if deleted {
+        FeedOp::Delete
+    } else {
+        FeedOp::Drop
+    };
+    if let (Some(r), Some((_, keys))) = (&mut record, hidden.iter().find(|(e, _)| *e == entity)) {
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        crate::catalog::strip_keys(&keys, r);
+    }
+    FeedEntry {
+        seq,
+        entity,
+        id: id.to_string(),
+        op,
+        record,
+    }
 }
 
 /// The audit trail of one record, for admins and for managers who may see the record.

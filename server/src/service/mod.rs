@@ -20,6 +20,7 @@ mod payments;
 mod products;
 pub mod query;
 mod quotes;
+pub mod recent;
 mod sales;
 mod stock;
 mod tickets;

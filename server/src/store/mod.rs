@@ -77,6 +77,24 @@ pub struct Change {
     pub record: Option<Record>,
 }
 
+/// One row of the change feed with what decides who receives it, for every viewer at once: the
+/// feed's shared buffer (`service::recent`) filters it per user in memory as
+/// [`Tx::changes`] filters in SQL.
+#[derive(Debug, Clone)]
+pub struct SharedChange {
+    pub seq: i64,
+    pub entity: Entity,
+    pub id: String,
+    /// The record is a tombstone (or gone).
+    pub deleted: bool,
+    /// The record when live; None when deleted.
+    pub record: Option<Record>,
+    /// Its read set now (the `acl` rows).
+    pub read_set: BTreeSet<String>,
+    /// The principals that lost sight of it.
+    pub dropped: BTreeSet<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub actor_id: Option<String>,
@@ -167,6 +185,10 @@ pub trait Tx {
         limit: usize,
         viewer: Option<&[String]>,
     ) -> Result<Vec<Change>, StorageError>;
+    /// Every change after `since`, in order, at most `limit`, each with its read set and dropped
+    /// principals, so one read serves every viewer (`Tx::changes` for each viewer is the same
+    /// filter applied in SQL).
+    fn shared_changes(&self, since: i64, limit: usize) -> Result<Vec<SharedChange>, StorageError>;
     fn latest_seq(&self) -> Result<i64, StorageError>;
     /// Live records of `entity` a viewer holding these principals may read (None: an admin), in
     /// id order after `after`, at most `limit`, each handed to `each` as its id and its wire JSON
@@ -284,6 +306,18 @@ pub trait Tx {
     ) -> Result<(), StorageError>;
     /// The active user a live session belongs to.
     fn session_actor(&self, token_hash: &str, now: &str) -> Result<Option<Actor>, StorageError>;
+    /// [`Tx::session_actor`] of each of these tokens, in their order, in one look-up where the
+    /// backend can (many requests arriving together are checked at once).
+    fn session_actors(
+        &self,
+        token_hashes: &[String],
+        now: &str,
+    ) -> Result<Vec<Option<Actor>>, StorageError> {
+        token_hashes
+            .iter()
+            .map(|hash| self.session_actor(hash, now))
+            .collect()
+    }
     fn delete_session(&self, token_hash: &str) -> Result<(), StorageError>;
     fn delete_sessions_of(&self, user_id: &str) -> Result<(), StorageError>;
 

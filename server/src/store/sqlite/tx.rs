@@ -3,7 +3,7 @@
 //! into `tx/bookkeeping.rs`), and the bulk insert a seed or a first load uses.
 
 use super::*;
-use crate::store::{SORT_KEY, SnapshotShape, hidden_columns};
+use crate::store::{SORT_KEY, SharedChange, SnapshotShape, hidden_columns};
 
 mod bookkeeping;
 
@@ -589,6 +589,36 @@ impl Tx for SqliteTx<'_> {
                 visible,
                 deleted,
                 record: stored.filter(|_| visible).map(|s| s.record),
+            });
+        }
+        Ok(out)
+    }
+
+    fn shared_changes(&self, since: i64, limit: usize) -> Result<Vec<SharedChange>, StorageError> {
+        let heads: Vec<(i64, String, String, String)> = {
+            let mut stmt = self.0.prepare_cached(
+                "SELECT seq, entity, record_id, dropped FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![since, limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut out = Vec::with_capacity(heads.len());
+        for (seq, entity_name, id, dropped) in heads {
+            let entity = Entity::from_name(&entity_name).ok_or_else(|| {
+                StorageError::Other(format!("unknown entity {entity_name} in the change feed"))
+            })?;
+            let stored = self.get(entity, &id)?;
+            let deleted = stored.as_ref().is_none_or(|s| s.deleted);
+            out.push(SharedChange {
+                seq,
+                entity,
+                read_set: self.read_set(entity, &id)?,
+                id,
+                deleted,
+                record: stored.filter(|_| !deleted).map(|s| s.record),
+                dropped: unpad(&dropped),
             });
         }
         Ok(out)

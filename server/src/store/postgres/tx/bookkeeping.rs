@@ -242,6 +242,34 @@ pub(super) fn session_actor(
     }))
 }
 
+/// Many sessions in one query: a thousand long-polls asking again after a write were a
+/// thousand round trips.
+pub(super) fn session_actors(
+    tx: &PgTx<'_>,
+    token_hashes: &[String],
+    now: &str,
+) -> Result<Vec<Option<Actor>>, StorageError> {
+    let rows = tx.query(
+        "SELECT s.token_hash, u.id, u.username, u.role, u.team_id FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ANY($1) AND s.expires_at > $2 AND u.active AND NOT u.deleted",
+        &[&token_hashes, &now],
+    )?;
+    let mut found = std::collections::HashMap::with_capacity(rows.len());
+    for r in rows {
+        let role: &str = r.try_get(3)?;
+        found.insert(
+            r.try_get::<_, String>(0)?,
+            Actor {
+                id: r.try_get(1)?,
+                username: r.try_get(2)?,
+                role: Role::parse(role).unwrap_or(Role::Agent),
+                team_id: r.try_get(4)?,
+            },
+        );
+    }
+    Ok(token_hashes.iter().map(|h| found.get(h).cloned()).collect())
+}
+
 pub(super) fn delete_session(tx: &PgTx<'_>, token_hash: &str) -> Result<(), StorageError> {
     tx.execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])?;
     Ok(())
