@@ -208,7 +208,8 @@ pub fn login(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
     index_in_background(ctx, &replica)
 }
 
-/// After a first sync the search index is built from the rows (`replica::search_index`): by a
+/// After a first sync the list and search indexes are built from the rows
+/// (`replica::list_indexes`, `replica::search_index`): by a
 /// process of its own, `crm index-search`, left running at a low priority, so this command ends
 /// when the rows are in. The screens build it on a thread if it is not done when they open;
 /// until then searches scan the rows.
@@ -228,7 +229,9 @@ fn index_in_background(ctx: &Context, replica: &Replica) -> Result<(), CliError>
     });
     match started {
         Ok(_) => {
-            say!("building the search index in the background; searches scan until it is done")
+            say!(
+                "building the list and search indexes in the background; lists and searches read the rows until they are done"
+            )
         }
         Err(e) => say!(
             "could not start the search index build ({e}); the screens build it when they open"

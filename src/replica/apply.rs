@@ -139,7 +139,7 @@ impl Replica {
     /// Stores one page of the snapshot, prepared by `prepare_snapshot`, in one transaction with
     /// the position reached, so a stopped first sync continues where it was. `Done` ends the
     /// snapshot: the cursor moves to its head, where the change feed takes over, and the indexes
-    /// are built.
+    /// are left to be built after it (`Replica::index_search_step`).
     pub fn apply_snapshot(
         &self,
         rows: Vec<PreparedRow>,
@@ -189,8 +189,8 @@ impl Replica {
         let starting = self.cursor()? == 0 && more;
         self.tune_for_bulk(starting || self.bulk_loading()?)?;
         let tx = Tx::begin(&self.db)?;
-        // A first sync of more than one page fills the tables first, builds each entity's list
-        // indexes once its rows are in, and leaves the search indexes to be built after it.
+        // A first sync of more than one page fills the tables without their list and search
+        // indexes, which are built from the rows after it.
         let bulk = self.bulk_loading()?;
         if !bulk && starting {
             self.set_meta("bulk", Some("1"))?;
@@ -239,21 +239,10 @@ impl Replica {
             Some(step) => matches!(step, SnapshotStep::Done { .. }),
         };
         if self.bulk_loading()? && done {
-            let _span = tracing::debug_span!("list_indexes").entered();
-            self.build_indexes()?;
+            // The rows are in: the list and search indexes are built from them after the sync,
+            // in steps (`list_indexes`, `search_index`), so the sync ends here.
+            self.defer_indexes()?;
             self.set_meta("bulk", None)?;
-        } else if let Some(SnapshotStep::At { next, .. }) = step
-            && self.bulk_loading()?
-        {
-            // The snapshot comes entity by entity: those before the next page's are complete.
-            // Their indexes are built now, while the pages still to come are fetched, rather
-            // than all at the end with nothing to overlap.
-            let complete: Vec<Entity> = Entity::ALL
-                .into_iter()
-                .take_while(|e| *e != next.entity)
-                .collect();
-            let _span = tracing::debug_span!("list_indexes").entered();
-            self.build_indexes_of(&complete)?;
         }
         let cursor = self.cursor()?.max(cursor);
         self.set_meta("cursor", Some(&cursor.to_string()))?;

@@ -15,6 +15,7 @@ mod clock;
 mod error;
 mod journal;
 mod language;
+mod list_indexes;
 mod local_writes;
 mod merge;
 mod outbox;

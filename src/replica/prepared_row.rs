@@ -266,6 +266,13 @@ fn search_columns_of<'r>(
 pub(super) struct RawFields<'a> {
     fields: Vec<(&'a str, &'a RawValue)>,
     next: std::cell::Cell<usize>,
+    /// Where each look-up since `clear` found its field, in the order asked, by the name asked
+    /// for (its address and length: the names asked are the program's own constants). The rows
+    /// of a page of rows hold one group's fields in one order and a row is read by the same
+    /// look-ups in the same order, so from the second row on a look-up checks one name at the
+    /// place found before instead of comparing its way there.
+    found: std::cell::RefCell<Vec<(usize, usize, Option<usize>)>>,
+    asked: std::cell::Cell<usize>,
 }
 
 impl<'a> From<Fields<'a>> for RawFields<'a> {
@@ -273,6 +280,8 @@ impl<'a> From<Fields<'a>> for RawFields<'a> {
         RawFields {
             fields,
             next: std::cell::Cell::new(0),
+            found: std::cell::RefCell::default(),
+            asked: std::cell::Cell::new(0),
         }
     }
 }
@@ -310,6 +319,8 @@ impl<'a> RawFields<'a> {
         RawFields {
             fields: Vec::with_capacity(count),
             next: std::cell::Cell::new(0),
+            found: std::cell::RefCell::default(),
+            asked: std::cell::Cell::new(0),
         }
     }
 
@@ -321,9 +332,11 @@ impl<'a> RawFields<'a> {
         self.fields.len()
     }
 
+    /// Empties it for the next row of the same group: the places found stay (see `found`).
     pub(super) fn clear(&mut self) {
         self.fields.clear();
         self.next.set(0);
+        self.asked.set(0);
     }
 
     fn parse(text: &'a str) -> Option<RawFields<'a>> {
@@ -333,15 +346,39 @@ impl<'a> RawFields<'a> {
     }
 
     fn get(&self, name: &str) -> Option<&'a RawValue> {
-        let count = self.fields.len();
-        let start = self.next.get();
-        (0..count)
-            .map(|i| (start + i) % count)
-            .find(|&i| self.fields[i].0 == name)
-            .map(|i| {
-                self.next.set(i + 1);
-                self.fields[i].1
-            })
+        let asked = self.asked.get();
+        self.asked.set(asked + 1);
+        let key = (name.as_ptr() as usize, name.len());
+        let known = self.found.borrow().get(asked).copied();
+        let at = match known {
+            // The same name asked at the same turn as in the row before: the same place, when
+            // it still holds that name (a row of the same group always does).
+            Some((ptr, len, at)) if (ptr, len) == key && self.holds(at, name) => at,
+            _ => {
+                let count = self.fields.len();
+                let start = self.next.get();
+                let at = (0..count)
+                    .map(|i| (start + i) % count)
+                    .find(|&i| self.fields[i].0 == name);
+                let mut found = self.found.borrow_mut();
+                if asked < found.len() {
+                    found[asked] = (key.0, key.1, at);
+                } else if asked == found.len() {
+                    found.push((key.0, key.1, at));
+                }
+                at
+            }
+        };
+        at.map(|i| {
+            self.next.set(i + 1);
+            self.fields[i].1
+        })
+    }
+
+    /// `name` lies at `at` (a field found nowhere is looked for again).
+    fn holds(&self, at: Option<usize>, name: &str) -> bool {
+        at.and_then(|i| self.fields.get(i))
+            .is_some_and(|(field, _)| *field == name)
     }
 
     /// A field as `columns::to_sql` stores it, its text appended to `buf`.

@@ -16,15 +16,12 @@ use super::{Replica, ReplicaError};
 /// What a transaction must finish before it commits (`Replica::finish`): the writes to the
 /// search indexes. They go last so an index writes its pending entries to disk once per
 /// transaction rather than once per row; during a first sync there are none (the search indexes
-/// are built after it, `search_index`), and rows of entities whose list indexes are built in one
-/// go later (once their rows are in, or at its end) are inserted without a look-up.
+/// are built after it, `search_index`), and its rows, whose list indexes are built after it too
+/// (`list_indexes`), are inserted without a look-up.
 pub struct Dirty {
     index: Vec<IndexOp>,
     /// A first sync is filling the replica.
     bulk: bool,
-    /// During a first sync, the entities whose indexes are left to be built in one go (empty
-    /// otherwise).
-    deferred: Vec<Entity>,
 }
 
 /// One change to a search index: remove a row's old text, or add its new text.
@@ -307,7 +304,7 @@ impl Replica {
             .search_text()
             .filter(|_| !dirty.bulk)
             .map(|(search, digits)| (search.to_string(), digits.to_string()));
-        if dirty.deferred.contains(&entity) {
+        if dirty.bulk {
             // A first sync's rows are nearly all new: insert at once and let the id's unique
             // index find the rare one already held (created here, or a page applied again),
             // instead of looking every row up first. The search indexes are built at its end.
@@ -351,9 +348,8 @@ impl Replica {
         Ok(())
     }
 
-    /// Writes the rows of a snapshot page that hold no local edits. During a first sync, rows of
-    /// entities whose indexes are still to be built go in runs of one entity, one statement
-    /// each: a statement's start and end, and its walk down to the table's last row, are paid
+    /// Writes the rows of a snapshot page that hold no local edits. During a first sync, rows go
+    /// in runs of one entity, one statement each: a statement's start and end, and its walk down to the table's last row, are paid
     /// once per run (1M customers: the writer's CPU 14.2 s → 12.7 s). The rest go one by one.
     pub(super) fn write_new_rows(
         &self,
@@ -362,10 +358,7 @@ impl Replica {
     ) -> Result<(), ReplicaError> {
         for run in rows.chunk_by(|a, b| a.entity == b.entity) {
             for chunk in run.chunks(ROWS_PER_INSERT) {
-                let bulk = chunk.len() == ROWS_PER_INSERT
-                    && chunk
-                        .first()
-                        .is_some_and(|r| dirty.deferred.contains(&r.entity));
+                let bulk = chunk.len() == ROWS_PER_INSERT && dirty.bulk;
                 let inserted = if bulk {
                     self.insert_rows(chunk, dirty)
                 } else {
@@ -468,31 +461,10 @@ impl Replica {
 
     /// A change set for a transaction on the replica, aware of a first sync in progress.
     pub(super) fn dirty(&self) -> Result<Dirty, ReplicaError> {
-        let bulk = self.bulk_loading()?;
-        let deferred = if bulk {
-            let built = self.built()?;
-            Entity::ALL
-                .into_iter()
-                .filter(|e| !built.contains(e))
-                .collect()
-        } else {
-            Vec::new()
-        };
         Ok(Dirty {
             index: Vec::new(),
-            bulk,
-            deferred,
+            bulk: self.bulk_loading()?,
         })
-    }
-
-    /// The entities whose indexes a first sync has built already (see `build_indexes_of`).
-    pub(super) fn built(&self) -> Result<Vec<Entity>, ReplicaError> {
-        Ok(self
-            .meta("built")?
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(Entity::from_name)
-            .collect())
     }
 
     /// Ends the work of a transaction before its commit: writes the search indexes. While a
@@ -521,28 +493,13 @@ impl Replica {
         Ok(())
     }
 
-    /// Builds the list indexes at the end of a first sync, of the entities not built yet, and
-    /// leaves the search indexes to be built from the rows after it (`search_index`).
-    pub(super) fn build_indexes(&self) -> Result<(), ReplicaError> {
-        self.build_indexes_of(&Entity::ALL)?;
+    /// Leaves the list and search indexes, which a first sync did without, to be built from the
+    /// rows after it in steps (`list_indexes`, `search_index`), inside its last transaction.
+    pub(super) fn defer_indexes(&self) -> Result<(), ReplicaError> {
+        self.defer_list_indexes()?;
         self.defer_search_index()?;
+        // What an older build's first sync, stopped part way, had built during it.
         self.set_meta("built", None)
-    }
-
-    /// Builds the list indexes of `entities` during a first sync, once all their rows are in:
-    /// later rows of theirs are indexed as they are written.
-    pub(super) fn build_indexes_of(&self, entities: &[Entity]) -> Result<(), ReplicaError> {
-        let mut built = self.built()?;
-        for &entity in entities {
-            if built.contains(&entity) {
-                continue;
-            }
-            self.db
-                .execute_batch(&schema::table(entity).create_secondary)?;
-            built.push(entity);
-        }
-        let names: Vec<&str> = built.iter().map(|e| e.name()).collect();
-        self.set_meta("built", Some(&names.join(",")))
     }
 }
 

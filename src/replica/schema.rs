@@ -170,8 +170,11 @@ pub struct Table {
     /// `SELECT <record> FROM <table> c`.
     pub select: String,
     /// Creates the indexes lists order and filter by (if missing). A first sync drops them
-    /// and creates them at its end: sorting once beats a million random index inserts.
+    /// and they are built after it (`list_indexes`): sorting once beats a million random index
+    /// inserts.
     pub create_secondary: String,
+    /// The statements of `create_secondary`, one index each.
+    pub secondary: Vec<String>,
     pub drop_secondary: String,
 }
 
@@ -300,6 +303,7 @@ fn build(entity: Entity) -> Table {
         update,
         inserted: all,
         create_secondary: secondary.concat(),
+        secondary,
         drop_secondary: drop_secondary.concat(),
     }
 }

@@ -112,10 +112,14 @@ impl Replica {
         }
     }
 
-    /// Indexes up to `rows` more rows for search in one transaction; true once every search
-    /// index is complete (at once when no build is under way). While a first sync fills the
-    /// replica nothing is done: its end starts the build over.
+    /// The next step of building what a first sync left out, in one transaction: a list index
+    /// while any is left (`list_indexes`), else up to `rows` more rows for search; true once
+    /// every list and search index is complete (at once when no build is under way). While a
+    /// first sync fills the replica nothing is done: its end starts the build over.
     pub fn index_search_step(&self, rows: i64) -> Result<bool, ReplicaError> {
+        if self.meta("lists")?.is_some() {
+            return self.list_step();
+        }
         let tx = Tx::begin(&self.db)?;
         if self.bulk_loading()? {
             return Ok(false);
@@ -159,7 +163,34 @@ impl Replica {
     }
 }
 
-/// Builds the search indexes of the replica at `path` to the end, a step at a time, at a low
+impl Replica {
+    /// One list index built (see `index_search_step`). Its sort runs in temporary files rather
+    /// than in memory: SQLite then sorts runs of a cache's size in one block each and merges
+    /// them, where in memory it kept every key of the table in an allocation of its own and
+    /// sorted them as one list (at 1M customers a fifth more CPU and 50 MB more memory). The
+    /// files are SQLite's own, 0600 and unlinked as they are made.
+    fn list_step(&self) -> Result<bool, ReplicaError> {
+        self.db.pragma_update(None, "temp_store", "FILE")?;
+        let built = self.list_step_in_tx();
+        self.db.pragma_update(None, "temp_store", "MEMORY")?;
+        match built? {
+            Some(false) => Ok(false),
+            _ => Ok(!self.bulk_loading()? && self.meta("search")?.is_none()),
+        }
+    }
+
+    fn list_step_in_tx(&self) -> Result<Option<bool>, ReplicaError> {
+        let tx = Tx::begin(&self.db)?;
+        if self.bulk_loading()? {
+            return Ok(Some(false));
+        }
+        let built = self.list_index_step()?;
+        tx.commit()?;
+        Ok(built)
+    }
+}
+
+/// Builds the list and search indexes of the replica at `path` to the end, a step at a time, at a low
 /// priority, waiting out other writers. Nothing to do returns at once.
 pub fn index_search(path: &Path) -> Result<(), ReplicaError> {
     give_way();

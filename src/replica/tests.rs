@@ -79,6 +79,18 @@ fn open() -> (tempfile::TempDir, Replica) {
     (dir, replica)
 }
 
+/// The list indexes the replica holds, by name.
+fn list_indexes(r: &Replica) -> Vec<String> {
+    let mut stmt = r
+        .db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%\\_ix%' ESCAPE '\\'")
+        .unwrap();
+    stmt.query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// FTS5's own check that the search index holds exactly the customers table's text.
 /// Builds the search indexes to the end, one row a step (the build after a first sync, as the
 /// screens run it), then checks they hold what their tables hold.
@@ -89,6 +101,13 @@ fn check_index(r: &Replica) {
         assert!(steps < 100_000, "the search index build does not end");
     }
     assert!(r.search_ready().unwrap());
+    assert!(r.lists_ready().unwrap());
+    let missing: Vec<String> = Entity::ALL
+        .iter()
+        .flat_map(|e| (0..schema::table(*e).secondary.len()).map(move |i| format!("{}_ix{i}", e.name())))
+        .filter(|name| !list_indexes(r).contains(name))
+        .collect();
+    assert!(missing.is_empty(), "list indexes not built: {missing:?}");
     for fts in ["customer_fts", "contact_fts"] {
         r.db.execute(
             &format!("INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"),

@@ -338,7 +338,7 @@ fn a_first_sync_keeps_the_newest_copy_of_a_record_it_meets_twice() {
 }
 
 #[test]
-fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
+fn a_first_sync_leaves_the_list_indexes_to_the_build_after_it() {
     let (_dir, r) = open();
     let customers = vec![
         row(
@@ -353,9 +353,8 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
     r.apply_snapshot(customers, &before(Entity::Contacts))
         .unwrap();
     assert!(r.bulk_loading().unwrap());
-    // The customers are all in: their list indexes are built. Their search index grows on the
-    // builder's thread; meanwhile a search scans the rows.
-    assert!(r.built().unwrap().contains(&Entity::Customers));
+    // While the tables fill they have no list indexes; a search scans the rows.
+    assert!(list_indexes(&r).is_empty(), "{:?}", list_indexes(&r));
     assert_eq!(found(&r, "技术有限"), vec!["华为技术有限公司"]);
     r.update(
         Entity::Customers,
@@ -373,7 +372,21 @@ fn a_snapshot_indexes_each_entity_once_its_rows_are_in() {
     )
     .unwrap();
     assert!(!r.bulk_loading().unwrap());
+    // The sync is over with its rows in and no index built: lists read the tables meanwhile.
+    assert!(!r.lists_ready().unwrap());
+    assert!(!r.search_ready().unwrap());
+    assert!(list_indexes(&r).is_empty(), "{:?}", list_indexes(&r));
+    let by_name = LocalQuery {
+        sort: Some("name".into()),
+        ..LocalQuery::default()
+    };
+    let before = names(&r.list(Entity::Customers, &by_name).unwrap());
+    assert_eq!(before, vec!["华为技术有限公司", "Zenith Shipping"]);
+    // The first step builds one list index, and the build goes on to the search indexes.
+    assert!(!r.index_search_step(1).unwrap());
+    assert_eq!(list_indexes(&r).len(), 1, "{:?}", list_indexes(&r));
     check_index(&r);
+    assert_eq!(names(&r.list(Entity::Customers, &by_name).unwrap()), before);
     assert_eq!(found(&r, "shipping"), vec!["Zenith Shipping"]);
     assert!(r.search_customers("trading", 10).unwrap().is_empty());
     assert_eq!(found(&r, "12345678"), vec!["华为技术有限公司"]);
@@ -475,6 +488,11 @@ fn the_search_index_is_built_after_a_first_sync_in_steps_beside_writes() {
     assert_eq!(indexed, 0, "nothing indexed during the sync");
     assert_eq!(found(&r, "客户 004"), vec!["客户 004"]);
     assert_eq!(called(&r, "139 0000 0002"), vec!["客户 002"]);
+    // The list indexes come first, one a step.
+    while !r.lists_ready().unwrap() {
+        assert!(!r.index_search_step(2).unwrap());
+    }
+    assert_eq!(r.meta("search").unwrap().as_deref(), Some("customer_fts 0"));
     // Two rows a step: after one step rows 1 and 2 are in, 3 to 5 are ahead of the build.
     assert!(!r.index_search_step(2).unwrap());
     assert_eq!(r.meta("search").unwrap().as_deref(), Some("customer_fts 2"));
@@ -667,4 +685,40 @@ fn a_snapshot_page_of_many_rows_goes_in_whole_and_the_same_page_again_changes_no
     assert_eq!(found(&r, "客户 257"), vec!["客户 257"]);
     assert_eq!(called(&r, &format!("139 {:08}", 129)), vec!["客户 129"]);
     assert_eq!(found(&r, "李娜"), vec!["客户 150"]);
+}
+
+#[test]
+fn a_list_index_build_stopped_part_way_goes_on_in_a_new_process() {
+    let (_dir, r) = open();
+    r.apply_snapshot(
+        vec![row(
+            Entity::Customers,
+            customer(&id(1), 1, "华为技术有限公司", "C000001", None, None),
+        )],
+        &before(Entity::Contacts),
+    )
+    .unwrap();
+    r.apply_snapshot(
+        vec![row(
+            Entity::Contacts,
+            contact(&id(100), &id(1), "李娜", Some("13912345678")),
+        )],
+        &SnapshotStep::Done { head: 5 },
+    )
+    .unwrap();
+    assert!(!r.index_search_step(STEP_ROWS).unwrap());
+    assert!(!r.index_search_step(STEP_ROWS).unwrap());
+    let mark = r.meta("lists").unwrap();
+    // The process stops; the next one opens a replica that says its lists are not all indexed.
+    let path = r.path().to_path_buf();
+    drop(r);
+    let r = Replica::open(&path).unwrap();
+    assert!(!r.lists_ready().unwrap());
+    assert!(mark.is_some());
+    assert_eq!(r.meta("lists").unwrap(), mark);
+    assert_eq!(list_indexes(&r).len(), 2, "{:?}", list_indexes(&r));
+    // A build from the mark (as `crm index-search` runs it) ends with every index there.
+    crate::replica::index_search(&path).unwrap();
+    check_index(&r);
+    assert_eq!(found(&r, "李娜"), vec!["华为技术有限公司"]);
 }
