@@ -85,6 +85,60 @@ pub fn price_for(
         )
 }
 
+/// The price of `product` (a `products` record) for a customer from the product's price-list
+/// records (`prices` rows of this product, any order), by [`price_for`]: the one way a stored
+/// product and its entries become a price, for the server's lines and the client's quote editor
+/// alike. Entries without a readable price or start date are skipped.
+pub fn price_of_records(
+    product: &serde_json::Map<String, serde_json::Value>,
+    rows: &[serde_json::Map<String, serde_json::Value>],
+    customer_id: &str,
+    level: Option<&str>,
+    date: NaiveDate,
+) -> Price {
+    let text = |r: &'_ serde_json::Map<String, serde_json::Value>, f: &str| {
+        r.get(f)
+            .and_then(serde_json::Value::as_str)
+            .map(String::from)
+    };
+    let day = |r: &serde_json::Map<String, serde_json::Value>, f: &str| {
+        text(r, f).and_then(|d| d.parse::<NaiveDate>().ok())
+    };
+    let owned: Vec<(
+        Option<String>,
+        Option<String>,
+        i64,
+        NaiveDate,
+        Option<NaiveDate>,
+    )> = rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                text(r, "customer_id"),
+                text(r, "level"),
+                r.get("unit_price")?.as_i64()?,
+                day(r, "valid_from")?,
+                day(r, "valid_to"),
+            ))
+        })
+        .collect();
+    let entries: Vec<PriceEntry<'_>> = owned
+        .iter()
+        .map(|(customer, level, unit_price, from, to)| PriceEntry {
+            customer_id: customer.as_deref(),
+            level: level.as_deref(),
+            unit_price: *unit_price,
+            valid_from: *from,
+            valid_to: *to,
+        })
+        .collect();
+    let list_price = product
+        .get("list_price")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0);
+    price_for(list_price, &entries, customer_id, level, date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

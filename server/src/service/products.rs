@@ -140,10 +140,6 @@ pub fn price_for(
     on: NaiveDate,
 ) -> Result<pricing::Price, ApiError> {
     let product_id = text(product, "id").unwrap_or_default();
-    let list_price = product
-        .get("list_price")
-        .and_then(Value::as_i64)
-        .unwrap_or(0);
     let level = tx
         .get(Entity::Customers, customer_id)?
         .and_then(|c| text(&c.record, "level").map(String::from));
@@ -154,21 +150,9 @@ pub fn price_for(
         product_id,
         MAX_PRICE_ENTRIES,
     )?;
-    let entries: Vec<pricing::PriceEntry<'_>> = rows
-        .iter()
-        .filter_map(|r| {
-            Some(pricing::PriceEntry {
-                customer_id: text(r, "customer_id"),
-                level: text(r, "level"),
-                unit_price: r.get("unit_price")?.as_i64()?,
-                valid_from: date(r, "valid_from")?,
-                valid_to: date(r, "valid_to"),
-            })
-        })
-        .collect();
-    Ok(pricing::price_for(
-        list_price,
-        &entries,
+    Ok(pricing::price_of_records(
+        product,
+        &rows,
         customer_id,
         level.as_deref(),
         on,
