@@ -3,7 +3,7 @@
 //! applies to a customer, a role's discount limit).
 
 use chrono::NaiveDate;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::text;
 use crate::access::{Actor, Role};
@@ -163,9 +163,5 @@ pub fn price_for(
 /// setting for it, or the rule's default.
 pub fn discount_limit(tx: &dyn Tx, role: Role) -> Result<i64, ApiError> {
     let set = where_eq(tx, Entity::DiscountLimits, "role", role.as_str(), 1)?;
-    Ok(set
-        .first()
-        .and_then(|r| r.get("max_discount_bp"))
-        .and_then(Value::as_i64)
-        .unwrap_or_else(|| quotes::default_discount_limit(role)))
+    Ok(quotes::limit_of_records(&set, role))
 }

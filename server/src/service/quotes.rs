@@ -12,7 +12,7 @@ use super::products::{self, where_eq};
 use super::{now, text};
 use crate::access::Actor;
 use crate::error::ApiError;
-use crate::rules::{approvals, money, numbers, quotes};
+use crate::rules::{money, numbers, quotes};
 use crate::schema::Entity;
 use crate::store::{Record, Tx};
 use crate::validate::format_time;
@@ -305,12 +305,11 @@ fn on_move(
                 .max()
                 .unwrap_or(0);
             let limit = products::discount_limit(tx, actor.role)?;
-            if let Some(why) = quotes::discount_problem(largest, limit)
-                && !approvals::discount_covered(
-                    super::approvals::approved_discount(tx, id)?,
-                    largest,
-                )
-            {
+            if let Some(why) = quotes::send_problem(
+                largest,
+                limit,
+                super::approvals::approved_discount(tx, id)?,
+            ) {
                 return Err(ApiError::forbidden(why));
             }
             record.insert("sent_at".into(), Value::String(format_time(now())));
