@@ -9,6 +9,9 @@
 
 use crate::access::Role;
 
+/// Lines a quote or an opportunity may hold; more is refused, so totals stay cheap.
+pub const MAX_LINES: usize = 500;
+
 /// Every status a quote can be in.
 pub const STATUSES: &[&str] = &[
     "draft", "sent", "accepted", "rejected", "expired", "ordered",

@@ -17,8 +17,7 @@ use crate::schema::Entity;
 use crate::store::{Record, Tx};
 use crate::validate::format_time;
 
-/// Lines a quote or an opportunity may hold; more is refused, so totals stay cheap.
-pub const MAX_LINES: usize = 500;
+pub use crate::rules::quotes::MAX_LINES;
 
 pub(super) fn int(record: &Record, field: &str) -> i64 {
     record.get(field).and_then(Value::as_i64).unwrap_or(0)
