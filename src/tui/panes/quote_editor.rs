@@ -34,6 +34,8 @@ use crate::tui::work::{After, Write};
 
 /// Products a search offers at most.
 const PRODUCT_CHOICES: usize = 30;
+/// Products the picker holds in memory at most (a price book); beyond, it searches the replica.
+const CATALOGUE: usize = 5_000;
 /// Price-list entries of one product read at most (the server reads as many).
 const PRICE_ENTRIES: usize = 10_000;
 
@@ -74,6 +76,8 @@ pub struct QuoteEditor {
     /// The user's discount limit and the discount an approval allows, as synced.
     limit_bp: i64,
     approved_bp: Option<i64>,
+    /// The active products while the product picker is open.
+    catalogue: Vec<Record>,
     loaded: bool,
     gone: bool,
 }
@@ -151,6 +155,7 @@ impl QuoteEditor {
             typing: None,
             limit_bp: 0,
             approved_bp: None,
+            catalogue: Vec::new(),
             loaded: false,
             gone: false,
         }
@@ -366,11 +371,18 @@ impl QuoteEditor {
                 quotes::MAX_LINES
             ));
         }
+        let all = ctx
+            .source
+            .records(Entity::Products, &RecordQuery::default(), 0, CATALOGUE);
+        self.catalogue = match all {
+            Ok(rows) => rows.into_iter().filter(active).collect(),
+            Err(e) => return ctx.error(e),
+        };
         ctx.open(Dialog::Picker(Picker::dynamic(
             "Add a product (code, name or pinyin)",
             Purpose::QuoteProduct(self.id.clone()),
         )));
-        query_products("", ctx);
+        query_products(&self.catalogue, "", ctx);
     }
 
     /// The chosen product as a new line, priced and shown at once, its quantity typed next.
@@ -504,22 +516,37 @@ impl QuoteEditor {
     }
 }
 
-/// The products matching what is typed in the product picker on top: the replica's search
-/// (code, name, category; Chinese names by pinyin too), active ones only.
-pub fn query_products(filter: &str, ctx: &mut Ctx) {
-    let query = RecordQuery {
-        search: filter.trim().to_string(),
-        ..RecordQuery::default()
+/// The products matching what is typed in the product picker on top, active ones only, by
+/// code, name or category, Chinese names by their pinyin too (`list::passes`, as the search
+/// index spells them). A price book is small: it is read once when the picker opens
+/// (`catalogue`) and filtered in memory per key; one larger than `CATALOGUE` is searched in the
+/// replica per key instead (plain text, no pinyin).
+fn query_products(catalogue: &[Record], filter: &str, ctx: &mut Ctx) {
+    let found = if catalogue.len() < CATALOGUE {
+        Ok(catalogue
+            .iter()
+            .filter(|p| {
+                crate::tui::list::passes(
+                    filter,
+                    &[text(p, "code"), text(p, "name"), text(p, "category")],
+                )
+            })
+            .take(PRODUCT_CHOICES)
+            .cloned()
+            .collect::<Vec<_>>())
+    } else {
+        let query = RecordQuery {
+            search: filter.trim().to_string(),
+            ..RecordQuery::default()
+        };
+        ctx.source
+            .records(Entity::Products, &query, 0, PRODUCT_CHOICES * 2)
+            .map(|rows| rows.into_iter().filter(active).take(PRODUCT_CHOICES).collect())
     };
-    match ctx
-        .source
-        .records(Entity::Products, &query, 0, PRODUCT_CHOICES * 2)
-    {
+    match found {
         Ok(rows) => {
             let choices = rows
                 .iter()
-                .filter(|p| p.get("active") != Some(&Value::Bool(false)))
-                .take(PRODUCT_CHOICES)
                 .map(|p| {
                     Choice::new(
                         id(p),
@@ -538,6 +565,10 @@ pub fn query_products(filter: &str, ctx: &mut Ctx) {
         }
         Err(e) => ctx.error(e),
     }
+}
+
+fn active(product: &Record) -> bool {
+    product.get("active") != Some(&Value::Bool(false))
 }
 
 impl Screen for QuoteEditor {
@@ -585,8 +616,13 @@ impl Screen for QuoteEditor {
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
         match (purpose, answer) {
-            (Purpose::QuoteProduct(_), Answer::Query(filter)) => query_products(&filter, ctx),
-            (Purpose::QuoteProduct(_), Answer::Picked(choice)) => self.add_line(&choice.value, ctx),
+            (Purpose::QuoteProduct(_), Answer::Query(filter)) => {
+                query_products(&self.catalogue, &filter, ctx)
+            }
+            (Purpose::QuoteProduct(_), Answer::Picked(choice)) => {
+                self.catalogue = Vec::new();
+                self.add_line(&choice.value, ctx)
+            }
             (Purpose::RequestApproval { id: quote, .. }, Answer::Text(note)) => {
                 ctx.close();
                 let mut body = json!({ "quote_id": quote });
