@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0010_sign_in_counts",
         include_str!("../../../migrations/postgres/0010_sign_in_counts.sql"),
     ),
+    (
+        15,
+        "0015_document_templates",
+        include_str!("../../../migrations/postgres/0015_document_templates.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0012_lists_custom_fields",
         include_str!("../../../migrations/0012_lists_custom_fields.sql"),
     ),
+    (
+        17,
+        "0017_document_templates",
+        include_str!("../../../migrations/0017_document_templates.sql"),
+    ),
 ];
 
 mod files;
