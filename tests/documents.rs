@@ -195,3 +195,30 @@ fn a_contract_prints_the_fields_of_its_approval_form() {
     assert!(md.contains("## 合同中重要事项\n\n保密条款"), "{md}");
     assert!(!md.contains("合同遵循标准"), "an empty section is left out: {md}");
 }
+
+#[test]
+fn a_pdf_is_a_pdf_that_parses_with_its_pages_title_and_font() {
+    let (fx, quote) = world();
+    let bytes = documents::render(&fx.replica(), Entity::Quotes, &quote, Format::Pdf, Lang::Zh, day())
+        .expect("the PDF renders");
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF header");
+    let doc = lopdf::Document::load_mem(&bytes).expect("the PDF parses");
+    assert!(!doc.get_pages().is_empty());
+    let info = doc.trailer.get(b"Info").and_then(|i| i.as_reference()).unwrap();
+    let title = doc.get_object(info).unwrap().as_dict().unwrap().get(b"Title").unwrap();
+    let title = match title {
+        lopdf::Object::String(bytes, _) => String::from_utf8_lossy(bytes).to_string(),
+        other => format!("{other:?}"),
+    };
+    assert!(title.contains("Q-000042"), "{title}");
+    // The Chinese font travels inside the file: a machine without fonts prints it.
+    let embedded = doc.objects.values().any(|o| {
+        o.as_dict()
+            .ok()
+            .is_some_and(|d| d.has(b"FontFile2") || d.has(b"FontFile3"))
+    });
+    assert!(embedded, "the font is embedded");
+    let page = *doc.get_pages().values().next().unwrap();
+    let content = doc.get_page_content(page).unwrap();
+    assert!(content.len() > 500, "the page holds the quote's text");
+}

@@ -26,9 +26,9 @@ pub fn command(entity: Entity) -> Command {
         .arg(
             Arg::new("format")
                 .long("format")
-                .value_parser(["md", "html"])
+                .value_parser(["md", "html", "pdf"])
                 .default_value("md")
-                .help("md (Markdown) or html"),
+                .help("md (Markdown), html or pdf (A4, Chinese set in the embedded Noto Sans SC)"),
         )
         .arg(
             Arg::new("out")

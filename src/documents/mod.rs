@@ -7,6 +7,7 @@
 //! format, as synced, else the built-in default (`templates/`). A PDF is laid out from the
 //! Markdown ([`pdf`]).
 
+pub mod pdf;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use template::{Escape, TemplateError, Values};
 pub enum Format {
     Markdown,
     Html,
+    Pdf,
 }
 
 impl Format {
@@ -33,6 +35,7 @@ impl Format {
         match s {
             "md" | "markdown" => Some(Format::Markdown),
             "html" => Some(Format::Html),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -41,7 +44,7 @@ impl Format {
     fn template(self) -> &'static str {
         match self {
             Format::Html => "html",
-            Format::Markdown => "md",
+            Format::Markdown | Format::Pdf => "md",
         }
     }
 }
@@ -58,6 +61,8 @@ pub enum DocumentError {
         format: &'static str,
         error: TemplateError,
     },
+    #[error("{0}")]
+    Pdf(String),
     #[error("only quotes and contracts are printed")]
     NotPrinted,
 }
@@ -244,7 +249,7 @@ pub fn render(
         .unwrap_or_else(|| default_template(kind, lang, template_format).to_string());
     let escape = match format {
         Format::Html => Escape::Html,
-        Format::Markdown => Escape::Markdown,
+        Format::Markdown | Format::Pdf => Escape::Markdown,
     };
     let text = template::render(&template, &values, escape).map_err(|error| {
         DocumentError::Template {
@@ -254,5 +259,11 @@ pub fn render(
             error,
         }
     })?;
-    Ok(text.into_bytes())
+    match format {
+        Format::Pdf => {
+            let title = values.fields.get("number").map_or("", String::as_str);
+            pdf::from_markdown(&text, title).map_err(DocumentError::Pdf)
+        }
+        _ => Ok(text.into_bytes()),
+    }
 }
