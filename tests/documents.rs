@@ -110,10 +110,27 @@ fn markdown_holds_the_lines_and_the_totals_of_the_rule() {
     let md = render(&fx, &quote, Format::Markdown, Lang::Zh);
     assert!(md.starts_with("# 报价单 Q-000042（第 2 版）"), "{md}");
     // 7 × 1,999.99 less 7.5 % = 12,949.94 (half to even of 12,949.93525); 6 % = 777.00.
-    assert!(md.contains("| 1 | S-IMPL 实施服务 | 7 天 | 1,999.99 | 7.5% | 6% | 12,949.94 | 777.00 |"), "{md}");
-    assert!(md.contains("| 2 | WMS-LIC 仓储管理系统许可 | 3 套 | 333.33 | 0% | 13% | 999.99 | 130.00 |"), "{md}");
-    assert!(md.contains(&format!("| 小计 | {} |", money(1_294_994 + 99_999))), "{md}");
-    assert!(md.contains(&format!("| **合计** | **{}** |", money(1_294_994 + 99_999 + 77_700 + 13_000))), "{md}");
+    assert!(
+        md.contains("| 1 | S-IMPL 实施服务 | 7 天 | 1,999.99 | 7.5% | 6% | 12,949.94 | 777.00 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| 2 | WMS-LIC 仓储管理系统许可 | 3 套 | 333.33 | 0% | 13% | 999.99 | 130.00 |"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("| 小计 | {} |", money(1_294_994 + 99_999))),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "| **合计** | **{}** |",
+            money(1_294_994 + 99_999 + 77_700 + 13_000)
+        )),
+        "{md}"
+    );
     // Customer text cannot break the table or add markup.
     assert!(md.contains("30 天内付款 \\| net 30"), "{md}");
     assert!(md.contains("\\<script\\>"), "{md}");
@@ -127,7 +144,10 @@ fn html_escapes_what_customers_and_users_typed() {
     let (fx, quote) = world();
     let html = render(&fx, &quote, Format::Html, Lang::En);
     assert!(!html.contains("<script>"), "{html}");
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; 东华"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; 东华"),
+        "{html}"
+    );
     assert!(html.contains("<td class=\"n\">12,949.94</td>"), "{html}");
     assert!(html.contains("<th class=\"n\">14,856.93</th>"), "{html}");
 }
@@ -150,7 +170,10 @@ fn the_admins_template_is_used_once_synced_and_a_wrong_one_says_where() {
     );
     let md = render(&fx, &quote, Format::Markdown, Lang::En);
     assert!(md.starts_with("ACME Trading Ltd.\nQ-000042 for"), "{md}");
-    assert!(md.contains("- S-IMPL x7 = 12,949.94\n- WMS-LIC x3 = 999.99\nTotal 14,856.93"), "{md}");
+    assert!(
+        md.contains("- S-IMPL x7 = 12,949.94\n- WMS-LIC x3 = 999.99\nTotal 14,856.93"),
+        "{md}"
+    );
     // The Chinese document still prints from the built-in template.
     assert!(render(&fx, &quote, Format::Markdown, Lang::Zh).starts_with("# 报价单"));
     apply_records(
@@ -163,9 +186,16 @@ fn the_admins_template_is_used_once_synced_and_a_wrong_one_says_where() {
         )],
         &mut seq,
     );
-    let e = documents::render(&replica, Entity::Quotes, &quote, Format::Markdown, Lang::En, day())
-        .unwrap_err()
-        .to_string();
+    let e = documents::render(
+        &replica,
+        Entity::Quotes,
+        &quote,
+        Format::Markdown,
+        Lang::En,
+        day(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("line 2: unknown placeholder {{totl}}"), "{e}");
     assert!(e.contains("crm document_templates edit"), "{e}");
 }
@@ -183,9 +213,22 @@ fn a_contract_prints_the_fields_of_its_approval_form() {
                "starts_on": "2027-01-01", "ends_on": "2027-12-31"}),
         json!({"number": "K-000007", "status": "approved"}),
     );
-    apply_records(&replica, Entity::Contracts, vec![contract.clone()], &mut seq);
+    apply_records(
+        &replica,
+        Entity::Contracts,
+        vec![contract.clone()],
+        &mut seq,
+    );
     let md = String::from_utf8(
-        documents::render(&replica, Entity::Contracts, &contract, Format::Markdown, Lang::Zh, day()).unwrap(),
+        documents::render(
+            &replica,
+            Entity::Contracts,
+            &contract,
+            Format::Markdown,
+            Lang::Zh,
+            day(),
+        )
+        .unwrap(),
     )
     .unwrap();
     assert!(md.starts_with("# 合同 K-000007：年度维保合同"), "{md}");
@@ -193,19 +236,39 @@ fn a_contract_prints_the_fields_of_its_approval_form() {
     assert!(md.contains("华为技术有限公司"), "{md}");
     assert!(md.contains("## 付款约定\n\n分两期付款"), "{md}");
     assert!(md.contains("## 合同中重要事项\n\n保密条款"), "{md}");
-    assert!(!md.contains("合同遵循标准"), "an empty section is left out: {md}");
+    assert!(
+        !md.contains("合同遵循标准"),
+        "an empty section is left out: {md}"
+    );
 }
 
 #[test]
 fn a_pdf_is_a_pdf_that_parses_with_its_pages_title_and_font() {
     let (fx, quote) = world();
-    let bytes = documents::render(&fx.replica(), Entity::Quotes, &quote, Format::Pdf, Lang::Zh, day())
-        .expect("the PDF renders");
+    let bytes = documents::render(
+        &fx.replica(),
+        Entity::Quotes,
+        &quote,
+        Format::Pdf,
+        Lang::Zh,
+        day(),
+    )
+    .expect("the PDF renders");
     assert!(bytes.starts_with(b"%PDF-"), "a PDF header");
     let doc = lopdf::Document::load_mem(&bytes).expect("the PDF parses");
     assert!(!doc.get_pages().is_empty());
-    let info = doc.trailer.get(b"Info").and_then(|i| i.as_reference()).unwrap();
-    let title = doc.get_object(info).unwrap().as_dict().unwrap().get(b"Title").unwrap();
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .and_then(|i| i.as_reference())
+        .unwrap();
+    let title = doc
+        .get_object(info)
+        .unwrap()
+        .as_dict()
+        .unwrap()
+        .get(b"Title")
+        .unwrap();
     let title = match title {
         lopdf::Object::String(bytes, _) => String::from_utf8_lossy(bytes).to_string(),
         other => format!("{other:?}"),

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use crm::tui::data::Record;
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
-use support::{Fixture, app_over, apply_records, fixture_id, press, screen, server_record, type_text};
+use support::{
+    Fixture, app_over, apply_records, fixture_id, press, screen, server_record, type_text,
+};
 
 const QUOTE: &str = "0000000e-0000-7000-8000-000000000001";
 const IMPL: &str = "0000000f-0000-7000-8000-000000000001";

@@ -54,7 +54,9 @@ impl Format {
 pub enum DocumentError {
     #[error(transparent)]
     Replica(#[from] ReplicaError),
-    #[error("the {kind} template ({lang}, {format}): {error}; fix it with `crm document_templates edit`")]
+    #[error(
+        "the {kind} template ({lang}, {format}): {error}; fix it with `crm document_templates edit`"
+    )]
     Template {
         kind: &'static str,
         lang: &'static str,
@@ -104,7 +106,10 @@ fn linked(
 ) -> Result<Map<String, Value>, ReplicaError> {
     Ok(match text(record, field) {
         "" => Map::new(),
-        id => replica.get(entity, id)?.map(|r| r.fields).unwrap_or_default(),
+        id => replica
+            .get(entity, id)?
+            .map(|r| r.fields)
+            .unwrap_or_default(),
     })
 }
 
@@ -141,7 +146,10 @@ pub fn quote_values(
         line.insert("no", (i + 1).to_string());
         line.insert("code", text(&product, "code").to_string());
         line.insert("name", text(&product, "name").to_string());
-        line.insert("product", format!("{} {}", text(&product, "code"), text(&product, "name")));
+        line.insert(
+            "product",
+            format!("{} {}", text(&product, "code"), text(&product, "name")),
+        );
         line.insert("unit", text(&product, "unit").to_string());
         line.insert("quantity", input.quantity.to_string());
         line.insert("unit_price", format::money(input.unit_price));
@@ -251,14 +259,13 @@ pub fn render(
         Format::Html => Escape::Html,
         Format::Markdown | Format::Pdf => Escape::Markdown,
     };
-    let text = template::render(&template, &values, escape).map_err(|error| {
-        DocumentError::Template {
+    let text =
+        template::render(&template, &values, escape).map_err(|error| DocumentError::Template {
             kind,
             lang: code,
             format: template_format,
             error,
-        }
-    })?;
+        })?;
     match format {
         Format::Pdf => {
             let title = values.fields.get("number").map_or("", String::as_str);

@@ -131,8 +131,7 @@ impl Writer {
     }
 
     fn text(&mut self, s: &str, pt: f32, x: f32) {
-        self.layer
-            .use_text(s, pt, Mm(x), Mm(self.y), &self.font);
+        self.layer.use_text(s, pt, Mm(x), Mm(self.y), &self.font);
     }
 
     fn paragraph(&mut self, s: &str, pt: f32) {
@@ -159,10 +158,7 @@ impl Writer {
         let total: f32 = widths.iter().sum::<f32>() + gap * columns.saturating_sub(1) as f32;
         let room = PAGE_W - 2.0 * MARGIN;
         if total > room
-            && let Some((widest, _)) = widths
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
+            && let Some((widest, _)) = widths.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))
         {
             widths[widest] = (widths[widest] - (total - room)).max(10.0);
         }
@@ -173,7 +169,10 @@ impl Writer {
             let mut x = MARGIN;
             for (i, cell) in row.iter().enumerate() {
                 let w = widths.get(i).copied().unwrap_or(10.0);
-                let shown = wrap(cell, BODY_PT, w).into_iter().next().unwrap_or_default();
+                let shown = wrap(cell, BODY_PT, w)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
                 let at = if numeric(cell) {
                     x + w - width_mm(&shown, BODY_PT)
                 } else {

@@ -187,7 +187,11 @@ mod tests {
     fn a_wrong_template_says_what_and_where() {
         let e = render("ok\n{{nmber}}", &values(), Escape::Html).unwrap_err();
         assert!(matches!(&e, TemplateError::Unknown { line: 2, key, .. } if key == "nmber"));
-        assert!(e.to_string().contains("known: #lines, customer, no, number"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("known: #lines, customer, no, number"),
+            "{e}"
+        );
         assert_eq!(
             render("{{#lines}}x", &values(), Escape::Html),
             Err(TemplateError::Unclosed {
@@ -204,7 +208,8 @@ mod tests {
     #[test]
     fn control_characters_never_reach_the_document() {
         let mut v = values();
-        v.fields.insert("customer", "evil\u{1b}[31m\u{202e}x".into());
+        v.fields
+            .insert("customer", "evil\u{1b}[31m\u{202e}x".into());
         assert_eq!(
             render("{{customer}}", &v, Escape::Html).unwrap(),
             "evil[31mx"

@@ -120,14 +120,20 @@ pub fn limit_of_records(rows: &[serde_json::Map<String, serde_json::Value>], rol
 /// Why a quote whose largest line discount is `max_discount_bp` may not be sent by someone
 /// whose limit is `limit_bp`, when no approval covers it (`approved_bp`: the discount its latest
 /// approved approval allows), or None when it may.
-pub fn send_problem(max_discount_bp: i64, limit_bp: i64, approved_bp: Option<i64>) -> Option<String> {
+pub fn send_problem(
+    max_discount_bp: i64,
+    limit_bp: i64,
+    approved_bp: Option<i64>,
+) -> Option<String> {
     discount_problem(max_discount_bp, limit_bp)
         .filter(|_| !crate::rules::approvals::discount_covered(approved_bp, max_discount_bp))
 }
 
 /// The discount the latest approved approval of a quote allows, from its approvals in the
 /// order they were made (oldest first).
-pub fn approved_discount_of(approvals: &[serde_json::Map<String, serde_json::Value>]) -> Option<i64> {
+pub fn approved_discount_of(
+    approvals: &[serde_json::Map<String, serde_json::Value>],
+) -> Option<i64> {
     approvals
         .iter()
         .rev()

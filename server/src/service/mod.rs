@@ -790,7 +790,11 @@ fn prepare(
         | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
         Entity::ListItems => catalog::prepare_item(tx, record)?,
         Entity::FieldDefinitions => catalog::prepare_field(tx, old, record)?,
-        Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings | Entity::DocumentTemplates => {}
+        Entity::Stages
+        | Entity::Contacts
+        | Entity::Comments
+        | Entity::LevelSettings
+        | Entity::DocumentTemplates => {}
     }
     Ok(())
 }

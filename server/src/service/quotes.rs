@@ -304,11 +304,9 @@ fn on_move(
                 .max()
                 .unwrap_or(0);
             let limit = products::discount_limit(tx, actor.role)?;
-            if let Some(why) = quotes::send_problem(
-                largest,
-                limit,
-                super::approvals::approved_discount(tx, id)?,
-            ) {
+            if let Some(why) =
+                quotes::send_problem(largest, limit, super::approvals::approved_discount(tx, id)?)
+            {
                 return Err(ApiError::forbidden(why));
             }
             record.insert("sent_at".into(), Value::String(format_time(now())));

@@ -259,8 +259,7 @@ impl QuoteEditor {
                 line.input.quantity = parse_quantity(&value).unwrap_or(typing.before.quantity)
             }
             Column::Discount => {
-                line.input.discount_bp =
-                    parse_discount(&value).unwrap_or(typing.before.discount_bp)
+                line.input.discount_bp = parse_discount(&value).unwrap_or(typing.before.discount_bp)
             }
         }
         self.sheet.set(self.cursor, line.input);
@@ -400,8 +399,12 @@ impl QuoteEditor {
             Ok((None, _)) => return ctx.error("That product is no longer in your replica"),
             Err(e) => return ctx.error(e),
         };
-        let input = match price_line(&*ctx.source, &product, customer.as_ref(), ctx.now.date_naive())
-        {
+        let input = match price_line(
+            &*ctx.source,
+            &product,
+            customer.as_ref(),
+            ctx.now.date_naive(),
+        ) {
             Ok(i) => i,
             Err(e) => return ctx.error(e),
         };
@@ -541,7 +544,12 @@ fn query_products(catalogue: &[Record], filter: &str, ctx: &mut Ctx) {
         };
         ctx.source
             .records(Entity::Products, &query, 0, PRODUCT_CHOICES * 2)
-            .map(|rows| rows.into_iter().filter(active).take(PRODUCT_CHOICES).collect())
+            .map(|rows| {
+                rows.into_iter()
+                    .filter(active)
+                    .take(PRODUCT_CHOICES)
+                    .collect()
+            })
     };
     match found {
         Ok(rows) => {

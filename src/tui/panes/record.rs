@@ -382,9 +382,10 @@ impl Screen for RecordView {
             }
             Action::Edit
                 if self.entity == Entity::Quotes
-                    && crm_server::rules::quotes::editable(
-                        crate::tui::data::text(&self.record, "status"),
-                    ) =>
+                    && crm_server::rules::quotes::editable(crate::tui::data::text(
+                        &self.record,
+                        "status",
+                    )) =>
             {
                 ctx.go(crate::tui::screen::Place::QuoteEditor(self.id.clone()));
             }
