@@ -96,40 +96,21 @@ pub fn price_of_records(
     level: Option<&str>,
     date: NaiveDate,
 ) -> Price {
-    let text = |r: &'_ serde_json::Map<String, serde_json::Value>, f: &str| {
+    let day = |r: &serde_json::Map<String, serde_json::Value>, f: &str| {
         r.get(f)
             .and_then(serde_json::Value::as_str)
-            .map(String::from)
+            .and_then(|d| d.parse::<NaiveDate>().ok())
     };
-    let day = |r: &serde_json::Map<String, serde_json::Value>, f: &str| {
-        text(r, f).and_then(|d| d.parse::<NaiveDate>().ok())
-    };
-    let owned: Vec<(
-        Option<String>,
-        Option<String>,
-        i64,
-        NaiveDate,
-        Option<NaiveDate>,
-    )> = rows
+    let entries: Vec<PriceEntry<'_>> = rows
         .iter()
         .filter_map(|r| {
-            Some((
-                text(r, "customer_id"),
-                text(r, "level"),
-                r.get("unit_price")?.as_i64()?,
-                day(r, "valid_from")?,
-                day(r, "valid_to"),
-            ))
-        })
-        .collect();
-    let entries: Vec<PriceEntry<'_>> = owned
-        .iter()
-        .map(|(customer, level, unit_price, from, to)| PriceEntry {
-            customer_id: customer.as_deref(),
-            level: level.as_deref(),
-            unit_price: *unit_price,
-            valid_from: *from,
-            valid_to: *to,
+            Some(PriceEntry {
+                customer_id: r.get("customer_id").and_then(serde_json::Value::as_str),
+                level: r.get("level").and_then(serde_json::Value::as_str),
+                unit_price: r.get("unit_price")?.as_i64()?,
+                valid_from: day(r, "valid_from")?,
+                valid_to: day(r, "valid_to"),
+            })
         })
         .collect();
     let list_price = product
