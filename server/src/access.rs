@@ -157,6 +157,7 @@ pub fn read_set(
         | Entity::Competitors
         | Entity::CompetitorProducts
         | Entity::LevelSettings
+        | Entity::DocumentTemplates
         | Entity::ListItems
         | Entity::FieldDefinitions
         | Entity::Products
@@ -296,6 +297,7 @@ pub fn write_set(
         Entity::Teams
         | Entity::Users
         | Entity::LevelSettings
+        | Entity::DocumentTemplates
         | Entity::ListItems
         | Entity::FieldDefinitions
         | Entity::DiscountLimits
@@ -420,6 +422,7 @@ pub fn may_hold_from(
         | Entity::Users
         | Entity::Stages
         | Entity::LevelSettings
+        | Entity::DocumentTemplates
         | Entity::ListItems
         | Entity::FieldDefinitions
         | Entity::ApprovalSettings
@@ -606,6 +609,7 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         Entity::Teams
         | Entity::Users
         | Entity::LevelSettings
+        | Entity::DocumentTemplates
         | Entity::ListItems
         | Entity::FieldDefinitions
         | Entity::ApprovalSettings

@@ -8,6 +8,7 @@ mod admin;
 mod approvals;
 mod competition;
 mod desk;
+mod documents;
 mod orders;
 mod sales;
 
@@ -23,6 +24,8 @@ pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
 use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS, WRAP_UP_CODES};
 pub use desk::{DAY_KINDS, FOLLOW_UPS};
+use documents::DOCUMENT_TEMPLATES;
+pub use documents::{DOCUMENT_FORMATS, DOCUMENT_KINDS, DOCUMENT_LANGS};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
 use orders::{
     INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
@@ -88,10 +91,12 @@ pub enum Entity {
     ListItems,
     /// The custom (extension) fields an admin defines per entity.
     FieldDefinitions,
+    /// The templates quotes and contracts are printed from, an admin's.
+    DocumentTemplates,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 41] = [
+    pub const ALL: [Entity; 42] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -133,6 +138,7 @@ impl Entity {
         Entity::CannedReplies,
         Entity::ListItems,
         Entity::FieldDefinitions,
+        Entity::DocumentTemplates,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -179,6 +185,7 @@ impl Entity {
             Entity::CannedReplies => &CANNED_REPLIES,
             Entity::ListItems => &LIST_ITEMS,
             Entity::FieldDefinitions => &FIELD_DEFINITIONS,
+            Entity::DocumentTemplates => &DOCUMENT_TEMPLATES,
         }
     }
 

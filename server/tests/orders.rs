@@ -617,3 +617,38 @@ fn an_agent_sees_orders_and_payments_but_no_cost_and_writes_none() {
     assert_eq!(w.manager.get(&format!("/orders/{o}")).0, 200);
     assert_eq!(w.manager.list_all("/product_costs", "", 50).len(), 1);
 }
+
+#[test]
+fn a_payment_deleted_and_restored_counts_again_in_its_instalment_and_plan() {
+    let w = world();
+    let c = customer(&w.alice, "己公司");
+    let (plan, inst) = plan_with(&w, &w.alice, &c, &[(-5, 1_000)]);
+    let paid = w.alice.create(
+        "/payments",
+        json!({"instalment_id": inst[0], "amount": 600, "received_on": days_from_today(0)}),
+    );
+    let payment = id_of(&paid);
+    let received = |w: &World| {
+        let (_, i) = w.alice.get(&format!("/instalments/{}", inst[0]));
+        let (_, p) = w.alice.get(&format!("/payment_plans/{plan}"));
+        (
+            i["received"].as_i64(),
+            i["status"].as_str().map(String::from),
+            p["received"].as_i64(),
+        )
+    };
+    assert_eq!(
+        received(&w),
+        (Some(600), Some("partly_paid".into()), Some(600))
+    );
+    assert_eq!(w.alice.delete(&format!("/payments/{payment}")).0, 200);
+    assert_eq!(received(&w), (Some(0), Some("open".into()), Some(0)));
+    let (s, body) = w
+        .alice
+        .post(&format!("/payments/{payment}/restore"), json!({}));
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(
+        received(&w),
+        (Some(600), Some("partly_paid".into()), Some(600))
+    );
+}

@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 37] = [
+pub const ENTITIES: [Entity; 38] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -60,6 +60,9 @@ pub const ENTITIES: [Entity; 37] = [
     // `crm field_definitions add --entity customers --key … --kind money`.
     Entity::ListItems,
     Entity::FieldDefinitions,
+    // Admins print quotes and contracts their way: `crm document_templates add --kind quote
+    // --lang zh --format md --body "$(cat quote.md)"`.
+    Entity::DocumentTemplates,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -157,6 +160,9 @@ pub fn command(entity: Entity) -> Command {
     let mut command = Command::new(entity.name())
         .about(format!("List, show, add, edit or delete {}", entity.name()))
         .subcommand_required(true);
+    if matches!(entity, Entity::Quotes | Entity::Contracts) {
+        command = command.subcommand(super::render::command(entity));
+    }
     if entity == Entity::Holidays {
         command = command.subcommand(
             Command::new("load")
@@ -721,6 +727,7 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
             let what = record.text("subject").unwrap_or(key).to_string();
             ctx.after_write(&replica, &format!("{status} {what}"))
         }
+        Some(("render", m)) => super::render::run(ctx, &names, entity, m),
         Some(("load", m)) if entity == Entity::Holidays => {
             let path = m
                 .get_one::<String>("file")

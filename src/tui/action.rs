@@ -157,6 +157,12 @@ pub enum Action {
     Reject,
     /// Submit the record in view (a contract, expense claim or quote) for approval.
     RequestApproval,
+    /// The quote editor: send the quote, mark it accepted (and order it), type a line's
+    /// quantity or discount in place.
+    SendQuote,
+    AcceptQuote,
+    Quantity,
+    Discount,
     /// The 360°: log a visit or a meeting held now, in a short form.
     LogVisit,
     LogMeeting,
@@ -269,6 +275,10 @@ impl Action {
             "approve" => Action::Approve,
             "reject" => Action::Reject,
             "request_approval" => Action::RequestApproval,
+            "send_quote" => Action::SendQuote,
+            "accept_quote" => Action::AcceptQuote,
+            "quantity" => Action::Quantity,
+            "discount" => Action::Discount,
             "log_visit" => Action::LogVisit,
             "log_meeting" => Action::LogMeeting,
             "edit_customer" => Action::EditCustomer,

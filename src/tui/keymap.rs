@@ -35,6 +35,8 @@ pub enum Mode {
     Sales,
     /// The callbacks queue (`g c`, `:callbacks`).
     Callbacks,
+    /// The quote editor (Enter on a draft quote).
+    QuoteEditor,
     /// Forms, pick-lists, prompts, the search and command lines: letters type.
     Dialog,
     /// Help, confirmations, the conflict chooser: letters act.
@@ -42,7 +44,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 15] = [
+    pub const ALL: [Mode; 16] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,
@@ -56,6 +58,7 @@ impl Mode {
         Mode::Reminders,
         Mode::Sales,
         Mode::Callbacks,
+        Mode::QuoteEditor,
         Mode::Dialog,
         Mode::Chooser,
     ];
@@ -75,6 +78,7 @@ impl Mode {
             Mode::Reminders => "reminders",
             Mode::Sales => "sales",
             Mode::Callbacks => "callbacks",
+            Mode::QuoteEditor => "quote_editor",
             Mode::Dialog => "dialog",
             Mode::Chooser => "chooser",
         }
@@ -100,6 +104,7 @@ impl Mode {
             Mode::Reminders => "Reminders",
             Mode::Sales => "Sales and approvals",
             Mode::Callbacks => "Callbacks",
+            Mode::QuoteEditor => "Quote editor",
             Mode::Dialog => "Forms, pick-lists, search and command line",
             Mode::Chooser => "Help, confirmations, conflicts",
         }

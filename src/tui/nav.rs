@@ -25,6 +25,7 @@ pub enum Opened {
     Reminders(RemindersView),
     Sales(SalesView),
     Callbacks(super::panes::callbacks::CallbacksView),
+    QuoteEditor(Box<super::panes::quote_editor::QuoteEditor>),
 }
 
 impl Opened {
@@ -47,6 +48,9 @@ impl Opened {
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
             Place::Outbox => Some(Opened::Outbox(OutboxView::default())),
+            Place::QuoteEditor(id) => Some(Opened::QuoteEditor(Box::new(
+                super::panes::quote_editor::QuoteEditor::new(&id),
+            ))),
         }
     }
 
@@ -60,6 +64,7 @@ impl Opened {
             Opened::Reminders(s) => s,
             Opened::Sales(s) => s,
             Opened::Callbacks(s) => s,
+            Opened::QuoteEditor(s) => s.as_ref(),
         }
     }
 
@@ -73,6 +78,7 @@ impl Opened {
             Opened::Reminders(s) => s,
             Opened::Sales(s) => s,
             Opened::Callbacks(s) => s,
+            Opened::QuoteEditor(s) => s.as_mut(),
         }
     }
 }

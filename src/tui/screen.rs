@@ -57,6 +57,8 @@ pub enum Place {
     },
     /// The review of unsent and refused changes.
     Outbox,
+    /// The quote editor on a quote (by id).
+    QuoteEditor(String),
 }
 
 /// What a screen asks of the app.
@@ -91,6 +93,8 @@ pub enum Answer {
     Text(String),
     /// A confirmation said yes; it is closed.
     Yes,
+    /// What is typed in a dynamic pick-list other than the customers' (it stays open).
+    Query(String),
     /// The form on top asks to be saved; it stays open until the screen closes it.
     Save,
     /// The log-call dialog on top chose an outcome; it stays open until the call is written.

@@ -121,6 +121,86 @@ pub fn totals(lines: impl IntoIterator<Item = LineAmounts>) -> Result<Totals, Mo
     })
 }
 
+/// A document's lines and totals kept as lines change: setting one line recomputes that line
+/// alone (by [`line`]) and moves the sums by its difference, so a 200-line quote edited key by
+/// key costs one line's arithmetic per key. Its totals are always what [`totals`] makes of the
+/// same lines: the sums of the rounded lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sheet {
+    lines: Vec<Result<LineAmounts, MoneyError>>,
+    subtotal: i128,
+    tax: i128,
+}
+
+impl Sheet {
+    /// A sheet of these lines.
+    pub fn of(inputs: impl IntoIterator<Item = LineInput>) -> Sheet {
+        let mut sheet = Sheet::default();
+        for input in inputs {
+            sheet.push(input);
+        }
+        sheet
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    fn add(&mut self, amounts: &Result<LineAmounts, MoneyError>, sign: i128) {
+        if let Ok(a) = amounts {
+            self.subtotal += sign * i128::from(a.net);
+            self.tax += sign * i128::from(a.tax);
+        }
+    }
+
+    /// A line added at the end.
+    pub fn push(&mut self, input: LineInput) {
+        let amounts = line(input);
+        self.add(&amounts, 1);
+        self.lines.push(amounts);
+    }
+
+    /// Line `index` changed to `input`; nothing when there is no such line.
+    pub fn set(&mut self, index: usize, input: LineInput) {
+        let Some(old) = self.lines.get(index).cloned() else {
+            return;
+        };
+        self.add(&old, -1);
+        let amounts = line(input);
+        self.add(&amounts, 1);
+        self.lines[index] = amounts;
+    }
+
+    /// Line `index` taken out.
+    pub fn remove(&mut self, index: usize) {
+        if index < self.lines.len() {
+            let old = self.lines.remove(index);
+            self.add(&old, -1);
+        }
+    }
+
+    /// Line `index`'s amounts, or why they cannot be computed.
+    pub fn line(&self, index: usize) -> Option<&Result<LineAmounts, MoneyError>> {
+        self.lines.get(index)
+    }
+
+    /// The totals, or the first line's error when a line cannot be computed.
+    pub fn totals(&self) -> Result<Totals, MoneyError> {
+        if let Some(Err(e)) = self.lines.iter().find(|l| l.is_err()) {
+            return Err(e.clone());
+        }
+        Ok(Totals {
+            subtotal: fits(self.subtotal)?,
+            tax: fits(self.tax)?,
+            total: fits(self.subtotal + self.tax)?,
+        })
+    }
+}
+
 /// Minor units written plainly for a message: `12345` → `123.45`.
 pub fn format_minor(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
@@ -274,5 +354,37 @@ mod tests {
             tax: 0,
         };
         assert_eq!(totals([big, big]), Err(MoneyError::TooLarge));
+    }
+
+    #[test]
+    fn a_sheet_edited_line_by_line_keeps_the_totals_of_its_lines() {
+        let mut inputs: Vec<LineInput> = (0..200)
+            .map(|i| {
+                input(
+                    1 + i % 7,
+                    999 + i * 37,
+                    (i * 13) % 3_000,
+                    [0, 600, 1_300][i as usize % 3],
+                )
+            })
+            .collect();
+        let mut sheet = Sheet::of(inputs.iter().copied());
+        let whole =
+            |inputs: &[LineInput]| totals(inputs.iter().map(|i| line(*i).unwrap())).unwrap();
+        assert_eq!(sheet.totals().unwrap(), whole(&inputs));
+        for (i, q) in [(0, 5), (17, 0), (199, 123), (17, 4)] {
+            inputs[i].quantity = q;
+            inputs[i].discount_bp = (q * 250) % 10_000;
+            sheet.set(i, inputs[i]);
+            assert_eq!(sheet.totals().unwrap(), whole(&inputs), "after line {i}");
+        }
+        sheet.remove(3);
+        inputs.remove(3);
+        assert_eq!(sheet.totals().unwrap(), whole(&inputs));
+        // A line out of range makes the totals an error until it is mended.
+        sheet.set(5, input(1, 100, 10_001, 0));
+        assert_eq!(sheet.totals(), Err(MoneyError::OutOfRange("discount")));
+        sheet.set(5, inputs[5]);
+        assert_eq!(sheet.totals().unwrap(), whole(&inputs));
     }
 }

@@ -85,6 +85,41 @@ pub fn price_for(
         )
 }
 
+/// The price of `product` (a `products` record) for a customer from the product's price-list
+/// records (`prices` rows of this product, any order), by [`price_for`]: the one way a stored
+/// product and its entries become a price, for the server's lines and the client's quote editor
+/// alike. Entries without a readable price or start date are skipped.
+pub fn price_of_records(
+    product: &serde_json::Map<String, serde_json::Value>,
+    rows: &[serde_json::Map<String, serde_json::Value>],
+    customer_id: &str,
+    level: Option<&str>,
+    date: NaiveDate,
+) -> Price {
+    let day = |r: &serde_json::Map<String, serde_json::Value>, f: &str| {
+        r.get(f)
+            .and_then(serde_json::Value::as_str)
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+    };
+    let entries: Vec<PriceEntry<'_>> = rows
+        .iter()
+        .filter_map(|r| {
+            Some(PriceEntry {
+                customer_id: r.get("customer_id").and_then(serde_json::Value::as_str),
+                level: r.get("level").and_then(serde_json::Value::as_str),
+                unit_price: r.get("unit_price")?.as_i64()?,
+                valid_from: day(r, "valid_from")?,
+                valid_to: day(r, "valid_to"),
+            })
+        })
+        .collect();
+    let list_price = product
+        .get("list_price")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0);
+    price_for(list_price, &entries, customer_id, level, date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,9 @@
 
 use crate::access::Role;
 
+/// Lines a quote or an opportunity may hold; more is refused, so totals stay cheap.
+pub const MAX_LINES: usize = 500;
+
 /// Every status a quote can be in.
 pub const STATUSES: &[&str] = &[
     "draft", "sent", "accepted", "rejected", "expired", "ordered",
@@ -102,6 +105,41 @@ pub fn discount_problem(max_discount_bp: i64, limit_bp: i64) -> Option<String> {
             percent(limit_bp)
         )
     })
+}
+
+/// The discount limit of `role` from the admin's `discount_limits` records (any order), else
+/// [`default_discount_limit`]: the server's check on sending and the quote editor's warning.
+pub fn limit_of_records(rows: &[serde_json::Map<String, serde_json::Value>], role: Role) -> i64 {
+    rows.iter()
+        .find(|r| r.get("role").and_then(serde_json::Value::as_str) == Some(role.as_str()))
+        .and_then(|r| r.get("max_discount_bp"))
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or_else(|| default_discount_limit(role))
+}
+
+/// Why a quote whose largest line discount is `max_discount_bp` may not be sent by someone
+/// whose limit is `limit_bp`, when no approval covers it (`approved_bp`: the discount its latest
+/// approved approval allows), or None when it may.
+pub fn send_problem(
+    max_discount_bp: i64,
+    limit_bp: i64,
+    approved_bp: Option<i64>,
+) -> Option<String> {
+    discount_problem(max_discount_bp, limit_bp)
+        .filter(|_| !crate::rules::approvals::discount_covered(approved_bp, max_discount_bp))
+}
+
+/// The discount the latest approved approval of a quote allows, from its approvals in the
+/// order they were made (oldest first).
+pub fn approved_discount_of(
+    approvals: &[serde_json::Map<String, serde_json::Value>],
+) -> Option<i64> {
+    approvals
+        .iter()
+        .rev()
+        .find(|a| a.get("status").and_then(serde_json::Value::as_str) == Some("approved"))
+        .and_then(|a| a.get("discount_bp"))
+        .and_then(serde_json::Value::as_i64)
 }
 
 /// Basis points as a percentage for people: `1250` → `12.5%`.

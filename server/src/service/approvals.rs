@@ -397,14 +397,13 @@ pub(super) fn check_quote_unlocked(tx: &dyn Tx, quote_id: &str) -> Result<(), Ap
 
 /// The largest discount approved for a quote by its newest approved approval.
 pub(super) fn approved_discount(tx: &dyn Tx, quote_id: &str) -> Result<Option<i64>, ApiError> {
-    Ok(
-        where_eq(tx, Entity::Approvals, "quote_id", quote_id, MAX_APPROVALS)?
-            .iter()
-            .rev()
-            .find(|a| text(a, "status") == Some("approved"))
-            .and_then(|a| a.get("discount_bp"))
-            .and_then(Value::as_i64),
-    )
+    Ok(crate::rules::quotes::approved_discount_of(&where_eq(
+        tx,
+        Entity::Approvals,
+        "quote_id",
+        quote_id,
+        MAX_APPROVALS,
+    )?))
 }
 
 /// A contract or claim is deleted only while it may be changed; an approval never (it is the

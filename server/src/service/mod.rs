@@ -495,7 +495,27 @@ pub fn restore(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<R
         record_id: Some(id.to_string()),
         changes: (with_it > 0).then(|| json!({"restored_with_it": with_it})),
     })?;
+    after_restore(tx, actor, entity, &record)?;
     Ok(record)
+}
+
+/// What a record back from the dead changes again, as its write did: a payment what its
+/// instalment and plan received, a line its quote's totals or its deal's amount.
+fn after_restore(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    record: &Record,
+) -> Result<(), ApiError> {
+    match entity {
+        Entity::Payments | Entity::Instalments => {
+            payments::after_write(tx, actor, entity, None, record)
+        }
+        Entity::QuoteLines | Entity::OpportunityLines => {
+            quotes::after_write(tx, actor, entity, None, record)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// What ties together the records one delete removed: the record deleted and its version as
@@ -792,7 +812,11 @@ fn prepare(
         | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
         Entity::ListItems => catalog::prepare_item(tx, record)?,
         Entity::FieldDefinitions => catalog::prepare_field(tx, old, record)?,
-        Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
+        Entity::Stages
+        | Entity::Contacts
+        | Entity::Comments
+        | Entity::LevelSettings
+        | Entity::DocumentTemplates => {}
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! applies to a customer, a role's discount limit).
 
 use chrono::NaiveDate;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::text;
 use crate::access::{Actor, Role};
@@ -140,10 +140,6 @@ pub fn price_for(
     on: NaiveDate,
 ) -> Result<pricing::Price, ApiError> {
     let product_id = text(product, "id").unwrap_or_default();
-    let list_price = product
-        .get("list_price")
-        .and_then(Value::as_i64)
-        .unwrap_or(0);
     let level = tx
         .get(Entity::Customers, customer_id)?
         .and_then(|c| text(&c.record, "level").map(String::from));
@@ -154,21 +150,9 @@ pub fn price_for(
         product_id,
         MAX_PRICE_ENTRIES,
     )?;
-    let entries: Vec<pricing::PriceEntry<'_>> = rows
-        .iter()
-        .filter_map(|r| {
-            Some(pricing::PriceEntry {
-                customer_id: text(r, "customer_id"),
-                level: text(r, "level"),
-                unit_price: r.get("unit_price")?.as_i64()?,
-                valid_from: date(r, "valid_from")?,
-                valid_to: date(r, "valid_to"),
-            })
-        })
-        .collect();
-    Ok(pricing::price_for(
-        list_price,
-        &entries,
+    Ok(pricing::price_of_records(
+        product,
+        &rows,
         customer_id,
         level.as_deref(),
         on,
@@ -179,9 +163,5 @@ pub fn price_for(
 /// setting for it, or the rule's default.
 pub fn discount_limit(tx: &dyn Tx, role: Role) -> Result<i64, ApiError> {
     let set = where_eq(tx, Entity::DiscountLimits, "role", role.as_str(), 1)?;
-    Ok(set
-        .first()
-        .and_then(|r| r.get("max_discount_bp"))
-        .and_then(Value::as_i64)
-        .unwrap_or_else(|| quotes::default_discount_limit(role)))
+    Ok(quotes::limit_of_records(&set, role))
 }

@@ -12,13 +12,12 @@ use super::products::{self, where_eq};
 use super::{now, text};
 use crate::access::Actor;
 use crate::error::ApiError;
-use crate::rules::{approvals, money, numbers, quotes};
+use crate::rules::{money, numbers, quotes};
 use crate::schema::Entity;
 use crate::store::{Record, Tx};
 use crate::validate::format_time;
 
-/// Lines a quote or an opportunity may hold; more is refused, so totals stay cheap.
-pub const MAX_LINES: usize = 500;
+pub use crate::rules::quotes::MAX_LINES;
 
 pub(super) fn int(record: &Record, field: &str) -> i64 {
     record.get(field).and_then(Value::as_i64).unwrap_or(0)
@@ -305,11 +304,8 @@ fn on_move(
                 .max()
                 .unwrap_or(0);
             let limit = products::discount_limit(tx, actor.role)?;
-            if let Some(why) = quotes::discount_problem(largest, limit)
-                && !approvals::discount_covered(
-                    super::approvals::approved_discount(tx, id)?,
-                    largest,
-                )
+            if let Some(why) =
+                quotes::send_problem(largest, limit, super::approvals::approved_discount(tx, id)?)
             {
                 return Err(ApiError::forbidden(why));
             }

@@ -97,6 +97,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0011_escalation",
         include_str!("../../../migrations/postgres/0011_escalation.sql"),
     ),
+    (
+        15,
+        "0015_document_templates",
+        include_str!("../../../migrations/postgres/0015_document_templates.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -88,6 +88,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0013_escalation",
         include_str!("../../../migrations/0013_escalation.sql"),
     ),
+    (
+        17,
+        "0017_document_templates",
+        include_str!("../../../migrations/0017_document_templates.sql"),
+    ),
 ];
 
 mod files;

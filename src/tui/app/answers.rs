@@ -59,6 +59,9 @@ impl App {
                 return self.on_screen(|_, ctx| flows::open_field_picker(field, &filter, ctx));
             }
             Outcome::Query(filter) => {
+                if matches!(purpose, Purpose::QuoteProduct(_)) {
+                    return self.on_screen(|s, ctx| s.answer(purpose, Answer::Query(filter), ctx));
+                }
                 return self.on_screen(|_, ctx| flows::query_picker(&filter, ctx));
             }
             Outcome::Resolve {

@@ -66,6 +66,8 @@ pub enum Purpose {
     /// Rejecting this approval: why.
     RejectApproval(String),
     /// Submitting this record for approval: a note for the approver.
+    /// The quote editor's product search for a new line of this quote.
+    QuoteProduct(String),
     RequestApproval {
         entity: Entity,
         id: String,

@@ -9,6 +9,7 @@ pub mod customer360;
 pub mod customers;
 pub mod funnel;
 pub mod outbox;
+pub mod quote_editor;
 pub mod record;
 pub mod records;
 pub mod reminders;

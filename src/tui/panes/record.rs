@@ -380,6 +380,15 @@ impl Screen for RecordView {
                     ctx.go(place_of(*e, id(r)));
                 }
             }
+            Action::Edit
+                if self.entity == Entity::Quotes
+                    && crm_server::rules::quotes::editable(crate::tui::data::text(
+                        &self.record,
+                        "status",
+                    )) =>
+            {
+                ctx.go(crate::tui::screen::Place::QuoteEditor(self.id.clone()));
+            }
             Action::Edit => {
                 let form = ctx.form(
                     &format!("Edit {}", self.title()),

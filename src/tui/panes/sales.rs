@@ -191,6 +191,18 @@ impl SalesView {
             .flatten()
     }
 
+    /// The chosen quote's id when it is a draft (the quote editor's to open).
+    fn chosen_draft_quote(&self) -> Option<String> {
+        let (section, list) = self.sections.get(self.current)?;
+        let row = list.list.selected_row()?;
+        (section.entity == Entity::Quotes
+            && crm_server::rules::quotes::editable(match text(row, "status") {
+                "" => "draft",
+                s => s,
+            }))
+        .then(|| id(row).to_string())
+    }
+
     /// Whether this user may move the chosen approval to `to`: the rule's answer.
     fn may_decide(&self, to: &str, comment: Option<&str>, ctx: &Ctx) -> Result<Record, String> {
         let approval = self
@@ -313,6 +325,12 @@ impl Screen for SalesView {
             Action::Approve | Action::Reject if !typing => {
                 ctx.flash("Decide in To approve (h/l)");
             }
+            // A draft quote opens in the quote editor.
+            Action::Open | Action::Edit if !typing && self.chosen_draft_quote().is_some() => {
+                if let Some(quote) = self.chosen_draft_quote() {
+                    ctx.go(Place::QuoteEditor(quote));
+                }
+            }
             Action::Open if !typing && approvals_here => {
                 if let Some(place) = self.chosen_approval().and_then(subject_place) {
                     ctx.go(place);
@@ -328,6 +346,10 @@ impl Screen for SalesView {
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
         match (purpose, answer) {
+            // A new quote's header saved, its lines are added in the editor.
+            (Purpose::Create(Entity::Quotes), Answer::Save) => {
+                crate::tui::flows::save_form(ctx, Some(&|id| Place::QuoteEditor(id.into())));
+            }
             (Purpose::RejectApproval(_), Answer::Text(comment)) => {
                 ctx.close();
                 self.decide("rejected", Some(comment.trim().to_string()), ctx);
