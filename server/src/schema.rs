@@ -10,6 +10,7 @@ mod competition;
 mod desk;
 mod orders;
 mod sales;
+mod targets;
 
 pub use admin::{CUSTOM_KINDS, FIELD_ROLES, LIST_NAMES, ListName};
 use admin::{FIELD_DEFINITIONS, LIST_ITEMS};
@@ -32,6 +33,7 @@ use sales::{
     DISCOUNT_LIMITS, OPPORTUNITY_LINES, PRICES, PRODUCT_COSTS, PRODUCTS, QUOTE_LINES, QUOTES,
 };
 pub use sales::{PRODUCT_KINDS, QUOTE_STATUSES};
+use targets::TARGETS;
 
 /// Every kind of record the server keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -88,10 +90,11 @@ pub enum Entity {
     ListItems,
     /// The custom (extension) fields an admin defines per entity.
     FieldDefinitions,
+    Targets,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 41] = [
+    pub const ALL: [Entity; 42] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -133,6 +136,7 @@ impl Entity {
         Entity::CannedReplies,
         Entity::ListItems,
         Entity::FieldDefinitions,
+        Entity::Targets,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -179,6 +183,7 @@ impl Entity {
             Entity::CannedReplies => &CANNED_REPLIES,
             Entity::ListItems => &LIST_ITEMS,
             Entity::FieldDefinitions => &FIELD_DEFINITIONS,
+            Entity::Targets => &TARGETS,
         }
     }
 

@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 37] = [
+pub const ENTITIES: [Entity; 38] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -60,6 +60,8 @@ pub const ENTITIES: [Entity; 37] = [
     // `crm field_definitions add --entity customers --key … --kind money`.
     Entity::ListItems,
     Entity::FieldDefinitions,
+    // Managers and admins set quotas: `crm targets add --user li --month 2026-12-01 --amount 500000`.
+    Entity::Targets,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.

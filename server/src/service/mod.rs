@@ -21,6 +21,7 @@ pub mod query;
 mod quotes;
 mod sales;
 mod stock;
+mod targets;
 mod tickets;
 mod users;
 
@@ -790,6 +791,7 @@ fn prepare(
         | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
         Entity::ListItems => catalog::prepare_item(tx, record)?,
         Entity::FieldDefinitions => catalog::prepare_field(tx, old, record)?,
+        Entity::Targets => targets::prepare(tx, record)?,
         Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
     }
     Ok(())

@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0012_lists_custom_fields",
         include_str!("../../../migrations/0012_lists_custom_fields.sql"),
     ),
+    (
+        13,
+        "0013_targets",
+        include_str!("../../../migrations/0013_targets.sql"),
+    ),
 ];
 
 mod files;
