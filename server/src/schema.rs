@@ -689,7 +689,13 @@ const CUSTOMERS: Descriptor = Descriptor {
     default_sort: "name",
     number: Some("code"),
     search: &["name", "code", "email", "phone"],
-    indexes: &["name", "code", "owner_id, name"],
+    indexes: &[
+        "name",
+        "code",
+        "owner_id, name",
+        // The dashboard: a person's customers and the new ones in a period, from the index.
+        "owner_id, created_at",
+    ],
     form: &[
         "name",
         "kind",
@@ -757,6 +763,8 @@ const OPPORTUNITIES: Descriptor = Descriptor {
         "owner_id, expected_close",
         // The funnel: a stage's cards by amount, and its sums, from the index alone.
         "stage_id, amount, probability",
+        // The dashboard: open deals unchanged in their stage past a limit.
+        "stage_id, updated_at",
     ],
     form: &[
         "name",
@@ -788,7 +796,13 @@ const OPPORTUNITIES: Descriptor = Descriptor {
 const ACTIVITIES: Descriptor = Descriptor {
     title: "subject",
     search: &["subject"],
-    indexes: &["customer_id", "owner_id, due_at", "starts_at"],
+    indexes: &[
+        "customer_id",
+        "owner_id, due_at",
+        "starts_at",
+        // The dashboard: a person's visits, calls and meetings in a period.
+        "owner_id, starts_at",
+    ],
     form: &[
         "kind",
         "subject",
@@ -826,6 +840,8 @@ const TICKETS: Descriptor = Descriptor {
         "customer_id",
         "status, priority",
         "assignee_id, resolution_due",
+        // The dashboard: the tickets resolved in a period.
+        "resolved_at",
     ],
     form: &[
         "subject",

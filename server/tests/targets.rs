@@ -178,7 +178,10 @@ fn a_users_target_follows_them_to_their_new_team() {
         json!({"user_id": sales.id(), "month": "2026-12-01", "amount": 100}),
     );
     let path = format!("/targets/{}", id_of(&target));
-    let (status, body) = admin.patch(&format!("/users/{}", sales.id()), json!({"team_id": w.south}));
+    let (status, body) = admin.patch(
+        &format!("/users/{}", sales.id()),
+        json!({"team_id": w.south}),
+    );
     assert_eq!(status, 200, "{body}");
     let (status, body) = north_manager.get(&path);
     assert_eq!(status, 404, "{body}");

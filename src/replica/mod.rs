@@ -568,6 +568,11 @@ impl Replica {
         Ok(false)
     }
 
+    /// The replica's database, for the dashboard's aggregate statements (`crate::dashboard`).
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.db
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, ReplicaError> {
         Ok(self
             .db
