@@ -24,7 +24,7 @@ use crm_server::access::Role;
 use crm_server::schema::PRIORITIES;
 use crm_server::validate::format_time;
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, Statement};
+use rusqlite::{Connection, OptionalExtension, Statement};
 
 use super::period::Period;
 use crate::replica::{Replica, ReplicaError};
@@ -232,6 +232,8 @@ pub struct Figures {
     /// A manager's team's own target, when one is set: it stands for the team's total.
     pub team_target: Option<i64>,
     pub conversion: Vec<StageStep>,
+    /// The name of the first won stage, for the list of won deals.
+    pub won_stage: Option<String>,
     /// Open deals unchanged for the limit, per open stage (stage order).
     pub ageing: Vec<(String, i64)>,
     pub forecast: Vec<ForecastRow>,
@@ -383,6 +385,19 @@ pub fn compute(
     limits: Limits,
 ) -> Result<Figures, ReplicaError> {
     let db = replica.connection();
+    // A manager's team as the replica knows it, when the caller did not say.
+    let mut scope = scope.clone();
+    if scope.team.is_none() {
+        scope.team = db
+            .query_row(
+                "SELECT team_id FROM users WHERE id = ?1",
+                [&scope.me],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+    }
+    let scope = &scope;
     let args = Args::new(scope, &period, zone, now, limits);
     let grouping = scope.grouping();
     let labels = labels(db, grouping)?;
@@ -394,6 +409,13 @@ pub fn compute(
         sales,
         team_target,
         conversion: conversion(db, scope, &args)?,
+        won_stage: db
+            .query_row(
+                "SELECT name FROM stages WHERE kind = 'won' ORDER BY position, name LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?,
         ageing: ageing(db, scope, &args)?,
         forecast: forecast(db, scope, &args, &labels)?,
         forecast_from: today.with_day0(0).unwrap_or(today),

@@ -35,6 +35,8 @@ pub enum Mode {
     Sales,
     /// The callbacks queue (`g c`, `:callbacks`).
     Callbacks,
+    /// The dashboard (`0`, `:dash`).
+    Dashboard,
     /// Forms, pick-lists, prompts, the search and command lines: letters type.
     Dialog,
     /// Help, confirmations, the conflict chooser: letters act.
@@ -42,7 +44,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 15] = [
+    pub const ALL: [Mode; 16] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,
@@ -56,6 +58,7 @@ impl Mode {
         Mode::Reminders,
         Mode::Sales,
         Mode::Callbacks,
+        Mode::Dashboard,
         Mode::Dialog,
         Mode::Chooser,
     ];
@@ -75,6 +78,7 @@ impl Mode {
             Mode::Reminders => "reminders",
             Mode::Sales => "sales",
             Mode::Callbacks => "callbacks",
+            Mode::Dashboard => "dashboard",
             Mode::Dialog => "dialog",
             Mode::Chooser => "chooser",
         }
@@ -100,6 +104,7 @@ impl Mode {
             Mode::Reminders => "Reminders",
             Mode::Sales => "Sales and approvals",
             Mode::Callbacks => "Callbacks",
+            Mode::Dashboard => "Dashboard",
             Mode::Dialog => "Forms, pick-lists, search and command line",
             Mode::Chooser => "Help, confirmations, conflicts",
         }

@@ -25,6 +25,7 @@ pub enum Opened {
     Reminders(RemindersView),
     Sales(SalesView),
     Callbacks(super::panes::callbacks::CallbacksView),
+    Dashboard(Box<super::panes::dashboard::DashboardView>),
 }
 
 impl Opened {
@@ -44,7 +45,11 @@ impl Opened {
             Place::Callbacks(dial) => Some(Opened::Callbacks(
                 super::panes::callbacks::CallbacksView::new(&dial),
             )),
+            Place::Dashboard(period) => Some(Opened::Dashboard(Box::new(
+                super::panes::dashboard::DashboardView::new(period),
+            ))),
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
+            Place::Query(entity, query) => Some(Opened::List(RecordList::filtered(entity, query))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
             Place::Outbox => Some(Opened::Outbox(OutboxView::default())),
         }
@@ -60,6 +65,7 @@ impl Opened {
             Opened::Reminders(s) => s,
             Opened::Sales(s) => s,
             Opened::Callbacks(s) => s,
+            Opened::Dashboard(s) => s.as_ref(),
         }
     }
 
@@ -73,6 +79,7 @@ impl Opened {
             Opened::Reminders(s) => s,
             Opened::Sales(s) => s,
             Opened::Callbacks(s) => s,
+            Opened::Dashboard(s) => s.as_mut(),
         }
     }
 }

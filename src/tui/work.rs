@@ -26,6 +26,7 @@ pub enum Read {
     Funnel(FunnelAsk),
     Calendar(CalendarAsk),
     Callbacks(super::panes::callbacks::CallbacksAsk),
+    Dashboard(Box<super::panes::dashboard::DashboardAsk>),
 }
 
 impl Read {
@@ -35,6 +36,7 @@ impl Read {
             Read::Funnel(_) => "funnel",
             Read::Calendar(_) => "calendar",
             Read::Callbacks(_) => "callbacks",
+            Read::Dashboard(_) => "dashboard",
         }
     }
 }
@@ -45,6 +47,7 @@ pub enum Loaded {
     Funnel(Box<FunnelData>),
     Calendar(Box<CalendarData>),
     Callbacks(Box<Vec<super::panes::callbacks::Callback>>),
+    Dashboard(Box<crate::dashboard::figures::Figures>),
 }
 
 /// A write a screen asks for off the UI thread.
@@ -78,6 +81,9 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
         }
         Read::Calendar(ask) => {
             Loaded::Calendar(Box::new(super::panes::calendar::read(source, ask)?))
+        }
+        Read::Dashboard(ask) => {
+            Loaded::Dashboard(Box::new(super::panes::dashboard::read(source, ask)?))
         }
     })
 }
