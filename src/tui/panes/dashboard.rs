@@ -437,7 +437,7 @@ impl Screen for DashboardView {
             return;
         };
         // Four panels in a grid when there is room, else the chosen one alone.
-        let cells: Vec<(usize, Rect)> = if inner.width >= 100 && inner.height >= 20 {
+        let cells: Vec<(usize, Rect)> = if inner.width >= 90 && inner.height >= 20 {
             let (w, h) = (inner.width / 2, inner.height / 2);
             (0..4)
                 .map(|i| {
@@ -600,12 +600,20 @@ fn pyramid(buf: &mut Buffer, area: Rect, f: &Figures, theme: &Theme) {
             0.0
         };
         let text = format!("{} · {} · {share:.0}%", tier.name, tier.customers);
-        let width = (area.width as usize * (i + 1) / f.pyramid.len().max(1)).max(text.len() + 2);
+        let chars = text.chars().count();
+        let width = (area.width as usize * (i + 1) / f.pyramid.len().max(1)).max(chars + 2);
         let width = u16::try_from(width).unwrap_or(area.width).min(area.width);
         let x = area.x + (area.width - width) / 2;
         draw::fill(buf, Rect::new(x, y, width, 1), theme.style(Role::Selection));
-        let tx = x + width.saturating_sub(text.len() as u16) / 2;
-        draw::put_fit(buf, tx, y, width, &text, theme.style(Role::Selection));
+        let tx = x + width.saturating_sub(u16::try_from(chars).unwrap_or(width)) / 2;
+        draw::put_fit(
+            buf,
+            tx,
+            y,
+            x + width - tx,
+            &text,
+            theme.style(Role::Selection),
+        );
     }
 }
 
