@@ -17,6 +17,7 @@ pub mod fields;
 pub mod outbox;
 pub mod output;
 pub mod records;
+pub mod report;
 pub mod screen;
 
 use std::io::Write;
