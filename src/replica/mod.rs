@@ -455,7 +455,7 @@ impl Replica {
 
     /// Local writes are checked with the signed-in user's role; before sign-in, as an admin
     /// (the server still decides).
-    pub(crate) fn role(&self) -> Result<Role, ReplicaError> {
+    pub fn role(&self) -> Result<Role, ReplicaError> {
         Ok(self
             .meta("role")?
             .as_deref()
