@@ -763,8 +763,9 @@ const OPPORTUNITIES: Descriptor = Descriptor {
         "owner_id, expected_close",
         // The funnel: a stage's cards by amount, and its sums, from the index alone.
         "stage_id, amount, probability",
-        // The dashboard: open deals unchanged in their stage past a limit.
-        "stage_id, updated_at",
+        // The dashboard: open deals unchanged in their stage past a limit, with their owner
+        // (the scope) in the index.
+        "stage_id, updated_at, owner_id",
     ],
     form: &[
         "name",

@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use crm_server::access::Role;
 use crm_server::schema::PRIORITIES;
 use crm_server::validate::format_time;
@@ -334,7 +334,6 @@ impl Args {
     }
 }
 
-use chrono::Datelike;
 
 /// Runs `sql` (after the scope's `people` CTE) and hands each row to `each`.
 fn each(
@@ -529,21 +528,30 @@ fn sales(
 }
 
 fn conversion(db: &Connection, scope: &Scope, args: &Args) -> Result<Vec<StageStep>, ReplicaError> {
-    // (position, name, kind, deals there now) of every stage, in order.
-    let mut stages: Vec<(i64, String, String, i64)> = Vec::new();
+    // Deals closing in the period per stage: a range on (owner_id, expected_close) per person.
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
     each(
         db,
         scope,
         args,
-        "SELECT s.position, s.name, s.kind, \
-           (SELECT count(*) FROM people p JOIN opportunities c ON c.owner_id = p.id \
-            WHERE c.stage_id = s.id AND c.expected_close >= :from AND c.expected_close < :to) \
-         FROM stages s ORDER BY s.position, s.name",
+        "SELECT c.stage_id, count(*) FROM people p JOIN opportunities c ON c.owner_id = p.id \
+         WHERE c.expected_close >= :from AND c.expected_close < :to AND c.stage_id IS NOT NULL \
+         GROUP BY c.stage_id",
         |r| {
-            stages.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+            counts.insert(r.get(0)?, r.get(1)?);
             Ok(())
         },
     )?;
+    // (position, name, kind, deals there now) of every stage, in order.
+    let mut stages: Vec<(i64, String, String, i64)> = Vec::new();
+    let mut stmt =
+        db.prepare_cached("SELECT id, position, name, kind FROM stages ORDER BY position, name")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let n = counts.get(&id).copied().unwrap_or(0);
+        stages.push((r.get(1)?, r.get(2)?, r.get(3)?, n));
+    }
     Ok(conversion_steps(&stages))
 }
 
