@@ -334,7 +334,6 @@ impl Args {
     }
 }
 
-
 /// Runs `sql` (after the scope's `people` CTE) and hands each row to `each`.
 fn each(
     db: &Connection,
@@ -427,7 +426,7 @@ pub fn compute(
 }
 
 /// A row per group, made on first sight, kept in label order.
-fn row<'a, T: Default>(rows: &'a mut BTreeMap<String, T>, group: String) -> &'a mut T {
+fn row<T: Default>(rows: &mut BTreeMap<String, T>, group: String) -> &mut T {
     rows.entry(group).or_default()
 }
 
