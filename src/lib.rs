@@ -5,6 +5,8 @@ pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod documents;
+pub mod dashboard;
+pub mod export;
 pub mod pop;
 pub mod private;
 pub mod replica;

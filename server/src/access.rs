@@ -282,6 +282,13 @@ pub fn read_set(
         Entity::OpportunityCompetitors => {
             set = parent(record, "opportunity_id", Entity::Opportunities, lookup);
         }
+        // A user's target: the user and their team's managers; a team's: its managers.
+        Entity::Targets => {
+            set.extend(owner_principals(record, "user_id", lookup));
+            if let Some(team) = text(record, "team_id") {
+                set.insert(team_principal(team));
+            }
+        }
     }
     set
 }
@@ -367,8 +374,22 @@ pub fn write_set(
                 set.insert(team_principal(&team));
             }
         }
+        // The managers of the team it counts in (its user's team); never its user.
+        Entity::Targets => {
+            if let Some(team) = target_team(record, lookup) {
+                set.insert(team_principal(&team));
+            }
+        }
     }
     set
+}
+
+/// The team a target counts in: its own, or its user's.
+fn target_team(record: &Map<String, Value>, lookup: &dyn Lookup) -> Option<String> {
+    match text(record, "team_id") {
+        Some(team) => Some(team.to_string()),
+        None => text(record, "user_id").and_then(|u| lookup.team_of(u)),
+    }
 }
 
 /// Why an actor may not do what they asked.
@@ -436,6 +457,22 @@ pub fn may_hold_from(
             need_read("customer_id", Entity::Customers)?;
             need_read("opportunity_id", Entity::Opportunities)?;
             need_read("quote_id", Entity::Quotes)
+        }
+        // A manager sets their own team's targets and its members', never their own.
+        Entity::Targets => {
+            if text(record, "user_id") == Some(actor.id.as_str()) {
+                return Err(Denied::Forbidden(
+                    "your own target is set by an admin; ask one".into(),
+                ));
+            }
+            let team = target_team(record, lookup);
+            if team.is_some() && team == actor.team_id {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "you may set targets only for your own team and its members".into(),
+                ))
+            }
         }
         Entity::ExpenseClaims => {
             need_read("customer_id", Entity::Customers)?;
@@ -627,6 +664,9 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         Entity::Stages if role != Role::Manager => {
             Err("only a manager or admin may change pipeline stages".into())
         }
+        Entity::Targets if role != Role::Manager => {
+            Err("only a manager or admin may set targets".into())
+        }
         Entity::Warehouses | Entity::StockLevels | Entity::StockMovements
             if role != Role::Manager =>
         {
@@ -778,6 +818,14 @@ pub fn may_delete(
     lookup: &dyn Lookup,
 ) -> Result<(), Denied> {
     may_change(actor, entity, current, read, lookup)?;
+    if entity == Entity::Targets
+        && !actor.is_admin()
+        && text(current, "user_id") == Some(actor.id.as_str())
+    {
+        return Err(Denied::Forbidden(
+            "your own target is set by an admin; ask one".into(),
+        ));
+    }
     if entity == Entity::Customers && actor.role != Role::Admin && actor.role != Role::Manager {
         let owner = text(current, "owner_id");
         if owner != Some(actor.id.as_str()) {

@@ -11,6 +11,7 @@ mod desk;
 mod documents;
 mod orders;
 mod sales;
+mod targets;
 
 pub use admin::{CUSTOM_KINDS, FIELD_ROLES, LIST_NAMES, ListName};
 use admin::{FIELD_DEFINITIONS, LIST_ITEMS};
@@ -35,6 +36,7 @@ use sales::{
     DISCOUNT_LIMITS, OPPORTUNITY_LINES, PRICES, PRODUCT_COSTS, PRODUCTS, QUOTE_LINES, QUOTES,
 };
 pub use sales::{PRODUCT_KINDS, QUOTE_STATUSES};
+use targets::TARGETS;
 
 /// Every kind of record the server keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -93,6 +95,7 @@ pub enum Entity {
     FieldDefinitions,
     /// The templates quotes and contracts are printed from, an admin's.
     DocumentTemplates,
+    Targets,
 }
 
 impl Entity {
@@ -139,6 +142,7 @@ impl Entity {
         Entity::ListItems,
         Entity::FieldDefinitions,
         Entity::DocumentTemplates,
+        Entity::Targets,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -186,6 +190,7 @@ impl Entity {
             Entity::ListItems => &LIST_ITEMS,
             Entity::FieldDefinitions => &FIELD_DEFINITIONS,
             Entity::DocumentTemplates => &DOCUMENT_TEMPLATES,
+            Entity::Targets => &TARGETS,
         }
     }
 
@@ -701,7 +706,13 @@ const CUSTOMERS: Descriptor = Descriptor {
     default_sort: "name",
     number: Some("code"),
     search: &["name", "code", "email", "phone"],
-    indexes: &["name", "code", "owner_id, name"],
+    indexes: &[
+        "name",
+        "code",
+        "owner_id, name",
+        // The dashboard: a person's customers and the new ones in a period, from the index.
+        "owner_id, created_at",
+    ],
     form: &[
         "name",
         "kind",
@@ -769,6 +780,9 @@ const OPPORTUNITIES: Descriptor = Descriptor {
         "owner_id, expected_close",
         // The funnel: a stage's cards by amount, and its sums, from the index alone.
         "stage_id, amount, probability",
+        // The dashboard: open deals unchanged in their stage past a limit, with their owner
+        // (the scope) in the index.
+        "stage_id, updated_at, owner_id",
     ],
     form: &[
         "name",
@@ -800,7 +814,13 @@ const OPPORTUNITIES: Descriptor = Descriptor {
 const ACTIVITIES: Descriptor = Descriptor {
     title: "subject",
     search: &["subject"],
-    indexes: &["customer_id", "owner_id, due_at", "starts_at"],
+    indexes: &[
+        "customer_id",
+        "owner_id, due_at",
+        "starts_at",
+        // The dashboard: a person's visits, calls and meetings in a period.
+        "owner_id, starts_at",
+    ],
     form: &[
         "kind",
         "subject",
@@ -839,6 +859,8 @@ const TICKETS: Descriptor = Descriptor {
         "status, priority",
         "assignee_id, resolution_due",
         "sla_alert, assignee_id",
+        // The dashboard: the tickets resolved in a period.
+        "resolved_at",
     ],
     form: &[
         "subject",

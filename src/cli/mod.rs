@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod output;
 pub mod records;
 pub mod render;
+pub mod report;
 pub mod screen;
 
 use std::io::Write;

@@ -63,6 +63,8 @@ pub const ENTITIES: [Entity; 38] = [
     // Admins print quotes and contracts their way: `crm document_templates add --kind quote
     // --lang zh --format md --body "$(cat quote.md)"`.
     Entity::DocumentTemplates,
+    // Managers and admins set quotas: `crm targets add --user li --month 2026-12-01 --amount 500000`.
+    Entity::Targets,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.

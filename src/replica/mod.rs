@@ -456,7 +456,7 @@ impl Replica {
 
     /// Local writes are checked with the signed-in user's role; before sign-in, as an admin
     /// (the server still decides).
-    fn role(&self) -> Result<Role, ReplicaError> {
+    pub fn role(&self) -> Result<Role, ReplicaError> {
         Ok(self
             .meta("role")?
             .as_deref()
@@ -567,6 +567,11 @@ impl Replica {
             }
         }
         Ok(false)
+    }
+
+    /// The replica's database, for the dashboard's aggregate statements (`crate::dashboard`).
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.db
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, ReplicaError> {

@@ -139,6 +139,12 @@ pub enum Action {
     CannedReply,
     /// Open the callbacks queue.
     Callbacks,
+    /// Open the dashboard.
+    Dashboard,
+    /// The dashboard's period before, after; its length (month, quarter, year).
+    PeriodPrev,
+    PeriodNext,
+    PeriodSpan,
     /// Dial the chosen callback with the profile's dial command.
     Dial,
     /// Start the call timer (an outbound call, or one that did not pop).
@@ -266,6 +272,10 @@ impl Action {
             "log_call" => Action::LogCall,
             "call_start" => Action::CallStart,
             "callbacks" => Action::Callbacks,
+            "dashboard" => Action::Dashboard,
+            "period_prev" => Action::PeriodPrev,
+            "period_next" => Action::PeriodNext,
+            "period_span" => Action::PeriodSpan,
             "canned_reply" => Action::CannedReply,
             "dial" => Action::Dial,
             "hang_up" => Action::HangUp,

@@ -548,6 +548,13 @@ impl App {
         self.show(Pane::Calendar);
     }
 
+    /// The dashboard, over the customers pane.
+    pub fn open_dashboard(&mut self, period: Option<String>) {
+        self.history.back_to(Pane::Customers, 0);
+        self.history.open(Pane::Customers, Place::Dashboard(period));
+        self.show(Pane::Customers);
+    }
+
     pub fn open_reminders(&mut self) {
         self.history.back_to(Pane::Calendar, 0);
         self.history.open(Pane::Calendar, Place::Reminders);
@@ -808,6 +815,7 @@ impl App {
             Action::Sales => self.open_sales(Place::Sales(self.me.role)),
             Action::Approvals => self.open_sales(Place::Approvals),
             Action::Callbacks => self.open_callbacks(),
+            Action::Dashboard => self.open_dashboard(None),
             Action::CallStart => match self.call {
                 Some(c) => {
                     self.set_flash(format!("A call is running: {}", c.status(self.now)), false)

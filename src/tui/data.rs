@@ -445,6 +445,11 @@ pub trait DataSource {
     fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError>;
     /// Calls planned for `owner` or for nobody, due before `until`, by due time.
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError>;
+    /// The dashboard's figures (`crate::dashboard::figures`), computed by the replica.
+    fn dashboard(
+        &self,
+        ask: &crate::tui::panes::dashboard::DashboardAsk,
+    ) -> Result<crate::dashboard::figures::Figures, DataError>;
     /// A window of the ticket queue, most urgent first (see [`crate::tui::sla`]).
     fn tickets(
         &self,

@@ -37,6 +37,8 @@ pub enum Mode {
     Callbacks,
     /// The quote editor (Enter on a draft quote).
     QuoteEditor,
+    /// The dashboard (`0`, `:dash`).
+    Dashboard,
     /// Forms, pick-lists, prompts, the search and command lines: letters type.
     Dialog,
     /// Help, confirmations, the conflict chooser: letters act.
@@ -59,6 +61,7 @@ impl Mode {
         Mode::Sales,
         Mode::Callbacks,
         Mode::QuoteEditor,
+        Mode::Dashboard,
         Mode::Dialog,
         Mode::Chooser,
     ];
@@ -79,6 +82,7 @@ impl Mode {
             Mode::Sales => "sales",
             Mode::Callbacks => "callbacks",
             Mode::QuoteEditor => "quote_editor",
+            Mode::Dashboard => "dashboard",
             Mode::Dialog => "dialog",
             Mode::Chooser => "chooser",
         }
@@ -105,6 +109,7 @@ impl Mode {
             Mode::Sales => "Sales and approvals",
             Mode::Callbacks => "Callbacks",
             Mode::QuoteEditor => "Quote editor",
+            Mode::Dashboard => "Dashboard",
             Mode::Dialog => "Forms, pick-lists, search and command line",
             Mode::Chooser => "Help, confirmations, conflicts",
         }

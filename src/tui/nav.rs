@@ -26,6 +26,7 @@ pub enum Opened {
     Sales(SalesView),
     Callbacks(super::panes::callbacks::CallbacksView),
     QuoteEditor(Box<super::panes::quote_editor::QuoteEditor>),
+    Dashboard(Box<super::panes::dashboard::DashboardView>),
 }
 
 impl Opened {
@@ -45,7 +46,11 @@ impl Opened {
             Place::Callbacks(dial) => Some(Opened::Callbacks(
                 super::panes::callbacks::CallbacksView::new(&dial),
             )),
+            Place::Dashboard(period) => Some(Opened::Dashboard(Box::new(
+                super::panes::dashboard::DashboardView::new(period),
+            ))),
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
+            Place::Query(entity, query) => Some(Opened::List(RecordList::filtered(entity, query))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
             Place::Outbox => Some(Opened::Outbox(OutboxView::default())),
             Place::QuoteEditor(id) => Some(Opened::QuoteEditor(Box::new(
@@ -65,6 +70,7 @@ impl Opened {
             Opened::Sales(s) => s,
             Opened::Callbacks(s) => s,
             Opened::QuoteEditor(s) => s.as_ref(),
+            Opened::Dashboard(s) => s.as_ref(),
         }
     }
 
@@ -79,6 +85,7 @@ impl Opened {
             Opened::Sales(s) => s,
             Opened::Callbacks(s) => s,
             Opened::QuoteEditor(s) => s.as_mut(),
+            Opened::Dashboard(s) => s.as_mut(),
         }
     }
 }

@@ -615,6 +615,21 @@ impl DataSource for ReplicaSource {
         self.read_reminders(q)
     }
 
+    fn dashboard(
+        &self,
+        ask: &crate::tui::panes::dashboard::DashboardAsk,
+    ) -> Result<crate::dashboard::figures::Figures, DataError> {
+        crate::dashboard::figures::compute(
+            &self.replica,
+            &ask.scope,
+            ask.period,
+            &ask.zone,
+            ask.now,
+            ask.limits,
+        )
+        .map_err(storage)
+    }
+
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError> {
         // A day's queue is tens of calls; a cap keeps a runaway list from costing a frame.
         const CALLBACKS_CAP: usize = 1_000;

@@ -32,6 +32,7 @@ pub enum Read {
     Tickets(TicketQuery),
     /// A customer's 360°: the customer and every section.
     Customer360(Customer360Ask),
+    Dashboard(Box<super::panes::dashboard::DashboardAsk>),
 }
 
 impl Read {
@@ -43,6 +44,7 @@ impl Read {
             Read::Calendar(_) => "calendar".into(),
             Read::Callbacks(_) => "callbacks".into(),
             Read::Tickets(_) => "tickets".into(),
+            Read::Dashboard(_) => "dashboard".into(),
             Read::Customer360(ask) => format!("customer360:{}", ask.id),
         }
     }
@@ -57,6 +59,7 @@ pub enum Loaded {
     /// Shared, so no screen copies thousands of tickets in a frame.
     Tickets(Arc<Vec<Record>>),
     Customer360(Box<Customer360Data>),
+    Dashboard(Box<crate::dashboard::figures::Figures>),
 }
 
 /// A write a screen asks for off the UI thread.
@@ -103,6 +106,9 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
         Read::Tickets(q) => Loaded::Tickets(Arc::new(source.ticket_queue(q)?)),
         Read::Customer360(ask) => {
             Loaded::Customer360(Box::new(super::panes::customer360::read(source, ask)?))
+        }
+        Read::Dashboard(ask) => {
+            Loaded::Dashboard(Box::new(super::panes::dashboard::read(source, ask)?))
         }
     })
 }

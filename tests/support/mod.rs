@@ -536,6 +536,12 @@ impl DataSource for TestSource {
     fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError> {
         self.inner.reminders(query)
     }
+    fn dashboard(
+        &self,
+        ask: &crm::tui::panes::dashboard::DashboardAsk,
+    ) -> Result<crm::dashboard::figures::Figures, DataError> {
+        self.inner.dashboard(ask)
+    }
     fn callbacks(
         &self,
         owner: &str,

@@ -104,6 +104,7 @@ fn dependents_follow_the_access_links() {
             (Entity::PaymentPlans, "owner_id"),
             (Entity::Contracts, "owner_id"),
             (Entity::ExpenseClaims, "owner_id"),
+            (Entity::Targets, "user_id"),
         ]
     );
     assert_eq!(

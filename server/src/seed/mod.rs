@@ -31,6 +31,7 @@ mod profile;
 mod quotes;
 mod rng;
 mod setup;
+mod targets;
 mod tickets;
 mod users;
 mod words;
@@ -207,6 +208,7 @@ fn seed(
     store::write(db, |tx| -> Result<(), ApiError> {
         g.sales(tx, &mut report)?;
         g.approvals(tx)?;
+        g.targets(tx)?;
         let tickets = g.tickets(tx, &mut report)?;
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;

@@ -23,6 +23,7 @@ mod quotes;
 pub mod recent;
 mod sales;
 mod stock;
+mod targets;
 mod tickets;
 mod users;
 
@@ -812,6 +813,7 @@ fn prepare(
         | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
         Entity::ListItems => catalog::prepare_item(tx, record)?,
         Entity::FieldDefinitions => catalog::prepare_field(tx, old, record)?,
+        Entity::Targets => targets::prepare(tx, record)?,
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

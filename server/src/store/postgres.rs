@@ -102,6 +102,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0015_document_templates",
         include_str!("../../../migrations/postgres/0015_document_templates.sql"),
     ),
+    (
+        11,
+        "0011_targets",
+        include_str!("../../../migrations/postgres/0011_targets.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -93,6 +93,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0017_document_templates",
         include_str!("../../../migrations/0017_document_templates.sql"),
     ),
+    (
+        13,
+        "0013_targets",
+        include_str!("../../../migrations/0013_targets.sql"),
+    ),
 ];
 
 mod files;

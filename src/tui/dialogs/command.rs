@@ -21,6 +21,8 @@ pub enum Command {
     /// The review of unsent and refused changes.
     Outbox,
     Callbacks,
+    /// The dashboard, for a period (`:dash 2026-Q4`) or this month.
+    Dashboard(Option<String>),
     /// Undo the latest write.
     Undo,
     Help,
@@ -53,6 +55,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("sales", &["quotes", "contracts"]),
     ("approvals", &["approve", "inbox"]),
     ("callbacks", &["cb"]),
+    ("dashboard", &["dash", "0"]),
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
     ("conflicts", &[]),
@@ -136,6 +139,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "conflicts" => Command::Conflicts,
         "outbox" => Command::Outbox,
         "callbacks" => Command::Callbacks,
+        "dashboard" => Command::Dashboard(Some(rest.trim().to_string()).filter(|p| !p.is_empty())),
         "undo" => Command::Undo,
         "help" => Command::Help,
         "filter" => Command::Filter(rest.to_string()),

@@ -213,6 +213,13 @@ fn page(
 }
 
 impl RecordList {
+    /// The list filtered by a query in the query language, as `:filter` would.
+    pub fn filtered(entity: Entity, query: String) -> RecordList {
+        let mut list = RecordList::new(entity);
+        list.query.search = query;
+        list
+    }
+
     pub fn new(entity: Entity) -> RecordList {
         RecordList {
             entity,

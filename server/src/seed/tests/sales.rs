@@ -209,3 +209,26 @@ fn seeded_approvals_show_every_state_and_wait_for_someone_else() {
     assert!(!all(db.as_ref(), &admin, Entity::ExpenseClaims).is_empty());
     assert!(!all(db.as_ref(), &admin, Entity::Licences).is_empty());
 }
+
+#[test]
+fn every_seller_and_sales_team_has_a_target_this_month_the_manager_reads_them() {
+    let (_dir, db) = open();
+    demo(db.as_ref(), 300).unwrap();
+    let admin = crate::system_actor();
+    let targets = all(db.as_ref(), &admin, Entity::Targets);
+    let month = Utc::now().format("%Y-%m-01").to_string();
+    let this_month: Vec<&Record> = targets.iter().filter(|t| t["month"] == month).collect();
+    // wang, li, zhang, emma, and their three teams.
+    assert_eq!(this_month.len(), 7, "{this_month:?}");
+    assert!(this_month.iter().all(|t| t["amount"].as_i64() > Some(0)));
+    // Ten months of each.
+    assert_eq!(targets.len(), 70);
+    // wang manages east: li's and his team's, not zhang's (north).
+    let wang = actor(db.as_ref(), "wang");
+    let li = actor(db.as_ref(), "li");
+    let zhang = actor(db.as_ref(), "zhang");
+    let seen = all(db.as_ref(), &wang, Entity::Targets);
+    assert!(seen.iter().any(|t| t["user_id"] == json!(li.id)));
+    assert!(!seen.iter().any(|t| t["user_id"] == json!(zhang.id)));
+    assert!(seen.iter().any(|t| t["team_id"] == json!(wang.team_id)));
+}
