@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod export;
 pub mod pop;
 pub mod private;
 pub mod replica;

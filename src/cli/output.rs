@@ -63,17 +63,85 @@ pub fn local_time(value: &Value, zone: Zone) -> Option<Value> {
 /// A CSV field; a leading = + - @ (or tab/CR) would make a spreadsheet run it as a formula, so it
 /// gets a leading apostrophe.
 pub fn csv_field(s: &str) -> String {
-    let s = &text::sanitize_lines(s);
-    let defused = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
+    let mut out = String::with_capacity(s.len() + 2);
+    push_csv_field(&mut out, s);
+    out
+}
+
+/// [`csv_field`] appended to `out`: what a streaming export writes, with no allocation for
+/// the usual field (no control characters, nothing to quote).
+pub fn push_csv_field(out: &mut String, s: &str) {
+    let cleaned;
+    let s = if s
+        .chars()
+        .any(|c| c != '\n' && c != '\t' && text::is_unsafe(c))
+    {
+        cleaned = text::sanitize_lines(s);
+        cleaned.as_str()
     } else {
-        s.to_string()
+        s
     };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
+    let defuse = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if s.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        if defuse {
+            out.push('\'');
+        }
+        for c in s.chars() {
+            if c == '"' {
+                out.push('"');
+            }
+            out.push(c);
+        }
+        out.push('"');
     } else {
-        defused
+        if defuse {
+            out.push('\'');
+        }
+        out.push_str(s);
     }
+}
+
+/// `s` as a JSON string appended to `out`, with what [`text::is_unsafe`] names escaped as
+/// [`json`] does: the same text for any JSON reader.
+pub fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    push_json_fragment(out, s, true);
+    out.push('"');
+}
+
+/// JSON text made elsewhere (SQLite's) appended to `out` with what [`text::is_unsafe`] names
+/// escaped; such characters lie only inside its strings, where an escape means the same.
+pub fn push_json_text(out: &mut String, json: &str) {
+    push_json_fragment(out, json, false);
+}
+
+fn push_json_fragment(out: &mut String, s: &str, quote: bool) {
+    use std::fmt::Write as _;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' if quote => Some("\\\""),
+            '\\' if quote => Some("\\\\"),
+            '\n' if quote => Some("\\n"),
+            '\t' if quote => Some("\\t"),
+            '\r' if quote => Some("\\r"),
+            _ => None,
+        };
+        if escape.is_none() && !text::is_unsafe(c) {
+            continue;
+        }
+        out.push_str(&s[start..i]);
+        match escape {
+            Some(e) => out.push_str(e),
+            // Every such character lies in the Basic Multilingual Plane: one escape each.
+            None => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+        }
+        start = i + c.len_utf8();
+    }
+    out.push_str(&s[start..]);
 }
 
 pub fn csv(columns: &[&str], rows: &[serde_json::Map<String, Value>]) -> String {

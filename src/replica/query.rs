@@ -232,6 +232,52 @@ impl Replica {
         Ok(())
     }
 
+    /// Streams the rows `q` matches in storage order, each as the stored columns named (system
+    /// columns and the entity's fields; a list or map column as its JSON text, null when it is
+    /// not JSON), to `f`. One statement and no record made: what the exports read.
+    pub fn each_row<E: From<ReplicaError>>(
+        &self,
+        entity: Entity,
+        q: &LocalQuery,
+        columns: &[&str],
+        mut f: impl FnMut(&Row<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let table = schema::table(entity);
+        let mut select = Vec::with_capacity(columns.len());
+        for name in columns {
+            if let Some(column) = table.column(name) {
+                select.push(crm_server::store::columns::json_value(
+                    &format!("c.{}", column.name),
+                    column.kind,
+                ));
+            } else if schema::SYSTEM_COLUMNS.contains(name) {
+                select.push(format!("c.{name}"));
+            } else {
+                return Err(ReplicaError::BadQuery(format!(
+                    "{} has no column {name}",
+                    entity.name()
+                ))
+                .into());
+            }
+        }
+        let mut sql = format!(
+            "SELECT {} FROM {} c WHERE 1",
+            select.join(", "),
+            entity.name()
+        );
+        let mut args: Vec<SqlValue> = Vec::new();
+        self.conditions(entity, q, &mut sql, &mut args)?;
+        sql.push_str(" ORDER BY c.rowid");
+        let mut stmt = self.db.prepare(&sql).map_err(ReplicaError::from)?;
+        let mut rows = stmt
+            .query(params_from_iter(args))
+            .map_err(ReplicaError::from)?;
+        while let Some(row) = rows.next().map_err(ReplicaError::from)? {
+            f(row)?;
+        }
+        Ok(())
+    }
+
     /// How many records `list` would list with no limit (its filters and search, no sort): the
     /// exact count a list's header shows. It reads the whole match, so it runs off the
     /// keystroke path (the TUI asks for it on a worker thread).

@@ -25,7 +25,29 @@ pub trait Lookup {
     fn list_codes(&self, _list: ListName) -> Result<Vec<String>, Self::Error> {
         Ok(Vec::new())
     }
+    /// The record ids in the static list of `entity` called `name` (case-insensitive) that
+    /// the asking user may read (their own first, then one shared with them); None when there
+    /// is no such list.
+    fn list_members(
+        &self,
+        _entity: Entity,
+        _name: &str,
+    ) -> Result<Option<Vec<String>>, Self::Error> {
+        Ok(None)
+    }
+    /// The query text of the saved query of `entity` called `name` that the asking user may
+    /// read (their own first, then one shared with them); None when there is none.
+    fn saved_query(&self, _entity: Entity, _name: &str) -> Result<Option<String>, Self::Error> {
+        Ok(None)
+    }
 }
+
+/// `list:NAME` — the records of a static list; `saved:NAME` — a saved query's terms.
+pub const LIST_WORD: &str = "list";
+pub const SAVED_WORD: &str = "saved";
+
+/// How deep saved queries may name saved queries (which also ends a query naming itself).
+const SAVED_DEPTH: usize = 3;
 
 /// What a condition asks of its column.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,7 +175,107 @@ pub fn resolve<L: Lookup>(
     lookup: &L,
 ) -> Result<Result<Resolved, QueryError>, L::Error> {
     let mut out = Resolved::default();
+    match resolve_into(entity, terms, now, lookup, 0, &mut out)? {
+        Ok(()) => Ok(Ok(out)),
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+/// A `list:` or `saved:` term into `out`; errors point at the term's words.
+fn resolve_named<L: Lookup>(
+    entity: Entity,
+    term: &Term,
+    (field, op, values): (&Word, Op, &[Word]),
+    now: DateTime<Utc>,
+    lookup: &L,
+    depth: usize,
+    out: &mut Resolved,
+) -> Result<Result<(), QueryError>, L::Error> {
+    let word = field.text.to_lowercase();
+    if op != Op::Is {
+        return Ok(Err(QueryError::new(
+            field.at,
+            format!("{word} takes a name: {word}:NAME"),
+        )));
+    }
+    if word == LIST_WORD {
+        let mut ids = Vec::new();
+        for v in values {
+            match lookup.list_members(entity, &v.text)? {
+                Some(members) => ids.extend(members.into_iter().map(Value::String)),
+                None => {
+                    return Ok(Err(QueryError::new(
+                        v.at,
+                        format!(
+                            "no list of {} called \"{}\" that you can see",
+                            entity.name(),
+                            v.text
+                        ),
+                    )));
+                }
+            }
+        }
+        out.conditions.push(Condition {
+            column: "id".into(),
+            kind: Kind::Ref(entity),
+            test: Test::AnyOf(ids),
+            negated: term.negated,
+        });
+        return Ok(Ok(()));
+    }
+    if term.negated || values.len() > 1 {
+        return Ok(Err(QueryError::new(
+            field.at,
+            "saved: names one saved query, and cannot be left out with -",
+        )));
+    }
+    let v = &values[0];
+    if depth >= SAVED_DEPTH {
+        return Ok(Err(QueryError::new(
+            v.at,
+            format!("saved queries name each other more than {SAVED_DEPTH} deep (or in a circle)"),
+        )));
+    }
+    let Some(text) = lookup.saved_query(entity, &v.text)? else {
+        return Ok(Err(QueryError::new(
+            v.at,
+            format!(
+                "no saved query of {} called \"{}\" that you can see",
+                entity.name(),
+                v.text
+            ),
+        )));
+    };
+    // Its own errors point into its own text: said with its name, at this term.
+    let inner = match super::parse(&text) {
+        Ok(terms) => resolve_into(entity, &terms, now, lookup, depth + 1, out)?,
+        Err(e) => Err(e),
+    };
+    Ok(inner.map_err(|e| {
+        QueryError::new(
+            v.at,
+            format!("the saved query \"{}\" no longer reads: {e}", v.text),
+        )
+    }))
+}
+
+fn resolve_into<L: Lookup>(
+    entity: Entity,
+    terms: &[Term],
+    now: DateTime<Utc>,
+    lookup: &L,
+    depth: usize,
+    out: &mut Resolved,
+) -> Result<Result<(), QueryError>, L::Error> {
     for term in terms {
+        if let TermKind::Field { field, op, values } = &term.kind
+            && [LIST_WORD, SAVED_WORD].contains(&field.text.to_lowercase().as_str())
+        {
+            match resolve_named(entity, term, (field, *op, values), now, lookup, depth, out)? {
+                Ok(()) => continue,
+                Err(e) => return Ok(Err(e)),
+            }
+        }
         match &term.kind {
             TermKind::Text(word) => {
                 if term.negated {
@@ -188,7 +310,7 @@ pub fn resolve<L: Lookup>(
             }
         }
     }
-    Ok(Ok(out))
+    Ok(Ok(()))
 }
 
 fn is_none(w: &Word) -> bool {
