@@ -8,6 +8,7 @@ mod admin;
 mod approvals;
 mod competition;
 mod desk;
+mod lists;
 mod orders;
 mod sales;
 
@@ -23,6 +24,8 @@ pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
 use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS, WRAP_UP_CODES};
 pub use desk::{DAY_KINDS, FOLLOW_UPS};
+pub use lists::MAX_LIST_MEMBERS;
+use lists::{LIST_MEMBERS, SAVED_QUERIES, STATIC_LISTS};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
 use orders::{
     INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
@@ -88,10 +91,16 @@ pub enum Entity {
     ListItems,
     /// The custom (extension) fields an admin defines per entity.
     FieldDefinitions,
+    /// A user's named query of one entity, private or shared with their team.
+    SavedQueries,
+    /// A named, fixed set of records of one entity (a campaign's call list).
+    StaticLists,
+    /// One record in a static list.
+    ListMembers,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 41] = [
+    pub const ALL: [Entity; 44] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -133,6 +142,9 @@ impl Entity {
         Entity::CannedReplies,
         Entity::ListItems,
         Entity::FieldDefinitions,
+        Entity::SavedQueries,
+        Entity::StaticLists,
+        Entity::ListMembers,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -179,6 +191,9 @@ impl Entity {
             Entity::CannedReplies => &CANNED_REPLIES,
             Entity::ListItems => &LIST_ITEMS,
             Entity::FieldDefinitions => &FIELD_DEFINITIONS,
+            Entity::SavedQueries => &SAVED_QUERIES,
+            Entity::StaticLists => &STATIC_LISTS,
+            Entity::ListMembers => &LIST_MEMBERS,
         }
     }
 

@@ -14,6 +14,7 @@ mod competitors;
 mod customers;
 mod desk;
 mod feed;
+mod lists;
 mod orders;
 mod payments;
 mod products;
@@ -790,6 +791,9 @@ fn prepare(
         | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
         Entity::ListItems => catalog::prepare_item(tx, record)?,
         Entity::FieldDefinitions => catalog::prepare_field(tx, old, record)?,
+        Entity::SavedQueries | Entity::StaticLists | Entity::ListMembers => {
+            lists::prepare(tx, actor, entity, old, record)?;
+        }
         Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
     }
     Ok(())

@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0010_sign_in_counts",
         include_str!("../../../migrations/postgres/0010_sign_in_counts.sql"),
     ),
+    (
+        12,
+        "0012_saved_queries_static_lists",
+        include_str!("../../../migrations/postgres/0012_saved_queries_static_lists.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

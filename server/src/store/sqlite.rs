@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0012_lists_custom_fields",
         include_str!("../../../migrations/0012_lists_custom_fields.sql"),
     ),
+    (
+        14,
+        "0014_saved_queries_static_lists",
+        include_str!("../../../migrations/0014_saved_queries_static_lists.sql"),
+    ),
 ];
 
 mod files;
