@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 37] = [
+pub const ENTITIES: [Entity; 40] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -60,6 +60,12 @@ pub const ENTITIES: [Entity; 37] = [
     // `crm field_definitions add --entity customers --key … --kind money`.
     Entity::ListItems,
     Entity::FieldDefinitions,
+    // Named filters and fixed sets of records, used as `--where 'saved:NAME'` or
+    // `--where 'list:NAME'`: `crm saved_queries add --name 大客户 --entity customers --query
+    // 'level:A' --shared`, `crm list_members add --list 春季活动 --record-id ID`.
+    Entity::SavedQueries,
+    Entity::StaticLists,
+    Entity::ListMembers,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
