@@ -31,6 +31,8 @@ pub enum Command {
     Open(String),
     /// `:filter QUERY`: the list in view filtered (empty: the filter cleared).
     Filter(String),
+    /// `:saved`: the saved queries and static lists of the list in view.
+    Saved,
     /// The generic list of an entity.
     List(Entity),
     Reminders,
@@ -60,6 +62,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("undo", &[]),
     ("sort", &[]),
     ("filter", &["where"]),
+    ("saved", &["lists"]),
     ("view", &[]),
     ("help", &["keys", "h"]),
     ("quit", &["q", "exit", "q!"]),
@@ -138,6 +141,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "callbacks" => Command::Callbacks,
         "undo" => Command::Undo,
         "help" => Command::Help,
+        "saved" => Command::Saved,
         "filter" => Command::Filter(rest.to_string()),
         "sort" => {
             let s = need("a field: name, code, level or updated")?;
