@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod documents;
 pub mod dashboard;
 pub mod export;
+pub mod export;
 pub mod pop;
 pub mod private;
 pub mod replica;

@@ -211,3 +211,115 @@ fn an_xlsx_export_writes_amounts_dates_and_times_as_numbers() {
     assert!((created - expected).abs() < 1e-6, "{created} vs {expected}");
     assert_eq!(cell("name").value, "5G 基站维保合同");
 }
+
+/// A static list and a saved query synced into the replica: `--where 'list:NAME'` exports
+/// exactly the list's members, `saved:NAME` what the saved query finds, in CSV and XLSX.
+#[test]
+fn exports_and_lists_take_static_lists_and_saved_queries() {
+    let home = tempfile::tempdir().unwrap();
+    let fx = replica_in(home.path());
+    let replica = fx.replica();
+    let customers = replica
+        .list(
+            Entity::Customers,
+            &crm::replica::LocalQuery {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(customers.len() > 4);
+    let members: Vec<String> = [0, 2, 3].iter().map(|&i| customers[i].id.clone()).collect();
+    let mut seq = 2_000_000;
+    let list_id = "00000010-0000-7000-8000-000000000001";
+    apply_records(
+        &replica,
+        Entity::StaticLists,
+        vec![server_record(
+            Entity::StaticLists,
+            list_id,
+            json!({"name": "春季活动", "entity": "customers"}),
+            now(),
+        )],
+        &mut seq,
+    );
+    let records = members
+        .iter()
+        .zip(1..)
+        .map(|(id, n)| {
+            server_record(
+                Entity::ListMembers,
+                &format!("00000011-0000-7000-8000-{n:012}"),
+                json!({"list_id": list_id, "record_id": id}),
+                now(),
+            )
+        })
+        .collect();
+    apply_records(&replica, Entity::ListMembers, records, &mut seq);
+    apply_records(
+        &replica,
+        Entity::SavedQueries,
+        vec![server_record(
+            Entity::SavedQueries,
+            "00000012-0000-7000-8000-000000000001",
+            json!({"name": "top", "entity": "customers", "query": "level:A"}),
+            now(),
+        )],
+        &mut seq,
+    );
+    drop(replica);
+    let profile = home.path().join("data").join("profiles").join("default");
+    for file in ["replica.db", "replica.db.outbox"] {
+        std::fs::copy(fx.path().with_file_name(file), profile.join(file)).unwrap();
+    }
+    let ids = |args: &[&str]| -> std::collections::BTreeSet<String> {
+        let csv = String::from_utf8(crm_bytes(home.path(), args)).unwrap();
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect()
+    };
+    let expected: std::collections::BTreeSet<String> = members.iter().cloned().collect();
+    assert_eq!(
+        ids(&["export", "customers", "--where", "list:春季活动"]),
+        expected
+    );
+    let left_out = ids(&["export", "customers", "--where", "-list:春季活动"]);
+    assert_eq!(left_out.len(), customers.len() - members.len());
+    assert!(left_out.is_disjoint(&expected));
+    let xlsx = crm_bytes(
+        home.path(),
+        &[
+            "export",
+            "customers",
+            "--format",
+            "xlsx",
+            "--where",
+            "list:春季活动",
+        ],
+    );
+    assert_eq!(
+        rows(&part(&xlsx, "xl/worksheets/sheet1.xml")).len(),
+        members.len() + 1
+    );
+    // A saved query is its terms: the same customers as the query written out.
+    assert_eq!(
+        ids(&["export", "customers", "--where", "saved:top"]),
+        ids(&["export", "customers", "--where", "level:A"]),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(["export", "customers", "--where", "list:秋季"])
+        .env("CRM_CONFIG_DIR", home.path().join("config"))
+        .env("CRM_DATA_DIR", home.path().join("data"))
+        .env_remove("CRM_PROFILE")
+        .env_remove("CRM_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no list of customers called \"秋季\""),
+        "{err}"
+    );
+}

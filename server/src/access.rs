@@ -69,6 +69,12 @@ pub fn team_principal(id: &str) -> String {
     format!("t:{id}")
 }
 
+/// Everyone in a team, whatever their role (a team principal is its managers): what a saved
+/// query or static list shared with the team is read by.
+pub fn member_principal(team: &str) -> String {
+    format!("m:{team}")
+}
+
 impl Actor {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
@@ -77,6 +83,9 @@ impl Actor {
     /// The principals this user holds; a record is visible when its read set shares one.
     pub fn principals(&self) -> Vec<String> {
         let mut p = vec![ALL.to_string(), user_principal(&self.id)];
+        if let Some(team) = &self.team_id {
+            p.push(member_principal(team));
+        }
         match self.role {
             Role::Admin => {}
             Role::Manager => {
@@ -289,8 +298,33 @@ pub fn read_set(
                 set.insert(team_principal(team));
             }
         }
+        // Its owner's (who made it); shared, everyone in the owner's team too.
+        Entity::SavedQueries | Entity::StaticLists => {
+            if let Some(owner) = text(record, "created_by") {
+                set.insert(user_principal(owner));
+                if record.get("shared").and_then(Value::as_bool) == Some(true)
+                    && let Some(team) = lookup.team_of(owner)
+                {
+                    set.insert(member_principal(&team));
+                }
+            }
+        }
+        Entity::ListMembers => {
+            set = parent(record, "list_id", Entity::StaticLists, lookup);
+        }
     }
     set
+}
+
+/// Those who change a saved query or static list with this read set: its owner and, when
+/// shared with a team, that team's managers (admins always may).
+fn list_writers(read: &BTreeSet<String>) -> BTreeSet<String> {
+    read.iter()
+        .filter_map(|p| match p.strip_prefix("m:") {
+            Some(team) => Some(team_principal(team)),
+            None => p.starts_with("u:").then(|| p.clone()),
+        })
+        .collect()
 }
 
 /// The principals that may change or delete a record in the state given.
@@ -379,6 +413,12 @@ pub fn write_set(
             if let Some(team) = target_team(record, lookup) {
                 set.insert(team_principal(&team));
             }
+        }
+        Entity::SavedQueries | Entity::StaticLists => {
+            set = list_writers(&read_set(entity, record, lookup));
+        }
+        Entity::ListMembers => {
+            set = list_writers(&parent(record, "list_id", Entity::StaticLists, lookup));
         }
     }
     set
@@ -525,6 +565,18 @@ pub fn may_hold_from(
             need_read("contact_id", Entity::Contacts)
         }
         Entity::Comments => need_read("ticket_id", Entity::Tickets),
+        Entity::SavedQueries | Entity::StaticLists => Ok(()),
+        Entity::ListMembers => {
+            need_read("list_id", Entity::StaticLists)?;
+            let list = parent(record, "list_id", Entity::StaticLists, lookup);
+            if actor.holds_any(&list_writers(&list)) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(
+                    "only the list's owner or a manager of its team changes who is on it".into(),
+                ))
+            }
+        }
         Entity::Competitors => Ok(()),
         Entity::CompetitorProducts => need_read("competitor_id", Entity::Competitors),
         Entity::OpportunityCompetitors => {

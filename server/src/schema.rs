@@ -9,6 +9,7 @@ mod approvals;
 mod competition;
 mod desk;
 mod documents;
+mod lists;
 mod orders;
 mod sales;
 mod targets;
@@ -27,6 +28,8 @@ use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS
 pub use desk::{DAY_KINDS, FOLLOW_UPS};
 use documents::DOCUMENT_TEMPLATES;
 pub use documents::{DOCUMENT_FORMATS, DOCUMENT_KINDS, DOCUMENT_LANGS};
+pub use lists::MAX_LIST_MEMBERS;
+use lists::{LIST_MEMBERS, SAVED_QUERIES, STATIC_LISTS};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
 use orders::{
     INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
@@ -96,10 +99,16 @@ pub enum Entity {
     /// The templates quotes and contracts are printed from, an admin's.
     DocumentTemplates,
     Targets,
+    /// A user's named query of one entity, private or shared with their team.
+    SavedQueries,
+    /// A named, fixed set of records of one entity (a campaign's call list).
+    StaticLists,
+    /// One record in a static list.
+    ListMembers,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 42] = [
+    pub const ALL: [Entity; 45] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -143,6 +152,9 @@ impl Entity {
         Entity::FieldDefinitions,
         Entity::DocumentTemplates,
         Entity::Targets,
+        Entity::SavedQueries,
+        Entity::StaticLists,
+        Entity::ListMembers,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -191,6 +203,9 @@ impl Entity {
             Entity::FieldDefinitions => &FIELD_DEFINITIONS,
             Entity::DocumentTemplates => &DOCUMENT_TEMPLATES,
             Entity::Targets => &TARGETS,
+            Entity::SavedQueries => &SAVED_QUERIES,
+            Entity::StaticLists => &STATIC_LISTS,
+            Entity::ListMembers => &LIST_MEMBERS,
         }
     }
 

@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 38] = [
+pub const ENTITIES: [Entity; 41] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -65,6 +65,12 @@ pub const ENTITIES: [Entity; 38] = [
     Entity::DocumentTemplates,
     // Managers and admins set quotas: `crm targets add --user li --month 2026-12-01 --amount 500000`.
     Entity::Targets,
+    // Named filters and fixed sets of records, used as `--where 'saved:NAME'` or
+    // `--where 'list:NAME'`: `crm saved_queries add --name 大客户 --entity customers --query
+    // 'level:A' --shared`, `crm list_members add --list 春季活动 --record-id ID`.
+    Entity::SavedQueries,
+    Entity::StaticLists,
+    Entity::ListMembers,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use crm_server::query::{self, Condition, QueryError, Resolved};
 use crm_server::schema::{Entity, Kind};
+use rusqlite::OptionalExtension;
 use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 
@@ -55,6 +56,53 @@ impl query::Lookup for Replica {
             .items(list)
             .map(|i| i.code.clone())
             .collect())
+    }
+
+    fn list_members(
+        &self,
+        entity: Entity,
+        name: &str,
+    ) -> Result<Option<Vec<String>>, ReplicaError> {
+        let Some(id) = self.named(Entity::StaticLists, "id", entity, name)? else {
+            return Ok(None);
+        };
+        let mut stmt = self.db.prepare_cached(&format!(
+            "SELECT record_id FROM list_members WHERE list_id = ?1 ORDER BY rowid LIMIT {}",
+            crm_server::schema::MAX_LIST_MEMBERS
+        ))?;
+        let ids = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(ids))
+    }
+
+    fn saved_query(&self, entity: Entity, name: &str) -> Result<Option<String>, ReplicaError> {
+        self.named(Entity::SavedQueries, "query", entity, name)
+    }
+}
+
+impl Replica {
+    /// A column of the saved query or static list (`of`) of `entity` called `name`: the
+    /// user's own first, else one shared with them (the replica holds only what they may read).
+    fn named(
+        &self,
+        of: Entity,
+        column: &str,
+        entity: Entity,
+        name: &str,
+    ) -> Result<Option<String>, ReplicaError> {
+        let me = self.user_id()?.unwrap_or_default();
+        let sql = format!(
+            "SELECT {column} FROM {} WHERE entity = ?1 AND name = ?2 COLLATE NOCASE \
+             ORDER BY created_by IS NOT ?3, rowid LIMIT 1",
+            of.name()
+        );
+        let found = self
+            .db
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params![entity.name(), name, me], |r| r.get(0))
+            .optional()?;
+        Ok(found)
     }
 }
 

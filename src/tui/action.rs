@@ -227,6 +227,8 @@ pub enum Action {
     Run(String),
     /// `:filter QUERY`: the list in view filtered by a query (as typed after `/`).
     FilterBy(String),
+    /// `:saved`: the saved queries and static lists of the list in view, to filter by.
+    NamedFilters,
     Noop,
 }
 

@@ -15,6 +15,7 @@ mod customers;
 mod desk;
 pub mod escalation;
 mod feed;
+mod lists;
 mod orders;
 mod payments;
 mod products;
@@ -814,6 +815,9 @@ fn prepare(
         Entity::ListItems => catalog::prepare_item(tx, record)?,
         Entity::FieldDefinitions => catalog::prepare_field(tx, old, record)?,
         Entity::Targets => targets::prepare(tx, record)?,
+        Entity::SavedQueries | Entity::StaticLists | Entity::ListMembers => {
+            lists::prepare(tx, actor, entity, old, record)?;
+        }
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

@@ -98,6 +98,21 @@ impl query::Lookup for AsActor<'_> {
         let catalog = super::catalog::load(self.tx)?;
         Ok(catalog.items(list).map(|i| i.code.clone()).collect())
     }
+
+    fn list_members(&self, entity: Entity, name: &str) -> Result<Option<Vec<String>>, ApiError> {
+        let Some(found) =
+            super::lists::named(self.tx, self.actor, Entity::StaticLists, entity, name)?
+        else {
+            return Ok(None);
+        };
+        let id = found.get("id").and_then(Value::as_str).unwrap_or_default();
+        super::lists::members(self.tx, self.actor, id, crate::schema::MAX_LIST_MEMBERS).map(Some)
+    }
+
+    fn saved_query(&self, entity: Entity, name: &str) -> Result<Option<String>, ApiError> {
+        let found = super::lists::named(self.tx, self.actor, Entity::SavedQueries, entity, name)?;
+        Ok(found.and_then(|r| r.get("query").and_then(Value::as_str).map(String::from)))
+    }
 }
 
 /// The conditions of `terms` on a list of `entity` for `actor` (search words among them).

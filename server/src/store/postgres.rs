@@ -107,6 +107,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0011_targets",
         include_str!("../../../migrations/postgres/0011_targets.sql"),
     ),
+    (
+        12,
+        "0012_saved_queries_static_lists",
+        include_str!("../../../migrations/postgres/0012_saved_queries_static_lists.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

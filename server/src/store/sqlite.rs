@@ -98,6 +98,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0013_targets",
         include_str!("../../../migrations/0013_targets.sql"),
     ),
+    (
+        14,
+        "0014_saved_queries_static_lists",
+        include_str!("../../../migrations/0014_saved_queries_static_lists.sql"),
+    ),
 ];
 
 mod files;

@@ -74,6 +74,7 @@ impl App {
             Command::Undo => self.global_or_screen(Action::Undo),
             Command::Help => self.global_or_screen(Action::Help),
             Command::Filter(q) => self.global_or_screen(Action::FilterBy(q)),
+            Command::Saved => self.global_or_screen(Action::NamedFilters),
             Command::Sort(s) => {
                 self.show_root(Pane::Customers);
                 self.customers.set_sort(s, &mut ctx!(self, out));

@@ -33,6 +33,8 @@ pub enum Command {
     Open(String),
     /// `:filter QUERY`: the list in view filtered (empty: the filter cleared).
     Filter(String),
+    /// `:saved`: the saved queries and static lists of the list in view.
+    Saved,
     /// The generic list of an entity.
     List(Entity),
     Reminders,
@@ -63,6 +65,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("undo", &[]),
     ("sort", &[]),
     ("filter", &["where"]),
+    ("saved", &["lists"]),
     ("view", &[]),
     ("help", &["keys", "h"]),
     ("quit", &["q", "exit", "q!"]),
@@ -142,6 +145,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "dashboard" => Command::Dashboard(Some(rest.trim().to_string()).filter(|p| !p.is_empty())),
         "undo" => Command::Undo,
         "help" => Command::Help,
+        "saved" => Command::Saved,
         "filter" => Command::Filter(rest.to_string()),
         "sort" => {
             let s = need("a field: name, code, level or updated")?;

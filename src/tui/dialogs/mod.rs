@@ -34,6 +34,8 @@ pub enum Purpose {
     Create(Entity),
     Edit(Entity, String),
     CustomerFilter,
+    /// `:saved`: a saved query or static list picked applies as the list's filter.
+    NamedFilter,
     /// A pick-list filling field `n` of the form below it.
     Field(usize),
     TicketStatus(String),

@@ -256,6 +256,7 @@ impl CustomersPane {
                 self.requery(ctx);
             }
             Action::Search => self.list.start_filter(&self.query.search),
+            Action::NamedFilters => crate::tui::named_filters::open(Entity::Customers, ctx),
             Action::FilterBy(q) => {
                 self.problem = ctx.source.query_problem(Entity::Customers, &q);
                 if let Some(e) = &self.problem {
@@ -437,6 +438,9 @@ impl Screen for CustomersPane {
                 self.create(ctx);
             }
             (Purpose::CustomerFilter, Answer::Save) => self.apply_filter_form(ctx),
+            (Purpose::NamedFilter, Answer::Picked(choice)) => {
+                self.handle(Action::FilterBy(choice.value), ctx);
+            }
             (Purpose::DeleteMany { entity, ids }, Answer::Yes) => {
                 self.list.marks.clear();
                 flows::delete_many(entity, &ids, ctx);

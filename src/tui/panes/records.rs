@@ -454,6 +454,7 @@ impl Screen for RecordList {
             }
             Action::Back => ctx.back(),
             Action::Search => self.list.start_filter(&self.query.search),
+            Action::NamedFilters => crate::tui::named_filters::open(self.entity, ctx),
             Action::FilterBy(q) => {
                 self.list.filter = None;
                 self.problem = ctx.source.query_problem(self.entity, &q);
@@ -524,6 +525,10 @@ impl Screen for RecordList {
     }
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        if let (Purpose::NamedFilter, Answer::Picked(choice)) = (&purpose, &answer) {
+            self.handle(Action::FilterBy(choice.value.clone()), ctx);
+            return;
+        }
         if matches!(purpose, Purpose::DeleteMany { .. }) {
             self.list.marks.clear();
         }
