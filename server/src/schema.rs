@@ -8,8 +8,10 @@ mod admin;
 mod approvals;
 mod competition;
 mod desk;
+mod knowledge;
 mod orders;
 mod sales;
+mod surveys;
 
 pub use admin::{CUSTOM_KINDS, FIELD_ROLES, LIST_NAMES, ListName};
 use admin::{FIELD_DEFINITIONS, LIST_ITEMS};
@@ -23,6 +25,10 @@ pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
 use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS, WRAP_UP_CODES};
 pub use desk::{DAY_KINDS, FOLLOW_UPS};
+use knowledge::{ARTICLE_VERSIONS, ARTICLES};
+pub use knowledge::VISIBILITIES;
+use surveys::{RETURN_VISITS, SURVEY_QUESTIONS, SURVEYS};
+pub use surveys::{QUESTION_KINDS, VISIT_STATUSES};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
 use orders::{
     INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
@@ -88,10 +94,19 @@ pub enum Entity {
     ListItems,
     /// The custom (extension) fields an admin defines per entity.
     FieldDefinitions,
+    /// Knowledge-base articles (`KB-000123`).
+    Articles,
+    /// An article as it was before an edit.
+    ArticleVersions,
+    /// Questionnaires.
+    Surveys,
+    SurveyQuestions,
+    /// A survey asked of a customer (回访), with its answers.
+    ReturnVisits,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 41] = [
+    pub const ALL: [Entity; 46] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -133,6 +148,11 @@ impl Entity {
         Entity::CannedReplies,
         Entity::ListItems,
         Entity::FieldDefinitions,
+        Entity::Articles,
+        Entity::ArticleVersions,
+        Entity::Surveys,
+        Entity::SurveyQuestions,
+        Entity::ReturnVisits,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -179,6 +199,11 @@ impl Entity {
             Entity::CannedReplies => &CANNED_REPLIES,
             Entity::ListItems => &LIST_ITEMS,
             Entity::FieldDefinitions => &FIELD_DEFINITIONS,
+            Entity::Articles => &ARTICLES,
+            Entity::ArticleVersions => &ARTICLE_VERSIONS,
+            Entity::Surveys => &SURVEYS,
+            Entity::SurveyQuestions => &SURVEY_QUESTIONS,
+            Entity::ReturnVisits => &RETURN_VISITS,
         }
     }
 
@@ -605,7 +630,8 @@ const TICKET_FIELDS: &[Field] = &[
     f("first_responded_at", Kind::Time).server(),
     f("resolved_at", Kind::Time).server(),
     f("resolution", Kind::Text(10_000)).lines(),
-    f("satisfaction", Kind::Int(1, 5)),
+    // From the return visit's survey answer (`service::surveys`), no longer typed at closing.
+    f("satisfaction", Kind::Int(1, 5)).server(),
     CUSTOM,
 ];
 

@@ -14,6 +14,7 @@ mod competitors;
 mod customers;
 mod desk;
 mod feed;
+mod knowledge;
 mod orders;
 mod payments;
 mod products;
@@ -21,6 +22,7 @@ pub mod query;
 mod quotes;
 mod sales;
 mod stock;
+pub mod surveys;
 mod tickets;
 mod users;
 
@@ -270,6 +272,8 @@ pub fn create(
     stock::after_write(tx, actor, entity, None, &record)?;
     payments::after_write(tx, actor, entity, None, &record)?;
     approvals::after_write(tx, actor, entity, None, &record)?;
+    knowledge::after_write(tx, actor, entity, None, &record)?;
+    surveys::after_write(tx, actor, entity, None, &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "create",
@@ -386,6 +390,8 @@ pub fn update(
     stock::after_write(tx, actor, entity, Some(&current), &record)?;
     payments::after_write(tx, actor, entity, Some(&current), &record)?;
     approvals::after_write(tx, actor, entity, Some(&current), &record)?;
+    knowledge::after_write(tx, actor, entity, Some(&current), &record)?;
+    surveys::after_write(tx, actor, entity, Some(&current), &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "update",
@@ -788,6 +794,12 @@ fn prepare(
         | Entity::ServiceLevels
         | Entity::CallScripts
         | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
+        Entity::Articles | Entity::ArticleVersions => {
+            knowledge::prepare(tx, actor, entity, old, record)?;
+        }
+        Entity::Surveys | Entity::SurveyQuestions | Entity::ReturnVisits => {
+            surveys::prepare(tx, entity, old, record)?;
+        }
         Entity::ListItems => catalog::prepare_item(tx, record)?,
         Entity::FieldDefinitions => catalog::prepare_field(tx, old, record)?,
         Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}

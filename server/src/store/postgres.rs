@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0010_sign_in_counts",
         include_str!("../../../migrations/postgres/0010_sign_in_counts.sql"),
     ),
+    (
+        13,
+        "0013_knowledge_surveys",
+        include_str!("../../../migrations/postgres/0013_knowledge_surveys.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

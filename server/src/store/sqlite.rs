@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0012_lists_custom_fields",
         include_str!("../../../migrations/0012_lists_custom_fields.sql"),
     ),
+    (
+        15,
+        "0015_knowledge_surveys",
+        include_str!("../../../migrations/0015_knowledge_surveys.sql"),
+    ),
 ];
 
 mod files;
