@@ -35,6 +35,12 @@ pub enum Mode {
     Sales,
     /// The callbacks queue (`g c`, `:callbacks`).
     Callbacks,
+    /// The Knowledge screen (`g k`, `:kb`): articles, return visits, surveys.
+    Knowledge,
+    /// An article read, a survey's results: scrolled text.
+    Article,
+    /// A return visit: the questionnaire while calling.
+    Visit,
     /// Forms, pick-lists, prompts, the search and command lines: letters type.
     Dialog,
     /// Help, confirmations, the conflict chooser: letters act.
@@ -42,7 +48,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 15] = [
+    pub const ALL: [Mode; 18] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,
@@ -56,6 +62,9 @@ impl Mode {
         Mode::Reminders,
         Mode::Sales,
         Mode::Callbacks,
+        Mode::Knowledge,
+        Mode::Article,
+        Mode::Visit,
         Mode::Dialog,
         Mode::Chooser,
     ];
@@ -75,6 +84,9 @@ impl Mode {
             Mode::Reminders => "reminders",
             Mode::Sales => "sales",
             Mode::Callbacks => "callbacks",
+            Mode::Knowledge => "knowledge",
+            Mode::Article => "article",
+            Mode::Visit => "visit",
             Mode::Dialog => "dialog",
             Mode::Chooser => "chooser",
         }
@@ -100,6 +112,9 @@ impl Mode {
             Mode::Reminders => "Reminders",
             Mode::Sales => "Sales and approvals",
             Mode::Callbacks => "Callbacks",
+            Mode::Knowledge => "Knowledge: articles, return visits, surveys",
+            Mode::Article => "Article, survey results",
+            Mode::Visit => "Return visit",
             Mode::Dialog => "Forms, pick-lists, search and command line",
             Mode::Chooser => "Help, confirmations, conflicts",
         }

@@ -22,6 +22,7 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod list;
+pub mod markdown;
 pub mod nav;
 pub mod panes;
 pub mod replica_source;

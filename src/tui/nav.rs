@@ -25,6 +25,10 @@ pub enum Opened {
     Reminders(RemindersView),
     Sales(SalesView),
     Callbacks(super::panes::callbacks::CallbacksView),
+    Knowledge(super::panes::knowledge::KnowledgeView),
+    Article(super::panes::knowledge::ArticleView),
+    Visit(super::panes::visits::VisitView),
+    Survey(super::panes::visits::SurveyView),
 }
 
 impl Opened {
@@ -47,6 +51,12 @@ impl Opened {
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
             Place::Outbox => Some(Opened::Outbox(OutboxView::default())),
+            Place::Knowledge => Some(Opened::Knowledge(Default::default())),
+            Place::Article { id, ticket } => Some(Opened::Article(
+                super::panes::knowledge::ArticleView::new(&id, ticket),
+            )),
+            Place::Visit(id) => Some(Opened::Visit(super::panes::visits::VisitView::new(&id))),
+            Place::Survey(id) => Some(Opened::Survey(super::panes::visits::SurveyView::new(&id))),
         }
     }
 
@@ -60,6 +70,10 @@ impl Opened {
             Opened::Reminders(s) => s,
             Opened::Sales(s) => s,
             Opened::Callbacks(s) => s,
+            Opened::Knowledge(s) => s,
+            Opened::Article(s) => s,
+            Opened::Visit(s) => s,
+            Opened::Survey(s) => s,
         }
     }
 
@@ -73,6 +87,10 @@ impl Opened {
             Opened::Reminders(s) => s,
             Opened::Sales(s) => s,
             Opened::Callbacks(s) => s,
+            Opened::Knowledge(s) => s,
+            Opened::Article(s) => s,
+            Opened::Visit(s) => s,
+            Opened::Survey(s) => s,
         }
     }
 }

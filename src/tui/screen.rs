@@ -57,6 +57,17 @@ pub enum Place {
     },
     /// The review of unsent and refused changes.
     Outbox,
+    /// The Knowledge screen: articles, return visits, surveys.
+    Knowledge,
+    /// An article read; opened from a ticket, `y` replies to it with the article's link.
+    Article {
+        id: String,
+        ticket: Option<String>,
+    },
+    /// A return visit's questionnaire.
+    Visit(String),
+    /// A survey's results.
+    Survey(String),
 }
 
 /// What a screen asks of the app.

@@ -38,6 +38,8 @@ pub enum Command {
     Sales,
     /// The approvals waiting for this user.
     Approvals,
+    /// The Knowledge screen.
+    Knowledge,
 }
 
 /// Canonical names first (completion offers them in this order), then aliases.
@@ -53,6 +55,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("sales", &["quotes", "contracts"]),
     ("approvals", &["approve", "inbox"]),
     ("callbacks", &["cb"]),
+    ("kb", &["knowledge", "articles", "surveys", "visits"]),
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
     ("conflicts", &[]),
@@ -136,6 +139,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "conflicts" => Command::Conflicts,
         "outbox" => Command::Outbox,
         "callbacks" => Command::Callbacks,
+        "kb" => Command::Knowledge,
         "undo" => Command::Undo,
         "help" => Command::Help,
         "filter" => Command::Filter(rest.to_string()),

@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod customer360;
 pub mod customers;
 pub mod funnel;
+pub mod knowledge;
 pub mod outbox;
 pub mod record;
 pub mod records;
@@ -15,6 +16,7 @@ pub mod reminders;
 pub mod sales;
 pub mod ticket;
 pub mod tickets;
+pub mod visits;
 
 use ratatui::style::Style;
 
