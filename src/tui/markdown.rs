@@ -251,14 +251,14 @@ impl Renderer {
         for (piece, look) in pieces {
             for token in tokens(&piece) {
                 if token == "\n" {
-                    self.out.push(std::mem::take(&mut line));
+                    self.out.push(trimmed(std::mem::take(&mut line)));
                     line.push((rest.clone(), Look::Muted));
                     used = 0;
                     continue;
                 }
                 let w = text::width(token);
                 if used + w > room && used > 0 {
-                    self.out.push(std::mem::take(&mut line));
+                    self.out.push(trimmed(std::mem::take(&mut line)));
                     line.push((rest.clone(), Look::Muted));
                     used = 0;
                     if token.trim().is_empty() {
@@ -272,8 +272,26 @@ impl Renderer {
                 used += w;
             }
         }
-        self.out.push(line);
+        self.out.push(trimmed(line));
     }
+}
+
+/// A wrapped line without the spaces it broke after.
+fn trimmed(mut line: Line) -> Line {
+    loop {
+        let pieces = line.len();
+        let Some((s, _)) = line.last_mut() else {
+            break;
+        };
+        let kept = s.trim_end().len();
+        if kept == 0 && pieces > 1 {
+            line.pop();
+            continue;
+        }
+        s.truncate(kept);
+        break;
+    }
+    line
 }
 
 /// A piece cut where a line may break: runs of spaces, Latin words, each wide (CJK) character,
