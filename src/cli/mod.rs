@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod output;
 pub mod records;
 pub mod screen;
+pub mod surveys;
 
 use std::io::Write;
 use std::time::Duration;

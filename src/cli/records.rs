@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 37] = [
+pub const ENTITIES: [Entity; 42] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -60,6 +60,12 @@ pub const ENTITIES: [Entity; 37] = [
     // `crm field_definitions add --entity customers --key … --kind money`.
     Entity::ListItems,
     Entity::FieldDefinitions,
+    // The knowledge base and surveys: `crm surveys results ID --format csv` counts the answers.
+    Entity::Articles,
+    Entity::ArticleVersions,
+    Entity::Surveys,
+    Entity::SurveyQuestions,
+    Entity::ReturnVisits,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -157,6 +163,14 @@ pub fn command(entity: Entity) -> Command {
     let mut command = Command::new(entity.name())
         .about(format!("List, show, add, edit or delete {}", entity.name()))
         .subcommand_required(true);
+    if entity == Entity::Surveys {
+        command = command.subcommand(
+            Command::new("results")
+                .about("A survey's results: per question how many answered, a scale's average, how often each point or choice was given (finished return visits)")
+                .arg(Arg::new("key").required(true).help("the survey's id or English title"))
+                .arg(format_arg()),
+        );
+    }
     if entity == Entity::Holidays {
         command = command.subcommand(
             Command::new("load")
@@ -720,6 +734,15 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
             replica.update(entity, &record.id, changes)?;
             let what = record.text("subject").unwrap_or(key).to_string();
             ctx.after_write(&replica, &format!("{status} {what}"))
+        }
+        Some(("results", m)) if entity == Entity::Surveys => {
+            let key = m
+                .get_one::<String>("key")
+                .map(String::as_str)
+                .unwrap_or_default();
+            let format = m.get_one::<Format>("format").copied().unwrap_or(Format::Table);
+            let results = super::surveys::results(&replica, key)?;
+            super::write_stdout(&super::surveys::render(&results, format)?)
         }
         Some(("load", m)) if entity == Entity::Holidays => {
             let path = m
