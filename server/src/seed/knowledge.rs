@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 use super::generator::Gen;
 use super::rng::{KNOWLEDGE, Rng};
 use super::setup::{id_of, object};
+use super::users::DEMO_USERS;
+use crate::access::{Actor, Role};
 use crate::error::ApiError;
 use crate::schema::Entity;
 use crate::service;
@@ -76,14 +78,32 @@ const QUESTIONS: [(&str, &str, &str, &str, bool, bool); 4] = [
 const VISITS: usize = 30;
 
 fn create(tx: &dyn Tx, entity: Entity, body: Value) -> Result<String, ApiError> {
-    let made = service::create(tx, &crate::system_actor(), entity, &object(body), false)?;
+    create_as(tx, &crate::system_actor(), entity, body)
+}
+
+fn create_as(tx: &dyn Tx, actor: &Actor, entity: Entity, body: Value) -> Result<String, ApiError> {
+    let made = service::create(tx, actor, entity, &object(body), false)?;
     id_of(&made.record)
+}
+
+/// The first demo manager, who writes the articles (an article's author is a user).
+fn manager(g: &Gen) -> Actor {
+    DEMO_USERS
+        .iter()
+        .enumerate()
+        .find(|(n, u)| u.role == Role::Manager && g.setup.users.get(*n).is_some())
+        .map_or_else(crate::system_actor, |(n, u)| Actor {
+            id: g.setup.users[n].clone(),
+            username: u.username.to_string(),
+            role: u.role,
+            team_id: g.setup.teams[n].clone(),
+        })
 }
 
 impl Gen {
     /// The article categories, articles, the return-visit survey and its finished visits.
     pub(super) fn knowledge(&mut self, tx: &dyn Tx) -> Result<(), ApiError> {
-        let system = crate::system_actor();
+        let author = manager(self);
         for (i, (code, en, zh)) in CATEGORIES.into_iter().enumerate() {
             create(
                 tx,
@@ -94,8 +114,9 @@ impl Gen {
         }
         let mut first = None;
         for (title, category, for_agents, visibility, tags, body) in ARTICLES {
-            let id = create(
+            let id = create_as(
                 tx,
+                &author,
                 Entity::Articles,
                 json!({"title": title, "category": category, "for_agents": for_agents,
                     "visibility": visibility, "tags": tags, "body": body,
@@ -106,7 +127,7 @@ impl Gen {
         // An edit, so the first article has a version kept.
         if let Some(id) = first {
             let patch = json!({"body": format!("{}\n更新：新机型的后盖在左侧。\n", ARTICLES[0].5)});
-            service::update(tx, &system, Entity::Articles, &id, &object(patch), None)?;
+            service::update(tx, &author, Entity::Articles, &id, &object(patch), None)?;
         }
         let survey = create(
             tx,

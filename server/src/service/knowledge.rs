@@ -33,7 +33,10 @@ pub(super) fn prepare(
             None => {
                 let number = numbers::article_number(tx.next_counter(numbers::ARTICLE_COUNTER)?);
                 record.insert("number".into(), json!(number));
-                record.insert("author_id".into(), json!(actor.id));
+                // The system (a seed, a migration) is no user: such an article has no author.
+                if actor.id != crate::system_actor().id {
+                    record.insert("author_id".into(), json!(actor.id));
+                }
                 record.insert("revision".into(), json!(1));
                 record.insert("solved_count".into(), json!(0));
             }
