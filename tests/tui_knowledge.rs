@@ -12,7 +12,7 @@ use crm::tui::keymap::Mode;
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
 use support::{
-    Fixture, app_over, apply_records, fixture_id, press, screen, server_record, type_text,
+    Fixture, app_over, apply_records, fixture, fixture_id, press, screen, server_record, type_text,
 };
 
 const ARTICLE_JAM: &str = "00000020-0000-7000-8000-000000000001";
@@ -79,6 +79,7 @@ fn knowledge() -> (crm::tui::App, Fixture) {
             Entity::SurveyQuestions,
             Q_SCALE,
             json!({"survey_id": SURVEY, "position": 1, "kind": "scale", "required": true,
+                   "satisfaction": true,
                    "text_en": "How satisfied are you?", "text_zh": "您满意吗？"}),
             json!({}),
         ),
@@ -213,7 +214,10 @@ fn a_return_visit_is_answered_question_by_question_and_finished_only_when_comple
     assert!(shown.contains("快"), "{shown}");
     press(&mut app, "<Enter>");
     let w = fx.last_written();
-    assert_eq!((w.entity, w.record_id.as_str()), (Entity::ReturnVisits, VISIT));
+    assert_eq!(
+        (w.entity, w.record_id.as_str()),
+        (Entity::ReturnVisits, VISIT)
+    );
     assert_eq!(w.fields["answers"], json!({Q_CHOICE: "快"}));
     press(&mut app, "k <Enter>");
     // 5 4 3 2 1: the second choice is 4.
@@ -235,4 +239,18 @@ fn a_surveys_results_count_finished_visits_as_bars() {
     assert!(shown.contains("2 visits finished"), "{shown}");
     assert!(shown.contains("average 3.50"), "{shown}");
     assert!(shown.contains("█"), "{shown}");
+}
+
+#[test]
+fn the_360_shows_the_customers_satisfaction_from_its_return_visits() {
+    let (mut app, _fx) = knowledge();
+    let code = fixture(Entity::Customers, "name", "华为技术有限公司")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    press(&mut app, ":");
+    type_text(&mut app, &format!("open {code}"));
+    press(&mut app, "<Enter>");
+    let shown = screen(&app);
+    assert!(shown.contains("3.5/5 · 2 return visits"), "{shown}");
 }

@@ -21,10 +21,7 @@ fn an_edit_keeps_the_earlier_version_and_only_the_server_writes_versions() {
         json!({"title": "打印机卡纸", "body": "# 步骤\n1. 关机\n2. 取出纸张"}),
     );
     let number = article["number"].as_str().unwrap();
-    assert!(
-        number.starts_with("KB-") && number.len() == 9,
-        "{article}"
-    );
+    assert!(number.starts_with("KB-") && number.len() == 9, "{article}");
     assert_eq!(article["revision"], 1);
     assert_eq!(article["author_id"], json!(manager.id()));
     let id = id_of(&article);
@@ -76,7 +73,10 @@ fn agents_read_articles_marked_for_them_and_edit_none() {
     let sales = server.user("sam", "sales", Some(&team));
     let agent = server.user("ann", "agent", Some(&team));
 
-    let open = manager.create("/articles", json!({"title": "Reset a password", "body": "x"}));
+    let open = manager.create(
+        "/articles",
+        json!({"title": "Reset a password", "body": "x"}),
+    );
     let inside = manager.create(
         "/articles",
         json!({"title": "Discount tactics", "body": "y", "for_agents": false}),
@@ -91,7 +91,10 @@ fn agents_read_articles_marked_for_them_and_edit_none() {
     assert_eq!(status, 200);
 
     for who in [&agent, &sales] {
-        let (status, body) = who.patch(&format!("/articles/{}", id_of(&open)), json!({"title": "mine"}));
+        let (status, body) = who.patch(
+            &format!("/articles/{}", id_of(&open)),
+            json!({"title": "mine"}),
+        );
         assert_eq!(status, 403, "{body}");
         let (status, body) = who.post("/articles", json!({"title": "new"}));
         assert_eq!(status, 403, "{body}");
@@ -112,8 +115,14 @@ fn a_chinese_word_finds_an_article_and_a_resolved_ticket_counts_its_links() {
     let team = server.add_team("kb");
     let manager = server.user("mia", "manager", Some(&team));
     let agent = server.user("ann", "agent", Some(&team));
-    let jam = manager.create("/articles", json!({"title": "打印机卡纸怎么办", "body": "先关机"}));
-    manager.create("/articles", json!({"title": "Invoice questions", "body": "发票"}));
+    let jam = manager.create(
+        "/articles",
+        json!({"title": "打印机卡纸怎么办", "body": "先关机"}),
+    );
+    manager.create(
+        "/articles",
+        json!({"title": "Invoice questions", "body": "发票"}),
+    );
     let (status, found) = agent.get("/articles?q=卡纸");
     assert_eq!(status, 200, "{found}");
     let titles: Vec<&str> = found["items"]
@@ -129,7 +138,8 @@ fn a_chinese_word_finds_an_article_and_a_resolved_ticket_counts_its_links() {
         "/tickets",
         json!({"subject": "打印机卡纸", "customer_id": id_of(&customer)}),
     );
-    let link = crm_server::rules::knowledge::link(jam["number"].as_str().unwrap(), "打印机卡纸怎么办");
+    let link =
+        crm_server::rules::knowledge::link(jam["number"].as_str().unwrap(), "打印机卡纸怎么办");
     agent.create(
         "/comments",
         json!({"ticket_id": id_of(&ticket), "body": format!("请参考 {link}")}),
@@ -140,7 +150,10 @@ fn a_chinese_word_finds_an_article_and_a_resolved_ticket_counts_its_links() {
     );
     assert_eq!(status, 200, "{body}");
     // Resolved then closed: finished once, counted once.
-    let (status, body) = agent.patch(&format!("/tickets/{}", id_of(&ticket)), json!({"status": "closed"}));
+    let (status, body) = agent.patch(
+        &format!("/tickets/{}", id_of(&ticket)),
+        json!({"status": "closed"}),
+    );
     assert_eq!(status, 200, "{body}");
     let (_, read) = agent.get(&format!("/articles/{}", id_of(&jam)));
     assert_eq!(read["solved_count"], 1, "{read}");
@@ -209,7 +222,10 @@ fn answers_are_checked_per_question_and_a_closed_ticket_gets_one_return_visit() 
         json!({"status": "closed", "resolution": "done", "satisfaction": 5}),
     );
     assert_eq!(status, 422, "{body}");
-    assert!(body["error"]["fields"]["satisfaction"].is_string(), "{body}");
+    assert!(
+        body["error"]["fields"]["satisfaction"].is_string(),
+        "{body}"
+    );
     let close = || {
         agent.send(
             agent

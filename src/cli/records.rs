@@ -740,7 +740,10 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 .get_one::<String>("key")
                 .map(String::as_str)
                 .unwrap_or_default();
-            let format = m.get_one::<Format>("format").copied().unwrap_or(Format::Table);
+            let format = m
+                .get_one::<Format>("format")
+                .copied()
+                .unwrap_or(Format::Table);
             let results = super::surveys::results(&replica, key)?;
             super::write_stdout(&super::surveys::render(&results, format)?)
         }

@@ -48,7 +48,10 @@ pub fn results(replica: &Replica, key: &str) -> Result<Results, CliError> {
         ..LocalQuery::default()
     };
     let visits = replica.list(Entity::ReturnVisits, &visits)?;
-    Ok(surveys::results(&questions, visits.iter().map(|v| &v.fields)))
+    Ok(surveys::results(
+        &questions,
+        visits.iter().map(|v| &v.fields),
+    ))
 }
 
 /// The results as rows: one per question and answer (a point, a choice, a text), with the

@@ -179,11 +179,16 @@ impl Renderer {
             TagEnd::Heading(level) => {
                 self.flush();
                 if matches!(level, HeadingLevel::H1 | HeadingLevel::H2)
-                    && let Some(width) = self.out.last().map(|l| {
-                        l.iter().map(|(s, _)| text::width(s)).sum::<usize>()
-                    })
+                    && let Some(width) = self
+                        .out
+                        .last()
+                        .map(|l| l.iter().map(|(s, _)| text::width(s)).sum::<usize>())
                 {
-                    let rule = if level == HeadingLevel::H1 { "═" } else { "─" };
+                    let rule = if level == HeadingLevel::H1 {
+                        "═"
+                    } else {
+                        "─"
+                    };
                     self.out.push(vec![(rule.repeat(width), Look::Muted)]);
                 }
                 self.heading = None;
@@ -352,8 +357,16 @@ mod tests {
         assert!(text.contains(&"    E01 power".to_string()), "{text:?}");
         let strong = out.iter().flatten().find(|(s, _)| s == "卡纸").unwrap();
         assert_eq!(strong.1, Look::Strong);
-        assert!(out.iter().flatten().any(|(s, l)| s == "Reset" && *l == Look::Code));
-        assert!(out.iter().flatten().any(|(s, l)| s == "policy" && *l == Look::Link));
+        assert!(
+            out.iter()
+                .flatten()
+                .any(|(s, l)| s == "Reset" && *l == Look::Code)
+        );
+        assert!(
+            out.iter()
+                .flatten()
+                .any(|(s, l)| s == "policy" && *l == Look::Link)
+        );
     }
 
     #[test]

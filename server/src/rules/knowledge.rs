@@ -48,7 +48,11 @@ pub fn suggestion_words(subject: &str) -> Vec<String> {
     ];
     let mut out: Vec<String> = Vec::new();
     for word in subject
-        .split(|c: char| c.is_whitespace() || (c.is_ascii_punctuation() && c != '-') || "，。、：；！？（）".contains(c))
+        .split(|c: char| {
+            c.is_whitespace()
+                || (c.is_ascii_punctuation() && c != '-')
+                || "，。、：；！？（）".contains(c)
+        })
         .map(str::trim)
         .filter(|w| !w.is_empty())
     {
@@ -70,9 +74,13 @@ mod tests {
 
     #[test]
     fn linked_numbers_are_found_once_and_only_whole() {
-        let text = "See [KB-000012] Reset, and kb-000012 again; also KB-000003. Not XKB-000004 nor KB-12.";
+        let text =
+            "See [KB-000012] Reset, and kb-000012 again; also KB-000003. Not XKB-000004 nor KB-12.";
         assert_eq!(linked_numbers(text), ["KB-000012", "KB-000003"]);
-        assert_eq!(linked_numbers(&link("KB-000007", "打印机卡纸")), ["KB-000007"]);
+        assert_eq!(
+            linked_numbers(&link("KB-000007", "打印机卡纸")),
+            ["KB-000007"]
+        );
         assert!(linked_numbers("K-000001 C000001 T-000001").is_empty());
     }
 

@@ -109,9 +109,7 @@ impl Number {
             | Number::Quote(_)
             | Number::Order(_)
             | Number::Contract(_)
-            | Number::Article(_) => {
-                "number"
-            }
+            | Number::Article(_) => "number",
         }
     }
 }
@@ -165,8 +163,26 @@ mod tests {
     #[test]
     fn other_spellings_are_not_numbers() {
         for text in [
-            "", "C", "C123", "C00012a", "T000123", "T-12", "C-000123", "C0000123", "X000123",
-            "C000123x", "C+00123", "Q000123", "Q-12", "O000123", "O-12", "K000123", "K-12", "KB-12", "KB000123", "K-B000123",
+            "",
+            "C",
+            "C123",
+            "C00012a",
+            "T000123",
+            "T-12",
+            "C-000123",
+            "C0000123",
+            "X000123",
+            "C000123x",
+            "C+00123",
+            "Q000123",
+            "Q-12",
+            "O000123",
+            "O-12",
+            "K000123",
+            "K-12",
+            "KB-12",
+            "KB000123",
+            "K-B000123",
         ] {
             assert_eq!(Number::parse(text), None, "{text}");
         }

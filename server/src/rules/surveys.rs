@@ -400,7 +400,9 @@ mod tests {
     #[test]
     fn results_count_finished_visits_only() {
         let visits = [
-            obj(json!({"status": "done", "answers": {"s": 5, "c": "快", "m": "价格\n服务", "t": "好"}})),
+            obj(
+                json!({"status": "done", "answers": {"s": 5, "c": "快", "m": "价格\n服务", "t": "好"}}),
+            ),
             obj(json!({"status": "done", "answers": {"s": 2, "m": "服务"}})),
             obj(json!({"status": "open", "answers": {"s": 1}})),
         ];
@@ -411,7 +413,10 @@ mod tests {
         assert_eq!(scale.average, Some(3.5));
         assert_eq!(scale.counts[1], ("2".into(), 1));
         assert_eq!(scale.counts[4], ("5".into(), 1));
-        assert_eq!(r.questions[1].counts, vec![("快".into(), 1), ("慢".into(), 0)]);
+        assert_eq!(
+            r.questions[1].counts,
+            vec![("快".into(), 1), ("慢".into(), 0)]
+        );
         assert_eq!(
             r.questions[2].counts,
             vec![("价格".into(), 1), ("服务".into(), 2), ("质量".into(), 0)]

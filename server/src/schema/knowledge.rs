@@ -84,5 +84,9 @@ pub(super) const ARTICLE_VERSIONS: Descriptor = Descriptor {
     indexes: &["article_id"],
     access_links: &["article_id"],
     columns: &["article_id", "revision", "title", "edited_by", "edited_at"],
-    ..describe("article_versions", "article version", ARTICLE_VERSION_FIELDS)
+    ..describe(
+        "article_versions",
+        "article version",
+        ARTICLE_VERSION_FIELDS,
+    )
 };

@@ -100,7 +100,12 @@ pub(super) const RETURN_VISITS: Descriptor = Descriptor {
     default_sort: "created_at",
     title: "subject",
     search: &["subject"],
-    indexes: &["customer_id", "ticket_id", "survey_id", "assignee_id, status"],
+    indexes: &[
+        "customer_id",
+        "ticket_id",
+        "survey_id",
+        "assignee_id, status",
+    ],
     form: &[
         "subject",
         "survey_id",
@@ -113,12 +118,6 @@ pub(super) const RETURN_VISITS: Descriptor = Descriptor {
         "notes",
     ],
     access_links: &["customer_id", "assignee_id"],
-    columns: &[
-        "due_on",
-        "subject",
-        "customer_id",
-        "assignee_id",
-        "status",
-    ],
+    columns: &["due_on", "subject", "customer_id", "assignee_id", "status"],
     ..describe("return_visits", "return visit", RETURN_VISIT_FIELDS)
 };

@@ -68,9 +68,30 @@ const ARTICLES: [(&str, &str, bool, &str, &[&str], &str); 5] = [
 
 /// (kind, English, Chinese, choices, required, satisfaction)
 const QUESTIONS: [(&str, &str, &str, &str, bool, bool); 4] = [
-    ("scale", "How satisfied are you with our service?", "您对我们的服务满意吗？", "", true, true),
-    ("single", "Was the problem solved the first time?", "问题是否一次解决？", "是 / Yes\n否 / No", true, false),
-    ("multiple", "What could we do better?", "我们哪些方面需要改进？", "响应速度 / Response time\n技术水平 / Skill\n服务态度 / Manner\n价格 / Price", false, false),
+    (
+        "scale",
+        "How satisfied are you with our service?",
+        "您对我们的服务满意吗？",
+        "",
+        true,
+        true,
+    ),
+    (
+        "single",
+        "Was the problem solved the first time?",
+        "问题是否一次解决？",
+        "是 / Yes\n否 / No",
+        true,
+        false,
+    ),
+    (
+        "multiple",
+        "What could we do better?",
+        "我们哪些方面需要改进？",
+        "响应速度 / Response time\n技术水平 / Skill\n服务态度 / Manner\n价格 / Price",
+        false,
+        false,
+    ),
     ("text", "Anything else?", "其他意见或建议", "", false, false),
 ];
 
@@ -137,7 +158,8 @@ impl Gen {
                 "after_ticket_close": true}),
         )?;
         let mut questions = Vec::new();
-        for (n, (kind, en, zh, choices, required, satisfaction)) in QUESTIONS.into_iter().enumerate()
+        for (n, (kind, en, zh, choices, required, satisfaction)) in
+            QUESTIONS.into_iter().enumerate()
         {
             let choices = (!choices.is_empty()).then_some(choices);
             questions.push(create(
@@ -152,8 +174,18 @@ impl Gen {
             return Ok(());
         }
         let yes_no = ["是 / Yes", "否 / No"];
-        let better = ["响应速度 / Response time", "技术水平 / Skill", "服务态度 / Manner", "价格 / Price"];
-        let remarks = ["工程师很专业", "希望响应再快一些", "Very helpful on the phone", ""];
+        let better = [
+            "响应速度 / Response time",
+            "技术水平 / Skill",
+            "服务态度 / Manner",
+            "价格 / Price",
+        ];
+        let remarks = [
+            "工程师很专业",
+            "希望响应再快一些",
+            "Very helpful on the phone",
+            "",
+        ];
         for i in 0..VISITS {
             let mut rng = Rng::stream(KNOWLEDGE, i);
             let c = &self.pool[rng.below(self.pool.len())];

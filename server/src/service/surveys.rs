@@ -45,7 +45,9 @@ pub(super) fn prepare(
 ) -> Result<(), ApiError> {
     match entity {
         Entity::SurveyQuestions => {
-            let kind = text(record, "kind").and_then(Kind::parse).unwrap_or(Kind::Text);
+            let kind = text(record, "kind")
+                .and_then(Kind::parse)
+                .unwrap_or(Kind::Text);
             let satisfaction = record.get("satisfaction") == Some(&Value::Bool(true));
             if let Some((field, message)) = surveys::question_problem(
                 kind,
@@ -98,7 +100,8 @@ pub(super) fn after_write(
             if text(record, "status") != Some("done") || was_done {
                 return Ok(());
             }
-            let (Some(ticket), Some(survey)) = (text(record, "ticket_id"), text(record, "survey_id"))
+            let (Some(ticket), Some(survey)) =
+                (text(record, "ticket_id"), text(record, "survey_id"))
             else {
                 return Ok(());
             };
@@ -108,7 +111,13 @@ pub(super) fn after_write(
                 .cloned()
                 .unwrap_or_default();
             if let Some(score) = surveys::satisfaction(&questions(tx, survey)?, &answers) {
-                touch(tx, actor, Entity::Tickets, ticket, &[("satisfaction", json!(score))])?;
+                touch(
+                    tx,
+                    actor,
+                    Entity::Tickets,
+                    ticket,
+                    &[("satisfaction", json!(score))],
+                )?;
             }
         }
         Entity::Tickets => {

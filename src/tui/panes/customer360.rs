@@ -91,6 +91,8 @@ pub struct Customer360 {
     loaded: Loaded,
     /// The wrap-up codes, for the timeline's call outcomes.
     pub codes: Vec<crm_server::rules::call_outcomes::WrapUp>,
+    /// Its return visits' satisfaction: the average score and how many gave one.
+    pub satisfaction: Option<(f64, usize)>,
 }
 
 /// The sections as read from the source.
@@ -132,6 +134,7 @@ impl Customer360 {
             line: FilterLine::default(),
             loaded: Loaded::default(),
             codes: Vec::new(),
+            satisfaction: None,
         }
     }
 
@@ -240,6 +243,7 @@ impl Customer360 {
             ctx.today(),
         );
         self.stages = ctx.ok(ctx.source.stages());
+        self.satisfaction = super::visits::customer_satisfaction(&self.id, ctx);
         let first_read = self.matched.is_none();
         self.matched = self.matched.take().or_else(|| {
             let phone = &self.pop.as_ref()?.phone;

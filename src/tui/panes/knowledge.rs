@@ -312,10 +312,8 @@ impl Screen for ArticleView {
                 let Some(ticket) = self.ticket.clone() else {
                     return ctx.flash("Open the article from a ticket (K there) to reply with it");
                 };
-                let link = knowledge::link(
-                    text(&self.article, "number"),
-                    text(&self.article, "title"),
-                );
+                let link =
+                    knowledge::link(text(&self.article, "number"), text(&self.article, "title"));
                 let p = Prompt::new(
                     "Reply",
                     "The customer sees this",
@@ -343,7 +341,11 @@ impl Screen for ArticleView {
     fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         let shown = self.shown();
-        let mut head = format!("{}  {}", text(&self.article, "number"), text(shown, "title"));
+        let mut head = format!(
+            "{}  {}",
+            text(&self.article, "number"),
+            text(shown, "title")
+        );
         if let Some(i) = self.showing {
             head.push_str(&format!(
                 "  (version {} of {})",
@@ -352,7 +354,14 @@ impl Screen for ArticleView {
             ));
         }
         let width = area.width.saturating_sub(2);
-        draw::put(buf, area.x + 1, area.y, width, &head, theme.style(Role::Title));
+        draw::put(
+            buf,
+            area.x + 1,
+            area.y,
+            width,
+            &head,
+            theme.style(Role::Title),
+        );
         draw::put(
             buf,
             area.x + 1,
@@ -419,8 +428,14 @@ pub fn suggest(ticket: &Record, ctx: &mut Ctx) {
             search: word.clone(),
             ..RecordQuery::default()
         };
-        for a in ctx.ok(ctx.source.records(Entity::Articles, &query, 0, SUGGEST_PER_WORD)) {
-            match found.iter_mut().find(|(f, _)| text(f, "id") == text(&a, "id")) {
+        for a in ctx.ok(ctx
+            .source
+            .records(Entity::Articles, &query, 0, SUGGEST_PER_WORD))
+        {
+            match found
+                .iter_mut()
+                .find(|(f, _)| text(f, "id") == text(&a, "id"))
+            {
                 Some((_, hits)) => *hits += 1,
                 None => found.push((a, 1)),
             }
@@ -431,14 +446,18 @@ pub fn suggest(ticket: &Record, ctx: &mut Ctx) {
             filters: vec![("category".into(), json!(category))],
             ..RecordQuery::default()
         };
-        for a in ctx.ok(ctx.source.records(Entity::Articles, &query, 0, SUGGEST_PER_WORD)) {
+        for a in ctx.ok(ctx
+            .source
+            .records(Entity::Articles, &query, 0, SUGGEST_PER_WORD))
+        {
             if !found.iter().any(|(f, _)| text(f, "id") == text(&a, "id")) {
                 found.push((a, 0));
             }
         }
     }
     if found.is_empty() {
-        return ctx.flash("No article matches this ticket's subject or category (g k searches them all)");
+        return ctx
+            .flash("No article matches this ticket's subject or category (g k searches them all)");
     }
     let key = |(a, hits): &(Record, usize)| {
         (

@@ -30,6 +30,41 @@ use crate::tui::work::{After, Write};
 /// The most visits a survey's results read.
 const RESULTS_READ: usize = 100_000;
 
+/// The most return visits of one customer read for its satisfaction.
+const CUSTOMER_VISITS: usize = 200;
+
+/// A customer's satisfaction from its finished return visits: the average of their
+/// satisfaction answers (`rules::surveys::satisfaction`) and how many gave one; None when none.
+pub fn customer_satisfaction(customer: &str, ctx: &mut Ctx) -> Option<(f64, usize)> {
+    let query = RecordQuery {
+        filters: vec![
+            ("customer_id".into(), json!(customer)),
+            ("status".into(), json!("done")),
+        ],
+        ..RecordQuery::default()
+    };
+    let visits = ctx.ok(ctx
+        .source
+        .records(Entity::ReturnVisits, &query, 0, CUSTOMER_VISITS));
+    let mut by_survey: std::collections::HashMap<String, Vec<Question>> = Default::default();
+    let mut scores = Vec::new();
+    for v in &visits {
+        let survey = text(v, "survey_id").to_string();
+        if !by_survey.contains_key(&survey) {
+            let questions = questions_of(&survey, ctx);
+            by_survey.insert(survey.clone(), questions);
+        }
+        let answers = v.get("answers").and_then(Value::as_object);
+        if let Some(score) = answers.and_then(|a| surveys::satisfaction(&by_survey[&survey], a)) {
+            scores.push(score);
+        }
+    }
+    (!scores.is_empty()).then(|| {
+        let sum: i64 = scores.iter().sum();
+        (sum as f64 / scores.len() as f64, scores.len())
+    })
+}
+
 /// A survey's questions from the replica, in order.
 fn questions_of(survey: &str, ctx: &mut Ctx) -> Vec<Question> {
     let query = RecordQuery {
@@ -138,11 +173,7 @@ impl VisitView {
                 ctx.open(Dialog::Picker(Picker::new(title, purpose, choices)));
             }
             Kind::Single => {
-                let choices = q
-                    .choices
-                    .iter()
-                    .map(|c| Choice::new(c, c, ""))
-                    .collect();
+                let choices = q.choices.iter().map(|c| Choice::new(c, c, "")).collect();
                 ctx.open(Dialog::Picker(Picker::new(title, purpose, choices)));
             }
             Kind::Multiple => {
@@ -284,7 +315,14 @@ impl Screen for VisitView {
         let width = area.width.saturating_sub(2);
         let v = &self.visit;
         let head = format!("{}  {}", self.survey_title, text(v, "subject"));
-        draw::put(buf, area.x + 1, area.y, width, &head, theme.style(Role::Title));
+        draw::put(
+            buf,
+            area.x + 1,
+            area.y,
+            width,
+            &head,
+            theme.style(Role::Title),
+        );
         let mut facts = vec![self.customer.clone()];
         if !self.contact.is_empty() {
             facts.push(format!("☎ {}", self.contact));
@@ -389,10 +427,7 @@ impl SurveyView {
 
     /// The results as lines of text: each question, its figures, a bar per point or choice.
     pub fn lines(results: &surveys::Results, width: usize) -> Vec<(String, Role)> {
-        let mut out = vec![(
-            format!("{} visits finished", results.visits),
-            Role::Accent,
-        )];
+        let mut out = vec![(format!("{} visits finished", results.visits), Role::Accent)];
         for q in &results.questions {
             out.push((String::new(), Role::Text));
             out.push((
@@ -436,7 +471,11 @@ impl Screen for SurveyView {
             ctx.error("That survey is no longer here");
             return;
         };
-        self.title = format!("{} / {}", text(&survey, "title_zh"), text(&survey, "title_en"));
+        self.title = format!(
+            "{} / {}",
+            text(&survey, "title_zh"),
+            text(&survey, "title_en")
+        );
         let questions = questions_of(&self.id, ctx);
         let query = RecordQuery {
             filters: vec![
@@ -445,7 +484,9 @@ impl Screen for SurveyView {
             ],
             ..RecordQuery::default()
         };
-        let visits = ctx.ok(ctx.source.records(Entity::ReturnVisits, &query, 0, RESULTS_READ));
+        let visits = ctx.ok(ctx
+            .source
+            .records(Entity::ReturnVisits, &query, 0, RESULTS_READ));
         self.results = Some(surveys::results(&questions, visits.iter()));
     }
 
