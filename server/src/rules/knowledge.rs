@@ -57,7 +57,7 @@ pub fn suggestion_words(subject: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
     {
         let lower = word.to_lowercase();
-        let latin = lower.chars().all(|c| c.is_ascii());
+        let latin = lower.is_ascii();
         if (latin && lower.chars().count() < 3) || EMPTY.contains(&lower.as_str()) {
             continue;
         }

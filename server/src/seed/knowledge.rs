@@ -23,7 +23,16 @@ const CATEGORIES: [(&str, &str, &str); 3] = [
 ];
 
 /// (title, category, for agents, visibility, tags, body)
-const ARTICLES: [(&str, &str, bool, &str, &[&str], &str); 5] = [
+type Article = (
+    &'static str,
+    &'static str,
+    bool,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+);
+
+const ARTICLES: [Article; 5] = [
     (
         "打印机卡纸怎么办",
         "troubleshooting",

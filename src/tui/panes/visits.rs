@@ -184,7 +184,7 @@ impl VisitView {
                     .map(|(i, c)| format!("{} {c}", i + 1))
                     .collect();
                 let p = Prompt::new(title, "The numbers of the choices, e.g. 1 3", purpose)
-                    .hint(&listed.join(" · "));
+                    .hint(listed.join(" · "));
                 ctx.open(Dialog::Prompt(p));
             }
             Kind::Text => {
