@@ -1,7 +1,7 @@
 //! Who may read and who may change each record. Pure decisions; the storage layer supplies the
 //! parent records' access lists through [`Lookup`].
 //!
-//! Access is expressed as sets of principals: `all`, `agent`, `managers`, `u:<user id>` and
+//! Access is expressed as sets of principals: `all`, `agent`, `sales`, `managers`, `u:<user id>` and
 //! `t:<team id>`. A user holds a few principals (see [`Actor::principals`]); a record has a read
 //! set, stored beside it so lists and the change feed can filter in SQL, and a write set, computed
 //! when a change is asked for. Admins bypass both.
@@ -60,6 +60,8 @@ pub struct Actor {
 pub const ALL: &str = "all";
 pub const AGENT: &str = "agent";
 pub const MANAGERS: &str = "managers";
+/// Held by sales people: with `managers`, everyone but the call centre (articles not for agents).
+pub const SALES: &str = "sales";
 
 pub fn user_principal(id: &str) -> String {
     format!("u:{id}")
@@ -94,7 +96,7 @@ impl Actor {
                     p.push(team_principal(team));
                 }
             }
-            Role::Sales => {}
+            Role::Sales => p.push(SALES.to_string()),
             Role::Agent => p.push(AGENT.to_string()),
         }
         p
@@ -180,8 +182,27 @@ pub fn read_set(
         | Entity::Holidays
         | Entity::ServiceLevels
         | Entity::CallScripts
-        | Entity::CannedReplies => {
+        | Entity::CannedReplies
+        | Entity::Surveys
+        | Entity::SurveyQuestions => {
             set.insert(ALL.to_string());
+        }
+        // Agents read the articles marked for them; the rest is for sales and managers.
+        Entity::Articles => {
+            if record.get("for_agents") == Some(&Value::Bool(false)) {
+                set.insert(SALES.to_string());
+                set.insert(MANAGERS.to_string());
+            } else {
+                set.insert(ALL.to_string());
+            }
+        }
+        Entity::ArticleVersions => {
+            set = parent(record, "article_id", Entity::Articles, lookup);
+        }
+        // The customer's people and the call centre, and the agent it is given to.
+        Entity::ReturnVisits => {
+            set = parent(record, "customer_id", Entity::Customers, lookup);
+            set.extend(owner_principals(record, "assignee_id", lookup));
         }
         // What a customer bought and owes: their people, the call centre on the phone with
         // them, and the owner. No cost or margin is in these records (costs are
@@ -346,7 +367,8 @@ pub fn write_set(
         | Entity::WrapUpCodes
         | Entity::SlaCalendars
         | Entity::Holidays
-        | Entity::ServiceLevels => {}
+        | Entity::ServiceLevels
+        | Entity::ArticleVersions => {}
         Entity::Stages
         | Entity::Products
         | Entity::ProductCosts
@@ -355,8 +377,19 @@ pub fn write_set(
         | Entity::StockLevels
         | Entity::StockMovements
         | Entity::CallScripts
-        | Entity::CannedReplies => {
+        | Entity::CannedReplies
+        | Entity::Articles
+        | Entity::Surveys
+        | Entity::SurveyQuestions => {
             set.insert(MANAGERS.to_string());
+        }
+        // Whoever may change the customer, the agent it is given to, any agent while nobody is.
+        Entity::ReturnVisits => {
+            set = writers_of(&parent(record, "customer_id", Entity::Customers, lookup));
+            set.extend(owner_principals(record, "assignee_id", lookup));
+            if text(record, "assignee_id").is_none() {
+                set.insert(AGENT.to_string());
+            }
         }
         Entity::Customers
         | Entity::Contacts
@@ -492,7 +525,16 @@ pub fn may_hold_from(
         | Entity::Holidays
         | Entity::ServiceLevels
         | Entity::CallScripts
-        | Entity::CannedReplies => Ok(()),
+        | Entity::CannedReplies
+        | Entity::Surveys
+        | Entity::ArticleVersions => Ok(()),
+        Entity::Articles => need_read("product_id", Entity::Products),
+        Entity::SurveyQuestions => need_read("survey_id", Entity::Surveys),
+        Entity::ReturnVisits => {
+            need_read("customer_id", Entity::Customers)?;
+            need_read("contact_id", Entity::Contacts)?;
+            need_read("ticket_id", Entity::Tickets)
+        }
         Entity::Contracts => {
             need_read("customer_id", Entity::Customers)?;
             need_read("opportunity_id", Entity::Opportunities)?;
@@ -709,10 +751,21 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         Entity::Contracts | Entity::Licences if role == Role::Agent => {
             Err("call-centre agents read licences but do not write contracts or licences".into())
         }
-        Entity::CallScripts | Entity::CannedReplies if role != Role::Manager => Err(format!(
-            "only a manager or admin may change {}",
-            entity.name().replace('_', " ")
-        )),
+        Entity::ArticleVersions => {
+            Err("article versions are kept by the server; edit the article instead".into())
+        }
+        Entity::CallScripts
+        | Entity::CannedReplies
+        | Entity::Articles
+        | Entity::Surveys
+        | Entity::SurveyQuestions
+            if role != Role::Manager =>
+        {
+            Err(format!(
+                "only a manager or admin may change {}",
+                entity.name().replace('_', " ")
+            ))
+        }
         Entity::Stages if role != Role::Manager => {
             Err("only a manager or admin may change pipeline stages".into())
         }

@@ -10,9 +10,11 @@ mod competition;
 mod desk;
 mod documents;
 mod lists;
+mod knowledge;
 mod orders;
 mod sales;
 mod targets;
+mod surveys;
 
 pub use admin::{CUSTOM_KINDS, FIELD_ROLES, LIST_NAMES, ListName};
 use admin::{FIELD_DEFINITIONS, LIST_ITEMS};
@@ -30,6 +32,8 @@ use documents::DOCUMENT_TEMPLATES;
 pub use documents::{DOCUMENT_FORMATS, DOCUMENT_KINDS, DOCUMENT_LANGS};
 pub use lists::MAX_LIST_MEMBERS;
 use lists::{LIST_MEMBERS, SAVED_QUERIES, STATIC_LISTS};
+pub use knowledge::VISIBILITIES;
+use knowledge::{ARTICLE_VERSIONS, ARTICLES};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
 use orders::{
     INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
@@ -40,6 +44,8 @@ use sales::{
 };
 pub use sales::{PRODUCT_KINDS, QUOTE_STATUSES};
 use targets::TARGETS;
+pub use surveys::{QUESTION_KINDS, VISIT_STATUSES};
+use surveys::{RETURN_VISITS, SURVEY_QUESTIONS, SURVEYS};
 
 /// Every kind of record the server keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -105,10 +111,19 @@ pub enum Entity {
     StaticLists,
     /// One record in a static list.
     ListMembers,
+    /// Knowledge-base articles (`KB-000123`).
+    Articles,
+    /// An article as it was before an edit.
+    ArticleVersions,
+    /// Questionnaires.
+    Surveys,
+    SurveyQuestions,
+    /// A survey asked of a customer (回访), with its answers.
+    ReturnVisits,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 45] = [
+    pub const ALL: [Entity; 50] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -155,6 +170,11 @@ impl Entity {
         Entity::SavedQueries,
         Entity::StaticLists,
         Entity::ListMembers,
+        Entity::Articles,
+        Entity::ArticleVersions,
+        Entity::Surveys,
+        Entity::SurveyQuestions,
+        Entity::ReturnVisits,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -206,6 +226,11 @@ impl Entity {
             Entity::SavedQueries => &SAVED_QUERIES,
             Entity::StaticLists => &STATIC_LISTS,
             Entity::ListMembers => &LIST_MEMBERS,
+            Entity::Articles => &ARTICLES,
+            Entity::ArticleVersions => &ARTICLE_VERSIONS,
+            Entity::Surveys => &SURVEYS,
+            Entity::SurveyQuestions => &SURVEY_QUESTIONS,
+            Entity::ReturnVisits => &RETURN_VISITS,
         }
     }
 
@@ -642,7 +667,8 @@ const TICKET_FIELDS: &[Field] = &[
     f("escalated_at", Kind::Time).server(),
     f("escalated_from", Kind::Ref(Entity::Users)).server(),
     f("resolution", Kind::Text(10_000)).lines(),
-    f("satisfaction", Kind::Int(1, 5)),
+    // From the return visit's survey answer (`service::surveys`), no longer typed at closing.
+    f("satisfaction", Kind::Int(1, 5)).server(),
     CUSTOM,
 ];
 

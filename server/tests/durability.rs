@@ -98,6 +98,17 @@ fn populate(admin: &Client, server: &TestServer) {
         "/field_definitions",
         json!({"entity": "customers", "key": "n", "label_zh": "编号", "kind": "number"}),
     );
+    // An article edited once (a kept version); a survey for closed tickets with a question.
+    let article = id_of(&admin.create("/articles", json!({"title": "打印机卡纸", "body": "关机"})));
+    admin.patch(&format!("/articles/{article}"), json!({"body": "先关机"}));
+    let survey = id_of(&admin.create(
+        "/surveys",
+        json!({"title_en": "After", "title_zh": "回访", "after_ticket_close": true}),
+    ));
+    admin.create(
+        "/survey_questions",
+        json!({"survey_id": survey, "position": 1, "kind": "scale", "text_en": "Happy?", "text_zh": "满意吗？"}),
+    );
     for i in 0..20 {
         let competitor = id_of(&admin.create(
             "/competitors",
@@ -197,6 +208,13 @@ fn populate(admin: &Client, server: &TestServer) {
             &format!("/tickets/{ticket}/comments"),
             json!({"body": "looking"}),
         );
+        if i % 3 == 0 {
+            // Closed: a return visit is made for it.
+            admin.patch(
+                &format!("/tickets/{ticket}"),
+                json!({"status": "closed", "resolution": "fixed"}),
+            );
+        }
         if i % 4 == 1 {
             admin.patch(
                 &format!("/customers/{customer}"),

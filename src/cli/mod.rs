@@ -20,6 +20,7 @@ pub mod records;
 pub mod render;
 pub mod report;
 pub mod screen;
+pub mod surveys;
 
 use std::io::Write;
 use std::time::Duration;

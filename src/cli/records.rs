@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 41] = [
+pub const ENTITIES: [Entity; 46] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -71,6 +71,12 @@ pub const ENTITIES: [Entity; 41] = [
     Entity::SavedQueries,
     Entity::StaticLists,
     Entity::ListMembers,
+    // The knowledge base and surveys: `crm surveys results ID --format csv` counts the answers.
+    Entity::Articles,
+    Entity::ArticleVersions,
+    Entity::Surveys,
+    Entity::SurveyQuestions,
+    Entity::ReturnVisits,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -170,6 +176,14 @@ pub fn command(entity: Entity) -> Command {
         .subcommand_required(true);
     if matches!(entity, Entity::Quotes | Entity::Contracts) {
         command = command.subcommand(super::render::command(entity));
+    }
+    if entity == Entity::Surveys {
+        command = command.subcommand(
+            Command::new("results")
+                .about("A survey's results: per question how many answered, a scale's average, how often each point or choice was given (finished return visits)")
+                .arg(Arg::new("key").required(true).help("the survey's id or English title"))
+                .arg(format_arg()),
+        );
     }
     if entity == Entity::Holidays {
         command = command.subcommand(
@@ -736,6 +750,18 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
             ctx.after_write(&replica, &format!("{status} {what}"))
         }
         Some(("render", m)) => super::render::run(ctx, &names, entity, m),
+        Some(("results", m)) if entity == Entity::Surveys => {
+            let key = m
+                .get_one::<String>("key")
+                .map(String::as_str)
+                .unwrap_or_default();
+            let format = m
+                .get_one::<Format>("format")
+                .copied()
+                .unwrap_or(Format::Table);
+            let results = super::surveys::results(&replica, key)?;
+            super::write_stdout(&super::surveys::render(&results, format)?)
+        }
         Some(("load", m)) if entity == Entity::Holidays => {
             let path = m
                 .get_one::<String>("file")

@@ -157,6 +157,16 @@ pub enum Action {
     Approvals,
     /// Open the Sales screen.
     Sales,
+    /// Open the Knowledge screen: articles, return visits, surveys (`g k`, `:kb`).
+    Knowledge,
+    /// An article: its earlier versions, one after another.
+    Versions,
+    /// An article opened from a ticket: its link into a reply to the ticket.
+    InsertArticle,
+    /// A ticket: the articles its subject and category suggest.
+    SuggestArticles,
+    /// A return visit: finish it with the answers given.
+    FinishVisit,
     /// Approve the chosen approval.
     Approve,
     /// Reject the chosen approval (asks why).
@@ -284,6 +294,11 @@ impl Action {
             "reminders" => Action::Reminders,
             "approvals" => Action::Approvals,
             "sales" => Action::Sales,
+            "knowledge" => Action::Knowledge,
+            "versions" => Action::Versions,
+            "insert_article" => Action::InsertArticle,
+            "suggest_articles" => Action::SuggestArticles,
+            "finish_visit" => Action::FinishVisit,
             "approve" => Action::Approve,
             "reject" => Action::Reject,
             "request_approval" => Action::RequestApproval,

@@ -539,6 +539,13 @@ impl App {
         self.show(Pane::Funnel);
     }
 
+    /// The Knowledge screen, over the ticket queue (the desk reads articles while answering).
+    pub fn open_knowledge(&mut self) {
+        self.history.back_to(Pane::Tickets, 0);
+        self.history.open(Pane::Tickets, Place::Knowledge);
+        self.show(Pane::Tickets);
+    }
+
     /// The reminders list, over the calendar, read afresh (`R` again reads them again).
     /// The callbacks queue, over the calendar (the day's plan).
     pub fn open_callbacks(&mut self) {
@@ -816,6 +823,7 @@ impl App {
             Action::Approvals => self.open_sales(Place::Approvals),
             Action::Callbacks => self.open_callbacks(),
             Action::Dashboard => self.open_dashboard(None),
+            Action::Knowledge => self.open_knowledge(),
             Action::CallStart => match self.call {
                 Some(c) => {
                     self.set_flash(format!("A call is running: {}", c.status(self.now)), false)

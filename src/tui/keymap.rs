@@ -39,6 +39,12 @@ pub enum Mode {
     QuoteEditor,
     /// The dashboard (`0`, `:dash`).
     Dashboard,
+    /// The Knowledge screen (`g k`, `:kb`): articles, return visits, surveys.
+    Knowledge,
+    /// An article read, a survey's results: scrolled text.
+    Article,
+    /// A return visit: the questionnaire while calling.
+    Visit,
     /// Forms, pick-lists, prompts, the search and command lines: letters type.
     Dialog,
     /// Help, confirmations, the conflict chooser: letters act.
@@ -46,7 +52,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 16] = [
+    pub const ALL: [Mode; 19] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,
@@ -62,6 +68,9 @@ impl Mode {
         Mode::Callbacks,
         Mode::QuoteEditor,
         Mode::Dashboard,
+        Mode::Knowledge,
+        Mode::Article,
+        Mode::Visit,
         Mode::Dialog,
         Mode::Chooser,
     ];
@@ -83,6 +92,9 @@ impl Mode {
             Mode::Callbacks => "callbacks",
             Mode::QuoteEditor => "quote_editor",
             Mode::Dashboard => "dashboard",
+            Mode::Knowledge => "knowledge",
+            Mode::Article => "article",
+            Mode::Visit => "visit",
             Mode::Dialog => "dialog",
             Mode::Chooser => "chooser",
         }
@@ -110,6 +122,9 @@ impl Mode {
             Mode::Callbacks => "Callbacks",
             Mode::QuoteEditor => "Quote editor",
             Mode::Dashboard => "Dashboard",
+            Mode::Knowledge => "Knowledge: articles, return visits, surveys",
+            Mode::Article => "Article, survey results",
+            Mode::Visit => "Return visit",
             Mode::Dialog => "Forms, pick-lists, search and command line",
             Mode::Chooser => "Help, confirmations, conflicts",
         }

@@ -23,6 +23,7 @@ pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod named_filters;
+pub mod markdown;
 pub mod nav;
 pub mod panes;
 pub mod replica_source;

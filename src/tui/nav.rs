@@ -27,6 +27,10 @@ pub enum Opened {
     Callbacks(super::panes::callbacks::CallbacksView),
     QuoteEditor(Box<super::panes::quote_editor::QuoteEditor>),
     Dashboard(Box<super::panes::dashboard::DashboardView>),
+    Knowledge(super::panes::knowledge::KnowledgeView),
+    Article(super::panes::knowledge::ArticleView),
+    Visit(super::panes::visits::VisitView),
+    Survey(super::panes::visits::SurveyView),
 }
 
 impl Opened {
@@ -56,6 +60,12 @@ impl Opened {
             Place::QuoteEditor(id) => Some(Opened::QuoteEditor(Box::new(
                 super::panes::quote_editor::QuoteEditor::new(&id),
             ))),
+            Place::Knowledge => Some(Opened::Knowledge(Default::default())),
+            Place::Article { id, ticket } => Some(Opened::Article(
+                super::panes::knowledge::ArticleView::new(&id, ticket),
+            )),
+            Place::Visit(id) => Some(Opened::Visit(super::panes::visits::VisitView::new(&id))),
+            Place::Survey(id) => Some(Opened::Survey(super::panes::visits::SurveyView::new(&id))),
         }
     }
 
@@ -71,6 +81,10 @@ impl Opened {
             Opened::Callbacks(s) => s,
             Opened::QuoteEditor(s) => s.as_ref(),
             Opened::Dashboard(s) => s.as_ref(),
+            Opened::Knowledge(s) => s,
+            Opened::Article(s) => s,
+            Opened::Visit(s) => s,
+            Opened::Survey(s) => s,
         }
     }
 
@@ -86,6 +100,10 @@ impl Opened {
             Opened::Callbacks(s) => s,
             Opened::QuoteEditor(s) => s.as_mut(),
             Opened::Dashboard(s) => s.as_mut(),
+            Opened::Knowledge(s) => s,
+            Opened::Article(s) => s,
+            Opened::Visit(s) => s,
+            Opened::Survey(s) => s,
         }
     }
 }

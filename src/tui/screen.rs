@@ -63,6 +63,17 @@ pub enum Place {
     Outbox,
     /// The quote editor on a quote (by id).
     QuoteEditor(String),
+    /// The Knowledge screen: articles, return visits, surveys.
+    Knowledge,
+    /// An article read; opened from a ticket, `y` replies to it with the article's link.
+    Article {
+        id: String,
+        ticket: Option<String>,
+    },
+    /// A return visit's questionnaire.
+    Visit(String),
+    /// A survey's results.
+    Survey(String),
 }
 
 /// What a screen asks of the app.

@@ -16,12 +16,15 @@
 //! - [`quotes`]: a quote's status moves, when it may be edited or revised, discount limits.
 //! - [`orders`]: an order's status moves, its deliveries, what its stock may do.
 //! - [`payments`]: an instalment's status, when it is overdue, the aging buckets.
+//! - [`knowledge`]: links to articles in replies, which edit keeps a version, suggestion words.
+//! - [`surveys`]: questions, answers checked, the satisfaction answer, a survey's results.
 //! - [`approvals`]: the approval state machine, who an approval goes to and who may decide it.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
 pub mod approvals;
 pub mod business_time;
 pub mod call_outcomes;
+pub mod knowledge;
 pub mod money;
 pub mod numbers;
 pub mod orders;
@@ -32,5 +35,6 @@ pub mod reasons;
 pub mod reminders;
 pub mod scripts;
 pub mod sla;
+pub mod surveys;
 
 pub use reasons::Problem;

@@ -17,6 +17,8 @@ pub const ORDER_COUNTER: &str = "order_number";
 
 /// The store counter contract numbers are drawn from.
 pub const CONTRACT_COUNTER: &str = "contract_number";
+/// The store counter knowledge-base article numbers are drawn from.
+pub const ARTICLE_COUNTER: &str = "article_number";
 
 /// The code of the `n`th customer: `C000123` (more digits past a million).
 pub fn customer_code(n: i64) -> String {
@@ -43,6 +45,11 @@ pub fn contract_number(n: i64) -> String {
     Number::Contract(n).to_string()
 }
 
+/// The number of the `n`th knowledge-base article: `KB-000123` (`K-` is a contract's).
+pub fn article_number(n: i64) -> String {
+    Number::Article(n).to_string()
+}
+
 /// A human number read back: which kind of record it names and its counter value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Number {
@@ -51,6 +58,7 @@ pub enum Number {
     Quote(i64),
     Order(i64),
     Contract(i64),
+    Article(i64),
 }
 
 impl Number {
@@ -65,6 +73,8 @@ impl Number {
             (Number::Quote, d)
         } else if let Some(d) = upper.strip_prefix("O-") {
             (Number::Order, d)
+        } else if let Some(d) = upper.strip_prefix("KB-") {
+            (Number::Article, d)
         } else if let Some(d) = upper.strip_prefix("K-") {
             (Number::Contract, d)
         } else if let Some(d) = upper.strip_prefix('C') {
@@ -87,6 +97,7 @@ impl Number {
             Number::Quote(_) => Entity::Quotes,
             Number::Order(_) => Entity::Orders,
             Number::Contract(_) => Entity::Contracts,
+            Number::Article(_) => Entity::Articles,
         }
     }
 
@@ -94,9 +105,11 @@ impl Number {
     pub fn field(self) -> &'static str {
         match self {
             Number::Customer(_) => "code",
-            Number::Ticket(_) | Number::Quote(_) | Number::Order(_) | Number::Contract(_) => {
-                "number"
-            }
+            Number::Ticket(_)
+            | Number::Quote(_)
+            | Number::Order(_)
+            | Number::Contract(_)
+            | Number::Article(_) => "number",
         }
     }
 }
@@ -109,6 +122,7 @@ impl fmt::Display for Number {
             Number::Quote(n) => write!(f, "Q-{n:06}"),
             Number::Order(n) => write!(f, "O-{n:06}"),
             Number::Contract(n) => write!(f, "K-{n:06}"),
+            Number::Article(n) => write!(f, "KB-{n:06}"),
         }
     }
 }
@@ -135,6 +149,7 @@ mod tests {
                 Number::parse(&contract_number(n)),
                 Some(Number::Contract(n))
             );
+            assert_eq!(Number::parse(&article_number(n)), Some(Number::Article(n)));
         }
         assert_eq!(Number::parse(" c000676 "), Some(Number::Customer(676)));
         assert_eq!(Number::parse("t-001002"), Some(Number::Ticket(1002)));
@@ -148,8 +163,26 @@ mod tests {
     #[test]
     fn other_spellings_are_not_numbers() {
         for text in [
-            "", "C", "C123", "C00012a", "T000123", "T-12", "C-000123", "C0000123", "X000123",
-            "C000123x", "C+00123", "Q000123", "Q-12", "O000123", "O-12", "K000123", "K-12",
+            "",
+            "C",
+            "C123",
+            "C00012a",
+            "T000123",
+            "T-12",
+            "C-000123",
+            "C0000123",
+            "X000123",
+            "C000123x",
+            "C+00123",
+            "Q000123",
+            "Q-12",
+            "O000123",
+            "O-12",
+            "K000123",
+            "K-12",
+            "KB-12",
+            "KB000123",
+            "K-B000123",
         ] {
             assert_eq!(Number::parse(text), None, "{text}");
         }

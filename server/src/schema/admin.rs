@@ -14,16 +14,18 @@ pub enum ListName {
     Industries,
     Regions,
     TicketCategories,
+    ArticleCategories,
 }
 
 impl ListName {
-    pub const ALL: [ListName; 6] = [
+    pub const ALL: [ListName; 7] = [
         ListName::Levels,
         ListName::Categories,
         ListName::Lifecycle,
         ListName::Industries,
         ListName::Regions,
         ListName::TicketCategories,
+        ListName::ArticleCategories,
     ];
 
     /// The name a list item's `list` field holds.
@@ -35,6 +37,7 @@ impl ListName {
             ListName::Industries => "industries",
             ListName::Regions => "regions",
             ListName::TicketCategories => "ticket_categories",
+            ListName::ArticleCategories => "article_categories",
         }
     }
 
@@ -51,6 +54,7 @@ pub const LIST_NAMES: &[&str] = &[
     ListName::Industries.name(),
     ListName::Regions.name(),
     ListName::TicketCategories.name(),
+    ListName::ArticleCategories.name(),
 ];
 
 /// What a custom field holds (`catalog::CustomKind` reads these words).

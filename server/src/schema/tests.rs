@@ -90,6 +90,7 @@ fn dependents_follow_the_access_links() {
             (Entity::Payments, "customer_id"),
             (Entity::Contracts, "customer_id"),
             (Entity::Licences, "customer_id"),
+            (Entity::ReturnVisits, "customer_id"),
         ]
     );
     assert_eq!(
@@ -105,7 +106,16 @@ fn dependents_follow_the_access_links() {
             (Entity::Contracts, "owner_id"),
             (Entity::ExpenseClaims, "owner_id"),
             (Entity::Targets, "user_id"),
+            (Entity::ReturnVisits, "assignee_id"),
         ]
+    );
+    assert_eq!(
+        of(Entity::Articles),
+        vec![(Entity::ArticleVersions, "article_id")]
+    );
+    assert_eq!(
+        of(Entity::Surveys),
+        vec![(Entity::SurveyQuestions, "survey_id")]
     );
     assert_eq!(
         of(Entity::Opportunities),

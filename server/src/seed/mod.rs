@@ -24,6 +24,7 @@ mod customers;
 mod desk;
 mod feed;
 mod generator;
+mod knowledge;
 mod opportunities;
 mod order_history;
 mod orders;
@@ -209,6 +210,7 @@ fn seed(
         g.sales(tx, &mut report)?;
         g.approvals(tx)?;
         g.targets(tx)?;
+        g.knowledge(tx)?;
         let tickets = g.tickets(tx, &mut report)?;
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;

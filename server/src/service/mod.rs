@@ -16,6 +16,7 @@ mod desk;
 pub mod escalation;
 mod feed;
 mod lists;
+mod knowledge;
 mod orders;
 mod payments;
 mod products;
@@ -25,6 +26,7 @@ pub mod recent;
 mod sales;
 mod stock;
 mod targets;
+pub mod surveys;
 mod tickets;
 mod users;
 
@@ -274,6 +276,8 @@ pub fn create(
     stock::after_write(tx, actor, entity, None, &record)?;
     payments::after_write(tx, actor, entity, None, &record)?;
     approvals::after_write(tx, actor, entity, None, &record)?;
+    knowledge::after_write(tx, actor, entity, None, &record)?;
+    surveys::after_write(tx, actor, entity, None, &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "create",
@@ -390,6 +394,8 @@ pub fn update(
     stock::after_write(tx, actor, entity, Some(&current), &record)?;
     payments::after_write(tx, actor, entity, Some(&current), &record)?;
     approvals::after_write(tx, actor, entity, Some(&current), &record)?;
+    knowledge::after_write(tx, actor, entity, Some(&current), &record)?;
+    surveys::after_write(tx, actor, entity, Some(&current), &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "update",
@@ -812,6 +818,12 @@ fn prepare(
         | Entity::ServiceLevels
         | Entity::CallScripts
         | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
+        Entity::Articles | Entity::ArticleVersions => {
+            knowledge::prepare(tx, actor, entity, old, record)?;
+        }
+        Entity::Surveys | Entity::SurveyQuestions | Entity::ReturnVisits => {
+            surveys::prepare(tx, entity, old, record)?;
+        }
         Entity::ListItems => catalog::prepare_item(tx, record)?,
         Entity::FieldDefinitions => catalog::prepare_field(tx, old, record)?,
         Entity::Targets => targets::prepare(tx, record)?,

@@ -76,8 +76,12 @@ pub(super) fn prepare(
             Value::String(sla::Alert::None.code().into()),
         );
     }
-    let rated = record.get("satisfaction").is_some_and(|s| !s.is_null());
-    reasons::satisfaction(&status, rated)?;
+    // The satisfaction comes from a return visit's answer (`surveys`), so it is checked when
+    // it changes: a reopened ticket keeps the score it was given.
+    if old.is_none_or(|o| o.get("satisfaction") != record.get("satisfaction")) {
+        let rated = record.get("satisfaction").is_some_and(|s| !s.is_null());
+        reasons::satisfaction(&status, rated)?;
+    }
     Ok(())
 }
 

@@ -112,6 +112,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0012_saved_queries_static_lists",
         include_str!("../../../migrations/postgres/0012_saved_queries_static_lists.sql"),
     ),
+    (
+        13,
+        "0013_knowledge_surveys",
+        include_str!("../../../migrations/postgres/0013_knowledge_surveys.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

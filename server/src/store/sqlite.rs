@@ -103,6 +103,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0014_saved_queries_static_lists",
         include_str!("../../../migrations/0014_saved_queries_static_lists.sql"),
     ),
+    (
+        15,
+        "0015_knowledge_surveys",
+        include_str!("../../../migrations/0015_knowledge_surveys.sql"),
+    ),
 ];
 
 mod files;

@@ -95,6 +95,7 @@ impl App {
             Command::Reminders => self.open_reminders(),
             Command::Sales => self.open_sales(Place::Sales(self.me.role)),
             Command::Approvals => self.open_sales(Place::Approvals),
+            Command::Knowledge => self.open_knowledge(),
             Command::View(v) => {
                 self.show_root(Pane::Calendar);
                 self.global_or_screen(Action::View(v));

@@ -42,6 +42,8 @@ pub enum Command {
     Sales,
     /// The approvals waiting for this user.
     Approvals,
+    /// The Knowledge screen.
+    Knowledge,
 }
 
 /// Canonical names first (completion offers them in this order), then aliases.
@@ -58,6 +60,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("approvals", &["approve", "inbox"]),
     ("callbacks", &["cb"]),
     ("dashboard", &["dash", "0"]),
+    ("kb", &["knowledge", "articles", "surveys", "visits"]),
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
     ("conflicts", &[]),
@@ -143,6 +146,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "outbox" => Command::Outbox,
         "callbacks" => Command::Callbacks,
         "dashboard" => Command::Dashboard(Some(rest.trim().to_string()).filter(|p| !p.is_empty())),
+        "kb" => Command::Knowledge,
         "undo" => Command::Undo,
         "help" => Command::Help,
         "saved" => Command::Saved,

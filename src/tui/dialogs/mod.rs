@@ -42,8 +42,6 @@ pub enum Purpose {
     TicketPriority(String),
     TicketAssignee(String),
     FunnelOwner,
-    /// Closing a ticket: how satisfied the customer was, 1–5.
-    Satisfaction(String),
     /// Moving an opportunity to a won or lost stage needs a reason.
     StageReason {
         opportunity: String,
@@ -52,16 +50,20 @@ pub enum Purpose {
     },
     ResolveNote(String),
     /// Closing a ticket that has no resolution yet.
-    CloseNote {
-        ticket: String,
-        satisfaction: i64,
-    },
+    CloseNote(String),
     Comment {
         ticket: String,
         internal: bool,
     },
     /// A canned reply picked for this ticket: filled in, then the reply prompt holds it.
     CannedReply(String),
+    /// An article suggested for this ticket: read, then `y` replies with its link.
+    SuggestedArticle(String),
+    /// A return visit's answer to one of its survey's questions.
+    VisitAnswer {
+        visit: String,
+        question: String,
+    },
     Reschedule(String),
     /// A customer not contacted: plan a follow-up on the date typed.
     PlanFollowUp(String),

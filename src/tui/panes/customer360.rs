@@ -96,6 +96,8 @@ pub struct Customer360 {
     asked: Option<u64>,
     /// The wrap-up codes, for the timeline's call outcomes.
     pub codes: Vec<crm_server::rules::call_outcomes::WrapUp>,
+    /// Its return visits' satisfaction: the average score and how many gave one.
+    pub satisfaction: Option<(f64, usize)>,
 }
 
 /// The sections as read from the source.
@@ -235,6 +237,7 @@ impl Customer360 {
             loaded: Sections::default(),
             asked: None,
             codes: Vec::new(),
+            satisfaction: None,
         }
     }
 
@@ -282,6 +285,7 @@ impl Customer360 {
         self.loaded = data.sections.clone();
         self.receivables = data.receivables;
         self.stages = data.stages.clone();
+        self.satisfaction = super::visits::customer_satisfaction(&self.id, ctx);
         let first_read = self.matched.is_none();
         self.matched = self.matched.take().or_else(|| {
             let phone = &self.pop.as_ref()?.phone;

@@ -9,6 +9,7 @@ pub mod customer360;
 pub mod customers;
 pub mod dashboard;
 pub mod funnel;
+pub mod knowledge;
 pub mod outbox;
 pub mod quote_editor;
 pub mod record;
@@ -17,6 +18,7 @@ pub mod reminders;
 pub mod sales;
 pub mod ticket;
 pub mod tickets;
+pub mod visits;
 
 use ratatui::style::Style;
 

@@ -34,6 +34,12 @@ pub fn place_of(entity: Entity, id: &str) -> Place {
             inbound: false,
         },
         Entity::Tickets => Place::Ticket(id.to_string()),
+        Entity::Articles => Place::Article {
+            id: id.to_string(),
+            ticket: None,
+        },
+        Entity::ReturnVisits => Place::Visit(id.to_string()),
+        Entity::Surveys => Place::Survey(id.to_string()),
         entity => Place::Record {
             entity,
             id: id.to_string(),

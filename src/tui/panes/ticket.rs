@@ -1,6 +1,7 @@
 //! One ticket with its comment thread, and the ticket actions the queue shares: status,
-//! priority and assignee change with keys; resolving asks for a note, closing for satisfaction
-//! 1–5; replies and internal notes are comments.
+//! priority and assignee change with keys; resolving asks for a note, closing for one when the
+//! ticket has none (the customer's satisfaction is asked by the return visit closing makes, not
+//! typed here); replies and internal notes are comments.
 
 use crm_server::rules::reasons;
 use crm_server::schema::{Entity, PRIORITIES, TICKET_STATUSES};
@@ -253,6 +254,7 @@ impl Screen for TicketView {
                 .required("write something first");
                 ctx.open(Dialog::Prompt(p));
             }
+            Action::SuggestArticles => super::knowledge::suggest(&self.ticket, ctx),
             other => ticket_action(&self.ticket, other, ctx),
         }
     }
@@ -333,7 +335,7 @@ pub fn ticket_action(t: &Record, action: Action, ctx: &mut Ctx) {
             ctx.open(Dialog::Picker(p));
         }
         Action::Resolve => ctx.open(resolve_prompt(&tid)),
-        Action::Close => ctx.open(satisfaction_picker(&tid)),
+        Action::Close => close(&tid, ctx),
         Action::Delete => ctx.confirm_delete(Entity::Tickets, &tid, text(t, "number")),
         Action::CopyId => ctx.copy_id(&tid),
         _ => {}
@@ -355,7 +357,7 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
     match (purpose, answer) {
         (Purpose::TicketStatus(id), Answer::Picked(choice)) => match choice.value.as_str() {
             "resolved" => ctx.open(resolve_prompt(&id)),
-            "closed" => ctx.open(satisfaction_picker(&id)),
+            "closed" => close(&id, ctx),
             status => {
                 update(
                     ctx,
@@ -386,34 +388,6 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
                 format!("Assigned to {}", choice.label),
             );
         }
-        (Purpose::Satisfaction(id), Answer::Picked(choice)) => {
-            let n: i64 = choice.value.parse().unwrap_or(3);
-            let has_resolution = ctx
-                .source
-                .get(Entity::Tickets, &id)
-                .ok()
-                .flatten()
-                .is_some_and(|t| !text(&t, "resolution").is_empty());
-            if has_resolution {
-                update(
-                    ctx,
-                    &id,
-                    json!({"status": "closed", "satisfaction": n}),
-                    format!("Closed; satisfaction {n}/5"),
-                );
-            } else {
-                let p = Prompt::new(
-                    "Close ticket",
-                    "How was it resolved? (required to close)",
-                    Purpose::CloseNote {
-                        ticket: id,
-                        satisfaction: n,
-                    },
-                )
-                .required(reasons::RESOLUTION_NEEDED);
-                ctx.open(Dialog::Prompt(p));
-            }
-        }
         (Purpose::ResolveNote(id), Answer::Text(note)) => {
             ctx.write_from_prompt(
                 ticket_patch(&id, json!({"status": "resolved", "resolution": note})),
@@ -421,21 +395,15 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
                 "not resolved: ",
             );
         }
-        (
-            Purpose::CloseNote {
-                ticket,
-                satisfaction,
-            },
-            Answer::Text(note),
-        ) => {
+        (Purpose::CloseNote(ticket), Answer::Text(note)) => {
             ctx.write_from_prompt(
-                ticket_patch(
-                    &ticket,
-                    json!({"status": "closed", "resolution": note, "satisfaction": satisfaction}),
-                ),
-                format!("Closed; satisfaction {satisfaction}/5"),
+                ticket_patch(&ticket, json!({"status": "closed", "resolution": note})),
+                CLOSED.into(),
                 "not closed: ",
             );
+        }
+        (Purpose::SuggestedArticle(ticket), Answer::Picked(choice)) => {
+            super::knowledge::read_suggested(ticket, &choice, ctx);
         }
         (Purpose::CannedReply(ticket), Answer::Picked(choice)) => {
             let reply = ctx.ok(ctx.source.get(Entity::CannedReplies, &choice.value));
@@ -519,21 +487,36 @@ pub fn resolve_prompt(ticket: &str) -> Dialog {
     )
 }
 
-/// Closing a ticket asks how satisfied the customer was.
-pub fn satisfaction_picker(ticket: &str) -> Dialog {
-    let choices = [
-        ("5", "5 ★★★★★", "very satisfied"),
-        ("4", "4 ★★★★", "satisfied"),
-        ("3", "3 ★★★", "neutral"),
-        ("2", "2 ★★", "unsatisfied"),
-        ("1", "1 ★", "very unsatisfied"),
-    ]
-    .into_iter()
-    .map(|(v, l, d)| Choice::new(v, l, d))
-    .collect();
-    Dialog::Picker(Picker::new(
-        "Close ticket: satisfaction 1-5",
-        Purpose::Satisfaction(ticket.to_string()),
-        choices,
-    ))
+/// What closing says: satisfaction is the return visit's survey now, not a score typed here.
+const CLOSED: &str = "Closed; the customer's satisfaction comes from the return visit";
+
+/// Closing a ticket: at once when it has a resolution, else asking how it was resolved.
+fn close(ticket: &str, ctx: &mut Ctx) {
+    let has_resolution = ctx
+        .source
+        .get(Entity::Tickets, ticket)
+        .ok()
+        .flatten()
+        .is_some_and(|t| !text(&t, "resolution").is_empty());
+    if has_resolution {
+        ctx.write_then(
+            Write::Update {
+                entity: Entity::Tickets,
+                id: ticket.to_string(),
+                patch: obj(json!({"status": "closed"})),
+            },
+            After::Say {
+                done: CLOSED.into(),
+                refused: "not saved: ".into(),
+            },
+        );
+    } else {
+        let p = Prompt::new(
+            "Close ticket",
+            "How was it resolved? (required to close)",
+            Purpose::CloseNote(ticket.to_string()),
+        )
+        .required(reasons::RESOLUTION_NEEDED);
+        ctx.open(Dialog::Prompt(p));
+    }
 }

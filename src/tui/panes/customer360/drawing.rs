@@ -390,6 +390,12 @@ impl Customer360 {
             ("Address", text(c, "address").to_string()),
             ("Website", text(c, "website").to_string()),
             ("Tags", tags.join(", ")),
+            (
+                "Satisfied",
+                self.satisfaction
+                    .map(|(avg, n)| format!("{avg:.1}/5 · {n} return visits"))
+                    .unwrap_or_default(),
+            ),
         ];
         let mut y = inner.y;
         // The built-in details, then the custom fields an admin defined, by their labels.
