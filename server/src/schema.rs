@@ -8,6 +8,7 @@ mod admin;
 mod approvals;
 mod competition;
 mod desk;
+mod marketing;
 mod orders;
 mod sales;
 
@@ -23,6 +24,8 @@ pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
 use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS, WRAP_UP_CODES};
 pub use desk::{DAY_KINDS, FOLLOW_UPS};
+use marketing::{CAMPAIGN_MEMBERS, CAMPAIGNS, LEADS};
+pub use marketing::{CAMPAIGN_STATUSES, CAMPAIGN_TYPES, LEAD_QUALITIES, LEAD_STATUSES, RESPONSES};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
 use orders::{
     INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
@@ -88,10 +91,16 @@ pub enum Entity {
     ListItems,
     /// The custom (extension) fields an admin defines per entity.
     FieldDefinitions,
+    /// Possible sales not yet customers (线索), converted into a customer, contact and deal.
+    Leads,
+    /// Marketing campaigns (营销战役): events, mailings, calls, exhibitions.
+    Campaigns,
+    /// Who a campaign reaches and how far they responded.
+    CampaignMembers,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 41] = [
+    pub const ALL: [Entity; 44] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -133,6 +142,9 @@ impl Entity {
         Entity::CannedReplies,
         Entity::ListItems,
         Entity::FieldDefinitions,
+        Entity::Leads,
+        Entity::Campaigns,
+        Entity::CampaignMembers,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -179,6 +191,9 @@ impl Entity {
             Entity::CannedReplies => &CANNED_REPLIES,
             Entity::ListItems => &LIST_ITEMS,
             Entity::FieldDefinitions => &FIELD_DEFINITIONS,
+            Entity::Leads => &LEADS,
+            Entity::Campaigns => &CAMPAIGNS,
+            Entity::CampaignMembers => &CAMPAIGN_MEMBERS,
         }
     }
 
@@ -547,6 +562,8 @@ const OPPORTUNITY_FIELDS: &[Field] = &[
         .privileged()
         .filter(),
     f("source", Kind::Text(100)),
+    // The campaign it came from (a converted lead's), which the campaign's results count.
+    f("campaign_id", Kind::Ref(Entity::Campaigns)).filter(),
     f("next_step", Kind::Text(500)),
     f("close_reason", Kind::Text(500)),
     CUSTOM,
@@ -564,6 +581,8 @@ const ACTIVITY_FIELDS: &[Field] = &[
     f("contact_id", Kind::Ref(Entity::Contacts)).filter(),
     f("opportunity_id", Kind::Ref(Entity::Opportunities)).filter(),
     f("ticket_id", Kind::Ref(Entity::Tickets)).filter(),
+    // A lead's history: kept, with the customer it became, when the lead is converted.
+    f("lead_id", Kind::Ref(Entity::Leads)).filter(),
     f("owner_id", Kind::Ref(Entity::Users))
         .privileged()
         .filter(),
@@ -783,7 +802,7 @@ const OPPORTUNITIES: Descriptor = Descriptor {
 const ACTIVITIES: Descriptor = Descriptor {
     title: "subject",
     search: &["subject"],
-    indexes: &["customer_id", "owner_id, due_at", "starts_at"],
+    indexes: &["customer_id", "owner_id, due_at", "starts_at", "lead_id"],
     form: &[
         "kind",
         "subject",
@@ -799,7 +818,13 @@ const ACTIVITIES: Descriptor = Descriptor {
         "outcome",
         "done",
     ],
-    access_links: &["customer_id", "opportunity_id", "ticket_id", "owner_id"],
+    access_links: &[
+        "customer_id",
+        "opportunity_id",
+        "ticket_id",
+        "lead_id",
+        "owner_id",
+    ],
     columns: &[
         "starts_at",
         "due_at",

@@ -3,6 +3,7 @@
 //! never on async threads.
 
 mod auth;
+mod marketing;
 pub mod openapi;
 mod readers;
 mod receivables;
@@ -448,6 +449,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(sync::router())
         .merge(receivables::router())
+        .merge(marketing::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

@@ -16,12 +16,14 @@
 //! - [`quotes`]: a quote's status moves, when it may be edited or revised, discount limits.
 //! - [`orders`]: an order's status moves, its deliveries, what its stock may do.
 //! - [`payments`]: an instalment's status, when it is overdue, the aging buckets.
+//! - [`marketing`]: a lead's status moves, campaign responses, a campaign's cost per lead and ROI.
 //! - [`approvals`]: the approval state machine, who an approval goes to and who may decide it.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
 pub mod approvals;
 pub mod business_time;
 pub mod call_outcomes;
+pub mod marketing;
 pub mod money;
 pub mod numbers;
 pub mod orders;

@@ -43,6 +43,14 @@ pub fn contract_number(n: i64) -> String {
     Number::Contract(n).to_string()
 }
 
+/// The store counter lead numbers are drawn from.
+pub const LEAD_COUNTER: &str = "lead_number";
+
+/// The number of the `n`th lead: `L-000123`.
+pub fn lead_number(n: i64) -> String {
+    Number::Lead(n).to_string()
+}
+
 /// A human number read back: which kind of record it names and its counter value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Number {
@@ -51,6 +59,7 @@ pub enum Number {
     Quote(i64),
     Order(i64),
     Contract(i64),
+    Lead(i64),
 }
 
 impl Number {
@@ -67,6 +76,8 @@ impl Number {
             (Number::Order, d)
         } else if let Some(d) = upper.strip_prefix("K-") {
             (Number::Contract, d)
+        } else if let Some(d) = upper.strip_prefix("L-") {
+            (Number::Lead, d)
         } else if let Some(d) = upper.strip_prefix('C') {
             (Number::Customer, d)
         } else {
@@ -87,6 +98,7 @@ impl Number {
             Number::Quote(_) => Entity::Quotes,
             Number::Order(_) => Entity::Orders,
             Number::Contract(_) => Entity::Contracts,
+            Number::Lead(_) => Entity::Leads,
         }
     }
 
@@ -94,9 +106,11 @@ impl Number {
     pub fn field(self) -> &'static str {
         match self {
             Number::Customer(_) => "code",
-            Number::Ticket(_) | Number::Quote(_) | Number::Order(_) | Number::Contract(_) => {
-                "number"
-            }
+            Number::Ticket(_)
+            | Number::Quote(_)
+            | Number::Order(_)
+            | Number::Contract(_)
+            | Number::Lead(_) => "number",
         }
     }
 }
@@ -109,6 +123,7 @@ impl fmt::Display for Number {
             Number::Quote(n) => write!(f, "Q-{n:06}"),
             Number::Order(n) => write!(f, "O-{n:06}"),
             Number::Contract(n) => write!(f, "K-{n:06}"),
+            Number::Lead(n) => write!(f, "L-{n:06}"),
         }
     }
 }
@@ -135,6 +150,7 @@ mod tests {
                 Number::parse(&contract_number(n)),
                 Some(Number::Contract(n))
             );
+            assert_eq!(Number::parse(&lead_number(n)), Some(Number::Lead(n)));
         }
         assert_eq!(Number::parse(" c000676 "), Some(Number::Customer(676)));
         assert_eq!(Number::parse("t-001002"), Some(Number::Ticket(1002)));
@@ -150,6 +166,7 @@ mod tests {
         for text in [
             "", "C", "C123", "C00012a", "T000123", "T-12", "C-000123", "C0000123", "X000123",
             "C000123x", "C+00123", "Q000123", "Q-12", "O000123", "O-12", "K000123", "K-12",
+            "L000123", "L-12",
         ] {
             assert_eq!(Number::parse(text), None, "{text}");
         }

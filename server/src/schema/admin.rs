@@ -14,16 +14,19 @@ pub enum ListName {
     Industries,
     Regions,
     TicketCategories,
+    /// Where leads come from (web form, referral, exhibition…).
+    LeadSources,
 }
 
 impl ListName {
-    pub const ALL: [ListName; 6] = [
+    pub const ALL: [ListName; 7] = [
         ListName::Levels,
         ListName::Categories,
         ListName::Lifecycle,
         ListName::Industries,
         ListName::Regions,
         ListName::TicketCategories,
+        ListName::LeadSources,
     ];
 
     /// The name a list item's `list` field holds.
@@ -35,6 +38,7 @@ impl ListName {
             ListName::Industries => "industries",
             ListName::Regions => "regions",
             ListName::TicketCategories => "ticket_categories",
+            ListName::LeadSources => "lead_sources",
         }
     }
 
@@ -51,6 +55,7 @@ pub const LIST_NAMES: &[&str] = &[
     ListName::Industries.name(),
     ListName::Regions.name(),
     ListName::TicketCategories.name(),
+    ListName::LeadSources.name(),
 ];
 
 /// What a custom field holds (`catalog::CustomKind` reads these words).

@@ -14,6 +14,7 @@ mod competitors;
 mod customers;
 mod desk;
 mod feed;
+pub mod marketing;
 mod orders;
 mod payments;
 mod products;
@@ -270,6 +271,7 @@ pub fn create(
     stock::after_write(tx, actor, entity, None, &record)?;
     payments::after_write(tx, actor, entity, None, &record)?;
     approvals::after_write(tx, actor, entity, None, &record)?;
+    marketing::after_write(tx, actor, entity, None, &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "create",
@@ -386,6 +388,7 @@ pub fn update(
     stock::after_write(tx, actor, entity, Some(&current), &record)?;
     payments::after_write(tx, actor, entity, Some(&current), &record)?;
     approvals::after_write(tx, actor, entity, Some(&current), &record)?;
+    marketing::after_write(tx, actor, entity, Some(&current), &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "update",
@@ -790,6 +793,9 @@ fn prepare(
         | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
         Entity::ListItems => catalog::prepare_item(tx, record)?,
         Entity::FieldDefinitions => catalog::prepare_field(tx, old, record)?,
+        Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
+            marketing::prepare(tx, actor, entity, old, record)?;
+        }
         Entity::Stages | Entity::Contacts | Entity::Comments | Entity::LevelSettings => {}
     }
     Ok(())

@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0010_sign_in_counts",
         include_str!("../../../migrations/postgres/0010_sign_in_counts.sql"),
     ),
+    (
+        14,
+        "0014_leads_campaigns",
+        include_str!("../../../migrations/postgres/0014_leads_campaigns.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

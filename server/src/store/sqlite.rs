@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0012_lists_custom_fields",
         include_str!("../../../migrations/0012_lists_custom_fields.sql"),
     ),
+    (
+        16,
+        "0016_leads_campaigns",
+        include_str!("../../../migrations/0016_leads_campaigns.sql"),
+    ),
 ];
 
 mod files;
