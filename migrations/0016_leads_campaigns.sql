@@ -15,7 +15,7 @@ CREATE TABLE campaigns (
     name TEXT NOT NULL,
     campaign_type TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'planned',
-    starts_on TEXT,
+    starts_on TEXT NOT NULL,
     ends_on TEXT,
     budget INTEGER NOT NULL DEFAULT 0,
     actual_cost INTEGER NOT NULL DEFAULT 0,

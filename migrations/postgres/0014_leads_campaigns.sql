@@ -15,7 +15,7 @@ CREATE TABLE campaigns (
     name TEXT COLLATE "C" NOT NULL,
     campaign_type TEXT COLLATE "C" NOT NULL,
     status TEXT COLLATE "C" NOT NULL DEFAULT 'planned',
-    starts_on TEXT COLLATE "C",
+    starts_on TEXT COLLATE "C" NOT NULL,
     ends_on TEXT COLLATE "C",
     budget BIGINT NOT NULL DEFAULT 0,
     actual_cost BIGINT NOT NULL DEFAULT 0,

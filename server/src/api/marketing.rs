@@ -52,10 +52,17 @@ async fn convert(
     let id = check_id(Entity::Leads, &id);
     let body = empty_or_object(body);
     let request = json!({"op": "convert", "id": id.as_ref().ok(), "body": body.as_ref().ok()});
-    idempotent_write(&state, &bearer, &headers, Entity::Leads, request, move |tx, actor| {
-        let lead = marketing::convert_lead(tx, actor, &id?, &body?)?;
-        Ok((StatusCode::OK, Value::Object(lead)))
-    })
+    idempotent_write(
+        &state,
+        &bearer,
+        &headers,
+        Entity::Leads,
+        request,
+        move |tx, actor| {
+            let lead = marketing::convert_lead(tx, actor, &id?, &body?)?;
+            Ok((StatusCode::OK, Value::Object(lead)))
+        },
+    )
     .await
 }
 
@@ -67,19 +74,26 @@ async fn import(
 ) -> Result<Response, ApiError> {
     let body = json_object(body);
     let request = json!({"op": "import", "body": body.as_ref().ok()});
-    idempotent_write(&state, &bearer, &headers, Entity::Leads, request, move |tx, actor| {
-        let body = body?;
-        let rows = body
-            .get("rows")
-            .and_then(Value::as_array)
-            .ok_or_else(|| ApiError::invalid("rows", "must be a list of leads"))?;
-        let done = marketing::import_leads(tx, actor, rows)?;
-        let created = done.iter().filter(|r| r.error.is_none()).count();
-        Ok((
-            StatusCode::OK,
-            json!({"created": created, "refused": done.len() - created, "rows": done}),
-        ))
-    })
+    idempotent_write(
+        &state,
+        &bearer,
+        &headers,
+        Entity::Leads,
+        request,
+        move |tx, actor| {
+            let body = body?;
+            let rows = body
+                .get("rows")
+                .and_then(Value::as_array)
+                .ok_or_else(|| ApiError::invalid("rows", "must be a list of leads"))?;
+            let done = marketing::import_leads(tx, actor, rows)?;
+            let created = done.iter().filter(|r| r.error.is_none()).count();
+            Ok((
+                StatusCode::OK,
+                json!({"created": created, "refused": done.len() - created, "rows": done}),
+            ))
+        },
+    )
     .await
 }
 
@@ -93,18 +107,27 @@ async fn add_members(
     let id = check_id(Entity::Campaigns, &id);
     let body = json_object(body);
     let request = json!({"op": "members", "id": id.as_ref().ok(), "body": body.as_ref().ok()});
-    idempotent_write(&state, &bearer, &headers, Entity::CampaignMembers, request, move |tx, actor| {
-        let body = body?;
-        let (entity, link) = body
-            .get("entity")
-            .and_then(Value::as_str)
-            .and_then(marketing::member_entity)
-            .ok_or_else(|| ApiError::invalid("entity", "must be customers, contacts or leads"))?;
-        let q = body.get("q").and_then(Value::as_str).unwrap_or_default();
-        let terms = crate::query::parse(q).map_err(ApiError::Query)?;
-        let added = marketing::add_members(tx, actor, &id?, entity, link, &terms)?;
-        Ok((StatusCode::OK, json!(added)))
-    })
+    idempotent_write(
+        &state,
+        &bearer,
+        &headers,
+        Entity::CampaignMembers,
+        request,
+        move |tx, actor| {
+            let body = body?;
+            let (entity, link) = body
+                .get("entity")
+                .and_then(Value::as_str)
+                .and_then(marketing::member_entity)
+                .ok_or_else(|| {
+                    ApiError::invalid("entity", "must be customers, contacts or leads")
+                })?;
+            let q = body.get("q").and_then(Value::as_str).unwrap_or_default();
+            let terms = crate::query::parse(q).map_err(ApiError::Query)?;
+            let added = marketing::add_members(tx, actor, &id?, entity, link, &terms)?;
+            Ok((StatusCode::OK, json!(added)))
+        },
+    )
     .await
 }
 

@@ -60,7 +60,7 @@ const CAMPAIGN_FIELDS: &[Field] = &[
     f("status", Kind::Enum(CAMPAIGN_STATUSES))
         .default(Default::Str("planned"))
         .filter(),
-    f("starts_on", Kind::Date).sort().filter(),
+    f("starts_on", Kind::Date).required().sort().filter(),
     f("ends_on", Kind::Date),
     f("budget", Kind::Money).default(Default::Int(0)).sort(),
     f("actual_cost", Kind::Money).default(Default::Int(0)),
@@ -92,7 +92,12 @@ const CAMPAIGN_MEMBER_FIELDS: &[Field] = &[
 pub(super) const LEADS: Descriptor = Descriptor {
     number: Some("number"),
     search: &["number", "name", "company", "email", "phone"],
-    indexes: &["number", "owner_id, status", "team_id, status", "campaign_id"],
+    indexes: &[
+        "number",
+        "owner_id, status",
+        "team_id, status",
+        "campaign_id",
+    ],
     form: &[
         "name",
         "company",
@@ -151,7 +156,12 @@ pub(super) const CAMPAIGNS: Descriptor = Descriptor {
 pub(super) const CAMPAIGN_MEMBERS: Descriptor = Descriptor {
     title: "campaign_id",
     search: &["notes"],
-    indexes: &["campaign_id, response", "customer_id", "contact_id", "lead_id"],
+    indexes: &[
+        "campaign_id, response",
+        "customer_id",
+        "contact_id",
+        "lead_id",
+    ],
     form: &[
         "campaign_id",
         "customer_id",
@@ -170,5 +180,9 @@ pub(super) const CAMPAIGN_MEMBERS: Descriptor = Descriptor {
         "responded_at",
     ],
     access_links: &["customer_id", "contact_id", "lead_id"],
-    ..describe("campaign_members", "campaign member", CAMPAIGN_MEMBER_FIELDS)
+    ..describe(
+        "campaign_members",
+        "campaign member",
+        CAMPAIGN_MEMBER_FIELDS,
+    )
 };

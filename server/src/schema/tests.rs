@@ -90,6 +90,7 @@ fn dependents_follow_the_access_links() {
             (Entity::Payments, "customer_id"),
             (Entity::Contracts, "customer_id"),
             (Entity::Licences, "customer_id"),
+            (Entity::CampaignMembers, "customer_id"),
         ]
     );
     assert_eq!(
@@ -104,6 +105,7 @@ fn dependents_follow_the_access_links() {
             (Entity::PaymentPlans, "owner_id"),
             (Entity::Contracts, "owner_id"),
             (Entity::ExpenseClaims, "owner_id"),
+            (Entity::Leads, "owner_id"),
         ]
     );
     assert_eq!(
@@ -138,6 +140,14 @@ fn dependents_follow_the_access_links() {
         vec![
             (Entity::Activities, "ticket_id"),
             (Entity::Comments, "ticket_id")
+        ]
+    );
+    // A lead's history and its memberships follow it.
+    assert_eq!(
+        of(Entity::Leads),
+        vec![
+            (Entity::Activities, "lead_id"),
+            (Entity::CampaignMembers, "lead_id")
         ]
     );
     // Reference data everyone reads: nothing derives its access from it.

@@ -109,12 +109,10 @@ fn prepare_lead(
     }
     let from = old.and_then(|o| text(o, "status")).unwrap_or("new");
     let to = text(record, "status").unwrap_or("new").to_string();
-    marketing::lead_move(from, &to, text(record, "disqualify_reason")).map_err(
-        |m| match m {
-            LeadMove::NeedsReason => ApiError::invalid("disqualify_reason", m.message()),
-            other => conflict(other.message()),
-        },
-    )?;
+    marketing::lead_move(from, &to, text(record, "disqualify_reason")).map_err(|m| match m {
+        LeadMove::NeedsReason => ApiError::invalid("disqualify_reason", m.message()),
+        other => conflict(other.message()),
+    })?;
     if to == "converted" && from != "converted" {
         convert(tx, actor, record, false)?;
     }
@@ -238,7 +236,10 @@ pub fn convert_lead(
         Some(_) => return Err(ApiError::invalid("force", "must be true or false")),
     };
     let current = super::get(tx, actor, Entity::Leads, id)?;
-    if force && text(&current, "status") != Some("converted") && patch.get("customer_id").is_none_or(Value::is_null) {
+    if force
+        && text(&current, "status") != Some("converted")
+        && patch.get("customer_id").is_none_or(Value::is_null)
+    {
         // The user chose a new customer over the duplicate: make it first, then attach.
         let mut lead = current.clone();
         for (k, v) in &patch {
@@ -265,7 +266,11 @@ pub fn convert_lead(
     super::update(tx, actor, Entity::Leads, id, &patch, None)
 }
 
-fn prepare_campaign(actor: &Actor, old: Option<&Record>, record: &mut Record) -> Result<(), ApiError> {
+fn prepare_campaign(
+    actor: &Actor,
+    old: Option<&Record>,
+    record: &mut Record,
+) -> Result<(), ApiError> {
     if old.is_none() && record.get("owner_id").is_none_or(Value::is_null) {
         set(record, "owner_id", Value::String(actor.id.clone()));
     }
@@ -350,11 +355,9 @@ fn plan_call(tx: &dyn Tx, actor: &Actor, member: &mut Record) -> Result<(), ApiE
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let member_id = text(member, "id").unwrap_or_default();
-    let spread = member_id
-        .bytes()
-        .rev()
-        .take(8)
-        .fold(0usize, |acc, b| acc.wrapping_mul(31).wrapping_add(usize::from(b)));
+    let spread = member_id.bytes().rev().take(8).fold(0usize, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(usize::from(b))
+    });
     let owner = (!agents.is_empty()).then(|| agents[spread % agents.len()]);
     let stamp = now();
     let due = text(&campaign, "starts_on")
@@ -433,7 +436,12 @@ fn edit_as_server(
     }
     let version = record.get("version").and_then(Value::as_i64).unwrap_or(0);
     stamp_change(&mut record, actor, version);
-    tx.update(entity, &record, &super::hidden_columns(entity, &record), false)?;
+    tx.update(
+        entity,
+        &record,
+        &super::hidden_columns(entity, &record),
+        false,
+    )?;
     let lookup = super::TxLookup(tx);
     let old_set = tx.read_set(entity, &id)?;
     let new_set = access::read_set(entity, &record, &lookup);
@@ -568,14 +576,15 @@ pub fn add_members(
             ..ListQuery::default()
         },
     )?;
-    let present: BTreeSet<String> = by_link(tx, Entity::CampaignMembers, "campaign_id", campaign_id)?
-        .iter()
-        .filter(|m| {
-            // A contact's membership also names its customer: only the link of this kind counts.
-            link != "customer_id" || m.get("contact_id").is_none_or(Value::is_null)
-        })
-        .filter_map(|m| text(m, link).map(String::from))
-        .collect();
+    let present: BTreeSet<String> =
+        by_link(tx, Entity::CampaignMembers, "campaign_id", campaign_id)?
+            .iter()
+            .filter(|m| {
+                // A contact's membership also names its customer: only the link of this kind counts.
+                link != "customer_id" || m.get("contact_id").is_none_or(Value::is_null)
+            })
+            .filter_map(|m| text(m, link).map(String::from))
+            .collect();
     let mut added = Added::default();
     for record in found {
         let Some(id) = text(&record, "id") else {
@@ -607,11 +616,19 @@ pub fn add_members(
 }
 
 /// A campaign's results, for someone who may read it.
-pub fn results(tx: &dyn Tx, actor: &Actor, campaign_id: &str) -> Result<marketing::Results, ApiError> {
+pub fn results(
+    tx: &dyn Tx,
+    actor: &Actor,
+    campaign_id: &str,
+) -> Result<marketing::Results, ApiError> {
     let campaign = super::get(tx, actor, Entity::Campaigns, campaign_id)?;
     let money = |f: &str| campaign.get(f).and_then(Value::as_i64).unwrap_or(0);
     let sums = tx.campaign_sums(campaign_id)?;
-    Ok(marketing::results(sums, money("budget"), money("actual_cost")))
+    Ok(marketing::results(
+        sums,
+        money("budget"),
+        money("actual_cost"),
+    ))
 }
 
 /// One row of an import: created (its id and number) or refused (the error as the API sends
@@ -644,7 +661,9 @@ pub fn import_leads(tx: &dyn Tx, actor: &Actor, rows: &[Value]) -> Result<Vec<Im
                 row,
                 id: None,
                 number: None,
-                error: Some(ApiError::invalid("row", "must be an object of fields").body()),
+                error: Some(
+                    ApiError::invalid("row", "must be an object of fields").body()["error"].take(),
+                ),
             });
             continue;
         };
@@ -671,13 +690,15 @@ pub fn import_leads(tx: &dyn Tx, actor: &Actor, rows: &[Value]) -> Result<Vec<Im
                 row,
                 id: None,
                 number: None,
-                error: Some(e.body()),
+                error: Some(e.body()["error"].take()),
             },
             None => Imported {
                 row,
                 id: None,
                 number: None,
-                error: Some(ApiError::Internal("the row was not written".into()).body()),
+                error: Some(
+                    ApiError::Internal("the row was not written".into()).body()["error"].take(),
+                ),
             },
         });
     }
