@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 37] = [
+pub const ENTITIES: [Entity; 40] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -60,6 +60,11 @@ pub const ENTITIES: [Entity; 37] = [
     // `crm field_definitions add --entity customers --key … --kind money`.
     Entity::ListItems,
     Entity::FieldDefinitions,
+    // `crm leads convert L-000123`, `crm leads import FILE`; `crm campaigns members|results`
+    // (`cli/marketing.rs`).
+    Entity::Leads,
+    Entity::Campaigns,
+    Entity::CampaignMembers,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -248,7 +253,7 @@ pub fn command(entity: Entity) -> Command {
                 true,
             ));
     }
-    command
+    super::marketing::extend(entity, command)
 }
 
 /// Names ↔ ids through the replica: usernames, customer codes, stage and team names, numbers.
@@ -291,7 +296,7 @@ impl Names<'_> {
                 self.0.list(Entity::Quotes, &query)?.into_iter().next()
             }
             Entity::Products if !is_uuid(key) => self.find_one(Entity::Products, "code", key)?,
-            Entity::Contracts if !is_uuid(key) => {
+            Entity::Contracts | Entity::Leads if !is_uuid(key) => {
                 self.find_one(entity, "number", &key.to_uppercase())?
             }
             Entity::Licences if !is_uuid(key) => self.find_one(entity, "licence_number", key)?,
@@ -302,7 +307,9 @@ impl Names<'_> {
                 self.find_one(Entity::DiscountLimits, "role", key)?
             }
             // Names these are known by, unique among them.
-            Entity::Stages | Entity::Teams | Entity::Competitors if !is_uuid(key) => {
+            Entity::Stages | Entity::Teams | Entity::Competitors | Entity::Campaigns
+                if !is_uuid(key) =>
+            {
                 self.find_one(entity, "name", key)?
             }
             Entity::LevelSettings if !is_uuid(key) => {
@@ -334,9 +341,11 @@ impl Names<'_> {
             Ok(Some(r)) => match entity {
                 Entity::Users => r.text("username"),
                 Entity::Customers => r.text("code"),
-                Entity::Tickets | Entity::Quotes | Entity::Orders | Entity::Contracts => {
-                    r.text("number")
-                }
+                Entity::Tickets
+                | Entity::Quotes
+                | Entity::Orders
+                | Entity::Contracts
+                | Entity::Leads => r.text("number"),
                 Entity::Products | Entity::Warehouses => r.text("code"),
                 Entity::Instalments => r.text("due_date"),
                 Entity::Licences => r.text("licence_number"),
@@ -731,6 +740,9 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 &replica,
                 &format!("holidays: {added} added, {changed} changed, {same} already so"),
             )
+        }
+        Some((name, m)) if super::marketing::handles(entity, name) => {
+            super::marketing::run(ctx, &replica, &names, &clock, name, m)
         }
         _ => Err(CliError::Usage(
             "say what to do: list, show, add, edit or delete".into(),
