@@ -99,7 +99,8 @@ mod tests {
 
     #[test]
     fn quoted_fields_hold_commas_quotes_and_line_breaks() {
-        let text = "name,company,notes\r\n王磊,\"北辰, 科技\",\"说 \"\"你好\"\"\n第二行\"\n\n李娜,,\n";
+        let text =
+            "name,company,notes\r\n王磊,\"北辰, 科技\",\"说 \"\"你好\"\"\n第二行\"\n\n李娜,,\n";
         let rows = records(text).unwrap();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0], ["name", "company", "notes"]);

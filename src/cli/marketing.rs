@@ -107,7 +107,11 @@ pub fn run(
         "members" => {
             let campaign = names.record(Entity::Campaigns, arg("key").unwrap_or_default())?;
             let body = json!({"entity": arg("entity").unwrap_or("customers"), "q": arg("where").unwrap_or("")});
-            let answer = online(ctx, &format!("/campaigns/{}/members", campaign.id), Some(&body))?;
+            let answer = online(
+                ctx,
+                &format!("/campaigns/{}/members", campaign.id),
+                Some(&body),
+            )?;
             say!(
                 "{} added, {} already members, {} refused",
                 answer["added"],
@@ -132,7 +136,10 @@ fn convert(
     clock: &Clock,
     m: &ArgMatches,
 ) -> Result<(), CliError> {
-    let key = m.get_one::<String>("key").map(String::as_str).unwrap_or_default();
+    let key = m
+        .get_one::<String>("key")
+        .map(String::as_str)
+        .unwrap_or_default();
     let lead = names.record(Entity::Leads, key)?;
     let mut changes = Map::new();
     for (flag, field) in [
@@ -148,10 +155,13 @@ fn convert(
     }
     let number = lead.text("number").unwrap_or(key).to_string();
     if m.get_flag("force") {
-        let body = Value::Object(changes.clone()).as_object().cloned().map(|mut b| {
-            b.insert("force".into(), Value::Bool(true));
-            Value::Object(b)
-        });
+        let body = Value::Object(changes.clone())
+            .as_object()
+            .cloned()
+            .map(|mut b| {
+                b.insert("force".into(), Value::Bool(true));
+                Value::Object(b)
+            });
         online(ctx, &format!("/leads/{}/convert", lead.id), body.as_ref())?;
         refresh(ctx, replica)?;
     } else {
@@ -241,7 +251,9 @@ fn import(
         .read_to_string(&mut text)
         .map_err(|e| CliError::Usage(format!("{path}: {e} (a CSV file in UTF-8 is read)")))?;
     if text.len() as u64 > MAX_IMPORT_FILE {
-        return Err(CliError::Usage(format!("{path}: larger than 64 MB; split it")));
+        return Err(CliError::Usage(format!(
+            "{path}: larger than 64 MB; split it"
+        )));
     }
     let mut rows = csv_read::records(&text).map_err(|e| CliError::Usage(format!("{path}: {e}")))?;
     if rows.is_empty() {

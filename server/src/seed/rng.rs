@@ -17,6 +17,7 @@ pub(super) const RIVALS: u64 = 4;
 pub(super) const QUOTES: u64 = 5;
 pub(super) const ORDERS: u64 = 6;
 pub(super) const APPROVALS: u64 = 6;
+pub(super) const MARKETING: u64 = 8;
 
 impl Rng {
     /// Stream `item` of `kind`.

@@ -124,6 +124,7 @@ fn prepare_lead(
 /// as the converting user, so their rules and permissions hold; `force` skips the duplicate
 /// check (the user saw the likely duplicate and chose a new customer).
 fn convert(tx: &dyn Tx, actor: &Actor, lead: &mut Record, force: bool) -> Result<(), ApiError> {
+    let lead_id = text(lead, "id").unwrap_or_default().to_string();
     let assign = |body: &mut Record| {
         // Managers hand what they convert to the lead's owner; others own it themselves.
         if actor.role.may_assign()
@@ -140,6 +141,7 @@ fn convert(tx: &dyn Tx, actor: &Actor, lead: &mut Record, force: bool) -> Result
         None => {
             let company = text(lead, "company").filter(|c| !c.trim().is_empty());
             let mut body = obj(json!({
+                "id": made_from(&lead_id, 1),
                 "name": company.or(text(lead, "name")),
                 "kind": if company.is_some() { "company" } else { "person" },
                 "phone": lead.get("phone"),
@@ -147,6 +149,7 @@ fn convert(tx: &dyn Tx, actor: &Actor, lead: &mut Record, force: bool) -> Result
                 "source": lead.get("source"),
                 "category": "prospect",
             }));
+            body.retain(|_, v| !v.is_null());
             assign(&mut body);
             let made = super::create(tx, actor, Entity::Customers, &body, force)
                 .map_err(duplicate_offer)?;
@@ -154,6 +157,7 @@ fn convert(tx: &dyn Tx, actor: &Actor, lead: &mut Record, force: bool) -> Result
         }
     };
     let mut contact = obj(json!({
+        "id": made_from(&lead_id, 2),
         "customer_id": customer_id,
         "name": lead.get("name"),
         "title": lead.get("title"),
@@ -167,6 +171,7 @@ fn convert(tx: &dyn Tx, actor: &Actor, lead: &mut Record, force: bool) -> Result
     let opportunity_id = match text(lead, "opportunity_name").filter(|n| !n.trim().is_empty()) {
         Some(name) => {
             let mut body = obj(json!({
+                "id": made_from(&lead_id, 3),
                 "customer_id": customer_id,
                 "contact_id": contact_id,
                 "name": name,
@@ -186,6 +191,17 @@ fn convert(tx: &dyn Tx, actor: &Actor, lead: &mut Record, force: bool) -> Result
     set(lead, "opportunity_id", opportunity_id);
     set(lead, "converted_at", Value::String(format_time(now())));
     Ok(())
+}
+
+/// The id of the `n`th record a lead's conversion makes (1 customer, 2 contact, 3 opportunity):
+/// the lead's id with its last bytes marked, so a conversion can only ever make one of each
+/// (a second is refused as an id taken) and the same lead converts to the same ids wherever
+/// it is converted (the demo's seeds compare).
+pub fn made_from(lead_id: &str, n: u8) -> Option<String> {
+    let mut bytes = *uuid::Uuid::parse_str(lead_id).ok()?.as_bytes();
+    bytes[14] ^= 0xc5;
+    bytes[15] ^= n;
+    Some(uuid::Uuid::from_bytes(bytes).hyphenated().to_string())
 }
 
 /// A likely duplicate found while converting: say how to go on (attach, or convert anyway),
@@ -247,6 +263,7 @@ pub fn convert_lead(
         }
         let company = text(&lead, "company").filter(|c| !c.trim().is_empty());
         let mut customer = obj(json!({
+            "id": made_from(id, 1),
             "name": company.or(text(&lead, "name")),
             "kind": if company.is_some() { "company" } else { "person" },
             "phone": lead.get("phone"),
@@ -254,6 +271,7 @@ pub fn convert_lead(
             "source": lead.get("source"),
             "category": "prospect",
         }));
+        customer.retain(|_, v| !v.is_null());
         if actor.role.may_assign()
             && let Some(owner) = text(&lead, "owner_id")
         {
