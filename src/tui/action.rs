@@ -157,6 +157,8 @@ pub enum Action {
     Reject,
     /// Submit the record in view (a contract, expense claim or quote) for approval.
     RequestApproval,
+    /// Convert the lead in view into a customer, contact and (when named) an opportunity.
+    ConvertLead,
     /// The 360°: log a visit or a meeting held now, in a short form.
     LogVisit,
     LogMeeting,
@@ -269,6 +271,7 @@ impl Action {
             "approve" => Action::Approve,
             "reject" => Action::Reject,
             "request_approval" => Action::RequestApproval,
+            "convert_lead" => Action::ConvertLead,
             "log_visit" => Action::LogVisit,
             "log_meeting" => Action::LogMeeting,
             "edit_customer" => Action::EditCustomer,

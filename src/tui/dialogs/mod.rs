@@ -65,6 +65,8 @@ pub enum Purpose {
     PlanFollowUp(String),
     /// Rejecting this approval: why.
     RejectApproval(String),
+    /// Converting this lead: the name of the opportunity to make (empty: none).
+    ConvertLead(String),
     /// Submitting this record for approval: a note for the approver.
     RequestApproval {
         entity: Entity,
