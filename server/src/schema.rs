@@ -783,6 +783,7 @@ const OPPORTUNITIES: Descriptor = Descriptor {
         "expected_close",
         "owner_id",
         "source",
+        "campaign_id",
         "next_step",
         "close_reason",
     ],

@@ -155,14 +155,10 @@ fn convert(
     }
     let number = lead.text("number").unwrap_or(key).to_string();
     if m.get_flag("force") {
-        let body = Value::Object(changes.clone())
-            .as_object()
-            .cloned()
-            .map(|mut b| {
-                b.insert("force".into(), Value::Bool(true));
-                Value::Object(b)
-            });
-        online(ctx, &format!("/leads/{}/convert", lead.id), body.as_ref())?;
+        let mut body = changes.clone();
+        body.insert("force".into(), Value::Bool(true));
+        let path = format!("/leads/{}/convert", lead.id);
+        online(ctx, &path, Some(&Value::Object(body)))?;
         refresh(ctx, replica)?;
     } else {
         changes.insert("status".into(), Value::String("converted".into()));

@@ -215,7 +215,8 @@ impl Gen {
             COMPANIES[i % COMPANIES.len()],
             ["科技", "集团", "有限公司", "实业"][i / COMPANIES.len() % 4]
         );
-        let campaign = (i % 3 == 0)
+        let campaign = i
+            .is_multiple_of(3)
             .then(|| campaigns.get(i % campaigns.len()).cloned())
             .flatten();
         let title = ["采购经理", "总经理", "IT 主管", "行政主管"][i % 4];
