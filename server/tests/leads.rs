@@ -86,6 +86,16 @@ fn a_salesperson_sees_their_own_leads_and_their_teams_pool_never_another_teams()
     assert_eq!(status, 200, "{back}");
     assert_eq!(w.alice.get(&pool_path).0, 200);
 
+    // The routes beyond CRUD are in the API's document.
+    let (_, doc) = w.server.anonymous().get("/openapi.json");
+    for path in [
+        "/leads/{id}/convert",
+        "/leads/import",
+        "/campaigns/{id}/members",
+    ] {
+        assert!(doc["paths"][path]["post"].is_object(), "{path}");
+    }
+    assert!(doc["paths"]["/campaigns/{id}/results"]["get"].is_object());
     // Nobody unauthenticated grows the leads.
     let (status, _) = w.server.anonymous().post("/leads", json!({"name": "spam"}));
     assert_eq!(status, 401);
