@@ -14,6 +14,7 @@ mod competitors;
 mod customers;
 mod desk;
 mod feed;
+mod hand_over;
 pub mod marketing;
 mod orders;
 mod payments;
@@ -29,6 +30,7 @@ pub use desk::ticket_policy;
 
 pub use customers::hidden_columns;
 pub use feed::{audit_trail, feed, snapshot};
+pub use hand_over::{HandedOver, hand_over};
 pub use orders::order_totals;
 pub use payments::MAX_INSTALMENTS;
 pub use products::{discount_limit, price_for};
