@@ -141,6 +141,13 @@ fn convert(
         .map(String::as_str)
         .unwrap_or_default();
     let lead = names.record(Entity::Leads, key)?;
+    // The rule the server applies, checked first: a converted lead's patch would change nothing.
+    crm_server::rules::marketing::lead_move(
+        lead.text("status").unwrap_or("new"),
+        "converted",
+        None,
+    )
+    .map_err(|m| CliError::Other(m.message()))?;
     let mut changes = Map::new();
     for (flag, field) in [
         ("customer", "customer_id"),
