@@ -861,6 +861,10 @@ fn leads_are_imported_from_csv_row_by_row_converted_and_a_campaigns_results_read
     assert!(said.contains("column 不认识 is not a lead field"), "{said}");
     let leads = server.all(Entity::Leads);
     assert_eq!(leads.len(), 2);
+    // The same file again (a stopped import resumed, or a second run) creates nothing twice.
+    let again = client.run(&["leads", "import", file.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(server.all(Entity::Leads).len(), 2);
     assert!(leads.iter().any(|l| l["company"] == "北辰, 科技"));
     // The imported leads are in the local copy at once.
     let listed = ok(&client.run(&["leads", "list", "--format", "json"]));

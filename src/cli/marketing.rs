@@ -191,8 +191,19 @@ fn convert(
 
 /// A route only the server answers, with a short wait: an import or a campaign's results.
 fn online(ctx: &Context, path: &str, body: Option<&Value>) -> Result<Value, CliError> {
+    online_as(ctx, path, body, uuid::Uuid::new_v4().to_string())
+}
+
+/// The same with the request's idempotency key given: a part of an import is keyed by its
+/// content, so the same file imported again (after a stop, or by mistake) is answered with the
+/// first answer and creates nothing twice.
+fn online_as(
+    ctx: &Context,
+    path: &str,
+    body: Option<&Value>,
+    key: String,
+) -> Result<Value, CliError> {
     let client = ctx.client()?;
-    let key = uuid::Uuid::new_v4().to_string();
     let answer = ctx.runtime.block_on(async {
         tokio::time::timeout(
             Duration::from_secs(120),
@@ -203,7 +214,7 @@ fn online(ctx: &Context, path: &str, body: Option<&Value>) -> Result<Value, CliE
     match answer {
         Ok(answer) => Ok(answer?),
         Err(_) => Err(CliError::Other(
-            "the server did not answer in two minutes; try again (an import resent with the same file creates its rows again)".into(),
+            "the server did not answer in two minutes; try again (the same file imported again creates nothing twice)".into(),
         )),
     }
 }
@@ -305,7 +316,11 @@ fn import(
     let mut created = 0usize;
     for chunk in bodies.chunks(IMPORT_CHUNK) {
         let body = json!({"rows": chunk.iter().map(|(_, b)| b.clone()).collect::<Vec<_>>()});
-        let answer = online(ctx, "/leads/import", Some(&body))?;
+        let key = format!(
+            "import-{}",
+            crm_server::auth::sha256_hex(&format!("leads/import {body}"))
+        );
+        let answer = online_as(ctx, "/leads/import", Some(&body), key)?;
         for row in answer["rows"].as_array().into_iter().flatten() {
             let at = row["row"].as_u64().unwrap_or(0) as usize;
             let line = chunk.get(at).map_or(0, |(l, _)| *l);
