@@ -842,3 +842,79 @@ fn custom_fields_are_set_by_label_listed_shown_and_exported() {
     assert!(header.contains("custom.registered_capital"), "{header}");
     assert!(csv.contains("500000000"), "{csv}");
 }
+
+#[test]
+fn leads_are_imported_from_csv_row_by_row_converted_and_a_campaigns_results_read() {
+    let (server, client) = signed_in();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("leads.csv");
+    std::fs::write(
+        &file,
+        "姓名,公司,邮箱,来源,不认识\n王磊,\"北辰, 科技\",wang@beichen.example,web,x\n李娜,南山贸易,not-an-email,web,y\n赵敏,,,referral,z\n",
+    )
+    .unwrap();
+    let out = client.run(&["leads", "import", file.to_str().unwrap()]);
+    let said = text(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("2 leads imported, 1 refused"), "{said}");
+    assert!(said.contains("line 3: refused: email"), "{said}");
+    assert!(said.contains("column 不认识 is not a lead field"), "{said}");
+    let leads = server.all(Entity::Leads);
+    assert_eq!(leads.len(), 2);
+    // The same file again (a stopped import resumed, or a second run) creates nothing twice.
+    let again = client.run(&["leads", "import", file.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(server.all(Entity::Leads).len(), 2);
+    assert!(leads.iter().any(|l| l["company"] == "北辰, 科技"));
+    // The imported leads are in the local copy at once.
+    let listed = ok(&client.run(&["leads", "list", "--format", "json"]));
+    let items: Vec<Value> = serde_json::from_str(&listed).unwrap();
+    assert_eq!(items.len(), 2);
+    let number = items
+        .iter()
+        .find(|l| l["name"] == "王磊")
+        .and_then(|l| l["number"].as_str())
+        .unwrap()
+        .to_string();
+
+    let out = client.run(&[
+        "leads",
+        "convert",
+        &number,
+        "--opportunity",
+        "北辰 首单",
+        "--amount",
+        "1200",
+    ]);
+    let said = text(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("is customer C"), "{said}");
+    assert!(server_names(&server).contains(&"北辰, 科技".to_string()));
+    let deals = server.all(Entity::Opportunities);
+    assert_eq!(deals.len(), 1);
+    assert_eq!(deals[0]["amount"], 120_000);
+    // Twice: refused, kept in the outbox with the reason.
+    let out = client.run(&["leads", "convert", &number]);
+    assert!(!out.status.success());
+    assert_eq!(server.all(Entity::Customers).len(), 1);
+
+    ok(&client.run(&[
+        "campaigns",
+        "add",
+        "--name",
+        "春季展会",
+        "--campaign-type",
+        "exhibition",
+        "--starts-on",
+        "2026-03-01",
+        "--actual-cost",
+        "300",
+    ]));
+    let results = ok(&client.run(&["campaigns", "results", "春季展会", "--format", "json"]));
+    let r: Value = serde_json::from_str(&results).unwrap();
+    assert_eq!(r["leads"], 0);
+    assert_eq!(r["actual_cost"], 30_000);
+    assert_eq!(r["roi_bp"], -10_000);
+    let table = ok(&client.run(&["campaigns", "results", "春季展会"]));
+    assert!(table.contains("-100.00%"), "{table}");
+}

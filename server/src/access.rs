@@ -13,6 +13,9 @@ use serde_json::{Map, Value};
 
 use crate::schema::Entity;
 
+mod marketing;
+pub use marketing::pool_principal;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -96,7 +99,13 @@ impl Actor {
                     p.push(team_principal(team));
                 }
             }
-            Role::Sales => p.push(SALES.to_string()),
+            Role::Sales => {
+                p.push(SALES.to_string());
+                // A team's salespeople see its unassigned leads (`access/marketing.rs`).
+                if let Some(team) = &self.team_id {
+                    p.push(pool_principal(team));
+                }
+            }
             Role::Agent => p.push(AGENT.to_string()),
         }
         p
@@ -286,6 +295,8 @@ pub fn read_set(
         Entity::Activities => {
             set.extend(parent(record, "customer_id", Entity::Customers, lookup));
             set.extend(parent(record, "ticket_id", Entity::Tickets, lookup));
+            // A lead's history: its readers, until it is converted and moves to the customer.
+            set.extend(parent(record, "lead_id", Entity::Leads, lookup));
             if text(record, "opportunity_id").is_some() {
                 let opp = parent(record, "opportunity_id", Entity::Opportunities, lookup);
                 if text(record, "customer_id").is_none() {
@@ -332,6 +343,9 @@ pub fn read_set(
         }
         Entity::ListMembers => {
             set = parent(record, "list_id", Entity::StaticLists, lookup);
+        }
+        Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
+            set = marketing::read_set(entity, record, lookup);
         }
     }
     set
@@ -432,6 +446,9 @@ pub fn write_set(
             if text(record, "assignee_id").is_none() {
                 set.insert(AGENT.to_string());
             }
+        }
+        Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
+            set = marketing::write_set(entity, record, lookup);
         }
         Entity::Comments => {
             if let Some(author) = text(record, "created_by") {
@@ -597,6 +614,7 @@ pub fn may_hold_from(
             need_read("contact_id", Entity::Contacts)
         }
         Entity::Activities => {
+            need_read("lead_id", Entity::Leads)?;
             need_read("customer_id", Entity::Customers)?;
             need_read("ticket_id", Entity::Tickets)?;
             need_read("contact_id", Entity::Contacts)?;
@@ -714,6 +732,9 @@ pub fn may_hold_from(
             need_read("plan_id", Entity::PaymentPlans)?;
             need_read("instalment_id", Entity::Instalments)
         }
+        Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
+            marketing::may_hold_from(actor, entity, old, record, lookup, &need_read)
+        }
         Entity::QuoteLines => {
             need_read("quote_id", Entity::Quotes)?;
             need_read("product_id", Entity::Products)?;
@@ -793,6 +814,9 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
             if role == Role::Agent =>
         {
             Err("call-centre agents read competitors but do not record them".into())
+        }
+        Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
+            marketing::role_may_write(role, entity)
         }
         _ => Ok(()),
     }

@@ -123,8 +123,14 @@ enum UserCommand {
     },
     /// List users.
     List,
-    /// Disable a user; their sessions end at once.
-    Disable { username: String },
+    /// Disable a user; their sessions end at once. With --reassign-to, their customers, open
+    /// opportunities, planned activities, open leads and campaigns and open tickets go to
+    /// another user first, in the same transaction.
+    Disable {
+        username: String,
+        #[arg(long)]
+        reassign_to: Option<String>,
+    },
     /// Set a user's password; their sessions end at once.
     Passwd {
         username: String,
@@ -457,7 +463,29 @@ fn run(command: Command, db: std::sync::Arc<dyn store::Database>, name: &str) ->
                 );
             }
         }
-        Command::User(UserCommand::Disable { username }) => {
+        Command::User(UserCommand::Disable {
+            username,
+            reassign_to: Some(other),
+        }) => {
+            let moved = store::write(db.as_ref(), |tx| {
+                let from = find_user(tx, &username)?;
+                let to = find_user(tx, &other)?;
+                service::hand_over(tx, &system, &from, &to)
+            })?;
+            println!(
+                "disabled {username}; their sessions are revoked; to {other}: {} customers, {} opportunities, {} activities, {} leads, {} campaigns, {} tickets",
+                moved.customers,
+                moved.opportunities,
+                moved.activities,
+                moved.leads,
+                moved.campaigns,
+                moved.tickets
+            );
+        }
+        Command::User(UserCommand::Disable {
+            username,
+            reassign_to: None,
+        }) => {
             store::write(db.as_ref(), |tx| {
                 let id = find_user(tx, &username)?;
                 service::update(

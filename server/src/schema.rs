@@ -11,6 +11,7 @@ mod desk;
 mod documents;
 mod lists;
 mod knowledge;
+mod marketing;
 mod orders;
 mod sales;
 mod targets;
@@ -34,6 +35,8 @@ pub use lists::MAX_LIST_MEMBERS;
 use lists::{LIST_MEMBERS, SAVED_QUERIES, STATIC_LISTS};
 pub use knowledge::VISIBILITIES;
 use knowledge::{ARTICLE_VERSIONS, ARTICLES};
+use marketing::{CAMPAIGN_MEMBERS, CAMPAIGNS, LEADS};
+pub use marketing::{CAMPAIGN_STATUSES, CAMPAIGN_TYPES, LEAD_QUALITIES, LEAD_STATUSES, RESPONSES};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
 use orders::{
     INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
@@ -120,10 +123,16 @@ pub enum Entity {
     SurveyQuestions,
     /// A survey asked of a customer (回访), with its answers.
     ReturnVisits,
+    /// Possible sales not yet customers (线索), converted into a customer, contact and deal.
+    Leads,
+    /// Marketing campaigns (营销战役): events, mailings, calls, exhibitions.
+    Campaigns,
+    /// Who a campaign reaches and how far they responded.
+    CampaignMembers,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 50] = [
+    pub const ALL: [Entity; 53] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -175,6 +184,9 @@ impl Entity {
         Entity::Surveys,
         Entity::SurveyQuestions,
         Entity::ReturnVisits,
+        Entity::Leads,
+        Entity::Campaigns,
+        Entity::CampaignMembers,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -231,6 +243,9 @@ impl Entity {
             Entity::Surveys => &SURVEYS,
             Entity::SurveyQuestions => &SURVEY_QUESTIONS,
             Entity::ReturnVisits => &RETURN_VISITS,
+            Entity::Leads => &LEADS,
+            Entity::Campaigns => &CAMPAIGNS,
+            Entity::CampaignMembers => &CAMPAIGN_MEMBERS,
         }
     }
 
@@ -601,6 +616,8 @@ const OPPORTUNITY_FIELDS: &[Field] = &[
         .privileged()
         .filter(),
     f("source", Kind::Text(100)),
+    // The campaign it came from (a converted lead's), which the campaign's results count.
+    f("campaign_id", Kind::Ref(Entity::Campaigns)).filter(),
     f("next_step", Kind::Text(500)),
     f("close_reason", Kind::Text(500)),
     CUSTOM,
@@ -618,6 +635,8 @@ const ACTIVITY_FIELDS: &[Field] = &[
     f("contact_id", Kind::Ref(Entity::Contacts)).filter(),
     f("opportunity_id", Kind::Ref(Entity::Opportunities)).filter(),
     f("ticket_id", Kind::Ref(Entity::Tickets)).filter(),
+    // A lead's history: kept, with the customer it became, when the lead is converted.
+    f("lead_id", Kind::Ref(Entity::Leads)).filter(),
     f("owner_id", Kind::Ref(Entity::Users))
         .privileged()
         .filter(),
@@ -836,6 +855,7 @@ const OPPORTUNITIES: Descriptor = Descriptor {
         "expected_close",
         "owner_id",
         "source",
+        "campaign_id",
         "next_step",
         "close_reason",
     ],
@@ -861,6 +881,7 @@ const ACTIVITIES: Descriptor = Descriptor {
         "starts_at",
         // The dashboard: a person's visits, calls and meetings in a period.
         "owner_id, starts_at",
+        "lead_id",
     ],
     form: &[
         "kind",
@@ -877,7 +898,13 @@ const ACTIVITIES: Descriptor = Descriptor {
         "outcome",
         "done",
     ],
-    access_links: &["customer_id", "opportunity_id", "ticket_id", "owner_id"],
+    access_links: &[
+        "customer_id",
+        "opportunity_id",
+        "ticket_id",
+        "lead_id",
+        "owner_id",
+    ],
     columns: &[
         "starts_at",
         "due_at",

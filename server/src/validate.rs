@@ -787,7 +787,7 @@ mod tests {
             }
         }
         // users, customers and contacts' emails; customer phone, fax, website; contact phone,
-        // mobile; competitor website.
-        assert_eq!(seen, 9);
+        // mobile; competitor website; lead phone and email.
+        assert_eq!(seen, 11);
     }
 }

@@ -200,6 +200,18 @@ fn populate(admin: &Client, server: &TestServer) {
             "/activities",
             json!({"kind": "call", "subject": "hello", "customer_id": customer, "contact_id": contact}),
         );
+        let campaign = id_of(&admin.create(
+            "/campaigns",
+            json!({"name": format!("Fair {i}"), "campaign_type": "exhibition", "starts_on": "2026-04-01"}),
+        ));
+        admin.create(
+            "/campaign_members",
+            json!({"campaign_id": campaign, "customer_id": customer}),
+        );
+        admin.create(
+            "/leads",
+            json!({"name": format!("Lead {i}"), "company": format!("Prospect {i}"), "campaign_id": campaign}),
+        );
         let ticket = id_of(&admin.create(
             "/tickets",
             json!({"subject": format!("Issue {i}"), "customer_id": customer}),

@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 46] = [
+pub const ENTITIES: [Entity; 49] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -77,6 +77,11 @@ pub const ENTITIES: [Entity; 46] = [
     Entity::Surveys,
     Entity::SurveyQuestions,
     Entity::ReturnVisits,
+    // `crm leads convert L-000123`, `crm leads import FILE`; `crm campaigns members|results`
+    // (`cli/marketing.rs`).
+    Entity::Leads,
+    Entity::Campaigns,
+    Entity::CampaignMembers,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -276,7 +281,7 @@ pub fn command(entity: Entity) -> Command {
                 true,
             ));
     }
-    command
+    super::marketing::extend(entity, command)
 }
 
 /// Names ↔ ids through the replica: usernames, customer codes, stage and team names, numbers.
@@ -319,7 +324,7 @@ impl Names<'_> {
                 self.0.list(Entity::Quotes, &query)?.into_iter().next()
             }
             Entity::Products if !is_uuid(key) => self.find_one(Entity::Products, "code", key)?,
-            Entity::Contracts if !is_uuid(key) => {
+            Entity::Contracts | Entity::Leads if !is_uuid(key) => {
                 self.find_one(entity, "number", &key.to_uppercase())?
             }
             Entity::Licences if !is_uuid(key) => self.find_one(entity, "licence_number", key)?,
@@ -330,7 +335,9 @@ impl Names<'_> {
                 self.find_one(Entity::DiscountLimits, "role", key)?
             }
             // Names these are known by, unique among them.
-            Entity::Stages | Entity::Teams | Entity::Competitors if !is_uuid(key) => {
+            Entity::Stages | Entity::Teams | Entity::Competitors | Entity::Campaigns
+                if !is_uuid(key) =>
+            {
                 self.find_one(entity, "name", key)?
             }
             Entity::LevelSettings if !is_uuid(key) => {
@@ -362,9 +369,11 @@ impl Names<'_> {
             Ok(Some(r)) => match entity {
                 Entity::Users => r.text("username"),
                 Entity::Customers => r.text("code"),
-                Entity::Tickets | Entity::Quotes | Entity::Orders | Entity::Contracts => {
-                    r.text("number")
-                }
+                Entity::Tickets
+                | Entity::Quotes
+                | Entity::Orders
+                | Entity::Contracts
+                | Entity::Leads => r.text("number"),
                 Entity::Products | Entity::Warehouses => r.text("code"),
                 Entity::Instalments => r.text("due_date"),
                 Entity::Licences => r.text("licence_number"),
@@ -772,6 +781,9 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 &replica,
                 &format!("holidays: {added} added, {changed} changed, {same} already so"),
             )
+        }
+        Some((name, m)) if super::marketing::handles(entity, name) => {
+            super::marketing::run(ctx, &replica, &names, &clock, name, m)
         }
         _ => Err(CliError::Usage(
             "say what to do: list, show, add, edit or delete".into(),

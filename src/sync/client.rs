@@ -562,6 +562,23 @@ impl ApiClient {
             .header(IDEMPOTENCY_KEY, idempotency_key);
         self.send(builder).await
     }
+
+    /// A route beyond the records' CRUD (an import, a campaign's results): `body` posted with
+    /// the idempotency key, or a GET without one; the answer's JSON.
+    pub async fn call(
+        &self,
+        path: &str,
+        body: Option<(&Value, &str)>,
+    ) -> Result<Value, ClientError> {
+        let builder = match body {
+            Some((body, key)) => self
+                .request(Method::POST, path)
+                .header(IDEMPOTENCY_KEY, key)
+                .json(body),
+            None => self.request(Method::GET, path),
+        };
+        self.send(builder).await
+    }
 }
 
 #[cfg(test)]

@@ -179,6 +179,8 @@ pub enum Action {
     AcceptQuote,
     Quantity,
     Discount,
+    /// Convert the lead in view into a customer, contact and (when named) an opportunity.
+    ConvertLead,
     /// The 360°: log a visit or a meeting held now, in a short form.
     LogVisit,
     LogMeeting,
@@ -306,6 +308,7 @@ impl Action {
             "accept_quote" => Action::AcceptQuote,
             "quantity" => Action::Quantity,
             "discount" => Action::Discount,
+            "convert_lead" => Action::ConvertLead,
             "log_visit" => Action::LogVisit,
             "log_meeting" => Action::LogMeeting,
             "edit_customer" => Action::EditCustomer,

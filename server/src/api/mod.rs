@@ -4,6 +4,7 @@
 
 mod auth;
 mod escalation;
+mod marketing;
 pub mod openapi;
 mod readers;
 mod receivables;
@@ -480,6 +481,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(sync::router())
         .merge(receivables::router())
+        .merge(marketing::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

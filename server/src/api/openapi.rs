@@ -601,6 +601,38 @@ pub fn document() -> Value {
         "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}, idempotency_header()],
         "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object"}}}},
         "responses": merge(json!({"201": ok(reference(Entity::Orders))}), errors(&statuses(&[400, 403, 404, 409, 413, 422])))}}));
+    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}});
+    paths.insert("/leads/{id}/convert".into(), json!({"post": {"operationId": "convert_leads",
+        "summary": "Convert a lead in one step: the customer (through the duplicate check; customer_id attaches to an existing one, force makes a new one anyway), a contact and, with opportunity_name, an opportunity; the same as PATCH /leads/{id} {status: converted}. 409 when converted already or a likely duplicate exists",
+        "tags": ["leads"],
+        "parameters": [id_param.clone(), idempotency_header()],
+        "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "customer_id": {"type": "string", "format": "uuid"}, "opportunity_name": {"type": "string"},
+            "opportunity_amount": {"type": "integer", "minimum": 0}, "force": {"type": "boolean"}}}}}},
+        "responses": merge(json!({"200": ok(reference(Entity::Leads))}), errors(&statuses(&[400, 403, 404, 409, 413, 422])))}}));
+    paths.insert("/leads/import".into(), json!({"post": {"operationId": "import_leads",
+        "summary": "Leads in bulk: each row created as POST /leads would, or refused with its error; at most 5,000 rows",
+        "tags": ["leads"],
+        "parameters": [idempotency_header()],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "rows": {"type": "array", "items": {"type": "object"}}}, "required": ["rows"]}}}},
+        "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {
+            "created": {"type": "integer"}, "refused": {"type": "integer"},
+            "rows": {"type": "array", "items": {"type": "object"}}}}))}), errors(&statuses(&[400, 413, 422])))}}));
+    paths.insert("/campaigns/{id}/members".into(), json!({"post": {"operationId": "add_campaign_members",
+        "summary": "Add to a campaign the customers, contacts or leads a query (the query language) finds among those you may read; those already members are left",
+        "tags": ["campaigns"],
+        "parameters": [id_param.clone(), idempotency_header()],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "entity": {"type": "string", "enum": ["customers", "contacts", "leads"]}, "q": {"type": "string"}}, "required": ["entity"]}}}},
+        "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {
+            "added": {"type": "integer"}, "present": {"type": "integer"}, "refused": {"type": "integer"}}}))}),
+            errors(&statuses(&[400, 403, 404, 422])))}}));
+    paths.insert("/campaigns/{id}/results".into(), json!({"get": {"operationId": "campaign_results",
+        "summary": "A campaign's members, responses, leads, opportunities and won amount (summed by the database), cost per lead (minor units) and ROI (basis points)",
+        "tags": ["campaigns"],
+        "parameters": [id_param],
+        "responses": merge(json!({"200": ok(json!({"type": "object"}))}), errors(&statuses(&[404])))}}));
     let bucket_props: serde_json::Map<String, Value> = crate::rules::payments::BUCKETS
         .iter()
         .map(|b| (b.label.to_string(), json!({"type": "integer"})))

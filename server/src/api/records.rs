@@ -50,7 +50,7 @@ fn entity_of(name: &str) -> Result<Entity, ApiError> {
     ))
 }
 
-fn check_id(entity: Entity, id: &str) -> Result<String, ApiError> {
+pub(super) fn check_id(entity: Entity, id: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(id)
         .map(|u| u.hyphenated().to_string())
         .map_err(|_| ApiError::NotFound(entity.noun()))
@@ -285,7 +285,7 @@ fn request_digest(parts: &Value) -> String {
 /// back; the key sent with another request is refused. A first answer that carries a record of
 /// `entity` is given again only while the user may still read that record: it may have been
 /// reassigned away from them since.
-async fn idempotent_write(
+pub(super) async fn idempotent_write(
     state: &AppState,
     bearer: &Bearer,
     headers: &HeaderMap,

@@ -18,6 +18,7 @@
 //! - [`payments`]: an instalment's status, when it is overdue, the aging buckets.
 //! - [`knowledge`]: links to articles in replies, which edit keeps a version, suggestion words.
 //! - [`surveys`]: questions, answers checked, the satisfaction answer, a survey's results.
+//! - [`marketing`]: a lead's status moves, campaign responses, a campaign's cost per lead and ROI.
 //! - [`approvals`]: the approval state machine, who an approval goes to and who may decide it.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
@@ -25,6 +26,7 @@ pub mod approvals;
 pub mod business_time;
 pub mod call_outcomes;
 pub mod knowledge;
+pub mod marketing;
 pub mod money;
 pub mod numbers;
 pub mod orders;

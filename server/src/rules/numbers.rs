@@ -50,6 +50,14 @@ pub fn article_number(n: i64) -> String {
     Number::Article(n).to_string()
 }
 
+/// The store counter lead numbers are drawn from.
+pub const LEAD_COUNTER: &str = "lead_number";
+
+/// The number of the `n`th lead: `L-000123`.
+pub fn lead_number(n: i64) -> String {
+    Number::Lead(n).to_string()
+}
+
 /// A human number read back: which kind of record it names and its counter value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Number {
@@ -59,6 +67,7 @@ pub enum Number {
     Order(i64),
     Contract(i64),
     Article(i64),
+    Lead(i64),
 }
 
 impl Number {
@@ -77,6 +86,8 @@ impl Number {
             (Number::Article, d)
         } else if let Some(d) = upper.strip_prefix("K-") {
             (Number::Contract, d)
+        } else if let Some(d) = upper.strip_prefix("L-") {
+            (Number::Lead, d)
         } else if let Some(d) = upper.strip_prefix('C') {
             (Number::Customer, d)
         } else {
@@ -98,6 +109,7 @@ impl Number {
             Number::Order(_) => Entity::Orders,
             Number::Contract(_) => Entity::Contracts,
             Number::Article(_) => Entity::Articles,
+            Number::Lead(_) => Entity::Leads,
         }
     }
 
@@ -109,7 +121,8 @@ impl Number {
             | Number::Quote(_)
             | Number::Order(_)
             | Number::Contract(_)
-            | Number::Article(_) => "number",
+            | Number::Article(_)
+            | Number::Lead(_) => "number",
         }
     }
 }
@@ -123,6 +136,7 @@ impl fmt::Display for Number {
             Number::Order(n) => write!(f, "O-{n:06}"),
             Number::Contract(n) => write!(f, "K-{n:06}"),
             Number::Article(n) => write!(f, "KB-{n:06}"),
+            Number::Lead(n) => write!(f, "L-{n:06}"),
         }
     }
 }
@@ -150,6 +164,7 @@ mod tests {
                 Some(Number::Contract(n))
             );
             assert_eq!(Number::parse(&article_number(n)), Some(Number::Article(n)));
+            assert_eq!(Number::parse(&lead_number(n)), Some(Number::Lead(n)));
         }
         assert_eq!(Number::parse(" c000676 "), Some(Number::Customer(676)));
         assert_eq!(Number::parse("t-001002"), Some(Number::Ticket(1002)));
@@ -183,6 +198,8 @@ mod tests {
             "KB-12",
             "KB000123",
             "K-B000123",
+            "L000123",
+            "L-12",
         ] {
             assert_eq!(Number::parse(text), None, "{text}");
         }

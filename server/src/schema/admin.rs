@@ -15,6 +15,8 @@ pub enum ListName {
     Regions,
     TicketCategories,
     ArticleCategories,
+    /// Where leads come from (web form, referral, exhibition…).
+    LeadSources,
 }
 
 impl ListName {
@@ -26,6 +28,7 @@ impl ListName {
         ListName::Regions,
         ListName::TicketCategories,
         ListName::ArticleCategories,
+        ListName::LeadSources,
     ];
 
     /// The name a list item's `list` field holds.
@@ -38,6 +41,7 @@ impl ListName {
             ListName::Regions => "regions",
             ListName::TicketCategories => "ticket_categories",
             ListName::ArticleCategories => "article_categories",
+            ListName::LeadSources => "lead_sources",
         }
     }
 
@@ -55,6 +59,7 @@ pub const LIST_NAMES: &[&str] = &[
     ListName::Regions.name(),
     ListName::TicketCategories.name(),
     ListName::ArticleCategories.name(),
+    ListName::LeadSources.name(),
 ];
 
 /// What a custom field holds (`catalog::CustomKind` reads these words).

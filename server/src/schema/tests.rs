@@ -91,6 +91,7 @@ fn dependents_follow_the_access_links() {
             (Entity::Contracts, "customer_id"),
             (Entity::Licences, "customer_id"),
             (Entity::ReturnVisits, "customer_id"),
+            (Entity::CampaignMembers, "customer_id"),
         ]
     );
     assert_eq!(
@@ -107,6 +108,7 @@ fn dependents_follow_the_access_links() {
             (Entity::ExpenseClaims, "owner_id"),
             (Entity::Targets, "user_id"),
             (Entity::ReturnVisits, "assignee_id"),
+            (Entity::Leads, "owner_id"),
         ]
     );
     assert_eq!(
@@ -149,6 +151,14 @@ fn dependents_follow_the_access_links() {
         vec![
             (Entity::Activities, "ticket_id"),
             (Entity::Comments, "ticket_id")
+        ]
+    );
+    // A lead's history and its memberships follow it.
+    assert_eq!(
+        of(Entity::Leads),
+        vec![
+            (Entity::Activities, "lead_id"),
+            (Entity::CampaignMembers, "lead_id")
         ]
     );
     // Reference data everyone reads: nothing derives its access from it.

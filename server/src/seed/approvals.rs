@@ -36,7 +36,7 @@ fn actor_of(g: &Gen, id: &str) -> Option<Actor> {
     })
 }
 
-fn actor_at(g: &Gen, n: usize) -> Option<Actor> {
+pub(super) fn actor_at(g: &Gen, n: usize) -> Option<Actor> {
     actor_of(g, g.setup.users.get(n)?)
 }
 

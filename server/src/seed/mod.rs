@@ -25,6 +25,7 @@ mod desk;
 mod feed;
 mod generator;
 mod knowledge;
+mod marketing;
 mod opportunities;
 mod order_history;
 mod orders;
@@ -214,6 +215,7 @@ fn seed(
         let tickets = g.tickets(tx, &mut report)?;
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
+        g.marketing(tx, &mut report)?;
         Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",

@@ -18,6 +18,7 @@ pub(super) const QUOTES: u64 = 5;
 pub(super) const ORDERS: u64 = 6;
 pub(super) const APPROVALS: u64 = 6;
 pub(super) const KNOWLEDGE: u64 = 13;
+pub(super) const MARKETING: u64 = 8;
 
 impl Rng {
     /// Stream `item` of `kind`.

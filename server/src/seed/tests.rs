@@ -231,9 +231,11 @@ fn every_seeded_record_is_a_proper_record() {
     let mut seen = 0;
     let mut upcoming_birthdays = 0;
     let today = Utc::now().date_naive();
+    // Deals written again: priced by their lines, or won after their lead's conversion.
     let priced_deals: BTreeSet<String> = all(db.as_ref(), &admin, Entity::OpportunityLines)
         .iter()
-        .map(|l| l["opportunity_id"].as_str().unwrap().to_string())
+        .chain(&all(db.as_ref(), &admin, Entity::Leads))
+        .filter_map(|l| l["opportunity_id"].as_str().map(String::from))
         .collect();
     let catalog = store::read(db.as_ref(), |tx| crate::service::catalog::load(tx)).unwrap();
     for entity in [
@@ -462,6 +464,9 @@ fn read_sets_are_what_the_access_rules_say() {
         Entity::Approvals,
         Entity::Licences,
         Entity::ApprovalSettings,
+        Entity::Leads,
+        Entity::Campaigns,
+        Entity::CampaignMembers,
     ] {
         for r in all(db.as_ref(), &admin, entity) {
             store::read(db.as_ref(), |tx| {
@@ -750,4 +755,5 @@ fn demo_users_sign_in_with_the_demo_password() {
     .unwrap();
 }
 
+mod marketing;
 mod sales;

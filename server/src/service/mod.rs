@@ -17,6 +17,8 @@ pub mod escalation;
 mod feed;
 mod lists;
 mod knowledge;
+mod hand_over;
+pub mod marketing;
 mod orders;
 mod payments;
 mod products;
@@ -34,6 +36,7 @@ pub use desk::ticket_policy;
 
 pub use customers::hidden_columns;
 pub use feed::{audit_trail, feed, snapshot};
+pub use hand_over::{HandedOver, hand_over};
 pub use orders::order_totals;
 pub use payments::MAX_INSTALMENTS;
 pub use products::{discount_limit, price_for};
@@ -278,6 +281,7 @@ pub fn create(
     approvals::after_write(tx, actor, entity, None, &record)?;
     knowledge::after_write(tx, actor, entity, None, &record)?;
     surveys::after_write(tx, actor, entity, None, &record)?;
+    marketing::after_write(tx, actor, entity, None, &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "create",
@@ -396,6 +400,7 @@ pub fn update(
     approvals::after_write(tx, actor, entity, Some(&current), &record)?;
     knowledge::after_write(tx, actor, entity, Some(&current), &record)?;
     surveys::after_write(tx, actor, entity, Some(&current), &record)?;
+    marketing::after_write(tx, actor, entity, Some(&current), &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "update",
@@ -829,6 +834,9 @@ fn prepare(
         Entity::Targets => targets::prepare(tx, record)?,
         Entity::SavedQueries | Entity::StaticLists | Entity::ListMembers => {
             lists::prepare(tx, actor, entity, old, record)?;
+        }
+        Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
+            marketing::prepare(tx, actor, entity, old, record)?;
         }
         Entity::Stages
         | Entity::Contacts

@@ -290,6 +290,12 @@ pub trait Tx {
         viewer: Option<&[String]>,
         limit: usize,
     ) -> Result<Vec<(String, Aging)>, StorageError>;
+    /// A campaign's members, responses, leads, opportunities and won amount (`rules::marketing`),
+    /// counted in SQL over the campaign's indexes.
+    fn campaign_sums(
+        &self,
+        campaign_id: &str,
+    ) -> Result<crate::rules::marketing::CampaignSums, StorageError>;
     /// The next value of a named counter (customer codes, ticket numbers).
     fn next_counter(&self, name: &str) -> Result<i64, StorageError>;
     /// Minutes to first response and to resolution for a ticket priority.
@@ -363,6 +369,50 @@ pub trait Tx {
         Err(StorageError::Other(
             "this database keeps no sign-in counts".into(),
         ))
+    }
+}
+
+/// The campaign results' statement, one row of `CampaignSums` in field order, for a backend
+/// whose live rows are `live(table)` (`deleted = 0`, `NOT deleted`) and whose one parameter is
+/// `param`.
+/// Each count is a range of one of the campaign's indexes; written once so both backends agree.
+pub(crate) fn campaign_sums_sql(live: &dyn Fn(&str) -> String, param: &str) -> String {
+    let m = format!(
+        "FROM campaign_members WHERE {} AND campaign_id = {param}",
+        live("")
+    );
+    let l = format!("FROM leads WHERE {} AND campaign_id = {param}", live(""));
+    let o = format!(
+        "FROM opportunities o JOIN stages s ON s.id = o.stage_id \
+         WHERE {} AND o.campaign_id = {param} AND s.kind = 'won'",
+        live("o.")
+    );
+    format!(
+        "SELECT \
+         (SELECT count(*) {m}), \
+         (SELECT count(*) {m} AND response IN ('responded', 'attended', 'converted')), \
+         (SELECT count(*) {m} AND response IN ('attended', 'converted')), \
+         (SELECT count(*) {l}), \
+         (SELECT count(*) {l} AND status = 'converted'), \
+         (SELECT count(*) FROM opportunities WHERE {} AND campaign_id = {param}), \
+         (SELECT count(*) {o}), \
+         CAST((SELECT coalesce(sum(o.amount), 0) {o}) AS BIGINT)",
+        live("")
+    )
+}
+
+/// `CampaignSums` from the values of `campaign_sums_sql`'s row.
+pub(crate) fn campaign_sums_from(v: &[i64]) -> crate::rules::marketing::CampaignSums {
+    let at = |i: usize| v.get(i).copied().unwrap_or(0);
+    crate::rules::marketing::CampaignSums {
+        members: at(0),
+        responses: at(1),
+        attended: at(2),
+        leads: at(3),
+        converted_leads: at(4),
+        opportunities: at(5),
+        won: at(6),
+        won_amount: at(7),
     }
 }
 

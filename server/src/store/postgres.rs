@@ -117,6 +117,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0013_knowledge_surveys",
         include_str!("../../../migrations/postgres/0013_knowledge_surveys.sql"),
     ),
+    (
+        14,
+        "0014_leads_campaigns",
+        include_str!("../../../migrations/postgres/0014_leads_campaigns.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -108,6 +108,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0015_knowledge_surveys",
         include_str!("../../../migrations/0015_knowledge_surveys.sql"),
     ),
+    (
+        16,
+        "0016_leads_campaigns",
+        include_str!("../../../migrations/0016_leads_campaigns.sql"),
+    ),
 ];
 
 mod files;

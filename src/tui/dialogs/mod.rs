@@ -69,6 +69,8 @@ pub enum Purpose {
     PlanFollowUp(String),
     /// Rejecting this approval: why.
     RejectApproval(String),
+    /// Converting this lead: the name of the opportunity to make (empty: none).
+    ConvertLead(String),
     /// Submitting this record for approval: a note for the approver.
     /// The quote editor's product search for a new line of this quote.
     QuoteProduct(String),

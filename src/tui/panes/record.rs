@@ -344,6 +344,32 @@ impl RecordView {
     }
 }
 
+impl RecordView {
+    /// `C`: a lead converted, asking the name of the opportunity to make with it. Written
+    /// through the outbox as the lead's status (offline too); the server makes the customer —
+    /// or refuses, naming a likely duplicate to attach the lead to (its `customer`, in the
+    /// outbox review's form) — the contact and the opportunity in one step.
+    fn ask_conversion(&mut self, ctx: &mut Ctx) {
+        if self.entity != Entity::Leads {
+            return ctx.error("Only a lead is converted: open one (:list leads)");
+        }
+        if let Err(m) = crm_server::rules::marketing::lead_move(
+            crate::tui::data::text(&self.record, "status"),
+            "converted",
+            None,
+        ) {
+            return ctx.error(m.message());
+        }
+        let p = crate::tui::dialogs::Prompt::new(
+            format!("Convert {}", self.title()),
+            "Opportunity",
+            Purpose::ConvertLead(self.id.clone()),
+        )
+        .hint("its name, or empty for none");
+        ctx.open(Dialog::Prompt(p));
+    }
+}
+
 impl Screen for RecordView {
     fn reload(&mut self, ctx: &mut Ctx) {
         self.load(ctx);
@@ -411,6 +437,7 @@ impl Screen for RecordView {
                 ctx.error("Competitors are added to a deal: open an opportunity first")
             }
             Action::RequestApproval => self.ask_approval(ctx),
+            Action::ConvertLead => self.ask_conversion(ctx),
             _ => {}
         }
     }
@@ -432,6 +459,17 @@ impl Screen for RecordView {
                     .source
                     .create(Entity::Approvals, crate::tui::screen::obj(body));
                 ctx.write(r, "Submitted for approval; it is locked until decided");
+            }
+            (Purpose::ConvertLead(id), Answer::Text(name)) => {
+                ctx.close();
+                let mut patch = json!({"status": "converted"});
+                if !name.trim().is_empty() {
+                    patch["opportunity_name"] = json!(name.trim());
+                }
+                let r = ctx
+                    .source
+                    .update(Entity::Leads, &id, crate::tui::screen::obj(patch));
+                ctx.write(r, "Converting: the customer appears when the server has it");
             }
             (Purpose::AddCompetitor { opportunity }, Answer::Picked(choice)) => {
                 let hidden = json!({"opportunity_id": opportunity, "competitor_id": choice.value});

@@ -737,6 +737,22 @@ impl Tx for PgTx<'_> {
             .collect()
     }
 
+    fn campaign_sums(
+        &self,
+        campaign_id: &str,
+    ) -> Result<crate::rules::marketing::CampaignSums, StorageError> {
+        let text = crate::store::campaign_sums_sql(&|t| format!("NOT {t}deleted"), "$1");
+        let args: Vec<Param> = vec![Box::new(campaign_id.to_string())];
+        let rows = self.query_boxed(&text, &args)?;
+        let row = rows
+            .first()
+            .ok_or_else(|| StorageError::Other("the campaign sums returned no row".into()))?;
+        let v = (0..8)
+            .map(|i| row.try_get::<_, i64>(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::store::campaign_sums_from(&v))
+    }
+
     fn next_counter(&self, name: &str) -> Result<i64, StorageError> {
         bookkeeping::next_counter(self, name)
     }

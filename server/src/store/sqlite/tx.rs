@@ -836,6 +836,22 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    fn campaign_sums(
+        &self,
+        campaign_id: &str,
+    ) -> Result<crate::rules::marketing::CampaignSums, StorageError> {
+        let sql_text = crate::store::campaign_sums_sql(&|t| format!("{t}deleted = 0"), "?1");
+        let v = self
+            .0
+            .prepare_cached(&sql_text)?
+            .query_row([campaign_id], |r| {
+                (0..8)
+                    .map(|i| r.get::<_, i64>(i))
+                    .collect::<Result<Vec<_>, _>>()
+            })?;
+        Ok(crate::store::campaign_sums_from(&v))
+    }
+
     fn next_counter(&self, name: &str) -> Result<i64, StorageError> {
         bookkeeping::next_counter(self, name)
     }
