@@ -94,16 +94,6 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         11,
-        "0011_escalation",
-        include_str!("../../../migrations/postgres/0011_escalation.sql"),
-    ),
-    (
-        15,
-        "0015_document_templates",
-        include_str!("../../../migrations/postgres/0015_document_templates.sql"),
-    ),
-    (
-        11,
         "0011_targets",
         include_str!("../../../migrations/postgres/0011_targets.sql"),
     ),
@@ -121,6 +111,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         14,
         "0014_leads_campaigns",
         include_str!("../../../migrations/postgres/0014_leads_campaigns.sql"),
+    ),
+    (
+        15,
+        "0015_document_templates",
+        include_str!("../../../migrations/postgres/0015_document_templates.sql"),
+    ),
+    (
+        16,
+        "0016_escalation",
+        include_str!("../../../migrations/postgres/0016_escalation.sql"),
     ),
 ];
 

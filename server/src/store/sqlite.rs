@@ -85,16 +85,6 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         13,
-        "0013_escalation",
-        include_str!("../../../migrations/0013_escalation.sql"),
-    ),
-    (
-        17,
-        "0017_document_templates",
-        include_str!("../../../migrations/0017_document_templates.sql"),
-    ),
-    (
-        13,
         "0013_targets",
         include_str!("../../../migrations/0013_targets.sql"),
     ),
@@ -112,6 +102,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         16,
         "0016_leads_campaigns",
         include_str!("../../../migrations/0016_leads_campaigns.sql"),
+    ),
+    (
+        17,
+        "0017_document_templates",
+        include_str!("../../../migrations/0017_document_templates.sql"),
+    ),
+    (
+        18,
+        "0018_escalation",
+        include_str!("../../../migrations/0018_escalation.sql"),
     ),
 ];
 

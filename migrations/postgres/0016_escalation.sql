@@ -1,4 +1,4 @@
--- Escalation (issue 13): the PostgreSQL twin of migrations/0013_escalation.sql.
+-- Escalation (issue 13): the PostgreSQL twin of migrations/0018_escalation.sql.
 
 ALTER TABLE tickets ADD COLUMN sla_alert TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE tickets ADD COLUMN escalated_at TEXT COLLATE "C";
