@@ -4,9 +4,8 @@
 pub mod cli;
 pub mod config;
 pub mod credentials;
-pub mod documents;
 pub mod dashboard;
-pub mod export;
+pub mod documents;
 pub mod export;
 pub mod pop;
 pub mod private;

@@ -132,7 +132,7 @@ pub enum Entity {
 }
 
 impl Entity {
-    pub const ALL: [Entity; 53] = [
+    pub const ALL: [Entity; 54] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,

@@ -52,7 +52,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 19] = [
+    pub const ALL: [Mode; 20] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,

@@ -20,7 +20,7 @@ pub enum ListName {
 }
 
 impl ListName {
-    pub const ALL: [ListName; 7] = [
+    pub const ALL: [ListName; 8] = [
         ListName::Levels,
         ListName::Categories,
         ListName::Lifecycle,

@@ -398,7 +398,7 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
         (Purpose::CloseNote(ticket), Answer::Text(note)) => {
             ctx.write_from_prompt(
                 ticket_patch(&ticket, json!({"status": "closed", "resolution": note})),
-                CLOSED.into(),
+                CLOSED,
                 "not closed: ",
             );
         }
