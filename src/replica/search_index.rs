@@ -1,6 +1,7 @@
 //! The search indexes of a replica a first sync filled, built after the sync, a step at a time.
 //!
-//! A first sync writes the rows and their list indexes and nothing more: building the two FTS5
+//! A first sync writes the rows and nothing more (its list indexes come first, `list_indexes`;
+//! this build follows them): building the two FTS5
 //! trigram indexes of a million customers and their contacts took as much of the two cores as
 //! the rest of the sync, and holding their text for a builder thread was a third of its memory.
 //! Its last page's transaction empties the search indexes and leaves `meta.search` saying where

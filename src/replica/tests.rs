@@ -104,7 +104,9 @@ fn check_index(r: &Replica) {
     assert!(r.lists_ready().unwrap());
     let missing: Vec<String> = Entity::ALL
         .iter()
-        .flat_map(|e| (0..schema::table(*e).secondary.len()).map(move |i| format!("{}_ix{i}", e.name())))
+        .flat_map(|e| {
+            (0..schema::table(*e).secondary.len()).map(move |i| format!("{}_ix{i}", e.name()))
+        })
         .filter(|name| !list_indexes(r).contains(name))
         .collect();
     assert!(missing.is_empty(), "list indexes not built: {missing:?}");
