@@ -160,6 +160,15 @@ fn a_line_found_by_pinyin_is_priced_for_the_customer_and_the_total_follows_the_t
         "an over-limit quote is not sent"
     );
 
+    // A draft is not accepted: it is sent first (the rule's words, nothing written).
+    press(&mut app, "a");
+    assert!(
+        screen(&app).contains("a draft quote is sent before it can be accepted"),
+        "{}",
+        screen(&app)
+    );
+    assert!(fx.written().iter().all(|e| e.entity != Entity::Orders));
+
     // Within the limit it is sent.
     press(&mut app, "%");
     press(&mut app, "<C-u>");
@@ -167,4 +176,20 @@ fn a_line_found_by_pinyin_is_priced_for_the_customer_and_the_total_follows_the_t
     press(&mut app, "<Enter> s");
     assert_eq!(written(&fx, Entity::Quotes, "status"), Some(json!("sent")));
     assert!(screen(&app).contains("· sent"), "{}", screen(&app));
+    // A sent quote's lines stay as they are.
+    press(&mut app, "<Enter>");
+    assert!(
+        screen(&app).contains("this quote is sent and can no longer be changed"),
+        "{}",
+        screen(&app)
+    );
+
+    // a: accepted, and its order made from it (the server takes its lines).
+    press(&mut app, "a");
+    assert_eq!(
+        written(&fx, Entity::Quotes, "status"),
+        Some(json!("accepted"))
+    );
+    assert_eq!(written(&fx, Entity::Orders, "quote_id"), Some(json!(QUOTE)));
+    assert!(screen(&app).contains("· accepted"), "{}", screen(&app));
 }
