@@ -193,3 +193,58 @@ fn a_line_found_by_pinyin_is_priced_for_the_customer_and_the_total_follows_the_t
     assert_eq!(written(&fx, Entity::Orders, "quote_id"), Some(json!(QUOTE)));
     assert!(screen(&app).contains("· accepted"), "{}", screen(&app));
 }
+
+/// The view on top.
+fn editing(app: &crm::tui::App) -> bool {
+    matches!(
+        app.opened().last(),
+        Some(crm::tui::nav::Opened::QuoteEditor(_))
+    )
+}
+
+#[test]
+fn the_customers_360_opens_a_draft_in_the_editor_and_starts_a_new_quote_there() {
+    let (mut app, fx) = editor_world();
+    let code = support::fixture(Entity::Customers, "name", "华为技术有限公司")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    press(&mut app, ":");
+    type_text(&mut app, &format!("open {code}"));
+    press(&mut app, "<Enter>");
+    // Back through the sections to the quotes.
+    for _ in 0..8 {
+        if app.customer_view().unwrap().section == crm::tui::panes::customer360::Section::Quotes {
+            break;
+        }
+        press(&mut app, "h");
+    }
+    assert_eq!(
+        app.customer_view().unwrap().section,
+        crm::tui::panes::customer360::Section::Quotes
+    );
+    press(&mut app, "<Enter>");
+    assert!(editing(&app), "{}", screen(&app));
+    assert!(screen(&app).contains("Q-000001 r1 · draft"));
+    press(&mut app, "<Esc>");
+    // n: the quote's header (its customer given), saved, then the new quote's editor.
+    press(&mut app, "n");
+    assert!(screen(&app).contains("New quote"), "{}", screen(&app));
+    press(&mut app, "<C-s>");
+    assert!(editing(&app), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("New quote (numbered when synced) · draft · 华为技术有限公司"),
+        "{}",
+        screen(&app)
+    );
+    let created = fx
+        .written()
+        .into_iter()
+        .rev()
+        .find(|e| e.entity == Entity::Quotes)
+        .expect("the quote was written");
+    assert_eq!(
+        created.fields["customer_id"],
+        json!(fixture_id(Entity::Customers, "name", "华为技术有限公司"))
+    );
+}
