@@ -160,6 +160,15 @@ fn a_line_found_by_pinyin_is_priced_for_the_customer_and_the_total_follows_the_t
         "an over-limit quote is not sent"
     );
 
+    // A draft is not accepted: it is sent first (the rule's words, nothing written).
+    press(&mut app, "a");
+    assert!(
+        screen(&app).contains("a draft quote is sent before it can be accepted"),
+        "{}",
+        screen(&app)
+    );
+    assert!(fx.written().iter().all(|e| e.entity != Entity::Orders));
+
     // Within the limit it is sent.
     press(&mut app, "%");
     press(&mut app, "<C-u>");
@@ -167,4 +176,75 @@ fn a_line_found_by_pinyin_is_priced_for_the_customer_and_the_total_follows_the_t
     press(&mut app, "<Enter> s");
     assert_eq!(written(&fx, Entity::Quotes, "status"), Some(json!("sent")));
     assert!(screen(&app).contains("· sent"), "{}", screen(&app));
+    // A sent quote's lines stay as they are.
+    press(&mut app, "<Enter>");
+    assert!(
+        screen(&app).contains("this quote is sent and can no longer be changed"),
+        "{}",
+        screen(&app)
+    );
+
+    // a: accepted, and its order made from it (the server takes its lines).
+    press(&mut app, "a");
+    assert_eq!(
+        written(&fx, Entity::Quotes, "status"),
+        Some(json!("accepted"))
+    );
+    assert_eq!(written(&fx, Entity::Orders, "quote_id"), Some(json!(QUOTE)));
+    assert!(screen(&app).contains("· accepted"), "{}", screen(&app));
+}
+
+/// The view on top.
+fn editing(app: &crm::tui::App) -> bool {
+    matches!(
+        app.opened().last(),
+        Some(crm::tui::nav::Opened::QuoteEditor(_))
+    )
+}
+
+#[test]
+fn the_customers_360_opens_a_draft_in_the_editor_and_starts_a_new_quote_there() {
+    let (mut app, fx) = editor_world();
+    let code = support::fixture(Entity::Customers, "name", "华为技术有限公司")["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    press(&mut app, ":");
+    type_text(&mut app, &format!("open {code}"));
+    press(&mut app, "<Enter>");
+    // Back through the sections to the quotes.
+    for _ in 0..8 {
+        if app.customer_view().unwrap().section == crm::tui::panes::customer360::Section::Quotes {
+            break;
+        }
+        press(&mut app, "h");
+    }
+    assert_eq!(
+        app.customer_view().unwrap().section,
+        crm::tui::panes::customer360::Section::Quotes
+    );
+    press(&mut app, "<Enter>");
+    assert!(editing(&app), "{}", screen(&app));
+    assert!(screen(&app).contains("Q-000001 r1 · draft"));
+    press(&mut app, "<Esc>");
+    // n: the quote's header (its customer given), saved, then the new quote's editor.
+    press(&mut app, "n");
+    assert!(screen(&app).contains("New quote"), "{}", screen(&app));
+    press(&mut app, "<C-s>");
+    assert!(editing(&app), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("New quote (numbered when synced) · draft · 华为技术有限公司"),
+        "{}",
+        screen(&app)
+    );
+    let created = fx
+        .written()
+        .into_iter()
+        .rev()
+        .find(|e| e.entity == Entity::Quotes)
+        .expect("the quote was written");
+    assert_eq!(
+        created.fields["customer_id"],
+        json!(fixture_id(Entity::Customers, "name", "华为技术有限公司"))
+    );
 }

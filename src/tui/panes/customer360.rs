@@ -560,6 +560,17 @@ impl Customer360 {
                 );
                 ctx.open(Dialog::Form(form));
             }
+            // In the quotes section: a new quote's header, then its editor.
+            Action::New if self.section == Section::Quotes => {
+                let form = ctx.form(
+                    "New quote",
+                    Entity::Quotes,
+                    Purpose::Create(Entity::Quotes),
+                    None,
+                    self.hidden(),
+                );
+                ctx.open(Dialog::Form(form));
+            }
             Action::AddContact | Action::New => {
                 let form = ctx.form(
                     "New contact",
@@ -631,6 +642,15 @@ impl Customer360 {
         // view lists its competitors and adds one); a contact or an activity opens its form.
         match entity {
             Entity::Tickets => return ctx.go(Place::Ticket(id(&record).to_string())),
+            // A draft quote opens in the quote editor.
+            Entity::Quotes
+                if crm_server::rules::quotes::editable(match text(&record, "status") {
+                    "" => "draft",
+                    s => s,
+                }) =>
+            {
+                return ctx.go(Place::QuoteEditor(id(&record).to_string()));
+            }
             Entity::Opportunities
             | Entity::OpportunityCompetitors
             | Entity::Quotes
@@ -744,6 +764,12 @@ impl Screen for Customer360 {
     }
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
+        if matches!(
+            (&purpose, &answer),
+            (Purpose::Create(Entity::Quotes), Answer::Save)
+        ) {
+            return flows::save_form(ctx, Some(&|id| Place::QuoteEditor(id.into())));
+        }
         match answer {
             Answer::LogCall {
                 outcome,

@@ -1,5 +1,6 @@
-//! The quote editor (Enter or `e` on a draft quote of the Sales screen, `e` on a draft quote's
-//! view, `n` on the Sales screen's quotes after the header's form): the quote's header, its
+//! The quote editor (Enter or `e` on a draft quote of the Sales screen, Enter on one in the
+//! 360°, `e` on a draft quote's view, `n` in the Sales screen's or the 360°'s quotes after the
+//! header's form): the quote's header, its
 //! lines and its totals. `n` adds a line by product search (the replica's search: code, name,
 //! pinyin), priced by the price rule the server uses (`rules::pricing::price_of_records`, for
 //! the customer on today's date) and taxed at the product's rate; Enter types the chosen line's
