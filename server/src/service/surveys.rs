@@ -74,8 +74,13 @@ pub(super) fn prepare(
                 .cloned()
                 .unwrap_or_default();
             let done = text(record, "status") == Some("done");
-            surveys::check_answers(&questions, &answers, done).map_err(ApiError::Invalid)?;
             let was_done = old.and_then(|o| text(o, "status")) == Some("done");
+            // Checked when given or when the visit is finished: an edit of its notes is not
+            // refused for a question the admin has since removed.
+            let answered = old.is_none_or(|o| o.get("answers") != record.get("answers"));
+            if answered || (done && !was_done) {
+                surveys::check_answers(&questions, &answers, done).map_err(ApiError::Invalid)?;
+            }
             if done && !was_done {
                 record.insert("done_at".into(), json!(format_time(now())));
             } else if !done {
