@@ -131,3 +131,27 @@ fn the_search_narrows_the_queue_read() {
     assert_eq!(numbers(&app), ["T-000105"]);
     assert!(screen(&app).contains("1 / 1"), "{}", screen(&app));
 }
+
+#[test]
+fn the_customers_names_come_with_the_queue() {
+    let (mut app, fx) = start();
+    press(&mut app, "4");
+    let reads = queue_reads(&press_raw(&mut app, "A"));
+    let (request, read) = &reads[0];
+    let Ok(work::Loaded::Tickets(data)) = work::read(&fx.source(), read) else {
+        panic!("the queue reads");
+    };
+    let first = text(&data.queue[0], "customer_id").to_string();
+    assert!(
+        data.names.contains_key(&first),
+        "the reader names every ticket's customer"
+    );
+    // The names the answer carries are the ones shown: none is looked up in the frame.
+    let mut named = data.as_ref().clone();
+    named.names = [(first, "Reader Co".to_string())].into();
+    app.update(Action::Loaded {
+        request: *request,
+        data: Ok(work::Loaded::Tickets(std::sync::Arc::new(named))),
+    });
+    assert!(screen(&app).contains("Reader Co"), "{}", screen(&app));
+}

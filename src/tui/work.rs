@@ -12,6 +12,7 @@
 //! waiting loads are still worth reading ([`newest_loads`]) and whether an answer is still the
 //! one a screen waits for ([`Pending`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -57,9 +58,17 @@ pub enum Loaded {
     Calendar(Box<CalendarData>),
     Callbacks(Box<Vec<super::panes::callbacks::Callback>>),
     /// Shared, so no screen copies thousands of tickets in a frame.
-    Tickets(Arc<Vec<Record>>),
+    Tickets(Arc<TicketsData>),
     Customer360(Box<Customer360Data>),
     Dashboard(Box<crate::dashboard::figures::Figures>),
+}
+
+/// The ticket queue read, and its customers' names read with it: looked up one by one on the
+/// UI thread, a window's names cost more than a frame at a million customers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketsData {
+    pub queue: Vec<Record>,
+    pub names: HashMap<String, String>,
 }
 
 /// A write a screen asks for off the UI thread.
@@ -103,7 +112,18 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
         Read::Calendar(ask) => {
             Loaded::Calendar(Box::new(super::panes::calendar::read(source, ask)?))
         }
-        Read::Tickets(q) => Loaded::Tickets(Arc::new(source.ticket_queue(q)?)),
+        Read::Tickets(q) => {
+            let queue = source.ticket_queue(q)?;
+            let mut names = HashMap::new();
+            for t in &queue {
+                let cid = super::data::text(t, "customer_id");
+                if !cid.is_empty() && !names.contains_key(cid) {
+                    let name = super::screen::record_label(source, Entity::Customers, cid);
+                    names.insert(cid.to_string(), name);
+                }
+            }
+            Loaded::Tickets(Arc::new(TicketsData { queue, names }))
+        }
         Read::Customer360(ask) => {
             Loaded::Customer360(Box::new(super::panes::customer360::read(source, ask)?))
         }

@@ -26,7 +26,7 @@ use crate::tui::screen::{Answer, Ctx, Place, Screen};
 use crate::tui::sla;
 use crate::tui::theme::Role;
 use crate::tui::view::View;
-use crate::tui::work::{Loaded, Read};
+use crate::tui::work::{Loaded, Read, TicketsData};
 
 const HEADER_ROWS: u16 = 2;
 
@@ -51,7 +51,7 @@ pub struct TicketsPane {
     pub list: ListView,
     names: HashMap<String, String>,
     /// The queue last read and the query it answered.
-    held: Option<(TicketQuery, Arc<Vec<Record>>)>,
+    held: Option<(TicketQuery, Arc<TicketsData>)>,
     /// The read asked last; answers to any other are stale.
     asked: Option<u64>,
 }
@@ -92,18 +92,18 @@ impl TicketsPane {
     }
 
     /// The held queue, empty before the first answer.
-    fn queue(&self) -> Arc<Vec<Record>> {
+    fn queue(&self) -> Arc<TicketsData> {
         self.held
             .as_ref()
-            .map_or_else(|| Arc::new(Vec::new()), |(_, q)| q.clone())
+            .map_or_else(|| Arc::new(TicketsData::default()), |(_, q)| q.clone())
     }
 
     fn fetch(&mut self, ctx: &mut Ctx) {
         let h = list_height(ctx.area);
         let queue = self.queue();
-        let r = self
-            .list
-            .ensure(h, &mut |o, l, from_end| Ok(page(&queue, o, l, from_end)));
+        let r = self.list.ensure(h, &mut |o, l, from_end| {
+            Ok(page(&queue.queue, o, l, from_end))
+        });
         ctx.ok(r);
         self.name_customers(ctx);
     }
@@ -118,7 +118,7 @@ impl TicketsPane {
 
     /// The queue read: shown when it answers the last question. A new query starts at the
     /// top; the same one read again (after a write or a sync) keeps the cursor.
-    pub fn take(&mut self, request: u64, queue: Arc<Vec<Record>>, ctx: &mut Ctx) -> bool {
+    pub fn take(&mut self, request: u64, queue: Arc<TicketsData>, ctx: &mut Ctx) -> bool {
         if self.asked != Some(request) {
             return false;
         }
@@ -129,7 +129,9 @@ impl TicketsPane {
         } else {
             self.list.reset();
         }
-        let len = queue.len();
+        let len = queue.queue.len();
+        self.names
+            .extend(queue.names.iter().map(|(k, v)| (k.clone(), v.clone())));
         self.held = Some((self.query.clone(), queue));
         self.fetch(ctx);
         // The whole queue is here: its length is exact.
@@ -168,7 +170,7 @@ impl TicketsPane {
         let h = list_height(ctx.area);
         let queue = self.queue();
         let mut fetch = |o: usize, l: usize, from_end: bool| -> Result<Vec<Record>, DataError> {
-            Ok(page(&queue, o, l, from_end))
+            Ok(page(&queue.queue, o, l, from_end))
         };
         let action = match self.list.handle(action, h, &mut fetch) {
             Listed::Done(r) => {
