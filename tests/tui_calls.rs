@@ -289,8 +289,15 @@ fn every_customer_is_scanned_not_the_first_500_by_name() {
 fn counts_are_not_capped() {
     let fx = Fixture::synthetic(600);
     let source = fx.source();
-    // Nobody was ever contacted: every one is due.
-    assert_eq!(reminders_now(&source, None).quiet.len(), 600);
+    // Nobody was ever contacted: every one is due and counted; the first QUIET_ROWS are held
+    // as rows, oldest contact (here: never) first, by name.
+    let r = reminders_now(&source, None);
+    assert_eq!(r.quiet_total, 600);
+    assert_eq!(r.quiet.len(), crm::tui::data::QUIET_ROWS.min(600));
+    let names: Vec<&str> = r.quiet.iter().map(|q| text(&q.customer, "name")).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
 }
 
 #[test]

@@ -9,13 +9,13 @@ mod approvals;
 mod competition;
 mod desk;
 mod documents;
-mod lists;
 mod knowledge;
+mod lists;
 mod marketing;
 mod orders;
 mod sales;
-mod targets;
 mod surveys;
+mod targets;
 
 pub use admin::{CUSTOM_KINDS, FIELD_ROLES, LIST_NAMES, ListName};
 use admin::{FIELD_DEFINITIONS, LIST_ITEMS};
@@ -31,10 +31,10 @@ use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS
 pub use desk::{DAY_KINDS, FOLLOW_UPS};
 use documents::DOCUMENT_TEMPLATES;
 pub use documents::{DOCUMENT_FORMATS, DOCUMENT_KINDS, DOCUMENT_LANGS};
-pub use lists::MAX_LIST_MEMBERS;
-use lists::{LIST_MEMBERS, SAVED_QUERIES, STATIC_LISTS};
 pub use knowledge::VISIBILITIES;
 use knowledge::{ARTICLE_VERSIONS, ARTICLES};
+pub use lists::MAX_LIST_MEMBERS;
+use lists::{LIST_MEMBERS, SAVED_QUERIES, STATIC_LISTS};
 use marketing::{CAMPAIGN_MEMBERS, CAMPAIGNS, LEADS};
 pub use marketing::{CAMPAIGN_STATUSES, CAMPAIGN_TYPES, LEAD_QUALITIES, LEAD_STATUSES, RESPONSES};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
@@ -46,9 +46,9 @@ use sales::{
     DISCOUNT_LIMITS, OPPORTUNITY_LINES, PRICES, PRODUCT_COSTS, PRODUCTS, QUOTE_LINES, QUOTES,
 };
 pub use sales::{PRODUCT_KINDS, QUOTE_STATUSES};
-use targets::TARGETS;
 pub use surveys::{QUESTION_KINDS, VISIT_STATUSES};
 use surveys::{RETURN_VISITS, SURVEY_QUESTIONS, SURVEYS};
+use targets::TARGETS;
 
 /// Every kind of record the server keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

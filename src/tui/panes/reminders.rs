@@ -82,6 +82,8 @@ pub struct RemindersView {
     asked: Option<u64>,
     /// An answer has come.
     pub loaded: bool,
+    /// Every customer not contacted, of which the list holds the first `QUIET_ROWS`.
+    pub quiet_total: usize,
 }
 
 impl RemindersView {
@@ -134,12 +136,17 @@ impl RemindersView {
                 return ctx.flash("A renewal is done by a new contract: Enter opens this one");
             }
             Item::Ticket(..) => {
-                return ctx.flash("A service level is met by answering or resolving: Enter opens the ticket");
+                return ctx.flash(
+                    "A service level is met by answering or resolving: Enter opens the ticket",
+                );
             }
         };
         // Written on the writer thread; the reminder leaves the list at once, and the reload
         // the answer asks brings it back if the write was refused.
         self.items.remove(self.cursor);
+        if matches!(item, Item::Quiet(_)) {
+            self.quiet_total = self.quiet_total.saturating_sub(1);
+        }
         self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
         ctx.write_then(
             write,
@@ -276,6 +283,7 @@ impl Screen for RemindersView {
                     .map(|(l, label)| Item::LowStock(l.clone(), label.clone())),
             )
             .collect();
+        self.quiet_total = r.quiet_total;
         self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
     }
 
@@ -334,7 +342,7 @@ impl Screen for RemindersView {
         let mut title = format!(
             "Reminders · {} overdue · {} not contacted · {} birthdays",
             count(|i| matches!(i, Item::Overdue(..))),
-            count(|i| matches!(i, Item::Quiet(_))),
+            self.quiet_total,
             count(|i| matches!(i, Item::Birthday(_))),
         );
         for (n, label) in [

@@ -185,6 +185,7 @@ impl ReplicaSource {
         birthdays.sort_by_key(|b| b.date);
         let now = crm_server::validate::format_time(q.now);
         let mut quiet = Vec::new();
+        let mut quiet_total = 0;
         // The days per level are the admin's setting, synced like any record.
         let settings = self.list(
             Entity::LevelSettings,
@@ -193,11 +194,12 @@ impl ReplicaSource {
         for (level, days) in reminders::quiet_days_in_force(&settings) {
             let cutoff = q.now - chrono::Duration::days(i64::from(days));
             let cutoff = crm_server::validate::format_time(cutoff);
-            for (c, last, planned) in self
+            let (found, total) = self
                 .replica
-                .last_contacts(owner, &level, &now, &cutoff)
-                .map_err(storage)?
-            {
+                .last_contacts(owner, &level, &now, &cutoff, QUIET_ROWS)
+                .map_err(storage)?;
+            quiet_total += total;
+            for (c, last, planned) in found {
                 if reminders::is_due_for_contact(last, planned, q.now, days) {
                     quiet.push(QuietCustomer {
                         customer: c.fields,
@@ -212,6 +214,7 @@ impl ReplicaSource {
                 (b.last_contact, text(&b.customer, "name")),
             )
         });
+        quiet.truncate(QUIET_ROWS);
         let mut filters = vec![("done", json!(false))];
         if let Some(o) = owner {
             filters.push(("owner_id", json!(o)));
@@ -316,6 +319,7 @@ impl ReplicaSource {
             birthdays,
             overdue,
             quiet,
+            quiet_total,
             renewals,
             customer_names,
             unpaid,

@@ -342,7 +342,7 @@ impl CalendarPane {
         section(
             &mut lines,
             "Not contacted",
-            r.quiet.len(),
+            r.quiet_total,
             &mut r.quiet.iter().map(|q| {
                 let since = match q.last_contact {
                     Some(t) => format!("{}d", (view.now - t).num_days()),
