@@ -162,6 +162,22 @@ fn a_manager_sets_targets_from_the_cli_and_the_report_shows_won_against_them() {
         0o600
     );
 
+    let sheet = manager.home.path().join("sales.xlsx");
+    ok(&manager.run(&[
+        "report",
+        "sales",
+        "--format",
+        "xlsx",
+        "--out",
+        sheet.to_str().unwrap(),
+    ]));
+    let bytes = std::fs::read(&sheet).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an XLSX (zip) file");
+    assert_eq!(
+        std::fs::metadata(&sheet).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
     let bad = manager.run(&["report", "sales", "--period", "fortnight"]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
     assert!(

@@ -1,18 +1,33 @@
-//! `crm report NAME --period P --format csv|json|table [--out FILE]`: a dashboard panel as a
-//! table, for a cron job that mails the weekly report. The figures are the dashboard's
+//! `crm report NAME --period P --format csv|json|xlsx|table [--out FILE]`: a dashboard panel as
+//! a table, for a cron job that mails the weekly report. The figures are the dashboard's
 //! (`dashboard::figures`, over the local replica: run `crm sync` first for fresh ones), laid out
-//! by `dashboard::report`; CSV defuses formulas as every export does (`output::csv`).
+//! by `dashboard::report`; CSV defuses formulas as every export does (`output::csv`), XLSX is
+//! the exports' sheet (`export::xlsx`: text never a formula, money in yuan).
 
 use std::io::Write;
 
 use clap::{Arg, ArgMatches, Command};
 use serde_json::Value;
 
-use super::output::{self, Format};
+use std::io::IsTerminal;
+
+use serde_json::Map;
+
+use super::output;
 use super::{CliError, Context};
 use crate::dashboard::figures::{self, Limits, Scope};
 use crate::dashboard::period::Period;
-use crate::dashboard::report::{REPORTS, table};
+use crate::dashboard::report::{REPORTS, is_money, table};
+use crate::export::xlsx::{self, Cell};
+
+/// What a report is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+    Xlsx,
+    Table,
+}
 
 pub fn command() -> Command {
     let names: Vec<&str> = REPORTS.iter().map(|(n, _)| *n).collect();
@@ -24,7 +39,7 @@ pub fn command() -> Command {
     Command::new("report")
         .about("A dashboard panel as a table (CSV, JSON or a table), from the local replica")
         .after_help(format!(
-            "Reports:\n{about}\n\nAmounts are in minor units (fen). Your scope: a salesperson's own records, a manager's team by member, an admin's everyone by team."
+            "Reports:\n{about}\n\nAmounts are in minor units (fen) in CSV, JSON and tables, in yuan in XLSX. Your scope: a salesperson's own records, a manager's team by member, an admin's everyone by team."
         ))
         .arg(Arg::new("name").required(true).value_parser(names))
         .arg(
@@ -71,32 +86,68 @@ pub fn run(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
     let (columns, rows) =
         table(name, &figures).ok_or_else(|| CliError::Usage(format!("no report {name}")))?;
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let text = match format {
-        Format::Csv => output::csv(&columns, &rows),
+    let out_path = matches.get_one::<String>("out").map(std::path::Path::new);
+    if format == Format::Xlsx && out_path.is_none() && std::io::stdout().is_terminal() {
+        return Err(CliError::Usage(format!(
+            "an XLSX file is not for the terminal: add --out {name}.xlsx, or send it to a file"
+        )));
+    }
+    let bytes = match format {
+        Format::Xlsx => sheet(name, &columns, &rows)?,
+        Format::Csv => output::csv(&columns, &rows).into_bytes(),
         Format::Json => {
             let rows: Vec<Value> = rows.into_iter().map(Value::Object).collect();
             let mut s = output::json(&rows, true).map_err(|e| CliError::Other(e.to_string()))?;
             s.push('\n');
-            s
+            s.into_bytes()
         }
-        Format::Table => output::table(&columns, &rows, 32),
+        Format::Table => output::table(&columns, &rows, 32).into_bytes(),
     };
-    match matches.get_one::<String>("out") {
+    write(out_path, &bytes)
+}
+
+/// The report as an XLSX workbook: money columns in yuan, other numbers as numbers, text as
+/// text (never a formula).
+fn sheet(name: &str, columns: &[&str], rows: &[Map<String, Value>]) -> Result<Vec<u8>, CliError> {
+    let error = |e: xlsx::XlsxError| CliError::Other(e.to_string());
+    let mut sheet = xlsx::Sheet::new(name, columns).map_err(error)?;
+    for row in rows {
+        let cells: Vec<Cell<'_>> = columns
+            .iter()
+            .map(|c| match row.get(*c) {
+                None | Some(Value::Null) => Cell::Empty,
+                Some(Value::String(s)) => Cell::Text(s),
+                Some(Value::Bool(b)) => Cell::Bool(*b),
+                Some(Value::Number(n)) => match n.as_i64() {
+                    Some(i) if is_money(c) => Cell::Money(i),
+                    Some(i) => Cell::Integer(i),
+                    None => Cell::Number(n.as_f64().unwrap_or(0.0)),
+                },
+                Some(_) => Cell::Empty,
+            })
+            .collect();
+        sheet.row(&cells).map_err(error)?;
+    }
+    let mut bytes = Vec::new();
+    sheet.finish(&mut bytes).map_err(error)?;
+    Ok(bytes)
+}
+
+/// Writes to `--out` (a file only its owner reads: customer data), else to standard output.
+fn write(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), CliError> {
+    match path {
         Some(path) => {
-            let path = std::path::Path::new(path);
             let io = |e: std::io::Error| {
                 CliError::Other(format!("cannot write {}: {e}", path.display()))
             };
-            // Customer data: the file is the user's alone.
             crate::private::file(path).map_err(io)?;
-            std::fs::write(path, text).map_err(io)?;
+            std::fs::write(path, bytes).map_err(io)
         }
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
+            out.write_all(bytes)
                 .and_then(|()| out.flush())
-                .map_err(|e| CliError::Other(format!("cannot write: {e}")))?;
+                .map_err(|e| CliError::Other(format!("cannot write: {e}")))
         }
     }
-    Ok(())
 }

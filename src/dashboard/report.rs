@@ -43,6 +43,17 @@ pub const REPORTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Whether a report's column holds money (minor units): the amounts, and the forecast's month
+/// columns (`2026-12`).
+pub fn is_money(column: &str) -> bool {
+    let month = column.len() == 7 && column.as_bytes().get(4) == Some(&b'-');
+    month
+        || matches!(
+            column,
+            "won" | "target" | "average_deal" | "open_weighted" | "revenue" | "quarter"
+        )
+}
+
 /// Column names and rows of one report; None for a name not in [`REPORTS`].
 pub type Table = (Vec<String>, Vec<Map<String, Value>>);
 

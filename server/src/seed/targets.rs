@@ -19,8 +19,8 @@ use crate::store::Tx;
 /// Months before this one, and after, that get targets.
 const MONTHS_BACK: u32 = 6;
 const MONTHS_AHEAD: u32 = 3;
-/// A person's monthly target per demo customer, in fen (3,000 yuan).
-const PER_CUSTOMER: i64 = 300_000;
+/// A person's monthly target per demo customer, in fen (1,000 yuan).
+const PER_CUSTOMER: i64 = 100_000;
 /// The least monthly target, in fen (100,000 yuan).
 const LEAST: i64 = 10_000_000;
 /// Percent of the base each seller's target is, in DEMO_USERS order among the sellers.
