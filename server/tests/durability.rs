@@ -126,6 +126,18 @@ fn populate(admin: &Client, server: &TestServer) {
             "/contacts",
             json!({"customer_id": customer, "name": format!("Contact {i}")}),
         ));
+        admin.create(
+            "/saved_queries",
+            json!({"name": format!("Query {i}"), "entity": "customers", "query": "level:A", "shared": true}),
+        );
+        let list = id_of(&admin.create(
+            "/static_lists",
+            json!({"name": format!("List {i}"), "entity": "customers"}),
+        ));
+        admin.create(
+            "/list_members",
+            json!({"list_id": list, "record_id": customer}),
+        );
         let deal = id_of(&admin.create(
             "/opportunities",
             json!({"customer_id": customer, "name": format!("Deal {i}"), "amount": i * 1000}),
