@@ -48,13 +48,14 @@ since=$(curl -sf "$base/sync?since=0&limit=1" -H "Authorization: Bearer $token" 
 run() { # NAME PATH [wrk options]: one wrk per server at once, the connections split between them
   local name=$1 path=$2; shift 2
   echo "== $name"
-  local i=0
+  local i=0 runs=()
   for b in "${bases[@]}"; do
     i=$((i + 1))
     CRM_BENCH_TAG=$i taskset -c 1 wrk -t1 -c$((connections / instances)) -d"$duration" --latency "$@" "$b$path" \
       | grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx' | sed "s/^/[server $i] /" &
+    runs+=($!)
   done
-  wait
+  wait "${runs[@]}"
 }
 auth=(-H "Authorization: Bearer $token")
 run "GET by id" "/customers/$id" "${auth[@]}"
