@@ -521,6 +521,7 @@ fn run(command: Command, db: std::sync::Arc<dyn store::Database>, name: &str) ->
         Command::Seed { demo: _, customers } => {
             let started = std::time::Instant::now();
             let report = crm_server::seed::demo(db.as_ref(), customers)?;
+            db.refresh_statistics()?;
             println!("{report} in {:.1} s", started.elapsed().as_secs_f64());
             println!(
                 "sign in with password {} as:",

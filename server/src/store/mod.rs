@@ -502,6 +502,12 @@ pub trait Database: Send + Sync + 'static {
     fn shares_sign_in_counts(&self) -> bool {
         false
     }
+    /// Tells the query planner what a bulk load (the demo seed, `migrate-to`) put in the
+    /// tables. PostgreSQL plans from statistics that autovacuum gathers only later: a list page
+    /// planned before them took a second. SQLite plans without any (`sqlite::plan_once`).
+    fn refresh_statistics(&self) -> Result<(), StorageError> {
+        Ok(())
+    }
 }
 
 /// Runs `f` in a read transaction and returns its value, or its own error.

@@ -618,6 +618,11 @@ impl Database for Postgres {
         true
     }
 
+    fn refresh_statistics(&self) -> Result<(), StorageError> {
+        let conn = self.connection()?;
+        PgTx::new(&conn, false).batch("ANALYZE")
+    }
+
     fn watch_other_servers(
         &self,
         wake: std::sync::Weak<dyn Fn() + Send + Sync>,

@@ -14,8 +14,8 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 
 use super::{OpenOptions, Postgres, wait};
-use crate::store::StorageError;
 use crate::store::sqlite::{self, Sqlite};
+use crate::store::{Database, StorageError};
 
 /// Rows sent per COPY, and between two progress reports.
 pub const COPY_BATCH: usize = 5_000;
@@ -171,6 +171,7 @@ pub fn migrate_sqlite_file(
     source.execute_batch("BEGIN")?;
     let target = Postgres::open_with(url, options)?;
     let tables = target.copy_from_sqlite(&source, progress)?;
+    target.refresh_statistics()?;
     let feed_head = source.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
         r.get(0)
     })?;
