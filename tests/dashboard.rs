@@ -130,13 +130,33 @@ fn world() -> World {
     let t1 = ticket(&ca1, "normal");
     ticket(&cc1, "high");
     let t3 = ticket(&cd1, "normal");
+    // The score comes from the return visit a closed ticket gets, as the customer answers it.
+    let survey = id(&server.create_as_system(
+        Entity::Surveys,
+        json!({"title_en": "After service", "title_zh": "服务回访", "after_ticket_close": true}),
+    ));
+    let scale = id(&server.create_as_system(
+        Entity::SurveyQuestions,
+        json!({"survey_id": survey, "position": 1, "kind": "scale", "text_en": "Satisfied?",
+               "text_zh": "满意吗？", "required": true, "satisfaction": true}),
+    ));
     for (t, score) in [(&t1, 4), (&t3, 1)] {
         server.update_as_system(
             Entity::Tickets,
             t,
             json!({"status": "resolved", "resolution": "done"}),
         );
-        server.update_as_system(Entity::Tickets, t, json!({"satisfaction": score}));
+        server.update_as_system(Entity::Tickets, t, json!({"status": "closed"}));
+        let visit = server
+            .all(Entity::ReturnVisits)
+            .into_iter()
+            .find(|v| v.get("ticket_id") == Some(&json!(t)))
+            .expect("the closed ticket's return visit");
+        server.update_as_system(
+            Entity::ReturnVisits,
+            &id(&visit),
+            json!({"status": "done", "answers": {scale.clone(): score}}),
+        );
     }
 
     // Visits, calls and meetings an hour ago.

@@ -98,6 +98,16 @@ fn populate(admin: &Client, server: &TestServer) {
         "/field_definitions",
         json!({"entity": "customers", "key": "n", "label_zh": "编号", "kind": "number"}),
     );
+    // The team's target for a month.
+    admin.create(
+        "/targets",
+        json!({"team_id": team, "month": "2026-12-01", "amount": 50_000_000}),
+    );
+    // The admin's own quote template.
+    admin.create(
+        "/document_templates",
+        json!({"kind": "quote", "lang": "zh", "format": "md", "body": "# 报价单 {{number}}"}),
+    );
     // An article edited once (a kept version); a survey for closed tickets with a question.
     let article = id_of(&admin.create("/articles", json!({"title": "打印机卡纸", "body": "关机"})));
     admin.patch(&format!("/articles/{article}"), json!({"body": "先关机"}));

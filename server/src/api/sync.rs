@@ -78,12 +78,18 @@ async fn sync(
     loop {
         let version = *writes.borrow_and_update();
         // Every poll a write woke asks at once: one read of the recent changes serves them all;
-        // a cursor outside what is held is read from the database.
-        let held = state
-            .0
-            .feed
-            .page(&state, version, &user.0, since, limit)
-            .await?;
+        // a cursor outside what is held is read from the database. A plain page (no wait: a
+        // pull, `crm sync`) reads the database, so it sees a write another process made a
+        // moment ago, which woke nobody here.
+        let held = if wait.is_zero() {
+            None
+        } else {
+            state
+                .0
+                .feed
+                .page(&state, version, &user.0, since, limit)
+                .await?
+        };
         let page = match held {
             Some(page) => page,
             None => {
