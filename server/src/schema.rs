@@ -16,6 +16,7 @@ mod orders;
 mod sales;
 mod surveys;
 mod targets;
+mod tickets;
 
 pub use admin::{CUSTOM_KINDS, FIELD_ROLES, LIST_NAMES, ListName};
 use admin::{FIELD_DEFINITIONS, LIST_ITEMS};
@@ -49,6 +50,8 @@ pub use sales::{PRODUCT_KINDS, QUOTE_STATUSES};
 pub use surveys::{QUESTION_KINDS, VISIT_STATUSES};
 use surveys::{RETURN_VISITS, SURVEY_QUESTIONS, SURVEYS};
 use targets::TARGETS;
+use tickets::{COMMENTS, TICKETS};
+pub use tickets::{PRIORITIES, SLA_ALERTS, TICKET_CHANNELS, TICKET_STATUSES};
 
 /// Every kind of record the server keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -497,11 +500,6 @@ pub const CHANNELS: &[&str] = &["phone", "mobile", "email", "wechat", "visit", "
 pub const STAGE_KINDS: &[&str] = &["open", "won", "lost"];
 pub const ACTIVITY_KINDS: &[&str] = &["call", "meeting", "visit", "task", "email", "note"];
 pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
-pub const TICKET_CHANNELS: &[&str] = &["phone", "email", "web", "visit"];
-pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
-pub const TICKET_STATUSES: &[&str] = &["new", "open", "pending", "resolved", "closed"];
-/// How a ticket's running service-level clock stands (`rules::sla::Alert`).
-pub const SLA_ALERTS: &[&str] = &["none", "due_soon", "breached"];
 
 /// The field holding a record's custom field values (`catalog`): one per entity that has
 /// custom fields; an entity gets them by listing it (and a `custom` column in its migration).
@@ -648,55 +646,6 @@ const ACTIVITY_FIELDS: &[Field] = &[
     // A wrap-up code's `code` (`wrap_up_codes`), checked against the live codes when it changes.
     f("outcome", Kind::Text(40)).filter(),
     CUSTOM,
-];
-
-const TICKET_FIELDS: &[Field] = &[
-    f("number", Kind::Text(16))
-        .server()
-        .generated()
-        .sort()
-        .filter(),
-    f("subject", Kind::Text(200)).required(),
-    f("description", Kind::Text(20_000)).lines(),
-    f("customer_id", Kind::Ref(Entity::Customers))
-        .required()
-        .filter(),
-    f("contact_id", Kind::Ref(Entity::Contacts)),
-    f("channel", Kind::Enum(TICKET_CHANNELS))
-        .default(Default::Str("phone"))
-        .filter(),
-    f("priority", Kind::Enum(PRIORITIES))
-        .default(Default::Str("normal"))
-        .filter(),
-    f("status", Kind::Enum(TICKET_STATUSES))
-        .default(Default::Str("new"))
-        .filter(),
-    f("assignee_id", Kind::Ref(Entity::Users)).filter(),
-    f("category", Kind::List(ListName::TicketCategories)).filter(),
-    f("first_response_due", Kind::Time).server(),
-    f("resolution_due", Kind::Time).server(),
-    f("first_responded_at", Kind::Time).server(),
-    f("resolved_at", Kind::Time).server(),
-    // Where the running clock stands (`rules::sla::Alert`), kept by the server's escalation
-    // sweep; the assignee's and the manager's reminders read it.
-    f("sla_alert", Kind::Enum(SLA_ALERTS))
-        .server()
-        .default(Default::Str("none"))
-        .filter(),
-    f("escalated_at", Kind::Time).server(),
-    f("escalated_from", Kind::Ref(Entity::Users)).server(),
-    f("resolution", Kind::Text(10_000)).lines(),
-    // From the return visit's survey answer (`service::surveys`), no longer typed at closing.
-    f("satisfaction", Kind::Int(1, 5)).server(),
-    CUSTOM,
-];
-
-const COMMENT_FIELDS: &[Field] = &[
-    f("ticket_id", Kind::Ref(Entity::Tickets))
-        .required()
-        .filter(),
-    f("body", Kind::Text(20_000)).required().lines(),
-    f("internal", Kind::Bool).default(Default::Bool(false)),
 ];
 
 /// A descriptor with the common defaults: sorted by creation, titled by `name`, no number.
@@ -916,51 +865,6 @@ const ACTIVITIES: Descriptor = Descriptor {
         "owner_id",
     ],
     ..describe("activities", "activity", ACTIVITY_FIELDS)
-};
-
-const TICKETS: Descriptor = Descriptor {
-    title: "subject",
-    number: Some("number"),
-    search: &["number", "subject"],
-    indexes: &[
-        "customer_id",
-        "status, priority",
-        "assignee_id, resolution_due",
-        "sla_alert, assignee_id",
-        // The dashboard: the tickets resolved in a period.
-        "resolved_at",
-    ],
-    form: &[
-        "subject",
-        "customer_id",
-        "contact_id",
-        "channel",
-        "priority",
-        "category",
-        "assignee_id",
-        "description",
-    ],
-    access_links: &["customer_id", "assignee_id"],
-    columns: &[
-        "number",
-        "priority",
-        "status",
-        "subject",
-        "customer_id",
-        "assignee_id",
-        "resolution_due",
-    ],
-    ..describe("tickets", "ticket", TICKET_FIELDS)
-};
-
-const COMMENTS: Descriptor = Descriptor {
-    title: "body",
-    search: &["body"],
-    indexes: &["ticket_id"],
-    form: &["body", "internal"],
-    access_links: &["ticket_id"],
-    columns: &["ticket_id", "body", "internal"],
-    ..describe("comments", "comment", COMMENT_FIELDS)
 };
 
 #[cfg(test)]

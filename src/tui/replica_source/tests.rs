@@ -24,9 +24,7 @@ fn local_writes_are_read_back_at_once() {
     let huawei = s
         .create(
             Entity::Customers,
-            obj(
-                json!({"name": "华为技术有限公司", "phone": "+86 755 2878 0808", "level": "A"}),
-            ),
+            obj(json!({"name": "华为技术有限公司", "phone": "+86 755 2878 0808", "level": "A"})),
         )
         .unwrap();
     let acme = s
@@ -132,8 +130,11 @@ fn tickets_queue_in_sla_order_and_the_calendar_reads_a_range() {
     assert_eq!(s.tickets(&mine, 0, 10).unwrap().len(), 2);
 
     let starts = "2026-11-25T06:00:00.000Z";
-    s.create(Entity::Activities, obj(json!({"kind": "meeting", "subject": "demo", "customer_id": cid, "starts_at": starts})))
-        .unwrap();
+    s.create(
+        Entity::Activities,
+        obj(json!({"kind": "meeting", "subject": "demo", "customer_id": cid, "starts_at": starts})),
+    )
+    .unwrap();
     let from = fixture_now() - chrono::Duration::days(1);
     let to = fixture_now() + chrono::Duration::days(1);
     let items = s.activities_between(from, to, None).unwrap();
