@@ -3,68 +3,15 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
+use common::cli::Crm;
 use common::{PASSWORD, TestServer};
 use crm_server::schema::Entity;
 use serde_json::Value;
 
-struct Client {
-    home: tempfile::TempDir,
-}
-
-impl Client {
-    fn new() -> Client {
-        Client {
-            home: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crm"));
-        cmd.args(args)
-            .env("CRM_CONFIG_DIR", self.home.path().join("config"))
-            .env("CRM_DATA_DIR", self.home.path().join("data"))
-            .env_remove("CRM_PROFILE")
-            .env_remove("CRM_TOKEN")
-            .env_remove("CRM_SERVER")
-            .env_remove("CRM_USER")
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run crm")
-    }
-
-    fn login(&self, server: &TestServer, user: &str) -> Output {
-        let mut child = self
-            .command(&[
-                "login",
-                "--server",
-                &server.url(),
-                "--user",
-                user,
-                "--password-stdin",
-                "--store",
-                "file",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn crm login");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{PASSWORD}\n").as_bytes())
-            .expect("write password");
-        child.wait_with_output().expect("crm login")
-    }
-
+impl Crm {
     fn token_file(&self) -> std::path::PathBuf {
         self.home
             .path()
@@ -97,10 +44,10 @@ fn server_names(server: &TestServer) -> Vec<String> {
         .collect()
 }
 
-fn signed_in() -> (TestServer, Client) {
+fn signed_in() -> (TestServer, Crm) {
     let server = TestServer::start();
     server.add_user("li", "sales", None);
-    let client = Client::new();
+    let client = Crm::new();
     ok(&client.login(&server, "li"));
     (server, client)
 }
@@ -175,7 +122,7 @@ fn exit_codes_say_what_failed() {
     let usage = client.run(&["customers", "add", "--name", "Y", "--shared-with", "nobody"]);
     assert_eq!(usage.status.code(), Some(2), "{}", text(&usage.stderr));
 
-    let stranger = Client::new();
+    let stranger = Crm::new();
     let not_signed_in = stranger.run(&["sync"]);
     assert!(!not_signed_in.status.success());
     assert!(
@@ -342,7 +289,7 @@ fn the_local_copy_and_settings_are_readable_only_by_their_owner() {
     assert_eq!(mode(&crm::replica::outbox_path(&replica)), 0o600);
 }
 
-fn replica_file(client: &Client) -> std::path::PathBuf {
+fn replica_file(client: &Crm) -> std::path::PathBuf {
     client
         .home
         .path()
@@ -633,7 +580,7 @@ fn conflicts_list_names_who_changed_the_record_on_the_server_and_when() {
             "password": PASSWORD,
         }),
     );
-    let li = Client::new();
+    let li = Crm::new();
     ok(&li.login(&server, "li"));
     ok(&li.run(&["customers", "add", "--name", "Acme", "--phone", "010 1"]));
     let code = server.all(Entity::Customers)[0]["code"]
@@ -641,7 +588,7 @@ fn conflicts_list_names_who_changed_the_record_on_the_server_and_when() {
         .expect("a code")
         .to_string();
     // 王芳 signs in (her copy has Acme) and changes the phone; li, not yet knowing, too.
-    let wang = Client::new();
+    let wang = Crm::new();
     ok(&wang.login(&server, "wangfang"));
     ok(&wang.run(&["customers", "edit", &code, "--phone", "010 2"]));
     li.run(&["customers", "edit", &code, "--phone", "010 3"]);
@@ -678,7 +625,7 @@ fn crm_approvals_lists_what_waits_and_approves_it() {
     let east = server.add_team("east");
     server.add_user("li", "sales", Some(&east));
     server.add_user("wang", "manager", Some(&east));
-    let li = Client::new();
+    let li = Crm::new();
     ok(&li.login(&server, "li"));
     ok(&li.run(&["customers", "add", "--name", "华为技术有限公司"]));
     ok(&li.run(&["sync"]));
@@ -710,7 +657,7 @@ fn crm_approvals_lists_what_waits_and_approves_it() {
     let mine = ok(&li.run(&["approvals", "list", "--waiting", "--format", "json"]));
     assert_eq!(serde_json::from_str::<Vec<Value>>(&mine).unwrap().len(), 0);
 
-    let wang = Client::new();
+    let wang = Crm::new();
     ok(&wang.login(&server, "wang"));
     let waiting = ok(&wang.run(&["approvals", "list", "--waiting", "--format", "json"]));
     let items: Vec<Value> = serde_json::from_str(&waiting).expect("json");
@@ -740,7 +687,7 @@ fn crm_approvals_lists_what_waits_and_approves_it() {
 fn an_admin_loads_the_public_holiday_file_once_and_again_changes_nothing() {
     let server = TestServer::start();
     server.add_user("root", "admin", None);
-    let client = Client::new();
+    let client = Crm::new();
     ok(&client.login(&server, "root"));
     let file = client.home.path().join("cn-2026.json");
     std::fs::copy(
@@ -789,7 +736,7 @@ fn custom_fields_are_set_by_label_listed_shown_and_exported() {
         serde_json::json!({"entity": "customers", "key": "taxpayer", "label_zh": "纳税人", "kind": "choice",
                            "choices": ["一般纳税人", "小规模纳税人"]}),
     );
-    let client = Client::new();
+    let client = Crm::new();
     ok(&client.login(&server, "li"));
     ok(&client.run(&["sync"]));
     ok(&client.run(&[

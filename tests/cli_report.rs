@@ -4,67 +4,12 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use common::{PASSWORD, TestServer};
+use common::TestServer;
+use common::cli::Crm;
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
-
-struct Client {
-    home: tempfile::TempDir,
-}
-
-impl Client {
-    fn new() -> Client {
-        Client {
-            home: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crm"));
-        cmd.args(args)
-            .env("CRM_CONFIG_DIR", self.home.path().join("config"))
-            .env("CRM_DATA_DIR", self.home.path().join("data"))
-            .env_remove("CRM_PROFILE")
-            .env_remove("CRM_TOKEN")
-            .env_remove("CRM_SERVER")
-            .env_remove("CRM_USER")
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run crm")
-    }
-
-    fn login(&self, server: &TestServer, user: &str) -> Output {
-        let mut child = self
-            .command(&[
-                "login",
-                "--server",
-                &server.url(),
-                "--user",
-                user,
-                "--password-stdin",
-                "--store",
-                "file",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn crm login");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{PASSWORD}\n").as_bytes())
-            .expect("write password");
-        child.wait_with_output().expect("crm login")
-    }
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -108,7 +53,7 @@ fn a_manager_sets_targets_from_the_cli_and_the_report_shows_won_against_them() {
                "amount": 250_000, "expected_close": days(0), "close_reason": "ok"}),
     );
 
-    let manager = Client::new();
+    let manager = Crm::new();
     ok(&manager.login(&server, "wang"));
     let month = chrono::Utc::now().format("%Y-%m-01").to_string();
     ok(&manager.run(&[
@@ -119,7 +64,7 @@ fn a_manager_sets_targets_from_the_cli_and_the_report_shows_won_against_them() {
     assert_eq!(targets.len(), 1, "{targets:?}");
     assert_eq!(targets[0]["amount"], 1_000_000, "yuan typed, fen stored");
     // A salesperson may not set their own.
-    let sales = Client::new();
+    let sales = Crm::new();
     ok(&sales.login(&server, "li"));
     let id = targets[0]["id"].as_str().unwrap().to_string();
     ok(&sales.run(&["sync"]));

@@ -5,10 +5,11 @@
 
 use serde_json::{Value, json};
 
+use super::products::{EVERY, where_eq};
 use crate::access::Actor;
 use crate::error::ApiError;
 use crate::schema::Entity;
-use crate::store::{ListQuery, Record, Tx};
+use crate::store::{Record, Tx};
 
 /// How many records of each kind moved.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -19,24 +20,6 @@ pub struct HandedOver {
     pub leads: usize,
     pub campaigns: usize,
     pub tickets: usize,
-}
-
-fn held_by(
-    tx: &dyn Tx,
-    entity: Entity,
-    field: &'static str,
-    id: &str,
-) -> Result<Vec<Record>, ApiError> {
-    Ok(tx.list(
-        entity,
-        &ListQuery {
-            filters: vec![(field, Value::String(id.into()))],
-            sort: "created_at",
-            limit: usize::MAX >> 1,
-            ..ListQuery::default()
-        },
-        None,
-    )?)
 }
 
 fn still_open(tx: &dyn Tx, entity: Entity, r: &Record) -> Result<bool, ApiError> {
@@ -84,7 +67,7 @@ pub fn hand_over(tx: &dyn Tx, actor: &Actor, from: &str, to: &str) -> Result<Han
         (Entity::Campaigns, "owner_id"),
         (Entity::Tickets, "assignee_id"),
     ] {
-        for record in held_by(tx, entity, field, from)? {
+        for record in where_eq(tx, entity, field, from, EVERY)? {
             if !still_open(tx, entity, &record)? {
                 continue;
             }

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
+use super::products::{EVERY, where_eq};
 use super::{now, stamp_change, text};
 use crate::access::{self, Actor, Role};
 use crate::error::ApiError;
@@ -481,24 +482,6 @@ fn edit_as_server(
     Ok(())
 }
 
-fn by_link(
-    tx: &dyn Tx,
-    entity: Entity,
-    field: &'static str,
-    id: &str,
-) -> Result<Vec<Record>, ApiError> {
-    Ok(tx.list(
-        entity,
-        &ListQuery {
-            filters: vec![(field, Value::String(id.into()))],
-            sort: "created_at",
-            limit: usize::MAX >> 1,
-            ..ListQuery::default()
-        },
-        None,
-    )?)
-}
-
 /// After a lead is converted: its history moves to the customer (and contact) it became, still
 /// naming the lead, and its campaign memberships count as converted.
 pub(super) fn after_write(
@@ -517,7 +500,7 @@ pub(super) fn after_write(
     let lead_id = text(record, "id").unwrap_or_default();
     let customer = record.get("customer_id").cloned().unwrap_or(Value::Null);
     let contact = record.get("contact_id").cloned().unwrap_or(Value::Null);
-    for activity in by_link(tx, Entity::Activities, "lead_id", lead_id)? {
+    for activity in where_eq(tx, Entity::Activities, "lead_id", lead_id, EVERY)? {
         let mut moves = Vec::new();
         if activity.get("customer_id").is_none_or(Value::is_null) {
             moves.push(("customer_id", customer.clone()));
@@ -527,7 +510,7 @@ pub(super) fn after_write(
         }
         edit_as_server(tx, actor, Entity::Activities, activity, &moves)?;
     }
-    for member in by_link(tx, Entity::CampaignMembers, "lead_id", lead_id)? {
+    for member in where_eq(tx, Entity::CampaignMembers, "lead_id", lead_id, EVERY)? {
         edit_as_server(
             tx,
             actor,
@@ -594,15 +577,20 @@ pub fn add_members(
             ..ListQuery::default()
         },
     )?;
-    let present: BTreeSet<String> =
-        by_link(tx, Entity::CampaignMembers, "campaign_id", campaign_id)?
-            .iter()
-            .filter(|m| {
-                // A contact's membership also names its customer: only the link of this kind counts.
-                link != "customer_id" || m.get("contact_id").is_none_or(Value::is_null)
-            })
-            .filter_map(|m| text(m, link).map(String::from))
-            .collect();
+    let present: BTreeSet<String> = where_eq(
+        tx,
+        Entity::CampaignMembers,
+        "campaign_id",
+        campaign_id,
+        EVERY,
+    )?
+    .iter()
+    .filter(|m| {
+        // A contact's membership also names its customer: only the link of this kind counts.
+        link != "customer_id" || m.get("contact_id").is_none_or(Value::is_null)
+    })
+    .filter_map(|m| text(m, link).map(String::from))
+    .collect();
     let mut added = Added::default();
     for record in found {
         let Some(id) = text(&record, "id") else {

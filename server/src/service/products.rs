@@ -20,6 +20,9 @@ fn changed(old: Option<&Record>, record: &Record, field: &str) -> bool {
 }
 
 /// Live records of `entity` whose `field` equals `value` (at most `limit`).
+/// A limit for [`where_eq`] that reads every match (the records one user or lead holds).
+pub(super) const EVERY: usize = usize::MAX >> 1;
+
 pub(super) fn where_eq(
     tx: &dyn Tx,
     entity: Entity,
