@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use common::{TestServer, id_of};
 use crm_server::api::Settings;
 use crm_server::rules::sla::Alert;
-use crm_server::service::escalation::{Escalated, sweep};
+use crm_server::service::escalation::{Escalated, due, raise_due, sweep};
 use serde_json::{Value, json};
 
 fn at(v: &Value) -> DateTime<Utc> {
@@ -175,4 +175,31 @@ fn the_server_sweeps_on_its_own() {
         changes.iter().any(|c| c.to_string().contains("due_soon")),
         "{changes:?}"
     );
+}
+
+#[test]
+fn a_ticket_answered_between_the_scan_and_the_write_is_left_alone() {
+    let server = TestServer::start_with(Settings {
+        escalate_every: Duration::from_secs(3600),
+        ..Settings::default()
+    });
+    let admin = server.user("root", "admin", None);
+    let agent = server.user("ann", "agent", None);
+    admin.create("/service_levels", json!({"priority": "urgent", "first_response_minutes": 60, "resolution_minutes": 240, "on_breach": "reassign", "escalate_to": admin.id()}));
+    let customer = agent.create("/customers", json!({"name": "Plain Ltd"}));
+    let ticket = agent.create("/tickets", json!({"subject": "Down", "customer_id": id_of(&customer), "priority": "urgent", "assignee_id": agent.id()}));
+    let later = at(&ticket["created_at"]) + chrono::Duration::minutes(61);
+    // The scan (a read) finds the first response breached…
+    let found = crm_server::store::read(server.db().as_ref(), |tx| due(tx, later)).expect("scan");
+    assert_eq!(found, vec![(id_of(&ticket), Alert::Breached)]);
+    // …then the agent answers before the write runs: the resolution's clock has hours left.
+    let path = format!("/tickets/{}", id_of(&ticket));
+    let (status, body) = agent.patch(&path, json!({"status": "open"}));
+    assert_eq!(status, 200, "{body}");
+    let raised = crm_server::store::write(server.db().as_ref(), |tx| raise_due(tx, &found, later))
+        .expect("raise");
+    assert!(raised.is_empty(), "{raised:?}");
+    let (_, t) = agent.get(&path);
+    assert_eq!(t["sla_alert"], json!("none"), "{t}");
+    assert_eq!(t["assignee_id"], json!(agent.id()), "{t}");
 }

@@ -13,9 +13,17 @@ pub async fn escalate_every(state: AppState, every: Duration) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let swept = state
-            .write(|tx| escalation::sweep(tx, chrono::Utc::now()))
-            .await;
+        let now = chrono::Utc::now();
+        // The scan on a reader thread; the writer only for what rises, read again there.
+        let swept = match state.read(move |tx| escalation::due(tx, now)).await {
+            Ok(found) if found.is_empty() => Ok(Vec::new()),
+            Ok(found) => {
+                state
+                    .write(move |tx| escalation::raise_due(tx, &found, now))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         match swept {
             Ok(done) if !done.is_empty() => {
                 tracing::info!(tickets = done.len(), "raised service-level alerts");

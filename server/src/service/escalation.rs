@@ -35,49 +35,84 @@ pub struct Escalated {
     pub reassigned_to: Option<String>,
 }
 
+/// The service levels met so far in a sweep, by (priority, customer level).
+type Levels = HashMap<(String, Option<String>), TicketLevel>;
+
 /// Raises the alerts that are due at `now` and reassigns what breached under a reassigning
-/// level. Several servers may sweep at once: the named lock lets one at a time, and the second
-/// finds the work done.
+/// level: [`due`] then [`raise_due`] in one transaction.
 pub fn sweep(tx: &dyn Tx, now: DateTime<Utc>) -> Result<Vec<Escalated>, ApiError> {
-    tx.lock_named("escalation")?;
+    let found = due(tx, now)?;
+    raise_due(tx, &found, now)
+}
+
+/// The tickets whose alert should rise at `now`, and to what: a read, which the server runs on
+/// a reader thread so the minute's scan never holds the writer.
+pub fn due(tx: &dyn Tx, now: DateTime<Utc>) -> Result<Vec<(String, Alert)>, ApiError> {
     let horizon = format_time(now + Duration::days(HORIZON_DAYS));
-    let mut levels: HashMap<(String, Option<String>), TicketLevel> = HashMap::new();
+    let mut levels = Levels::new();
     let mut out = Vec::new();
     // The first response's clock runs until someone answered, then the resolution's.
     for (answered, due_field) in [(false, "first_response_due"), (true, "resolution_due")] {
         for ticket in candidates(tx, answered, due_field, &horizon)? {
-            let priority = text(&ticket, "priority")
-                .unwrap_or(sla::DEFAULT_PRIORITY)
-                .to_string();
-            let customer_level = match text(&ticket, "customer_id") {
-                Some(id) => tx
-                    .get(Entity::Customers, id)?
-                    .filter(|c| !c.deleted)
-                    .and_then(|c| text(&c.record, "level").map(str::to_string)),
-                None => None,
-            };
-            let key = (priority, customer_level);
-            if !levels.contains_key(&key) {
-                let level = super::desk::ticket_level(tx, &key.0, key.1.as_deref())?;
-                levels.insert(key.clone(), level);
+            if let Some((alert, _)) = rising(tx, &ticket, now, &mut levels)? {
+                out.push((text(&ticket, "id").unwrap_or_default().to_string(), alert));
             }
-            let Some((policy, calendar, level)) = levels.get(&key) else {
-                continue;
-            };
-            let alert = Alert::at(
-                now,
-                sla::running_due(&ticket),
-                policy.warn_minutes,
-                calendar,
-            );
-            let stands = Alert::of_code(text(&ticket, "sla_alert").unwrap_or("none"));
-            if alert <= stands {
-                continue;
-            }
-            out.push(raise(tx, ticket, alert, level.as_ref(), now)?);
         }
     }
     Ok(out)
+}
+
+/// Raises what [`due`] found, each ticket read again and decided again in this write (it may
+/// have been answered, or raised by another server, since). Several servers may sweep at once:
+/// the named lock lets one at a time, and the second finds the work done.
+pub fn raise_due(
+    tx: &dyn Tx,
+    found: &[(String, Alert)],
+    now: DateTime<Utc>,
+) -> Result<Vec<Escalated>, ApiError> {
+    tx.lock_named("escalation")?;
+    let mut levels = Levels::new();
+    let mut out = Vec::new();
+    for (id, _) in found {
+        let Some(ticket) = tx.get(Entity::Tickets, id)?.filter(|t| !t.deleted) else {
+            continue;
+        };
+        if let Some((alert, level)) = rising(tx, &ticket.record, now, &mut levels)? {
+            out.push(raise(tx, ticket.record, alert, level.as_ref(), now)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The alert `ticket` should have at `now` when it is above the one it has, with the admin's
+/// service level it counts by (what a breach does).
+fn rising(
+    tx: &dyn Tx,
+    ticket: &Record,
+    now: DateTime<Utc>,
+    levels: &mut Levels,
+) -> Result<Option<(Alert, Option<Record>)>, ApiError> {
+    let priority = text(ticket, "priority")
+        .unwrap_or(sla::DEFAULT_PRIORITY)
+        .to_string();
+    let customer_level = match text(ticket, "customer_id") {
+        Some(id) => tx
+            .get(Entity::Customers, id)?
+            .filter(|c| !c.deleted)
+            .and_then(|c| text(&c.record, "level").map(str::to_string)),
+        None => None,
+    };
+    let key = (priority, customer_level);
+    if !levels.contains_key(&key) {
+        let level = super::desk::ticket_level(tx, &key.0, key.1.as_deref())?;
+        levels.insert(key.clone(), level);
+    }
+    let Some((policy, calendar, level)) = levels.get(&key) else {
+        return Ok(None);
+    };
+    let alert = Alert::at(now, sla::running_due(ticket), policy.warn_minutes, calendar);
+    let stands = Alert::of_code(text(ticket, "sla_alert").unwrap_or("none"));
+    Ok((alert > stands).then(|| (alert, level.clone())))
 }
 
 /// Open tickets whose clock of this kind runs, is not yet breached, and falls due before the
