@@ -174,15 +174,56 @@ async fn an_order_written_offline_comes_back_numbered_reserved_and_owed() {
     assert!(shown.contains("O-000001"), "{shown}");
     assert!(shown.contains("owes 2,260.00"), "{shown}");
     press(&mut app, "<Esc>");
-    for e in press(&mut app, "R") {
-        if let crm::tui::Effect::Reminders { request, query } = e {
-            let reminders = Box::new(reader.reminders(&query).unwrap());
-            app.update(crm::tui::Action::Reminded { request, reminders });
+    let remind = |app: &mut App, effects: Vec<crm::tui::Effect>| {
+        for e in effects {
+            if let crm::tui::Effect::Reminders { request, query } = e {
+                let reminders = Box::new(reader.reminders(&query).unwrap());
+                app.update(crm::tui::Action::Reminded { request, reminders });
+            }
         }
-    }
+    };
+    let effects = press(&mut app, "R");
+    remind(&mut app, effects);
     let shown = screen(&app);
     assert!(shown.contains("1 unpaid"), "{shown}");
     assert!(shown.contains("上海东华供应链"), "{shown}");
+
+    // `x` on it records a payment: the outstanding amount is offered; more than is owed is
+    // refused in place by the server's rule, the text kept; a part leaves the rest owed; the
+    // rest paid takes the reminder off the list at once, offline, before the server answers.
+    let effects = press(&mut app, "G x");
+    remind(&mut app, effects);
+    let shown = screen(&app);
+    assert!(shown.contains("Record a payment"), "{shown}");
+    assert!(shown.contains("2260.00"), "{shown}");
+    press(&mut app, "<C-u>");
+    type_text(&mut app, "3,000");
+    press(&mut app, "<Enter>");
+    let shown = screen(&app);
+    assert!(shown.contains("more than the 2260.00 still due"), "{shown}");
+    press(&mut app, "<C-u>");
+    type_text(&mut app, "1,000");
+    let effects = press(&mut app, "<Enter>");
+    remind(&mut app, effects);
+    let shown = screen(&app);
+    assert!(!shown.contains("Record a payment"), "{shown}");
+    assert!(shown.contains("1 unpaid"), "{shown}");
+    assert!(shown.contains("1,260.00"), "{shown}");
+    let effects = press(&mut app, "G x <Enter>");
+    remind(&mut app, effects);
+    let shown = screen(&app);
+    assert!(!shown.contains("unpaid"), "{shown}");
+
+    // Sent: the server matches both payments to the instalment and marks it paid.
+    let (_, rc) = replica_for(&server, &alice, "alice").await;
+    let report = sync::push(&rc, &alice).await.expect("push");
+    assert_eq!(report.sent, 2);
+    sync::pull(&rc, &alice, |_| {}).await.expect("pull");
+    let instalments = rc
+        .list(Entity::Instalments, &by("plan_id", &plan.id))
+        .unwrap();
+    assert_eq!(instalments[0].fields["status"], "paid");
+    assert_eq!(instalments[0].fields["received"], 226_000);
 }
 
 fn alice_id(server: &TestServer) -> String {

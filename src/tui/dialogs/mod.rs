@@ -65,6 +65,8 @@ pub enum Purpose {
         question: String,
     },
     Reschedule(String),
+    /// An overdue instalment (by id): the amount received now is recorded as a payment.
+    RecordPayment(String),
     /// A customer not contacted: plan a follow-up on the date typed.
     PlanFollowUp(String),
     /// Rejecting this approval: why.

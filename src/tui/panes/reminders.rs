@@ -8,8 +8,10 @@
 //!   follow-up on the date typed (a planned follow-up keeps it off this list until then; missed,
 //!   it comes back as an overdue follow-up);
 //! - a birthday is a date, not a task: `x` and `r` say so (Enter, then `c` logs the call);
-//! - an instalment past due and unpaid (the owner's): Enter opens the customer; it leaves the
-//!   list when the payment is recorded (`:list payments`, `crm payments add`);
+//! - an instalment past due and unpaid (the owner's): Enter opens the customer; `x` records a
+//!   payment received today (the outstanding amount offered, a part may be typed); it leaves
+//!   the list once paid, at once for a payment recorded here (counted before the server's
+//!   figure comes back);
 //! - a stock level at or below its threshold (managers and admins): Enter opens the level; it
 //!   leaves the list when goods come in.
 //! - a contract to renew (approved, within its renewal days of ending): Enter opens the
@@ -122,11 +124,7 @@ impl RemindersView {
                     "A birthday is a date, not a task: Enter opens the customer, c logs a call",
                 );
             }
-            Item::Unpaid(..) => {
-                return ctx.flash(
-                    "An instalment is done when it is paid: record the payment (:list payments, n)",
-                );
-            }
+            Item::Unpaid(i, customer) => return ask_payment(i, customer, ctx),
             Item::LowStock(..) => {
                 return ctx.flash(
                     "Low stock is done when goods come in: record them (:list stock_movements, n)",
@@ -179,6 +177,41 @@ impl RemindersView {
         let mut p = Prompt::new("Move the reminder", "To", purpose);
         p.hint = "tomorrow, next mon, 2026-12-01 14:00, +3d".into();
         ctx.open(Dialog::Prompt(p));
+    }
+
+    /// A payment for the overdue instalment `instalment`, of the amount typed, received today
+    /// (the user's day): the server matches it and recomputes the instalment and its plan. An
+    /// amount that does not read, or is more than still due, is refused at once by the
+    /// server's own rule.
+    fn payment(&self, instalment: &str, typed: &str, ctx: &Ctx) -> Result<(Write, String), String> {
+        let i = self
+            .items
+            .iter()
+            .find_map(|item| match item {
+                Item::Unpaid(i, _) if id(i) == instalment => Some(i),
+                _ => None,
+            })
+            .ok_or("that instalment is gone")?;
+        let amount = crate::tui::format::parse_money(typed)
+            .filter(|a| *a > 0)
+            .ok_or("not an amount: type it as 12,345.67")?;
+        if let Some(why) = crm_server::rules::payments::overpayment(amount, outstanding(i)) {
+            return Err(why);
+        }
+        let write = Write::Create {
+            entity: Entity::Payments,
+            body: obj(json!({
+                "plan_id": text(i, "plan_id"),
+                "instalment_id": instalment,
+                "amount": amount,
+                "received_on": ctx.local_now().date().to_string(),
+            })),
+            allow_duplicate: false,
+        };
+        Ok((
+            write,
+            format!("Payment of {} recorded", crate::tui::format::money(amount)),
+        ))
     }
 
     /// The moved reminder's write, and what to say when it is written: a follow-up's due
@@ -237,6 +270,29 @@ impl RemindersView {
             _ => Err("nothing to move".into()),
         }
     }
+}
+
+/// What is still owed on an instalment.
+fn outstanding(instalment: &Record) -> i64 {
+    int(instalment, "amount").unwrap_or(0) - int(instalment, "received").unwrap_or(0)
+}
+
+/// `x` on an overdue instalment: asks what was received, the whole outstanding amount
+/// offered (Enter records it; a part may be typed instead).
+fn ask_payment(instalment: &Record, customer: &str, ctx: &mut Ctx) {
+    let mut p = Prompt::new(
+        format!("Record a payment · {}", crate::text::sanitize(customer)),
+        "Received today",
+        Purpose::RecordPayment(id(instalment).to_string()),
+    )
+    .value(&crm_server::rules::money::format_minor(outstanding(
+        instalment,
+    )));
+    p.hint = format!(
+        "due {}; Enter records it, or type the part received",
+        text(instalment, "due_date")
+    );
+    ctx.open(Dialog::Prompt(p));
 }
 
 fn nine() -> NaiveTime {
@@ -328,11 +384,18 @@ impl Screen for RemindersView {
     }
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
-        if let Answer::Text(typed) = answer {
-            match self.moved(&purpose, &typed, ctx) {
-                Ok((write, done)) => ctx.write_from_prompt(write, done, "not moved: "),
-                Err(e) => ctx.refuse(e),
+        let Answer::Text(typed) = answer else {
+            return;
+        };
+        let (result, refused) = match &purpose {
+            Purpose::RecordPayment(instalment) => {
+                (self.payment(instalment, &typed, ctx), "not recorded: ")
             }
+            _ => (self.moved(&purpose, &typed, ctx), "not moved: "),
+        };
+        match result {
+            Ok((write, done)) => ctx.write_from_prompt(write, done, refused),
+            Err(e) => ctx.refuse(e),
         }
     }
 
@@ -404,9 +467,7 @@ impl Screen for RemindersView {
                     Role::Danger,
                     format!(
                         "{}  {}",
-                        crate::tui::format::money(
-                            int(i, "amount").unwrap_or(0) - int(i, "received").unwrap_or(0)
-                        ),
+                        crate::tui::format::money(outstanding(i)),
                         customer
                     ),
                     format!("due {}", text(i, "due_date")),

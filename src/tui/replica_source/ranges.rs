@@ -258,7 +258,7 @@ impl ReplicaSource {
         if let Some(o) = owner {
             filters.push(("owner_id", json!(o)));
         }
-        let unpaid: Vec<Record> = self
+        let mut unpaid: Vec<Record> = self
             .all(Entity::Instalments, filters, "due_date", false)?
             .into_iter()
             .filter(|i| {
@@ -267,6 +267,7 @@ impl ReplicaSource {
                 })
             })
             .collect();
+        self.count_local_payments(&mut unpaid, today)?;
         // Tickets the server's escalation sweep marked (`sla_alert`), by the (alert, assignee)
         // index: the owner's breached and due soon, and for a manager every breached one.
         let mut tickets = Vec::new();
@@ -326,6 +327,42 @@ impl ReplicaSource {
             low_stock,
             tickets,
         })
+    }
+
+    /// A payment recorded here (the reminder's `x`, offline too) counts against its
+    /// instalment before the server's figure comes back: what was received is the larger of
+    /// the server's and the sum of the payments this replica holds for it (a refused payment
+    /// not counted), and an instalment paid that way leaves the reminders.
+    fn count_local_payments(
+        &self,
+        unpaid: &mut Vec<Record>,
+        today: chrono::NaiveDate,
+    ) -> Result<(), DataError> {
+        use crm_server::rules::payments;
+        let refused = self.refusals();
+        for i in unpaid.iter_mut() {
+            let held: i64 = self
+                .all(
+                    Entity::Payments,
+                    vec![("instalment_id", json!(id(i)))],
+                    "created_at",
+                    false,
+                )?
+                .iter()
+                .filter(|p| !refused.contains_key(id(p)))
+                .filter_map(|p| int(p, "amount"))
+                .sum();
+            let received = int(i, "received").unwrap_or(0).max(held);
+            let status = payments::status(int(i, "amount").unwrap_or(0), received);
+            i.insert("received".into(), json!(received));
+            i.insert("status".into(), json!(status));
+        }
+        unpaid.retain(|i| {
+            text(i, "due_date")
+                .parse()
+                .is_ok_and(|due| payments::is_overdue(text(i, "status"), due, today))
+        });
+        Ok(())
     }
 }
 
