@@ -11,7 +11,8 @@ use crm::tui::data::Record;
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
 use support::{
-    Fixture, app_over, apply_records, fixture_id, press, screen, server_record, type_text,
+    Fixture, app_over, apply_records, fixture_id, press, press_raw, screen, server_record,
+    type_text,
 };
 
 const QUOTE: &str = "0000000e-0000-7000-8000-000000000001";
@@ -247,4 +248,46 @@ fn the_customers_360_opens_a_draft_in_the_editor_and_starts_a_new_quote_there() 
         created.fields["customer_id"],
         json!(fixture_id(Entity::Customers, "name", "华为技术有限公司"))
     );
+}
+
+#[test]
+fn the_editor_reads_its_quote_and_its_catalogue_off_the_ui_thread() {
+    let (mut app, _fx) = editor_world();
+    press(&mut app, "g s");
+    // Opening asks the reader thread for the quote; the key reads nothing itself.
+    let effects = press_raw(&mut app, "<Enter>");
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            crm::tui::Effect::Load { read: crm::tui::work::Read::Quote(ask), .. } if ask.id == QUOTE
+        )),
+        "{effects:?}"
+    );
+    assert!(screen(&app).contains("reading…"), "{}", screen(&app));
+    app.settle(effects);
+    assert!(
+        screen(&app).contains("Q-000001 r1 · draft"),
+        "{}",
+        screen(&app)
+    );
+
+    // The picker opens at once; what is typed before the catalogue comes filters it when it does.
+    let effects = press_raw(&mut app, "n");
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            crm::tui::Effect::Load {
+                read: crm::tui::work::Read::QuoteCatalogue,
+                ..
+            }
+        )),
+        "{effects:?}"
+    );
+    let typed = press_raw(&mut app, "s h i s h i");
+    assert!(!screen(&app).contains("S-IMPL"), "{}", screen(&app));
+    app.settle(effects);
+    app.settle(typed);
+    let shown = screen(&app);
+    assert!(shown.contains("S-IMPL"), "{shown}");
+    assert!(!shown.contains("WMS-LIC"), "{shown}");
 }

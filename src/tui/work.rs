@@ -34,6 +34,10 @@ pub enum Read {
     /// A customer's 360°: the customer and every section.
     Customer360(Customer360Ask),
     Dashboard(Box<super::panes::dashboard::DashboardAsk>),
+    /// A quote in its editor: its lines, products, limits and approvals.
+    Quote(super::panes::quote_editor::QuoteAsk),
+    /// The active products the quote editor's picker offers.
+    QuoteCatalogue,
 }
 
 impl Read {
@@ -47,6 +51,8 @@ impl Read {
             Read::Tickets(_) => "tickets".into(),
             Read::Dashboard(_) => "dashboard".into(),
             Read::Customer360(ask) => format!("customer360:{}", ask.id),
+            Read::Quote(ask) => format!("quote:{}", ask.id),
+            Read::QuoteCatalogue => "quote-catalogue".into(),
         }
     }
 }
@@ -61,6 +67,8 @@ pub enum Loaded {
     Tickets(Arc<TicketsData>),
     Customer360(Box<Customer360Data>),
     Dashboard(Box<crate::dashboard::figures::Figures>),
+    Quote(Box<super::panes::quote_editor::QuoteData>),
+    QuoteCatalogue(Arc<Vec<Record>>),
 }
 
 /// The ticket queue read, and its customers' names read with it: looked up one by one on the
@@ -130,6 +138,10 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
         Read::Dashboard(ask) => {
             Loaded::Dashboard(Box::new(super::panes::dashboard::read(source, ask)?))
         }
+        Read::Quote(ask) => Loaded::Quote(Box::new(super::panes::quote_editor::read(source, ask)?)),
+        Read::QuoteCatalogue => Loaded::QuoteCatalogue(Arc::new(
+            super::panes::quote_editor::read_catalogue(source)?,
+        )),
     })
 }
 

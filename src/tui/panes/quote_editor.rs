@@ -21,7 +21,7 @@ use ratatui::layout::{Position, Rect};
 use serde_json::{Value, json};
 
 use crate::tui::action::Action;
-use crate::tui::data::{DataSource, Record, RecordQuery, id, int, text};
+use crate::tui::data::{DataError, DataSource, Record, RecordQuery, id, int, text};
 use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
@@ -31,7 +31,7 @@ use crate::tui::keymap::Mode;
 use crate::tui::screen::{Answer, Ctx, Screen, obj};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
-use crate::tui::work::{After, Write};
+use crate::tui::work::{After, Loaded, Read, Write};
 
 /// Products a search offers at most.
 const PRODUCT_CHOICES: usize = 30;
@@ -81,6 +81,86 @@ pub struct QuoteEditor {
     catalogue: Vec<Record>,
     loaded: bool,
     gone: bool,
+    /// The reads in flight (the quote's; the catalogue's); older answers are dropped.
+    asked: Option<u64>,
+    asked_catalogue: Option<u64>,
+}
+
+/// What the editor asks the reader thread for: its quote, as the user's role sees the limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteAsk {
+    pub id: String,
+    pub role: crm_server::access::Role,
+}
+
+/// The quote as read off the UI thread: None when it is gone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuoteData {
+    pub quote: Option<Record>,
+    pub customer: String,
+    pub lines: Vec<Line>,
+    pub limit_bp: i64,
+    pub approved_bp: Option<i64>,
+}
+
+/// Reads a quote, its customer's name, its lines with their products, the role's discount
+/// limit and what approvals allow (on the reader thread; in tests wherever they like).
+pub fn read(source: &dyn DataSource, ask: &QuoteAsk) -> Result<QuoteData, DataError> {
+    let Some(quote) = source.get(Entity::Quotes, &ask.id)? else {
+        return Ok(QuoteData {
+            quote: None,
+            customer: String::new(),
+            lines: Vec::new(),
+            limit_bp: 0,
+            approved_bp: None,
+        });
+    };
+    let customer = match text(&quote, "customer_id") {
+        "" => None,
+        c => source.get(Entity::Customers, c)?,
+    };
+    let by_quote = RecordQuery {
+        filters: vec![("quote_id".into(), json!(ask.id))],
+        ..RecordQuery::default()
+    };
+    let rows = source.records(Entity::QuoteLines, &by_quote, 0, quotes::MAX_LINES)?;
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let product = match text(row, "product_id") {
+            "" => None,
+            p => source.get(Entity::Products, p)?,
+        };
+        lines.push(Line {
+            id: id(row).to_string(),
+            product: product.as_ref().map(product_label).unwrap_or_default(),
+            unit: product
+                .as_ref()
+                .map(|p| text(p, "unit").to_string())
+                .unwrap_or_default(),
+            input: input_of(row),
+        });
+    }
+    let limits = source.records(Entity::DiscountLimits, &RecordQuery::default(), 0, 16)?;
+    let approvals = source.records(Entity::Approvals, &by_quote, 0, 200)?;
+    Ok(QuoteData {
+        customer: customer
+            .as_ref()
+            .map(|c| text(c, "name").to_string())
+            .unwrap_or_default(),
+        quote: Some(quote),
+        lines,
+        limit_bp: quotes::limit_of_records(&limits, ask.role),
+        approved_bp: quotes::approved_discount_of(&approvals),
+    })
+}
+
+/// The active products a quote's picker offers (a price book, read once as the picker opens).
+pub fn read_catalogue(source: &dyn DataSource) -> Result<Vec<Record>, DataError> {
+    Ok(source
+        .records(Entity::Products, &RecordQuery::default(), 0, CATALOGUE)?
+        .into_iter()
+        .filter(active)
+        .collect())
 }
 
 /// A typed quantity: whole units within the field's range.
@@ -159,6 +239,8 @@ impl QuoteEditor {
             catalogue: Vec::new(),
             loaded: false,
             gone: false,
+            asked: None,
+            asked_catalogue: None,
         }
     }
 
@@ -171,6 +253,7 @@ impl QuoteEditor {
 
     fn title(&self) -> String {
         match text(&self.quote, "number") {
+            "" if !self.loaded => "Quote".into(),
             "" => "New quote (numbered when synced)".into(),
             n => format!("{n} r{}", int(&self.quote, "revision").unwrap_or(1)),
         }
@@ -195,58 +278,34 @@ impl QuoteEditor {
         quotes::send_problem(self.largest_discount(), self.limit_bp, self.approved_bp)
     }
 
-    fn read(&mut self, ctx: &mut Ctx) -> Result<(), crate::tui::data::DataError> {
-        let Some(quote) = ctx.source.get(Entity::Quotes, &self.id)? else {
+    /// Asks the reader thread for the quote; the screen keeps what it shows until it answers.
+    fn ask(&mut self, ctx: &mut Ctx) {
+        let request = crate::tui::list::next_request();
+        self.asked = Some(request);
+        let ask = QuoteAsk {
+            id: self.id.clone(),
+            role: ctx.me.role,
+        };
+        ctx.load(request, Read::Quote(ask));
+    }
+
+    /// The quote read: shown, a value still being typed kept on its line.
+    fn take(&mut self, data: &QuoteData) {
+        let Some(quote) = &data.quote else {
             self.gone = self.loaded;
-            return Ok(());
+            return;
         };
-        let customer = match text(&quote, "customer_id") {
-            "" => None,
-            c => ctx.source.get(Entity::Customers, c)?,
-        };
-        self.customer = customer
-            .as_ref()
-            .map(|c| text(c, "name").to_string())
-            .unwrap_or_default();
-        let by_quote = RecordQuery {
-            filters: vec![("quote_id".into(), json!(self.id))],
-            ..RecordQuery::default()
-        };
-        let rows = ctx
-            .source
-            .records(Entity::QuoteLines, &by_quote, 0, quotes::MAX_LINES)?;
-        let mut lines = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let product = match text(row, "product_id") {
-                "" => None,
-                p => ctx.source.get(Entity::Products, p)?,
-            };
-            lines.push(Line {
-                id: id(row).to_string(),
-                product: product.as_ref().map(product_label).unwrap_or_default(),
-                unit: product
-                    .as_ref()
-                    .map(|p| text(p, "unit").to_string())
-                    .unwrap_or_default(),
-                input: input_of(row),
-            });
-        }
-        let limits = ctx
-            .source
-            .records(Entity::DiscountLimits, &RecordQuery::default(), 0, 16)?;
-        self.limit_bp = quotes::limit_of_records(&limits, ctx.me.role);
-        let approvals = ctx.source.records(Entity::Approvals, &by_quote, 0, 200)?;
-        self.approved_bp = quotes::approved_discount_of(&approvals);
-        self.quote = quote;
-        self.lines = lines;
+        self.quote = quote.clone();
+        self.customer = data.customer.clone();
+        self.lines = data.lines.clone();
+        self.limit_bp = data.limit_bp;
+        self.approved_bp = data.approved_bp;
         self.sheet = Sheet::of(self.lines.iter().map(|l| l.input));
         self.cursor = self.cursor.min(self.lines.len().saturating_sub(1));
         self.loaded = true;
-        // A value still being typed stays on its line.
         if let Some(t) = self.typing.clone() {
             self.retype(&t);
         }
-        Ok(())
     }
 
     /// The typed value laid on the chosen line and its amounts recomputed: the totals follow.
@@ -371,18 +430,15 @@ impl QuoteEditor {
                 quotes::MAX_LINES
             ));
         }
-        let all = ctx
-            .source
-            .records(Entity::Products, &RecordQuery::default(), 0, CATALOGUE);
-        self.catalogue = match all {
-            Ok(rows) => rows.into_iter().filter(active).collect(),
-            Err(e) => return ctx.error(e),
-        };
+        // The picker opens at once; its choices come with the catalogue, read off the UI
+        // thread, filtered by whatever has been typed by then.
         ctx.open(Dialog::Picker(Picker::dynamic(
             "Add a product (code, name or pinyin)",
             Purpose::QuoteProduct(self.id.clone()),
         )));
-        query_products(&self.catalogue, "", ctx);
+        let request = crate::tui::list::next_request();
+        self.asked_catalogue = Some(request);
+        ctx.load(request, Read::QuoteCatalogue);
     }
 
     /// The chosen product as a new line, priced and shown at once, its quantity typed next.
@@ -582,8 +638,37 @@ fn active(product: &Record) -> bool {
 
 impl Screen for QuoteEditor {
     fn reload(&mut self, ctx: &mut Ctx) {
-        if let Err(e) = self.read(ctx) {
-            ctx.error(e);
+        self.ask(ctx);
+    }
+
+    fn loaded(&mut self, request: u64, data: &Result<Loaded, DataError>, ctx: &mut Ctx) {
+        if self.asked == Some(request) {
+            self.asked = None;
+            match data {
+                Ok(Loaded::Quote(d)) => self.take(d),
+                Ok(_) => {}
+                Err(e) => ctx.error(e),
+            }
+        } else if self.asked_catalogue == Some(request) {
+            self.asked_catalogue = None;
+            match data {
+                Ok(Loaded::QuoteCatalogue(products)) => {
+                    self.catalogue = products.to_vec();
+                    let typed = match ctx.dialogs.last() {
+                        Some(Dialog::Picker(p))
+                            if matches!(p.purpose, Purpose::QuoteProduct(_)) =>
+                        {
+                            Some(p.filter.value())
+                        }
+                        _ => None,
+                    };
+                    if let Some(typed) = typed {
+                        query_products(&self.catalogue, &typed, ctx);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => ctx.error(e),
+            }
         }
     }
 
