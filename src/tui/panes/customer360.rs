@@ -132,6 +132,8 @@ pub struct Customer360Data {
     pub sections: Sections,
     pub receivables: Aging,
     pub stages: Vec<Record>,
+    /// Its return visits' satisfaction: the average score and how many gave one.
+    pub satisfaction: Option<(f64, usize)>,
 }
 
 /// Reads a customer and its sections (on the reader thread).
@@ -207,6 +209,7 @@ pub fn read(source: &dyn DataSource, ask: &Customer360Ask) -> Result<Customer360
         sections,
         receivables,
         stages: source.stages()?,
+        satisfaction: super::visits::customer_satisfaction(source, &ask.id)?,
     })
 }
 
@@ -285,7 +288,7 @@ impl Customer360 {
         self.loaded = data.sections.clone();
         self.receivables = data.receivables;
         self.stages = data.stages.clone();
-        self.satisfaction = super::visits::customer_satisfaction(&self.id, ctx);
+        self.satisfaction = data.satisfaction;
         let first_read = self.matched.is_none();
         self.matched = self.matched.take().or_else(|| {
             let phone = &self.pop.as_ref()?.phone;

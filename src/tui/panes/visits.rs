@@ -18,7 +18,7 @@ use ratatui::layout::Rect;
 use serde_json::{Map, Value, json};
 
 use crate::tui::action::Action;
-use crate::tui::data::{Record, RecordQuery, text};
+use crate::tui::data::{DataError, DataSource, Record, RecordQuery, text};
 use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
 use crate::tui::draw;
 use crate::tui::keymap::Mode;
@@ -35,7 +35,10 @@ const CUSTOMER_VISITS: usize = 200;
 
 /// A customer's satisfaction from its finished return visits: the average of their
 /// satisfaction answers (`rules::surveys::satisfaction`) and how many gave one; None when none.
-pub fn customer_satisfaction(customer: &str, ctx: &mut Ctx) -> Option<(f64, usize)> {
+pub fn customer_satisfaction(
+    source: &dyn DataSource,
+    customer: &str,
+) -> Result<Option<(f64, usize)>, DataError> {
     let query = RecordQuery {
         filters: vec![
             ("customer_id".into(), json!(customer)),
@@ -43,15 +46,13 @@ pub fn customer_satisfaction(customer: &str, ctx: &mut Ctx) -> Option<(f64, usiz
         ],
         ..RecordQuery::default()
     };
-    let visits = ctx.ok(ctx
-        .source
-        .records(Entity::ReturnVisits, &query, 0, CUSTOMER_VISITS));
+    let visits = source.records(Entity::ReturnVisits, &query, 0, CUSTOMER_VISITS)?;
     let mut by_survey: std::collections::HashMap<String, Vec<Question>> = Default::default();
     let mut scores = Vec::new();
     for v in &visits {
         let survey = text(v, "survey_id").to_string();
         if !by_survey.contains_key(&survey) {
-            let questions = questions_of(&survey, ctx);
+            let questions = read_questions(source, &survey)?;
             by_survey.insert(survey.clone(), questions);
         }
         let answers = v.get("answers").and_then(Value::as_object);
@@ -59,21 +60,29 @@ pub fn customer_satisfaction(customer: &str, ctx: &mut Ctx) -> Option<(f64, usiz
             scores.push(score);
         }
     }
-    (!scores.is_empty()).then(|| {
+    Ok((!scores.is_empty()).then(|| {
         let sum: i64 = scores.iter().sum();
         (sum as f64 / scores.len() as f64, scores.len())
-    })
+    }))
 }
 
 /// A survey's questions from the replica, in order.
-fn questions_of(survey: &str, ctx: &mut Ctx) -> Vec<Question> {
+fn read_questions(source: &dyn DataSource, survey: &str) -> Result<Vec<Question>, DataError> {
     let query = RecordQuery {
         filters: vec![("survey_id".into(), json!(survey))],
         sort: Some("position".into()),
         ..RecordQuery::default()
     };
-    let records = ctx.ok(ctx.source.records(Entity::SurveyQuestions, &query, 0, 200));
-    surveys::ordered(records.iter().filter_map(Question::from_record).collect())
+    let records = source.records(Entity::SurveyQuestions, &query, 0, 200)?;
+    Ok(surveys::ordered(
+        records.iter().filter_map(Question::from_record).collect(),
+    ))
+}
+
+/// The questions, a failed read reported on the status bar.
+fn questions_of(survey: &str, ctx: &mut Ctx) -> Vec<Question> {
+    let read = read_questions(&*ctx.source, survey);
+    ctx.ok(read)
 }
 
 #[derive(Debug, Clone, PartialEq)]
