@@ -108,4 +108,18 @@ async fn articles_sync_by_audience_and_a_closed_ticket_gets_a_visit_answered_off
         .find(|t| t["id"] == json!(ticket.id))
         .unwrap();
     assert_eq!(closed["satisfaction"], 4);
+
+    // The refused answer discarded, the agent's 360° of the customer, read as its reader
+    // thread reads it, averages the server's.
+    for parked in replica.outbox().unwrap() {
+        replica.discard(parked.seq).unwrap();
+    }
+    pull(&replica, &ann).await;
+    let ask = crm::tui::panes::customer360::Customer360Ask {
+        id: customer.id.clone(),
+        today: chrono::Utc::now().date_naive(),
+    };
+    let seen = crm::tui::panes::customer360::read(&crm::tui::ReplicaSource::new(replica), &ask)
+        .expect("the 360° reads");
+    assert_eq!(seen.satisfaction, Some((4.0, 1)));
 }
