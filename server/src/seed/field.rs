@@ -7,6 +7,7 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 
+use super::SeedReport;
 use super::generator::Gen;
 use super::users::{CHEN, DEMO_USERS, LIU, WANG};
 use crate::access::Actor;
@@ -56,7 +57,8 @@ fn id(record: &serde_json::Map<String, Value>) -> String {
 }
 
 impl Gen {
-    pub(super) fn field(&mut self, tx: &dyn Tx) -> Result<(), ApiError> {
+    /// Each visit's appointment counts among the report's activities.
+    pub(super) fn field(&mut self, tx: &dyn Tx, report: &mut SeedReport) -> Result<(), ApiError> {
         let (Some(agent), Some(engineer), Some(manager)) =
             (actor(self, CHEN), actor(self, LIU), actor(self, WANG))
         else {
@@ -85,33 +87,26 @@ impl Gen {
         }
         for (n, (ticket, (days, hour, done, confirmed))) in open.iter().zip(VISITS).enumerate() {
             let starts = self.today + Duration::days(days) + Duration::hours(i64::from(hour));
-            let visit = service::create(
-                tx,
-                &agent,
-                Entity::FieldVisits,
-                &object(json!({"ticket_id": ticket, "engineer_id": engineer.id,
-                    "starts_at": format_time(starts),
-                    "ends_at": format_time(starts + Duration::minutes(90))})),
-                false,
-            )?
-            .record;
+            let mut body = json!({"ticket_id": ticket, "engineer_id": engineer.id,
+                "starts_at": format_time(starts),
+                "ends_at": format_time(starts + Duration::minutes(90))});
+            // A visit that took place is recorded with its report at once, by the engineer.
+            if done {
+                body["status"] = json!("done");
+                body["work_done"] = json!(REPORTS[n % REPORTS.len()]);
+                body["minutes_on_site"] = json!(60 + 15 * n);
+                if confirmed {
+                    body["confirmed_by"] = json!(["王建国", "Ms. Li", "赵主任"][n % 3]);
+                    body["confirmed_at"] = json!(format_time(starts + Duration::minutes(80)));
+                }
+            }
+            let by = if done { &engineer } else { &agent };
+            let visit =
+                service::create(tx, by, Entity::FieldVisits, &object(body), false)?.record;
+            report.activities += 1;
             if !done {
                 continue;
             }
-            let mut report = json!({"status": "done", "work_done": REPORTS[n % REPORTS.len()],
-                "minutes_on_site": 60 + 15 * n});
-            if confirmed {
-                report["confirmed_by"] = json!(["王建国", "Ms. Li", "赵主任"][n % 3]);
-                report["confirmed_at"] = json!(format_time(starts + Duration::minutes(80)));
-            }
-            service::update(
-                tx,
-                &engineer,
-                Entity::FieldVisits,
-                &id(&visit),
-                &object(report),
-                None,
-            )?;
             if let Some(product) = products.get(n % products.len().max(1)) {
                 service::create(
                     tx,

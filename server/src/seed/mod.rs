@@ -217,7 +217,7 @@ fn seed(
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
         g.marketing(tx, &mut report)?;
-        g.field(tx)?;
+        g.field(tx, &mut report)?;
         Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",
