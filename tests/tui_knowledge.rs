@@ -249,7 +249,10 @@ fn y_replies_with_the_article_s_text_and_an_internal_one_only_as_a_note() {
     let Some(Dialog::Prompt(prompt)) = app.dialogs.last() else {
         panic!("no note prompt: {}", screen(&app));
     };
-    assert!(matches!(prompt.purpose, Purpose::Comment { internal: true, .. }));
+    assert!(matches!(
+        prompt.purpose,
+        Purpose::Comment { internal: true, .. }
+    ));
     press(&mut app, "<Enter>");
     assert_eq!(fx.last_written().fields["internal"], json!(true));
 }

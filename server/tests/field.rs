@@ -34,13 +34,22 @@ fn a_field_ticket_closes_with_its_report_and_the_customer_s_confirmation() {
     assert_eq!(visit["status"], json!("scheduled"), "{visit}");
     assert_eq!(visit["customer_id"], json!(id_of(&customer)), "{visit}");
     // The appointment is in the engineer's calendar: an activity of theirs, an hour long.
-    let activity_id = visit["activity_id"].as_str().expect("an appointment").to_string();
+    let activity_id = visit["activity_id"]
+        .as_str()
+        .expect("an appointment")
+        .to_string();
     let (status, activity) = engineer.get(&format!("/activities/{activity_id}"));
     assert_eq!(status, 200, "{activity}");
     assert_eq!(activity["owner_id"], json!(engineer.id()), "{activity}");
     assert_eq!(activity["kind"], json!("visit"));
-    assert_eq!(at(activity["starts_at"].as_str().unwrap()), at("2026-12-08T01:00:00Z"));
-    assert_eq!(at(activity["ends_at"].as_str().unwrap()), at("2026-12-08T02:00:00Z"));
+    assert_eq!(
+        at(activity["starts_at"].as_str().unwrap()),
+        at("2026-12-08T01:00:00Z")
+    );
+    assert_eq!(
+        at(activity["ends_at"].as_str().unwrap()),
+        at("2026-12-08T02:00:00Z")
+    );
     assert_eq!(activity["ticket_id"], json!(tid));
     // Moved: the calendar item moves with it.
     let (status, body) = agent.patch(
@@ -49,7 +58,10 @@ fn a_field_ticket_closes_with_its_report_and_the_customer_s_confirmation() {
     );
     assert_eq!(status, 200, "{body}");
     let (_, activity) = engineer.get(&format!("/activities/{activity_id}"));
-    assert_eq!(at(activity["starts_at"].as_str().unwrap()), at("2026-12-09T06:00:00Z"));
+    assert_eq!(
+        at(activity["starts_at"].as_str().unwrap()),
+        at("2026-12-09T06:00:00Z")
+    );
     let (status, body) = agent.patch(
         &format!("/field_visits/{}", id_of(&visit)),
         json!({"ends_at": "2026-12-09T05:00:00Z"}),
@@ -60,8 +72,16 @@ fn a_field_ticket_closes_with_its_report_and_the_customer_s_confirmation() {
     // Closing now names everything the visit lacks.
     let (status, body) = agent.patch(&format!("/tickets/{tid}"), json!({"status": "closed"}));
     assert_eq!(status, 422, "{body}");
-    let why = body["error"]["fields"]["status"].as_str().unwrap_or_default().to_string();
-    for needed in ["marking it done", "the work done", "the time on site", "confirmation"] {
+    let why = body["error"]["fields"]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for needed in [
+        "marking it done",
+        "the work done",
+        "the time on site",
+        "confirmation",
+    ] {
         assert!(why.contains(needed), "{needed} not named: {why}");
     }
     // Done needs the report.
@@ -77,7 +97,10 @@ fn a_field_ticket_closes_with_its_report_and_the_customer_s_confirmation() {
         json!({"status": "done", "work_done": "Replaced the seal", "minutes_on_site": 75, "confirmed_by": "王经理"}),
     );
     assert_eq!(status, 422, "{body}");
-    assert!(body["error"]["fields"]["confirmed_at"].is_string(), "{body}");
+    assert!(
+        body["error"]["fields"]["confirmed_at"].is_string(),
+        "{body}"
+    );
     let (status, body) = engineer.patch(
         &format!("/field_visits/{}", id_of(&visit)),
         json!({"status": "done", "work_done": "Replaced the seal", "minutes_on_site": 75}),
@@ -87,8 +110,13 @@ fn a_field_ticket_closes_with_its_report_and_the_customer_s_confirmation() {
     assert_eq!(activity["done"], json!(true), "{activity}");
     let (status, body) = agent.patch(&format!("/tickets/{tid}"), json!({"status": "closed"}));
     assert_eq!(status, 422, "{body}");
-    let why = body["error"]["fields"]["status"].as_str().unwrap_or_default();
-    assert!(why.contains("confirmation") && !why.contains("work done"), "{why}");
+    let why = body["error"]["fields"]["status"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        why.contains("confirmation") && !why.contains("work done"),
+        "{why}"
+    );
     // 完成确认: who confirmed and when; then the ticket closes.
     let (status, body) = agent.patch(
         &format!("/field_visits/{}", id_of(&visit)),
@@ -99,7 +127,10 @@ fn a_field_ticket_closes_with_its_report_and_the_customer_s_confirmation() {
     assert_eq!(status, 200, "{body}");
 
     // A ticket with no visit, or with its only visit called off, closes as before.
-    let plain = agent.create("/tickets", json!({"subject": "Invoice copy", "customer_id": id_of(&customer), "resolution": "sent"}));
+    let plain = agent.create(
+        "/tickets",
+        json!({"subject": "Invoice copy", "customer_id": id_of(&customer), "resolution": "sent"}),
+    );
     let off = agent.create(
         "/field_visits",
         json!({"ticket_id": id_of(&plain), "engineer_id": engineer.id(), "starts_at": "2026-12-10T01:00:00Z"}),
@@ -109,9 +140,21 @@ fn a_field_ticket_closes_with_its_report_and_the_customer_s_confirmation() {
         json!({"status": "cancelled"}),
     );
     assert_eq!(status, 200, "{body}");
-    let (_, activity) = engineer.get(&format!("/activities/{}", off["activity_id"].as_str().unwrap()));
-    assert!(activity["subject"].as_str().unwrap().starts_with("Cancelled"), "{activity}");
-    let (status, body) = agent.patch(&format!("/tickets/{}", id_of(&plain)), json!({"status": "closed"}));
+    let (_, activity) = engineer.get(&format!(
+        "/activities/{}",
+        off["activity_id"].as_str().unwrap()
+    ));
+    assert!(
+        activity["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Cancelled"),
+        "{activity}"
+    );
+    let (status, body) = agent.patch(
+        &format!("/tickets/{}", id_of(&plain)),
+        json!({"status": "closed"}),
+    );
     assert_eq!(status, 200, "{body}");
 }
 
@@ -122,7 +165,10 @@ fn parts_leave_the_warehouse_and_come_back_when_deleted() {
     let manager = server.user("mia", "manager", Some(&team));
     let agent = server.user("ann", "agent", None);
     let customer = manager.create("/customers", json!({"name": "东华科技"}));
-    let ticket = agent.create("/tickets", json!({"subject": "Pump leaks", "customer_id": id_of(&customer)}));
+    let ticket = agent.create(
+        "/tickets",
+        json!({"subject": "Pump leaks", "customer_id": id_of(&customer)}),
+    );
     let visit = agent.create(
         "/field_visits",
         json!({"ticket_id": id_of(&ticket), "engineer_id": agent.id(), "starts_at": "2026-12-08T01:00:00Z"}),
@@ -158,7 +204,10 @@ fn parts_leave_the_warehouse_and_come_back_when_deleted() {
     );
     assert_eq!(on_hand(), 3);
     // A part taken from stock is not edited in place; deleted, its stock comes back.
-    let (status, body) = agent.patch(&format!("/visit_parts/{}", id_of(&part)), json!({"quantity": 1}));
+    let (status, body) = agent.patch(
+        &format!("/visit_parts/{}", id_of(&part)),
+        json!({"quantity": 1}),
+    );
     assert_eq!(status, 409, "{body}");
     let (status, body) = agent.delete(&format!("/visit_parts/{}", id_of(&part)));
     assert!(status == 200 || status == 204, "{status} {body}");
@@ -175,7 +224,10 @@ fn visits_are_seen_by_the_ticket_s_people_and_the_engineer_only() {
     let engineer = server.user("eli", "sales", Some(&south));
     let agent = server.user("ann", "agent", None);
     let customer = owner.create("/customers", json!({"name": "东华科技"}));
-    let ticket = agent.create("/tickets", json!({"subject": "Pump leaks", "customer_id": id_of(&customer)}));
+    let ticket = agent.create(
+        "/tickets",
+        json!({"subject": "Pump leaks", "customer_id": id_of(&customer)}),
+    );
     // Someone who cannot see the ticket books no visit on it.
     let (status, body) = stranger.post(
         "/field_visits",
@@ -261,9 +313,16 @@ fn a_schedule_makes_one_return_visit_per_customer_per_period() {
     // The same period again, and again later in it: nothing more.
     assert!(run("2026-12-04T02:01:00Z").is_empty());
     assert!(run("2026-12-30T23:00:00Z").is_empty());
-    let visits = agent.list_all("/return_visits", &format!("schedule_id={}", id_of(&schedule)), 50);
+    let visits = agent.list_all(
+        "/return_visits",
+        &format!("schedule_id={}", id_of(&schedule)),
+        50,
+    );
     assert_eq!(visits.len(), 2, "{visits:?}");
-    let mut customers: Vec<String> = visits.iter().map(|v| v["customer_id"].as_str().unwrap().to_string()).collect();
+    let mut customers: Vec<String> = visits
+        .iter()
+        .map(|v| v["customer_id"].as_str().unwrap().to_string())
+        .collect();
     customers.sort();
     let mut want = vec![id_of(&a1), id_of(&a2)];
     want.sort();
@@ -285,9 +344,15 @@ fn a_schedule_makes_one_return_visit_per_customer_per_period() {
     assert_eq!(next.len(), 3, "{next:?}");
     assert!(next.iter().all(|p| p.period == "2027-Q1"));
     let visits = agent.list_all("/return_visits", "period=2027-Q1", 50);
-    assert!(visits.iter().all(|v| v["due_on"] == json!("2027-01-14")), "{visits:?}");
+    assert!(
+        visits.iter().all(|v| v["due_on"] == json!("2027-01-14")),
+        "{visits:?}"
+    );
     // Switched off: nothing.
-    let (status, body) = manager.patch(&format!("/survey_schedules/{}", id_of(&schedule)), json!({"active": false}));
+    let (status, body) = manager.patch(
+        &format!("/survey_schedules/{}", id_of(&schedule)),
+        json!({"active": false}),
+    );
     assert_eq!(status, 200, "{body}");
     assert!(run("2027-04-02T00:00:00Z").is_empty());
 }
@@ -299,9 +364,18 @@ fn a_schedule_over_a_static_list_asks_its_members() {
     let manager = server.user("mia", "manager", Some(&team));
     let a = manager.create("/customers", json!({"name": "东华科技"}));
     manager.create("/customers", json!({"name": "西湖贸易"}));
-    let list = manager.create("/static_lists", json!({"name": "Key accounts", "entity": "customers"}));
-    manager.create("/list_members", json!({"list_id": id_of(&list), "record_id": id_of(&a)}));
-    let contacts = manager.create("/static_lists", json!({"name": "People", "entity": "contacts"}));
+    let list = manager.create(
+        "/static_lists",
+        json!({"name": "Key accounts", "entity": "customers"}),
+    );
+    manager.create(
+        "/list_members",
+        json!({"list_id": id_of(&list), "record_id": id_of(&a)}),
+    );
+    let contacts = manager.create(
+        "/static_lists",
+        json!({"name": "People", "entity": "contacts"}),
+    );
     let survey = survey(&manager);
     let (status, body) = manager.post(
         "/survey_schedules",
@@ -312,7 +386,10 @@ fn a_schedule_over_a_static_list_asks_its_members() {
         "/survey_schedules",
         json!({"name": "Key yearly", "survey_id": id_of(&survey), "list_id": id_of(&list), "period": "year"}),
     );
-    let made = crm_server::store::write(server.db().as_ref(), |tx| sweep(tx, at("2026-06-01T00:00:00Z"))).expect("sweep");
+    let made = crm_server::store::write(server.db().as_ref(), |tx| {
+        sweep(tx, at("2026-06-01T00:00:00Z"))
+    })
+    .expect("sweep");
     assert_eq!(made.len(), 1, "{made:?}");
     assert_eq!(made[0].customer_id, id_of(&a));
     assert_eq!(made[0].period, "2026");
@@ -323,7 +400,10 @@ fn a_call_script_may_belong_to_a_campaign() {
     let server = TestServer::start();
     let team = server.add_team("north");
     let manager = server.user("mia", "manager", Some(&team));
-    let campaign = manager.create("/campaigns", json!({"name": "Spring calls", "campaign_type": "call", "starts_on": "2026-12-01"}));
+    let campaign = manager.create(
+        "/campaigns",
+        json!({"name": "Spring calls", "campaign_type": "call", "starts_on": "2026-12-01"}),
+    );
     let script = manager.create(
         "/call_scripts",
         json!({"name": "Spring", "campaign_id": id_of(&campaign), "body": "# start\nHello {customer}.\n1 Interested -> yes\n# yes\nBook a visit."}),

@@ -162,7 +162,15 @@ mod tests {
         use crm_server::rules::business_time::Calendar;
         let office = Calendar::new(
             "Asia/Shanghai",
-            ["09:00-18:00", "09:00-18:00", "09:00-18:00", "09:00-18:00", "09:00-18:00", "", ""],
+            [
+                "09:00-18:00",
+                "09:00-18:00",
+                "09:00-18:00",
+                "09:00-18:00",
+                "09:00-18:00",
+                "",
+                "",
+            ],
         )
         .unwrap();
         // Friday 17:00 in Shanghai; due Monday 11:00: one hour on Friday, two on Monday.

@@ -297,9 +297,18 @@ mod tests {
         let name = |found: Option<&serde_json::Map<String, serde_json::Value>>| {
             found.and_then(|f| f["name"].as_str()).map(str::to_string)
         };
-        assert_eq!(name(choose(&scripts, &["camp-1"], &["fault"])), Some("spring".into()));
-        assert_eq!(name(choose(&scripts, &["camp-9"], &["fault"])), Some("fault".into()));
-        assert_eq!(name(choose(&scripts, &[], &["billing"])), Some("general".into()));
+        assert_eq!(
+            name(choose(&scripts, &["camp-1"], &["fault"])),
+            Some("spring".into())
+        );
+        assert_eq!(
+            name(choose(&scripts, &["camp-9"], &["fault"])),
+            Some("fault".into())
+        );
+        assert_eq!(
+            name(choose(&scripts, &[], &["billing"])),
+            Some("general".into())
+        );
         assert_eq!(name(choose(&scripts[1..2], &[], &["billing"])), None);
     }
 

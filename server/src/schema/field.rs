@@ -84,7 +84,13 @@ pub(super) const FIELD_VISITS: Descriptor = Descriptor {
         "confirmed_at",
     ],
     access_links: &["ticket_id"],
-    columns: &["starts_at", "ticket_id", "engineer_id", "status", "confirmed_by"],
+    columns: &[
+        "starts_at",
+        "ticket_id",
+        "engineer_id",
+        "status",
+        "confirmed_by",
+    ],
     ..describe("field_visits", "field visit", FIELD_VISIT_FIELDS)
 };
 
@@ -110,6 +116,17 @@ pub(super) const SURVEY_SCHEDULES: Descriptor = Descriptor {
         "due_days",
         "active",
     ],
-    columns: &["name", "survey_id", "query", "period", "assignee_id", "active"],
-    ..describe("survey_schedules", "survey schedule", SURVEY_SCHEDULE_FIELDS)
+    columns: &[
+        "name",
+        "survey_id",
+        "query",
+        "period",
+        "assignee_id",
+        "active",
+    ],
+    ..describe(
+        "survey_schedules",
+        "survey schedule",
+        SURVEY_SCHEDULE_FIELDS,
+    )
 };

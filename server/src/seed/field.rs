@@ -101,8 +101,7 @@ impl Gen {
                 }
             }
             let by = if done { &engineer } else { &agent };
-            let visit =
-                service::create(tx, by, Entity::FieldVisits, &object(body), false)?.record;
+            let visit = service::create(tx, by, Entity::FieldVisits, &object(body), false)?.record;
             report.activities += 1;
             if !done {
                 continue;
@@ -135,9 +134,11 @@ impl Gen {
                 tx,
                 &manager,
                 Entity::SurveySchedules,
-                &object(json!({"name": "A 级客户季度回访 / A-level quarterly", "survey_id": id(&survey),
+                &object(
+                    json!({"name": "A 级客户季度回访 / A-level quarterly", "survey_id": id(&survey),
                     "query": "level:A", "period": "quarter", "assignee_id": agent.id,
-                    "due_days": 30})),
+                    "due_days": 30}),
+                ),
                 false,
             )?;
         }

@@ -35,7 +35,8 @@ fn changed(old: Option<&Record>, record: &Record, field: &str) -> bool {
 }
 
 fn empty(record: &Record, field: &str) -> bool {
-    text(record, field).is_none_or(|t| t.trim().is_empty()) && record.get(field).is_none_or(|v| !v.is_number())
+    text(record, field).is_none_or(|t| t.trim().is_empty())
+        && record.get(field).is_none_or(|v| !v.is_number())
 }
 
 /// What a visit's report lacks for it to count as done: the work done and the time on site.
@@ -73,7 +74,10 @@ pub fn close_problem(visits: &[Record]) -> Option<String> {
             (!missing.is_empty()).then(|| {
                 let when = text(v, "starts_at").unwrap_or_default();
                 let day = when.get(..16).unwrap_or(when).replace('T', " ");
-                format!("the on-site visit of {day} UTC needs {}", missing.join(", "))
+                format!(
+                    "the on-site visit of {day} UTC needs {}",
+                    missing.join(", ")
+                )
             })
         })
         .collect();
@@ -166,7 +170,10 @@ fn prepare_visit(
             };
             return Err(ApiError::invalid(
                 field,
-                format!("a visit is done with its report: {} missing", missing.join(" and ")),
+                format!(
+                    "a visit is done with its report: {} missing",
+                    missing.join(" and ")
+                ),
             ));
         }
     }
@@ -207,7 +214,11 @@ fn appointment(
     let number = text(ticket, "number").unwrap_or_default();
     let subject: String = format!(
         "{}On-site visit {number}: {}",
-        if status == "cancelled" { "Cancelled: " } else { "" },
+        if status == "cancelled" {
+            "Cancelled: "
+        } else {
+            ""
+        },
         text(ticket, "subject").unwrap_or_default()
     )
     .chars()
@@ -215,12 +226,21 @@ fn appointment(
     .collect();
     let fields = [
         ("subject", json!(subject)),
-        ("owner_id", record.get("engineer_id").cloned().unwrap_or(Value::Null)),
+        (
+            "owner_id",
+            record.get("engineer_id").cloned().unwrap_or(Value::Null),
+        ),
         ("starts_at", json!(format_time(starts))),
         ("ends_at", json!(format_time(ends))),
         ("done", json!(status != "scheduled")),
-        ("customer_id", ticket.get("customer_id").cloned().unwrap_or(Value::Null)),
-        ("contact_id", ticket.get("contact_id").cloned().unwrap_or(Value::Null)),
+        (
+            "customer_id",
+            ticket.get("customer_id").cloned().unwrap_or(Value::Null),
+        ),
+        (
+            "contact_id",
+            ticket.get("contact_id").cloned().unwrap_or(Value::Null),
+        ),
         ("ticket_id", json!(text(ticket, "id"))),
     ];
     let existing = match text(record, "activity_id") {
@@ -288,8 +308,18 @@ pub(super) fn after_write(
         && let Some(warehouse) = text(record, "warehouse_id")
     {
         let product = text(record, "product_id").unwrap_or_default();
-        let reason = format!("used on a field visit (part {})", text(record, "id").unwrap_or_default());
-        super::stock::take_out(tx, actor, product, warehouse, int(record, "quantity"), reason)?;
+        let reason = format!(
+            "used on a field visit (part {})",
+            text(record, "id").unwrap_or_default()
+        );
+        super::stock::take_out(
+            tx,
+            actor,
+            product,
+            warehouse,
+            int(record, "quantity"),
+            reason,
+        )?;
     }
     Ok(())
 }
@@ -309,7 +339,14 @@ pub(super) fn before_delete(
             "part {} of a field visit deleted",
             text(current, "id").unwrap_or_default()
         );
-        super::stock::put_back(tx, actor, product, warehouse, int(current, "quantity"), reason)?;
+        super::stock::put_back(
+            tx,
+            actor,
+            product,
+            warehouse,
+            int(current, "quantity"),
+            reason,
+        )?;
     }
     Ok(())
 }
@@ -330,8 +367,10 @@ mod tests {
         assert!(problem.contains("marking it done"), "{problem}");
         assert!(problem.contains("the work done"), "{problem}");
         assert!(problem.contains("confirmation"), "{problem}");
-        let reported = visit(json!({"status": "done", "starts_at": "2026-12-04T01:00:00Z",
-            "work_done": "Replaced the pump", "minutes_on_site": 90}));
+        let reported = visit(
+            json!({"status": "done", "starts_at": "2026-12-04T01:00:00Z",
+            "work_done": "Replaced the pump", "minutes_on_site": 90}),
+        );
         let problem = close_problem(std::slice::from_ref(&reported)).expect("refused");
         assert!(!problem.contains("the work done"), "{problem}");
         assert!(problem.contains("confirmation"), "{problem}");

@@ -40,7 +40,9 @@ pub struct Planned {
 }
 
 pub(super) fn prepare(tx: &dyn Tx, actor: &Actor, record: &mut Record) -> Result<(), ApiError> {
-    let query = text(record, "query").map(str::trim).filter(|q| !q.is_empty());
+    let query = text(record, "query")
+        .map(str::trim)
+        .filter(|q| !q.is_empty());
     let list = text(record, "list_id");
     match (query, list) {
         (Some(_), Some(_)) => {
@@ -188,7 +190,10 @@ pub fn make_due(
     tx.lock_named("survey_schedules")?;
     let mut by_schedule: BTreeMap<&str, Vec<&Planned>> = BTreeMap::new();
     for p in planned {
-        by_schedule.entry(p.schedule_id.as_str()).or_default().push(p);
+        by_schedule
+            .entry(p.schedule_id.as_str())
+            .or_default()
+            .push(p);
     }
     let today = now.date_naive();
     let mut made = Vec::new();

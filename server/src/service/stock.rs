@@ -456,8 +456,8 @@ pub(super) fn take_out(
     reason: String,
 ) -> Result<(), ApiError> {
     lock(tx, product, warehouse)?;
-    let available = level(tx, product, warehouse)?
-        .map_or(0, |l| int(&l, "on_hand") - int(&l, "reserved"));
+    let available =
+        level(tx, product, warehouse)?.map_or(0, |l| int(&l, "on_hand") - int(&l, "reserved"));
     if quantity > available {
         return Err(conflict(format!(
             "only {available} of this product are available in that warehouse; record the part \

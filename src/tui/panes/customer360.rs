@@ -463,7 +463,11 @@ impl Customer360 {
             ("agent", agent.as_str()),
             ("ticket", ticket),
         ];
-        match crate::tui::dialogs::ScriptPanel::new(text(script, "name"), text(script, "body"), &values) {
+        match crate::tui::dialogs::ScriptPanel::new(
+            text(script, "name"),
+            text(script, "body"),
+            &values,
+        ) {
             Some(panel) => ctx.open(Dialog::Script(panel)),
             None => ctx.error("That script does not read; a manager should fix it"),
         }

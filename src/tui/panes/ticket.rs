@@ -138,10 +138,7 @@ impl TicketView {
                 }
             }
             if let Some(m) = crate::tui::data::int(v, "minutes_on_site") {
-                lines.push((
-                    format!("  On site {}", sla::span(m * 60)),
-                    Role::Text,
-                ));
+                lines.push((format!("  On site {}", sla::span(m * 60)), Role::Text));
             }
             for p in parts {
                 let product = text(p, "_product");
@@ -163,9 +160,10 @@ impl TicketView {
                 crate::tui::data::opt_text(v, "confirmed_by"),
                 time(v, "confirmed_at"),
             ) {
-                (Some(who), Some(at)) => {
-                    (format!("  Confirmed by {who} · {}", view.zone.datetime(at)), Role::Ok)
-                }
+                (Some(who), Some(at)) => (
+                    format!("  Confirmed by {who} · {}", view.zone.datetime(at)),
+                    Role::Ok,
+                ),
                 _ if status == "cancelled" => continue,
                 _ => (
                     "  Not yet confirmed by the customer (O: the report)".to_string(),
@@ -666,7 +664,11 @@ fn open_calendar(
         .filter(|l| !l.is_empty());
     let chosen = crm_server::rules::sla::level_for(&levels, priority, level)?;
     let calendar_id = crate::tui::data::opt_text(chosen, "calendar_id")?.to_string();
-    let calendar = ctx.source.get(Entity::SlaCalendars, &calendar_id).ok().flatten()?;
+    let calendar = ctx
+        .source
+        .get(Entity::SlaCalendars, &calendar_id)
+        .ok()
+        .flatten()?;
     let holidays = ctx.ok(ctx.source.records(
         Entity::Holidays,
         &crate::tui::data::RecordQuery::default(),

@@ -21,9 +21,13 @@ fn the_demo_has_visits_in_the_engineer_s_calendar_a_schedule_and_a_campaign_scri
         assert_eq!(appointment["owner_id"], json!(liu.id));
         assert_eq!(appointment["starts_at"], v["starts_at"]);
     }
-    let done: Vec<&serde_json::Map<String, Value>> = visits.iter().filter(|v| v["status"] == "done").collect();
+    let done: Vec<&serde_json::Map<String, Value>> =
+        visits.iter().filter(|v| v["status"] == "done").collect();
     assert_eq!(done.len(), 3);
-    assert!(done.iter().all(|v| crate::service::field::report_missing(v).is_empty()));
+    assert!(
+        done.iter()
+            .all(|v| crate::service::field::report_missing(v).is_empty())
+    );
     // One still waits for the customer's confirmation: its ticket may not close.
     let waiting: Vec<serde_json::Map<String, Value>> = done
         .iter()
