@@ -182,14 +182,17 @@ mod tests {
         );
         // Wall-clock the same ticket has days left; without a calendar that is what shows.
         assert_eq!(countdown_open(&t, now, None), countdown(&t, now));
-        // Due within the hour of open time, though hours away on the clock.
         let t = ticket(json!({"status": "open", "resolution_due": "2026-11-30T01:30:00Z"}));
         assert_eq!(
             countdown_open(&t, now, Some(&office)),
             ("1h 30m open time left".into(), Urgency::Fine)
         );
+        // Within the hour of open time, though days away on the clock: soon.
         let evening = at("2026-11-27T09:40:00Z");
-        assert_eq!(countdown_open(&t, evening, Some(&office)).1, Urgency::Fine);
+        assert_eq!(
+            countdown_open(&t, evening, Some(&office)),
+            ("50m open time left".into(), Urgency::Soon)
+        );
         let t = ticket(json!({"status": "open", "resolution_due": "2026-11-30T01:20:00Z"}));
         assert_eq!(
             countdown_open(&t, evening, Some(&office)),
