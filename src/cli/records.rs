@@ -82,8 +82,8 @@ pub const ENTITIES: [Entity; 53] = [
     Entity::Leads,
     Entity::Campaigns,
     Entity::CampaignMembers,
-    // Field service and scheduled surveys: `crm field_visits add --ticket-id … --engineer-id …
-    // --starts-at …`, `crm survey_schedules add --name … --survey-id … --query 'level:A'`.
+    // Field service and scheduled surveys: `crm field_visits add --ticket … --engineer …
+    // --starts-at …`, `crm survey_schedules add --name … --survey … --query 'level:A'`.
     Entity::FieldVisits,
     Entity::VisitParts,
     Entity::SurveySchedules,
