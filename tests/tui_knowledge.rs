@@ -164,7 +164,13 @@ fn a_tickets_k_suggests_articles_and_y_replies_with_the_link() {
     );
     press(&mut app, "<Enter>");
     assert_eq!(app.pane_mode(), Mode::Article);
+    // `y` asks: the link (first) or the text.
     press(&mut app, "y");
+    let Some(Dialog::Picker(how)) = app.dialogs.last() else {
+        panic!("no choice of link or text: {}", screen(&app));
+    };
+    assert!(matches!(how.purpose, Purpose::ArticleReply(_)));
+    press(&mut app, "<Enter>");
     let Some(Dialog::Prompt(prompt)) = app.dialogs.last() else {
         panic!("no reply prompt: {}", screen(&app));
     };
@@ -189,6 +195,66 @@ fn a_tickets_k_suggests_articles_and_y_replies_with_the_link() {
         w.fields["ticket_id"],
         json!(fixture_id(Entity::Tickets, "number", "T-000103"))
     );
+}
+
+#[test]
+fn y_replies_with_the_article_s_text_and_an_internal_one_only_as_a_note() {
+    let (mut app, fx) = knowledge();
+    let with = |visibility: &str, version: i64| {
+        let replica = fx.replica();
+        let mut seq = 3_000_000 + version;
+        let article = stored(
+            Entity::Articles,
+            ARTICLE_PASSWORD,
+            json!({"title": "Resetting a user's password", "visibility": visibility,
+                   "body": "Ask for the **customer code**, then press `Reset`."}),
+            json!({"number": "KB-000002", "revision": version, "version": version}),
+        );
+        apply_records(&replica, Entity::Articles, vec![article], &mut seq);
+    };
+    with("public", 2);
+    press(&mut app, ":");
+    type_text(&mut app, "open T-000103");
+    press(&mut app, "<Enter> K <Enter>");
+    assert_eq!(app.pane_mode(), Mode::Article);
+    press(&mut app, "y <Down> <Enter>");
+    let Some(Dialog::Prompt(prompt)) = app.dialogs.last() else {
+        panic!("no reply prompt: {}", screen(&app));
+    };
+    assert!(matches!(
+        prompt.purpose,
+        Purpose::Comment {
+            internal: false,
+            ..
+        }
+    ));
+    press(&mut app, "<Enter>");
+    let w = fx.last_written();
+    assert_eq!(w.entity, Entity::Comments);
+    // The article's words, its Markdown read (no ** or backticks), not its link.
+    assert_eq!(
+        w.fields["body"],
+        json!("Ask for the customer code, then press Reset.")
+    );
+    assert_eq!(w.fields["internal"], json!(false));
+
+    // An internal article's text goes into an internal note.
+    with("internal", 3);
+    press(&mut app, "<Esc>");
+    press(&mut app, "K <Enter>");
+    assert_eq!(app.pane_mode(), Mode::Article);
+    press(&mut app, "y <Down>");
+    assert!(screen(&app).contains("internal note"), "{}", screen(&app));
+    press(&mut app, "<Enter>");
+    let Some(Dialog::Prompt(prompt)) = app.dialogs.last() else {
+        panic!("no note prompt: {}", screen(&app));
+    };
+    assert!(matches!(
+        prompt.purpose,
+        Purpose::Comment { internal: true, .. }
+    ));
+    press(&mut app, "<Enter>");
+    assert_eq!(fx.last_written().fields["internal"], json!(true));
 }
 
 #[test]

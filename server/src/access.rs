@@ -193,7 +193,8 @@ pub fn read_set(
         | Entity::CallScripts
         | Entity::CannedReplies
         | Entity::Surveys
-        | Entity::SurveyQuestions => {
+        | Entity::SurveyQuestions
+        | Entity::SurveySchedules => {
             set.insert(ALL.to_string());
         }
         // Agents read the articles marked for them; the rest is for sales and managers.
@@ -207,6 +208,14 @@ pub fn read_set(
         }
         Entity::ArticleVersions => {
             set = parent(record, "article_id", Entity::Articles, lookup);
+        }
+        // The ticket's people and the engineer sent; a part follows its visit.
+        Entity::FieldVisits => {
+            set = parent(record, "ticket_id", Entity::Tickets, lookup);
+            set.extend(owner_principals(record, "engineer_id", lookup));
+        }
+        Entity::VisitParts => {
+            set = parent(record, "visit_id", Entity::FieldVisits, lookup);
         }
         // The customer's people and the call centre, and the agent it is given to.
         Entity::ReturnVisits => {
@@ -394,8 +403,19 @@ pub fn write_set(
         | Entity::CannedReplies
         | Entity::Articles
         | Entity::Surveys
-        | Entity::SurveyQuestions => {
+        | Entity::SurveyQuestions
+        | Entity::SurveySchedules => {
             set.insert(MANAGERS.to_string());
+        }
+        // Who may change the ticket, any agent (the call centre books visits), the engineer.
+        Entity::FieldVisits => {
+            set = writers_of(&parent(record, "ticket_id", Entity::Tickets, lookup));
+            set.insert(AGENT.to_string());
+            set.extend(owner_principals(record, "engineer_id", lookup));
+        }
+        Entity::VisitParts => {
+            set = writers_of(&parent(record, "visit_id", Entity::FieldVisits, lookup));
+            set.insert(AGENT.to_string());
         }
         // Whoever may change the customer, the agent it is given to, any agent while nobody is.
         Entity::ReturnVisits => {
@@ -547,6 +567,16 @@ pub fn may_hold_from(
         | Entity::ArticleVersions => Ok(()),
         Entity::Articles => need_read("product_id", Entity::Products),
         Entity::SurveyQuestions => need_read("survey_id", Entity::Surveys),
+        Entity::SurveySchedules => {
+            need_read("survey_id", Entity::Surveys)?;
+            need_read("list_id", Entity::StaticLists)
+        }
+        Entity::FieldVisits => need_read("ticket_id", Entity::Tickets),
+        Entity::VisitParts => {
+            need_read("visit_id", Entity::FieldVisits)?;
+            need_read("product_id", Entity::Products)?;
+            need_read("warehouse_id", Entity::Warehouses)
+        }
         Entity::ReturnVisits => {
             need_read("customer_id", Entity::Customers)?;
             need_read("contact_id", Entity::Contacts)?;
@@ -780,6 +810,7 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         | Entity::Articles
         | Entity::Surveys
         | Entity::SurveyQuestions
+        | Entity::SurveySchedules
             if role != Role::Manager =>
         {
             Err(format!(

@@ -9,6 +9,7 @@ mod approvals;
 mod competition;
 mod desk;
 mod documents;
+mod field;
 mod knowledge;
 mod lists;
 mod marketing;
@@ -32,6 +33,8 @@ use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS
 pub use desk::{DAY_KINDS, FOLLOW_UPS};
 use documents::DOCUMENT_TEMPLATES;
 pub use documents::{DOCUMENT_FORMATS, DOCUMENT_KINDS, DOCUMENT_LANGS};
+use field::{FIELD_VISITS, SURVEY_SCHEDULES, VISIT_PARTS};
+pub use field::{SCHEDULE_PERIODS, VISIT_STATES};
 pub use knowledge::VISIBILITIES;
 use knowledge::{ARTICLE_VERSIONS, ARTICLES};
 pub use lists::MAX_LIST_MEMBERS;
@@ -132,10 +135,16 @@ pub enum Entity {
     Campaigns,
     /// Who a campaign reaches and how far they responded.
     CampaignMembers,
+    /// An engineer's on-site visit for a ticket (现场服务) with its report and confirmation.
+    FieldVisits,
+    /// A product a field visit used.
+    VisitParts,
+    /// A survey asked of a customer list once a period (each A-level customer each quarter).
+    SurveySchedules,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 54] = [
+    pub const ALL: [Entity; 57] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -190,6 +199,9 @@ impl Entity {
         Entity::Leads,
         Entity::Campaigns,
         Entity::CampaignMembers,
+        Entity::FieldVisits,
+        Entity::VisitParts,
+        Entity::SurveySchedules,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -249,6 +261,9 @@ impl Entity {
             Entity::Leads => &LEADS,
             Entity::Campaigns => &CAMPAIGNS,
             Entity::CampaignMembers => &CAMPAIGN_MEMBERS,
+            Entity::FieldVisits => &FIELD_VISITS,
+            Entity::VisitParts => &VISIT_PARTS,
+            Entity::SurveySchedules => &SURVEY_SCHEDULES,
         }
     }
 

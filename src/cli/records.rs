@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 50] = [
+pub const ENTITIES: [Entity; 53] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -82,6 +82,11 @@ pub const ENTITIES: [Entity; 50] = [
     Entity::Leads,
     Entity::Campaigns,
     Entity::CampaignMembers,
+    // Field service and scheduled surveys: `crm field_visits add --ticket … --engineer …
+    // --starts-at …`, `crm survey_schedules add --name … --survey … --query 'level:A'`.
+    Entity::FieldVisits,
+    Entity::VisitParts,
+    Entity::SurveySchedules,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.

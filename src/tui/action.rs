@@ -181,6 +181,13 @@ pub enum Action {
     Discount,
     /// Convert the lead in view into a customer, contact and (when named) an opportunity.
     ConvertLead,
+    /// The 360°: the call script for this customer beside them (`S`).
+    CallScript,
+    /// A ticket: book an engineer's on-site visit, fill the visit's report and the customer's
+    /// confirmation, record a part it used.
+    BookVisit,
+    VisitReport,
+    VisitPart,
     /// The 360°: log a visit or a meeting held now, in a short form.
     LogVisit,
     LogMeeting,
@@ -309,6 +316,10 @@ impl Action {
             "quantity" => Action::Quantity,
             "discount" => Action::Discount,
             "convert_lead" => Action::ConvertLead,
+            "call_script" => Action::CallScript,
+            "book_visit" => Action::BookVisit,
+            "visit_report" => Action::VisitReport,
+            "visit_part" => Action::VisitPart,
             "log_visit" => Action::LogVisit,
             "log_meeting" => Action::LogMeeting,
             "edit_customer" => Action::EditCustomer,

@@ -80,6 +80,34 @@ pub fn countdown(ticket: &Record, now: DateTime<Utc>) -> (String, Urgency) {
     }
 }
 
+/// The countdown in the open time of the ticket's calendar (its service level's opening hours
+/// and holidays, `rules::business_time`): "5h 30m open time left" counts only the hours the
+/// clock runs, so a Friday-evening ticket does not look due over the weekend. No calendar, or
+/// one open around the clock: [`countdown`]. A breach says how long ago in wall time.
+pub fn countdown_open(
+    ticket: &Record,
+    now: DateTime<Utc>,
+    calendar: Option<&crm_server::rules::business_time::Calendar>,
+) -> (String, Urgency) {
+    let (Some(calendar), Some(due)) = (calendar, running_due(ticket)) else {
+        return countdown(ticket, now);
+    };
+    if is_done(ticket) || due <= now {
+        return countdown(ticket, now);
+    }
+    let open = calendar.minutes_between(now, due);
+    let wall = (due - now).num_minutes();
+    if open == wall {
+        return countdown(ticket, now);
+    }
+    let urgency = if open < 60 {
+        Urgency::Soon
+    } else {
+        Urgency::Fine
+    };
+    (format!("{} open time left", span(open * 60)), urgency)
+}
+
 /// A length of time in its two largest units: "3d 4h", "2h 13m", "35m", "under 1m".
 pub fn span(seconds: i64) -> String {
     let s = seconds.max(0);
@@ -127,6 +155,52 @@ mod tests {
         assert_eq!(countdown(&t, now), ("20m left".into(), Urgency::Soon));
         let t = ticket(json!({"status": "closed"}));
         assert_eq!(countdown(&t, now).1, Urgency::None);
+    }
+
+    #[test]
+    fn the_countdown_counts_open_time() {
+        use crm_server::rules::business_time::Calendar;
+        let office = Calendar::new(
+            "Asia/Shanghai",
+            [
+                "09:00-18:00",
+                "09:00-18:00",
+                "09:00-18:00",
+                "09:00-18:00",
+                "09:00-18:00",
+                "",
+                "",
+            ],
+        )
+        .unwrap();
+        // Friday 17:00 in Shanghai; due Monday 11:00: one hour on Friday, two on Monday.
+        let now = at("2026-11-27T09:00:00Z");
+        let t = ticket(json!({"status": "open", "resolution_due": "2026-11-30T03:00:00Z"}));
+        assert_eq!(
+            countdown_open(&t, now, Some(&office)),
+            ("3h open time left".into(), Urgency::Fine)
+        );
+        // Wall-clock the same ticket has days left; without a calendar that is what shows.
+        assert_eq!(countdown_open(&t, now, None), countdown(&t, now));
+        let t = ticket(json!({"status": "open", "resolution_due": "2026-11-30T01:30:00Z"}));
+        assert_eq!(
+            countdown_open(&t, now, Some(&office)),
+            ("1h 30m open time left".into(), Urgency::Fine)
+        );
+        // Within the hour of open time, though days away on the clock: soon.
+        let evening = at("2026-11-27T09:40:00Z");
+        assert_eq!(
+            countdown_open(&t, evening, Some(&office)),
+            ("50m open time left".into(), Urgency::Soon)
+        );
+        let t = ticket(json!({"status": "open", "resolution_due": "2026-11-30T01:20:00Z"}));
+        assert_eq!(
+            countdown_open(&t, evening, Some(&office)),
+            ("40m open time left".into(), Urgency::Soon)
+        );
+        // Past due: how long ago, as before.
+        let late = at("2026-11-30T02:00:00Z");
+        assert_eq!(countdown_open(&t, late, Some(&office)).1, Urgency::Breached);
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! The escalation sweep on a schedule (`service::escalation`): through the writer like any
-//! write, so the long-polls wake and clients see the raised alerts at once.
+//! The server's minute sweeps: escalation (`service::escalation`) and scheduled surveys
+//! (`service::schedules`), each a read on a reader thread, then the writer only for what it
+//! found, like any write, so the long-polls wake and clients see the changes at once.
 
 use std::time::Duration;
 
-use crate::service::escalation;
+use crate::service::{escalation, schedules};
 
 use super::AppState;
 
@@ -30,6 +31,22 @@ pub async fn escalate_every(state: AppState, every: Duration) {
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "escalation sweep failed"),
+        }
+        let made = match state.read(move |tx| schedules::due(tx, now)).await {
+            Ok(found) if found.is_empty() => Ok(Vec::new()),
+            Ok(found) => {
+                state
+                    .write(move |tx| schedules::make_due(tx, &found, now))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match made {
+            Ok(made) if !made.is_empty() => {
+                tracing::info!(visits = made.len(), "made scheduled return visits");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "survey schedule sweep failed"),
         }
     }
 }

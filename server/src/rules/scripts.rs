@@ -193,6 +193,42 @@ pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
+/// The script for a call with a customer, among the admin's: one for a campaign the customer is
+/// in (`campaigns`, most recent first) beats one for the category of an open ticket of theirs
+/// (`categories`, newest first) beats a general one (no campaign, no category). Categories
+/// compare without case. None when no script applies.
+pub fn choose<'a>(
+    scripts: &'a [serde_json::Map<String, serde_json::Value>],
+    campaigns: &[&str],
+    categories: &[&str],
+) -> Option<&'a serde_json::Map<String, serde_json::Value>> {
+    let field = |s: &serde_json::Map<String, serde_json::Value>, name: &str| {
+        s.get(name)
+            .and_then(serde_json::Value::as_str)
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_string)
+    };
+    let by_campaign = campaigns.iter().find_map(|c| {
+        scripts
+            .iter()
+            .find(|s| field(s, "campaign_id").as_deref() == Some(*c))
+    });
+    let by_category = || {
+        categories.iter().find_map(|c| {
+            scripts.iter().find(|s| {
+                field(s, "campaign_id").is_none()
+                    && field(s, "category").is_some_and(|k| k.eq_ignore_ascii_case(c))
+            })
+        })
+    };
+    let general = || {
+        scripts
+            .iter()
+            .find(|s| field(s, "campaign_id").is_none() && field(s, "category").is_none())
+    };
+    by_campaign.or_else(by_category).or_else(general)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +279,37 @@ mod tests {
             parse("# a\nHi {name}"),
             Err(ScriptError::Placeholder("name".into()))
         );
+    }
+
+    #[test]
+    fn a_campaign_s_script_beats_a_category_s_beats_a_general_one() {
+        let s = |name: &str, category: &str, campaign: &str| {
+            serde_json::json!({"name": name, "category": category, "campaign_id": campaign})
+                .as_object()
+                .cloned()
+                .unwrap()
+        };
+        let scripts = vec![
+            s("general", "", ""),
+            s("fault", "Fault", ""),
+            s("spring", "", "camp-1"),
+        ];
+        let name = |found: Option<&serde_json::Map<String, serde_json::Value>>| {
+            found.and_then(|f| f["name"].as_str()).map(str::to_string)
+        };
+        assert_eq!(
+            name(choose(&scripts, &["camp-1"], &["fault"])),
+            Some("spring".into())
+        );
+        assert_eq!(
+            name(choose(&scripts, &["camp-9"], &["fault"])),
+            Some("fault".into())
+        );
+        assert_eq!(
+            name(choose(&scripts, &[], &["billing"])),
+            Some("general".into())
+        );
+        assert_eq!(name(choose(&scripts[1..2], &[], &["billing"])), None);
     }
 
     #[test]

@@ -428,3 +428,61 @@ mod tests {
         );
     }
 }
+
+/// The period a schedule (`survey_schedules.period`: month, quarter, year) is in on `day`: its
+/// key as a return visit stores it (`2026-12`, `2026-Q4`, `2026`), its first and last day.
+pub fn period_of(
+    period: &str,
+    day: chrono::NaiveDate,
+) -> (String, chrono::NaiveDate, chrono::NaiveDate) {
+    use chrono::{Datelike, NaiveDate};
+    let year = day.year();
+    let (key, first_month, months) = match period {
+        "month" => (format!("{year}-{:02}", day.month()), day.month(), 1),
+        "year" => (format!("{year}"), 1, 12),
+        _ => {
+            let q = (day.month() - 1) / 3;
+            (format!("{year}-Q{}", q + 1), q * 3 + 1, 3)
+        }
+    };
+    let first = NaiveDate::from_ymd_opt(year, first_month, 1).unwrap_or(day);
+    let next = first_month + months;
+    let after = if next > 12 {
+        NaiveDate::from_ymd_opt(year + 1, next - 12, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, next, 1)
+    };
+    let last = after.and_then(|a| a.pred_opt()).unwrap_or(day);
+    (key, first, last)
+}
+
+#[cfg(test)]
+mod period_tests {
+    use chrono::NaiveDate;
+
+    use super::period_of;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn periods_have_their_keys_and_bounds() {
+        assert_eq!(
+            period_of("quarter", d(2026, 12, 4)),
+            ("2026-Q4".into(), d(2026, 10, 1), d(2026, 12, 31))
+        );
+        assert_eq!(
+            period_of("quarter", d(2026, 4, 1)),
+            ("2026-Q2".into(), d(2026, 4, 1), d(2026, 6, 30))
+        );
+        assert_eq!(
+            period_of("month", d(2028, 2, 10)),
+            ("2028-02".into(), d(2028, 2, 1), d(2028, 2, 29))
+        );
+        assert_eq!(
+            period_of("year", d(2026, 7, 9)),
+            ("2026".into(), d(2026, 1, 1), d(2026, 12, 31))
+        );
+    }
+}

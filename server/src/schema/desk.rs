@@ -77,6 +77,8 @@ pub const ON_BREACH: &[&str] = &["alert", "reassign"];
 const CALL_SCRIPT_FIELDS: &[Field] = &[
     f("name", Kind::Text(200)).required().sort(),
     f("category", Kind::Text(100)).filter(),
+    // A call campaign's script, shown during its calls before any category's.
+    f("campaign_id", Kind::Ref(Entity::Campaigns)).filter(),
     f("body", Kind::Text(20_000)).required().lines(),
 ];
 
@@ -172,8 +174,8 @@ pub(super) const SERVICE_LEVELS: Descriptor = Descriptor {
 pub(super) const CALL_SCRIPTS: Descriptor = Descriptor {
     default_sort: "name",
     search: &["name", "category"],
-    form: &["name", "category", "body"],
-    columns: &["name", "category"],
+    form: &["name", "category", "campaign_id", "body"],
+    columns: &["name", "category", "campaign_id"],
     ..describe("call_scripts", "call script", CALL_SCRIPT_FIELDS)
 };
 

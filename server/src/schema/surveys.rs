@@ -58,6 +58,12 @@ const RETURN_VISIT_FIELDS: &[Field] = &[
     f("answers", Kind::Map).default(Default::EmptyMap),
     f("notes", Kind::Text(10_000)).lines(),
     f("done_at", Kind::Time).server(),
+    // A scheduled survey's visit: the schedule and the period it asks for (`2026-Q4`), the
+    // server's, one per customer (a unique index).
+    f("schedule_id", Kind::Ref(Entity::SurveySchedules))
+        .server()
+        .filter(),
+    f("period", Kind::Text(10)).server().filter(),
 ];
 
 pub(super) const SURVEYS: Descriptor = Descriptor {

@@ -150,8 +150,13 @@ fn dependents_follow_the_access_links() {
         of(Entity::Tickets),
         vec![
             (Entity::Activities, "ticket_id"),
-            (Entity::Comments, "ticket_id")
+            (Entity::Comments, "ticket_id"),
+            (Entity::FieldVisits, "ticket_id")
         ]
+    );
+    assert_eq!(
+        of(Entity::FieldVisits),
+        vec![(Entity::VisitParts, "visit_id")]
     );
     // A lead's history and its memberships follow it.
     assert_eq!(

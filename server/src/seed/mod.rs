@@ -23,6 +23,7 @@ mod contacts;
 mod customers;
 mod desk;
 mod feed;
+mod field;
 mod generator;
 mod knowledge;
 mod marketing;
@@ -216,6 +217,7 @@ fn seed(
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
         g.marketing(tx, &mut report)?;
+        g.field(tx, &mut report)?;
         Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",

@@ -755,5 +755,6 @@ fn demo_users_sign_in_with_the_demo_password() {
     .unwrap();
 }
 
+mod field;
 mod marketing;
 mod sales;

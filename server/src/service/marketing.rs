@@ -403,7 +403,7 @@ fn plan_call(tx: &dyn Tx, actor: &Actor, member: &mut Record) -> Result<(), ApiE
 /// A record the server makes on a user's behalf (a campaign's call planned for an agent the
 /// user may not assign): checked as an admin's would be, stored, put in the feed and the audit
 /// trail as made by this user.
-fn insert_as_server(
+pub(super) fn insert_as_server(
     tx: &dyn Tx,
     actor: &Actor,
     entity: Entity,
@@ -437,7 +437,7 @@ fn insert_as_server(
 
 /// Changes a few fields of a stored record as the server's edit: a new version in the feed,
 /// its read set computed again (those who lose sight are told), its dependents' too.
-fn edit_as_server(
+pub(super) fn edit_as_server(
     tx: &dyn Tx,
     actor: &Actor,
     entity: Entity,

@@ -15,6 +15,7 @@ mod customers;
 mod desk;
 pub mod escalation;
 mod feed;
+pub mod field;
 mod hand_over;
 mod knowledge;
 mod lists;
@@ -26,6 +27,7 @@ pub mod query;
 mod quotes;
 pub mod recent;
 mod sales;
+pub mod schedules;
 mod stock;
 pub mod surveys;
 mod targets;
@@ -282,6 +284,7 @@ pub fn create(
     knowledge::after_write(tx, actor, entity, None, &record)?;
     surveys::after_write(tx, actor, entity, None, &record)?;
     marketing::after_write(tx, actor, entity, None, &record)?;
+    field::after_write(tx, actor, entity, None, &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "create",
@@ -401,6 +404,7 @@ pub fn update(
     knowledge::after_write(tx, actor, entity, Some(&current), &record)?;
     surveys::after_write(tx, actor, entity, Some(&current), &record)?;
     marketing::after_write(tx, actor, entity, Some(&current), &record)?;
+    field::after_write(tx, actor, entity, Some(&current), &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "update",
@@ -451,6 +455,7 @@ pub fn delete(
     stock::check_delete(entity, &current)?;
     payments::check_delete(tx, entity, &current)?;
     approvals::check_delete(tx, entity, &current)?;
+    field::before_delete(tx, actor, entity, &current)?;
     let parent = match entity {
         Entity::QuoteLines => text(&current, "quote_id").map(String::from),
         Entity::OpportunityLines => text(&current, "opportunity_id").map(String::from),
@@ -838,6 +843,8 @@ fn prepare(
         Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
             marketing::prepare(tx, actor, entity, old, record)?;
         }
+        Entity::FieldVisits | Entity::VisitParts => field::prepare(tx, actor, entity, old, record)?,
+        Entity::SurveySchedules => schedules::prepare(tx, actor, record)?,
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

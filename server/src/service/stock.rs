@@ -423,3 +423,59 @@ pub(super) fn check_delete(entity: Entity, current: &Record) -> Result<(), ApiEr
         _ => Ok(()),
     }
 }
+
+/// A movement the server records for a write elsewhere (a field visit's part), its level moved.
+fn own_movement(
+    tx: &dyn Tx,
+    actor: &Actor,
+    (product, warehouse): (&str, &str),
+    kind: &str,
+    quantity: i64,
+    reason: String,
+) -> Result<(), ApiError> {
+    let delta = if kind == "out" { -quantity } else { quantity };
+    let on_hand_after = shift(tx, actor, product, warehouse, delta, 0)?;
+    let mut record = Record::new();
+    record.insert("product_id".into(), json!(product));
+    record.insert("warehouse_id".into(), json!(warehouse));
+    record.insert("kind".into(), json!(kind));
+    record.insert("quantity".into(), json!(quantity));
+    record.insert("reason".into(), json!(reason));
+    record.insert("on_hand_after".into(), json!(on_hand_after));
+    insert_own(tx, actor, Entity::StockMovements, record)
+}
+
+/// Takes parts used on a field visit out of a warehouse: never more than is available there
+/// (what is on hand and not reserved for orders), under the level's lock.
+pub(super) fn take_out(
+    tx: &dyn Tx,
+    actor: &Actor,
+    product: &str,
+    warehouse: &str,
+    quantity: i64,
+    reason: String,
+) -> Result<(), ApiError> {
+    lock(tx, product, warehouse)?;
+    let available =
+        level(tx, product, warehouse)?.map_or(0, |l| int(&l, "on_hand") - int(&l, "reserved"));
+    if quantity > available {
+        return Err(conflict(format!(
+            "only {available} of this product are available in that warehouse; record the part \
+             without a warehouse, or book the stock in first"
+        )));
+    }
+    own_movement(tx, actor, (product, warehouse), "out", quantity, reason)
+}
+
+/// Brings back parts a deleted field-visit part had taken out.
+pub(super) fn put_back(
+    tx: &dyn Tx,
+    actor: &Actor,
+    product: &str,
+    warehouse: &str,
+    quantity: i64,
+    reason: String,
+) -> Result<(), ApiError> {
+    lock(tx, product, warehouse)?;
+    own_movement(tx, actor, (product, warehouse), "in", quantity, reason)
+}

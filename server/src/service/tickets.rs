@@ -58,6 +58,9 @@ pub(super) fn prepare(
     if status != "new" && record.get("first_responded_at").is_none_or(Value::is_null) {
         record.insert("first_responded_at".into(), Value::String(format_time(now)));
     }
+    if status == "closed" && old.is_some() && old_status != "closed" {
+        super::field::check_close(tx, record)?;
+    }
     let finished = sla::is_finished(&status);
     if finished {
         reasons::resolution(&status, text(record, "resolution"))?;

@@ -113,6 +113,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0018_escalation",
         include_str!("../../../migrations/0018_escalation.sql"),
     ),
+    (
+        24,
+        "0024_field_service",
+        include_str!("../../../migrations/0024_field_service.sql"),
+    ),
 ];
 
 mod files;

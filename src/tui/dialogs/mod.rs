@@ -10,6 +10,7 @@ pub mod help;
 pub mod log_call;
 pub mod picker;
 pub mod prompt;
+pub mod script;
 
 use chrono::{DateTime, Utc};
 use crm_server::schema::Entity;
@@ -27,6 +28,7 @@ pub use help::Help;
 pub use log_call::LogCall;
 pub use picker::{Choice, Picker};
 pub use prompt::Prompt;
+pub use script::ScriptPanel;
 
 /// Why a dialog is open: decides what its answer does.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,8 +59,10 @@ pub enum Purpose {
     },
     /// A canned reply picked for this ticket: filled in, then the reply prompt holds it.
     CannedReply(String),
-    /// An article suggested for this ticket: read, then `y` replies with its link.
+    /// An article suggested for this ticket: read, then `y` replies with its link or text.
     SuggestedArticle(String),
+    /// `y` on an article opened from this ticket: reply with its link or its text.
+    ArticleReply(String),
     /// A return visit's answer to one of its survey's questions.
     VisitAnswer {
         visit: String,
@@ -145,6 +149,8 @@ pub enum Dialog {
     LogCall(LogCall),
     Help(Help),
     Conflicts(ConflictChooser),
+    /// A call script beside the customer (`S` on the 360°).
+    Script(ScriptPanel),
 }
 
 impl Dialog {
@@ -166,6 +172,7 @@ impl Dialog {
             Dialog::LogCall(d) => d.handle(action),
             Dialog::Help(d) => d.handle(action),
             Dialog::Conflicts(d) => d.handle(action, now),
+            Dialog::Script(d) => d.handle(action),
         }
     }
 
@@ -188,6 +195,10 @@ impl Dialog {
                 d.render(buf, area, view);
                 None
             }
+            Dialog::Script(d) => {
+                d.render(buf, area, view);
+                None
+            }
         }
     }
 
@@ -198,7 +209,7 @@ impl Dialog {
             Dialog::Prompt(d) => d.input.insert(text),
             Dialog::LogCall(d) => d.paste(text),
             Dialog::Help(d) => d.paste(text),
-            Dialog::Confirm(_) | Dialog::Conflicts(_) => {}
+            Dialog::Confirm(_) | Dialog::Conflicts(_) | Dialog::Script(_) => {}
         }
     }
 
@@ -211,6 +222,7 @@ impl Dialog {
             Dialog::LogCall(_) => "log_call",
             Dialog::Help(_) => "help",
             Dialog::Conflicts(_) => "conflicts",
+            Dialog::Script(_) => "script",
         }
     }
 }

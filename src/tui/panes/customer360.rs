@@ -425,6 +425,57 @@ impl Customer360 {
         text(&self.customer, "name").to_string()
     }
 
+    /// `S`: the script for a call with this customer (`rules::scripts::choose`: a campaign
+    /// they are in, an open ticket's category, else the general one) beside them.
+    fn call_script(&self, ctx: &mut Ctx) {
+        let all = |entity: Entity, filters: Vec<(String, serde_json::Value)>, ctx: &mut Ctx| {
+            let query = crate::tui::data::RecordQuery {
+                filters,
+                sort: Some("created_at".into()),
+                descending: true,
+                ..Default::default()
+            };
+            ctx.ok(ctx.source.records(entity, &query, 0, 500))
+        };
+        let scripts = all(Entity::CallScripts, Vec::new(), ctx);
+        let memberships = all(
+            Entity::CampaignMembers,
+            vec![("customer_id".into(), json!(self.id))],
+            ctx,
+        );
+        let campaigns: Vec<&str> = memberships.iter().map(|m| text(m, "campaign_id")).collect();
+        let open: Vec<&Record> = self
+            .loaded
+            .tickets
+            .iter()
+            .filter(|t| !crate::tui::sla::is_done(t))
+            .collect();
+        let categories: Vec<&str> = open.iter().map(|t| text(t, "category")).collect();
+        let Some(script) = crm_server::rules::scripts::choose(&scripts, &campaigns, &categories)
+        else {
+            return ctx.flash("No call script applies: a manager adds them (:list call_scripts)");
+        };
+        let agent = match ctx.me.id.clone() {
+            Some(id) => ctx.people.name(&id),
+            None => ctx.me.username.clone(),
+        };
+        let name = self.name();
+        let ticket = open.first().map(|t| text(t, "number")).unwrap_or_default();
+        let values = [
+            ("customer", name.as_str()),
+            ("agent", agent.as_str()),
+            ("ticket", ticket),
+        ];
+        match crate::tui::dialogs::ScriptPanel::new(
+            text(script, "name"),
+            text(script, "body"),
+            &values,
+        ) {
+            Some(panel) => ctx.open(Dialog::Script(panel)),
+            None => ctx.error("That script does not read; a manager should fix it"),
+        }
+    }
+
     fn hidden(&self) -> Record {
         json!({"customer_id": self.id})
             .as_object()
@@ -519,6 +570,7 @@ impl Customer360 {
                     .started_at(self.pop.as_ref().map(|p| p.at));
                 ctx.open(Dialog::LogCall(d));
             }
+            Action::CallScript => self.call_script(ctx),
             Action::LogVisit => self.log_held("visit", ctx),
             Action::LogMeeting => self.log_held("meeting", ctx),
             Action::FollowUp => {

@@ -312,19 +312,25 @@ impl Screen for ArticleView {
                 let Some(ticket) = self.ticket.clone() else {
                     return ctx.flash("Open the article from a ticket (K there) to reply with it");
                 };
-                let link =
-                    knowledge::link(text(&self.article, "number"), text(&self.article, "title"));
-                let p = Prompt::new(
-                    "Reply",
-                    "The customer sees this",
-                    Purpose::Comment {
-                        ticket,
-                        internal: false,
-                    },
-                )
-                .required("write something first")
-                .value(&link);
-                ctx.open(Dialog::Prompt(p));
+                let internal = text(&self.article, "visibility") == "internal";
+                let text_choice = if internal {
+                    Choice::new(
+                        "text",
+                        "its text",
+                        "an internal article: as an internal note, not to the customer",
+                    )
+                } else {
+                    Choice::new("text", "its text", "the article itself, in the reply")
+                };
+                let choices = vec![
+                    Choice::new("link", "a link", "[KB-…] and its title"),
+                    text_choice,
+                ];
+                ctx.open(Dialog::Picker(Picker::new(
+                    "Reply with",
+                    Purpose::ArticleReply(ticket),
+                    choices,
+                )));
             }
             Action::CopyId => ctx.copy_id(text(&self.article, "number")),
             _ => {}
@@ -332,9 +338,26 @@ impl Screen for ArticleView {
     }
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
-        match purpose {
-            Purpose::Comment { .. } => super::ticket::ticket_answer(purpose, answer, ctx),
-            purpose => crate::tui::flows::answer(purpose, answer, ctx),
+        match (purpose, answer) {
+            (Purpose::ArticleReply(ticket), Answer::Picked(choice)) => {
+                let (value, internal) = article_reply(&self.article, &choice.value);
+                let p = Prompt::new(
+                    if internal { "Internal note" } else { "Reply" },
+                    if internal {
+                        "Only staff see this"
+                    } else {
+                        "The customer sees this"
+                    },
+                    Purpose::Comment { ticket, internal },
+                )
+                .required("write something first")
+                .value(&value);
+                ctx.open(Dialog::Prompt(p));
+            }
+            (purpose @ Purpose::Comment { .. }, answer) => {
+                super::ticket::ticket_answer(purpose, answer, ctx)
+            }
+            (purpose, answer) => crate::tui::flows::answer(purpose, answer, ctx),
         }
     }
 
@@ -495,4 +518,25 @@ pub fn read_suggested(ticket: String, choice: &Choice, ctx: &mut Ctx) {
         id: choice.value.clone(),
         ticket: Some(ticket),
     });
+}
+
+/// What `y` puts in the reply: the article's link, or its text as plain words (Markdown
+/// read, its lines joined: the reply is one line); an internal article's text goes into an
+/// internal note, never to the customer.
+pub fn article_reply(article: &Record, how: &str) -> (String, bool) {
+    if how == "text" {
+        let plain: Vec<String> = crate::tui::markdown::lines(text(article, "body"), 10_000)
+            .iter()
+            .map(crate::tui::markdown::plain)
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let internal = text(article, "visibility") == "internal";
+        (plain.join(" "), internal)
+    } else {
+        (
+            knowledge::link(text(article, "number"), text(article, "title")),
+            false,
+        )
+    }
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::word_role;
 use crate::tui::action::Action;
 use crate::tui::data::{Record, flag, id, text, time};
-use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
+use crate::tui::dialogs::{Choice, Dialog, Form, Picker, Prompt, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
@@ -32,6 +32,10 @@ pub struct TicketView {
     pub scroll: usize,
     /// The ticket was deleted or left this user's view.
     pub gone: bool,
+    /// Its on-site visits (现场服务), by appointment, each with the parts it used.
+    pub visits: Vec<(Record, Vec<Record>)>,
+    /// The open hours its service-level clock counts in (none: around the clock).
+    pub calendar: Option<crm_server::rules::business_time::Calendar>,
 }
 
 pub fn urgency_role(u: Urgency) -> Role {
@@ -54,6 +58,8 @@ impl TicketView {
             contact: String::new(),
             scroll: 0,
             gone: false,
+            visits: Vec::new(),
+            calendar: None,
         }
     }
 
@@ -69,7 +75,104 @@ impl TicketView {
             .map(|c| c.to_string())
             .map(|c| ctx.label_of(Entity::Contacts, &c))
             .unwrap_or_default();
+        self.visits = ctx
+            .ok(ctx.source.records(
+                Entity::FieldVisits,
+                &by("ticket_id", &self.id, "starts_at"),
+                0,
+                MAX_VISITS,
+            ))
+            .into_iter()
+            .map(|v| {
+                let mut parts = ctx.ok(ctx.source.records(
+                    Entity::VisitParts,
+                    &by("visit_id", id(&v), "created_at"),
+                    0,
+                    MAX_VISITS,
+                ));
+                // The product's name, for drawing (the view draws from state only).
+                for p in &mut parts {
+                    let product = ctx.label_of(Entity::Products, text(p, "product_id"));
+                    p.insert("_product".into(), json!(product));
+                }
+                (v, parts)
+            })
+            .collect();
+        self.calendar = open_calendar(&ticket, ctx);
         self.ticket = ticket;
+    }
+
+    /// The visit the report key fills: the latest not called off.
+    fn current_visit(&self) -> Option<&Record> {
+        self.visits
+            .iter()
+            .map(|(v, _)| v)
+            .rfind(|v| text(v, "status") != "cancelled")
+    }
+
+    fn visit_lines(&self, view: &View, width: usize) -> Vec<(String, Role)> {
+        let mut lines = Vec::new();
+        if self.visits.is_empty() {
+            return lines;
+        }
+        lines.push((String::new(), Role::Text));
+        lines.push((
+            format!("On-site visits ({})", self.visits.len()),
+            Role::Header,
+        ));
+        for (v, parts) in &self.visits {
+            let when = time(v, "starts_at")
+                .map(|t| view.zone.datetime(t))
+                .unwrap_or_default();
+            let engineer = view.people.name(text(v, "engineer_id"));
+            let status = text(v, "status");
+            let role = match status {
+                "done" => Role::Ok,
+                "cancelled" => Role::Muted,
+                _ => Role::Accent,
+            };
+            lines.push((format!("{when} · {engineer} · {status}"), role));
+            if let Some(work) = crate::tui::data::opt_text(v, "work_done") {
+                for l in draw::wrap(&format!("Work done: {work}"), width.saturating_sub(2)) {
+                    lines.push((format!("  {l}"), Role::Text));
+                }
+            }
+            if let Some(m) = crate::tui::data::int(v, "minutes_on_site") {
+                lines.push((format!("  On site {}", sla::span(m * 60)), Role::Text));
+            }
+            for p in parts {
+                let product = text(p, "_product");
+                lines.push((
+                    format!(
+                        "  Part: {} × {}{}",
+                        product,
+                        crate::tui::data::int(p, "quantity").unwrap_or(0),
+                        if text(p, "warehouse_id").is_empty() {
+                            ""
+                        } else {
+                            " (from stock)"
+                        }
+                    ),
+                    Role::Text,
+                ));
+            }
+            let confirmed = match (
+                crate::tui::data::opt_text(v, "confirmed_by"),
+                time(v, "confirmed_at"),
+            ) {
+                (Some(who), Some(at)) => (
+                    format!("  Confirmed by {who} · {}", view.zone.datetime(at)),
+                    Role::Ok,
+                ),
+                _ if status == "cancelled" => continue,
+                _ => (
+                    "  Not yet confirmed by the customer (O: the report)".to_string(),
+                    Role::Warn,
+                ),
+            };
+            lines.push(confirmed);
+        }
+        lines
     }
 
     fn draw(&self, buf: &mut Buffer, area: Rect, view: &View) {
@@ -112,7 +215,7 @@ impl TicketView {
             format!("{} · {}", v.customer, v.contact)
         };
         lines.push((who, Role::Text));
-        let (countdown, urgency) = sla::countdown(t, view.now);
+        let (countdown, urgency) = sla::countdown_open(t, view.now, v.calendar.as_ref());
         let first = match (time(t, "first_responded_at"), time(t, "first_response_due")) {
             (Some(at), _) => format!("first response {}", view.zone.datetime(at)),
             (None, Some(due)) => format!("first response due {}", view.zone.datetime(due)),
@@ -138,6 +241,7 @@ impl TicketView {
                 Role::Accent,
             ));
         }
+        lines.extend(v.visit_lines(view, width));
         lines.push((String::new(), Role::Text));
         let description = text(t, "description");
         if description.is_empty() {
@@ -255,6 +359,55 @@ impl Screen for TicketView {
                 ctx.open(Dialog::Prompt(p));
             }
             Action::SuggestArticles => super::knowledge::suggest(&self.ticket, ctx),
+            Action::BookVisit => {
+                let mut hidden = Record::new();
+                hidden.insert("ticket_id".into(), json!(self.id));
+                let mut form = Form::with_fields(
+                    format!("On-site visit for {}", text(&self.ticket, "number")),
+                    Entity::FieldVisits,
+                    Purpose::Create(Entity::FieldVisits),
+                    ctx.me.role,
+                    None,
+                    hidden,
+                    BOOK_FIELDS,
+                    &mut |e, id| ctx.label_of(e, id),
+                )
+                .in_zone(ctx.zone, None);
+                form.focus_on("engineer_id");
+                ctx.open(Dialog::Form(form));
+            }
+            Action::VisitReport => {
+                let Some(visit) = self.current_visit().cloned() else {
+                    return ctx.flash("No visit booked: V books an engineer first");
+                };
+                let form = Form::with_fields(
+                    format!("On-site report, {}", text(&self.ticket, "number")),
+                    Entity::FieldVisits,
+                    Purpose::Edit(Entity::FieldVisits, id(&visit).to_string()),
+                    ctx.me.role,
+                    Some(&visit),
+                    Record::new(),
+                    REPORT_FIELDS,
+                    &mut |e, id| ctx.label_of(e, id),
+                )
+                .in_zone(ctx.zone, Some(&visit));
+                ctx.open(Dialog::Form(form));
+            }
+            Action::VisitPart => {
+                let Some(visit) = self.current_visit() else {
+                    return ctx.flash("No visit booked: V books an engineer first");
+                };
+                let mut hidden = Record::new();
+                hidden.insert("visit_id".into(), json!(id(visit)));
+                let form = ctx.form(
+                    "Part used on site",
+                    Entity::VisitParts,
+                    Purpose::Create(Entity::VisitParts),
+                    None,
+                    hidden,
+                );
+                ctx.open(Dialog::Form(form));
+            }
             other => ticket_action(&self.ticket, other, ctx),
         }
     }
@@ -463,6 +616,66 @@ pub fn ticket_answer(purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
             flows::answer(purpose, answer, ctx);
         }
     }
+}
+
+/// Visits and parts read per ticket.
+const MAX_VISITS: usize = 100;
+/// The form that books a visit.
+const BOOK_FIELDS: &[&str] = &["engineer_id", "starts_at", "ends_at"];
+/// The on-site report: what was done, how long, and the customer's confirmation.
+pub const REPORT_FIELDS: &[&str] = &[
+    "status",
+    "work_done",
+    "minutes_on_site",
+    "confirmed_by",
+    "confirmed_at",
+];
+
+fn by(field: &str, value: &str, sort: &str) -> crate::tui::data::RecordQuery {
+    crate::tui::data::RecordQuery {
+        filters: vec![(field.to_string(), json!(value))],
+        sort: Some(sort.to_string()),
+        ..Default::default()
+    }
+}
+
+/// The calendar a ticket's clock counts in, as the server picks it (`rules::sla::level_for`
+/// over the admin's service levels and the customer's level, `rules::sla::calendar` with the
+/// holidays), from the replica; none when no level names one.
+fn open_calendar(
+    ticket: &Record,
+    ctx: &mut Ctx,
+) -> Option<crm_server::rules::business_time::Calendar> {
+    let priority = text(ticket, "priority");
+    let levels = ctx.ok(ctx.source.records(
+        Entity::ServiceLevels,
+        &by("priority", priority, "priority"),
+        0,
+        200,
+    ));
+    let customer = ctx
+        .source
+        .get(Entity::Customers, text(ticket, "customer_id"))
+        .ok()
+        .flatten();
+    let level = customer
+        .as_ref()
+        .map(|c| text(c, "level"))
+        .filter(|l| !l.is_empty());
+    let chosen = crm_server::rules::sla::level_for(&levels, priority, level)?;
+    let calendar_id = crate::tui::data::opt_text(chosen, "calendar_id")?.to_string();
+    let calendar = ctx
+        .source
+        .get(Entity::SlaCalendars, &calendar_id)
+        .ok()
+        .flatten()?;
+    let holidays = ctx.ok(ctx.source.records(
+        Entity::Holidays,
+        &crate::tui::data::RecordQuery::default(),
+        0,
+        10_000,
+    ));
+    crm_server::rules::sla::calendar(&calendar, &holidays).ok()
 }
 
 /// A ticket's patch, for the writer thread.
