@@ -86,7 +86,8 @@ fn customers_go_through_the_create_rules_and_bad_rows_write_nothing() {
     // What a single create makes: codes, the importer as owner, the list's spelling.
     let mine = w.alice.list_all("/customers", "", 50);
     assert_eq!(mine.len(), 2);
-    let beichen = mine.iter().find(|c| c["phone"] == "010-6552 1234").unwrap();
+    let beichen = mine.iter().find(|c| c["code"] == dup["key"]).unwrap();
+    assert_eq!(beichen["phone"], "(010) 6552-1234", "the row's values were written");
     assert_eq!(beichen["owner_id"], json!(w.alice.id()));
     assert_eq!(beichen["level"], "A");
     assert_eq!(beichen["email"], "x@beichen.example", "the update took");
@@ -112,7 +113,7 @@ fn a_row_naming_a_code_or_number_updates_that_record_and_no_update_refuses_it() 
     let (status, answer) = w.alice.post("/customers/import", rows);
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["refused"], 1);
-    assert_eq!(row(&answer, 0)["error"]["code"], "conflict", "{answer}");
+    assert_eq!(row(&answer, 0)["error"]["code"], "duplicate", "{answer}");
     assert!(
         row(&answer, 0)["error"]["message"]
             .as_str()
