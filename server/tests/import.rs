@@ -87,7 +87,10 @@ fn customers_go_through_the_create_rules_and_bad_rows_write_nothing() {
     let mine = w.alice.list_all("/customers", "", 50);
     assert_eq!(mine.len(), 2);
     let beichen = mine.iter().find(|c| c["code"] == dup["key"]).unwrap();
-    assert_eq!(beichen["phone"], "(010) 6552-1234", "the row's values were written");
+    assert_eq!(
+        beichen["phone"], "(010) 6552-1234",
+        "the row's values were written"
+    );
     assert_eq!(beichen["owner_id"], json!(w.alice.id()));
     assert_eq!(beichen["level"], "A");
     assert_eq!(beichen["email"], "x@beichen.example", "the update took");
@@ -123,14 +126,18 @@ fn a_row_naming_a_code_or_number_updates_that_record_and_no_update_refuses_it() 
     let rows = json!({"rows": [{"code": "C100001", "name": "北辰科技集团", "address": "北京"}]});
     let (_, answer) = w.alice.post("/customers/import", rows);
     assert_eq!(answer["updated"], 1, "{answer}");
-    let (_, now) = w.alice.get(&format!("/customers/{}", made["id"].as_str().unwrap()));
+    let (_, now) = w
+        .alice
+        .get(&format!("/customers/{}", made["id"].as_str().unwrap()));
     assert_eq!(now["address"], "北京");
     assert_eq!(now["version"], 2);
     // Bob may not change Alice's customer by naming its code.
     let rows = json!({"rows": [{"code": "C100001", "name": "抢走"}]});
     let (_, answer) = w.bob.post("/customers/import", rows);
     assert_eq!(answer["refused"], 1, "{answer}");
-    let (_, now) = w.alice.get(&format!("/customers/{}", made["id"].as_str().unwrap()));
+    let (_, now) = w
+        .alice
+        .get(&format!("/customers/{}", made["id"].as_str().unwrap()));
     assert_eq!(now["name"], "北辰科技集团");
 
     // Leads by number; an unknown number is refused, not made under another.
@@ -148,7 +155,13 @@ fn a_row_naming_a_code_or_number_updates_that_record_and_no_update_refuses_it() 
         "{answer}"
     );
     assert!(row(&answer, 1)["error"]["fields"]["number"].is_string());
-    assert_eq!(count(&w.server, "SELECT count(*) FROM leads WHERE quality = 'hot'"), 1);
+    assert_eq!(
+        count(
+            &w.server,
+            "SELECT count(*) FROM leads WHERE quality = 'hot'"
+        ),
+        1
+    );
 
     // Contacts: the same customer and name is the same person.
     let customer = made["id"].as_str().unwrap();
@@ -170,8 +183,10 @@ fn a_row_naming_a_code_or_number_updates_that_record_and_no_update_refuses_it() 
 #[test]
 fn a_dry_run_answers_what_would_happen_and_writes_nothing() {
     let w = world();
-    w.alice
-        .create("/customers", json!({"name": "北辰科技", "email": "info@beichen.example"}));
+    w.alice.create(
+        "/customers",
+        json!({"name": "北辰科技", "email": "info@beichen.example"}),
+    );
     let before = count(&w.server, "SELECT count(*) FROM changes");
     let rows = json!({"dry_run": true, "rows": [
         {"name": "南山贸易"},
@@ -200,10 +215,14 @@ fn a_part_sent_again_after_a_stop_creates_nothing_twice() {
     let rows = json!({"rows": [
         {"name": "甲公司"}, {"name": "乙公司"}, {"name": "丙", "email": "bad"},
     ]});
-    let (status, first) = w.alice.post_with_key("/customers/import", rows.clone(), "part-1");
+    let (status, first) = w
+        .alice
+        .post_with_key("/customers/import", rows.clone(), "part-1");
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["created"], 2);
-    let (status, again) = w.alice.post_with_key("/customers/import", rows.clone(), "part-1");
+    let (status, again) = w
+        .alice
+        .post_with_key("/customers/import", rows.clone(), "part-1");
     assert_eq!(status, 200);
     assert_eq!(again, first, "the first answer, given again");
     assert_eq!(count(&w.server, "SELECT count(*) FROM customers"), 2);
@@ -233,7 +252,10 @@ fn custom_fields_are_checked_by_their_definitions() {
     ]});
     let (_, answer) = w.alice.post("/customers/import", rows);
     assert_eq!(answer["created"], 1, "{answer}");
-    assert!(row(&answer, 1)["error"]["fields"]["custom.taxpayer"].is_string(), "{answer}");
+    assert!(
+        row(&answer, 1)["error"]["fields"]["custom.taxpayer"].is_string(),
+        "{answer}"
+    );
     assert!(row(&answer, 2)["error"]["fields"].is_object(), "{answer}");
     let mine = w.alice.list_all("/customers", "", 50);
     assert_eq!(mine[0]["custom"]["capital"], 500_000_000);
@@ -254,9 +276,13 @@ fn who_may_import_what() {
         json!({"rows": [{"code": "P-1", "name": "服务器", "list_price": 900_000}]}),
     );
     assert_eq!(answer["updated"], 1, "{answer}");
-    let (status, _) = w.agent.post("/customers/import", json!({"rows": [{"name": "x"}]}));
+    let (status, _) = w
+        .agent
+        .post("/customers/import", json!({"rows": [{"name": "x"}]}));
     assert_eq!(status, 403);
-    let (status, answer) = w.agent.post("/leads/import", json!({"rows": [{"name": "来电"}]}));
+    let (status, answer) = w
+        .agent
+        .post("/leads/import", json!({"rows": [{"name": "来电"}]}));
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["created"], 1);
     let (status, _) = w
@@ -265,7 +291,9 @@ fn who_may_import_what() {
         .post("/customers/import", json!({"rows": [{"name": "x"}]}));
     assert_eq!(status, 401);
     // Too many rows in one request, and a body that is not rows, are refused whole.
-    let many: Vec<Value> = (0..5_001).map(|i| json!({"name": format!("n{i}")})).collect();
+    let many: Vec<Value> = (0..5_001)
+        .map(|i| json!({"name": format!("n{i}")}))
+        .collect();
     let (status, _) = w.alice.post("/leads/import", json!({"rows": many}));
     assert!(status == 422 || status == 413, "{status}");
     let (status, _) = w.alice.post("/leads/import", json!({"rows": "x"}));

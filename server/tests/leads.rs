@@ -286,7 +286,11 @@ fn an_import_takes_each_row_through_the_rules_and_refuses_bad_ones_with_their_re
         .iter()
         .map(|l| l["number"].clone())
         .collect();
-    assert!(numbers.iter().all(|n| n.as_str().unwrap().starts_with("L-")));
+    assert!(
+        numbers
+            .iter()
+            .all(|n| n.as_str().unwrap().starts_with("L-"))
+    );
     assert_eq!(count(&w.server, "SELECT count(*) FROM leads"), 2);
     let mine = w.alice.list_all("/leads", "", 50);
     assert_eq!(mine.len(), 2, "imported leads are the importer's");

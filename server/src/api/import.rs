@@ -71,12 +71,9 @@ async fn run(
         request,
         move |tx, actor| {
             let body = body?;
-            let rows = body
-                .get("rows")
-                .and_then(Value::as_array)
-                .ok_or_else(|| {
-                    ApiError::invalid("rows", format!("must be a list of {}", entity.name()))
-                })?;
+            let rows = body.get("rows").and_then(Value::as_array).ok_or_else(|| {
+                ApiError::invalid("rows", format!("must be a list of {}", entity.name()))
+            })?;
             let options = Options {
                 dry_run: flag(&body, "dry_run", false)?,
                 update: flag(&body, "update", true)?,

@@ -176,7 +176,10 @@ fn one_row(
         error: Some(error_body(&error)),
     };
     let Value::Object(body) = value else {
-        return Ok(refused(ApiError::invalid("row", "must be an object of fields")));
+        return Ok(refused(ApiError::invalid(
+            "row",
+            "must be an object of fields",
+        )));
     };
     let mut answer = None;
     let saved = tx.nested(&mut |tx| {
@@ -196,9 +199,10 @@ fn one_row(
             Err(e)
         }
         Some(Err(e)) => Ok(refused(e)),
-        None => Err(saved
-            .err()
-            .map_or_else(|| ApiError::Internal("a row was not written".into()), Into::into)),
+        None => Err(saved.err().map_or_else(
+            || ApiError::Internal("a row was not written".into()),
+            Into::into,
+        )),
     }
 }
 
@@ -237,11 +241,9 @@ fn write_row(
     let id = text(&found.record, "id").unwrap_or_default().to_string();
     let key = key_field(entity).and_then(|k| text(&found.record, k).map(String::from));
     let duplicate = || {
-        let what = key.clone().unwrap_or_else(|| {
-            text(&found.record, "name")
-                .unwrap_or_default()
-                .to_string()
-        });
+        let what = key
+            .clone()
+            .unwrap_or_else(|| text(&found.record, "name").unwrap_or_default().to_string());
         ApiError::Conflict {
             message: format!(
                 "matches the existing {} {what} on {}; import with updates to change it",
@@ -270,7 +272,10 @@ fn write_row(
         }),
         // A duplicate someone else owns is reported as the duplicate it is, as a create would.
         Err(ApiError::Forbidden { .. } | ApiError::NotFound(_))
-            if !found.on.iter().any(|o| Some(o.as_str()) == key_field(entity)) =>
+            if !found
+                .on
+                .iter()
+                .any(|o| Some(o.as_str()) == key_field(entity)) =>
         {
             Err(duplicate())
         }
@@ -320,13 +325,15 @@ fn matching(tx: &dyn Tx, entity: Entity, body: &Record) -> Result<Option<Match>,
             if uuid::Uuid::parse_str(customer).is_err() {
                 return Ok(None);
             }
-            Ok(where_eq(tx, Entity::Contacts, "customer_id", customer, EVERY)?
-                .into_iter()
-                .find(|c| text(c, "name").and_then(dedupe::name_key).as_deref() == Some(&name))
-                .map(|record| Match {
-                    record,
-                    on: vec!["customer_id".into(), "name".into()],
-                }))
+            Ok(
+                where_eq(tx, Entity::Contacts, "customer_id", customer, EVERY)?
+                    .into_iter()
+                    .find(|c| text(c, "name").and_then(dedupe::name_key).as_deref() == Some(&name))
+                    .map(|record| Match {
+                        record,
+                        on: vec!["customer_id".into(), "name".into()],
+                    }),
+            )
         }
         _ => Ok(None),
     }

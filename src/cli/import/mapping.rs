@@ -61,9 +61,7 @@ pub fn importable(entity: Entity) -> impl Iterator<Item = &'static str> {
     entity
         .fields()
         .iter()
-        .filter(move |f| {
-            Some(f.name) == key || f.access != crm_server::schema::Access::Server
-        })
+        .filter(move |f| Some(f.name) == key || f.access != crm_server::schema::Access::Server)
         .map(|f| f.name)
         .filter(|n| *n != "custom")
 }
@@ -83,10 +81,28 @@ fn synonyms(entity: Entity) -> &'static [(&'static str, &'static [&'static str])
         "emailaddress",
     ];
     const NOTES: &[&str] = &["备注", "说明", "附注", "note", "remarks", "comments"];
-    const OWNER: &[&str] = &["负责人", "所有者", "业务员", "销售", "销售员", "客户经理", "owner"];
+    const OWNER: &[&str] = &[
+        "负责人",
+        "所有者",
+        "业务员",
+        "销售",
+        "销售员",
+        "客户经理",
+        "owner",
+    ];
     match entity {
         Entity::Customers => &[
-            ("code", &["客户编号", "客户编码", "客户代码", "编号", "编码", "customercode"]),
+            (
+                "code",
+                &[
+                    "客户编号",
+                    "客户编码",
+                    "客户代码",
+                    "编号",
+                    "编码",
+                    "customercode",
+                ],
+            ),
             (
                 "name",
                 &[
@@ -107,13 +123,32 @@ fn synonyms(entity: Entity) -> &'static [(&'static str, &'static [&'static str])
             ),
             ("kind", &["客户性质", "性质", "type"]),
             ("industry", &["行业", "所属行业", "行业类型"]),
-            ("region", &["区域", "地区", "所在区域", "所属区域", "地域", "area"]),
+            (
+                "region",
+                &["区域", "地区", "所在区域", "所属区域", "地域", "area"],
+            ),
             ("level", &["级别", "客户级别", "等级", "客户等级"]),
-            ("category", &["类别", "客户类别", "分类", "客户分类", "客户类型"]),
+            (
+                "category",
+                &["类别", "客户类别", "分类", "客户分类", "客户类型"],
+            ),
             ("lifecycle", &["生命周期", "阶段", "客户阶段"]),
             ("source", &["来源", "客户来源"]),
-            ("address", &["地址", "详细地址", "客户地址", "公司地址", "street"]),
-            ("postcode", &["邮编", "邮政编码", "客户邮编", "zip", "zipcode", "postalcode"]),
+            (
+                "address",
+                &["地址", "详细地址", "客户地址", "公司地址", "street"],
+            ),
+            (
+                "postcode",
+                &[
+                    "邮编",
+                    "邮政编码",
+                    "客户邮编",
+                    "zip",
+                    "zipcode",
+                    "postalcode",
+                ],
+            ),
             (
                 "phone",
                 &[
@@ -131,7 +166,10 @@ fn synonyms(entity: Entity) -> &'static [(&'static str, &'static [&'static str])
                 ],
             ),
             ("fax", &["传真", "单位传真号码", "传真号码"]),
-            ("website", &["网址", "网站", "客户网址", "主页", "web", "url", "homepage"]),
+            (
+                "website",
+                &["网址", "网站", "客户网址", "主页", "web", "url", "homepage"],
+            ),
             ("email", EMAIL),
             ("owner_id", OWNER),
             ("tags", &["标签"]),
@@ -155,13 +193,49 @@ fn synonyms(entity: Entity) -> &'static [(&'static str, &'static [&'static str])
                     "org",
                 ],
             ),
-            ("name", &["姓名", "联系人", "名字", "联系人姓名", "fullname", "contact"]),
+            (
+                "name",
+                &[
+                    "姓名",
+                    "联系人",
+                    "名字",
+                    "联系人姓名",
+                    "fullname",
+                    "contact",
+                ],
+            ),
             ("title", &["职务", "职位", "头衔", "jobtitle", "position"]),
             ("department", &["部门", "dept"]),
-            ("phone", &["电话", "办公电话", "座机", "工作电话", "联系电话", "tel", "workphone", "telephone"]),
-            ("mobile", &["手机", "移动电话", "手机号", "手机号码", "cell", "cellphone", "mobilephone"]),
+            (
+                "phone",
+                &[
+                    "电话",
+                    "办公电话",
+                    "座机",
+                    "工作电话",
+                    "联系电话",
+                    "tel",
+                    "workphone",
+                    "telephone",
+                ],
+            ),
+            (
+                "mobile",
+                &[
+                    "手机",
+                    "移动电话",
+                    "手机号",
+                    "手机号码",
+                    "cell",
+                    "cellphone",
+                    "mobilephone",
+                ],
+            ),
             ("email", EMAIL),
-            ("birthday", &["生日", "出生日期", "birthdate", "dateofbirth"]),
+            (
+                "birthday",
+                &["生日", "出生日期", "birthdate", "dateofbirth"],
+            ),
             ("is_primary", &["主联系人", "首要联系人", "primary"]),
             ("notes", NOTES),
         ],
@@ -170,10 +244,29 @@ fn synonyms(entity: Entity) -> &'static [(&'static str, &'static [&'static str])
             ("name", &["姓名", "联系人", "名字", "fullname", "contact"]),
             (
                 "company",
-                &["公司", "单位", "公司名称", "客户名称", "单位名称", "companyname", "organization"],
+                &[
+                    "公司",
+                    "单位",
+                    "公司名称",
+                    "客户名称",
+                    "单位名称",
+                    "companyname",
+                    "organization",
+                ],
             ),
             ("title", &["职务", "职位", "jobtitle"]),
-            ("phone", &["电话", "手机", "联系电话", "移动电话", "tel", "mobile", "telephone"]),
+            (
+                "phone",
+                &[
+                    "电话",
+                    "手机",
+                    "联系电话",
+                    "移动电话",
+                    "tel",
+                    "mobile",
+                    "telephone",
+                ],
+            ),
             ("email", EMAIL),
             ("source", &["来源", "线索来源", "leadsource"]),
             ("quality", &["质量", "线索质量"]),
@@ -185,12 +278,37 @@ fn synonyms(entity: Entity) -> &'static [(&'static str, &'static [&'static str])
             ("notes", NOTES),
         ],
         Entity::Products => &[
-            ("code", &["产品编号", "产品编码", "编号", "编码", "货号", "sku", "productcode"]),
-            ("name", &["产品名称", "名称", "品名", "产品", "product", "productname"]),
+            (
+                "code",
+                &[
+                    "产品编号",
+                    "产品编码",
+                    "编号",
+                    "编码",
+                    "货号",
+                    "sku",
+                    "productcode",
+                ],
+            ),
+            (
+                "name",
+                &["产品名称", "名称", "品名", "产品", "product", "productname"],
+            ),
             ("kind", &["产品类型", "类型", "type"]),
             ("category", &["类别", "分类", "产品类别", "产品分类"]),
             ("unit", &["单位", "计量单位"]),
-            ("list_price", &["价格", "单价", "标价", "目录价", "售价", "price", "listprice"]),
+            (
+                "list_price",
+                &[
+                    "价格",
+                    "单价",
+                    "标价",
+                    "目录价",
+                    "售价",
+                    "price",
+                    "listprice",
+                ],
+            ),
             ("currency", &["币种", "货币"]),
             ("tax_rate_bp", &["税率", "taxrate"]),
             ("active", &["启用", "有效", "在售"]),
@@ -315,9 +433,7 @@ impl Saved {
 
     /// What was used for these headers last time, header → target as spelled.
     pub fn get(&self, entity: Entity, headers: &[String]) -> Option<&BTreeMap<String, String>> {
-        self.mappings
-            .get(entity.name())?
-            .get(&header_set(headers))
+        self.mappings.get(entity.name())?.get(&header_set(headers))
     }
 
     pub fn put(&mut self, entity: Entity, headers: &[String], targets: &[Target]) {
@@ -351,7 +467,16 @@ mod tests {
     #[test]
     fn chinese_headers_of_a_customer_sheet_map_to_their_fields() {
         let h = heads(&[
-            "客户名称", "电话", "手机", "邮箱", "地址", "行业", "级别", "客户编号", "备注(选填)", "无关列",
+            "客户名称",
+            "电话",
+            "手机",
+            "邮箱",
+            "地址",
+            "行业",
+            "级别",
+            "客户编号",
+            "备注(选填)",
+            "无关列",
         ]);
         let t = guess(Entity::Customers, &Catalog::default(), &h);
         let spelled: Vec<String> = t.iter().map(Target::spelled).collect();
@@ -362,13 +487,24 @@ mod tests {
             ]
         );
         // Alone, a mobile column is the customer's phone.
-        let t = guess(Entity::Customers, &Catalog::default(), &heads(&["名称", "手机"]));
+        let t = guess(
+            Entity::Customers,
+            &Catalog::default(),
+            &heads(&["名称", "手机"]),
+        );
         assert_eq!(t[1], Target::Field("phone"));
     }
 
     #[test]
     fn contacts_keep_phone_and_mobile_apart_and_english_headers_map_too() {
-        let h = heads(&["Company", "Full Name", "E-mail", "Mobile Phone", "电话", "Job Title"]);
+        let h = heads(&[
+            "Company",
+            "Full Name",
+            "E-mail",
+            "Mobile Phone",
+            "电话",
+            "Job Title",
+        ]);
         let t = guess(Entity::Contacts, &Catalog::default(), &h);
         let spelled: Vec<String> = t.iter().map(Target::spelled).collect();
         assert_eq!(
@@ -376,7 +512,11 @@ mod tests {
             ["customer_id", "name", "email", "mobile", "phone", "title"]
         );
         // A field's own name beats a synonym of it.
-        let t = guess(Entity::Leads, &Catalog::default(), &heads(&["手机", "phone"]));
+        let t = guess(
+            Entity::Leads,
+            &Catalog::default(),
+            &heads(&["手机", "phone"]),
+        );
         assert_eq!(t, [Target::Skip, Target::Field("phone")]);
     }
 
@@ -408,6 +548,10 @@ mod tests {
         let got = saved.get(Entity::Customers, &moved).unwrap();
         assert_eq!(got.get("电话").map(String::as_str), Some("-"));
         assert!(saved.get(Entity::Contacts, &moved).is_none());
-        assert!(saved.get(Entity::Customers, &heads(&["客户名称"])).is_none());
+        assert!(
+            saved
+                .get(Entity::Customers, &heads(&["客户名称"]))
+                .is_none()
+        );
     }
 }

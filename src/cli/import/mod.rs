@@ -202,12 +202,20 @@ pub fn run(
     entity: Entity,
     m: &ArgMatches,
 ) -> Result<(), CliError> {
-    let arg = |n: &str| m.try_get_one::<String>(n).ok().flatten().map(String::as_str);
+    let arg = |n: &str| {
+        m.try_get_one::<String>(n)
+            .ok()
+            .flatten()
+            .map(String::as_str)
+    };
     let path = PathBuf::from(arg("file").unwrap_or_default());
     let dry_run = m.get_flag("dry-run");
     let update = !m.get_flag("no-update");
     let table = read::table(&path, arg("sheet")).map_err(|e| CliError::Usage(e.to_string()))?;
-    if table.header.len() > 1 && read::Kind::of(&path) == Some(read::Kind::Vcard) && entity != Entity::Contacts {
+    if table.header.len() > 1
+        && read::Kind::of(&path) == Some(read::Kind::Vcard)
+        && entity != Entity::Contacts
+    {
         return Err(CliError::Usage(
             "a vCard file holds contacts: `crm contacts import FILE.vcf`".into(),
         ));
@@ -236,7 +244,9 @@ pub fn run(
     }
     for given in m.get_many::<String>("map").into_iter().flatten() {
         let (header, field) = given.split_once('=').ok_or_else(|| {
-            CliError::Usage(format!("--map {given}: write HEADER=FIELD (FIELD - leaves it out)"))
+            CliError::Usage(format!(
+                "--map {given}: write HEADER=FIELD (FIELD - leaves it out)"
+            ))
         })?;
         let at = table
             .header
@@ -365,7 +375,10 @@ pub fn run(
     let took = started.elapsed();
 
     for (at, what) in tally.updates.iter().take(LISTED) {
-        say!("row {at}: {} {what}", if dry_run { "would update" } else { "updated" });
+        say!(
+            "row {at}: {} {what}",
+            if dry_run { "would update" } else { "updated" }
+        );
     }
     if tally.updates.len() > LISTED {
         say!("… and {} more updated", tally.updates.len() - LISTED);
@@ -451,10 +464,7 @@ fn take_answer(answer: &Value, part: &[(Row<'_>, Map<String, Value>)], tally: &m
     tally.updated += count("updated");
     tally.refused += count("refused");
     for row in answer["rows"].as_array().into_iter().flatten() {
-        let Some((r, _)) = row["row"]
-            .as_u64()
-            .and_then(|i| part.get(i as usize))
-        else {
+        let Some((r, _)) = row["row"].as_u64().and_then(|i| part.get(i as usize)) else {
             continue;
         };
         match row["outcome"].as_str() {
@@ -593,10 +603,7 @@ fn write_errors(
     };
     line(
         &mut out,
-        &mut header
-            .iter()
-            .map(String::as_str)
-            .chain(["row", "reason"]),
+        &mut header.iter().map(String::as_str).chain(["row", "reason"]),
     );
     for (at, cells, reason) in errors {
         let at = at.to_string();
@@ -634,7 +641,11 @@ mod tests {
         write_errors(
             &path,
             &header,
-            &[(3, vec!["=HYPERLINK(\"x\")".into()], "phone: bad, very".into())],
+            &[(
+                3,
+                vec!["=HYPERLINK(\"x\")".into()],
+                "phone: bad, very".into(),
+            )],
         )
         .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();

@@ -68,7 +68,9 @@ pub fn table(path: &Path, sheet: Option<&str>) -> Result<Table, ReadError> {
             let mut records = csv::records(&text)
                 .map_err(|e| ReadError::Format(shown.clone(), e.to_string()))?
                 .into_iter();
-            let header = records.next().ok_or_else(|| ReadError::Empty(shown.clone()))?;
+            let header = records
+                .next()
+                .ok_or_else(|| ReadError::Empty(shown.clone()))?;
             Table {
                 header,
                 rows: records.enumerate().map(|(i, r)| (i + 2, r)).collect(),

@@ -180,7 +180,11 @@ fn is_cjk(c: char) -> bool {
 /// (the import then refuses it with the date rule's message).
 fn birthday(value: &str) -> String {
     let v = value.trim();
-    let digits: String = v.chars().take_while(|c| *c != 'T').filter(char::is_ascii_digit).collect();
+    let digits: String = v
+        .chars()
+        .take_while(|c| *c != 'T')
+        .filter(char::is_ascii_digit)
+        .collect();
     if digits.len() == 8 {
         format!("{}-{}-{}", &digits[..4], &digits[4..6], &digits[6..])
     } else {
@@ -207,7 +211,10 @@ fn unfold(text: &str) -> Vec<(usize, String)> {
     let mut joined: Vec<(usize, String)> = Vec::new();
     for (line, text) in out {
         match joined.last_mut() {
-            Some((_, last)) if last.ends_with('=') && last.to_ascii_uppercase().contains("QUOTED-PRINTABLE") => {
+            Some((_, last))
+                if last.ends_with('=')
+                    && last.to_ascii_uppercase().contains("QUOTED-PRINTABLE") =>
+            {
                 last.pop();
                 last.push_str(&text);
             }
@@ -313,6 +320,11 @@ mod tests {
         assert_eq!(rows(text).unwrap().1[0].1[1], "李娜");
         assert_eq!(rows("BEGIN:VCARD\nFN:a\n").unwrap_err().line, 1);
         assert_eq!(rows("FN:a\n").unwrap_err().line, 1);
-        assert_eq!(rows("BEGIN:VCARD\nEND:VCARD\nEND:VCARD\n").unwrap_err().line, 3);
+        assert_eq!(
+            rows("BEGIN:VCARD\nEND:VCARD\nEND:VCARD\n")
+                .unwrap_err()
+                .line,
+            3
+        );
     }
 }
