@@ -48,7 +48,7 @@ fn a_chinese_customer_sheet_is_mapped_checked_by_a_dry_run_then_imported_with_an
         "客户名称,电话,手机,邮箱,地址,行业,级别,备注\n\
          北辰科技,010-6552 1234,,info@beichen.example,北京市朝阳区,,A,老客户\n\
          南山贸易,,139 0000 0000,bad-mail,深圳,,B,\n\
-         =HYPERLINK(\"http://x\"),,,also-bad,,,C,\n\
+         \"=HYPERLINK(\"\"http://x\"\")\",,,also-bad,,,C,\n\
          东方物流,,,,,,Z,\n",
     )
     .unwrap();

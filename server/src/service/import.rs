@@ -220,7 +220,7 @@ fn write_row(
         if entity == Entity::Leads {
             // A lead's number is the server's; a row naming one that does not exist is refused
             // rather than made under another number.
-            if let Some(number) = text(&body, "number") {
+            if let Some(number) = text(&body, "number").filter(|n| !n.trim().is_empty()) {
                 return Err(ApiError::invalid(
                     "number",
                     format!("no lead {number} exists; leave the number empty to make a new lead"),
