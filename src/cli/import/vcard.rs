@@ -18,6 +18,9 @@ pub const COLUMNS: [&str; 8] = [
 ];
 const NOTES: &str = "notes";
 
+/// Rows with the line each began on.
+pub type Numbered = Vec<(usize, Vec<String>)>;
+
 /// A vCard text that does not read, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]
@@ -30,7 +33,7 @@ pub struct VcardError {
 /// (else the structured one, family name first as Chinese cards write it), title, department,
 /// the first work or other phone, the first mobile, the first email, the birthday (YYYY-MM-DD)
 /// and the note.
-pub fn rows(text: &str) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>), VcardError> {
+pub fn rows(text: &str) -> Result<(Vec<String>, Numbered), VcardError> {
     let mut header: Vec<String> = COLUMNS.iter().map(|c| (*c).to_string()).collect();
     header.push(NOTES.into());
     let mut out = Vec::new();
