@@ -182,6 +182,30 @@ fn a_mapping_given_once_is_used_again_for_the_same_headers() {
         "{}",
         said(&out)
     );
+
+    // A column headed by a custom field's label fills it, in major units as typed.
+    server.create_as_system(
+        Entity::FieldDefinitions,
+        serde_json::json!({"entity": "customers", "key": "capital", "label_zh": "注册资金", "kind": "money"}),
+    );
+    let sync = client.run(&["sync"]);
+    assert!(sync.status.success(), "{}", said(&sync));
+    let file = dir.path().join("profile.csv");
+    std::fs::write(
+        &file,
+        "客户名称,注册资金\n西湖茶业,\"5,000,000\"\n东湖,很多\n",
+    )
+    .unwrap();
+    let out = client.run(&["customers", "import", file.to_str().unwrap()]);
+    let s = said(&out);
+    assert!(out.status.success(), "{s}");
+    assert!(s.contains("column 注册资金 → custom.capital"), "{s}");
+    assert!(s.contains("row 3: refused: custom.capital"), "{s}");
+    let customers = server.all(Entity::Customers);
+    assert_eq!(
+        named(&customers, "西湖茶业")["custom"]["capital"],
+        500_000_000
+    );
 }
 
 #[test]
