@@ -853,6 +853,32 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
     }
 }
 
+/// The entities a file may be imported into, and who may import each: whoever may write it,
+/// except that call-centre agents bring in leads only and the product catalogue is a manager's.
+/// Each row is then checked as a single create would be (`service::import`).
+pub fn may_import(role: Role, entity: Entity) -> Result<(), String> {
+    if !matches!(
+        entity,
+        Entity::Customers | Entity::Contacts | Entity::Leads | Entity::Products
+    ) {
+        return Err(format!(
+            "{} cannot be imported; customers, contacts, leads and products can",
+            entity.name().replace('_', " ")
+        ));
+    }
+    role_may_write(role, entity)?;
+    match (role, entity) {
+        (Role::Agent, Entity::Customers | Entity::Contacts | Entity::Products) => Err(format!(
+            "call-centre agents import leads, not {}; ask a manager",
+            entity.name()
+        )),
+        (Role::Sales, Entity::Products) => {
+            Err("only a manager or admin imports the product catalogue".into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// What a role may do per entity, as `/me` and sign-in send it: `{entity: {"create", "edit",
 /// "delete"}}`, each true or false. Per-record rules (whose customer it is) still apply on
 /// the write; these say which actions a screen offers at all.

@@ -11,10 +11,10 @@ macro_rules! say {
 }
 
 pub mod account;
-pub mod csv_read;
 pub mod demo;
 pub mod export;
 pub mod fields;
+pub mod import;
 pub mod marketing;
 pub mod outbox;
 pub mod output;

@@ -286,6 +286,11 @@ pub fn command(entity: Entity) -> Command {
                 true,
             ));
     }
+    let command = if super::import::importable(entity) {
+        command.subcommand(super::import::command(entity))
+    } else {
+        command
+    };
     super::marketing::extend(entity, command)
 }
 
@@ -786,6 +791,9 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 &replica,
                 &format!("holidays: {added} added, {changed} changed, {same} already so"),
             )
+        }
+        Some(("import", m)) if super::import::importable(entity) => {
+            super::import::run(ctx, &replica, names, &clock, entity, m)
         }
         Some((name, m)) if super::marketing::handles(entity, name) => {
             super::marketing::run(ctx, &replica, &names, &clock, name, m)

@@ -4,8 +4,6 @@
 //!   the conversion in one step (the same as patching the lead's `status` to `converted`, which
 //!   an offline client's outbox sends); 409 when converted already or when a likely duplicate
 //!   customer exists (its code and id in `existing`: attach to it, or send `force`).
-//! - `POST /leads/import` `{rows: [{…lead fields}]}`: each row created as `POST /leads` would,
-//!   in its own savepoint; the answer says per row its number or why it was refused.
 //! - `POST /campaigns/{id}/members` `{entity: customers|contacts|leads, q}`: members from a
 //!   query in the query language, among the records the user may read.
 //! - `GET /campaigns/{id}/results`: members, responses, leads, opportunities, won amount, cost per
@@ -29,7 +27,6 @@ use crate::service::marketing;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/leads/import", post(import))
         .route("/leads/{id}/convert", post(convert))
         .route("/campaigns/{id}/members", post(add_members))
         .route("/campaigns/{id}/results", get(results))
@@ -61,37 +58,6 @@ async fn convert(
         move |tx, actor| {
             let lead = marketing::convert_lead(tx, actor, &id?, &body?)?;
             Ok((StatusCode::OK, Value::Object(lead)))
-        },
-    )
-    .await
-}
-
-async fn import(
-    State(state): State<AppState>,
-    bearer: Bearer,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let body = json_object(body);
-    let request = json!({"op": "import", "body": body.as_ref().ok()});
-    idempotent_write(
-        &state,
-        &bearer,
-        &headers,
-        Entity::Leads,
-        request,
-        move |tx, actor| {
-            let body = body?;
-            let rows = body
-                .get("rows")
-                .and_then(Value::as_array)
-                .ok_or_else(|| ApiError::invalid("rows", "must be a list of leads"))?;
-            let done = marketing::import_leads(tx, actor, rows)?;
-            let created = done.iter().filter(|r| r.error.is_none()).count();
-            Ok((
-                StatusCode::OK,
-                json!({"created": created, "refused": done.len() - created, "rows": done}),
-            ))
         },
     )
     .await

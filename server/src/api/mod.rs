@@ -4,6 +4,7 @@
 
 mod auth;
 mod escalation;
+mod import;
 mod marketing;
 pub mod openapi;
 mod readers;
@@ -482,6 +483,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sync::router())
         .merge(receivables::router())
         .merge(marketing::router())
+        .merge(import::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

@@ -610,15 +610,24 @@ pub fn document() -> Value {
             "customer_id": {"type": "string", "format": "uuid"}, "opportunity_name": {"type": "string"},
             "opportunity_amount": {"type": "integer", "minimum": 0}, "force": {"type": "boolean"}}}}}},
         "responses": merge(json!({"200": ok(reference(Entity::Leads))}), errors(&statuses(&[400, 403, 404, 409, 413, 422])))}}));
-    paths.insert("/leads/import".into(), json!({"post": {"operationId": "import_leads",
-        "summary": "Leads in bulk: each row created as POST /leads would, or refused with its error; at most 5,000 rows",
-        "tags": ["leads"],
-        "parameters": [idempotency_header()],
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
-            "rows": {"type": "array", "items": {"type": "object"}}}, "required": ["rows"]}}}},
-        "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {
-            "created": {"type": "integer"}, "refused": {"type": "integer"},
-            "rows": {"type": "array", "items": {"type": "object"}}}}))}), errors(&statuses(&[400, 413, 422])))}}));
+    for entity in super::import::IMPORTABLE {
+        let name = entity.name();
+        paths.insert(format!("/{name}/import"), json!({"post": {"operationId": format!("import_{name}"),
+            "summary": format!("{name} in bulk (at most 5,000 rows): each row created as POST /{name} would, or updated when it names an existing record (its code or number, or the duplicate check; update: false refuses it instead), or refused with its error; dry_run answers without writing"),
+            "tags": [name],
+            "parameters": [idempotency_header()],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "rows": {"type": "array", "items": {"type": "object"}},
+                "dry_run": {"type": "boolean"}, "update": {"type": "boolean"}}, "required": ["rows"]}}}},
+            "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {
+                "dry_run": {"type": "boolean"}, "created": {"type": "integer"}, "updated": {"type": "integer"},
+                "refused": {"type": "integer"},
+                "rows": {"type": "array", "items": {"type": "object", "properties": {
+                    "row": {"type": "integer"}, "outcome": {"type": "string", "enum": ["updated", "refused"]},
+                    "id": {"type": "string"}, "key": {"type": "string"},
+                    "matched_on": {"type": "array", "items": {"type": "string"}},
+                    "error": {"type": "object"}}}}}}))}), errors(&statuses(&[400, 403, 413, 422])))}}));
+    }
     paths.insert("/campaigns/{id}/members".into(), json!({"post": {"operationId": "add_campaign_members",
         "summary": "Add to a campaign the customers, contacts or leads a query (the query language) finds among those you may read; those already members are left",
         "tags": ["campaigns"],

@@ -23,8 +23,6 @@ use crate::validate::{self, Mode, format_time};
 
 /// Records a campaign adds from one query at most.
 pub const MAX_MEMBERS_ADDED: usize = 10_000;
-/// Rows one import request carries at most.
-pub const MAX_IMPORT_ROWS: usize = 5_000;
 
 fn conflict(message: impl Into<String>) -> ApiError {
     ApiError::Conflict {
@@ -635,78 +633,4 @@ pub fn results(
         money("budget"),
         money("actual_cost"),
     ))
-}
-
-/// One row of an import: created (its id and number) or refused (the error as the API sends
-/// it), by its position in the request.
-#[derive(Debug, serde::Serialize)]
-pub struct Imported {
-    pub row: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<Value>,
-}
-
-/// Leads from an import: each row created as a single `POST /leads` would be (the same
-/// validation, numbers, owners, permissions), in a savepoint of its own, so a refused row
-/// writes nothing and the others go.
-pub fn import_leads(tx: &dyn Tx, actor: &Actor, rows: &[Value]) -> Result<Vec<Imported>, ApiError> {
-    if rows.len() > MAX_IMPORT_ROWS {
-        return Err(ApiError::invalid(
-            "rows",
-            format!("at most {MAX_IMPORT_ROWS} rows a request; send the file in parts"),
-        ));
-    }
-    let mut out = Vec::with_capacity(rows.len());
-    for (row, value) in rows.iter().enumerate() {
-        let Value::Object(body) = value else {
-            out.push(Imported {
-                row,
-                id: None,
-                number: None,
-                error: Some(
-                    ApiError::invalid("row", "must be an object of fields").body()["error"].take(),
-                ),
-            });
-            continue;
-        };
-        let mut outcome = None;
-        tx.nested(&mut |tx| {
-            let done = super::create(tx, actor, Entity::Leads, body, false);
-            let failed = done.is_err();
-            outcome = Some(done);
-            if failed {
-                Err(crate::store::StorageError::RolledBack)
-            } else {
-                Ok(())
-            }
-        })?
-        .ok();
-        out.push(match outcome {
-            Some(Ok(w)) => Imported {
-                row,
-                id: text(&w.record, "id").map(String::from),
-                number: text(&w.record, "number").map(String::from),
-                error: None,
-            },
-            Some(Err(e)) => Imported {
-                row,
-                id: None,
-                number: None,
-                error: Some(e.body()["error"].take()),
-            },
-            None => Imported {
-                row,
-                id: None,
-                number: None,
-                error: Some(
-                    ApiError::Internal("the row was not written".into()).body()["error"].take(),
-                ),
-            },
-        });
-    }
-    Ok(out)
 }

@@ -17,6 +17,7 @@ pub mod escalation;
 mod feed;
 pub mod field;
 mod hand_over;
+pub mod import;
 mod knowledge;
 mod lists;
 pub mod marketing;
@@ -223,7 +224,20 @@ pub fn create(
     allow_duplicate: bool,
 ) -> Result<Written, ApiError> {
     let catalog = catalog_for(tx, entity)?;
-    let mut record = validate::check_in(entity, body, Mode::Create, actor.role, &catalog)
+    create_in(tx, actor, entity, body, allow_duplicate, &catalog)
+}
+
+/// [`create`] against a catalog already read in this transaction (an import reads it once for
+/// thousands of rows).
+pub(crate) fn create_in(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    body: &Record,
+    allow_duplicate: bool,
+    catalog: &Catalog,
+) -> Result<Written, ApiError> {
+    let mut record = validate::check_in(entity, body, Mode::Create, actor.role, catalog)
         .map_err(problems_to_error)?;
     let password = record.remove("password");
     let id = match record.remove("id") {
@@ -251,7 +265,7 @@ pub fn create(
 
     prepare(tx, actor, entity, None, &mut record)?;
     check_links(tx, entity, &record, None)?;
-    check_custom_links(tx, entity, &catalog, &record, None)?;
+    check_custom_links(tx, entity, catalog, &record, None)?;
     let lookup = TxLookup(tx);
     access::may_hold(actor, entity, &record, &lookup).map_err(|d| denied(entity, d))?;
     if matches!(

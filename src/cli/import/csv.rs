@@ -1,5 +1,5 @@
 //! Reading CSV (RFC 4180): fields separated by commas, records by CRLF or LF, a field in double
-//! quotes may hold commas, line breaks and doubled quotes. Pure; what the import reads files
+//! quotes may hold commas, line breaks and doubled quotes. Pure; what the import reads CSV files
 //! with.
 
 use std::fmt;
