@@ -13,6 +13,7 @@ mod knowledge;
 mod lists;
 mod marketing;
 mod orders;
+mod relations;
 mod sales;
 mod surveys;
 mod targets;
@@ -43,6 +44,8 @@ use orders::{
     INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
     WAREHOUSES,
 };
+pub use relations::RELATION_KINDS;
+use relations::{CONTACT_RELATIONS, DEALER_ASSESSMENTS, TERRITORIES};
 use sales::{
     DISCOUNT_LIMITS, OPPORTUNITY_LINES, PRICES, PRODUCT_COSTS, PRODUCTS, QUOTE_LINES, QUOTES,
 };
@@ -132,10 +135,16 @@ pub enum Entity {
     Campaigns,
     /// Who a campaign reaches and how far they responded.
     CampaignMembers,
+    /// How one contact stands to another (reports to, assistant of, influences, family).
+    ContactRelations,
+    /// Regions with an owner and team that new customers there are assigned to (区域).
+    Territories,
+    /// A dealer's periodic scores (经销商考察).
+    DealerAssessments,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 54] = [
+    pub const ALL: [Entity; 57] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -190,6 +199,9 @@ impl Entity {
         Entity::Leads,
         Entity::Campaigns,
         Entity::CampaignMembers,
+        Entity::ContactRelations,
+        Entity::Territories,
+        Entity::DealerAssessments,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -249,6 +261,9 @@ impl Entity {
             Entity::Leads => &LEADS,
             Entity::Campaigns => &CAMPAIGNS,
             Entity::CampaignMembers => &CAMPAIGN_MEMBERS,
+            Entity::ContactRelations => &CONTACT_RELATIONS,
+            Entity::Territories => &TERRITORIES,
+            Entity::DealerAssessments => &DEALER_ASSESSMENTS,
         }
     }
 
@@ -578,6 +593,13 @@ const CUSTOMER_FIELDS: &[Field] = &[
     f("tags", Kind::Tags).default(Default::EmptyList),
     f("notes", Kind::Text(10_000)).lines(),
     CUSTOM,
+    // Set by the server on create from the territories' rules (`rules::territories`);
+    // managers move a customer to another.
+    f("territory_id", Kind::Ref(Entity::Territories))
+        .privileged()
+        .filter(),
+    // A dealer's agency contract (代理合同): one of its own contracts.
+    f("agency_contract_id", Kind::Ref(Entity::Contracts)),
 ];
 
 const CONTACT_FIELDS: &[Field] = &[
@@ -597,6 +619,8 @@ const CONTACT_FIELDS: &[Field] = &[
     f("preferred_channel", Kind::Enum(CHANNELS)),
     f("notes", Kind::Text(10_000)).lines(),
     CUSTOM,
+    // Their part in the buying decision: the admin's `decision_roles` list.
+    f("decision_role", Kind::List(ListName::DecisionRoles)).filter(),
 ];
 
 const OPPORTUNITY_FIELDS: &[Field] = &[
@@ -737,6 +761,8 @@ const CUSTOMERS: Descriptor = Descriptor {
         "address",
         "postcode",
         "owner_id",
+        "territory_id",
+        "agency_contract_id",
         "tags",
         "notes",
     ],
@@ -767,6 +793,7 @@ const CONTACTS: Descriptor = Descriptor {
         "email",
         "birthday",
         "is_primary",
+        "decision_role",
         "preferred_channel",
         "notes",
     ],

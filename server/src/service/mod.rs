@@ -12,6 +12,7 @@ mod approvals;
 pub mod catalog;
 mod competitors;
 mod customers;
+mod dealers;
 mod desk;
 pub mod escalation;
 mod feed;
@@ -25,10 +26,12 @@ mod products;
 pub mod query;
 mod quotes;
 pub mod recent;
+mod relations;
 mod sales;
 mod stock;
 pub mod surveys;
 mod targets;
+mod territories;
 mod tickets;
 mod users;
 
@@ -787,7 +790,13 @@ fn prepare(
     record: &mut Record,
 ) -> Result<(), ApiError> {
     match entity {
-        Entity::Customers => customers::prepare(tx, actor, old, record)?,
+        Entity::Customers => {
+            if old.is_none() {
+                territories::assign_on_create(tx, actor, record)?;
+            }
+            customers::prepare(tx, actor, old, record)?;
+            dealers::check_customer(tx, old, record)?;
+        }
         Entity::Opportunities => sales::prepare_opportunity(tx, actor, old, record)?,
         Entity::Activities => {
             activities::prepare(actor, old, record)?;
@@ -805,7 +814,12 @@ fn prepare(
         Entity::Quotes | Entity::QuoteLines | Entity::OpportunityLines => {
             quotes::prepare(tx, actor, entity, old, record)?;
         }
-        Entity::Orders | Entity::OrderLines => orders::prepare(tx, actor, entity, old, record)?,
+        Entity::Orders | Entity::OrderLines => {
+            orders::prepare(tx, actor, entity, old, record)?;
+            if entity == Entity::Orders {
+                dealers::check_order(tx, old, record)?;
+            }
+        }
         Entity::Warehouses | Entity::StockLevels | Entity::StockMovements => {
             stock::prepare(tx, entity, old, record)?;
         }
@@ -838,6 +852,9 @@ fn prepare(
         Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
             marketing::prepare(tx, actor, entity, old, record)?;
         }
+        Entity::ContactRelations => relations::prepare(tx, old, record)?,
+        Entity::Territories => territories::prepare(tx, record)?,
+        Entity::DealerAssessments => dealers::prepare_assessment(tx, record)?,
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

@@ -113,6 +113,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0018_escalation",
         include_str!("../../../migrations/0018_escalation.sql"),
     ),
+    (
+        21,
+        "0021_relations_dealers_territories",
+        include_str!("../../../migrations/0021_relations_dealers_territories.sql"),
+    ),
 ];
 
 mod files;
