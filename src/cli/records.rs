@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 50] = [
+pub const ENTITIES: [Entity; 53] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -82,6 +82,12 @@ pub const ENTITIES: [Entity; 50] = [
     Entity::Leads,
     Entity::Campaigns,
     Entity::CampaignMembers,
+    // People and territories: `crm contact_relations add --contact-id … --kind reports_to
+    // --related-id …`, `crm territories add --name 华东区 --regions 华东 --owner li` (admins),
+    // `crm dealer_assessments add --customer C000123 --period 2026-10-01 --sales-score 80 …`.
+    Entity::ContactRelations,
+    Entity::Territories,
+    Entity::DealerAssessments,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -335,7 +341,11 @@ impl Names<'_> {
                 self.find_one(Entity::DiscountLimits, "role", key)?
             }
             // Names these are known by, unique among them.
-            Entity::Stages | Entity::Teams | Entity::Competitors | Entity::Campaigns
+            Entity::Stages
+            | Entity::Teams
+            | Entity::Competitors
+            | Entity::Campaigns
+            | Entity::Territories
                 if !is_uuid(key) =>
             {
                 self.find_one(entity, "name", key)?
