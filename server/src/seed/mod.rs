@@ -31,6 +31,7 @@ mod order_history;
 mod orders;
 mod profile;
 mod quotes;
+mod relations;
 mod rng;
 mod setup;
 mod targets;
@@ -216,6 +217,7 @@ fn seed(
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
         g.marketing(tx, &mut report)?;
+        g.relations(tx)?;
         Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",

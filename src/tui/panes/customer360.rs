@@ -98,6 +98,8 @@ pub struct Customer360 {
     pub codes: Vec<crm_server::rules::call_outcomes::WrapUp>,
     /// Its return visits' satisfaction: the average score and how many gave one.
     pub satisfaction: Option<(f64, usize)>,
+    /// A dealer's sales this month against its target, and its latest assessment.
+    pub dealer: Option<String>,
 }
 
 /// The sections as read from the source.
@@ -238,6 +240,7 @@ impl Customer360 {
             asked: None,
             codes: Vec::new(),
             satisfaction: None,
+            dealer: None,
         }
     }
 
@@ -286,6 +289,7 @@ impl Customer360 {
         self.receivables = data.receivables;
         self.stages = data.stages.clone();
         self.satisfaction = super::visits::customer_satisfaction(&self.id, ctx);
+        self.dealer = super::decision_map::dealer_summary(&self.customer, ctx);
         let first_read = self.matched.is_none();
         self.matched = self.matched.take().or_else(|| {
             let phone = &self.pop.as_ref()?.phone;
@@ -581,6 +585,7 @@ impl Customer360 {
                 );
                 ctx.open(Dialog::Form(form));
             }
+            Action::DecisionMap => ctx.go(Place::DecisionMap(self.id.clone())),
             Action::Edit if self.current().is_some() => self.edit_item(ctx),
             Action::Edit | Action::EditCustomer => {
                 let form = ctx.form(
