@@ -407,7 +407,6 @@ impl Screen for DecisionMap {
             .enumerate()
             .skip(scroll)
             .take(height)
-            .map(|(i, pair)| (i, pair))
         {
             let role = match line {
                 Line::Person { .. } => Role::Text,
