@@ -30,7 +30,13 @@ fn at() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-fn relation(id: &str, from: &str, kind: &str, to: &str, reason: Option<&str>) -> crm::tui::data::Record {
+fn relation(
+    id: &str,
+    from: &str,
+    kind: &str,
+    to: &str,
+    reason: Option<&str>,
+) -> crm::tui::data::Record {
     server_record(
         Entity::ContactRelations,
         id,
@@ -89,7 +95,13 @@ fn mapped() -> (crm::tui::App, Fixture) {
         relation(R_WANG, &wang, "reports_to", BOSS, None),
         relation(R_LI, &li, "reports_to", &wang, None),
         relation(R_ASSISTANT, ASSISTANT, "assistant_of", BOSS, None),
-        relation(R_INFLUENCE, &li, "influences", BOSS, Some("技术选型她说了算")),
+        relation(
+            R_INFLUENCE,
+            &li,
+            "influences",
+            BOSS,
+            Some("技术选型她说了算"),
+        ),
     ];
     apply_records(&replica, Entity::ContactRelations, relations, &mut seq);
     drop(replica);
@@ -113,7 +125,11 @@ fn map_lines(shown: &str, first: &str) -> Vec<String> {
         .lines()
         .skip_while(|l| !l.contains(first))
         .take_while(|l| !l.contains('└') || l.contains("─ "))
-        .map(|l| l.trim_start_matches(['│', ' ']).trim_end_matches(['│', ' ']).to_string())
+        .map(|l| {
+            l.trim_start_matches(['│', ' '])
+                .trim_end_matches(['│', ' '])
+                .to_string()
+        })
         .collect()
 }
 
@@ -121,7 +137,10 @@ fn map_lines(shown: &str, first: &str) -> Vec<String> {
 fn the_map_is_the_reports_to_tree_with_roles_aligned_under_chinese_names() {
     let (app, _fx) = mapped();
     let shown = screen(&app);
-    assert!(shown.contains("Decision map · C000101 华为技术有限公司"), "{shown}");
+    assert!(
+        shown.contains("Decision map · C000101 华为技术有限公司"),
+        "{shown}"
+    );
     let rows = app.decision_map().expect("the map is in view").rows();
     // 欧阳娜娜 and 张伟 are the roots (by name); 王小明 under 张伟, 李静 under him.
     let find = |s: &str| {
@@ -141,13 +160,22 @@ fn the_map_is_the_reports_to_tree_with_roles_aligned_under_chinese_names() {
         "{rows:#?}"
     );
     let assistant = find("欧阳娜娜");
-    assert!(rows[assistant + 1].contains("↳ assistant of 张伟"), "{rows:#?}");
+    assert!(
+        rows[assistant + 1].contains("↳ assistant of 张伟"),
+        "{rows:#?}"
+    );
     assert!(!rows.iter().any(|r| r.contains("reports to")), "{rows:#?}");
     // Titles and roles start in the same column on every person's row, by display width:
     // a four-character name and a two-character one, indented or not.
     let title_at = |row: &str, title: &str| width(&row[..row.find(title).expect(title)]);
-    assert_eq!(title_at(&rows[boss], "总经理"), title_at(&rows[li], "IT 主管"));
-    assert_eq!(title_at(&rows[assistant], "总经理助理"), title_at(&rows[wang], "采购经理"));
+    assert_eq!(
+        title_at(&rows[boss], "总经理"),
+        title_at(&rows[li], "IT 主管")
+    );
+    assert_eq!(
+        title_at(&rows[assistant], "总经理助理"),
+        title_at(&rows[wang], "采购经理")
+    );
     assert!(rows[boss].ends_with("决策者"), "{rows:#?}");
     assert!(rows[assistant].ends_with("把关者"), "{rows:#?}");
     // And so they are drawn.
@@ -170,7 +198,11 @@ fn n_relates_the_chosen_person_r_sets_a_role_and_d_deletes_a_relation() {
     // n: the relation's form, the person filled in; the other person picked among colleagues.
     press(&mut app, "n");
     assert_eq!(app.dialog_name(), Some("form"), "{}", screen(&app));
-    assert!(screen(&app).contains("王小明: new relation"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("王小明: new relation"),
+        "{}",
+        screen(&app)
+    );
     type_text(&mut app, "family");
     assert_eq!(app.dialog_name(), Some("picker"), "{}", screen(&app));
     // A choice picked moves on to the next field.
@@ -190,7 +222,8 @@ fn n_relates_the_chosen_person_r_sets_a_role_and_d_deletes_a_relation() {
     // The map shows it at once, from the replica.
     let rows = app.decision_map().unwrap().rows();
     assert!(
-        rows.iter().any(|r| r.contains("↳ family of 欧阳娜娜 — 表兄妹")),
+        rows.iter()
+            .any(|r| r.contains("↳ family of 欧阳娜娜 — 表兄妹")),
         "{rows:#?}"
     );
 
@@ -211,7 +244,10 @@ fn n_relates_the_chosen_person_r_sets_a_role_and_d_deletes_a_relation() {
     press(&mut app, "d");
     assert_eq!(app.dialog_name(), None);
     let rows = app.decision_map().unwrap().rows();
-    let influence = rows.iter().position(|r| r.contains("↳ influences")).unwrap();
+    let influence = rows
+        .iter()
+        .position(|r| r.contains("↳ influences"))
+        .unwrap();
     press(&mut app, "g g");
     for _ in 0..influence {
         press(&mut app, "j");
@@ -223,5 +259,8 @@ fn n_relates_the_chosen_person_r_sets_a_role_and_d_deletes_a_relation() {
     assert_eq!((w.op, w.entity), (Op::Delete, Entity::ContactRelations));
     assert_eq!(w.record_id, R_INFLUENCE);
     let rows = app.decision_map().unwrap().rows();
-    assert!(!rows.iter().any(|r| r.contains("↳ influences")), "{rows:#?}");
+    assert!(
+        !rows.iter().any(|r| r.contains("↳ influences")),
+        "{rows:#?}"
+    );
 }

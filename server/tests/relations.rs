@@ -43,10 +43,7 @@ fn customer(client: &Client, name: &str) -> String {
 }
 
 fn contact(client: &Client, customer: &str, name: &str) -> String {
-    id_of(&client.create(
-        "/contacts",
-        json!({"customer_id": customer, "name": name}),
-    ))
+    id_of(&client.create("/contacts", json!({"customer_id": customer, "name": name})))
 }
 
 fn relate(client: &Client, from: &str, kind: &str, to: &str) -> (u16, Value) {
@@ -70,7 +67,9 @@ fn a_circle_of_reports_to_is_refused_naming_the_chain() {
     // 张总 → 王会计 would close 王会计 → 李财务 → 张总.
     let (s, b) = relate(&w.sam, &boss, "reports_to", &clerk);
     assert_eq!(s, 422, "{b}");
-    let message = b["error"]["fields"]["related_id"].as_str().unwrap_or_default();
+    let message = b["error"]["fields"]["related_id"]
+        .as_str()
+        .unwrap_or_default();
     assert!(message.contains("张总 → 王会计 → 李财务 → 张总"), "{b}");
     // Oneself, too.
     let (s, b) = relate(&w.sam, &boss, "reports_to", &boss);
@@ -78,7 +77,13 @@ fn a_circle_of_reports_to_is_refused_naming_the_chain() {
     // Two superiors: the second is a conflict, the first stays.
     let (s, b) = relate(&w.sam, &clerk, "reports_to", &boss);
     assert_eq!(s, 409, "{b}");
-    assert!(b["error"]["message"].as_str().unwrap_or_default().contains("李财务"), "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("李财务"),
+        "{b}"
+    );
     // Other kinds may go any way round: the clerk influences the boss.
     let (s, b) = w.sam.post(
         "/contact_relations",
@@ -110,7 +115,13 @@ fn both_contacts_must_be_visible_and_the_writer_must_work_the_customer() {
     // Sam cannot see Sue's contact: a link to it reads as a link to nothing.
     let (s, body) = relate(&w.sam, &a, "influences", &b);
     assert_eq!(s, 403, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("related_id"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("related_id"),
+        "{body}"
+    );
     // Nor may Sue relate her contact to his.
     let (s, body) = relate(&w.sue, &b, "family_of", &a);
     assert_eq!(s, 403, "{body}");
@@ -147,7 +158,10 @@ fn a_decision_role_comes_from_the_admins_list() {
         json!({"customer_id": c, "name": "某人", "decision_role": "kingmaker"}),
     );
     assert_eq!(s, 422, "{body}");
-    assert!(body["error"]["fields"]["decision_role"].is_string(), "{body}");
+    assert!(
+        body["error"]["fields"]["decision_role"].is_string(),
+        "{body}"
+    );
     // The admin adds one; it is taken at once.
     w.admin.create(
         "/list_items",
@@ -180,15 +194,17 @@ fn a_new_customer_in_a_territory_goes_to_its_owner_and_team() {
         json!({"name": "华东金融", "regions": ["华东"], "industries": ["金融"],
                "team_id": w.south}),
     ));
-    let (s, body) = w.admin.post(
-        "/territories",
-        json!({"name": "火星", "regions": ["火星"]}),
-    );
+    let (s, body) = w
+        .admin
+        .post("/territories", json!({"name": "火星", "regions": ["火星"]}));
     assert_eq!(s, 422, "an unknown region: {body}");
 
     // Sue (south) enters a customer in 华东: it is Eve's, in the east team, and Sue keeps
     // sight of what she entered.
-    let made = w.sue.create("/customers", json!({"name": "杭州新材料", "region": "华东"}));
+    let made = w.sue.create(
+        "/customers",
+        json!({"name": "杭州新材料", "region": "华东"}),
+    );
     assert_eq!(made["territory_id"], east);
     assert_eq!(made["owner_id"], east_owner.id());
     assert_eq!(made["team_id"], w.east);
@@ -206,7 +222,9 @@ fn a_new_customer_in_a_territory_goes_to_its_owner_and_team() {
     assert_eq!(bank["team_id"], w.south);
 
     // Outside every territory nothing changes; a manager naming an owner keeps that owner.
-    let west = w.sam.create("/customers", json!({"name": "成都火锅", "region": "西南"}));
+    let west = w
+        .sam
+        .create("/customers", json!({"name": "成都火锅", "region": "西南"}));
     assert!(west["territory_id"].is_null(), "{west}");
     assert_eq!(west["owner_id"], w.sam.id());
     let named = w.mia.create(
@@ -217,18 +235,20 @@ fn a_new_customer_in_a_territory_goes_to_its_owner_and_team() {
     assert_eq!(named["owner_id"], w.sam.id());
 
     // A territory switched off takes nobody.
-    let (s, body) = w.admin.patch(&format!("/territories/{east}"), json!({"active": false}));
+    let (s, body) = w
+        .admin
+        .patch(&format!("/territories/{east}"), json!({"active": false}));
     assert_eq!(s, 200, "{body}");
-    let later = w.sue.create("/customers", json!({"name": "上海后来者", "region": "华东"}));
+    let later = w.sue.create(
+        "/customers",
+        json!({"name": "上海后来者", "region": "华东"}),
+    );
     assert!(later["territory_id"].is_null(), "{later}");
     assert_eq!(later["owner_id"], w.sue.id());
 }
 
 fn dealer(client: &Client, name: &str) -> String {
-    id_of(&client.create(
-        "/customers",
-        json!({"name": name, "category": "dealer"}),
-    ))
+    id_of(&client.create("/customers", json!({"name": name, "category": "dealer"})))
 }
 
 #[test]
@@ -304,24 +324,41 @@ fn dealers_have_assessments_targets_contracts_and_orders_through_them() {
     };
     let own = contract_for(&d);
     let foreign = contract_for(&plain);
-    let (s, body) = w.sam.patch(&format!("/customers/{d}"), json!({"agency_contract_id": foreign}));
+    let (s, body) = w.sam.patch(
+        &format!("/customers/{d}"),
+        json!({"agency_contract_id": foreign}),
+    );
     assert_eq!(s, 422, "{body}");
-    let (s, body) = w.sam.patch(&format!("/customers/{d}"), json!({"agency_contract_id": own}));
+    let (s, body) = w.sam.patch(
+        &format!("/customers/{d}"),
+        json!({"agency_contract_id": own}),
+    );
     assert_eq!(s, 200, "{body}");
-    let (s, body) =
-        w.sam.patch(&format!("/customers/{plain}"), json!({"agency_contract_id": foreign}));
+    let (s, body) = w.sam.patch(
+        &format!("/customers/{plain}"),
+        json!({"agency_contract_id": foreign}),
+    );
     assert_eq!(s, 422, "only dealers have agency contracts: {body}");
 
     // Orders through a dealer: a dealer, not the customer itself, one the writer can see.
-    let (s, body) = w.sam.post("/orders", json!({"customer_id": end, "dealer_id": d}));
+    let (s, body) = w
+        .sam
+        .post("/orders", json!({"customer_id": end, "dealer_id": d}));
     assert_eq!(s, 201, "{body}");
     assert_eq!(body["dealer_id"], d);
-    let (s, body) = w.sam.post("/orders", json!({"customer_id": end, "dealer_id": plain}));
+    let (s, body) = w
+        .sam
+        .post("/orders", json!({"customer_id": end, "dealer_id": plain}));
     assert_eq!(s, 422, "{body}");
-    let (s, body) = w.sam.post("/orders", json!({"customer_id": d, "dealer_id": d}));
+    let (s, body) = w
+        .sam
+        .post("/orders", json!({"customer_id": d, "dealer_id": d}));
     assert_eq!(s, 422, "{body}");
     let hidden_dealer = dealer(&w.sue, "华南经销商");
-    let (s, body) = w.sam.post("/orders", json!({"customer_id": end, "dealer_id": hidden_dealer}));
+    let (s, body) = w.sam.post(
+        "/orders",
+        json!({"customer_id": end, "dealer_id": hidden_dealer}),
+    );
     assert_eq!(s, 403, "{body}");
     let (s, body) = w.sam.get(&format!("/orders?dealer_id={d}"));
     assert_eq!(s, 200, "{body}");

@@ -128,8 +128,7 @@ pub(super) fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
             Err("only an admin may change territories".into())
         }
         Entity::ContactRelations | Entity::DealerAssessments if role == Role::Agent => Err(
-            "call-centre agents read contacts' relations and dealers but do not change them"
-                .into(),
+            "call-centre agents read contacts' relations and dealers but do not change them".into(),
         ),
         _ => Ok(()),
     }

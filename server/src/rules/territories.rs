@@ -31,8 +31,14 @@ impl<'a> Territory<'a> {
             name: record.get("name").and_then(Value::as_str).unwrap_or(""),
             regions: list("regions"),
             industries: list("industries"),
-            priority: record.get("priority").and_then(Value::as_i64).unwrap_or(100),
-            active: record.get("active").and_then(Value::as_bool).unwrap_or(true),
+            priority: record
+                .get("priority")
+                .and_then(Value::as_i64)
+                .unwrap_or(100),
+            active: record
+                .get("active")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
         })
     }
 
@@ -40,7 +46,8 @@ impl<'a> Territory<'a> {
         self.active
             && self.regions.iter().any(|r| r.eq_ignore_ascii_case(region))
             && (self.industries.is_empty()
-                || industry.is_some_and(|i| self.industries.iter().any(|t| t.eq_ignore_ascii_case(i))))
+                || industry
+                    .is_some_and(|i| self.industries.iter().any(|t| t.eq_ignore_ascii_case(i))))
     }
 }
 
@@ -69,7 +76,12 @@ pub fn assign<'t, 'a>(
 mod tests {
     use super::*;
 
-    fn t<'a>(id: &'a str, regions: &[&'a str], industries: &[&'a str], priority: i64) -> Territory<'a> {
+    fn t<'a>(
+        id: &'a str,
+        regions: &[&'a str],
+        industries: &[&'a str],
+        priority: i64,
+    ) -> Territory<'a> {
         Territory {
             id,
             name: id,

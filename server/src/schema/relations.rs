@@ -33,7 +33,11 @@ pub(super) const CONTACT_RELATIONS: Descriptor = Descriptor {
     columns: &["contact_id", "kind", "related_id", "reason"],
     // Read by whoever reads the contact it is about.
     access_links: &["contact_id"],
-    ..describe("contact_relations", "contact relation", CONTACT_RELATION_FIELDS)
+    ..describe(
+        "contact_relations",
+        "contact relation",
+        CONTACT_RELATION_FIELDS,
+    )
 };
 
 /// A territory: the regions (and, narrowing, industries) whose new customers go to its owner
@@ -123,5 +127,9 @@ pub(super) const DEALER_ASSESSMENTS: Descriptor = Descriptor {
         "credit_score",
     ],
     access_links: &["customer_id"],
-    ..describe("dealer_assessments", "dealer assessment", DEALER_ASSESSMENT_FIELDS)
+    ..describe(
+        "dealer_assessments",
+        "dealer assessment",
+        DEALER_ASSESSMENT_FIELDS,
+    )
 };

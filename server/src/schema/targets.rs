@@ -21,8 +21,22 @@ pub(super) const TARGETS: Descriptor = Descriptor {
     title: "month",
     search: &["note"],
     indexes: &["month"],
-    form: &["user_id", "team_id", "customer_id", "month", "amount", "note"],
-    columns: &["month", "user_id", "team_id", "customer_id", "amount", "note"],
+    form: &[
+        "user_id",
+        "team_id",
+        "customer_id",
+        "month",
+        "amount",
+        "note",
+    ],
+    columns: &[
+        "month",
+        "user_id",
+        "team_id",
+        "customer_id",
+        "amount",
+        "note",
+    ],
     // A user target's readers follow the user's team; a dealer's its customer's readers.
     access_links: &["user_id", "customer_id"],
     ..describe("targets", "target", TARGET_FIELDS)

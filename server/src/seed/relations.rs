@@ -46,9 +46,30 @@ impl Gen {
         let team = |n: usize| self.setup.teams.get(n).cloned().flatten();
         for (name, regions, industries, owner, team, priority) in [
             ("华东区", vec!["华东"], vec![], user(LI), team(LI), 100),
-            ("华东金融", vec!["华东"], vec!["金融"], user(WANG), team(WANG), 50),
-            ("华北区", vec!["华北", "东北"], vec![], user(ZHANG), team(ZHANG), 100),
-            ("海外", vec!["International"], vec![], user(EMMA), team(EMMA), 100),
+            (
+                "华东金融",
+                vec!["华东"],
+                vec!["金融"],
+                user(WANG),
+                team(WANG),
+                50,
+            ),
+            (
+                "华北区",
+                vec!["华北", "东北"],
+                vec![],
+                user(ZHANG),
+                team(ZHANG),
+                100,
+            ),
+            (
+                "海外",
+                vec!["International"],
+                vec![],
+                user(EMMA),
+                team(EMMA),
+                100,
+            ),
         ] {
             let body = json!({"name": name, "regions": regions, "industries": industries,
                 "owner_id": owner, "team_id": team, "priority": priority,
@@ -120,10 +141,10 @@ impl Gen {
                     "notes": "季度考察"});
                 service::create(tx, &admin, Entity::DealerAssessments, &object(body), false)?;
             }
-            for (m, amount) in [(0, 500_000_00), (1, 600_000_00)] {
+            for (m, amount) in [(0, 50_000_000), (1, 60_000_000)] {
                 let target_month = month.checked_add_months(Months::new(m)).unwrap_or(month);
                 let body = json!({"customer_id": dealer, "month": target_month.to_string(),
-                    "amount": amount + i as i64 * 100_000_00});
+                    "amount": amount + i as i64 * 10_000_000});
                 service::create(tx, &admin, Entity::Targets, &object(body), false)?;
             }
             // Two orders through the dealer for end customers.

@@ -97,9 +97,15 @@ pub(super) fn prepare_assessment(tx: &dyn Tx, record: &mut Record) -> Result<(),
         ));
     }
     let id = text(record, "id");
-    let taken = where_eq(tx, Entity::DealerAssessments, "customer_id", &dealer, MAX_ASSESSMENTS)?
-        .iter()
-        .any(|r| text(r, "id") != id && text(r, "period") == Some(period.as_str()));
+    let taken = where_eq(
+        tx,
+        Entity::DealerAssessments,
+        "customer_id",
+        &dealer,
+        MAX_ASSESSMENTS,
+    )?
+    .iter()
+    .any(|r| text(r, "id") != id && text(r, "period") == Some(period.as_str()));
     if taken {
         return Err(ApiError::Conflict {
             message: format!("this dealer is already assessed for {period}; change that one"),

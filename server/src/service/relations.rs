@@ -76,13 +76,21 @@ pub(super) fn prepare(tx: &dyn Tx, old: Option<&Record>, record: &Record) -> Res
 }
 
 /// Who this contact reports to, by a live relation other than `except`.
-fn superior_of(tx: &dyn Tx, contact: &str, except: Option<&str>) -> Result<Option<String>, ApiError> {
-    Ok(
-        where_eq(tx, Entity::ContactRelations, "contact_id", contact, MAX_RELATIONS)?
-            .iter()
-            .filter(|r| text(r, "kind") == Some(REPORTS_TO) && text(r, "id") != except)
-            .find_map(|r| text(r, "related_id").map(String::from)),
-    )
+fn superior_of(
+    tx: &dyn Tx,
+    contact: &str,
+    except: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    Ok(where_eq(
+        tx,
+        Entity::ContactRelations,
+        "contact_id",
+        contact,
+        MAX_RELATIONS,
+    )?
+    .iter()
+    .filter(|r| text(r, "kind") == Some(REPORTS_TO) && text(r, "id") != except)
+    .find_map(|r| text(r, "related_id").map(String::from)))
 }
 
 fn contact_name(tx: &dyn Tx, id: &str) -> Result<String, ApiError> {

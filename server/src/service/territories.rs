@@ -25,7 +25,12 @@ pub(super) fn prepare(tx: &dyn Tx, record: &mut Record) -> Result<(), ApiError> 
         let codes: Vec<String> = record
             .get(field)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default();
         let mut checked = Vec::with_capacity(codes.len());
         for code in codes {
@@ -67,7 +72,10 @@ pub(super) fn assign_on_create(
     record: &mut Record,
 ) -> Result<(), ApiError> {
     let territory = match text(record, "territory_id") {
-        Some(id) => tx.get(Entity::Territories, id)?.filter(|s| !s.deleted).map(|s| s.record),
+        Some(id) => tx
+            .get(Entity::Territories, id)?
+            .filter(|s| !s.deleted)
+            .map(|s| s.record),
         None => {
             let all = tx.list(
                 Entity::Territories,

@@ -141,7 +141,9 @@ impl DecisionMap {
             sort: Some("name".into()),
             ..RecordQuery::default()
         };
-        let people = ctx.ok(ctx.source.records(Entity::Contacts, &query, 0, MAX_CONTACTS));
+        let people = ctx.ok(ctx
+            .source
+            .records(Entity::Contacts, &query, 0, MAX_CONTACTS));
         let mut relations: Vec<Record> = Vec::new();
         for person in &people {
             let query = RecordQuery {
@@ -164,7 +166,12 @@ impl DecisionMap {
         let superior_of: BTreeMap<String, String> = relations
             .iter()
             .filter(|r| text(r, "kind") == REPORTS_TO)
-            .map(|r| (text(r, "contact_id").to_string(), text(r, "related_id").to_string()))
+            .map(|r| {
+                (
+                    text(r, "contact_id").to_string(),
+                    text(r, "related_id").to_string(),
+                )
+            })
             .collect();
         // A related person from elsewhere (another customer) is named with their company.
         let mut names: BTreeMap<String, String> = self
@@ -200,7 +207,11 @@ impl DecisionMap {
             };
             let person = &self.contacts[&row.id];
             let role = opt_text(person, "decision_role")
-                .map(|code| catalog.label(ListName::DecisionRoles, code, lang).to_string())
+                .map(|code| {
+                    catalog
+                        .label(ListName::DecisionRoles, code, lang)
+                        .to_string()
+                })
                 .unwrap_or_default();
             lines.push(Line::Person {
                 contact: row.id.clone(),
@@ -341,7 +352,18 @@ impl Screen for DecisionMap {
             Action::SetRole => self.pick_role(ctx),
             Action::Edit => self.edit(ctx),
             Action::Delete => match self.chosen_relation() {
-                Some(id) => crate::tui::flows::delete(Entity::ContactRelations, id, ctx),
+                Some(id) => {
+                    let what = self
+                        .lines
+                        .get(self.chosen)
+                        .map(|line| match line {
+                            Line::Relation { text, .. } => text.clone(),
+                            Line::Person { .. } => String::new(),
+                        })
+                        .unwrap_or_default();
+                    let id = id.to_string();
+                    ctx.confirm_delete(Entity::ContactRelations, &id, &format!("«{what}»"));
+                }
                 None => ctx.error("Choose a relation (a ↳ line) to delete it"),
             },
             Action::Open => {
@@ -364,9 +386,11 @@ impl Screen for DecisionMap {
                 } else {
                     json!(choice.value)
                 };
-                let r = ctx
-                    .source
-                    .update(Entity::Contacts, &contact, obj(json!({"decision_role": role})));
+                let r = ctx.source.update(
+                    Entity::Contacts,
+                    &contact,
+                    obj(json!({"decision_role": role})),
+                );
                 ctx.write(r, &format!("Decision role: {}", choice.label));
             }
             (purpose, answer) => crate::tui::flows::answer(purpose, answer, ctx),
@@ -496,7 +520,9 @@ pub fn dealer_summary(customer: &Record, ctx: &mut Ctx) -> Option<String> {
         ..RecordQuery::default()
     };
     if let Some(a) = ctx
-        .ok(ctx.source.records(Entity::DealerAssessments, &assessed, 0, 1))
+        .ok(ctx
+            .source
+            .records(Entity::DealerAssessments, &assessed, 0, 1))
         .first()
     {
         parts.push(format!(
