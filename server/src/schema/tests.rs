@@ -99,7 +99,10 @@ fn dependents_follow_the_access_links() {
     // A contact's relations are read by whoever reads the contact.
     assert_eq!(
         of(Entity::Contacts),
-        vec![(Entity::ContactRelations, "contact_id")]
+        vec![
+            (Entity::CampaignMembers, "contact_id"),
+            (Entity::ContactRelations, "contact_id")
+        ]
     );
     assert_eq!(
         of(Entity::Users),
