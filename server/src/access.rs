@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::schema::Entity;
 
 mod marketing;
+mod relations;
 pub use marketing::pool_principal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -332,8 +333,12 @@ pub fn read_set(
         Entity::OpportunityCompetitors => {
             set = parent(record, "opportunity_id", Entity::Opportunities, lookup);
         }
-        // A user's target: the user and their team's managers; a team's: its managers.
+        // A user's target: the user and their team's managers; a team's: its managers; a
+        // dealer's: the dealer's people.
         Entity::Targets => {
+            if text(record, "customer_id").is_some() {
+                set.extend(relations::dealer_target_read(record, lookup));
+            }
             set.extend(owner_principals(record, "user_id", lookup));
             if let Some(team) = text(record, "team_id") {
                 set.insert(team_principal(team));
@@ -355,6 +360,9 @@ pub fn read_set(
         }
         Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
             set = marketing::read_set(entity, record, lookup);
+        }
+        Entity::ContactRelations | Entity::Territories | Entity::DealerAssessments => {
+            set = relations::read_set(entity, record, lookup);
         }
     }
     set
@@ -478,11 +486,17 @@ pub fn write_set(
                 set.insert(team_principal(&team));
             }
         }
-        // The managers of the team it counts in (its user's team); never its user.
+        // The managers of the team it counts in (its user's team); never its user. A dealer's:
+        // the managers of the teams that see the dealer.
         Entity::Targets => {
-            if let Some(team) = target_team(record, lookup) {
+            if text(record, "customer_id").is_some() {
+                set.extend(relations::dealer_target_writers(record, lookup));
+            } else if let Some(team) = target_team(record, lookup) {
                 set.insert(team_principal(&team));
             }
+        }
+        Entity::ContactRelations | Entity::Territories | Entity::DealerAssessments => {
+            set = relations::write_set(entity, record, lookup);
         }
         Entity::SavedQueries | Entity::StaticLists => {
             set = list_writers(&read_set(entity, record, lookup));
@@ -589,6 +603,9 @@ pub fn may_hold_from(
         }
         // A manager sets their own team's targets and its members', never their own.
         Entity::Targets => {
+            if text(record, "customer_id").is_some() {
+                return relations::may_set_dealer_target(actor, record, lookup, &need_read);
+            }
             if text(record, "user_id") == Some(actor.id.as_str()) {
                 return Err(Denied::Forbidden(
                     "your own target is set by an admin; ask one".into(),
@@ -728,6 +745,7 @@ pub fn may_hold_from(
             need_read("contact_id", Entity::Contacts)?;
             need_read("opportunity_id", Entity::Opportunities)?;
             need_read("quote_id", Entity::Quotes)?;
+            need_read("dealer_id", Entity::Customers)?;
             need_read("warehouse_id", Entity::Warehouses)
         }
         Entity::OrderLines => {
@@ -764,6 +782,9 @@ pub fn may_hold_from(
         }
         Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
             marketing::may_hold_from(actor, entity, old, record, lookup, &need_read)
+        }
+        Entity::ContactRelations | Entity::Territories | Entity::DealerAssessments => {
+            relations::may_hold_from(actor, entity, record, lookup, &need_read)
         }
         Entity::QuoteLines => {
             need_read("quote_id", Entity::Quotes)?;
@@ -848,6 +869,9 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         }
         Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
             marketing::role_may_write(role, entity)
+        }
+        Entity::ContactRelations | Entity::Territories | Entity::DealerAssessments => {
+            relations::role_may_write(role, entity)
         }
         _ => Ok(()),
     }

@@ -14,6 +14,7 @@ mod knowledge;
 mod lists;
 mod marketing;
 mod orders;
+mod relations;
 mod sales;
 mod surveys;
 mod targets;
@@ -46,6 +47,8 @@ use orders::{
     INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
     WAREHOUSES,
 };
+pub use relations::RELATION_KINDS;
+use relations::{CONTACT_RELATIONS, DEALER_ASSESSMENTS, TERRITORIES};
 use sales::{
     DISCOUNT_LIMITS, OPPORTUNITY_LINES, PRICES, PRODUCT_COSTS, PRODUCTS, QUOTE_LINES, QUOTES,
 };
@@ -141,6 +144,12 @@ pub enum Entity {
     VisitParts,
     /// A survey asked of a customer list once a period (each A-level customer each quarter).
     SurveySchedules,
+    /// How one contact stands to another (reports to, assistant of, influences, family).
+    ContactRelations,
+    /// Regions with an owner and team that new customers there are assigned to (区域).
+    Territories,
+    /// A dealer's periodic scores (经销商考察).
+    DealerAssessments,
 }
 
 impl Entity {
@@ -202,6 +211,9 @@ impl Entity {
         Entity::FieldVisits,
         Entity::VisitParts,
         Entity::SurveySchedules,
+        Entity::ContactRelations,
+        Entity::Territories,
+        Entity::DealerAssessments,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -264,6 +276,9 @@ impl Entity {
             Entity::FieldVisits => &FIELD_VISITS,
             Entity::VisitParts => &VISIT_PARTS,
             Entity::SurveySchedules => &SURVEY_SCHEDULES,
+            Entity::ContactRelations => &CONTACT_RELATIONS,
+            Entity::Territories => &TERRITORIES,
+            Entity::DealerAssessments => &DEALER_ASSESSMENTS,
         }
     }
 
@@ -593,6 +608,13 @@ const CUSTOMER_FIELDS: &[Field] = &[
     f("tags", Kind::Tags).default(Default::EmptyList),
     f("notes", Kind::Text(10_000)).lines(),
     CUSTOM,
+    // Set by the server on create from the territories' rules (`rules::territories`);
+    // managers move a customer to another.
+    f("territory_id", Kind::Ref(Entity::Territories))
+        .privileged()
+        .filter(),
+    // A dealer's agency contract (代理合同): one of its own contracts.
+    f("agency_contract_id", Kind::Ref(Entity::Contracts)),
 ];
 
 const CONTACT_FIELDS: &[Field] = &[
@@ -612,6 +634,8 @@ const CONTACT_FIELDS: &[Field] = &[
     f("preferred_channel", Kind::Enum(CHANNELS)),
     f("notes", Kind::Text(10_000)).lines(),
     CUSTOM,
+    // Their part in the buying decision: the admin's `decision_roles` list.
+    f("decision_role", Kind::List(ListName::DecisionRoles)).filter(),
 ];
 
 const OPPORTUNITY_FIELDS: &[Field] = &[
@@ -752,6 +776,8 @@ const CUSTOMERS: Descriptor = Descriptor {
         "address",
         "postcode",
         "owner_id",
+        "territory_id",
+        "agency_contract_id",
         "tags",
         "notes",
     ],
@@ -782,6 +808,7 @@ const CONTACTS: Descriptor = Descriptor {
         "email",
         "birthday",
         "is_primary",
+        "decision_role",
         "preferred_channel",
         "notes",
     ],

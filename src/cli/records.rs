@@ -87,6 +87,12 @@ pub const ENTITIES: [Entity; 53] = [
     Entity::FieldVisits,
     Entity::VisitParts,
     Entity::SurveySchedules,
+    // People and territories: `crm contact_relations add --contact-id … --kind reports_to
+    // --related-id …`, `crm territories add --name 华东区 --regions 华东 --owner li` (admins),
+    // `crm dealer_assessments add --customer C000123 --period 2026-10-01 --sales-score 80 …`.
+    Entity::ContactRelations,
+    Entity::Territories,
+    Entity::DealerAssessments,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -345,7 +351,11 @@ impl Names<'_> {
                 self.find_one(Entity::DiscountLimits, "role", key)?
             }
             // Names these are known by, unique among them.
-            Entity::Stages | Entity::Teams | Entity::Competitors | Entity::Campaigns
+            Entity::Stages
+            | Entity::Teams
+            | Entity::Competitors
+            | Entity::Campaigns
+            | Entity::Territories
                 if !is_uuid(key) =>
             {
                 self.find_one(entity, "name", key)?

@@ -199,6 +199,10 @@ pub enum Action {
     AddContact,
     /// A deal's view: add a competitor to the deal.
     AddCompetitor,
+    /// The 360°: the customer's decision map (who reports to whom, roles, influence).
+    DecisionMap,
+    /// The decision map: the chosen person's part in the buying decision.
+    SetRole,
     /// Open the chosen record's own view (the funnel's card: the deal, not its customer).
     Details,
     // Funnel.
@@ -328,6 +332,8 @@ impl Action {
             "new_opportunity" => Action::NewOpportunity,
             "add_contact" => Action::AddContact,
             "add_competitor" => Action::AddCompetitor,
+            "decision_map" => Action::DecisionMap,
+            "set_role" => Action::SetRole,
             "details" => Action::Details,
             "stage_prev" => Action::StagePrev,
             "stage_next" => Action::StageNext,

@@ -287,6 +287,14 @@ impl App {
         }
     }
 
+    /// A customer's decision map, when it is the screen in view.
+    pub fn decision_map(&self) -> Option<&super::panes::decision_map::DecisionMap> {
+        match self.opened().last() {
+            Some(Opened::DecisionMap(v)) => Some(v),
+            _ => None,
+        }
+    }
+
     /// The ticket, when it is the screen in view.
     pub fn ticket_view(&self) -> Option<&TicketView> {
         match self.opened().last() {

@@ -284,7 +284,12 @@ pub fn open_field_picker(field: usize, filter: &str, ctx: &mut Ctx) {
     };
     let title = format!("Choose {}", f.label.to_lowercase());
     let purpose = Purpose::Field(field);
-    let customer = form.ref_value("customer_id");
+    // A contact relation's other person is first sought among its contact's colleagues.
+    let customer = form.ref_value("customer_id").or_else(|| {
+        let contact = form.ref_value("contact_id")?;
+        let contact = ctx.source.get(Entity::Contacts, &contact).ok().flatten()?;
+        Some(text(&contact, "customer_id").to_string())
+    });
     let current = f.ref_id.clone().unwrap_or_else(|| f.input.value());
     let choices: Result<Vec<Choice>, String> = match f.kind {
         Kind::Enum(options) => Ok(options.iter().map(|o| Choice::word(o)).collect()),

@@ -45,6 +45,8 @@ pub enum Mode {
     Article,
     /// A return visit: the questionnaire while calling.
     Visit,
+    /// A customer's decision map (`M` in the 360°).
+    DecisionMap,
     /// Forms, pick-lists, prompts, the search and command lines: letters type.
     Dialog,
     /// Help, confirmations, the conflict chooser: letters act.
@@ -52,7 +54,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 20] = [
+    pub const ALL: [Mode; 21] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,
@@ -71,6 +73,7 @@ impl Mode {
         Mode::Knowledge,
         Mode::Article,
         Mode::Visit,
+        Mode::DecisionMap,
         Mode::Dialog,
         Mode::Chooser,
     ];
@@ -95,6 +98,7 @@ impl Mode {
             Mode::Knowledge => "knowledge",
             Mode::Article => "article",
             Mode::Visit => "visit",
+            Mode::DecisionMap => "decision_map",
             Mode::Dialog => "dialog",
             Mode::Chooser => "chooser",
         }
@@ -125,6 +129,7 @@ impl Mode {
             Mode::Knowledge => "Knowledge: articles, return visits, surveys",
             Mode::Article => "Article, survey results",
             Mode::Visit => "Return visit",
+            Mode::DecisionMap => "Decision map",
             Mode::Dialog => "Forms, pick-lists, search and command line",
             Mode::Chooser => "Help, confirmations, conflicts",
         }

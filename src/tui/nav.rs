@@ -31,6 +31,7 @@ pub enum Opened {
     Article(super::panes::knowledge::ArticleView),
     Visit(super::panes::visits::VisitView),
     Survey(super::panes::visits::SurveyView),
+    DecisionMap(super::panes::decision_map::DecisionMap),
 }
 
 impl Opened {
@@ -66,6 +67,9 @@ impl Opened {
             )),
             Place::Visit(id) => Some(Opened::Visit(super::panes::visits::VisitView::new(&id))),
             Place::Survey(id) => Some(Opened::Survey(super::panes::visits::SurveyView::new(&id))),
+            Place::DecisionMap(id) => Some(Opened::DecisionMap(
+                super::panes::decision_map::DecisionMap::new(&id),
+            )),
         }
     }
 
@@ -85,6 +89,7 @@ impl Opened {
             Opened::Article(s) => s,
             Opened::Visit(s) => s,
             Opened::Survey(s) => s,
+            Opened::DecisionMap(s) => s,
         }
     }
 
@@ -104,6 +109,7 @@ impl Opened {
             Opened::Article(s) => s,
             Opened::Visit(s) => s,
             Opened::Survey(s) => s,
+            Opened::DecisionMap(s) => s,
         }
     }
 }

@@ -74,6 +74,8 @@ pub enum Place {
     Visit(String),
     /// A survey's results.
     Survey(String),
+    /// A customer's decision map (by the customer's id).
+    DecisionMap(String),
 }
 
 /// What a screen asks of the app.

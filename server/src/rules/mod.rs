@@ -20,11 +20,15 @@
 //! - [`surveys`]: questions, answers checked, the satisfaction answer, a survey's results.
 //! - [`marketing`]: a lead's status moves, campaign responses, a campaign's cost per lead and ROI.
 //! - [`approvals`]: the approval state machine, who an approval goes to and who may decide it.
+//! - [`relations`]: contact relations' "reports to" kept free of circles; the decision map's tree.
+//! - [`territories`]: which territory (owner, team) a new customer falls in.
+//! - [`dealers`]: what makes a customer a dealer, its assessment's total and grade, its sales.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
 pub mod approvals;
 pub mod business_time;
 pub mod call_outcomes;
+pub mod dealers;
 pub mod knowledge;
 pub mod marketing;
 pub mod money;
@@ -34,9 +38,11 @@ pub mod payments;
 pub mod pricing;
 pub mod quotes;
 pub mod reasons;
+pub mod relations;
 pub mod reminders;
 pub mod scripts;
 pub mod sla;
 pub mod surveys;
+pub mod territories;
 
 pub use reasons::Problem;

@@ -17,10 +17,12 @@ pub enum ListName {
     ArticleCategories,
     /// Where leads come from (web form, referral, exhibition…).
     LeadSources,
+    /// A contact's part in the buying decision (decision maker, influencer, user, gatekeeper).
+    DecisionRoles,
 }
 
 impl ListName {
-    pub const ALL: [ListName; 8] = [
+    pub const ALL: [ListName; 9] = [
         ListName::Levels,
         ListName::Categories,
         ListName::Lifecycle,
@@ -29,6 +31,7 @@ impl ListName {
         ListName::TicketCategories,
         ListName::ArticleCategories,
         ListName::LeadSources,
+        ListName::DecisionRoles,
     ];
 
     /// The name a list item's `list` field holds.
@@ -42,6 +45,7 @@ impl ListName {
             ListName::TicketCategories => "ticket_categories",
             ListName::ArticleCategories => "article_categories",
             ListName::LeadSources => "lead_sources",
+            ListName::DecisionRoles => "decision_roles",
         }
     }
 
@@ -60,6 +64,7 @@ pub const LIST_NAMES: &[&str] = &[
     ListName::TicketCategories.name(),
     ListName::ArticleCategories.name(),
     ListName::LeadSources.name(),
+    ListName::DecisionRoles.name(),
 ];
 
 /// What a custom field holds (`catalog::CustomKind` reads these words).

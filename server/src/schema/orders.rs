@@ -40,6 +40,8 @@ const ORDER_FIELDS: &[Field] = &[
         .privileged()
         .filter(),
     f("warehouse_id", Kind::Ref(Entity::Warehouses)).filter(),
+    // The dealer (a customer of category dealer) the order was placed through.
+    f("dealer_id", Kind::Ref(Entity::Customers)).filter(),
     f("subject", Kind::Text(200)),
     f("status", Kind::Enum(ORDER_STATUSES))
         .default(Default::Str("entered"))
@@ -182,6 +184,7 @@ pub(super) const ORDERS: Descriptor = Descriptor {
         "quote_id",
         "owner_id, status",
         "ordered_on",
+        "dealer_id, ordered_on",
     ],
     form: &[
         "subject",
@@ -190,6 +193,7 @@ pub(super) const ORDERS: Descriptor = Descriptor {
         "opportunity_id",
         "quote_id",
         "warehouse_id",
+        "dealer_id",
         "status",
         "currency",
         "ordered_on",

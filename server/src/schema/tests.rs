@@ -90,8 +90,18 @@ fn dependents_follow_the_access_links() {
             (Entity::Payments, "customer_id"),
             (Entity::Contracts, "customer_id"),
             (Entity::Licences, "customer_id"),
+            (Entity::Targets, "customer_id"),
             (Entity::ReturnVisits, "customer_id"),
             (Entity::CampaignMembers, "customer_id"),
+            (Entity::DealerAssessments, "customer_id"),
+        ]
+    );
+    // A contact's relations are read by whoever reads the contact.
+    assert_eq!(
+        of(Entity::Contacts),
+        vec![
+            (Entity::CampaignMembers, "contact_id"),
+            (Entity::ContactRelations, "contact_id")
         ]
     );
     assert_eq!(

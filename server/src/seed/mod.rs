@@ -32,6 +32,7 @@ mod order_history;
 mod orders;
 mod profile;
 mod quotes;
+mod relations;
 mod rng;
 mod setup;
 mod targets;
@@ -218,6 +219,7 @@ fn seed(
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
         g.marketing(tx, &mut report)?;
         g.field(tx, &mut report)?;
+        g.relations(tx)?;
         Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",

@@ -12,6 +12,7 @@ mod approvals;
 pub mod catalog;
 mod competitors;
 mod customers;
+mod dealers;
 mod desk;
 pub mod escalation;
 mod feed;
@@ -27,11 +28,13 @@ mod products;
 pub mod query;
 mod quotes;
 pub mod recent;
+mod relations;
 mod sales;
 pub mod schedules;
 mod stock;
 pub mod surveys;
 mod targets;
+mod territories;
 mod tickets;
 mod users;
 
@@ -806,7 +809,13 @@ fn prepare(
     record: &mut Record,
 ) -> Result<(), ApiError> {
     match entity {
-        Entity::Customers => customers::prepare(tx, actor, old, record)?,
+        Entity::Customers => {
+            if old.is_none() {
+                territories::assign_on_create(tx, actor, record)?;
+            }
+            customers::prepare(tx, actor, old, record)?;
+            dealers::check_customer(tx, old, record)?;
+        }
         Entity::Opportunities => sales::prepare_opportunity(tx, actor, old, record)?,
         Entity::Activities => {
             activities::prepare(actor, old, record)?;
@@ -824,7 +833,12 @@ fn prepare(
         Entity::Quotes | Entity::QuoteLines | Entity::OpportunityLines => {
             quotes::prepare(tx, actor, entity, old, record)?;
         }
-        Entity::Orders | Entity::OrderLines => orders::prepare(tx, actor, entity, old, record)?,
+        Entity::Orders | Entity::OrderLines => {
+            orders::prepare(tx, actor, entity, old, record)?;
+            if entity == Entity::Orders {
+                dealers::check_order(tx, old, record)?;
+            }
+        }
         Entity::Warehouses | Entity::StockLevels | Entity::StockMovements => {
             stock::prepare(tx, entity, old, record)?;
         }
@@ -859,6 +873,9 @@ fn prepare(
         }
         Entity::FieldVisits | Entity::VisitParts => field::prepare(tx, actor, entity, old, record)?,
         Entity::SurveySchedules => schedules::prepare(tx, actor, record)?,
+        Entity::ContactRelations => relations::prepare(tx, old, record)?,
+        Entity::Territories => territories::prepare(tx, record)?,
+        Entity::DealerAssessments => dealers::prepare_assessment(tx, record)?,
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

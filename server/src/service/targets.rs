@@ -1,4 +1,4 @@
-//! Targets (quotas) checked beyond their fields: exactly one of a user and a team, a month given
+//! Targets (quotas) checked beyond their fields: exactly one of a user, a team and a dealer, a month given
 //! by its first day, one target per user or team and month. Who may set which is `access`'s.
 
 use super::products::where_eq;
@@ -11,19 +11,32 @@ use crate::store::{Record, Tx};
 const MAX_TARGETS: usize = 1_200;
 
 pub(super) fn prepare(tx: &dyn Tx, record: &Record) -> Result<(), ApiError> {
-    let holder = match (text(record, "user_id"), text(record, "team_id")) {
-        (Some(user), None) => ("user_id", user),
-        (None, Some(team)) => ("team_id", team),
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid(
-                "team_id",
-                "a target is a user's or a team's, not both; leave one empty",
-            ));
+    let holder = match (
+        text(record, "user_id"),
+        text(record, "team_id"),
+        text(record, "customer_id"),
+    ) {
+        (Some(user), None, None) => ("user_id", user),
+        (None, Some(team), None) => ("team_id", team),
+        (None, None, Some(dealer)) => {
+            if !super::dealers::is_dealer(tx, dealer)? {
+                return Err(ApiError::invalid(
+                    "customer_id",
+                    "a customer's target is a dealer's; choose a customer of category dealer",
+                ));
+            }
+            ("customer_id", dealer)
         }
-        (None, None) => {
+        (None, None, None) => {
             return Err(ApiError::invalid(
                 "user_id",
-                "name the user (or the team) the target is for",
+                "name the user (or the team, or the dealer) the target is for",
+            ));
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "team_id",
+                "a target is one user's, one team's or one dealer's; leave the others empty",
             ));
         }
     };
@@ -40,7 +53,11 @@ pub(super) fn prepare(tx: &dyn Tx, record: &Record) -> Result<(), ApiError> {
         .iter()
         .any(|r| text(r, "id") != id && text(r, "month") == Some(month));
     if taken {
-        let whose = if field == "user_id" { "user" } else { "team" };
+        let whose = match field {
+            "user_id" => "user",
+            "team_id" => "team",
+            _ => "dealer",
+        };
         return Err(ApiError::Conflict {
             message: format!(
                 "this {whose} already has a target for {}; change that one",

@@ -127,6 +127,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0022_field_service",
         include_str!("../../../migrations/postgres/0022_field_service.sql"),
     ),
+    (
+        19,
+        "0019_relations_dealers_territories",
+        include_str!("../../../migrations/postgres/0019_relations_dealers_territories.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -118,6 +118,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0024_field_service",
         include_str!("../../../migrations/0024_field_service.sql"),
     ),
+    (
+        21,
+        "0021_relations_dealers_territories",
+        include_str!("../../../migrations/0021_relations_dealers_territories.sql"),
+    ),
 ];
 
 mod files;

@@ -101,6 +101,8 @@ pub enum Purpose {
     AddCompetitor {
         opportunity: String,
     },
+    /// The decision map: this contact's part in the buying decision.
+    DecisionRole(String),
     /// Discarding this outbox entry (the review of unsent changes).
     DiscardWrite(i64),
     /// Closing a form whose fields were changed.

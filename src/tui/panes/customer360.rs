@@ -98,6 +98,8 @@ pub struct Customer360 {
     pub codes: Vec<crm_server::rules::call_outcomes::WrapUp>,
     /// Its return visits' satisfaction: the average score and how many gave one.
     pub satisfaction: Option<(f64, usize)>,
+    /// A dealer's sales this month against its target, and its latest assessment.
+    pub dealer: Option<String>,
 }
 
 /// The sections as read from the source.
@@ -134,6 +136,8 @@ pub struct Customer360Data {
     pub stages: Vec<Record>,
     /// Its return visits' satisfaction: the average score and how many gave one.
     pub satisfaction: Option<(f64, usize)>,
+    /// A dealer's line: sold this month against its target, its latest assessment.
+    pub dealer: Option<String>,
 }
 
 /// Reads a customer and its sections (on the reader thread).
@@ -203,13 +207,14 @@ pub fn read(source: &dyn DataSource, ask: &Customer360Ask) -> Result<Customer360
         ask.today,
     );
     Ok(Customer360Data {
+        satisfaction: super::visits::customer_satisfaction(source, &ask.id)?,
+        dealer: super::decision_map::dealer_summary(source, &customer, ask.today)?,
         customer: Some(customer),
         codes,
         custom,
         sections,
         receivables,
         stages: source.stages()?,
-        satisfaction: super::visits::customer_satisfaction(source, &ask.id)?,
     })
 }
 
@@ -241,6 +246,7 @@ impl Customer360 {
             asked: None,
             codes: Vec::new(),
             satisfaction: None,
+            dealer: None,
         }
     }
 
@@ -289,6 +295,7 @@ impl Customer360 {
         self.receivables = data.receivables;
         self.stages = data.stages.clone();
         self.satisfaction = data.satisfaction;
+        self.dealer = data.dealer.clone();
         let first_read = self.matched.is_none();
         self.matched = self.matched.take().or_else(|| {
             let phone = &self.pop.as_ref()?.phone;
@@ -636,6 +643,7 @@ impl Customer360 {
                 );
                 ctx.open(Dialog::Form(form));
             }
+            Action::DecisionMap => ctx.go(Place::DecisionMap(self.id.clone())),
             Action::Edit if self.current().is_some() => self.edit_item(ctx),
             Action::Edit | Action::EditCustomer => {
                 let form = ctx.form(

@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod customer360;
 pub mod customers;
 pub mod dashboard;
+pub mod decision_map;
 pub mod funnel;
 pub mod knowledge;
 pub mod outbox;

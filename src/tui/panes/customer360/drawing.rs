@@ -396,6 +396,7 @@ impl Customer360 {
                     .map(|(avg, n)| format!("{avg:.1}/5 · {n} return visits"))
                     .unwrap_or_default(),
             ),
+            ("Dealer", self.dealer.clone().unwrap_or_default()),
         ];
         let mut y = inner.y;
         // The built-in details, then the custom fields an admin defined, by their labels.
