@@ -12,6 +12,7 @@ mod documents;
 mod knowledge;
 mod lists;
 mod marketing;
+mod merges;
 mod orders;
 mod sales;
 mod surveys;
@@ -37,6 +38,8 @@ use knowledge::{ARTICLE_VERSIONS, ARTICLES};
 pub use lists::MAX_LIST_MEMBERS;
 use lists::{LIST_MEMBERS, SAVED_QUERIES, STATIC_LISTS};
 use marketing::{CAMPAIGN_MEMBERS, CAMPAIGNS, LEADS};
+use merges::{BULK_ACTIONS, MERGES};
+pub use merges::{BULK_KINDS, MAX_BULK, MERGE_STATUSES};
 pub use marketing::{CAMPAIGN_STATUSES, CAMPAIGN_TYPES, LEAD_QUALITIES, LEAD_STATUSES, RESPONSES};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
 use orders::{
@@ -132,10 +135,14 @@ pub enum Entity {
     Campaigns,
     /// Who a campaign reaches and how far they responded.
     CampaignMembers,
+    /// One customer merged into another (undoable by an admin); the merged-away id redirects.
+    Merges,
+    /// One change made to many marked customers at once, all or nothing.
+    BulkActions,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 54] = [
+    pub const ALL: [Entity; 56] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -190,6 +197,8 @@ impl Entity {
         Entity::Leads,
         Entity::Campaigns,
         Entity::CampaignMembers,
+        Entity::Merges,
+        Entity::BulkActions,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -249,6 +258,8 @@ impl Entity {
             Entity::Leads => &LEADS,
             Entity::Campaigns => &CAMPAIGNS,
             Entity::CampaignMembers => &CAMPAIGN_MEMBERS,
+            Entity::Merges => &MERGES,
+            Entity::BulkActions => &BULK_ACTIONS,
         }
     }
 

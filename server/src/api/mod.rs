@@ -5,6 +5,7 @@
 mod auth;
 mod escalation;
 mod marketing;
+mod merges;
 pub mod openapi;
 mod readers;
 mod receivables;
@@ -482,6 +483,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sync::router())
         .merge(receivables::router())
         .merge(marketing::router())
+        .merge(merges::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

@@ -113,6 +113,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0018_escalation",
         include_str!("../../../migrations/0018_escalation.sql"),
     ),
+    (
+        20,
+        "0020_merges_bulk_actions",
+        include_str!("../../../migrations/0020_merges_bulk_actions.sql"),
+    ),
 ];
 
 mod files;
