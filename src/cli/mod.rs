@@ -16,6 +16,7 @@ pub mod demo;
 pub mod export;
 pub mod fields;
 pub mod marketing;
+pub mod merges;
 pub mod outbox;
 pub mod output;
 pub mod records;

@@ -82,6 +82,10 @@ pub const ENTITIES: [Entity; 50] = [
     Entity::Leads,
     Entity::Campaigns,
     Entity::CampaignMembers,
+    // `crm customers duplicates|merge|unmerge` (`cli/merges.rs`) write merges; `crm merges
+    // list` shows them, `crm bulk_actions add --kind tag --ids … --tag 展会` changes many.
+    Entity::Merges,
+    Entity::BulkActions,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -281,7 +285,7 @@ pub fn command(entity: Entity) -> Command {
                 true,
             ));
     }
-    super::marketing::extend(entity, command)
+    super::merges::extend(entity, super::marketing::extend(entity, command))
 }
 
 /// Names ↔ ids through the replica: usernames, customer codes, stage and team names, numbers.
@@ -781,6 +785,9 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 &replica,
                 &format!("holidays: {added} added, {changed} changed, {same} already so"),
             )
+        }
+        Some((name, m)) if super::merges::handles(entity, name) => {
+            super::merges::run(ctx, &replica, &names, name, m)
         }
         Some((name, m)) if super::marketing::handles(entity, name) => {
             super::marketing::run(ctx, &replica, &names, &clock, name, m)

@@ -181,6 +181,15 @@ pub enum Action {
     Discount,
     /// Convert the lead in view into a customer, contact and (when named) an opportunity.
     ConvertLead,
+    /// A bulk action on the marked customers (reassign, level, tag, static list).
+    Bulk,
+    /// The duplicate review queue; in it: the next and previous pair, which customer stays,
+    /// merge.
+    Duplicates,
+    NextPair,
+    PrevPair,
+    Swap,
+    Merge,
     /// The 360°: log a visit or a meeting held now, in a short form.
     LogVisit,
     LogMeeting,
@@ -309,6 +318,12 @@ impl Action {
             "quantity" => Action::Quantity,
             "discount" => Action::Discount,
             "convert_lead" => Action::ConvertLead,
+            "bulk" => Action::Bulk,
+            "duplicates" => Action::Duplicates,
+            "next_pair" => Action::NextPair,
+            "prev_pair" => Action::PrevPair,
+            "swap" => Action::Swap,
+            "merge" => Action::Merge,
             "log_visit" => Action::LogVisit,
             "log_meeting" => Action::LogMeeting,
             "edit_customer" => Action::EditCustomer,

@@ -35,6 +35,8 @@ pub enum Mode {
     Sales,
     /// The callbacks queue (`g c`, `:callbacks`).
     Callbacks,
+    /// The duplicate review queue (`:duplicates`, `D` on the customers list).
+    Duplicates,
     /// The quote editor (Enter on a draft quote).
     QuoteEditor,
     /// The dashboard (`0`, `:dash`).
@@ -52,7 +54,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 20] = [
+    pub const ALL: [Mode; 21] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,
@@ -66,6 +68,7 @@ impl Mode {
         Mode::Reminders,
         Mode::Sales,
         Mode::Callbacks,
+        Mode::Duplicates,
         Mode::QuoteEditor,
         Mode::Dashboard,
         Mode::Knowledge,
@@ -90,6 +93,7 @@ impl Mode {
             Mode::Reminders => "reminders",
             Mode::Sales => "sales",
             Mode::Callbacks => "callbacks",
+            Mode::Duplicates => "duplicates",
             Mode::QuoteEditor => "quote_editor",
             Mode::Dashboard => "dashboard",
             Mode::Knowledge => "knowledge",
@@ -120,6 +124,7 @@ impl Mode {
             Mode::Reminders => "Reminders",
             Mode::Sales => "Sales and approvals",
             Mode::Callbacks => "Callbacks",
+            Mode::Duplicates => "Duplicate customers",
             Mode::QuoteEditor => "Quote editor",
             Mode::Dashboard => "Dashboard",
             Mode::Knowledge => "Knowledge: articles, return visits, surveys",

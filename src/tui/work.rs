@@ -34,6 +34,8 @@ pub enum Read {
     /// A customer's 360°: the customer and every section.
     Customer360(Customer360Ask),
     Dashboard(Box<super::panes::dashboard::DashboardAsk>),
+    /// The duplicate review queue's pairs.
+    Duplicates,
 }
 
 impl Read {
@@ -46,6 +48,7 @@ impl Read {
             Read::Callbacks(_) => "callbacks".into(),
             Read::Tickets(_) => "tickets".into(),
             Read::Dashboard(_) => "dashboard".into(),
+            Read::Duplicates => "duplicates".into(),
             Read::Customer360(ask) => format!("customer360:{}", ask.id),
         }
     }
@@ -61,6 +64,7 @@ pub enum Loaded {
     Tickets(Arc<TicketsData>),
     Customer360(Box<Customer360Data>),
     Dashboard(Box<crate::dashboard::figures::Figures>),
+    Duplicates(Box<Vec<super::panes::duplicates::Pair>>),
 }
 
 /// The ticket queue read, and its customers' names read with it: looked up one by one on the
@@ -106,6 +110,7 @@ pub enum Write {
 pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
     Ok(match read {
         Read::Funnel(ask) => Loaded::Funnel(Box::new(super::panes::funnel::read(source, ask)?)),
+        Read::Duplicates => Loaded::Duplicates(Box::new(super::panes::duplicates::read(source)?)),
         Read::Callbacks(ask) => {
             Loaded::Callbacks(Box::new(super::panes::callbacks::read(source, ask)?))
         }

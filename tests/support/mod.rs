@@ -549,6 +549,12 @@ impl DataSource for TestSource {
     ) -> Result<Vec<crm::tui::data::Record>, DataError> {
         self.inner.callbacks(owner, until)
     }
+    fn duplicate_pairs(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(String, String, Vec<&'static str>)>, DataError> {
+        self.inner.duplicate_pairs(limit)
+    }
     fn tickets(
         &self,
         query: &TicketQuery,

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod callbacks;
 pub mod customer360;
 pub mod customers;
+pub mod duplicates;
 pub mod dashboard;
 pub mod funnel;
 pub mod knowledge;
