@@ -6,7 +6,9 @@ mod support;
 
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
-use support::{Fixture, app_over, apply_records, now, options, press, screen, server_record, type_text};
+use support::{
+    Fixture, app_over, apply_records, now, options, press, screen, server_record, type_text,
+};
 
 const A: &str = "00000020-0000-7000-8000-000000000001";
 const B: &str = "00000020-0000-7000-8000-000000000002";
@@ -52,7 +54,10 @@ fn the_queue_shows_a_pair_side_by_side_and_m_writes_the_merge_chosen() {
     }
     assert!(s.contains("C900001") && s.contains("C900002"), "{s}");
     assert!(s.contains("same phone"), "{s}");
-    assert!(s.contains("hq@hualian.cn"), "the other's email shown beside: {s}");
+    assert!(
+        s.contains("hq@hualian.cn"),
+        "the other's email shown beside: {s}"
+    );
     // The level: the right one's (the customer merged away).
     press(&mut app, "j j j j l m");
     let merge = fx.last_written();
@@ -61,7 +66,12 @@ fn the_queue_shows_a_pair_side_by_side_and_m_writes_the_merge_chosen() {
     assert_eq!(merge.fields["merged_id"], json!(B));
     assert_eq!(merge.fields["take"], json!(["level"]));
     assert_eq!(merge.fields["survivor_version"], json!(1));
-    assert!(!screen(&app).contains("C900002"), "the pair left the queue");
+    let s = screen(&app);
+    assert!(
+        !s.contains("华联超市有限公司"),
+        "the pair left the queue: {s}"
+    );
+    assert!(s.contains("Merging C900002 into C900001"), "{s}");
 }
 
 #[test]
@@ -130,13 +140,18 @@ fn b_reassigns_with_the_open_work_or_without_as_chosen() {
         assert_eq!(bulk.entity, Entity::BulkActions);
         assert_eq!(bulk.fields["kind"], "owner");
         assert_eq!(bulk.fields["with_open"], json!(with_open));
-        assert!(bulk.fields["owner_id"].as_str().is_some_and(|o| !o.is_empty()));
+        assert!(
+            bulk.fields["owner_id"]
+                .as_str()
+                .is_some_and(|o| !o.is_empty())
+        );
         assert_eq!(bulk.fields["ids"], Value::Array(ids));
     }
-    // Nothing marked: B says what to do and writes nothing.
+    // Nothing marked: the customer under the cursor alone, as `d` does; Esc writes nothing.
     let fx = Fixture::load();
     let mut app = app_over(Box::new(fx.source()), options(), 120, 30);
     press(&mut app, "B");
-    assert!(screen(&app).contains("Mark customers first"));
+    assert!(screen(&app).contains("The customer under the cursor"));
+    press(&mut app, "<Esc>");
     assert!(fx.written().is_empty());
 }

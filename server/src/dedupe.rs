@@ -67,17 +67,21 @@ pub fn same_customer(a: &Record, b: &Record) -> Option<Match> {
     Keys::of(a).matches(&Keys::of(b))
 }
 
+/// Two customers' ids (the smaller first) and the keys they agree on.
+pub type IdPair = (String, String, Vec<&'static str>);
+
 /// Pairs of ids whose keys agree, each with the keys it agrees on (`name`, `phone`, `email`),
 /// ordered by ids, at most `limit`: the client's review queue over its replica, which holds no
 /// key columns (the server groups its stored keys in SQL, `Tx::shared_keys`).
-pub fn pairs(
-    keyed: impl IntoIterator<Item = (String, Keys)>,
-    limit: usize,
-) -> Vec<(String, String, Vec<&'static str>)> {
+pub fn pairs(keyed: impl IntoIterator<Item = (String, Keys)>, limit: usize) -> Vec<IdPair> {
     use std::collections::{BTreeMap, HashMap};
     let mut groups: HashMap<(&'static str, String), Vec<String>> = HashMap::new();
     for (id, keys) in keyed {
-        for (on, key) in [("name", keys.name), ("phone", keys.phone), ("email", keys.email)] {
+        for (on, key) in [
+            ("name", keys.name),
+            ("phone", keys.phone),
+            ("email", keys.email),
+        ] {
             if let Some(key) = key {
                 groups.entry((on, key)).or_default().push(id.clone());
             }
@@ -258,7 +262,10 @@ mod tests {
         let found = pairs(
             [
                 ("1".to_string(), k("甲", Some("010-6552 1234"), None)),
-                ("2".to_string(), k("乙", Some("+86 10 6552 1234"), Some("a@b.cn"))),
+                (
+                    "2".to_string(),
+                    k("乙", Some("+86 10 6552 1234"), Some("a@b.cn")),
+                ),
                 ("3".to_string(), k("乙", None, Some("A@b.cn"))),
                 ("4".to_string(), k("丙", None, None)),
             ],

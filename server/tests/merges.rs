@@ -46,9 +46,18 @@ fn pairs_are_found_by_phone_email_name_and_listed_for_who_may_merge_both() {
     let admin = server.user("root", "admin", None);
     let alice = server.user("alice", "sales", Some(&north));
     let bob = server.user("bob", "sales", Some(&north));
-    let a = alice.create("/customers", json!({"name": "华东机械", "phone": "+86 10 6552 1234"}));
-    let b = force(&alice, json!({"name": "东方机械厂", "phone": "(010) 6552-1234"}));
-    let c = force(&alice, json!({"name": "Acme Ltd.", "email": "Info@acme.cn"}));
+    let a = alice.create(
+        "/customers",
+        json!({"name": "华东机械", "phone": "+86 10 6552 1234"}),
+    );
+    let b = force(
+        &alice,
+        json!({"name": "东方机械厂", "phone": "(010) 6552-1234"}),
+    );
+    let c = force(
+        &alice,
+        json!({"name": "Acme Ltd.", "email": "Info@acme.cn"}),
+    );
     let d = force(&alice, json!({"name": "acme ltd", "email": "info@acme.cn"}));
     let e = alice.create("/customers", json!({"name": "无关公司"}));
     // Bob's own customer with the same phone as Alice's: a pair only an admin or a manager sees.
@@ -201,7 +210,8 @@ fn a_merge_moves_every_reference_takes_the_chosen_values_and_an_admin_undoes_it(
         json!({"customer_id": sid, "name": "二期", "amount": 1}),
     );
     // A survivor's value changed since the merge is kept by the undo.
-    w.alice.patch(&format!("/customers/{sid}"), json!({"address": "新地址"}));
+    w.alice
+        .patch(&format!("/customers/{sid}"), json!({"address": "新地址"}));
 
     // Only an admin undoes it.
     let path = format!("/merges/{}", id_of(&merge));
@@ -250,12 +260,19 @@ fn an_offline_edit_of_the_merged_away_customer_lands_on_the_survivor() {
     let (_, s) = w.alice.get(&format!("/customers/{sid}"));
     assert_eq!(s["notes"], "离线时写的备注");
     // A contact created offline for the merged-away customer is filed under the survivor.
-    let contact = w.alice.create("/contacts", json!({"customer_id": mid, "name": "李雷"}));
+    let contact = w
+        .alice
+        .create("/contacts", json!({"customer_id": mid, "name": "李雷"}));
     assert_eq!(contact["customer_id"], json!(sid));
     // Merging it again is refused, naming where it went.
     let (status, again) = w.alice.post("/merges", merge_body(&w, &[]));
     assert_eq!(status, 409, "{again}");
-    assert!(again["error"]["message"].as_str().unwrap().contains("already merged"));
+    assert!(
+        again["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already merged")
+    );
 }
 
 #[test]
@@ -344,12 +361,26 @@ fn a_bulk_action_changes_all_or_nothing_and_reassigns_with_the_open_work_when_as
     let ids = json!([id_of(&c1), id_of(&c2)]);
 
     // A tag and a level, by the owner.
-    let (status, tag) = alice.post("/bulk_actions", json!({"kind": "tag", "ids": ids, "tag": "展会"}));
+    let (status, tag) = alice.post(
+        "/bulk_actions",
+        json!({"kind": "tag", "ids": ids, "tag": "展会"}),
+    );
     assert_eq!(status, 201, "{tag}");
     let (_, t2) = alice.get(&format!("/customers/{}", id_of(&c2)));
     assert_eq!(t2["tags"], json!(["老客户", "展会"]));
-    assert_eq!(alice.post("/bulk_actions", json!({"kind": "level", "ids": ids, "level": "A"})).0, 201);
-    assert_eq!(alice.get(&format!("/customers/{}", id_of(&c1))).1["level"], "A");
+    assert_eq!(
+        alice
+            .post(
+                "/bulk_actions",
+                json!({"kind": "level", "ids": ids, "level": "A"})
+            )
+            .0,
+        201
+    );
+    assert_eq!(
+        alice.get(&format!("/customers/{}", id_of(&c1))).1["level"],
+        "A"
+    );
 
     // A salesperson may not reassign: refused whole, naming each customer.
     let (status, refused) = alice.post(
@@ -357,7 +388,12 @@ fn a_bulk_action_changes_all_or_nothing_and_reassigns_with_the_open_work_when_as
         json!({"kind": "owner", "ids": ids, "owner_id": bob.id(), "with_open": true}),
     );
     assert_eq!(status, 403, "{refused}");
-    assert!(refused["error"]["fields"].as_object().unwrap().contains_key(c1["code"].as_str().unwrap()));
+    assert!(
+        refused["error"]["fields"]
+            .as_object()
+            .unwrap()
+            .contains_key(c1["code"].as_str().unwrap())
+    );
 
     // One customer the manager may not change (another team's) and nothing changes.
     let south = server.add_team("south");
@@ -368,7 +404,10 @@ fn a_bulk_action_changes_all_or_nothing_and_reassigns_with_the_open_work_when_as
         json!({"kind": "owner", "ids": [id_of(&c1), id_of(&other)], "owner_id": bob.id()}),
     );
     assert_eq!(status, 403);
-    assert_eq!(manager.get(&format!("/customers/{}", id_of(&c1))).1["owner_id"], json!(alice.id()));
+    assert_eq!(
+        manager.get(&format!("/customers/{}", id_of(&c1))).1["owner_id"],
+        json!(alice.id())
+    );
 
     // The manager reassigns with the open work.
     let (status, report) = manager.post(
@@ -382,9 +421,18 @@ fn a_bulk_action_changes_all_or_nothing_and_reassigns_with_the_open_work_when_as
     assert_eq!(stored["activities"], 1);
     let owner = |path: String| bob.get(&path).1["owner_id"].clone();
     assert_eq!(owner(format!("/customers/{}", id_of(&c1))), json!(bob.id()));
-    assert_eq!(owner(format!("/opportunities/{}", id_of(&deal))), json!(bob.id()));
-    assert_eq!(owner(format!("/activities/{}", id_of(&task))), json!(bob.id()));
-    assert_eq!(owner(format!("/activities/{}", id_of(&done))), json!(alice.id()));
+    assert_eq!(
+        owner(format!("/opportunities/{}", id_of(&deal))),
+        json!(bob.id())
+    );
+    assert_eq!(
+        owner(format!("/activities/{}", id_of(&task))),
+        json!(bob.id())
+    );
+    assert_eq!(
+        owner(format!("/activities/{}", id_of(&done))),
+        json!(alice.id())
+    );
 
     // Without the open work: the deal stays with its owner.
     let c3 = bob.create("/customers", json!({"name": "丁"}));
@@ -394,21 +442,45 @@ fn a_bulk_action_changes_all_or_nothing_and_reassigns_with_the_open_work_when_as
     );
     assert_eq!(
         manager
-            .post("/bulk_actions", json!({"kind": "owner", "ids": [id_of(&c3)], "owner_id": alice.id()}))
+            .post(
+                "/bulk_actions",
+                json!({"kind": "owner", "ids": [id_of(&c3)], "owner_id": alice.id()})
+            )
             .0,
         201
     );
-    assert_eq!(manager.get(&format!("/opportunities/{}", id_of(&d3))).1["owner_id"], json!(bob.id()));
+    assert_eq!(
+        manager.get(&format!("/opportunities/{}", id_of(&d3))).1["owner_id"],
+        json!(bob.id())
+    );
 
     // Add to a static list: once each, a second time changes nothing.
-    let list = id_of(&manager.create("/static_lists", json!({"name": "回访", "entity": "customers"})));
+    let list = id_of(&manager.create(
+        "/static_lists",
+        json!({"name": "回访", "entity": "customers"}),
+    ));
     for _ in 0..2 {
         assert_eq!(
-            manager.post("/bulk_actions", json!({"kind": "list", "ids": ids, "list_id": list})).0,
+            manager
+                .post(
+                    "/bulk_actions",
+                    json!({"kind": "list", "ids": ids, "list_id": list})
+                )
+                .0,
             201
         );
     }
-    assert_eq!(manager.list_all("/list_members", &format!("list_id={list}"), 10).len(), 2);
+    assert_eq!(
+        manager
+            .list_all("/list_members", &format!("list_id={list}"), 10)
+            .len(),
+        2
+    );
     // A kind without what it needs.
-    assert_eq!(manager.post("/bulk_actions", json!({"kind": "tag", "ids": ids})).0, 422);
+    assert_eq!(
+        manager
+            .post("/bulk_actions", json!({"kind": "tag", "ids": ids}))
+            .0,
+        422
+    );
 }

@@ -65,9 +65,16 @@ pub fn run(
     name: &str,
     m: &ArgMatches,
 ) -> Result<(), CliError> {
-    let arg = |n: &str| m.get_one::<String>(n).map(String::as_str).unwrap_or_default();
+    let arg = |n: &str| {
+        m.get_one::<String>(n)
+            .map(String::as_str)
+            .unwrap_or_default()
+    };
     match name {
-        "duplicates" => duplicates(ctx, *m.get_one::<Format>("format").unwrap_or(&Format::Table)),
+        "duplicates" => duplicates(
+            ctx,
+            *m.get_one::<Format>("format").unwrap_or(&Format::Table),
+        ),
         "merge" => {
             let keep: Vec<String> = m
                 .get_many::<String>("keep")
@@ -131,7 +138,8 @@ fn merge(
         fields.insert("merged_version".into(), json!(merged.version));
     }
     replica.create(Entity::Merges, fields)?;
-    let label = |r: &crate::replica::Record| crate::replica::record_label(Entity::Customers, &r.fields);
+    let label =
+        |r: &crate::replica::Record| crate::replica::record_label(Entity::Customers, &r.fields);
     ctx.after_write(
         replica,
         &format!("merging {} into {}", label(&merged), label(&survivor)),
@@ -199,11 +207,19 @@ fn duplicates(ctx: &Context, format: Format) -> Result<(), CliError> {
     loop {
         let path = format!("/customers/duplicates?limit=500&after={after}");
         let page = ctx.runtime.block_on(async {
-            tokio::time::timeout(std::time::Duration::from_secs(120), client.call(&path, None)).await
+            tokio::time::timeout(
+                std::time::Duration::from_secs(120),
+                client.call(&path, None),
+            )
+            .await
         });
         let page = match page {
             Ok(answer) => answer?,
-            Err(_) => return Err(CliError::Other("the server did not answer in two minutes; try again".into())),
+            Err(_) => {
+                return Err(CliError::Other(
+                    "the server did not answer in two minutes; try again".into(),
+                ));
+            }
         };
         for pair in page["pairs"].as_array().into_iter().flatten() {
             let side = |p: &Value| {

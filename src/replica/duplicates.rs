@@ -13,7 +13,7 @@ impl Replica {
     pub fn duplicate_pairs(
         &self,
         limit: usize,
-    ) -> Result<Vec<(String, String, Vec<&'static str>)>, ReplicaError> {
+    ) -> Result<Vec<crm_server::dedupe::IdPair>, ReplicaError> {
         let mut keyed = Vec::new();
         self.each_row(
             Entity::Customers,
@@ -22,7 +22,8 @@ impl Replica {
             |row| -> Result<(), ReplicaError> {
                 let text = |i: usize| row.get::<_, Option<String>>(i).ok().flatten();
                 if let Some(id) = text(0) {
-                    let keys = Keys::new(text(1).as_deref(), text(2).as_deref(), text(3).as_deref());
+                    let keys =
+                        Keys::new(text(1).as_deref(), text(2).as_deref(), text(3).as_deref());
                     if keys != Keys::default() {
                         keyed.push((id, keys));
                     }

@@ -15,8 +15,16 @@ use super::work::{After, Write};
 
 /// The kinds offered, as (value, label, about): `owner_open` and `owner` are both `owner`.
 const KINDS: &[(&str, &str, &str)] = &[
-    ("owner_open", "Reassign owner", "with their open deals and planned activities"),
-    ("owner", "Reassign owner only", "deals and activities stay with whom they are"),
+    (
+        "owner_open",
+        "Reassign owner",
+        "with their open deals and planned activities",
+    ),
+    (
+        "owner",
+        "Reassign owner only",
+        "deals and activities stay with whom they are",
+    ),
     ("level", "Change level", ""),
     ("tag", "Add a tag", ""),
     ("list", "Add to a static list", ""),
@@ -25,14 +33,22 @@ const KINDS: &[(&str, &str, &str)] = &[
 /// `B` with rows marked: which action.
 pub fn open(ids: Vec<String>, ctx: &mut Ctx) {
     if ids.is_empty() {
-        return ctx.error("Mark customers first (Space), then B acts on all of them");
+        return ctx.error("No customer here: mark customers (Space), then B acts on all of them");
     }
     let choices = KINDS
         .iter()
         .map(|(v, l, a)| Choice::new(*v, *l, *a))
         .collect();
-    let title = format!("{} marked customers", ids.len());
-    ctx.open(Dialog::Picker(Picker::new(title, Purpose::BulkKind(ids), choices)));
+    // Nothing marked: the customer under the cursor, as `d` does.
+    let title = match ids.len() {
+        1 => "The customer under the cursor".to_string(),
+        n => format!("{n} marked customers"),
+    };
+    ctx.open(Dialog::Picker(Picker::new(
+        title,
+        Purpose::BulkKind(ids),
+        choices,
+    )));
 }
 
 /// The answers of the two dialogs; true when the action was sent (the marks have done their
@@ -96,7 +112,8 @@ fn ask_value(kind: &str, ids: Vec<String>, ctx: &mut Ctx) {
                 })
                 .collect();
             if choices.is_empty() {
-                return ctx.error("No static list of customers yet: make one (:list static_lists, n)");
+                return ctx
+                    .error("No static list of customers yet: make one (:list static_lists, n)");
             }
             picker("Static list", choices)
         }

@@ -630,10 +630,7 @@ impl DataSource for ReplicaSource {
         .map_err(storage)
     }
 
-    fn duplicate_pairs(
-        &self,
-        limit: usize,
-    ) -> Result<Vec<(String, String, Vec<&'static str>)>, DataError> {
+    fn duplicate_pairs(&self, limit: usize) -> Result<Vec<crm_server::dedupe::IdPair>, DataError> {
         self.replica.duplicate_pairs(limit).map_err(storage)
     }
 

@@ -549,10 +549,7 @@ impl DataSource for TestSource {
     ) -> Result<Vec<crm::tui::data::Record>, DataError> {
         self.inner.callbacks(owner, until)
     }
-    fn duplicate_pairs(
-        &self,
-        limit: usize,
-    ) -> Result<Vec<(String, String, Vec<&'static str>)>, DataError> {
+    fn duplicate_pairs(&self, limit: usize) -> Result<Vec<crm_server::dedupe::IdPair>, DataError> {
         self.inner.duplicate_pairs(limit)
     }
     fn tickets(

@@ -51,7 +51,10 @@ async fn duplicates(
                 .flatten()
                 .map(|p| {
                     let id = |r: &crate::store::Record| {
-                        r.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string()
+                        r.get("id")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or_default()
+                            .to_string()
                     };
                     format!("{}:{}", id(&p.a), id(&p.b))
                 });

@@ -61,14 +61,28 @@ pub(super) const MERGES: Descriptor = Descriptor {
     search: &["merged_name", "merged_code"],
     indexes: &["survivor_id", "merged_id"],
     form: &["survivor_id", "merged_id", "take"],
-    columns: &["merged_code", "merged_name", "survivor_id", "status", "created_at"],
+    columns: &[
+        "merged_code",
+        "merged_name",
+        "survivor_id",
+        "status",
+        "created_at",
+    ],
     ..describe("merges", "merge", MERGE_FIELDS)
 };
 
 pub(super) const BULK_ACTIONS: Descriptor = Descriptor {
     title: "kind",
     search: &["kind", "tag"],
-    form: &["kind", "ids", "owner_id", "with_open", "level", "tag", "list_id"],
+    form: &[
+        "kind",
+        "ids",
+        "owner_id",
+        "with_open",
+        "level",
+        "tag",
+        "list_id",
+    ],
     columns: &["kind", "changed", "deals", "activities", "created_at"],
     ..describe("bulk_actions", "bulk action", BULK_FIELDS)
 };

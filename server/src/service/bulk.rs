@@ -26,7 +26,10 @@ pub(super) fn prepare(old: Option<&Record>, record: &mut Record) -> Result<(), A
             existing: None,
         });
     }
-    let count = record.get("ids").and_then(Value::as_array).map_or(0, Vec::len);
+    let count = record
+        .get("ids")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
     if count == 0 || count > MAX_BULK {
         return Err(ApiError::invalid(
             "ids",
@@ -38,10 +41,21 @@ pub(super) fn prepare(old: Option<&Record>, record: &mut Record) -> Result<(), A
         Some("level") => "level",
         Some("tag") => "tag",
         Some("list") => "list_id",
-        _ => return Err(ApiError::invalid("kind", "must be owner, level, tag or list")),
+        _ => {
+            return Err(ApiError::invalid(
+                "kind",
+                "must be owner, level, tag or list",
+            ));
+        }
     };
-    if record.get(needs).is_none_or(|v| v.is_null() || v.as_str() == Some("")) {
-        return Err(ApiError::invalid(needs, "is required for this kind of bulk action"));
+    if record
+        .get(needs)
+        .is_none_or(|v| v.is_null() || v.as_str() == Some(""))
+    {
+        return Err(ApiError::invalid(
+            needs,
+            "is required for this kind of bulk action",
+        ));
     }
     Ok(())
 }
@@ -67,7 +81,12 @@ pub(super) fn after_write(
     let ids: Vec<String> = record
         .get("ids")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default();
     let mut refused: Vec<(String, ApiError)> = Vec::new();
     let mut total = Moved::default();
@@ -119,7 +138,14 @@ fn one(tx: &dyn Tx, actor: &Actor, action: &Record, id: &str) -> Result<Moved, A
         Some("owner") => {
             let to = text(action, "owner_id").unwrap_or_default();
             let from = text(&customer, "owner_id").map(String::from);
-            super::update(tx, actor, Entity::Customers, id, &patch(json!({"owner_id": to})), None)?;
+            super::update(
+                tx,
+                actor,
+                Entity::Customers,
+                id,
+                &patch(json!({"owner_id": to})),
+                None,
+            )?;
             if action.get("with_open") == Some(&Value::Bool(true))
                 && let Some(from) = from.filter(|f| f != to)
             {
@@ -137,7 +163,14 @@ fn one(tx: &dyn Tx, actor: &Actor, action: &Record, id: &str) -> Result<Moved, A
         }
         Some("level") => {
             let level = action.get("level").cloned().unwrap_or(Value::Null);
-            super::update(tx, actor, Entity::Customers, id, &patch(json!({"level": level})), None)?;
+            super::update(
+                tx,
+                actor,
+                Entity::Customers,
+                id,
+                &patch(json!({"level": level})),
+                None,
+            )?;
         }
         Some("tag") => {
             let tag = text(action, "tag").unwrap_or_default();
@@ -148,7 +181,14 @@ fn one(tx: &dyn Tx, actor: &Actor, action: &Record, id: &str) -> Result<Moved, A
                 .unwrap_or_default();
             if !tags.iter().any(|t| t.as_str() == Some(tag)) {
                 tags.push(json!(tag));
-                super::update(tx, actor, Entity::Customers, id, &patch(json!({"tags": tags})), None)?;
+                super::update(
+                    tx,
+                    actor,
+                    Entity::Customers,
+                    id,
+                    &patch(json!({"tags": tags})),
+                    None,
+                )?;
             }
         }
         Some("list") => {
@@ -205,6 +245,11 @@ fn report(tx: &dyn Tx, total: usize, refused: Vec<(String, ApiError)>) -> ApiErr
     if forbidden {
         ApiError::Forbidden { message, fields }
     } else {
-        ApiError::Invalid(fields.into_iter().chain([("ids".to_string(), message)]).collect())
+        ApiError::Invalid(
+            fields
+                .into_iter()
+                .chain([("ids".to_string(), message)])
+                .collect(),
+        )
     }
 }

@@ -27,7 +27,7 @@ use super::products::{EVERY, where_eq};
 use super::{denied, text};
 use crate::access::{self, Actor};
 use crate::error::ApiError;
-use crate::schema::{Entity, Kind};
+use crate::schema::{Access, Entity, Kind};
 use crate::store::{AuditEntry, Record, Tx};
 use crate::validate::format_time;
 
@@ -158,10 +158,10 @@ pub(super) fn redirect_links(
         return Ok(());
     }
     for field in entity.fields() {
-        let is_link = match field.kind {
-            Kind::Ref(Entity::Customers) | Kind::Refs(Entity::Customers) => true,
-            _ => false,
-        };
+        let is_link = matches!(
+            field.kind,
+            Kind::Ref(Entity::Customers) | Kind::Refs(Entity::Customers)
+        );
         if !is_link || old.is_some_and(|o| o.get(field.name) == record.get(field.name)) {
             continue;
         }
@@ -186,10 +186,13 @@ pub(super) fn redirect_links(
     Ok(())
 }
 
+/// A record naming a customer, and in which of its fields.
+type Reference = (Entity, Record, Vec<&'static str>);
+
 /// The records (and fields) naming a customer: every descriptor's `Ref(Customers)` fields, and
 /// static-list memberships of customer lists (their `record_id` is any entity's id).
-fn references(tx: &dyn Tx, customer_id: &str) -> Result<Vec<(Entity, Record, Vec<&'static str>)>, ApiError> {
-    let mut out: Vec<(Entity, Record, Vec<&'static str>)> = Vec::new();
+fn references(tx: &dyn Tx, customer_id: &str) -> Result<Vec<Reference>, ApiError> {
+    let mut out: Vec<Reference> = Vec::new();
     for entity in Entity::ALL {
         if matches!(entity, Entity::Merges | Entity::Customers) {
             continue;
@@ -245,8 +248,10 @@ pub(super) fn prepare(
         let changed: Vec<&String> = record
             .keys()
             .filter(|k| {
-                !matches!(k.as_str(), "status" | "version" | "updated_at" | "updated_by")
-                    && old.get(k.as_str()) != record.get(k.as_str())
+                !matches!(
+                    k.as_str(),
+                    "status" | "version" | "updated_at" | "updated_by"
+                ) && old.get(k.as_str()) != record.get(k.as_str())
             })
             .collect();
         if !changed.is_empty() {
@@ -259,7 +264,9 @@ pub(super) fn prepare(
                 record.insert("undone_at".into(), json!(format_time(super::now())));
             }
             (Some("undone"), Some("done")) => {
-                return Err(conflict("an undone merge stays undone; merge the two again"));
+                return Err(conflict(
+                    "an undone merge stays undone; merge the two again",
+                ));
             }
             _ => {}
         }
@@ -268,7 +275,10 @@ pub(super) fn prepare(
     let survivor_id = text(record, "survivor_id").unwrap_or_default().to_string();
     let merged_id = text(record, "merged_id").unwrap_or_default().to_string();
     if survivor_id == merged_id {
-        return Err(ApiError::invalid("merged_id", "is the survivor; name the other customer"));
+        return Err(ApiError::invalid(
+            "merged_id",
+            "is the survivor; name the other customer",
+        ));
     }
     let survivor = live_or_redirected(tx, &survivor_id, "survivor_id")?;
     let merged = live_or_redirected(tx, &merged_id, "merged_id")?;
@@ -292,16 +302,24 @@ pub(super) fn prepare(
     let take: Vec<String> = record
         .get("take")
         .and_then(Value::as_array)
-        .map(|t| t.iter().filter_map(Value::as_str).map(String::from).collect())
+        .map(|t| {
+            t.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default();
     for field in &take {
         let ok = Entity::Customers.field(field).is_some_and(|f| {
-            !NOT_TAKEN.contains(&f.name) && !matches!(f.kind, Kind::Tags | Kind::Refs(_) | Kind::Map)
+            !NOT_TAKEN.contains(&f.name)
+                && !matches!(f.kind, Kind::Tags | Kind::Refs(_) | Kind::Map)
         });
         if !ok {
             return Err(ApiError::invalid(
                 "take",
-                format!("{field} is not a customer field a merge can take; name fields like phone, email, level"),
+                format!(
+                    "{field} is not a customer field a merge can take; name fields like phone, email, level"
+                ),
             ));
         }
     }
@@ -315,8 +333,10 @@ pub(super) fn prepare(
         }
         let mine = survivor.get(field.name).cloned().unwrap_or(Value::Null);
         let theirs = merged.get(field.name).cloned().unwrap_or(Value::Null);
+        // An empty field takes the other's value unasked, unless only some may set it (an
+        // owner or team is the user's explicit choice).
         let taken = take.iter().any(|t| t == field.name)
-            || (is_empty(&mine) && !is_empty(&theirs));
+            || (is_empty(&mine) && !is_empty(&theirs) && field.access == Access::Open);
         if taken && mine != theirs {
             before.insert(field.name.into(), mine);
         }
@@ -325,7 +345,8 @@ pub(super) fn prepare(
     for (entity, r, fields) in references(tx, &merged_id)? {
         let id = text(&r, "id").unwrap_or_default();
         let mark = if entity == Entity::ListMembers
-            && text(&r, "list_id").is_some_and(|list| on_list(tx, list, &survivor_id).unwrap_or(false))
+            && text(&r, "list_id")
+                .is_some_and(|list| on_list(tx, list, &survivor_id).unwrap_or(false))
         {
             DELETED.to_string()
         } else {
@@ -338,8 +359,14 @@ pub(super) fn prepare(
     record.insert("status".into(), json!("done"));
     record.insert("moved".into(), Value::Object(moved));
     record.insert("before".into(), Value::Object(before));
-    record.insert("merged_code".into(), merged.get("code").cloned().unwrap_or(Value::Null));
-    record.insert("merged_name".into(), merged.get("name").cloned().unwrap_or(Value::Null));
+    record.insert(
+        "merged_code".into(),
+        merged.get("code").cloned().unwrap_or(Value::Null),
+    );
+    record.insert(
+        "merged_name".into(),
+        merged.get("name").cloned().unwrap_or(Value::Null),
+    );
     Ok(())
 }
 
@@ -348,9 +375,11 @@ fn is_empty(v: &Value) -> bool {
 }
 
 fn on_list(tx: &dyn Tx, list: &str, customer: &str) -> Result<bool, ApiError> {
-    Ok(where_eq(tx, Entity::ListMembers, "record_id", customer, EVERY)?
-        .iter()
-        .any(|m| text(m, "list_id") == Some(list)))
+    Ok(
+        where_eq(tx, Entity::ListMembers, "record_id", customer, EVERY)?
+            .iter()
+            .any(|m| text(m, "list_id") == Some(list)),
+    )
 }
 
 /// A live customer, or the error naming where a merged-away one went.
@@ -382,7 +411,9 @@ pub(super) fn after_write(
     }
     match old {
         None => merge(tx, actor, record),
-        Some(old) if text(old, "status") == Some("done") && text(record, "status") == Some("undone") => {
+        Some(old)
+            if text(old, "status") == Some("done") && text(record, "status") == Some("undone") =>
+        {
             unmerge(tx, actor, record)
         }
         Some(_) => Ok(()),
@@ -394,7 +425,11 @@ fn merge(tx: &dyn Tx, actor: &Actor, merge: &Record) -> Result<(), ApiError> {
     let merged_id = text(merge, "merged_id").unwrap_or_default();
     let merge_id = text(merge, "id").unwrap_or_default();
     let merged = live_customer(tx, merged_id)?.ok_or(ApiError::NotFound("customer"))?;
-    let before = merge.get("before").and_then(Value::as_object).cloned().unwrap_or_default();
+    let before = merge
+        .get("before")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     if !before.is_empty() {
         let patch: Record = before
             .keys()
@@ -403,9 +438,15 @@ fn merge(tx: &dyn Tx, actor: &Actor, merge: &Record) -> Result<(), ApiError> {
         // As the user: their right to set each field (an owner is a manager's to change).
         super::update(tx, actor, Entity::Customers, survivor_id, &patch, None)?;
     }
-    let moved = merge.get("moved").and_then(Value::as_object).cloned().unwrap_or_default();
+    let moved = merge
+        .get("moved")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     for (k, mark) in &moved {
-        let Some((entity, id)) = parse_key(k) else { continue };
+        let Some((entity, id)) = parse_key(k) else {
+            continue;
+        };
         let Some(stored) = tx.get(entity, id)?.filter(|s| !s.deleted) else {
             continue;
         };
@@ -425,8 +466,14 @@ fn merge(tx: &dyn Tx, actor: &Actor, merge: &Record) -> Result<(), ApiError> {
     let set = tx.read_set(Entity::Customers, merged_id)?;
     super::tombstone(tx, actor, Entity::Customers, merged, set, None)?;
     for (id, changes) in [
-        (merged_id, json!({"merged_into": survivor_id, "merge": merge_id})),
-        (survivor_id, json!({"merged_from": merged_id, "merge": merge_id, "moved": moved.len()})),
+        (
+            merged_id,
+            json!({"merged_into": survivor_id, "merge": merge_id}),
+        ),
+        (
+            survivor_id,
+            json!({"merged_from": merged_id, "merge": merge_id, "moved": moved.len()}),
+        ),
     ] {
         tx.audit(&AuditEntry {
             actor_id: Some(actor.id.clone()),
@@ -456,11 +503,19 @@ fn unmerge(tx: &dyn Tx, actor: &Actor, merge: &Record) -> Result<(), ApiError> {
         Some(s) => s.record,
         None => return Err(ApiError::NotFound("customer")),
     };
-    let moved = merge.get("moved").and_then(Value::as_object).cloned().unwrap_or_default();
+    let moved = merge
+        .get("moved")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     let mut back = 0;
     for (k, mark) in &moved {
-        let Some((entity, id)) = parse_key(k) else { continue };
-        let Some(stored) = tx.get(entity, id)? else { continue };
+        let Some((entity, id)) = parse_key(k) else {
+            continue;
+        };
+        let Some(stored) = tx.get(entity, id)? else {
+            continue;
+        };
         let mark = mark.as_str().unwrap_or_default();
         if mark == DELETED {
             if stored.deleted {
@@ -484,7 +539,11 @@ fn unmerge(tx: &dyn Tx, actor: &Actor, merge: &Record) -> Result<(), ApiError> {
         edit_as_server(tx, actor, entity, stored.record, &changes)?;
     }
     // The survivor's own values back, where they still hold what the merge gave them.
-    let before = merge.get("before").and_then(Value::as_object).cloned().unwrap_or_default();
+    let before = merge
+        .get("before")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     if let Some(survivor) = live_customer(tx, survivor_id)? {
         let changes: Vec<(&str, Value)> = before
             .iter()

@@ -14,7 +14,7 @@ use ratatui::layout::Rect;
 use serde_json::json;
 
 use crate::tui::action::Action;
-use crate::tui::data::{DataError, DataSource, Record, text};
+use crate::tui::data::{DataError, DataSource, Record, RecordQuery, text};
 use crate::tui::dialogs::Purpose;
 use crate::tui::draw;
 use crate::tui::keymap::Mode;
@@ -26,6 +26,9 @@ use crate::tui::work::{After, Loaded, Read, Write};
 
 /// Pairs read at most: a queue to work through, not a report.
 pub const MAX_PAIRS: usize = 500;
+
+/// Merges read to leave their customers out: more than a replica's queue ever holds pending.
+const MAX_MERGES: usize = 10_000;
 
 /// The fields compared, in order; the code is in the header.
 pub const FIELDS: &[&str] = &[
@@ -55,10 +58,20 @@ pub struct Pair {
     pub reasons: Vec<&'static str>,
 }
 
-/// The queue as read: each pair's two customers.
+/// The queue as read: each pair's two customers; a customer a merge in force (or one written
+/// here and not yet sent) took away is in no pair.
 pub fn read(source: &dyn DataSource) -> Result<Vec<Pair>, DataError> {
+    let merges = source.records(Entity::Merges, &RecordQuery::default(), 0, MAX_MERGES)?;
+    let gone: BTreeSet<&str> = merges
+        .iter()
+        .filter(|m| text(m, "status") != "undone")
+        .map(|m| text(m, "merged_id"))
+        .collect();
     let mut out = Vec::new();
     for (a, b, reasons) in source.duplicate_pairs(MAX_PAIRS)? {
+        if gone.contains(a.as_str()) || gone.contains(b.as_str()) {
+            continue;
+        }
         if let (Some(a), Some(b)) = (
             source.get(Entity::Customers, &a)?,
             source.get(Entity::Customers, &b)?,
@@ -86,7 +99,11 @@ impl DuplicatesView {
     /// (the customer that stays, the one merged away) of the pair in view.
     pub fn sides(&self) -> Option<(&Record, &Record)> {
         let p = self.pairs.get(self.pair)?;
-        Some(if self.swapped { (&p.b, &p.a) } else { (&p.a, &p.b) })
+        Some(if self.swapped {
+            (&p.b, &p.a)
+        } else {
+            (&p.a, &p.b)
+        })
     }
 
     fn choose(&mut self, from_merged: bool) {
@@ -117,7 +134,11 @@ impl DuplicatesView {
             "take": take,
         });
         for (field, r) in [("survivor_version", stays), ("merged_version", goes)] {
-            if let Some(v) = r.get("version").and_then(serde_json::Value::as_i64).filter(|v| *v > 0) {
+            if let Some(v) = r
+                .get("version")
+                .and_then(serde_json::Value::as_i64)
+                .filter(|v| *v > 0)
+            {
                 body[field] = json!(v);
             }
         }
@@ -126,7 +147,7 @@ impl DuplicatesView {
             text(goes, "code"),
             text(stays, "code")
         );
-        let (a, b) = (text(stays, "id").to_string(), text(goes, "id").to_string());
+        let gone = text(goes, "id").to_string();
         ctx.write_then(
             Write::Create {
                 entity: Entity::Merges,
@@ -140,7 +161,7 @@ impl DuplicatesView {
         );
         // Every pair naming the customer merged away goes with it.
         self.pairs
-            .retain(|p| ![text(&p.a, "id"), text(&p.b, "id")].contains(&b.as_str()) || a.is_empty());
+            .retain(|p| text(&p.a, "id") != gone && text(&p.b, "id") != gone);
         self.pair = self.pair.min(self.pairs.len().saturating_sub(1));
         self.take.clear();
         self.swapped = false;
@@ -161,7 +182,10 @@ impl Screen for DuplicatesView {
         self.asked = None;
         match data {
             Ok(Loaded::Duplicates(pairs)) => {
-                let before = self.pairs.get(self.pair).map(|p| (text(&p.a, "id").to_string(), text(&p.b, "id").to_string()));
+                let before = self
+                    .pairs
+                    .get(self.pair)
+                    .map(|p| (text(&p.a, "id").to_string(), text(&p.b, "id").to_string()));
                 self.loaded = true;
                 self.pairs = pairs.as_ref().clone();
                 // The same pair stays in view when it is still there.
@@ -204,7 +228,11 @@ impl Screen for DuplicatesView {
         let theme = view.theme;
         let title = format!(
             "Duplicates · pair {} of {}",
-            if self.pairs.is_empty() { 0 } else { self.pair + 1 },
+            if self.pairs.is_empty() {
+                0
+            } else {
+                self.pair + 1
+            },
             self.pairs.len()
         );
         let inner = draw::panel(buf, area, &title, theme, true);
@@ -237,7 +265,11 @@ impl Screen for DuplicatesView {
             inner.x,
             inner.y,
             &[
-                (label_w, &format!("same {}", p.reasons.join(", ")), plain(Role::Warn)),
+                (
+                    label_w,
+                    &format!("same {}", p.reasons.join(", ")),
+                    plain(Role::Warn),
+                ),
                 (side_w, &head(&p.a, a_stays), plain(Role::Title)),
                 (side_w, &head(&p.b, b_stays), plain(Role::Title)),
             ],
@@ -258,13 +290,21 @@ impl Screen for DuplicatesView {
             let style = |r: Role| crate::tui::panes::cell_style(theme, r, selected);
             // Which side's value survives: the merged one's when taken, else the one staying
             // (or the other's when the staying one is empty).
-            let (stays, goes) = if self.swapped { (&p.b, &p.a) } else { (&p.a, &p.b) };
+            let (stays, goes) = if self.swapped {
+                (&p.b, &p.a)
+            } else {
+                (&p.a, &p.b)
+            };
             let from_merged = self.take.contains(field)
                 || (text(stays, field).trim().is_empty() && !text(goes, field).trim().is_empty());
             let a_wins = from_merged == self.swapped;
             let cell = |r: &Record, wins: bool| {
                 let v = shown(r, field);
-                if wins { format!("● {v}") } else { format!("  {v}") }
+                if wins {
+                    format!("● {v}")
+                } else {
+                    format!("  {v}")
+                }
             };
             let (a, b) = (cell(&p.a, a_wins), cell(&p.b, !a_wins));
             draw::columns(
@@ -273,8 +313,16 @@ impl Screen for DuplicatesView {
                 y,
                 &[
                     (label_w, field, style(Role::Muted)),
-                    (side_w, &a, style(if a_wins { Role::Text } else { Role::Muted })),
-                    (side_w, &b, style(if a_wins { Role::Muted } else { Role::Text })),
+                    (
+                        side_w,
+                        &a,
+                        style(if a_wins { Role::Text } else { Role::Muted }),
+                    ),
+                    (
+                        side_w,
+                        &b,
+                        style(if a_wins { Role::Muted } else { Role::Text }),
+                    ),
                 ],
             );
         }

@@ -661,7 +661,11 @@ impl Tx for PgTx<'_> {
         bookkeeping::find_duplicates(self, keys, except)
     }
 
-    fn shared_keys(&self, column: &str, limit: usize) -> Result<Vec<(String, String)>, StorageError> {
+    fn shared_keys(
+        &self,
+        column: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, StorageError> {
         bookkeeping::shared_keys(self, column, limit)
     }
 

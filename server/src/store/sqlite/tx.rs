@@ -759,7 +759,11 @@ impl Tx for SqliteTx<'_> {
         bookkeeping::find_duplicates(self, keys, except)
     }
 
-    fn shared_keys(&self, column: &str, limit: usize) -> Result<Vec<(String, String)>, StorageError> {
+    fn shared_keys(
+        &self,
+        column: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, StorageError> {
         bookkeeping::shared_keys(self, column, limit)
     }
 
