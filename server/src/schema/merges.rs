@@ -73,7 +73,7 @@ pub(super) const MERGES: Descriptor = Descriptor {
 
 pub(super) const BULK_ACTIONS: Descriptor = Descriptor {
     title: "kind",
-    search: &["kind", "tag"],
+    search: &["tag"],
     form: &[
         "kind",
         "ids",
