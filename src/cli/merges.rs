@@ -263,3 +263,21 @@ fn duplicates(ctx: &Context, format: Format) -> Result<(), CliError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_takes_the_fields_named_b_and_refuses_the_rest() {
+        let keep = |k: &[&str]| taken_fields(&k.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            keep(&["phone=B", "level=A", "email=b"]).unwrap(),
+            ["phone", "email"]
+        );
+        assert!(keep(&[]).unwrap().is_empty());
+        for bad in ["phone", "phone=C", "colour=B"] {
+            assert!(matches!(keep(&[bad]), Err(CliError::Usage(_))), "{bad}");
+        }
+    }
+}
