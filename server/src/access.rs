@@ -364,6 +364,21 @@ pub fn read_set(
         Entity::ContactRelations | Entity::Territories | Entity::DealerAssessments => {
             set = relations::read_set(entity, record, lookup);
         }
+        // Who sees the customer that stayed (not the call centre) and who merged it.
+        Entity::Merges => {
+            set = parent(record, "survivor_id", Entity::Customers, lookup);
+            set.remove(AGENT);
+            set.remove(ALL);
+            if let Some(by) = text(record, "created_by") {
+                set.insert(user_principal(by));
+            }
+        }
+        // Who asked for it; each customer it changed has its own trail.
+        Entity::BulkActions => {
+            if let Some(by) = text(record, "created_by") {
+                set.insert(user_principal(by));
+            }
+        }
     }
     set
 }
@@ -399,7 +414,9 @@ pub fn write_set(
         | Entity::SlaCalendars
         | Entity::Holidays
         | Entity::ServiceLevels
-        | Entity::ArticleVersions => {}
+        | Entity::ArticleVersions
+        | Entity::Merges
+        | Entity::BulkActions => {}
         Entity::Stages
         | Entity::Products
         | Entity::ProductCosts
@@ -672,7 +689,15 @@ pub fn may_hold_from(
             need_read("contact_id", Entity::Contacts)
         }
         Entity::Comments => need_read("ticket_id", Entity::Tickets),
-        Entity::SavedQueries | Entity::StaticLists => Ok(()),
+        Entity::SavedQueries | Entity::StaticLists | Entity::BulkActions => Ok(()),
+        Entity::Merges => {
+            if old.is_some() {
+                return Err(Denied::Forbidden("only an admin may undo a merge".into()));
+            }
+            // Who may merge these two is `may_merge`, which the service asks with both records.
+            need_read("survivor_id", Entity::Customers)?;
+            need_read("merged_id", Entity::Customers)
+        }
         Entity::ListMembers => {
             need_read("list_id", Entity::StaticLists)?;
             let list = parent(record, "list_id", Entity::StaticLists, lookup);
@@ -899,6 +924,10 @@ pub fn may_import(role: Role, entity: Entity) -> Result<(), String> {
         (Role::Sales, Entity::Products) => {
             Err("only a manager or admin imports the product catalogue".into())
         }
+        Entity::Merges | Entity::BulkActions if role == Role::Agent => Err(
+            "call-centre agents do not merge or reassign customers; ask the owner or a manager"
+                .into(),
+        ),
         _ => Ok(()),
     }
 }
@@ -992,6 +1021,36 @@ pub fn deal_owner_problem(
         ));
     }
     None
+}
+
+/// May the actor merge these two customers (each given with its read set)? Admins always; a
+/// manager who may change both; a salesperson only two customers they own. The duplicate review
+/// queue lists only the pairs this allows.
+pub fn may_merge(
+    actor: &Actor,
+    a: (&Map<String, Value>, &BTreeSet<String>),
+    b: (&Map<String, Value>, &BTreeSet<String>),
+) -> Result<(), Denied> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    if !actor.may_read(a.1) || !actor.may_read(b.1) {
+        return Err(Denied::Hidden);
+    }
+    let owns = |r: &Map<String, Value>| text(r, "owner_id") == Some(actor.id.as_str());
+    let allowed = match actor.role {
+        Role::Admin => true,
+        Role::Manager => actor.holds_any(&writers_of(a.1)) && actor.holds_any(&writers_of(b.1)),
+        Role::Sales => owns(a.0) && owns(b.0),
+        Role::Agent => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(
+            "only a manager, an admin or the owner of both customers may merge them".into(),
+        ))
+    }
 }
 
 /// May the actor change or delete this existing record?

@@ -67,6 +67,45 @@ pub fn same_customer(a: &Record, b: &Record) -> Option<Match> {
     Keys::of(a).matches(&Keys::of(b))
 }
 
+/// Two customers' ids (the smaller first) and the keys they agree on.
+pub type IdPair = (String, String, Vec<&'static str>);
+
+/// Pairs of ids whose keys agree, each with the keys it agrees on (`name`, `phone`, `email`),
+/// ordered by ids, at most `limit`: the client's review queue over its replica, which holds no
+/// key columns (the server groups its stored keys in SQL, `Tx::shared_keys`).
+pub fn pairs(keyed: impl IntoIterator<Item = (String, Keys)>, limit: usize) -> Vec<IdPair> {
+    use std::collections::{BTreeMap, HashMap};
+    let mut groups: HashMap<(&'static str, String), Vec<String>> = HashMap::new();
+    for (id, keys) in keyed {
+        for (on, key) in [
+            ("name", keys.name),
+            ("phone", keys.phone),
+            ("email", keys.email),
+        ] {
+            if let Some(key) = key {
+                groups.entry((on, key)).or_default().push(id.clone());
+            }
+        }
+    }
+    let mut found: BTreeMap<(String, String), Vec<&'static str>> = BTreeMap::new();
+    for ((on, _), mut ids) in groups.into_iter().filter(|(_, ids)| ids.len() > 1) {
+        ids.sort();
+        for (i, a) in ids.iter().enumerate() {
+            for b in &ids[i + 1..] {
+                found.entry((a.clone(), b.clone())).or_default().push(on);
+            }
+        }
+    }
+    found
+        .into_iter()
+        .take(limit)
+        .map(|((a, b), mut on)| {
+            on.sort_by_key(|r| ["name", "phone", "email"].iter().position(|x| x == r));
+            (a, b, on)
+        })
+        .collect()
+}
+
 /// Case folded, white space and punctuation removed (Latin and CJK alike).
 pub fn name_key(name: &str) -> Option<String> {
     let key: String = name
@@ -215,6 +254,31 @@ mod tests {
             phone_digits("010-1234 5678 X9"),
             phone_digits("01012345678")
         );
+    }
+
+    #[test]
+    fn pairs_group_by_every_key_and_say_on_which() {
+        let k = |n: &str, p: Option<&str>, e: Option<&str>| Keys::new(Some(n), p, e);
+        let found = pairs(
+            [
+                ("1".to_string(), k("甲", Some("010-6552 1234"), None)),
+                (
+                    "2".to_string(),
+                    k("乙", Some("+86 10 6552 1234"), Some("a@b.cn")),
+                ),
+                ("3".to_string(), k("乙", None, Some("A@b.cn"))),
+                ("4".to_string(), k("丙", None, None)),
+            ],
+            10,
+        );
+        assert_eq!(
+            found,
+            vec![
+                ("1".into(), "2".into(), vec!["phone"]),
+                ("2".into(), "3".into(), vec!["name", "email"]),
+            ]
+        );
+        assert_eq!(pairs([("1".to_string(), k("x", None, None))], 10), vec![]);
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod field;
 mod knowledge;
 mod lists;
 mod marketing;
+mod merges;
 mod orders;
 mod relations;
 mod sales;
@@ -42,6 +43,8 @@ pub use lists::MAX_LIST_MEMBERS;
 use lists::{LIST_MEMBERS, SAVED_QUERIES, STATIC_LISTS};
 use marketing::{CAMPAIGN_MEMBERS, CAMPAIGNS, LEADS};
 pub use marketing::{CAMPAIGN_STATUSES, CAMPAIGN_TYPES, LEAD_QUALITIES, LEAD_STATUSES, RESPONSES};
+use merges::{BULK_ACTIONS, MERGES};
+pub use merges::{BULK_KINDS, MAX_BULK, MERGE_STATUSES};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
 use orders::{
     INSTALMENTS, ORDER_LINES, ORDERS, PAYMENT_PLANS, PAYMENTS, STOCK_LEVELS, STOCK_MOVEMENTS,
@@ -150,10 +153,14 @@ pub enum Entity {
     Territories,
     /// A dealer's periodic scores (经销商考察).
     DealerAssessments,
+    /// One customer merged into another (undoable by an admin); the merged-away id redirects.
+    Merges,
+    /// One change made to many marked customers at once, all or nothing.
+    BulkActions,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 57] = [
+    pub const ALL: [Entity; 62] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -214,6 +221,8 @@ impl Entity {
         Entity::ContactRelations,
         Entity::Territories,
         Entity::DealerAssessments,
+        Entity::Merges,
+        Entity::BulkActions,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -279,6 +288,8 @@ impl Entity {
             Entity::ContactRelations => &CONTACT_RELATIONS,
             Entity::Territories => &TERRITORIES,
             Entity::DealerAssessments => &DEALER_ASSESSMENTS,
+            Entity::Merges => &MERGES,
+            Entity::BulkActions => &BULK_ACTIONS,
         }
     }
 

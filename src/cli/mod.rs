@@ -16,6 +16,7 @@ pub mod export;
 pub mod fields;
 pub mod import;
 pub mod marketing;
+pub mod merges;
 pub mod outbox;
 pub mod output;
 pub mod records;

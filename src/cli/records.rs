@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 53] = [
+pub const ENTITIES: [Entity; 58] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -93,6 +93,10 @@ pub const ENTITIES: [Entity; 53] = [
     Entity::ContactRelations,
     Entity::Territories,
     Entity::DealerAssessments,
+    // `crm customers duplicates|merge|unmerge` (`cli/merges.rs`) write merges; `crm merges
+    // list` shows them, `crm bulk_actions add --kind tag --ids … --tag 展会` changes many.
+    Entity::Merges,
+    Entity::BulkActions,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -297,7 +301,7 @@ pub fn command(entity: Entity) -> Command {
     } else {
         command
     };
-    super::marketing::extend(entity, command)
+    super::merges::extend(entity, super::marketing::extend(entity, command))
 }
 
 /// Names ↔ ids through the replica: usernames, customer codes, stage and team names, numbers.
@@ -804,6 +808,9 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
         }
         Some(("import", m)) if super::import::importable(entity) => {
             super::import::run(ctx, &replica, names, &clock, entity, m)
+        }
+        Some((name, m)) if super::merges::handles(entity, name) => {
+            super::merges::run(ctx, &replica, &names, name, m)
         }
         Some((name, m)) if super::marketing::handles(entity, name) => {
             super::marketing::run(ctx, &replica, &names, &clock, name, m)

@@ -12,6 +12,7 @@
 mod apply;
 mod catalog;
 mod clock;
+mod duplicates;
 mod error;
 mod journal;
 mod language;

@@ -165,9 +165,16 @@ impl Replica {
         let tx = Tx::begin(&self.db)?;
         let mut dirty = self.dirty()?;
         match record {
-            Some(answer) => {
-                self.take_server_copy(entry.entity, &entry.record_id, answer, &mut dirty)?
-            }
+            Some(answer) => match answer.get("id").and_then(Value::as_str) {
+                // The server applied it to another record: a customer merged away since
+                // redirects to its survivor. The survivor's copy goes under its own id, and the
+                // merged-away row (gone on the server) goes.
+                Some(other) if other != entry.record_id => {
+                    self.take_server_copy(entry.entity, other, answer, &mut dirty)?;
+                    self.write_record(entry.entity, &entry.record_id, None, &mut dirty)?;
+                }
+                _ => self.take_server_copy(entry.entity, &entry.record_id, answer, &mut dirty)?,
+            },
             None => self.write_record(entry.entity, &entry.record_id, None, &mut dirty)?,
         }
         self.finish(&mut dirty)?;

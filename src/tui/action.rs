@@ -188,6 +188,15 @@ pub enum Action {
     BookVisit,
     VisitReport,
     VisitPart,
+    /// A bulk action on the marked customers (reassign, level, tag, static list).
+    Bulk,
+    /// The duplicate review queue; in it: the next and previous pair, which customer stays,
+    /// merge.
+    Duplicates,
+    NextPair,
+    PrevPair,
+    Swap,
+    Merge,
     /// The 360°: log a visit or a meeting held now, in a short form.
     LogVisit,
     LogMeeting,
@@ -324,6 +333,12 @@ impl Action {
             "book_visit" => Action::BookVisit,
             "visit_report" => Action::VisitReport,
             "visit_part" => Action::VisitPart,
+            "bulk" => Action::Bulk,
+            "duplicates" => Action::Duplicates,
+            "next_pair" => Action::NextPair,
+            "prev_pair" => Action::PrevPair,
+            "swap" => Action::Swap,
+            "merge" => Action::Merge,
             "log_visit" => Action::LogVisit,
             "log_meeting" => Action::LogMeeting,
             "edit_customer" => Action::EditCustomer,

@@ -563,6 +563,13 @@ impl App {
         self.show(Pane::Calendar);
     }
 
+    /// The duplicate review queue, over the customers pane.
+    pub fn open_duplicates(&mut self) {
+        self.history.back_to(Pane::Customers, 0);
+        self.history.open(Pane::Customers, Place::Duplicates);
+        self.show(Pane::Customers);
+    }
+
     /// The dashboard, over the customers pane.
     pub fn open_dashboard(&mut self, period: Option<String>) {
         self.history.back_to(Pane::Customers, 0);
@@ -830,6 +837,7 @@ impl App {
             Action::Sales => self.open_sales(Place::Sales(self.me.role)),
             Action::Approvals => self.open_sales(Place::Approvals),
             Action::Callbacks => self.open_callbacks(),
+            Action::Duplicates => self.open_duplicates(),
             Action::Dashboard => self.open_dashboard(None),
             Action::Knowledge => self.open_knowledge(),
             Action::CallStart => match self.call {

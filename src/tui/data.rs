@@ -452,6 +452,8 @@ pub trait DataSource {
     fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError>;
     /// Calls planned for `owner` or for nobody, due before `until`, by due time.
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError>;
+    /// Likely duplicate customers in pairs (`crm_server::dedupe`), with the keys they share.
+    fn duplicate_pairs(&self, limit: usize) -> Result<Vec<crm_server::dedupe::IdPair>, DataError>;
     /// The dashboard's figures (`crate::dashboard::figures`), computed by the replica.
     fn dashboard(
         &self,

@@ -35,6 +35,8 @@ pub enum Mode {
     Sales,
     /// The callbacks queue (`g c`, `:callbacks`).
     Callbacks,
+    /// The duplicate review queue (`:duplicates`, `D` on the customers list).
+    Duplicates,
     /// The quote editor (Enter on a draft quote).
     QuoteEditor,
     /// The dashboard (`0`, `:dash`).
@@ -68,6 +70,7 @@ impl Mode {
         Mode::Reminders,
         Mode::Sales,
         Mode::Callbacks,
+        Mode::Duplicates,
         Mode::QuoteEditor,
         Mode::Dashboard,
         Mode::Knowledge,
@@ -93,6 +96,7 @@ impl Mode {
             Mode::Reminders => "reminders",
             Mode::Sales => "sales",
             Mode::Callbacks => "callbacks",
+            Mode::Duplicates => "duplicates",
             Mode::QuoteEditor => "quote_editor",
             Mode::Dashboard => "dashboard",
             Mode::Knowledge => "knowledge",
@@ -124,6 +128,7 @@ impl Mode {
             Mode::Reminders => "Reminders",
             Mode::Sales => "Sales and approvals",
             Mode::Callbacks => "Callbacks",
+            Mode::Duplicates => "Duplicate customers",
             Mode::QuoteEditor => "Quote editor",
             Mode::Dashboard => "Dashboard",
             Mode::Knowledge => "Knowledge: articles, return visits, surveys",

@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+pub mod bulk;
 pub mod call;
 pub mod colour;
 pub mod data;

@@ -25,6 +25,7 @@ pub enum Opened {
     Reminders(RemindersView),
     Sales(SalesView),
     Callbacks(super::panes::callbacks::CallbacksView),
+    Duplicates(super::panes::duplicates::DuplicatesView),
     QuoteEditor(Box<super::panes::quote_editor::QuoteEditor>),
     Dashboard(Box<super::panes::dashboard::DashboardView>),
     Knowledge(super::panes::knowledge::KnowledgeView),
@@ -51,6 +52,7 @@ impl Opened {
             Place::Callbacks(dial) => Some(Opened::Callbacks(
                 super::panes::callbacks::CallbacksView::new(&dial),
             )),
+            Place::Duplicates => Some(Opened::Duplicates(Default::default())),
             Place::Dashboard(period) => Some(Opened::Dashboard(Box::new(
                 super::panes::dashboard::DashboardView::new(period),
             ))),
@@ -83,6 +85,7 @@ impl Opened {
             Opened::Reminders(s) => s,
             Opened::Sales(s) => s,
             Opened::Callbacks(s) => s,
+            Opened::Duplicates(s) => s,
             Opened::QuoteEditor(s) => s.as_ref(),
             Opened::Dashboard(s) => s.as_ref(),
             Opened::Knowledge(s) => s,
@@ -103,6 +106,7 @@ impl Opened {
             Opened::Reminders(s) => s,
             Opened::Sales(s) => s,
             Opened::Callbacks(s) => s,
+            Opened::Duplicates(s) => s,
             Opened::QuoteEditor(s) => s.as_mut(),
             Opened::Dashboard(s) => s.as_mut(),
             Opened::Knowledge(s) => s,

@@ -630,6 +630,10 @@ impl DataSource for ReplicaSource {
         .map_err(storage)
     }
 
+    fn duplicate_pairs(&self, limit: usize) -> Result<Vec<crm_server::dedupe::IdPair>, DataError> {
+        self.replica.duplicate_pairs(limit).map_err(storage)
+    }
+
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError> {
         // A day's queue is tens of calls; a cap keeps a runaway list from costing a frame.
         const CALLBACKS_CAP: usize = 1_000;

@@ -38,6 +38,8 @@ pub enum Read {
     Quote(super::panes::quote_editor::QuoteAsk),
     /// The active products the quote editor's picker offers.
     QuoteCatalogue,
+    /// The duplicate review queue's pairs.
+    Duplicates,
 }
 
 impl Read {
@@ -50,6 +52,7 @@ impl Read {
             Read::Callbacks(_) => "callbacks".into(),
             Read::Tickets(_) => "tickets".into(),
             Read::Dashboard(_) => "dashboard".into(),
+            Read::Duplicates => "duplicates".into(),
             Read::Customer360(ask) => format!("customer360:{}", ask.id),
             Read::Quote(ask) => format!("quote:{}", ask.id),
             Read::QuoteCatalogue => "quote-catalogue".into(),
@@ -69,6 +72,7 @@ pub enum Loaded {
     Dashboard(Box<crate::dashboard::figures::Figures>),
     Quote(Box<super::panes::quote_editor::QuoteData>),
     QuoteCatalogue(Arc<Vec<Record>>),
+    Duplicates(Box<Vec<super::panes::duplicates::Pair>>),
 }
 
 /// The ticket queue read, and its customers' names read with it: looked up one by one on the
@@ -114,6 +118,7 @@ pub enum Write {
 pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
     Ok(match read {
         Read::Funnel(ask) => Loaded::Funnel(Box::new(super::panes::funnel::read(source, ask)?)),
+        Read::Duplicates => Loaded::Duplicates(Box::new(super::panes::duplicates::read(source)?)),
         Read::Callbacks(ask) => {
             Loaded::Callbacks(Box::new(super::panes::callbacks::read(source, ask)?))
         }

@@ -549,6 +549,9 @@ impl DataSource for TestSource {
     ) -> Result<Vec<crm::tui::data::Record>, DataError> {
         self.inner.callbacks(owner, until)
     }
+    fn duplicate_pairs(&self, limit: usize) -> Result<Vec<crm_server::dedupe::IdPair>, DataError> {
+        self.inner.duplicate_pairs(limit)
+    }
     fn tickets(
         &self,
         query: &TicketQuery,

@@ -6,6 +6,7 @@ mod auth;
 mod escalation;
 mod import;
 mod marketing;
+mod merges;
 pub mod openapi;
 mod readers;
 mod receivables;
@@ -484,6 +485,7 @@ pub fn router(state: AppState) -> Router {
         .merge(receivables::router())
         .merge(marketing::router())
         .merge(import::router())
+        .merge(merges::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

@@ -39,6 +39,42 @@ fn still_open(tx: &dyn Tx, entity: Entity, r: &Record) -> Result<bool, ApiError>
     })
 }
 
+/// Gives the open ones of these records to `to` (their `field`: owner or assignee), each by
+/// `service::update` as `actor`; returns how many moved. A leaver's hand-over and a bulk
+/// reassignment's "with their open deals and activities" both move work through it.
+pub(super) fn move_open(
+    tx: &dyn Tx,
+    actor: &Actor,
+    entity: Entity,
+    field: &str,
+    records: Vec<Record>,
+    to: &str,
+) -> Result<usize, ApiError> {
+    let mut moved = 0;
+    for record in records {
+        if !still_open(tx, entity, &record)? {
+            continue;
+        }
+        let Some(id) = record.get("id").and_then(Value::as_str) else {
+            continue;
+        };
+        if record.get(field).and_then(Value::as_str) == Some(to) {
+            continue;
+        }
+        let patch = json!({ field: to });
+        super::update(
+            tx,
+            actor,
+            entity,
+            id,
+            patch.as_object().unwrap_or(&Record::new()),
+            None,
+        )?;
+        moved += 1;
+    }
+    Ok(moved)
+}
+
 /// Moves `from`'s work to `to` (an active user) as `actor` (an admin), then disables `from`.
 pub fn hand_over(tx: &dyn Tx, actor: &Actor, from: &str, to: &str) -> Result<HandedOver, ApiError> {
     if from == to {
@@ -67,32 +103,17 @@ pub fn hand_over(tx: &dyn Tx, actor: &Actor, from: &str, to: &str) -> Result<Han
         (Entity::Campaigns, "owner_id"),
         (Entity::Tickets, "assignee_id"),
     ] {
-        for record in where_eq(tx, entity, field, from, EVERY)? {
-            if !still_open(tx, entity, &record)? {
-                continue;
-            }
-            let Some(id) = record.get("id").and_then(Value::as_str) else {
-                continue;
-            };
-            let patch = json!({ field: to });
-            super::update(
-                tx,
-                actor,
-                entity,
-                id,
-                patch.as_object().unwrap_or(&Record::new()),
-                None,
-            )?;
-            let count = match entity {
-                Entity::Customers => &mut done.customers,
-                Entity::Opportunities => &mut done.opportunities,
-                Entity::Activities => &mut done.activities,
-                Entity::Leads => &mut done.leads,
-                Entity::Campaigns => &mut done.campaigns,
-                _ => &mut done.tickets,
-            };
-            *count += 1;
-        }
+        let records = where_eq(tx, entity, field, from, EVERY)?;
+        let moved = move_open(tx, actor, entity, field, records, to)?;
+        let count = match entity {
+            Entity::Customers => &mut done.customers,
+            Entity::Opportunities => &mut done.opportunities,
+            Entity::Activities => &mut done.activities,
+            Entity::Leads => &mut done.leads,
+            Entity::Campaigns => &mut done.campaigns,
+            _ => &mut done.tickets,
+        };
+        *count += moved;
     }
     let off = json!({"active": false});
     super::update(

@@ -9,6 +9,7 @@
 
 mod activities;
 mod approvals;
+mod bulk;
 pub mod catalog;
 mod competitors;
 mod customers;
@@ -22,6 +23,7 @@ pub mod import;
 mod knowledge;
 mod lists;
 pub mod marketing;
+pub mod merges;
 mod orders;
 mod payments;
 mod products;
@@ -266,6 +268,7 @@ pub(crate) fn create_in(
     record.insert("created_by".into(), Value::String(actor.id.clone()));
     record.insert("updated_by".into(), Value::String(actor.id.clone()));
 
+    merges::redirect_links(tx, entity, &mut record, None)?;
     prepare(tx, actor, entity, None, &mut record)?;
     check_links(tx, entity, &record, None)?;
     check_custom_links(tx, entity, catalog, &record, None)?;
@@ -302,6 +305,8 @@ pub(crate) fn create_in(
     surveys::after_write(tx, actor, entity, None, &record)?;
     marketing::after_write(tx, actor, entity, None, &record)?;
     field::after_write(tx, actor, entity, None, &record)?;
+    merges::after_write(tx, actor, entity, None, &record)?;
+    bulk::after_write(tx, actor, entity, None, &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "create",
@@ -324,8 +329,16 @@ pub fn update(
     body: &Record,
     if_match: Option<i64>,
 ) -> Result<Record, ApiError> {
-    let current = tx
-        .get(entity, id)?
+    let stored = tx.get(entity, id)?;
+    if entity == Entity::Customers
+        && stored.as_ref().is_some_and(|s| s.deleted)
+        && let Some(survivor) = merges::redirect(tx, id)?
+    {
+        // An edit of a customer merged away since (an offline client's) goes to the survivor:
+        // its fields, without the version check, which named the merged-away record's.
+        return update(tx, actor, entity, &survivor, body, None);
+    }
+    let current = stored
         .filter(|s| !s.deleted)
         .ok_or(ApiError::NotFound(entity.noun()))?
         .record;
@@ -351,6 +364,7 @@ pub fn update(
         };
         record.insert(k, v);
     }
+    merges::redirect_links(tx, entity, &mut record, Some(&current))?;
     prepare(tx, actor, entity, Some(&current), &mut record)?;
     check_links(tx, entity, &record, Some(&current))?;
     check_custom_links(tx, entity, &catalog, &record, Some(&current))?;
@@ -422,6 +436,7 @@ pub fn update(
     surveys::after_write(tx, actor, entity, Some(&current), &record)?;
     marketing::after_write(tx, actor, entity, Some(&current), &record)?;
     field::after_write(tx, actor, entity, Some(&current), &record)?;
+    merges::after_write(tx, actor, entity, Some(&current), &record)?;
     tx.audit(&AuditEntry {
         actor_id: Some(actor.id.clone()),
         action: "update",
@@ -876,6 +891,8 @@ fn prepare(
         Entity::ContactRelations => relations::prepare(tx, old, record)?,
         Entity::Territories => territories::prepare(tx, record)?,
         Entity::DealerAssessments => dealers::prepare_assessment(tx, record)?,
+        Entity::Merges => merges::prepare(tx, actor, old, record)?,
+        Entity::BulkActions => bulk::prepare(old, record)?,
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

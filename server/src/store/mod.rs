@@ -263,6 +263,14 @@ pub trait Tx {
         keys: &Hidden,
         except: Option<&str>,
     ) -> Result<Vec<Record>, StorageError>;
+    /// The customers sharing a value of one hidden key column (`name_key`, `phone_key`,
+    /// `email_key`, `sort_name`) with another live customer: `(key, id)` rows ordered by key
+    /// then id, at most `limit`. The duplicate review queue pairs them up.
+    fn shared_keys(
+        &self,
+        column: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, StorageError>;
     fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, StorageError>;
     fn username_taken(&self, username: &str, except: Option<&str>) -> Result<bool, StorageError>;
     fn name_taken(

@@ -132,6 +132,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0019_relations_dealers_territories",
         include_str!("../../../migrations/postgres/0019_relations_dealers_territories.sql"),
     ),
+    (
+        18,
+        "0018_merges_bulk_actions",
+        include_str!("../../../migrations/postgres/0018_merges_bulk_actions.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

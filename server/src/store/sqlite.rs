@@ -123,6 +123,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0021_relations_dealers_territories",
         include_str!("../../../migrations/0021_relations_dealers_territories.sql"),
     ),
+    (
+        20,
+        "0020_merges_bulk_actions",
+        include_str!("../../../migrations/0020_merges_bulk_actions.sql"),
+    ),
 ];
 
 mod files;

@@ -21,6 +21,8 @@ pub enum Command {
     /// The review of unsent and refused changes.
     Outbox,
     Callbacks,
+    /// The duplicate review queue.
+    Duplicates,
     /// The dashboard, for a period (`:dash 2026-Q4`) or this month.
     Dashboard(Option<String>),
     /// Undo the latest write.
@@ -59,6 +61,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("sales", &["quotes", "contracts"]),
     ("approvals", &["approve", "inbox"]),
     ("callbacks", &["cb"]),
+    ("duplicates", &["dups", "dedupe", "merge"]),
     ("dashboard", &["dash", "0"]),
     ("kb", &["knowledge", "articles", "surveys", "visits"]),
     ("theme", &["colors", "colours"]),
@@ -145,6 +148,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "conflicts" => Command::Conflicts,
         "outbox" => Command::Outbox,
         "callbacks" => Command::Callbacks,
+        "duplicates" => Command::Duplicates,
         "dashboard" => Command::Dashboard(Some(rest.trim().to_string()).filter(|p| !p.is_empty())),
         "kb" => Command::Knowledge,
         "undo" => Command::Undo,

@@ -97,6 +97,13 @@ pub enum Purpose {
     },
     /// The duplicate warning over a new-customer form.
     CreateAnyway,
+    /// `B` on marked customers: which bulk action (`tui/bulk.rs`).
+    BulkKind(Vec<String>),
+    /// Its value: the new owner, level, tag or static list.
+    BulkValue {
+        kind: String,
+        ids: Vec<String>,
+    },
     /// Which competitor to add to this opportunity (then the entry's form).
     AddCompetitor {
         opportunity: String,

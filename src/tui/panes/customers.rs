@@ -286,6 +286,7 @@ impl CustomersPane {
                     ctx.open(Dialog::Form(form));
                 }
             }
+            Action::Bulk => crate::tui::bulk::open(self.list.chosen_ids(), ctx),
             Action::Delete if !self.list.marks.is_empty() => {
                 let ids = self.list.chosen_ids();
                 ctx.confirm_delete_many(Entity::Customers, ids);
@@ -444,6 +445,11 @@ impl Screen for CustomersPane {
             (Purpose::DeleteMany { entity, ids }, Answer::Yes) => {
                 self.list.marks.clear();
                 flows::delete_many(entity, &ids, ctx);
+            }
+            (purpose @ (Purpose::BulkKind(_) | Purpose::BulkValue { .. }), answer) => {
+                if crate::tui::bulk::answer(&purpose, &answer, ctx) {
+                    self.list.marks.clear();
+                }
             }
             (
                 _,

@@ -9,6 +9,7 @@ pub mod customer360;
 pub mod customers;
 pub mod dashboard;
 pub mod decision_map;
+pub mod duplicates;
 pub mod funnel;
 pub mod knowledge;
 pub mod outbox;

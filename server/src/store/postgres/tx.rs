@@ -661,6 +661,14 @@ impl Tx for PgTx<'_> {
         bookkeeping::find_duplicates(self, keys, except)
     }
 
+    fn shared_keys(
+        &self,
+        column: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, StorageError> {
+        bookkeeping::shared_keys(self, column, limit)
+    }
+
     fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, StorageError> {
         bookkeeping::code_taken(self, code, except)
     }

@@ -100,6 +100,28 @@ pub(super) fn find_duplicates(
     Ok(found)
 }
 
+pub(super) fn shared_keys(
+    tx: &PgTx<'_>,
+    column: &str,
+    limit: usize,
+) -> Result<Vec<(String, String)>, StorageError> {
+    if !hidden_columns(Entity::Customers).contains(&column) {
+        return Ok(Vec::new());
+    }
+    // The keys held twice or more, grouped over the key's index; then their holders.
+    let text = format!(
+        "SELECT {column}, id FROM customers WHERE NOT deleted AND {column} IN \
+         (SELECT {column} FROM customers WHERE NOT deleted AND {column} IS NOT NULL AND {column} <> '' \
+          GROUP BY {column} HAVING count(*) > 1) ORDER BY {column}, id LIMIT $1"
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut out = Vec::new();
+    for row in tx.query(&text, &[&limit])? {
+        out.push((row.try_get::<_, String>(0)?, row.try_get::<_, String>(1)?));
+    }
+    Ok(out)
+}
+
 pub(super) fn code_taken(
     tx: &PgTx<'_>,
     code: &str,

@@ -92,6 +92,31 @@ pub(super) fn find_duplicates(
     Ok(found)
 }
 
+pub(super) fn shared_keys(
+    tx: &SqliteTx<'_>,
+    column: &str,
+    limit: usize,
+) -> Result<Vec<(String, String)>, StorageError> {
+    if !hidden_columns(Entity::Customers).contains(&column) {
+        return Ok(Vec::new());
+    }
+    // The keys held twice or more, grouped over the key's index; then their holders.
+    let sql_text = format!(
+        "SELECT {column}, id FROM customers WHERE deleted = 0 AND {column} IN \
+         (SELECT {column} FROM customers WHERE deleted = 0 AND {column} IS NOT NULL AND {column} != '' \
+          GROUP BY {column} HAVING count(*) > 1) ORDER BY {column}, id LIMIT ?1"
+    );
+    let mut stmt = tx.0.prepare_cached(&sql_text)?;
+    let rows = stmt.query_map(params![limit as i64], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row?);
+    }
+    Ok(out)
+}
+
 pub(super) fn code_taken(
     tx: &SqliteTx<'_>,
     code: &str,
