@@ -193,7 +193,9 @@ pub fn read_set(
         | Entity::CallScripts
         | Entity::CannedReplies
         | Entity::Surveys
-        | Entity::SurveyQuestions => {
+        | Entity::SurveyQuestions
+        | Entity::CareRules
+        | Entity::LetterTemplates => {
             set.insert(ALL.to_string());
         }
         // Agents read the articles marked for them; the rest is for sales and managers.
@@ -394,7 +396,9 @@ pub fn write_set(
         | Entity::CannedReplies
         | Entity::Articles
         | Entity::Surveys
-        | Entity::SurveyQuestions => {
+        | Entity::SurveyQuestions
+        | Entity::CareRules
+        | Entity::LetterTemplates => {
             set.insert(MANAGERS.to_string());
         }
         // Whoever may change the customer, the agent it is given to, any agent while nobody is.
@@ -544,6 +548,8 @@ pub fn may_hold_from(
         | Entity::CallScripts
         | Entity::CannedReplies
         | Entity::Surveys
+        | Entity::CareRules
+        | Entity::LetterTemplates
         | Entity::ArticleVersions => Ok(()),
         Entity::Articles => need_read("product_id", Entity::Products),
         Entity::SurveyQuestions => need_read("survey_id", Entity::Surveys),
@@ -780,6 +786,8 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         | Entity::Articles
         | Entity::Surveys
         | Entity::SurveyQuestions
+        | Entity::CareRules
+        | Entity::LetterTemplates
             if role != Role::Manager =>
         {
             Err(format!(

@@ -19,11 +19,14 @@
 //! - [`knowledge`]: links to articles in replies, which edit keeps a version, suggestion words.
 //! - [`surveys`]: questions, answers checked, the satisfaction answer, a survey's results.
 //! - [`marketing`]: a lead's status moves, campaign responses, a campaign's cost per lead and ROI.
+//! - [`care`]: when a care occasion falls (春节, 中秋 from a table), care task and message ids.
+//! - [`template`]: the placeholder language of document and letter templates.
 //! - [`approvals`]: the approval state machine, who an approval goes to and who may decide it.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
 pub mod approvals;
 pub mod business_time;
+pub mod care;
 pub mod call_outcomes;
 pub mod knowledge;
 pub mod marketing;
@@ -38,5 +41,6 @@ pub mod reminders;
 pub mod scripts;
 pub mod sla;
 pub mod surveys;
+pub mod template;
 
 pub use reasons::Problem;

@@ -437,7 +437,7 @@ fn insert_as_server(
 
 /// Changes a few fields of a stored record as the server's edit: a new version in the feed,
 /// its read set computed again (those who lose sight are told), its dependents' too.
-fn edit_as_server(
+pub(super) fn edit_as_server(
     tx: &dyn Tx,
     actor: &Actor,
     entity: Entity,

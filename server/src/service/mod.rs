@@ -9,6 +9,7 @@
 
 mod activities;
 mod approvals;
+pub mod care;
 pub mod catalog;
 mod competitors;
 mod customers;
@@ -18,6 +19,7 @@ mod feed;
 mod hand_over;
 mod knowledge;
 mod lists;
+pub mod mail;
 pub mod marketing;
 mod orders;
 mod payments;
@@ -838,6 +840,7 @@ fn prepare(
         Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
             marketing::prepare(tx, actor, entity, old, record)?;
         }
+        Entity::CareRules | Entity::LetterTemplates => care::prepare(entity, record)?,
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

@@ -113,6 +113,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0018_escalation",
         include_str!("../../../migrations/0018_escalation.sql"),
     ),
+    (
+        23,
+        "0023_care",
+        include_str!("../../../migrations/0023_care.sql"),
+    ),
 ];
 
 mod files;
