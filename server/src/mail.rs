@@ -8,8 +8,8 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
@@ -65,7 +65,9 @@ pub enum MailSettingError {
         "--smtp-url {0:?}: use smtps://[user@]host[:465], smtp://[user@]host[:587] (STARTTLS) or smtp+plain://host[:25]"
     )]
     Url(String),
-    #[error("--smtp-from {0:?} is not an address; use name@example.com or \"Name <name@example.com>\"")]
+    #[error(
+        "--smtp-from {0:?} is not an address; use name@example.com or \"Name <name@example.com>\""
+    )]
     From(String),
     #[error("--sms-command is empty; name the program and its arguments, with {{to}} and {{text}}")]
     SmsCommand,
@@ -74,7 +76,11 @@ pub enum MailSettingError {
 impl Smtp {
     /// Reads `smtps://user@host:465`, `smtp://host:587` (STARTTLS), `smtp+plain://host:25`;
     /// the password comes separately, never in the address.
-    pub fn parse(url: &str, from: &str, password: Option<Secret>) -> Result<Smtp, MailSettingError> {
+    pub fn parse(
+        url: &str,
+        from: &str,
+        password: Option<Secret>,
+    ) -> Result<Smtp, MailSettingError> {
         let bad = || MailSettingError::Url(url.to_string());
         let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
         let (security, default_port) = match scheme {
@@ -85,7 +91,9 @@ impl Smtp {
         };
         let rest = rest.trim_end_matches('/');
         let (user, host_port) = match rest.rsplit_once('@') {
-            Some((user, hp)) if !user.is_empty() && !user.contains(':') => (Some(user.to_string()), hp),
+            Some((user, hp)) if !user.is_empty() && !user.contains(':') => {
+                (Some(user.to_string()), hp)
+            }
             Some(_) => return Err(bad()),
             None => (None, rest),
         };
@@ -205,7 +213,11 @@ impl SmsHook {
             let _ = stderr.take(HOOK_OUTPUT as u64).read_to_string(&mut err);
         }
         let err: String = err.chars().filter(|c| !c.is_control()).collect();
-        Err(format!("the SMS command {} failed ({status}): {}", self.program, err.trim()))
+        Err(format!(
+            "the SMS command {} failed ({status}): {}",
+            self.program,
+            err.trim()
+        ))
     }
 }
 
@@ -222,14 +234,31 @@ mod tests {
 
     #[test]
     fn smtp_addresses_read_with_their_security_and_default_ports() {
-        let s = Smtp::parse("smtps://crm@mail.example.com", "CRM <crm@example.com>", None).unwrap();
-        assert_eq!((s.host.as_str(), s.port, s.security), ("mail.example.com", 465, Security::Tls));
+        let s = Smtp::parse(
+            "smtps://crm@mail.example.com",
+            "CRM <crm@example.com>",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (s.host.as_str(), s.port, s.security),
+            ("mail.example.com", 465, Security::Tls)
+        );
         assert_eq!(s.username.as_deref(), Some("crm"));
         let s = Smtp::parse("smtp://mail.example.com:2525", "crm@example.com", None).unwrap();
-        assert_eq!((s.port, s.security, s.username), (2525, Security::StartTls, None));
+        assert_eq!(
+            (s.port, s.security, s.username),
+            (2525, Security::StartTls, None)
+        );
         let s = Smtp::parse("smtp+plain://127.0.0.1:2500", "crm@example.com", None).unwrap();
         assert_eq!(s.security, Security::Plain);
-        for bad in ["http://x", "smtp://", "smtp://u:pw@host", "smtp://host:port", "host"] {
+        for bad in [
+            "http://x",
+            "smtp://",
+            "smtp://u:pw@host",
+            "smtp://host:port",
+            "host",
+        ] {
             assert!(Smtp::parse(bad, "crm@example.com", None).is_err(), "{bad}");
         }
         assert_eq!(
@@ -240,13 +269,19 @@ mod tests {
 
     #[test]
     fn the_password_never_prints() {
-        let s = Smtp::parse("smtps://u@h", "a@b.example", Some(Secret::new("hunter2".into()))).unwrap();
+        let s = Smtp::parse(
+            "smtps://u@h",
+            "a@b.example",
+            Some(Secret::new("hunter2".into())),
+        )
+        .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
     }
 
     #[test]
     fn sms_arguments_are_filled_one_by_one_without_a_shell() {
-        let hook = SmsHook::new(vec!["send-sms".into(), "--to={to}".into(), "{text}".into()]).unwrap();
+        let hook =
+            SmsHook::new(vec!["send-sms".into(), "--to={to}".into(), "{text}".into()]).unwrap();
         assert_eq!(
             hook.argv("13800138000", "你好; rm -rf / $(x)"),
             vec!["--to=13800138000", "你好; rm -rf / $(x)"]

@@ -588,14 +588,21 @@ fn mail_settings(
     use crm_server::mail::{Outbound, Secret, SmsHook, Smtp};
     let password = match password_file {
         Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read the SMTP password file {}", path.display()))?;
-            Some(Secret::new(text.lines().next().unwrap_or_default().to_string()))
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!("cannot read the SMTP password file {}", path.display())
+            })?;
+            Some(Secret::new(
+                text.lines().next().unwrap_or_default().to_string(),
+            ))
         }
         None => std::env::var("CRM_SMTP_PASSWORD").ok().map(Secret::new),
     };
     let smtp = match smtp_url {
-        Some(url) => Some(Smtp::parse(&url, smtp_from.as_deref().unwrap_or_default(), password)?),
+        Some(url) => Some(Smtp::parse(
+            &url,
+            smtp_from.as_deref().unwrap_or_default(),
+            password,
+        )?),
         None => None,
     };
     let sms = match sms_command {

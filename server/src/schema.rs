@@ -25,9 +25,9 @@ pub use approvals::{
     APPROVAL_KINDS, APPROVAL_STATUSES, CONTRACT_FORMATS, CONTRACT_TYPES, EXPENSE_CATEGORIES,
     SUBJECT_STATUSES,
 };
+use approvals::{APPROVAL_SETTINGS, APPROVALS, CONTRACTS, EXPENSE_CLAIMS, LICENCES};
 pub use care::{CARE_OCCASIONS, LETTER_CHANNELS};
 use care::{CARE_RULES, LETTER_TEMPLATES};
-use approvals::{APPROVAL_SETTINGS, APPROVALS, CONTRACTS, EXPENSE_CLAIMS, LICENCES};
 
 pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
@@ -509,9 +509,7 @@ pub const LEVELS: &[&str] = &["A", "B", "C", "D"];
 pub const CUSTOMER_KINDS: &[&str] = &["company", "person"];
 pub const CHANNELS: &[&str] = &["phone", "mobile", "email", "wechat", "visit", "sms", "web"];
 pub const STAGE_KINDS: &[&str] = &["open", "won", "lost"];
-pub const ACTIVITY_KINDS: &[&str] = &[
-    "call", "meeting", "visit", "task", "email", "note", "sms",
-];
+pub const ACTIVITY_KINDS: &[&str] = &["call", "meeting", "visit", "task", "email", "note", "sms"];
 pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
 
 /// The field holding a record's custom field values (`catalog`): one per entity that has

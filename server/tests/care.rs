@@ -128,9 +128,18 @@ fn a_birthday_rule_makes_one_task_for_the_owner_however_often_it_runs() {
     let in_five = today + chrono::Duration::days(5);
     let born = |d: NaiveDate| format!("1990-{}", d.format("%m-%d"));
     let customer = sales.create("/customers", json!({"name": "华为"}));
-    let soon = sales.create("/contacts", json!({"customer_id": id_of(&customer), "name": "王小明", "birthday": born(in_two)}));
-    sales.create("/contacts", json!({"customer_id": id_of(&customer), "name": "李静", "birthday": born(in_five)}));
-    sales.create("/contacts", json!({"customer_id": id_of(&customer), "name": "张伟"}));
+    let soon = sales.create(
+        "/contacts",
+        json!({"customer_id": id_of(&customer), "name": "王小明", "birthday": born(in_two)}),
+    );
+    sales.create(
+        "/contacts",
+        json!({"customer_id": id_of(&customer), "name": "李静", "birthday": born(in_five)}),
+    );
+    sales.create(
+        "/contacts",
+        json!({"customer_id": id_of(&customer), "name": "张伟"}),
+    );
 
     let run = || {
         crm_server::store::write(server.db().as_ref(), |tx| {
@@ -160,8 +169,17 @@ fn a_birthday_rule_makes_one_task_for_the_owner_however_often_it_runs() {
         json!(format!("王小明，祝您{years}岁生日快乐！sam (display)")),
         "{task}"
     );
-    assert!(task["subject"].as_str().unwrap().contains("王小明"), "{task}");
-    assert!(task["due_at"].as_str().unwrap().starts_with(&format!("{in_two}T09:00")), "{task}");
+    assert!(
+        task["subject"].as_str().unwrap().contains("王小明"),
+        "{task}"
+    );
+    assert!(
+        task["due_at"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{in_two}T09:00")),
+        "{task}"
+    );
     // Another salesperson does not see a customer not theirs, nor its care task.
     assert!(tasks_of(&other, &rule).is_empty());
 }
@@ -191,9 +209,19 @@ fn a_holiday_rule_greets_its_level_s_customers_on_the_lunar_day_once() {
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0]["customer_id"], key["id"]);
     assert_eq!(tasks[0]["notes"], json!("东华科技：恭贺新春！"));
-    assert!(tasks[0]["due_at"].as_str().unwrap().starts_with("2027-02-06T01:00"), "09:00 in Shanghai: {}", tasks[0]);
+    assert!(
+        tasks[0]["due_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2027-02-06T01:00"),
+        "09:00 in Shanghai: {}",
+        tasks[0]
+    );
     // A rule switched off makes nothing.
-    manager.patch(&format!("/care_rules/{}", id_of(&rule)), json!({"active": false}));
+    manager.patch(
+        &format!("/care_rules/{}", id_of(&rule)),
+        json!({"active": false}),
+    );
     let (_, next_year) = manager.post("/care/run", json!({"today": "2028-01-26"}));
     assert_eq!(next_year["made"], json!(0), "{next_year}");
 }
@@ -215,12 +243,27 @@ fn only_managers_and_admins_edit_care_rules_and_templates_or_run_the_plan() {
     let made = manager.create("/letter_templates", template);
     manager.create("/care_rules", rule);
     // Everyone reads them (a client renders offline).
-    assert_eq!(agent.get(&format!("/letter_templates/{}", id_of(&made))).0, 200);
+    assert_eq!(
+        agent.get(&format!("/letter_templates/{}", id_of(&made))).0,
+        200
+    );
     // An unknown placeholder or zone is refused, naming the field.
-    let (status, bad) = manager.post("/letter_templates", json!({"name": "y", "body": "Dear {{nmae}}"}));
+    let (status, bad) = manager.post(
+        "/letter_templates",
+        json!({"name": "y", "body": "Dear {{nmae}}"}),
+    );
     assert_eq!(status, 422, "{bad}");
-    assert!(bad["error"]["fields"]["body"].as_str().unwrap().contains("nmae"), "{bad}");
-    let (status, bad) = manager.post("/care_rules", json!({"name": "z", "occasion": "birthday", "wording": "x", "time_zone": "Mars/Base"}));
+    assert!(
+        bad["error"]["fields"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("nmae"),
+        "{bad}"
+    );
+    let (status, bad) = manager.post(
+        "/care_rules",
+        json!({"name": "z", "occasion": "birthday", "wording": "x", "time_zone": "Mars/Base"}),
+    );
     assert_eq!(status, 422, "{bad}");
     assert!(bad["error"]["fields"]["time_zone"].is_string(), "{bad}");
 }
@@ -228,9 +271,17 @@ fn only_managers_and_admins_edit_care_rules_and_templates_or_run_the_plan() {
 #[test]
 fn a_mail_merge_sends_once_per_send_id_never_to_the_opted_out_and_records_each() {
     let (port, sink) = smtp_sink();
-    let smtp = Smtp::parse(&format!("smtp+plain://127.0.0.1:{port}"), "CRM <crm@example.com>", None).unwrap();
+    let smtp = Smtp::parse(
+        &format!("smtp+plain://127.0.0.1:{port}"),
+        "CRM <crm@example.com>",
+        None,
+    )
+    .unwrap();
     let server = TestServer::start_with(Settings {
-        mail: Outbound { smtp: Some(smtp), sms: None },
+        mail: Outbound {
+            smtp: Some(smtp),
+            sms: None,
+        },
         ..quiet()
     });
     let north = server.add_team("north");
@@ -247,21 +298,40 @@ fn a_mail_merge_sends_once_per_send_id_never_to_the_opted_out_and_records_each()
     let c = sales.create("/customers", json!({"name": "Gamma"}));
     let d = sales.create("/customers", json!({"name": "Delta"}));
     let wang = sales.create("/contacts", json!({"customer_id": id_of(&a), "name": "Wang", "email": "wang@acme.example", "is_primary": true}));
-    sales.create("/contacts", json!({"customer_id": id_of(&a), "name": "Li", "email": "li@acme.example"}));
+    sales.create(
+        "/contacts",
+        json!({"customer_id": id_of(&a), "name": "Li", "email": "li@acme.example"}),
+    );
     sales.create("/contacts", json!({"customer_id": id_of(&b), "name": "Zhao", "email": "zhao@beta.example", "opted_out": true}));
-    sales.create("/contacts", json!({"customer_id": id_of(&c), "name": "Qian"}));
-    sales.create("/contacts", json!({"customer_id": id_of(&d), "name": "Sun", "email": "bounce@delta.example"}));
+    sales.create(
+        "/contacts",
+        json!({"customer_id": id_of(&c), "name": "Qian"}),
+    );
+    sales.create(
+        "/contacts",
+        json!({"customer_id": id_of(&d), "name": "Sun", "email": "bounce@delta.example"}),
+    );
     let path = format!("/letter_templates/{}/send", id_of(&template));
     let send_id = "0190f5a2-0000-7000-8000-00000000aaaa";
-    let body = json!({"send_id": send_id, "customer_ids": [id_of(&a), id_of(&b), id_of(&c), id_of(&d)]});
+    let body =
+        json!({"send_id": send_id, "customer_ids": [id_of(&a), id_of(&b), id_of(&c), id_of(&d)]});
 
     let (status, first) = sales.post(&path, body.clone());
     assert_eq!(status, 200, "{first}");
     let outcome = |answer: &Value, name: &str| {
-        answer["recipients"].as_array().unwrap().iter().find(|r| r["contact"] == json!(name)).map(|r| r["outcome"].clone())
+        answer["recipients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["contact"] == json!(name))
+            .map(|r| r["outcome"].clone())
     };
     assert_eq!(outcome(&first, "Wang"), Some(json!("sent")), "{first}");
-    assert_eq!(outcome(&first, "Li"), None, "only the primary contact: {first}");
+    assert_eq!(
+        outcome(&first, "Li"),
+        None,
+        "only the primary contact: {first}"
+    );
     assert_eq!(outcome(&first, "Zhao"), Some(json!("opted_out")));
     assert_eq!(outcome(&first, "Qian"), Some(json!("no_address")));
     assert_eq!(outcome(&first, "Sun"), Some(json!("failed")));
@@ -270,37 +340,68 @@ fn a_mail_merge_sends_once_per_send_id_never_to_the_opted_out_and_records_each()
         let got = sink.lock().unwrap();
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].to, "wang@acme.example");
-        assert!(got[0].data.contains("Subject: Invitation for Acme"), "{}", got[0].data);
+        assert!(
+            got[0].data.contains("Subject: Invitation for Acme"),
+            "{}",
+            got[0].data
+        );
         assert!(got[0].data.contains("Dear Wang,"), "{}", got[0].data);
         assert!(got[0].data.contains("sam (display)"), "{}", got[0].data);
     }
     // The message is an activity on the customer, done; the refused one notes why, not done.
     let (_, acts) = sales.get(&format!("/activities?customer_id={}", id_of(&a)));
-    let sent: Vec<&Value> = acts["items"].as_array().unwrap().iter().filter(|x| x["kind"] == json!("email")).collect();
+    let sent: Vec<&Value> = acts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"] == json!("email"))
+        .collect();
     assert_eq!(sent.len(), 1, "{acts}");
     assert_eq!(sent[0]["done"], json!(true));
     assert_eq!(sent[0]["contact_id"], wang["id"]);
     assert_eq!(sent[0]["letter_template_id"], template["id"]);
     assert!(sent[0]["notes"].as_str().unwrap().starts_with("Dear Wang,"));
     let (_, bounced) = sales.get(&format!("/activities?customer_id={}", id_of(&d)));
-    assert!(bounced["items"][0]["notes"].as_str().unwrap().starts_with("Not sent: "), "{bounced}");
+    assert!(
+        bounced["items"][0]["notes"]
+            .as_str()
+            .unwrap()
+            .starts_with("Not sent: "),
+        "{bounced}"
+    );
 
     // Retried with the same send id: nothing goes twice; the refused one is tried again.
     let (status, again) = sales.post(&path, body.clone());
     assert_eq!(status, 200, "{again}");
-    assert_eq!(outcome(&again, "Wang"), Some(json!("already_sent")), "{again}");
+    assert_eq!(
+        outcome(&again, "Wang"),
+        Some(json!("already_sent")),
+        "{again}"
+    );
     assert_eq!(outcome(&again, "Sun"), Some(json!("failed")), "{again}");
     assert_eq!(sink.lock().unwrap().len(), 1);
     // Opting out later is honoured by the next send too.
-    sales.patch(&format!("/contacts/{}", id_of(&wang)), json!({"opted_out": true}));
-    let (_, later) = sales.post(&path, json!({"send_id": "0190f5a2-0000-7000-8000-00000000bbbb", "customer_ids": [id_of(&a)]}));
+    sales.patch(
+        &format!("/contacts/{}", id_of(&wang)),
+        json!({"opted_out": true}),
+    );
+    let (_, later) = sales.post(
+        &path,
+        json!({"send_id": "0190f5a2-0000-7000-8000-00000000bbbb", "customer_ids": [id_of(&a)]}),
+    );
     assert_eq!(outcome(&later, "Wang"), Some(json!("opted_out")), "{later}");
     assert_eq!(sink.lock().unwrap().len(), 1);
     // Someone who cannot see the customer sends nothing to it.
-    let (status, refused) = stranger.post(&path, json!({"send_id": "0190f5a2-0000-7000-8000-00000000cccc", "customer_ids": [id_of(&c)]}));
+    let (status, refused) = stranger.post(
+        &path,
+        json!({"send_id": "0190f5a2-0000-7000-8000-00000000cccc", "customer_ids": [id_of(&c)]}),
+    );
     assert!(status == 404 || status == 403, "{status} {refused}");
     // A send without a send id is refused: a retry could not be recognised.
-    assert_eq!(sales.post(&path, json!({"customer_ids": [id_of(&a)]})).0, 422);
+    assert_eq!(
+        sales.post(&path, json!({"customer_ids": [id_of(&a)]})).0,
+        422
+    );
 }
 
 #[test]
@@ -308,18 +409,41 @@ fn an_sms_goes_through_the_admin_s_command_with_its_text_as_one_argument() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sent.txt");
     let script = dir.path().join("sms.sh");
-    std::fs::write(&script, format!("#!/bin/sh\nprintf '%s|' \"$@\" >> {}\necho >> {}\n", out.display(), out.display())).unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s|' \"$@\" >> {}\necho >> {}\n",
+            out.display(),
+            out.display()
+        ),
+    )
+    .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let hook = SmsHook::new(vec![script.display().to_string(), "--to".into(), "{to}".into(), "{text}".into()]).unwrap();
+    let hook = SmsHook::new(vec![
+        script.display().to_string(),
+        "--to".into(),
+        "{to}".into(),
+        "{text}".into(),
+    ])
+    .unwrap();
     let server = TestServer::start_with(Settings {
-        mail: Outbound { smtp: None, sms: Some(hook) },
+        mail: Outbound {
+            smtp: None,
+            sms: Some(hook),
+        },
         ..quiet()
     });
     let admin = server.user("root", "admin", None);
-    let template = admin.create("/letter_templates", json!({"name": "节日", "channel": "sms", "body": "{{contact}}您好; $(reboot) 中秋快乐"}));
+    let template = admin.create(
+        "/letter_templates",
+        json!({"name": "节日", "channel": "sms", "body": "{{contact}}您好; $(reboot) 中秋快乐"}),
+    );
     let customer = admin.create("/customers", json!({"name": "华为"}));
-    let contact = admin.create("/contacts", json!({"customer_id": id_of(&customer), "name": "王小明", "mobile": "13800138000"}));
+    let contact = admin.create(
+        "/contacts",
+        json!({"customer_id": id_of(&customer), "name": "王小明", "mobile": "13800138000"}),
+    );
     let path = format!("/letter_templates/{}/send", id_of(&template));
     let body = json!({"send_id": "0190f5a2-0000-7000-8000-00000000dddd", "contact_ids": [id_of(&contact)]});
     let (status, answer) = admin.post(&path, body.clone());
@@ -327,13 +451,22 @@ fn an_sms_goes_through_the_admin_s_command_with_its_text_as_one_argument() {
     assert_eq!(answer["sent"], json!(1), "{answer}");
     assert_eq!(admin.post(&path, body).1["sent"], json!(0));
     let written = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(written, "--to|13800138000|王小明您好; $(reboot) 中秋快乐|\n");
+    assert_eq!(
+        written,
+        "--to|13800138000|王小明您好; $(reboot) 中秋快乐|\n"
+    );
     let (_, acts) = admin.get(&format!("/activities?customer_id={}", id_of(&customer)));
     assert_eq!(acts["items"][0]["kind"], json!("sms"), "{acts}");
     // Email is not configured on this server: a send says so rather than pretending.
     let mail = admin.create("/letter_templates", json!({"name": "m", "body": "x"}));
-    admin.patch(&format!("/contacts/{}", id_of(&contact)), json!({"email": "w@x.example"}));
+    admin.patch(
+        &format!("/contacts/{}", id_of(&contact)),
+        json!({"email": "w@x.example"}),
+    );
     let (status, e) = admin.post(&format!("/letter_templates/{}/send", id_of(&mail)), json!({"send_id": "0190f5a2-0000-7000-8000-00000000eeee", "contact_ids": [id_of(&contact)]}));
     assert_eq!(status, 409, "{e}");
-    assert!(e["error"]["message"].as_str().unwrap().contains("SMTP"), "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("SMTP"),
+        "{e}"
+    );
 }

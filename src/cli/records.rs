@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 50] = [
+pub const ENTITIES: [Entity; 52] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -82,6 +82,10 @@ pub const ENTITIES: [Entity; 50] = [
     Entity::Leads,
     Entity::Campaigns,
     Entity::CampaignMembers,
+    // Customer care: `crm care_rules add`, `crm letter_templates send NAME --where Q`
+    // (`cli/letters.rs`).
+    Entity::CareRules,
+    Entity::LetterTemplates,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -281,7 +285,7 @@ pub fn command(entity: Entity) -> Command {
                 true,
             ));
     }
-    super::marketing::extend(entity, command)
+    super::letters::extend(entity, super::marketing::extend(entity, command))
 }
 
 /// Names ↔ ids through the replica: usernames, customer codes, stage and team names, numbers.
@@ -335,7 +339,12 @@ impl Names<'_> {
                 self.find_one(Entity::DiscountLimits, "role", key)?
             }
             // Names these are known by, unique among them.
-            Entity::Stages | Entity::Teams | Entity::Competitors | Entity::Campaigns
+            Entity::Stages
+            | Entity::Teams
+            | Entity::Competitors
+            | Entity::Campaigns
+            | Entity::LetterTemplates
+            | Entity::CareRules
                 if !is_uuid(key) =>
             {
                 self.find_one(entity, "name", key)?
@@ -781,6 +790,9 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 &replica,
                 &format!("holidays: {added} added, {changed} changed, {same} already so"),
             )
+        }
+        Some((name, m)) if super::letters::handles(entity, name) => {
+            super::letters::run(ctx, &names, m)
         }
         Some((name, m)) if super::marketing::handles(entity, name) => {
             super::marketing::run(ctx, &replica, &names, &clock, name, m)

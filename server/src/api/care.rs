@@ -7,7 +7,9 @@
 //! - `POST /letter_templates/{id}/send` `{send_id, contact_ids?, customer_ids?, q?}`: a mail
 //!   merge by email or SMS, at most once per send id and contact, never to a contact who opted
 //!   out; answered per recipient (`sent`, `opted_out`, `no_address`, `already_sent`,
-//!   `unknown`, `failed` with the reason).
+//!   `unknown`, `failed` with the reason). With `write_only: true` nothing is sent or
+//!   recorded: the answer holds each recipient's filled subject and text, for letters written
+//!   out as files (`crm letter_templates send --out DIR`); opted-out contacts are marked so.
 
 use std::time::Duration;
 
@@ -118,7 +120,10 @@ async fn send(
         .and_then(|s| uuid::Uuid::parse_str(s).ok())
         .map(|u| u.hyphenated().to_string())
         .ok_or_else(|| {
-            ApiError::invalid("send_id", "must be a UUID, the same one when a send is retried")
+            ApiError::invalid(
+                "send_id",
+                "must be a UUID, the same one when a send is retried",
+            )
         })?;
     let query = match body.get("q").and_then(Value::as_str) {
         Some(q) => Some(crate::query::parse(q).map_err(ApiError::Query)?),
@@ -138,14 +143,27 @@ async fn send(
     let now = Utc::now();
     let (template, send) = (template_id.clone(), send_id.clone());
     let plan = state
-        .read_as(&bearer, move |tx, actor| mail::plan(tx, actor, &template, &send, &to, now))
+        .read_as(&bearer, move |tx, actor| {
+            mail::plan(tx, actor, &template, &send, &to, now)
+        })
         .await?;
+    if body.get("write_only") == Some(&Value::Bool(true)) {
+        return Ok(
+            axum::Json(json!({"send_id": send_id, "recipients": plan.recipients})).into_response(),
+        );
+    }
     let outbound = state.0.settings.mail.clone();
     let to_send = plan.recipients.iter().any(|r| r.outcome == Outcome::Sent);
     if to_send {
         let missing = match plan.channel.as_str() {
-            "sms" => outbound.sms.is_none().then_some("an SMS command (serve --sms-command)"),
-            _ => outbound.smtp.is_none().then_some("an SMTP server (serve --smtp-url)"),
+            "sms" => outbound
+                .sms
+                .is_none()
+                .then_some("an SMS command (serve --sms-command)"),
+            _ => outbound
+                .smtp
+                .is_none()
+                .then_some("an SMTP server (serve --smtp-url)"),
         };
         if let Some(what) = missing {
             return Err(ApiError::Conflict {
@@ -183,7 +201,9 @@ async fn send(
     plan.recipients = sending;
     let finished = plan.clone();
     state
-        .write_as(&bearer, move |tx, actor| mail::finish(tx, actor, &finished, Utc::now()))
+        .write_as(&bearer, move |tx, actor| {
+            mail::finish(tx, actor, &finished, Utc::now())
+        })
         .await?;
     let count = |o: Outcome| plan.recipients.iter().filter(|r| r.outcome == o).count();
     Ok(axum::Json(json!({

@@ -84,7 +84,10 @@ impl Occasion {
     pub fn per_customer(self) -> bool {
         matches!(
             self,
-            Occasion::Anniversary | Occasion::NewYear | Occasion::SpringFestival | Occasion::MidAutumn
+            Occasion::Anniversary
+                | Occasion::NewYear
+                | Occasion::SpringFestival
+                | Occasion::MidAutumn
         )
     }
 
@@ -108,19 +111,20 @@ fn table_date(table: &[(i32, u32, u32)], year: i32) -> Option<NaiveDate> {
         .and_then(|&(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
 }
 
-/// The day of `anchor`'s month and day in `year`; 29 February is the 28th in other years.
-fn yearly(anchor: NaiveDate, year: i32) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(year, anchor.month(), anchor.day())
-        .or_else(|| NaiveDate::from_ymd_opt(year, anchor.month(), anchor.day() - 1))
-}
-
 /// The first day on or after `from` the occasion falls on: a birthday or anniversary by its
 /// `anchor` (the birthday, the founding day; none without one), a holiday by its date. None for
 /// level A (no date) and for a lunar holiday beyond the table.
-pub fn next_date(occasion: Occasion, anchor: Option<NaiveDate>, from: NaiveDate) -> Option<NaiveDate> {
+pub fn next_date(
+    occasion: Occasion,
+    anchor: Option<NaiveDate>,
+    from: NaiveDate,
+) -> Option<NaiveDate> {
+    if matches!(occasion, Occasion::Birthday | Occasion::Anniversary) {
+        return super::reminders::next_anniversary(anchor?, from);
+    }
     let in_year = |year: i32| -> Option<NaiveDate> {
         match occasion {
-            Occasion::Birthday | Occasion::Anniversary => yearly(anchor?, year),
+            Occasion::Birthday | Occasion::Anniversary => None,
             Occasion::NewYear => NaiveDate::from_ymd_opt(year, 1, 1),
             Occasion::SpringFestival => table_date(SPRING_FESTIVAL, year),
             Occasion::MidAutumn => table_date(MID_AUTUMN, year),
@@ -176,15 +180,7 @@ pub const NOT_SENT: &str = "Not sent: ";
 
 /// The placeholders a care rule's wording and a letter template may use.
 pub const PLACEHOLDERS: &[&str] = &[
-    "customer",
-    "code",
-    "contact",
-    "title",
-    "owner",
-    "occasion",
-    "date",
-    "years",
-    "today",
+    "customer", "code", "contact", "title", "owner", "occasion", "date", "years", "today",
 ];
 
 /// What fills a wording or letter: the customer's name and code, the contact's name and title,
@@ -253,22 +249,49 @@ mod tests {
     #[test]
     fn birthdays_fall_this_year_or_next_and_29_february_on_the_28th() {
         let born = Some(d(1990, 3, 14));
-        assert_eq!(next_date(Occasion::Birthday, born, d(2026, 3, 1)), Some(d(2026, 3, 14)));
-        assert_eq!(next_date(Occasion::Birthday, born, d(2026, 3, 14)), Some(d(2026, 3, 14)));
-        assert_eq!(next_date(Occasion::Birthday, born, d(2026, 3, 15)), Some(d(2027, 3, 14)));
+        assert_eq!(
+            next_date(Occasion::Birthday, born, d(2026, 3, 1)),
+            Some(d(2026, 3, 14))
+        );
+        assert_eq!(
+            next_date(Occasion::Birthday, born, d(2026, 3, 14)),
+            Some(d(2026, 3, 14))
+        );
+        assert_eq!(
+            next_date(Occasion::Birthday, born, d(2026, 3, 15)),
+            Some(d(2027, 3, 14))
+        );
         let leap = Some(d(1992, 2, 29));
-        assert_eq!(next_date(Occasion::Birthday, leap, d(2026, 2, 1)), Some(d(2026, 2, 28)));
-        assert_eq!(next_date(Occasion::Birthday, leap, d(2028, 2, 1)), Some(d(2028, 2, 29)));
+        assert_eq!(
+            next_date(Occasion::Birthday, leap, d(2026, 2, 1)),
+            Some(d(2026, 2, 28))
+        );
+        assert_eq!(
+            next_date(Occasion::Birthday, leap, d(2028, 2, 1)),
+            Some(d(2028, 2, 29))
+        );
         assert_eq!(next_date(Occasion::Birthday, None, d(2026, 2, 1)), None);
     }
 
     #[test]
     fn lunar_holidays_come_from_the_table() {
-        assert_eq!(next_date(Occasion::SpringFestival, None, d(2026, 1, 1)), Some(d(2026, 2, 17)));
-        assert_eq!(next_date(Occasion::SpringFestival, None, d(2026, 2, 18)), Some(d(2027, 2, 6)));
-        assert_eq!(next_date(Occasion::MidAutumn, None, d(2026, 9, 25)), Some(d(2026, 9, 25)));
+        assert_eq!(
+            next_date(Occasion::SpringFestival, None, d(2026, 1, 1)),
+            Some(d(2026, 2, 17))
+        );
+        assert_eq!(
+            next_date(Occasion::SpringFestival, None, d(2026, 2, 18)),
+            Some(d(2027, 2, 6))
+        );
+        assert_eq!(
+            next_date(Occasion::MidAutumn, None, d(2026, 9, 25)),
+            Some(d(2026, 9, 25))
+        );
         assert_eq!(next_date(Occasion::MidAutumn, None, d(2040, 9, 21)), None);
-        assert_eq!(next_date(Occasion::NewYear, None, d(2026, 12, 4)), Some(d(2027, 1, 1)));
+        assert_eq!(
+            next_date(Occasion::NewYear, None, d(2026, 12, 4)),
+            Some(d(2027, 1, 1))
+        );
         assert_eq!(next_date(Occasion::LevelA, None, d(2026, 12, 4)), None);
         // Every year of the table once, in order, within its season.
         for table in [SPRING_FESTIVAL, MID_AUTUMN] {
@@ -276,8 +299,16 @@ mod tests {
                 assert_eq!(pair[1].0, pair[0].0 + 1);
             }
         }
-        assert!(SPRING_FESTIVAL.iter().all(|&(_, m, day)| (m, day) >= (1, 21) && (m, day) <= (2, 20)));
-        assert!(MID_AUTUMN.iter().all(|&(_, m, day)| (m, day) >= (9, 7) && (m, day) <= (10, 8)));
+        assert!(
+            SPRING_FESTIVAL
+                .iter()
+                .all(|&(_, m, day)| (m, day) >= (1, 21) && (m, day) <= (2, 20))
+        );
+        assert!(
+            MID_AUTUMN
+                .iter()
+                .all(|&(_, m, day)| (m, day) >= (9, 7) && (m, day) <= (10, 8))
+        );
     }
 
     #[test]
@@ -313,7 +344,11 @@ mod tests {
             ..Subject::default()
         };
         assert_eq!(
-            fill("{{contact}}，祝您{{years}}岁生日快乐！——{{customer}}", &subject).unwrap(),
+            fill(
+                "{{contact}}，祝您{{years}}岁生日快乐！——{{customer}}",
+                &subject
+            )
+            .unwrap(),
             "王小明，祝您36岁生日快乐！——华为"
         );
         assert!(check("尊敬的{{contact}}").is_ok());

@@ -26,8 +26,8 @@
 
 pub mod approvals;
 pub mod business_time;
-pub mod care;
 pub mod call_outcomes;
+pub mod care;
 pub mod knowledge;
 pub mod marketing;
 pub mod money;

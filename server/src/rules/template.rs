@@ -68,7 +68,10 @@ pub fn escape(s: &str, escape: Escape) -> String {
 fn is_unsafe(c: char) -> bool {
     c.is_control()
         || crate::validate::is_bidi_override(c)
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}')
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}'
+        )
 }
 
 fn line_of(template: &str, at: usize) -> usize {

@@ -72,5 +72,9 @@ pub(super) const LETTER_TEMPLATES: Descriptor = Descriptor {
     search: &["name", "subject"],
     form: &["name", "channel", "subject", "body", "active"],
     columns: &["name", "channel", "subject", "active"],
-    ..describe("letter_templates", "letter template", LETTER_TEMPLATE_FIELDS)
+    ..describe(
+        "letter_templates",
+        "letter template",
+        LETTER_TEMPLATE_FIELDS,
+    )
 };

@@ -18,6 +18,7 @@
 
 mod activities;
 mod approvals;
+mod care;
 mod competitors;
 mod contacts;
 mod customers;
@@ -216,6 +217,8 @@ fn seed(
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
         g.marketing(tx, &mut report)?;
+        // Care tasks are activities, counted with them.
+        report.activities += care::care(tx, chrono::Utc::now())?;
         Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",

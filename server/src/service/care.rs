@@ -200,7 +200,12 @@ fn rule_due(
         Occasion::LevelA => {
             let since = format_time(now - Duration::days(LEVEL_A_DAYS));
             let conditions = vec![
-                condition("level", Kind::Text(40), Test::AnyOf(vec![json!("A")]), false),
+                condition(
+                    "level",
+                    Kind::Text(40),
+                    Test::AnyOf(vec![json!("A")]),
+                    false,
+                ),
                 condition(
                     "updated_at",
                     Kind::Time,
@@ -292,7 +297,14 @@ pub fn make_due(tx: &dyn Tx, found: &[Due], now: DateTime<Utc>) -> Result<Vec<St
             },
             None => None,
         };
-        let task = task(tx, &rule.record, &customer.record, contact.as_ref(), due, now)?;
+        let task = task(
+            tx,
+            &rule.record,
+            &customer.record,
+            contact.as_ref(),
+            due,
+            now,
+        )?;
         insert_made(tx, Entity::Activities, &id, task)?;
         made.push(id);
     }
@@ -365,11 +377,17 @@ fn task(
     } else {
         format!("{}（{}）", subject.contact, subject.customer)
     };
-    let title: String = format!("{}：{}", occasion.label(), who).chars().take(200).collect();
+    let title: String = format!("{}：{}", occasion.label(), who)
+        .chars()
+        .take(200)
+        .collect();
     let mut record = Record::new();
     record.insert("kind".into(), json!("task"));
     record.insert("subject".into(), json!(title));
-    record.insert("notes".into(), json!(notes.chars().take(10_000).collect::<String>()));
+    record.insert(
+        "notes".into(),
+        json!(notes.chars().take(10_000).collect::<String>()),
+    );
     record.insert("due_at".into(), json!(format_time(due_at)));
     record.insert("customer_id".into(), json!(due.customer_id));
     if let Some(c) = &due.contact_id {

@@ -59,9 +59,8 @@ pub struct Recipient {
     pub activity_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    #[serde(skip)]
+    /// What it says, filled for this recipient.
     pub subject: String,
-    #[serde(skip)]
     pub text: String,
 }
 
@@ -80,7 +79,11 @@ pub struct To {
     pub query: Option<Vec<Term>>,
 }
 
-fn primary_contact(tx: &dyn Tx, actor: &Actor, customer_id: &str) -> Result<Option<Record>, ApiError> {
+fn primary_contact(
+    tx: &dyn Tx,
+    actor: &Actor,
+    customer_id: &str,
+) -> Result<Option<Record>, ApiError> {
     let contacts = super::list(
         tx,
         actor,
@@ -134,7 +137,11 @@ pub fn plan(
                 ..ListQuery::default()
             },
         )?;
-        customer_ids.extend(found.iter().filter_map(|c| text(c, "id").map(str::to_string)));
+        customer_ids.extend(
+            found
+                .iter()
+                .filter_map(|c| text(c, "id").map(str::to_string)),
+        );
     }
     for id in &customer_ids {
         super::get(tx, actor, Entity::Customers, id)?;
@@ -146,20 +153,27 @@ pub fn plan(
     if contacts.len() > MAX_RECIPIENTS {
         return Err(ApiError::invalid(
             "to",
-            format!("reaches more than {MAX_RECIPIENTS} contacts; narrow the query and send in parts"),
+            format!(
+                "reaches more than {MAX_RECIPIENTS} contacts; narrow the query and send in parts"
+            ),
         ));
     }
     let today = now.date_naive();
     let mut recipients = Vec::new();
     for contact in contacts {
         let contact_id = text(&contact, "id").unwrap_or_default().to_string();
-        let customer_id = text(&contact, "customer_id").unwrap_or_default().to_string();
+        let customer_id = text(&contact, "customer_id")
+            .unwrap_or_default()
+            .to_string();
         let customer = tx
             .get(Entity::Customers, &customer_id)?
             .map(|c| c.record)
             .unwrap_or_default();
         let address_field = if channel == "sms" { "mobile" } else { "email" };
-        let address = text(&contact, address_field).unwrap_or("").trim().to_string();
+        let address = text(&contact, address_field)
+            .unwrap_or("")
+            .trim()
+            .to_string();
         let activity_id = care::message_id(send_id, &contact_id);
         let outcome = if contact.get("opted_out") == Some(&json!(true)) {
             Outcome::OptedOut
@@ -192,7 +206,10 @@ pub fn plan(
             text: fill("body")?,
         });
     }
-    Ok(Plan { channel, recipients })
+    Ok(Plan {
+        channel,
+        recipients,
+    })
 }
 
 /// Creates each message's activity, not yet done, as `actor` (step 2). A recipient whose
@@ -203,8 +220,16 @@ pub fn claim(
     template_id: &str,
     plan: &mut Plan,
 ) -> Result<(), ApiError> {
-    let kind = if plan.channel == "sms" { "sms" } else { "email" };
-    for r in plan.recipients.iter_mut().filter(|r| r.outcome == Outcome::Sent) {
+    let kind = if plan.channel == "sms" {
+        "sms"
+    } else {
+        "email"
+    };
+    for r in plan
+        .recipients
+        .iter_mut()
+        .filter(|r| r.outcome == Outcome::Sent)
+    {
         match tx.get(Entity::Activities, &r.activity_id)? {
             Some(a) if a.record.get("done") == Some(&json!(true)) => {
                 r.outcome = Outcome::AlreadySent;
@@ -228,8 +253,14 @@ pub fn claim(
         let mut body = Record::new();
         body.insert("id".into(), json!(r.activity_id));
         body.insert("kind".into(), json!(kind));
-        body.insert("subject".into(), json!(subject.chars().take(200).collect::<String>()));
-        body.insert("notes".into(), json!(r.text.chars().take(10_000).collect::<String>()));
+        body.insert(
+            "subject".into(),
+            json!(subject.chars().take(200).collect::<String>()),
+        );
+        body.insert(
+            "notes".into(),
+            json!(r.text.chars().take(10_000).collect::<String>()),
+        );
         body.insert("customer_id".into(), json!(r.customer_id));
         body.insert("contact_id".into(), json!(r.contact_id));
         body.insert("letter_template_id".into(), json!(template_id));
@@ -246,11 +277,17 @@ pub fn finish(tx: &dyn Tx, actor: &Actor, plan: &Plan, now: DateTime<Utc>) -> Re
             Outcome::Sent => vec![
                 ("done", json!(true)),
                 ("ends_at", json!(format_time(now))),
-                ("notes", json!(r.text.chars().take(10_000).collect::<String>())),
+                (
+                    "notes",
+                    json!(r.text.chars().take(10_000).collect::<String>()),
+                ),
             ],
             Outcome::Failed => {
                 let why = r.error.clone().unwrap_or_default();
-                let notes: String = format!("{NOT_SENT}{why}\n\n{}", r.text).chars().take(10_000).collect();
+                let notes: String = format!("{NOT_SENT}{why}\n\n{}", r.text)
+                    .chars()
+                    .take(10_000)
+                    .collect();
                 vec![("notes", json!(notes))]
             }
             _ => continue,
