@@ -170,7 +170,7 @@ pub fn read(replica: &Replica, me: &str, zone: &Zone, day: NaiveDate) -> Result<
     for a in &today {
         items.push(item(replica, &a.fields, Section::of(&a.fields))?);
     }
-    items.sort_by(|a, b| (a.section, a.at).cmp(&(b.section, b.at)));
+    items.sort_by_key(|a| (a.section, a.at));
     Ok(Agenda {
         day,
         items,

@@ -14,7 +14,16 @@ use crate::service;
 use crate::store::{ListQuery, Tx};
 
 /// (name, occasion, level, days before, wording, active)
-const RULES: [(&str, &str, Option<&str>, i64, &str, bool); 6] = [
+type Rule = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    i64,
+    &'static str,
+    bool,
+);
+
+const RULES: [Rule; 6] = [
     (
         "重要客户联系人生日",
         "birthday",
