@@ -1,8 +1,8 @@
 //! The demo's customer care: care rules for the occasions (a key account contact's birthday,
 //! 元旦, 春节 and 中秋 for key accounts, a founding anniversary; level A shown but off, since
 //! every seeded customer was changed today), letter templates for mail and SMS, and the care
-//! tasks of today made by the same scan the server runs. One key account contact's birthday is
-//! set to today so a rule fires on the day the demo is made.
+//! tasks of today made by the same scan the server runs. One key account has a contact born
+//! on this day, so a rule fires on the day the demo is made.
 
 use chrono::{DateTime, Datelike, Utc};
 use serde_json::{Value, json};
@@ -100,9 +100,15 @@ fn create(tx: &dyn Tx, entity: Entity, body: Value) -> Result<(), ApiError> {
     service::create(tx, &crate::system_actor(), entity, &object(body), false).map(|_| ())
 }
 
-/// Makes the care rules and templates, a birthday today, and today's care tasks; returns how
-/// many tasks were made.
-pub(super) fn care(tx: &dyn Tx, now: DateTime<Utc>) -> Result<usize, ApiError> {
+/// What the care demo added beside its rules and templates.
+pub(super) struct Made {
+    pub tasks: usize,
+    pub contacts: usize,
+}
+
+/// Makes the care rules and templates, a contact whose birthday is today, and today's care
+/// tasks.
+pub(super) fn care(tx: &dyn Tx, now: DateTime<Utc>) -> Result<Made, ApiError> {
     for (name, occasion, level, days_before, wording, active) in RULES {
         create(
             tx,
@@ -118,52 +124,38 @@ pub(super) fn care(tx: &dyn Tx, now: DateTime<Utc>) -> Result<usize, ApiError> {
             json!({"name": name, "channel": channel, "subject": subject, "body": body}),
         )?;
     }
-    // A key account's contact born on this day (in Shanghai, the rules' zone) some years ago.
+    // A key account's contact born on this day (in Shanghai, the rules' zone) forty years ago,
+    // so a 29 February stays a leap day: a rule fires on the day the demo is made.
     let key = ListQuery {
         filters: vec![("level", json!("A"))],
         sort: "id",
         limit: 1,
         ..ListQuery::default()
     };
+    let mut contacts = 0;
     if let Some(customer) = tx.list(Entity::Customers, &key, None)?.into_iter().next() {
-        let contacts = ListQuery {
-            filters: vec![(
-                "customer_id",
-                customer.get("id").cloned().unwrap_or_default(),
-            )],
-            sort: "id",
-            limit: 1,
-            ..ListQuery::default()
-        };
-        if let Some(contact) = tx
-            .list(Entity::Contacts, &contacts, None)?
-            .into_iter()
-            .next()
-        {
-            let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-            // Forty years back: a 29 February stays a leap day.
-            let born = format!(
-                "{}-{:02}-{:02}",
-                today.year() - 40,
-                today.month(),
-                today.day()
-            );
-            let id = contact
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let version = contact.get("version").and_then(Value::as_i64);
-            service::update(
-                tx,
-                &crate::system_actor(),
-                Entity::Contacts,
-                &id,
-                &object(json!({"birthday": born})),
-                version,
-            )?;
-        }
+        let customer_id = customer
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let born = format!(
+            "{}-{:02}-{:02}",
+            today.year() - 40,
+            today.month(),
+            today.day()
+        );
+        create(
+            tx,
+            Entity::Contacts,
+            // An id made from the customer's, as every seeded id is reproducible.
+            json!({"id": crate::rules::care::task_id("demo", customer_id, None),
+                   "customer_id": customer_id, "name": "周慧敏", "title": "采购总监",
+                   "email": "zhou.huimin@care.example", "birthday": born}),
+        )?;
+        contacts = 1;
     }
     let found = service::care::due(tx, now)?;
-    Ok(service::care::make_due(tx, &found, now)?.len())
+    let tasks = service::care::make_due(tx, &found, now)?.len();
+    Ok(Made { tasks, contacts })
 }

@@ -217,8 +217,10 @@ fn seed(
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
         g.marketing(tx, &mut report)?;
-        // Care tasks are activities, counted with them.
-        report.activities += care::care(tx, chrono::Utc::now())?;
+        // Care tasks are activities, counted with them; the birthday today is a contact.
+        let cared = care::care(tx, chrono::Utc::now())?;
+        report.activities += cared.tasks;
+        report.contacts += cared.contacts;
         Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",
