@@ -94,6 +94,8 @@ pub struct Profile {
     /// What the callbacks queue's `D` runs to dial, `{phone}` where the number goes (a program
     /// and its arguments, never a shell line): `linphonecsh dial {phone}`.
     pub dial_command: Option<String>,
+    /// Ring the terminal's bell when an appointment, callback or task comes due on the screens.
+    pub bell: bool,
     pub credential_store: StoreChoice,
     pub sync: SyncSettings,
     /// Key binding overrides per mode, for the TUI: mode → key → action.
@@ -121,6 +123,7 @@ pub const EXAMPLE: &str = r#"# crm settings. Each profile is a server and a user
 # language = "zh"                # call outcomes and labels: zh or en (default: the locale's)
 # ca_file = "/etc/crm/ca.pem"    # trust a private CA that signed the server's certificate
 # dial_command = "linphonecsh dial {phone}"   # the callbacks queue's D: a softphone dials
+# bell = true                    # ring the bell when an appointment, callback or task comes due
 # credential_store = "auto"      # auto, keyring, file
 #
 # [profiles.work.sync]

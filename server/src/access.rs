@@ -195,7 +195,9 @@ pub fn read_set(
         | Entity::CannedReplies
         | Entity::Surveys
         | Entity::SurveyQuestions
-        | Entity::SurveySchedules => {
+        | Entity::SurveySchedules
+        | Entity::CareRules
+        | Entity::LetterTemplates => {
             set.insert(ALL.to_string());
         }
         // Agents read the articles marked for them; the rest is for sales and managers.
@@ -429,7 +431,9 @@ pub fn write_set(
         | Entity::Articles
         | Entity::Surveys
         | Entity::SurveyQuestions
-        | Entity::SurveySchedules => {
+        | Entity::SurveySchedules
+        | Entity::CareRules
+        | Entity::LetterTemplates => {
             set.insert(MANAGERS.to_string());
         }
         // Who may change the ticket, any agent (the call centre books visits), the engineer.
@@ -595,6 +599,8 @@ pub fn may_hold_from(
         | Entity::CallScripts
         | Entity::CannedReplies
         | Entity::Surveys
+        | Entity::CareRules
+        | Entity::LetterTemplates
         | Entity::ArticleVersions => Ok(()),
         Entity::Articles => need_read("product_id", Entity::Products),
         Entity::SurveyQuestions => need_read("survey_id", Entity::Surveys),
@@ -857,6 +863,8 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         | Entity::Surveys
         | Entity::SurveyQuestions
         | Entity::SurveySchedules
+        | Entity::CareRules
+        | Entity::LetterTemplates
             if role != Role::Manager =>
         {
             Err(format!(

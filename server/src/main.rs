@@ -68,6 +68,21 @@ enum Command {
         backup_every: std::time::Duration,
         #[arg(long, env = "CRM_BACKUP_KEEP", default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..))]
         keep: u32,
+        /// The SMTP server a mail merge sends through: smtps://[user@]host[:465],
+        /// smtp://[user@]host[:587] (STARTTLS) or smtp+plain://host[:25]. The password comes
+        /// from CRM_SMTP_PASSWORD or --smtp-password-file, never the address.
+        #[arg(long, env = "CRM_SMTP_URL", requires = "smtp_from")]
+        smtp_url: Option<String>,
+        /// The sender of merged mail: name@example.com or "Name <name@example.com>".
+        #[arg(long, env = "CRM_SMTP_FROM")]
+        smtp_from: Option<String>,
+        /// A file (0600) holding the SMTP password on its first line.
+        #[arg(long, env = "CRM_SMTP_PASSWORD_FILE")]
+        smtp_password_file: Option<PathBuf>,
+        /// The command that sends an SMS, its words split on spaces, run without a shell;
+        /// {to} and {text} in a word are replaced: "/usr/local/bin/sms --to {to} {text}".
+        #[arg(long, env = "CRM_SMS_COMMAND")]
+        sms_command: Option<String>,
     },
     /// Check every page and index of the database (`PRAGMA integrity_check`); exits non-zero
     /// when it is damaged.
@@ -364,7 +379,12 @@ fn run(command: Command, db: std::sync::Arc<dyn store::Database>, name: &str) ->
             backup_dir,
             backup_every,
             keep,
+            smtp_url,
+            smtp_from,
+            smtp_password_file,
+            sms_command,
         } => {
+            let mail = mail_settings(smtp_url, smtp_from, smtp_password_file, sms_command)?;
             let tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(crm_server::tls::server_config(&cert, &key)?),
                 _ => None,
@@ -375,6 +395,7 @@ fn run(command: Command, db: std::sync::Arc<dyn store::Database>, name: &str) ->
                 max_connections,
                 header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
                 tls,
+                mail,
                 ..Settings::default()
             };
             let runtime = tokio::runtime::Runtime::new()?;
@@ -554,4 +575,41 @@ fn field_detail(e: &crm_server::ApiError) -> String {
         }
         _ => String::new(),
     }
+}
+
+/// The mail merge's ways out, from `serve`'s flags; the SMTP password from the environment or a
+/// file, so it is in no command line, process list or log.
+fn mail_settings(
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
+    password_file: Option<PathBuf>,
+    sms_command: Option<String>,
+) -> anyhow::Result<crm_server::mail::Outbound> {
+    use crm_server::mail::{Outbound, Secret, SmsHook, Smtp};
+    let password = match password_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!("cannot read the SMTP password file {}", path.display())
+            })?;
+            Some(Secret::new(
+                text.lines().next().unwrap_or_default().to_string(),
+            ))
+        }
+        None => std::env::var("CRM_SMTP_PASSWORD").ok().map(Secret::new),
+    };
+    let smtp = match smtp_url {
+        Some(url) => Some(Smtp::parse(
+            &url,
+            smtp_from.as_deref().unwrap_or_default(),
+            password,
+        )?),
+        None => None,
+    };
+    let sms = match sms_command {
+        Some(command) => Some(SmsHook::new(
+            command.split_whitespace().map(str::to_string).collect(),
+        )?),
+        None => None,
+    };
+    Ok(Outbound { smtp, sms })
 }

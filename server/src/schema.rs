@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 mod admin;
 mod approvals;
+mod care;
 mod competition;
 mod desk;
 mod documents;
@@ -28,6 +29,8 @@ pub use approvals::{
     SUBJECT_STATUSES,
 };
 use approvals::{APPROVAL_SETTINGS, APPROVALS, CONTRACTS, EXPENSE_CLAIMS, LICENCES};
+pub use care::{CARE_OCCASIONS, LETTER_CHANNELS};
+use care::{CARE_RULES, LETTER_TEMPLATES};
 
 pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
@@ -157,10 +160,14 @@ pub enum Entity {
     Merges,
     /// One change made to many marked customers at once, all or nothing.
     BulkActions,
+    /// What makes care tasks on an occasion (birthdays, holidays…), with its preset wording.
+    CareRules,
+    /// Letters and messages a mail merge or SMS sends, with placeholders.
+    LetterTemplates,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 62] = [
+    pub const ALL: [Entity; 64] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -223,6 +230,8 @@ impl Entity {
         Entity::DealerAssessments,
         Entity::Merges,
         Entity::BulkActions,
+        Entity::CareRules,
+        Entity::LetterTemplates,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -290,6 +299,8 @@ impl Entity {
             Entity::DealerAssessments => &DEALER_ASSESSMENTS,
             Entity::Merges => &MERGES,
             Entity::BulkActions => &BULK_ACTIONS,
+            Entity::CareRules => &CARE_RULES,
+            Entity::LetterTemplates => &LETTER_TEMPLATES,
         }
     }
 
@@ -539,7 +550,7 @@ pub const LEVELS: &[&str] = &["A", "B", "C", "D"];
 pub const CUSTOMER_KINDS: &[&str] = &["company", "person"];
 pub const CHANNELS: &[&str] = &["phone", "mobile", "email", "wechat", "visit", "sms", "web"];
 pub const STAGE_KINDS: &[&str] = &["open", "won", "lost"];
-pub const ACTIVITY_KINDS: &[&str] = &["call", "meeting", "visit", "task", "email", "note"];
+pub const ACTIVITY_KINDS: &[&str] = &["call", "meeting", "visit", "task", "email", "note", "sms"];
 pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
 
 /// The field holding a record's custom field values (`catalog`): one per entity that has
@@ -618,6 +629,8 @@ const CUSTOMER_FIELDS: &[Field] = &[
     f("shared_with", Kind::Refs(Entity::Users)).default(Default::EmptyList),
     f("tags", Kind::Tags).default(Default::EmptyList),
     f("notes", Kind::Text(10_000)).lines(),
+    // The company's founding day (成立时间), whose anniversary a care rule marks.
+    f("founded_on", Kind::Date),
     CUSTOM,
     // Set by the server on create from the territories' rules (`rules::territories`);
     // managers move a customer to another.
@@ -639,6 +652,10 @@ const CONTACT_FIELDS: &[Field] = &[
     f("mobile", Kind::Text(40)).format(Format::Phone),
     f("email", Kind::Text(254)).format(Format::Email),
     f("birthday", Kind::Date),
+    // Asked not to be mailed or messaged: every send skips them (`service::mail`).
+    f("opted_out", Kind::Bool)
+        .default(Default::Bool(false))
+        .filter(),
     f("is_primary", Kind::Bool)
         .default(Default::Bool(false))
         .filter(),
@@ -695,6 +712,9 @@ const ACTIVITY_FIELDS: &[Field] = &[
     f("wrap_up_seconds", Kind::Int(0, 86_400)),
     // A wrap-up code's `code` (`wrap_up_codes`), checked against the live codes when it changes.
     f("outcome", Kind::Text(40)).filter(),
+    // The care rule that made this task (`service::care`); a mail merge's letter template.
+    f("care_rule_id", Kind::Ref(Entity::CareRules)),
+    f("letter_template_id", Kind::Ref(Entity::LetterTemplates)),
     CUSTOM,
 ];
 

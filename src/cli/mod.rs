@@ -11,10 +11,12 @@ macro_rules! say {
 }
 
 pub mod account;
+pub mod agenda;
 pub mod demo;
 pub mod export;
 pub mod fields;
 pub mod import;
+pub mod letters;
 pub mod marketing;
 pub mod merges;
 pub mod outbox;

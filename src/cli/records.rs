@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 58] = [
+pub const ENTITIES: [Entity; 60] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -97,6 +97,10 @@ pub const ENTITIES: [Entity; 58] = [
     // list` shows them, `crm bulk_actions add --kind tag --ids … --tag 展会` changes many.
     Entity::Merges,
     Entity::BulkActions,
+    // Customer care: `crm care_rules add`, `crm letter_templates send NAME --where Q`
+    // (`cli/letters.rs`).
+    Entity::CareRules,
+    Entity::LetterTemplates,
 ];
 
 /// The largest holiday file read: a year's file is a few kilobytes.
@@ -301,7 +305,8 @@ pub fn command(entity: Entity) -> Command {
     } else {
         command
     };
-    super::merges::extend(entity, super::marketing::extend(entity, command))
+    let command = super::marketing::extend(entity, command);
+    super::letters::extend(entity, super::merges::extend(entity, command))
 }
 
 /// Names ↔ ids through the replica: usernames, customer codes, stage and team names, numbers.
@@ -360,6 +365,8 @@ impl Names<'_> {
             | Entity::Competitors
             | Entity::Campaigns
             | Entity::Territories
+            | Entity::LetterTemplates
+            | Entity::CareRules
                 if !is_uuid(key) =>
             {
                 self.find_one(entity, "name", key)?
@@ -811,6 +818,9 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
         }
         Some((name, m)) if super::merges::handles(entity, name) => {
             super::merges::run(ctx, &replica, &names, name, m)
+        }
+        Some((name, m)) if super::letters::handles(entity, name) => {
+            super::letters::run(ctx, &names, m)
         }
         Some((name, m)) if super::marketing::handles(entity, name) => {
             super::marketing::run(ctx, &replica, &names, &clock, name, m)

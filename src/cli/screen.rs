@@ -92,6 +92,7 @@ pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliErr
         zone: ctx.zone()?,
         language: profile.language.clone(),
         dial_command: profile.dial_command.clone().unwrap_or_default(),
+        bell: profile.bell,
         pop_socket: Some(crate::pop::socket_path(&ctx.dirs.data, &ctx.profile_name)),
         sync_now: Some(Arc::new(move || wake.notify_one())),
         ..TuiOptions::default()

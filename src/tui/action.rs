@@ -393,6 +393,8 @@ pub enum Effect {
     Clipboard(String),
     /// Ask the sync engine to sync now.
     SyncNow,
+    /// Ring the terminal's bell (something came due and the profile says `bell = true`).
+    Bell,
     /// Count this list off the UI thread; the answer comes back as `Action::Counted` with the
     /// same request number.
     Count {

@@ -79,6 +79,10 @@ pub struct App {
     pub call: Option<crate::tui::call::CallTimer>,
     /// The profile's dial command, for the callbacks queue.
     dial_command: String,
+    /// Ring the terminal's bell when something comes due (the profile's `bell`).
+    bell: bool,
+    /// When the e-secretary last looked for what came due (`app/secretary.rs`).
+    secretary_since: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
     /// The user's zone: every time shown or typed goes through it.
     pub zone: Zone,
@@ -144,6 +148,7 @@ macro_rules! ctx {
 // After the macro, so they may use it.
 mod answers;
 mod commands;
+mod secretary;
 mod status;
 mod written;
 
@@ -215,6 +220,8 @@ impl App {
             awaiting: HashMap::new(),
             call: None,
             dial_command: options.dial_command.clone(),
+            bell: options.bell,
+            secretary_since: Some(now),
             generation: 1,
             effects: Vec::new(),
         };
@@ -488,7 +495,10 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Quit => self.effects.push(Effect::Quit),
-            Action::Tick(now) => self.tick(now),
+            Action::Tick(now) => {
+                self.tick(now);
+                self.secretary(now);
+            }
             Action::Pop(phone) => self.pop_call(phone),
             Action::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);

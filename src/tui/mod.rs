@@ -152,6 +152,8 @@ pub struct TuiOptions {
     pub pop_socket: Option<PathBuf>,
     /// The profile's `dial_command` (the callbacks queue's `D`); empty: none.
     pub dial_command: String,
+    /// The profile's `bell`: ring the terminal's bell when something comes due.
+    pub bell: bool,
     /// No colours at all (also set when the NO_COLOR environment variable is non-empty).
     pub no_color: bool,
     pub sync_now: Option<SyncTrigger>,
@@ -172,6 +174,7 @@ impl std::fmt::Debug for TuiOptions {
             .field("language", &self.language)
             .field("pop_socket", &self.pop_socket)
             .field("dial_command", &self.dial_command)
+            .field("bell", &self.bell)
             .field("no_color", &self.no_color)
             .field("sync_now", &self.sync_now.is_some())
             .finish()
@@ -193,6 +196,7 @@ impl Default for TuiOptions {
             language: None,
             pop_socket: None,
             dial_command: String::new(),
+            bell: false,
             no_color: false,
             sync_now: None,
         }
@@ -335,6 +339,11 @@ pub fn run(
                 Effect::Clipboard(text) => {
                     let mut out = io::stdout();
                     out.write_all(osc52(&text).as_bytes())?;
+                    out.flush()?;
+                }
+                Effect::Bell => {
+                    let mut out = io::stdout();
+                    out.write_all(b"\x07")?;
                     out.flush()?;
                 }
                 Effect::SyncNow => {

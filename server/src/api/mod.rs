@@ -3,6 +3,7 @@
 //! never on async threads.
 
 mod auth;
+mod care;
 mod escalation;
 mod import;
 mod marketing;
@@ -74,6 +75,10 @@ pub struct Settings {
     pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     /// How often the escalation sweep raises tickets' service-level alerts (`escalation`).
     pub escalate_every: Duration,
+    /// How often the care scan makes the care rules' tasks (`care`).
+    pub care_every: Duration,
+    /// Where a mail merge sends: the admin's SMTP server and SMS command (`mail`).
+    pub mail: crate::mail::Outbound,
 }
 
 impl Default for Settings {
@@ -93,6 +98,8 @@ impl Default for Settings {
             max_connections: 512,
             tls: None,
             escalate_every: Duration::from_secs(60),
+            care_every: Duration::from_secs(600),
+            mail: crate::mail::Outbound::default(),
         }
     }
 }
@@ -474,6 +481,7 @@ async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
+pub use care::care_every;
 pub use escalation::escalate_every;
 
 pub fn router(state: AppState) -> Router {
@@ -486,6 +494,7 @@ pub fn router(state: AppState) -> Router {
         .merge(marketing::router())
         .merge(import::router())
         .merge(merges::router())
+        .merge(care::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

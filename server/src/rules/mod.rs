@@ -19,6 +19,8 @@
 //! - [`knowledge`]: links to articles in replies, which edit keeps a version, suggestion words.
 //! - [`surveys`]: questions, answers checked, the satisfaction answer, a survey's results.
 //! - [`marketing`]: a lead's status moves, campaign responses, a campaign's cost per lead and ROI.
+//! - [`care`]: when a care occasion falls (春节, 中秋 from a table), care task and message ids.
+//! - [`template`]: the placeholder language of document and letter templates.
 //! - [`approvals`]: the approval state machine, who an approval goes to and who may decide it.
 //! - [`relations`]: contact relations' "reports to" kept free of circles; the decision map's tree.
 //! - [`territories`]: which territory (owner, team) a new customer falls in.
@@ -29,6 +31,7 @@ pub mod approvals;
 pub mod business_time;
 pub mod call_outcomes;
 pub mod dealers;
+pub mod care;
 pub mod knowledge;
 pub mod marketing;
 pub mod money;
@@ -44,5 +47,6 @@ pub mod scripts;
 pub mod sla;
 pub mod surveys;
 pub mod territories;
+pub mod template;
 
 pub use reasons::Problem;

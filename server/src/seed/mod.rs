@@ -18,6 +18,7 @@
 
 mod activities;
 mod approvals;
+mod care;
 mod competitors;
 mod contacts;
 mod customers;
@@ -220,6 +221,10 @@ fn seed(
         g.marketing(tx, &mut report)?;
         g.field(tx, &mut report)?;
         g.relations(tx)?;
+        // Care tasks are activities, counted with them; the birthday today is a contact.
+        let cared = care::care(tx, chrono::Utc::now())?;
+        report.activities += cared.tasks;
+        report.contacts += cared.contacts;
         Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",

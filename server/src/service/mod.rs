@@ -10,6 +10,7 @@
 mod activities;
 mod approvals;
 mod bulk;
+pub mod care;
 pub mod catalog;
 mod competitors;
 mod customers;
@@ -22,6 +23,7 @@ mod hand_over;
 pub mod import;
 mod knowledge;
 mod lists;
+pub mod mail;
 pub mod marketing;
 pub mod merges;
 mod orders;
@@ -893,6 +895,7 @@ fn prepare(
         Entity::DealerAssessments => dealers::prepare_assessment(tx, record)?,
         Entity::Merges => merges::prepare(tx, actor, old, record)?,
         Entity::BulkActions => bulk::prepare(old, record)?,
+        Entity::CareRules | Entity::LetterTemplates => care::prepare(entity, record)?,
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

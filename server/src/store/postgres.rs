@@ -137,6 +137,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0018_merges_bulk_actions",
         include_str!("../../../migrations/postgres/0018_merges_bulk_actions.sql"),
     ),
+    (
+        21,
+        "0021_care",
+        include_str!("../../../migrations/postgres/0021_care.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -128,6 +128,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0020_merges_bulk_actions",
         include_str!("../../../migrations/0020_merges_bulk_actions.sql"),
     ),
+    (
+        23,
+        "0023_care",
+        include_str!("../../../migrations/0023_care.sql"),
+    ),
 ];
 
 mod files;
