@@ -9,6 +9,7 @@ mod approvals;
 mod competition;
 mod desk;
 mod documents;
+mod files;
 mod knowledge;
 mod lists;
 mod marketing;
@@ -32,6 +33,8 @@ use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS
 pub use desk::{DAY_KINDS, FOLLOW_UPS};
 use documents::DOCUMENT_TEMPLATES;
 pub use documents::{DOCUMENT_FORMATS, DOCUMENT_KINDS, DOCUMENT_LANGS};
+use files::FILES;
+pub use files::{ATTACHABLE, FILE_RECORD};
 pub use knowledge::VISIBILITIES;
 use knowledge::{ARTICLE_VERSIONS, ARTICLES};
 pub use lists::MAX_LIST_MEMBERS;
@@ -132,10 +135,13 @@ pub enum Entity {
     Campaigns,
     /// Who a campaign reaches and how far they responded.
     CampaignMembers,
+    /// A file attached to a record: its name, size, type and digest (the bytes stay on the
+    /// server's disk until asked for).
+    Files,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 54] = [
+    pub const ALL: [Entity; 55] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -190,6 +196,7 @@ impl Entity {
         Entity::Leads,
         Entity::Campaigns,
         Entity::CampaignMembers,
+        Entity::Files,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -249,6 +256,7 @@ impl Entity {
             Entity::Leads => &LEADS,
             Entity::Campaigns => &CAMPAIGNS,
             Entity::CampaignMembers => &CAMPAIGN_MEMBERS,
+            Entity::Files => &FILES,
         }
     }
 
@@ -281,15 +289,22 @@ impl Entity {
 
     /// The records whose read sets derive from this one: (child entity, its link field).
     /// Derived from the children's `access_links`, so a new entity declares it in one place.
+    /// Files hang off any attachable record by its id (`files.record_id`), not a typed link.
     pub fn dependents(self) -> impl Iterator<Item = (Entity, &'static str)> {
-        Entity::ALL.into_iter().flat_map(move |child| {
-            child
-                .descriptor()
-                .access_links
-                .iter()
-                .filter(move |link| matches!(child.field(link).map(|f| f.kind), Some(Kind::Ref(e)) if e == self))
-                .map(move |link| (child, *link))
-        })
+        let files = ATTACHABLE
+            .contains(&self.name())
+            .then_some((Entity::Files, FILE_RECORD));
+        Entity::ALL
+            .into_iter()
+            .flat_map(move |child| {
+                child
+                    .descriptor()
+                    .access_links
+                    .iter()
+                    .filter(move |link| matches!(child.field(link).map(|f| f.kind), Some(Kind::Ref(e)) if e == self))
+                    .map(move |link| (child, *link))
+            })
+            .chain(files)
     }
 }
 

@@ -15,6 +15,7 @@ pub mod csv_read;
 pub mod demo;
 pub mod export;
 pub mod fields;
+pub mod files;
 pub mod marketing;
 pub mod outbox;
 pub mod output;

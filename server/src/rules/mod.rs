@@ -25,6 +25,7 @@
 pub mod approvals;
 pub mod business_time;
 pub mod call_outcomes;
+pub mod file_types;
 pub mod knowledge;
 pub mod marketing;
 pub mod money;

@@ -92,6 +92,7 @@ fn dependents_follow_the_access_links() {
             (Entity::Licences, "customer_id"),
             (Entity::ReturnVisits, "customer_id"),
             (Entity::CampaignMembers, "customer_id"),
+            (Entity::Files, "record_id"),
         ]
     );
     assert_eq!(
@@ -113,7 +114,10 @@ fn dependents_follow_the_access_links() {
     );
     assert_eq!(
         of(Entity::Articles),
-        vec![(Entity::ArticleVersions, "article_id")]
+        vec![
+            (Entity::ArticleVersions, "article_id"),
+            (Entity::Files, "record_id")
+        ]
     );
     assert_eq!(
         of(Entity::Surveys),
@@ -125,6 +129,7 @@ fn dependents_follow_the_access_links() {
             (Entity::Activities, "opportunity_id"),
             (Entity::OpportunityCompetitors, "opportunity_id"),
             (Entity::OpportunityLines, "opportunity_id"),
+            (Entity::Files, "record_id"),
         ]
     );
     assert_eq!(

@@ -15,6 +15,7 @@ mod customers;
 mod desk;
 pub mod escalation;
 mod feed;
+pub mod files;
 mod hand_over;
 mod knowledge;
 mod lists;
@@ -838,6 +839,7 @@ fn prepare(
         Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
             marketing::prepare(tx, actor, entity, old, record)?;
         }
+        Entity::Files => files::prepare(old, record)?,
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

@@ -113,6 +113,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0018_escalation",
         include_str!("../../../migrations/0018_escalation.sql"),
     ),
+    (
+        22,
+        "0022_files",
+        include_str!("../../../migrations/0022_files.sql"),
+    ),
 ];
 
 mod files;
