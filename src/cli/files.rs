@@ -286,7 +286,12 @@ pub fn fetch(ctx: &Context, replica: &Replica, id: &str) -> Result<PathBuf, CliE
         .to_string();
     let store = store(ctx)?;
     if store.has(&digest) {
-        return Ok(store.path(&digest));
+        // Kept bytes are checked again: a copy changed on disk is fetched afresh.
+        let path = store.path(&digest);
+        if crm_server::blobs::digest_of(&path).is_ok_and(|d| d == digest) {
+            return Ok(path);
+        }
+        let _ = std::fs::remove_file(&path);
     }
     let client = ctx.client()?;
     let mut incoming = store

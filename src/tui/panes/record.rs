@@ -99,6 +99,16 @@ impl RecordView {
             name_refs(&rows, &title.collect::<Vec<_>>(), &mut self.names, ctx);
             self.loaded.extend(rows.into_iter().map(|r| (e, r)));
         }
+        // Files hang off a record by its id, not a typed link.
+        if crm_server::schema::ATTACHABLE.contains(&self.entity.name()) {
+            let q = RecordQuery {
+                filters: vec![(crm_server::schema::FILE_RECORD.to_string(), json!(self.id))],
+                ..RecordQuery::default()
+            };
+            let rows = ctx.ok(ctx.source.records(Entity::Files, &q, 0, RELATED_LIMIT));
+            self.loaded
+                .extend(rows.into_iter().map(|r| (Entity::Files, r)));
+        }
         self.refilter();
     }
 
