@@ -65,7 +65,7 @@ fn files_of(client: &Crm, record: &str) -> Vec<Value> {
 fn a_file_attached_from_the_command_line_syncs_its_record_and_its_bytes_on_demand() {
     let server = TestServer::start();
     let li = server.add_user("li", "sales", None);
-    server.add_user("wang", "manager", None);
+    server.add_user("wang", "admin", None);
     let customer = server.create_as_system(
         Entity::Customers,
         json!({"name": "上海电气", "owner_id": li}),
@@ -96,7 +96,7 @@ fn a_file_attached_from_the_command_line_syncs_its_record_and_its_bytes_on_deman
     let id = file["id"].as_str().unwrap().to_string();
     assert!(kept(&alice).is_empty());
 
-    // Another user who sees the customer gets the record by sync, and no bytes.
+    // Another user who sees the customer (an admin) gets the record by sync, and no bytes.
     let manager = Crm::new();
     ok(&manager.login(&server, "wang"));
     let theirs = files_of(&manager, &code);

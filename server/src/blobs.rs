@@ -75,7 +75,6 @@ fn private_file(path: &Path) -> std::io::Result<File> {
 }
 
 /// An upload being received: written to a temporary file and hashed as it comes.
-#[derive(Debug)]
 pub struct Incoming {
     file: Option<File>,
     path: PathBuf,

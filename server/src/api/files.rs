@@ -216,7 +216,7 @@ async fn download(
 /// The file's bytes in blocks read on the blocking pool.
 fn blob_stream(
     file: std::fs::File,
-) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send {
+) -> impl futures_util::stream::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send {
     futures_util::stream::unfold(Some(file), |file| async move {
         let mut file = file?;
         let read = tokio::task::spawn_blocking(move || {
