@@ -4,9 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Arg, ArgMatches, Command};
-use crm::cli::{
-    CliError, Context, account, demo, export, files, outbox, records, report, screen,
-};
+use crm::cli::{CliError, Context, account, demo, export, files, outbox, records, report, screen};
 use crm::tui::Pane;
 use crm_server::schema::Entity;
 

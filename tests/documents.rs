@@ -287,7 +287,13 @@ fn a_pdf_is_a_pdf_that_parses_with_its_pages_title_and_font() {
     // The text reads back through the font's own ToUnicode map: the glyphs kept are the
     // right ones, Chinese included.
     let text = pdf_text(&doc);
-    for expected in ["Q-000042", "实施服务", "仓储管理系统许可", "东华", "30 天内付款"] {
+    for expected in [
+        "Q-000042",
+        "实施服务",
+        "仓储管理系统许可",
+        "东华",
+        "30 天内付款",
+    ] {
         assert!(text.contains(expected), "{expected:?} not in {text:?}");
     }
     // Only the glyphs used travel in the file: the whole font (2.2 MB) would break this.
@@ -299,7 +305,14 @@ fn a_pdf_is_a_pdf_that_parses_with_its_pages_title_and_font() {
     let font_file = doc
         .objects
         .values()
-        .find_map(|o| o.as_dict().ok()?.get(b"FontFile2").ok()?.as_reference().ok())
+        .find_map(|o| {
+            o.as_dict()
+                .ok()?
+                .get(b"FontFile2")
+                .ok()?
+                .as_reference()
+                .ok()
+        })
         .and_then(|id| doc.get_object(id).ok()?.as_stream().ok().cloned())
         .expect("the font's stream");
     assert!(
@@ -316,7 +329,14 @@ fn pdf_text(doc: &lopdf::Document) -> String {
     let to_unicode = doc
         .objects
         .values()
-        .find_map(|o| o.as_dict().ok()?.get(b"ToUnicode").ok()?.as_reference().ok())
+        .find_map(|o| {
+            o.as_dict()
+                .ok()?
+                .get(b"ToUnicode")
+                .ok()?
+                .as_reference()
+                .ok()
+        })
         .and_then(|id| doc.get_object(id).ok()?.as_stream().ok().cloned())
         .expect("the font's ToUnicode map");
     let cmap = to_unicode
@@ -334,7 +354,8 @@ fn pdf_text(doc: &lopdf::Document) -> String {
             in_chars = false;
         } else if in_chars {
             let mut words = line.split_whitespace();
-            if let (Some(gid), Some(code)) = (words.next().and_then(hex), words.next().and_then(hex))
+            if let (Some(gid), Some(code)) =
+                (words.next().and_then(hex), words.next().and_then(hex))
                 && let Some(c) = char::from_u32(code)
             {
                 map.insert(gid, c);
@@ -344,11 +365,28 @@ fn pdf_text(doc: &lopdf::Document) -> String {
     let mut text = String::new();
     for page in doc.get_pages().values() {
         let content = doc.get_page_content(*page).unwrap();
-        let ops = lopdf::content::Content::decode(&content).unwrap().operations;
+        let ops = lopdf::content::Content::decode(&content)
+            .unwrap()
+            .operations;
         for op in ops {
             let strings: Vec<Vec<u8>> = match op.operator.as_str() {
-                "Tj" => op.operands.first().and_then(|o| o.as_str().ok()).map(|s| vec![s.to_vec()]).unwrap_or_default(),
-                "TJ" => op.operands.first().and_then(|o| o.as_array().ok()).map(|a| a.iter().filter_map(|o| o.as_str().ok()).map(|s| s.to_vec()).collect()).unwrap_or_default(),
+                "Tj" => op
+                    .operands
+                    .first()
+                    .and_then(|o| o.as_str().ok())
+                    .map(|s| vec![s.to_vec()])
+                    .unwrap_or_default(),
+                "TJ" => op
+                    .operands
+                    .first()
+                    .and_then(|o| o.as_array().ok())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|o| o.as_str().ok())
+                            .map(|s| s.to_vec())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 _ => continue,
             };
             for s in strings {

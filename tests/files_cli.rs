@@ -7,8 +7,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::cli::Crm;
 use common::TestServer;
+use common::cli::Crm;
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
 
@@ -50,7 +50,12 @@ fn kept(client: &Crm) -> Vec<PathBuf> {
     for shard in shards.flatten() {
         let name = shard.file_name().to_string_lossy().to_string();
         if name.len() == 2 {
-            out.extend(std::fs::read_dir(shard.path()).unwrap().flatten().map(|e| e.path()));
+            out.extend(
+                std::fs::read_dir(shard.path())
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
         }
     }
     out
@@ -58,7 +63,11 @@ fn kept(client: &Crm) -> Vec<PathBuf> {
 
 fn files_of(client: &Crm, record: &str) -> Vec<Value> {
     let out = ok(&client.run(&["files", "list", record, "--format", "json"]));
-    serde_json::from_str::<Value>(&out).unwrap().as_array().unwrap().clone()
+    serde_json::from_str::<Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[test]
@@ -77,9 +86,20 @@ fn a_file_attached_from_the_command_line_syncs_its_record_and_its_bytes_on_deman
     let dir = tempfile::tempdir().unwrap();
     let scan = dir.path().join("scan.pdf");
     std::fs::write(&scan, PDF).unwrap();
-    let said = alice.run(&["files", "attach", &code, scan.to_str().unwrap(), "--notes", "首页"]);
+    let said = alice.run(&[
+        "files",
+        "attach",
+        &code,
+        scan.to_str().unwrap(),
+        "--notes",
+        "首页",
+    ]);
     ok(&said);
-    assert!(text(&said.stderr).contains("attached scan.pdf"), "{}", text(&said.stderr));
+    assert!(
+        text(&said.stderr).contains("attached scan.pdf"),
+        "{}",
+        text(&said.stderr)
+    );
     let stored = server.all(Entity::Files);
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0]["record_id"], customer["id"]);
@@ -146,14 +166,27 @@ fn open_hands_the_file_to_the_opener_as_one_argument_and_refusals_say_why() {
     std::fs::write(&scan, PDF).unwrap();
     // A name a shell would act on.
     let name = "报价 $(touch pwned);.pdf";
-    ok(&client.run(&["files", "attach", &code, scan.to_str().unwrap(), "--name", name]));
-    let id = files_of(&client, &code)[0]["id"].as_str().unwrap().to_string();
+    ok(&client.run(&[
+        "files",
+        "attach",
+        &code,
+        scan.to_str().unwrap(),
+        "--name",
+        name,
+    ]));
+    let id = files_of(&client, &code)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let opener = dir.path().join("opener.sh");
     let seen = dir.path().join("seen.txt");
     std::fs::write(
         &opener,
-        format!("#!/bin/sh\nprintf '%s\\n' \"$#\" \"$@\" > '{}'\n", seen.display()),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$#\" \"$@\" > '{}'\n",
+            seen.display()
+        ),
     )
     .unwrap();
     {
@@ -182,7 +215,11 @@ fn open_hands_the_file_to_the_opener_as_one_argument_and_refusals_say_why() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("CRM_OPENER"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("CRM_OPENER"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // The server refuses what is no allowed kind, and says so.
     let program = dir.path().join("setup.pdf");

@@ -5,6 +5,7 @@ mod support;
 
 use chrono::{DateTime, Utc};
 use crm::replica::LocalQuery;
+use crm::tui::Effect;
 use crm_server::schema::Entity;
 use serde_json::json;
 use support::{Fixture, app_over, apply_records, options, press, screen, server_record, type_text};
@@ -59,4 +60,19 @@ fn a_records_view_lists_its_files_and_no_others() {
     assert_eq!(s.matches("现场照片.jpg").count(), 1, "{s}");
     assert!(!s.contains("合同扫描.pdf"), "{s}");
     assert!(s.contains("file"), "{s}");
+
+    // `o` on the file (the last related record) asks for it to be opened, by its id.
+    press(&mut app, "G");
+    let opened: Vec<String> = press(&mut app, "o")
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::OpenFile(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened.len(), 1);
+    let file = replica.get(Entity::Files, &opened[0]).unwrap().unwrap();
+    assert_eq!(file.fields["name"], "现场照片.jpg");
+    assert_eq!(file.fields["entity"], "opportunities");
+    assert!(screen(&app).contains("Opening 现场照片.jpg"));
 }

@@ -755,7 +755,9 @@ pub fn may_hold_from(
         // Whoever sees a record may attach a file to it (the call centre a photo a caller sent).
         Entity::Files => match text(record, "entity").and_then(Entity::from_name) {
             Some(of) => need_read(crate::schema::FILE_RECORD, of),
-            None => Err(Denied::Forbidden("entity: not a kind of record files attach to".into())),
+            None => Err(Denied::Forbidden(
+                "entity: not a kind of record files attach to".into(),
+            )),
         },
         Entity::QuoteLines => {
             need_read("quote_id", Entity::Quotes)?;

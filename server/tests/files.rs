@@ -86,7 +86,10 @@ fn sha256(bytes: &[u8]) -> String {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f");
-    std::fs::File::create(&path).unwrap().write_all(bytes).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
     crm_server::blobs::digest_of(&path).unwrap()
 }
 
@@ -136,7 +139,10 @@ fn an_upload_is_stored_once_per_content_and_read_back_whole() {
     let (status, moved) = w.alice.patch(&path, json!({"record_id": deal}));
     assert_eq!(status, 422, "{moved}");
     assert!(moved["error"]["fields"]["record_id"].is_string(), "{moved}");
-    for (field, forged) in [("sha256", json!({"sha256": sha256(b"x")})), ("size", json!({"size": 1}))] {
+    for (field, forged) in [
+        ("sha256", json!({"sha256": sha256(b"x")})),
+        ("size", json!({"size": 1})),
+    ] {
         let (status, answer) = w.alice.patch(&path, forged);
         assert_eq!(status, 422, "{answer}");
         assert_eq!(answer["error"]["fields"][field], "is set by the server");
@@ -241,7 +247,13 @@ fn the_bytes_decide_the_kind_and_a_kind_not_allowed_is_415() {
     assert_eq!(status, 415, "{answer}");
     assert_eq!(answer["error"]["code"], "unsupported_type");
     // Text is a kind this server does not take.
-    let (status, _) = upload(&w.alice, "customers", &w.customer, "notes.txt", "备注".as_bytes());
+    let (status, _) = upload(
+        &w.alice,
+        "customers",
+        &w.customer,
+        "notes.txt",
+        "备注".as_bytes(),
+    );
     assert_eq!(status, 415);
     assert_eq!(on_disk(w.server.dir()), (vec![], 0));
     // A PDF named otherwise is still a PDF.
@@ -254,7 +266,13 @@ fn the_bytes_decide_the_kind_and_a_kind_not_allowed_is_415() {
 fn who_sees_the_record_sees_its_files_and_nobody_else_stores_anything() {
     let w = world();
     // Nobody signed in: refused before the body is read, nothing stored.
-    let (status, _) = upload(&w.server.anonymous(), "customers", &w.customer, "a.pdf", PDF);
+    let (status, _) = upload(
+        &w.server.anonymous(),
+        "customers",
+        &w.customer,
+        "a.pdf",
+        PDF,
+    );
     assert_eq!(status, 401);
     // Bob does not see the customer: as if it did not exist.
     let (status, answer) = upload(&w.bob, "customers", &w.customer, "a.pdf", PDF);
@@ -324,10 +342,15 @@ fn a_backup_carries_the_files_and_a_restore_brings_them_back() {
     let backups = server.dir().join("backups");
     let at = chrono::Utc::now();
     let backup =
-        crm_server::backups::run_once(server.db().as_ref(), &backups, 2, at, Some(files.as_path())).unwrap();
+        crm_server::backups::run_once(server.db().as_ref(), &backups, 2, at, Some(files.as_path()))
+            .unwrap();
     let digest = file["sha256"].as_str().unwrap().to_string();
     let kept = crm_server::backups::files_beside(&backup);
-    assert!(crm_server::blobs::BlobStore::open(&kept).unwrap().has(&digest));
+    assert!(
+        crm_server::blobs::BlobStore::open(&kept)
+            .unwrap()
+            .has(&digest)
+    );
 
     // The disk holding the files is lost; the restore brings back the bytes with the rows.
     std::fs::remove_dir_all(&files).unwrap();
@@ -336,12 +359,17 @@ fn a_backup_carries_the_files_and_a_restore_brings_them_back() {
     let brought = crm_server::backups::restore_files(&backup, &files).unwrap();
     assert_eq!(brought, 1);
     let store = crm_server::blobs::BlobStore::open(&files).unwrap();
-    assert_eq!(crm_server::blobs::digest_of(&store.path(&digest)).unwrap(), digest);
+    assert_eq!(
+        crm_server::blobs::digest_of(&store.path(&digest)).unwrap(),
+        digest
+    );
     let conn = rusqlite::Connection::open(&restored).unwrap();
     let named: String = conn
-        .query_row("SELECT sha256 FROM files WHERE id = ?1", [id_of(&file)], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT sha256 FROM files WHERE id = ?1",
+            [id_of(&file)],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(named, digest);
 

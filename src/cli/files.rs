@@ -28,21 +28,31 @@ use crate::replica::{LocalQuery, Record, Replica};
 pub const OPENER_VAR: &str = "CRM_OPENER";
 
 pub fn command() -> Command {
-    let id = || Arg::new("id").required(true).help("the file's id (crm files list RECORD shows it)");
-    let record = || {
-        Arg::new("record")
+    let id = || {
+        Arg::new("id")
             .required(true)
-            .help("the record: a number (C000123, T-000123, Q-000123, O-…, K-…, L-…, KB-…) or an id")
+            .help("the file's id (crm files list RECORD shows it)")
+    };
+    let record = || {
+        Arg::new("record").required(true).help(
+            "the record: a number (C000123, T-000123, Q-000123, O-…, K-…, L-…, KB-…) or an id",
+        )
     };
     Command::new("files")
         .about("Files attached to records: attach, list, get, open, rm")
         .subcommand_required(true)
         .subcommand(
             Command::new("attach")
-                .about("Attach a file to a record (uploaded now: the server checks its size and kind)")
+                .about(
+                    "Attach a file to a record (uploaded now: the server checks its size and kind)",
+                )
                 .arg(record())
                 .arg(Arg::new("file").required(true).help("the file to attach"))
-                .arg(Arg::new("name").long("name").help("the name it is shown by [default: the file's]"))
+                .arg(
+                    Arg::new("name")
+                        .long("name")
+                        .help("the name it is shown by [default: the file's]"),
+                )
                 .arg(Arg::new("notes").long("notes").help("a note kept with it")),
         )
         .subcommand(
@@ -90,9 +100,18 @@ pub fn run(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
     let arg = |m: &ArgMatches, name: &str| m.get_one::<String>(name).cloned().unwrap_or_default();
     let replica = ctx.open_replica()?;
     match m.subcommand() {
-        Some(("attach", m)) => attach(ctx, &replica, &arg(m, "record"), Path::new(&arg(m, "file")), m),
+        Some(("attach", m)) => attach(
+            ctx,
+            &replica,
+            &arg(m, "record"),
+            Path::new(&arg(m, "file")),
+            m,
+        ),
         Some(("list", m)) => {
-            let format = m.get_one::<Format>("format").copied().unwrap_or(Format::Table);
+            let format = m
+                .get_one::<Format>("format")
+                .copied()
+                .unwrap_or(Format::Table);
             list(ctx, &replica, &arg(m, "record"), format)
         }
         Some(("get", m)) => {
@@ -116,10 +135,16 @@ pub fn run(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
         Some(("rm", m)) => {
             let file = file_record(&replica, &arg(m, "id"))?;
             replica.delete(Entity::Files, &file.id)?;
-            let name = file.fields.get("name").and_then(Value::as_str).unwrap_or("");
+            let name = file
+                .fields
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             ctx.after_write(&replica, &format!("removed {name}"))
         }
-        _ => Err(CliError::Usage("say what to do: attach, list, get, open or rm".into())),
+        _ => Err(CliError::Usage(
+            "say what to do: attach, list, get, open or rm".into(),
+        )),
     }
 }
 
@@ -129,7 +154,10 @@ pub fn target(replica: &Replica, key: &str) -> Result<Record, CliError> {
     if let Some(number) = Number::parse(key) {
         let entity = number.entity();
         let query = LocalQuery {
-            filters: vec![(number.field().to_string(), Value::String(key.to_uppercase()))],
+            filters: vec![(
+                number.field().to_string(),
+                Value::String(key.to_uppercase()),
+            )],
             sort: Some("created_at".into()),
             descending: true,
             limit: 1,
@@ -139,7 +167,9 @@ pub fn target(replica: &Replica, key: &str) -> Result<Record, CliError> {
             .list(entity, &query)?
             .into_iter()
             .next()
-            .ok_or_else(|| CliError::NotFound(format!("no {} {key} here (try crm sync)", entity.noun())));
+            .ok_or_else(|| {
+                CliError::NotFound(format!("no {} {key} here (try crm sync)", entity.noun()))
+            });
     }
     if uuid::Uuid::parse_str(key).is_ok() {
         for name in ATTACHABLE {
@@ -156,16 +186,19 @@ pub fn target(replica: &Replica, key: &str) -> Result<Record, CliError> {
 }
 
 fn file_record(replica: &Replica, id: &str) -> Result<Record, CliError> {
-    replica
-        .get(Entity::Files, id.trim())?
-        .ok_or_else(|| CliError::NotFound(format!("no file {id} here (crm files list RECORD shows them)")))
+    replica.get(Entity::Files, id.trim())?.ok_or_else(|| {
+        CliError::NotFound(format!(
+            "no file {id} here (crm files list RECORD shows them)"
+        ))
+    })
 }
 
 /// Where this profile keeps the files it fetched: `files/` beside its replica.
 fn store(ctx: &Context) -> Result<BlobStore, CliError> {
     let replica = ctx.dirs.replica(&ctx.profile_name);
     let dir = replica.parent().unwrap_or(Path::new(".")).join("files");
-    BlobStore::open(&dir).map_err(|e| CliError::Other(format!("cannot keep files in {}: {e}", dir.display())))
+    BlobStore::open(&dir)
+        .map_err(|e| CliError::Other(format!("cannot keep files in {}: {e}", dir.display())))
 }
 
 fn attach(
@@ -182,23 +215,26 @@ fn attach(
             .file_name()
             .and_then(|n| n.to_str())
             .map(String::from)
-            .ok_or_else(|| CliError::Usage(format!("{} names no file; give --name", path.display())))?,
+            .ok_or_else(|| {
+                CliError::Usage(format!("{} names no file; give --name", path.display()))
+            })?,
     };
     let bytes = std::fs::read(path)
         .map_err(|e| CliError::Other(format!("cannot read {}: {e}", path.display())))?;
     let client = ctx.client()?;
     let notes = m.get_one::<String>("notes").map(String::as_str);
-    let file = ctx.runtime.block_on(client.upload_file(
-        record.entity,
-        &record.id,
-        &name,
-        notes,
-        bytes,
-    ))?;
+    let file =
+        ctx.runtime
+            .block_on(client.upload_file(record.entity, &record.id, &name, notes, bytes))?;
     // The file's record reaches the replica as any other: by the feed.
     ctx.runtime
         .block_on(crate::sync::pull(replica, &client, |_| {}))?;
-    let text = |f: &str| file.get(f).and_then(Value::as_str).unwrap_or("").to_string();
+    let text = |f: &str| {
+        file.get(f)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let size = file.get("size").and_then(Value::as_u64).unwrap_or(0);
     say!(
         "attached {} ({}, {}) to {} {key}: file {}",
@@ -224,7 +260,13 @@ fn list(ctx: &Context, replica: &Replica, key: &str, format: Format) -> Result<(
     let rows: Vec<Map<String, Value>> = files
         .iter()
         .map(|f| {
-            let text = |k: &str| f.fields.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            let text = |k: &str| {
+                f.fields
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
             let size = f.fields.get("size").and_then(Value::as_u64).unwrap_or(0);
             let by = f
                 .fields
@@ -242,7 +284,9 @@ fn list(ctx: &Context, replica: &Replica, key: &str, format: Format) -> Result<(
             row.insert("id".into(), json!(f.id));
             row.insert("name".into(), json!(text("name")));
             match format {
-                Format::Table => row.insert("size".into(), json!(crm_server::error::human_bytes(size))),
+                Format::Table => {
+                    row.insert("size".into(), json!(crm_server::error::human_bytes(size)))
+                }
                 _ => row.insert("size".into(), json!(size)),
             };
             row.insert("type".into(), json!(text("content_type")));
@@ -257,8 +301,12 @@ fn list(ctx: &Context, replica: &Replica, key: &str, format: Format) -> Result<(
         })
         .collect();
     let columns: &[&str] = match format {
-        Format::Table => &["id", "name", "size", "type", "added", "by", "local", "notes"],
-        _ => &["id", "name", "size", "type", "added", "by", "local", "notes", "sha256"],
+        Format::Table => &[
+            "id", "name", "size", "type", "added", "by", "local", "notes",
+        ],
+        _ => &[
+            "id", "name", "size", "type", "added", "by", "local", "notes", "sha256",
+        ],
     };
     let text = match format {
         Format::Table => {
@@ -269,7 +317,9 @@ fn list(ctx: &Context, replica: &Replica, key: &str, format: Format) -> Result<(
             output::table(columns, &rows, 40)
         }
         Format::Csv => output::csv(columns, &rows),
-        Format::Json => output::json(&rows, true).map_err(|e| CliError::Other(e.to_string()))? + "\n",
+        Format::Json => {
+            output::json(&rows, true).map_err(|e| CliError::Other(e.to_string()))? + "\n"
+        }
     };
     super::write_stdout(&text)
 }
@@ -316,10 +366,17 @@ pub fn fetch(ctx: &Context, replica: &Replica, id: &str) -> Result<PathBuf, CliE
 fn copy_private(from: &Path, to: &Path) -> Result<(), CliError> {
     let fail = |e: std::io::Error| CliError::Other(format!("cannot write {}: {e}", to.display()));
     if to.exists() {
-        return Err(CliError::Usage(format!("{} exists; name another --out", to.display())));
+        return Err(CliError::Usage(format!(
+            "{} exists; name another --out",
+            to.display()
+        )));
     }
     crate::private::file(to).map_err(fail)?;
-    let mut out = std::fs::OpenOptions::new().write(true).truncate(true).open(to).map_err(fail)?;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(to)
+        .map_err(fail)?;
     std::io::copy(&mut std::fs::File::open(from).map_err(fail)?, &mut out).map_err(fail)?;
     Ok(())
 }
@@ -329,19 +386,34 @@ fn copy_private(from: &Path, to: &Path) -> Result<(), CliError> {
 fn safe_file_name(name: &str) -> String {
     let cleaned: String = crate::text::sanitize(name)
         .chars()
-        .map(|c| if matches!(c, '/' | '\\' | ':' | '\0') { '_' } else { c })
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':' | '\0') {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     let cleaned = cleaned.trim().trim_start_matches(['.', '-']).to_string();
-    if cleaned.is_empty() { "file".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "file".into()
+    } else {
+        cleaned
+    }
 }
 
 /// The kept bytes under the file's own name (an opener tells the kind by it): a link in
 /// `files/open/<id>/`, 0700 folders, the bytes' 0600.
 fn named_copy(ctx: &Context, file: &Record, kept: &Path) -> Result<PathBuf, CliError> {
-    let name = file.fields.get("name").and_then(Value::as_str).unwrap_or("file");
+    let name = file
+        .fields
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("file");
     let store = store(ctx)?;
     let dir = store.dir().join("open").join(&file.id);
-    let fail = |e: std::io::Error| CliError::Other(format!("cannot prepare {}: {e}", dir.display()));
+    let fail =
+        |e: std::io::Error| CliError::Other(format!("cannot prepare {}: {e}", dir.display()));
     crate::private::dir(&dir).map_err(fail)?;
     let path = dir.join(safe_file_name(name));
     if !path.exists() && std::fs::hard_link(kept, &path).is_err() {
@@ -372,7 +444,9 @@ fn opener() -> Vec<String> {
 /// Hands `path` to the opener as one argument, no shell in between.
 pub fn open_with_system(path: &Path) -> Result<(), CliError> {
     let words = opener();
-    let (program, args) = words.split_first().ok_or_else(|| CliError::Other("no opener".into()))?;
+    let (program, args) = words
+        .split_first()
+        .ok_or_else(|| CliError::Other("no opener".into()))?;
     let status = std::process::Command::new(program)
         .args(args)
         .arg(path)

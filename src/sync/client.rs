@@ -610,7 +610,8 @@ impl ApiClient {
             return Err(error_of(status, &body));
         }
         while let Some(chunk) = response.chunk().await.map_err(|e| self.offline(&e))? {
-            write(&chunk).map_err(|e| ClientError::Protocol(format!("cannot keep the file: {e}")))?;
+            write(&chunk)
+                .map_err(|e| ClientError::Protocol(format!("cannot keep the file: {e}")))?;
         }
         Ok(())
     }

@@ -104,8 +104,11 @@ async fn upload(
     let mut block: Vec<u8> = Vec::new();
     let mut received: u64 = 0;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;
-        let Ok(data) = frame.into_data() else { continue };
+        let frame =
+            frame.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
         received += data.len() as u64;
         if received > limit {
             // `incoming` is dropped here, and its partial file with it.

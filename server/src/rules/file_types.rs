@@ -98,7 +98,12 @@ pub fn sniff(head: &[u8], name: &str) -> Option<Sniffed> {
     if starts(b"II*\0") || starts(b"MM\0*") {
         return is(FileKind::Image, "image/tiff");
     }
-    if starts(b"BM") && head.len() >= 26 && head.get(14) .is_some_and(|&b| matches!(b, 12 | 40 | 56 | 108 | 124)) {
+    if starts(b"BM")
+        && head.len() >= 26
+        && head
+            .get(14)
+            .is_some_and(|&b| matches!(b, 12 | 40 | 56 | 108 | 124))
+    {
         return is(FileKind::Image, "image/bmp");
     }
     if head.get(4..8) == Some(b"ftyp")
@@ -169,15 +174,30 @@ mod tests {
         // An executable named like a PDF is nothing allowed.
         assert_eq!(kind(b"\x7fELF\x02\x01\x01\0\0\0", "contract.pdf"), None);
         assert_eq!(kind(b"MZ\x90\0\x03\0\0\0\x04\0", "photo.jpg"), None);
-        assert_eq!(kind(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "site.png"), Some(FileKind::Image));
-        assert_eq!(kind(b"\xff\xd8\xff\xe0\0\x10JFIF", "site"), Some(FileKind::Image));
+        assert_eq!(
+            kind(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "site.png"),
+            Some(FileKind::Image)
+        );
+        assert_eq!(
+            kind(b"\xff\xd8\xff\xe0\0\x10JFIF", "site"),
+            Some(FileKind::Image)
+        );
         assert_eq!(
             sniff(b"PK\x03\x04\x14\0", "报价.xlsx").map(|s| s.content_type),
             Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         );
-        assert_eq!(kind(b"PK\x03\x04\x14\0", "tools.zip"), Some(FileKind::Archive));
-        assert_eq!(kind(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.doc"), Some(FileKind::Office));
-        assert_eq!(kind("规格说明\n第二行\tA".as_bytes(), "spec.txt"), Some(FileKind::Text));
+        assert_eq!(
+            kind(b"PK\x03\x04\x14\0", "tools.zip"),
+            Some(FileKind::Archive)
+        );
+        assert_eq!(
+            kind(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.doc"),
+            Some(FileKind::Office)
+        );
+        assert_eq!(
+            kind("规格说明\n第二行\tA".as_bytes(), "spec.txt"),
+            Some(FileKind::Text)
+        );
         // Binary zeros, or an escape sequence meant for a terminal, are no text.
         assert_eq!(kind(b"abc\0def", "notes.txt"), None);
         assert_eq!(kind(b"hello \x1b[31mred", "notes.txt"), None);

@@ -33,10 +33,7 @@ pub fn target(
         .ok_or_else(|| {
             ApiError::invalid(
                 "entity",
-                format!(
-                    "files attach to {}",
-                    crate::schema::ATTACHABLE.join(", ")
-                ),
+                format!("files attach to {}", crate::schema::ATTACHABLE.join(", ")),
             )
         })?;
     super::get(tx, actor, of, record_id)?;
@@ -55,7 +52,10 @@ pub fn attach(
     let mut record = validate::check_in(Entity::Files, fields, Mode::Create, actor.role, &catalog)
         .map_err(problems_to_error)?;
     let entity = record.get("entity").and_then(Value::as_str).unwrap_or("");
-    let record_id = record.get(FILE_RECORD).and_then(Value::as_str).unwrap_or("");
+    let record_id = record
+        .get(FILE_RECORD)
+        .and_then(Value::as_str)
+        .unwrap_or("");
     target(tx, actor, entity, record_id)?;
     access::may_hold(actor, Entity::Files, &record, &TxLookup(tx))
         .map_err(|d| denied(Entity::Files, d))?;
