@@ -75,4 +75,20 @@ fn a_records_view_lists_its_files_and_no_others() {
     assert_eq!(file.fields["name"], "现场照片.jpg");
     assert_eq!(file.fields["entity"], "opportunities");
     assert!(screen(&app).contains("Opening 现场照片.jpg"));
+
+    // The customer's 360° lists the file attached to it, beside its contracts and licences.
+    let code = replica
+        .get(Entity::Customers, &customer)
+        .unwrap()
+        .unwrap()
+        .fields["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    press(&mut app, ":");
+    type_text(&mut app, &format!("open {code}"));
+    press(&mut app, "<Enter>");
+    let s = screen(&app);
+    assert!(s.contains("合同扫描.pdf"), "{s}");
+    assert!(s.contains("files (1"), "{s}");
 }
