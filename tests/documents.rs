@@ -391,7 +391,7 @@ fn pdf_text(doc: &lopdf::Document) -> String {
             };
             for s in strings {
                 for pair in s.chunks_exact(2) {
-                    let gid = u32::from(pair[0]) << 8 | u32::from(pair[1]);
+                    let gid = (u32::from(pair[0]) << 8) | u32::from(pair[1]);
                     text.push(map.get(&gid).copied().unwrap_or('\u{fffd}'));
                 }
             }
