@@ -136,14 +136,21 @@ fn dependents_follow_the_access_links() {
         of(Entity::Quotes),
         vec![
             (Entity::QuoteLines, "quote_id"),
-            (Entity::Approvals, "quote_id")
+            (Entity::Approvals, "quote_id"),
+            (Entity::Files, "record_id"),
         ]
     );
     assert_eq!(
         of(Entity::Contracts),
-        vec![(Entity::Approvals, "contract_id")]
+        vec![
+            (Entity::Approvals, "contract_id"),
+            (Entity::Files, "record_id")
+        ]
     );
-    assert_eq!(of(Entity::Orders), vec![(Entity::OrderLines, "order_id")]);
+    assert_eq!(
+        of(Entity::Orders),
+        vec![(Entity::OrderLines, "order_id"), (Entity::Files, "record_id")]
+    );
     assert_eq!(
         of(Entity::PaymentPlans),
         vec![
@@ -155,7 +162,8 @@ fn dependents_follow_the_access_links() {
         of(Entity::Tickets),
         vec![
             (Entity::Activities, "ticket_id"),
-            (Entity::Comments, "ticket_id")
+            (Entity::Comments, "ticket_id"),
+            (Entity::Files, "record_id"),
         ]
     );
     // A lead's history and its memberships follow it.
@@ -163,11 +171,13 @@ fn dependents_follow_the_access_links() {
         of(Entity::Leads),
         vec![
             (Entity::Activities, "lead_id"),
-            (Entity::CampaignMembers, "lead_id")
+            (Entity::CampaignMembers, "lead_id"),
+            (Entity::Files, "record_id"),
         ]
     );
-    // Reference data everyone reads: nothing derives its access from it.
-    assert!(of(Entity::Competitors).is_empty());
+    // Reference data everyone reads: nothing derives its access from it but the files on it.
+    assert_eq!(of(Entity::Competitors), vec![(Entity::Files, "record_id")]);
+    assert!(of(Entity::Stages).is_empty());
 }
 
 #[test]
