@@ -69,7 +69,7 @@ pub fn human_bytes(n: u64) -> String {
     const MB: u64 = 1024 * KB;
     const GB: u64 = 1024 * MB;
     let scaled = |unit: u64, name: &str| {
-        if n % unit == 0 {
+        if n.is_multiple_of(unit) {
             format!("{} {name}", n / unit)
         } else {
             format!("{:.1} {name}", n as f64 / unit as f64)
