@@ -149,7 +149,10 @@ fn dependents_follow_the_access_links() {
     );
     assert_eq!(
         of(Entity::Orders),
-        vec![(Entity::OrderLines, "order_id"), (Entity::Files, "record_id")]
+        vec![
+            (Entity::OrderLines, "order_id"),
+            (Entity::Files, "record_id")
+        ]
     );
     assert_eq!(
         of(Entity::PaymentPlans),
