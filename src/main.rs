@@ -4,7 +4,9 @@
 use std::process::ExitCode;
 
 use clap::{Arg, ArgMatches, Command};
-use crm::cli::{CliError, Context, account, agenda, demo, export, outbox, records, report, screen};
+use crm::cli::{
+    CliError, Context, account, agenda, demo, export, files, outbox, records, report, screen,
+};
 use crm::tui::Pane;
 use crm_server::schema::Entity;
 
@@ -35,6 +37,7 @@ fn build() -> Command {
             .subcommand(export::export_command())
             .subcommand(report::command())
             .subcommand(agenda::command())
+            .subcommand(files::command())
             .subcommand(screen::pop_command())
             .subcommand(
                 Command::new("index-search")
@@ -61,6 +64,7 @@ fn run(matches: &ArgMatches) -> Result<(), CliError> {
         Some(("export", m)) => export::export(&ctx, m),
         Some(("report", m)) => report::run(&ctx, m),
         Some(("agenda", m)) => agenda::run(&ctx, m),
+        Some(("files", m)) => files::run(&ctx, m),
         Some(("pop", m)) => screen::pop(&ctx, m),
         Some(("index-search", _)) => account::index_search(&ctx),
         Some((name, m)) => match Entity::from_name(name) {

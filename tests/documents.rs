@@ -284,4 +284,119 @@ fn a_pdf_is_a_pdf_that_parses_with_its_pages_title_and_font() {
     let page = *doc.get_pages().values().next().unwrap();
     let content = doc.get_page_content(page).unwrap();
     assert!(content.len() > 500, "the page holds the quote's text");
+    // The text reads back through the font's own ToUnicode map: the glyphs kept are the
+    // right ones, Chinese included.
+    let text = pdf_text(&doc);
+    for expected in [
+        "Q-000042",
+        "实施服务",
+        "仓储管理系统许可",
+        "东华",
+        "30 天内付款",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {text:?}");
+    }
+    // Only the glyphs used travel in the file: the whole font (2.2 MB) would break this.
+    assert!(
+        bytes.len() < 200_000,
+        "a one-page quote is {} bytes: the font was not subset",
+        bytes.len()
+    );
+    let font_file = doc
+        .objects
+        .values()
+        .find_map(|o| {
+            o.as_dict()
+                .ok()?
+                .get(b"FontFile2")
+                .ok()?
+                .as_reference()
+                .ok()
+        })
+        .and_then(|id| doc.get_object(id).ok()?.as_stream().ok().cloned())
+        .expect("the font's stream");
+    assert!(
+        font_file.content.len() < 150_000,
+        "the embedded font is {} bytes",
+        font_file.content.len()
+    );
+}
+
+/// A PDF's text as a reader copies it: every shown string's glyph ids through its font's
+/// ToUnicode map (one font, two-byte ids, as `documents::pdf` writes them).
+fn pdf_text(doc: &lopdf::Document) -> String {
+    use std::collections::HashMap;
+    let to_unicode = doc
+        .objects
+        .values()
+        .find_map(|o| {
+            o.as_dict()
+                .ok()?
+                .get(b"ToUnicode")
+                .ok()?
+                .as_reference()
+                .ok()
+        })
+        .and_then(|id| doc.get_object(id).ok()?.as_stream().ok().cloned())
+        .expect("the font's ToUnicode map");
+    let cmap = to_unicode
+        .decompressed_content()
+        .unwrap_or(to_unicode.content);
+    let cmap = String::from_utf8_lossy(&cmap).to_string();
+    let hex = |s: &str| u32::from_str_radix(s.trim_matches(|c| c == '<' || c == '>'), 16).ok();
+    let mut map: HashMap<u32, char> = HashMap::new();
+    let mut in_chars = false;
+    for line in cmap.lines() {
+        let line = line.trim();
+        if line.ends_with("beginbfchar") {
+            in_chars = true;
+        } else if line == "endbfchar" {
+            in_chars = false;
+        } else if in_chars {
+            let mut words = line.split_whitespace();
+            if let (Some(gid), Some(code)) =
+                (words.next().and_then(hex), words.next().and_then(hex))
+                && let Some(c) = char::from_u32(code)
+            {
+                map.insert(gid, c);
+            }
+        }
+    }
+    let mut text = String::new();
+    for page in doc.get_pages().values() {
+        let content = doc.get_page_content(*page).unwrap();
+        let ops = lopdf::content::Content::decode(&content)
+            .unwrap()
+            .operations;
+        for op in ops {
+            let strings: Vec<Vec<u8>> = match op.operator.as_str() {
+                "Tj" => op
+                    .operands
+                    .first()
+                    .and_then(|o| o.as_str().ok())
+                    .map(|s| vec![s.to_vec()])
+                    .unwrap_or_default(),
+                "TJ" => op
+                    .operands
+                    .first()
+                    .and_then(|o| o.as_array().ok())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|o| o.as_str().ok())
+                            .map(|s| s.to_vec())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                _ => continue,
+            };
+            for s in strings {
+                for pair in s.chunks_exact(2) {
+                    let gid = (u32::from(pair[0]) << 8) | u32::from(pair[1]);
+                    text.push(map.get(&gid).copied().unwrap_or('\u{fffd}'));
+                }
+            }
+            text.push(' ');
+        }
+    }
+    text
 }

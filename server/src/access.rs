@@ -381,8 +381,18 @@ pub fn read_set(
                 set.insert(user_principal(by));
             }
         }
+        // Who may see the record may see its files.
+        Entity::Files => set = attached_to(record, lookup),
     }
     set
+}
+
+/// The read set of the record a file is attached to (none when it is gone or unnamed).
+fn attached_to(record: &Map<String, Value>, lookup: &dyn Lookup) -> BTreeSet<String> {
+    text(record, "entity")
+        .and_then(Entity::from_name)
+        .map(|entity| parent(record, crate::schema::FILE_RECORD, entity, lookup))
+        .unwrap_or_default()
 }
 
 /// Those who change a saved query or static list with this read set: its owner and, when
@@ -498,6 +508,13 @@ pub fn write_set(
         }
         Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
             set = marketing::write_set(entity, record, lookup);
+        }
+        // Renamed or removed by those who may change its record, and by whoever attached it.
+        Entity::Files => {
+            set = writers_of(&attached_to(record, lookup));
+            if let Some(author) = text(record, "created_by") {
+                set.insert(user_principal(author));
+            }
         }
         Entity::Comments => {
             if let Some(author) = text(record, "created_by") {
@@ -817,6 +834,13 @@ pub fn may_hold_from(
         Entity::ContactRelations | Entity::Territories | Entity::DealerAssessments => {
             relations::may_hold_from(actor, entity, record, lookup, &need_read)
         }
+        // Whoever sees a record may attach a file to it (the call centre a photo a caller sent).
+        Entity::Files => match text(record, "entity").and_then(Entity::from_name) {
+            Some(of) => need_read(crate::schema::FILE_RECORD, of),
+            None => Err(Denied::Forbidden(
+                "entity: not a kind of record files attach to".into(),
+            )),
+        },
         Entity::QuoteLines => {
             need_read("quote_id", Entity::Quotes)?;
             need_read("product_id", Entity::Products)?;

@@ -1,6 +1,8 @@
 //! Scheduled backups (`serve --backup-dir D --backup-every 1h --keep 48`): a consistent copy of
 //! the database every so often, named by its UTC time so the names sort by age, 0600 in a 0700
-//! folder; the oldest beyond `keep` are deleted.
+//! folder; the oldest beyond `keep` are deleted. Attached files' bytes go beside each copy,
+//! in `<backup>.files/` (hard links where the disk allows: stored bytes never change), and
+//! `crm-server restore` brings them back (`restore_files`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,6 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::blobs::BlobStore;
 use crate::error::ApiError;
 use crate::store::Database;
 
@@ -20,6 +23,42 @@ pub struct Schedule {
     pub dir: PathBuf,
     pub every: Duration,
     pub keep: usize,
+    /// The server's files folder, copied beside each backup.
+    pub files: Option<PathBuf>,
+}
+
+/// The folder of attached files that goes with the backup `file`.
+pub fn files_beside(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".files");
+    PathBuf::from(name)
+}
+
+/// Copies the files of the store at `files` beside the backup `file` (those the database copy
+/// names were stored before their rows were written, so none is missed).
+pub fn copy_files(files: &Path, file: &Path) -> Result<usize, ApiError> {
+    let failed = |e: std::io::Error| {
+        ApiError::Internal(format!("copying the files of {}: {e}", files.display()))
+    };
+    BlobStore::open(files)
+        .map_err(failed)?
+        .copy_to(&files_beside(file))
+        .map_err(failed)
+}
+
+/// Brings back the files kept beside the backup `file` into the files folder `files` (those
+/// already there stay); how many were added. A backup without files adds none.
+pub fn restore_files(file: &Path, files: &Path) -> Result<usize, ApiError> {
+    let beside = files_beside(file);
+    if !beside.is_dir() {
+        return Ok(0);
+    }
+    let failed =
+        |e: std::io::Error| ApiError::Internal(format!("restoring {}: {e}", beside.display()));
+    BlobStore::open(&beside)
+        .map_err(failed)?
+        .copy_to(files)
+        .map_err(failed)
 }
 
 /// `1h`, `30m`, `90s`, `2d`: a whole number and a unit.
@@ -68,6 +107,7 @@ pub fn run_once(
     dir: &Path,
     keep: usize,
     at: DateTime<Utc>,
+    files: Option<&Path>,
 ) -> Result<PathBuf, ApiError> {
     if !dir.exists() {
         let mut builder = std::fs::DirBuilder::new();
@@ -80,6 +120,9 @@ pub fn run_once(
     }
     let file = dir.join(file_name(at));
     db.backup(&file)?;
+    if let Some(files) = files {
+        copy_files(files, &file)?;
+    }
     prune(dir, keep)?;
     Ok(file)
 }
@@ -99,6 +142,10 @@ pub fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>, ApiError> {
     for name in &names[..old] {
         let path = dir.join(name);
         std::fs::remove_file(&path).map_err(failed)?;
+        let files = files_beside(&path);
+        if files.is_dir() {
+            std::fs::remove_dir_all(&files).map_err(failed)?;
+        }
         deleted.push(path);
     }
     Ok(deleted)
@@ -113,9 +160,11 @@ pub async fn run(db: Arc<dyn Database>, schedule: Schedule) {
     loop {
         ticks.tick().await;
         let (db, dir, keep) = (db.clone(), schedule.dir.clone(), schedule.keep);
-        let done =
-            tokio::task::spawn_blocking(move || run_once(db.as_ref(), &dir, keep, Utc::now()))
-                .await;
+        let files = schedule.files.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            run_once(db.as_ref(), &dir, keep, Utc::now(), files.as_deref())
+        })
+        .await;
         match done {
             Ok(Ok(file)) => tracing::info!(file = %file.display(), "backed up"),
             Ok(Err(e)) => tracing::error!(error = %e, "scheduled backup failed"),
@@ -165,6 +214,7 @@ mod tests {
                     &backups,
                     2,
                     start + chrono::Duration::hours(hour),
+                    None,
                 )
                 .unwrap()
             })

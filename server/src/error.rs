@@ -39,6 +39,14 @@ pub enum ApiError {
     Stale { current: Map<String, Value> },
     #[error("the request body is larger than the server accepts")]
     TooLarge,
+    /// An attached file over the admin's limit (`serve --max-file-size`).
+    #[error("the file is larger than the {} this server accepts; ask an admin to raise the limit", human_bytes(*limit))]
+    FileTooLarge { limit: u64 },
+    /// An attached file whose bytes are of no allowed kind (`serve --file-types`).
+    #[error("{0}")]
+    UnsupportedType(String),
+    #[error("this server keeps no files; its administrator starts it with --files-dir")]
+    NoFiles,
     #[error("this route does not take that method (GET /api/v1/openapi.json lists them)")]
     MethodNotAllowed,
     #[error("some fields are not valid")]
@@ -55,6 +63,26 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// A size as people read it: `25 MB`, `512 KB`, `300 bytes` (powers of 1024).
+pub fn human_bytes(n: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * KB;
+    const GB: u64 = 1024 * MB;
+    let scaled = |unit: u64, name: &str| {
+        if n.is_multiple_of(unit) {
+            format!("{} {name}", n / unit)
+        } else {
+            format!("{:.1} {name}", n as f64 / unit as f64)
+        }
+    };
+    match n {
+        n if n >= GB => scaled(GB, "GB"),
+        n if n >= MB => scaled(MB, "MB"),
+        n if n >= KB => scaled(KB, "KB"),
+        n => format!("{n} bytes"),
+    }
+}
+
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
@@ -66,11 +94,12 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
-            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooLarge | ApiError::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::StorageBusy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StorageBusy | ApiError::NoFiles => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -91,11 +120,13 @@ impl ApiError {
             } => "duplicate",
             ApiError::Conflict { .. } => "conflict",
             ApiError::Stale { .. } => "stale",
-            ApiError::TooLarge => "too_large",
+            ApiError::TooLarge | ApiError::FileTooLarge { .. } => "too_large",
+            ApiError::UnsupportedType(_) => "unsupported_type",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Invalid(_) => "invalid",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::StorageBusy => "storage_busy",
+            ApiError::NoFiles => "no_files",
             ApiError::DiskFull => "disk_full",
             ApiError::Busy(_) => "busy",
             ApiError::Internal(_) => "internal",

@@ -5,6 +5,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod backups;
+pub mod blobs;
 pub mod catalog;
 pub mod dedupe;
 pub mod error;

@@ -31,6 +31,10 @@ struct Cli {
     /// `normal`: faster, but a power cut or OS crash can lose the last acknowledged writes.
     #[arg(long, global = true, env = "CRM_SYNCHRONOUS", default_value = "full", value_parser = ["full", "normal"])]
     synchronous: String,
+    /// The folder attached files' bytes are kept in [default: beside an SQLite database,
+    /// DB.files; on PostgreSQL, files in the platform data directory]. Backups copy it.
+    #[arg(long, global = true, env = "CRM_FILES_DIR")]
+    files_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -83,6 +87,13 @@ enum Command {
         /// {to} and {text} in a word are replaced: "/usr/local/bin/sms --to {to} {text}".
         #[arg(long, env = "CRM_SMS_COMMAND")]
         sms_command: Option<String>,
+        /// The largest file users may attach to a record: 25MB, 512KB, 2GB.
+        #[arg(long, env = "CRM_MAX_FILE_SIZE", default_value = "25MB", value_parser = parse_size)]
+        max_file_size: u64,
+        /// The kinds of file users may attach, told by their first bytes: pdf, image, office,
+        /// text, archive.
+        #[arg(long, env = "CRM_FILE_TYPES", value_delimiter = ',', default_value = "pdf,image,office,text", value_parser = crm_server::rules::file_types::FileKind::parse)]
+        file_types: Vec<crm_server::rules::file_types::FileKind>,
     },
     /// Check every page and index of the database (`PRAGMA integrity_check`); exits non-zero
     /// when it is damaged.
@@ -159,6 +170,43 @@ enum UserCommand {
 /// consolidating its fast bins.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `25MB`, `512KB`, `2GB`, `1000` (bytes): a size in powers of 1024.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} must start with a whole number (like 25MB)"))?;
+    let unit = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" => 1024,
+        "M" | "MB" => 1024 * 1024,
+        "G" | "GB" => 1024 * 1024 * 1024,
+        _ => return Err(format!("{text:?}: the unit is B, KB, MB or GB (like 25MB)")),
+    };
+    match number.checked_mul(unit) {
+        Some(0) | None => Err(format!("{text:?} must be more than 0 and less than 16 EB")),
+        Some(n) => Ok(n),
+    }
+}
+
+/// Where attached files are kept: `--files-dir`, else beside the SQLite file, else (on
+/// PostgreSQL) in the platform data directory.
+fn files_dir(cli: &Cli, sqlite: Option<&std::path::Path>) -> Result<PathBuf> {
+    if let Some(dir) = &cli.files_dir {
+        return Ok(dir.clone());
+    }
+    if let Some(db) = sqlite {
+        return Ok(crm_server::backups::files_beside(db));
+    }
+    let dirs = directories::ProjectDirs::from("", "", "crm")
+        .context("no home directory to keep files in; pass --files-dir DIR")?;
+    Ok(dirs.data_dir().join("files"))
+}
 
 fn default_db() -> Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "crm")
@@ -240,20 +288,24 @@ fn main() -> Result<()> {
         };
         return migrate_to(&cli, &from, url);
     }
-    let (db, name) = match postgres {
-        Some(url) => open_postgres(&cli, &url)?,
+    let (db, name, files) = match postgres {
+        Some(url) => {
+            let (db, name) = open_postgres(&cli, &url)?;
+            (db, name, files_dir(&cli, None)?)
+        }
         None => {
             let path = match cli.db.clone() {
                 Some(p) => p,
                 None => default_db()?,
             };
-            match open_sqlite(&cli, &path)? {
-                Some(db) => (db, path.display().to_string()),
+            let files = files_dir(&cli, Some(&path))?;
+            match open_sqlite(&cli, &path, &files)? {
+                Some(db) => (db, path.display().to_string(), files),
                 None => return Ok(()),
             }
         }
     };
-    run(cli.command, db, &name)
+    run(cli.command, db, &name, files)
 }
 
 /// The PostgreSQL database at `url`; the commands that work on an SQLite file say what to use
@@ -323,6 +375,7 @@ fn migrate_to(cli: &Cli, from: &std::path::Path, url: &str) -> Result<()> {
 fn open_sqlite(
     cli: &Cli,
     path: &std::path::Path,
+    files: &std::path::Path,
 ) -> Result<Option<std::sync::Arc<dyn store::Database>>> {
     match &cli.command {
         Command::Check => {
@@ -335,10 +388,12 @@ fn open_sqlite(
         }
         Command::Restore { file, force } => {
             let version = sqlite::restore(file, path, *force)?;
+            let brought = crm_server::backups::restore_files(file, files)?;
             println!(
-                "restored {} from {} (schema version {version})",
+                "restored {} from {} (schema version {version}; {brought} attached files brought back into {})",
                 path.display(),
-                file.display()
+                file.display(),
+                files.display()
             );
             return Ok(None);
         }
@@ -365,7 +420,12 @@ fn open_sqlite(
 
 /// Runs a command on the open database; `name` says which database in messages (never a
 /// password).
-fn run(command: Command, db: std::sync::Arc<dyn store::Database>, name: &str) -> Result<()> {
+fn run(
+    command: Command,
+    db: std::sync::Arc<dyn store::Database>,
+    name: &str,
+    files: PathBuf,
+) -> Result<()> {
     let system = system_actor();
     match command {
         Command::Check | Command::Restore { .. } | Command::MigrateTo { .. } => {}
@@ -383,6 +443,8 @@ fn run(command: Command, db: std::sync::Arc<dyn store::Database>, name: &str) ->
             smtp_from,
             smtp_password_file,
             sms_command,
+            max_file_size,
+            file_types,
         } => {
             let mail = mail_settings(smtp_url, smtp_from, smtp_password_file, sms_command)?;
             let tls = match (tls_cert, tls_key) {
@@ -396,6 +458,9 @@ fn run(command: Command, db: std::sync::Arc<dyn store::Database>, name: &str) ->
                 header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
                 tls,
                 mail,
+                files_dir: Some(files.clone()),
+                max_file_bytes: max_file_size,
+                file_types,
                 ..Settings::default()
             };
             let runtime = tokio::runtime::Runtime::new()?;
@@ -410,6 +475,7 @@ fn run(command: Command, db: std::sync::Arc<dyn store::Database>, name: &str) ->
                         dir,
                         every: backup_every,
                         keep: keep as usize,
+                        files: Some(files.clone()),
                     };
                     tracing::info!(dir = %schedule.dir.display(), every = ?schedule.every, keep, "scheduled backups");
                     tokio::spawn(crm_server::backups::run(db.clone(), schedule));
@@ -561,7 +627,12 @@ fn run(command: Command, db: std::sync::Arc<dyn store::Database>, name: &str) ->
         }
         Command::Backup { file } => {
             db.backup(&file)?;
-            eprintln!("backed up {name} to {}", file.display());
+            let copied = crm_server::backups::copy_files(&files, &file)?;
+            eprintln!(
+                "backed up {name} to {} (and {copied} attached files to {})",
+                file.display(),
+                crm_server::backups::files_beside(&file).display()
+            );
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ mod competition;
 mod desk;
 mod documents;
 mod field;
+mod files;
 mod knowledge;
 mod lists;
 mod marketing;
@@ -40,6 +41,8 @@ use documents::DOCUMENT_TEMPLATES;
 pub use documents::{DOCUMENT_FORMATS, DOCUMENT_KINDS, DOCUMENT_LANGS};
 use field::{FIELD_VISITS, SURVEY_SCHEDULES, VISIT_PARTS};
 pub use field::{SCHEDULE_PERIODS, VISIT_STATES};
+use files::FILES;
+pub use files::{ATTACHABLE, FILE_RECORD};
 pub use knowledge::VISIBILITIES;
 use knowledge::{ARTICLE_VERSIONS, ARTICLES};
 pub use lists::MAX_LIST_MEMBERS;
@@ -164,10 +167,13 @@ pub enum Entity {
     CareRules,
     /// Letters and messages a mail merge or SMS sends, with placeholders.
     LetterTemplates,
+    /// A file attached to a record: its name, size, type and digest (the bytes stay on the
+    /// server's disk until asked for).
+    Files,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 64] = [
+    pub const ALL: [Entity; 65] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -232,6 +238,7 @@ impl Entity {
         Entity::BulkActions,
         Entity::CareRules,
         Entity::LetterTemplates,
+        Entity::Files,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -301,6 +308,7 @@ impl Entity {
             Entity::BulkActions => &BULK_ACTIONS,
             Entity::CareRules => &CARE_RULES,
             Entity::LetterTemplates => &LETTER_TEMPLATES,
+            Entity::Files => &FILES,
         }
     }
 
@@ -333,15 +341,22 @@ impl Entity {
 
     /// The records whose read sets derive from this one: (child entity, its link field).
     /// Derived from the children's `access_links`, so a new entity declares it in one place.
+    /// Files hang off any attachable record by its id (`files.record_id`), not a typed link.
     pub fn dependents(self) -> impl Iterator<Item = (Entity, &'static str)> {
-        Entity::ALL.into_iter().flat_map(move |child| {
-            child
-                .descriptor()
-                .access_links
-                .iter()
-                .filter(move |link| matches!(child.field(link).map(|f| f.kind), Some(Kind::Ref(e)) if e == self))
-                .map(move |link| (child, *link))
-        })
+        let files = ATTACHABLE
+            .contains(&self.name())
+            .then_some((Entity::Files, FILE_RECORD));
+        Entity::ALL
+            .into_iter()
+            .flat_map(move |child| {
+                child
+                    .descriptor()
+                    .access_links
+                    .iter()
+                    .filter(move |link| matches!(child.field(link).map(|f| f.kind), Some(Kind::Ref(e)) if e == self))
+                    .map(move |link| (child, *link))
+            })
+            .chain(files)
     }
 }
 

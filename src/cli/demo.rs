@@ -124,7 +124,10 @@ pub fn start(
     let server = ctx.runtime.spawn(crm_server::serve(
         listener,
         db,
-        crm_server::Settings::default(),
+        crm_server::Settings {
+            files_dir: Some(crm_server::backups::files_beside(&db_path)),
+            ..crm_server::Settings::default()
+        },
         async move {
             let _ = stopped.await;
         },

@@ -17,6 +17,7 @@ pub mod export;
 pub mod fields;
 pub mod import;
 pub mod letters;
+pub mod files;
 pub mod marketing;
 pub mod merges;
 pub mod outbox;

@@ -1,8 +1,9 @@
 //! A document's Markdown laid out as an A4 PDF through `printpdf`, no external program: headings,
 //! paragraphs wrapped to the page, tables as aligned columns (amounts to the right), new pages as
 //! needed. Text is set in Noto Sans SC (`data/fonts/`, SIL OFL 1.1, subset to GB 2312's
-//! characters, Latin and punctuation), embedded in the binary and in each PDF, so Chinese prints
-//! on a machine without fonts; a character outside the subset prints as an empty box.
+//! characters, Latin and punctuation), embedded in the binary; each PDF carries only the glyphs
+//! it uses (printpdf's `font_subsetting`), so Chinese prints on a machine without fonts and a
+//! one-page quote stays small; a character outside the font prints as an empty box.
 
 use printpdf::{IndirectFontRef, Mm, PdfDocument, PdfDocumentReference, PdfLayerReference};
 

@@ -22,6 +22,8 @@ use serde_json::{Map, Value};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time allowed for an ordinary request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// An attached file's upload or download.
+const TRANSFER_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A successful answer's body as `T`.
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ClientError> {
@@ -561,6 +563,57 @@ impl ApiClient {
             .request(Method::POST, &format!("/{}/{id}/restore", entity.name()))
             .header(IDEMPOTENCY_KEY, idempotency_key);
         self.send(builder).await
+    }
+
+    /// Attaches a file to a record: its bytes uploaded (`POST /files/upload`), the file's record
+    /// as the server stored it (name, size, type and digest). Uploads get minutes, not the
+    /// usual seconds.
+    pub async fn upload_file(
+        &self,
+        entity: Entity,
+        record_id: &str,
+        name: &str,
+        notes: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> Result<Map<String, Value>, ClientError> {
+        let mut query = vec![
+            ("entity", entity.name()),
+            ("record_id", record_id),
+            ("name", name),
+        ];
+        if let Some(notes) = notes {
+            query.push(("notes", notes));
+        }
+        let builder = self
+            .request(Method::POST, "/files/upload")
+            .timeout(TRANSFER_TIMEOUT)
+            .query(&query)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(bytes);
+        self.send(builder).await
+    }
+
+    /// Downloads an attached file's bytes (`GET /files/{id}/content`) into `write`, block by
+    /// block as they arrive.
+    pub async fn download_file(
+        &self,
+        id: &str,
+        mut write: impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<(), ClientError> {
+        let builder = self
+            .request(Method::GET, &format!("/files/{id}/content"))
+            .timeout(TRANSFER_TIMEOUT);
+        let mut response = self.execute(builder).await?;
+        if !response.status().is_success() {
+            let status = response.status();
+            let body = response.bytes().await.map_err(|e| self.offline(&e))?;
+            return Err(error_of(status, &body));
+        }
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.offline(&e))? {
+            write(&chunk)
+                .map_err(|e| ClientError::Protocol(format!("cannot keep the file: {e}")))?;
+        }
+        Ok(())
     }
 
     /// A route beyond the records' CRUD (an import, a campaign's results): `body` posted with

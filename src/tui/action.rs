@@ -129,6 +129,9 @@ pub enum Action {
     Edit,
     Delete,
     CopyId,
+    /// A file (or the file chosen among a record's related records): open it with the system's
+    /// opener, downloaded first when not kept here.
+    OpenFile,
     // Customers.
     Sort,
     Reverse,
@@ -299,6 +302,7 @@ impl Action {
             "edit" => Action::Edit,
             "delete" => Action::Delete,
             "copy_id" => Action::CopyId,
+            "open_file" => Action::OpenFile,
             "sort" => Action::Sort,
             "reverse" => Action::Reverse,
             "filter" => Action::Filter,
@@ -419,4 +423,7 @@ pub enum Effect {
         request: u64,
         write: crate::tui::work::Write,
     },
+    /// Open the attached file of this id with the system's opener: `crm files open ID` run on
+    /// its own (it downloads the bytes when they are not kept here).
+    OpenFile(String),
 }

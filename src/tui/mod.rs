@@ -224,6 +224,7 @@ pub fn run(
     options.no_color |= no_color_from_env();
     options.depth = colour::Depth::from_env();
     let sync_now = options.sync_now.clone();
+    let profile = options.profile.clone();
     let options_socket = options.pop_socket.clone();
     let mut open_reader = source.reader();
     let mut open_loader = source.reader();
@@ -351,6 +352,7 @@ pub fn run(
                         trigger();
                     }
                 }
+                Effect::OpenFile(id) => open_file(&profile, &id),
                 Effect::Count { request, query } => {
                     if counter.is_none() {
                         counter = open_reader
@@ -621,5 +623,23 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore_terminal();
+    }
+}
+
+/// Runs `crm --profile PROFILE files open ID` on its own: it downloads the file when it is not
+/// kept here and hands it to the system's opener, while the screens go on. Nothing of it
+/// reaches the terminal (its output is discarded); a failure is in no flash, as the screen has
+/// moved on, so it is logged.
+fn open_file(profile: &str, id: &str) {
+    let spawned = std::env::current_exe().and_then(|crm| {
+        std::process::Command::new(crm)
+            .args(["--profile", profile, "files", "open", id])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot run crm files open");
     }
 }

@@ -54,12 +54,16 @@ fn launch(
         .expect("nonblocking listener");
     let bound = listener.local_addr().expect("local addr");
     let served = db.clone();
+    let files = crm_server::backups::files_beside(db_path);
     runtime.spawn(async move {
         let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
         let _ = crm_server::serve(
             listener,
             served,
-            crm_server::Settings::default(),
+            crm_server::Settings {
+                files_dir: Some(files),
+                ..crm_server::Settings::default()
+            },
             std::future::pending(),
         )
         .await;

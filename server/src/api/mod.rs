@@ -6,6 +6,7 @@ mod auth;
 mod care;
 mod escalation;
 mod import;
+mod files;
 mod marketing;
 mod merges;
 pub mod openapi;
@@ -79,7 +80,16 @@ pub struct Settings {
     pub care_every: Duration,
     /// Where a mail merge sends: the admin's SMTP server and SMS command (`mail`).
     pub mail: crate::mail::Outbound,
+    /// Where attached files' bytes are kept (`blobs`); None: files are refused (503).
+    pub files_dir: Option<std::path::PathBuf>,
+    /// The largest file an upload may carry (`serve --max-file-size`).
+    pub max_file_bytes: u64,
+    /// The kinds of file uploads may be (`serve --file-types`), by their first bytes.
+    pub file_types: Vec<crate::rules::file_types::FileKind>,
 }
+
+/// The largest attached file when the admin sets no limit: 25 MiB (a scanned contract).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 25 * 1024 * 1024;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -100,6 +110,9 @@ impl Default for Settings {
             escalate_every: Duration::from_secs(60),
             care_every: Duration::from_secs(600),
             mail: crate::mail::Outbound::default(),
+            files_dir: None,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            file_types: crate::rules::file_types::FileKind::DEFAULT.to_vec(),
         }
     }
 }
@@ -129,6 +142,8 @@ struct Inner {
     /// When the last health probe began and whether it could write: probes that arrived before
     /// it began take its answer.
     probed: tokio::sync::Mutex<Option<(std::time::Instant, bool)>>,
+    /// Attached files' bytes (`Settings::files_dir`).
+    blobs: Option<crate::blobs::BlobStore>,
 }
 
 /// Reader threads: two per core, so a long read (a big sync page) leaves another thread for
@@ -152,7 +167,14 @@ impl AppState {
             Arc::new(move || bump.send_modify(|n| *n = n.wrapping_add(1)));
         db.watch_other_servers(Arc::downgrade(&others_wrote))?;
         let shared_counts = db.shares_sign_in_counts();
+        let blobs = match &settings.files_dir {
+            Some(dir) => Some(crate::blobs::BlobStore::open(dir).map_err(|e| {
+                ApiError::Internal(format!("the files folder {}: {e}", dir.display()))
+            })?),
+            None => None,
+        };
         Ok(AppState(Arc::new(Inner {
+            blobs,
             _others_wrote: others_wrote,
             stopping,
             writer: Writer::start(db.clone())?,
@@ -495,6 +517,7 @@ pub fn router(state: AppState) -> Router {
         .merge(import::router())
         .merge(merges::router())
         .merge(care::router())
+        .merge(files::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

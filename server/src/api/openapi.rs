@@ -642,6 +642,21 @@ pub fn document() -> Value {
         "tags": ["campaigns"],
         "parameters": [id_param],
         "responses": merge(json!({"200": ok(json!({"type": "object"}))}), errors(&statuses(&[404])))}}));
+    paths.insert("/files/upload".into(), json!({"post": {"operationId": "upload_files",
+        "summary": "Attach a file to a record: its bytes as the body, stored once per SHA-256; 413 over the server's size limit (checked while reading), 415 when its first bytes are of no allowed kind; the file's record (name, size, type, digest) is answered and syncs like any other",
+        "tags": ["files"],
+        "parameters": [
+            {"name": "entity", "in": "query", "required": true, "schema": {"type": "string", "enum": crate::schema::ATTACHABLE}},
+            {"name": "record_id", "in": "query", "required": true, "schema": {"type": "string", "format": "uuid"}},
+            {"name": "name", "in": "query", "required": true, "schema": {"type": "string", "maxLength": 255}},
+            {"name": "notes", "in": "query", "schema": {"type": "string", "maxLength": 2000}}],
+        "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        "responses": merge(json!({"201": ok(reference(Entity::Files))}), errors(&statuses(&[400, 403, 404, 413, 415, 422, 507])))}}));
+    paths.insert("/files/{id}/content".into(), json!({"get": {"operationId": "download_files",
+        "summary": "An attached file's bytes, for whoever may read its record; the stored type in X-Content-Type, the digest as the ETag",
+        "tags": ["files"],
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+        "responses": merge(json!({"200": {"description": "the bytes", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}), errors(&statuses(&[404])))}}));
     let bucket_props: serde_json::Map<String, Value> = crate::rules::payments::BUCKETS
         .iter()
         .map(|b| (b.label.to_string(), json!({"type": "integer"})))

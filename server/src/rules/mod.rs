@@ -32,6 +32,7 @@ pub mod business_time;
 pub mod call_outcomes;
 pub mod dealers;
 pub mod care;
+pub mod file_types;
 pub mod knowledge;
 pub mod marketing;
 pub mod money;

@@ -102,6 +102,7 @@ fn dependents_follow_the_access_links() {
         vec![
             (Entity::CampaignMembers, "contact_id"),
             (Entity::ContactRelations, "contact_id")
+            (Entity::Files, "record_id"),
         ]
     );
     assert_eq!(
@@ -123,7 +124,10 @@ fn dependents_follow_the_access_links() {
     );
     assert_eq!(
         of(Entity::Articles),
-        vec![(Entity::ArticleVersions, "article_id")]
+        vec![
+            (Entity::ArticleVersions, "article_id"),
+            (Entity::Files, "record_id")
+        ]
     );
     assert_eq!(
         of(Entity::Surveys),
@@ -135,20 +139,31 @@ fn dependents_follow_the_access_links() {
             (Entity::Activities, "opportunity_id"),
             (Entity::OpportunityCompetitors, "opportunity_id"),
             (Entity::OpportunityLines, "opportunity_id"),
+            (Entity::Files, "record_id"),
         ]
     );
     assert_eq!(
         of(Entity::Quotes),
         vec![
             (Entity::QuoteLines, "quote_id"),
-            (Entity::Approvals, "quote_id")
+            (Entity::Approvals, "quote_id"),
+            (Entity::Files, "record_id"),
         ]
     );
     assert_eq!(
         of(Entity::Contracts),
-        vec![(Entity::Approvals, "contract_id")]
+        vec![
+            (Entity::Approvals, "contract_id"),
+            (Entity::Files, "record_id")
+        ]
     );
-    assert_eq!(of(Entity::Orders), vec![(Entity::OrderLines, "order_id")]);
+    assert_eq!(
+        of(Entity::Orders),
+        vec![
+            (Entity::OrderLines, "order_id"),
+            (Entity::Files, "record_id")
+        ]
+    );
     assert_eq!(
         of(Entity::PaymentPlans),
         vec![
@@ -161,7 +176,8 @@ fn dependents_follow_the_access_links() {
         vec![
             (Entity::Activities, "ticket_id"),
             (Entity::Comments, "ticket_id"),
-            (Entity::FieldVisits, "ticket_id")
+            (Entity::FieldVisits, "ticket_id"),
+            (Entity::Files, "record_id"),
         ]
     );
     assert_eq!(
@@ -173,11 +189,13 @@ fn dependents_follow_the_access_links() {
         of(Entity::Leads),
         vec![
             (Entity::Activities, "lead_id"),
-            (Entity::CampaignMembers, "lead_id")
+            (Entity::CampaignMembers, "lead_id"),
+            (Entity::Files, "record_id"),
         ]
     );
-    // Reference data everyone reads: nothing derives its access from it.
-    assert!(of(Entity::Competitors).is_empty());
+    // Reference data everyone reads: nothing derives its access from it but the files on it.
+    assert_eq!(of(Entity::Competitors), vec![(Entity::Files, "record_id")]);
+    assert!(of(Entity::Stages).is_empty());
 }
 
 #[test]

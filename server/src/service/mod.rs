@@ -19,6 +19,7 @@ mod desk;
 pub mod escalation;
 mod feed;
 pub mod field;
+pub mod files;
 mod hand_over;
 pub mod import;
 mod knowledge;
@@ -896,6 +897,7 @@ fn prepare(
         Entity::Merges => merges::prepare(tx, actor, old, record)?,
         Entity::BulkActions => bulk::prepare(old, record)?,
         Entity::CareRules | Entity::LetterTemplates => care::prepare(entity, record)?,
+        Entity::Files => files::prepare(old, record)?,
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

@@ -142,6 +142,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0021_care",
         include_str!("../../../migrations/postgres/0021_care.sql"),
     ),
+    (
+        20,
+        "0020_files",
+        include_str!("../../../migrations/postgres/0020_files.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -133,6 +133,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0023_care",
         include_str!("../../../migrations/0023_care.sql"),
     ),
+    (
+        22,
+        "0022_files",
+        include_str!("../../../migrations/0022_files.sql"),
+    ),
 ];
 
 mod files;

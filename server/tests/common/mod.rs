@@ -199,8 +199,12 @@ impl TestServer {
         TestServer::start_in(settings, schema)
     }
 
-    fn start_in(settings: Settings, schema: Option<Schema>) -> TestServer {
+    fn start_in(mut settings: Settings, schema: Option<Schema>) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
+        // Attached files' bytes: in the test's folder, as a server's data directory holds them.
+        if settings.files_dir.is_none() {
+            settings.files_dir = Some(dir.path().join("files"));
+        }
         let db = match &schema {
             Some(schema) => crm_server::open_postgres(&schema.database_url())
                 .expect("open the PostgreSQL database"),

@@ -169,6 +169,15 @@ pub fn read(source: &dyn DataSource, ask: &Customer360Ask) -> Result<Customer360
         let rows = source.records(entity, &of_customer(sort, descending), 0, AGREEMENTS_SHOWN)?;
         agreements.extend(rows.into_iter().map(|r| (entity, r)));
     }
+    // The files attached to the customer itself (a contract scan, a licence certificate).
+    let files = RecordQuery {
+        filters: vec![(crm_server::schema::FILE_RECORD.into(), json!(ask.id))],
+        search: String::new(),
+        sort: Some("name".into()),
+        descending: false,
+    };
+    let rows = source.records(Entity::Files, &files, 0, AGREEMENTS_SHOWN)?;
+    agreements.extend(rows.into_iter().map(|r| (Entity::Files, r)));
     let sections = Sections {
         contacts: source.contacts_of(&ask.id)?,
         tickets: source.records(
@@ -672,6 +681,16 @@ impl Customer360 {
                 }
             }
             Action::CopyId => ctx.copy_id(&self.id),
+            Action::OpenFile => match self.current() {
+                Some((Entity::Files, file)) => {
+                    let name = crate::text::sanitize(text(&file, "name"));
+                    ctx.out.push(crate::tui::screen::Msg::Effect(
+                        crate::tui::action::Effect::OpenFile(id(&file).to_string()),
+                    ));
+                    ctx.flash(format!("Opening {name}…"));
+                }
+                _ => ctx.error("Choose a file in Contracts · licences · files first"),
+            },
             _ => {}
         }
     }

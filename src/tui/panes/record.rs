@@ -99,6 +99,16 @@ impl RecordView {
             name_refs(&rows, &title.collect::<Vec<_>>(), &mut self.names, ctx);
             self.loaded.extend(rows.into_iter().map(|r| (e, r)));
         }
+        // Files hang off a record by its id, not a typed link.
+        if crm_server::schema::ATTACHABLE.contains(&self.entity.name()) {
+            let q = RecordQuery {
+                filters: vec![(crm_server::schema::FILE_RECORD.to_string(), json!(self.id))],
+                ..RecordQuery::default()
+            };
+            let rows = ctx.ok(ctx.source.records(Entity::Files, &q, 0, RELATED_LIMIT));
+            self.loaded
+                .extend(rows.into_iter().map(|r| (Entity::Files, r)));
+        }
         self.refilter();
     }
 
@@ -370,6 +380,29 @@ impl RecordView {
     }
 }
 
+impl RecordView {
+    /// `o`: this file, or the file chosen among the related records, handed to the opener.
+    fn open_file(&self, ctx: &mut Ctx) {
+        let file = if self.entity == Entity::Files {
+            Some(&self.record)
+        } else {
+            self.related
+                .get(self.cursor)
+                .filter(|(e, _)| *e == Entity::Files)
+                .map(|(_, r)| r)
+        };
+        let Some(file) = file else {
+            return ctx
+                .error("Choose a file first: a record's files are among its related records");
+        };
+        let name = crate::tui::data::text(file, "name").to_string();
+        ctx.out.push(crate::tui::screen::Msg::Effect(
+            crate::tui::action::Effect::OpenFile(id(file).to_string()),
+        ));
+        ctx.flash(format!("Opening {}…", crate::text::sanitize(&name)));
+    }
+}
+
 impl Screen for RecordView {
     fn reload(&mut self, ctx: &mut Ctx) {
         self.load(ctx);
@@ -430,6 +463,7 @@ impl Screen for RecordView {
                 ctx.confirm_delete(self.entity, &self.id.clone(), &what);
             }
             Action::CopyId => ctx.copy_id(&self.id.clone()),
+            Action::OpenFile => self.open_file(ctx),
             Action::AddCompetitor if self.entity == Entity::Opportunities => {
                 self.pick_competitor(ctx)
             }

@@ -261,15 +261,16 @@ impl Customer360 {
         if area.height == 0 {
             return;
         }
-        let contracts = self
-            .agreements
-            .iter()
-            .filter(|(e, _)| *e == Entity::Contracts)
-            .count();
-        let title = format!(
-            "Contracts ({contracts}) · licences ({})",
-            self.agreements.len() - contracts
+        let count = |of: Entity| self.agreements.iter().filter(|(e, _)| *e == of).count();
+        let files = count(Entity::Files);
+        let mut title = format!(
+            "Contracts ({}) · licences ({})",
+            count(Entity::Contracts),
+            count(Entity::Licences)
         );
+        if files > 0 {
+            title.push_str(&format!(" · files ({files}, O opens)"));
+        }
         let focused = self.section == Section::Agreements;
         let inner = draw::panel(buf, area, &title, theme, focused);
         if inner.height == 0 {
@@ -284,7 +285,19 @@ impl Customer360 {
             self.list_rows(Section::Agreements, &self.agreements, height)
         {
             let y = draw::list_row(buf, inner, row, selected, theme);
-            let (number, status, name, amount) = if *entity == Entity::Contracts {
+            let (number, status, name, amount) = if *entity == Entity::Files {
+                let size = int(r, "size").unwrap_or(0);
+                (
+                    "file".to_string(),
+                    text(r, "content_type")
+                        .split(['/', ';'])
+                        .nth(1)
+                        .unwrap_or("")
+                        .to_string(),
+                    text(r, "name").to_string(),
+                    crm_server::error::human_bytes(u64::try_from(size).unwrap_or(0)),
+                )
+            } else if *entity == Entity::Contracts {
                 (
                     text(r, "number").to_string(),
                     text(r, "status").to_string(),

@@ -1,0 +1,240 @@
+//! The bytes of attached files (`service::files`, `crate::blobs`):
+//!
+//! - `POST /files/upload?entity=customers&record_id=ID&name=scan.pdf[&notes=…]`, the file's
+//!   bytes as the body: signed in, the record checked visible before a byte is read; the body
+//!   streamed to a temporary file and hashed as it comes, refused with 413 as soon as it passes
+//!   the admin's limit (`Content-Length` first, then the bytes counted) and with 415 when its
+//!   first bytes are of no allowed kind; the partial file removed either way. Stored once per
+//!   SHA-256; answers 201 with the file's record (which then syncs like any other).
+//! - `GET /files/{id}/content`: the bytes, for whoever may read the file's record (404 to
+//!   anyone else), as `application/octet-stream` with the stored type in `X-Content-Type`,
+//!   `Content-Disposition: attachment` and the digest as the `ETag`.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::BodyExt;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::records::check_id;
+use super::{AppState, AuthUser};
+use crate::blobs::{BlobStore, Incoming};
+use crate::error::ApiError;
+use crate::rules::file_types;
+use crate::schema::Entity;
+use crate::service;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/files/upload", post(upload))
+        .route("/files/{id}/content", get(download))
+}
+
+#[derive(Debug, Deserialize)]
+struct UploadQuery {
+    entity: String,
+    record_id: String,
+    name: String,
+    notes: Option<String>,
+}
+
+/// Bytes gathered before they are written, so the disk is touched once per this much.
+const WRITE_BLOCK: usize = 1024 * 1024;
+
+fn store(state: &AppState) -> Result<BlobStore, ApiError> {
+    state.0.blobs.clone().ok_or(ApiError::NoFiles)
+}
+
+fn io_error(e: std::io::Error) -> ApiError {
+    if e.raw_os_error() == Some(28) {
+        ApiError::DiskFull
+    } else {
+        ApiError::Internal(format!("files: {e}"))
+    }
+}
+
+/// Writes a block on the blocking pool (file I/O never runs on the async threads).
+async fn write_block(mut incoming: Incoming, block: Vec<u8>) -> Result<Incoming, ApiError> {
+    tokio::task::spawn_blocking(move || incoming.write(&block).map(|()| incoming))
+        .await
+        .map_err(|e| ApiError::Internal(format!("files: {e}")))?
+        .map_err(io_error)
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    AuthUser(actor, _): AuthUser,
+    query: Result<Query<UploadQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|_| {
+        ApiError::BadRequest(
+            "name the record and the file: ?entity=customers&record_id=ID&name=FILE".into(),
+        )
+    })?;
+    let blobs = store(&state)?;
+    let limit = state.0.settings.max_file_bytes;
+    // Nothing is read for a record that is not there for this user.
+    let record_id = check_id(Entity::Files, &query.record_id)
+        .map_err(|_| ApiError::invalid("record_id", "is not a record's id"))?;
+    {
+        let (actor, entity, record_id) = (actor.clone(), query.entity.clone(), record_id.clone());
+        state
+            .read(move |tx| service::files::target(tx, &actor, &entity, &record_id))
+            .await?;
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::FileTooLarge { limit });
+    }
+    let mut incoming = tokio::task::spawn_blocking(move || blobs.begin())
+        .await
+        .map_err(|e| ApiError::Internal(format!("files: {e}")))?
+        .map_err(io_error)?;
+    let mut body = body;
+    let mut block: Vec<u8> = Vec::new();
+    let mut received: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        received += data.len() as u64;
+        if received > limit {
+            // `incoming` is dropped here, and its partial file with it.
+            return Err(ApiError::FileTooLarge { limit });
+        }
+        block.extend_from_slice(&data);
+        if block.len() >= WRITE_BLOCK {
+            incoming = write_block(incoming, std::mem::take(&mut block)).await?;
+        }
+    }
+    if !block.is_empty() {
+        incoming = write_block(incoming, block).await?;
+    }
+    if incoming.size() == 0 {
+        return Err(ApiError::invalid("file", "is empty"));
+    }
+    let sniffed = file_types::sniff(incoming.head(), &query.name)
+        .filter(|s| state.0.settings.file_types.contains(&s.kind))
+        .ok_or_else(|| {
+            ApiError::UnsupportedType(format!(
+                "{:?} is not a kind of file this server accepts ({}); ask an admin",
+                query.name,
+                state
+                    .0
+                    .settings
+                    .file_types
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+    let blobs = store(&state)?;
+    let stored = tokio::task::spawn_blocking(move || blobs.keep(incoming))
+        .await
+        .map_err(|e| ApiError::Internal(format!("files: {e}")))?
+        .map_err(io_error)?;
+    let received = service::files::Received {
+        sha256: stored.sha256,
+        size: stored.size,
+        content_type: sniffed.content_type.to_string(),
+    };
+    let mut fields = Map::new();
+    fields.insert("entity".into(), json!(query.entity));
+    fields.insert("record_id".into(), json!(record_id));
+    fields.insert("name".into(), json!(query.name));
+    if let Some(notes) = query.notes.filter(|n| !n.is_empty()) {
+        fields.insert("notes".into(), json!(notes));
+    }
+    let record = state
+        .write(move |tx| service::files::attach(tx, &actor, &fields, &received))
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(Value::Object(record))).into_response())
+}
+
+async fn download(
+    State(state): State<AppState>,
+    AuthUser(actor, _): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = check_id(Entity::Files, &id)?;
+    let record = state
+        .read(move |tx| service::get(tx, &actor, Entity::Files, &id))
+        .await?;
+    let text = |field: &str| record.get(field).and_then(Value::as_str).unwrap_or("");
+    let digest = text("sha256").to_string();
+    let blobs = store(&state)?;
+    let file = {
+        let digest = digest.clone();
+        tokio::task::spawn_blocking(move || blobs.open_blob(&digest))
+            .await
+            .map_err(|e| ApiError::Internal(format!("files: {e}")))?
+    };
+    let file = match file {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ApiError::Internal(format!(
+                "the bytes of file {digest} are missing from the files folder"
+            )));
+        }
+        Err(e) => return Err(io_error(e)),
+    };
+    let size = record.get("size").and_then(Value::as_u64).unwrap_or(0);
+    let mut response = Response::new(Body::from_stream(blob_stream(file)));
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{digest}\"")) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(text("content_type")) {
+        h.insert("x-content-type", v);
+    }
+    Ok(response)
+}
+
+/// The file's bytes in blocks read on the blocking pool.
+fn blob_stream(
+    file: std::fs::File,
+) -> impl futures_util::stream::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send {
+    futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut buf = vec![0u8; 256 * 1024];
+            let n = file.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((buf, file))
+        })
+        .await;
+        match read {
+            Ok(Ok((buf, _))) if buf.is_empty() => None,
+            Ok(Ok((buf, file))) => Some((Ok(buf), Some(file))),
+            Ok(Err(e)) => Some((Err(e), None)),
+            Err(e) => Some((Err(std::io::Error::other(e)), None)),
+        }
+    })
+}
