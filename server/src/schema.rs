@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 mod admin;
+mod analysis;
 mod approvals;
 mod competition;
 mod desk;
@@ -50,6 +51,8 @@ pub use sales::{PRODUCT_KINDS, QUOTE_STATUSES};
 pub use surveys::{QUESTION_KINDS, VISIT_STATUSES};
 use surveys::{RETURN_VISITS, SURVEY_QUESTIONS, SURVEYS};
 use targets::TARGETS;
+use analysis::{ANALYSIS_SETTINGS, VALUE_INDICATOR_DESC, VALUE_LEVELS, WORK_LOGS, WORK_PLANS};
+pub use analysis::{PLAN_STATUSES, VALUE_INDICATORS};
 use tickets::{COMMENTS, TICKETS};
 pub use tickets::{PRIORITIES, SLA_ALERTS, TICKET_CHANNELS, TICKET_STATUSES};
 
@@ -132,10 +135,20 @@ pub enum Entity {
     Campaigns,
     /// Who a campaign reaches and how far they responded.
     CampaignMembers,
+    /// A salesperson's plan for a week (工作计划).
+    WorkPlans,
+    /// A salesperson's log of a day (工作日志).
+    WorkLogs,
+    /// The admin's value model: one measure of a customer's value and its weight.
+    ValueIndicators,
+    /// The admin's value model: the least score a level is suggested at.
+    ValueLevels,
+    /// The days and ratios of the lifecycle rules and the warnings (one record).
+    AnalysisSettings,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 54] = [
+    pub const ALL: [Entity; 59] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -190,6 +203,11 @@ impl Entity {
         Entity::Leads,
         Entity::Campaigns,
         Entity::CampaignMembers,
+        Entity::WorkPlans,
+        Entity::WorkLogs,
+        Entity::ValueIndicators,
+        Entity::ValueLevels,
+        Entity::AnalysisSettings,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -249,6 +267,11 @@ impl Entity {
             Entity::Leads => &LEADS,
             Entity::Campaigns => &CAMPAIGNS,
             Entity::CampaignMembers => &CAMPAIGN_MEMBERS,
+            Entity::WorkPlans => &WORK_PLANS,
+            Entity::WorkLogs => &WORK_LOGS,
+            Entity::ValueIndicators => &VALUE_INDICATOR_DESC,
+            Entity::ValueLevels => &VALUE_LEVELS,
+            Entity::AnalysisSettings => &ANALYSIS_SETTINGS,
         }
     }
 
@@ -578,6 +601,16 @@ const CUSTOMER_FIELDS: &[Field] = &[
     f("tags", Kind::Tags).default(Default::EmptyList),
     f("notes", Kind::Text(10_000)).lines(),
     CUSTOM,
+    // The server's analysis (`service::analysis`): the value model's score, the level it
+    // suggests, the last order or payment, the warnings standing. Nobody else sets them.
+    f("value_score", Kind::Int(0, 100))
+        .server()
+        .default(Default::Int(0))
+        .sort()
+        .filter(),
+    f("value_level", Kind::List(ListName::Levels)).server().filter(),
+    f("last_business_on", Kind::Date).server(),
+    f("warnings", Kind::Tags).server().default(Default::EmptyList),
 ];
 
 const CONTACT_FIELDS: &[Field] = &[
@@ -721,6 +754,9 @@ const CUSTOMERS: Descriptor = Descriptor {
         "owner_id, name",
         // The dashboard: a person's customers and the new ones in a period, from the index.
         "owner_id, created_at",
+        // The value ranking and the pyramid by suggested level (`service::analysis`).
+        "value_score",
+        "value_level",
     ],
     form: &[
         "name",

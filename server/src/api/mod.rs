@@ -3,6 +3,7 @@
 //! never on async threads.
 
 mod auth;
+mod analysis;
 mod escalation;
 mod marketing;
 pub mod openapi;
@@ -72,6 +73,9 @@ pub struct Settings {
     pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     /// How often the escalation sweep raises tickets' service-level alerts (`escalation`).
     pub escalate_every: Duration,
+    /// How often the customer analysis (value scores, lifecycle, warnings) sweeps
+    /// (`service::analysis`).
+    pub analyse_every: Duration,
 }
 
 impl Default for Settings {
@@ -91,6 +95,7 @@ impl Default for Settings {
             max_connections: 512,
             tls: None,
             escalate_every: Duration::from_secs(60),
+            analyse_every: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -472,6 +477,7 @@ async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
+pub use analysis::analyse_every;
 pub use escalation::escalate_every;
 
 pub fn router(state: AppState) -> Router {
@@ -482,6 +488,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sync::router())
         .merge(receivables::router())
         .merge(marketing::router())
+        .merge(analysis::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

@@ -22,6 +22,7 @@
 //! - [`approvals`]: the approval state machine, who an approval goes to and who may decide it.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
+pub mod analysis;
 pub mod approvals;
 pub mod business_time;
 pub mod call_outcomes;

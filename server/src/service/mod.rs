@@ -9,6 +9,7 @@
 
 mod activities;
 mod approvals;
+pub mod analysis;
 pub mod catalog;
 mod competitors;
 mod customers;
@@ -838,6 +839,11 @@ fn prepare(
         Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
             marketing::prepare(tx, actor, entity, old, record)?;
         }
+        Entity::WorkPlans
+        | Entity::WorkLogs
+        | Entity::ValueIndicators
+        | Entity::ValueLevels
+        | Entity::AnalysisSettings => analysis::prepare(tx, actor, entity, old, record)?,
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

@@ -122,6 +122,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0016_escalation",
         include_str!("../../../migrations/postgres/0016_escalation.sql"),
     ),
+    (
+        23,
+        "0023_analysis",
+        include_str!("../../../migrations/postgres/0023_analysis.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

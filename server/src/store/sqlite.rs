@@ -113,6 +113,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0018_escalation",
         include_str!("../../../migrations/0018_escalation.sql"),
     ),
+    (
+        25,
+        "0025_analysis",
+        include_str!("../../../migrations/0025_analysis.sql"),
+    ),
 ];
 
 mod files;
