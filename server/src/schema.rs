@@ -610,7 +610,10 @@ const CUSTOMER_FIELDS: &[Field] = &[
         .filter(),
     f("value_level", Kind::List(ListName::Levels)).server().filter(),
     f("last_business_on", Kind::Date).server(),
-    f("warnings", Kind::Tags).server().default(Default::EmptyList),
+    f("warnings", Kind::Tags)
+        .server()
+        .default(Default::EmptyList)
+        .filter(),
 ];
 
 const CONTACT_FIELDS: &[Field] = &[

@@ -241,6 +241,12 @@ pub struct Reminders {
     /// Open tickets whose service level is breached or due soon (the server's sweep says,
     /// `sla_alert`): the owner's, and every breached one for a manager; breached first.
     pub tickets: Vec<Record>,
+    /// Customers the server's analysis warns about (`crm_server::rules::analysis`): no
+    /// business for the admin's days, or a big customer's orders falling — the first
+    /// [`QUIET_ROWS`], highest value first (their `id`, `code`, `name`, `value_score`,
+    /// `warnings`); `warned_total` counts every one. No contact is the level's own reminder.
+    pub warned: Vec<Record>,
+    pub warned_total: usize,
 }
 
 /// How the local copy stands against the server.
@@ -452,6 +458,17 @@ pub trait DataSource {
     fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError>;
     /// Calls planned for `owner` or for nobody, due before `until`, by due time.
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError>;
+    /// The target of `month` the funnel sets its won amount against
+    /// (`crate::dashboard::attainment`): `owner`'s when the funnel shows one owner, else the
+    /// signed-in user's scope. None when no target is set or the source keeps none.
+    fn month_target(
+        &self,
+        owner: Option<&str>,
+        month: (i32, u32),
+    ) -> Result<Option<i64>, DataError> {
+        let _ = (owner, month);
+        Ok(None)
+    }
     /// The dashboard's figures (`crate::dashboard::figures`), computed by the replica.
     fn dashboard(
         &self,

@@ -34,6 +34,7 @@ mod quotes;
 mod rng;
 mod setup;
 mod targets;
+mod analysis;
 mod tickets;
 mod users;
 mod words;
@@ -216,6 +217,7 @@ fn seed(
         let activities = g.activities(&mut report);
         tx.insert_new(&mut tickets.into_iter().chain(activities).map(Ok))?;
         g.marketing(tx, &mut report)?;
+        g.analysis(tx)?;
         Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",
@@ -246,5 +248,13 @@ fn seed(
             })),
         })?)
     })?;
+    // The scores, levels, lifecycle and warnings as the server's sweep makes them; a large
+    // demo leaves them to the server's schedule, which does them in batches while it serves.
+    if customers <= ANALYSE_IN_SEED {
+        store::write(db, |tx| crate::service::analysis::sweep(tx, now))?;
+    }
     Ok(report)
 }
+
+/// The largest demo whose customer analysis the seed runs itself.
+const ANALYSE_IN_SEED: usize = 100_000;

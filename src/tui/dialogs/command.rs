@@ -44,6 +44,8 @@ pub enum Command {
     Approvals,
     /// The Knowledge screen.
     Knowledge,
+    /// The customers ranked by the value model's score.
+    Value,
 }
 
 /// Canonical names first (completion offers them in this order), then aliases.
@@ -60,6 +62,9 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("approvals", &["approve", "inbox"]),
     ("callbacks", &["cb"]),
     ("dashboard", &["dash", "0"]),
+    ("value", &["ranking", "pyramid"]),
+    ("plans", &["plan", "workplans"]),
+    ("logs", &["log", "worklogs"]),
     ("kb", &["knowledge", "articles", "surveys", "visits"]),
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
@@ -147,6 +152,9 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "callbacks" => Command::Callbacks,
         "dashboard" => Command::Dashboard(Some(rest.trim().to_string()).filter(|p| !p.is_empty())),
         "kb" => Command::Knowledge,
+        "value" => Command::Value,
+        "plans" => Command::List(Entity::WorkPlans),
+        "logs" => Command::List(Entity::WorkLogs),
         "undo" => Command::Undo,
         "help" => Command::Help,
         "saved" => Command::Saved,

