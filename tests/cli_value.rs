@@ -78,7 +78,11 @@ fn the_value_report_ranks_the_user_s_customers_by_the_server_s_scores() {
         .collect();
     assert_eq!(
         ranked,
-        vec![("甲公司", 90, "A"), ("乙公司", 50, "B"), ("丙公司", 10, "C")],
+        vec![
+            ("甲公司", 90, "A"),
+            ("乙公司", 50, "B"),
+            ("丙公司", 10, "C")
+        ],
         "li's own, highest first; zhao's 丁公司 is not li's"
     );
     let top = ok(&sales.run(&["report", "value", "--limit", "1", "--format", "csv"]));
@@ -96,8 +100,15 @@ fn the_value_report_ranks_the_user_s_customers_by_the_server_s_scores() {
             .find(|l| l["suggested_level"] == level)
             .map_or(0, |l| l["customers"].as_i64().unwrap_or(0))
     };
-    assert_eq!((count("A"), count("B"), count("C")), (2, 1, 1), "{levels:?}");
+    assert_eq!(
+        (count("A"), count("B"), count("C")),
+        (2, 1, 1),
+        "{levels:?}"
+    );
     // Nobody is warned yet (new customers, nothing bought).
     let warned = ok(&manager.run(&["report", "warnings", "--format", "json"]));
-    assert_eq!(serde_json::from_str::<Vec<Value>>(&warned).unwrap().len(), 0);
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&warned).unwrap().len(),
+        0
+    );
 }

@@ -9,9 +9,7 @@ use crm::tui::TuiOptions;
 use crm::tui::data::DataSource;
 use crm_server::schema::Entity;
 use serde_json::json;
-use support::{
-    Fixture, app_over, apply_records, now, press, screen, server_record, type_text,
-};
+use support::{Fixture, app_over, apply_records, now, press, screen, server_record, type_text};
 
 const LI: &str = "00000002-0000-7000-8000-000000000003";
 const TEAM: &str = "00000001-0000-7000-8000-000000000001";
@@ -69,13 +67,22 @@ fn the_reminders_list_the_customers_the_analysis_warns_about() {
     let falling = row_of(&shown, "字节跳动");
     let idle = row_of(&shown, "Globex");
     assert!(falling < idle, "the higher value first: {shown}");
-    assert!(shown.lines().nth(falling).unwrap().contains("orders falling"));
+    assert!(
+        shown
+            .lines()
+            .nth(falling)
+            .unwrap()
+            .contains("orders falling")
+    );
     assert!(shown.lines().nth(idle).unwrap().contains("no business"));
     // li's own customers have none.
     let mut li = app_as("li", &fx);
     open_reminders(&mut li, &fx);
     let shown = screen(&li);
-    assert!(!shown.contains("warned") && !shown.contains("Globex"), "{shown}");
+    assert!(
+        !shown.contains("warned") && !shown.contains("Globex"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -94,10 +101,19 @@ fn the_funnel_shows_the_month_s_target_and_attainment() {
         &fx.replica(),
         Entity::Targets,
         vec![
-            target(1, json!({"user_id": LI, "month": "2026-11-01", "amount": 1_000_000})),
-            target(2, json!({"team_id": TEAM, "month": "2026-11-01", "amount": 4_000_000})),
+            target(
+                1,
+                json!({"user_id": LI, "month": "2026-11-01", "amount": 1_000_000}),
+            ),
+            target(
+                2,
+                json!({"team_id": TEAM, "month": "2026-11-01", "amount": 4_000_000}),
+            ),
             // Another month's counts for nothing.
-            target(3, json!({"user_id": LI, "month": "2026-12-01", "amount": 7_000_000})),
+            target(
+                3,
+                json!({"user_id": LI, "month": "2026-12-01", "amount": 7_000_000}),
+            ),
         ],
         &mut seq,
     );
@@ -115,7 +131,11 @@ fn the_funnel_shows_the_month_s_target_and_attainment() {
     let mut wang = app_as("wang", &fx);
     press(&mut wang, "2");
     assert_eq!(wang.funnel.forecast.target, Some(4_000_000));
-    assert!(screen(&wang).contains("target 40,000.00"), "{}", screen(&wang));
+    assert!(
+        screen(&wang).contains("target 40,000.00"),
+        "{}",
+        screen(&wang)
+    );
 }
 
 #[test]
@@ -145,7 +165,10 @@ fn a_manager_sees_a_team_member_s_schedule_and_a_salesperson_cannot() {
     press(&mut wang, "o");
     type_text(&mut wang, "li");
     press(&mut wang, "<Enter>");
-    assert_eq!(wang.calendar.member.as_ref().map(|m| m.0.as_str()), Some(LI));
+    assert_eq!(
+        wang.calendar.member.as_ref().map(|m| m.0.as_str()),
+        Some(LI)
+    );
     let theirs = owners(&wang);
     assert!(!theirs.is_empty(), "li has activities this month");
     assert!(theirs.iter().all(|o| o == LI), "li's only: {theirs:?}");
@@ -155,5 +178,9 @@ fn a_manager_sees_a_team_member_s_schedule_and_a_salesperson_cannot() {
     press(&mut li, "3");
     press(&mut li, "o");
     assert!(li.calendar.member.is_none());
-    assert!(screen(&li).contains("their manager's to see"), "{}", screen(&li));
+    assert!(
+        screen(&li).contains("their manager's to see"),
+        "{}",
+        screen(&li)
+    );
 }

@@ -27,6 +27,8 @@ pub use approvals::{
 };
 use approvals::{APPROVAL_SETTINGS, APPROVALS, CONTRACTS, EXPENSE_CLAIMS, LICENCES};
 
+use analysis::{ANALYSIS_SETTINGS, VALUE_INDICATOR_DESC, VALUE_LEVELS, WORK_LOGS, WORK_PLANS};
+pub use analysis::{PLAN_STATUSES, VALUE_INDICATORS};
 pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
 use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS, WRAP_UP_CODES};
@@ -51,8 +53,6 @@ pub use sales::{PRODUCT_KINDS, QUOTE_STATUSES};
 pub use surveys::{QUESTION_KINDS, VISIT_STATUSES};
 use surveys::{RETURN_VISITS, SURVEY_QUESTIONS, SURVEYS};
 use targets::TARGETS;
-use analysis::{ANALYSIS_SETTINGS, VALUE_INDICATOR_DESC, VALUE_LEVELS, WORK_LOGS, WORK_PLANS};
-pub use analysis::{PLAN_STATUSES, VALUE_INDICATORS};
 use tickets::{COMMENTS, TICKETS};
 pub use tickets::{PRIORITIES, SLA_ALERTS, TICKET_CHANNELS, TICKET_STATUSES};
 
@@ -608,7 +608,9 @@ const CUSTOMER_FIELDS: &[Field] = &[
         .default(Default::Int(0))
         .sort()
         .filter(),
-    f("value_level", Kind::List(ListName::Levels)).server().filter(),
+    f("value_level", Kind::List(ListName::Levels))
+        .server()
+        .filter(),
     f("last_business_on", Kind::Date).server(),
     f("warnings", Kind::Tags)
         .server()

@@ -84,7 +84,10 @@ fn the_admin_s_model_scores_customers_and_suggests_their_level() {
         "/value_indicators",
         json!({"indicator": "custom", "weight": 1, "full_at": 1, "custom_key": "nothing"}),
     );
-    assert_eq!(status, 422, "a custom indicator names a number field: {body}");
+    assert_eq!(
+        status, 422,
+        "a custom indicator names a number field: {body}"
+    );
 
     let svc = product(&boss);
     let big = id_of(&sales.create("/customers", json!({"name": "大客户"})));
@@ -126,7 +129,10 @@ fn the_admin_s_model_scores_customers_and_suggests_their_level() {
     assert_eq!(half["value_level"], "C");
     let none = customer(&sales, &none);
     assert_eq!(none["value_score"], 0, "{none}");
-    assert_eq!(none["lifecycle"], "potential", "a cancelled order is no first order");
+    assert_eq!(
+        none["lifecycle"], "potential",
+        "a cancelled order is no first order"
+    );
 
     // Nobody else sets them.
     let (status, body) = boss.patch(

@@ -197,7 +197,8 @@ pub struct ReminderQuery {
     pub owner: Option<String>,
     /// Low stock too (for managers and admins, who keep the stock).
     pub stock: bool,
-    /// Every breached ticket in view, not only the owner's (managers and admins are alerted).
+    /// Every breached ticket and every customer the analysis warns about in view, not only
+    /// the owner's (managers and admins are alerted).
     pub team_breaches: bool,
 }
 

@@ -43,14 +43,18 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> Result<Swept, ApiErr
     let mut after = String::new();
     loop {
         let from = after.clone();
-        let batch = state.read(move |tx| analysis::measure(tx, &from, now)).await?;
+        let batch = state
+            .read(move |tx| analysis::measure(tx, &from, now))
+            .await?;
         let Some(last) = batch.last.clone() else {
             return Ok(total);
         };
         total.customers += batch.read;
         if !batch.changes.is_empty() {
             let from = after.clone();
-            let done = state.write(move |tx| analysis::apply(tx, &from, now)).await?;
+            let done = state
+                .write(move |tx| analysis::apply(tx, &from, now))
+                .await?;
             total.changed += done.changed;
             total.moved += done.moved;
         }
@@ -58,10 +62,7 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> Result<Swept, ApiErr
     }
 }
 
-async fn run(
-    State(state): State<AppState>,
-    bearer: Bearer,
-) -> Result<axum::Json<Swept>, ApiError> {
+async fn run(State(state): State<AppState>, bearer: Bearer) -> Result<axum::Json<Swept>, ApiError> {
     let actor = state.read_as(&bearer, |_, actor| Ok(actor.clone())).await?;
     if !actor.is_admin() {
         return Err(ApiError::forbidden(

@@ -2,8 +2,8 @@
 //! handlers of one area; all database work runs on threads of its own (readers.rs, writer.rs),
 //! never on async threads.
 
-mod auth;
 mod analysis;
+mod auth;
 mod escalation;
 mod marketing;
 pub mod openapi;

@@ -122,8 +122,8 @@ pub fn score(model: &[Indicator], values: &[i64]) -> i64 {
     let mut points: i128 = 0;
     for (indicator, value) in model.iter().zip(values) {
         let capped = i128::from((*value).clamp(0, indicator.full_at));
-        points += capped * 100 * i128::from(indicator.weight) * 1_000_000
-            / i128::from(indicator.full_at);
+        points +=
+            capped * 100 * i128::from(indicator.weight) * 1_000_000 / i128::from(indicator.full_at);
     }
     let scaled = points / total_weight; // score × 1,000,000
     ((scaled + 500_000) / 1_000_000).clamp(0, 100) as i64
@@ -272,7 +272,10 @@ mod tests {
 
     #[test]
     fn score_weighs_capped_values() {
-        let model = [ind(Measure::OrderTotal, 3, 1_000), ind(Measure::Visits, 1, 10)];
+        let model = [
+            ind(Measure::OrderTotal, 3, 1_000),
+            ind(Measure::Visits, 1, 10),
+        ];
         // Half the orders' points and all the visits': (3 × 50 + 1 × 100) / 4 = 62.5 → 63.
         assert_eq!(score(&model, &[500, 10]), 63);
         // Over the cap counts as the cap; below zero as zero.
@@ -303,10 +306,19 @@ mod tests {
             last_business: Some(day(last)),
             ..Business::default()
         };
-        assert_eq!(lifecycle("potential", &bought("2026-11-30"), today, &s), TRADING);
+        assert_eq!(
+            lifecycle("potential", &bought("2026-11-30"), today, &s),
+            TRADING
+        );
         // 180 days idle: dormant; 179: still trading.
-        assert_eq!(lifecycle("active", &bought("2026-06-04"), today, &s), DORMANT);
-        assert_eq!(lifecycle("active", &bought("2026-06-05"), today, &s), TRADING);
+        assert_eq!(
+            lifecycle("active", &bought("2026-06-04"), today, &s),
+            DORMANT
+        );
+        assert_eq!(
+            lifecycle("active", &bought("2026-06-05"), today, &s),
+            TRADING
+        );
         assert_eq!(lifecycle("dormant", &bought("2025-12-01"), today, &s), LOST);
         assert_eq!(lifecycle("lost", &bought("2026-11-01"), today, &s), TRADING);
     }

@@ -9,13 +9,8 @@ use super::{Default, Descriptor, Entity, Field, Kind, ListName, describe, f};
 pub const PLAN_STATUSES: &[&str] = &["draft", "submitted", "done"];
 
 /// What a value indicator measures per customer (`rules::analysis::Indicator`).
-pub const VALUE_INDICATORS: &[&str] = &[
-    "order_total",
-    "payments",
-    "receivables",
-    "visits",
-    "custom",
-];
+pub const VALUE_INDICATORS: &[&str] =
+    &["order_total", "payments", "receivables", "visits", "custom"];
 
 /// A salesperson's plan for a week: what they mean to do and whom they mean to see.
 const WORK_PLAN_FIELDS: &[Field] = &[
@@ -133,8 +128,18 @@ pub(super) const VALUE_INDICATOR_DESC: Descriptor = Descriptor {
         "weight",
         "full_at",
     ],
-    columns: &["indicator", "custom_key", "window_days", "weight", "full_at"],
-    ..describe("value_indicators", "value indicator", VALUE_INDICATOR_FIELDS)
+    columns: &[
+        "indicator",
+        "custom_key",
+        "window_days",
+        "weight",
+        "full_at",
+    ],
+    ..describe(
+        "value_indicators",
+        "value indicator",
+        VALUE_INDICATOR_FIELDS,
+    )
 };
 
 pub(super) const VALUE_LEVELS: Descriptor = Descriptor {
@@ -165,5 +170,9 @@ pub(super) const ANALYSIS_SETTINGS: Descriptor = Descriptor {
         "big_min_score",
         "falling_ratio_pct",
     ],
-    ..describe("analysis_settings", "analysis setting", ANALYSIS_SETTING_FIELDS)
+    ..describe(
+        "analysis_settings",
+        "analysis setting",
+        ANALYSIS_SETTING_FIELDS,
+    )
 };

@@ -17,6 +17,7 @@
 //! `setup.rs`), the writer (`feed.rs`), the word lists as data (`words.json`, `words.rs`).
 
 mod activities;
+mod analysis;
 mod approvals;
 mod competitors;
 mod contacts;
@@ -34,7 +35,6 @@ mod quotes;
 mod rng;
 mod setup;
 mod targets;
-mod analysis;
 mod tickets;
 mod users;
 mod words;

@@ -286,7 +286,10 @@ pub fn apply(tx: &dyn Tx, after: &str, now: DateTime<Utc>) -> Result<Swept, ApiE
         ..Swept::default()
     };
     for change in &batch.changes {
-        let Some(stored) = tx.get(Entity::Customers, &change.id)?.filter(|c| !c.deleted) else {
+        let Some(stored) = tx
+            .get(Entity::Customers, &change.id)?
+            .filter(|c| !c.deleted)
+        else {
             continue;
         };
         if store(tx, stored.record, change)? {

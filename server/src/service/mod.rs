@@ -8,8 +8,8 @@
 //! `feed.rs` (change feed, first-sync snapshot, audit trail) and `wire.rs` (their wire types).
 
 mod activities;
-mod approvals;
 pub mod analysis;
+mod approvals;
 pub mod catalog;
 mod competitors;
 mod customers;

@@ -96,7 +96,9 @@ fn value_lines(f: &Figures, own: &str, out: &mut Vec<Line>) {
     if total == 0 {
         return;
     }
-    out.push(line("Value pyramid (suggested level · customers · share · scores)".into()));
+    out.push(line(
+        "Value pyramid (suggested level · customers · share · scores)".into(),
+    ));
     for l in &f.value_levels {
         let share = l.customers as f64 * 100.0 / total as f64;
         let name = if l.level.is_empty() { "–" } else { &l.level };

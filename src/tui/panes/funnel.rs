@@ -16,9 +16,9 @@ use crate::tui::data::{
     DataError, DataSource, FunnelFilter, Record, StageSummary, WriteError, id, int, text, weighted,
 };
 use crate::tui::dates;
-use crate::tui::format;
 use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
 use crate::tui::flows;
+use crate::tui::format;
 use crate::tui::keymap::Mode;
 use crate::tui::list::{FilterLine, Move, Typed};
 use crate::tui::screen::{Answer, Ctx, Msg, Place, Screen, obj, record_label};

@@ -315,7 +315,8 @@ impl ReplicaSource {
                 low_stock.push((level, format!("{code} · {warehouse}")));
             }
         }
-        let (warned, warned_total) = self.warned_customers(owner)?;
+        // The owner's warned customers; a manager's every one in view (the team's).
+        let (warned, warned_total) = self.warned_customers(owner.filter(|_| !q.team_breaches))?;
         Ok(Reminders {
             warned,
             warned_total,
@@ -372,4 +373,3 @@ impl ReplicaSource {
         Ok((rows, usize::try_from(total).unwrap_or(0)))
     }
 }
-

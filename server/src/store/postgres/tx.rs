@@ -769,7 +769,10 @@ impl Tx for PgTx<'_> {
                         .map(|i| r.try_get::<_, Option<String>>(i))
                         .collect::<Result<_, _>>()?,
                     numbers: (texts..texts + numbers)
-                        .map(|i| r.try_get::<_, Option<i64>>(i).map(Option::unwrap_or_default))
+                        .map(|i| {
+                            r.try_get::<_, Option<i64>>(i)
+                                .map(Option::unwrap_or_default)
+                        })
                         .collect::<Result<_, _>>()?,
                 })
             })
