@@ -3,7 +3,7 @@
 //! settings, and each salesperson's work plans for last week and this one with a log for each
 //! working day of the last week, naming customers of theirs — all through the service, as the
 //! admin and as the people themselves. The scores are the server's sweep's
-//! (`service::analysis`), run after the seed.
+//! (`service::analysis`), which runs as the server starts.
 
 use chrono::{Datelike, Duration};
 use serde_json::{Value, json};

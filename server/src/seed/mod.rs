@@ -248,13 +248,7 @@ fn seed(
             })),
         })?)
     })?;
-    // The scores, levels, lifecycle and warnings as the server's sweep makes them; a large
-    // demo leaves them to the server's schedule, which does them in batches while it serves.
-    if customers <= ANALYSE_IN_SEED {
-        store::write(db, |tx| crate::service::analysis::sweep(tx, now))?;
-    }
+    // The scores, levels, lifecycle and warnings are the server's sweep's, which runs as the
+    // server starts (`api::analyse_every`): the seeded records stay as made, in feed order.
     Ok(report)
 }
-
-/// The largest demo whose customer analysis the seed runs itself.
-const ANALYSE_IN_SEED: usize = 100_000;

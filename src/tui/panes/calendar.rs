@@ -542,7 +542,7 @@ impl Screen for CalendarPane {
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
         match (purpose, answer) {
             (Purpose::CalendarOwner, Answer::Picked(choice)) => {
-                self.member = (!choice.value.is_empty()).then(|| (choice.value, choice.label));
+                self.member = (!choice.value.is_empty()).then_some((choice.value, choice.label));
                 self.item = 0;
                 self.load(ctx);
             }
