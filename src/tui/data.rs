@@ -460,14 +460,14 @@ pub trait DataSource {
     /// Calls planned for `owner` or for nobody, due before `until`, by due time.
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError>;
     /// The target of `month` the funnel sets its won amount against
-    /// (`crate::dashboard::attainment`): `owner`'s when the funnel shows one owner, else the
-    /// signed-in user's scope. None when no target is set or the source keeps none.
+    /// (`crate::dashboard::attainment`): one user's, a team's or everyone's. None when no
+    /// target is set or the source keeps none.
     fn month_target(
         &self,
-        owner: Option<&str>,
+        whose: &crate::dashboard::attainment::Whose,
         month: (i32, u32),
     ) -> Result<Option<i64>, DataError> {
-        let _ = (owner, month);
+        let _ = (whose, month);
         Ok(None)
     }
     /// The dashboard's figures (`crate::dashboard::figures`), computed by the replica.

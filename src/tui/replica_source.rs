@@ -617,25 +617,13 @@ impl DataSource for ReplicaSource {
 
     fn month_target(
         &self,
-        owner: Option<&str>,
+        whose: &crate::dashboard::attainment::Whose,
         month: (i32, u32),
     ) -> Result<Option<i64>, DataError> {
-        use crate::dashboard::attainment::{Whose, month_target};
         let Some(first) = chrono::NaiveDate::from_ymd_opt(month.0, month.1, 1) else {
             return Ok(None);
         };
-        let me = self.replica.user_id().map_err(storage)?.unwrap_or_default();
-        let role = self.replica.role().map_err(storage)?;
-        let team: Option<String> = self
-            .replica
-            .connection()
-            .query_row("SELECT team_id FROM users WHERE id = ?1", [&me], |r| {
-                r.get(0)
-            })
-            .ok()
-            .flatten();
-        let whose = Whose::of(owner, &me, role, team.as_deref());
-        month_target(&self.replica, &whose, first).map_err(storage)
+        crate::dashboard::attainment::month_target(&self.replica, whose, first).map_err(storage)
     }
 
     fn dashboard(

@@ -78,6 +78,8 @@ pub struct FunnelAsk {
     /// A card moved to another stage, (stage id, opportunity id): chosen there, wherever its
     /// amount puts it.
     pub follow: Option<(String, String)>,
+    /// Whose month target the forecast sets its won amount against (None: no target shown).
+    pub whose: Option<crate::dashboard::attainment::Whose>,
 }
 
 /// What the reader found for a [`FunnelAsk`].
@@ -147,7 +149,10 @@ pub fn read(source: &dyn DataSource, ask: &FunnelAsk) -> Result<FunnelData, Data
             .filter(|s| text(&s.stage, "kind") == "won")
             .map(|s| s.total)
             .sum(),
-        target: source.month_target(ask.filter.owner_id.as_deref(), ask.month)?,
+        target: match &ask.whose {
+            Some(whose) => source.month_target(whose, ask.month)?,
+            None => None,
+        },
     };
     Ok(FunnelData {
         summaries,
@@ -276,6 +281,19 @@ impl FunnelPane {
             visible: cards_visible(self.board(ctx)),
             at,
             follow: self.follow.clone(),
+            whose: ctx.me.id.as_deref().map(|me| {
+                let team = ctx
+                    .people
+                    .get(me)
+                    .map(|u| text(u, "team_id"))
+                    .filter(|t| !t.is_empty());
+                crate::dashboard::attainment::Whose::of(
+                    self.filter.owner_id.as_deref(),
+                    me,
+                    ctx.me.role,
+                    team,
+                )
+            }),
         };
         let request = self.pending.ask_load();
         ctx.load(request, Read::Funnel(ask));
