@@ -40,23 +40,27 @@ use crate::tui::theme::Role;
 use crate::tui::view::View;
 use crate::tui::work::{After, Write};
 
-/// A customer's warnings as the list says them.
+/// A customer's warnings as the list says them, the business ones first (the column is
+/// narrow).
 pub fn warning_words(customer: &Record) -> String {
     use crm_server::rules::analysis::{FALLING, NO_BUSINESS, NO_CONTACT};
-    customer
+    let held: Vec<&str> = customer
         .get("warnings")
         .and_then(serde_json::Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(serde_json::Value::as_str)
-        .map(|w| match w {
-            NO_BUSINESS => "no business",
-            FALLING => "orders falling",
-            NO_CONTACT => "no contact",
-            _ => "warned",
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    [
+        (FALLING, "orders falling"),
+        (NO_BUSINESS, "no business"),
+        (NO_CONTACT, "no contact"),
+    ]
+    .into_iter()
+    .filter(|(code, _)| held.contains(code))
+    .map(|(_, words)| words)
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 /// Birthdays this many days ahead are listed.
