@@ -197,8 +197,15 @@ pub fn read_set(
         | Entity::SurveyQuestions
         | Entity::SurveySchedules
         | Entity::CareRules
-        | Entity::LetterTemplates => {
+        | Entity::LetterTemplates
+        | Entity::ValueIndicators
+        | Entity::ValueLevels
+        | Entity::AnalysisSettings => {
             set.insert(ALL.to_string());
+        }
+        // A plan or log is its writer's and their team's managers' (004: 经理查阅下属的计划).
+        Entity::WorkPlans | Entity::WorkLogs => {
+            set.extend(owner_principals(record, "owner_id", lookup));
         }
         // Agents read the articles marked for them; the rest is for sales and managers.
         Entity::Articles => {
@@ -428,7 +435,16 @@ pub fn write_set(
         | Entity::ServiceLevels
         | Entity::ArticleVersions
         | Entity::Merges
-        | Entity::BulkActions => {}
+        | Entity::BulkActions
+        | Entity::ValueIndicators
+        | Entity::ValueLevels
+        | Entity::AnalysisSettings => {}
+        // Only its writer changes it; the managers read it.
+        Entity::WorkPlans | Entity::WorkLogs => {
+            if let Some(owner) = text(record, "owner_id") {
+                set.insert(user_principal(owner));
+            }
+        }
         Entity::Stages
         | Entity::Products
         | Entity::ProductCosts
@@ -618,7 +634,41 @@ pub fn may_hold_from(
         | Entity::Surveys
         | Entity::CareRules
         | Entity::LetterTemplates
-        | Entity::ArticleVersions => Ok(()),
+        | Entity::ArticleVersions
+        | Entity::ValueIndicators
+        | Entity::ValueLevels
+        | Entity::AnalysisSettings  => Ok(()),
+        Entity::WorkPlans | Entity::WorkLogs => {
+            if text(record, "owner_id") != Some(actor.id.as_str()) {
+                return Err(Denied::Forbidden(
+                    "a work plan or log is written by its own salesperson; managers read them"
+                        .into(),
+                ));
+            }
+            need_read("plan_id", Entity::WorkPlans)?;
+            for (field, of) in [
+                ("customer_ids", Entity::Customers),
+                ("activity_ids", Entity::Activities),
+            ] {
+                let ids = record.get(field).and_then(Value::as_array);
+                let unchanged = old.is_some_and(|o| o.get(field) == record.get(field));
+                for id in ids.into_iter().flatten().filter_map(Value::as_str) {
+                    if unchanged {
+                        break;
+                    }
+                    match lookup.read_set(of, id) {
+                        Some(set) if actor.may_read(&set) => {}
+                        _ => {
+                            return Err(Denied::Forbidden(format!(
+                                "{field}: no such {} that you can see",
+                                of.noun()
+                            )));
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
         Entity::Articles => need_read("product_id", Entity::Products),
         Entity::SurveyQuestions => need_read("survey_id", Entity::Surveys),
         Entity::SurveySchedules => {
@@ -874,7 +924,10 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         | Entity::WrapUpCodes
         | Entity::SlaCalendars
         | Entity::Holidays
-        | Entity::ServiceLevels => Err(format!("only an admin may change {}", entity.name())),
+        | Entity::ServiceLevels
+        | Entity::ValueIndicators
+        | Entity::ValueLevels
+        | Entity::AnalysisSettings => Err(format!("only an admin may change {}", entity.name())),
         Entity::Contracts | Entity::Licences if role == Role::Agent => {
             Err("call-centre agents read licences but do not write contracts or licences".into())
         }

@@ -130,12 +130,14 @@ pub async fn serve(
     let header_timeout = settings.header_timeout;
     let escalate_every = settings.escalate_every;
     let care_every = settings.care_every;
+    let analyse_every = settings.analyse_every;
     let tls = settings.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let state = AppState::new(db, settings).map_err(|e| std::io::Error::other(e.to_string()))?;
     let app = api::router(state.clone());
     // Ends with the server: it holds the state, whose writer holds the database.
     let sweeps = tokio::spawn(api::escalate_every(state.clone(), escalate_every));
     let care = tokio::spawn(api::care_every(state.clone(), care_every));
+    let analyses = tokio::spawn(api::analyse_every(state.clone(), analyse_every));
     let limit = Arc::new(Semaphore::new(places));
     let (stop, stopped) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -173,6 +175,7 @@ pub async fn serve(
     }
     sweeps.abort();
     care.abort();
+    analyses.abort();
     state.stop_waiting();
     stop.send_replace(true);
     // Every connection holds a place until it ends: all places back means all have ended.

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 mod admin;
+mod analysis;
 mod approvals;
 mod care;
 mod competition;
@@ -33,6 +34,8 @@ use approvals::{APPROVAL_SETTINGS, APPROVALS, CONTRACTS, EXPENSE_CLAIMS, LICENCE
 pub use care::{CARE_OCCASIONS, LETTER_CHANNELS};
 use care::{CARE_RULES, LETTER_TEMPLATES};
 
+use analysis::{ANALYSIS_SETTINGS, VALUE_INDICATOR_DESC, VALUE_LEVELS, WORK_LOGS, WORK_PLANS};
+pub use analysis::{PLAN_STATUSES, VALUE_INDICATORS};
 pub use competition::{COMPETITION_STATUSES, THREATS};
 use competition::{COMPETITOR_PRODUCTS, COMPETITORS, OPPORTUNITY_COMPETITORS};
 use desk::{CALL_SCRIPTS, CANNED_REPLIES, HOLIDAYS, SERVICE_LEVELS, SLA_CALENDARS, WRAP_UP_CODES};
@@ -170,10 +173,20 @@ pub enum Entity {
     /// A file attached to a record: its name, size, type and digest (the bytes stay on the
     /// server's disk until asked for).
     Files,
+    /// A salesperson's plan for a week (工作计划).
+    WorkPlans,
+    /// A salesperson's log of a day (工作日志).
+    WorkLogs,
+    /// The admin's value model: one measure of a customer's value and its weight.
+    ValueIndicators,
+    /// The admin's value model: the least score a level is suggested at.
+    ValueLevels,
+    /// The days and ratios of the lifecycle rules and the warnings (one record).
+    AnalysisSettings,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 65] = [
+    pub const ALL: [Entity; 70] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -239,6 +252,11 @@ impl Entity {
         Entity::CareRules,
         Entity::LetterTemplates,
         Entity::Files,
+        Entity::WorkPlans,
+        Entity::WorkLogs,
+        Entity::ValueIndicators,
+        Entity::ValueLevels,
+        Entity::AnalysisSettings,
     ];
 
     /// Everything the rest of the code needs to know about this entity, in one table.
@@ -309,6 +327,11 @@ impl Entity {
             Entity::CareRules => &CARE_RULES,
             Entity::LetterTemplates => &LETTER_TEMPLATES,
             Entity::Files => &FILES,
+            Entity::WorkPlans => &WORK_PLANS,
+            Entity::WorkLogs => &WORK_LOGS,
+            Entity::ValueIndicators => &VALUE_INDICATOR_DESC,
+            Entity::ValueLevels => &VALUE_LEVELS,
+            Entity::AnalysisSettings => &ANALYSIS_SETTINGS,
         }
     }
 
@@ -654,6 +677,21 @@ const CUSTOMER_FIELDS: &[Field] = &[
         .filter(),
     // A dealer's agency contract (代理合同): one of its own contracts.
     f("agency_contract_id", Kind::Ref(Entity::Contracts)),
+    // The server's analysis (`service::analysis`): the value model's score, the level it
+    // suggests, the last order or payment, the warnings standing. Nobody else sets them.
+    f("value_score", Kind::Int(0, 100))
+        .server()
+        .default(Default::Int(0))
+        .sort()
+        .filter(),
+    f("value_level", Kind::List(ListName::Levels))
+        .server()
+        .filter(),
+    f("last_business_on", Kind::Date).server(),
+    f("warnings", Kind::Tags)
+        .server()
+        .default(Default::EmptyList)
+        .filter(),
 ];
 
 const CONTACT_FIELDS: &[Field] = &[
@@ -806,6 +844,9 @@ const CUSTOMERS: Descriptor = Descriptor {
         "owner_id, name",
         // The dashboard: a person's customers and the new ones in a period, from the index.
         "owner_id, created_at",
+        // The value ranking and the pyramid by suggested level (`service::analysis`).
+        "value_score",
+        "value_level",
     ],
     form: &[
         "name",

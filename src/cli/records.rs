@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 60] = [
+pub const ENTITIES: [Entity; 65] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -65,6 +65,14 @@ pub const ENTITIES: [Entity; 60] = [
     Entity::DocumentTemplates,
     // Managers and admins set quotas: `crm targets add --user li --month 2026-12-01 --amount 500000`.
     Entity::Targets,
+    // Work plans and logs (`crm work_plans add --week 2026-11-30 --title …`), and the admin's
+    // value model and analysis settings (`crm value_indicators add --indicator order_total
+    // --weight 40 --full-at 50000000`).
+    Entity::WorkPlans,
+    Entity::WorkLogs,
+    Entity::ValueIndicators,
+    Entity::ValueLevels,
+    Entity::AnalysisSettings,
     // Named filters and fixed sets of records, used as `--where 'saved:NAME'` or
     // `--where 'list:NAME'`: `crm saved_queries add --name 大客户 --entity customers --query
     // 'level:A' --shared`, `crm list_members add --list 春季活动 --record-id ID`.

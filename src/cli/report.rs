@@ -18,6 +18,7 @@ use super::{CliError, Context};
 use crate::dashboard::figures::{self, Limits, Scope};
 use crate::dashboard::period::Period;
 use crate::dashboard::report::{REPORTS, is_money, table};
+use crate::dashboard::value;
 use crate::export::xlsx::{self, Cell};
 
 /// What a report is written as.
@@ -30,9 +31,9 @@ pub enum Format {
 }
 
 pub fn command() -> Command {
-    let names: Vec<&str> = REPORTS.iter().map(|(n, _)| *n).collect();
-    let about: String = REPORTS
-        .iter()
+    let all = || REPORTS.iter().chain(value::VALUE_REPORTS);
+    let names: Vec<&str> = all().map(|(n, _)| *n).collect();
+    let about: String = all()
         .map(|(n, what)| format!("  {n:<11} {what}"))
         .collect::<Vec<_>>()
         .join("\n");
@@ -53,6 +54,13 @@ pub fn command() -> Command {
                 .long("format")
                 .value_parser(clap::builder::EnumValueParser::<Format>::new())
                 .default_value("csv"),
+        )
+        .arg(
+            Arg::new("limit")
+                .long("limit")
+                .value_parser(clap::value_parser!(u32).range(1..=1_000_000))
+                .default_value("100")
+                .help("customers in the value and warnings reports, highest score first"),
         )
         .arg(
             Arg::new("out")
@@ -82,9 +90,15 @@ pub fn run(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
         role: replica.role()?,
         team: None,
     };
-    let figures = figures::compute(&replica, &scope, period, &zone, now, Limits::default())?;
-    let (columns, rows) =
-        table(name, &figures).ok_or_else(|| CliError::Usage(format!("no report {name}")))?;
+    let limit = matches.get_one::<u32>("limit").copied().unwrap_or(100) as usize;
+    let (columns, rows) = match value::table(name, &replica, &scope, limit) {
+        Some(made) => made?,
+        None => {
+            let figures =
+                figures::compute(&replica, &scope, period, &zone, now, Limits::default())?;
+            table(name, &figures).ok_or_else(|| CliError::Usage(format!("no report {name}")))?
+        }
+    };
     let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
     let out_path = matches.get_one::<String>("out").map(std::path::Path::new);
     if format == Format::Xlsx && out_path.is_none() && std::io::stdout().is_terminal() {

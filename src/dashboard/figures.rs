@@ -245,6 +245,9 @@ pub struct Figures {
     pub activity: Vec<ActivityRow>,
     /// Visits, calls and meetings per week of the period.
     pub activity_weeks: Vec<i64>,
+    /// The value pyramid by suggested level and the warnings standing (`super::value`).
+    pub value_levels: Vec<super::value::LevelCount>,
+    pub warnings: super::value::WarningCounts,
 }
 
 impl Figures {
@@ -422,6 +425,8 @@ pub fn compute(
         service: service(db, scope, &args, &period)?,
         activity: activity(db, scope, &args, &labels)?,
         activity_weeks: activity_weeks(db, scope, &args, &period)?,
+        value_levels: super::value::levels(replica, scope)?,
+        warnings: super::value::warnings(replica, scope)?,
     })
 }
 

@@ -3,6 +3,8 @@
 //! (`crm report`). The TUI's dashboard screen and
 //! `crm report` show them; neither computes a figure of its own.
 
+pub mod attainment;
 pub mod figures;
 pub mod period;
 pub mod report;
+pub mod value;

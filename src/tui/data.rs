@@ -197,7 +197,8 @@ pub struct ReminderQuery {
     pub owner: Option<String>,
     /// Low stock too (for managers and admins, who keep the stock).
     pub stock: bool,
-    /// Every breached ticket in view, not only the owner's (managers and admins are alerted).
+    /// Every breached ticket and every customer the analysis warns about in view, not only
+    /// the owner's (managers and admins are alerted).
     pub team_breaches: bool,
 }
 
@@ -241,6 +242,12 @@ pub struct Reminders {
     /// Open tickets whose service level is breached or due soon (the server's sweep says,
     /// `sla_alert`): the owner's, and every breached one for a manager; breached first.
     pub tickets: Vec<Record>,
+    /// Customers the server's analysis warns about (`crm_server::rules::analysis`): no
+    /// business for the admin's days, or a big customer's orders falling — the first
+    /// [`QUIET_ROWS`], highest value first (their `id`, `code`, `name`, `value_score`,
+    /// `warnings`); `warned_total` counts every one. No contact is the level's own reminder.
+    pub warned: Vec<Record>,
+    pub warned_total: usize,
 }
 
 /// How the local copy stands against the server.
@@ -454,6 +461,17 @@ pub trait DataSource {
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError>;
     /// Likely duplicate customers in pairs (`crm_server::dedupe`), with the keys they share.
     fn duplicate_pairs(&self, limit: usize) -> Result<Vec<crm_server::dedupe::IdPair>, DataError>;
+    /// The target of `month` the funnel sets its won amount against
+    /// (`crate::dashboard::attainment`): one user's, a team's or everyone's. None when no
+    /// target is set or the source keeps none.
+    fn month_target(
+        &self,
+        whose: &crate::dashboard::attainment::Whose,
+        month: (i32, u32),
+    ) -> Result<Option<i64>, DataError> {
+        let _ = (whose, month);
+        Ok(None)
+    }
     /// The dashboard's figures (`crate::dashboard::figures`), computed by the replica.
     fn dashboard(
         &self,

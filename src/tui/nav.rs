@@ -57,6 +57,7 @@ impl Opened {
                 super::panes::dashboard::DashboardView::new(period),
             ))),
             Place::List(entity) => Some(Opened::List(RecordList::new(entity))),
+            Place::Ranked => Some(Opened::List(RecordList::ranked())),
             Place::Query(entity, query) => Some(Opened::List(RecordList::filtered(entity, query))),
             Place::Record { entity, id } => Some(Opened::Record(RecordView::new(entity, &id))),
             Place::Outbox => Some(Opened::Outbox(OutboxView::default())),

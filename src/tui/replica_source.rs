@@ -615,6 +615,17 @@ impl DataSource for ReplicaSource {
         self.read_reminders(q)
     }
 
+    fn month_target(
+        &self,
+        whose: &crate::dashboard::attainment::Whose,
+        month: (i32, u32),
+    ) -> Result<Option<i64>, DataError> {
+        let Some(first) = chrono::NaiveDate::from_ymd_opt(month.0, month.1, 1) else {
+            return Ok(None);
+        };
+        crate::dashboard::attainment::month_target(&self.replica, whose, first).map_err(storage)
+    }
+
     fn dashboard(
         &self,
         ask: &crate::tui::panes::dashboard::DashboardAsk,

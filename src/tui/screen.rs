@@ -56,6 +56,8 @@ pub enum Place {
     Query(Entity, String),
     /// The generic list of an entity.
     List(Entity),
+    /// The customers by the value model's score, highest first (`:value`).
+    Ranked,
     /// The generic view of a record.
     Record {
         entity: Entity,

@@ -542,6 +542,13 @@ impl DataSource for TestSource {
     ) -> Result<crm::dashboard::figures::Figures, DataError> {
         self.inner.dashboard(ask)
     }
+    fn month_target(
+        &self,
+        whose: &crm::dashboard::attainment::Whose,
+        month: (i32, u32),
+    ) -> Result<Option<i64>, DataError> {
+        self.inner.month_target(whose, month)
+    }
     fn callbacks(
         &self,
         owner: &str,

@@ -2,6 +2,7 @@
 //! handlers of one area; all database work runs on threads of its own (readers.rs, writer.rs),
 //! never on async threads.
 
+mod analysis;
 mod auth;
 mod care;
 mod escalation;
@@ -86,6 +87,9 @@ pub struct Settings {
     pub max_file_bytes: u64,
     /// The kinds of file uploads may be (`serve --file-types`), by their first bytes.
     pub file_types: Vec<crate::rules::file_types::FileKind>,
+    /// How often the customer analysis (value scores, lifecycle, warnings) sweeps
+    /// (`service::analysis`).
+    pub analyse_every: Duration,
 }
 
 /// The largest attached file when the admin sets no limit: 25 MiB (a scanned contract).
@@ -113,6 +117,7 @@ impl Default for Settings {
             files_dir: None,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             file_types: crate::rules::file_types::FileKind::DEFAULT.to_vec(),
+            analyse_every: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -504,6 +509,7 @@ async fn health(State(state): State<AppState>) -> Response {
 }
 
 pub use care::care_every;
+pub use analysis::analyse_every;
 pub use escalation::escalate_every;
 
 pub fn router(state: AppState) -> Router {
@@ -518,6 +524,7 @@ pub fn router(state: AppState) -> Router {
         .merge(merges::router())
         .merge(care::router())
         .merge(files::router())
+        .merge(analysis::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

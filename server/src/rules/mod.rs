@@ -27,6 +27,7 @@
 //! - [`dealers`]: what makes a customer a dealer, its assessment's total and grade, its sales.
 //! - The customer duplicate comparison is [`crate::dedupe`] (`dedupe::same_customer`).
 
+pub mod analysis;
 pub mod approvals;
 pub mod business_time;
 pub mod call_outcomes;

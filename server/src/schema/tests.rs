@@ -120,6 +120,8 @@ fn dependents_follow_the_access_links() {
             (Entity::Targets, "user_id"),
             (Entity::ReturnVisits, "assignee_id"),
             (Entity::Leads, "owner_id"),
+            (Entity::WorkPlans, "owner_id"),
+            (Entity::WorkLogs, "owner_id"),
         ]
     );
     assert_eq!(

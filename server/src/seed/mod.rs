@@ -17,6 +17,7 @@
 //! `setup.rs`), the writer (`feed.rs`), the word lists as data (`words.json`, `words.rs`).
 
 mod activities;
+mod analysis;
 mod approvals;
 mod care;
 mod competitors;
@@ -225,6 +226,7 @@ fn seed(
         let cared = care::care(tx, chrono::Utc::now())?;
         report.activities += cared.tasks;
         report.contacts += cared.contacts;
+        g.analysis(tx)?;
         Ok(tx.audit(&AuditEntry {
             actor_id: Some(crate::system_actor().id),
             action: "seed",
@@ -255,5 +257,7 @@ fn seed(
             })),
         })?)
     })?;
+    // The scores, levels, lifecycle and warnings are the server's sweep's, which runs as the
+    // server starts (`api::analyse_every`): the seeded records stay as made, in feed order.
     Ok(report)
 }

@@ -467,6 +467,8 @@ fn read_sets_are_what_the_access_rules_say() {
         Entity::Leads,
         Entity::Campaigns,
         Entity::CampaignMembers,
+        Entity::WorkPlans,
+        Entity::WorkLogs,
     ] {
         for r in all(db.as_ref(), &admin, entity) {
             store::read(db.as_ref(), |tx| {

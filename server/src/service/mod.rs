@@ -8,6 +8,7 @@
 //! `feed.rs` (change feed, first-sync snapshot, audit trail) and `wire.rs` (their wire types).
 
 mod activities;
+pub mod analysis;
 mod approvals;
 mod bulk;
 pub mod care;
@@ -898,6 +899,11 @@ fn prepare(
         Entity::BulkActions => bulk::prepare(old, record)?,
         Entity::CareRules | Entity::LetterTemplates => care::prepare(entity, record)?,
         Entity::Files => files::prepare(old, record)?,
+        Entity::WorkPlans
+        | Entity::WorkLogs
+        | Entity::ValueIndicators
+        | Entity::ValueLevels
+        | Entity::AnalysisSettings => analysis::prepare(tx, actor, entity, old, record)?,
         Entity::Stages
         | Entity::Contacts
         | Entity::Comments

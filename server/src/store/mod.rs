@@ -3,6 +3,7 @@
 //! SQLite implements both (the embedded default, `sqlite.rs`); PostgreSQL implements the same
 //! traits (`postgres.rs`) without touching the routes or the rules.
 
+pub mod analysis;
 pub mod columns;
 mod error;
 pub mod postgres;
@@ -304,6 +305,17 @@ pub trait Tx {
         &self,
         campaign_id: &str,
     ) -> Result<crate::rules::marketing::CampaignSums, StorageError>;
+    /// A batch of the customer analysis' measures: `analysis::measures_sql`'s statement for
+    /// this backend (built by the caller through [`Tx::analysis_dialect`]) run with the id the
+    /// batch starts after.
+    fn analysis_rows(
+        &self,
+        sql: &str,
+        after: &str,
+        numbers: usize,
+    ) -> Result<Vec<analysis::AnalysisRow>, StorageError>;
+    /// How this backend spells what the analysis statement needs.
+    fn analysis_dialect(&self) -> analysis::Dialect;
     /// The next value of a named counter (customer codes, ticket numbers).
     fn next_counter(&self, name: &str) -> Result<i64, StorageError>;
     /// Minutes to first response and to resolution for a ticket priority.

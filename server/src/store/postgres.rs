@@ -147,6 +147,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0020_files",
         include_str!("../../../migrations/postgres/0020_files.sql"),
     ),
+    (
+        23,
+        "0023_analysis",
+        include_str!("../../../migrations/postgres/0023_analysis.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -138,6 +138,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0022_files",
         include_str!("../../../migrations/0022_files.sql"),
     ),
+    (
+        25,
+        "0025_analysis",
+        include_str!("../../../migrations/0025_analysis.sql"),
+    ),
 ];
 
 mod files;

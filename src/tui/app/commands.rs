@@ -93,6 +93,7 @@ impl App {
                 Err(e) => self.set_flash(e.to_string(), true),
             },
             Command::List(entity) => out.push(Msg::Go(Place::List(entity))),
+            Command::Value => out.push(Msg::Go(Place::Ranked)),
             Command::Reminders => self.open_reminders(),
             Command::Sales => self.open_sales(Place::Sales(self.me.role)),
             Command::Approvals => self.open_sales(Place::Approvals),

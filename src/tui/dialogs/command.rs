@@ -46,6 +46,8 @@ pub enum Command {
     Approvals,
     /// The Knowledge screen.
     Knowledge,
+    /// The customers ranked by the value model's score.
+    Value,
 }
 
 /// Canonical names first (completion offers them in this order), then aliases.
@@ -63,6 +65,9 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("callbacks", &["cb"]),
     ("duplicates", &["dups", "dedupe", "merge"]),
     ("dashboard", &["dash", "0"]),
+    ("value", &["ranking", "pyramid"]),
+    ("plans", &["plan", "workplans"]),
+    ("logs", &["log", "worklogs"]),
     ("kb", &["knowledge", "articles", "surveys", "visits"]),
     ("theme", &["colors", "colours"]),
     ("sync", &[]),
@@ -151,6 +156,9 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "duplicates" => Command::Duplicates,
         "dashboard" => Command::Dashboard(Some(rest.trim().to_string()).filter(|p| !p.is_empty())),
         "kb" => Command::Knowledge,
+        "value" => Command::Value,
+        "plans" => Command::List(Entity::WorkPlans),
+        "logs" => Command::List(Entity::WorkLogs),
         "undo" => Command::Undo,
         "help" => Command::Help,
         "saved" => Command::Saved,

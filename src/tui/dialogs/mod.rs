@@ -44,6 +44,8 @@ pub enum Purpose {
     TicketPriority(String),
     TicketAssignee(String),
     FunnelOwner,
+    /// Whose schedule the calendar shows (a manager's pick of a team member).
+    CalendarOwner,
     /// Moving an opportunity to a won or lost stage needs a reason.
     StageReason {
         opportunity: String,

@@ -18,7 +18,7 @@ use crate::tui::data::{
     text, time,
 };
 use crate::tui::dates;
-use crate::tui::dialogs::{Dialog, Prompt, Purpose};
+use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
 use crate::tui::list::{FilterLine, Move, Typed};
@@ -111,6 +111,9 @@ pub struct CalendarPane {
     /// Activities changed on screen whose writes are not answered yet: as they were, and what
     /// to say when the write is done.
     undo: HashMap<u64, (Record, String)>,
+    /// Whose schedule is shown when not the user's own: a team member's, picked by a manager
+    /// (`o`; 004's graphical schedule), with their name.
+    pub member: Option<(String, String)>,
 }
 
 fn monday_of(d: NaiveDate) -> NaiveDate {
@@ -156,6 +159,7 @@ impl CalendarPane {
             zone: Zone::UTC,
             pending: Pending::default(),
             undo: HashMap::new(),
+            member: None,
         }
     }
 
@@ -169,8 +173,13 @@ impl CalendarPane {
             from,
             to,
             now: ctx.now,
-            // The signed-in user's calendar; before the first sync knows them, everything.
-            owner: ctx.me.id.clone(),
+            // The member a manager picked, else the signed-in user's calendar; before the
+            // first sync knows them, everything.
+            owner: self
+                .member
+                .as_ref()
+                .map(|(id, _)| id.clone())
+                .or_else(|| ctx.me.id.clone()),
             zone: ctx.zone,
         };
         let request = self.pending.ask_load();
@@ -339,6 +348,22 @@ impl CalendarPane {
                 self.view = v;
                 self.item = 0;
                 self.load(ctx);
+            }
+            Action::FilterOwner => {
+                use crm_server::access::Role;
+                if !matches!(ctx.me.role, Role::Manager | Role::Admin) {
+                    return ctx.flash("A team member's schedule is their manager's to see");
+                }
+                let mut choices = vec![Choice::new("", "mine", "my own schedule")];
+                choices.extend(
+                    ctx.user_choices()
+                        .into_iter()
+                        .filter(|c| ctx.me.id.as_deref() != Some(c.value.as_str())),
+                );
+                let mut picker = Picker::new("Whose schedule", Purpose::CalendarOwner, choices);
+                let current = self.member.as_ref().map_or("", |(id, _)| id.as_str());
+                picker.select_value(current);
+                ctx.open(Dialog::Picker(picker));
             }
             Action::Goto => {
                 let p = Prompt::new("Go to date", "Date", Purpose::Goto)
@@ -516,6 +541,11 @@ impl Screen for CalendarPane {
 
     fn answer(&mut self, purpose: Purpose, answer: Answer, ctx: &mut Ctx) {
         match (purpose, answer) {
+            (Purpose::CalendarOwner, Answer::Picked(choice)) => {
+                self.member = (!choice.value.is_empty()).then_some((choice.value, choice.label));
+                self.item = 0;
+                self.load(ctx);
+            }
             (Purpose::Goto, Answer::Text(answer)) => match dates::parse(&answer, ctx.local_now()) {
                 Ok(w) => {
                     ctx.close();
@@ -551,7 +581,10 @@ impl Screen for CalendarPane {
     }
 
     fn crumb(&self) -> String {
-        "Calendar".into()
+        match &self.member {
+            Some((_, name)) => format!("Calendar · {}", crate::text::sanitize(name)),
+            None => "Calendar".into(),
+        }
     }
 
     fn typing(&self) -> bool {

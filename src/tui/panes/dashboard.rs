@@ -89,6 +89,47 @@ fn mine(grouping: Grouping, role: UserRole) -> &'static str {
     }
 }
 
+/// The customers panel's value lines: the pyramid by suggested level (each level's list, by
+/// score) and the analysis' warnings standing (each warning's list).
+fn value_lines(f: &Figures, own: &str, out: &mut Vec<Line>) {
+    let total: i64 = f.value_levels.iter().map(|l| l.customers).sum();
+    if total == 0 {
+        return;
+    }
+    out.push(line(
+        "Value pyramid (suggested level · customers · share · scores)".into(),
+    ));
+    for l in &f.value_levels {
+        let share = l.customers as f64 * 100.0 / total as f64;
+        let name = if l.level.is_empty() { "–" } else { &l.level };
+        let text = format!(
+            "  {name:<3} {:>8} · {share:>3.0}% · {}–{}",
+            l.customers, l.min_score, l.max_score
+        );
+        if l.level.is_empty() {
+            out.push(muted(text));
+        } else {
+            out.push(linked(
+                text,
+                Entity::Customers,
+                format!("value_level:{}{own}", l.level),
+            ));
+        }
+    }
+    let w = f.warnings;
+    for (n, label, code) in [
+        (w.no_business, "Warned: no business", "no_business"),
+        (w.falling, "Warned: big customer, orders falling", "falling"),
+        (w.no_contact, "Warned: no contact", "no_contact"),
+    ] {
+        out.push(linked(
+            format!("{label} {n}"),
+            Entity::Customers,
+            format!("warnings:{code}{own}"),
+        ));
+    }
+}
+
 /// Pure: a panel's lines from the figures, each figure with the query of its list.
 pub fn lines(
     f: &Figures,
@@ -206,6 +247,7 @@ pub fn lines(
                     c.label, c.total, c.new, c.no_business, c.not_contacted
                 )));
             }
+            value_lines(f, own, &mut out);
         }
         2 => {
             let s = &f.service;

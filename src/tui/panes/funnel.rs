@@ -18,6 +18,7 @@ use crate::tui::data::{
 use crate::tui::dates;
 use crate::tui::dialogs::{Choice, Dialog, Picker, Prompt, Purpose};
 use crate::tui::flows;
+use crate::tui::format;
 use crate::tui::keymap::Mode;
 use crate::tui::list::{FilterLine, Move, Typed};
 use crate::tui::screen::{Answer, Ctx, Msg, Place, Screen, obj, record_label};
@@ -44,6 +45,23 @@ pub struct Forecast {
     pub total: i64,
     pub weighted: i64,
     pub won: i64,
+    /// The month's target for the funnel's owner or the user's scope (none set: None).
+    pub target: Option<i64>,
+}
+
+impl Forecast {
+    /// Won against the target, in whole percent.
+    pub fn attainment(&self) -> Option<i64> {
+        crate::dashboard::attainment::percent(self.won, self.target)
+    }
+
+    /// The target and attainment as the funnel writes them (empty without a target).
+    pub fn target_text(&self) -> String {
+        match (self.target, self.attainment()) {
+            (Some(t), Some(p)) => format!(" · target {} · {p}% attained", format::money(t)),
+            _ => String::new(),
+        }
+    }
 }
 
 /// What the funnel asks the reader thread for: the board and the forecast as they stand.
@@ -60,6 +78,8 @@ pub struct FunnelAsk {
     /// A card moved to another stage, (stage id, opportunity id): chosen there, wherever its
     /// amount puts it.
     pub follow: Option<(String, String)>,
+    /// Whose month target the forecast sets its won amount against (None: no target shown).
+    pub whose: Option<crate::dashboard::attainment::Whose>,
 }
 
 /// What the reader found for a [`FunnelAsk`].
@@ -129,6 +149,10 @@ pub fn read(source: &dyn DataSource, ask: &FunnelAsk) -> Result<FunnelData, Data
             .filter(|s| text(&s.stage, "kind") == "won")
             .map(|s| s.total)
             .sum(),
+        target: match &ask.whose {
+            Some(whose) => source.month_target(whose, ask.month)?,
+            None => None,
+        },
     };
     Ok(FunnelData {
         summaries,
@@ -257,6 +281,19 @@ impl FunnelPane {
             visible: cards_visible(self.board(ctx)),
             at,
             follow: self.follow.clone(),
+            whose: ctx.me.id.as_deref().map(|me| {
+                let team = ctx
+                    .people
+                    .get(me)
+                    .map(|u| text(u, "team_id"))
+                    .filter(|t| !t.is_empty());
+                crate::dashboard::attainment::Whose::of(
+                    self.filter.owner_id.as_deref(),
+                    me,
+                    ctx.me.role,
+                    team,
+                )
+            }),
         };
         let request = self.pending.ask_load();
         ctx.load(request, Read::Funnel(ask));

@@ -197,6 +197,8 @@ pub struct RecordList {
     pub custom: Vec<CustomField>,
     /// Why the filter does not read as a query, shown on the filter line.
     pub problem: Option<crm_server::query::QueryError>,
+    /// Fields shown before the descriptor's columns (the value ranking's score and level).
+    pub lead: &'static [&'static str],
 }
 
 fn list_height(area: Rect) -> usize {
@@ -226,8 +228,36 @@ impl RecordList {
         list
     }
 
+    /// The customers by the server's value score, highest first, the score and suggested
+    /// level first among the columns (`:value`).
+    pub fn ranked() -> RecordList {
+        let mut list = RecordList::new(Entity::Customers);
+        list.query.sort = Some("value_score".into());
+        list.query.descending = true;
+        list.heading = Some("Customers by value".into());
+        list.lead = &["value_score", "value_level", "lifecycle"];
+        list
+    }
+
+    /// The columns shown: the lead fields, then the descriptor's.
+    fn cols(&self) -> Vec<&'static Field> {
+        let mut cols: Vec<&'static Field> = self
+            .lead
+            .iter()
+            .filter_map(|name| self.entity.field(name))
+            .collect();
+        for c in columns(self.entity) {
+            if !cols.iter().any(|l| l.name == c.name) {
+                cols.push(c);
+            }
+        }
+        cols.truncate(MAX_COLUMNS);
+        cols
+    }
+
     pub fn new(entity: Entity) -> RecordList {
         RecordList {
+            lead: &[],
             entity,
             query: RecordQuery::default(),
             list: ListView::default(),
@@ -253,7 +283,7 @@ impl RecordList {
             page(source, entity, q, o, l, from_end)
         });
         ctx.ok(r);
-        let cols = columns(self.entity);
+        let cols = self.cols();
         name_refs(&self.list.rows, &cols, &mut self.names, ctx);
     }
 
@@ -349,7 +379,7 @@ impl RecordList {
                 theme.style(Role::Muted),
             ),
         }
-        let cols = columns(self.entity);
+        let cols = self.cols();
         let custom: Vec<&CustomField> = self
             .custom
             .iter()
@@ -436,7 +466,7 @@ impl Screen for RecordList {
         let action = match self.list.handle(action, h, &mut fetch) {
             Listed::Done(r) => {
                 ctx.ok(r);
-                let cols = columns(self.entity);
+                let cols = self.cols();
                 return name_refs(&self.list.rows, &cols, &mut self.names, ctx);
             }
             Listed::Filter(search) => {

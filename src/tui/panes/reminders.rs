@@ -42,6 +42,29 @@ use crate::tui::theme::Role;
 use crate::tui::view::View;
 use crate::tui::work::{After, Write};
 
+/// A customer's warnings as the list says them, the business ones first (the column is
+/// narrow).
+pub fn warning_words(customer: &Record) -> String {
+    use crm_server::rules::analysis::{FALLING, NO_BUSINESS, NO_CONTACT};
+    let held: Vec<&str> = customer
+        .get("warnings")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    [
+        (FALLING, "orders falling"),
+        (NO_BUSINESS, "no business"),
+        (NO_CONTACT, "no contact"),
+    ]
+    .into_iter()
+    .filter(|(code, _)| held.contains(code))
+    .map(|(_, words)| words)
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
 /// Birthdays this many days ahead are listed.
 const BIRTHDAY_DAYS: i64 = 14;
 
@@ -60,6 +83,8 @@ pub enum Item {
     Renewal(Record, String),
     /// A ticket due soon or breached, with its customer's name.
     Ticket(Record, String),
+    /// A customer the server's analysis warns about (no business, falling orders).
+    Warned(Record),
 }
 
 impl Item {
@@ -72,6 +97,7 @@ impl Item {
             Item::Unpaid(i, _) => text(i, "customer_id"),
             Item::LowStock(..) => "",
             Item::Renewal(c, _) | Item::Ticket(c, _) => text(c, "customer_id"),
+            Item::Warned(c) => id(c),
         }
     }
 }
@@ -86,6 +112,8 @@ pub struct RemindersView {
     pub loaded: bool,
     /// Every customer not contacted, of which the list holds the first `QUIET_ROWS`.
     pub quiet_total: usize,
+    /// Every customer with a business warning, of which the list holds the first few hundred.
+    pub warned_total: usize,
 }
 
 impl RemindersView {
@@ -138,6 +166,11 @@ impl RemindersView {
                     "A service level is met by answering or resolving: Enter opens the ticket",
                 );
             }
+            Item::Warned(..) => {
+                return ctx.flash(
+                    "A warning goes when the business comes back: Enter opens the customer",
+                );
+            }
         };
         // Written on the writer thread; the reminder leaves the list at once, and the reload
         // the answer asks brings it back if the write was refused.
@@ -171,6 +204,9 @@ impl RemindersView {
             }
             Some(Item::Ticket(..)) => {
                 return ctx.flash("A due time follows the service level: Enter opens the ticket");
+            }
+            Some(Item::Warned(..)) => {
+                return ctx.flash("A warning does not move: Enter opens the customer");
             }
             None => return,
         };
@@ -333,6 +369,7 @@ impl Screen for RemindersView {
             .chain(r.birthdays.iter().cloned().map(Item::Birthday))
             .chain(r.renewals.iter().map(|c| Item::Renewal(c.clone(), name(c))))
             .chain(r.unpaid.iter().map(|i| Item::Unpaid(i.clone(), name(i))))
+            .chain(r.warned.iter().cloned().map(Item::Warned))
             .chain(
                 r.low_stock
                     .iter()
@@ -340,6 +377,7 @@ impl Screen for RemindersView {
             )
             .collect();
         self.quiet_total = r.quiet_total;
+        self.warned_total = r.warned_total;
         self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
     }
 
@@ -413,6 +451,7 @@ impl Screen for RemindersView {
             (count(|i| matches!(i, Item::Renewal(..))), "to renew"),
             (count(|i| matches!(i, Item::Unpaid(..))), "unpaid"),
             (count(|i| matches!(i, Item::LowStock(..))), "low stock"),
+            (self.warned_total, "warned"),
         ] {
             if n > 0 {
                 title.push_str(&format!(" · {n} {label}"));
@@ -487,6 +526,17 @@ impl Screen for RemindersView {
                     Role::Warn,
                     format!("{} {}  {customer}", text(c, "number"), text(c, "name")),
                     format!("ends {}", text(c, "ends_on")),
+                ),
+                Item::Warned(c) => (
+                    "warning",
+                    Role::Warn,
+                    format!(
+                        "{} {}  value {}",
+                        text(c, "code"),
+                        text(c, "name"),
+                        int(c, "value_score").unwrap_or(0)
+                    ),
+                    warning_words(c),
                 ),
                 Item::Ticket(t, customer) => {
                     let (countdown, _) = crate::tui::sla::countdown(t, view.now);

@@ -316,7 +316,11 @@ impl ReplicaSource {
                 low_stock.push((level, format!("{code} · {warehouse}")));
             }
         }
+        // The owner's warned customers; a manager's every one in view (the team's).
+        let (warned, warned_total) = self.warned_customers(owner.filter(|_| !q.team_breaches))?;
         Ok(Reminders {
+            warned,
+            warned_total,
             birthdays,
             overdue,
             quiet,
@@ -327,6 +331,47 @@ impl ReplicaSource {
             low_stock,
             tickets,
         })
+    }
+
+    /// The owner's (None: every visible) customers with a business warning standing, highest
+    /// value first: at most `QUIET_ROWS` of them, and how many there are.
+    fn warned_customers(&self, owner: Option<&str>) -> Result<(Vec<Record>, usize), DataError> {
+        use crm_server::rules::analysis::{FALLING, NO_BUSINESS};
+        let db = self.replica.connection();
+        let owned = if owner.is_some() {
+            "owner_id = ?1"
+        } else {
+            "?1 IS NULL"
+        };
+        let which = format!(
+            "FROM customers WHERE {owned} AND warnings <> '[]' AND EXISTS \
+             (SELECT 1 FROM json_each(customers.warnings) w \
+              WHERE w.value IN ('{NO_BUSINESS}', '{FALLING}'))"
+        );
+        let total: i64 = db
+            .query_row(&format!("SELECT count(*) {which}"), [owner], |r| r.get(0))
+            .map_err(|e| storage(e.into()))?;
+        let mut stmt = db
+            .prepare_cached(&format!(
+                "SELECT id, code, name, value_score, warnings {which} \
+                 ORDER BY value_score DESC, id LIMIT {QUIET_ROWS}"
+            ))
+            .map_err(|e| storage(e.into()))?;
+        let rows = stmt
+            .query_map([owner], |r| {
+                let warnings: String = r.get(4)?;
+                Ok(crate::tui::screen::obj(json!({
+                    "id": r.get::<_, String>(0)?,
+                    "code": r.get::<_, Option<String>>(1)?,
+                    "name": r.get::<_, String>(2)?,
+                    "value_score": r.get::<_, i64>(3)?,
+                    "warnings": serde_json::from_str::<serde_json::Value>(&warnings)
+                        .unwrap_or_default(),
+                })))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| storage(e.into()))?;
+        Ok((rows, usize::try_from(total).unwrap_or(0)))
     }
 
     /// A payment recorded here (the reminder's `x`, offline too) counts against its

@@ -761,6 +761,45 @@ impl Tx for PgTx<'_> {
         Ok(crate::store::campaign_sums_from(&v))
     }
 
+    fn analysis_rows(
+        &self,
+        sql: &str,
+        after: &str,
+        numbers: usize,
+    ) -> Result<Vec<crate::store::analysis::AnalysisRow>, StorageError> {
+        let texts = crate::store::analysis::LAST_CONTACT + 1;
+        let args: Vec<Param> = vec![Box::new(after.to_string())];
+        self.query_boxed(sql, &args)?
+            .iter()
+            .map(|r| {
+                Ok(crate::store::analysis::AnalysisRow {
+                    texts: (0..texts)
+                        .map(|i| r.try_get::<_, Option<String>>(i))
+                        .collect::<Result<_, _>>()?,
+                    numbers: (texts..texts + numbers)
+                        .map(|i| {
+                            r.try_get::<_, Option<i64>>(i)
+                                .map(Option::unwrap_or_default)
+                        })
+                        .collect::<Result<_, _>>()?,
+                })
+            })
+            .collect()
+    }
+
+    fn analysis_dialect(&self) -> crate::store::analysis::Dialect {
+        crate::store::analysis::Dialect {
+            live: |t| format!("NOT {t}deleted"),
+            custom_number: |key| {
+                format!(
+                    "(CASE WHEN jsonb_typeof(c.custom::jsonb -> '{key}') = 'number' \
+                     THEN floor((c.custom::jsonb ->> '{key}')::numeric) ELSE 0 END)"
+                )
+            },
+            after: "$1",
+        }
+    }
+
     fn next_counter(&self, name: &str) -> Result<i64, StorageError> {
         bookkeeping::next_counter(self, name)
     }

@@ -860,6 +860,41 @@ impl Tx for SqliteTx<'_> {
         Ok(crate::store::campaign_sums_from(&v))
     }
 
+    fn analysis_rows(
+        &self,
+        sql: &str,
+        after: &str,
+        numbers: usize,
+    ) -> Result<Vec<crate::store::analysis::AnalysisRow>, StorageError> {
+        let texts = crate::store::analysis::LAST_CONTACT + 1;
+        let mut statement = self.0.prepare_cached(sql)?;
+        let rows = statement.query_map([after], |r| {
+            Ok(crate::store::analysis::AnalysisRow {
+                texts: (0..texts)
+                    .map(|i| r.get::<_, Option<String>>(i))
+                    .collect::<Result<_, _>>()?,
+                numbers: (texts..texts + numbers)
+                    .map(|i| r.get::<_, Option<i64>>(i).map(Option::unwrap_or_default))
+                    .collect::<Result<_, _>>()?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn analysis_dialect(&self) -> crate::store::analysis::Dialect {
+        crate::store::analysis::Dialect {
+            live: |t| format!("{t}deleted = 0"),
+            // A number stored as text, or any other value, counts as nothing.
+            custom_number: |key| {
+                format!(
+                    "(CASE WHEN json_type(c.custom, '$.{key}') IN ('integer', 'real') \
+                     THEN json_extract(c.custom, '$.{key}') ELSE 0 END)"
+                )
+            },
+            after: "?1",
+        }
+    }
+
     fn next_counter(&self, name: &str) -> Result<i64, StorageError> {
         bookkeeping::next_counter(self, name)
     }

@@ -231,11 +231,12 @@ impl FunnelPane {
         if fy < inner.bottom() {
             let f = &self.forecast;
             let line = format!(
-                "Forecast {y}-{m:02}: {} open · total {} · weighted {} · won {}",
+                "Forecast {y}-{m:02}: {} open · total {} · weighted {} · won {}{}",
                 f.count,
                 format::money(f.total),
                 format::money(f.weighted),
-                format::money(f.won)
+                format::money(f.won),
+                f.target_text()
             );
             draw::put(
                 buf,
@@ -280,10 +281,15 @@ impl FunnelPane {
         };
         // Until the reader answers, what is shown is the previous data.
         let waiting = if self.pending.busy() { " …" } else { "" };
+        // With a target, the month's won amount against it (the line stays as it was without).
+        let attained = match f.target {
+            Some(_) => format!(" · won {}{}", format::money(f.won), f.target_text()),
+            None => String::new(),
+        };
         let line = format!(
-            "Forecast {y}-{m:02}: weighted {} of {} open · {filters}{waiting}",
+            "Forecast {y}-{m:02}: weighted {} of {} open{attained} · {filters}{waiting}",
             format::money(f.weighted),
-            format::money(f.total)
+            format::money(f.total),
         );
         draw::put(
             buf,
