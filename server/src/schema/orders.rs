@@ -182,6 +182,9 @@ pub(super) const ORDERS: Descriptor = Descriptor {
         "quote_id",
         "owner_id, status",
         "ordered_on",
+        // The dashboard's pyramid: a period's orders that count and their totals, from the
+        // index alone.
+        "ordered_on, status, customer_id, total",
     ],
     form: &[
         "subject",
