@@ -71,7 +71,9 @@ fn run(app: &mut App, terminal: &mut Terminal<TestBackend>, key: KeyCode) -> Fig
 }
 
 /// The counts among `effects`, run on `counter` (the reader the TUI's counting thread opens) and
-/// answered to the app; returns how long each took and the last one's answer.
+/// answered to the app; returns how long each took and the last one's answer. The loads (a
+/// search's first rows, read on the TUI's window thread) are answered on the same reader, in
+/// line, their time not counted (the key's frame is what is timed).
 fn answer_counts(
     app: &mut App,
     counter: Option<&dyn DataSource>,
@@ -80,14 +82,26 @@ fn answer_counts(
 ) -> Option<usize> {
     let counter = counter?;
     let mut last = None;
-    for effect in effects {
-        if let Effect::Count { request, query } = effect {
-            let t = Instant::now();
-            let count = counter.count(&query).expect("count");
-            times.push(t.elapsed());
-            app.update(Action::Counted { request, count });
-            last = Some(count);
+    let mut effects = effects;
+    while !effects.is_empty() {
+        let mut next = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Count { request, query } => {
+                    let t = Instant::now();
+                    let count = counter.count(&query).expect("count");
+                    times.push(t.elapsed());
+                    next.extend(app.update(Action::Counted { request, count }));
+                    last = Some(count);
+                }
+                Effect::Load { request, read } => {
+                    let data = work::read(counter, &read);
+                    next.extend(app.update(Action::Loaded { request, data }));
+                }
+                _ => {}
+            }
         }
+        effects = next;
     }
     last
 }
@@ -312,6 +326,9 @@ fn measure_keys(path: &std::path::Path) {
     );
     screens(&mut app, &mut terminal, &mut threads, &mut rows);
     daily_keys(&mut app, &mut terminal, &mut threads, &mut rows);
+    if !skipped("sales") {
+        sales_keys(&mut app, &mut terminal, &mut threads, &mut rows);
+    }
     if !skipped("reminders") {
         reminders(&mut app, &mut terminal, &mut threads, &mut rows);
     }
@@ -371,6 +388,37 @@ fn measure_keys(path: &std::path::Path) {
     if let Some(f) = &app.flash {
         println!("\nLast message: {}", f.text);
     }
+}
+
+/// The Sales screen's lists (quotes, orders — about two a customer —, contracts, payments due,
+/// expense claims): opened, each section shown (`l`), scrolled a row (`j`) and to its end
+/// (`G`) and back (`g g`).
+fn sales_keys(
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    threads: &mut Threads,
+    rows: &mut Vec<(&'static str, KeyTimes)>,
+) {
+    let (mut open, mut section, mut down, mut end, mut top) = Default::default();
+    for _ in 0..repeat() {
+        key(app, terminal, threads, "1", None);
+        key(app, terminal, threads, "g s", Some(&mut open));
+        for _ in 0..5 {
+            for _ in 0..3 {
+                key(app, terminal, threads, "j", Some(&mut down));
+            }
+            key(app, terminal, threads, "G", Some(&mut end));
+            key(app, terminal, threads, "g g", Some(&mut top));
+            key(app, terminal, threads, "l", Some(&mut section));
+        }
+        key(app, terminal, threads, "<Esc>", None);
+    }
+    key(app, terminal, threads, "1", None);
+    push(rows, ("sales: g s (open the Sales screen)", open));
+    push(rows, ("sales: l (the next section's list)", section));
+    push(rows, ("sales: j (a row down)", down));
+    push(rows, ("sales: G (the list's end)", end));
+    push(rows, ("sales: g g (back to the top)", top));
 }
 
 /// The calendar's keys: the agenda's first load, `x` (done / not done), `r` (reschedule) and
@@ -611,7 +659,7 @@ fn repeat() -> usize {
         .unwrap_or(10)
 }
 
-/// Whether `CRM_BENCH_SKIP` (comma-separated: `reminders`, `calendar`) leaves a section of
+/// Whether `CRM_BENCH_SKIP` (comma-separated: `sales`, `reminders`, `calendar`) leaves a section of
 /// the keys out: at a million customers their reads take minutes on a loaded host.
 fn skipped(section: &str) -> bool {
     std::env::var("CRM_BENCH_SKIP").is_ok_and(|v| v.split(',').any(|s| s.trim() == section))

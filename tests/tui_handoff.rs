@@ -182,3 +182,69 @@ fn deleting_marked_rows_stops_at_a_refusal_and_says_how_far() {
     assert!(flash.text.contains("not yours"), "{}", flash.text);
     assert!(fx.written().is_empty());
 }
+
+/// The loads among `effects` (request, read).
+fn loads(effects: &[Effect]) -> Vec<(u64, work::Read)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Load { request, read } => Some((*request, read.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_search_key_hands_its_rows_off_and_shows_only_the_last_answer() {
+    let fx = support::Fixture::load();
+    let source = fx.source();
+    let rows_read = source.rows_read();
+    let reads = || rows_read.load(std::sync::atomic::Ordering::Relaxed);
+    let mut app = support::app_over(Box::new(source), support::options(), 100, 30);
+    assert_eq!(app.customers.list.rows.len(), 12);
+    press(&mut app, "/ A c");
+    let shown = app.customers.list.rows.clone();
+    assert!(!shown.is_empty() && shown.len() < 12, "{}", shown.len());
+    let before = reads();
+    let first = press_raw(&mut app, "m");
+    let second = press_raw(&mut app, "e");
+    assert_eq!(reads(), before, "no customer row read in the keys");
+    let (asked_first, asked_second) = (loads(&first), loads(&second));
+    assert_eq!(asked_first.len(), 1, "{first:?}");
+    assert_eq!(asked_second.len(), 1, "{second:?}");
+    assert!(
+        matches!(&asked_second[0].1, work::Read::Customers { query, .. } if query.search == "Acme"),
+        "{asked_second:?}"
+    );
+    assert!(
+        asked_second[0].1.is_window(),
+        "read beside the loader's sums"
+    );
+    // Meanwhile the rows before stay, marked as being read.
+    assert!(app.customers.is_reading());
+    assert_eq!(app.customers.list.rows, shown);
+    assert!(
+        support::screen(&app).contains("… "),
+        "{}",
+        support::screen(&app)
+    );
+    // The newer answer is shown; the older one, arriving after it, is dropped.
+    app.settle(second);
+    assert!(!app.customers.is_reading());
+    let names = |app: &crm::tui::App| -> Vec<String> {
+        app.customers
+            .list
+            .rows
+            .iter()
+            .map(|c| text(c, "name").to_string())
+            .collect()
+    };
+    assert_eq!(names(&app), vec!["Acme Ltd.".to_string()]);
+    app.settle(first);
+    assert_eq!(names(&app), vec!["Acme Ltd.".to_string()], "a stale answer");
+    // Esc clears the search: all the rows come back by the same road.
+    let cleared = press_raw(&mut app, "<Esc>");
+    assert_eq!(loads(&cleared).len(), 1, "{cleared:?}");
+    app.settle(cleared);
+    assert_eq!(app.customers.list.rows.len(), 12);
+}

@@ -123,14 +123,23 @@ fn is_punctuation(c: char) -> bool {
 /// A phone number without an extension written after it (`0571-4249 8151 转 6218`,
 /// `+44 20 7946 0000 ext. 12`, `x12`, `#12`): the number itself.
 fn without_extension(raw: &str) -> &str {
-    const MARKERS: &[&str] = &["转", "分机", "ext", "x", "#", ",", ";"];
-    let lower = raw.to_ascii_lowercase();
-    let cut = MARKERS
-        .iter()
-        .filter_map(|m| lower.find(m))
-        .min()
-        .unwrap_or(raw.len());
-    &raw[..cut]
+    // One pass (every synced phone goes through here: a million customers' and contacts' at a
+    // first sync): cut at the first of 转, 分机, ext, x, #, `,` and `;`, ASCII case folded.
+    let bytes = raw.as_bytes();
+    for (i, c) in raw.char_indices() {
+        let marker = match c {
+            '转' | 'x' | 'X' | '#' | ',' | ';' => true,
+            '分' => raw[i + c.len_utf8()..].starts_with('机'),
+            'e' | 'E' => bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|b| b.eq_ignore_ascii_case(b"xt")),
+            _ => false,
+        };
+        if marker {
+            return &raw[..i];
+        }
+    }
+    raw
 }
 
 /// The canonical digits of a phone number: an extension, an international prefix 00, the
@@ -253,6 +262,31 @@ mod tests {
         assert_eq!(
             phone_digits("010-1234 5678 X9"),
             phone_digits("01012345678")
+        );
+        // Every marker, wherever it stands and however it is cased; the first one cuts.
+        for written in [
+            "010-1234 5678 分机 9",
+            "010-1234 5678 EXT 9",
+            "010-1234 5678 Ext.9 转 7",
+            "010-1234 5678#9",
+            "010-1234 5678, 9",
+            "010-1234 5678;9",
+            "010-1234 5678 x 9 ext 8",
+        ] {
+            assert_eq!(
+                phone_digits(written).as_deref(),
+                Some("1012345678"),
+                "{written}"
+            );
+        }
+        // 分 alone, or an e not followed by xt, cuts nothing.
+        assert_eq!(
+            phone_digits("分 010-1234 5678").as_deref(),
+            Some("1012345678")
+        );
+        assert_eq!(
+            phone_digits("tel 010-1234 5678").as_deref(),
+            Some("1012345678")
         );
     }
 

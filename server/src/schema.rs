@@ -918,9 +918,9 @@ const OPPORTUNITIES: Descriptor = Descriptor {
         "owner_id, expected_close",
         // The funnel: a stage's cards by amount, and its sums, from the index alone.
         "stage_id, amount, probability",
-        // The dashboard: open deals unchanged in their stage past a limit, with their owner
-        // (the scope) in the index.
-        "stage_id, updated_at, owner_id",
+        // The dashboard: open deals unchanged in their stage past a limit, a range per person
+        // of the scope and stage (owner first: a salesperson's reads only their own deals).
+        "owner_id, stage_id, updated_at",
     ],
     form: &[
         "name",

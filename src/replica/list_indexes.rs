@@ -11,7 +11,10 @@
 
 use crm_server::schema::Entity;
 
-use super::{Replica, ReplicaError, schema};
+use super::{Replica, ReplicaError, schema, summaries};
+
+/// The mark's name for the last step, the summaries (`summaries::BUILD`).
+const SUMMARIES: &str = "summaries";
 
 /// Where a build of the list indexes stands: the entity it is at (its place in `Entity::ALL`)
 /// and how many of its indexes are built.
@@ -26,22 +29,38 @@ impl Mark {
 
     fn parse(text: &str) -> Option<Mark> {
         let (name, next) = text.split_once(' ')?;
-        let entity = Entity::from_name(name)?;
+        let entity = if name == SUMMARIES {
+            Entity::ALL.len()
+        } else {
+            let entity = Entity::from_name(name)?;
+            Entity::ALL.iter().position(|e| *e == entity)?
+        };
         Some(Mark {
-            entity: Entity::ALL.iter().position(|e| *e == entity)?,
+            entity,
             next: next.parse().ok()?,
         })
     }
 
     fn text(self) -> Option<String> {
-        let entity = Entity::ALL.get(self.entity)?;
-        Some(format!("{} {}", entity.name(), self.next))
+        match Entity::ALL.get(self.entity) {
+            Some(entity) => Some(format!("{} {}", entity.name(), self.next)),
+            None if self.entity == Entity::ALL.len() => Some(format!("{SUMMARIES} {}", self.next)),
+            None => None,
+        }
     }
 
     /// The next index to build from here and the mark after it; None when all are built.
+    /// After every entity's indexes come the summaries, which read through them.
     fn next_index(mut self) -> Option<(&'static str, Mark)> {
         loop {
-            let entity = Entity::ALL.get(self.entity)?;
+            let Some(entity) = Entity::ALL.get(self.entity) else {
+                let at_summaries = self.entity == Entity::ALL.len() && self.next == 0;
+                let after = Mark {
+                    entity: self.entity,
+                    next: 1,
+                };
+                return at_summaries.then(|| (summaries::BUILD.as_str(), after));
+            };
             match schema::table(*entity).secondary.get(self.next) {
                 Some(sql) => {
                     let after = Mark {
@@ -108,9 +127,16 @@ mod tests {
         let all: Vec<&str> = Entity::ALL
             .iter()
             .flat_map(|e| schema::table(*e).secondary.iter().map(String::as_str))
+            .chain([summaries::BUILD.as_str()])
             .collect();
         assert_eq!(seen, all);
         assert!(all.len() > 10, "{}", all.len());
+        assert_eq!(
+            Mark::parse("summaries 0")
+                .and_then(|m| m.next_index())
+                .map(|n| n.0),
+            Some(summaries::BUILD.as_str())
+        );
         for bad in ["", "customers", "nothing 1", "customers x"] {
             assert_eq!(Mark::parse(bad), None, "{bad}");
         }

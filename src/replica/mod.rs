@@ -32,6 +32,7 @@ pub mod search;
 mod search_index;
 mod signal;
 mod snapshot_rows;
+mod summaries;
 mod undo;
 
 use std::path::{Path, PathBuf};

@@ -484,12 +484,14 @@ impl Replica {
         Ok(())
     }
 
-    /// Drops the list indexes for a first sync (see `schema::Table::drop_secondary`).
+    /// Drops the list indexes for a first sync (see `schema::Table::drop_secondary`), and the
+    /// summaries kept by triggers (`summaries`), built again after it.
     pub(super) fn drop_indexes(&self) -> Result<(), ReplicaError> {
         for entity in Entity::ALL {
             self.db
                 .execute_batch(&schema::table(entity).drop_secondary)?;
         }
+        self.db.execute_batch(super::summaries::DROP)?;
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use crm_server::store::columns::json_value;
 /// Bumped when what the rows mean changes while their SQL does not (the search text, say).
 /// Changes to the tables themselves (a new entity or field, an index) change the version on
 /// their own: see [`replica_version`].
-const LAYOUT: i64 = 9;
+const LAYOUT: i64 = 10;
 
 /// The replica file's version: the layout and a fingerprint of every statement that creates
 /// it. A replica of any other version is a cache of the wrong shape: it is deleted and refilled
@@ -353,6 +353,7 @@ pub fn create_sql() -> String {
     for entity in Entity::ALL {
         sql.push_str(&table(entity).create);
     }
+    sql.push_str(&super::summaries::CREATE);
     sql.push_str(&format!("PRAGMA user_version = {};\n", replica_version()));
     sql
 }

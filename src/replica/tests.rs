@@ -110,6 +110,10 @@ fn check_index(r: &Replica) {
         .filter(|name| !list_indexes(r).contains(name))
         .collect();
     assert!(missing.is_empty(), "list indexes not built: {missing:?}");
+    assert!(
+        r.has_order_summary().unwrap(),
+        "the summaries are built after the list indexes"
+    );
     for fts in ["customer_fts", "contact_fts"] {
         r.db.execute(
             &format!("INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"),

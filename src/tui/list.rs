@@ -47,6 +47,23 @@ impl Window {
         *self = Window::default();
     }
 
+    /// How many rows a window read from the top holds for `height` lines: a screenful and a
+    /// page either side, as [`Window::ensure`] reads them.
+    pub fn first_rows(height: usize) -> usize {
+        height.max(1) * 3
+    }
+
+    /// Starts over with `rows`, read elsewhere (off the UI thread) as the first
+    /// [`Window::first_rows`] of the list (`limit` asked): what `reset` and `ensure` from the
+    /// top would have made.
+    pub fn fill_from_top(&mut self, rows: Vec<Record>, limit: usize) {
+        *self = Window::default();
+        if rows.len() < limit {
+            self.len = Some(rows.len());
+        }
+        self.rows = rows;
+    }
+
     /// Forget the rows but keep the position (the data changed under us).
     pub fn invalidate(&mut self) {
         self.rows.clear();
@@ -120,7 +137,7 @@ impl Window {
             return Ok(());
         }
         let start = self.offset.saturating_sub(height);
-        let limit = height * 3;
+        let limit = Window::first_rows(height);
         let rows = fetch(start, limit, self.anchor == Anchor::Bottom)?;
         if rows.len() < limit {
             self.len = Some(start + rows.len());

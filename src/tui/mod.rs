@@ -230,10 +230,13 @@ pub fn run(
     let mut open_loader = source.reader();
     let mut open_writer = source.writer();
     let mut open_reminders = source.reader();
+    let mut open_windows = source.reader();
     let mut counter: Option<Worker<CountQuery, usize>> = None;
     let mut loader: Option<Worker<Read, Result<Loaded, DataError>>> = None;
     let mut writer: Option<Worker<work::Write, Result<Record, WriteError>>> = None;
     let mut reminder: Option<Worker<ReminderQuery, Box<Reminders>>> = None;
+    // Lists' windows (a search typed) on a reader of their own, never behind the loader's sums.
+    let mut windows: Option<Worker<Read, Result<Loaded, DataError>>> = None;
     let mut app = App::new(options, source, Utc::now());
 
     // Calls handed over by `crm pop`: a listener thread posts them to this loop.
@@ -323,7 +326,7 @@ pub fn run(
                 effects.extend(app.update(Action::Written { request, result }));
             }
         }
-        if let Some(l) = &loader {
+        for l in [&loader, &windows].into_iter().flatten() {
             while let Ok((request, data)) = l.answers.try_recv() {
                 redraw = true;
                 effects.extend(app.update(Action::Loaded { request, data }));
@@ -372,6 +375,19 @@ pub fn run(
                     }
                     if let Some(r) = &reminder {
                         r.ask(request, query);
+                    }
+                }
+                Effect::Load { request, read } if read.is_window() => {
+                    if windows.is_none() {
+                        windows = Some(Worker::start(
+                            opener(open_windows.take()),
+                            work::newest_loads,
+                            load,
+                            &busy,
+                        ));
+                    }
+                    if let Some(w) = &windows {
+                        w.ask(request, read);
                     }
                 }
                 Effect::Load { request, read } => {

@@ -18,7 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crm_server::schema::Entity;
 
-use super::data::{DataError, DataSource, Record, TicketQuery, UndoDone, WriteError};
+use super::data::{
+    CustomerQuery, DataError, DataSource, Record, RecordQuery, TicketQuery, UndoDone, WriteError,
+};
 use super::panes::calendar::{CalendarAsk, CalendarData};
 use super::panes::customer360::{Customer360Ask, Customer360Data};
 use super::panes::funnel::{FunnelAsk, FunnelData};
@@ -40,9 +42,29 @@ pub enum Read {
     QuoteCatalogue,
     /// The duplicate review queue's pairs.
     Duplicates,
+    /// The first rows of the customer list for a query (a search typed, a sort, a filter):
+    /// at a million customers the search index's window costs more than a frame.
+    Customers {
+        query: CustomerQuery,
+        limit: usize,
+    },
+    /// The first rows of a generic list (`:list`, the Sales screen's sections) for a query;
+    /// `list` tells the lists apart (two may list one entity).
+    Records {
+        entity: Entity,
+        query: RecordQuery,
+        limit: usize,
+        list: u64,
+    },
 }
 
 impl Read {
+    /// A window of a list: read on a thread of its own, so a key's rows never wait behind a
+    /// screen's sums (the funnel's, the dashboard's) on the loading thread.
+    pub fn is_window(&self) -> bool {
+        matches!(self, Read::Customers { .. } | Read::Records { .. })
+    }
+
     /// Which screen asks: a newer load for the same screen makes an older one moot. Each
     /// customer's 360° is a screen of its own (several may be open, one on another pane).
     pub fn slot(&self) -> String {
@@ -53,6 +75,8 @@ impl Read {
             Read::Tickets(_) => "tickets".into(),
             Read::Dashboard(_) => "dashboard".into(),
             Read::Duplicates => "duplicates".into(),
+            Read::Customers { .. } => "customers".into(),
+            Read::Records { list, .. } => format!("records:{list}"),
             Read::Customer360(ask) => format!("customer360:{}", ask.id),
             Read::Quote(ask) => format!("quote:{}", ask.id),
             Read::QuoteCatalogue => "quote-catalogue".into(),
@@ -73,6 +97,8 @@ pub enum Loaded {
     Quote(Box<super::panes::quote_editor::QuoteData>),
     QuoteCatalogue(Arc<Vec<Record>>),
     Duplicates(Box<Vec<super::panes::duplicates::Pair>>),
+    Customers(Vec<Record>),
+    Records(Vec<Record>),
 }
 
 /// The ticket queue read, and its customers' names read with it: looked up one by one on the
@@ -147,6 +173,13 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
         Read::QuoteCatalogue => Loaded::QuoteCatalogue(Arc::new(
             super::panes::quote_editor::read_catalogue(source)?,
         )),
+        Read::Customers { query, limit } => Loaded::Customers(source.customers(query, 0, *limit)?),
+        Read::Records {
+            entity,
+            query,
+            limit,
+            ..
+        } => Loaded::Records(source.records(*entity, query, 0, *limit)?),
     })
 }
 

@@ -185,6 +185,9 @@ pub(super) const ORDERS: Descriptor = Descriptor {
         "owner_id, status",
         "ordered_on",
         "dealer_id, ordered_on",
+        // The dashboard's pyramid: a period's orders that count and their totals, from the
+        // index alone.
+        "ordered_on, status, customer_id, total",
     ],
     form: &[
         "subject",

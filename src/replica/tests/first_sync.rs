@@ -376,6 +376,10 @@ fn a_first_sync_leaves_the_list_indexes_to_the_build_after_it() {
     assert!(!r.lists_ready().unwrap());
     assert!(!r.search_ready().unwrap());
     assert!(list_indexes(&r).is_empty(), "{:?}", list_indexes(&r));
+    assert!(
+        !r.has_order_summary().unwrap(),
+        "the summaries' triggers are not there to fire per row"
+    );
     let by_name = LocalQuery {
         sort: Some("name".into()),
         ..LocalQuery::default()

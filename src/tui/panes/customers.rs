@@ -11,15 +11,18 @@ use serde_json::json;
 
 use super::{cell_style, word_role};
 use crate::tui::action::Action;
-use crate::tui::data::{CountQuery, CustomerQuery, CustomerSort, DataSource, Record, text};
+use crate::tui::data::{
+    CountQuery, CustomerQuery, CustomerSort, DataError, DataSource, Record, text,
+};
 use crate::tui::dialogs::{Confirm, Dialog, Form, LogCall, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::keymap::Mode;
-use crate::tui::list::{ListView, Listed};
+use crate::tui::list::{ListView, Listed, Window};
 use crate::tui::screen::{Answer, Ctx, Place, Pop, Screen, obj};
 use crate::tui::theme::Role;
 use crate::tui::view::{People, View};
+use crate::tui::work::{self, Loaded, Read};
 
 const HEADER_ROWS: u16 = 2;
 
@@ -32,6 +35,10 @@ pub struct CustomersPane {
     pub inbound: bool,
     /// Why the search does not read as a query (`level:A levl:B`), shown on its line.
     pub problem: Option<crm_server::query::QueryError>,
+    /// The window asked of the loading thread after the query changed (its request and how
+    /// many rows it asked): until it answers, the rows of the query before stay on screen,
+    /// the header marked "…".
+    reading: Option<(u64, usize)>,
 }
 
 /// A page of customers; from the end, the same query in the opposite order (the data source's
@@ -145,11 +152,26 @@ impl CustomersPane {
         ctx.ok(r);
     }
 
-    /// The query changed: back to the top.
+    /// The query changed: back to the top. The first rows are read off the UI thread (a
+    /// search's window of the index costs more than a frame at a million customers); the
+    /// rows shown stay until they come.
     fn requery(&mut self, ctx: &mut Ctx) {
-        self.list.reset();
-        self.fetch(ctx);
+        let limit = Window::first_rows(list_height(ctx.area));
+        let request = work::request();
+        self.reading = Some((request, limit));
+        ctx.load(
+            request,
+            Read::Customers {
+                query: self.query.clone(),
+                limit,
+            },
+        );
         self.recount(ctx);
+    }
+
+    /// Whether the rows shown are those of the query before (its window is being read).
+    pub fn is_reading(&self) -> bool {
+        self.reading.is_some()
     }
 
     /// Asks for the list's exact length, answered off the UI thread.
@@ -416,6 +438,10 @@ impl CustomersPane {
 
 impl Screen for CustomersPane {
     fn reload(&mut self, ctx: &mut Ctx) {
+        if self.reading.is_some() {
+            // The window asked may have been read before the change: asked again.
+            return self.requery(ctx);
+        }
         self.list.invalidate();
         self.fetch(ctx);
         self.recount(ctx);
@@ -423,6 +449,25 @@ impl Screen for CustomersPane {
 
     fn counted(&mut self, request: u64, count: usize) {
         self.list.counted(request, count);
+    }
+
+    fn loaded(&mut self, request: u64, data: &Result<Loaded, DataError>, ctx: &mut Ctx) {
+        let Some((asked, limit)) = self.reading else {
+            return;
+        };
+        if asked != request {
+            return;
+        }
+        self.reading = None;
+        match data {
+            Ok(Loaded::Customers(rows)) => {
+                self.list.window.fill_from_top(rows.clone(), limit);
+                // A window taller than the one asked (a resize meanwhile) reads the rest.
+                self.fetch(ctx);
+            }
+            Ok(_) => {}
+            Err(e) => ctx.error(e),
+        }
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
@@ -539,7 +584,11 @@ impl CustomersPane {
             return;
         }
         // The search line, or what the list shows.
-        let position = self.list.status();
+        let position = if self.reading.is_some() {
+            format!("… {}", self.list.status())
+        } else {
+            self.list.status()
+        };
         let pos_w = crate::text::width(&position) as u16 + 1;
         let left_w = area.width.saturating_sub(pos_w + 1);
         match &self.list.filter {

@@ -115,6 +115,18 @@ impl Screen for KnowledgeView {
         self.label_tabs();
     }
 
+    /// A section's first rows, read off the UI thread after its filter changed.
+    fn loaded(
+        &mut self,
+        request: u64,
+        data: &Result<crate::tui::work::Loaded, crate::tui::data::DataError>,
+        ctx: &mut Ctx,
+    ) {
+        for (_, list) in &mut self.sections {
+            list.loaded(request, data, ctx);
+        }
+    }
+
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
         match action {
             Action::Left | Action::Right if !self.typing() => {

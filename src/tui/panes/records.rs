@@ -12,16 +12,17 @@ use serde_json::Value;
 
 use super::cell_style;
 use crate::tui::action::Action;
-use crate::tui::data::{CountQuery, DataSource, Record, RecordQuery, id, text};
+use crate::tui::data::{CountQuery, DataError, DataSource, Record, RecordQuery, id, text};
 use crate::tui::dialogs::{Dialog, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::format;
 use crate::tui::keymap::Mode;
-use crate::tui::list::{ListView, Listed};
+use crate::tui::list::{ListView, Listed, Window};
 use crate::tui::screen::{Answer, Ctx, Place, Screen};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
+use crate::tui::work::{self, Loaded, Read};
 
 const HEADER_ROWS: u16 = 2;
 const MAX_COLUMNS: usize = 7;
@@ -199,6 +200,11 @@ pub struct RecordList {
     pub problem: Option<crm_server::query::QueryError>,
     /// Fields shown before the descriptor's columns (the value ranking's score and level).
     pub lead: &'static [&'static str],
+    /// Tells this list's window reads apart from another list's of the same entity.
+    key: u64,
+    /// The first rows asked of the window thread after the query changed (request, rows
+    /// asked): until they come, the rows before stay, the header marked "…".
+    reading: Option<(u64, usize)>,
 }
 
 fn list_height(area: Rect) -> usize {
@@ -265,6 +271,8 @@ impl RecordList {
             heading: None,
             custom: Vec::new(),
             problem: None,
+            key: work::request(),
+            reading: None,
         }
     }
 
@@ -287,10 +295,28 @@ impl RecordList {
         name_refs(&self.list.rows, &cols, &mut self.names, ctx);
     }
 
+    /// The query changed: back to the top, the first rows read off the UI thread (at a
+    /// million orders a filtered window costs more than a frame); the rows shown stay until
+    /// they come.
     fn requery(&mut self, ctx: &mut Ctx) {
-        self.list.reset();
-        self.fetch(ctx);
+        let limit = Window::first_rows(list_height(ctx.area));
+        let request = work::request();
+        self.reading = Some((request, limit));
+        ctx.load(
+            request,
+            Read::Records {
+                entity: self.entity,
+                query: self.query.clone(),
+                limit,
+                list: self.key,
+            },
+        );
         self.recount(ctx);
+    }
+
+    /// Whether the rows shown are those of the query before (its window is being read).
+    pub fn is_reading(&self) -> bool {
+        self.reading.is_some()
     }
 
     /// Asks for the list's exact length, answered off the UI thread.
@@ -317,7 +343,11 @@ impl RecordList {
         if area.height < 3 {
             return;
         }
-        let position = self.list.status();
+        let position = if self.reading.is_some() {
+            format!("… {}", self.list.status())
+        } else {
+            self.list.status()
+        };
         let pos_w = crate::text::width(&position) as u16 + 1;
         let left_w = area.width.saturating_sub(pos_w + 1);
         match &self.list.filter {
@@ -448,6 +478,10 @@ impl RecordList {
 
 impl Screen for RecordList {
     fn reload(&mut self, ctx: &mut Ctx) {
+        if self.reading.is_some() {
+            // The window asked may have been read before the change: asked again.
+            return self.requery(ctx);
+        }
         self.list.invalidate();
         self.fetch(ctx);
         self.recount(ctx);
@@ -455,6 +489,26 @@ impl Screen for RecordList {
 
     fn counted(&mut self, request: u64, count: usize) {
         self.list.counted(request, count);
+    }
+
+    fn loaded(&mut self, request: u64, data: &Result<Loaded, DataError>, ctx: &mut Ctx) {
+        let Some((asked, limit)) = self.reading else {
+            return;
+        };
+        if asked != request {
+            return;
+        }
+        self.reading = None;
+        match data {
+            Ok(Loaded::Records(rows)) => {
+                self.list.window.fill_from_top(rows.clone(), limit);
+                // A window taller than the one asked (a resize meanwhile) reads the rest, and
+                // the rows' references are named.
+                self.fetch(ctx);
+            }
+            Ok(_) => {}
+            Err(e) => ctx.error(e),
+        }
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
