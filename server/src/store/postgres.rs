@@ -123,34 +123,34 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0016_escalation.sql"),
     ),
     (
-        22,
-        "0022_field_service",
-        include_str!("../../../migrations/postgres/0022_field_service.sql"),
-    ),
-    (
-        19,
-        "0019_relations_dealers_territories",
-        include_str!("../../../migrations/postgres/0019_relations_dealers_territories.sql"),
+        17,
+        "0017_merges_bulk_actions",
+        include_str!("../../../migrations/postgres/0017_merges_bulk_actions.sql"),
     ),
     (
         18,
-        "0018_merges_bulk_actions",
-        include_str!("../../../migrations/postgres/0018_merges_bulk_actions.sql"),
+        "0018_relations_dealers_territories",
+        include_str!("../../../migrations/postgres/0018_relations_dealers_territories.sql"),
     ),
     (
-        21,
-        "0021_care",
-        include_str!("../../../migrations/postgres/0021_care.sql"),
+        19,
+        "0019_files",
+        include_str!("../../../migrations/postgres/0019_files.sql"),
     ),
     (
         20,
-        "0020_files",
-        include_str!("../../../migrations/postgres/0020_files.sql"),
+        "0020_care",
+        include_str!("../../../migrations/postgres/0020_care.sql"),
     ),
     (
-        23,
-        "0023_analysis",
-        include_str!("../../../migrations/postgres/0023_analysis.sql"),
+        21,
+        "0021_field_service",
+        include_str!("../../../migrations/postgres/0021_field_service.sql"),
+    ),
+    (
+        22,
+        "0022_analysis",
+        include_str!("../../../migrations/postgres/0022_analysis.sql"),
     ),
 ];
 

@@ -114,34 +114,34 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0018_escalation.sql"),
     ),
     (
-        24,
-        "0024_field_service",
-        include_str!("../../../migrations/0024_field_service.sql"),
-    ),
-    (
-        21,
-        "0021_relations_dealers_territories",
-        include_str!("../../../migrations/0021_relations_dealers_territories.sql"),
+        19,
+        "0019_merges_bulk_actions",
+        include_str!("../../../migrations/0019_merges_bulk_actions.sql"),
     ),
     (
         20,
-        "0020_merges_bulk_actions",
-        include_str!("../../../migrations/0020_merges_bulk_actions.sql"),
+        "0020_relations_dealers_territories",
+        include_str!("../../../migrations/0020_relations_dealers_territories.sql"),
     ),
     (
-        23,
-        "0023_care",
-        include_str!("../../../migrations/0023_care.sql"),
+        21,
+        "0021_files",
+        include_str!("../../../migrations/0021_files.sql"),
     ),
     (
         22,
-        "0022_files",
-        include_str!("../../../migrations/0022_files.sql"),
+        "0022_care",
+        include_str!("../../../migrations/0022_care.sql"),
     ),
     (
-        25,
-        "0025_analysis",
-        include_str!("../../../migrations/0025_analysis.sql"),
+        23,
+        "0023_field_service",
+        include_str!("../../../migrations/0023_field_service.sql"),
+    ),
+    (
+        24,
+        "0024_analysis",
+        include_str!("../../../migrations/0024_analysis.sql"),
     ),
 ];
 

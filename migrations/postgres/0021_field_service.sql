@@ -1,4 +1,4 @@
--- Field service and scheduled surveys (issue 13), the PostgreSQL twin of migrations/0024_field_service.sql: a ticket's on-site visits with their report
+-- Field service and scheduled surveys (issue 13), the PostgreSQL twin of migrations/0023_field_service.sql: a ticket's on-site visits with their report
 -- and the customer's confirmation, the parts they used, survey schedules and the period a
 -- scheduled return visit asks for; a call script for a campaign. Columns mirror
 -- server/src/schema/field.rs, schema/surveys.rs and schema/desk.rs.

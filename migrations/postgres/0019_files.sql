@@ -1,4 +1,4 @@
--- migrations/0022_files.sql for PostgreSQL: files attached to records (the bytes are on the
+-- migrations/0021_files.sql for PostgreSQL: files attached to records (the bytes are on the
 -- server's disk). Column list mirrors server/src/schema/files.rs.
 
 CREATE TABLE files (

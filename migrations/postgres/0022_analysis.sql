@@ -1,4 +1,4 @@
--- The PostgreSQL twin of migrations/0025_analysis.sql. Work plans and logs (seed 004) and customer analysis (seed 001, issue 12): the value model an
+-- The PostgreSQL twin of migrations/0024_analysis.sql. Work plans and logs (seed 004) and customer analysis (seed 001, issue 12): the value model an
 -- admin defines, the lifecycle's and warnings' settings, and on customers the fields the
 -- server's analysis sweep keeps (service/analysis.rs). Columns mirror server/src/schema.rs and
 -- schema/analysis.rs.

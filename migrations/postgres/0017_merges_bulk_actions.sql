@@ -1,4 +1,4 @@
--- migrations/0020_merges_bulk_actions.sql for PostgreSQL. Duplicate merges and bulk actions
+-- migrations/0019_merges_bulk_actions.sql for PostgreSQL. Duplicate merges and bulk actions
 -- (issue 14). Columns mirror server/src/schema/merges.rs. A merge in force is the redirect of
 -- its merged-away customer: at most one per customer.
 
