@@ -980,6 +980,10 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
             marketing::role_may_write(role, entity)
         }
+        Entity::Merges | Entity::BulkActions if role == Role::Agent => Err(
+            "call-centre agents do not merge or reassign customers; ask the owner or a manager"
+                .into(),
+        ),
         Entity::ContactRelations | Entity::Territories | Entity::DealerAssessments => {
             relations::role_may_write(role, entity)
         }
@@ -1009,10 +1013,6 @@ pub fn may_import(role: Role, entity: Entity) -> Result<(), String> {
         (Role::Sales, Entity::Products) => {
             Err("only a manager or admin imports the product catalogue".into())
         }
-        Entity::Merges | Entity::BulkActions if role == Role::Agent => Err(
-            "call-centre agents do not merge or reassign customers; ask the owner or a manager"
-                .into(),
-        ),
         _ => Ok(()),
     }
 }

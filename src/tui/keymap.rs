@@ -56,7 +56,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 21] = [
+    pub const ALL: [Mode; 22] = [
         Mode::Global,
         Mode::Customers,
         Mode::Customer,

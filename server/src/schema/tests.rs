@@ -101,7 +101,7 @@ fn dependents_follow_the_access_links() {
         of(Entity::Contacts),
         vec![
             (Entity::CampaignMembers, "contact_id"),
-            (Entity::ContactRelations, "contact_id")
+            (Entity::ContactRelations, "contact_id"),
             (Entity::Files, "record_id"),
         ]
     );
