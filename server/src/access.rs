@@ -637,7 +637,7 @@ pub fn may_hold_from(
         | Entity::ArticleVersions
         | Entity::ValueIndicators
         | Entity::ValueLevels
-        | Entity::AnalysisSettings  => Ok(()),
+        | Entity::AnalysisSettings => Ok(()),
         Entity::WorkPlans | Entity::WorkLogs => {
             if text(record, "owner_id") != Some(actor.id.as_str()) {
                 return Err(Denied::Forbidden(

@@ -6,8 +6,8 @@ mod analysis;
 mod auth;
 mod care;
 mod escalation;
-mod import;
 mod files;
+mod import;
 mod marketing;
 mod merges;
 pub mod openapi;
@@ -508,8 +508,8 @@ async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
-pub use care::care_every;
 pub use analysis::analyse_every;
+pub use care::care_every;
 pub use escalation::escalate_every;
 
 pub fn router(state: AppState) -> Router {

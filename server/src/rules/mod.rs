@@ -31,8 +31,8 @@ pub mod analysis;
 pub mod approvals;
 pub mod business_time;
 pub mod call_outcomes;
-pub mod dealers;
 pub mod care;
+pub mod dealers;
 pub mod file_types;
 pub mod knowledge;
 pub mod marketing;
@@ -48,7 +48,7 @@ pub mod reminders;
 pub mod scripts;
 pub mod sla;
 pub mod surveys;
-pub mod territories;
 pub mod template;
+pub mod territories;
 
 pub use reasons::Problem;
