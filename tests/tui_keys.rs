@@ -88,7 +88,9 @@ fn search_covers_phone_and_contact_names() {
     type_text(&mut app, "王小明");
     assert_eq!(visible_names(&app), ["华为技术有限公司"]);
     press(&mut app, "<Esc> /");
-    app.update(Action::Paste("30 901820".into()));
+    // The rows are read off the UI thread: answered here as the reader thread would.
+    let effects = app.update(Action::Paste("30 901820".into()));
+    app.settle(effects);
     assert_eq!(visible_names(&app), ["Globex Corporation"]);
 }
 

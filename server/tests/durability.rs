@@ -259,6 +259,118 @@ fn populate(admin: &Client, server: &TestServer) {
             admin.delete(&format!("/customers/{customer}"));
         }
     }
+    populate_later_entities(admin, server);
+}
+
+/// The entities of the later modules: field service and survey schedules, relations,
+/// territories and dealers, files, care, merges and bulk actions, plans and the value model.
+fn populate_later_entities(admin: &Client, server: &TestServer) {
+    let me = admin.id();
+    admin.create(
+        "/territories",
+        json!({"name": "华东区", "regions": ["华东"], "owner_id": me}),
+    );
+    let customer =
+        id_of(&admin.create("/customers", json!({"name": "Later Co", "region": "华东"})));
+    let boss = id_of(&admin.create(
+        "/contacts",
+        json!({"customer_id": customer, "name": "张总"}),
+    ));
+    let clerk = id_of(&admin.create(
+        "/contacts",
+        json!({"customer_id": customer, "name": "王会计"}),
+    ));
+    admin.create(
+        "/contact_relations",
+        json!({"contact_id": clerk, "kind": "reports_to", "related_id": boss}),
+    );
+    let dealer = id_of(&admin.create(
+        "/customers",
+        json!({"name": "Dealer Co", "category": "dealer"}),
+    ));
+    admin.create(
+        "/dealer_assessments",
+        json!({"customer_id": dealer, "period": "2026-10-01", "sales_score": 90,
+               "market_score": 80, "service_score": 85, "credit_score": 84}),
+    );
+    let ticket = id_of(&admin.create(
+        "/tickets",
+        json!({"subject": "On site", "customer_id": customer}),
+    ));
+    let engineer = server.add_user("engineer", "agent", None);
+    let visit = id_of(&admin.create(
+        "/field_visits",
+        json!({"ticket_id": ticket, "engineer_id": engineer, "starts_at": "2026-12-08T01:00:00Z"}),
+    ));
+    let part = id_of(&admin.create(
+        "/products",
+        json!({"code": "PART-1", "name": "Roller", "list_price": 100}),
+    ));
+    admin.create(
+        "/visit_parts",
+        json!({"visit_id": visit, "product_id": part, "quantity": 1}),
+    );
+    let survey = id_of(&admin.create(
+        "/surveys",
+        json!({"title_en": "Quarterly", "title_zh": "季度回访"}),
+    ));
+    admin.create(
+        "/survey_schedules",
+        json!({"name": "A quarterly", "survey_id": survey, "query": "level:A", "period": "quarter"}),
+    );
+    let (status, file) = admin.send(
+        admin
+            .request(Method::POST, "/files/upload")
+            .query(&[
+                ("entity", "customers"),
+                ("record_id", customer.as_str()),
+                ("name", "note.txt"),
+            ])
+            .body(b"a note kept with the customer".to_vec()),
+    );
+    assert_eq!(status, 201, "{file}");
+    admin.create(
+        "/care_rules",
+        json!({"name": "生日", "occasion": "birthday", "days_before": 3, "wording": "{{contact}}，生日快乐！"}),
+    );
+    admin.create(
+        "/letter_templates",
+        json!({"name": "Hello", "subject": "Hi", "body": "Dear {{contact}}"}),
+    );
+    let keep = admin.create(
+        "/customers",
+        json!({"name": "Twin Co", "phone": "13800001111"}),
+    );
+    let twin = admin.create(
+        "/customers?allow_duplicate=true",
+        json!({"name": "Twin Co.", "phone": "138 0000 1111"}),
+    );
+    admin.create(
+        "/merges",
+        json!({"survivor_id": id_of(&keep), "merged_id": id_of(&twin), "take": [],
+               "survivor_version": keep["version"], "merged_version": twin["version"]}),
+    );
+    admin.create(
+        "/bulk_actions",
+        json!({"kind": "tag", "ids": [customer], "tag": "展会"}),
+    );
+    let plan = id_of(&admin.create(
+        "/work_plans",
+        json!({"week": "2026-11-30", "title": "本周计划"}),
+    ));
+    admin.create(
+        "/work_logs",
+        json!({"day": "2026-12-01", "summary": "见了采购", "plan_id": plan, "customer_ids": [customer]}),
+    );
+    admin.create(
+        "/value_indicators",
+        json!({"indicator": "order_total", "weight": 3, "full_at": 100_000}),
+    );
+    admin.create("/value_levels", json!({"level": "A", "min_score": 80}));
+    admin.create(
+        "/analysis_settings",
+        json!({"dormant_days": 30, "lost_days": 60, "no_business_days": 20, "no_contact_days": 10}),
+    );
 }
 
 #[test]

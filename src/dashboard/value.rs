@@ -76,7 +76,8 @@ pub fn levels(replica: &Replica, scope: &Scope) -> Result<Vec<LevelCount>, Repli
     let db = replica.connection();
     let (from, args) = scoped(db, scope)?;
     let sql = format!(
-        "SELECT coalesce(c.value_level, ''), count(*), min(c.value_score), max(c.value_score) \
+        "SELECT coalesce(c.value_level, ''), count(*), min(coalesce(c.value_score, 0)), \
+         max(coalesce(c.value_score, 0)) \
          FROM {from} GROUP BY 1 ORDER BY 4 DESC, 3 DESC, 1"
     );
     let mut stmt = db.prepare_cached(&sql)?;

@@ -94,6 +94,7 @@ fn dependents_follow_the_access_links() {
             (Entity::ReturnVisits, "customer_id"),
             (Entity::CampaignMembers, "customer_id"),
             (Entity::DealerAssessments, "customer_id"),
+            (Entity::Files, "record_id"),
         ]
     );
     // A contact's relations are read by whoever reads the contact.
