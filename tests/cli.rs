@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::cli::Crm;
+use common::cli::{Crm, ok, text};
 use common::{PASSWORD, TestServer};
 use crm_server::schema::Entity;
 use serde_json::Value;
@@ -19,21 +19,6 @@ impl Crm {
             .join("credentials")
             .join("default.token")
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "crm failed ({:?}): {}{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }
 
 fn server_names(server: &TestServer) -> Vec<String> {

@@ -3,25 +3,12 @@
 
 mod common;
 
-use std::process::Output;
-
 use chrono::{Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use common::TestServer;
-use common::cli::Crm;
+use common::cli::{Crm, ok};
 use crm_server::schema::Entity;
 use serde_json::json;
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "crm failed ({:?}): {}{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn the_agenda_lists_today_s_plan_in_the_user_s_zone_from_the_replica() {

@@ -4,27 +4,10 @@
 
 mod common;
 
-use std::process::Output;
-
 use common::TestServer;
-use common::cli::Crm;
+use common::cli::{Crm, ok, text};
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "crm failed ({:?}): {}{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
 
 fn days(n: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(n))

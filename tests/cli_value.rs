@@ -4,24 +4,10 @@
 
 mod common;
 
-use std::process::Output;
-
 use common::TestServer;
-use common::cli::Crm;
+use common::cli::{Crm, ok};
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
-
-fn ok(out: &Output) -> String {
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    assert!(
-        out.status.success(),
-        "crm failed ({:?}): {}{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
 
 #[test]
 fn the_value_report_ranks_the_user_s_customers_by_the_server_s_scores() {

@@ -5,29 +5,13 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use common::TestServer;
-use common::cli::Crm;
+use common::cli::{Crm, ok, text};
 use crm_server::schema::Entity;
 use serde_json::{Value, json};
 
 const PDF: &[u8] = b"%PDF-1.4\n% a scanned contract\n1 0 obj << >> endobj\n%%EOF\n";
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "crm failed ({:?}): {}{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
 
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;

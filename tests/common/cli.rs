@@ -60,3 +60,20 @@ impl Crm {
         child.wait_with_output().expect("crm login")
     }
 }
+
+/// Output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The standard output of a run that must succeed; the whole output when it did not.
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "crm failed ({:?}): {}{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
