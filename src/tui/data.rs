@@ -219,8 +219,10 @@ pub struct QuietCustomer {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reminders {
-    /// Every one found, not a first few: the lists are the counts.
+    /// The first [`QUIET_ROWS`] birthdays in the range, soonest first; `birthdays_total`
+    /// counts every one.
     pub birthdays: Vec<Birthday>,
+    pub birthdays_total: usize,
     /// Activities whose due time has passed and that are not done.
     pub overdue: Vec<Record>,
     /// The first [`QUIET_ROWS`] customers not contacted, longest without contact first;

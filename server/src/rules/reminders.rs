@@ -40,6 +40,30 @@ pub fn birthday_between(contact: &Record, from: NaiveDate, to: NaiveDate) -> Opt
     next_anniversary(born, from).filter(|d| *d <= to)
 }
 
+/// The month-days (`MM-DD`, as a `birthday`'s characters 6–10) whose birthdays come round in
+/// `[from, to]`, soonest first, by [`next_anniversary`]'s rule: a 29 February birthday falls on
+/// the 28th of a year without one. None when the range covers a whole year (every birthday).
+/// It lets a store narrow birthdays by index or scan without reading every contact as a record.
+pub fn birthday_month_days(from: NaiveDate, to: NaiveDate) -> Option<Vec<String>> {
+    if to < from {
+        return Some(Vec::new());
+    }
+    if (to - from).num_days() >= 365 {
+        return None;
+    }
+    let mut days = Vec::new();
+    let mut day = from;
+    while day <= to {
+        days.push(day.format("%m-%d").to_string());
+        let leap = NaiveDate::from_ymd_opt(day.year(), 2, 29).is_some();
+        if day.month() == 2 && day.day() == 28 && !leap {
+            days.push("02-29".into());
+        }
+        day = day.succ_opt()?;
+    }
+    Some(days)
+}
+
 /// When an activity happens: its start, else its due time.
 pub fn activity_time(activity: &Record) -> Option<DateTime<Utc>> {
     time(activity, "starts_at").or_else(|| time(activity, "due_at"))
@@ -192,6 +216,43 @@ mod tests {
         assert_eq!(
             next_anniversary(day("1980-02-29"), day("2027-03-01")),
             Some(day("2028-02-29"))
+        );
+    }
+
+    #[test]
+    fn the_month_days_of_a_range_are_exactly_the_birthdays_the_rule_reminds() {
+        // Every birthday of a leap year (29 February included) against ranges starting on
+        // every day of a common and a leap year, of a day, two weeks and a month view.
+        let borns: Vec<NaiveDate> = day("2000-01-01")
+            .iter_days()
+            .take_while(|d| d.year() == 2000)
+            .collect();
+        for from in day("2027-01-01").iter_days().take(731) {
+            for len in [0, 13, 41] {
+                let to = from + Duration::days(len);
+                let days = birthday_month_days(from, to).unwrap();
+                for born in &borns {
+                    let k = record(json!({"birthday": born.format("%Y-%m-%d").to_string()}));
+                    let md = born.format("%m-%d").to_string();
+                    assert_eq!(
+                        birthday_between(&k, from, to).is_some(),
+                        days.contains(&md),
+                        "{born} in {from}..={to}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            birthday_month_days(day("2026-03-02"), day("2026-03-01")),
+            Some(vec![])
+        );
+        assert_eq!(
+            birthday_month_days(day("2026-01-01"), day("2027-01-01")),
+            None
+        );
+        assert_eq!(
+            birthday_month_days(day("2026-12-31"), day("2027-01-01")),
+            Some(vec!["12-31".to_string(), "01-01".to_string()])
         );
     }
 

@@ -114,6 +114,8 @@ pub struct RemindersView {
     pub quiet_total: usize,
     /// Every customer with a business warning, of which the list holds the first few hundred.
     pub warned_total: usize,
+    /// Every birthday in the range, of which the list holds the soonest `QUIET_ROWS`.
+    pub birthdays_total: usize,
 }
 
 impl RemindersView {
@@ -378,6 +380,7 @@ impl Screen for RemindersView {
             .collect();
         self.quiet_total = r.quiet_total;
         self.warned_total = r.warned_total;
+        self.birthdays_total = r.birthdays_total;
         self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
     }
 
@@ -444,7 +447,7 @@ impl Screen for RemindersView {
             "Reminders · {} overdue · {} not contacted · {} birthdays",
             count(|i| matches!(i, Item::Overdue(..))),
             self.quiet_total,
-            count(|i| matches!(i, Item::Birthday(_))),
+            self.birthdays_total,
         );
         for (n, label) in [
             (count(|i| matches!(i, Item::Ticket(..))), "tickets at risk"),

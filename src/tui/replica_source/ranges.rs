@@ -167,11 +167,14 @@ impl ReplicaSource {
     pub(super) fn read_reminders(&self, q: &ReminderQuery) -> Result<Reminders, DataError> {
         let owner = q.owner.as_deref();
         // Every one of the user's customers, by SQL over the replica's indexes; the rules
-        // decide (`crm_server::rules::reminders`).
-        let mut birthdays: Vec<Birthday> = self
+        // decide (`crm_server::rules::reminders`). Birthdays are narrowed to the range's
+        // month-days by the same rule, so the first rows read are the soonest.
+        let days = reminders::birthday_month_days(q.from, q.to);
+        let (found, birthdays_total) = self
             .replica
-            .birthday_contacts(owner)
-            .map_err(storage)?
+            .birthday_contacts(owner, days.as_deref(), QUIET_ROWS)
+            .map_err(storage)?;
+        let mut birthdays: Vec<Birthday> = found
             .into_iter()
             .filter_map(|(k, customer_name)| {
                 let k: Record = k.fields;
@@ -322,6 +325,7 @@ impl ReplicaSource {
             warned,
             warned_total,
             birthdays,
+            birthdays_total,
             overdue,
             quiet,
             quiet_total,
@@ -416,6 +420,63 @@ mod tests {
     use super::super::tests::{obj, source};
     use super::*;
     use serde_json::Value;
+
+    /// Birthdays are read soonest first and only as many as asked, with the count of all: a
+    /// salesperson of the 1M demo has tens of thousands in two weeks. A 29 February birthday
+    /// comes on the 28th in a common year.
+    #[test]
+    fn birthdays_are_the_soonest_few_and_counted_all() {
+        let (_dir, mut s) = source();
+        let c = s
+            .create(Entity::Customers, obj(json!({"name": "Born Co"})))
+            .unwrap();
+        let customer = text(&c, "id").to_string();
+        for (name, born) in [
+            ("Ann", "1980-06-03"),
+            ("Cid", "1975-06-01"),
+            ("Dee", "1990-06-14"),
+            ("Eve", "1990-12-25"),
+            ("Fay", "1984-02-29"),
+            ("Gus", "1999-05-30"),
+        ] {
+            s.create(
+                Entity::Contacts,
+                obj(json!({"customer_id": customer, "name": name, "birthday": born})),
+            )
+            .unwrap();
+        }
+        let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let days = reminders::birthday_month_days(day("2026-05-31"), day("2026-06-14"));
+        let (first, total) = s
+            .replica
+            .birthday_contacts(None, days.as_deref(), 2)
+            .unwrap();
+        let names: Vec<&str> = first.iter().map(|(k, _)| text(&k.fields, "name")).collect();
+        assert_eq!((names, total), (vec!["Cid", "Ann"], 3));
+        assert_eq!(first[0].1, "Born Co");
+        // Across a year's end, and the leap day in a common year.
+        let days = reminders::birthday_month_days(day("2026-12-20"), day("2027-03-01"));
+        let (all, total) = s
+            .replica
+            .birthday_contacts(None, days.as_deref(), 10)
+            .unwrap();
+        let names: Vec<&str> = all.iter().map(|(k, _)| text(&k.fields, "name")).collect();
+        assert_eq!((names, total), (vec!["Eve", "Fay"], 2));
+        let q = ReminderQuery {
+            from: day("2027-02-27"),
+            to: day("2027-03-01"),
+            now: DateTime::parse_from_rfc3339("2027-02-27T08:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            ..ReminderQuery::default()
+        };
+        let r = s.reminders(&q).unwrap();
+        let dates: Vec<String> = r.birthdays.iter().map(|b| b.date.to_string()).collect();
+        assert_eq!(
+            (dates, r.birthdays_total),
+            (vec!["2027-02-28".to_string()], 1)
+        );
+    }
 
     /// The reminders read from the replica and decided by `crm_server::rules::reminders`: a
     /// birthday in the range, a watched customer gone quiet (a planned meeting is no contact),

@@ -312,7 +312,7 @@ impl CalendarPane {
         section(
             &mut lines,
             "Birthdays",
-            r.birthdays.len(),
+            r.birthdays_total,
             &mut r.birthdays.iter().map(|b| {
                 (
                     format!(
