@@ -102,7 +102,7 @@ impl Replica {
         // The month-days as a numbered table, so the order is the days' and SQLite joins them
         // by an automatic index instead of testing each contact against a list.
         let (days_table, days_join, order) = match days {
-            Some(days) if days.is_empty() => return Ok((Vec::new(), 0)),
+            Some([]) => return Ok((Vec::new(), 0)),
             Some(days) => {
                 let mut values = Vec::with_capacity(days.len());
                 for (pos, md) in days.iter().enumerate() {
