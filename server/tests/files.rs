@@ -205,6 +205,66 @@ fn over_the_limit_is_413_and_leaves_nothing() {
     assert_eq!(status, 201);
 }
 
+#[test]
+fn an_admins_file_settings_change_what_an_upload_may_be() {
+    // The flags say 1000 bytes and the default kinds; the admin's record beats them.
+    let w = world_with(Settings {
+        max_file_bytes: 1_000,
+        ..Settings::default()
+    });
+    let mut mid = PDF.to_vec();
+    mid.resize(5_000, b'x');
+    let (status, _) = upload(&w.alice, "customers", &w.customer, "mid.pdf", &mid);
+    assert_eq!(status, 413);
+    // Only an admin sets them.
+    let (status, _) = w
+        .alice
+        .post("/file_settings", json!({"max_size_mb": 50, "types": ["archive"]}));
+    assert_eq!(status, 403);
+    let (status, answer) = w
+        .admin
+        .post("/file_settings", json!({"max_size_mb": 1, "types": ["pdf", "exe"]}));
+    assert_eq!(status, 422, "{answer}");
+    let setting = w
+        .admin
+        .create("/file_settings", json!({"max_size_mb": 1, "types": ["PDF"]}));
+    assert_eq!(setting["types"], json!(["pdf"]));
+    let (status, _) = w
+        .admin
+        .post("/file_settings", json!({"max_size_mb": 2, "types": ["pdf"]}));
+    assert_eq!(status, 409, "one record per server");
+    // Now 1 MiB and PDFs only: the 5000 bytes go, text does not, 1.5 MiB does not.
+    let (status, file) = upload(&w.alice, "customers", &w.customer, "mid.pdf", &mid);
+    assert_eq!(status, 201, "{file}");
+    let (status, answer) = upload(&w.alice, "customers", &w.customer, "a.txt", b"notes");
+    assert_eq!(status, 415, "{answer}");
+    assert!(
+        answer["error"]["message"].as_str().unwrap().contains("(pdf)"),
+        "{answer}"
+    );
+    let mut big = PDF.to_vec();
+    big.resize(1_536 * 1024, b'x');
+    let (status, answer) = upload(&w.alice, "customers", &w.customer, "big.pdf", &big);
+    assert_eq!(status, 413, "{answer}");
+    // The admin raises the limit and allows text: the next uploads go.
+    let (status, answer) = w.admin.patch(
+        &format!("/file_settings/{}", id_of(&setting)),
+        json!({"max_size_mb": 2, "types": ["pdf", "text"]}),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = upload(&w.alice, "customers", &w.customer, "big.pdf", &big);
+    assert_eq!(status, 201, "{answer}");
+    let (status, _) = upload(&w.alice, "customers", &w.customer, "a.txt", b"notes");
+    assert_eq!(status, 201);
+    // Deleted, the flags hold again.
+    let (status, _) = w
+        .admin
+        .delete(&format!("/file_settings/{}", id_of(&setting)));
+    assert!(status == 200 || status == 204, "{status}");
+    let (status, _) = upload(&w.alice, "customers", &w.customer, "mid2.pdf", &mid);
+    assert_eq!(status, 413);
+}
+
 /// Bytes handed out a piece at a time with no length: reqwest sends them chunked.
 struct ChunkReader {
     pieces: std::collections::VecDeque<Vec<u8>>,

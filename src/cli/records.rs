@@ -73,6 +73,9 @@ pub const ENTITIES: [Entity; 65] = [
     Entity::ValueIndicators,
     Entity::ValueLevels,
     Entity::AnalysisSettings,
+    // The admin's limits on attached files: `crm file_settings add --max-size-mb 50 --types
+    // pdf,image`.
+    Entity::FileSettings,
     // Named filters and fixed sets of records, used as `--where 'saved:NAME'` or
     // `--where 'list:NAME'`: `crm saved_queries add --name 大客户 --entity customers --query
     // 'level:A' --shared`, `crm list_members add --list 春季活动 --record-id ID`.

@@ -25,7 +25,7 @@ use super::records::check_id;
 use super::{AppState, AuthUser};
 use crate::blobs::{BlobStore, Incoming};
 use crate::error::ApiError;
-use crate::rules::file_types;
+use crate::rules::file_types::{self, Limits};
 use crate::schema::Entity;
 use crate::service;
 
@@ -79,16 +79,24 @@ async fn upload(
         )
     })?;
     let blobs = store(&state)?;
-    let limit = state.0.settings.max_file_bytes;
-    // Nothing is read for a record that is not there for this user.
+    // Nothing is read for a record that is not there for this user; the admin's limits are
+    // read in the same snapshot, so a changed setting holds from the next upload.
     let record_id = check_id(Entity::Files, &query.record_id)
         .map_err(|_| ApiError::invalid("record_id", "is not a record's id"))?;
-    {
+    let limits = {
         let (actor, entity, record_id) = (actor.clone(), query.entity.clone(), record_id.clone());
+        let flags = Limits {
+            max_bytes: state.0.settings.max_file_bytes,
+            kinds: state.0.settings.file_types.clone(),
+        };
         state
-            .read(move |tx| service::files::target(tx, &actor, &entity, &record_id))
-            .await?;
-    }
+            .read(move |tx| {
+                service::files::target(tx, &actor, &entity, &record_id)?;
+                service::files::limits(tx, flags)
+            })
+            .await?
+    };
+    let limit = limits.max_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -126,19 +134,12 @@ async fn upload(
         return Err(ApiError::invalid("file", "is empty"));
     }
     let sniffed = file_types::sniff(incoming.head(), &query.name)
-        .filter(|s| state.0.settings.file_types.contains(&s.kind))
+        .filter(|s| limits.kinds.contains(&s.kind))
         .ok_or_else(|| {
             ApiError::UnsupportedType(format!(
                 "{:?} is not a kind of file this server accepts ({}); ask an admin",
                 query.name,
-                state
-                    .0
-                    .settings
-                    .file_types
-                    .iter()
-                    .map(|k| k.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                limits.kind_names()
             ))
         })?;
     let blobs = store(&state)?;

@@ -899,6 +899,7 @@ fn prepare(
         Entity::BulkActions => bulk::prepare(old, record)?,
         Entity::CareRules | Entity::LetterTemplates => care::prepare(entity, record)?,
         Entity::Files => files::prepare(old, record)?,
+        Entity::FileSettings => files::prepare_settings(tx, record)?,
         Entity::WorkPlans
         | Entity::WorkLogs
         | Entity::ValueIndicators
