@@ -17,6 +17,7 @@ mod recent;
 mod records;
 mod sessions;
 mod sync;
+mod territories;
 mod writer;
 
 use std::net::{IpAddr, SocketAddr};
@@ -532,6 +533,7 @@ pub fn router(state: AppState) -> Router {
         .merge(merges::router())
         .merge(care::router())
         .merge(files::router())
+        .merge(territories::router())
         .merge(analysis::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);
