@@ -5,12 +5,12 @@ mod support;
 
 use chrono::{DateTime, Utc};
 use crm::replica::LocalQuery;
+use crm::replica::Op;
 use crm::tui::Effect;
+use crm::tui::action::Action;
 use crm_server::schema::Entity;
 use serde_json::json;
 use support::{Fixture, app_over, apply_records, options, press, screen, server_record, type_text};
-use crm::replica::Op;
-use crm::tui::action::Action;
 
 fn file(n: usize, entity: &str, record_id: &str, name: &str) -> crm::tui::data::Record {
     let at = DateTime::parse_from_rfc3339("2026-11-20T08:00:00Z")
@@ -134,7 +134,11 @@ fn a_file_is_attached_and_deleted_from_a_records_view() {
 
     // `F` asks for a path; one that is no file is refused where it was typed.
     press(&mut app, "F");
-    assert!(screen(&app).contains("Attach a file to"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Attach a file to"),
+        "{}",
+        screen(&app)
+    );
     type_text(&mut app, "/no/such/报价.pdf");
     let asked = press(&mut app, "<Enter>");
     assert!(
@@ -164,18 +168,30 @@ fn a_file_is_attached_and_deleted_from_a_records_view() {
         }]
     );
     assert_eq!(app.dialog_name(), None);
-    assert!(screen(&app).contains("Uploading 报价.pdf"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Uploading 报价.pdf"),
+        "{}",
+        screen(&app)
+    );
     // How it went is shown when the upload answers.
     app.update(Action::Attached {
         name: "报价.pdf".into(),
         result: Err("the file is larger than the 1 MiB this server accepts".into()),
     });
-    assert!(screen(&app).contains("Not attached 报价.pdf: the file is larger"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Not attached 报价.pdf: the file is larger"),
+        "{}",
+        screen(&app)
+    );
     app.update(Action::Attached {
         name: "报价.pdf".into(),
         result: Ok(()),
     });
-    assert!(screen(&app).contains("Attached 报价.pdf"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Attached 报价.pdf"),
+        "{}",
+        screen(&app)
+    );
 
     // Offline it is refused at once, saying why; nothing is uploaded later.
     app.online = Some(false);

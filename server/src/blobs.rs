@@ -349,7 +349,10 @@ mod tests {
         let upload = store.lock_for_upload().unwrap();
         let other_upload = store.lock_for_upload().unwrap();
         let sweep = store.lock_file().unwrap();
-        assert!(sweep.try_lock().is_err(), "uploads in flight hold the sweep off");
+        assert!(
+            sweep.try_lock().is_err(),
+            "uploads in flight hold the sweep off"
+        );
         drop(upload);
         assert!(sweep.try_lock().is_err());
         drop(other_upload);

@@ -217,21 +217,25 @@ fn an_admins_file_settings_change_what_an_upload_may_be() {
     let (status, _) = upload(&w.alice, "customers", &w.customer, "mid.pdf", &mid);
     assert_eq!(status, 413);
     // Only an admin sets them.
-    let (status, _) = w
-        .alice
-        .post("/file_settings", json!({"max_size_mb": 50, "types": ["archive"]}));
+    let (status, _) = w.alice.post(
+        "/file_settings",
+        json!({"max_size_mb": 50, "types": ["archive"]}),
+    );
     assert_eq!(status, 403);
-    let (status, answer) = w
-        .admin
-        .post("/file_settings", json!({"max_size_mb": 1, "types": ["pdf", "exe"]}));
+    let (status, answer) = w.admin.post(
+        "/file_settings",
+        json!({"max_size_mb": 1, "types": ["pdf", "exe"]}),
+    );
     assert_eq!(status, 422, "{answer}");
-    let setting = w
-        .admin
-        .create("/file_settings", json!({"max_size_mb": 1, "types": ["PDF"]}));
+    let setting = w.admin.create(
+        "/file_settings",
+        json!({"max_size_mb": 1, "types": ["PDF"]}),
+    );
     assert_eq!(setting["types"], json!(["pdf"]));
-    let (status, _) = w
-        .admin
-        .post("/file_settings", json!({"max_size_mb": 2, "types": ["pdf"]}));
+    let (status, _) = w.admin.post(
+        "/file_settings",
+        json!({"max_size_mb": 2, "types": ["pdf"]}),
+    );
     assert_eq!(status, 409, "one record per server");
     // Now 1 MiB and PDFs only: the 5000 bytes go, text does not, 1.5 MiB does not.
     let (status, file) = upload(&w.alice, "customers", &w.customer, "mid.pdf", &mid);
@@ -239,7 +243,10 @@ fn an_admins_file_settings_change_what_an_upload_may_be() {
     let (status, answer) = upload(&w.alice, "customers", &w.customer, "a.txt", b"notes");
     assert_eq!(status, 415, "{answer}");
     assert!(
-        answer["error"]["message"].as_str().unwrap().contains("(pdf)"),
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(pdf)"),
         "{answer}"
     );
     let mut big = PDF.to_vec();
@@ -301,13 +308,20 @@ fn bytes_no_record_names_are_swept_and_named_ones_stay() {
             .body(orphan.clone().into_bytes()),
     );
     assert_eq!(status, 422);
-    assert_eq!(on_disk(dir).0.len(), 3, "the refused upload's bytes were kept");
+    assert_eq!(
+        on_disk(dir).0.len(),
+        3,
+        "the refused upload's bytes were kept"
+    );
 
     // Only an admin sweeps.
     assert_eq!(sweep(&w.alice).0, 403);
     let (status, swept) = sweep(&w.admin);
     assert_eq!(status, 200, "{swept}");
-    assert_eq!((swept["stored"].as_i64(), swept["removed"].as_i64()), (Some(3), Some(1)));
+    assert_eq!(
+        (swept["stored"].as_i64(), swept["removed"].as_i64()),
+        (Some(3), Some(1))
+    );
     let mut left = vec![sha256(PDF), sha256(png)];
     left.sort();
     assert_eq!(on_disk(dir), (left, 0));
@@ -340,7 +354,9 @@ fn a_deleted_files_bytes_are_kept_for_the_undo() {
     let (status, _) = w.alice.delete(&format!("/files/{}", id_of(&file)));
     assert!(status == 200 || status == 204, "{status}");
     assert_eq!(sweep(&w.admin).1["removed"], 0);
-    let (status, answer) = w.alice.post(&format!("/files/{}/restore", id_of(&file)), json!({}));
+    let (status, answer) = w
+        .alice
+        .post(&format!("/files/{}/restore", id_of(&file)), json!({}));
     assert_eq!(status, 200, "{answer}");
     let (status, bytes, _) = download(&w.alice, &id_of(&file));
     assert_eq!((status, bytes.as_slice()), (200, PDF));

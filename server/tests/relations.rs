@@ -260,7 +260,9 @@ fn a_customer_follows_its_region_and_the_admin_reapplies_changed_rules() {
         "/territories",
         json!({"name": "华南区", "regions": ["华南"], "owner_id": stu.id(), "team_id": w.south}),
     ));
-    let made = w.sam.create("/customers", json!({"name": "温州鞋业", "region": "华北"}));
+    let made = w
+        .sam
+        .create("/customers", json!({"name": "温州鞋业", "region": "华北"}));
     let id = id_of(&made);
     assert!(made["territory_id"].is_null(), "{made}");
     assert_eq!(made["owner_id"], w.sam.id());
@@ -290,11 +292,15 @@ fn a_customer_follows_its_region_and_the_admin_reapplies_changed_rules() {
         "the move is in the audit trail: {trail}"
     );
     // An edit of another field, or of the region with an owner named, leaves the owner.
-    let (s, same) = w
-        .admin
-        .patch(&format!("/customers/{id}"), json!({"phone": "0577-1234567"}));
+    let (s, same) = w.admin.patch(
+        &format!("/customers/{id}"),
+        json!({"phone": "0577-1234567"}),
+    );
     assert_eq!(s, 200, "{same}");
-    assert_eq!((same["territory_id"].clone(), same["owner_id"].clone()), (json!(east), json!(eve.id())));
+    assert_eq!(
+        (same["territory_id"].clone(), same["owner_id"].clone()),
+        (json!(east), json!(eve.id()))
+    );
     let (s, named) = w.admin.patch(
         &format!("/customers/{id}"),
         json!({"region": "华南", "owner_id": w.sue.id()}),
@@ -321,7 +327,11 @@ fn a_customer_follows_its_region_and_the_admin_reapplies_changed_rules() {
     assert_eq!(s, 403);
     let (s, counted) = w.admin.post("/territories/apply", json!({"dry_run": true}));
     assert_eq!(s, 200, "{counted}");
-    assert_eq!((counted["moved"].as_i64(), counted["owners"].as_i64()), (Some(1), Some(1)), "{counted}");
+    assert_eq!(
+        (counted["moved"].as_i64(), counted["owners"].as_i64()),
+        (Some(1), Some(1)),
+        "{counted}"
+    );
     let (_, still) = w.admin.get(&format!("/customers/{id}"));
     assert!(still["territory_id"].is_null(), "{still}");
     let (s, applied) = w.admin.post("/territories/apply", json!({}));

@@ -93,8 +93,16 @@ mod tests {
         std::fs::write(dir.path().join("报价.pdf"), b"%PDF-1.7").unwrap();
         let chosen = choose("~/报价.pdf", Some(dir.path())).unwrap();
         assert_eq!((chosen.name.as_str(), chosen.size), ("报价.pdf", 8));
-        assert!(choose("~", Some(dir.path())).unwrap_err().contains("not a file"));
-        assert!(choose("~/none.pdf", Some(dir.path())).unwrap_err().starts_with("Cannot attach"));
+        assert!(
+            choose("~", Some(dir.path()))
+                .unwrap_err()
+                .contains("not a file")
+        );
+        assert!(
+            choose("~/none.pdf", Some(dir.path()))
+                .unwrap_err()
+                .starts_with("Cannot attach")
+        );
         assert!(choose("  ", Some(dir.path())).is_err());
     }
 }

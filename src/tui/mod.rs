@@ -716,4 +716,3 @@ fn failure_of(stderr: &[u8]) -> String {
         .map(|l| l.strip_prefix("error: ").unwrap_or(l).to_string())
         .unwrap_or_else(|| "the upload failed".into())
 }
-

@@ -317,7 +317,9 @@ async fn sweep_now(
     AuthUser(actor, _): AuthUser,
 ) -> Result<Response, ApiError> {
     if actor.role != crate::access::Role::Admin {
-        return Err(ApiError::forbidden("only an admin may sweep the files folder"));
+        return Err(ApiError::forbidden(
+            "only an admin may sweep the files folder",
+        ));
     }
     store(&state)?;
     let swept = sweep_unnamed_files(&state, chrono::Utc::now()).await?;

@@ -277,9 +277,10 @@ mod tests {
             kinds: FileKind::DEFAULT.to_vec(),
         };
         assert_eq!(Limits::of_record(None, flags.clone()), flags);
-        let record: crate::store::Record =
-            serde_json::from_value(serde_json::json!({"max_size_mb": 2, "types": ["pdf", "archive"]}))
-                .unwrap();
+        let record: crate::store::Record = serde_json::from_value(
+            serde_json::json!({"max_size_mb": 2, "types": ["pdf", "archive"]}),
+        )
+        .unwrap();
         let set = Limits::of_record(Some(&record), flags.clone());
         assert_eq!(set.max_bytes, 2 * MIB);
         assert_eq!(set.kinds, vec![FileKind::Pdf, FileKind::Archive]);

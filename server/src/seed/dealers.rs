@@ -29,7 +29,12 @@ const BUYERS: usize = 3;
 /// from it): some behind, some ahead.
 const ATTAINMENT_PCT: [i64; DEALERS] = [80, 125, 100, 150, 90, 200, 110, 70];
 
-fn first(tx: &dyn Tx, entity: Entity, sort: &'static str, n: usize) -> Result<Vec<Record>, ApiError> {
+fn first(
+    tx: &dyn Tx,
+    entity: Entity,
+    sort: &'static str,
+    n: usize,
+) -> Result<Vec<Record>, ApiError> {
     Ok(tx.list(
         entity,
         &ListQuery {

@@ -244,7 +244,10 @@ pub fn apply(
         done.moved += 1;
         let mut patch = Record::new();
         patch.insert("territory_id".into(), now.map_or(Value::Null, Value::from));
-        if let Some(owner) = territory.map(|t| active_owner(tx, t)).transpose()?.flatten()
+        if let Some(owner) = territory
+            .map(|t| active_owner(tx, t))
+            .transpose()?
+            .flatten()
             && text(customer, "owner_id") != Some(owner.as_str())
         {
             done.owners += 1;

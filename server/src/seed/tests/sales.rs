@@ -281,8 +281,8 @@ fn dealers_have_orders_through_them_and_a_target_this_month() {
             .map(|o| o["total"].as_i64().unwrap())
             .sum();
         assert!(sold > 0, "{dealer} sold nothing this month");
-        let bp = crate::rules::dealers::attainment_bp(sold, target["amount"].as_i64().unwrap())
-            .unwrap();
+        let bp =
+            crate::rules::dealers::attainment_bp(sold, target["amount"].as_i64().unwrap()).unwrap();
         // The demo's dealers sell 70 % to 200 % of their targets (some behind, some ahead).
         assert!((1_000..=20_000).contains(&bp), "{dealer}: {bp} bp");
     }
