@@ -70,43 +70,6 @@ pub fn home() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_tilde_is_the_home_folder_and_nothing_else_is() {
-        let home = Path::new("/home/li");
-        assert_eq!(
-            expand(" ~/合同/scan.pdf ", Some(home)),
-            PathBuf::from("/home/li/合同/scan.pdf")
-        );
-        assert_eq!(expand("~", Some(home)), PathBuf::from("/home/li"));
-        assert_eq!(expand("~bob/x", Some(home)), PathBuf::from("~bob/x"));
-        assert_eq!(expand("/tmp/~/x", Some(home)), PathBuf::from("/tmp/~/x"));
-        assert_eq!(expand("~/x", None), PathBuf::from("~/x"));
-    }
-
-    #[test]
-    fn only_a_readable_file_is_chosen() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("报价.pdf"), b"%PDF-1.7").unwrap();
-        let chosen = choose("~/报价.pdf", Some(dir.path())).unwrap();
-        assert_eq!((chosen.name.as_str(), chosen.size), ("报价.pdf", 8));
-        assert!(
-            choose("~", Some(dir.path()))
-                .unwrap_err()
-                .contains("not a file")
-        );
-        assert!(
-            choose("~/none.pdf", Some(dir.path()))
-                .unwrap_err()
-                .starts_with("Cannot attach")
-        );
-        assert!(choose("  ", Some(dir.path())).is_err());
-    }
-}
-
 /// `F`: asks for the path of a file to attach to `entity`'s record `id` (titled `title`).
 pub fn ask(ctx: &mut crate::tui::screen::Ctx, entity: Entity, id: &str, title: &str) {
     if let Err(m) = attachable(entity) {
@@ -142,5 +105,42 @@ pub fn answered(ctx: &mut crate::tui::screen::Ctx, entity: Entity, id: String, t
             ));
         }
         Err(m) => ctx.error(m),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tilde_is_the_home_folder_and_nothing_else_is() {
+        let home = Path::new("/home/li");
+        assert_eq!(
+            expand(" ~/合同/scan.pdf ", Some(home)),
+            PathBuf::from("/home/li/合同/scan.pdf")
+        );
+        assert_eq!(expand("~", Some(home)), PathBuf::from("/home/li"));
+        assert_eq!(expand("~bob/x", Some(home)), PathBuf::from("~bob/x"));
+        assert_eq!(expand("/tmp/~/x", Some(home)), PathBuf::from("/tmp/~/x"));
+        assert_eq!(expand("~/x", None), PathBuf::from("~/x"));
+    }
+
+    #[test]
+    fn only_a_readable_file_is_chosen() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("报价.pdf"), b"%PDF-1.7").unwrap();
+        let chosen = choose("~/报价.pdf", Some(dir.path())).unwrap();
+        assert_eq!((chosen.name.as_str(), chosen.size), ("报价.pdf", 8));
+        assert!(
+            choose("~", Some(dir.path()))
+                .unwrap_err()
+                .contains("not a file")
+        );
+        assert!(
+            choose("~/none.pdf", Some(dir.path()))
+                .unwrap_err()
+                .starts_with("Cannot attach")
+        );
+        assert!(choose("  ", Some(dir.path())).is_err());
     }
 }

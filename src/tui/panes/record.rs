@@ -462,7 +462,7 @@ impl Screen for RecordView {
             Action::Delete => match self.related.get(self.cursor) {
                 Some((Entity::Files, file)) => {
                     let name = crate::tui::data::text(file, "name").to_string();
-                    ctx.confirm_delete(Entity::Files, &id(file).to_string(), &name);
+                    ctx.confirm_delete(Entity::Files, id(file), &name);
                 }
                 _ => {
                     let what = self.title();
