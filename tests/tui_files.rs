@@ -204,3 +204,42 @@ fn a_file_is_attached_and_deleted_from_a_records_view() {
     );
     assert!(screen(&app).contains("offline"), "{}", screen(&app));
 }
+
+#[test]
+fn the_360_attaches_a_file_to_its_customer() {
+    let fx = Fixture::load();
+    let replica = fx.replica();
+    let customer = replica
+        .list(
+            Entity::Customers,
+            &LocalQuery {
+                limit: 1,
+                ..LocalQuery::default()
+            },
+        )
+        .unwrap()
+        .remove(0);
+    let code = customer.fields["code"].as_str().unwrap().to_string();
+    let mut app = app_over(Box::new(fx.source()), options(), 120, 40);
+    press(&mut app, ":");
+    type_text(&mut app, &format!("open {code}"));
+    press(&mut app, "<Enter>");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("现场.png");
+    std::fs::write(&path, b"\x89PNG\r\n\x1a\n").unwrap();
+    press(&mut app, "F");
+    type_text(&mut app, path.to_str().unwrap());
+    let asked: Vec<Effect> = press(&mut app, "<Enter>")
+        .into_iter()
+        .filter(|e| matches!(e, Effect::AttachFile { .. }))
+        .collect();
+    assert_eq!(
+        asked,
+        vec![Effect::AttachFile {
+            entity: Entity::Customers,
+            record_id: customer.id.clone(),
+            path,
+            name: "现场.png".into(),
+        }]
+    );
+}
