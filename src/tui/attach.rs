@@ -80,7 +80,8 @@ pub fn ask(ctx: &mut crate::tui::screen::Ctx, entity: Entity, id: &str, title: &
         "File",
         crate::tui::dialogs::Purpose::AttachFile(entity, id.to_string()),
     )
-    .hint("its path; ~ is your home folder");
+    .hint("its path; ~ is your home folder, Tab completes")
+    .paths();
     ctx.open(crate::tui::dialogs::Dialog::Prompt(p));
 }
 
@@ -106,6 +107,47 @@ pub fn answered(ctx: &mut crate::tui::screen::Ctx, entity: Entity, id: String, t
         }
         Err(m) => ctx.error(m),
     }
+}
+
+/// `typed` completed as far as the folder it names allows: the one entry starting with what
+/// follows the last `/` (a folder's with a `/` after it), or the longest start several share;
+/// None when nothing longer can be said. Reads one folder (on Tab only).
+pub fn complete(typed: &str, home: Option<&Path>) -> Option<String> {
+    let (folder, start) = match typed.rfind('/') {
+        Some(at) => (&typed[..=at], &typed[at + 1..]),
+        None => ("", typed),
+    };
+    let dir = if folder.is_empty() {
+        PathBuf::from(".")
+    } else {
+        expand(folder, home)
+    };
+    let mut names: Vec<(String, bool)> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            // Hidden entries only when asked for with a dot.
+            (name.starts_with(start) && (start.starts_with('.') || !name.starts_with('.')))
+                .then(|| (name, e.path().is_dir()))
+        })
+        .collect();
+    names.sort();
+    let completed = match names.as_slice() {
+        [] => return None,
+        [(name, true)] => format!("{name}/"),
+        [(name, false)] => name.clone(),
+        [(first, _), rest @ ..] => {
+            let mut common = first.clone();
+            for (name, _) in rest {
+                while !name.starts_with(&common) {
+                    common.pop();
+                }
+            }
+            common
+        }
+    };
+    (completed.len() > start.len()).then(|| format!("{folder}{completed}"))
 }
 
 #[cfg(test)]
@@ -142,5 +184,31 @@ mod tests {
                 .starts_with("Cannot attach")
         );
         assert!(choose("  ", Some(dir.path())).is_err());
+    }
+
+    #[test]
+    fn tab_completes_a_path_as_far_as_the_folder_allows() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("合同")).unwrap();
+        std::fs::write(dir.path().join("合同").join("扫描一.pdf"), b"x").unwrap();
+        std::fs::write(dir.path().join("合同").join("扫描二.pdf"), b"x").unwrap();
+        std::fs::write(dir.path().join("报价.pdf"), b"x").unwrap();
+        std::fs::write(dir.path().join(".hidden"), b"x").unwrap();
+        let home = Some(dir.path());
+        assert_eq!(complete("~/合", home), Some("~/合同/".into()));
+        assert_eq!(complete("~/合同/扫", home), Some("~/合同/扫描".into()));
+        assert_eq!(
+            complete("~/合同/扫描", home),
+            None,
+            "two fit: no more to say"
+        );
+        assert_eq!(complete("~/报", home), Some("~/报价.pdf".into()));
+        assert_eq!(complete("~/.h", home), Some("~/.hidden".into()));
+        assert_eq!(complete("~/无", home), None);
+        let abs = format!("{}/报", dir.path().display());
+        assert_eq!(
+            complete(&abs, None),
+            Some(format!("{}/报价.pdf", dir.path().display()))
+        );
     }
 }
