@@ -288,8 +288,14 @@ impl BlobStore {
             private_dir(dest.parent().unwrap_or(to))?;
             let src = self.path(&digest);
             if std::fs::hard_link(&src, &dest).is_err() {
+                // Swept since it was listed: no record named it, so no backup needs it.
+                let mut from = match File::open(&src) {
+                    Ok(from) => from,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                };
                 let mut out = private_file(&dest)?;
-                std::io::copy(&mut File::open(&src)?, &mut out)?;
+                std::io::copy(&mut from, &mut out)?;
                 out.sync_all()?;
             }
             added += 1;
