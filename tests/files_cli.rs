@@ -217,3 +217,66 @@ fn open_hands_the_file_to_the_opener_as_one_argument_and_refusals_say_why() {
     );
     assert_eq!(server.all(Entity::Files).len(), 1);
 }
+
+#[test]
+fn an_admin_sets_the_file_limits_and_sweeps_from_the_command_line() {
+    let server = TestServer::start();
+    let li = server.add_user("li", "sales", None);
+    server.add_user("wang", "admin", None);
+    let customer = server.create_as_system(
+        Entity::Customers,
+        json!({"name": "上海电气", "owner_id": li}),
+    );
+    let code = customer["code"].as_str().unwrap().to_string();
+    let admin = Crm::new();
+    ok(&admin.login(&server, "wang"));
+    let alice = Crm::new();
+    ok(&alice.login(&server, "li"));
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "会议纪要").unwrap();
+
+    // Text is a default kind; the admin's setting allows PDFs only, from the next upload.
+    ok(&admin.run(&[
+        "file_settings",
+        "add",
+        "--max-size-mb",
+        "1",
+        "--types",
+        "pdf",
+    ]));
+    let stored = server.all(Entity::FileSettings);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0]["types"], json!(["pdf"]));
+    let said = alice.run(&["files", "attach", &code, notes.to_str().unwrap()]);
+    assert!(!said.status.success());
+    assert!(
+        text(&said.stderr).contains("not a kind of file this server accepts (pdf)"),
+        "{}",
+        text(&said.stderr)
+    );
+    let scan = dir.path().join("scan.pdf");
+    std::fs::write(&scan, PDF).unwrap();
+    ok(&alice.run(&["files", "attach", &code, scan.to_str().unwrap()]));
+
+    // The sweep is an admin's; with every stored file named, it removes nothing.
+    let said = alice.run(&["files", "sweep"]);
+    assert!(!said.status.success());
+    let said = admin.run(&["files", "sweep"]);
+    ok(&said);
+    assert!(
+        text(&said.stderr).contains("removed the bytes of 0 of 1"),
+        "{}",
+        text(&said.stderr)
+    );
+
+    // `crm territories apply`: an admin's too; a dry run counts.
+    assert!(!alice.run(&["territories", "apply"]).status.success());
+    let said = admin.run(&["territories", "apply", "--dry-run"]);
+    ok(&said);
+    assert!(
+        text(&said.stderr).contains("0 of 1 customers would move"),
+        "{}",
+        text(&said.stderr)
+    );
+}

@@ -5,7 +5,9 @@ mod support;
 
 use chrono::{DateTime, Utc};
 use crm::replica::LocalQuery;
+use crm::replica::Op;
 use crm::tui::Effect;
+use crm::tui::action::Action;
 use crm_server::schema::Entity;
 use serde_json::json;
 use support::{Fixture, app_over, apply_records, options, press, screen, server_record, type_text};
@@ -91,4 +93,155 @@ fn a_records_view_lists_its_files_and_no_others() {
     let s = screen(&app);
     assert!(s.contains("合同.pdf"), "{s}");
     assert!(s.contains("files (1"), "{s}");
+}
+
+#[test]
+fn a_file_is_attached_and_deleted_from_a_records_view() {
+    let fx = Fixture::load();
+    let replica = fx.replica();
+    let deals = replica
+        .list(
+            Entity::Opportunities,
+            &LocalQuery {
+                limit: 1000,
+                ..LocalQuery::default()
+            },
+        )
+        .unwrap();
+    let files: Vec<_> = deals
+        .iter()
+        .enumerate()
+        .map(|(i, d)| file(i + 1, "opportunities", &d.id, "照片.jpg"))
+        .collect();
+    let mut seq = 4_000_000;
+    apply_records(&replica, Entity::Files, files, &mut seq);
+    let mut app = app_over(Box::new(fx.source()), options(), 120, 40);
+    press(&mut app, ":");
+    type_text(&mut app, "list opportunities");
+    press(&mut app, "<Enter> <Enter> G");
+
+    // `d` on the file asks first, then deletes the file, not the deal.
+    press(&mut app, "d");
+    assert!(app.dialog_name().is_some(), "asks first: {}", screen(&app));
+    assert!(screen(&app).contains("照片.jpg"), "{}", screen(&app));
+    press(&mut app, "y");
+    let w = fx.last_written();
+    assert_eq!((w.op, w.entity), (Op::Delete, Entity::Files));
+    // File n hangs off deal n - 1 (`file`'s ids end in n).
+    let n: usize = w.record_id.rsplit('-').next().unwrap().parse().unwrap();
+    let deal = deals[n - 1].id.clone();
+    assert!(!screen(&app).contains("照片.jpg"), "{}", screen(&app));
+
+    // `F` asks for a path; one that is no file is refused where it was typed.
+    press(&mut app, "F");
+    assert!(
+        screen(&app).contains("Attach a file to"),
+        "{}",
+        screen(&app)
+    );
+    type_text(&mut app, "/no/such/报价.pdf");
+    let asked = press(&mut app, "<Enter>");
+    assert!(
+        !asked.iter().any(|e| matches!(e, Effect::AttachFile { .. })),
+        "{asked:?}"
+    );
+    assert!(screen(&app).contains("Cannot attach"), "{}", screen(&app));
+    press(&mut app, "<Esc>");
+
+    // A file: its upload is asked for, to this deal, under the file's name.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("报价.pdf");
+    std::fs::write(&path, b"%PDF-1.7 quote").unwrap();
+    // Typed in part, Tab completes the name.
+    press(&mut app, "F");
+    type_text(&mut app, &format!("{}/报", dir.path().display()));
+    press(&mut app, "<Tab>");
+    let asked: Vec<Effect> = press(&mut app, "<Enter>")
+        .into_iter()
+        .filter(|e| matches!(e, Effect::AttachFile { .. }))
+        .collect();
+    assert_eq!(
+        asked,
+        vec![Effect::AttachFile {
+            entity: Entity::Opportunities,
+            record_id: deal.clone(),
+            path: path.clone(),
+            name: "报价.pdf".into(),
+        }]
+    );
+    assert_eq!(app.dialog_name(), None);
+    assert!(
+        screen(&app).contains("Uploading 报价.pdf"),
+        "{}",
+        screen(&app)
+    );
+    // How it went is shown when the upload answers.
+    app.update(Action::Attached {
+        name: "报价.pdf".into(),
+        result: Err("the file is larger than the 1 MiB this server accepts".into()),
+    });
+    assert!(
+        screen(&app).contains("Not attached 报价.pdf: the file is larger"),
+        "{}",
+        screen(&app)
+    );
+    app.update(Action::Attached {
+        name: "报价.pdf".into(),
+        result: Ok(()),
+    });
+    assert!(
+        screen(&app).contains("Attached 报价.pdf"),
+        "{}",
+        screen(&app)
+    );
+
+    // Offline it is refused at once, saying why; nothing is uploaded later.
+    app.online = Some(false);
+    press(&mut app, "F");
+    type_text(&mut app, path.to_str().unwrap());
+    let asked = press(&mut app, "<Enter>");
+    assert!(
+        !asked.iter().any(|e| matches!(e, Effect::AttachFile { .. })),
+        "{asked:?}"
+    );
+    assert!(screen(&app).contains("offline"), "{}", screen(&app));
+}
+
+#[test]
+fn the_360_attaches_a_file_to_its_customer() {
+    let fx = Fixture::load();
+    let replica = fx.replica();
+    let customer = replica
+        .list(
+            Entity::Customers,
+            &LocalQuery {
+                limit: 1,
+                ..LocalQuery::default()
+            },
+        )
+        .unwrap()
+        .remove(0);
+    let code = customer.fields["code"].as_str().unwrap().to_string();
+    let mut app = app_over(Box::new(fx.source()), options(), 120, 40);
+    press(&mut app, ":");
+    type_text(&mut app, &format!("open {code}"));
+    press(&mut app, "<Enter>");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("现场.png");
+    std::fs::write(&path, b"\x89PNG\r\n\x1a\n").unwrap();
+    press(&mut app, "F");
+    type_text(&mut app, path.to_str().unwrap());
+    let asked: Vec<Effect> = press(&mut app, "<Enter>")
+        .into_iter()
+        .filter(|e| matches!(e, Effect::AttachFile { .. }))
+        .collect();
+    assert_eq!(
+        asked,
+        vec![Effect::AttachFile {
+            entity: Entity::Customers,
+            record_id: customer.id.clone(),
+            path,
+            name: "现场.png".into(),
+        }]
+    );
 }

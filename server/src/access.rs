@@ -205,7 +205,8 @@ pub fn read_set(
         | Entity::LetterTemplates
         | Entity::ValueIndicators
         | Entity::ValueLevels
-        | Entity::AnalysisSettings => {
+        | Entity::AnalysisSettings
+        | Entity::FileSettings => {
             set.insert(ALL.to_string());
         }
         // A plan or log is its writer's and their team's managers' (004: 经理查阅下属的计划).
@@ -474,7 +475,8 @@ pub fn may_hold_from(
         | Entity::ArticleVersions
         | Entity::ValueIndicators
         | Entity::ValueLevels
-        | Entity::AnalysisSettings => Ok(()),
+        | Entity::AnalysisSettings
+        | Entity::FileSettings => Ok(()),
         Entity::WorkPlans | Entity::WorkLogs => {
             if text(record, "owner_id") != Some(actor.id.as_str()) {
                 return Err(Denied::Forbidden(

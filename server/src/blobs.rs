@@ -166,6 +166,45 @@ impl BlobStore {
         File::open(self.path(digest))
     }
 
+    /// The lock an upload holds, shared, from keeping its bytes until its row is committed,
+    /// and the sweep of unreferenced bytes holds alone while it looks and removes: so the
+    /// sweep never removes bytes an upload has kept (perhaps finding them there already) but
+    /// not yet named in a row. A lock on a file (`<dir>/lock`), so servers sharing the folder
+    /// keep to it too. Released when the returned file is dropped.
+    pub fn lock_for_upload(&self) -> std::io::Result<File> {
+        let file = self.lock_file()?;
+        file.lock_shared()?;
+        Ok(file)
+    }
+
+    /// The sweep's side of [`BlobStore::lock_for_upload`]: waits for uploads in flight.
+    pub fn lock_for_sweep(&self) -> std::io::Result<File> {
+        let file = self.lock_file()?;
+        file.lock()?;
+        Ok(file)
+    }
+
+    fn lock_file(&self) -> std::io::Result<File> {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(self.dir.join("lock"))
+    }
+
+    /// Removes the bytes of `digest`; false when they were not there. Copies in backups
+    /// (hard links) keep theirs.
+    pub fn remove(&self, digest: &str) -> std::io::Result<bool> {
+        if !is_digest(digest) {
+            return Ok(false);
+        }
+        match std::fs::remove_file(self.path(digest)) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Starts receiving an upload.
     pub fn begin(&self) -> std::io::Result<Incoming> {
         let path = self
@@ -249,8 +288,14 @@ impl BlobStore {
             private_dir(dest.parent().unwrap_or(to))?;
             let src = self.path(&digest);
             if std::fs::hard_link(&src, &dest).is_err() {
+                // Swept since it was listed: no record named it, so no backup needs it.
+                let mut from = match File::open(&src) {
+                    Ok(from) => from,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                };
                 let mut out = private_file(&dest)?;
-                std::io::copy(&mut File::open(&src)?, &mut out)?;
+                std::io::copy(&mut from, &mut out)?;
                 out.sync_all()?;
             }
             added += 1;
@@ -301,5 +346,27 @@ mod tests {
         assert_eq!(store.copy_to(&copy).unwrap(), 1);
         assert_eq!(store.copy_to(&copy).unwrap(), 0);
         assert!(BlobStore::open(&copy).unwrap().has(&first.sha256));
+    }
+
+    #[test]
+    fn an_upload_in_flight_keeps_the_sweep_out_and_uploads_share() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        let upload = store.lock_for_upload().unwrap();
+        let other_upload = store.lock_for_upload().unwrap();
+        let sweep = store.lock_file().unwrap();
+        assert!(
+            sweep.try_lock().is_err(),
+            "uploads in flight hold the sweep off"
+        );
+        drop(upload);
+        assert!(sweep.try_lock().is_err());
+        drop(other_upload);
+        assert!(sweep.try_lock().is_ok());
+        // And while the sweep runs, an upload waits.
+        let upload = store.lock_file().unwrap();
+        assert!(upload.try_lock_shared().is_err());
+        drop(sweep);
+        assert!(upload.try_lock_shared().is_ok());
     }
 }

@@ -131,6 +131,7 @@ pub async fn serve(
     let escalate_every = settings.escalate_every;
     let care_every = settings.care_every;
     let analyse_every = settings.analyse_every;
+    let sweep_files_every = settings.sweep_files_every;
     let tls = settings.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let state = AppState::new(db, settings).map_err(|e| std::io::Error::other(e.to_string()))?;
     let app = api::router(state.clone());
@@ -138,6 +139,7 @@ pub async fn serve(
     let sweeps = tokio::spawn(api::escalate_every(state.clone(), escalate_every));
     let care = tokio::spawn(api::care_every(state.clone(), care_every));
     let analyses = tokio::spawn(api::analyse_every(state.clone(), analyse_every));
+    let file_sweeps = tokio::spawn(api::sweep_files_every(state.clone(), sweep_files_every));
     let limit = Arc::new(Semaphore::new(places));
     let (stop, stopped) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -176,6 +178,7 @@ pub async fn serve(
     sweeps.abort();
     care.abort();
     analyses.abort();
+    file_sweeps.abort();
     state.stop_waiting();
     stop.send_replace(true);
     // Every connection holds a place until it ends: all places back means all have ended.

@@ -48,8 +48,8 @@ use documents::DOCUMENT_TEMPLATES;
 pub use documents::{DOCUMENT_FORMATS, DOCUMENT_KINDS, DOCUMENT_LANGS};
 use field::{FIELD_VISITS, SURVEY_SCHEDULES, VISIT_PARTS};
 pub use field::{SCHEDULE_PERIODS, VISIT_STATES};
-use files::FILES;
 pub use files::{ATTACHABLE, FILE_RECORD};
+use files::{FILE_SETTINGS, FILES};
 pub use knowledge::VISIBILITIES;
 use knowledge::{ARTICLE_VERSIONS, ARTICLES};
 pub use lists::MAX_LIST_MEMBERS;
@@ -177,6 +177,8 @@ pub enum Entity {
     /// A file attached to a record: its name, size, type and digest (the bytes stay on the
     /// server's disk until asked for).
     Files,
+    /// The admin's limits on attached files: the largest size and the kinds allowed.
+    FileSettings,
     /// A salesperson's plan for a week (工作计划).
     WorkPlans,
     /// A salesperson's log of a day (工作日志).
@@ -190,7 +192,7 @@ pub enum Entity {
 }
 
 impl Entity {
-    pub const ALL: [Entity; 70] = [
+    pub const ALL: [Entity; 71] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,
@@ -256,6 +258,7 @@ impl Entity {
         Entity::CareRules,
         Entity::LetterTemplates,
         Entity::Files,
+        Entity::FileSettings,
         Entity::WorkPlans,
         Entity::WorkLogs,
         Entity::ValueIndicators,
@@ -331,6 +334,7 @@ impl Entity {
             Entity::CareRules => &CARE_RULES,
             Entity::LetterTemplates => &LETTER_TEMPLATES,
             Entity::Files => &FILES,
+            Entity::FileSettings => &FILE_SETTINGS,
             Entity::WorkPlans => &WORK_PLANS,
             Entity::WorkLogs => &WORK_LOGS,
             Entity::ValueIndicators => &VALUE_INDICATOR_DESC,

@@ -371,6 +371,10 @@ fn populate_later_entities(admin: &Client, server: &TestServer) {
         "/analysis_settings",
         json!({"dormant_days": 30, "lost_days": 60, "no_business_days": 20, "no_contact_days": 10}),
     );
+    admin.create(
+        "/file_settings",
+        json!({"max_size_mb": 10, "types": ["pdf", "image"]}),
+    );
 }
 
 #[test]

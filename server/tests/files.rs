@@ -205,6 +205,163 @@ fn over_the_limit_is_413_and_leaves_nothing() {
     assert_eq!(status, 201);
 }
 
+#[test]
+fn an_admins_file_settings_change_what_an_upload_may_be() {
+    // The flags say 1000 bytes and the default kinds; the admin's record beats them.
+    let w = world_with(Settings {
+        max_file_bytes: 1_000,
+        ..Settings::default()
+    });
+    let mut mid = PDF.to_vec();
+    mid.resize(5_000, b'x');
+    let (status, _) = upload(&w.alice, "customers", &w.customer, "mid.pdf", &mid);
+    assert_eq!(status, 413);
+    // Only an admin sets them.
+    let (status, _) = w.alice.post(
+        "/file_settings",
+        json!({"max_size_mb": 50, "types": ["archive"]}),
+    );
+    assert_eq!(status, 403);
+    let (status, answer) = w.admin.post(
+        "/file_settings",
+        json!({"max_size_mb": 1, "types": ["pdf", "exe"]}),
+    );
+    assert_eq!(status, 422, "{answer}");
+    let setting = w.admin.create(
+        "/file_settings",
+        json!({"max_size_mb": 1, "types": ["PDF"]}),
+    );
+    assert_eq!(setting["types"], json!(["pdf"]));
+    let (status, _) = w.admin.post(
+        "/file_settings",
+        json!({"max_size_mb": 2, "types": ["pdf"]}),
+    );
+    assert_eq!(status, 409, "one record per server");
+    // Now 1 MiB and PDFs only: the 5000 bytes go, text does not, 1.5 MiB does not.
+    let (status, file) = upload(&w.alice, "customers", &w.customer, "mid.pdf", &mid);
+    assert_eq!(status, 201, "{file}");
+    let (status, answer) = upload(&w.alice, "customers", &w.customer, "a.txt", b"notes");
+    assert_eq!(status, 415, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(pdf)"),
+        "{answer}"
+    );
+    let mut big = PDF.to_vec();
+    big.resize(1_536 * 1024, b'x');
+    let (status, answer) = upload(&w.alice, "customers", &w.customer, "big.pdf", &big);
+    assert_eq!(status, 413, "{answer}");
+    // The admin raises the limit and allows text: the next uploads go.
+    let (status, answer) = w.admin.patch(
+        &format!("/file_settings/{}", id_of(&setting)),
+        json!({"max_size_mb": 2, "types": ["pdf", "text"]}),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = upload(&w.alice, "customers", &w.customer, "big.pdf", &big);
+    assert_eq!(status, 201, "{answer}");
+    let (status, _) = upload(&w.alice, "customers", &w.customer, "a.txt", b"notes");
+    assert_eq!(status, 201);
+    // Deleted, the flags hold again.
+    let (status, _) = w
+        .admin
+        .delete(&format!("/file_settings/{}", id_of(&setting)));
+    assert!(status == 200 || status == 204, "{status}");
+    let (status, _) = upload(&w.alice, "customers", &w.customer, "mid2.pdf", &mid);
+    assert_eq!(status, 413);
+}
+
+fn sweep(client: &Client) -> (u16, Value) {
+    client.post("/files/sweep", json!({}))
+}
+
+#[test]
+fn bytes_no_record_names_are_swept_and_named_ones_stay() {
+    // Deleted files' bytes are not kept here, so a delete frees them at the next sweep.
+    let w = world_with(Settings {
+        deleted_files_kept: chrono::Duration::zero(),
+        ..Settings::default()
+    });
+    let dir = w.server.dir();
+    let deal = id_of(&w.admin.create(
+        "/opportunities",
+        json!({"name": "变压器", "customer_id": w.customer, "owner_id": w.alice.id(), "amount": 100}),
+    ));
+    let (_, on_customer) = upload(&w.alice, "customers", &w.customer, "a.pdf", PDF);
+    let (_, on_deal) = upload(&w.alice, "opportunities", &deal, "b.pdf", PDF);
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
+    let (status, photo) = upload(&w.alice, "customers", &w.customer, "c.png", png);
+    assert_eq!(status, 201, "{photo}");
+    // An upload whose record is refused after its bytes were kept (notes too long).
+    let orphan = "孤儿文件 text".repeat(10);
+    let long_notes = "x".repeat(2_001);
+    let (status, _) = w.alice.send(
+        w.alice
+            .request(Method::POST, "/files/upload")
+            .query(&[
+                ("entity", "customers"),
+                ("record_id", w.customer.as_str()),
+                ("name", "orphan.txt"),
+                ("notes", long_notes.as_str()),
+            ])
+            .body(orphan.clone().into_bytes()),
+    );
+    assert_eq!(status, 422);
+    assert_eq!(
+        on_disk(dir).0.len(),
+        3,
+        "the refused upload's bytes were kept"
+    );
+
+    // Only an admin sweeps.
+    assert_eq!(sweep(&w.alice).0, 403);
+    let (status, swept) = sweep(&w.admin);
+    assert_eq!(status, 200, "{swept}");
+    assert_eq!(
+        (swept["stored"].as_i64(), swept["removed"].as_i64()),
+        (Some(3), Some(1))
+    );
+    let mut left = vec![sha256(PDF), sha256(png)];
+    left.sort();
+    assert_eq!(on_disk(dir), (left, 0));
+
+    // One of two records naming the PDF deleted: its bytes stay for the other.
+    let (status, _) = w.alice.delete(&format!("/files/{}", id_of(&on_customer)));
+    assert!(status == 200 || status == 204, "{status}");
+    assert_eq!(sweep(&w.admin).1["removed"], 0);
+    let (status, bytes, _) = download(&w.alice, &id_of(&on_deal));
+    assert_eq!((status, bytes.as_slice()), (200, PDF));
+    // The deal deleted takes its file along; now nothing names the PDF.
+    let (status, _) = w.admin.delete(&format!("/opportunities/{deal}"));
+    assert!(status == 200 || status == 204, "{status}");
+    assert_eq!(sweep(&w.admin).1["removed"], 1);
+    assert_eq!(on_disk(dir), (vec![sha256(png)], 0));
+    let (status, bytes, _) = download(&w.alice, &id_of(&photo));
+    assert_eq!((status, bytes.as_slice()), (200, &png[..]));
+    // The same content uploaded again is stored again.
+    let (status, again) = upload(&w.alice, "customers", &w.customer, "a2.pdf", PDF);
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(sweep(&w.admin).1["removed"], 0);
+    let (status, bytes, _) = download(&w.alice, &id_of(&again));
+    assert_eq!((status, bytes.as_slice()), (200, PDF));
+}
+
+#[test]
+fn a_deleted_files_bytes_are_kept_for_the_undo() {
+    let w = world();
+    let (_, file) = upload(&w.alice, "customers", &w.customer, "a.pdf", PDF);
+    let (status, _) = w.alice.delete(&format!("/files/{}", id_of(&file)));
+    assert!(status == 200 || status == 204, "{status}");
+    assert_eq!(sweep(&w.admin).1["removed"], 0);
+    let (status, answer) = w
+        .alice
+        .post(&format!("/files/{}/restore", id_of(&file)), json!({}));
+    assert_eq!(status, 200, "{answer}");
+    let (status, bytes, _) = download(&w.alice, &id_of(&file));
+    assert_eq!((status, bytes.as_slice()), (200, PDF));
+}
+
 /// Bytes handed out a piece at a time with no length: reqwest sends them chunked.
 struct ChunkReader {
     pieces: std::collections::VecDeque<Vec<u8>>,

@@ -247,6 +247,105 @@ fn a_new_customer_in_a_territory_goes_to_its_owner_and_team() {
     assert_eq!(later["owner_id"], w.sue.id());
 }
 
+#[test]
+fn a_customer_follows_its_region_and_the_admin_reapplies_changed_rules() {
+    let w = world();
+    let eve = w.server.user("eve", "sales", Some(&w.east));
+    let stu = w.server.user("stu", "sales", Some(&w.south));
+    let east = id_of(&w.admin.create(
+        "/territories",
+        json!({"name": "华东区", "regions": ["华东"], "owner_id": eve.id(), "team_id": w.east}),
+    ));
+    let south = id_of(&w.admin.create(
+        "/territories",
+        json!({"name": "华南区", "regions": ["华南"], "owner_id": stu.id(), "team_id": w.south}),
+    ));
+    let made = w
+        .sam
+        .create("/customers", json!({"name": "温州鞋业", "region": "华北"}));
+    let id = id_of(&made);
+    assert!(made["territory_id"].is_null(), "{made}");
+    assert_eq!(made["owner_id"], w.sam.id());
+
+    // Sam moves it to 华东: it goes to that territory, to Eve and her team; Sam keeps sight.
+    let (s, moved) = w
+        .sam
+        .patch(&format!("/customers/{id}"), json!({"region": "华东"}));
+    assert_eq!(s, 200, "{moved}");
+    assert_eq!(moved["territory_id"], east);
+    assert_eq!(moved["owner_id"], eve.id());
+    assert_eq!(moved["team_id"], w.east);
+    assert!(
+        moved["shared_with"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(w.sam.id())),
+        "{moved}"
+    );
+    let (s, trail) = w.admin.get(&format!("/audit/customers/{id}"));
+    assert_eq!(s, 200, "{trail}");
+    let entries = trail["items"].as_array().or(trail.as_array()).unwrap();
+    assert!(
+        entries.iter().any(|e| e["action"] == "update"
+            && e["changes"]["territory_id"] == json!([Value::Null, east])
+            && e["changes"]["owner_id"] == json!([w.sam.id(), eve.id()])),
+        "the move is in the audit trail: {trail}"
+    );
+    // An edit of another field, or of the region with an owner named, leaves the owner.
+    let (s, same) = w.admin.patch(
+        &format!("/customers/{id}"),
+        json!({"phone": "0577-1234567"}),
+    );
+    assert_eq!(s, 200, "{same}");
+    assert_eq!(
+        (same["territory_id"].clone(), same["owner_id"].clone()),
+        (json!(east), json!(eve.id()))
+    );
+    let (s, named) = w.admin.patch(
+        &format!("/customers/{id}"),
+        json!({"region": "华南", "owner_id": w.sue.id()}),
+    );
+    assert_eq!(s, 200, "{named}");
+    assert_eq!(named["territory_id"], south);
+    assert_eq!(named["owner_id"], w.sue.id());
+    // Out of every territory: no territory, the owner stays.
+    let (s, out) = w
+        .admin
+        .patch(&format!("/customers/{id}"), json!({"region": "西南"}));
+    assert_eq!(s, 200, "{out}");
+    assert!(out["territory_id"].is_null(), "{out}");
+    assert_eq!(out["owner_id"], w.sue.id());
+
+    // The admin widens 华南区 to 西南 and reapplies the rules: only an admin, a dry run writes
+    // nothing, then the customer moves to Stu, audited.
+    let (s, _) = w.admin.patch(
+        &format!("/territories/{south}"),
+        json!({"regions": ["华南", "西南"]}),
+    );
+    assert_eq!(s, 200);
+    let (s, _) = w.mia.post("/territories/apply", json!({}));
+    assert_eq!(s, 403);
+    let (s, counted) = w.admin.post("/territories/apply", json!({"dry_run": true}));
+    assert_eq!(s, 200, "{counted}");
+    assert_eq!(
+        (counted["moved"].as_i64(), counted["owners"].as_i64()),
+        (Some(1), Some(1)),
+        "{counted}"
+    );
+    let (_, still) = w.admin.get(&format!("/customers/{id}"));
+    assert!(still["territory_id"].is_null(), "{still}");
+    let (s, applied) = w.admin.post("/territories/apply", json!({}));
+    assert_eq!(s, 200, "{applied}");
+    assert_eq!(applied["moved"], 1, "{applied}");
+    let (_, now) = w.admin.get(&format!("/customers/{id}"));
+    assert_eq!(now["territory_id"], south);
+    assert_eq!(now["owner_id"], stu.id());
+    assert_eq!(now["team_id"], w.south);
+    // Applied again, nothing moves.
+    let (_, again) = w.admin.post("/territories/apply", json!({}));
+    assert_eq!(again["moved"], 0, "{again}");
+}
+
 fn dealer(client: &Client, name: &str) -> String {
     id_of(&client.create("/customers", json!({"name": name, "category": "dealer"})))
 }

@@ -8,7 +8,8 @@
 //!   `files/` folder by their SHA-256 and checked against it), or copied to PATH (0600);
 //! - `open ID`: fetched as `get`, then handed to the system's opener (`xdg-open`, `open` on
 //!   macOS, or the program `CRM_OPENER` names), the path one argument, never a shell's;
-//! - `rm ID`: removed like any record, through the outbox.
+//! - `rm ID`: removed like any record, through the outbox;
+//! - `sweep`: an admin has the server remove now the bytes no file record names any more.
 //!
 //! RECORD is a number (C000123, T-000123, Q-…, O-…, K-…, L-…, KB-…) or a record's id.
 
@@ -83,6 +84,9 @@ pub fn command() -> Command {
                 .about("Open a file with the system's opener (downloaded first when not kept here)")
                 .arg(id()),
         )
+        .subcommand(Command::new("sweep").about(
+            "Admins: remove now the stored bytes no file record names any more (the server does it hourly)",
+        ))
         .subcommand(
             Command::new("rm")
                 .about("Remove a file from its record")
@@ -142,8 +146,18 @@ pub fn run(ctx: &Context, m: &ArgMatches) -> Result<(), CliError> {
                 .unwrap_or("");
             ctx.after_write(&replica, &format!("removed {name}"))
         }
+        Some(("sweep", _)) => {
+            let answer = super::marketing::online(ctx, "/files/sweep", Some(&json!({})))?;
+            let count = |f: &str| answer.get(f).and_then(Value::as_u64).unwrap_or(0);
+            say!(
+                "removed the bytes of {} of {} stored files no record names",
+                count("removed"),
+                count("stored")
+            );
+            Ok(())
+        }
         _ => Err(CliError::Usage(
-            "say what to do: attach, list, get, open or rm".into(),
+            "say what to do: attach, list, get, open, rm or sweep".into(),
         )),
     }
 }

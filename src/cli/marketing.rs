@@ -177,7 +177,7 @@ fn convert(
 }
 
 /// A route only the server answers, with a short wait: an import or a campaign's results.
-fn online(ctx: &Context, path: &str, body: Option<&Value>) -> Result<Value, CliError> {
+pub(super) fn online(ctx: &Context, path: &str, body: Option<&Value>) -> Result<Value, CliError> {
     online_as(ctx, path, body, uuid::Uuid::new_v4().to_string())
 }
 

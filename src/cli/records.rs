@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 65] = [
+pub const ENTITIES: [Entity; 66] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,
@@ -73,6 +73,9 @@ pub const ENTITIES: [Entity; 65] = [
     Entity::ValueIndicators,
     Entity::ValueLevels,
     Entity::AnalysisSettings,
+    // The admin's limits on attached files: `crm file_settings add --max-size-mb 50 --types
+    // pdf,image`.
+    Entity::FileSettings,
     // Named filters and fixed sets of records, used as `--where 'saved:NAME'` or
     // `--where 'list:NAME'`: `crm saved_queries add --name 大客户 --entity customers --query
     // 'level:A' --shared`, `crm list_members add --list 春季活动 --record-id ID`.
@@ -215,6 +218,18 @@ pub fn command(entity: Entity) -> Command {
                 .about("A survey's results: per question how many answered, a scale's average, how often each point or choice was given (finished return visits)")
                 .arg(Arg::new("key").required(true).help("the survey's id or English title"))
                 .arg(format_arg()),
+        );
+    }
+    if entity == Entity::Territories {
+        command = command.subcommand(
+            Command::new("apply")
+                .about("Admins, after changing the territory rules: put every customer in the territory the rules now give its region and industry (the territory's owner and team with it when it names an owner), each move audited")
+                .arg(
+                    Arg::new("dry-run")
+                        .long("dry-run")
+                        .action(ArgAction::SetTrue)
+                        .help("count what would move; change nothing"),
+                ),
         );
     }
     if entity == Entity::Holidays {
@@ -809,6 +824,28 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
                 .unwrap_or(Format::Table);
             let results = super::surveys::results(&replica, key)?;
             super::write_stdout(&super::surveys::render(&results, format)?)
+        }
+        Some(("apply", m)) if entity == Entity::Territories => {
+            let dry_run = m.get_flag("dry-run");
+            let answer = super::marketing::online(
+                ctx,
+                "/territories/apply",
+                Some(&serde_json::json!({"dry_run": dry_run})),
+            )?;
+            let count = |f: &str| answer.get(f).and_then(Value::as_u64).unwrap_or(0);
+            let said = format!(
+                "territories: {} of {} customers {}, {} to the territory's owner",
+                count("moved"),
+                count("customers"),
+                if dry_run { "would move" } else { "moved" },
+                count("owners")
+            );
+            if dry_run {
+                say!("{said}");
+                Ok(())
+            } else {
+                ctx.after_write(&replica, &said)
+            }
         }
         Some(("load", m)) if entity == Entity::Holidays => {
             let path = m

@@ -92,6 +92,11 @@ pub enum Action {
         request: u64,
         result: Result<crate::tui::data::Record, crate::tui::data::WriteError>,
     },
+    /// How an `Effect::AttachFile` went: the file's name, and why it was not attached.
+    Attached {
+        name: String,
+        result: Result<(), String>,
+    },
     Quit,
     /// Back out of an opened view; at a pane's own screen, quit.
     Leave,
@@ -132,6 +137,8 @@ pub enum Action {
     /// A file (or the file chosen among a record's related records): open it with the system's
     /// opener, downloaded first when not kept here.
     OpenFile,
+    /// A record's view or the 360°: attach a file to the record, its path typed.
+    AttachFile,
     // Customers.
     Sort,
     Reverse,
@@ -303,6 +310,7 @@ impl Action {
             "delete" => Action::Delete,
             "copy_id" => Action::CopyId,
             "open_file" => Action::OpenFile,
+            "attach_file" => Action::AttachFile,
             "sort" => Action::Sort,
             "reverse" => Action::Reverse,
             "filter" => Action::Filter,
@@ -426,4 +434,12 @@ pub enum Effect {
     /// Open the attached file of this id with the system's opener: `crm files open ID` run on
     /// its own (it downloads the bytes when they are not kept here).
     OpenFile(String),
+    /// Upload the file at `path` to this record, beside the screens (`crm files attach`);
+    /// answered by `Action::Attached`.
+    AttachFile {
+        entity: crm_server::schema::Entity,
+        record_id: String,
+        path: std::path::PathBuf,
+        name: String,
+    },
 }

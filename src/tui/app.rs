@@ -505,6 +505,20 @@ impl App {
                 self.reload_all();
             }
             Action::SyncStatus(s) => self.on_sync(s),
+            Action::Attached { name, result } => {
+                let name = crate::text::sanitize(&name);
+                match result {
+                    // The file's record is in the replica (the upload pulled it): show it.
+                    Ok(()) => {
+                        self.set_flash(format!("Attached {name}"), false);
+                        self.reload_all();
+                    }
+                    Err(why) => self.set_flash(
+                        format!("Not attached {name}: {}", crate::text::sanitize(&why)),
+                        true,
+                    ),
+                }
+            }
             Action::Mouse(m) => self.on_mouse(m),
             Action::Paste(text) => self.on_paste(&text),
             Action::Run(line) => self.run_command(&line),
@@ -781,6 +795,18 @@ impl App {
                 match msg {
                     Msg::Flash(s) => self.set_flash(s, false),
                     Msg::Error(s) => self.set_flash(s, true),
+                    // A file's bytes go straight to the server: offline, say so now.
+                    Msg::Effect(crate::tui::action::Effect::AttachFile { name, .. })
+                        if self.online == Some(false) =>
+                    {
+                        self.set_flash(
+                            format!(
+                                "Not attached {}: offline. A file's bytes go straight to the server; attach it again when connected",
+                                crate::text::sanitize(&name)
+                            ),
+                            true,
+                        );
+                    }
                     Msg::Effect(e) => self.effects.push(e),
                     Msg::Changed => changed = true,
                     Msg::Go(Place::Pane(p)) => self.pane = p,

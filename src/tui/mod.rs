@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+pub mod attach;
 pub mod bulk;
 pub mod call;
 pub mod colour;
@@ -241,6 +242,8 @@ pub fn run(
 
     // Calls handed over by `crm pop`: a listener thread posts them to this loop.
     let (pop_tx, pops) = std::sync::mpsc::channel::<String>();
+    // Files being attached beside the screens answer here: the name, and why not.
+    let (attached_tx, attached) = std::sync::mpsc::channel::<(String, Result<(), String>)>();
     let _listener = listen_for_calls(options_socket.as_deref(), pop_tx, &mut app);
     let _hook = PanicHook::install();
     let _guard = TerminalGuard::enter()?;
@@ -285,6 +288,10 @@ pub fn run(
             redraw = true;
             last_tick = std::time::Instant::now();
             effects.extend(app.update(Action::Tick(Utc::now())));
+        }
+        while let Ok((name, result)) = attached.try_recv() {
+            redraw = true;
+            effects.extend(app.update(Action::Attached { name, result }));
         }
         while let Ok(phone) = pops.try_recv() {
             redraw = true;
@@ -356,6 +363,12 @@ pub fn run(
                     }
                 }
                 Effect::OpenFile(id) => open_file(&profile, &id),
+                Effect::AttachFile {
+                    record_id,
+                    path,
+                    name,
+                    ..
+                } => attach_file(&profile, &record_id, &path, name, attached_tx.clone()),
                 Effect::Count { request, query } => {
                     if counter.is_none() {
                         counter = open_reader
@@ -658,4 +671,48 @@ fn open_file(profile: &str, id: &str) {
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "cannot run crm files open");
     }
+}
+
+/// Runs `crm --profile PROFILE files attach RECORD PATH --name NAME` on a thread of its own:
+/// the upload (the server checks the size and kind) and the pull that brings the file's record
+/// into the replica, while the screens go on. How it went is sent to `done`: the CLI's own
+/// message when it failed (offline, too large, a kind not allowed).
+fn attach_file(
+    profile: &str,
+    record_id: &str,
+    path: &std::path::Path,
+    name: String,
+    done: std::sync::mpsc::Sender<(String, Result<(), String>)>,
+) {
+    let mut command = match std::env::current_exe() {
+        Ok(crm) => std::process::Command::new(crm),
+        Err(e) => {
+            let _ = done.send((name, Err(format!("cannot run crm files attach: {e}"))));
+            return;
+        }
+    };
+    command
+        .args(["--profile", profile, "files", "attach", record_id])
+        .arg(path)
+        .args(["--name", name.as_str()])
+        .stdin(std::process::Stdio::null());
+    std::thread::spawn(move || {
+        let result = match command.output() {
+            Ok(out) if out.status.success() => Ok(()),
+            Ok(out) => Err(failure_of(&out.stderr)),
+            Err(e) => Err(format!("cannot run crm files attach: {e}")),
+        };
+        let _ = done.send((name, result));
+    });
+}
+
+/// The message a failed `crm` command printed last, without its `error: `.
+fn failure_of(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l).to_string())
+        .unwrap_or_else(|| "the upload failed".into())
 }

@@ -27,7 +27,8 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         | Entity::ServiceLevels
         | Entity::ValueIndicators
         | Entity::ValueLevels
-        | Entity::AnalysisSettings => Err(format!("only an admin may change {}", entity.name())),
+        | Entity::AnalysisSettings
+        | Entity::FileSettings => Err(format!("only an admin may change {}", entity.name())),
         Entity::Contracts | Entity::Licences if role == Role::Agent => {
             Err("call-centre agents read licences but do not write contracts or licences".into())
         }

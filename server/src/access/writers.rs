@@ -44,7 +44,8 @@ pub fn write_set(
         | Entity::BulkActions
         | Entity::ValueIndicators
         | Entity::ValueLevels
-        | Entity::AnalysisSettings => {}
+        | Entity::AnalysisSettings
+        | Entity::FileSettings => {}
         // Only its writer changes it; the managers read it.
         Entity::WorkPlans | Entity::WorkLogs => {
             if let Some(owner) = text(record, "owner_id") {

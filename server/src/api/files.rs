@@ -25,7 +25,7 @@ use super::records::check_id;
 use super::{AppState, AuthUser};
 use crate::blobs::{BlobStore, Incoming};
 use crate::error::ApiError;
-use crate::rules::file_types;
+use crate::rules::file_types::{self, Limits};
 use crate::schema::Entity;
 use crate::service;
 
@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/files/upload", post(upload))
         .route("/files/{id}/content", get(download))
+        .route("/files/sweep", post(sweep_now))
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,16 +80,24 @@ async fn upload(
         )
     })?;
     let blobs = store(&state)?;
-    let limit = state.0.settings.max_file_bytes;
-    // Nothing is read for a record that is not there for this user.
+    // Nothing is read for a record that is not there for this user; the admin's limits are
+    // read in the same snapshot, so a changed setting holds from the next upload.
     let record_id = check_id(Entity::Files, &query.record_id)
         .map_err(|_| ApiError::invalid("record_id", "is not a record's id"))?;
-    {
+    let limits = {
         let (actor, entity, record_id) = (actor.clone(), query.entity.clone(), record_id.clone());
+        let flags = Limits {
+            max_bytes: state.0.settings.max_file_bytes,
+            kinds: state.0.settings.file_types.clone(),
+        };
         state
-            .read(move |tx| service::files::target(tx, &actor, &entity, &record_id))
-            .await?;
-    }
+            .read(move |tx| {
+                service::files::target(tx, &actor, &entity, &record_id)?;
+                service::files::limits(tx, flags)
+            })
+            .await?
+    };
+    let limit = limits.max_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -126,26 +135,24 @@ async fn upload(
         return Err(ApiError::invalid("file", "is empty"));
     }
     let sniffed = file_types::sniff(incoming.head(), &query.name)
-        .filter(|s| state.0.settings.file_types.contains(&s.kind))
+        .filter(|s| limits.kinds.contains(&s.kind))
         .ok_or_else(|| {
             ApiError::UnsupportedType(format!(
                 "{:?} is not a kind of file this server accepts ({}); ask an admin",
                 query.name,
-                state
-                    .0
-                    .settings
-                    .file_types
-                    .iter()
-                    .map(|k| k.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                limits.kind_names()
             ))
         })?;
     let blobs = store(&state)?;
-    let stored = tokio::task::spawn_blocking(move || blobs.keep(incoming))
-        .await
-        .map_err(|e| ApiError::Internal(format!("files: {e}")))?
-        .map_err(io_error)?;
+    // Held until the row is committed (or refused): the sweep cannot take these bytes away
+    // in between, even when they were stored already under another record.
+    let (stored, _upload_lock) = tokio::task::spawn_blocking(move || {
+        let lock = blobs.lock_for_upload()?;
+        blobs.keep(incoming).map(|stored| (stored, lock))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("files: {e}")))?
+    .map_err(io_error)?;
     let received = service::files::Received {
         sha256: stored.sha256,
         size: stored.size,
@@ -237,4 +244,84 @@ fn blob_stream(
             Err(e) => Some((Err(std::io::Error::other(e)), None)),
         }
     })
+}
+
+/// What one sweep of the files folder did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Stored contents looked at.
+    pub stored: usize,
+    /// Of them, removed: no file record names them any more.
+    pub removed: usize,
+}
+
+/// Removes the bytes no file record names any more — after a delete (once
+/// `Settings::deleted_files_kept` has passed, so an undo brings them back), a merge, or an
+/// upload whose record was refused. Under the folder's lock (`BlobStore::lock_for_sweep`):
+/// uploads between keeping their bytes and committing their row hold it shared, so the rows
+/// read here include every upload whose bytes are on disk.
+pub async fn sweep_unnamed_files(
+    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Swept, ApiError> {
+    let Some(blobs) = state.0.blobs.clone() else {
+        return Ok(Swept::default());
+    };
+    let lock = {
+        let blobs = blobs.clone();
+        tokio::task::spawn_blocking(move || blobs.lock_for_sweep())
+            .await
+            .map_err(|e| ApiError::Internal(format!("files: {e}")))?
+            .map_err(io_error)?
+    };
+    let since = crate::validate::format_time(now - state.0.settings.deleted_files_kept);
+    let named = state
+        .read(move |tx| Ok::<_, ApiError>(tx.file_digests(&since)?))
+        .await?;
+    tokio::task::spawn_blocking(move || {
+        let mut swept = Swept::default();
+        for digest in blobs.digests()? {
+            swept.stored += 1;
+            if !named.contains(&digest) && blobs.remove(&digest)? {
+                swept.removed += 1;
+            }
+        }
+        drop(lock);
+        Ok::<_, std::io::Error>(swept)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("files: {e}")))?
+    .map_err(io_error)
+}
+
+/// Sweeps every `every` until the process ends; a failed sweep is logged and tried again.
+pub async fn sweep_files_every(state: AppState, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match sweep_unnamed_files(&state, chrono::Utc::now()).await {
+            Ok(swept) if swept.removed > 0 => {
+                tracing::info!(removed = swept.removed, "removed files no record names");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "files sweep failed"),
+        }
+    }
+}
+
+/// `POST /files/sweep`: an admin sweeps now (after a large clean-up) rather than within the
+/// hour; answers what was looked at and removed.
+async fn sweep_now(
+    State(state): State<AppState>,
+    AuthUser(actor, _): AuthUser,
+) -> Result<Response, ApiError> {
+    if actor.role != crate::access::Role::Admin {
+        return Err(ApiError::forbidden(
+            "only an admin may sweep the files folder",
+        ));
+    }
+    store(&state)?;
+    let swept = sweep_unnamed_files(&state, chrono::Utc::now()).await?;
+    Ok(axum::Json(json!({"stored": swept.stored, "removed": swept.removed})).into_response())
 }

@@ -17,6 +17,7 @@ mod recent;
 mod records;
 mod sessions;
 mod sync;
+mod territories;
 mod writer;
 
 use std::net::{IpAddr, SocketAddr};
@@ -87,6 +88,11 @@ pub struct Settings {
     pub max_file_bytes: u64,
     /// The kinds of file uploads may be (`serve --file-types`), by their first bytes.
     pub file_types: Vec<crate::rules::file_types::FileKind>,
+    /// How long the bytes of a deleted file are kept, so an undo of the delete brings them
+    /// back (`files::sweep`).
+    pub deleted_files_kept: chrono::Duration,
+    /// How often bytes no file record names any more are removed (`files::sweep`).
+    pub sweep_files_every: Duration,
     /// How often the customer analysis (value scores, lifecycle, warnings) sweeps
     /// (`service::analysis`).
     pub analyse_every: Duration,
@@ -118,6 +124,8 @@ impl Default for Settings {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             file_types: crate::rules::file_types::FileKind::DEFAULT.to_vec(),
             analyse_every: Duration::from_secs(15 * 60),
+            deleted_files_kept: chrono::Duration::days(30),
+            sweep_files_every: Duration::from_secs(60 * 60),
         }
     }
 }
@@ -511,6 +519,7 @@ async fn health(State(state): State<AppState>) -> Response {
 pub use analysis::analyse_every;
 pub use care::care_every;
 pub use escalation::escalate_every;
+pub use files::{sweep_files_every, sweep_unnamed_files};
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -524,6 +533,7 @@ pub fn router(state: AppState) -> Router {
         .merge(merges::router())
         .merge(care::router())
         .merge(files::router())
+        .merge(territories::router())
         .merge(analysis::router())
         .merge(records::router())
         .method_not_allowed_fallback(method_not_allowed);

@@ -657,6 +657,19 @@ pub fn document() -> Value {
         "tags": ["files"],
         "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
         "responses": merge(json!({"200": {"description": "the bytes", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}), errors(&statuses(&[404])))}}));
+    paths.insert("/files/sweep".into(), json!({"post": {"operationId": "sweep_files",
+        "summary": "Admins: remove now the stored bytes no file record names any more (the server does it hourly); a deleted file's bytes are kept for the undo (30 days)",
+        "tags": ["files"],
+        "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {
+            "stored": {"type": "integer"}, "removed": {"type": "integer"}}}))}), errors(&statuses(&[403, 503])))}}));
+    paths.insert("/territories/apply".into(), json!({"post": {"operationId": "apply_territories",
+        "summary": "Admins: put every customer in the territory the rules now give its region and industry (with the territory's owner and team when it names an owner), each move an audited update; dry_run counts without writing",
+        "tags": ["territories"],
+        "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "dry_run": {"type": "boolean"}}}}}},
+        "responses": merge(json!({"200": ok(json!({"type": "object", "properties": {
+            "customers": {"type": "integer"}, "moved": {"type": "integer"}, "owners": {"type": "integer"}, "dry_run": {"type": "boolean"}}}))}),
+            errors(&statuses(&[403, 422])))}}));
     let bucket_props: serde_json::Map<String, Value> = crate::rules::payments::BUCKETS
         .iter()
         .map(|b| (b.label.to_string(), json!({"type": "integer"})))

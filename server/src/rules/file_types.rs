@@ -162,6 +162,58 @@ fn is_text(head: &[u8]) -> bool {
         .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r' | '\x0c'))
 }
 
+/// The limits an upload is held to: the admin's `file_settings` record when there is one, else
+/// the server's flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub max_bytes: u64,
+    pub kinds: Vec<FileKind>,
+}
+
+/// Bytes in the MiB an admin names.
+pub const MIB: u64 = 1024 * 1024;
+
+impl Limits {
+    /// The limits a `file_settings` record sets (`max_size_mb`, `types`), over `default` for
+    /// what it leaves out; `default` itself without a record.
+    pub fn of_record(record: Option<&crate::store::Record>, default: Limits) -> Limits {
+        let Some(record) = record else {
+            return default;
+        };
+        let max_bytes = record
+            .get("max_size_mb")
+            .and_then(serde_json::Value::as_u64)
+            .map_or(default.max_bytes, |mb| mb.saturating_mul(MIB));
+        let kinds: Vec<FileKind> = record
+            .get("types")
+            .and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .filter_map(|n| FileKind::parse(n).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Limits {
+            max_bytes,
+            kinds: if kinds.is_empty() {
+                default.kinds
+            } else {
+                kinds
+            },
+        }
+    }
+
+    /// The kinds allowed, as an admin names them (`pdf, image`).
+    pub fn kind_names(&self) -> String {
+        self.kinds
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +268,27 @@ mod tests {
     fn kinds_read_as_admins_write_them() {
         assert_eq!(FileKind::parse(" PDF "), Ok(FileKind::Pdf));
         assert!(FileKind::parse("exe").unwrap_err().contains("pdf, image"));
+    }
+
+    #[test]
+    fn an_admins_record_beats_the_flags_and_fills_in_from_them() {
+        let flags = Limits {
+            max_bytes: 25 * MIB,
+            kinds: FileKind::DEFAULT.to_vec(),
+        };
+        assert_eq!(Limits::of_record(None, flags.clone()), flags);
+        let record: crate::store::Record = serde_json::from_value(
+            serde_json::json!({"max_size_mb": 2, "types": ["pdf", "archive"]}),
+        )
+        .unwrap();
+        let set = Limits::of_record(Some(&record), flags.clone());
+        assert_eq!(set.max_bytes, 2 * MIB);
+        assert_eq!(set.kinds, vec![FileKind::Pdf, FileKind::Archive]);
+        assert_eq!(set.kind_names(), "pdf, archive");
+        // No kinds named: the flags' kinds hold.
+        let record: crate::store::Record =
+            serde_json::from_value(serde_json::json!({"max_size_mb": 1, "types": []})).unwrap();
+        let set = Limits::of_record(Some(&record), flags.clone());
+        assert_eq!((set.max_bytes, set.kinds), (MIB, flags.kinds));
     }
 }

@@ -59,3 +59,19 @@ pub(super) const FILES: Descriptor = Descriptor {
     columns: &["name", "size", "content_type", "entity"],
     ..describe("files", "file", FILE_FIELDS)
 };
+
+/// The admin's limits on attached files, one record for the server (`service::files`): the
+/// largest file in MiB and the kinds allowed (`rules::file_types::FileKind` names). Without a
+/// record the server's flags (`serve --max-file-size`, `--file-types`) hold.
+const FILE_SETTING_FIELDS: &[Field] = &[
+    f("max_size_mb", Kind::Int(1, 10_240)).default(Default::Int(25)),
+    f("types", Kind::Tags).default(Default::EmptyList),
+];
+
+pub(super) const FILE_SETTINGS: Descriptor = Descriptor {
+    title: "max_size_mb",
+    search: &[],
+    form: &["max_size_mb", "types"],
+    columns: &["max_size_mb", "types"],
+    ..describe("file_settings", "file setting", FILE_SETTING_FIELDS)
+};

@@ -23,6 +23,7 @@ mod care;
 mod competitors;
 mod contacts;
 mod customers;
+mod dealers;
 mod desk;
 mod feed;
 mod field;
@@ -222,6 +223,7 @@ fn seed(
         g.marketing(tx, &mut report)?;
         g.field(tx, &mut report)?;
         g.relations(tx)?;
+        g.dealer_orders(tx, &mut report)?;
         // Care tasks are activities, counted with them; the birthday today is a contact.
         let cared = care::care(tx, chrono::Utc::now())?;
         report.activities += cared.tasks;

@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 use super::{TxLookup, catalog_for, denied, knowledge, problems_to_error};
 use crate::access::{self, Actor};
 use crate::error::ApiError;
+use crate::rules::file_types::{FileKind, Limits};
 use crate::schema::{Entity, FILE_RECORD};
-use crate::store::{Record, Tx};
+use crate::store::{ListQuery, Record, Tx};
 use crate::validate::{self, Mode};
 
 /// What the server learnt from an upload's bytes.
@@ -84,4 +85,52 @@ pub(super) fn prepare(old: Option<&Record>, record: &Record) -> Result<(), ApiEr
         }
     }
     Ok(())
+}
+
+/// The admin's file settings are one record for the server; each kind is one the type check
+/// knows, kept in the lowercase the upload compares.
+pub(super) fn prepare_settings(tx: &dyn Tx, record: &mut Record) -> Result<(), ApiError> {
+    // Two admins saving a first record at once make one (SQLite's writer runs them in turn).
+    tx.lock_rule("file_settings")?;
+    let id = record.get("id").and_then(Value::as_str);
+    let others = settings_records(tx)?
+        .iter()
+        .any(|r| r.get("id").and_then(Value::as_str) != id);
+    if others {
+        return Err(ApiError::Conflict {
+            message: "the file settings are one record; change that one (crm file_settings list)"
+                .into(),
+            existing: None,
+        });
+    }
+    let mut kinds: Vec<Value> = Vec::new();
+    for name in record
+        .get("types")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let kind = FileKind::parse(name.as_str().unwrap_or_default())
+            .map_err(|m| ApiError::invalid("types", m))?;
+        if !kinds.iter().any(|k| k.as_str() == Some(kind.name())) {
+            kinds.push(json!(kind.name()));
+        }
+    }
+    record.insert("types".into(), Value::Array(kinds));
+    Ok(())
+}
+
+fn settings_records(tx: &dyn Tx) -> Result<Vec<Record>, ApiError> {
+    let query = ListQuery {
+        sort: "created_at",
+        limit: 16,
+        ..ListQuery::default()
+    };
+    Ok(tx.list(Entity::FileSettings, &query, None)?)
+}
+
+/// The limits an upload is held to now: the admin's record over the server's flags
+/// (`default`). Read at each upload, so a change holds from the next one.
+pub fn limits(tx: &dyn Tx, default: Limits) -> Result<Limits, ApiError> {
+    Ok(Limits::of_record(settings_records(tx)?.first(), default))
 }

@@ -40,7 +40,7 @@ pub mod schedules;
 mod stock;
 pub mod surveys;
 mod targets;
-mod territories;
+pub mod territories;
 mod tickets;
 mod users;
 
@@ -829,8 +829,9 @@ fn prepare(
 ) -> Result<(), ApiError> {
     match entity {
         Entity::Customers => {
-            if old.is_none() {
-                territories::assign_on_create(tx, actor, record)?;
+            match old {
+                None => territories::assign_on_create(tx, actor, record)?,
+                Some(old) => territories::follow_region(tx, actor, old, record)?,
             }
             customers::prepare(tx, actor, old, record)?;
             dealers::check_customer(tx, old, record)?;
@@ -899,6 +900,7 @@ fn prepare(
         Entity::BulkActions => bulk::prepare(old, record)?,
         Entity::CareRules | Entity::LetterTemplates => care::prepare(entity, record)?,
         Entity::Files => files::prepare(old, record)?,
+        Entity::FileSettings => files::prepare_settings(tx, record)?,
         Entity::WorkPlans
         | Entity::WorkLogs
         | Entity::ValueIndicators

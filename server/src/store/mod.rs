@@ -284,6 +284,11 @@ pub trait Tx {
     /// product's stock in a warehouse: two orders confirmed at once across servers). SQLite's
     /// one writer already runs writes one after another.
     fn lock_rule(&self, key: &str) -> Result<(), StorageError>;
+
+    /// The digests the `files` rows name that may still be read: live rows' and those of rows
+    /// deleted at or after `deleted_since` (an undo may bring them back). The bytes of any
+    /// other digest are no row's any more (`api/files.rs` sweeps them).
+    fn file_digests(&self, deleted_since: &str) -> Result<BTreeSet<String>, StorageError>;
     /// What is still owed on the instalments a viewer may read (None: an admin), on `today`
     /// (`YYYY-MM-DD`), in aging buckets: one customer's, or everyone's. Summed in SQL.
     fn aging(

@@ -143,6 +143,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0024_analysis",
         include_str!("../../../migrations/0024_analysis.sql"),
     ),
+    (
+        26,
+        "0026_file_settings",
+        include_str!("../../../migrations/0026_file_settings.sql"),
+    ),
 ];
 
 mod files;

@@ -79,6 +79,8 @@ pub enum Purpose {
     RejectApproval(String),
     /// Converting this lead: the name of the opportunity to make (empty: none).
     ConvertLead(String),
+    /// Attaching a file to this record: its path.
+    AttachFile(crm_server::schema::Entity, String),
     /// Submitting this record for approval: a note for the approver.
     /// The quote editor's product search for a new line of this quote.
     QuoteProduct(String),

@@ -28,6 +28,8 @@ pub struct Prompt {
     /// Its answer is being written (the request): it stays open with the text until the
     /// answer closes it or shows the refusal in it; Enter waits meanwhile.
     pub saving: Option<u64>,
+    /// The answer is a file's path: Tab completes it (`attach::complete`).
+    pub paths: bool,
 }
 
 impl Prompt {
@@ -42,7 +44,14 @@ impl Prompt {
             date_preview: false,
             required: None,
             saving: None,
+            paths: false,
         }
+    }
+
+    /// Tab completes a file's path from the folder typed.
+    pub fn paths(mut self) -> Prompt {
+        self.paths = true;
+        self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Prompt {
@@ -79,6 +88,15 @@ impl Prompt {
                 }
             }
             Action::Cancel => Outcome::Cancel,
+            Action::NextField if self.paths => {
+                let typed = self.input.value();
+                let home = crate::tui::attach::home();
+                if let Some(longer) = crate::tui::attach::complete(&typed, home.as_deref()) {
+                    self.input.set(&longer);
+                    self.error = None;
+                }
+                Outcome::Stay
+            }
             Action::Key(key) => {
                 if self.input.key(key) {
                     self.error = None;

@@ -530,6 +530,10 @@ impl Customer360 {
                 ctx.open(Dialog::Form(form));
             }
             Action::DecisionMap => ctx.go(Place::DecisionMap(self.id.clone())),
+            Action::AttachFile => {
+                let title = crate::text::sanitize(&self.name());
+                crate::tui::attach::ask(ctx, Entity::Customers, &self.id.clone(), &title);
+            }
             Action::Edit if self.current().is_some() => self.edit_item(ctx),
             Action::Edit | Action::EditCustomer => {
                 let form = ctx.form(
@@ -728,6 +732,9 @@ impl Screen for Customer360 {
             (Purpose::Create(Entity::Quotes), Answer::Save)
         ) {
             return flows::save_form(ctx, Some(&|id| Place::QuoteEditor(id.into())));
+        }
+        if let (Purpose::AttachFile(entity, id), Answer::Text(path)) = (&purpose, &answer) {
+            return crate::tui::attach::answered(ctx, *entity, id.clone(), path);
         }
         match answer {
             Answer::LogCall {

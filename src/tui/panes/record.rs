@@ -458,12 +458,23 @@ impl Screen for RecordView {
                 );
                 ctx.open(Dialog::Form(form));
             }
-            Action::Delete => {
-                let what = self.title();
-                ctx.confirm_delete(self.entity, &self.id.clone(), &what);
-            }
+            // On a file among the related records, that file; else the record itself.
+            Action::Delete => match self.related.get(self.cursor) {
+                Some((Entity::Files, file)) => {
+                    let name = crate::tui::data::text(file, "name").to_string();
+                    ctx.confirm_delete(Entity::Files, id(file), &name);
+                }
+                _ => {
+                    let what = self.title();
+                    ctx.confirm_delete(self.entity, &self.id.clone(), &what);
+                }
+            },
             Action::CopyId => ctx.copy_id(&self.id.clone()),
             Action::OpenFile => self.open_file(ctx),
+            Action::AttachFile => {
+                let title = self.title();
+                crate::tui::attach::ask(ctx, self.entity, &self.id.clone(), &title);
+            }
             Action::AddCompetitor if self.entity == Entity::Opportunities => {
                 self.pick_competitor(ctx)
             }
@@ -493,6 +504,9 @@ impl Screen for RecordView {
                     .source
                     .create(Entity::Approvals, crate::tui::screen::obj(body));
                 ctx.write(r, "Submitted for approval; it is locked until decided");
+            }
+            (Purpose::AttachFile(entity, id), Answer::Text(path)) => {
+                crate::tui::attach::answered(ctx, entity, id, &path);
             }
             (Purpose::ConvertLead(id), Answer::Text(name)) => {
                 ctx.close();

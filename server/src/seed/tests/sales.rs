@@ -215,7 +215,11 @@ fn every_seller_and_sales_team_has_a_target_this_month_the_manager_reads_them() 
     let (_dir, db) = open();
     demo(db.as_ref(), 300).unwrap();
     let admin = crate::system_actor();
-    let targets = all(db.as_ref(), &admin, Entity::Targets);
+    // A dealer's target (`seed/dealers.rs`) is checked with its orders.
+    let targets: Vec<Record> = all(db.as_ref(), &admin, Entity::Targets)
+        .into_iter()
+        .filter(|t| t["customer_id"].is_null())
+        .collect();
     let month = Utc::now().format("%Y-%m-01").to_string();
     let this_month: Vec<&Record> = targets.iter().filter(|t| t["month"] == month).collect();
     // wang, li, zhang, emma, and their three teams.
@@ -231,4 +235,55 @@ fn every_seller_and_sales_team_has_a_target_this_month_the_manager_reads_them() 
     assert!(seen.iter().any(|t| t["user_id"] == json!(li.id)));
     assert!(!seen.iter().any(|t| t["user_id"] == json!(zhang.id)));
     assert!(seen.iter().any(|t| t["team_id"] == json!(wang.team_id)));
+}
+
+#[test]
+fn dealers_have_orders_through_them_and_a_target_this_month() {
+    let (_dir, db) = open();
+    demo(db.as_ref(), 300).unwrap();
+    let admin = crate::system_actor();
+    let month = {
+        let today = Utc::now().date_naive();
+        NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap()
+    };
+    let prefix = &month.to_string()[..8];
+    let orders = all(db.as_ref(), &admin, Entity::Orders);
+    let targets: Vec<Record> = all(db.as_ref(), &admin, Entity::Targets)
+        .into_iter()
+        .filter(|t| t["customer_id"].is_string())
+        .collect();
+    assert!(targets.len() >= 3, "dealers' targets: {}", targets.len());
+    let customers: HashMap<String, Record> = all(db.as_ref(), &admin, Entity::Customers)
+        .into_iter()
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c))
+        .collect();
+    for target in &targets {
+        assert_eq!(target["month"], json!(month.to_string()));
+        let dealer = target["customer_id"].as_str().unwrap();
+        assert_eq!(customers[dealer]["category"], "dealer");
+        let through: Vec<&Record> = orders
+            .iter()
+            .filter(|o| o["dealer_id"].as_str() == Some(dealer))
+            .collect();
+        assert!(through.len() >= 2, "{dealer}: {}", through.len());
+        for o in &through {
+            let buyer = &customers[o["customer_id"].as_str().unwrap()];
+            assert_ne!(buyer["category"], "dealer");
+            assert_eq!(o["owner_id"], customers[dealer]["owner_id"]);
+        }
+        // What the 360° line sums: sold this month, a real share of the target.
+        let sold: i64 = through
+            .iter()
+            .filter(|o| {
+                crate::rules::dealers::counts_as_sale(o["status"].as_str().unwrap())
+                    && o["ordered_on"].as_str().unwrap().starts_with(prefix)
+            })
+            .map(|o| o["total"].as_i64().unwrap())
+            .sum();
+        assert!(sold > 0, "{dealer} sold nothing this month");
+        let bp =
+            crate::rules::dealers::attainment_bp(sold, target["amount"].as_i64().unwrap()).unwrap();
+        // The demo's dealers sell 70 % to 200 % of their targets (some behind, some ahead).
+        assert!((1_000..=20_000).contains(&bp), "{dealer}: {bp} bp");
+    }
 }

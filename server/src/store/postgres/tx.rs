@@ -669,6 +669,17 @@ impl Tx for PgTx<'_> {
         bookkeeping::shared_keys(self, column, limit)
     }
 
+    fn file_digests(&self, deleted_since: &str) -> Result<BTreeSet<String>, StorageError> {
+        Ok(self
+            .query(
+                "SELECT DISTINCT sha256 FROM files WHERE NOT deleted OR updated_at >= $1",
+                &[&deleted_since],
+            )?
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect())
+    }
+
     fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, StorageError> {
         bookkeeping::code_taken(self, code, except)
     }

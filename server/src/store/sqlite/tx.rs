@@ -928,6 +928,14 @@ impl Tx for SqliteTx<'_> {
         bookkeeping::session_actor(self, token_hash, now)
     }
 
+    fn file_digests(&self, deleted_since: &str) -> Result<BTreeSet<String>, StorageError> {
+        let mut statement = self.0.prepare_cached(
+            "SELECT DISTINCT sha256 FROM files WHERE deleted = 0 OR updated_at >= ?1",
+        )?;
+        let rows = statement.query_map(params![deleted_since], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn delete_session(&self, token_hash: &str) -> Result<(), StorageError> {
         bookkeeping::delete_session(self, token_hash)
     }
