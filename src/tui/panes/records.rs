@@ -545,6 +545,9 @@ impl Screen for RecordList {
             Action::Back => ctx.back(),
             Action::Search => self.list.start_filter(&self.query.search),
             Action::NamedFilters => crate::tui::named_filters::open(self.entity, ctx),
+            Action::SaveQuery => {
+                crate::tui::named_filters::save_current(self.entity, &self.query.search, ctx);
+            }
             Action::FilterBy(q) => {
                 self.list.filter = None;
                 self.problem = ctx.source.query_problem(self.entity, &q);
