@@ -56,6 +56,8 @@ pub enum Read {
         limit: usize,
         list: u64,
     },
+    /// A record's view: the record, what refers to it and their names.
+    Record(super::panes::record::RecordAsk),
 }
 
 impl Read {
@@ -80,6 +82,7 @@ impl Read {
             Read::Customer360(ask) => format!("customer360:{}", ask.id),
             Read::Quote(ask) => format!("quote:{}", ask.id),
             Read::QuoteCatalogue => "quote-catalogue".into(),
+            Read::Record(ask) => format!("record:{}:{}", ask.entity.name(), ask.id),
         }
     }
 }
@@ -99,6 +102,7 @@ pub enum Loaded {
     Duplicates(Box<Vec<super::panes::duplicates::Pair>>),
     Customers(Vec<Record>),
     Records(Vec<Record>),
+    Record(Box<super::panes::record::RecordData>),
 }
 
 /// The ticket queue read, and its customers' names read with it: looked up one by one on the
@@ -180,6 +184,7 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
             limit,
             ..
         } => Loaded::Records(source.records(*entity, query, 0, *limit)?),
+        Read::Record(ask) => Loaded::Record(Box::new(super::panes::record::read(source, ask)?)),
     })
 }
 
