@@ -329,6 +329,9 @@ fn measure_keys(path: &std::path::Path) {
     if !skipped("sales") {
         sales_keys(&mut app, &mut terminal, &mut threads, &mut rows);
     }
+    if !skipped("record") {
+        record_keys(&mut app, &mut terminal, &mut threads, &mut rows);
+    }
     if !skipped("reminders") {
         reminders(&mut app, &mut terminal, &mut threads, &mut rows);
     }
@@ -419,6 +422,27 @@ fn sales_keys(
     push(rows, ("sales: j (a row down)", down));
     push(rows, ("sales: G (the list's end)", end));
     push(rows, ("sales: g g (back to the top)", top));
+}
+
+/// A record's view (the generic one, over `:list opportunities`): Enter opens the chosen deal
+/// with what refers to it (its activities, lines, quotes… a read per kind, on the reader
+/// thread), `q` goes back and `j` chooses the next.
+fn record_keys(
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    threads: &mut Threads,
+    rows: &mut Vec<(&'static str, KeyTimes)>,
+) {
+    key(app, terminal, threads, "1 :", None);
+    support::type_text(app, "list opportunities");
+    key(app, terminal, threads, "<Enter>", None);
+    let mut open = KeyTimes::default();
+    for _ in 0..repeat() {
+        key(app, terminal, threads, "<Enter>", Some(&mut open));
+        key(app, terminal, threads, "q j", None);
+    }
+    key(app, terminal, threads, "q 1", None);
+    push(rows, ("record: Enter (a deal's view from :list)", open));
 }
 
 /// The calendar's keys: the agenda's first load, `x` (done / not done), `r` (reschedule) and

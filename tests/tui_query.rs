@@ -126,8 +126,14 @@ fn with_custom_fields() -> (App, support::Fixture) {
     apply_records(&replica, Entity::FieldDefinitions, definitions, &mut seq);
     let today = now().date_naive();
     let values = [
-        ("华为技术有限公司", json!({"budget": 20_000_000, "visit_on": (today - chrono::Duration::days(3)).to_string(), "source": "Web"})),
-        ("小米科技有限责任公司", json!({"budget": 5_000_000, "visit_on": (today - chrono::Duration::days(90)).to_string(), "source": "展会"})),
+        (
+            "华为技术有限公司",
+            json!({"budget": 20_000_000, "visit_on": (today - chrono::Duration::days(3)).to_string(), "source": "Web"}),
+        ),
+        (
+            "小米科技有限责任公司",
+            json!({"budget": 5_000_000, "visit_on": (today - chrono::Duration::days(90)).to_string(), "source": "展会"}),
+        ),
     ];
     let all = replica
         .list(

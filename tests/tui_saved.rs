@@ -120,7 +120,10 @@ fn w_saves_the_slash_query_and_saved_offers_it_at_once() {
     let filtered = visible_names(&app);
     press(&mut app, "W");
     let s = screen(&app);
-    assert!(s.contains("lifecycle:lost,dormant"), "the form holds the query: {s}");
+    assert!(
+        s.contains("lifecycle:lost,dormant"),
+        "the form holds the query: {s}"
+    );
     type_text(&mut app, "流失客户");
     // Down to `shared`: the team sees it too.
     press(&mut app, "<Down> <Down> <Space> <Enter>");

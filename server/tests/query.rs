@@ -221,11 +221,20 @@ fn with_custom_fields(w: &World) {
     let today = chrono::Utc::now().date_naive();
     let days_ago = |n: i64| (today - chrono::Duration::days(n)).to_string();
     let values = [
-        ("上海华为", json!({"budget": 20_000_000, "visit_on": days_ago(3), "staff": 12.5,
-                           "source": "Web", "lines": ["steel", "glass"], "secret": 7})),
-        ("杭州阿里", json!({"budget": 5_000_000, "visit_on": days_ago(90), "staff": 3,
-                           "source": "展会", "lines": []})),
-        ("深圳腾讯", json!({"budget": 30_000_000, "lines": ["glass"]})),
+        (
+            "上海华为",
+            json!({"budget": 20_000_000, "visit_on": days_ago(3), "staff": 12.5,
+                           "source": "Web", "lines": ["steel", "glass"], "secret": 7}),
+        ),
+        (
+            "杭州阿里",
+            json!({"budget": 5_000_000, "visit_on": days_ago(90), "staff": 3,
+                           "source": "展会", "lines": []}),
+        ),
+        (
+            "深圳腾讯",
+            json!({"budget": 30_000_000, "lines": ["glass"]}),
+        ),
     ];
     let all = w.admin.list_all("/customers", "", 10);
     for (name, custom) in values {
@@ -266,7 +275,10 @@ fn custom_fields_are_queried_like_built_in_ones() {
         set(&["上海华为"])
     );
     assert_eq!(list(admin, "/customers", "staff<5"), set(&["杭州阿里"]));
-    assert_eq!(list(admin, "/customers", "custom.来源:web"), set(&["上海华为"]));
+    assert_eq!(
+        list(admin, "/customers", "custom.来源:web"),
+        set(&["上海华为"])
+    );
     assert_eq!(
         list(admin, "/customers", "custom.lines:glass"),
         set(&["上海华为", "深圳腾讯"])
@@ -302,9 +314,7 @@ fn custom_field_errors_name_the_known_keys_and_hide_the_unreadable() {
         list(&w.admin, "/customers", "custom.secret>1"),
         set(&["上海华为"])
     );
-    let (status, body) = w
-        .alice
-        .get(&format!("/customers?{}", q("custom.secret>1")));
+    let (status, body) = w.alice.get(&format!("/customers?{}", q("custom.secret>1")));
     assert_eq!(status, 400, "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(
@@ -314,5 +324,9 @@ fn custom_field_errors_name_the_known_keys_and_hide_the_unreadable() {
     let (status, body) = w
         .admin
         .get(&format!("/customers?{}", q("custom.source:fair")));
-    assert_eq!((status, &body["error"]["position"]), (400, &json!(15)), "{body}");
+    assert_eq!(
+        (status, &body["error"]["position"]),
+        (400, &json!(15)),
+        "{body}"
+    );
 }

@@ -473,11 +473,11 @@ fn resolve_into<L: Lookup>(
                     let customs = lookup.custom_fields(entity)?;
                     match custom_field(entity, &customs, field) {
                         Ok(custom) => {
-                            let test =
-                                match custom_test(entity, custom, *op, values, now, lookup)? {
-                                    Ok(t) => t,
-                                    Err(e) => return Ok(Err(e)),
-                                };
+                            let test = match custom_test(entity, custom, *op, values, now, lookup)?
+                            {
+                                Ok(t) => t,
+                                Err(e) => return Ok(Err(e)),
+                            };
                             out.conditions.push(Condition {
                                 column: custom_column(&custom.key),
                                 kind: custom_kind(custom.kind),
@@ -1159,8 +1159,14 @@ pub(super) mod tests {
             one(Entity::Customers, "staff:10,20").test,
             Test::AnyOf(vec![json!(10), json!(20)])
         );
-        assert_eq!(one(Entity::Customers, "custom.员工数<5").column, "custom.staff");
-        assert_eq!(one(Entity::Customers, "custom.预算>1万").column, "custom.budget");
+        assert_eq!(
+            one(Entity::Customers, "custom.员工数<5").column,
+            "custom.staff"
+        );
+        assert_eq!(
+            one(Entity::Customers, "custom.预算>1万").column,
+            "custom.budget"
+        );
         assert_eq!(
             one(Entity::Customers, "custom.注册资金>=100万").test,
             Test::Compare(Op::Ge, json!(100_000_000))
@@ -1171,7 +1177,10 @@ pub(super) mod tests {
             Test::AnyOf(vec![json!("Web"), json!("展会")])
         );
         let c = one(Entity::Customers, "-custom.lines:steel");
-        assert_eq!((c.negated, c.test), (true, Test::Holds(vec!["steel".into()])));
+        assert_eq!(
+            (c.negated, c.test),
+            (true, Test::Holds(vec!["steel".into()]))
+        );
         assert_eq!(
             one(Entity::Customers, "custom.lines:none").test,
             Test::AnyOf(vec![Value::Null, json!("[]")])

@@ -318,6 +318,9 @@ mod tests {
         let sql = custom_expression("a'b\"c", Kind::Text(0), Dialect::Sqlite, "c.");
         assert_eq!(sql, "json_extract(c.custom, '$.\"a''b\"\"c\"')");
         let sql = custom_expression("k'", Kind::Money, Dialect::Postgres, "");
-        assert!(sql.contains("-> 'k'''") && sql.contains("::numeric"), "{sql}");
+        assert!(
+            sql.contains("-> 'k'''") && sql.contains("::numeric"),
+            "{sql}"
+        );
     }
 }

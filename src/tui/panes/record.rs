@@ -20,9 +20,9 @@ use crate::tui::format;
 use crate::tui::keymap::Mode;
 use crate::tui::list::{FilterLine, Move, Typed};
 use crate::tui::screen::{Answer, Ctx, Screen, record_label};
-use crate::tui::work::{Loaded, Read};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
+use crate::tui::work::{Loaded, Read};
 
 /// Related records read per kind: a view, not a list (`:list` has them all).
 const RELATED_LIMIT: usize = 20;
