@@ -338,6 +338,23 @@ fn measure_keys(path: &std::path::Path) {
     let mut show = KeyTimes::default();
     key(&mut app, &mut terminal, &mut threads, "2", Some(&mut show));
     push(&mut rows, ("funnel: 2 (show it, first load)", show));
+    // A stage's last card and back: each leaves the cards held, its window read by amount.
+    let (mut last, mut first) = (KeyTimes::default(), KeyTimes::default());
+    for _ in 0..repeat() {
+        key(&mut app, &mut terminal, &mut threads, "G", Some(&mut last));
+        key(
+            &mut app,
+            &mut terminal,
+            &mut threads,
+            "g g",
+            Some(&mut first),
+        );
+    }
+    push(
+        &mut rows,
+        ("funnel: G (a stage's last card: its window)", last),
+    );
+    push(&mut rows, ("funnel: g g (back to its first card)", first));
     let (mut right, mut left) = (KeyTimes::default(), KeyTimes::default());
     for _ in 0..repeat() {
         key(&mut app, &mut terminal, &mut threads, "L", Some(&mut right));

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 
 use crm::tui::action::Effect;
 use crm::tui::nav::Opened;
-use crm::tui::panes::record::{RecordData, RecordView};
+use crm::tui::panes::record::RecordView;
 use crm::tui::work::{Loaded, Read};
 use crm::tui::{Action, App};
 use crm_server::schema::Entity;
@@ -71,7 +71,7 @@ fn opening_a_record_reads_nothing_in_the_key_and_shows_the_newest_answer() {
     // An answer to another question (an older one) is not shown.
     app.update(Action::Loaded {
         request: asked[0].0 + 1_000_000,
-        data: Ok(Loaded::Record(Box::new(RecordData::default()))),
+        data: Ok(Loaded::Record(Box::default())),
     });
     assert!(view(&app).is_reading() && !view(&app).gone);
 
@@ -115,7 +115,7 @@ fn a_reload_keeps_the_rows_and_a_gone_record_closes_its_view() {
         // The answer says the record is gone: its view closes.
         app.update(Action::Loaded {
             request: *request,
-            data: Ok(Loaded::Record(Box::new(RecordData::default()))),
+            data: Ok(Loaded::Record(Box::default())),
         });
         assert!(
             !app.opened()

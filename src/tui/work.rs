@@ -58,13 +58,18 @@ pub enum Read {
     },
     /// A record's view: the record, what refers to it and their names.
     Record(super::panes::record::RecordAsk),
+    /// A funnel column's window of cards when the cursor leaves the cards held.
+    FunnelColumn(super::panes::funnel::ColumnAsk),
 }
 
 impl Read {
     /// A window of a list: read on a thread of its own, so a key's rows never wait behind a
     /// screen's sums (the funnel's, the dashboard's) on the loading thread.
     pub fn is_window(&self) -> bool {
-        matches!(self, Read::Customers { .. } | Read::Records { .. })
+        matches!(
+            self,
+            Read::Customers { .. } | Read::Records { .. } | Read::FunnelColumn(_)
+        )
     }
 
     /// Which screen asks: a newer load for the same screen makes an older one moot. Each
@@ -83,6 +88,7 @@ impl Read {
             Read::Quote(ask) => format!("quote:{}", ask.id),
             Read::QuoteCatalogue => "quote-catalogue".into(),
             Read::Record(ask) => format!("record:{}:{}", ask.entity.name(), ask.id),
+            Read::FunnelColumn(_) => "funnel-column".into(),
         }
     }
 }
@@ -103,6 +109,7 @@ pub enum Loaded {
     Customers(Vec<Record>),
     Records(Vec<Record>),
     Record(Box<super::panes::record::RecordData>),
+    FunnelColumn(Box<super::panes::funnel::ColumnData>),
 }
 
 /// The ticket queue read, and its customers' names read with it: looked up one by one on the
@@ -185,6 +192,9 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
             ..
         } => Loaded::Records(source.records(*entity, query, 0, *limit)?),
         Read::Record(ask) => Loaded::Record(Box::new(super::panes::record::read(source, ask)?)),
+        Read::FunnelColumn(ask) => {
+            Loaded::FunnelColumn(Box::new(super::panes::funnel::read_column(source, ask)?))
+        }
     })
 }
 
