@@ -126,3 +126,106 @@ fn a_reload_keeps_the_rows_and_a_gone_record_closes_its_view() {
         panic!("a sync's reload asks the reader: {effects:?}");
     }
 }
+
+fn list(app: &App) -> &crm::tui::panes::records::RecordList {
+    match app.opened().last() {
+        Some(Opened::List(l)) => l,
+        other => panic!("a list, not {other:?}"),
+    }
+}
+
+fn window_rereads(effects: &[Effect]) -> Vec<u64> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Load {
+                request,
+                read: Read::RecordsWindow { .. },
+            } => Some(*request),
+            _ => None,
+        })
+        .collect()
+}
+
+fn synced() -> Action {
+    Action::SyncStatus(crm::tui::SyncStatus::Synced {
+        at: support::now(),
+        pulled: 1,
+        pushed: 0,
+    })
+}
+
+#[test]
+fn a_lists_reload_reads_its_window_off_the_ui_thread_keeping_the_rows_and_the_cursor() {
+    let fx = Fixture::load();
+    let source = fx.source();
+    let rows = source.rows_read();
+    let mut app = app_over(Box::new(source), options(), 120, 30);
+    press(&mut app, ":");
+    type_text(&mut app, "list opportunities");
+    press(&mut app, "<Enter> j j");
+    let shown = list(&app).list.rows.clone();
+    assert!(shown.len() > 2, "{shown:?}");
+    assert_eq!(list(&app).list.selected, 2);
+
+    let before = rows.load(Ordering::SeqCst);
+    let effects = app.update(synced());
+    let asked = window_rereads(&effects);
+    assert_eq!(asked.len(), 1, "{effects:?}");
+    assert_eq!(
+        rows.load(Ordering::SeqCst),
+        before,
+        "no rows read in the key"
+    );
+    assert!(list(&app).is_reading());
+    assert_eq!(list(&app).list.rows, shown, "the rows stay meanwhile");
+    assert_eq!(list(&app).list.selected, 2);
+
+    // A second reload before the first answers: only the newest is taken.
+    let again = app.update(synced());
+    let newest = window_rereads(&again);
+    assert_eq!(newest.len(), 1);
+    assert_ne!(newest[0], asked[0]);
+    app.settle(effects);
+    assert!(list(&app).is_reading(), "the older answer is not taken");
+    app.settle(again);
+    let l = list(&app);
+    assert!(!l.is_reading());
+    assert_eq!(l.list.selected, 2, "the cursor where it stood");
+    assert_eq!(l.list.rows, shown, "nothing changed: the same rows");
+}
+
+#[test]
+fn a_reload_answered_after_the_cursor_moved_is_asked_again_from_where_it_stands() {
+    let fx = Fixture::load();
+    let mut app = app_over(Box::new(fx.source()), options(), 120, 30);
+    press(&mut app, ":");
+    type_text(&mut app, "list opportunities");
+    press(&mut app, "<Enter>");
+    let effects = app.update(synced());
+    assert_eq!(window_rereads(&effects).len(), 1);
+    // The rows held serve the move at once.
+    press_raw(&mut app, "j");
+    assert_eq!(list(&app).list.selected, 1);
+    let mut answers = Vec::new();
+    for e in effects {
+        if let Effect::Load { request, read } = e {
+            let data = crm::tui::work::read(app_source(&fx).as_ref(), &read);
+            answers.extend(app.update(Action::Loaded { request, data }));
+        }
+    }
+    assert_eq!(
+        window_rereads(&answers).len(),
+        1,
+        "asked again from the row chosen now: {answers:?}"
+    );
+    app.settle(answers);
+    let l = list(&app);
+    assert!(!l.is_reading());
+    assert_eq!(l.list.selected, 1);
+}
+
+/// A second source over the same replica, for answering a read by hand.
+fn app_source(fx: &Fixture) -> Box<dyn crm::tui::data::DataSource> {
+    Box::new(fx.source())
+}
