@@ -329,12 +329,32 @@ fn measure_keys(path: &std::path::Path) {
     if !skipped("sales") {
         sales_keys(&mut app, &mut terminal, &mut threads, &mut rows);
     }
+    if !skipped("record") {
+        record_keys(&mut app, &mut terminal, &mut threads, &mut rows);
+    }
     if !skipped("reminders") {
         reminders(&mut app, &mut terminal, &mut threads, &mut rows);
     }
     let mut show = KeyTimes::default();
     key(&mut app, &mut terminal, &mut threads, "2", Some(&mut show));
     push(&mut rows, ("funnel: 2 (show it, first load)", show));
+    // A stage's last card and back: each leaves the cards held, its window read by amount.
+    let (mut last, mut first) = (KeyTimes::default(), KeyTimes::default());
+    for _ in 0..repeat() {
+        key(&mut app, &mut terminal, &mut threads, "G", Some(&mut last));
+        key(
+            &mut app,
+            &mut terminal,
+            &mut threads,
+            "g g",
+            Some(&mut first),
+        );
+    }
+    push(
+        &mut rows,
+        ("funnel: G (a stage's last card: its window)", last),
+    );
+    push(&mut rows, ("funnel: g g (back to its first card)", first));
     let (mut right, mut left) = (KeyTimes::default(), KeyTimes::default());
     for _ in 0..repeat() {
         key(&mut app, &mut terminal, &mut threads, "L", Some(&mut right));
@@ -419,6 +439,27 @@ fn sales_keys(
     push(rows, ("sales: j (a row down)", down));
     push(rows, ("sales: G (the list's end)", end));
     push(rows, ("sales: g g (back to the top)", top));
+}
+
+/// A record's view (the generic one, over `:list opportunities`): Enter opens the chosen deal
+/// with what refers to it (its activities, lines, quotes… a read per kind, on the reader
+/// thread), `q` goes back and `j` chooses the next.
+fn record_keys(
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    threads: &mut Threads,
+    rows: &mut Vec<(&'static str, KeyTimes)>,
+) {
+    key(app, terminal, threads, "1 :", None);
+    support::type_text(app, "list opportunities");
+    key(app, terminal, threads, "<Enter>", None);
+    let mut open = KeyTimes::default();
+    for _ in 0..repeat() {
+        key(app, terminal, threads, "<Enter>", Some(&mut open));
+        key(app, terminal, threads, "q j", None);
+    }
+    key(app, terminal, threads, "q 1", None);
+    push(rows, ("record: Enter (a deal's view from :list)", open));
 }
 
 /// The calendar's keys: the agenda's first load, `x` (done / not done), `r` (reschedule) and

@@ -519,5 +519,10 @@ fn a_record_lists_what_refers_to_it_and_edits_and_deletes_through_the_descriptor
     let Some(crm::tui::nav::Opened::Record(contact)) = app.opened().last() else {
         panic!("back on the contact")
     };
-    assert!(contact.related.is_empty());
+    assert!(
+        contact.related.is_empty(),
+        "{:?} reading {}",
+        contact.related,
+        contact.is_reading()
+    );
 }

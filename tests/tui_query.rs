@@ -96,3 +96,108 @@ fn colon_filter_sets_the_query_of_the_list_in_view() {
     );
     assert!(!s.contains("Refund") && !s.contains("设备巡检"), "{s}");
 }
+
+/// The fixture's customers with custom values, and the admin's definitions, as a sync brings
+/// them: `budget` (money), `visit_on` (a date), `source` (a choice).
+fn with_custom_fields() -> (App, support::Fixture) {
+    use crm_server::schema::Entity;
+    use serde_json::json;
+    use support::{apply_records, now, server_record};
+    let fx = support::Fixture::load();
+    let replica = fx.replica();
+    let mut seq = 3_000_000;
+    let definitions = [
+        json!({"key": "budget", "label_zh": "预算", "kind": "money"}),
+        json!({"key": "visit_on", "label_zh": "拜访日", "kind": "date"}),
+        json!({"key": "source", "label_zh": "来源", "kind": "choice", "choices": ["展会", "Web"]}),
+    ]
+    .into_iter()
+    .zip(1..)
+    .map(|(mut d, n)| {
+        d["entity"] = json!("customers");
+        server_record(
+            Entity::FieldDefinitions,
+            &format!("00000013-0000-7000-8000-{n:012}"),
+            d,
+            now(),
+        )
+    })
+    .collect();
+    apply_records(&replica, Entity::FieldDefinitions, definitions, &mut seq);
+    let today = now().date_naive();
+    let values = [
+        (
+            "华为技术有限公司",
+            json!({"budget": 20_000_000, "visit_on": (today - chrono::Duration::days(3)).to_string(), "source": "Web"}),
+        ),
+        (
+            "小米科技有限责任公司",
+            json!({"budget": 5_000_000, "visit_on": (today - chrono::Duration::days(90)).to_string(), "source": "展会"}),
+        ),
+    ];
+    let all = replica
+        .list(
+            Entity::Customers,
+            &crm::replica::LocalQuery {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let changed = values
+        .iter()
+        .map(|(name, custom)| {
+            let mut fields = all
+                .iter()
+                .find(|c| text(&c.fields, "name") == *name)
+                .unwrap_or_else(|| panic!("{name} in the fixtures"))
+                .fields
+                .clone();
+            fields.insert("custom".into(), custom.clone());
+            let version = fields["version"].as_i64().unwrap_or(1);
+            fields.insert("version".into(), json!(version + 1));
+            fields
+        })
+        .collect();
+    apply_records(&replica, Entity::Customers, changed, &mut seq);
+    drop(replica);
+    let app = support::app_over(Box::new(fx.source()), support::options(), 160, 30);
+    (app, fx)
+}
+
+#[test]
+fn slash_queries_custom_fields_as_the_api_does() {
+    let (mut app, _fx) = with_custom_fields();
+    press(&mut app, "/");
+    type_text(&mut app, "custom.budget>100000");
+    assert_eq!(visible_names(&app), ["华为技术有限公司"]);
+    press(&mut app, "<Esc> /");
+    type_text(&mut app, "custom.visit_on<30d");
+    assert_eq!(visible_names(&app), ["华为技术有限公司"]);
+    press(&mut app, "<Esc> /");
+    type_text(&mut app, "custom.来源:展会");
+    assert_eq!(visible_names(&app), ["小米科技有限责任公司"]);
+    // A negation keeps those without the value.
+    press(&mut app, "<Esc> /");
+    type_text(&mut app, "-custom.budget>100000 level:A,B");
+    let names = visible_names(&app);
+    assert!(
+        !names.contains(&"华为技术有限公司".to_string())
+            && names.contains(&"小米科技有限责任公司".to_string())
+            && names.len() > 1,
+        "{names:?}"
+    );
+    // An unknown key says which there are, at the word.
+    press(&mut app, "<Esc> /");
+    type_text(&mut app, "level:A custom.budgte>1");
+    let problem = app.customers.problem.clone().expect("a problem");
+    assert_eq!(problem.at, 9);
+    assert!(
+        problem
+            .message
+            .contains("its custom fields are custom.budget, custom.source, custom.visit_on"),
+        "{problem}"
+    );
+    let s = screen(&app);
+    assert!(s.contains("did you mean custom.budget?"), "{s}");
+}

@@ -102,3 +102,76 @@ fn a_picked_list_or_saved_query_filters_the_customers() {
         ["Globex Corporation", "Umbrella Pharma"]
     );
 }
+
+#[test]
+fn w_saves_the_slash_query_and_saved_offers_it_at_once() {
+    let fx = Fixture::load();
+    let mut app = app_over(Box::new(fx.source()), options(), 120, 30);
+    // Nothing typed yet: nothing to save, no form.
+    press(&mut app, "W");
+    assert!(screen(&app).contains("nothing to save"), "{}", screen(&app));
+    assert!(fx.written().is_empty());
+
+    // `/` and Enter opens the first match; back on the list the query stays.
+    press(&mut app, "/");
+    type_text(&mut app, "lifecycle:lost,dormant");
+    press(&mut app, "<Enter> q");
+    assert_eq!(app.customers.query.search, "lifecycle:lost,dormant");
+    let filtered = visible_names(&app);
+    press(&mut app, "W");
+    let s = screen(&app);
+    assert!(
+        s.contains("lifecycle:lost,dormant"),
+        "the form holds the query: {s}"
+    );
+    type_text(&mut app, "流失客户");
+    // Down to `shared`: the team sees it too.
+    press(&mut app, "<Down> <Down> <Space> <Enter>");
+    let written = fx.last_written();
+    assert_eq!(written.entity, Entity::SavedQueries);
+    assert_eq!(written.fields["name"], "流失客户");
+    assert_eq!(written.fields["entity"], "customers");
+    assert_eq!(written.fields["query"], "lifecycle:lost,dormant");
+    assert_eq!(written.fields["shared"], true);
+    assert!(screen(&app).contains("Created"), "{}", screen(&app));
+
+    // The picker lists it before any sync; applied, it filters as the query did.
+    press(&mut app, "<Esc> <Esc>");
+    assert_ne!(visible_names(&app), filtered, "the filter was cleared");
+    press(&mut app, ":");
+    type_text(&mut app, "saved");
+    press(&mut app, "<Enter>");
+    assert!(screen(&app).contains("流失客户"), "{}", screen(&app));
+    type_text(&mut app, "流失");
+    press(&mut app, "<Enter>");
+    assert_eq!(app.customers.query.search, "saved:\"流失客户\"");
+    assert_eq!(visible_names(&app), filtered);
+}
+
+#[test]
+fn w_on_a_generic_list_saves_its_query_for_that_entity() {
+    let fx = Fixture::load();
+    let mut app = app_over(Box::new(fx.source()), options(), 120, 30);
+    press(&mut app, ":");
+    type_text(&mut app, "list tickets");
+    press(&mut app, "<Enter> :");
+    type_text(&mut app, "filter priority:high");
+    press(&mut app, "<Enter> W");
+    type_text(&mut app, "urgent");
+    press(&mut app, "<Enter>");
+    let written = fx.last_written();
+    assert_eq!(
+        (
+            written.entity,
+            written.fields["entity"].as_str(),
+            written.fields["query"].as_str(),
+            written.fields["shared"].as_bool()
+        ),
+        (
+            Entity::SavedQueries,
+            Some("tickets"),
+            Some("priority:high"),
+            Some(false)
+        )
+    );
+}

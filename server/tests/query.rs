@@ -202,3 +202,131 @@ fn errors_name_the_position_of_the_wrong_word() {
         .get(&format!("/customers?{}", q("levl:A")));
     assert_eq!(status, 401);
 }
+
+/// Custom fields an admin defines: an amount, a date, a number, a choice, several choices,
+/// and one only managers may read.
+fn with_custom_fields(w: &World) {
+    for def in [
+        json!({"key": "budget", "label_zh": "预算", "kind": "money"}),
+        json!({"key": "visit_on", "label_zh": "拜访日", "kind": "date"}),
+        json!({"key": "staff", "label_zh": "员工数", "kind": "number"}),
+        json!({"key": "source", "label_zh": "来源", "kind": "choice", "choices": ["展会", "Web"]}),
+        json!({"key": "lines", "label_zh": "产品线", "kind": "multi_choice", "choices": ["steel", "glass"]}),
+        json!({"key": "secret", "label_zh": "机密", "kind": "number", "read_roles": ["manager"]}),
+    ] {
+        let mut def = def;
+        def["entity"] = json!("customers");
+        w.admin.create("/field_definitions", def);
+    }
+    let today = chrono::Utc::now().date_naive();
+    let days_ago = |n: i64| (today - chrono::Duration::days(n)).to_string();
+    let values = [
+        (
+            "上海华为",
+            json!({"budget": 20_000_000, "visit_on": days_ago(3), "staff": 12.5,
+                           "source": "Web", "lines": ["steel", "glass"], "secret": 7}),
+        ),
+        (
+            "杭州阿里",
+            json!({"budget": 5_000_000, "visit_on": days_ago(90), "staff": 3,
+                           "source": "展会", "lines": []}),
+        ),
+        (
+            "深圳腾讯",
+            json!({"budget": 30_000_000, "lines": ["glass"]}),
+        ),
+    ];
+    let all = w.admin.list_all("/customers", "", 10);
+    for (name, custom) in values {
+        let c = all.iter().find(|c| c["name"] == name).unwrap();
+        let (status, body) = w.admin.patch_if_match(
+            &format!("/customers/{}", id_of(c)),
+            json!({"custom": custom}),
+            c["version"].as_i64().unwrap(),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+#[test]
+fn custom_fields_are_queried_like_built_in_ones() {
+    let w = world();
+    with_custom_fields(&w);
+    let admin = &w.admin;
+    assert_eq!(
+        list(admin, "/customers", "custom.budget>100000"),
+        set(&["上海华为", "深圳腾讯"])
+    );
+    assert_eq!(
+        list(admin, "/customers", "custom.budget>100000 region:华东"),
+        set(&["上海华为"])
+    );
+    // Without the value counts as not matching: the negation keeps it.
+    assert_eq!(
+        list(admin, "/customers", "-custom.budget>100000"),
+        set(&["上海电气", "杭州阿里", "广州网易"])
+    );
+    assert_eq!(
+        list(admin, "/customers", "custom.visit_on<30d"),
+        set(&["上海华为"])
+    );
+    assert_eq!(
+        list(admin, "/customers", "custom.staff>=12.5"),
+        set(&["上海华为"])
+    );
+    assert_eq!(list(admin, "/customers", "staff<5"), set(&["杭州阿里"]));
+    assert_eq!(
+        list(admin, "/customers", "custom.来源:web"),
+        set(&["上海华为"])
+    );
+    assert_eq!(
+        list(admin, "/customers", "custom.lines:glass"),
+        set(&["上海华为", "深圳腾讯"])
+    );
+    assert_eq!(
+        list(admin, "/customers", "custom.lines:none"),
+        set(&["上海电气", "杭州阿里", "广州网易"])
+    );
+    // A salesperson's query reads only their records, custom or not.
+    assert_eq!(
+        list(&w.alice, "/customers", "custom.budget>1"),
+        set(&["上海华为", "杭州阿里"])
+    );
+}
+
+#[test]
+fn custom_field_errors_name_the_known_keys_and_hide_the_unreadable() {
+    let w = world();
+    with_custom_fields(&w);
+    let (status, body) = w
+        .admin
+        .get(&format!("/customers?{}", q("level:A custom.budgte>1")));
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["position"], 9);
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("its custom fields are custom.budget, custom.lines")
+            && message.ends_with("did you mean custom.budget?"),
+        "{message}"
+    );
+    // The admin may ask about the managers' field; a salesperson may not even name it.
+    assert_eq!(
+        list(&w.admin, "/customers", "custom.secret>1"),
+        set(&["上海华为"])
+    );
+    let (status, body) = w.alice.get(&format!("/customers?{}", q("custom.secret>1")));
+    assert_eq!(status, 400, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("unknown custom field \"secret\"") && !message.contains("custom.secret"),
+        "{message}"
+    );
+    let (status, body) = w
+        .admin
+        .get(&format!("/customers?{}", q("custom.source:fair")));
+    assert_eq!(
+        (status, &body["error"]["position"]),
+        (400, &json!(15)),
+        "{body}"
+    );
+}

@@ -3,6 +3,7 @@
 //! server's renderer (`query::sql`), so the screens, the CLI and the API filter alike.
 
 use chrono::{DateTime, Utc};
+use crm_server::catalog::CustomField;
 use crm_server::query::{self, Condition, QueryError, Resolved};
 use crm_server::schema::{Entity, Kind};
 use rusqlite::OptionalExtension;
@@ -74,6 +75,18 @@ impl query::Lookup for Replica {
             .query_map([id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(Some(ids))
+    }
+
+    fn custom_fields(&self, entity: Entity) -> Result<Vec<CustomField>, ReplicaError> {
+        // The server sends no values of a field hidden from this role; its name is unknown
+        // here as it is on the server.
+        let role = self.role().ok();
+        Ok(self
+            .catalog()?
+            .custom_fields(entity)
+            .filter(|f| role.is_none_or(|r| f.may_read(r)))
+            .cloned()
+            .collect())
     }
 
     fn saved_query(&self, entity: Entity, name: &str) -> Result<Option<String>, ReplicaError> {

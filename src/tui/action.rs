@@ -271,6 +271,8 @@ pub enum Action {
     FilterBy(String),
     /// `:saved`: the saved queries and static lists of the list in view, to filter by.
     NamedFilters,
+    /// `W` on a list: its `/` query saved as a named query (a form: name, private or shared).
+    SaveQuery,
     Noop,
 }
 
@@ -309,6 +311,7 @@ impl Action {
             "edit" => Action::Edit,
             "delete" => Action::Delete,
             "copy_id" => Action::CopyId,
+            "save_query" => Action::SaveQuery,
             "open_file" => Action::OpenFile,
             "attach_file" => Action::AttachFile,
             "sort" => Action::Sort,

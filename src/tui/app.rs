@@ -531,8 +531,10 @@ impl App {
             }
             Action::Loaded { request, data } => {
                 self.on_every_screen(|s, ctx| s.loaded(request, &data, ctx));
-                // A view whose record the answer found gone closes.
+                // A view whose record the answer found gone closes, and the one it reveals
+                // catches up with the data (its read, too, is handed off).
                 self.history.drop_gone(self.pane);
+                self.process(Vec::new());
             }
             Action::Written { request, result } => {
                 if result.is_ok() {

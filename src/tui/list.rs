@@ -26,7 +26,7 @@ pub enum Anchor {
 /// rows come last first.
 pub type Fetch<'a> = dyn FnMut(usize, usize, bool) -> Result<Vec<Record>, DataError> + 'a;
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Window {
     pub anchor: Anchor,
     /// Index (in the anchor's direction) of the first cached row.

@@ -2,10 +2,11 @@
 //! one as the list's filter (`saved:"NAME"` or `list:"NAME"`, the query language's words), so
 //! the filter line shows what is applied and `/` edits it like any query.
 
+use crate::tui::data::Capability;
 use crm_server::schema::Entity;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::tui::data::{RecordQuery, text};
+use crate::tui::data::{Record, RecordQuery, text};
 use crate::tui::dialogs::picker::{Choice, Picker};
 use crate::tui::dialogs::{Dialog, Purpose};
 use crate::tui::screen::Ctx;
@@ -53,4 +54,30 @@ pub fn open(entity: Entity, ctx: &mut Ctx) {
         Purpose::NamedFilter,
         choices,
     )));
+}
+
+/// `W`: the list's query (what `/` or `:filter` set) as a new saved query of `entity`, in a
+/// form asking its name and whether the team shares it. Saved like any record (the writer
+/// thread, the outbox), so `:saved` offers it at once, offline too.
+pub fn save_current(entity: Entity, query: &str, ctx: &mut Ctx) {
+    let query = query.trim();
+    if query.is_empty() {
+        return ctx.flash("nothing to save: type a query after / first, then W");
+    }
+    if ctx.source.may(Capability::Create, Entity::SavedQueries) == Some(false) {
+        return ctx.flash("your role may not save queries");
+    }
+    let mut prefill = Record::new();
+    prefill.insert("query".into(), json!(query));
+    prefill.insert("shared".into(), json!(false));
+    let mut hidden = Record::new();
+    hidden.insert("entity".into(), json!(entity.name()));
+    let form = ctx.form(
+        &format!("Save the query of {} as", entity.name()),
+        Entity::SavedQueries,
+        Purpose::Create(Entity::SavedQueries),
+        Some(&prefill),
+        hidden,
+    );
+    ctx.open(Dialog::Form(form));
 }

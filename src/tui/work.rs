@@ -56,13 +56,31 @@ pub enum Read {
         limit: usize,
         list: u64,
     },
+    /// A record's view: the record, what refers to it and their names.
+    Record(super::panes::record::RecordAsk),
+    /// A funnel column's window of cards when the cursor leaves the cards held.
+    FunnelColumn(super::panes::funnel::ColumnAsk),
+    /// A generic list's window where it stands, read again after a write or sync.
+    RecordsWindow {
+        entity: Entity,
+        query: RecordQuery,
+        window: Box<super::list::Window>,
+        height: usize,
+        list: u64,
+    },
 }
 
 impl Read {
     /// A window of a list: read on a thread of its own, so a key's rows never wait behind a
     /// screen's sums (the funnel's, the dashboard's) on the loading thread.
     pub fn is_window(&self) -> bool {
-        matches!(self, Read::Customers { .. } | Read::Records { .. })
+        matches!(
+            self,
+            Read::Customers { .. }
+                | Read::Records { .. }
+                | Read::RecordsWindow { .. }
+                | Read::FunnelColumn(_)
+        )
     }
 
     /// Which screen asks: a newer load for the same screen makes an older one moot. Each
@@ -76,10 +94,14 @@ impl Read {
             Read::Dashboard(_) => "dashboard".into(),
             Read::Duplicates => "duplicates".into(),
             Read::Customers { .. } => "customers".into(),
-            Read::Records { list, .. } => format!("records:{list}"),
+            Read::Records { list, .. } | Read::RecordsWindow { list, .. } => {
+                format!("records:{list}")
+            }
             Read::Customer360(ask) => format!("customer360:{}", ask.id),
             Read::Quote(ask) => format!("quote:{}", ask.id),
             Read::QuoteCatalogue => "quote-catalogue".into(),
+            Read::Record(ask) => format!("record:{}:{}", ask.entity.name(), ask.id),
+            Read::FunnelColumn(_) => "funnel-column".into(),
         }
     }
 }
@@ -99,6 +121,13 @@ pub enum Loaded {
     Duplicates(Box<Vec<super::panes::duplicates::Pair>>),
     Customers(Vec<Record>),
     Records(Vec<Record>),
+    Record(Box<super::panes::record::RecordData>),
+    FunnelColumn(Box<super::panes::funnel::ColumnData>),
+    /// The window as asked (where the cursor stood) and as read again.
+    RecordsWindow {
+        asked_from: Box<super::list::Window>,
+        window: Box<super::list::Window>,
+    },
 }
 
 /// The ticket queue read, and its customers' names read with it: looked up one by one on the
@@ -180,6 +209,27 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
             limit,
             ..
         } => Loaded::Records(source.records(*entity, query, 0, *limit)?),
+        Read::Record(ask) => Loaded::Record(Box::new(super::panes::record::read(source, ask)?)),
+        Read::RecordsWindow {
+            entity,
+            query,
+            window,
+            height,
+            ..
+        } => {
+            let mut fresh = (**window).clone();
+            fresh.invalidate();
+            fresh.ensure(*height, &mut |o, l, from_end| {
+                super::panes::records::page(source, *entity, query, o, l, from_end)
+            })?;
+            Loaded::RecordsWindow {
+                asked_from: window.clone(),
+                window: Box::new(fresh),
+            }
+        }
+        Read::FunnelColumn(ask) => {
+            Loaded::FunnelColumn(Box::new(super::panes::funnel::read_column(source, ask)?))
+        }
     })
 }
 

@@ -20,8 +20,8 @@ mod parse;
 mod resolve;
 pub mod sql;
 
-pub use parse::{Op, Term, TermKind, Word, parse};
-pub use resolve::{Condition, Lookup, Resolved, Test, field_named, resolve};
+pub use parse::{CUSTOM_PREFIX, Op, Term, TermKind, Word, parse};
+pub use resolve::{Condition, Lookup, Resolved, Test, custom_column, field_named, resolve};
 
 /// A query the language cannot read, with where (1-based character position) and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -80,6 +80,9 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{3000}'
 }
 
+/// How a term names a custom field: `custom.<key>`.
+pub const CUSTOM_PREFIX: &str = "custom.";
+
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '.'
 }
@@ -129,6 +132,19 @@ impl Lexer {
         let mut j = self.i;
         while self.chars.get(j).copied().is_some_and(is_name_char) {
             j += 1;
+        }
+        // A custom field's key may be Chinese (`custom.注册资金>100万`): after `custom.` any
+        // letter or digit belongs to the name. Elsewhere a Chinese word stays a search word.
+        let so_far: String = self.chars[name_start..j].iter().collect();
+        if so_far.to_ascii_lowercase().starts_with(CUSTOM_PREFIX) {
+            while self
+                .chars
+                .get(j)
+                .copied()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            {
+                j += 1;
+            }
         }
         if j > name_start
             && let Some(op_len_op) = self.op_at(j)
@@ -369,6 +385,16 @@ mod tests {
         let terms = parse("region：华东，华南\u{3000}level:A").unwrap();
         assert_eq!(field(&terms[0]), ("region", Op::Is, vec!["华东", "华南"]));
         assert_eq!(field(&terms[1]), ("level", Op::Is, vec!["A"]));
+    }
+
+    #[test]
+    fn custom_keys_may_be_chinese() {
+        let terms = parse("custom.注册资金>100万 -custom.budget_2:5 上海:x").unwrap();
+        assert_eq!(field(&terms[0]), ("custom.注册资金", Op::Gt, vec!["100万"]));
+        assert!(terms[1].negated);
+        assert_eq!(field(&terms[1]), ("custom.budget_2", Op::Is, vec!["5"]));
+        // Outside custom. a Chinese word stays a search word.
+        assert!(matches!(&terms[2].kind, TermKind::Text(w) if w.text == "上海:x"));
     }
 
     #[test]

@@ -5,8 +5,9 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
-use super::parse::{Op, Term, TermKind, Word};
+use super::parse::{CUSTOM_PREFIX, Op, Term, TermKind, Word};
 use super::{QueryError, closest};
+use crate::catalog::{CustomField, CustomKind};
 use crate::schema::{Entity, Field, Kind, ListName, SYSTEM_FIELDS};
 use crate::validate::format_time;
 
@@ -39,6 +40,11 @@ pub trait Lookup {
     /// read (their own first, then one shared with them); None when there is none.
     fn saved_query(&self, _entity: Entity, _name: &str) -> Result<Option<String>, Self::Error> {
         Ok(None)
+    }
+    /// The active custom fields of `entity` the asking user may read (`custom.<key>`); a
+    /// field hidden from their role is unknown to their queries, as its values are.
+    fn custom_fields(&self, _entity: Entity) -> Result<Vec<CustomField>, Self::Error> {
+        Ok(Vec::new())
     }
 }
 
@@ -167,6 +173,177 @@ fn names(entity: Entity) -> Vec<String> {
     out
 }
 
+/// A term's field written as `custom.<key>`.
+fn is_custom_word(word: &str) -> bool {
+    word.get(..CUSTOM_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(CUSTOM_PREFIX))
+}
+
+/// The column a condition on a custom field names: `custom.<key>`, which the SQL renderer
+/// reads out of the record's `custom` map (`sql::custom_key`).
+pub fn custom_column(key: &str) -> String {
+    format!("{CUSTOM_PREFIX}{key}")
+}
+
+/// The kind a custom field's values are compared as (and bound as on PostgreSQL): numbers
+/// as `Int`, amounts as `Money`, choices as text, several choices as tags, links as ids.
+fn custom_kind(kind: CustomKind) -> Kind {
+    match kind {
+        CustomKind::Text | CustomKind::Choice => Kind::Text(0),
+        CustomKind::Number => Kind::Int(i64::MIN, i64::MAX),
+        CustomKind::Money => Kind::Money,
+        CustomKind::Date => Kind::Date,
+        CustomKind::MultiChoice => Kind::Tags,
+        CustomKind::User => Kind::Ref(Entity::Users),
+        CustomKind::Link(target) => Kind::Ref(target),
+    }
+}
+
+/// The custom field a term names: `custom.<key>` by key or label (case folded), or a bare
+/// word that is no built-in field by key or label. Unknown: an error at the word naming the
+/// nearest built-in field or the custom keys there are.
+fn custom_field<'a>(
+    entity: Entity,
+    customs: &'a [CustomField],
+    field: &Word,
+) -> Result<&'a CustomField, QueryError> {
+    let prefixed = is_custom_word(&field.text);
+    let name = if prefixed {
+        &field.text[CUSTOM_PREFIX.len()..]
+    } else {
+        field.text.as_str()
+    };
+    let folded = name.to_lowercase();
+    let found = customs.iter().find(|c| c.key == name).or_else(|| {
+        customs.iter().find(|c| {
+            c.key.to_lowercase() == folded
+                || c.label_zh.to_lowercase() == folded
+                || c.label_en
+                    .as_deref()
+                    .is_some_and(|l| l.to_lowercase() == folded)
+        })
+    });
+    if let Some(found) = found {
+        return Ok(found);
+    }
+    let keys: Vec<String> = customs.iter().map(|c| custom_column(&c.key)).collect();
+    let known = if keys.is_empty() {
+        format!("{} has no custom fields you can see", entity.name())
+    } else {
+        format!("its custom fields are {}", keys.join(", "))
+    };
+    if prefixed {
+        let e = QueryError::new(
+            field.at,
+            format!(
+                "unknown custom field \"{name}\" of {} ({known})",
+                entity.name()
+            ),
+        );
+        return Err(
+            match closest(name, customs.iter().map(|c| c.key.as_str())) {
+                Some(near) => e.hint(format!("did you mean {}?", custom_column(near))),
+                None => e,
+            },
+        );
+    }
+    let mut e = QueryError::new(
+        field.at,
+        format!("unknown field \"{}\" of {}", field.text, entity.name()),
+    );
+    let builtin = names(entity);
+    if let Some(near) = closest(&field.text, builtin.iter().map(String::as_str)) {
+        e = e.hint(format!("did you mean {near}?"));
+    } else if let Some(near) = closest(&field.text, customs.iter().map(|c| c.key.as_str())) {
+        e = e.hint(format!("did you mean {}?", custom_column(near)));
+    }
+    Err(e)
+}
+
+/// A custom field's test: amounts, dates, text, links and `none` as the built-in kinds take
+/// them; numbers whole or not; choices checked against the definition's.
+fn custom_test<L: Lookup>(
+    entity: Entity,
+    custom: &CustomField,
+    op: Op,
+    values: &[Word],
+    now: DateTime<Utc>,
+    lookup: &L,
+) -> Result<Result<Test, QueryError>, L::Error> {
+    let name = custom_column(&custom.key);
+    let is_none = op == Op::Is && values.iter().any(is_none);
+    match custom.kind {
+        CustomKind::Number if !is_none => {
+            let mut numbers = Vec::new();
+            for w in values {
+                let text = w.text.trim();
+                match text.parse::<f64>().ok().filter(|n| n.is_finite()) {
+                    Some(n) => numbers.push(number_value(n)),
+                    None => {
+                        return Ok(Err(QueryError::new(
+                            w.at,
+                            format!("{name} takes a number, not \"{text}\""),
+                        )));
+                    }
+                }
+            }
+            Ok(Ok(if op == Op::Is {
+                Test::AnyOf(numbers)
+            } else {
+                Test::Compare(op, numbers.remove(0))
+            }))
+        }
+        CustomKind::Choice | CustomKind::MultiChoice if !is_none => {
+            if op != Op::Is {
+                return Ok(Err(QueryError::new(
+                    values[0].at - op.symbol().chars().count(),
+                    format!("{name} is a choice: compare it with \":\""),
+                )));
+            }
+            let mut chosen = Vec::new();
+            for w in values {
+                let text = w.text.trim();
+                let Some(c) = custom
+                    .choices
+                    .iter()
+                    .find(|c| c.as_str() == text || c.to_lowercase() == text.to_lowercase())
+                else {
+                    let e = QueryError::new(
+                        w.at,
+                        format!(
+                            "{name} is never \"{text}\" (one of {})",
+                            custom.choices.join(", ")
+                        ),
+                    );
+                    return Ok(Err(
+                        match closest(text, custom.choices.iter().map(String::as_str)) {
+                            Some(near) => e.hint(format!("did you mean {near}?")),
+                            None => e,
+                        },
+                    ));
+                };
+                chosen.push(c.clone());
+            }
+            Ok(Ok(if custom.kind == CustomKind::MultiChoice {
+                Test::Holds(chosen)
+            } else {
+                Test::AnyOf(chosen.into_iter().map(Value::String).collect())
+            }))
+        }
+        kind => test_of(entity, custom_kind(kind), &name, op, values, now, lookup),
+    }
+}
+
+/// A number as JSON: whole numbers as integers (so SQLite compares them as the stored ones).
+fn number_value(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        #[allow(clippy::cast_possible_truncation)]
+        Value::from(n as i64)
+    } else {
+        Value::from(n)
+    }
+}
+
 /// Resolves parsed terms for a list of `entity`, at `now` (relative dates).
 pub fn resolve<L: Lookup>(
     entity: Entity,
@@ -286,16 +463,31 @@ fn resolve_into<L: Lookup>(
                 }
             }
             TermKind::Field { field, op, values } => {
-                let Some((column, kind)) = field_named(entity, &field.text) else {
-                    let known = names(entity);
-                    let mut e = QueryError::new(
-                        field.at,
-                        format!("unknown field \"{}\" of {}", field.text, entity.name()),
-                    );
-                    if let Some(near) = closest(&field.text, known.iter().map(String::as_str)) {
-                        e = e.hint(format!("did you mean {near}?"));
+                let builtin = if is_custom_word(&field.text) {
+                    None
+                } else {
+                    field_named(entity, &field.text)
+                };
+                let Some((column, kind)) = builtin else {
+                    // A custom field: `custom.<key>`, or its key or label alone.
+                    let customs = lookup.custom_fields(entity)?;
+                    match custom_field(entity, &customs, field) {
+                        Ok(custom) => {
+                            let test = match custom_test(entity, custom, *op, values, now, lookup)?
+                            {
+                                Ok(t) => t,
+                                Err(e) => return Ok(Err(e)),
+                            };
+                            out.conditions.push(Condition {
+                                column: custom_column(&custom.key),
+                                kind: custom_kind(custom.kind),
+                                test,
+                                negated: term.negated,
+                            });
+                            continue;
+                        }
+                        Err(e) => return Ok(Err(e)),
                     }
-                    return Ok(Err(e));
                 };
                 let test = match test_of(entity, kind, &field.text, *op, values, now, lookup)? {
                     Ok(t) => t,
@@ -686,7 +878,7 @@ fn reference<L: Lookup>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::query::parse;
     use serde_json::json;
@@ -713,6 +905,33 @@ mod tests {
                 _ => vec![],
             })
         }
+        fn custom_fields(&self, entity: Entity) -> Result<Vec<CustomField>, Self::Error> {
+            Ok(custom_fields()
+                .into_iter()
+                .filter(|f| f.entity == entity)
+                .collect())
+        }
+    }
+
+    /// The custom fields the tests' customers have: an amount, a date, a number, a choice,
+    /// several choices, a link to a user, and one labelled in Chinese.
+    pub(crate) fn custom_fields() -> Vec<CustomField> {
+        [
+            json!({"key": "budget", "kind": "money", "label_zh": "预算"}),
+            json!({"key": "visit_on", "kind": "date", "label_zh": "拜访日"}),
+            json!({"key": "staff", "kind": "number", "label_zh": "员工数", "label_en": "Staff"}),
+            json!({"key": "source", "kind": "choice", "choices": ["展会", "Web", "referral"]}),
+            json!({"key": "lines", "kind": "multi_choice", "choices": ["steel", "glass"]}),
+            json!({"key": "buyer", "kind": "user"}),
+            json!({"key": "注册资金", "kind": "money"}),
+            json!({"key": "note", "kind": "text"}),
+        ]
+        .into_iter()
+        .map(|mut v| {
+            v["entity"] = json!("customers");
+            CustomField::from_record(v.as_object().unwrap()).unwrap()
+        })
+        .collect()
     }
 
     fn now() -> DateTime<Utc> {
@@ -909,5 +1128,94 @@ mod tests {
             one(Entity::Contacts, "is_primary:yes").test,
             Test::AnyOf(vec![json!(true)])
         );
+    }
+
+    #[test]
+    fn custom_fields_compare_by_their_kind() {
+        let c = one(Entity::Customers, "custom.budget>100000");
+        assert_eq!(
+            (c.column.as_str(), c.kind, &c.test),
+            (
+                "custom.budget",
+                Kind::Money,
+                &Test::Compare(Op::Gt, json!(10_000_000))
+            )
+        );
+        // A date field's age: visited less than 30 days ago.
+        assert_eq!(
+            one(Entity::Customers, "custom.visit_on<30d").test,
+            Test::Compare(Op::Gt, json!("2026-11-03"))
+        );
+        assert_eq!(
+            one(Entity::Customers, "custom.visit_on:2026-12-01").test,
+            Test::AnyOf(vec![json!("2026-12-01")])
+        );
+        // Numbers whole or not; by key, label, or the bare key.
+        assert_eq!(
+            one(Entity::Customers, "custom.staff>=12.5").test,
+            Test::Compare(Op::Ge, json!(12.5))
+        );
+        assert_eq!(
+            one(Entity::Customers, "staff:10,20").test,
+            Test::AnyOf(vec![json!(10), json!(20)])
+        );
+        assert_eq!(
+            one(Entity::Customers, "custom.员工数<5").column,
+            "custom.staff"
+        );
+        assert_eq!(
+            one(Entity::Customers, "custom.预算>1万").column,
+            "custom.budget"
+        );
+        assert_eq!(
+            one(Entity::Customers, "custom.注册资金>=100万").test,
+            Test::Compare(Op::Ge, json!(100_000_000))
+        );
+        // Choices as the definition spells them; several choices by item; negated; empty.
+        assert_eq!(
+            one(Entity::Customers, "custom.source:web,展会").test,
+            Test::AnyOf(vec![json!("Web"), json!("展会")])
+        );
+        let c = one(Entity::Customers, "-custom.lines:steel");
+        assert_eq!(
+            (c.negated, c.test),
+            (true, Test::Holds(vec!["steel".into()]))
+        );
+        assert_eq!(
+            one(Entity::Customers, "custom.lines:none").test,
+            Test::AnyOf(vec![Value::Null, json!("[]")])
+        );
+        assert_eq!(
+            one(Entity::Customers, "custom.buyer:me").test,
+            Test::AnyOf(vec![json!("u-me")])
+        );
+        assert_eq!(
+            one(Entity::Customers, "custom.note:深圳*").test,
+            Test::Prefix(vec!["深圳".into()])
+        );
+    }
+
+    #[test]
+    fn custom_field_errors_point_at_the_word() {
+        let e = run(Entity::Customers, "level:A custom.budgte>5").unwrap_err();
+        assert_eq!(e.at, 9);
+        assert!(e.message.starts_with("unknown custom field \"budgte\" of customers (its custom fields are custom.budget, custom.visit_on"), "{e}");
+        assert_eq!(e.hint.as_deref(), Some("did you mean custom.budget?"));
+        let e = run(Entity::Customers, "custom.source:fair").unwrap_err();
+        assert_eq!(e.at, 15);
+        assert!(e.message.contains("one of 展会, Web, referral"), "{e}");
+        let e = run(Entity::Customers, "custom.source>Web").unwrap_err();
+        assert_eq!(e.at, 14);
+        let e = run(Entity::Customers, "custom.staff>many").unwrap_err();
+        assert_eq!((e.at, e.message.contains("takes a number")), (14, true));
+        let e = run(Entity::Customers, "custom.budget>lots").unwrap_err();
+        assert!(e.message.contains("takes an amount"), "{e}");
+        let e = run(Entity::Customers, "custom.visit_on<soon").unwrap_err();
+        assert!(e.message.contains("not a date"), "{e}");
+        // An entity with none says so; a bare typo of a custom key suggests it.
+        let e = run(Entity::Stages, "custom.x:1").unwrap_err();
+        assert!(e.message.contains("stages has no custom fields"), "{e}");
+        let e = run(Entity::Customers, "budgt>1").unwrap_err();
+        assert_eq!(e.hint.as_deref(), Some("did you mean custom.budget?"));
     }
 }

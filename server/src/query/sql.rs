@@ -58,12 +58,34 @@ fn one(
     search: &[&str],
     bind: &mut Bind<'_>,
 ) -> String {
-    let col = format!("{prefix}{}", c.column);
     let like = match dialect {
         Dialect::Sqlite => "LIKE",
         Dialect::Postgres => "ILIKE",
     };
     let text = Kind::Text(0);
+    let custom = custom_key(&c.column);
+    let col = match custom {
+        Some(key) => custom_expression(key, c.kind, dialect, prefix),
+        None => format!("{prefix}{}", c.column),
+    };
+    // A custom value is bound as text on PostgreSQL (its JSON is text there) and a number
+    // compared as `numeric` on both sides; SQLite compares the JSON's own types.
+    let numeric = custom.is_some()
+        && dialect == Dialect::Postgres
+        && matches!(c.kind, Kind::Int(..) | Kind::Money);
+    let mut bind_value = |v: Value| -> String {
+        match custom {
+            None => bind(v, c.kind),
+            Some(_) => {
+                let mark = bind(v, text);
+                if numeric {
+                    format!("CAST({mark}::text AS numeric)")
+                } else {
+                    mark
+                }
+            }
+        }
+    };
     match &c.test {
         Test::AnyOf(values) => {
             let mut parts = Vec::new();
@@ -72,7 +94,7 @@ fn one(
                 if v.is_null() {
                     parts.push(format!("{col} IS NULL"));
                 } else {
-                    marks.push(bind(v.clone(), c.kind));
+                    marks.push(bind_value(v.clone()));
                 }
             }
             match marks.len() {
@@ -94,11 +116,11 @@ fn one(
                 Op::Ge => ">=",
                 Op::Is => "=",
             };
-            format!("{col} {symbol} {}", bind(v.clone(), c.kind))
+            format!("{col} {symbol} {}", bind_value(v.clone()))
         }
         Test::Range(lo, hi) => {
-            let lo = bind(lo.clone(), c.kind);
-            let hi = bind(hi.clone(), c.kind);
+            let lo = bind_value(lo.clone());
+            let hi = bind_value(hi.clone());
             format!("{col} >= {lo} AND {col} < {hi}")
         }
         Test::Prefix(prefixes) => prefixes
@@ -144,6 +166,43 @@ fn one(
     }
 }
 
+/// The key of a custom field a condition's column names (`custom.budget`), if it does.
+pub fn custom_key(column: &str) -> Option<&str> {
+    column
+        .strip_prefix(crate::query::CUSTOM_PREFIX)
+        .filter(|k| !k.is_empty())
+}
+
+/// A custom field's value out of the record's `custom` map (JSON text on both backends).
+///
+/// The key goes into the SQL as a literal, not a parameter, so that an expression index on
+/// the same text serves the condition (`CREATE INDEX … ON customers (json_extract(custom,
+/// '$."budget"'))`); keys are letters, digits and `_` (`service::catalog` refuses others), and
+/// quotes are doubled anyway so no key can leave the literal.
+fn custom_expression(key: &str, kind: Kind, dialect: Dialect, prefix: &str) -> String {
+    let key = key.replace('\'', "''");
+    match dialect {
+        Dialect::Sqlite => {
+            let key = key.replace('"', "\"\"");
+            format!("json_extract({prefix}custom, '$.\"{key}\"')")
+        }
+        Dialect::Postgres => {
+            let map = format!("({prefix}custom::jsonb)");
+            match kind {
+                // Only a number compares as one: a value stored as something else is not
+                // cast (which would fail the whole list), it matches nothing.
+                Kind::Int(..) | Kind::Money => format!(
+                    "(CASE WHEN jsonb_typeof({map} -> '{key}') = 'number' \
+                     THEN ({map} ->> '{key}')::numeric END)"
+                ),
+                // A list of choices as its JSON text, which `Holds` looks for items in.
+                Kind::Tags => format!("(({map} -> '{key}')::text)"),
+                _ => format!("({map} ->> '{key}')"),
+            }
+        }
+    }
+}
+
 /// The columns a search word is looked for in on the server: the descriptor's.
 pub fn search_columns(entity: Entity) -> &'static [&'static str] {
     entity.descriptor().search
@@ -165,18 +224,28 @@ mod tests {
         fn me(&self) -> Option<String> {
             None
         }
+        fn custom_fields(
+            &self,
+            _: Entity,
+        ) -> Result<Vec<crate::catalog::CustomField>, Self::Error> {
+            Ok(crate::query::resolve::tests::custom_fields())
+        }
     }
 
     /// The names of the rows of a small table that a query selects, in SQLite.
     fn select(q: &str) -> Vec<String> {
         let db = Connection::open_in_memory().unwrap();
         db.execute_batch(
-            "CREATE TABLE customers (name TEXT, level TEXT, region TEXT, tags TEXT, code TEXT,
-                email TEXT, phone TEXT, updated_at TEXT);
+            r#"CREATE TABLE customers (name TEXT, level TEXT, region TEXT, tags TEXT, code TEXT,
+                email TEXT, phone TEXT, updated_at TEXT, custom TEXT);
              INSERT INTO customers VALUES
-              ('上海华为', 'A', '华东', '[\"vip\",\"渠道\"]', 'C1', NULL, NULL, '2026-12-01T00:00:00.000Z'),
-              ('深圳腾讯', 'B', '华南', '[]', 'C2', NULL, NULL, '2026-10-01T00:00:00.000Z'),
-              ('北京百度', NULL, NULL, '[\"vip_x\"]', 'C3', NULL, NULL, '2026-12-02T00:00:00.000Z');",
+              ('上海华为', 'A', '华东', '["vip","渠道"]', 'C1', NULL, NULL, '2026-12-01T00:00:00.000Z',
+               '{"budget": 20000000, "visit_on": "2026-11-20", "staff": 12.5, "source": "Web",
+                 "lines": ["steel", "glass"], "注册资金": 100000000}'),
+              ('深圳腾讯', 'B', '华南', '[]', 'C2', NULL, NULL, '2026-10-01T00:00:00.000Z',
+               '{"budget": 5000000, "visit_on": "2026-09-01", "staff": 3, "lines": []}'),
+              ('北京百度', NULL, NULL, '["vip_x"]', 'C3', NULL, NULL, '2026-12-02T00:00:00.000Z',
+               NULL);"#,
         )
         .unwrap();
         let now = chrono::DateTime::parse_from_rfc3339("2026-12-03T00:00:00Z")
@@ -224,5 +293,34 @@ mod tests {
         assert_eq!(select("-华为 -\"腾讯\""), ["北京百度"]);
         // Wildcards in a search word are literal.
         assert_eq!(select("%"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn custom_fields_select_the_right_rows() {
+        assert_eq!(select("custom.budget>100000"), ["上海华为"]);
+        assert_eq!(select("custom.budget<=50000"), ["深圳腾讯"]);
+        // A negation keeps the records without the value, as on built-in fields.
+        assert_eq!(select("-custom.budget>100000"), ["北京百度", "深圳腾讯"]);
+        assert_eq!(select("custom.visit_on<30d"), ["上海华为"]);
+        assert_eq!(select("custom.visit_on>30d"), ["深圳腾讯"]);
+        assert_eq!(select("custom.staff>=12.5"), ["上海华为"]);
+        assert_eq!(select("custom.staff:3"), ["深圳腾讯"]);
+        assert_eq!(select("custom.source:web"), ["上海华为"]);
+        assert_eq!(select("custom.source:none"), ["北京百度", "深圳腾讯"]);
+        assert_eq!(select("custom.lines:glass"), ["上海华为"]);
+        assert_eq!(select("custom.lines:none"), ["北京百度", "深圳腾讯"]);
+        assert_eq!(select("-custom.lines:steel"), ["北京百度", "深圳腾讯"]);
+        assert_eq!(select("custom.注册资金>=100万 level:A"), ["上海华为"]);
+    }
+
+    #[test]
+    fn custom_keys_cannot_leave_their_literal() {
+        let sql = custom_expression("a'b\"c", Kind::Text(0), Dialect::Sqlite, "c.");
+        assert_eq!(sql, "json_extract(c.custom, '$.\"a''b\"\"c\"')");
+        let sql = custom_expression("k'", Kind::Money, Dialect::Postgres, "");
+        assert!(
+            sql.contains("-> 'k'''") && sql.contains("::numeric"),
+            "{sql}"
+        );
     }
 }

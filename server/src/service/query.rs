@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{list, now};
 use crate::access::Actor;
+use crate::catalog::CustomField;
 use crate::error::ApiError;
 use crate::query::{self, Condition, Term, Test};
 use crate::schema::{Entity, Kind};
@@ -107,6 +108,15 @@ impl query::Lookup for AsActor<'_> {
         };
         let id = found.get("id").and_then(Value::as_str).unwrap_or_default();
         super::lists::members(self.tx, self.actor, id, crate::schema::MAX_LIST_MEMBERS).map(Some)
+    }
+
+    fn custom_fields(&self, entity: Entity) -> Result<Vec<CustomField>, ApiError> {
+        let catalog = super::catalog::load_fields(self.tx)?;
+        Ok(catalog
+            .custom_fields(entity)
+            .filter(|f| f.may_read(self.actor.role))
+            .cloned()
+            .collect())
     }
 
     fn saved_query(&self, entity: Entity, name: &str) -> Result<Option<String>, ApiError> {

@@ -279,6 +279,9 @@ impl CustomersPane {
             }
             Action::Search => self.list.start_filter(&self.query.search),
             Action::NamedFilters => crate::tui::named_filters::open(Entity::Customers, ctx),
+            Action::SaveQuery => {
+                crate::tui::named_filters::save_current(Entity::Customers, &self.query.search, ctx);
+            }
             Action::FilterBy(q) => {
                 self.problem = ctx.source.query_problem(Entity::Customers, &q);
                 if let Some(e) = &self.problem {

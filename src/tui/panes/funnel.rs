@@ -204,6 +204,48 @@ pub struct FunnelPane {
     follow: Option<(String, String)>,
     /// The next load starts every column at its top (the filter changed).
     reset: bool,
+    /// The column window asked last (`load_column`); older answers are stale.
+    column_read: Option<u64>,
+}
+
+/// A stage's window of cards, asked of the reader when the cursor leaves the cards held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnAsk {
+    pub stage_id: String,
+    pub filter: FunnelFilter,
+    pub offset: usize,
+    pub visible: usize,
+}
+
+/// What the reader found for a [`ColumnAsk`]: the cards from `offset` and their customers'
+/// names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ColumnData {
+    pub stage_id: String,
+    pub offset: usize,
+    pub rows: Vec<Record>,
+    pub names: HashMap<String, String>,
+}
+
+/// Reads a [`ColumnAsk`] (on the reader thread; in tests and benches, wherever they like).
+pub fn read_column(source: &dyn DataSource, ask: &ColumnAsk) -> Result<ColumnData, DataError> {
+    let rows = source.stage_opportunities(&ask.stage_id, &ask.filter, ask.offset, ask.visible)?;
+    let mut names = HashMap::new();
+    for o in &rows {
+        let cid = text(o, "customer_id");
+        if !cid.is_empty() && !names.contains_key(cid) {
+            names.insert(
+                cid.to_string(),
+                record_label(source, Entity::Customers, cid),
+            );
+        }
+    }
+    Ok(ColumnData {
+        stage_id: ask.stage_id.clone(),
+        offset: ask.offset,
+        rows,
+        names,
+    })
 }
 
 const CARD_H: u16 = 2;
@@ -366,28 +408,46 @@ impl FunnelPane {
         true
     }
 
+    /// The cursor left the cards held: asks the reader for the stage's window around it
+    /// (a read by amount on the stage's index, and the customers' names). Until the answer
+    /// the cards before stay on screen, none chosen, and the head says "…"; only the newest
+    /// question is answered into the column (`column_read`).
     fn load_column(&mut self, i: usize, visible: usize, ctx: &mut Ctx) {
         let count = self.summaries[i].count;
-        let column = &mut self.columns[i];
-        column.selected = column.selected.min(count.saturating_sub(1));
-        if column.selected < column.offset {
-            column.offset = column.selected;
-        } else if column.selected >= column.offset + visible {
-            column.offset = column.selected + 1 - visible;
-        }
+        let mut window = self.columns[i].clone();
+        window.place(count, visible);
+        self.columns[i].selected = window.selected;
         let stage_id = id(&self.summaries[i].stage).to_string();
-        let rows =
-            ctx.ok(ctx
-                .source
-                .stage_opportunities(&stage_id, &self.filter, column.offset, visible));
-        for o in &rows {
-            let cid = text(o, "customer_id").to_string();
-            if let std::collections::hash_map::Entry::Vacant(slot) = self.names.entry(cid) {
-                let name = ctx.label_of(Entity::Customers, slot.key());
-                slot.insert(name);
-            }
-        }
-        self.columns[i].rows = rows;
+        let request = crate::tui::list::next_request();
+        self.column_read = Some(request);
+        ctx.load(
+            request,
+            Read::FunnelColumn(ColumnAsk {
+                stage_id,
+                filter: self.filter.clone(),
+                offset: window.offset,
+                visible,
+            }),
+        );
+    }
+
+    /// Waiting for a column's window.
+    pub fn is_reading_column(&self) -> bool {
+        self.column_read.is_some()
+    }
+
+    /// A column's window answered: shown when it answers the newest question and its stage
+    /// is still where it was.
+    fn take_column(&mut self, data: &ColumnData) {
+        self.column_read = None;
+        let Some(i) = self.stage_index(&data.stage_id) else {
+            return;
+        };
+        self.names
+            .extend(data.names.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let column = &mut self.columns[i];
+        column.offset = data.offset;
+        column.rows = data.rows.clone();
     }
 
     pub fn set_owner(&mut self, owner: Option<String>, ctx: &mut Ctx) {
@@ -460,6 +520,9 @@ impl FunnelPane {
             let c = &self.columns[self.col];
             if sel < c.offset || sel >= c.offset + c.rows.len() {
                 self.load_column(self.col, visible, ctx);
+            } else {
+                // Back within the cards held: a window asked before is moot.
+                self.column_read = None;
             }
             return;
         }
@@ -692,6 +755,17 @@ impl Screen for FunnelPane {
     }
 
     fn loaded(&mut self, request: u64, data: &Result<Loaded, DataError>, ctx: &mut Ctx) {
+        if self.column_read == Some(request) {
+            match data {
+                Ok(Loaded::FunnelColumn(d)) => self.take_column(d),
+                Ok(_) => {}
+                Err(e) => {
+                    self.column_read = None;
+                    ctx.error(e);
+                }
+            }
+            return;
+        }
         if !matches!(data, Ok(Loaded::Funnel(_)) | Err(_)) || !self.pending.take_load(request) {
             return;
         }

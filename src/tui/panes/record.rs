@@ -10,18 +10,19 @@ use ratatui::layout::{Position, Rect};
 use serde_json::json;
 
 use super::cell_style;
-use super::records::{cell, name_refs, place_of, title_in};
+use super::records::{cell, place_of, title_in};
 use crate::tui::action::Action;
-use crate::tui::data::{Record, RecordQuery, id};
+use crate::tui::data::{DataError, DataSource, Record, RecordQuery, id};
 use crate::tui::dialogs::{Choice, Dialog, Picker, Purpose};
 use crate::tui::draw;
 use crate::tui::flows;
 use crate::tui::format;
 use crate::tui::keymap::Mode;
 use crate::tui::list::{FilterLine, Move, Typed};
-use crate::tui::screen::{Answer, Ctx, Screen};
+use crate::tui::screen::{Answer, Ctx, Screen, record_label};
 use crate::tui::theme::Role;
 use crate::tui::view::View;
+use crate::tui::work::{Loaded, Read};
 
 /// Related records read per kind: a view, not a list (`:list` has them all).
 const RELATED_LIMIT: usize = 20;
@@ -45,6 +46,91 @@ pub struct RecordView {
     pub gone: bool,
     /// The entity's custom fields as the source's catalog had them at the last load.
     pub custom: Vec<crm_server::catalog::CustomField>,
+    /// The read asked last; answers to older ones are stale.
+    asked: Option<u64>,
+}
+
+/// What the view of a record asks the reader thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordAsk {
+    pub entity: Entity,
+    pub id: String,
+}
+
+/// What the reader found for a record's view.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordData {
+    /// None: gone (deleted, or out of the user's view).
+    pub record: Option<Record>,
+    /// Records that refer to it, up to `RELATED_LIMIT` per kind, then its files.
+    pub related: Vec<(Entity, Record)>,
+    /// The names of the records they refer to (not users: `People` names those).
+    pub names: HashMap<String, String>,
+    pub custom: Vec<crm_server::catalog::CustomField>,
+}
+
+/// Reads a record's view (on the reader thread; in tests and benches, wherever they like).
+pub fn read(source: &dyn DataSource, ask: &RecordAsk) -> Result<RecordData, DataError> {
+    let (entity, rid) = (ask.entity, ask.id.as_str());
+    let Some(record) = source.get(entity, rid)? else {
+        return Ok(RecordData::default());
+    };
+    let mut names = HashMap::new();
+    let fields: Vec<&Field> = entity.fields().iter().collect();
+    name_refs_in(source, std::slice::from_ref(&record), &fields, &mut names);
+    let custom = source.catalog().custom_fields(entity).cloned().collect();
+    let mut related = Vec::new();
+    for (e, f) in back_refs(entity) {
+        let q = RecordQuery {
+            filters: vec![(f.name.to_string(), json!(rid))],
+            ..RecordQuery::default()
+        };
+        let rows = source.records(e, &q, 0, RELATED_LIMIT)?;
+        // A record titled by a reference (a deal's competitor) shows the name it refers to.
+        let title: Vec<&Field> = e
+            .fields()
+            .iter()
+            .filter(|f| f.name == e.descriptor().title)
+            .collect();
+        name_refs_in(source, &rows, &title, &mut names);
+        related.extend(rows.into_iter().map(|r| (e, r)));
+    }
+    // Files hang off a record by its id, not a typed link.
+    if crm_server::schema::ATTACHABLE.contains(&entity.name()) {
+        let q = RecordQuery {
+            filters: vec![(crm_server::schema::FILE_RECORD.to_string(), json!(rid))],
+            ..RecordQuery::default()
+        };
+        let rows = source.records(Entity::Files, &q, 0, RELATED_LIMIT)?;
+        related.extend(rows.into_iter().map(|r| (Entity::Files, r)));
+    }
+    Ok(RecordData {
+        record: Some(record),
+        related,
+        names,
+        custom,
+    })
+}
+
+/// `records::name_refs` off the UI thread: each referenced record (not a user) by its name.
+fn name_refs_in(
+    source: &dyn DataSource,
+    rows: &[Record],
+    fields: &[&Field],
+    names: &mut HashMap<String, String>,
+) {
+    for f in fields {
+        let Kind::Ref(target) = f.kind else { continue };
+        if target == Entity::Users {
+            continue;
+        }
+        for r in rows {
+            let rid = crate::tui::data::text(r, f.name);
+            if !rid.is_empty() && !names.contains_key(rid) {
+                names.insert(rid.to_string(), record_label(source, target, rid));
+            }
+        }
+    }
 }
 
 /// The fields of other entities that refer to `entity` and can be filtered on.
@@ -69,46 +155,42 @@ impl RecordView {
             names: HashMap::new(),
             gone: false,
             custom: Vec::new(),
+            asked: None,
         }
     }
 
+    /// Asks the reader thread for the record and what refers to it (a read per kind that
+    /// links here: more than a frame at a million records); until it answers, what was read
+    /// before stays on screen, its head marked "…".
     fn load(&mut self, ctx: &mut Ctx) {
-        let Some(record) = ctx.ok(ctx.source.get(self.entity, &self.id)) else {
+        let request = crate::tui::list::next_request();
+        self.asked = Some(request);
+        ctx.load(
+            request,
+            Read::Record(RecordAsk {
+                entity: self.entity,
+                id: self.id.clone(),
+            }),
+        );
+    }
+
+    /// Waiting for the reader's answer.
+    pub fn is_reading(&self) -> bool {
+        self.asked.is_some()
+    }
+
+    /// The reader's answer, shown when it answers the last question asked.
+    fn take(&mut self, data: &RecordData, ctx: &mut Ctx) {
+        self.asked = None;
+        let Some(record) = &data.record else {
             self.gone = true;
             ctx.error(format!("That {} is no longer here", self.entity.noun()));
             return;
         };
-        let fields: Vec<&Field> = self.entity.fields().iter().collect();
-        name_refs(std::slice::from_ref(&record), &fields, &mut self.names, ctx);
-        self.custom = ctx
-            .source
-            .catalog()
-            .custom_fields(self.entity)
-            .cloned()
-            .collect();
-        self.record = record;
-        self.loaded.clear();
-        for (e, f) in back_refs(self.entity) {
-            let q = RecordQuery {
-                filters: vec![(f.name.to_string(), json!(self.id))],
-                ..RecordQuery::default()
-            };
-            let rows = ctx.ok(ctx.source.records(e, &q, 0, RELATED_LIMIT));
-            // A record titled by a reference (a deal's competitor) shows the name it refers to.
-            let title = e.fields().iter().filter(|f| f.name == e.descriptor().title);
-            name_refs(&rows, &title.collect::<Vec<_>>(), &mut self.names, ctx);
-            self.loaded.extend(rows.into_iter().map(|r| (e, r)));
-        }
-        // Files hang off a record by its id, not a typed link.
-        if crm_server::schema::ATTACHABLE.contains(&self.entity.name()) {
-            let q = RecordQuery {
-                filters: vec![(crm_server::schema::FILE_RECORD.to_string(), json!(self.id))],
-                ..RecordQuery::default()
-            };
-            let rows = ctx.ok(ctx.source.records(Entity::Files, &q, 0, RELATED_LIMIT));
-            self.loaded
-                .extend(rows.into_iter().map(|r| (Entity::Files, r)));
-        }
+        self.record = record.clone();
+        self.names.extend(data.names.clone());
+        self.custom = data.custom.clone();
+        self.loaded = data.related.clone();
         self.refilter();
     }
 
@@ -143,7 +225,8 @@ impl RecordView {
                 theme.style(Role::Danger),
             );
         } else {
-            let head = format!("{} · {}", self.entity.noun(), self.title());
+            let reading = if self.is_reading() { " …" } else { "" };
+            let head = format!("{} · {}{reading}", self.entity.noun(), self.title());
             draw::put(
                 buf,
                 area.x + 1,
@@ -406,6 +489,20 @@ impl RecordView {
 impl Screen for RecordView {
     fn reload(&mut self, ctx: &mut Ctx) {
         self.load(ctx);
+    }
+
+    fn loaded(&mut self, request: u64, data: &Result<Loaded, DataError>, ctx: &mut Ctx) {
+        if self.asked != Some(request) {
+            return;
+        }
+        match data {
+            Ok(Loaded::Record(d)) => self.take(d, ctx),
+            Ok(_) => {}
+            Err(e) => {
+                self.asked = None;
+                ctx.error(e);
+            }
+        }
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {

@@ -205,13 +205,16 @@ pub struct RecordList {
     /// The first rows asked of the window thread after the query changed (request, rows
     /// asked): until they come, the rows before stay, the header marked "…".
     reading: Option<(u64, usize)>,
+    /// The reload asked last (after a write or sync: the window where it stands), read off
+    /// the UI thread while the rows before stay; older answers are stale.
+    rereading: Option<u64>,
 }
 
 fn list_height(area: Rect) -> usize {
     usize::from(area.height.saturating_sub(HEADER_ROWS)).max(1)
 }
 
-fn page(
+pub(crate) fn page(
     source: &dyn DataSource,
     entity: Entity,
     q: &RecordQuery,
@@ -273,6 +276,7 @@ impl RecordList {
             problem: None,
             key: work::request(),
             reading: None,
+            rereading: None,
         }
     }
 
@@ -302,6 +306,7 @@ impl RecordList {
         let limit = Window::first_rows(list_height(ctx.area));
         let request = work::request();
         self.reading = Some((request, limit));
+        self.rereading = None;
         ctx.load(
             request,
             Read::Records {
@@ -316,7 +321,39 @@ impl RecordList {
 
     /// Whether the rows shown are those of the query before (its window is being read).
     pub fn is_reading(&self) -> bool {
-        self.reading.is_some()
+        self.reading.is_some() || self.rereading.is_some()
+    }
+
+    /// The data changed (a write, a sync): the window where it stands read again by the
+    /// reader (`Read::RecordsWindow`), the rows before kept on screen until it answers.
+    fn reread(&mut self, ctx: &mut Ctx) {
+        let request = work::request();
+        self.rereading = Some(request);
+        ctx.load(
+            request,
+            Read::RecordsWindow {
+                entity: self.entity,
+                query: self.query.clone(),
+                window: Box::new(self.list.window.clone()),
+                height: list_height(ctx.area),
+                list: self.key,
+            },
+        );
+    }
+
+    /// A reread answered: taken when the cursor stands where it stood when asked (else the
+    /// window is asked again from where it stands now).
+    fn take_reread(&mut self, asked_from: &Window, window: &Window, ctx: &mut Ctx) {
+        self.rereading = None;
+        let now = &self.list.window;
+        if (now.anchor, now.selected, now.offset)
+            != (asked_from.anchor, asked_from.selected, asked_from.offset)
+        {
+            return self.reread(ctx);
+        }
+        self.list.window = window.clone();
+        // Names the rows' references (the window covers the screen: nothing more is read).
+        self.fetch(ctx);
     }
 
     /// Asks for the list's exact length, answered off the UI thread.
@@ -482,8 +519,11 @@ impl Screen for RecordList {
             // The window asked may have been read before the change: asked again.
             return self.requery(ctx);
         }
-        self.list.invalidate();
-        self.fetch(ctx);
+        if self.list.rows.is_empty() {
+            // Nothing shown yet (a list just opened): its first rows, as a new query.
+            return self.requery(ctx);
+        }
+        self.reread(ctx);
         self.recount(ctx);
     }
 
@@ -492,6 +532,19 @@ impl Screen for RecordList {
     }
 
     fn loaded(&mut self, request: u64, data: &Result<Loaded, DataError>, ctx: &mut Ctx) {
+        if self.rereading == Some(request) {
+            match data {
+                Ok(Loaded::RecordsWindow { asked_from, window }) => {
+                    self.take_reread(asked_from, window, ctx);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.rereading = None;
+                    ctx.error(e);
+                }
+            }
+            return;
+        }
         let Some((asked, limit)) = self.reading else {
             return;
         };
@@ -545,6 +598,9 @@ impl Screen for RecordList {
             Action::Back => ctx.back(),
             Action::Search => self.list.start_filter(&self.query.search),
             Action::NamedFilters => crate::tui::named_filters::open(self.entity, ctx),
+            Action::SaveQuery => {
+                crate::tui::named_filters::save_current(self.entity, &self.query.search, ctx);
+            }
             Action::FilterBy(q) => {
                 self.list.filter = None;
                 self.problem = ctx.source.query_problem(self.entity, &q);

@@ -280,7 +280,11 @@ impl FunnelPane {
             filters.join(", ")
         };
         // Until the reader answers, what is shown is the previous data.
-        let waiting = if self.pending.busy() { " …" } else { "" };
+        let waiting = if self.pending.busy() || self.column_read.is_some() {
+            " …"
+        } else {
+            ""
+        };
         // With a target, the month's won amount against it (the line stays as it was without).
         let attained = match f.target {
             Some(_) => format!(" · won {}{}", format::money(f.won), f.target_text()),
