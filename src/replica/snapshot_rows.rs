@@ -249,43 +249,42 @@ impl<'t> Scan<'t> {
     fn value(&mut self) -> Result<&'t str, String> {
         self.skip_space();
         let start = self.at;
-        let end = match self.bytes.get(start) {
-            Some(b'"') => self.string_end(start + 1),
-            Some(b'[' | b'{') => {
-                let mut depth = 0usize;
-                let mut at = start;
-                loop {
-                    match self.bytes.get(at) {
-                        Some(b'"') => at = self.string_end(at + 1),
-                        Some(b'[' | b'{') => {
-                            depth += 1;
-                            at += 1;
-                        }
-                        Some(b']' | b'}') => {
-                            depth = depth.saturating_sub(1);
-                            at += 1;
-                            if depth == 0 {
-                                break at;
+        let end =
+            match self.bytes.get(start) {
+                Some(b'"') => self.string_end(start + 1),
+                Some(b'[' | b'{') => {
+                    let mut depth = 0usize;
+                    let mut at = start;
+                    loop {
+                        match self.bytes.get(at) {
+                            Some(b'"') => at = self.string_end(at + 1),
+                            Some(b'[' | b'{') => {
+                                depth += 1;
+                                at += 1;
                             }
+                            Some(b']' | b'}') => {
+                                depth = depth.saturating_sub(1);
+                                at += 1;
+                                if depth == 0 {
+                                    break at;
+                                }
+                            }
+                            Some(_) => at += 1,
+                            None => break at,
                         }
-                        Some(_) => at += 1,
-                        None => break at,
                     }
                 }
-            }
-            // A number, true, false or null: up to what ends it.
-            _ => {
-                let mut at = start;
-                while self
-                    .bytes
-                    .get(at)
-                    .is_some_and(|b| !matches!(b, b',' | b']' | b'}') && !b.is_ascii_whitespace())
-                {
-                    at += 1;
+                // A number, true, false or null: up to what ends it.
+                _ => {
+                    let mut at = start;
+                    while self.bytes.get(at).is_some_and(|b| {
+                        !matches!(b, b',' | b']' | b'}') && !b.is_ascii_whitespace()
+                    }) {
+                        at += 1;
+                    }
+                    at
                 }
-                at
-            }
-        };
+            };
         // Ends fall on ASCII punctuation, so on character boundaries.
         let value = self
             .text
