@@ -297,13 +297,17 @@ impl<'t> Scan<'t> {
 
     /// Past the closing quote of a string whose text starts at `at`.
     fn string_end(&self, mut at: usize) -> usize {
-        while let Some(&b) = self.bytes.get(at) {
-            match b {
-                b'\\' => at += 2,
-                b'"' => return at + 1,
-                _ => at += 1,
+        loop {
+            let found = self
+                .bytes
+                .get(at..)
+                .and_then(|rest| memchr::memchr2(b'"', b'\\', rest));
+            match found {
+                Some(i) if self.bytes.get(at + i) == Some(&b'"') => return at + i + 1,
+                // A backslash: the character it escapes cannot end the string.
+                Some(i) => at += i + 2,
+                None => return self.bytes.len(),
             }
         }
-        at
     }
 }
