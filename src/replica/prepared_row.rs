@@ -106,7 +106,7 @@ impl PreparedRow {
         let size = fields
             .fields
             .iter()
-            .map(|(key, value)| key.len() + value.get().len())
+            .map(|(key, value)| key.len() + value.len())
             .sum();
         let mut row = PreparedRow::start(entity, size);
         row.id = row.push(&fields.text("id")?);
@@ -264,7 +264,8 @@ fn search_columns_of<'r>(
 /// kept in the order sent, which is the order columns ask for them in, so each look-up starts
 /// where the last one ended.
 pub(super) struct RawFields<'a> {
-    fields: Vec<(&'a str, &'a RawValue)>,
+    /// Each field's name and its value's JSON text.
+    fields: Vec<(&'a str, &'a str)>,
     next: std::cell::Cell<usize>,
     /// Where each look-up since `clear` found its field, in the order asked, by the name asked
     /// for (its address and length: the names asked are the program's own constants). The rows
@@ -278,7 +279,7 @@ pub(super) struct RawFields<'a> {
 impl<'a> From<Fields<'a>> for RawFields<'a> {
     fn from(Fields(fields): Fields<'a>) -> RawFields<'a> {
         RawFields {
-            fields,
+            fields: fields.into_iter().map(|(k, v)| (k, v.get())).collect(),
             next: std::cell::Cell::new(0),
             found: std::cell::RefCell::default(),
             asked: std::cell::Cell::new(0),
@@ -324,7 +325,8 @@ impl<'a> RawFields<'a> {
         }
     }
 
-    pub(super) fn push(&mut self, name: &'a str, value: &'a RawValue) {
+    /// A field and its value's JSON text (one whole JSON value, as the page holds it).
+    pub(super) fn push(&mut self, name: &'a str, value: &'a str) {
         self.fields.push((name, value));
     }
 
@@ -345,7 +347,7 @@ impl<'a> RawFields<'a> {
             .map(RawFields::from)
     }
 
-    fn get(&self, name: &str) -> Option<&'a RawValue> {
+    fn get(&self, name: &str) -> Option<&'a str> {
         let asked = self.asked.get();
         self.asked.set(asked + 1);
         let key = (name.as_ptr() as usize, name.len());
@@ -383,10 +385,9 @@ impl<'a> RawFields<'a> {
 
     /// A field as `columns::to_sql` stores it, its text appended to `buf`.
     fn cell(&self, name: &str, buf: &mut String) -> Cell {
-        let Some(raw) = self.get(name) else {
+        let Some(text) = self.get(name) else {
             return Cell::Null;
         };
-        let text = raw.get();
         let start = buf.len();
         match text.as_bytes().first() {
             Some(b'"') => match unescaped(text) {
@@ -416,7 +417,7 @@ impl<'a> RawFields<'a> {
 
     /// A text field, borrowed when it holds no escapes.
     fn text(&self, name: &str) -> Option<Cow<'a, str>> {
-        let text = self.get(name)?.get();
+        let text = self.get(name)?;
         if !text.starts_with('"') {
             return None;
         }

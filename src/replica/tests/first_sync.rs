@@ -219,6 +219,61 @@ fn a_page_of_rows_prepares_the_rows_its_page_of_objects_does() {
 }
 
 #[test]
+fn a_page_of_rows_is_read_in_place_whatever_its_values_hold_and_however_it_is_spaced() {
+    // Values whose text holds what ends a value or a row (commas, brackets, braces, quotes,
+    // backslashes), nested lists and maps, negative numbers and exponents, and a page spaced
+    // out as a pretty printer writes it: each value must come out whole, in its field.
+    let mut c = customer(
+        &id(1),
+        12,
+        r#"A "],["} \\ 公司, ]"#,
+        "C000001",
+        Some("+86 139 1234 5678"),
+        None,
+    );
+    c.insert("notes".into(), json!("line one\n],[\"x\"]}{ \\"));
+    c.insert("tags".into(), json!(["a]b", "c,d", "e\\\"f", "{g}"]));
+    c.insert(
+        "custom".into(),
+        json!({"k]": {"nested": ["x", "]}"], "n": -1.5e3}, "v": "}"}),
+    );
+    let k = contact(&id(100), &id(1), "李 [娜]", Some("139-1234-5678"));
+    let records = [(Entity::Customers, &c), (Entity::Contacts, &k)];
+    let compact = rows_page(&records);
+    let spaced = serde_json::to_vec_pretty(
+        &serde_json::from_slice::<crm_server::wire::SnapshotRows>(&compact).unwrap(),
+    )
+    .unwrap();
+    assert!(spaced.len() > compact.len() + 40, "the page is spaced out");
+    let objects: Vec<Value> = records
+        .iter()
+        .map(|(e, r)| json!({"entity": e.name(), "record": r}))
+        .collect();
+    let objects =
+        serde_json::to_vec(&json!({"records": objects, "next": null, "head": 7})).unwrap();
+    let expected = prepare_snapshot(&objects, SnapshotShape::Objects).unwrap();
+    for page in [&compact, &spaced] {
+        let rows = prepare_snapshot_rows(page).unwrap();
+        assert_eq!(rows.len(), 2);
+        for (a, b) in rows.iter().zip(&expected) {
+            assert_eq!((a.entity, a.id(), a.version), (b.entity, b.id(), b.version));
+            // A list's or map's text is kept as sent (the server sends it compact).
+            if page == &compact {
+                assert_eq!(a.columns(), b.columns(), "{}", a.id());
+            }
+            assert_eq!(a.record(), b.record(), "{}", a.id());
+            assert_eq!(a.search_text(), b.search_text());
+        }
+        let record = rows[0].record();
+        assert_eq!(record["name"], c["name"]);
+        assert_eq!(record["notes"], c["notes"]);
+        assert_eq!(record["tags"], c["tags"]);
+        assert_eq!(record["custom"], c["custom"]);
+        assert_eq!(rows[1].record()["name"], json!("李 [娜]"));
+    }
+}
+
+#[test]
 fn a_page_of_rows_that_does_not_hold_together_is_refused_whole_with_its_reason() {
     let c = customer(&id(1), 1, "华为", "C000001", None, None);
     let good = String::from_utf8(rows_page(&[(Entity::Customers, &c)])).unwrap();
