@@ -143,6 +143,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0024_analysis",
         include_str!("../../../migrations/0024_analysis.sql"),
     ),
+    (
+        25,
+        "0025_contact_merges",
+        include_str!("../../../migrations/0025_contact_merges.sql"),
+    ),
 ];
 
 mod files;
@@ -384,6 +389,17 @@ fn migrate_to(conn: &Connection, last: i64) -> Result<Vec<&'static str>, Storage
                 .and_then(dedupe::phone_key))
         },
     )?;
+    for (name, key) in [
+        ("crm_name_key", dedupe::name_key as fn(&str) -> Option<String>),
+        ("crm_email_key", dedupe::email_key),
+    ] {
+        conn.create_scalar_function(
+            name,
+            1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            move |ctx| Ok(ctx.get::<Option<String>>(0)?.as_deref().and_then(key)),
+        )?;
+    }
     conn.create_scalar_function(
         "crm_sort_key",
         1,
