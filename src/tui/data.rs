@@ -459,8 +459,12 @@ pub trait DataSource {
     fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError>;
     /// Calls planned for `owner` or for nobody, due before `until`, by due time.
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError>;
-    /// Likely duplicate customers in pairs (`crm_server::dedupe`), with the keys they share.
-    fn duplicate_pairs(&self, limit: usize) -> Result<Vec<crm_server::dedupe::IdPair>, DataError>;
+    /// Likely duplicate customers or contacts in pairs (`crm_server::dedupe`), with the keys they share.
+    fn duplicate_pairs(
+        &self,
+        subject: Entity,
+        limit: usize,
+    ) -> Result<Vec<crm_server::dedupe::IdPair>, DataError>;
     /// The target of `month` the funnel sets its won amount against
     /// (`crate::dashboard::attainment`): one user's, a team's or everyone's. None when no
     /// target is set or the source keeps none.

@@ -641,8 +641,12 @@ impl DataSource for ReplicaSource {
         .map_err(storage)
     }
 
-    fn duplicate_pairs(&self, limit: usize) -> Result<Vec<crm_server::dedupe::IdPair>, DataError> {
-        self.replica.duplicate_pairs(limit).map_err(storage)
+    fn duplicate_pairs(
+        &self,
+        subject: Entity,
+        limit: usize,
+    ) -> Result<Vec<crm_server::dedupe::IdPair>, DataError> {
+        self.replica.duplicate_pairs(subject, limit).map_err(storage)
     }
 
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError> {

@@ -40,8 +40,8 @@ pub enum Read {
     Quote(super::panes::quote_editor::QuoteAsk),
     /// The active products the quote editor's picker offers.
     QuoteCatalogue,
-    /// The duplicate review queue's pairs.
-    Duplicates,
+    /// The duplicate review queue's pairs of customers or contacts.
+    Duplicates(Entity),
     /// The first rows of the customer list for a query (a search typed, a sort, a filter):
     /// at a million customers the search index's window costs more than a frame.
     Customers {
@@ -74,7 +74,7 @@ impl Read {
             Read::Callbacks(_) => "callbacks".into(),
             Read::Tickets(_) => "tickets".into(),
             Read::Dashboard(_) => "dashboard".into(),
-            Read::Duplicates => "duplicates".into(),
+            Read::Duplicates(subject) => format!("duplicates:{}", subject.name()),
             Read::Customers { .. } => "customers".into(),
             Read::Records { list, .. } => format!("records:{list}"),
             Read::Customer360(ask) => format!("customer360:{}", ask.id),
@@ -144,7 +144,9 @@ pub enum Write {
 pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
     Ok(match read {
         Read::Funnel(ask) => Loaded::Funnel(Box::new(super::panes::funnel::read(source, ask)?)),
-        Read::Duplicates => Loaded::Duplicates(Box::new(super::panes::duplicates::read(source)?)),
+        Read::Duplicates(subject) => Loaded::Duplicates(Box::new(super::panes::duplicates::read(
+            source, *subject,
+        )?)),
         Read::Callbacks(ask) => {
             Loaded::Callbacks(Box::new(super::panes::callbacks::read(source, ask)?))
         }
