@@ -381,6 +381,9 @@ pub fn newest_per_slot(waiting: Vec<(u64, CountQuery)>) -> Vec<(u64, CountQuery)
 /// `DataSource::writer`.
 pub type OpenReader = Box<dyn FnOnce() -> Result<Box<dyn DataSource + Send>, DataError> + Send>;
 
+/// A pair of the server's duplicate queue: the two records and the keys they share.
+pub type ServerPair = (Record, Record, Vec<String>);
+
 /// Everything the screens need. Reads return only what is asked for: lists are windows
 /// (offset + limit) so a million rows cost what a screenful does.
 pub trait DataSource {
@@ -459,6 +462,16 @@ pub trait DataSource {
     fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError>;
     /// Calls planned for `owner` or for nobody, due before `until`, by due time.
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError>;
+    /// The server's duplicate queue of customers or contacts (`GET /{subject}/duplicates`: its
+    /// whole table, as this user may merge): `(a, b, reasons)`. None when this source has no
+    /// server to ask (tests, a replica alone); Err with the reason when it did not answer.
+    fn server_duplicates(
+        &self,
+        _subject: Entity,
+        _limit: usize,
+    ) -> Option<Result<Vec<ServerPair>, String>> {
+        None
+    }
     /// Likely duplicate customers or contacts in pairs (`crm_server::dedupe`), with the keys they share.
     fn duplicate_pairs(
         &self,

@@ -96,7 +96,7 @@ pub enum Loaded {
     Dashboard(Box<crate::dashboard::figures::Figures>),
     Quote(Box<super::panes::quote_editor::QuoteData>),
     QuoteCatalogue(Arc<Vec<Record>>),
-    Duplicates(Box<Vec<super::panes::duplicates::Pair>>),
+    Duplicates(Box<super::panes::duplicates::Queue>),
     Customers(Vec<Record>),
     Records(Vec<Record>),
 }

@@ -556,6 +556,14 @@ impl DataSource for TestSource {
     ) -> Result<Vec<crm::tui::data::Record>, DataError> {
         self.inner.callbacks(owner, until)
     }
+    fn server_duplicates(
+        &self,
+        subject: Entity,
+        limit: usize,
+    ) -> Option<Result<Vec<crm::tui::data::ServerPair>, String>> {
+        self.inner.server_duplicates(subject, limit)
+    }
+
     fn duplicate_pairs(
         &self,
         subject: Entity,

@@ -1,7 +1,8 @@
 //! The duplicate review queue (`:duplicates`, `D` on the customers list; `:duplicates contacts`
 //! for contacts): likely duplicate customers or contacts in pairs, side by side, field by field
-//! (the pairs from `Replica::duplicate_pairs`, read off the UI thread, by the server's duplicate
-//! keys). `h`/`l` choose which value of the
+//! (read off the UI thread: online, the server's queue — `GET /customers/duplicates`, its whole
+//! table; offline, or when the server does not answer, the pairs among the records this replica
+//! holds, `Replica::duplicate_pairs`, by the same duplicate keys, and the screen says so). `h`/`l` choose which value of the
 //! field under the cursor survives, `s` swaps which customer stays, `J`/`K` move between pairs,
 //! `m` merges: a `merges` record written off the UI thread, which the server carries out (moving
 //! every record of the other customer to the one that stays) or refuses with the reason — a
@@ -85,11 +86,28 @@ pub struct Pair {
     pub customers: std::collections::BTreeMap<String, String>,
 }
 
+/// The queue as read, and where from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Queue {
+    pub pairs: Vec<Pair>,
+    /// Why the pairs are the replica's, not the server's (offline, or no answer); None when
+    /// the server answered or there is no server to ask.
+    pub note: Option<String>,
+    pub from_server: bool,
+}
+
+/// The server's spelling of a reason, as the screen's (the keys `dedupe` and the server name).
+fn reason(r: &str) -> Option<&'static str> {
+    ["name", "phone", "email", "pinyin"]
+        .into_iter()
+        .find(|k| *k == r)
+}
+
 /// The queue as read: each pair's two customers or contacts; one a merge in force (or one
 /// written here and not yet sent) took away is in no pair.
-pub fn read(source: &dyn DataSource, subject: Entity) -> Result<Vec<Pair>, DataError> {
+pub fn read(source: &dyn DataSource, subject: Entity) -> Result<Queue, DataError> {
     let Some(merges) = crm_server::service::merges::merges_of(subject) else {
-        return Ok(Vec::new());
+        return Ok(Queue::default());
     };
     let merges = source.records(merges, &RecordQuery::default(), 0, MAX_MERGES)?;
     let gone: BTreeSet<&str> = merges
@@ -97,12 +115,38 @@ pub fn read(source: &dyn DataSource, subject: Entity) -> Result<Vec<Pair>, DataE
         .filter(|m| text(m, "status") != "undone")
         .map(|m| text(m, "merged_id"))
         .collect();
+    let mut found: Vec<(Record, Record, Vec<&'static str>)> = Vec::new();
+    let mut note = None;
+    let server = source.server_duplicates(subject, MAX_PAIRS);
+    let from_server = matches!(server, Some(Ok(_)));
+    match server {
+        Some(Ok(pairs)) => {
+            for (a, b, reasons) in pairs {
+                let reasons = reasons.iter().filter_map(|r| reason(r)).collect();
+                found.push((a, b, reasons));
+            }
+        }
+        other => {
+            if let Some(Err(why)) = other {
+                // What it means first: the reason is long and may be cut at the edge.
+                note = Some(format!(
+                    "offline: pairs among the {} on this machine; online, the server's queue covers them all ({why})",
+                    subject.name()
+                ));
+            }
+            for (a, b, reasons) in source.duplicate_pairs(subject, MAX_PAIRS)? {
+                if let (Some(a), Some(b)) = (source.get(subject, &a)?, source.get(subject, &b)?) {
+                    found.push((a, b, reasons));
+                }
+            }
+        }
+    }
     let mut out = Vec::new();
-    for (a, b, reasons) in source.duplicate_pairs(subject, MAX_PAIRS)? {
-        if gone.contains(a.as_str()) || gone.contains(b.as_str()) {
+    for (a, b, reasons) in found {
+        if gone.contains(text(&a, "id")) || gone.contains(text(&b, "id")) {
             continue;
         }
-        if let (Some(a), Some(b)) = (source.get(subject, &a)?, source.get(subject, &b)?) {
+        {
             let mut customers = std::collections::BTreeMap::new();
             if subject == Entity::Contacts {
                 for r in [&a, &b] {
@@ -122,7 +166,11 @@ pub fn read(source: &dyn DataSource, subject: Entity) -> Result<Vec<Pair>, DataE
             });
         }
     }
-    Ok(out)
+    Ok(Queue {
+        pairs: out,
+        note,
+        from_server,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,6 +178,9 @@ pub struct DuplicatesView {
     /// Customers or contacts.
     pub subject: Entity,
     pub pairs: Vec<Pair>,
+    /// Why the pairs shown are the replica's (offline), when they are.
+    pub note: Option<String>,
+    pub from_server: bool,
     pub pair: usize,
     pub field: usize,
     /// The fields whose value comes from the customer merged away.
@@ -151,6 +202,8 @@ impl DuplicatesView {
         DuplicatesView {
             subject,
             pairs: Vec::new(),
+            note: None,
+            from_server: false,
             pair: 0,
             field: 0,
             take: BTreeSet::new(),
@@ -277,13 +330,15 @@ impl Screen for DuplicatesView {
         }
         self.asked = None;
         match data {
-            Ok(Loaded::Duplicates(pairs)) => {
+            Ok(Loaded::Duplicates(queue)) => {
                 let before = self
                     .pairs
                     .get(self.pair)
                     .map(|p| (text(&p.a, "id").to_string(), text(&p.b, "id").to_string()));
                 self.loaded = true;
-                self.pairs = pairs.as_ref().clone();
+                self.pairs = queue.pairs.clone();
+                self.note = queue.note.clone();
+                self.from_server = queue.from_server;
                 // The same pair stays in view when it is still there.
                 self.pair = before
                     .and_then(|(a, b)| {
@@ -324,8 +379,13 @@ impl Screen for DuplicatesView {
     fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         let title = format!(
-            "Duplicate {} · pair {} of {}",
+            "Duplicate {}{} · pair {} of {}",
             self.subject.name(),
+            if self.from_server {
+                " · from the server"
+            } else {
+                ""
+            },
             if self.pairs.is_empty() {
                 0
             } else {
@@ -333,9 +393,19 @@ impl Screen for DuplicatesView {
             },
             self.pairs.len()
         );
-        let inner = draw::panel(buf, area, &title, theme, true);
+        let mut inner = draw::panel(buf, area, &title, theme, true);
         if inner.height == 0 {
             return;
+        }
+        // Offline: the note says whose pairs these are, above them.
+        if let Some(note) = &self.note {
+            let style = crate::tui::panes::cell_style(theme, Role::Warn, false);
+            draw::columns(buf, inner.x, inner.y, &[(inner.width, note, style)]);
+            inner.y += 1;
+            inner.height = inner.height.saturating_sub(1);
+            if inner.height == 0 {
+                return;
+            }
         }
         let Some(p) = self.pairs.get(self.pair) else {
             let s = if self.loaded {
