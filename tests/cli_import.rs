@@ -319,14 +319,20 @@ fn a_dry_run_sees_a_row_repeating_one_of_an_earlier_part_and_a_finished_import_l
     );
     let refusing = client.run(&["customers", "import", path, "--dry-run", "--no-update"]);
     let out = said(&refusing);
-    assert!(out.contains("1000 customers would be created, 0 updated, 1 refused"), "{out}");
+    assert!(
+        out.contains("1000 customers would be created, 0 updated, 1 refused"),
+        "{out}"
+    );
     assert!(server.all(Entity::Customers).is_empty(), "a dry run wrote");
 
     // The import does what the dry run said, and keeps no progress once finished.
     let run = client.run(&["customers", "import", path]);
     let out = said(&run);
     assert!(run.status.success(), "{out}");
-    assert!(out.contains("1000 customers created, 1 updated, 0 refused"), "{out}");
+    assert!(
+        out.contains("1000 customers created, 1 updated, 0 refused"),
+        "{out}"
+    );
     assert_eq!(server.all(Entity::Customers).len(), 1000);
     let leftovers: Vec<_> = walk(client.home.path())
         .into_iter()

@@ -61,14 +61,17 @@ fn contacts_are_listed_in_pairs_merged_by_id_and_unmerged_by_an_admin() {
     let same = crm.run(&["contacts", "merge", &survivor, &survivor]);
     assert!(!same.status.success());
     assert!(text(&same.stderr).contains("the same contact"));
-    let bad = crm.run(&["contacts", "merge", &survivor, &merged, "--keep", "colour=B"]);
+    let bad = crm.run(&[
+        "contacts", "merge", &survivor, &merged, "--keep", "colour=B",
+    ]);
     assert!(!bad.status.success());
     assert!(text(&bad.stderr).contains("contacts have no field colour"));
 
-    ok(&crm.run(&[
-        "contacts", "merge", &survivor, &merged, "--keep", "title=B",
-    ]));
-    assert!(live(&server, Entity::Contacts, &merged).is_none(), "merged away");
+    ok(&crm.run(&["contacts", "merge", &survivor, &merged, "--keep", "title=B"]));
+    assert!(
+        live(&server, Entity::Contacts, &merged).is_none(),
+        "merged away"
+    );
     let s = live(&server, Entity::Contacts, &survivor).unwrap();
     assert_eq!(s["title"], "采购经理");
     assert_eq!(s["email"], "wf@hualian.cn");

@@ -209,7 +209,10 @@ fn the_contacts_queue_pairs_one_name_at_one_customer_and_m_writes_a_contact_merg
         s = screen(&app);
     }
     assert!(s.contains("Duplicate contacts"), "{s}");
-    assert!(s.contains("stays 钱多多") && s.contains("merged 钱 多多"), "{s}");
+    assert!(
+        s.contains("stays 钱多多") && s.contains("merged 钱 多多"),
+        "{s}"
+    );
     assert!(s.contains("same name"), "{s}");
     // The contact's customer by its name, not its id.
     assert!(s.contains("● 华联超市 "), "{s}");

@@ -74,8 +74,14 @@ fn contact_pairs_are_the_same_name_at_one_customer_or_the_same_number_or_email_a
     assert_eq!(has_pair(&all, &wang, &wang2).unwrap(), vec!["name"]);
     assert_eq!(has_pair(&all, &wang, &same_mobile).unwrap(), vec!["phone"]);
     assert_eq!(has_pair(&all, &wang2, &same_email).unwrap(), vec!["email"]);
-    assert!(has_pair(&all, &wang, &bobs).is_some(), "a phone is a number too");
-    assert!(has_pair(&all, &wang2, &other_wang).is_none(), "another company's 王芳");
+    assert!(
+        has_pair(&all, &wang, &bobs).is_some(),
+        "a phone is a number too"
+    );
+    assert!(
+        has_pair(&all, &wang2, &other_wang).is_none(),
+        "another company's 王芳"
+    );
     assert!(has_pair(&all, &wang, &other_wang).is_none());
     // wang-wang2, wang-mobile, wang-bobs, mobile-bobs, wang2-email.
     assert_eq!(all.len(), 5, "{all:?}");
@@ -131,7 +137,10 @@ fn world() -> World {
         "/contacts",
         json!({"customer_id": customer, "name": "王 芳", "title": "采购经理", "email": "wf@hualian.cn", "department": "采购部"}),
     );
-    let boss = alice.create("/contacts", json!({"customer_id": customer, "name": "赵总"}));
+    let boss = alice.create(
+        "/contacts",
+        json!({"customer_id": customer, "name": "赵总"}),
+    );
     let (sid, mid) = (id_of(&survivor), id_of(&merged));
     let deal = alice.create(
         "/opportunities",

@@ -577,7 +577,8 @@ impl App {
     /// The duplicate review queue of customers or contacts, over the customers pane.
     pub fn open_duplicates(&mut self, subject: Entity) {
         self.history.back_to(Pane::Customers, 0);
-        self.history.open(Pane::Customers, Place::Duplicates(subject));
+        self.history
+            .open(Pane::Customers, Place::Duplicates(subject));
         self.show(Pane::Customers);
     }
 

@@ -705,7 +705,9 @@ impl DataSource for ReplicaSource {
         subject: Entity,
         limit: usize,
     ) -> Result<Vec<crm_server::dedupe::IdPair>, DataError> {
-        self.replica.duplicate_pairs(subject, limit).map_err(storage)
+        self.replica
+            .duplicate_pairs(subject, limit)
+            .map_err(storage)
     }
 
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError> {

@@ -144,9 +144,9 @@ pub enum Write {
 pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
     Ok(match read {
         Read::Funnel(ask) => Loaded::Funnel(Box::new(super::panes::funnel::read(source, ask)?)),
-        Read::Duplicates(subject) => Loaded::Duplicates(Box::new(super::panes::duplicates::read(
-            source, *subject,
-        )?)),
+        Read::Duplicates(subject) => {
+            Loaded::Duplicates(Box::new(super::panes::duplicates::read(source, *subject)?))
+        }
         Read::Callbacks(ask) => {
             Loaded::Callbacks(Box::new(super::panes::callbacks::read(source, ask)?))
         }

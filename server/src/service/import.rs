@@ -102,10 +102,14 @@ pub fn row_keys(entity: Entity, body: &Record) -> Vec<(&'static str, String)> {
     match entity {
         Entity::Customers => {
             let keys = dedupe::Keys::of(body);
-            [("name", keys.name), ("phone", keys.phone), ("email", keys.email)]
-                .into_iter()
-                .filter_map(|(on, k)| k.map(|k| (on, k)))
-                .collect()
+            [
+                ("name", keys.name),
+                ("phone", keys.phone),
+                ("email", keys.email),
+            ]
+            .into_iter()
+            .filter_map(|(on, k)| k.map(|k| (on, k)))
+            .collect()
         }
         Entity::Contacts => text(body, "customer_id")
             .zip(text(body, "name").and_then(dedupe::name_key))
@@ -428,7 +432,11 @@ mod tests {
         let refs: Vec<&Record> = customers.iter().collect();
         assert_eq!(
             earlier_rows(Entity::Customers, &refs),
-            vec![(2, 0, vec!["name"]), (3, 0, vec!["phone"]), (5, 4, vec!["code"])]
+            vec![
+                (2, 0, vec!["name"]),
+                (3, 0, vec!["phone"]),
+                (5, 4, vec!["code"])
+            ]
         );
         let contacts = rows(&[
             json!({"customer_id": "c1", "name": "王芳"}),
@@ -442,6 +450,9 @@ mod tests {
         );
         let leads = rows(&[json!({"number": "l-000001"}), json!({"number": "L-000001"})]);
         let refs: Vec<&Record> = leads.iter().collect();
-        assert_eq!(earlier_rows(Entity::Leads, &refs), vec![(1, 0, vec!["number"])]);
+        assert_eq!(
+            earlier_rows(Entity::Leads, &refs),
+            vec![(1, 0, vec!["number"])]
+        );
     }
 }

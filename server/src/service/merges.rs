@@ -71,7 +71,11 @@ fn key_columns(subject: Entity) -> &'static [(&'static str, &'static str)] {
             ("sort_name", "pinyin"),
         ],
         // A contact's name key holds its customer: the same name at one customer.
-        _ => &[("name_key", "name"), ("phone_key", "phone"), ("email_key", "email")],
+        _ => &[
+            ("name_key", "name"),
+            ("phone_key", "phone"),
+            ("email_key", "email"),
+        ],
     }
 }
 /// Chains of redirects followed at most (A merged into B, B later into C).
@@ -378,7 +382,11 @@ pub(super) fn prepare(
                 format!(
                     "{field} is not a {} field a merge can take; name fields like phone, email{}",
                     subject.noun(),
-                    if subject == Entity::Customers { ", level" } else { ", title" }
+                    if subject == Entity::Customers {
+                        ", level"
+                    } else {
+                        ", title"
+                    }
                 ),
             ));
         }
@@ -516,7 +524,10 @@ fn live_or_redirected(
             subject.noun()
         )));
     }
-    Err(ApiError::invalid(field, format!("no such {}", subject.noun())))
+    Err(ApiError::invalid(
+        field,
+        format!("no such {}", subject.noun()),
+    ))
 }
 
 /// Carries out a merge just stored, or the undo just asked.

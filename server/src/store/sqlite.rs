@@ -390,7 +390,10 @@ fn migrate_to(conn: &Connection, last: i64) -> Result<Vec<&'static str>, Storage
         },
     )?;
     for (name, key) in [
-        ("crm_name_key", dedupe::name_key as fn(&str) -> Option<String>),
+        (
+            "crm_name_key",
+            dedupe::name_key as fn(&str) -> Option<String>,
+        ),
         ("crm_email_key", dedupe::email_key),
     ] {
         conn.create_scalar_function(

@@ -525,7 +525,11 @@ fn within_file(
         if tally.errors.iter().any(|(a, _, _)| *a == earlier.at) {
             continue;
         }
-        let same = format!("the same {} as row {} of this file", on.join(" and "), earlier.at);
+        let same = format!(
+            "the same {} as row {} of this file",
+            on.join(" and "),
+            earlier.at
+        );
         say!("row {}: {same}", row.at);
         if answered(row.at, tally) {
             continue;
@@ -557,8 +561,7 @@ struct Progress {
 impl Progress {
     /// The progress of the import of these parts (none when it is new or unreadable).
     fn open(profile_dir: &Path, entity: Entity, keys: &[&str]) -> Progress {
-        let digest =
-            crm_server::auth::sha256_hex(&format!("{} {}", entity.name(), keys.join(" ")));
+        let digest = crm_server::auth::sha256_hex(&format!("{} {}", entity.name(), keys.join(" ")));
         let path = profile_dir.join("imports").join(format!("{digest}.json"));
         let done = std::fs::read_to_string(&path)
             .ok()
@@ -822,12 +825,18 @@ mod tests {
         let mut updating = tally();
         within_file(Entity::Customers, &ready, true, &mut updating);
         // Row 4 repeats row 2's phone; row 5 repeats refused row 3: nothing to repeat.
-        assert_eq!((updating.created, updating.updated, updating.refused), (2, 1, 1));
+        assert_eq!(
+            (updating.created, updating.updated, updating.refused),
+            (2, 1, 1)
+        );
         assert_eq!(updating.updates[0].0, 4);
         assert!(updating.updates[0].1.contains("the same phone as row 2"));
         let mut refusing = tally();
         within_file(Entity::Customers, &ready, false, &mut refusing);
-        assert_eq!((refusing.created, refusing.updated, refusing.refused), (2, 0, 2));
+        assert_eq!(
+            (refusing.created, refusing.updated, refusing.refused),
+            (2, 0, 2)
+        );
         assert!(
             refusing
                 .errors

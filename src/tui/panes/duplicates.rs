@@ -152,8 +152,7 @@ pub fn read(source: &dyn DataSource, subject: Entity) -> Result<Queue, DataError
                 for r in [&a, &b] {
                     let id = text(r, "customer_id");
                     if !id.is_empty() && !customers.contains_key(id) {
-                        let label =
-                            crate::tui::screen::record_label(source, Entity::Customers, id);
+                        let label = crate::tui::screen::record_label(source, Entity::Customers, id);
                         customers.insert(id.to_string(), label);
                     }
                 }
@@ -447,10 +446,7 @@ impl Screen for DuplicatesView {
                 view.people.name(v)
             } else if f == "customer_id" {
                 // The pair's customers, read with the pair (a contact's customer by name).
-                p.customers
-                    .get(v)
-                    .cloned()
-                    .unwrap_or_else(|| v.to_string())
+                p.customers.get(v).cloned().unwrap_or_else(|| v.to_string())
             } else {
                 v.lines().next().unwrap_or_default().to_string()
             }
