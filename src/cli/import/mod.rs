@@ -191,6 +191,9 @@ struct Row<'t> {
     cells: &'t [String],
 }
 
+/// A row read and ready to send: where it is in the file, and its fields.
+type Ready<'t> = (Row<'t>, Map<String, Value>);
+
 /// What the import did, for the summary.
 #[derive(Default)]
 struct Tally {
@@ -355,7 +358,7 @@ pub fn run(
     let started = Instant::now();
     let bar = std::io::stderr().is_terminal();
     let mut sent = 0usize;
-    let parts: Vec<(String, Value, &[(Row<'_>, Map<String, Value>)])> = chunks(&ready)
+    let parts: Vec<(String, Value, &[Ready<'_>])> = chunks(&ready)
         .map(|part| {
             let rows: Vec<&Map<String, Value>> = part.iter().map(|(_, b)| b).collect();
             let body = json!({"rows": rows, "dry_run": dry_run, "update": update});
