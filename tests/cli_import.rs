@@ -287,3 +287,69 @@ fn an_xlsx_sheet_of_products_and_a_vcard_of_contacts_are_imported() {
     let out = client.run(&["customers", "import", cards.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", said(&out));
 }
+
+#[test]
+fn a_dry_run_sees_a_row_repeating_one_of_an_earlier_part_and_a_finished_import_leaves_no_progress()
+{
+    let (server, client) = signed_in("sales");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.csv");
+    // 1,001 customers: the last repeats the first's phone, and lands in the second part.
+    let mut text = String::from("客户名称,电话\n");
+    text.push_str("北辰科技,010-6552 1234\n");
+    for i in 1..1000 {
+        text.push_str(&format!("客户{i:04},\n"));
+    }
+    text.push_str("东方物流,+86 10 6552 1234\n");
+    std::fs::write(&file, text).unwrap();
+    let path = file.to_str().unwrap();
+
+    let dry = client.run(&["customers", "import", path, "--dry-run"]);
+    let out = said(&dry);
+    assert!(dry.status.success(), "{out}");
+    assert!(
+        out.contains("row 1002: the same phone as row 2 of this file"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "dry run: 1000 customers would be created, 1 updated, 0 refused; nothing was written"
+        ),
+        "{out}"
+    );
+    let refusing = client.run(&["customers", "import", path, "--dry-run", "--no-update"]);
+    let out = said(&refusing);
+    assert!(
+        out.contains("1000 customers would be created, 0 updated, 1 refused"),
+        "{out}"
+    );
+    assert!(server.all(Entity::Customers).is_empty(), "a dry run wrote");
+
+    // The import does what the dry run said, and keeps no progress once finished.
+    let run = client.run(&["customers", "import", path]);
+    let out = said(&run);
+    assert!(run.status.success(), "{out}");
+    assert!(
+        out.contains("1000 customers created, 1 updated, 0 refused"),
+        "{out}"
+    );
+    assert_eq!(server.all(Entity::Customers).len(), 1000);
+    let leftovers: Vec<_> = walk(client.home.path())
+        .into_iter()
+        .filter(|p| p.parent().is_some_and(|d| d.ends_with("imports")))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

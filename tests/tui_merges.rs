@@ -155,3 +155,79 @@ fn b_reassigns_with_the_open_work_or_without_as_chosen() {
     press(&mut app, "<Esc>");
     assert!(fx.written().is_empty());
 }
+
+const P: &str = "00000021-0000-7000-8000-000000000001";
+const Q: &str = "00000021-0000-7000-8000-000000000002";
+const R: &str = "00000021-0000-7000-8000-000000000003";
+
+/// Two contacts of one customer by one name, and a third of the same name at another customer.
+fn with_contacts() -> Fixture {
+    let fx = with_a_pair();
+    let replica = fx.replica();
+    let mut seq = 3_100_000;
+    apply_records(
+        &replica,
+        Entity::Contacts,
+        vec![
+            server_record(
+                Entity::Contacts,
+                P,
+                json!({"customer_id": A, "name": "钱多多", "title": "经理"}),
+                now(),
+            ),
+            server_record(
+                Entity::Contacts,
+                Q,
+                json!({"customer_id": A, "name": "钱 多多", "title": "采购主管", "email": "qdd@hualian.cn"}),
+                now(),
+            ),
+            server_record(
+                Entity::Contacts,
+                R,
+                json!({"customer_id": B, "name": "钱多多"}),
+                now(),
+            ),
+        ],
+        &mut seq,
+    );
+    fx
+}
+
+#[test]
+fn the_contacts_queue_pairs_one_name_at_one_customer_and_m_writes_a_contact_merge() {
+    let fx = with_contacts();
+    let mut app = app_over(Box::new(fx.source()), options(), 120, 30);
+    press(&mut app, ":");
+    type_text(&mut app, "duplicates contacts");
+    press(&mut app, "<Enter>");
+    let mut s = screen(&app);
+    for _ in 0..30 {
+        if s.contains("钱 多多") {
+            break;
+        }
+        press(&mut app, "J");
+        s = screen(&app);
+    }
+    assert!(s.contains("Duplicate contacts"), "{s}");
+    assert!(
+        s.contains("stays 钱多多") && s.contains("merged 钱 多多"),
+        "{s}"
+    );
+    assert!(s.contains("same name"), "{s}");
+    // The contact's customer by its name, not its id.
+    assert!(s.contains("● 华联超市 "), "{s}");
+    assert!(!s.contains(A), "{s}");
+    assert!(s.contains("qdd@hualian.cn"), "{s}");
+    // 钱多多 at the other customer is another person: the one pair is P and Q.
+    assert!(s.contains("pair 1 of 1"), "{s}");
+    // The title: the one merged away.
+    press(&mut app, "j j l m");
+    let merge = fx.last_written();
+    assert_eq!(merge.entity, Entity::ContactMerges);
+    assert_eq!(merge.fields["survivor_id"], json!(P));
+    assert_eq!(merge.fields["merged_id"], json!(Q));
+    assert_eq!(merge.fields["take"], json!(["title"]));
+    let s = screen(&app);
+    assert!(s.contains("Merging 钱 多多 into 钱多多"), "{s}");
+    assert!(!s.contains("采购主管"), "the pair left the queue: {s}");
+}

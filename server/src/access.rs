@@ -388,6 +388,15 @@ pub fn read_set(
                 set.insert(user_principal(by));
             }
         }
+        // Who sees the contact that stayed (not the call centre) and who merged it.
+        Entity::ContactMerges => {
+            set = parent(record, "survivor_id", Entity::Contacts, lookup);
+            set.remove(AGENT);
+            set.remove(ALL);
+            if let Some(by) = text(record, "created_by") {
+                set.insert(user_principal(by));
+            }
+        }
         // Who asked for it; each customer it changed has its own trail.
         Entity::BulkActions => {
             if let Some(by) = text(record, "created_by") {
@@ -609,6 +618,14 @@ pub fn may_hold_from(
             // Who may merge these two is `may_merge`, which the service asks with both records.
             need_read("survivor_id", Entity::Customers)?;
             need_read("merged_id", Entity::Customers)
+        }
+        Entity::ContactMerges => {
+            if old.is_some() {
+                return Err(Denied::Forbidden("only an admin may undo a merge".into()));
+            }
+            // Who may merge these two is `may_merge_contacts`, asked by the service.
+            need_read("survivor_id", Entity::Contacts)?;
+            need_read("merged_id", Entity::Contacts)
         }
         Entity::ListMembers => {
             need_read("list_id", Entity::StaticLists)?;
@@ -850,6 +867,31 @@ pub fn may_merge(
             "only a manager, an admin or the owner of both customers may merge them".into(),
         ))
     }
+}
+
+/// May the actor merge these two contacts (each given with its read set)? Whoever may change
+/// both — a contact is its customer's writers' — and delete the one merged away; admins always.
+/// Agents never (`role_may_write`). The contacts' review queue lists only the pairs this allows.
+pub fn may_merge_contacts(
+    actor: &Actor,
+    a: (&Map<String, Value>, &BTreeSet<String>),
+    b: (&Map<String, Value>, &BTreeSet<String>),
+    lookup: &dyn Lookup,
+) -> Result<(), Denied> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    role_may_write(actor.role, Entity::ContactMerges).map_err(Denied::Forbidden)?;
+    for (record, read) in [a, b] {
+        may_delete(actor, Entity::Contacts, record, read, lookup).map_err(|d| match d {
+            Denied::Hidden => Denied::Hidden,
+            Denied::Forbidden(_) => Denied::Forbidden(
+                "only who may change both contacts' customers (their owner, a manager, an admin) may merge them"
+                    .into(),
+            ),
+        })?;
+    }
+    Ok(())
 }
 
 /// May the actor change or delete this existing record?

@@ -38,6 +38,22 @@ impl Keys {
         Keys::new(text("name"), text("phone"), text("email"))
     }
 
+    /// The keys of a contact: its name within its customer (`<customer id>/<name key>`, so two
+    /// people of one name at different companies are not taken for one), its mobile else its
+    /// phone, and its email. A person's number and address say the same across customers.
+    pub fn of_contact(contact: &Record) -> Keys {
+        let text = |f: &str| contact.get(f).and_then(Value::as_str);
+        Keys {
+            name: text("customer_id")
+                .zip(text("name").and_then(name_key))
+                .map(|(customer, name)| format!("{customer}/{name}")),
+            phone: text("mobile")
+                .and_then(phone_key)
+                .or_else(|| text("phone").and_then(phone_key)),
+            email: text("email").and_then(email_key),
+        }
+    }
+
     /// The hidden columns stored beside a customer, which the store's duplicate look-up reads.
     pub fn columns(self) -> Hidden {
         vec![
@@ -176,6 +192,20 @@ pub fn email_key(email: &str) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_contacts_name_matches_within_its_customer_and_its_number_across() {
+        let contact = |v: Value| Keys::of_contact(v.as_object().unwrap());
+        let a = contact(json!({"customer_id": "c1", "name": "王 芳", "mobile": "138-0013-8000"}));
+        let b = contact(json!({"customer_id": "c1", "name": "王芳", "phone": "010 6552 1234"}));
+        let c = contact(json!({"customer_id": "c2", "name": "王芳", "mobile": "+86 13800138000"}));
+        assert_eq!(a.matches(&b).unwrap().on, vec!["name"]);
+        // Another company's 王芳 is not the same person by name, but by the same mobile.
+        assert_eq!(a.matches(&c).unwrap().on, vec!["phone"]);
+        assert!(b.matches(&c).is_none());
+        // No mobile: the phone is the number.
+        assert_eq!(b.phone.as_deref(), Some("1065521234"));
+    }
 
     fn customer(v: Value) -> Record {
         v.as_object().cloned().unwrap()

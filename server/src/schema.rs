@@ -56,7 +56,7 @@ pub use lists::MAX_LIST_MEMBERS;
 use lists::{LIST_MEMBERS, SAVED_QUERIES, STATIC_LISTS};
 use marketing::{CAMPAIGN_MEMBERS, CAMPAIGNS, LEADS};
 pub use marketing::{CAMPAIGN_STATUSES, CAMPAIGN_TYPES, LEAD_QUALITIES, LEAD_STATUSES, RESPONSES};
-use merges::{BULK_ACTIONS, MERGES};
+use merges::{BULK_ACTIONS, CONTACT_MERGES, MERGES};
 pub use merges::{BULK_KINDS, MAX_BULK, MERGE_STATUSES};
 pub use orders::{INSTALMENT_STATUSES, MOVEMENT_KINDS, ORDER_STATUSES, PAYMENT_METHODS};
 use orders::{
@@ -170,6 +170,8 @@ pub enum Entity {
     Merges,
     /// One change made to many marked customers at once, all or nothing.
     BulkActions,
+    /// One contact merged into another, as customers merge (undoable by an admin).
+    ContactMerges,
     /// What makes care tasks on an occasion (birthdays, holidays…), with its preset wording.
     CareRules,
     /// Letters and messages a mail merge or SMS sends, with placeholders.
@@ -255,6 +257,7 @@ impl Entity {
         Entity::DealerAssessments,
         Entity::Merges,
         Entity::BulkActions,
+        Entity::ContactMerges,
         Entity::CareRules,
         Entity::LetterTemplates,
         Entity::Files,
@@ -331,6 +334,7 @@ impl Entity {
             Entity::DealerAssessments => &DEALER_ASSESSMENTS,
             Entity::Merges => &MERGES,
             Entity::BulkActions => &BULK_ACTIONS,
+            Entity::ContactMerges => &CONTACT_MERGES,
             Entity::CareRules => &CARE_RULES,
             Entity::LetterTemplates => &LETTER_TEMPLATES,
             Entity::Files => &FILES,

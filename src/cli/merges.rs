@@ -8,6 +8,10 @@
 //!   C000002's). A `merges` record through the outbox, so it works offline: the server merges
 //!   when it arrives, or refuses with the reason (either customer changed since: look again).
 //! - `crm customers unmerge C000002`: an admin undoes the merge that took C000002 away.
+//! - `crm contacts duplicates|merge A B [--keep title=B]|unmerge B`: the same for contacts (the
+//!   same name at one customer, the same mobile or email anywhere), named by id — a contact has
+//!   no code, and `duplicates` lists the ids —; a `contact_merges` record moves their deals,
+//!   activities, tickets, campaign memberships, relations and list memberships.
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use crm_server::schema::Entity;
@@ -18,15 +22,40 @@ use super::records::Names;
 use super::{CliError, Context};
 use crate::replica::{LocalQuery, Replica};
 
-/// The subcommands customers gain.
+/// The entities that merge: customers (`merges` records) and contacts (`contact_merges`).
+fn merges_of(entity: Entity) -> Option<Entity> {
+    crm_server::service::merges::merges_of(entity)
+}
+
+/// The subcommands customers and contacts gain.
 pub fn extend(entity: Entity, command: Command) -> Command {
-    if entity != Entity::Customers {
+    if merges_of(entity).is_none() {
         return command;
     }
+    let contacts = entity == Entity::Contacts;
+    let (duplicates, merge, a, b, unmerge, unmerge_key) = if contacts {
+        (
+            "List likely duplicate contacts in pairs, with why (the same name at one customer, the same mobile or email; online)",
+            "Merge contact B into contact A: B's deals, activities, tickets, campaign memberships and relations move to A, B is gone (an admin can undo it)",
+            "the contact that stays (its id, as `duplicates` lists it)",
+            "the contact merged into it (its id)",
+            "Undo the merge that took this contact away (admins): it comes back with exactly what was moved",
+            "the merged-away contact's id or name, or the merge's id",
+        )
+    } else {
+        (
+            "List likely duplicate customers in pairs, with why (same phone, email, name or its pinyin; online)",
+            "Merge customer B into customer A: B's contacts, deals, activities, tickets, orders… move to A, B is gone (an admin can undo it)",
+            "the customer that stays (code or id)",
+            "the customer merged into it (code or id)",
+            "Undo the merge that took this customer away (admins): it comes back with exactly what was moved",
+            "the merged-away customer's code or id, or the merge's id",
+        )
+    };
     command
         .subcommand(
             Command::new("duplicates")
-                .about("List likely duplicate customers in pairs, with why (same phone, email, name or its pinyin; online)")
+                .about(duplicates)
                 .arg(
                     Arg::new("format")
                         .long("format")
@@ -36,9 +65,9 @@ pub fn extend(entity: Entity, command: Command) -> Command {
         )
         .subcommand(
             Command::new("merge")
-                .about("Merge customer B into customer A: B's contacts, deals, activities, tickets, orders… move to A, B is gone (an admin can undo it)")
-                .arg(Arg::new("a").required(true).help("the customer that stays (code or id)"))
-                .arg(Arg::new("b").required(true).help("the customer merged into it (code or id)"))
+                .about(merge)
+                .arg(Arg::new("a").required(true).help(a))
+                .arg(Arg::new("b").required(true).help(b))
                 .arg(
                     Arg::new("keep")
                         .long("keep")
@@ -48,18 +77,19 @@ pub fn extend(entity: Entity, command: Command) -> Command {
         )
         .subcommand(
             Command::new("unmerge")
-                .about("Undo the merge that took this customer away (admins): it comes back with exactly what was moved")
-                .arg(Arg::new("key").required(true).help("the merged-away customer's code or id, or the merge's id")),
+                .about(unmerge)
+                .arg(Arg::new("key").required(true).help(unmerge_key)),
         )
 }
 
 /// Whether `name` is one of the subcommands `extend` adds.
 pub fn handles(entity: Entity, name: &str) -> bool {
-    entity == Entity::Customers && matches!(name, "duplicates" | "merge" | "unmerge")
+    merges_of(entity).is_some() && matches!(name, "duplicates" | "merge" | "unmerge")
 }
 
 pub fn run(
     ctx: &Context,
+    entity: Entity,
     replica: &Replica,
     names: &Names<'_>,
     name: &str,
@@ -73,6 +103,8 @@ pub fn run(
     match name {
         "duplicates" => duplicates(
             ctx,
+            entity,
+            replica,
             *m.get_one::<Format>("format").unwrap_or(&Format::Table),
         ),
         "merge" => {
@@ -80,23 +112,24 @@ pub fn run(
                 .get_many::<String>("keep")
                 .map(|k| k.cloned().collect())
                 .unwrap_or_default();
-            merge(ctx, replica, names, arg("a"), arg("b"), &keep)
+            merge(ctx, entity, replica, names, (arg("a"), arg("b")), &keep)
         }
-        "unmerge" => unmerge(ctx, replica, arg("key")),
+        "unmerge" => unmerge(ctx, entity, replica, arg("key")),
         _ => Err(CliError::Usage(format!("unknown command {name}"))),
     }
 }
 
 /// The fields `--keep FIELD=B` takes from B; `FIELD=A` is the default and takes nothing.
-pub fn taken_fields(keep: &[String]) -> Result<Vec<String>, CliError> {
+pub fn taken_fields(entity: Entity, keep: &[String]) -> Result<Vec<String>, CliError> {
     let mut take = Vec::new();
     for k in keep {
         let (field, side) = k
             .split_once('=')
             .ok_or_else(|| CliError::Usage(format!("--keep {k}: write FIELD=A or FIELD=B")))?;
-        if Entity::Customers.field(field.trim()).is_none() {
+        if entity.field(field.trim()).is_none() {
             return Err(CliError::Usage(format!(
-                "--keep {k}: customers have no field {field}"
+                "--keep {k}: {} have no field {field}",
+                entity.name()
             )));
         }
         match side.trim() {
@@ -114,17 +147,21 @@ pub fn taken_fields(keep: &[String]) -> Result<Vec<String>, CliError> {
 
 fn merge(
     ctx: &Context,
+    entity: Entity,
     replica: &Replica,
     names: &Names<'_>,
-    a: &str,
-    b: &str,
+    (a, b): (&str, &str),
     keep: &[String],
 ) -> Result<(), CliError> {
-    let take = taken_fields(keep)?;
-    let survivor = names.record(Entity::Customers, a)?;
-    let merged = names.record(Entity::Customers, b)?;
+    let merges = merges_of(entity).ok_or_else(|| CliError::Usage("nothing to merge".into()))?;
+    let take = taken_fields(entity, keep)?;
+    let survivor = names.record(entity, a)?;
+    let merged = names.record(entity, b)?;
     if survivor.id == merged.id {
-        return Err(CliError::Usage("A and B are the same customer".into()));
+        return Err(CliError::Usage(format!(
+            "A and B are the same {}",
+            entity.noun()
+        )));
     }
     let mut fields = Map::new();
     fields.insert("survivor_id".into(), json!(survivor.id));
@@ -137,9 +174,8 @@ fn merge(
     if merged.version > 0 {
         fields.insert("merged_version".into(), json!(merged.version));
     }
-    replica.create(Entity::Merges, fields)?;
-    let label =
-        |r: &crate::replica::Record| crate::replica::record_label(Entity::Customers, &r.fields);
+    replica.create(merges, fields)?;
+    let label = |r: &crate::replica::Record| crate::replica::record_label(entity, &r.fields);
     ctx.after_write(
         replica,
         &format!("merging {} into {}", label(&merged), label(&survivor)),
@@ -147,7 +183,8 @@ fn merge(
     refresh(ctx, replica)
 }
 
-fn unmerge(ctx: &Context, replica: &Replica, key: &str) -> Result<(), CliError> {
+fn unmerge(ctx: &Context, entity: Entity, replica: &Replica, key: &str) -> Result<(), CliError> {
+    let merges = merges_of(entity).ok_or_else(|| CliError::Usage("nothing to unmerge".into()))?;
     let key = key.trim();
     let by = |field: &str, value: &str| -> Result<Vec<crate::replica::Record>, CliError> {
         let query = LocalQuery {
@@ -155,9 +192,13 @@ fn unmerge(ctx: &Context, replica: &Replica, key: &str) -> Result<(), CliError> 
             limit: 50,
             ..LocalQuery::default()
         };
-        Ok(replica.list(Entity::Merges, &query)?)
+        Ok(replica.list(merges, &query)?)
     };
-    let mut found = by("merged_code", &key.to_uppercase())?;
+    let mut found = if entity == Entity::Customers {
+        by("merged_code", &key.to_uppercase())?
+    } else {
+        by("merged_name", key)?
+    };
     found.extend(by("merged_id", key)?);
     found.extend(by("id", key)?);
     let merge = found
@@ -165,20 +206,19 @@ fn unmerge(ctx: &Context, replica: &Replica, key: &str) -> Result<(), CliError> 
         .find(|m| m.text("status") == Some("done"))
         .ok_or_else(|| {
             CliError::Other(format!(
-                "no merge in force took {key} away; `crm merges list` shows the merges you may see"
+                "no merge in force took {key} away; `crm {} list` shows the merges you may see",
+                merges.name()
             ))
         })?;
     let mut changes = Map::new();
     changes.insert("status".into(), json!("undone"));
-    replica.update(Entity::Merges, &merge.id, changes)?;
-    ctx.after_write(
-        replica,
-        &format!(
-            "undoing the merge of {} {}",
-            merge.text("merged_code").unwrap_or_default(),
-            merge.text("merged_name").unwrap_or_default()
-        ),
-    )?;
+    replica.update(merges, &merge.id, changes)?;
+    let what = [merge.text("merged_code"), merge.text("merged_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    ctx.after_write(replica, &format!("undoing the merge of {what}"))?;
     refresh(ctx, replica)
 }
 
@@ -199,13 +239,19 @@ fn refresh(ctx: &Context, replica: &Replica) -> Result<(), CliError> {
     Ok(())
 }
 
-fn duplicates(ctx: &Context, format: Format) -> Result<(), CliError> {
+fn duplicates(
+    ctx: &Context,
+    entity: Entity,
+    replica: &Replica,
+    format: Format,
+) -> Result<(), CliError> {
     let client = ctx.client()?;
+    let contacts = entity == Entity::Contacts;
     let mut rows: Vec<Map<String, Value>> = Vec::new();
     let mut pairs: Vec<Value> = Vec::new();
     let mut after = String::new();
     loop {
-        let path = format!("/customers/duplicates?limit=500&after={after}");
+        let path = format!("/{}/duplicates?limit=500&after={after}", entity.name());
         let page = ctx.runtime.block_on(async {
             tokio::time::timeout(
                 std::time::Duration::from_secs(120),
@@ -222,12 +268,23 @@ fn duplicates(ctx: &Context, format: Format) -> Result<(), CliError> {
             }
         };
         for pair in page["pairs"].as_array().into_iter().flatten() {
+            // A contact by its name and its customer's, a customer by its code and name.
             let side = |p: &Value| {
-                format!(
-                    "{} {}",
-                    p["code"].as_str().unwrap_or_default(),
-                    p["name"].as_str().unwrap_or_default()
-                )
+                let first = if contacts {
+                    p["customer_id"]
+                        .as_str()
+                        .and_then(|c| replica.get(Entity::Customers, c).ok().flatten())
+                        .map(|c| crate::replica::record_label(Entity::Customers, &c.fields))
+                        .unwrap_or_default()
+                } else {
+                    p["code"].as_str().unwrap_or_default().to_string()
+                };
+                let name = p["name"].as_str().unwrap_or_default();
+                if contacts {
+                    format!("{name} ({first})")
+                } else {
+                    format!("{first} {name}")
+                }
             };
             let reasons: Vec<&str> = pair["reasons"]
                 .as_array()
@@ -239,6 +296,10 @@ fn duplicates(ctx: &Context, format: Format) -> Result<(), CliError> {
             row.insert("a".into(), json!(side(&pair["a"])));
             row.insert("b".into(), json!(side(&pair["b"])));
             row.insert("same".into(), json!(reasons.join(", ")));
+            if contacts {
+                row.insert("a_id".into(), pair["a"]["id"].clone());
+                row.insert("b_id".into(), pair["b"]["id"].clone());
+            }
             rows.push(row);
             pairs.push(pair.clone());
         }
@@ -247,19 +308,28 @@ fn duplicates(ctx: &Context, format: Format) -> Result<(), CliError> {
             None => break,
         }
     }
+    // Contacts have no code: their ids are what `merge` takes.
+    let columns: &[&str] = if contacts {
+        &["a", "b", "same", "a_id", "b_id"]
+    } else {
+        &["a", "b", "same"]
+    };
     match format {
         Format::Json => {
             let text = output::json(&Value::Array(pairs), true)
                 .map_err(|e| CliError::Other(e.to_string()))?;
             super::write_stdout(&format!("{text}\n"))
         }
-        Format::Csv => super::write_stdout(&output::csv(&["a", "b", "same"], &rows)),
+        Format::Csv => super::write_stdout(&output::csv(columns, &rows)),
         Format::Table => {
             if rows.is_empty() {
-                say!("no likely duplicates among the customers you may merge");
+                say!(
+                    "no likely duplicates among the {} you may merge",
+                    entity.name()
+                );
                 return Ok(());
             }
-            super::write_stdout(&output::table(&["a", "b", "same"], &rows, 60))
+            super::write_stdout(&output::table(columns, &rows, 60))
         }
     }
 }
@@ -270,7 +340,12 @@ mod tests {
 
     #[test]
     fn keep_takes_the_fields_named_b_and_refuses_the_rest() {
-        let keep = |k: &[&str]| taken_fields(&k.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let keep = |k: &[&str]| {
+            taken_fields(
+                Entity::Customers,
+                &k.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+        };
         assert_eq!(
             keep(&["phone=B", "level=A", "email=b"]).unwrap(),
             ["phone", "email"]

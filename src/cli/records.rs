@@ -108,6 +108,8 @@ pub const ENTITIES: [Entity; 66] = [
     // list` shows them, `crm bulk_actions add --kind tag --ids … --tag 展会` changes many.
     Entity::Merges,
     Entity::BulkActions,
+    // `crm contacts duplicates|merge|unmerge` write these; `crm contact_merges list` shows them.
+    Entity::ContactMerges,
     // Customer care: `crm care_rules add`, `crm letter_templates send NAME --where Q`
     // (`cli/letters.rs`).
     Entity::CareRules,
@@ -862,7 +864,7 @@ pub fn run(ctx: &Context, entity: Entity, matches: &ArgMatches) -> Result<(), Cl
             super::import::run(ctx, &replica, names, &clock, entity, m)
         }
         Some((name, m)) if super::merges::handles(entity, name) => {
-            super::merges::run(ctx, &replica, &names, name, m)
+            super::merges::run(ctx, entity, &replica, &names, name, m)
         }
         Some((name, m)) if super::letters::handles(entity, name) => {
             super::letters::run(ctx, &names, m)

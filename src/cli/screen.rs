@@ -97,6 +97,12 @@ pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliErr
         sync_now: Some(Arc::new(move || wake.notify_one())),
         ..TuiOptions::default()
     };
+    // What only the server answers (the duplicate queue over its whole table) is asked on the
+    // screens' reader threads, with the signed-in client.
+    let server = tui::ServerReads {
+        client: client.clone(),
+        runtime: ctx.runtime.handle().clone(),
+    };
     let (events, received) = tokio::sync::mpsc::channel(256);
     let live = if profile.sync.live {
         let _runtime = ctx.runtime.enter();
@@ -111,7 +117,7 @@ pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliErr
     };
     let result = tui::run(
         options,
-        Box::new(ReplicaSource::new(replica)),
+        Box::new(ReplicaSource::new(replica).with_server(server)),
         Some(received),
     );
     if let Some(task) = live {

@@ -590,9 +590,11 @@ impl App {
     }
 
     /// The duplicate review queue, over the customers pane.
-    pub fn open_duplicates(&mut self) {
+    /// The duplicate review queue of customers or contacts, over the customers pane.
+    pub fn open_duplicates(&mut self, subject: Entity) {
         self.history.back_to(Pane::Customers, 0);
-        self.history.open(Pane::Customers, Place::Duplicates);
+        self.history
+            .open(Pane::Customers, Place::Duplicates(subject));
         self.show(Pane::Customers);
     }
 
@@ -875,7 +877,7 @@ impl App {
             Action::Sales => self.open_sales(Place::Sales(self.me.role)),
             Action::Approvals => self.open_sales(Place::Approvals),
             Action::Callbacks => self.open_callbacks(),
-            Action::Duplicates => self.open_duplicates(),
+            Action::Duplicates => self.open_duplicates(Entity::Customers),
             Action::Dashboard => self.open_dashboard(None),
             Action::Knowledge => self.open_knowledge(),
             Action::CallStart => match self.call {

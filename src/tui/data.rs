@@ -383,6 +383,9 @@ pub fn newest_per_slot(waiting: Vec<(u64, CountQuery)>) -> Vec<(u64, CountQuery)
 /// `DataSource::writer`.
 pub type OpenReader = Box<dyn FnOnce() -> Result<Box<dyn DataSource + Send>, DataError> + Send>;
 
+/// A pair of the server's duplicate queue: the two records and the keys they share.
+pub type ServerPair = (Record, Record, Vec<String>);
+
 /// Everything the screens need. Reads return only what is asked for: lists are windows
 /// (offset + limit) so a million rows cost what a screenful does.
 pub trait DataSource {
@@ -461,8 +464,22 @@ pub trait DataSource {
     fn reminders(&self, query: &ReminderQuery) -> Result<Reminders, DataError>;
     /// Calls planned for `owner` or for nobody, due before `until`, by due time.
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError>;
-    /// Likely duplicate customers in pairs (`crm_server::dedupe`), with the keys they share.
-    fn duplicate_pairs(&self, limit: usize) -> Result<Vec<crm_server::dedupe::IdPair>, DataError>;
+    /// The server's duplicate queue of customers or contacts (`GET /{subject}/duplicates`: its
+    /// whole table, as this user may merge): `(a, b, reasons)`. None when this source has no
+    /// server to ask (tests, a replica alone); Err with the reason when it did not answer.
+    fn server_duplicates(
+        &self,
+        _subject: Entity,
+        _limit: usize,
+    ) -> Option<Result<Vec<ServerPair>, String>> {
+        None
+    }
+    /// Likely duplicate customers or contacts in pairs (`crm_server::dedupe`), with the keys they share.
+    fn duplicate_pairs(
+        &self,
+        subject: Entity,
+        limit: usize,
+    ) -> Result<Vec<crm_server::dedupe::IdPair>, DataError>;
     /// The target of `month` the funnel sets its won amount against
     /// (`crate::dashboard::attainment`): one user's, a team's or everyone's. None when no
     /// target is set or the source keeps none.

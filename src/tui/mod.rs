@@ -58,7 +58,7 @@ use data::{
     CountQuery, DataError, OpenReader, Record, ReminderQuery, Reminders, WriteError,
     newest_per_slot,
 };
-pub use replica_source::ReplicaSource;
+pub use replica_source::{ReplicaSource, ServerReads};
 use work::{Loaded, Read};
 
 use crate::sync::SyncEvent;

@@ -52,7 +52,9 @@ impl Opened {
             Place::Callbacks(dial) => Some(Opened::Callbacks(
                 super::panes::callbacks::CallbacksView::new(&dial),
             )),
-            Place::Duplicates => Some(Opened::Duplicates(Default::default())),
+            Place::Duplicates(subject) => Some(Opened::Duplicates(
+                super::panes::duplicates::DuplicatesView::new(subject),
+            )),
             Place::Dashboard(period) => Some(Opened::Dashboard(Box::new(
                 super::panes::dashboard::DashboardView::new(period),
             ))),

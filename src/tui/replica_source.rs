@@ -37,7 +37,20 @@ pub struct ReplicaSource {
     queue: RefCell<Option<Cached<TicketQuery, Vec<Record>>>>,
     /// The same queue filtered by a search, so moving through it does not search again.
     found: RefCell<Option<Cached<TicketQuery, Vec<Record>>>>,
+    /// The server, for the reads only it answers (the duplicate queue over its whole table);
+    /// asked on the reader threads, never the UI thread.
+    server: Option<ServerReads>,
 }
+
+/// The signed-in client and the runtime its requests run on.
+#[derive(Clone)]
+pub struct ServerReads {
+    pub client: crate::sync::ApiClient,
+    pub runtime: tokio::runtime::Handle,
+}
+
+/// How long a screen's read waits for the server before falling back to the replica.
+const SERVER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The data state a cached view was computed in: sync position, outbox size, local writes.
 type DataState = (i64, usize, u64);
@@ -100,7 +113,14 @@ impl ReplicaSource {
             writes: 0,
             queue: RefCell::new(None),
             found: RefCell::new(None),
+            server: None,
         }
+    }
+
+    /// The same source, asking `server` what only it knows; its readers do too.
+    pub fn with_server(mut self, server: ServerReads) -> ReplicaSource {
+        self.server = Some(server);
+        self
     }
 
     pub fn replica(&self) -> &Replica {
@@ -430,9 +450,12 @@ impl DataSource for ReplicaSource {
 
     fn reader(&self) -> Option<OpenReader> {
         let path = self.replica.path().to_path_buf();
+        let server = self.server.clone();
         Some(Box::new(move || {
             let replica = Replica::open_reader(&path).map_err(storage)?;
-            Ok(Box::new(ReplicaSource::new(replica)) as Box<dyn DataSource + Send>)
+            let mut source = ReplicaSource::new(replica);
+            source.server = server;
+            Ok(Box::new(source) as Box<dyn DataSource + Send>)
         }))
     }
 
@@ -641,8 +664,50 @@ impl DataSource for ReplicaSource {
         .map_err(storage)
     }
 
-    fn duplicate_pairs(&self, limit: usize) -> Result<Vec<crm_server::dedupe::IdPair>, DataError> {
-        self.replica.duplicate_pairs(limit).map_err(storage)
+    fn server_duplicates(
+        &self,
+        subject: Entity,
+        limit: usize,
+    ) -> Option<Result<Vec<ServerPair>, String>> {
+        let server = self.server.as_ref()?;
+        let path = format!("/{}/duplicates?limit={limit}", subject.name());
+        let answer = server.runtime.block_on(async {
+            tokio::time::timeout(SERVER_WAIT, server.client.call(&path, None)).await
+        });
+        let page = match answer {
+            Ok(Ok(page)) => page,
+            Ok(Err(e)) => return Some(Err(e.to_string())),
+            Err(_) => return Some(Err("the server did not answer in time".into())),
+        };
+        let pairs = page["pairs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                let (Value::Object(a), Value::Object(b)) = (&p["a"], &p["b"]) else {
+                    return None;
+                };
+                let reasons = p["reasons"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect();
+                Some((a.clone(), b.clone(), reasons))
+            })
+            .collect();
+        Some(Ok(pairs))
+    }
+
+    fn duplicate_pairs(
+        &self,
+        subject: Entity,
+        limit: usize,
+    ) -> Result<Vec<crm_server::dedupe::IdPair>, DataError> {
+        self.replica
+            .duplicate_pairs(subject, limit)
+            .map_err(storage)
     }
 
     fn callbacks(&self, owner: &str, until: DateTime<Utc>) -> Result<Vec<Record>, DataError> {

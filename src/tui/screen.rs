@@ -48,8 +48,8 @@ pub enum Place {
     Approvals,
     /// The callbacks queue, with the profile's dial command.
     Callbacks(String),
-    /// The duplicate review queue.
-    Duplicates,
+    /// The duplicate review queue of customers or contacts.
+    Duplicates(Entity),
     /// The dashboard, for the period typed (`:dash 2026-Q4`), else this month.
     Dashboard(Option<String>),
     /// The generic list of an entity filtered by a query (a dashboard figure's records).

@@ -40,8 +40,8 @@ pub enum Read {
     Quote(super::panes::quote_editor::QuoteAsk),
     /// The active products the quote editor's picker offers.
     QuoteCatalogue,
-    /// The duplicate review queue's pairs.
-    Duplicates,
+    /// The duplicate review queue's pairs of customers or contacts.
+    Duplicates(Entity),
     /// The first rows of the customer list for a query (a search typed, a sort, a filter):
     /// at a million customers the search index's window costs more than a frame.
     Customers {
@@ -92,7 +92,7 @@ impl Read {
             Read::Callbacks(_) => "callbacks".into(),
             Read::Tickets(_) => "tickets".into(),
             Read::Dashboard(_) => "dashboard".into(),
-            Read::Duplicates => "duplicates".into(),
+            Read::Duplicates(subject) => format!("duplicates:{}", subject.name()),
             Read::Customers { .. } => "customers".into(),
             Read::Records { list, .. } | Read::RecordsWindow { list, .. } => {
                 format!("records:{list}")
@@ -118,7 +118,7 @@ pub enum Loaded {
     Dashboard(Box<crate::dashboard::figures::Figures>),
     Quote(Box<super::panes::quote_editor::QuoteData>),
     QuoteCatalogue(Arc<Vec<Record>>),
-    Duplicates(Box<Vec<super::panes::duplicates::Pair>>),
+    Duplicates(Box<super::panes::duplicates::Queue>),
     Customers(Vec<Record>),
     Records(Vec<Record>),
     Record(Box<super::panes::record::RecordData>),
@@ -173,7 +173,9 @@ pub enum Write {
 pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
     Ok(match read {
         Read::Funnel(ask) => Loaded::Funnel(Box::new(super::panes::funnel::read(source, ask)?)),
-        Read::Duplicates => Loaded::Duplicates(Box::new(super::panes::duplicates::read(source)?)),
+        Read::Duplicates(subject) => {
+            Loaded::Duplicates(Box::new(super::panes::duplicates::read(source, *subject)?))
+        }
         Read::Callbacks(ask) => {
             Loaded::Callbacks(Box::new(super::panes::callbacks::read(source, ask)?))
         }

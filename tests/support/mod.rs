@@ -556,8 +556,20 @@ impl DataSource for TestSource {
     ) -> Result<Vec<crm::tui::data::Record>, DataError> {
         self.inner.callbacks(owner, until)
     }
-    fn duplicate_pairs(&self, limit: usize) -> Result<Vec<crm_server::dedupe::IdPair>, DataError> {
-        self.inner.duplicate_pairs(limit)
+    fn server_duplicates(
+        &self,
+        subject: Entity,
+        limit: usize,
+    ) -> Option<Result<Vec<crm::tui::data::ServerPair>, String>> {
+        self.inner.server_duplicates(subject, limit)
+    }
+
+    fn duplicate_pairs(
+        &self,
+        subject: Entity,
+        limit: usize,
+    ) -> Result<Vec<crm_server::dedupe::IdPair>, DataError> {
+        self.inner.duplicate_pairs(subject, limit)
     }
     fn tickets(
         &self,

@@ -81,7 +81,7 @@ pub fn role_may_write(role: Role, entity: Entity) -> Result<(), String> {
         Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
             marketing::role_may_write(role, entity)
         }
-        Entity::Merges | Entity::BulkActions if role == Role::Agent => Err(
+        Entity::Merges | Entity::ContactMerges | Entity::BulkActions if role == Role::Agent => Err(
             "call-centre agents do not merge or reassign customers; ask the owner or a manager"
                 .into(),
         ),

@@ -41,6 +41,7 @@ pub fn write_set(
         | Entity::ServiceLevels
         | Entity::ArticleVersions
         | Entity::Merges
+        | Entity::ContactMerges
         | Entity::BulkActions
         | Entity::ValueIndicators
         | Entity::ValueLevels

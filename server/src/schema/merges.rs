@@ -40,6 +40,27 @@ const MERGE_FIELDS: &[Field] = &[
     f("undone_at", Kind::Time).server(),
 ];
 
+/// A contact merge: the same record as a customer's, its links to contacts (no code to keep).
+const CONTACT_MERGE_FIELDS: &[Field] = &[
+    f("survivor_id", Kind::Ref(Entity::Contacts))
+        .required()
+        .filter(),
+    f("merged_id", Kind::Ref(Entity::Contacts))
+        .required()
+        .filter(),
+    f("take", Kind::Tags).default(Default::EmptyList),
+    f("survivor_version", Kind::Int(1, i64::MAX)),
+    f("merged_version", Kind::Int(1, i64::MAX)),
+    f("status", Kind::Enum(MERGE_STATUSES))
+        .default(Default::Str("done"))
+        .admin()
+        .filter(),
+    f("moved", Kind::Map).server().default(Default::EmptyMap),
+    f("before", Kind::Map).server().default(Default::EmptyMap),
+    f("merged_name", Kind::Text(200)).server(),
+    f("undone_at", Kind::Time).server(),
+];
+
 const BULK_FIELDS: &[Field] = &[
     f("kind", Kind::Enum(BULK_KINDS)).required().filter(),
     f("ids", Kind::Refs(Entity::Customers)).required(),
@@ -69,6 +90,15 @@ pub(super) const MERGES: Descriptor = Descriptor {
         "created_at",
     ],
     ..describe("merges", "merge", MERGE_FIELDS)
+};
+
+pub(super) const CONTACT_MERGES: Descriptor = Descriptor {
+    title: "merged_name",
+    search: &["merged_name"],
+    indexes: &["survivor_id", "merged_id"],
+    form: &["survivor_id", "merged_id", "take"],
+    columns: &["merged_name", "survivor_id", "status", "created_at"],
+    ..describe("contact_merges", "contact merge", CONTACT_MERGE_FIELDS)
 };
 
 pub(super) const BULK_ACTIONS: Descriptor = Descriptor {

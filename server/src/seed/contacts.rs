@@ -118,10 +118,12 @@ impl Gen {
             set(&mut r, "custom", serde_json::Value::Object(profile));
         }
         let read_set = access::read_set(Entity::Contacts, &r, &self.known);
+        // The contacts' duplicate keys, stored as the service stores them.
+        let hidden = crate::service::hidden_columns(Entity::Contacts, &r);
         NewRecord {
             entity: Entity::Contacts,
             record: r,
-            hidden: Vec::new(),
+            hidden,
             read_set,
         }
     }

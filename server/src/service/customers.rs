@@ -66,6 +66,7 @@ pub fn hidden_columns(entity: Entity, record: &Record) -> Hidden {
             hidden.push(("sort_name", name.map(crate::pinyin::sort_key)));
             hidden
         }
+        Entity::Contacts => dedupe::Keys::of_contact(record).columns(),
         _ => Vec::new(),
     }
 }

@@ -84,6 +84,73 @@ pub fn key_field(entity: Entity) -> Option<&'static str> {
     }
 }
 
+/// The keys an import matches a row by, as `matching` looks them up: its key field (code,
+/// number) alone when it has one; else a customer's duplicate keys (`name`, `phone`, `email`)
+/// or a contact's customer and name (`name`). The client compares a file's rows with each
+/// other by these, so a dry run sent in parts still sees a row repeating an earlier part's.
+pub fn row_keys(entity: Entity, body: &Record) -> Vec<(&'static str, String)> {
+    if let Some(field) = key_field(entity)
+        && let Some(key) = text(body, field).map(str::trim).filter(|k| !k.is_empty())
+    {
+        let key = if entity == Entity::Leads {
+            key.to_uppercase()
+        } else {
+            key.to_string()
+        };
+        return vec![(field, key)];
+    }
+    match entity {
+        Entity::Customers => {
+            let keys = dedupe::Keys::of(body);
+            [
+                ("name", keys.name),
+                ("phone", keys.phone),
+                ("email", keys.email),
+            ]
+            .into_iter()
+            .filter_map(|(on, k)| k.map(|k| (on, k)))
+            .collect()
+        }
+        Entity::Contacts => text(body, "customer_id")
+            .zip(text(body, "name").and_then(dedupe::name_key))
+            .map(|(c, n)| vec![("name", format!("{c}/{n}"))])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// The rows of one file that an import would match with an earlier row of the same file:
+/// `(row, earlier row, the keys they share)`, by position, each row with the first row it
+/// repeats.
+pub fn earlier_rows(entity: Entity, rows: &[&Record]) -> Vec<(usize, usize, Vec<&'static str>)> {
+    let mut first: std::collections::HashMap<(&'static str, String), usize> = Default::default();
+    let mut out = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let keys = row_keys(entity, row);
+        let mut earlier: Option<(usize, Vec<&'static str>)> = None;
+        for (on, key) in &keys {
+            if let Some(&j) = first.get(&(*on, key.clone())) {
+                match &mut earlier {
+                    Some((e, list)) if *e == j => list.push(*on),
+                    Some((e, list)) if j < *e => {
+                        *e = j;
+                        *list = vec![*on];
+                    }
+                    Some(_) => {}
+                    None => earlier = Some((j, vec![*on])),
+                }
+            }
+        }
+        for (on, key) in keys {
+            first.entry((on, key)).or_insert(i);
+        }
+        if let Some((j, on)) = earlier {
+            out.push((i, j, on));
+        }
+    }
+    out
+}
+
 /// The record a row matches, and on what.
 struct Match {
     record: Record,
@@ -336,5 +403,56 @@ fn matching(tx: &dyn Tx, entity: Entity, body: &Record) -> Result<Option<Match>,
             )
         }
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rows(values: &[Value]) -> Vec<Record> {
+        values
+            .iter()
+            .map(|v| v.as_object().unwrap().clone())
+            .collect()
+    }
+
+    #[test]
+    fn rows_repeating_an_earlier_row_of_the_file_are_found_by_the_imports_keys() {
+        let customers = rows(&[
+            json!({"name": "北辰科技", "phone": "010-6552 1234"}),
+            json!({"name": "南山贸易", "email": "a@ns.cn"}),
+            json!({"name": "北辰 科技"}),
+            json!({"name": "东方物流", "phone": "+86 10 6552 1234", "email": "A@ns.cn"}),
+            // A row with a code is matched by its code alone.
+            json!({"code": "C000009", "name": "北辰科技"}),
+            json!({"code": "C000009", "name": "另一个名字"}),
+        ]);
+        let refs: Vec<&Record> = customers.iter().collect();
+        assert_eq!(
+            earlier_rows(Entity::Customers, &refs),
+            vec![
+                (2, 0, vec!["name"]),
+                (3, 0, vec!["phone"]),
+                (5, 4, vec!["code"])
+            ]
+        );
+        let contacts = rows(&[
+            json!({"customer_id": "c1", "name": "王芳"}),
+            json!({"customer_id": "c2", "name": "王芳"}),
+            json!({"customer_id": "c1", "name": "王 芳"}),
+        ]);
+        let refs: Vec<&Record> = contacts.iter().collect();
+        assert_eq!(
+            earlier_rows(Entity::Contacts, &refs),
+            vec![(2, 0, vec!["name"])]
+        );
+        let leads = rows(&[json!({"number": "l-000001"}), json!({"number": "L-000001"})]);
+        let refs: Vec<&Record> = leads.iter().collect();
+        assert_eq!(
+            earlier_rows(Entity::Leads, &refs),
+            vec![(1, 0, vec!["number"])]
+        );
     }
 }

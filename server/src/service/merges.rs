@@ -1,5 +1,8 @@
-//! Merging duplicate customers (seed 000 §3.1.1): the review queue's pairs, the merge, its
-//! redirect and its undo.
+//! Merging duplicate customers and contacts (seed 000 §3.1.1): the review queue's pairs, the
+//! merge, its redirect and its undo. A `merges` record merges customers, a `contact_merges`
+//! record contacts (the subject, `subject_of`); everything below is the same for both but the
+//! keys, who may merge (`access::may_merge`, `access::may_merge_contacts`) and the identity a
+//! merge never takes.
 //!
 //! - **Pairs** (`duplicate_pairs`): live customers sharing a duplicate key (`dedupe`: the
 //!   normalized name, phone or email; the pinyin key of the name, for names that sound the
@@ -31,9 +34,50 @@ use crate::schema::{Access, Entity, Kind};
 use crate::store::{AuditEntry, Record, Tx};
 use crate::validate::format_time;
 
-/// Customer fields a merge never takes from the merged-away record: its identity and what the
-/// server keeps.
-const NOT_TAKEN: &[&str] = &["code", "custom"];
+/// Fields a merge never takes from the merged-away record: its identity and what the server
+/// keeps.
+fn not_taken(subject: Entity) -> &'static [&'static str] {
+    match subject {
+        Entity::Customers => &["code", "custom"],
+        _ => &["custom"],
+    }
+}
+
+/// What a merge record merges: customers (`merges`) or contacts (`contact_merges`).
+pub fn subject_of(merge: Entity) -> Option<Entity> {
+    match merge {
+        Entity::Merges => Some(Entity::Customers),
+        Entity::ContactMerges => Some(Entity::Contacts),
+        _ => None,
+    }
+}
+
+/// The merge records of a subject: the inverse of `subject_of`.
+pub fn merges_of(subject: Entity) -> Option<Entity> {
+    match subject {
+        Entity::Customers => Some(Entity::Merges),
+        Entity::Contacts => Some(Entity::ContactMerges),
+        _ => None,
+    }
+}
+
+/// The hidden key columns a subject's pairs are found by, each with the reason it gives.
+fn key_columns(subject: Entity) -> &'static [(&'static str, &'static str)] {
+    match subject {
+        Entity::Customers => &[
+            ("name_key", "name"),
+            ("phone_key", "phone"),
+            ("email_key", "email"),
+            ("sort_name", "pinyin"),
+        ],
+        // A contact's name key holds its customer: the same name at one customer.
+        _ => &[
+            ("name_key", "name"),
+            ("phone_key", "phone"),
+            ("email_key", "email"),
+        ],
+    }
+}
 /// Chains of redirects followed at most (A merged into B, B later into C).
 const MAX_HOPS: usize = 16;
 /// Rows of shared keys read per key when listing pairs.
@@ -42,7 +86,7 @@ const MAX_KEY_ROWS: usize = 20_000;
 /// list: deleted by the merge, restored by its undo.
 const DELETED: &str = "-deleted";
 
-/// A candidate pair of the review queue: the two customers and on which keys they agree.
+/// A candidate pair of the review queue: the two records and on which keys they agree.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Pair {
     pub a: Record,
@@ -50,23 +94,19 @@ pub struct Pair {
     pub reasons: Vec<&'static str>,
 }
 
-/// The pairs this actor may merge, ordered by the first customer's then the second's id,
-/// starting after `after` (`"<a id>:<b id>"`), at most `limit`.
+/// The pairs of customers or contacts (`subject`) this actor may merge, ordered by the first
+/// one's then the second's id, starting after `after` (`"<a id>:<b id>"`), at most `limit`.
 pub fn duplicate_pairs(
     tx: &dyn Tx,
     actor: &Actor,
+    subject: Entity,
     after: Option<&str>,
     limit: usize,
 ) -> Result<Vec<Pair>, ApiError> {
     let mut reasons: std::collections::BTreeMap<(String, String), Vec<&'static str>> =
         Default::default();
-    for (column, reason) in [
-        ("name_key", "name"),
-        ("phone_key", "phone"),
-        ("email_key", "email"),
-        ("sort_name", "pinyin"),
-    ] {
-        let rows = tx.shared_keys(column, MAX_KEY_ROWS)?;
+    for &(column, reason) in key_columns(subject) {
+        let rows = tx.shared_keys(subject, column, MAX_KEY_ROWS)?;
         for group in rows.chunk_by(|x, y| x.0 == y.0) {
             for (i, (_, a)) in group.iter().enumerate() {
                 for (_, b) in &group[i + 1..] {
@@ -93,19 +133,16 @@ pub fn duplicate_pairs(
         if on.contains(&"name") {
             on.retain(|r| *r != "pinyin");
         }
-        let (Some(ra), Some(rb)) = (live_customer(tx, &a)?, live_customer(tx, &b)?) else {
+        let (Some(ra), Some(rb)) = (live(tx, subject, &a)?, live(tx, subject, &b)?) else {
             continue;
         };
-        let (sa, sb) = (
-            tx.read_set(Entity::Customers, &a)?,
-            tx.read_set(Entity::Customers, &b)?,
-        );
-        if access::may_merge(actor, (&ra, &sa), (&rb, &sb)).is_err() {
+        let (sa, sb) = (tx.read_set(subject, &a)?, tx.read_set(subject, &b)?);
+        if may_merge(tx, actor, subject, (&ra, &sa), (&rb, &sb)).is_err() {
             continue;
         }
         let (mut ra, mut rb) = (ra, rb);
-        super::strip_for(tx, actor, Entity::Customers, &mut ra)?;
-        super::strip_for(tx, actor, Entity::Customers, &mut rb)?;
+        super::strip_for(tx, actor, subject, &mut ra)?;
+        super::strip_for(tx, actor, subject, &mut rb)?;
         out.push(Pair {
             a: ra,
             b: rb,
@@ -118,20 +155,42 @@ pub fn duplicate_pairs(
     Ok(out)
 }
 
-fn live_customer(tx: &dyn Tx, id: &str) -> Result<Option<Record>, ApiError> {
+/// Who may merge two records of a subject: the one rule of each, asked by the queue and the
+/// merge alike.
+fn may_merge(
+    tx: &dyn Tx,
+    actor: &Actor,
+    subject: Entity,
+    a: (&Record, &std::collections::BTreeSet<String>),
+    b: (&Record, &std::collections::BTreeSet<String>),
+) -> Result<(), access::Denied> {
+    match subject {
+        Entity::Customers => access::may_merge(actor, a, b),
+        _ => access::may_merge_contacts(actor, a, b, &super::TxLookup(tx)),
+    }
+}
+
+fn live(tx: &dyn Tx, subject: Entity, id: &str) -> Result<Option<Record>, ApiError> {
     Ok(tx
-        .get(Entity::Customers, id)?
+        .get(subject, id)?
         .filter(|s| !s.deleted)
         .map(|s| s.record))
 }
 
-/// The survivor a merged-away customer's id redirects to (following later merges), or None
-/// when no merge in force names it.
-pub(super) fn redirect(tx: &dyn Tx, customer_id: &str) -> Result<Option<String>, ApiError> {
-    let mut id = customer_id.to_string();
+/// The survivor a merged-away customer's or contact's id redirects to (following later
+/// merges), or None when no merge in force names it.
+pub(super) fn redirect(
+    tx: &dyn Tx,
+    subject: Entity,
+    merged_id: &str,
+) -> Result<Option<String>, ApiError> {
+    let Some(merges) = merges_of(subject) else {
+        return Ok(None);
+    };
+    let mut id = merged_id.to_string();
     let mut found = None;
     for _ in 0..MAX_HOPS {
-        let next = where_eq(tx, Entity::Merges, "merged_id", &id, 4)?
+        let next = where_eq(tx, merges, "merged_id", &id, 4)?
             .into_iter()
             .find(|m| text(m, "status") == Some("done"))
             .and_then(|m| text(&m, "survivor_id").map(String::from));
@@ -146,23 +205,24 @@ pub(super) fn redirect(tx: &dyn Tx, customer_id: &str) -> Result<Option<String>,
     Ok(found)
 }
 
-/// Points a record's links to merged-away customers at their survivors: the write path's look
-/// at the redirects, for links this write sets (a link the record held already is left).
+/// Points a record's links to merged-away customers and contacts at their survivors: the write
+/// path's look at the redirects, for links this write sets (a link the record held already is
+/// left).
 pub(super) fn redirect_links(
     tx: &dyn Tx,
     entity: Entity,
     record: &mut Record,
     old: Option<&Record>,
 ) -> Result<(), ApiError> {
-    if entity == Entity::Merges {
+    if subject_of(entity).is_some() {
         return Ok(());
     }
     for field in entity.fields() {
-        let is_link = matches!(
-            field.kind,
-            Kind::Ref(Entity::Customers) | Kind::Refs(Entity::Customers)
-        );
-        if !is_link || old.is_some_and(|o| o.get(field.name) == record.get(field.name)) {
+        let subject = match field.kind {
+            Kind::Ref(e) | Kind::Refs(e) if merges_of(e).is_some() => e,
+            _ => continue,
+        };
+        if old.is_some_and(|o| o.get(field.name) == record.get(field.name)) {
             continue;
         }
         let Some(value) = record.get_mut(field.name) else {
@@ -175,10 +235,8 @@ pub(super) fn redirect_links(
         };
         for v in ids {
             let Some(id) = v.as_str() else { continue };
-            let gone = tx
-                .get(Entity::Customers, id)?
-                .is_some_and(|stored| stored.deleted);
-            if gone && let Some(survivor) = redirect(tx, id)? {
+            let gone = tx.get(subject, id)?.is_some_and(|stored| stored.deleted);
+            if gone && let Some(survivor) = redirect(tx, subject, id)? {
                 *v = Value::String(survivor);
             }
         }
@@ -186,22 +244,23 @@ pub(super) fn redirect_links(
     Ok(())
 }
 
-/// A record naming a customer, and in which of its fields.
+/// A record naming a customer or contact, and in which of its fields.
 type Reference = (Entity, Record, Vec<&'static str>);
 
-/// The records (and fields) naming a customer: every descriptor's `Ref(Customers)` fields, and
-/// static-list memberships of customer lists (their `record_id` is any entity's id).
-fn references(tx: &dyn Tx, customer_id: &str) -> Result<Vec<Reference>, ApiError> {
+/// The records (and fields) naming a customer or contact: every descriptor's `Ref(subject)`
+/// fields, and static-list memberships of the subject's lists (their `record_id` is any
+/// entity's id).
+fn references(tx: &dyn Tx, subject: Entity, merged_id: &str) -> Result<Vec<Reference>, ApiError> {
     let mut out: Vec<Reference> = Vec::new();
     for entity in Entity::ALL {
-        if matches!(entity, Entity::Merges | Entity::Customers) {
+        if entity == subject || subject_of(entity).is_some() {
             continue;
         }
         for field in entity.fields() {
-            if field.kind != Kind::Ref(Entity::Customers) {
+            if field.kind != Kind::Ref(subject) {
                 continue;
             }
-            for r in where_eq(tx, entity, field.name, customer_id, EVERY)? {
+            for r in where_eq(tx, entity, field.name, merged_id, EVERY)? {
                 match out
                     .iter_mut()
                     .find(|(e, o, _)| *e == entity && o.get("id") == r.get("id"))
@@ -212,12 +271,12 @@ fn references(tx: &dyn Tx, customer_id: &str) -> Result<Vec<Reference>, ApiError
             }
         }
     }
-    for member in where_eq(tx, Entity::ListMembers, "record_id", customer_id, EVERY)? {
+    for member in where_eq(tx, Entity::ListMembers, "record_id", merged_id, EVERY)? {
         let list = text(&member, "list_id")
             .map(|l| tx.get(Entity::StaticLists, l))
             .transpose()?
             .flatten();
-        if list.is_some_and(|l| text(&l.record, "entity") == Some("customers")) {
+        if list.is_some_and(|l| text(&l.record, "entity") == Some(subject.name())) {
             out.push((Entity::ListMembers, member, vec!["record_id"]));
         }
     }
@@ -235,15 +294,19 @@ fn conflict(message: impl Into<String>) -> ApiError {
     }
 }
 
-/// A merge's rules before it is stored: on create, the two customers, who may merge them, the
-/// versions compared, the fields taken, and the plan (`moved`, `before`); on a patch, only its
-/// undo.
+/// A merge's rules before it is stored: on create, the two customers or contacts, who may
+/// merge them, the versions compared, the fields taken, and the plan (`moved`, `before`); on a
+/// patch, only its undo.
 pub(super) fn prepare(
     tx: &dyn Tx,
     actor: &Actor,
+    entity: Entity,
     old: Option<&Record>,
     record: &mut Record,
 ) -> Result<(), ApiError> {
+    let Some(subject) = subject_of(entity) else {
+        return Ok(());
+    };
     if let Some(old) = old {
         let changed: Vec<&String> = record
             .keys()
@@ -277,25 +340,24 @@ pub(super) fn prepare(
     if survivor_id == merged_id {
         return Err(ApiError::invalid(
             "merged_id",
-            "is the survivor; name the other customer",
+            format!("is the survivor; name the other {}", subject.noun()),
         ));
     }
-    let survivor = live_or_redirected(tx, &survivor_id, "survivor_id")?;
-    let merged = live_or_redirected(tx, &merged_id, "merged_id")?;
+    let survivor = live_or_redirected(tx, subject, &survivor_id, "survivor_id")?;
+    let merged = live_or_redirected(tx, subject, &merged_id, "merged_id")?;
     let sets = (
-        tx.read_set(Entity::Customers, &survivor_id)?,
-        tx.read_set(Entity::Customers, &merged_id)?,
+        tx.read_set(subject, &survivor_id)?,
+        tx.read_set(subject, &merged_id)?,
     );
-    access::may_merge(actor, (&survivor, &sets.0), (&merged, &sets.1))
-        .map_err(|d| denied(Entity::Customers, d))?;
+    may_merge(tx, actor, subject, (&survivor, &sets.0), (&merged, &sets.1))
+        .map_err(|d| denied(subject, d))?;
     for (field, current) in [("survivor_version", &survivor), ("merged_version", &merged)] {
         let seen = record.get(field).and_then(Value::as_i64);
         let now = current.get("version").and_then(Value::as_i64);
         if seen.is_some() && seen != now {
             return Err(conflict(format!(
-                "{} {} changed since you compared them; look at the pair again",
-                text(current, "code").unwrap_or_default(),
-                text(current, "name").unwrap_or_default()
+                "{} changed since you compared them; look at the pair again",
+                label(current)
             )));
         }
     }
@@ -310,23 +372,29 @@ pub(super) fn prepare(
         })
         .unwrap_or_default();
     for field in &take {
-        let ok = Entity::Customers.field(field).is_some_and(|f| {
-            !NOT_TAKEN.contains(&f.name)
+        let ok = subject.field(field).is_some_and(|f| {
+            !not_taken(subject).contains(&f.name)
                 && !matches!(f.kind, Kind::Tags | Kind::Refs(_) | Kind::Map)
         });
         if !ok {
             return Err(ApiError::invalid(
                 "take",
                 format!(
-                    "{field} is not a customer field a merge can take; name fields like phone, email, level"
+                    "{field} is not a {} field a merge can take; name fields like phone, email{}",
+                    subject.noun(),
+                    if subject == Entity::Customers {
+                        ", level"
+                    } else {
+                        ", title"
+                    }
                 ),
             ));
         }
     }
     // The survivor's values the merge replaces: those taken, and empty ones the other fills.
     let mut before = Map::new();
-    for field in Entity::Customers.fields() {
-        if NOT_TAKEN.contains(&field.name)
+    for field in subject.fields() {
+        if not_taken(subject).contains(&field.name)
             || matches!(field.kind, Kind::Tags | Kind::Refs(_) | Kind::Map)
         {
             continue;
@@ -342,11 +410,12 @@ pub(super) fn prepare(
         }
     }
     let mut moved = Map::new();
-    for (entity, r, fields) in references(tx, &merged_id)? {
+    for (entity, r, fields) in references(tx, subject, &merged_id)? {
         let id = text(&r, "id").unwrap_or_default();
-        let mark = if entity == Entity::ListMembers
+        let mark = if (entity == Entity::ListMembers
             && text(&r, "list_id")
-                .is_some_and(|list| on_list(tx, list, &survivor_id).unwrap_or(false))
+                .is_some_and(|list| on_list(tx, list, &survivor_id).unwrap_or(false)))
+            || collides(tx, entity, &r, &fields, &merged_id, &survivor_id)?
         {
             DELETED.to_string()
         } else {
@@ -359,15 +428,69 @@ pub(super) fn prepare(
     record.insert("status".into(), json!("done"));
     record.insert("moved".into(), Value::Object(moved));
     record.insert("before".into(), Value::Object(before));
-    record.insert(
-        "merged_code".into(),
-        merged.get("code").cloned().unwrap_or(Value::Null),
-    );
+    if subject == Entity::Customers {
+        record.insert(
+            "merged_code".into(),
+            merged.get("code").cloned().unwrap_or(Value::Null),
+        );
+    }
     record.insert(
         "merged_name".into(),
         merged.get("name").cloned().unwrap_or(Value::Null),
     );
     Ok(())
+}
+
+/// A customer or contact as people name it: `C000123 东华` or the contact's name.
+fn label(r: &Record) -> String {
+    [text(r, "code"), text(r, "name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether a record, moved to the survivor, would say what a live record says already (the
+/// survivor on the same campaign, a second superior) or relate the survivor to itself: such a
+/// record is deleted by the merge (`DELETED`) and restored by its undo, instead of moved.
+fn collides(
+    tx: &dyn Tx,
+    entity: Entity,
+    record: &Record,
+    fields: &[&str],
+    merged_id: &str,
+    survivor_id: &str,
+) -> Result<bool, ApiError> {
+    let mut after = record.clone();
+    for f in fields {
+        if text(record, f) == Some(merged_id) {
+            after.insert((*f).into(), json!(survivor_id));
+        }
+    }
+    let id = text(record, "id");
+    let others = |field: &'static str| -> Result<Vec<Record>, ApiError> {
+        let value = text(&after, field).unwrap_or_default();
+        Ok(where_eq(tx, entity, field, value, EVERY)?
+            .into_iter()
+            .filter(|r| text(r, "id") != id)
+            .collect())
+    };
+    Ok(match entity {
+        Entity::ContactRelations => {
+            text(&after, "contact_id") == text(&after, "related_id")
+                || (text(&after, "kind") == Some("reports_to")
+                    && others("contact_id")?
+                        .iter()
+                        .any(|r| text(r, "kind") == Some("reports_to")))
+        }
+        // One membership per person per campaign (a unique index holds it).
+        Entity::CampaignMembers => others("campaign_id")?.iter().any(|r| {
+            ["customer_id", "contact_id", "lead_id"]
+                .iter()
+                .all(|f| text(r, f) == text(&after, f))
+        }),
+        _ => false,
+    })
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -382,20 +505,29 @@ fn on_list(tx: &dyn Tx, list: &str, customer: &str) -> Result<bool, ApiError> {
     )
 }
 
-/// A live customer, or the error naming where a merged-away one went.
-fn live_or_redirected(tx: &dyn Tx, id: &str, field: &str) -> Result<Record, ApiError> {
-    if let Some(r) = live_customer(tx, id)? {
+/// A live customer or contact, or the error naming where a merged-away one went.
+fn live_or_redirected(
+    tx: &dyn Tx,
+    subject: Entity,
+    id: &str,
+    field: &str,
+) -> Result<Record, ApiError> {
+    if let Some(r) = live(tx, subject, id)? {
         return Ok(r);
     }
-    if let Some(survivor) = redirect(tx, id)? {
-        let code = live_customer(tx, &survivor)?
-            .and_then(|c| text(&c, "code").map(String::from))
+    if let Some(survivor) = redirect(tx, subject, id)? {
+        let name = live(tx, subject, &survivor)?
+            .map(|c| label(&c))
             .unwrap_or(survivor);
         return Err(conflict(format!(
-            "this customer was already merged into {code}; refresh the queue"
+            "this {} was already merged into {name}; refresh the queue",
+            subject.noun()
         )));
     }
-    Err(ApiError::invalid(field, "no such customer"))
+    Err(ApiError::invalid(
+        field,
+        format!("no such {}", subject.noun()),
+    ))
 }
 
 /// Carries out a merge just stored, or the undo just asked.
@@ -406,25 +538,25 @@ pub(super) fn after_write(
     old: Option<&Record>,
     record: &Record,
 ) -> Result<(), ApiError> {
-    if entity != Entity::Merges {
+    let Some(subject) = subject_of(entity) else {
         return Ok(());
-    }
+    };
     match old {
-        None => merge(tx, actor, record),
+        None => merge(tx, actor, subject, record),
         Some(old)
             if text(old, "status") == Some("done") && text(record, "status") == Some("undone") =>
         {
-            unmerge(tx, actor, record)
+            unmerge(tx, actor, subject, record)
         }
         Some(_) => Ok(()),
     }
 }
 
-fn merge(tx: &dyn Tx, actor: &Actor, merge: &Record) -> Result<(), ApiError> {
+fn merge(tx: &dyn Tx, actor: &Actor, subject: Entity, merge: &Record) -> Result<(), ApiError> {
     let survivor_id = text(merge, "survivor_id").unwrap_or_default();
     let merged_id = text(merge, "merged_id").unwrap_or_default();
     let merge_id = text(merge, "id").unwrap_or_default();
-    let merged = live_customer(tx, merged_id)?.ok_or(ApiError::NotFound("customer"))?;
+    let merged = live(tx, subject, merged_id)?.ok_or(ApiError::NotFound(subject.noun()))?;
     let before = merge
         .get("before")
         .and_then(Value::as_object)
@@ -436,7 +568,7 @@ fn merge(tx: &dyn Tx, actor: &Actor, merge: &Record) -> Result<(), ApiError> {
             .map(|f| (f.clone(), merged.get(f).cloned().unwrap_or(Value::Null)))
             .collect();
         // As the user: their right to set each field (an owner is a manager's to change).
-        super::update(tx, actor, Entity::Customers, survivor_id, &patch, None)?;
+        super::update(tx, actor, subject, survivor_id, &patch, None)?;
     }
     let moved = merge
         .get("moved")
@@ -463,8 +595,8 @@ fn merge(tx: &dyn Tx, actor: &Actor, merge: &Record) -> Result<(), ApiError> {
             .collect();
         edit_as_server(tx, actor, entity, stored.record, &changes)?;
     }
-    let set = tx.read_set(Entity::Customers, merged_id)?;
-    super::tombstone(tx, actor, Entity::Customers, merged, set, None)?;
+    let set = tx.read_set(subject, merged_id)?;
+    super::tombstone(tx, actor, subject, merged, set, None)?;
     for (id, changes) in [
         (
             merged_id,
@@ -478,7 +610,7 @@ fn merge(tx: &dyn Tx, actor: &Actor, merge: &Record) -> Result<(), ApiError> {
         tx.audit(&AuditEntry {
             actor_id: Some(actor.id.clone()),
             action: "merge",
-            entity: Some(Entity::Customers),
+            entity: Some(subject),
             record_id: Some(id.to_string()),
             changes: Some(changes),
         })?;
@@ -491,17 +623,17 @@ fn parse_key(k: &str) -> Option<(Entity, &str)> {
     Some((Entity::from_name(name)?, id))
 }
 
-fn unmerge(tx: &dyn Tx, actor: &Actor, merge: &Record) -> Result<(), ApiError> {
+fn unmerge(tx: &dyn Tx, actor: &Actor, subject: Entity, merge: &Record) -> Result<(), ApiError> {
     let survivor_id = text(merge, "survivor_id").unwrap_or_default();
     let merged_id = text(merge, "merged_id").unwrap_or_default();
     let merge_id = text(merge, "id").unwrap_or_default();
-    let merged = match tx.get(Entity::Customers, merged_id)? {
+    let merged = match tx.get(subject, merged_id)? {
         Some(s) if s.deleted => {
-            super::restore(tx, actor, Entity::Customers, merged_id)?;
+            super::restore(tx, actor, subject, merged_id)?;
             s.record
         }
         Some(s) => s.record,
-        None => return Err(ApiError::NotFound("customer")),
+        None => return Err(ApiError::NotFound(subject.noun())),
     };
     let moved = merge
         .get("moved")
@@ -544,19 +676,19 @@ fn unmerge(tx: &dyn Tx, actor: &Actor, merge: &Record) -> Result<(), ApiError> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    if let Some(survivor) = live_customer(tx, survivor_id)? {
+    if let Some(survivor) = live(tx, subject, survivor_id)? {
         let changes: Vec<(&str, Value)> = before
             .iter()
             .filter(|(f, _)| survivor.get(f.as_str()) == merged.get(f.as_str()))
             .map(|(f, v)| (f.as_str(), v.clone()))
             .collect();
-        edit_as_server(tx, actor, Entity::Customers, survivor, &changes)?;
+        edit_as_server(tx, actor, subject, survivor, &changes)?;
     }
     for id in [merged_id, survivor_id] {
         tx.audit(&AuditEntry {
             actor_id: Some(actor.id.clone()),
             action: "unmerge",
-            entity: Some(Entity::Customers),
+            entity: Some(subject),
             record_id: Some(id.to_string()),
             changes: Some(json!({"merge": merge_id, "moved_back": back})),
         })?;

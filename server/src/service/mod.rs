@@ -334,11 +334,11 @@ pub fn update(
     if_match: Option<i64>,
 ) -> Result<Record, ApiError> {
     let stored = tx.get(entity, id)?;
-    if entity == Entity::Customers
-        && stored.as_ref().is_some_and(|s| s.deleted)
-        && let Some(survivor) = merges::redirect(tx, id)?
+    if stored.as_ref().is_some_and(|s| s.deleted)
+        && let Some(survivor) = merges::redirect(tx, entity, id)?
     {
-        // An edit of a customer merged away since (an offline client's) goes to the survivor:
+        // An edit of a customer or contact merged away since (an offline client's) goes to the
+        // survivor:
         // its fields, without the version check, which named the merged-away record's.
         return update(tx, actor, entity, &survivor, body, None);
     }
@@ -896,7 +896,7 @@ fn prepare(
         Entity::ContactRelations => relations::prepare(tx, old, record)?,
         Entity::Territories => territories::prepare(tx, record)?,
         Entity::DealerAssessments => dealers::prepare_assessment(tx, record)?,
-        Entity::Merges => merges::prepare(tx, actor, old, record)?,
+        Entity::Merges | Entity::ContactMerges => merges::prepare(tx, actor, entity, old, record)?,
         Entity::BulkActions => bulk::prepare(old, record)?,
         Entity::CareRules | Entity::LetterTemplates => care::prepare(entity, record)?,
         Entity::Files => files::prepare(old, record)?,

@@ -36,6 +36,8 @@ pub type Hidden = Vec<(&'static str, Option<String>)>;
 pub(crate) fn hidden_columns(entity: Entity) -> &'static [&'static str] {
     match entity {
         Entity::Customers => &["name_key", "phone_key", "email_key", SORT_KEY],
+        // A contact's duplicate keys (`dedupe::Keys::of_contact`), for the contacts' queue.
+        Entity::Contacts => &["name_key", "phone_key", "email_key"],
         _ => &[],
     }
 }
@@ -264,11 +266,12 @@ pub trait Tx {
         keys: &Hidden,
         except: Option<&str>,
     ) -> Result<Vec<Record>, StorageError>;
-    /// The customers sharing a value of one hidden key column (`name_key`, `phone_key`,
-    /// `email_key`, `sort_name`) with another live customer: `(key, id)` rows ordered by key
-    /// then id, at most `limit`. The duplicate review queue pairs them up.
+    /// The customers (or contacts) sharing a value of one hidden key column (`name_key`,
+    /// `phone_key`, `email_key`, customers' `sort_name`) with another live one: `(key, id)` rows
+    /// ordered by key then id, at most `limit`. The duplicate review queues pair them up.
     fn shared_keys(
         &self,
+        entity: Entity,
         column: &str,
         limit: usize,
     ) -> Result<Vec<(String, String)>, StorageError>;

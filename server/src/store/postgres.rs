@@ -153,6 +153,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0022_analysis.sql"),
     ),
     (
+        23,
+        "0023_contact_merges",
+        include_str!("../../../migrations/postgres/0023_contact_merges.sql"),
+    ),
+    (
         24,
         "0024_file_settings",
         include_str!("../../../migrations/postgres/0024_file_settings.sql"),
@@ -395,6 +400,9 @@ fn migrate_locked(client: &tokio_postgres::Client) -> Result<Vec<&'static str>, 
             if *name == "0004_customer_sort_key" {
                 fill_sort_keys(client).await?;
             }
+            if *name == "0023_contact_merges" {
+                fill_contact_keys(client).await?;
+            }
             client
                 .execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
@@ -443,6 +451,50 @@ async fn fill_sort_keys(client: &tokio_postgres::Client) -> Result<(), tokio_pos
             .execute(
                 "UPDATE customers SET sort_name = k.key FROM unnest($1::text[], $2::text[]) AS k(id, key) WHERE customers.id = k.id",
                 &[&ids, &keys],
+            )
+            .await?;
+    }
+}
+
+/// Gives every contact stored before its duplicate keys (`dedupe::Keys::of_contact`), as
+/// SQLite's migration does with its registered functions, a batch at a time.
+async fn fill_contact_keys(client: &tokio_postgres::Client) -> Result<(), tokio_postgres::Error> {
+    let mut after = String::new();
+    loop {
+        let rows = client
+            .query(
+                "SELECT id, customer_id, name, phone, mobile, email FROM contacts WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &SORT_KEY_BATCH],
+            )
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.try_get(0)?;
+        let mut columns: [Vec<Option<String>>; 3] = Default::default();
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in &rows {
+            ids.push(row.try_get::<_, String>(0)?);
+            let mut record = crate::store::Record::new();
+            for (i, field) in ["customer_id", "name", "phone", "mobile", "email"]
+                .into_iter()
+                .enumerate()
+            {
+                if let Some(v) = row.try_get::<_, Option<String>>(i + 1)? {
+                    record.insert(field.into(), serde_json::Value::String(v));
+                }
+            }
+            let keys = crate::dedupe::Keys::of_contact(&record);
+            columns[0].push(keys.name);
+            columns[1].push(keys.phone);
+            columns[2].push(keys.email);
+        }
+        client
+            .execute(
+                "UPDATE contacts SET name_key = k.n, phone_key = k.p, email_key = k.e \
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(id, n, p, e) \
+                 WHERE contacts.id = k.id",
+                &[&ids, &columns[0], &columns[1], &columns[2]],
             )
             .await?;
     }

@@ -144,6 +144,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/0024_analysis.sql"),
     ),
     (
+        25,
+        "0025_contact_merges",
+        include_str!("../../../migrations/0025_contact_merges.sql"),
+    ),
+    (
         26,
         "0026_file_settings",
         include_str!("../../../migrations/0026_file_settings.sql"),
@@ -389,6 +394,20 @@ fn migrate_to(conn: &Connection, last: i64) -> Result<Vec<&'static str>, Storage
                 .and_then(dedupe::phone_key))
         },
     )?;
+    for (name, key) in [
+        (
+            "crm_name_key",
+            dedupe::name_key as fn(&str) -> Option<String>,
+        ),
+        ("crm_email_key", dedupe::email_key),
+    ] {
+        conn.create_scalar_function(
+            name,
+            1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            move |ctx| Ok(ctx.get::<Option<String>>(0)?.as_deref().and_then(key)),
+        )?;
+    }
     conn.create_scalar_function(
         "crm_sort_key",
         1,

@@ -12,7 +12,16 @@
 //!   key made of its content: run again after a stop, the parts already written are answered
 //!   from the server's memory of them and nothing is created twice.
 //! - `--dry-run` asks the server what it would do (created, updated — matched by code, number
-//!   or the duplicate check — and refused, why) and writes nothing.
+//!   or the duplicate check — and refused, why) and writes nothing. Each part's dry run is
+//!   rolled back, so a row repeating a row of an earlier part would look new to the server:
+//!   the file's rows are also compared with each other by the import's own keys
+//!   (`crm_server::service::import::earlier_rows`), and such a row is reported as updating (or,
+//!   with `--no-update`, refused as a duplicate of) the earlier row.
+//! - Resume does not rest on the server's 24-hour memory of idempotency keys alone: a progress
+//!   file (`imports/<digest>.json` beside the replica, 0600 in a 0700 folder, named by the
+//!   entity and the parts' keys) records each part's answer as it comes; run again, the parts
+//!   it names are not sent again and their answers count as before. It is removed when the
+//!   import finishes.
 //! - Refused rows go to an error file (CSV, the file's own columns plus `row` and `reason`,
 //!   formulas defused, 0600).
 
@@ -182,6 +191,9 @@ struct Row<'t> {
     cells: &'t [String],
 }
 
+/// A row read and ready to send: where it is in the file, and its fields.
+type Ready<'t> = (Row<'t>, Map<String, Value>);
+
 /// What the import did, for the summary.
 #[derive(Default)]
 struct Tally {
@@ -346,19 +358,51 @@ pub fn run(
     let started = Instant::now();
     let bar = std::io::stderr().is_terminal();
     let mut sent = 0usize;
-    for part in chunks(&ready) {
-        let rows: Vec<&Map<String, Value>> = part.iter().map(|(_, b)| b).collect();
-        let body = json!({"rows": rows, "dry_run": dry_run, "update": update});
-        let key = format!(
-            "import-{}",
-            crm_server::auth::sha256_hex(&format!("{}/import {body}", entity.name()))
+    let parts: Vec<(String, Value, &[Ready<'_>])> = chunks(&ready)
+        .map(|part| {
+            let rows: Vec<&Map<String, Value>> = part.iter().map(|(_, b)| b).collect();
+            let body = json!({"rows": rows, "dry_run": dry_run, "update": update});
+            let key = format!(
+                "import-{}",
+                crm_server::auth::sha256_hex(&format!("{}/import {body}", entity.name()))
+            );
+            (key, body, part)
+        })
+        .collect();
+    // A dry run writes nothing, so it has nothing to resume.
+    let mut progress = (!dry_run).then(|| {
+        let keys: Vec<&str> = parts.iter().map(|(k, _, _)| k.as_str()).collect();
+        Progress::open(&profile_dir, entity, &keys)
+    });
+    if let Some(p) = &progress
+        && !p.done.is_empty()
+    {
+        say!(
+            "resuming: {} of {} parts were imported before ({})",
+            p.done.len(),
+            parts.len(),
+            p.path.display()
         );
-        let answer = super::marketing::online_as(
-            ctx,
-            &format!("/{}/import", entity.name()),
-            Some(&body),
-            key,
-        )?;
+    }
+    for (key, body, part) in &parts {
+        let before = progress.as_ref().and_then(|p| p.done.get(key).cloned());
+        let answer = match before {
+            Some(answer) => answer,
+            None => {
+                let answer = super::marketing::online_as(
+                    ctx,
+                    &format!("/{}/import", entity.name()),
+                    Some(body),
+                    key.clone(),
+                )?;
+                if let Some(p) = progress.as_mut()
+                    && let Err(e) = p.record(key, &answer)
+                {
+                    say!("note: the progress was not saved ({e}); a stop now resends this part");
+                }
+                answer
+            }
+        };
         take_answer(&answer, part, &mut tally);
         sent += part.len();
         if bar {
@@ -373,6 +417,12 @@ pub fn run(
         eprintln!();
     }
     let took = started.elapsed();
+    if let Some(p) = progress {
+        p.finish();
+    }
+    if dry_run {
+        within_file(entity, &ready, update, &mut tally);
+    }
 
     for (at, what) in tally.updates.iter().take(LISTED) {
         say!(
@@ -455,6 +505,92 @@ fn chunks<'a, 't>(
         start = end;
         Some(part)
     })
+}
+
+/// A dry run's rows that repeat an earlier row of the file. Within one part the server saw the
+/// earlier row's record (its savepoint holds it) and answered so; across parts it could not
+/// (each part's dry run is rolled back) and counted the row as created: that count is corrected
+/// to what the import will do — update the record the earlier row makes, or refuse the row
+/// with `--no-update`.
+fn within_file(
+    entity: Entity,
+    ready: &[(Row<'_>, Map<String, Value>)],
+    update: bool,
+    tally: &mut Tally,
+) {
+    let bodies: Vec<&Map<String, Value>> = ready.iter().map(|(_, b)| b).collect();
+    let answered = |at: usize, tally: &Tally| {
+        tally.updates.iter().any(|(a, _)| *a == at) || tally.errors.iter().any(|(a, _, _)| *a == at)
+    };
+    for (i, j, on) in crm_server::service::import::earlier_rows(entity, &bodies) {
+        let (row, earlier) = (&ready[i].0, &ready[j].0);
+        // An earlier row refused makes nothing to repeat.
+        if tally.errors.iter().any(|(a, _, _)| *a == earlier.at) {
+            continue;
+        }
+        let same = format!(
+            "the same {} as row {} of this file",
+            on.join(" and "),
+            earlier.at
+        );
+        say!("row {}: {same}", row.at);
+        if answered(row.at, tally) {
+            continue;
+        }
+        tally.created = tally.created.saturating_sub(1);
+        if update {
+            tally.updated += 1;
+            tally
+                .updates
+                .push((row.at, format!("what row {} makes ({same})", earlier.at)));
+        } else {
+            tally.refused += 1;
+            tally.errors.push((
+                row.at,
+                row.cells.to_vec(),
+                format!("duplicates row {}: {same}", earlier.at),
+            ));
+        }
+    }
+}
+
+/// An import's progress on disk: each part's answer by its key, so a run after a stop sends
+/// only the parts not answered yet, whatever the server still remembers.
+struct Progress {
+    path: PathBuf,
+    done: Map<String, Value>,
+}
+
+impl Progress {
+    /// The progress of the import of these parts (none when it is new or unreadable).
+    fn open(profile_dir: &Path, entity: Entity, keys: &[&str]) -> Progress {
+        let digest = crm_server::auth::sha256_hex(&format!("{} {}", entity.name(), keys.join(" ")));
+        let path = profile_dir.join("imports").join(format!("{digest}.json"));
+        let done = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .and_then(|v| v["done"].as_object().cloned())
+            .unwrap_or_default();
+        Progress { path, done }
+    }
+
+    /// A part answered: written at once (0600 in a 0700 folder: the answers name records).
+    fn record(&mut self, key: &str, answer: &Value) -> std::io::Result<()> {
+        self.done.insert(key.to_string(), answer.clone());
+        if let Some(dir) = self.path.parent() {
+            crate::private::dir(dir)?;
+        }
+        let text = json!({ "done": self.done }).to_string();
+        let temp = self.path.with_extension("json.part");
+        crate::private::file(&temp)?;
+        std::fs::write(&temp, text)?;
+        std::fs::rename(&temp, &self.path)
+    }
+
+    /// The import finished: nothing to resume.
+    fn finish(self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// One part's answer added to the tally.
@@ -622,6 +758,95 @@ fn write_errors(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_keeps_each_answered_part_privately_until_the_import_finishes() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = ["import-a", "import-b"];
+        let mut p = Progress::open(dir.path(), Entity::Customers, &keys);
+        assert!(p.done.is_empty());
+        p.record("import-a", &json!({"created": 3})).unwrap();
+        // A run after a stop finds the part answered; another file's import does not.
+        let again = Progress::open(dir.path(), Entity::Customers, &keys);
+        assert_eq!(again.done["import-a"], json!({"created": 3}));
+        assert!(!again.done.contains_key("import-b"));
+        assert!(
+            Progress::open(dir.path(), Entity::Contacts, &keys)
+                .done
+                .is_empty()
+        );
+        assert!(
+            Progress::open(dir.path(), Entity::Customers, &["import-a"])
+                .done
+                .is_empty()
+        );
+        #[cfg(unix)]
+        {
+            assert_eq!(crate::private::mode(&again.path).unwrap(), 0o600);
+            assert_eq!(
+                crate::private::mode(again.path.parent().unwrap()).unwrap(),
+                0o700
+            );
+        }
+        again.finish();
+        assert!(
+            Progress::open(dir.path(), Entity::Customers, &keys)
+                .done
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_dry_runs_row_repeating_another_parts_row_counts_as_what_the_import_will_do() {
+        let cells: Vec<Vec<String>> = (0..4).map(|i| vec![format!("cell {i}")]).collect();
+        let bodies = [
+            json!({"name": "北辰科技", "phone": "010-6552 1234"}),
+            json!({"name": "南山贸易", "email": "bad"}),
+            json!({"name": "东方物流", "phone": "+86 10 6552 1234"}),
+            json!({"name": "南山 贸易"}),
+        ];
+        let ready: Vec<(Row<'_>, Map<String, Value>)> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                (
+                    Row {
+                        at: i + 2,
+                        cells: &cells[i],
+                    },
+                    b.as_object().unwrap().clone(),
+                )
+            })
+            .collect();
+        // The server refused row 3 (its bad email) and, parts apart, created the others.
+        let tally = || Tally {
+            created: 3,
+            refused: 1,
+            errors: vec![(3, cells[1].clone(), "email: bad".into())],
+            ..Tally::default()
+        };
+        let mut updating = tally();
+        within_file(Entity::Customers, &ready, true, &mut updating);
+        // Row 4 repeats row 2's phone; row 5 repeats refused row 3: nothing to repeat.
+        assert_eq!(
+            (updating.created, updating.updated, updating.refused),
+            (2, 1, 1)
+        );
+        assert_eq!(updating.updates[0].0, 4);
+        assert!(updating.updates[0].1.contains("the same phone as row 2"));
+        let mut refusing = tally();
+        within_file(Entity::Customers, &ready, false, &mut refusing);
+        assert_eq!(
+            (refusing.created, refusing.updated, refusing.refused),
+            (2, 0, 2)
+        );
+        assert!(
+            refusing
+                .errors
+                .iter()
+                .any(|(at, _, why)| *at == 4 && why.contains("duplicates row 2"))
+        );
+    }
 
     #[test]
     fn rates_read_as_basis_points() {

@@ -70,7 +70,7 @@ impl App {
             Command::Conflicts => self.open_conflicts(),
             Command::Outbox => out.push(Msg::Go(Place::Outbox)),
             Command::Callbacks => self.open_callbacks(),
-            Command::Duplicates => self.open_duplicates(),
+            Command::Duplicates(subject) => self.open_duplicates(subject),
             Command::Dashboard(period) => self.open_dashboard(period),
             Command::Undo => self.global_or_screen(Action::Undo),
             Command::Help => self.global_or_screen(Action::Help),

@@ -22,7 +22,7 @@ pub enum Command {
     Outbox,
     Callbacks,
     /// The duplicate review queue.
-    Duplicates,
+    Duplicates(Entity),
     /// The dashboard, for a period (`:dash 2026-Q4`) or this month.
     Dashboard(Option<String>),
     /// Undo the latest write.
@@ -153,7 +153,16 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "conflicts" => Command::Conflicts,
         "outbox" => Command::Outbox,
         "callbacks" => Command::Callbacks,
-        "duplicates" => Command::Duplicates,
+        // `:duplicates` the customers, `:duplicates contacts` the contacts.
+        "duplicates" => match rest.trim() {
+            "" | "customers" | "customer" => Command::Duplicates(Entity::Customers),
+            "contacts" | "contact" => Command::Duplicates(Entity::Contacts),
+            other => {
+                return Err(format!(
+                    "duplicates of \"{other}\"? :duplicates or :duplicates contacts"
+                ));
+            }
+        },
         "dashboard" => Command::Dashboard(Some(rest.trim().to_string()).filter(|p| !p.is_empty())),
         "kb" => Command::Knowledge,
         "value" => Command::Value,

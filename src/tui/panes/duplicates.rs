@@ -1,6 +1,8 @@
-//! The duplicate review queue (`:duplicates`, `D` on the customers list): likely duplicate
-//! customers in pairs, side by side, field by field (the pairs from `Replica::duplicate_pairs`,
-//! read off the UI thread, by the server's duplicate keys). `h`/`l` choose which value of the
+//! The duplicate review queue (`:duplicates`, `D` on the customers list; `:duplicates contacts`
+//! for contacts): likely duplicate customers or contacts in pairs, side by side, field by field
+//! (read off the UI thread: online, the server's queue — `GET /customers/duplicates`, its whole
+//! table; offline, or when the server does not answer, the pairs among the records this replica
+//! holds, `Replica::duplicate_pairs`, by the same duplicate keys, and the screen says so). `h`/`l` choose which value of the
 //! field under the cursor survives, `s` swaps which customer stays, `J`/`K` move between pairs,
 //! `m` merges: a `merges` record written off the UI thread, which the server carries out (moving
 //! every record of the other customer to the one that stays) or refuses with the reason — a
@@ -30,7 +32,31 @@ pub const MAX_PAIRS: usize = 500;
 /// Merges read to leave their customers out: more than a replica's queue ever holds pending.
 const MAX_MERGES: usize = 10_000;
 
-/// The fields compared, in order; the code is in the header.
+/// The fields compared of each subject, in order; a customer's code is in the header.
+pub fn fields(subject: Entity) -> &'static [&'static str] {
+    if subject == Entity::Contacts {
+        CONTACT_FIELDS
+    } else {
+        FIELDS
+    }
+}
+
+/// A contact's fields compared; its customer first, as a pair may span two.
+pub const CONTACT_FIELDS: &[&str] = &[
+    "name",
+    "customer_id",
+    "title",
+    "department",
+    "mobile",
+    "phone",
+    "email",
+    "birthday",
+    "decision_role",
+    "preferred_channel",
+    "notes",
+];
+
+/// The customer fields compared, in order; the code is in the header.
 pub const FIELDS: &[&str] = &[
     "name",
     "phone",
@@ -50,41 +76,110 @@ pub const FIELDS: &[&str] = &[
     "notes",
 ];
 
-/// Two customers that look like one, and on which keys.
+/// Two customers (or contacts) that look like one, and on which keys.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pair {
     pub a: Record,
     pub b: Record,
     pub reasons: Vec<&'static str>,
+    /// A contact pair's customers by id → label, read with the pair off the UI thread.
+    pub customers: std::collections::BTreeMap<String, String>,
 }
 
-/// The queue as read: each pair's two customers; a customer a merge in force (or one written
-/// here and not yet sent) took away is in no pair.
-pub fn read(source: &dyn DataSource) -> Result<Vec<Pair>, DataError> {
-    let merges = source.records(Entity::Merges, &RecordQuery::default(), 0, MAX_MERGES)?;
+/// The queue as read, and where from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Queue {
+    pub pairs: Vec<Pair>,
+    /// Why the pairs are the replica's, not the server's (offline, or no answer); None when
+    /// the server answered or there is no server to ask.
+    pub note: Option<String>,
+    pub from_server: bool,
+}
+
+/// The server's spelling of a reason, as the screen's (the keys `dedupe` and the server name).
+fn reason(r: &str) -> Option<&'static str> {
+    ["name", "phone", "email", "pinyin"]
+        .into_iter()
+        .find(|k| *k == r)
+}
+
+/// The queue as read: each pair's two customers or contacts; one a merge in force (or one
+/// written here and not yet sent) took away is in no pair.
+pub fn read(source: &dyn DataSource, subject: Entity) -> Result<Queue, DataError> {
+    let Some(merges) = crm_server::service::merges::merges_of(subject) else {
+        return Ok(Queue::default());
+    };
+    let merges = source.records(merges, &RecordQuery::default(), 0, MAX_MERGES)?;
     let gone: BTreeSet<&str> = merges
         .iter()
         .filter(|m| text(m, "status") != "undone")
         .map(|m| text(m, "merged_id"))
         .collect();
-    let mut out = Vec::new();
-    for (a, b, reasons) in source.duplicate_pairs(MAX_PAIRS)? {
-        if gone.contains(a.as_str()) || gone.contains(b.as_str()) {
-            continue;
+    let mut found: Vec<(Record, Record, Vec<&'static str>)> = Vec::new();
+    let mut note = None;
+    let server = source.server_duplicates(subject, MAX_PAIRS);
+    let from_server = matches!(server, Some(Ok(_)));
+    match server {
+        Some(Ok(pairs)) => {
+            for (a, b, reasons) in pairs {
+                let reasons = reasons.iter().filter_map(|r| reason(r)).collect();
+                found.push((a, b, reasons));
+            }
         }
-        if let (Some(a), Some(b)) = (
-            source.get(Entity::Customers, &a)?,
-            source.get(Entity::Customers, &b)?,
-        ) {
-            out.push(Pair { a, b, reasons });
+        other => {
+            if let Some(Err(why)) = other {
+                // What it means first: the reason is long and may be cut at the edge.
+                note = Some(format!(
+                    "offline: pairs among the {} on this machine; online, the server's queue covers them all ({why})",
+                    subject.name()
+                ));
+            }
+            for (a, b, reasons) in source.duplicate_pairs(subject, MAX_PAIRS)? {
+                if let (Some(a), Some(b)) = (source.get(subject, &a)?, source.get(subject, &b)?) {
+                    found.push((a, b, reasons));
+                }
+            }
         }
     }
-    Ok(out)
+    let mut out = Vec::new();
+    for (a, b, reasons) in found {
+        if gone.contains(text(&a, "id")) || gone.contains(text(&b, "id")) {
+            continue;
+        }
+        {
+            let mut customers = std::collections::BTreeMap::new();
+            if subject == Entity::Contacts {
+                for r in [&a, &b] {
+                    let id = text(r, "customer_id");
+                    if !id.is_empty() && !customers.contains_key(id) {
+                        let label = crate::tui::screen::record_label(source, Entity::Customers, id);
+                        customers.insert(id.to_string(), label);
+                    }
+                }
+            }
+            out.push(Pair {
+                a,
+                b,
+                reasons,
+                customers,
+            });
+        }
+    }
+    Ok(Queue {
+        pairs: out,
+        note,
+        from_server,
+    })
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DuplicatesView {
+    /// Customers or contacts.
+    pub subject: Entity,
     pub pairs: Vec<Pair>,
+    /// Why the pairs shown are the replica's (offline), when they are.
+    pub note: Option<String>,
+    pub from_server: bool,
     pub pair: usize,
     pub field: usize,
     /// The fields whose value comes from the customer merged away.
@@ -95,7 +190,41 @@ pub struct DuplicatesView {
     pub loaded: bool,
 }
 
+impl Default for DuplicatesView {
+    fn default() -> Self {
+        DuplicatesView::new(Entity::Customers)
+    }
+}
+
 impl DuplicatesView {
+    pub fn new(subject: Entity) -> DuplicatesView {
+        DuplicatesView {
+            subject,
+            pairs: Vec::new(),
+            note: None,
+            from_server: false,
+            pair: 0,
+            field: 0,
+            take: BTreeSet::new(),
+            swapped: false,
+            asked: None,
+            loaded: false,
+        }
+    }
+
+    fn fields(&self) -> &'static [&'static str] {
+        fields(self.subject)
+    }
+
+    /// How a side is named in the header and the messages: a customer's code and name, a
+    /// contact's name.
+    fn label(&self, r: &Record) -> String {
+        if self.subject == Entity::Customers {
+            format!("{} {}", text(r, "code"), text(r, "name"))
+        } else {
+            text(r, "name").to_string()
+        }
+    }
     /// (the customer that stays, the one merged away) of the pair in view.
     pub fn sides(&self) -> Option<(&Record, &Record)> {
         let p = self.pairs.get(self.pair)?;
@@ -107,7 +236,9 @@ impl DuplicatesView {
     }
 
     fn choose(&mut self, from_merged: bool) {
-        let field = FIELDS[self.field];
+        let Some(&field) = self.fields().get(self.field) else {
+            return;
+        };
         if from_merged {
             self.take.insert(field);
         } else {
@@ -142,15 +273,32 @@ impl DuplicatesView {
                 body[field] = json!(v);
             }
         }
+        let what = if self.subject == Entity::Customers {
+            "contacts, deals, tickets…"
+        } else {
+            "deals, activities, tickets, campaigns, relations…"
+        };
+        // A customer by its code, a contact by its name.
+        let short = |r: &Record| {
+            let key = if self.subject == Entity::Customers {
+                "code"
+            } else {
+                "name"
+            };
+            text(r, key).to_string()
+        };
         let done = format!(
-            "Merging {} into {}: sent; the server moves its contacts, deals, tickets… (an admin can undo it)",
-            text(goes, "code"),
-            text(stays, "code")
+            "Merging {} into {}: sent; the server moves its {what} (an admin can undo it)",
+            short(goes),
+            short(stays)
         );
         let gone = text(goes, "id").to_string();
+        let Some(entity) = crm_server::service::merges::merges_of(self.subject) else {
+            return;
+        };
         ctx.write_then(
             Write::Create {
-                entity: Entity::Merges,
+                entity,
                 body: obj(body),
                 allow_duplicate: false,
             },
@@ -172,7 +320,7 @@ impl Screen for DuplicatesView {
     fn reload(&mut self, ctx: &mut Ctx) {
         let request = crate::tui::list::next_request();
         self.asked = Some(request);
-        ctx.load(request, Read::Duplicates);
+        ctx.load(request, Read::Duplicates(self.subject));
     }
 
     fn loaded(&mut self, request: u64, data: &Result<Loaded, DataError>, ctx: &mut Ctx) {
@@ -181,13 +329,15 @@ impl Screen for DuplicatesView {
         }
         self.asked = None;
         match data {
-            Ok(Loaded::Duplicates(pairs)) => {
+            Ok(Loaded::Duplicates(queue)) => {
                 let before = self
                     .pairs
                     .get(self.pair)
                     .map(|p| (text(&p.a, "id").to_string(), text(&p.b, "id").to_string()));
                 self.loaded = true;
-                self.pairs = pairs.as_ref().clone();
+                self.pairs = queue.pairs.clone();
+                self.note = queue.note.clone();
+                self.from_server = queue.from_server;
                 // The same pair stays in view when it is still there.
                 self.pair = before
                     .and_then(|(a, b)| {
@@ -203,8 +353,9 @@ impl Screen for DuplicatesView {
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) {
-        if let Some(m) = Move::of(&action, FIELDS.len()) {
-            self.field = m.apply(self.field, FIELDS.len());
+        let count = self.fields().len();
+        if let Some(m) = Move::of(&action, count) {
+            self.field = m.apply(self.field, count);
             return;
         }
         match action {
@@ -227,7 +378,13 @@ impl Screen for DuplicatesView {
     fn render(&self, buf: &mut Buffer, area: Rect, view: &View) {
         let theme = view.theme;
         let title = format!(
-            "Duplicates · pair {} of {}",
+            "Duplicate {}{} · pair {} of {}",
+            self.subject.name(),
+            if self.from_server {
+                " · from the server"
+            } else {
+                ""
+            },
             if self.pairs.is_empty() {
                 0
             } else {
@@ -235,17 +392,27 @@ impl Screen for DuplicatesView {
             },
             self.pairs.len()
         );
-        let inner = draw::panel(buf, area, &title, theme, true);
+        let mut inner = draw::panel(buf, area, &title, theme, true);
         if inner.height == 0 {
             return;
         }
+        // Offline: the note says whose pairs these are, above them.
+        if let Some(note) = &self.note {
+            let style = crate::tui::panes::cell_style(theme, Role::Warn, false);
+            draw::columns(buf, inner.x, inner.y, &[(inner.width, note, style)]);
+            inner.y += 1;
+            inner.height = inner.height.saturating_sub(1);
+            if inner.height == 0 {
+                return;
+            }
+        }
         let Some(p) = self.pairs.get(self.pair) else {
             let s = if self.loaded {
-                "no likely duplicates among your customers"
+                format!("no likely duplicates among your {}", self.subject.name())
             } else {
-                "reading…"
+                "reading…".into()
             };
-            draw::empty_note(buf, inner, s, theme);
+            draw::empty_note(buf, inner, &s, theme);
             return;
         };
         let label_w = 10u16;
@@ -253,10 +420,9 @@ impl Screen for DuplicatesView {
         let plain = |r: Role| crate::tui::panes::cell_style(theme, r, false);
         let head = |r: &Record, stays: bool| {
             format!(
-                "{} {} {}",
+                "{} {}",
                 if stays { "stays" } else { "merged" },
-                text(r, "code"),
-                text(r, "name")
+                self.label(r).trim()
             )
         };
         let (a_stays, b_stays) = (!self.swapped, self.swapped);
@@ -278,13 +444,16 @@ impl Screen for DuplicatesView {
             let v = text(r, f);
             if f == "owner_id" {
                 view.people.name(v)
+            } else if f == "customer_id" {
+                // The pair's customers, read with the pair (a contact's customer by name).
+                p.customers.get(v).cloned().unwrap_or_else(|| v.to_string())
             } else {
                 v.lines().next().unwrap_or_default().to_string()
             }
         };
         let rows = usize::from(inner.height.saturating_sub(1));
         let scroll = (self.field + 1).saturating_sub(rows);
-        for (row, field) in FIELDS.iter().enumerate().skip(scroll).take(rows) {
+        for (row, field) in self.fields().iter().enumerate().skip(scroll).take(rows) {
             let selected = row == self.field;
             let y = inner.y + 1 + (row - scroll) as u16;
             let style = |r: Role| crate::tui::panes::cell_style(theme, r, selected);
@@ -333,7 +502,11 @@ impl Screen for DuplicatesView {
     }
 
     fn crumb(&self) -> String {
-        "Duplicates".into()
+        if self.subject == Entity::Customers {
+            "Duplicates".into()
+        } else {
+            "Duplicate contacts".into()
+        }
     }
 }
 
@@ -352,6 +525,7 @@ mod tests {
                 a: customer("1", "C1", "1"),
                 b: customer("2", "C2", "2"),
                 reasons: vec!["name"],
+                customers: Default::default(),
             }],
             ..DuplicatesView::default()
         };

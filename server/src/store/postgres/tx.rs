@@ -663,10 +663,11 @@ impl Tx for PgTx<'_> {
 
     fn shared_keys(
         &self,
+        entity: Entity,
         column: &str,
         limit: usize,
     ) -> Result<Vec<(String, String)>, StorageError> {
-        bookkeeping::shared_keys(self, column, limit)
+        bookkeeping::shared_keys(self, entity, column, limit)
     }
 
     fn file_digests(&self, deleted_since: &str) -> Result<BTreeSet<String>, StorageError> {

@@ -761,10 +761,11 @@ impl Tx for SqliteTx<'_> {
 
     fn shared_keys(
         &self,
+        entity: Entity,
         column: &str,
         limit: usize,
     ) -> Result<Vec<(String, String)>, StorageError> {
-        bookkeeping::shared_keys(self, column, limit)
+        bookkeeping::shared_keys(self, entity, column, limit)
     }
 
     fn code_taken(&self, code: &str, except: Option<&str>) -> Result<bool, StorageError> {

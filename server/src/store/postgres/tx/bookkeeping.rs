@@ -102,16 +102,18 @@ pub(super) fn find_duplicates(
 
 pub(super) fn shared_keys(
     tx: &PgTx<'_>,
+    entity: Entity,
     column: &str,
     limit: usize,
 ) -> Result<Vec<(String, String)>, StorageError> {
-    if !hidden_columns(Entity::Customers).contains(&column) {
+    if !hidden_columns(entity).contains(&column) {
         return Ok(Vec::new());
     }
+    let table = entity.name();
     // The keys held twice or more, grouped over the key's index; then their holders.
     let text = format!(
-        "SELECT {column}, id FROM customers WHERE NOT deleted AND {column} IN \
-         (SELECT {column} FROM customers WHERE NOT deleted AND {column} IS NOT NULL AND {column} <> '' \
+        "SELECT {column}, id FROM {table} WHERE NOT deleted AND {column} IN \
+         (SELECT {column} FROM {table} WHERE NOT deleted AND {column} IS NOT NULL AND {column} <> '' \
           GROUP BY {column} HAVING count(*) > 1) ORDER BY {column}, id LIMIT $1"
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);

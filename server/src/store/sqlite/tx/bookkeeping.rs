@@ -94,16 +94,18 @@ pub(super) fn find_duplicates(
 
 pub(super) fn shared_keys(
     tx: &SqliteTx<'_>,
+    entity: Entity,
     column: &str,
     limit: usize,
 ) -> Result<Vec<(String, String)>, StorageError> {
-    if !hidden_columns(Entity::Customers).contains(&column) {
+    if !hidden_columns(entity).contains(&column) {
         return Ok(Vec::new());
     }
+    let table = entity.name();
     // The keys held twice or more, grouped over the key's index; then their holders.
     let sql_text = format!(
-        "SELECT {column}, id FROM customers WHERE deleted = 0 AND {column} IN \
-         (SELECT {column} FROM customers WHERE deleted = 0 AND {column} IS NOT NULL AND {column} != '' \
+        "SELECT {column}, id FROM {table} WHERE deleted = 0 AND {column} IN \
+         (SELECT {column} FROM {table} WHERE deleted = 0 AND {column} IS NOT NULL AND {column} != '' \
           GROUP BY {column} HAVING count(*) > 1) ORDER BY {column}, id LIMIT ?1"
     );
     let mut stmt = tx.0.prepare_cached(&sql_text)?;
