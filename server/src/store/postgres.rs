@@ -152,6 +152,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0022_analysis",
         include_str!("../../../migrations/postgres/0022_analysis.sql"),
     ),
+    (
+        25,
+        "0025_care_scan",
+        include_str!("../../../migrations/postgres/0025_care_scan.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

@@ -143,6 +143,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0024_analysis",
         include_str!("../../../migrations/0024_analysis.sql"),
     ),
+    (
+        27,
+        "0027_care_scan",
+        include_str!("../../../migrations/0027_care_scan.sql"),
+    ),
 ];
 
 mod files;
