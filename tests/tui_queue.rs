@@ -160,7 +160,7 @@ fn the_customers_names_come_with_the_queue() {
 fn the_queue_s_countdown_counts_open_time_by_the_customer_s_service_level() {
     use crm_server::schema::Entity;
     use serde_json::json;
-    use support::{Fixture, apply_records, app_over, now, options, server_record};
+    use support::{Fixture, app_over, apply_records, now, options, server_record};
 
     let fx = Fixture::load();
     let replica = fx.replica();
@@ -214,10 +214,18 @@ fn the_queue_s_countdown_counts_open_time_by_the_customer_s_service_level() {
     };
     // T-000105 (Globex, level C) answers by 12:30, 3h 30m away on the wall clock, of which
     // one hour is open: the column says so, as the ticket's own view does.
-    assert!(row("T-000105").contains("1h open left"), "{}", row("T-000105"));
+    assert!(
+        row("T-000105").contains("1h open left"),
+        "{}",
+        row("T-000105")
+    );
     // T-000107, another level C customer's, missed its first response yesterday: a breach
     // says how long ago in wall time, calendar or not.
-    assert!(row("T-000107").contains("breached 17h"), "{}", row("T-000107"));
+    assert!(
+        row("T-000107").contains("breached 17h"),
+        "{}",
+        row("T-000107")
+    );
     // T-000103 (Acme, level B) falls to the rule for every level, around the clock: its wall
     // time, 1h to 10:00.
     assert!(
@@ -236,5 +244,8 @@ fn the_queue_s_countdown_counts_open_time_by_the_customer_s_service_level() {
         .find(|t| text(t, "number") == "T-000105")
         .unwrap();
     let (view_text, _) = crm::tui::sla::countdown_open(t105, now(), data.calendar_of(t105));
-    assert_eq!(view_text, "1h open time left", "one rule for the view and the queue");
+    assert_eq!(
+        view_text, "1h open time left",
+        "one rule for the view and the queue"
+    );
 }

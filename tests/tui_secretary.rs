@@ -72,7 +72,11 @@ fn the_look_is_asked_of_the_loading_thread_and_its_answer_fills_the_status_bar()
         (*since, *until),
         (at("2026-11-25T13:59:30Z"), at("2026-11-25T14:00:10Z"))
     );
-    assert!(app.flash.is_none(), "nothing until the answer: {:?}", app.flash);
+    assert!(
+        app.flash.is_none(),
+        "nothing until the answer: {:?}",
+        app.flash
+    );
     // Another tick while it is unanswered asks nothing more.
     let more = app.update(Action::Tick(at("2026-11-25T14:00:40Z")));
     assert!(
@@ -106,7 +110,11 @@ fn a_failed_look_leaves_its_window_to_the_next() {
         request,
         data: failed,
     });
-    assert!(app.flash.as_ref().is_none_or(|f| !f.text.starts_with("Due")));
+    assert!(
+        app.flash
+            .as_ref()
+            .is_none_or(|f| !f.text.starts_with("Due"))
+    );
     // The next look reads from 13:59:30 again, so the 14:00 call is still announced.
     tick(&mut app, at("2026-11-25T14:00:40Z"));
     assert_eq!(

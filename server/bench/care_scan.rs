@@ -24,8 +24,15 @@ fn median(mut samples: Vec<f64>) -> f64 {
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let dir = PathBuf::from(args.next().ok_or_else(|| anyhow::anyhow!("usage: care_scan DIR [CONTACTS]"))?);
-    let contacts: i64 = args.next().map(|n| n.parse()).transpose()?.unwrap_or(1_000_000);
+    let dir = PathBuf::from(
+        args.next()
+            .ok_or_else(|| anyhow::anyhow!("usage: care_scan DIR [CONTACTS]"))?,
+    );
+    let contacts: i64 = args
+        .next()
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("care_scan.db");
     for suffix in ["", "-wal", "-shm"] {
@@ -66,7 +73,10 @@ fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     let db = Sqlite::open(&path)?;
-    let now = Utc.with_ymd_and_hms(2026, 12, 4, 1, 0, 0).single().expect("a time");
+    let now = Utc
+        .with_ymd_and_hms(2026, 12, 4, 1, 0, 0)
+        .single()
+        .expect("a time");
     let plan = |conn: &rusqlite::Connection| -> anyhow::Result<String> {
         let sql = format!(
             "EXPLAIN QUERY PLAN SELECT id FROM contacts WHERE deleted = 0 AND {} IN \
@@ -88,7 +98,10 @@ fn main() -> anyhow::Result<()> {
             times.push(start.elapsed().as_secs_f64() * 1000.0);
             found = due.len();
         }
-        println!("{label}: {found} tasks due, median {:.1} ms of 5 runs", median(times));
+        println!(
+            "{label}: {found} tasks due, median {:.1} ms of 5 runs",
+            median(times)
+        );
         Ok(found)
     };
     println!("plan with the index: {}", plan(&conn)?);

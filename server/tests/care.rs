@@ -259,7 +259,10 @@ fn reaching_level_a_greets_once_and_an_a_customer_edited_otherwise_does_not() {
     assert_eq!(status, 200);
     let (_, scan) = admin.post("/care/run", json!({}));
     assert_eq!(scan["made"], json!(0), "{scan}");
-    assert!(tasks_of(&admin, &rule).is_empty(), "an A customer edited is not greeted");
+    assert!(
+        tasks_of(&admin, &rule).is_empty(),
+        "an A customer edited is not greeted"
+    );
 
     // A customer moving B → A is greeted in that write, once, for its owner.
     let rising = sales.create("/customers", json!({"name": "新星", "level": "B"}));

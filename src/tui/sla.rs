@@ -55,7 +55,8 @@ impl OpenCalendars {
     /// names none (its clock runs around the clock).
     pub fn for_ticket(&self, ticket: &Record, level: Option<&str>) -> Option<&Calendar> {
         let level = level.filter(|l| !l.is_empty());
-        let chosen = crm_server::rules::sla::level_for(&self.levels, text(ticket, "priority"), level)?;
+        let chosen =
+            crm_server::rules::sla::level_for(&self.levels, text(ticket, "priority"), level)?;
         self.calendars.get(text(chosen, "calendar_id"))
     }
 }

@@ -125,7 +125,10 @@ pub struct TicketsData {
 
 impl TicketsData {
     /// The calendar a queued ticket's clock counts in (`sla::OpenCalendars::for_ticket`).
-    pub fn calendar_of(&self, ticket: &Record) -> Option<&crm_server::rules::business_time::Calendar> {
+    pub fn calendar_of(
+        &self,
+        ticket: &Record,
+    ) -> Option<&crm_server::rules::business_time::Calendar> {
         let level = self
             .levels
             .get(super::data::text(ticket, "customer_id"))

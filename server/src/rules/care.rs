@@ -292,10 +292,18 @@ mod tests {
         for start in 0..366 {
             let today = d(2026, 1, 1) + chrono::Duration::days(start);
             let set = month_days(today, 10).unwrap();
-            for born in [d(1988, 2, 29), d(1990, 3, 1), d(1975, 12, 31), d(2000, 1, 1)] {
+            for born in [
+                d(1988, 2, 29),
+                d(1990, 3, 1),
+                d(1975, 12, 31),
+                d(2000, 1, 1),
+            ] {
                 let next = next_date(Occasion::Birthday, Some(born), today).unwrap();
                 if fires(next, today, 10) {
-                    assert!(set.contains(&born.format("%m-%d").to_string()), "{born} {today}");
+                    assert!(
+                        set.contains(&born.format("%m-%d").to_string()),
+                        "{born} {today}"
+                    );
                 }
             }
         }
