@@ -155,3 +155,97 @@ fn the_customers_names_come_with_the_queue() {
     });
     assert!(screen(&app).contains("Reader Co"), "{}", screen(&app));
 }
+
+#[test]
+fn the_queue_s_countdown_counts_open_time_by_the_customer_s_service_level() {
+    use crm_server::schema::Entity;
+    use serde_json::json;
+    use support::{Fixture, app_over, apply_records, now, options, server_record};
+
+    let fx = Fixture::load();
+    let replica = fx.replica();
+    let mut seq = 5_000_000;
+    // Open one hour a day (10:00–11:00 UTC) for level C's normal tickets; the rule for every
+    // other level runs around the clock.
+    let calendar_id = "0000ca1e-0000-7000-8000-000000000001";
+    let hours = "10:00-11:00";
+    apply_records(
+        &replica,
+        Entity::SlaCalendars,
+        vec![server_record(
+            Entity::SlaCalendars,
+            calendar_id,
+            json!({"name": "一小时", "time_zone": "UTC", "monday": hours, "tuesday": hours,
+                   "wednesday": hours, "thursday": hours, "friday": hours}),
+            now(),
+        )],
+        &mut seq,
+    );
+    apply_records(
+        &replica,
+        Entity::ServiceLevels,
+        vec![
+            server_record(
+                Entity::ServiceLevels,
+                "0000ca1e-0000-7000-8000-000000000002",
+                json!({"priority": "normal", "level": "C", "first_response_minutes": 60,
+                       "resolution_minutes": 600, "calendar_id": calendar_id}),
+                now(),
+            ),
+            server_record(
+                Entity::ServiceLevels,
+                "0000ca1e-0000-7000-8000-000000000003",
+                json!({"priority": "normal", "first_response_minutes": 240,
+                       "resolution_minutes": 1440}),
+                now(),
+            ),
+        ],
+        &mut seq,
+    );
+    let mut app = app_over(Box::new(fx.source()), options(), 160, 30);
+    press(&mut app, "4 A");
+    let shown = screen(&app);
+    let row = |number: &str| {
+        shown
+            .lines()
+            .find(|l| l.contains(number))
+            .unwrap_or_else(|| panic!("{number} in the queue:\n{shown}"))
+            .to_string()
+    };
+    // T-000105 (Globex, level C) answers by 12:30, 3h 30m away on the wall clock, of which
+    // one hour is open: the column says so, as the ticket's own view does.
+    assert!(
+        row("T-000105").contains("1h open left"),
+        "{}",
+        row("T-000105")
+    );
+    // T-000107, another level C customer's, missed its first response yesterday: a breach
+    // says how long ago in wall time, calendar or not.
+    assert!(
+        row("T-000107").contains("breached 17h"),
+        "{}",
+        row("T-000107")
+    );
+    // T-000103 (Acme, level B) falls to the rule for every level, around the clock: its wall
+    // time, 1h to 10:00.
+    assert!(
+        row("T-000103").contains("1h left") && !row("T-000103").contains("open left"),
+        "{}",
+        row("T-000103")
+    );
+    let reader = fx.source();
+    let data = work::read(&reader, &work::Read::Tickets(app.tickets.query.clone())).unwrap();
+    let work::Loaded::Tickets(data) = data else {
+        panic!("a queue")
+    };
+    let t105 = data
+        .queue
+        .iter()
+        .find(|t| text(t, "number") == "T-000105")
+        .unwrap();
+    let (view_text, _) = crm::tui::sla::countdown_open(t105, now(), data.calendar_of(t105));
+    assert_eq!(
+        view_text, "1h open time left",
+        "one rule for the view and the queue"
+    );
+}

@@ -194,7 +194,7 @@ pub enum Entity {
 }
 
 impl Entity {
-    pub const ALL: [Entity; 71] = [
+    pub const ALL: [Entity; 72] = [
         Entity::Teams,
         Entity::Users,
         Entity::Stages,

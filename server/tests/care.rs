@@ -227,6 +227,71 @@ fn a_holiday_rule_greets_its_level_s_customers_on_the_lunar_day_once() {
 }
 
 #[test]
+fn reaching_level_a_greets_once_and_an_a_customer_edited_otherwise_does_not() {
+    let server = TestServer::start_with(quiet());
+    let north = server.add_team("north");
+    let admin = server.user("root", "admin", None);
+    let sales = server.user("sam", "sales", Some(&north));
+    let rule = admin.create(
+        "/care_rules",
+        json!({"name": "升级", "occasion": "level_a", "time_zone": "UTC",
+               "wording": "{{customer}} 升级为 A 级，{{owner}} 请致电祝贺"}),
+    );
+    // Already A before the rule's task could be made by a change: edits of other fields, and
+    // a scan however often it runs, make nothing for it.
+    let already = sales.create("/customers", json!({"name": "老客户", "level": "B"}));
+    admin.patch(
+        &format!("/care_rules/{}", id_of(&rule)),
+        json!({"active": false}),
+    );
+    sales.patch(
+        &format!("/customers/{}", id_of(&already)),
+        json!({"level": "A"}),
+    );
+    admin.patch(
+        &format!("/care_rules/{}", id_of(&rule)),
+        json!({"active": true}),
+    );
+    let (status, _) = sales.patch(
+        &format!("/customers/{}", id_of(&already)),
+        json!({"address": "上海市浦东新区", "phone": "+86 21 5555 0101"}),
+    );
+    assert_eq!(status, 200);
+    let (_, scan) = admin.post("/care/run", json!({}));
+    assert_eq!(scan["made"], json!(0), "{scan}");
+    assert!(
+        tasks_of(&admin, &rule).is_empty(),
+        "an A customer edited is not greeted"
+    );
+
+    // A customer moving B → A is greeted in that write, once, for its owner.
+    let rising = sales.create("/customers", json!({"name": "新星", "level": "B"}));
+    let path = format!("/customers/{}", id_of(&rising));
+    let (status, _) = sales.patch(&path, json!({"level": "A"}));
+    assert_eq!(status, 200);
+    let tasks = tasks_of(&sales, &rule);
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0]["customer_id"], rising["id"]);
+    assert_eq!(tasks[0]["owner_id"], json!(sales.id()));
+    assert_eq!(
+        tasks[0]["notes"],
+        json!("新星 升级为 A 级，sam (display) 请致电祝贺")
+    );
+    // Edited again while A, and down and back up the same day: still one.
+    sales.patch(&path, json!({"notes": "年度大单"}));
+    sales.patch(&path, json!({"level": "B"}));
+    sales.patch(&path, json!({"level": "A"}));
+    let (_, scan) = admin.post("/care/run", json!({}));
+    assert_eq!(scan["made"], json!(0), "{scan}");
+    assert_eq!(tasks_of(&sales, &rule).len(), 1);
+    // A new customer made at A has reached it.
+    let born_a = sales.create("/customers", json!({"name": "直升", "level": "A"}));
+    let tasks = tasks_of(&sales, &rule);
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert!(tasks.iter().any(|t| t["customer_id"] == born_a["id"]));
+}
+
+#[test]
 fn only_managers_and_admins_edit_care_rules_and_templates_or_run_the_plan() {
     let server = TestServer::start_with(quiet());
     let north = server.add_team("north");

@@ -15,7 +15,7 @@ use crate::replica::{LocalQuery, Record, Replica};
 use crate::zone::Zone;
 
 /// The entities the scripting CLI works on.
-pub const ENTITIES: [Entity; 66] = [
+pub const ENTITIES: [Entity; 67] = [
     Entity::Customers,
     Entity::Contacts,
     Entity::Opportunities,

@@ -83,6 +83,8 @@ pub struct App {
     bell: bool,
     /// When the e-secretary last looked for what came due (`app/secretary.rs`).
     secretary_since: Option<DateTime<Utc>>,
+    /// The e-secretary's read on the loading thread, while unanswered: its request and window.
+    secretary_asked: Option<(u64, DateTime<Utc>, DateTime<Utc>)>,
     pub now: DateTime<Utc>,
     /// The user's zone: every time shown or typed goes through it.
     pub zone: Zone,
@@ -222,6 +224,7 @@ impl App {
             dial_command: options.dial_command.clone(),
             bell: options.bell,
             secretary_since: Some(now),
+            secretary_asked: None,
             generation: 1,
             effects: Vec::new(),
         };
@@ -530,7 +533,9 @@ impl App {
                 }
             }
             Action::Loaded { request, data } => {
-                self.on_every_screen(|s, ctx| s.loaded(request, &data, ctx));
+                if !self.secretary_loaded(request, &data) {
+                    self.on_every_screen(|s, ctx| s.loaded(request, &data, ctx));
+                }
                 // A view whose record the answer found gone closes, and the one it reveals
                 // catches up with the data (its read, too, is handed off).
                 self.history.drop_gone(self.pane);

@@ -4,9 +4,62 @@
 
 use std::cmp::Ordering;
 
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
-use super::data::{Record, text};
+use chrono::{DateTime, Utc};
+use crm_server::rules::business_time::Calendar;
+use crm_server::schema::Entity;
+
+use super::data::{DataError, DataSource, Record, RecordQuery, text};
+
+/// The admin's service levels and their calendars (with the holidays) as the replica holds
+/// them: which calendar a ticket's clock counts in, picked as the server picks it
+/// (`rules::sla::level_for` over the ticket's priority and its customer's level,
+/// `rules::sla::calendar`). Read once for a queue or a ticket's view; the one rule both count
+/// their countdowns in open time by.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpenCalendars {
+    levels: Vec<Record>,
+    calendars: HashMap<String, Calendar>,
+}
+
+impl OpenCalendars {
+    /// Reads the service levels, the calendars they name and the holidays (a few hundred
+    /// records at most: admins' settings).
+    pub fn read(source: &dyn DataSource) -> Result<OpenCalendars, DataError> {
+        let all = RecordQuery::default();
+        let levels = source.records(Entity::ServiceLevels, &all, 0, 1_000)?;
+        let named: Vec<&str> = levels
+            .iter()
+            .map(|l| text(l, "calendar_id"))
+            .filter(|c| !c.is_empty())
+            .collect();
+        let mut calendars = HashMap::new();
+        if !named.is_empty() {
+            let holidays = source.records(Entity::Holidays, &all, 0, 10_000)?;
+            for id in named {
+                if calendars.contains_key(id) {
+                    continue;
+                }
+                if let Some(record) = source.get(Entity::SlaCalendars, id)?
+                    && let Ok(calendar) = crm_server::rules::sla::calendar(&record, &holidays)
+                {
+                    calendars.insert(id.to_string(), calendar);
+                }
+            }
+        }
+        Ok(OpenCalendars { levels, calendars })
+    }
+
+    /// The calendar of a ticket whose customer is at `level`; none when its service level
+    /// names none (its clock runs around the clock).
+    pub fn for_ticket(&self, ticket: &Record, level: Option<&str>) -> Option<&Calendar> {
+        let level = level.filter(|l| !l.is_empty());
+        let chosen =
+            crm_server::rules::sla::level_for(&self.levels, text(ticket, "priority"), level)?;
+        self.calendars.get(text(chosen, "calendar_id"))
+    }
+}
 
 pub fn is_done(ticket: &Record) -> bool {
     crm_server::rules::sla::is_finished(text(ticket, "status"))
@@ -87,25 +140,47 @@ pub fn countdown(ticket: &Record, now: DateTime<Utc>) -> (String, Urgency) {
 pub fn countdown_open(
     ticket: &Record,
     now: DateTime<Utc>,
-    calendar: Option<&crm_server::rules::business_time::Calendar>,
+    calendar: Option<&Calendar>,
 ) -> (String, Urgency) {
-    let (Some(calendar), Some(due)) = (calendar, running_due(ticket)) else {
-        return countdown(ticket, now);
-    };
+    match open_left(ticket, now, calendar) {
+        Some((open, urgency)) => (format!("{} open time left", span(open * 60)), urgency),
+        None => countdown(ticket, now),
+    }
+}
+
+/// [`countdown_open`] in a queue's column: "5h 30m open left".
+pub fn countdown_open_short(
+    ticket: &Record,
+    now: DateTime<Utc>,
+    calendar: Option<&Calendar>,
+) -> (String, Urgency) {
+    match open_left(ticket, now, calendar) {
+        Some((open, urgency)) => (format!("{} open left", span(open * 60)), urgency),
+        None => countdown(ticket, now),
+    }
+}
+
+/// The open minutes left on a running clock and how urgent that is, when they differ from the
+/// wall time left (None: finished, breached, no calendar, or one open around the clock).
+fn open_left(
+    ticket: &Record,
+    now: DateTime<Utc>,
+    calendar: Option<&Calendar>,
+) -> Option<(i64, Urgency)> {
+    let (calendar, due) = (calendar?, running_due(ticket)?);
     if is_done(ticket) || due <= now {
-        return countdown(ticket, now);
+        return None;
     }
     let open = calendar.minutes_between(now, due);
-    let wall = (due - now).num_minutes();
-    if open == wall {
-        return countdown(ticket, now);
+    if open == (due - now).num_minutes() {
+        return None;
     }
     let urgency = if open < 60 {
         Urgency::Soon
     } else {
         Urgency::Fine
     };
-    (format!("{} open time left", span(open * 60)), urgency)
+    Some((open, urgency))
 }
 
 /// A length of time in its two largest units: "3d 4h", "2h 13m", "35m", "under 1m".

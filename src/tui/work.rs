@@ -68,6 +68,13 @@ pub enum Read {
         height: usize,
         list: u64,
     },
+    /// The e-secretary's look (`app/secretary.rs`): the user's activities that came due in
+    /// `[since, until)`, a range read over the activities' time indexes.
+    Due {
+        since: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+        owner: String,
+    },
 }
 
 impl Read {
@@ -102,6 +109,7 @@ impl Read {
             Read::QuoteCatalogue => "quote-catalogue".into(),
             Read::Record(ask) => format!("record:{}:{}", ask.entity.name(), ask.id),
             Read::FunnelColumn(_) => "funnel-column".into(),
+            Read::Due { .. } => "secretary".into(),
         }
     }
 }
@@ -128,14 +136,34 @@ pub enum Loaded {
         asked_from: Box<super::list::Window>,
         window: Box<super::list::Window>,
     },
+    /// The activities a [`Read::Due`] found.
+    Due(Vec<Record>),
 }
 
-/// The ticket queue read, and its customers' names read with it: looked up one by one on the
-/// UI thread, a window's names cost more than a frame at a million customers.
+/// The ticket queue read, and its customers' names and levels read with it (looked up one by
+/// one on the UI thread, a window's names cost more than a frame at a million customers), and
+/// the service levels' calendars its countdowns count open time in.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TicketsData {
     pub queue: Vec<Record>,
     pub names: HashMap<String, String>,
+    /// Each customer's level, which picks its tickets' service level.
+    pub levels: HashMap<String, String>,
+    pub calendars: super::sla::OpenCalendars,
+}
+
+impl TicketsData {
+    /// The calendar a queued ticket's clock counts in (`sla::OpenCalendars::for_ticket`).
+    pub fn calendar_of(
+        &self,
+        ticket: &Record,
+    ) -> Option<&crm_server::rules::business_time::Calendar> {
+        let level = self
+            .levels
+            .get(super::data::text(ticket, "customer_id"))
+            .map(String::as_str);
+        self.calendars.for_ticket(ticket, level)
+    }
 }
 
 /// A write a screen asks for off the UI thread.
@@ -185,14 +213,32 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
         Read::Tickets(q) => {
             let queue = source.ticket_queue(q)?;
             let mut names = HashMap::new();
+            let mut levels = HashMap::new();
             for t in &queue {
                 let cid = super::data::text(t, "customer_id");
                 if !cid.is_empty() && !names.contains_key(cid) {
-                    let name = super::screen::record_label(source, Entity::Customers, cid);
-                    names.insert(cid.to_string(), name);
+                    let customer = source.get(Entity::Customers, cid)?;
+                    let name = customer
+                        .as_ref()
+                        .map(|c| super::data::text(c, "name"))
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or(cid);
+                    names.insert(cid.to_string(), name.to_string());
+                    if let Some(level) = customer
+                        .as_ref()
+                        .and_then(|c| super::data::opt_text(c, "level"))
+                    {
+                        levels.insert(cid.to_string(), level.to_string());
+                    }
                 }
             }
-            Loaded::Tickets(Arc::new(TicketsData { queue, names }))
+            let calendars = super::sla::OpenCalendars::read(source)?;
+            Loaded::Tickets(Arc::new(TicketsData {
+                queue,
+                names,
+                levels,
+                calendars,
+            }))
         }
         Read::Customer360(ask) => {
             Loaded::Customer360(Box::new(super::panes::customer360::read(source, ask)?))
@@ -232,6 +278,11 @@ pub fn read(source: &dyn DataSource, read: &Read) -> Result<Loaded, DataError> {
         Read::FunnelColumn(ask) => {
             Loaded::FunnelColumn(Box::new(super::panes::funnel::read_column(source, ask)?))
         }
+        Read::Due {
+            since,
+            until,
+            owner,
+        } => Loaded::Due(source.activities_between(*since, *until, Some(owner.as_str()))?),
     })
 }
 

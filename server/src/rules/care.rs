@@ -144,6 +144,29 @@ pub fn fires(date: NaiveDate, today: NaiveDate, days_before: i64) -> bool {
     date >= today && (date - today).num_days() <= days_before.max(0)
 }
 
+/// The month-days (`MM-DD`, as a stored `YYYY-MM-DD` date reads from its sixth character) a
+/// birthday or founding day must fall on for a rule `days_before` ahead to fire on `today`:
+/// every day from today to `days_before` ahead, and 29 February with a 28th in a year without
+/// one ([`next_date`] keeps that birthday on the 28th). `None` when the window spans a whole year
+/// (every day would do). The scan reads only these from the month-day index, then checks each
+/// with [`fires`].
+pub fn month_days(today: NaiveDate, days_before: i64) -> Option<Vec<String>> {
+    let days = days_before.max(0);
+    if days >= 365 {
+        return None;
+    }
+    let mut out = Vec::new();
+    for n in 0..=days {
+        let day = today + chrono::Duration::days(n);
+        out.push(day.format("%m-%d").to_string());
+        let leap = NaiveDate::from_ymd_opt(day.year(), 2, 29).is_some();
+        if day.month() == 2 && day.day() == 28 && !leap {
+            out.push("02-29".into());
+        }
+    }
+    Some(out)
+}
+
 /// A stable id made from its parts: the same parts always give the same id, so inserting it a
 /// second time finds it there instead.
 fn made_id(parts: &[&str]) -> String {
@@ -162,7 +185,7 @@ fn made_id(parts: &[&str]) -> String {
 }
 
 /// The care task's id for a rule, its subject (a contact or customer) and the occasion's day
-/// (level A: the subject alone, once): the one task that occasion ever makes.
+/// (level A: the day it was reached): the one task that occasion ever makes.
 pub fn task_id(rule_id: &str, subject_id: &str, date: Option<NaiveDate>) -> String {
     let day = date.map(|d| d.to_string()).unwrap_or_default();
     made_id(&["care", rule_id, subject_id, &day])
@@ -244,6 +267,46 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_month_days_read_are_every_day_a_birthday_fires_on() {
+        assert_eq!(
+            month_days(d(2026, 12, 30), 3),
+            Some(vec![
+                "12-30".into(),
+                "12-31".into(),
+                "01-01".into(),
+                "01-02".into()
+            ])
+        );
+        assert_eq!(month_days(d(2026, 12, 4), -2), Some(vec!["12-04".into()]));
+        // 2027 has no 29 February: a birthday on it is kept on the 28th, so it is read then.
+        assert_eq!(
+            month_days(d(2027, 2, 28), 0),
+            Some(vec!["02-28".into(), "02-29".into()])
+        );
+        assert_eq!(month_days(d(2028, 2, 28), 0), Some(vec!["02-28".into()]));
+        assert_eq!(month_days(d(2026, 1, 1), 400), None);
+        // Whatever the window, every birthday that fires has its month-day in the set.
+        for start in 0..366 {
+            let today = d(2026, 1, 1) + chrono::Duration::days(start);
+            let set = month_days(today, 10).unwrap();
+            for born in [
+                d(1988, 2, 29),
+                d(1990, 3, 1),
+                d(1975, 12, 31),
+                d(2000, 1, 1),
+            ] {
+                let next = next_date(Occasion::Birthday, Some(born), today).unwrap();
+                if fires(next, today, 10) {
+                    assert!(
+                        set.contains(&born.format("%m-%d").to_string()),
+                        "{born} {today}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
 
@@ -24,10 +24,11 @@ use crate::validate::{self, Mode, format_time};
 
 /// Tasks made per scan at most; the rest wait for the next scan (each is made once anyway).
 pub const BATCH: usize = 2_000;
+/// A contact's birthday as `MM-DD`: the expression the month-day index of SQLite migration
+/// 0027 and PostgreSQL 0025 is made on, written the same way so both planners use it.
+pub const BIRTHDAY_MONTH_DAY: &str = "substr(birthday, 6, 5)";
 /// Records read per page while scanning.
 const PAGE: usize = 5_000;
-/// How long after its change a customer at level A still counts as having just reached it.
-const LEVEL_A_DAYS: i64 = 2;
 
 /// One care task to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,8 +166,18 @@ fn rule_due(
     };
     match occasion {
         Occasion::Birthday => {
-            let not_empty = condition("birthday", Kind::Date, Test::AnyOf(vec![Value::Null]), true);
-            scan(tx, Entity::Contacts, vec![not_empty], |contact| {
+            // Only the contacts born on the window's month-days, read from the month-day index
+            // (`contacts_birthday_md`, whose expression this is), never every contact.
+            let born = match care::month_days(today, days_before) {
+                Some(days) => condition(
+                    BIRTHDAY_MONTH_DAY,
+                    Kind::Text(5),
+                    Test::AnyOf(days.into_iter().map(Value::from).collect()),
+                    false,
+                ),
+                None => condition("birthday", Kind::Date, Test::AnyOf(vec![Value::Null]), true),
+            };
+            scan(tx, Entity::Contacts, vec![born], |contact| {
                 let Some(date) = care::next_date(occasion, date_of(contact, "birthday"), today)
                 else {
                     return Ok(true);
@@ -197,35 +208,8 @@ fn rule_due(
                 Ok(out.len() < BATCH)
             })
         }
-        Occasion::LevelA => {
-            let since = format_time(now - Duration::days(LEVEL_A_DAYS));
-            let conditions = vec![
-                condition(
-                    "level",
-                    Kind::Text(40),
-                    Test::AnyOf(vec![json!("A")]),
-                    false,
-                ),
-                condition(
-                    "updated_at",
-                    Kind::Time,
-                    Test::Compare(crate::query::Op::Ge, json!(since)),
-                    false,
-                ),
-            ];
-            scan(tx, Entity::Customers, conditions, |customer| {
-                let due = Due {
-                    rule_id: rule_id.into(),
-                    customer_id: text(customer, "id").unwrap_or_default().into(),
-                    contact_id: None,
-                    date: None,
-                };
-                if fresh(out, &due)? {
-                    out.push(due);
-                }
-                Ok(out.len() < BATCH)
-            })
-        }
+        // Made by the write that moves a customer to level A (`after_write`), never scanned for.
+        Occasion::LevelA => Ok(()),
         _ => {
             // A holiday is one day for every customer: nothing to read unless it fires today.
             let holiday = care::next_date(occasion, None, today);
@@ -266,6 +250,54 @@ fn rule_due(
             })
         }
     }
+}
+
+/// A customer reaching level A — made at A, or its level changed to A — gets each active
+/// `level_a` rule's task in the same write. The change itself is the event, so a customer
+/// already at A whose other fields change makes nothing, and one that drops and comes back to A
+/// on another day is greeted again (the task's id holds the day, in the rule's zone).
+pub(super) fn after_write(
+    tx: &dyn Tx,
+    entity: Entity,
+    old: Option<&Record>,
+    record: &Record,
+) -> Result<(), ApiError> {
+    if entity != Entity::Customers || !reached_level_a(old, record) {
+        return Ok(());
+    }
+    let Some(customer_id) = text(record, "id") else {
+        return Ok(());
+    };
+    let rules = ListQuery {
+        filters: vec![("active", json!(true)), ("occasion", json!("level_a"))],
+        sort: "id",
+        limit: 1_000,
+        ..ListQuery::default()
+    };
+    let now = Utc::now();
+    for rule in tx.list(Entity::CareRules, &rules, None)? {
+        let (Some(rule_id), Some(today)) = (text(&rule, "id"), rule_today(&rule, now)) else {
+            continue;
+        };
+        let due = Due {
+            rule_id: rule_id.into(),
+            customer_id: customer_id.into(),
+            contact_id: None,
+            date: Some(today),
+        };
+        let id = due.task_id();
+        if tx.get(Entity::Activities, &id)?.is_some() {
+            continue;
+        }
+        let task = task(tx, &rule, record, None, &due, now)?;
+        insert_made(tx, Entity::Activities, &id, task)?;
+    }
+    Ok(())
+}
+
+/// Pure: whether this write moves a customer to level A (a new customer at A counts).
+pub fn reached_level_a(old: Option<&Record>, record: &Record) -> bool {
+    text(record, "level") == Some("A") && old.is_none_or(|o| text(o, "level") != Some("A"))
 }
 
 /// Makes the tasks [`due`] found, each looked for again in this write (another server, or an
@@ -368,6 +400,7 @@ fn task(
     // Due at 09:00 on the occasion's day in the rule's zone; level A at once.
     let due_at = due
         .date
+        .filter(|_| occasion != Occasion::LevelA)
         .and_then(|d| d.and_hms_opt(9, 0, 0))
         .and_then(|t| zone.from_local_datetime(&t).earliest())
         .map(|t| t.with_timezone(&Utc))

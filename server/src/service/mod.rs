@@ -308,6 +308,7 @@ pub(crate) fn create_in(
     knowledge::after_write(tx, actor, entity, None, &record)?;
     surveys::after_write(tx, actor, entity, None, &record)?;
     marketing::after_write(tx, actor, entity, None, &record)?;
+    care::after_write(tx, entity, None, &record)?;
     field::after_write(tx, actor, entity, None, &record)?;
     merges::after_write(tx, actor, entity, None, &record)?;
     bulk::after_write(tx, actor, entity, None, &record)?;
@@ -439,6 +440,7 @@ pub fn update(
     knowledge::after_write(tx, actor, entity, Some(&current), &record)?;
     surveys::after_write(tx, actor, entity, Some(&current), &record)?;
     marketing::after_write(tx, actor, entity, Some(&current), &record)?;
+    care::after_write(tx, entity, Some(&current), &record)?;
     field::after_write(tx, actor, entity, Some(&current), &record)?;
     merges::after_write(tx, actor, entity, Some(&current), &record)?;
     tx.audit(&AuditEntry {

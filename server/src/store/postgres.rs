@@ -162,6 +162,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0024_file_settings",
         include_str!("../../../migrations/postgres/0024_file_settings.sql"),
     ),
+    (
+        25,
+        "0025_care_scan",
+        include_str!("../../../migrations/postgres/0025_care_scan.sql"),
+    ),
 ];
 
 /// Customers a sort-key fill reads and writes at once: one round trip each way per batch.

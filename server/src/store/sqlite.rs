@@ -153,6 +153,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0026_file_settings",
         include_str!("../../../migrations/0026_file_settings.sql"),
     ),
+    (
+        27,
+        "0027_care_scan",
+        include_str!("../../../migrations/0027_care_scan.sql"),
+    ),
 ];
 
 mod files;

@@ -1,8 +1,11 @@
 //! The e-secretary (电子秘书) while the screens are open: every [`EVERY_SECONDS`] the signed-in
 //! user's activities that came due since the last look (an appointment's start, a callback's
 //! or a care task's due time) are read — one range read over the activities' time indexes, a
-//! window of seconds — and the status bar says so; the profile's `bell = true` rings the
-//! terminal's bell too. What came due before the screens opened is the reminders' (overdue).
+//! window of seconds, asked of the loading thread (`work::Read::Due`) so a busy replica never
+//! holds a frame — and the status bar says so when the answer comes; the profile's
+//! `bell = true` rings the terminal's bell too. What came due before the screens opened is the
+//! reminders' (overdue). One look is outstanding at a time: the next waits for its answer, and
+//! a failed read leaves its window to the next look.
 
 use chrono::{DateTime, Duration, Utc};
 use crm_server::rules::reminders;
@@ -10,6 +13,8 @@ use serde_json::Value;
 
 use super::{App, Flash};
 use crate::tui::action::Effect;
+use crate::tui::data::DataError;
+use crate::tui::work::{Loaded, Read};
 use crate::zone::Zone;
 
 /// How often the secretary looks.
@@ -32,43 +37,68 @@ pub fn due_message(due: &[serde_json::Map<String, Value>], zone: &Zone) -> Optio
 }
 
 impl App {
-    /// Looks for what came due since the last look (from the tick).
+    /// Looks for what came due since the last look (from the tick): asks the loading thread.
     pub(super) fn secretary(&mut self, now: DateTime<Utc>) {
         let Some(since) = self.secretary_since else {
             self.secretary_since = Some(now);
             return;
         };
-        if now - since < Duration::seconds(EVERY_SECONDS) {
+        if now - since < Duration::seconds(EVERY_SECONDS) || self.secretary_asked.is_some() {
             return;
         }
-        self.secretary_since = Some(now);
         let Some(me) = self.me.id.clone() else {
+            self.secretary_since = Some(now);
             return;
         };
-        // A failed read says nothing; the next look covers its window again.
-        let Ok(found) = self
-            .source
-            .activities_between(since, now, Some(me.as_str()))
-        else {
+        self.secretary_since = Some(now);
+        let request = crate::tui::list::next_request();
+        self.secretary_asked = Some((request, since, now));
+        self.effects.push(Effect::Load {
+            request,
+            read: Read::Due {
+                since,
+                until: now,
+                owner: me,
+            },
+        });
+    }
+
+    /// Takes the answer to the secretary's look, if `request` is it: the status bar's message
+    /// and the bell. A failed read says nothing; the next look covers its window again.
+    pub(super) fn secretary_loaded(
+        &mut self,
+        request: u64,
+        data: &Result<Loaded, DataError>,
+    ) -> bool {
+        let Some((asked, since, until)) = self.secretary_asked else {
+            return false;
+        };
+        if asked != request {
+            return false;
+        }
+        self.secretary_asked = None;
+        let Ok(Loaded::Due(found)) = data else {
             self.secretary_since = Some(since);
-            return;
+            return true;
         };
         let due: Vec<_> = found
-            .into_iter()
+            .iter()
             .filter(|a| a.get("done") != Some(&Value::Bool(true)))
+            .cloned()
             .collect();
         let Some(text) = due_message(&due, &self.zone) else {
-            return;
+            return true;
         };
         self.flash = Some(Flash {
             text,
             error: false,
-            at: now,
-            until: now + Duration::seconds(SHOWN_SECONDS),
+            at: until,
+            until: until + Duration::seconds(SHOWN_SECONDS),
             connectivity: false,
         });
         if self.bell {
             self.effects.push(Effect::Bell);
         }
+        true
     }
 }

@@ -639,43 +639,20 @@ fn by(field: &str, value: &str, sort: &str) -> crate::tui::data::RecordQuery {
     }
 }
 
-/// The calendar a ticket's clock counts in, as the server picks it (`rules::sla::level_for`
-/// over the admin's service levels and the customer's level, `rules::sla::calendar` with the
-/// holidays), from the replica; none when no level names one.
+/// The calendar a ticket's clock counts in, as the server picks it (`sla::OpenCalendars`, the
+/// rule the queue's column counts by too); none when no level names one.
 fn open_calendar(
     ticket: &Record,
     ctx: &mut Ctx,
 ) -> Option<crm_server::rules::business_time::Calendar> {
-    let priority = text(ticket, "priority");
-    let levels = ctx.ok(ctx.source.records(
-        Entity::ServiceLevels,
-        &by("priority", priority, "priority"),
-        0,
-        200,
-    ));
+    let calendars = ctx.ok(sla::OpenCalendars::read(ctx.source));
     let customer = ctx
         .source
         .get(Entity::Customers, text(ticket, "customer_id"))
         .ok()
         .flatten();
-    let level = customer
-        .as_ref()
-        .map(|c| text(c, "level"))
-        .filter(|l| !l.is_empty());
-    let chosen = crm_server::rules::sla::level_for(&levels, priority, level)?;
-    let calendar_id = crate::tui::data::opt_text(chosen, "calendar_id")?.to_string();
-    let calendar = ctx
-        .source
-        .get(Entity::SlaCalendars, &calendar_id)
-        .ok()
-        .flatten()?;
-    let holidays = ctx.ok(ctx.source.records(
-        Entity::Holidays,
-        &crate::tui::data::RecordQuery::default(),
-        0,
-        10_000,
-    ));
-    crm_server::rules::sla::calendar(&calendar, &holidays).ok()
+    let level = customer.as_ref().map(|c| text(c, "level"));
+    calendars.for_ticket(ticket, level).cloned()
 }
 
 /// A ticket's patch, for the writer thread.

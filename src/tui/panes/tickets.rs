@@ -356,7 +356,9 @@ impl TicketsPane {
                     theme.style(Role::Selection),
                 );
             }
-            let (countdown, urgency) = sla::countdown(t, view.now);
+            // The column counts open time as the ticket's own view does: one rule.
+            let calendar = self.held.as_ref().and_then(|(_, data)| data.calendar_of(t));
+            let (countdown, urgency) = sla::countdown_open_short(t, view.now, calendar);
             let customer = self
                 .names
                 .get(text(t, "customer_id"))
