@@ -151,20 +151,9 @@ pub fn fires(date: NaiveDate, today: NaiveDate, days_before: i64) -> bool {
 /// (every day would do). The scan reads only these from the month-day index, then checks each
 /// with [`fires`].
 pub fn month_days(today: NaiveDate, days_before: i64) -> Option<Vec<String>> {
-    let days = days_before.max(0);
-    if days >= 365 {
-        return None;
-    }
-    let mut out = Vec::new();
-    for n in 0..=days {
-        let day = today + chrono::Duration::days(n);
-        out.push(day.format("%m-%d").to_string());
-        let leap = NaiveDate::from_ymd_opt(day.year(), 2, 29).is_some();
-        if day.month() == 2 && day.day() == 28 && !leap {
-            out.push("02-29".into());
-        }
-    }
-    Some(out)
+    // The reminders' rule: the days from today to `days_before` ahead.
+    let until = today + chrono::Duration::days(days_before.max(0));
+    crate::rules::reminders::birthday_month_days(today, until)
 }
 
 /// A stable id made from its parts: the same parts always give the same id, so inserting it a
