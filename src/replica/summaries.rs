@@ -388,7 +388,8 @@ mod tests {
             let mut stmt = db
                 .prepare(
                     "SELECT coalesce(c.owner_id, ''), count(*) FROM customers c \
-                     WHERE EXISTS (SELECT 1 FROM json_each(c.warnings) w WHERE w.value = ?1) \
+                     WHERE EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(c.warnings) \
+                       THEN c.warnings END) w WHERE w.value = ?1) \
                      GROUP BY 1",
                 )
                 .unwrap();
