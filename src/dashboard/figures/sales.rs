@@ -29,7 +29,7 @@ pub(super) fn sales(
                THEN julianday(c.expected_close) - julianday(substr(c.created_at, 1, 10)) ELSE 0 END), \
            sum(CASE WHEN coalesce(s.kind, 'open') = 'open' AND c.expected_close >= :today \
                THEN coalesce(c.amount, 0) * coalesce(c.probability, s.probability, 0) / 100 ELSE 0 END) \
-         FROM people p JOIN opportunities c ON c.owner_id = p.id \
+         FROM people p CROSS JOIN opportunities c ON c.owner_id = p.id \
          LEFT JOIN stages s ON s.id = c.stage_id \
          WHERE c.expected_close >= min(:from, :today) AND c.expected_close < :to \
          GROUP BY p.grp",
@@ -88,13 +88,15 @@ pub(super) fn sales(
 }
 
 pub(super) fn conversion(db: &Connection, scope: &Scope, args: &Args) -> Result<Vec<StageStep>, ReplicaError> {
-    // Deals closing in the period per stage: a range on (owner_id, expected_close) per person.
+    // Deals closing in the period per stage: a range of `dashboard_deals` (owner_id,
+    // expected_close, stage_id, …) per person; people first, or the planner read every deal
+    // by stage.
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
     each(
         db,
         scope,
         args,
-        "SELECT c.stage_id, count(*) FROM people p JOIN opportunities c ON c.owner_id = p.id \
+        "SELECT c.stage_id, count(*) FROM people p CROSS JOIN opportunities c ON c.owner_id = p.id \
          WHERE c.expected_close >= :from AND c.expected_close < :to AND c.stage_id IS NOT NULL \
          GROUP BY c.stage_id",
         |r| {
@@ -186,7 +188,7 @@ pub(super) fn forecast(
            (CAST(substr(c.expected_close, 1, 4) AS INTEGER) * 12 + CAST(substr(c.expected_close, 6, 2) AS INTEGER)) \
            - (CAST(substr(:month, 1, 4) AS INTEGER) * 12 + CAST(substr(:month, 6, 2) AS INTEGER)), \
            sum(coalesce(c.amount, 0) * coalesce(c.probability, s.probability, 0) / 100) \
-         FROM people p JOIN opportunities c ON c.owner_id = p.id \
+         FROM people p CROSS JOIN opportunities c ON c.owner_id = p.id \
          LEFT JOIN stages s ON s.id = c.stage_id \
          WHERE c.expected_close >= :month AND c.expected_close < :month3 \
            AND coalesce(s.kind, 'open') = 'open' \

@@ -27,7 +27,7 @@ pub(super) fn service(
         args,
         "SELECT t.priority, CASE WHEN t.created_at >= :day1_t THEN 0 WHEN t.created_at >= :day3_t THEN 1 \
            WHEN t.created_at >= :day7_t THEN 2 ELSE 3 END, count(*) \
-         FROM tickets t JOIN customers c ON c.id = t.customer_id JOIN people p ON p.id = c.owner_id \
+         FROM tickets t CROSS JOIN customers c ON c.id = t.customer_id CROSS JOIN people p ON p.id = c.owner_id \
          WHERE t.status IN ('new', 'open', 'pending') GROUP BY 1, 2",
         |r| {
             let priority: String = r.get(0)?;
@@ -54,7 +54,7 @@ pub(super) fn service(
            avg((julianday(t.first_responded_at) - julianday(t.created_at)) * 1440), \
            avg((julianday(t.resolved_at) - julianday(t.created_at)) * 24), \
            count(t.satisfaction), avg(t.satisfaction) \
-         FROM tickets t JOIN customers c ON c.id = t.customer_id JOIN people p ON p.id = c.owner_id \
+         FROM tickets t CROSS JOIN customers c ON c.id = t.customer_id CROSS JOIN people p ON p.id = c.owner_id \
          WHERE t.resolved_at >= :from_t AND t.resolved_at < :to_t",
         |r| {
             out.resolved = r.get(0)?;
@@ -73,7 +73,7 @@ pub(super) fn service(
         scope,
         args,
         "SELECT CAST((julianday(t.resolved_at) - julianday(:from_t)) / 7 AS INTEGER), avg(t.satisfaction) \
-         FROM tickets t JOIN customers c ON c.id = t.customer_id JOIN people p ON p.id = c.owner_id \
+         FROM tickets t CROSS JOIN customers c ON c.id = t.customer_id CROSS JOIN people p ON p.id = c.owner_id \
          WHERE t.resolved_at >= :from_t AND t.resolved_at < :to_t AND t.satisfaction IS NOT NULL \
          GROUP BY 1",
         |r| {
