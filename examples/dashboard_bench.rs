@@ -131,7 +131,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let levels: Vec<String> = f
             .value_levels
             .iter()
-            .map(|l| format!("{} {} ({}–{})", l.level, l.customers, l.min_score, l.max_score))
+            .map(|l| {
+                format!(
+                    "{} {} ({}–{})",
+                    l.level, l.customers, l.min_score, l.max_score
+                )
+            })
             .collect();
         println!(
             "rows {} · won {} of {} · customers {customers} · revenue {} · open tickets {}",

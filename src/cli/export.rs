@@ -95,8 +95,7 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
             let sheet_error = |e: xlsx::XlsxError| CliError::Other(e.to_string());
             let headers: Vec<&str> = plan.columns.iter().map(|c| c.header.as_str()).collect();
             let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            let mut sheet =
-                xlsx::Sheet::new(entity.name(), &headers, out).map_err(sheet_error)?;
+            let mut sheet = xlsx::Sheet::new(entity.name(), &headers, out).map_err(sheet_error)?;
             let mut texts = vec![String::new(); plan.columns.len()];
             replica.each_row(
                 entity,

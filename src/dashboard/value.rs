@@ -130,7 +130,8 @@ pub fn warnings(replica: &Replica, scope: &Scope) -> Result<WarningCounts, Repli
     let (sql, args) = if replica.has_value_summary()? {
         // The counts the replica keeps per owner and warning (`replica::summaries`).
         let (owners, args) = owners(db, scope, "owner_id")?;
-        let has = |code: &str| format!("sum(CASE WHEN warning = '{code}' THEN customers ELSE 0 END)");
+        let has =
+            |code: &str| format!("sum(CASE WHEN warning = '{code}' THEN customers ELSE 0 END)");
         (
             format!(
                 "SELECT coalesce({}, 0), coalesce({}, 0), coalesce({}, 0) FROM customer_warnings \

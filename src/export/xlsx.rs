@@ -210,7 +210,8 @@ impl<W: Write> Sheet<W> {
                 Cell::Money(minor) => self.number_cell(i, r, minor as f64 / 100.0, Some(MONEY)),
                 Cell::Bool(b) => {
                     self.open_cell(i, r, None, Some("b"));
-                    self.xml.push_str(if b { "<v>1</v></c>" } else { "<v>0</v></c>" });
+                    self.xml
+                        .push_str(if b { "<v>1</v></c>" } else { "<v>0</v></c>" });
                 }
                 Cell::Date(d) => match excel_day(d) {
                     Some(day) => self.number_cell(i, r, day as f64, Some(DATE)),
@@ -347,8 +348,7 @@ fn clean<'a>(s: &'a str, row: u32, column: &str) -> Result<Cow<'a, str>, XlsxErr
         .bytes()
         .any(|b| b < 0x20 || matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2));
     let s = if suspicious
-        && s
-            .chars()
+        && s.chars()
             .any(|c| c != '\n' && c != '\t' && crate::text::is_unsafe(c))
     {
         Cow::Owned(crate::text::sanitize_lines(s))
@@ -418,7 +418,11 @@ mod tests {
         let day = |y, m, d| excel_day(NaiveDate::from_ymd_opt(y, m, d).unwrap());
         assert_eq!(day(1900, 1, 1), Some(1));
         assert_eq!(day(1900, 2, 28), Some(59));
-        assert_eq!(day(1900, 3, 1), Some(61), "after the 29 February 1900 Excel counts");
+        assert_eq!(
+            day(1900, 3, 1),
+            Some(61),
+            "after the 29 February 1900 Excel counts"
+        );
         assert_eq!(day(2026, 12, 15), Some(46_371));
         assert_eq!(day(1899, 12, 31), None);
         assert_eq!(day(10_000, 1, 1), None);
@@ -429,17 +433,30 @@ mod tests {
         let mut out = String::new();
         push_escaped(&mut out, "a<b & \"c\" _x0041_ _x12_");
         assert_eq!(out, "a&lt;b &amp; &quot;c&quot; _x005F_x0041_ _x12_");
-        assert_eq!(clean("上海\u{202e}东华\u{7}", 1, "name").unwrap(), "上海东华");
-        assert_eq!(clean("行一\n行二\t“引号”", 1, "notes").unwrap(), "行一\n行二\t“引号”");
-        assert!(matches!(clean("纯文本", 1, "name").unwrap(), Cow::Borrowed(_)));
+        assert_eq!(
+            clean("上海\u{202e}东华\u{7}", 1, "name").unwrap(),
+            "上海东华"
+        );
+        assert_eq!(
+            clean("行一\n行二\t“引号”", 1, "notes").unwrap(),
+            "行一\n行二\t“引号”"
+        );
+        assert!(matches!(
+            clean("纯文本", 1, "name").unwrap(),
+            Cow::Borrowed(_)
+        ));
         let long = "x".repeat(MAX_TEXT + 1);
-        assert!(matches!(clean(&long, 3, "notes"), Err(XlsxError::TooLong { row: 3, .. })));
+        assert!(matches!(
+            clean(&long, 3, "notes"),
+            Err(XlsxError::TooLong { row: 3, .. })
+        ));
     }
 
     #[test]
     fn a_sheet_reads_back_with_its_types() {
         let mut bytes = Vec::new();
-        let mut sheet = Sheet::new("客户[1]", &["name", "amount", "on", "vip", "n"], &mut bytes).unwrap();
+        let mut sheet =
+            Sheet::new("客户[1]", &["name", "amount", "on", "vip", "n"], &mut bytes).unwrap();
         let on = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
         sheet
             .row(&[
@@ -451,7 +468,13 @@ mod tests {
             ])
             .unwrap();
         sheet
-            .row(&[Cell::Text(" 东华 "), Cell::Empty, Cell::Empty, Cell::Bool(false), Cell::Number(0.5)])
+            .row(&[
+                Cell::Text(" 东华 "),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Bool(false),
+                Cell::Number(0.5),
+            ])
             .unwrap();
         assert!(matches!(
             sheet.row(&[Cell::Empty]),
@@ -464,14 +487,22 @@ mod tests {
         let range = book.worksheet_range("客户1").unwrap();
         let at = |r: u32, c: u32| range.get_value((r, c)).cloned().unwrap_or(Data::Empty);
         assert_eq!(at(0, 0), Data::String("name".into()));
-        assert_eq!(at(1, 0), Data::String("=1+1".into()), "text, never a formula");
+        assert_eq!(
+            at(1, 0),
+            Data::String("=1+1".into()),
+            "text, never a formula"
+        );
         assert_eq!(at(1, 1), Data::Float(1234.56));
         match at(1, 2) {
             Data::DateTime(d) => assert_eq!(d.as_f64(), 46_371.0),
             other => panic!("a date: {other:?}"),
         }
         assert_eq!(at(1, 3), Data::Bool(true));
-        assert_eq!(at(1, 4), Data::String((1_i64 << 60).to_string()), "too big for a double: text");
+        assert_eq!(
+            at(1, 4),
+            Data::String((1_i64 << 60).to_string()),
+            "too big for a double: text"
+        );
         assert_eq!(at(2, 0), Data::String(" 东华 ".into()), "spaces kept");
         assert_eq!(at(2, 3), Data::Bool(false));
         assert_eq!(at(2, 4), Data::Float(0.5));

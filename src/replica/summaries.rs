@@ -446,9 +446,21 @@ mod tests {
     fn the_level_and_warning_counts_follow_every_insert_update_and_delete() {
         let db = replica();
         valued(&db, "a", Some("u1"), Some("A"), r#"["no_contact"]"#);
-        valued(&db, "b", Some("u1"), Some("A"), r#"["no_contact","falling"]"#);
+        valued(
+            &db,
+            "b",
+            Some("u1"),
+            Some("A"),
+            r#"["no_contact","falling"]"#,
+        );
         valued(&db, "c", Some("u2"), None, "[]");
-        valued(&db, "d", None, Some("B"), r#"["no_business","no_business"]"#);
+        valued(
+            &db,
+            "d",
+            None,
+            Some("B"),
+            r#"["no_business","no_business"]"#,
+        );
         valued(&db, "e", Some("u2"), Some("C"), "not json");
         agree(&db, "inserts");
         assert_eq!(
@@ -470,12 +482,30 @@ mod tests {
             "a code listed twice counts its customer once; text that is no JSON counts nothing"
         );
         for (sql, what) in [
-            ("UPDATE customers SET value_level = 'B' WHERE id = 'a'", "a level change"),
-            ("UPDATE customers SET owner_id = 'u3' WHERE id = 'b'", "an owner change"),
-            ("UPDATE customers SET owner_id = NULL WHERE id = 'a'", "an owner removed"),
-            ("UPDATE customers SET warnings = '[\"falling\"]' WHERE id = 'c'", "a warning added"),
-            ("UPDATE customers SET warnings = '[]' WHERE id = 'b'", "warnings cleared"),
-            ("UPDATE customers SET name = 'x', value_score = 99 WHERE id = 'd'", "another edit"),
+            (
+                "UPDATE customers SET value_level = 'B' WHERE id = 'a'",
+                "a level change",
+            ),
+            (
+                "UPDATE customers SET owner_id = 'u3' WHERE id = 'b'",
+                "an owner change",
+            ),
+            (
+                "UPDATE customers SET owner_id = NULL WHERE id = 'a'",
+                "an owner removed",
+            ),
+            (
+                "UPDATE customers SET warnings = '[\"falling\"]' WHERE id = 'c'",
+                "a warning added",
+            ),
+            (
+                "UPDATE customers SET warnings = '[]' WHERE id = 'b'",
+                "warnings cleared",
+            ),
+            (
+                "UPDATE customers SET name = 'x', value_score = 99 WHERE id = 'd'",
+                "another edit",
+            ),
             (
                 "UPDATE customers SET owner_id = 'u1', value_level = NULL, warnings = '[\"no_contact\"]' WHERE id = 'e'",
                 "all at once",
@@ -496,7 +526,13 @@ mod tests {
     fn the_build_counts_what_a_first_sync_wrote_and_keeps_counting() {
         let db = replica();
         db.execute_batch(&DROP).unwrap();
-        valued(&db, "a", Some("u1"), Some("A"), r#"["no_contact","no_contact"]"#);
+        valued(
+            &db,
+            "a",
+            Some("u1"),
+            Some("A"),
+            r#"["no_contact","no_contact"]"#,
+        );
         valued(&db, "b", Some("u1"), Some("A"), "[]");
         valued(&db, "c", None, None, r#"["falling"]"#);
         for step in STEPS.iter() {
@@ -504,11 +540,16 @@ mod tests {
         }
         agree(&db, "the build");
         let version: String = db
-            .query_row("SELECT value FROM meta WHERE key = 'summaries'", [], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = 'summaries'", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(version, VERSION);
-        db.execute("UPDATE customers SET value_level = 'B', warnings = '[]' WHERE id = 'a'", [])
-            .unwrap();
+        db.execute(
+            "UPDATE customers SET value_level = 'B', warnings = '[]' WHERE id = 'a'",
+            [],
+        )
+        .unwrap();
         valued(&db, "d", Some("u2"), Some("A"), r#"["falling"]"#);
         agree(&db, "writes after the build");
     }

@@ -771,11 +771,11 @@ fn the_demo_is_scored_as_made_so_the_first_sweep_rewrites_nothing() {
         .iter()
         .filter_map(|c| c.get("value_level")?.as_str().map(String::from))
         .collect();
-    assert!(levels.len() >= 2, "the demo's customers reach several levels: {levels:?}");
-    let swept = store::write(db.as_ref(), |tx| {
-        service::analysis::sweep(tx, Utc::now())
-    })
-    .unwrap();
+    assert!(
+        levels.len() >= 2,
+        "the demo's customers reach several levels: {levels:?}"
+    );
+    let swept = store::write(db.as_ref(), |tx| service::analysis::sweep(tx, Utc::now())).unwrap();
     assert_eq!(swept.customers, 200);
     assert_eq!(swept.changed, 0, "{swept:?}");
 }

@@ -102,7 +102,11 @@ pub(super) fn customers(
     }))
 }
 
-pub(super) fn pyramid(db: &Connection, scope: &Scope, args: &Args) -> Result<Vec<Tier>, ReplicaError> {
+pub(super) fn pyramid(
+    db: &Connection,
+    scope: &Scope,
+    args: &Args,
+) -> Result<Vec<Tier>, ReplicaError> {
     let mut tiers: Vec<Tier> = TIERS
         .iter()
         .map(|(name, _)| Tier {
@@ -143,4 +147,3 @@ pub(super) fn pyramid(db: &Connection, scope: &Scope, args: &Args) -> Result<Vec
     )?;
     Ok(tiers)
 }
-

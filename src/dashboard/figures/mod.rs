@@ -32,8 +32,8 @@ mod sales;
 mod service;
 
 use self::customers::{customers, pyramid};
-use self::sales::{ageing, conversion, forecast, sales};
 pub use self::sales::conversion_steps;
+use self::sales::{ageing, conversion, forecast, sales};
 use self::service::{activity, activity_weeks, service};
 use crate::replica::{Replica, ReplicaError};
 use crate::zone::Zone;
@@ -372,7 +372,10 @@ pub(super) fn each(
 }
 
 /// The name of each row's group: a person's display name, a team's name.
-pub(super) fn labels(db: &Connection, grouping: Grouping) -> Result<BTreeMap<String, String>, ReplicaError> {
+pub(super) fn labels(
+    db: &Connection,
+    grouping: Grouping,
+) -> Result<BTreeMap<String, String>, ReplicaError> {
     let sql = match grouping {
         Grouping::Person => "SELECT id, coalesce(display_name, username) FROM users",
         Grouping::Team => "SELECT id, name FROM teams",
@@ -458,7 +461,9 @@ pub fn compute_timed(
             activity_weeks(db, scope, &args, &period)?,
         ))
     })?;
-    let value_levels = timed("value levels", took, || super::value::levels(replica, scope))?;
+    let value_levels = timed("value levels", took, || {
+        super::value::levels(replica, scope)
+    })?;
     let warnings = timed("warnings", took, || super::value::warnings(replica, scope))?;
     Ok(Figures {
         period,

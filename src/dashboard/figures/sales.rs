@@ -87,7 +87,11 @@ pub(super) fn sales(
     Ok((rows, team_target))
 }
 
-pub(super) fn conversion(db: &Connection, scope: &Scope, args: &Args) -> Result<Vec<StageStep>, ReplicaError> {
+pub(super) fn conversion(
+    db: &Connection,
+    scope: &Scope,
+    args: &Args,
+) -> Result<Vec<StageStep>, ReplicaError> {
     // Deals closing in the period per stage: a range of `dashboard_deals` (owner_id,
     // expected_close, stage_id, …) per person; people first, or the planner read every deal
     // by stage.
@@ -152,7 +156,11 @@ fn step(stage: &str, reached: i64, previous: Option<i64>) -> StageStep {
     }
 }
 
-pub(super) fn ageing(db: &Connection, scope: &Scope, args: &Args) -> Result<Vec<(String, i64)>, ReplicaError> {
+pub(super) fn ageing(
+    db: &Connection,
+    scope: &Scope,
+    args: &Args,
+) -> Result<Vec<(String, i64)>, ReplicaError> {
     let mut out = Vec::new();
     each(
         db,
@@ -206,7 +214,6 @@ pub(super) fn forecast(
         r.label = l;
     }))
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -159,4 +159,3 @@ pub(super) fn activity_weeks(
     )?;
     Ok(weeks)
 }
-

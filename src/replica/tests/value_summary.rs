@@ -9,8 +9,21 @@ use crate::dashboard::value::{self, LevelCount, WarningCounts};
 use crm_server::access::Role;
 
 /// A customer as the server sends it once its analysis has run.
-fn valued(n: u32, owner: &str, level: Option<&str>, score: i64, warnings: &[&str]) -> Map<String, Value> {
-    let mut c = customer(&id(n), 1, &format!("客户{n}"), &format!("C{n:06}"), None, None);
+fn valued(
+    n: u32,
+    owner: &str,
+    level: Option<&str>,
+    score: i64,
+    warnings: &[&str],
+) -> Map<String, Value> {
+    let mut c = customer(
+        &id(n),
+        1,
+        &format!("客户{n}"),
+        &format!("C{n:06}"),
+        None,
+        None,
+    );
     c.insert("owner_id".into(), json!(owner));
     c.insert("value_level".into(), json!(level));
     c.insert("value_score".into(), json!(score));
@@ -31,7 +44,14 @@ fn pyramid(r: &Replica, scope: &Scope) -> Vec<(String, i64, i64, i64)> {
     value::levels(r, scope)
         .unwrap()
         .into_iter()
-        .map(|LevelCount { level, customers, min_score, max_score }| (level, customers, min_score, max_score))
+        .map(
+            |LevelCount {
+                 level,
+                 customers,
+                 min_score,
+                 max_score,
+             }| (level, customers, min_score, max_score),
+        )
         .collect()
 }
 
@@ -63,9 +83,17 @@ fn the_counts_are_built_after_a_first_sync_and_follow_the_feed_and_local_writes(
     let (li, zhao) = (id(501), id(502));
     let first = FeedPage {
         changes: vec![
-            upsert(1, Entity::Customers, valued(1, &li, Some("A"), 90, &["falling"])),
+            upsert(
+                1,
+                Entity::Customers,
+                valued(1, &li, Some("A"), 90, &["falling"]),
+            ),
             upsert(2, Entity::Customers, valued(2, &li, Some("A"), 80, &[])),
-            upsert(3, Entity::Customers, valued(3, &li, Some("C"), 10, &["no_contact", "no_business"])),
+            upsert(
+                3,
+                Entity::Customers,
+                valued(3, &li, Some("C"), 10, &["no_contact", "no_business"]),
+            ),
         ],
         next: 3,
         more: true,
@@ -79,18 +107,27 @@ fn the_counts_are_built_after_a_first_sync_and_follow_the_feed_and_local_writes(
     )]))
     .unwrap();
     assert!(!r.bulk_loading().unwrap());
-    assert!(!r.has_value_summary().unwrap(), "not counted row by row in a first sync");
+    assert!(
+        !r.has_value_summary().unwrap(),
+        "not counted row by row in a first sync"
+    );
     let admin = scope(&id(599), Role::Admin);
     let mine = scope(&li, Role::Sales);
     // Before the build the figures come from the rows; after it from the counts: the same.
     let before = (pyramid(&r, &admin), value::warnings(&r, &admin).unwrap());
     build(&r);
-    assert_eq!((pyramid(&r, &admin), value::warnings(&r, &admin).unwrap()), before);
+    assert_eq!(
+        (pyramid(&r, &admin), value::warnings(&r, &admin).unwrap()),
+        before
+    );
     assert_eq!(
         pyramid(&r, &admin),
         vec![level("A", 3, 80, 95), level("C", 1, 10, 10)]
     );
-    assert_eq!(pyramid(&r, &mine), vec![level("A", 2, 80, 90), level("C", 1, 10, 10)]);
+    assert_eq!(
+        pyramid(&r, &mine),
+        vec![level("A", 2, 80, 90), level("C", 1, 10, 10)]
+    );
     assert_eq!(value::warnings(&r, &admin).unwrap(), warned(2, 1, 1));
     assert_eq!(value::warnings(&r, &mine).unwrap(), warned(1, 1, 1));
 
@@ -126,7 +163,10 @@ fn the_counts_are_built_after_a_first_sync_and_follow_the_feed_and_local_writes(
     let kept = (pyramid(&r, &admin), value::warnings(&r, &admin).unwrap());
     r.db.execute_batch(&summaries_dropped()).unwrap();
     assert!(!r.has_value_summary().unwrap());
-    assert_eq!((pyramid(&r, &admin), value::warnings(&r, &admin).unwrap()), kept);
+    assert_eq!(
+        (pyramid(&r, &admin), value::warnings(&r, &admin).unwrap()),
+        kept
+    );
 }
 
 /// What a replica an older build made lacks: the value counts and the mark of this build.
@@ -146,7 +186,11 @@ fn a_replica_an_older_build_made_gets_its_counts_built_when_opened() {
     {
         let r = Replica::open(&path).unwrap();
         r.apply_page(&page(vec![
-            upsert(1, Entity::Customers, valued(1, &li, Some("A"), 90, &["falling"])),
+            upsert(
+                1,
+                Entity::Customers,
+                valued(1, &li, Some("A"), 90, &["falling"]),
+            ),
             upsert(2, Entity::Customers, valued(2, &li, None, 0, &[])),
         ]))
         .unwrap();
@@ -162,7 +206,10 @@ fn a_replica_an_older_build_made_gets_its_counts_built_when_opened() {
     let r = Replica::open(&path).unwrap();
     assert!(!r.has_value_summary().unwrap());
     assert!(r.lists_ready().unwrap(), "its list indexes are there");
-    assert!(!r.indexes_ready().unwrap(), "a build is left for the screens or index-search");
+    assert!(
+        !r.indexes_ready().unwrap(),
+        "a build is left for the screens or index-search"
+    );
     build(&r);
     assert!(r.indexes_ready().unwrap());
     let mine = scope(&li, Role::Sales);
