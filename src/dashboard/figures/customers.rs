@@ -60,10 +60,15 @@ pub(super) fn customers(
     // Those with business (an order) or contact lately, counted from the orders and
     // activities of the window, and taken from the total.
     // Each customer's latest order that counts is kept beside its owner by the replica
-    // (`customer_last_order`): a range of its (owner, day) index per person. Until a first
+    // (`customer_last_order`), and how many customers of an owner last bought on each day
+    // (`customer_business_days`): a sum over a range of days per person. Until a first
     // sync's build has made it, the orders of the window joined to their customers.
     let mut with_business: BTreeMap<String, i64> = BTreeMap::new();
-    let business = if summaries.order {
+    let business = if summaries.value {
+        "SELECT p.grp, sum(x.customers) FROM people p \
+         JOIN customer_business_days x ON x.owner_id = p.id AND x.last_on >= :idle_cut \
+         GROUP BY p.grp"
+    } else if summaries.order {
         "SELECT p.grp, count(*) FROM people p \
          JOIN customer_last_order x ON x.owner_id = p.id AND x.last_on >= :idle_cut \
          GROUP BY p.grp"
