@@ -350,6 +350,19 @@ fn populate_later_entities(admin: &Client, server: &TestServer) {
         json!({"survivor_id": id_of(&keep), "merged_id": id_of(&twin), "take": [],
                "survivor_version": keep["version"], "merged_version": twin["version"]}),
     );
+    let kept = admin.create(
+        "/contacts",
+        json!({"customer_id": customer, "name": "李会计", "mobile": "13900002222"}),
+    );
+    let double = admin.create(
+        "/contacts?allow_duplicate=true",
+        json!({"customer_id": customer, "name": "李会计", "mobile": "139 0000 2222"}),
+    );
+    admin.create(
+        "/contact_merges",
+        json!({"survivor_id": id_of(&kept), "merged_id": id_of(&double), "take": [],
+               "survivor_version": kept["version"], "merged_version": double["version"]}),
+    );
     admin.create(
         "/bulk_actions",
         json!({"kind": "tag", "ids": [customer], "tag": "展会"}),

@@ -214,7 +214,7 @@ pub fn login(ctx: &mut Context, m: &ArgMatches) -> Result<(), CliError> {
 /// when the rows are in. The screens build it on a thread if it is not done when they open;
 /// until then searches scan the rows.
 fn index_in_background(ctx: &Context, replica: &Replica) -> Result<(), CliError> {
-    if replica.search_ready()? {
+    if replica.indexes_ready()? {
         return Ok(());
     }
     let started = std::env::current_exe().and_then(|exe| {

@@ -94,7 +94,8 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
         ExportFormat::Xlsx => {
             let sheet_error = |e: xlsx::XlsxError| CliError::Other(e.to_string());
             let headers: Vec<&str> = plan.columns.iter().map(|c| c.header.as_str()).collect();
-            let mut sheet = xlsx::Sheet::new(entity.name(), &headers).map_err(sheet_error)?;
+            let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let mut sheet = xlsx::Sheet::new(entity.name(), &headers, out).map_err(sheet_error)?;
             let mut texts = vec![String::new(); plan.columns.len()];
             replica.each_row(
                 entity,
@@ -115,9 +116,7 @@ pub fn export(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
                     sheet.row(&cells).map_err(sheet_error)
                 },
             )?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-            sheet.finish(&mut out).map_err(sheet_error)?;
-            out.flush().map_err(io)?;
+            sheet.finish().map_err(sheet_error)?;
         }
         ExportFormat::Csv | ExportFormat::Json => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

@@ -124,7 +124,8 @@ pub fn run(ctx: &Context, matches: &ArgMatches) -> Result<(), CliError> {
 /// text (never a formula).
 fn sheet(name: &str, columns: &[&str], rows: &[Map<String, Value>]) -> Result<Vec<u8>, CliError> {
     let error = |e: xlsx::XlsxError| CliError::Other(e.to_string());
-    let mut sheet = xlsx::Sheet::new(name, columns).map_err(error)?;
+    let mut bytes = Vec::new();
+    let mut sheet = xlsx::Sheet::new(name, columns, &mut bytes).map_err(error)?;
     for row in rows {
         let cells: Vec<Cell<'_>> = columns
             .iter()
@@ -142,8 +143,7 @@ fn sheet(name: &str, columns: &[&str], rows: &[Map<String, Value>]) -> Result<Ve
             .collect();
         sheet.row(&cells).map_err(error)?;
     }
-    let mut bytes = Vec::new();
-    sheet.finish(&mut bytes).map_err(error)?;
+    sheet.finish().map_err(error)?;
     Ok(bytes)
 }
 

@@ -74,7 +74,7 @@ pub fn open(ctx: &Context, pop: Option<String>, pane: Pane) -> Result<(), CliErr
     let path = replica.path().to_path_buf();
     // A first sync's search index not built yet (by `crm index-search`, or a stopped build):
     // built here beside the screens, which scan for searches until it is done.
-    if !replica.search_ready()? {
+    if !replica.indexes_ready()? {
         let _ = crate::replica::spawn_search_indexer(path.clone());
     }
     let wake = local_writes(&path);

@@ -40,11 +40,16 @@ pub struct Ranked {
     pub owner: Option<String>,
 }
 
-/// The scope's customers as a statement's `FROM … WHERE` tail, with its parameters.
-fn scoped(db: &Connection, scope: &Scope) -> Result<(String, Vec<String>), ReplicaError> {
+/// The scope's owners as a condition on the column `owner` (an admin's: everyone, a missing
+/// owner too), with its parameters.
+fn owners(
+    db: &Connection,
+    scope: &Scope,
+    owner: &str,
+) -> Result<(String, Vec<String>), ReplicaError> {
     use crm_server::access::Role;
     Ok(match scope.role {
-        Role::Admin => ("customers c WHERE 1".into(), Vec::new()),
+        Role::Admin => ("1".into(), Vec::new()),
         Role::Manager => {
             let team: Option<String> = match &scope.team {
                 Some(t) => Some(t.clone()),
@@ -58,28 +63,54 @@ fn scoped(db: &Connection, scope: &Scope) -> Result<(String, Vec<String>), Repli
                     .flatten(),
             };
             (
-                "customers c WHERE c.owner_id IN \
-                 (SELECT id FROM users WHERE team_id = ?1 OR id = ?2)"
-                    .into(),
+                format!("{owner} IN (SELECT id FROM users WHERE team_id = ?1 OR id = ?2)"),
                 vec![team.unwrap_or_default(), scope.me.clone()],
             )
         }
-        _ => (
-            "customers c WHERE c.owner_id = ?1".into(),
-            vec![scope.me.clone()],
-        ),
+        _ => (format!("{owner} = ?1"), vec![scope.me.clone()]),
     })
+}
+
+/// The scope's customers as a statement's `FROM … WHERE` tail, with its parameters.
+fn scoped(db: &Connection, scope: &Scope) -> Result<(String, Vec<String>), ReplicaError> {
+    let (condition, args) = owners(db, scope, "c.owner_id")?;
+    Ok((format!("customers c WHERE {condition}"), args))
 }
 
 /// The pyramid by suggested level.
 pub fn levels(replica: &Replica, scope: &Scope) -> Result<Vec<LevelCount>, ReplicaError> {
     let db = replica.connection();
-    let (from, args) = scoped(db, scope)?;
-    let sql = format!(
-        "SELECT coalesce(c.value_level, ''), count(*), min(coalesce(c.value_score, 0)), \
-         max(coalesce(c.value_score, 0)) \
-         FROM {from} GROUP BY 1 ORDER BY 4 DESC, 3 DESC, 1"
-    );
+    let (sql, args) = if replica.has_value_summary()? {
+        // The counts the replica keeps per owner and level (`replica::summaries`), and each
+        // group's lowest and highest score from the (owner, level, score) index: the first
+        // score (NULL when any is missing, which counts as 0), the first present one, the last.
+        let (owners, args) = owners(db, scope, "s.owner_id")?;
+        let probe = |order: &str, present: &str| {
+            format!(
+                "(SELECT c.value_score FROM customers c WHERE c.owner_id IS nullif(s.owner_id, '') \
+                  AND c.value_level IS nullif(s.level, ''){present} ORDER BY c.value_score {order} LIMIT 1)"
+            )
+        };
+        let sql = format!(
+            "SELECT level, sum(n), min(min(coalesce(first, 0), coalesce(present, 0))), \
+               max(CASE WHEN first IS NULL THEN max(coalesce(last, 0), 0) ELSE last END) \
+             FROM (SELECT s.level AS level, s.customers AS n, {} AS first, {} AS present, {} AS last \
+                   FROM customer_levels s WHERE s.customers > 0 AND {owners}) \
+             GROUP BY 1 ORDER BY 4 DESC, 3 DESC, 1",
+            probe("", ""),
+            probe("", " AND c.value_score IS NOT NULL"),
+            probe("DESC", ""),
+        );
+        (sql, args)
+    } else {
+        let (from, args) = scoped(db, scope)?;
+        let sql = format!(
+            "SELECT coalesce(c.value_level, ''), count(*), min(coalesce(c.value_score, 0)), \
+             max(coalesce(c.value_score, 0)) \
+             FROM {from} GROUP BY 1 ORDER BY 4 DESC, 3 DESC, 1"
+        );
+        (sql, args)
+    };
     let mut stmt = db.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |r| {
         Ok(LevelCount {
@@ -94,21 +125,42 @@ pub fn levels(replica: &Replica, scope: &Scope) -> Result<Vec<LevelCount>, Repli
 
 /// How many of the scope's customers have each warning.
 pub fn warnings(replica: &Replica, scope: &Scope) -> Result<WarningCounts, ReplicaError> {
+    use crm_server::rules::analysis::{FALLING, NO_BUSINESS, NO_CONTACT};
     let db = replica.connection();
-    let (from, args) = scoped(db, scope)?;
-    let has = |code: &str| {
-        format!(
-            "sum(CASE WHEN EXISTS (SELECT 1 FROM json_each(c.warnings) w \
-             WHERE w.value = '{code}') THEN 1 ELSE 0 END)"
+    let (sql, args) = if replica.has_value_summary()? {
+        // The counts the replica keeps per owner and warning (`replica::summaries`).
+        let (owners, args) = owners(db, scope, "owner_id")?;
+        let has =
+            |code: &str| format!("sum(CASE WHEN warning = '{code}' THEN customers ELSE 0 END)");
+        (
+            format!(
+                "SELECT coalesce({}, 0), coalesce({}, 0), coalesce({}, 0) FROM customer_warnings \
+                 WHERE {owners}",
+                has(NO_CONTACT),
+                has(NO_BUSINESS),
+                has(FALLING),
+            ),
+            args,
+        )
+    } else {
+        let (from, args) = scoped(db, scope)?;
+        let has = |code: &str| {
+            format!(
+                "sum(CASE WHEN EXISTS (SELECT 1 FROM json_each(c.warnings) w \
+                 WHERE w.value = '{code}') THEN 1 ELSE 0 END)"
+            )
+        };
+        (
+            format!(
+                "SELECT coalesce({}, 0), coalesce({}, 0), coalesce({}, 0) FROM {from} \
+                 AND c.warnings <> '[]'",
+                has(NO_CONTACT),
+                has(NO_BUSINESS),
+                has(FALLING),
+            ),
+            args,
         )
     };
-    let sql = format!(
-        "SELECT coalesce({}, 0), coalesce({}, 0), coalesce({}, 0) FROM {from} \
-         AND c.warnings <> '[]'",
-        has(crm_server::rules::analysis::NO_CONTACT),
-        has(crm_server::rules::analysis::NO_BUSINESS),
-        has(crm_server::rules::analysis::FALLING),
-    );
     let mut stmt = db.prepare_cached(&sql)?;
     Ok(stmt.query_row(params_from_iter(args), |r| {
         Ok(WarningCounts {

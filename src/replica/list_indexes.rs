@@ -13,7 +13,7 @@ use crm_server::schema::Entity;
 
 use super::{Replica, ReplicaError, schema, summaries};
 
-/// The mark's name for the last step, the summaries (`summaries::BUILD`).
+/// The mark's name for the last steps, the summaries (`summaries::STEPS`).
 const SUMMARIES: &str = "summaries";
 
 /// Where a build of the list indexes stands: the entity it is at (its place in `Entity::ALL`)
@@ -54,12 +54,14 @@ impl Mark {
     fn next_index(mut self) -> Option<(&'static str, Mark)> {
         loop {
             let Some(entity) = Entity::ALL.get(self.entity) else {
-                let at_summaries = self.entity == Entity::ALL.len() && self.next == 0;
+                let step = summaries::STEPS
+                    .get(self.next)
+                    .filter(|_| self.entity == Entity::ALL.len())?;
                 let after = Mark {
                     entity: self.entity,
-                    next: 1,
+                    next: self.next + 1,
                 };
-                return at_summaries.then(|| (summaries::BUILD.as_str(), after));
+                return Some((step.as_str(), after));
             };
             match schema::table(*entity).secondary.get(self.next) {
                 Some(sql) => {
@@ -86,9 +88,28 @@ impl Replica {
         self.set_meta("lists", Mark::START.text().as_deref())
     }
 
-    /// Every list index is built (none is left from a first sync).
+    /// Every list index is built (none is left from a first sync; the summaries, built after
+    /// them, may be).
     pub fn lists_ready(&self) -> Result<bool, ReplicaError> {
-        Ok(!self.bulk_loading()? && self.meta("lists")?.is_none())
+        let mark = self.meta("lists")?;
+        Ok(!self.bulk_loading()?
+            && mark.is_none_or(|m| Mark::parse(&m).is_some_and(|m| m.entity >= Entity::ALL.len())))
+    }
+
+    /// Nothing is left to build: list indexes, summaries and search indexes all there. Until
+    /// then `crm login`, `crm sync` and the screens leave a build running.
+    pub fn indexes_ready(&self) -> Result<bool, ReplicaError> {
+        Ok(self.search_ready()? && self.meta("lists")?.is_none())
+    }
+
+    /// Leaves the summaries to be built again, in steps, by whatever process continues a build
+    /// (`Replica::upgrade_summaries`).
+    pub(super) fn defer_summaries(&self) -> Result<(), ReplicaError> {
+        let mark = Mark {
+            entity: Entity::ALL.len(),
+            next: 0,
+        };
+        self.set_meta("lists", mark.text().as_deref())
     }
 
     /// Builds the next list index a first sync left, in the caller's transaction, and moves the
@@ -127,7 +148,7 @@ mod tests {
         let all: Vec<&str> = Entity::ALL
             .iter()
             .flat_map(|e| schema::table(*e).secondary.iter().map(String::as_str))
-            .chain([summaries::BUILD.as_str()])
+            .chain(summaries::STEPS.iter().map(String::as_str))
             .collect();
         assert_eq!(seen, all);
         assert!(all.len() > 10, "{}", all.len());
@@ -135,7 +156,7 @@ mod tests {
             Mark::parse("summaries 0")
                 .and_then(|m| m.next_index())
                 .map(|n| n.0),
-            Some(summaries::BUILD.as_str())
+            Some(summaries::STEPS[0].as_str())
         );
         for bad in ["", "customers", "nothing 1", "customers x"] {
             assert_eq!(Mark::parse(bad), None, "{bad}");

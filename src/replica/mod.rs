@@ -322,6 +322,7 @@ impl Replica {
         // scratch file its first syncs built them in goes.
         if !replica.bulk_loading()? {
             replica.restart_stale_search_index()?;
+            replica.upgrade_summaries()?;
             remove_database(&with_suffix(path, ".search-build"))?;
         }
         replica.relay_outbox()?;

@@ -491,7 +491,7 @@ impl Replica {
             self.db
                 .execute_batch(&schema::table(entity).drop_secondary)?;
         }
-        self.db.execute_batch(super::summaries::DROP)?;
+        self.db.execute_batch(&super::summaries::DROP)?;
         Ok(())
     }
 

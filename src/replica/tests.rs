@@ -9,6 +9,7 @@ use super::*;
 mod first_sync;
 mod pinyin;
 mod undo;
+mod value_summary;
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()

@@ -259,7 +259,22 @@ fn seed(
             })),
         })?)
     })?;
-    // The scores, levels, lifecycle and warnings are the server's sweep's, which runs as the
-    // server starts (`api::analyse_every`): the seeded records stay as made, in feed order.
+    // The scores, levels, lifecycle and warnings as the server's sweep would set them, laid on
+    // the customers as made (no version, feed entry or audit of their own: nobody has read them
+    // yet), a batch a transaction; the sweep that runs as the server starts then finds them
+    // done instead of rewriting, and sending again, nearly every customer.
+    // As of now, not the seed's start: the care tasks above are stamped with the time they
+    // were made, and a contact after the sweep's moment would not count.
+    let scored_at = Utc::now();
+    let mut after = String::new();
+    loop {
+        let (last, _) = store::write(db, |tx| {
+            crate::service::analysis::settle_batch(tx, &after, scored_at)
+        })?;
+        match last {
+            Some(last) => after = last,
+            None => break,
+        }
+    }
     Ok(report)
 }

@@ -760,3 +760,22 @@ fn demo_users_sign_in_with_the_demo_password() {
 mod field;
 mod marketing;
 mod sales;
+
+#[test]
+fn the_demo_is_scored_as_made_so_the_first_sweep_rewrites_nothing() {
+    let (_dir, db) = open();
+    demo(db.as_ref(), 200).unwrap();
+    let admin = crate::system_actor();
+    let customers = all(db.as_ref(), &admin, Entity::Customers);
+    let levels: BTreeSet<String> = customers
+        .iter()
+        .filter_map(|c| c.get("value_level")?.as_str().map(String::from))
+        .collect();
+    assert!(
+        levels.len() >= 2,
+        "the demo's customers reach several levels: {levels:?}"
+    );
+    let swept = store::write(db.as_ref(), |tx| service::analysis::sweep(tx, Utc::now())).unwrap();
+    assert_eq!(swept.customers, 200);
+    assert_eq!(swept.changed, 0, "{swept:?}");
+}

@@ -300,14 +300,56 @@ pub fn apply(tx: &dyn Tx, after: &str, now: DateTime<Utc>) -> Result<Swept, ApiE
     Ok(done)
 }
 
-/// Writes one customer's analysed fields; true when its lifecycle moved.
-fn store(tx: &dyn Tx, current: Record, change: &Change) -> Result<bool, ApiError> {
+/// `change`'s fields laid on a customer's record.
+fn analysed(current: &Record, change: &Change) -> Record {
     let mut record = current.clone();
     record.insert("value_score".into(), json!(change.score));
     record.insert("value_level".into(), json!(change.level));
     record.insert("lifecycle".into(), json!(change.lifecycle));
     record.insert("last_business_on".into(), json!(change.last_business_on));
     record.insert("warnings".into(), json!(change.warnings));
+    record
+}
+
+/// The demo seeder's sweep of the batch after `after`: each customer's analysed fields set as
+/// the rules say **in place** — no new version, no feed entry, no audit — as if the customer had
+/// been made scored. Only for records no client has read yet (a database being seeded, before
+/// it is served): then the server's first sweep finds nothing to change, where it rewrote, and
+/// so sent to every client again, nearly every customer of the demo. The batch's last id
+/// (None when none was left) and what changed.
+pub fn settle_batch(
+    tx: &dyn Tx,
+    after: &str,
+    now: DateTime<Utc>,
+) -> Result<(Option<String>, Swept), ApiError> {
+    let batch = measure(tx, after, now)?;
+    let mut done = Swept {
+        customers: batch.read,
+        ..Swept::default()
+    };
+    for change in &batch.changes {
+        let Some(stored) = tx
+            .get(Entity::Customers, &change.id)?
+            .filter(|c| !c.deleted)
+        else {
+            continue;
+        };
+        let record = analysed(&stored.record, change);
+        tx.update(
+            Entity::Customers,
+            &record,
+            &hidden_columns(Entity::Customers, &record),
+            false,
+        )?;
+        done.changed += 1;
+        done.moved += usize::from(stored.record.get("lifecycle") != record.get("lifecycle"));
+    }
+    Ok((batch.last, done))
+}
+
+/// Writes one customer's analysed fields; true when its lifecycle moved.
+fn store(tx: &dyn Tx, current: Record, change: &Change) -> Result<bool, ApiError> {
+    let mut record = analysed(&current, change);
     let version = current.get("version").and_then(Value::as_i64).unwrap_or(0);
     record.insert("version".into(), json!(version + 1));
     record.insert("updated_at".into(), json!(format_time(Utc::now())));
