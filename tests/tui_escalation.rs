@@ -117,3 +117,34 @@ fn a_manager_is_alerted_to_every_breach_in_view() {
     );
     let _ = WANG;
 }
+
+/// On a narrow terminal a message is shown whole: the counts the user can read again a moment
+/// later (tickets at risk, the sync's age) give way to it while it lasts, and come back.
+#[test]
+fn a_message_is_shown_whole_and_the_counts_give_way_to_it() {
+    let (mut app, _fx) = with_alerts("li");
+    app.update(crm::tui::Action::Resize(96, 30));
+    assert!(
+        screen(&app).contains("2 tickets at risk"),
+        "{}",
+        screen(&app)
+    );
+    app.set_flash("Call logged: Answered; call back planned", false);
+    let shown = screen(&app);
+    let bar = shown.lines().nth(28).unwrap_or_default();
+    assert!(
+        bar.contains("Call logged: Answered; call back planned"),
+        "{shown}"
+    );
+    assert!(
+        bar.contains("online") || bar.contains("local") || bar.contains("offline"),
+        "{bar}"
+    );
+    assert!(!bar.contains("tickets at risk"), "{bar}");
+    app.flash = None;
+    assert!(
+        screen(&app).contains("2 tickets at risk"),
+        "{}",
+        screen(&app)
+    );
+}

@@ -214,6 +214,19 @@ fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
             parts.insert(2, (call, Role::Accent));
         }
     }
+    // A message lasts seconds and says what just happened: on a narrow terminal the counts
+    // the user can read again in a moment give way to it, the approvals and tickets at risk
+    // first, then the sync's age (never online/offline, pending, refused or conflicts).
+    if let Some(flash) = flash {
+        let need = crate::text::width(&flash.text) + 3;
+        for gives_way in ["to approve", "tickets at risk", "synced "] {
+            let taken: usize = parts.iter().map(|(s, _)| crate::text::width(s)).sum();
+            if taken + need <= usize::from(area.width) {
+                break;
+            }
+            parts.retain(|(s, _)| !s.contains(gives_way));
+        }
+    }
     let right: String = parts.iter().map(|(s, _)| s.as_str()).collect();
     let right_w = crate::text::width(&right) as u16;
     let x0 = area.right().saturating_sub(right_w);
