@@ -33,7 +33,7 @@ pub struct Stored {
 pub type Hidden = Vec<(&'static str, Option<String>)>;
 
 /// Columns beside an entity's fields that the store fills but never sends.
-pub(crate) fn hidden_columns(entity: Entity) -> &'static [&'static str] {
+pub fn hidden_columns(entity: Entity) -> &'static [&'static str] {
     match entity {
         Entity::Customers => &["name_key", "phone_key", "email_key", SORT_KEY],
         // A contact's duplicate keys (`dedupe::Keys::of_contact`), for the contacts' queue.
