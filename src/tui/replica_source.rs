@@ -22,7 +22,11 @@ use super::data::*;
 use super::sla;
 use crate::replica::{EntryState, Keep, LocalQuery, Replica, ReplicaError, SEARCH_CAP};
 
+mod customer;
+mod outbox;
+mod queue;
 mod ranges;
+mod reads;
 
 /// Records read per page when a screen needs all that match.
 const PAGE: usize = 2000;
@@ -125,202 +129,6 @@ impl ReplicaSource {
 
     pub fn replica(&self) -> &Replica {
         &self.replica
-    }
-
-    /// What cached views depend on: the sync position, the outbox, and writes made here.
-    fn state(&self) -> DataState {
-        let status = self.replica.status().ok();
-        (
-            status.as_ref().map_or(0, |s| s.cursor),
-            status.as_ref().map_or(0, |s| s.pending_writes),
-            self.writes,
-        )
-    }
-
-    fn list(&self, entity: Entity, q: &LocalQuery) -> Result<Vec<Record>, DataError> {
-        Ok(self
-            .replica
-            .list(entity, q)
-            .map_err(storage)?
-            .into_iter()
-            .map(fields)
-            .collect())
-    }
-
-    /// Every record matching `filters`, in pages, up to the scan cap.
-    fn all(
-        &self,
-        entity: Entity,
-        filters: Vec<(&str, Value)>,
-        sort: &str,
-        descending: bool,
-    ) -> Result<Vec<Record>, DataError> {
-        let mut out = Vec::new();
-        loop {
-            let page = self.list(
-                entity,
-                &query(filters.clone(), sort, descending, out.len(), PAGE),
-            )?;
-            let n = page.len();
-            out.extend(page);
-            if n < PAGE || out.len() >= SCAN_CAP {
-                return Ok(out);
-            }
-        }
-    }
-
-    fn customer_query(&self, q: &CustomerQuery, offset: usize, limit: usize) -> LocalQuery {
-        let mut filters: Vec<(&str, Value)> = Vec::new();
-        if let Some(l) = &q.level {
-            filters.push(("level", json!(l)));
-        }
-        if let Some(o) = &q.owner_id {
-            filters.push(("owner_id", json!(o)));
-        }
-        if let Some(l) = &q.lifecycle {
-            filters.push(("lifecycle", json!(l)));
-        }
-        if let Some(r) = &q.region {
-            filters.push(("region", json!(r)));
-        }
-        let sort = match q.sort {
-            CustomerSort::Code => "code",
-            CustomerSort::Updated => "updated_at",
-            // Level is not a sortable column of the replica; `customer_sorts` does not offer it.
-            CustomerSort::Name | CustomerSort::Level => "name",
-        };
-        let mut lq = query(filters, sort, q.descending, offset, limit);
-        self.search_or_query(Entity::Customers, &q.search, &mut lq);
-        // Typing in the search without filters lists the best matches first, whatever the
-        // list was sorted by (`Replica::find_customers`).
-        if lq.search.is_some() && lq.filters.is_empty() && lq.conditions.is_empty() {
-            lq.sort = None;
-        }
-        lq
-    }
-
-    /// What was typed after `/`: plain words are the list's search; text in the query language
-    /// (`level:A -lifecycle:lost 深圳`, `crm_server::query::looks_like_query`) is resolved here
-    /// into conditions and words. A query that does not read matches nothing (the screen shows
-    /// why, `DataSource::query_problem`).
-    fn search_or_query(&self, entity: Entity, text: &str, lq: &mut LocalQuery) {
-        let text = text.trim();
-        if text.is_empty() {
-            return;
-        }
-        if !crm_server::query::looks_like_query(text) {
-            lq.search = Some(text.to_string());
-            return;
-        }
-        match self
-            .replica
-            .resolve_query(entity, text, self.replica.clock().now())
-        {
-            Ok(Ok(resolved)) => lq.add_query(resolved),
-            _ => lq.conditions.push(crm_server::query::Condition::nothing()),
-        }
-    }
-
-    fn sorted_queue(&self, q: &TicketQuery) -> Result<Vec<Record>, DataError> {
-        let key = self.state();
-        if let Some((cq, ck, rows)) = self.queue.borrow().as_ref()
-            && cq == q
-            && *ck == key
-        {
-            return Ok(rows.clone());
-        }
-        let open = self.build_queue(q)?;
-        *self.queue.borrow_mut() = Some((q.clone(), key, open.clone()));
-        Ok(open)
-    }
-
-    /// The queue of `q` (its search ignored) sorted by urgency, read now.
-    fn build_queue(&self, q: &TicketQuery) -> Result<Vec<Record>, DataError> {
-        let scope: Vec<(&str, Value)> = match q.scope {
-            TicketScope::All => vec![],
-            TicketScope::Unassigned => vec![("assignee_id", Value::Null)],
-            TicketScope::Mine => match &q.me {
-                Some(me) => vec![("assignee_id", json!(me))],
-                None => return Ok(Vec::new()),
-            },
-        };
-        let mut open = Vec::new();
-        for status in ["new", "open", "pending"] {
-            let mut f = scope.clone();
-            f.push(("status", json!(status)));
-            open.extend(self.all(Entity::Tickets, f, "created_at", false)?);
-        }
-        open.sort_by(sla::queue_order);
-        if q.include_done {
-            let mut done = Vec::new();
-            for status in ["resolved", "closed"] {
-                let mut f = scope.clone();
-                f.push(("status", json!(status)));
-                done.extend(self.list(Entity::Tickets, &query(f, "updated_at", true, 0, 500))?);
-            }
-            done.sort_by(sla::queue_order);
-            open.extend(done);
-        }
-        Ok(open)
-    }
-
-    /// The queue of `q` (with a search) narrowed to the tickets whose number or subject has
-    /// every word, or whose customer the customer search finds (its indexes, not a scan).
-    fn found_tickets(&self, q: &TicketQuery) -> Result<Vec<Record>, DataError> {
-        let key = self.state();
-        if let Some((cq, ck, rows)) = self.found.borrow().as_ref()
-            && cq == q
-            && *ck == key
-        {
-            return Ok(rows.clone());
-        }
-        let all = self.sorted_queue(&TicketQuery {
-            search: String::new(),
-            ..q.clone()
-        })?;
-        let found = self.narrow_queue(q, all)?;
-        *self.found.borrow_mut() = Some((q.clone(), key, found.clone()));
-        Ok(found)
-    }
-
-    /// `all` (the queue of `q` without its search) narrowed by `q`'s search.
-    fn narrow_queue(&self, q: &TicketQuery, all: Vec<Record>) -> Result<Vec<Record>, DataError> {
-        let search = q.search.trim();
-        let customers = |text: &str| -> Result<HashSet<String>, DataError> {
-            Ok(self
-                .replica
-                .search_customers(text, SEARCH_CAP)
-                .map_err(storage)?
-                .into_iter()
-                .map(|c| c.id)
-                .collect())
-        };
-        // The whole text (a phone typed with spaces, a name of several words), and each word
-        // on its own, so "acme login" finds Acme's ticket about logging in.
-        let whole = customers(search)?;
-        let words: Vec<&str> = search.split_whitespace().collect();
-        let by_word: Vec<HashSet<String>> = if words.len() > 1 {
-            words
-                .iter()
-                .map(|w| customers(w))
-                .collect::<Result<_, _>>()?
-        } else {
-            Vec::new()
-        };
-        Ok(all
-            .into_iter()
-            .filter(|t| {
-                let cid = text(t, "customer_id");
-                let own = [text(t, "number"), text(t, "subject")];
-                whole.contains(cid)
-                    || super::list::passes(search, &own)
-                    || (!by_word.is_empty()
-                        && words
-                            .iter()
-                            .zip(&by_word)
-                            .all(|(w, ids)| ids.contains(cid) || super::list::passes(w, &own)))
-            })
-            .collect())
     }
 
     fn wrote(&mut self) {
@@ -531,71 +339,11 @@ impl DataSource for ReplicaSource {
     }
 
     fn competitors_of(&self, customer_id: &str) -> Result<Vec<CompetitorEntry>, DataError> {
-        let mut names: HashMap<String, String> = HashMap::new();
-        let mut out = Vec::new();
-        for deal in self.opportunities_of(customer_id)? {
-            let entries = self.list(
-                Entity::OpportunityCompetitors,
-                &query(
-                    vec![("opportunity_id", json!(id(&deal)))],
-                    "created_at",
-                    false,
-                    0,
-                    PAGE,
-                ),
-            )?;
-            for entry in entries {
-                let cid = text(&entry, "competitor_id").to_string();
-                let competitor = match names.get(&cid) {
-                    Some(name) => name.clone(),
-                    None => {
-                        let name = self
-                            .get(Entity::Competitors, &cid)?
-                            .map(|c| text(&c, "name").to_string())
-                            .unwrap_or_default();
-                        names.insert(cid, name.clone());
-                        name
-                    }
-                };
-                out.push(CompetitorEntry {
-                    entry,
-                    competitor,
-                    deal: text(&deal, "name").to_string(),
-                });
-            }
-        }
-        Ok(out)
+        customer::competitors_of(self, customer_id)
     }
 
     fn timeline(&self, customer_id: &str, limit: usize) -> Result<Vec<TimelineEntry>, DataError> {
-        let by_customer = || vec![("customer_id", json!(customer_id))];
-        let activities = self.list(
-            Entity::Activities,
-            &query(by_customer(), "created_at", true, 0, limit),
-        )?;
-        let tickets = self.list(
-            Entity::Tickets,
-            &query(by_customer(), "created_at", true, 0, limit),
-        )?;
-        let mut entries: Vec<TimelineEntry> = activities
-            .into_iter()
-            .map(|a| TimelineEntry {
-                entity: Entity::Activities,
-                at: opt_text(&a, "starts_at")
-                    .or(opt_text(&a, "due_at"))
-                    .unwrap_or(text(&a, "created_at"))
-                    .to_string(),
-                record: a,
-            })
-            .chain(tickets.into_iter().map(|t| TimelineEntry {
-                entity: Entity::Tickets,
-                at: text(&t, "created_at").to_string(),
-                record: t,
-            }))
-            .collect();
-        entries.sort_by(|a, b| b.at.cmp(&a.at));
-        entries.truncate(limit);
-        Ok(entries)
+        customer::timeline(self, customer_id, limit)
     }
 
     fn stages(&self) -> Result<Vec<Record>, DataError> {
@@ -813,29 +561,7 @@ impl DataSource for ReplicaSource {
     }
 
     fn pending_writes(&self) -> Result<Vec<PendingWrite>, DataError> {
-        let conflicted: HashSet<(Entity, String)> = self
-            .replica
-            .conflicts()
-            .map_err(storage)?
-            .into_iter()
-            .map(|c| (c.entity, c.id))
-            .collect();
-        let mut out = Vec::new();
-        for e in self.replica.outbox().map_err(storage)? {
-            let label = self.replica.entry_label(&e).map_err(storage)?;
-            out.push(PendingWrite {
-                seq: e.seq,
-                entity: e.entity,
-                action: e.op.as_str(),
-                label,
-                refused: (e.state == EntryState::Failed)
-                    .then(|| e.last_error.clone().unwrap_or_default()),
-                conflict: e.state == EntryState::Conflict
-                    || conflicted.contains(&(e.entity, e.record_id.clone())),
-                record_id: e.record_id,
-            });
-        }
-        Ok(out)
+        outbox::pending_writes(self)
     }
 
     fn retry_write(&mut self, seq: i64) -> Result<(), WriteError> {
@@ -880,69 +606,12 @@ impl DataSource for ReplicaSource {
         }
     }
 
-    /// The replica keeps conflicts per field; the chooser shows them per record.
     fn conflicts(&self) -> Result<Vec<Conflict>, DataError> {
-        let mut by_record: BTreeMap<(Entity, String), Conflict> = BTreeMap::new();
-        for c in self.replica.conflicts().map_err(storage)? {
-            let entry = by_record
-                .entry((c.entity, c.id.clone()))
-                .or_insert_with(|| {
-                    let mut theirs = Record::new();
-                    // The record's name, for the chooser's title.
-                    let current = self.replica.get(c.entity, &c.id).ok().flatten();
-                    if let Some(current) = &current {
-                        for f in ["name", "subject", "number", "code"] {
-                            if let Some(v) = current.fields.get(f) {
-                                theirs.insert(f.to_string(), v.clone());
-                            }
-                        }
-                    }
-                    // The view keeps the server's system fields: when its copy last changed.
-                    let changed_at = current
-                        .as_ref()
-                        .and_then(|r| r.text("updated_at"))
-                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                        .map(|t| t.with_timezone(&Utc));
-                    let changed_by = current
-                        .as_ref()
-                        .and_then(|r| r.text("updated_by"))
-                        .map(String::from);
-                    Conflict {
-                        id: format!("{}:{}", c.entity.name(), c.id),
-                        entity: c.entity,
-                        record_id: c.id.clone(),
-                        mine: Record::new(),
-                        theirs,
-                        message: "changed on the server since you edited it".to_string(),
-                        changed_at,
-                        changed_by,
-                    }
-                });
-            entry.mine.insert(c.field.clone(), c.mine);
-            entry.theirs.insert(c.field, c.theirs);
-        }
-        Ok(by_record.into_values().collect())
+        outbox::conflicts(self)
     }
 
     fn resolve_conflict(&mut self, conflict_id: &str, chosen: Record) -> Result<(), WriteError> {
-        let (entity, id) = conflict_id
-            .split_once(':')
-            .and_then(|(e, id)| Some((Entity::from_name(e)?, id)))
-            .ok_or(WriteError::NotFound("conflict"))?;
-        for c in self.replica.conflicts().map_err(write_error)? {
-            if c.entity != entity || c.id != id {
-                continue;
-            }
-            let keep = match chosen.get(&c.field) {
-                Some(v) if *v == c.theirs && *v != c.mine => Keep::Theirs,
-                _ => Keep::Mine,
-            };
-            self.replica
-                .resolve_field(entity, id, &c.field, keep)
-                .map_err(write_error)?;
-        }
-        self.wrote();
-        Ok(())
+        outbox::resolve_conflict(self, conflict_id, chosen)
     }
 }
 

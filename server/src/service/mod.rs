@@ -2,7 +2,8 @@
 //! [`crate::store::Tx`]: validation, permissions, generated numbers, SLA times, the duplicate
 //! check, optimistic concurrency, the access lists, the change feed and the audit trail.
 //!
-//! This file holds the operations (get, list, create, update, delete) and what they share; the
+//! This file holds the operations (get, list, create, update; delete and restore in `deletion.rs`,
+//! what every write shares in `prepare.rs`); the
 //! rules of each area live beside it: `customers.rs`, `sales.rs` (opportunities, stages),
 //! `activities.rs`, `tickets.rs` (tickets and their comments), `users.rs` (users, teams),
 //! `feed.rs` (change feed, first-sync snapshot, audit trail) and `wire.rs` (their wire types).
@@ -16,6 +17,7 @@ pub mod catalog;
 mod competitors;
 mod customers;
 mod dealers;
+mod deletion;
 mod desk;
 pub mod escalation;
 mod feed;
@@ -30,6 +32,7 @@ pub mod marketing;
 pub mod merges;
 mod orders;
 mod payments;
+mod prepare;
 mod products;
 pub mod query;
 mod quotes;
@@ -44,6 +47,7 @@ pub mod territories;
 mod tickets;
 mod users;
 
+pub use deletion::{delete, restore};
 pub use desk::ticket_policy;
 
 pub use customers::hidden_columns;
@@ -59,7 +63,7 @@ pub use users::{NamedTeam, team_named};
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::access::{self, Actor, Denied, Lookup};
@@ -69,6 +73,9 @@ use crate::schema::{CUSTOM_FIELD, Entity, Kind};
 use crate::store::{AuditEntry, ListQuery, Record, Tx};
 use crate::validate::{self, Mode, format_time};
 use customers::check_duplicates;
+use deletion::{refresh_dependents, tombstone};
+pub(crate) use prepare::stamp_change;
+use prepare::{audit_fields, check_custom_links, check_links, diff, prepare, record_changed_any};
 
 /// Lets the pure access rules look things up through a transaction. A failed look-up reads as
 /// "nothing there", which denies rather than grants.
@@ -452,467 +459,4 @@ pub fn update(
     })?;
     crate::catalog::strip_keys(&hidden, &mut record);
     Ok(record)
-}
-
-pub fn delete(
-    tx: &dyn Tx,
-    actor: &Actor,
-    entity: Entity,
-    id: &str,
-    if_match: Option<i64>,
-) -> Result<(), ApiError> {
-    let current = tx
-        .get(entity, id)?
-        .filter(|s| !s.deleted)
-        .ok_or(ApiError::NotFound(entity.noun()))?
-        .record;
-    let old_set = tx.read_set(entity, id)?;
-    access::may_delete(actor, entity, &current, &old_set, &TxLookup(tx))
-        .map_err(|d| denied(entity, d))?;
-    let version = current.get("version").and_then(Value::as_i64).unwrap_or(0);
-    if if_match.is_some_and(|v| v != version) {
-        return Err(ApiError::Stale { current });
-    }
-    if entity == Entity::Users && id == actor.id {
-        return Err(ApiError::forbidden(
-            "you cannot delete yourself; ask another admin",
-        ));
-    }
-    if entity == Entity::Stages
-        && !tx
-            .list(Entity::Opportunities, &sales::stage_filter(id), None)?
-            .is_empty()
-    {
-        return Err(ApiError::Conflict {
-            message: "opportunities are still in this stage; move them first".into(),
-            existing: None,
-        });
-    }
-    quotes::check_delete(tx, entity, &current)?;
-    orders::check_delete(tx, entity, &current)?;
-    stock::check_delete(entity, &current)?;
-    payments::check_delete(tx, entity, &current)?;
-    approvals::check_delete(tx, entity, &current)?;
-    field::before_delete(tx, actor, entity, &current)?;
-    let parent = match entity {
-        Entity::QuoteLines => text(&current, "quote_id").map(String::from),
-        Entity::OpportunityLines => text(&current, "opportunity_id").map(String::from),
-        Entity::OrderLines => text(&current, "order_id").map(String::from),
-        _ => None,
-    };
-    tombstone(tx, actor, entity, current.clone(), old_set, None)?;
-    payments::after_delete(tx, actor, entity, &current)?;
-    match (entity, parent) {
-        (Entity::QuoteLines, Some(quote)) => quotes::refresh_quote(tx, actor, &quote),
-        (Entity::OpportunityLines, Some(deal)) => quotes::refresh_opportunity(tx, actor, &deal),
-        (Entity::OrderLines, Some(order)) => orders::refresh_order(tx, actor, &order),
-        _ => Ok(()),
-    }
-}
-
-/// Brings a deleted record back as it was when deleted (an undo of the delete): only someone who
-/// may delete it in that state may restore it, and its links must still name live records. What
-/// its delete removed along with it (a customer's contacts, deals and their lines, activities,
-/// tickets and their comments) comes back with it; what was deleted before, on its own, stays
-/// deleted.
-pub fn restore(tx: &dyn Tx, actor: &Actor, entity: Entity, id: &str) -> Result<Record, ApiError> {
-    let stored = tx
-        .get(entity, id)?
-        .ok_or(ApiError::NotFound(entity.noun()))?;
-    let lookup = TxLookup(tx);
-    let mut record = stored.record;
-    let read = access::read_set(entity, &record, &lookup);
-    // Someone who never saw it learns nothing of it: the same answer as for no record.
-    access::may_delete(actor, entity, &record, &read, &lookup).map_err(|d| denied(entity, d))?;
-    if !stored.deleted {
-        return Err(ApiError::Conflict {
-            message: format!("this {} is not deleted", entity.noun()),
-            existing: None,
-        });
-    }
-    check_links(tx, entity, &record, None)?;
-    access::may_hold(actor, entity, &record, &lookup).map_err(|d| denied(entity, d))?;
-    let version = record.get("version").and_then(Value::as_i64).unwrap_or(0);
-    stamp_change(&mut record, actor, version);
-    tx.update(entity, &record, &hidden_columns(entity, &record), false)?;
-    tx.set_read_set(entity, id, &read)?;
-    tx.record_change(entity, id, &BTreeSet::new())?;
-    let cascade = cascade_id(entity, id, version);
-    let mut seen = BTreeSet::new();
-    let with_it = if entity == Entity::Users {
-        0
-    } else {
-        restore_cascade(tx, actor, entity, id, &cascade, &mut seen)?
-    };
-    tx.audit(&AuditEntry {
-        actor_id: Some(actor.id.clone()),
-        action: "restore",
-        entity: Some(entity),
-        record_id: Some(id.to_string()),
-        changes: (with_it > 0).then(|| json!({"restored_with_it": with_it})),
-    })?;
-    after_restore(tx, actor, entity, &record)?;
-    Ok(record)
-}
-
-/// What a record back from the dead changes again, as its write did: a payment what its
-/// instalment and plan received, a line its quote's totals or its deal's amount.
-fn after_restore(
-    tx: &dyn Tx,
-    actor: &Actor,
-    entity: Entity,
-    record: &Record,
-) -> Result<(), ApiError> {
-    match entity {
-        Entity::Payments | Entity::Instalments => {
-            payments::after_write(tx, actor, entity, None, record)
-        }
-        Entity::QuoteLines | Entity::OpportunityLines => {
-            quotes::after_write(tx, actor, entity, None, record)
-        }
-        _ => Ok(()),
-    }
-}
-
-/// What ties together the records one delete removed: the record deleted and its version as
-/// deleted. Each record the delete took along notes it in its audit entry (`deleted_with`),
-/// so a restore finds exactly those, not what was deleted before or after on its own.
-fn cascade_id(entity: Entity, id: &str, version: i64) -> String {
-    format!("{}/{id}@{version}", entity.name())
-}
-
-/// Brings back the records under `entity`/`id` that the delete `cascade` removed, parents
-/// before their children (a child's read set derives from its parent); returns how many.
-fn restore_cascade(
-    tx: &dyn Tx,
-    actor: &Actor,
-    entity: Entity,
-    id: &str,
-    cascade: &str,
-    seen: &mut BTreeSet<(Entity, String)>,
-) -> Result<usize, ApiError> {
-    let lookup = TxLookup(tx);
-    let mut restored = 0;
-    for (child, child_id) in tx.deleted_dependents(entity, id)? {
-        if !seen.insert((child, child_id.clone())) {
-            continue;
-        }
-        let deleted_with = tx.last_audit(child, &child_id, "delete")?;
-        if deleted_with
-            .as_ref()
-            .and_then(|c| c.get("deleted_with"))
-            .and_then(Value::as_str)
-            != Some(cascade)
-        {
-            continue;
-        }
-        let Some(stored) = tx.get(child, &child_id)?.filter(|s| s.deleted) else {
-            continue;
-        };
-        let mut record = stored.record;
-        let version = record.get("version").and_then(Value::as_i64).unwrap_or(0);
-        stamp_change(&mut record, actor, version);
-        tx.update(child, &record, &hidden_columns(child, &record), false)?;
-        let read = access::read_set(child, &record, &lookup);
-        tx.set_read_set(child, &child_id, &read)?;
-        tx.record_change(child, &child_id, &BTreeSet::new())?;
-        tx.audit(&AuditEntry {
-            actor_id: Some(actor.id.clone()),
-            action: "restore",
-            entity: Some(child),
-            record_id: Some(child_id.clone()),
-            changes: Some(json!({"restored_with": cascade})),
-        })?;
-        restored += 1 + restore_cascade(tx, actor, child, &child_id, cascade, seen)?;
-    }
-    Ok(restored)
-}
-
-/// Marks a record deleted, tells everyone who could see it, and does the same to what hangs off
-/// it (a deleted customer takes its contacts, opportunities, activities and tickets along).
-/// `with` is the delete it is part of (`cascade_id` of the record the user deleted), `None` for
-/// that record itself.
-fn tombstone(
-    tx: &dyn Tx,
-    actor: &Actor,
-    entity: Entity,
-    mut record: Record,
-    old_set: BTreeSet<String>,
-    with: Option<&str>,
-) -> Result<(), ApiError> {
-    let id = text(&record, "id").unwrap_or_default().to_string();
-    let version = record.get("version").and_then(Value::as_i64).unwrap_or(0);
-    stamp_change(&mut record, actor, version);
-    let cascade = match with {
-        Some(c) => c.to_string(),
-        None => cascade_id(entity, &id, version + 1),
-    };
-    tx.update(entity, &record, &hidden_columns(entity, &record), true)?;
-    tx.set_read_set(entity, &id, &BTreeSet::new())?;
-    tx.record_change(entity, &id, &old_set)?;
-    if entity == Entity::Users {
-        tx.delete_sessions_of(&id)?;
-    } else {
-        for (child, child_id) in tx.dependents(entity, &id)? {
-            if let Some(stored) = tx.get(child, &child_id)?.filter(|s| !s.deleted) {
-                let child_set = tx.read_set(child, &child_id)?;
-                tombstone(tx, actor, child, stored.record, child_set, Some(&cascade))?;
-            }
-        }
-    }
-    Ok(tx.audit(&AuditEntry {
-        actor_id: Some(actor.id.clone()),
-        action: "delete",
-        entity: Some(entity),
-        record_id: Some(id),
-        changes: with.map(|c| json!({"deleted_with": c})),
-    })?)
-}
-
-/// Recomputes the read sets of records derived from this one, telling those who lost sight.
-fn refresh_dependents(tx: &dyn Tx, entity: Entity, id: &str) -> Result<(), ApiError> {
-    let lookup = TxLookup(tx);
-    for (child, child_id) in tx.dependents(entity, id)? {
-        let Some(stored) = tx.get(child, &child_id)?.filter(|s| !s.deleted) else {
-            continue;
-        };
-        let old_set = tx.read_set(child, &child_id)?;
-        let new_set = access::read_set(child, &stored.record, &lookup);
-        if new_set != old_set {
-            tx.set_read_set(child, &child_id, &new_set)?;
-            let dropped: BTreeSet<String> = old_set.difference(&new_set).cloned().collect();
-            tx.record_change(child, &child_id, &dropped)?;
-            refresh_dependents(tx, child, &child_id)?;
-        }
-    }
-    Ok(())
-}
-
-/// What every change of a stored record (update, delete, restore, a side effect) sets: the next
-/// version, when, and who (the acting user: never what a client sent).
-pub(crate) fn stamp_change(record: &mut Record, actor: &Actor, version: i64) {
-    record.insert("version".into(), json!(version + 1));
-    record.insert("updated_at".into(), Value::String(format_time(now())));
-    record.insert("updated_by".into(), Value::String(actor.id.clone()));
-}
-
-fn record_changed_any(a: &Record, b: &Record, fields: &[&str]) -> bool {
-    fields.iter().any(|f| a.get(*f) != b.get(*f))
-}
-
-/// `{field: [old, new]}` for every field that differs.
-fn diff(old: &Record, new: &Record) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (k, v) in new {
-        if matches!(k.as_str(), "version" | "updated_at" | "updated_by") {
-            continue;
-        }
-        let before = old.get(k).cloned().unwrap_or(Value::Null);
-        if &before != v {
-            out.insert(k.clone(), json!([before, v]));
-        }
-    }
-    out
-}
-
-/// The fields of a new record worth keeping in the audit trail (set, not system).
-fn audit_fields(entity: Entity, record: &Record) -> Map<String, Value> {
-    entity
-        .fields()
-        .iter()
-        .filter_map(|f| {
-            record
-                .get(f.name)
-                .filter(|v| !v.is_null())
-                .map(|v| (f.name.to_string(), v.clone()))
-        })
-        .collect()
-}
-
-/// The ids a link field holds.
-fn link_ids(kind: Kind, value: Option<&Value>) -> Vec<&str> {
-    match (kind, value) {
-        (Kind::Ref(_), Some(Value::String(id))) => vec![id.as_str()],
-        (Kind::Refs(_), Some(Value::Array(items))) => {
-            items.iter().filter_map(Value::as_str).collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// Every id a write links to must name a live record; users must be active. Links the record
-/// already held are not checked again: a deleted contact or a departed user must not make the
-/// records that mention them uneditable.
-fn check_links(
-    tx: &dyn Tx,
-    entity: Entity,
-    record: &Record,
-    old: Option<&Record>,
-) -> Result<(), ApiError> {
-    let mut problems = std::collections::BTreeMap::new();
-    for field in entity.fields() {
-        let ids = link_ids(field.kind, record.get(field.name));
-        let held = link_ids(field.kind, old.and_then(|o| o.get(field.name)));
-        let target = match field.kind {
-            Kind::Ref(t) | Kind::Refs(t) => t,
-            _ => continue,
-        };
-        for id in ids.into_iter().filter(|id| !held.contains(id)) {
-            let live = tx.get(target, id)?.filter(|s| !s.deleted);
-            let ok = match (&live, target) {
-                (Some(user), Entity::Users) => {
-                    user.record.get("active") == Some(&Value::Bool(true))
-                }
-                (Some(_), _) => true,
-                (None, _) => false,
-            };
-            if !ok {
-                problems.insert(
-                    field.name.to_string(),
-                    format!("no such {}: {id}", target.noun()),
-                );
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Invalid(problems))
-    }
-}
-
-/// Every id a custom user or link field holds must name a live record (a user active), as
-/// `check_links` requires of built-in links; values the record already held are not checked.
-fn check_custom_links(
-    tx: &dyn Tx,
-    entity: Entity,
-    catalog: &Catalog,
-    record: &Record,
-    old: Option<&Record>,
-) -> Result<(), ApiError> {
-    let value = |r: Option<&Record>, key: &str| {
-        r.and_then(|r| r.get(CUSTOM_FIELD))
-            .and_then(|m| m.get(key))
-            .cloned()
-    };
-    for field in catalog.custom_fields(entity) {
-        let Some(target) = field.kind.target() else {
-            continue;
-        };
-        let Some(Value::String(id)) = value(Some(record), &field.key) else {
-            continue;
-        };
-        if value(old, &field.key) == Some(Value::String(id.clone())) {
-            continue;
-        }
-        let live = tx.get(target, &id)?.filter(|s| !s.deleted);
-        let ok = match (&live, target) {
-            (Some(user), Entity::Users) => user.record.get("active") == Some(&Value::Bool(true)),
-            (Some(_), _) => true,
-            (None, _) => false,
-        };
-        if !ok {
-            return Err(ApiError::invalid(
-                &field.path(),
-                format!("no such {}: {id}", target.noun()),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Entity rules applied to the full new state of a record before it is checked and stored.
-fn prepare(
-    tx: &dyn Tx,
-    actor: &Actor,
-    entity: Entity,
-    old: Option<&Record>,
-    record: &mut Record,
-) -> Result<(), ApiError> {
-    match entity {
-        Entity::Customers => {
-            match old {
-                None => territories::assign_on_create(tx, actor, record)?,
-                Some(old) => territories::follow_region(tx, actor, old, record)?,
-            }
-            customers::prepare(tx, actor, old, record)?;
-            dealers::check_customer(tx, old, record)?;
-        }
-        Entity::Opportunities => sales::prepare_opportunity(tx, actor, old, record)?,
-        Entity::Activities => {
-            activities::prepare(actor, old, record)?;
-            desk::check_outcome(tx, old, record)?;
-        }
-        Entity::Tickets => tickets::prepare(tx, old, record)?,
-        Entity::Users => users::prepare_user(tx, old, record)?,
-        Entity::Teams => users::prepare_team(tx, old, record)?,
-        Entity::Competitors | Entity::CompetitorProducts | Entity::OpportunityCompetitors => {
-            competitors::prepare(tx, entity, old, record)?;
-        }
-        Entity::Products | Entity::ProductCosts | Entity::Prices | Entity::DiscountLimits => {
-            products::prepare(tx, actor, entity, old, record)?;
-        }
-        Entity::Quotes | Entity::QuoteLines | Entity::OpportunityLines => {
-            quotes::prepare(tx, actor, entity, old, record)?;
-        }
-        Entity::Orders | Entity::OrderLines => {
-            orders::prepare(tx, actor, entity, old, record)?;
-            if entity == Entity::Orders {
-                dealers::check_order(tx, old, record)?;
-            }
-        }
-        Entity::Warehouses | Entity::StockLevels | Entity::StockMovements => {
-            stock::prepare(tx, entity, old, record)?;
-        }
-        Entity::PaymentPlans | Entity::Instalments | Entity::Payments => {
-            payments::prepare(tx, actor, entity, old, record)?;
-        }
-        Entity::Contracts
-        | Entity::ExpenseClaims
-        | Entity::Licences
-        | Entity::Approvals
-        | Entity::ApprovalSettings => approvals::prepare(tx, actor, entity, old, record)?,
-        Entity::WrapUpCodes
-        | Entity::SlaCalendars
-        | Entity::Holidays
-        | Entity::ServiceLevels
-        | Entity::CallScripts
-        | Entity::CannedReplies => desk::prepare(tx, entity, old, record)?,
-        Entity::Articles | Entity::ArticleVersions => {
-            knowledge::prepare(tx, actor, entity, old, record)?;
-        }
-        Entity::Surveys | Entity::SurveyQuestions | Entity::ReturnVisits => {
-            surveys::prepare(tx, entity, old, record)?;
-        }
-        Entity::ListItems => catalog::prepare_item(tx, record)?,
-        Entity::FieldDefinitions => catalog::prepare_field(tx, old, record)?,
-        Entity::Targets => targets::prepare(tx, record)?,
-        Entity::SavedQueries | Entity::StaticLists | Entity::ListMembers => {
-            lists::prepare(tx, actor, entity, old, record)?;
-        }
-        Entity::Leads | Entity::Campaigns | Entity::CampaignMembers => {
-            marketing::prepare(tx, actor, entity, old, record)?;
-        }
-        Entity::FieldVisits | Entity::VisitParts => field::prepare(tx, actor, entity, old, record)?,
-        Entity::SurveySchedules => schedules::prepare(tx, actor, record)?,
-        Entity::ContactRelations => relations::prepare(tx, old, record)?,
-        Entity::Territories => territories::prepare(tx, record)?,
-        Entity::DealerAssessments => dealers::prepare_assessment(tx, record)?,
-        Entity::Merges | Entity::ContactMerges => merges::prepare(tx, actor, entity, old, record)?,
-        Entity::BulkActions => bulk::prepare(old, record)?,
-        Entity::CareRules | Entity::LetterTemplates => care::prepare(entity, record)?,
-        Entity::Files => files::prepare(old, record)?,
-        Entity::FileSettings => files::prepare_settings(tx, record)?,
-        Entity::WorkPlans
-        | Entity::WorkLogs
-        | Entity::ValueIndicators
-        | Entity::ValueLevels
-        | Entity::AnalysisSettings => analysis::prepare(tx, actor, entity, old, record)?,
-        Entity::Stages
-        | Entity::Contacts
-        | Entity::Comments
-        | Entity::LevelSettings
-        | Entity::DocumentTemplates => {}
-    }
-    Ok(())
 }

@@ -21,6 +21,8 @@ use crate::store::{
 use crate::validate::format_time;
 
 mod bookkeeping;
+mod feed;
+mod reports;
 mod rows;
 
 use rows::*;
@@ -137,49 +139,6 @@ impl<'c> PgTx<'c> {
                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                 &[&key],
             )?;
-        }
-        Ok(())
-    }
-
-    fn lock_feed(&self) -> Result<(), StorageError> {
-        if !self.feed_locked.get() {
-            self.query("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK])?;
-            self.feed_locked.set(true);
-        }
-        Ok(())
-    }
-
-    /// Writes one feed entry: the record's old row goes, a new one takes the next position.
-    fn write_change(&self, change: &Pending) -> Result<(), StorageError> {
-        let entity = change.entity.name();
-        let old = self.query_opt(
-            "DELETE FROM changes WHERE entity = $1 AND record_id = $2 RETURNING dropped",
-            &[&entity, &change.id],
-        )?;
-        let mut dropped = match &old {
-            Some(row) => unpad(row.try_get::<_, &str>(0)?),
-            None => BTreeSet::new(),
-        };
-        dropped.extend(change.dropped.iter().cloned());
-        dropped.retain(|p| !change.current.contains(p));
-        self.execute(
-            "INSERT INTO changes (seq, entity, record_id, dropped) VALUES (nextval('changes_seq'), $1, $2, $3)",
-            &[&entity, &change.id, &pad(&dropped)],
-        )?;
-        self.fed.set(true);
-        Ok(())
-    }
-
-    /// The end of a write transaction, just before COMMIT: takes the feed lock (held until the
-    /// commit is visible) and writes the entries kept aside, so positions follow commit order.
-    pub(super) fn write_feed(&self) -> Result<(), StorageError> {
-        let pending = std::mem::take(&mut *self.pending.borrow_mut());
-        if pending.is_empty() {
-            return Ok(());
-        }
-        self.lock_feed()?;
-        for change in &pending {
-            self.write_change(change)?;
         }
         Ok(())
     }
@@ -410,18 +369,7 @@ impl Tx for PgTx<'_> {
         id: &str,
         dropped: &BTreeSet<String>,
     ) -> Result<(), StorageError> {
-        let change = Pending {
-            entity,
-            id: id.to_string(),
-            dropped: dropped.clone(),
-            current: self.read_set(entity, id)?,
-        };
-        if self.feed_locked.get() {
-            self.write_change(&change)
-        } else {
-            self.pending.borrow_mut().push(change);
-            Ok(())
-        }
+        feed::record_change(self, entity, id, dropped)
     }
 
     fn changes(
@@ -430,97 +378,15 @@ impl Tx for PgTx<'_> {
         limit: usize,
         viewer: Option<&[String]>,
     ) -> Result<Vec<Change>, StorageError> {
-        let mut args: Vec<Param> = vec![Box::new(since), Box::new(limit as i64)];
-        let (visible, filter) = match viewer {
-            None => ("TRUE".to_string(), String::new()),
-            Some(principals) => {
-                args.push(Box::new(principals.to_vec()));
-                let padded: Vec<String> = principals.iter().map(|p| format!(" {p} ")).collect();
-                args.push(Box::new(padded));
-                let visible = "EXISTS (SELECT 1 FROM acl a WHERE a.principal = ANY($3) AND a.entity = c.entity AND a.record_id = c.record_id)".to_string();
-                let filter = format!(
-                    " AND ({visible} OR EXISTS (SELECT 1 FROM unnest($4::text[]) p WHERE strpos(c.dropped, p) > 0))"
-                );
-                (visible, filter)
-            }
-        };
-        let text = format!(
-            "SELECT c.seq, c.entity, c.record_id, {visible} FROM changes c WHERE c.seq > $1{filter} ORDER BY c.seq LIMIT $2"
-        );
-        let heads = self.query_boxed(&text, &args)?;
-        let mut read = Vec::with_capacity(heads.len());
-        for head in &heads {
-            let (seq, entity, id, visible): (i64, &str, &str, bool) = (
-                head.try_get(0)?,
-                head.try_get(1)?,
-                head.try_get(2)?,
-                head.try_get(3)?,
-            );
-            read.push((seq, feed_entity(entity)?, id, visible));
-        }
-        let wanted: Vec<(Entity, &str)> = read.iter().map(|&(_, e, id, _)| (e, id)).collect();
-        let mut stored = self.get_many(&wanted)?;
-        let mut out = Vec::with_capacity(read.len());
-        for (seq, entity, id, visible) in read {
-            let stored = stored.remove(&(entity, id.to_string()));
-            let deleted = stored.as_ref().is_none_or(|s| s.deleted);
-            let visible = visible && !deleted;
-            out.push(Change {
-                seq,
-                entity,
-                id: id.to_string(),
-                visible,
-                deleted,
-                record: stored.filter(|_| visible).map(|s| s.record),
-            });
-        }
-        Ok(out)
+        feed::changes(self, since, limit, viewer)
     }
 
     fn shared_changes(&self, since: i64, limit: usize) -> Result<Vec<SharedChange>, StorageError> {
-        let heads = self.query(
-            "SELECT c.seq, c.entity, c.record_id, c.dropped, \
-             COALESCE((SELECT array_agg(a.principal) FROM acl a WHERE a.entity = c.entity AND a.record_id = c.record_id), '{}') \
-             FROM changes c WHERE c.seq > $1 ORDER BY c.seq LIMIT $2",
-            &[&since, &(limit as i64)],
-        )?;
-        let mut read = Vec::with_capacity(heads.len());
-        for head in &heads {
-            let (seq, entity, id, dropped, read_set): (i64, &str, &str, &str, Vec<String>) = (
-                head.try_get(0)?,
-                head.try_get(1)?,
-                head.try_get(2)?,
-                head.try_get(3)?,
-                head.try_get(4)?,
-            );
-            read.push((seq, feed_entity(entity)?, id, unpad(dropped), read_set));
-        }
-        let wanted: Vec<(Entity, &str)> = read.iter().map(|(_, e, id, _, _)| (*e, *id)).collect();
-        let mut stored = self.get_many(&wanted)?;
-        Ok(read
-            .into_iter()
-            .map(|(seq, entity, id, dropped, read_set)| {
-                let stored = stored.remove(&(entity, id.to_string()));
-                let deleted = stored.as_ref().is_none_or(|s| s.deleted);
-                SharedChange {
-                    seq,
-                    entity,
-                    id: id.to_string(),
-                    deleted,
-                    record: stored.filter(|_| !deleted).map(|s| s.record),
-                    read_set: read_set.into_iter().collect(),
-                    dropped,
-                }
-            })
-            .collect())
+        feed::shared_changes(self, since, limit)
     }
 
     fn latest_seq(&self) -> Result<i64, StorageError> {
-        let rows = self.query("SELECT COALESCE(MAX(seq), 0)::bigint FROM changes", &[])?;
-        let row = rows
-            .first()
-            .ok_or_else(|| StorageError::Other("MAX(seq) returned no row".into()))?;
-        Ok(row.try_get(0)?)
+        feed::latest_seq(self)
     }
 
     fn snapshot(
@@ -532,38 +398,7 @@ impl Tx for PgTx<'_> {
         shape: SnapshotShape,
         each: &mut dyn FnMut(&str, &[u8]),
     ) -> Result<usize, StorageError> {
-        let mut args: Vec<Param> = Vec::new();
-        let mut text = format!("{} WHERE NOT deleted", sql(entity).select);
-        if let Some(after) = after {
-            args.push(Box::new(after.to_string()));
-            text.push_str(&format!(" AND id > ${}", args.len()));
-        }
-        if let Some(principals) = viewer {
-            args.push(Box::new(entity.name()));
-            args.push(Box::new(principals.to_vec()));
-            text.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM acl a WHERE a.entity = ${} AND a.record_id = {}.id AND a.principal = ANY(${}))",
-                args.len() - 1,
-                entity.name(),
-                args.len()
-            ));
-        }
-        args.push(Box::new(limit as i64));
-        text.push_str(&format!(" ORDER BY id LIMIT ${}", args.len()));
-        let rows = self.query_boxed(&text, &args)?;
-        let mut json = Vec::new();
-        for row in &rows {
-            let stored = read_row(entity, row)?;
-            json.clear();
-            wire_json(entity, &stored.record, shape, &mut json)?;
-            let id = stored
-                .record
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            each(id, &json);
-        }
-        Ok(rows.len())
+        feed::snapshot(self, entity, after, limit, viewer, shape, each)
     }
 
     fn visible_count(
@@ -708,25 +543,7 @@ impl Tx for PgTx<'_> {
         customer_id: Option<&str>,
         viewer: Option<&[String]>,
     ) -> Result<crate::store::Aging, StorageError> {
-        let mut args: Vec<Param> = vec![Box::new(today.to_string())];
-        let mut condition = String::new();
-        if let Some(customer) = customer_id {
-            args.push(Box::new(customer.to_string()));
-            condition = format!(" AND customer_id = ${}", args.len());
-        }
-        condition.push_str(&visible_filter(Entity::Instalments, viewer, &mut args));
-        let text = format!(
-            "SELECT {} FROM instalments WHERE NOT deleted AND status <> 'paid'{condition}",
-            crate::store::aging_columns(AGING_DAYS, &|s| format!("({s})::BIGINT"))
-        );
-        let rows = self.query_boxed(&text, &args)?;
-        let row = rows
-            .first()
-            .ok_or_else(|| StorageError::Other("the aging sums returned no row".into()))?;
-        let values = (0..6)
-            .map(|i| row.try_get::<_, i64>(i))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(crate::store::aging_from(&values))
+        reports::aging(self, today, customer_id, viewer)
     }
 
     fn aging_by_customer(
@@ -735,42 +552,14 @@ impl Tx for PgTx<'_> {
         viewer: Option<&[String]>,
         limit: usize,
     ) -> Result<Vec<(String, crate::store::Aging)>, StorageError> {
-        let mut args: Vec<Param> = vec![Box::new(today.to_string())];
-        let filter = visible_filter(Entity::Instalments, viewer, &mut args);
-        args.push(Box::new(i64::try_from(limit).unwrap_or(i64::MAX)));
-        let text = format!(
-            "SELECT * FROM (SELECT customer_id, {} FROM instalments
-             WHERE NOT deleted AND status <> 'paid'{filter} GROUP BY customer_id) t {} LIMIT ${}",
-            crate::store::aging_columns(AGING_DAYS, &|s| format!("({s})::BIGINT")),
-            crate::store::AGING_ORDER,
-            args.len()
-        );
-        self.query_boxed(&text, &args)?
-            .iter()
-            .map(|row| {
-                let customer: String = row.try_get(0)?;
-                let values = (1..7)
-                    .map(|i| row.try_get::<_, i64>(i))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((customer, crate::store::aging_from(&values)))
-            })
-            .collect()
+        reports::aging_by_customer(self, today, viewer, limit)
     }
 
     fn campaign_sums(
         &self,
         campaign_id: &str,
     ) -> Result<crate::rules::marketing::CampaignSums, StorageError> {
-        let text = crate::store::campaign_sums_sql(&|t| format!("NOT {t}deleted"), "$1");
-        let args: Vec<Param> = vec![Box::new(campaign_id.to_string())];
-        let rows = self.query_boxed(&text, &args)?;
-        let row = rows
-            .first()
-            .ok_or_else(|| StorageError::Other("the campaign sums returned no row".into()))?;
-        let v = (0..8)
-            .map(|i| row.try_get::<_, i64>(i))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(crate::store::campaign_sums_from(&v))
+        reports::campaign_sums(self, campaign_id)
     }
 
     fn analysis_rows(
@@ -779,24 +568,7 @@ impl Tx for PgTx<'_> {
         after: &str,
         numbers: usize,
     ) -> Result<Vec<crate::store::analysis::AnalysisRow>, StorageError> {
-        let texts = crate::store::analysis::LAST_CONTACT + 1;
-        let args: Vec<Param> = vec![Box::new(after.to_string())];
-        self.query_boxed(sql, &args)?
-            .iter()
-            .map(|r| {
-                Ok(crate::store::analysis::AnalysisRow {
-                    texts: (0..texts)
-                        .map(|i| r.try_get::<_, Option<String>>(i))
-                        .collect::<Result<_, _>>()?,
-                    numbers: (texts..texts + numbers)
-                        .map(|i| {
-                            r.try_get::<_, Option<i64>>(i)
-                                .map(Option::unwrap_or_default)
-                        })
-                        .collect::<Result<_, _>>()?,
-                })
-            })
-            .collect()
+        reports::analysis_rows(self, sql, after, numbers)
     }
 
     fn analysis_dialect(&self) -> crate::store::analysis::Dialect {

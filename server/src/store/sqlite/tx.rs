@@ -6,6 +6,9 @@ use super::*;
 use crate::store::{SORT_KEY, SharedChange, SnapshotShape, hidden_columns};
 
 mod bookkeeping;
+mod bulk;
+mod feed;
+mod reports;
 
 /// The column a list sorted by `sort` is ordered by, and the value a cursor's sort value is
 /// compared as there.
@@ -196,73 +199,6 @@ pub struct SqliteTx<'c>(pub &'c Connection);
 
 /// The page cache for a bulk load, in KiB (negative, as `PRAGMA cache_size` takes it).
 const BULK_CACHE_KIB: i64 = -1024 * 1024;
-/// Rows per multi-row INSERT into `acl` and `changes` in a bulk load: a few statements to step
-/// instead of one per row, and one AUTOINCREMENT bookkeeping write per statement.
-const BULK_ROWS: usize = 64;
-
-// Bulk inserts say OR FAIL: a statement that may abort half-way must keep a statement journal to
-// undo its part, which costs a page copy per page touched; a failed bulk load rolls the whole
-// transaction back anyway.
-const BULK_ACL_ONE: &str =
-    "INSERT OR FAIL INTO acl (principal, entity, record_id) VALUES (?1, ?2, ?3)";
-const BULK_CHANGES_ONE: &str =
-    "INSERT OR FAIL INTO changes (entity, record_id, dropped) VALUES (?1, ?2, '')";
-
-fn multi_row_insert(head: &str, row: &str) -> String {
-    format!("{head} VALUES {}", vec![row; BULK_ROWS].join(", "))
-}
-
-static BULK_ACL: LazyLock<String> = LazyLock::new(|| {
-    multi_row_insert(
-        "INSERT OR FAIL INTO acl (principal, entity, record_id)",
-        "(?, ?, ?)",
-    )
-});
-static BULK_CHANGES: LazyLock<String> = LazyLock::new(|| {
-    multi_row_insert(
-        "INSERT OR FAIL INTO changes (entity, record_id, dropped)",
-        "(?, ?, '')",
-    )
-});
-/// [`EntitySql::insert`] for bulk loads, in [`Entity::ALL`] order.
-static BULK_INSERT: LazyLock<Vec<String>> = LazyLock::new(|| {
-    Entity::ALL
-        .iter()
-        .map(|&e| {
-            sql(e)
-                .insert
-                .replacen("INSERT INTO", "INSERT OR FAIL INTO", 1)
-        })
-        .collect()
-});
-
-/// A record's columns for [`EntitySql::insert`], borrowing its text rather than copying it.
-fn borrowed_params<'a>(
-    entity: Entity,
-    record: &'a Record,
-    hidden: &'a Hidden,
-) -> Vec<ToSqlOutput<'a>> {
-    fn value(v: Option<&Value>) -> ToSqlOutput<'_> {
-        match v {
-            Some(Value::String(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-            Some(other) => ToSqlOutput::Owned(to_sql(other)),
-            None => ToSqlOutput::Owned(SqlValue::Null),
-        }
-    }
-    let mut out: Vec<ToSqlOutput<'a>> = SYSTEM_FIELDS
-        .iter()
-        .map(|f| value(record.get(*f)))
-        .collect();
-    out.push(ToSqlOutput::Owned(SqlValue::Integer(0)));
-    out.extend(entity.fields().iter().map(|f| value(record.get(f.name))));
-    for column in hidden_columns(entity) {
-        match hidden.iter().find(|(name, _)| name == column) {
-            Some((_, Some(key))) => out.push(ToSqlOutput::Borrowed(ValueRef::Text(key.as_bytes()))),
-            _ => out.push(ToSqlOutput::Owned(SqlValue::Null)),
-        }
-    }
-    out
-}
 
 impl SqliteTx<'_> {
     /// The records derived from this one, live or deleted.
@@ -285,91 +221,6 @@ impl SqliteTx<'_> {
             }
         }
         Ok(out)
-    }
-
-    /// [`Tx::insert_new`] without the look-ups a write of an existing record needs: no old
-    /// read set to delete, no old change-feed row to merge. A record that is not new fails on
-    /// the unique indexes rather than being overwritten.
-    fn insert_new_rows(
-        &self,
-        records: &mut dyn Iterator<Item = Result<NewRecord, StorageError>>,
-    ) -> Result<usize, StorageError> {
-        let mut acl: Vec<(String, &'static str, String)> = Vec::with_capacity(BULK_ROWS);
-        let mut changes: Vec<(&'static str, String)> = Vec::with_capacity(BULK_ROWS);
-        let mut count = 0;
-        for r in records {
-            let r = r?;
-            let id = crate::store::new_id(&r)?.to_string();
-            let entity = r.entity;
-            let insert = Entity::ALL
-                .iter()
-                .position(|e| *e == entity)
-                .and_then(|i| BULK_INSERT.get(i))
-                .ok_or_else(|| {
-                    StorageError::Other(format!("no bulk insert for {}", entity.name()))
-                })?;
-            self.0
-                .prepare_cached(insert)?
-                .execute(params_from_iter(borrowed_params(
-                    entity, &r.record, &r.hidden,
-                )))?;
-            for principal in r.read_set {
-                acl.push((principal, entity.name(), id.clone()));
-                if acl.len() == BULK_ROWS {
-                    self.flush_acl(&mut acl)?;
-                }
-            }
-            changes.push((entity.name(), id));
-            if changes.len() == BULK_ROWS {
-                self.flush_changes(&mut changes)?;
-            }
-            count += 1;
-        }
-        self.flush_acl(&mut acl)?;
-        self.flush_changes(&mut changes)?;
-        Ok(count)
-    }
-
-    /// Writes the buffered read-set rows: a full buffer in one statement, a partial one row by
-    /// row (a statement per length would crowd the statement cache).
-    fn flush_acl(
-        &self,
-        rows: &mut Vec<(String, &'static str, String)>,
-    ) -> Result<(), StorageError> {
-        if rows.len() == BULK_ROWS {
-            // In key order, successive rows land on the page the last one did.
-            rows.sort_unstable();
-            let args = rows
-                .iter()
-                .flat_map(|(p, e, id)| [p.as_str(), *e, id.as_str()]);
-            self.0
-                .prepare_cached(&BULK_ACL)?
-                .execute(params_from_iter(args))?;
-        } else {
-            let mut one = self.0.prepare_cached(BULK_ACL_ONE)?;
-            for (p, e, id) in rows.iter() {
-                one.execute(params![p, e, id])?;
-            }
-        }
-        rows.clear();
-        Ok(())
-    }
-
-    /// Writes the buffered change-feed rows, in order, as [`SqliteTx::flush_acl`] does.
-    fn flush_changes(&self, rows: &mut Vec<(&'static str, String)>) -> Result<(), StorageError> {
-        if rows.len() == BULK_ROWS {
-            let args = rows.iter().flat_map(|(e, id)| [*e, id.as_str()]);
-            self.0
-                .prepare_cached(&BULK_CHANGES)?
-                .execute(params_from_iter(args))?;
-        } else {
-            let mut one = self.0.prepare_cached(BULK_CHANGES_ONE)?;
-            for (e, id) in rows.iter() {
-                one.execute(params![e, id])?;
-            }
-        }
-        rows.clear();
-        Ok(())
     }
 }
 
@@ -519,22 +370,7 @@ impl Tx for SqliteTx<'_> {
         id: &str,
         dropped: &BTreeSet<String>,
     ) -> Result<(), StorageError> {
-        let old: Option<String> = self
-            .0
-            .prepare_cached("SELECT dropped FROM changes WHERE entity = ?1 AND record_id = ?2")?
-            .query_row(params![entity.name(), id], |r| r.get(0))
-            .optional()?;
-        let current = self.read_set(entity, id)?;
-        let mut all_dropped = old.as_deref().map(unpad).unwrap_or_default();
-        all_dropped.extend(dropped.iter().cloned());
-        all_dropped.retain(|p| !current.contains(p));
-        self.0
-            .prepare_cached("DELETE FROM changes WHERE entity = ?1 AND record_id = ?2")?
-            .execute(params![entity.name(), id])?;
-        self.0
-            .prepare_cached("INSERT INTO changes (entity, record_id, dropped) VALUES (?1, ?2, ?3)")?
-            .execute(params![entity.name(), id, pad(&all_dropped)])?;
-        Ok(())
+        feed::record_change(self, entity, id, dropped)
     }
 
     fn changes(
@@ -543,92 +379,15 @@ impl Tx for SqliteTx<'_> {
         limit: usize,
         viewer: Option<&[String]>,
     ) -> Result<Vec<Change>, StorageError> {
-        let mut args: Vec<SqlValue> =
-            vec![SqlValue::Integer(since), SqlValue::Integer(limit as i64)];
-        let (visible, filter) = match viewer {
-            None => ("1".to_string(), String::new()),
-            Some(principals) => {
-                let mut marks = Vec::new();
-                let mut dropped = Vec::new();
-                for p in principals {
-                    args.push(SqlValue::Text(p.clone()));
-                    marks.push(format!("?{}", args.len()));
-                    args.push(SqlValue::Text(format!(" {p} ")));
-                    dropped.push(format!("instr(c.dropped, ?{}) > 0", args.len()));
-                }
-                let visible = format!(
-                    "EXISTS (SELECT 1 FROM acl a WHERE a.principal IN ({}) AND a.entity = c.entity AND a.record_id = c.record_id)",
-                    marks.join(", ")
-                );
-                let filter = format!(" AND ({visible} OR {})", dropped.join(" OR "));
-                (visible, filter)
-            }
-        };
-        let sql_text = format!(
-            "SELECT c.seq, c.entity, c.record_id, {visible} FROM changes c WHERE c.seq > ?1{filter} ORDER BY c.seq LIMIT ?2"
-        );
-        let heads: Vec<(i64, String, String, bool)> = {
-            let mut stmt = self.0.prepare_cached(&sql_text)?;
-            let rows = stmt.query_map(params_from_iter(args), |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let mut out = Vec::with_capacity(heads.len());
-        for (seq, entity_name, id, visible) in heads {
-            let entity = Entity::from_name(&entity_name).ok_or_else(|| {
-                StorageError::Other(format!("unknown entity {entity_name} in the change feed"))
-            })?;
-            let stored = self.get(entity, &id)?;
-            let deleted = stored.as_ref().is_none_or(|s| s.deleted);
-            let visible = visible && !deleted;
-            out.push(Change {
-                seq,
-                entity,
-                id,
-                visible,
-                deleted,
-                record: stored.filter(|_| visible).map(|s| s.record),
-            });
-        }
-        Ok(out)
+        feed::changes(self, since, limit, viewer)
     }
 
     fn shared_changes(&self, since: i64, limit: usize) -> Result<Vec<SharedChange>, StorageError> {
-        let heads: Vec<(i64, String, String, String)> = {
-            let mut stmt = self.0.prepare_cached(
-                "SELECT seq, entity, record_id, dropped FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(params![since, limit as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let mut out = Vec::with_capacity(heads.len());
-        for (seq, entity_name, id, dropped) in heads {
-            let entity = Entity::from_name(&entity_name).ok_or_else(|| {
-                StorageError::Other(format!("unknown entity {entity_name} in the change feed"))
-            })?;
-            let stored = self.get(entity, &id)?;
-            let deleted = stored.as_ref().is_none_or(|s| s.deleted);
-            out.push(SharedChange {
-                seq,
-                entity,
-                read_set: self.read_set(entity, &id)?,
-                id,
-                deleted,
-                record: stored.filter(|_| !deleted).map(|s| s.record),
-                dropped: unpad(&dropped),
-            });
-        }
-        Ok(out)
+        feed::shared_changes(self, since, limit)
     }
 
     fn latest_seq(&self) -> Result<i64, StorageError> {
-        Ok(self
-            .0
-            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes")?
-            .query_row([], |r| r.get(0))?)
+        feed::latest_seq(self)
     }
 
     fn snapshot(
@@ -640,49 +399,7 @@ impl Tx for SqliteTx<'_> {
         shape: SnapshotShape,
         each: &mut dyn FnMut(&str, &[u8]),
     ) -> Result<usize, StorageError> {
-        let mut args: Vec<SqlValue> = Vec::new();
-        let mut sql_text = match shape {
-            SnapshotShape::Objects => sql(entity).snapshot.clone(),
-            SnapshotShape::Rows => sql(entity).snapshot_rows.clone(),
-        };
-        if let Some(after) = after {
-            args.push(SqlValue::Text(after.to_string()));
-            sql_text.push_str(&format!(" AND id > ?{}", args.len()));
-        }
-        // Row by row rather than `id IN (...)`: the list form reads and sorts every visible id
-        // for each page, which over all the pages of a large snapshot is quadratic. The unary
-        // `+` keeps `principal` out of the index search: one seek to the record's few acl rows
-        // instead of one seek per principal, which had cost as much as the rest of the row.
-        if let Some(principals) = viewer {
-            let (entity_arg, marks) = bind_acl_args(entity, principals, &mut args);
-            sql_text.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM acl a WHERE a.entity = ?{entity_arg} AND a.record_id = {}.id AND +a.principal IN ({marks}))",
-                entity.name(),
-            ));
-        }
-        args.push(SqlValue::Integer(limit as i64));
-        sql_text.push_str(&format!(" ORDER BY id LIMIT ?{}", args.len()));
-        let mut stmt = self.0.prepare_cached(&sql_text)?;
-        let mut rows = stmt.query(params_from_iter(args))?;
-        let mut count = 0;
-        while let Some(row) = rows.next()? {
-            // The JSON is lent as SQLite's bytes, unchecked: it is made from text the store
-            // wrote from Rust strings, so it is UTF-8, and checking megabytes a page again cost
-            // more than a tenth of the page's time.
-            let (ValueRef::Text(id), ValueRef::Text(json)) = (row.get_ref(0)?, row.get_ref(1)?)
-            else {
-                return Err(StorageError::Other(format!(
-                    "a row of {} reads without an id or JSON text",
-                    entity.name()
-                )));
-            };
-            let id = std::str::from_utf8(id).map_err(|e| {
-                StorageError::Other(format!("an id in {} is not UTF-8: {e}", entity.name()))
-            })?;
-            each(id, json);
-            count += 1;
-        }
-        Ok(count)
+        feed::snapshot(self, entity, after, limit, viewer, shape, each)
     }
 
     fn visible_count(
@@ -796,26 +513,7 @@ impl Tx for SqliteTx<'_> {
         customer_id: Option<&str>,
         viewer: Option<&[String]>,
     ) -> Result<crate::store::Aging, StorageError> {
-        let mut args: Vec<SqlValue> = vec![SqlValue::Text(today.into())];
-        let mut condition = String::new();
-        if let Some(customer) = customer_id {
-            args.push(SqlValue::Text(customer.into()));
-            condition = format!(" AND customer_id = ?{}", args.len());
-        }
-        condition.push_str(&visible_filter(Entity::Instalments, viewer, &mut args));
-        let sql_text = format!(
-            "SELECT {} FROM instalments WHERE deleted = 0 AND status != 'paid'{condition}",
-            crate::store::aging_columns(AGING_DAYS, &|s| s)
-        );
-        let values = self
-            .0
-            .prepare_cached(&sql_text)?
-            .query_row(params_from_iter(args), |r| {
-                (0..6)
-                    .map(|i| r.get::<_, i64>(i))
-                    .collect::<Result<Vec<_>, _>>()
-            })?;
-        Ok(crate::store::aging_from(&values))
+        reports::aging(self, today, customer_id, viewer)
     }
 
     fn aging_by_customer(
@@ -824,41 +522,14 @@ impl Tx for SqliteTx<'_> {
         viewer: Option<&[String]>,
         limit: usize,
     ) -> Result<Vec<(String, crate::store::Aging)>, StorageError> {
-        let mut args: Vec<SqlValue> = vec![SqlValue::Text(today.into())];
-        let filter = visible_filter(Entity::Instalments, viewer, &mut args);
-        args.push(SqlValue::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        let sql_text = format!(
-            "SELECT * FROM (SELECT customer_id, {} FROM instalments
-             WHERE deleted = 0 AND status != 'paid'{filter} GROUP BY customer_id) t {} LIMIT ?{}",
-            crate::store::aging_columns(AGING_DAYS, &|s| s),
-            crate::store::AGING_ORDER,
-            args.len()
-        );
-        let mut statement = self.0.prepare_cached(&sql_text)?;
-        let rows = statement.query_map(params_from_iter(args), |r| {
-            let customer: String = r.get(0)?;
-            let values = (1..7)
-                .map(|i| r.get::<_, i64>(i))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((customer, crate::store::aging_from(&values)))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        reports::aging_by_customer(self, today, viewer, limit)
     }
 
     fn campaign_sums(
         &self,
         campaign_id: &str,
     ) -> Result<crate::rules::marketing::CampaignSums, StorageError> {
-        let sql_text = crate::store::campaign_sums_sql(&|t| format!("{t}deleted = 0"), "?1");
-        let v = self
-            .0
-            .prepare_cached(&sql_text)?
-            .query_row([campaign_id], |r| {
-                (0..8)
-                    .map(|i| r.get::<_, i64>(i))
-                    .collect::<Result<Vec<_>, _>>()
-            })?;
-        Ok(crate::store::campaign_sums_from(&v))
+        reports::campaign_sums(self, campaign_id)
     }
 
     fn analysis_rows(
@@ -867,19 +538,7 @@ impl Tx for SqliteTx<'_> {
         after: &str,
         numbers: usize,
     ) -> Result<Vec<crate::store::analysis::AnalysisRow>, StorageError> {
-        let texts = crate::store::analysis::LAST_CONTACT + 1;
-        let mut statement = self.0.prepare_cached(sql)?;
-        let rows = statement.query_map([after], |r| {
-            Ok(crate::store::analysis::AnalysisRow {
-                texts: (0..texts)
-                    .map(|i| r.get::<_, Option<String>>(i))
-                    .collect::<Result<_, _>>()?,
-                numbers: (texts..texts + numbers)
-                    .map(|i| r.get::<_, Option<i64>>(i).map(Option::unwrap_or_default))
-                    .collect::<Result<_, _>>()?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        reports::analysis_rows(self, sql, after, numbers)
     }
 
     fn analysis_dialect(&self) -> crate::store::analysis::Dialect {
