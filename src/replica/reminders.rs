@@ -99,31 +99,35 @@ impl Replica {
             args.push(SqlValue::Text(o.to_string()));
             owned = format!(" AND p.owner_id = ?{}", args.len());
         }
-        // The month-days as a numbered table, so the order is the days' and SQLite joins them
-        // by an automatic index instead of testing each contact against a list.
-        let (days_table, days_join, order) = match days {
+        // The month-days as a list the row is tested against, and their order for the sort:
+        // joined as a table, SQLite would walk the owner's customers once per day.
+        let (filter, order) = match days {
             Some([]) => return Ok((Vec::new(), 0)),
             Some(days) => {
-                let mut values = Vec::with_capacity(days.len());
-                for (pos, md) in days.iter().enumerate() {
+                let mut marks = Vec::with_capacity(days.len());
+                for md in days {
                     args.push(SqlValue::Text(md.clone()));
-                    values.push(format!("(?{}, {pos})", args.len()));
+                    marks.push(format!("?{}", args.len()));
                 }
+                let order: Vec<String> = marks
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, mark)| format!("WHEN {mark} THEN {pos}"))
+                    .collect();
                 (
-                    format!("WITH days(md, pos) AS (VALUES {}) ", values.join(", ")),
-                    " JOIN days d ON d.md = substr(c.birthday, 6, 5)",
-                    "d.pos, ",
+                    format!(" AND substr(c.birthday, 6, 5) IN ({})", marks.join(", ")),
+                    format!("CASE substr(c.birthday, 6, 5) {} END, ", order.join(" ")),
                 )
             }
-            None => (String::new(), "", "substr(c.birthday, 6, 5), "),
+            None => (String::new(), "substr(c.birthday, 6, 5), ".to_string()),
         };
         // The record's columns first (as `read_record` reads them), then the customer's name
         // and the count of every match (computed before the limit).
         let (columns, from) = select.split_once(" FROM ").unwrap_or((select, ""));
         let sql = format!(
-            "{days_table}{columns}, p.name, count(*) OVER () FROM {from} \
-             JOIN customers p ON p.id = c.customer_id{days_join} \
-             WHERE c.birthday IS NOT NULL{owned} \
+            "{columns}, p.name, count(*) OVER () FROM {from} \
+             JOIN customers p ON p.id = c.customer_id \
+             WHERE c.birthday IS NOT NULL{filter}{owned} \
              ORDER BY {order}p.name, c.name LIMIT {limit}"
         );
         let mut stmt = self.db.prepare(&sql)?;
