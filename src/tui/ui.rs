@@ -168,22 +168,24 @@ fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
-    parts.push((
-        match last {
-            Some(t) => format!("synced {} ", format::ago(t, app.now)),
-            None => "never synced ".into(),
-        },
-        Role::StatusBar,
-    ));
+    let synced = match last {
+        Some(t) => format!("synced {} ", format::ago(t, app.now)),
+        None => "never synced ".into(),
+    };
+    parts.push((synced.clone(), Role::StatusBar));
+    // What gives way to a message on a narrow terminal, first to last.
+    let mut gives_way = Vec::new();
     if app.to_approve > 0 {
-        parts.push((
-            format!("{} to approve (g a) ", app.to_approve),
-            Role::Accent,
-        ));
+        let approve = format!("{} to approve (g a) ", app.to_approve);
+        gives_way.push(approve.clone());
+        parts.push((approve, Role::Accent));
     }
     if app.at_risk > 0 {
-        parts.push((format!("{} tickets at risk (R) ", app.at_risk), Role::Warn));
+        let at_risk = format!("{} tickets at risk (R) ", app.at_risk);
+        gives_way.push(at_risk.clone());
+        parts.push((at_risk, Role::Warn));
     }
+    gives_way.push(synced);
     if app.status.pending > 0 {
         parts.push((format!("↑{} pending ", app.status.pending), Role::Warn));
     }
@@ -219,12 +221,12 @@ fn status_bar(app: &App, buf: &mut Buffer, area: Rect) {
     // first, then the sync's age (never online/offline, pending, refused or conflicts).
     if let Some(flash) = flash {
         let need = crate::text::width(&flash.text) + 3;
-        for gives_way in ["to approve", "tickets at risk", "synced "] {
+        for part in &gives_way {
             let taken: usize = parts.iter().map(|(s, _)| crate::text::width(s)).sum();
             if taken + need <= usize::from(area.width) {
                 break;
             }
-            parts.retain(|(s, _)| !s.contains(gives_way));
+            parts.retain(|(s, _)| s != part);
         }
     }
     let right: String = parts.iter().map(|(s, _)| s.as_str()).collect();
